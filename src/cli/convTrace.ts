@@ -1,0 +1,177 @@
+// conv-trace: runs a conv spec and prints its trace. Exit status 0 on success,
+// 2 on bad input or usage (one line on stderr naming the file, the JSON path
+// and the problem), 1 on an internal error. Never a stack trace.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { TENSOR_NAMES, TensorName, ConvTrace, DEFAULT_MAX_ELEMENTS, tensorNames } from '../engine/trace';
+import { formatTrace } from '../format/text';
+import { nonFiniteWarnings, traceSpecText } from '../spec/convSpec';
+import { encodeNpy } from '../spec/npy';
+import { SpecError } from '../spec/source';
+
+declare const __VERSION__: string;
+
+const USAGE = `usage: conv-trace SPEC.json [options]
+Runs a conv2d spec forward and backward the im2col way and prints every intermediate.
+
+  --only NAMES         comma-separated tensors to keep (default: all), from:
+                       ${TENSOR_NAMES.join(', ')}
+  --format FORMAT      json (default): one object, {"name": {"shape", "dtype", "data"}};
+                       text: numpy-style matrices with the geometry and the stages;
+                       npy: one NAME.npy per tensor in --out DIR
+  --out DIR            write there instead of stdout (trace.json, trace.txt or NAME.npy)
+  --forward-only       skip the backward pass
+  --precision N        significant digits for --format text (default 6)
+  --max-elements N     refuse runs whose largest intermediate exceeds N elements (default ${DEFAULT_MAX_ELEMENTS})
+  -h, --help           this help
+  --version            the version
+SPEC.json may be - to read standard input.`;
+
+class UsageError extends Error {}
+
+interface CliOptions {
+  spec: string;
+  only?: TensorName[];
+  format: 'json' | 'text' | 'npy';
+  out?: string;
+  forwardOnly: boolean;
+  precision: number;
+  maxElements: number;
+}
+
+function positiveIntArg(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer, got ${value ?? 'nothing'}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): CliOptions | 'help' | 'version' {
+  const opts: Partial<CliOptions> = { format: 'json', forwardOnly: false, precision: 6, maxElements: DEFAULT_MAX_ELEMENTS };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '-h': case '--help': return 'help';
+      case '--version': return 'version';
+      case '--only': {
+        const names = value().split(',').map(s => s.trim()).filter(Boolean);
+        const unknown = names.filter(n => !(TENSOR_NAMES as readonly string[]).includes(n));
+        if (unknown.length) throw new UsageError(`unknown tensor ${unknown.map(n => `'${n}'`).join(', ')} in --only; names: ${TENSOR_NAMES.join(', ')}`);
+        opts.only = names as TensorName[];
+        break;
+      }
+      case '--format': {
+        const f = value();
+        if (f !== 'json' && f !== 'text' && f !== 'npy') throw new UsageError(`--format must be json, text or npy, got '${f}'`);
+        opts.format = f;
+        break;
+      }
+      case '--out': opts.out = value(); break;
+      case '--forward-only': opts.forwardOnly = true; break;
+      case '--precision': opts.precision = Math.min(17, positiveIntArg(flag, value())); break;
+      case '--max-elements': opts.maxElements = positiveIntArg(flag, value()); break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
+        if (opts.spec !== undefined) throw new UsageError(`one spec file at a time (got '${opts.spec}' and '${arg}')`);
+        opts.spec = arg;
+    }
+  }
+  if (opts.spec === undefined) throw new UsageError('missing the spec file');
+  if (opts.format === 'npy' && !opts.out) throw new UsageError('--format npy writes files: give a directory with --out DIR');
+  return opts as CliOptions;
+}
+
+function readSpec(spec: string): { file: string; text: string } {
+  if (spec === '-') return { file: '<stdin>', text: fs.readFileSync(0, 'utf8') };
+  try {
+    return { file: spec, text: fs.readFileSync(spec, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new SpecError(spec, undefined, `cannot read the spec: ${why}`);
+  }
+}
+
+/** JSON has no NaN or Infinity: they are written as the strings the spec reader accepts. */
+function jsonNumber(x: number): string {
+  return Number.isFinite(x) ? String(x) : Number.isNaN(x) ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"';
+}
+
+function* jsonChunks(trace: ConvTrace, names: readonly TensorName[]): Generator<string> {
+  yield '{';
+  let first = true;
+  for (const name of names) {
+    const t = trace.tensors[name];
+    if (!t) continue;
+    yield `${first ? '' : ','}\n  ${JSON.stringify(name)}: {"shape": ${JSON.stringify(t.shape)}, "dtype": "${t.dtype}", "data": [`;
+    first = false;
+    const step = 8192;
+    for (let i = 0; i < t.data.length; i += step) {
+      const part: string[] = [];
+      for (let j = i; j < Math.min(i + step, t.data.length); j++) part.push(jsonNumber(t.data[j]));
+      yield (i > 0 ? ', ' : '') + part.join(', ');
+    }
+    yield ']}';
+  }
+  yield '\n}\n';
+}
+
+function writeAll(fd: number, chunks: Iterable<string>): void {
+  for (const chunk of chunks) fs.writeSync(fd, chunk);
+}
+
+export function run(argv: readonly string[], stdout = 1, stderr = 2): number {
+  const say = (fd: number, line: string) => fs.writeSync(fd, line + '\n');
+  try {
+    const opts = parseArgs(argv);
+    if (opts === 'help') { say(stdout, USAGE); return 0; }
+    if (opts === 'version') { say(stdout, typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'); return 0; }
+    const { file, text } = readSpec(opts.spec);
+    const trace = traceSpecText(file, text, { backward: !opts.forwardOnly, maxElements: opts.maxElements });
+    const present = tensorNames(trace);
+    const missing = (opts.only ?? []).filter(n => !present.includes(n));
+    if (missing.length && opts.forwardOnly) throw new UsageError(`${missing.join(', ')} come from the backward pass, which --forward-only skips`);
+    const names = opts.only ?? present;
+    for (const w of nonFiniteWarnings(trace)) say(stderr, `conv-trace: warning: ${w}`);
+    if (trace.rot180 && !trace.rot180.agrees) say(stderr, `conv-trace: warning: col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
+
+    if (opts.format === 'npy') {
+      fs.mkdirSync(opts.out!, { recursive: true });
+      for (const name of names) {
+        const t = trace.tensors[name];
+        if (!t) continue;
+        const target = path.join(opts.out!, `${name}.npy`);
+        fs.writeFileSync(target, encodeNpy(t));
+        say(stdout, `${target}  (${t.shape.join(', ')})  ${t.dtype}`);
+      }
+      return 0;
+    }
+    const chunks = opts.format === 'text' ? [formatTrace(trace, names, opts.precision) + '\n'] : jsonChunks(trace, names);
+    if (opts.out) {
+      fs.mkdirSync(opts.out, { recursive: true });
+      const target = path.join(opts.out, opts.format === 'text' ? 'trace.txt' : 'trace.json');
+      const fd = fs.openSync(target, 'w');
+      try { writeAll(fd, chunks); } finally { fs.closeSync(fd); }
+      say(stdout, target);
+    } else {
+      writeAll(stdout, chunks);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof SpecError) { say(stderr, e.message); return 2; }
+    if (e instanceof UsageError) { say(stderr, `conv-trace: ${e.message}\n${USAGE.split('\n')[0]}`); return 2; }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') return 0; // the reader went away (| head)
+    if (code) { say(stderr, `conv-trace: ${(e as Error).message}`); return 2; }
+    say(stderr, `conv-trace: internal error: ${(e as Error).message ?? String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) process.exitCode = run(process.argv.slice(2));

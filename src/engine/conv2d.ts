@@ -1,0 +1,207 @@
+// conv2d forward and backward the im2col way (NOTES.md, with its errata applied):
+//   a_t = im2col(pad(a)), w_t = w.reshape(Cout, -1).T, z_t = a_t @ w_t,
+//   z = z_t.transpose(0, 2, 1).reshape(B, Cout, Hout, Wout) + b
+//   δ_t = δ.transpose(0, 2, 3, 1).reshape(B, Hout*Wout, Cout), ∂C/∂a_t = δ_t @ w_tᵀ,
+//   ∂C/∂a = crop(col2im(∂C/∂a_t)), ∂C/∂w_t = Σ_b a_t[b]ᵀ @ δ_t[b], ∂C/∂b = Σ δ_t.
+//
+// Groups: w_t is block-diagonal, (Cin*kh*kw, Cout), group g's kernels filling rows
+// [g*Kg, (g+1)*Kg) and columns [g*Cog, (g+1)*Cog). z_t = a_t @ w_t then holds
+// literally; the products are computed block by block, never over the zeros.
+// ∂C/∂w_t keeps the same block pattern: off-block entries are structural zeros,
+// not parameters, and their gradient is not formed.
+
+import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape } from './convInfo';
+import { gemmAccumulate, transposed, view } from './gemm';
+import { col2im, crop2d, im2col, pad2d } from './im2col';
+import { Tensor, filled, zeros } from './tensor';
+
+export interface ConvForward {
+  /** The padded input, (B, Cin, Hp, Wp). */
+  a: Tensor;
+  /** (B, Hout*Wout, Cin*kh*kw). */
+  a_t: Tensor;
+  /** (Cin*kh*kw, Cout), block-diagonal when groups > 1. */
+  w_t: Tensor;
+  /** (B, Hout*Wout, Cout). */
+  z_t: Tensor;
+  /** (B, Cout, Hout, Wout). */
+  z: Tensor;
+}
+
+export interface ConvBackward {
+  /** ∂C/∂z, (B, Cout, Hout, Wout). */
+  delta: Tensor;
+  /** (B, Hout*Wout, Cout). */
+  delta_t: Tensor;
+  /** ∂C/∂a_t = δ_t @ w_tᵀ, (B, Hout*Wout, Cin*kh*kw). */
+  dA_t: Tensor;
+  /** col2im(∂C/∂a_t) before cropping, (B, Cin, Hp, Wp). */
+  dA_padded: Tensor;
+  /** (Hp, Wp): how many entries of ∂C/∂a_t col2im adds into each padded pixel. */
+  col2im_counts: Tensor;
+  /** ∂C/∂a, (B, Cin, H, W). */
+  dA: Tensor;
+  /** (Cin*kh*kw, Cout), block-diagonal like w_t. */
+  dW_t: Tensor;
+  /** (Cout, Cin/groups, kh, kw). */
+  dW: Tensor;
+  /** (Cout,). */
+  db: Tensor;
+}
+
+export interface Rot180View {
+  /** δ with (stride-1) zeros inserted between entries, then padded by dilation*(k-1) (and up to the padded size). */
+  delta_full: Tensor;
+  /** Kernels rotated by 180° with in/out channels swapped per group: (Cin, Cout/groups, kh, kw). */
+  w_rot180: Tensor;
+  /** crop(delta_full ⋆ w_rot180): must equal ∂C/∂a. */
+  dA_rot180: Tensor;
+}
+
+/** w_t = w.reshape(Cout, -1).T, spread into diagonal blocks when groups > 1. */
+export function weightMatrix(weight: Tensor, info: ConvInfo): Tensor {
+  const { outChannels: Cout, outChannelsPerGroup: Cog, groupPatchSize: Kg, patchSize: K } = info;
+  const w_t = zeros([K, Cout], weight.dtype);
+  for (let o = 0; o < Cout; o++) {
+    const g = Math.floor(o / Cog);
+    for (let q = 0; q < Kg; q++) w_t.data[(g * Kg + q) * Cout + o] = weight.data[o * Kg + q];
+  }
+  return w_t;
+}
+
+export function conv2dForward(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): ConvForward {
+  const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+  const a = pad2d(input, info);
+  const a_t = im2col(a, info);
+  const w_t = weightMatrix(weight, info);
+  const z_t = zeros([B, HW, Cout], input.dtype);
+  for (let b = 0; b < B; b++) {
+    for (let g = 0; g < groups; g++) {
+      gemmAccumulate(HW, Cog, Kg,
+        view(a_t.data, b * HW * K + g * Kg, K),
+        view(w_t.data, g * Kg * Cout + g * Cog, Cout),
+        view(z_t.data, b * HW * Cout + g * Cog, Cout));
+    }
+  }
+  const z = zeros(outputShape(info), input.dtype);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < Cout; o++) {
+      const bo = bias ? bias.data[o] : 0;
+      const base = (b * Cout + o) * HW;
+      for (let r = 0; r < HW; r++) z.data[base + r] = z_t.data[(b * HW + r) * Cout + o] + bo;
+    }
+  }
+  return { a, a_t, w_t, z_t, z };
+}
+
+/** Backward from an upstream δ = ∂C/∂z (all ones when omitted: C = Σ z). */
+export function conv2dBackward(forward: ConvForward, weight: Tensor, delta: Tensor | undefined, info: ConvInfo): ConvBackward {
+  const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+  const dtype = weight.dtype;
+  if (delta) checkGradShape(info, delta.shape);
+  const d = delta ?? filled(outputShape(info), 1, dtype);
+
+  const delta_t = zeros([B, HW, Cout], dtype);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < Cout; o++) {
+      const base = (b * Cout + o) * HW;
+      for (let r = 0; r < HW; r++) delta_t.data[(b * HW + r) * Cout + o] = d.data[base + r];
+    }
+  }
+
+  // ∂C/∂a_t = δ_t @ w_tᵀ; a block of w_tᵀ is the weight itself, (Cog, Kg) row-major.
+  const dA_t = zeros([B, HW, K], dtype);
+  for (let b = 0; b < B; b++) {
+    for (let g = 0; g < groups; g++) {
+      gemmAccumulate(HW, Kg, Cog,
+        view(delta_t.data, b * HW * Cout + g * Cog, Cout),
+        view(weight.data, g * Cog * Kg, Kg),
+        view(dA_t.data, b * HW * K + g * Kg, K));
+    }
+  }
+  const { padded: dA_padded, counts: col2im_counts } = col2im(dA_t, info);
+  const dA = crop2d(dA_padded, info);
+
+  const dW_t = zeros([K, Cout], dtype);
+  for (let b = 0; b < B; b++) {
+    for (let g = 0; g < groups; g++) {
+      gemmAccumulate(Kg, Cog, HW,
+        transposed(view(forward.a_t.data, b * HW * K + g * Kg, K)),
+        view(delta_t.data, b * HW * Cout + g * Cog, Cout),
+        view(dW_t.data, g * Kg * Cout + g * Cog, Cout));
+    }
+  }
+  const dW = zeros(weight.shape, dtype);
+  for (let o = 0; o < Cout; o++) {
+    const g = Math.floor(o / Cog);
+    for (let q = 0; q < Kg; q++) dW.data[o * Kg + q] = dW_t.data[(g * Kg + q) * Cout + o];
+  }
+
+  const db = zeros([Cout], dtype);
+  for (let i = 0; i < B * HW; i++) {
+    for (let o = 0; o < Cout; o++) db.data[o] += delta_t.data[i * Cout + o];
+  }
+  return { delta: d, delta_t, dA_t, dA_padded, col2im_counts, dA, dW_t, dW, db };
+}
+
+/**
+ * The same ∂C/∂a as a full convolution: insert (stride-1) zeros between the
+ * entries of δ, pad by dilation*(k-1), and cross-correlate with the kernels
+ * rotated by 180° (dilated like the forward kernels).
+ */
+export function inputGradRot180(delta: Tensor, weight: Tensor, info: ConvInfo): Rot180View {
+  const { batch: B, outChannels: Cout, inChannels: Cin, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw,
+    strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, paddedHeight: Hp, paddedWidth: Wp,
+    groups, inChannelsPerGroup: Cig, outChannelsPerGroup: Cog } = info;
+  const dtype = weight.dtype;
+  const edgeH = dh * (kh - 1);
+  const edgeW = dw * (kw - 1);
+  // Sized so the full convolution comes out exactly (Hp, Wp); rows no window reached stay zero.
+  const Hf = Hp + edgeH;
+  const Wf = Wp + edgeW;
+  const delta_full = zeros([B, Cout, Hf, Wf], dtype);
+  for (let bo = 0; bo < B * Cout; bo++) {
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        delta_full.data[(bo * Hf + edgeH + i * sh) * Wf + edgeW + j * sw] = delta.data[(bo * Ho + i) * Wo + j];
+      }
+    }
+  }
+  const w_rot180 = zeros([Cin, Cog, kh, kw], dtype);
+  for (let c = 0; c < Cin; c++) {
+    const g = Math.floor(c / Cig);
+    const cl = c - g * Cig;
+    for (let ol = 0; ol < Cog; ol++) {
+      const o = g * Cog + ol;
+      for (let ki = 0; ki < kh; ki++) {
+        for (let kj = 0; kj < kw; kj++) {
+          w_rot180.data[((c * Cog + ol) * kh + ki) * kw + kj] =
+            weight.data[((o * Cig + cl) * kh + (kh - 1 - ki)) * kw + (kw - 1 - kj)];
+        }
+      }
+    }
+  }
+  const fullInfo = convInfo(delta_full.shape, w_rot180.shape, { dilation: [dh, dw], groups });
+  const { z: dA_full } = conv2dForward(delta_full, w_rot180, undefined, fullInfo);
+  return { delta_full, w_rot180, dA_rot180: crop2d(dA_full, info) };
+}
+
+/** z = conv2d(input, weight) + bias, for library users who want just the result. */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor, options: ConvOptions = {}): Tensor {
+  const info = convInfo(input.shape, weight.shape, options, bias?.shape);
+  return conv2dForward(input, weight, bias, info).z;
+}
+
+export interface ConvGradients {
+  dInput: Tensor;
+  dWeight: Tensor;
+  dBias: Tensor;
+}
+
+/** Gradients of C with ∂C/∂z = grad (all ones when omitted). */
+export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, options: ConvOptions = {}): ConvGradients {
+  const info = convInfo(input.shape, weight.shape, options);
+  const fwd = conv2dForward(input, weight, undefined, info);
+  const bwd = conv2dBackward(fwd, weight, grad, info);
+  return { dInput: bwd.dA, dWeight: bwd.dW, dBias: bwd.db };
+}

@@ -1,0 +1,100 @@
+// pad, im2col and their adjoints crop and col2im. Layout of a_t, per batch item:
+// row r = i*Wout + j is the receptive field of output position (i, j); column
+// (c*kh + ki)*kw + kj is input channel c at kernel offset (ki, kj). With groups > 1
+// the columns still cover every input channel; group g owns the contiguous block
+// of columns [g*groupPatchSize, (g+1)*groupPatchSize).
+
+import { ConvInfo, paddedShape } from './convInfo';
+import { Tensor, zeros } from './tensor';
+
+/** Zero-pads (B, C, H, W) to (B, C, Hp, Wp). */
+export function pad2d(input: Tensor, info: ConvInfo): Tensor {
+  const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
+  const out = zeros(paddedShape(info), input.dtype);
+  const src = input.data;
+  const dst = out.data;
+  for (let bc = 0; bc < batch * inChannels; bc++) {
+    for (let y = 0; y < H; y++) {
+      const s = (bc * H + y) * W;
+      dst.set(src.subarray(s, s + W), (bc * Hp + y + padTop) * Wp + padLeft);
+    }
+  }
+  return out;
+}
+
+/** Drops the padding of (B, C, Hp, Wp), the adjoint of pad2d. */
+export function crop2d(padded: Tensor, info: ConvInfo): Tensor {
+  const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
+  const out = zeros([batch, inChannels, H, W], padded.dtype);
+  for (let bc = 0; bc < batch * inChannels; bc++) {
+    for (let y = 0; y < H; y++) {
+      const s = (bc * Hp + y + padTop) * Wp + padLeft;
+      out.data.set(padded.data.subarray(s, s + W), (bc * H + y) * W);
+    }
+  }
+  return out;
+}
+
+/** a_t = im2col(a): (B, Hp, Wp) patches to (B, Hout*Wout, Cin*kh*kw). */
+export function im2col(a: Tensor, info: ConvInfo): Tensor {
+  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw,
+    outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw,
+    outPositions, patchSize } = info;
+  const out = zeros([B, outPositions, patchSize], a.dtype);
+  const src = a.data;
+  const dst = out.data;
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        for (let c = 0; c < C; c++) {
+          const plane = (b * C + c) * Hp;
+          for (let ki = 0; ki < kh; ki++) {
+            const rowStart = (plane + i * sh + ki * dh) * Wp + j * sw;
+            for (let kj = 0; kj < kw; kj++) dst[o++] = src[rowStart + kj * dw];
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export interface Col2ImResult {
+  /** (B, C, Hp, Wp): every row of the columns added back onto its patch. */
+  padded: Tensor;
+  /** (Hp, Wp): how many a_t entries land on each padded pixel (the same for every channel and batch item). */
+  counts: Tensor;
+}
+
+/** col2im, the adjoint of im2col: overlapping patches add up. */
+export function col2im(cols: Tensor, info: ConvInfo): Col2ImResult {
+  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw,
+    outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const padded = zeros(paddedShape(info), cols.dtype);
+  const counts = zeros([Hp, Wp], cols.dtype);
+  const src = cols.data;
+  const dst = padded.data;
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        for (let c = 0; c < C; c++) {
+          const plane = (b * C + c) * Hp;
+          for (let ki = 0; ki < kh; ki++) {
+            const rowStart = (plane + i * sh + ki * dh) * Wp + j * sw;
+            for (let kj = 0; kj < kw; kj++) dst[rowStart + kj * dw] += src[o++];
+          }
+        }
+      }
+    }
+  }
+  for (let i = 0; i < Ho; i++) {
+    for (let j = 0; j < Wo; j++) {
+      for (let ki = 0; ki < kh; ki++) {
+        for (let kj = 0; kj < kw; kj++) counts.data[(i * sh + ki * dh) * Wp + j * sw + kj * dw] += 1;
+      }
+    }
+  }
+  return { padded, counts };
+}

@@ -1,0 +1,152 @@
+// A tensor is a shape plus a flat row-major typed array. Float64 is the default so
+// learners can compare exact integers with the worked example; float32 matches
+// what frameworks run.
+
+export type DType = 'float64' | 'float32';
+export type TensorData = Float64Array | Float32Array;
+
+export interface Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly data: TensorData;
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function allocate(dtype: DType, length: number): TensorData {
+  return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+}
+
+export function zeros(shape: readonly number[], dtype: DType = 'float64'): Tensor {
+  return { shape: [...shape], dtype, data: allocate(dtype, sizeOf(shape)) };
+}
+
+export function filled(shape: readonly number[], value: number, dtype: DType = 'float64'): Tensor {
+  const t = zeros(shape, dtype);
+  t.data.fill(value);
+  return t;
+}
+
+/** Wraps existing data; the length must match the shape. */
+export function tensor(shape: readonly number[], data: TensorData | readonly number[], dtype?: DType): Tensor {
+  const kind: DType = dtype ?? (data instanceof Float32Array ? 'float32' : 'float64');
+  const typed = data instanceof Float64Array || data instanceof Float32Array
+    ? (dtypeOfData(data) === kind ? data : allocateFrom(kind, data))
+    : allocateFrom(kind, data);
+  if (typed.length !== sizeOf(shape)) {
+    throw new RangeError(`tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values, got ${typed.length}`);
+  }
+  return { shape: [...shape], dtype: kind, data: typed };
+}
+
+export function reshape(t: Tensor, shape: readonly number[]): Tensor {
+  if (sizeOf(shape) !== t.data.length) {
+    throw new RangeError(`reshape: cannot view ${formatShape(t.shape)} as ${formatShape(shape)}`);
+  }
+  return { shape: [...shape], dtype: t.dtype, data: t.data };
+}
+
+export function dtypeOfData(data: TensorData): DType {
+  return data instanceof Float32Array ? 'float32' : 'float64';
+}
+
+function allocateFrom(dtype: DType, values: ArrayLike<number>): TensorData {
+  return dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+}
+
+/** Row-major flat offset of a multi-index. */
+export function offsetOf(shape: readonly number[], index: readonly number[]): number {
+  let off = 0;
+  for (let i = 0; i < shape.length; i++) off = off * shape[i] + index[i];
+  return off;
+}
+
+/** Multi-index of a row-major flat offset. */
+export function indexOf(shape: readonly number[], offset: number): number[] {
+  const index = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    index[i] = offset % shape[i];
+    offset = Math.floor(offset / shape[i]);
+  }
+  return index;
+}
+
+export function at(t: Tensor, ...index: number[]): number {
+  return t.data[offsetOf(t.shape, index)];
+}
+
+/** `(1, 3, 4, 4)`, the way numpy and PyTorch print shapes. */
+export function formatShape(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+}
+
+/** Nested arrays (for printing and tests). */
+export function toNested(t: Tensor): unknown {
+  const build = (dim: number, off: number): unknown => {
+    if (dim === t.shape.length) return t.data[off];
+    const stride = sizeOf(t.shape.slice(dim + 1));
+    const out: unknown[] = [];
+    for (let i = 0; i < t.shape[dim]; i++) out.push(build(dim + 1, off + i * stride));
+    return out;
+  };
+  return t.shape.length === 0 ? t.data[0] : build(0, 0);
+}
+
+export interface NonFiniteSummary {
+  count: number;
+  /** Flat offset of the first non-finite value, or -1. */
+  first: number;
+}
+
+export function countNonFinite(data: TensorData): NonFiniteSummary {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  return { count, first };
+}
+
+export function maxAbsDiff(a: Tensor, b: Tensor): number {
+  if (a.data.length !== b.data.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const x = a.data[i];
+    const y = b.data[i];
+    // Two NaNs in the same place agree; one NaN does not.
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (Number.isNaN(x) !== Number.isNaN(y)) return Infinity;
+      continue;
+    }
+    if (x === y) continue; // also equal infinities
+    m = Math.max(m, Math.abs(x - y));
+  }
+  return m;
+}
+
+/** Largest finite |x|; 0 for an empty or all-non-finite tensor. */
+export function maxAbs(data: TensorData): number {
+  let m = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = Math.abs(data[i]);
+    if (v > m && v !== Infinity) m = v;
+  }
+  return m;
+}

@@ -1,0 +1,183 @@
+// The trace: one run of a spec, as ordered stages holding named tensors. Every
+// face (CLI, panel, hovers, debugger) reads this; none recomputes it.
+
+import { ConvInfo, ConvOptions, checkGradShape, convInfo } from './convInfo';
+import { conv2dBackward, conv2dForward, inputGradRot180 } from './conv2d';
+import { EngineError } from './errors';
+import { DType, Tensor, countNonFinite, formatShape, indexOf, maxAbs, maxAbsDiff } from './tensor';
+
+/** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
+export interface ConvProblem {
+  input: Tensor;
+  weight: Tensor;
+  bias?: Tensor;
+  /** Upstream ∂C/∂z; all ones when absent. */
+  grad?: Tensor;
+  options: ConvOptions;
+  dtype: DType;
+}
+
+export interface TraceOptions {
+  /** Run the backward pass too (default true). */
+  backward?: boolean;
+  /** Refuse runs whose largest intermediate would hold more elements than this. */
+  maxElements?: number;
+}
+
+/** 2^26 elements: 512 MiB of float64 in the largest intermediate. */
+export const DEFAULT_MAX_ELEMENTS = 2 ** 26;
+
+export const TENSOR_NAMES = [
+  'input', 'weight', 'bias',
+  'a', 'a_t', 'w_t', 'z_t', 'z',
+  'delta', 'delta_t', 'dA_t', 'dA_padded', 'col2im_counts', 'dA', 'dW_t', 'dW', 'db',
+  'delta_full', 'w_rot180', 'dA_rot180',
+] as const;
+export type TensorName = (typeof TENSOR_NAMES)[number];
+
+export interface TraceTensor extends Tensor {
+  name: TensorName;
+  /** What each axis indexes, e.g. ['B', 'Hout·Wout', 'Cin·kh·kw']. */
+  axes: readonly string[];
+  /** One line: what this tensor is. */
+  about: string;
+}
+
+export type StageId =
+  | 'pad' | 'im2col' | 'weight_matrix' | 'matmul' | 'reshape_bias'
+  | 'delta_t' | 'dA_t' | 'col2im' | 'dW' | 'db' | 'rot180';
+
+export interface TraceStage {
+  id: StageId;
+  pass: 'forward' | 'backward';
+  title: string;
+  formula: string;
+  inputs: readonly TensorName[];
+  outputs: readonly TensorName[];
+}
+
+export interface NonFiniteReport {
+  tensor: TensorName;
+  count: number;
+  firstIndex: number[];
+  firstValue: number;
+}
+
+export interface ConvTrace {
+  op: 'conv2d';
+  dtype: DType;
+  info: ConvInfo;
+  tensors: Partial<Record<TensorName, TraceTensor>>;
+  stages: TraceStage[];
+  /** How far the rot180 view's ∂C/∂a is from col2im's, when the backward pass ran. */
+  rot180?: { maxAbsDiff: number; agrees: boolean };
+  nonFinite: NonFiniteReport[];
+}
+
+const ABOUT: Record<TensorName, [axes: string[], about: string]> = {
+  input: [['B', 'Cin', 'H', 'W'], 'the input feature map'],
+  weight: [['Cout', 'Cin/groups', 'kh', 'kw'], 'the kernels w'],
+  bias: [['Cout'], 'the bias b'],
+  a: [['B', 'Cin', 'Hp', 'Wp'], 'the input with its zero padding'],
+  a_t: [['B', 'Hout·Wout', 'Cin·kh·kw'], 'im2col(a): row i·Wout+j is the patch under output (i, j)'],
+  w_t: [['Cin·kh·kw', 'Cout'], 'w.reshape(Cout, -1).T: column o is kernel o'],
+  z_t: [['B', 'Hout·Wout', 'Cout'], 'a_t @ w_t: row i·Wout+j holds every channel of output (i, j)'],
+  z: [['B', 'Cout', 'Hout', 'Wout'], 'the conv output'],
+  delta: [['B', 'Cout', 'Hout', 'Wout'], 'δ = ∂C/∂z, the upstream gradient'],
+  delta_t: [['B', 'Hout·Wout', 'Cout'], 'δ laid out like z_t'],
+  dA_t: [['B', 'Hout·Wout', 'Cin·kh·kw'], '∂C/∂a_t = δ_t @ w_tᵀ'],
+  dA_padded: [['B', 'Cin', 'Hp', 'Wp'], 'col2im(∂C/∂a_t): rows added back onto their patches'],
+  col2im_counts: [['Hp', 'Wp'], 'how many entries of ∂C/∂a_t land on each padded pixel'],
+  dA: [['B', 'Cin', 'H', 'W'], '∂C/∂a, the padding cropped off'],
+  dW_t: [['Cin·kh·kw', 'Cout'], '∂C/∂w_t = Σ_b a_t[b]ᵀ @ δ_t[b]'],
+  dW: [['Cout', 'Cin/groups', 'kh', 'kw'], '∂C/∂w = ∂C/∂w_t.T reshaped like w'],
+  db: [['Cout'], '∂C/∂b = δ_t summed over batch and positions'],
+  delta_full: [['B', 'Cout', 'Hf', 'Wf'], 'δ with stride zeros inserted, padded by dilation·(k-1)'],
+  w_rot180: [['Cin', 'Cout/groups', 'kh', 'kw'], 'ROT180(w), in/out channels swapped'],
+  dA_rot180: [['B', 'Cin', 'H', 'W'], 'δ ⋆full ROT180(w): the same ∂C/∂a'],
+};
+
+const FORWARD_STAGES: TraceStage[] = [
+  { id: 'pad', pass: 'forward', title: 'Pad', formula: 'a = pad(input)', inputs: ['input'], outputs: ['a'] },
+  { id: 'im2col', pass: 'forward', title: 'im2col', formula: 'a_t = im2col(a)', inputs: ['a'], outputs: ['a_t'] },
+  { id: 'weight_matrix', pass: 'forward', title: 'Kernels as a matrix', formula: 'w_t = w.reshape(Cout, -1).T', inputs: ['weight'], outputs: ['w_t'] },
+  { id: 'matmul', pass: 'forward', title: 'Matrix product', formula: 'z_t = a_t @ w_t', inputs: ['a_t', 'w_t'], outputs: ['z_t'] },
+  { id: 'reshape_bias', pass: 'forward', title: 'Reshape and add bias', formula: 'z = z_t.transpose(0, 2, 1).reshape(B, Cout, Hout, Wout) + b', inputs: ['z_t', 'bias'], outputs: ['z'] },
+];
+
+const BACKWARD_STAGES: TraceStage[] = [
+  { id: 'delta_t', pass: 'backward', title: 'δ as a matrix', formula: 'δ_t = δ.transpose(0, 2, 3, 1).reshape(B, Hout·Wout, Cout)', inputs: ['delta'], outputs: ['delta_t'] },
+  { id: 'dA_t', pass: 'backward', title: 'Gradient of a_t', formula: '∂C/∂a_t = δ_t @ w_tᵀ', inputs: ['delta_t', 'w_t'], outputs: ['dA_t'] },
+  { id: 'col2im', pass: 'backward', title: 'col2im', formula: '∂C/∂a = crop(col2im(∂C/∂a_t))', inputs: ['dA_t'], outputs: ['dA_padded', 'col2im_counts', 'dA'] },
+  { id: 'dW', pass: 'backward', title: 'Gradient of w', formula: '∂C/∂w_t = Σ_b a_t[b]ᵀ @ δ_t[b];  ∂C/∂w = ∂C/∂w_t.T.reshape(w.shape)', inputs: ['a_t', 'delta_t'], outputs: ['dW_t', 'dW'] },
+  { id: 'db', pass: 'backward', title: 'Gradient of b', formula: '∂C/∂b = δ_t.sum(axis=(0, 1))', inputs: ['delta_t'], outputs: ['db'] },
+  { id: 'rot180', pass: 'backward', title: 'Full convolution with ROT180(w)', formula: '∂C/∂a = δ ⋆full ROT180(w)', inputs: ['delta', 'weight'], outputs: ['delta_full', 'w_rot180', 'dA_rot180'] },
+];
+
+/** Element counts of the largest intermediates, checked before any allocation. */
+function checkSize(info: ConvInfo, backward: boolean, limit: number): void {
+  const sizes: [string, number, number[]][] = [
+    ['a_t', info.batch * info.outPositions * info.patchSize, [info.batch, info.outPositions, info.patchSize]],
+  ];
+  if (backward) {
+    const hf = info.paddedHeight + info.dilationHeight * (info.kernelHeight - 1);
+    const wf = info.paddedWidth + info.dilationWidth * (info.kernelWidth - 1);
+    const cols = info.outChannels * info.kernelHeight * info.kernelWidth;
+    sizes.push(['im2col(delta_full)', info.batch * hf * wf * cols, [info.batch, hf * wf, cols]]);
+  }
+  for (const [name, n, shape] of sizes) {
+    if (n > limit) {
+      throw new EngineError('conv2d', `${name} would hold ${n.toLocaleString('en-US')} elements ${formatShape(shape)}, over the limit of ${limit.toLocaleString('en-US')}`);
+    }
+  }
+}
+
+export function traceConv(problem: ConvProblem, options: TraceOptions = {}): ConvTrace {
+  const backward = options.backward ?? true;
+  const info = convInfo(problem.input.shape, problem.weight.shape, problem.options, problem.bias?.shape);
+  if (problem.grad) checkGradShape(info, problem.grad.shape);
+  checkSize(info, backward, options.maxElements ?? DEFAULT_MAX_ELEMENTS);
+
+  const tensors: Partial<Record<TensorName, TraceTensor>> = {};
+  const put = (name: TensorName, t: Tensor) => {
+    const [axes, about] = ABOUT[name];
+    tensors[name] = { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data };
+  };
+  put('input', problem.input);
+  put('weight', problem.weight);
+  if (problem.bias) put('bias', problem.bias);
+
+  const fwd = conv2dForward(problem.input, problem.weight, problem.bias, info);
+  put('a', fwd.a);
+  put('a_t', fwd.a_t);
+  put('w_t', fwd.w_t);
+  put('z_t', fwd.z_t);
+  put('z', fwd.z);
+  const stages: TraceStage[] = FORWARD_STAGES.map(s => ({ ...s, inputs: s.inputs.filter(n => n !== 'bias' || problem.bias) }));
+  let rot180: ConvTrace['rot180'];
+  if (backward) {
+    const bwd = conv2dBackward(fwd, problem.weight, problem.grad, info);
+    for (const name of ['delta', 'delta_t', 'dA_t', 'dA_padded', 'col2im_counts', 'dA', 'dW_t', 'dW', 'db'] as const) put(name, bwd[name]);
+    const rot = inputGradRot180(bwd.delta, problem.weight, info);
+    put('delta_full', rot.delta_full);
+    put('w_rot180', rot.w_rot180);
+    put('dA_rot180', rot.dA_rot180);
+    // Different summation orders: agreement is up to rounding, relative to the values' size.
+    const maxAbsDiffValue = maxAbsDiff(bwd.dA, rot.dA_rot180);
+    const scale = Math.max(1, maxAbs(bwd.dA.data));
+    rot180 = { maxAbsDiff: maxAbsDiffValue, agrees: maxAbsDiffValue <= (problem.dtype === 'float32' ? 1e-4 : 1e-9) * scale };
+    stages.push(...BACKWARD_STAGES);
+  }
+
+  const nonFinite: NonFiniteReport[] = [];
+  for (const t of Object.values(tensors)) {
+    const { count, first } = countNonFinite(t.data);
+    if (count > 0) nonFinite.push({ tensor: t.name, count, firstIndex: indexOf(t.shape, first), firstValue: t.data[first] });
+  }
+  return { op: 'conv2d', dtype: problem.dtype, info, tensors, stages, rot180, nonFinite };
+}
+
+/** Stage-ordered tensor names present in a trace. */
+export function tensorNames(trace: ConvTrace): TensorName[] {
+  return TENSOR_NAMES.filter(n => trace.tensors[n] !== undefined);
+}

@@ -1,0 +1,43 @@
+// The work a trace worker does, and the messages it answers with. No vscode
+// import: the runner and the worker are tested in plain Node.
+
+import type { ConvTrace, TraceOptions } from '../../engine/trace';
+import { traceSpecText } from '../../spec/convSpec';
+import { Position, SpecError } from '../../spec/source';
+import type { JSONPath } from 'jsonc-parser';
+
+export interface TraceJob {
+  file: string;
+  text: string;
+  options: TraceOptions;
+}
+
+export type TraceJobResult =
+  | { ok: true; trace: ConvTrace }
+  | { ok: false; spec?: { file: string; path?: JSONPath; problem: string; position?: Position }; message: string };
+
+export function runTraceJob(job: TraceJob): TraceJobResult {
+  try {
+    return { ok: true, trace: traceSpecText(job.file, job.text, job.options) };
+  } catch (e) {
+    if (e instanceof SpecError) {
+      return { ok: false, spec: { file: e.file, path: e.path, problem: e.problem, position: e.position }, message: e.message };
+    }
+    // Out of memory and the like: a message, never a crashed host.
+    return { ok: false, message: `internal error: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** Rebuilds the error a job reported, so callers can catch SpecError as if it ran in-process. */
+export function jobError(result: Extract<TraceJobResult, { ok: false }>): Error {
+  return result.spec
+    ? new SpecError(result.spec.file, result.spec.path, result.spec.problem, result.spec.position)
+    : new Error(result.message);
+}
+
+/** Each tensor's buffer once: the transfer list of a postMessage must not repeat one. */
+export function traceBuffers(trace: ConvTrace): ArrayBuffer[] {
+  const set = new Set<ArrayBuffer>();
+  for (const t of Object.values(trace.tensors)) set.add(t.data.buffer as ArrayBuffer);
+  return [...set];
+}

@@ -1,0 +1,74 @@
+// Plain-text rendering of a trace, numpy style, for terminals and logs.
+
+import { outputSizeFormula } from '../engine/convInfo';
+import { Tensor, formatShape, sizeOf } from '../engine/tensor';
+import { ConvTrace, TensorName, TraceTensor } from '../engine/trace';
+
+/** Integers print exactly; others with `precision` significant digits, trailing zeros trimmed. */
+export function formatNumber(x: number, precision = 6): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
+  const s = x.toPrecision(precision);
+  return s.includes('e') ? s.replace(/\.?0+e/, 'e') : s.replace(/\.?0+$/, '');
+}
+
+/** The last two axes as aligned rows; leading axes become `name[i, j] =` headings. */
+export function formatTensor(name: string, t: Tensor, precision = 6, maxRows = 24, maxCols = 16): string {
+  const shape = t.shape;
+  const rows = shape.length >= 2 ? shape[shape.length - 2] : 1;
+  const cols = shape.length >= 1 ? shape[shape.length - 1] : 1;
+  const lead = shape.slice(0, Math.max(0, shape.length - 2));
+  const blocks = sizeOf(lead);
+  const out: string[] = [];
+  const shownRows = Math.min(rows, maxRows);
+  const shownCols = Math.min(cols, maxCols);
+  for (let blk = 0; blk < blocks; blk++) {
+    if (blk >= 8) {
+      out.push(`  … ${blocks - blk} more ${formatShape([rows, cols])} blocks`);
+      break;
+    }
+    const idx: number[] = [];
+    let rest = blk;
+    for (let d = lead.length - 1; d >= 0; d--) { idx.unshift(rest % lead[d]); rest = Math.floor(rest / lead[d]); }
+    const cells: string[][] = [];
+    for (let r = 0; r < shownRows; r++) {
+      const line: string[] = [];
+      for (let c = 0; c < shownCols; c++) line.push(formatNumber(t.data[(blk * rows + r) * cols + c], precision));
+      if (shownCols < cols) line.push('…');
+      cells.push(line);
+    }
+    const width = Math.max(1, ...cells.flat().map(s => s.length));
+    out.push(lead.length ? `${name}[${idx.join(', ')}] =` : `${name} =`);
+    for (const line of cells) out.push('  ' + line.map(s => s.padStart(width)).join(' '));
+    if (shownRows < rows) out.push(`  … ${rows - shownRows} more rows`);
+  }
+  return out.join('\n');
+}
+
+function heading(t: TraceTensor): string {
+  return `${t.name}  ${formatShape(t.shape)} ${t.axes.join(' × ')}  ${t.dtype}  ${t.about}`;
+}
+
+export function formatTrace(trace: ConvTrace, names: readonly TensorName[], precision = 6): string {
+  const i = trace.info;
+  const lines = [
+    `conv2d  input ${formatShape([i.batch, i.inChannels, i.inHeight, i.inWidth])}  weight ${formatShape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])}` +
+    `  stride (${i.strideHeight}, ${i.strideWidth})  padding [${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]` +
+    `  dilation (${i.dilationHeight}, ${i.dilationWidth})  groups ${i.groups}  ${trace.dtype}`,
+    `  ${outputSizeFormula(i, 'height')}`,
+    `  ${outputSizeFormula(i, 'width')}`,
+    'stages:',
+    ...trace.stages.map((s, n) => `  ${String(n + 1).padStart(2)}. [${s.pass}] ${s.title}: ${s.formula}`),
+  ];
+  if (trace.rot180) {
+    const verdict = trace.rot180.agrees ? 'agree' : 'DISAGREE';
+    lines.push(`col2im and rot180 ${verdict} on ∂C/∂a: max |difference| = ${formatNumber(trace.rot180.maxAbsDiff)}`);
+  }
+  for (const name of names) {
+    const t = trace.tensors[name];
+    if (!t) continue;
+    lines.push('', heading(t), formatTensor(name, t, precision));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,28 @@
+// The engine as a library (dist/engine.js): `trace` runs a spec the way the CLI
+// and the panel do; the individual ops work on plain tensors.
+
+import { ConvTrace, TraceOptions } from './engine/trace';
+import { traceSpecSource, traceSpecText } from './spec/convSpec';
+import { JsonSource } from './spec/source';
+
+export * from './engine/tensor';
+export * from './engine/errors';
+export { convInfo, checkGradShape, outputShape, paddedShape, outputSizeFormula } from './engine/convInfo';
+export type { ConvInfo, ConvOptions, PaddingOption, Pair } from './engine/convInfo';
+export { pad2d, crop2d, im2col, col2im } from './engine/im2col';
+export { conv2d, conv2dGradients, conv2dForward, conv2dBackward, inputGradRot180, weightMatrix } from './engine/conv2d';
+export type { ConvForward, ConvBackward, Rot180View, ConvGradients } from './engine/conv2d';
+export { conv2dNaive, conv2dGradNaive } from './engine/reference';
+export { traceConv, TENSOR_NAMES, DEFAULT_MAX_ELEMENTS, tensorNames } from './engine/trace';
+export type { ConvTrace, ConvProblem, TraceOptions, TraceTensor, TraceStage, TensorName, NonFiniteReport } from './engine/trace';
+export { SpecError } from './spec/source';
+export { encodeNpy } from './spec/npy';
+
+/**
+ * Runs a conv spec, given as JSON text or as an already-parsed object, forward and
+ * backward. Throws SpecError naming the JSON path of any problem.
+ */
+export function trace(spec: string | object, options: TraceOptions = {}, file = '<spec>'): ConvTrace {
+  if (typeof spec === 'string') return traceSpecText(file, spec, options);
+  return traceSpecSource(JsonSource.fromValue(file, spec), options);
+}

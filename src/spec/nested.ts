@@ -1,0 +1,100 @@
+// Nested JSON arrays → tensors, with a JSON path in every complaint. Non-finite
+// values are allowed as the strings "NaN", "Infinity", "-Infinity" (JSON has no
+// literals for them); they are reported later, never crashed on.
+
+import { DType, Tensor, allocate, formatShape } from '../engine/tensor';
+import { JSONPath, jsonPath } from './source';
+
+export class NestedArrayError extends Error {
+  constructor(readonly path: JSONPath, readonly problem: string) {
+    super(problem);
+  }
+}
+
+const NON_FINITE: Record<string, number> = {
+  nan: NaN, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
+};
+
+export function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 24 ? value.slice(0, 24) + '…' : value)}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'boolean') return `the boolean ${value}`;
+  return `the ${typeof value} ${String(value)}`;
+}
+
+/** A number, or one of the strings that name a non-finite value; undefined otherwise. */
+export function numericValue(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return NON_FINITE[value.trim().toLowerCase()];
+  return undefined;
+}
+
+/** Shape read down the first elements: [[1,2],[3,4]] → [2, 2]. */
+export function inferShape(value: unknown): number[] {
+  const shape: number[] = [];
+  let v = value;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  return shape;
+}
+
+export interface TensorExpectation {
+  rank: number;
+  /** e.g. '(B, Cin, H, W)', for messages. */
+  axes: string;
+}
+
+/** Converts a nested array of the expected rank to a tensor, or throws NestedArrayError. */
+export function nestedToTensor(value: unknown, path: JSONPath, dtype: DType, expect: TensorExpectation): Tensor {
+  const wanted = `a ${expect.rank}-D array ${expect.axes}`;
+  if (!Array.isArray(value)) throw new NestedArrayError(path, `expected ${wanted}, found ${describeJson(value)}`);
+  const shape = inferShape(value);
+  const emptyAt = shape.indexOf(0);
+  if (emptyAt >= 0) {
+    const p = [...path];
+    let v: unknown = value;
+    for (let d = 0; d < emptyAt; d++) { v = (v as unknown[])[0]; p.push(0); }
+    throw new NestedArrayError(p, `empty array: ${expect.axes} has no empty dimensions`);
+  }
+  if (shape.length !== expect.rank) {
+    throw new NestedArrayError(path, `expected ${wanted}, found a ${shape.length}-D array of shape ${formatShape(shape)}`);
+  }
+  let size = 1;
+  for (const d of shape) size *= d;
+  const data = allocate(dtype, size);
+  let k = 0;
+  // Indices along the current branch; copied into a path only when something is wrong.
+  const at: number[] = [];
+  const here = () => [...path, ...at];
+  const first = (depth: number) => jsonPath([...path, ...new Array<number>(depth).fill(0)]);
+  const walk = (v: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      const x = numericValue(v);
+      if (x === undefined) {
+        throw new NestedArrayError(here(), Array.isArray(v)
+          ? `expected a number, found an array: the array is deeper here than at ${first(0)} ${formatShape(shape)}`
+          : `expected a number, found ${describeJson(v)}`);
+      }
+      data[k++] = x;
+      return;
+    }
+    if (!Array.isArray(v)) {
+      throw new NestedArrayError(here(), `ragged array: expected an array of ${shape[depth]} like ${first(depth)}, found ${describeJson(v)}`);
+    }
+    if (v.length !== shape[depth]) {
+      throw new NestedArrayError(here(), `ragged array: ${v.length} elements where ${first(depth)} has ${shape[depth]}`);
+    }
+    for (let i = 0; i < v.length; i++) {
+      at.push(i);
+      walk(v[i], depth + 1);
+      at.pop();
+    }
+  };
+  walk(value, 0);
+  return { shape, dtype, data };
+}

@@ -1,0 +1,138 @@
+// conv-trace as a user runs it: the built dist/cli.js in a child process.
+
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '../../..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+const SEED = path.join(ROOT, 'examples/seed.conv.json');
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, cwd: ROOT });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'conv-trace-test-'));
+}
+
+function writeSpec(dir: string, name: string, text: string): string {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+describe('conv-trace CLI', () => {
+  it('prints every intermediate of the seed under the documented names', () => {
+    const r = cli([SEED]);
+    assert.strictEqual(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    for (const name of ['a', 'a_t', 'w_t', 'z_t', 'z', 'delta', 'delta_t', 'dA_t', 'dA', 'dW_t', 'dW', 'db']) {
+      assert.ok(out[name], `missing ${name}`);
+      assert.strictEqual(out[name].data.length, out[name].shape.reduce((a: number, b: number) => a * b, 1), name);
+    }
+    assert.deepStrictEqual(out.z.shape, [1, 2, 3, 3]);
+    assert.deepStrictEqual(out.z.data.slice(0, 3), [296, 250, 288]);
+    assert.deepStrictEqual(out.a_t.shape, [1, 9, 12]);
+    assert.deepStrictEqual(out.db.data, [9, 9]);
+  });
+
+  it('--only keeps just the named tensors', () => {
+    const r = cli([SEED, '--only', 'z,dW']);
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.deepStrictEqual(Object.keys(JSON.parse(r.stdout)), ['z', 'dW']);
+  });
+
+  it('--only with an unknown name exits 2 and lists the names', () => {
+    const r = cli([SEED, '--only', 'z,zz']);
+    assert.strictEqual(r.status, 2);
+    assert.match(r.stderr, /unknown tensor 'zz' in --only; names: input, weight/);
+  });
+
+  it('--format npy --out DIR writes one .npy per tensor', () => {
+    const dir = tmp();
+    const r = cli([SEED, '--only', 'z,db', '--format', 'npy', '--out', dir]);
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['db.npy', 'z.npy']);
+    const z = fs.readFileSync(path.join(dir, 'z.npy'));
+    assert.strictEqual(z.subarray(0, 6).toString('latin1'), '\x93NUMPY');
+    const headerLength = z.readUInt16LE(8);
+    assert.match(z.subarray(10, 10 + headerLength).toString('latin1'), /'descr': '<f8', 'fortran_order': False, 'shape': \(1, 2, 3, 3\)/);
+    assert.strictEqual(z.readDoubleLE(10 + headerLength), 296);
+  });
+
+  it('--format npy without --out is a usage error', () => {
+    const r = cli([SEED, '--format', 'npy']);
+    assert.strictEqual(r.status, 2);
+    assert.match(r.stderr, /--format npy writes files: give a directory with --out DIR/);
+  });
+
+  it('--format text prints the matrices and the stages', () => {
+    const r = cli([SEED, '--format', 'text', '--only', 'z']);
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.match(r.stdout, /z\[0, 0\] =\n\s+296 250 288\n\s+277 280 294/);
+    assert.match(r.stdout, /Hout = floor\(\(4 \+ 0 \+ 0 - 1·\(2-1\) - 1\) \/ 1\) \+ 1 = 3/);
+    assert.match(r.stdout, /col2im and rot180 agree/);
+  });
+
+  it('reads the spec from standard input with -', () => {
+    const r = cli(['-', '--only', 'z'], fs.readFileSync(SEED, 'utf8'));
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.deepStrictEqual(JSON.parse(r.stdout).z.data.slice(0, 2), [296, 250]);
+  });
+
+  it('--forward-only skips the backward pass', () => {
+    const r = cli([SEED, '--forward-only']);
+    assert.strictEqual(r.status, 0, r.stderr);
+    const names = Object.keys(JSON.parse(r.stdout));
+    assert.ok(names.includes('z') && !names.includes('dA'));
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['malformed JSON', '{"input": [1, 2}', /^bad\.json:1:16: malformed JSON: expected a comma or a closing bracket \] at '}'$/],
+    ['an empty file', '', /^bad\.json: the file is empty$/],
+    ['a ragged array', JSON.stringify({ input: [[[[1, 2], [3]]]], weight: [[[[1]]]] }), /^bad\.json:1:\d+: \$\.input\[0\]\[0\]\[1\]: ragged array: 1 elements where \$\.input\[0\]\[0\]\[0\] has 2$/],
+    ['a non-number', JSON.stringify({ input: [[[[1, true]]]], weight: [[[[1]]]] }), /\$\.input\[0\]\[0\]\[0\]\[1\]: expected a number, found the boolean true/],
+    ['a wrong rank', JSON.stringify({ input: [[1, 2]], weight: [[[[1]]]] }), /\$\.input: expected a 4-D array \(B, Cin, H, W\), found a 2-D array of shape \(1, 2\)/],
+    ['a channel mismatch', JSON.stringify({ input: [[[[1]], [[1]]]], weight: [[[[1]]]] }), /\$\.weight: conv2d: input has 2 channels but weight expects 1/],
+    ['a missing key', JSON.stringify({ weight: [[[[1]]]] }), /\$: missing key "input"/],
+  ];
+  for (const [what, text, pattern] of bad) {
+    it(`exits 2 with the file, JSON path and problem for ${what}`, () => {
+      const r = cli([writeSpec(tmp(), 'bad.json', text)]);
+      assert.strictEqual(r.status, 2);
+      const line = r.stderr.trim().split('\n');
+      assert.strictEqual(line.length, 1, `one line, no stack trace: ${r.stderr}`);
+      assert.match(path.basename(line[0]), pattern);
+      assert.strictEqual(r.stdout, '');
+    });
+  }
+
+  it('exits 2 for a missing file', () => {
+    const r = cli(['no/such/spec.json']);
+    assert.strictEqual(r.status, 2);
+    assert.strictEqual(r.stderr.trim(), 'no/such/spec.json: cannot read the spec: no such file');
+  });
+
+  it('warns about non-finite values and still prints the trace', () => {
+    const p = writeSpec(tmp(), 'nan.json', JSON.stringify({ input: [[[['NaN', 1], [1, 1]]]], weight: [[[[1]]]] }));
+    const r = cli([p, '--only', 'z']);
+    assert.strictEqual(r.status, 0);
+    assert.match(r.stderr, /warning: input has 1 non-finite value \(first: \$\.input\[0\]\[0\]\[0\]\[0\] = NaN\)/);
+    assert.deepStrictEqual(JSON.parse(r.stdout).z.data, ['NaN', 1, 1, 1]);
+  });
+
+  it('--help and --version exit 0', () => {
+    assert.match(cli(['--help']).stdout, /usage: conv-trace SPEC\.json/);
+    assert.match(cli(['--version']).stdout.trim(), /^\d+\.\d+\.\d+$/);
+  });
+
+  it('an unknown option is a usage error', () => {
+    const r = cli([SEED, '--frobnicate']);
+    assert.strictEqual(r.status, 2);
+    assert.match(r.stderr, /unknown option '--frobnicate'/);
+  });
+});

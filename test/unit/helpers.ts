@@ -1,0 +1,98 @@
+import * as assert from 'assert';
+import * as fc from 'fast-check';
+import { ConvOptions, PaddingOption } from '../../src/engine/convInfo';
+import { DType, Tensor, formatShape, sizeOf, tensor } from '../../src/engine/tensor';
+
+/** Asserts two tensors have one shape and agree within tol·max(1, |expected|) per element. */
+export function assertClose(actual: Tensor, expected: Tensor, tol = 1e-9, what = 'tensor'): void {
+  assert.deepStrictEqual([...actual.shape], [...expected.shape], `${what}: shape ${formatShape(actual.shape)} vs ${formatShape(expected.shape)}`);
+  for (let i = 0; i < expected.data.length; i++) {
+    const a = actual.data[i];
+    const e = expected.data[i];
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) {
+      assert.fail(`${what}[${i}]: ${a} vs expected ${e} (tolerance ${tol})`);
+    }
+  }
+}
+
+/** A deterministic generator (mulberry32), so failures replay. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomTensor(shape: number[], random: () => number, dtype: DType = 'float64', integers = false): Tensor {
+  const n = sizeOf(shape);
+  const values = new Array<number>(n);
+  for (let i = 0; i < n; i++) values[i] = integers ? Math.floor(random() * 11) - 5 : random() * 2 - 1;
+  return tensor(shape, values, dtype);
+}
+
+export interface Geometry {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  groups: number;
+  height: number;
+  width: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  options: ConvOptions;
+  seed: number;
+}
+
+export function describeGeometry(g: Geometry): string {
+  const w = [g.outChannels, g.inChannels / g.groups, g.kernelHeight, g.kernelWidth];
+  const o = g.options;
+  return `conv2d x=[${g.batch},${g.inChannels},${g.height},${g.width}] w=[${w.join(',')}] ` +
+    `s=${JSON.stringify(o.stride)} p=${JSON.stringify(o.padding)} d=${JSON.stringify(o.dilation)} g=${g.groups} seed=${g.seed}`;
+}
+
+const paddingArb: fc.Arbitrary<PaddingOption> = fc.oneof(
+  fc.integer({ min: 0, max: 2 }),
+  fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  fc.constant('valid' as const),
+);
+
+/** Random valid conv geometries: stride, every padding form, dilation, groups (incl. depthwise), batch > 1. */
+export const geometryArb: fc.Arbitrary<Geometry> = fc.record({
+  batch: fc.integer({ min: 1, max: 3 }),
+  groups: fc.integer({ min: 1, max: 3 }),
+  inPerGroup: fc.integer({ min: 1, max: 3 }),
+  outPerGroup: fc.integer({ min: 1, max: 3 }),
+  kernelHeight: fc.integer({ min: 1, max: 4 }),
+  kernelWidth: fc.integer({ min: 1, max: 4 }),
+  stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  dilation: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  padding: paddingArb,
+  extraH: fc.integer({ min: 0, max: 5 }),
+  extraW: fc.integer({ min: 0, max: 5 }),
+  same: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+}).map(r => {
+  const [dh, dw] = r.dilation;
+  // 'same' only with stride 1, as PyTorch.
+  const padding = r.same ? 'same' as const : r.padding;
+  const stride = r.same ? [1, 1] as const : r.stride;
+  return {
+    batch: r.batch,
+    inChannels: r.groups * r.inPerGroup,
+    outChannels: r.groups * r.outPerGroup,
+    groups: r.groups,
+    // Big enough for the dilated kernel even without padding.
+    height: dh * (r.kernelHeight - 1) + 1 + r.extraH,
+    width: dw * (r.kernelWidth - 1) + 1 + r.extraW,
+    kernelHeight: r.kernelHeight,
+    kernelWidth: r.kernelWidth,
+    options: { stride: [stride[0], stride[1]], padding, dilation: [dh, dw], groups: r.groups },
+    seed: r.seed,
+  };
+});

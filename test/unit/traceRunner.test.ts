@@ -1,0 +1,42 @@
+// The worker-thread runner: results, spec errors and cancellation cross the thread boundary.
+
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SpecError } from '../../src/spec/source';
+import { TraceCancelled, runTrace } from '../../src/extension/trace/traceRunner';
+
+const ROOT = path.join(__dirname, '../../..');
+const WORKER = path.join(ROOT, 'dist/traceWorker.js');
+const seed = fs.readFileSync(path.join(ROOT, 'examples/seed.conv.json'), 'utf8');
+
+describe('trace runner (worker thread)', () => {
+  it('returns the trace with typed arrays intact', async () => {
+    const trace = await runTrace({ file: 'seed.conv.json', text: seed, options: {} }, WORKER);
+    assert.ok(trace.tensors.z!.data instanceof Float64Array);
+    assert.deepStrictEqual([...trace.tensors.z!.data].slice(0, 3), [296, 250, 288]);
+  });
+
+  it('rethrows spec problems as SpecError with their position', async () => {
+    await assert.rejects(runTrace({ file: 'bad.json', text: '{"input": [1,}', options: {} }, WORKER), (e: unknown) => {
+      assert.ok(e instanceof SpecError);
+      assert.strictEqual(e.position?.line, 1);
+      return true;
+    });
+  });
+
+  it('cancels a long run at once', async () => {
+    const big = JSON.stringify({ input: [Array.from({ length: 64 }, () => Array.from({ length: 96 }, () => new Array(96).fill(1)))], weight: Array.from({ length: 64 }, () => Array.from({ length: 64 }, () => [[1, 1, 1], [1, 1, 1], [1, 1, 1]])), padding: 1 });
+    const abort = new AbortController();
+    const started = Date.now();
+    const run = runTrace({ file: 'big.json', text: big, options: {} }, WORKER, abort.signal);
+    setTimeout(() => abort.abort(), 50);
+    await assert.rejects(run, TraceCancelled);
+    assert.ok(Date.now() - started < 2000, 'cancelled promptly');
+  });
+
+  it('runs inline without a worker script (web host)', async () => {
+    const trace = await runTrace({ file: 'seed.conv.json', text: seed, options: { backward: false } }, undefined);
+    assert.strictEqual(trace.tensors.dA, undefined);
+  });
+});
