@@ -1,0 +1,115 @@
+// Starts code-server (VS Code 1.100's server and web workbench) on loopback with
+// a fresh user-data and extensions folder, and builds workbench URLs whose
+// payload loads the extension under development and its tests.
+
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+
+/** Runs test/e2e/setup.sh (installs what is missing) and returns the code-server binary. */
+export function ensureCodeServer(): string {
+  if (process.env.CODE_SERVER) return process.env.CODE_SERVER;
+  const out = execFileSync('bash', [path.join(ROOT, 'test/e2e/setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').pop()!;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CodeServer {
+  host: string;
+  dataDir: string;
+  /** Workbench URL opening `folder`, with payload entries (extensionDevelopmentPath, extensionTestsPath, ...). */
+  url(folder: string, payload: [string, string][]): string;
+  /** A path on this machine as the workbench's remote URI. */
+  remote(p: string): string;
+  /** Everything the server printed. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  bin: string;
+  port?: number;
+  /** Extra user settings. */
+  settings?: Record<string, unknown>;
+  /** .vsix files to install before starting (what users install). */
+  vsix?: string[];
+  /** Keep the data dir after stop (for a person to look at). */
+  keep?: boolean;
+}
+
+export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-code-server-'));
+  const port = opts.port ?? await freePort();
+  const host = `127.0.0.1:${port}`;
+  fs.writeFileSync(path.join(dataDir, 'config.yaml'), 'auth: none\ncert: false\n');
+  fs.mkdirSync(path.join(dataDir, 'user/User'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'user/User/settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'security.workspace.trust.enabled': false,
+    ...opts.settings,
+  }, null, 2));
+  const args = ['--config', path.join(dataDir, 'config.yaml'), '--auth', 'none', '--bind-addr', host,
+    '--user-data-dir', path.join(dataDir, 'user'), '--extensions-dir', path.join(dataDir, 'extensions'),
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-getting-started-override', '--ignore-last-opened'];
+  for (const vsix of opts.vsix ?? []) {
+    execFileSync(opts.bin, [...args, '--install-extension', vsix, '--force'], { encoding: 'utf8', stdio: 'pipe' });
+  }
+  const server: ChildProcess = spawn(opts.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`code-server did not start in 60 s\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (/HTTP server listening/.test(output)) { clearTimeout(timer); resolve(); }
+    };
+    server.stdout!.on('data', onData);
+    server.stderr!.on('data', onData);
+    server.once('exit', code => { clearTimeout(timer); reject(new Error(`code-server exited with ${code}\n${output}`)); });
+  });
+  const remote = (p: string) => `vscode-remote://${host}${p}`;
+  return {
+    host,
+    dataDir,
+    remote,
+    url: (folder, payload) =>
+      `http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    log: () => output,
+    async stop() {
+      if (server.exitCode === null) {
+        const exited = new Promise(r => server.once('exit', r));
+        server.kill('SIGTERM');
+        await Promise.race([exited, new Promise(r => setTimeout(r, 5000))]);
+        if (server.exitCode === null) server.kill('SIGKILL');
+      }
+      if (!opts.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Copies the server's logs (extension host, our output channel) to `dest`. */
+export function collectLogs(cs: CodeServer, dest: string): void {
+  const logs = path.join(cs.dataDir, 'user/logs');
+  fs.mkdirSync(dest, { recursive: true });
+  fs.writeFileSync(path.join(dest, 'code-server.log'), cs.log());
+  if (fs.existsSync(logs)) fs.cpSync(logs, path.join(dest, 'logs'), { recursive: true });
+}

@@ -1,0 +1,101 @@
+// Inside a real VS Code: activation, the command, the panel and what it shows.
+
+import * as assert from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
+import type { ShownTensor, WebviewToHost } from '../../src/protocol/messages';
+
+const EXTENSION_ID = 'conv-visual-debugger.conv-visual-debugger';
+const RUN = 'convVisualDebugger.run';
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the harness opens a workspace folder');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+/** The next panel message of a type, within a deadline. */
+function nextPanelMessage<T extends WebviewToHost['type']>(api: ConvVisualDebuggerApi, type: T, ms = 30_000): Promise<Extract<WebviewToHost, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no '${type}' from the panel in ${ms} ms`)); }, ms);
+    const sub = api.onDidReceivePanelMessage(m => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(m as Extract<WebviewToHost, { type: T }>);
+    });
+  });
+}
+
+function panelTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.input instanceof vscode.TabInputWebview);
+}
+
+describe('Conv Visual Debugger in VS Code', () => {
+  let api: ConvVisualDebuggerApi;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ConvVisualDebuggerApi>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is installed`);
+    api = await ext.activate();
+  });
+
+  it('activates and registers "Run Conv Forward/Backward"', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    assert.strictEqual(ext.isActive, true);
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes(RUN));
+    const contributed = ext.packageJSON.contributes.commands.find((c: { command: string }) => c.command === RUN);
+    assert.deepStrictEqual([contributed.category, contributed.title], ['Conv', 'Run Conv Forward/Backward']);
+  });
+
+  it('runs examples/seed.conv.json: the panel opens and shows z = 296, 250, 288, ...', async () => {
+    const doc = await vscode.workspace.openTextDocument(workspaceFile('seed.conv.json'));
+    await vscode.window.showTextDocument(doc);
+    const rendered = nextPanelMessage(api, 'rendered');
+    const result = await vscode.commands.executeCommand<{ traceId: number; trace: { tensors: Record<string, { data: ArrayLike<number> }> } }>(RUN);
+    assert.ok(result, 'the command returns the run');
+    assert.deepStrictEqual(Array.from(result.trace.tensors.z.data).slice(0, 3), [296, 250, 288]);
+
+    const message = await rendered;
+    assert.strictEqual(message.traceId, result.traceId);
+    const z = message.shown.find((s: ShownTensor) => s.name === 'z');
+    assert.ok(z, 'the panel shows z');
+    assert.deepStrictEqual(z.shape, [1, 2, 3, 3]);
+    assert.deepStrictEqual(z.cells.slice(0, 9), ['296', '250', '288', '277', '280', '294', '302', '297', '315']);
+    assert.deepStrictEqual(z.cells.slice(9, 18), ['291', '252', '263', '230', '267', '239', '223', '283', '257']);
+    const dA = message.shown.find(s => s.name === 'dA');
+    assert.deepStrictEqual(dA?.cells.slice(0, 4), ['10', '25', '25', '15']);
+
+    const tabs = panelTabs();
+    assert.strictEqual(tabs.length, 1, 'one panel');
+    assert.strictEqual(tabs[0].label, 'Conv: seed.conv.json');
+  });
+
+  it('reuses the panel for the next run and re-renders it', async () => {
+    const rendered = nextPanelMessage(api, 'rendered');
+    const result = await vscode.commands.executeCommand<{ traceId: number }>(RUN, workspaceFile('seed.conv.json'));
+    assert.strictEqual((await rendered).traceId, result.traceId);
+    assert.strictEqual(panelTabs().length, 1);
+  });
+
+  it('reports a broken spec without crashing, and the next good run still works', async () => {
+    const broken = await vscode.workspace.openTextDocument({ language: 'json', content: '{\n  "input": [[[[1, 2]]]],\n  "weight": [[[[1, "x"]]]]\n}' });
+    await vscode.window.showTextDocument(broken);
+    const result = await vscode.commands.executeCommand(RUN);
+    assert.strictEqual(result, undefined);
+    const rendered = nextPanelMessage(api, 'rendered');
+    const again = await vscode.commands.executeCommand<{ traceId: number }>(RUN, workspaceFile('seed.conv.json'));
+    assert.strictEqual((await rendered).traceId, again.traceId);
+  });
+
+  it('never writes the spec file', async () => {
+    const uri = workspaceFile('seed.conv.json');
+    const before = await vscode.workspace.fs.stat(uri);
+    await vscode.commands.executeCommand(RUN, uri);
+    const after = await vscode.workspace.fs.stat(uri);
+    assert.strictEqual(after.mtime, before.mtime);
+    assert.ok(!vscode.workspace.textDocuments.find(d => path.basename(d.fileName) === 'seed.conv.json')?.isDirty);
+  });
+});
