@@ -1,40 +1,81 @@
-// Panel entry: says `ready`, then renders whatever trace the host sends.
+// Panel entry: says `ready`, then shows whatever the host sends. UI state
+// survives hiding, reloading and window restore through getState/setState.
 
 import { assertNever } from '../src/protocol/messages';
-import { renderTrace } from './render/traceView';
-import { onHostMessage, saveState, send } from './vscodeApi';
+import { App } from './app';
+import { settle } from './model';
+import { restoreState } from './state';
+import { onThemeChange } from './theme';
+import { getState, onHostMessage, send } from './vscodeApi';
 
-const stages = document.getElementById('stages')!;
+const root = document.getElementById('app')!;
 const status = document.getElementById('status')!;
 const title = document.getElementById('title')!;
+let app: App | undefined;
+const state = restoreState(getState());
+
+function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
+  status.textContent = text;
+  status.className = kind;
+}
 
 onHostMessage(message => {
   switch (message.type) {
     case 'running':
-      status.textContent = `Tracing ${message.file}…`;
-      status.className = 'running';
+      setStatus(`Tracing ${message.file}…`, 'running');
       break;
     case 'failed':
-      status.textContent = message.message;
-      status.className = 'failed';
+      setStatus(message.message, 'failed');
       break;
     case 'trace': {
       const t = message.trace;
       title.textContent = t.file;
-      status.className = '';
-      status.textContent = t.warnings.length ? t.warnings.join(' · ') : '';
-      saveState({ specUri: t.uri });
+      setStatus('', '');
+      state.specUri = t.uri;
+      app?.dispose();
       try {
-        const shown = renderTrace(stages, t);
-        send({ type: 'rendered', traceId: t.id, shown });
+        app = new App(root, t, state);
+        app.saveState();
+        void app.shown().then(shown => send({ type: 'rendered', traceId: t.id, shown }));
       } catch (e) {
-        send({ type: 'error', message: `rendering trace ${t.id} failed: ${(e as Error).message}` });
+        send({ type: 'error', message: `showing trace ${t.id} failed: ${(e as Error).message}` });
       }
       break;
     }
+    case 'tiles':
+    case 'cellSum':
+      settle(message.requestId, message);
+      break;
+    case 'requestFailed':
+      settle(message.requestId, { failure: message.message });
+      break;
+    case 'focus':
+      if (message.stage) app?.focusStage(message.stage);
+      if (message.target) app?.focusCell(message.target, message.pin ?? true);
+      break;
+    case 'step':
+      app?.step(message.delta);
+      break;
     default:
       assertNever(message);
   }
 });
+
+// Stage stepping from anywhere in the panel (heatmaps keep their own keys).
+window.addEventListener('keydown', e => {
+  if (!app || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+  const target = e.target as HTMLElement;
+  if (target.closest('input, textarea, vscode-single-select, vscode-textfield')) return;
+  if (e.key === 'n' || e.key === 'PageDown') { app.step(1); e.preventDefault(); }
+  else if (e.key === 'p' || e.key === 'PageUp') { app.step(-1); e.preventDefault(); }
+  else if (e.key === 'Escape') app.escape();
+});
+
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => app?.layoutCards(), 100);
+});
+onThemeChange(() => app?.setTheme());
 
 send({ type: 'ready' });

@@ -32,3 +32,7 @@ export function onHostMessage(handler: (m: HostToWebview) => void): void {
 export function saveState<T>(state: T): void {
   api.setState(state);
 }
+
+export function getState(): unknown {
+  return api.getState();
+}

@@ -43,9 +43,11 @@ export interface TraceTensor extends Tensor {
   about: string;
 }
 
-export type StageId =
-  | 'pad' | 'im2col' | 'weight_matrix' | 'matmul' | 'reshape_bias'
-  | 'delta_t' | 'dA_t' | 'col2im' | 'dW' | 'db' | 'rot180';
+export const STAGE_IDS = [
+  'pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias',
+  'delta_t', 'dA_t', 'col2im', 'dW', 'db', 'rot180',
+] as const;
+export type StageId = (typeof STAGE_IDS)[number];
 
 export interface TraceStage {
   id: StageId;

@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
-import { PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messages';
+import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messages';
 import { ConvRunner, RunResult } from './commands/runConv';
 import { PanelState, TracePanel } from './panel/tracePanel';
 
 export const RUN_COMMAND = 'convVisualDebugger.run';
 
-/** What activate() returns: lets integration tests watch the panel speak. */
+/** What activate() returns: lets integration tests (and other extensions) drive the panel and watch it speak. */
 export interface ConvVisualDebuggerApi {
   onDidReceivePanelMessage: vscode.Event<WebviewToHost>;
   run(uri?: vscode.Uri): Promise<RunResult | undefined>;
+  /** Shows a stage and/or links a cell in the open panel. */
+  focus(message: Extract<HostToWebview, { type: 'focus' }>): boolean;
 }
 
 export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerApi {
@@ -21,6 +23,8 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
     runner,
     { dispose: () => TracePanel.active?.dispose() },
     vscode.commands.registerCommand(RUN_COMMAND, (uri?: vscode.Uri) => runner.run(uri)),
+    vscode.commands.registerCommand('convVisualDebugger.nextStage', () => TracePanel.active?.send({ type: 'step', delta: 1 })),
+    vscode.commands.registerCommand('convVisualDebugger.previousStage', () => TracePanel.active?.send({ type: 'step', delta: -1 })),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         TracePanel.revive(panel, context.extensionUri, m => panelMessages.fire(m), log);
@@ -28,7 +32,15 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
       },
     }),
   );
-  return { onDidReceivePanelMessage: panelMessages.event, run: uri => runner.run(uri) };
+  return {
+    onDidReceivePanelMessage: panelMessages.event,
+    run: uri => runner.run(uri),
+    focus: message => {
+      const panel = TracePanel.active;
+      panel?.send(message);
+      return panel !== undefined;
+    },
+  };
 }
 
 export function deactivate(): void {}

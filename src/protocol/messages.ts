@@ -1,10 +1,22 @@
 // The one message protocol between the extension host and the webview. Both
 // bundles import this file; validate.ts checks every inbound message at runtime.
-// Tensors cross as ArrayBuffers, never as JSON number arrays.
+// Tensors cross as ArrayBuffers, never as JSON number arrays: small ones with
+// the trace, big ones in tiles at the level of detail the view asks for
+// (requestTiles → tiles; see tiles.ts). Requests carry an id and get an answer
+// or a `requestFailed`; the webview gives up on them after a timeout.
 
+import type { CellSum } from '../engine/cellTerms';
 import type { ConvInfo } from '../engine/convInfo';
+import type { LinkTarget } from '../engine/links';
 import type { DType } from '../engine/tensor';
-import type { TensorName, TraceStage } from '../engine/trace';
+import type { StageId, TensorName, TraceStage } from '../engine/trace';
+
+export interface TensorStats {
+  /** Over finite values; 0 when there are none. */
+  min: number;
+  max: number;
+  nonFinite: number;
+}
 
 export interface WireTensor {
   name: TensorName;
@@ -12,13 +24,14 @@ export interface WireTensor {
   dtype: DType;
   axes: string[];
   about: string;
-  /** Row-major values: Float64Array or Float32Array bytes, per dtype. */
-  buffer: ArrayBuffer;
+  stats: TensorStats;
+  /** Row-major values (Float64Array or Float32Array bytes, per dtype); absent for big tensors, which come in tiles. */
+  buffer?: ArrayBuffer;
 }
 
-/** Everything the panel needs about one run, with the tensors as bytes. */
+/** Everything the panel needs about one run. */
 export interface WireTrace {
-  /** Changes with every run, so replies can name the run they are about. */
+  /** Changes with every run, so requests and replies can name the run they are about. */
   id: number;
   /** The spec's file name, for the title. */
   file: string;
@@ -35,22 +48,55 @@ export interface WireTrace {
 export type HostToWebview =
   | { type: 'trace'; trace: WireTrace }
   | { type: 'running'; file: string }
-  | { type: 'failed'; file: string; message: string };
+  | { type: 'failed'; file: string; message: string }
+  | { type: 'tiles'; requestId: number; traceId: number; name: TensorName; level: number; tiles: WireTile[] }
+  | { type: 'cellSum'; requestId: number; sum?: CellSum }
+  | { type: 'requestFailed'; requestId: number; message: string }
+  /** Show a stage and/or link a cell (commands, the debugger, tests). */
+  | { type: 'focus'; stage?: StageId; target?: LinkTarget; pin?: boolean }
+  | { type: 'step'; delta: number };
 
 /** What the panel shows of one tensor, as text: tests and the host read it back. */
 export interface ShownTensor {
   name: TensorName;
   shape: number[];
-  /** The first cells as displayed, row-major. */
+  /** The values of the first cells of the shown slice, row-major, as the panel formats them. */
   cells: string[];
+}
+
+/** Per tensor: what the panel highlights for the current link. */
+export interface LinkedSummary {
+  tensor: TensorName;
+  rows: number[];
+  columns: number[];
+  cells: number[][];
+}
+
+/** One tile: level 0 in the tensor's dtype, coarser levels as float32. */
+export interface WireTile {
+  row: number;
+  col: number;
+  buffer: ArrayBuffer;
 }
 
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'rendered'; traceId: number; shown: ShownTensor[] }
+  | { type: 'stage'; traceId: number; stage: StageId; index: number }
+  | { type: 'linked'; traceId: number; target: LinkTarget; value: number; highlights: LinkedSummary[]; terms: number }
+  | { type: 'requestTiles'; requestId: number; traceId: number; name: TensorName; level: number; tiles: [number, number][] }
+  | { type: 'requestCellSum'; requestId: number; traceId: number; target: LinkTarget }
+  | { type: 'copyTensor'; traceId: number; name: TensorName; format: 'json' | 'numpy' }
+  | { type: 'savePng'; name: string; png: ArrayBuffer }
   | { type: 'error'; message: string };
 
 export const PANEL_VIEW_TYPE = 'convVisualDebugger.trace';
+
+/** Tensors up to this many bytes travel with the trace (while the trace stays under EAGER_TOTAL_BYTES); others in tiles. */
+export const EAGER_TENSOR_BYTES = 256 * 1024;
+export const EAGER_TOTAL_BYTES = 4 * 1024 * 1024;
+/** Tiles per request, at most. */
+export const TILES_PER_REQUEST = 32;
 
 /** Exhaustiveness guard for switches over message types. */
 export function assertNever(x: never): never {

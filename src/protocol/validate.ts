@@ -2,7 +2,9 @@
 // that fails is rejected with the reason, never half-used.
 
 import type { HostToWebview, WebviewToHost, WireTensor, WireTrace } from './messages';
+import { TILES_PER_REQUEST } from './messages';
 import { TENSOR_NAMES } from '../engine/trace';
+import { STAGE_IDS } from '../engine/trace';
 
 export class ProtocolError extends Error {}
 
@@ -34,19 +36,38 @@ const any: Check = () => {};
 const tensorName = oneOf(...TENSOR_NAMES);
 const dtype = oneOf('float64', 'float32');
 
-const wireTensor: Check = (v, at) => {
-  object({ name: tensorName, shape: arrayOf(nat), dtype, axes: arrayOf(str), about: str })(v, at);
-  const t = v as WireTensor;
-  // Not instanceof: the buffer may come from another realm (iframe, worker).
-  if (Object.prototype.toString.call(t.buffer) !== '[object ArrayBuffer]') fail(`${at}.buffer`, 'an ArrayBuffer', t.buffer);
-  const bytes = (t.dtype === 'float32' ? 4 : 8) * t.shape.reduce((a, b) => a * b, 1);
-  if (t.buffer.byteLength !== bytes) {
-    throw new ProtocolError(`${at}.buffer: ${t.buffer.byteLength} bytes for shape (${t.shape.join(', ')}) ${t.dtype}, expected ${bytes}`);
-  }
+// Not instanceof: the buffer may come from another realm (iframe, worker).
+const arrayBuffer: Check = (v, at) => {
+  if (Object.prototype.toString.call(v) !== '[object ArrayBuffer]') fail(at, 'an ArrayBuffer', v);
 };
 
+/** A tensor's bytes must fit its shape and dtype exactly. */
+export function checkTensorBytes(buffer: ArrayBuffer, shape: readonly number[], type: string, at: string): void {
+  const bytes = (type === 'float32' ? 4 : 8) * shape.reduce((a, b) => a * b, 1);
+  if (buffer.byteLength !== bytes) {
+    throw new ProtocolError(`${at}: ${buffer.byteLength} bytes for shape (${shape.join(', ')}) ${type}, expected ${bytes}`);
+  }
+}
+
+const wireTensor: Check = (v, at) => {
+  object({ name: tensorName, shape: arrayOf(nat), dtype, axes: arrayOf(str), about: str, stats: object({ min: num, max: num, nonFinite: nat }) })(v, at);
+  const t = v as WireTensor;
+  if (t.buffer === undefined) return;
+  arrayBuffer(t.buffer, `${at}.buffer`);
+  checkTensorBytes(t.buffer, t.shape, t.dtype, `${at}.buffer`);
+};
+
+const linkTarget = object({ tensor: tensorName, index: arrayOf(nat) });
+const term = object({ label: str, factors: arrayOf(num), value: num });
+const cellSumCheck: Check = (v, at) => {
+  object({ formula: str, terms: arrayOf(term), total: num, constant: optional(object({ label: str, value: num })) })(v, at);
+  const alt = (v as { alternative?: unknown }).alternative;
+  if (alt !== undefined) cellSumCheck(alt, `${at}.alternative`);
+};
+const stageId = oneOf(...STAGE_IDS);
+
 const stage = object({
-  id: str, pass: oneOf('forward', 'backward'), title: str, formula: str, inputs: arrayOf(tensorName), outputs: arrayOf(tensorName),
+  id: stageId, pass: oneOf('forward', 'backward'), title: str, formula: str, inputs: arrayOf(tensorName), outputs: arrayOf(tensorName),
 });
 
 const wireTrace: Check = object({
@@ -59,11 +80,30 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
   trace: object({ trace: wireTrace }),
   running: object({ file: str }),
   failed: object({ file: str, message: str }),
+  tiles: object({ requestId: nat, traceId: nat, name: tensorName, level: nat, tiles: arrayOf(object({ row: nat, col: nat, buffer: arrayBuffer })) }),
+  cellSum: object({ requestId: nat, sum: optional(cellSumCheck) }),
+  requestFailed: object({ requestId: nat, message: str }),
+  focus: object({ stage: optional(stageId), target: optional(linkTarget), pin: optional(bool) }),
+  step: object({ delta: num }),
 };
 
 const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   ready: any,
   rendered: object({ traceId: nat, shown: arrayOf(object({ name: tensorName, shape: arrayOf(nat), cells: arrayOf(str) })) }),
+  stage: object({ traceId: nat, stage: stageId, index: nat }),
+  linked: object({
+    traceId: nat, target: linkTarget, value: num, terms: nat,
+    highlights: arrayOf(object({ tensor: tensorName, rows: arrayOf(nat), columns: arrayOf(nat), cells: arrayOf(arrayOf(nat)) })),
+  }),
+  requestTiles: (v, at) => {
+    object({ requestId: nat, traceId: nat, name: tensorName, level: nat, tiles: arrayOf(arrayOf(nat)) })(v, at);
+    const tiles = (v as { tiles: number[][] }).tiles;
+    if (tiles.length > TILES_PER_REQUEST) throw new ProtocolError(`${at}.tiles: at most ${TILES_PER_REQUEST} tiles a request, got ${tiles.length}`);
+    tiles.forEach((t, i) => { if (t.length !== 2) throw new ProtocolError(`${at}.tiles[${i}]: expected [row, col]`); });
+  },
+  requestCellSum: object({ requestId: nat, traceId: nat, target: linkTarget }),
+  copyTensor: object({ traceId: nat, name: tensorName, format: oneOf('json', 'numpy') }),
+  savePng: object({ name: str, png: arrayBuffer }),
   error: object({ message: str }),
 };
 

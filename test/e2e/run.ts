@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { format } from 'util';
 import { CodeServer, ROOT, collectLogs, ensureCodeServer, startCodeServer } from './codeServer';
+import type { FrameLocator, Page } from 'playwright-core';
 import { Browser, launchBrowser, openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from './workbench';
 
 const SEED_Z = ['296', '250', '288', '277', '280', '294', '302', '297', '315', '291', '252', '263', '230', '267', '239', '223', '283', '257'];
@@ -128,15 +129,55 @@ async function canary(): Promise<number> {
   return run.finish();
 }
 
+const STAGES = ['pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias', 'delta_t', 'dA_t', 'col2im', 'dW', 'db', 'rot180'];
+
+/** A deterministic large spec (a_t of 2.6 M values, sent to the panel on request), written into the scratch workspace. */
+function writeLargeSpec(ws: string): void {
+  let seed = 12345;
+  const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.round((seed / 2147483648 * 2 - 1) * 1000) / 1000; };
+  const nested = (shape: number[]): unknown => (shape.length === 0 ? rand() : Array.from({ length: shape[0] }, () => nested(shape.slice(1))));
+  const spec = { description: 'A large layer: 4×32×48×48 input, 64 kernels of 3×3, padding 1.', input: nested([4, 32, 48, 48]), weight: nested([64, 32, 3, 3]), bias: nested([64]), padding: 1 };
+  fs.writeFileSync(path.join(ws, 'large.conv.json'), JSON.stringify(spec));
+}
+
+/** Moves the pointer over cell (row, col) of a tensor card's heatmap, the way a user points at it. */
+async function pointAt(page: Page, frame: FrameLocator, tensor: string, row: number, col: number, click = false): Promise<void> {
+  const canvas = frame.locator(`section.tensor[data-tensor="${tensor}"] canvas.heatmap`).first();
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error(`${tensor} heatmap is not on screen`);
+  const g = await canvas.evaluate(c => ({ ...(c as unknown as { dataset: Record<string, string> }).dataset }));
+  const [left, top, scale, x0, y0] = ['left', 'top', 'scale', 'x0', 'y0'].map(k => Number(g[k]));
+  const x = box.x + left + (col - x0 + 0.5) * scale;
+  const y = box.y + top + (row - y0 + 0.5) * scale;
+  await page.mouse.move(x - 6, y - 6);
+  await page.mouse.move(x, y, { steps: 3 });
+  if (click) await page.mouse.click(x, y);
+}
+
+async function highlightOf(frame: FrameLocator, tensor: string): Promise<{ rows: string; columns: string; cells: string }> {
+  const card = frame.locator(`section.tensor[data-tensor="${tensor}"]`).first();
+  return { rows: (await card.getAttribute('data-highlight-rows')) ?? '', columns: (await card.getAttribute('data-highlight-columns')) ?? '', cells: (await card.getAttribute('data-highlight-cells')) ?? '' };
+}
+
+/** Gives the panel the room a learner would: its editor group maximized. */
+async function roomForPanel(page: Page, tab: string): Promise<void> {
+  await page.locator('.tabs-container .tab', { hasText: tab }).click();
+  await runFromPalette(page, 'View: Toggle Maximize Editor Group');
+  await page.waitForTimeout(800);
+}
+
 async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
   const run = new Run(vsix ? 'ui-vsix' : 'ui-dev');
   run.say(vsix ? `UI run with the extension installed from ${path.relative(ROOT, vsix)}` : 'UI run with the extension loaded from its folder');
   await withSession(run, vsix, async (cs, browser, ws) => {
     const { page } = browser;
+    if (!vsix) writeLargeSpec(ws);
     const payload: [string, string][] = [['skipWelcome', 'true']];
     if (!vsix) payload.unshift(['extensionDevelopmentPath', cs.remote(ROOT)]);
     await page.goto(cs.url(ws, payload));
+    const shot = (name: string) => page.screenshot({ path: path.join(run.dir, `${name}.png`) });
     // Each step needs the one before: stop at the first that fails.
     const steps: [string, () => Promise<void>][] = [
       ['the workbench opens the examples folder', () => waitForWorkbench(page)],
@@ -146,23 +187,108 @@ async function ui(): Promise<number> {
     ];
     for (const [title, step] of steps) if (!await run.check(title, step)) return;
     const frame = webviewFrame(page);
-    await run.check('the panel shows z[0] = 296, 250, 288, ... (the worked example)', async () => {
+    await run.check('the panel shows z[0, 0] = 296, 250, 288, ... (the worked example)', async () => {
       const cells = frame.locator('section.tensor[data-tensor="z"] td');
-      await cells.first().waitFor({ timeout: 60_000 });
+      await cells.first().waitFor({ state: 'attached', timeout: 60_000 });
       const shown = (await cells.allTextContents()).map(s => s.trim());
-      if (shown.join(' ') !== SEED_Z.join(' ')) throw new Error(`z shows ${shown.join(' ')}`);
+      if (shown.join(' ') !== SEED_Z.slice(0, 9).join(' ')) throw new Error(`z shows ${shown.join(' ')}`);
     });
+    await shot('panel');
+    if (vsix) return;
+    await run.check('the panel gets the room: side bar hidden, group maximized', () => roomForPanel(page, 'Conv: seed.conv.json'));
     await run.check('the panel shows every stage, forward and backward', async () => {
       const sections = frame.locator('section.stage');
       const stages: (string | null)[] = [];
       for (let i = 0; i < await sections.count(); i++) stages.push(await sections.nth(i).getAttribute('data-stage'));
-      const expected = ['pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias', 'delta_t', 'dA_t', 'col2im', 'dW', 'db', 'rot180'];
-      if (stages.join() !== expected.join()) throw new Error(`stages ${stages.join()}`);
+      if (stages.join() !== STAGES.join()) throw new Error(`stages ${stages.join()}`);
     });
-    await frame.locator('section.tensor[data-tensor="z"]').scrollIntoViewIfNeeded().catch(() => undefined);
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: path.join(run.dir, 'panel.png') });
-    await frame.locator('section.tensor[data-tensor="z"]').screenshot({ path: path.join(run.dir, 'panel-z.png') }).catch(() => undefined);
+    await run.check('the stepper walks every stage (Next ▶), one screenshot each', async () => {
+      await frame.locator('.chip', { hasText: '1. Pad' }).click();
+      for (let i = 0; i < STAGES.length; i++) {
+        const current = frame.locator('.stepper-position');
+        await current.filter({ hasText: `${i + 1} / ${STAGES.length}` }).waitFor({ timeout: 10_000 });
+        const section = frame.locator(`section.stage.current[data-stage="${STAGES[i]}"]`);
+        await section.waitFor({ timeout: 10_000 });
+        await page.waitForTimeout(300);
+        await shot(`stage-${String(i + 1).padStart(2, '0')}-${STAGES[i]}`);
+        if (i + 1 < STAGES.length) await frame.locator('vscode-button', { hasText: 'Next' }).click();
+      }
+    });
+    await run.check('hovering z[0,0,1,2] highlights row 5 of a_t, column 0 of w_t and the matching input patch', async () => {
+      await frame.locator('.chip', { hasText: 'Reshape and add bias' }).click();
+      await pointAt(page, frame, 'z', 1, 2);
+      await frame.locator('.inspector-cell', { hasText: 'z[0, 0, 1, 2] = 294' }).waitFor({ timeout: 10_000 });
+      const at = await highlightOf(frame, 'a_t');
+      const wt = await highlightOf(frame, 'w_t');
+      const input = await highlightOf(frame, 'input');
+      if (at.rows !== '5') throw new Error(`a_t highlights rows "${at.rows}"`);
+      if (wt.columns !== '0') throw new Error(`w_t highlights columns "${wt.columns}"`);
+      const patch = input.cells.split(' ').filter(c => c.startsWith('0,0,')).sort().join(' ');
+      if (patch !== '0,0,1,2 0,0,1,3 0,0,2,2 0,0,2,3') throw new Error(`input channel 0 highlights "${patch}"`);
+      await frame.locator('.cell-sum-total.ok', { hasText: 'Σ = 294' }).waitFor({ timeout: 10_000 });
+      await shot('link-z-0-0-1-2');
+    });
+    await run.check('clicking pins the link; the matmul stage shows a_t row 5 @ w_t column 0 = z_t[0, 5, 0]', async () => {
+      await pointAt(page, frame, 'z', 1, 2, true);
+      await frame.locator('.inspector .badge', { hasText: 'pinned' }).waitFor({ timeout: 10_000 });
+      await frame.locator('.chip', { hasText: 'Matrix product' }).click();
+      await page.mouse.move(5, 5);
+      await page.waitForTimeout(300);
+      await shot('link-pinned-matmul');
+      await frame.locator('.chip', { hasText: '1. Pad' }).click();
+      await page.waitForTimeout(300);
+      await shot('link-pinned-input-patch');
+    });
+    await run.check('hovering ∂C/∂a[0,0,1,1] highlights its 4 col2im contributors and the rot180 window', async () => {
+      await page.keyboard.press('Escape');
+      await frame.locator('.chip', { hasText: 'col2im' }).click();
+      await pointAt(page, frame, 'dA', 1, 1, true);
+      const dAt = await highlightOf(frame, 'dA_t');
+      if (dAt.cells.split(' ').length !== 4) throw new Error(`dA_t highlights cells "${dAt.cells}"`);
+      await frame.locator('.cell-sum-total.ok').first().waitFor({ timeout: 10_000 });
+      await shot('link-dA-col2im');
+      await frame.locator('.chip', { hasText: 'ROT180' }).click();
+      await page.mouse.move(5, 5);
+      await page.waitForTimeout(300);
+      const full = await highlightOf(frame, 'delta_full');
+      if (full.cells.split(' ').length !== 8) throw new Error(`delta_full highlights "${full.cells}"`);
+      await shot('link-dA-rot180');
+    });
+    // A large input: big tensors are fetched on demand and drawn through a zoomable window.
+    const large = [
+      ['large.conv.json opens and runs', async () => {
+        await page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).click();
+        await runFromPalette(page, 'View: Toggle Maximize Editor Group');
+        await openFromExplorer(page, 'large.conv.json');
+        await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+        await page.locator('.tabs-container .tab', { hasText: 'Conv: large.conv.json' }).waitFor({ timeout: 120_000 });
+        await roomForPanel(page, 'Conv: large.conv.json');
+      }],
+      ['the large a_t (4 × 2304 × 288) arrives on request and draws', async () => {
+        await frame.locator('.chip', { hasText: 'im2col' }).click();
+        const card = frame.locator('section.tensor[data-tensor="a_t"]').first();
+        await card.locator('canvas.heatmap[data-scale]').waitFor({ timeout: 60_000 });
+        await frame.locator('section.tensor.loading').first().waitFor({ state: 'detached', timeout: 60_000 }).catch(() => undefined);
+        await page.waitForTimeout(500);
+        await shot('large-im2col');
+      }],
+      ['zooming into the large a_t prints values; hovering links the output', async () => {
+        const canvas = frame.locator('section.tensor[data-tensor="a_t"] canvas.heatmap').first();
+        await canvas.focus();
+        for (let i = 0; i < 9; i++) await page.keyboard.press('+');
+        await page.waitForTimeout(300);
+        const scale = Number(await canvas.getAttribute('data-scale'));
+        if (!(scale >= 14)) throw new Error(`zoomed to ${scale} px per cell`);
+        await shot('large-a_t-zoomed');
+        await frame.locator('.chip', { hasText: 'Matrix product' }).click();
+        await pointAt(page, frame, 'z_t', 100, 3);
+        const at = await highlightOf(frame, 'a_t');
+        if (at.rows !== '100') throw new Error(`a_t highlights rows "${at.rows}"`);
+        await frame.locator('.cell-sum-total.ok').first().waitFor({ timeout: 30_000 });
+        await shot('large-link');
+      }],
+    ] as const;
+    for (const [title, step] of large) if (!await run.check(title, step)) break;
     run.say(`screenshots in ${path.relative(ROOT, run.dir)}/`);
   });
   return run.finish();

@@ -15,7 +15,7 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(viewport = { width: 1600, height: 1000 }): Promise<Browser> {
+export async function launchBrowser(viewport = { width: 1680, height: 1050 }): Promise<Browser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

@@ -63,8 +63,8 @@ describe('Conv Visual Debugger in VS Code', () => {
     const z = message.shown.find((s: ShownTensor) => s.name === 'z');
     assert.ok(z, 'the panel shows z');
     assert.deepStrictEqual(z.shape, [1, 2, 3, 3]);
-    assert.deepStrictEqual(z.cells.slice(0, 9), ['296', '250', '288', '277', '280', '294', '302', '297', '315']);
-    assert.deepStrictEqual(z.cells.slice(9, 18), ['291', '252', '263', '230', '267', '239', '223', '283', '257']);
+    // The z card shows one (batch, channel) slice: z[0, 0].
+    assert.deepStrictEqual(z.cells, ['296', '250', '288', '277', '280', '294', '302', '297', '315']);
     const dA = message.shown.find(s => s.name === 'dA');
     assert.deepStrictEqual(dA?.cells.slice(0, 4), ['10', '25', '25', '15']);
 
@@ -88,6 +88,42 @@ describe('Conv Visual Debugger in VS Code', () => {
     const rendered = nextPanelMessage(api, 'rendered');
     const again = await vscode.commands.executeCommand<{ traceId: number }>(RUN, workspaceFile('seed.conv.json'));
     assert.strictEqual((await rendered).traceId, again.traceId);
+  });
+
+  it('links z[0,0,1,2] = 294 to row 5 of a_t, column 0 of w_t and its 12-pixel patch, with its 12 products', async () => {
+    await vscode.commands.executeCommand(RUN, workspaceFile('seed.conv.json'));
+    const linked = nextPanelMessage(api, 'linked');
+    assert.ok(api.focus({ type: 'focus', stage: 'matmul', target: { tensor: 'z', index: [0, 0, 1, 2] }, pin: true }));
+    const m = await linked;
+    assert.strictEqual(m.value, 294);
+    assert.strictEqual(m.terms, 12);
+    const of = (name: string) => m.highlights.find(h => h.tensor === name);
+    assert.deepStrictEqual(of('a_t')?.rows, [5]);
+    assert.deepStrictEqual(of('w_t')?.columns, [0]);
+    assert.strictEqual(of('input')?.cells.length, 12);
+    assert.deepStrictEqual(of('z_t')?.cells, [[0, 5, 0]]);
+  });
+
+  it('links a pixel of ∂C/∂a to its col2im contributors and rot180 window', async () => {
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', target: { tensor: 'dA', index: [0, 0, 1, 1] }, pin: true });
+    const m = await linked;
+    assert.strictEqual(m.value, 50);
+    assert.strictEqual(m.terms, 4, 'four entries of ∂C/∂a_t add into it');
+    assert.strictEqual(m.highlights.find(h => h.tensor === 'dA_t')?.cells.length, 4);
+    assert.strictEqual(m.highlights.find(h => h.tensor === 'delta')?.cells.length, 8);
+  });
+
+  it('steps through the stages with the Next/Previous Stage commands', async () => {
+    let stage = nextPanelMessage(api, 'stage');
+    api.focus({ type: 'focus', stage: 'pad' });
+    assert.strictEqual((await stage).stage, 'pad');
+    stage = nextPanelMessage(api, 'stage');
+    await vscode.commands.executeCommand('convVisualDebugger.nextStage');
+    assert.deepStrictEqual([(await stage).stage, (await stage).index], ['im2col', 1]);
+    stage = nextPanelMessage(api, 'stage');
+    await vscode.commands.executeCommand('convVisualDebugger.previousStage');
+    assert.strictEqual((await stage).stage, 'pad');
   });
 
   it('never writes the spec file', async () => {

@@ -17,7 +17,7 @@ describe('host ⇄ webview protocol', () => {
     if (msg.type !== 'trace') return;
     const z = msg.trace.tensors.find(t => t.name === 'z')!;
     assert.ok(z.buffer instanceof ArrayBuffer);
-    assert.deepStrictEqual([...fromWire(z).data].slice(0, 3), [296, 250, 288]);
+    assert.deepStrictEqual([...fromWire({ ...z, buffer: z.buffer! }).data].slice(0, 3), [296, 250, 288]);
   });
 
   it('rejects a tensor whose bytes do not fit its shape', () => {
@@ -37,6 +37,26 @@ describe('host ⇄ webview protocol', () => {
     assert.throws(() => parseWebviewMessage({ type: 'rendered', traceId: 1 }), /rendered\.shown: expected an array, got undefined/);
     assert.throws(() => parseWebviewMessage('ready'), /message: expected an object/);
     assert.throws(() => parseWebviewMessage({ type: 'rendered', traceId: 1, shown: [{ name: 'zz', shape: [], cells: [] }] }), /name: expected one of/);
+  });
+
+  it('big tensors stay behind: no buffer, but their stats', () => {
+    const lazy = toWire(trace, 8, 'seed.conv.json', [], undefined, 100);
+    const at = lazy.tensors.find(t => t.name === 'a_t')!;
+    assert.strictEqual(at.buffer, undefined);
+    assert.deepStrictEqual(at.stats, { min: 1, max: 9, nonFinite: 0 });
+    assert.ok(lazy.tensors.find(t => t.name === 'bias')!.buffer, 'small ones travel with the trace');
+    parseHostMessage({ type: 'trace', trace: lazy });
+  });
+
+  it('validates focus, step and tensor replies', () => {
+    parseHostMessage({ type: 'focus', stage: 'matmul', target: { tensor: 'z', index: [0, 0, 1, 2] } });
+    assert.throws(() => parseHostMessage({ type: 'focus', stage: 'nope' }), /focus\.stage: expected one of pad/);
+    assert.throws(() => parseHostMessage({ type: 'tiles', requestId: 1, traceId: 1, name: 'z', level: 0, tiles: [{ row: 0, col: 0, buffer: [1] }] }), /tiles\.tiles\[0\]\.buffer: expected an ArrayBuffer/);
+    assert.throws(() => parseWebviewMessage({ type: 'requestTiles', requestId: 1, traceId: 1, name: 'a_t', level: 0, tiles: Array.from({ length: 33 }, () => [0, 0]) }), /at most 32 tiles/);
+    assert.throws(() => parseWebviewMessage({ type: 'requestTiles', requestId: 1, traceId: 1, name: 'a_t', level: 0, tiles: [[0]] }), /expected \[row, col\]/);
+    parseHostMessage({ type: 'cellSum', requestId: 3, sum: { formula: 'z = …', terms: [{ label: 'a·w', factors: [2, 3], value: 6 }], total: 6, alternative: { formula: 'x', terms: [], total: 0 } } });
+    assert.throws(() => parseHostMessage({ type: 'cellSum', requestId: 3, sum: { formula: 'z', terms: [{ label: 'a·w', factors: ['2'], value: 6 }], total: 6 } }), /factors\[0\]: expected a number/);
+    assert.throws(() => parseWebviewMessage({ type: 'linked', traceId: 1, target: { tensor: 'z', index: [-1] }, value: 1, terms: 0, highlights: [] }), /index\[0\]: expected a non-negative integer/);
   });
 
   it('accepts the webview messages', () => {

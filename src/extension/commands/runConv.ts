@@ -37,6 +37,9 @@ export class ConvRunner implements vscode.Disposable {
     if (uri instanceof vscode.Uri) return vscode.workspace.openTextDocument(uri);
     const active = vscode.window.activeTextEditor?.document;
     if (active && isJsonDocument(active)) return active;
+    // The focused tab may be a JSON file whose editor the extension host has not heard of yet (just opened).
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (tab instanceof vscode.TabInputText && /\.json$/i.test(tab.uri.path)) return vscode.workspace.openTextDocument(tab.uri);
     const found = await vscode.workspace.findFiles('**/*.conv.json', '**/node_modules/**', 200);
     if (found.length === 0) {
       void vscode.window.showErrorMessage('Conv Visual Debugger: open a conv spec (a JSON file with "input" and "weight") first.');
@@ -82,7 +85,7 @@ export class ConvRunner implements vscode.Disposable {
       for (const w of warnings) this.log.warn(`${file}: ${w}`);
       const traceId = this.nextTraceId++;
       this.log.info(`${file}: traced in ${Date.now() - started} ms (trace ${traceId})`);
-      panel.post({ type: 'trace', trace: toWire(trace, traceId, file, warnings, doc.uri.toString()) });
+      panel.showTrace(trace, { type: 'trace', trace: toWire(trace, traceId, file, warnings, doc.uri.toString()) });
       return { uri: doc.uri, trace, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {

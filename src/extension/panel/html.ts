@@ -29,8 +29,8 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
   <title>Conv Visual Debugger</title>
 </head>
 <body>
-  <header id="header"><h1 id="title">Conv Visual Debugger</h1><p id="status">Waiting for a trace…</p></header>
-  <main id="stages"></main>
+  <header id="header"><h1 id="title">Conv Visual Debugger</h1><p id="status" role="status">Waiting for a trace…</p></header>
+  <main id="app"></main>
   <script nonce="${n}" src="${script}"></script>
 </body>
 </html>`;

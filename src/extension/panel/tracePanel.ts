@@ -1,9 +1,15 @@
 // The panel controller: one webview panel per window, reused across runs. It
-// holds the latest message to show and sends it whenever the webview says
-// `ready` (first load, and every reload after the panel was hidden).
+// holds the latest state to show and sends it whenever the webview says
+// `ready` (first load, and every reload after the panel was hidden), and it
+// answers the webview's requests from the trace it keeps: tiles of big tensors,
+// the sum behind a cell, a tensor for the clipboard.
 
 import * as vscode from 'vscode';
-import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost, assertNever } from '../../protocol/messages';
+import { cellSum } from '../../engine/cellTerms';
+import type { ConvTrace } from '../../engine/trace';
+import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
+import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
+import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { parseWebviewMessage } from '../../protocol/validate';
 import { panelHtml, panelLocalRoots } from './html';
 
@@ -12,9 +18,13 @@ export interface PanelState {
   specUri?: string;
 }
 
+type Request<T extends WebviewToHost['type']> = Extract<WebviewToHost, { type: T }>;
+
 export class TracePanel implements vscode.Disposable {
   private static current: TracePanel | undefined;
   private latest: HostToWebview | undefined;
+  /** The run on show, to answer the panel's requests. */
+  private current: { id: number; trace: ConvTrace } | undefined;
   private ready = false;
   private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
@@ -28,6 +38,7 @@ export class TracePanel implements vscode.Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: panelLocalRoots(extensionUri) };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     panel.webview.html = panelHtml(panel.webview, extensionUri);
+    TracePanel.setContext(true);
     this.disposables.push(
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
@@ -59,14 +70,84 @@ export class TracePanel implements vscode.Disposable {
     return TracePanel.current;
   }
 
+  private static setContext(open: boolean): void {
+    void vscode.commands.executeCommand('setContext', 'convVisualDebugger.panelOpen', open);
+  }
+
   setTitle(title: string): void {
     this.panel.title = title;
   }
 
-  /** Shows this message now if the webview is ready, else as soon as it is. */
+  /** Shows this state now if the webview is ready, else as soon as it is (and again after every reload). */
   post(message: HostToWebview): void {
     this.latest = message;
+    if (message.type === 'failed' || message.type === 'running') this.current = undefined;
+    this.send(message);
+  }
+
+  /** Shows a run and keeps it to answer the panel's requests. */
+  showTrace(trace: ConvTrace, message: Extract<HostToWebview, { type: 'trace' }>): void {
+    this.current = { id: message.trace.id, trace };
+    this.post(message);
+  }
+
+  /** A one-off message (focus, step, answers); dropped when no webview is listening. */
+  send(message: HostToWebview): void {
     if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  /** The trace a request names, or a `requestFailed` answer. */
+  private traceFor(traceId: number, requestId?: number): ConvTrace | undefined {
+    if (this.current?.id === traceId) return this.current.trace;
+    if (requestId !== undefined) this.send({ type: 'requestFailed', requestId, message: `trace ${traceId} is no longer shown (a newer run replaced it)` });
+    return undefined;
+  }
+
+  private answerTiles(m: Request<'requestTiles'>): void {
+    const t = this.traceFor(m.traceId, m.requestId)?.tensors[m.name];
+    if (!t) return;
+    const dims = matrixOf(t.shape);
+    const grid = tileGrid(dims, m.level);
+    const tiles: WireTile[] = [];
+    for (const [row, col] of m.tiles) {
+      if (row >= grid.down || col >= grid.across) {
+        this.send({ type: 'requestFailed', requestId: m.requestId, message: `${m.name} has no tile (${row}, ${col}) at level ${m.level}` });
+        return;
+      }
+      tiles.push({ row, col, buffer: extractTile(t.data, dims, m.level, row, col).buffer as ArrayBuffer });
+    }
+    this.send({ type: 'tiles', requestId: m.requestId, traceId: m.traceId, name: m.name, level: m.level, tiles });
+  }
+
+  private answerCellSum(m: Request<'requestCellSum'>): void {
+    const trace = this.traceFor(m.traceId, m.requestId);
+    if (!trace) return;
+    const sum = cellSum(trace.info, name => trace.tensors[name]?.data, m.target);
+    this.send({ type: 'cellSum', requestId: m.requestId, sum });
+  }
+
+  private async copyTensor(m: Request<'copyTensor'>): Promise<void> {
+    const t = this.traceFor(m.traceId)?.tensors[m.name];
+    if (!t) return;
+    if (t.data.length > COPY_LIMIT) {
+      void vscode.window.showWarningMessage(`${m.name} has ${t.data.length.toLocaleString()} values, too many for the clipboard. Write it to a file instead: conv-trace SPEC --only ${m.name} --format npy --out DIR`);
+      return;
+    }
+    const text = m.format === 'json' ? tensorJson(t.shape, t.data) : tensorNumpy(m.name, t.shape, t.data, t.dtype);
+    await vscode.env.clipboard.writeText(text);
+    vscode.window.setStatusBarMessage(`Copied ${m.name} ${t.shape.length ? `(${t.shape.join(', ')})` : ''} as ${m.format === 'json' ? 'JSON' : 'a numpy literal'}`, 4000);
+  }
+
+  private async savePng(name: string, png: ArrayBuffer): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: `Save ${name} as PNG`,
+      defaultUri: folder ? vscode.Uri.joinPath(folder, `${name}.png`) : undefined,
+      filters: { 'PNG image': ['png'] },
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, new Uint8Array(png));
+    void vscode.window.showInformationMessage(`Saved ${vscode.workspace.asRelativePath(target, false)}`);
   }
 
   private receive(raw: unknown): void {
@@ -77,6 +158,17 @@ export class TracePanel implements vscode.Disposable {
       this.log.error(`panel sent an invalid message: ${(e as Error).message}`);
       return;
     }
+    try {
+      this.handle(message);
+    } catch (e) {
+      // A request the trace cannot answer (out of memory, a bug): say so, keep the host alive.
+      this.log.error(`answering the panel's ${message.type} failed: ${(e as Error).message}`);
+      if ('requestId' in message) this.send({ type: 'requestFailed', requestId: message.requestId, message: (e as Error).message });
+    }
+    this.onMessage(message);
+  }
+
+  private handle(message: WebviewToHost): void {
     switch (message.type) {
       case 'ready':
         this.ready = true;
@@ -85,19 +177,37 @@ export class TracePanel implements vscode.Disposable {
       case 'rendered':
         this.log.info(`panel rendered trace ${message.traceId}: ${message.shown.map(s => s.name).join(', ')}`);
         break;
+      case 'stage':
+      case 'linked':
+        break;
+      case 'requestTiles':
+        this.answerTiles(message);
+        break;
+      case 'requestCellSum':
+        this.answerCellSum(message);
+        break;
+      case 'copyTensor':
+        this.copyTensor(message).catch(e => void vscode.window.showErrorMessage(`Could not copy ${message.name}: ${(e as Error).message}`));
+        break;
+      case 'savePng':
+        this.savePng(message.name, message.png).catch(e => void vscode.window.showErrorMessage(`Could not save the PNG: ${(e as Error).message}`));
+        break;
       case 'error':
         this.log.error(`panel: ${message.message}`);
+        void vscode.window.showWarningMessage(message.message);
         break;
       default:
         assertNever(message);
     }
-    this.onMessage(message);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (TracePanel.current === this) TracePanel.current = undefined;
+    if (TracePanel.current === this) {
+      TracePanel.current = undefined;
+      TracePanel.setContext(false);
+    }
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }

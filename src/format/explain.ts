@@ -1,0 +1,91 @@
+// Words for the trace: one paragraph per stage with this run's numbers, and what
+// a cell of each tensor means. English now; the strings are kept together here
+// so a translation (zh-CN) is one more table.
+
+import type { ConvInfo } from '../engine/convInfo';
+import { atColumnTap, isPadding, rowOutput } from '../engine/links';
+import type { StageId, TensorName } from '../engine/trace';
+
+const shape = (...d: number[]) => `(${d.join(', ')})`;
+
+export function explainStage(id: StageId, info: ConvInfo, hasGrad: boolean): string {
+  const i = info;
+  const K = i.patchSize;
+  const groupsNote = i.groups > 1
+    ? ` With groups = ${i.groups}, kernel o only sees its group's ${i.inChannelsPerGroup} input channel(s), so w_t is block-diagonal: zeros outside group blocks of ${i.groupPatchSize} rows × ${i.outChannelsPerGroup} columns.`
+    : '';
+  switch (id) {
+    case 'pad':
+      return i.padTop + i.padBottom + i.padLeft + i.padRight === 0
+        ? `No padding here, so a is the input itself, ${shape(i.batch, i.inChannels, i.paddedHeight, i.paddedWidth)}. With padding, a ring of zeros would surround each channel so that kernels can be centred on edge pixels.`
+        : `The input is surrounded by zeros: ${i.padTop} row(s) above, ${i.padBottom} below, ${i.padLeft} column(s) left and ${i.padRight} right, so a is ${shape(i.batch, i.inChannels, i.paddedHeight, i.paddedWidth)}. Padding cells are hatched: kernels read them as 0, and their gradient is thrown away at the end.`;
+    case 'im2col':
+      return `Output position (i, j) reads a ${i.kernelHeight}×${i.kernelWidth} window${i.dilationHeight > 1 || i.dilationWidth > 1 ? ` (taps ${i.dilationHeight}, ${i.dilationWidth} apart: dilation)` : ''} of every input channel, starting at (i·${i.strideHeight}, j·${i.strideWidth}). im2col copies that window into row i·${i.outWidth} + j of a_t, channel by channel, then kernel row, then kernel column: ${i.outPositions} rows of ${K} columns per batch item. Pixels that lie in several windows are copied several times; that duplication turns the convolution into one matrix product. Hover a row to see its patch.`;
+    case 'weight_matrix':
+      return `Each kernel w[o] is flattened in the same (channel, kh, kw) order as the columns of a_t and becomes column o of w_t, ${shape(K, i.outChannels)}: w_t = w.reshape(Cout, -1).T.${groupsNote}`;
+    case 'matmul':
+      return `z_t = a_t @ w_t. Entry (r, o) is the dot product of patch r with kernel o, which is exactly the sum of products a convolution computes at one position: ${i.groupPatchSize} products per output value. Hover a cell of z or z_t to list them.`;
+    case 'reshape_bias':
+      return `z_t has one row per output position and one column per output channel. Transposing and reshaping turns it back into feature maps ${shape(i.batch, i.outChannels, i.outHeight, i.outWidth)}${i.hasBias ? ', and the bias b[o] is added to every position of channel o' : ''}. The output size comes from Hout = floor((H + pt + pb − d·(k−1) − 1) / s) + 1.`;
+    case 'delta_t':
+      return `Backward starts from δ = ∂C/∂z, how the cost changes with each output value: ${hasGrad ? 'given in the spec (grad)' : 'all ones here, as if the cost were the sum of z'}. It is laid out like z_t: one row per output position, one column per channel.`;
+    case 'dA_t':
+      return `Since z_t = a_t @ w_t, the gradient with respect to a_t is δ_t @ w_tᵀ: row r says how the cost changes with each entry of patch r. Each entry of ∂C/∂a_t is a sum over the output channels that read it.`;
+    case 'col2im':
+      return `Every entry of a_t is a copy of one pixel of a, so a pixel's gradient is the sum of the gradients of its copies. col2im adds each row of ∂C/∂a_t back onto the patch it came from; the counts show how many copies each pixel had (overlapping windows add up). Cropping the padding leaves ∂C/∂a. Hover a pixel of ∂C/∂a to see the entries added into it.`;
+    case 'dW':
+      return `Weight w_t[k, o] multiplied column k of a_t into column o of z_t, so ∂C/∂w_t = a_tᵀ @ δ_t, summed over the batch: each weight's gradient is a sum over every position it was used at. Transposed and reshaped like w, it is ∂C/∂w.${i.groups > 1 ? ' Off the diagonal blocks, w_t holds structural zeros that are not parameters: their gradient is not formed.' : ''}`;
+    case 'db':
+      return `The bias b[o] was added to every position of channel o, so its gradient is the sum of δ over those positions and the batch: ∂C/∂b = δ_t.sum(axis=(0, 1)).`;
+    case 'rot180':
+      return `The same ∂C/∂a without im2col: ${i.strideHeight > 1 || i.strideWidth > 1 ? `insert stride − 1 = (${i.strideHeight - 1}, ${i.strideWidth - 1}) zeros between the entries of δ, ` : 'take δ as it is (stride 1 inserts no zeros), '}pad it by dilation·(k − 1) = (${i.dilationHeight * (i.kernelHeight - 1)}, ${i.dilationWidth * (i.kernelWidth - 1)}) on every side, and slide the kernels rotated by 180° (input and output channels swapped) over it: δ ⋆full ROT180(w). It must agree with col2im. Hatched cells of the padded δ are the inserted zeros and the padding.`;
+  }
+}
+
+/** What one cell means, for the tooltip: `row 5 = output (1, 2) · column 7 = (c 1, kh 1, kw 1)`. */
+export function cellMeaning(info: ConvInfo, name: TensorName, index: readonly number[]): string {
+  const tap = (k: number) => { const t = atColumnTap(info, k); return `(c ${t.c}, kh ${t.ki}, kw ${t.kj})`; };
+  const out = (r: number) => { const o = rowOutput(info, r); return `output (${o.i}, ${o.j})`; };
+  switch (name) {
+    case 'a_t': case 'dA_t': {
+      const [b, r, k] = index;
+      const t = atColumnTap(info, k);
+      const { i, j } = rowOutput(info, r);
+      const y = i * info.strideHeight + t.ki * info.dilationHeight;
+      const x = j * info.strideWidth + t.kj * info.dilationWidth;
+      return `row ${r} = ${out(r)} · column ${k} = ${tap(k)} · copies a[${b}, ${t.c}, ${y}, ${x}]${isPadding(info, y, x) ? ' (padding)' : ''}`;
+    }
+    case 'z_t': case 'delta_t':
+      return `row ${index[1]} = ${out(index[1])} · column ${index[2]} = channel ${index[2]}`;
+    case 'w_t': case 'dW_t':
+      return `row ${index[0]} = ${tap(index[0])} · column ${index[1]} = kernel ${index[1]}`;
+    case 'a': case 'dA_padded':
+      return isPadding(info, index[2], index[3]) ? 'padding' : `input pixel (${index[2] - info.padTop}, ${index[3] - info.padLeft})`;
+    case 'col2im_counts':
+      return `${info.inChannels > 1 ? 'per channel: ' : ''}how many entries of ∂C/∂a_t col2im adds into padded pixel (${index[0]}, ${index[1]})`;
+    case 'delta_full': {
+      const dy = index[2] - info.dilationHeight * (info.kernelHeight - 1);
+      const dx = index[3] - info.dilationWidth * (info.kernelWidth - 1);
+      const real = dy >= 0 && dx >= 0 && dy % info.strideHeight === 0 && dx % info.strideWidth === 0
+        && dy / info.strideHeight < info.outHeight && dx / info.strideWidth < info.outWidth;
+      return real ? `= δ[${index[0]}, ${index[1]}, ${dy / info.strideHeight}, ${dx / info.strideWidth}]` : 'an inserted zero or padding';
+    }
+    case 'w_rot180':
+      return `= w[${Math.floor(index[0] / info.inChannelsPerGroup) * info.outChannelsPerGroup + index[1]}, ${index[0] % info.inChannelsPerGroup}, ${info.kernelHeight - 1 - index[2]}, ${info.kernelWidth - 1 - index[3]}]`;
+    default:
+      return '';
+  }
+}
+
+/** Short labels for a matrix's rows and columns, drawn in the gutters. */
+export function axisLabels(info: ConvInfo, name: TensorName): { row?: (row: number) => string; col?: (col: number) => string } {
+  const R = info.outPositions;
+  const pos = (row: number) => { const { i, j } = rowOutput(info, row % R); return `${i},${j}`; };
+  const tap = (k: number) => { const t = atColumnTap(info, k); return `${t.c},${t.ki},${t.kj}`; };
+  switch (name) {
+    case 'a_t': case 'dA_t': return { row: pos, col: tap };
+    case 'z_t': case 'delta_t': return { row: pos, col: c => String(c) };
+    case 'w_t': case 'dW_t': return { row: tap, col: c => String(c) };
+    default: return {};
+  }
+}

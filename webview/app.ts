@@ -1,0 +1,292 @@
+// The panel for one trace: toolbar, stepper, the stages with their tensors,
+// and the linking between them (hover or click a cell: everything it is made
+// of, or made into, lights up in every tensor, and the inspector lists the sum).
+
+import { LinkTarget, linksOf } from '../src/engine/links';
+import { formatShape } from '../src/engine/tensor';
+import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
+import { cellMeaning, explainStage } from '../src/format/explain';
+import { formatNumber } from '../src/format/text';
+import type { LinkedSummary, ShownTensor, WireTrace } from '../src/protocol/messages';
+import { TraceModel } from './model';
+import { COLORMAPS, ColorScheme, ColormapName, SCHEMES, Scale, colormapFor, scaleFor } from './render/colormaps';
+import type { ScaleMode, UiState } from './state';
+import { Theme, readTheme } from './theme';
+import { el, labelled, select } from './ui/controls';
+import { stageFlow } from './ui/flows';
+import { Inspector } from './ui/inspector';
+import { Stepper } from './ui/stepper';
+import { CardHost, TensorCard } from './ui/tensorCard';
+import { Tooltip } from './ui/tooltip';
+import { saveState, send } from './vscodeApi';
+
+/** Tensors whose values are counts, not data: never part of the shared scale. */
+const OWN_SCALE: TensorName[] = ['col2im_counts'];
+
+export class App implements CardHost {
+  readonly model: TraceModel;
+  theme: Theme = readTheme();
+  private readonly cards: TensorCard[] = [];
+  private readonly sections = new Map<StageId, HTMLElement>();
+  private readonly stepper: Stepper;
+  private readonly inspector = new Inspector();
+  private readonly tooltip = new Tooltip();
+  private readonly main = el('div', 'pipeline');
+  private link: { target: LinkTarget; pinned: boolean } | undefined;
+  private linkTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly observer: IntersectionObserver;
+
+  constructor(private readonly root: HTMLElement, trace: WireTrace, readonly state: UiState) {
+    this.model = new TraceModel(trace);
+    if (!trace.stages.some(s => s.id === state.stage)) state.stage = trace.stages[0].id;
+    this.stepper = new Stepper(trace.stages, s => explainStage(s.id, trace.info, this.hasGrad()), i => this.goTo(i));
+    // Only cards on (or near) screen draw and fetch tiles.
+    this.observer = new IntersectionObserver(entries => {
+      for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
+    }, { rootMargin: '300px' });
+    root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element);
+    for (const stage of trace.stages) this.main.append(this.stageSection(stage));
+    this.layoutCards();
+    this.goTo(trace.stages.findIndex(s => s.id === state.stage), false);
+    if (state.pinned && this.model.has(state.pinned.tensor)) this.setLink(state.pinned, true);
+  }
+
+  /** Whether δ came from the spec (all ones is the default). */
+  private hasGrad(): boolean {
+    if (!this.model.has('delta')) return false;
+    const d = this.model.stats('delta');
+    return !(d.min === 1 && d.max === 1 && d.nonFinite === 0);
+  }
+
+  // ---- layout ------------------------------------------------------------
+
+  private toolbar(): HTMLElement {
+    const t = this.model.trace;
+    const i = t.info;
+    const bar = el('div', 'toolbar');
+    const facts = el('div', 'facts');
+    facts.append(
+      el('span', 'fact', `input ${formatShape([i.batch, i.inChannels, i.inHeight, i.inWidth])}`),
+      el('span', 'fact', `weight ${formatShape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])}`),
+      el('span', 'fact', `stride (${i.strideHeight}, ${i.strideWidth})`),
+      el('span', 'fact', `padding [${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`),
+      el('span', 'fact', `dilation (${i.dilationHeight}, ${i.dilationWidth})`),
+      el('span', 'fact', `groups ${i.groups}`),
+      el('span', 'fact', t.dtype),
+    );
+    if (t.rot180) facts.append(el('span', `fact badge ${t.rot180.agrees ? 'ok' : 'bad'}`, t.rot180.agrees ? 'col2im = rot180 ✓' : 'col2im ≠ rot180 ✗'));
+    for (const w of t.warnings) facts.append(el('span', 'fact badge bad', w));
+    const controls = el('div', 'view-controls');
+    controls.append(
+      labelled('Colours', select('Colour scheme', SCHEMES, this.state.scheme, v => { this.state.scheme = v as ColorScheme; this.recolour(); })),
+      labelled('Scale', select('Colour scale', [{ value: 'tensor', label: 'Per tensor' }, { value: 'shared', label: 'Shared by all tensors' }], this.state.scaleMode, v => { this.state.scaleMode = v as ScaleMode; this.recolour(); })),
+      labelled('Digits', select('Significant digits of printed values', Array.from({ length: 8 }, (_, k) => ({ value: String(k + 1), label: String(k + 1) })), String(this.state.precision), v => { this.state.precision = Number(v); this.recolour(); })),
+    );
+    bar.append(facts, controls);
+    return bar;
+  }
+
+  private stageSection(stage: TraceStage): HTMLElement {
+    const section = el('section', `stage ${stage.pass}`);
+    section.dataset.stage = stage.id;
+    section.id = `stage-${stage.id}`;
+    const n = this.model.trace.stages.indexOf(stage) + 1;
+    const head = el('header', 'stage-head');
+    const title = el('h2', undefined, `${n}. ${stage.title}`);
+    title.tabIndex = -1;
+    head.append(title, el('code', 'formula', stage.formula), el('span', 'shapes', this.shapesLine(stage)));
+    head.addEventListener('click', () => this.goTo(n - 1));
+    const flow = el('div', 'flow');
+    for (const item of stageFlow(stage.id, name => this.model.has(name))) {
+      if ('op' in item) {
+        flow.append(el('div', 'op', item.op));
+        continue;
+      }
+      const card = new TensorCard(this, item.tensor, item.caption);
+      this.cards.push(card);
+      this.observer.observe(card.element);
+      flow.append(card.element);
+    }
+    if (stage.id === 'rot180' && this.model.trace.rot180) {
+      const r = this.model.trace.rot180;
+      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, `${r.agrees ? 'agree' : 'DISAGREE'}: max |∂C/∂a(rot180) − ∂C/∂a(col2im)| = ${formatNumber(r.maxAbsDiff)}`));
+    }
+    section.append(head, flow);
+    this.sections.set(stage.id, section);
+    return section;
+  }
+
+  /** `(1, 9, 12) @ (12, 2) → (1, 9, 2)`: the stage's concrete shapes. */
+  private shapesLine(stage: TraceStage): string {
+    const s = (n: TensorName) => formatShape(this.model.shape(n));
+    const ins = stage.inputs.filter(n => this.model.has(n)).map(s).join(stage.id === 'matmul' || stage.id === 'dA_t' || stage.id === 'dW' ? ' @ ' : ', ');
+    return `${ins} → ${stage.outputs.filter(n => this.model.has(n)).map(s).join(', ')}`;
+  }
+
+  layoutCards(): void {
+    // Sections scroll to just under the sticky stepper.
+    document.documentElement.style.setProperty('--cvd-stepper-height', `${this.stepper.element.offsetHeight}px`);
+    const width = Math.max(240, this.main.clientWidth - 40);
+    for (const c of this.cards) c.layout(Math.min(width, 680));
+  }
+
+  // ---- colour ------------------------------------------------------------
+
+  private sharedRange: { min: number; max: number } | undefined;
+
+  colour(name: TensorName): { scale: Scale; colormap: ColormapName } {
+    const own = this.model.stats(name);
+    let range = { min: own.min, max: own.max };
+    if (this.state.scaleMode === 'shared' && !OWN_SCALE.includes(name)) {
+      this.sharedRange ??= this.model.trace.tensors.filter(t => !OWN_SCALE.includes(t.name))
+        .reduce((r, t) => ({ min: Math.min(r.min, t.stats.min), max: Math.max(r.max, t.stats.max) }), { min: Infinity, max: -Infinity });
+      range = this.sharedRange;
+    }
+    const scale = scaleFor(range.min, range.max);
+    let colormap = colormapFor(this.state.scheme, scale.kind === 'diverging');
+    // A sequential map cannot show a sign: signed data keeps a diverging one.
+    if (scale.kind === 'diverging' && COLORMAPS[colormap].kind !== 'diverging') colormap = colormapFor(this.state.scheme === 'cividis' ? 'colourblind' : 'auto', true);
+    return { scale, colormap };
+  }
+
+  private recolour(): void {
+    this.saveState();
+    for (const c of this.cards) c.refreshColour();
+  }
+
+  setTheme(): void {
+    this.theme = readTheme();
+    for (const c of this.cards) c.setTheme(this.theme);
+  }
+
+  // ---- stages ------------------------------------------------------------
+
+  goTo(index: number, scroll = true): void {
+    const stages = this.model.trace.stages;
+    const i = Math.max(0, Math.min(stages.length - 1, index));
+    const stage = stages[i];
+    this.state.stage = stage.id;
+    this.saveState();
+    this.stepper.show(i);
+    for (const [id, section] of this.sections) section.classList.toggle('current', id === stage.id);
+    const section = this.sections.get(stage.id)!;
+    document.documentElement.style.setProperty('--cvd-stepper-height', `${this.stepper.element.offsetHeight}px`);
+    if (scroll) {
+      section.scrollIntoView({ block: 'start', behavior: 'instant' as ScrollBehavior });
+      (section.querySelector('h2') as HTMLElement | null)?.focus({ preventScroll: true });
+    }
+    send({ type: 'stage', traceId: this.model.id, stage: stage.id, index: i });
+  }
+
+  step(delta: number): void {
+    this.goTo(this.stepper.index + delta);
+  }
+
+  focusStage(stage: StageId): void {
+    this.goTo(this.model.trace.stages.findIndex(s => s.id === stage));
+  }
+
+  // ---- linking -------------------------------------------------------------
+
+  hover(name: TensorName, index: number[] | undefined, at?: { x: number; y: number }): void {
+    if (!index) {
+      this.hovering = undefined;
+      this.tooltip.hide();
+      if (!this.link?.pinned) this.setLink(undefined, false);
+      return;
+    }
+    if (at) this.showTooltip(name, index, at);
+    if (!this.link?.pinned) this.setLink({ tensor: name, index }, false);
+  }
+
+  private hovering: { name: TensorName; index: number[]; at: { x: number; y: number } } | undefined;
+
+  /** Index, exact value (when the panel has it; its tile is fetched otherwise), meaning. */
+  private showTooltip(name: TensorName, index: number[], at: { x: number; y: number }): void {
+    this.hovering = { name, index, at };
+    const value = this.model.value({ tensor: name, index });
+    const meaning = cellMeaning(this.model.info, name, index);
+    const shown = value === undefined ? '…' : Number.isFinite(value) ? String(value) : formatNumber(value);
+    this.tooltip.show([`${name}[${index.join(', ')}] = ${shown}`, ...(meaning ? [meaning] : [])], at);
+    if (value === undefined) {
+      const off = this.model.store(name).onChange(() => {
+        off();
+        const h = this.hovering;
+        if (h && h.name === name && h.index.join() === index.join()) this.showTooltip(name, index, h.at);
+      });
+    }
+  }
+
+  select(name: TensorName, index: number[]): void {
+    const same = this.link?.pinned && this.link.target.tensor === name && this.link.target.index.join() === index.join();
+    this.setLink(same ? undefined : { tensor: name, index }, !same);
+  }
+
+  escape(): void {
+    this.setLink(undefined, false);
+  }
+
+  /** Links a cell (from the host: the debugger, commands, tests). */
+  focusCell(target: LinkTarget, pin: boolean): void {
+    const card = this.cards.find(c => c.name === target.tensor);
+    card?.element.scrollIntoView({ block: 'center', behavior: 'instant' as ScrollBehavior });
+    this.setLink(target, pin);
+  }
+
+  private setLink(target: LinkTarget | undefined, pinned: boolean): void {
+    this.link = target ? { target, pinned } : undefined;
+    this.state.pinned = pinned ? target : undefined;
+    this.saveState();
+    const highlights = target ? linksOf(this.model.info, target) : {};
+    for (const c of this.cards) {
+      const source = target && c.name === target.tensor ? target.index : undefined;
+      // Scroll linked cells into a zoomed view, but never move the view the pointer is in.
+      c.setHighlight(highlights[c.name], source, !source);
+    }
+    if (!target) {
+      this.inspector.clear();
+      return;
+    }
+    const shown = this.inspector.show(this.model, target, pinned);
+    // Report what the panel shows (tests, the debugger); coalesced while the pointer moves.
+    clearTimeout(this.linkTimer);
+    this.linkTimer = setTimeout(() => void shown.then(terms => {
+      if (this.link?.target !== target) return;
+      const summary: LinkedSummary[] = Object.entries(highlights).map(([tensor, h]) => ({ tensor: tensor as TensorName, rows: h!.rows, columns: h!.columns, cells: h!.cells }));
+      send({ type: 'linked', traceId: this.model.id, target, value: this.model.value(target) ?? NaN, highlights: summary, terms });
+    }), 60);
+  }
+
+  // ---- host services -----------------------------------------------------
+
+  saveState(): void {
+    saveState(this.state);
+  }
+
+  copyTensor(name: TensorName, format: 'json' | 'numpy'): void {
+    send({ type: 'copyTensor', traceId: this.model.id, name, format });
+  }
+
+  savePng(name: string, png: Blob): void {
+    void png.arrayBuffer().then(buffer => send({ type: 'savePng', name, png: buffer }));
+  }
+
+  /** What each card shows (its first values) of the tensors that came with the trace. */
+  async shown(): Promise<ShownTensor[]> {
+    await new Promise(requestAnimationFrame);
+    const seen = new Set<TensorName>();
+    const out: ShownTensor[] = [];
+    for (const c of this.cards) {
+      if (seen.has(c.name) || !this.model.store(c.name).dense) continue;
+      seen.add(c.name);
+      out.push({ name: c.name, shape: this.model.shape(c.name), cells: c.heatmap.shownValues() });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.observer.disconnect();
+    this.tooltip.element.remove();
+    this.root.replaceChildren();
+  }
+}

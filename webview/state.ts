@@ -1,0 +1,40 @@
+// The panel's UI state: what the user chose, kept with getState/setState so the
+// panel looks the same after it is hidden, reloaded or restored by the serializer.
+
+import type { StageId, TensorName } from '../src/engine/trace';
+import type { LinkTarget } from '../src/engine/links';
+import type { ColorScheme } from './render/colormaps';
+import type { DisplaySelection } from './render/displayMatrix';
+
+export type ScaleMode = 'tensor' | 'shared';
+
+export interface UiState {
+  specUri?: string;
+  stage: StageId;
+  scheme: ColorScheme;
+  scaleMode: ScaleMode;
+  /** Significant digits of printed values. */
+  precision: number;
+  /** Per tensor: batch/channel picked, slice or tiles. */
+  selections: Partial<Record<TensorName, DisplaySelection>>;
+  pinned?: LinkTarget;
+}
+
+export const DEFAULT_STATE: UiState = {
+  stage: 'pad',
+  scheme: 'auto',
+  scaleMode: 'tensor',
+  precision: 4,
+  selections: {},
+};
+
+export function restoreState(saved: unknown): UiState {
+  if (typeof saved !== 'object' || saved === null) return { ...DEFAULT_STATE, selections: {} };
+  const s = saved as Partial<UiState>;
+  return {
+    ...DEFAULT_STATE,
+    ...s,
+    precision: typeof s.precision === 'number' && s.precision >= 1 && s.precision <= 12 ? s.precision : DEFAULT_STATE.precision,
+    selections: { ...(s.selections ?? {}) },
+  };
+}

@@ -1,0 +1,27 @@
+// How each stage is laid out: its tensors in reading order with the operation
+// between them, so a stage reads like its formula.
+
+import type { StageId, TensorName } from '../../src/engine/trace';
+
+export type FlowItem = { tensor: TensorName; caption?: string } | { op: string };
+
+const FLOWS: Record<StageId, FlowItem[]> = {
+  pad: [{ tensor: 'input' }, { op: 'pad →' }, { tensor: 'a' }],
+  im2col: [{ tensor: 'a' }, { op: 'im2col →' }, { tensor: 'a_t' }],
+  weight_matrix: [{ tensor: 'weight', caption: 'w' }, { op: 'reshape(Cout, −1).T →' }, { tensor: 'w_t' }],
+  matmul: [{ tensor: 'a_t' }, { op: '@' }, { tensor: 'w_t' }, { op: '=' }, { tensor: 'z_t' }],
+  reshape_bias: [{ tensor: 'z_t' }, { op: 'transpose, reshape, +' }, { tensor: 'bias', caption: 'b' }, { op: '=' }, { tensor: 'z' }],
+  delta_t: [{ tensor: 'delta', caption: 'δ' }, { op: 'transpose, reshape →' }, { tensor: 'delta_t', caption: 'δ_t' }],
+  dA_t: [{ tensor: 'delta_t', caption: 'δ_t' }, { op: '@' }, { tensor: 'w_t', caption: 'w_t (used as w_tᵀ)' }, { op: '=' }, { tensor: 'dA_t', caption: '∂C/∂a_t' }],
+  col2im: [{ tensor: 'dA_t', caption: '∂C/∂a_t' }, { op: 'col2im →' }, { tensor: 'dA_padded', caption: 'col2im(∂C/∂a_t)' }, { tensor: 'col2im_counts', caption: 'overlap counts' }, { op: 'crop →' }, { tensor: 'dA', caption: '∂C/∂a' }],
+  dW: [{ tensor: 'a_t', caption: 'a_t (used as a_tᵀ)' }, { op: '@' }, { tensor: 'delta_t', caption: 'δ_t' }, { op: '=' }, { tensor: 'dW_t', caption: '∂C/∂w_t' }, { op: '.T.reshape →' }, { tensor: 'dW', caption: '∂C/∂w' }],
+  db: [{ tensor: 'delta_t', caption: 'δ_t' }, { op: 'sum over rows →' }, { tensor: 'db', caption: '∂C/∂b' }],
+  rot180: [{ tensor: 'delta_full', caption: 'δ, zeros inserted, padded' }, { op: '⋆' }, { tensor: 'w_rot180', caption: 'ROT180(w)' }, { op: '=' }, { tensor: 'dA_rot180', caption: '∂C/∂a (rot180)' }, { op: 'vs' }, { tensor: 'dA', caption: '∂C/∂a (col2im)' }],
+};
+
+export function stageFlow(id: StageId, has: (name: TensorName) => boolean): FlowItem[] {
+  const items = FLOWS[id].filter(item => !('tensor' in item) || has(item.tensor));
+  // Without a bias, "transpose, reshape, + b =" reads "transpose, reshape →".
+  if (id === 'reshape_bias' && !has('bias')) return [{ tensor: 'z_t' }, { op: 'transpose, reshape →' }, { tensor: 'z' }];
+  return items;
+}

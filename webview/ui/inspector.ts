@@ -1,0 +1,87 @@
+// The linked cell, explained: its index and exact value, what it means, and
+// the terms that add up to it (products of a dot product, col2im's sum, the
+// rot180 products), with the check that they do add up.
+
+import type { CellSum } from '../../src/engine/cellTerms';
+import type { LinkTarget } from '../../src/engine/links';
+import { cellMeaning } from '../../src/format/explain';
+import { formatNumber } from '../../src/format/text';
+import type { TraceModel } from '../model';
+import { el } from './controls';
+
+/** Terms listed before "… N more". */
+const SHOWN_TERMS = 48;
+
+export class Inspector {
+  readonly element = el('aside', 'inspector');
+  private current = 0;
+
+  constructor() {
+    this.element.setAttribute('aria-label', 'Linked cell');
+    this.clear();
+  }
+
+  clear(): void {
+    this.element.replaceChildren(el('p', 'inspector-hint', 'Hover a cell to see what it is made of; click to pin it. Keyboard: Tab to a heatmap, arrows to move, Enter to pin, Esc to release.'));
+    this.element.classList.remove('active');
+  }
+
+  /** Explains `target` (the sum comes from the host, which has every tensor); returns the number of terms listed. */
+  async show(model: TraceModel, target: LinkTarget, pinned: boolean): Promise<number> {
+    const ticket = ++this.current;
+    const value = model.value(target);
+    const head = el('div', 'inspector-head');
+    const cell = el('strong', 'inspector-cell', `${target.tensor}[${target.index.join(', ')}] = ${value === undefined ? '…' : exact(value)}`);
+    head.append(cell);
+    if (pinned) head.append(el('span', 'badge', 'pinned · Esc releases'));
+    const meaning = cellMeaning(model.info, target.tensor, target.index);
+    this.element.replaceChildren(head, ...(meaning ? [el('div', 'inspector-meaning', meaning)] : []));
+    this.element.classList.add('active');
+    let sum: CellSum | undefined;
+    try {
+      sum = await model.cellSum(target);
+    } catch (e) {
+      if (ticket === this.current) this.element.append(el('p', 'inspector-hint', `Could not get the terms: ${(e as Error).message}`));
+      return 0;
+    }
+    if (ticket !== this.current || !sum) return 0;
+    // The value may have arrived with its tile meanwhile.
+    const now = model.value(target);
+    if (now !== undefined) cell.textContent = `${target.tensor}[${target.index.join(', ')}] = ${exact(now)}`;
+    this.element.append(renderSum(sum, now ?? NaN));
+    if (sum.alternative) this.element.append(renderSum(sum.alternative, now ?? NaN));
+    return sum.terms.length;
+  }
+}
+
+function exact(x: number): string {
+  return Number.isFinite(x) ? String(x) : formatNumber(x);
+}
+
+function renderSum(sum: CellSum, value: number): HTMLElement {
+  const box = el('div', 'cell-sum');
+  box.append(el('code', 'cell-sum-formula', sum.formula));
+  const table = el('table', 'terms');
+  for (const t of sum.terms.slice(0, SHOWN_TERMS)) {
+    const tr = el('tr');
+    tr.append(el('td', 'term-label', t.label), el('td', 'term-factors', t.factors.length > 1 ? t.factors.map(exact).join(' × ') : ''), el('td', 'term-value', exact(t.value)));
+    table.append(tr);
+  }
+  if (sum.terms.length > SHOWN_TERMS) {
+    const tr = el('tr');
+    const td = el('td', 'term-more', `… ${sum.terms.length - SHOWN_TERMS} more terms`);
+    td.colSpan = 3;
+    tr.append(td);
+    table.append(tr);
+  }
+  if (sum.constant) {
+    const tr = el('tr');
+    tr.append(el('td', 'term-label', `+ ${sum.constant.label}`), el('td'), el('td', 'term-value', exact(sum.constant.value)));
+    table.append(tr);
+  }
+  // float32 runs add in a different order than the engine's kernels: compare at float32 precision then.
+  const agrees = Math.abs(sum.total - value) <= 1e-6 * Math.max(1, Math.abs(value)) || (Number.isNaN(sum.total) && Number.isNaN(value));
+  const total = el('div', `cell-sum-total ${agrees ? 'ok' : 'bad'}`, `Σ = ${exact(sum.total)} ${agrees ? '✓ equals the cell' : `≠ the cell's ${exact(value)}`}`);
+  box.append(table, total);
+  return box;
+}

@@ -1,0 +1,180 @@
+// A tensor in the pipeline: its name, shape and meaning, the heatmap, the
+// colour scale, batch/channel pickers for 4-D tensors, zoom and export.
+
+import type { Highlight } from '../../src/engine/links';
+import { isPadding } from '../../src/engine/links';
+import { formatShape } from '../../src/engine/tensor';
+import type { TensorName } from '../../src/engine/trace';
+import { axisLabels } from '../../src/format/explain';
+import { formatNumber } from '../../src/format/text';
+import type { TraceModel } from '../model';
+import { ColormapName, Scale } from '../render/colormaps';
+import { colorbar } from '../render/colorbar';
+import { DisplaySelection, displayMatrix } from '../render/displayMatrix';
+import { Heatmap, HeatmapCallbacks } from '../render/heatmap';
+import type { UiState } from '../state';
+import type { Theme } from '../theme';
+import { checkbox, el, select, toolButton } from './controls';
+
+export interface CardHost {
+  readonly model: TraceModel;
+  readonly state: UiState;
+  readonly theme: Theme;
+  colour(name: TensorName): { scale: Scale; colormap: ColormapName };
+  hover(name: TensorName, index: number[] | undefined, at?: { x: number; y: number }): void;
+  select(name: TensorName, index: number[]): void;
+  escape(): void;
+  saveState(): void;
+  copyTensor(name: TensorName, format: 'json' | 'numpy'): void;
+  savePng(name: string, png: Blob): void;
+}
+
+/** Cells that are not data: padding, and the zeros the rot180 view inserts. */
+function mutedCells(model: TraceModel, name: TensorName): ((index: number[]) => boolean) | undefined {
+  const info = model.info;
+  if (name === 'a' || name === 'dA_padded') return index => isPadding(info, index[2], index[3]);
+  if (name === 'delta_full') {
+    const eh = info.dilationHeight * (info.kernelHeight - 1);
+    const ew = info.dilationWidth * (info.kernelWidth - 1);
+    return ([, , y, x]) => {
+      const dy = y - eh;
+      const dx = x - ew;
+      return !(dy >= 0 && dx >= 0 && dy % info.strideHeight === 0 && dx % info.strideWidth === 0
+        && dy / info.strideHeight < info.outHeight && dx / info.strideWidth < info.outWidth);
+    };
+  }
+  return undefined;
+}
+
+export class TensorCard {
+  readonly element: HTMLElement;
+  readonly heatmap: Heatmap;
+  private readonly shape: number[];
+  private readonly footer = el('div', 'tensor-footer');
+  private readonly a11y = el('table', 'visually-hidden');
+  private readonly zoomButtons = el('span', 'tool-group');
+  private selection: DisplaySelection;
+  private maxWidth = 480;
+
+  constructor(private readonly host: CardHost, readonly name: TensorName, caption?: string) {
+    const meta = host.model.tensor(name)!;
+    this.shape = meta.shape;
+    this.selection = { n: 0, c: 0, mode: 'slice', ...host.state.selections[name] };
+    this.element = el('section', 'tensor');
+    this.element.dataset.tensor = name;
+    const callbacks: HeatmapCallbacks = {
+      hover: (index, at) => host.hover(name, index, at),
+      select: index => host.select(name, index),
+      escape: () => host.escape(),
+    };
+    this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.info, name), host.theme, callbacks, mutedCells(host.model, name));
+    this.heatmap.canvas.setAttribute('aria-label', `${name} ${formatShape(this.shape)}: ${meta.about}. Arrow keys move between cells, Enter links a cell, plus and minus zoom.`);
+
+    const head = el('header', 'tensor-head');
+    const title = el('div', 'tensor-title');
+    title.append(el('span', 'tensor-name', caption ?? name), el('span', 'tensor-shape', formatShape(this.shape)), this.controls());
+    head.append(title, el('div', 'tensor-about', `${meta.axes.join(' × ')} · ${meta.about}`));
+    const canvasWrap = el('div', 'heatmap-wrap');
+    canvasWrap.append(this.heatmap.canvas);
+    this.element.append(head, canvasWrap, this.footer, this.a11y);
+    this.refreshColour();
+  }
+
+  private matrix() {
+    return displayMatrix(this.shape, this.selection);
+  }
+
+  private controls(): HTMLElement {
+    const bar = el('div', 'tensor-controls');
+    const meta = this.host.model.tensor(this.name)!;
+    if (this.shape.length === 4) {
+      const [N, C] = this.shape;
+      const options = (n: number, axis: string) => Array.from({ length: n }, (_, i) => ({ value: String(i), label: `${axis} ${i}` }));
+      if (N > 1) bar.append(select(`${this.name}: ${meta.axes[0]}`, options(N, meta.axes[0]), String(this.selection.n), v => this.select({ n: Number(v) })));
+      if (C > 1) {
+        bar.append(select(`${this.name}: ${meta.axes[1]}`, options(C, meta.axes[1]), String(this.selection.c), v => this.select({ c: Number(v) })));
+        bar.append(checkbox('all', this.selection.mode === 'tiles', on => this.select({ mode: on ? 'tiles' : 'slice' })));
+      }
+    }
+    this.zoomButtons.append(
+      toolButton('−', `Zoom out of ${this.name} (−)`, () => this.heatmap.zoom(1 / 1.5)),
+      toolButton('+', `Zoom into ${this.name} (+)`, () => this.heatmap.zoom(1.5)),
+      toolButton('⤢', `Show all of ${this.name} (0)`, () => this.heatmap.fit()),
+    );
+    const exports = el('span', 'tool-group');
+    exports.append(
+      toolButton('{ }', `Copy ${this.name} as JSON`, () => this.host.copyTensor(this.name, 'json')),
+      toolButton('np', `Copy ${this.name} as a numpy literal`, () => this.host.copyTensor(this.name, 'numpy')),
+      toolButton('PNG', `Save the ${this.name} heatmap as PNG`, () => void this.heatmap.toPng().then(b => b && this.host.savePng(this.name, b))),
+    );
+    bar.append(this.zoomButtons, exports);
+    return bar;
+  }
+
+  private select(change: Partial<DisplaySelection>): void {
+    this.selection = { ...this.selection, ...change };
+    this.host.state.selections[this.name] = this.selection;
+    this.host.saveState();
+    this.heatmap.setMatrix(this.matrix(), axisLabels(this.host.model.info, this.name), this.maxWidth);
+    this.showZoom();
+    this.updateA11y();
+  }
+
+  layout(maxWidth: number): void {
+    this.maxWidth = maxWidth;
+    this.heatmap.layout(maxWidth, true);
+    this.showZoom();
+  }
+
+  /** Zoom buttons only where there is something to zoom: grids that do not fit at a readable size. */
+  private showZoom(): void {
+    this.zoomButtons.hidden = !this.heatmap.zoomable;
+  }
+
+  /** On screen or not: off-screen views neither draw nor fetch tiles. */
+  setVisible(visible: boolean): void {
+    this.heatmap.setActive(visible);
+  }
+
+  refreshColour(): void {
+    const { scale, colormap } = this.host.colour(this.name);
+    this.heatmap.setColour(scale, colormap);
+    this.heatmap.setPrecision(this.host.state.precision);
+    const stats = this.host.model.stats(this.name);
+    const p = this.host.state.precision;
+    const parts = [colorbar(scale, colormap, p), el('span', 'range', `min ${formatNumber(stats.min, p)} · max ${formatNumber(stats.max, p)}`)];
+    if (stats.nonFinite) parts.push(el('span', 'badge bad', `${stats.nonFinite} non-finite`));
+    this.footer.replaceChildren(...parts);
+    this.updateA11y();
+  }
+
+  setTheme(theme: Theme): void {
+    this.heatmap.setTheme(theme);
+  }
+
+  setHighlight(h: Highlight | undefined, source: number[] | undefined, reveal: boolean): void {
+    this.heatmap.setHighlight(h, source, reveal);
+    // Also as attributes: what a screen reader's "describe" and the end-to-end tests read.
+    const d = this.element.dataset;
+    d.highlightRows = h?.rows.join(' ') ?? '';
+    d.highlightColumns = h?.columns.join(' ') ?? '';
+    d.highlightCells = h ? h.cells.map(c => c.join(',')).join(' ') : '';
+  }
+
+  /** The shown values for screen readers (and tests): a table of the slice when it is small and here. */
+  private updateA11y(): void {
+    const data = this.host.model.store(this.name).dense;
+    const m = this.matrix();
+    this.a11y.replaceChildren();
+    if (!data || m.rows * m.cols > 400) return;
+    this.a11y.setAttribute('aria-label', `${this.name} values`);
+    for (let r = 0; r < m.rows; r++) {
+      const tr = el('tr');
+      for (let c = 0; c < m.cols; c++) {
+        const off = m.offsetAt(r, c);
+        tr.append(el('td', undefined, off < 0 ? '' : formatNumber(data[off], this.host.state.precision)));
+      }
+      this.a11y.append(tr);
+    }
+  }
+}
