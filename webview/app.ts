@@ -48,7 +48,14 @@ export class App implements CardHost {
     for (const stage of trace.stages) this.main.append(this.stageSection(stage));
     this.layoutCards();
     this.goTo(trace.stages.findIndex(s => s.id === state.stage), false);
-    if (state.pinned && this.model.has(state.pinned.tensor)) this.setLink(state.pinned, true);
+    // A pinned cell survives re-runs of the same spec (if it still exists), not a switch to another spec.
+    const pin = state.pinned;
+    if (pin && state.specUri === trace.uri && this.model.has(pin.tensor)
+      && pin.index.length === this.model.shape(pin.tensor).length && pin.index.every((v, d) => v < this.model.shape(pin.tensor)[d])) {
+      this.setLink(pin, true);
+    } else {
+      state.pinned = undefined;
+    }
   }
 
   /** Whether δ came from the spec (all ones is the default). */

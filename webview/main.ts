@@ -31,10 +31,10 @@ onHostMessage(message => {
       const t = message.trace;
       title.textContent = t.file;
       setStatus('', '');
-      state.specUri = t.uri;
       app?.dispose();
       try {
         app = new App(root, t, state);
+        state.specUri = t.uri;
         app.saveState();
         void app.shown().then(shown => send({ type: 'rendered', traceId: t.id, shown }));
       } catch (e) {

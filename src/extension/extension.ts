@@ -5,6 +5,21 @@ import { PanelState, TracePanel } from './panel/tracePanel';
 
 export const RUN_COMMAND = 'convVisualDebugger.run';
 
+/** What the run command returns: small and serializable. */
+export interface RunSummary {
+  traceId: number;
+  uri: string;
+  /** Tensor name → shape. */
+  shapes: Record<string, number[]>;
+}
+
+function summarize(result: RunResult | undefined): RunSummary | undefined {
+  if (!result) return undefined;
+  const shapes: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(result.trace.tensors)) shapes[name] = [...t.shape];
+  return { traceId: result.traceId, uri: result.uri.toString(), shapes };
+}
+
 /** What activate() returns: lets integration tests (and other extensions) drive the panel and watch it speak. */
 export interface ConvVisualDebuggerApi {
   onDidReceivePanelMessage: vscode.Event<WebviewToHost>;
@@ -22,7 +37,9 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
     panelMessages,
     runner,
     { dispose: () => TracePanel.active?.dispose() },
-    vscode.commands.registerCommand(RUN_COMMAND, (uri?: vscode.Uri) => runner.run(uri)),
+    // A command's result travels back to whoever ran it (the palette, another extension) as JSON:
+    // return a summary, never the trace, whose tensors would be serialized cell by cell.
+    vscode.commands.registerCommand(RUN_COMMAND, async (uri?: vscode.Uri): Promise<RunSummary | undefined> => summarize(await runner.run(uri))),
     vscode.commands.registerCommand('convVisualDebugger.nextStage', () => TracePanel.active?.send({ type: 'step', delta: 1 })),
     vscode.commands.registerCommand('convVisualDebugger.previousStage', () => TracePanel.active?.send({ type: 'step', delta: -1 })),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {

@@ -143,7 +143,8 @@ function writeLargeSpec(ws: string): void {
 /** Moves the pointer over cell (row, col) of a tensor card's heatmap, the way a user points at it. */
 async function pointAt(page: Page, frame: FrameLocator, tensor: string, row: number, col: number, click = false): Promise<void> {
   const canvas = frame.locator(`section.tensor[data-tensor="${tensor}"] canvas.heatmap`).first();
-  await canvas.scrollIntoViewIfNeeded();
+  // Centred, so neither the sticky stepper nor the inspector covers it.
+  await canvas.evaluate(c => (c as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'center' }));
   const box = await canvas.boundingBox();
   if (!box) throw new Error(`${tensor} heatmap is not on screen`);
   const g = await canvas.evaluate(c => ({ ...(c as unknown as { dataset: Record<string, string> }).dataset }));
@@ -275,15 +276,18 @@ async function ui(): Promise<number> {
       ['zooming into the large a_t prints values; hovering links the output', async () => {
         const canvas = frame.locator('section.tensor[data-tensor="a_t"] canvas.heatmap').first();
         await canvas.focus();
-        for (let i = 0; i < 9; i++) await page.keyboard.press('+');
-        await page.waitForTimeout(300);
+        for (let i = 0; i < 20 && Number(await canvas.getAttribute('data-scale')) < 20; i++) {
+          await page.keyboard.press('+');
+          await page.waitForTimeout(60);
+        }
         const scale = Number(await canvas.getAttribute('data-scale'));
         if (!(scale >= 14)) throw new Error(`zoomed to ${scale} px per cell`);
+        await page.waitForTimeout(1500);
         await shot('large-a_t-zoomed');
         await frame.locator('.chip', { hasText: 'Matrix product' }).click();
-        await pointAt(page, frame, 'z_t', 100, 3);
+        await pointAt(page, frame, 'z_t', 30, 3);
         const at = await highlightOf(frame, 'a_t');
-        if (at.rows !== '100') throw new Error(`a_t highlights rows "${at.rows}"`);
+        if (at.rows !== '30') throw new Error(`a_t highlights rows "${at.rows}"`);
         await frame.locator('.cell-sum-total.ok').first().waitFor({ timeout: 30_000 });
         await shot('large-link');
       }],

@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
+import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
 import type { ShownTensor, WebviewToHost } from '../../src/protocol/messages';
 
 const EXTENSION_ID = 'conv-visual-debugger.conv-visual-debugger';
@@ -54,9 +54,10 @@ describe('Conv Visual Debugger in VS Code', () => {
     const doc = await vscode.workspace.openTextDocument(workspaceFile('seed.conv.json'));
     await vscode.window.showTextDocument(doc);
     const rendered = nextPanelMessage(api, 'rendered');
-    const result = await vscode.commands.executeCommand<{ traceId: number; trace: { tensors: Record<string, { data: ArrayLike<number> }> } }>(RUN);
-    assert.ok(result, 'the command returns the run');
-    assert.deepStrictEqual(Array.from(result.trace.tensors.z.data).slice(0, 3), [296, 250, 288]);
+    const result = await vscode.commands.executeCommand<RunSummary>(RUN);
+    assert.ok(result, 'the command returns a summary of the run');
+    assert.deepStrictEqual(result.shapes.z, [1, 2, 3, 3]);
+    assert.ok(JSON.stringify(result).length < 2000, 'a small result: the trace itself never goes back to the workbench');
 
     const message = await rendered;
     assert.strictEqual(message.traceId, result.traceId);
@@ -71,6 +72,11 @@ describe('Conv Visual Debugger in VS Code', () => {
     const tabs = panelTabs();
     assert.strictEqual(tabs.length, 1, 'one panel');
     assert.strictEqual(tabs[0].label, 'Conv: seed.conv.json');
+  });
+
+  it('the API returns the trace itself to callers in the extension host', async () => {
+    const run = await api.run(workspaceFile('seed.conv.json'));
+    assert.deepStrictEqual(Array.from(run!.trace.tensors.z!.data).slice(0, 3), [296, 250, 288]);
   });
 
   it('reuses the panel for the next run and re-renders it', async () => {

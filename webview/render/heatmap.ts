@@ -107,7 +107,10 @@ export class Heatmap {
       const s = Math.floor(natural);
       v = { width: left + m.cols * s, height: top + m.rows * s, left, top, rows: m.rows, cols: m.cols, scale: s, x0: 0, y0: 0 };
     } else {
-      v = fitView({ width: Math.min(maxWidth, ZOOMABLE_WIDTH), height: ZOOMABLE_HEIGHT, left, top, rows: m.rows, cols: m.cols, scale: 1, x0: 0, y0: 0 });
+      // Tall matrices (a_t: thousands of rows, hundreds of columns) open fitted to the width, scrolled to the top.
+      const base = { width: Math.min(maxWidth, ZOOMABLE_WIDTH), height: ZOOMABLE_HEIGHT, left, top, rows: m.rows, cols: m.cols, scale: 1, x0: 0, y0: 0 };
+      const fitWidth = (base.width - left) / m.cols;
+      v = fitWidth >= 1 ? clampView({ ...base, scale: Math.min(NATURAL_MAX, fitWidth) }) : fitView(base);
     }
     if (keepView && prev.rows === v.rows && prev.cols === v.cols && prev.width === v.width && prev.height === v.height) v = prev;
     this.view = v;

@@ -48,8 +48,8 @@ export class Inspector {
     // The value may have arrived with its tile meanwhile.
     const now = model.value(target);
     if (now !== undefined) cell.textContent = `${target.tensor}[${target.index.join(', ')}] = ${exact(now)}`;
-    this.element.append(renderSum(sum, now ?? NaN));
-    if (sum.alternative) this.element.append(renderSum(sum.alternative, now ?? NaN));
+    this.element.append(renderSum(sum, now));
+    if (sum.alternative) this.element.append(renderSum(sum.alternative, now));
     return sum.terms.length;
   }
 }
@@ -58,7 +58,8 @@ function exact(x: number): string {
   return Number.isFinite(x) ? String(x) : formatNumber(x);
 }
 
-function renderSum(sum: CellSum, value: number): HTMLElement {
+/** The terms, and whether they add up to the cell's value (when the panel has it). */
+function renderSum(sum: CellSum, value: number | undefined): HTMLElement {
   const box = el('div', 'cell-sum');
   box.append(el('code', 'cell-sum-formula', sum.formula));
   const table = el('table', 'terms');
@@ -78,6 +79,10 @@ function renderSum(sum: CellSum, value: number): HTMLElement {
     const tr = el('tr');
     tr.append(el('td', 'term-label', `+ ${sum.constant.label}`), el('td'), el('td', 'term-value', exact(sum.constant.value)));
     table.append(tr);
+  }
+  if (value === undefined) {
+    box.append(table, el('div', 'cell-sum-total', `Σ = ${exact(sum.total)}`));
+    return box;
   }
   // float32 runs add in a different order than the engine's kernels: compare at float32 precision then.
   const agrees = Math.abs(sum.total - value) <= 1e-6 * Math.max(1, Math.abs(value)) || (Number.isNaN(sum.total) && Number.isNaN(value));
