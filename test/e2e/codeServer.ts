@@ -37,6 +37,8 @@ export interface CodeServer {
   remote(p: string): string;
   /** Everything the server printed. */
   log(): string;
+  /** Changes user settings while running (VS Code picks the file up live). */
+  updateSettings(settings: Record<string, unknown>): void;
   stop(): Promise<void>;
 }
 
@@ -57,7 +59,8 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const host = `127.0.0.1:${port}`;
   fs.writeFileSync(path.join(dataDir, 'config.yaml'), 'auth: none\ncert: false\n');
   fs.mkdirSync(path.join(dataDir, 'user/User'), { recursive: true });
-  fs.writeFileSync(path.join(dataDir, 'user/User/settings.json'), JSON.stringify({
+  const settingsFile = path.join(dataDir, 'user/User/settings.json');
+  let current: Record<string, unknown> = {
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'extensions.autoCheckUpdates': false,
@@ -66,7 +69,8 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
     'telemetry.telemetryLevel': 'off',
     'security.workspace.trust.enabled': false,
     ...opts.settings,
-  }, null, 2));
+  };
+  fs.writeFileSync(settingsFile, JSON.stringify(current, null, 2));
   const args = ['--config', path.join(dataDir, 'config.yaml'), '--auth', 'none', '--bind-addr', host,
     '--user-data-dir', path.join(dataDir, 'user'), '--extensions-dir', path.join(dataDir, 'extensions'),
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
@@ -94,6 +98,10 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
     url: (folder, payload) =>
       `http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
     log: () => output,
+    updateSettings(settings) {
+      current = { ...current, ...settings };
+      fs.writeFileSync(settingsFile, JSON.stringify(current, null, 2));
+    },
     async stop() {
       if (server.exitCode === null) {
         const exited = new Promise(r => server.once('exit', r));

@@ -240,6 +240,20 @@ async function ui(): Promise<number> {
       await page.waitForTimeout(300);
       await shot('link-pinned-input-patch');
     });
+    await run.check('the panel follows the theme: dark and high contrast, switched live', async () => {
+      await frame.locator('.chip', { hasText: 'Matrix product' }).click();
+      for (const [theme, kind, file] of [['Default Dark Modern', 'vscode-dark', 'theme-dark'], ['Default High Contrast', 'vscode-high-contrast', 'theme-high-contrast'], ['Default Light Modern', 'vscode-light', '']] as const) {
+        // As a user: the palette's theme picker.
+        await runFromPalette(page, 'Preferences: Color Theme');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Modern' }).first().waitFor({ timeout: 10_000 });
+        await page.locator('.quick-input-widget input').fill(theme.replace('Default ', ''));
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: theme.replace('Default ', '') }).first().waitFor({ timeout: 10_000 });
+        await page.keyboard.press('Enter');
+        await frame.locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 20_000 });
+        await page.waitForTimeout(600);
+        if (file) await shot(file);
+      }
+    });
     await run.check('hovering ∂C/∂a[0,0,1,1] highlights its 4 col2im contributors and the rot180 window', async () => {
       await page.keyboard.press('Escape');
       await frame.locator('.chip', { hasText: 'col2im' }).click();

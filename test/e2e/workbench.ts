@@ -56,10 +56,11 @@ export async function runFromPalette(page: Page, title: string, attempts = 6): P
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    // The row whose label is exactly this command (fuzzy matching lists look-alikes too).
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
     try {
       await row.waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      await row.click();
       return;
     } catch (e) {
       await page.keyboard.press('Escape');

@@ -28,6 +28,26 @@ function nextPanelMessage<T extends WebviewToHost['type']>(api: ConvVisualDebugg
   });
 }
 
+/** Runs something that starts a trace, then waits until the panel has rendered that very trace. */
+async function rendered<T extends { traceId: number }>(api: ConvVisualDebuggerApi, start: () => Thenable<T | undefined>): Promise<{ result: T; message: Extract<WebviewToHost, { type: 'rendered' }> }> {
+  const seen: Extract<WebviewToHost, { type: 'rendered' }>[] = [];
+  let wake = () => {};
+  const sub = api.onDidReceivePanelMessage(m => { if (m.type === 'rendered') { seen.push(m); wake(); } });
+  try {
+    const result = await start();
+    assert.ok(result, 'the run produced a trace');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const message = seen.find(m => m.traceId === result.traceId);
+      if (message) return { result, message };
+      if (Date.now() > deadline) throw new Error(`trace ${result.traceId} was not rendered in 30 s`);
+      await new Promise<void>(r => { wake = r; setTimeout(r, 500); });
+    }
+  } finally {
+    sub.dispose();
+  }
+}
+
 function panelTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.input instanceof vscode.TabInputWebview);
 }
@@ -53,14 +73,9 @@ describe('Conv Visual Debugger in VS Code', () => {
   it('runs examples/seed.conv.json: the panel opens and shows z = 296, 250, 288, ...', async () => {
     const doc = await vscode.workspace.openTextDocument(workspaceFile('seed.conv.json'));
     await vscode.window.showTextDocument(doc);
-    const rendered = nextPanelMessage(api, 'rendered');
-    const result = await vscode.commands.executeCommand<RunSummary>(RUN);
-    assert.ok(result, 'the command returns a summary of the run');
+    const { result, message } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN));
     assert.deepStrictEqual(result.shapes.z, [1, 2, 3, 3]);
     assert.ok(JSON.stringify(result).length < 2000, 'a small result: the trace itself never goes back to the workbench');
-
-    const message = await rendered;
-    assert.strictEqual(message.traceId, result.traceId);
     const z = message.shown.find((s: ShownTensor) => s.name === 'z');
     assert.ok(z, 'the panel shows z');
     assert.deepStrictEqual(z.shape, [1, 2, 3, 3]);
@@ -75,14 +90,14 @@ describe('Conv Visual Debugger in VS Code', () => {
   });
 
   it('the API returns the trace itself to callers in the extension host', async () => {
-    const run = await api.run(workspaceFile('seed.conv.json'));
-    assert.deepStrictEqual(Array.from(run!.trace.tensors.z!.data).slice(0, 3), [296, 250, 288]);
+    const { result } = await rendered(api, () => api.run(workspaceFile('seed.conv.json')));
+    assert.deepStrictEqual(Array.from(result.trace.tensors.z!.data).slice(0, 3), [296, 250, 288]);
   });
 
   it('reuses the panel for the next run and re-renders it', async () => {
-    const rendered = nextPanelMessage(api, 'rendered');
-    const result = await vscode.commands.executeCommand<{ traceId: number }>(RUN, workspaceFile('seed.conv.json'));
-    assert.strictEqual((await rendered).traceId, result.traceId);
+    const first = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, workspaceFile('seed.conv.json')));
+    const second = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, workspaceFile('seed.conv.json')));
+    assert.ok(second.result.traceId > first.result.traceId);
     assert.strictEqual(panelTabs().length, 1);
   });
 
@@ -91,13 +106,11 @@ describe('Conv Visual Debugger in VS Code', () => {
     await vscode.window.showTextDocument(broken);
     const result = await vscode.commands.executeCommand(RUN);
     assert.strictEqual(result, undefined);
-    const rendered = nextPanelMessage(api, 'rendered');
-    const again = await vscode.commands.executeCommand<{ traceId: number }>(RUN, workspaceFile('seed.conv.json'));
-    assert.strictEqual((await rendered).traceId, again.traceId);
+    await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, workspaceFile('seed.conv.json')));
   });
 
   it('links z[0,0,1,2] = 294 to row 5 of a_t, column 0 of w_t and its 12-pixel patch, with its 12 products', async () => {
-    await vscode.commands.executeCommand(RUN, workspaceFile('seed.conv.json'));
+    await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, workspaceFile('seed.conv.json')));
     const linked = nextPanelMessage(api, 'linked');
     assert.ok(api.focus({ type: 'focus', stage: 'matmul', target: { tensor: 'z', index: [0, 0, 1, 2] }, pin: true }));
     const m = await linked;

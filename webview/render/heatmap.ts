@@ -271,8 +271,6 @@ export class Heatmap {
     const level = levelFor(1 / (dpr * this.view.scale));
     const top = store.topLevel;
     const loading = (bg ^ 0x00101010) >>> 0;
-    // The coarsest level is small (one tile): ask for it first so something shows at once.
-    store.tile(top, 0, 0);
     for (let Y = 0; Y < ah; Y++) {
       const rb = rowBase[Y];
       const line = Y * aw;
