@@ -254,6 +254,19 @@ async function ui(): Promise<number> {
         if (file) await shot(file);
       }
     });
+    await run.check('copying z as JSON and as a numpy literal puts its values on the clipboard', async () => {
+      await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://${cs.host}` });
+      await frame.locator('.chip', { hasText: 'Reshape and add bias' }).click();
+      const card = frame.locator('section.tensor[data-tensor="z"]');
+      await card.locator('button.tool', { hasText: '{ }' }).click();
+      await page.waitForTimeout(800);
+      const json = await page.evaluate(() => navigator.clipboard.readText());
+      if (JSON.stringify(JSON.parse(json)) !== JSON.stringify([[[[296, 250, 288], [277, 280, 294], [302, 297, 315]], [[291, 252, 263], [230, 267, 239], [223, 283, 257]]]])) throw new Error(`clipboard: ${json.slice(0, 80)}`);
+      await card.locator('button.tool', { hasText: 'np' }).click();
+      await page.waitForTimeout(800);
+      const numpy = await page.evaluate(() => navigator.clipboard.readText());
+      if (!numpy.startsWith('z = np.array([[[[296, 250, 288],') || !numpy.includes('dtype=np.float64')) throw new Error(`clipboard: ${numpy.slice(0, 80)}`);
+    });
     await run.check('hovering ∂C/∂a[0,0,1,1] highlights its 4 col2im contributors and the rot180 window', async () => {
       await page.keyboard.press('Escape');
       await frame.locator('.chip', { hasText: 'col2im' }).click();
@@ -268,6 +281,21 @@ async function ui(): Promise<number> {
       const full = await highlightOf(frame, 'delta_full');
       if (full.cells.split(' ').length !== 8) throw new Error(`delta_full highlights "${full.cells}"`);
       await shot('link-dA-rot180');
+    });
+    await run.check('after "Developer: Reload Window" the panel comes back with its spec re-run and its stage', async () => {
+      await page.keyboard.press('Escape');
+      await frame.locator('.chip', { hasText: 'Gradient of w' }).click();
+      await page.waitForTimeout(500);
+      await runFromPalette(page, 'Developer: Reload Window');
+      await waitForWorkbench(page);
+      await page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).click();
+      const cells = frame.locator('section.tensor[data-tensor="z"] td');
+      await cells.first().waitFor({ state: 'attached', timeout: 60_000 });
+      const shown = (await cells.allTextContents()).map(t => t.trim());
+      if (shown.join(' ') !== SEED_Z.slice(0, 9).join(' ')) throw new Error(`z shows ${shown.join(' ')}`);
+      await frame.locator('.stepper-title', { hasText: 'Gradient of w' }).waitFor({ timeout: 10_000 });
+      await shot('restored-after-reload');
     });
     // A large input: big tensors are fetched on demand and drawn through a zoomable window.
     const large = [
