@@ -161,6 +161,11 @@ async function highlightOf(frame: FrameLocator, tensor: string): Promise<{ rows:
   return { rows: (await card.getAttribute('data-highlight-rows')) ?? '', columns: (await card.getAttribute('data-highlight-columns')) ?? '', cells: (await card.getAttribute('data-highlight-cells')) ?? '' };
 }
 
+/** The browser's clipboard, where VS Code for the web writes. */
+function readClipboard(page: Page): Promise<string> {
+  return page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
+}
+
 /** Gives the panel the room a learner would: its editor group maximized. */
 async function roomForPanel(page: Page, tab: string): Promise<void> {
   await page.locator('.tabs-container .tab', { hasText: tab }).click();
@@ -260,11 +265,11 @@ async function ui(): Promise<number> {
       const card = frame.locator('section.tensor[data-tensor="z"]');
       await card.locator('button.tool', { hasText: '{ }' }).click();
       await page.waitForTimeout(800);
-      const json = await page.evaluate(() => navigator.clipboard.readText());
+      const json = await readClipboard(page);
       if (JSON.stringify(JSON.parse(json)) !== JSON.stringify([[[[296, 250, 288], [277, 280, 294], [302, 297, 315]], [[291, 252, 263], [230, 267, 239], [223, 283, 257]]]])) throw new Error(`clipboard: ${json.slice(0, 80)}`);
       await card.locator('button.tool', { hasText: 'np' }).click();
       await page.waitForTimeout(800);
-      const numpy = await page.evaluate(() => navigator.clipboard.readText());
+      const numpy = await readClipboard(page);
       if (!numpy.startsWith('z = np.array([[[[296, 250, 288],') || !numpy.includes('dtype=np.float64')) throw new Error(`clipboard: ${numpy.slice(0, 80)}`);
     });
     await run.check('hovering ∂C/∂a[0,0,1,1] highlights its 4 col2im contributors and the rot180 window', async () => {
