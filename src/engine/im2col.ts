@@ -35,27 +35,41 @@ export function crop2d(padded: Tensor, info: ConvInfo): Tensor {
   return out;
 }
 
-/** a_t = im2col(a): (B, Hp, Wp) patches to (B, Hout*Wout, Cin*kh*kw). */
-export function im2col(a: Tensor, info: ConvInfo): Tensor {
-  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw,
+/**
+ * Where each entry of one batch item's a_t comes from: entry (r, k) copies padded
+ * pixel patchIndex[r*K + k] of that item's (C, Hp, Wp) block. im2col gathers
+ * through this map and col2im scatters back through it, so the two are adjoint
+ * by construction.
+ */
+export function patchIndex(info: ConvInfo): Int32Array {
+  const { inChannels: C, paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw,
     outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw,
     outPositions, patchSize } = info;
-  const out = zeros([B, outPositions, patchSize], a.dtype);
-  const src = a.data;
-  const dst = out.data;
+  const index = new Int32Array(outPositions * patchSize);
   let o = 0;
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < Ho; i++) {
-      for (let j = 0; j < Wo; j++) {
-        for (let c = 0; c < C; c++) {
-          const plane = (b * C + c) * Hp;
-          for (let ki = 0; ki < kh; ki++) {
-            const rowStart = (plane + i * sh + ki * dh) * Wp + j * sw;
-            for (let kj = 0; kj < kw; kj++) dst[o++] = src[rowStart + kj * dw];
-          }
+  for (let i = 0; i < Ho; i++) {
+    for (let j = 0; j < Wo; j++) {
+      for (let c = 0; c < C; c++) {
+        for (let ki = 0; ki < kh; ki++) {
+          const rowStart = (c * Hp + i * sh + ki * dh) * Wp + j * sw;
+          for (let kj = 0; kj < kw; kj++) index[o++] = rowStart + kj * dw;
         }
       }
     }
+  }
+  return index;
+}
+
+/** a_t = im2col(a): (B, C, Hp, Wp) patches to (B, Hout*Wout, Cin*kh*kw). */
+export function im2col(a: Tensor, info: ConvInfo, index = patchIndex(info)): Tensor {
+  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outPositions, patchSize } = info;
+  const out = zeros([B, outPositions, patchSize], a.dtype);
+  const block = C * Hp * Wp;
+  const n = index.length;
+  for (let b = 0; b < B; b++) {
+    const src = a.data.subarray(b * block, (b + 1) * block);
+    const dst = out.data.subarray(b * n, (b + 1) * n);
+    for (let o = 0; o < n; o++) dst[o] = src[index[o]];
   }
   return out;
 }
@@ -68,33 +82,19 @@ export interface Col2ImResult {
 }
 
 /** col2im, the adjoint of im2col: overlapping patches add up. */
-export function col2im(cols: Tensor, info: ConvInfo): Col2ImResult {
-  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw,
-    outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+export function col2im(cols: Tensor, info: ConvInfo, index = patchIndex(info)): Col2ImResult {
+  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp } = info;
   const padded = zeros(paddedShape(info), cols.dtype);
   const counts = zeros([Hp, Wp], cols.dtype);
-  const src = cols.data;
-  const dst = padded.data;
-  let o = 0;
+  const block = C * Hp * Wp;
+  const n = index.length;
   for (let b = 0; b < B; b++) {
-    for (let i = 0; i < Ho; i++) {
-      for (let j = 0; j < Wo; j++) {
-        for (let c = 0; c < C; c++) {
-          const plane = (b * C + c) * Hp;
-          for (let ki = 0; ki < kh; ki++) {
-            const rowStart = (plane + i * sh + ki * dh) * Wp + j * sw;
-            for (let kj = 0; kj < kw; kj++) dst[rowStart + kj * dw] += src[o++];
-          }
-        }
-      }
-    }
+    const src = cols.data.subarray(b * n, (b + 1) * n);
+    const dst = padded.data.subarray(b * block, (b + 1) * block);
+    for (let o = 0; o < n; o++) dst[index[o]] += src[o];
   }
-  for (let i = 0; i < Ho; i++) {
-    for (let j = 0; j < Wo; j++) {
-      for (let ki = 0; ki < kh; ki++) {
-        for (let kj = 0; kj < kw; kj++) counts.data[(i * sh + ki * dh) * Wp + j * sw + kj * dw] += 1;
-      }
-    }
-  }
+  // Every channel sees the same windows: count channel 0's copies.
+  const plane = Hp * Wp;
+  for (let o = 0; o < n; o++) if (index[o] < plane) counts.data[index[o]] += 1;
   return { padded, counts };
 }

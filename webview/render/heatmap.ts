@@ -242,19 +242,17 @@ export class Heatmap {
     };
     const end = m.end;
     const dense = this.store.dense;
-    if (dense) {
-      for (let Y = 0; Y < ah; Y++) {
-        const rb = rowBase[Y];
-        const line = Y * aw;
-        if (rb < 0) { px.fill(bg, line, line + aw); continue; }
-        for (let X = 0; X < aw; X++) {
-          const co = colOff[X];
-          const off = rb + co;
-          px[line + X] = co < 0 || off >= end ? bg : colour(dense[off]);
-        }
+    // One pass over the canvas's pixels; only how a flat offset becomes a colour differs.
+    const pixel = dense ? (off: number) => colour(dense[off]) : this.tiledPixel(colour, bg, dpr);
+    for (let Y = 0; Y < ah; Y++) {
+      const rb = rowBase[Y];
+      const line = Y * aw;
+      if (rb < 0) { px.fill(bg, line, line + aw); continue; }
+      for (let X = 0; X < aw; X++) {
+        const co = colOff[X];
+        const off = rb + co;
+        px[line + X] = co < 0 || off >= end ? bg : pixel(off, X, Y);
       }
-    } else {
-      this.drawTiled(px, aw, ah, rowBase, colOff, bg, colour, dpr);
     }
     this.ctx.putImageData(this.image, ax, ay);
     this.store.flush();
@@ -264,35 +262,24 @@ export class Heatmap {
    * Big tensors: sample the level of detail that matches the zoom, falling back
    * to coarser tiles already here (and a loading pattern) while finer ones arrive.
    */
-  private drawTiled(px: Uint32Array, aw: number, ah: number, rowBase: Int32Array, colOff: Int32Array, bg: number, colour: (v: number) => number, dpr: number): void {
+  private tiledPixel(colour: (v: number) => number, bg: number, dpr: number): (off: number, X: number, Y: number) => number {
     const store = this.store;
     const cols = store.dims.cols;
-    const end = this.matrix.end;
     const level = levelFor(1 / (dpr * this.view.scale));
-    const top = store.topLevel;
+    const coarsest = Math.min(store.topLevel, level + 4);
     const loading = (bg ^ 0x00101010) >>> 0;
-    for (let Y = 0; Y < ah; Y++) {
-      const rb = rowBase[Y];
-      const line = Y * aw;
-      if (rb < 0) { px.fill(bg, line, line + aw); continue; }
-      for (let X = 0; X < aw; X++) {
-        const co = colOff[X];
-        const off = rb + co;
-        if (co < 0 || off >= end) { px[line + X] = bg; continue; }
-        const row = (off / cols) | 0;
-        const col = off - row * cols;
-        let value: number | undefined;
-        for (let l = level; l <= Math.min(top, level + 4) && value === undefined; l++) {
-          const r = row >> l;
-          const c = col >> l;
-          const tr = r >> 6;
-          const tc = c >> 6;
-          const t = l === level ? store.tile(l, tr, tc) : store.peek(l, tr, tc);
-          if (t) value = t[(r & 63) * Math.min(TILE, store.level(l).cols - tc * TILE) + (c & 63)];
-        }
-        px[line + X] = value === undefined ? ((((X >> 3) + (Y >> 3)) & 1) ? loading : bg) : colour(value);
+    return (off, X, Y) => {
+      const row = (off / cols) | 0;
+      const col = off - row * cols;
+      for (let l = level; l <= coarsest; l++) {
+        const r = row >> l;
+        const c = col >> l;
+        const tc = c >> 6;
+        const t = l === level ? store.tile(l, r >> 6, tc) : store.peek(l, r >> 6, tc);
+        if (t) return colour(t[(r & 63) * Math.min(TILE, store.level(l).cols - tc * TILE) + (c & 63)]);
       }
-    }
+      return (((X >> 3) + (Y >> 3)) & 1) ? loading : bg;
+    };
   }
 
   private visibleCells(): number {
