@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TENSOR_NAMES, TensorName, ConvTrace, DEFAULT_MAX_ELEMENTS, tensorNames } from '../engine/trace';
 import { formatTrace } from '../format/text';
-import { nonFiniteWarnings, traceSpecText } from '../spec/convSpec';
+import { nonFiniteWarnings, npyReferences, traceSpecSource } from '../spec/convSpec';
 import { encodeNpy } from '../spec/npy';
-import { SpecError } from '../spec/source';
+import { JsonSource, SpecError } from '../spec/source';
 
 declare const __VERSION__: string;
 
@@ -98,6 +98,20 @@ function readSpec(spec: string): { file: string; text: string } {
   }
 }
 
+/** The .npy files a spec names, read relative to the spec (or the working directory for stdin); missing ones are left out. */
+function readNpyFiles(spec: string, value: unknown): Map<string, Uint8Array> {
+  const folder = spec === '-' ? process.cwd() : path.dirname(spec);
+  const files = new Map<string, Uint8Array>();
+  for (const { file } of npyReferences(value)) {
+    try {
+      files.set(file, new Uint8Array(fs.readFileSync(path.resolve(folder, file))));
+    } catch {
+      // The spec reader reports the missing file at $.key.npy.
+    }
+  }
+  return files;
+}
+
 /** JSON has no NaN or Infinity: they are written as the strings the spec reader accepts. */
 function jsonNumber(x: number): string {
   return Number.isFinite(x) ? String(x) : Number.isNaN(x) ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"';
@@ -133,7 +147,8 @@ export function run(argv: readonly string[], stdout = 1, stderr = 2): number {
     if (opts === 'help') { say(stdout, USAGE); return 0; }
     if (opts === 'version') { say(stdout, typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'); return 0; }
     const { file, text } = readSpec(opts.spec);
-    const trace = traceSpecText(file, text, { backward: !opts.forwardOnly, maxElements: opts.maxElements });
+    const source = JsonSource.parse(file, text);
+    const trace = traceSpecSource(source, { backward: !opts.forwardOnly, maxElements: opts.maxElements }, readNpyFiles(opts.spec, source.value));
     const present = tensorNames(trace);
     const missing = (opts.only ?? []).filter(n => !present.includes(n));
     if (missing.length && opts.forwardOnly) throw new UsageError(`${missing.join(', ')} come from the backward pass, which --forward-only skips`);

@@ -117,7 +117,7 @@ const BACKWARD_STAGES: TraceStage[] = [
 ];
 
 /** Element counts of the largest intermediates, checked before any allocation. */
-function checkSize(info: ConvInfo, backward: boolean, limit: number): void {
+export function checkSize(info: ConvInfo, backward: boolean, limit: number): void {
   const sizes: [string, number, number[]][] = [
     ['a_t', info.batch * info.outPositions * info.patchSize, [info.batch, info.outPositions, info.patchSize]],
   ];

@@ -1,6 +1,11 @@
 import * as vscode from 'vscode';
 import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messages';
 import { ConvRunner, RunResult } from './commands/runConv';
+import { SelectionRun } from './commands/selectionRun';
+import { SpecCodeLensProvider } from './language/codeLens';
+import { SpecDiagnostics } from './language/diagnostics';
+import { TensorHoverProvider } from './language/hover';
+import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
 import { PanelState, TracePanel } from './panel/tracePanel';
 
 export const RUN_COMMAND = 'convVisualDebugger.run';
@@ -26,12 +31,26 @@ export interface ConvVisualDebuggerApi {
   run(uri?: vscode.Uri): Promise<RunResult | undefined>;
   /** Shows a stage and/or links a cell in the open panel. */
   focus(message: Extract<HostToWebview, { type: 'focus' }>): boolean;
+  /** A document's spec problems, computed now (no debounce). */
+  diagnostics(doc: vscode.TextDocument): Promise<readonly vscode.Diagnostic[]>;
 }
 
 export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerApi {
   const log = vscode.window.createOutputChannel('Conv Visual Debugger', { log: true });
   const panelMessages = new vscode.EventEmitter<WebviewToHost>();
   const runner = new ConvRunner(context, log, m => panelMessages.fire(m));
+  const documents = new JsonDocuments();
+  const selection = new SelectionRun(documents, runner);
+  const diagnostics = new SpecDiagnostics(documents, log);
+  const lenses = new SpecCodeLensProvider(documents, RUN_COMMAND);
+  const jsonSelector: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }];
+  /** The palette's run: a selection in a JSON editor runs on the selection; otherwise the spec. */
+  const run = async (uri?: vscode.Uri): Promise<RunResult | undefined> => {
+    const editor = vscode.window.activeTextEditor;
+    if (!(uri instanceof vscode.Uri) && editor && isJsonDocument(editor.document) && !editor.selection.isEmpty) return selection.run(editor);
+    const doc = await runner.pickSpec(uri);
+    return doc ? runner.runDocument(doc) : undefined;
+  };
   context.subscriptions.push(
     log,
     panelMessages,
@@ -39,19 +58,29 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
     { dispose: () => TracePanel.active?.dispose() },
     // A command's result travels back to whoever ran it (the palette, another extension) as JSON:
     // return a summary, never the trace, whose tensors would be serialized cell by cell.
-    vscode.commands.registerCommand(RUN_COMMAND, async (uri?: vscode.Uri): Promise<RunSummary | undefined> => summarize(await runner.run(uri))),
+    vscode.commands.registerCommand(RUN_COMMAND, async (uri?: vscode.Uri): Promise<RunSummary | undefined> => summarize(await run(uri))),
+    vscode.commands.registerCommand('convVisualDebugger.runSelection', async (): Promise<RunSummary | undefined> => {
+      const editor = vscode.window.activeTextEditor;
+      return editor ? summarize(await selection.run(editor)) : undefined;
+    }),
+    documents,
+    diagnostics,
+    lenses,
+    vscode.languages.registerHoverProvider(jsonSelector, new TensorHoverProvider(documents)),
+    vscode.languages.registerCodeLensProvider(jsonSelector, lenses),
     vscode.commands.registerCommand('convVisualDebugger.nextStage', () => TracePanel.active?.send({ type: 'step', delta: 1 })),
     vscode.commands.registerCommand('convVisualDebugger.previousStage', () => TracePanel.active?.send({ type: 'step', delta: -1 })),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         TracePanel.revive(panel, context.extensionUri, m => panelMessages.fire(m), log);
-        if (state?.specUri) await runner.run(vscode.Uri.parse(state.specUri));
+        if (state?.specUri) await run(vscode.Uri.parse(state.specUri));
       },
     }),
   );
   return {
     onDidReceivePanelMessage: panelMessages.event,
-    run: uri => runner.run(uri),
+    run,
+    diagnostics: doc => diagnostics.update(doc),
     focus: message => {
       const panel = TracePanel.active;
       panel?.send(message);

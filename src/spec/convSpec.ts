@@ -2,24 +2,32 @@
 //   { "input": (B,Cin,H,W), "weight": (Cout,Cin/groups,kh,kw), "bias"?: (Cout),
 //     "grad"?: (B,Cout,Hout,Wout), "stride"?, "padding"?, "dilation"?, "groups"?,
 //     "dtype"?: "float64" | "float32" }
+// A tensor is a nested array, or {"npy": "file.npy"} for a NumPy file next to the spec.
+// The CLI, the trace worker and the editor's diagnostics all read specs here.
 
-import { ConvOptions, PaddingOption, Pair } from '../engine/convInfo';
+import { ConvInfo, ConvOptions, PaddingOption, Pair, checkGradShape, convInfo } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
-import { DType } from '../engine/tensor';
-import { ConvProblem, ConvTrace, TraceOptions, traceConv } from '../engine/trace';
+import { DType, Tensor, formatShape } from '../engine/tensor';
+import { ConvProblem, ConvTrace, DEFAULT_MAX_ELEMENTS, TraceOptions, checkSize, traceConv } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeJson, nestedToTensor } from './nested';
+import { NpyError, decodeNpy } from './npy';
 import { JsonSource, SpecError, jsonPath } from './source';
 
 export const SPEC_KEYS = ['input', 'weight', 'bias', 'grad', 'stride', 'padding', 'dilation', 'groups', 'dtype'] as const;
 /** Keys a spec may carry for people and tools; the engine ignores them. */
 const DOC_KEYS = ['$schema', 'name', 'description', 'comment'];
 
-export const TENSOR_KEYS: Record<'input' | 'weight' | 'bias' | 'grad', TensorExpectation> = {
+export type TensorKey = 'input' | 'weight' | 'bias' | 'grad';
+
+export const TENSOR_KEYS: Record<TensorKey, TensorExpectation> = {
   input: { rank: 4, axes: '(B, Cin, H, W)' },
   weight: { rank: 4, axes: '(Cout, Cin/groups, kh, kw)' },
   bias: { rank: 1, axes: '(Cout,)' },
   grad: { rank: 4, axes: '(B, Cout, Hout, Wout)' },
 };
+
+/** .npy files a spec refers to, by the path written in it; a missing file is absent. */
+export type NpyFiles = ReadonlyMap<string, Uint8Array>;
 
 /** Closest key by edit distance, for "did you mean" hints. */
 function closest(word: string, candidates: readonly string[]): string | undefined {
@@ -48,79 +56,160 @@ function isIntPair(v: unknown): v is Pair {
   return Array.isArray(v) && v.length === 2 && v.every(x => typeof x === 'number');
 }
 
-/** Reads a parsed spec; structural problems throw SpecError (geometry is checked by the engine). */
-export function readConvSpec(source: JsonSource): ConvProblem {
-  const spec = source.value;
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw source.error([], `expected a conv spec: an object with "input" and "weight", found ${describeJson(spec)}`);
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Does this JSON value look like a conv spec (an object with input and weight)? */
+export function looksLikeSpec(value: unknown): boolean {
+  return isObject(value) && 'input' in value && 'weight' in value;
+}
+
+/** The .npy paths a spec refers to, by tensor key. */
+export function npyReferences(value: unknown): { key: TensorKey; file: string }[] {
+  if (!isObject(value)) return [];
+  const refs: { key: TensorKey; file: string }[] = [];
+  for (const key of Object.keys(TENSOR_KEYS) as TensorKey[]) {
+    const v = value[key];
+    if (isObject(v) && typeof v.npy === 'string') refs.push({ key, file: v.npy });
   }
-  const obj = spec as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
+  return refs;
+}
+
+export interface SpecReading {
+  /** Present when every tensor and option could be read. */
+  problem?: ConvProblem;
+  /** Every structural problem found, in reading order. */
+  problems: SpecError[];
+}
+
+/** Reads a parsed spec, collecting every structural problem (geometry is checked by analyzeSpec / the engine). */
+export function collectSpec(source: JsonSource, npy: NpyFiles = new Map()): SpecReading {
+  const problems: SpecError[] = [];
+  const spec = source.value;
+  if (!isObject(spec)) {
+    return { problems: [source.error([], `expected a conv spec: an object with "input" and "weight", found ${describeJson(spec)}`)] };
+  }
+  for (const key of Object.keys(spec)) {
     if ((SPEC_KEYS as readonly string[]).includes(key) || DOC_KEYS.includes(key)) continue;
     const hint = closest(key, SPEC_KEYS);
-    throw new SpecError(source.file, [key], `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}; a conv spec has ${SPEC_KEYS.join(', ')}`, source.locateKey([key]));
+    problems.push(new SpecError(source.file, [key], `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}; a conv spec has ${SPEC_KEYS.join(', ')}`, source.locateKey([key])));
   }
   for (const key of ['input', 'weight'] as const) {
-    if (!(key in obj)) throw source.error([], `missing key "${key}" ${TENSOR_KEYS[key].axes}`);
+    if (!(key in spec)) problems.push(source.error([], `missing key "${key}" ${TENSOR_KEYS[key].axes}`));
   }
 
   let dtype: DType = 'float64';
-  if (obj.dtype !== undefined) {
-    if (obj.dtype !== 'float64' && obj.dtype !== 'float32') {
-      throw source.error(['dtype'], `dtype must be "float64" or "float32", found ${describeJson(obj.dtype)}`);
-    }
-    dtype = obj.dtype;
+  if (spec.dtype !== undefined) {
+    if (spec.dtype !== 'float64' && spec.dtype !== 'float32') problems.push(source.error(['dtype'], `dtype must be "float64" or "float32", found ${describeJson(spec.dtype)}`));
+    else dtype = spec.dtype;
   }
-  const tensor = (key: keyof typeof TENSOR_KEYS) => {
+
+  const tensor = (key: TensorKey): Tensor | undefined => {
+    const v = spec[key];
+    if (v === undefined || (v === null && key !== 'input' && key !== 'weight')) return undefined;
+    const expect = TENSOR_KEYS[key];
+    if (isObject(v) && 'npy' in v) {
+      if (typeof v.npy !== 'string') { problems.push(source.error([key, 'npy'], `"npy" must be a file path, found ${describeJson(v.npy)}`)); return undefined; }
+      const bytes = npy.get(v.npy);
+      if (!bytes) { problems.push(source.error([key, 'npy'], `missing .npy file "${v.npy}" (paths are relative to the spec)`)); return undefined; }
+      try {
+        const t = decodeNpy(bytes, dtype);
+        if (t.shape.length !== expect.rank) {
+          problems.push(source.error([key, 'npy'], `${v.npy} holds a ${t.shape.length}-D array ${formatShape(t.shape)}, expected ${expect.rank}-D ${expect.axes}`));
+          return undefined;
+        }
+        return t;
+      } catch (e) {
+        if (e instanceof NpyError) { problems.push(source.error([key, 'npy'], `${v.npy}: ${e.message}`)); return undefined; }
+        throw e;
+      }
+    }
     try {
-      return nestedToTensor(obj[key], [key], dtype, TENSOR_KEYS[key]);
+      return nestedToTensor(v, [key], dtype, expect);
     } catch (e) {
-      if (e instanceof NestedArrayError) throw source.error(e.path, e.problem);
+      if (e instanceof NestedArrayError) { problems.push(source.error(e.path, e.problem)); return undefined; }
       throw e;
     }
   };
 
   const options: ConvOptions = {};
   const pairOption = (key: 'stride' | 'dilation'): number | Pair | undefined => {
-    const v = obj[key];
-    if (v === undefined) return undefined;
-    if (typeof v === 'number' || isIntPair(v)) return v;
-    throw source.error([key], `${key} must be an integer or a pair [h, w], found ${describeJson(v)}`);
+    const v = spec[key];
+    if (v === undefined || typeof v === 'number' || isIntPair(v)) return v;
+    problems.push(source.error([key], `${key} must be an integer or a pair [h, w], found ${describeJson(v)}`));
+    return undefined;
   };
   options.stride = pairOption('stride');
   options.dilation = pairOption('dilation');
-  if (obj.padding !== undefined) {
-    const p = obj.padding;
+  if (spec.padding !== undefined) {
+    const p = spec.padding;
     const ok = typeof p === 'number' || p === 'valid' || p === 'same'
       || (Array.isArray(p) && (p.length === 2 || p.length === 4) && p.every(x => typeof x === 'number'));
-    if (!ok) {
-      throw source.error(['padding'], `padding must be an integer, [ph, pw], [top, bottom, left, right], "valid" or "same", found ${describeJson(p)}`);
-    }
-    options.padding = p as PaddingOption;
+    if (ok) options.padding = p as PaddingOption;
+    else problems.push(source.error(['padding'], `padding must be an integer, [ph, pw], [top, bottom, left, right], "valid" or "same", found ${describeJson(p)}`));
   }
-  if (obj.groups !== undefined) {
-    if (typeof obj.groups !== 'number') throw source.error(['groups'], `groups must be an integer, found ${describeJson(obj.groups)}`);
-    options.groups = obj.groups;
+  if (spec.groups !== undefined) {
+    if (typeof spec.groups === 'number') options.groups = spec.groups;
+    else problems.push(source.error(['groups'], `groups must be an integer, found ${describeJson(spec.groups)}`));
   }
 
-  const problem: ConvProblem = { input: tensor('input'), weight: tensor('weight'), options, dtype };
-  if (obj.bias !== undefined && obj.bias !== null) problem.bias = tensor('bias');
-  if (obj.grad !== undefined && obj.grad !== null) problem.grad = tensor('grad');
-  return problem;
+  const input = 'input' in spec ? tensor('input') : undefined;
+  const weight = 'weight' in spec ? tensor('weight') : undefined;
+  const bias = tensor('bias');
+  const grad = tensor('grad');
+  if (problems.length || !input || !weight) return { problems };
+  const problem: ConvProblem = { input, weight, options, dtype };
+  if (bias) problem.bias = bias;
+  if (grad) problem.grad = grad;
+  return { problem, problems };
+}
+
+/** Reads a parsed spec; the first problem is thrown as a SpecError. */
+export function readConvSpec(source: JsonSource, npy?: NpyFiles): ConvProblem {
+  const r = collectSpec(source, npy);
+  if (r.problems.length || !r.problem) throw r.problems[0];
+  return r.problem;
+}
+
+/** An engine error at the spec key it is about. */
+function atKey(source: JsonSource, e: EngineError): SpecError {
+  return source.error(e.argument ? [e.argument] : undefined, e.message);
+}
+
+export interface SpecAnalysis extends SpecReading {
+  /** The geometry, when the shapes and options work together. */
+  info?: ConvInfo;
+}
+
+/** Everything wrong with a spec, geometry and size included, without running it (for diagnostics and hovers). */
+export function analyzeSpec(source: JsonSource, npy?: NpyFiles, maxElements = DEFAULT_MAX_ELEMENTS): SpecAnalysis {
+  const reading = collectSpec(source, npy);
+  const p = reading.problem;
+  if (!p) return reading;
+  try {
+    const info = convInfo(p.input.shape, p.weight.shape, p.options, p.bias?.shape);
+    if (p.grad) checkGradShape(info, p.grad.shape);
+    checkSize(info, true, maxElements);
+    return { ...reading, info };
+  } catch (e) {
+    if (e instanceof EngineError) return { ...reading, problems: [...reading.problems, atKey(source, e)] };
+    throw e;
+  }
 }
 
 /** Parses and traces a spec file's text. Every failure is a SpecError naming the file and the JSON path. */
-export function traceSpecText(file: string, text: string, options: TraceOptions = {}): ConvTrace {
-  return traceSpecSource(JsonSource.parse(file, text), options);
+export function traceSpecText(file: string, text: string, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {
+  return traceSpecSource(JsonSource.parse(file, text), options, npy);
 }
 
 /** Traces a parsed spec; engine errors come back as SpecErrors at the argument's key. */
-export function traceSpecSource(source: JsonSource, options: TraceOptions = {}): ConvTrace {
-  const problem = readConvSpec(source);
+export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {
+  const problem = readConvSpec(source, npy);
   try {
     return traceConv(problem, options);
   } catch (e) {
-    if (e instanceof EngineError) throw source.error(e.argument ? [e.argument] : undefined, e.message);
+    if (e instanceof EngineError) throw atKey(source, e);
     throw e;
   }
 }
@@ -135,3 +224,4 @@ export function nonFiniteWarnings(trace: ConvTrace): string[] {
     return `${r.tensor} has ${r.count} non-finite ${plural} (first: ${where} = ${r.firstValue})`;
   });
 }
+

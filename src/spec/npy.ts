@@ -1,9 +1,13 @@
 // NumPy's .npy format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html):
 // magic, version, a little-endian header length, a Python-literal header dict, raw data.
+// Read: float16/32/64, signed and unsigned integers, bool; little- and big-endian;
+// C and Fortran order. Anything else is refused with a message that says what it is.
 
-import { Tensor } from '../engine/tensor';
+import { DType, Tensor, TensorData, allocate, sizeOf } from '../engine/tensor';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+export class NpyError extends Error {}
 
 export function encodeNpy(t: Tensor): Uint8Array {
   const descr = t.dtype === 'float32' ? '<f4' : '<f8';
@@ -26,4 +30,103 @@ export function encodeNpy(t: Tensor): Uint8Array {
     else dv.setFloat64(i * 8, t.data[i], true);
   }
   return bytes;
+}
+
+export interface NpyHeader {
+  /** e.g. '<f8', '>i4', '|b1'. */
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset of the data. */
+  dataOffset: number;
+}
+
+/** Reads just the header: shape and dtype for hovers, without touching the data. */
+export function readNpyHeader(bytes: Uint8Array): NpyHeader {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError('not a .npy file (no \\x93NUMPY magic)');
+  const major = bytes[6];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerLength: number;
+  let start: number;
+  if (major === 1) { headerLength = dv.getUint16(8, true); start = 10; }
+  else if (major === 2 || major === 3) { headerLength = dv.getUint32(8, true); start = 12; }
+  else throw new NpyError(`unsupported .npy version ${major}.${bytes[7]}`);
+  if (start + headerLength > bytes.length) throw new NpyError('the .npy header is cut short');
+  let header = '';
+  for (let i = start; i < start + headerLength; i++) header += String.fromCharCode(bytes[i]);
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined) {
+    if (/'descr'\s*:\s*\[/.test(header)) throw new NpyError('structured arrays (record dtypes) are not supported: save a plain numeric array');
+    throw new NpyError(`the .npy header has no dtype: ${header.trim()}`);
+  }
+  if (fortran === undefined || shapeText === undefined) throw new NpyError(`malformed .npy header: ${header.trim()}`);
+  const shape = shapeText.split(',').map(s => s.trim()).filter(Boolean).map(Number);
+  if (shape.some(d => !Number.isInteger(d) || d < 0)) throw new NpyError(`malformed shape (${shapeText}) in the .npy header`);
+  return { descr, fortranOrder: fortran === 'True', shape, dataOffset: start + headerLength };
+}
+
+const KINDS: Record<string, string> = {
+  f: 'float', i: 'signed integer', u: 'unsigned integer', b: 'bool', c: 'complex', O: 'Python object', U: 'unicode string', S: 'byte string', M: 'datetime', m: 'timedelta', V: 'void/raw',
+};
+
+/** The engine dtype a .npy dtype becomes: float32 stays float32, everything else float64. */
+export function npyTargetDtype(descr: string): DType {
+  return descr.slice(1) === 'f4' ? 'float32' : 'float64';
+}
+
+export function describeNpyDtype(descr: string): string {
+  const names: Record<string, string> = { f2: 'float16', f4: 'float32', f8: 'float64', i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64', u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64', b1: 'bool' };
+  const order = descr[0] === '>' ? ', big-endian' : '';
+  return (names[descr.slice(1)] ?? descr) + order;
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** Decodes a .npy file into a tensor (C order), in `dtype` (default: float32 for f4 files, else float64). */
+export function decodeNpy(bytes: Uint8Array, dtype?: DType): Tensor {
+  const h = readNpyHeader(bytes);
+  const byteOrder = h.descr[0];
+  const kind = h.descr[1];
+  const size = Number(h.descr.slice(2));
+  if (!'<>|='.includes(byteOrder)) throw new NpyError(`unknown byte order in dtype '${h.descr}'`);
+  const supported = (kind === 'f' && [2, 4, 8].includes(size)) || ((kind === 'i' || kind === 'u') && [1, 2, 4, 8].includes(size)) || (kind === 'b' && size === 1);
+  if (!supported) throw new NpyError(`dtype '${h.descr}' (${KINDS[kind] ?? 'unknown kind'}${size ? `, ${size} bytes` : ''}) is not supported: use float16/32/64, integers or bool`);
+  const n = sizeOf(h.shape);
+  if (h.dataOffset + n * size > bytes.length) {
+    throw new NpyError(`the .npy data is cut short: shape (${h.shape.join(', ')}) needs ${n * size} bytes, the file has ${bytes.length - h.dataOffset}`);
+  }
+  const little = byteOrder !== '>';
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, n * size);
+  const read: (i: number) => number =
+    kind === 'f' ? (size === 8 ? i => dv.getFloat64(i * 8, little) : size === 4 ? i => dv.getFloat32(i * 4, little) : i => halfToFloat(dv.getUint16(i * 2, little)))
+      : kind === 'b' ? i => (dv.getUint8(i) ? 1 : 0)
+        : kind === 'i' ? (size === 1 ? i => dv.getInt8(i) : size === 2 ? i => dv.getInt16(i * 2, little) : size === 4 ? i => dv.getInt32(i * 4, little) : i => Number(dv.getBigInt64(i * 8, little)))
+          : (size === 1 ? i => dv.getUint8(i) : size === 2 ? i => dv.getUint16(i * 2, little) : size === 4 ? i => dv.getUint32(i * 4, little) : i => Number(dv.getBigUint64(i * 8, little)));
+  const out: TensorData = allocate(dtype ?? npyTargetDtype(h.descr), n);
+  if (!h.fortranOrder || h.shape.length < 2) {
+    for (let i = 0; i < n; i++) out[i] = read(i);
+  } else {
+    // Fortran order: the first axis varies fastest. Walk C order and find each element's Fortran offset.
+    const shape = h.shape;
+    const fstride = new Array<number>(shape.length);
+    let st = 1;
+    for (let d = 0; d < shape.length; d++) { fstride[d] = st; st *= shape[d]; }
+    const idx = new Array<number>(shape.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      let off = 0;
+      for (let d = 0; d < shape.length; d++) off += idx[d] * fstride[d];
+      out[i] = read(off);
+      for (let d = shape.length - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
+    }
+  }
+  return { shape: [...h.shape], dtype: dtype ?? npyTargetDtype(h.descr), data: out };
 }

@@ -1,16 +1,17 @@
-// "Conv: Run Conv Forward/Backward": picks the spec, traces it in a worker with
-// progress and cancellation, and shows the result in the panel.
+// "Conv: Run Conv Forward/Backward": picks what to run (a spec, or the array
+// selected in any JSON file), traces it in a worker thread with progress and
+// cancellation, and shows the result in the panel.
 
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ConvTrace } from '../../engine/trace';
+import { DEFAULT_MAX_ELEMENTS, type ConvTrace } from '../../engine/trace';
 import type { WebviewToHost } from '../../protocol/messages';
 import { toWire } from '../../protocol/wire';
 import { nonFiniteWarnings } from '../../spec/convSpec';
-import { SpecError } from '../../spec/source';
+import { JsonSource, SpecError } from '../../spec/source';
+import { isJsonDocument, loadNpyFiles } from '../language/jsonDocuments';
 import { TracePanel } from '../panel/tracePanel';
 import { TraceCancelled, runTrace } from '../trace/traceRunner';
-import { DEFAULT_MAX_ELEMENTS } from '../../engine/trace';
 
 export interface RunResult {
   uri: vscode.Uri;
@@ -18,8 +19,16 @@ export interface RunResult {
   traceId: number;
 }
 
-function isJsonDocument(doc: vscode.TextDocument): boolean {
-  return doc.languageId === 'json' || doc.languageId === 'jsonc' || /\.json$/i.test(doc.fileName);
+/** What to trace: spec text, where it came from (for titles, .npy paths and problems). */
+export interface RunInput {
+  /** Shown in the panel and messages. */
+  label: string;
+  text: string;
+  /** The spec document, when the text is one (for "Go to Problem" and restoring the panel). */
+  document?: vscode.TextDocument;
+  /** Where .npy paths are resolved from. */
+  folder?: vscode.Uri;
+  npy?: Map<string, Uint8Array>;
 }
 
 export class ConvRunner implements vscode.Disposable {
@@ -33,7 +42,7 @@ export class ConvRunner implements vscode.Disposable {
   ) {}
 
   /** The spec to run: the explorer's or editor title's URI, else the active JSON editor, else a pick among *.conv.json. */
-  private async pickSpec(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  async pickSpec(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
     if (uri instanceof vscode.Uri) return vscode.workspace.openTextDocument(uri);
     const active = vscode.window.activeTextEditor?.document;
     if (active && isJsonDocument(active)) return active;
@@ -42,7 +51,7 @@ export class ConvRunner implements vscode.Disposable {
     if (tab instanceof vscode.TabInputText && /\.json$/i.test(tab.uri.path)) return vscode.workspace.openTextDocument(tab.uri);
     const found = await vscode.workspace.findFiles('**/*.conv.json', '**/node_modules/**', 200);
     if (found.length === 0) {
-      void vscode.window.showErrorMessage('Conv Visual Debugger: open a conv spec (a JSON file with "input" and "weight") first.');
+      void vscode.window.showErrorMessage('Conv Visual Debugger: open a conv spec (a JSON file with "input" and "weight"), or select an array in a JSON file, first.');
       return undefined;
     }
     let pick = found[0];
@@ -57,18 +66,29 @@ export class ConvRunner implements vscode.Disposable {
     return vscode.workspace.openTextDocument(pick);
   }
 
-  async run(uri?: vscode.Uri): Promise<RunResult | undefined> {
-    const doc = await this.pickSpec(uri);
-    if (!doc) return undefined;
-    const file = vscode.workspace.asRelativePath(doc.uri, false);
-    const name = path.basename(doc.uri.path);
+  /** Runs a spec document (its unsaved text, with the .npy files it names). */
+  async runDocument(doc: vscode.TextDocument): Promise<RunResult | undefined> {
+    const text = doc.getText();
+    let npy = new Map<string, Uint8Array>();
+    try {
+      npy = await loadNpyFiles(doc.uri, JsonSource.parse(doc.fileName, text).value);
+    } catch {
+      // Malformed JSON: the trace reports it with its position.
+    }
+    return this.execute({ label: vscode.workspace.asRelativePath(doc.uri, false), text, document: doc, folder: vscode.Uri.joinPath(doc.uri, '..'), npy });
+  }
+
+  /** Traces in a worker with a cancellable progress notification, then shows the trace. */
+  async execute(input: RunInput): Promise<RunResult | undefined> {
+    const { label, text, document } = input;
+    const name = path.basename(label);
     this.inFlight?.abort();
     const abort = new AbortController();
     this.inFlight = abort;
 
     const panel = TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
     panel.setTitle(`Conv: ${name}`);
-    panel.post({ type: 'running', file });
+    panel.post({ type: 'running', file: label });
     const maxElements = vscode.workspace.getConfiguration('convVisualDebugger').get<number>('maxElements', DEFAULT_MAX_ELEMENTS);
     const worker = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'traceWorker.js').fsPath;
     const started = Date.now();
@@ -77,36 +97,38 @@ export class ConvRunner implements vscode.Disposable {
         { location: vscode.ProgressLocation.Notification, title: `Conv: tracing ${name}`, cancellable: true },
         (_progress, token) => {
           token.onCancellationRequested(() => abort.abort());
-          return runTrace({ file, text: doc.getText(), options: { maxElements } }, worker, abort.signal);
+          return runTrace({ file: label, text, options: { maxElements }, npy: Object.fromEntries(input.npy ?? []) }, worker, abort.signal);
         },
       );
       const warnings = nonFiniteWarnings(trace);
       if (trace.rot180 && !trace.rot180.agrees) warnings.push(`col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
-      for (const w of warnings) this.log.warn(`${file}: ${w}`);
+      for (const w of warnings) this.log.warn(`${label}: ${w}`);
       const traceId = this.nextTraceId++;
-      this.log.info(`${file}: traced in ${Date.now() - started} ms (trace ${traceId})`);
-      panel.showTrace(trace, { type: 'trace', trace: toWire(trace, traceId, file, warnings, doc.uri.toString()) });
-      return { uri: doc.uri, trace, traceId };
+      this.log.info(`${label}: traced in ${Date.now() - started} ms (trace ${traceId})`);
+      panel.showTrace(trace, { type: 'trace', trace: toWire(trace, traceId, label, warnings, document?.uri.toString()) });
+      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {
-        this.log.info(`${file}: cancelled`);
-        if (this.inFlight === abort) panel.post({ type: 'failed', file, message: 'Cancelled.' });
+        this.log.info(`${label}: cancelled`);
+        if (this.inFlight === abort) panel.post({ type: 'failed', file: label, message: 'Cancelled.' });
         return undefined;
       }
       const message = e instanceof Error ? e.message : String(e);
       this.log.error(message);
-      panel.post({ type: 'failed', file, message });
-      void this.reportFailure(doc, e, message);
+      panel.post({ type: 'failed', file: label, message });
+      void this.reportFailure(document, e, message);
       return undefined;
     } finally {
       if (this.inFlight === abort) this.inFlight = undefined;
     }
   }
 
-  private async reportFailure(doc: vscode.TextDocument, e: unknown, message: string): Promise<void> {
+  private async reportFailure(doc: vscode.TextDocument | undefined, e: unknown, message: string): Promise<void> {
     const position = e instanceof SpecError ? e.position : undefined;
-    const choice = await vscode.window.showErrorMessage(message, ...(position ? ['Go to Problem'] : []));
-    if (choice && position) {
+    const actions = [...(position && doc ? ['Go to Problem'] : []), 'Show Details'];
+    const choice = await vscode.window.showErrorMessage(message, ...actions);
+    if (choice === 'Show Details') this.log.show(true);
+    if (choice === 'Go to Problem' && position && doc) {
       const start = doc.positionAt(position.offset);
       const end = doc.positionAt(position.offset + position.length);
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(start, end) });

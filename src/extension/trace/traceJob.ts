@@ -10,6 +10,8 @@ export interface TraceJob {
   file: string;
   text: string;
   options: TraceOptions;
+  /** .npy files the spec names, by the path written in it. */
+  npy?: Record<string, Uint8Array>;
 }
 
 export type TraceJobResult =
@@ -18,7 +20,7 @@ export type TraceJobResult =
 
 export function runTraceJob(job: TraceJob): TraceJobResult {
   try {
-    return { ok: true, trace: traceSpecText(job.file, job.text, job.options) };
+    return { ok: true, trace: traceSpecText(job.file, job.text, job.options, new Map(Object.entries(job.npy ?? {}))) };
   } catch (e) {
     if (e instanceof SpecError) {
       return { ok: false, spec: { file: e.file, path: e.path, problem: e.problem, position: e.position }, message: e.message };

@@ -1,0 +1,37 @@
+// Above every conv spec: "▶ Run Conv Forward/Backward", the shapes it produces,
+// or how many problems stand in the way.
+
+import * as vscode from 'vscode';
+import { formatShape } from '../../engine/tensor';
+import { JsonDocuments } from './jsonDocuments';
+
+export class SpecCodeLensProvider implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly documents: JsonDocuments, private readonly runCommand: string) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    const state = await this.documents.spec(doc);
+    if (!state) return [];
+    const start = doc.getText().search(/\S/);
+    const range = new vscode.Range(doc.positionAt(Math.max(0, start)), doc.positionAt(Math.max(0, start)));
+    const lenses = [new vscode.CodeLens(range, { title: '▶ Run Conv Forward/Backward', command: this.runCommand, arguments: [doc.uri] })];
+    const { info, problems } = state.analysis;
+    if (info) {
+      const shapes = `a_t ${formatShape([info.batch, info.outPositions, info.patchSize])} · w_t ${formatShape([info.patchSize, info.outChannels])} · z ${formatShape([info.batch, info.outChannels, info.outHeight, info.outWidth])}`;
+      lenses.push(new vscode.CodeLens(range, { title: shapes, command: '' }));
+    } else if (problems.length) {
+      lenses.push(new vscode.CodeLens(range, { title: `⚠ ${problems.length} problem${problems.length > 1 ? 's' : ''}`, command: 'workbench.actions.view.problems' }));
+    }
+    return lenses;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

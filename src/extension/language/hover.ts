@@ -1,0 +1,33 @@
+// Hovers in JSON: any numeric array shows its shape, statistics and first rows;
+// a conv spec's keys show the shapes derived from them, formulas filled in.
+
+import * as vscode from 'vscode';
+import { npyReferences } from '../../spec/convSpec';
+import { keyAt, tensorAt } from '../../spec/locator';
+import { specKeyHover, tensorHover } from '../../spec/hoverText';
+import { JsonDocuments } from './jsonDocuments';
+
+export class TensorHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly documents: JsonDocuments) {}
+
+  async provideHover(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    const offset = doc.offsetAt(position);
+    const scan = this.documents.scan(doc);
+    const key = keyAt(scan, offset);
+    if (key) {
+      const state = await this.documents.spec(doc);
+      if (!state) return undefined;
+      const top = String(key.path[0]);
+      const ref = npyReferences(state.source.value).find(r => r.key === top);
+      const header = ref && state.npyHeaders.get(ref.file);
+      const text = specKeyHover(top, state.analysis, ref && header ? { file: ref.file, ...header } : undefined);
+      if (!text) return undefined;
+      const md = new vscode.MarkdownString(text);
+      return new vscode.Hover(md, new vscode.Range(doc.positionAt(key.offset), doc.positionAt(key.offset + key.length)));
+    }
+    const tensor = tensorAt(scan, offset);
+    if (!tensor) return undefined;
+    return new vscode.Hover(new vscode.MarkdownString(tensorHover(doc.getText(), tensor, offset)),
+      new vscode.Range(doc.positionAt(tensor.offset), doc.positionAt(tensor.offset + tensor.length)));
+  }
+}

@@ -1,0 +1,107 @@
+// What the editor knows about each open JSON document, computed once per
+// document version and cached: the tensors in it (any JSON), and for conv specs
+// the full analysis (every problem, the geometry), with the .npy files it names.
+
+import * as vscode from 'vscode';
+import { DEFAULT_MAX_ELEMENTS } from '../../engine/trace';
+import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, npyReferences } from '../../spec/convSpec';
+import { TensorScan, scanTensors } from '../../spec/locator';
+import { readNpyHeader, describeNpyDtype } from '../../spec/npy';
+import { JsonSource, SpecError } from '../../spec/source';
+
+export interface SpecState {
+  source: JsonSource;
+  analysis: SpecAnalysis;
+  npy: NpyFiles;
+  /** Header facts of each referenced .npy file that exists, by the path written in the spec. */
+  npyHeaders: Map<string, { shape: number[]; dtype: string }>;
+}
+
+export function isJsonDocument(doc: vscode.TextDocument): boolean {
+  return doc.languageId === 'json' || doc.languageId === 'jsonc' || /\.json$/i.test(doc.fileName);
+}
+
+export function isSpecFileName(uri: vscode.Uri): boolean {
+  return /\.conv\.json$/i.test(uri.path);
+}
+
+/** Reads the .npy files a spec names, relative to the spec; missing ones are left out. */
+export async function loadNpyFiles(specUri: vscode.Uri, value: unknown): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  const folder = vscode.Uri.joinPath(specUri, '..');
+  for (const { file } of npyReferences(value)) {
+    try {
+      files.set(file, await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, file)));
+    } catch {
+      // Missing: the spec reader reports it at $.key.npy.
+    }
+  }
+  return files;
+}
+
+interface Entry {
+  version: number;
+  scan?: TensorScan;
+  spec?: Promise<SpecState | undefined>;
+}
+
+export class JsonDocuments implements vscode.Disposable {
+  private readonly entries = new Map<string, Entry>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor() {
+    this.subscription = vscode.workspace.onDidCloseTextDocument(doc => this.entries.delete(doc.uri.toString()));
+  }
+
+  private entry(doc: vscode.TextDocument): Entry {
+    const key = doc.uri.toString();
+    let e = this.entries.get(key);
+    if (!e || e.version !== doc.version) {
+      e = { version: doc.version };
+      this.entries.set(key, e);
+    }
+    return e;
+  }
+
+  /** The tensors of any JSON document (sync; cached per version). */
+  scan(doc: vscode.TextDocument): TensorScan {
+    const e = this.entry(doc);
+    e.scan ??= scanTensors(doc.getText());
+    return e.scan;
+  }
+
+  /** The spec analysis, or undefined when the document is not a conv spec (or not valid JSON). */
+  spec(doc: vscode.TextDocument): Promise<SpecState | undefined> {
+    const e = this.entry(doc);
+    e.spec ??= this.analyze(doc);
+    return e.spec;
+  }
+
+  private async analyze(doc: vscode.TextDocument): Promise<SpecState | undefined> {
+    let source: JsonSource;
+    try {
+      source = JsonSource.parse(vscode.workspace.asRelativePath(doc.uri, false), doc.getText());
+    } catch (e) {
+      if (e instanceof SpecError) return undefined; // syntax errors: VS Code's JSON support reports those
+      throw e;
+    }
+    if (!isSpecFileName(doc.uri) && !looksLikeSpec(source.value)) return undefined;
+    const npy = await loadNpyFiles(doc.uri, source.value);
+    const npyHeaders = new Map<string, { shape: number[]; dtype: string }>();
+    for (const [file, bytes] of npy) {
+      try {
+        const h = readNpyHeader(bytes);
+        npyHeaders.set(file, { shape: h.shape, dtype: describeNpyDtype(h.descr) });
+      } catch {
+        // Unreadable: the analysis says why.
+      }
+    }
+    const maxElements = vscode.workspace.getConfiguration('convVisualDebugger').get<number>('maxElements', DEFAULT_MAX_ELEMENTS);
+    return { source, analysis: analyzeSpec(source, npy, maxElements), npy, npyHeaders };
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,218 @@
+// Finds every nested numeric array (a "tensor") in any JSON/JSONC text, with its
+// source range, shape and statistics, in one streaming pass of VS Code's own
+// parser (jsonc-parser's visitor): no syntax tree, so a 5 MB file stays cheap.
+
+import { JSONPath, parse, visit } from 'jsonc-parser';
+import { numericValue } from './nested';
+import { jsonPath } from './source';
+
+export interface TensorStatsSummary {
+  count: number;
+  /** Over finite values (0 when there are none). */
+  min: number;
+  max: number;
+  mean: number;
+  nonFinite: number;
+}
+
+export interface LocatedTensor {
+  path: JSONPath;
+  /** Offset and length of the array in the text. */
+  offset: number;
+  length: number;
+  /** From the first element at each depth; see `ragged` when the rest disagree. */
+  shape: number[];
+  stats: TensorStatsSummary;
+  /** Where the array stops being a regular block, if it does. */
+  ragged?: { path: JSONPath; problem: string };
+  /** Offsets and lengths of its first innermost rows, for previews. */
+  firstRows: [number, number][];
+}
+
+interface Stats { count: number; min: number; max: number; sum: number; nonFinite: number }
+
+interface Frame {
+  kind: 'array' | 'object';
+  offset: number;
+  path: JSONPath;
+  /** Index of the next child (arrays). */
+  index: number;
+  numbers: number;
+  arrays: number;
+  others: number;
+  /** Shape every child array must have; undefined before the first child array. */
+  childShape?: number[];
+  ragged?: { path: JSONPath; problem: string };
+  stats: Stats;
+  firstRows: [number, number][];
+  /** Numeric child arrays, emitted as tensors of their own if this array turns out not to be one. */
+  pending: LocatedTensor[];
+}
+
+const PREVIEW_ROWS = 8;
+
+function emptyStats(): Stats {
+  return { count: 0, min: Infinity, max: -Infinity, sum: 0, nonFinite: 0 };
+}
+
+function merge(into: Stats, from: Stats): void {
+  into.count += from.count;
+  into.sum += from.sum;
+  into.nonFinite += from.nonFinite;
+  if (from.min < into.min) into.min = from.min;
+  if (from.max > into.max) into.max = from.max;
+}
+
+function summary(s: Stats): TensorStatsSummary {
+  const finite = s.count - s.nonFinite;
+  return finite > 0
+    ? { count: s.count, min: s.min, max: s.max, mean: s.sum / finite, nonFinite: s.nonFinite }
+    : { count: s.count, min: 0, max: 0, mean: 0, nonFinite: s.nonFinite };
+}
+
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const fmtShape = (s: number[]) => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
+
+export interface LocatedKey {
+  /** The property's path, e.g. ['input'] or ['input', 'npy']. */
+  path: JSONPath;
+  /** Offset and length of the key, quotes included. */
+  offset: number;
+  length: number;
+}
+
+export interface TensorScan {
+  /** Tensors in text order, none inside another. */
+  tensors: LocatedTensor[];
+  /** Property keys of the top level and one level down, in text order (for hovers on a spec's keys). */
+  keys: LocatedKey[];
+  /** The text has syntax errors (the tensors found are still reported). */
+  hasErrors: boolean;
+}
+
+export function scanTensors(text: string): TensorScan {
+  const tensors: LocatedTensor[] = [];
+  const keys: LocatedKey[] = [];
+  const stack: Frame[] = [];
+  let hasErrors = false;
+  const top = () => stack[stack.length - 1];
+  const frame = (kind: Frame['kind'], offset: number, path: JSONPath): Frame =>
+    ({ kind, offset, path, index: 0, numbers: 0, arrays: 0, others: 0, stats: emptyStats(), firstRows: [], pending: [] });
+  /** A child that is not part of a numeric block. */
+  const otherChild = () => {
+    const p = top();
+    if (p?.kind === 'array') { p.others++; p.index++; }
+  };
+  visit(text, {
+    onObjectBegin: (offset, _l, _sl, _sc, path) => { otherChild(); stack.push(frame('object', offset, path())); },
+    onObjectEnd: () => { stack.pop(); },
+    onObjectProperty: (property, offset, length) => {
+      const f = top();
+      if (f && f.path.length <= 1) keys.push({ path: [...f.path, property], offset, length });
+    },
+    onArrayBegin: (offset, _l, _sl, _sc, path) => { stack.push(frame('array', offset, path())); },
+    onArrayEnd: (offset, length) => {
+      const f = stack.pop()!;
+      const end = offset + length;
+      const numeric = f.others === 0 && (f.numbers > 0 || f.arrays > 0) && !(f.numbers > 0 && f.arrays > 0);
+      let located: LocatedTensor | undefined;
+      if (numeric) {
+        const shape = f.arrays > 0 ? [f.index, ...(f.childShape ?? [])] : [f.index];
+        const firstRows: [number, number][] = f.arrays > 0 ? f.firstRows : [[f.offset, end - f.offset]];
+        located = { path: f.path, offset: f.offset, length: end - f.offset, shape, stats: summary(f.stats), firstRows, ragged: f.ragged };
+      } else if (f.numbers > 0 && f.arrays > 0 && f.others === 0) {
+        // Numbers beside arrays: a ragged block (e.g. [[1, 2], 3]).
+        located = {
+          path: f.path, offset: f.offset, length: end - f.offset, shape: [f.index], stats: summary(f.stats), firstRows: f.firstRows,
+          ragged: f.ragged ?? { path: f.path, problem: 'ragged array: numbers and arrays mixed at the same depth' },
+        };
+      } else {
+        tensors.push(...f.pending);
+      }
+      const p = top();
+      if (p?.kind === 'array' && located) {
+        // A row of the parent block.
+        if (p.childShape === undefined) p.childShape = located.shape;
+        else if (!p.ragged && !sameShape(p.childShape, located.shape)) {
+          p.ragged = { path: located.path, problem: `ragged array: shape ${fmtShape(located.shape)} where ${jsonPath([...p.path, 0])} has ${fmtShape(p.childShape)}` };
+        }
+        if (!p.ragged && located.ragged) p.ragged = located.ragged;
+        merge(p.stats, f.stats);
+        for (const r of located.firstRows) if (p.firstRows.length < PREVIEW_ROWS) p.firstRows.push(r);
+        p.arrays++;
+        p.index++;
+        p.pending.push(located);
+      } else if (located) {
+        if (p?.kind === 'array') { p.others++; p.index++; }
+        tensors.push(located);
+      } else {
+        otherChild();
+      }
+    },
+    onLiteralValue: value => {
+      const p = top();
+      if (p?.kind !== 'array') return;
+      const x = numericValue(value);
+      p.index++;
+      if (x === undefined) { p.others++; return; }
+      p.numbers++;
+      const s = p.stats;
+      s.count++;
+      if (x !== x || x === Infinity || x === -Infinity) { s.nonFinite++; return; }
+      s.sum += x;
+      if (x < s.min) s.min = x;
+      if (x > s.max) s.max = x;
+    },
+    onError: () => { hasErrors = true; },
+  }, { allowTrailingComma: true, disallowComments: false });
+  tensors.sort((a, b) => a.offset - b.offset);
+  return { tensors, keys, hasErrors };
+}
+
+/** The key whose text contains `offset`, if any. */
+export function keyAt(scan: TensorScan, offset: number): LocatedKey | undefined {
+  return scan.keys.find(k => offset >= k.offset && offset < k.offset + k.length);
+}
+
+/** The tensor whose array contains `offset`, if any (binary search: tensors do not overlap). */
+export function tensorAt(scan: TensorScan, offset: number): LocatedTensor | undefined {
+  let lo = 0;
+  let hi = scan.tensors.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = scan.tensors[mid];
+    if (offset < t.offset) hi = mid - 1;
+    else if (offset >= t.offset + t.length) lo = mid + 1;
+    else return t;
+  }
+  return undefined;
+}
+
+/**
+ * Where inside a tensor an offset is: the index path below the tensor's own path.
+ * Counts brackets and commas from the tensor's start (the tensor is known to be
+ * numbers, strings like "NaN" and comments), so a hover deep in a 5 MB array stays fast.
+ */
+export function indexWithin(text: string, tensor: LocatedTensor, offset: number): number[] {
+  const index: number[] = [];
+  const end = Math.min(offset, tensor.offset + tensor.length - 1);
+  for (let i = tensor.offset; i <= end; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 91 /* [ */) index.push(0);
+    else if (ch === 93 /* ] */) index.pop();
+    else if (ch === 44 /* , */) index[index.length - 1]++;
+    else if (ch === 34 /* " */) { i++; while (i < end && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1; }
+    else if (ch === 47 /* / */ && text.charCodeAt(i + 1) === 47) { while (i < end && text.charCodeAt(i) !== 10) i++; }
+    else if (ch === 47 && text.charCodeAt(i + 1) === 42) { i += 2; while (i < end && !(text.charCodeAt(i) === 42 && text.charCodeAt(i + 1) === 47)) i++; i++; }
+  }
+  return index;
+}
+
+/** The first rows of a tensor's first 2-D slice, parsed from their text. */
+export function previewRows(text: string, tensor: LocatedTensor, rows = 4, cols = 8): number[][] {
+  const take = tensor.shape.length >= 2 ? Math.min(rows, tensor.shape[tensor.shape.length - 2]) : 1;
+  return tensor.firstRows.slice(0, take).map(([offset, length]) => {
+    const values = parse(text.slice(offset, offset + length)) as unknown[];
+    return (Array.isArray(values) ? values : []).slice(0, cols).map(v => numericValue(v) ?? NaN);
+  });
+}

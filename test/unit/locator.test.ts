@@ -1,0 +1,90 @@
+// Finding tensors in arbitrary JSON: ranges, shapes, statistics, raggedness.
+
+import * as assert from 'assert';
+import * as fc from 'fast-check';
+import * as fs from 'fs';
+import * as path from 'path';
+import { indexWithin, previewRows, scanTensors, tensorAt } from '../../src/spec/locator';
+
+const SEED = fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8');
+
+describe('tensor locator', () => {
+  it('finds the seed spec\'s tensors with their shapes and exact ranges', () => {
+    const scan = scanTensors(SEED);
+    assert.deepStrictEqual(scan.tensors.map(t => [t.path.join('.'), t.shape]), [['input', [1, 3, 4, 4]], ['weight', [2, 3, 2, 2]], ['bias', [2]]]);
+    for (const t of scan.tensors) {
+      const slice = SEED.slice(t.offset, t.offset + t.length);
+      assert.ok(slice.startsWith('[') && slice.endsWith(']'));
+      assert.deepStrictEqual(JSON.stringify(JSON.parse(slice)), JSON.stringify((JSON.parse(SEED) as Record<string, unknown>)[t.path[0] as string]));
+    }
+    const input = scan.tensors[0];
+    const values = ((JSON.parse(SEED) as { input: number[][][][] }).input).flat(3);
+    assert.deepStrictEqual(input.stats, { count: 48, min: 1, max: 9, mean: values.reduce((a, b) => a + b, 0) / 48, nonFinite: 0 });
+  });
+
+  it('finds arrays anywhere: nested in objects, in lists of records, at the root', () => {
+    const text = '{"layers": [{"w": [[1, 2], [3, 4]], "name": "a"}, {"w": [5]}], "x": [[[1]]], "labels": ["a", "b"], "empty": []}';
+    const scan = scanTensors(text);
+    assert.deepStrictEqual(scan.tensors.map(t => [JSON.stringify(t.path), t.shape]), [
+      ['["layers",0,"w"]', [2, 2]], ['["layers",1,"w"]', [1]], ['["x"]', [1, 1, 1]],
+    ]);
+    assert.deepStrictEqual(scanTensors('[[1, 2, 3]]').tensors.map(t => t.shape), [[1, 3]]);
+  });
+
+  it('a list of numeric arrays mixed with other things yields the numeric ones', () => {
+    const scan = scanTensors('{"data": [[1, 2], "note", [3, 4, 5]]}');
+    assert.deepStrictEqual(scan.tensors.map(t => [JSON.stringify(t.path), t.shape]), [['["data",0]', [2]], ['["data",2]', [3]]]);
+  });
+
+  it('reports ragged blocks with the path where they break', () => {
+    const scan = scanTensors('{"input": [[[1, 2], [3, 4]], [[5, 6], [7]]]}');
+    const t = scan.tensors[0];
+    assert.deepStrictEqual(t.shape, [2, 2, 2]);
+    assert.deepStrictEqual(t.ragged?.path, ['input', 1, 1]);
+    assert.match(t.ragged!.problem, /ragged array: shape \(1,\) where \$\.input\[1\]\[0\] has \(2,\)/);
+    assert.match(scanTensors('[[1, 2], 3]').tensors[0].ragged!.problem, /numbers and arrays mixed/);
+  });
+
+  it('counts NaN and Infinity written as strings (and keeps them out of min, max, mean)', () => {
+    const t = scanTensors('{"a": [1, "NaN", 3, "-Infinity"]}').tensors[0];
+    assert.deepStrictEqual(t.stats, { count: 4, min: 1, max: 3, mean: 2, nonFinite: 2 });
+  });
+
+  it('finds the tensor under an offset and the index within it; previews the first rows', () => {
+    const scan = scanTensors(SEED);
+    const at = SEED.indexOf('[5, 6], [9, 3]');
+    const t = tensorAt(scan, at + 1)!;
+    assert.deepStrictEqual(t.path, ['weight']);
+    assert.deepStrictEqual(indexWithin(SEED, t, at + 4), [1, 0, 0, 1]);
+    assert.strictEqual(tensorAt(scan, SEED.indexOf('"stride"')), undefined);
+    assert.deepStrictEqual(previewRows(SEED, scan.tensors[0]), [[1, 6, 6, 2], [4, 3, 4, 3], [3, 6, 7, 7], [1, 5, 1, 2]]);
+  });
+
+  it('shapes and statistics agree with JSON.parse on random nested arrays', () => {
+    const block = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }))
+      .chain(([a, b, c]) => fc.array(fc.array(fc.array(fc.integer({ min: -50, max: 50 }), { minLength: c, maxLength: c }), { minLength: b, maxLength: b }), { minLength: a, maxLength: a }));
+    fc.assert(fc.property(block, value => {
+      const text = JSON.stringify({ t: value }, null, 1);
+      const t = scanTensors(text).tensors[0];
+      const flat = value.flat(2);
+      assert.deepStrictEqual(t.shape, [value.length, value[0].length, value[0][0].length]);
+      assert.strictEqual(t.stats.count, flat.length);
+      assert.strictEqual(t.stats.min, Math.min(...flat));
+      assert.strictEqual(t.stats.max, Math.max(...flat));
+      assert.ok(Math.abs(t.stats.mean - flat.reduce((a, b) => a + b, 0) / flat.length) < 1e-9);
+      assert.strictEqual(t.ragged, undefined);
+    }), { numRuns: 100 });
+  });
+
+  it('scans a 5 MB file quickly enough to do once per edit', () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => Array.from({ length: 250 }, (_, j) => ((i * 31 + j * 17) % 1000) / 7));
+    const text = JSON.stringify({ input: [[rows]] });
+    assert.ok(text.length > 4_000_000);
+    const t0 = Date.now();
+    const scan = scanTensors(text);
+    const ms = Date.now() - t0;
+    assert.deepStrictEqual(scan.tensors[0].shape, [1, 1, 2000, 250]);
+    // Generous: this is a guard against quadratic behaviour, not a benchmark.
+    assert.ok(ms < 5000, `scan took ${ms} ms`);
+  });
+});

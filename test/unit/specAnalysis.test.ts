@@ -1,0 +1,110 @@
+// What the editor shows before anything runs: every problem of a spec at its
+// exact place, hover texts for tensors and spec keys, .npy references.
+
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeSpec, collectSpec, npyReferences, traceSpecText } from '../../src/spec/convSpec';
+import { specKeyHover, tensorHover } from '../../src/spec/hoverText';
+import { scanTensors, tensorAt } from '../../src/spec/locator';
+import { encodeNpy } from '../../src/spec/npy';
+import { JsonSource } from '../../src/spec/source';
+import { tensor } from '../../src/engine/tensor';
+
+const SEED = fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8');
+const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
+
+describe('spec analysis (diagnostics)', () => {
+  it('collects every structural problem, each at the offending value', () => {
+    const text = JSON.stringify({ input: [[[[1, 2], [3]]]], weight: [[[[1, 'x']]]], stride: '2', paddin: 1 }, null, 2);
+    const a = analyzeSpec(JsonSource.parse('bad.json', text));
+    assert.deepStrictEqual(a.problems.map(p => p.problem.split(/[:;]/)[0]), ['unknown key "paddin" (did you mean "padding"?)', 'stride must be an integer or a pair [h, w], found the string "2"', 'ragged array', 'expected a number, found the string "x"']);
+    for (const p of a.problems) assert.ok(p.position, `${p.problem} has a position`);
+    const ragged = a.problems.find(p => p.problem.startsWith('ragged'))!;
+    assert.strictEqual(text.slice(ragged.position!.offset, ragged.position!.offset + ragged.position!.length).replace(/\s/g, ''), '[3]');
+    const x = a.problems.find(p => p.problem.includes('"x"'))!;
+    assert.strictEqual(text.slice(x.position!.offset, x.position!.offset + x.position!.length), '"x"');
+    assert.strictEqual(a.info, undefined);
+  });
+
+  it('adds the geometry problem at its key once the tensors read', () => {
+    const a = analyzeSpec(JsonSource.parse('g.json', JSON.stringify({ input: ones(1, 3, 4, 4), weight: ones(2, 2, 2, 2) })));
+    assert.deepStrictEqual(a.problems.map(p => [p.path, p.problem]), [[['weight'], 'conv2d: input has 3 channels but weight expects 2 (input (1, 3, 4, 4), weight (2, 2, 2, 2), groups 1)']]);
+  });
+
+  it('flags tensors over the size limit', () => {
+    const a = analyzeSpec(JsonSource.parse('big.json', SEED), undefined, 50);
+    assert.match(a.problems[0].problem, /a_t would hold 108 elements/);
+  });
+
+  it('a valid spec has no problems and its geometry', () => {
+    const a = analyzeSpec(JsonSource.parse('seed.conv.json', SEED));
+    assert.deepStrictEqual(a.problems, []);
+    assert.deepStrictEqual([a.info!.outHeight, a.info!.outWidth, a.info!.patchSize], [3, 3, 12]);
+  });
+
+  it('reads tensors from .npy files next to the spec, and says when one is missing or wrong', () => {
+    const spec = { input: { npy: 'x.npy' }, weight: { npy: 'w.npy' }, bias: [1, 2] };
+    const source = JsonSource.parse('s.conv.json', JSON.stringify(spec, null, 2));
+    assert.deepStrictEqual(npyReferences(source.value), [{ key: 'input', file: 'x.npy' }, { key: 'weight', file: 'w.npy' }]);
+    const seed = JSON.parse(SEED);
+    const npy = new Map([
+      ['x.npy', encodeNpy(tensor([1, 3, 4, 4], (seed.input as number[][][][]).flat(3)))],
+      ['w.npy', encodeNpy(tensor([2, 3, 2, 2], (seed.weight as number[][][][]).flat(3)))],
+    ]);
+    const trace = traceSpecText('s.conv.json', JSON.stringify(spec), {}, npy);
+    assert.deepStrictEqual([...trace.tensors.z!.data].slice(0, 3), [296, 250, 288]);
+    const missing = collectSpec(source, new Map([['w.npy', npy.get('w.npy')!]]));
+    assert.deepStrictEqual(missing.problems.map(p => [p.path, p.problem]), [[['input', 'npy'], 'missing .npy file "x.npy" (paths are relative to the spec)']]);
+    assert.ok(missing.problems[0].position);
+    const wrongRank = collectSpec(source, new Map([['x.npy', encodeNpy(tensor([2, 2], [1, 2, 3, 4]))], ['w.npy', npy.get('w.npy')!]]));
+    assert.match(wrongRank.problems[0].problem, /x\.npy holds a 2-D array \(2, 2\), expected 4-D \(B, Cin, H, W\)/);
+  });
+});
+
+describe('hover texts', () => {
+  const analysis = analyzeSpec(JsonSource.parse('seed.conv.json', SEED));
+
+  it('on "input": a_t (1, 9, 12) and z (1, 2, 3, 3), with the output-size formula filled in', () => {
+    const text = specKeyHover('input', analysis)!;
+    assert.match(text, /`a_t` = im2col\(a\) `\(1, 9, 12\)`/);
+    assert.match(text, /`z` `\(1, 2, 3, 3\)`/);
+    assert.ok(text.includes('Hout = floor((4 + 0 + 0 - 1·(2-1) - 1) / 1) + 1 = 3'));
+  });
+
+  it('on "weight": w_t (12, 2); on "grad": the shape it must have', () => {
+    assert.match(specKeyHover('weight', analysis)!, /`w_t` = w\.reshape\(Cout, -1\)\.T `\(12, 2\)`/);
+    assert.match(specKeyHover('grad', analysis)!, /must have the output's shape `\(1, 2, 3, 3\)`/);
+  });
+
+  it('on a key of a broken spec: the problems in the way', () => {
+    const broken = analyzeSpec(JsonSource.parse('b.json', JSON.stringify({ input: ones(1, 3, 4, 4), weight: [[[['x']]]] })));
+    assert.match(specKeyHover('weight', broken)!, /need a valid spec first:\n- expected a number/);
+  });
+
+  it('on a .npy reference: the file\'s shape and dtype', () => {
+    assert.match(specKeyHover('input', analysis, { file: 'x.npy', shape: [1, 3, 4, 4], dtype: 'float32' })!, /^\*\*x\.npy\*\*: float32 `\(1, 3, 4, 4\)`/);
+  });
+
+  it('on any numeric array: shape, count, min / max / mean, non-finite, the cell, the first rows', () => {
+    const scan = scanTensors(SEED);
+    const offset = SEED.indexOf('[9, 1, 6, 7]') + 1;
+    const text = tensorHover(SEED, tensorAt(scan, offset)!, offset);
+    assert.match(text, /^\*\*\$\.input\*\* · tensor `\(1, 3, 4, 4\)` · 48 values/);
+    assert.match(text, /min 1 · max 9 · mean 4\.6875 · non-finite 0/);
+    assert.match(text, /cell `input\[0, 1, 0, 0\]` = 9/);
+    assert.match(text, /first 2-D slice \[0, 0\]:\n```text\n1 6 6 2\n4 3 4 3\n3 6 7 7\n1 5 1 2\n```/);
+  });
+
+  it('answers within 50 ms in a 5 MB file once the document is scanned', () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => Array.from({ length: 250 }, (_, j) => ((i * 31 + j * 17) % 1000) / 7));
+    const text = JSON.stringify({ input: [[rows]], weight: [[[[1]]]] });
+    const scan = scanTensors(text);
+    const offset = text.length - 1000;
+    const t0 = process.hrtime.bigint();
+    const hover = tensorHover(text, tensorAt(scan, offset)!, offset);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.match(hover, /\(1, 1, 2000, 250\)/);
+    assert.ok(ms < 50, `hover took ${ms.toFixed(1)} ms`);
+  });
+});
