@@ -179,7 +179,10 @@ async function ui(): Promise<number> {
   run.say(vsix ? `UI run with the extension installed from ${path.relative(ROOT, vsix)}` : 'UI run with the extension loaded from its folder');
   await withSession(run, vsix, async (cs, browser, ws) => {
     const { page } = browser;
-    if (!vsix) writeLargeSpec(ws);
+    if (!vsix) {
+      writeLargeSpec(ws);
+      fs.writeFileSync(path.join(ws, 'broken.conv.json'), '{\n  "input": [[[[1, 2, 3], [4, 5]]]],\n  "weight": [[[[1, 0], [0, "one"]]]],\n  "stride": 0\n}\n');
+    }
     const payload: [string, string][] = [['skipWelcome', 'true']];
     if (!vsix) payload.unshift(['extensionDevelopmentPath', cs.remote(ROOT)]);
     await page.goto(cs.url(ws, payload));
@@ -193,6 +196,23 @@ async function ui(): Promise<number> {
     ];
     for (const [title, step] of steps) if (!await run.check(title, step)) return;
     const frame = webviewFrame(page);
+    if (!vsix) {
+      await run.check('hovering "input" in the editor shows a_t (1, 9, 12) and z (1, 2, 3, 3) with the formula', async () => {
+        await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).first().click();
+        await page.locator('.view-lines .view-line span', { hasText: '"input"' }).first().hover();
+        const hover = page.locator('.monaco-hover-content', { hasText: 'im2col' }).first();
+        await hover.waitFor({ timeout: 20_000 });
+        const text = await hover.innerText();
+        if (!text.includes('(1, 9, 12)') || !text.includes('Hout = floor((4 + 0 + 0 - 1·(2-1) - 1) / 1) + 1 = 3')) throw new Error(`hover says: ${text}`);
+        await shot('hover-input');
+        await page.mouse.move(5, 5);
+      });
+      await run.check('a CodeLens above the spec offers the run and shows the shapes', async () => {
+        const lens = page.locator('.codelens-decoration', { hasText: 'Run Conv Forward/Backward' }).first();
+        await lens.waitFor({ timeout: 20_000 });
+        await page.locator('.codelens-decoration', { hasText: 'a_t (1, 9, 12)' }).first().waitFor({ timeout: 10_000 });
+      });
+    }
     await run.check('the panel shows z[0, 0] = 296, 250, 288, ... (the worked example)', async () => {
       const cells = frame.locator('section.tensor[data-tensor="z"] td');
       await cells.first().waitFor({ state: 'attached', timeout: 60_000 });
@@ -302,13 +322,23 @@ async function ui(): Promise<number> {
       await frame.locator('.stepper-title', { hasText: 'Gradient of w' }).waitFor({ timeout: 10_000 });
       await shot('restored-after-reload');
     });
+    await run.check('a broken spec\'s problems show in the Problems panel, at their places', async () => {
+      await page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).click();
+      await runFromPalette(page, 'View: Toggle Maximize Editor Group');
+      await openFromExplorer(page, 'broken.conv.json');
+      await page.keyboard.press('Control+Shift+M');
+      const problems = page.locator('.monaco-list-row');
+      await problems.filter({ hasText: 'ragged array' }).first().waitFor({ timeout: 20_000 });
+      await problems.filter({ hasText: 'expected a number, found the string "one"' }).first().waitFor({ timeout: 5_000 });
+      await page.waitForTimeout(500);
+      await shot('problems-broken-spec');
+      await page.keyboard.press('Control+J');
+    });
     // A large input: big tensors are fetched on demand and drawn through a zoomable window.
     const large = [
-      ['large.conv.json opens and runs', async () => {
-        await page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).click();
-        await runFromPalette(page, 'View: Toggle Maximize Editor Group');
+      ['large.conv.json opens and runs from its CodeLens', async () => {
         await openFromExplorer(page, 'large.conv.json');
-        await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+        await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Run Conv Forward/Backward' }).first().click({ timeout: 30_000 });
         await page.locator('.tabs-container .tab', { hasText: 'Conv: large.conv.json' }).waitFor({ timeout: 120_000 });
         await roomForPanel(page, 'Conv: large.conv.json');
       }],

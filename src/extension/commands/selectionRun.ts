@@ -115,7 +115,9 @@ export class SelectionRun {
 
     const scan = this.documents.scan(doc);
     const text = doc.getText();
-    const others = scan.tensors.filter(t => !t.ragged && !(selected.label === jsonPath(t.path)))
+    // Every other tensor of the file: not the one the selection is in.
+    const selectedAt = doc.offsetAt(editor.selection.start);
+    const others = scan.tensors.filter(t => !t.ragged && !(selectedAt >= t.offset && selectedAt < t.offset + t.length))
       .map(t => ({ label: jsonPath(t.path), shape: t.shape, located: t }));
     const load = (o: (typeof others)[number]): Candidate => ({ label: o.label, shape: o.shape, value: tensorValue(text, o.located) });
 

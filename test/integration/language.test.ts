@@ -1,0 +1,136 @@
+// JSON files in a real VS Code: hovers, diagnostics, CodeLens, runs on a selection.
+
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
+
+const EXTENSION_ID = 'conv-visual-debugger.conv-visual-debugger';
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+function untitledJson(content: string): Thenable<vscode.TextDocument> {
+  return vscode.workspace.openTextDocument({ language: 'json', content });
+}
+
+function seedUri(): vscode.Uri {
+  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
+}
+
+async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
+  return hovers.flatMap(h => h.contents.map(c => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n---\n');
+}
+
+/** Waits until `check` passes (diagnostics and lenses arrive asynchronously). */
+async function eventually<T>(what: string, get: () => Thenable<T> | T, check: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (check(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
+    await sleep(200);
+  }
+}
+
+describe('JSON tensors in VS Code', () => {
+  let api: ConvVisualDebuggerApi;
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<ConvVisualDebuggerApi>(EXTENSION_ID)!.activate();
+  });
+
+  it('hovering "input" in seed.conv.json shows a_t (1, 9, 12), z (1, 2, 3, 3) and the filled-in formula', async () => {
+    const doc = await vscode.workspace.openTextDocument(seedUri());
+    const text = await hoverText(doc.uri, doc.positionAt(doc.getText().indexOf('"input"') + 2));
+    assert.match(text, /`a_t` = im2col\(a\) `\(1, 9, 12\)`/);
+    assert.match(text, /`z` `\(1, 2, 3, 3\)`/);
+    assert.ok(text.includes('Hout = floor((4 + 0 + 0 - 1·(2-1) - 1) / 1) + 1 = 3'), text);
+  });
+
+  it('hovering "weight" shows w_t (12, 2); hovering a number shows the tensor and the cell', async () => {
+    const doc = await vscode.workspace.openTextDocument(seedUri());
+    assert.match(await hoverText(doc.uri, doc.positionAt(doc.getText().indexOf('"weight"') + 2)), /`w_t` = w\.reshape\(Cout, -1\)\.T `\(12, 2\)`/);
+    const text = await hoverText(doc.uri, doc.positionAt(doc.getText().indexOf('[9, 3]') + 1));
+    assert.match(text, /\*\*\$\.weight\*\* · tensor `\(2, 3, 2, 2\)` · 24 values/);
+    assert.match(text, /cell `weight\[1, 0, 1, 0\]` = 9/);
+  });
+
+  it('reads .npy files next to a spec: the hover shows the file\'s shape and dtype, and the spec runs', async () => {
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'edge.conv.json');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const text = await hoverText(uri, doc.positionAt(doc.getText().indexOf('"input"') + 2));
+    assert.match(text, /\*\*edge-input\.npy\*\*: float32 `\(1, 1, 6, 6\)`/);
+    const result = await vscode.commands.executeCommand<RunSummary>('convVisualDebugger.run', uri);
+    assert.deepStrictEqual(result.shapes.z, [1, 2, 6, 6]);
+    assert.deepStrictEqual(await api.diagnostics(doc), []);
+  });
+
+  it('hovers any numeric array in any JSON file', async () => {
+    const doc = await untitledJson('{"data": {"series": [[1, 2, 3], [4, 5, 6]]}}');
+    const text = await hoverText(doc.uri, doc.positionAt(doc.getText().indexOf('5')));
+    assert.match(text, /\*\*\$\.data\.series\*\* · tensor `\(2, 3\)` · 6 values/);
+    assert.match(text, /min 1 · max 6 · mean 3\.5/);
+  });
+
+  it('puts a broken spec\'s problems in the Problems panel at their ranges, and clears them when fixed', async () => {
+    const doc = await untitledJson('{\n  "input": [[[[1, 2], [3, 4]]], [[[5, 6], [7]]]],\n  "weight": [[[[1, "x"]]]],\n  "stride": 0\n}');
+    const diagnostics = await eventually('diagnostics', () => vscode.languages.getDiagnostics(doc.uri), d => d.length >= 2);
+    const messages = diagnostics.map(d => d.message);
+    assert.ok(messages.some(m => /^ragged array/.test(m)), messages.join(' | '));
+    assert.ok(messages.some(m => /expected a number, found the string "x"/.test(m)), messages.join(' | '));
+    const x = diagnostics.find(d => d.message.includes('"x"'))!;
+    assert.strictEqual(doc.getText(x.range), '"x"');
+    assert.strictEqual(x.source, 'conv');
+
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), JSON.stringify({ input: [[[[1, 2], [3, 4]]]], weight: [[[[1, 0], [0, 1]]]] }));
+    await vscode.workspace.applyEdit(edit);
+    await eventually('diagnostics cleared', () => vscode.languages.getDiagnostics(doc.uri), d => d.length === 0);
+  });
+
+  it('reports geometry problems at their key: channels, stride, groups', async () => {
+    const doc = await untitledJson(JSON.stringify({ input: [[[[1, 2], [3, 4]]], [[[1, 2], [3, 4]]]], weight: [[[[1]]], [[[1]]]], groups: 2 }, null, 1));
+    const d = await api.diagnostics(doc);
+    assert.strictEqual(d.length, 1);
+    assert.match(d[0].message, /groups 2 does not divide the input's 1 channels/);
+    assert.strictEqual(doc.getText(d[0].range), '2');
+  });
+
+  it('shows a CodeLens above a spec that runs it, and one with the shapes it produces', async () => {
+    const lenses = await eventually('lenses', () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', seedUri()), l => (l?.length ?? 0) >= 2);
+    const titles = lenses.map(l => l.command?.title);
+    assert.ok(titles.includes('▶ Run Conv Forward/Backward'), titles.join(' | '));
+    assert.ok(titles.includes('a_t (1, 9, 12) · w_t (12, 2) · z (1, 2, 3, 3)'), titles.join(' | '));
+    const run = lenses.find(l => l.command?.title.startsWith('▶'))!.command!;
+    const result = await vscode.commands.executeCommand<RunSummary>(run.command, ...(run.arguments ?? []));
+    assert.deepStrictEqual(result.shapes.z, [1, 2, 3, 3]);
+  });
+
+  it('runs on a selection: the selected image is the input, the quick picks choose the file\'s kernel and the defaults', async () => {
+    const image = [[1, 2, 3, 0], [4, 5, 6, 1], [7, 8, 9, 2]];
+    const kernel = [[1, 0], [0, -1]];
+    const doc = await untitledJson(JSON.stringify({ image, notes: 'not a tensor', kernel }, null, 2));
+    const editor = await vscode.window.showTextDocument(doc);
+    const start = doc.getText().indexOf('"image": ') + '"image": '.length;
+    const end = doc.getText().indexOf('"notes"');
+    const selectionText = doc.getText().slice(start, end).replace(/,\s*$/, '');
+    editor.selection = new vscode.Selection(doc.positionAt(start), doc.positionAt(start + selectionText.length));
+    const shown: string[][] = [];
+    const sub = api.onDidReceivePanelMessage(m => { if (m.type === 'rendered') shown.push(m.shown.find(t => t.name === 'z')?.cells ?? []); });
+    const running = vscode.commands.executeCommand<RunSummary>('convVisualDebugger.run');
+    // Role (input), weight ($.kernel fits first), geometry (stride 1, no padding): accept the defaults as a user pressing Enter.
+    for (let i = 0; i < 3; i++) {
+      await sleep(700);
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    const result = await running;
+    assert.ok(result, 'the selection ran');
+    assert.deepStrictEqual(result.shapes.input, [1, 1, 3, 4]);
+    assert.deepStrictEqual(result.shapes.weight, [1, 1, 2, 2]);
+    assert.deepStrictEqual(result.shapes.z, [1, 1, 2, 3]);
+    // z[i][j] = image[i][j] - image[i+1][j+1], by hand.
+    await eventually('the panel renders z', () => shown, s => s.length > 0);
+    sub.dispose();
+    assert.deepStrictEqual(shown[shown.length - 1], ['-4', '-4', '2', '-4', '-4', '4']);
+  });
+});
+
