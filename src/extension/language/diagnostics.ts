@@ -48,6 +48,8 @@ export class SpecDiagnostics implements vscode.Disposable {
   /** Recomputes one document's problems now (tests call this to skip the debounce). */
   async update(doc: vscode.TextDocument): Promise<readonly vscode.Diagnostic[]> {
     const version = doc.version;
+    // Warm the tensor scan too, so the first hover after an edit is answered from the cache.
+    this.documents.scan(doc);
     const state = await this.documents.spec(doc);
     if (doc.isClosed || doc.version !== version) return this.collection.get(doc.uri) ?? [];
     const diagnostics = (state?.analysis.problems ?? []).map(e => {
