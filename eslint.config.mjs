@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/spec/**/*.ts', 'src/protocol/**/*.ts', 'src/format/**/*.ts', 'src/cli/**/*.ts', 'src/extension/trace/**/*.ts', 'webview/**/*.ts'],
+    files: ['src/spec/**/*.ts', 'src/protocol/**/*.ts', 'src/format/**/*.ts', 'src/cli/**/*.ts', 'src/debug/**/*.ts', 'src/extension/trace/**/*.ts', 'webview/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension (outside trace/) talks to VS Code.' }] }],
     },

@@ -1,0 +1,303 @@
+// The Debug Adapter Protocol side of the conv debugger: a thin LoggingDebugSession
+// that translates DAP requests to the runtime (vscode-mock-debug's structure).
+// No vscode import: it runs inline in the extension host or as its own process.
+
+import {
+  Breakpoint, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import * as path from 'path';
+import type { Tensor } from '../engine/tensor';
+import { formatShape, sizeOf } from '../engine/tensor';
+import type { ConvTrace, TensorName } from '../engine/trace';
+import { formatNumber } from '../format/text';
+import { explainStage } from '../format/explain';
+import { ExprError, Value, evaluateText, formatValue, summarize } from './expr';
+import { LoadedSpec } from './loadSpec';
+import { ConvRuntime, Position, StopReason } from './runtime';
+
+export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
+  /** The spec file to debug. */
+  spec: string;
+  /** Stop before the first stage (default true). */
+  stopOnEntry?: boolean;
+  /** Refuse specs whose largest intermediate exceeds this many elements. */
+  maxElements?: number;
+}
+
+/** What the host gives the session: how to load a spec, and who to tell when it stops (the panel). */
+export interface SessionHooks {
+  load(specPath: string, maxElements?: number): LoadedSpec;
+  stopped?(runtime: ConvRuntime, position: Position): void;
+}
+
+/** Sent with every stop: where the debugger is, for the panel and for tests. */
+export interface ConvStoppedBody {
+  spec: string;
+  stage: string | undefined;
+  stageIndex: number;
+  sub?: number;
+  changed?: { tensor?: string; index?: number[] };
+}
+
+const THREAD_ID = 1;
+/** Children listed per page for big axes (VS Code asks for them in chunks). */
+const PAGE = 100;
+
+type Handle =
+  | { kind: 'tensors' }
+  | { kind: 'geometry' }
+  | { kind: 'tensor'; name: string; tensor: Tensor; prefix: number[] };
+
+export class ConvDebugSession extends LoggingDebugSession {
+  private runtime: ConvRuntime | undefined;
+  private readonly handles = new Handles<Handle>();
+  private configured!: Promise<void>;
+  private markConfigured!: () => void;
+  private pendingBreakpoints: DebugProtocol.SourceBreakpoint[] = [];
+  private specPath = '';
+
+  constructor(private readonly hooks: SessionHooks) {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+    this.configured = new Promise(r => (this.markConfigured = r));
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsStepBack: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsEvaluateForHovers: true,
+      supportsSingleThreadExecutionRequests: false,
+      supportsTerminateRequest: true,
+    };
+    this.sendResponse(response);
+    this.sendEvent(new InitializedEvent());
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.markConfigured();
+    this.sendResponse(response);
+  }
+
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
+    await Promise.race([this.configured, new Promise(r => setTimeout(r, 2000))]);
+    if (!args.spec) {
+      this.sendErrorResponse(response, { id: 1, format: 'launch.json: "spec" must name the conv spec to debug (e.g. "${file}")', showUser: true });
+      return;
+    }
+    this.specPath = path.resolve(args.spec);
+    let loaded: LoadedSpec;
+    try {
+      loaded = this.hooks.load(this.specPath, args.maxElements);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: 2, format: `Cannot debug ${args.spec}: ${(e as Error).message}`, showUser: true });
+      return;
+    }
+    this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines);
+    if (this.pendingBreakpoints.length) this.runtime.setBreakpoints(this.pendingBreakpoints);
+    this.sendResponse(response);
+    if (args.stopOnEntry ?? true) this.reportStop('entry');
+    else this.stopAfter(this.runtime.continue());
+  }
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    const requested = args.breakpoints ?? [];
+    const sameFile = !this.specPath || !args.source.path || path.resolve(args.source.path) === this.specPath;
+    if (!sameFile) {
+      response.body = { breakpoints: requested.map(b => ({ verified: false, line: b.line, message: 'The conv debugger stops only in the spec it runs.' })) };
+      this.sendResponse(response);
+      return;
+    }
+    this.pendingBreakpoints = requested;
+    const set = this.runtime?.setBreakpoints(requested);
+    response.body = {
+      breakpoints: requested.map((b, i) => {
+        const bp = new Breakpoint(set ? set[i].verified : true, b.line) as DebugProtocol.Breakpoint;
+        if (set && !set[i].verified) bp.message = 'No stage reads this line: put breakpoints on the lines of input, weight, bias, grad, stride, padding, dilation or groups.';
+        if (set) bp.id = set[i].id;
+        return bp;
+      }),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: [new Thread(THREAD_ID, 'conv2d')] };
+    this.sendResponse(response);
+  }
+
+  private source(): Source {
+    return new Source(path.basename(this.specPath), this.convertDebuggerPathToClient(this.specPath));
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
+    const r = this.runtime;
+    if (!r) { response.body = { stackFrames: [], totalFrames: 0 }; this.sendResponse(response); return; }
+    const p = r.position;
+    const frames: StackFrame[] = [];
+    if (p.stage < 0) {
+      frames.push(new StackFrame(0, 'conv2d › start (nothing run yet)', this.source(), 1, 1));
+    } else {
+      const stage = r.stages[p.stage];
+      const line = r.stageLine(p.stage);
+      if (p.sub !== undefined) {
+        const done = r.rowsDone(p.stage, p.sub);
+        frames.push(new StackFrame(1, `${stage.title} › rows 0..${done - 1} done`, this.source(), line, 1));
+      }
+      frames.push(new StackFrame(0, `conv2d › ${stage.title}: ${stage.formula}`, this.source(), line, 1));
+    }
+    response.body = { stackFrames: frames, totalFrames: frames.length };
+    this.sendResponse(response);
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
+    response.body = {
+      scopes: [
+        new Scope('Tensors', this.handles.create({ kind: 'tensors' }), false),
+        new Scope('Geometry', this.handles.create({ kind: 'geometry' }), true),
+      ],
+    };
+    this.sendResponse(response);
+  }
+
+  /** A variable for a tensor (or a slice of one): summary, expandable to rows and cells, paged. */
+  private tensorVariable(name: string, t: Tensor, evaluateName: string): DebugProtocol.Variable {
+    const v: DebugProtocol.Variable = { name, value: summarize(t), evaluateName, variablesReference: 0, type: t.dtype };
+    if (t.shape.length > 0) {
+      v.variablesReference = this.handles.create({ kind: 'tensor', name: evaluateName, tensor: t, prefix: [] });
+      if (t.shape[0] > PAGE) v.indexedVariables = t.shape[0];
+    }
+    return v;
+  }
+
+  /** Children of a tensor slice: sub-slices along the next axis, or numbers at the last one. */
+  private children(h: Extract<Handle, { kind: 'tensor' }>, start: number, count: number): DebugProtocol.Variable[] {
+    const t = h.tensor;
+    const d = h.prefix.length;
+    const n = t.shape[d];
+    const rest = t.shape.slice(d + 1);
+    const stride = sizeOf(rest);
+    const base = h.prefix.reduce((acc, i, k) => acc * t.shape[k] + i, 0) * n * stride;
+    const out: DebugProtocol.Variable[] = [];
+    for (let i = start; i < Math.min(n, start + count); i++) {
+      const index = [...h.prefix, i];
+      const evaluateName = `${h.name}[${index.join(', ')}]`;
+      if (rest.length === 0) {
+        const x = t.data[base + i];
+        out.push({ name: `[${i}]`, value: Number.isFinite(x) ? String(x) : formatNumber(x), evaluateName, variablesReference: 0 });
+      } else {
+        const sub: Tensor = { shape: rest, dtype: t.dtype, data: t.data.subarray(base + i * stride, base + (i + 1) * stride) };
+        const v: DebugProtocol.Variable = { name: `[${i}]`, value: rest.length === 1 && rest[0] <= 8 ? formatValue({ ...sub, data: Float64Array.from(sub.data) }) : summarize(sub), evaluateName, variablesReference: 0 };
+        v.variablesReference = this.handles.create({ kind: 'tensor', name: h.name, tensor: t, prefix: index });
+        if (rest[0] > PAGE) v.indexedVariables = rest[0];
+        out.push(v);
+      }
+    }
+    return out;
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const h = this.handles.get(args.variablesReference);
+    const r = this.runtime;
+    let variables: DebugProtocol.Variable[] = [];
+    if (r && h?.kind === 'tensors') {
+      variables = [...r.alive()].map(([name, t]) => this.tensorVariable(name, t, name));
+    } else if (r && h?.kind === 'geometry') {
+      variables = Object.entries(r.trace.info).map(([k, v]) => ({ name: k, value: String(v), variablesReference: 0, evaluateName: k }));
+    } else if (h?.kind === 'tensor') {
+      const n = h.tensor.shape[h.prefix.length];
+      variables = this.children(h, args.start ?? 0, args.count ?? (n > PAGE ? PAGE : n));
+    }
+    response.body = { variables };
+    this.sendResponse(response);
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    const r = this.runtime;
+    if (!r) { this.sendErrorResponse(response, { id: 3, format: 'not running' }); return; }
+    let value: Value;
+    try {
+      value = evaluateText(args.expression, r.scope());
+    } catch (e) {
+      if (args.context === 'hover') { this.sendErrorResponse(response, { id: 4, format: '' }); return; }
+      const message = e instanceof ExprError ? e.message : (e as Error).message;
+      this.sendErrorResponse(response, { id: 4, format: message, showUser: false });
+      return;
+    }
+    const tensor = typeof value === 'object' && 'data' in value ? value : undefined;
+    response.body = {
+      result: formatValue(value),
+      variablesReference: tensor && tensor.shape.length ? this.handles.create({ kind: 'tensor', name: `(${args.expression})`, tensor, prefix: [] }) : 0,
+      indexedVariables: tensor && tensor.shape[0] > PAGE ? tensor.shape[0] : undefined,
+    };
+    this.sendResponse(response);
+  }
+
+  private move(response: DebugProtocol.Response, step: (r: ConvRuntime) => StopReason): void {
+    const r = this.runtime;
+    this.sendResponse(response);
+    if (r) this.stopAfter(step(r));
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void { this.move(response, r => r.continue()); }
+  protected override nextRequest(response: DebugProtocol.NextResponse): void { this.move(response, r => r.next()); }
+  protected override stepInRequest(response: DebugProtocol.StepInResponse): void { this.move(response, r => r.stepIn()); }
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void { this.move(response, r => r.stepOut()); }
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void { this.move(response, r => r.stepBack()); }
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void { this.move(response, r => r.reverseContinue()); }
+
+  private stopAfter(reason: StopReason): void {
+    if (this.runtime?.lastConditionError) this.sendEvent(new OutputEvent(this.runtime.lastConditionError + '\n', 'stderr'));
+    if (reason === 'end') {
+      this.sendEvent(new OutputEvent(`conv2d finished: ${this.summary(this.runtime!.trace)}\n`, 'console'));
+      this.sendEvent(new TerminatedEvent());
+      return;
+    }
+    this.reportStop(reason);
+  }
+
+  private summary(trace: ConvTrace): string {
+    const t = (n: TensorName) => trace.tensors[n];
+    return (['z', 'dA', 'dW', 'db'] as TensorName[]).filter(t).map(n => `${n} ${formatShape(t(n)!.shape)}`).join(', ');
+  }
+
+  private reportStop(reason: Exclude<StopReason, 'end'>): void {
+    const r = this.runtime!;
+    this.handles.reset();
+    const p = r.position;
+    const stage = p.stage >= 0 ? r.stages[p.stage] : undefined;
+    if (stage && p.sub === undefined) {
+      this.sendEvent(new OutputEvent(`${stage.title}: ${stage.formula}\n  ${explainStage(stage.id, r.trace.info, true).split('. ')[0]}.\n`, 'console'));
+    }
+    const ev = new StoppedEvent(reason, THREAD_ID) as DebugProtocol.StoppedEvent;
+    ev.body.description = stage ? `after ${stage.title}` : 'before the first stage';
+    this.sendEvent(ev);
+    const changed = r.changed();
+    const body: ConvStoppedBody = { spec: this.specPath, stage: stage?.id, stageIndex: p.stage, sub: p.sub, changed: changed && { tensor: changed.tensor, index: changed.index } };
+    this.sendEvent(new Event('convStopped', body));
+    this.hooks.stopped?.(r, p);
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response): void {
+    if (command === 'convState' && this.runtime) {
+      const p = this.runtime.position;
+      response.body = { stage: p.stage >= 0 ? this.runtime.stages[p.stage].id : undefined, stageIndex: p.stage, sub: p.sub, alive: [...this.runtime.alive().keys()] };
+      this.sendResponse(response);
+      return;
+    }
+    super.customRequest(command, response, {});
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.sendResponse(response);
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+}

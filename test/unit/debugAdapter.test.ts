@@ -1,0 +1,147 @@
+// The conv debug adapter as VS Code drives it: a separate process speaking DAP,
+// driven by @vscode/debugadapter-testsupport's DebugClient.
+
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+
+const ROOT = path.join(__dirname, '../../..');
+const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
+const SEED = path.join(ROOT, 'examples/seed.conv.json');
+const SEED_TEXT = fs.readFileSync(SEED, 'utf8');
+const lineOf = (key: string) => SEED_TEXT.split('\n').findIndex(l => l.includes(`"${key}"`)) + 1;
+
+describe('conv debug adapter (DAP, own process)', () => {
+  let dc: DebugClient;
+
+  beforeEach(async () => {
+    dc = new DebugClient('node', ADAPTER, 'conv');
+    await dc.start();
+  });
+  afterEach(() => dc.stop());
+
+  async function launchStopped(extra: object = {}): Promise<void> {
+    await Promise.all([dc.configurationSequence(), dc.launch({ spec: SEED, ...extra }), dc.waitForEvent('stopped')]);
+  }
+
+  async function topFrame(): Promise<DebugProtocol.StackFrame> {
+    return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+  }
+
+  async function step(kind: 'next' | 'stepIn' | 'stepOut' | 'stepBack'): Promise<DebugProtocol.StackFrame> {
+    const stopped = dc.waitForEvent('stopped');
+    await dc[`${kind}Request`]({ threadId: 1 });
+    await stopped;
+    return topFrame();
+  }
+
+  async function evaluate(expression: string): Promise<string> {
+    return (await dc.evaluateRequest({ expression, context: 'repl' })).body.result;
+  }
+
+  it('stops on entry, then each step over is one stage, pointing into the spec', async () => {
+    await launchStopped();
+    assert.strictEqual((await topFrame()).name, 'conv2d › start (nothing run yet)');
+    const names: string[] = [];
+    for (let i = 0; i < 4; i++) names.push((await step('next')).name);
+    assert.deepStrictEqual(names, ['conv2d › Pad: a = pad(input)', 'conv2d › im2col: a_t = im2col(a)', 'conv2d › Kernels as a matrix: w_t = w.reshape(Cout, -1).T', 'conv2d › Matrix product: z_t = a_t @ w_t']);
+    const f = await topFrame();
+    assert.strictEqual(f.source?.name, 'seed.conv.json');
+    assert.strictEqual(f.line, lineOf('weight'));
+  });
+
+  it('variables: the tensors alive now, as float64 (1, 9, 12) min 1 max 9, expandable to rows and cells', async () => {
+    await launchStopped();
+    await step('next');
+    await step('next');
+    const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
+    const tensors = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    assert.deepStrictEqual(tensors.map(v => v.name), ['input', 'weight', 'bias', 'a', 'a_t']);
+    const at = tensors.find(v => v.name === 'a_t')!;
+    assert.strictEqual(at.value, 'float64 (1, 9, 12) min 1 max 9');
+    const batch = (await dc.variablesRequest({ variablesReference: at.variablesReference })).body.variables;
+    const rows = (await dc.variablesRequest({ variablesReference: batch[0].variablesReference })).body.variables;
+    assert.strictEqual(rows.length, 9);
+    const cells = (await dc.variablesRequest({ variablesReference: rows[8].variablesReference })).body.variables;
+    assert.deepStrictEqual(cells.map(c => c.value), ['7', '7', '1', '2', '1', '7', '5', '8', '3', '8', '3', '6']);
+    assert.strictEqual(cells[3].evaluateName, 'a_t[0, 8, 3]');
+  });
+
+  it('the console evaluates numpy-style expressions, with clear errors', async () => {
+    await launchStopped();
+    for (let i = 0; i < 5; i++) await step('next');
+    assert.strictEqual(await evaluate('z_t[0, 3]'), '[276, 228]');
+    assert.strictEqual(await evaluate('a_t.shape'), '(1, 9, 12)');
+    assert.strictEqual(await evaluate('z[0, 1] - 2'), '[[289, 250, 261], [228, 265, 237], [221, 281, 255]]');
+    assert.strictEqual(await evaluate('max(abs(z)) > 1000'), 'False');
+    await assert.rejects(dc.evaluateRequest({ expression: 'dW.sum()', context: 'repl' }), /'dW' is not defined here/);
+    for (let i = 0; i < 4; i++) await step('next');
+    // ∂C/∂w of NOTES.md: both kernels get the same 12 numbers.
+    assert.strictEqual(await evaluate('dW.sum()'), String(2 * [40, 44, 34, 38, 39, 40, 42, 47, 42, 47, 30, 41].reduce((a, b) => a + b)));
+  });
+
+  it('step into walks the matmul row by row; step out finishes it; the rows not yet computed are NaN', async () => {
+    await launchStopped();
+    for (let i = 0; i < 3; i++) await step('next');
+    const inside = await step('stepIn');
+    assert.strictEqual(inside.name, 'Matrix product › rows 0..0 done');
+    assert.strictEqual(await evaluate('z_t[0, 0]'), '[295, 289]');
+    assert.strictEqual(await evaluate('any(isnan(z_t[0, 1]))'), 'True');
+    await step('next');
+    assert.strictEqual(await evaluate('any(isnan(z_t[0, 1]))'), 'False');
+    assert.strictEqual((await step('stepOut')).name, 'conv2d › Matrix product: z_t = a_t @ w_t');
+    assert.strictEqual(await evaluate('any(isnan(z_t))'), 'False');
+  });
+
+  it('breakpoints on spec lines stop at the stages that read them; conditions decide', async () => {
+    await Promise.all([
+      dc.configurationSequence(),
+      dc.launch({ spec: SEED, stopOnEntry: true }),
+      dc.waitForEvent('stopped'),
+    ]);
+    const set = await dc.setBreakpointsRequest({ source: { path: SEED }, breakpoints: [{ line: lineOf('bias') }, { line: lineOf('description') }] });
+    assert.deepStrictEqual(set.body.breakpoints.map(b => b.verified), [true, false]);
+    let stopped = dc.waitForEvent('stopped');
+    await dc.continueRequest({ threadId: 1 });
+    assert.strictEqual((await stopped).body.reason, 'breakpoint');
+    assert.strictEqual((await topFrame()).name, 'conv2d › Reshape and add bias: z = z_t.transpose(0, 2, 1).reshape(B, Cout, Hout, Wout) + b');
+    stopped = dc.waitForEvent('stopped');
+    await dc.continueRequest({ threadId: 1 });
+    await stopped;
+    assert.match((await topFrame()).name, /Gradient of b/);
+    // A condition that never holds: run to the end.
+    await dc.setBreakpointsRequest({ source: { path: SEED }, breakpoints: [{ line: lineOf('weight'), condition: 'max(abs(z)) > 1000' }] });
+    const terminated = dc.waitForEvent('terminated');
+    await dc.continueRequest({ threadId: 1 });
+    await terminated;
+  });
+
+  it('a condition about a tensor that exists only later waits for it', async () => {
+    await launchStopped();
+    await dc.setBreakpointsRequest({ source: { path: SEED }, breakpoints: [{ line: lineOf('weight'), condition: 'dW[0, 0, 0, 0] == 40' }] });
+    const stopped = dc.waitForEvent('stopped');
+    await dc.continueRequest({ threadId: 1 });
+    await stopped;
+    assert.match((await topFrame()).name, /Gradient of w/);
+  });
+
+  it('steps back and continues in reverse (every stage is recorded)', async () => {
+    await launchStopped();
+    for (let i = 0; i < 6; i++) await step('next');
+    assert.match((await step('stepBack')).name, /Reshape and add bias/);
+    await dc.setBreakpointsRequest({ source: { path: SEED }, breakpoints: [{ line: lineOf('padding') }] });
+    const stopped = dc.waitForEvent('stopped');
+    await dc.reverseContinueRequest({ threadId: 1 });
+    assert.strictEqual((await stopped).body.reason, 'breakpoint');
+    assert.match((await topFrame()).name, /im2col/);
+  });
+
+  it('refuses a broken spec with the reader\'s message', async () => {
+    const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-dap-')), 'bad.conv.json');
+    fs.writeFileSync(bad, '{"input": [[[[1, 2]]]], "weight": [[[[1, "x"]]]]}');
+    await Promise.all([dc.configurationSequence(), assert.rejects(dc.launch({ spec: bad }), /Cannot debug .*bad\.conv\.json: .*\$\.weight\[0\]\[0\]\[0\]\[1\]: expected a number, found the string "x"/)]);
+  });
+});
