@@ -271,7 +271,8 @@ export class ConvDebugSession extends LoggingDebugSession {
     const p = r.position;
     const stage = p.stage >= 0 ? r.stages[p.stage] : undefined;
     if (stage && p.sub === undefined) {
-      this.sendEvent(new OutputEvent(`${stage.title}: ${stage.formula}\n  ${explainStage(stage.id, r.trace.info, true).split('. ')[0]}.\n`, 'console'));
+      const firstSentence = /^.*?\.(?=\s|$)/.exec(explainStage(stage.id, r.trace.info, true))?.[0] ?? '';
+      this.sendEvent(new OutputEvent(`${stage.title}: ${stage.formula}\n  ${firstSentence}\n`, 'console'));
     }
     const ev = new StoppedEvent(reason, THREAD_ID) as DebugProtocol.StoppedEvent;
     ev.body.description = stage ? `after ${stage.title}` : 'before the first stage';

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messages';
 import { ConvRunner, RunResult } from './commands/runConv';
 import { SelectionRun } from './commands/selectionRun';
+import { registerConvDebugger } from './debug/convDebug';
 import { SpecCodeLensProvider } from './language/codeLens';
 import { SpecDiagnostics } from './language/diagnostics';
 import { TensorHoverProvider } from './language/hover';
@@ -77,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
       },
     }),
   );
+  registerConvDebugger(context, runner);
   return {
     onDidReceivePanelMessage: panelMessages.event,
     run,

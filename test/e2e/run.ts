@@ -20,6 +20,8 @@ class Run {
   private readonly lines: string[] = [];
   passed = 0;
   failed = 0;
+  /** Evidence at the moment a check fails (a screenshot), set by the session. */
+  onFailure?: (name: string) => Promise<void>;
 
   constructor(readonly name: string) {
     this.dir = path.join(ROOT, 'test-results', name);
@@ -42,6 +44,7 @@ class Run {
     } catch (e) {
       this.failed++;
       this.say(`  ✘ ${title}: ${(e as Error).message.split('\n')[0]}`);
+      await this.onFailure?.(`failed-${this.passed + this.failed}`).catch(() => undefined);
       return false;
     }
   }
@@ -71,6 +74,7 @@ async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeSe
   const browser = await launchBrowser();
   const ws = scratchWorkspace();
   browser.page.on('pageerror', e => run.say(`[page error] ${e.message}`));
+  run.onFailure = async name => { await browser.page.screenshot({ path: path.join(run.dir, `${name}.png`) }); };
   try {
     await body(cs, browser, ws);
   } catch (e) {
@@ -197,7 +201,11 @@ async function ui(): Promise<number> {
     for (const [title, step] of steps) if (!await run.check(title, step)) return;
     const frame = webviewFrame(page);
     if (!vsix) {
-      await run.check('hovering "input" in the editor shows a_t (1, 9, 12) and z (1, 2, 3, 3) with the formula', async () => {
+      await run.check('a CodeLens above the spec offers the run and shows the shapes', async () => {
+        const lens = page.locator('.codelens-decoration', { hasText: 'Run Conv Forward/Backward' }).first();
+        await lens.waitFor({ timeout: 20_000 });
+        await page.locator('.codelens-decoration', { hasText: 'a_t (1, 9, 12)' }).first().waitFor({ timeout: 10_000 });
+        await run.check('hovering "input" in the editor shows a_t (1, 9, 12) and z (1, 2, 3, 3) with the formula', async () => {
         await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).first().click();
         await page.locator('.view-lines .view-line span', { hasText: '"input"' }).first().hover();
         const hover = page.locator('.monaco-hover-content', { hasText: 'im2col' }).first();
@@ -207,11 +215,7 @@ async function ui(): Promise<number> {
         await shot('hover-input');
         await page.mouse.move(5, 5);
       });
-      await run.check('a CodeLens above the spec offers the run and shows the shapes', async () => {
-        const lens = page.locator('.codelens-decoration', { hasText: 'Run Conv Forward/Backward' }).first();
-        await lens.waitFor({ timeout: 20_000 });
-        await page.locator('.codelens-decoration', { hasText: 'a_t (1, 9, 12)' }).first().waitFor({ timeout: 10_000 });
-      });
+    });
     }
     await run.check('the panel shows z[0, 0] = 296, 250, 288, ... (the worked example)', async () => {
       const cells = frame.locator('section.tensor[data-tensor="z"] td');
@@ -306,6 +310,32 @@ async function ui(): Promise<number> {
       const full = await highlightOf(frame, 'delta_full');
       if (full.cells.split(' ').length !== 8) throw new Error(`delta_full highlights "${full.cells}"`);
       await shot('link-dA-rot180');
+    });
+    await run.check('debugging the spec (Debug: Start Debugging): step over to the matmul, the panel follows, the console evaluates', async () => {
+      await page.keyboard.press('Escape');
+      await runFromPalette(page, 'View: Toggle Maximize Editor Group');
+      await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).filter({ hasNotText: 'Conv:' }).first().click();
+      await runFromPalette(page, 'Debug: Start Debugging');
+      await page.locator('.debug-toolbar').waitFor({ timeout: 30_000 });
+      await page.locator('.debug-view-content, .debug-pane').first().waitFor({ timeout: 30_000 }).catch(() => undefined);
+      for (let i = 0; i < 4; i++) {
+        await runFromPalette(page, 'Debug: Step Over');
+        await page.waitForTimeout(400);
+      }
+      await frame.locator('.stepper-title', { hasText: 'Forward: Matrix product' }).waitFor({ timeout: 15_000 });
+      await page.locator('.monaco-list-row', { hasText: 'conv2d › Matrix product' }).first().waitFor({ timeout: 15_000 });
+      await page.locator('.monaco-list-row', { hasText: /z_t\s*=\s*float64 \(1, 9, 2\)/ }).first().waitFor({ timeout: 15_000 });
+      await page.locator('.repl-input-wrapper').click();
+      await page.keyboard.type('z_t[0, 3]');
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-list-row', { hasText: '[276, 228]' }).first().waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(500);
+      await shot('debug-stepped-to-matmul');
+      await runFromPalette(page, 'Debug: Stop');
+      await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 });
+      // Back to where the next checks start: the explorer, the panel's group maximized.
+      await runFromPalette(page, 'View: Show Explorer');
+      await roomForPanel(page, 'Conv: seed.conv.json');
     });
     await run.check('after "Developer: Reload Window" the panel comes back with its spec re-run and its stage', async () => {
       await page.keyboard.press('Escape');

@@ -52,6 +52,8 @@ export async function openFromExplorer(page: Page, fileName: string): Promise<vo
  */
 export async function runFromPalette(page: Page, title: string, attempts = 6): Promise<void> {
   for (let attempt = 1; ; attempt++) {
+    // Keys typed while a webview has focus go to the webview: take focus back to the workbench first.
+    await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { blur?: () => void } | null } }).document.activeElement?.blur?.());
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();

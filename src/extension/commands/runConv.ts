@@ -100,12 +100,8 @@ export class ConvRunner implements vscode.Disposable {
           return runTrace({ file: label, text, options: { maxElements }, npy: Object.fromEntries(input.npy ?? []) }, worker, abort.signal);
         },
       );
-      const warnings = nonFiniteWarnings(trace);
-      if (trace.rot180 && !trace.rot180.agrees) warnings.push(`col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
-      for (const w of warnings) this.log.warn(`${label}: ${w}`);
-      const traceId = this.nextTraceId++;
-      this.log.info(`${label}: traced in ${Date.now() - started} ms (trace ${traceId})`);
-      panel.showTrace(trace, { type: 'trace', trace: toWire(trace, traceId, label, warnings, document?.uri.toString()) });
+      this.log.info(`${label}: traced in ${Date.now() - started} ms`);
+      const traceId = this.present(trace, label, document?.uri);
       return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {
@@ -121,6 +117,18 @@ export class ConvRunner implements vscode.Disposable {
     } finally {
       if (this.inFlight === abort) this.inFlight = undefined;
     }
+  }
+
+  /** Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id. */
+  present(trace: ConvTrace, label: string, uri?: vscode.Uri): number {
+    const warnings = nonFiniteWarnings(trace);
+    if (trace.rot180 && !trace.rot180.agrees) warnings.push(`col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
+    for (const w of warnings) this.log.warn(`${label}: ${w}`);
+    const traceId = this.nextTraceId++;
+    const panel = TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
+    panel.setTitle(`Conv: ${path.basename(label)}`);
+    panel.showTrace(trace, { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) });
+    return traceId;
   }
 
   private async reportFailure(doc: vscode.TextDocument | undefined, e: unknown, message: string): Promise<void> {

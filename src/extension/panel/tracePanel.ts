@@ -91,9 +91,13 @@ export class TracePanel implements vscode.Disposable {
     this.post(message);
   }
 
-  /** A one-off message (focus, step, answers); dropped when no webview is listening. */
+  /** A focus that arrived before the webview was ready: shown right after the trace. */
+  private pendingFocus: Extract<HostToWebview, { type: 'focus' }> | undefined;
+
+  /** A one-off message (focus, step, answers); dropped when no webview is listening, except the last focus. */
   send(message: HostToWebview): void {
     if (this.ready) void this.panel.webview.postMessage(message);
+    else if (message.type === 'focus') this.pendingFocus = message;
   }
 
   /** The trace a request names, or a `requestFailed` answer. */
@@ -173,6 +177,8 @@ export class TracePanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         if (this.latest) void this.panel.webview.postMessage(this.latest);
+        if (this.pendingFocus) void this.panel.webview.postMessage(this.pendingFocus);
+        this.pendingFocus = undefined;
         break;
       case 'rendered':
         this.log.info(`panel rendered trace ${message.traceId}: ${message.shown.map(s => s.name).join(', ')}`);

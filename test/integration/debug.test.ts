@@ -1,0 +1,90 @@
+// The conv debugger in a real VS Code, through the debug API.
+
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
+import type { ConvStoppedBody } from '../../src/debug/session';
+
+const EXTENSION_ID = 'conv-visual-debugger.conv-visual-debugger';
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+async function eventually<T>(what: string, get: () => T, check: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (check(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
+    await sleep(100);
+  }
+}
+
+describe('the conv debugger in VS Code', () => {
+  let api: ConvVisualDebuggerApi;
+  const stops: ConvStoppedBody[] = [];
+  const stages: string[] = [];
+  let subs: vscode.Disposable[] = [];
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<ConvVisualDebuggerApi>(EXTENSION_ID)!.activate();
+    subs = [
+      vscode.debug.onDidReceiveDebugSessionCustomEvent(e => { if (e.event === 'convStopped') stops.push(e.body as ConvStoppedBody); }),
+      api.onDidReceivePanelMessage(m => { if (m.type === 'stage') stages.push(m.stage); }),
+    ];
+  });
+  after(() => subs.forEach(s => s.dispose()));
+
+  async function start(config: Partial<vscode.DebugConfiguration>): Promise<vscode.DebugSession> {
+    const started = new Promise<vscode.DebugSession>(r => { const d = vscode.debug.onDidStartDebugSession(s => { d.dispose(); r(s); }); });
+    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], config as vscode.DebugConfiguration);
+    assert.ok(ok, 'startDebugging');
+    return started;
+  }
+
+  async function stepAndWait(session: vscode.DebugSession, command: string): Promise<ConvStoppedBody> {
+    const before = stops.length;
+    await session.customRequest(command, { threadId: 1 });
+    await eventually('a stop', () => stops.length, n => n > before);
+    return stops[stops.length - 1];
+  }
+
+  it('steps through seed.conv.json stage by stage; the console evaluates; the panel follows', async () => {
+    const spec = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json').fsPath;
+    stops.length = 0;
+    const session = await start({ type: 'conv', request: 'launch', name: 'Debug conv spec', spec, stopOnEntry: true });
+    await eventually('the entry stop', () => stops.length, n => n >= 1);
+    assert.strictEqual(stops[0].stageIndex, -1);
+    let last: ConvStoppedBody | undefined;
+    for (let i = 0; i < 4; i++) last = await stepAndWait(session, 'next');
+    assert.strictEqual(last!.stage, 'matmul');
+    const state = await session.customRequest('convState');
+    assert.ok(state.alive.includes('z_t') && !state.alive.includes('z'));
+    const z = await session.customRequest('evaluate', { expression: 'z_t[0, 3]', context: 'repl' });
+    assert.strictEqual(z.result, '[276, 228]');
+    await eventually('the panel shows the matmul stage', () => stages, s => s[s.length - 1] === 'matmul');
+
+    const inside = await stepAndWait(session, 'stepIn');
+    assert.deepStrictEqual([inside.stage, inside.sub, inside.changed?.tensor], ['reshape_bias', undefined, undefined]);
+    const back = await stepAndWait(session, 'stepBack');
+    assert.strictEqual(back.stage, 'matmul');
+    const frames = await session.customRequest('stackTrace', { threadId: 1 });
+    assert.match(frames.stackFrames[0].name, /Matrix product/);
+    assert.strictEqual(frames.stackFrames[0].source.name, 'seed.conv.json');
+    await vscode.debug.stopDebugging(session);
+  });
+
+  it('F5 on a spec without a launch.json debugs the spec in the editor', async () => {
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    stops.length = 0;
+    // What F5 runs: with no launch.json, VS Code asks the debugger of the editor's language for a configuration.
+    const started = new Promise<vscode.DebugSession>(r => { const d = vscode.debug.onDidStartDebugSession(s => { d.dispose(); r(s); }); });
+    await vscode.commands.executeCommand('workbench.action.debug.start');
+    const session = await started;
+    assert.strictEqual(session.type, 'conv');
+    await eventually('the entry stop', () => stops.length, n => n >= 1);
+    assert.strictEqual(stops[0].spec, uri.fsPath);
+    const terminated = new Promise<void>(r => { const d = vscode.debug.onDidTerminateDebugSession(() => { d.dispose(); r(); }); });
+    await session.customRequest('continue', { threadId: 1 });
+    await terminated;
+  });
+});
