@@ -170,10 +170,10 @@ function readClipboard(page: Page): Promise<string> {
   return page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
 }
 
-/** Gives the panel the room a learner would: its editor group maximized. */
+/** Gives the panel the room a learner would: the editors beside it closed, so it spans the editor area. */
 async function roomForPanel(page: Page, tab: string): Promise<void> {
   await page.locator('.tabs-container .tab', { hasText: tab }).click();
-  await runFromPalette(page, 'View: Toggle Maximize Editor Group');
+  await runFromPalette(page, 'View: Close Editors in Other Groups');
   await page.waitForTimeout(800);
 }
 
@@ -225,7 +225,7 @@ async function ui(): Promise<number> {
     });
     await shot('panel');
     if (vsix) return;
-    await run.check('the panel gets the room: side bar hidden, group maximized', () => roomForPanel(page, 'Conv: seed.conv.json'));
+    await run.check('the panel gets the room: the editor beside it closed', () => roomForPanel(page, 'Conv: seed.conv.json'));
     await run.check('the panel shows every stage, forward and backward', async () => {
       const sections = frame.locator('section.stage');
       const stages: (string | null)[] = [];
@@ -313,8 +313,7 @@ async function ui(): Promise<number> {
     });
     await run.check('debugging the spec (Debug: Start Debugging): step over to the matmul, the panel follows, the console evaluates', async () => {
       await page.keyboard.press('Escape');
-      await runFromPalette(page, 'View: Toggle Maximize Editor Group');
-      await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).filter({ hasNotText: 'Conv:' }).first().click();
+      await openFromExplorer(page, 'seed.conv.json');
       await runFromPalette(page, 'Debug: Start Debugging');
       await page.locator('.debug-toolbar').waitFor({ timeout: 30_000 });
       await page.locator('.debug-view-content, .debug-pane').first().waitFor({ timeout: 30_000 }).catch(() => undefined);
@@ -322,7 +321,6 @@ async function ui(): Promise<number> {
         await runFromPalette(page, 'Debug: Step Over');
         await page.waitForTimeout(400);
       }
-      await frame.locator('.stepper-title', { hasText: 'Forward: Matrix product' }).waitFor({ timeout: 15_000 });
       await page.locator('.monaco-list-row', { hasText: 'conv2d › Matrix product' }).first().waitFor({ timeout: 15_000 });
       await page.locator('.monaco-list-row', { hasText: /z_t\s*=\s*float64 \(1, 9, 2\)/ }).first().waitFor({ timeout: 15_000 });
       await page.locator('.repl-input-wrapper').click();
@@ -331,11 +329,15 @@ async function ui(): Promise<number> {
       await page.locator('.monaco-list-row', { hasText: '[276, 228]' }).first().waitFor({ timeout: 15_000 });
       await page.waitForTimeout(500);
       await shot('debug-stepped-to-matmul');
+      // The panel, in its tab beside the spec, followed the stops.
+      await page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).click();
+      await frame.locator('.stepper-title', { hasText: 'Forward: Matrix product' }).waitFor({ timeout: 15_000 });
+      await shot('debug-panel-follows');
       await runFromPalette(page, 'Debug: Stop');
       await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 });
-      // Back to where the next checks start: the explorer, the panel's group maximized.
+      // Back to where the next checks start: the explorer, the panel alone.
       await runFromPalette(page, 'View: Show Explorer');
-      await roomForPanel(page, 'Conv: seed.conv.json');
+      await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).filter({ hasNotText: 'Conv:' }).first().locator('.codicon-close').click();
     });
     await run.check('after "Developer: Reload Window" the panel comes back with its spec re-run and its stage', async () => {
       await page.keyboard.press('Escape');
@@ -353,8 +355,6 @@ async function ui(): Promise<number> {
       await shot('restored-after-reload');
     });
     await run.check('a broken spec\'s problems show in the Problems panel, at their places', async () => {
-      await page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).click();
-      await runFromPalette(page, 'View: Toggle Maximize Editor Group');
       await openFromExplorer(page, 'broken.conv.json');
       await page.keyboard.press('Control+Shift+M');
       const problems = page.locator('.monaco-list-row');

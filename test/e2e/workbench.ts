@@ -42,7 +42,7 @@ export async function waitForWorkbench(page: Page): Promise<void> {
 export async function openFromExplorer(page: Page, fileName: string): Promise<void> {
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first().click({ timeout: 30_000 });
   await page.locator('.editor-group-container .view-lines').first().waitFor({ timeout: 30_000 });
-  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ timeout: 30_000 });
+  await page.locator('.tabs-container .tab.active .label-name', { hasText: new RegExp(`^${fileName.replace(/\./g, '\\.')}$`) }).waitFor({ timeout: 30_000 });
 }
 
 /**

@@ -42,6 +42,8 @@ export class TracePanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
+      // A hidden webview is torn down and reloads when shown (it says `ready` again): hold messages till then.
+      panel.onDidChangeViewState(e => { if (!e.webviewPanel.visible) this.ready = false; }),
     );
   }
 
