@@ -38,7 +38,8 @@ export class App implements CardHost {
 
   constructor(private readonly root: HTMLElement, trace: WireTrace, readonly state: UiState) {
     this.model = new TraceModel(trace);
-    if (!trace.stages.some(s => s.id === state.stage)) state.stage = trace.stages[0].id;
+    // A comparison opens on itself; otherwise the stage the user was on.
+    if (trace.comparison || !trace.stages.some(s => s.id === state.stage)) state.stage = trace.stages[0].id;
     this.stepper = new Stepper(trace.stages, s => explainStage(s.id, trace.info, this.hasGrad()), i => this.goTo(i));
     // Only cards on (or near) screen draw and fetch tiles.
     this.observer = new IntersectionObserver(entries => {
@@ -82,6 +83,12 @@ export class App implements CardHost {
       el('span', 'fact', t.dtype),
     );
     if (t.rot180) facts.append(el('span', `fact badge ${t.rot180.agrees ? 'ok' : 'bad'}`, t.rot180.agrees ? 'col2im = rot180 ✓' : 'col2im ≠ rot180 ✗'));
+    const c = t.comparison;
+    if (c) {
+      facts.append(el('span', `fact badge comparison ${c.mismatches ? 'bad' : 'ok'}`, c.mismatches
+        ? `yours ≠ ${c.tensor}: ${c.mismatches} cells differ, first at [${c.firstMismatch!.join(', ')}], max |error| ${formatNumber(c.maxAbsError)}, max relative ${formatNumber(c.maxRelError)}`
+        : `yours = ${c.tensor} ✓ (max |error| ${formatNumber(c.maxAbsError)})`));
+    }
     for (const w of t.warnings) facts.append(el('span', 'fact badge bad', w));
     const controls = el('div', 'view-controls');
     controls.append(
@@ -104,7 +111,7 @@ export class App implements CardHost {
     head.append(title, el('code', 'formula', stage.formula), el('span', 'shapes', this.shapesLine(stage)));
     head.addEventListener('click', () => this.goTo(n - 1));
     const flow = el('div', 'flow');
-    for (const item of stageFlow(stage.id, name => this.model.has(name))) {
+    for (const item of stageFlow(stage.id, name => this.model.has(name), stage)) {
       if ('op' in item) {
         flow.append(el('div', 'op', item.op));
         continue;
@@ -244,7 +251,15 @@ export class App implements CardHost {
     this.link = target ? { target, pinned } : undefined;
     this.state.pinned = pinned ? target : undefined;
     this.saveState();
-    const highlights = target ? linksOf(this.model.info, target) : {};
+    // Yours and the difference are read in the compared tensor's shape: a cell of either links like that tensor's cell.
+    const compared = this.model.trace.comparison?.tensor;
+    const isComparison = target && (target.tensor === 'yours' || target.tensor === 'difference');
+    const base = target && compared && isComparison ? { tensor: compared, index: target.index } : target;
+    const highlights = base ? linksOf(this.model.info, base) : {};
+    if (base && compared && base.tensor === compared) {
+      for (const extra of ['yours', 'difference'] as const) (highlights[extra] ??= { cells: [], rows: [], columns: [] }).cells.push(base.index);
+      (highlights[compared] ??= { cells: [], rows: [], columns: [] }).cells.push(base.index);
+    }
     for (const c of this.cards) {
       const source = target && c.name === target.tensor ? target.index : undefined;
       // Scroll linked cells into a zoomed view, but never move the view the pointer is in.
@@ -254,7 +269,7 @@ export class App implements CardHost {
       this.inspector.clear();
       return;
     }
-    const shown = this.inspector.show(this.model, target, pinned);
+    const shown = this.inspector.show(this.model, base!, pinned);
     // Report what the panel shows (tests, the debugger); coalesced while the pointer moves.
     clearTimeout(this.linkTimer);
     this.linkTimer = setTimeout(() => void shown.then(terms => {

@@ -3,6 +3,7 @@
 
 import { assertNever } from '../src/protocol/messages';
 import { App } from './app';
+import { CollectionView } from './collection';
 import { settle } from './model';
 import { restoreState } from './state';
 import { onThemeChange } from './theme';
@@ -12,6 +13,7 @@ const root = document.getElementById('app')!;
 const status = document.getElementById('status')!;
 const title = document.getElementById('title')!;
 let app: App | undefined;
+let collection: CollectionView | undefined;
 const state = restoreState(getState());
 
 function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
@@ -32,6 +34,8 @@ onHostMessage(message => {
       title.textContent = t.file;
       setStatus('', '');
       app?.dispose();
+      collection?.dispose();
+      collection = undefined;
       try {
         app = new App(root, t, state);
         state.specUri = t.uri;
@@ -42,6 +46,15 @@ onHostMessage(message => {
       }
       break;
     }
+    case 'tensors':
+      title.textContent = message.set.title;
+      setStatus('', '');
+      app?.dispose();
+      app = undefined;
+      collection?.dispose();
+      collection = new CollectionView(root, message.set, state);
+      send({ type: 'rendered', traceId: message.set.id, shown: [] });
+      break;
     case 'tiles':
     case 'cellSum':
       settle(message.requestId, message);

@@ -31,6 +31,7 @@ const STAGE_KEYS: Record<StageId, string[]> = {
   dW: ['weight', 'grad'],
   db: ['bias', 'grad'],
   rot180: ['weight', 'grad'],
+  compare: [],
 };
 
 /** Stages that fill their output row by row, and which tensor's rows. */

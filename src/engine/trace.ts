@@ -3,6 +3,7 @@
 
 import { ConvInfo, ConvOptions, checkGradShape, convInfo } from './convInfo';
 import { conv2dBackward, conv2dForward, inputGradRot180 } from './conv2d';
+import type { Comparison } from './compare';
 import { EngineError } from './errors';
 import { DType, Tensor, countNonFinite, formatShape, indexOf, maxAbs, maxAbsDiff } from './tensor';
 
@@ -32,6 +33,8 @@ export const TENSOR_NAMES = [
   'a', 'a_t', 'w_t', 'z_t', 'z',
   'delta', 'delta_t', 'dA_t', 'dA_padded', 'col2im_counts', 'dA', 'dW_t', 'dW', 'db',
   'delta_full', 'w_rot180', 'dA_rot180',
+  // Comparisons with someone's own tensor (compare.ts).
+  'yours', 'difference',
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
@@ -46,6 +49,7 @@ export interface TraceTensor extends Tensor {
 export const STAGE_IDS = [
   'pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias',
   'delta_t', 'dA_t', 'col2im', 'dW', 'db', 'rot180',
+  'compare',
 ] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
@@ -74,6 +78,8 @@ export interface ConvTrace {
   /** How far the rot180 view's ∂C/∂a is from col2im's, when the backward pass ran. */
   rot180?: { maxAbsDiff: number; agrees: boolean };
   nonFinite: NonFiniteReport[];
+  /** Present when someone's own tensor was compared with the engine's (compare.ts). */
+  comparison?: Comparison;
 }
 
 const ABOUT: Record<TensorName, [axes: string[], about: string]> = {
@@ -97,6 +103,8 @@ const ABOUT: Record<TensorName, [axes: string[], about: string]> = {
   delta_full: [['B', 'Cout', 'Hf', 'Wf'], 'δ with stride zeros inserted, padded by dilation·(k-1)'],
   w_rot180: [['Cin', 'Cout/groups', 'kh', 'kw'], 'ROT180(w), in/out channels swapped'],
   dA_rot180: [['B', 'Cin', 'H', 'W'], 'δ ⋆full ROT180(w): the same ∂C/∂a'],
+  yours: [[], 'your tensor, compared with the engine\'s'],
+  difference: [[], 'yours − the engine\'s'],
 };
 
 const FORWARD_STAGES: TraceStage[] = [

@@ -3,6 +3,7 @@ import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messa
 import { ConvRunner, RunResult } from './commands/runConv';
 import { SelectionRun } from './commands/selectionRun';
 import { registerConvDebugger } from './debug/convDebug';
+import { CompareArgs, TensorInspector } from './debug/inspector';
 import { SpecCodeLensProvider } from './language/codeLens';
 import { SpecDiagnostics } from './language/diagnostics';
 import { TensorHoverProvider } from './language/hover';
@@ -79,6 +80,13 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
     }),
   );
   registerConvDebugger(context, runner);
+  const inspector = new TensorInspector(runner, context.extensionUri, m => panelMessages.fire(m), log);
+  context.subscriptions.push(
+    panelMessages.event(m => inspector.handle(m)),
+    vscode.commands.registerCommand('convVisualDebugger.inspectTensor', (expression?: unknown) => inspector.inspect(typeof expression === 'string' ? expression : undefined)),
+    vscode.commands.registerCommand('convVisualDebugger.showVariable', (arg?: { variable?: { name: string; evaluateName?: string } }) => inspector.showVariable(arg)),
+    vscode.commands.registerCommand('convVisualDebugger.compareWithReference', (args?: CompareArgs) => inspector.compare(args && typeof args === 'object' ? args : {})),
+  );
   return {
     onDidReceivePanelMessage: panelMessages.event,
     run,

@@ -37,6 +37,8 @@ export function explainStage(id: StageId, info: ConvInfo, hasGrad: boolean): str
       return `Weight w_t[k, o] multiplied column k of a_t into column o of z_t, so ∂C/∂w_t = a_tᵀ @ δ_t, summed over the batch: each weight's gradient is a sum over every position it was used at. Transposed and reshaped like w, it is ∂C/∂w.${i.groups > 1 ? ' Off the diagonal blocks, w_t holds structural zeros that are not parameters: their gradient is not formed.' : ''}`;
     case 'db':
       return `The bias b[o] was added to every position of channel o, so its gradient is the sum of δ over those positions and the batch: ∂C/∂b = δ_t.sum(axis=(0, 1)).`;
+    case 'compare':
+      return `Your tensor beside the engine's, computed from the same input and weight: the difference is zero where they agree. The first mismatch, and the pattern of the mismatching cells (a row, a column, a permutation of columns), usually name the bug: hover a cell to see what it should have been made of.`;
     case 'rot180':
       return `The same ∂C/∂a without im2col: ${i.strideHeight > 1 || i.strideWidth > 1 ? `insert stride − 1 = (${i.strideHeight - 1}, ${i.strideWidth - 1}) zeros between the entries of δ, ` : 'take δ as it is (stride 1 inserts no zeros), '}pad it by dilation·(k − 1) = (${i.dilationHeight * (i.kernelHeight - 1)}, ${i.dilationWidth * (i.kernelWidth - 1)}) on every side, and slide the kernels rotated by 180° (input and output channels swapped) over it: δ ⋆full ROT180(w). It must agree with col2im. Hatched cells of the padded δ are the inserted zeros and the padding.`;
   }

@@ -6,6 +6,7 @@
 // or a `requestFailed`; the webview gives up on them after a timeout.
 
 import type { CellSum } from '../engine/cellTerms';
+import type { Comparison } from '../engine/compare';
 import type { ConvInfo } from '../engine/convInfo';
 import type { LinkTarget } from '../engine/links';
 import type { DType } from '../engine/tensor';
@@ -42,11 +43,37 @@ export interface WireTrace {
   stages: TraceStage[];
   tensors: WireTensor[];
   rot180?: { maxAbsDiff: number; agrees: boolean };
+  comparison?: Comparison;
   warnings: string[];
+}
+
+/** A tensor read from somewhere else (a debug session): free-form label, always sent whole. */
+export interface WireLooseTensor {
+  label: string;
+  /** Where it came from, e.g. `python session "Python: buggy_im2col.py", frame im2col`. */
+  source: string;
+  /** The program's own dtype name. */
+  sourceDtype: string;
+  shape: number[];
+  stats: TensorStats;
+  /** Float64 values. */
+  buffer: ArrayBuffer;
+}
+
+export type TensorRole = 'input' | 'weight' | 'grad';
+
+/** Tensors inspected in debug sessions, and the roles picked for a run. */
+export interface WireTensorSet {
+  id: number;
+  title: string;
+  tensors: WireLooseTensor[];
+  /** label → role picked so far. */
+  picks: Record<string, TensorRole>;
 }
 
 export type HostToWebview =
   | { type: 'trace'; trace: WireTrace }
+  | { type: 'tensors'; set: WireTensorSet }
   | { type: 'running'; file: string }
   | { type: 'failed'; file: string; message: string }
   | { type: 'tiles'; requestId: number; traceId: number; name: TensorName; level: number; tiles: WireTile[] }
@@ -88,6 +115,8 @@ export type WebviewToHost =
   | { type: 'requestCellSum'; requestId: number; traceId: number; target: LinkTarget }
   | { type: 'copyTensor'; traceId: number; name: TensorName; format: 'json' | 'numpy' }
   | { type: 'savePng'; name: string; png: ArrayBuffer }
+  | { type: 'useTensor'; setId: number; label: string; role: TensorRole }
+  | { type: 'compareTensor'; setId: number; label: string }
   | { type: 'error'; message: string };
 
 export const PANEL_VIEW_TYPE = 'convVisualDebugger.trace';

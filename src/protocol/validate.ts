@@ -74,10 +74,23 @@ const wireTrace: Check = object({
   id: nat, file: str, uri: optional(str), dtype, info: object({ batch: nat, inChannels: nat, outChannels: nat, outHeight: nat, outWidth: nat, groups: nat }),
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
   rot180: optional(object({ maxAbsDiff: num, agrees: bool })),
+  comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
 });
+
+const role = oneOf('input', 'weight', 'grad');
+const looseTensor: Check = (v, at) => {
+  object({ label: str, source: str, sourceDtype: str, shape: arrayOf(nat), stats: object({ min: num, max: num, nonFinite: nat }), buffer: arrayBuffer })(v, at);
+  const t = v as { buffer: ArrayBuffer; shape: number[] };
+  checkTensorBytes(t.buffer, t.shape, 'float64', `${at}.buffer`);
+};
+const picks: Check = (v, at) => {
+  object({})(v, at);
+  for (const [k, r] of Object.entries(v as Record<string, unknown>)) role(r, `${at}[${JSON.stringify(k)}]`);
+};
 
 const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
   trace: object({ trace: wireTrace }),
+  tensors: object({ set: object({ id: nat, title: str, tensors: arrayOf(looseTensor), picks }) }),
   running: object({ file: str }),
   failed: object({ file: str, message: str }),
   tiles: object({ requestId: nat, traceId: nat, name: tensorName, level: nat, tiles: arrayOf(object({ row: nat, col: nat, buffer: arrayBuffer })) }),
@@ -104,6 +117,8 @@ const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   requestCellSum: object({ requestId: nat, traceId: nat, target: linkTarget }),
   copyTensor: object({ traceId: nat, name: tensorName, format: oneOf('json', 'numpy') }),
   savePng: object({ name: str, png: arrayBuffer }),
+  useTensor: object({ setId: nat, label: str, role: oneOf('input', 'weight', 'grad') }),
+  compareTensor: object({ setId: nat, label: str }),
   error: object({ message: str }),
 };
 

@@ -35,7 +35,7 @@ export function toWire(trace: ConvTrace, id: number, file: string, warnings: str
     }
     return wire;
   });
-  return { id, file, uri, dtype: trace.dtype, info: trace.info, stages: trace.stages, tensors, rot180: trace.rot180, warnings };
+  return { id, file, uri, dtype: trace.dtype, info: trace.info, stages: trace.stages, tensors, rot180: trace.rot180, comparison: trace.comparison, warnings };
 }
 
 export function typedView(buffer: ArrayBuffer, dtype: 'float32' | 'float64'): TensorData {

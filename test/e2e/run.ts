@@ -5,6 +5,7 @@
 //   node out/test/e2e/run.js serve           the demo: VS Code in the browser with examples/ (prints the URL)
 // Evidence (output, screenshots, extension host logs) goes to test-results/<run>/.
 
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -57,10 +58,11 @@ class Run {
   }
 }
 
-/** A scratch copy of examples/: tests never write into the repository. */
+/** A scratch copy of examples/ and the test debuggees: tests never write into the repository. */
 function scratchWorkspace(): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-workspace-'));
   fs.cpSync(path.join(ROOT, 'examples'), ws, { recursive: true });
+  fs.cpSync(path.join(ROOT, 'test/fixtures/debuggee'), path.join(ws, 'debuggee'), { recursive: true });
   return ws;
 }
 
@@ -69,8 +71,16 @@ function argValue(flag: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeServer, browser: Browser, ws: string) => Promise<void>): Promise<void> {
-  const cs = await startCodeServer({ bin: ensureCodeServer(), vsix: vsix ? [vsix] : [] });
+/** Test-only: the 'debugpy' debug type (Debian's debugpy adapter), packaged so code-server can install it. */
+function testDebugpyExtension(): string {
+  const out = path.join(ROOT, 'out', 'cvd-test-debugpy.vsix');
+  const vsce = path.join(ROOT, 'node_modules', '.bin', 'vsce');
+  execFileSync(vsce, ['package', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: path.join(ROOT, 'test/fixtures/debugpy-extension'), stdio: 'pipe' });
+  return out;
+}
+
+async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeServer, browser: Browser, ws: string) => Promise<void>, extra: string[] = []): Promise<void> {
+  const cs = await startCodeServer({ bin: ensureCodeServer(), vsix: [...(vsix ? [vsix] : []), ...extra] });
   const browser = await launchBrowser();
   const ws = scratchWorkspace();
   browser.page.on('pageerror', e => run.say(`[page error] ${e.message}`));
@@ -90,14 +100,19 @@ async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeSe
 }
 
 /** Runs a mocha suite inside the extension host; resolves with its exit code. */
-async function hostSuite(run: Run, testsPath: string): Promise<number> {
+async function hostSuite(run: Run, testsPath: string, extra: string[] = []): Promise<number> {
   let exitCode = -1;
   await withSession(run, undefined, async (cs, browser, ws) => {
     const { page } = browser;
     const done = new Promise<void>(resolve => {
       // The host's console calls arrive as (level, [format, ...args]).
       void page.exposeFunction('codeAutomationLog', (_level: string, args: unknown[]) => {
-        for (const line of format(...args).split('\n')) run.say(line);
+        for (const line of format(...args).split('\n')) {
+          run.say(line);
+          // A suite inside the host asks for a screenshot of what it just made the workbench show.
+          const shot = /^\[screenshot\] ([\w.-]+)$/.exec(line.trim());
+          if (shot) void page.screenshot({ path: path.join(run.dir, `${shot[1]}.png`) }).catch(() => undefined);
+        }
       });
       void page.exposeFunction('codeAutomationExit', (code: number) => { exitCode = code; resolve(); });
     });
@@ -107,14 +122,14 @@ async function hostSuite(run: Run, testsPath: string): Promise<number> {
       ['skipWelcome', 'true'],
     ]));
     await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error('the suite did not finish in 240 s')), 240_000))]);
-  });
+  }, extra);
   return exitCode;
 }
 
 async function integration(): Promise<number> {
   const run = new Run('integration');
   run.say('integration suite inside the Node extension host (code-server)');
-  const code = await hostSuite(run, path.join(ROOT, 'out/test/integration/index.js'));
+  const code = await hostSuite(run, path.join(ROOT, 'out/test/integration/index.js'), [testDebugpyExtension()]);
   run.say(`extension host tests exited with ${code}`);
   // The suite inside the host printed its own `N passed, N failed`.
   run.finish(false);

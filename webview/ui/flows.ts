@@ -16,10 +16,13 @@ const FLOWS: Record<StageId, FlowItem[]> = {
   col2im: [{ tensor: 'dA_t', caption: '∂C/∂a_t' }, { op: 'col2im →' }, { tensor: 'dA_padded', caption: 'col2im(∂C/∂a_t)' }, { tensor: 'col2im_counts', caption: 'overlap counts' }, { op: 'crop →' }, { tensor: 'dA', caption: '∂C/∂a' }],
   dW: [{ tensor: 'a_t', caption: 'a_t (used as a_tᵀ)' }, { op: '@' }, { tensor: 'delta_t', caption: 'δ_t' }, { op: '=' }, { tensor: 'dW_t', caption: '∂C/∂w_t' }, { op: '.T.reshape →' }, { tensor: 'dW', caption: '∂C/∂w' }],
   db: [{ tensor: 'delta_t', caption: 'δ_t' }, { op: 'sum over rows →' }, { tensor: 'db', caption: '∂C/∂b' }],
+  compare: [],
   rot180: [{ tensor: 'delta_full', caption: 'δ, zeros inserted, padded' }, { op: '⋆' }, { tensor: 'w_rot180', caption: 'ROT180(w)' }, { op: '=' }, { tensor: 'dA_rot180', caption: '∂C/∂a (rot180)' }, { op: 'vs' }, { tensor: 'dA', caption: '∂C/∂a (col2im)' }],
 };
 
-export function stageFlow(id: StageId, has: (name: TensorName) => boolean): FlowItem[] {
+export function stageFlow(id: StageId, has: (name: TensorName) => boolean, stage?: { inputs: readonly TensorName[] }): FlowItem[] {
+  // The comparison's flow names the tensor compared: yours − engine's = difference.
+  if (id === 'compare' && stage) return [{ tensor: 'yours' }, { op: '−' }, { tensor: stage.inputs[1], caption: `${stage.inputs[1]} (engine)` }, { op: '=' }, { tensor: 'difference' }];
   const items = FLOWS[id].filter(item => !('tensor' in item) || has(item.tensor));
   // Without a bias, "transpose, reshape, + b =" reads "transpose, reshape →".
   if (id === 'reshape_bias' && !has('bias')) return [{ tensor: 'z_t' }, { op: 'transpose, reshape →' }, { tensor: 'z' }];

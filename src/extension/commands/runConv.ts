@@ -79,7 +79,7 @@ export class ConvRunner implements vscode.Disposable {
   }
 
   /** Traces in a worker with a cancellable progress notification, then shows the trace. */
-  async execute(input: RunInput): Promise<RunResult | undefined> {
+  async execute(input: RunInput, transform?: (trace: ConvTrace) => ConvTrace): Promise<RunResult | undefined> {
     const { label, text, document } = input;
     const name = path.basename(label);
     this.inFlight?.abort();
@@ -101,8 +101,9 @@ export class ConvRunner implements vscode.Disposable {
         },
       );
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);
-      const traceId = this.present(trace, label, document?.uri);
-      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace, traceId };
+      const shown = transform ? transform(trace) : trace;
+      const traceId = this.present(shown, label, document?.uri);
+      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {
         this.log.info(`${label}: cancelled`);

@@ -57,7 +57,7 @@ async function pick<T>(title: string, placeHolder: string, items: Pick<T>[]): Pr
   return chosen?.value;
 }
 
-const GEOMETRIES: { label: string; stride: number; padding: number | 'same'; dilation: number }[] = [
+export const GEOMETRIES: { label: string; stride: number; padding: number | 'same'; dilation: number }[] = [
   { label: 'stride 1, no padding', stride: 1, padding: 0, dilation: 1 },
   { label: 'stride 1, padding "same"', stride: 1, padding: 'same', dilation: 1 },
   { label: 'stride 1, padding 1', stride: 1, padding: 1, dilation: 1 },

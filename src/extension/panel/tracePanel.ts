@@ -83,7 +83,7 @@ export class TracePanel implements vscode.Disposable {
   /** Shows this state now if the webview is ready, else as soon as it is (and again after every reload). */
   post(message: HostToWebview): void {
     this.latest = message;
-    if (message.type === 'failed' || message.type === 'running') this.current = undefined;
+    if (message.type === 'failed' || message.type === 'running' || message.type === 'tensors') this.current = undefined;
     this.send(message);
   }
 
@@ -187,7 +187,9 @@ export class TracePanel implements vscode.Disposable {
         break;
       case 'stage':
       case 'linked':
-        break;
+      case 'useTensor':
+      case 'compareTensor':
+        break; // the extension's listeners act on these
       case 'requestTiles':
         this.answerTiles(message);
         break;

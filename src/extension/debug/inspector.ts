@@ -1,0 +1,198 @@
+// Tensors from any debug session: "Conv: Inspect Tensor...", "Show in Conv Visual
+// Debugger" on a variable, runs built from tensors picked in the session, and
+// "Compare with Reference": the user's own a_t, z, dA, dW... against the engine's
+// from the same input and weight, as a difference heatmap with its errors.
+
+import * as vscode from 'vscode';
+import { withComparison } from '../../engine/compare';
+import { EngineError } from '../../engine/errors';
+import { Tensor, formatShape } from '../../engine/tensor';
+import { TENSOR_NAMES, TensorName } from '../../engine/trace';
+import { encodeNpy } from '../../spec/npy';
+import type { TensorRole, WebviewToHost, WireLooseTensor } from '../../protocol/messages';
+import { tensorStats } from '../../protocol/wire';
+import { GEOMETRIES, parseGeometry } from '../commands/selectionRun';
+import type { ConvRunner, RunResult } from '../commands/runConv';
+import { TracePanel } from '../panel/tracePanel';
+import { InspectError, fetchTensor } from './sessionTensors';
+
+interface Inspected {
+  label: string;
+  source: string;
+  sourceDtype: string;
+  tensor: Tensor;
+}
+
+/** What "Compare with Reference" needs, as arguments (tests, keybindings) or asked for. */
+export interface CompareArgs {
+  input?: string;
+  weight?: string;
+  grad?: string;
+  /** The expression of the user's own tensor. */
+  yours?: string;
+  /** Which of the engine's tensors it should equal (a_t, z, dA, dW, ...). */
+  as?: TensorName;
+  options?: Record<string, unknown>;
+}
+
+export interface CompareSummary {
+  traceId: number;
+  tensor: TensorName;
+  mismatches: number;
+  maxAbsError: number;
+  maxRelError: number;
+  firstMismatch?: number[];
+}
+
+/** Engine tensors worth comparing with one's own, in pipeline order. */
+const COMPARABLE: TensorName[] = ['a', 'a_t', 'w_t', 'z_t', 'z', 'delta_t', 'dA_t', 'dA_padded', 'dA', 'dW_t', 'dW', 'db'];
+
+const promote = (t: Tensor, rank: number): Tensor => (t.shape.length >= rank ? t : promote({ ...t, shape: [1, ...t.shape] }, rank));
+
+export class TensorInspector {
+  private readonly inspected = new Map<string, Inspected>();
+  private picks: Record<string, TensorRole> = {};
+  private setId = 1;
+
+  constructor(private readonly runner: ConvRunner, private readonly extensionUri: vscode.Uri, private readonly onPanelMessage: (m: WebviewToHost) => void, private readonly log: vscode.LogOutputChannel) {}
+
+  private maxElements(): number {
+    return vscode.workspace.getConfiguration('convVisualDebugger.inspect').get<number>('maxElements', 16_777_216);
+  }
+
+  private session(): vscode.DebugSession {
+    const s = vscode.debug.activeDebugSession;
+    if (!s) throw new InspectError('No debug session is active: start debugging your program and stop at a breakpoint first.');
+    return s;
+  }
+
+  private async read(expression: string): Promise<Inspected> {
+    const session = this.session();
+    const got = await fetchTensor(session, expression, this.maxElements());
+    const item = { label: expression, source: `${session.type} session "${session.name}"`, sourceDtype: got.sourceDtype, tensor: got.tensor };
+    this.inspected.set(expression, item);
+    return item;
+  }
+
+  /** Shows the inspected tensors in the panel. */
+  private show(title = 'Tensors from the debug session'): void {
+    const tensors: WireLooseTensor[] = [...this.inspected.values()].map(i => ({
+      label: i.label, source: i.source, sourceDtype: i.sourceDtype, shape: [...i.tensor.shape], stats: tensorStats(i.tensor.data),
+      buffer: i.tensor.data.buffer.slice(i.tensor.data.byteOffset, i.tensor.data.byteOffset + i.tensor.data.byteLength) as ArrayBuffer,
+    }));
+    const panel = TracePanel.show(this.extensionUri, this.onPanelMessage, this.log);
+    panel.setTitle('Conv: debug session tensors');
+    panel.post({ type: 'tensors', set: { id: this.setId++, title, tensors, picks: { ...this.picks } } });
+  }
+
+  private async report<T>(work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.error(message);
+      // Not awaited: the command finishes now; the notification stays until the user closes it.
+      void vscode.window.showErrorMessage(message, 'Show Details').then(choice => { if (choice) this.log.show(true); });
+      return undefined;
+    }
+  }
+
+  /** "Conv: Inspect Tensor...": an expression (the selection, if any, is offered). */
+  inspect(expression?: string): Promise<{ shape: number[] } | undefined> {
+    return this.report(async () => {
+      this.session();
+      const editor = vscode.window.activeTextEditor;
+      const suggestion = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+      const expr = expression ?? await vscode.window.showInputBox({ title: 'Inspect Tensor', prompt: 'An expression in the selected frame: a numpy array, a torch tensor, a nested list, a typed array…', value: suggestion });
+      if (!expr) return undefined;
+      const item = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Conv: reading ${expr}` }, () => this.read(expr));
+      this.show();
+      return { shape: [...item.tensor.shape] };
+    });
+  }
+
+  /** "Show in Conv Visual Debugger" on a variable in the Variables view. */
+  showVariable(arg: { variable?: { name: string; evaluateName?: string } } | undefined): Promise<{ shape: number[] } | undefined> {
+    const v = arg?.variable;
+    if (!v) return Promise.resolve(undefined);
+    return this.inspect(v.evaluateName ?? v.name);
+  }
+
+  /** The panel's messages about inspected tensors. */
+  handle(m: WebviewToHost): void {
+    if (m.type === 'useTensor') void this.use(m.label, m.role);
+    if (m.type === 'compareTensor') void this.compare({ yours: m.label });
+  }
+
+  private async use(label: string, role: TensorRole): Promise<RunResult | undefined> {
+    for (const [l, r] of Object.entries(this.picks)) if (r === role) delete this.picks[l];
+    this.picks[label] = role;
+    const byRole = (r: TensorRole) => Object.entries(this.picks).find(([, x]) => x === r)?.[0];
+    if (!byRole('input') || !byRole('weight')) {
+      this.show();
+      return undefined;
+    }
+    const options = await this.askGeometry();
+    if (!options) { this.show(); return undefined; }
+    return this.report(async () => this.run(byRole('input')!, byRole('weight')!, byRole('grad'), options));
+  }
+
+  private async askGeometry(): Promise<Record<string, unknown> | undefined> {
+    const picked = await vscode.window.showQuickPick([
+      ...GEOMETRIES.map((g, i) => ({ label: g.label, description: i === 0 ? 'default' : undefined, value: { stride: g.stride, padding: g.padding, dilation: g.dilation } as Record<string, unknown> | undefined })),
+      { label: 'Custom…', description: 'stride=… padding=… dilation=… groups=…', value: undefined },
+    ], { title: 'Geometry of the conv', ignoreFocusOut: true });
+    if (!picked) return undefined;
+    if (picked.value) return picked.value;
+    const typed = await vscode.window.showInputBox({ title: 'Geometry', value: 'stride=1 padding=0 dilation=1 groups=1', validateInput: v => { const r = parseGeometry(v); return typeof r === 'string' ? r : undefined; } });
+    return typed === undefined ? undefined : parseGeometry(typed) as Record<string, unknown>;
+  }
+
+  /** Runs the engine on inspected tensors (passed to the worker as .npy bytes). */
+  private run(input: string, weight: string, grad: string | undefined, options: Record<string, unknown>, transform?: Parameters<ConvRunner['execute']>[1]): Promise<RunResult | undefined> {
+    const get = (label: string) => this.inspected.get(label)!.tensor;
+    const npy = new Map<string, Uint8Array>([['input.npy', encodeNpy(promote(get(input), 4))], ['weight.npy', encodeNpy(promote(get(weight), 4))]]);
+    const spec: Record<string, unknown> = { input: { npy: 'input.npy' }, weight: { npy: 'weight.npy' }, ...options };
+    if (grad) { npy.set('grad.npy', encodeNpy(promote(get(grad), 4))); spec.grad = { npy: 'grad.npy' }; }
+    return this.runner.execute({ label: `${input} ⊛ ${weight} (debug session)`, text: JSON.stringify(spec), npy }, transform);
+  }
+
+  /** "Conv: Compare with Reference...": asks for what is not given. */
+  compare(args: CompareArgs = {}): Promise<CompareSummary | undefined> {
+    return this.report(async () => {
+      this.session();
+      const ask = async (what: string, given: string | undefined, role?: TensorRole): Promise<string | undefined> => {
+        if (given) return given;
+        const fromPicks = role && Object.entries(this.picks).find(([, r]) => r === role)?.[0];
+        return fromPicks ?? vscode.window.showInputBox({ title: 'Compare with Reference', prompt: `Expression for ${what}`, ignoreFocusOut: true });
+      };
+      const input = await ask('the input (B, Cin, H, W)', args.input, 'input');
+      const weight = input && await ask('the weight (Cout, Cin/groups, kh, kw)', args.weight, 'weight');
+      const yours = weight && await ask('your tensor to check (your a_t, z, dA, dW, ...)', args.yours);
+      if (!input || !weight || !yours) return undefined;
+      const as = args.as ?? (await vscode.window.showQuickPick(COMPARABLE.map(n => ({ label: n })), { title: `Compare ${yours} with the engine's…`, ignoreFocusOut: true }))?.label as TensorName | undefined;
+      if (!as || !(TENSOR_NAMES as readonly string[]).includes(as)) return undefined;
+      const options = args.options ?? await this.askGeometry();
+      if (!options) return undefined;
+      for (const e of [input, weight, yours, ...(args.grad ? [args.grad] : [])]) await this.read(e);
+      this.picks = { [input]: 'input', [weight]: 'weight', ...(args.grad ? { [args.grad]: 'grad' as const } : {}) };
+      const mine = this.inspected.get(yours)!.tensor;
+      const result = await this.run(input, weight, args.grad, options, trace => {
+        try {
+          return withComparison(trace, as, mine);
+        } catch (e) {
+          if (e instanceof EngineError) throw new InspectError(`${yours} ${formatShape(mine.shape)} cannot be compared with the engine's ${as}: ${e.detail}`);
+          throw e;
+        }
+      });
+      const c = result?.trace.comparison;
+      if (!result || !c) return undefined;
+      const summary = c.mismatches
+        ? `${yours} differs from the engine's ${as} in ${c.mismatches} cells, first at [${c.firstMismatch!.join(', ')}] (max |error| ${c.maxAbsError}).`
+        : `${yours} equals the engine's ${as} (max |error| ${c.maxAbsError}).`;
+      this.log.info(summary);
+      void vscode.window.showInformationMessage(summary);
+      return { traceId: result.traceId, tensor: as, mismatches: c.mismatches, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, firstMismatch: c.firstMismatch };
+    });
+  }
+}

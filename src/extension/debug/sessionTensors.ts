@@ -1,0 +1,79 @@
+// Reads a tensor out of any debug session through DAP `evaluate` in the selected
+// frame: Python (debugpy), JavaScript (js-debug), or a template from the
+// convVisualDebugger.inspect.templates setting for other debuggers.
+
+import * as vscode from 'vscode';
+import type { Tensor } from '../../engine/tensor';
+import { BUILT_IN, CHUNK_ELEMENTS, InspectTemplate, decodeChunk, fill, unquote } from '../../debug/templates';
+
+export class InspectError extends Error {}
+
+export interface InspectedTensor {
+  expression: string;
+  /** The program's dtype name (float32, int64, Float32Array, ...). */
+  sourceDtype: string;
+  tensor: Tensor;
+}
+
+function templateFor(session: vscode.DebugSession): InspectTemplate {
+  const custom = vscode.workspace.getConfiguration('convVisualDebugger.inspect').get<Record<string, InspectTemplate>>('templates', {});
+  const t = custom[session.type] ?? BUILT_IN[session.type];
+  if (!t) {
+    throw new InspectError(`Conv Visual Debugger does not know how to read tensors from "${session.type}" sessions. Add evaluate templates for it in the convVisualDebugger.inspect.templates setting.`);
+  }
+  return t;
+}
+
+/** The frame to evaluate in: the one selected in the Call Stack view, if any. */
+export function selectedFrame(session: vscode.DebugSession): number | undefined {
+  const item = vscode.debug.activeStackItem;
+  return item instanceof vscode.DebugStackFrame && item.session.id === session.id ? item.frameId : undefined;
+}
+
+async function evaluate(session: vscode.DebugSession, frameId: number | undefined, expression: string): Promise<string> {
+  let lastError: unknown;
+  // 'clipboard' asks for the whole value (no repr truncation); not every debugger supports it.
+  for (const context of ['clipboard', 'repl']) {
+    try {
+      const r = await session.customRequest('evaluate', { expression, frameId, context });
+      return String(r.result ?? '');
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw lastError;
+}
+
+export async function fetchTensor(session: vscode.DebugSession, expression: string, maxElements: number, frameId = selectedFrame(session)): Promise<InspectedTensor> {
+  const template = templateFor(session);
+  let meta: { shape: number[]; dtype: string; size: number };
+  try {
+    meta = JSON.parse(unquote(await evaluate(session, frameId, fill(template.meta, { expr: expression }))));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? 'its shape could not be read' : (e as Error).message;
+    throw new InspectError(`"${expression}" is not a tensor the debugger can hand over: ${why}`);
+  }
+  if (!Array.isArray(meta.shape) || meta.shape.some(d => !Number.isInteger(d) || d < 0)) throw new InspectError(`"${expression}" is not a regular numeric array (shape ${JSON.stringify(meta.shape)})`);
+  if (/^(object|<?U\d*|str|\|?S\d*|<?M8|<?m8|complex)/.test(meta.dtype)) {
+    throw new InspectError(`"${expression}" is not numeric: its values are ${meta.dtype === 'object' ? 'Python objects (a function, a ragged list, ...)' : meta.dtype}`);
+  }
+  if (meta.size > maxElements) {
+    throw new InspectError(`"${expression}" has ${meta.size.toLocaleString('en-US')} values (shape (${meta.shape.join(', ')})), over the limit of ${maxElements.toLocaleString('en-US')} (convVisualDebugger.inspect.maxElements)`);
+  }
+  const data = new Float64Array(meta.size);
+  for (let start = 0; start < meta.size; start += CHUNK_ELEMENTS) {
+    const end = Math.min(meta.size, start + CHUNK_ELEMENTS);
+    let chunk: Float64Array;
+    let answer = '';
+    try {
+      answer = unquote(await evaluate(session, frameId, fill(template.chunk, { expr: expression, start, end })));
+      chunk = decodeChunk(answer);
+    } catch (e) {
+      const said = answer ? ` (the debugger answered: ${answer.slice(0, 120)}${answer.length > 120 ? '…' : ''})` : '';
+      throw new InspectError(`reading "${expression}" failed at value ${start}: ${(e as Error).message}${said}`);
+    }
+    if (chunk.length !== end - start) throw new InspectError(`reading "${expression}" at value ${start}: got ${chunk.length} values, expected ${end - start}`);
+    data.set(chunk, start);
+  }
+  return { expression, sourceDtype: meta.dtype, tensor: { shape: meta.shape, dtype: 'float64', data } };
+}

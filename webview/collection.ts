@@ -1,0 +1,97 @@
+// Tensors read from a debug session, each a heatmap, with the actions that turn
+// them into a run: use as input / weight / grad, or compare with the engine's.
+
+import { formatShape } from '../src/engine/tensor';
+import { formatNumber } from '../src/format/text';
+import type { TensorRole, WireLooseTensor, WireTensorSet } from '../src/protocol/messages';
+import { matrixOf } from '../src/protocol/tiles';
+import { colormapFor, scaleFor } from './render/colormaps';
+import { colorbar } from './render/colorbar';
+import { DisplaySelection, displayMatrix } from './render/displayMatrix';
+import { Heatmap } from './render/heatmap';
+import { TileStore } from './render/tileStore';
+import type { UiState } from './state';
+import { readTheme } from './theme';
+import { button, checkbox, el, select } from './ui/controls';
+import { Tooltip } from './ui/tooltip';
+import { send } from './vscodeApi';
+
+const ROLES: TensorRole[] = ['input', 'weight', 'grad'];
+
+export class CollectionView {
+  private readonly tooltip = new Tooltip();
+  private readonly heatmaps: Heatmap[] = [];
+
+  constructor(private readonly root: HTMLElement, private readonly set: WireTensorSet, private readonly state: UiState) {
+    const intro = el('p', 'collection-intro',
+      'Tensors read from the debug session. Use them as the input and the weight (and optionally δ) of a run, or compare one with what the engine computes from the same input and weight.');
+    const picks = el('p', 'collection-picks', this.pickSummary());
+    root.replaceChildren(intro, picks, ...set.tensors.map(t => this.card(t)));
+    if (!set.tensors.length) root.append(el('p', undefined, 'Nothing inspected yet: "Conv: Inspect Tensor..." while stopped in a debug session, or "Show in Conv Visual Debugger" on a variable.'));
+  }
+
+  private pickSummary(): string {
+    const entries = Object.entries(this.set.picks);
+    return entries.length ? `Picked: ${entries.map(([label, role]) => `${role} = ${label}`).join(', ')}${entries.some(([, r]) => r === 'input') && entries.some(([, r]) => r === 'weight') ? '' : ' (a run needs an input and a weight)'}` : '';
+  }
+
+  private card(t: WireLooseTensor): HTMLElement {
+    const card = el('section', 'tensor loose');
+    card.dataset.label = t.label;
+    const data = new Float64Array(t.buffer);
+    const store = new TileStore(matrixOf(t.shape), data);
+    let selection: DisplaySelection = { n: 0, c: 0, mode: 'slice' };
+    const shape = t.shape.length ? t.shape : [1];
+    const matrix = () => displayMatrix(shape, selection);
+    const heatmap = new Heatmap(store, matrix(), {}, readTheme(), {
+      hover: (index, at) => {
+        if (!index || !at) { this.tooltip.hide(); return; }
+        const off = index.reduce((acc, v, d) => acc * shape[d] + v, 0);
+        this.tooltip.show([`${t.label}[${index.join(', ')}] = ${Number.isFinite(data[off]) ? String(data[off]) : formatNumber(data[off])}`], at);
+      },
+      select: () => undefined,
+      escape: () => this.tooltip.hide(),
+    });
+    this.heatmaps.push(heatmap);
+    const scale = scaleFor(t.stats.min, t.stats.max);
+    const colormap = colormapFor(this.state.scheme, scale.kind === 'diverging');
+    heatmap.setColour(scale, colormap);
+    heatmap.setPrecision(this.state.precision);
+    heatmap.setActive(true);
+
+    const head = el('header', 'tensor-head');
+    const title = el('div', 'tensor-title');
+    title.append(el('span', 'tensor-name', t.label), el('span', 'tensor-shape', formatShape(t.shape)), el('span', 'tensor-axes', t.sourceDtype));
+    const controls = el('div', 'tensor-controls');
+    if (shape.length === 4) {
+      const [N, C] = shape;
+      const options = (n: number, axis: string) => Array.from({ length: n }, (_, i) => ({ value: String(i), label: `${axis} ${i}` }));
+      const apply = (change: Partial<DisplaySelection>) => { selection = { ...selection, ...change }; heatmap.setMatrix(matrix(), {}, 640); };
+      if (N > 1) controls.append(select(`${t.label}: axis 0`, options(N, 'n'), '0', v => apply({ n: Number(v) })));
+      if (C > 1) controls.append(select(`${t.label}: axis 1`, options(C, 'c'), '0', v => apply({ c: Number(v) })), checkbox('all', false, on => apply({ mode: on ? 'tiles' : 'slice' })));
+    }
+    title.append(controls);
+    const actions = el('div', 'loose-actions');
+    const picked = this.set.picks[t.label];
+    for (const role of ROLES) {
+      const b = button(picked === role ? `✓ ${role}` : `Use as ${role}`, `Use ${t.label} as the run's ${role}`, () => send({ type: 'useTensor', setId: this.set.id, label: t.label, role }), picked !== role);
+      b.dataset.role = role;
+      actions.append(b);
+    }
+    actions.append(button('Compare with the engine…', `Compare ${t.label} with the engine's a_t, z, dA, dW, ... from the picked input and weight`, () => send({ type: 'compareTensor', setId: this.set.id, label: t.label })));
+    head.append(title, el('div', 'tensor-about', t.source), actions);
+    const wrap = el('div', 'heatmap-wrap');
+    wrap.append(heatmap.canvas);
+    const footer = el('div', 'tensor-footer');
+    footer.append(colorbar(scale, colormap, this.state.precision), el('span', 'range', `min ${formatNumber(t.stats.min)} · max ${formatNumber(t.stats.max)}`));
+    if (t.stats.nonFinite) footer.append(el('span', 'badge bad', `${t.stats.nonFinite} non-finite`));
+    card.append(head, wrap, footer);
+    heatmap.layout(Math.min(680, Math.max(240, this.root.clientWidth - 40)));
+    return card;
+  }
+
+  dispose(): void {
+    this.tooltip.element.remove();
+    this.root.replaceChildren();
+  }
+}
