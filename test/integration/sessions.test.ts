@@ -42,7 +42,6 @@ describe('tensors from other debug sessions', function () {
 
   before(async () => {
     api = await vscode.extensions.getExtension<ConvVisualDebuggerApi>(EXTENSION_ID)!.activate();
-    void api;
   });
 
   it('debugpy: inspects numpy arrays and finds the planted im2col bug by comparing with the engine', async () => {
@@ -68,6 +67,11 @@ describe('tensors from other debug sessions', function () {
       // Row 0 of the engine's a_t is [1, 6, 4, 3, 9, 1, ...]: (c, kh, kw) order. Theirs starts [1, 9, 8, ...]: (kh, kw, c).
       assert.deepStrictEqual(at.firstMismatch, [0, 0, 1]);
       console.log('[screenshot] session-compare-a_t');
+      await sleep(1500);
+      // The first mismatch, pinned: the difference cell and what the engine's a_t cell is made of.
+      api.focus({ type: 'focus', target: { tensor: 'difference', index: [0, 0, 1] }, pin: true });
+      await sleep(1500);
+      console.log('[screenshot] session-compare-difference');
       await sleep(1500);
 
       const z = await vscode.commands.executeCommand<CompareSummary>('convVisualDebugger.compareWithReference', { input: 'x', weight: 'w', yours: 'z - b.reshape(1, -1, 1, 1)', as: 'z', options: { stride: 1, padding: 0 } });
