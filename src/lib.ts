@@ -1,8 +1,8 @@
 // The engine as a library (dist/engine.js): `trace` runs a spec the way the CLI
 // and the panel do; the individual ops work on plain tensors.
 
-import { ConvTrace, TraceOptions } from './engine/trace';
-import { traceSpecSource, traceSpecText } from './spec/convSpec';
+import { TraceOptions } from './engine/trace';
+import { AnyTrace, traceAnySpecText, traceSpecSource } from './spec/convSpec';
 import { JsonSource } from './spec/source';
 
 export * from './engine/tensor';
@@ -16,13 +16,17 @@ export { conv2dNaive, conv2dGradNaive } from './engine/reference';
 export { traceConv, TENSOR_NAMES, DEFAULT_MAX_ELEMENTS, tensorNames } from './engine/trace';
 export type { ConvTrace, ConvProblem, TraceOptions, TraceTensor, TraceStage, TensorName, NonFiniteReport } from './engine/trace';
 export { SpecError } from './spec/source';
+export { traceNetwork, networkTensor, networkTensorNames } from './engine/network';
+export type { NetworkTrace, NetworkProblem, LayerSpec, LossSpec, LayerTrace } from './engine/network';
+export { activationForward, poolForward, poolBackward, poolInfo, linearForward, linearBackward, mseLoss, crossEntropyLoss } from './engine/layers';
+export { compareTensors, withComparison } from './engine/compare';
 export { encodeNpy } from './spec/npy';
 
 /**
  * Runs a conv spec, given as JSON text or as an already-parsed object, forward and
  * backward. Throws SpecError naming the JSON path of any problem.
  */
-export function trace(spec: string | object, options: TraceOptions = {}, file = '<spec>'): ConvTrace {
-  if (typeof spec === 'string') return traceSpecText(file, spec, options);
+export function trace(spec: string | object, options: TraceOptions = {}, file = '<spec>'): AnyTrace {
+  if (typeof spec === 'string') return traceAnySpecText(file, spec, options);
   return traceSpecSource(JsonSource.fromValue(file, spec), options);
 }

@@ -4,9 +4,9 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { TENSOR_NAMES, TensorName, ConvTrace, DEFAULT_MAX_ELEMENTS, tensorNames } from '../engine/trace';
-import { formatTrace } from '../format/text';
-import { nonFiniteWarnings, npyReferences, traceSpecSource } from '../spec/convSpec';
+import { TENSOR_NAMES, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
+import { NamedTensors, formatAnyTrace, namedTensors } from '../format/text';
+import { AnyTrace, isNetworkTrace, nonFiniteWarnings, npyFiles, traceSpecSource } from '../spec/convSpec';
 import { encodeNpy } from '../spec/npy';
 import { JsonSource, SpecError } from '../spec/source';
 
@@ -16,7 +16,8 @@ const USAGE = `usage: conv-trace SPEC.json [options]
 Runs a conv2d spec forward and backward the im2col way and prints every intermediate.
 
   --only NAMES         comma-separated tensors to keep (default: all), from:
-                       ${TENSOR_NAMES.join(', ')}
+                       ${TENSOR_NAMES.slice(0, 20).join(', ')};
+                       network specs: layers[i].NAME and loss.NAME (layers[2].dA, loss.delta)
   --format FORMAT      json (default): one object, {"name": {"shape", "dtype", "data"}};
                        text: numpy-style matrices with the geometry and the stages;
                        npy: one NAME.npy per tensor in --out DIR
@@ -32,7 +33,7 @@ class UsageError extends Error {}
 
 interface CliOptions {
   spec: string;
-  only?: TensorName[];
+  only?: string[];
   format: 'json' | 'text' | 'npy';
   out?: string;
   forwardOnly: boolean;
@@ -61,9 +62,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' | 'versi
       case '--version': return 'version';
       case '--only': {
         const names = value().split(',').map(s => s.trim()).filter(Boolean);
-        const unknown = names.filter(n => !(TENSOR_NAMES as readonly string[]).includes(n));
-        if (unknown.length) throw new UsageError(`unknown tensor ${unknown.map(n => `'${n}'`).join(', ')} in --only; names: ${TENSOR_NAMES.join(', ')}`);
-        opts.only = names as TensorName[];
+        const unknown = names.filter(n => !(TENSOR_NAMES as readonly string[]).includes(n) && !/^(layers\[\d+\]|loss)\.\w+$/.test(n));
+        if (unknown.length) throw new UsageError(`unknown tensor ${unknown.map(n => `'${n}'`).join(', ')} in --only; names: ${TENSOR_NAMES.slice(0, 20).join(', ')} (networks: layers[i].NAME, loss.NAME)`);
+        opts.only = names;
         break;
       }
       case '--format': {
@@ -102,7 +103,7 @@ function readSpec(spec: string): { file: string; text: string } {
 function readNpyFiles(spec: string, value: unknown): Map<string, Uint8Array> {
   const folder = spec === '-' ? process.cwd() : path.dirname(spec);
   const files = new Map<string, Uint8Array>();
-  for (const { file } of npyReferences(value)) {
+  for (const file of npyFiles(value)) {
     try {
       files.set(file, new Uint8Array(fs.readFileSync(path.resolve(folder, file))));
     } catch {
@@ -117,11 +118,11 @@ function jsonNumber(x: number): string {
   return Number.isFinite(x) ? String(x) : Number.isNaN(x) ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"';
 }
 
-function* jsonChunks(trace: ConvTrace, names: readonly TensorName[]): Generator<string> {
+function* jsonChunks(tensors: NamedTensors, names: readonly string[]): Generator<string> {
   yield '{';
   let first = true;
   for (const name of names) {
-    const t = trace.tensors[name];
+    const t = tensors.get(name);
     if (!t) continue;
     yield `${first ? '' : ','}\n  ${JSON.stringify(name)}: {"shape": ${JSON.stringify(t.shape)}, "dtype": "${t.dtype}", "data": [`;
     first = false;
@@ -148,26 +149,27 @@ export function run(argv: readonly string[], stdout = 1, stderr = 2): number {
     if (opts === 'version') { say(stdout, typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'); return 0; }
     const { file, text } = readSpec(opts.spec);
     const source = JsonSource.parse(file, text);
-    const trace = traceSpecSource(source, { backward: !opts.forwardOnly, maxElements: opts.maxElements }, readNpyFiles(opts.spec, source.value));
-    const present = tensorNames(trace);
-    const missing = (opts.only ?? []).filter(n => !present.includes(n));
-    if (missing.length && opts.forwardOnly) throw new UsageError(`${missing.join(', ')} come from the backward pass, which --forward-only skips`);
-    const names = opts.only ?? present;
+    const trace: AnyTrace = traceSpecSource(source, { backward: !opts.forwardOnly, maxElements: opts.maxElements }, readNpyFiles(opts.spec, source.value));
+    const tensors = namedTensors(trace);
+    const missing = (opts.only ?? []).filter(n => !tensors.names.includes(n));
+    if (missing.length && opts.forwardOnly && !isNetworkTrace(trace)) throw new UsageError(`${missing.join(', ')} come from the backward pass, which --forward-only skips`);
+    if (missing.length) throw new UsageError(`${missing.map(n => `'${n}'`).join(', ')} not in this trace; it has ${tensors.names.slice(0, 12).join(', ')}${tensors.names.length > 12 ? ', …' : ''}`);
+    const names = opts.only ?? tensors.names;
     for (const w of nonFiniteWarnings(trace)) say(stderr, `conv-trace: warning: ${w}`);
-    if (trace.rot180 && !trace.rot180.agrees) say(stderr, `conv-trace: warning: col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
+    if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) say(stderr, `conv-trace: warning: col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
 
     if (opts.format === 'npy') {
       fs.mkdirSync(opts.out!, { recursive: true });
       for (const name of names) {
-        const t = trace.tensors[name];
+        const t = tensors.get(name);
         if (!t) continue;
-        const target = path.join(opts.out!, `${name}.npy`);
+        const target = path.join(opts.out!, `${name.replace(/[[\]]/g, '_').replace(/_\./g, '.')}.npy`);
         fs.writeFileSync(target, encodeNpy(t));
         say(stdout, `${target}  (${t.shape.join(', ')})  ${t.dtype}`);
       }
       return 0;
     }
-    const chunks = opts.format === 'text' ? [formatTrace(trace, names, opts.precision) + '\n'] : jsonChunks(trace, names);
+    const chunks = opts.format === 'text' ? [formatAnyTrace(trace, names, opts.precision) + '\n'] : jsonChunks(tensors, names);
     if (opts.out) {
       fs.mkdirSync(opts.out, { recursive: true });
       const target = path.join(opts.out, opts.format === 'text' ? 'trace.txt' : 'trace.json');

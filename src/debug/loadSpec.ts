@@ -4,7 +4,7 @@
 
 import * as path from 'path';
 import type { ConvTrace } from '../engine/trace';
-import { npyReferences, traceSpecSource } from '../spec/convSpec';
+import { npyFiles, traceConvSource } from '../spec/convSpec';
 import { JsonSource } from '../spec/source';
 import type { KeyLines } from './runtime';
 
@@ -18,14 +18,14 @@ export function loadSpec(specPath: string, readFile: (p: string) => Uint8Array, 
   const text = new TextDecoder().decode(readFile(specPath));
   const source = JsonSource.parse(specPath, text);
   const npy = new Map<string, Uint8Array>();
-  for (const { file } of npyReferences(source.value)) {
+  for (const file of npyFiles(source.value)) {
     try {
       npy.set(file, readFile(path.resolve(path.dirname(specPath), file)));
     } catch {
       // Reported as a missing .npy file by the spec reader.
     }
   }
-  const trace = traceSpecSource(source, maxElements ? { maxElements } : {}, npy);
+  const trace = traceConvSource(source, maxElements ? { maxElements } : {}, npy);
   const keyLines: KeyLines = {};
   if (typeof source.value === 'object' && source.value !== null) {
     for (const key of Object.keys(source.value)) {

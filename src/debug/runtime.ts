@@ -32,6 +32,8 @@ const STAGE_KEYS: Record<StageId, string[]> = {
   db: ['bias', 'grad'],
   rot180: ['weight', 'grad'],
   compare: [],
+  activate: [], activation_grad: [], pool_pad: [], pool_unfold: [], pool_reduce: [], pool_route: [], pool_col2im: [],
+  flatten: [], unflatten: [], linear: [], linear_dx: [], linear_dw: [], loss: [], loss_grad: [],
 };
 
 /** Stages that fill their output row by row, and which tensor's rows. */

@@ -35,6 +35,8 @@ export const TENSOR_NAMES = [
   'delta_full', 'w_rot180', 'dA_rot180',
   // Comparisons with someone's own tensor (compare.ts).
   'yours', 'difference',
+  // The other layers of a network (layers.ts, network.ts).
+  'h', 'h_prime', 'dZ', 'pool_t', 'argmax', 'dpool_t', 'target', 'probs', 'loss',
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
@@ -50,6 +52,8 @@ export const STAGE_IDS = [
   'pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias',
   'delta_t', 'dA_t', 'col2im', 'dW', 'db', 'rot180',
   'compare',
+  'activate', 'activation_grad', 'pool_pad', 'pool_unfold', 'pool_reduce', 'pool_route', 'pool_col2im',
+  'flatten', 'unflatten', 'linear', 'linear_dx', 'linear_dw', 'loss', 'loss_grad',
 ] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
@@ -105,6 +109,15 @@ const ABOUT: Record<TensorName, [axes: string[], about: string]> = {
   dA_rot180: [['B', 'Cin', 'H', 'W'], 'δ ⋆full ROT180(w): the same ∂C/∂a'],
   yours: [[], 'your tensor, compared with the engine\'s'],
   difference: [[], 'yours − the engine\'s'],
+  h: [[], 'the activation\'s output'],
+  h_prime: [[], "h'(z)"],
+  dZ: [[], "δ ⊙ h'(z)"],
+  pool_t: [['B', 'C', 'Hout·Wout', 'kh·kw'], 'pooling windows unfolded'],
+  argmax: [['B', 'C', 'Hout', 'Wout'], 'the tap each max took'],
+  dpool_t: [['B', 'C', 'Hout·Wout', 'kh·kw'], 'δ in the windows'],
+  target: [[], 'the loss\'s target'],
+  probs: [[], 'softmax of the logits'],
+  loss: [['C'], 'the loss value'],
 };
 
 const FORWARD_STAGES: TraceStage[] = [

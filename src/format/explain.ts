@@ -37,6 +37,34 @@ export function explainStage(id: StageId, info: ConvInfo, hasGrad: boolean): str
       return `Weight w_t[k, o] multiplied column k of a_t into column o of z_t, so ∂C/∂w_t = a_tᵀ @ δ_t, summed over the batch: each weight's gradient is a sum over every position it was used at. Transposed and reshaped like w, it is ∂C/∂w.${i.groups > 1 ? ' Off the diagonal blocks, w_t holds structural zeros that are not parameters: their gradient is not formed.' : ''}`;
     case 'db':
       return `The bias b[o] was added to every position of channel o, so its gradient is the sum of δ over those positions and the batch: ∂C/∂b = δ_t.sum(axis=(0, 1)).`;
+    case 'activate':
+      return 'The activation is applied to every value on its own. Its derivative h\'(z) is kept for the backward pass: it is all the backward pass needs from this layer.';
+    case 'activation_grad':
+      return 'Backward through an elementwise function is an elementwise product: each δ is scaled by the slope h\'(z) at its own z. Where ReLU cut a value to 0, the gradient stops: δ^l = (δ from above) ⊙ h\'(z^l).';
+    case 'pool_pad':
+      return 'Pooling pads with −∞ (max) so padding never wins, or with 0 (avg, counted in the mean as PyTorch does).';
+    case 'pool_unfold':
+      return 'The same idea as im2col, one channel at a time: row i·Wout+j of pool_t holds the window under output (i, j), one column per tap.';
+    case 'pool_reduce':
+      return 'Each row of pool_t becomes one output: its maximum (and which tap it came from, the argmax; on ties the first), or its mean.';
+    case 'pool_route':
+      return 'Max pooling passes each δ back to the one input that won its window (the argmax); the others get 0. Average pooling shares δ equally among the window\'s taps.';
+    case 'pool_col2im':
+      return 'As col2im for the conv: every window\'s gradients are added back onto the pixels they came from; overlapping windows add up; the padding is cropped.';
+    case 'flatten':
+      return 'Flatten keeps every value and only reshapes: each batch item becomes one row of features, channel by channel, then row, then column.';
+    case 'unflatten':
+      return 'The gradient of a reshape is the reverse reshape.';
+    case 'linear':
+      return 'A linear layer is the conv\'s matrix product without im2col: every output is a dot product of the whole input row with one row of W.';
+    case 'linear_dx':
+      return 'As for z_t = a_t @ w_t: the gradient of the input is δ @ w_tᵀ, passed down to the layer below.';
+    case 'linear_dw':
+      return 'Each weight W[o, i] multiplied input[:, i] into z[:, o], so its gradient is the sum over the batch of δ[b, o]·input[b, i]: δᵀ @ input.';
+    case 'loss':
+      return 'The loss turns the network\'s output into one number C. Cross-entropy first makes probabilities with softmax and charges −log of the probability given to the right class.';
+    case 'loss_grad':
+      return 'The first δ: how C changes with each output. For softmax with cross-entropy it is simply the probabilities minus the one-hot target (divided by the batch size); for mean squared error, 2·(z − target)/N.';
     case 'compare':
       return `Your tensor beside the engine's, computed from the same input and weight: the difference is zero where they agree. The first mismatch, and the pattern of the mismatching cells (a row, a column, a permutation of columns), usually name the bug: hover a cell to see what it should have been made of.`;
     case 'rot180':

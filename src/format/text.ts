@@ -2,7 +2,8 @@
 
 import { outputSizeFormula } from '../engine/convInfo';
 import { Tensor, formatShape, sizeOf } from '../engine/tensor';
-import { ConvTrace, TensorName, TraceTensor } from '../engine/trace';
+import { ConvTrace, TensorName, TraceTensor, tensorNames } from '../engine/trace';
+import { NetworkTrace, networkTensor, networkTensorNames } from '../engine/network';
 
 /** Integers print exactly; others with `precision` significant digits, trailing zeros trimmed. */
 export function formatNumber(x: number, precision = 6): string {
@@ -71,4 +72,35 @@ export function formatTrace(trace: ConvTrace, names: readonly TensorName[], prec
     lines.push('', heading(t), formatTensor(name, t, precision));
   }
   return lines.join('\n');
+}
+
+/** Any trace's tensors by flat name: `z` for a single conv, `layers[2].dA` in a network. */
+export interface NamedTensors {
+  names: string[];
+  get(name: string): TraceTensor | undefined;
+}
+
+function isNetwork(t: ConvTrace | NetworkTrace): t is NetworkTrace {
+  return (t as NetworkTrace).kind === 'network';
+}
+
+export function namedTensors(trace: ConvTrace | NetworkTrace): NamedTensors {
+  if (isNetwork(trace)) return { names: networkTensorNames(trace), get: n => networkTensor(trace, n) };
+  return { names: tensorNames(trace), get: n => trace.tensors[n as TensorName] };
+}
+
+export function formatNetwork(trace: NetworkTrace, names: readonly string[], precision = 6): string {
+  const lines = ['network', ...trace.layers.map((l, i) => `  ${l.op === 'loss' ? 'loss     ' : `layers[${i}]`}  ${l.title.padEnd(22)} ${formatShape(l.inputShape)} → ${formatShape(l.outputShape)}`)];
+  if (trace.loss) lines.push(`loss (${trace.loss.type}) = ${formatNumber(trace.loss.value, precision)}`);
+  const tensors = namedTensors(trace);
+  for (const name of names) {
+    const t = tensors.get(name);
+    if (!t) continue;
+    lines.push('', `${name}  ${formatShape(t.shape)} ${t.axes.join(' × ')}  ${t.dtype}  ${t.about}`, formatTensor(name, t, precision));
+  }
+  return lines.join('\n');
+}
+
+export function formatAnyTrace(trace: ConvTrace | NetworkTrace, names: readonly string[], precision = 6): string {
+  return isNetwork(trace) ? formatNetwork(trace, names, precision) : formatTrace(trace, names as TensorName[], precision);
 }

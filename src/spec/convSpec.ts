@@ -11,6 +11,8 @@ import { DType, Tensor, formatShape } from '../engine/tensor';
 import { ConvProblem, ConvTrace, DEFAULT_MAX_ELEMENTS, TraceOptions, checkSize, traceConv } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeJson, nestedToTensor } from './nested';
 import { NpyError, decodeNpy } from './npy';
+import { NetworkTrace, networkShapes } from '../engine/network';
+import { collectNetworkSpec, isNetworkSpec, networkErrorPath, networkNpyReferences, traceNetworkSource } from './networkSpec';
 import { JsonSource, SpecError, jsonPath } from './source';
 
 export const SPEC_KEYS = ['input', 'weight', 'bias', 'grad', 'stride', 'padding', 'dilation', 'groups', 'dtype'] as const;
@@ -62,10 +64,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Does this JSON value look like a conv spec (an object with input and weight)? */
 export function looksLikeSpec(value: unknown): boolean {
-  return isObject(value) && 'input' in value && 'weight' in value;
+  return isObject(value) && 'input' in value && ('weight' in value || 'layers' in value);
 }
 
-/** The .npy paths a spec refers to, by tensor key. */
+/** Every .npy path a spec (v1 or a network) names. */
+export function npyFiles(value: unknown): string[] {
+  return isNetworkSpec(value) ? networkNpyReferences(value) : npyReferences(value).map(r => r.file);
+}
+
+/** The .npy paths a single-conv spec refers to, by tensor key. */
 export function npyReferences(value: unknown): { key: TensorKey; file: string }[] {
   if (!isObject(value)) return [];
   const refs: { key: TensorKey; file: string }[] = [];
@@ -180,10 +187,22 @@ function atKey(source: JsonSource, e: EngineError): SpecError {
 export interface SpecAnalysis extends SpecReading {
   /** The geometry, when the shapes and options work together. */
   info?: ConvInfo;
+  /** Network specs: each layer's shapes, when the chain fits. */
+  layers?: { title: string; input: number[]; output: number[] }[];
 }
 
 /** Everything wrong with a spec, geometry and size included, without running it (for diagnostics and hovers). */
 export function analyzeSpec(source: JsonSource, npy?: NpyFiles, maxElements = DEFAULT_MAX_ELEMENTS): SpecAnalysis {
+  if (isNetworkSpec(source.value)) {
+    const net = collectNetworkSpec(source, npy);
+    if (!net.problem) return { problems: net.problems };
+    try {
+      return { problems: net.problems, layers: networkShapes(net.problem, maxElements) };
+    } catch (e) {
+      if (e instanceof EngineError) return { problems: [...net.problems, source.error(networkErrorPath(e), e.message)] };
+      throw e;
+    }
+  }
   const reading = collectSpec(source, npy);
   const p = reading.problem;
   if (!p) return reading;
@@ -198,13 +217,29 @@ export function analyzeSpec(source: JsonSource, npy?: NpyFiles, maxElements = DE
   }
 }
 
-/** Parses and traces a spec file's text. Every failure is a SpecError naming the file and the JSON path. */
+export type AnyTrace = ConvTrace | NetworkTrace;
+
+export function isNetworkTrace(t: AnyTrace): t is NetworkTrace {
+  return (t as NetworkTrace).kind === 'network';
+}
+
+/** Parses and traces a single-conv spec's text. Every failure is a SpecError naming the file and the JSON path. */
 export function traceSpecText(file: string, text: string, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {
+  return traceConvSource(JsonSource.parse(file, text), options, npy);
+}
+
+/** Parses and traces any spec: a single conv (v1) or a network (v2). */
+export function traceAnySpecText(file: string, text: string, options: TraceOptions = {}, npy?: NpyFiles): AnyTrace {
   return traceSpecSource(JsonSource.parse(file, text), options, npy);
 }
 
-/** Traces a parsed spec; engine errors come back as SpecErrors at the argument's key. */
-export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {
+/** Traces a parsed spec of either kind; engine errors come back as SpecErrors at their key. */
+export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): AnyTrace {
+  return isNetworkSpec(source.value) ? traceNetworkSource(source, options, npy) : traceConvSource(source, options, npy);
+}
+
+/** Traces a parsed single-conv spec. */
+export function traceConvSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {
   const problem = readConvSpec(source, npy);
   try {
     return traceConv(problem, options);
@@ -215,7 +250,14 @@ export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, 
 }
 
 /** Human-readable warnings for non-finite values: input tensors by JSON path, results by index. */
-export function nonFiniteWarnings(trace: ConvTrace): string[] {
+export function nonFiniteWarnings(trace: AnyTrace): string[] {
+  if (isNetworkTrace(trace)) {
+    return trace.nonFinite.map(r => {
+      const l = trace.layers[r.layer];
+      const name = l.op === 'loss' ? `loss.${r.tensor}` : `layers[${r.layer}].${r.tensor}`;
+      return `${name} has ${r.count} non-finite value${r.count === 1 ? '' : 's'} (first: ${name}[${r.firstIndex.join(', ')}] = ${r.firstValue})`;
+    });
+  }
   const specKey: Partial<Record<string, string>> = { input: 'input', weight: 'weight', bias: 'bias', delta: 'grad' };
   return trace.nonFinite.map(r => {
     const key = specKey[r.tensor];

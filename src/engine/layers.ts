@@ -1,0 +1,325 @@
+// The other layers of a small CNN, each forward and backward, written the way
+// the conv is: activations (relu, leaky_relu, sigmoid, tanh), max/avg pooling the
+// im2col way (windows unfolded like a_t, an argmax map for max), flatten, linear,
+// and the losses that produce the first δ (mse, cross-entropy with softmax).
+
+import { Pair } from './convInfo';
+import { EngineError } from './errors';
+import { Tensor, formatShape, sizeOf, zeros } from './tensor';
+
+// ---- activations -------------------------------------------------------------
+
+export type ActivationKind = 'relu' | 'leaky_relu' | 'sigmoid' | 'tanh';
+
+export interface Activation {
+  kind: ActivationKind;
+  /** leaky_relu's negative slope (PyTorch default 0.01). */
+  slope?: number;
+}
+
+function activationFns(a: Activation): { h: (z: number) => number; dh: (z: number, h: number) => number; formula: string; derivative: string } {
+  switch (a.kind) {
+    case 'relu': return { h: z => (z > 0 ? z : 0), dh: z => (z > 0 ? 1 : 0), formula: 'h = max(z, 0)', derivative: "h'(z) = 1 where z > 0, else 0" };
+    case 'leaky_relu': {
+      const s = a.slope ?? 0.01;
+      return { h: z => (z > 0 ? z : s * z), dh: z => (z > 0 ? 1 : s), formula: `h = z where z > 0, else ${s}·z`, derivative: `h'(z) = 1 where z > 0, else ${s}` };
+    }
+    case 'sigmoid': return { h: z => 1 / (1 + Math.exp(-z)), dh: (_z, h) => h * (1 - h), formula: 'h = 1 / (1 + e^(−z))', derivative: "h'(z) = h·(1 − h)" };
+    case 'tanh': return { h: z => Math.tanh(z), dh: (_z, h) => 1 - h * h, formula: 'h = tanh(z)', derivative: "h'(z) = 1 − h²" };
+  }
+}
+
+export function activationFormulas(a: Activation): { formula: string; derivative: string } {
+  const { formula, derivative } = activationFns(a);
+  return { formula, derivative };
+}
+
+/** h = act(z), and h'(z) for the backward pass (ReLU at 0: derivative 0, as PyTorch). */
+export function activationForward(z: Tensor, a: Activation): { h: Tensor; hPrime: Tensor } {
+  const f = activationFns(a);
+  const h = zeros(z.shape, z.dtype);
+  const hPrime = zeros(z.shape, z.dtype);
+  for (let i = 0; i < z.data.length; i++) {
+    h.data[i] = f.h(z.data[i]);
+    hPrime.data[i] = f.dh(z.data[i], h.data[i]);
+  }
+  return { h, hPrime };
+}
+
+/** ∂C/∂z = δ ⊙ h'(z). */
+export function hadamard(delta: Tensor, hPrime: Tensor): Tensor {
+  const out = zeros(delta.shape, delta.dtype);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = delta.data[i] * hPrime.data[i];
+  return out;
+}
+
+// ---- pooling -------------------------------------------------------------------
+
+export type PoolKind = 'max' | 'avg';
+
+export interface PoolOptions {
+  kernel: number | Pair;
+  stride?: number | Pair;
+  padding?: number | Pair;
+  /** Max pooling only (as PyTorch). */
+  dilation?: number | Pair;
+  ceilMode?: boolean;
+}
+
+export interface PoolInfo {
+  kind: PoolKind;
+  batch: number;
+  channels: number;
+  inHeight: number;
+  inWidth: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padHeight: number;
+  padWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  ceilMode: boolean;
+  outHeight: number;
+  outWidth: number;
+  /** The padded input block read by the windows (may extend past the padding with ceil_mode). */
+  paddedHeight: number;
+  paddedWidth: number;
+}
+
+const pair = (v: number | Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/** PyTorch's pooled size: floor or ceil, and a last window must start inside the input or its left padding. */
+function pooledSize(n: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  const span = n + 2 * p - d * (k - 1) - 1;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (ceil && (out - 1) * s >= n + p) out--;
+  return out;
+}
+
+export function poolInfo(kind: PoolKind, shape: readonly number[], o: PoolOptions): PoolInfo {
+  const op = `${kind}pool2d`;
+  if (shape.length !== 4) throw new EngineError(op, `expects a 4-D input (B, C, H, W), got ${formatShape(shape)}`, 'input');
+  const [kh, kw] = pair(o.kernel, 1);
+  const [sh, sw] = pair(o.stride ?? o.kernel, 1);
+  const [ph, pw] = pair(o.padding, 0);
+  const [dh, dw] = pair(o.dilation, 1);
+  for (const [v, what] of [[kh, 'kernel'], [kw, 'kernel'], [sh, 'stride'], [sw, 'stride'], [dh, 'dilation'], [dw, 'dilation']] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new EngineError(op, `${what} must be an integer of at least 1, got ${v}`);
+  }
+  if (kind === 'avg' && (dh !== 1 || dw !== 1)) throw new EngineError(op, 'avgpool2d has no dilation (as PyTorch)');
+  if (!Number.isInteger(ph) || !Number.isInteger(pw) || ph < 0 || pw < 0) throw new EngineError(op, `padding must be non-negative integers, got (${ph}, ${pw})`);
+  if (ph > kh / 2 || pw > kw / 2) throw new EngineError(op, `padding (${ph}, ${pw}) must be at most half the kernel (${kh}, ${kw}), as PyTorch requires`);
+  const [, , H, W] = shape;
+  const Ho = pooledSize(H, kh, sh, ph, dh, !!o.ceilMode);
+  const Wo = pooledSize(W, kw, sw, pw, dw, !!o.ceilMode);
+  if (Ho < 1 || Wo < 1) throw new EngineError(op, `a ${kh}x${kw} window (dilation ${dh}, ${dw}) does not fit the input ${H}x${W} with padding (${ph}, ${pw})`);
+  const paddedHeight = Math.max(H + 2 * ph, (Ho - 1) * sh + dh * (kh - 1) + 1);
+  const paddedWidth = Math.max(W + 2 * pw, (Wo - 1) * sw + dw * (kw - 1) + 1);
+  return {
+    kind, batch: shape[0], channels: shape[1], inHeight: H, inWidth: W, kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
+    padHeight: ph, padWidth: pw, dilationHeight: dh, dilationWidth: dw, ceilMode: !!o.ceilMode, outHeight: Ho, outWidth: Wo, paddedHeight, paddedWidth,
+  };
+}
+
+export interface PoolForward {
+  /** The input padded: −∞ around it for max, 0 for avg; (B, C, Hp, Wp). */
+  a: Tensor;
+  /** Windows unfolded like a_t, per channel: (B, C, Hout·Wout, kh·kw). */
+  pool_t: Tensor;
+  /** (B, C, Hout, Wout). */
+  z: Tensor;
+  /** Max: the window tap (0..kh·kw-1) each output took, first on ties; (B, C, Hout, Wout). */
+  argmax?: Tensor;
+  /** Avg: how many taps each window averages (window cells inside the padded input). */
+  divisor?: Tensor;
+}
+
+/** Flat offsets into one (Hp, Wp) plane of each window tap: (Hout·Wout, kh·kw). */
+function windowIndex(p: PoolInfo): Int32Array {
+  const { outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, paddedWidth: Wp } = p;
+  const idx = new Int32Array(Ho * Wo * kh * kw);
+  let o = 0;
+  for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) idx[o++] = (i * sh + ki * dh) * Wp + j * sw + kj * dw;
+  return idx;
+}
+
+export function poolForward(input: Tensor, p: PoolInfo): PoolForward {
+  const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
+  const a = zeros([B, C, Hp, Wp], input.dtype);
+  if (p.kind === 'max') a.data.fill(-Infinity);
+  for (let bc = 0; bc < B * C; bc++) {
+    for (let y = 0; y < H; y++) a.data.set(input.data.subarray((bc * H + y) * W, (bc * H + y + 1) * W), (bc * Hp + y + ph) * Wp + pw);
+  }
+  const idx = windowIndex(p);
+  const K = kh * kw;
+  const pool_t = zeros([B, C, Ho * Wo, K], input.dtype);
+  const z = zeros([B, C, Ho, Wo], input.dtype);
+  const argmax = p.kind === 'max' ? zeros([B, C, Ho, Wo], input.dtype) : undefined;
+  // Avg divides by the taps inside the padded input (count_include_pad): fewer only past the padding (ceil_mode).
+  const divisor = p.kind === 'avg' ? zeros([Ho, Wo], input.dtype) : undefined;
+  if (divisor) {
+    for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) {
+      const rows = Math.min(i * p.strideHeight + kh, H + 2 * ph) - i * p.strideHeight;
+      const cols = Math.min(j * p.strideWidth + kw, W + 2 * pw) - j * p.strideWidth;
+      divisor.data[i * Wo + j] = rows * cols;
+    }
+  }
+  const plane = Hp * Wp;
+  for (let bc = 0; bc < B * C; bc++) {
+    const base = bc * plane;
+    for (let r = 0; r < Ho * Wo; r++) {
+      let best = -Infinity;
+      let bestK = 0;
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        const v = a.data[base + idx[r * K + k]];
+        pool_t.data[(bc * Ho * Wo + r) * K + k] = v;
+        if (v > best || (v !== v && best === best)) { best = v; bestK = k; } // first maximum wins; NaN propagates
+        sum += v;
+      }
+      if (argmax) { z.data[bc * Ho * Wo + r] = best; argmax.data[bc * Ho * Wo + r] = bestK; }
+      else z.data[bc * Ho * Wo + r] = sum / divisor!.data[r];
+    }
+  }
+  return { a, pool_t, z, argmax, divisor };
+}
+
+export interface PoolBackward {
+  /** δ routed into the windows: to the argmax (max) or spread evenly (avg); (B, C, Hout·Wout, kh·kw). */
+  dpool_t: Tensor;
+  /** ∂C/∂input. */
+  dA: Tensor;
+}
+
+export function poolBackward(delta: Tensor, fwd: PoolForward, p: PoolInfo): PoolBackward {
+  const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
+  const K = kh * kw;
+  const R = Ho * Wo;
+  const dpool_t = zeros([B, C, R, K], delta.dtype);
+  for (let bcr = 0; bcr < B * C * R; bcr++) {
+    const d = delta.data[bcr];
+    if (fwd.argmax) dpool_t.data[bcr * K + fwd.argmax.data[bcr]] = d;
+    else {
+      const share = d / fwd.divisor!.data[bcr % R];
+      for (let k = 0; k < K; k++) dpool_t.data[bcr * K + k] = share;
+    }
+  }
+  // col2im: each window's gradients added back onto its pixels, then the padding cropped.
+  const idx = windowIndex(p);
+  const padded = new Float64Array(Hp * Wp);
+  const dA = zeros([B, C, H, W], delta.dtype);
+  for (let bc = 0; bc < B * C; bc++) {
+    padded.fill(0);
+    for (let o = 0; o < R * K; o++) padded[idx[o]] += dpool_t.data[bc * R * K + o];
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) dA.data[(bc * H + y) * W + x] = padded[(y + ph) * Wp + x + pw];
+  }
+  return { dpool_t, dA };
+}
+
+// ---- flatten and linear --------------------------------------------------------
+
+export function flatten(t: Tensor): Tensor {
+  return { shape: [t.shape[0], sizeOf(t.shape.slice(1))], dtype: t.dtype, data: t.data.slice() };
+}
+
+export function unflatten(t: Tensor, shape: readonly number[]): Tensor {
+  return { shape: [...shape], dtype: t.dtype, data: t.data.slice() };
+}
+
+export interface LinearForward {
+  /** weight.T: (in, out), as w_t is for the conv. */
+  w_t: Tensor;
+  /** (B, out). */
+  z: Tensor;
+}
+
+export function checkLinear(inputShape: readonly number[], weight: Tensor, bias?: Tensor): void {
+  if (inputShape.length !== 2) throw new EngineError('linear', `expects a 2-D input (B, in), got ${formatShape(inputShape)}: put a flatten before it`, 'input');
+  if (weight.shape.length !== 2) throw new EngineError('linear', `weight must be 2-D (out, in), got ${formatShape(weight.shape)}`, 'weight');
+  if (weight.shape[1] !== inputShape[1]) throw new EngineError('linear', `input has ${inputShape[1]} features but weight expects ${weight.shape[1]} (input ${formatShape(inputShape)}, weight ${formatShape(weight.shape)})`, 'weight');
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== weight.shape[0])) throw new EngineError('linear', `bias must have shape (${weight.shape[0]},), got ${formatShape(bias.shape)}`, 'bias');
+}
+
+export function linearForward(x: Tensor, weight: Tensor, bias?: Tensor): LinearForward {
+  const [B, In] = x.shape;
+  const Out = weight.shape[0];
+  const w_t = zeros([In, Out], weight.dtype);
+  for (let o = 0; o < Out; o++) for (let i = 0; i < In; i++) w_t.data[i * Out + o] = weight.data[o * In + i];
+  const z = zeros([B, Out], x.dtype);
+  for (let b = 0; b < B; b++) for (let o = 0; o < Out; o++) {
+    let s = bias ? bias.data[o] : 0;
+    for (let i = 0; i < In; i++) s += x.data[b * In + i] * w_t.data[i * Out + o];
+    z.data[b * Out + o] = s;
+  }
+  return { w_t, z };
+}
+
+export function linearBackward(x: Tensor, weight: Tensor, delta: Tensor): { dA: Tensor; dW: Tensor; db: Tensor } {
+  const [B, In] = x.shape;
+  const Out = weight.shape[0];
+  const dA = zeros([B, In], x.dtype);
+  const dW = zeros([Out, In], weight.dtype);
+  const db = zeros([Out], weight.dtype);
+  for (let b = 0; b < B; b++) for (let o = 0; o < Out; o++) {
+    const d = delta.data[b * Out + o];
+    db.data[o] += d;
+    for (let i = 0; i < In; i++) {
+      dA.data[b * In + i] += d * weight.data[o * In + i];
+      dW.data[o * In + i] += d * x.data[b * In + i];
+    }
+  }
+  return { dA, dW, db };
+}
+
+// ---- losses --------------------------------------------------------------------
+
+export type LossKind = 'mse' | 'cross_entropy';
+
+export interface LossResult {
+  value: number;
+  /** ∂C/∂output, the first δ. */
+  delta: Tensor;
+  /** cross-entropy: softmax of the logits. */
+  probs?: Tensor;
+}
+
+/** C = mean((y − t)²) over every element (PyTorch's reduction="mean"); δ = 2(y − t)/N. */
+export function mseLoss(y: Tensor, target: Tensor): LossResult {
+  if (target.data.length !== y.data.length) throw new EngineError('mse', `target has shape ${formatShape(target.shape)} but the output is ${formatShape(y.shape)}`, 'grad');
+  const n = y.data.length;
+  const delta = zeros(y.shape, y.dtype);
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const d = y.data[i] - target.data[i];
+    c += d * d;
+    delta.data[i] = (2 * d) / n;
+  }
+  return { value: c / n, delta };
+}
+
+/** Softmax then negative log-likelihood of the class indices, averaged over the batch; δ = (p − onehot)/B. */
+export function crossEntropyLoss(logits: Tensor, classes: readonly number[]): LossResult {
+  if (logits.shape.length !== 2) throw new EngineError('cross_entropy', `expects (B, classes) logits, got ${formatShape(logits.shape)}: end the network with a linear layer`, 'input');
+  const [B, K] = logits.shape;
+  if (classes.length !== B) throw new EngineError('cross_entropy', `target has ${classes.length} class indices for a batch of ${B}`, 'grad');
+  const probs = zeros([B, K], logits.dtype);
+  const delta = zeros([B, K], logits.dtype);
+  let c = 0;
+  for (let b = 0; b < B; b++) {
+    const t = classes[b];
+    if (!Number.isInteger(t) || t < 0 || t >= K) throw new EngineError('cross_entropy', `target[${b}] = ${t} is not a class index in 0..${K - 1}`, 'grad');
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) m = Math.max(m, logits.data[b * K + k]);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(logits.data[b * K + k] - m);
+    for (let k = 0; k < K; k++) {
+      const p = Math.exp(logits.data[b * K + k] - m) / s;
+      probs.data[b * K + k] = p;
+      delta.data[b * K + k] = (p - (k === t ? 1 : 0)) / B;
+    }
+    c += -(logits.data[b * K + t] - m - Math.log(s));
+  }
+  return { value: c / B, delta, probs };
+}

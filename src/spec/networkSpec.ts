@@ -1,0 +1,194 @@
+// The spec, version 2: a network of layers ending in a loss.
+//   { "input": (B, C, H, W), "layers": [ {"type": "conv2d", "weight": ..., ...}, {"type": "relu"},
+//     {"type": "maxpool2d", "kernel": 2}, {"type": "flatten"}, {"type": "linear", "weight": ...} ],
+//     "loss": {"type": "cross_entropy", "target": [3]} | {"type": "mse", "target": [...]},
+//     "grad"?: ∂C/∂output instead of a loss, "dtype"? }
+// Every problem is located at its JSON path, e.g. $.layers[3].kernel.
+
+import { ConvOptions, PaddingOption, Pair } from '../engine/convInfo';
+import { EngineError } from '../engine/errors';
+import { PoolOptions } from '../engine/layers';
+import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
+import { DType, Tensor } from '../engine/tensor';
+import type { TraceOptions } from '../engine/trace';
+import { NestedArrayError, TensorExpectation, describeJson, inferShape, nestedToTensor } from './nested';
+import { NpyError, decodeNpy } from './npy';
+import { JSONPath, JsonSource, SpecError } from './source';
+
+export const LAYER_TYPES = ['conv2d', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'maxpool2d', 'avgpool2d', 'flatten', 'linear'] as const;
+
+const LAYER_KEYS: Record<(typeof LAYER_TYPES)[number], string[]> = {
+  conv2d: ['weight', 'bias', 'stride', 'padding', 'dilation', 'groups'],
+  relu: [], sigmoid: [], tanh: [], flatten: [],
+  leaky_relu: ['slope'],
+  maxpool2d: ['kernel', 'stride', 'padding', 'dilation', 'ceil_mode'],
+  avgpool2d: ['kernel', 'stride', 'padding', 'ceil_mode'],
+  linear: ['weight', 'bias'],
+};
+const NETWORK_KEYS = ['input', 'layers', 'loss', 'grad', 'dtype', '$schema', 'name', 'description', 'comment'];
+const DOC_KEYS = ['name', 'description', 'comment'];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function isNetworkSpec(value: unknown): boolean {
+  return isObject(value) && 'layers' in value;
+}
+
+/** .npy files named anywhere in a network spec (input, layer weights and biases, targets). */
+export function networkNpyReferences(value: unknown): string[] {
+  const found: string[] = [];
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isObject(v)) {
+      if (typeof v.npy === 'string' && Object.keys(v).length === 1) found.push(v.npy);
+      else Object.values(v).forEach(x => { if (isObject(x) || Array.isArray(x)) visit(x); });
+    }
+  };
+  if (isObject(value)) for (const k of ['input', 'layers', 'loss', 'grad']) visit(value[k]);
+  return found;
+}
+
+export interface NetworkReading {
+  problem?: NetworkProblem;
+  problems: SpecError[];
+}
+
+export function collectNetworkSpec(source: JsonSource, npy: ReadonlyMap<string, Uint8Array> = new Map()): NetworkReading {
+  const problems: SpecError[] = [];
+  const spec = source.value as Record<string, unknown>;
+  const error = (path: JSONPath, problem: string) => problems.push(source.error(path, problem));
+  for (const key of Object.keys(spec)) {
+    if (!NETWORK_KEYS.includes(key)) problems.push(new SpecError(source.file, [key], `unknown key "${key}"; a network spec has ${NETWORK_KEYS.filter(k => !k.startsWith('$') && !DOC_KEYS.includes(k)).join(', ')}`, source.locateKey([key])));
+  }
+  let dtype: DType = 'float64';
+  if (spec.dtype !== undefined) {
+    if (spec.dtype === 'float64' || spec.dtype === 'float32') dtype = spec.dtype;
+    else error(['dtype'], `dtype must be "float64" or "float32", found ${describeJson(spec.dtype)}`);
+  }
+
+  /** A tensor of a given rank (or any rank), from nested arrays or {"npy": file}. */
+  const tensor = (path: JSONPath, v: unknown, expect?: TensorExpectation): Tensor | undefined => {
+    if (isObject(v) && 'npy' in v) {
+      if (typeof v.npy !== 'string') { error([...path, 'npy'], `"npy" must be a file path, found ${describeJson(v.npy)}`); return undefined; }
+      const bytes = npy.get(v.npy);
+      if (!bytes) { error([...path, 'npy'], `missing .npy file "${v.npy}" (paths are relative to the spec)`); return undefined; }
+      try {
+        const t = decodeNpy(bytes, dtype);
+        if (expect && t.shape.length !== expect.rank) { error([...path, 'npy'], `${v.npy} holds a ${t.shape.length}-D array, expected ${expect.rank}-D ${expect.axes}`); return undefined; }
+        return t;
+      } catch (e) {
+        if (e instanceof NpyError) { error([...path, 'npy'], `${v.npy}: ${e.message}`); return undefined; }
+        throw e;
+      }
+    }
+    try {
+      const rank = expect?.rank ?? Math.max(1, inferShape(v).length);
+      return nestedToTensor(v, path, dtype, expect ?? { rank, axes: `(${rank}-D)` });
+    } catch (e) {
+      if (e instanceof NestedArrayError) { error(e.path, e.problem); return undefined; }
+      throw e;
+    }
+  };
+  const intOrPair = (path: JSONPath, v: unknown, what: string): number | Pair | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v === 'number' || (Array.isArray(v) && v.length === 2 && v.every(x => typeof x === 'number'))) return v as number | Pair;
+    error(path, `${what} must be an integer or a pair [h, w], found ${describeJson(v)}`);
+    return undefined;
+  };
+
+  const input = 'input' in spec ? tensor(['input'], spec.input, { rank: 4, axes: '(B, C, H, W)' }) : (error([], 'missing key "input" (B, C, H, W)'), undefined);
+  const layers: LayerSpec[] = [];
+  if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
+    error(['layers'], `"layers" must be a non-empty list of layers, found ${describeJson(spec.layers)}`);
+  } else {
+    spec.layers.forEach((raw, i) => {
+      const at = ['layers', i];
+      if (!isObject(raw)) { error(at, `a layer is an object with a "type", found ${describeJson(raw)}`); return; }
+      const type = raw.type;
+      if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) {
+        error([...at, 'type'], `"type" must be one of ${LAYER_TYPES.join(', ')}, found ${describeJson(type)}`);
+        return;
+      }
+      const t = type as (typeof LAYER_TYPES)[number];
+      for (const key of Object.keys(raw)) {
+        if (key !== 'type' && !LAYER_KEYS[t].includes(key) && !DOC_KEYS.includes(key)) {
+          problems.push(new SpecError(source.file, [...at, key], `a ${t} layer has no "${key}"${LAYER_KEYS[t].length ? `; its keys: ${LAYER_KEYS[t].join(', ')}` : ''}`, source.locateKey([...at, key])));
+        }
+      }
+      switch (t) {
+        case 'conv2d': {
+          const weight = tensor([...at, 'weight'], raw.weight, { rank: 4, axes: '(Cout, Cin/groups, kh, kw)' });
+          const bias = raw.bias === undefined ? undefined : tensor([...at, 'bias'], raw.bias, { rank: 1, axes: '(Cout,)' });
+          const options: ConvOptions = { stride: intOrPair([...at, 'stride'], raw.stride, 'stride'), dilation: intOrPair([...at, 'dilation'], raw.dilation, 'dilation') };
+          if (raw.padding !== undefined) options.padding = raw.padding as PaddingOption;
+          if (raw.groups !== undefined) options.groups = raw.groups as number;
+          if (weight) layers.push({ type: 'conv2d', weight, bias, options });
+          break;
+        }
+        case 'linear': {
+          const weight = tensor([...at, 'weight'], raw.weight, { rank: 2, axes: '(out, in)' });
+          const bias = raw.bias === undefined ? undefined : tensor([...at, 'bias'], raw.bias, { rank: 1, axes: '(out,)' });
+          if (weight) layers.push({ type: 'linear', weight, bias });
+          break;
+        }
+        case 'maxpool2d': case 'avgpool2d': {
+          const kernel = intOrPair([...at, 'kernel'], raw.kernel, 'kernel');
+          if (raw.kernel === undefined) error(at, `a ${t} layer needs a "kernel"`);
+          if (raw.ceil_mode !== undefined && typeof raw.ceil_mode !== 'boolean') error([...at, 'ceil_mode'], `ceil_mode must be true or false, found ${describeJson(raw.ceil_mode)}`);
+          const options: PoolOptions = {
+            kernel: kernel ?? 1, stride: intOrPair([...at, 'stride'], raw.stride, 'stride'), padding: intOrPair([...at, 'padding'], raw.padding, 'padding'),
+            dilation: intOrPair([...at, 'dilation'], raw.dilation, 'dilation'), ceilMode: raw.ceil_mode === true,
+          };
+          if (kernel !== undefined) layers.push({ type: t, options });
+          break;
+        }
+        case 'leaky_relu':
+          if (raw.slope !== undefined && typeof raw.slope !== 'number') error([...at, 'slope'], `slope must be a number, found ${describeJson(raw.slope)}`);
+          layers.push({ type: 'leaky_relu', slope: typeof raw.slope === 'number' ? raw.slope : 0.01 });
+          break;
+        default:
+          layers.push({ type: t });
+      }
+    });
+  }
+  let loss: LossSpec | undefined;
+  if (spec.loss !== undefined) {
+    const l = spec.loss;
+    if (!isObject(l) || (l.type !== 'mse' && l.type !== 'cross_entropy')) {
+      error(['loss'], `"loss" is {"type": "mse", "target": [...]} or {"type": "cross_entropy", "target": [class, ...]}, found ${describeJson(l)}`);
+    } else if (l.type === 'mse') {
+      const target = tensor(['loss', 'target'], l.target);
+      if (target) loss = { type: 'mse', target };
+    } else {
+      const target = l.target;
+      if (!Array.isArray(target) || !target.every(t => Number.isInteger(t) && (t as number) >= 0)) error(['loss', 'target'], `cross_entropy's target is a list of class indices, one per batch item, found ${describeJson(target)}`);
+      else loss = { type: 'cross_entropy', target: target as number[] };
+    }
+  }
+  if (loss && spec.grad !== undefined) error(['grad'], 'give a loss or a grad, not both');
+  const grad = spec.grad === undefined || loss ? undefined : tensor(['grad'], spec.grad);
+  if (problems.length || !input) return { problems };
+  return { problem: { input, layers, loss, grad, dtype }, problems };
+}
+
+/** An engine error inside a network, at its layer (and key): $.layers[3].weight. */
+export function networkErrorPath(e: EngineError): JSONPath | undefined {
+  const m = /^layers\[(\d+)\]/.exec(e.op);
+  if (!m) return e.argument === 'grad' ? ['loss'] : undefined;
+  const path: JSONPath = ['layers', Number(m[1])];
+  if (e.argument === 'weight' || e.argument === 'bias') path.push(e.argument);
+  return path;
+}
+
+export function traceNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: ReadonlyMap<string, Uint8Array>): NetworkTrace {
+  const r = collectNetworkSpec(source, npy);
+  if (r.problems.length || !r.problem) throw r.problems[0];
+  try {
+    return traceNetwork(r.problem, options);
+  } catch (e) {
+    if (e instanceof EngineError) throw source.error(networkErrorPath(e), e.message);
+    throw e;
+  }
+}

@@ -1,0 +1,150 @@
+// Networks: every layer type against PyTorch autograd and central finite
+// differences, pooling ties and padding, losses by hand, chain errors by layer.
+
+import * as assert from 'assert';
+import * as fc from 'fast-check';
+import * as fs from 'fs';
+import * as path from 'path';
+import { crossEntropyLoss, mseLoss, poolForward, poolInfo } from '../../src/engine/layers';
+import { LayerSpec, NetworkProblem, NetworkTrace, networkTensor, traceNetwork } from '../../src/engine/network';
+import { Tensor, tensor } from '../../src/engine/tensor';
+import { TensorName } from '../../src/engine/trace';
+import { traceAnySpecText } from '../../src/spec/convSpec';
+import { SpecError } from '../../src/spec/source';
+import { assertClose, randomTensor, rng } from './helpers';
+
+const FIXTURES = path.join(__dirname, '../../../test/fixtures/torch/network_cases.json');
+const { generator, cases } = JSON.parse(fs.readFileSync(FIXTURES, 'utf8')) as {
+  generator: string;
+  cases: { name: string; spec: Record<string, unknown>; expected: { loss: number; layers: { out: { shape: number[]; data: number[] }; din: { shape: number[]; data: number[] }; dW?: number[]; db?: number[] }[] } }[];
+};
+
+const OUT: Record<string, TensorName> = { conv2d: 'z', linear: 'z', maxpool2d: 'z', avgpool2d: 'z', flatten: 'z', relu: 'h', leaky_relu: 'h', sigmoid: 'h', tanh: 'h' };
+const DIN: Record<string, TensorName> = { conv2d: 'dA', linear: 'dA', maxpool2d: 'dA', avgpool2d: 'dA', flatten: 'dA', relu: 'dZ', leaky_relu: 'dZ', sigmoid: 'dZ', tanh: 'dZ' };
+
+describe(`networks agree with PyTorch (${generator})`, () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const trace = traceAnySpecText(c.name, JSON.stringify(c.spec)) as NetworkTrace;
+      assert.strictEqual(trace.kind, 'network');
+      assert.ok(Math.abs(trace.loss!.value - c.expected.loss) <= 1e-9 * Math.max(1, Math.abs(c.expected.loss)), `loss ${trace.loss!.value} vs ${c.expected.loss}`);
+      c.expected.layers.forEach((e, i) => {
+        const l = trace.layers[i];
+        assertClose(l.tensors[OUT[l.op]]!, tensor(e.out.shape, e.out.data), 1e-9, `layers[${i}] ${l.op} output`);
+        assertClose(l.tensors[DIN[l.op]]!, tensor(e.din.shape, e.din.data), 1e-9, `layers[${i}] ${l.op} input gradient`);
+        if (e.dW) assertClose(l.tensors.dW!, tensor(l.tensors.dW!.shape, e.dW), 1e-9, `layers[${i}] dW`);
+        if (e.db) assertClose(l.tensors.db!, tensor([e.db.length], e.db), 1e-9, `layers[${i}] db`);
+      });
+    });
+  }
+});
+
+/** C of a network (forward only), for finite differences. */
+function lossOf(p: NetworkProblem): number {
+  return traceNetwork(p).loss!.value;
+}
+
+function fdCheck(p: NetworkProblem, target: Tensor, analytic: Tensor, what: string, h = 1e-5): void {
+  const fd = new Float64Array(target.data.length);
+  for (let i = 0; i < target.data.length; i++) {
+    const keep = target.data[i];
+    target.data[i] = keep + h;
+    const up = lossOf(p);
+    target.data[i] = keep - h;
+    const down = lossOf(p);
+    target.data[i] = keep;
+    fd[i] = (up - down) / (2 * h);
+  }
+  assertClose(analytic, { shape: target.shape, dtype: 'float64', data: fd }, 1e-5, what);
+}
+
+describe('network gradients = central finite differences', () => {
+  const layerArb = fc.constantFrom<LayerSpec['type']>('relu', 'leaky_relu', 'sigmoid', 'tanh', 'maxpool2d', 'avgpool2d');
+  it('conv → (random middle layer) → flatten → linear → cross-entropy, every parameter and the input', () => {
+    fc.assert(fc.property(layerArb, fc.integer({ min: 1, max: 1e6 }), fc.boolean(), (middle, seed, ceil) => {
+      const random = rng(seed);
+      const input = randomTensor([2, 2, 7, 7], random);
+      const conv = { type: 'conv2d' as const, weight: randomTensor([3, 2, 3, 3], random), bias: randomTensor([3], random), options: { padding: 1 } };
+      const mid: LayerSpec = middle === 'maxpool2d' || middle === 'avgpool2d' ? { type: middle, options: { kernel: 3, stride: 2, padding: 1, ceilMode: ceil } }
+        : middle === 'leaky_relu' ? { type: 'leaky_relu', slope: 0.2 } : { type: middle as 'relu' };
+      const shapes = traceNetwork({ input, layers: [conv, mid, { type: 'flatten' }], dtype: 'float64' }).layers[2].outputShape;
+      const linear = { type: 'linear' as const, weight: randomTensor([4, shapes[1]], random), bias: randomTensor([4], random) };
+      const p: NetworkProblem = { input, layers: [conv, mid, { type: 'flatten' }, linear], loss: { type: 'cross_entropy', target: [1, 3] }, dtype: 'float64' };
+      const t = traceNetwork(p);
+      fdCheck(p, input, t.layers[0].tensors.dA!, `input (${middle})`);
+      fdCheck(p, conv.weight, t.layers[0].tensors.dW!, `conv weight (${middle})`);
+      fdCheck(p, conv.bias, t.layers[0].tensors.db!, `conv bias (${middle})`);
+      fdCheck(p, linear.weight, t.layers[3].tensors.dW!, `linear weight (${middle})`);
+    }), { numRuns: 12 });
+  });
+
+  it('mse loss through a tanh', () => {
+    const random = rng(5);
+    const input = randomTensor([1, 1, 4, 4], random);
+    const target = randomTensor([1, 1, 4, 4], random);
+    const p: NetworkProblem = { input, layers: [{ type: 'tanh' }], loss: { type: 'mse', target }, dtype: 'float64' };
+    fdCheck(p, input, traceNetwork(p).layers[0].tensors.dZ!, 'input');
+  });
+});
+
+describe('pooling and losses', () => {
+  it('max pooling ties go to the first index of the window (row-major)', () => {
+    const x = tensor([1, 1, 2, 2], [5, 5, 5, 5]);
+    const f = poolForward(x, poolInfo('max', x.shape, { kernel: 2 }));
+    assert.deepStrictEqual([...f.argmax!.data], [0]);
+    const t = traceNetwork({ input: x, layers: [{ type: 'maxpool2d', options: { kernel: 2 } }], dtype: 'float64' });
+    assert.deepStrictEqual([...t.layers[0].tensors.dA!.data], [1, 0, 0, 0], 'δ goes to the first maximum only');
+  });
+
+  it('max pooling pads with −∞ and average pooling with 0 (counted, as PyTorch)', () => {
+    const x = tensor([1, 1, 2, 2], [-1, -2, -3, -4]);
+    const m = poolForward(x, poolInfo('max', x.shape, { kernel: 2, stride: 1, padding: 1 }));
+    assert.deepStrictEqual([...m.z.data], [-1, -1, -2, -1, -1, -2, -3, -3, -4]);
+    const a = poolForward(x, poolInfo('avg', x.shape, { kernel: 2, stride: 1, padding: 1 }));
+    assert.deepStrictEqual([...a.z.data], [-0.25, -0.75, -0.5, -1, -2.5, -1.5, -0.75, -1.75, -1]);
+  });
+
+  it('losses by hand: mse and softmax cross-entropy', () => {
+    const y = tensor([1, 2], [1, 3]);
+    const m = mseLoss(y, tensor([1, 2], [0, 1]));
+    assert.strictEqual(m.value, (1 + 4) / 2);
+    assert.deepStrictEqual([...m.delta.data], [1, 2]);
+    const ce = crossEntropyLoss(tensor([1, 2], [0, Math.log(3)]), [1]);
+    assert.ok(Math.abs(ce.value - Math.log(4 / 3)) < 1e-12, 'p = [1/4, 3/4]: C = −log(3/4)');
+    assert.deepStrictEqual([...ce.delta.data].map(v => +v.toFixed(12)), [0.25, -0.25]);
+  });
+});
+
+describe('network specs: chain errors name the layer and both shapes', () => {
+  const input = [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]];
+  const fails = (layers: unknown[], pattern: RegExp, pathWanted: string) => {
+    assert.throws(() => traceAnySpecText('net.json', JSON.stringify({ input, layers })), (e: unknown) => {
+      assert.ok(e instanceof SpecError, String(e));
+      assert.match(e.message, pattern);
+      assert.strictEqual(JSON.stringify(e.path), pathWanted);
+      return true;
+    });
+  };
+  it('a linear layer after a 4-D output: put a flatten before it', () => {
+    fails([{ type: 'relu' }, { type: 'linear', weight: [[1, 2]] }], /layers\[1\] \(linear\): expects a 2-D input \(B, in\), got \(1, 1, 3, 3\): put a flatten before it — its input \(1, 1, 3, 3\) comes from layers\[0\]/, '["layers",1]');
+  });
+  it('a linear layer with the wrong number of features', () => {
+    fails([{ type: 'flatten' }, { type: 'linear', weight: [[1, 2]] }], /layers\[1\] \(linear\): input has 9 features but weight expects 2 \(input \(1, 9\), weight \(1, 2\)\)/, '["layers",1,"weight"]');
+  });
+  it('a conv whose channels do not match the layer below', () => {
+    fails([{ type: 'conv2d', weight: [[[[1]]], [[[1]]]] }, { type: 'conv2d', weight: [[[[1]]]] }], /layers\[1\] \(conv2d\): input has 2 channels but weight expects 1/, '["layers",1,"weight"]');
+  });
+  it('a pooling window larger than its input', () => {
+    fails([{ type: 'maxpool2d', kernel: 2, stride: 2 }, { type: 'maxpool2d', kernel: 2, stride: 2 }], /layers\[1\] \(maxpool2d\): a 2x2 window .* does not fit the input 1x1/, '["layers",1]');
+  });
+  it('an unknown layer type and an unknown key, at their paths', () => {
+    fails([{ type: 'dropout' }], /\$\.layers\[0\]\.type: "type" must be one of conv2d, relu/, '["layers",0,"type"]');
+    fails([{ type: 'relu', slope: 1 }], /\$\.layers\[0\]\.slope: a relu layer has no "slope"/, '["layers",0,"slope"]');
+  });
+  it('names tensors layers[i].<name> and loss.<name>', () => {
+    const t = traceAnySpecText('net.json', JSON.stringify({ input, layers: [{ type: 'flatten' }, { type: 'linear', weight: [[1, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 1]] }], loss: { type: 'cross_entropy', target: [1] } })) as NetworkTrace;
+    assert.deepStrictEqual([...networkTensor(t, 'layers[1].z')!.data], [1, 9]);
+    assert.strictEqual(networkTensor(t, 'loss.loss')!.data[0], t.loss!.value);
+    assert.strictEqual(networkTensor(t, 'layers[9].z'), undefined);
+  });
+});
