@@ -2,10 +2,11 @@
 // and the linking between them (hover or click a cell: everything it is made
 // of, or made into, lights up in every tensor, and the inspector lists the sum).
 
-import { LinkTarget, linksOf } from '../src/engine/links';
+import { linksIn } from '../src/engine/layerLinks';
+import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
-import { cellMeaning, explainStage } from '../src/format/explain';
+import { DeltaSource, cellMeaning, explainStage } from '../src/format/explain';
 import { formatNumber } from '../src/format/text';
 import type { LinkedSummary, ShownTensor, WireTrace } from '../src/protocol/messages';
 import { TraceModel } from './model';
@@ -23,6 +24,18 @@ import { saveState, send } from './vscodeApi';
 /** Tensors whose values are counts, not data: never part of the shared scale. */
 const OWN_SCALE: TensorName[] = ['col2im_counts'];
 
+/** How a layer of a network sits in the chain (a single conv run has none of this). */
+export interface AppOptions {
+  /** Its index in the chain, sent with the stage on show. */
+  layer?: number;
+  /** Where its δ came from; a single conv's is the spec's grad or all ones. */
+  deltaSource?: DeltaSource;
+  /** Stepping past the first or last stage: the chain moves to the neighbouring layer. */
+  onEdge?(delta: -1 | 1): void;
+  /** Scroll to the first stage shown (a layer opened by the user), not only mark it. */
+  reveal?: boolean;
+}
+
 export class App implements CardHost {
   readonly model: TraceModel;
   theme: Theme = readTheme();
@@ -36,11 +49,11 @@ export class App implements CardHost {
   private linkTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly observer: IntersectionObserver;
 
-  constructor(private readonly root: HTMLElement, trace: WireTrace, readonly state: UiState) {
+  constructor(private readonly root: HTMLElement, trace: WireTrace, readonly state: UiState, private readonly options: AppOptions = {}) {
     this.model = new TraceModel(trace);
     // A comparison opens on itself; otherwise the stage the user was on.
     if (trace.comparison || !trace.stages.some(s => s.id === state.stage)) state.stage = trace.stages[0].id;
-    this.stepper = new Stepper(trace.stages, s => explainStage(s.id, trace.info, this.hasGrad()), i => this.goTo(i));
+    this.stepper = new Stepper(trace.stages, s => explainStage(s.id, trace.geometry, options.deltaSource ?? this.deltaSource()), i => this.goTo(i));
     // Only cards on (or near) screen draw and fetch tiles.
     this.observer = new IntersectionObserver(entries => {
       for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
@@ -48,7 +61,7 @@ export class App implements CardHost {
     root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element);
     for (const stage of trace.stages) this.main.append(this.stageSection(stage));
     this.layoutCards();
-    this.goTo(trace.stages.findIndex(s => s.id === state.stage), false);
+    this.goTo(trace.stages.findIndex(s => s.id === state.stage), options.reveal ?? false);
     // A pinned cell survives re-runs of the same spec (if it still exists), not a switch to another spec.
     const pin = state.pinned;
     if (pin && state.specUri === trace.uri && this.model.has(pin.tensor)
@@ -59,29 +72,20 @@ export class App implements CardHost {
     }
   }
 
-  /** Whether δ came from the spec (all ones is the default). */
-  private hasGrad(): boolean {
-    if (!this.model.has('delta')) return false;
+  /** A single conv's δ: the spec's grad, or all ones (the default). */
+  private deltaSource(): DeltaSource {
+    if (!this.model.has('delta')) return 'ones';
     const d = this.model.stats('delta');
-    return !(d.min === 1 && d.max === 1 && d.nonFinite === 0);
+    return d.min === 1 && d.max === 1 && d.nonFinite === 0 ? 'ones' : 'spec';
   }
 
   // ---- layout ------------------------------------------------------------
 
   private toolbar(): HTMLElement {
     const t = this.model.trace;
-    const i = t.info;
     const bar = el('div', 'toolbar');
     const facts = el('div', 'facts');
-    facts.append(
-      el('span', 'fact', `input ${formatShape([i.batch, i.inChannels, i.inHeight, i.inWidth])}`),
-      el('span', 'fact', `weight ${formatShape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])}`),
-      el('span', 'fact', `stride (${i.strideHeight}, ${i.strideWidth})`),
-      el('span', 'fact', `padding [${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`),
-      el('span', 'fact', `dilation (${i.dilationHeight}, ${i.dilationWidth})`),
-      el('span', 'fact', `groups ${i.groups}`),
-      el('span', 'fact', t.dtype),
-    );
+    facts.append(...this.geometryFacts().map(f => el('span', 'fact', f)), el('span', 'fact', t.dtype));
     if (t.rot180) facts.append(el('span', `fact badge ${t.rot180.agrees ? 'ok' : 'bad'}`, t.rot180.agrees ? 'col2im = rot180 ✓' : 'col2im ≠ rot180 ✗'));
     const c = t.comparison;
     if (c) {
@@ -98,6 +102,35 @@ export class App implements CardHost {
     );
     bar.append(facts, controls);
     return bar;
+  }
+
+  /** The layer's geometry in a few words: the conv's or the pooling window's numbers, or the shapes. */
+  private geometryFacts(): string[] {
+    const g = this.model.geometry;
+    if (g.kind === 'conv') {
+      const i = g.info;
+      return [
+        `input ${formatShape([i.batch, i.inChannels, i.inHeight, i.inWidth])}`,
+        `weight ${formatShape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])}`,
+        `stride (${i.strideHeight}, ${i.strideWidth})`,
+        `padding [${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`,
+        `dilation (${i.dilationHeight}, ${i.dilationWidth})`,
+        `groups ${i.groups}`,
+      ];
+    }
+    if (g.kind === 'pool') {
+      const p = g.info;
+      return [
+        `input ${formatShape([p.batch, p.channels, p.inHeight, p.inWidth])}`,
+        `${p.kind} pooling ${p.kernelHeight}×${p.kernelWidth}`,
+        `stride (${p.strideHeight}, ${p.strideWidth})`,
+        `padding (${p.padHeight}, ${p.padWidth})`,
+        ...(p.kind === 'max' ? [`dilation (${p.dilationHeight}, ${p.dilationWidth})`] : []),
+        `output ${formatShape([p.batch, p.channels, p.outHeight, p.outWidth])}`,
+      ];
+    }
+    const shown = ['input', 'z', 'weight', 'target'] as const;
+    return shown.filter(n => this.model.has(n)).map(n => `${n} ${formatShape(this.model.shape(n))}`);
   }
 
   private stageSection(stage: TraceStage): HTMLElement {
@@ -177,6 +210,10 @@ export class App implements CardHost {
 
   goTo(index: number, scroll = true): void {
     const stages = this.model.trace.stages;
+    if ((index < 0 || index >= stages.length) && scroll && this.options.onEdge) {
+      this.options.onEdge(index < 0 ? -1 : 1);
+      return;
+    }
     const i = Math.max(0, Math.min(stages.length - 1, index));
     const stage = stages[i];
     this.state.stage = stage.id;
@@ -189,7 +226,7 @@ export class App implements CardHost {
       section.scrollIntoView({ block: 'start', behavior: 'instant' as ScrollBehavior });
       (section.querySelector('h2') as HTMLElement | null)?.focus({ preventScroll: true });
     }
-    send({ type: 'stage', traceId: this.model.id, stage: stage.id, index: i });
+    send({ type: 'stage', traceId: this.model.id, stage: stage.id, index: i, ...(this.options.layer === undefined ? {} : { layer: this.options.layer }) });
   }
 
   step(delta: number): void {
@@ -219,7 +256,7 @@ export class App implements CardHost {
   private showTooltip(name: TensorName, index: number[], at: { x: number; y: number }): void {
     this.hovering = { name, index, at };
     const value = this.model.value({ tensor: name, index });
-    const meaning = cellMeaning(this.model.info, name, index);
+    const meaning = cellMeaning(this.model.geometry, name, index);
     const shown = value === undefined ? '…' : Number.isFinite(value) ? String(value) : formatNumber(value);
     this.tooltip.show([`${name}[${index.join(', ')}] = ${shown}`, ...(meaning ? [meaning] : [])], at);
     if (value === undefined) {
@@ -255,7 +292,7 @@ export class App implements CardHost {
     const compared = this.model.trace.comparison?.tensor;
     const isComparison = target && (target.tensor === 'yours' || target.tensor === 'difference');
     const base = target && compared && isComparison ? { tensor: compared, index: target.index } : target;
-    const highlights = base ? linksOf(this.model.info, base) : {};
+    const highlights = base ? linksIn(this.model.geometry, base, n => (this.model.has(n) ? this.model.shape(n) : undefined), this.model.trace.tensors.map(t => t.name)) : {};
     if (base && compared && base.tensor === compared) {
       for (const extra of ['yours', 'difference'] as const) (highlights[extra] ??= { cells: [], rows: [], columns: [] }).cells.push(base.index);
       (highlights[compared] ??= { cells: [], rows: [], columns: [] }).cells.push(base.index);

@@ -4,6 +4,7 @@
 import { assertNever } from '../src/protocol/messages';
 import { App } from './app';
 import { CollectionView } from './collection';
+import { NetworkView } from './network';
 import { settle } from './model';
 import { restoreState } from './state';
 import { onThemeChange } from './theme';
@@ -12,13 +13,42 @@ import { getState, onHostMessage, send } from './vscodeApi';
 const root = document.getElementById('app')!;
 const status = document.getElementById('status')!;
 const title = document.getElementById('title')!;
+/** What the panel shows: one conv's stages, a network's chain of layers, or tensors from a debug session. */
 let app: App | undefined;
+let network: NetworkView | undefined;
 let collection: CollectionView | undefined;
+
+function clear(): void {
+  app?.dispose();
+  network?.dispose();
+  collection?.dispose();
+  app = network = collection = undefined;
+}
+
+/** The view that steps, links and lays out: the conv's, or the network's open layer. */
+function stages(): App | NetworkView | undefined {
+  return network ?? app;
+}
 const state = restoreState(getState());
 
 function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
   status.textContent = text;
   status.className = kind;
+}
+
+/** Replaces what the panel shows with a run, and reports what it shows (or why it could not). */
+function show(run: { id: number; file: string; uri?: string }, what: string, make: () => App | NetworkView): void {
+  title.textContent = run.file;
+  setStatus('', '');
+  clear();
+  try {
+    const view = make();
+    state.specUri = run.uri;
+    view.saveState();
+    void view.shown().then(shown => send({ type: 'rendered', traceId: run.id, shown }));
+  } catch (e) {
+    send({ type: 'error', message: `showing ${what} ${run.id} failed: ${(e as Error).message}` });
+  }
 }
 
 onHostMessage(message => {
@@ -29,29 +59,19 @@ onHostMessage(message => {
     case 'failed':
       setStatus(message.message, 'failed');
       break;
-    case 'trace': {
-      const t = message.trace;
-      title.textContent = t.file;
-      setStatus('', '');
-      app?.dispose();
-      collection?.dispose();
-      collection = undefined;
-      try {
-        app = new App(root, t, state);
-        state.specUri = t.uri;
-        app.saveState();
-        void app.shown().then(shown => send({ type: 'rendered', traceId: t.id, shown }));
-      } catch (e) {
-        send({ type: 'error', message: `showing trace ${t.id} failed: ${(e as Error).message}` });
-      }
+    case 'trace':
+      show(message.trace, 'trace', () => {
+        state.layer = undefined;
+        return (app = new App(root, message.trace, state));
+      });
       break;
-    }
+    case 'network':
+      show(message.network, 'network', () => (network = new NetworkView(root, message.network, state)));
+      break;
     case 'tensors':
       title.textContent = message.set.title;
       setStatus('', '');
-      app?.dispose();
-      app = undefined;
-      collection?.dispose();
+      clear();
       collection = new CollectionView(root, message.set, state);
       send({ type: 'rendered', traceId: message.set.id, shown: [] });
       break;
@@ -63,11 +83,15 @@ onHostMessage(message => {
       settle(message.requestId, { failure: message.message });
       break;
     case 'focus':
+      if (network) {
+        network.focus(message.layer, message.stage, message.target, message.pin ?? true);
+        break;
+      }
       if (message.stage) app?.focusStage(message.stage);
       if (message.target) app?.focusCell(message.target, message.pin ?? true);
       break;
     case 'step':
-      app?.step(message.delta);
+      stages()?.step(message.delta);
       break;
     default:
       assertNever(message);
@@ -76,19 +100,20 @@ onHostMessage(message => {
 
 // Stage stepping from anywhere in the panel (heatmaps keep their own keys).
 window.addEventListener('keydown', e => {
-  if (!app || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+  const view = stages();
+  if (!view || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
   const target = e.target as HTMLElement;
   if (target.closest('input, textarea, vscode-single-select, vscode-textfield')) return;
-  if (e.key === 'n' || e.key === 'PageDown') { app.step(1); e.preventDefault(); }
-  else if (e.key === 'p' || e.key === 'PageUp') { app.step(-1); e.preventDefault(); }
-  else if (e.key === 'Escape') app.escape();
+  if (e.key === 'n' || e.key === 'PageDown') { view.step(1); e.preventDefault(); }
+  else if (e.key === 'p' || e.key === 'PageUp') { view.step(-1); e.preventDefault(); }
+  else if (e.key === 'Escape') view.escape();
 });
 
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => app?.layoutCards(), 100);
+  resizeTimer = setTimeout(() => stages()?.layoutCards(), 100);
 });
-onThemeChange(() => app?.setTheme());
+onThemeChange(() => stages()?.setTheme());
 
 send({ type: 'ready' });

@@ -61,7 +61,7 @@ export class TraceModel {
   }
 
   get id(): number { return this.trace.id; }
-  get info() { return this.trace.info; }
+  get geometry() { return this.trace.geometry; }
   has(name: TensorName): boolean { return this.meta.has(name); }
   tensor(name: TensorName): WireTensor | undefined { return this.meta.get(name); }
   shape(name: TensorName): number[] { return this.meta.get(name)?.shape ?? []; }

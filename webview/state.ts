@@ -11,6 +11,8 @@ export type ScaleMode = 'tensor' | 'shared';
 export interface UiState {
   specUri?: string;
   stage: StageId;
+  /** In a network, the layer open. */
+  layer?: number;
   scheme: ColorScheme;
   scaleMode: ScaleMode;
   /** Significant digits of printed values. */

@@ -271,7 +271,7 @@ export class ConvDebugSession extends LoggingDebugSession {
     const p = r.position;
     const stage = p.stage >= 0 ? r.stages[p.stage] : undefined;
     if (stage && p.sub === undefined) {
-      const firstSentence = /^.*?\.(?=\s|$)/.exec(explainStage(stage.id, r.trace.info, true))?.[0] ?? '';
+      const firstSentence = /^.*?\.(?=\s|$)/.exec(explainStage(stage.id, { kind: 'conv', info: r.trace.info }, 'spec'))?.[0] ?? '';
       this.sendEvent(new OutputEvent(`${stage.title}: ${stage.formula}\n  ${firstSentence}\n`, 'console'));
     }
     const ev = new StoppedEvent(reason, THREAD_ID) as DebugProtocol.StoppedEvent;

@@ -32,13 +32,13 @@ export type TensorLookup = (name: TensorName) => TensorData | undefined;
 
 const fmt = (index: number[]) => index.join(', ');
 
-function sum(formula: string, terms: Term[], constant?: CellSum['constant']): CellSum {
+export function sum(formula: string, terms: Term[], constant?: CellSum['constant']): CellSum {
   let total = constant?.value ?? 0;
   for (const t of terms) total += t.value;
   return { formula, terms, constant, total };
 }
 
-function product(label: string, ...factors: number[]): Term {
+export function product(label: string, ...factors: number[]): Term {
   let value = 1;
   for (const f of factors) value *= f;
   return { label, factors, value };

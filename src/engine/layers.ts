@@ -145,6 +145,23 @@ function windowIndex(p: PoolInfo): Int32Array {
   return idx;
 }
 
+/** How many taps the average of window (i, j) divides by: those inside the padded input. */
+export function poolDivisor(p: PoolInfo, i: number, j: number): number {
+  const rows = Math.min(i * p.strideHeight + p.kernelHeight, p.inHeight + 2 * p.padHeight) - i * p.strideHeight;
+  const cols = Math.min(j * p.strideWidth + p.kernelWidth, p.inWidth + 2 * p.padWidth) - j * p.strideWidth;
+  return rows * cols;
+}
+
+/** The padded pixel tap (ki, kj) of window (i, j) reads. */
+export function poolTap(p: PoolInfo, i: number, j: number, ki: number, kj: number): { y: number; x: number } {
+  return { y: i * p.strideHeight + ki * p.dilationHeight, x: j * p.strideWidth + kj * p.dilationWidth };
+}
+
+/** Whether a padded pixel is padding (or past it, with ceil_mode). */
+export function isPoolPadding(p: PoolInfo, y: number, x: number): boolean {
+  return y < p.padHeight || y >= p.padHeight + p.inHeight || x < p.padWidth || x >= p.padWidth + p.inWidth;
+}
+
 export function poolForward(input: Tensor, p: PoolInfo): PoolForward {
   const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   const a = zeros([B, C, Hp, Wp], input.dtype);
@@ -159,13 +176,7 @@ export function poolForward(input: Tensor, p: PoolInfo): PoolForward {
   const argmax = p.kind === 'max' ? zeros([B, C, Ho, Wo], input.dtype) : undefined;
   // Avg divides by the taps inside the padded input (count_include_pad): fewer only past the padding (ceil_mode).
   const divisor = p.kind === 'avg' ? zeros([Ho, Wo], input.dtype) : undefined;
-  if (divisor) {
-    for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) {
-      const rows = Math.min(i * p.strideHeight + kh, H + 2 * ph) - i * p.strideHeight;
-      const cols = Math.min(j * p.strideWidth + kw, W + 2 * pw) - j * p.strideWidth;
-      divisor.data[i * Wo + j] = rows * cols;
-    }
-  }
+  if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
   const plane = Hp * Wp;
   for (let bc = 0; bc < B * C; bc++) {
     const base = bc * plane;

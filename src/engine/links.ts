@@ -154,7 +154,8 @@ export function rot180Taps(info: ConvInfo, c: number, y: number, x: number): Rot
   return taps;
 }
 
-class HighlightSet {
+/** Collects highlights per tensor (chainable). */
+export class HighlightSet {
   readonly map: Highlights = {};
   private get(name: TensorName): Highlight {
     return (this.map[name] ??= { cells: [], rows: [], columns: [] });

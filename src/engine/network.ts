@@ -3,7 +3,7 @@
 // derivation has it: δ^l = δ^{l+1} ⋆full ROT180(w^{l+1}) ⊙ h'(z^l). Every
 // layer's intermediates are recorded, under `layers[i].<name>` in the trace.
 
-import { ConvOptions, convInfo } from './convInfo';
+import { ConvInfo, ConvOptions, convInfo } from './convInfo';
 import { conv2d } from './conv2d';
 import { EngineError } from './errors';
 import {
@@ -32,7 +32,8 @@ export interface NetworkProblem {
   dtype: DType;
 }
 
-export type LayerOp = LayerSpec['type'] | 'loss';
+export const LAYER_OPS = ['conv2d', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'maxpool2d', 'avgpool2d', 'flatten', 'linear', 'loss'] as const;
+export type LayerOp = (typeof LAYER_OPS)[number];
 
 /** One layer's record: the conv's full trace, or the tensors and stages of another layer. */
 export interface LayerTrace {
@@ -89,7 +90,7 @@ interface Forwarded {
   input: Tensor;
   output: Tensor;
   /** What the backward pass needs from the forward pass. */
-  cache: Record<string, Tensor | PoolInfo | undefined>;
+  cache: Record<string, Tensor | PoolInfo | ConvInfo | undefined>;
 }
 
 /** Shapes through the network, with a message naming the layer and both shapes when they do not fit. */
@@ -104,7 +105,7 @@ function forwardLayer(l: LayerSpec, x: Tensor, index: number, maxElements: numbe
       case 'conv2d': {
         const info = convInfo(x.shape, l.weight.shape, l.options, l.bias?.shape);
         checkSize(info, true, maxElements);
-        return { spec: l, input: x, output: conv2d(x, l.weight, l.bias, l.options), cache: {} };
+        return { spec: l, input: x, output: conv2d(x, l.weight, l.bias, l.options), cache: { info } };
       }
       case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh': {
         const act: Activation = { kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined };
@@ -241,13 +242,24 @@ function backwardLayer(f: Forwarded, delta: Tensor, options: TraceOptions): { tr
   }
 }
 
-/** Each layer's input and output shapes, from a forward pass (for hovers and diagnostics); throws where a layer does not fit. */
-export function networkShapes(problem: NetworkProblem, maxElements = DEFAULT_MAX_ELEMENTS): { title: string; input: number[]; output: number[] }[] {
+/** A layer's place in the chain, without its values: for hovers, CodeLens and diagnostics. */
+export interface LayerShapes {
+  op: LayerSpec['type'];
+  title: string;
+  input: number[];
+  output: number[];
+  conv?: ConvInfo;
+  pool?: PoolInfo;
+}
+
+/** Each layer's input and output shapes, from a forward pass; throws where a layer does not fit. */
+export function networkShapes(problem: NetworkProblem, maxElements = DEFAULT_MAX_ELEMENTS): LayerShapes[] {
   let x = problem.input;
   return problem.layers.map((l, i) => {
     const f = forwardLayer(l, x, i, maxElements);
     x = f.output;
-    return { title: layerTitle(l), input: [...f.input.shape], output: [...f.output.shape] };
+    const geometry = l.type === 'conv2d' ? { conv: f.cache.info as ConvInfo } : l.type === 'maxpool2d' || l.type === 'avgpool2d' ? { pool: f.cache.info as PoolInfo } : {};
+    return { op: l.type, title: layerTitle(l), input: [...f.input.shape], output: [...f.output.shape], ...geometry };
   });
 }
 
@@ -322,4 +334,8 @@ export function networkTensor(trace: NetworkTrace, name: string): TraceTensor | 
   const layer = m[1] !== undefined ? trace.layers[Number(m[1])] : trace.layers.find(l => l.op === 'loss');
   const wanted = m[1] === undefined ? layer?.op === 'loss' : layer?.op !== 'loss';
   return layer && wanted ? layer.tensors[m[2] as TensorName] : undefined;
+}
+
+export function isNetworkTrace(t: ConvTrace | NetworkTrace): t is NetworkTrace {
+  return (t as NetworkTrace).kind === 'network';
 }

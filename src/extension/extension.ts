@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { namedTensors } from '../format/text';
 import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messages';
 import { ConvRunner, RunResult } from './commands/runConv';
 import { SelectionRun } from './commands/selectionRun';
@@ -23,7 +24,8 @@ export interface RunSummary {
 function summarize(result: RunResult | undefined): RunSummary | undefined {
   if (!result) return undefined;
   const shapes: Record<string, number[]> = {};
-  for (const [name, t] of Object.entries(result.trace.tensors)) shapes[name] = [...t.shape];
+  const tensors = namedTensors(result.trace);
+  for (const name of tensors.names) shapes[name] = [...tensors.get(name)!.shape];
   return { traceId: result.traceId, uri: result.uri.toString(), shapes };
 }
 

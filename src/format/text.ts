@@ -3,7 +3,7 @@
 import { outputSizeFormula } from '../engine/convInfo';
 import { Tensor, formatShape, sizeOf } from '../engine/tensor';
 import { ConvTrace, TensorName, TraceTensor, tensorNames } from '../engine/trace';
-import { NetworkTrace, networkTensor, networkTensorNames } from '../engine/network';
+import { NetworkTrace, isNetworkTrace, networkTensor, networkTensorNames } from '../engine/network';
 
 /** Integers print exactly; others with `precision` significant digits, trailing zeros trimmed. */
 export function formatNumber(x: number, precision = 6): string {
@@ -80,12 +80,8 @@ export interface NamedTensors {
   get(name: string): TraceTensor | undefined;
 }
 
-function isNetwork(t: ConvTrace | NetworkTrace): t is NetworkTrace {
-  return (t as NetworkTrace).kind === 'network';
-}
-
 export function namedTensors(trace: ConvTrace | NetworkTrace): NamedTensors {
-  if (isNetwork(trace)) return { names: networkTensorNames(trace), get: n => networkTensor(trace, n) };
+  if (isNetworkTrace(trace)) return { names: networkTensorNames(trace), get: n => networkTensor(trace, n) };
   return { names: tensorNames(trace), get: n => trace.tensors[n as TensorName] };
 }
 
@@ -102,5 +98,5 @@ export function formatNetwork(trace: NetworkTrace, names: readonly string[], pre
 }
 
 export function formatAnyTrace(trace: ConvTrace | NetworkTrace, names: readonly string[], precision = 6): string {
-  return isNetwork(trace) ? formatNetwork(trace, names, precision) : formatTrace(trace, names as TensorName[], precision);
+  return isNetworkTrace(trace) ? formatNetwork(trace, names, precision) : formatTrace(trace, names as TensorName[], precision);
 }

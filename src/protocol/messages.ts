@@ -7,8 +7,9 @@
 
 import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
-import type { ConvInfo } from '../engine/convInfo';
+import type { LayerGeometry } from '../engine/geometry';
 import type { LinkTarget } from '../engine/links';
+import type { LayerOp } from '../engine/network';
 import type { DType } from '../engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../engine/trace';
 
@@ -39,11 +40,33 @@ export interface WireTrace {
   /** The spec's URI, kept in the webview's state so a restored panel can run it again. */
   uri?: string;
   dtype: DType;
-  info: ConvInfo;
+  /** The conv's geometry, or that of another layer of a network. */
+  geometry: LayerGeometry;
   stages: TraceStage[];
   tensors: WireTensor[];
   rot180?: { maxAbsDiff: number; agrees: boolean };
   comparison?: Comparison;
+  warnings: string[];
+}
+
+/** One layer of a network: its own trace (own id, for requests), and its place in the chain. */
+export interface WireLayer {
+  op: LayerOp;
+  title: string;
+  inputShape: number[];
+  outputShape: number[];
+  trace: WireTrace;
+}
+
+/** A network run: the chain of layers, the loss at the end. */
+export interface WireNetwork {
+  id: number;
+  file: string;
+  uri?: string;
+  dtype: DType;
+  input: number[];
+  layers: WireLayer[];
+  loss?: { type: 'mse' | 'cross_entropy'; value: number };
   warnings: string[];
 }
 
@@ -73,6 +96,7 @@ export interface WireTensorSet {
 
 export type HostToWebview =
   | { type: 'trace'; trace: WireTrace }
+  | { type: 'network'; network: WireNetwork }
   | { type: 'tensors'; set: WireTensorSet }
   | { type: 'running'; file: string }
   | { type: 'failed'; file: string; message: string }
@@ -80,7 +104,7 @@ export type HostToWebview =
   | { type: 'cellSum'; requestId: number; sum?: CellSum }
   | { type: 'requestFailed'; requestId: number; message: string }
   /** Show a stage and/or link a cell (commands, the debugger, tests). */
-  | { type: 'focus'; stage?: StageId; target?: LinkTarget; pin?: boolean }
+  | { type: 'focus'; layer?: number; stage?: StageId; target?: LinkTarget; pin?: boolean }
   | { type: 'step'; delta: number };
 
 /** What the panel shows of one tensor, as text: tests and the host read it back. */
@@ -109,7 +133,8 @@ export interface WireTile {
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'rendered'; traceId: number; shown: ShownTensor[] }
-  | { type: 'stage'; traceId: number; stage: StageId; index: number }
+  /** The stage on show; in a network, `layer` is its index in the chain. */
+  | { type: 'stage'; traceId: number; stage: StageId; index: number; layer?: number }
   | { type: 'linked'; traceId: number; target: LinkTarget; value: number; highlights: LinkedSummary[]; terms: number }
   | { type: 'requestTiles'; requestId: number; traceId: number; name: TensorName; level: number; tiles: [number, number][] }
   | { type: 'requestCellSum'; requestId: number; traceId: number; target: LinkTarget }

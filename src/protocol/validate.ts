@@ -5,6 +5,7 @@ import type { HostToWebview, WebviewToHost, WireTensor, WireTrace } from './mess
 import { TILES_PER_REQUEST } from './messages';
 import { TENSOR_NAMES } from '../engine/trace';
 import { STAGE_IDS } from '../engine/trace';
+import { LAYER_OPS } from '../engine/network';
 
 export class ProtocolError extends Error {}
 
@@ -70,11 +71,24 @@ const stage = object({
   id: stageId, pass: oneOf('forward', 'backward'), title: str, formula: str, inputs: arrayOf(tensorName), outputs: arrayOf(tensorName),
 });
 
+const geometry: Check = (v, at) => {
+  object({ kind: oneOf('conv', 'pool', 'linear', 'elementwise', 'flatten') })(v, at);
+  const kind = (v as { kind: string }).kind;
+  if (kind === 'conv') object({ info: object({ batch: nat, inChannels: nat, outChannels: nat, outHeight: nat, outWidth: nat, groups: nat }) })(v, at);
+  if (kind === 'pool') object({ info: object({ kind: oneOf('max', 'avg'), batch: nat, channels: nat, kernelHeight: nat, kernelWidth: nat, outHeight: nat, outWidth: nat }) })(v, at);
+};
+
 const wireTrace: Check = object({
-  id: nat, file: str, uri: optional(str), dtype, info: object({ batch: nat, inChannels: nat, outChannels: nat, outHeight: nat, outWidth: nat, groups: nat }),
+  id: nat, file: str, uri: optional(str), dtype, geometry,
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
   rot180: optional(object({ maxAbsDiff: num, agrees: bool })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
+});
+
+const wireNetwork: Check = object({
+  id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
+  layers: arrayOf(object({ op: oneOf(...LAYER_OPS), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), trace: wireTrace })),
+  loss: optional(object({ type: oneOf('mse', 'cross_entropy'), value: num })),
 });
 
 const role = oneOf('input', 'weight', 'grad');
@@ -90,20 +104,21 @@ const picks: Check = (v, at) => {
 
 const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
   trace: object({ trace: wireTrace }),
+  network: object({ network: wireNetwork }),
   tensors: object({ set: object({ id: nat, title: str, tensors: arrayOf(looseTensor), picks }) }),
   running: object({ file: str }),
   failed: object({ file: str, message: str }),
   tiles: object({ requestId: nat, traceId: nat, name: tensorName, level: nat, tiles: arrayOf(object({ row: nat, col: nat, buffer: arrayBuffer })) }),
   cellSum: object({ requestId: nat, sum: optional(cellSumCheck) }),
   requestFailed: object({ requestId: nat, message: str }),
-  focus: object({ stage: optional(stageId), target: optional(linkTarget), pin: optional(bool) }),
+  focus: object({ layer: optional(nat), stage: optional(stageId), target: optional(linkTarget), pin: optional(bool) }),
   step: object({ delta: num }),
 };
 
 const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   ready: any,
   rendered: object({ traceId: nat, shown: arrayOf(object({ name: tensorName, shape: arrayOf(nat), cells: arrayOf(str) })) }),
-  stage: object({ traceId: nat, stage: stageId, index: nat }),
+  stage: object({ traceId: nat, stage: stageId, index: nat, layer: optional(nat) }),
   linked: object({
     traceId: nat, target: linkTarget, value: num, terms: nat,
     highlights: arrayOf(object({ tensor: tensorName, rows: arrayOf(nat), columns: arrayOf(nat), cells: arrayOf(arrayOf(nat)) })),

@@ -2,10 +2,12 @@
 // (a typed array may be a view into a larger buffer); big tensors stay behind
 // until the panel asks for them.
 
-import type { ConvTrace, TensorName } from '../engine/trace';
-import { tensorNames } from '../engine/trace';
+import { layerGeometry } from '../engine/geometry';
+import type { NetworkTrace } from '../engine/network';
+import type { ConvTrace, TensorName, TraceTensor } from '../engine/trace';
+import { TENSOR_NAMES, tensorNames } from '../engine/trace';
 import type { Tensor, TensorData } from '../engine/tensor';
-import { EAGER_TENSOR_BYTES, EAGER_TOTAL_BYTES, TensorStats, WireTensor, WireTrace } from './messages';
+import { EAGER_TENSOR_BYTES, EAGER_TOTAL_BYTES, TensorStats, WireLayer, WireNetwork, WireTensor, WireTrace } from './messages';
 
 export function tensorStats(data: TensorData): TensorStats {
   let min = Infinity;
@@ -24,18 +26,39 @@ export function tensorBytes(data: TensorData): ArrayBuffer {
   return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
 }
 
-export function toWire(trace: ConvTrace, id: number, file: string, warnings: string[], uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireTrace {
-  let budget = EAGER_TOTAL_BYTES;
-  const tensors: WireTensor[] = tensorNames(trace).map(name => {
-    const t = trace.tensors[name]!;
+/** Tensor metadata, with the bytes of those that fit the budget (shared by a network's layers). */
+function wireTensors(tensors: Partial<Record<TensorName, TraceTensor>>, names: readonly TensorName[], budget: { bytes: number }, eagerBytes: number): WireTensor[] {
+  return names.map(name => {
+    const t = tensors[name]!;
     const wire: WireTensor = { name, shape: [...t.shape], dtype: t.dtype, axes: [...t.axes], about: t.about, stats: tensorStats(t.data) };
-    if (t.data.byteLength <= eagerBytes && t.data.byteLength <= budget) {
+    if (t.data.byteLength <= eagerBytes && t.data.byteLength <= budget.bytes) {
       wire.buffer = tensorBytes(t.data);
-      budget -= t.data.byteLength;
+      budget.bytes -= t.data.byteLength;
     }
     return wire;
   });
-  return { id, file, uri, dtype: trace.dtype, info: trace.info, stages: trace.stages, tensors, rot180: trace.rot180, comparison: trace.comparison, warnings };
+}
+
+export function toWire(trace: ConvTrace, id: number, file: string, warnings: string[], uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireTrace {
+  const tensors = wireTensors(trace.tensors, tensorNames(trace), { bytes: EAGER_TOTAL_BYTES }, eagerBytes);
+  return { id, file, uri, dtype: trace.dtype, geometry: { kind: 'conv', info: trace.info }, stages: trace.stages, tensors, rot180: trace.rot180, comparison: trace.comparison, warnings };
+}
+
+/** A network: layer i's trace gets id `firstId + 1 + i` (the network itself `firstId`); earlier layers get the eager bytes first. */
+export function networkToWire(trace: NetworkTrace, firstId: number, file: string, warnings: string[], uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireNetwork {
+  const budget = { bytes: EAGER_TOTAL_BYTES };
+  const layers: WireLayer[] = trace.layers.map((l, i) => {
+    const names = TENSOR_NAMES.filter(n => l.tensors[n]);
+    const layerWarnings = l.conv?.rot180 && !l.conv.rot180.agrees ? [`col2im and rot180 disagree on ∂C/∂a by ${l.conv.rot180.maxAbsDiff}`] : [];
+    return {
+      op: l.op, title: l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape],
+      trace: {
+        id: firstId + 1 + i, file, uri, dtype: trace.dtype, geometry: layerGeometry(l), stages: l.stages,
+        tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180: l.conv?.rot180, warnings: layerWarnings,
+      },
+    };
+  });
+  return { id: firstId, file, uri, dtype: trace.dtype, input: [...trace.layers[0].inputShape], layers, loss: trace.loss, warnings };
 }
 
 export function typedView(buffer: ArrayBuffer, dtype: 'float32' | 'float64'): TensorData {

@@ -11,7 +11,7 @@ import { DType, Tensor, formatShape } from '../engine/tensor';
 import { ConvProblem, ConvTrace, DEFAULT_MAX_ELEMENTS, TraceOptions, checkSize, traceConv } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeJson, nestedToTensor } from './nested';
 import { NpyError, decodeNpy } from './npy';
-import { NetworkTrace, networkShapes } from '../engine/network';
+import { LayerShapes, NetworkTrace, isNetworkTrace, networkShapes } from '../engine/network';
 import { collectNetworkSpec, isNetworkSpec, networkErrorPath, networkNpyReferences, traceNetworkSource } from './networkSpec';
 import { JsonSource, SpecError, jsonPath } from './source';
 
@@ -188,7 +188,7 @@ export interface SpecAnalysis extends SpecReading {
   /** The geometry, when the shapes and options work together. */
   info?: ConvInfo;
   /** Network specs: each layer's shapes, when the chain fits. */
-  layers?: { title: string; input: number[]; output: number[] }[];
+  layers?: LayerShapes[];
 }
 
 /** Everything wrong with a spec, geometry and size included, without running it (for diagnostics and hovers). */
@@ -219,9 +219,7 @@ export function analyzeSpec(source: JsonSource, npy?: NpyFiles, maxElements = DE
 
 export type AnyTrace = ConvTrace | NetworkTrace;
 
-export function isNetworkTrace(t: AnyTrace): t is NetworkTrace {
-  return (t as NetworkTrace).kind === 'network';
-}
+export { isNetworkTrace };
 
 /** Parses and traces a single-conv spec's text. Every failure is a SpecError naming the file and the JSON path. */
 export function traceSpecText(file: string, text: string, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {

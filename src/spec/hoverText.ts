@@ -2,11 +2,13 @@
 // extension's hover provider and the tests both call these.
 
 import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
+import type { PoolInfo } from '../engine/layers';
+import type { LayerShapes } from '../engine/network';
 import { formatShape } from '../engine/tensor';
 import { formatNumber } from '../format/text';
 import type { SpecAnalysis, TensorKey } from './convSpec';
 import { LocatedTensor, indexWithin, previewRows } from './locator';
-import { jsonPath } from './source';
+import { JSONPath, jsonPath } from './source';
 
 /** The number token around an offset, if the offset is on one. */
 function numberAt(text: string, offset: number): number | undefined {
@@ -104,4 +106,64 @@ export function specKeyHover(key: string, analysis: SpecAnalysis, npy?: { file: 
       return lines.length ? lines.join('\n') : undefined;
   }
   return lines.join('\n');
+}
+
+function poolSizeFormula(p: PoolInfo, axis: 'height' | 'width'): string {
+  const [n, name, pad, d, k, s, out] = axis === 'height'
+    ? [p.inHeight, 'Hout', p.padHeight, p.dilationHeight, p.kernelHeight, p.strideHeight, p.outHeight]
+    : [p.inWidth, 'Wout', p.padWidth, p.dilationWidth, p.kernelWidth, p.strideWidth, p.outWidth];
+  return `${name} = ${p.ceilMode ? 'ceil' : 'floor'}((${n} + 2·${pad} - ${d}·(${k}-1) - 1) / ${s}) + 1 = ${out}`;
+}
+
+/** One layer of a network spec: where it sits in the chain and the shapes it makes. */
+function layerLines(index: number, l: LayerShapes): string[] {
+  const shape = (d: number[]) => `\`${formatShape(d)}\``;
+  const lines = [`**layers[${index}]** ${l.title} · ${shape(l.input)} → ${shape(l.output)}`, ''];
+  if (l.conv) {
+    const i = l.conv;
+    lines.push(
+      `- \`a_t\` = im2col(pad(input)) ${shape([i.batch, i.outPositions, i.patchSize])}, \`w_t\` ${shape([i.patchSize, i.outChannels])}, \`z_t\` ${shape([i.batch, i.outPositions, i.outChannels])}`,
+      `- each output value sums ${i.groupPatchSize} products`, '', ...geometryLines(i));
+  } else if (l.pool) {
+    const p = l.pool;
+    lines.push(
+      `- \`pool_t\` ${shape([p.batch, p.channels, p.outHeight * p.outWidth, p.kernelHeight * p.kernelWidth])}: one row per window, one column per tap`,
+      `- ${p.kind === 'max' ? 'backward routes δ to each window\'s argmax (the first on ties)' : 'backward spreads δ evenly over each window'}`,
+      '', `stride (${p.strideHeight}, ${p.strideWidth}) · padding (${p.padHeight}, ${p.padWidth}) · dilation (${p.dilationHeight}, ${p.dilationWidth}) · ceil_mode ${p.ceilMode}`,
+      '', '```text', poolSizeFormula(p, 'height'), poolSizeFormula(p, 'width'), '```');
+  } else if (l.op === 'linear') {
+    lines.push(`- weight ${shape([l.output[1], l.input[1]])} = (out, in); \`w_t\` = W.T ${shape([l.input[1], l.output[1]])}`, '- z = input @ w_t + b; backward: δ @ w_tᵀ, δᵀ @ input');
+  } else if (l.op === 'flatten') {
+    lines.push(`- every batch item becomes one row of ${l.output[1]} features; backward reshapes δ back`);
+  } else {
+    lines.push(`- applied to every value on its own; backward multiplies δ by h'(z): δ^l = δ ⊙ h'(z^l)`);
+  }
+  return lines;
+}
+
+/** A network spec's keys: "layers" lists the chain, a layer's keys show that layer, "input" and "loss" the ends. */
+export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis): string | undefined {
+  const layers = analysis.layers;
+  const shape = (d: number[]) => `\`${formatShape(d)}\``;
+  if (!layers) {
+    const at = path[0] === 'layers' && typeof path[1] === 'number' ? `layers[${path[1]}]` : String(path[0]);
+    const mine = analysis.problems.filter(p => p.path && jsonPath(p.path).startsWith(jsonPath(path.slice(0, path[0] === 'layers' ? 2 : 1))));
+    const all = mine.length ? mine : analysis.problems;
+    return all.length ? [`**${at}**: the shapes through the network need the chain to fit first:`, ...all.slice(0, 5).map(p => `- ${p.problem}`)].join('\n') : undefined;
+  }
+  if (path[0] === 'layers' && typeof path[1] === 'number') return layers[path[1]] ? layerLines(path[1], layers[path[1]]).join('\n') : undefined;
+  const last = layers[layers.length - 1];
+  switch (path[0]) {
+    case 'layers':
+      return [`**layers**: ${layers.length} layers, ${shape(layers[0].input)} → ${shape(last.output)}`, '', '```text',
+        ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${formatShape(l.input)} → ${formatShape(l.output)}`), '```'].join('\n');
+    case 'input':
+      return `**input** ${shape(layers[0].input)} = (B, C, H, W), read by layers[0] (${layers[0].title})`;
+    case 'loss':
+      return `**loss** on the output ${shape(last.output)} of layers[${layers.length - 1}] (${last.title}): mse takes a target of that shape; cross_entropy one class index per batch item (${last.output[0]}). It makes the first δ.`;
+    case 'grad':
+      return `**grad** (δ = ∂C/∂output) must have the output's shape ${shape(last.output)}`;
+    default:
+      return undefined;
+  }
 }

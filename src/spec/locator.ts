@@ -84,7 +84,7 @@ export interface LocatedKey {
 export interface TensorScan {
   /** Tensors in text order, none inside another. */
   tensors: LocatedTensor[];
-  /** Property keys of the top level and one level down, in text order (for hovers on a spec's keys). */
+  /** Property keys of the top level, one level down and of each layer, in text order (for hovers on a spec's keys). */
   keys: LocatedKey[];
   /** The text has syntax errors (the tensors found are still reported). */
   hasErrors: boolean;
@@ -108,7 +108,8 @@ export function scanTensors(text: string): TensorScan {
     onObjectEnd: () => { stack.pop(); },
     onObjectProperty: (property, offset, length) => {
       const f = top();
-      if (f && f.path.length <= 1) keys.push({ path: [...f.path, property], offset, length });
+      // The top level, one level down, and each layer of a network spec (layers[i].type, .kernel, ...).
+      if (f && (f.path.length <= 1 || (f.path.length === 2 && f.path[0] === 'layers'))) keys.push({ path: [...f.path, property], offset, length });
     },
     onArrayBegin: (offset, _l, _sl, _sc, path) => { stack.push(frame('array', offset, path())); },
     onArrayEnd: (offset, length) => {

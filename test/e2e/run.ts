@@ -192,9 +192,77 @@ async function roomForPanel(page: Page, tab: string): Promise<void> {
   await page.waitForTimeout(800);
 }
 
+/** LeNet as a learner meets it: the chain, a layer opened, a pooled output linked to its window, Next across layers. */
+async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
+  const steps: [string, () => Promise<void>][] = [
+    ['lenet.conv.json runs from the palette; the panel shows the chain of 8 layers and the loss', async () => {
+      await openFromExplorer(page, 'lenet.conv.json');
+      await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+      await page.locator('.tabs-container .tab', { hasText: 'Conv: lenet.conv.json' }).waitFor({ timeout: 60_000 });
+      await roomForPanel(page, 'Conv: lenet.conv.json');
+      const chips = frame.locator('.chain-layer');
+      await chips.first().waitFor({ timeout: 60_000 });
+      const texts = (await chips.allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim());
+      if (texts.length !== 9) throw new Error(`chain: ${texts.join(' | ')}`);
+      if (!texts[0].includes('conv2d 6@5×5') || !texts[0].includes('(1, 6, 24, 24)') || !texts[5].includes('(1, 16, 4, 4)') || !/C = \d/.test(texts[8])) throw new Error(`chain: ${texts.join(' | ')}`);
+      await frame.locator('section.tensor[data-tensor="z"] canvas.heatmap').first().waitFor({ timeout: 30_000 });
+      await frame.locator('.chip', { hasText: 'Reshape and add bias' }).click();
+      await page.waitForTimeout(500);
+      await shot('network-conv1-z');
+    }],
+    ['the max-pooling layer opens into its stages; a pooled output lights up its window in pool_t and the input, and its argmax', async () => {
+      await frame.locator('.chain-layer[data-layer="2"]').click();
+      await frame.locator('.chain-layer.current[data-layer="2"]').waitFor({ timeout: 10_000 });
+      await frame.locator('.chip', { hasText: 'Max of each window' }).click();
+      await pointAt(page, frame, 'z', 1, 5, true);
+      const poolT = await highlightOf(frame, 'pool_t');
+      if (poolT.cells.split(' ').length !== 4 || !poolT.cells.startsWith('0,0,17,')) throw new Error(`pool_t highlights "${poolT.cells}"`);
+      const argmax = await highlightOf(frame, 'argmax');
+      if (argmax.cells !== '0,0,1,5') throw new Error(`argmax highlights "${argmax.cells}"`);
+      await frame.locator('.inspector-cell', { hasText: 'z[0, 0, 1, 5]' }).waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(300);
+      await shot('network-maxpool-link');
+      await frame.locator('.chip', { hasText: 'Route δ to the argmax' }).click();
+      await page.mouse.move(5, 5);
+      await page.waitForTimeout(400);
+      await shot('network-maxpool-route');
+      await page.keyboard.press('Escape');
+    }],
+    ['Next ▶ past the pooling layer\'s last stage opens the next layer (the second conv) on its first stage', async () => {
+      await frame.locator('.chip', { hasText: 'col2im' }).click();
+      await frame.locator('vscode-button', { hasText: 'Next' }).click();
+      await frame.locator('.chain-layer.current[data-layer="3"]').waitFor({ timeout: 10_000 });
+      await frame.locator('.stepper-title', { hasText: 'Forward: Pad' }).waitFor({ timeout: 10_000 });
+      await frame.locator('.chip', { hasText: 'Matrix product' }).click();
+      await page.waitForTimeout(500);
+      await shot('network-conv2-matmul');
+    }],
+    ['the ReLU layer shows δ ⊙ h\'(z); the loss shows softmax and the first δ', async () => {
+      await frame.locator('.chain-layer[data-layer="4"]').click();
+      await frame.locator('.chip', { hasText: 'Through the activation' }).click();
+      await frame.locator('section.tensor[data-tensor="h_prime"]').first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(400);
+      await shot('network-relu-grad');
+      await frame.locator('.chain-layer[data-layer="8"]').click();
+      await frame.locator('section.tensor[data-tensor="probs"]').first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(400);
+      await shot('network-loss');
+      await frame.locator('.chain-layer[data-layer="7"]').click();
+      await pointAt(page, frame, 'z', 0, 7, true);
+      await frame.locator('.cell-sum-total.ok').first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(300);
+      await shot('network-linear-link');
+      await page.keyboard.press('Escape');
+    }],
+  ];
+  for (const [title, step] of steps) if (!await run.check(title, step)) return;
+}
+
 async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
-  const run = new Run(vsix ? 'ui-vsix' : 'ui-dev');
+  // `--only network`: the network checks alone (while working on them).
+  const only = argValue('--only');
+  const run = new Run(vsix ? 'ui-vsix' : only ? `ui-${only}` : 'ui-dev');
   run.say(vsix ? `UI run with the extension installed from ${path.relative(ROOT, vsix)}` : 'UI run with the extension loaded from its folder');
   await withSession(run, vsix, async (cs, browser, ws) => {
     const { page } = browser;
@@ -213,6 +281,10 @@ async function ui(): Promise<number> {
       ['"Conv: Run Conv Forward/Backward" runs from the command palette', () => runFromPalette(page, 'Conv: Run Conv Forward/Backward')],
       ['the panel opens, titled after the spec', () => page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 })],
     ];
+    if (only === 'network') {
+      if (await run.check(steps[0][0], steps[0][1])) await networkChecks(run, page, webviewFrame(page), shot);
+      return;
+    }
     for (const [title, step] of steps) if (!await run.check(title, step)) return;
     const frame = webviewFrame(page);
     if (!vsix) {
@@ -379,6 +451,7 @@ async function ui(): Promise<number> {
       await shot('problems-broken-spec');
       await page.keyboard.press('Control+J');
     });
+    await networkChecks(run, page, frame, shot);
     // A large input: big tensors are fetched on demand and drawn through a zoomable window.
     const large = [
       ['large.conv.json opens and runs from its CodeLens', async () => {

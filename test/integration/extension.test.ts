@@ -5,6 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
 import type { ShownTensor, WebviewToHost } from '../../src/protocol/messages';
+import { formatNumber, namedTensors } from '../../src/format/text';
 
 const EXTENSION_ID = 'conv-visual-debugger.conv-visual-debugger';
 const RUN = 'convVisualDebugger.run';
@@ -91,7 +92,7 @@ describe('Conv Visual Debugger in VS Code', () => {
 
   it('the API returns the trace itself to callers in the extension host', async () => {
     const { result } = await rendered(api, () => api.run(workspaceFile('seed.conv.json')));
-    assert.deepStrictEqual(Array.from(result.trace.tensors.z!.data).slice(0, 3), [296, 250, 288]);
+    assert.deepStrictEqual(Array.from(namedTensors(result.trace).get('z')!.data).slice(0, 3), [296, 250, 288]);
   });
 
   it('reuses the panel for the next run and re-renders it', async () => {
@@ -143,6 +144,61 @@ describe('Conv Visual Debugger in VS Code', () => {
     stage = nextPanelMessage(api, 'stage');
     await vscode.commands.executeCommand('convVisualDebugger.previousStage');
     assert.strictEqual((await stage).stage, 'pad');
+  });
+
+  it('runs examples/lenet.conv.json: 8 layers and the loss, conv1\'s z as a direct loop computes it', async () => {
+    const uri = workspaceFile('lenet.conv.json');
+    const { result, message } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    assert.deepStrictEqual(result.shapes['layers[0].z'], [1, 6, 24, 24]);
+    assert.deepStrictEqual(result.shapes['layers[3].z'], [1, 16, 8, 8]);
+    assert.deepStrictEqual(result.shapes['layers[7].z'], [1, 10]);
+    assert.deepStrictEqual(result.shapes['loss.probs'], [1, 10]);
+    // The panel opens on layer 0, the first conv: its z[0, 0] row 0, from the spec by a direct loop.
+    const spec = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8'));
+    const x: number[][] = spec.input[0][0];
+    const w: number[][] = spec.layers[0].weight[0][0];
+    const direct = (i: number, j: number) => w.reduce((s, row, ki) => row.reduce((t, v, kj) => t + v * x[i + ki][j + kj], s), 0) + spec.layers[0].bias[0];
+    const z = message.shown.find(t => t.name === 'z');
+    assert.deepStrictEqual(z?.shape, [1, 6, 24, 24]);
+    assert.deepStrictEqual(z.cells.slice(0, 24), Array.from({ length: 24 }, (_, j) => formatNumber(direct(0, j), 4)));
+  });
+
+  it('in LeNet, a max-pooled output of layer 2 links its window of 4 and its argmax; the value is the window\'s max', async () => {
+    const stage = nextPanelMessage(api, 'stage');
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 2, stage: 'pool_reduce', target: { tensor: 'z', index: [0, 4, 3, 5] }, pin: true });
+    const s = await stage;
+    assert.deepStrictEqual([s.layer, s.stage], [2, 'pool_reduce']);
+    const m = await linked;
+    const of = (name: string) => m.highlights.find(h => h.tensor === name);
+    assert.strictEqual(of('pool_t')?.cells.length, 4);
+    assert.deepStrictEqual(of('argmax')?.cells, [[0, 4, 3, 5]]);
+    assert.deepStrictEqual(of('input')?.cells.map(c => c.join()).sort(), ['0,4,6,10', '0,4,6,11', '0,4,7,10', '0,4,7,11']);
+    // The value against the relu'd conv1 output computed here.
+    const uri = workspaceFile('lenet.conv.json');
+    const spec = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8'));
+    const x: number[][] = spec.input[0][0];
+    const w: number[][] = spec.layers[0].weight[4][0];
+    const conv = (i: number, j: number) => Math.max(0, w.reduce((acc, row, ki) => row.reduce((t, v, kj) => t + v * x[i + ki][j + kj], acc), 0) + spec.layers[0].bias[4]);
+    const expected = Math.max(conv(6, 10), conv(6, 11), conv(7, 10), conv(7, 11));
+    assert.ok(Math.abs(m.value - expected) < 1e-12, `${m.value} vs ${expected}`);
+  });
+
+  it('in LeNet, the linear layer\'s z[0, 7] lists 256 products and the bias; Next Stage past a layer\'s last stage opens the next layer', async () => {
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 7, stage: 'linear', target: { tensor: 'z', index: [0, 7] }, pin: true });
+    const m = await linked;
+    assert.strictEqual(m.terms, 256);
+    assert.deepStrictEqual(m.highlights.find(h => h.tensor === 'weight')?.rows, [7]);
+    let stage = nextPanelMessage(api, 'stage');
+    api.focus({ type: 'focus', layer: 5, stage: 'pool_col2im' });
+    assert.deepStrictEqual([(await stage).layer, (await stage).stage], [5, 'pool_col2im']);
+    stage = nextPanelMessage(api, 'stage');
+    await vscode.commands.executeCommand('convVisualDebugger.nextStage');
+    assert.deepStrictEqual([(await stage).layer, (await stage).stage, (await stage).index], [6, 'flatten', 0]);
+    stage = nextPanelMessage(api, 'stage');
+    await vscode.commands.executeCommand('convVisualDebugger.previousStage');
+    assert.deepStrictEqual([(await stage).layer, (await stage).stage], [5, 'pool_col2im']);
   });
 
   it('never writes the spec file', async () => {

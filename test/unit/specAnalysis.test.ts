@@ -5,8 +5,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeSpec, collectSpec, npyReferences, traceSpecText } from '../../src/spec/convSpec';
-import { specKeyHover, tensorHover } from '../../src/spec/hoverText';
-import { scanTensors, tensorAt } from '../../src/spec/locator';
+import { networkKeyHover, specKeyHover, tensorHover } from '../../src/spec/hoverText';
+import { keyAt, scanTensors, tensorAt } from '../../src/spec/locator';
 import { encodeNpy } from '../../src/spec/npy';
 import { JsonSource } from '../../src/spec/source';
 import { tensor } from '../../src/engine/tensor';
@@ -84,6 +84,42 @@ describe('hover texts', () => {
 
   it('on a .npy reference: the file\'s shape and dtype', () => {
     assert.match(specKeyHover('input', analysis, { file: 'x.npy', shape: [1, 3, 4, 4], dtype: 'float32' })!, /^\*\*x\.npy\*\*: float32 `\(1, 3, 4, 4\)`/);
+  });
+
+  describe('network specs (examples/lenet.conv.json)', () => {
+    const LENET = fs.readFileSync(path.join(__dirname, '../../../examples/lenet.conv.json'), 'utf8');
+    const lenet = analyzeSpec(JsonSource.parse('lenet.conv.json', LENET));
+
+    it('a layer\'s keys are found in the text, and the hover on one shows that layer\'s input and output shapes', () => {
+      const scan = scanTensors(LENET);
+      // The third "type" key in the text is layers[2]'s: maxpool2d.
+      const typeKeys = scan.keys.filter(k => k.path[0] === 'layers' && k.path[2] === 'type');
+      assert.deepStrictEqual(typeKeys.map(k => k.path[1]), [0, 1, 2, 3, 4, 5, 6, 7]);
+      const key = keyAt(scan, typeKeys[2].offset + 1)!;
+      const text = networkKeyHover(key.path.slice(0, 2), lenet)!;
+      assert.match(text, /^\*\*layers\[2\]\*\* maxpool2d 2×2 · `\(1, 6, 24, 24\)` → `\(1, 6, 12, 12\)`/);
+      assert.match(text, /`pool_t` `\(1, 6, 144, 4\)`/);
+      assert.ok(text.includes('Hout = floor((24 + 2·0 - 1·(2-1) - 1) / 2) + 1 = 12'));
+    });
+
+    it('a conv layer shows a_t, w_t and its output-size formula; "layers" lists the chain', () => {
+      const conv = networkKeyHover(['layers', 3], lenet)!;
+      assert.match(conv, /`\(1, 6, 12, 12\)` → `\(1, 16, 8, 8\)`/);
+      assert.match(conv, /`a_t` = im2col\(pad\(input\)\) `\(1, 64, 150\)`, `w_t` `\(150, 16\)`/);
+      assert.ok(conv.includes('Hout = floor((12 + 0 + 0 - 1·(5-1) - 1) / 1) + 1 = 8'));
+      const chain = networkKeyHover(['layers'], lenet)!;
+      assert.match(chain, /8 layers, `\(1, 1, 28, 28\)` → `\(1, 10\)`/);
+      assert.match(chain, / 7 {2}linear 256→10 +\(1, 256\) → \(1, 10\)/);
+      assert.match(networkKeyHover(['loss'], lenet)!, /output `\(1, 10\)` of layers\[7\]/);
+    });
+
+    it('when the chain does not fit, a layer\'s hover names the problem at that layer', () => {
+      const broken = JSON.parse(LENET);
+      broken.layers.splice(6, 1); // no flatten before the linear layer
+      const a = analyzeSpec(JsonSource.parse('b.json', JSON.stringify(broken)));
+      assert.strictEqual(a.layers, undefined);
+      assert.match(networkKeyHover(['layers', 6], a)!, /layers\[6\].*\n- .*\(1, 16, 4, 4\)/);
+    });
   });
 
   it('on any numeric array: shape, count, min / max / mean, non-finite, the cell, the first rows', () => {

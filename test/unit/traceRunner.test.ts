@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError } from '../../src/spec/source';
 import { TraceCancelled, runTrace } from '../../src/extension/trace/traceRunner';
+import type { ConvTrace } from '../../src/engine/trace';
 
 const ROOT = path.join(__dirname, '../../..');
 const WORKER = path.join(ROOT, 'dist/traceWorker.js');
@@ -12,7 +13,7 @@ const seed = fs.readFileSync(path.join(ROOT, 'examples/seed.conv.json'), 'utf8')
 
 describe('trace runner (worker thread)', () => {
   it('returns the trace with typed arrays intact', async () => {
-    const trace = await runTrace({ file: 'seed.conv.json', text: seed, options: {} }, WORKER);
+    const trace = await runTrace({ file: 'seed.conv.json', text: seed, options: {} }, WORKER) as ConvTrace;
     assert.ok(trace.tensors.z!.data instanceof Float64Array);
     assert.deepStrictEqual([...trace.tensors.z!.data].slice(0, 3), [296, 250, 288]);
   });
@@ -36,7 +37,7 @@ describe('trace runner (worker thread)', () => {
   });
 
   it('runs inline without a worker script (web host)', async () => {
-    const trace = await runTrace({ file: 'seed.conv.json', text: seed, options: { backward: false } }, undefined);
+    const trace = await runTrace({ file: 'seed.conv.json', text: seed, options: { backward: false } }, undefined) as ConvTrace;
     assert.strictEqual(trace.tensors.dA, undefined);
   });
 });

@@ -34,7 +34,7 @@ export class Inspector {
     const cell = el('strong', 'inspector-cell', `${target.tensor}[${target.index.join(', ')}] = ${value === undefined ? '…' : exact(value)}`);
     head.append(cell);
     if (pinned) head.append(el('span', 'badge', 'pinned · Esc releases'));
-    const meaning = cellMeaning(model.info, target.tensor, target.index);
+    const meaning = cellMeaning(model.geometry, target.tensor, target.index);
     this.element.replaceChildren(head, ...(meaning ? [el('div', 'inspector-meaning', meaning)] : []));
     this.element.classList.add('active');
     let sum: CellSum | undefined;

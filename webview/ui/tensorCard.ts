@@ -3,6 +3,7 @@
 
 import type { Highlight } from '../../src/engine/links';
 import { isPadding } from '../../src/engine/links';
+import { isPoolPadding } from '../../src/engine/layers';
 import { formatShape } from '../../src/engine/tensor';
 import type { TensorName } from '../../src/engine/trace';
 import { axisLabels } from '../../src/format/explain';
@@ -31,7 +32,10 @@ export interface CardHost {
 
 /** Cells that are not data: padding, and the zeros the rot180 view inserts. */
 function mutedCells(model: TraceModel, name: TensorName): ((index: number[]) => boolean) | undefined {
-  const info = model.info;
+  const g = model.geometry;
+  if (g.kind === 'pool') return name === 'a' ? index => isPoolPadding(g.info, index[2], index[3]) : undefined;
+  if (g.kind !== 'conv') return undefined;
+  const info = g.info;
   if (name === 'a' || name === 'dA_padded') return index => isPadding(info, index[2], index[3]);
   if (name === 'delta_full') {
     const eh = info.dilationHeight * (info.kernelHeight - 1);
@@ -67,7 +71,7 @@ export class TensorCard {
       select: index => host.select(name, index),
       escape: () => host.escape(),
     };
-    this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.info, name), host.theme, callbacks, mutedCells(host.model, name));
+    this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.geometry, name), host.theme, callbacks, mutedCells(host.model, name));
     this.heatmap.canvas.setAttribute('aria-label', `${name} ${formatShape(this.shape)}: ${meta.about}. Arrow keys move between cells, Enter links a cell, plus and minus zoom.`);
 
     const head = el('header', 'tensor-head');
@@ -115,7 +119,7 @@ export class TensorCard {
     this.selection = { ...this.selection, ...change };
     this.host.state.selections[this.name] = this.selection;
     this.host.saveState();
-    this.heatmap.setMatrix(this.matrix(), axisLabels(this.host.model.info, this.name), this.maxWidth);
+    this.heatmap.setMatrix(this.matrix(), axisLabels(this.host.model.geometry, this.name), this.maxWidth);
     this.showZoom();
     this.updateA11y();
   }

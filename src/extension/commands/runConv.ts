@@ -4,18 +4,20 @@
 
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { layerGeometry } from '../../engine/geometry';
+import { isNetworkTrace } from '../../engine/network';
 import { DEFAULT_MAX_ELEMENTS, type ConvTrace } from '../../engine/trace';
 import type { WebviewToHost } from '../../protocol/messages';
-import { toWire } from '../../protocol/wire';
-import { nonFiniteWarnings } from '../../spec/convSpec';
+import { networkToWire, toWire } from '../../protocol/wire';
+import { AnyTrace, nonFiniteWarnings } from '../../spec/convSpec';
 import { JsonSource, SpecError } from '../../spec/source';
 import { isJsonDocument, loadNpyFiles } from '../language/jsonDocuments';
-import { TracePanel } from '../panel/tracePanel';
+import { ShownTrace, TracePanel } from '../panel/tracePanel';
 import { TraceCancelled, runTrace } from '../trace/traceRunner';
 
 export interface RunResult {
   uri: vscode.Uri;
-  trace: ConvTrace;
+  trace: AnyTrace;
   traceId: number;
 }
 
@@ -101,7 +103,8 @@ export class ConvRunner implements vscode.Disposable {
         },
       );
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);
-      const shown = transform ? transform(trace) : trace;
+      // Comparisons (the transform) are of single convs.
+      const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
       const traceId = this.present(shown, label, document?.uri);
       return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId };
     } catch (e) {
@@ -121,14 +124,22 @@ export class ConvRunner implements vscode.Disposable {
   }
 
   /** Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id. */
-  present(trace: ConvTrace, label: string, uri?: vscode.Uri): number {
+  present(trace: AnyTrace, label: string, uri?: vscode.Uri): number {
     const warnings = nonFiniteWarnings(trace);
-    if (trace.rot180 && !trace.rot180.agrees) warnings.push(`col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
+    if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) warnings.push(`col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
     for (const w of warnings) this.log.warn(`${label}: ${w}`);
-    const traceId = this.nextTraceId++;
+    const traceId = this.nextTraceId;
     const panel = TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
     panel.setTitle(`Conv: ${path.basename(label)}`);
-    panel.showTrace(trace, { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) });
+    if (isNetworkTrace(trace)) {
+      // The network takes one id, each layer the next ones.
+      this.nextTraceId += 1 + trace.layers.length;
+      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, { tensors: l.tensors, geometry: layerGeometry(l) }]));
+      panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) });
+    } else {
+      this.nextTraceId += 1;
+      panel.showTrace(new Map([[traceId, { tensors: trace.tensors, geometry: { kind: 'conv', info: trace.info } }]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) });
+    }
     return traceId;
   }
 

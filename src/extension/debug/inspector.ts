@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { withComparison } from '../../engine/compare';
 import { EngineError } from '../../engine/errors';
+import { isNetworkTrace } from '../../engine/network';
 import { Tensor, formatShape } from '../../engine/tensor';
 import { TENSOR_NAMES, TensorName } from '../../engine/trace';
 import { encodeNpy } from '../../spec/npy';
@@ -185,7 +186,7 @@ export class TensorInspector {
           throw e;
         }
       });
-      const c = result?.trace.comparison;
+      const c = result && !isNetworkTrace(result.trace) ? result.trace.comparison : undefined;
       if (!result || !c) return undefined;
       const summary = c.mismatches
         ? `${yours} differs from the engine's ${as} in ${c.mismatches} cells, first at [${c.firstMismatch!.join(', ')}] (max |error| ${c.maxAbsError}).`

@@ -1,5 +1,6 @@
 // Above every conv spec: "▶ Run Conv Forward/Backward", the shapes it produces,
-// or how many problems stand in the way.
+// or how many problems stand in the way; in a network spec, each layer's shapes
+// above the layer.
 
 import * as vscode from 'vscode';
 import { formatShape } from '../../engine/tensor';
@@ -21,8 +22,17 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
     const start = doc.getText().search(/\S/);
     const range = new vscode.Range(doc.positionAt(Math.max(0, start)), doc.positionAt(Math.max(0, start)));
     const lenses = [new vscode.CodeLens(range, { title: '▶ Run Conv Forward/Backward', command: this.runCommand, arguments: [doc.uri] })];
-    const { info, problems } = state.analysis;
-    if (info) {
+    const { info, problems, layers } = state.analysis;
+    if (layers) {
+      const last = layers[layers.length - 1];
+      lenses.push(new vscode.CodeLens(range, { title: `${layers.length} layers · ${formatShape(layers[0].input)} → ${formatShape(last.output)}`, command: '' }));
+      for (const key of this.documents.scan(doc).keys) {
+        const [top, i, name] = key.path;
+        if (top !== 'layers' || typeof i !== 'number' || name !== 'type' || !layers[i]) continue;
+        const at = doc.positionAt(key.offset);
+        lenses.push(new vscode.CodeLens(new vscode.Range(at, at), { title: `layers[${i}] ${layers[i].title} · ${formatShape(layers[i].input)} → ${formatShape(layers[i].output)}`, command: '' }));
+      }
+    } else if (info) {
       const shapes = `a_t ${formatShape([info.batch, info.outPositions, info.patchSize])} · w_t ${formatShape([info.patchSize, info.outChannels])} · z ${formatShape([info.batch, info.outChannels, info.outHeight, info.outWidth])}`;
       lenses.push(new vscode.CodeLens(range, { title: shapes, command: '' }));
     } else if (problems.length) {

@@ -2,9 +2,11 @@
 // a conv spec's keys show the shapes derived from them, formulas filled in.
 
 import * as vscode from 'vscode';
+import { formatShape } from '../../engine/tensor';
 import { npyReferences } from '../../spec/convSpec';
 import { keyAt, tensorAt } from '../../spec/locator';
-import { specKeyHover, tensorHover } from '../../spec/hoverText';
+import { networkKeyHover, specKeyHover, tensorHover } from '../../spec/hoverText';
+import { isNetworkSpec } from '../../spec/networkSpec';
 import { JsonDocuments } from './jsonDocuments';
 
 export class TensorHoverProvider implements vscode.HoverProvider {
@@ -20,7 +22,10 @@ export class TensorHoverProvider implements vscode.HoverProvider {
       const top = String(key.path[0]);
       const ref = npyReferences(state.source.value).find(r => r.key === top);
       const header = ref && state.npyHeaders.get(ref.file);
-      const text = specKeyHover(top, state.analysis, ref && header ? { file: ref.file, ...header } : undefined);
+      const npy = ref && header ? `**${ref.file}**: ${header.dtype} \`${formatShape(header.shape)}\`\n\n` : '';
+      const text = isNetworkSpec(state.source.value)
+        ? npy + (networkKeyHover(key.path.slice(0, 2), state.analysis) ?? '')
+        : specKeyHover(top, state.analysis, ref && header ? { file: ref.file, ...header } : undefined);
       if (!text) return undefined;
       const md = new vscode.MarkdownString(text);
       return new vscode.Hover(md, new vscode.Range(doc.positionAt(key.offset), doc.positionAt(key.offset + key.length)));

@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import { DEFAULT_MAX_ELEMENTS } from '../../engine/trace';
-import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, npyReferences } from '../../spec/convSpec';
+import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, npyFiles } from '../../spec/convSpec';
 import { TensorScan, scanTensors } from '../../spec/locator';
 import { readNpyHeader, describeNpyDtype } from '../../spec/npy';
 import { JsonSource, SpecError } from '../../spec/source';
@@ -29,7 +29,7 @@ export function isSpecFileName(uri: vscode.Uri): boolean {
 export async function loadNpyFiles(specUri: vscode.Uri, value: unknown): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   const folder = vscode.Uri.joinPath(specUri, '..');
-  for (const { file } of npyReferences(value)) {
+  for (const file of npyFiles(value)) {
     try {
       files.set(file, await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, file)));
     } catch {

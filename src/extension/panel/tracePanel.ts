@@ -5,8 +5,9 @@
 // the sum behind a cell, a tensor for the clipboard.
 
 import * as vscode from 'vscode';
-import { cellSum } from '../../engine/cellTerms';
-import type { ConvTrace } from '../../engine/trace';
+import type { LayerGeometry } from '../../engine/geometry';
+import { cellSumIn } from '../../engine/layerTerms';
+import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
@@ -20,11 +21,17 @@ export interface PanelState {
 
 type Request<T extends WebviewToHost['type']> = Extract<WebviewToHost, { type: T }>;
 
+/** One trace the panel shows (a conv run, or one layer of a network), to answer requests about it. */
+export interface ShownTrace {
+  tensors: Partial<Record<TensorName, TraceTensor>>;
+  geometry: LayerGeometry;
+}
+
 export class TracePanel implements vscode.Disposable {
   private static current: TracePanel | undefined;
   private latest: HostToWebview | undefined;
-  /** The run on show, to answer the panel's requests. */
-  private current: { id: number; trace: ConvTrace } | undefined;
+  /** The traces on show by id (one, or a network's layers), to answer the panel's requests. */
+  private current = new Map<number, ShownTrace>();
   private ready = false;
   private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
@@ -83,13 +90,13 @@ export class TracePanel implements vscode.Disposable {
   /** Shows this state now if the webview is ready, else as soon as it is (and again after every reload). */
   post(message: HostToWebview): void {
     this.latest = message;
-    if (message.type === 'failed' || message.type === 'running' || message.type === 'tensors') this.current = undefined;
+    if (message.type === 'failed' || message.type === 'running' || message.type === 'tensors') this.current = new Map();
     this.send(message);
   }
 
-  /** Shows a run and keeps it to answer the panel's requests. */
-  showTrace(trace: ConvTrace, message: Extract<HostToWebview, { type: 'trace' }>): void {
-    this.current = { id: message.trace.id, trace };
+  /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests. */
+  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>): void {
+    this.current = traces;
     this.post(message);
   }
 
@@ -103,8 +110,9 @@ export class TracePanel implements vscode.Disposable {
   }
 
   /** The trace a request names, or a `requestFailed` answer. */
-  private traceFor(traceId: number, requestId?: number): ConvTrace | undefined {
-    if (this.current?.id === traceId) return this.current.trace;
+  private traceFor(traceId: number, requestId?: number): ShownTrace | undefined {
+    const shown = this.current.get(traceId);
+    if (shown) return shown;
     if (requestId !== undefined) this.send({ type: 'requestFailed', requestId, message: `trace ${traceId} is no longer shown (a newer run replaced it)` });
     return undefined;
   }
@@ -128,7 +136,7 @@ export class TracePanel implements vscode.Disposable {
   private answerCellSum(m: Request<'requestCellSum'>): void {
     const trace = this.traceFor(m.traceId, m.requestId);
     if (!trace) return;
-    const sum = cellSum(trace.info, name => trace.tensors[name]?.data, m.target);
+    const sum = cellSumIn(trace.geometry, name => trace.tensors[name]?.data, name => trace.tensors[name]?.shape, m.target);
     this.send({ type: 'cellSum', requestId: m.requestId, sum });
   }
 

@@ -1,8 +1,8 @@
 // The work a trace worker does, and the messages it answers with. No vscode
 // import: the runner and the worker are tested in plain Node.
 
-import type { ConvTrace, TraceOptions } from '../../engine/trace';
-import { traceSpecText } from '../../spec/convSpec';
+import type { TraceOptions } from '../../engine/trace';
+import { AnyTrace, isNetworkTrace, traceAnySpecText } from '../../spec/convSpec';
 import { Position, SpecError } from '../../spec/source';
 import type { JSONPath } from 'jsonc-parser';
 
@@ -15,12 +15,12 @@ export interface TraceJob {
 }
 
 export type TraceJobResult =
-  | { ok: true; trace: ConvTrace }
+  | { ok: true; trace: AnyTrace }
   | { ok: false; spec?: { file: string; path?: JSONPath; problem: string; position?: Position }; message: string };
 
 export function runTraceJob(job: TraceJob): TraceJobResult {
   try {
-    return { ok: true, trace: traceSpecText(job.file, job.text, job.options, new Map(Object.entries(job.npy ?? {}))) };
+    return { ok: true, trace: traceAnySpecText(job.file, job.text, job.options, new Map(Object.entries(job.npy ?? {}))) };
   } catch (e) {
     if (e instanceof SpecError) {
       return { ok: false, spec: { file: e.file, path: e.path, problem: e.problem, position: e.position }, message: e.message };
@@ -38,8 +38,9 @@ export function jobError(result: Extract<TraceJobResult, { ok: false }>): Error 
 }
 
 /** Each tensor's buffer once: the transfer list of a postMessage must not repeat one. */
-export function traceBuffers(trace: ConvTrace): ArrayBuffer[] {
+export function traceBuffers(trace: AnyTrace): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
-  for (const t of Object.values(trace.tensors)) set.add(t.data.buffer as ArrayBuffer);
+  const tensorSets = isNetworkTrace(trace) ? trace.layers.map(l => l.tensors) : [trace.tensors];
+  for (const tensors of tensorSets) for (const t of Object.values(tensors)) set.add(t.data.buffer as ArrayBuffer);
   return [...set];
 }

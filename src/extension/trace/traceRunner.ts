@@ -1,7 +1,7 @@
 // Runs trace jobs in a worker thread; aborting terminates it at once.
 
 import { Worker } from 'worker_threads';
-import type { ConvTrace } from '../../engine/trace';
+import type { AnyTrace } from '../../spec/convSpec';
 import { TraceJob, TraceJobResult, jobError, runTraceJob } from './traceJob';
 
 export class TraceCancelled extends Error {
@@ -14,13 +14,13 @@ export class TraceCancelled extends Error {
  * Runs the job in a fresh worker from `workerScript` (the built traceWorker.js);
  * without one (web host) it runs inline.
  */
-export function runTrace(job: TraceJob, workerScript: string | undefined, signal?: AbortSignal): Promise<ConvTrace> {
+export function runTrace(job: TraceJob, workerScript: string | undefined, signal?: AbortSignal): Promise<AnyTrace> {
   if (signal?.aborted) return Promise.reject(new TraceCancelled());
   if (!workerScript) {
     const result = runTraceJob(job);
     return result.ok ? Promise.resolve(result.trace) : Promise.reject(jobError(result));
   }
-  return new Promise<ConvTrace>((resolve, reject) => {
+  return new Promise<AnyTrace>((resolve, reject) => {
     const worker = new Worker(workerScript);
     let settled = false;
     const settle = (fn: () => void) => {

@@ -1,0 +1,113 @@
+// A network run: the chain of layers across the top (input → each layer with
+// its output shape → the loss), and the selected layer opened into its stages
+// below. Stepping past a layer's last stage moves on to the next layer, so
+// n / p walk the whole network; the δ each layer receives is the one the
+// layer above passed down.
+
+import type { LinkTarget } from '../src/engine/links';
+import { formatShape } from '../src/engine/tensor';
+import type { StageId } from '../src/engine/trace';
+import type { DeltaSource } from '../src/format/explain';
+import { formatNumber } from '../src/format/text';
+import type { ShownTensor, WireNetwork } from '../src/protocol/messages';
+import { App } from './app';
+import type { UiState } from './state';
+import { el } from './ui/controls';
+
+export class NetworkView {
+  private app!: App;
+  private readonly chain = el('nav', 'chain');
+  private readonly body = el('div', 'layer-body');
+  private readonly chips: HTMLButtonElement[] = [];
+  index = -1;
+
+  constructor(root: HTMLElement, readonly network: WireNetwork, private readonly state: UiState) {
+    this.chain.setAttribute('aria-label', 'Layers');
+    const list = el('ol', 'chain-list');
+    const input = el('li', 'chain-io');
+    input.append(el('span', 'chain-title', 'input'), el('span', 'chain-shape', formatShape(network.input)));
+    list.append(input);
+    network.layers.forEach((layer, i) => {
+      list.append(el('li', 'chain-arrow', '→'));
+      const li = el('li');
+      const b = el('button', `chain-layer ${layer.op === 'loss' ? 'loss' : ''}`);
+      b.dataset.layer = String(i);
+      const out = layer.op === 'loss' && network.loss ? `C = ${formatNumber(network.loss.value, 6)}` : formatShape(layer.outputShape);
+      b.append(el('span', 'chain-index', String(i)), el('span', 'chain-title', layer.title), el('span', 'chain-shape', out));
+      b.title = `layers[${i}]: ${layer.title}, ${formatShape(layer.inputShape)} → ${formatShape(layer.outputShape)} (${layer.trace.stages.length} stages)`;
+      b.addEventListener('click', () => this.open(i, 'first'));
+      this.chips.push(b);
+      li.append(b);
+      list.append(li);
+    });
+    const warnings = network.warnings.map(w => el('span', 'fact badge bad', w));
+    this.chain.append(list, ...warnings);
+    root.replaceChildren(this.chain, this.body);
+    this.measureChain();
+    // A re-run of the same spec stays on the layer the user was on.
+    const saved = state.specUri === network.uri && state.layer !== undefined && state.layer < network.layers.length ? state.layer : 0;
+    this.open(saved, undefined, false);
+  }
+
+  get current(): App { return this.app; }
+
+  /** Opens layer `index` on its first or last stage, or a stage by id (or the saved stage when none is given). */
+  open(index: number, at?: 'first' | 'last' | StageId, scroll = true): void {
+    const layer = this.network.layers[index];
+    if (!layer) return;
+    const stages = layer.trace.stages;
+    if (at === 'first') this.state.stage = stages[0].id;
+    else if (at === 'last') this.state.stage = stages[stages.length - 1].id;
+    else if (at) this.state.stage = at;
+    // A pinned cell belongs to its layer.
+    if (this.index !== -1 && index !== this.index) this.state.pinned = undefined;
+    this.index = index;
+    this.state.layer = index;
+    this.app?.dispose();
+    this.app = new App(this.body, layer.trace, this.state, { layer: index, deltaSource: this.deltaSource(index), onEdge: d => this.move(d), reveal: scroll });
+    this.chips.forEach((b, i) => {
+      b.classList.toggle('current', i === index);
+      if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
+    });
+  }
+
+  /** The last layer's δ is the loss's (or the spec's grad, or ones); every other layer's comes from above. */
+  private deltaSource(index: number): DeltaSource | undefined {
+    return index < this.network.layers.length - 1 ? 'above' : undefined;
+  }
+
+  private move(delta: -1 | 1): void {
+    const next = this.index + delta;
+    if (next < 0 || next >= this.network.layers.length) return;
+    this.open(next, delta > 0 ? 'first' : 'last');
+  }
+
+  step(delta: number): void { this.app.step(delta); }
+
+  /** From the host: a layer, a stage of it, a cell of it. */
+  focus(layer: number | undefined, stage: StageId | undefined, target: LinkTarget | undefined, pin: boolean): void {
+    if (layer !== undefined && layer !== this.index) this.open(layer, stage ?? 'first');
+    else if (stage) this.app.focusStage(stage);
+    if (target) this.app.focusCell(target, pin);
+  }
+
+  escape(): void { this.app.escape(); }
+  layoutCards(): void {
+    this.measureChain();
+    this.app.layoutCards();
+  }
+
+  /** The stepper sticks just under the chain. */
+  private measureChain(): void {
+    document.documentElement.style.setProperty('--cvd-chain-height', `${this.chain.offsetHeight}px`);
+  }
+  setTheme(): void { this.app.setTheme(); }
+  saveState(): void { this.app.saveState(); }
+  shown(): Promise<ShownTensor[]> { return this.app.shown(); }
+
+  dispose(): void {
+    document.documentElement.style.removeProperty('--cvd-chain-height');
+    this.app.dispose();
+    this.chain.remove();
+  }
+}
