@@ -1,6 +1,6 @@
 // A small numpy-style expression language for Watch, the debug console and
 // conditional breakpoints: `z_t[0, 3]`, `a_t[0, :, 0:4]`, `dW.sum()`, `a_t.shape`,
-// `z[0, 1] - 2`, `max(abs(z)) > 1000`, `any(isnan(dA))`. Pure: no vscode, no DAP.
+// `z[0, 1] - 2`, `max(abs(z)) > 1000`, `any(isnan(dA))`, `layers[2].dA.max()`. Pure: no vscode, no DAP.
 
 import { Tensor, formatShape, sizeOf, stridesOf } from '../engine/tensor';
 import { formatNumber } from '../format/text';
@@ -20,6 +20,9 @@ function tokenize(text: string): Token[] {
     if (/\s/.test(c)) { i++; continue; }
     const num = /^(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?)/i.exec(text.slice(i));
     if (num) { tokens.push({ kind: 'num', value: Number(num[0]) }); i += num[0].length; continue; }
+    // A network's tensors are named as the CLI names them: layers[2].dA, loss.probs.
+    const qualified = /^(?:layers\[\d+\]|loss)\.[A-Za-z_]\w*/.exec(text.slice(i));
+    if (qualified) { tokens.push({ kind: 'id', value: qualified[0] }); i += qualified[0].length; continue; }
     const id = /^[A-Za-z_\u0370-\u03ff∂][\w\u0370-\u03ff∂/]*/.exec(text.slice(i));
     if (id) { tokens.push({ kind: 'id', value: id[0] }); i += id[0].length; continue; }
     const op = /^(<=|>=|==|!=|&&|\|\||\*\*|[-+*/%<>()[\],:.!])/.exec(text.slice(i));

@@ -1,15 +1,16 @@
-// Loads a spec for the debugger: its trace, and the lines each top-level key spans
-// (breakpoints are set on lines). File reading is passed in: the adapter process
+// Loads a spec for the debugger: its trace (a conv or a network), and the lines
+// each top-level key and each layer span (breakpoints are set on lines). File reading is passed in: the adapter process
 // uses fs, tests may use anything.
 
 import * as path from 'path';
+import type { NetworkTrace } from '../engine/network';
 import type { ConvTrace } from '../engine/trace';
-import { npyFiles, traceConvSource } from '../spec/convSpec';
+import { npyFiles, traceSpecSource } from '../spec/convSpec';
 import { JsonSource } from '../spec/source';
 import type { KeyLines } from './runtime';
 
 export interface LoadedSpec {
-  trace: ConvTrace;
+  trace: ConvTrace | NetworkTrace;
   keyLines: KeyLines;
   text: string;
 }
@@ -25,15 +26,23 @@ export function loadSpec(specPath: string, readFile: (p: string) => Uint8Array, 
       // Reported as a missing .npy file by the spec reader.
     }
   }
-  const trace = traceConvSource(source, maxElements ? { maxElements } : {}, npy);
+  const trace = traceSpecSource(source, maxElements ? { maxElements } : {}, npy);
   const keyLines: KeyLines = {};
+  const span = (v: { offset: number; length: number }) => source.positionAt(v.offset + Math.max(0, v.length - 1));
   if (typeof source.value === 'object' && source.value !== null) {
     for (const key of Object.keys(source.value)) {
       const k = source.locateKey([key]);
       const v = source.locate([key]);
       if (!k || !v) continue;
-      const end = source.positionAt(v.offset + Math.max(0, v.length - 1));
-      keyLines[key] = { start: k.line, end: end?.line ?? k.line };
+      keyLines[key] = { start: k.line, end: span(v)?.line ?? k.line };
+    }
+    const layers = (source.value as { layers?: unknown }).layers;
+    if (Array.isArray(layers)) {
+      layers.forEach((_, i) => {
+        const v = source.locate(['layers', i]);
+        const start = v && source.positionAt(v.offset);
+        if (v && start) keyLines[`layers[${i}]`] = { start: start.line, end: span(v)?.line ?? start.line };
+      });
     }
   }
   return { trace, keyLines, text };

@@ -1,16 +1,19 @@
-// The conv debugger's runtime: walks a recorded trace stage by stage (and row by
-// row inside the stages that work row by row), forwards and backwards, with
+// The conv debugger's runtime: walks a recorded trace step by step (a conv's
+// stages; a network's layers forward, the loss, then the layers backward), row by
+// row inside the stages that work row by row, forwards and backwards, with
 // breakpoints on spec lines and conditions. No vscode, no DAP: the debug session
 // translates; tests drive it directly.
 
+import type { NetworkTrace } from '../engine/network';
 import type { Tensor } from '../engine/tensor';
-import type { ConvTrace, StageId, TensorName, TraceStage } from '../engine/trace';
+import type { ConvTrace, StageId, TensorName } from '../engine/trace';
 import { col2im } from '../engine/im2col';
 import { evaluateText, truthy } from './expr';
+import { DebugProgram, DebugStep, programOf, stepConvInfo } from './program';
 
 /** Where the debugger stands: before every stage (entry), after stage `stage`, or inside it after `sub` + 1 row groups. */
 export interface Position {
-  /** -1 at entry; else the index of the last stage (partly) run. */
+  /** -1 at entry; else the index of the last step (partly) run. */
   stage: number;
   /** Inside the stage: how many row groups are done, minus one; undefined when the stage is complete. */
   sub?: number;
@@ -53,76 +56,99 @@ export interface Breakpoint {
 }
 
 export interface KeyLines {
-  /** 1-based first and last line of each top-level key's property (key and value). */
+  /** 1-based first and last line of each top-level key's property (key and value), and of each layer (`layers[2]`). */
   [key: string]: { start: number; end: number };
 }
 
 export class ConvRuntime {
   position: Position = { stage: -1 };
+  readonly program: DebugProgram;
   private breakpoints: Breakpoint[] = [];
   private nextBreakpointId = 1;
   /** Set when a conditional breakpoint's expression fails: shown to the user once. */
   lastConditionError?: string;
 
-  constructor(readonly trace: ConvTrace, readonly specPath: string, readonly keyLines: KeyLines) {}
-
-  get stages(): TraceStage[] {
-    return this.trace.stages;
+  constructor(readonly trace: ConvTrace | NetworkTrace, readonly specPath: string, readonly keyLines: KeyLines) {
+    this.program = programOf(trace);
   }
 
-  /** Row groups of a stage (0 when it has no sub-steps). */
+  get steps(): DebugStep[] {
+    return this.program.steps;
+  }
+
+  /** The step at a position (the first one at entry). */
+  stepAt(at: Position = this.position): DebugStep {
+    return this.steps[Math.max(0, at.stage)];
+  }
+
+  /** Row groups of a step (0 when it has no sub-steps). */
   subSteps(stage: number): number {
-    const out = ROW_STAGES[this.stages[stage]?.id];
+    const step = this.steps[stage];
+    const out = step && ROW_STAGES[step.stage.id];
     if (!out) return 0;
-    const rows = this.rowsOf(out);
-    return Math.min(rows, MAX_SUBSTEPS);
+    return Math.min(this.rowsOf(step, out), MAX_SUBSTEPS);
   }
 
-  private rowsOf(name: TensorName): number {
-    const t = this.trace.tensors[name]!;
-    return t.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  private rowsOf(step: DebugStep, name: TensorName): number {
+    return step.tensors[name]!.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   }
 
-  /** Rows of the stage's output that row group `sub` ends at (exclusive). */
+  /** Rows of the step's output that row group `sub` ends at (exclusive). */
   rowsDone(stage: number, sub: number): number {
-    const out = ROW_STAGES[this.stages[stage].id]!;
-    const rows = this.rowsOf(out);
+    const step = this.steps[stage];
+    const rows = this.rowsOf(step, ROW_STAGES[step.stage.id]!);
     return Math.min(rows, Math.ceil(((sub + 1) * rows) / this.subSteps(stage)));
   }
 
-  /** The line a stage points at: its first key's line in the spec. */
+  /** The spec key of a network step's layer: `layers[2]`, `loss`. */
+  private layerKey(step: DebugStep): string | undefined {
+    if (step.layer === undefined) return undefined;
+    return step.where === 'loss' ? 'loss' : `layers[${step.layer}]`;
+  }
+
+  /** The line a step points at: its layer's first line in a network, its first key's line for a conv. */
   stageLine(stage: number): number {
     if (stage < 0) return 1;
-    for (const key of STAGE_KEYS[this.stages[stage].id]) if (this.keyLines[key]) return this.keyLines[key].start;
+    const step = this.steps[stage];
+    const key = this.layerKey(step);
+    if (key) return this.keyLines[key]?.start ?? 1;
+    for (const k of STAGE_KEYS[step.stage.id]) if (this.keyLines[k]) return this.keyLines[k].start;
     return 1;
   }
 
   // ---- what is alive --------------------------------------------------------
 
-  private producedBy(name: TensorName): number {
-    if (name === 'input' || name === 'weight' || name === 'bias') return -1;
-    if (name === 'delta') return this.stages.findIndex(s => s.id === 'delta_t');
-    return this.stages.findIndex(s => s.outputs.includes(name));
-  }
-
-  /** Tensors that exist at the current position, in stage order. A stage in progress shows the rows done so far (the rest NaN). */
-  alive(at: Position = this.position): Map<TensorName, Tensor> {
-    const out = new Map<TensorName, Tensor>();
-    for (const [name, t] of Object.entries(this.trace.tensors) as [TensorName, Tensor][]) {
-      const p = this.producedBy(name);
+  /** Tensors that exist at a position, by name (`z_t`; `layers[2].dA` in a network). A step in progress shows the rows done so far (the rest NaN). */
+  alive(at: Position = this.position): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const t of this.program.tensors) {
+      const p = t.producer;
       if (p < at.stage || (p === at.stage && at.sub === undefined)) {
-        out.set(name, t);
+        out.set(t.name, t.tensor);
       } else if (p === at.stage && at.sub !== undefined) {
-        const stage = this.stages[p].id;
+        const step = this.steps[p];
+        const stage = step.stage.id;
         const rows = this.rowsDone(p, at.sub);
-        if (stage === 'col2im' && name === 'dA_padded') {
+        const info = stepConvInfo(step);
+        if (stage === 'col2im' && t.short === 'dA_padded' && info) {
           // The rows of ∂C/∂a_t added so far.
-          const dAt = this.trace.tensors.dA_t!;
-          out.set(name, col2im(this.partial(dAt, rows, 0), this.trace.info).padded);
-        } else if (stage !== 'col2im' && ROW_STAGES[stage] === name) {
-          out.set(name, this.partial(t, rows, NaN));
+          out.set(t.name, col2im(this.partial(step.tensors.dA_t!, rows, 0), info).padded);
+        } else if (stage !== 'col2im' && ROW_STAGES[stage] === t.short) {
+          out.set(t.name, this.partial(t.tensor, rows, NaN));
         }
       }
+    }
+    return out;
+  }
+
+  /** The tensors alive of the position's layer, by their short names (all of them for a single conv). */
+  aliveHere(at: Position = this.position): Map<TensorName, { name: string; tensor: Tensor }> {
+    const alive = this.alive(at);
+    const layer = this.stepAt(at)?.layer;
+    const out = new Map<TensorName, { name: string; tensor: Tensor }>();
+    for (const t of this.program.tensors) {
+      const tensor = alive.get(t.name);
+      if (t.layer === layer && tensor) out.set(t.short, { name: t.name, tensor });
     }
     return out;
   }
@@ -136,15 +162,14 @@ export class ConvRuntime {
   }
 
   /** The cell the current step changed first (the row just computed), for the panel to show. */
-  changed(at: Position = this.position): { stage: StageId; tensor?: TensorName; index?: number[] } | undefined {
+  changed(at: Position = this.position): { stage: StageId; layer?: number; tensor?: TensorName; index?: number[] } | undefined {
     if (at.stage < 0) return undefined;
-    const stage = this.stages[at.stage];
-    const out = ROW_STAGES[stage.id];
-    if (at.sub === undefined || !out) return { stage: stage.id };
+    const step = this.steps[at.stage];
+    const out = ROW_STAGES[step.stage.id];
+    if (at.sub === undefined || !out) return { stage: step.stage.id, layer: step.layer };
     const row = this.rowsDone(at.stage, at.sub) - 1;
-    const t = this.trace.tensors[out]!;
-    const per = t.shape[1];
-    return { stage: stage.id, tensor: out, index: [Math.floor(row / per), row % per, 0] };
+    const per = step.tensors[out]!.shape[1];
+    return { stage: step.stage.id, layer: step.layer, tensor: out, index: [Math.floor(row / per), row % per, 0] };
   }
 
   // ---- breakpoints ---------------------------------------------------------------
@@ -158,10 +183,22 @@ export class ConvRuntime {
     return this.breakpoints;
   }
 
-  /** Stages whose keys cover a spec line. */
+  /** Steps a spec line stops at: a conv's stages that read its key; a network layer's entry, forward and backward. */
   stagesAtLine(line: number): number[] {
     const keys = Object.entries(this.keyLines).filter(([, r]) => line >= r.start && line <= r.end).map(([k]) => k);
-    return this.stages.map((s, i) => (STAGE_KEYS[s.id].some(k => keys.includes(k)) ? i : -1)).filter(i => i >= 0);
+    const entries = this.program.entries;
+    if (entries) {
+      const out = new Set<number>();
+      for (const k of keys) {
+        const m = /^layers\[(\d+)\]$/.exec(k);
+        const layer = m ? Number(m[1]) : k === 'loss' ? this.steps.find(s => s.where === 'loss')?.layer : k === 'input' ? 0 : undefined;
+        if (layer === undefined || !entries[layer]) continue;
+        if (k === 'input') out.add(entries[0].forward);
+        else for (const s of [entries[layer].forward, entries[layer].backward]) if (s >= 0) out.add(s);
+      }
+      return [...out].sort((a, b) => a - b);
+    }
+    return this.steps.map((s, i) => (STAGE_KEYS[s.stage.id].some(k => keys.includes(k)) ? i : -1)).filter(i => i >= 0);
   }
 
   /** A breakpoint that stops after `stage` completes, counting hits (forward only). */
@@ -186,18 +223,25 @@ export class ConvRuntime {
     return undefined;
   }
 
-  /** Names an expression can use at a position: tensors alive, with short aliases, and the geometry's numbers. */
+  /** The numbers of a step's geometry (conv or pooling), as expressions can use them. */
+  geometryOf(at: Position = this.position): Record<string, number | boolean | string> | undefined {
+    const g = this.stepAt(at)?.geometry;
+    return g && (g.kind === 'conv' || g.kind === 'pool') ? { ...g.info } : undefined;
+  }
+
+  /** Names an expression can use at a position: tensors alive (qualified in a network; the current layer's by short name), short aliases, the geometry's numbers. */
   scope(at: Position = this.position): (name: string) => Tensor | number | undefined {
     const alive = this.alive(at);
+    const here = this.aliveHere(at);
     const aliases: Record<string, TensorName> = { w: 'weight', b: 'bias', x: 'input', δ: 'delta', δ_t: 'delta_t', dZ: 'delta' };
-    const info = this.trace.info as unknown as Record<string, number>;
-    return name => alive.get((aliases[name] ?? name) as TensorName) ?? (typeof info[name] === 'number' ? info[name] : undefined);
+    const info = (this.geometryOf(at) ?? {}) as Record<string, unknown>;
+    return name => alive.get(name) ?? here.get(name as TensorName)?.tensor ?? here.get(aliases[name])?.tensor ?? (typeof info[name] === 'number' ? info[name] as number : undefined);
   }
 
   // ---- moving ------------------------------------------------------------------
 
   private get last(): number {
-    return this.stages.length - 1;
+    return this.steps.length - 1;
   }
 
   /** Step over: the next row group inside a stage, else the next stage. */

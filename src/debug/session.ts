@@ -9,6 +9,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'path';
 import type { Tensor } from '../engine/tensor';
 import { formatShape, sizeOf } from '../engine/tensor';
+import { type NetworkTrace, isNetworkTrace } from '../engine/network';
 import type { ConvTrace, TensorName } from '../engine/trace';
 import { formatNumber } from '../format/text';
 import { explainStage } from '../format/explain';
@@ -35,6 +36,8 @@ export interface SessionHooks {
 export interface ConvStoppedBody {
   spec: string;
   stage: string | undefined;
+  /** In a network, the layer of the stage. */
+  layer?: number;
   stageIndex: number;
   sub?: number;
   changed?: { tensor?: string; index?: number[] };
@@ -46,6 +49,8 @@ const PAGE = 100;
 
 type Handle =
   | { kind: 'tensors' }
+  /** A network's tensors of every layer, by their qualified names. */
+  | { kind: 'all' }
   | { kind: 'geometry' }
   | { kind: 'tensor'; name: string; tensor: Tensor; prefix: number[] };
 
@@ -117,7 +122,11 @@ export class ConvDebugSession extends LoggingDebugSession {
     response.body = {
       breakpoints: requested.map((b, i) => {
         const bp = new Breakpoint(set ? set[i].verified : true, b.line) as DebugProtocol.Breakpoint;
-        if (set && !set[i].verified) bp.message = 'No stage reads this line: put breakpoints on the lines of input, weight, bias, grad, stride, padding, dilation or groups.';
+        if (set && !set[i].verified) {
+          bp.message = this.runtime && isNetworkTrace(this.runtime.trace)
+            ? 'No layer is on this line: put breakpoints on a layer (it stops as the layer runs forward and again backward), on the loss or on the input.'
+            : 'No stage reads this line: put breakpoints on the lines of input, weight, bias, grad, stride, padding, dilation or groups.';
+        }
         if (set) bp.id = set[i].id;
         return bp;
       }),
@@ -126,7 +135,7 @@ export class ConvDebugSession extends LoggingDebugSession {
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    response.body = { threads: [new Thread(THREAD_ID, 'conv2d')] };
+    response.body = { threads: [new Thread(THREAD_ID, this.runtime && isNetworkTrace(this.runtime.trace) ? 'network' : 'conv2d')] };
     this.sendResponse(response);
   }
 
@@ -140,27 +149,28 @@ export class ConvDebugSession extends LoggingDebugSession {
     const p = r.position;
     const frames: StackFrame[] = [];
     if (p.stage < 0) {
-      frames.push(new StackFrame(0, 'conv2d › start (nothing run yet)', this.source(), 1, 1));
+      frames.push(new StackFrame(0, `${isNetworkTrace(r.trace) ? 'network' : 'conv2d'} › start (nothing run yet)`, this.source(), 1, 1));
     } else {
-      const stage = r.stages[p.stage];
+      const step = r.steps[p.stage];
+      const stage = step.stage;
       const line = r.stageLine(p.stage);
       if (p.sub !== undefined) {
         const done = r.rowsDone(p.stage, p.sub);
         frames.push(new StackFrame(1, `${stage.title} › rows 0..${done - 1} done`, this.source(), line, 1));
       }
-      frames.push(new StackFrame(0, `conv2d › ${stage.title}: ${stage.formula}`, this.source(), line, 1));
+      frames.push(new StackFrame(0, `${step.where} › ${stage.title}: ${stage.formula}`, this.source(), line, 1));
     }
     response.body = { stackFrames: frames, totalFrames: frames.length };
     this.sendResponse(response);
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
-    response.body = {
-      scopes: [
-        new Scope('Tensors', this.handles.create({ kind: 'tensors' }), false),
-        new Scope('Geometry', this.handles.create({ kind: 'geometry' }), true),
-      ],
-    };
+    const r = this.runtime;
+    const network = r && isNetworkTrace(r.trace);
+    const scopes = [new Scope(network ? `Tensors of ${r.stepAt().where}` : 'Tensors', this.handles.create({ kind: 'tensors' }), false)];
+    if (network) scopes.push(new Scope('All layers', this.handles.create({ kind: 'all' }), true));
+    if (r?.geometryOf()) scopes.push(new Scope('Geometry', this.handles.create({ kind: 'geometry' }), true));
+    response.body = { scopes };
     this.sendResponse(response);
   }
 
@@ -205,9 +215,11 @@ export class ConvDebugSession extends LoggingDebugSession {
     const r = this.runtime;
     let variables: DebugProtocol.Variable[] = [];
     if (r && h?.kind === 'tensors') {
+      variables = [...r.aliveHere()].map(([short, t]) => this.tensorVariable(short, t.tensor, t.name));
+    } else if (r && h?.kind === 'all') {
       variables = [...r.alive()].map(([name, t]) => this.tensorVariable(name, t, name));
     } else if (r && h?.kind === 'geometry') {
-      variables = Object.entries(r.trace.info).map(([k, v]) => ({ name: k, value: String(v), variablesReference: 0, evaluateName: k }));
+      variables = Object.entries(r.geometryOf() ?? {}).map(([k, v]) => ({ name: k, value: String(v), variablesReference: 0, evaluateName: k }));
     } else if (h?.kind === 'tensor') {
       const n = h.tensor.shape[h.prefix.length];
       variables = this.children(h, args.start ?? 0, args.count ?? (n > PAGE ? PAGE : n));
@@ -253,7 +265,8 @@ export class ConvDebugSession extends LoggingDebugSession {
   private stopAfter(reason: StopReason): void {
     if (this.runtime?.lastConditionError) this.sendEvent(new OutputEvent(this.runtime.lastConditionError + '\n', 'stderr'));
     if (reason === 'end') {
-      this.sendEvent(new OutputEvent(`conv2d finished: ${this.summary(this.runtime!.trace)}\n`, 'console'));
+      const trace = this.runtime!.trace;
+      this.sendEvent(new OutputEvent(isNetworkTrace(trace) ? `network finished: ${this.networkSummary(trace)}\n` : `conv2d finished: ${this.summary(trace)}\n`, 'console'));
       this.sendEvent(new TerminatedEvent());
       return;
     }
@@ -265,20 +278,28 @@ export class ConvDebugSession extends LoggingDebugSession {
     return (['z', 'dA', 'dW', 'db'] as TensorName[]).filter(t).map(n => `${n} ${formatShape(t(n)!.shape)}`).join(', ');
   }
 
+  private networkSummary(trace: NetworkTrace): string {
+    const first = trace.layers[0].tensors;
+    const grad = first.dA ?? first.dZ;
+    return [trace.loss && `loss (${trace.loss.type}) = ${formatNumber(trace.loss.value)}`, grad && `∂C/∂input ${formatShape(grad.shape)}`].filter(Boolean).join(', ');
+  }
+
   private reportStop(reason: Exclude<StopReason, 'end'>): void {
     const r = this.runtime!;
     this.handles.reset();
     const p = r.position;
-    const stage = p.stage >= 0 ? r.stages[p.stage] : undefined;
-    if (stage && p.sub === undefined) {
-      const firstSentence = /^.*?\.(?=\s|$)/.exec(explainStage(stage.id, { kind: 'conv', info: r.trace.info }, 'spec'))?.[0] ?? '';
-      this.sendEvent(new OutputEvent(`${stage.title}: ${stage.formula}\n  ${firstSentence}\n`, 'console'));
+    const step = p.stage >= 0 ? r.steps[p.stage] : undefined;
+    const stage = step?.stage;
+    if (step && stage && p.sub === undefined) {
+      const network = isNetworkTrace(r.trace);
+      const firstSentence = /^.*?\.(?=\s|$)/.exec(explainStage(stage.id, step.geometry, network ? 'above' : 'spec'))?.[0] ?? '';
+      this.sendEvent(new OutputEvent(`${network ? `${step.where} › ` : ''}${stage.title}: ${stage.formula}\n  ${firstSentence}\n`, 'console'));
     }
     const ev = new StoppedEvent(reason, THREAD_ID) as DebugProtocol.StoppedEvent;
     ev.body.description = stage ? `after ${stage.title}` : 'before the first stage';
     this.sendEvent(ev);
     const changed = r.changed();
-    const body: ConvStoppedBody = { spec: this.specPath, stage: stage?.id, stageIndex: p.stage, sub: p.sub, changed: changed && { tensor: changed.tensor, index: changed.index } };
+    const body: ConvStoppedBody = { spec: this.specPath, stage: stage?.id, layer: step?.layer, stageIndex: p.stage, sub: p.sub, changed: changed && { tensor: changed.tensor, index: changed.index } };
     this.sendEvent(new Event('convStopped', body));
     this.hooks.stopped?.(r, p);
   }
@@ -286,7 +307,7 @@ export class ConvDebugSession extends LoggingDebugSession {
   protected override customRequest(command: string, response: DebugProtocol.Response): void {
     if (command === 'convState' && this.runtime) {
       const p = this.runtime.position;
-      response.body = { stage: p.stage >= 0 ? this.runtime.stages[p.stage].id : undefined, stageIndex: p.stage, sub: p.sub, alive: [...this.runtime.alive().keys()] };
+      response.body = { stage: p.stage >= 0 ? this.runtime.steps[p.stage].stage.id : undefined, layer: p.stage >= 0 ? this.runtime.steps[p.stage].layer : undefined, stageIndex: p.stage, sub: p.sub, alive: [...this.runtime.alive().keys()] };
       this.sendResponse(response);
       return;
     }

@@ -22,8 +22,12 @@ export interface CellSum {
   terms: Term[];
   /** A constant added after the sum (the bias), if any. */
   constant?: { label: string; value: number };
-  /** Σ terms + constant. */
+  /** Σ terms + constant; for a max, the largest term. */
   total: number;
+  /** How the terms combine: added (the default), or the largest wins (max pooling). */
+  reduce?: 'max';
+  /** For a max: the index of the winning term (the first on ties). */
+  winner?: number;
   /** The same cell seen another way (∂C/∂a: the rot180 products δ · w). */
   alternative?: CellSum;
 }
@@ -36,6 +40,13 @@ export function sum(formula: string, terms: Term[], constant?: CellSum['constant
   let total = constant?.value ?? 0;
   for (const t of terms) total += t.value;
   return { formula, terms, constant, total };
+}
+
+/** The largest of the terms, the first on ties (as max pooling's argmax). */
+export function maxOf(formula: string, terms: Term[]): CellSum {
+  let winner = 0;
+  for (let k = 1; k < terms.length; k++) if (terms[k].value > terms[winner].value) winner = k;
+  return { formula, terms, total: terms.length ? terms[winner].value : NaN, reduce: 'max', winner };
 }
 
 export function product(label: string, ...factors: number[]): Term {

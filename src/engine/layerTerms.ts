@@ -2,7 +2,7 @@
 // product, a pooled pixel's gradient gathered from its windows, an average's
 // taps, δ ⊙ h'(z). Same shape of answer as the conv's (cellTerms.ts).
 
-import { CellSum, TensorLookup, Term, cellSum, product, sum } from './cellTerms';
+import { CellSum, TensorLookup, Term, cellSum, maxOf, product, sum } from './cellTerms';
 import type { LayerGeometry } from './geometry';
 import { PoolInfo, isPoolPadding, poolDivisor, poolTap } from './layers';
 import type { LinkTarget } from './links';
@@ -26,6 +26,18 @@ function poolSum(p: PoolInfo, get: TensorLookup, target: LinkTarget): CellSum | 
   const K = p.kernelHeight * p.kernelWidth;
   const R = p.outHeight * p.outWidth;
   const row = ((b * p.channels + c) * R) * K;
+  if (target.tensor === 'z' && p.kind === 'max') {
+    // The window's taps; the largest wins (padding is −∞ and never does).
+    const poolT = get('pool_t');
+    if (!poolT) return undefined;
+    const r = s * p.outWidth + t;
+    const terms: Term[] = [];
+    for (let k = 0; k < K; k++) {
+      const v = poolT[row + r * K + k];
+      terms.push({ label: `pool_t[${fmt([b, c, r, k])}]  (tap (${Math.floor(k / p.kernelWidth)}, ${k % p.kernelWidth}))`, factors: [v], value: v });
+    }
+    return maxOf(`z[${fmt(target.index)}] = max_k pool_t[${b}, ${c}, ${r}, k]; argmax = the first largest`, terms);
+  }
   if (target.tensor === 'z' && p.kind === 'avg') {
     const poolT = get('pool_t');
     if (!poolT) return undefined;

@@ -61,7 +61,7 @@ const wireTensor: Check = (v, at) => {
 const linkTarget = object({ tensor: tensorName, index: arrayOf(nat) });
 const term = object({ label: str, factors: arrayOf(num), value: num });
 const cellSumCheck: Check = (v, at) => {
-  object({ formula: str, terms: arrayOf(term), total: num, constant: optional(object({ label: str, value: num })) })(v, at);
+  object({ formula: str, terms: arrayOf(term), total: num, constant: optional(object({ label: str, value: num })), reduce: optional(oneOf('max')), winner: optional(nat) })(v, at);
   const alt = (v as { alternative?: unknown }).alternative;
   if (alt !== undefined) cellSumCheck(alt, `${at}.alternative`);
 };

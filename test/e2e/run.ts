@@ -195,8 +195,28 @@ async function roomForPanel(page: Page, tab: string): Promise<void> {
 /** LeNet as a learner meets it: the chain, a layer opened, a pooled output linked to its window, Next across layers. */
 async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
   const steps: [string, () => Promise<void>][] = [
-    ['lenet.conv.json runs from the palette; the panel shows the chain of 8 layers and the loss', async () => {
+    ['lenet.conv.json opens; hovering a layer\'s "type" shows its input and output shapes', async () => {
       await openFromExplorer(page, 'lenet.conv.json');
+      // The cursor on layers[2]'s "type" key (line 102, column 8), then the hover from the keyboard (Ctrl+K Ctrl+I).
+      await runFromPalette(page, 'Go to Line/Column...');
+      await page.keyboard.type('102:8');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(400);
+      const hover = page.locator('.monaco-hover-content', { hasText: 'layers[2]' }).first();
+      // Right after the workbench opens, the JSON language server may still be starting: ask again, as a user would.
+      for (let attempt = 0; ; attempt++) {
+        await runFromPalette(page, 'Show or Focus Hover');
+        if (await hover.waitFor({ timeout: 8_000 }).then(() => true, () => false)) break;
+        if (attempt === 3) throw new Error('no hover after 4 tries');
+        await page.keyboard.press('Escape');
+      }
+      const text = await hover.innerText();
+      if (!text.includes('(1, 6, 24, 24) → (1, 6, 12, 12)') || !text.includes('pool_t')) throw new Error(`hover says: ${text}`);
+      await page.waitForTimeout(300);
+      await shot('network-hover-layer');
+      await page.mouse.move(5, 5);
+    }],
+    ['lenet.conv.json runs from the palette; the panel shows the chain of 8 layers and the loss', async () => {
       await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
       await page.locator('.tabs-container .tab', { hasText: 'Conv: lenet.conv.json' }).waitFor({ timeout: 60_000 });
       await roomForPanel(page, 'Conv: lenet.conv.json');
@@ -210,7 +230,7 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
       await page.waitForTimeout(500);
       await shot('network-conv1-z');
     }],
-    ['the max-pooling layer opens into its stages; a pooled output lights up its window in pool_t and the input, and its argmax', async () => {
+    ['the max-pooling layer opens into its stages; a pooled output lights up its window in pool_t and the input, and its argmax; the inspector names the winning tap', async () => {
       await frame.locator('.chain-layer[data-layer="2"]').click();
       await frame.locator('.chain-layer.current[data-layer="2"]').waitFor({ timeout: 10_000 });
       await frame.locator('.chip', { hasText: 'Max of each window' }).click();
@@ -220,6 +240,9 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
       const argmax = await highlightOf(frame, 'argmax');
       if (argmax.cells !== '0,0,1,5') throw new Error(`argmax highlights "${argmax.cells}"`);
       await frame.locator('.inspector-cell', { hasText: 'z[0, 0, 1, 5]' }).waitFor({ timeout: 10_000 });
+      // The inspector lists the window's four taps and marks the winner, the argmax.
+      await frame.locator('.cell-sum-total.ok', { hasText: 'max =' }).waitFor({ timeout: 10_000 });
+      if (await frame.locator('.inspector tr.term-winner').count() !== 1) throw new Error('no single winning tap marked');
       await page.waitForTimeout(300);
       await shot('network-maxpool-link');
       await frame.locator('.chip', { hasText: 'Route δ to the argmax' }).click();

@@ -22,13 +22,15 @@ describe('the conv debugger in VS Code', () => {
   let api: ConvVisualDebuggerApi;
   const stops: ConvStoppedBody[] = [];
   const stages: string[] = [];
+  /** The panel's stage messages with their layer, for networks. */
+  const layerStages: { layer?: number; stage: string }[] = [];
   let subs: vscode.Disposable[] = [];
 
   before(async () => {
     api = await vscode.extensions.getExtension<ConvVisualDebuggerApi>(EXTENSION_ID)!.activate();
     subs = [
       vscode.debug.onDidReceiveDebugSessionCustomEvent(e => { if (e.event === 'convStopped') stops.push(e.body as ConvStoppedBody); }),
-      api.onDidReceivePanelMessage(m => { if (m.type === 'stage') stages.push(m.stage); }),
+      api.onDidReceivePanelMessage(m => { if (m.type === 'stage') { stages.push(m.stage); layerStages.push({ layer: m.layer, stage: m.stage }); } }),
     ];
   });
   after(() => subs.forEach(s => s.dispose()));
@@ -69,6 +71,33 @@ describe('the conv debugger in VS Code', () => {
     const frames = await session.customRequest('stackTrace', { threadId: 1 });
     assert.match(frames.stackFrames[0].name, /Matrix product/);
     assert.strictEqual(frames.stackFrames[0].source.name, 'seed.conv.json');
+    await vscode.debug.stopDebugging(session);
+  });
+
+  it('debugs a network (two-layer.conv.json): forward layer by layer, the loss, then δ back down; the panel opens each layer', async () => {
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'two-layer.conv.json');
+    const spec = uri.fsPath;
+    // As a user starts it: the spec in the editor, so the panel opens beside it.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    stops.length = 0;
+    const session = await start({ type: 'conv', request: 'launch', name: 'Debug network', spec, stopOnEntry: true });
+    await eventually('the entry stop', () => stops.length, n => n >= 1);
+    // conv2d has 5 forward stages, relu 1, then maxpool's pad, unfold and max: the 9th step.
+    let last: ConvStoppedBody | undefined;
+    for (let i = 0; i < 9; i++) last = await stepAndWait(session, 'next');
+    assert.deepStrictEqual([last!.layer, last!.stage], [2, 'pool_reduce']);
+    await eventually('the panel opens layer 2 on its max', () => layerStages[layerStages.length - 1], s => s?.layer === 2 && s.stage === 'pool_reduce');
+    const z = await session.customRequest('evaluate', { expression: 'z[0, 1]', context: 'repl' });
+    // By hand: channel 1 of the conv is [[0,-1,1,4],[1,0,2,-1],[-1,2,-2,2],[1,-1,1,-1]]; relu, then the max of each 2×2 block.
+    assert.strictEqual(z.result, '[[1, 4], [2, 2]]');
+    const frames = await session.customRequest('stackTrace', { threadId: 1 });
+    assert.match(frames.stackFrames[0].name, /^layers\[2\] maxpool2d 2×2 › Max of each window/);
+    // On through flatten, linear and the loss: the first backward stop is the loss's first δ.
+    for (let i = 0; i < 4; i++) last = await stepAndWait(session, 'next');
+    assert.deepStrictEqual([last!.layer, last!.stage], [5, 'loss_grad']);
+    last = await stepAndWait(session, 'next');
+    assert.deepStrictEqual([last!.layer, last!.stage], [4, 'linear_dx']);
+    await eventually('the panel follows to the linear layer\'s backward', () => layerStages[layerStages.length - 1], s => s?.layer === 4 && s.stage === 'linear_dx');
     await vscode.debug.stopDebugging(session);
   });
 

@@ -105,6 +105,43 @@ describe('JSON tensors in VS Code', () => {
     assert.deepStrictEqual(result.shapes.z, [1, 2, 3, 3]);
   });
 
+  it('in a network spec (lenet.conv.json), hovering a layer shows its input and output shapes; a CodeLens above each layer shows them too', async () => {
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'lenet.conv.json');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    // The third layer's "type" key: maxpool2d after conv 6@5×5 and relu.
+    const lines = doc.getText().split('\n');
+    const typeLines = lines.map((l, i) => (l.includes('"type"') && !l.includes('cross_entropy') ? i : -1)).filter(i => i >= 0);
+    const line = typeLines[2];
+    const text = await eventually('the layer hover', () => hoverText(uri, new vscode.Position(line, lines[line].indexOf('"type"') + 2)), t => t.includes('layers[2]'));
+    assert.match(text, /\*\*layers\[2\]\*\* maxpool2d 2×2 · `\(1, 6, 24, 24\)` → `\(1, 6, 12, 12\)`/);
+    assert.match(text, /`pool_t` `\(1, 6, 144, 4\)`/);
+    const lenses = await eventually('lenses', () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri), l => (l?.length ?? 0) >= 10);
+    const titles = lenses.map(l => l.command?.title);
+    assert.ok(titles.includes('8 layers · (1, 1, 28, 28) → (1, 10)'), titles.join(' | '));
+    const pool = lenses.find(l => l.command?.title.startsWith('layers[2] '));
+    assert.strictEqual(pool?.command?.title, 'layers[2] maxpool2d 2×2 · (1, 6, 24, 24) → (1, 6, 12, 12)');
+    assert.strictEqual(pool?.range.start.line, line, 'above the layer');
+  });
+
+  it('the JSON schema knows network specs: lenet.conv.json (and seed.conv.json) have no schema warnings; a misspelt layer key has one', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const typo = vscode.Uri.joinPath(folder, 'typo-net.conv.json');
+    await vscode.workspace.fs.writeFile(typo, Buffer.from('{\n  "input": [[[[1, 2], [3, 4]]]],\n  "layers": [{"type": "leaky_relu", "slop": 0.1}]\n}\n'));
+    const lenet = vscode.Uri.joinPath(folder, 'lenet.conv.json');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(seedUri()));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(lenet));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(typo));
+    // The JSON language service's own diagnostics (ours carry the source "conv").
+    const fromSchema = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter(d => d.source !== 'conv');
+    const warned = await eventually('the schema warning', () => fromSchema(typo), d => d.length > 0, 30_000);
+    assert.match(warned.map(d => d.message).join(' | '), /slop/);
+    assert.strictEqual(warned[0].range.start.line, 2);
+    assert.deepStrictEqual(fromSchema(lenet).map(d => d.message), []);
+    assert.deepStrictEqual(fromSchema(seedUri()).map(d => d.message), [], 'v1 specs still validate');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.workspace.fs.delete(typo);
+  });
+
   it('runs on a selection: the selected image is the input, the quick picks choose the file\'s kernel and the defaults', async () => {
     const image = [[1, 2, 3, 0], [4, 5, 6, 1], [7, 8, 9, 2]];
     const kernel = [[1, 0], [0, -1]];

@@ -144,4 +144,59 @@ describe('conv debug adapter (DAP, own process)', () => {
     fs.writeFileSync(bad, '{"input": [[[[1, 2]]]], "weight": [[[[1, "x"]]]]}');
     await Promise.all([dc.configurationSequence(), assert.rejects(dc.launch({ spec: bad }), /Cannot debug .*bad\.conv\.json: .*\$\.weight\[0\]\[0\]\[0\]\[1\]: expected a number, found the string "x"/)]);
   });
+
+  describe('a network (examples/two-layer.conv.json)', () => {
+    const NET = path.join(ROOT, 'examples/two-layer.conv.json');
+    const NET_TEXT = fs.readFileSync(NET, 'utf8');
+    /** The line of the n-th layer object's `"type"` key. */
+    const layerLine = (n: number) => NET_TEXT.split('\n').map((l, i) => (l.includes('"type"') ? i + 1 : 0)).filter(Boolean)[n];
+
+    async function launchNet(): Promise<void> {
+      await Promise.all([dc.configurationSequence(), dc.launch({ spec: NET }), dc.waitForEvent('stopped')]);
+    }
+
+    it('steps forward through every layer, then the loss, then backward from the top layer down', async () => {
+      await launchNet();
+      assert.strictEqual((await topFrame()).name, 'network › start (nothing run yet)');
+      // conv 11 stages, relu 2, maxpool 5, flatten 2, linear 3, loss 2.
+      const names: string[] = [];
+      for (let i = 0; i < 25; i++) names.push((await step('next')).name.split(':')[0]);
+      const terminated = dc.waitForEvent('terminated');
+      await dc.nextRequest({ threadId: 1 });
+      await terminated;
+      const layerOf = names.map(n => n.split(' › ')[0].split(' ')[0]);
+      // Forward 0..4 (conv: 5 stages; relu, pool, flatten, linear: theirs), the loss, backward 4..0.
+      const firstBackward = names.findIndex(n => n.startsWith('loss › The first δ'));
+      assert.deepStrictEqual([...new Set(layerOf.slice(0, firstBackward))], ['layers[0]', 'layers[1]', 'layers[2]', 'layers[3]', 'layers[4]', 'loss']);
+      assert.deepStrictEqual([...new Set(layerOf.slice(firstBackward + 1))], ['layers[4]', 'layers[3]', 'layers[2]', 'layers[1]', 'layers[0]']);
+      assert.ok(names.includes('layers[1] relu › Through the activation'));
+      assert.strictEqual(names[names.length - 1], 'layers[0] conv2d 2@2×2 › Full convolution with ROT180(w)');
+    });
+
+    it('a breakpoint on a layer stops as it runs forward and again backward; the console reads layers[i].name and the layer\'s own names', async () => {
+      await launchNet();
+      const set = await dc.setBreakpointsRequest({ source: { path: NET }, breakpoints: [{ line: layerLine(2) }] });
+      assert.deepStrictEqual(set.body.breakpoints.map(b => b.verified), [true]);
+      let stopped = dc.waitForEvent('stopped');
+      await dc.continueRequest({ threadId: 1 });
+      await stopped;
+      assert.match((await topFrame()).name, /^layers\[2\] maxpool2d 2×2 › Pad/);
+      assert.strictEqual((await topFrame()).line, layerLine(2), 'the frame points at the layer in the spec');
+      // The relu output of the layer below, qualified; the pooling geometry by name.
+      assert.strictEqual(await evaluate('layers[1].h.shape'), '(1, 2, 4, 4)');
+      assert.strictEqual(await evaluate('kernelHeight'), '2');
+      stopped = dc.waitForEvent('stopped');
+      await dc.continueRequest({ threadId: 1 });
+      await stopped;
+      assert.match((await topFrame()).name, /^layers\[2\] maxpool2d 2×2 › Route δ to the argmax/);
+      // δ of this layer is what the layer above (flatten) handed down.
+      assert.strictEqual(await evaluate('all(delta == layers[3].dA)'), 'True');
+      const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
+      assert.deepStrictEqual(scopes.map(s => s.name), ['Tensors of layers[2] maxpool2d 2×2', 'All layers', 'Geometry']);
+      const here = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+      assert.deepStrictEqual(here.map(v => v.name), ['input', 'a', 'pool_t', 'z', 'delta', 'dpool_t', 'argmax']);
+      assert.strictEqual(here.find(v => v.name === 'delta')?.evaluateName, 'layers[2].delta');
+      await assert.rejects(evaluate('layers[0].dA'), /is not defined here/);
+    });
+  });
 });

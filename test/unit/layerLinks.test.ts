@@ -64,7 +64,12 @@ describe('pooling links and sums, checked through values', () => {
         // Average pooling: the divisor may count padding only (PyTorch), so check the listed sum instead.
         const s = cellSumIn(g, n => l.tensors[n]?.data, shapeOf, { tensor: 'z', index });
         if (p.kind === 'avgpool2d') assert.ok(s && Math.abs(s.total - z.data[off]) < 1e-12, `avg z[${index}] sum`);
-        else assert.strictEqual(s, undefined);
+        else {
+          // Max: the listed taps are the window, and the winner is the argmax the engine recorded.
+          assert.deepStrictEqual(s!.terms.map(t => t.value).sort(), [...window].sort());
+          assert.strictEqual(s!.total, z.data[off]);
+          assert.strictEqual(s!.winner, l.tensors.argmax!.data[off], `z[${index}]: the winner is the argmax`);
+        }
       }
       // A pixel of the input: the pool_t cells lit are exactly the cells that hold its value.
       const x = l.tensors.input!;

@@ -44,17 +44,20 @@ function lossOf(p: NetworkProblem): number {
   return traceNetwork(p).loss!.value;
 }
 
+/** ∂C/∂target[i] by central differences. */
+function centralDifference(p: NetworkProblem, target: Tensor, i: number, h: number): number {
+  const keep = target.data[i];
+  target.data[i] = keep + h;
+  const up = lossOf(p);
+  target.data[i] = keep - h;
+  const down = lossOf(p);
+  target.data[i] = keep;
+  return (up - down) / (2 * h);
+}
+
 function fdCheck(p: NetworkProblem, target: Tensor, analytic: Tensor, what: string, h = 1e-5): void {
   const fd = new Float64Array(target.data.length);
-  for (let i = 0; i < target.data.length; i++) {
-    const keep = target.data[i];
-    target.data[i] = keep + h;
-    const up = lossOf(p);
-    target.data[i] = keep - h;
-    const down = lossOf(p);
-    target.data[i] = keep;
-    fd[i] = (up - down) / (2 * h);
-  }
+  for (let i = 0; i < target.data.length; i++) fd[i] = centralDifference(p, target, i, h);
   assertClose(analytic, { shape: target.shape, dtype: 'float64', data: fd }, 1e-5, what);
 }
 
@@ -84,6 +87,53 @@ describe('network gradients = central finite differences', () => {
     const target = randomTensor([1, 1, 4, 4], random);
     const p: NetworkProblem = { input, layers: [{ type: 'tanh' }], loss: { type: 'mse', target }, dtype: 'float64' };
     fdCheck(p, input, traceNetwork(p).layers[0].tensors.dZ!, 'input');
+  });
+});
+
+describe('examples/lenet.conv.json: every gradient = central finite differences', () => {
+  const text = fs.readFileSync(path.join(__dirname, '../../../examples/lenet.conv.json'), 'utf8');
+  const trace = traceAnySpecText('lenet.conv.json', text) as NetworkTrace;
+
+  /** The same network as a problem whose tensors the check can nudge. */
+  function problem(): NetworkProblem {
+    const spec = JSON.parse(text);
+    const t = (v: unknown): Tensor => {
+      const shape: number[] = [];
+      for (let x = v; Array.isArray(x); x = x[0]) shape.push(x.length);
+      return tensor(shape, (v as unknown[]).flat(Infinity) as number[]);
+    };
+    const layers: LayerSpec[] = spec.layers.map((l: Record<string, unknown>) => {
+      switch (l.type) {
+        case 'conv2d': return { type: 'conv2d', weight: t(l.weight), bias: t(l.bias), options: {} };
+        case 'linear': return { type: 'linear', weight: t(l.weight), bias: t(l.bias) };
+        case 'maxpool2d': return { type: 'maxpool2d', options: { kernel: l.kernel as number } };
+        default: return { type: l.type as 'relu' };
+      }
+    });
+    return { input: t(spec.input), layers, loss: { type: 'cross_entropy', target: spec.loss.target }, dtype: 'float64' };
+  }
+
+  /** Central differences at some cells: where the gradient is largest, and at random. */
+  function fdSample(p: NetworkProblem, target: Tensor, analytic: Tensor, what: string, h = 1e-6): void {
+    const random = rng(what.length * 7919);
+    const byMagnitude = Array.from(analytic.data.keys()).sort((a, b) => Math.abs(analytic.data[b]) - Math.abs(analytic.data[a]));
+    const cells = new Set([...byMagnitude.slice(0, 8), ...Array.from({ length: 8 }, () => Math.floor(random() * analytic.data.length))]);
+    for (const i of cells) {
+      const fd = centralDifference(p, target, i, h);
+      assert.ok(Math.abs(fd - analytic.data[i]) <= 1e-6 * Math.max(1, Math.abs(fd)), `${what}[${i}]: finite differences ${fd}, gradient ${analytic.data[i]}`);
+    }
+  }
+
+  it('the loss matches the trace; ∂C/∂input, both convs\' and the linear layer\'s weights and biases', function () {
+    this.timeout(60_000);
+    const p = problem();
+    assert.strictEqual(lossOf(p), trace.loss!.value);
+    const [conv1, , , conv2, , , , linear] = p.layers as (LayerSpec & { weight?: Tensor; bias?: Tensor })[];
+    fdSample(p, p.input, trace.layers[0].tensors.dA!, 'input');
+    for (const [i, l] of [[0, conv1], [3, conv2], [7, linear]] as const) {
+      fdSample(p, l.weight!, trace.layers[i].tensors.dW!, `layers[${i}].weight`);
+      fdSample(p, l.bias!, trace.layers[i].tensors.db!, `layers[${i}].bias`);
+    }
   });
 });
 

@@ -63,11 +63,11 @@ function renderSum(sum: CellSum, value: number | undefined): HTMLElement {
   const box = el('div', 'cell-sum');
   box.append(el('code', 'cell-sum-formula', sum.formula));
   const table = el('table', 'terms');
-  for (const t of sum.terms.slice(0, SHOWN_TERMS)) {
-    const tr = el('tr');
-    tr.append(el('td', 'term-label', t.label), el('td', 'term-factors', t.factors.length > 1 ? t.factors.map(exact).join(' × ') : ''), el('td', 'term-value', exact(t.value)));
+  sum.terms.slice(0, SHOWN_TERMS).forEach((t, k) => {
+    const tr = el('tr', k === sum.winner ? 'term-winner' : undefined);
+    tr.append(el('td', 'term-label', t.label), el('td', 'term-factors', t.factors.length > 1 ? t.factors.map(exact).join(' × ') : k === sum.winner ? 'max, argmax' : ''), el('td', 'term-value', exact(t.value)));
     table.append(tr);
-  }
+  });
   if (sum.terms.length > SHOWN_TERMS) {
     const tr = el('tr');
     const td = el('td', 'term-more', `… ${sum.terms.length - SHOWN_TERMS} more terms`);
@@ -80,13 +80,14 @@ function renderSum(sum: CellSum, value: number | undefined): HTMLElement {
     tr.append(el('td', 'term-label', `+ ${sum.constant.label}`), el('td'), el('td', 'term-value', exact(sum.constant.value)));
     table.append(tr);
   }
+  const op = sum.reduce === 'max' ? 'max' : 'Σ';
   if (value === undefined) {
-    box.append(table, el('div', 'cell-sum-total', `Σ = ${exact(sum.total)}`));
+    box.append(table, el('div', 'cell-sum-total', `${op} = ${exact(sum.total)}`));
     return box;
   }
   // float32 runs add in a different order than the engine's kernels: compare at float32 precision then.
   const agrees = Math.abs(sum.total - value) <= 1e-6 * Math.max(1, Math.abs(value)) || (Number.isNaN(sum.total) && Number.isNaN(value));
-  const total = el('div', `cell-sum-total ${agrees ? 'ok' : 'bad'}`, `Σ = ${exact(sum.total)} ${agrees ? '✓ equals the cell' : `≠ the cell's ${exact(value)}`}`);
+  const total = el('div', `cell-sum-total ${agrees ? 'ok' : 'bad'}`, `${op} = ${exact(sum.total)} ${agrees ? '✓ equals the cell' : `≠ the cell's ${exact(value)}`}`);
   box.append(table, total);
   return box;
 }

@@ -40,10 +40,10 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
         const uri = vscode.Uri.file(runtime.specPath);
         runner.present(runtime.trace, vscode.workspace.asRelativePath(uri, false), uri);
       }
-      const stage = position.stage >= 0 ? runtime.stages[position.stage].id : runtime.stages[0].id;
+      const step = runtime.stepAt(position);
       const changed = runtime.changed(position);
       TracePanel.active?.send({
-        type: 'focus', stage,
+        type: 'focus', stage: step.stage.id, ...(step.layer === undefined ? {} : { layer: step.layer }),
         ...(changed?.tensor && changed.index ? { target: { tensor: changed.tensor, index: changed.index }, pin: true } : {}),
       });
     };
