@@ -10,7 +10,7 @@ export * from './engine/errors';
 export { convInfo, checkGradShape, outputShape, paddedShape, outputSizeFormula } from './engine/convInfo';
 export type { ConvInfo, ConvOptions, PaddingOption, Pair } from './engine/convInfo';
 export { pad2d, crop2d, im2col, col2im } from './engine/im2col';
-export { conv2d, conv2dGradients, conv2dForward, conv2dBackward, inputGradRot180, weightMatrix } from './engine/conv2d';
+export { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2dForward, conv2dBackward, inputGradRot180, weightMatrix } from './engine/conv2d';
 export type { ConvForward, ConvBackward, Rot180View, ConvGradients } from './engine/conv2d';
 export { conv2dNaive, conv2dGradNaive } from './engine/reference';
 export { traceConv, TENSOR_NAMES, DEFAULT_MAX_ELEMENTS, tensorNames } from './engine/trace';

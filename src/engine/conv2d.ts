@@ -94,23 +94,23 @@ export function conv2dForward(input: Tensor, weight: Tensor, bias: Tensor | unde
   return { a, a_t, w_t, z_t, z };
 }
 
-/** Backward from an upstream δ = ∂C/∂z (all ones when omitted: C = Σ z). */
-export function conv2dBackward(forward: ConvForward, weight: Tensor, delta: Tensor | undefined, info: ConvInfo): ConvBackward {
-  const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
-  const dtype = weight.dtype;
-  if (delta) checkGradShape(info, delta.shape);
-  const d = delta ?? filled(outputShape(info), 1, dtype);
-
-  const delta_t = zeros([B, HW, Cout], dtype);
+/** δ laid out like z_t: (B, Hout·Wout, Cout). */
+function deltaMatrix(d: Tensor, info: ConvInfo): Tensor {
+  const { batch: B, outChannels: Cout, outPositions: HW } = info;
+  const delta_t = zeros([B, HW, Cout], d.dtype);
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < Cout; o++) {
       const base = (b * Cout + o) * HW;
       for (let r = 0; r < HW; r++) delta_t.data[(b * HW + r) * Cout + o] = d.data[base + r];
     }
   }
+  return delta_t;
+}
 
-  // ∂C/∂a_t = δ_t @ w_tᵀ; a block of w_tᵀ is the weight itself, (Cog, Kg) row-major.
-  const dA_t = zeros([B, HW, K], dtype);
+/** ∂C/∂a_t = δ_t @ w_tᵀ (a block of w_tᵀ is the weight itself, (Cog, Kg) row-major), then col2im and the crop. */
+function inputGrad(delta_t: Tensor, weight: Tensor, info: ConvInfo): Pick<ConvBackward, 'dA_t' | 'dA_padded' | 'col2im_counts' | 'dA'> {
+  const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+  const dA_t = zeros([B, HW, K], weight.dtype);
   for (let b = 0; b < B; b++) {
     for (let g = 0; g < groups; g++) {
       gemmAccumulate(HW, Kg, Cog,
@@ -120,28 +120,40 @@ export function conv2dBackward(forward: ConvForward, weight: Tensor, delta: Tens
     }
   }
   const { padded: dA_padded, counts: col2im_counts } = col2im(dA_t, info);
-  const dA = crop2d(dA_padded, info);
+  return { dA_t, dA_padded, col2im_counts, dA: crop2d(dA_padded, info) };
+}
 
+/** ∂C/∂w_t = Σ_b a_t[b]ᵀ @ δ_t[b], reshaped like w; ∂C/∂b = δ summed over positions and batch. */
+function weightGrad(a_t: Tensor, delta_t: Tensor, weightShape: readonly number[], info: ConvInfo): Pick<ConvBackward, 'dW_t' | 'dW' | 'db'> {
+  const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+  const dtype = delta_t.dtype;
   const dW_t = zeros([K, Cout], dtype);
   for (let b = 0; b < B; b++) {
     for (let g = 0; g < groups; g++) {
       gemmAccumulate(Kg, Cog, HW,
-        transposed(view(forward.a_t.data, b * HW * K + g * Kg, K)),
+        transposed(view(a_t.data, b * HW * K + g * Kg, K)),
         view(delta_t.data, b * HW * Cout + g * Cog, Cout),
         view(dW_t.data, g * Kg * Cout + g * Cog, Cout));
     }
   }
-  const dW = zeros(weight.shape, dtype);
+  const dW = zeros(weightShape, dtype);
   for (let o = 0; o < Cout; o++) {
     const g = Math.floor(o / Cog);
     for (let q = 0; q < Kg; q++) dW.data[o * Kg + q] = dW_t.data[(g * Kg + q) * Cout + o];
   }
-
   const db = zeros([Cout], dtype);
   for (let i = 0; i < B * HW; i++) {
     for (let o = 0; o < Cout; o++) db.data[o] += delta_t.data[i * Cout + o];
   }
-  return { delta: d, delta_t, dA_t, dA_padded, col2im_counts, dA, dW_t, dW, db };
+  return { dW_t, dW, db };
+}
+
+/** Backward from an upstream δ = ∂C/∂z (all ones when omitted: C = Σ z). */
+export function conv2dBackward(forward: ConvForward, weight: Tensor, delta: Tensor | undefined, info: ConvInfo): ConvBackward {
+  if (delta) checkGradShape(info, delta.shape);
+  const d = delta ?? filled(outputShape(info), 1, weight.dtype);
+  const delta_t = deltaMatrix(d, info);
+  return { delta: d, delta_t, ...inputGrad(delta_t, weight, info), ...weightGrad(forward.a_t, delta_t, weight.shape, info) };
 }
 
 /**
@@ -204,4 +216,19 @@ export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, op
   const fwd = conv2dForward(input, weight, undefined, info);
   const bwd = conv2dBackward(fwd, weight, grad, info);
   return { dInput: bwd.dA, dWeight: bwd.dW, dBias: bwd.db };
+}
+
+/** ∂C/∂input alone (the backward-input pass of a framework), given ∂C/∂z = grad. */
+export function conv2dInputGrad(inputShape: readonly number[], weight: Tensor, grad: Tensor, options: ConvOptions = {}): Tensor {
+  const info = convInfo(inputShape, weight.shape, options);
+  checkGradShape(info, grad.shape);
+  return inputGrad(deltaMatrix(grad, info), weight, info).dA;
+}
+
+/** ∂C/∂w and ∂C/∂b alone (the backward-weight pass), given the input and ∂C/∂z = grad. */
+export function conv2dWeightGrad(input: Tensor, weightShape: readonly number[], grad: Tensor, options: ConvOptions = {}): { dWeight: Tensor; dBias: Tensor } {
+  const info = convInfo(input.shape, weightShape, options);
+  checkGradShape(info, grad.shape);
+  const { dW, db } = weightGrad(im2col(pad2d(input, info), info), deltaMatrix(grad, info), weightShape, info);
+  return { dWeight: dW, dBias: db };
 }
