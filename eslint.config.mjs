@@ -9,7 +9,7 @@ const DOM_GLOBALS = ['window', 'document', 'navigator', 'HTMLElement', 'HTMLCanv
   .map(name => ({ name, message: 'src/engine is pure TypeScript: no DOM.' }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', '.vscode-test/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', '.vscode-test/**', 'src/engine/wasm/assembly/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

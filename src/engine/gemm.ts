@@ -2,6 +2,10 @@
 // its own row and column strides, so transposes and group blocks are views, not copies.
 
 import { TensorData } from './tensor';
+import { gemmWasm } from './wasm/gemmWasm';
+
+/** Below this many multiply-adds the loops win: copying into WebAssembly memory costs more than it saves. */
+const WASM_MIN_WORK = 16 * 16 * 16;
 
 export interface MatrixView {
   data: TensorData;
@@ -19,10 +23,20 @@ export function transposed(m: MatrixView): MatrixView {
 }
 
 /**
- * C += A @ B with A (rows × inner), B (inner × cols). The i-k-j order keeps the
- * innermost loop on a row of B and C. Zeros in A are not skipped: 0 * NaN must stay NaN.
+ * C += A @ B with A (rows × inner), B (inner × cols): the WebAssembly SIMD kernels
+ * (wasm/) for products worth it, else the loops. Both give the same values within
+ * rounding (the kernels add in blocks of the inner dimension).
  */
 export function gemmAccumulate(rows: number, cols: number, inner: number, A: MatrixView, B: MatrixView, C: MatrixView): void {
+  if (rows * cols * inner >= WASM_MIN_WORK && gemmWasm(rows, cols, inner, A, B, C)) return;
+  gemmLoops(rows, cols, inner, A, B, C);
+}
+
+/**
+ * The TypeScript product. The i-k-j order keeps the innermost loop on a row of B
+ * and C. Zeros in A are not skipped: 0 * NaN must stay NaN.
+ */
+export function gemmLoops(rows: number, cols: number, inner: number, A: MatrixView, B: MatrixView, C: MatrixView): void {
   const a = A.data;
   const b = B.data;
   const c = C.data;

@@ -1,0 +1,115 @@
+// The matrix products: the WebAssembly SIMD kernels against a plain triple loop
+// in float64, over random sizes (edges that are not multiples of the tile),
+// layouts (transposed views, offsets, row strides), dtypes and chunking; and the
+// kernels against the TypeScript loops on whole convolutions.
+
+import * as assert from 'assert';
+import * as fc from 'fast-check';
+import { conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2d } from '../../src/engine/conv2d';
+import { MatrixView, gemmAccumulate, gemmLoops, transposed, view } from '../../src/engine/gemm';
+import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
+import { assertClose, randomTensor, rng } from './helpers';
+
+type Layout = { transposed: boolean; offset: number; pad: number };
+
+/** A (r × c) operand stored with an offset and padded rows, row-major or as the transpose of a row-major (c × r). */
+function operand(r: number, c: number, l: Layout, values: (i: number, j: number) => number, f64: boolean): MatrixView {
+  const [outer, innerLen] = l.transposed ? [c, r] : [r, c];
+  const stride = innerLen + l.pad;
+  const data = f64 ? new Float64Array(l.offset + outer * stride) : new Float32Array(l.offset + outer * stride);
+  data.fill(Number.NaN); // never read: padding and the offset
+  const m = l.transposed ? transposed(view(data, l.offset, stride)) : view(data, l.offset, stride);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) data[m.offset + i * m.rowStride + j * m.colStride] = values(i, j);
+  return m;
+}
+
+const at = (m: MatrixView, i: number, j: number) => m.data[m.offset + i * m.rowStride + j * m.colStride];
+
+const layoutArb = fc.record({ transposed: fc.boolean(), offset: fc.integer({ min: 0, max: 5 }), pad: fc.integer({ min: 0, max: 3 }) });
+
+describe('GEMM kernels (WebAssembly SIMD) = a plain triple loop', () => {
+  it('are available in Node 20', () => assert.ok(wasmGemmAvailable()));
+
+  it('over random sizes, layouts and both dtypes', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 300 }),
+      layoutArb, layoutArb, fc.record({ offset: fc.integer({ min: 0, max: 5 }), pad: fc.integer({ min: 0, max: 3 }) }), fc.boolean(), fc.integer({ min: 1, max: 1e6 }),
+      (rows, cols, inner, la, lb, lc, f64, seed) => {
+        const random = rng(seed);
+        const A = operand(rows, inner, la, () => random() - 0.5, f64);
+        const B = operand(inner, cols, lb, () => random() - 0.5, f64);
+        const C = operand(rows, cols, { ...lc, transposed: false }, () => random() - 0.5, f64);
+        const before = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => at(C, i, j)));
+        gemmAccumulate(rows, cols, inner, A, B, C);
+        const tol = f64 ? 1e-12 : 1e-5;
+        for (let i = 0; i < rows; i++) {
+          for (let j = 0; j < cols; j++) {
+            let s = before[i][j];
+            let scale = Math.abs(s);
+            for (let k = 0; k < inner; k++) { s += at(A, i, k) * at(B, k, j); scale += Math.abs(at(A, i, k) * at(B, k, j)); }
+            assert.ok(Math.abs(at(C, i, j) - s) <= tol * Math.max(1, scale), `C[${i}, ${j}] = ${at(C, i, j)}, expected ${s} (${rows}×${inner} @ ${inner}×${cols}, ${f64 ? 'f64' : 'f32'})`);
+          }
+        }
+        // The padding and the offsets were never written.
+        assert.ok(Number.isNaN(C.data[0]) || lc.offset === 0);
+      }), { numRuns: 150 });
+  });
+
+  it('big operands go through in chunks: rows of A (row-major) and slices of the inner dimension (transposed A)', () => {
+    for (const [rows, cols, inner, t] of [[5003, 24, 600, false], [300, 20, 9001, true]] as const) {
+      const random = rng(rows);
+      const A = operand(rows, inner, { transposed: t, offset: 3, pad: 0 }, () => Math.round(random() * 8 - 4), false);
+      const B = operand(inner, cols, { transposed: false, offset: 0, pad: 1 }, () => Math.round(random() * 8 - 4), false);
+      const C1 = operand(rows, cols, { transposed: false, offset: 0, pad: 0 }, () => 0, false);
+      const C2 = operand(rows, cols, { transposed: false, offset: 0, pad: 0 }, () => 0, false);
+      gemmAccumulate(rows, cols, inner, A, B, C1);
+      gemmLoops(rows, cols, inner, A, B, C2);
+      // Small integers: every partial sum is exact in float32, so the two agree exactly.
+      assert.deepStrictEqual(Array.from(C1.data), Array.from(C2.data));
+    }
+  });
+
+  it('multiplies zeros like any number: 0 · NaN is NaN, 0 · ∞ is NaN', () => {
+    const A = operand(8, 16, { transposed: false, offset: 0, pad: 0 }, () => 0, true);
+    const B = operand(16, 8, { transposed: false, offset: 0, pad: 0 }, (i, j) => (i === 3 && j === 2 ? Number.NaN : i === 5 && j === 6 ? Infinity : 1), true);
+    const C = operand(8, 8, { transposed: false, offset: 0, pad: 0 }, () => 0, true);
+    gemmAccumulate(8, 8, 16, A, B, C);
+    for (let i = 0; i < 8; i++) {
+      for (let j = 0; j < 8; j++) assert.strictEqual(Number.isNaN(at(C, i, j)), j === 2 || j === 6, `C[${i}, ${j}] = ${at(C, i, j)}`);
+    }
+  });
+});
+
+describe('convolutions: the kernels agree with the TypeScript loops; each backward pass alone = the full gradients', () => {
+  afterEach(() => setWasmGemm(true));
+
+  it('forward, ∂C/∂input, ∂C/∂w and ∂C/∂b over shapes with groups, stride and padding, float32 and float64', () => {
+    const random = rng(99);
+    for (const [x, w, options] of [
+      [[2, 6, 11, 9], [8, 3, 3, 3], { stride: 2, padding: 1, groups: 2 }],
+      [[1, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }],
+      [[3, 4, 13, 13], [4, 1, 5, 5], { padding: 2, groups: 4, dilation: 2 }],
+    ] as const) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const input = randomTensor([...x], random, dtype);
+        const weight = randomTensor([...w], random, dtype);
+        const bias = randomTensor([w[0]], random, dtype);
+        const zShape = conv2d(input, weight, bias, options).shape;
+        const grad = randomTensor(zShape, random, dtype);
+        const run = () => ({ z: conv2d(input, weight, bias, options), g: conv2dGradients(input, weight, grad, options), dx: conv2dInputGrad(input.shape, weight, grad, options), dw: conv2dWeightGrad(input, weight.shape, grad, options) });
+        setWasmGemm(true);
+        const kernels = run();
+        setWasmGemm(false);
+        const loops = run();
+        const tol = dtype === 'float64' ? 1e-12 : 1e-4;
+        const what = `${JSON.stringify(x)} ⋆ ${JSON.stringify(w)} ${JSON.stringify(options)} ${dtype}`;
+        assertClose(kernels.z, loops.z, tol, `z ${what}`);
+        assertClose(kernels.g.dInput, loops.g.dInput, tol, `dInput ${what}`);
+        assertClose(kernels.g.dWeight, loops.g.dWeight, tol, `dWeight ${what}`);
+        assertClose(kernels.dx, kernels.g.dInput, 0, `conv2dInputGrad ${what}`);
+        assertClose(kernels.dw.dWeight, kernels.g.dWeight, 0, `conv2dWeightGrad ${what}`);
+        assertClose(kernels.dw.dBias, kernels.g.dBias, 0, `conv2dWeightGrad bias ${what}`);
+      }
+    }
+  });
+});
