@@ -89,39 +89,6 @@ function kernel32(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, 
   }
 }
 
-/**
- * C (M × N, row stride ldc, column stride 1) += A (M × K, strides ars, acs) @ B (K × N, strides brs, bcs),
- * float32. Scratch needs scratchBytes32(N) bytes.
- */
-export function sgemm(M: i32, N: i32, K: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, scratch: usize): void {
-  const nPanels = (N + 7) >> 3;
-  const packedB = scratch;
-  const packedA = packedB + ((<usize>nPanels * 8 * KC) << 2);
-  const edge = packedA + ((<usize>MC * KC) << 2);
-  const ldcBytes = <usize>ldc << 2;
-  for (let k0 = 0; k0 < K; k0 += KC) {
-    const kc = min(KC, K - k0);
-    packB<f32>(8, b, brs, bcs, N, k0, kc, packedB);
-    for (let i0 = 0; i0 < M; i0 += MC) {
-      const mc = min(MC, M - i0);
-      packA<f32>(a, ars, acs, M, i0, mc, k0, kc, packedA);
-      for (let q = 0; q < nPanels; q++) {
-        const nr = min(8, N - (q << 3));
-        const pb = packedB + ((<usize>q * 8 * kc) << 2);
-        for (let p = 0; p < mc; p += 4) {
-          const mr = min(4, mc - p);
-          kernel32(kc, packedA + ((<usize>p * kc) << 2), pb, c + <usize>(i0 + p) * ldcBytes + (<usize>(q << 3) << 2), ldcBytes, mr, nr, edge);
-        }
-      }
-    }
-  }
-}
-
-/** Bytes of scratch sgemm needs for N columns. */
-export function scratchBytes32(N: i32): i32 {
-  return (((N + 7) >> 3) * 8 * KC + MC * KC + 32) << 2;
-}
-
 // ---- float64 ------------------------------------------------------------------
 
 function kernel64(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, nr: i32, edge: usize): void {
@@ -160,29 +127,53 @@ function kernel64(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr: i32, 
   }
 }
 
-/** As sgemm, float64 (4 × 4 tiles). */
-export function dgemm(M: i32, N: i32, K: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, scratch: usize): void {
-  const nPanels = (N + 3) >> 2;
+// ---- both ----------------------------------------------------------------------
+
+// The loops around the micro-kernel: B packed one KC slice at a time, A one MC × KC block at a time.
+function gemm<T>(M: i32, N: i32, K: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, scratch: usize): void {
+  const E = sizeof<T>();
+  const NR: i32 = E == 4 ? 8 : 4;
+  const nPanels = (N + NR - 1) / NR;
   const packedB = scratch;
-  const packedA = packedB + ((<usize>nPanels * 4 * KC) << 3);
-  const edge = packedA + ((<usize>MC * KC) << 3);
-  const ldcBytes = <usize>ldc << 3;
+  const packedA = packedB + <usize>nPanels * NR * KC * E;
+  const edge = packedA + <usize>MC * KC * E;
+  const ldcBytes = <usize>ldc * E;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
-    packB<f64>(4, b, brs, bcs, N, k0, kc, packedB);
+    packB<T>(NR, b, brs, bcs, N, k0, kc, packedB);
     for (let i0 = 0; i0 < M; i0 += MC) {
       const mc = min(MC, M - i0);
-      packA<f64>(a, ars, acs, M, i0, mc, k0, kc, packedA);
+      packA<T>(a, ars, acs, M, i0, mc, k0, kc, packedA);
       for (let q = 0; q < nPanels; q++) {
-        const nr = min(4, N - (q << 2));
-        const pb = packedB + ((<usize>q * 4 * kc) << 3);
+        const nr = min(NR, N - q * NR);
+        const pb = packedB + <usize>q * NR * kc * E;
         for (let p = 0; p < mc; p += 4) {
-          const mr = min(4, mc - p);
-          kernel64(kc, packedA + ((<usize>p * kc) << 3), pb, c + <usize>(i0 + p) * ldcBytes + (<usize>(q << 2) << 3), ldcBytes, mr, nr, edge);
+          const pa = packedA + <usize>p * kc * E;
+          const at = c + <usize>(i0 + p) * ldcBytes + <usize>(q * NR) * E;
+          if (E == 4) kernel32(kc, pa, pb, at, ldcBytes, min(4, mc - p), nr, edge);
+          else kernel64(kc, pa, pb, at, ldcBytes, min(4, mc - p), nr, edge);
         }
       }
     }
   }
+}
+
+/**
+ * C (M × N, row stride ldc, column stride 1) += A (M × K, strides ars, acs) @ B (K × N, strides brs, bcs),
+ * float32. Scratch needs scratchBytes32(N) bytes.
+ */
+export function sgemm(M: i32, N: i32, K: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, scratch: usize): void {
+  gemm<f32>(M, N, K, a, ars, acs, b, brs, bcs, c, ldc, scratch);
+}
+
+/** Bytes of scratch sgemm needs for N columns. */
+export function scratchBytes32(N: i32): i32 {
+  return (((N + 7) >> 3) * 8 * KC + MC * KC + 32) << 2;
+}
+
+/** As sgemm, float64 (4 × 4 tiles). */
+export function dgemm(M: i32, N: i32, K: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: i32, scratch: usize): void {
+  gemm<f64>(M, N, K, a, ars, acs, b, brs, bcs, c, ldc, scratch);
 }
 
 /** Bytes of scratch dgemm needs for N columns. */
