@@ -5,7 +5,7 @@
 // of columns [g*groupPatchSize, (g+1)*groupPatchSize).
 
 import { ConvInfo, paddedShape } from './convInfo';
-import { Tensor, zeros } from './tensor';
+import { Tensor, TensorData, zeros } from './tensor';
 
 /** Zero-pads (B, C, H, W) to (B, C, Hp, Wp). */
 export function pad2d(input: Tensor, info: ConvInfo): Tensor {
@@ -60,17 +60,36 @@ export function patchIndex(info: ConvInfo): Int32Array {
   return index;
 }
 
+/**
+ * Moves one batch item's patches between a (C, Hp, Wp) block and its a_t rows: entry
+ * o = r*K + k of a_t is padded pixel patchIndex[o]. The loops of patchIndex, inlined
+ * rather than read from the map (big layers would spend more time reading the map
+ * than moving data); `add` scatters back (col2im), otherwise it gathers (im2col).
+ */
+function movePatches(info: ConvInfo, block: TensorData, cols: TensorData, add: boolean): void {
+  const { inChannels: C, paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw,
+    outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  let o = 0;
+  for (let i = 0; i < Ho; i++) {
+    for (let j = 0; j < Wo; j++) {
+      for (let c = 0; c < C; c++) {
+        for (let ki = 0; ki < kh; ki++) {
+          const rowStart = (c * Hp + i * sh + ki * dh) * Wp + j * sw;
+          if (add) for (let kj = 0; kj < kw; kj++) block[rowStart + kj * dw] += cols[o++];
+          else for (let kj = 0; kj < kw; kj++) cols[o++] = block[rowStart + kj * dw];
+        }
+      }
+    }
+  }
+}
+
 /** a_t = im2col(a): (B, C, Hp, Wp) patches to (B, Hout*Wout, Cin*kh*kw). */
-export function im2col(a: Tensor, info: ConvInfo, index = patchIndex(info)): Tensor {
+export function im2col(a: Tensor, info: ConvInfo): Tensor {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outPositions, patchSize } = info;
   const out = zeros([B, outPositions, patchSize], a.dtype);
   const block = C * Hp * Wp;
-  const n = index.length;
-  for (let b = 0; b < B; b++) {
-    const src = a.data.subarray(b * block, (b + 1) * block);
-    const dst = out.data.subarray(b * n, (b + 1) * n);
-    for (let o = 0; o < n; o++) dst[o] = src[index[o]];
-  }
+  const n = outPositions * patchSize;
+  for (let b = 0; b < B; b++) movePatches(info, a.data.subarray(b * block, (b + 1) * block), out.data.subarray(b * n, (b + 1) * n), false);
   return out;
 }
 
@@ -82,19 +101,16 @@ export interface Col2ImResult {
 }
 
 /** col2im, the adjoint of im2col: overlapping patches add up. */
-export function col2im(cols: Tensor, info: ConvInfo, index = patchIndex(info)): Col2ImResult {
-  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp } = info;
+export function col2im(cols: Tensor, info: ConvInfo): Col2ImResult {
+  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outPositions, patchSize } = info;
   const padded = zeros(paddedShape(info), cols.dtype);
-  const counts = zeros([Hp, Wp], cols.dtype);
   const block = C * Hp * Wp;
-  const n = index.length;
-  for (let b = 0; b < B; b++) {
-    const src = cols.data.subarray(b * n, (b + 1) * n);
-    const dst = padded.data.subarray(b * block, (b + 1) * block);
-    for (let o = 0; o < n; o++) dst[index[o]] += src[o];
-  }
+  const n = outPositions * patchSize;
+  for (let b = 0; b < B; b++) movePatches(info, padded.data.subarray(b * block, (b + 1) * block), cols.data.subarray(b * n, (b + 1) * n), true);
   // Every channel sees the same windows: count channel 0's copies.
+  const counts = zeros([Hp, Wp], cols.dtype);
   const plane = Hp * Wp;
-  for (let o = 0; o < n; o++) if (index[o] < plane) counts.data[index[o]] += 1;
+  const index = patchIndex({ ...info, inChannels: 1, patchSize: info.kernelHeight * info.kernelWidth });
+  for (let o = 0; o < index.length; o++) if (index[o] < plane) counts.data[index[o]] += 1;
   return { padded, counts };
 }

@@ -95,7 +95,7 @@ describe('convolutions: the kernels agree with the TypeScript loops; each backwa
         const weight = randomTensor([...w], random, dtype);
         const bias = randomTensor([w[0]], random, dtype);
         const zShape = conv2d(input, weight, bias, options).shape;
-        const grad = randomTensor(zShape, random, dtype);
+        const grad = randomTensor([...zShape], random, dtype);
         const run = () => ({ z: conv2d(input, weight, bias, options), g: conv2dGradients(input, weight, grad, options), dx: conv2dInputGrad(input.shape, weight, grad, options), dw: conv2dWeightGrad(input, weight.shape, grad, options) });
         setWasmGemm(true);
         const kernels = run();

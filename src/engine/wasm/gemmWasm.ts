@@ -1,10 +1,9 @@
 // The WebAssembly SIMD GEMM (assembly/gemm.ts, compiled by the build) from the
-// engine's side: operands are copied into the module's memory in chunks (rows
-// of A and C when A is row-major, slices of the inner dimension when A is a
-// transposed view), multiplied there, and C is copied back. Copies are bulk
-// `set`s of contiguous runs; the kernel's packing takes care of the strides.
-// Where WebAssembly (or its SIMD) is missing, `gemmWasm` says no and the
-// caller falls back to the TypeScript loops.
+// engine's side: the module, its memory laid out per call, and C += A @ B for
+// the engine's strided matrix views, copied in and out in chunks (rows of A and
+// C when A is row-major, slices of the inner dimension when A is a transposed
+// view). convWasm.ts drives the same kernel with im2col and col2im tables.
+// Where WebAssembly SIMD is missing, the callers fall back to the TypeScript loops.
 
 import type { MatrixView } from '../gemm';
 import { GEMM_WASM_BASE64 } from './gemmBinary';
@@ -15,20 +14,21 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { exports: object };
 };
 
+type Gemm = (M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number) => void;
+
 interface Kernel {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  sgemm(M: number, N: number, K: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, scratch: number): void;
-  dgemm(M: number, N: number, K: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, scratch: number): void;
-  scratchBytes32(N: number): number;
-  scratchBytes64(N: number): number;
+  sgemm: Gemm;
+  dgemm: Gemm;
+  scratchBytes(elementBytes: number, N: number): number;
 }
 
-/** Where the operands start (the module's own data lies below). */
+/** Where the layout starts (the module's own data lies below). */
 const BASE = 65536;
 /** A chunk of A (and C) is at most this many bytes; bigger operands go through in several chunks. */
 const CHUNK_BYTES = 8 << 20;
 /** The module's memory never grows past this; products that would need more use the TypeScript loops. */
-const MAX_BYTES = 512 << 20;
+const MAX_BYTES = 1024 << 20;
 const PAGE = 65536;
 
 let kernel: Kernel | null | undefined;
@@ -64,19 +64,61 @@ export function setWasmGemm(enabled: boolean): void {
   disabled = !enabled;
 }
 
-type Data = Float32Array | Float64Array;
+export type Floats = Float32Array | Float64Array;
 
-function ensure(k: Kernel, bytes: number): boolean {
-  if (bytes > MAX_BYTES) return false;
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / PAGE));
-  return true;
+/**
+ * One call's use of the module's memory: regions are reserved first (byte offsets),
+ * then `open` grows the memory once and hands out views (which a later growth would detach).
+ */
+export class WasmLayout {
+  readonly E: number;
+  private end = BASE;
+
+  constructor(private readonly k: Kernel, readonly f64: boolean) {
+    this.E = f64 ? 8 : 4;
+  }
+
+  /** Reserves `count` floats (or 4-byte ints with ints = true); returns the byte offset. */
+  reserve(count: number, ints = false): number {
+    const at = (this.end + 63) & ~63;
+    this.end = at + count * (ints ? 4 : this.E);
+    return at;
+  }
+
+  /** Grows the memory to fit; false when it would be too big. */
+  open(): { floats: Floats; ints: Int32Array } | undefined {
+    if (this.end > MAX_BYTES) return undefined;
+    const have = this.k.memory.buffer.byteLength;
+    if (have < this.end) this.k.memory.grow(Math.ceil((this.end - have) / PAGE));
+    const buffer = this.k.memory.buffer;
+    return { floats: this.f64 ? new Float64Array(buffer) : new Float32Array(buffer), ints: new Int32Array(buffer) };
+  }
+
+  scratch(N: number): number {
+    return this.reserve(Math.ceil(this.k.scratchBytes(this.E, N) / this.E));
+  }
+
+  /** C += A @ B, operands given by their byte offsets and offset tables (see assembly/gemm.ts). */
+  gemm(M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number): void {
+    (this.f64 ? this.k.dgemm : this.k.sgemm)(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
+  }
 }
 
-const align = (n: number) => (n + 63) & ~63;
+/** A layout for one call, when the kernels are on and the data is float32 or float64. */
+export function wasmLayout(data: unknown): WasmLayout | undefined {
+  if (disabled || !(data instanceof Float32Array || data instanceof Float64Array)) return undefined;
+  const k = load();
+  return k ? new WasmLayout(k, data instanceof Float64Array) : undefined;
+}
+
+/** Fills the table at byte offset `at` with 0, step, 2·step, ... (n entries). */
+export function arithmetic(ints: Int32Array, at: number, n: number, step: number, start = 0): void {
+  const base = at >> 2;
+  for (let i = 0; i < n; i++) ints[base + i] = start + i * step;
+}
 
 /** Copies rows [r0, r1) of a row-major view (colStride 1), `width` long, densely to `dst` at element `at`. */
-function copyRows(src: Data, m: MatrixView, r0: number, r1: number, width: number, dst: Data, at: number): void {
+function copyRows(src: Floats, m: MatrixView, r0: number, r1: number, width: number, dst: Floats, at: number): void {
   if (m.rowStride === width) {
     dst.set(src.subarray(m.offset + r0 * width, m.offset + r1 * width), at);
     return;
@@ -85,8 +127,8 @@ function copyRows(src: Data, m: MatrixView, r0: number, r1: number, width: numbe
 }
 
 /** Copies rows [r0, r1) of a row-major C view back from dense `src` at element `at`. */
-function copyRowsBack(src: Data, at: number, m: MatrixView, r0: number, r1: number, width: number): void {
-  const dst = m.data as Data;
+function copyRowsBack(src: Floats, at: number, m: MatrixView, r0: number, r1: number, width: number): void {
+  const dst = m.data as Floats;
   if (m.rowStride === width) {
     dst.set(src.subarray(at, at + (r1 - r0) * width), m.offset + r0 * width);
     return;
@@ -98,8 +140,8 @@ function copyRowsBack(src: Data, at: number, m: MatrixView, r0: number, r1: numb
  * Rows [k0, k1) of a (K × n) operand: row-major views copy their rows, column-major views (rowStride 1)
  * the segment of each column; returns the strides of the copy.
  */
-function copyKRange(m: MatrixView, k0: number, k1: number, n: number, dst: Data, at: number): { rs: number; cs: number } {
-  const src = m.data as Data;
+function copyKRange(m: MatrixView, k0: number, k1: number, n: number, dst: Floats, at: number): { rs: number; cs: number } {
+  const src = m.data as Floats;
   if (m.colStride === 1) {
     copyRows(src, m, k0, k1, n, dst, at);
     return { rs: n, cs: 1 };
@@ -114,52 +156,56 @@ function copyKRange(m: MatrixView, k0: number, k1: number, n: number, dst: Data,
 
 /** C += A @ B in WebAssembly; false when it cannot (no kernel, strides it does not take, too big): use the loops. */
 export function gemmWasm(rows: number, cols: number, inner: number, A: MatrixView, B: MatrixView, C: MatrixView): boolean {
-  if (disabled || rows === 0 || cols === 0 || inner === 0) return false;
-  const k = load();
-  if (!k) return false;
-  const f64 = C.data instanceof Float64Array;
-  if (!(C.data instanceof Float32Array || f64) || A.data.constructor !== C.data.constructor || B.data.constructor !== C.data.constructor) return false;
+  if (rows === 0 || cols === 0 || inner === 0) return false;
+  const L = wasmLayout(C.data);
+  if (!L || A.data.constructor !== C.data.constructor || B.data.constructor !== C.data.constructor) return false;
   if (C.colStride !== 1 || (A.colStride !== 1 && A.rowStride !== 1) || (B.colStride !== 1 && B.rowStride !== 1)) return false;
-  const E = f64 ? 8 : 4;
-  const gemm = f64 ? k.dgemm : k.sgemm;
-  const scratch = align(f64 ? k.scratchBytes64(cols) : k.scratchBytes32(cols));
-  const view = () => (f64 ? new Float64Array(k.memory.buffer) : new Float32Array(k.memory.buffer));
-
-  if (A.colStride === 1) {
-    // A row-major: B whole, A and C in chunks of rows.
-    const chunk = Math.max(4, Math.min(rows, Math.floor(CHUNK_BYTES / (E * (inner + cols)))));
-    const bAt = BASE;
-    const aAt = align(bAt + inner * cols * E);
-    const cAt = align(aAt + chunk * inner * E);
-    const sAt = align(cAt + chunk * cols * E);
-    if (!ensure(k, sAt + scratch)) return false;
-    const mem = view();
-    const b = copyKRange(B, 0, inner, cols, mem, bAt / E);
+  const E = L.E;
+  // A row-major: B whole, A and C in chunks of rows. A transposed: C whole, A and B in slices of the inner dimension.
+  const byRows = A.colStride === 1;
+  const chunk = byRows
+    ? Math.max(4, Math.min(rows, Math.floor(CHUNK_BYTES / (E * (inner + cols)))))
+    : Math.max(1, Math.min(inner, Math.floor(CHUNK_BYTES / (E * (rows + cols)))));
+  const [aRows, bRows, cRows] = byRows ? [chunk, inner, chunk] : [rows, chunk, rows];
+  const a = L.reserve(aRows * (byRows ? inner : chunk));
+  const b = L.reserve(bRows * cols);
+  const c = L.reserve(cRows * cols);
+  const ra = L.reserve(aRows, true);
+  const ca = L.reserve(byRows ? inner : chunk, true);
+  const rb = L.reserve(bRows, true);
+  const cb = L.reserve(cols, true);
+  const rc = L.reserve(cRows, true);
+  const cc = L.reserve(cols, true);
+  const scratch = L.scratch(cols);
+  const mem = L.open();
+  if (!mem) return false;
+  const { floats, ints } = mem;
+  arithmetic(ints, rc, cRows, cols);
+  arithmetic(ints, cc, cols, 1);
+  const setB = (s: { rs: number; cs: number }, n: number) => { arithmetic(ints, rb, n, s.rs); arithmetic(ints, cb, cols, s.cs); };
+  if (byRows) {
+    setB(copyKRange(B, 0, inner, cols, floats, b / E), inner);
+    arithmetic(ints, ra, chunk, inner);
+    arithmetic(ints, ca, inner, 1);
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const r1 = Math.min(rows, r0 + chunk);
-      copyRows(A.data as Data, A, r0, r1, inner, mem, aAt / E);
-      copyRows(C.data as Data, C, r0, r1, cols, mem, cAt / E);
-      gemm(r1 - r0, cols, inner, aAt, inner, 1, bAt, b.rs, b.cs, cAt, cols, sAt);
-      copyRowsBack(mem, cAt / E, C, r0, r1, cols);
+      copyRows(A.data as Floats, A, r0, r1, inner, floats, a / E);
+      copyRows(C.data as Floats, C, r0, r1, cols, floats, c / E);
+      L.gemm(r1 - r0, cols, inner, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
+      copyRowsBack(floats, c / E, C, r0, r1, cols);
     }
     return true;
   }
-  // A column-major (a transposed view): C whole, A and B in slices of the inner dimension.
-  const chunk = Math.max(1, Math.min(inner, Math.floor(CHUNK_BYTES / (E * (rows + cols)))));
-  const cAt = BASE;
-  const aAt = align(cAt + rows * cols * E);
-  const bAt = align(aAt + chunk * rows * E);
-  const sAt = align(bAt + chunk * cols * E);
-  if (!ensure(k, sAt + scratch)) return false;
-  const mem = view();
-  copyRows(C.data as Data, C, 0, rows, cols, mem, cAt / E);
+  copyRows(C.data as Floats, C, 0, rows, cols, floats, c / E);
   for (let k0 = 0; k0 < inner; k0 += chunk) {
     const k1 = Math.min(inner, k0 + chunk);
     // A's columns k0..k1 are contiguous runs of `rows` values: a (rows × kk) column-major copy.
-    const a = copyKRange({ data: A.data, offset: A.offset, rowStride: A.colStride, colStride: 1 }, k0, k1, rows, mem, aAt / E);
-    const b = copyKRange(B, k0, k1, cols, mem, bAt / E);
-    gemm(rows, cols, k1 - k0, aAt, a.cs, a.rs, bAt, b.rs, b.cs, cAt, cols, sAt);
+    const s = copyKRange({ data: A.data, offset: A.offset, rowStride: A.colStride, colStride: 1 }, k0, k1, rows, floats, a / E);
+    arithmetic(ints, ra, rows, s.cs);
+    arithmetic(ints, ca, k1 - k0, s.rs);
+    setB(copyKRange(B, k0, k1, cols, floats, b / E), k1 - k0);
+    L.gemm(rows, cols, k1 - k0, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
   }
-  copyRowsBack(mem, cAt / E, C, 0, rows, cols);
+  copyRowsBack(floats, c / E, C, 0, rows, cols);
   return true;
 }
