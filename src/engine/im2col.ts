@@ -36,35 +36,10 @@ export function crop2d(padded: Tensor, info: ConvInfo): Tensor {
 }
 
 /**
- * Where each entry of one batch item's a_t comes from: entry (r, k) copies padded
- * pixel patchIndex[r*K + k] of that item's (C, Hp, Wp) block. im2col gathers
- * through this map and col2im scatters back through it, so the two are adjoint
- * by construction.
- */
-export function patchIndex(info: ConvInfo): Int32Array {
-  const { inChannels: C, paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw,
-    outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw,
-    outPositions, patchSize } = info;
-  const index = new Int32Array(outPositions * patchSize);
-  let o = 0;
-  for (let i = 0; i < Ho; i++) {
-    for (let j = 0; j < Wo; j++) {
-      for (let c = 0; c < C; c++) {
-        for (let ki = 0; ki < kh; ki++) {
-          const rowStart = (c * Hp + i * sh + ki * dh) * Wp + j * sw;
-          for (let kj = 0; kj < kw; kj++) index[o++] = rowStart + kj * dw;
-        }
-      }
-    }
-  }
-  return index;
-}
-
-/**
  * Moves one batch item's patches between a (C, Hp, Wp) block and its a_t rows: entry
- * o = r*K + k of a_t is padded pixel patchIndex[o]. The loops of patchIndex, inlined
- * rather than read from the map (big layers would spend more time reading the map
- * than moving data); `add` scatters back (col2im), otherwise it gathers (im2col).
+ * (r, k) of a_t, r = i*Wout + j, k = (c*kh + ki)*kw + kj, is padded pixel
+ * (c, i*sh + ki*dh, j*sw + kj*dw). im2col gathers through these loops and col2im
+ * (`add`) scatters back through the same loops, so the two are adjoint by construction.
  */
 function movePatches(info: ConvInfo, block: TensorData, cols: TensorData, add: boolean): void {
   const { inChannels: C, paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw,
@@ -109,8 +84,7 @@ export function col2im(cols: Tensor, info: ConvInfo): Col2ImResult {
   for (let b = 0; b < B; b++) movePatches(info, padded.data.subarray(b * block, (b + 1) * block), cols.data.subarray(b * n, (b + 1) * n), true);
   // Every channel sees the same windows: count channel 0's copies.
   const counts = zeros([Hp, Wp], cols.dtype);
-  const plane = Hp * Wp;
-  const index = patchIndex({ ...info, inChannels: 1, patchSize: info.kernelHeight * info.kernelWidth });
-  for (let o = 0; o < index.length; o++) if (index[o] < plane) counts.data[index[o]] += 1;
+  const taps = info.kernelHeight * info.kernelWidth;
+  movePatches({ ...info, inChannels: 1, patchSize: taps }, counts.data, new Float64Array(outPositions * taps).fill(1), true);
   return { padded, counts };
 }
