@@ -14,6 +14,7 @@ import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape } from './
 import { gemmAccumulate, transposed, view } from './gemm';
 import { col2im, crop2d, im2col, pad2d } from './im2col';
 import { Tensor, filled, zeros } from './tensor';
+import { conv2dWasm, inputGradWasm, weightGradWasm } from './wasm/convWasm';
 
 export interface ConvForward {
   /** The padded input, (B, Cin, Hp, Wp). */
@@ -201,7 +202,7 @@ export function inputGradRot180(delta: Tensor, weight: Tensor, info: ConvInfo): 
 /** z = conv2d(input, weight) + bias, for library users who want just the result. */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor, options: ConvOptions = {}): Tensor {
   const info = convInfo(input.shape, weight.shape, options, bias?.shape);
-  return conv2dForward(input, weight, bias, info).z;
+  return conv2dWasm(input, weight, bias, info) ?? conv2dForward(input, weight, bias, info).z;
 }
 
 export interface ConvGradients {
@@ -213,8 +214,12 @@ export interface ConvGradients {
 /** Gradients of C with ∂C/∂z = grad (all ones when omitted). */
 export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, options: ConvOptions = {}): ConvGradients {
   const info = convInfo(input.shape, weight.shape, options);
-  const fwd = conv2dForward(input, weight, undefined, info);
-  const bwd = conv2dBackward(fwd, weight, grad, info);
+  if (grad) checkGradShape(info, grad.shape);
+  const d = grad ?? filled(outputShape(info), 1, weight.dtype);
+  const dInput = inputGradWasm(weight, d, info);
+  const dw = dInput && weightGradWasm(input, weight.shape, d, info);
+  if (dInput && dw) return { dInput, ...dw };
+  const bwd = conv2dBackward(conv2dForward(input, weight, undefined, info), weight, d, info);
   return { dInput: bwd.dA, dWeight: bwd.dW, dBias: bwd.db };
 }
 
@@ -222,13 +227,15 @@ export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, op
 export function conv2dInputGrad(inputShape: readonly number[], weight: Tensor, grad: Tensor, options: ConvOptions = {}): Tensor {
   const info = convInfo(inputShape, weight.shape, options);
   checkGradShape(info, grad.shape);
-  return inputGrad(deltaMatrix(grad, info), weight, info).dA;
+  return inputGradWasm(weight, grad, info) ?? inputGrad(deltaMatrix(grad, info), weight, info).dA;
 }
 
 /** ∂C/∂w and ∂C/∂b alone (the backward-weight pass), given the input and ∂C/∂z = grad. */
 export function conv2dWeightGrad(input: Tensor, weightShape: readonly number[], grad: Tensor, options: ConvOptions = {}): { dWeight: Tensor; dBias: Tensor } {
   const info = convInfo(input.shape, weightShape, options);
   checkGradShape(info, grad.shape);
+  const fast = weightGradWasm(input, weightShape, grad, info);
+  if (fast) return fast;
   const { dW, db } = weightGrad(im2col(pad2d(input, info), info), deltaMatrix(grad, info), weightShape, info);
   return { dWeight: dW, dBias: db };
 }

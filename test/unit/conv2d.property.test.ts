@@ -4,7 +4,7 @@
 
 import * as assert from 'assert';
 import * as fc from 'fast-check';
-import { conv2dBackward, conv2dForward, inputGradRot180 } from '../../src/engine/conv2d';
+import { conv2d, conv2dBackward, conv2dForward, conv2dInputGrad, conv2dWeightGrad, inputGradRot180 } from '../../src/engine/conv2d';
 import { ConvInfo, convInfo, outputShape } from '../../src/engine/convInfo';
 import { conv2dGradNaive, conv2dNaive } from '../../src/engine/reference';
 import { Tensor } from '../../src/engine/tensor';
@@ -60,6 +60,21 @@ describe('conv2d properties over random geometries', () => {
       const c = makeCase(g);
       const fwd = conv2dForward(c.input, c.weight, c.bias, c.info);
       assertClose(fwd.z, conv2dNaive(c.input, c.weight, c.bias, c.info), 1e-9, describeGeometry(g));
+    }), RUNS);
+  });
+
+  it('the library passes (implicit im2col/col2im in WebAssembly) = naive direct loops, float64 and float32', () => {
+    fc.assert(fc.property(geometryArb, fc.boolean(), (g, f32) => {
+      const c = makeCase(g);
+      const cast = (t: Tensor): Tensor => (f32 ? { ...t, dtype: 'float32', data: Float32Array.from(t.data) } : t);
+      const [input, weight, bias, delta] = [c.input, c.weight, c.bias, c.delta].map(cast);
+      const tol = f32 ? 1e-4 : 1e-9;
+      const naive = conv2dGradNaive(c.input, c.weight, c.delta, c.info);
+      assertClose(conv2d(input, weight, bias, g.options), conv2dNaive(c.input, c.weight, c.bias, c.info), tol, `z ${describeGeometry(g)}`);
+      assertClose(conv2dInputGrad(input.shape, weight, delta, g.options), naive.dInput, tol, `dInput ${describeGeometry(g)}`);
+      const w = conv2dWeightGrad(input, weight.shape, delta, g.options);
+      assertClose(w.dWeight, naive.dWeight, tol, `dWeight ${describeGeometry(g)}`);
+      assertClose(w.dBias, naive.dBias, tol, `dBias ${describeGeometry(g)}`);
     }), RUNS);
   });
 

@@ -1,0 +1,148 @@
+// Convolutions on the GEMM kernel without materializing a_t or ∂C/∂a_t: the
+// kernel reads A through im2col's offsets (row r = window r, column k = tap k:
+// padded pixel window[r] + tap[k]) and adds the tiles of ∂C/∂a_t straight into
+// the padded input gradient through the same offsets (col2im). δ and z stay in
+// NCHW: their tables step over channels by Hout·Wout. The trace, which shows
+// a_t and ∂C/∂a_t, materializes them instead (conv2d.ts); these serve conv2d,
+// conv2dInputGrad and conv2dWeightGrad, where only the results are wanted.
+
+import type { ConvInfo } from '../convInfo';
+import { Tensor, zeros } from '../tensor';
+import { Floats, WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
+
+/** The tables every pass uses, reserved in a layout. */
+interface Tables {
+  /** B·HW: the first padded pixel of window r = b·HW + i·Wout + j. */
+  window: number;
+  /** K: the offset of tap k = (c·kh + ki)·kw + kj from its window's first pixel. */
+  tap: number;
+  /** B·HW: where position r is in an NCHW tensor with Cout channels (δ, z). */
+  position: number;
+  /** Cout: channel o's offset in such a tensor (o·HW). */
+  channel: number;
+  /** Cout: kernel o's offset in the weight (o·Kg). */
+  kernel: number;
+  /** Kg: 0, 1, 2, ... */
+  unit: number;
+}
+
+function reserveTables(L: WasmLayout, info: ConvInfo): Tables {
+  const rows = info.batch * info.outPositions;
+  return {
+    window: L.reserve(rows, true), tap: L.reserve(info.patchSize, true), position: L.reserve(rows, true),
+    channel: L.reserve(info.outChannels, true), kernel: L.reserve(info.outChannels, true), unit: L.reserve(info.groupPatchSize, true),
+  };
+}
+
+function fillTables(ints: Int32Array, t: Tables, info: ConvInfo): void {
+  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, outChannels: Cout, outPositions: HW,
+    kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, groupPatchSize: Kg } = info;
+  let r = t.window >> 2;
+  for (let b = 0; b < B; b++) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) ints[r++] = b * C * Hp * Wp + i * sh * Wp + j * sw;
+  let k = t.tap >> 2;
+  for (let c = 0; c < C; c++) for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) ints[k++] = c * Hp * Wp + ki * dh * Wp + kj * dw;
+  r = t.position >> 2;
+  for (let b = 0; b < B; b++) for (let q = 0; q < HW; q++) ints[r++] = b * Cout * HW + q;
+  arithmetic(ints, t.channel, Cout, HW);
+  arithmetic(ints, t.kernel, Cout, Kg);
+  arithmetic(ints, t.unit, Kg, 1);
+}
+
+/** Copies the input into `at` with its zero padding (the region is zeroed first: the memory is reused). */
+function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): void {
+  const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
+  const base = at / (floats.BYTES_PER_ELEMENT);
+  floats.fill(0, base, base + batch * inChannels * Hp * Wp);
+  for (let bc = 0; bc < batch * inChannels; bc++) {
+    for (let y = 0; y < H; y++) {
+      const s = (bc * H + y) * W;
+      floats.set(input.data.subarray(s, s + W), base + (bc * Hp + y + padTop) * Wp + padLeft);
+    }
+  }
+}
+
+const table = (t: number, skip: number) => t + 4 * skip;
+
+/** A call's memory: its own regions (byte offsets), the tables filled, scratch for products `cols` wide. */
+function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L: WasmLayout) => R) {
+  const L = wasmLayout(tensors[0].data);
+  if (!L || tensors.some(t => t.dtype !== tensors[0].dtype)) return undefined;
+  const r = regions(L);
+  const t = reserveTables(L, info);
+  const scratch = L.scratch(cols);
+  const mem = L.open();
+  if (!mem) return undefined;
+  fillTables(mem.ints, t, info);
+  return { L, E: L.E, floats: mem.floats, t, r, scratch };
+}
+
+/** z = conv2d(input, weight) + bias, or undefined when the kernels are off or the layer too big for them. */
+export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): Tensor | undefined {
+  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+  const p = prepare(info, [input, weight], Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), z: L.reserve(B * Cout * HW) }));
+  if (!p) return undefined;
+  const { L, E, floats, t, r: { padded, w, z }, scratch } = p;
+  putPadded(floats, padded, input, info);
+  floats.set(weight.data, w / E);
+  // z starts as the bias; the products are added onto it.
+  for (let b = 0; b < B; b++) for (let o = 0; o < Cout; o++) floats.fill(bias ? bias.data[o] : 0, z / E + (b * Cout + o) * HW, z / E + (b * Cout + o + 1) * HW);
+  for (let g = 0; g < groups; g++) {
+    // z[b, o, r] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the group's kernels o.
+    L.gemm(B * HW, Cog, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, table(t.kernel, g * Cog), z, t.position, table(t.channel, g * Cog), scratch);
+  }
+  const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
+  out.data.set(floats.subarray(z / E, z / E + out.data.length));
+  return out;
+}
+
+/** ∂C/∂input for ∂C/∂z = grad, or undefined (see conv2dWasm). */
+export function inputGradWasm(weight: Tensor, grad: Tensor, info: ConvInfo): Tensor | undefined {
+  const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
+    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+  const p = prepare(info, [grad, weight], Kg, L => ({ dPadded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), d: L.reserve(B * Cout * HW) }));
+  if (!p) return undefined;
+  const { L, E, floats, t, r: { dPadded, w, d }, scratch } = p;
+  floats.fill(0, dPadded / E, dPadded / E + B * C * Hp * Wp);
+  floats.set(weight.data, w / E);
+  floats.set(grad.data, d / E);
+  for (let g = 0; g < groups; g++) {
+    // ∂C/∂a_t[r, k] = Σ_o δ[b, o, r] · weight[o, k], added at padded pixel window[r] + tap[k] (col2im).
+    L.gemm(B * HW, Kg, Cog, d, t.position, table(t.channel, g * Cog), w, table(t.kernel, g * Cog), t.unit, dPadded, t.window, table(t.tap, g * Kg), scratch);
+  }
+  const dA = zeros([B, C, H, W], grad.dtype);
+  const base = dPadded / E;
+  for (let bc = 0; bc < B * C; bc++) {
+    for (let y = 0; y < H; y++) {
+      const s = base + (bc * Hp + y + padTop) * Wp + padLeft;
+      dA.data.set(floats.subarray(s, s + W), (bc * H + y) * W);
+    }
+  }
+  return dA;
+}
+
+/** ∂C/∂w (and ∂C/∂b) for ∂C/∂z = grad, or undefined (see conv2dWasm). */
+export function weightGradWasm(input: Tensor, weightShape: readonly number[], grad: Tensor, info: ConvInfo): { dWeight: Tensor; dBias: Tensor } | undefined {
+  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+  const p = prepare(info, [input, grad], Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), d: L.reserve(B * Cout * HW), dw: L.reserve(Cout * Kg) }));
+  if (!p) return undefined;
+  const { L, E, floats, t, r: { padded, d, dw }, scratch } = p;
+  putPadded(floats, padded, input, info);
+  floats.set(grad.data, d / E);
+  floats.fill(0, dw / E, dw / E + Cout * Kg);
+  for (let g = 0; g < groups; g++) {
+    // ∂C/∂w[o, k] = Σ_r padded[window[r] + tap[k]] · δ[b, o, r]: a_tᵀ @ δ_t, summed over the batch.
+    L.gemm(Kg, Cog, B * HW, padded, table(t.tap, g * Kg), t.window, d, t.position, table(t.channel, g * Cog), dw, t.unit, table(t.kernel, g * Cog), scratch);
+  }
+  const dWeight = zeros(weightShape, grad.dtype);
+  dWeight.data.set(floats.subarray(dw / E, dw / E + Cout * Kg));
+  const dBias = zeros([Cout], grad.dtype);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < Cout; o++) {
+      let s = 0;
+      const base = (b * Cout + o) * HW;
+      for (let q = 0; q < HW; q++) s += grad.data[base + q];
+      dBias.data[o] += s;
+    }
+  }
+  return { dWeight, dBias };
+}
