@@ -49,15 +49,22 @@ export class ConvPool {
       w.on('message', (m: { id: number; error?: string }) => {
         const p = this.waiting.get(m.id);
         this.waiting.delete(m.id);
+        this.idle();
         if (m.error) p?.reject(new Error(m.error)); else p?.resolve();
       });
-      w.on('error', e => { for (const p of this.waiting.values()) p.reject(e); this.waiting.clear(); });
+      w.on('error', e => { for (const p of this.waiting.values()) p.reject(e); this.waiting.clear(); this.idle(); });
       w.unref();
       return w;
     });
   }
 
+  /** Idle workers do not keep the process alive; busy ones do, until their answer. */
+  private idle(): void {
+    if (this.waiting.size === 0) for (const w of this.workers) w.unref();
+  }
+
   private run(parts: PoolPart[]): Promise<void[]> {
+    for (const w of this.workers) w.ref();
     return Promise.all(parts.map((part, i) => new Promise<void>((resolve, reject) => {
       const id = this.next++;
       this.waiting.set(id, { resolve, reject });
