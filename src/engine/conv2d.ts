@@ -195,7 +195,8 @@ export function inputGradRot180(delta: Tensor, weight: Tensor, info: ConvInfo): 
     }
   }
   const fullInfo = convInfo(delta_full.shape, w_rot180.shape, { dilation: [dh, dw], groups });
-  const { z: dA_full } = conv2dForward(delta_full, w_rot180, undefined, fullInfo);
+  // Only the result is kept: the implicit-im2col kernels spare the big transient a_t of this view.
+  const dA_full = conv2dWasm(delta_full, w_rot180, undefined, fullInfo) ?? conv2dForward(delta_full, w_rot180, undefined, fullInfo).z;
   return { delta_full, w_rot180, dA_rot180: crop2d(dA_full, info) };
 }
 

@@ -1,10 +1,11 @@
 // Convolutions on the GEMM kernel without materializing a_t or ∂C/∂a_t: the
 // kernel reads A through im2col's offsets (row r = window r, column k = tap k:
 // padded pixel window[r] + tap[k]) and adds the tiles of ∂C/∂a_t straight into
-// the padded input gradient through the same offsets (col2im). δ and z stay in
-// NCHW: their tables step over channels by Hout·Wout. The trace, which shows
-// a_t and ∂C/∂a_t, materializes them instead (conv2d.ts); these serve conv2d,
-// conv2dInputGrad and conv2dWeightGrad, where only the results are wanted.
+// the padded input gradient through the same offsets (col2im). δ goes in as δ_t
+// and z comes out of z_t (transposed in the module): channel-minor rows keep the
+// kernel's reads and writes contiguous. The trace, which shows a_t and ∂C/∂a_t,
+// materializes them instead (conv2d.ts); these serve conv2d, conv2dInputGrad and
+// conv2dWeightGrad, where only the results are wanted.
 
 import type { ConvInfo } from '../convInfo';
 import { Tensor, zeros } from '../tensor';
@@ -16,21 +17,24 @@ interface Tables {
   window: number;
   /** K: the offset of tap k = (c·kh + ki)·kw + kj from its window's first pixel. */
   tap: number;
-  /** B·HW: where position r is in an NCHW tensor with Cout channels (δ, z). */
-  position: number;
-  /** Cout: channel o's offset in such a tensor (o·HW). */
+  /** B·HW: row r of a (B·HW, Cout) matrix (z_t, δ_t): r·Cout. */
+  row: number;
+  /** Cout: 0, 1, 2, ... (channel o of such a row). */
   channel: number;
   /** Cout: kernel o's offset in the weight (o·Kg). */
   kernel: number;
   /** Kg: 0, 1, 2, ... */
   unit: number;
+  /** Kg: row k of ∂C/∂w_t (Kg, Cout): k·Cout. */
+  tapRow: number;
 }
 
 function reserveTables(L: WasmLayout, info: ConvInfo): Tables {
   const rows = info.batch * info.outPositions;
+  const { outChannels: Cout, patchSize: K, groupPatchSize: Kg } = info;
   return {
-    window: L.reserve(rows, true), tap: L.reserve(info.patchSize, true), position: L.reserve(rows, true),
-    channel: L.reserve(info.outChannels, true), kernel: L.reserve(info.outChannels, true), unit: L.reserve(info.groupPatchSize, true),
+    window: L.reserve(rows, true), tap: L.reserve(K, true), row: L.reserve(rows, true), channel: L.reserve(Cout, true),
+    kernel: L.reserve(Cout, true), unit: L.reserve(Kg, true), tapRow: L.reserve(Kg, true),
   };
 }
 
@@ -41,11 +45,11 @@ function fillTables(ints: Int32Array, t: Tables, info: ConvInfo): void {
   for (let b = 0; b < B; b++) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) ints[r++] = b * C * Hp * Wp + i * sh * Wp + j * sw;
   let k = t.tap >> 2;
   for (let c = 0; c < C; c++) for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) ints[k++] = c * Hp * Wp + ki * dh * Wp + kj * dw;
-  r = t.position >> 2;
-  for (let b = 0; b < B; b++) for (let q = 0; q < HW; q++) ints[r++] = b * Cout * HW + q;
-  arithmetic(ints, t.channel, Cout, HW);
+  arithmetic(ints, t.row, B * HW, Cout);
+  arithmetic(ints, t.channel, Cout, 1);
   arithmetic(ints, t.kernel, Cout, Kg);
   arithmetic(ints, t.unit, Kg, 1);
+  arithmetic(ints, t.tapRow, Kg, Cout);
 }
 
 /** Copies the input into `at` with its zero padding (the region is zeroed first: the memory is reused). */
@@ -79,17 +83,19 @@ function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L
 /** z = conv2d(input, weight) + bias, or undefined when the kernels are off or the layer too big for them. */
 export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): Tensor | undefined {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
-  const p = prepare(info, [input, weight], Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), z: L.reserve(B * Cout * HW) }));
+  const p = prepare(info, [input, weight], Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), zt: L.reserve(B * HW * Cout), z: L.reserve(B * Cout * HW) }));
   if (!p) return undefined;
-  const { L, E, floats, t, r: { padded, w, z }, scratch } = p;
+  const { L, E, floats, t, r: { padded, w, zt, z }, scratch } = p;
   putPadded(floats, padded, input, info);
   floats.set(weight.data, w / E);
-  // z starts as the bias; the products are added onto it.
-  for (let b = 0; b < B; b++) for (let o = 0; o < Cout; o++) floats.fill(bias ? bias.data[o] : 0, z / E + (b * Cout + o) * HW, z / E + (b * Cout + o + 1) * HW);
+  // z_t starts as the bias in every row; the products are added onto it.
+  if (bias) for (let r = 0; r < B * HW; r++) floats.set(bias.data, zt / E + r * Cout);
+  else floats.fill(0, zt / E, zt / E + B * HW * Cout);
   for (let g = 0; g < groups; g++) {
-    // z[b, o, r] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the group's kernels o.
-    L.gemm(B * HW, Cog, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, table(t.kernel, g * Cog), z, t.position, table(t.channel, g * Cog), scratch);
+    // z_t[r, o] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the group's kernels o.
+    L.gemm(B * HW, Cog, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, table(t.kernel, g * Cog), zt, t.row, table(t.channel, g * Cog), scratch);
   }
+  L.transpose(zt, z, HW, Cout, B);
   const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
   out.data.set(floats.subarray(z / E, z / E + out.data.length));
   return out;
@@ -99,15 +105,16 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
 export function inputGradWasm(weight: Tensor, grad: Tensor, info: ConvInfo): Tensor | undefined {
   const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
     outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
-  const p = prepare(info, [grad, weight], Kg, L => ({ dPadded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), d: L.reserve(B * Cout * HW) }));
+  const p = prepare(info, [grad, weight], Kg, L => ({ dPadded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), d: L.reserve(B * Cout * HW), dt: L.reserve(B * HW * Cout) }));
   if (!p) return undefined;
-  const { L, E, floats, t, r: { dPadded, w, d }, scratch } = p;
+  const { L, E, floats, t, r: { dPadded, w, d, dt }, scratch } = p;
   floats.fill(0, dPadded / E, dPadded / E + B * C * Hp * Wp);
   floats.set(weight.data, w / E);
   floats.set(grad.data, d / E);
+  L.transpose(d, dt, Cout, HW, B);
   for (let g = 0; g < groups; g++) {
-    // ∂C/∂a_t[r, k] = Σ_o δ[b, o, r] · weight[o, k], added at padded pixel window[r] + tap[k] (col2im).
-    L.gemm(B * HW, Kg, Cog, d, t.position, table(t.channel, g * Cog), w, table(t.kernel, g * Cog), t.unit, dPadded, t.window, table(t.tap, g * Kg), scratch);
+    // ∂C/∂a_t[r, k] = Σ_o δ_t[r, o] · weight[o, k], added at padded pixel window[r] + tap[k] (col2im).
+    L.gemm(B * HW, Kg, Cog, dt, t.row, table(t.channel, g * Cog), w, table(t.kernel, g * Cog), t.unit, dPadded, t.window, table(t.tap, g * Kg), scratch);
   }
   const dA = zeros([B, C, H, W], grad.dtype);
   const base = dPadded / E;
@@ -123,16 +130,18 @@ export function inputGradWasm(weight: Tensor, grad: Tensor, info: ConvInfo): Ten
 /** ∂C/∂w (and ∂C/∂b) for ∂C/∂z = grad, or undefined (see conv2dWasm). */
 export function weightGradWasm(input: Tensor, weightShape: readonly number[], grad: Tensor, info: ConvInfo): { dWeight: Tensor; dBias: Tensor } | undefined {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
-  const p = prepare(info, [input, grad], Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), d: L.reserve(B * Cout * HW), dw: L.reserve(Cout * Kg) }));
+  const p = prepare(info, [input, grad], Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), d: L.reserve(B * Cout * HW), dt: L.reserve(B * HW * Cout), dwt: L.reserve(Kg * Cout), dw: L.reserve(Cout * Kg) }));
   if (!p) return undefined;
-  const { L, E, floats, t, r: { padded, d, dw }, scratch } = p;
+  const { L, E, floats, t, r: { padded, d, dt, dwt, dw }, scratch } = p;
   putPadded(floats, padded, input, info);
   floats.set(grad.data, d / E);
-  floats.fill(0, dw / E, dw / E + Cout * Kg);
+  L.transpose(d, dt, Cout, HW, B);
+  floats.fill(0, dwt / E, dwt / E + Kg * Cout);
   for (let g = 0; g < groups; g++) {
-    // ∂C/∂w[o, k] = Σ_r padded[window[r] + tap[k]] · δ[b, o, r]: a_tᵀ @ δ_t, summed over the batch.
-    L.gemm(Kg, Cog, B * HW, padded, table(t.tap, g * Kg), t.window, d, t.position, table(t.channel, g * Cog), dw, t.unit, table(t.kernel, g * Cog), scratch);
+    // ∂C/∂w_t[k, o] = Σ_r padded[window[r] + tap[k]] · δ_t[r, o]: a_tᵀ @ δ_t, summed over the batch.
+    L.gemm(Kg, Cog, B * HW, padded, table(t.tap, g * Kg), t.window, dt, t.row, table(t.channel, g * Cog), dwt, t.tapRow, table(t.channel, g * Cog), scratch);
   }
+  L.transpose(dwt, dw, Kg, Cout);
   const dWeight = zeros(weightShape, grad.dtype);
   dWeight.data.set(floats.subarray(dw / E, dw / E + Cout * Kg));
   const dBias = zeros([Cout], grad.dtype);

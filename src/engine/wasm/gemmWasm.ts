@@ -21,6 +21,8 @@ interface Kernel {
   sgemm: Gemm;
   dgemm: Gemm;
   scratchBytes(elementBytes: number, N: number): number;
+  transpose32(src: number, dst: number, rows: number, cols: number, count: number): void;
+  transpose64(src: number, dst: number, rows: number, cols: number, count: number): void;
 }
 
 /** Where the layout starts (the module's own data lies below). */
@@ -96,6 +98,11 @@ export class WasmLayout {
 
   scratch(N: number): number {
     return this.reserve(Math.ceil(this.k.scratchBytes(this.E, N) / this.E));
+  }
+
+  /** dst = srcᵀ for `count` consecutive (rows × cols) matrices at byte offsets src and dst. */
+  transpose(src: number, dst: number, rows: number, cols: number, count = 1): void {
+    (this.f64 ? this.k.transpose64 : this.k.transpose32)(src, dst, rows, cols, count);
   }
 
   /** C += A @ B, operands given by their byte offsets and offset tables (see assembly/gemm.ts). */

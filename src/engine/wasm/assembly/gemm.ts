@@ -28,6 +28,23 @@ const MC: i32 = 96;
 function packA<T>(a: usize, ra: usize, ca: usize, M: i32, i0: i32, mc: i32, k0: i32, kc: i32, out: usize): void {
   const E = sizeof<T>();
   for (let p = 0; p < mc; p += 4) {
+    // Four rows whose elements sit side by side (im2col windows along an output row with stride 1,
+    // a transposed matrix): each k is one 4-wide load.
+    const i = i0 + p;
+    if (p + 3 < mc && i + 3 < M) {
+      const first = offset(ra, i);
+      if (offset(ra, i + 1) == first + 1 && offset(ra, i + 2) == first + 2 && offset(ra, i + 3) == first + 3) {
+        const base = a + first * E;
+        let dst = out + <usize>p * kc * E;
+        for (let k = 0; k < kc; k++) {
+          const src = base + offset(ca, k0 + k) * E;
+          v128.store(dst, v128.load(src));
+          if (E == 8) v128.store(dst, v128.load(src, 16), 16);
+          dst += 4 * E;
+        }
+        continue;
+      }
+    }
     for (let r = 0; r < 4; r++) {
       const i = i0 + p + r;
       let dst = out + (<usize>p * kc + r) * E;
@@ -58,8 +75,22 @@ function packB<T>(NR: i32, b: usize, rb: usize, cb: usize, N: i32, k0: i32, kc: 
 }
 
 // Adds the tile kept at `tile` (4 rows × NR, row-major) into C rows i.., columns j.. (mr × nr of it).
+// Where the tile's columns are contiguous in C (a plain matrix, z_t, dW_t) its rows go in with SIMD;
+// otherwise (col2im's scatter) element by element.
 function addTile<T>(NR: i32, tile: usize, c: usize, rc: usize, cc: usize, i: i32, j: i32, mr: i32, nr: i32): void {
   const E = sizeof<T>();
+  const first = offset(cc, j);
+  let contiguous = nr == NR;
+  for (let t = 1; t < nr && contiguous; t++) contiguous = offset(cc, j + t) == first + t;
+  if (contiguous) {
+    for (let r = 0; r < mr; r++) {
+      const at = c + (offset(rc, i + r) + first) * E;
+      const from = tile + <usize>r * NR * E;
+      v128.store(at, isFloat<T>() && E == 4 ? f32x4.add(v128.load(at), v128.load(from)) : f64x2.add(v128.load(at), v128.load(from)));
+      v128.store(at, isFloat<T>() && E == 4 ? f32x4.add(v128.load(at, 16), v128.load(from, 16)) : f64x2.add(v128.load(at, 16), v128.load(from, 16)), 16);
+    }
+    return;
+  }
   for (let r = 0; r < mr; r++) {
     const row = c + offset(rc, i + r) * E;
     for (let t = 0; t < nr; t++) {
@@ -159,4 +190,30 @@ export function dgemm(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b:
 export function scratchBytes(E: i32, N: i32): i32 {
   const NR = E == 4 ? 8 : 4;
   return 128 + (MC * KC + ((N + NR - 1) / NR) * NR * KC) * E;
+}
+
+// dst (cols × rows) = srcᵀ, src (rows × cols) row-major; blocks of 32 × 32 keep both sides in cache.
+function transpose<T>(src: usize, dst: usize, rows: i32, cols: i32): void {
+  const E = sizeof<T>();
+  for (let r0 = 0; r0 < rows; r0 += 32) {
+    const r1 = min(rows, r0 + 32);
+    for (let c0 = 0; c0 < cols; c0 += 32) {
+      const c1 = min(cols, c0 + 32);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) store<T>(dst + (<usize>c * rows + r) * E, load<T>(src + (<usize>r * cols + c) * E));
+      }
+    }
+  }
+}
+
+/** dst = srcᵀ for `count` consecutive (rows × cols) float32 matrices (NCHW ⇄ (B, HW, C) layouts). */
+export function transpose32(src: usize, dst: usize, rows: i32, cols: i32, count: i32): void {
+  const n = <usize>rows * cols * 4;
+  for (let m = 0; m < count; m++) transpose<f32>(src + n * m, dst + n * m, rows, cols);
+}
+
+/** As transpose32, float64. */
+export function transpose64(src: usize, dst: usize, rows: i32, cols: i32, count: i32): void {
+  const n = <usize>rows * cols * 8;
+  for (let m = 0; m < count; m++) transpose<f64>(src + n * m, dst + n * m, rows, cols);
 }

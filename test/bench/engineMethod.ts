@@ -1,0 +1,88 @@
+// The engine's public conv2d API, in float32 or float64, as the benchmark's method workers run it.
+// Always through conv2d / conv2dInputGrad / conv2dWeightGrad, so whatever those names do today is measured.
+
+import * as os from 'os';
+import * as path from 'path';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
+import { ConvPool } from '../../src/extension/trace/convPool';
+import { ConvOptions } from '../../src/engine/convInfo';
+import { DType, Tensor, TensorData } from '../../src/engine/tensor';
+import { ConvCase, Outputs, Pass, caseData, outputShape } from './convCases';
+
+export interface PassRunner {
+  /** One run of the pass; keeps its results for `collect`. */
+  run(): void | Promise<void>;
+  /** The last run's results in the engine's layouts. */
+  collect(): Outputs;
+}
+
+export interface MethodRunner {
+  info: Record<string, string | number | boolean>;
+  passes: Partial<Record<Pass, PassRunner>>;
+  dispose(): void;
+}
+
+const asTensor = (shape: readonly number[], values: Float64Array, dtype: DType): Tensor =>
+  ({ shape: [...shape], dtype, data: dtype === 'float32' ? Float32Array.from(values) : values.slice() });
+
+export function convOptions(c: ConvCase): ConvOptions {
+  return { stride: c.stride, padding: c.padding };
+}
+
+export function engineMethod(c: ConvCase, dtype: DType): MethodRunner {
+  const d = caseData(c);
+  const x = asTensor(c.input, d.x, dtype);
+  const w = asTensor(c.weight, d.w, dtype);
+  const b = asTensor([c.weight[0]], d.b, dtype);
+  const grad = asTensor(outputShape(c), d.grad, dtype);
+  const options = convOptions(c);
+
+  const runner = (compute: () => Outputs): PassRunner => {
+    let last: Outputs = {};
+    return { run: () => { last = compute(); }, collect: () => last };
+  };
+  const forward = (): TensorData => conv2d(x, w, b, options).data;
+  const inputGrad = (): TensorData => conv2dInputGrad(c.input, w, grad, options).data;
+  const weightGrad = (): Outputs => {
+    const { dWeight, dBias } = conv2dWeightGrad(x, c.weight, grad, options);
+    return { dWeight: dWeight.data, dBias: dBias.data };
+  };
+  return {
+    info: { dtype, wasmGemmDisabled: process.env.CVD_NO_WASM === '1' },
+    passes: {
+      'forward': runner(() => ({ z: forward() })),
+      'backward-input': runner(() => ({ dInput: inputGrad() })),
+      'backward-weight': runner(weightGrad),
+      'forward+backward': runner(() => ({ z: forward(), dInput: inputGrad(), ...weightGrad() })),
+    },
+    dispose: () => undefined,
+  };
+}
+
+/** The same passes on every core through ConvPool (worker threads over SharedArrayBuffers), float32. */
+export function enginePoolMethod(c: ConvCase): MethodRunner {
+  const d = caseData(c);
+  const x = asTensor(c.input, d.x, 'float32');
+  const w = asTensor(c.weight, d.w, 'float32');
+  const b = asTensor([c.weight[0]], d.b, 'float32');
+  const grad = asTensor(outputShape(c), d.grad, 'float32');
+  const options = convOptions(c);
+  const threads = os.cpus().length;
+  const pool = new ConvPool(path.join(__dirname, '../../../dist/convPoolWorker.js'), threads);
+  const runner = (compute: () => Promise<Outputs>): PassRunner => {
+    let last: Outputs = {};
+    return { run: async () => { last = await compute(); }, collect: () => last };
+  };
+  return {
+    info: { dtype: 'float32', threads },
+    passes: {
+      'forward': runner(async () => ({ z: (await pool.conv2d(x, w, b, options)).data })),
+      'backward-input': runner(async () => ({ dInput: (await pool.inputGrad(c.input, w, grad, options)).data })),
+      'backward-weight': runner(async () => {
+        const { dWeight, dBias } = await pool.weightGrad(x, c.weight, grad, options);
+        return { dWeight: dWeight.data, dBias: dBias.data };
+      }),
+    },
+    dispose: () => void pool.dispose(),
+  };
+}
