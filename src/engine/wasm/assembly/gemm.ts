@@ -7,7 +7,7 @@
 // so a convolution runs without materializing a_t, and col2im (C scattered and
 // added into the padded input gradient), so ∂C/∂a needs no ∂C/∂a_t either.
 //
-// The work is split the usual way (Goto/BLIS): B in slices of KC rows packed into
+// The work is split the usual way (Goto/BLIS): B in slices of KC (384) rows packed into
 // NR-wide column panels, A in blocks of MC rows packed into 4-tall row panels, and
 // a register-blocked micro-kernel that keeps a 4 × NR tile of C in SIMD registers
 // for the whole KC-long inner loop. float32: 4 × 8 (eight f32x4 accumulators);
@@ -16,7 +16,7 @@
 // any number (0 · NaN = NaN). Pointers are byte offsets into this module's memory;
 // the host lays out the operands, the tables and the scratch space.
 
-const KC: i32 = 256;
+const KC: i32 = 384;
 const MC: i32 = 96;
 
 @inline function offset(table: usize, i: i32): usize {
