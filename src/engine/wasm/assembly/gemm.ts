@@ -29,18 +29,32 @@ function packA<T>(a: usize, ra: usize, ca: usize, M: i32, i0: i32, mc: i32, k0: 
   const E = sizeof<T>();
   for (let p = 0; p < mc; p += 4) {
     // Four rows whose elements sit side by side (im2col windows along an output row with stride 1,
-    // a transposed matrix): each k is one 4-wide load.
+    // a transposed matrix): each k is one 4-wide load; evenly spaced rows: one lookup for the four.
     const i = i0 + p;
     if (p + 3 < mc && i + 3 < M) {
       const first = offset(ra, i);
-      if (offset(ra, i + 1) == first + 1 && offset(ra, i + 2) == first + 2 && offset(ra, i + 3) == first + 3) {
+      const step = offset(ra, i + 1) - first;
+      if (offset(ra, i + 2) == first + 2 * step && offset(ra, i + 3) == first + 3 * step) {
         const base = a + first * E;
         let dst = out + <usize>p * kc * E;
-        for (let k = 0; k < kc; k++) {
-          const src = base + offset(ca, k0 + k) * E;
-          v128.store(dst, v128.load(src));
-          if (E == 8) v128.store(dst, v128.load(src, 16), 16);
-          dst += 4 * E;
+        if (step == 1) {
+          for (let k = 0; k < kc; k++) {
+            const src = base + offset(ca, k0 + k) * E;
+            v128.store(dst, v128.load(src));
+            if (E == 8) v128.store(dst, v128.load(src, 16), 16);
+            dst += 4 * E;
+          }
+        } else {
+          // Evenly spaced rows (a strided convolution's windows): one table lookup per k for all four.
+          const s = step * E;
+          for (let k = 0; k < kc; k++) {
+            const src = base + offset(ca, k0 + k) * E;
+            store<T>(dst, load<T>(src));
+            store<T>(dst + E, load<T>(src + s));
+            store<T>(dst + 2 * E, load<T>(src + 2 * s));
+            store<T>(dst + 3 * E, load<T>(src + 3 * s));
+            dst += 4 * E;
+          }
         }
         continue;
       }
