@@ -62,6 +62,7 @@ function filesUnder(dir, pattern) {
 if (args.has('--tests')) {
   // The render benchmark's page script.
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['test/bench/render.ts'], outfile: 'out/bench/render.js' });
+  builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['test/bench/kernelsPage.ts'], outfile: 'out/bench/kernels.js' });
   // Tests run from out/, transpiled file by file so mocha sees one file per suite.
   rmSync('out', { recursive: true, force: true });
   builds.push({

@@ -51,8 +51,28 @@ async function renderBench(): Promise<boolean> {
   }
 }
 
+/** The kernels in Chromium (as a web extension would run them): available, agreeing, and how fast. */
+async function kernelsInBrowser(): Promise<boolean> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto('file://' + path.join(ROOT, 'test/bench/kernels.html'));
+    await page.waitForFunction(() => (globalThis as unknown as { kernelResult?: unknown }).kernelResult !== undefined, undefined, { timeout: 120_000 });
+    const r = await page.evaluate(() => (globalThis as unknown as { kernelResult: Record<string, number | boolean | string> }).kernelResult);
+    if ('error' in r) throw new Error(String(r.error));
+    const ok = r.available === true && Number(r.vsLoops) < 1e-5 && Number(r.vsNaive) < 1e-5;
+    console.log(`\nKernels in Chromium: WebAssembly SIMD ${r.available ? 'yes' : 'NO (TypeScript loops)'}; agree with the loops (max |diff| ${Number(r.vsLoops).toExponential(1)}) and the direct loops (${Number(r.vsNaive).toExponential(1)}); ` +
+      `forward (1,64,56,56) ⋆ (64,64,3,3) p1 float32: ${Number(r.forwardMs).toFixed(1)} ms, ${Number(r.gflops).toFixed(1)} GFLOP/s`);
+    if (!ok) console.log('KERNELS IN THE BROWSER: NOT AS EXPECTED');
+    return ok;
+  } finally {
+    await browser.close();
+  }
+}
+
 (async () => {
   const renderOk = await renderBench();
+  if (!await kernelsInBrowser()) process.exitCode = 1;
   console.log(renderOk ? '\nall render targets met' : '\nsome render targets missed');
   // Memory first, while nothing else runs: a busy machine delays the garbage collector and inflates the peak.
   memoryBench(ROOT);

@@ -51,16 +51,17 @@ export async function openFromExplorer(page: Page, fileName: string): Promise<vo
  * loading extensions, so a person who finds nothing closes it and tries again.
  */
 export async function runFromPalette(page: Page, title: string, attempts = 6): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  // The row whose label is exactly this command (fuzzy matching lists look-alikes too).
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
   for (let attempt = 1; ; attempt++) {
     // Keys typed while a webview has focus go to the webview: take focus back to the workbench first.
     await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { blur?: () => void } | null } }).document.activeElement?.blur?.());
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    // The row whose label is exactly this command (fuzzy matching lists look-alikes too).
-    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
     try {
+      // Opening the palette can lose the race with a webview taking focus: every step may be tried again.
+      await page.keyboard.press('F1');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
       await row.waitFor({ timeout: 10_000 });
       await row.click();
       return;
