@@ -39,6 +39,7 @@ step "lint" npm run -s lint
 step "type-check" npm run -s typecheck
 step "unit tests" npm test --silent
 step "vsce package" npx vsce package --no-dependencies -o conv-visual-debugger.vsix
+step "the .vsix holds only what runs" node out/test/e2e/checkPackage.js
 step "code-server install" bash test/e2e/setup.sh
 step "integration suite in VS Code (code-server)" node out/test/e2e/run.js integration
 step "canary: a failing suite turns the harness red" node out/test/e2e/run.js canary

@@ -7,6 +7,7 @@ import { registerConvDebugger } from './debug/convDebug';
 import { CompareArgs, TensorInspector } from './debug/inspector';
 import { SpecCodeLensProvider } from './language/codeLens';
 import { SpecDiagnostics } from './language/diagnostics';
+import { LiveRerun } from './commands/liveRerun';
 import { TensorHoverProvider } from './language/hover';
 import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
 import { PanelState, TracePanel } from './panel/tracePanel';
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
   const runner = new ConvRunner(context, log, m => panelMessages.fire(m));
   const documents = new JsonDocuments();
   const selection = new SelectionRun(documents, runner);
+  const live = new LiveRerun(runner, documents, log);
   const diagnostics = new SpecDiagnostics(documents, log);
   const lenses = new SpecCodeLensProvider(documents, RUN_COMMAND);
   const jsonSelector: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }];
@@ -57,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
   };
   context.subscriptions.push(
     log,
+    live,
     panelMessages,
     runner,
     { dispose: () => TracePanel.active?.dispose() },

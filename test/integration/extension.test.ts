@@ -209,4 +209,63 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.strictEqual(after.mtime, before.mtime);
     assert.ok(!vscode.workspace.textDocuments.find(d => path.basename(d.fileName) === 'seed.conv.json')?.isDirty);
   });
+
+  describe('live re-runs (convVisualDebugger.liveRerun)', () => {
+    const config = () => vscode.workspace.getConfiguration('convVisualDebugger');
+    /** Sets the bias in the open document (as typing would), optionally saving. */
+    async function setBias(doc: vscode.TextDocument, bias: string, save: boolean): Promise<void> {
+      const at = doc.getText().indexOf('"bias": [');
+      const end = doc.getText().indexOf(']', at);
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(end + 1)), `"bias": [${bias}]`);
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      if (save) assert.ok(await doc.save());
+    }
+    /** The next rendered trace's z[0, 0] cells, or undefined if none comes within `ms`. */
+    function nextZ(ms: number): Promise<string[] | undefined> {
+      return nextPanelMessage(api, 'rendered', ms).then(m => m.shown.find(t => t.name === 'z')?.cells, () => undefined);
+    }
+
+    after(async () => {
+      await config().update('liveRerun', undefined, vscode.ConfigurationTarget.Workspace);
+      await config().update('liveRerunDelay', undefined, vscode.ConfigurationTarget.Workspace);
+    });
+
+    it('on save (the default): the panel re-renders with the saved spec; off: it does not', async () => {
+      const doc = await vscode.workspace.openTextDocument(workspaceFile('seed.conv.json'));
+      await vscode.window.showTextDocument(doc);
+      await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, doc.uri));
+      let z = nextZ(30_000);
+      await setBias(doc, '11, 2', true);
+      // z[0, 0] = the worked example's 296, 250, ... plus the new bias 11 instead of 1.
+      assert.deepStrictEqual((await z)?.slice(0, 3), ['306', '260', '298']);
+      await config().update('liveRerun', 'off', vscode.ConfigurationTarget.Workspace);
+      z = nextZ(2_500);
+      await setBias(doc, '1, 2', true);
+      assert.strictEqual(await z, undefined, 'no re-run when off');
+      await config().update('liveRerun', undefined, vscode.ConfigurationTarget.Workspace);
+      z = nextZ(30_000);
+      await setBias(doc, '1, 2 ', true);
+      assert.deepStrictEqual((await z)?.slice(0, 3), ['296', '250', '288']);
+    });
+
+    it('as you type: unsaved edits re-run once typing pauses, never while the spec has a problem', async () => {
+      await config().update('liveRerun', 'onType', vscode.ConfigurationTarget.Workspace);
+      await config().update('liveRerunDelay', 100, vscode.ConfigurationTarget.Workspace);
+      const doc = await vscode.workspace.openTextDocument(workspaceFile('seed.conv.json'));
+      await vscode.window.showTextDocument(doc);
+      let z = nextZ(2_500);
+      await setBias(doc, '"x", 2', false);
+      assert.strictEqual(await z, undefined, 'a spec with a problem does not run');
+      z = nextZ(30_000);
+      await setBias(doc, '-4, 2', false);
+      assert.deepStrictEqual((await z)?.slice(0, 3), ['291', '245', '283']);
+      assert.ok(doc.isDirty, 'the file itself is not written');
+      z = nextZ(30_000);
+      await setBias(doc, '1, 2', false);
+      await z;
+      await doc.save();
+    });
+  });
 });
+

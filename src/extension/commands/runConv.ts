@@ -31,11 +31,15 @@ export interface RunInput {
   /** Where .npy paths are resolved from. */
   folder?: vscode.Uri;
   npy?: Map<string, Uint8Array>;
+  /** A live re-run (the spec changed): progress in the status bar, failures only in the panel, the panel left where it is. */
+  live?: boolean;
 }
 
 export class ConvRunner implements vscode.Disposable {
   private nextTraceId = 1;
   private inFlight: AbortController | undefined;
+  /** The spec document the panel shows, if it shows one. */
+  private shownUri: string | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -68,8 +72,13 @@ export class ConvRunner implements vscode.Disposable {
     return vscode.workspace.openTextDocument(pick);
   }
 
+  /** Whether the panel is open on this spec (live re-runs follow only that one). */
+  isShowing(uri: vscode.Uri): boolean {
+    return TracePanel.active !== undefined && this.shownUri === uri.toString();
+  }
+
   /** Runs a spec document (its unsaved text, with the .npy files it names). */
-  async runDocument(doc: vscode.TextDocument): Promise<RunResult | undefined> {
+  async runDocument(doc: vscode.TextDocument, live = false): Promise<RunResult | undefined> {
     const text = doc.getText();
     let npy = new Map<string, Uint8Array>();
     try {
@@ -77,7 +86,7 @@ export class ConvRunner implements vscode.Disposable {
     } catch {
       // Malformed JSON: the trace reports it with its position.
     }
-    return this.execute({ label: vscode.workspace.asRelativePath(doc.uri, false), text, document: doc, folder: vscode.Uri.joinPath(doc.uri, '..'), npy });
+    return this.execute({ label: vscode.workspace.asRelativePath(doc.uri, false), text, document: doc, folder: vscode.Uri.joinPath(doc.uri, '..'), npy, live });
   }
 
   /** Traces in a worker with a cancellable progress notification, then shows the trace. */
@@ -88,15 +97,15 @@ export class ConvRunner implements vscode.Disposable {
     const abort = new AbortController();
     this.inFlight = abort;
 
-    const panel = TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
+    const panel = (input.live && TracePanel.active) || TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
     panel.setTitle(`Conv: ${name}`);
-    panel.post({ type: 'running', file: label });
+    if (!input.live) panel.post({ type: 'running', file: label });
     const maxElements = vscode.workspace.getConfiguration('convVisualDebugger').get<number>('maxElements', DEFAULT_MAX_ELEMENTS);
     const worker = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'traceWorker.js').fsPath;
     const started = Date.now();
     try {
       const trace = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Conv: tracing ${name}`, cancellable: true },
+        { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: `Conv: tracing ${name}`, cancellable: !input.live },
         (_progress, token) => {
           token.onCancellationRequested(() => abort.abort());
           return runTrace({ file: label, text, options: { maxElements }, npy: Object.fromEntries(input.npy ?? []) }, worker, abort.signal);
@@ -116,7 +125,8 @@ export class ConvRunner implements vscode.Disposable {
       const message = e instanceof Error ? e.message : String(e);
       this.log.error(message);
       panel.post({ type: 'failed', file: label, message });
-      void this.reportFailure(document, e, message);
+      // While editing, the Problems panel and the panel's status line say it; no pop-up per keystroke.
+      if (!input.live) void this.reportFailure(document, e, message);
       return undefined;
     } finally {
       if (this.inFlight === abort) this.inFlight = undefined;
@@ -125,6 +135,7 @@ export class ConvRunner implements vscode.Disposable {
 
   /** Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id. */
   present(trace: AnyTrace, label: string, uri?: vscode.Uri): number {
+    this.shownUri = uri?.toString();
     const warnings = nonFiniteWarnings(trace);
     if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) warnings.push(`col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
     for (const w of warnings) this.log.warn(`${label}: ${w}`);
