@@ -226,9 +226,12 @@ describe('Conv Visual Debugger in VS Code', () => {
       return nextPanelMessage(api, 'rendered', ms).then(m => m.shown.find(t => t.name === 'z')?.cells, () => undefined);
     }
 
+    // Saving is what these tests do themselves: no auto-save behind their backs.
+    before(() => vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace));
     after(async () => {
       await config().update('liveRerun', undefined, vscode.ConfigurationTarget.Workspace);
       await config().update('liveRerunDelay', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
     });
 
     it('on save (the default): the panel re-renders with the saved spec; off: it does not', async () => {
