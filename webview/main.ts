@@ -6,9 +6,9 @@ import { App } from './app';
 import { CollectionView } from './collection';
 import { NetworkView } from './network';
 import { settle } from './model';
-import { restoreState } from './state';
+import { applySettings, restoreState } from './state';
 import { onThemeChange } from './theme';
-import { getState, onHostMessage, send } from './vscodeApi';
+import { getState, onHostMessage, saveState, send } from './vscodeApi';
 
 const root = document.getElementById('app')!;
 const status = document.getElementById('status')!;
@@ -36,6 +36,9 @@ function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
   status.className = kind;
 }
 
+/** Shows the current run again (after the settings changed). */
+let reshow: (() => void) | undefined;
+
 /** Replaces what the panel shows with a run, and reports what it shows (or why it could not). */
 function show(run: { id: number; file: string; uri?: string }, what: string, make: () => App | NetworkView): void {
   title.textContent = run.file;
@@ -60,18 +63,25 @@ onHostMessage(message => {
       setStatus(message.message, 'failed');
       break;
     case 'trace':
-      show(message.trace, 'trace', () => {
-        state.layer = undefined;
-        return (app = new App(root, message.trace, state));
-      });
+      reshow = () => show(message.trace, 'trace', () => (app = new App(root, message.trace, state)));
+      state.layer = undefined;
+      reshow();
       break;
     case 'network':
-      show(message.network, 'network', () => (network = new NetworkView(root, message.network, state)));
+      reshow = () => show(message.network, 'network', () => (network = new NetworkView(root, message.network, state)));
+      reshow();
+      break;
+    case 'settings':
+      if (applySettings(state, message.settings)) {
+        saveState(state);
+        reshow?.();
+      }
       break;
     case 'tensors':
       title.textContent = message.set.title;
       setStatus('', '');
       clear();
+      reshow = undefined;
       collection = new CollectionView(root, message.set, state);
       send({ type: 'rendered', traceId: message.set.id, shown: [] });
       break;

@@ -4,6 +4,7 @@
 import type { StageId, TensorName } from '../src/engine/trace';
 import type { LinkTarget } from '../src/engine/links';
 import type { ColorScheme } from './render/colormaps';
+import type { PanelSettings } from '../src/protocol/messages';
 import type { DisplaySelection } from './render/displayMatrix';
 
 export type ScaleMode = 'tensor' | 'shared';
@@ -20,6 +21,8 @@ export interface UiState {
   /** Per tensor: batch/channel picked, slice or tiles. */
   selections: Partial<Record<TensorName, DisplaySelection>>;
   pinned?: LinkTarget;
+  /** The panel settings last applied (JSON): a reload keeps the user's choices unless the settings changed since. */
+  settingsApplied?: string;
 }
 
 export const DEFAULT_STATE: UiState = {
@@ -39,4 +42,15 @@ export function restoreState(saved: unknown): UiState {
     precision: typeof s.precision === 'number' && s.precision >= 1 && s.precision <= 12 ? s.precision : DEFAULT_STATE.precision,
     selections: { ...(s.selections ?? {}) },
   };
+}
+
+/** Takes the settings' colours, scale and digits when they differ from those last applied; true when anything changed. */
+export function applySettings(state: UiState, settings: PanelSettings): boolean {
+  const key = JSON.stringify(settings);
+  if (state.settingsApplied === key) return false;
+  state.settingsApplied = key;
+  state.scheme = settings.colorScheme;
+  state.scaleMode = settings.scale;
+  state.precision = Math.max(1, Math.min(8, settings.precision));
+  return true;
 }

@@ -60,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerAp
   context.subscriptions.push(
     log,
     live,
+    vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('convVisualDebugger.panel')) TracePanel.settingsChanged(); }),
     panelMessages,
     runner,
     { dispose: () => TracePanel.active?.dispose() },

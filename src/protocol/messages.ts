@@ -105,7 +105,19 @@ export type HostToWebview =
   | { type: 'requestFailed'; requestId: number; message: string }
   /** Show a stage and/or link a cell (commands, the debugger, tests). */
   | { type: 'focus'; layer?: number; stage?: StageId; target?: LinkTarget; pin?: boolean }
-  | { type: 'step'; delta: number };
+  | { type: 'step'; delta: number }
+  /** The panel's defaults from the settings; sent when the webview starts and when they change. */
+  | { type: 'settings'; settings: PanelSettings };
+
+export const COLOR_SCHEMES = ['auto', 'colourblind', 'viridis', 'cividis', 'magma', 'gray', 'rdbu', 'puor', 'coolwarm'] as const;
+
+/** convVisualDebugger.panel.*: how heatmaps are coloured and numbers printed. */
+export interface PanelSettings {
+  colorScheme: (typeof COLOR_SCHEMES)[number];
+  scale: 'tensor' | 'shared';
+  /** Significant digits of printed values. */
+  precision: number;
+}
 
 /** What the panel shows of one tensor, as text: tests and the host read it back. */
 export interface ShownTensor {

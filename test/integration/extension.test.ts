@@ -201,6 +201,28 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.deepStrictEqual([(await stage).layer, (await stage).stage], [5, 'pool_col2im']);
   });
 
+  it('panel settings apply at once: digits (convVisualDebugger.panel.precision) re-render the panel', async () => {
+    const uri = workspaceFile('lenet.conv.json');
+    await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    const spec = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8'));
+    const x: number[][] = spec.input[0][0];
+    const w: number[][] = spec.layers[0].weight[0][0];
+    const direct = (j: number) => w.reduce((s, row, ki) => row.reduce((t, v, kj) => t + v * x[ki][j + kj], s), 0) + spec.layers[0].bias[0];
+    const settings = vscode.workspace.getConfiguration('convVisualDebugger.panel');
+    // The panel reopens the layer it was on: go to conv1.
+    const stage = nextPanelMessage(api, 'stage');
+    api.focus({ type: 'focus', layer: 0, stage: 'reshape_bias' });
+    assert.strictEqual((await stage).layer, 0);
+    try {
+      const again = nextPanelMessage(api, 'rendered');
+      await settings.update('precision', 2, vscode.ConfigurationTarget.Workspace);
+      const z = (await again).shown.find(t => t.name === 'z');
+      assert.deepStrictEqual(z?.cells.slice(0, 24), Array.from({ length: 24 }, (_, j) => formatNumber(direct(j), 2)));
+    } finally {
+      await settings.update('precision', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('never writes the spec file', async () => {
     const uri = workspaceFile('seed.conv.json');
     const before = await vscode.workspace.fs.stat(uri);

@@ -9,7 +9,7 @@ import type { LayerGeometry } from '../../engine/geometry';
 import { cellSumIn } from '../../engine/layerTerms';
 import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
-import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
+import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { parseWebviewMessage } from '../../protocol/validate';
 import { panelHtml, panelLocalRoots } from './html';
@@ -66,6 +66,11 @@ export class TracePanel implements vscode.Disposable {
     });
     TracePanel.current = new TracePanel(panel, extensionUri, onMessage, log);
     return TracePanel.current;
+  }
+
+  /** Sends the panel settings again (they changed). */
+  static settingsChanged(): void {
+    TracePanel.current?.send({ type: 'settings', settings: panelSettings() });
   }
 
   /** Adopts a panel VS Code restored after a reload. */
@@ -196,6 +201,7 @@ export class TracePanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
+        void this.panel.webview.postMessage({ type: 'settings', settings: panelSettings() } satisfies HostToWebview);
         if (this.latest) void this.panel.webview.postMessage(this.latest);
         if (this.pendingFocus) void this.panel.webview.postMessage(this.pendingFocus);
         this.pendingFocus = undefined;
@@ -239,4 +245,15 @@ export class TracePanel implements vscode.Disposable {
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }
+}
+
+/** convVisualDebugger.panel.*, as the webview takes them. */
+export function panelSettings(): PanelSettings {
+  const c = vscode.workspace.getConfiguration('convVisualDebugger.panel');
+  const scheme = c.get<string>('colorScheme', 'auto');
+  return {
+    colorScheme: (COLOR_SCHEMES as readonly string[]).includes(scheme) ? scheme as PanelSettings['colorScheme'] : 'auto',
+    scale: c.get<string>('scale', 'tensor') === 'shared' ? 'shared' : 'tensor',
+    precision: Math.max(1, Math.min(12, Math.round(c.get<number>('precision', 4)))),
+  };
 }
