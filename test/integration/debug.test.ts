@@ -50,7 +50,10 @@ describe('the conv debugger in VS Code', () => {
   }
 
   it('steps through seed.conv.json stage by stage; the console evaluates; the panel follows', async () => {
-    const spec = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json').fsPath;
+    const specUri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
+    const spec = specUri.fsPath;
+    // As a user starts it: the spec in the first editor group, so the panel is beside it, not under it.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(specUri), vscode.ViewColumn.One);
     stops.length = 0;
     const session = await start({ type: 'conv', request: 'launch', name: 'Debug conv spec', spec, stopOnEntry: true });
     await eventually('the entry stop', () => stops.length, n => n >= 1);

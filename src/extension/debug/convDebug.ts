@@ -42,7 +42,6 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
       }
       const step = runtime.stepAt(position);
       const changed = runtime.changed(position);
-      TracePanel.active?.keepBeside();
       TracePanel.active?.send({
         type: 'focus', stage: step.stage.id, ...(step.layer === undefined ? {} : { layer: step.layer }),
         ...(changed?.tensor && changed.index ? { target: { tensor: changed.tensor, index: changed.index }, pin: true } : {}),

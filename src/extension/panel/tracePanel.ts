@@ -84,16 +84,6 @@ export class TracePanel implements vscode.Disposable {
     return TracePanel.current;
   }
 
-  /**
-   * Keeps the panel in sight beside the editor (the debugger opens the spec at each stop, in the active
-   * group: were the panel there, the spec would cover it and the panel could not follow the stops).
-   */
-  keepBeside(): void {
-    const editorColumn = vscode.window.activeTextEditor?.viewColumn;
-    if (editorColumn !== undefined && this.panel.viewColumn === editorColumn) this.panel.reveal(vscode.ViewColumn.Beside, true);
-    else if (!this.panel.visible) this.panel.reveal(undefined, true);
-  }
-
   private static setContext(open: boolean): void {
     void vscode.commands.executeCommand('setContext', 'convVisualDebugger.panelOpen', open);
   }
