@@ -21,8 +21,3 @@ export function layerGeometry(layer: LayerTrace): LayerGeometry {
   if (layer.op === 'flatten') return { kind: 'flatten' };
   return { kind: 'elementwise' };
 }
-
-/** The conv's info when the geometry is a conv's. */
-export function convInfoOf(g: LayerGeometry): ConvInfo | undefined {
-  return g.kind === 'conv' ? g.info : undefined;
-}
