@@ -41,6 +41,12 @@ const common = {
 };
 
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+const web = {
+  ...common, platform: 'browser', target: 'es2022',
+  // Node built-ins the debugger and @vscode/debugadapter use, for a host without Node.
+  alias: { path: 'path-browserify', events: 'events', url: './src/extension/web/nodeUrl.ts' },
+  define: { ...common.define, 'process.env.NODE_DEBUG': 'false', 'process.platform': '"browser"' },
+};
 
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
@@ -50,6 +56,9 @@ const builds = [
   { ...node, entryPoints: ['src/debug/adapter.ts'], outfile: 'dist/debugAdapter.js' },
   { ...node, entryPoints: ['src/cli/convTrace.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+  // The web extension (package.json "browser"): the extension host is a web worker with no Node.
+  { ...web, format: 'cjs', entryPoints: ['src/extension/web/extension.ts'], outfile: 'dist/web/extension.js', external: ['vscode'] },
+  { ...web, format: 'iife', entryPoints: ['src/extension/trace/traceWorker.web.ts'], outfile: 'dist/web/traceWorker.js' },
 ];
 
 function filesUnder(dir, pattern) {
@@ -63,6 +72,8 @@ if (args.has('--tests')) {
   // The render benchmark's page script.
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['test/bench/render.ts'], outfile: 'out/bench/render.js' });
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['test/bench/kernelsPage.ts'], outfile: 'out/bench/kernels.js' });
+  // The suites for the browser's web-worker extension host: one bundle, as a web extension is.
+  builds.push({ ...web, format: 'cjs', entryPoints: ['test/web/index.ts'], outfile: 'out/test/web/suite.js', external: ['vscode'], inject: ['test/web/processShim.ts'] });
   // Tests run from out/, transpiled file by file so mocha sees one file per suite.
   rmSync('out', { recursive: true, force: true });
   builds.push({

@@ -3,8 +3,9 @@
 # total as `N passed, N failed`. Needs `npm ci` first (and installs the rest:
 # Chromium, ripgrep, libkrb5-dev from Debian, code-server into a cache folder).
 #   lint + type-check, unit tests (mocha in Node), vsce package, the integration
-#   suite inside code-server's extension host, the canary (a failing suite must
-#   turn the harness red), UI runs from the folder and from the .vsix.
+#   suite inside code-server's extension host, the web extension's suites in the
+#   web-worker host, the canary (a failing suite must
+#   turn the harness red), UI runs from the folder and from the .vsix (Node and web-worker hosts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-results
@@ -42,9 +43,11 @@ step "vsce package" npx vsce package --no-dependencies -o conv-visual-debugger.v
 step "the .vsix holds only what runs" node out/test/e2e/checkPackage.js
 step "code-server install" bash test/e2e/setup.sh
 step "integration suite in VS Code (code-server)" node out/test/e2e/run.js integration
+step "web extension: suites in the web-worker extension host" node out/test/e2e/run.js web
 step "canary: a failing suite turns the harness red" node out/test/e2e/run.js canary
 step "UI: extension from its folder" node out/test/e2e/run.js ui
 step "UI: extension installed from the .vsix" node out/test/e2e/run.js ui --vsix conv-visual-debugger.vsix
+step "UI: the .vsix in the web-worker extension host (as on vscode.dev)" node out/test/e2e/run.js ui --vsix conv-visual-debugger.vsix --web
 rm -f "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

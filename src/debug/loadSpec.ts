@@ -1,13 +1,13 @@
 // Loads a spec for the debugger: its trace (a conv or a network), and the lines
 // each top-level key and each layer span (breakpoints are set on lines). File reading is passed in: the adapter process
-// uses fs, tests may use anything.
+// uses fs, the extension host the workspace file system (also in the browser).
 
-import * as path from 'path';
 import type { NetworkTrace } from '../engine/network';
 import type { ConvTrace } from '../engine/trace';
 import { npyFiles, traceSpecSource } from '../spec/convSpec';
 import { JsonSource } from '../spec/source';
 import type { KeyLines } from './runtime';
+import { besideSpec } from './specPath';
 
 export interface LoadedSpec {
   trace: ConvTrace | NetworkTrace;
@@ -15,13 +15,13 @@ export interface LoadedSpec {
   text: string;
 }
 
-export function loadSpec(specPath: string, readFile: (p: string) => Uint8Array, maxElements?: number): LoadedSpec {
-  const text = new TextDecoder().decode(readFile(specPath));
+export async function loadSpec(specPath: string, readFile: (p: string) => Uint8Array | PromiseLike<Uint8Array>, maxElements?: number): Promise<LoadedSpec> {
+  const text = new TextDecoder().decode(await readFile(specPath));
   const source = JsonSource.parse(specPath, text);
   const npy = new Map<string, Uint8Array>();
   for (const file of npyFiles(source.value)) {
     try {
-      npy.set(file, readFile(path.resolve(path.dirname(specPath), file)));
+      npy.set(file, await readFile(besideSpec(specPath, file)));
     } catch {
       // Reported as a missing .npy file by the spec reader.
     }

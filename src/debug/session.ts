@@ -6,7 +6,6 @@ import {
   Breakpoint, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import * as path from 'path';
 import type { Tensor } from '../engine/tensor';
 import { formatShape, sizeOf } from '../engine/tensor';
 import { type NetworkTrace, isNetworkTrace } from '../engine/network';
@@ -15,6 +14,7 @@ import { formatNumber } from '../format/text';
 import { explainStage } from '../format/explain';
 import { ExprError, Value, evaluateText, formatValue, summarize } from './expr';
 import { LoadedSpec } from './loadSpec';
+import { canonicalSpec, isUriString, specBaseName } from './specPath';
 import { ConvRuntime, Position, StopReason } from './runtime';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -28,7 +28,7 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
 
 /** What the host gives the session: how to load a spec, and who to tell when it stops (the panel). */
 export interface SessionHooks {
-  load(specPath: string, maxElements?: number): LoadedSpec;
+  load(specPath: string, maxElements?: number): Promise<LoadedSpec>;
   stopped?(runtime: ConvRuntime, position: Position): void;
 }
 
@@ -94,10 +94,10 @@ export class ConvDebugSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: 1, format: 'launch.json: "spec" must name the conv spec to debug (e.g. "${file}")', showUser: true });
       return;
     }
-    this.specPath = path.resolve(args.spec);
+    this.specPath = canonicalSpec(args.spec);
     let loaded: LoadedSpec;
     try {
-      loaded = this.hooks.load(this.specPath, args.maxElements);
+      loaded = await this.hooks.load(this.specPath, args.maxElements);
     } catch (e) {
       this.sendErrorResponse(response, { id: 2, format: `Cannot debug ${args.spec}: ${(e as Error).message}`, showUser: true });
       return;
@@ -111,7 +111,7 @@ export class ConvDebugSession extends LoggingDebugSession {
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const requested = args.breakpoints ?? [];
-    const sameFile = !this.specPath || !args.source.path || path.resolve(args.source.path) === this.specPath;
+    const sameFile = !this.specPath || !args.source.path || canonicalSpec(args.source.path) === this.specPath;
     if (!sameFile) {
       response.body = { breakpoints: requested.map(b => ({ verified: false, line: b.line, message: 'The conv debugger stops only in the spec it runs.' })) };
       this.sendResponse(response);
@@ -140,7 +140,7 @@ export class ConvDebugSession extends LoggingDebugSession {
   }
 
   private source(): Source {
-    return new Source(path.basename(this.specPath), this.convertDebuggerPathToClient(this.specPath));
+    return new Source(specBaseName(this.specPath), isUriString(this.specPath) ? this.specPath : this.convertDebuggerPathToClient(this.specPath));
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {

@@ -1,108 +1,15 @@
+// The desktop entry (package.json "main", the Node extension host): traces run in worker threads.
+
 import * as vscode from 'vscode';
-import { namedTensors } from '../format/text';
-import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messages';
-import { ConvRunner, RunResult } from './commands/runConv';
-import { SelectionRun } from './commands/selectionRun';
-import { registerConvDebugger } from './debug/convDebug';
-import { CompareArgs, TensorInspector } from './debug/inspector';
-import { SpecCodeLensProvider } from './language/codeLens';
-import { SpecDiagnostics } from './language/diagnostics';
-import { LiveRerun } from './commands/liveRerun';
-import { TensorHoverProvider } from './language/hover';
-import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
-import { PanelState, TracePanel } from './panel/tracePanel';
+import { ConvVisualDebuggerApi, activateExtension } from './activate';
+import { nodeTraceWorkers } from './trace/nodeTraceWorkers';
 
-export const RUN_COMMAND = 'convVisualDebugger.run';
-
-/** What the run command returns: small and serializable. */
-export interface RunSummary {
-  traceId: number;
-  uri: string;
-  /** Tensor name → shape. */
-  shapes: Record<string, number[]>;
-}
-
-function summarize(result: RunResult | undefined): RunSummary | undefined {
-  if (!result) return undefined;
-  const shapes: Record<string, number[]> = {};
-  const tensors = namedTensors(result.trace);
-  for (const name of tensors.names) shapes[name] = [...tensors.get(name)!.shape];
-  return { traceId: result.traceId, uri: result.uri.toString(), shapes };
-}
-
-/** What activate() returns: lets integration tests (and other extensions) drive the panel and watch it speak. */
-export interface ConvVisualDebuggerApi {
-  onDidReceivePanelMessage: vscode.Event<WebviewToHost>;
-  run(uri?: vscode.Uri): Promise<RunResult | undefined>;
-  /** Shows a stage and/or links a cell in the open panel. */
-  focus(message: Extract<HostToWebview, { type: 'focus' }>): boolean;
-  /** A document's spec problems, computed now (no debounce). */
-  diagnostics(doc: vscode.TextDocument): Promise<readonly vscode.Diagnostic[]>;
-}
+export type { ConvVisualDebuggerApi, RunSummary } from './activate';
 
 export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerApi {
-  const log = vscode.window.createOutputChannel('Conv Visual Debugger', { log: true });
-  const panelMessages = new vscode.EventEmitter<WebviewToHost>();
-  const runner = new ConvRunner(context, log, m => panelMessages.fire(m));
-  const documents = new JsonDocuments();
-  const selection = new SelectionRun(documents, runner);
-  const live = new LiveRerun(runner, documents, log);
-  const diagnostics = new SpecDiagnostics(documents, log);
-  const lenses = new SpecCodeLensProvider(documents, RUN_COMMAND);
-  const jsonSelector: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }];
-  /** The palette's run: a selection in a JSON editor runs on the selection; otherwise the spec. */
-  const run = async (uri?: vscode.Uri): Promise<RunResult | undefined> => {
-    const editor = vscode.window.activeTextEditor;
-    if (!(uri instanceof vscode.Uri) && editor && isJsonDocument(editor.document) && !editor.selection.isEmpty) return selection.run(editor);
-    const doc = await runner.pickSpec(uri);
-    return doc ? runner.runDocument(doc) : undefined;
-  };
-  context.subscriptions.push(
-    log,
-    live,
-    vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('convVisualDebugger.panel')) TracePanel.settingsChanged(); }),
-    panelMessages,
-    runner,
-    { dispose: () => TracePanel.active?.dispose() },
-    // A command's result travels back to whoever ran it (the palette, another extension) as JSON:
-    // return a summary, never the trace, whose tensors would be serialized cell by cell.
-    vscode.commands.registerCommand(RUN_COMMAND, async (uri?: vscode.Uri): Promise<RunSummary | undefined> => summarize(await run(uri))),
-    vscode.commands.registerCommand('convVisualDebugger.runSelection', async (): Promise<RunSummary | undefined> => {
-      const editor = vscode.window.activeTextEditor;
-      return editor ? summarize(await selection.run(editor)) : undefined;
-    }),
-    documents,
-    diagnostics,
-    lenses,
-    vscode.languages.registerHoverProvider(jsonSelector, new TensorHoverProvider(documents)),
-    vscode.languages.registerCodeLensProvider(jsonSelector, lenses),
-    vscode.commands.registerCommand('convVisualDebugger.nextStage', () => TracePanel.active?.send({ type: 'step', delta: 1 })),
-    vscode.commands.registerCommand('convVisualDebugger.previousStage', () => TracePanel.active?.send({ type: 'step', delta: -1 })),
-    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
-        TracePanel.revive(panel, context.extensionUri, m => panelMessages.fire(m), log);
-        if (state?.specUri) await run(vscode.Uri.parse(state.specUri));
-      },
-    }),
-  );
-  registerConvDebugger(context, runner);
-  const inspector = new TensorInspector(runner, context.extensionUri, m => panelMessages.fire(m), log);
-  context.subscriptions.push(
-    panelMessages.event(m => inspector.handle(m)),
-    vscode.commands.registerCommand('convVisualDebugger.inspectTensor', (expression?: unknown) => inspector.inspect(typeof expression === 'string' ? expression : undefined)),
-    vscode.commands.registerCommand('convVisualDebugger.showVariable', (arg?: { variable?: { name: string; evaluateName?: string } }) => inspector.showVariable(arg)),
-    vscode.commands.registerCommand('convVisualDebugger.compareWithReference', (args?: CompareArgs) => inspector.compare(args && typeof args === 'object' ? args : {})),
-  );
-  return {
-    onDidReceivePanelMessage: panelMessages.event,
-    run,
-    diagnostics: doc => diagnostics.update(doc),
-    focus: message => {
-      const panel = TracePanel.active;
-      panel?.send(message);
-      return panel !== undefined;
-    },
-  };
+  return activateExtension(context, {
+    traceWorkers: async c => nodeTraceWorkers(vscode.Uri.joinPath(c.extensionUri, 'dist', 'traceWorker.js').fsPath),
+  });
 }
 
 export function deactivate(): void {}

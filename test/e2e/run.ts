@@ -1,5 +1,6 @@
 // The real-VS-Code harness (code-server + headless Chromium):
 //   node out/test/e2e/run.js integration     mocha suite (test/integration) inside the Node extension host
+//   node out/test/e2e/run.js web             the web extension: suites (test/web) inside the web-worker extension host
 //   node out/test/e2e/run.js ui [--vsix F]   as a user: explorer, palette, panel, numbers, screenshot
 //   node out/test/e2e/run.js canary          a deliberately failing suite must come back red
 //   node out/test/e2e/run.js serve           the demo: VS Code in the browser with examples/ (prints the URL)
@@ -79,8 +80,8 @@ function testDebugpyExtension(): string {
   return out;
 }
 
-async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeServer, browser: Browser, ws: string) => Promise<void>, extra: string[] = []): Promise<void> {
-  const cs = await startCodeServer({ bin: ensureCodeServer(), vsix: [...(vsix ? [vsix] : []), ...extra] });
+async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeServer, browser: Browser, ws: string) => Promise<void>, extra: string[] = [], settings: Record<string, unknown> = {}): Promise<void> {
+  const cs = await startCodeServer({ bin: ensureCodeServer(), vsix: [...(vsix ? [vsix] : []), ...extra], settings });
   const browser = await launchBrowser();
   const ws = scratchWorkspace();
   browser.page.on('pageerror', e => run.say(`[page error] ${e.message}`));
@@ -100,7 +101,7 @@ async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeSe
 }
 
 /** Runs a mocha suite inside the extension host; resolves with its exit code. */
-async function hostSuite(run: Run, testsPath: string, extra: string[] = []): Promise<number> {
+async function hostSuite(run: Run, testsPath: string, extra: string[] = [], settings: Record<string, unknown> = {}): Promise<number> {
   let exitCode = -1;
   await withSession(run, undefined, async (cs, browser, ws) => {
     const { page } = browser;
@@ -122,19 +123,28 @@ async function hostSuite(run: Run, testsPath: string, extra: string[] = []): Pro
       ['skipWelcome', 'true'],
     ]));
     await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error('the suite did not finish in 240 s')), 240_000))]);
-  }, extra);
+  }, extra, settings);
   return exitCode;
 }
 
-async function integration(): Promise<number> {
-  const run = new Run('integration');
-  run.say('integration suite inside the Node extension host (code-server)');
-  const code = await hostSuite(run, path.join(ROOT, 'out/test/integration/index.js'), [testDebugpyExtension()]);
+/** A suite inside an extension host, as its own run: the suite prints its own `N passed, N failed`. */
+async function suiteRun(name: string, title: string, testsPath: string, extra: string[] = [], settings: Record<string, unknown> = {}): Promise<number> {
+  const run = new Run(name);
+  run.say(title);
+  const code = await hostSuite(run, testsPath, extra, settings);
   run.say(`extension host tests exited with ${code}`);
-  // The suite inside the host printed its own `N passed, N failed`.
   run.finish(false);
   return code === 0 && run.failed === 0 ? 0 : 1;
 }
+
+const integration = () => suiteRun('integration', 'integration suite inside the Node extension host (code-server)',
+  path.join(ROOT, 'out/test/integration/index.js'), [testDebugpyExtension()]);
+
+/** The extension's "browser" entry in the web-worker extension host (as on vscode.dev), not the Node one. */
+const IN_WEB_WORKER_HOST = { 'remote.extensionKind': { 'conv-visual-debugger.conv-visual-debugger': ['web'] } };
+
+const web = () => suiteRun('web', 'integration suites inside the web-worker extension host (package.json "browser")',
+  path.join(ROOT, 'out/test/web/suite.js'), [], IN_WEB_WORKER_HOST);
 
 async function canary(): Promise<number> {
   const run = new Run('canary');
@@ -285,8 +295,10 @@ async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
   // `--only network`: the network checks alone (while working on them).
   const only = argValue('--only');
-  const run = new Run(vsix ? 'ui-vsix' : only ? `ui-${only}` : 'ui-dev');
-  run.say(vsix ? `UI run with the extension installed from ${path.relative(ROOT, vsix)}` : 'UI run with the extension loaded from its folder');
+  // `--web`: the extension's browser entry in the web-worker extension host, as on vscode.dev.
+  const inWeb = process.argv.includes('--web');
+  const run = new Run(`${vsix ? 'ui-vsix' : only ? `ui-${only}` : 'ui-dev'}${inWeb ? '-web' : ''}`);
+  run.say(`${vsix ? `UI run with the extension installed from ${path.relative(ROOT, vsix)}` : 'UI run with the extension loaded from its folder'}${inWeb ? ', in the web-worker extension host' : ''}`);
   await withSession(run, vsix, async (cs, browser, ws) => {
     const { page } = browser;
     if (!vsix) {
@@ -512,7 +524,7 @@ async function ui(): Promise<number> {
     ] as const;
     for (const [title, step] of large) if (!await run.check(title, step)) break;
     run.say(`screenshots in ${path.relative(ROOT, run.dir)}/`);
-  });
+  }, [], inWeb ? IN_WEB_WORKER_HOST : {});
   return run.finish();
 }
 
@@ -531,7 +543,7 @@ async function serve(): Promise<number> {
   return 0;
 }
 
-const MODES: Record<string, () => Promise<number>> = { integration, ui, canary, serve };
+const MODES: Record<string, () => Promise<number>> = { integration, web, ui, canary, serve };
 const mode = process.argv[2] ?? '';
 if (!MODES[mode]) {
   console.error(`usage: node out/test/e2e/run.js ${Object.keys(MODES).join('|')} [--vsix FILE] [--port N]`);

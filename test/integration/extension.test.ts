@@ -1,53 +1,11 @@
 // Inside a real VS Code: activation, the command, the panel and what it shows.
 
 import * as assert from 'assert';
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
-import type { ShownTensor, WebviewToHost } from '../../src/protocol/messages';
+import type { ShownTensor } from '../../src/protocol/messages';
 import { formatNumber, namedTensors } from '../../src/format/text';
-
-const EXTENSION_ID = 'conv-visual-debugger.conv-visual-debugger';
-const RUN = 'convVisualDebugger.run';
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the harness opens a workspace folder');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
-
-/** The next panel message of a type, within a deadline. */
-function nextPanelMessage<T extends WebviewToHost['type']>(api: ConvVisualDebuggerApi, type: T, ms = 30_000): Promise<Extract<WebviewToHost, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no '${type}' from the panel in ${ms} ms`)); }, ms);
-    const sub = api.onDidReceivePanelMessage(m => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(m as Extract<WebviewToHost, { type: T }>);
-    });
-  });
-}
-
-/** Runs something that starts a trace, then waits until the panel has rendered that very trace. */
-async function rendered<T extends { traceId: number }>(api: ConvVisualDebuggerApi, start: () => Thenable<T | undefined>): Promise<{ result: T; message: Extract<WebviewToHost, { type: 'rendered' }> }> {
-  const seen: Extract<WebviewToHost, { type: 'rendered' }>[] = [];
-  let wake = () => {};
-  const sub = api.onDidReceivePanelMessage(m => { if (m.type === 'rendered') { seen.push(m); wake(); } });
-  try {
-    const result = await start();
-    assert.ok(result, 'the run produced a trace');
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const message = seen.find(m => m.traceId === result.traceId);
-      if (message) return { result, message };
-      if (Date.now() > deadline) throw new Error(`trace ${result.traceId} was not rendered in 30 s`);
-      await new Promise<void>(r => { wake = r; setTimeout(r, 500); });
-    }
-  } finally {
-    sub.dispose();
-  }
-}
+import { EXTENSION_ID, RUN, nextPanelMessage, readJson, rendered, workspaceFile } from './support';
 
 function panelTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.input instanceof vscode.TabInputWebview);
@@ -154,7 +112,7 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.deepStrictEqual(result.shapes['layers[7].z'], [1, 10]);
     assert.deepStrictEqual(result.shapes['loss.probs'], [1, 10]);
     // The panel opens on layer 0, the first conv: its z[0, 0] row 0, from the spec by a direct loop.
-    const spec = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8'));
+    const spec = await readJson(uri);
     const x: number[][] = spec.input[0][0];
     const w: number[][] = spec.layers[0].weight[0][0];
     const direct = (i: number, j: number) => w.reduce((s, row, ki) => row.reduce((t, v, kj) => t + v * x[i + ki][j + kj], s), 0) + spec.layers[0].bias[0];
@@ -176,7 +134,7 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.deepStrictEqual(of('input')?.cells.map(c => c.join()).sort(), ['0,4,6,10', '0,4,6,11', '0,4,7,10', '0,4,7,11']);
     // The value against the relu'd conv1 output computed here.
     const uri = workspaceFile('lenet.conv.json');
-    const spec = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8'));
+    const spec = await readJson(uri);
     const x: number[][] = spec.input[0][0];
     const w: number[][] = spec.layers[0].weight[4][0];
     const conv = (i: number, j: number) => Math.max(0, w.reduce((acc, row, ki) => row.reduce((t, v, kj) => t + v * x[i + ki][j + kj], acc), 0) + spec.layers[0].bias[4]);
@@ -204,7 +162,7 @@ describe('Conv Visual Debugger in VS Code', () => {
   it('panel settings apply at once: digits (convVisualDebugger.panel.precision) re-render the panel', async () => {
     const uri = workspaceFile('lenet.conv.json');
     await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
-    const spec = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8'));
+    const spec = await readJson(uri);
     const x: number[][] = spec.input[0][0];
     const w: number[][] = spec.layers[0].weight[0][0];
     const direct = (j: number) => w.reduce((s, row, ki) => row.reduce((t, v, kj) => t + v * x[ki][j + kj], s), 0) + spec.layers[0].bias[0];
@@ -229,7 +187,7 @@ describe('Conv Visual Debugger in VS Code', () => {
     await vscode.commands.executeCommand(RUN, uri);
     const after = await vscode.workspace.fs.stat(uri);
     assert.strictEqual(after.mtime, before.mtime);
-    assert.ok(!vscode.workspace.textDocuments.find(d => path.basename(d.fileName) === 'seed.conv.json')?.isDirty);
+    assert.ok(!vscode.workspace.textDocuments.find(d => d.uri.path.endsWith('/seed.conv.json'))?.isDirty);
   });
 
   describe('live re-runs (convVisualDebugger.liveRerun)', () => {

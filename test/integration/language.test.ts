@@ -3,9 +3,8 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
+import { EXTENSION_ID, eventually, sleep } from './support';
 
-const EXTENSION_ID = 'conv-visual-debugger.conv-visual-debugger';
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 function untitledJson(content: string): Thenable<vscode.TextDocument> {
   return vscode.workspace.openTextDocument({ language: 'json', content });
@@ -18,17 +17,6 @@ function seedUri(): vscode.Uri {
 async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
   return hovers.flatMap(h => h.contents.map(c => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n---\n');
-}
-
-/** Waits until `check` passes (diagnostics and lenses arrive asynchronously). */
-async function eventually<T>(what: string, get: () => Thenable<T> | T, check: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (check(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-    await sleep(200);
-  }
 }
 
 describe('JSON tensors in VS Code', () => {
@@ -126,7 +114,7 @@ describe('JSON tensors in VS Code', () => {
   it('the JSON schema knows network specs: lenet.conv.json (and seed.conv.json) have no schema warnings; a misspelt layer key has one', async () => {
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const typo = vscode.Uri.joinPath(folder, 'typo-net.conv.json');
-    await vscode.workspace.fs.writeFile(typo, Buffer.from('{\n  "input": [[[[1, 2], [3, 4]]]],\n  "layers": [{"type": "leaky_relu", "slop": 0.1}]\n}\n'));
+    await vscode.workspace.fs.writeFile(typo, new TextEncoder().encode('{\n  "input": [[[[1, 2], [3, 4]]]],\n  "layers": [{"type": "leaky_relu", "slop": 0.1}]\n}\n'));
     const lenet = vscode.Uri.joinPath(folder, 'lenet.conv.json');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(seedUri()));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(lenet));

@@ -5,9 +5,8 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { CompareSummary } from '../../src/extension/debug/inspector';
 import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
+import { EXTENSION_ID, sleep } from './support';
 
-const EXTENSION_ID = 'conv-visual-debugger.conv-visual-debugger';
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 function debuggee(name: string): vscode.Uri {
   return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'debuggee', name);

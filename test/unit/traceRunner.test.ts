@@ -4,11 +4,12 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError } from '../../src/spec/source';
+import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
 import { TraceCancelled, runTrace } from '../../src/extension/trace/traceRunner';
 import type { ConvTrace } from '../../src/engine/trace';
 
 const ROOT = path.join(__dirname, '../../..');
-const WORKER = path.join(ROOT, 'dist/traceWorker.js');
+const WORKER = nodeTraceWorkers(path.join(ROOT, 'dist/traceWorker.js'));
 const seed = fs.readFileSync(path.join(ROOT, 'examples/seed.conv.json'), 'utf8');
 
 describe('trace runner (worker thread)', () => {

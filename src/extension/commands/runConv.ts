@@ -13,7 +13,7 @@ import { AnyTrace, nonFiniteWarnings } from '../../spec/convSpec';
 import { JsonSource, SpecError } from '../../spec/source';
 import { isJsonDocument, loadNpyFiles } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel } from '../panel/tracePanel';
-import { TraceCancelled, runTrace } from '../trace/traceRunner';
+import { TraceCancelled, TraceWorkers, runTrace } from '../trace/traceRunner';
 
 export interface RunResult {
   uri: vscode.Uri;
@@ -45,6 +45,8 @@ export class ConvRunner implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
     private readonly onPanelMessage: (m: WebviewToHost) => void,
+    /** Where traces run: worker threads on the desktop, web workers in the browser. */
+    private readonly traceWorkers: () => Promise<TraceWorkers | undefined>,
   ) {}
 
   /** The spec to run: the explorer's or editor title's URI, else the active JSON editor, else a pick among *.conv.json. */
@@ -101,14 +103,13 @@ export class ConvRunner implements vscode.Disposable {
     panel.setTitle(`Conv: ${name}`);
     if (!input.live) panel.post({ type: 'running', file: label });
     const maxElements = vscode.workspace.getConfiguration('convVisualDebugger').get<number>('maxElements', DEFAULT_MAX_ELEMENTS);
-    const worker = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'traceWorker.js').fsPath;
     const started = Date.now();
     try {
       const trace = await vscode.window.withProgress(
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: `Conv: tracing ${name}`, cancellable: !input.live },
-        (_progress, token) => {
+        async (_progress, token) => {
           token.onCancellationRequested(() => abort.abort());
-          return runTrace({ file: label, text, options: { maxElements }, npy: Object.fromEntries(input.npy ?? []) }, worker, abort.signal);
+          return runTrace({ file: label, text, options: { maxElements }, npy: Object.fromEntries(input.npy ?? []) }, await this.traceWorkers(), abort.signal);
         },
       );
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);

@@ -2,10 +2,10 @@
 // (a DebugConfigurationProvider), an inline adapter running ConvDebugSession in
 // the extension host, and the panel following every stop.
 
-import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { DEFAULT_MAX_ELEMENTS } from '../../engine/trace';
 import { loadSpec } from '../../debug/loadSpec';
+import { isUriString } from '../../debug/specPath';
 import type { ConvRuntime, Position } from '../../debug/runtime';
 import { ConvDebugSession } from '../../debug/session';
 import type { ConvRunner } from '../commands/runConv';
@@ -28,6 +28,24 @@ class ConvConfigurationProvider implements vscode.DebugConfigurationProvider {
     config.maxElements ??= vscode.workspace.getConfiguration('convVisualDebugger').get<number>('maxElements', DEFAULT_MAX_ELEMENTS);
     return config;
   }
+
+  resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+    // ${file} became a path; where files are not on this host's disk (the browser, virtual workspaces) name the spec by its URI.
+    if (typeof config.spec === 'string' && !isUriString(config.spec)) {
+      const uri = specUriOf(config.spec);
+      if (uri.scheme !== 'file') config.spec = uri.toString();
+    }
+    return config;
+  }
+}
+
+/** The document a spec path names: an open editor's, else in the workspace's file system. */
+function specUriOf(spec: string): vscode.Uri {
+  if (isUriString(spec)) return vscode.Uri.parse(spec);
+  const open = vscode.workspace.textDocuments.find(d => d.uri.fsPath === spec || d.uri.path === spec);
+  if (open) return open.uri;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder && folder.uri.scheme !== 'file' ? folder.uri.with({ path: spec }) : vscode.Uri.file(spec);
 }
 
 export function registerConvDebugger(context: vscode.ExtensionContext, runner: ConvRunner): void {
@@ -37,7 +55,7 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
     return (runtime: ConvRuntime, position: Position) => {
       if (shown !== runtime) {
         shown = runtime;
-        const uri = vscode.Uri.file(runtime.specPath);
+        const uri = specUriOf(runtime.specPath);
         runner.present(runtime.trace, vscode.workspace.asRelativePath(uri, false), uri);
       }
       const step = runtime.stepAt(position);
@@ -52,7 +70,7 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConvConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new ConvDebugSession({
-        load: (spec, maxElements) => loadSpec(spec, p => new Uint8Array(fs.readFileSync(p)), maxElements),
+        load: (spec, maxElements) => loadSpec(spec, p => vscode.workspace.fs.readFile(specUriOf(p)), maxElements),
         stopped: follow(),
       })),
     }),

@@ -1,6 +1,6 @@
-// Runs trace jobs in a worker thread; aborting terminates it at once.
+// Runs trace jobs off the extension host's event loop: in a worker thread on
+// the desktop, in a web worker in the browser. Aborting terminates the worker at once.
 
-import { Worker } from 'worker_threads';
 import type { AnyTrace } from '../../spec/convSpec';
 import { TraceJob, TraceJobResult, jobError, runTraceJob } from './traceJob';
 
@@ -10,31 +10,43 @@ export class TraceCancelled extends Error {
   }
 }
 
-/**
- * Runs the job in a fresh worker from `workerScript` (the built traceWorker.js);
- * without one (web host) it runs inline.
- */
-export function runTrace(job: TraceJob, workerScript: string | undefined, signal?: AbortSignal): Promise<AnyTrace> {
+/** One worker running one job; whatever it reports first settles the run. */
+export interface TraceWorker {
+  start(job: TraceJob, settle: (outcome: TraceJobResult | Error) => void): void;
+  terminate(): void;
+}
+
+/** Makes a fresh worker per run (a cancelled one is gone). */
+export type TraceWorkers = () => TraceWorker;
+
+/** Runs the job in a fresh worker; without workers it runs inline. */
+export function runTrace(job: TraceJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<AnyTrace> {
   if (signal?.aborted) return Promise.reject(new TraceCancelled());
-  if (!workerScript) {
+  if (!workers) {
     const result = runTraceJob(job);
     return result.ok ? Promise.resolve(result.trace) : Promise.reject(jobError(result));
   }
   return new Promise<AnyTrace>((resolve, reject) => {
-    const worker = new Worker(workerScript);
+    let worker: TraceWorker | undefined;
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      void worker.terminate();
+      worker?.terminate();
       fn();
     };
     const onAbort = () => settle(() => reject(new TraceCancelled()));
     signal?.addEventListener('abort', onAbort);
-    worker.on('message', (result: TraceJobResult) => settle(() => (result.ok ? resolve(result.trace) : reject(jobError(result)))));
-    worker.on('error', e => settle(() => reject(new Error(`trace worker failed: ${e.message}`))));
-    worker.on('exit', code => settle(() => reject(new Error(`trace worker exited with code ${code}`))));
-    worker.postMessage(job);
+    try {
+      worker = workers();
+      worker.start(job, outcome => settle(() => {
+        if (outcome instanceof Error) reject(outcome);
+        else if (outcome.ok) resolve(outcome.trace);
+        else reject(jobError(outcome));
+      }));
+    } catch (e) {
+      settle(() => reject(new Error(`could not start the trace worker: ${e instanceof Error ? e.message : String(e)}`)));
+    }
   });
 }

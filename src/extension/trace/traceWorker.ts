@@ -1,4 +1,4 @@
-// Worker thread entry: runs one trace off the extension host's event loop, so a
+// Worker thread entry (desktop): runs one trace off the extension host's event loop, so a
 // big spec never freezes the editor and cancelling is terminating the worker.
 
 import { parentPort } from 'worker_threads';

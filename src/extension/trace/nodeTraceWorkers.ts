@@ -1,0 +1,20 @@
+// Trace workers on the desktop: Node worker threads running dist/traceWorker.js.
+
+import { Worker } from 'worker_threads';
+import type { TraceJobResult } from './traceJob';
+import type { TraceWorkers } from './traceRunner';
+
+export function nodeTraceWorkers(script: string): TraceWorkers {
+  return () => {
+    const worker = new Worker(script);
+    return {
+      start(job, settle) {
+        worker.on('message', (result: TraceJobResult) => settle(result));
+        worker.on('error', e => settle(new Error(`trace worker failed: ${e.message}`)));
+        worker.on('exit', code => settle(new Error(`trace worker exited with code ${code}`)));
+        worker.postMessage(job);
+      },
+      terminate: () => void worker.terminate(),
+    };
+  };
+}
