@@ -233,8 +233,10 @@ export class App implements CardHost {
     this.goTo(this.stepper.index + delta);
   }
 
+  /** Shows a stage, if this panel shows it (the stages setting may hide it). */
   focusStage(stage: StageId): void {
-    this.goTo(this.model.trace.stages.findIndex(s => s.id === stage));
+    const index = this.model.trace.stages.findIndex(s => s.id === stage);
+    if (index >= 0) this.goTo(index);
   }
 
   // ---- linking -------------------------------------------------------------

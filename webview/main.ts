@@ -6,6 +6,7 @@ import { App } from './app';
 import { CollectionView } from './collection';
 import { NetworkView } from './network';
 import { settle } from './model';
+import { networkWithStages, traceWithStages } from './stageSet';
 import { applySettings, restoreState } from './state';
 import { onThemeChange } from './theme';
 import { getState, onHostMessage, saveState, send } from './vscodeApi';
@@ -63,12 +64,12 @@ onHostMessage(message => {
       setStatus(message.message, 'failed');
       break;
     case 'trace':
-      reshow = () => show(message.trace, 'trace', () => (app = new App(root, message.trace, state)));
+      reshow = () => show(message.trace, 'trace', () => (app = new App(root, traceWithStages(message.trace, state.stages), state)));
       state.layer = undefined;
       reshow();
       break;
     case 'network':
-      reshow = () => show(message.network, 'network', () => (network = new NetworkView(root, message.network, state)));
+      reshow = () => show(message.network, 'network', () => (network = new NetworkView(root, networkWithStages(message.network, state.stages), state)));
       reshow();
       break;
     case 'settings':

@@ -4,7 +4,7 @@
 import type { StageId, TensorName } from '../src/engine/trace';
 import type { LinkTarget } from '../src/engine/links';
 import type { ColorScheme } from './render/colormaps';
-import type { PanelSettings } from '../src/protocol/messages';
+import type { PanelSettings, StageSet } from '../src/protocol/messages';
 import type { DisplaySelection } from './render/displayMatrix';
 
 export type ScaleMode = 'tensor' | 'shared';
@@ -18,6 +18,8 @@ export interface UiState {
   scaleMode: ScaleMode;
   /** Significant digits of printed values. */
   precision: number;
+  /** Which stages are shown (a setting only). */
+  stages: StageSet;
   /** Per tensor: batch/channel picked, slice or tiles. */
   selections: Partial<Record<TensorName, DisplaySelection>>;
   pinned?: LinkTarget;
@@ -30,6 +32,7 @@ export const DEFAULT_STATE: UiState = {
   scheme: 'auto',
   scaleMode: 'tensor',
   precision: 4,
+  stages: 'all',
   selections: {},
 };
 
@@ -52,5 +55,6 @@ export function applySettings(state: UiState, settings: PanelSettings): boolean 
   state.scheme = settings.colorScheme;
   state.scaleMode = settings.scale;
   state.precision = Math.max(1, Math.min(8, settings.precision));
+  state.stages = settings.stages;
   return true;
 }

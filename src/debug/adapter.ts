@@ -5,6 +5,6 @@ import * as fs from 'fs';
 import { loadSpec } from './loadSpec';
 import { ConvDebugSession } from './session';
 
-const session = new ConvDebugSession({ load: (spec, maxElements) => loadSpec(spec, p => new Uint8Array(fs.readFileSync(p)), maxElements) });
+const session = new ConvDebugSession({ load: (spec, options) => loadSpec(spec, p => new Uint8Array(fs.readFileSync(p)), options) });
 process.on('SIGTERM', () => session.shutdown());
 session.start(process.stdin, process.stdout);

@@ -3,7 +3,7 @@
 // uses fs, the extension host the workspace file system (also in the browser).
 
 import type { NetworkTrace } from '../engine/network';
-import type { ConvTrace } from '../engine/trace';
+import type { ConvTrace, TraceOptions } from '../engine/trace';
 import { npyFiles, traceSpecSource } from '../spec/convSpec';
 import { JsonSource } from '../spec/source';
 import type { KeyLines } from './runtime';
@@ -15,7 +15,7 @@ export interface LoadedSpec {
   text: string;
 }
 
-export async function loadSpec(specPath: string, readFile: (p: string) => Uint8Array | PromiseLike<Uint8Array>, maxElements?: number): Promise<LoadedSpec> {
+export async function loadSpec(specPath: string, readFile: (p: string) => Uint8Array | PromiseLike<Uint8Array>, options: TraceOptions = {}): Promise<LoadedSpec> {
   const text = new TextDecoder().decode(await readFile(specPath));
   const source = JsonSource.parse(specPath, text);
   const npy = new Map<string, Uint8Array>();
@@ -26,7 +26,7 @@ export async function loadSpec(specPath: string, readFile: (p: string) => Uint8A
       // Reported as a missing .npy file by the spec reader.
     }
   }
-  const trace = traceSpecSource(source, maxElements ? { maxElements } : {}, npy);
+  const trace = traceSpecSource(source, options, npy);
   const keyLines: KeyLines = {};
   const span = (v: { offset: number; length: number }) => source.positionAt(v.offset + Math.max(0, v.length - 1));
   if (typeof source.value === 'object' && source.value !== null) {

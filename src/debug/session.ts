@@ -6,10 +6,10 @@ import {
   Breakpoint, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { Tensor } from '../engine/tensor';
+import type { DType, Tensor } from '../engine/tensor';
 import { formatShape, sizeOf } from '../engine/tensor';
 import { type NetworkTrace, isNetworkTrace } from '../engine/network';
-import type { ConvTrace, TensorName } from '../engine/trace';
+import type { ConvTrace, TensorName, TraceOptions } from '../engine/trace';
 import { formatNumber } from '../format/text';
 import { explainStage } from '../format/explain';
 import { ExprError, Value, evaluateText, formatValue, summarize } from './expr';
@@ -24,11 +24,13 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   stopOnEntry?: boolean;
   /** Refuse specs whose largest intermediate exceeds this many elements. */
   maxElements?: number;
+  /** The dtype of specs that do not name one. */
+  dtype?: DType;
 }
 
 /** What the host gives the session: how to load a spec, and who to tell when it stops (the panel). */
 export interface SessionHooks {
-  load(specPath: string, maxElements?: number): Promise<LoadedSpec>;
+  load(specPath: string, options: TraceOptions): Promise<LoadedSpec>;
   stopped?(runtime: ConvRuntime, position: Position): void;
 }
 
@@ -97,7 +99,7 @@ export class ConvDebugSession extends LoggingDebugSession {
     this.specPath = canonicalSpec(args.spec);
     let loaded: LoadedSpec;
     try {
-      loaded = await this.hooks.load(this.specPath, args.maxElements);
+      loaded = await this.hooks.load(this.specPath, { ...(args.maxElements ? { maxElements: args.maxElements } : {}), ...(args.dtype ? { dtype: args.dtype } : {}) });
     } catch (e) {
       this.sendErrorResponse(response, { id: 2, format: `Cannot debug ${args.spec}: ${(e as Error).message}`, showUser: true });
       return;

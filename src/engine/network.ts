@@ -10,7 +10,7 @@ import {
   Activation, PoolInfo, PoolKind, PoolOptions, activationForward, activationFormulas, checkLinear, crossEntropyLoss, flatten, hadamard,
   linearBackward, linearForward, mseLoss, poolBackward, poolForward, poolInfo, unflatten,
 } from './layers';
-import { DType, Tensor, countNonFinite, formatShape, indexOf } from './tensor';
+import { DType, Tensor, TensorData, allocate, countNonFinite, formatShape, indexOf } from './tensor';
 import { ConvTrace, NonFiniteReport, StageId, TensorName, TraceOptions, TraceStage, TraceTensor, checkSize, traceConv, DEFAULT_MAX_ELEMENTS } from './trace';
 
 export type LayerSpec =
@@ -264,6 +264,13 @@ export function networkShapes(problem: NetworkProblem, maxElements = DEFAULT_MAX
 }
 
 /** Runs a network forward, makes the first δ, and records every layer backward. */
+/** Values in a dtype's array: the wire reads a tensor's buffer as its dtype says. */
+function filled(dtype: DType, values: readonly number[]): TensorData {
+  const data = allocate(dtype, values.length);
+  data.set(values);
+  return data;
+}
+
 export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}): NetworkTrace {
   if (!problem.layers.length) throw new EngineError('network', 'a network needs at least one layer');
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
@@ -284,11 +291,11 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
     delta = r.delta;
     loss = { type: l.type, value: r.value };
     const axes = shapeAxes(out.shape);
-    const target = l.type === 'mse' ? l.target : { shape: [l.target.length], dtype: out.dtype, data: Float64Array.from(l.target) } as Tensor;
+    const target = l.type === 'mse' ? l.target : { shape: [l.target.length], dtype: out.dtype, data: filled(out.dtype, l.target) } as Tensor;
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       z: tt('z', out, axes, l.type === 'cross_entropy' ? 'the logits, the network\'s output' : 'the network\'s output'),
       target: tt('target', target, l.type === 'mse' ? axes : ['B'], l.type === 'mse' ? 'the target' : 'the class of each batch item'),
-      loss: tt('loss', { shape: [1], dtype: out.dtype, data: Float64Array.of(r.value) }, ['C'], `C, the ${l.type === 'mse' ? 'mean squared error' : 'cross-entropy'}`),
+      loss: tt('loss', { shape: [1], dtype: out.dtype, data: filled(out.dtype, [r.value]) }, ['C'], `C, the ${l.type === 'mse' ? 'mean squared error' : 'cross-entropy'}`),
       delta: tt('delta', r.delta, axes, 'δ = ∂C/∂output, the first δ'),
     };
     if (r.probs) tensors.probs = tt('probs', r.probs, axes, 'p = softmax(z)');
@@ -304,7 +311,7 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
     }
     delta = problem.grad;
   } else {
-    delta = { shape: [...out.shape], dtype: out.dtype, data: (out.dtype === 'float32' ? new Float32Array(out.data.length) : new Float64Array(out.data.length)).fill(1) };
+    delta = { shape: [...out.shape], dtype: out.dtype, data: allocate(out.dtype, out.data.length).fill(1) };
   }
   const layers: LayerTrace[] = new Array(forwarded.length);
   for (let i = forwarded.length - 1; i >= 0; i--) {

@@ -23,6 +23,8 @@ export interface TraceOptions {
   backward?: boolean;
   /** Refuse runs whose largest intermediate would hold more elements than this. */
   maxElements?: number;
+  /** The dtype of specs that do not name one (default float64). */
+  dtype?: DType;
 }
 
 /** 2^26 elements: 512 MiB of float64 in the largest intermediate. */

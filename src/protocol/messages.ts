@@ -111,12 +111,17 @@ export type HostToWebview =
 
 export const COLOR_SCHEMES = ['auto', 'colourblind', 'viridis', 'cividis', 'magma', 'gray', 'rdbu', 'puor', 'coolwarm'] as const;
 
+/** Which stages the panel shows: all, all but the rot180 view, or the forward pass only. */
+export const STAGE_SETS = ['all', 'withoutRot180', 'forward'] as const;
+export type StageSet = (typeof STAGE_SETS)[number];
+
 /** convVisualDebugger.panel.*: how heatmaps are coloured and numbers printed. */
 export interface PanelSettings {
   colorScheme: (typeof COLOR_SCHEMES)[number];
   scale: 'tensor' | 'shared';
   /** Significant digits of printed values. */
   precision: number;
+  stages: StageSet;
 }
 
 /** What the panel shows of one tensor, as text: tests and the host read it back. */

@@ -2,7 +2,7 @@
 // that fails is rejected with the reason, never half-used.
 
 import type { HostToWebview, WebviewToHost, WireTensor, WireTrace } from './messages';
-import { COLOR_SCHEMES, TILES_PER_REQUEST } from './messages';
+import { COLOR_SCHEMES, STAGE_SETS, TILES_PER_REQUEST } from './messages';
 import { TENSOR_NAMES } from '../engine/trace';
 import { STAGE_IDS } from '../engine/trace';
 import { LAYER_OPS } from '../engine/network';
@@ -113,7 +113,7 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
   requestFailed: object({ requestId: nat, message: str }),
   focus: object({ layer: optional(nat), stage: optional(stageId), target: optional(linkTarget), pin: optional(bool) }),
   step: object({ delta: num }),
-  settings: object({ settings: object({ colorScheme: oneOf(...COLOR_SCHEMES), scale: oneOf('tensor', 'shared'), precision: nat }) }),
+  settings: object({ settings: object({ colorScheme: oneOf(...COLOR_SCHEMES), scale: oneOf('tensor', 'shared'), precision: nat, stages: oneOf(...STAGE_SETS) }) }),
 };
 
 const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {

@@ -91,7 +91,7 @@ export interface SpecReading {
 }
 
 /** Reads a parsed spec, collecting every structural problem (geometry is checked by analyzeSpec / the engine). */
-export function collectSpec(source: JsonSource, npy: NpyFiles = new Map()): SpecReading {
+export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defaultDType: DType = 'float64'): SpecReading {
   const problems: SpecError[] = [];
   const spec = source.value;
   if (!isObject(spec)) {
@@ -106,7 +106,7 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map()): Spec
     if (!(key in spec)) problems.push(source.error([], `missing key "${key}" ${TENSOR_KEYS[key].axes}`));
   }
 
-  let dtype: DType = 'float64';
+  let dtype = defaultDType;
   if (spec.dtype !== undefined) {
     if (spec.dtype !== 'float64' && spec.dtype !== 'float32') problems.push(source.error(['dtype'], `dtype must be "float64" or "float32", found ${describeJson(spec.dtype)}`));
     else dtype = spec.dtype;
@@ -173,8 +173,8 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map()): Spec
 }
 
 /** Reads a parsed spec; the first problem is thrown as a SpecError. */
-export function readConvSpec(source: JsonSource, npy?: NpyFiles): ConvProblem {
-  const r = collectSpec(source, npy);
+export function readConvSpec(source: JsonSource, npy?: NpyFiles, defaultDType?: DType): ConvProblem {
+  const r = collectSpec(source, npy, defaultDType);
   if (r.problems.length || !r.problem) throw r.problems[0];
   return r.problem;
 }
@@ -238,7 +238,7 @@ export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, 
 
 /** Traces a parsed single-conv spec. */
 export function traceConvSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {
-  const problem = readConvSpec(source, npy);
+  const problem = readConvSpec(source, npy, options.dtype);
   try {
     return traceConv(problem, options);
   } catch (e) {

@@ -55,14 +55,14 @@ export interface NetworkReading {
   problems: SpecError[];
 }
 
-export function collectNetworkSpec(source: JsonSource, npy: ReadonlyMap<string, Uint8Array> = new Map()): NetworkReading {
+export function collectNetworkSpec(source: JsonSource, npy: ReadonlyMap<string, Uint8Array> = new Map(), defaultDType: DType = 'float64'): NetworkReading {
   const problems: SpecError[] = [];
   const spec = source.value as Record<string, unknown>;
   const error = (path: JSONPath, problem: string) => problems.push(source.error(path, problem));
   for (const key of Object.keys(spec)) {
     if (!NETWORK_KEYS.includes(key)) problems.push(new SpecError(source.file, [key], `unknown key "${key}"; a network spec has ${NETWORK_KEYS.filter(k => !k.startsWith('$') && !DOC_KEYS.includes(k)).join(', ')}`, source.locateKey([key])));
   }
-  let dtype: DType = 'float64';
+  let dtype = defaultDType;
   if (spec.dtype !== undefined) {
     if (spec.dtype === 'float64' || spec.dtype === 'float32') dtype = spec.dtype;
     else error(['dtype'], `dtype must be "float64" or "float32", found ${describeJson(spec.dtype)}`);
@@ -183,7 +183,7 @@ export function networkErrorPath(e: EngineError): JSONPath | undefined {
 }
 
 export function traceNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: ReadonlyMap<string, Uint8Array>): NetworkTrace {
-  const r = collectNetworkSpec(source, npy);
+  const r = collectNetworkSpec(source, npy, options.dtype);
   if (r.problems.length || !r.problem) throw r.problems[0];
   try {
     return traceNetwork(r.problem, options);

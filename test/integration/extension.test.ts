@@ -181,6 +181,28 @@ describe('Conv Visual Debugger in VS Code', () => {
     }
   });
 
+  it('settings that change the run apply at once: convVisualDebugger.dtype re-runs the shown spec in float32; panel.stages hides stages', async () => {
+    const uri = workspaceFile('seed.conv.json');
+    await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    const config = vscode.workspace.getConfiguration('convVisualDebugger');
+    try {
+      const again = nextPanelMessage(api, 'rendered');
+      await config.update('dtype', 'float32', vscode.ConfigurationTarget.Workspace);
+      await again;
+      const rerun = await api.run(uri);
+      assert.strictEqual(rerun?.trace.dtype, 'float32');
+      const forwardOnly = nextPanelMessage(api, 'rendered');
+      await config.update('panel.stages', 'forward', vscode.ConfigurationTarget.Workspace);
+      const shown = (await forwardOnly).shown.map(t => t.name);
+      assert.ok(shown.includes('z_t') && !shown.includes('dA') && !shown.includes('dA_rot180'), shown.join(', '));
+    } finally {
+      await config.update('dtype', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('panel.stages', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const all = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    assert.ok(all.message.shown.some(t => t.name === 'dA_rot180'), 'all stages again');
+  });
+
   it('never writes the spec file', async () => {
     const uri = workspaceFile('seed.conv.json');
     const before = await vscode.workspace.fs.stat(uri);

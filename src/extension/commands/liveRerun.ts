@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { JsonDocuments } from '../language/jsonDocuments';
 import type { ConvRunner } from './runConv';
+import { TRACE_SETTINGS } from '../traceSettings';
 
 export type LiveRerunMode = 'off' | 'onSave' | 'onType';
 
@@ -23,6 +24,11 @@ export class LiveRerun implements vscode.Disposable {
     this.subscriptions = [
       vscode.workspace.onDidSaveTextDocument(doc => {
         if (settings().mode !== 'off' && runner.isShowing(doc.uri)) this.rerun(doc, 'saved');
+      }),
+      // A setting that changes what the trace computes: the shown spec runs again with it.
+      vscode.workspace.onDidChangeConfiguration(e => {
+        const doc = runner.shownDocument();
+        if (doc && TRACE_SETTINGS.some(s => e.affectsConfiguration(s))) this.rerun(doc, 'settings changed');
       }),
       vscode.workspace.onDidChangeTextDocument(e => {
         const { mode, delay } = settings();

@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { layerGeometry } from '../../engine/geometry';
 import { isNetworkTrace } from '../../engine/network';
-import { DEFAULT_MAX_ELEMENTS, type ConvTrace } from '../../engine/trace';
+import type { ConvTrace } from '../../engine/trace';
 import type { WebviewToHost } from '../../protocol/messages';
 import { networkToWire, toWire } from '../../protocol/wire';
 import { AnyTrace, nonFiniteWarnings } from '../../spec/convSpec';
@@ -14,6 +14,7 @@ import { JsonSource, SpecError } from '../../spec/source';
 import { isJsonDocument, loadNpyFiles } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel } from '../panel/tracePanel';
 import { TraceCancelled, TraceWorkers, runTrace } from '../trace/traceRunner';
+import { traceSettings } from '../traceSettings';
 
 export interface RunResult {
   uri: vscode.Uri;
@@ -74,6 +75,11 @@ export class ConvRunner implements vscode.Disposable {
     return vscode.workspace.openTextDocument(pick);
   }
 
+  /** The open spec document the panel shows, if any. */
+  shownDocument(): vscode.TextDocument | undefined {
+    return TracePanel.active ? vscode.workspace.textDocuments.find(d => d.uri.toString() === this.shownUri) : undefined;
+  }
+
   /** Whether the panel is open on this spec (live re-runs follow only that one). */
   isShowing(uri: vscode.Uri): boolean {
     return TracePanel.active !== undefined && this.shownUri === uri.toString();
@@ -102,14 +108,14 @@ export class ConvRunner implements vscode.Disposable {
     const panel = (input.live && TracePanel.active) || TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
     panel.setTitle(`Conv: ${name}`);
     if (!input.live) panel.post({ type: 'running', file: label });
-    const maxElements = vscode.workspace.getConfiguration('convVisualDebugger').get<number>('maxElements', DEFAULT_MAX_ELEMENTS);
+    const options = traceSettings();
     const started = Date.now();
     try {
       const trace = await vscode.window.withProgress(
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: `Conv: tracing ${name}`, cancellable: !input.live },
         async (_progress, token) => {
           token.onCancellationRequested(() => abort.abort());
-          return runTrace({ file: label, text, options: { maxElements }, npy: Object.fromEntries(input.npy ?? []) }, await this.traceWorkers(), abort.signal);
+          return runTrace({ file: label, text, options, npy: Object.fromEntries(input.npy ?? []) }, await this.traceWorkers(), abort.signal);
         },
       );
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);

@@ -3,7 +3,6 @@
 // the extension host, and the panel following every stop.
 
 import * as vscode from 'vscode';
-import { DEFAULT_MAX_ELEMENTS } from '../../engine/trace';
 import { loadSpec } from '../../debug/loadSpec';
 import { isUriString } from '../../debug/specPath';
 import type { ConvRuntime, Position } from '../../debug/runtime';
@@ -11,6 +10,7 @@ import { ConvDebugSession } from '../../debug/session';
 import type { ConvRunner } from '../commands/runConv';
 import { isJsonDocument } from '../language/jsonDocuments';
 import { TracePanel } from '../panel/tracePanel';
+import { traceSettings } from '../traceSettings';
 
 export const DEBUG_TYPE = 'conv';
 
@@ -25,7 +25,9 @@ class ConvConfigurationProvider implements vscode.DebugConfigurationProvider {
       void vscode.window.showInformationMessage('Open a conv spec (*.conv.json) to debug it, or set "spec" in launch.json.');
       return undefined;
     }
-    config.maxElements ??= vscode.workspace.getConfiguration('convVisualDebugger').get<number>('maxElements', DEFAULT_MAX_ELEMENTS);
+    const { maxElements, dtype } = traceSettings();
+    config.maxElements ??= maxElements;
+    config.dtype ??= dtype;
     return config;
   }
 
@@ -70,7 +72,7 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConvConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new ConvDebugSession({
-        load: (spec, maxElements) => loadSpec(spec, p => vscode.workspace.fs.readFile(specUriOf(p)), maxElements),
+        load: (spec, options) => loadSpec(spec, p => vscode.workspace.fs.readFile(specUriOf(p)), options),
         stopped: follow(),
       })),
     }),

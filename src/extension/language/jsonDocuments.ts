@@ -3,11 +3,11 @@
 // the full analysis (every problem, the geometry), with the .npy files it names.
 
 import * as vscode from 'vscode';
-import { DEFAULT_MAX_ELEMENTS } from '../../engine/trace';
 import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, npyFiles } from '../../spec/convSpec';
 import { TensorScan, scanTensors } from '../../spec/locator';
 import { readNpyHeader, describeNpyDtype } from '../../spec/npy';
 import { JsonSource, SpecError } from '../../spec/source';
+import { traceSettings } from '../traceSettings';
 
 export interface SpecState {
   source: JsonSource;
@@ -96,7 +96,7 @@ export class JsonDocuments implements vscode.Disposable {
         // Unreadable: the analysis says why.
       }
     }
-    const maxElements = vscode.workspace.getConfiguration('convVisualDebugger').get<number>('maxElements', DEFAULT_MAX_ELEMENTS);
+    const { maxElements } = traceSettings();
     return { source, analysis: analyzeSpec(source, npy, maxElements), npy, npyHeaders };
   }
 

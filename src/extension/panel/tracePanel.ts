@@ -9,7 +9,7 @@ import type { LayerGeometry } from '../../engine/geometry';
 import { cellSumIn } from '../../engine/layerTerms';
 import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
-import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
+import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { parseWebviewMessage } from '../../protocol/validate';
 import { panelHtml, panelLocalRoots } from './html';
@@ -238,12 +238,17 @@ export class TracePanel implements vscode.Disposable {
 }
 
 /** convVisualDebugger.panel.*, as the webview takes them. */
+/** A setting's value when it is one of `choices` (a hand-edited settings.json may hold anything). */
+function oneOfOr<T extends string>(choices: readonly T[], value: string, fallback: T): T {
+  return (choices as readonly string[]).includes(value) ? value as T : fallback;
+}
+
 export function panelSettings(): PanelSettings {
   const c = vscode.workspace.getConfiguration('convVisualDebugger.panel');
-  const scheme = c.get<string>('colorScheme', 'auto');
   return {
-    colorScheme: (COLOR_SCHEMES as readonly string[]).includes(scheme) ? scheme as PanelSettings['colorScheme'] : 'auto',
+    colorScheme: oneOfOr(COLOR_SCHEMES, c.get<string>('colorScheme', 'auto'), 'auto'),
     scale: c.get<string>('scale', 'tensor') === 'shared' ? 'shared' : 'tensor',
     precision: Math.max(1, Math.min(12, Math.round(c.get<number>('precision', 4)))),
+    stages: oneOfOr(STAGE_SETS, c.get<string>('stages', 'all'), 'all'),
   };
 }
