@@ -48,3 +48,43 @@ describe('l10n: package.json', () => {
     }
   });
 });
+
+/** The `{0}`, `{1}`, ... a string uses, sorted and without repeats. */
+const placeholders = (s: string) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort();
+
+function sourcesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sourcesUnder(p) : e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('l10n: extension host (vscode.l10n.t)', () => {
+  const calls = sourcesUnder(path.join(ROOT, 'src')).flatMap(file => {
+    const text = fs.readFileSync(file, 'utf8');
+    return [...text.matchAll(/vscode\.l10n\.t\(\s*(['"`])((?:[^\\]|\\.)*?)\1/g)].map(m => ({ file: path.relative(ROOT, file), quote: m[1], message: m[2].replace(/\\(.)/g, '$1') }));
+  });
+  const bundle = readJson('l10n/bundle.l10n.zh-cn.json') as Record<string, string>;
+
+  it('finds the calls', () => {
+    assert.ok(calls.length > 50, `${calls.length} calls`);
+    assert.ok(calls.some(c => c.message === 'Conv spec error in {0} at {1}: {2}'));
+  });
+
+  it('no call takes a template literal (the key must be the literal English)', () => {
+    assert.deepStrictEqual(calls.filter(c => c.quote === '`').map(c => `${c.file}: ${c.message}`), []);
+  });
+
+  it('every message has a Chinese translation with the same placeholders', () => {
+    for (const { file, message } of calls) {
+      assert.ok(message in bundle, `${file}: "${message}" is not in l10n/bundle.l10n.zh-cn.json`);
+      assert.deepStrictEqual(placeholders(bundle[message]), placeholders(message), message);
+      assert.match(bundle[message], CJK, message);
+    }
+  });
+
+  it('the bundle has no stale keys', () => {
+    const used = new Set(calls.map(c => c.message));
+    assert.deepStrictEqual(Object.keys(bundle).filter(k => !used.has(k)), []);
+  });
+});
