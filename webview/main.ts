@@ -7,6 +7,7 @@ import { CollectionView } from './collection';
 import { NetworkView } from './network';
 import { settle } from './model';
 import { applySettings, restoreState } from './state';
+import { setLocale, text } from './l10n';
 import { onThemeChange } from './theme';
 import { getState, onHostMessage, saveState, send } from './vscodeApi';
 
@@ -30,6 +31,7 @@ function stages(): App | NetworkView | undefined {
   return network ?? app;
 }
 const state = restoreState(getState());
+setLocale(state.locale);
 
 function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
   status.textContent = text;
@@ -57,7 +59,7 @@ function show(run: { id: number; file: string; uri?: string }, what: string, mak
 onHostMessage(message => {
   switch (message.type) {
     case 'running':
-      setStatus(`Tracing ${message.file}…`, 'running');
+      setStatus(text().tracing(message.file), 'running');
       break;
     case 'failed':
       setStatus(message.message, 'failed');
@@ -73,6 +75,7 @@ onHostMessage(message => {
       break;
     case 'settings':
       if (applySettings(state, message.settings)) {
+        setLocale(state.locale);
         saveState(state);
         reshow?.();
       }

@@ -12,6 +12,7 @@ import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { parseWebviewMessage } from '../../protocol/validate';
+import { normalizeLocale } from '../../l10n/locale';
 import { panelHtml, panelLocalRoots } from './html';
 
 /** What the webview keeps with getState/setState, so a restored panel can re-run its spec. */
@@ -246,5 +247,6 @@ export function panelSettings(): PanelSettings {
     colorScheme: (COLOR_SCHEMES as readonly string[]).includes(scheme) ? scheme as PanelSettings['colorScheme'] : 'auto',
     scale: c.get<string>('scale', 'tensor') === 'shared' ? 'shared' : 'tensor',
     precision: Math.max(1, Math.min(12, Math.round(c.get<number>('precision', 4)))),
+    locale: normalizeLocale(vscode.env.language),
   };
 }
