@@ -6,12 +6,13 @@ import { linksIn } from '../src/engine/layerLinks';
 import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
-import { DeltaSource, cellMeaning, explainStage } from '../src/format/explain';
+import { DeltaSource, cellMeaning, explainStage, stageTitle } from '../src/format/explain';
 import { formatNumber } from '../src/format/text';
 import type { LinkedSummary, ShownTensor, WireTrace } from '../src/protocol/messages';
 import { TraceModel } from './model';
-import { COLORMAPS, ColorScheme, ColormapName, SCHEMES, Scale, colormapFor, scaleFor } from './render/colormaps';
+import { COLORMAPS, ColorScheme, ColormapName, Scale, colormapFor, scaleFor, schemeOptions } from './render/colormaps';
 import type { ScaleMode, UiState } from './state';
+import { locale, text } from './l10n';
 import { Theme, readTheme } from './theme';
 import { el, labelled, select } from './ui/controls';
 import { stageFlow } from './ui/flows';
@@ -48,18 +49,21 @@ export class App implements CardHost {
   private link: { target: LinkTarget; pinned: boolean } | undefined;
   private linkTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly observer: IntersectionObserver;
+  /** The trace's stages, titled in the panel's language. */
+  private readonly stages: TraceStage[];
 
   constructor(private readonly root: HTMLElement, trace: WireTrace, readonly state: UiState, private readonly options: AppOptions = {}) {
     this.model = new TraceModel(trace);
+    this.stages = trace.stages.map(s => ({ ...s, title: stageTitle(s, trace.geometry, locale()) }));
     // A comparison opens on itself; otherwise the stage the user was on.
     if (trace.comparison || !trace.stages.some(s => s.id === state.stage)) state.stage = trace.stages[0].id;
-    this.stepper = new Stepper(trace.stages, s => explainStage(s.id, trace.geometry, options.deltaSource ?? this.deltaSource()), i => this.goTo(i));
+    this.stepper = new Stepper(this.stages, s => explainStage(s.id, trace.geometry, options.deltaSource ?? this.deltaSource(), locale()), i => this.goTo(i));
     // Only cards on (or near) screen draw and fetch tiles.
     this.observer = new IntersectionObserver(entries => {
       for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
     }, { rootMargin: '300px' });
     root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element);
-    for (const stage of trace.stages) this.main.append(this.stageSection(stage));
+    for (const stage of this.stages) this.main.append(this.stageSection(stage));
     this.layoutCards();
     this.goTo(trace.stages.findIndex(s => s.id === state.stage), options.reveal ?? false);
     // A pinned cell survives re-runs of the same spec (if it still exists), not a switch to another spec.
@@ -83,6 +87,7 @@ export class App implements CardHost {
 
   private toolbar(): HTMLElement {
     const t = this.model.trace;
+    const words = text();
     const bar = el('div', 'toolbar');
     const facts = el('div', 'facts');
     facts.append(...this.geometryFacts().map(f => el('span', 'fact', f)), el('span', 'fact', t.dtype));
@@ -90,15 +95,15 @@ export class App implements CardHost {
     const c = t.comparison;
     if (c) {
       facts.append(el('span', `fact badge comparison ${c.mismatches ? 'bad' : 'ok'}`, c.mismatches
-        ? `yours ≠ ${c.tensor}: ${c.mismatches} cells differ, first at [${c.firstMismatch!.join(', ')}], max |error| ${formatNumber(c.maxAbsError)}, max relative ${formatNumber(c.maxRelError)}`
-        : `yours = ${c.tensor} ✓ (max |error| ${formatNumber(c.maxAbsError)})`));
+        ? words.comparisonDiffers(c.tensor, c.mismatches, c.firstMismatch!.join(', '), formatNumber(c.maxAbsError), formatNumber(c.maxRelError))
+        : words.comparisonAgrees(c.tensor, formatNumber(c.maxAbsError))));
     }
     for (const w of t.warnings) facts.append(el('span', 'fact badge bad', w));
     const controls = el('div', 'view-controls');
     controls.append(
-      labelled('Colours', select('Colour scheme', SCHEMES, this.state.scheme, v => { this.state.scheme = v as ColorScheme; this.recolour(); })),
-      labelled('Scale', select('Colour scale', [{ value: 'tensor', label: 'Per tensor' }, { value: 'shared', label: 'Shared by all tensors' }], this.state.scaleMode, v => { this.state.scaleMode = v as ScaleMode; this.recolour(); })),
-      labelled('Digits', select('Significant digits of printed values', Array.from({ length: 8 }, (_, k) => ({ value: String(k + 1), label: String(k + 1) })), String(this.state.precision), v => { this.state.precision = Number(v); this.recolour(); })),
+      labelled(words.colours, select(words.colourScheme, schemeOptions(words), this.state.scheme, v => { this.state.scheme = v as ColorScheme; this.recolour(); })),
+      labelled(words.scale, select(words.colourScale, [{ value: 'tensor', label: words.scalePerTensor }, { value: 'shared', label: words.scaleShared }], this.state.scaleMode, v => { this.state.scaleMode = v as ScaleMode; this.recolour(); })),
+      labelled(words.digits, select(words.significantDigits, Array.from({ length: 8 }, (_, k) => ({ value: String(k + 1), label: String(k + 1) })), String(this.state.precision), v => { this.state.precision = Number(v); this.recolour(); })),
     );
     bar.append(facts, controls);
     return bar;
@@ -107,28 +112,30 @@ export class App implements CardHost {
   /** The layer's geometry in a few words: the conv's or the pooling window's numbers, or the shapes. */
   private geometryFacts(): string[] {
     const g = this.model.geometry;
+    const t = text();
     if (g.kind === 'conv') {
       const i = g.info;
       return [
-        `input ${formatShape([i.batch, i.inChannels, i.inHeight, i.inWidth])}`,
-        `weight ${formatShape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])}`,
-        `stride (${i.strideHeight}, ${i.strideWidth})`,
-        `padding [${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`,
-        `dilation (${i.dilationHeight}, ${i.dilationWidth})`,
-        `groups ${i.groups}`,
+        t.factInput(formatShape([i.batch, i.inChannels, i.inHeight, i.inWidth])),
+        t.factWeight(formatShape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])),
+        t.factStride(i.strideHeight, i.strideWidth),
+        t.factPadding(`[${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`),
+        t.factDilation(i.dilationHeight, i.dilationWidth),
+        t.factGroups(i.groups),
       ];
     }
     if (g.kind === 'pool') {
       const p = g.info;
       return [
-        `input ${formatShape([p.batch, p.channels, p.inHeight, p.inWidth])}`,
-        `${p.kind} pooling ${p.kernelHeight}×${p.kernelWidth}`,
-        `stride (${p.strideHeight}, ${p.strideWidth})`,
-        `padding (${p.padHeight}, ${p.padWidth})`,
-        ...(p.kind === 'max' ? [`dilation (${p.dilationHeight}, ${p.dilationWidth})`] : []),
-        `output ${formatShape([p.batch, p.channels, p.outHeight, p.outWidth])}`,
+        t.factInput(formatShape([p.batch, p.channels, p.inHeight, p.inWidth])),
+        (p.kind === 'max' ? t.factMaxPooling : t.factAvgPooling)(p.kernelHeight, p.kernelWidth),
+        t.factStride(p.strideHeight, p.strideWidth),
+        t.factPadding(`(${p.padHeight}, ${p.padWidth})`),
+        ...(p.kind === 'max' ? [t.factDilation(p.dilationHeight, p.dilationWidth)] : []),
+        t.factOutput(formatShape([p.batch, p.channels, p.outHeight, p.outWidth])),
       ];
     }
+    // Tensor names, not words: the same in every language.
     const shown = ['input', 'z', 'weight', 'target'] as const;
     return shown.filter(n => this.model.has(n)).map(n => `${n} ${formatShape(this.model.shape(n))}`);
   }
@@ -137,7 +144,7 @@ export class App implements CardHost {
     const section = el('section', `stage ${stage.pass}`);
     section.dataset.stage = stage.id;
     section.id = `stage-${stage.id}`;
-    const n = this.model.trace.stages.indexOf(stage) + 1;
+    const n = this.stages.indexOf(stage) + 1;
     const head = el('header', 'stage-head');
     const title = el('h2', undefined, `${n}. ${stage.title}`);
     title.tabIndex = -1;
@@ -156,7 +163,7 @@ export class App implements CardHost {
     }
     if (stage.id === 'rot180' && this.model.trace.rot180) {
       const r = this.model.trace.rot180;
-      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, `${r.agrees ? 'agree' : 'DISAGREE'}: max |∂C/∂a(rot180) − ∂C/∂a(col2im)| = ${formatNumber(r.maxAbsDiff)}`));
+      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, (r.agrees ? text().rot180Agrees : text().rot180Disagrees)(formatNumber(r.maxAbsDiff))));
     }
     section.append(head, flow);
     this.sections.set(stage.id, section);
@@ -258,7 +265,7 @@ export class App implements CardHost {
   private showTooltip(name: TensorName, index: number[], at: { x: number; y: number }): void {
     this.hovering = { name, index, at };
     const value = this.model.value({ tensor: name, index });
-    const meaning = cellMeaning(this.model.geometry, name, index);
+    const meaning = cellMeaning(this.model.geometry, name, index, locale());
     const shown = value === undefined ? '…' : Number.isFinite(value) ? String(value) : formatNumber(value);
     this.tooltip.show([`${name}[${index.join(', ')}] = ${shown}`, ...(meaning ? [meaning] : [])], at);
     if (value === undefined) {

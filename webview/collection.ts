@@ -12,6 +12,7 @@ import { Heatmap } from './render/heatmap';
 import { TileStore } from './render/tileStore';
 import type { UiState } from './state';
 import { readTheme } from './theme';
+import { text } from './l10n';
 import { button, checkbox, el, select } from './ui/controls';
 import { Tooltip } from './ui/tooltip';
 import { send } from './vscodeApi';
@@ -23,16 +24,16 @@ export class CollectionView {
   private readonly heatmaps: Heatmap[] = [];
 
   constructor(private readonly root: HTMLElement, private readonly set: WireTensorSet, private readonly state: UiState) {
-    const intro = el('p', 'collection-intro',
-      'Tensors read from the debug session. Use them as the input and the weight (and optionally δ) of a run, or compare one with what the engine computes from the same input and weight.');
+    const intro = el('p', 'collection-intro', text().collectionIntro);
     const picks = el('p', 'collection-picks', this.pickSummary());
     root.replaceChildren(intro, picks, ...set.tensors.map(t => this.card(t)));
-    if (!set.tensors.length) root.append(el('p', undefined, 'Nothing inspected yet: "Conv: Inspect Tensor..." while stopped in a debug session, or "Show in Conv Visual Debugger" on a variable.'));
+    if (!set.tensors.length) root.append(el('p', undefined, text().collectionEmpty));
   }
 
   private pickSummary(): string {
     const entries = Object.entries(this.set.picks);
-    return entries.length ? `Picked: ${entries.map(([label, role]) => `${role} = ${label}`).join(', ')}${entries.some(([, r]) => r === 'input') && entries.some(([, r]) => r === 'weight') ? '' : ' (a run needs an input and a weight)'}` : '';
+    const complete = entries.some(([, r]) => r === 'input') && entries.some(([, r]) => r === 'weight');
+    return entries.length ? `${text().picked(entries.map(([label, role]) => `${role} = ${label}`).join(', '))}${complete ? '' : text().pickedNeedsBoth}` : '';
   }
 
   private card(t: WireLooseTensor): HTMLElement {
@@ -67,24 +68,24 @@ export class CollectionView {
       const [N, C] = shape;
       const options = (n: number, axis: string) => Array.from({ length: n }, (_, i) => ({ value: String(i), label: `${axis} ${i}` }));
       const apply = (change: Partial<DisplaySelection>) => { selection = { ...selection, ...change }; heatmap.setMatrix(matrix(), {}, 640); };
-      if (N > 1) controls.append(select(`${t.label}: axis 0`, options(N, 'n'), '0', v => apply({ n: Number(v) })));
-      if (C > 1) controls.append(select(`${t.label}: axis 1`, options(C, 'c'), '0', v => apply({ c: Number(v) })), checkbox('all', false, on => apply({ mode: on ? 'tiles' : 'slice' })));
+      if (N > 1) controls.append(select(text().axisSelect(t.label, 0), options(N, 'n'), '0', v => apply({ n: Number(v) })));
+      if (C > 1) controls.append(select(text().axisSelect(t.label, 1), options(C, 'c'), '0', v => apply({ c: Number(v) })), checkbox(text().allSlices, false, on => apply({ mode: on ? 'tiles' : 'slice' })));
     }
     title.append(controls);
     const actions = el('div', 'loose-actions');
     const picked = this.set.picks[t.label];
     for (const role of ROLES) {
-      const b = button(picked === role ? `✓ ${role}` : `Use as ${role}`, `Use ${t.label} as the run's ${role}`, () => send({ type: 'useTensor', setId: this.set.id, label: t.label, role }), picked !== role);
+      const b = button(picked === role ? `✓ ${role}` : text().useAs(role), text().useAsTooltip(t.label, role), () => send({ type: 'useTensor', setId: this.set.id, label: t.label, role }), picked !== role);
       b.dataset.role = role;
       actions.append(b);
     }
-    actions.append(button('Compare with the engine…', `Compare ${t.label} with the engine's a_t, z, dA, dW, ... from the picked input and weight`, () => send({ type: 'compareTensor', setId: this.set.id, label: t.label })));
+    actions.append(button(text().compareWithEngine, text().compareWithEngineTooltip(t.label), () => send({ type: 'compareTensor', setId: this.set.id, label: t.label })));
     head.append(title, el('div', 'tensor-about', t.source), actions);
     const wrap = el('div', 'heatmap-wrap');
     wrap.append(heatmap.canvas);
     const footer = el('div', 'tensor-footer');
-    footer.append(colorbar(scale, colormap, this.state.precision), el('span', 'range', `min ${formatNumber(t.stats.min)} · max ${formatNumber(t.stats.max)}`));
-    if (t.stats.nonFinite) footer.append(el('span', 'badge bad', `${t.stats.nonFinite} non-finite`));
+    footer.append(colorbar(scale, colormap, this.state.precision), el('span', 'range', text().range(formatNumber(t.stats.min), formatNumber(t.stats.max))));
+    if (t.stats.nonFinite) footer.append(el('span', 'badge bad', text().nonFinite(t.stats.nonFinite)));
     card.append(head, wrap, footer);
     heatmap.layout(Math.min(680, Math.max(240, this.root.clientWidth - 40)));
     return card;

@@ -8,6 +8,7 @@ import { NetworkView } from './network';
 import { settle } from './model';
 import { networkWithStages, traceWithStages } from './stageSet';
 import { applySettings, restoreState } from './state';
+import { setLocale, text } from './l10n';
 import { onThemeChange } from './theme';
 import { getState, onHostMessage, saveState, send } from './vscodeApi';
 
@@ -31,6 +32,7 @@ function stages(): App | NetworkView | undefined {
   return network ?? app;
 }
 const state = restoreState(getState());
+setLocale(state.locale);
 
 function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
   status.textContent = text;
@@ -58,7 +60,7 @@ function show(run: { id: number; file: string; uri?: string }, what: string, mak
 onHostMessage(message => {
   switch (message.type) {
     case 'running':
-      setStatus(`Tracing ${message.file}…`, 'running');
+      setStatus(text().tracing(message.file), 'running');
       break;
     case 'failed':
       setStatus(message.message, 'failed');
@@ -74,6 +76,7 @@ onHostMessage(message => {
       break;
     case 'settings':
       if (applySettings(state, message.settings)) {
+        setLocale(state.locale);
         saveState(state);
         reshow?.();
       }

@@ -12,6 +12,7 @@ import { formatNumber } from '../src/format/text';
 import type { ShownTensor, WireNetwork } from '../src/protocol/messages';
 import { App } from './app';
 import type { UiState } from './state';
+import { text } from './l10n';
 import { el } from './ui/controls';
 
 export class NetworkView {
@@ -22,10 +23,11 @@ export class NetworkView {
   index = -1;
 
   constructor(root: HTMLElement, readonly network: WireNetwork, private readonly state: UiState) {
-    this.chain.setAttribute('aria-label', 'Layers');
+    const t = text();
+    this.chain.setAttribute('aria-label', t.layers);
     const list = el('ol', 'chain-list');
     const input = el('li', 'chain-io');
-    input.append(el('span', 'chain-title', 'input'), el('span', 'chain-shape', formatShape(network.input)));
+    input.append(el('span', 'chain-title', t.chainInput), el('span', 'chain-shape', formatShape(network.input)));
     list.append(input);
     network.layers.forEach((layer, i) => {
       list.append(el('li', 'chain-arrow', '→'));
@@ -34,7 +36,7 @@ export class NetworkView {
       b.dataset.layer = String(i);
       const out = layer.op === 'loss' && network.loss ? `C = ${formatNumber(network.loss.value, 6)}` : formatShape(layer.outputShape);
       b.append(el('span', 'chain-index', String(i)), el('span', 'chain-title', layer.title), el('span', 'chain-shape', out));
-      b.title = `layers[${i}]: ${layer.title}, ${formatShape(layer.inputShape)} → ${formatShape(layer.outputShape)} (${layer.trace.stages.length} stages)`;
+      b.title = t.layerChip(i, layer.title, formatShape(layer.inputShape), formatShape(layer.outputShape), layer.trace.stages.length);
       b.addEventListener('click', () => this.open(i, 'first'));
       this.chips.push(b);
       li.append(b);

@@ -6,6 +6,7 @@ import type { LinkTarget } from '../src/engine/links';
 import type { ColorScheme } from './render/colormaps';
 import type { PanelSettings, StageSet } from '../src/protocol/messages';
 import type { DisplaySelection } from './render/displayMatrix';
+import { LOCALES, type Locale } from '../src/l10n/locale';
 
 export type ScaleMode = 'tensor' | 'shared';
 
@@ -23,6 +24,8 @@ export interface UiState {
   /** Per tensor: batch/channel picked, slice or tiles. */
   selections: Partial<Record<TensorName, DisplaySelection>>;
   pinned?: LinkTarget;
+  /** The language of the panel's words (kept, so a restored panel speaks it before the settings arrive). */
+  locale: Locale;
   /** The panel settings last applied (JSON): a reload keeps the user's choices unless the settings changed since. */
   settingsApplied?: string;
 }
@@ -33,6 +36,7 @@ export const DEFAULT_STATE: UiState = {
   scaleMode: 'tensor',
   precision: 4,
   stages: 'all',
+  locale: 'en',
   selections: {},
 };
 
@@ -43,11 +47,12 @@ export function restoreState(saved: unknown): UiState {
     ...DEFAULT_STATE,
     ...s,
     precision: typeof s.precision === 'number' && s.precision >= 1 && s.precision <= 12 ? s.precision : DEFAULT_STATE.precision,
+    locale: LOCALES.includes(s.locale as Locale) ? s.locale as Locale : DEFAULT_STATE.locale,
     selections: { ...(s.selections ?? {}) },
   };
 }
 
-/** Takes the settings' colours, scale and digits when they differ from those last applied; true when anything changed. */
+/** Takes the settings' colours, scale, digits and language when they differ from those last applied; true when anything changed. */
 export function applySettings(state: UiState, settings: PanelSettings): boolean {
   const key = JSON.stringify(settings);
   if (state.settingsApplied === key) return false;
@@ -56,5 +61,6 @@ export function applySettings(state: UiState, settings: PanelSettings): boolean 
   state.scaleMode = settings.scale;
   state.precision = Math.max(1, Math.min(8, settings.precision));
   state.stages = settings.stages;
+  state.locale = settings.locale;
   return true;
 }

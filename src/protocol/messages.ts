@@ -12,6 +12,7 @@ import type { LinkTarget } from '../engine/links';
 import type { LayerOp } from '../engine/network';
 import type { DType } from '../engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../engine/trace';
+import type { Locale } from '../l10n/locale';
 
 export interface TensorStats {
   /** Over finite values; 0 when there are none. */
@@ -115,13 +116,15 @@ export const COLOR_SCHEMES = ['auto', 'colourblind', 'viridis', 'cividis', 'magm
 export const STAGE_SETS = ['all', 'withoutRot180', 'forward'] as const;
 export type StageSet = (typeof STAGE_SETS)[number];
 
-/** convVisualDebugger.panel.*: how heatmaps are coloured and numbers printed. */
+/** convVisualDebugger.panel.*: how heatmaps are coloured and numbers printed; and the language of the panel's words. */
 export interface PanelSettings {
   colorScheme: (typeof COLOR_SCHEMES)[number];
   scale: 'tensor' | 'shared';
   /** Significant digits of printed values. */
   precision: number;
   stages: StageSet;
+  /** The panel's language, from VS Code's display language (normalizeLocale). */
+  locale: Locale;
 }
 
 /** What the panel shows of one tensor, as text: tests and the host read it back. */

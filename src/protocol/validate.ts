@@ -6,6 +6,7 @@ import { COLOR_SCHEMES, STAGE_SETS, TILES_PER_REQUEST } from './messages';
 import { TENSOR_NAMES } from '../engine/trace';
 import { STAGE_IDS } from '../engine/trace';
 import { LAYER_OPS } from '../engine/network';
+import { LOCALES } from '../l10n/locale';
 
 export class ProtocolError extends Error {}
 
@@ -113,7 +114,7 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
   requestFailed: object({ requestId: nat, message: str }),
   focus: object({ layer: optional(nat), stage: optional(stageId), target: optional(linkTarget), pin: optional(bool) }),
   step: object({ delta: num }),
-  settings: object({ settings: object({ colorScheme: oneOf(...COLOR_SCHEMES), scale: oneOf('tensor', 'shared'), precision: nat, stages: oneOf(...STAGE_SETS) }) }),
+  settings: object({ settings: object({ colorScheme: oneOf(...COLOR_SCHEMES), scale: oneOf('tensor', 'shared'), precision: nat, stages: oneOf(...STAGE_SETS), locale: oneOf(...LOCALES) }) }),
 };
 
 const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {

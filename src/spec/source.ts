@@ -28,8 +28,13 @@ export class SpecError extends Error {
   }
 }
 
+/** `file:line:column`, or the file alone when the position is not known. */
+export function specLocation(file: string, position?: Position): string {
+  return position ? `${file}:${position.line}:${position.column}` : file;
+}
+
 export function formatLocated(file: string, path: JSONPath | undefined, problem: string, position?: Position): string {
-  const where = position ? `${file}:${position.line}:${position.column}` : file;
+  const where = specLocation(file, position);
   return path ? `${where}: ${jsonPath(path)}: ${problem}` : `${where}: ${problem}`;
 }
 

@@ -1,4 +1,5 @@
-// The .vsix holds only what runs: the bundles, media, examples, README, CHANGELOG, LICENSE and package.json;
+// The .vsix holds only what runs: the bundles, media, examples, README, CHANGELOG, LICENSE, package.json and its
+// translations (package.nls*.json, l10n/);
 // no sources, tests or node_modules; under 3 MB. Run after `vsce package` (test/run-all.sh).
 
 import { execFileSync } from 'child_process';
@@ -13,6 +14,7 @@ const files = execFileSync('npx', ['vsce', 'ls', '--no-dependencies'], { cwd: RO
 const checks: [string, boolean, string][] = [
   ['the bundles that run are in it', ['dist/extension.js', 'dist/traceWorker.js', 'dist/webview.js', 'dist/web/extension.js', 'dist/web/traceWorker.js'].every(f => files.includes(f)), files.filter(f => f.startsWith('dist/')).join(', ')],
   ['README, CHANGELOG, LICENSE, package.json and the icon are in it', ['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json', 'media/icon.png'].every(f => files.includes(f)), ''],
+  ['the translations are in it (manifest and extension host, English and Chinese)', ['package.nls.json', 'package.nls.zh-cn.json', 'l10n/bundle.l10n.zh-cn.json'].every(f => files.includes(f)), files.filter(f => f.startsWith('package.nls') || f.startsWith('l10n/')).join(', ')],
   ['no sources, tests, node_modules or source maps', !files.some(f => /^(src|test|webview|node_modules|out)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts')), files.filter(f => /^(src|test|webview|node_modules|out)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts')).join(', ')],
   [`the .vsix is under ${MAX_BYTES / 2 ** 20} MB`, fs.existsSync(VSIX) && fs.statSync(VSIX).size < MAX_BYTES, fs.existsSync(VSIX) ? `${(fs.statSync(VSIX).size / 1024).toFixed(0)} KB` : 'no .vsix'],
 ];

@@ -57,9 +57,14 @@ describe('host ⇄ webview protocol', () => {
     parseHostMessage({ type: 'cellSum', requestId: 3, sum: { formula: 'z = …', terms: [{ label: 'a·w', factors: [2, 3], value: 6 }], total: 6, alternative: { formula: 'x', terms: [], total: 0 } } });
     assert.throws(() => parseHostMessage({ type: 'cellSum', requestId: 3, sum: { formula: 'z', terms: [{ label: 'a·w', factors: ['2'], value: 6 }], total: 6 } }), /factors\[0\]: expected a number/);
     assert.throws(() => parseWebviewMessage({ type: 'linked', traceId: 1, target: { tensor: 'z', index: [-1] }, value: 1, terms: 0, highlights: [] }), /index\[0\]: expected a non-negative integer/);
-    parseHostMessage({ type: 'settings', settings: { colorScheme: 'puor', scale: 'shared', precision: 3, stages: 'forward' } });
-    assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'rainbow', scale: 'shared', precision: 3, stages: 'all' } }), /colorScheme: expected one of auto/);
-    assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'auto', scale: 'shared', precision: 3, stages: 'backward' } }), /stages: expected one of all/);
+    parseHostMessage({ type: 'settings', settings: { colorScheme: 'puor', scale: 'shared', precision: 3, stages: 'all', locale: 'zh-cn' } });
+    parseHostMessage({ type: 'settings', settings: { colorScheme: 'puor', scale: 'shared', precision: 3, stages: 'all', locale: 'en' } });
+    assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'rainbow', scale: 'shared', precision: 3, stages: 'all', locale: 'en' } }), /colorScheme: expected one of auto/);
+    assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'puor', scale: 'shared', precision: 3, stages: 'all', locale: 'zh-tw' } }), /locale: expected one of en, zh-cn/);
+    assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'puor', scale: 'shared', precision: 3, stages: 'all' } }), /locale: expected one of en, zh-cn/);
+    parseHostMessage({ type: 'settings', settings: { colorScheme: 'puor', scale: 'shared', precision: 3, stages: 'forward', locale: 'en' } });
+    assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'rainbow', scale: 'shared', precision: 3, stages: 'all', locale: 'en' } }), /colorScheme: expected one of auto/);
+    assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'auto', scale: 'shared', precision: 3, stages: 'backward', locale: 'en' } }), /stages: expected one of all/);
   });
 
   it('accepts the webview messages', () => {

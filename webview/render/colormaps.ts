@@ -2,11 +2,12 @@
 // DOM, so it is unit-tested in Node. Signed data gets a diverging map centred at
 // 0; other data a sequential one.
 
+import type { PanelText } from '../../src/l10n/panelText';
+
 export type ColormapName = 'viridis' | 'cividis' | 'magma' | 'gray' | 'rdbu' | 'puor' | 'coolwarm';
 export type ColormapKind = 'sequential' | 'diverging';
 
 interface ColormapSpec {
-  label: string;
   kind: ColormapKind;
   /** Evenly spaced stops, low to high. */
   stops: string[];
@@ -14,29 +15,34 @@ interface ColormapSpec {
 }
 
 export const COLORMAPS: Record<ColormapName, ColormapSpec> = {
-  viridis: { label: 'Viridis', kind: 'sequential', colourBlindSafe: true,
+  viridis: { kind: 'sequential', colourBlindSafe: true,
     stops: ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'] },
-  cividis: { label: 'Cividis (colour-blind safe)', kind: 'sequential', colourBlindSafe: true,
+  cividis: { kind: 'sequential', colourBlindSafe: true,
     stops: ['#00224e', '#123570', '#3b496c', '#575d6d', '#707173', '#8a8678', '#a59c74', '#c3b369', '#e1cc55', '#fee838'] },
-  magma: { label: 'Magma', kind: 'sequential', colourBlindSafe: true,
+  magma: { kind: 'sequential', colourBlindSafe: true,
     stops: ['#000004', '#180f3d', '#440f76', '#721f81', '#9e2f7f', '#cd4071', '#f1605d', '#fd9668', '#feca8d', '#fcfdbf'] },
-  gray: { label: 'Gray', kind: 'sequential', colourBlindSafe: true, stops: ['#000000', '#ffffff'] },
-  rdbu: { label: 'Blue–red', kind: 'diverging', colourBlindSafe: false,
+  gray: { kind: 'sequential', colourBlindSafe: true, stops: ['#000000', '#ffffff'] },
+  rdbu: { kind: 'diverging', colourBlindSafe: false,
     stops: ['#2166ac', '#4393c3', '#92c5de', '#d1e5f0', '#f7f7f7', '#fddbc7', '#f4a582', '#d6604d', '#b2182b'] },
-  puor: { label: 'Purple–orange (colour-blind safe)', kind: 'diverging', colourBlindSafe: true,
+  puor: { kind: 'diverging', colourBlindSafe: true,
     stops: ['#2d004b', '#542788', '#8073ac', '#b2abd2', '#d8daeb', '#f7f7f7', '#fee0b6', '#fdb863', '#e08214', '#b35806', '#7f3b08'] },
-  coolwarm: { label: 'Cool–warm', kind: 'diverging', colourBlindSafe: false,
+  coolwarm: { kind: 'diverging', colourBlindSafe: false,
     stops: ['#3b4cc0', '#6788ee', '#9abbff', '#c9d7f0', '#edd1c2', '#f7a889', '#e26952', '#b40426'] },
 };
 
 /** What the user picks: a pair (sequential for unsigned data, diverging for signed), or one map for everything. */
 export type ColorScheme = 'auto' | 'colourblind' | ColormapName;
 
-export const SCHEMES: { value: ColorScheme; label: string }[] = [
-  { value: 'auto', label: 'Auto: viridis / blue–red' },
-  { value: 'colourblind', label: 'Colour-blind safe: cividis / purple–orange' },
-  ...(Object.keys(COLORMAPS) as ColormapName[]).map(name => ({ value: name as ColorScheme, label: COLORMAPS[name].label })),
-];
+/** Each scheme's name in the panel's catalog, in the order the Colours menu lists them. */
+const SCHEME_LABELS: Record<ColorScheme, 'schemeAuto' | 'schemeColourblind' | `colormap${Capitalize<ColormapName>}`> = {
+  auto: 'schemeAuto', colourblind: 'schemeColourblind',
+  viridis: 'colormapViridis', cividis: 'colormapCividis', magma: 'colormapMagma', gray: 'colormapGray', rdbu: 'colormapRdbu', puor: 'colormapPuor', coolwarm: 'colormapCoolwarm',
+};
+
+/** The Colours menu, in the panel's language. */
+export function schemeOptions(text: PanelText): { value: ColorScheme; label: string }[] {
+  return (Object.keys(SCHEME_LABELS) as ColorScheme[]).map(value => ({ value, label: text[SCHEME_LABELS[value]] }));
+}
 
 export function colormapFor(scheme: ColorScheme, signed: boolean): ColormapName {
   if (scheme === 'auto') return signed ? 'rdbu' : 'viridis';

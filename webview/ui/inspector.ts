@@ -7,6 +7,7 @@ import type { LinkTarget } from '../../src/engine/links';
 import { cellMeaning } from '../../src/format/explain';
 import { formatNumber } from '../../src/format/text';
 import type { TraceModel } from '../model';
+import { locale, text } from '../l10n';
 import { el } from './controls';
 
 /** Terms listed before "… N more". */
@@ -17,12 +18,12 @@ export class Inspector {
   private current = 0;
 
   constructor() {
-    this.element.setAttribute('aria-label', 'Linked cell');
+    this.element.setAttribute('aria-label', text().linkedCell);
     this.clear();
   }
 
   clear(): void {
-    this.element.replaceChildren(el('p', 'inspector-hint', 'Hover a cell to see what it is made of; click to pin it. Keyboard: Tab to a heatmap, arrows to move, Enter to pin, Esc to release.'));
+    this.element.replaceChildren(el('p', 'inspector-hint', text().inspectorHint));
     this.element.classList.remove('active');
   }
 
@@ -33,15 +34,15 @@ export class Inspector {
     const head = el('div', 'inspector-head');
     const cell = el('strong', 'inspector-cell', `${target.tensor}[${target.index.join(', ')}] = ${value === undefined ? '…' : exact(value)}`);
     head.append(cell);
-    if (pinned) head.append(el('span', 'badge', 'pinned · Esc releases'));
-    const meaning = cellMeaning(model.geometry, target.tensor, target.index);
+    if (pinned) head.append(el('span', 'badge', text().pinned));
+    const meaning = cellMeaning(model.geometry, target.tensor, target.index, locale());
     this.element.replaceChildren(head, ...(meaning ? [el('div', 'inspector-meaning', meaning)] : []));
     this.element.classList.add('active');
     let sum: CellSum | undefined;
     try {
       sum = await model.cellSum(target);
     } catch (e) {
-      if (ticket === this.current) this.element.append(el('p', 'inspector-hint', `Could not get the terms: ${(e as Error).message}`));
+      if (ticket === this.current) this.element.append(el('p', 'inspector-hint', text().noTerms((e as Error).message)));
       return 0;
     }
     if (ticket !== this.current || !sum) return 0;
@@ -65,12 +66,12 @@ function renderSum(sum: CellSum, value: number | undefined): HTMLElement {
   const table = el('table', 'terms');
   sum.terms.slice(0, SHOWN_TERMS).forEach((t, k) => {
     const tr = el('tr', k === sum.winner ? 'term-winner' : undefined);
-    tr.append(el('td', 'term-label', t.label), el('td', 'term-factors', t.factors.length > 1 ? t.factors.map(exact).join(' × ') : k === sum.winner ? 'max, argmax' : ''), el('td', 'term-value', exact(t.value)));
+    tr.append(el('td', 'term-label', t.label), el('td', 'term-factors', t.factors.length > 1 ? t.factors.map(exact).join(' × ') : k === sum.winner ? text().maxArgmax : ''), el('td', 'term-value', exact(t.value)));
     table.append(tr);
   });
   if (sum.terms.length > SHOWN_TERMS) {
     const tr = el('tr');
-    const td = el('td', 'term-more', `… ${sum.terms.length - SHOWN_TERMS} more terms`);
+    const td = el('td', 'term-more', text().moreTerms(sum.terms.length - SHOWN_TERMS));
     td.colSpan = 3;
     tr.append(td);
     table.append(tr);
@@ -87,7 +88,7 @@ function renderSum(sum: CellSum, value: number | undefined): HTMLElement {
   }
   // float32 runs add in a different order than the engine's kernels: compare at float32 precision then.
   const agrees = Math.abs(sum.total - value) <= 1e-6 * Math.max(1, Math.abs(value)) || (Number.isNaN(sum.total) && Number.isNaN(value));
-  const total = el('div', `cell-sum-total ${agrees ? 'ok' : 'bad'}`, `${op} = ${exact(sum.total)} ${agrees ? '✓ equals the cell' : `≠ the cell's ${exact(value)}`}`);
+  const total = el('div', `cell-sum-total ${agrees ? 'ok' : 'bad'}`, `${op} = ${exact(sum.total)} ${agrees ? `✓ ${text().sumEqualsCell}` : text().sumDiffersFromCell(exact(value))}`);
   box.append(table, total);
   return box;
 }

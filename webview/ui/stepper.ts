@@ -2,6 +2,7 @@
 // VS Code commands), the list of stages, and the current stage's explanation.
 
 import type { TraceStage } from '../../src/engine/trace';
+import { text } from '../l10n';
 import { button, el } from './controls';
 
 export class Stepper {
@@ -12,12 +13,13 @@ export class Stepper {
   private readonly chips = el('ol', 'stepper-chips');
 
   constructor(private readonly stages: TraceStage[], private readonly explain: (s: TraceStage) => string, private readonly go: (index: number) => void) {
-    this.element.setAttribute('aria-label', 'Stages');
+    const t = text();
+    this.element.setAttribute('aria-label', t.stages);
     const row = el('div', 'stepper-row');
     row.append(
-      button('◀ Previous', 'Previous stage (p, PageUp)', () => this.go(this.index - 1)),
+      button(t.previous, t.previousStage, () => this.go(this.index - 1)),
       this.position, this.title,
-      button('Next ▶', 'Next stage (n, PageDown)', () => this.go(this.index + 1)),
+      button(t.next, t.nextStage, () => this.go(this.index + 1)),
     );
     stages.forEach((s, i) => {
       const li = el('li');
@@ -36,7 +38,7 @@ export class Stepper {
     this.index = index;
     const s = this.stages[index];
     this.position.textContent = `${index + 1} / ${this.stages.length}`;
-    this.title.textContent = `${s.pass === 'forward' ? 'Forward' : 'Backward'}: ${s.title}`;
+    this.title.textContent = (s.pass === 'forward' ? text().forwardStage : text().backwardStage)(s.title);
     this.explanation.textContent = this.explain(s);
     this.chips.querySelectorAll('button').forEach((b, i) => {
       b.classList.toggle('current', i === index);

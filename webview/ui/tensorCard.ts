@@ -15,6 +15,7 @@ import { DisplaySelection, displayMatrix } from '../render/displayMatrix';
 import { Heatmap, HeatmapCallbacks } from '../render/heatmap';
 import type { UiState } from '../state';
 import type { Theme } from '../theme';
+import { text } from '../l10n';
 import { checkbox, el, select, toolButton } from './controls';
 
 export interface CardHost {
@@ -72,7 +73,7 @@ export class TensorCard {
       escape: () => host.escape(),
     };
     this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.geometry, name), host.theme, callbacks, mutedCells(host.model, name));
-    this.heatmap.canvas.setAttribute('aria-label', `${name} ${formatShape(this.shape)}: ${meta.about}. Arrow keys move between cells, Enter links a cell, plus and minus zoom.`);
+    this.heatmap.canvas.setAttribute('aria-label', text().heatmapLabel(name, formatShape(this.shape), meta.about));
 
     const head = el('header', 'tensor-head');
     const title = el('div', 'tensor-title');
@@ -97,19 +98,19 @@ export class TensorCard {
       if (N > 1) bar.append(select(`${this.name}: ${meta.axes[0]}`, options(N, meta.axes[0]), String(this.selection.n), v => this.select({ n: Number(v) })));
       if (C > 1) {
         bar.append(select(`${this.name}: ${meta.axes[1]}`, options(C, meta.axes[1]), String(this.selection.c), v => this.select({ c: Number(v) })));
-        bar.append(checkbox('all', this.selection.mode === 'tiles', on => this.select({ mode: on ? 'tiles' : 'slice' })));
+        bar.append(checkbox(text().allSlices, this.selection.mode === 'tiles', on => this.select({ mode: on ? 'tiles' : 'slice' })));
       }
     }
     this.zoomButtons.append(
-      toolButton('−', `Zoom out of ${this.name} (−)`, () => this.heatmap.zoom(1 / 1.5)),
-      toolButton('+', `Zoom into ${this.name} (+)`, () => this.heatmap.zoom(1.5)),
-      toolButton('⤢', `Show all of ${this.name} (0)`, () => this.heatmap.fit()),
+      toolButton('−', text().zoomOut(this.name), () => this.heatmap.zoom(1 / 1.5)),
+      toolButton('+', text().zoomIn(this.name), () => this.heatmap.zoom(1.5)),
+      toolButton('⤢', text().showAll(this.name), () => this.heatmap.fit()),
     );
     const exports = el('span', 'tool-group');
     exports.append(
-      toolButton('{ }', `Copy ${this.name} as JSON`, () => this.host.copyTensor(this.name, 'json')),
-      toolButton('np', `Copy ${this.name} as a numpy literal`, () => this.host.copyTensor(this.name, 'numpy')),
-      toolButton('PNG', `Save the ${this.name} heatmap as PNG`, () => void this.heatmap.toPng().then(b => b && this.host.savePng(this.name, b))),
+      toolButton('{ }', text().copyJson(this.name), () => this.host.copyTensor(this.name, 'json')),
+      toolButton('np', text().copyNumpy(this.name), () => this.host.copyTensor(this.name, 'numpy')),
+      toolButton('PNG', text().savePng(this.name), () => void this.heatmap.toPng().then(b => b && this.host.savePng(this.name, b))),
     );
     bar.append(this.zoomButtons, exports);
     return bar;
@@ -146,8 +147,8 @@ export class TensorCard {
     this.heatmap.setPrecision(this.host.state.precision);
     const stats = this.host.model.stats(this.name);
     const p = this.host.state.precision;
-    const parts = [colorbar(scale, colormap, p), el('span', 'range', `min ${formatNumber(stats.min, p)} · max ${formatNumber(stats.max, p)}`)];
-    if (stats.nonFinite) parts.push(el('span', 'badge bad', `${stats.nonFinite} non-finite`));
+    const parts = [colorbar(scale, colormap, p), el('span', 'range', text().range(formatNumber(stats.min, p), formatNumber(stats.max, p)))];
+    if (stats.nonFinite) parts.push(el('span', 'badge bad', text().nonFinite(stats.nonFinite)));
     this.footer.replaceChildren(...parts);
     this.updateA11y();
   }
@@ -171,7 +172,7 @@ export class TensorCard {
     const m = this.matrix();
     this.a11y.replaceChildren();
     if (!data || m.rows * m.cols > 400) return;
-    this.a11y.setAttribute('aria-label', `${this.name} values`);
+    this.a11y.setAttribute('aria-label', text().tensorValues(this.name));
     for (let r = 0; r < m.rows; r++) {
       const tr = el('tr');
       for (let c = 0; c < m.cols; c++) {

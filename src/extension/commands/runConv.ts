@@ -10,7 +10,7 @@ import type { ConvTrace } from '../../engine/trace';
 import type { WebviewToHost } from '../../protocol/messages';
 import { networkToWire, toWire } from '../../protocol/wire';
 import { AnyTrace, nonFiniteWarnings } from '../../spec/convSpec';
-import { JsonSource, SpecError } from '../../spec/source';
+import { JsonSource, SpecError, jsonPath, specLocation } from '../../spec/source';
 import { isJsonDocument, loadNpyFiles } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel } from '../panel/tracePanel';
 import { TraceCancelled, TraceWorkers, runTrace } from '../trace/traceRunner';
@@ -34,6 +34,13 @@ export interface RunInput {
   npy?: Map<string, Uint8Array>;
   /** A live re-run (the spec changed): progress in the status bar, failures only in the panel, the panel left where it is. */
   live?: boolean;
+}
+
+/** What went wrong, for the user: a spec's problem framed in their language (the problem itself stays English), or the error. */
+function failureMessage(e: unknown): string {
+  if (!(e instanceof SpecError)) return e instanceof Error ? e.message : String(e);
+  const where = specLocation(e.file, e.position);
+  return e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), e.problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, e.problem);
 }
 
 export class ConvRunner implements vscode.Disposable {
@@ -60,7 +67,7 @@ export class ConvRunner implements vscode.Disposable {
     if (tab instanceof vscode.TabInputText && /\.json$/i.test(tab.uri.path)) return vscode.workspace.openTextDocument(tab.uri);
     const found = await vscode.workspace.findFiles('**/*.conv.json', '**/node_modules/**', 200);
     if (found.length === 0) {
-      void vscode.window.showErrorMessage('Conv Visual Debugger: open a conv spec (a JSON file with "input" and "weight"), or select an array in a JSON file, first.');
+      void vscode.window.showErrorMessage(vscode.l10n.t('Conv Visual Debugger: open a conv spec (a JSON file with "input" and "weight"), or select an array in a JSON file, first.'));
       return undefined;
     }
     let pick = found[0];
@@ -68,7 +75,7 @@ export class ConvRunner implements vscode.Disposable {
       const items = found
         .map(u => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u, false), uri: u }))
         .sort((a, b) => a.description.localeCompare(b.description));
-      const chosen = await vscode.window.showQuickPick(items, { title: 'Run Conv Forward/Backward', placeHolder: 'Which conv spec?' });
+      const chosen = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Run Conv Forward/Backward'), placeHolder: vscode.l10n.t('Which conv spec?') });
       if (!chosen) return undefined;
       pick = chosen.uri;
     }
@@ -112,7 +119,7 @@ export class ConvRunner implements vscode.Disposable {
     const started = Date.now();
     try {
       const trace = await vscode.window.withProgress(
-        { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: `Conv: tracing ${name}`, cancellable: !input.live },
+        { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         async (_progress, token) => {
           token.onCancellationRequested(() => abort.abort());
           return runTrace({ file: label, text, options, npy: Object.fromEntries(input.npy ?? []) }, await this.traceWorkers(), abort.signal);
@@ -126,11 +133,11 @@ export class ConvRunner implements vscode.Disposable {
     } catch (e) {
       if (e instanceof TraceCancelled) {
         this.log.info(`${label}: cancelled`);
-        if (this.inFlight === abort) panel.post({ type: 'failed', file: label, message: 'Cancelled.' });
+        if (this.inFlight === abort) panel.post({ type: 'failed', file: label, message: vscode.l10n.t('Cancelled.') });
         return undefined;
       }
-      const message = e instanceof Error ? e.message : String(e);
-      this.log.error(message);
+      const message = failureMessage(e);
+      this.log.error(e instanceof Error ? e.message : String(e));
       panel.post({ type: 'failed', file: label, message });
       // While editing, the Problems panel and the panel's status line say it; no pop-up per keystroke.
       if (!input.live) void this.reportFailure(document, e, message);
@@ -144,7 +151,7 @@ export class ConvRunner implements vscode.Disposable {
   present(trace: AnyTrace, label: string, uri?: vscode.Uri): number {
     this.shownUri = uri?.toString();
     const warnings = nonFiniteWarnings(trace);
-    if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) warnings.push(`col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
+    if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) warnings.push(vscode.l10n.t('col2im and rot180 disagree on ∂C/∂a by {0}', trace.rot180.maxAbsDiff));
     for (const w of warnings) this.log.warn(`${label}: ${w}`);
     const traceId = this.nextTraceId;
     const panel = TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
@@ -163,10 +170,12 @@ export class ConvRunner implements vscode.Disposable {
 
   private async reportFailure(doc: vscode.TextDocument | undefined, e: unknown, message: string): Promise<void> {
     const position = e instanceof SpecError ? e.position : undefined;
-    const actions = [...(position && doc ? ['Go to Problem'] : []), 'Show Details'];
+    const goToProblem = vscode.l10n.t('Go to Problem');
+    const showDetails = vscode.l10n.t('Show Details');
+    const actions = [...(position && doc ? [goToProblem] : []), showDetails];
     const choice = await vscode.window.showErrorMessage(message, ...actions);
-    if (choice === 'Show Details') this.log.show(true);
-    if (choice === 'Go to Problem' && position && doc) {
+    if (choice === showDetails) this.log.show(true);
+    if (choice === goToProblem && position && doc) {
       const start = doc.positionAt(position.offset);
       const end = doc.positionAt(position.offset + position.length);
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(start, end) });

@@ -50,31 +50,47 @@ function tensorValue(text: string, t: LocatedTensor): unknown {
   return parse(text.slice(t.offset, t.offset + t.length));
 }
 
-interface Pick<T> extends vscode.QuickPickItem { value: T }
+export interface Pick<T> extends vscode.QuickPickItem { value: T }
 
 async function pick<T>(title: string, placeHolder: string, items: Pick<T>[]): Promise<T | undefined> {
   const chosen = await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true, ignoreFocusOut: true });
   return chosen?.value;
 }
 
-export const GEOMETRIES: { label: string; stride: number; padding: number | 'same'; dilation: number }[] = [
-  { label: 'stride 1, no padding', stride: 1, padding: 0, dilation: 1 },
-  { label: 'stride 1, padding "same"', stride: 1, padding: 'same', dilation: 1 },
-  { label: 'stride 1, padding 1', stride: 1, padding: 1, dilation: 1 },
-  { label: 'stride 2, padding 1', stride: 2, padding: 1, dilation: 1 },
-  { label: 'stride 1, dilation 2, no padding', stride: 1, padding: 0, dilation: 2 },
-];
+/** The usual geometries (the first is the default), then "Custom…" (no value: ask with geometryInput). */
+export function geometryItems(): Pick<Record<string, unknown> | undefined>[] {
+  const usual: [label: string, stride: number, padding: number | 'same', dilation: number][] = [
+    [vscode.l10n.t('stride 1, no padding'), 1, 0, 1],
+    [vscode.l10n.t('stride 1, padding "same"'), 1, 'same', 1],
+    [vscode.l10n.t('stride 1, padding 1'), 1, 1, 1],
+    [vscode.l10n.t('stride 2, padding 1'), 2, 1, 1],
+    [vscode.l10n.t('stride 1, dilation 2, no padding'), 1, 0, 2],
+  ];
+  return [
+    ...usual.map(([label, stride, padding, dilation], i) => ({ label, description: i === 0 ? vscode.l10n.t('default') : undefined, value: { stride, padding, dilation } })),
+    { label: vscode.l10n.t('Custom…'), description: 'stride=… padding=… dilation=… groups=…', value: undefined },
+  ];
+}
+
+/** Asks for a custom geometry as `key=value` text; undefined when the user gives up. */
+export async function geometryInput(title: string, groups: number): Promise<Record<string, unknown> | undefined> {
+  const typed = await vscode.window.showInputBox({
+    title, prompt: vscode.l10n.t('stride, padding, dilation, groups (e.g. stride=2 padding=1 or padding=same; HxW for two values)'), value: `stride=1 padding=0 dilation=1 groups=${groups}`,
+    ignoreFocusOut: true, validateInput: v => { const r = parseGeometry(v); return typeof r === 'string' ? r : undefined; },
+  });
+  return typed === undefined ? undefined : parseGeometry(typed) as Record<string, unknown>;
+}
 
 /** `stride=2 padding=1 dilation=1 groups=1` → options, or a message. */
 export function parseGeometry(text: string): Record<string, unknown> | string {
   const out: Record<string, unknown> = {};
   for (const part of text.trim().split(/[\s,;]+/).filter(Boolean)) {
     const m = /^(stride|padding|dilation|groups)\s*=\s*(.+)$/.exec(part);
-    if (!m) return `"${part}" is not key=value with key stride, padding, dilation or groups`;
+    if (!m) return vscode.l10n.t('"{0}" is not key=value with key stride, padding, dilation or groups', part);
     const v = m[2];
     if (m[1] === 'padding' && (v === 'same' || v === 'valid')) { out.padding = v; continue; }
     const nums = v.split('x').map(Number);
-    if (nums.some(n => !Number.isInteger(n))) return `${m[1]} must be an integer (or HxW), got "${v}"`;
+    if (nums.some(n => !Number.isInteger(n))) return vscode.l10n.t('{0} must be an integer (or HxW), got "{1}"', m[1], v);
     out[m[1]] = nums.length === 1 ? nums[0] : nums;
   }
   return out;
@@ -88,7 +104,7 @@ export class SelectionRun {
     const doc = editor.document;
     const text = doc.getText(editor.selection);
     const direct = parse(text);
-    if (isNumericBlock(direct)) return { label: 'the selection', shape: inferShape(direct), value: direct };
+    if (isNumericBlock(direct)) return { label: vscode.l10n.t('the selection'), shape: inferShape(direct), value: direct };
     const t = tensorAt(this.documents.scan(doc), doc.offsetAt(editor.selection.start));
     return t && !t.ragged ? { label: jsonPath(t.path), shape: t.shape, value: tensorValue(doc.getText(), t) } : undefined;
   }
@@ -97,18 +113,18 @@ export class SelectionRun {
     const doc = editor.document;
     const selected = this.selected(editor);
     if (!selected) {
-      void vscode.window.showWarningMessage('Select a numeric array (or put the cursor in one) to run a convolution on it.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('Select a numeric array (or put the cursor in one) to run a convolution on it.'));
       return undefined;
     }
     const fileName = path.basename(doc.uri.path);
-    const title = `Run Conv Forward/Backward on ${selected.label} ${formatShape(selected.shape)}`;
+    const title = vscode.l10n.t('Run Conv Forward/Backward on {0} {1}', selected.label, formatShape(selected.shape));
     const roles: Role[] = selected.shape.length === 1 ? ['bias', 'input', 'weight'] : ['input', 'weight', 'grad'];
-    const role = await pick(title, 'Use the selected array as…', roles.map((r, i) => ({ label: r, description: i === 0 ? 'default' : undefined, value: r })));
+    const role = await pick(title, vscode.l10n.t('Use the selected array as…'), roles.map((r, i) => ({ label: r, description: i === 0 ? vscode.l10n.t('default') : undefined, value: r })));
     if (!role) return undefined;
     const chosen: Partial<Record<Role, Candidate>> = {};
     const asRole = promote(role, selected);
     if (!asRole) {
-      void vscode.window.showWarningMessage(`A ${selected.shape.length}-D array cannot be the ${role}: it needs ${role === 'bias' ? '1' : '2, 3 or 4'} dimensions.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('A {0}-D array cannot be the {1}: it needs {2} dimensions.', selected.shape.length, role, role === 'bias' ? '1' : vscode.l10n.t('2, 3 or 4')));
       return undefined;
     }
     chosen[role] = asRole;
@@ -127,9 +143,9 @@ export class SelectionRun {
       const items = others.map(o => {
         const p = promote('input', { label: o.label, shape: o.shape, value: undefined });
         const fits = p !== undefined && (!w || p.shape[1] % w.shape[1] === 0);
-        return { label: o.label, description: `${formatShape(o.shape)}${fits ? '' : ' · does not fit'}`, fits, value: o as (typeof others)[number] | undefined };
+        return { label: o.label, description: `${formatShape(o.shape)}${fits ? '' : ` · ${vscode.l10n.t('does not fit')}`}`, fits, value: o as (typeof others)[number] | undefined };
       }).sort((a, b) => Number(b.fits) - Number(a.fits));
-      const o = await pick(title, 'Which array is the input (B, Cin, H, W)?', items);
+      const o = await pick(title, vscode.l10n.t('Which array is the input (B, Cin, H, W)?'), items);
       if (!o) return undefined;
       chosen.input = promote('input', load(o));
       if (!chosen.input) return undefined;
@@ -141,7 +157,7 @@ export class SelectionRun {
       for (const o of others.filter(o => o.label !== chosen.input!.label)) {
         const p = promote('weight', { label: o.label, shape: o.shape, value: undefined });
         const fits = p !== undefined && C % p.shape[1] === 0 && p.shape[2] <= H && p.shape[3] <= W;
-        const note = !fits ? ' · does not fit' : p.shape[1] !== C ? ` · groups ${C / p.shape[1]}` : '';
+        const note = !fits ? ` · ${vscode.l10n.t('does not fit')}` : p.shape[1] !== C ? ` · groups ${C / p.shape[1]}` : '';
         items.push({ label: o.label, description: `${formatShape(o.shape)}${note}`, value: fits ? promote('weight', load(o)) : undefined });
       }
       items.sort((a, b) => Number(b.value !== undefined) - Number(a.value !== undefined));
@@ -149,50 +165,38 @@ export class SelectionRun {
       const average = Array.from({ length: C }, () => Array.from({ length: k }, () => new Array(k).fill(1 / (k * k * C))));
       const laplace = Array.from({ length: C }, () => k === 3 ? [[0, 1, 0], [1, -4, 1], [0, 1, 0]] : Array.from({ length: k }, () => new Array(k).fill(0)));
       items.push(
-        { label: `${k}×${k} average`, description: `generated, (1, ${C}, ${k}, ${k})`, value: { label: `${k}×${k} average`, shape: [1, C, k, k], value: [average] } },
-        { label: `${k}×${k} Laplacian`, description: `generated, (1, ${C}, ${k}, ${k})`, value: { label: `${k}×${k} Laplacian`, shape: [1, C, k, k], value: [laplace] } },
+        ...([[vscode.l10n.t('{0}×{0} average', k), average], [vscode.l10n.t('{0}×{0} Laplacian', k), laplace]] as const).map(([label, kernel]) => (
+          { label, description: vscode.l10n.t('generated, {0}', formatShape([1, C, k, k])), value: { label, shape: [1, C, k, k], value: [kernel] } })),
       );
-      const w = await pick(title, `Which kernels (Cout, Cin/groups, kh, kw)? The input has ${C} channel(s).`, items);
+      const w = await pick(title, vscode.l10n.t('Which kernels (Cout, Cin/groups, kh, kw)? The input has {0} channel(s).', C), items);
       if (!w) return undefined;
       chosen.weight = w;
     }
     const groups = C / chosen.weight.shape[1];
     if (!Number.isInteger(groups)) {
-      void vscode.window.showWarningMessage(`The input has ${C} channels, which the kernels' ${chosen.weight.shape[1]} input channels do not divide.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('The input has {0} channels, which the kernels\' {1} input channels do not divide.', C, chosen.weight.shape[1]));
       return undefined;
     }
 
-    const geometry = await pick(title, 'Geometry', [
-      ...GEOMETRIES.map((g, i) => ({ label: g.label, description: i === 0 ? 'default' : undefined, value: { stride: g.stride, padding: g.padding, dilation: g.dilation } as Record<string, unknown> | undefined })),
-      { label: 'Custom…', description: 'stride=… padding=… dilation=… groups=…', value: undefined },
-    ]);
-    let options: Record<string, unknown>;
-    if (geometry === undefined) {
-      const typed = await vscode.window.showInputBox({
-        title, prompt: 'stride, padding, dilation, groups (e.g. stride=2 padding=1 or padding=same; HxW for two values)', value: `stride=1 padding=0 dilation=1 groups=${groups}`,
-        validateInput: v => { const r = parseGeometry(v); return typeof r === 'string' ? r : undefined; },
-      });
-      if (typed === undefined) return undefined;
-      options = parseGeometry(typed) as Record<string, unknown>;
-    } else {
-      options = { ...geometry, groups };
-    }
+    const geometry = await pick(title, vscode.l10n.t('Geometry'), geometryItems());
+    const options = geometry === undefined ? await geometryInput(title, groups) : { ...geometry, groups };
+    if (!options) return undefined;
 
     const Cout = chosen.weight.shape[0];
     if (!chosen.bias) {
-      const items: Pick<Candidate | undefined>[] = [{ label: 'No bias', description: 'default', value: undefined }];
+      const items: Pick<Candidate | undefined>[] = [{ label: vscode.l10n.t('No bias'), description: vscode.l10n.t('default'), value: undefined }];
       for (const o of others) if (o.shape.length === 1 && o.shape[0] === Cout) items.push({ label: o.label, description: formatShape(o.shape), value: load(o) });
       if (items.length > 1) {
-        const b = await vscode.window.showQuickPick(items, { title, placeHolder: `Bias (${Cout},)?`, ignoreFocusOut: true });
+        const b = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Bias ({0},)?', Cout), ignoreFocusOut: true });
         if (!b) return undefined;
         chosen.bias = b.value;
       }
     }
     if (!chosen.grad) {
-      const items: Pick<Candidate | undefined>[] = [{ label: 'δ = all ones', description: 'default: C = Σ z', value: undefined }];
+      const items: Pick<Candidate | undefined>[] = [{ label: vscode.l10n.t('δ = all ones'), description: vscode.l10n.t('default: C = Σ z'), value: undefined }];
       for (const o of others) if (o.shape.length === 4 && o.shape[0] === chosen.input.shape[0] && o.shape[1] === Cout) items.push({ label: o.label, description: formatShape(o.shape), value: load(o) });
       if (items.length > 1) {
-        const g = await vscode.window.showQuickPick(items, { title, placeHolder: 'Upstream gradient δ = ∂C/∂z?', ignoreFocusOut: true });
+        const g = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Upstream gradient δ = ∂C/∂z?'), ignoreFocusOut: true });
         if (!g) return undefined;
         chosen.grad = g.value;
       }
@@ -204,20 +208,21 @@ export class SelectionRun {
     if (chosen.grad) spec.grad = chosen.grad.value;
     Object.assign(spec, options);
     const specText = JSON.stringify(spec);
-    const result = await this.runner.execute({ label: `${fileName} (selection)`, text: specText, folder: vscode.Uri.joinPath(doc.uri, '..') });
+    const result = await this.runner.execute({ label: vscode.l10n.t('{0} (selection)', fileName), text: specText, folder: vscode.Uri.joinPath(doc.uri, '..') });
     if (result) void this.offerSave(doc.uri, spec);
     return result;
   }
 
   /** Only when the user asks: the choices as a new spec file. */
   private async offerSave(from: vscode.Uri, spec: Record<string, unknown>): Promise<void> {
-    const answer = await vscode.window.showInformationMessage('Ran the selection. Keep these choices as a conv spec?', 'Save as Spec…');
-    if (answer !== 'Save as Spec…') return;
+    const save = vscode.l10n.t('Save as Spec…');
+    const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Ran the selection. Keep these choices as a conv spec?'), save);
+    if (answer !== save) return;
     const base = path.basename(from.path).replace(/(\.conv)?\.json$/i, '');
     const target = await vscode.window.showSaveDialog({
-      title: 'Save as conv spec',
+      title: vscode.l10n.t('Save as conv spec'),
       defaultUri: vscode.Uri.joinPath(from, '..', `${base}.selection.conv.json`),
-      filters: { 'Conv spec': ['conv.json', 'json'] },
+      filters: { [vscode.l10n.t('Conv spec')]: ['conv.json', 'json'] },
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(spec, null, 2) + '\n'));

@@ -22,7 +22,7 @@ class ConvConfigurationProvider implements vscode.DebugConfigurationProvider {
       if (doc && isJsonDocument(doc)) config = { type: DEBUG_TYPE, request: 'launch', name: 'Debug conv spec', spec: '${file}', stopOnEntry: true };
     }
     if (!config.spec) {
-      void vscode.window.showInformationMessage('Open a conv spec (*.conv.json) to debug it, or set "spec" in launch.json.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a conv spec (*.conv.json) to debug it, or set "spec" in launch.json.'));
       return undefined;
     }
     const { maxElements, dtype } = traceSettings();

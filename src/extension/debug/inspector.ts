@@ -12,7 +12,7 @@ import { TENSOR_NAMES, TensorName } from '../../engine/trace';
 import { encodeNpy } from '../../spec/npy';
 import type { TensorRole, WebviewToHost, WireLooseTensor } from '../../protocol/messages';
 import { tensorStats } from '../../protocol/wire';
-import { GEOMETRIES, parseGeometry } from '../commands/selectionRun';
+import { geometryInput, geometryItems } from '../commands/selectionRun';
 import type { ConvRunner, RunResult } from '../commands/runConv';
 import { TracePanel } from '../panel/tracePanel';
 import { InspectError, fetchTensor } from './sessionTensors';
@@ -63,26 +63,26 @@ export class TensorInspector {
 
   private session(): vscode.DebugSession {
     const s = vscode.debug.activeDebugSession;
-    if (!s) throw new InspectError('No debug session is active: start debugging your program and stop at a breakpoint first.');
+    if (!s) throw new InspectError(vscode.l10n.t('No debug session is active: start debugging your program and stop at a breakpoint first.'));
     return s;
   }
 
   private async read(expression: string): Promise<Inspected> {
     const session = this.session();
     const got = await fetchTensor(session, expression, this.maxElements());
-    const item = { label: expression, source: `${session.type} session "${session.name}"`, sourceDtype: got.sourceDtype, tensor: got.tensor };
+    const item = { label: expression, source: vscode.l10n.t('{0} session "{1}"', session.type, session.name), sourceDtype: got.sourceDtype, tensor: got.tensor };
     this.inspected.set(expression, item);
     return item;
   }
 
   /** Shows the inspected tensors in the panel. */
-  private show(title = 'Tensors from the debug session'): void {
+  private show(title = vscode.l10n.t('Tensors from the debug session')): void {
     const tensors: WireLooseTensor[] = [...this.inspected.values()].map(i => ({
       label: i.label, source: i.source, sourceDtype: i.sourceDtype, shape: [...i.tensor.shape], stats: tensorStats(i.tensor.data),
       buffer: i.tensor.data.buffer.slice(i.tensor.data.byteOffset, i.tensor.data.byteOffset + i.tensor.data.byteLength) as ArrayBuffer,
     }));
     const panel = TracePanel.show(this.extensionUri, this.onPanelMessage, this.log);
-    panel.setTitle('Conv: debug session tensors');
+    panel.setTitle(vscode.l10n.t('Conv: debug session tensors'));
     panel.post({ type: 'tensors', set: { id: this.setId++, title, tensors, picks: { ...this.picks } } });
   }
 
@@ -93,7 +93,7 @@ export class TensorInspector {
       const message = e instanceof Error ? e.message : String(e);
       this.log.error(message);
       // Not awaited: the command finishes now; the notification stays until the user closes it.
-      void vscode.window.showErrorMessage(message, 'Show Details').then(choice => { if (choice) this.log.show(true); });
+      void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Details')).then(choice => { if (choice) this.log.show(true); });
       return undefined;
     }
   }
@@ -104,9 +104,9 @@ export class TensorInspector {
       this.session();
       const editor = vscode.window.activeTextEditor;
       const suggestion = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
-      const expr = expression ?? await vscode.window.showInputBox({ title: 'Inspect Tensor', prompt: 'An expression in the selected frame: a numpy array, a torch tensor, a nested list, a typed array…', value: suggestion });
+      const expr = expression ?? await vscode.window.showInputBox({ title: vscode.l10n.t('Inspect Tensor'), prompt: vscode.l10n.t('An expression in the selected frame: a numpy array, a torch tensor, a nested list, a typed array…'), value: suggestion });
       if (!expr) return undefined;
-      const item = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Conv: reading ${expr}` }, () => this.read(expr));
+      const item = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: reading {0}', expr) }, () => this.read(expr));
       this.show();
       return { shape: [...item.tensor.shape] };
     });
@@ -139,14 +139,9 @@ export class TensorInspector {
   }
 
   private async askGeometry(): Promise<Record<string, unknown> | undefined> {
-    const picked = await vscode.window.showQuickPick([
-      ...GEOMETRIES.map((g, i) => ({ label: g.label, description: i === 0 ? 'default' : undefined, value: { stride: g.stride, padding: g.padding, dilation: g.dilation } as Record<string, unknown> | undefined })),
-      { label: 'Custom…', description: 'stride=… padding=… dilation=… groups=…', value: undefined },
-    ], { title: 'Geometry of the conv', ignoreFocusOut: true });
+    const picked = await vscode.window.showQuickPick(geometryItems(), { title: vscode.l10n.t('Geometry of the conv'), ignoreFocusOut: true });
     if (!picked) return undefined;
-    if (picked.value) return picked.value;
-    const typed = await vscode.window.showInputBox({ title: 'Geometry', value: 'stride=1 padding=0 dilation=1 groups=1', validateInput: v => { const r = parseGeometry(v); return typeof r === 'string' ? r : undefined; } });
-    return typed === undefined ? undefined : parseGeometry(typed) as Record<string, unknown>;
+    return picked.value ?? geometryInput(vscode.l10n.t('Geometry'), 1);
   }
 
   /** Runs the engine on inspected tensors (passed to the worker as .npy bytes). */
@@ -155,7 +150,7 @@ export class TensorInspector {
     const npy = new Map<string, Uint8Array>([['input.npy', encodeNpy(promote(get(input), 4))], ['weight.npy', encodeNpy(promote(get(weight), 4))]]);
     const spec: Record<string, unknown> = { input: { npy: 'input.npy' }, weight: { npy: 'weight.npy' }, ...options };
     if (grad) { npy.set('grad.npy', encodeNpy(promote(get(grad), 4))); spec.grad = { npy: 'grad.npy' }; }
-    return this.runner.execute({ label: `${input} ⊛ ${weight} (debug session)`, text: JSON.stringify(spec), npy }, transform);
+    return this.runner.execute({ label: vscode.l10n.t('{0} ⊛ {1} (debug session)', input, weight), text: JSON.stringify(spec), npy }, transform);
   }
 
   /** "Conv: Compare with Reference...": asks for what is not given. */
@@ -165,13 +160,13 @@ export class TensorInspector {
       const ask = async (what: string, given: string | undefined, role?: TensorRole): Promise<string | undefined> => {
         if (given) return given;
         const fromPicks = role && Object.entries(this.picks).find(([, r]) => r === role)?.[0];
-        return fromPicks ?? vscode.window.showInputBox({ title: 'Compare with Reference', prompt: `Expression for ${what}`, ignoreFocusOut: true });
+        return fromPicks ?? vscode.window.showInputBox({ title: vscode.l10n.t('Compare with Reference'), prompt: vscode.l10n.t('Expression for {0}', what), ignoreFocusOut: true });
       };
-      const input = await ask('the input (B, Cin, H, W)', args.input, 'input');
-      const weight = input && await ask('the weight (Cout, Cin/groups, kh, kw)', args.weight, 'weight');
-      const yours = weight && await ask('your tensor to check (your a_t, z, dA, dW, ...)', args.yours);
+      const input = await ask(vscode.l10n.t('the input (B, Cin, H, W)'), args.input, 'input');
+      const weight = input && await ask(vscode.l10n.t('the weight (Cout, Cin/groups, kh, kw)'), args.weight, 'weight');
+      const yours = weight && await ask(vscode.l10n.t('your tensor to check (your a_t, z, dA, dW, ...)'), args.yours);
       if (!input || !weight || !yours) return undefined;
-      const as = args.as ?? (await vscode.window.showQuickPick(COMPARABLE.map(n => ({ label: n })), { title: `Compare ${yours} with the engine's…`, ignoreFocusOut: true }))?.label as TensorName | undefined;
+      const as = args.as ?? (await vscode.window.showQuickPick(COMPARABLE.map(n => ({ label: n })), { title: vscode.l10n.t('Compare {0} with the engine\'s…', yours), ignoreFocusOut: true }))?.label as TensorName | undefined;
       if (!as || !(TENSOR_NAMES as readonly string[]).includes(as)) return undefined;
       const options = args.options ?? await this.askGeometry();
       if (!options) return undefined;
@@ -182,15 +177,15 @@ export class TensorInspector {
         try {
           return withComparison(trace, as, mine);
         } catch (e) {
-          if (e instanceof EngineError) throw new InspectError(`${yours} ${formatShape(mine.shape)} cannot be compared with the engine's ${as}: ${e.detail}`);
+          if (e instanceof EngineError) throw new InspectError(vscode.l10n.t('{0} {1} cannot be compared with the engine\'s {2}: {3}', yours, formatShape(mine.shape), as, e.detail));
           throw e;
         }
       });
       const c = result && !isNetworkTrace(result.trace) ? result.trace.comparison : undefined;
       if (!result || !c) return undefined;
       const summary = c.mismatches
-        ? `${yours} differs from the engine's ${as} in ${c.mismatches} cells, first at [${c.firstMismatch!.join(', ')}] (max |error| ${c.maxAbsError}).`
-        : `${yours} equals the engine's ${as} (max |error| ${c.maxAbsError}).`;
+        ? vscode.l10n.t('{0} differs from the engine\'s {1} in {2} cells, first at [{3}] (max |error| {4}).', yours, as, c.mismatches, c.firstMismatch!.join(', '), c.maxAbsError)
+        : vscode.l10n.t('{0} equals the engine\'s {1} (max |error| {2}).', yours, as, c.maxAbsError);
       this.log.info(summary);
       void vscode.window.showInformationMessage(summary);
       return { traceId: result.traceId, tensor: as, mismatches: c.mismatches, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, firstMismatch: c.firstMismatch };

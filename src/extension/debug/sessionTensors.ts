@@ -19,7 +19,7 @@ function templateFor(session: vscode.DebugSession): InspectTemplate {
   const custom = vscode.workspace.getConfiguration('convVisualDebugger.inspect').get<Record<string, InspectTemplate>>('templates', {});
   const t = custom[session.type] ?? BUILT_IN[session.type];
   if (!t) {
-    throw new InspectError(`Conv Visual Debugger does not know how to read tensors from "${session.type}" sessions. Add evaluate templates for it in the convVisualDebugger.inspect.templates setting.`);
+    throw new InspectError(vscode.l10n.t('Conv Visual Debugger does not know how to read tensors from "{0}" sessions. Add evaluate templates for it in the {1} setting.', session.type, 'convVisualDebugger.inspect.templates'));
   }
   return t;
 }
@@ -50,15 +50,15 @@ export async function fetchTensor(session: vscode.DebugSession, expression: stri
   try {
     meta = JSON.parse(unquote(await evaluate(session, frameId, fill(template.meta, { expr: expression }))));
   } catch (e) {
-    const why = e instanceof SyntaxError ? 'its shape could not be read' : (e as Error).message;
-    throw new InspectError(`"${expression}" is not a tensor the debugger can hand over: ${why}`);
+    const why = e instanceof SyntaxError ? vscode.l10n.t('its shape could not be read') : (e as Error).message;
+    throw new InspectError(vscode.l10n.t('"{0}" is not a tensor the debugger can hand over: {1}', expression, why));
   }
-  if (!Array.isArray(meta.shape) || meta.shape.some(d => !Number.isInteger(d) || d < 0)) throw new InspectError(`"${expression}" is not a regular numeric array (shape ${JSON.stringify(meta.shape)})`);
+  if (!Array.isArray(meta.shape) || meta.shape.some(d => !Number.isInteger(d) || d < 0)) throw new InspectError(vscode.l10n.t('"{0}" is not a regular numeric array (shape {1})', expression, JSON.stringify(meta.shape)));
   if (/^(object|<?U\d*|str|\|?S\d*|<?M8|<?m8|complex)/.test(meta.dtype)) {
-    throw new InspectError(`"${expression}" is not numeric: its values are ${meta.dtype === 'object' ? 'Python objects (a function, a ragged list, ...)' : meta.dtype}`);
+    throw new InspectError(vscode.l10n.t('"{0}" is not numeric: its values are {1}', expression, meta.dtype === 'object' ? vscode.l10n.t('Python objects (a function, a ragged list, ...)') : meta.dtype));
   }
   if (meta.size > maxElements) {
-    throw new InspectError(`"${expression}" has ${meta.size.toLocaleString('en-US')} values (shape (${meta.shape.join(', ')})), over the limit of ${maxElements.toLocaleString('en-US')} (convVisualDebugger.inspect.maxElements)`);
+    throw new InspectError(vscode.l10n.t('"{0}" has {1} values (shape ({2})), over the limit of {3} ({4})', expression, meta.size.toLocaleString('en-US'), meta.shape.join(', '), maxElements.toLocaleString('en-US'), 'convVisualDebugger.inspect.maxElements'));
   }
   const data = new Float64Array(meta.size);
   for (let start = 0; start < meta.size; start += CHUNK_ELEMENTS) {
@@ -69,10 +69,10 @@ export async function fetchTensor(session: vscode.DebugSession, expression: stri
       answer = unquote(await evaluate(session, frameId, fill(template.chunk, { expr: expression, start, end })));
       chunk = decodeChunk(answer);
     } catch (e) {
-      const said = answer ? ` (the debugger answered: ${answer.slice(0, 120)}${answer.length > 120 ? '…' : ''})` : '';
-      throw new InspectError(`reading "${expression}" failed at value ${start}: ${(e as Error).message}${said}`);
+      const said = answer ? ` ${vscode.l10n.t('(the debugger answered: {0})', `${answer.slice(0, 120)}${answer.length > 120 ? '…' : ''}`)}` : '';
+      throw new InspectError(vscode.l10n.t('reading "{0}" failed at value {1}: {2}', expression, start, `${(e as Error).message}${said}`));
     }
-    if (chunk.length !== end - start) throw new InspectError(`reading "${expression}" at value ${start}: got ${chunk.length} values, expected ${end - start}`);
+    if (chunk.length !== end - start) throw new InspectError(vscode.l10n.t('reading "{0}" at value {1}: got {2} values, expected {3}', expression, start, chunk.length, end - start));
     data.set(chunk, start);
   }
   return { expression, sourceDtype: meta.dtype, tensor: { shape: meta.shape, dtype: 'float64', data } };

@@ -21,11 +21,11 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
     if (!state) return [];
     const start = doc.getText().search(/\S/);
     const range = new vscode.Range(doc.positionAt(Math.max(0, start)), doc.positionAt(Math.max(0, start)));
-    const lenses = [new vscode.CodeLens(range, { title: '▶ Run Conv Forward/Backward', command: this.runCommand, arguments: [doc.uri] })];
+    const lenses = [new vscode.CodeLens(range, { title: vscode.l10n.t('▶ Run Conv Forward/Backward'), command: this.runCommand, arguments: [doc.uri] })];
     const { info, problems, layers } = state.analysis;
     if (layers) {
       const last = layers[layers.length - 1];
-      lenses.push(new vscode.CodeLens(range, { title: `${layers.length} layers · ${formatShape(layers[0].input)} → ${formatShape(last.output)}`, command: '' }));
+      lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('{0} layers · {1} → {2}', layers.length, formatShape(layers[0].input), formatShape(last.output)), command: '' }));
       for (const key of this.documents.scan(doc).keys) {
         const [top, i, name] = key.path;
         if (top !== 'layers' || typeof i !== 'number' || name !== 'type' || !layers[i]) continue;
@@ -36,7 +36,7 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
       const shapes = `a_t ${formatShape([info.batch, info.outPositions, info.patchSize])} · w_t ${formatShape([info.patchSize, info.outChannels])} · z ${formatShape([info.batch, info.outChannels, info.outHeight, info.outWidth])}`;
       lenses.push(new vscode.CodeLens(range, { title: shapes, command: '' }));
     } else if (problems.length) {
-      lenses.push(new vscode.CodeLens(range, { title: `⚠ ${problems.length} problem${problems.length > 1 ? 's' : ''}`, command: 'workbench.actions.view.problems' }));
+      lenses.push(new vscode.CodeLens(range, { title: problems.length > 1 ? vscode.l10n.t('⚠ {0} problems', problems.length) : vscode.l10n.t('⚠ 1 problem'), command: 'workbench.actions.view.problems' }));
     }
     return lenses;
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { htmlLang, normalizeLocale, panelText } from '../../l10n/panelText';
 
 function nonce(): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -19,8 +20,9 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${n}'`,
   ].join('; ');
+  const locale = normalizeLocale(vscode.env.language);
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${htmlLang(locale)}">
 <head>
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -29,7 +31,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
   <title>Conv Visual Debugger</title>
 </head>
 <body>
-  <header id="header"><h1 id="title">Conv Visual Debugger</h1><p id="status" role="status">Waiting for a trace…</p></header>
+  <header id="header"><h1 id="title">Conv Visual Debugger</h1><p id="status" role="status">${panelText(locale).waitingForTrace}</p></header>
   <main id="app"></main>
   <script nonce="${n}" src="${script}"></script>
 </body>

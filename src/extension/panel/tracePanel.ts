@@ -12,6 +12,7 @@ import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { parseWebviewMessage } from '../../protocol/validate';
+import { normalizeLocale } from '../../l10n/locale';
 import { panelHtml, panelLocalRoots } from './html';
 
 /** What the webview keeps with getState/setState, so a restored panel can re-run its spec. */
@@ -60,7 +61,7 @@ export class TracePanel implements vscode.Disposable {
       TracePanel.current.panel.reveal(undefined, true);
       return TracePanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Conv Visual Debugger', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('Conv Visual Debugger'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
       enableScripts: true,
       localResourceRoots: panelLocalRoots(extensionUri),
     });
@@ -118,7 +119,7 @@ export class TracePanel implements vscode.Disposable {
   private traceFor(traceId: number, requestId?: number): ShownTrace | undefined {
     const shown = this.current.get(traceId);
     if (shown) return shown;
-    if (requestId !== undefined) this.send({ type: 'requestFailed', requestId, message: `trace ${traceId} is no longer shown (a newer run replaced it)` });
+    if (requestId !== undefined) this.send({ type: 'requestFailed', requestId, message: vscode.l10n.t('trace {0} is no longer shown (a newer run replaced it)', traceId) });
     return undefined;
   }
 
@@ -130,7 +131,7 @@ export class TracePanel implements vscode.Disposable {
     const tiles: WireTile[] = [];
     for (const [row, col] of m.tiles) {
       if (row >= grid.down || col >= grid.across) {
-        this.send({ type: 'requestFailed', requestId: m.requestId, message: `${m.name} has no tile (${row}, ${col}) at level ${m.level}` });
+        this.send({ type: 'requestFailed', requestId: m.requestId, message: vscode.l10n.t('{0} has no tile ({1}, {2}) at level {3}', m.name, row, col, m.level) });
         return;
       }
       tiles.push({ row, col, buffer: extractTile(t.data, dims, m.level, row, col).buffer as ArrayBuffer });
@@ -149,24 +150,25 @@ export class TracePanel implements vscode.Disposable {
     const t = this.traceFor(m.traceId)?.tensors[m.name];
     if (!t) return;
     if (t.data.length > COPY_LIMIT) {
-      void vscode.window.showWarningMessage(`${m.name} has ${t.data.length.toLocaleString()} values, too many for the clipboard. Write it to a file instead: conv-trace SPEC --only ${m.name} --format npy --out DIR`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0} has {1} values, too many for the clipboard. Write it to a file instead: {2}', m.name, t.data.length.toLocaleString(), `conv-trace SPEC --only ${m.name} --format npy --out DIR`));
       return;
     }
     const text = m.format === 'json' ? tensorJson(t.shape, t.data) : tensorNumpy(m.name, t.shape, t.data, t.dtype);
     await vscode.env.clipboard.writeText(text);
-    vscode.window.setStatusBarMessage(`Copied ${m.name} ${t.shape.length ? `(${t.shape.join(', ')})` : ''} as ${m.format === 'json' ? 'JSON' : 'a numpy literal'}`, 4000);
+    const shape = t.shape.length ? `(${t.shape.join(', ')})` : '';
+    vscode.window.setStatusBarMessage(m.format === 'json' ? vscode.l10n.t('Copied {0} {1} as JSON', m.name, shape) : vscode.l10n.t('Copied {0} {1} as a numpy literal', m.name, shape), 4000);
   }
 
   private async savePng(name: string, png: ArrayBuffer): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
-      title: `Save ${name} as PNG`,
+      title: vscode.l10n.t('Save {0} as PNG', name),
       defaultUri: folder ? vscode.Uri.joinPath(folder, `${name}.png`) : undefined,
-      filters: { 'PNG image': ['png'] },
+      filters: { [vscode.l10n.t('PNG image')]: ['png'] },
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new Uint8Array(png));
-    void vscode.window.showInformationMessage(`Saved ${vscode.workspace.asRelativePath(target, false)}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}', vscode.workspace.asRelativePath(target, false)));
   }
 
   private receive(raw: unknown): void {
@@ -211,10 +213,10 @@ export class TracePanel implements vscode.Disposable {
         this.answerCellSum(message);
         break;
       case 'copyTensor':
-        this.copyTensor(message).catch(e => void vscode.window.showErrorMessage(`Could not copy ${message.name}: ${(e as Error).message}`));
+        this.copyTensor(message).catch(e => void vscode.window.showErrorMessage(vscode.l10n.t('Could not copy {0}: {1}', message.name, (e as Error).message)));
         break;
       case 'savePng':
-        this.savePng(message.name, message.png).catch(e => void vscode.window.showErrorMessage(`Could not save the PNG: ${(e as Error).message}`));
+        this.savePng(message.name, message.png).catch(e => void vscode.window.showErrorMessage(vscode.l10n.t('Could not save the PNG: {0}', (e as Error).message)));
         break;
       case 'error':
         this.log.error(`panel: ${message.message}`);
@@ -250,5 +252,6 @@ export function panelSettings(): PanelSettings {
     scale: c.get<string>('scale', 'tensor') === 'shared' ? 'shared' : 'tensor',
     precision: Math.max(1, Math.min(12, Math.round(c.get<number>('precision', 4)))),
     stages: oneOfOr(STAGE_SETS, c.get<string>('stages', 'all'), 'all'),
+    locale: normalizeLocale(vscode.env.language),
   };
 }
