@@ -19,6 +19,9 @@ import { Inspector } from './ui/inspector';
 import { Stepper } from './ui/stepper';
 import { CardHost, TensorCard } from './ui/tensorCard';
 import { Tooltip } from './ui/tooltip';
+import { FACTS_LABEL, RELEASED, TOOLBAR_LABEL } from './a11yText';
+import { labelBy, markToolbar } from './ui/a11y';
+import { CellAnnouncer } from './ui/cellAnnouncer';
 import { saveState, send } from './vscodeApi';
 
 /** Tensors whose values are counts, not data: never part of the shared scale. */
@@ -44,6 +47,7 @@ export class App implements CardHost {
   private readonly stepper: Stepper;
   private readonly inspector = new Inspector();
   private readonly tooltip = new Tooltip();
+  private readonly announcer = new CellAnnouncer();
   private readonly main = el('div', 'pipeline');
   private link: { target: LinkTarget; pinned: boolean } | undefined;
   private linkTimer: ReturnType<typeof setTimeout> | undefined;
@@ -58,7 +62,7 @@ export class App implements CardHost {
     this.observer = new IntersectionObserver(entries => {
       for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
     }, { rootMargin: '300px' });
-    root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element);
+    root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element, this.announcer.element);
     for (const stage of trace.stages) this.main.append(this.stageSection(stage));
     this.layoutCards();
     this.goTo(trace.stages.findIndex(s => s.id === state.stage), options.reveal ?? false);
@@ -100,6 +104,9 @@ export class App implements CardHost {
       labelled('Scale', select('Colour scale', [{ value: 'tensor', label: 'Per tensor' }, { value: 'shared', label: 'Shared by all tensors' }], this.state.scaleMode, v => { this.state.scaleMode = v as ScaleMode; this.recolour(); })),
       labelled('Digits', select('Significant digits of printed values', Array.from({ length: 8 }, (_, k) => ({ value: String(k + 1), label: String(k + 1) })), String(this.state.precision), v => { this.state.precision = Number(v); this.recolour(); })),
     );
+    facts.setAttribute('role', 'group');
+    facts.setAttribute('aria-label', FACTS_LABEL);
+    markToolbar(controls, TOOLBAR_LABEL);
     bar.append(facts, controls);
     return bar;
   }
@@ -141,6 +148,7 @@ export class App implements CardHost {
     const head = el('header', 'stage-head');
     const title = el('h2', undefined, `${n}. ${stage.title}`);
     title.tabIndex = -1;
+    labelBy(section, title);
     head.append(title, el('code', 'formula', stage.formula), el('span', 'shapes', this.shapesLine(stage)));
     head.addEventListener('click', () => this.goTo(n - 1));
     const flow = el('div', 'flow');
@@ -275,6 +283,16 @@ export class App implements CardHost {
 
   escape(): void {
     this.setLink(undefined, false);
+  }
+
+  announceCell(name: TensorName, index: number[] | undefined, event: 'move' | 'select' | 'escape'): void {
+    if (event === 'escape' || !index) {
+      this.announcer.forget();
+      if (this.link?.pinned) this.announcer.say(RELEASED);
+      return;
+    }
+    const pinned = event === 'select' ? this.link?.pinned === true && this.link.target.tensor === name && this.link.target.index.join() === index.join() : undefined;
+    this.announcer.announce(this.model, this.state.precision, { tensor: name, index }, pinned);
   }
 
   /** Links a cell (from the host: the debugger, commands, tests). */

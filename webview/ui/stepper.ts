@@ -13,6 +13,8 @@ export class Stepper {
 
   constructor(private readonly stages: TraceStage[], private readonly explain: (s: TraceStage) => string, private readonly go: (index: number) => void) {
     this.element.setAttribute('aria-label', 'Stages');
+    // Read out as the stage changes (focus moves to the stage's heading meanwhile).
+    this.explanation.setAttribute('aria-live', 'polite');
     const row = el('div', 'stepper-row');
     row.append(
       button('◀ Previous', 'Previous stage (p, PageUp)', () => this.go(this.index - 1)),
