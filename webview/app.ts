@@ -20,6 +20,8 @@ import { Inspector } from './ui/inspector';
 import { Stepper } from './ui/stepper';
 import { CardHost, TensorCard } from './ui/tensorCard';
 import { Tooltip } from './ui/tooltip';
+import { labelBy, markToolbar } from './ui/a11y';
+import { CellAnnouncer } from './ui/cellAnnouncer';
 import { saveState, send } from './vscodeApi';
 
 /** Tensors whose values are counts, not data: never part of the shared scale. */
@@ -45,6 +47,7 @@ export class App implements CardHost {
   private readonly stepper: Stepper;
   private readonly inspector = new Inspector();
   private readonly tooltip = new Tooltip();
+  private readonly announcer = new CellAnnouncer();
   private readonly main = el('div', 'pipeline');
   private link: { target: LinkTarget; pinned: boolean } | undefined;
   private linkTimer: ReturnType<typeof setTimeout> | undefined;
@@ -62,7 +65,7 @@ export class App implements CardHost {
     this.observer = new IntersectionObserver(entries => {
       for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
     }, { rootMargin: '300px' });
-    root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element);
+    root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element, this.announcer.element);
     for (const stage of this.stages) this.main.append(this.stageSection(stage));
     this.layoutCards();
     this.goTo(trace.stages.findIndex(s => s.id === state.stage), options.reveal ?? false);
@@ -105,6 +108,9 @@ export class App implements CardHost {
       labelled(words.scale, select(words.colourScale, [{ value: 'tensor', label: words.scalePerTensor }, { value: 'shared', label: words.scaleShared }], this.state.scaleMode, v => { this.state.scaleMode = v as ScaleMode; this.recolour(); })),
       labelled(words.digits, select(words.significantDigits, Array.from({ length: 8 }, (_, k) => ({ value: String(k + 1), label: String(k + 1) })), String(this.state.precision), v => { this.state.precision = Number(v); this.recolour(); })),
     );
+    facts.setAttribute('role', 'group');
+    facts.setAttribute('aria-label', text().layerGeometry);
+    markToolbar(controls, text().viewOptions);
     bar.append(facts, controls);
     return bar;
   }
@@ -148,6 +154,7 @@ export class App implements CardHost {
     const head = el('header', 'stage-head');
     const title = el('h2', undefined, `${n}. ${stage.title}`);
     title.tabIndex = -1;
+    labelBy(section, title);
     head.append(title, el('code', 'formula', stage.formula), el('span', 'shapes', this.shapesLine(stage)));
     head.addEventListener('click', () => this.goTo(n - 1));
     const flow = el('div', 'flow');
@@ -284,6 +291,16 @@ export class App implements CardHost {
 
   escape(): void {
     this.setLink(undefined, false);
+  }
+
+  announceCell(name: TensorName, index: number[] | undefined, event: 'move' | 'select' | 'escape'): void {
+    if (event === 'escape' || !index) {
+      this.announcer.forget();
+      if (this.link?.pinned) this.announcer.say(text().releasedPinned);
+      return;
+    }
+    const pinned = event === 'select' ? this.link?.pinned === true && this.link.target.tensor === name && this.link.target.index.join() === index.join() : undefined;
+    this.announcer.announce(this.model, this.state.precision, { tensor: name, index }, pinned);
   }
 
   /** Links a cell (from the host: the debugger, commands, tests). */

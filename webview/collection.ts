@@ -15,18 +15,21 @@ import { readTheme } from './theme';
 import { text } from './l10n';
 import { button, checkbox, el, select } from './ui/controls';
 import { Tooltip } from './ui/tooltip';
+import { cellAnnouncement } from './a11yText';
+import { Announcer } from './ui/a11y';
 import { send } from './vscodeApi';
 
 const ROLES: TensorRole[] = ['input', 'weight', 'grad'];
 
 export class CollectionView {
   private readonly tooltip = new Tooltip();
+  private readonly announcer = new Announcer();
   private readonly heatmaps: Heatmap[] = [];
 
   constructor(private readonly root: HTMLElement, private readonly set: WireTensorSet, private readonly state: UiState) {
     const intro = el('p', 'collection-intro', text().collectionIntro);
     const picks = el('p', 'collection-picks', this.pickSummary());
-    root.replaceChildren(intro, picks, ...set.tensors.map(t => this.card(t)));
+    root.replaceChildren(intro, picks, ...set.tensors.map(t => this.card(t)), this.announcer.element);
     if (!set.tensors.length) root.append(el('p', undefined, text().collectionEmpty));
   }
 
@@ -44,15 +47,20 @@ export class CollectionView {
     let selection: DisplaySelection = { n: 0, c: 0, mode: 'slice' };
     const shape = t.shape.length ? t.shape : [1];
     const matrix = () => displayMatrix(shape, selection);
+    const valueAt = (index: number[]) => data[index.reduce((acc, v, d) => acc * shape[d] + v, 0)];
     const heatmap = new Heatmap(store, matrix(), {}, readTheme(), {
       hover: (index, at) => {
         if (!index || !at) { this.tooltip.hide(); return; }
-        const off = index.reduce((acc, v, d) => acc * shape[d] + v, 0);
-        this.tooltip.show([`${t.label}[${index.join(', ')}] = ${Number.isFinite(data[off]) ? String(data[off]) : formatNumber(data[off])}`], at);
+        const value = valueAt(index);
+        this.tooltip.show([`${t.label}[${index.join(', ')}] = ${Number.isFinite(value) ? String(value) : formatNumber(value)}`], at);
       },
       select: () => undefined,
       escape: () => this.tooltip.hide(),
+      announce: (index, event) => {
+        if (index && event === 'move') this.announcer.say(cellAnnouncement({ tensor: t.label, index, value: formatNumber(valueAt(index), this.state.precision), meaning: '' }));
+      },
     });
+    heatmap.canvas.setAttribute('aria-label', `${t.label} ${formatShape(t.shape)}`);
     this.heatmaps.push(heatmap);
     const scale = scaleFor(t.stats.min, t.stats.max);
     const colormap = colormapFor(this.state.scheme, scale.kind === 'diverging');

@@ -15,6 +15,12 @@ import type { UiState } from './state';
 import { text } from './l10n';
 import { el } from './ui/controls';
 
+/** Decoration a screen reader skips (the arrows between layers are not list items to count). */
+function hidden<E extends HTMLElement>(element: E): E {
+  element.setAttribute('aria-hidden', 'true');
+  return element;
+}
+
 export class NetworkView {
   private app!: App;
   private readonly chain = el('nav', 'chain');
@@ -30,7 +36,7 @@ export class NetworkView {
     input.append(el('span', 'chain-title', t.chainInput), el('span', 'chain-shape', formatShape(network.input)));
     list.append(input);
     network.layers.forEach((layer, i) => {
-      list.append(el('li', 'chain-arrow', '→'));
+      list.append(hidden(el('li', 'chain-arrow', '→')));
       const li = el('li');
       const b = el('button', `chain-layer ${layer.op === 'loss' ? 'loss' : ''}`);
       b.dataset.layer = String(i);

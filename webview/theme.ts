@@ -11,7 +11,17 @@ export interface Theme {
   highlightFill: string;
   nonFinite: string;
   fontFamily: string;
-  kind: 'light' | 'dark' | 'high-contrast';
+  kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
+}
+
+/** Dark marks on a light page (light and high-contrast light themes). */
+export function isLight(theme: Pick<Theme, 'kind'>): boolean {
+  return theme.kind === 'light' || theme.kind === 'high-contrast-light';
+}
+
+/** High contrast (dark or light): marks drawn solid and in the theme's contrast colours. */
+export function isHighContrast(theme: Pick<Theme, 'kind'>): boolean {
+  return theme.kind === 'high-contrast' || theme.kind === 'high-contrast-light';
 }
 
 function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): string {
@@ -21,15 +31,18 @@ function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): str
 export function readTheme(): Theme {
   const s = getComputedStyle(document.body);
   const cls = document.body.classList;
-  const kind = cls.contains('vscode-high-contrast') || cls.contains('vscode-high-contrast-light') ? 'high-contrast' : cls.contains('vscode-light') ? 'light' : 'dark';
+  const kind = cls.contains('vscode-high-contrast-light') ? 'high-contrast-light' : cls.contains('vscode-high-contrast') ? 'high-contrast' : cls.contains('vscode-light') ? 'light' : 'dark';
+  const light = isLight({ kind });
+  // High contrast themes name their own border and focus colours: the canvas uses those.
+  const contrast = isHighContrast({ kind });
   return {
-    foreground: cssVar(s, '--vscode-editor-foreground', kind === 'light' ? '#1f1f1f' : '#cccccc'),
+    foreground: cssVar(s, '--vscode-editor-foreground', light ? '#1f1f1f' : '#cccccc'),
     muted: cssVar(s, '--vscode-descriptionForeground', '#888888'),
-    background: cssVar(s, '--vscode-editor-background', kind === 'light' ? '#ffffff' : '#1e1e1e'),
-    border: cssVar(s, '--vscode-editorWidget-border', kind === 'light' ? '#c8c8c8' : '#454545'),
-    focus: cssVar(s, '--vscode-focusBorder', '#007fd4'),
+    background: cssVar(s, '--vscode-editor-background', light ? '#ffffff' : '#1e1e1e'),
+    border: (contrast && cssVar(s, '--vscode-contrastBorder', '')) || cssVar(s, '--vscode-editorWidget-border', light ? '#c8c8c8' : '#454545'),
+    focus: (contrast && cssVar(s, '--vscode-contrastActiveBorder', '')) || cssVar(s, '--vscode-focusBorder', '#007fd4'),
     highlight: cssVar(s, '--vscode-editorWarning-foreground', '#ffcc00'),
-    highlightFill: kind === 'light' ? 'rgba(255, 170, 0, 0.28)' : 'rgba(255, 204, 0, 0.26)',
+    highlightFill: light ? 'rgba(255, 170, 0, 0.28)' : 'rgba(255, 204, 0, 0.26)',
     nonFinite: cssVar(s, '--vscode-errorForeground', '#f14c4c'),
     fontFamily: cssVar(s, '--vscode-editor-font-family', 'monospace'),
     kind,

@@ -180,6 +180,20 @@ export const en = {
   cellCol2imCount: (i: Arg, j: Arg) => `how many entries of ∂C/∂a_t col2im adds into padded pixel (${i}, ${j})`,
   cellPerChannel: (what: Arg) => `per channel: ${what}`,
   cellInsertedZero: 'an inserted zero or padding',
+
+  // ---- for screen readers and the keyboard ----
+  heatmapRole: 'tensor heatmap',
+  heatmapKeys: 'Arrow keys move the cell cursor; Shift+arrows move 10 cells, Ctrl+arrows to the edge, Page Up and Page Down a screen, '
+    + 'Home and End to the ends of the row, Ctrl+Home and Ctrl+End to the first and last cell. '
+    + 'Enter or Space pins the cell, Escape releases it. Plus and minus zoom, 0 shows all.',
+  viewOptions: 'View options',
+  layerGeometry: 'Layer geometry',
+  tensorActions: (tensor: Arg) => `${tensor} actions`,
+  allChannelsOf: (tensor: Arg) => `${tensor}: show all channels`,
+  cellLoading: 'loading',
+  cellPinned: 'Pinned. ',
+  cellReleased: 'Released. ',
+  releasedPinned: 'Released the pinned cell.',
 };
 
 export type PanelText = typeof en;

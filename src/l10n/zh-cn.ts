@@ -171,4 +171,17 @@ export const zhCn: PanelText = {
   cellCol2imCount: (i: Arg, j: Arg) => `col2im 加到填充后像素 (${i}, ${j}) 上的 ∂C/∂a_t 元素个数`,
   cellPerChannel: (what: Arg) => `每个通道：${what}`,
   cellInsertedZero: '插入的零或填充',
+
+  heatmapRole: '张量热力图',
+  heatmapKeys: '方向键移动单元格光标；Shift+方向键移动 10 格，Ctrl+方向键移到边缘，Page Up 和 Page Down 移动一屏，'
+    + 'Home 和 End 移到行首和行尾，Ctrl+Home 和 Ctrl+End 移到第一个和最后一个单元格。'
+    + 'Enter 或空格固定该单元格，Escape 取消固定。加号和减号缩放，0 显示全部。',
+  viewOptions: '视图选项',
+  layerGeometry: '层的几何参数',
+  tensorActions: (tensor: Arg) => `${tensor} 的操作`,
+  allChannelsOf: (tensor: Arg) => `${tensor}：显示所有通道`,
+  cellLoading: '加载中',
+  cellPinned: '已固定。',
+  cellReleased: '已取消固定。',
+  releasedPinned: '已取消固定的单元格。',
 };

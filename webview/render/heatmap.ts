@@ -5,11 +5,14 @@
 import type { Highlight } from '../../src/engine/links';
 import { formatNumber } from '../../src/format/text';
 import { TILE, levelFor } from '../../src/protocol/tiles';
-import type { Theme } from '../theme';
+import { Theme, isHighContrast, isLight } from '../theme';
 import { ColormapName, Scale, colourIndex, luminance, packedTable, rgbTable } from './colormaps';
 import type { DisplayMatrix } from './displayMatrix';
 import type { TileStore } from './tileStore';
-import { Viewport, cellAt, cellRect, clampView, fitView, panBy, reveal, visibleRange, zoomAt } from './viewport';
+import { Viewport, areaHeight, cellAt, cellRect, clampView, fitView, panBy, reveal, visibleRange, zoomAt } from './viewport';
+import { text } from '../l10n';
+import { describeBy } from '../ui/a11y';
+import { CursorGrid, firstCell, moveCursor, moveForKey, pageRows } from './cellCursor';
 
 export interface HeatmapCallbacks {
   /** The cell under the pointer or keyboard cursor changed (undefined: left the grid). */
@@ -18,6 +21,8 @@ export interface HeatmapCallbacks {
   select(index: number[]): void;
   /** Escape. */
   escape(): void;
+  /** After a key moved the cursor, pinned it or released it: what to tell a screen reader. */
+  announce?(index: number[] | undefined, event: 'move' | 'select' | 'escape'): void;
 }
 
 export interface HeatmapLabels {
@@ -63,6 +68,8 @@ export class Heatmap {
   private image: ImageData | undefined;
   private dragging: { x: number; y: number; moved: boolean } | undefined;
   private hovered: string | undefined;
+  /** The last hover came from the keyboard cursor (it ends when focus leaves). */
+  private keyboardHover = false;
   /** Milliseconds the last draw took (for the benchmark). */
   lastDrawMs = 0;
   /** Off screen: draws (and tile requests) wait until the view is visible. */
@@ -80,7 +87,10 @@ export class Heatmap {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'heatmap';
     this.canvas.tabIndex = 0;
-    this.canvas.setAttribute('role', 'img');
+    // An application: a screen reader passes the arrow keys through to the cell cursor.
+    this.canvas.setAttribute('role', 'application');
+    this.canvas.setAttribute('aria-roledescription', text().heatmapRole);
+    describeBy(this.canvas, text().heatmapKeys);
     this.ctx = this.canvas.getContext('2d', { alpha: false })!;
     this.view = { width: 300, height: 150, left: 0, top: 0, rows: matrix.rows, cols: matrix.cols, scale: 20, x0: 0, y0: 0 };
     this.listen();
@@ -292,7 +302,7 @@ export class Heatmap {
     const ctx = this.ctx;
     const v = this.view;
     const { r0, r1, c0, c1 } = visibleRange(v);
-    ctx.fillStyle = this.theme.kind === 'light' ? 'rgba(255,255,255,0.55)' : 'rgba(0,0,0,0.5)';
+    ctx.fillStyle = isLight(this.theme) ? 'rgba(255,255,255,0.55)' : 'rgba(0,0,0,0.5)';
     ctx.strokeStyle = this.theme.muted;
     ctx.lineWidth = 1;
     for (let row = r0; row < r1; row++) {
@@ -308,7 +318,7 @@ export class Heatmap {
             ctx.moveTo(x + Math.max(0, d - size), y + Math.min(size, d));
             ctx.lineTo(x + Math.min(size, d), y + Math.max(0, d - size));
           }
-          ctx.globalAlpha = 0.35;
+          ctx.globalAlpha = isHighContrast(this.theme) ? 0.9 : 0.35;
           ctx.stroke();
           ctx.globalAlpha = 1;
         }
@@ -323,7 +333,7 @@ export class Heatmap {
     const { r0, r1, c0, c1 } = visibleRange(v);
     ctx.lineWidth = 1;
     if (v.scale >= 10) {
-      ctx.strokeStyle = this.theme.kind === 'light' ? 'rgba(0,0,0,0.12)' : 'rgba(255,255,255,0.12)';
+      ctx.strokeStyle = `rgba(${isLight(this.theme) ? '0,0,0' : '255,255,255'},${isHighContrast(this.theme) ? 0.4 : 0.12})`;
       ctx.beginPath();
       for (let row = r0; row <= r1; row++) { const y = Math.round(cellRect(v, row, 0).y) + 0.5; ctx.moveTo(v.left, y); ctx.lineTo(v.width, y); }
       for (let col = c0; col <= c1; col++) { const x = Math.round(cellRect(v, 0, col).x) + 0.5; ctx.moveTo(x, v.top); ctx.lineTo(x, v.height); }
@@ -430,6 +440,10 @@ export class Heatmap {
     const mark = (p: { row: number; col: number } | undefined, colour: string, dashed: boolean) => {
       if (!p) return;
       const { x, y, size } = cellRect(v, p.row, p.col);
+      // A halo in the background colour under the mark: it shows on every cell colour, in every theme.
+      ctx.strokeStyle = this.theme.background;
+      ctx.lineWidth = thick + 3;
+      ctx.strokeRect(x, y, Math.max(size, 3), Math.max(size, 3));
       ctx.strokeStyle = colour;
       ctx.lineWidth = thick + 1;
       ctx.setLineDash(dashed ? [3, 2] : []);
@@ -501,6 +515,7 @@ export class Heatmap {
       const cell = cellAt(this.view, p.x, p.y);
       const index = cell ? this.matrix.indexAt(cell.row, cell.col) : undefined;
       if (cell) this.cursor = cell;
+      this.keyboardHover = false;
       this.hover(index, { x: e.clientX, y: e.clientY });
     });
     c.addEventListener('pointerleave', () => this.hover(undefined));
@@ -534,44 +549,75 @@ export class Heatmap {
         this.render();
       }
     }, { passive: false });
-    c.addEventListener('focus', () => this.render());
-    c.addEventListener('blur', () => this.render());
+    c.addEventListener('focus', () => {
+      // Tabbing in puts the cursor on a cell at once, so the reader hears where it is.
+      if (c.matches(':focus-visible')) this.moveCursorTo(this.cursor ?? this.startCell());
+      else this.render();
+    });
+    c.addEventListener('blur', () => {
+      if (this.keyboardHover) this.hover(undefined);
+      this.keyboardHover = false;
+      this.render();
+    });
     c.addEventListener('keydown', e => this.key(e));
   }
 
   private key(e: KeyboardEvent): void {
     const m = this.matrix;
-    const cur = this.cursor ?? { row: 0, col: 0 };
-    const step = e.shiftKey ? 10 : 1;
-    let next: { row: number; col: number } | undefined;
-    switch (e.key) {
-      case 'ArrowUp': next = { row: Math.max(0, cur.row - step), col: cur.col }; break;
-      case 'ArrowDown': next = { row: Math.min(m.rows - 1, cur.row + step), col: cur.col }; break;
-      case 'ArrowLeft': next = { row: cur.row, col: Math.max(0, cur.col - step) }; break;
-      case 'ArrowRight': next = { row: cur.row, col: Math.min(m.cols - 1, cur.col + step) }; break;
-      case 'Home': next = { row: cur.row, col: 0 }; break;
-      case 'End': next = { row: cur.row, col: m.cols - 1 }; break;
-      case 'Enter': case ' ': {
-        const index = m.indexAt(cur.row, cur.col);
-        if (index) this.callbacks.select(index);
-        break;
+    const cur = this.cursor ?? this.startCell();
+    const move = moveForKey(e.key, { jump: e.ctrlKey || e.metaKey, shift: e.shiftKey }, pageRows(areaHeight(this.view), this.view.scale));
+    if (move) {
+      // Ctrl+Home etc. are cursor keys here, not the webview's.
+      this.moveCursorTo(moveCursor(this.cursorGrid(), cur, move));
+    } else if (e.ctrlKey || e.metaKey || e.altKey) {
+      return;
+    } else {
+      switch (e.key) {
+        case 'Enter': case ' ': {
+          const index = m.indexAt(cur.row, cur.col);
+          if (index) {
+            this.cursor = cur;
+            this.callbacks.select(index);
+            this.callbacks.announce?.(index, 'select');
+          }
+          break;
+        }
+        case '+': case '=': this.zoomAtCell(cur, 1.5); break;
+        case '-': case '_': this.zoomAtCell(cur, 1 / 1.5); break;
+        case '0': this.fit(); break;
+        // Announced first: the host still knows whether a cell was pinned.
+        case 'Escape': this.callbacks.announce?.(undefined, 'escape'); this.callbacks.escape(); break;
+        default: return;
       }
-      case '+': case '=': this.zoomAtCell(cur, 1.5); break;
-      case '-': case '_': this.zoomAtCell(cur, 1 / 1.5); break;
-      case '0': this.fit(); break;
-      case 'Escape': this.callbacks.escape(); break;
-      default: return;
     }
     e.preventDefault();
     e.stopPropagation();
-    if (next) {
-      this.cursor = next;
-      this.view = reveal(this.view, next.row, next.col);
-      const r = this.canvas.getBoundingClientRect();
-      const rect = cellRect(this.view, next.row, next.col);
-      this.hover(m.indexAt(next.row, next.col), { x: r.left + rect.x + rect.size, y: r.top + rect.y + rect.size });
-      this.render();
-    }
+  }
+
+  /** The matrix as the cursor walks it: gaps between channel tiles are not cells. */
+  private cursorGrid(): CursorGrid {
+    const m = this.matrix;
+    return { rows: m.rows, cols: m.cols, isCell: (row, col) => m.indexAt(row, col) !== undefined };
+  }
+
+  /** Where the cursor starts: the pinned cell if it is shown here, else the first cell. */
+  private startCell(): { row: number; col: number } {
+    const pinned = this.source ? this.matrix.positionOf(this.source) : undefined;
+    return pinned ?? firstCell(this.cursorGrid());
+  }
+
+  /** Puts the keyboard cursor on a cell: scrolled into view, linked as a hover is, announced. */
+  private moveCursorTo(next: { row: number; col: number }): void {
+    const m = this.matrix;
+    this.cursor = next;
+    this.view = reveal(this.view, next.row, next.col);
+    const r = this.canvas.getBoundingClientRect();
+    const rect = cellRect(this.view, next.row, next.col);
+    const index = m.indexAt(next.row, next.col);
+    this.keyboardHover = true;
+    this.hover(index, { x: r.left + rect.x + rect.size, y: r.top + rect.y + rect.size });
+    if (index) this.callbacks.announce?.(index, 'move');
+    this.render();
   }
 
   private zoomAtCell(cell: { row: number; col: number }, factor: number): void {

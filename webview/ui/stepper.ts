@@ -15,6 +15,8 @@ export class Stepper {
   constructor(private readonly stages: TraceStage[], private readonly explain: (s: TraceStage) => string, private readonly go: (index: number) => void) {
     const t = text();
     this.element.setAttribute('aria-label', t.stages);
+    // Read out as the stage changes (focus moves to the stage's heading meanwhile).
+    this.explanation.setAttribute('aria-live', 'polite');
     const row = el('div', 'stepper-row');
     row.append(
       button(t.previous, t.previousStage, () => this.go(this.index - 1)),

@@ -16,6 +16,7 @@ import { Heatmap, HeatmapCallbacks } from '../render/heatmap';
 import type { UiState } from '../state';
 import type { Theme } from '../theme';
 import { text } from '../l10n';
+import { labelBy, markToolbar } from './a11y';
 import { checkbox, el, select, toolButton } from './controls';
 
 export interface CardHost {
@@ -26,6 +27,8 @@ export interface CardHost {
   hover(name: TensorName, index: number[] | undefined, at?: { x: number; y: number }): void;
   select(name: TensorName, index: number[]): void;
   escape(): void;
+  /** The keyboard cursor moved to, pinned or released a cell: say so to a screen reader. */
+  announceCell(name: TensorName, index: number[] | undefined, event: 'move' | 'select' | 'escape'): void;
   saveState(): void;
   copyTensor(name: TensorName, format: 'json' | 'numpy'): void;
   savePng(name: string, png: Blob): void;
@@ -71,13 +74,16 @@ export class TensorCard {
       hover: (index, at) => host.hover(name, index, at),
       select: index => host.select(name, index),
       escape: () => host.escape(),
+      announce: (index, event) => host.announceCell(name, index, event),
     };
     this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.geometry, name), host.theme, callbacks, mutedCells(host.model, name));
     this.heatmap.canvas.setAttribute('aria-label', text().heatmapLabel(name, formatShape(this.shape), meta.about));
 
     const head = el('header', 'tensor-head');
     const title = el('div', 'tensor-title');
-    title.append(el('span', 'tensor-name', caption ?? name), el('span', 'tensor-shape', formatShape(this.shape)), this.controls());
+    const nameLabel = el('span', 'tensor-name', caption ?? name);
+    title.append(nameLabel, el('span', 'tensor-shape', formatShape(this.shape)), this.controls());
+    labelBy(this.element, nameLabel);
     head.append(title, el('div', 'tensor-about', `${meta.axes.join(' × ')} · ${meta.about}`));
     const canvasWrap = el('div', 'heatmap-wrap');
     canvasWrap.append(this.heatmap.canvas);
@@ -91,6 +97,7 @@ export class TensorCard {
 
   private controls(): HTMLElement {
     const bar = el('div', 'tensor-controls');
+    markToolbar(bar, text().tensorActions(this.name));
     const meta = this.host.model.tensor(this.name)!;
     if (this.shape.length === 4) {
       const [N, C] = this.shape;
@@ -98,7 +105,9 @@ export class TensorCard {
       if (N > 1) bar.append(select(`${this.name}: ${meta.axes[0]}`, options(N, meta.axes[0]), String(this.selection.n), v => this.select({ n: Number(v) })));
       if (C > 1) {
         bar.append(select(`${this.name}: ${meta.axes[1]}`, options(C, meta.axes[1]), String(this.selection.c), v => this.select({ c: Number(v) })));
-        bar.append(checkbox(text().allSlices, this.selection.mode === 'tiles', on => this.select({ mode: on ? 'tiles' : 'slice' })));
+        const all = checkbox(text().allSlices, this.selection.mode === 'tiles', on => this.select({ mode: on ? 'tiles' : 'slice' }));
+        all.setAttribute('aria-label', text().allChannelsOf(this.name));
+        bar.append(all);
       }
     }
     this.zoomButtons.append(

@@ -1,5 +1,5 @@
 // One tooltip for every heatmap: index, exact value, and what the cell means.
-// It is also an aria-live region, so keyboard users hear the cell they move to.
+// Hidden from screen readers: the panel's announcer says the keyboard cursor's cell.
 
 import { el } from './controls';
 
@@ -7,8 +7,7 @@ export class Tooltip {
   readonly element = el('div', 'tooltip');
 
   constructor() {
-    this.element.setAttribute('role', 'status');
-    this.element.setAttribute('aria-live', 'polite');
+    this.element.setAttribute('aria-hidden', 'true');
     document.body.append(this.element);
   }
 
