@@ -51,6 +51,8 @@ export interface StartOptions {
   vsix?: string[];
   /** Keep the data dir after stop (for a person to look at). */
   keep?: boolean;
+  /** VS Code's display language (`--locale`); needs a language pack for it among `vsix`. */
+  locale?: string;
 }
 
 export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
@@ -74,10 +76,11 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const args = ['--config', path.join(dataDir, 'config.yaml'), '--auth', 'none', '--bind-addr', host,
     '--user-data-dir', path.join(dataDir, 'user'), '--extensions-dir', path.join(dataDir, 'extensions'),
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened'];
+    '--disable-getting-started-override', '--ignore-last-opened', ...(opts.locale ? ['--locale', opts.locale] : [])];
   for (const vsix of opts.vsix ?? []) {
     execFileSync(opts.bin, [...args, '--install-extension', vsix, '--force'], { encoding: 'utf8', stdio: 'pipe' });
   }
+  if (opts.locale) registerLanguagePacks(path.join(dataDir, 'extensions'), path.join(dataDir, 'user'));
   const server: ChildProcess = spawn(opts.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
@@ -112,6 +115,29 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
       if (!opts.keep) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Lists the installed language packs in languagepacks.json, as VS Code does when one is installed from
+ * its UI: `--install-extension` leaves the list alone, and without it `--locale` falls back to English.
+ */
+function registerLanguagePacks(extensionsDir: string, userDataDir: string): void {
+  const packs: Record<string, unknown> = {};
+  for (const dir of fs.existsSync(extensionsDir) ? fs.readdirSync(extensionsDir) : []) {
+    const manifestFile = path.join(extensionsDir, dir, 'package.json');
+    if (!fs.existsSync(manifestFile)) continue;
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    for (const l of manifest.contributes?.localizations ?? []) {
+      const translations = Object.fromEntries((l.translations ?? []).map((t: { id: string; path: string }) => [t.id, path.join(extensionsDir, dir, t.path)]));
+      packs[l.languageId.toLowerCase()] = {
+        hash: `${manifest.publisher}.${manifest.name}-${manifest.version}`,
+        extensions: [{ extensionIdentifier: { id: `${manifest.publisher}.${manifest.name}` }, version: manifest.version }],
+        translations,
+        label: l.localizedLanguageName ?? l.languageName,
+      };
+    }
+  }
+  fs.writeFileSync(path.join(userDataDir, 'languagepacks.json'), JSON.stringify(packs, null, 2));
 }
 
 /** Copies the server's logs (extension host, our output channel) to `dest`. */

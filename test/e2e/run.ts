@@ -2,6 +2,7 @@
 //   node out/test/e2e/run.js integration     mocha suite (test/integration) inside the Node extension host
 //   node out/test/e2e/run.js web             the web extension: suites (test/web) inside the web-worker extension host
 //   node out/test/e2e/run.js ui [--vsix F]   as a user: explorer, palette, panel, numbers, screenshot
+//   node out/test/e2e/run.js zh-cn           VS Code in Simplified Chinese (--locale zh-cn): palette, panel, messages
 //   node out/test/e2e/run.js canary          a deliberately failing suite must come back red
 //   node out/test/e2e/run.js serve           the demo: VS Code in the browser with examples/ (prints the URL)
 // Evidence (output, screenshots, extension host logs) goes to test-results/<run>/.
@@ -12,6 +13,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { format } from 'util';
 import { CodeServer, ROOT, collectLogs, ensureCodeServer, startCodeServer } from './codeServer';
+import { explainStage } from '../../src/format/explain';
+import { traceSpecText } from '../../src/spec/convSpec';
 import type { FrameLocator, Page } from 'playwright-core';
 import { Browser, launchBrowser, openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from './workbench';
 
@@ -72,16 +75,19 @@ function argValue(flag: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** Test-only: the 'debugpy' debug type (Debian's debugpy adapter), packaged so code-server can install it. */
-function testDebugpyExtension(): string {
-  const out = path.join(ROOT, 'out', 'cvd-test-debugpy.vsix');
+/** A test-only extension from test/fixtures, packaged so code-server can install it. */
+function testExtension(fixture: string): string {
+  const out = path.join(ROOT, 'out', `cvd-test-${fixture}.vsix`);
   const vsce = path.join(ROOT, 'node_modules', '.bin', 'vsce');
-  execFileSync(vsce, ['package', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: path.join(ROOT, 'test/fixtures/debugpy-extension'), stdio: 'pipe' });
+  execFileSync(vsce, ['package', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: path.join(ROOT, 'test/fixtures', fixture), stdio: 'pipe' });
   return out;
 }
 
-async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeServer, browser: Browser, ws: string) => Promise<void>, extra: string[] = [], settings: Record<string, unknown> = {}): Promise<void> {
-  const cs = await startCodeServer({ bin: ensureCodeServer(), vsix: [...(vsix ? [vsix] : []), ...extra], settings });
+/** The 'debugpy' debug type (Debian's debugpy adapter). */
+const testDebugpyExtension = () => testExtension('debugpy-extension');
+
+async function withSession(run: Run, vsix: string | undefined, body: (cs: CodeServer, browser: Browser, ws: string) => Promise<void>, extra: string[] = [], settings: Record<string, unknown> = {}, locale?: string): Promise<void> {
+  const cs = await startCodeServer({ bin: ensureCodeServer(), vsix: [...(vsix ? [vsix] : []), ...extra], settings, locale });
   const browser = await launchBrowser();
   const ws = scratchWorkspace();
   browser.page.on('pageerror', e => run.say(`[page error] ${e.message}`));
@@ -145,6 +151,49 @@ const IN_WEB_WORKER_HOST = { 'remote.extensionKind': { 'conv-visual-debugger.con
 
 const web = () => suiteRun('web', 'integration suites inside the web-worker extension host (package.json "browser")',
   path.join(ROOT, 'out/test/web/suite.js'), [], IN_WEB_WORKER_HOST);
+
+/**
+ * VS Code in Simplified Chinese (`--locale zh-cn`, with a test language pack standing in for
+ * Microsoft's): the palette, the panel's words and the host's messages come from the zh-cn tables.
+ */
+async function zhCn(): Promise<number> {
+  const run = new Run('zh-cn');
+  run.say('UI run with VS Code\'s display language zh-cn');
+  const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.zh-cn.json'), 'utf8')) as Record<string, string>;
+  const bundle = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+  // What the panel must say on the first stage, from the engine's own tables.
+  const seed = traceSpecText('seed.conv.json', fs.readFileSync(path.join(ROOT, 'examples/seed.conv.json'), 'utf8'));
+  const padText = explainStage('pad', { kind: 'conv', info: seed.info }, 'ones', 'zh-cn');
+  await withSession(run, undefined, async (cs, browser, ws) => {
+    const { page } = browser;
+    fs.writeFileSync(path.join(ws, 'broken.conv.json'), '{\n  "input": [[[[1, 2], [3, 4]]]],\n  "weight": [[[[1]]]],\n  "stride": 0\n}\n');
+    await page.goto(cs.url(ws, [['extensionDevelopmentPath', cs.remote(ROOT)], ['skipWelcome', 'true']]));
+    const frame = webviewFrame(page);
+    const steps: [string, () => Promise<void>][] = [
+      ['the workbench opens', () => waitForWorkbench(page)],
+      ['seed.conv.json opens from the explorer', () => openFromExplorer(page, 'seed.conv.json')],
+      [`the palette lists the command in Chinese: "${nls['command.category']}: ${nls['command.run.title']}"`, () => runFromPalette(page, `${nls['command.category']}: ${nls['command.run.title']}`)],
+      ['the panel is in Chinese: <html lang="zh-CN">, and the first stage explained in the zh-cn words', async () => {
+        await frame.locator('html[lang="zh-CN"]').waitFor({ state: 'attached', timeout: 60_000 });
+        const shown = frame.locator('.stepper-explanation');
+        await shown.waitFor({ timeout: 30_000 });
+        const text = (await shown.textContent())?.trim();
+        if (text !== padText) throw new Error(`the panel says "${text}", not "${padText}"`);
+        await page.waitForTimeout(1000);
+        await page.screenshot({ path: path.join(run.dir, 'panel-zh-cn.png') });
+      }],
+      ['a broken spec\'s error message is framed in Chinese', async () => {
+        await openFromExplorer(page, 'broken.conv.json');
+        await runFromPalette(page, `${nls['command.category']}: ${nls['command.run.title']}`);
+        const frameWords = bundle['Conv spec error in {0} at {1}: {2}'].split('{0}')[0];
+        await page.locator('.notifications-toasts .notification-list-item-message', { hasText: frameWords }).first().waitFor({ timeout: 30_000 });
+        await page.screenshot({ path: path.join(run.dir, 'error-zh-cn.png') });
+      }],
+    ];
+    for (const [title, step] of steps) if (!await run.check(title, step)) return;
+  }, [testExtension('zh-cn-language-pack')], {}, 'zh-cn');
+  return run.finish();
+}
 
 async function canary(): Promise<number> {
   const run = new Run('canary');
@@ -835,7 +884,7 @@ async function serve(): Promise<number> {
   return 0;
 }
 
-const MODES: Record<string, () => Promise<number>> = { integration, web, ui, canary, serve, a11y };
+const MODES: Record<string, () => Promise<number>> = { integration, web, ui, 'zh-cn': zhCn, canary, serve, a11y };
 const mode = process.argv[2] ?? '';
 if (!MODES[mode]) {
   console.error(`usage: node out/test/e2e/run.js ${Object.keys(MODES).join('|')} [--vsix FILE] [--port N]`);

@@ -2,7 +2,7 @@
 # Installs what the real-VS-Code harness needs, skipping what is already there:
 #   Debian: chromium (the browser), ripgrep (code-server's search, instead of a GitHub
 #   download), libkrb5-dev (headers for code-server's kerberos addon), python3-debugpy
-#   and python3-numpy (a Python program to debug);
+#   and python3-numpy (a Python program to debug), fonts-wqy-microhei (Chinese text in screenshots);
 #   code-server 4.100.3, pinned by test/e2e/code-server/package-lock.json, into a cache
 #   folder outside the repo ($CODE_SERVER_HOME, default ~/.cache/conv-visual-debugger).
 # Prints the code-server binary's path as its last line.
@@ -22,6 +22,8 @@ command -v rg >/dev/null 2>&1 || need+=(ripgrep)
 [ -e /usr/include/gssapi/gssapi.h ] || need+=(libkrb5-dev)
 # A real Python debuggee for the "tensors from any debug session" tests: Debian's python3 with numpy and debugpy.
 /usr/bin/python3 -c 'import debugpy, numpy' >/dev/null 2>&1 || need+=(python3-debugpy python3-numpy)
+# A CJK font, so the zh-cn run's screenshots show Chinese rather than empty boxes.
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   say "apt-get install ${need[*]}"

@@ -189,8 +189,8 @@ describe('Conv Visual Debugger in VS Code', () => {
       const again = nextPanelMessage(api, 'rendered');
       await config.update('dtype', 'float32', vscode.ConfigurationTarget.Workspace);
       await again;
-      const rerun = await api.run(uri);
-      assert.strictEqual(rerun?.trace.dtype, 'float32');
+      const { result: rerun } = await rendered(api, () => api.run(uri));
+      assert.strictEqual(rerun.trace.dtype, 'float32');
       const forwardOnly = nextPanelMessage(api, 'rendered');
       await config.update('panel.stages', 'forward', vscode.ConfigurationTarget.Workspace);
       const shown = (await forwardOnly).shown.map(t => t.name);
