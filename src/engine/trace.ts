@@ -88,7 +88,8 @@ export interface ConvTrace {
   comparison?: Comparison;
 }
 
-const ABOUT: Record<TensorName, [axes: string[], about: string]> = {
+/** Each tensor's axes and what it is (English; the panel's catalog has these words in other languages). */
+export const ABOUT: Record<TensorName, [axes: string[], about: string]> = {
   input: [['B', 'Cin', 'H', 'W'], 'the input feature map'],
   weight: [['Cout', 'Cin/groups', 'kh', 'kw'], 'the kernels w'],
   bias: [['Cout'], 'the bias b'],

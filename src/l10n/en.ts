@@ -3,6 +3,8 @@
 // verbatim and hold no logic, so a translation is the same table in another
 // language (zh-cn.ts must have every key, with the same parameters).
 
+import { ABOUT, type TensorName } from '../engine/trace';
+
 type Arg = string | number;
 
 export const en = {
@@ -194,6 +196,9 @@ export const en = {
   cellPinned: 'Pinned. ',
   cellReleased: 'Released. ',
   releasedPinned: 'Released the pinned cell.',
+
+  // ---- what each tensor is: the engine's own words ----
+  tensorAbout: Object.fromEntries(Object.entries(ABOUT).map(([name, [, about]]) => [name, about])) as Record<TensorName, string>,
 };
 
 export type PanelText = typeof en;

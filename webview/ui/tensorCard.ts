@@ -3,6 +3,7 @@
 
 import type { Highlight } from '../../src/engine/links';
 import { isPadding } from '../../src/engine/links';
+import { ABOUT } from '../../src/engine/trace';
 import { isPoolPadding } from '../../src/engine/layers';
 import { formatShape } from '../../src/engine/tensor';
 import type { TensorName } from '../../src/engine/trace';
@@ -77,14 +78,16 @@ export class TensorCard {
       announce: (index, event) => host.announceCell(name, index, event),
     };
     this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.geometry, name), host.theme, callbacks, mutedCells(host.model, name));
-    this.heatmap.canvas.setAttribute('aria-label', text().heatmapLabel(name, formatShape(this.shape), meta.about));
+    // The engine's words for its own tensors in the panel's language; a layer's own words as they are.
+    const about = meta.about === ABOUT[name]?.[1] ? text().tensorAbout[name] : meta.about;
+    this.heatmap.canvas.setAttribute('aria-label', text().heatmapLabel(name, formatShape(this.shape), about));
 
     const head = el('header', 'tensor-head');
     const title = el('div', 'tensor-title');
     const nameLabel = el('span', 'tensor-name', caption ?? name);
     title.append(nameLabel, el('span', 'tensor-shape', formatShape(this.shape)), this.controls());
     labelBy(this.element, nameLabel);
-    head.append(title, el('div', 'tensor-about', `${meta.axes.join(' × ')} · ${meta.about}`));
+    head.append(title, el('div', 'tensor-about', `${meta.axes.join(' × ')} · ${about}`));
     const canvasWrap = el('div', 'heatmap-wrap');
     canvasWrap.append(this.heatmap.canvas);
     this.element.append(head, canvasWrap, this.footer, this.a11y);
