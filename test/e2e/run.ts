@@ -223,10 +223,20 @@ async function pointAt(page: Page, frame: FrameLocator, tensor: string, row: num
   const canvas = frame.locator(`section.tensor[data-tensor="${tensor}"] canvas.heatmap`).first();
   // Centred, so neither the sticky stepper nor the inspector covers it.
   await canvas.evaluate(c => (c as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'center' }));
-  const box = await canvas.boundingBox();
-  if (!box) throw new Error(`${tensor} heatmap is not on screen`);
   const g = await canvas.evaluate(c => ({ ...(c as unknown as { dataset: Record<string, string> }).dataset }));
   const [left, top, scale, x0, y0] = ['left', 'top', 'scale', 'x0', 'y0'].map(k => Number(g[k]));
+  // The sticky chain and stepper may still cover the row: scroll until the cell itself is under the pointer.
+  await canvas.evaluate((c, at) => {
+    type El = { getBoundingClientRect(): { left: number; top: number }; ownerDocument: { elementFromPoint(x: number, y: number): unknown; defaultView: { scrollBy(x: number, y: number): void } } };
+    const el = c as unknown as El;
+    for (let i = 0; i < 6; i++) {
+      const r = el.getBoundingClientRect();
+      if (el.ownerDocument.elementFromPoint(r.left + at.x, r.top + at.y) === el) return;
+      el.ownerDocument.defaultView.scrollBy(0, -80);
+    }
+  }, { x: left + (col - x0 + 0.5) * scale, y: top + (row - y0 + 0.5) * scale });
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error(`${tensor} heatmap is not on screen`);
   const x = box.x + left + (col - x0 + 0.5) * scale;
   const y = box.y + top + (row - y0 + 0.5) * scale;
   await page.mouse.move(x - 6, y - 6);
