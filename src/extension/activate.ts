@@ -9,7 +9,7 @@ import { CompareArgs, TensorInspector } from './debug/inspector';
 import { SpecCodeLensProvider } from './language/codeLens';
 import { SpecDiagnostics } from './language/diagnostics';
 import { LiveRerun } from './commands/liveRerun';
-import { exampleUri, openExample, registerBundledExamples } from './commands/workedExample';
+import { debugExample, exampleUri, openExample, registerBundledExamples } from './commands/workedExample';
 import { TensorHoverProvider } from './language/hover';
 import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
 import { PanelState, TracePanel } from './panel/tracePanel';
@@ -90,6 +90,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
     vscode.commands.registerCommand('convVisualDebugger.previousStage', () => TracePanel.active?.send({ type: 'step', delta: -1 })),
     registerBundledExamples(context.extensionUri),
     vscode.commands.registerCommand('convVisualDebugger.openWorkedExample', (name?: unknown) => openExample(name)),
+    vscode.commands.registerCommand('convVisualDebugger.debugWorkedExample', () => debugExample()),
     // The walkthrough's stage links: with no panel open yet, the worked example runs first.
     vscode.commands.registerCommand('convVisualDebugger.showStage', async (stage?: unknown): Promise<boolean> => {
       if (!(STAGE_IDS as readonly unknown[]).includes(stage)) return false;

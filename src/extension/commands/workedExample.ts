@@ -64,11 +64,26 @@ export async function exampleUri(name: string = WORKED_EXAMPLE): Promise<vscode.
   return vscode.Uri.from({ scheme: EXAMPLE_SCHEME, path: `/${name}` });
 }
 
-/** Opens an example in the active editor group; returns its URI (as a string: commands answer in JSON). */
+/** The active group if it shows a text editor; from a walkthrough (or the panel), the group of a text editor beside it, else a new one. */
+function exampleColumn(): vscode.ViewColumn {
+  const active = vscode.window.tabGroups.activeTabGroup;
+  if (!active.activeTab || active.activeTab.input instanceof vscode.TabInputText) return active.viewColumn;
+  return vscode.window.tabGroups.all.find(g => g.activeTab?.input instanceof vscode.TabInputText)?.viewColumn ?? vscode.ViewColumn.Beside;
+}
+
+/** Opens an example (the walkthrough's steps stay in view); returns its URI (as a string: commands answer in JSON). */
 export async function openExample(name?: unknown): Promise<string | undefined> {
   const uri = await exampleUri(typeof name === 'string' ? name : WORKED_EXAMPLE);
   if (!uri) return undefined;
   const doc = await vscode.workspace.openTextDocument(uri);
-  await vscode.window.showTextDocument(doc, { preview: false });
+  await vscode.window.showTextDocument(doc, { preview: false, viewColumn: exampleColumn() });
   return uri.toString();
+}
+
+/** F5 on the worked example, wherever the focus is (a walkthrough's button leaves no spec editor active). */
+export async function debugExample(): Promise<boolean> {
+  const uri = await exampleUri();
+  if (!uri) return false;
+  const spec = uri.scheme === 'file' ? uri.fsPath : uri.toString();
+  return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(uri), { type: 'conv', request: 'launch', name: vscode.l10n.t('Debug the worked example'), spec, stopOnEntry: true });
 }
