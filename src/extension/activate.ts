@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { namedTensors } from '../format/text';
+import { STAGE_IDS, StageId } from '../engine/trace';
 import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messages';
 import { ConvRunner, RunResult } from './commands/runConv';
 import { SelectionRun } from './commands/selectionRun';
@@ -8,6 +9,7 @@ import { CompareArgs, TensorInspector } from './debug/inspector';
 import { SpecCodeLensProvider } from './language/codeLens';
 import { SpecDiagnostics } from './language/diagnostics';
 import { LiveRerun } from './commands/liveRerun';
+import { debugExample, exampleUri, openExample, registerBundledExamples } from './commands/workedExample';
 import { TensorHoverProvider } from './language/hover';
 import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
 import { PanelState, TracePanel } from './panel/tracePanel';
@@ -86,6 +88,19 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
     vscode.languages.registerCodeLensProvider(jsonSelector, lenses),
     vscode.commands.registerCommand('convVisualDebugger.nextStage', () => TracePanel.active?.send({ type: 'step', delta: 1 })),
     vscode.commands.registerCommand('convVisualDebugger.previousStage', () => TracePanel.active?.send({ type: 'step', delta: -1 })),
+    registerBundledExamples(context.extensionUri),
+    vscode.commands.registerCommand('convVisualDebugger.openWorkedExample', (name?: unknown) => openExample(name)),
+    vscode.commands.registerCommand('convVisualDebugger.debugWorkedExample', () => debugExample()),
+    // The walkthrough's stage links: with no panel open yet, the worked example runs first.
+    vscode.commands.registerCommand('convVisualDebugger.showStage', async (stage?: unknown): Promise<boolean> => {
+      if (!(STAGE_IDS as readonly unknown[]).includes(stage)) return false;
+      if (!TracePanel.active) {
+        const uri = await exampleUri();
+        if (!uri || !await run(uri)) return false;
+      }
+      TracePanel.active?.send({ type: 'focus', stage: stage as StageId });
+      return TracePanel.active !== undefined;
+    }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined) {
         TracePanel.revive(panel, context.extensionUri, m => panelMessages.fire(m), log);

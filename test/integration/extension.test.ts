@@ -272,5 +272,57 @@ describe('Conv Visual Debugger in VS Code', () => {
       await doc.save();
     });
   });
+
+  describe('the getting-started walkthrough and the worked example', () => {
+    const SHOW_STAGE = 'convVisualDebugger.showStage';
+    /** Shape of a nested JSON array. */
+    const shapeOf = (v: unknown): number[] => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
+
+    it('the walkthrough is contributed: seven steps with media that ship, stage links naming real stages', async () => {
+      const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+      const [walkthrough] = ext.packageJSON.contributes.walkthroughs as { id: string; steps: { id: string; description: string; media: { markdown: string }; completionEvents?: string[] }[] }[];
+      assert.deepStrictEqual(walkthrough.steps.map(s => s.id), ['openWorkedExample', 'run', 'forward', 'backward', 'linkCells', 'debug', 'networks']);
+      assert.deepStrictEqual(walkthrough.steps[1].completionEvents, [`onCommand:${RUN}`]);
+      for (const step of walkthrough.steps) {
+        await vscode.workspace.fs.stat(vscode.Uri.joinPath(ext.extensionUri, step.media.markdown));
+        assert.ok(!step.description.startsWith('%'), `${step.id}: the description is localized`);
+      }
+      const linked = walkthrough.steps.flatMap(s => [...s.description.matchAll(/command:convVisualDebugger\.showStage\?([^)]+)/g)].map(m => JSON.parse(decodeURIComponent(m[1]))[0]));
+      assert.deepStrictEqual(linked, ['pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias', 'delta_t', 'dA_t', 'col2im', 'dW', 'db', 'rot180', 'reshape_bias']);
+    });
+
+    it('"Open the Worked Example" opens the worked example: input (1, 3, 4, 4), weight (2, 3, 2, 2)', async () => {
+      const uri = await vscode.commands.executeCommand<string>('convVisualDebugger.openWorkedExample');
+      const doc = vscode.window.activeTextEditor?.document;
+      assert.strictEqual(doc?.uri.toString(), uri);
+      // The harness's workspace holds examples/ at its root: its own copy opens, not the shipped one.
+      assert.strictEqual(doc.uri.toString(), workspaceFile('seed.conv.json').toString());
+      const spec = JSON.parse(doc.getText());
+      assert.deepStrictEqual([shapeOf(spec.input), shapeOf(spec.weight), spec.bias], [[1, 3, 4, 4], [2, 3, 2, 2], [1, 2]]);
+    });
+
+    it('the worked example shipped in the extension opens read-only: reads work, writes and other files do not', async () => {
+      const shipped = vscode.Uri.parse('conv-example:/seed.conv.json');
+      const doc = await vscode.workspace.openTextDocument(shipped);
+      assert.deepStrictEqual(shapeOf(JSON.parse(doc.getText()).weight), [2, 3, 2, 2]);
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(shipped, new Uint8Array([123, 125]))));
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.parse('conv-example:/../package.json'))));
+      const { result } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, shipped));
+      assert.deepStrictEqual(result.shapes.a_t, [1, 9, 12]);
+    });
+
+    it('showStage makes the panel show that stage; with no panel it runs the worked example first', async () => {
+      await vscode.window.tabGroups.close(panelTabs());
+      // A new panel reports its first stage as it renders: wait for the one asked for.
+      let stage = nextPanelMessage(api, 'stage', 30_000, m => m.stage === 'dW');
+      assert.strictEqual(await vscode.commands.executeCommand(SHOW_STAGE, 'dW'), true);
+      await stage;
+      assert.strictEqual(panelTabs()[0]?.label, 'Conv: seed.conv.json');
+      stage = nextPanelMessage(api, 'stage');
+      assert.strictEqual(await vscode.commands.executeCommand(SHOW_STAGE, 'matmul'), true);
+      assert.deepStrictEqual([(await stage).stage, (await stage).index], ['matmul', 3]);
+      assert.strictEqual(await vscode.commands.executeCommand(SHOW_STAGE, 'no such stage'), false);
+    });
+  });
 });
 

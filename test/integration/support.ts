@@ -32,12 +32,12 @@ export async function eventually<T>(what: string, get: () => Thenable<T> | T, ch
   }
 }
 
-/** The next panel message of a type, within a deadline. */
-export function nextPanelMessage<T extends WebviewToHost['type']>(api: ConvVisualDebuggerApi, type: T, ms = 30_000): Promise<Extract<WebviewToHost, { type: T }>> {
+/** The next panel message of a type (and that `where` accepts), within a deadline. */
+export function nextPanelMessage<T extends WebviewToHost['type']>(api: ConvVisualDebuggerApi, type: T, ms = 30_000, where: (m: Extract<WebviewToHost, { type: T }>) => boolean = () => true): Promise<Extract<WebviewToHost, { type: T }>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no '${type}' from the panel in ${ms} ms`)); }, ms);
     const sub = api.onDidReceivePanelMessage(m => {
-      if (m.type !== type) return;
+      if (m.type !== type || !where(m as Extract<WebviewToHost, { type: T }>)) return;
       clearTimeout(timer);
       sub.dispose();
       resolve(m as Extract<WebviewToHost, { type: T }>);
