@@ -45,6 +45,8 @@ step "code-server install" bash test/e2e/setup.sh
 step "integration suite in VS Code (code-server)" node out/test/e2e/run.js integration
 step "web extension: suites in the web-worker extension host" node out/test/e2e/run.js web
 step "zh-cn: VS Code in Simplified Chinese (--locale zh-cn)" node out/test/e2e/run.js zh-cn
+step "accessibility: the panel by keyboard alone, and in four themes" node out/test/e2e/run.js a11y
+step "the getting-started walkthrough" node out/test/e2e/run.js walkthrough
 step "canary: a failing suite turns the harness red" node out/test/e2e/run.js canary
 step "UI: extension from its folder" node out/test/e2e/run.js ui
 step "UI: extension installed from the .vsix" node out/test/e2e/run.js ui --vsix conv-visual-debugger.vsix

@@ -1,0 +1,65 @@
+// VS Code in Simplified Chinese (--locale zh-cn): the palette, the panel and the host's messages.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT } from '../codeServer';
+import { explainStage } from '../../../src/format/explain';
+import { traceSpecText } from '../../../src/spec/convSpec';
+import { Run, openWithExtension, testExtension, withSession } from '../harness';
+import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
+
+/**
+ * VS Code in Simplified Chinese (`--locale zh-cn`, with a test language pack standing in for
+ * Microsoft's): the palette, the panel's words and the host's messages come from the zh-cn tables.
+ */
+export async function zhCn(): Promise<number> {
+  const run = new Run('zh-cn');
+  run.say('UI run with VS Code\'s display language zh-cn');
+  const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.zh-cn.json'), 'utf8')) as Record<string, string>;
+  const bundle = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+  // What the panel must say on the first stage, from the engine's own tables.
+  const seed = traceSpecText('seed.conv.json', fs.readFileSync(path.join(ROOT, 'examples/seed.conv.json'), 'utf8'));
+  const padText = explainStage('pad', { kind: 'conv', info: seed.info }, 'ones', 'zh-cn');
+  await withSession(run, undefined, async (cs, browser, ws) => {
+    const { page } = browser;
+    fs.writeFileSync(path.join(ws, 'broken.conv.json'), '{\n  "input": [[[[1, 2], [3, 4]]]],\n  "weight": [[[[1]]]],\n  "stride": 0\n}\n');
+    await openWithExtension(page, cs, ws);
+    const frame = webviewFrame(page);
+    const steps: [string, () => Promise<void>][] = [
+      ['the workbench opens', () => waitForWorkbench(page)],
+      ['seed.conv.json opens from the explorer', () => openFromExplorer(page, 'seed.conv.json')],
+      [`the palette lists the command in Chinese: "${nls['command.category']}: ${nls['command.run.title']}"`, () => runFromPalette(page, `${nls['command.category']}: ${nls['command.run.title']}`)],
+      ['the panel is in Chinese: <html lang="zh-CN">, and the first stage explained in the zh-cn words', async () => {
+        await frame.locator('html[lang="zh-CN"]').waitFor({ state: 'attached', timeout: 60_000 });
+        const shown = frame.locator('.stepper-explanation');
+        await shown.waitFor({ timeout: 30_000 });
+        const text = (await shown.textContent())?.trim();
+        if (text !== padText) throw new Error(`the panel says "${text}", not "${padText}"`);
+        await page.waitForTimeout(1000);
+        await page.screenshot({ path: path.join(run.dir, 'panel-zh-cn.png') });
+      }],
+      ['a broken spec\'s error message is framed in Chinese', async () => {
+        await openFromExplorer(page, 'broken.conv.json');
+        await runFromPalette(page, `${nls['command.category']}: ${nls['command.run.title']}`);
+        const frameWords = bundle['Conv spec error in {0} at {1}: {2}'].split('{0}')[0];
+        await page.locator('.notifications-toasts .notification-list-item-message', { hasText: frameWords }).first().waitFor({ timeout: 30_000 });
+        await page.screenshot({ path: path.join(run.dir, 'error-zh-cn.png') });
+      }],
+      ['the walkthrough is in Chinese: its title, its first step\'s title and its markdown', async () => {
+        // The whole editor area, so the step's media shows beside the steps.
+        await runFromPalette(page, 'View: Close All Editors');
+        await runFromPalette(page, 'Welcome: Open Walkthrough...');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: nls['walkthrough.title'] }).first().click({ timeout: 20_000 });
+        await page.locator('.getting-started-category-title, .category-title', { hasText: nls['walkthrough.title'] }).first().waitFor({ timeout: 20_000 });
+        await page.locator('button.getting-started-step .step-title', { hasText: nls['walkthrough.open.title'] }).first().click({ timeout: 10_000 });
+        // The step's markdown (media/walkthrough/*.nls.zh-cn.md) renders in a webview of its own.
+        const markdown = page.frameLocator('iframe.webview.ready:not([src*="extensionId=conv-visual-debugger"])').first().frameLocator('#active-frame');
+        await markdown.locator('body', { hasText: /[\u4e00-\u9fff]/ }).first().waitFor({ timeout: 20_000 });
+        await page.waitForTimeout(800);
+        await page.screenshot({ path: path.join(run.dir, 'walkthrough-zh-cn.png') });
+      }],
+    ];
+    for (const [title, step] of steps) if (!await run.check(title, step)) return;
+  }, [testExtension('zh-cn-language-pack')], {}, 'zh-cn');
+  return run.finish();
+}
