@@ -13,8 +13,9 @@ export function summaryReporter(mocha: typeof Mocha): typeof Mocha.reporters.Spe
   return class SummaryReporter extends mocha.reporters.Spec {
     constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
       super(runner, options);
-      // After the spec reporter's own epilogue.
-      runner.once(mocha.Runner.constants.EVENT_RUN_END, () => setTimeout(() => console.log(summaryLine(runner.stats)), 0));
+      // Registered after the spec reporter's epilogue, so printed after it; at once, since the
+      // extension host may exit as soon as the run ends.
+      runner.once(mocha.Runner.constants.EVENT_RUN_END, () => console.log(summaryLine(runner.stats)));
     }
   };
 }
