@@ -1,5 +1,5 @@
-// The panel's words in English: the webview's labels and the explanations of
-// stages and cells (src/format/explain.ts). Functions fill in numbers and names
+// The words users read in English: the webview's labels, the explanations of
+// stages and cells (src/format/explain.ts) and the editor's hovers (src/spec/hoverText.ts). Functions fill in numbers and names
 // verbatim and hold no logic, so a translation is the same table in another
 // language (zh-cn.ts must have every key, with the same parameters).
 
@@ -196,6 +196,36 @@ export const en = {
   cellPinned: 'Pinned. ',
   cellReleased: 'Released. ',
   releasedPinned: 'Released the pinned cell.',
+
+  // ---- the editor's hovers (src/spec/hoverText.ts) ----
+  hoverTensor: (path: Arg, shape: Arg, count: Arg) => `**${path}** · tensor \`${shape}\` · ${count} values`,
+  hoverStats: (min: Arg, max: Arg, mean: Arg, nonFinite: Arg) => `min ${min} · max ${max} · mean ${mean} · non-finite ${nonFinite}`,
+  hoverRagged: (problem: Arg, at: Arg) => `⚠ ${problem} at \`${at}\``,
+  hoverCell: (cell: Arg, value: Arg) => `cell \`${cell}\` = ${value}`,
+  hoverFirstSlice: (index: Arg) => `first 2-D slice [${index}]:`,
+  hoverFirstRows: 'first rows:',
+  hoverFirstValues: 'first values:',
+  hoverConvGeometry: (stride: Arg, padding: Arg, dilation: Arg, groups: Arg) => `stride ${stride} · padding ${padding} · dilation ${dilation} · groups ${groups}`,
+  hoverNeedsValidSpec: (key: Arg) => `**${key}**: the derived shapes need a valid spec first:`,
+  hoverPadded: (shape: Arg) => `- padded \`a\` ${shape}`,
+  hoverBlockDiagonal: (groups: Arg, rows: Arg, columns: Arg) => `, block-diagonal: ${groups} groups of ${rows} rows × ${columns} columns`,
+  hoverSumsProducts: (n: Arg) => `- each output value sums ${n} products`,
+  hoverBias: (shape: Arg, axes: Arg) => `**bias** ${shape} = ${axes}: b[o] is added to every position of channel o`,
+  hoverGrad: (shape: Arg) => `**grad** (δ = ∂C/∂z) must have the output's shape ${shape}`,
+  hoverGradDefault: '- without it, δ is all ones (C = Σ z)',
+  hoverPoolT: (shape: Arg) => `- \`pool_t\` ${shape}: one row per window, one column per tap`,
+  hoverPoolMaxBackward: '- backward routes δ to each window\'s argmax (the first on ties)',
+  hoverPoolAvgBackward: '- backward spreads δ evenly over each window',
+  hoverPoolGeometry: (stride: Arg, padding: Arg, dilation: Arg, ceilMode: Arg) => `stride ${stride} · padding ${padding} · dilation ${dilation} · ceil_mode ${ceilMode}`,
+  hoverLinearWeight: (shape: Arg, wt: Arg) => `- weight ${shape} = (out, in); \`w_t\` = W.T ${wt}`,
+  hoverLinearBackward: '- z = input @ w_t + b; backward: δ @ w_tᵀ, δᵀ @ input',
+  hoverFlatten: (features: Arg) => `- every batch item becomes one row of ${features} features; backward reshapes δ back`,
+  hoverActivation: '- applied to every value on its own; backward multiplies δ by h\'(z): δ^l = δ ⊙ h\'(z^l)',
+  hoverChainNeedsFit: (at: Arg) => `**${at}**: the shapes through the network need the chain to fit first:`,
+  hoverLayers: (n: Arg, from: Arg, to: Arg) => `**layers**: ${n} layers, ${from} → ${to}`,
+  hoverNetworkInput: (shape: Arg, title: Arg) => `**input** ${shape} = (B, C, H, W), read by layers[0] (${title})`,
+  hoverLoss: (shape: Arg, index: Arg, title: Arg, batch: Arg) => `**loss** on the output ${shape} of layers[${index}] (${title}): mse takes a target of that shape; cross_entropy one class index per batch item (${batch}). It makes the first δ.`,
+  hoverNetworkGrad: (shape: Arg) => `**grad** (δ = ∂C/∂output) must have the output's shape ${shape}`,
 
   // ---- what each tensor is: the engine's own words ----
   tensorAbout: Object.fromEntries(Object.entries(ABOUT).map(([name, [, about]]) => [name, about])) as Record<TensorName, string>,

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../codeServer';
 import { explainStage } from '../../../src/format/explain';
+import { panelText } from '../../../src/l10n/panelText';
 import { traceSpecText } from '../../../src/spec/convSpec';
 import { Run, openWithExtension, testExtension, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
@@ -19,6 +20,7 @@ export async function zhCn(): Promise<number> {
   const bundle = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
   // What the panel must say on the first stage, from the engine's own tables.
   const seed = traceSpecText('seed.conv.json', fs.readFileSync(path.join(ROOT, 'examples/seed.conv.json'), 'utf8'));
+  const zhText = panelText('zh-cn');
   const padText = explainStage('pad', { kind: 'conv', info: seed.info }, 'ones', 'zh-cn');
   await withSession(run, undefined, async (cs, browser, ws) => {
     const { page } = browser;
@@ -37,6 +39,27 @@ export async function zhCn(): Promise<number> {
         if (text !== padText) throw new Error(`the panel says "${text}", not "${padText}"`);
         await page.waitForTimeout(1000);
         await page.screenshot({ path: path.join(run.dir, 'panel-zh-cn.png') });
+      }],
+      ['hovering "input" in the editor says the derived shapes in Chinese (the zh-cn hover words)', async () => {
+        const padded = zhText.hoverPadded('`(1, 3, 4, 4)`').replace(/`/g, '').replace(/^- /, '');
+        await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).first().click();
+        // The JSON language server may still be starting: a person moves away and hovers again.
+        for (let attempt = 1; ; attempt++) {
+          await page.locator('.view-lines .view-line span', { hasText: '"input"' }).first().hover();
+          const hover = page.locator('.monaco-hover-content', { hasText: 'im2col' }).first();
+          try {
+            await hover.waitFor({ timeout: 10_000 });
+            const text = await hover.innerText();
+            if (!text.includes(padded)) throw new Error(`the hover says: ${text}`);
+            break;
+          } catch (e) {
+            if (attempt >= 3) throw e;
+            await page.mouse.move(5, 5);
+          }
+        }
+        await page.waitForTimeout(600);
+        await page.screenshot({ path: path.join(run.dir, 'hover-zh-cn.png') });
+        await page.mouse.move(5, 5);
       }],
       ['a broken spec\'s error message is framed in Chinese', async () => {
         await openFromExplorer(page, 'broken.conv.json');
