@@ -11,7 +11,8 @@ import { formatShape, sizeOf } from '../engine/tensor';
 import { type NetworkTrace, isNetworkTrace } from '../engine/network';
 import type { ConvTrace, TensorName, TraceOptions } from '../engine/trace';
 import { formatNumber } from '../format/text';
-import { explainStage } from '../format/explain';
+import { explainStage, stageTitle } from '../format/explain';
+import { type Locale, type PanelText, panelText } from '../l10n/panelText';
 import { ExprError, Value, evaluateText, formatValue, summarize } from './expr';
 import { LoadedSpec } from './loadSpec';
 import { canonicalSpec, isUriString, specBaseName } from './specPath';
@@ -32,6 +33,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
 export interface SessionHooks {
   load(specPath: string, options: TraceOptions): Promise<LoadedSpec>;
   stopped?(runtime: ConvRuntime, position: Position): void;
+  /** The language of frames, stop descriptions and console lines (default English). */
+  locale?: Locale;
 }
 
 /** Sent with every stop: where the debugger is, for the panel and for tests. */
@@ -62,6 +65,10 @@ export class ConvDebugSession extends LoggingDebugSession {
   private configured!: Promise<void>;
   private markConfigured!: () => void;
   private pendingBreakpoints: DebugProtocol.SourceBreakpoint[] = [];
+  /** The words of the session's language. */
+  private get words(): PanelText {
+    return panelText(this.hooks.locale);
+  }
   private specPath = '';
 
   constructor(private readonly hooks: SessionHooks) {
@@ -151,16 +158,17 @@ export class ConvDebugSession extends LoggingDebugSession {
     const p = r.position;
     const frames: StackFrame[] = [];
     if (p.stage < 0) {
-      frames.push(new StackFrame(0, `${isNetworkTrace(r.trace) ? 'network' : 'conv2d'} › start (nothing run yet)`, this.source(), 1, 1));
+      frames.push(new StackFrame(0, this.words.debugStart(isNetworkTrace(r.trace) ? 'network' : 'conv2d'), this.source(), 1, 1));
     } else {
       const step = r.steps[p.stage];
       const stage = step.stage;
+      const title = stageTitle(stage, step.geometry, this.hooks.locale);
       const line = r.stageLine(p.stage);
       if (p.sub !== undefined) {
         const done = r.rowsDone(p.stage, p.sub);
-        frames.push(new StackFrame(1, `${stage.title} › rows 0..${done - 1} done`, this.source(), line, 1));
+        frames.push(new StackFrame(1, this.words.debugRowsDone(title, done - 1), this.source(), line, 1));
       }
-      frames.push(new StackFrame(0, `${step.where} › ${stage.title}: ${stage.formula}`, this.source(), line, 1));
+      frames.push(new StackFrame(0, `${step.where} › ${title}: ${stage.formula}`, this.source(), line, 1));
     }
     response.body = { stackFrames: frames, totalFrames: frames.length };
     this.sendResponse(response);
@@ -292,13 +300,14 @@ export class ConvDebugSession extends LoggingDebugSession {
     const p = r.position;
     const step = p.stage >= 0 ? r.steps[p.stage] : undefined;
     const stage = step?.stage;
+    const title = step && stage ? stageTitle(stage, step.geometry, this.hooks.locale) : undefined;
     if (step && stage && p.sub === undefined) {
       const network = isNetworkTrace(r.trace);
-      const firstSentence = /^.*?\.(?=\s|$)/.exec(explainStage(stage.id, step.geometry, network ? 'above' : 'spec'))?.[0] ?? '';
-      this.sendEvent(new OutputEvent(`${network ? `${step.where} › ` : ''}${stage.title}: ${stage.formula}\n  ${firstSentence}\n`, 'console'));
+      const firstSentence = /^.*?(\.(?=\s|$)|。)/.exec(explainStage(stage.id, step.geometry, network ? 'above' : 'spec', this.hooks.locale))?.[0] ?? '';
+      this.sendEvent(new OutputEvent(`${network ? `${step.where} › ` : ''}${title}: ${stage.formula}\n  ${firstSentence}\n`, 'console'));
     }
     const ev = new StoppedEvent(reason, THREAD_ID) as DebugProtocol.StoppedEvent;
-    ev.body.description = stage ? `after ${stage.title}` : 'before the first stage';
+    ev.body.description = title ? this.words.debugAfter(title) : this.words.debugBeforeFirst;
     this.sendEvent(ev);
     const changed = r.changed();
     const body: ConvStoppedBody = { spec: this.specPath, stage: stage?.id, layer: step?.layer, stageIndex: p.stage, sub: p.sub, changed: changed && { tensor: changed.tensor, index: changed.index } };

@@ -227,6 +227,12 @@ export const en = {
   hoverLoss: (shape: Arg, index: Arg, title: Arg, batch: Arg) => `**loss** on the output ${shape} of layers[${index}] (${title}): mse takes a target of that shape; cross_entropy one class index per batch item (${batch}). It makes the first δ.`,
   hoverNetworkGrad: (shape: Arg) => `**grad** (δ = ∂C/∂output) must have the output's shape ${shape}`,
 
+  // ---- the conv debugger (src/debug/session.ts) ----
+  debugStart: (kind: Arg) => `${kind} › start (nothing run yet)`,
+  debugRowsDone: (title: Arg, last: Arg) => `${title} › rows 0..${last} done`,
+  debugAfter: (title: Arg) => `after ${title}`,
+  debugBeforeFirst: 'before the first stage',
+
   // ---- what each tensor is: the engine's own words ----
   tensorAbout: Object.fromEntries(Object.entries(ABOUT).map(([name, [, about]]) => [name, about])) as Record<TensorName, string>,
 };

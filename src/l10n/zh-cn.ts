@@ -215,6 +215,11 @@ export const zhCn: PanelText = {
   hoverLoss: (shape: Arg, index: Arg, title: Arg, batch: Arg) => `**loss** 作用于 layers[${index}]（${title}）的输出 ${shape}：mse 需要同形状的目标；cross_entropy 需要每个批次样本一个类别索引（${batch} 个）。它产生第一个 δ。`,
   hoverNetworkGrad: (shape: Arg) => `**grad**（δ = ∂C/∂output）必须与输出形状相同：${shape}`,
 
+  debugStart: (kind: Arg) => `${kind} › 开始（尚未运行任何阶段）`,
+  debugRowsDone: (title: Arg, last: Arg) => `${title} › 第 0..${last} 行已完成`,
+  debugAfter: (title: Arg) => `${title} 之后`,
+  debugBeforeFirst: '第一个阶段之前',
+
   // ---- what each tensor is ----
   tensorAbout: {
     input: '输入特征图',
