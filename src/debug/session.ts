@@ -177,9 +177,10 @@ export class ConvDebugSession extends LoggingDebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
     const r = this.runtime;
     const network = r && isNetworkTrace(r.trace);
-    const scopes = [new Scope(network ? `Tensors of ${r.stepAt().where}` : 'Tensors', this.handles.create({ kind: 'tensors' }), false)];
-    if (network) scopes.push(new Scope('All layers', this.handles.create({ kind: 'all' }), true));
-    if (r?.geometryOf()) scopes.push(new Scope('Geometry', this.handles.create({ kind: 'geometry' }), true));
+    const w = this.words;
+    const scopes = [new Scope(network ? w.debugTensorsOf(r.stepAt().where) : w.debugTensors, this.handles.create({ kind: 'tensors' }), false)];
+    if (network) scopes.push(new Scope(w.debugAllLayers, this.handles.create({ kind: 'all' }), true));
+    if (r?.geometryOf()) scopes.push(new Scope(w.debugGeometry, this.handles.create({ kind: 'geometry' }), true));
     response.body = { scopes };
     this.sendResponse(response);
   }

@@ -233,6 +233,11 @@ export const en = {
   debugAfter: (title: Arg) => `after ${title}`,
   debugBeforeFirst: 'before the first stage',
 
+  debugTensors: 'Tensors',
+  debugTensorsOf: (where: Arg) => `Tensors of ${where}`,
+  debugAllLayers: 'All layers',
+  debugGeometry: 'Geometry',
+
   // ---- what each tensor is: the engine's own words ----
   tensorAbout: Object.fromEntries(Object.entries(ABOUT).map(([name, [, about]]) => [name, about])) as Record<TensorName, string>,
 };

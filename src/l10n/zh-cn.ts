@@ -220,6 +220,11 @@ export const zhCn: PanelText = {
   debugAfter: (title: Arg) => `${title} 之后`,
   debugBeforeFirst: '第一个阶段之前',
 
+  debugTensors: '张量',
+  debugTensorsOf: (where: Arg) => `${where} 的张量`,
+  debugAllLayers: '所有层',
+  debugGeometry: '几何参数',
+
   // ---- what each tensor is ----
   tensorAbout: {
     input: '输入特征图',

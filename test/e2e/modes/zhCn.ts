@@ -61,6 +61,18 @@ export async function zhCn(): Promise<number> {
         await page.screenshot({ path: path.join(run.dir, 'hover-zh-cn.png') });
         await page.mouse.move(5, 5);
       }],
+      ['the conv debugger speaks Chinese: a step over the pad shows the frame "conv2d › 填充"', async () => {
+        await openFromExplorer(page, 'seed.conv.json');
+        await runFromPalette(page, 'Debug: Start Debugging');
+        await page.locator('.debug-toolbar').waitFor({ timeout: 30_000 });
+        await runFromPalette(page, 'Debug: Step Over');
+        await page.locator('.monaco-list-row', { hasText: `conv2d › ${zhText.titlePad}` }).first().waitFor({ timeout: 15_000 });
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: path.join(run.dir, 'debug-zh-cn.png') });
+        await runFromPalette(page, 'Debug: Stop');
+        await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+        await runFromPalette(page, 'View: Show Explorer');
+      }],
       ['a broken spec\'s error message is framed in Chinese', async () => {
         await openFromExplorer(page, 'broken.conv.json');
         await runFromPalette(page, `${nls['command.category']}: ${nls['command.run.title']}`);
