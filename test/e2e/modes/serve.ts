@@ -10,7 +10,8 @@ export async function serve(): Promise<number> {
   const folder = path.join(ROOT, 'examples');
   const url = cs.url(folder, [['extensionDevelopmentPath', cs.remote(ROOT)], ['skipWelcome', 'true']]);
   console.log(`\nVS Code (code-server) with Conv Visual Debugger and examples/ is running. Open:\n\n  ${url}\n`);
-  console.log('Open seed.conv.json, then F1 → "Conv: Run Conv Forward/Backward". Ctrl-C stops the server.');
+  console.log('Open seed.conv.json, then F1 → "Conv: Run Conv Forward/Backward" (or F1 → "Welcome: Open Walkthrough..." →');
+  console.log('"Convolution, stage by stage"). Ctrl-C stops the server.');
   await new Promise<void>(resolve => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
