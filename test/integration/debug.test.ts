@@ -69,8 +69,8 @@ describe('the conv debugger in VS Code', () => {
   it('debugs a network (two-layer.conv.json): forward layer by layer, the loss, then δ back down; the panel opens each layer', async () => {
     const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'two-layer.conv.json');
     const spec = uri.fsPath;
-    // As a user starts it: the spec in the editor, so the panel opens beside it.
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    // As a user starts it: the spec in the first group, so the panel opens beside it, not under it.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.One);
     stops.length = 0;
     const session = await start({ type: 'conv', request: 'launch', name: 'Debug network', spec, stopOnEntry: true });
     await eventually('the entry stop', () => stops.length, n => n >= 1);
