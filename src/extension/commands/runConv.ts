@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { layerGeometry } from '../../engine/geometry';
 import { isNetworkTrace } from '../../engine/network';
 import type { ConvTrace } from '../../engine/trace';
+import { normalizeLocale } from '../../l10n/locale';
+import { translateProblem } from '../../l10n/problems';
 import type { WebviewToHost } from '../../protocol/messages';
 import { networkToWire, toWire } from '../../protocol/wire';
 import { AnyTrace, nonFiniteWarnings } from '../../spec/convSpec';
@@ -36,11 +38,12 @@ export interface RunInput {
   live?: boolean;
 }
 
-/** What went wrong, for the user: a spec's problem framed in their language (the problem itself stays English), or the error. */
+/** What went wrong, for the user: a spec's problem in their language (English when no template knows it), or the error. */
 function failureMessage(e: unknown): string {
   if (!(e instanceof SpecError)) return e instanceof Error ? e.message : String(e);
   const where = specLocation(e.file, e.position);
-  return e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), e.problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, e.problem);
+  const problem = translateProblem(e.problem, normalizeLocale(vscode.env.language));
+  return e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, problem);
 }
 
 export class ConvRunner implements vscode.Disposable {
@@ -150,7 +153,8 @@ export class ConvRunner implements vscode.Disposable {
   /** Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id. */
   present(trace: AnyTrace, label: string, uri?: vscode.Uri): number {
     this.shownUri = uri?.toString();
-    const warnings = nonFiniteWarnings(trace);
+    const locale = normalizeLocale(vscode.env.language);
+    const warnings = nonFiniteWarnings(trace).map(w => translateProblem(w, locale));
     if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) warnings.push(vscode.l10n.t('col2im and rot180 disagree on ∂C/∂a by {0}', trace.rot180.maxAbsDiff));
     for (const w of warnings) this.log.warn(`${label}: ${w}`);
     const traceId = this.nextTraceId;

@@ -2,6 +2,8 @@
 // offending array or value; updated as the user types (debounced), cleared when fixed.
 
 import * as vscode from 'vscode';
+import { normalizeLocale } from '../../l10n/locale';
+import { translateProblem } from '../../l10n/problems';
 import { SpecError } from '../../spec/source';
 import { JsonDocuments, isJsonDocument } from './jsonDocuments';
 
@@ -53,7 +55,9 @@ export class SpecDiagnostics implements vscode.Disposable {
     const state = await this.documents.spec(doc);
     if (doc.isClosed || doc.version !== version) return this.collection.get(doc.uri) ?? [];
     const diagnostics = (state?.analysis.problems ?? []).map(e => {
-      const d = new vscode.Diagnostic(specErrorRange(doc, e), e.problem.replace(/^conv2d: /, ''), vscode.DiagnosticSeverity.Error);
+      // The spec reader speaks English; the Problems panel speaks the display language.
+      const problem = translateProblem(e.problem.replace(/^conv2d: /, ''), normalizeLocale(vscode.env.language));
+      const d = new vscode.Diagnostic(specErrorRange(doc, e), problem, vscode.DiagnosticSeverity.Error);
       d.source = 'conv';
       return d;
     });
