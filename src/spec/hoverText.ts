@@ -7,6 +7,7 @@ import type { LayerShapes } from '../engine/network';
 import { formatShape } from '../engine/tensor';
 import { formatNumber } from '../format/text';
 import { type Locale, panelText } from '../l10n/panelText';
+import { translateProblem } from '../l10n/problems';
 import type { SpecAnalysis, TensorKey } from './convSpec';
 import { LocatedTensor, indexWithin, previewRows } from './locator';
 import { JSONPath, jsonPath } from './source';
@@ -35,7 +36,7 @@ export function tensorHover(text: string, t: LocatedTensor, offset: number, prec
   const w = panelText(locale);
   const lines = [w.hoverTensor(jsonPath(t.path), formatShape(t.shape), s.count.toLocaleString('en-US')), ''];
   lines.push(w.hoverStats(formatNumber(s.min, precision), formatNumber(s.max, precision), formatNumber(s.mean, precision), s.nonFinite));
-  if (t.ragged) lines.push('', w.hoverRagged(t.ragged.problem, jsonPath(t.ragged.path)));
+  if (t.ragged) lines.push('', w.hoverRagged(translateProblem(t.ragged.problem, locale), jsonPath(t.ragged.path)));
   const index = indexWithin(text, t, offset);
   const value = numberAt(text, offset);
   if (index.length === t.shape.length && value !== undefined) {
@@ -74,7 +75,7 @@ export function specKeyHover(key: string, analysis: SpecAnalysis, npy?: { file: 
     const mine = analysis.problems.filter(p => p.path?.[0] === key);
     const all = mine.length ? mine : analysis.problems;
     if (!all.length) return lines.length ? lines.join('\n') : undefined;
-    lines.push(w.hoverNeedsValidSpec(key), ...all.slice(0, 5).map(p => `- ${p.problem}`));
+    lines.push(w.hoverNeedsValidSpec(key), ...all.slice(0, 5).map(p => `- ${translateProblem(p.problem, locale)}`));
     return lines.join('\n');
   }
   const K = i.patchSize;
@@ -154,7 +155,7 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
     const at = path[0] === 'layers' && typeof path[1] === 'number' ? `layers[${path[1]}]` : String(path[0]);
     const mine = analysis.problems.filter(p => p.path && jsonPath(p.path).startsWith(jsonPath(path.slice(0, path[0] === 'layers' ? 2 : 1))));
     const all = mine.length ? mine : analysis.problems;
-    return all.length ? [w.hoverChainNeedsFit(at), ...all.slice(0, 5).map(p => `- ${p.problem}`)].join('\n') : undefined;
+    return all.length ? [w.hoverChainNeedsFit(at), ...all.slice(0, 5).map(p => `- ${translateProblem(p.problem, locale)}`)].join('\n') : undefined;
   }
   if (path[0] === 'layers' && typeof path[1] === 'number') return layers[path[1]] ? layerLines(path[1], layers[path[1]], locale).join('\n') : undefined;
   const last = layers[layers.length - 1];

@@ -11,6 +11,7 @@
 import * as path from 'path';
 import { chromium } from 'playwright-core';
 import { convBench } from './convBench';
+import { hoverBench } from './hoverBench';
 import { memoryBench } from './memoryBench';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -74,6 +75,7 @@ async function kernelsInBrowser(): Promise<boolean> {
   const renderOk = await renderBench();
   if (!await kernelsInBrowser()) process.exitCode = 1;
   console.log(renderOk ? '\nall render targets met' : '\nsome render targets missed');
+  if (!hoverBench()) process.exitCode = 1;
   // Memory first, while nothing else runs: a busy machine delays the garbage collector and inflates the peak.
   memoryBench(ROOT);
   const convOk = await convBench({ quick: process.argv.includes('--quick') || process.env.BENCH_QUICK === '1', root: ROOT });

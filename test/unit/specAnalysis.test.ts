@@ -132,15 +132,13 @@ describe('hover texts', () => {
     assert.match(text, /first 2-D slice \[0, 0\]:\n```text\n1 6 6 2\n4 3 4 3\n3 6 7 7\n1 5 1 2\n```/);
   });
 
-  it('answers within 50 ms in a 5 MB file once the document is scanned', () => {
+  // How fast, in an 8 MB file: `npm run bench` (test/bench/hoverBench.ts), not a timed unit test.
+  it('answers for a tensor in an 8 MB file from the document\'s scan', () => {
     const rows = Array.from({ length: 2000 }, (_, i) => Array.from({ length: 250 }, (_, j) => ((i * 31 + j * 17) % 1000) / 7));
     const text = JSON.stringify({ input: [[rows]], weight: [[[[1]]]] });
     const scan = scanTensors(text);
     const offset = text.length - 1000;
-    const t0 = process.hrtime.bigint();
     const hover = tensorHover(text, tensorAt(scan, offset)!, offset);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     assert.match(hover, /\(1, 1, 2000, 250\)/);
-    assert.ok(ms < 50, `hover took ${ms.toFixed(1)} ms`);
   });
 });

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { ROOT } from '../codeServer';
 import { explainStage } from '../../../src/format/explain';
 import { panelText } from '../../../src/l10n/panelText';
+import { translateProblem } from '../../../src/l10n/problems';
 import { traceSpecText } from '../../../src/spec/convSpec';
 import { Run, openWithExtension, testExtension, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
@@ -73,11 +74,16 @@ export async function zhCn(): Promise<number> {
         await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
         await runFromPalette(page, 'View: Show Explorer');
       }],
-      ['a broken spec\'s error message is framed in Chinese', async () => {
+      ['a broken spec\'s error message is in Chinese, the engine\'s problem included', async () => {
         await openFromExplorer(page, 'broken.conv.json');
         await runFromPalette(page, `${nls['command.category']}: ${nls['command.run.title']}`);
         const frameWords = bundle['Conv spec error in {0} at {1}: {2}'].split('{0}')[0];
-        await page.locator('.notifications-toasts .notification-list-item-message', { hasText: frameWords }).first().waitFor({ timeout: 30_000 });
+        // The engine's English problem, as the zh-cn table words it.
+        const problem = translateProblem('conv2d: stride must be at least 1, got 0', 'zh-cn');
+        const message = page.locator('.notifications-toasts .notification-list-item-message', { hasText: frameWords }).first();
+        await message.waitFor({ timeout: 30_000 });
+        const text = (await message.innerText()).replace(/\s+/g, ' ');
+        if (!text.includes(problem)) throw new Error(`the message says "${text}", not "${problem}"`);
         await page.screenshot({ path: path.join(run.dir, 'error-zh-cn.png') });
       }],
       ['the walkthrough is in Chinese: its title, its first step\'s title and its markdown', async () => {
