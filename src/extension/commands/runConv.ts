@@ -68,6 +68,9 @@ export class ConvRunner implements vscode.Disposable {
     // The focused tab may be a JSON file whose editor the extension host has not heard of yet (just opened).
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
     if (tab instanceof vscode.TabInputText && /\.json$/i.test(tab.uri.path)) return vscode.workspace.openTextDocument(tab.uri);
+    // The focus is elsewhere (a walkthrough, the panel): the one JSON spec in view is the one meant.
+    const visible = vscode.window.visibleTextEditors.filter(e => isJsonDocument(e.document));
+    if (visible.length === 1) return visible[0].document;
     const found = await vscode.workspace.findFiles('**/*.conv.json', '**/node_modules/**', 200);
     if (found.length === 0) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Conv Visual Debugger: open a conv spec (a JSON file with "input" and "weight"), or select an array in a JSON file, first.'));

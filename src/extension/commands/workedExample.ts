@@ -4,6 +4,7 @@
 // extension's are ever written (and F5 can still read it: it is a real file system).
 
 import * as vscode from 'vscode';
+import { TracePanel } from '../panel/tracePanel';
 
 export const EXAMPLE_SCHEME = 'conv-example';
 export const WORKED_EXAMPLE = 'seed.conv.json';
@@ -84,6 +85,10 @@ export async function openExample(name?: unknown): Promise<string | undefined> {
 export async function debugExample(): Promise<boolean> {
   const uri = await exampleUri();
   if (!uri) return false;
+  // The spec in front in a group without the panel: the debugger shows its source there, not over the panel.
+  const panelColumn = TracePanel.active?.viewColumn;
+  const column = vscode.window.tabGroups.all.map(g => g.viewColumn).find(c => c !== panelColumn) ?? vscode.ViewColumn.One;
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: column, preview: false });
   const spec = uri.scheme === 'file' ? uri.fsPath : uri.toString();
   return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(uri), { type: 'conv', request: 'launch', name: vscode.l10n.t('Debug the worked example'), spec, stopOnEntry: true });
 }

@@ -89,6 +89,11 @@ export class TracePanel implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'convVisualDebugger.panelOpen', open);
   }
 
+  /** The editor group the panel is in. */
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel.viewColumn;
+  }
+
   setTitle(title: string): void {
     this.panel.title = title;
   }

@@ -93,6 +93,8 @@ export async function walkthrough(): Promise<number> {
         await shot('07-debug');
         await runFromPalette(page, 'Debug: Stop');
         await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 20_000 });
+        // The spec came to the front in the walkthrough's group (not over the panel): back to the walkthrough's tab.
+        await page.locator('.tabs-container .tab', { hasText: 'Walkthrough' }).first().click();
       }],
       ['"Open LeNet-5" and "Run" show the chain of 8 layers and the loss', async () => {
         await click('networks', 'Open LeNet-5');
