@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import { layerGeometry } from '../../engine/geometry';
 import { isNetworkTrace } from '../../engine/network';
 import type { ConvTrace } from '../../engine/trace';
-import { normalizeLocale } from '../../l10n/locale';
 import { translateProblem } from '../../l10n/problems';
 import type { WebviewToHost } from '../../protocol/messages';
 import { networkToWire, toWire } from '../../protocol/wire';
@@ -17,6 +16,7 @@ import { isJsonDocument, loadNpyFiles } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel } from '../panel/tracePanel';
 import { TraceCancelled, TraceWorkers, runTrace } from '../trace/traceRunner';
 import { traceSettings } from '../traceSettings';
+import { displayLocale } from '../displayLocale';
 
 export interface RunResult {
   uri: vscode.Uri;
@@ -42,7 +42,7 @@ export interface RunInput {
 function failureMessage(e: unknown): string {
   if (!(e instanceof SpecError)) return e instanceof Error ? e.message : String(e);
   const where = specLocation(e.file, e.position);
-  const problem = translateProblem(e.problem, normalizeLocale(vscode.env.language));
+  const problem = translateProblem(e.problem, displayLocale());
   return e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, problem);
 }
 
@@ -156,7 +156,7 @@ export class ConvRunner implements vscode.Disposable {
   /** Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id. */
   present(trace: AnyTrace, label: string, uri?: vscode.Uri): number {
     this.shownUri = uri?.toString();
-    const locale = normalizeLocale(vscode.env.language);
+    const locale = displayLocale();
     const warnings = nonFiniteWarnings(trace).map(w => translateProblem(w, locale));
     if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) warnings.push(vscode.l10n.t('col2im and rot180 disagree on ∂C/∂a by {0}', trace.rot180.maxAbsDiff));
     for (const w of warnings) this.log.warn(`${label}: ${w}`);

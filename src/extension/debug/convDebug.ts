@@ -5,13 +5,13 @@
 import * as vscode from 'vscode';
 import { loadSpec } from '../../debug/loadSpec';
 import { isUriString } from '../../debug/specPath';
-import { normalizeLocale } from '../../l10n/locale';
 import type { ConvRuntime, Position } from '../../debug/runtime';
 import { ConvDebugSession } from '../../debug/session';
 import type { ConvRunner } from '../commands/runConv';
 import { isJsonDocument } from '../language/jsonDocuments';
 import { TracePanel } from '../panel/tracePanel';
 import { traceSettings } from '../traceSettings';
+import { displayLocale } from '../displayLocale';
 
 export const DEBUG_TYPE = 'conv';
 
@@ -75,7 +75,7 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new ConvDebugSession({
         load: (spec, options) => loadSpec(spec, p => vscode.workspace.fs.readFile(specUriOf(p)), options),
         stopped: follow(),
-        locale: normalizeLocale(vscode.env.language),
+        locale: displayLocale(),
       })),
     }),
   );

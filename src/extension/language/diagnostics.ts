@@ -2,10 +2,10 @@
 // offending array or value; updated as the user types (debounced), cleared when fixed.
 
 import * as vscode from 'vscode';
-import { normalizeLocale } from '../../l10n/locale';
 import { translateProblem } from '../../l10n/problems';
 import { SpecError } from '../../spec/source';
 import { JsonDocuments, isJsonDocument } from './jsonDocuments';
+import { displayLocale } from '../displayLocale';
 
 const DEBOUNCE_MS = 300;
 
@@ -56,7 +56,7 @@ export class SpecDiagnostics implements vscode.Disposable {
     if (doc.isClosed || doc.version !== version) return this.collection.get(doc.uri) ?? [];
     const diagnostics = (state?.analysis.problems ?? []).map(e => {
       // The spec reader speaks English; the Problems panel speaks the display language.
-      const problem = translateProblem(e.problem.replace(/^conv2d: /, ''), normalizeLocale(vscode.env.language));
+      const problem = translateProblem(e.problem.replace(/^conv2d: /, ''), displayLocale());
       const d = new vscode.Diagnostic(specErrorRange(doc, e), problem, vscode.DiagnosticSeverity.Error);
       d.source = 'conv';
       return d;

@@ -8,10 +8,7 @@ import { keyAt, tensorAt } from '../../spec/locator';
 import { networkKeyHover, specKeyHover, tensorHover } from '../../spec/hoverText';
 import { isNetworkSpec } from '../../spec/networkSpec';
 import { JsonDocuments } from './jsonDocuments';
-import { normalizeLocale } from '../../l10n/locale';
-
-/** The hovers' language: VS Code's display language. */
-const locale = () => normalizeLocale(vscode.env.language);
+import { displayLocale } from '../displayLocale';
 
 export class TensorHoverProvider implements vscode.HoverProvider {
   constructor(private readonly documents: JsonDocuments) {}
@@ -28,15 +25,15 @@ export class TensorHoverProvider implements vscode.HoverProvider {
       const header = ref && state.npyHeaders.get(ref.file);
       const npy = ref && header ? `**${ref.file}**: ${header.dtype} \`${formatShape(header.shape)}\`\n\n` : '';
       const text = isNetworkSpec(state.source.value)
-        ? npy + (networkKeyHover(key.path.slice(0, 2), state.analysis, locale()) ?? '')
-        : specKeyHover(top, state.analysis, ref && header ? { file: ref.file, ...header } : undefined, locale());
+        ? npy + (networkKeyHover(key.path.slice(0, 2), state.analysis, displayLocale()) ?? '')
+        : specKeyHover(top, state.analysis, ref && header ? { file: ref.file, ...header } : undefined, displayLocale());
       if (!text) return undefined;
       const md = new vscode.MarkdownString(text);
       return new vscode.Hover(md, new vscode.Range(doc.positionAt(key.offset), doc.positionAt(key.offset + key.length)));
     }
     const tensor = tensorAt(scan, offset);
     if (!tensor) return undefined;
-    return new vscode.Hover(new vscode.MarkdownString(tensorHover(doc.getText(), tensor, offset, undefined, locale())),
+    return new vscode.Hover(new vscode.MarkdownString(tensorHover(doc.getText(), tensor, offset, undefined, displayLocale())),
       new vscode.Range(doc.positionAt(tensor.offset), doc.positionAt(tensor.offset + tensor.length)));
   }
 }

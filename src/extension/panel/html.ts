@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { htmlLang, normalizeLocale, panelText } from '../../l10n/panelText';
+import { htmlLang, panelText } from '../../l10n/panelText';
+import { displayLocale } from '../displayLocale';
 
 function nonce(): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -20,7 +21,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${n}'`,
   ].join('; ');
-  const locale = normalizeLocale(vscode.env.language);
+  const locale = displayLocale();
   return `<!DOCTYPE html>
 <html lang="${htmlLang(locale)}">
 <head>

@@ -12,8 +12,8 @@ import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { parseWebviewMessage } from '../../protocol/validate';
-import { normalizeLocale } from '../../l10n/locale';
 import { panelHtml, panelLocalRoots } from './html';
+import { displayLocale } from '../displayLocale';
 
 /** What the webview keeps with getState/setState, so a restored panel can re-run its spec. */
 export interface PanelState {
@@ -257,6 +257,6 @@ export function panelSettings(): PanelSettings {
     scale: c.get<string>('scale', 'tensor') === 'shared' ? 'shared' : 'tensor',
     precision: Math.max(1, Math.min(12, Math.round(c.get<number>('precision', 4)))),
     stages: oneOfOr(STAGE_SETS, c.get<string>('stages', 'all'), 'all'),
-    locale: normalizeLocale(vscode.env.language),
+    locale: displayLocale(),
   };
 }
