@@ -151,8 +151,11 @@ export async function pointAt(page: Page, frame: FrameLocator, tensor: string, r
   const canvas = frame.locator(`section.tensor[data-tensor="${tensor}"] canvas.heatmap`).first();
   // Centred, so neither the sticky stepper nor the inspector covers it.
   await canvas.evaluate(c => (c as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'center' }));
+  // A heatmap draws (and records its geometry) once on screen, a big tensor once it has arrived.
+  await frame.locator(`section.tensor[data-tensor="${tensor}"] canvas.heatmap[data-scale]`).first().waitFor({ timeout: 60_000 });
   const g = await canvas.evaluate(c => ({ ...(c as unknown as { dataset: Record<string, string> }).dataset }));
   const [left, top, scale, x0, y0] = ['left', 'top', 'scale', 'x0', 'y0'].map(k => Number(g[k]));
+  if (![left, top, scale, x0, y0].every(Number.isFinite)) throw new Error(`${tensor} heatmap has no geometry: ${JSON.stringify(g)}`);
   // The sticky chain and stepper may still cover the row: scroll until the cell itself is under the pointer.
   await canvas.evaluate((c, at) => {
     type El = { getBoundingClientRect(): { left: number; top: number }; ownerDocument: { elementFromPoint(x: number, y: number): unknown; defaultView: { scrollBy(x: number, y: number): void } } };
