@@ -7,7 +7,7 @@ import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
 import { DeltaSource, cellMeaning, explainStage, stageTitle } from '../src/format/explain';
-import { formatNumber } from '../src/format/text';
+import { formatNumber, fullValue } from '../src/format/text';
 import type { LinkedSummary, ShownTensor, WireTrace } from '../src/protocol/messages';
 import { TraceModel } from './model';
 import { COLORMAPS, ColorScheme, ColormapName, Scale, colormapFor, scaleFor, schemeOptions } from './render/colormaps';
@@ -273,7 +273,7 @@ export class App implements CardHost {
     this.hovering = { name, index, at };
     const value = this.model.value({ tensor: name, index });
     const meaning = cellMeaning(this.model.geometry, name, index, locale());
-    const shown = value === undefined ? '…' : Number.isFinite(value) ? String(value) : formatNumber(value);
+    const shown = value === undefined ? '…' : fullValue(value, this.model.trace.dtype);
     this.tooltip.show([`${name}[${index.join(', ')}] = ${shown}`, ...(meaning ? [meaning] : [])], at);
     if (value === undefined) {
       const off = this.model.store(name).onChange(() => {

@@ -2,7 +2,7 @@
 // them into a run: use as input / weight / grad, or compare with the engine's.
 
 import { formatShape } from '../src/engine/tensor';
-import { formatNumber } from '../src/format/text';
+import { formatNumber, fullValue } from '../src/format/text';
 import type { TensorRole, WireLooseTensor, WireTensorSet } from '../src/protocol/messages';
 import { matrixOf } from '../src/protocol/tiles';
 import { colormapFor, scaleFor } from './render/colormaps';
@@ -47,12 +47,14 @@ export class CollectionView {
     let selection: DisplaySelection = { n: 0, c: 0, mode: 'slice' };
     const shape = t.shape.length ? t.shape : [1];
     const matrix = () => displayMatrix(shape, selection);
+    // Held as float64; a program's float32 values print as float32 (no 0.10000000149011612).
+    const sourceDtype = /float(32|16)/i.test(t.sourceDtype) ? 'float32' : 'float64';
     const valueAt = (index: number[]) => data[index.reduce((acc, v, d) => acc * shape[d] + v, 0)];
     const heatmap = new Heatmap(store, matrix(), {}, readTheme(), {
       hover: (index, at) => {
         if (!index || !at) { this.tooltip.hide(); return; }
         const value = valueAt(index);
-        this.tooltip.show([`${t.label}[${index.join(', ')}] = ${Number.isFinite(value) ? String(value) : formatNumber(value)}`], at);
+        this.tooltip.show([`${t.label}[${index.join(', ')}] = ${fullValue(value, sourceDtype)}`], at);
       },
       select: () => undefined,
       escape: () => this.tooltip.hide(),

@@ -1,7 +1,7 @@
 // Plain-text rendering of a trace, numpy style, for terminals and logs.
 
 import { outputSizeFormula } from '../engine/convInfo';
-import { Tensor, formatShape, sizeOf } from '../engine/tensor';
+import { DType, Tensor, formatShape, sizeOf } from '../engine/tensor';
 import { ConvTrace, TensorName, TraceTensor, tensorNames } from '../engine/trace';
 import { NetworkTrace, isNetworkTrace, networkTensor, networkTensorNames } from '../engine/network';
 
@@ -11,7 +11,24 @@ export function formatNumber(x: number, precision = 6): string {
   if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
   if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
   const s = x.toPrecision(precision);
+  // Only a fraction's zeros go: toPrecision(6) of 123450.4 is "123450".
+  if (!s.includes('.')) return s;
   return s.includes('e') ? s.replace(/\.?0+e/, 'e') : s.replace(/\.?0+$/, '');
+}
+
+/**
+ * A value as precisely as its dtype holds it, without the noise of float
+ * arithmetic: float32 as the shortest decimal that reads back as the same
+ * float32 (numpy's repr), float64 to 15 significant digits, the most that
+ * survive decimal → binary → decimal (0.1 + 0.2 shows 0.3, as in a spreadsheet).
+ */
+export function fullValue(x: number, dtype: DType = 'float64'): string {
+  if (!Number.isFinite(x) || (Number.isInteger(x) && Math.abs(x) < 1e15)) return formatNumber(x);
+  if (dtype === 'float32' && Math.fround(x) === x) {
+    for (let p = 1; p < 9; p++) if (Math.fround(Number(x.toPrecision(p))) === x) return formatNumber(x, p);
+    return formatNumber(x, 9);
+  }
+  return formatNumber(x, 15);
 }
 
 /** The last two axes as aligned rows; leading axes become `name[i, j] =` headings. */

@@ -4,8 +4,9 @@
 
 import type { CellSum } from '../../src/engine/cellTerms';
 import type { LinkTarget } from '../../src/engine/links';
+import type { DType } from '../../src/engine/tensor';
 import { cellMeaning } from '../../src/format/explain';
-import { formatNumber } from '../../src/format/text';
+import { fullValue } from '../../src/format/text';
 import type { TraceModel } from '../model';
 import { locale, text } from '../l10n';
 import { el } from './controls';
@@ -31,8 +32,9 @@ export class Inspector {
   async show(model: TraceModel, target: LinkTarget, pinned: boolean): Promise<number> {
     const ticket = ++this.current;
     const value = model.value(target);
+    const dtype = model.trace.dtype;
     const head = el('div', 'inspector-head');
-    const cell = el('strong', 'inspector-cell', `${target.tensor}[${target.index.join(', ')}] = ${value === undefined ? '…' : exact(value)}`);
+    const cell = el('strong', 'inspector-cell', `${target.tensor}[${target.index.join(', ')}] = ${value === undefined ? '…' : fullValue(value, dtype)}`);
     head.append(cell);
     if (pinned) head.append(el('span', 'badge', text().pinned));
     const meaning = cellMeaning(model.geometry, target.tensor, target.index, locale());
@@ -48,19 +50,17 @@ export class Inspector {
     if (ticket !== this.current || !sum) return 0;
     // The value may have arrived with its tile meanwhile.
     const now = model.value(target);
-    if (now !== undefined) cell.textContent = `${target.tensor}[${target.index.join(', ')}] = ${exact(now)}`;
-    this.element.append(renderSum(sum, now));
-    if (sum.alternative) this.element.append(renderSum(sum.alternative, now));
+    if (now !== undefined) cell.textContent = `${target.tensor}[${target.index.join(', ')}] = ${fullValue(now, dtype)}`;
+    this.element.append(renderSum(sum, now, dtype));
+    if (sum.alternative) this.element.append(renderSum(sum.alternative, now, dtype));
     return sum.terms.length;
   }
 }
 
-function exact(x: number): string {
-  return Number.isFinite(x) ? String(x) : formatNumber(x);
-}
 
 /** The terms, and whether they add up to the cell's value (when the panel has it). */
-function renderSum(sum: CellSum, value: number | undefined): HTMLElement {
+function renderSum(sum: CellSum, value: number | undefined, dtype: DType): HTMLElement {
+  const exact = (x: number) => fullValue(x, dtype);
   const box = el('div', 'cell-sum');
   box.append(el('code', 'cell-sum-formula', sum.formula));
   const table = el('table', 'terms');

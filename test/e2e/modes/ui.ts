@@ -317,7 +317,7 @@ export async function ui(): Promise<number> {
         await page.waitForTimeout(500);
         await shot('large-im2col');
       }],
-      ['zooming into the large a_t prints values; hovering links the output', async () => {
+      ['zooming into the large a_t prints values; hovering links the output, its terms printed without float noise', async () => {
         const canvas = frame.locator('section.tensor[data-tensor="a_t"] canvas.heatmap').first();
         await canvas.focus();
         for (let i = 0; i < 20 && Number(await canvas.getAttribute('data-scale')) < 20; i++) {
@@ -333,6 +333,9 @@ export async function ui(): Promise<number> {
         const at = await highlightOf(frame, 'a_t');
         if (at.rows !== '30') throw new Error(`a_t highlights rows "${at.rows}"`);
         await frame.locator('.cell-sum-total.ok').first().waitFor({ timeout: 30_000 });
+        // Products of short decimals print as decimals, not float64 noise (0.004575999999999999).
+        const noisy = (await frame.locator('.inspector').innerText()).match(/(?:\d\.?){16,}/g);
+        if (noisy) throw new Error(`the inspector prints float noise: ${noisy.slice(0, 3).join(', ')}`);
         await shot('large-link');
       }],
     ] as const;
