@@ -3,7 +3,8 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
-import { EXTENSION_ID, eventually } from './support';
+import { PANEL_VIEW_TYPE } from '../../src/protocol/messages';
+import { EXTENSION_ID, RUN, eventually } from './support';
 import type { ConvStoppedBody } from '../../src/debug/session';
 
 
@@ -105,6 +106,28 @@ describe('the conv debugger in VS Code', () => {
     await eventually('the entry stop', () => stops.length, n => n >= 1);
     // A path on the desktop; in the browser, where the spec is not on the host's disk, its URI.
     assert.ok([uri.fsPath, decodeURIComponent(uri.toString())].includes(stops[0].spec), stops[0].spec);
+    const terminated = new Promise<void>(r => { const d = vscode.debug.onDidTerminateDebugSession(() => { d.dispose(); r(); }); });
+    await session.customRequest('continue', { threadId: 1 });
+    await terminated;
+  });
+
+  it('debugging a spec that shares its editor group with the panel moves the panel beside it, not under it', async () => {
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.One);
+    await vscode.commands.executeCommand(RUN, uri);
+    const panelTab = () => vscode.window.tabGroups.all.flatMap(g => g.tabs).find(t => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes(PANEL_VIEW_TYPE));
+    const specTab = () => vscode.window.tabGroups.all.flatMap(g => g.tabs).find(t => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+    await eventually('the panel', panelTab, t => t !== undefined);
+    // One group holding both, the panel in front: as after dragging the panel onto the spec's group.
+    await vscode.commands.executeCommand('workbench.action.joinAllGroups');
+    await eventually('one group', () => vscode.window.tabGroups.all.length, n => n === 1);
+    assert.strictEqual(panelTab()!.group, specTab()!.group);
+    stops.length = 0;
+    const session = await start({ type: 'conv', request: 'launch', name: 'Debug conv spec', spec: uri.scheme === 'file' ? uri.fsPath : uri.toString(), stopOnEntry: true });
+    await eventually('the entry stop', () => stops.length, n => n >= 1);
+    // Both in view: the spec (where the debugger shows its stops) in front in its group, the panel in front in another.
+    await eventually('the panel and the spec side by side', () => [panelTab(), specTab()], ([p, t]) => !!p && !!t && p.group !== t.group && p.isActive && t.isActive);
     const terminated = new Promise<void>(r => { const d = vscode.debug.onDidTerminateDebugSession(() => { d.dispose(); r(); }); });
     await session.customRequest('continue', { threadId: 1 });
     await terminated;

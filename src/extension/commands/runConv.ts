@@ -17,6 +17,7 @@ import { ShownTrace, TracePanel } from '../panel/tracePanel';
 import { TraceCancelled, TraceWorkers, runTrace } from '../trace/traceRunner';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
+import { withProgressIfSlow } from '../progress/progress';
 
 export interface RunResult {
   uri: vscode.Uri;
@@ -124,12 +125,10 @@ export class ConvRunner implements vscode.Disposable {
     const options = traceSettings();
     const started = Date.now();
     try {
-      const trace = await vscode.window.withProgress(
+      const trace = await withProgressIfSlow(
+        this.traceWorkers().then(workers => runTrace({ file: label, text, options, npy: Object.fromEntries(input.npy ?? []) }, workers, abort.signal)),
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
-        async (_progress, token) => {
-          token.onCancellationRequested(() => abort.abort());
-          return runTrace({ file: label, text, options, npy: Object.fromEntries(input.npy ?? []) }, await this.traceWorkers(), abort.signal);
-        },
+        () => abort.abort(),
       );
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);
       // Comparisons (the transform) are of single convs.

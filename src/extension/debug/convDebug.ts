@@ -52,7 +52,7 @@ function specUriOf(spec: string): vscode.Uri {
 }
 
 export function registerConvDebugger(context: vscode.ExtensionContext, runner: ConvRunner): void {
-  /** Shows a session's trace in the panel once, then follows its stops. */
+  /** Shows a session's trace in the panel once (beside the spec, not under it), then follows its stops. */
   const follow = () => {
     let shown: ConvRuntime | undefined;
     return (runtime: ConvRuntime, position: Position) => {
@@ -60,6 +60,8 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
         shown = runtime;
         const uri = specUriOf(runtime.specPath);
         runner.present(runtime.trace, vscode.workspace.asRelativePath(uri, false), uri);
+        // Once per session: moving at every stop would fight the user's own layout.
+        TracePanel.active?.stepAsideFrom(uri);
       }
       const step = runtime.stepAt(position);
       const changed = runtime.changed(position);

@@ -16,6 +16,7 @@ import { geometryInput, geometryItems } from '../commands/selectionRun';
 import type { ConvRunner, RunResult } from '../commands/runConv';
 import { TracePanel } from '../panel/tracePanel';
 import { InspectError, fetchTensor } from './sessionTensors';
+import { withProgressIfSlow } from '../progress/progress';
 
 interface Inspected {
   label: string;
@@ -106,7 +107,7 @@ export class TensorInspector {
       const suggestion = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
       const expr = expression ?? await vscode.window.showInputBox({ title: vscode.l10n.t('Inspect Tensor'), prompt: vscode.l10n.t('An expression in the selected frame: a numpy array, a torch tensor, a nested list, a typed array…'), value: suggestion });
       if (!expr) return undefined;
-      const item = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: reading {0}', expr) }, () => this.read(expr));
+      const item = await withProgressIfSlow(this.read(expr), { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: reading {0}', expr) });
       this.show();
       return { shape: [...item.tensor.shape] };
     });

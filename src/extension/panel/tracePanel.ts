@@ -94,6 +94,21 @@ export class TracePanel implements vscode.Disposable {
     return this.panel.viewColumn;
   }
 
+  /**
+   * Moves the panel out of the editor group where `source` shows: the debugger
+   * opens its source there at every stop, in front of the panel. The group
+   * is the one with the source's tab, else the active one (where VS Code opens it).
+   */
+  stepAsideFrom(source: vscode.Uri): void {
+    const key = source.toString();
+    const groups = vscode.window.tabGroups;
+    const sourceGroup = groups.all.find(g => g.tabs.some(t => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key)) ?? groups.activeTabGroup;
+    if (this.panel.viewColumn !== sourceGroup.viewColumn) return;
+    // Beside is beside the active group: a new group when the source's is the only one.
+    const other = groups.all.find(g => g !== sourceGroup)?.viewColumn ?? vscode.ViewColumn.Beside;
+    this.panel.reveal(other, true);
+  }
+
   setTitle(title: string): void {
     this.panel.title = title;
   }

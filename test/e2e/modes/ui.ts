@@ -247,7 +247,7 @@ export async function ui(): Promise<number> {
       if (full.cells.split(' ').length !== 8) throw new Error(`delta_full highlights "${full.cells}"`);
       await shot('link-dA-rot180');
     });
-    await run.check('debugging the spec (Debug: Start Debugging): step over to the matmul, the panel follows, the console evaluates', async () => {
+    await run.check('debugging the spec (Debug: Start Debugging): the panel steps aside from the spec; step over to the matmul, the panel follows, the console evaluates', async () => {
       await page.keyboard.press('Escape');
       await openFromExplorer(page, 'seed.conv.json');
       await runFromPalette(page, 'Debug: Start Debugging');
@@ -265,8 +265,9 @@ export async function ui(): Promise<number> {
       await page.locator('.monaco-list-row', { hasText: '[276, 228]' }).first().waitFor({ timeout: 15_000 });
       await page.waitForTimeout(500);
       await shot('debug-stepped-to-matmul');
-      // The panel, in its tab beside the spec, followed the stops.
-      await page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).click();
+      // The panel shared the spec's group; the debugger moved it beside the spec, where it followed the stops.
+      await page.locator('.tabs-container .tab.active', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 15_000 });
+      await page.locator('.tabs-container .tab.active', { hasText: 'seed.conv.json' }).filter({ hasNotText: 'Conv:' }).waitFor({ timeout: 15_000 });
       await frame.locator('.stepper-title', { hasText: 'Forward: Matrix product' }).waitFor({ timeout: 15_000 });
       await shot('debug-panel-follows');
       await runFromPalette(page, 'Debug: Stop');
