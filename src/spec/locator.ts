@@ -189,23 +189,60 @@ export function tensorAt(scan: TensorScan, offset: number): LocatedTensor | unde
   return undefined;
 }
 
+/** Index paths every so many characters of a big tensor, so a hover walks from the nearest one. */
+const CHECKPOINT_EVERY = 1 << 16;
+const checkpoints = new WeakMap<LocatedTensor, { offset: number; index: number[] }[]>();
+
 /**
- * Where inside a tensor an offset is: the index path below the tensor's own path.
- * Counts brackets and commas from the tensor's start (the tensor is known to be
- * numbers, strings like "NaN" and comments), so a hover deep in a 5 MB array stays fast.
+ * Counts brackets and commas from `from` through `to` (numbers, strings like "NaN"
+ * and comments: the tensor is known to hold nothing else), updating `index`. A string
+ * or comment is skipped up to `limit`; returns where the next step starts.
  */
-export function indexWithin(text: string, tensor: LocatedTensor, offset: number): number[] {
-  const index: number[] = [];
-  const end = Math.min(offset, tensor.offset + tensor.length - 1);
-  for (let i = tensor.offset; i <= end; i++) {
+function walkIndex(text: string, from: number, to: number, index: number[], limit = to): number {
+  let i = from;
+  for (; i <= to; i++) {
     const ch = text.charCodeAt(i);
     if (ch === 91 /* [ */) index.push(0);
     else if (ch === 93 /* ] */) index.pop();
     else if (ch === 44 /* , */) index[index.length - 1]++;
-    else if (ch === 34 /* " */) { i++; while (i < end && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1; }
-    else if (ch === 47 /* / */ && text.charCodeAt(i + 1) === 47) { while (i < end && text.charCodeAt(i) !== 10) i++; }
-    else if (ch === 47 && text.charCodeAt(i + 1) === 42) { i += 2; while (i < end && !(text.charCodeAt(i) === 42 && text.charCodeAt(i + 1) === 47)) i++; i++; }
+    else if (ch === 34 /* " */) { i++; while (i < limit && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1; }
+    else if (ch === 47 /* / */ && text.charCodeAt(i + 1) === 47) { while (i < limit && text.charCodeAt(i) !== 10) i++; }
+    else if (ch === 47 && text.charCodeAt(i + 1) === 42) { i += 2; while (i < limit && !(text.charCodeAt(i) === 42 && text.charCodeAt(i + 1) === 47)) i++; i++; }
   }
+  return i;
+}
+
+/**
+ * The tensor's checkpoints up to `offset`: made as hovers reach further (the scan,
+ * and so the tensor, is cached per document version), each at a step's start.
+ */
+function checkpointsUpTo(text: string, tensor: LocatedTensor, offset: number): { offset: number; index: number[] }[] {
+  let marks = checkpoints.get(tensor);
+  if (!marks) checkpoints.set(tensor, marks = [{ offset: tensor.offset, index: [] }]);
+  const last = tensor.offset + tensor.length - 1;
+  for (let mark = marks[marks.length - 1]; mark.offset + CHECKPOINT_EVERY <= offset && mark.offset <= last; mark = marks[marks.length - 1]) {
+    const index = [...mark.index];
+    marks.push({ offset: walkIndex(text, mark.offset, Math.min(mark.offset + CHECKPOINT_EVERY, last), index, last), index });
+  }
+  return marks;
+}
+
+/**
+ * Where inside a tensor an offset is: the index path below the tensor's own path.
+ * Walked from the nearest checkpoint, so a hover deep in an 8 MB array walks at
+ * most 64 KB of it once an earlier hover went that far.
+ */
+export function indexWithin(text: string, tensor: LocatedTensor, offset: number): number[] {
+  const end = Math.min(offset, tensor.offset + tensor.length - 1);
+  const marks = checkpointsUpTo(text, tensor, end);
+  let lo = 0;
+  let hi = marks.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (marks[mid].offset <= end) lo = mid; else hi = mid - 1;
+  }
+  const index = [...marks[lo].index];
+  walkIndex(text, marks[lo].offset, end, index);
   return index;
 }
 

@@ -5,6 +5,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { indexWithin, previewRows, scanTensors, tensorAt } from '../../src/spec/locator';
+import { rng } from './helpers';
 
 const SEED = fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8');
 
@@ -58,6 +59,40 @@ describe('tensor locator', () => {
     assert.deepStrictEqual(indexWithin(SEED, t, at + 4), [1, 0, 0, 1]);
     assert.strictEqual(tensorAt(scan, SEED.indexOf('"stride"')), undefined);
     assert.deepStrictEqual(previewRows(SEED, scan.tensors[0]), [[1, 6, 6, 2], [4, 3, 4, 3], [3, 6, 7, 7], [1, 5, 1, 2]]);
+  });
+
+  it('finds the index under any offset of a big tensor (walked from checkpoints), comments with brackets and commas included', () => {
+    // Each value spells its own index (i, j, k) as (i+1)·10⁶ + j·10³ + k, seven digits (the comments' numbers are
+    // shorter): the oracle needs no walking.
+    const rand = rng(21);
+    const [I, J, K] = [3, 100, 120];
+    const rows: string[] = [];
+    for (let i = 0; i < I; i++) {
+      const plane: string[] = [];
+      for (let j = 0; j < J; j++) {
+        const values = Array.from({ length: K }, (_, k) => {
+          const v = String((i + 1) * 1e6 + j * 1e3 + k);
+          const r = rand();
+          return r < 0.02 ? `/* [${k}, ] */ ${v}` : r < 0.04 ? `${v} // ], [\n` : r < 0.2 ? `  ${v}` : v;
+        });
+        plane.push(`[${values.join(',')}]`);
+      }
+      rows.push(`[\n${plane.join(',\n')}\n]`);
+    }
+    const text = `{"t": [${rows.join(', ')}]}`;
+    assert.ok(text.length > 4 * 65536, `${text.length} characters`);
+    const t = scanTensors(text).tensors[0];
+    assert.deepStrictEqual(t.shape, [I, J, K]);
+    const numbers = [...text.matchAll(/\d{7}/g)];
+    assert.strictEqual(numbers.length, I * J * K);
+    for (let n = 0; n < 3000; n++) {
+      const m = numbers[Math.floor(rand() * numbers.length)];
+      const v = Number(m[0]);
+      const at = m.index! + Math.floor(rand() * 7);
+      assert.deepStrictEqual(indexWithin(text, t, at), [Math.floor(v / 1e6) - 1, Math.floor(v / 1e3) % 1e3, v % 1e3], `offset ${at} in ${m[0]}`);
+    }
+    // At the tensor's closing bracket every bracket is closed.
+    assert.deepStrictEqual(indexWithin(text, t, t.offset + t.length - 1), []);
   });
 
   it('shapes and statistics agree with JSON.parse on random nested arrays', () => {

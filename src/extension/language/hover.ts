@@ -33,7 +33,7 @@ export class TensorHoverProvider implements vscode.HoverProvider {
     }
     const tensor = tensorAt(scan, offset);
     if (!tensor) return undefined;
-    return new vscode.Hover(new vscode.MarkdownString(tensorHover(doc.getText(), tensor, offset, undefined, displayLocale())),
+    return new vscode.Hover(new vscode.MarkdownString(tensorHover(this.documents.text(doc), tensor, offset, undefined, displayLocale())),
       new vscode.Range(doc.positionAt(tensor.offset), doc.positionAt(tensor.offset + tensor.length)));
   }
 }

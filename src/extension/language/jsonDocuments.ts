@@ -41,6 +41,7 @@ export async function loadNpyFiles(specUri: vscode.Uri, value: unknown): Promise
 
 interface Entry {
   version: number;
+  text?: string;
   scan?: TensorScan;
   spec?: Promise<SpecState | undefined>;
 }
@@ -63,10 +64,17 @@ export class JsonDocuments implements vscode.Disposable {
     return e;
   }
 
+  /** The document's text (cached per version: hovers in a big file do not copy it each time). */
+  text(doc: vscode.TextDocument): string {
+    const e = this.entry(doc);
+    e.text ??= doc.getText();
+    return e.text;
+  }
+
   /** The tensors of any JSON document (sync; cached per version). */
   scan(doc: vscode.TextDocument): TensorScan {
     const e = this.entry(doc);
-    e.scan ??= scanTensors(doc.getText());
+    e.scan ??= scanTensors(this.text(doc));
     return e.scan;
   }
 
