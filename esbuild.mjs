@@ -4,7 +4,7 @@
 // the conv-trace CLI; --tests also transpiles the test tree for mocha.
 import * as esbuild from 'esbuild';
 import asc from 'assemblyscript/asc';
-import { existsSync, readFileSync, rmSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
 
@@ -81,6 +81,36 @@ if (args.has('--tests')) {
     entryPoints: [...filesUnder('src', /\.ts$/).filter(f => !f.includes('wasm/assembly')), ...filesUnder('test', /\.ts$/), ...filesUnder('webview/render', /\.ts$/), 'webview/stageSet.ts'], outdir: 'out', outbase: '.',
   });
 }
+
+// The spec schema in Chinese (package.nls.zh-cn.json points jsonValidation at it, since a schema cannot pick
+// its language): the English one with every description, title and message replaced from
+// src/l10n/schema.zh-cn.json. A text without a translation, or a translation of no text, fails the build.
+const SCHEMA = 'media/conv-spec.schema.json';
+const SCHEMA_ZH_CN = 'dist/conv-spec.schema.zh-cn.json';
+function buildLocalizedSchema() {
+  const translations = JSON.parse(readFileSync('src/l10n/schema.zh-cn.json', 'utf8'));
+  const used = new Set();
+  const missing = [];
+  const translate = value => {
+    if (Array.isArray(value)) return value.map(translate);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => {
+      if (!['title', 'description', 'markdownDescription', 'errorMessage'].includes(key) || typeof v !== 'string') return [key, translate(v)];
+      if (!(v in translations)) missing.push(v);
+      used.add(v);
+      return [key, translations[v] ?? v];
+    }));
+  };
+  const schema = translate(JSON.parse(readFileSync(SCHEMA, 'utf8')));
+  schema.$id = schema.$id.replace(/\.json$/, '.zh-cn.json');
+  const unused = Object.keys(translations).filter(k => !used.has(k));
+  if (missing.length || unused.length) {
+    throw new Error(`src/l10n/schema.zh-cn.json is out of step with ${SCHEMA}:${missing.map(m => `\n  no translation: ${m}`).join('')}${unused.map(u => `\n  not in the schema: ${u}`).join('')}`);
+  }
+  mkdirSync('dist', { recursive: true });
+  writeFileSync(SCHEMA_ZH_CN, `${JSON.stringify(schema, null, 2)}\n`);
+}
+buildLocalizedSchema();
 
 if (watch) {
   const contexts = await Promise.all(builds.map(b => esbuild.context(b)));

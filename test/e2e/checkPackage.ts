@@ -14,7 +14,7 @@ const files = execFileSync('npx', ['vsce', 'ls', '--no-dependencies'], { cwd: RO
 /** What must not ship: sources, tests, dependencies, the README's screenshots (served from the repository), maps. */
 const stray = files.filter(f => /^(src|test|webview|node_modules|out|media\/screenshots)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts'));
 const checks: [string, boolean, string][] = [
-  ['the bundles that run are in it', ['dist/extension.js', 'dist/traceWorker.js', 'dist/webview.js', 'dist/web/extension.js', 'dist/web/traceWorker.js'].every(f => files.includes(f)), files.filter(f => f.startsWith('dist/')).join(', ')],
+  ['the bundles that run (and the Chinese spec schema) are in it', ['dist/extension.js', 'dist/traceWorker.js', 'dist/webview.js', 'dist/web/extension.js', 'dist/web/traceWorker.js', 'dist/conv-spec.schema.zh-cn.json'].every(f => files.includes(f)), files.filter(f => f.startsWith('dist/')).join(', ')],
   ['README, CHANGELOG, LICENSE, package.json and the icon are in it', ['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json', 'media/icon.png'].every(f => files.includes(f)), ''],
   ['the translations are in it (manifest and extension host, English and Chinese)', ['package.nls.json', 'package.nls.zh-cn.json', 'l10n/bundle.l10n.zh-cn.json'].every(f => files.includes(f)), files.filter(f => f.startsWith('package.nls') || f.startsWith('l10n/')).join(', ')],
   ['no sources, tests, node_modules, README screenshots or source maps', stray.length === 0, stray.join(', ')],

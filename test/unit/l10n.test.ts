@@ -48,10 +48,46 @@ describe('l10n: package.json', () => {
     const codeSpans = (s: string) => s.match(/`[^`]*`/g) ?? [];
     for (const [k, english] of Object.entries(en)) {
       const chinese = String(zh[k]);
-      if (english === 'Conv') continue;
+      if (english === 'Conv' || k === 'jsonValidation.specSchema') continue;
       assert.match(chinese, CJK, `${k}: ${chinese}`);
       assert.deepStrictEqual(codeSpans(chinese), codeSpans(String(english)), k);
     }
+  });
+});
+
+describe('l10n: the spec schema', () => {
+  const TEXTS = ['title', 'description', 'markdownDescription', 'errorMessage'];
+  /** The schema without its texts (and its $id), and the texts in document order. */
+  function split(schema: unknown): { shape: unknown; texts: string[] } {
+    const texts: string[] = [];
+    const strip = (v: unknown): unknown => Array.isArray(v) ? v.map(strip)
+      : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k, x]) => {
+        if (TEXTS.includes(k) && typeof x === 'string') { texts.push(x); return false; }
+        return k !== '$id';
+      }).map(([k, x]) => [k, strip(x)])) : v;
+    return { shape: strip(schema), texts };
+  }
+  const en = readJson('package.nls.json')['jsonValidation.specSchema'] as string;
+  const zh = readJson('package.nls.zh-cn.json')['jsonValidation.specSchema'] as string;
+
+  it('the manifest points jsonValidation at the English schema, in Chinese at the Chinese one (made by the build)', () => {
+    assert.strictEqual(en, './media/conv-spec.schema.json');
+    assert.ok(fs.existsSync(path.join(ROOT, zh)), zh);
+  });
+
+  it('the Chinese schema is the English one with every text in Chinese, its shapes kept', () => {
+    const english = split(readJson(en));
+    const chinese = split(readJson(zh));
+    assert.deepStrictEqual(chinese.shape, english.shape);
+    assert.strictEqual(chinese.texts.length, english.texts.length);
+    assert.ok(english.texts.length > 40, `${english.texts.length} texts`);
+    let spans = 0;
+    chinese.texts.forEach((t, i) => {
+      assert.match(t, CJK, t);
+      // Shapes and index lists survive translation: (B, Cin, H, W), (Cout,), [ph, pw], (Cin·kh·kw, Cout).
+      for (const span of english.texts[i].match(/\((?:[\w·/]+, ?)+[\w·/]*\)|\[(?:\w+, )*\w+\]/g) ?? []) { spans++; assert.ok(t.includes(span), `${span} missing from ${t}`); }
+    });
+    assert.ok(spans > 20, `${spans} shapes checked`);
   });
 });
 

@@ -22,6 +22,10 @@ export async function zhCn(): Promise<number> {
   // What the panel must say on the first stage, from the engine's own tables.
   const seed = traceSpecText('seed.conv.json', fs.readFileSync(path.join(ROOT, 'examples/seed.conv.json'), 'utf8'));
   const zhText = panelText('zh-cn');
+  // What the JSON schema says of a conv spec's "input", in Chinese (jsonValidation follows the display language).
+  const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'media/conv-spec.schema.json'), 'utf8')) as { definitions: { conv: { properties: { input: { description: string } } } } };
+  const schemaZh = JSON.parse(fs.readFileSync(path.join(ROOT, 'src/l10n/schema.zh-cn.json'), 'utf8')) as Record<string, string>;
+  const inputDescription = schemaZh[schema.definitions.conv.properties.input.description];
   const padText = explainStage('pad', { kind: 'conv', info: seed.info }, 'ones', 'zh-cn');
   await withSession(run, undefined, async (cs, browser, ws) => {
     const { page } = browser;
@@ -41,7 +45,7 @@ export async function zhCn(): Promise<number> {
         await page.waitForTimeout(1000);
         await page.screenshot({ path: path.join(run.dir, 'panel-zh-cn.png') });
       }],
-      ['hovering "input" in the editor says the derived shapes in Chinese (the zh-cn hover words)', async () => {
+      ['hovering "input" in the editor says the derived shapes in Chinese (the zh-cn hover words), and the schema\'s description in Chinese', async () => {
         const padded = zhText.hoverPadded('`(1, 3, 4, 4)`').replace(/`/g, '').replace(/^- /, '');
         await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).first().click();
         // The JSON language server may still be starting: a person moves away and hovers again.
@@ -52,6 +56,8 @@ export async function zhCn(): Promise<number> {
             await hover.waitFor({ timeout: 10_000 });
             const text = await hover.innerText();
             if (!text.includes(padded)) throw new Error(`the hover says: ${text}`);
+            // The schema's description of "input", from the Chinese schema.
+            await page.locator('.monaco-hover', { hasText: inputDescription.slice(0, 12) }).first().waitFor({ timeout: 10_000 });
             break;
           } catch (e) {
             if (attempt >= 3) throw e;
