@@ -175,9 +175,22 @@ export async function pointAt(page: Page, frame: FrameLocator, tensor: string, r
   if (click) await page.mouse.click(x, y);
 }
 
-export async function highlightOf(frame: FrameLocator, tensor: string): Promise<{ rows: string; columns: string; cells: string }> {
+export interface CardHighlight { rows: string; columns: string; cells: string }
+
+export async function highlightOf(frame: FrameLocator, tensor: string): Promise<CardHighlight> {
   const card = frame.locator(`section.tensor[data-tensor="${tensor}"]`).first();
   return { rows: (await card.getAttribute('data-highlight-rows')) ?? '', columns: (await card.getAttribute('data-highlight-columns')) ?? '', cells: (await card.getAttribute('data-highlight-cells')) ?? '' };
+}
+
+/** Waits until a card's highlight passes `ok` (the link follows the pointer a frame later); throws with what it shows. */
+export async function expectHighlight(frame: FrameLocator, tensor: string, ok: (h: CardHighlight) => boolean, ms = 5_000): Promise<CardHighlight> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const h = await highlightOf(frame, tensor);
+    if (ok(h)) return h;
+    if (Date.now() > until) throw new Error(`${tensor} highlights rows "${h.rows}", columns "${h.columns}", cells "${h.cells}"`);
+    await new Promise(r => setTimeout(r, 100));
+  }
 }
 
 /** The browser's clipboard, where VS Code for the web writes. */

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { ROOT } from '../codeServer';
-import { Run, STAGES, highlightOf, openWithExtension, seedZ, withSession } from '../harness';
+import { Run, STAGES, expectHighlight, openWithExtension, seedZ, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
 
 /** The palette by keyboard alone: F1, the command's title, Enter (runFromPalette clicks the row). */
@@ -203,8 +203,7 @@ export async function a11y(): Promise<number> {
       await expectAnnounced(frame, `z[0, 0, 0, 2] = ${seedZ(0, 0, 2)}`);
       await press('ArrowDown');
       await expectAnnounced(frame, `z[0, 0, 1, 2] = ${seedZ(0, 1, 2)}`);
-      const at = await highlightOf(frame, 'a_t');
-      if (at.rows !== '5') throw new Error(`a_t highlights rows "${at.rows}"`);
+      await expectHighlight(frame, 'a_t', h => h.rows === '5');
       await frame.locator('.inspector-cell', { hasText: `z[0, 0, 1, 2] = ${seedZ(0, 1, 2)}` }).waitFor({ timeout: 5_000 });
       await shot('cursor-z-0-0-1-2');
     });

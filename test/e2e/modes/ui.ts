@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { ROOT } from '../codeServer';
-import { IN_WEB_WORKER_HOST, Run, SEED_Z, STAGES, argValue, highlightOf, pointAt, readClipboard, roomForPanel, withSession } from '../harness';
+import { IN_WEB_WORKER_HOST, Run, SEED_Z, STAGES, argValue, expectHighlight, pointAt, readClipboard, roomForPanel, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
 
 /** A deterministic large spec (a_t of 2.6 M values, sent to the panel on request), written into the scratch workspace. */
@@ -59,10 +59,8 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
       await frame.locator('.chain-layer.current[data-layer="2"]').waitFor({ timeout: 10_000 });
       await frame.locator('.chip', { hasText: 'Max of each window' }).click();
       await pointAt(page, frame, 'z', 1, 5, true);
-      const poolT = await highlightOf(frame, 'pool_t');
-      if (poolT.cells.split(' ').length !== 4 || !poolT.cells.startsWith('0,0,17,')) throw new Error(`pool_t highlights "${poolT.cells}"`);
-      const argmax = await highlightOf(frame, 'argmax');
-      if (argmax.cells !== '0,0,1,5') throw new Error(`argmax highlights "${argmax.cells}"`);
+      await expectHighlight(frame, 'pool_t', h => h.cells.split(' ').length === 4 && h.cells.startsWith('0,0,17,'));
+      await expectHighlight(frame, 'argmax', h => h.cells === '0,0,1,5');
       await frame.locator('.inspector-cell', { hasText: 'z[0, 0, 1, 5]' }).waitFor({ timeout: 10_000 });
       // The inspector lists the window's four taps and marks the winner, the argmax.
       await frame.locator('.cell-sum-total.ok', { hasText: 'max =' }).waitFor({ timeout: 10_000 });
@@ -184,13 +182,10 @@ export async function ui(): Promise<number> {
       await frame.locator('.chip', { hasText: 'Reshape and add bias' }).click();
       await pointAt(page, frame, 'z', 1, 2);
       await frame.locator('.inspector-cell', { hasText: 'z[0, 0, 1, 2] = 294' }).waitFor({ timeout: 10_000 });
-      const at = await highlightOf(frame, 'a_t');
-      const wt = await highlightOf(frame, 'w_t');
-      const input = await highlightOf(frame, 'input');
-      if (at.rows !== '5') throw new Error(`a_t highlights rows "${at.rows}"`);
-      if (wt.columns !== '0') throw new Error(`w_t highlights columns "${wt.columns}"`);
-      const patch = input.cells.split(' ').filter(c => c.startsWith('0,0,')).sort().join(' ');
-      if (patch !== '0,0,1,2 0,0,1,3 0,0,2,2 0,0,2,3') throw new Error(`input channel 0 highlights "${patch}"`);
+      await expectHighlight(frame, 'a_t', h => h.rows === '5');
+      await expectHighlight(frame, 'w_t', h => h.columns === '0');
+      // Channel 0 of the receptive field.
+      await expectHighlight(frame, 'input', h => h.cells.split(' ').filter(c => c.startsWith('0,0,')).sort().join(' ') === '0,0,1,2 0,0,1,3 0,0,2,2 0,0,2,3');
       await frame.locator('.cell-sum-total.ok', { hasText: 'Σ = 294' }).waitFor({ timeout: 10_000 });
       await shot('link-z-0-0-1-2');
     });
@@ -236,15 +231,13 @@ export async function ui(): Promise<number> {
       await page.keyboard.press('Escape');
       await frame.locator('.chip', { hasText: 'col2im' }).click();
       await pointAt(page, frame, 'dA', 1, 1, true);
-      const dAt = await highlightOf(frame, 'dA_t');
-      if (dAt.cells.split(' ').length !== 4) throw new Error(`dA_t highlights cells "${dAt.cells}"`);
+      await expectHighlight(frame, 'dA_t', h => h.cells.split(' ').length === 4);
       await frame.locator('.cell-sum-total.ok').first().waitFor({ timeout: 10_000 });
       await shot('link-dA-col2im');
       await frame.locator('.chip', { hasText: 'ROT180' }).click();
       await page.mouse.move(5, 5);
       await page.waitForTimeout(300);
-      const full = await highlightOf(frame, 'delta_full');
-      if (full.cells.split(' ').length !== 8) throw new Error(`delta_full highlights "${full.cells}"`);
+      await expectHighlight(frame, 'delta_full', h => h.cells.split(' ').length === 8);
       await shot('link-dA-rot180');
     });
     await run.check('debugging the spec (Debug: Start Debugging): the panel steps aside from the spec; step over to the matmul, the panel follows, the console evaluates', async () => {
@@ -331,8 +324,7 @@ export async function ui(): Promise<number> {
         await shot('large-a_t-zoomed');
         await frame.locator('.chip', { hasText: 'Matrix product' }).click();
         await pointAt(page, frame, 'z_t', 30, 3);
-        const at = await highlightOf(frame, 'a_t');
-        if (at.rows !== '30') throw new Error(`a_t highlights rows "${at.rows}"`);
+        await expectHighlight(frame, 'a_t', h => h.rows === '30');
         await frame.locator('.cell-sum-total.ok').first().waitFor({ timeout: 30_000 });
         // Products of short decimals print as decimals, not float64 noise (0.004575999999999999).
         const noisy = (await frame.locator('.inspector').innerText()).match(/(?:\d\.?){16,}/g);
