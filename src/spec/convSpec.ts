@@ -67,6 +67,15 @@ export function looksLikeSpec(value: unknown): boolean {
   return isObject(value) && 'input' in value && ('weight' in value || 'layers' in value);
 }
 
+/**
+ * Whether a JSON text can be a spec at all (its keys appear in it), checked before
+ * parsing it: a big data file that is no spec costs a string search, not a parse.
+ * Never false for a text whose value `looksLikeSpec`.
+ */
+export function mayBeSpecText(text: string): boolean {
+  return (/"input"/.test(text) && /"(weight|layers)"/.test(text)) || /\\u/.test(text);
+}
+
 /** Every .npy path a spec (v1 or a network) names. */
 export function npyFiles(value: unknown): string[] {
   return isNetworkSpec(value) ? networkNpyReferences(value) : npyReferences(value).map(r => r.file);

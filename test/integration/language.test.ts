@@ -75,6 +75,33 @@ describe('JSON tensors in VS Code', () => {
     await eventually('diagnostics cleared', () => vscode.languages.getDiagnostics(doc.uri), d => d.length === 0);
   });
 
+  it('checks a big spec (over 2 MB) when it is opened and saved, not at every keystroke', async () => {
+    const big = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'big-check.conv.json');
+    const image = Array.from({ length: 700 }, (_, i) => Array.from({ length: 700 }, (_, j) => ((i * 7 + j * 3) % 100) / 8));
+    const text = `{\n  "input": ${JSON.stringify([[image]])},\n  "weight": [[[[1]]]],\n  "stride": 0\n}\n`;
+    assert.ok(text.length > 2_000_000, `${text.length} characters`);
+    await vscode.workspace.fs.writeFile(big, new TextEncoder().encode(text));
+    try {
+      const doc = await vscode.workspace.openTextDocument(big);
+      await vscode.window.showTextDocument(doc);
+      const conv = () => vscode.languages.getDiagnostics(big).filter(d => d.source === 'conv');
+      await eventually('the problem found on open', conv, d => d.some(x => /stride/.test(x.message)), 30_000);
+      const line = doc.lineCount - 2;
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(big, doc.lineAt(line).range, '  "stride": 1');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      // Typing leaves the problems as they were (well past the 300 ms debounce)...
+      await sleep(1500);
+      assert.ok(conv().some(x => /stride/.test(x.message)), 'rechecked while typing');
+      // ...saving checks again.
+      assert.ok(await doc.save());
+      await eventually('the problem gone after saving', conv, d => d.length === 0, 30_000);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await vscode.workspace.fs.delete(big);
+    }
+  });
+
   it('reports geometry problems at their key: channels, stride, groups', async () => {
     const doc = await untitledJson(JSON.stringify({ input: [[[[1, 2], [3, 4]]], [[[1, 2], [3, 4]]]], weight: [[[[1]]], [[[1]]]], groups: 2 }, null, 1));
     const d = await api.diagnostics(doc);

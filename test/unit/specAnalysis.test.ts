@@ -4,7 +4,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSpec, collectSpec, npyReferences, traceSpecText } from '../../src/spec/convSpec';
+import * as fc from 'fast-check';
+import { analyzeSpec, collectSpec, looksLikeSpec, mayBeSpecText, npyReferences, traceSpecText } from '../../src/spec/convSpec';
 import { networkKeyHover, specKeyHover, tensorHover } from '../../src/spec/hoverText';
 import { keyAt, scanTensors, tensorAt } from '../../src/spec/locator';
 import { encodeNpy } from '../../src/spec/npy';
@@ -140,5 +141,30 @@ describe('hover texts', () => {
     const offset = text.length - 1000;
     const hover = tensorHover(text, tensorAt(scan, offset)!, offset);
     assert.match(hover, /\(1, 1, 2000, 250\)/);
+  });
+});
+
+describe('mayBeSpecText (the check before parsing a JSON document)', () => {
+  const key = fc.constantFrom('input', 'weight', 'layers', 'bias', 'rows', 'data', 'inputs', 'weights');
+  const value = fc.oneof(fc.integer(), fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 4 }), fc.string({ maxLength: 6 }));
+  const document = fc.tuple(fc.dictionary(key, value, { maxKeys: 5 }), fc.constantFrom(undefined, 1, 2, '\t'));
+
+  it('is never false for a text whose value looks like a spec', () => {
+    let specs = 0;
+    fc.assert(fc.property(document, ([v, indent]) => {
+      const text = JSON.stringify(v, null, indent);
+      if (looksLikeSpec(JSON.parse(text))) { specs++; assert.ok(mayBeSpecText(text), text); }
+    }), { numRuns: 500 });
+    assert.ok(specs > 20, `${specs} specs generated`);
+    // Keys spelled with escapes are still keys.
+    const escaped = '{"\\u0069nput": [[[[1]]]], "weight": [[[[1]]]]}';
+    assert.ok(looksLikeSpec(JSON.parse(escaped)) && mayBeSpecText(escaped));
+    assert.ok(mayBeSpecText(SEED));
+  });
+
+  it('is false for data files without the keys, so they are not parsed on every edit', () => {
+    assert.ok(!mayBeSpecText(JSON.stringify({ rows: [[1, 2], [3, 4]], labels: ['a', 'b'] })));
+    assert.ok(!mayBeSpecText(JSON.stringify({ inputs: [1], weights: [2] })));
+    assert.ok(!mayBeSpecText(JSON.stringify({ input: [1], kernel: [2] })));
   });
 });

@@ -3,7 +3,7 @@
 // the full analysis (every problem, the geometry), with the .npy files it names.
 
 import * as vscode from 'vscode';
-import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, npyFiles } from '../../spec/convSpec';
+import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, mayBeSpecText, npyFiles } from '../../spec/convSpec';
 import { TensorScan, scanTensors } from '../../spec/locator';
 import { readNpyHeader, describeNpyDtype } from '../../spec/npy';
 import { JsonSource, SpecError } from '../../spec/source';
@@ -86,9 +86,11 @@ export class JsonDocuments implements vscode.Disposable {
   }
 
   private async analyze(doc: vscode.TextDocument): Promise<SpecState | undefined> {
+    const text = this.text(doc);
+    if (!isSpecFileName(doc.uri) && !mayBeSpecText(text)) return undefined;
     let source: JsonSource;
     try {
-      source = JsonSource.parse(vscode.workspace.asRelativePath(doc.uri, false), doc.getText());
+      source = JsonSource.parse(vscode.workspace.asRelativePath(doc.uri, false), text);
     } catch (e) {
       if (e instanceof SpecError) return undefined; // syntax errors: VS Code's JSON support reports those
       throw e;
