@@ -87,18 +87,24 @@ if (args.has('--tests')) {
 // src/l10n/schema.zh-cn.json. A text without a translation, or a translation of no text, fails the build.
 const SCHEMA = 'media/conv-spec.schema.json';
 const SCHEMA_ZH_CN = 'dist/conv-spec.schema.zh-cn.json';
+const SCHEMA_TEXTS = ['title', 'description', 'markdownDescription', 'errorMessage', 'deprecationMessage', 'patternErrorMessage'];
+const SCHEMA_TEXT_LISTS = ['enumDescriptions', 'markdownEnumDescriptions'];
 function buildLocalizedSchema() {
   const translations = JSON.parse(readFileSync('src/l10n/schema.zh-cn.json', 'utf8'));
   const used = new Set();
   const missing = [];
+  const text = v => {
+    if (!(v in translations)) missing.push(v);
+    used.add(v);
+    return translations[v] ?? v;
+  };
   const translate = value => {
     if (Array.isArray(value)) return value.map(translate);
     if (value === null || typeof value !== 'object') return value;
     return Object.fromEntries(Object.entries(value).map(([key, v]) => {
-      if (!['title', 'description', 'markdownDescription', 'errorMessage'].includes(key) || typeof v !== 'string') return [key, translate(v)];
-      if (!(v in translations)) missing.push(v);
-      used.add(v);
-      return [key, translations[v] ?? v];
+      if (SCHEMA_TEXTS.includes(key) && typeof v === 'string') return [key, text(v)];
+      if (SCHEMA_TEXT_LISTS.includes(key) && Array.isArray(v)) return [key, v.map(text)];
+      return [key, translate(v)];
     }));
   };
   const schema = translate(JSON.parse(readFileSync(SCHEMA, 'utf8')));

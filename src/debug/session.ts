@@ -32,6 +32,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
 /** What the host gives the session: how to load a spec, and who to tell when it stops (the panel). */
 export interface SessionHooks {
   load(specPath: string, options: TraceOptions): Promise<LoadedSpec>;
+  /** The spec is loaded and about to run: the host shows it (before the first stop, so nothing races the stop). */
+  started?(runtime: ConvRuntime): Promise<void>;
   stopped?(runtime: ConvRuntime, position: Position): void;
   /** The language of frames, stop descriptions and console lines (default English). */
   locale?: Locale;
@@ -114,6 +116,8 @@ export class ConvDebugSession extends LoggingDebugSession {
     this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines);
     if (this.pendingBreakpoints.length) this.runtime.setBreakpoints(this.pendingBreakpoints);
     this.sendResponse(response);
+    // The host's own work must not hold up or break the session: at most a moment, failures ignored.
+    await Promise.race([this.hooks.started?.(this.runtime).catch(() => undefined), new Promise(r => setTimeout(r, 2000))]);
     if (args.stopOnEntry ?? true) this.reportStop('entry');
     else this.stopAfter(this.runtime.continue());
   }

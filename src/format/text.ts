@@ -19,16 +19,19 @@ export function formatNumber(x: number, precision = 6): string {
 /**
  * A value as precisely as its dtype holds it, without the noise of float
  * arithmetic: float32 as the shortest decimal that reads back as the same
- * float32 (numpy's repr), float64 to 15 significant digits, the most that
- * survive decimal → binary → decimal (0.1 + 0.2 shows 0.3, as in a spreadsheet).
+ * float32 (numpy's repr; a sum or product worked out in float64 is rounded to
+ * float32 first), float64 to 15 significant digits, the most that survive
+ * decimal → binary → decimal (0.1 + 0.2 shows 0.3, as in a spreadsheet).
  */
 export function fullValue(x: number, dtype: DType = 'float64'): string {
+  if (dtype === 'float32') x = Math.fround(x);
   if (!Number.isFinite(x) || (Number.isInteger(x) && Math.abs(x) < 1e15)) return formatNumber(x);
-  if (dtype === 'float32' && Math.fround(x) === x) {
+  if (dtype === 'float32') {
     for (let p = 1; p < 9; p++) if (Math.fround(Number(x.toPrecision(p))) === x) return formatNumber(x, p);
     return formatNumber(x, 9);
   }
-  return formatNumber(x, 15);
+  // 15 digits of the largest doubles round past the largest double: those need 17.
+  return Number.isFinite(Number(x.toPrecision(15))) ? formatNumber(x, 15) : formatNumber(x, 17);
 }
 
 /** The last two axes as aligned rows; leading axes become `name[i, j] =` headings. */

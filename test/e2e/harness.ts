@@ -151,7 +151,7 @@ export async function pointAt(page: Page, frame: FrameLocator, tensor: string, r
   const canvas = frame.locator(`section.tensor[data-tensor="${tensor}"] canvas.heatmap`).first();
   // Centred, so neither the sticky stepper nor the inspector covers it.
   await canvas.evaluate(c => (c as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'center' }));
-  // A heatmap draws (and records its geometry) once on screen, a big tensor once it has arrived.
+  // A heatmap records its geometry when it first draws, which it does once on screen.
   await frame.locator(`section.tensor[data-tensor="${tensor}"] canvas.heatmap[data-scale]`).first().waitFor({ timeout: 60_000 });
   const g = await canvas.evaluate(c => ({ ...(c as unknown as { dataset: Record<string, string> }).dataset }));
   const [left, top, scale, x0, y0] = ['left', 'top', 'scale', 'x0', 'y0'].map(k => Number(g[k]));

@@ -64,6 +64,12 @@ describe('fullValue', () => {
       if (digits > 1 && !Number.isInteger(x)) assert.notStrictEqual(Math.fround(Number(x.toPrecision(digits - 1))), x, `${x} → ${s}`);
     }
     assert.strictEqual(fullValue(Math.fround(0.1), 'float32'), '0.1');
+    // Sums and products of float32 values worked out in float64 print as the float32 they round to.
+    assert.strictEqual(fullValue(Math.fround(0.1) * Math.fround(0.2), 'float32'), '0.020000001'); // numpy: np.float32(0.1) * np.float32(0.2)
+    for (let n = 0; n < 2000; n++) {
+      const x = (rand() - 0.5) * 10 ** Math.floor(rand() * 12 - 6);
+      assert.strictEqual(Math.fround(Number(fullValue(x, 'float32'))), Math.fround(x), `${x}`);
+    }
     assert.strictEqual(String(Math.fround(0.1)), '0.10000000149011612');
   });
 
@@ -73,6 +79,9 @@ describe('fullValue', () => {
     assert.strictEqual(fullValue(Infinity), 'Infinity');
     assert.strictEqual(fullValue(-Infinity, 'float32'), '-Infinity');
     assert.strictEqual(fullValue(NaN), 'NaN');
+    // The largest double reads back as itself, not Infinity.
+    assert.strictEqual(Number(fullValue(Number.MAX_VALUE)), Number.MAX_VALUE);
+    assert.strictEqual(Number(fullValue(-Number.MAX_VALUE)), -Number.MAX_VALUE);
   });
 });
 

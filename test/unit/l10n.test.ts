@@ -56,13 +56,15 @@ describe('l10n: package.json', () => {
 });
 
 describe('l10n: the spec schema', () => {
-  const TEXTS = ['title', 'description', 'markdownDescription', 'errorMessage'];
+  const TEXTS = ['title', 'description', 'markdownDescription', 'errorMessage', 'deprecationMessage', 'patternErrorMessage'];
+  const TEXT_LISTS = ['enumDescriptions', 'markdownEnumDescriptions'];
   /** The schema without its texts (and its $id), and the texts in document order. */
   function split(schema: unknown): { shape: unknown; texts: string[] } {
     const texts: string[] = [];
     const strip = (v: unknown): unknown => Array.isArray(v) ? v.map(strip)
       : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k, x]) => {
         if (TEXTS.includes(k) && typeof x === 'string') { texts.push(x); return false; }
+        if (TEXT_LISTS.includes(k) && Array.isArray(x)) { texts.push(...x.map(String)); return false; }
         return k !== '$id';
       }).map(([k, x]) => [k, strip(x)])) : v;
     return { shape: strip(schema), texts };

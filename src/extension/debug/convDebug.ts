@@ -52,31 +52,28 @@ function specUriOf(spec: string): vscode.Uri {
 }
 
 export function registerConvDebugger(context: vscode.ExtensionContext, runner: ConvRunner): void {
-  /** Shows a session's trace in the panel once (beside the spec, not under it), then follows its stops. */
-  const follow = () => {
-    let shown: ConvRuntime | undefined;
-    return (runtime: ConvRuntime, position: Position) => {
-      if (shown !== runtime) {
-        shown = runtime;
-        const uri = specUriOf(runtime.specPath);
-        runner.present(runtime.trace, vscode.workspace.asRelativePath(uri, false), uri);
-        // Once per session: moving at every stop would fight the user's own layout.
-        TracePanel.active?.stepAsideFrom(uri);
-      }
-      const step = runtime.stepAt(position);
-      const changed = runtime.changed(position);
-      TracePanel.active?.send({
-        type: 'focus', stage: step.stage.id, ...(step.layer === undefined ? {} : { layer: step.layer }),
-        ...(changed?.tensor && changed.index ? { target: { tensor: changed.tensor, index: changed.index }, pin: true } : {}),
-      });
-    };
+  /** Shows a session's trace in the panel, beside the spec rather than under it (once: moving at every stop would fight the user's layout). */
+  const show = async (runtime: ConvRuntime) => {
+    const uri = specUriOf(runtime.specPath);
+    runner.present(runtime.trace, vscode.workspace.asRelativePath(uri, false), uri);
+    await TracePanel.active?.stepAsideFrom(uri);
+  };
+  /** The panel follows every stop. */
+  const follow = (runtime: ConvRuntime, position: Position) => {
+    const step = runtime.stepAt(position);
+    const changed = runtime.changed(position);
+    TracePanel.active?.send({
+      type: 'focus', stage: step.stage.id, ...(step.layer === undefined ? {} : { layer: step.layer }),
+      ...(changed?.tensor && changed.index ? { target: { tensor: changed.tensor, index: changed.index }, pin: true } : {}),
+    });
   };
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConvConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new ConvDebugSession({
         load: (spec, options) => loadSpec(spec, p => vscode.workspace.fs.readFile(specUriOf(p)), options),
-        stopped: follow(),
+        started: show,
+        stopped: follow,
         locale: displayLocale(),
       })),
     }),

@@ -10,23 +10,31 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
 
-  constructor(private readonly documents: JsonDocuments, private readonly runCommand: string) {}
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly documents: JsonDocuments, private readonly runCommand: string) {
+    // A big document's lenses show its last analysis: new ones once it is analysed again.
+    this.subscription = documents.onDidAnalyseBig(() => this.refresh());
+  }
 
   refresh(): void {
     this.changed.fire();
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    const state = await this.documents.spec(doc);
+    const state = await this.documents.specAsOfLastCheck(doc);
     if (!state) return [];
-    const start = doc.getText().search(/\S/);
-    const range = new vscode.Range(doc.positionAt(Math.max(0, start)), doc.positionAt(Math.max(0, start)));
+    // The first line with text (read line by line: no copy of a big document's text).
+    let line = 0;
+    while (line < doc.lineCount - 1 && doc.lineAt(line).isEmptyOrWhitespace) line++;
+    const at = new vscode.Position(line, doc.lineAt(line).firstNonWhitespaceCharacterIndex);
+    const range = new vscode.Range(at, at);
     const lenses = [new vscode.CodeLens(range, { title: vscode.l10n.t('▶ Run Conv Forward/Backward'), command: this.runCommand, arguments: [doc.uri] })];
     const { info, problems, layers } = state.analysis;
     if (layers) {
       const last = layers[layers.length - 1];
       lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('{0} layers · {1} → {2}', layers.length, formatShape(layers[0].input), formatShape(last.output)), command: '' }));
-      for (const key of this.documents.scan(doc).keys) {
+      for (const key of this.documents.scanAsOfLastCheck(doc).keys) {
         const [top, i, name] = key.path;
         if (top !== 'layers' || typeof i !== 'number' || name !== 'type' || !layers[i]) continue;
         const at = doc.positionAt(key.offset);
@@ -42,6 +50,7 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changed.dispose();
   }
 }

@@ -1,21 +1,15 @@
 // Problems of conv specs in the Problems panel, each at the exact range of the
-// offending array or value; updated as the user types (debounced; big documents
-// when saved), cleared when fixed.
+// offending array or value; updated as the user types (debounced: big documents
+// once typing stops), cleared when fixed.
 
 import * as vscode from 'vscode';
 import { translateProblem } from '../../l10n/problems';
 import { SpecError } from '../../spec/source';
-import { JsonDocuments, isJsonDocument } from './jsonDocuments';
+import { JsonDocuments, isBig, isJsonDocument } from './jsonDocuments';
 import { displayLocale } from '../displayLocale';
 
 const DEBOUNCE_MS = 300;
-/** Documents longer than this are checked when opened and saved, not as the user types (8 MB take ~0.2 s to parse and scan). */
-const AS_YOU_TYPE_LIMIT = 2_000_000;
-
-/** The document's length without copying its text. */
-function textLength(doc: vscode.TextDocument): number {
-  return doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
-}
+const BIG_DEBOUNCE_MS = 2000;
 
 export function specErrorRange(doc: vscode.TextDocument, e: SpecError): vscode.Range {
   if (!e.position) return new vscode.Range(0, 0, 0, 1);
@@ -31,8 +25,9 @@ export class SpecDiagnostics implements vscode.Disposable {
     this.disposables.push(
       this.collection,
       vscode.workspace.onDidOpenTextDocument(doc => this.schedule(doc, 0)),
-      vscode.workspace.onDidChangeTextDocument(e => { if (textLength(e.document) <= AS_YOU_TYPE_LIMIT) this.schedule(e.document, DEBOUNCE_MS); }),
-      vscode.workspace.onDidSaveTextDocument(doc => { if (textLength(doc) > AS_YOU_TYPE_LIMIT) this.schedule(doc, 0); }),
+      // A big document waits for the user to stop typing (or to save).
+      vscode.workspace.onDidChangeTextDocument(e => this.schedule(e.document, isBig(e.document) ? BIG_DEBOUNCE_MS : DEBOUNCE_MS)),
+      vscode.workspace.onDidSaveTextDocument(doc => { if (isBig(doc) && this.timers.has(doc.uri.toString())) this.schedule(doc, 0); }),
       vscode.workspace.onDidCloseTextDocument(doc => { this.cancel(doc); this.collection.delete(doc.uri); }),
       vscode.workspace.onDidChangeConfiguration(e => {
         if (e.affectsConfiguration('convVisualDebugger.maxElements')) for (const doc of vscode.workspace.textDocuments) this.schedule(doc, 0);

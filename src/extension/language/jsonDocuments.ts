@@ -21,6 +21,14 @@ export function isJsonDocument(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'json' || doc.languageId === 'jsonc' || /\.json$/i.test(doc.fileName);
 }
 
+/** Documents longer than this are checked once the user stops typing, not at every pause (8 MB take ~0.2 s to parse and scan). */
+const AS_YOU_TYPE_LIMIT = 2_000_000;
+
+/** Whether a document is too long to analyse at every keystroke (its length read without copying its text). */
+export function isBig(doc: vscode.TextDocument): boolean {
+  return doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end) > AS_YOU_TYPE_LIMIT;
+}
+
 export function isSpecFileName(uri: vscode.Uri): boolean {
   return /\.conv\.json$/i.test(uri.path);
 }
@@ -48,10 +56,16 @@ interface Entry {
 
 export class JsonDocuments implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
+  /** The latest analysis and scan of each document, whatever its version (for a big document between saves). */
+  private readonly analysed = new Map<string, Promise<SpecState | undefined>>();
+  private readonly scanned = new Map<string, TensorScan>();
+  private readonly bigAnalysed = new vscode.EventEmitter<vscode.Uri>();
+  /** A big document was analysed again (what shows its last analysis between checks refreshes). */
+  readonly onDidAnalyseBig = this.bigAnalysed.event;
   private readonly subscription: vscode.Disposable;
 
   constructor() {
-    this.subscription = vscode.workspace.onDidCloseTextDocument(doc => this.entries.delete(doc.uri.toString()));
+    this.subscription = vscode.workspace.onDidCloseTextDocument(doc => { for (const cache of [this.entries, this.analysed, this.scanned]) cache.delete(doc.uri.toString()); });
   }
 
   private entry(doc: vscode.TextDocument): Entry {
@@ -74,15 +88,34 @@ export class JsonDocuments implements vscode.Disposable {
   /** The tensors of any JSON document (sync; cached per version). */
   scan(doc: vscode.TextDocument): TensorScan {
     const e = this.entry(doc);
-    e.scan ??= scanTensors(this.text(doc));
+    if (!e.scan) {
+      e.scan = scanTensors(this.text(doc));
+      this.scanned.set(doc.uri.toString(), e.scan);
+    }
     return e.scan;
   }
 
   /** The spec analysis, or undefined when the document is not a conv spec (or not valid JSON). */
   spec(doc: vscode.TextDocument): Promise<SpecState | undefined> {
     const e = this.entry(doc);
-    e.spec ??= this.analyze(doc);
+    if (!e.spec) {
+      e.spec = this.analyze(doc);
+      this.analysed.set(doc.uri.toString(), e.spec);
+      if (isBig(doc)) e.spec.then(() => this.bigAnalysed.fire(doc.uri), () => undefined);
+    }
     return e.spec;
+  }
+
+  /** The spec analysis for what updates at every edit (CodeLens): a big document's last one until it is checked again. */
+  specAsOfLastCheck(doc: vscode.TextDocument): Promise<SpecState | undefined> {
+    const last = this.analysed.get(doc.uri.toString());
+    return last && isBig(doc) ? last : this.spec(doc);
+  }
+
+  /** The tensor scan, likewise. */
+  scanAsOfLastCheck(doc: vscode.TextDocument): TensorScan {
+    const last = this.scanned.get(doc.uri.toString());
+    return last && isBig(doc) ? last : this.scan(doc);
   }
 
   private async analyze(doc: vscode.TextDocument): Promise<SpecState | undefined> {
@@ -112,6 +145,7 @@ export class JsonDocuments implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    this.bigAnalysed.dispose();
     this.entries.clear();
   }
 }

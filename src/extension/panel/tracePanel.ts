@@ -95,18 +95,23 @@ export class TracePanel implements vscode.Disposable {
   }
 
   /**
-   * Moves the panel out of the editor group where `source` shows: the debugger
-   * opens its source there at every stop, in front of the panel. The group
-   * is the one with the source's tab, else the active one (where VS Code opens it).
+   * Keeps the panel in view while the debugger shows `source` at every stop:
+   * VS Code shows it in the group where its tab is, else in the active group.
+   * If that is the panel's group, the panel moves to another group (the
+   * source's tab keeps its group open), or the source opens beside it first.
    */
-  stepAsideFrom(source: vscode.Uri): void {
+  async stepAsideFrom(source: vscode.Uri): Promise<void> {
     const key = source.toString();
     const groups = vscode.window.tabGroups;
-    const sourceGroup = groups.all.find(g => g.tabs.some(t => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key)) ?? groups.activeTabGroup;
-    if (this.panel.viewColumn !== sourceGroup.viewColumn) return;
-    // Beside is beside the active group: a new group when the source's is the only one.
-    const other = groups.all.find(g => g !== sourceGroup)?.viewColumn ?? vscode.ViewColumn.Beside;
-    this.panel.reveal(other, true);
+    const panelColumn = this.panel.viewColumn;
+    // Beside is beside the active group: a new group when there is no other.
+    const otherColumn = (column: vscode.ViewColumn | undefined) => groups.all.find(g => g.viewColumn !== column)?.viewColumn ?? vscode.ViewColumn.Beside;
+    const sourceGroup = groups.all.find(g => g.tabs.some(t => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key));
+    if (sourceGroup) {
+      if (sourceGroup.viewColumn === panelColumn) this.panel.reveal(otherColumn(panelColumn), true);
+    } else if (groups.activeTabGroup.viewColumn === panelColumn) {
+      await vscode.window.showTextDocument(source, { viewColumn: otherColumn(panelColumn), preserveFocus: true, preview: false });
+    }
   }
 
   setTitle(title: string): void {
