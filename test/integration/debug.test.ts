@@ -111,46 +111,46 @@ describe('the conv debugger in VS Code', () => {
     await terminated;
   });
 
-  it('debugging a spec that is not open, with the panel alone in the editor area, opens the spec beside the panel', async () => {
-    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.One);
-    await vscode.commands.executeCommand(RUN, uri);
+  describe('the panel stays in view while the debugger shows the spec', () => {
+    const uri = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
     const tabs = () => vscode.window.tabGroups.all.flatMap(g => g.tabs);
     const panelTab = () => tabs().find(t => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes(PANEL_VIEW_TYPE));
-    const specTab = () => tabs().find(t => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
-    await eventually('the panel', panelTab, t => t !== undefined);
-    // Close the spec: the panel is left alone, in the only group.
-    await vscode.window.tabGroups.close(specTab()!);
-    await eventually('the panel alone', () => [vscode.window.tabGroups.all.length, tabs().length], ([groups, n]) => groups === 1 && n === 1);
-    stops.length = 0;
-    const session = await start({ type: 'conv', request: 'launch', name: 'Debug conv spec', spec: uri.scheme === 'file' ? uri.fsPath : uri.toString(), stopOnEntry: true });
-    await eventually('the entry stop', () => stops.length, n => n >= 1);
-    await eventually('the panel and the spec side by side', () => [panelTab(), specTab()], ([p, t]) => !!p && !!t && p.group !== t.group && p.isActive && t.isActive);
-    const terminated = new Promise<void>(r => { const d = vscode.debug.onDidTerminateDebugSession(() => { d.dispose(); r(); }); });
-    await session.customRequest('continue', { threadId: 1 });
-    await terminated;
-  });
+    const specTab = () => tabs().find(t => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri().toString());
 
-  it('debugging a spec that shares its editor group with the panel moves the panel beside it, not under it', async () => {
-    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.One);
-    await vscode.commands.executeCommand(RUN, uri);
-    const panelTab = () => vscode.window.tabGroups.all.flatMap(g => g.tabs).find(t => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes(PANEL_VIEW_TYPE));
-    const specTab = () => vscode.window.tabGroups.all.flatMap(g => g.tabs).find(t => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
-    await eventually('the panel', panelTab, t => t !== undefined);
-    // One group holding both, the panel in front: as after dragging the panel onto the spec's group.
-    await vscode.commands.executeCommand('workbench.action.joinAllGroups');
-    await eventually('one group', () => vscode.window.tabGroups.all.length, n => n === 1);
-    assert.strictEqual(panelTab()!.group, specTab()!.group);
-    stops.length = 0;
-    const session = await start({ type: 'conv', request: 'launch', name: 'Debug conv spec', spec: uri.scheme === 'file' ? uri.fsPath : uri.toString(), stopOnEntry: true });
-    await eventually('the entry stop', () => stops.length, n => n >= 1);
-    // Both in view: the spec (where the debugger shows its stops) in front in its group, the panel in front in another.
-    await eventually('the panel and the spec side by side', () => [panelTab(), specTab()], ([p, t]) => !!p && !!t && p.group !== t.group && p.isActive && t.isActive);
-    const terminated = new Promise<void>(r => { const d = vscode.debug.onDidTerminateDebugSession(() => { d.dispose(); r(); }); });
-    await session.customRequest('continue', { threadId: 1 });
-    await terminated;
+    /** The spec run into the panel, from the spec in the first group alone. */
+    async function runFromFreshLayout(): Promise<void> {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri()), vscode.ViewColumn.One);
+      await vscode.commands.executeCommand(RUN, uri());
+      await eventually('the panel', panelTab, t => t !== undefined);
+    }
+
+    /** Debugs the spec to its entry stop: both must be in front, in different groups; then ends the session. */
+    async function debugSeesBoth(): Promise<void> {
+      stops.length = 0;
+      const u = uri();
+      const session = await start({ type: 'conv', request: 'launch', name: 'Debug conv spec', spec: u.scheme === 'file' ? u.fsPath : u.toString(), stopOnEntry: true });
+      await eventually('the entry stop', () => stops.length, n => n >= 1);
+      await eventually('the panel and the spec side by side', () => [panelTab(), specTab()], ([p, t]) => !!p && !!t && p.group !== t.group && p.isActive && t.isActive);
+      const terminated = new Promise<void>(r => { const d = vscode.debug.onDidTerminateDebugSession(() => { d.dispose(); r(); }); });
+      await session.customRequest('continue', { threadId: 1 });
+      await terminated;
+    }
+
+    it('a spec that is not open, with the panel alone in the editor area, opens beside the panel', async () => {
+      await runFromFreshLayout();
+      await vscode.window.tabGroups.close(specTab()!);
+      await eventually('the panel alone', () => [vscode.window.tabGroups.all.length, tabs().length], ([groups, n]) => groups === 1 && n === 1);
+      await debugSeesBoth();
+    });
+
+    it('a spec that shares its editor group with the panel: the panel moves beside it, not under it', async () => {
+      await runFromFreshLayout();
+      // One group holding both, as after dragging the panel onto the spec's group.
+      await vscode.commands.executeCommand('workbench.action.joinAllGroups');
+      await eventually('one group', () => vscode.window.tabGroups.all.length, n => n === 1);
+      assert.strictEqual(panelTab()!.group, specTab()!.group);
+      await debugSeesBoth();
+    });
   });
 });
