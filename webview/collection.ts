@@ -2,6 +2,7 @@
 // them into a run: use as input / weight / grad, or compare with the engine's.
 
 import { formatShape } from '../src/engine/tensor';
+import { floatFormatOf } from '../src/format/floats';
 import { formatNumber, fullValue } from '../src/format/text';
 import type { TensorRole, WireLooseTensor, WireTensorSet } from '../src/protocol/messages';
 import { matrixOf } from '../src/protocol/tiles';
@@ -47,14 +48,14 @@ export class CollectionView {
     let selection: DisplaySelection = { n: 0, c: 0, mode: 'slice' };
     const shape = t.shape.length ? t.shape : [1];
     const matrix = () => displayMatrix(shape, selection);
-    // Held as float64; a program's float32 values print as float32 (no 0.10000000149011612).
-    const sourceDtype = /float(32|16)/i.test(t.sourceDtype) ? 'float32' : 'float64';
+    // Held as float64; a program's float32 (float16, bfloat16) values print as such: 0.1, not 0.10000000149011612.
+    const sourceFormat = floatFormatOf(t.sourceDtype);
     const valueAt = (index: number[]) => data[index.reduce((acc, v, d) => acc * shape[d] + v, 0)];
     const heatmap = new Heatmap(store, matrix(), {}, readTheme(), {
       hover: (index, at) => {
         if (!index || !at) { this.tooltip.hide(); return; }
         const value = valueAt(index);
-        this.tooltip.show([`${t.label}[${index.join(', ')}] = ${fullValue(value, sourceDtype)}`], at);
+        this.tooltip.show([`${t.label}[${index.join(', ')}] = ${fullValue(value, sourceFormat)}`], at);
       },
       select: () => undefined,
       escape: () => this.tooltip.hide(),

@@ -1,7 +1,8 @@
 // Plain-text rendering of a trace, numpy style, for terminals and logs.
 
 import { outputSizeFormula } from '../engine/convInfo';
-import { DType, Tensor, formatShape, sizeOf } from '../engine/tensor';
+import { Tensor, formatShape, sizeOf } from '../engine/tensor';
+import { FloatFormat, roundTo } from './floats';
 import { ConvTrace, TensorName, TraceTensor, tensorNames } from '../engine/trace';
 import { NetworkTrace, isNetworkTrace, networkTensor, networkTensorNames } from '../engine/network';
 
@@ -17,17 +18,18 @@ export function formatNumber(x: number, precision = 6): string {
 }
 
 /**
- * A value as precisely as its dtype holds it, without the noise of float
- * arithmetic: float32 as the shortest decimal that reads back as the same
- * float32 (numpy's repr; a sum or product worked out in float64 is rounded to
- * float32 first), float64 to 15 significant digits, the most that survive
- * decimal → binary → decimal (0.1 + 0.2 shows 0.3, as in a spreadsheet).
+ * A value as precisely as its format holds it, without the noise of float
+ * arithmetic: float32, float16 and bfloat16 as the shortest decimal that reads
+ * back as the same value (numpy's repr; a sum or product worked out in float64
+ * is rounded to the format first), float64 to 15 significant digits, the most
+ * that survive decimal → binary → decimal (0.1 + 0.2 shows 0.3, as in a spreadsheet).
  */
-export function fullValue(x: number, dtype: DType = 'float64'): string {
-  if (dtype === 'float32') x = Math.fround(x);
+export function fullValue(x: number, format: FloatFormat = 'float64'): string {
+  x = roundTo(format, x);
+  if (Object.is(x, -0)) return '-0';
   if (!Number.isFinite(x) || (Number.isInteger(x) && Math.abs(x) < 1e15)) return formatNumber(x);
-  if (dtype === 'float32') {
-    for (let p = 1; p < 9; p++) if (Math.fround(Number(x.toPrecision(p))) === x) return formatNumber(x, p);
+  if (format !== 'float64') {
+    for (let p = 1; p < 9; p++) if (roundTo(format, Number(x.toPrecision(p))) === x) return formatNumber(x, p);
     return formatNumber(x, 9);
   }
   // 15 digits of the largest doubles round past the largest double: those need 17.

@@ -3,6 +3,7 @@
 // integers (BigInt), and by reading every printed value back.
 
 import * as assert from 'assert';
+import { floatFormatOf, roundToBfloat16, roundToFloat16 } from '../../src/format/floats';
 import { formatNumber, fullValue } from '../../src/format/text';
 import { rng } from './helpers';
 
@@ -99,5 +100,68 @@ describe('formatNumber', () => {
       if (Number.isInteger(x) && Math.abs(x) < 1e15) continue; // printed whole, by design
       assert.strictEqual(Number(formatNumber(x, p)), Number(x.toPrecision(p)), `${x} at ${p}`);
     }
+  });
+});
+
+/** The float16 value of a bit pattern, decoded by hand (sign, 5-bit exponent, 10-bit fraction). */
+function float16FromBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return exp === 0 ? sign * frac * 2 ** -24 : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** The bfloat16 value of a bit pattern: the top half of a float32's. */
+function bfloat16FromBits(bits: number): number {
+  return new Float32Array(new Uint32Array([bits << 16 >>> 0]).buffer)[0];
+}
+
+describe('float16 and bfloat16 values', () => {
+  it('every finite float16 rounds to itself, and prints as the shortest decimal that reads back as it', () => {
+    for (let bits = 0; bits < 0x10000; bits++) {
+      const v = float16FromBits(bits);
+      if (!Number.isFinite(v)) continue;
+      assert.strictEqual(roundToFloat16(v), v, `bits ${bits.toString(16)}`);
+      const s = fullValue(v, 'float16');
+      assert.strictEqual(roundToFloat16(Number(s)), v, `${v} → ${s}`);
+    }
+    assert.strictEqual(fullValue(roundToFloat16(0.1), 'float16'), '0.1');
+    assert.strictEqual(fullValue(0.0999755859375, 'float32'), '0.099975586');
+  });
+
+  it('rounds to the nearest float16, ties to even, overflowing at 65520 (as numpy)', () => {
+    const rand = rng(17);
+    for (let n = 0; n < 20000; n++) {
+      // Between two neighbouring positive float16s a < b: below the midpoint → a, above → b, at it → the even one.
+      const bits = Math.floor(rand() * 0x7bff);
+      const [a, b] = [float16FromBits(bits), float16FromBits(bits + 1)];
+      const mid = (a + b) / 2;
+      const t = a + (b - a) * rand();
+      assert.strictEqual(roundToFloat16(t), t < mid ? a : t > mid ? b : bits % 2 === 0 ? a : b, `${t} between ${a} and ${b}`);
+      assert.strictEqual(roundToFloat16(-t), -roundToFloat16(t));
+      assert.strictEqual(roundToFloat16(mid), bits % 2 === 0 ? a : b, `midpoint ${mid}`);
+    }
+    assert.strictEqual(roundToFloat16(65519), 65504);
+    assert.strictEqual(roundToFloat16(65520), Infinity);
+    assert.strictEqual(roundToFloat16(2 ** -25), 0);
+    assert.strictEqual(roundToFloat16(2 ** -25 * 1.5), 2 ** -24);
+  });
+
+  it('rounds to the nearest bfloat16 and prints it briefly', () => {
+    const rand = rng(19);
+    for (let n = 0; n < 20000; n++) {
+      const bits = Math.floor(rand() * 0x7f7f);
+      const [a, b] = [bfloat16FromBits(bits), bfloat16FromBits(bits + 1)];
+      const t = Math.fround(a + (b - a) * rand());
+      const mid = (a + b) / 2;
+      assert.strictEqual(roundToBfloat16(t), t < mid ? a : t > mid ? b : bits % 2 === 0 ? a : b, `${t} between ${a} and ${b}`);
+      assert.strictEqual(roundToBfloat16(Number(fullValue(a, 'bfloat16'))), a, `${a} → ${fullValue(a, 'bfloat16')}`);
+    }
+  });
+
+  it('reads a program\'s dtype name', () => {
+    assert.deepStrictEqual(['torch.float16', 'float16', 'half', 'torch.bfloat16', 'float32', 'torch.float32', 'float64', 'int64'].map(floatFormatOf),
+      ['float16', 'float16', 'float16', 'bfloat16', 'float32', 'float32', 'float64', 'float64']);
   });
 });
