@@ -33,8 +33,9 @@ export class Inspector {
     const ticket = ++this.current;
     const value = model.value(target);
     const dtype = model.trace.dtype;
+    const cellText = (v: number | undefined) => `${target.tensor}[${target.index.join(', ')}] = ${v === undefined ? '…' : fullValue(v, dtype)}`;
     const head = el('div', 'inspector-head');
-    const cell = el('strong', 'inspector-cell', `${target.tensor}[${target.index.join(', ')}] = ${value === undefined ? '…' : fullValue(value, dtype)}`);
+    const cell = el('strong', 'inspector-cell', cellText(value));
     head.append(cell);
     if (pinned) head.append(el('span', 'badge', text().pinned));
     const meaning = cellMeaning(model.geometry, target.tensor, target.index, locale());
@@ -50,13 +51,12 @@ export class Inspector {
     if (ticket !== this.current || !sum) return 0;
     // The value may have arrived with its tile meanwhile.
     const now = model.value(target);
-    if (now !== undefined) cell.textContent = `${target.tensor}[${target.index.join(', ')}] = ${fullValue(now, dtype)}`;
+    if (now !== undefined) cell.textContent = cellText(now);
     this.element.append(renderSum(sum, now, dtype));
     if (sum.alternative) this.element.append(renderSum(sum.alternative, now, dtype));
     return sum.terms.length;
   }
 }
-
 
 /** The terms, and whether they add up to the cell's value (when the panel has it). */
 function renderSum(sum: CellSum, value: number | undefined, dtype: DType): HTMLElement {
