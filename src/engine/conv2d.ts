@@ -10,10 +10,11 @@
 // ∂C/∂w_t keeps the same block pattern: off-block entries are structural zeros,
 // not parameters, and their gradient is not formed.
 
-import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape } from './convInfo';
+import { DEFAULT_MAX_ELEMENTS, PlannedTensor, checkBudget } from './budget';
+import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape, paddedShape } from './convInfo';
 import { gemmAccumulate, transposed, view } from './gemm';
 import { col2im, crop2d, im2col, pad2d } from './im2col';
-import { Tensor, filled, zeros } from './tensor';
+import { Tensor, checkTensor, filled, zeros } from './tensor';
 import { conv2dWasm, inputGradWasm, weightGradWasm } from './wasm/convWasm';
 
 export interface ConvForward {
@@ -57,6 +58,57 @@ export interface Rot180View {
   w_rot180: Tensor;
   /** crop(delta_full ⋆ w_rot180): must equal ∂C/∂a. */
   dA_rot180: Tensor;
+}
+
+/** Every tensor a conv's forward pass allocates (the im2col path; the WebAssembly one needs less). */
+export function convForwardTensors(info: ConvInfo): PlannedTensor[] {
+  const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K } = info;
+  return [
+    { name: 'a', shape: paddedShape(info) },
+    { name: 'a_t', shape: [B, HW, K] },
+    { name: 'w_t', shape: [K, Cout] },
+    { name: 'z_t', shape: [B, HW, Cout] },
+    { name: 'z', shape: outputShape(info) },
+  ];
+}
+
+/** Every tensor traceConv allocates, transient ones included (im2col of delta_full when the loops run the rot180 view). */
+export function convTraceTensors(info: ConvInfo, backward: boolean): PlannedTensor[] {
+  const planned = convForwardTensors(info);
+  if (!backward) return planned;
+  const { batch: B, inChannels: Cin, inHeight: H, inWidth: W, outChannels: Cout, outPositions: HW, patchSize: K,
+    paddedHeight: Hp, paddedWidth: Wp, kernelHeight: kh, kernelWidth: kw, outChannelsPerGroup: Cog, groupPatchSize: Kg } = info;
+  const Hf = Hp + info.dilationHeight * (kh - 1);
+  const Wf = Wp + info.dilationWidth * (kw - 1);
+  planned.push(
+    { name: 'delta', shape: outputShape(info) },
+    { name: 'delta_t', shape: [B, HW, Cout] },
+    { name: 'dA_t', shape: [B, HW, K] },
+    { name: 'dA_padded', shape: paddedShape(info) },
+    { name: 'col2im_counts', shape: [Hp, Wp] },
+    { name: 'dA', shape: [B, Cin, H, W] },
+    { name: 'dW_t', shape: [K, Cout] },
+    { name: 'dW', shape: [Cout, Kg] },
+    { name: 'db', shape: [Cout] },
+    { name: 'delta_full', shape: [B, Cout, Hf, Wf] },
+    { name: 'w_rot180', shape: [Cin, Cog, kh, kw] },
+    { name: 'im2col(delta_full)', shape: [B, Hp * Wp, Cout * kh * kw] },
+    { name: 'dA_rot180', shape: [B, Cin, H, W] },
+  );
+  return planned;
+}
+
+// What each library pass allocates on the loops' path, by the trace's names.
+const ROT180_VIEW = ['delta_full', 'w_rot180', 'im2col(delta_full)', 'dA_rot180'];
+const INPUT_GRAD = ['delta_t', 'dA_t', 'dA_padded', 'col2im_counts', 'dA'];
+const WEIGHT_GRAD = ['a', 'a_t', 'delta_t', 'dW_t', 'dW', 'db'];
+
+/** Checks the tensors a library caller hands to a conv (shapes, dtypes, lengths). */
+export function checkConvTensors(input: Tensor | undefined, weight: Tensor, bias?: Tensor, grad?: Tensor): void {
+  if (input) checkTensor(input, 'input');
+  checkTensor(weight, 'weight');
+  if (bias) checkTensor(bias, 'bias');
+  if (grad) checkTensor(grad, 'grad');
 }
 
 /** w_t = w.reshape(Cout, -1).T, spread into diagonal blocks when groups > 1. */
@@ -196,13 +248,20 @@ export function inputGradRot180(delta: Tensor, weight: Tensor, info: ConvInfo): 
   }
   const fullInfo = convInfo(delta_full.shape, w_rot180.shape, { dilation: [dh, dw], groups });
   // Only the result is kept: the implicit-im2col kernels spare the big transient a_t of this view.
-  const dA_full = conv2dWasm(delta_full, w_rot180, undefined, fullInfo) ?? conv2dForward(delta_full, w_rot180, undefined, fullInfo).z;
+  const dA_full = convolve(delta_full, w_rot180, undefined, fullInfo);
   return { delta_full, w_rot180, dA_rot180: crop2d(dA_full, info) };
 }
 
 /** z = conv2d(input, weight) + bias, for library users who want just the result. */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor, options: ConvOptions = {}): Tensor {
+  checkConvTensors(input, weight, bias);
   const info = convInfo(input.shape, weight.shape, options, bias?.shape);
+  checkBudget('conv2d', convForwardTensors(info), DEFAULT_MAX_ELEMENTS);
+  return convolve(input, weight, bias, info);
+}
+
+/** z for a geometry already checked (and sized by the caller's own limit). */
+export function convolve(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): Tensor {
   return conv2dWasm(input, weight, bias, info) ?? conv2dForward(input, weight, bias, info).z;
 }
 
@@ -214,8 +273,10 @@ export interface ConvGradients {
 
 /** Gradients of C with ∂C/∂z = grad (all ones when omitted). */
 export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, options: ConvOptions = {}): ConvGradients {
+  checkConvTensors(input, weight, undefined, grad);
   const info = convInfo(input.shape, weight.shape, options);
   if (grad) checkGradShape(info, grad.shape);
+  checkBudget('conv2d', convTraceTensors(info, true).filter(t => !ROT180_VIEW.includes(t.name)), DEFAULT_MAX_ELEMENTS);
   const d = grad ?? filled(outputShape(info), 1, weight.dtype);
   const dInput = inputGradWasm(weight, d, info);
   const dw = dInput && weightGradWasm(input, weight.shape, d, info);
@@ -226,15 +287,20 @@ export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, op
 
 /** ∂C/∂input alone (the backward-input pass of a framework), given ∂C/∂z = grad. */
 export function conv2dInputGrad(inputShape: readonly number[], weight: Tensor, grad: Tensor, options: ConvOptions = {}): Tensor {
+  checkConvTensors(undefined, weight, undefined, grad);
   const info = convInfo(inputShape, weight.shape, options);
   checkGradShape(info, grad.shape);
+  checkBudget('conv2d', convTraceTensors(info, true).filter(t => INPUT_GRAD.includes(t.name)), DEFAULT_MAX_ELEMENTS);
   return inputGradWasm(weight, grad, info) ?? inputGrad(deltaMatrix(grad, info), weight, info).dA;
 }
 
 /** ∂C/∂w and ∂C/∂b alone (the backward-weight pass), given the input and ∂C/∂z = grad. */
 export function conv2dWeightGrad(input: Tensor, weightShape: readonly number[], grad: Tensor, options: ConvOptions = {}): { dWeight: Tensor; dBias: Tensor } {
+  checkTensor(input, 'input');
+  checkTensor(grad, 'grad');
   const info = convInfo(input.shape, weightShape, options);
   checkGradShape(info, grad.shape);
+  checkBudget('conv2d', convTraceTensors(info, true).filter(t => WEIGHT_GRAD.includes(t.name)), DEFAULT_MAX_ELEMENTS);
   const fast = weightGradWasm(input, weightShape, grad, info);
   if (fast) return fast;
   const { dW, db } = weightGrad(im2col(pad2d(input, info), info), deltaMatrix(grad, info), weightShape, info);

@@ -1,5 +1,5 @@
 /** The argument of an op that an error is about; the spec layer maps it to a JSON path. */
-export type ConvArgument = 'input' | 'weight' | 'bias' | 'grad' | 'stride' | 'padding' | 'dilation' | 'groups';
+export type ConvArgument = 'input' | 'weight' | 'bias' | 'grad' | 'target' | 'stride' | 'padding' | 'dilation' | 'groups';
 
 /**
  * Thrown once, at an op's boundary, when its arguments cannot work together.

@@ -298,7 +298,7 @@ export interface LossResult {
 
 /** C = mean((y − t)²) over every element (PyTorch's reduction="mean"); δ = 2(y − t)/N. */
 export function mseLoss(y: Tensor, target: Tensor): LossResult {
-  if (target.data.length !== y.data.length) throw new EngineError('mse', `target has shape ${formatShape(target.shape)} but the output is ${formatShape(y.shape)}`, 'grad');
+  if (target.data.length !== y.data.length) throw new EngineError('mse', `target has shape ${formatShape(target.shape)} but the output is ${formatShape(y.shape)}`, 'target');
   const n = y.data.length;
   const delta = zeros(y.shape, y.dtype);
   let c = 0;
@@ -314,13 +314,13 @@ export function mseLoss(y: Tensor, target: Tensor): LossResult {
 export function crossEntropyLoss(logits: Tensor, classes: readonly number[]): LossResult {
   if (logits.shape.length !== 2) throw new EngineError('cross_entropy', `expects (B, classes) logits, got ${formatShape(logits.shape)}: end the network with a linear layer`, 'input');
   const [B, K] = logits.shape;
-  if (classes.length !== B) throw new EngineError('cross_entropy', `target has ${classes.length} class indices for a batch of ${B}`, 'grad');
+  if (classes.length !== B) throw new EngineError('cross_entropy', `target has ${classes.length} class indices for a batch of ${B}`, 'target');
   const probs = zeros([B, K], logits.dtype);
   const delta = zeros([B, K], logits.dtype);
   let c = 0;
   for (let b = 0; b < B; b++) {
     const t = classes[b];
-    if (!Number.isInteger(t) || t < 0 || t >= K) throw new EngineError('cross_entropy', `target[${b}] = ${t} is not a class index in 0..${K - 1}`, 'grad');
+    if (!Number.isInteger(t) || t < 0 || t >= K) throw new EngineError('cross_entropy', `target[${b}] = ${t} is not a class index in 0..${K - 1}`, 'target');
     let m = -Infinity;
     for (let k = 0; k < K; k++) m = Math.max(m, logits.data[b * K + k]);
     let s = 0;

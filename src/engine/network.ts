@@ -3,15 +3,18 @@
 // derivation has it: δ^l = δ^{l+1} ⋆full ROT180(w^{l+1}) ⊙ h'(z^l). Every
 // layer's intermediates are recorded, under `layers[i].<name>` in the trace.
 
-import { ConvInfo, ConvOptions, convInfo } from './convInfo';
-import { conv2d } from './conv2d';
-import { EngineError } from './errors';
+import { ConvInfo, ConvOptions } from './convInfo';
+import { convolve } from './conv2d';
 import {
-  Activation, PoolInfo, PoolKind, PoolOptions, activationForward, activationFormulas, checkLinear, crossEntropyLoss, flatten, hadamard,
-  linearBackward, linearForward, mseLoss, poolBackward, poolForward, poolInfo, unflatten,
+  Activation, PoolInfo, PoolOptions, activationForward, activationFormulas, crossEntropyLoss, flatten, hadamard,
+  linearBackward, linearForward, mseLoss, poolBackward, poolForward, unflatten,
 } from './layers';
+import { LayerPlan, LayerShapes, checkNetworkBudget, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, allocate, countNonFinite, formatShape, indexOf } from './tensor';
-import { ConvTrace, NonFiniteReport, StageId, TensorName, TraceOptions, TraceStage, TraceTensor, checkSize, traceConv, DEFAULT_MAX_ELEMENTS } from './trace';
+import { ConvTrace, NonFiniteReport, StageId, TensorName, TraceOptions, TraceStage, TraceTensor, traceConv, DEFAULT_MAX_ELEMENTS } from './trace';
+
+export { layerTitle };
+export type { LayerShapes };
 
 export type LayerSpec =
   | { type: 'conv2d'; weight: Tensor; bias?: Tensor; options: ConvOptions }
@@ -72,19 +75,6 @@ function shapeAxes(shape: readonly number[]): string[] {
   return shape.length === 4 ? ['B', 'C', 'H', 'W'] : shape.length === 2 ? ['B', 'features'] : shape.map((_, i) => `d${i}`);
 }
 
-export function layerTitle(l: LayerSpec): string {
-  switch (l.type) {
-    case 'conv2d': return `conv2d ${l.weight.shape[0]}@${l.weight.shape[2]}×${l.weight.shape[3]}`;
-    case 'linear': return `linear ${l.weight.shape[1]}→${l.weight.shape[0]}`;
-    case 'maxpool2d': case 'avgpool2d': {
-      const k = typeof l.options.kernel === 'number' ? [l.options.kernel, l.options.kernel] : l.options.kernel;
-      return `${l.type} ${k[0]}×${k[1]}`;
-    }
-    case 'leaky_relu': return `leaky_relu (${l.slope})`;
-    default: return l.type;
-  }
-}
-
 interface Forwarded {
   spec: LayerSpec;
   input: Tensor;
@@ -93,177 +83,144 @@ interface Forwarded {
   cache: Record<string, Tensor | PoolInfo | ConvInfo | undefined>;
 }
 
-/** Shapes through the network, with a message naming the layer and both shapes when they do not fit. */
-function forwardLayer(l: LayerSpec, x: Tensor, index: number, maxElements: number): Forwarded {
-  const at = `layers[${index}] (${l.type})`;
-  const fail = (e: unknown): never => {
-    if (e instanceof EngineError) throw new EngineError(at, `${e.detail} — its input ${formatShape(x.shape)} comes from ${index === 0 ? 'the input' : `layers[${index - 1}]`}`, e.argument);
-    throw e;
-  };
-  try {
-    switch (l.type) {
-      case 'conv2d': {
-        const info = convInfo(x.shape, l.weight.shape, l.options, l.bias?.shape);
-        checkSize(info, true, maxElements);
-        return { spec: l, input: x, output: conv2d(x, l.weight, l.bias, l.options), cache: { info } };
-      }
-      case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh': {
-        const act: Activation = { kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined };
-        const { h, hPrime } = activationForward(x, act);
-        return { spec: l, input: x, output: h, cache: { hPrime } };
-      }
-      case 'maxpool2d': case 'avgpool2d': {
-        const p = poolInfo(l.type === 'maxpool2d' ? 'max' : 'avg' as PoolKind, x.shape, l.options);
-        const f = poolForward(x, p);
-        return { spec: l, input: x, output: f.z, cache: { info: p, a: f.a, pool_t: f.pool_t, argmax: f.argmax, divisor: f.divisor } };
-      }
-      case 'flatten':
-        if (x.shape.length < 2) throw new EngineError('flatten', `expects at least a 2-D input, got ${formatShape(x.shape)}`);
-        return { spec: l, input: x, output: flatten(x), cache: {} };
-      case 'linear': {
-        checkLinear(x.shape, l.weight, l.bias);
-        const f = linearForward(x, l.weight, l.bias);
-        return { spec: l, input: x, output: f.z, cache: { w_t: f.w_t } };
-      }
+/** A layer's forward pass, its geometry already planned and checked. */
+function forwardLayer(l: LayerSpec, x: Tensor, plan: LayerPlan): Forwarded {
+  switch (l.type) {
+    case 'conv2d':
+      return { spec: l, input: x, output: convolve(x, l.weight, l.bias, plan.conv!), cache: { info: plan.conv } };
+    case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh': {
+      const act: Activation = { kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined };
+      const { h, hPrime } = activationForward(x, act);
+      return { spec: l, input: x, output: h, cache: { hPrime } };
     }
-  } catch (e) {
-    return fail(e);
+    case 'maxpool2d': case 'avgpool2d': {
+      const p = plan.pool!;
+      const f = poolForward(x, p);
+      return { spec: l, input: x, output: f.z, cache: { info: p, a: f.a, pool_t: f.pool_t, argmax: f.argmax, divisor: f.divisor } };
+    }
+    case 'flatten':
+      return { spec: l, input: x, output: flatten(x), cache: {} };
+    case 'linear': {
+      const f = linearForward(x, l.weight, l.bias);
+      return { spec: l, input: x, output: f.z, cache: { w_t: f.w_t } };
+    }
   }
 }
 
-/** The layer's trace, given the δ of its output; returns it and the δ of its input. */
-function backwardLayer(f: Forwarded, delta: Tensor, options: TraceOptions): { trace: LayerTrace; deltaIn: Tensor } {
+/** Only the forward stages, when the backward pass is skipped. */
+function passes(stages: TraceStage[], backward: boolean): TraceStage[] {
+  return backward ? stages : stages.filter(s => s.pass === 'forward');
+}
+
+/**
+ * The layer's trace, given the δ of its output; returns it and the δ of its input.
+ * Without a δ (--forward-only) it records the forward tensors and stages alone.
+ */
+function layerTrace(f: Forwarded, delta: Tensor | undefined, options: TraceOptions): { trace: LayerTrace; deltaIn?: Tensor } {
   const l = f.spec;
   const base = { op: l.type, title: layerTitle(l), inputShape: [...f.input.shape], outputShape: [...f.output.shape] };
   const x = f.input;
   switch (l.type) {
     case 'conv2d': {
-      const conv = traceConv({ input: x, weight: l.weight, bias: l.bias, grad: delta, options: l.options, dtype: x.dtype }, options);
-      return { trace: { ...base, tensors: conv.tensors, stages: conv.stages, conv }, deltaIn: conv.tensors.dA! };
+      const conv = traceConv({ input: x, weight: l.weight, bias: l.bias, grad: delta, options: l.options, dtype: x.dtype }, { ...options, backward: delta !== undefined });
+      return { trace: { ...base, tensors: conv.tensors, stages: conv.stages, conv }, deltaIn: conv.tensors.dA };
     }
     case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh': {
       const { formula, derivative } = activationFormulas({ kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined });
       const hPrime = f.cache.hPrime as Tensor;
-      const dZ = hadamard(delta, hPrime);
       const axes = shapeAxes(x.shape);
-      return {
-        trace: {
-          ...base,
-          tensors: {
-            z: tt('z', x, axes, 'z, the layer\'s input (pre-activation)'),
-            h: tt('h', f.output, axes, `h = ${l.type}(z), the output`),
-            h_prime: tt('h_prime', hPrime, axes, derivative),
-            delta: tt('delta', delta, axes, 'δ = ∂C/∂h, from the layer above'),
-            dZ: tt('dZ', dZ, axes, '∂C/∂z = δ ⊙ h\'(z): the δ passed down'),
-          },
-          stages: [
-            stage('activate', 'forward', `Activation: ${l.type}`, formula, ['z'], ['h', 'h_prime']),
-            stage('activation_grad', 'backward', 'Through the activation', "∂C/∂z = δ ⊙ h'(z)", ['delta', 'h_prime'], ['dZ']),
-          ],
-        },
-        deltaIn: dZ,
+      const tensors: Partial<Record<TensorName, TraceTensor>> = {
+        z: tt('z', x, axes, 'z, the layer\'s input (pre-activation)'),
+        h: tt('h', f.output, axes, `h = ${l.type}(z), the output`),
+        h_prime: tt('h_prime', hPrime, axes, derivative),
       };
+      const dZ = delta && hadamard(delta, hPrime);
+      if (delta && dZ) {
+        tensors.delta = tt('delta', delta, axes, 'δ = ∂C/∂h, from the layer above');
+        tensors.dZ = tt('dZ', dZ, axes, '∂C/∂z = δ ⊙ h\'(z): the δ passed down');
+      }
+      const stages = [
+        stage('activate', 'forward', `Activation: ${l.type}`, formula, ['z'], ['h', 'h_prime']),
+        stage('activation_grad', 'backward', 'Through the activation', "∂C/∂z = δ ⊙ h'(z)", ['delta', 'h_prime'], ['dZ']),
+      ];
+      return { trace: { ...base, tensors, stages: passes(stages, delta !== undefined) }, deltaIn: dZ };
     }
     case 'maxpool2d': case 'avgpool2d': {
       const p = f.cache.info as PoolInfo;
       const fwd = { a: f.cache.a as Tensor, pool_t: f.cache.pool_t as Tensor, z: f.output, argmax: f.cache.argmax as Tensor | undefined, divisor: f.cache.divisor as Tensor | undefined };
-      const bwd = poolBackward(delta, fwd, p);
       const isMax = p.kind === 'max';
       const tensors: Partial<Record<TensorName, TraceTensor>> = {
         input: tt('input', x, ['B', 'C', 'H', 'W'], 'the layer\'s input'),
         a: tt('a', fwd.a, ['B', 'C', 'Hp', 'Wp'], isMax ? 'the input padded with −∞' : 'the input padded with zeros'),
         pool_t: tt('pool_t', fwd.pool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], 'windows unfolded like a_t: row i·Wout+j is the window under output (i, j)'),
         z: tt('z', f.output, ['B', 'C', 'Hout', 'Wout'], isMax ? 'the maximum of each window' : 'the mean of each window'),
-        delta: tt('delta', delta, ['B', 'C', 'Hout', 'Wout'], 'δ = ∂C/∂z, from the layer above'),
-        dpool_t: tt('dpool_t', bwd.dpool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], isMax ? 'δ routed to each window\'s argmax' : 'δ spread evenly over each window'),
-        dA: tt('dA', bwd.dA, ['B', 'C', 'H', 'W'], '∂C/∂input: the windows added back (col2im), padding cropped'),
       };
       if (fwd.argmax) tensors.argmax = tt('argmax', fwd.argmax, ['B', 'C', 'Hout', 'Wout'], 'which tap of its window each output took (row-major in the window; the first on ties)');
+      const bwd = delta && poolBackward(delta, fwd, p);
+      if (delta && bwd) {
+        tensors.delta = tt('delta', delta, ['B', 'C', 'Hout', 'Wout'], 'δ = ∂C/∂z, from the layer above');
+        tensors.dpool_t = tt('dpool_t', bwd.dpool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], isMax ? 'δ routed to each window\'s argmax' : 'δ spread evenly over each window');
+        tensors.dA = tt('dA', bwd.dA, ['B', 'C', 'H', 'W'], '∂C/∂input: the windows added back (col2im), padding cropped');
+      }
       const reduce = isMax ? 'z = pool_t.max(axis=-1); argmax = its first index' : 'z = pool_t.sum(axis=-1) / window size';
-      return {
-        trace: {
-          ...base, pool: p, tensors,
-          stages: [
-            stage('pool_pad', 'forward', 'Pad', isMax ? 'a = pad(input, −∞)' : 'a = pad(input, 0)', ['input'], ['a']),
-            stage('pool_unfold', 'forward', 'Unfold the windows', 'pool_t = im2col(a), one channel at a time', ['a'], ['pool_t']),
-            stage('pool_reduce', 'forward', isMax ? 'Max of each window' : 'Mean of each window', reduce, ['pool_t'], isMax ? ['z', 'argmax'] : ['z']),
-            stage('pool_route', 'backward', isMax ? 'Route δ to the argmax' : 'Spread δ over the window', isMax ? 'dpool_t[r, argmax[r]] = δ[r], 0 elsewhere' : 'dpool_t[r, :] = δ[r] / window size', isMax ? ['delta', 'argmax'] : ['delta'], ['dpool_t']),
-            stage('pool_col2im', 'backward', 'col2im', '∂C/∂input = crop(col2im(dpool_t))', ['dpool_t'], ['dA']),
-          ],
-        },
-        deltaIn: bwd.dA,
-      };
+      const stages = [
+        stage('pool_pad', 'forward', 'Pad', isMax ? 'a = pad(input, −∞)' : 'a = pad(input, 0)', ['input'], ['a']),
+        stage('pool_unfold', 'forward', 'Unfold the windows', 'pool_t = im2col(a), one channel at a time', ['a'], ['pool_t']),
+        stage('pool_reduce', 'forward', isMax ? 'Max of each window' : 'Mean of each window', reduce, ['pool_t'], isMax ? ['z', 'argmax'] : ['z']),
+        stage('pool_route', 'backward', isMax ? 'Route δ to the argmax' : 'Spread δ over the window', isMax ? 'dpool_t[r, argmax[r]] = δ[r], 0 elsewhere' : 'dpool_t[r, :] = δ[r] / window size', isMax ? ['delta', 'argmax'] : ['delta'], ['dpool_t']),
+        stage('pool_col2im', 'backward', 'col2im', '∂C/∂input = crop(col2im(dpool_t))', ['dpool_t'], ['dA']),
+      ];
+      return { trace: { ...base, pool: p, tensors, stages: passes(stages, delta !== undefined) }, deltaIn: bwd?.dA };
     }
     case 'flatten': {
-      const dA = unflatten(delta, x.shape);
-      return {
-        trace: {
-          ...base,
-          tensors: {
-            input: tt('input', x, shapeAxes(x.shape), 'the layer\'s input'),
-            z: tt('z', f.output, ['B', 'features'], 'the same values, one row per batch item'),
-            delta: tt('delta', delta, ['B', 'features'], 'δ from the layer above'),
-            dA: tt('dA', dA, shapeAxes(x.shape), 'δ reshaped back'),
-          },
-          stages: [
-            stage('flatten', 'forward', 'Flatten', `z = input.reshape(B, ${f.output.shape[1]})`, ['input'], ['z']),
-            stage('unflatten', 'backward', 'Unflatten δ', `∂C/∂input = δ.reshape(${formatShape(x.shape)})`, ['delta'], ['dA']),
-          ],
-        },
-        deltaIn: dA,
+      const tensors: Partial<Record<TensorName, TraceTensor>> = {
+        input: tt('input', x, shapeAxes(x.shape), 'the layer\'s input'),
+        z: tt('z', f.output, ['B', 'features'], 'the same values, one row per batch item'),
       };
+      const dA = delta && unflatten(delta, x.shape);
+      if (delta && dA) {
+        tensors.delta = tt('delta', delta, ['B', 'features'], 'δ from the layer above');
+        tensors.dA = tt('dA', dA, shapeAxes(x.shape), 'δ reshaped back');
+      }
+      const stages = [
+        stage('flatten', 'forward', 'Flatten', `z = input.reshape(B, ${f.output.shape[1]})`, ['input'], ['z']),
+        stage('unflatten', 'backward', 'Unflatten δ', `∂C/∂input = δ.reshape(${formatShape(x.shape)})`, ['delta'], ['dA']),
+      ];
+      return { trace: { ...base, tensors, stages: passes(stages, delta !== undefined) }, deltaIn: dA };
     }
     case 'linear': {
       const w_t = f.cache.w_t as Tensor;
-      const g = linearBackward(x, l.weight, delta);
       const tensors: Partial<Record<TensorName, TraceTensor>> = {
         input: tt('input', x, ['B', 'in'], 'the layer\'s input'),
         weight: tt('weight', l.weight, ['out', 'in'], 'the weights W'),
         w_t: tt('w_t', w_t, ['in', 'out'], 'W.T, as w_t for the conv'),
         z: tt('z', f.output, ['B', 'out'], 'z = input @ W.T + b'),
-        delta: tt('delta', delta, ['B', 'out'], 'δ = ∂C/∂z, from above (or the loss)'),
-        dA: tt('dA', g.dA, ['B', 'in'], '∂C/∂input = δ @ W'),
-        dW: tt('dW', g.dW, ['out', 'in'], '∂C/∂W = δᵀ @ input'),
-        db: tt('db', g.db, ['out'], '∂C/∂b = δ summed over the batch'),
       };
       if (l.bias) tensors.bias = tt('bias', l.bias, ['out'], 'the bias b');
-      return {
-        trace: {
-          ...base, tensors,
-          stages: [
-            stage('linear', 'forward', 'Matrix product', `z = input @ w_t${l.bias ? ' + b' : ''}`, ['input', 'w_t', ...(l.bias ? ['bias' as const] : [])], ['z']),
-            stage('linear_dx', 'backward', 'Gradient of the input', '∂C/∂input = δ @ w_tᵀ', ['delta', 'w_t'], ['dA']),
-            stage('linear_dw', 'backward', 'Gradient of the weights', '∂C/∂W = δᵀ @ input;  ∂C/∂b = Σ_b δ', ['delta', 'input'], ['dW', 'db']),
-          ],
-        },
-        deltaIn: g.dA,
-      };
+      const g = delta && linearBackward(x, l.weight, delta);
+      if (delta && g) {
+        tensors.delta = tt('delta', delta, ['B', 'out'], 'δ = ∂C/∂z, from above (or the loss)');
+        tensors.dA = tt('dA', g.dA, ['B', 'in'], '∂C/∂input = δ @ W');
+        tensors.dW = tt('dW', g.dW, ['out', 'in'], '∂C/∂W = δᵀ @ input');
+        tensors.db = tt('db', g.db, ['out'], '∂C/∂b = δ summed over the batch');
+      }
+      const stages = [
+        stage('linear', 'forward', 'Matrix product', `z = input @ w_t${l.bias ? ' + b' : ''}`, ['input', 'w_t', ...(l.bias ? ['bias' as const] : [])], ['z']),
+        stage('linear_dx', 'backward', 'Gradient of the input', '∂C/∂input = δ @ w_tᵀ', ['delta', 'w_t'], ['dA']),
+        stage('linear_dw', 'backward', 'Gradient of the weights', '∂C/∂W = δᵀ @ input;  ∂C/∂b = Σ_b δ', ['delta', 'input'], ['dW', 'db']),
+      ];
+      return { trace: { ...base, tensors, stages: passes(stages, delta !== undefined) }, deltaIn: g?.dA };
     }
   }
 }
 
-/** A layer's place in the chain, without its values: for hovers, CodeLens and diagnostics. */
-export interface LayerShapes {
-  op: LayerSpec['type'];
-  title: string;
-  input: number[];
-  output: number[];
-  conv?: ConvInfo;
-  pool?: PoolInfo;
+/** Each layer's input and output shapes and geometry, from shapes alone (no forward pass); throws where a layer does not fit or a run would be too big. */
+export function networkShapes(problem: NetworkProblem, maxElements = DEFAULT_MAX_ELEMENTS, backward = true): LayerShapes[] {
+  const plan = planNetwork(problem, backward);
+  checkNetworkBudget(plan, maxElements);
+  return plan.layers.map(({ tensors: _, ...shapes }) => shapes);
 }
 
-/** Each layer's input and output shapes, from a forward pass; throws where a layer does not fit. */
-export function networkShapes(problem: NetworkProblem, maxElements = DEFAULT_MAX_ELEMENTS): LayerShapes[] {
-  let x = problem.input;
-  return problem.layers.map((l, i) => {
-    const f = forwardLayer(l, x, i, maxElements);
-    x = f.output;
-    const geometry = l.type === 'conv2d' ? { conv: f.cache.info as ConvInfo } : l.type === 'maxpool2d' || l.type === 'avgpool2d' ? { pool: f.cache.info as PoolInfo } : {};
-    return { op: l.type, title: layerTitle(l), input: [...f.input.shape], output: [...f.output.shape], ...geometry };
-  });
-}
-
-/** Runs a network forward, makes the first δ, and records every layer backward. */
 /** Values in a dtype's array: the wire reads a tensor's buffer as its dtype says. */
 function filled(dtype: DType, values: readonly number[]): TensorData {
   const data = allocate(dtype, values.length);
@@ -271,24 +228,29 @@ function filled(dtype: DType, values: readonly number[]): TensorData {
   return data;
 }
 
+/**
+ * Runs a network forward, makes the first δ, and records every layer backward
+ * (forward alone with `backward: false`). Shapes and sizes are checked for the
+ * whole network before any layer runs.
+ */
 export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}): NetworkTrace {
-  if (!problem.layers.length) throw new EngineError('network', 'a network needs at least one layer');
-  const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  const backward = options.backward ?? true;
+  const plan = planNetwork(problem, backward);
+  checkNetworkBudget(plan, options.maxElements ?? DEFAULT_MAX_ELEMENTS);
   const forwarded: Forwarded[] = [];
   let x = problem.input;
   problem.layers.forEach((l, i) => {
-    const f = forwardLayer(l, x, i, maxElements);
+    const f = forwardLayer(l, x, plan.layers[i]);
     forwarded.push(f);
     x = f.output;
   });
   const out = x;
-  let delta: Tensor;
+  let delta: Tensor | undefined;
   let lossTrace: LayerTrace | undefined;
   let loss: NetworkTrace['loss'];
   if (problem.loss) {
     const l = problem.loss;
     const r = l.type === 'mse' ? mseLoss(out, l.target) : crossEntropyLoss(out, l.target);
-    delta = r.delta;
     loss = { type: l.type, value: r.value };
     const axes = shapeAxes(out.shape);
     const target = l.type === 'mse' ? l.target : { shape: [l.target.length], dtype: out.dtype, data: filled(out.dtype, l.target) } as Tensor;
@@ -296,26 +258,25 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
       z: tt('z', out, axes, l.type === 'cross_entropy' ? 'the logits, the network\'s output' : 'the network\'s output'),
       target: tt('target', target, l.type === 'mse' ? axes : ['B'], l.type === 'mse' ? 'the target' : 'the class of each batch item'),
       loss: tt('loss', { shape: [1], dtype: out.dtype, data: filled(out.dtype, [r.value]) }, ['C'], `C, the ${l.type === 'mse' ? 'mean squared error' : 'cross-entropy'}`),
-      delta: tt('delta', r.delta, axes, 'δ = ∂C/∂output, the first δ'),
     };
     if (r.probs) tensors.probs = tt('probs', r.probs, axes, 'p = softmax(z)');
+    if (backward) {
+      delta = r.delta;
+      tensors.delta = tt('delta', r.delta, axes, 'δ = ∂C/∂output, the first δ');
+    }
+    const stages = l.type === 'mse'
+      ? [stage('loss', 'forward', 'Mean squared error', 'C = mean((z − target)²)', ['z', 'target'], ['loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = 2·(z − target) / N', ['z', 'target'], ['delta'])]
+      : [stage('loss', 'forward', 'Softmax and cross-entropy', 'p = softmax(z);  C = −mean_b log p[b, target[b]]', ['z', 'target'], ['probs', 'loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = (p − onehot(target)) / B', ['probs', 'target'], ['delta'])];
     lossTrace = {
       op: 'loss', title: l.type === 'mse' ? 'mse loss' : 'cross-entropy loss', inputShape: [...out.shape], outputShape: [1], value: r.value, tensors,
-      stages: l.type === 'mse'
-        ? [stage('loss', 'forward', 'Mean squared error', 'C = mean((z − target)²)', ['z', 'target'], ['loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = 2·(z − target) / N', ['z', 'target'], ['delta'])]
-        : [stage('loss', 'forward', 'Softmax and cross-entropy', 'p = softmax(z);  C = −mean_b log p[b, target[b]]', ['z', 'target'], ['probs', 'loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = (p − onehot(target)) / B', ['probs', 'target'], ['delta'])],
+      stages: passes(stages, backward),
     };
-  } else if (problem.grad) {
-    if (problem.grad.data.length !== out.data.length || problem.grad.shape.length !== out.shape.length) {
-      throw new EngineError('network', `grad must have the output's shape ${formatShape(out.shape)}, got ${formatShape(problem.grad.shape)}`, 'grad');
-    }
-    delta = problem.grad;
-  } else {
-    delta = { shape: [...out.shape], dtype: out.dtype, data: allocate(out.dtype, out.data.length).fill(1) };
+  } else if (backward) {
+    delta = problem.grad ?? { shape: [...out.shape], dtype: out.dtype, data: allocate(out.dtype, out.data.length).fill(1) };
   }
   const layers: LayerTrace[] = new Array(forwarded.length);
   for (let i = forwarded.length - 1; i >= 0; i--) {
-    const { trace, deltaIn } = backwardLayer(forwarded[i], delta, options);
+    const { trace, deltaIn } = layerTrace(forwarded[i], delta, options);
     layers[i] = trace;
     delta = deltaIn;
   }

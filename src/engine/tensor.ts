@@ -2,6 +2,8 @@
 // learners can compare exact integers with the worked example; float32 matches
 // what frameworks run.
 
+import { ConvArgument, EngineError } from './errors';
+
 export type DType = 'float64' | 'float32';
 export type TensorData = Float64Array | Float32Array;
 
@@ -9,6 +11,24 @@ export interface Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
   readonly data: TensorData;
+}
+
+/**
+ * Checks a tensor handed to the engine by a library caller: a shape of whole
+ * numbers, data of the dtype's array type and exactly as long as the shape says
+ * (a shorter array would read as zeros past its end, a wrong number).
+ */
+export function checkTensor(t: Tensor, argument: ConvArgument, op = 'conv2d'): void {
+  const shape: unknown = t?.shape;
+  if (!Array.isArray(shape) || !shape.every(d => Number.isSafeInteger(d) && d >= 0)) {
+    throw new EngineError(op, `${argument} has no valid shape (a list of whole numbers), got ${String(shape)}`, argument);
+  }
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new EngineError(op, `${argument} has dtype ${String(t.dtype)}; the engine computes in float32 or float64`, argument);
+  const want = t.dtype === 'float32' ? Float32Array : Float64Array;
+  if (!(t.data instanceof want)) throw new EngineError(op, `${argument} is ${t.dtype} but its data is not a ${want.name}`, argument);
+  if (t.data.length !== sizeOf(shape)) {
+    throw new EngineError(op, `${argument} has shape ${formatShape(shape)}, which needs ${sizeOf(shape)} values, but holds ${t.data.length}`, argument);
+  }
 }
 
 export function sizeOf(shape: readonly number[]): number {

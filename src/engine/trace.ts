@@ -1,11 +1,11 @@
 // The trace: one run of a spec, as ordered stages holding named tensors. Every
 // face (CLI, panel, hovers, debugger) reads this; none recomputes it.
 
+import { DEFAULT_MAX_ELEMENTS, checkBudget } from './budget';
 import { ConvInfo, ConvOptions, checkGradShape, convInfo } from './convInfo';
-import { conv2dBackward, conv2dForward, inputGradRot180 } from './conv2d';
+import { checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
 import type { Comparison } from './compare';
-import { EngineError } from './errors';
-import { DType, Tensor, countNonFinite, formatShape, indexOf, maxAbs, maxAbsDiff } from './tensor';
+import { DType, Tensor, countNonFinite, indexOf, maxAbs, maxAbsDiff } from './tensor';
 
 /** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
 export interface ConvProblem {
@@ -27,8 +27,7 @@ export interface TraceOptions {
   dtype?: DType;
 }
 
-/** 2^26 elements: 512 MiB of float64 in the largest intermediate. */
-export const DEFAULT_MAX_ELEMENTS = 2 ** 26;
+export { DEFAULT_MAX_ELEMENTS };
 
 export const TENSOR_NAMES = [
   'input', 'weight', 'bias',
@@ -140,26 +139,14 @@ const BACKWARD_STAGES: TraceStage[] = [
   { id: 'rot180', pass: 'backward', title: 'Full convolution with ROT180(w)', formula: '∂C/∂a = δ ⋆full ROT180(w)', inputs: ['delta', 'weight'], outputs: ['delta_full', 'w_rot180', 'dA_rot180'] },
 ];
 
-/** Element counts of the largest intermediates, checked before any allocation. */
-export function checkSize(info: ConvInfo, backward: boolean, limit: number): void {
-  const sizes: [string, number, number[]][] = [
-    ['a_t', info.batch * info.outPositions * info.patchSize, [info.batch, info.outPositions, info.patchSize]],
-  ];
-  if (backward) {
-    const hf = info.paddedHeight + info.dilationHeight * (info.kernelHeight - 1);
-    const wf = info.paddedWidth + info.dilationWidth * (info.kernelWidth - 1);
-    const cols = info.outChannels * info.kernelHeight * info.kernelWidth;
-    sizes.push(['im2col(delta_full)', info.batch * hf * wf * cols, [info.batch, hf * wf, cols]]);
-  }
-  for (const [name, n, shape] of sizes) {
-    if (n > limit) {
-      throw new EngineError('conv2d', `${name} would hold ${n.toLocaleString('en-US')} elements ${formatShape(shape)}, over the limit of ${limit.toLocaleString('en-US')}`);
-    }
-  }
+/** Refuses a conv trace whose tensors would not fit the limit, before any is allocated. */
+export function checkSize(info: ConvInfo, backward: boolean, limit: number, op = 'conv2d'): void {
+  checkBudget(op, convTraceTensors(info, backward), limit);
 }
 
 export function traceConv(problem: ConvProblem, options: TraceOptions = {}): ConvTrace {
   const backward = options.backward ?? true;
+  checkConvTensors(problem.input, problem.weight, problem.bias, problem.grad);
   const info = convInfo(problem.input.shape, problem.weight.shape, problem.options, problem.bias?.shape);
   if (problem.grad) checkGradShape(info, problem.grad.shape);
   checkSize(info, backward, options.maxElements ?? DEFAULT_MAX_ELEMENTS);

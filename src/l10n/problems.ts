@@ -168,10 +168,14 @@ export const PROBLEM_PATTERNS: readonly ProblemPattern[] = [
     english: /^grad must have the output's shape (\(.*?\))( \(B, Cout, Hout, Wout\))?, got (\(.*\))$/,
     chinese: (shape, axes = '', got) => `梯度 grad 的形状必须与输出相同：${shape}${axes}，实际为 ${got}`,
   },
-  // src/engine/trace.ts
+  // src/engine/budget.ts
   {
     english: /^(\S+) would hold ([\d,]+) elements (\(.*?\)), over the limit of ([\d,]+)$/,
     chinese: (name, n, shape, limit) => `${name} 将有 ${n} 个元素 ${shape}，超过上限 ${limit}`,
+  },
+  {
+    english: /^its (\d+) tensors would hold ([\d,]+) elements in all, over (\d+) × the limit of ([\d,]+)$/,
+    chinese: (count, n, factor, limit) => `它的 ${count} 个张量合计将有 ${n} 个元素，超过上限 ${limit} 的 ${factor} 倍`,
   },
 
   // src/engine/layers.ts

@@ -173,10 +173,10 @@ export function collectNetworkSpec(source: JsonSource, npy: ReadonlyMap<string, 
   return { problem: { input, layers, loss, grad, dtype }, problems };
 }
 
-/** An engine error inside a network, at its layer (and key): $.layers[3].weight. */
+/** An engine error inside a network, at its layer (and key): $.layers[3].weight, $.grad, $.loss.target. */
 export function networkErrorPath(e: EngineError): JSONPath | undefined {
   const m = /^layers\[(\d+)\]/.exec(e.op);
-  if (!m) return e.argument === 'grad' ? ['loss'] : undefined;
+  if (!m) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : e.op === 'mse' || e.op === 'cross_entropy' ? ['loss'] : undefined;
   const path: JSONPath = ['layers', Number(m[1])];
   if (e.argument === 'weight' || e.argument === 'bias') path.push(e.argument);
   return path;

@@ -194,7 +194,7 @@ describe('conv debug adapter (DAP, own process)', () => {
       const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
       assert.deepStrictEqual(scopes.map(s => s.name), ['Tensors of layers[2] maxpool2d 2×2', 'All layers', 'Geometry']);
       const here = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
-      assert.deepStrictEqual(here.map(v => v.name), ['input', 'a', 'pool_t', 'z', 'delta', 'dpool_t', 'argmax']);
+      assert.deepStrictEqual(here.map(v => v.name), ['input', 'a', 'pool_t', 'z', 'argmax', 'delta', 'dpool_t']);
       assert.strictEqual(here.find(v => v.name === 'delta')?.evaluateName, 'layers[2].delta');
       await assert.rejects(evaluate('layers[0].dA'), /is not defined here/);
     });

@@ -102,6 +102,9 @@ const CORPUS: string[] = [
   ...problemsOf({ input, weight, dilation: 4 }),
   ...problemsOf({ input, weight, grad: ones(1, 2, 2, 2) }),
   ...problemsOf({ input, weight }, new Map(), 50),
+  // budget.ts: every layer's tensors counted, one by one and together
+  ...problemsOf(network([{ type: 'maxpool2d', kernel: 4, stride: 1, padding: 2 }]), new Map(), 100),
+  ...problemsOf(network(Array.from({ length: 30 }, () => ({ type: 'relu' }))), new Map(), 100),
   // convInfo.ts: what the spec reader stops before the engine sees it
   message(() => convInfo([1, 3, 4, 4], [2, 3, 2, 2], { stride: [1, 2, 3] as unknown as [number, number] })),
   message(() => convInfo([1, 3, 4, 4], [2, 3, 2, 2], { padding: [1, 2, 3] as unknown as [number, number] })),

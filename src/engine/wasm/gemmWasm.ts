@@ -82,16 +82,21 @@ export class WasmLayout {
 
   /** Reserves `count` floats (or 4-byte ints with ints = true); returns the byte offset. */
   reserve(count: number, ints = false): number {
-    const at = (this.end + 63) & ~63;
+    // Plain arithmetic, not `& ~63`: byte counts pass 2^31 here, and int32 bit tricks would wrap them into overlapping regions.
+    const at = Math.ceil(this.end / 64) * 64;
     this.end = at + count * (ints ? 4 : this.E);
     return at;
   }
 
   /** Grows the memory to fit; false when it would be too big. */
   open(): { floats: Floats; ints: Int32Array } | undefined {
-    if (this.end > MAX_BYTES) return undefined;
+    if (!(this.end <= MAX_BYTES)) return undefined;
     const have = this.k.memory.buffer.byteLength;
-    if (have < this.end) this.k.memory.grow(Math.ceil((this.end - have) / PAGE));
+    try {
+      if (have < this.end) this.k.memory.grow(Math.ceil((this.end - have) / PAGE));
+    } catch {
+      return undefined; // the runtime would not grow it (a RangeError): the loops take the product
+    }
     const buffer = this.k.memory.buffer;
     return { floats: this.f64 ? new Float64Array(buffer) : new Float32Array(buffer), ints: new Int32Array(buffer) };
   }

@@ -1,0 +1,43 @@
+// What a run will allocate, counted from shapes before anything is allocated:
+// each op lists the tensors it makes (the trace's and the transient ones), and
+// one check refuses a run whose largest tensor, or whose tensors together, would
+// exceed the limit. A 50 KB spec can ask for gigabytes (a huge padding, a pooling
+// window as large as the image): it is refused here, by name and size.
+
+import { EngineError } from './errors';
+import { formatShape, sizeOf } from './tensor';
+
+/** A tensor an op will allocate: its (qualified) name and shape. */
+export interface PlannedTensor {
+  name: string;
+  shape: readonly number[];
+}
+
+/** 2^26 elements: 512 MiB of float64 in the largest intermediate. */
+export const DEFAULT_MAX_ELEMENTS = 2 ** 26;
+
+/** All tensors of a run together may hold this many times the per-tensor limit. */
+export const TOTAL_FACTOR = 8;
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Throws an EngineError (for `op`) naming the first tensor over `limit` elements,
+ * or the total when all of them together exceed TOTAL_FACTOR × limit.
+ */
+export function checkBudget(op: string, planned: readonly PlannedTensor[], limit: number): void {
+  let total = 0;
+  for (const t of planned) {
+    const n = sizeOf(t.shape);
+    if (n > limit) throw new EngineError(op, `${t.name} would hold ${count(n)} elements ${formatShape(t.shape)}, over the limit of ${count(limit)}`);
+    total += n;
+  }
+  if (total > TOTAL_FACTOR * limit) {
+    throw new EngineError(op, `its ${planned.length} tensors would hold ${count(total)} elements in all, over ${TOTAL_FACTOR} × the limit of ${count(limit)}`);
+  }
+}
+
+/** The planned tensors with `prefix.` before each name (`layers[2].pool_t`). */
+export function qualified(prefix: string, planned: readonly PlannedTensor[]): PlannedTensor[] {
+  return planned.map(t => ({ name: `${prefix}.${t.name}`, shape: t.shape }));
+}
