@@ -22,6 +22,19 @@ export const TOTAL_FACTOR = 8;
 const count = (n: number) => n.toLocaleString('en-US');
 
 /**
+ * The per-tensor limit a caller asked for (the default when absent). Anything
+ * but a positive whole number is refused: a string such as "abc" compared with
+ * sizes is never exceeded, and would switch the limit off.
+ */
+export function elementLimit(requested: unknown): number {
+  if (requested === undefined) return DEFAULT_MAX_ELEMENTS;
+  if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
+    throw new EngineError('trace', `maxElements must be a positive whole number, got ${typeof requested === 'string' ? JSON.stringify(requested) : String(requested)}`);
+  }
+  return requested;
+}
+
+/**
  * Throws an EngineError (for `op`) naming the first tensor over `limit` elements,
  * or the total when all of them together exceed TOTAL_FACTOR × limit.
  */

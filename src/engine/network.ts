@@ -9,6 +9,7 @@ import {
   Activation, PoolInfo, PoolOptions, activationForward, activationFormulas, crossEntropyLoss, flatten, hadamard,
   linearBackward, linearForward, mseLoss, poolBackward, poolForward, unflatten,
 } from './layers';
+import { elementLimit } from './budget';
 import { LayerPlan, LayerShapes, checkNetworkBudget, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, allocate, countNonFinite, formatShape, indexOf } from './tensor';
 import { ConvTrace, NonFiniteReport, StageId, TensorName, TraceOptions, TraceStage, TraceTensor, traceConv, DEFAULT_MAX_ELEMENTS } from './trace';
@@ -236,7 +237,7 @@ function filled(dtype: DType, values: readonly number[]): TensorData {
 export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}): NetworkTrace {
   const backward = options.backward ?? true;
   const plan = planNetwork(problem, backward);
-  checkNetworkBudget(plan, options.maxElements ?? DEFAULT_MAX_ELEMENTS);
+  checkNetworkBudget(plan, elementLimit(options.maxElements));
   const forwarded: Forwarded[] = [];
   let x = problem.input;
   problem.layers.forEach((l, i) => {

@@ -1,7 +1,7 @@
 // The trace: one run of a spec, as ordered stages holding named tensors. Every
 // face (CLI, panel, hovers, debugger) reads this; none recomputes it.
 
-import { DEFAULT_MAX_ELEMENTS, checkBudget } from './budget';
+import { DEFAULT_MAX_ELEMENTS, checkBudget, elementLimit } from './budget';
 import { ConvInfo, ConvOptions, checkGradShape, convInfo } from './convInfo';
 import { checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
 import type { Comparison } from './compare';
@@ -149,7 +149,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   checkConvTensors(problem.input, problem.weight, problem.bias, problem.grad);
   const info = convInfo(problem.input.shape, problem.weight.shape, problem.options, problem.bias?.shape);
   if (problem.grad) checkGradShape(info, problem.grad.shape);
-  checkSize(info, backward, options.maxElements ?? DEFAULT_MAX_ELEMENTS);
+  checkSize(info, backward, elementLimit(options.maxElements));
 
   const tensors: Partial<Record<TensorName, TraceTensor>> = {};
   const put = (name: TensorName, t: Tensor) => {

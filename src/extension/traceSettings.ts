@@ -8,10 +8,15 @@ import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 /** Changing these re-runs the spec the panel shows. */
 export const TRACE_SETTINGS = ['convVisualDebugger.maxElements', 'convVisualDebugger.dtype'];
 
+/** A hand-edited settings.json can hold anything: a value that is not a positive whole number means the default. */
+export function positiveWhole(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 ? value : fallback;
+}
+
 export function traceSettings(): Required<Pick<TraceOptions, 'maxElements' | 'dtype'>> {
   const c = vscode.workspace.getConfiguration('convVisualDebugger');
   return {
-    maxElements: c.get<number>('maxElements', DEFAULT_MAX_ELEMENTS),
+    maxElements: positiveWhole(c.get<unknown>('maxElements'), DEFAULT_MAX_ELEMENTS),
     dtype: c.get<string>('dtype', 'float64') === 'float32' ? 'float32' : 'float64' as DType,
   };
 }

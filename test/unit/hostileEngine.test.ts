@@ -175,3 +175,13 @@ describe('hostile input: the engine', () => {
     });
   });
 });
+
+describe('hostile input: the size limit itself', () => {
+  const spec = JSON.stringify({ input: [[[[1, 2], [3, 4]]]], weight: [[[[1]]]] });
+  for (const bad of ['abc', -1, 0, 1.5, NaN, Infinity]) {
+    it(`maxElements ${typeof bad === "string" ? JSON.stringify(bad) : String(bad)} is refused, not taken as "no limit"`, () => {
+      assert.throws(() => traceAnySpecText('x.conv.json', spec, { maxElements: bad as number }), /maxElements must be a positive whole number/);
+      assert.throws(() => traceAnySpecText('x.conv.json', networkSpec([1, 1, 2, 2], [{ type: 'relu' }]), { maxElements: bad as number }), /maxElements must be a positive whole number/);
+    });
+  }
+});

@@ -17,6 +17,7 @@ import type { ConvRunner, RunResult } from '../commands/runConv';
 import { TracePanel } from '../panel/tracePanel';
 import { InspectError, fetchTensor } from './sessionTensors';
 import { withProgressIfSlow } from '../progress/progress';
+import { positiveWhole } from '../traceSettings';
 
 interface Inspected {
   label: string;
@@ -59,7 +60,7 @@ export class TensorInspector {
   constructor(private readonly runner: ConvRunner, private readonly extensionUri: vscode.Uri, private readonly onPanelMessage: (m: WebviewToHost) => void, private readonly log: vscode.LogOutputChannel) {}
 
   private maxElements(): number {
-    return vscode.workspace.getConfiguration('convVisualDebugger.inspect').get<number>('maxElements', 16_777_216);
+    return positiveWhole(vscode.workspace.getConfiguration('convVisualDebugger.inspect').get<unknown>('maxElements'), 16_777_216);
   }
 
   private session(): vscode.DebugSession {
