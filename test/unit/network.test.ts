@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { crossEntropyLoss, mseLoss, poolForward, poolInfo } from '../../src/engine/layers';
-import { LayerSpec, NetworkProblem, NetworkTrace, networkTensor, traceNetwork } from '../../src/engine/network';
+import { LayerSpec, NetworkProblem, NetworkTrace, networkShapes, networkTensor, traceNetwork } from '../../src/engine/network';
 import { Tensor, tensor } from '../../src/engine/tensor';
 import { TensorName } from '../../src/engine/trace';
 import { traceAnySpecText } from '../../src/spec/convSpec';
@@ -218,5 +218,33 @@ describe('network specs: chain errors name the layer and both shapes', () => {
     assert.deepStrictEqual([...networkTensor(t, 'layers[1].z')!.data], [1, 9]);
     assert.strictEqual(networkTensor(t, 'loss.loss')!.data[0], t.loss!.value);
     assert.strictEqual(networkTensor(t, 'layers[9].z'), undefined);
+  });
+});
+
+describe('networkShapes (hovers, CodeLens, diagnostics) reads shapes, never values', () => {
+  /** A tensor whose values throw when read: a forward pass would touch them. */
+  function untouchable(shape: number[]): Tensor {
+    const data = new Proxy(new Float64Array(shape.reduce((a, b) => a * b, 1)), {
+      get(target, key) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) throw new Error(`value ${key} was read: a forward pass ran`);
+        const v = Reflect.get(target, key, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    return { shape, dtype: 'float64', data };
+  }
+
+  it('gives every layer\'s shapes of LeNet without reading a value', () => {
+    const layers: LayerSpec[] = [
+      { type: 'conv2d', weight: untouchable([6, 1, 5, 5]), bias: untouchable([6]), options: {} },
+      { type: 'relu' }, { type: 'maxpool2d', options: { kernel: 2 } },
+      { type: 'conv2d', weight: untouchable([16, 6, 5, 5]), options: {} },
+      { type: 'tanh' }, { type: 'avgpool2d', options: { kernel: 2 } },
+      { type: 'flatten' }, { type: 'linear', weight: untouchable([10, 256]) },
+    ];
+    const shapes = networkShapes({ input: untouchable([1, 1, 28, 28]), layers, loss: { type: 'cross_entropy', target: [7] }, dtype: 'float64' });
+    assert.deepStrictEqual(shapes.map(s => s.output), [[1, 6, 24, 24], [1, 6, 24, 24], [1, 6, 12, 12], [1, 16, 8, 8], [1, 16, 8, 8], [1, 16, 4, 4], [1, 256], [1, 10]]);
+    // The same tensors make traceNetwork read them: the proxy does catch a forward pass.
+    assert.throws(() => traceNetwork({ input: untouchable([1, 1, 28, 28]), layers, dtype: 'float64' }), /was read: a forward pass ran/);
   });
 });
