@@ -8,7 +8,8 @@ import type { NetworkTrace } from '../engine/network';
 import type { Tensor } from '../engine/tensor';
 import type { ConvTrace, StageId, TensorName } from '../engine/trace';
 import { col2im } from '../engine/im2col';
-import { evaluateText, truthy } from './expr';
+import { DEFAULT_MAX_ELEMENTS } from '../engine/trace';
+import { ExprError, UndefinedNameError, Value, evaluateText, truthy } from './expr';
 import { DebugProgram, DebugStep, programOf, stepConvInfo } from './program';
 
 /** Where the debugger stands: before every stage (entry), after stage `stage`, or inside it after `sub` + 1 row groups. */
@@ -20,6 +21,9 @@ export interface Position {
 }
 
 export type StopReason = 'entry' | 'step' | 'breakpoint' | 'end';
+
+/** Short names for tensors in expressions. */
+const ALIASES = new Map<string, TensorName>([['w', 'weight'], ['b', 'bias'], ['x', 'input'], ['δ', 'delta'], ['δ_t', 'delta_t'], ['dZ', 'delta']]);
 
 /** The spec keys each stage reads: breakpoints on their lines stop there, frames point at the first. */
 const STAGE_KEYS: Record<StageId, string[]> = {
@@ -68,7 +72,8 @@ export class ConvRuntime {
   /** Set when a conditional breakpoint's expression fails: shown to the user once. */
   lastConditionError?: string;
 
-  constructor(readonly trace: ConvTrace | NetworkTrace, readonly specPath: string, readonly keyLines: KeyLines) {
+  /** `exprElements`: the numbers one expression (Watch, console, condition) may allocate in all; the session's maxElements. */
+  constructor(readonly trace: ConvTrace | NetworkTrace, readonly specPath: string, readonly keyLines: KeyLines, readonly exprElements = DEFAULT_MAX_ELEMENTS) {
     this.program = programOf(trace);
   }
 
@@ -208,11 +213,12 @@ export class ConvRuntime {
       if (!bp.verified || !this.stagesAtLine(bp.line).includes(stage)) continue;
       if (bp.condition) {
         try {
-          if (!truthy(evaluateText(bp.condition, this.scope(at)))) continue;
+          if (!truthy(this.evaluate(bp.condition, at))) continue;
         } catch (e) {
           // A tensor that does not exist yet at this stage: the condition is simply not met here.
-          if (/is not defined here/.test((e as Error).message)) continue;
-          this.lastConditionError = `breakpoint condition "${bp.condition}" at line ${bp.line} failed: ${(e as Error).message}`;
+          if (e instanceof UndefinedNameError) continue;
+          if (!(e instanceof ExprError)) throw e;
+          this.lastConditionError = `breakpoint condition "${bp.condition}" at line ${bp.line} failed: ${e.message}`;
           return bp; // stop, so the user sees the problem
         }
       }
@@ -233,9 +239,16 @@ export class ConvRuntime {
   scope(at: Position = this.position): (name: string) => Tensor | number | undefined {
     const alive = this.alive(at);
     const here = this.aliveHere(at);
-    const aliases: Record<string, TensorName> = { w: 'weight', b: 'bias', x: 'input', δ: 'delta', δ_t: 'delta_t', dZ: 'delta' };
     const info = (this.geometryOf(at) ?? {}) as Record<string, unknown>;
-    return name => alive.get(name) ?? here.get(name as TensorName)?.tensor ?? here.get(aliases[name])?.tensor ?? (typeof info[name] === 'number' ? info[name] as number : undefined);
+    // Own names only: `constructor` or `__proto__` are no more defined than any unknown name.
+    const geometry = (name: string) => (Object.hasOwn(info, name) && typeof info[name] === 'number' ? info[name] as number : undefined);
+    const aliased = (name: string) => { const full = ALIASES.get(name); return full && here.get(full)?.tensor; };
+    return name => alive.get(name) ?? here.get(name as TensorName)?.tensor ?? aliased(name) ?? geometry(name);
+  }
+
+  /** An expression's value at a position, within the session's allocation budget; ExprError when it cannot be had. */
+  evaluate(text: string, at: Position = this.position): Value {
+    return evaluateText(text, this.scope(at), this.exprElements);
   }
 
   // ---- moving ------------------------------------------------------------------

@@ -3,19 +3,21 @@
 // No vscode import: it runs inline in the extension host or as its own process.
 
 import {
-  Breakpoint, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
+  Breakpoint, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Response, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { DType, Tensor } from '../engine/tensor';
 import { formatShape, sizeOf } from '../engine/tensor';
 import { type NetworkTrace, isNetworkTrace } from '../engine/network';
-import type { ConvTrace, TensorName, TraceOptions } from '../engine/trace';
+import { type ConvTrace, DEFAULT_MAX_ELEMENTS, type TensorName, type TraceOptions } from '../engine/trace';
 import { formatNumber } from '../format/text';
 import { explainStage, stageTitle } from '../format/explain';
 import { type Locale, type PanelText, panelText } from '../l10n/panelText';
-import { ExprError, Value, evaluateText, formatValue, summarize } from './expr';
+import { ProtocolError } from '../protocol/checks';
+import { ExprError, Value, formatValue, summarize } from './expr';
 import { LoadedSpec } from './loadSpec';
 import { canonicalSpec, isUriString, specBaseName } from './specPath';
+import { checkArguments } from './requests';
 import { ConvRuntime, Position, StopReason } from './runtime';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -53,6 +55,14 @@ export interface ConvStoppedBody {
 const THREAD_ID = 1;
 /** Children listed per page for big axes (VS Code asks for them in chunks). */
 const PAGE = 100;
+/** At most this many children per variables request, whatever `count` asks: a client pages on with `start`. */
+const MAX_PAGE = 10 * PAGE;
+
+/** Error response ids. */
+const ERROR = { bad: 1, load: 2, notRunning: 3, expression: 4, internal: 5 } as const;
+
+/** A request handler. Method syntax keeps its parameters bivariant, so each handler keeps its own response and argument types. */
+type Handler = { run(response: DebugProtocol.Response, args: unknown): void | Promise<void> }['run'];
 
 type Handle =
   | { kind: 'tensors' }
@@ -72,12 +82,66 @@ export class ConvDebugSession extends LoggingDebugSession {
     return panelText(this.hooks.locale);
   }
   private specPath = '';
+  /** Responses sent, so a handler that fails after answering reports on stderr instead of answering twice. */
+  private readonly answered = new WeakSet<DebugProtocol.Response>();
+
+  /** The requests this session answers itself, through dispatchRequest's one guard; DebugSession answers the rest. */
+  private readonly handlers: Record<string, Handler> = {
+    configurationDone: this.configurationDoneRequest,
+    launch: this.launchRequest,
+    setBreakpoints: this.setBreakPointsRequest,
+    threads: this.threadsRequest,
+    stackTrace: this.stackTraceRequest,
+    scopes: this.scopesRequest,
+    variables: this.variablesRequest,
+    evaluate: this.evaluateRequest,
+    continue: this.continueRequest,
+    next: this.nextRequest,
+    stepIn: this.stepInRequest,
+    stepOut: this.stepOutRequest,
+    stepBack: this.stepBackRequest,
+    reverseContinue: this.reverseContinueRequest,
+    disconnect: this.disconnectRequest,
+    terminate: this.terminateRequest,
+    convState: this.convStateRequest,
+  };
 
   constructor(private readonly hooks: SessionHooks) {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
     this.configured = new Promise(r => (this.markConfigured = r));
+  }
+
+  /**
+   * Every request passes here: its arguments are checked (requests.ts), and whatever its handler throws,
+   * at once or after an await, becomes an error response: bad input never ends the session or the process.
+   */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const response = new Response(request);
+    try {
+      checkArguments(request.command, request.arguments);
+      if (!Object.hasOwn(this.handlers, request.command)) {
+        super.dispatchRequest(request);
+        return;
+      }
+      const done = this.handlers[request.command].call(this, response, request.arguments);
+      if (done) done.catch(e => this.fail(response, e));
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  /** A request that failed: its error response, or on stderr when it was already answered (a step, then a stop). */
+  private fail(response: DebugProtocol.Response, e: unknown): void {
+    const message = e instanceof ProtocolError ? e.message : `internal error in the conv debugger: ${e instanceof Error ? e.message : String(e)}`;
+    if (this.answered.has(response)) this.sendEvent(new OutputEvent(`${message}\n`, 'stderr'));
+    else this.sendErrorResponse(response, { id: e instanceof ProtocolError ? ERROR.bad : ERROR.internal, format: message, showUser: true });
+  }
+
+  override sendResponse(response: DebugProtocol.Response): void {
+    this.answered.add(response);
+    super.sendResponse(response);
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
@@ -101,19 +165,16 @@ export class ConvDebugSession extends LoggingDebugSession {
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     await Promise.race([this.configured, new Promise(r => setTimeout(r, 2000))]);
-    if (!args.spec) {
-      this.sendErrorResponse(response, { id: 1, format: 'launch.json: "spec" must name the conv spec to debug (e.g. "${file}")', showUser: true });
-      return;
-    }
     this.specPath = canonicalSpec(args.spec);
+    const maxElements = args.maxElements ?? DEFAULT_MAX_ELEMENTS;
     let loaded: LoadedSpec;
     try {
-      loaded = await this.hooks.load(this.specPath, { ...(args.maxElements ? { maxElements: args.maxElements } : {}), ...(args.dtype ? { dtype: args.dtype } : {}) });
+      loaded = await this.hooks.load(this.specPath, { maxElements, ...(args.dtype ? { dtype: args.dtype } : {}) });
     } catch (e) {
-      this.sendErrorResponse(response, { id: 2, format: `Cannot debug ${args.spec}: ${(e as Error).message}`, showUser: true });
+      this.sendErrorResponse(response, { id: ERROR.load, format: `Cannot debug ${args.spec}: ${(e as Error).message}`, showUser: true });
       return;
     }
-    this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines);
+    this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines, maxElements);
     if (this.pendingBreakpoints.length) this.runtime.setBreakpoints(this.pendingBreakpoints);
     this.sendResponse(response);
     // The host's own work must not hold up or break the session: at most a moment, failures ignored.
@@ -156,7 +217,7 @@ export class ConvDebugSession extends LoggingDebugSession {
     return new Source(specBaseName(this.specPath), isUriString(this.specPath) ? this.specPath : this.convertDebuggerPathToClient(this.specPath));
   }
 
-  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     const r = this.runtime;
     if (!r) { response.body = { stackFrames: [], totalFrames: 0 }; this.sendResponse(response); return; }
     const p = r.position;
@@ -174,7 +235,8 @@ export class ConvDebugSession extends LoggingDebugSession {
       }
       frames.push(new StackFrame(0, `${step.where} › ${title}: ${stage.formula}`, this.source(), line, 1));
     }
-    response.body = { stackFrames: frames, totalFrames: frames.length };
+    const first = args.startFrame ?? 0;
+    response.body = { stackFrames: frames.slice(first, args.levels ? first + args.levels : undefined), totalFrames: frames.length };
     this.sendResponse(response);
   }
 
@@ -236,8 +298,10 @@ export class ConvDebugSession extends LoggingDebugSession {
     } else if (r && h?.kind === 'geometry') {
       variables = Object.entries(r.geometryOf() ?? {}).map(([k, v]) => ({ name: k, value: String(v), variablesReference: 0, evaluateName: k }));
     } else if (h?.kind === 'tensor') {
+      // Within the axis, and at most MAX_PAGE (a count of 0 or none: the first page, as VS Code pages big axes itself).
       const n = h.tensor.shape[h.prefix.length];
-      variables = this.children(h, args.start ?? 0, args.count ?? (n > PAGE ? PAGE : n));
+      const start = Math.min(args.start ?? 0, n);
+      variables = this.children(h, start, Math.min(args.count || PAGE, MAX_PAGE, n - start));
     }
     response.body = { variables };
     this.sendResponse(response);
@@ -245,14 +309,13 @@ export class ConvDebugSession extends LoggingDebugSession {
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     const r = this.runtime;
-    if (!r) { this.sendErrorResponse(response, { id: 3, format: 'not running' }); return; }
+    if (!r) { this.sendErrorResponse(response, { id: ERROR.notRunning, format: 'not running' }); return; }
     let value: Value;
     try {
-      value = evaluateText(args.expression, r.scope());
+      value = r.evaluate(args.expression);
     } catch (e) {
-      if (args.context === 'hover') { this.sendErrorResponse(response, { id: 4, format: '' }); return; }
-      const message = e instanceof ExprError ? e.message : (e as Error).message;
-      this.sendErrorResponse(response, { id: 4, format: message, showUser: false });
+      if (!(e instanceof ExprError)) throw e;
+      this.sendErrorResponse(response, { id: ERROR.expression, format: args.context === 'hover' ? '' : e.message, showUser: false });
       return;
     }
     const tensor = typeof value === 'object' && 'data' in value ? value : undefined;
@@ -320,14 +383,13 @@ export class ConvDebugSession extends LoggingDebugSession {
     this.hooks.stopped?.(r, p);
   }
 
-  protected override customRequest(command: string, response: DebugProtocol.Response): void {
-    if (command === 'convState' && this.runtime) {
-      const p = this.runtime.position;
-      response.body = { stage: p.stage >= 0 ? this.runtime.steps[p.stage].stage.id : undefined, layer: p.stage >= 0 ? this.runtime.steps[p.stage].layer : undefined, stageIndex: p.stage, sub: p.sub, alive: [...this.runtime.alive().keys()] };
-      this.sendResponse(response);
-      return;
-    }
-    super.customRequest(command, response, {});
+  /** Where the debugger is and what is alive (for tests). */
+  private convStateRequest(response: DebugProtocol.Response): void {
+    const r = this.runtime;
+    if (!r) { this.sendErrorResponse(response, { id: ERROR.notRunning, format: 'not running' }); return; }
+    const p = r.position;
+    response.body = { stage: p.stage >= 0 ? r.steps[p.stage].stage.id : undefined, layer: p.stage >= 0 ? r.steps[p.stage].layer : undefined, stageIndex: p.stage, sub: p.sub, alive: [...r.alive().keys()] };
+    this.sendResponse(response);
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {

@@ -7,33 +7,9 @@ import { TENSOR_NAMES } from '../engine/trace';
 import { STAGE_IDS } from '../engine/trace';
 import { LAYER_OPS } from '../engine/network';
 import { LOCALES } from '../l10n/locale';
+import { type Check, ProtocolError, any, arrayOf, bool, fail, nat, num, object, oneOf, optional, str } from './checks';
 
-export class ProtocolError extends Error {}
-
-type Check = (v: unknown, at: string) => void;
-
-function fail(at: string, what: string, v: unknown): never {
-  const got = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-  throw new ProtocolError(`${at}: expected ${what}, got ${got}`);
-}
-
-const str: Check = (v, at) => { if (typeof v !== 'string') fail(at, 'a string', v); };
-const num: Check = (v, at) => { if (typeof v !== 'number') fail(at, 'a number', v); };
-const bool: Check = (v, at) => { if (typeof v !== 'boolean') fail(at, 'a boolean', v); };
-const nat: Check = (v, at) => { if (!Number.isInteger(v) || (v as number) < 0) fail(at, 'a non-negative integer', v); };
-const arrayOf = (item: Check): Check => (v, at) => {
-  if (!Array.isArray(v)) fail(at, 'an array', v);
-  v.forEach((x, i) => item(x, `${at}[${i}]`));
-};
-const oneOf = (...values: readonly string[]): Check => (v, at) => {
-  if (typeof v !== 'string' || !values.includes(v)) fail(at, `one of ${values.join(', ')}`, v);
-};
-const optional = (check: Check): Check => (v, at) => { if (v !== undefined) check(v, at); };
-const object = (fields: Record<string, Check>): Check => (v, at) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(at, 'an object', v);
-  for (const [k, check] of Object.entries(fields)) check((v as Record<string, unknown>)[k], `${at}.${k}`);
-};
-const any: Check = () => {};
+export { ProtocolError };
 
 const tensorName = oneOf(...TENSOR_NAMES);
 const dtype = oneOf('float64', 'float32');

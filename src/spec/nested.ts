@@ -2,6 +2,7 @@
 // values are allowed as the strings "NaN", "Infinity", "-Infinity" (JSON has no
 // literals for them); they are reported later, never crashed on.
 
+import { describeJson } from '../format/describe';
 import { DType, Tensor, allocate, formatShape } from '../engine/tensor';
 import { JSONPath, jsonPath } from './source';
 
@@ -15,14 +16,7 @@ const NON_FINITE: Record<string, number> = {
   nan: NaN, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
 };
 
-export function describeJson(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 24 ? value.slice(0, 24) + '…' : value)}`;
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'boolean') return `the boolean ${value}`;
-  return `the ${typeof value} ${String(value)}`;
-}
+export { describeJson };
 
 /** A number, or one of the strings that name a non-finite value; undefined otherwise. */
 export function numericValue(value: unknown): number | undefined {

@@ -3,10 +3,13 @@
 
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { loadSpec } from '../../src/debug/loadSpec';
+import { ConvDebugSession } from '../../src/debug/session';
 
 const ROOT = path.join(__dirname, '../../..');
 const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
@@ -145,6 +148,69 @@ describe('conv debug adapter (DAP, own process)', () => {
     await Promise.all([dc.configurationSequence(), assert.rejects(dc.launch({ spec: bad }), /Cannot debug .*bad\.conv\.json: .*\$\.weight\[0\]\[0\]\[0\]\[1\]: expected a number, found the string "x"/)]);
   });
 
+  describe('hostile input: every request\'s arguments are checked; a bad one gets an error response and the adapter answers on', () => {
+    /** The adapter process is alive and answering: threads, then disconnect. */
+    async function stillAnswers(): Promise<void> {
+      assert.deepStrictEqual((await dc.threadsRequest()).body.threads.map(t => t.id), [1]);
+      assert.strictEqual((await dc.disconnectRequest()).success, true);
+    }
+
+    it('launch with spec: 42', async () => {
+      await assert.rejects(dc.launch({ spec: 42 } as object), /launch: arguments\.spec: expected the path of the conv spec to debug .*, got the number 42/);
+      await stillAnswers();
+    });
+
+    it('launch with no arguments', async () => {
+      await dc.initializeRequest();
+      await assert.rejects(dc.send('launch'), /launch: arguments: expected an object, got undefined/);
+      await stillAnswers();
+    });
+
+    for (const [maxElements, described] of [['abc', 'the string "abc"'], [-1, 'the number -1'], [1.5, 'the number 1.5'], [0, 'the number 0']] as const) {
+      it(`launch with maxElements ${JSON.stringify(maxElements)} (not "no limit")`, async () => {
+        await Promise.all([dc.configurationSequence(), assert.rejects(dc.launch({ spec: SEED, maxElements }), new RegExp(`launch: arguments\\.maxElements: expected a positive integer, got ${described.replace(/\./g, '\\.')}`))]);
+        await stillAnswers();
+      });
+    }
+
+    it('variables with start -5, count -1, a huge count, a start past the end', async () => {
+      await launchStopped();
+      await step('next');
+      await step('next');
+      const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
+      const at = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables.find(v => v.name === 'a_t')!;
+      // a_t[0]: 9 rows.
+      const rows = (await dc.variablesRequest({ variablesReference: at.variablesReference })).body.variables[0].variablesReference;
+      await assert.rejects(dc.variablesRequest({ variablesReference: rows, start: -5 }), /variables: arguments\.start: expected a non-negative integer, got the number -5/);
+      await assert.rejects(dc.variablesRequest({ variablesReference: rows, count: -1 }), /variables: arguments\.count: expected a non-negative integer, got the number -1/);
+      await assert.rejects(dc.variablesRequest({ variablesReference: rows, start: 0.5 }), /arguments\.start: expected a non-negative integer, got the number 0\.5/);
+      const names = async (args: { start?: number; count?: number }) => (await dc.variablesRequest({ variablesReference: rows, ...args })).body.variables.map(v => v.name);
+      assert.deepStrictEqual(await names({ start: 5, count: 1e12 }), ['[5]', '[6]', '[7]', '[8]']);
+      assert.deepStrictEqual(await names({ start: 1e12, count: 3 }), []);
+      await stillAnswers();
+    });
+
+    it('evaluate with a non-string expression, and an expression the limits refuse', async () => {
+      await launchStopped();
+      await assert.rejects(dc.evaluateRequest({ expression: 42 as unknown as string, context: 'repl' }), /evaluate: arguments\.expression: expected a string, got the number 42/);
+      await assert.rejects(evaluate(`${'('.repeat(4000)}input${')'.repeat(4000)}`), /^Error: the expression nests more than 100 levels deep/);
+      await assert.rejects(evaluate('constructor(input)'), /unknown function 'constructor'/);
+      await stillAnswers();
+    });
+
+    it('stackTrace, scopes, setBreakpoints and stepping with malformed arguments', async () => {
+      await launchStopped();
+      await assert.rejects(dc.stackTraceRequest({ threadId: 'one' } as unknown as DebugProtocol.StackTraceArguments), /stackTrace: arguments\.threadId: expected a non-negative integer, got the string "one"/);
+      await assert.rejects(dc.scopesRequest({ frameId: -3 }), /scopes: arguments\.frameId: expected a non-negative integer, got the number -3/);
+      await assert.rejects(dc.setBreakpointsRequest({ source: { path: SEED }, breakpoints: [{ line: lineOf('bias'), hitCondition: 3 as unknown as string }] }), /setBreakpoints: arguments\.breakpoints\[0\]\.hitCondition: expected a string, got the number 3/);
+      await assert.rejects(dc.send('stepBack', { threadId: null }), /stepBack: arguments\.threadId: expected a non-negative integer, got null/);
+      await assert.rejects(dc.send('source', { sourceReference: -1 }), /source: arguments\.sourceReference: expected a non-negative integer, got the number -1/);
+      // The session is where it was: still at entry.
+      assert.strictEqual((await topFrame()).name, 'conv2d › start (nothing run yet)');
+      await stillAnswers();
+    });
+  });
+
   describe('a network (examples/two-layer.conv.json)', () => {
     const NET = path.join(ROOT, 'examples/two-layer.conv.json');
     const NET_TEXT = fs.readFileSync(NET, 'utf8');
@@ -198,5 +264,47 @@ describe('conv debug adapter (DAP, own process)', () => {
       assert.strictEqual(here.find(v => v.name === 'delta')?.evaluateName, 'layers[2].delta');
       await assert.rejects(evaluate('layers[0].dA'), /is not defined here/);
     });
+  });
+});
+
+describe('conv debug adapter (DAP, in this process): one guard around every request', () => {
+  let dc: DebugClient;
+  let server: net.Server;
+  /** Set to make the session's host hooks throw, as a bug anywhere inside a handler would. */
+  let broken = false;
+
+  beforeEach(async () => {
+    broken = false;
+    server = net.createServer(socket => {
+      const session = new ConvDebugSession({
+        load: (spec, options) => loadSpec(spec, p => new Uint8Array(fs.readFileSync(p)), options),
+        get locale() {
+          if (broken) throw new Error('the host broke');
+          return undefined;
+        },
+      });
+      session.setRunAsServer(true);
+      session.start(socket, socket);
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    dc = new DebugClient('node', '', 'conv');
+    await dc.start((server.address() as net.AddressInfo).port);
+  });
+  afterEach(async () => {
+    await dc.stop();
+    server.close();
+  });
+
+  it('hostile input: an exception inside a handler is an error response (or stderr once answered), never an unhandled rejection or a stack', async () => {
+    await Promise.all([dc.configurationSequence(), dc.launch({ spec: SEED }), dc.waitForEvent('stopped')]);
+    broken = true;
+    // Thrown before the answer: an error response with the message, no JS stack.
+    await assert.rejects(dc.stackTraceRequest({ threadId: 1 }), (e: Error) => e.message === 'internal error in the conv debugger: the host broke');
+    // Thrown after the answer (the step is answered, then the stop fails): reported on stderr.
+    const stderr = dc.waitForEvent('output');
+    assert.strictEqual((await dc.nextRequest({ threadId: 1 })).success, true);
+    assert.deepStrictEqual([(await stderr).body.category, (await stderr).body.output], ['stderr', 'internal error in the conv debugger: the host broke\n']);
+    broken = false;
+    assert.strictEqual((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].name, 'conv2d › Pad: a = pad(input)');
   });
 });

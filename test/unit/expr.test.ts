@@ -3,12 +3,17 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ExprError, Value, evaluateText, formatValue, summarize, truthy } from '../../src/debug/expr';
+import { ExprError, MAX_DEPTH, MAX_LENGTH, Scope, Value, evaluateText, formatValue, summarize, truthy } from '../../src/debug/expr';
+import { ConvRuntime } from '../../src/debug/runtime';
 import { traceSpecText } from '../../src/spec/convSpec';
 import { Tensor, tensor } from '../../src/engine/tensor';
+import type { ConvTrace } from '../../src/engine/trace';
 
-const trace = traceSpecText('seed', fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8'));
-const scope = (name: string): Tensor | number | undefined => (name === 'w' ? trace.tensors.weight : trace.tensors[name as keyof typeof trace.tensors]);
+const trace = traceSpecText('seed', fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8')) as ConvTrace;
+/** The debugger's own scope after the last stage: every tensor alive, `w` for the weight. */
+const runtime = new ConvRuntime(trace, 'seed', {});
+runtime.position = { stage: runtime.steps.length - 1 };
+const scope = runtime.scope();
 const ev = (text: string): Value => evaluateText(text, scope);
 const flat = (v: Value) => (typeof v === 'object' && 'data' in v ? [...v.data] : v);
 
@@ -69,5 +74,58 @@ describe('debug expressions', () => {
     assert.strictEqual(summarize(trace.tensors.a_t!), 'float64 (1, 9, 12) min 1 max 9');
     assert.strictEqual(formatValue(tensor([100], new Array(100).fill(0).map((_, i) => i))), 'float64 (100,) min 0 max 99');
     assert.strictEqual(formatValue(NaN), 'NaN');
+  });
+
+  describe('hostile input', () => {
+    const fails = (text: string, pattern: RegExp, evaluate = ev) => assert.throws(() => evaluate(text), (e: unknown) => {
+      assert.ok(e instanceof ExprError, `${text.slice(0, 40)}… threw ${e}`);
+      assert.match(e.message, pattern);
+      return true;
+    });
+
+    it('names come from own tables only: Object.prototype\'s are not defined', () => {
+      for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']) {
+        fails(name, new RegExp(`'${name}' is not defined here`));
+        fails(`${name}(z)`, new RegExp(`unknown function '${name}'`));
+        fails(`z.${name}()`, new RegExp(`unknown method '\\.${name}\\(\\)'`));
+        fails(`z.${name}`, new RegExp(`unknown attribute '\\.${name}'`));
+      }
+    });
+
+    it(`${MAX_DEPTH + 1} levels of brackets, signs, not or chained operators are an expression error (5000 parentheses: no RangeError)`, () => {
+      const tooDeep = /nests more than 100 levels deep/;
+      fails(`${'('.repeat(5000)}z${')'.repeat(5000)}`, /characters long/);
+      fails(`${'('.repeat(4999)}z${')'.repeat(4999)}`, tooDeep);
+      fails(`${'-'.repeat(5000)}z`, tooDeep);
+      fails(`${'not '.repeat(2000)}True`, tooDeep);
+      fails(`z${' + z'.repeat(2000)}`, tooDeep);
+      fails(`z${'[0]'.repeat(2000)}`, tooDeep);
+      fails(`z${'.sum()'.repeat(1000)}`, tooDeep);
+      // Just inside the limit, a deep expression still gives the right number.
+      assert.strictEqual(ev(`${'('.repeat(MAX_DEPTH - 2)}db[0]${')'.repeat(MAX_DEPTH - 2)}`), 9);
+    });
+
+    it(`an expression longer than ${MAX_LENGTH} characters is refused before it is read`, () => {
+      fails(`1${' + 1'.repeat(MAX_LENGTH / 4)}`, new RegExp(`is ${MAX_LENGTH + 1} characters long; the limit is ${MAX_LENGTH}`));
+    });
+
+    it('a right-nested sum of a big tensor (z + (z + ...)) allocates within the budget, counted before allocating', () => {
+      const size = 10_000;
+      const big = tensor([size], Float64Array.from({ length: size }, (_, i) => i));
+      const bigScope: Scope = name => (name === 'big' ? big : undefined);
+      const rightNested = (terms: number): string => `${'big + ('.repeat(terms - 1)}big${')'.repeat(terms - 1)}`;
+      const terms = 40;
+      // Each of the terms - 1 additions makes one temporary of `size` numbers.
+      const needed = (terms - 1) * size;
+      const sum = evaluateText(rightNested(terms), bigScope, needed) as Tensor;
+      assert.deepStrictEqual([sum.data[0], sum.data[size - 1]], [0, terms * (size - 1)]);
+      fails(rightNested(terms), new RegExp(`would allocate more than ${needed - 1} numbers`), text => evaluateText(text, bigScope, needed - 1));
+      // A few hundred terms: past the nesting limit, refused before anything is allocated.
+      fails(rightNested(300), /nests more than/, text => evaluateText(text, bigScope, needed));
+    });
+
+    it('slice bounds must be integers (a fractional bound is an error, not NaN values)', () => {
+      fails('z[0, 0, 0.5:2]', /slice bounds must be integers, got 0\.5/);
+    });
   });
 });
