@@ -2,6 +2,7 @@
 // driven by @vscode/debugadapter-testsupport's DebugClient.
 
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -143,6 +144,16 @@ describe('conv debug adapter (DAP, own process)', () => {
     const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-dap-')), 'bad.conv.json');
     fs.writeFileSync(bad, '{"input": [[[[1, 2]]]], "weight": [[[[1, "x"]]]]}');
     await Promise.all([dc.configurationSequence(), assert.rejects(dc.launch({ spec: bad }), /Cannot debug .*bad\.conv\.json: .*\$\.weight\[0\]\[0\]\[0\]\[1\]: expected a number, found the string "x"/)]);
+  });
+
+  (process.platform === 'win32' ? it.skip : it)('hostile input: a spec naming a FIFO is refused at once, and the adapter still answers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-dap-'));
+    assert.strictEqual(spawnSync('mkfifo', [path.join(dir, 'x.npy')]).status, 0);
+    const spec = path.join(dir, 'fifo.conv.json');
+    fs.writeFileSync(spec, '{"input": {"npy": "x.npy"}, "weight": [[[[1]]]]}');
+    await Promise.all([dc.configurationSequence(), assert.rejects(dc.launch({ spec }), /Cannot debug .*fifo\.conv\.json: .*\$\.input\.npy: x\.npy: not a regular file \(a FIFO\)/)]);
+    // Nothing is left blocked: the next request is answered.
+    assert.ok((await dc.threadsRequest()).success);
   });
 
   describe('a network (examples/two-layer.conv.json)', () => {
