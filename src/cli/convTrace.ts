@@ -6,7 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TENSOR_NAMES, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
 import { NamedTensors, formatAnyTrace, namedTensors } from '../format/text';
-import { AnyTrace, isNetworkTrace, nonFiniteWarnings, npyFiles, traceSpecSource } from '../spec/convSpec';
+import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, npyFiles, traceSpecSource } from '../spec/convSpec';
+import { nodeSpecFiles } from '../spec/nodeSpecFiles';
+import { readSpecFiles } from '../spec/specFiles';
 import { encodeNpy } from '../spec/npy';
 import { JsonSource, SpecError } from '../spec/source';
 
@@ -99,18 +101,13 @@ function readSpec(spec: string): { file: string; text: string } {
   }
 }
 
-/** The .npy files a spec names, read relative to the spec (or the working directory for stdin); missing ones are left out. */
-function readNpyFiles(spec: string, value: unknown): Map<string, Uint8Array> {
-  const folder = spec === '-' ? process.cwd() : path.dirname(spec);
-  const files = new Map<string, Uint8Array>();
-  for (const file of npyFiles(value)) {
-    try {
-      files.set(file, new Uint8Array(fs.readFileSync(path.resolve(folder, file))));
-    } catch {
-      // The spec reader reports the missing file at $.key.npy.
-    }
-  }
-  return files;
+/**
+ * The .npy files a spec names, read relative to the spec (or the working directory for stdin)
+ * from anywhere (the user chose them), but only regular files within the element limit.
+ */
+function readNpyFiles(spec: string, value: unknown, maxElements: number): Promise<NpyFiles> {
+  const specPath = spec === '-' ? path.join(process.cwd(), '<stdin>') : spec;
+  return readSpecFiles(specPath, npyFiles(value), nodeSpecFiles, { maxElements });
 }
 
 /** JSON has no NaN or Infinity: they are written as the strings the spec reader accepts. */
@@ -141,7 +138,7 @@ function writeAll(fd: number, chunks: Iterable<string>): void {
   for (const chunk of chunks) fs.writeSync(fd, chunk);
 }
 
-export function run(argv: readonly string[], stdout = 1, stderr = 2): number {
+export async function run(argv: readonly string[], stdout = 1, stderr = 2): Promise<number> {
   const say = (fd: number, line: string) => fs.writeSync(fd, line + '\n');
   try {
     const opts = parseArgs(argv);
@@ -149,7 +146,8 @@ export function run(argv: readonly string[], stdout = 1, stderr = 2): number {
     if (opts === 'version') { say(stdout, typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'); return 0; }
     const { file, text } = readSpec(opts.spec);
     const source = JsonSource.parse(file, text);
-    const trace: AnyTrace = traceSpecSource(source, { backward: !opts.forwardOnly, maxElements: opts.maxElements }, readNpyFiles(opts.spec, source.value));
+    const npy = await readNpyFiles(opts.spec, source.value, opts.maxElements);
+    const trace: AnyTrace = traceSpecSource(source, { backward: !opts.forwardOnly, maxElements: opts.maxElements }, npy);
     const tensors = namedTensors(trace);
     const missing = (opts.only ?? []).filter(n => !tensors.names.includes(n));
     if (missing.length && opts.forwardOnly && !isNetworkTrace(trace)) throw new UsageError(`${missing.join(', ')} come from the backward pass, which --forward-only skips`);
@@ -191,4 +189,4 @@ export function run(argv: readonly string[], stdout = 1, stderr = 2): number {
   }
 }
 
-if (require.main === module) process.exitCode = run(process.argv.slice(2));
+if (require.main === module) void run(process.argv.slice(2)).then(status => { process.exitCode = status; });

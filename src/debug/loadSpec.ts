@@ -1,13 +1,13 @@
 // Loads a spec for the debugger: its trace (a conv or a network), and the lines
-// each top-level key and each layer span (breakpoints are set on lines). File reading is passed in: the adapter process
-// uses fs, the extension host the workspace file system (also in the browser).
+// each top-level key and each layer span (breakpoints are set on lines). The file system is passed in: the adapter
+// process uses fs, the extension host the workspace file system (also in the browser), confined to a folder.
 
 import type { NetworkTrace } from '../engine/network';
-import type { ConvTrace, TraceOptions } from '../engine/trace';
+import { DEFAULT_MAX_ELEMENTS, type ConvTrace, type TraceOptions } from '../engine/trace';
 import { npyFiles, traceSpecSource } from '../spec/convSpec';
 import { JsonSource } from '../spec/source';
+import { SpecFileSystem, readRegularFile, readSpecFiles } from '../spec/specFiles';
 import type { KeyLines } from './runtime';
-import { besideSpec } from './specPath';
 
 export interface LoadedSpec {
   trace: ConvTrace | NetworkTrace;
@@ -15,17 +15,11 @@ export interface LoadedSpec {
   text: string;
 }
 
-export async function loadSpec(specPath: string, readFile: (p: string) => Uint8Array | PromiseLike<Uint8Array>, options: TraceOptions = {}): Promise<LoadedSpec> {
-  const text = new TextDecoder().decode(await readFile(specPath));
+/** `folder`: where the spec's .npy files must lie (the extension's workspace folder); anywhere when absent. */
+export async function loadSpec(specPath: string, files: SpecFileSystem, options: TraceOptions = {}, folder?: string): Promise<LoadedSpec> {
+  const text = new TextDecoder().decode(await readRegularFile(files, specPath));
   const source = JsonSource.parse(specPath, text);
-  const npy = new Map<string, Uint8Array>();
-  for (const file of npyFiles(source.value)) {
-    try {
-      npy.set(file, await readFile(besideSpec(specPath, file)));
-    } catch {
-      // Reported as a missing .npy file by the spec reader.
-    }
-  }
+  const npy = await readSpecFiles(specPath, npyFiles(source.value), files, { maxElements: options.maxElements ?? DEFAULT_MAX_ELEMENTS, folder });
   const trace = traceSpecSource(source, options, npy);
   const keyLines: KeyLines = {};
   const span = (v: { offset: number; length: number }) => source.positionAt(v.offset + Math.max(0, v.length - 1));

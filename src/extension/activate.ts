@@ -5,6 +5,7 @@ import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messa
 import { ConvRunner, RunResult } from './commands/runConv';
 import { SelectionRun } from './commands/selectionRun';
 import { registerConvDebugger } from './debug/convDebug';
+import { RealPath, WorkspaceFiles } from './workspaceFiles';
 import { CompareArgs, TensorInspector } from './debug/inspector';
 import { SpecCodeLensProvider } from './language/codeLens';
 import { SpecDiagnostics } from './language/diagnostics';
@@ -47,14 +48,17 @@ export interface ConvVisualDebuggerApi {
 export interface HostPlatform {
   /** Where trace jobs run (worker threads, web workers); undefined runs them inline. */
   traceWorkers(context: vscode.ExtensionContext): Promise<TraceWorkers | undefined>;
+  /** Resolves a file: URI's links, so a link cannot lead a spec out of its workspace folder (absent in the browser). */
+  realPath?: RealPath;
 }
 
 /** Both entries' activate: everything but the platform is shared. */
 export function activateExtension(context: vscode.ExtensionContext, platform: HostPlatform): ConvVisualDebuggerApi {
   const log = vscode.window.createOutputChannel('Conv Visual Debugger', { log: true });
   const panelMessages = new vscode.EventEmitter<WebviewToHost>();
-  const runner = new ConvRunner(context, log, m => panelMessages.fire(m), once(() => platform.traceWorkers(context)));
-  const documents = new JsonDocuments();
+  const files = new WorkspaceFiles(platform.realPath);
+  const runner = new ConvRunner(context, log, m => panelMessages.fire(m), once(() => platform.traceWorkers(context)), files);
+  const documents = new JsonDocuments(files);
   const selection = new SelectionRun(documents, runner);
   const live = new LiveRerun(runner, documents, log);
   const diagnostics = new SpecDiagnostics(documents, log);
@@ -108,7 +112,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
       },
     }),
   );
-  registerConvDebugger(context, runner);
+  registerConvDebugger(context, runner, files);
   const inspector = new TensorInspector(runner, context.extensionUri, m => panelMessages.fire(m), log);
   context.subscriptions.push(
     panelMessages.event(m => inspector.handle(m)),

@@ -51,6 +51,11 @@ const JSON_SYNTAX: Record<string, string> = {
   'invalid character': '无效的字符',
 };
 
+/** What specFiles.ts says a file that is not regular is. */
+const FILE_TYPES: Record<string, string> = {
+  'a FIFO': '命名管道（FIFO）', 'a device': '设备文件', 'a directory': '目录', 'a socket': '套接字', 'a FIFO, device or socket': '命名管道、设备文件或套接字',
+};
+
 /** .npy dtype kinds as npy.ts names them. */
 const NPY_KINDS: Record<string, string> = {
   float: '浮点数', 'signed integer': '有符号整数', 'unsigned integer': '无符号整数', bool: '布尔值', complex: '复数',
@@ -133,6 +138,21 @@ export const PROBLEM_PATTERNS: readonly ProblemPattern[] = [
     english: /^the \.npy data is cut short: shape (\(.*?\)) needs (\d+) bytes, the file has (-?\d+)$/,
     chinese: (shape, needed, has) => `.npy 数据不完整：形状 ${shape} 需要 ${needed} 字节，文件只有 ${has} 字节`,
   },
+
+  { english: /^the \.npy header is (\d+) bytes, more than numpy's limit of (\d+)$/, chinese: (n, limit) => `.npy 文件头有 ${n} 字节，超过 numpy 的上限 ${limit}` },
+
+  // src/spec/specFiles.ts (after "file.npy: ")
+  { english: /^not a regular file \((a FIFO|a device|a directory|a socket|a FIFO, device or socket)\)$/, chinese: type => `不是普通文件（${FILE_TYPES[type] ?? type}）` },
+  {
+    english: /^the file is outside the workspace folder ("[^]*"); a spec reads \.npy files from its own workspace folder only$/,
+    chinese: folder => `文件位于工作区文件夹 ${folder} 之外；规格文件只能读取其所在工作区文件夹中的 .npy 文件`,
+  },
+  { english: /^the file is (\d+) bytes, more than the element limit of (\d+) allows$/, chinese: (n, limit) => `文件有 ${n} 字节，超过元素上限 ${limit} 所允许的大小` },
+  { english: /^the \.npy array has (\d+) elements, more than the element limit of (\d+)$/, chinese: (n, limit) => `.npy 数组有 ${n} 个元素，超过元素上限 ${limit}` },
+  { english: /^cannot be read: ([^]*)$/, chinese: why => `无法读取：${why}` },
+
+  // src/spec/source.ts: nesting
+  { english: /^nested more than (\d+) levels deep, too deep for a spec$/, chinese: n => `嵌套超过 ${n} 层，对规格文件来说太深` },
 
   // src/engine/convInfo.ts
   { english: /^(\w+) must be an integer, got ([^]*)$/, chinese: (key, v) => `${key} 必须是整数，实际为 ${v}` },

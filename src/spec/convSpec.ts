@@ -14,6 +14,7 @@ import { NpyError, decodeNpy } from './npy';
 import { LayerShapes, NetworkTrace, isNetworkTrace, networkShapes } from '../engine/network';
 import { collectNetworkSpec, isNetworkSpec, networkErrorPath, networkNpyReferences, traceNetworkSource } from './networkSpec';
 import { JsonSource, SpecError, jsonPath } from './source';
+import { NpyFiles, npyBytes } from './specFiles';
 
 export const SPEC_KEYS = ['input', 'weight', 'bias', 'grad', 'stride', 'padding', 'dilation', 'groups', 'dtype'] as const;
 /** Keys a spec may carry for people and tools; the engine ignores them. */
@@ -28,8 +29,7 @@ export const TENSOR_KEYS: Record<TensorKey, TensorExpectation> = {
   grad: { rank: 4, axes: '(B, Cout, Hout, Wout)' },
 };
 
-/** .npy files a spec refers to, by the path written in it; a missing file is absent. */
-export type NpyFiles = ReadonlyMap<string, Uint8Array>;
+export type { NpyFiles };
 
 /** Closest key by edit distance, for "did you mean" hints. */
 function closest(word: string, candidates: readonly string[]): string | undefined {
@@ -127,8 +127,8 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defau
     const expect = TENSOR_KEYS[key];
     if (isObject(v) && 'npy' in v) {
       if (typeof v.npy !== 'string') { problems.push(source.error([key, 'npy'], `"npy" must be a file path, found ${describeJson(v.npy)}`)); return undefined; }
-      const bytes = npy.get(v.npy);
-      if (!bytes) { problems.push(source.error([key, 'npy'], `missing .npy file "${v.npy}" (paths are relative to the spec)`)); return undefined; }
+      const bytes = npyBytes(npy, v.npy);
+      if (typeof bytes === 'string') { problems.push(source.error([key, 'npy'], bytes)); return undefined; }
       try {
         const t = decodeNpy(bytes, dtype);
         if (t.shape.length !== expect.rank) {

@@ -4,7 +4,7 @@
 
 import { JSONPath, parse, visit } from 'jsonc-parser';
 import { numericValue } from './nested';
-import { jsonPath } from './source';
+import { jsonPath, tooDeepAt } from './source';
 
 export interface TensorStatsSummary {
   count: number;
@@ -91,6 +91,8 @@ export interface TensorScan {
 }
 
 export function scanTensors(text: string): TensorScan {
+  // The visitor recurses once a level: too deep a text has no tensors for it (the spec reader says why).
+  if (tooDeepAt(text) !== undefined) return { tensors: [], keys: [], hasErrors: true };
   const tensors: LocatedTensor[] = [];
   const keys: LocatedKey[] = [];
   const stack: Frame[] = [];

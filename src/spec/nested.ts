@@ -4,7 +4,7 @@
 
 import { describeJson } from '../format/describe';
 import { DType, Tensor, allocate, formatShape } from '../engine/tensor';
-import { JSONPath, jsonPath } from './source';
+import { JSONPath, MAX_NESTING, TOO_DEEP, jsonPath } from './source';
 
 export class NestedArrayError extends Error {
   constructor(readonly path: JSONPath, readonly problem: string) {
@@ -25,11 +25,11 @@ export function numericValue(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Shape read down the first elements: [[1,2],[3,4]] → [2, 2]. */
+/** Shape read down the first elements: [[1,2],[3,4]] → [2, 2]; it stops one level past MAX_NESTING (an array may hold itself). */
 export function inferShape(value: unknown): number[] {
   const shape: number[] = [];
   let v = value;
-  while (Array.isArray(v)) {
+  while (Array.isArray(v) && shape.length <= MAX_NESTING) {
     shape.push(v.length);
     if (v.length === 0) break;
     v = v[0];
@@ -48,6 +48,8 @@ export function nestedToTensor(value: unknown, path: JSONPath, dtype: DType, exp
   const wanted = `a ${expect.rank}-D array ${expect.axes}`;
   if (!Array.isArray(value)) throw new NestedArrayError(path, `expected ${wanted}, found ${describeJson(value)}`);
   const shape = inferShape(value);
+  // The walk below recurses once a level.
+  if (shape.length > MAX_NESTING) throw new NestedArrayError(path, TOO_DEEP);
   const emptyAt = shape.indexOf(0);
   if (emptyAt >= 0) {
     const p = [...path];

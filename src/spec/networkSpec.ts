@@ -13,7 +13,8 @@ import { DType, Tensor } from '../engine/tensor';
 import type { TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeJson, inferShape, nestedToTensor } from './nested';
 import { NpyError, decodeNpy } from './npy';
-import { JSONPath, JsonSource, SpecError } from './source';
+import { JSONPath, JsonSource, MAX_NESTING, SpecError } from './source';
+import { NpyFiles, npyBytes } from './specFiles';
 
 export const LAYER_TYPES = ['conv2d', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'maxpool2d', 'avgpool2d', 'flatten', 'linear'] as const;
 
@@ -39,14 +40,16 @@ export function isNetworkSpec(value: unknown): boolean {
 /** .npy files named anywhere in a network spec (input, layer weights and biases, targets). */
 export function networkNpyReferences(value: unknown): string[] {
   const found: string[] = [];
-  const visit = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(visit);
+  // Recursive, so no deeper than JSON may nest (a value from a library caller may even hold itself).
+  const visit = (v: unknown, depth: number) => {
+    if (depth > MAX_NESTING) return;
+    if (Array.isArray(v)) v.forEach(x => visit(x, depth + 1));
     else if (isObject(v)) {
       if (typeof v.npy === 'string' && Object.keys(v).length === 1) found.push(v.npy);
-      else Object.values(v).forEach(x => { if (isObject(x) || Array.isArray(x)) visit(x); });
+      else Object.values(v).forEach(x => { if (isObject(x) || Array.isArray(x)) visit(x, depth + 1); });
     }
   };
-  if (isObject(value)) for (const k of ['input', 'layers', 'loss', 'grad']) visit(value[k]);
+  if (isObject(value)) for (const k of ['input', 'layers', 'loss', 'grad']) visit(value[k], 2);
   return found;
 }
 
@@ -55,7 +58,7 @@ export interface NetworkReading {
   problems: SpecError[];
 }
 
-export function collectNetworkSpec(source: JsonSource, npy: ReadonlyMap<string, Uint8Array> = new Map(), defaultDType: DType = 'float64'): NetworkReading {
+export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map(), defaultDType: DType = 'float64'): NetworkReading {
   const problems: SpecError[] = [];
   const spec = source.value as Record<string, unknown>;
   const error = (path: JSONPath, problem: string) => problems.push(source.error(path, problem));
@@ -72,8 +75,8 @@ export function collectNetworkSpec(source: JsonSource, npy: ReadonlyMap<string, 
   const tensor = (path: JSONPath, v: unknown, expect?: TensorExpectation): Tensor | undefined => {
     if (isObject(v) && 'npy' in v) {
       if (typeof v.npy !== 'string') { error([...path, 'npy'], `"npy" must be a file path, found ${describeJson(v.npy)}`); return undefined; }
-      const bytes = npy.get(v.npy);
-      if (!bytes) { error([...path, 'npy'], `missing .npy file "${v.npy}" (paths are relative to the spec)`); return undefined; }
+      const bytes = npyBytes(npy, v.npy);
+      if (typeof bytes === 'string') { error([...path, 'npy'], bytes); return undefined; }
       try {
         const t = decodeNpy(bytes, dtype);
         if (expect && t.shape.length !== expect.rank) { error([...path, 'npy'], `${v.npy} holds a ${t.shape.length}-D array, expected ${expect.rank}-D ${expect.axes}`); return undefined; }
@@ -182,7 +185,7 @@ export function networkErrorPath(e: EngineError): JSONPath | undefined {
   return path;
 }
 
-export function traceNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: ReadonlyMap<string, Uint8Array>): NetworkTrace {
+export function traceNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): NetworkTrace {
   const r = collectNetworkSpec(source, npy, options.dtype);
   if (r.problems.length || !r.problem) throw r.problems[0];
   try {

@@ -9,6 +9,13 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 export class NpyError extends Error {}
 
+/** Numpy's own limit on a header's length (np.load's max_header_size): longer ones are refused, not parsed. */
+export const NPY_MAX_HEADER = 10_000;
+/** Bytes before the header dict: magic, version and the header length (4 bytes from version 2 on). */
+const NPY_PREAMBLE = 12;
+/** How many bytes the header of any .npy file we accept fits in. */
+export const NPY_HEADER_ROOM = NPY_PREAMBLE + NPY_MAX_HEADER;
+
 export function encodeNpy(t: Tensor): Uint8Array {
   const descr = t.dtype === 'float32' ? '<f4' : '<f8';
   const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
@@ -49,8 +56,12 @@ export function readNpyHeader(bytes: Uint8Array): NpyHeader {
   let headerLength: number;
   let start: number;
   if (major === 1) { headerLength = dv.getUint16(8, true); start = 10; }
-  else if (major === 2 || major === 3) { headerLength = dv.getUint32(8, true); start = 12; }
-  else throw new NpyError(`unsupported .npy version ${major}.${bytes[7]}`);
+  else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw new NpyError('the .npy header is cut short');
+    headerLength = dv.getUint32(8, true);
+    start = 12;
+  } else throw new NpyError(`unsupported .npy version ${major}.${bytes[7]}`);
+  if (headerLength > NPY_MAX_HEADER) throw new NpyError(`the .npy header is ${headerLength} bytes, more than numpy's limit of ${NPY_MAX_HEADER}`);
   if (start + headerLength > bytes.length) throw new NpyError('the .npy header is cut short');
   let header = '';
   for (let i = start; i < start + headerLength; i++) header += String.fromCharCode(bytes[i]);
@@ -62,8 +73,10 @@ export function readNpyHeader(bytes: Uint8Array): NpyHeader {
     throw new NpyError(`the .npy header has no dtype: ${header.trim()}`);
   }
   if (fortran === undefined || shapeText === undefined) throw new NpyError(`malformed .npy header: ${header.trim()}`);
-  const shape = shapeText.split(',').map(s => s.trim()).filter(Boolean).map(Number);
-  if (shape.some(d => !Number.isInteger(d) || d < 0)) throw new NpyError(`malformed shape (${shapeText}) in the .npy header`);
+  const dims = shapeText.split(',').map(s => s.trim()).filter(Boolean);
+  // Plain decimal digits, as numpy writes them (Number would also take '1e9', '0x10', ' ').
+  const shape = dims.map(Number);
+  if (dims.some(d => !/^\d+$/.test(d)) || shape.some(d => !Number.isSafeInteger(d))) throw new NpyError(`malformed shape (${shapeText}) in the .npy header`);
   return { descr, fortranOrder: fortran === 'True', shape, dataOffset: start + headerLength };
 }
 
@@ -91,19 +104,33 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Decodes a .npy file into a tensor (C order), in `dtype` (default: float32 for f4 files, else float64). */
-export function decodeNpy(bytes: Uint8Array, dtype?: DType): Tensor {
-  const h = readNpyHeader(bytes);
+/** What a header's data is: the size of one element and how many there are; unsupported dtypes are refused. */
+export function npyLayout(h: NpyHeader): { itemSize: number; count: number } {
   const byteOrder = h.descr[0];
   const kind = h.descr[1];
   const size = Number(h.descr.slice(2));
   if (!'<>|='.includes(byteOrder)) throw new NpyError(`unknown byte order in dtype '${h.descr}'`);
   const supported = (kind === 'f' && [2, 4, 8].includes(size)) || ((kind === 'i' || kind === 'u') && [1, 2, 4, 8].includes(size)) || (kind === 'b' && size === 1);
   if (!supported) throw new NpyError(`dtype '${h.descr}' (${KINDS[kind] ?? 'unknown kind'}${size ? `, ${size} bytes` : ''}) is not supported: use float16/32/64, integers or bool`);
-  const n = sizeOf(h.shape);
-  if (h.dataOffset + n * size > bytes.length) {
-    throw new NpyError(`the .npy data is cut short: shape (${h.shape.join(', ')}) needs ${n * size} bytes, the file has ${bytes.length - h.dataOffset}`);
+  return { itemSize: size, count: sizeOf(h.shape) };
+}
+
+/** Refuses a header whose data the file (of `fileSize` bytes) does not hold, before anything is allocated for it. */
+export function checkNpyData(h: NpyHeader, fileSize: number): { itemSize: number; count: number } {
+  const layout = npyLayout(h);
+  const needed = layout.count * layout.itemSize;
+  if (h.dataOffset + needed > fileSize) {
+    throw new NpyError(`the .npy data is cut short: shape (${h.shape.join(', ')}) needs ${needed} bytes, the file has ${fileSize - h.dataOffset}`);
   }
+  return layout;
+}
+
+/** Decodes a .npy file into a tensor (C order), in `dtype` (default: float32 for f4 files, else float64). */
+export function decodeNpy(bytes: Uint8Array, dtype?: DType): Tensor {
+  const h = readNpyHeader(bytes);
+  const { itemSize: size, count: n } = checkNpyData(h, bytes.length);
+  const byteOrder = h.descr[0];
+  const kind = h.descr[1];
   const little = byteOrder !== '>';
   const dv = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, n * size);
   const read: (i: number) => number =

@@ -75,6 +75,35 @@ describe('JSON tensors in VS Code', () => {
     await eventually('diagnostics cleared', () => vscode.languages.getDiagnostics(doc.uri), d => d.length === 0);
   });
 
+  it('hostile input: a spec naming a .npy outside its workspace folder gets a problem at the key, the file unread', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    // Beside this run's scratch workspace, under a name of its own.
+    const name = `${folder.path.split('/').pop()}-outside.npy`;
+    const outside = vscode.Uri.joinPath(folder, '..', name);
+    const spec = vscode.Uri.joinPath(folder, 'outside.conv.json');
+    await vscode.workspace.fs.writeFile(outside, await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'edge-input.npy')));
+    await vscode.workspace.fs.writeFile(spec, new TextEncoder().encode(`{\n  "input": {"npy": "../${name}"},\n  "weight": [[[[1]]]]\n}\n`));
+    try {
+      const doc = await vscode.workspace.openTextDocument(spec);
+      const [problem, ...rest] = await api.diagnostics(doc);
+      assert.deepStrictEqual(rest, []);
+      assert.strictEqual(problem.message, `../${name}: the file is outside the workspace folder "${folder.path.split('/').pop()}"; a spec reads .npy files from its own workspace folder only`);
+      assert.strictEqual(doc.getText(problem.range), `"../${name}"`);
+    } finally {
+      await vscode.workspace.fs.delete(spec);
+      await vscode.workspace.fs.delete(outside);
+    }
+  });
+
+  it('hostile input: a spec nested 10,000 deep gets one problem at the bracket, and hovers still answer', async () => {
+    const doc = await untitledJson('{"weight": 1, "input": ' + '['.repeat(10_000) + ']'.repeat(10_000) + '}');
+    const [problem, ...rest] = await api.diagnostics(doc);
+    assert.deepStrictEqual(rest, []);
+    assert.strictEqual(problem.message, 'nested more than 64 levels deep, too deep for a spec');
+    assert.strictEqual(doc.offsetAt(problem.range.start), doc.getText().indexOf('[') + 63);
+    assert.strictEqual(typeof await hoverText(doc.uri, doc.positionAt(5)), 'string');
+  });
+
   it('checks a big spec (over 2 MB) once typing stops, not at every pause between keystrokes', async () => {
     const big = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'big-check.conv.json');
     const image = Array.from({ length: 700 }, (_, i) => Array.from({ length: 700 }, (_, j) => ((i * 7 + j * 3) % 100) / 8));

@@ -11,7 +11,8 @@ const CLI = path.join(ROOT, 'dist/cli.js');
 const SEED = path.join(ROOT, 'examples/seed.conv.json');
 
 function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, cwd: ROOT });
+  // A hang fails the test (status null) instead of holding up the run.
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, cwd: ROOT, timeout: 15_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -134,5 +135,70 @@ describe('conv-trace CLI', () => {
     const r = cli([SEED, '--frobnicate']);
     assert.strictEqual(r.status, 2);
     assert.match(r.stderr, /unknown option '--frobnicate'/);
+  });
+
+  describe('hostile input: the .npy files a spec names', () => {
+    const WEIGHT = [[[[1]], [[1]], [[1]]]];
+    const npyHeader = (dict: string, data: Uint8Array) => {
+      const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
+      const header = dict.padEnd(total - 11, ' ') + '\n';
+      return Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]), Buffer.from(header, 'latin1'), data]);
+    };
+    /** Runs a spec whose input is {"npy": npy} in a fresh folder that `setUp` fills; expects exit 2 and one line at $.input.npy. */
+    function refused(npy: string, setUp: (dir: string) => void, problem: RegExp, extra: string[] = []) {
+      const dir = tmp();
+      setUp(dir);
+      const spec = writeSpec(dir, 'spec.json', `{\n  "input": {"npy": ${JSON.stringify(npy)}},\n  "weight": ${JSON.stringify(WEIGHT)}\n}`);
+      const started = Date.now();
+      const r = cli([spec, ...extra]);
+      assert.strictEqual(r.status, 2, `status ${r.status} after ${Date.now() - started} ms: ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.strictEqual(lines.length, 1, r.stderr);
+      assert.strictEqual(lines[0].slice(0, spec.length), spec);
+      assert.match(lines[0].slice(spec.length), /^:2:20: \$\.input\.npy: /);
+      assert.match(lines[0].slice(lines[0].indexOf('$.input.npy: ') + 13), problem);
+    }
+    const posix = process.platform === 'win32' ? it.skip : it;
+
+    posix('/dev/zero is refused, not read until memory runs out', () => {
+      refused('/dev/zero', () => undefined, /^\/dev\/zero: not a regular file \(a device\)$/);
+    });
+    posix('a link to /dev/urandom is refused', () => {
+      refused('x.npy', dir => fs.symlinkSync('/dev/urandom', path.join(dir, 'x.npy')), /^x\.npy: not a regular file \(a device\)$/);
+    });
+    posix('a FIFO is refused at once, not waited on', () => {
+      refused('x.npy', dir => { assert.strictEqual(spawnSync('mkfifo', [path.join(dir, 'x.npy')]).status, 0); }, /^x\.npy: not a regular file \(a FIFO\)$/);
+    });
+    it('a directory is refused', () => {
+      refused('x.npy', dir => fs.mkdirSync(path.join(dir, 'x.npy')), /^x\.npy: not a regular file \(a directory\)$/);
+    });
+    it('a header declaring (100000, 100000) over 10 floats is refused as cut short', () => {
+      const file = npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }", Buffer.alloc(80));
+      refused('x.npy', dir => fs.writeFileSync(path.join(dir, 'x.npy'), file), /^x\.npy: the \.npy data is cut short: shape \(100000, 100000\) needs 80000000000 bytes, the file has 80$/);
+    });
+    it('a header within the file but over --max-elements is refused', () => {
+      const file = npyHeader("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 3, 40, 40), }", Buffer.alloc(4800));
+      refused('x.npy', dir => fs.writeFileSync(path.join(dir, 'x.npy'), file), /^x\.npy: the \.npy array has 4800 elements, more than the element limit of 1000$/, ['--max-elements', '1000']);
+    });
+    it('a file larger than --max-elements allows is refused, not called missing', () => {
+      refused('x.npy', dir => fs.writeFileSync(path.join(dir, 'x.npy'), Buffer.alloc(200_000)), /^x\.npy: the file is 200000 bytes, more than the element limit of 1000 allows$/, ['--max-elements', '1000']);
+    });
+  });
+
+  describe('hostile input: the JSON text', () => {
+    for (const closed of [true, false]) {
+      it(`JSON nested 10,000 deep (${closed ? 'valid' : 'unclosed'}) exits 2 with one line at the bracket`, () => {
+        const text = '{"input": ' + '['.repeat(10_000) + (closed ? ']'.repeat(10_000) + '}' : '');
+        const r = cli([writeSpec(tmp(), 'deep.json', text)]);
+        assert.strictEqual(r.status, 2, r.stderr);
+        assert.match(r.stderr, /^\S*deep\.json:1:74: nested more than 64 levels deep, too deep for a spec\n$/);
+      });
+    }
+
+    it('a UTF-8 byte order mark is accepted, as the debugger and the editor accept it', () => {
+      const r = cli([writeSpec(tmp(), 'bom.json', '\ufeff' + fs.readFileSync(SEED, 'utf8')), '--only', 'z']);
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.deepStrictEqual(JSON.parse(r.stdout).z.data.slice(0, 3), JSON.parse(cli([SEED, '--only', 'z']).stdout).z.data.slice(0, 3));
+    });
   });
 });

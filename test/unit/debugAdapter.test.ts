@@ -2,6 +2,7 @@
 // driven by @vscode/debugadapter-testsupport's DebugClient.
 
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -10,6 +11,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { loadSpec } from '../../src/debug/loadSpec';
 import { ConvDebugSession } from '../../src/debug/session';
+import { nodeSpecFiles } from '../../src/spec/nodeSpecFiles';
 
 const ROOT = path.join(__dirname, '../../..');
 const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
@@ -211,6 +213,16 @@ describe('conv debug adapter (DAP, own process)', () => {
     });
   });
 
+  (process.platform === 'win32' ? it.skip : it)('hostile input: a spec naming a FIFO is refused at once, and the adapter still answers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-dap-'));
+    assert.strictEqual(spawnSync('mkfifo', [path.join(dir, 'x.npy')]).status, 0);
+    const spec = path.join(dir, 'fifo.conv.json');
+    fs.writeFileSync(spec, '{"input": {"npy": "x.npy"}, "weight": [[[[1]]]]}');
+    await Promise.all([dc.configurationSequence(), assert.rejects(dc.launch({ spec }), /Cannot debug .*fifo\.conv\.json: .*\$\.input\.npy: x\.npy: not a regular file \(a FIFO\)/)]);
+    // Nothing is left blocked: the next request is answered.
+    assert.ok((await dc.threadsRequest()).success);
+  });
+
   describe('a network (examples/two-layer.conv.json)', () => {
     const NET = path.join(ROOT, 'examples/two-layer.conv.json');
     const NET_TEXT = fs.readFileSync(NET, 'utf8');
@@ -277,7 +289,7 @@ describe('conv debug adapter (DAP, in this process): one guard around every requ
     broken = false;
     server = net.createServer(socket => {
       const session = new ConvDebugSession({
-        load: (spec, options) => loadSpec(spec, p => new Uint8Array(fs.readFileSync(p)), options),
+        load: (spec, options) => loadSpec(spec, nodeSpecFiles, options),
         get locale() {
           if (broken) throw new Error('the host broke');
           return undefined;

@@ -1,7 +1,9 @@
 import * as assert from 'assert';
 import * as fc from 'fast-check';
+import * as path from 'path';
 import { ConvOptions, PaddingOption } from '../../src/engine/convInfo';
 import { DType, Tensor, formatShape, sizeOf, tensor } from '../../src/engine/tensor';
+import type { SpecFileSystem, SpecFileType } from '../../src/spec/specFiles';
 
 /** Asserts two tensors have one shape and agree within tol·max(1, |expected|) per element. */
 export function assertClose(actual: Tensor, expected: Tensor, tol = 1e-9, what = 'tensor'): void {
@@ -96,3 +98,42 @@ export const geometryArb: fc.Arbitrary<Geometry> = fc.record({
     seed: r.seed,
   };
 });
+
+/** A file in `memoryFiles`: a regular file's bytes (or just its size), another type, or a link. */
+export interface MemoryEntry {
+  type?: SpecFileType;
+  bytes?: Uint8Array;
+  size?: number;
+  link?: string;
+}
+
+/** A SpecFileSystem over POSIX-style names in memory, with links, special files, and a record of every read. */
+export function memoryFiles(entries: Record<string, MemoryEntry>): SpecFileSystem & { reads: { file: string; length: number }[] } {
+  const real = (file: string): string => {
+    let at = '';
+    for (const segment of path.posix.resolve(file).split('/').filter(Boolean)) {
+      at = `${at}/${segment}`;
+      for (let hops = 0; entries[at]?.link !== undefined; hops++) {
+        if (hops > 8) throw new Error('too many levels of links');
+        at = path.posix.resolve(path.posix.dirname(at), entries[at].link!);
+      }
+    }
+    return at || '/';
+  };
+  const reads: { file: string; length: number }[] = [];
+  return {
+    reads,
+    beside: (spec, written) => path.posix.resolve(path.posix.dirname(spec), written),
+    stat: async file => {
+      const e = entries[real(file)];
+      return e && { type: e.type ?? 'file', size: e.size ?? e.bytes?.length ?? 0 };
+    },
+    realPath: async file => real(file),
+    read: async (file, length) => {
+      reads.push({ file, length });
+      const e = entries[real(file)];
+      if (!e?.bytes || (e.type ?? 'file') !== 'file') throw new Error(`read of ${file}, which is not a regular file in memory`);
+      return e.bytes.subarray(0, length);
+    },
+  };
+}

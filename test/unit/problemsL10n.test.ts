@@ -14,6 +14,8 @@ import { analyzeSpec, nonFiniteWarnings, traceAnySpecText, traceSpecText } from 
 import { scanTensors } from '../../src/spec/locator';
 import { encodeNpy } from '../../src/spec/npy';
 import { JsonSource } from '../../src/spec/source';
+import { NpyFiles, readSpecFiles } from '../../src/spec/specFiles';
+import { MemoryEntry, memoryFiles } from './helpers';
 
 const CJK = /[\u4e00-\u9fff]/;
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
@@ -38,7 +40,7 @@ const message = (fn: () => unknown): string => {
 };
 
 /** Every problem the spec reader and the engine find in a spec: the analysis's, then the trace's. */
-function problemsOf(spec: unknown, npy: Map<string, Uint8Array> = new Map(), maxElements?: number): string[] {
+function problemsOf(spec: unknown, npy: NpyFiles = new Map(), maxElements?: number): string[] {
   const text = JSON.stringify(spec);
   const found = analyzeSpec(JsonSource.parse('broken.json', text), npy, maxElements).problems.map(p => p.problem);
   try { traceAnySpecText('broken.json', text, {}, npy); } catch (e) { found.push((e as { problem?: string }).problem ?? (e as Error).message); }
@@ -58,6 +60,7 @@ const CORPUS: string[] = [
   message(() => JsonSource.parse('e.json', '{"input": [1 2]}')),
   message(() => JsonSource.parse('e.json', '{"input": 1 "weight": 2}')),
   message(() => JsonSource.parse('e.json', '{"input": [1, 2]')),
+  message(() => JsonSource.parse('e.json', '['.repeat(100))),
   // convSpec.ts: structure
   ...problemsOf([1, 2]),
   ...problemsOf({ input, weight, strid: 1, colour: 2 }),
@@ -88,6 +91,7 @@ const CORPUS: string[] = [
   ...withNpy(npyFile("{'descr': '!f8', 'fortran_order': False, 'shape': (1,), }")),
   ...withNpy(npyFile("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(16))),
   ...withNpy(npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3, 4, 4), }", f64(3))),
+  ...withNpy(withHeaderLength(npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", f64(1)), 10_001)),
   // convInfo.ts and trace.ts: geometry, through a spec
   ...problemsOf({ input, weight, stride: 0 }),
   ...problemsOf({ input, weight, dilation: 1.5 }),
@@ -146,7 +150,28 @@ const CORPUS: string[] = [
   ...scanTensors('{"input": [[1, 2], 3]}').tensors.flatMap(t => (t.ragged ? [t.ragged.problem] : [])),
   ...scanTensors('{"input": [[1, 2], [3]]}').tensors.flatMap(t => (t.ragged ? [t.ragged.problem] : [])),
 ];
-const PROBLEMS = [...new Set(CORPUS)];
+
+/** A file's header length field set to `length`. */
+function withHeaderLength(file: Uint8Array, length: number): Uint8Array {
+  new DataView(file.buffer, file.byteOffset).setUint16(8, length, true);
+  return file;
+}
+
+/** What the reader of the files a spec names finds wrong with them (it is async: read before the tests). */
+async function fileProblems(): Promise<string[]> {
+  const files: Record<string, MemoryEntry> = {
+    '/ws/fifo.npy': { type: 'fifo' }, '/ws/device.npy': { type: 'device' }, '/ws/dir.npy': { type: 'directory' },
+    '/ws/socket.npy': { type: 'socket' }, '/ws/other.npy': { type: 'other' }, '/ws/big.npy': { size: 1e9 },
+    '/ws/many.npy': { bytes: npyFile("{'descr': '|u1', 'fortran_order': False, 'shape': (2000,), }", new Uint8Array(2000)) },
+    '/ws/unreadable.npy': { size: 100 }, '/outside.npy': { bytes: encodeNpy(tensor([1], [1])) },
+  };
+  const written = ['fifo.npy', 'device.npy', 'dir.npy', 'socket.npy', 'other.npy', 'big.npy', 'many.npy', 'unreadable.npy', '../outside.npy'];
+  const npy = await readSpecFiles('/ws/spec.json', written, memoryFiles(files), { maxElements: 1000, folder: '/ws' });
+  return written.flatMap(file => problemsOf({ input: { npy: file }, weight }, npy));
+}
+
+let PROBLEMS: string[] = [];
+before(async () => { PROBLEMS = [...new Set([...CORPUS, ...await fileProblems()])]; });
 
 /** What must survive translation: numbers, shapes, JSON paths and quoted values. */
 function verbatimParts(english: string): string[] {

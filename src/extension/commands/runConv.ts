@@ -10,14 +10,15 @@ import type { ConvTrace } from '../../engine/trace';
 import { translateProblem } from '../../l10n/problems';
 import type { WebviewToHost } from '../../protocol/messages';
 import { networkToWire, toWire } from '../../protocol/wire';
-import { AnyTrace, nonFiniteWarnings } from '../../spec/convSpec';
+import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../spec/convSpec';
 import { JsonSource, SpecError, jsonPath, specLocation } from '../../spec/source';
-import { isJsonDocument, loadNpyFiles } from '../language/jsonDocuments';
+import { isJsonDocument } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel } from '../panel/tracePanel';
 import { TraceCancelled, TraceWorkers, runTrace } from '../trace/traceRunner';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
 import { withProgressIfSlow } from '../progress/progress';
+import type { WorkspaceFiles } from '../workspaceFiles';
 
 export interface RunResult {
   uri: vscode.Uri;
@@ -34,7 +35,7 @@ export interface RunInput {
   document?: vscode.TextDocument;
   /** Where .npy paths are resolved from. */
   folder?: vscode.Uri;
-  npy?: Map<string, Uint8Array>;
+  npy?: NpyFiles;
   /** A live re-run (the spec changed): progress in the status bar, failures only in the panel, the panel left where it is. */
   live?: boolean;
 }
@@ -59,6 +60,8 @@ export class ConvRunner implements vscode.Disposable {
     private readonly onPanelMessage: (m: WebviewToHost) => void,
     /** Where traces run: worker threads on the desktop, web workers in the browser. */
     private readonly traceWorkers: () => Promise<TraceWorkers | undefined>,
+    /** The files specs name, from their workspace folder. */
+    private readonly files: WorkspaceFiles,
   ) {}
 
   /** The spec to run: the explorer's or editor title's URI, else the active JSON editor, else a pick among *.conv.json. */
@@ -102,9 +105,9 @@ export class ConvRunner implements vscode.Disposable {
   /** Runs a spec document (its unsaved text, with the .npy files it names). */
   async runDocument(doc: vscode.TextDocument, live = false): Promise<RunResult | undefined> {
     const text = doc.getText();
-    let npy = new Map<string, Uint8Array>();
+    let npy: NpyFiles = new Map();
     try {
-      npy = await loadNpyFiles(doc.uri, JsonSource.parse(doc.fileName, text).value);
+      npy = await this.files.npyFiles(doc.uri, JsonSource.parse(doc.fileName, text).value);
     } catch {
       // Malformed JSON: the trace reports it with its position.
     }

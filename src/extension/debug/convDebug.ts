@@ -12,6 +12,7 @@ import { isJsonDocument } from '../language/jsonDocuments';
 import { TracePanel } from '../panel/tracePanel';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
+import type { WorkspaceFiles } from '../workspaceFiles';
 
 export const DEBUG_TYPE = 'conv';
 
@@ -51,7 +52,7 @@ function specUriOf(spec: string): vscode.Uri {
   return folder && folder.uri.scheme !== 'file' ? folder.uri.with({ path: spec }) : vscode.Uri.file(spec);
 }
 
-export function registerConvDebugger(context: vscode.ExtensionContext, runner: ConvRunner): void {
+export function registerConvDebugger(context: vscode.ExtensionContext, runner: ConvRunner, files: WorkspaceFiles): void {
   /** Shows a session's trace in the panel, beside the spec rather than under it (once: moving at every stop would fight the user's layout). */
   const show = async (runtime: ConvRuntime) => {
     const uri = specUriOf(runtime.specPath);
@@ -71,7 +72,7 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConvConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new ConvDebugSession({
-        load: (spec, options) => loadSpec(spec, p => vscode.workspace.fs.readFile(specUriOf(p)), options),
+        load: (spec, options) => loadSpec(spec, files.fileSystem(specUriOf), options, files.folderOf(specUriOf(spec)).toString()),
         started: show,
         stopped: follow,
         locale: displayLocale(),

@@ -3,11 +3,12 @@
 // the full analysis (every problem, the geometry), with the .npy files it names.
 
 import * as vscode from 'vscode';
-import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, mayBeSpecText, npyFiles } from '../../spec/convSpec';
+import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, mayBeSpecText } from '../../spec/convSpec';
 import { TensorScan, scanTensors } from '../../spec/locator';
 import { readNpyHeader, describeNpyDtype } from '../../spec/npy';
-import { JsonSource, SpecError } from '../../spec/source';
+import { JsonSource, NestingError, SpecError } from '../../spec/source';
 import { traceSettings } from '../traceSettings';
+import type { WorkspaceFiles } from '../workspaceFiles';
 
 export interface SpecState {
   source: JsonSource;
@@ -33,20 +34,6 @@ export function isSpecFileName(uri: vscode.Uri): boolean {
   return /\.conv\.json$/i.test(uri.path);
 }
 
-/** Reads the .npy files a spec names, relative to the spec; missing ones are left out. */
-export async function loadNpyFiles(specUri: vscode.Uri, value: unknown): Promise<Map<string, Uint8Array>> {
-  const files = new Map<string, Uint8Array>();
-  const folder = vscode.Uri.joinPath(specUri, '..');
-  for (const file of npyFiles(value)) {
-    try {
-      files.set(file, await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, file)));
-    } catch {
-      // Missing: the spec reader reports it at $.key.npy.
-    }
-  }
-  return files;
-}
-
 interface Entry {
   version: number;
   text?: string;
@@ -64,7 +51,7 @@ export class JsonDocuments implements vscode.Disposable {
   readonly onDidAnalyseBig = this.bigAnalysed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor() {
+  constructor(private readonly files: WorkspaceFiles) {
     this.subscription = vscode.workspace.onDidCloseTextDocument(doc => { for (const cache of [this.entries, this.analysed, this.scanned]) cache.delete(doc.uri.toString()); });
   }
 
@@ -121,17 +108,21 @@ export class JsonDocuments implements vscode.Disposable {
   private async analyze(doc: vscode.TextDocument): Promise<SpecState | undefined> {
     const text = this.text(doc);
     if (!isSpecFileName(doc.uri) && !mayBeSpecText(text)) return undefined;
+    const file = vscode.workspace.asRelativePath(doc.uri, false);
     let source: JsonSource;
     try {
-      source = JsonSource.parse(vscode.workspace.asRelativePath(doc.uri, false), text);
+      source = JsonSource.parse(file, text);
     } catch (e) {
-      if (e instanceof SpecError) return undefined; // syntax errors: VS Code's JSON support reports those
+      // VS Code's JSON support reports syntax errors, but not nesting too deep for the spec reader.
+      if (e instanceof NestingError) return { source: JsonSource.fromValue(file, undefined), analysis: { problems: [e] }, npy: new Map(), npyHeaders: new Map() };
+      if (e instanceof SpecError) return undefined;
       throw e;
     }
     if (!isSpecFileName(doc.uri) && !looksLikeSpec(source.value)) return undefined;
-    const npy = await loadNpyFiles(doc.uri, source.value);
+    const npy = await this.files.npyFiles(doc.uri, source.value);
     const npyHeaders = new Map<string, { shape: number[]; dtype: string }>();
     for (const [file, bytes] of npy) {
+      if (!(bytes instanceof Uint8Array)) continue; // the analysis says why
       try {
         const h = readNpyHeader(bytes);
         npyHeaders.set(file, { shape: h.shape, dtype: describeNpyDtype(h.descr) });

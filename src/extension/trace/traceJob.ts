@@ -4,6 +4,7 @@
 import type { TraceOptions } from '../../engine/trace';
 import { AnyTrace, isNetworkTrace, traceAnySpecText } from '../../spec/convSpec';
 import { Position, SpecError } from '../../spec/source';
+import type { NpyFile } from '../../spec/specFiles';
 import type { JSONPath } from 'jsonc-parser';
 
 export interface TraceJob {
@@ -11,7 +12,7 @@ export interface TraceJob {
   text: string;
   options: TraceOptions;
   /** .npy files the spec names, by the path written in it. */
-  npy?: Record<string, Uint8Array>;
+  npy?: Record<string, NpyFile>;
 }
 
 export type TraceJobResult =
