@@ -148,6 +148,10 @@ export const PROBLEM_PATTERNS: readonly ProblemPattern[] = [
     chinese: folder => `文件位于工作区文件夹 ${folder} 之外；规格文件只能读取其所在工作区文件夹中的 .npy 文件`,
   },
   { english: /^the file is (\d+) bytes, more than the element limit of (\d+) allows$/, chinese: (n, limit) => `文件有 ${n} 字节，超过元素上限 ${limit} 所允许的大小` },
+  {
+    english: /^the file is (\d+) bytes, more than the (\d+) bytes left for the spec's \.npy files together \((\d+) × what the element limit of (\d+) allows one file\)$/,
+    chinese: (n, left, factor, limit) => `文件有 ${n} 字节，超过该规格的 .npy 文件合计剩余的 ${left} 字节（元素上限 ${limit} 允许单个文件大小的 ${factor} 倍）`,
+  },
   { english: /^the \.npy array has (\d+) elements, more than the element limit of (\d+)$/, chinese: (n, limit) => `.npy 数组有 ${n} 个元素，超过元素上限 ${limit}` },
   { english: /^cannot be read: ([^]*)$/, chinese: why => `无法读取：${why}` },
 

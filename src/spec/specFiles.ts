@@ -5,6 +5,7 @@
 // elements than the limit and no more data than the file holds, is read. A file that
 // cannot be used is kept with the reason, which the spec reader reports at $.key.npy.
 
+import { TOTAL_FACTOR } from '../engine/budget';
 import { NPY_HEADER_ROOM, NpyError, checkNpyData, readNpyHeader } from './npy';
 
 export type SpecFileType = 'file' | 'directory' | 'fifo' | 'device' | 'socket' | 'other';
@@ -77,7 +78,7 @@ function folderName(folder: string): string {
   return decodeURIComponent(folder.replace(/\/+$/, '').split('/').pop() ?? folder);
 }
 
-async function readNpyFile(fs: SpecFileSystem, file: string, limits: SpecFileLimits, folder: string | undefined): Promise<NpyFile | undefined> {
+async function readNpyFile(fs: SpecFileSystem, file: string, limits: SpecFileLimits & { room: number }, folder: string | undefined): Promise<NpyFile | undefined> {
   const stat = await fs.stat(file);
   if (!stat) return undefined;
   if (folder !== undefined && !isInsideFolder(folder, await fs.realPath(file))) {
@@ -86,6 +87,9 @@ async function readNpyFile(fs: SpecFileSystem, file: string, limits: SpecFileLim
   if (stat.type !== 'file') return { problem: notRegular(stat.type) };
   if (stat.size > maxNpyBytes(limits.maxElements)) {
     return { problem: `the file is ${stat.size} bytes, more than the element limit of ${limits.maxElements} allows` };
+  }
+  if (stat.size > limits.room) {
+    return { problem: `the file is ${stat.size} bytes, more than the ${limits.room} bytes left for the spec's .npy files together (${TOTAL_FACTOR} × what the element limit of ${limits.maxElements} allows one file)` };
   }
   try {
     const header = readNpyHeader(await fs.read(file, Math.min(stat.size, NPY_HEADER_ROOM)));
@@ -102,10 +106,13 @@ async function readNpyFile(fs: SpecFileSystem, file: string, limits: SpecFileLim
 export async function readSpecFiles(spec: string, written: readonly string[], fs: SpecFileSystem, limits: SpecFileLimits): Promise<Map<string, NpyFile>> {
   const files = new Map<string, NpyFile>();
   let folder: string | undefined;
+  // Each file is bounded by the element limit; together they are bounded as a trace's tensors are.
+  let room = TOTAL_FACTOR * maxNpyBytes(limits.maxElements);
   for (const name of new Set(written)) {
     try {
       folder ??= limits.folder === undefined ? undefined : await fs.realPath(limits.folder);
-      const file = await readNpyFile(fs, fs.beside(spec, name), limits, folder);
+      const file = await readNpyFile(fs, fs.beside(spec, name), { ...limits, room }, folder);
+      if (file instanceof Uint8Array) room -= file.length;
       if (file) files.set(name, file);
     } catch (e) {
       files.set(name, { problem: `cannot be read: ${e instanceof Error ? e.message : String(e)}` });

@@ -12,7 +12,8 @@ import { nestedToTensor } from '../../src/spec/nested';
 import { networkNpyReferences } from '../../src/spec/networkSpec';
 import { NPY_HEADER_ROOM, NpyError, decodeNpy, encodeNpy } from '../../src/spec/npy';
 import { JsonSource, MAX_NESTING, NestingError, SpecError } from '../../src/spec/source';
-import { NpyFiles, isInsideFolder, readSpecFiles } from '../../src/spec/specFiles';
+import { NpyFiles, isInsideFolder, maxNpyBytes, readSpecFiles } from '../../src/spec/specFiles';
+import { TOTAL_FACTOR } from '../../src/engine/budget';
 import { MemoryEntry, memoryFiles } from './helpers';
 
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
@@ -87,6 +88,18 @@ describe('hostile input: files a spec names (readSpecFiles)', () => {
     const { file } = await readX({ '/ws/x.npy': { bytes: inputNpy } }, 1000);
     assert.deepStrictEqual(file, inputNpy);
     assert.deepStrictEqual(npyProblems(new Map([['x.npy', file!]])), []);
+  });
+
+  it('files each within the limit but too many bytes together: the rest are refused unread', async () => {
+    const bytes = npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }", new Uint8Array(8000));
+    const names = Array.from({ length: 40 }, (_, i) => `w${i}.npy`);
+    const fs = memoryFiles(Object.fromEntries(names.map(n => [`/ws/${n}`, { bytes }])));
+    const files = await readSpecFiles(SPEC, names, fs, { maxElements: 1000 });
+    const read = names.filter(n => files.get(n) instanceof Uint8Array);
+    const room = TOTAL_FACTOR * maxNpyBytes(1000);
+    assert.strictEqual(read.length, Math.floor(room / bytes.length), 'as many files as the room holds are read');
+    assert.match(problemOf(files.get(names[read.length])), /more than the \d+ bytes left for the spec's \.npy files together/);
+    assert.ok(fs.reads.every(r => read.includes(r.file.slice('/ws/'.length))), 'no byte of a refused file was read');
   });
 
   it('a missing file stays absent and is reported as missing', async () => {

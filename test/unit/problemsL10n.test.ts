@@ -167,7 +167,11 @@ async function fileProblems(): Promise<string[]> {
   };
   const written = ['fifo.npy', 'device.npy', 'dir.npy', 'socket.npy', 'other.npy', 'big.npy', 'many.npy', 'unreadable.npy', '../outside.npy'];
   const npy = await readSpecFiles('/ws/spec.json', written, memoryFiles(files), { maxElements: 1000, folder: '/ws' });
-  return written.flatMap(file => problemsOf({ input: { npy: file }, weight }, npy));
+  // Files each within the limit, more than the room for all of them together.
+  const full = npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }", new Uint8Array(8000));
+  const fulls = Array.from({ length: 30 }, (_, i) => `full${i}.npy`);
+  const together = await readSpecFiles('/ws/spec.json', fulls, memoryFiles(Object.fromEntries(fulls.map(f => [`/ws/${f}`, { bytes: full }]))), { maxElements: 1000 });
+  return [...written, fulls[29]].flatMap(file => problemsOf({ input: { npy: file }, weight }, file === fulls[29] ? together : npy));
 }
 
 let PROBLEMS: string[] = [];
