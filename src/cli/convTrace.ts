@@ -1,6 +1,7 @@
 // conv-trace: runs a conv spec and prints its trace. Exit status 0 on success,
 // 2 on bad input or usage (one line on stderr naming the file, the JSON path
-// and the problem), 1 on an internal error. Never a stack trace.
+// and the problem), 1 on an internal error. Never a stack trace. Every stderr
+// line is printable: it may quote the spec's keys, strings and file names.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,6 +10,7 @@ import { NamedTensors, formatAnyTrace, namedTensors } from '../format/text';
 import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, npyFiles, traceSpecSource } from '../spec/convSpec';
 import { nodeSpecFiles } from '../spec/nodeSpecFiles';
 import { readSpecFiles } from '../spec/specFiles';
+import { printable } from '../format/safeText';
 import { encodeNpy } from '../spec/npy';
 import { JsonSource, SpecError } from '../spec/source';
 
@@ -140,6 +142,8 @@ function writeAll(fd: number, chunks: Iterable<string>): void {
 
 export async function run(argv: readonly string[], stdout = 1, stderr = 2): Promise<number> {
   const say = (fd: number, line: string) => fs.writeSync(fd, line + '\n');
+  // Escaped here, where every message leaves, rather than where each is made: no message can miss it.
+  const complain = (line: string) => say(stderr, printable(line));
   try {
     const opts = parseArgs(argv);
     if (opts === 'help') { say(stdout, USAGE); return 0; }
@@ -153,8 +157,8 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
     if (missing.length && opts.forwardOnly && !isNetworkTrace(trace)) throw new UsageError(`${missing.join(', ')} come from the backward pass, which --forward-only skips`);
     if (missing.length) throw new UsageError(`${missing.map(n => `'${n}'`).join(', ')} not in this trace; it has ${tensors.names.slice(0, 12).join(', ')}${tensors.names.length > 12 ? ', …' : ''}`);
     const names = opts.only ?? tensors.names;
-    for (const w of nonFiniteWarnings(trace)) say(stderr, `conv-trace: warning: ${w}`);
-    if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) say(stderr, `conv-trace: warning: col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
+    for (const w of nonFiniteWarnings(trace)) complain(`conv-trace: warning: ${w}`);
+    if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) complain(`conv-trace: warning: col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
 
     if (opts.format === 'npy') {
       fs.mkdirSync(opts.out!, { recursive: true });
@@ -179,12 +183,12 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
     }
     return 0;
   } catch (e) {
-    if (e instanceof SpecError) { say(stderr, e.message); return 2; }
-    if (e instanceof UsageError) { say(stderr, `conv-trace: ${e.message}\n${USAGE.split('\n')[0]}`); return 2; }
+    if (e instanceof SpecError) { complain(e.message); return 2; }
+    if (e instanceof UsageError) { complain(`conv-trace: ${e.message}; ${USAGE.split('\n')[0]}`); return 2; }
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EPIPE') return 0; // the reader went away (| head)
-    if (code) { say(stderr, `conv-trace: ${(e as Error).message}`); return 2; }
-    say(stderr, `conv-trace: internal error: ${(e as Error).message ?? String(e)}`);
+    if (code) { complain(`conv-trace: ${(e as Error).message}`); return 2; }
+    complain(`conv-trace: internal error: ${(e as Error).message ?? String(e)}`);
     return 1;
   }
 }

@@ -10,6 +10,7 @@ import type { DType, Tensor } from '../engine/tensor';
 import { formatShape, sizeOf } from '../engine/tensor';
 import { type NetworkTrace, isNetworkTrace } from '../engine/network';
 import { type ConvTrace, DEFAULT_MAX_ELEMENTS, type TensorName, type TraceOptions } from '../engine/trace';
+import { printable } from '../format/safeText';
 import { formatNumber } from '../format/text';
 import { explainStage, stageTitle } from '../format/explain';
 import { type Locale, type PanelText, panelText } from '../l10n/panelText';
@@ -171,7 +172,8 @@ export class ConvDebugSession extends LoggingDebugSession {
     try {
       loaded = await this.hooks.load(this.specPath, { maxElements, ...(args.dtype ? { dtype: args.dtype } : {}) });
     } catch (e) {
-      this.sendErrorResponse(response, { id: ERROR.load, format: `Cannot debug ${args.spec}: ${(e as Error).message}`, showUser: true });
+      // One printable line: the message quotes the spec (keys, strings, file names).
+      this.sendErrorResponse(response, { id: ERROR.load, format: printable(`Cannot debug ${args.spec}: ${(e as Error).message}`), showUser: true });
       return;
     }
     this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines, maxElements);

@@ -32,6 +32,24 @@ export const BUILT_IN: Record<string, InspectTemplate> = {
   node: JAVASCRIPT, 'pwa-node': JAVASCRIPT, 'node-terminal': JAVASCRIPT, 'pwa-chrome': JAVASCRIPT, chrome: JAVASCRIPT, 'pwa-msedge': JAVASCRIPT, msedge: JAVASCRIPT, 'pwa-extensionHost': JAVASCRIPT,
 };
 
+/** The convVisualDebugger.inspect.templates setting as VS Code's `inspect()` reports it, scope by scope. */
+export interface TemplateSetting {
+  globalValue?: Record<string, InspectTemplate>;
+  workspaceValue?: Record<string, InspectTemplate>;
+  workspaceFolderValue?: Record<string, InspectTemplate>;
+}
+
+/**
+ * The templates for a debug type: the user's own, from user settings only, else
+ * the built-in ones. Templates are code run in the debuggee, so a workspace (a
+ * cloned repository) must not choose them, whatever VS Code would merge.
+ */
+export function templateFor(debugType: string, setting: TemplateSetting | undefined): InspectTemplate | undefined {
+  const own = setting?.globalValue;
+  if (own && Object.hasOwn(own, debugType)) return own[debugType];
+  return Object.hasOwn(BUILT_IN, debugType) ? BUILT_IN[debugType] : undefined;
+}
+
 export function fill(template: string, values: Record<string, string | number>): string {
   return template.replace(/\{(expr|start|end)\}/g, (_, k: string) => String(values[k]));
 }

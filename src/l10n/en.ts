@@ -200,8 +200,8 @@ export const en = {
   // ---- the editor's hovers (src/spec/hoverText.ts) ----
   hoverTensor: (path: Arg, shape: Arg, count: Arg) => `**${path}** · tensor \`${shape}\` · ${count} values`,
   hoverStats: (min: Arg, max: Arg, mean: Arg, nonFinite: Arg) => `min ${min} · max ${max} · mean ${mean} · non-finite ${nonFinite}`,
-  hoverRagged: (problem: Arg, at: Arg) => `⚠ ${problem} at \`${at}\``,
-  hoverCell: (cell: Arg, value: Arg) => `cell \`${cell}\` = ${value}`,
+  hoverRagged: (problem: Arg, at: Arg) => `⚠ ${problem} at ${at}`,
+  hoverCell: (cell: Arg, value: Arg) => `cell ${cell} = ${value}`,
   hoverFirstSlice: (index: Arg) => `first 2-D slice [${index}]:`,
   hoverFirstRows: 'first rows:',
   hoverFirstValues: 'first values:',
@@ -226,6 +226,8 @@ export const en = {
   hoverNetworkInput: (shape: Arg, title: Arg) => `**input** ${shape} = (B, C, H, W), read by layers[0] (${title})`,
   hoverLoss: (shape: Arg, index: Arg, title: Arg, batch: Arg) => `**loss** on the output ${shape} of layers[${index}] (${title}): mse takes a target of that shape; cross_entropy one class index per batch item (${batch}). It makes the first δ.`,
   hoverNetworkGrad: (shape: Arg) => `**grad** (δ = ∂C/∂output) must have the output's shape ${shape}`,
+  hoverTooLarge: 'This JSON file is too large to preview: hovers show its tensors only in smaller files.',
+  hoverTooDeep: (depth: Arg) => `This JSON file nests more than ${depth} levels deep, too deep to preview its tensors.`,
 
   // ---- the conv debugger (src/debug/session.ts) ----
   debugStart: (kind: Arg) => `${kind} › start (nothing run yet)`,

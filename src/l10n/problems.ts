@@ -4,6 +4,7 @@
 // JSON paths, keys, tensor names and quoted values are kept verbatim; a message
 // no pattern knows comes back in English rather than half-translated.
 
+import { printable } from '../format/safeText';
 import type { Locale } from './locale';
 
 type Captures = string[];
@@ -284,4 +285,13 @@ export function translateProblem(problem: string, locale: Locale): string {
     if (detail !== undefined) return `${problem.slice(0, at)}：${detail}`;
   }
   return problem;
+}
+
+/**
+ * A problem as a plain-text face shows it (the Problems panel, a notification, the
+ * panel's status line): in the user's language, on one printable line, since it
+ * quotes the spec's keys, strings and file names.
+ */
+export function shownProblem(problem: string, locale: Locale): string {
+  return printable(translateProblem(problem, locale));
 }

@@ -188,8 +188,8 @@ export const zhCn: PanelText = {
 
   hoverTensor: (path: Arg, shape: Arg, count: Arg) => `**${path}** · 张量 \`${shape}\` · ${count} 个值`,
   hoverStats: (min: Arg, max: Arg, mean: Arg, nonFinite: Arg) => `最小 ${min} · 最大 ${max} · 均值 ${mean} · 非有限值 ${nonFinite}`,
-  hoverRagged: (problem: Arg, at: Arg) => `⚠ ${problem}，位于 \`${at}\``,
-  hoverCell: (cell: Arg, value: Arg) => `单元格 \`${cell}\` = ${value}`,
+  hoverRagged: (problem: Arg, at: Arg) => `⚠ ${problem}，位于 ${at}`,
+  hoverCell: (cell: Arg, value: Arg) => `单元格 ${cell} = ${value}`,
   hoverFirstSlice: (index: Arg) => `第一个二维切片 [${index}]：`,
   hoverFirstRows: '前几行：',
   hoverFirstValues: '前几个值：',
@@ -214,6 +214,8 @@ export const zhCn: PanelText = {
   hoverNetworkInput: (shape: Arg, title: Arg) => `**input** ${shape} = (B, C, H, W)，由 layers[0]（${title}）读取`,
   hoverLoss: (shape: Arg, index: Arg, title: Arg, batch: Arg) => `**loss** 作用于 layers[${index}]（${title}）的输出 ${shape}：mse 需要同形状的目标；cross_entropy 需要每个批次样本一个类别索引（${batch} 个）。它产生第一个 δ。`,
   hoverNetworkGrad: (shape: Arg) => `**grad**（δ = ∂C/∂output）必须与输出形状相同：${shape}`,
+  hoverTooLarge: '此 JSON 文件太大，无法预览：只有较小的文件才会在悬停提示中显示其中的张量。',
+  hoverTooDeep: (depth: Arg) => `此 JSON 文件的嵌套超过 ${depth} 层，太深，无法预览其中的张量。`,
 
   debugStart: (kind: Arg) => `${kind} › 开始（尚未运行任何阶段）`,
   debugRowsDone: (title: Arg, last: Arg) => `${title} › 第 0..${last} 行已完成`,

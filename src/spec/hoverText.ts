@@ -1,15 +1,18 @@
 // Hover texts (Markdown) for tensors in JSON and for a spec's keys. Pure: the
-// extension's hover provider and the tests both call these.
+// extension's hover provider and the tests both call these. Whatever comes from
+// the file (key names, paths, file names, problems quoting them) goes in through
+// markdownText or markdownCode, so it shows as written and never as Markdown.
 
 import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
 import type { PoolInfo } from '../engine/layers';
 import type { LayerShapes } from '../engine/network';
 import { formatShape } from '../engine/tensor';
+import { markdownCode, markdownText } from '../format/safeText';
 import { formatNumber } from '../format/text';
 import { type Locale, panelText } from '../l10n/panelText';
 import { translateProblem } from '../l10n/problems';
 import type { SpecAnalysis, TensorKey } from './convSpec';
-import { LocatedTensor, indexWithin, previewRows } from './locator';
+import { LocatedTensor, SCAN_BUDGET, TensorScan, indexWithin, previewRows } from './locator';
 import { JSONPath, jsonPath } from './source';
 
 /** The number token around an offset, if the offset is on one. */
@@ -34,13 +37,13 @@ function table(rows: number[][], precision: number): string {
 export function tensorHover(text: string, t: LocatedTensor, offset: number, precision = 5, locale: Locale = 'en'): string {
   const s = t.stats;
   const w = panelText(locale);
-  const lines = [w.hoverTensor(jsonPath(t.path), formatShape(t.shape), s.count.toLocaleString('en-US')), ''];
+  const lines = [w.hoverTensor(markdownText(jsonPath(t.path)), formatShape(t.shape), s.count.toLocaleString('en-US')), ''];
   lines.push(w.hoverStats(formatNumber(s.min, precision), formatNumber(s.max, precision), formatNumber(s.mean, precision), s.nonFinite));
-  if (t.ragged) lines.push('', w.hoverRagged(translateProblem(t.ragged.problem, locale), jsonPath(t.ragged.path)));
+  if (t.ragged) lines.push('', w.hoverRagged(markdownText(translateProblem(t.ragged.problem, locale)), markdownCode(jsonPath(t.ragged.path))));
   const index = indexWithin(text, t, offset);
   const value = numberAt(text, offset);
   if (index.length === t.shape.length && value !== undefined) {
-    lines.push('', w.hoverCell(`${String(t.path[t.path.length - 1] ?? '$')}[${index.join(', ')}]`, value));
+    lines.push('', w.hoverCell(markdownCode(`${String(t.path[t.path.length - 1] ?? '$')}[${index.join(', ')}]`), value));
   }
   const rows = previewRows(text, t);
   if (rows.length) {
@@ -49,6 +52,22 @@ export function tensorHover(text: string, t: LocatedTensor, offset: number, prec
     lines.push('', lead, '```text', table(rows, precision) + more, '```');
   }
   return lines.join('\n');
+}
+
+/** A .npy file a key names, with what its header says (both read from the user's files). */
+export function npyLine(npy: { file: string; shape: number[]; dtype: string }): string {
+  return `**${markdownText(npy.file)}**: ${markdownText(npy.dtype)} \`${formatShape(npy.shape)}\``;
+}
+
+/** One problem of the spec, as a list item. */
+function problemLine(problem: string, locale: Locale): string {
+  return `- ${markdownText(translateProblem(problem, locale))}`;
+}
+
+/** Why a file's tensors cannot be previewed: its scan went over budget. */
+export function skippedScanHover(reason: NonNullable<TensorScan['skipped']>, locale: Locale = 'en'): string {
+  const w = panelText(locale);
+  return reason === 'too deep' ? w.hoverTooDeep(SCAN_BUDGET.maxDepth) : w.hoverTooLarge;
 }
 
 const AXES: Record<TensorKey, string> = { input: '(B, Cin, H, W)', weight: '(Cout, Cin/groups, kh, kw)', bias: '(Cout,)', grad: '(B, Cout, Hout, Wout)' };
@@ -70,12 +89,12 @@ export function specKeyHover(key: string, analysis: SpecAnalysis, npy?: { file: 
   const w = panelText(locale);
   const lines: string[] = [];
   const shape = (d: number[]) => `\`${formatShape(d)}\``;
-  if (npy) lines.push(`**${npy.file}**: ${npy.dtype} ${shape(npy.shape)}`, '');
+  if (npy) lines.push(npyLine(npy), '');
   if (!i) {
     const mine = analysis.problems.filter(p => p.path?.[0] === key);
     const all = mine.length ? mine : analysis.problems;
     if (!all.length) return lines.length ? lines.join('\n') : undefined;
-    lines.push(w.hoverNeedsValidSpec(key), ...all.slice(0, 5).map(p => `- ${translateProblem(p.problem, locale)}`));
+    lines.push(w.hoverNeedsValidSpec(markdownText(key)), ...all.slice(0, 5).map(p => problemLine(p.problem, locale)));
     return lines.join('\n');
   }
   const K = i.patchSize;
@@ -155,7 +174,7 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
     const at = path[0] === 'layers' && typeof path[1] === 'number' ? `layers[${path[1]}]` : String(path[0]);
     const mine = analysis.problems.filter(p => p.path && jsonPath(p.path).startsWith(jsonPath(path.slice(0, path[0] === 'layers' ? 2 : 1))));
     const all = mine.length ? mine : analysis.problems;
-    return all.length ? [w.hoverChainNeedsFit(at), ...all.slice(0, 5).map(p => `- ${translateProblem(p.problem, locale)}`)].join('\n') : undefined;
+    return all.length ? [w.hoverChainNeedsFit(markdownText(at)), ...all.slice(0, 5).map(p => problemLine(p.problem, locale))].join('\n') : undefined;
   }
   if (path[0] === 'layers' && typeof path[1] === 'number') return layers[path[1]] ? layerLines(path[1], layers[path[1]], locale).join('\n') : undefined;
   const last = layers[layers.length - 1];

@@ -1,10 +1,12 @@
 // Finds every nested numeric array (a "tensor") in any JSON/JSONC text, with its
 // source range, shape and statistics, in one streaming pass of VS Code's own
 // parser (jsonc-parser's visitor): no syntax tree, so a 5 MB file stays cheap.
+// It runs on the extension host's thread for every JSON file opened, so it has a
+// budget: past it, the scan gives up and says why rather than stall the editor.
 
 import { JSONPath, parse, visit } from 'jsonc-parser';
 import { numericValue } from './nested';
-import { jsonPath, tooDeepAt } from './source';
+import { jsonPath } from './source';
 
 export interface TensorStatsSummary {
   count: number;
@@ -88,32 +90,86 @@ export interface TensorScan {
   keys: LocatedKey[];
   /** The text has syntax errors (the tensors found are still reported). */
   hasErrors: boolean;
+  /** Why the scan gave up, finding nothing: the text is over the budget, or nested deeper than it. */
+  skipped?: 'too large' | 'too deep';
+  /** Parser events handled (values, keys, brackets): the work done, whatever the machine's speed. */
+  work: number;
 }
 
-export function scanTensors(text: string): TensorScan {
-  // The visitor recurses once a level: too deep a text has no tensors for it (the spec reader says why).
-  if (tooDeepAt(text) !== undefined) return { tensors: [], keys: [], hasErrors: true };
+/** What one scan may spend. Over any of it, the scan finds nothing and says why (`skipped`). */
+export interface ScanBudget {
+  /** Longer texts are not parsed at all. */
+  maxChars: number;
+  /** Parser events (values, keys, brackets): the time a scan takes is about proportional. */
+  maxWork: number;
+  /** Tensors, rows of tensors and keys made (a few hundred bytes each): the memory a scan holds. */
+  maxKept: number;
+  /** Nesting depth (the parser recurses once per level). */
+  maxDepth: number;
+}
+
+/**
+ * About a quarter of a second of the host's thread at most. A dense 8 MB tensor
+ * (0.5 M numbers) scans in full; a 42 MB file of small records is given up
+ * after 100 000 keys instead of taking 20 s and 1 GB.
+ */
+export const SCAN_BUDGET: ScanBudget = { maxChars: 16_000_000, maxWork: 2_000_000, maxKept: 100_000, maxDepth: 256 };
+
+/** Thrown from the parser's callbacks to stop it. */
+class OverBudget {
+  constructor(readonly reason: NonNullable<TensorScan['skipped']>) {}
+}
+
+/** What a scan has spent so far; throws OverBudget past the budget. */
+class Meter {
+  work = 0;
+  private kept = 0;
+  constructor(private readonly budget: ScanBudget) {}
+  /** One parser event. */
+  spend(): void { if (++this.work > this.budget.maxWork) throw new OverBudget('too large'); }
+  /** One tensor, row or key held. */
+  keep(): void { if (++this.kept > this.budget.maxKept) throw new OverBudget('too large'); }
+  /** One level deeper than `depth`. */
+  nest(depth: number): void { if (depth >= this.budget.maxDepth) throw new OverBudget('too deep'); }
+}
+
+export function scanTensors(text: string, budget: ScanBudget = SCAN_BUDGET): TensorScan {
+  if (text.length > budget.maxChars) return { tensors: [], keys: [], hasErrors: false, skipped: 'too large', work: 0 };
+  const meter = new Meter(budget);
+  try {
+    return scanWithin(text, meter);
+  } catch (e) {
+    if (!(e instanceof OverBudget)) throw e;
+    return { tensors: [], keys: [], hasErrors: false, skipped: e.reason, work: meter.work };
+  }
+}
+
+function scanWithin(text: string, meter: Meter): TensorScan {
   const tensors: LocatedTensor[] = [];
   const keys: LocatedKey[] = [];
   const stack: Frame[] = [];
   let hasErrors = false;
   const top = () => stack[stack.length - 1];
-  const frame = (kind: Frame['kind'], offset: number, path: JSONPath): Frame =>
-    ({ kind, offset, path, index: 0, numbers: 0, arrays: 0, others: 0, stats: emptyStats(), firstRows: [], pending: [] });
+  const frame = (kind: Frame['kind'], offset: number, path: () => JSONPath): Frame => {
+    meter.spend();
+    meter.nest(stack.length);
+    return { kind, offset, path: path(), index: 0, numbers: 0, arrays: 0, others: 0, stats: emptyStats(), firstRows: [], pending: [] };
+  };
   /** A child that is not part of a numeric block. */
   const otherChild = () => {
     const p = top();
     if (p?.kind === 'array') { p.others++; p.index++; }
   };
   visit(text, {
-    onObjectBegin: (offset, _l, _sl, _sc, path) => { otherChild(); stack.push(frame('object', offset, path())); },
+    onObjectBegin: (offset, _l, _sl, _sc, path) => { otherChild(); stack.push(frame('object', offset, path)); },
     onObjectEnd: () => { stack.pop(); },
     onObjectProperty: (property, offset, length) => {
+      meter.spend();
       const f = top();
       // The top level, one level down, and each layer of a network spec (layers[i].type, .kernel, ...).
-      if (f && (f.path.length <= 1 || (f.path.length === 2 && f.path[0] === 'layers'))) keys.push({ path: [...f.path, property], offset, length });
+      if (f && (f.path.length <= 1 || (f.path.length === 2 && f.path[0] === 'layers'))) { meter.keep(); keys.push({ path: [...f.path, property], offset, length }); }
     },
-    onArrayBegin: (offset, _l, _sl, _sc, path) => { stack.push(frame('array', offset, path())); },
+    onArrayBegin: (offset, _l, _sl, _sc, path) => { stack.push(frame('array', offset, path)); },
     onArrayEnd: (offset, length) => {
       const f = stack.pop()!;
       const end = offset + length;
@@ -130,8 +186,9 @@ export function scanTensors(text: string): TensorScan {
           ragged: f.ragged ?? { path: f.path, problem: 'ragged array: numbers and arrays mixed at the same depth' },
         };
       } else {
-        tensors.push(...f.pending);
+        for (const t of f.pending) tensors.push(t); // one by one: a spread of 100 000 arguments overflows the stack
       }
+      if (located) meter.keep();
       const p = top();
       if (p?.kind === 'array' && located) {
         // A row of the parent block.
@@ -153,6 +210,7 @@ export function scanTensors(text: string): TensorScan {
       }
     },
     onLiteralValue: value => {
+      meter.spend();
       const p = top();
       if (p?.kind !== 'array') return;
       const x = numericValue(value);
@@ -166,10 +224,10 @@ export function scanTensors(text: string): TensorScan {
       if (x < s.min) s.min = x;
       if (x > s.max) s.max = x;
     },
-    onError: () => { hasErrors = true; },
+    onError: () => { meter.spend(); hasErrors = true; },
   }, { allowTrailingComma: true, disallowComments: false });
   tensors.sort((a, b) => a.offset - b.offset);
-  return { tensors, keys, hasErrors };
+  return { tensors, keys, hasErrors, work: meter.work };
 }
 
 /** The key whose text contains `offset`, if any. */

@@ -14,9 +14,11 @@ function seedUri(): vscode.Uri {
   return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
 }
 
+/** The hovers' Markdown with backslash escapes resolved (text from the file is escaped: `\$\.input` reads `$.input`). */
 async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
-  return hovers.flatMap(h => h.contents.map(c => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n---\n');
+  const markdown = hovers.flatMap(h => h.contents.map(c => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n---\n');
+  return markdown.replace(/\\([!-/:-@[-`{-~])/g, '$1');
 }
 
 describe('JSON tensors in VS Code', () => {
@@ -132,6 +134,20 @@ describe('JSON tensors in VS Code', () => {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       await vscode.workspace.fs.delete(big);
     }
+  });
+
+  it('hostile input: a key of control characters is one printable line in the Problems panel', async () => {
+    const key = '\u001b]0;pwned\u0007\nok\u202e *b* [l](x)';
+    const doc = await untitledJson(JSON.stringify({ input: [[[[1]]]], weight: [[[[1]]]], [key]: 1 }, null, 1));
+    const d = await api.diagnostics(doc);
+    assert.strictEqual(d.length, 1);
+    assert.ok(!/[\p{Cc}\u202e]/u.test(d[0].message), JSON.stringify(d[0].message));
+    assert.match(d[0].message, /unknown key "\\x1b\]0;pwned\\x07\\nok\\u202e \*b\* \[l\]\(x\)"/);
+  });
+
+  it('a JSON file over the scan budget (nested 300 deep) hovers "too deep to preview" instead of scanning on', async () => {
+    const doc = await untitledJson('['.repeat(300) + '1' + ']'.repeat(300));
+    assert.match(await hoverText(doc.uri, doc.positionAt(300)), /nests more than 256 levels deep, too deep to preview/);
   });
 
   it('reports geometry problems at their key: channels, stride, groups', async () => {

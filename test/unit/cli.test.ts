@@ -202,3 +202,61 @@ describe('conv-trace CLI', () => {
     });
   });
 });
+
+describe('conv-trace CLI: output to terminals (hostile input)', () => {
+  const ESC = '\u001b';
+  const TITLE = `${ESC}]0;pwned\u0007`;
+  const FAKE_LINE = 'x\nconv-trace: ok';
+
+  /** One line per message, ending in the only newline, with no control character (no ESC), no bidi override. */
+  function assertSafeLines(stderr: string, lines: number): string[] {
+    assert.ok(stderr.endsWith('\n'), JSON.stringify(stderr));
+    const body = stderr.slice(0, -1).split('\n');
+    assert.strictEqual(body.length, lines, `one line per message: ${JSON.stringify(stderr)}`);
+    for (const line of body) {
+      assert.ok(!/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(line), `unescaped control or bidi character: ${JSON.stringify(line)}`);
+      assert.ok(!Buffer.from(line, 'utf8').some(b => b < 0x20 || b === 0x7f), JSON.stringify(line));
+    }
+    return body;
+  }
+
+  const specWith = (extra: Record<string, unknown>) => JSON.stringify({ input: [[[[1, 2], [3, 4]]]], weight: [[[[1]]]], ...extra });
+
+  it(`a key named ${JSON.stringify(TITLE)} (an OSC title sequence) is one escaped line`, () => {
+    const r = cli([writeSpec(tmp(), 'k.json', specWith({ [TITLE]: 1 }))]);
+    assert.strictEqual(r.status, 2);
+    const [line] = assertSafeLines(r.stderr, 1);
+    assert.match(line, /unknown key "\\x1b\]0;pwned\\x07"/);
+  });
+
+  it(`a key named ${JSON.stringify(FAKE_LINE)} cannot print a fake line`, () => {
+    const r = cli([writeSpec(tmp(), 'k.json', specWith({ [FAKE_LINE]: 1 }))]);
+    assert.strictEqual(r.status, 2);
+    const [line] = assertSafeLines(r.stderr, 1);
+    assert.match(line, /unknown key "x\\nconv-trace: ok"/);
+  });
+
+  it('a .npy file name with control characters, missing or unreadable, is one escaped line', () => {
+    const dir = tmp();
+    const name = `a${ESC}[2J\nconv-trace: ok\u202e.npy`;
+    const missing = cli([writeSpec(dir, 'n.json', JSON.stringify({ input: { npy: name }, weight: [[[[1]]]] }))]);
+    assert.strictEqual(missing.status, 2);
+    assert.match(assertSafeLines(missing.stderr, 1)[0], /missing \.npy file "a\\x1b\[2J\\nconv-trace: ok\\u202e\.npy"/);
+    fs.writeFileSync(path.join(dir, name), 'not a numpy file');
+    const unreadable = cli([path.join(dir, 'n.json')]);
+    assert.strictEqual(unreadable.status, 2);
+    assert.match(assertSafeLines(unreadable.stderr, 1)[0], /a\\x1b\[2J\\nconv-trace: ok\\u202e\.npy/);
+  });
+
+  it('a spec file name with control characters is one escaped line', () => {
+    const r = cli([path.join(tmp(), `s${ESC}[2J\n.json`)]);
+    assert.strictEqual(r.status, 2);
+    assert.match(assertSafeLines(r.stderr, 1)[0], /s\\x1b\[2J\\n\.json: cannot read the spec: no such file$/);
+  });
+
+  it('a usage error quoting an argument is one escaped line', () => {
+    const r = cli([SEED, `--only=z${ESC}[2J\u009b31m`]);
+    assert.strictEqual(r.status, 2);
+    assert.match(assertSafeLines(r.stderr, 1)[0], /^conv-trace: unknown tensor 'z\\x1b\[2J\\x9b31m' in --only; .*; usage: conv-trace SPEC\.json/);
+  });
+});

@@ -223,6 +223,16 @@ describe('conv debug adapter (DAP, own process)', () => {
     assert.ok((await dc.threadsRequest()).success);
   });
 
+  it('refuses a spec with a key of control characters in one printable line', async () => {
+    const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-dap-')), 'bad.conv.json');
+    fs.writeFileSync(bad, JSON.stringify({ input: [[[[1]]]], weight: [[[[1]]]], '\u001b]0;pwned\u0007\nok\u202e': 1 }));
+    await Promise.all([dc.configurationSequence(), assert.rejects(dc.launch({ spec: bad }), (e: Error) => {
+      assert.ok(!/[\p{Cc}\u202e]/u.test(e.message), JSON.stringify(e.message));
+      assert.match(e.message, /unknown key "\\x1b\]0;pwned\\x07\\nok\\u202e"/);
+      return true;
+    })]);
+  });
+
   describe('a network (examples/two-layer.conv.json)', () => {
     const NET = path.join(ROOT, 'examples/two-layer.conv.json');
     const NET_TEXT = fs.readFileSync(NET, 'utf8');

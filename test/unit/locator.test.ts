@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import { indexWithin, previewRows, scanTensors, tensorAt } from '../../src/spec/locator';
+import { SCAN_BUDGET, indexWithin, previewRows, scanTensors, tensorAt } from '../../src/spec/locator';
 import { rng } from './helpers';
 
 const SEED = fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8');
@@ -122,4 +122,62 @@ describe('tensor locator', () => {
     // Generous: this is a guard against quadratic behaviour, not a benchmark.
     assert.ok(ms < 5000, `scan took ${ms} ms`);
   });
+
+  describe('a budget, so no JSON file stalls the extension host', () => {
+    /** About `chars` characters of JSON made of `piece(i)` for i = 0, 1, ..., joined by commas inside `open` and `close`. */
+    function generated(chars: number, open: string, piece: (i: number) => string, close: string): string {
+      const parts: string[] = [];
+      for (let i = 0, length = 0; length < chars; i++) { parts.push(piece(i)); length += parts[i].length + 1; }
+      return open + parts.join(',') + close;
+    }
+    const records = (chars: number) => generated(chars, '[', i => JSON.stringify({ id: i, name: `item${i}`, w: [i % 7, i % 5], tags: ['a', 'b'] }), ']');
+    const columns = (chars: number) => generated(chars, '{"t": [', i => `[${i % 10}]`, ']}');
+    const unlimited = { maxChars: Infinity, maxWork: Infinity, maxKept: Infinity, maxDepth: Infinity };
+    let records42MB: string | undefined;
+    before(() => { records42MB = records(42e6); });
+    after(() => { records42MB = undefined; });
+
+    it('a 42 MB file of small records is not parsed at all: too large, no work done', () => {
+      const text = records42MB!;
+      assert.ok(text.length > 42e6 && text.length > SCAN_BUDGET.maxChars);
+      const scan = scanTensors(text);
+      assert.deepStrictEqual({ ...scan }, { tensors: [], keys: [], hasErrors: false, skipped: 'too large', work: 0 });
+    });
+
+    it('under the size limit, records stop the scan once it has made maxKept keys and tensors, well before the end', () => {
+      const scan = scanTensors(records42MB!, { ...unlimited, maxKept: 1000 });
+      assert.strictEqual(scan.skipped, 'too large');
+      assert.deepStrictEqual([scan.tensors.length, scan.keys.length], [0, 0]);
+      // Each record is 15 events and makes 5 keys and a tensor: 1000 kept is under 200 records of the 600 000.
+      assert.ok(scan.work < 200 * 15, `work ${scan.work}`);
+    });
+
+    it('3 M numbers in one array stop the scan at maxWork events, no object kept per number; 150 000 one-number rows at maxKept', () => {
+      const flat = scanTensors(generated(3 * SCAN_BUDGET.maxWork, '{"t": [', i => String(i % 10), ']}'), { ...SCAN_BUDGET, maxChars: Infinity });
+      // Stopped by the work, not by what it kept: numbers are counted, not kept.
+      assert.deepStrictEqual([flat.skipped, flat.work], ['too large', SCAN_BUDGET.maxWork + 1]);
+      const rows = scanTensors(columns(6 * SCAN_BUDGET.maxKept), { ...SCAN_BUDGET, maxChars: Infinity });
+      assert.strictEqual(rows.skipped, 'too large');
+      // The object, its key "t" (kept: 1), the array; then two events a row (its bracket, its number), each row kept.
+      assert.strictEqual(rows.work, 3 + 2 * SCAN_BUDGET.maxKept);
+    });
+
+    it('counts work exactly: the budget of a full scan passes, one event less gives up', () => {
+      const full = scanTensors(SEED, unlimited);
+      assert.strictEqual(full.skipped, undefined);
+      assert.deepStrictEqual(scanTensors(SEED, { ...unlimited, maxWork: full.work }), full);
+      assert.deepStrictEqual(scanTensors(SEED, { ...unlimited, maxWork: full.work - 1 }), { tensors: [], keys: [], hasErrors: false, skipped: 'too large', work: full.work });
+      assert.deepStrictEqual(scanTensors(SEED), full, 'the seed is well within the default budget');
+    });
+
+    it(`nesting deeper than ${SCAN_BUDGET.maxDepth} levels gives up instead of overflowing the stack`, () => {
+      for (const depth of [SCAN_BUDGET.maxDepth, SCAN_BUDGET.maxDepth + 1, 100_000]) {
+        const text = '['.repeat(depth) + '1' + ']'.repeat(depth);
+        const scan = scanTensors(text);
+        if (depth <= SCAN_BUDGET.maxDepth) assert.deepStrictEqual(scan.tensors[0].shape, new Array(depth).fill(1));
+        else assert.deepStrictEqual([scan.skipped, scan.tensors.length, scan.work], ['too deep', 0, SCAN_BUDGET.maxDepth + 1]);
+      }
+    });
+  });
 });
+

@@ -9,7 +9,7 @@ import { convInfo } from '../../src/engine/convInfo';
 import { checkLinear, poolInfo } from '../../src/engine/layers';
 import { traceNetwork } from '../../src/engine/network';
 import { tensor } from '../../src/engine/tensor';
-import { PROBLEM_PATTERNS, translateProblem } from '../../src/l10n/problems';
+import { PROBLEM_PATTERNS, shownProblem, translateProblem } from '../../src/l10n/problems';
 import { analyzeSpec, nonFiniteWarnings, traceAnySpecText, traceSpecText } from '../../src/spec/convSpec';
 import { scanTensors } from '../../src/spec/locator';
 import { encodeNpy } from '../../src/spec/npy';
@@ -231,4 +231,18 @@ describe('l10n: the spec\'s and the engine\'s problems in Chinese', () => {
   it('returns every problem unchanged in English', () => {
     for (const p of PROBLEMS) assert.strictEqual(translateProblem(p, 'en'), p);
   });
+});
+
+describe('problems as the Problems panel shows them (shownProblem)', () => {
+  const KEY = '\u001b]0;pwned\u0007\nconv-trace: ok\u202e';
+  const [problem] = analyzeSpec(JsonSource.parse('k.json', JSON.stringify({ input, weight, [KEY]: 1 }))).problems;
+
+  for (const locale of ['en', 'zh-cn'] as const) {
+    it(`a key of control characters and a bidi override stays one printable line (${locale})`, () => {
+      const shown = shownProblem(problem.problem, locale);
+      assert.ok(!/[\p{Cc}\u202e]/u.test(shown), JSON.stringify(shown));
+      assert.ok(shown.includes('"\\x1b]0;pwned\\x07\\nconv-trace: ok\\u202e"'), shown);
+      if (locale === 'zh-cn') assert.match(shown, CJK);
+    });
+  }
 });

@@ -6,13 +6,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { analyzeSpec, collectSpec, looksLikeSpec, mayBeSpecText, npyReferences, traceSpecText } from '../../src/spec/convSpec';
-import { networkKeyHover, specKeyHover, tensorHover } from '../../src/spec/hoverText';
+import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../src/spec/hoverText';
+import { printable } from '../../src/format/safeText';
 import { keyAt, scanTensors, tensorAt } from '../../src/spec/locator';
 import { encodeNpy } from '../../src/spec/npy';
 import { JsonSource } from '../../src/spec/source';
 import { tensor } from '../../src/engine/tensor';
 
 const SEED = fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8');
+/** Markdown as it reads once rendered, for text without markup: backslash escapes resolved. */
+const rendered = (md: string) => md.replace(/\\([!-/:-@[-`{-~])/g, '$1');
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
 
 describe('spec analysis (diagnostics)', () => {
@@ -84,7 +87,7 @@ describe('hover texts', () => {
   });
 
   it('on a .npy reference: the file\'s shape and dtype', () => {
-    assert.match(specKeyHover('input', analysis, { file: 'x.npy', shape: [1, 3, 4, 4], dtype: 'float32' })!, /^\*\*x\.npy\*\*: float32 `\(1, 3, 4, 4\)`/);
+    assert.match(rendered(specKeyHover('input', analysis, { file: 'x.npy', shape: [1, 3, 4, 4], dtype: 'float32' })!), /^\*\*x\.npy\*\*: float32 `\(1, 3, 4, 4\)`/);
   });
 
   describe('network specs (examples/lenet.conv.json)', () => {
@@ -119,7 +122,7 @@ describe('hover texts', () => {
       broken.layers.splice(6, 1); // no flatten before the linear layer
       const a = analyzeSpec(JsonSource.parse('b.json', JSON.stringify(broken)));
       assert.strictEqual(a.layers, undefined);
-      assert.match(networkKeyHover(['layers', 6], a)!, /layers\[6\].*\n- .*\(1, 16, 4, 4\)/);
+      assert.match(rendered(networkKeyHover(['layers', 6], a)!), /layers\[6\].*\n- .*\(1, 16, 4, 4\)/);
     });
   });
 
@@ -127,7 +130,7 @@ describe('hover texts', () => {
     const scan = scanTensors(SEED);
     const offset = SEED.indexOf('[9, 1, 6, 7]') + 1;
     const text = tensorHover(SEED, tensorAt(scan, offset)!, offset);
-    assert.match(text, /^\*\*\$\.input\*\* · tensor `\(1, 3, 4, 4\)` · 48 values/);
+    assert.match(rendered(text), /^\*\*\$\.input\*\* · tensor `\(1, 3, 4, 4\)` · 48 values/);
     assert.match(text, /min 1 · max 9 · mean 4\.6875 · non-finite 0/);
     assert.match(text, /cell `input\[0, 1, 0, 0\]` = 9/);
     assert.match(text, /first 2-D slice \[0, 0\]:\n```text\n1 6 6 2\n4 3 4 3\n3 6 7 7\n1 5 1 2\n```/);
@@ -141,6 +144,59 @@ describe('hover texts', () => {
     const offset = text.length - 1000;
     const hover = tensorHover(text, tensorAt(scan, offset)!, offset);
     assert.match(hover, /\(1, 1, 2000, 250\)/);
+  });
+
+  it('a file over the scan budget says it is too large (or too deep) to preview, in English and Chinese', () => {
+    const deep = '['.repeat(1000) + '1' + ']'.repeat(1000);
+    const scan = scanTensors(deep);
+    assert.strictEqual(scan.skipped, 'too deep');
+    assert.match(skippedScanHover(scan.skipped!), /nests more than 256 levels deep, too deep to preview/);
+    assert.match(skippedScanHover(scan.skipped!, 'zh-cn'), /嵌套超过 256 层/);
+    assert.match(skippedScanHover('too large'), /too large to preview/);
+    assert.match(skippedScanHover('too large', 'zh-cn'), /太大，无法预览/);
+  });
+
+  describe('text from the file shows as written, never as Markdown or control characters', () => {
+    const KEY = '*a_ [x](y) `b` <i>\u001b]0;t\u0007\nc\u202e';
+    /** Nothing raw: no control or bidi character, none of the key's markup unescaped outside code spans (where it is literal). */
+    function assertInert(md: string): void {
+      assert.ok(!/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(md.replace(/\n/g, '')), JSON.stringify(md));
+      const outsideCode = md.replace(/(?<!`)(`+)(?!`)[^]*?(?<!`)\1(?!`)/g, '');
+      for (const markup of ['*a_', '[x](y)', '`b`', '<i>']) assert.ok(!outsideCode.includes(markup), `${markup} raw in ${JSON.stringify(md)}`);
+    }
+
+    it('a tensor under a key with * _ [ ` < and control characters: its path, ragged place and cell', () => {
+      const text = JSON.stringify({ [KEY]: [[1, 2], [3]] });
+      const scan = scanTensors(text);
+      const offset = text.indexOf('[1,2]') + 1;
+      const hover = tensorHover(text, tensorAt(scan, offset)!, offset);
+      assertInert(hover);
+      const path = `$[${JSON.stringify(KEY)}]`;
+      assert.ok(rendered(hover).startsWith(`**${printable(path)}** · tensor`), hover);
+      assert.ok(rendered(hover).includes(printable(`${path}[1]`)), hover);
+      assert.match(hover, /cell `+ ?\*a_ \[x\]\(y\) `b` <i>\\x1b\]0;t\\x07\\nc\\u202e\[0, 0\] ?`+ = 1/);
+    });
+
+    it('a spec key and the problems quoting it', () => {
+      const a = analyzeSpec(JsonSource.parse('k.json', JSON.stringify({ input: ones(1, 1, 2, 2), weight: [[[['x']]]], [KEY]: 1 })));
+      const hover = specKeyHover(KEY, a)!;
+      assertInert(hover);
+      assert.ok(rendered(hover).startsWith(`**${printable(KEY)}**: the derived shapes`), hover);
+      assert.ok(rendered(hover).includes(`- unknown key "${printable(KEY)}"`), hover);
+    });
+
+    it('a network spec key and the problems quoting it', () => {
+      const a = analyzeSpec(JsonSource.parse('n.json', JSON.stringify({ input: ones(1, 1, 2, 2), layers: [{ type: 'relu' }], [KEY]: 1 })));
+      const hover = networkKeyHover([KEY], a)!;
+      assertInert(hover);
+      assert.ok(rendered(hover).startsWith(`**${printable(KEY)}**: the shapes`), hover);
+    });
+
+    it('a .npy file name and the dtype its header claims', () => {
+      const line = npyLine({ file: `${KEY}.npy`, shape: [2], dtype: '<i>\u001b[2J' });
+      assertInert(line);
+      assert.strictEqual(rendered(line), `**${printable(KEY)}.npy**: ${printable('<i>\u001b[2J')} \`(2,)\``);
+    });
   });
 });
 

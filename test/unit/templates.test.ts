@@ -3,7 +3,9 @@
 
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
-import { CHUNK_ELEMENTS, JAVASCRIPT, PYTHON, decodeChunk, fill, unquote } from '../../src/debug/templates';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CHUNK_ELEMENTS, JAVASCRIPT, PYTHON, decodeChunk, fill, templateFor, unquote } from '../../src/debug/templates';
 
 function readAll(evaluate: (expr: string) => string, expr: string): { meta: { shape: number[]; dtype: string; size: number }; values: number[] } {
   const meta = JSON.parse(unquote(evaluate(fill(PYTHON.meta, { expr }))));
@@ -68,5 +70,30 @@ print(json.dumps(out))
     assert.strictEqual(unquote("'QUJD'"), 'QUJD');
     assert.strictEqual(unquote('"{\\"shape\\": [2]}"'), '{"shape": [2]}');
     assert.strictEqual(unquote('QUJD'), 'QUJD');
+  });
+});
+
+describe('which evaluate templates a debug session gets (convVisualDebugger.inspect.templates)', () => {
+  const MINE = { meta: 'meta({expr})', chunk: 'chunk({expr}, {start}, {end})' };
+  const PACKAGE = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8'));
+
+  it('takes user settings only: a workspace or folder value is ignored, even for a built-in type', () => {
+    assert.strictEqual(templateFor('mytype', { workspaceValue: { mytype: MINE }, workspaceFolderValue: { mytype: MINE } }), undefined);
+    assert.strictEqual(templateFor('python', { workspaceValue: { python: MINE } }), PYTHON);
+    assert.strictEqual(templateFor('mytype', { globalValue: { mytype: MINE }, workspaceValue: { mytype: JAVASCRIPT } }), MINE);
+    assert.strictEqual(templateFor('python', { globalValue: { python: MINE } }), MINE);
+    assert.strictEqual(templateFor('node', undefined), JAVASCRIPT);
+  });
+
+  it('a debug type named like an Object property finds no template', () => {
+    for (const type of ['constructor', '__proto__', 'toString']) assert.strictEqual(templateFor(type, { globalValue: {} }), undefined, type);
+  });
+
+  it('the setting is application-scoped, so VS Code itself ignores workspace values, and says so', () => {
+    assert.strictEqual(PACKAGE.contributes.configuration.properties['convVisualDebugger.inspect.templates'].scope, 'application');
+    for (const nls of ['package.nls.json', 'package.nls.zh-cn.json']) {
+      const text = JSON.parse(fs.readFileSync(path.join(__dirname, '../../..', nls), 'utf8'))['configuration.inspect.templates.markdownDescription'];
+      assert.match(text, nls.includes('zh') ? /只从用户设置读取/ : /user settings only/, nls);
+    }
   });
 });

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { layerGeometry } from '../../engine/geometry';
 import { isNetworkTrace } from '../../engine/network';
 import type { ConvTrace } from '../../engine/trace';
-import { translateProblem } from '../../l10n/problems';
+import { printable } from '../../format/safeText';
+import { shownProblem, translateProblem } from '../../l10n/problems';
 import type { WebviewToHost } from '../../protocol/messages';
 import { networkToWire, toWire } from '../../protocol/wire';
 import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../spec/convSpec';
@@ -41,11 +42,12 @@ export interface RunInput {
 }
 
 /** What went wrong, for the user: a spec's problem in their language (English when no template knows it), or the error. */
+/** What the notification and the panel's status line say: one printable line (it quotes the spec). */
 function failureMessage(e: unknown): string {
-  if (!(e instanceof SpecError)) return e instanceof Error ? e.message : String(e);
+  if (!(e instanceof SpecError)) return printable(e instanceof Error ? e.message : String(e));
   const where = specLocation(e.file, e.position);
   const problem = translateProblem(e.problem, displayLocale());
-  return e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, problem);
+  return printable(e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, problem));
 }
 
 export class ConvRunner implements vscode.Disposable {
@@ -145,7 +147,7 @@ export class ConvRunner implements vscode.Disposable {
         return undefined;
       }
       const message = failureMessage(e);
-      this.log.error(e instanceof Error ? e.message : String(e));
+      this.log.error(printable(e instanceof Error ? e.message : String(e)));
       panel.post({ type: 'failed', file: label, message });
       // While editing, the Problems panel and the panel's status line say it; no pop-up per keystroke.
       if (!input.live) void this.reportFailure(document, e, message);
@@ -159,7 +161,7 @@ export class ConvRunner implements vscode.Disposable {
   present(trace: AnyTrace, label: string, uri?: vscode.Uri): number {
     this.shownUri = uri?.toString();
     const locale = displayLocale();
-    const warnings = nonFiniteWarnings(trace).map(w => translateProblem(w, locale));
+    const warnings = nonFiniteWarnings(trace).map(w => shownProblem(w, locale));
     if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) warnings.push(vscode.l10n.t('col2im and rot180 disagree on ∂C/∂a by {0}', trace.rot180.maxAbsDiff));
     for (const w of warnings) this.log.warn(`${label}: ${w}`);
     const traceId = this.nextTraceId;

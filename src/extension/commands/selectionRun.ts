@@ -113,7 +113,9 @@ export class SelectionRun {
     const doc = editor.document;
     const selected = this.selected(editor);
     if (!selected) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Select a numeric array (or put the cursor in one) to run a convolution on it.'));
+      void vscode.window.showWarningMessage(this.documents.scan(doc).skipped
+        ? vscode.l10n.t('This file is too large to find the array the cursor is in: select the array itself to run a convolution on it.')
+        : vscode.l10n.t('Select a numeric array (or put the cursor in one) to run a convolution on it.'));
       return undefined;
     }
     const fileName = path.basename(doc.uri.path);

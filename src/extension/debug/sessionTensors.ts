@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { Tensor } from '../../engine/tensor';
-import { BUILT_IN, CHUNK_ELEMENTS, InspectTemplate, decodeChunk, fill, unquote } from '../../debug/templates';
+import { CHUNK_ELEMENTS, InspectTemplate, TemplateSetting, decodeChunk, fill, templateFor, unquote } from '../../debug/templates';
 
 export class InspectError extends Error {}
 
@@ -15,9 +15,9 @@ export interface InspectedTensor {
   tensor: Tensor;
 }
 
-function templateFor(session: vscode.DebugSession): InspectTemplate {
-  const custom = vscode.workspace.getConfiguration('convVisualDebugger.inspect').get<Record<string, InspectTemplate>>('templates', {});
-  const t = custom[session.type] ?? BUILT_IN[session.type];
+function sessionTemplate(session: vscode.DebugSession): InspectTemplate {
+  // inspect(), not get(): get() would merge in workspace and folder values.
+  const t = templateFor(session.type, vscode.workspace.getConfiguration('convVisualDebugger.inspect').inspect<TemplateSetting['globalValue']>('templates'));
   if (!t) {
     throw new InspectError(vscode.l10n.t('Conv Visual Debugger does not know how to read tensors from "{0}" sessions. Add evaluate templates for it in the {1} setting.', session.type, 'convVisualDebugger.inspect.templates'));
   }
@@ -45,7 +45,7 @@ async function evaluate(session: vscode.DebugSession, frameId: number | undefine
 }
 
 export async function fetchTensor(session: vscode.DebugSession, expression: string, maxElements: number, frameId = selectedFrame(session)): Promise<InspectedTensor> {
-  const template = templateFor(session);
+  const template = sessionTemplate(session);
   let meta: { shape: number[]; dtype: string; size: number };
   try {
     meta = JSON.parse(unquote(await evaluate(session, frameId, fill(template.meta, { expr: expression }))));

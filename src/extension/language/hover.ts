@@ -2,13 +2,17 @@
 // a conv spec's keys show the shapes derived from them, formulas filled in.
 
 import * as vscode from 'vscode';
-import { formatShape } from '../../engine/tensor';
 import { npyReferences } from '../../spec/convSpec';
 import { keyAt, tensorAt } from '../../spec/locator';
-import { networkKeyHover, specKeyHover, tensorHover } from '../../spec/hoverText';
+import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../spec/hoverText';
 import { isNetworkSpec } from '../../spec/networkSpec';
 import { JsonDocuments } from './jsonDocuments';
 import { displayLocale } from '../displayLocale';
+
+/** Whether the pointer is on a digit or a bracket (read one character: the document may be 40 MB on one line). */
+function onNumbers(doc: vscode.TextDocument, position: vscode.Position): boolean {
+  return /[\d[\]]/.test(doc.getText(new vscode.Range(position, position.translate(0, 1))));
+}
 
 export class TensorHoverProvider implements vscode.HoverProvider {
   constructor(private readonly documents: JsonDocuments) {}
@@ -16,6 +20,7 @@ export class TensorHoverProvider implements vscode.HoverProvider {
   async provideHover(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const offset = doc.offsetAt(position);
     const scan = this.documents.scan(doc);
+    if (scan.skipped) return onNumbers(doc, position) ? new vscode.Hover(new vscode.MarkdownString(skippedScanHover(scan.skipped, displayLocale()))) : undefined;
     const key = keyAt(scan, offset);
     if (key) {
       const state = await this.documents.spec(doc);
@@ -23,7 +28,7 @@ export class TensorHoverProvider implements vscode.HoverProvider {
       const top = String(key.path[0]);
       const ref = npyReferences(state.source.value).find(r => r.key === top);
       const header = ref && state.npyHeaders.get(ref.file);
-      const npy = ref && header ? `**${ref.file}**: ${header.dtype} \`${formatShape(header.shape)}\`\n\n` : '';
+      const npy = ref && header ? `${npyLine({ file: ref.file, ...header })}\n\n` : '';
       const text = isNetworkSpec(state.source.value)
         ? npy + (networkKeyHover(key.path.slice(0, 2), state.analysis, displayLocale()) ?? '')
         : specKeyHover(top, state.analysis, ref && header ? { file: ref.file, ...header } : undefined, displayLocale());
