@@ -6,7 +6,7 @@ import { linksIn } from '../src/engine/layerLinks';
 import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
-import { DeltaSource, cellMeaning, explainStage, stageTitle } from '../src/format/explain';
+import { cellMeaning, explainStage, stageTitle } from '../src/format/explain';
 import { formatNumber, fullValue } from '../src/format/text';
 import type { LinkedSummary, ShownTensor, WireTrace } from '../src/protocol/messages';
 import { TraceModel } from './model';
@@ -31,8 +31,6 @@ const OWN_SCALE: TensorName[] = ['col2im_counts'];
 export interface AppOptions {
   /** Its index in the chain, sent with the stage on show. */
   layer?: number;
-  /** Where its δ came from; a single conv's is the spec's grad or all ones. */
-  deltaSource?: DeltaSource;
   /** Stepping past the first or last stage: the chain moves to the neighbouring layer. */
   onEdge?(delta: -1 | 1): void;
   /** Scroll to the first stage shown (a layer opened by the user), not only mark it. */
@@ -60,7 +58,7 @@ export class App implements CardHost {
     this.stages = trace.stages.map(s => ({ ...s, title: stageTitle(s, trace.geometry, locale()) }));
     // A comparison opens on itself; otherwise the stage the user was on.
     if (trace.comparison || !trace.stages.some(s => s.id === state.stage)) state.stage = trace.stages[0].id;
-    this.stepper = new Stepper(this.stages, s => explainStage(s.id, trace.geometry, options.deltaSource ?? this.deltaSource(), locale()), i => this.goTo(i));
+    this.stepper = new Stepper(this.stages, s => explainStage(s.id, trace.geometry, trace.deltaSource ?? 'ones', locale()), i => this.goTo(i));
     // Only cards on (or near) screen draw and fetch tiles.
     this.observer = new IntersectionObserver(entries => {
       for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
@@ -77,13 +75,6 @@ export class App implements CardHost {
     } else {
       state.pinned = undefined;
     }
-  }
-
-  /** A single conv's δ: the spec's grad, or all ones (the default). */
-  private deltaSource(): DeltaSource {
-    if (!this.model.has('delta')) return 'ones';
-    const d = this.model.stats('delta');
-    return d.min === 1 && d.max === 1 && d.nonFinite === 0 ? 'ones' : 'spec';
   }
 
   // ---- layout ------------------------------------------------------------

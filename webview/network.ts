@@ -7,7 +7,6 @@
 import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId } from '../src/engine/trace';
-import type { DeltaSource } from '../src/format/explain';
 import { formatNumber } from '../src/format/text';
 import type { ShownTensor, WireNetwork } from '../src/protocol/messages';
 import { App } from './app';
@@ -72,16 +71,11 @@ export class NetworkView {
     this.index = index;
     this.state.layer = index;
     this.app?.dispose();
-    this.app = new App(this.body, layer.trace, this.state, { layer: index, deltaSource: this.deltaSource(index), onEdge: d => this.move(d), reveal: scroll });
+    this.app = new App(this.body, layer.trace, this.state, { layer: index, onEdge: d => this.move(d), reveal: scroll });
     this.chips.forEach((b, i) => {
       b.classList.toggle('current', i === index);
       if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
     });
-  }
-
-  /** The last layer's δ is the loss's (or the spec's grad, or ones); every other layer's comes from above. */
-  private deltaSource(index: number): DeltaSource | undefined {
-    return index < this.network.layers.length - 1 ? 'above' : undefined;
   }
 
   private move(delta: -1 | 1): void {

@@ -6,19 +6,23 @@
 
 import type { ConvInfo } from '../engine/convInfo';
 import { type LayerGeometry, layerGeometry } from '../engine/geometry';
-import { type NetworkTrace, isNetworkTrace } from '../engine/network';
+import { type NetworkTrace, isNetworkTrace, qualifiedName } from '../engine/network';
 import type { Tensor } from '../engine/tensor';
-import type { ConvTrace, TensorName, TraceStage } from '../engine/trace';
+import type { ConvTrace, DeltaSource, TensorName, TraceStage } from '../engine/trace';
 
 export interface DebugStep {
   stage: TraceStage;
   /** The layer's index in a network (the loss is the last); undefined for a single conv. */
   layer?: number;
+  /** The layer's name in the chain (`layers[2]`, `loss`), which is also its spec key. */
+  layerName?: string;
   /** `layers[2] maxpool2d 2×2`, `loss`, or `conv2d`. */
   where: string;
   /** The tensors of the step's layer. */
   tensors: Partial<Record<TensorName, Tensor>>;
   geometry: LayerGeometry;
+  /** Where the step's layer got its δ (recorded by the trace). */
+  deltaSource?: DeltaSource;
 }
 
 export interface ProgramTensor {
@@ -46,7 +50,7 @@ export function programOf(trace: ConvTrace | NetworkTrace): DebugProgram {
 
 function convProgram(trace: ConvTrace): DebugProgram {
   const geometry: LayerGeometry = { kind: 'conv', info: trace.info };
-  const steps = trace.stages.map(stage => ({ stage, where: 'conv2d', tensors: trace.tensors, geometry }));
+  const steps = trace.stages.map(stage => ({ stage, where: 'conv2d', tensors: trace.tensors, geometry, deltaSource: trace.deltaSource }));
   const producer = (name: TensorName) => {
     if (name === 'input' || name === 'weight' || name === 'bias') return -1;
     // δ is given; it shows up where backward starts.
@@ -62,12 +66,12 @@ function networkProgram(trace: NetworkTrace): DebugProgram {
   const entries = trace.layers.map(() => ({ forward: -1, backward: -1 }));
   const push = (i: number, pass: 'forward' | 'backward') => {
     const l = trace.layers[i];
-    const where = l.op === 'loss' ? 'loss' : `layers[${i}] ${l.title}`;
+    const where = l.op === 'loss' ? l.name : `${l.name} ${l.title}`;
     const geometry = layerGeometry(l);
     for (const stage of l.stages.filter(s => s.pass === pass)) {
       if (pass === 'forward' && entries[i].forward < 0) entries[i].forward = steps.length;
       if (pass === 'backward' && entries[i].backward < 0) entries[i].backward = steps.length;
-      steps.push({ stage, layer: i, where, tensors: l.tensors, geometry });
+      steps.push({ stage, layer: i, layerName: l.name, where, tensors: l.tensors, geometry, deltaSource: l.deltaSource });
     }
   };
   trace.layers.forEach((_, i) => push(i, 'forward'));
@@ -76,12 +80,11 @@ function networkProgram(trace: NetworkTrace): DebugProgram {
   for (let i = trace.layers.length - 1; i >= 0; i--) if (i !== loss) push(i, 'backward');
   const tensors: ProgramTensor[] = [];
   trace.layers.forEach((l, i) => {
-    const prefix = l.op === 'loss' ? 'loss' : `layers[${i}]`;
     for (const [short, tensor] of Object.entries(l.tensors) as [TensorName, Tensor][]) {
       const own = steps.findIndex(s => s.layer === i && s.stage.outputs.includes(short));
       // Not made here: given, handed down as δ by the layer above, or handed up as the input by the layer below.
       const producer = own >= 0 ? own : GIVEN.includes(short) ? -1 : short === 'delta' ? entries[i].backward - 1 : entries[i].forward - 1;
-      tensors.push({ name: `${prefix}.${short}`, short, layer: i, tensor, producer });
+      tensors.push({ name: qualifiedName(l, short), short, layer: i, tensor, producer });
     }
   });
   return { steps, tensors, entries };

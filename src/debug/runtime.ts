@@ -105,17 +105,11 @@ export class ConvRuntime {
     return Math.min(rows, Math.ceil(((sub + 1) * rows) / this.subSteps(stage)));
   }
 
-  /** The spec key of a network step's layer: `layers[2]`, `loss`. */
-  private layerKey(step: DebugStep): string | undefined {
-    if (step.layer === undefined) return undefined;
-    return step.where === 'loss' ? 'loss' : `layers[${step.layer}]`;
-  }
-
   /** The line a step points at: its layer's first line in a network, its first key's line for a conv. */
   stageLine(stage: number): number {
     if (stage < 0) return 1;
     const step = this.steps[stage];
-    const key = this.layerKey(step);
+    const key = step.layerName; // a network step's spec key: `layers[2]`, `loss`
     if (key) return this.keyLines[key]?.start ?? 1;
     for (const k of STAGE_KEYS[step.stage.id]) if (this.keyLines[k]) return this.keyLines[k].start;
     return 1;

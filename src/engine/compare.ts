@@ -4,7 +4,7 @@
 
 import { EngineError } from './errors';
 import { Tensor, formatShape, indexOf } from './tensor';
-import type { ConvTrace, TensorName, TraceStage } from './trace';
+import { type ConvTrace, type TensorName, type TraceStage, recorded } from './trace';
 
 export interface Comparison {
   /** The engine's tensor compared against. */
@@ -74,8 +74,8 @@ export function withComparison(trace: ConvTrace, name: TensorName, yours: Tensor
     ...trace,
     tensors: {
       ...trace.tensors,
-      yours: { ...reshaped, name: 'yours', axes: engine.axes, about: `your ${name}${comparison.reshapedFrom ? `, read from ${formatShape(comparison.reshapedFrom)} in the engine's shape` : ''}` },
-      difference: { ...difference, name: 'difference', axes: engine.axes, about: `yours − the engine's ${name}: zero where they agree` },
+      yours: recorded('yours', reshaped, engine.axes, `your ${name}${comparison.reshapedFrom ? `, read from ${formatShape(comparison.reshapedFrom)} in the engine's shape` : ''}`),
+      difference: recorded('difference', difference, engine.axes, `yours − the engine's ${name}: zero where they agree`),
     },
     stages: [stage, ...trace.stages],
     comparison,

@@ -11,8 +11,10 @@ import {
 } from './layers';
 import { elementLimit } from './budget';
 import { LayerPlan, LayerShapes, checkNetworkBudget, layerTitle, planNetwork } from './networkPlan';
-import { DType, Tensor, TensorData, allocate, countNonFinite, formatShape, indexOf } from './tensor';
-import { ConvTrace, NonFiniteReport, StageId, TensorName, TraceOptions, TraceStage, TraceTensor, traceConv, DEFAULT_MAX_ELEMENTS } from './trace';
+import { DType, Tensor, TensorData, allocate, formatShape } from './tensor';
+import {
+  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, StageId, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, recorded, traceConv,
+} from './trace';
 
 export { layerTitle };
 export type { LayerShapes };
@@ -42,6 +44,8 @@ export type LayerOp = (typeof LAYER_OPS)[number];
 /** One layer's record: the conv's full trace, or the tensors and stages of another layer. */
 export interface LayerTrace {
   op: LayerOp;
+  /** Its name in the chain, `layers[2]` or `loss`: the prefix of its tensors' qualified names. */
+  name: string;
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title: string;
   inputShape: number[];
@@ -53,6 +57,8 @@ export interface LayerTrace {
   pool?: PoolInfo;
   /** The loss value, for the loss "layer". */
   value?: number;
+  /** Where the layer's δ came from, when the backward pass ran. */
+  deltaSource?: DeltaSource;
 }
 
 export interface NetworkTrace {
@@ -64,8 +70,16 @@ export interface NetworkTrace {
   nonFinite: (NonFiniteReport & { layer: number })[];
 }
 
-function tt(name: TensorName, t: Tensor, axes: string[], about: string): TraceTensor {
-  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data };
+const tt = recorded;
+
+/** The name layer `index` has in the chain: `layers[2]`. */
+export function layerName(index: number): string {
+  return `layers[${index}]`;
+}
+
+/** A tensor's name in a network trace: `layers[2].dA`, `loss.delta`. */
+export function qualifiedName(layer: Pick<LayerTrace, 'name'>, tensor: string): string {
+  return `${layer.name}.${tensor}`;
 }
 
 function stage(id: StageId, pass: 'forward' | 'backward', title: string, formula: string, inputs: TensorName[], outputs: TensorName[]): TraceStage {
@@ -117,13 +131,16 @@ function passes(stages: TraceStage[], backward: boolean): TraceStage[] {
  * The layer's trace, given the δ of its output; returns it and the δ of its input.
  * Without a δ (--forward-only) it records the forward tensors and stages alone.
  */
-function layerTrace(f: Forwarded, delta: Tensor | undefined, options: TraceOptions): { trace: LayerTrace; deltaIn?: Tensor } {
+function layerTrace(f: Forwarded, index: number, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): { trace: LayerTrace; deltaIn?: Tensor } {
   const l = f.spec;
-  const base = { op: l.type, title: layerTitle(l), inputShape: [...f.input.shape], outputShape: [...f.output.shape] };
+  const base = {
+    op: l.type, name: layerName(index), title: layerTitle(l), inputShape: [...f.input.shape], outputShape: [...f.output.shape],
+    ...(delta ? { deltaSource } : {}),
+  };
   const x = f.input;
   switch (l.type) {
     case 'conv2d': {
-      const conv = traceConv({ input: x, weight: l.weight, bias: l.bias, grad: delta, options: l.options, dtype: x.dtype }, { ...options, backward: delta !== undefined });
+      const conv = traceConv({ input: x, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: x.dtype }, { ...options, backward: delta !== undefined });
       return { trace: { ...base, tensors: conv.tensors, stages: conv.stages, conv }, deltaIn: conv.tensors.dA };
     }
     case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh': {
@@ -269,32 +286,27 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
       ? [stage('loss', 'forward', 'Mean squared error', 'C = mean((z − target)²)', ['z', 'target'], ['loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = 2·(z − target) / N', ['z', 'target'], ['delta'])]
       : [stage('loss', 'forward', 'Softmax and cross-entropy', 'p = softmax(z);  C = −mean_b log p[b, target[b]]', ['z', 'target'], ['probs', 'loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = (p − onehot(target)) / B', ['probs', 'target'], ['delta'])];
     lossTrace = {
-      op: 'loss', title: l.type === 'mse' ? 'mse loss' : 'cross-entropy loss', inputShape: [...out.shape], outputShape: [1], value: r.value, tensors,
+      op: 'loss', name: 'loss', title: l.type === 'mse' ? 'mse loss' : 'cross-entropy loss', inputShape: [...out.shape], outputShape: [1], value: r.value, tensors,
       stages: passes(stages, backward),
     };
   } else if (backward) {
     delta = problem.grad ?? { shape: [...out.shape], dtype: out.dtype, data: allocate(out.dtype, out.data.length).fill(1) };
   }
   const layers: LayerTrace[] = new Array(forwarded.length);
+  const firstDelta: DeltaSource = problem.loss ? 'loss' : problem.grad ? 'spec' : 'ones';
   for (let i = forwarded.length - 1; i >= 0; i--) {
-    const { trace, deltaIn } = layerTrace(forwarded[i], delta, options);
+    const { trace, deltaIn } = layerTrace(forwarded[i], i, delta, i === forwarded.length - 1 ? firstDelta : 'above', options);
     layers[i] = trace;
     delta = deltaIn;
   }
   if (lossTrace) layers.push(lossTrace);
-  const nonFinite: NetworkTrace['nonFinite'] = [];
-  layers.forEach((l, i) => {
-    for (const t of Object.values(l.tensors)) {
-      const { count, first } = countNonFinite(t.data);
-      if (count > 0) nonFinite.push({ layer: i, tensor: t.name, count, firstIndex: indexOf(t.shape, first), firstValue: t.data[first] });
-    }
-  });
+  const nonFinite = layers.flatMap((l, layer) => nonFiniteReports(l.tensors).map(r => ({ ...r, layer })));
   return { kind: 'network', dtype: problem.dtype, layers, loss, nonFinite };
 }
 
 /** The trace's tensors as flat names: `layers[2].dA`, `loss.delta`. */
 export function networkTensorNames(trace: NetworkTrace): string[] {
-  return trace.layers.flatMap((l, i) => Object.keys(l.tensors).map(n => (l.op === 'loss' ? `loss.${n}` : `layers[${i}].${n}`)));
+  return trace.layers.flatMap(l => Object.keys(l.tensors).map(n => qualifiedName(l, n)));
 }
 
 export function networkTensor(trace: NetworkTrace, name: string): TraceTensor | undefined {

@@ -126,22 +126,32 @@ export function toNested(t: Tensor): unknown {
   return t.shape.length === 0 ? t.data[0] : build(0, 0);
 }
 
-export interface NonFiniteSummary {
-  count: number;
+/** A tensor's finite range and its non-finite values: recorded once, when a trace records the tensor. */
+export interface TensorStats {
+  /** Of the finite values (0 when there are none). */
+  min: number;
+  max: number;
+  /** NaN and ±Infinity. */
+  nonFinite: number;
   /** Flat offset of the first non-finite value, or -1. */
-  first: number;
+  firstNonFinite: number;
 }
 
-export function countNonFinite(data: TensorData): NonFiniteSummary {
-  let count = 0;
-  let first = -1;
+export function tensorStats(data: TensorData): TensorStats {
+  let min = Infinity;
+  let max = -Infinity;
+  let nonFinite = 0;
+  let firstNonFinite = -1;
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      if (first < 0) first = i;
-      count++;
+    const v = data[i];
+    if (v !== v || v === Infinity || v === -Infinity) {
+      if (nonFinite++ === 0) firstNonFinite = i;
+      continue;
     }
+    if (v < min) min = v;
+    if (v > max) max = v;
   }
-  return { count, first };
+  return min === Infinity ? { min: 0, max: 0, nonFinite, firstNonFinite } : { min, max, nonFinite, firstNonFinite };
 }
 
 export function maxAbsDiff(a: Tensor, b: Tensor): number {

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_ELEMENTS, checkBudget, elementLimit } from './budget';
 import { ConvInfo, ConvOptions, checkGradShape, convInfo } from './convInfo';
 import { checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
 import type { Comparison } from './compare';
-import { DType, Tensor, countNonFinite, indexOf, maxAbs, maxAbsDiff } from './tensor';
+import { DType, Tensor, TensorStats, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
 
 /** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
 export interface ConvProblem {
@@ -14,6 +14,8 @@ export interface ConvProblem {
   bias?: Tensor;
   /** Upstream ∂C/∂z; all ones when absent. */
   grad?: Tensor;
+  /** Where `grad` came from, when not from the spec (a network hands its layers δ from above or the loss). */
+  deltaSource?: DeltaSource;
   options: ConvOptions;
   dtype: DType;
 }
@@ -47,7 +49,12 @@ export interface TraceTensor extends Tensor {
   axes: readonly string[];
   /** One line: what this tensor is. */
   about: string;
+  /** Its range and non-finite values, computed here once for every face. */
+  stats: TensorStats;
 }
+
+/** Where a layer's δ = ∂C/∂z came from: the spec's grad, all ones (C = Σ z), the loss, or the layer above. */
+export type DeltaSource = 'spec' | 'ones' | 'loss' | 'above';
 
 export const STAGE_IDS = [
   'pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias',
@@ -83,6 +90,8 @@ export interface ConvTrace {
   /** How far the rot180 view's ∂C/∂a is from col2im's, when the backward pass ran. */
   rot180?: { maxAbsDiff: number; agrees: boolean };
   nonFinite: NonFiniteReport[];
+  /** Where δ came from, when the backward pass ran. */
+  deltaSource?: DeltaSource;
   /** Present when someone's own tensor was compared with the engine's (compare.ts). */
   comparison?: Comparison;
 }
@@ -154,7 +163,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   const tensors: Partial<Record<TensorName, TraceTensor>> = {};
   const put = (name: TensorName, t: Tensor) => {
     const [axes, about] = ABOUT[name];
-    tensors[name] = { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data };
+    tensors[name] = recorded(name, t, axes, about);
   };
   put('input', problem.input);
   put('weight', problem.weight);
@@ -182,12 +191,20 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
     stages.push(...BACKWARD_STAGES);
   }
 
-  const nonFinite: NonFiniteReport[] = [];
-  for (const t of Object.values(tensors)) {
-    const { count, first } = countNonFinite(t.data);
-    if (count > 0) nonFinite.push({ tensor: t.name, count, firstIndex: indexOf(t.shape, first), firstValue: t.data[first] });
-  }
-  return { op: 'conv2d', dtype: problem.dtype, info, tensors, stages, rot180, nonFinite };
+  const deltaSource = backward ? problem.deltaSource ?? (problem.grad ? 'spec' : 'ones') : undefined;
+  return { op: 'conv2d', dtype: problem.dtype, info, tensors, stages, rot180, nonFinite: nonFiniteReports(tensors), deltaSource };
+}
+
+/** A tensor as the trace records it: named, described, its statistics taken once. */
+export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: string): TraceTensor {
+  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats: tensorStats(t.data) };
+}
+
+/** The tensors holding NaN or ±Infinity, read from their recorded statistics. */
+export function nonFiniteReports(tensors: Partial<Record<TensorName, TraceTensor>>): NonFiniteReport[] {
+  return Object.values(tensors).filter(t => t.stats.nonFinite > 0).map(t => ({
+    tensor: t.name, count: t.stats.nonFinite, firstIndex: indexOf(t.shape, t.stats.firstNonFinite), firstValue: t.data[t.stats.firstNonFinite],
+  }));
 }
 
 /** Stage-ordered tensor names present in a trace. */

@@ -7,15 +7,13 @@ import type { ConvInfo } from '../engine/convInfo';
 import type { LayerGeometry } from '../engine/geometry';
 import { type PoolInfo, isPoolPadding, poolTap } from '../engine/layers';
 import { atColumnTap, isPadding, rowOutput } from '../engine/links';
-import type { StageId, TensorName, TraceStage } from '../engine/trace';
+import type { DeltaSource, StageId, TensorName, TraceStage } from '../engine/trace';
 import { type Locale, type PanelText, panelText } from '../l10n/panelText';
 
 const shape = (...d: number[]) => `(${d.join(', ')})`;
 
-/** Where a layer's δ came from, for the words about it. */
-export type DeltaSource = 'ones' | 'spec' | 'above';
-
-const DELTA_SOURCE: Record<DeltaSource, 'deltaOnes' | 'deltaSpec' | 'deltaAbove'> = { ones: 'deltaOnes', spec: 'deltaSpec', above: 'deltaAbove' };
+/** The words about where δ came from (the trace records it). */
+const DELTA_SOURCE: Record<DeltaSource, 'deltaOnes' | 'deltaSpec' | 'deltaLoss' | 'deltaAbove'> = { ones: 'deltaOnes', spec: 'deltaSpec', loss: 'deltaLoss', above: 'deltaAbove' };
 
 export function explainStage(id: StageId, g: LayerGeometry, delta: DeltaSource, locale: Locale = 'en'): string {
   const t = panelText(locale);

@@ -127,7 +127,8 @@ export const en = {
   // ---- stage explanations ----
   deltaOnes: 'all ones here, as if the cost were the sum of z',
   deltaSpec: 'given in the spec (grad)',
-  deltaAbove: 'handed down by the layer above (or the loss), the derivation\'s δ^{l+1}',
+  deltaLoss: 'the loss\'s gradient ∂C/∂output, the first δ',
+  deltaAbove: 'handed down by the layer above, the derivation\'s δ^{l+1}',
   groupsNote: (groups: Arg, channels: Arg, rows: Arg, columns: Arg) => ` With groups = ${groups}, kernel o only sees its group's ${channels} input channel(s), so w_t is block-diagonal: zeros outside group blocks of ${rows} rows × ${columns} columns.`,
   padNone: (shape: Arg) => `No padding here, so a is the input itself, ${shape}. With padding, a ring of zeros would surround each channel so that kernels can be centred on edge pixels.`,
   padSome: (top: Arg, bottom: Arg, left: Arg, right: Arg, shape: Arg) => `The input is surrounded by zeros: ${top} row(s) above, ${bottom} below, ${left} column(s) left and ${right} right, so a is ${shape}. Padding cells are hatched: kernels read them as 0, and their gradient is thrown away at the end.`,

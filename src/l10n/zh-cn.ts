@@ -118,7 +118,8 @@ export const zhCn: PanelText = {
 
   deltaOnes: '这里全为 1，相当于损失是 z 的总和',
   deltaSpec: '由规格文件给出（grad）',
-  deltaAbove: '由上一层（或损失函数）传下来，即推导中的 δ^{l+1}',
+  deltaLoss: '损失函数的梯度 ∂C/∂output，即第一个 δ',
+  deltaAbove: '由上一层传下来，即推导中的 δ^{l+1}',
   groupsNote: (groups: Arg, channels: Arg, rows: Arg, columns: Arg) => `分组数 groups = ${groups}，卷积核 o 只看到本组的 ${channels} 个输入通道，因此 w_t 是块对角矩阵：每组 ${rows} 行 × ${columns} 列的块之外都是零。`,
   padNone: (shape: Arg) => `这里没有填充，a 就是输入本身，${shape}。若有填充，每个通道四周会补一圈零，使卷积核可以以边缘像素为中心。`,
   padSome: (top: Arg, bottom: Arg, left: Arg, right: Arg, shape: Arg) => `输入四周补零：上方 ${top} 行、下方 ${bottom} 行、左侧 ${left} 列、右侧 ${right} 列，因此 a 为 ${shape}。填充的单元格带斜线：卷积核把它们当作 0 读取，它们的梯度最后被丢弃。`,

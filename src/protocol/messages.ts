@@ -10,16 +10,12 @@ import type { Comparison } from '../engine/compare';
 import type { LayerGeometry } from '../engine/geometry';
 import type { LinkTarget } from '../engine/links';
 import type { LayerOp } from '../engine/network';
-import type { DType } from '../engine/tensor';
-import type { StageId, TensorName, TraceStage } from '../engine/trace';
+import type { DType, TensorStats as EngineStats } from '../engine/tensor';
+import type { DeltaSource, StageId, TensorName, TraceStage } from '../engine/trace';
 import type { Locale } from '../l10n/locale';
 
-export interface TensorStats {
-  /** Over finite values; 0 when there are none. */
-  min: number;
-  max: number;
-  nonFinite: number;
-}
+/** What the panel shows of a tensor's recorded statistics (engine/tensor.ts): its finite range, its non-finite count. */
+export type TensorStats = Pick<EngineStats, 'min' | 'max' | 'nonFinite'>;
 
 export interface WireTensor {
   name: TensorName;
@@ -47,6 +43,8 @@ export interface WireTrace {
   tensors: WireTensor[];
   rot180?: { maxAbsDiff: number; agrees: boolean };
   comparison?: Comparison;
+  /** Where δ came from, when the backward pass ran (recorded by the engine; the panel's words about δ_t follow it). */
+  deltaSource?: DeltaSource;
   warnings: string[];
 }
 

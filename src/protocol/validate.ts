@@ -60,6 +60,7 @@ const wireTrace: Check = object({
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
   rot180: optional(object({ maxAbsDiff: num, agrees: bool })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
+  deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above')),
 });
 
 const wireNetwork: Check = object({

@@ -6,20 +6,12 @@ import { layerGeometry } from '../engine/geometry';
 import type { NetworkTrace } from '../engine/network';
 import type { ConvTrace, TensorName, TraceTensor } from '../engine/trace';
 import { TENSOR_NAMES, tensorNames } from '../engine/trace';
-import type { Tensor, TensorData } from '../engine/tensor';
+import type { Tensor, TensorData, TensorStats as EngineStats } from '../engine/tensor';
 import { EAGER_TENSOR_BYTES, EAGER_TOTAL_BYTES, TensorStats, WireLayer, WireNetwork, WireTensor, WireTrace } from './messages';
 
-export function tensorStats(data: TensorData): TensorStats {
-  let min = Infinity;
-  let max = -Infinity;
-  let nonFinite = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v !== v || v === Infinity || v === -Infinity) { nonFinite++; continue; }
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return min === Infinity ? { min: 0, max: 0, nonFinite } : { min, max, nonFinite };
+/** The statistics the panel shows, from the ones the trace recorded (or, for a loose tensor, computed once here). */
+export function wireStats({ min, max, nonFinite }: EngineStats): TensorStats {
+  return { min, max, nonFinite };
 }
 
 export function tensorBytes(data: TensorData): ArrayBuffer {
@@ -30,7 +22,7 @@ export function tensorBytes(data: TensorData): ArrayBuffer {
 function wireTensors(tensors: Partial<Record<TensorName, TraceTensor>>, names: readonly TensorName[], budget: { bytes: number }, eagerBytes: number): WireTensor[] {
   return names.map(name => {
     const t = tensors[name]!;
-    const wire: WireTensor = { name, shape: [...t.shape], dtype: t.dtype, axes: [...t.axes], about: t.about, stats: tensorStats(t.data) };
+    const wire: WireTensor = { name, shape: [...t.shape], dtype: t.dtype, axes: [...t.axes], about: t.about, stats: wireStats(t.stats) };
     if (t.data.byteLength <= eagerBytes && t.data.byteLength <= budget.bytes) {
       wire.buffer = tensorBytes(t.data);
       budget.bytes -= t.data.byteLength;
@@ -41,7 +33,7 @@ function wireTensors(tensors: Partial<Record<TensorName, TraceTensor>>, names: r
 
 export function toWire(trace: ConvTrace, id: number, file: string, warnings: string[], uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireTrace {
   const tensors = wireTensors(trace.tensors, tensorNames(trace), { bytes: EAGER_TOTAL_BYTES }, eagerBytes);
-  return { id, file, uri, dtype: trace.dtype, geometry: { kind: 'conv', info: trace.info }, stages: trace.stages, tensors, rot180: trace.rot180, comparison: trace.comparison, warnings };
+  return { id, file, uri, dtype: trace.dtype, geometry: { kind: 'conv', info: trace.info }, stages: trace.stages, tensors, rot180: trace.rot180, comparison: trace.comparison, deltaSource: trace.deltaSource, warnings };
 }
 
 /** A network: layer i's trace gets id `firstId + 1 + i` (the network itself `firstId`); earlier layers get the eager bytes first. */
@@ -54,7 +46,7 @@ export function networkToWire(trace: NetworkTrace, firstId: number, file: string
       op: l.op, title: l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape],
       trace: {
         id: firstId + 1 + i, file, uri, dtype: trace.dtype, geometry: layerGeometry(l), stages: l.stages,
-        tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180: l.conv?.rot180, warnings: layerWarnings,
+        tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180: l.conv?.rot180, deltaSource: l.deltaSource, warnings: layerWarnings,
       },
     };
   });

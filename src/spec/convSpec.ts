@@ -11,7 +11,7 @@ import { DType, Tensor, formatShape } from '../engine/tensor';
 import { ConvProblem, ConvTrace, DEFAULT_MAX_ELEMENTS, TraceOptions, checkSize, traceConv } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeJson, nestedToTensor } from './nested';
 import { NpyError, decodeNpy } from './npy';
-import { LayerShapes, NetworkTrace, isNetworkTrace, networkShapes } from '../engine/network';
+import { LayerShapes, NetworkTrace, isNetworkTrace, networkShapes, qualifiedName } from '../engine/network';
 import { collectNetworkSpec, isNetworkSpec, networkErrorPath, networkNpyReferences, traceNetworkSource } from './networkSpec';
 import { JsonSource, SpecError, jsonPath } from './source';
 import { NpyFiles, npyBytes } from './specFiles';
@@ -260,8 +260,7 @@ export function traceConvSource(source: JsonSource, options: TraceOptions = {}, 
 export function nonFiniteWarnings(trace: AnyTrace): string[] {
   if (isNetworkTrace(trace)) {
     return trace.nonFinite.map(r => {
-      const l = trace.layers[r.layer];
-      const name = l.op === 'loss' ? `loss.${r.tensor}` : `layers[${r.layer}].${r.tensor}`;
+      const name = qualifiedName(trace.layers[r.layer], r.tensor);
       return `${name} has ${r.count} non-finite value${r.count === 1 ? '' : 's'} (first: ${name}[${r.firstIndex.join(', ')}] = ${r.firstValue})`;
     });
   }

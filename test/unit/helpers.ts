@@ -137,3 +137,9 @@ export function memoryFiles(entries: Record<string, MemoryEntry>): SpecFileSyste
     },
   };
 }
+
+/** A network spec's text: input ones of `shape`, the given layers. */
+export function networkSpec(shape: number[], layers: unknown[], extra: Record<string, unknown> = {}): string {
+  const ones = (s: number[]): unknown => (s.length === 0 ? 1 : Array.from({ length: s[0] }, () => ones(s.slice(1))));
+  return JSON.stringify({ input: ones(shape), layers, ...extra });
+}

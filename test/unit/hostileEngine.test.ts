@@ -14,7 +14,7 @@ import { traceConv } from '../../src/engine/trace';
 import { wasmLayout } from '../../src/engine/wasm/gemmWasm';
 import { analyzeSpec, traceAnySpecText } from '../../src/spec/convSpec';
 import { JsonSource, SpecError, jsonPath } from '../../src/spec/source';
-import { randomTensor, rng } from './helpers';
+import { networkSpec, randomTensor, rng } from './helpers';
 
 const ROOT = path.join(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -22,11 +22,6 @@ const cli = (args: string[], input?: string) => spawnSync(process.execPath, [CLI
 
 const f32 = (shape: number[], values: number[]) => tensor(shape, new Float32Array(values));
 
-/** A network spec's text: input ones (1, C, H, W), the given layers. */
-function networkSpec(shape: number[], layers: unknown[], extra: Record<string, unknown> = {}): string {
-  const ones = (s: number[]): unknown => (s.length === 0 ? 1 : Array.from({ length: s[0] }, () => ones(s.slice(1))));
-  return JSON.stringify({ input: ones(shape), layers, ...extra });
-}
 
 function specProblem(text: string, maxElements?: number): SpecError {
   try {

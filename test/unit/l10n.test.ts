@@ -7,7 +7,8 @@ import * as path from 'path';
 import { type LayerGeometry, layerGeometry } from '../../src/engine/geometry';
 import { isNetworkTrace } from '../../src/engine/network';
 import type { TensorName, TraceStage, TraceTensor } from '../../src/engine/trace';
-import { type DeltaSource, cellMeaning, explainStage, stageTitle } from '../../src/format/explain';
+import { cellMeaning, explainStage, stageTitle } from '../../src/format/explain';
+import type { DeltaSource } from '../../src/engine/trace';
 import { PANEL_TEXT, normalizeLocale } from '../../src/l10n/panelText';
 import { traceAnySpecText } from '../../src/spec/convSpec';
 
@@ -200,7 +201,7 @@ describe('l10n: stage explanations, titles and cell meanings in zh-cn', () => {
           assert.strictEqual(stageTitle(stage, geometry), stage.title, 'the English catalog names stages as the engine does');
           const title = stageTitle(stage, geometry, 'zh-cn');
           if (stage.id !== 'im2col' && stage.id !== 'col2im' && stage.id !== 'pool_col2im') sound(title, `${stage.id} title`);
-          for (const delta of ['ones', 'spec', 'above'] as DeltaSource[]) {
+          for (const delta of ['ones', 'spec', 'loss', 'above'] as DeltaSource[]) {
             const english = explainStage(stage.id, geometry, delta);
             const chinese = explainStage(stage.id, geometry, delta, 'zh-cn');
             assert.ok(english.length > 0, `${stage.id} has an explanation`);

@@ -7,11 +7,11 @@ import * as vscode from 'vscode';
 import { withComparison } from '../../engine/compare';
 import { EngineError } from '../../engine/errors';
 import { isNetworkTrace } from '../../engine/network';
-import { Tensor, formatShape } from '../../engine/tensor';
+import { Tensor, formatShape, tensorStats } from '../../engine/tensor';
 import { TENSOR_NAMES, TensorName } from '../../engine/trace';
 import { encodeNpy } from '../../spec/npy';
 import type { TensorRole, WebviewToHost, WireLooseTensor } from '../../protocol/messages';
-import { tensorStats } from '../../protocol/wire';
+import { wireStats } from '../../protocol/wire';
 import { geometryInput, geometryItems } from '../commands/selectionRun';
 import type { ConvRunner, RunResult } from '../commands/runConv';
 import { TracePanel } from '../panel/tracePanel';
@@ -80,7 +80,7 @@ export class TensorInspector {
   /** Shows the inspected tensors in the panel. */
   private show(title = vscode.l10n.t('Tensors from the debug session')): void {
     const tensors: WireLooseTensor[] = [...this.inspected.values()].map(i => ({
-      label: i.label, source: i.source, sourceDtype: i.sourceDtype, shape: [...i.tensor.shape], stats: tensorStats(i.tensor.data),
+      label: i.label, source: i.source, sourceDtype: i.sourceDtype, shape: [...i.tensor.shape], stats: wireStats(tensorStats(i.tensor.data)),
       buffer: i.tensor.data.buffer.slice(i.tensor.data.byteOffset, i.tensor.data.byteOffset + i.tensor.data.byteLength) as ArrayBuffer,
     }));
     const panel = TracePanel.show(this.extensionUri, this.onPanelMessage, this.log);
