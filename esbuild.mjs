@@ -118,10 +118,34 @@ function buildLocalizedSchema() {
 }
 buildLocalizedSchema();
 
+// In watch mode every rebuild is framed by `[watch] build started` / `[watch] build finished` (once for all
+// bundles) with its problems in between, one line each, for the background problem matcher of
+// .vscode/tasks.json's watch task.
+function watchReporter() {
+  let building = 0;
+  const report = (kind, { text, location }) => {
+    console.error(`${kind === 'ERROR' ? '✘' : '▲'} [${kind}] ${text}`);
+    if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+  };
+  return {
+    name: 'watch-reporter',
+    setup(build) {
+      build.onStart(() => {
+        if (building++ === 0) console.log('[watch] build started');
+      });
+      build.onEnd(result => {
+        result.errors.forEach(e => report('ERROR', e));
+        result.warnings.forEach(w => report('WARNING', w));
+        if (--building === 0) console.log('[watch] build finished');
+      });
+    },
+  };
+}
+
 if (watch) {
-  const contexts = await Promise.all(builds.map(b => esbuild.context(b)));
+  const reporter = watchReporter();
+  const contexts = await Promise.all(builds.map(b => esbuild.context({ ...b, logLevel: 'silent', plugins: [reporter] })));
   await Promise.all(contexts.map(c => c.watch()));
-  console.log('[watch] build started');
 } else {
   await Promise.all(builds.map(b => esbuild.build(b)));
 }

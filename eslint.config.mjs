@@ -1,12 +1,55 @@
-// Flat ESLint config. The architecture is enforced here: the engine, the spec
-// reader and the protocol are pure (no `vscode`, no DOM), so the CLI, the
-// webview and plain-Node tests can all use them.
+// Flat ESLint config. It enforces the architecture (ARCHITECTURE.md): which folder may import which.
+//
+//   src/engine      pure math; imports only itself
+//     ↑
+//   src/l10n        → engine                       (the panel's words; TensorName, ABOUT)
+//   src/format      → engine, l10n                 (text, explanations, export)
+//   src/spec        → engine, format, l10n         (+ jsonc-parser: JSON → tensors)
+//   src/protocol    → engine, format, l10n         (host ⇄ webview messages)
+//     ↑
+//   src/cli         → engine, spec, format         (+ fs, path)
+//   src/debug       → engine, spec, format, protocol, l10n   (+ @vscode/debugadapter; fs in adapter.ts only)
+//   webview/        → engine, format, l10n, protocol         (the browser: no spec, no Node, no vscode)
+//   src/lib.ts      → engine, spec                 (the library, dist/engine.js)
+//   src/extension   → anything in src/ (+ vscode, Node); its trace/ (the workers) → engine, spec only, no vscode
+//
+// Nothing imports src/extension, src/cli or webview/ (they are entry points); only src/extension imports
+// src/debug. Everything above src/cli in the picture runs in the webview and the web worker too, so it uses
+// no Node module, no `vscode` and no DOM. Tests (test/) may import anything.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const SRC_FOLDERS = ['engine', 'l10n', 'format', 'spec', 'protocol', 'debug', 'cli', 'extension'];
+
+/**
+ * One `no-restricted-imports` block: the files of `folder` may import the src/ folders in `allowed` (and their
+ * own folder); every other src/ folder and webview/ is refused with a message naming the rule.
+ * `alsoRefused` adds module names (Node built-ins, vscode) the folder must not use.
+ */
+function importRule(folder, allowed, { files = [`${folder}/**/*.ts`], ignores = [], alsoRefused = [] } = {}) {
+  const own = folder.startsWith('src/') ? folder.slice(4).split('/')[0] : undefined;
+  const rule = `${folder} → ${allowed.length ? allowed.join(', ') : 'only itself'}`;
+  const refusedFolders = [...SRC_FOLDERS.filter(f => f !== own && !allowed.includes(f)), ...(folder === 'webview' ? [] : ['webview'])];
+  const message = `${rule}: this import crosses the import graph drawn at the top of eslint.config.mjs.`;
+  return {
+    files,
+    ignores,
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: alsoRefused.map(name => ({ name, message: `${folder} does not use '${name}' (${rule}; see eslint.config.mjs).` })),
+        patterns: refusedFolders.length ? [{ group: refusedFolders.map(f => `**/${f}/**`), message }] : [],
+      }],
+    },
+  };
+}
+
+/** Modules a folder that also runs in the webview or a web worker must not use. */
+const NODE_MODULES = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'node:fs', 'node:path', 'node:os', 'node:child_process', 'node:worker_threads'];
+const PURE = [...NODE_MODULES, 'vscode'];
+
 const DOM_GLOBALS = ['window', 'document', 'navigator', 'HTMLElement', 'HTMLCanvasElement', 'CanvasRenderingContext2D',
   'requestAnimationFrame', 'localStorage', 'location', 'self', 'acquireVsCodeApi']
-  .map(name => ({ name, message: 'src/engine is pure TypeScript: no DOM.' }));
+  .map(name => ({ name, message: 'Pure code (src/engine, l10n, format, spec, protocol): no DOM.' }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', '.vscode-test/**', 'src/engine/wasm/assembly/**'] },
@@ -19,21 +62,23 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  // The import graph, one block per folder (a file matches exactly one of them).
+  importRule('src/engine', [], { alsoRefused: PURE }),
+  importRule('src/l10n', ['engine'], { alsoRefused: PURE }),
+  importRule('src/format', ['engine', 'l10n'], { alsoRefused: PURE }),
+  importRule('src/spec', ['engine', 'format', 'l10n'], { alsoRefused: PURE }),
+  importRule('src/protocol', ['engine', 'format', 'l10n'], { alsoRefused: PURE }),
+  importRule('src/cli', ['engine', 'spec', 'format'], { alsoRefused: ['vscode'] }),
+  importRule('src/debug', ['engine', 'spec', 'format', 'protocol', 'l10n'], { ignores: ['src/debug/adapter.ts'], alsoRefused: ['vscode', 'fs', 'node:fs', 'worker_threads', 'child_process'] }),
+  // The standalone adapter process (dist/debugAdapter.js) is Node only: it may read files.
+  importRule('src/debug', ['engine', 'spec', 'format', 'protocol', 'l10n'], { files: ['src/debug/adapter.ts'], alsoRefused: ['vscode'] }),
+  importRule('src/lib.ts', ['engine', 'spec'], { files: ['src/lib.ts'], alsoRefused: PURE }),
+  importRule('src/extension', ['engine', 'l10n', 'format', 'spec', 'protocol', 'debug', 'cli']),
+  importRule('src/extension/trace', ['engine', 'spec'], { alsoRefused: ['vscode'] }),
+  importRule('webview', ['engine', 'format', 'l10n', 'protocol'], { alsoRefused: PURE }),
   {
-    files: ['src/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/engine knows nothing of VS Code.' }],
-        patterns: [{ group: ['**/extension/**', '**/spec/**', '**/protocol/**', '../../webview/**', 'fs', 'path', 'worker_threads'], message: 'src/engine is pure math: it imports only itself.' }],
-      }],
-      'no-restricted-globals': ['error', ...DOM_GLOBALS],
-    },
-  },
-  {
-    files: ['src/spec/**/*.ts', 'src/protocol/**/*.ts', 'src/format/**/*.ts', 'src/cli/**/*.ts', 'src/debug/**/*.ts', 'src/extension/trace/**/*.ts', 'webview/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension (outside trace/) talks to VS Code.' }] }],
-    },
+    files: ['src/engine/**/*.ts', 'src/l10n/**/*.ts', 'src/format/**/*.ts', 'src/spec/**/*.ts', 'src/protocol/**/*.ts'],
+    rules: { 'no-restricted-globals': ['error', ...DOM_GLOBALS] },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

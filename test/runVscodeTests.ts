@@ -4,14 +4,13 @@
 // suite inside code-server.
 
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { runTests } from '@vscode/test-electron';
+import { scratchWorkspace } from './support/scratchWorkspace';
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../..');
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-workspace-'));
-  fs.cpSync(path.join(root, 'examples'), workspace, { recursive: true });
+  const workspace = scratchWorkspace();
   try {
     await runTests({
       version: process.env.VSCODE_VERSION ?? '1.100.3',

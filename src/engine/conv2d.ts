@@ -1,4 +1,4 @@
-// conv2d forward and backward the im2col way (NOTES.md, with its errata applied):
+// conv2d forward and backward the im2col way (docs/derivation.md, the original's errata fixed):
 //   a_t = im2col(pad(a)), w_t = w.reshape(Cout, -1).T, z_t = a_t @ w_t,
 //   z = z_t.transpose(0, 2, 1).reshape(B, Cout, Hout, Wout) + b
 //   δ_t = δ.transpose(0, 2, 3, 1).reshape(B, Hout*Wout, Cout), ∂C/∂a_t = δ_t @ w_tᵀ,

@@ -1,4 +1,4 @@
-"""Prints the README's speed table from test-results/bench/conv.json (the latest `npm run bench`).
+"""Prints CONTRIBUTING.md's benchmark table (Benchmarks) from test-results/bench/conv.json (the latest `npm run bench`).
 
     python3 test/bench/readmeTable.py
 """

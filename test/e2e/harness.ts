@@ -3,12 +3,12 @@
 
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { format } from 'util';
 import type { FrameLocator, Page } from 'playwright-core';
 import { CodeServer, ROOT, collectLogs, ensureCodeServer, startCodeServer } from './codeServer';
 import { Browser, launchBrowser, runFromPalette } from './workbench';
+import { scratchWorkspace } from '../support/scratchWorkspace';
 
 /** The worked example's stages, in order. */
 export const STAGES = ['pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias', 'delta_t', 'dA_t', 'col2im', 'dW', 'db', 'rot180'];
@@ -55,14 +55,6 @@ export class Run {
     fs.writeFileSync(path.join(this.dir, 'output.log'), this.lines.join('\n') + '\n');
     return this.failed > 0 ? 1 : 0;
   }
-}
-
-/** A scratch copy of examples/ and the test debuggees: tests never write into the repository. */
-export function scratchWorkspace(): string {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-workspace-'));
-  fs.cpSync(path.join(ROOT, 'examples'), ws, { recursive: true });
-  fs.cpSync(path.join(ROOT, 'test/fixtures/debuggee'), path.join(ws, 'debuggee'), { recursive: true });
-  return ws;
 }
 
 export function argValue(flag: string): string | undefined {

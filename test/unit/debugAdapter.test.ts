@@ -84,7 +84,7 @@ describe('conv debug adapter (DAP, own process)', () => {
     assert.strictEqual(await evaluate('max(abs(z)) > 1000'), 'False');
     await assert.rejects(dc.evaluateRequest({ expression: 'dW.sum()', context: 'repl' }), /'dW' is not defined here/);
     for (let i = 0; i < 4; i++) await step('next');
-    // ∂C/∂w of NOTES.md: both kernels get the same 12 numbers.
+    // ∂C/∂w of docs/derivation.md: both kernels get the same 12 numbers.
     assert.strictEqual(await evaluate('dW.sum()'), String(2 * [40, 44, 34, 38, 39, 40, 42, 47, 42, 47, 30, 41].reduce((a, b) => a + b)));
   });
 

@@ -1,4 +1,4 @@
-// The worked example of NOTES.md: its printed numbers are the golden values.
+// The worked example of docs/derivation.md: its printed numbers are the golden values.
 
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -21,7 +21,7 @@ function withGrad(grad: number[]): ConvTrace {
   return traceSpecText('seed+grad', JSON.stringify({ ...spec, grad: g }));
 }
 
-describe('worked example (NOTES.md): conv2d x=[1,3,4,4] w=[2,3,2,2] s=1 p=0', () => {
+describe('worked example (docs/derivation.md): conv2d x=[1,3,4,4] w=[2,3,2,2] s=1 p=0', () => {
   const trace = traceSpecText('seed.conv.json', fs.readFileSync(SEED, 'utf8'));
   const t = trace.tensors;
 
