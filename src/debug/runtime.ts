@@ -9,7 +9,8 @@ import type { Tensor } from '../engine/tensor';
 import type { ConvTrace, StageId, TensorName } from '../engine/trace';
 import { col2im } from '../engine/im2col';
 import { DEFAULT_MAX_ELEMENTS } from '../engine/trace';
-import { ExprError, UndefinedNameError, Value, evaluateText, truthy } from './expr';
+import { ExprError, UndefinedNameError } from './expr/parse';
+import { Value, evaluateText, truthy } from './expr/evaluate';
 import { DebugProgram, DebugStep, programOf, stepConvInfo } from './program';
 
 /** Where the debugger stands: before every stage (entry), after stage `stage`, or inside it after `sub` + 1 row groups. */

@@ -3,7 +3,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ExprError, MAX_DEPTH, MAX_LENGTH, Scope, Value, evaluateText, formatValue, summarize, truthy } from '../../src/debug/expr';
+import { ExprError, MAX_DEPTH, MAX_LENGTH } from '../../src/debug/expr/parse';
+import { Scope, Value, evaluateText, truthy } from '../../src/debug/expr/evaluate';
+import { formatValue, summarize } from '../../src/debug/expr/format';
 import { ConvRuntime } from '../../src/debug/runtime';
 import { traceSpecText } from '../../src/spec/convSpec';
 import { Tensor, tensor } from '../../src/engine/tensor';
