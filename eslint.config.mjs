@@ -64,9 +64,7 @@ export default tseslint.config(
   },
   // The import graph, one block per folder (a file matches exactly one of them).
   importRule('src/engine', [], { alsoRefused: PURE }),
-  importRule('src/l10n', ['engine'], { ignores: ['src/l10n/problems.ts'], alsoRefused: PURE }),
-  // Until problems are data with their own tables, this one file translates English messages and escapes them for display.
-  importRule('src/l10n', ['engine', 'format'], { files: ['src/l10n/problems.ts'], alsoRefused: PURE }),
+  importRule('src/l10n', ['engine'], { alsoRefused: PURE }),
   importRule('src/format', ['engine', 'l10n'], { alsoRefused: PURE }),
   importRule('src/spec', ['engine', 'format', 'l10n'], { ignores: ['src/spec/nodeSpecFiles.ts'], alsoRefused: PURE }),
   // The spec reader's file system on Node (the CLI and the adapter process; never in a web bundle): it may use fs.

@@ -12,6 +12,7 @@ import { nodeSpecFiles } from '../spec/nodeSpecFiles';
 import { readSpecFiles } from '../spec/specFiles';
 import { printable } from '../format/safeText';
 import { encodeNpy } from '../spec/npy';
+import { english } from '../spec/problemText.en';
 import { JsonSource, SpecError } from '../spec/source';
 
 declare const __VERSION__: string;
@@ -99,7 +100,7 @@ function readSpec(spec: string): { file: string; text: string } {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new SpecError(spec, undefined, `cannot read the spec: ${why}`);
+    throw new SpecError(spec, undefined, { code: 'spec.unreadable', args: { why } });
   }
 }
 
@@ -157,7 +158,7 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
     if (missing.length && opts.forwardOnly && !isNetworkTrace(trace)) throw new UsageError(`${missing.join(', ')} come from the backward pass, which --forward-only skips`);
     if (missing.length) throw new UsageError(`${missing.map(n => `'${n}'`).join(', ')} not in this trace; it has ${tensors.names.slice(0, 12).join(', ')}${tensors.names.length > 12 ? ', …' : ''}`);
     const names = opts.only ?? tensors.names;
-    for (const w of nonFiniteWarnings(trace)) complain(`conv-trace: warning: ${w}`);
+    for (const w of nonFiniteWarnings(trace)) complain(`conv-trace: warning: ${english(w)}`);
     if (!isNetworkTrace(trace) && trace.rot180 && !trace.rot180.agrees) complain(`conv-trace: warning: col2im and rot180 disagree on ∂C/∂a by ${trace.rot180.maxAbsDiff}`);
 
     if (opts.format === 'npy') {

@@ -5,7 +5,8 @@
 // window as large as the image): it is refused here, by name and size.
 
 import { EngineError } from './errors';
-import { formatShape, sizeOf } from './tensor';
+import type { LayerAt } from './problem';
+import { sizeOf } from './tensor';
 
 /** A tensor an op will allocate: its (qualified) name and shape. */
 export interface PlannedTensor {
@@ -19,8 +20,6 @@ export const DEFAULT_MAX_ELEMENTS = 2 ** 26;
 /** All tensors of a run together may hold this many times the per-tensor limit. */
 export const TOTAL_FACTOR = 8;
 
-const count = (n: number) => n.toLocaleString('en-US');
-
 /**
  * The per-tensor limit a caller asked for (the default when absent). Anything
  * but a positive whole number is refused: a string such as "abc" compared with
@@ -29,7 +28,7 @@ const count = (n: number) => n.toLocaleString('en-US');
 export function elementLimit(requested: unknown): number {
   if (requested === undefined) return DEFAULT_MAX_ELEMENTS;
   if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
-    throw new EngineError('trace', `maxElements must be a positive whole number, got ${typeof requested === 'string' ? JSON.stringify(requested) : String(requested)}`);
+    throw new EngineError('trace', { code: 'budget.limit', args: { value: typeof requested === 'string' ? JSON.stringify(requested) : String(requested) } });
   }
   return requested;
 }
@@ -38,15 +37,15 @@ export function elementLimit(requested: unknown): number {
  * Throws an EngineError (for `op`) naming the first tensor over `limit` elements,
  * or the total when all of them together exceed TOTAL_FACTOR × limit.
  */
-export function checkBudget(op: string, planned: readonly PlannedTensor[], limit: number): void {
+export function checkBudget(op: string, planned: readonly PlannedTensor[], limit: number, layer?: LayerAt): void {
   let total = 0;
   for (const t of planned) {
     const n = sizeOf(t.shape);
-    if (n > limit) throw new EngineError(op, `${t.name} would hold ${count(n)} elements ${formatShape(t.shape)}, over the limit of ${count(limit)}`);
+    if (n > limit) throw new EngineError(op, { code: 'budget.tensor', args: { name: t.name, count: n, shape: [...t.shape], limit } }, undefined, layer);
     total += n;
   }
   if (total > TOTAL_FACTOR * limit) {
-    throw new EngineError(op, `its ${planned.length} tensors would hold ${count(total)} elements in all, over ${TOTAL_FACTOR} × the limit of ${count(limit)}`);
+    throw new EngineError(op, { code: 'budget.total', args: { tensors: planned.length, count: total, factor: TOTAL_FACTOR, limit } }, undefined, layer);
   }
 }
 

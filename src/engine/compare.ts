@@ -30,7 +30,10 @@ export interface Comparison {
 export function compareTensors(engine: Tensor, yours: Tensor, name: TensorName, tolerance = { abs: 1e-6, rel: 1e-6 }): { comparison: Comparison; difference: Tensor; reshaped: Tensor } {
   const same = engine.shape.length === yours.shape.length && engine.shape.every((d, i) => d === yours.shape[i]);
   if (!same && engine.data.length !== yours.data.length) {
-    throw new EngineError('compare', `yours has shape ${formatShape(yours.shape)} (${yours.data.length} values) but the engine's ${name} is ${formatShape(engine.shape)} (${engine.data.length} values)`);
+    throw new EngineError('compare', {
+      code: 'compare.shape',
+      args: { name, yours: [...yours.shape], yoursCount: yours.data.length, engine: [...engine.shape], engineCount: engine.data.length },
+    });
   }
   const reshaped: Tensor = { shape: [...engine.shape], dtype: 'float64', data: Float64Array.from(yours.data) };
   const diff = new Float64Array(engine.data.length);
@@ -64,7 +67,7 @@ export function compareTensors(engine: Tensor, yours: Tensor, name: TensorName, 
 /** The trace with `yours` and `difference` added and a first stage that shows them. */
 export function withComparison(trace: ConvTrace, name: TensorName, yours: Tensor): ConvTrace {
   const engine = trace.tensors[name];
-  if (!engine) throw new EngineError('compare', `the engine's trace has no ${name}`);
+  if (!engine) throw new EngineError('compare', { code: 'compare.missing', args: { name } });
   const { comparison, difference, reshaped } = compareTensors(engine, yours, name);
   const stage: TraceStage = {
     id: 'compare', pass: 'forward', title: `Yours vs the engine's ${name}`, formula: `difference = yours − ${name}`,

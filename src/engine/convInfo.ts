@@ -3,7 +3,7 @@
 // from here too, so there is exactly one output-size formula in the product.
 
 import { ConvArgument, EngineError } from './errors';
-import { formatShape } from './tensor';
+import type { EngineProblem } from './problem';
 
 export type Pair = readonly [number, number];
 /** int, [ph, pw], [top, bottom, left, right], or a PyTorch-style keyword. */
@@ -53,20 +53,20 @@ export interface ConvInfo {
 
 const OP = 'conv2d';
 
-function fail(detail: string, argument?: ConvArgument): never {
-  throw new EngineError(OP, detail, argument);
+function fail(problem: EngineProblem, argument?: ConvArgument): never {
+  throw new EngineError(OP, problem, argument);
 }
 
 function positiveInt(value: number, what: string, argument: ConvArgument): number {
-  if (!Number.isInteger(value)) fail(`${what} must be an integer, got ${value}`, argument);
-  if (value < 1) fail(`${what} must be at least 1, got ${value}`, argument);
+  if (!Number.isInteger(value)) fail({ code: 'conv.notInteger', args: { key: what, value } }, argument);
+  if (value < 1) fail({ code: 'conv.belowOne', args: { key: what, value } }, argument);
   return value;
 }
 
 function pairOf(value: number | Pair | undefined, fallback: number, what: ConvArgument): [number, number] {
   if (value === undefined) return [fallback, fallback];
   if (typeof value === 'number') return [value, value];
-  if (!Array.isArray(value) || value.length !== 2) fail(`${what} must be a number or a pair [h, w]`, what);
+  if (!Array.isArray(value) || value.length !== 2) fail({ code: 'conv.notPair', args: { key: what } }, what);
   return [value[0], value[1]];
 }
 
@@ -78,20 +78,20 @@ function explicitPadding(padding: PaddingOption): [number, number, number, numbe
   if (typeof padding === 'number') sides = [padding, padding, padding, padding];
   else if (Array.isArray(padding) && padding.length === 2) sides = [padding[0], padding[0], padding[1], padding[1]];
   else if (Array.isArray(padding) && padding.length === 4) sides = [...padding];
-  else return fail(`padding must be an integer, [ph, pw], [top, bottom, left, right], "valid" or "same"`, 'padding');
+  else return fail({ code: 'conv.paddingForm', args: {} }, 'padding');
   for (const p of sides) {
-    if (!Number.isInteger(p)) fail(`padding must be made of integers, got ${p}`, 'padding');
-    if (p < 0) fail(`padding must not be negative, got ${p}`, 'padding');
+    if (!Number.isInteger(p)) fail({ code: 'conv.paddingNotInteger', args: { value: p } }, 'padding');
+    if (p < 0) fail({ code: 'conv.paddingNegative', args: { value: p } }, 'padding');
   }
   return sides as [number, number, number, number];
 }
 
 function checkRank(shape: readonly number[], rank: number, argument: ConvArgument, axes: string): void {
   if (shape.length !== rank) {
-    fail(`${argument} must be ${rank}-D ${axes}, got ${shape.length}-D ${formatShape(shape)}`, argument);
+    fail({ code: 'conv.rank', args: { key: argument, rank, axes, shape: [...shape] } }, argument);
   }
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 1) fail(`${argument} ${formatShape(shape)} has an empty dimension`, argument);
+    if (!Number.isInteger(d) || d < 1) fail({ code: 'conv.emptyDimension', args: { key: argument, shape: [...shape] } }, argument);
   }
 }
 
@@ -118,18 +118,18 @@ export function convInfo(
   positiveInt(dilationWidth, 'dilation', 'dilation');
   const groups = positiveInt(options.groups ?? 1, 'groups', 'groups');
 
-  const shapes = `(input ${formatShape(inputShape)}, weight ${formatShape(weightShape)}, groups ${groups})`;
+  const shapes = { input: [...inputShape], weight: [...weightShape], groups };
   if (inChannels % groups !== 0) {
-    fail(`groups ${groups} does not divide the input's ${inChannels} channels ${shapes}`, 'groups');
+    fail({ code: 'conv.groupsInput', args: { ...shapes, channels: inChannels } }, 'groups');
   }
   if (outChannels % groups !== 0) {
-    fail(`groups ${groups} does not divide the weight's ${outChannels} output channels ${shapes}`, 'groups');
+    fail({ code: 'conv.groupsOutput', args: { ...shapes, channels: outChannels } }, 'groups');
   }
   if (weightInChannels * groups !== inChannels) {
-    fail(`input has ${inChannels} channels but weight expects ${weightInChannels * groups} ${shapes}`, 'weight');
+    fail({ code: 'conv.channels', args: { ...shapes, has: inChannels, expects: weightInChannels * groups } }, 'weight');
   }
   if (biasShape !== undefined && (biasShape.length !== 1 || biasShape[0] !== outChannels)) {
-    fail(`bias must have shape (${outChannels},) to match the weight's ${outChannels} output channels, got ${formatShape(biasShape)}`, 'bias');
+    fail({ code: 'conv.bias', args: { channels: outChannels, shape: [...biasShape] } }, 'bias');
   }
 
   const effectiveKernelHeight = dilationHeight * (kernelHeight - 1) + 1;
@@ -138,7 +138,7 @@ export function convInfo(
   if (pads === 'same') {
     // As PyTorch: only for stride 1; the odd pixel of an even kernel goes to the bottom/right.
     if (strideHeight !== 1 || strideWidth !== 1) {
-      fail(`padding "same" needs stride 1, got stride (${strideHeight}, ${strideWidth})`, 'padding');
+      fail({ code: 'conv.sameStride', args: { stride: [strideHeight, strideWidth] } }, 'padding');
     }
     const totalH = effectiveKernelHeight - 1;
     const totalW = effectiveKernelWidth - 1;
@@ -148,13 +148,13 @@ export function convInfo(
   const paddedHeight = inHeight + padTop + padBottom;
   const paddedWidth = inWidth + padLeft + padRight;
   if (effectiveKernelHeight > paddedHeight || effectiveKernelWidth > paddedWidth) {
-    const dil = dilationHeight > 1 || dilationWidth > 1 ? `dilated ` : '';
-    fail(
-      `${dil}kernel ${effectiveKernelHeight}x${effectiveKernelWidth} is larger than the padded input ` +
-      `${paddedHeight}x${paddedWidth} (input ${formatShape(inputShape)}, weight ${formatShape(weightShape)}, ` +
-      `padding [${pads.join(', ')}], dilation (${dilationHeight}, ${dilationWidth}))`,
-      'weight',
-    );
+    fail({
+      code: 'conv.kernelTooLarge',
+      args: {
+        dilated: dilationHeight > 1 || dilationWidth > 1, kernel: [effectiveKernelHeight, effectiveKernelWidth], padded: [paddedHeight, paddedWidth],
+        input: [...inputShape], weight: [...weightShape], padding: [...pads], dilation: [dilationHeight, dilationWidth],
+      },
+    }, 'weight');
   }
   const outHeight = Math.floor((paddedHeight - effectiveKernelHeight) / strideHeight) + 1;
   const outWidth = Math.floor((paddedWidth - effectiveKernelWidth) / strideWidth) + 1;
@@ -178,7 +178,7 @@ export function convInfo(
 export function checkGradShape(info: ConvInfo, gradShape: readonly number[]): void {
   const expected = outputShape(info);
   if (gradShape.length !== 4 || gradShape.some((d, i) => d !== expected[i])) {
-    fail(`grad must have the output's shape ${formatShape(expected)} (B, Cout, Hout, Wout), got ${formatShape(gradShape)}`, 'grad');
+    fail({ code: 'grad.shape', args: { expected, shape: [...gradShape], axes: '(B, Cout, Hout, Wout)' } }, 'grad');
   }
 }
 

@@ -5,7 +5,7 @@
 
 import { Pair } from './convInfo';
 import { EngineError } from './errors';
-import { Tensor, formatShape, sizeOf, zeros } from './tensor';
+import { Tensor, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
@@ -100,21 +100,21 @@ function pooledSize(n: number, k: number, s: number, p: number, d: number, ceil:
 
 export function poolInfo(kind: PoolKind, shape: readonly number[], o: PoolOptions): PoolInfo {
   const op = `${kind}pool2d`;
-  if (shape.length !== 4) throw new EngineError(op, `expects a 4-D input (B, C, H, W), got ${formatShape(shape)}`, 'input');
+  if (shape.length !== 4) throw new EngineError(op, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...shape] } }, 'input');
   const [kh, kw] = pair(o.kernel, 1);
   const [sh, sw] = pair(o.stride ?? o.kernel, 1);
   const [ph, pw] = pair(o.padding, 0);
   const [dh, dw] = pair(o.dilation, 1);
   for (const [v, what] of [[kh, 'kernel'], [kw, 'kernel'], [sh, 'stride'], [sw, 'stride'], [dh, 'dilation'], [dw, 'dilation']] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new EngineError(op, `${what} must be an integer of at least 1, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new EngineError(op, { code: 'pool.notPositive', args: { key: what, value: v } });
   }
-  if (kind === 'avg' && (dh !== 1 || dw !== 1)) throw new EngineError(op, 'avgpool2d has no dilation (as PyTorch)');
-  if (!Number.isInteger(ph) || !Number.isInteger(pw) || ph < 0 || pw < 0) throw new EngineError(op, `padding must be non-negative integers, got (${ph}, ${pw})`);
-  if (ph > kh / 2 || pw > kw / 2) throw new EngineError(op, `padding (${ph}, ${pw}) must be at most half the kernel (${kh}, ${kw}), as PyTorch requires`);
+  if (kind === 'avg' && (dh !== 1 || dw !== 1)) throw new EngineError(op, { code: 'pool.avgDilation', args: {} });
+  if (!Number.isInteger(ph) || !Number.isInteger(pw) || ph < 0 || pw < 0) throw new EngineError(op, { code: 'pool.paddingNegative', args: { padding: [ph, pw] } });
+  if (ph > kh / 2 || pw > kw / 2) throw new EngineError(op, { code: 'pool.paddingHalf', args: { padding: [ph, pw], kernel: [kh, kw] } });
   const [, , H, W] = shape;
   const Ho = pooledSize(H, kh, sh, ph, dh, !!o.ceilMode);
   const Wo = pooledSize(W, kw, sw, pw, dw, !!o.ceilMode);
-  if (Ho < 1 || Wo < 1) throw new EngineError(op, `a ${kh}x${kw} window (dilation ${dh}, ${dw}) does not fit the input ${H}x${W} with padding (${ph}, ${pw})`);
+  if (Ho < 1 || Wo < 1) throw new EngineError(op, { code: 'pool.windowTooLarge', args: { kernel: [kh, kw], dilation: [dh, dw], input: [H, W], padding: [ph, pw] } });
   const paddedHeight = Math.max(H + 2 * ph, (Ho - 1) * sh + dh * (kh - 1) + 1);
   const paddedWidth = Math.max(W + 2 * pw, (Wo - 1) * sw + dw * (kw - 1) + 1);
   return {
@@ -247,10 +247,10 @@ export interface LinearForward {
 }
 
 export function checkLinear(inputShape: readonly number[], weight: Tensor, bias?: Tensor): void {
-  if (inputShape.length !== 2) throw new EngineError('linear', `expects a 2-D input (B, in), got ${formatShape(inputShape)}: put a flatten before it`, 'input');
-  if (weight.shape.length !== 2) throw new EngineError('linear', `weight must be 2-D (out, in), got ${formatShape(weight.shape)}`, 'weight');
-  if (weight.shape[1] !== inputShape[1]) throw new EngineError('linear', `input has ${inputShape[1]} features but weight expects ${weight.shape[1]} (input ${formatShape(inputShape)}, weight ${formatShape(weight.shape)})`, 'weight');
-  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== weight.shape[0])) throw new EngineError('linear', `bias must have shape (${weight.shape[0]},), got ${formatShape(bias.shape)}`, 'bias');
+  if (inputShape.length !== 2) throw new EngineError('linear', { code: 'layer.inputRank', args: { rank: 2, axes: '(B, in)', shape: [...inputShape], flattenHint: true } }, 'input');
+  if (weight.shape.length !== 2) throw new EngineError('linear', { code: 'linear.weightRank', args: { shape: [...weight.shape] } }, 'weight');
+  if (weight.shape[1] !== inputShape[1]) throw new EngineError('linear', { code: 'linear.features', args: { has: inputShape[1], expects: weight.shape[1], input: [...inputShape], weight: [...weight.shape] } }, 'weight');
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== weight.shape[0])) throw new EngineError('linear', { code: 'linear.bias', args: { channels: weight.shape[0], shape: [...bias.shape] } }, 'bias');
 }
 
 export function linearForward(x: Tensor, weight: Tensor, bias?: Tensor): LinearForward {
@@ -298,7 +298,7 @@ export interface LossResult {
 
 /** C = mean((y − t)²) over every element (PyTorch's reduction="mean"); δ = 2(y − t)/N. */
 export function mseLoss(y: Tensor, target: Tensor): LossResult {
-  if (target.data.length !== y.data.length) throw new EngineError('mse', `target has shape ${formatShape(target.shape)} but the output is ${formatShape(y.shape)}`, 'target');
+  if (target.data.length !== y.data.length) throw new EngineError('mse', { code: 'mse.target', args: { target: [...target.shape], output: [...y.shape] } }, 'target');
   const n = y.data.length;
   const delta = zeros(y.shape, y.dtype);
   let c = 0;
@@ -312,15 +312,15 @@ export function mseLoss(y: Tensor, target: Tensor): LossResult {
 
 /** Softmax then negative log-likelihood of the class indices, averaged over the batch; δ = (p − onehot)/B. */
 export function crossEntropyLoss(logits: Tensor, classes: readonly number[]): LossResult {
-  if (logits.shape.length !== 2) throw new EngineError('cross_entropy', `expects (B, classes) logits, got ${formatShape(logits.shape)}: end the network with a linear layer`, 'input');
+  if (logits.shape.length !== 2) throw new EngineError('cross_entropy', { code: 'crossEntropy.logits', args: { shape: [...logits.shape] } }, 'input');
   const [B, K] = logits.shape;
-  if (classes.length !== B) throw new EngineError('cross_entropy', `target has ${classes.length} class indices for a batch of ${B}`, 'target');
+  if (classes.length !== B) throw new EngineError('cross_entropy', { code: 'crossEntropy.batch', args: { count: classes.length, batch: B } }, 'target');
   const probs = zeros([B, K], logits.dtype);
   const delta = zeros([B, K], logits.dtype);
   let c = 0;
   for (let b = 0; b < B; b++) {
     const t = classes[b];
-    if (!Number.isInteger(t) || t < 0 || t >= K) throw new EngineError('cross_entropy', `target[${b}] = ${t} is not a class index in 0..${K - 1}`, 'target');
+    if (!Number.isInteger(t) || t < 0 || t >= K) throw new EngineError('cross_entropy', { code: 'crossEntropy.class', args: { index: b, value: t, last: K - 1 } }, 'target');
     let m = -Infinity;
     for (let k = 0; k < K; k++) m = Math.max(m, logits.data[b * K + k]);
     let s = 0;

@@ -9,7 +9,7 @@ import { ConvInfo, convInfo, outputShape } from './convInfo';
 import { EngineError } from './errors';
 import { PoolInfo, checkLinear, poolInfo } from './layers';
 import type { LayerSpec, NetworkProblem } from './network';
-import { checkTensor, formatShape, sizeOf } from './tensor';
+import { checkTensor, sizeOf } from './tensor';
 import { convTraceTensors } from './conv2d';
 
 /** A layer's place in the chain, without its values: for hovers, CodeLens and diagnostics. */
@@ -69,7 +69,7 @@ function planLayer(l: LayerSpec, x: readonly number[], backward: boolean): Omit<
       return { output: z, pool: p, tensors };
     }
     case 'flatten': {
-      if (x.length < 2) throw new EngineError('flatten', `expects at least a 2-D input, got ${formatShape(x)}`);
+      if (x.length < 2) throw new EngineError('flatten', { code: 'flatten.rank', args: { shape: [...x] } });
       const z = [x[0], sizeOf(x.slice(1))];
       return { output: z, tensors: [t('z', z), ...(backward ? [t('dA', x)] : [])] };
     }
@@ -91,14 +91,14 @@ function planHead(problem: NetworkProblem, out: readonly number[]): PlannedTenso
   const l = problem.loss;
   if (l?.type === 'mse') {
     checkTensor(l.target, 'target', 'mse');
-    if (sizeOf(l.target.shape) !== sizeOf(out)) throw new EngineError('mse', `target has shape ${formatShape(l.target.shape)} but the output is ${formatShape(out)}`, 'target');
+    if (sizeOf(l.target.shape) !== sizeOf(out)) throw new EngineError('mse', { code: 'mse.target', args: { target: [...l.target.shape], output: [...out] } }, 'target');
     return [t('loss.delta', out)];
   }
   if (l?.type === 'cross_entropy') {
-    if (out.length !== 2) throw new EngineError('cross_entropy', `expects (B, classes) logits, got ${formatShape(out)}: end the network with a linear layer`, 'input');
-    if (l.target.length !== out[0]) throw new EngineError('cross_entropy', `target has ${l.target.length} class indices for a batch of ${out[0]}`, 'target');
+    if (out.length !== 2) throw new EngineError('cross_entropy', { code: 'crossEntropy.logits', args: { shape: [...out] } }, 'input');
+    if (l.target.length !== out[0]) throw new EngineError('cross_entropy', { code: 'crossEntropy.batch', args: { count: l.target.length, batch: out[0] } }, 'target');
     l.target.forEach((c, b) => {
-      if (!Number.isInteger(c) || c < 0 || c >= out[1]) throw new EngineError('cross_entropy', `target[${b}] = ${c} is not a class index in 0..${out[1] - 1}`, 'target');
+      if (!Number.isInteger(c) || c < 0 || c >= out[1]) throw new EngineError('cross_entropy', { code: 'crossEntropy.class', args: { index: b, value: c, last: out[1] - 1 } }, 'target');
     });
     return [t('loss.probs', out), t('loss.delta', out)];
   }
@@ -106,7 +106,7 @@ function planHead(problem: NetworkProblem, out: readonly number[]): PlannedTenso
     checkTensor(problem.grad, 'grad', 'network');
     const g = problem.grad.shape;
     if (g.length !== out.length || g.some((d, i) => d !== out[i])) {
-      throw new EngineError('network', `grad must have the output's shape ${formatShape(out)}, got ${formatShape(g)}`, 'grad');
+      throw new EngineError('network', { code: 'grad.shape', args: { expected: [...out], shape: [...g] } }, 'grad');
     }
     return [];
   }
@@ -118,7 +118,7 @@ function planHead(problem: NetworkProblem, out: readonly number[]): PlannedTenso
  * layer (`layers[3] (linear)`) where a shape does not fit, naming where its input came from.
  */
 export function planNetwork(problem: NetworkProblem, backward = true): NetworkPlan {
-  if (!problem.layers.length) throw new EngineError('network', 'a network needs at least one layer');
+  if (!problem.layers.length) throw new EngineError('network', { code: 'network.empty', args: {} });
   checkTensor(problem.input, 'input', 'network');
   let x: readonly number[] = problem.input.shape;
   const layers = problem.layers.map((l, i): LayerPlan => {
@@ -129,7 +129,7 @@ export function planNetwork(problem: NetworkProblem, backward = true): NetworkPl
       return plan;
     } catch (e) {
       if (!(e instanceof EngineError)) throw e;
-      throw new EngineError(`layers[${i}] (${l.type})`, `${e.detail} — its input ${formatShape(x)} comes from ${i === 0 ? 'the input' : `layers[${i - 1}]`}`, e.argument);
+      throw e.inLayer({ index: i, type: l.type, input: [...x] });
     }
   });
   return { layers, head: planHead(problem, x) };
@@ -137,6 +137,6 @@ export function planNetwork(problem: NetworkProblem, backward = true): NetworkPl
 
 /** Refuses a network whose layers' tensors, one by one or together, would not fit the limit. */
 export function checkNetworkBudget(plan: NetworkPlan, limit: number): void {
-  plan.layers.forEach((l, i) => checkBudget(`layers[${i}] (${l.op})`, l.tensors, limit));
+  plan.layers.forEach((l, i) => checkBudget(l.op, l.tensors, limit, { index: i, type: l.op }));
   checkBudget('network', [...plan.layers.flatMap((l, i) => qualified(`layers[${i}]`, l.tensors)), ...plan.head], limit);
 }

@@ -21,13 +21,13 @@ export interface Tensor {
 export function checkTensor(t: Tensor, argument: ConvArgument, op = 'conv2d'): void {
   const shape: unknown = t?.shape;
   if (!Array.isArray(shape) || !shape.every(d => Number.isSafeInteger(d) && d >= 0)) {
-    throw new EngineError(op, `${argument} has no valid shape (a list of whole numbers), got ${String(shape)}`, argument);
+    throw new EngineError(op, { code: 'tensor.shape', args: { key: argument, shape: String(shape) } }, argument);
   }
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new EngineError(op, `${argument} has dtype ${String(t.dtype)}; the engine computes in float32 or float64`, argument);
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new EngineError(op, { code: 'tensor.dtype', args: { key: argument, dtype: String(t.dtype) } }, argument);
   const want = t.dtype === 'float32' ? Float32Array : Float64Array;
-  if (!(t.data instanceof want)) throw new EngineError(op, `${argument} is ${t.dtype} but its data is not a ${want.name}`, argument);
+  if (!(t.data instanceof want)) throw new EngineError(op, { code: 'tensor.data', args: { key: argument, dtype: t.dtype, array: want.name } }, argument);
   if (t.data.length !== sizeOf(shape)) {
-    throw new EngineError(op, `${argument} has shape ${formatShape(shape)}, which needs ${sizeOf(shape)} values, but holds ${t.data.length}`, argument);
+    throw new EngineError(op, { code: 'tensor.size', args: { key: argument, shape: [...shape], needs: sizeOf(shape), holds: t.data.length } }, argument);
   }
 }
 

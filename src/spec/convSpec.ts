@@ -7,12 +7,13 @@
 
 import { ConvInfo, ConvOptions, PaddingOption, Pair, checkGradShape, convInfo } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
-import { DType, Tensor, formatShape } from '../engine/tensor';
+import { DType, Tensor } from '../engine/tensor';
 import { ConvProblem, ConvTrace, DEFAULT_MAX_ELEMENTS, TraceOptions, checkSize, traceConv } from '../engine/trace';
-import { NestedArrayError, TensorExpectation, describeJson, nestedToTensor } from './nested';
+import { NestedArrayError, TensorExpectation, describeValue, nestedToTensor } from './nested';
 import { NpyError, decodeNpy } from './npy';
 import { LayerShapes, NetworkTrace, isNetworkTrace, networkShapes, qualifiedName } from '../engine/network';
 import { collectNetworkSpec, isNetworkSpec, networkErrorPath, networkNpyReferences, traceNetworkSource } from './networkSpec';
+import type { Problem } from './problemCodes';
 import { JsonSource, SpecError, jsonPath } from './source';
 import { NpyFiles, npyBytes } from './specFiles';
 
@@ -104,20 +105,20 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defau
   const problems: SpecError[] = [];
   const spec = source.value;
   if (!isObject(spec)) {
-    return { problems: [source.error([], `expected a conv spec: an object with "input" and "weight", found ${describeJson(spec)}`)] };
+    return { problems: [source.error([], { code: 'spec.notConv', args: { found: describeValue(spec) } })] };
   }
   for (const key of Object.keys(spec)) {
     if ((SPEC_KEYS as readonly string[]).includes(key) || DOC_KEYS.includes(key)) continue;
     const hint = closest(key, SPEC_KEYS);
-    problems.push(new SpecError(source.file, [key], `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}; a conv spec has ${SPEC_KEYS.join(', ')}`, source.locateKey([key])));
+    problems.push(new SpecError(source.file, [key], { code: 'spec.unknownKey', args: { key, ...(hint ? { hint } : {}), kind: 'conv', keys: [...SPEC_KEYS] } }, source.locateKey([key])));
   }
   for (const key of ['input', 'weight'] as const) {
-    if (!(key in spec)) problems.push(source.error([], `missing key "${key}" ${TENSOR_KEYS[key].axes}`));
+    if (!(key in spec)) problems.push(source.error([], { code: 'spec.missingKey', args: { key, axes: TENSOR_KEYS[key].axes } }));
   }
 
   let dtype = defaultDType;
   if (spec.dtype !== undefined) {
-    if (spec.dtype !== 'float64' && spec.dtype !== 'float32') problems.push(source.error(['dtype'], `dtype must be "float64" or "float32", found ${describeJson(spec.dtype)}`));
+    if (spec.dtype !== 'float64' && spec.dtype !== 'float32') problems.push(source.error(['dtype'], { code: 'spec.dtype', args: { found: describeValue(spec.dtype) } }));
     else dtype = spec.dtype;
   }
 
@@ -126,18 +127,18 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defau
     if (v === undefined || (v === null && key !== 'input' && key !== 'weight')) return undefined;
     const expect = TENSOR_KEYS[key];
     if (isObject(v) && 'npy' in v) {
-      if (typeof v.npy !== 'string') { problems.push(source.error([key, 'npy'], `"npy" must be a file path, found ${describeJson(v.npy)}`)); return undefined; }
+      if (typeof v.npy !== 'string') { problems.push(source.error([key, 'npy'], { code: 'spec.npyPath', args: { found: describeValue(v.npy) } })); return undefined; }
       const bytes = npyBytes(npy, v.npy);
-      if (typeof bytes === 'string') { problems.push(source.error([key, 'npy'], bytes)); return undefined; }
+      if (!(bytes instanceof Uint8Array)) { problems.push(source.error([key, 'npy'], bytes)); return undefined; }
       try {
         const t = decodeNpy(bytes, dtype);
         if (t.shape.length !== expect.rank) {
-          problems.push(source.error([key, 'npy'], `${v.npy} holds a ${t.shape.length}-D array ${formatShape(t.shape)}, expected ${expect.rank}-D ${expect.axes}`));
+          problems.push(source.error([key, 'npy'], { code: 'spec.npyRank', args: { file: v.npy, rank: t.shape.length, shape: [...t.shape], expected: expect.rank, axes: expect.axes } }));
           return undefined;
         }
         return t;
       } catch (e) {
-        if (e instanceof NpyError) { problems.push(source.error([key, 'npy'], `${v.npy}: ${e.message}`)); return undefined; }
+        if (e instanceof NpyError) { problems.push(source.error([key, 'npy'], { ...e.problem, file: v.npy })); return undefined; }
         throw e;
       }
     }
@@ -153,7 +154,7 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defau
   const pairOption = (key: 'stride' | 'dilation'): number | Pair | undefined => {
     const v = spec[key];
     if (v === undefined || typeof v === 'number' || isIntPair(v)) return v;
-    problems.push(source.error([key], `${key} must be an integer or a pair [h, w], found ${describeJson(v)}`));
+    problems.push(source.error([key], { code: 'spec.pair', args: { key, found: describeValue(v) } }));
     return undefined;
   };
   options.stride = pairOption('stride');
@@ -163,11 +164,11 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defau
     const ok = typeof p === 'number' || p === 'valid' || p === 'same'
       || (Array.isArray(p) && (p.length === 2 || p.length === 4) && p.every(x => typeof x === 'number'));
     if (ok) options.padding = p as PaddingOption;
-    else problems.push(source.error(['padding'], `padding must be an integer, [ph, pw], [top, bottom, left, right], "valid" or "same", found ${describeJson(p)}`));
+    else problems.push(source.error(['padding'], { code: 'spec.padding', args: { found: describeValue(p) } }));
   }
   if (spec.groups !== undefined) {
     if (typeof spec.groups === 'number') options.groups = spec.groups;
-    else problems.push(source.error(['groups'], `groups must be an integer, found ${describeJson(spec.groups)}`));
+    else problems.push(source.error(['groups'], { code: 'spec.groups', args: { found: describeValue(spec.groups) } }));
   }
 
   const input = 'input' in spec ? tensor('input') : undefined;
@@ -190,7 +191,7 @@ export function readConvSpec(source: JsonSource, npy?: NpyFiles, defaultDType?: 
 
 /** An engine error at the spec key it is about. */
 function atKey(source: JsonSource, e: EngineError): SpecError {
-  return source.error(e.argument ? [e.argument] : undefined, e.message);
+  return source.error(e.argument ? [e.argument] : undefined, e.problem);
 }
 
 export interface SpecAnalysis extends SpecReading {
@@ -208,7 +209,7 @@ export function analyzeSpec(source: JsonSource, npy?: NpyFiles, maxElements = DE
     try {
       return { problems: net.problems, layers: networkShapes(net.problem, maxElements) };
     } catch (e) {
-      if (e instanceof EngineError) return { problems: [...net.problems, source.error(networkErrorPath(e), e.message)] };
+      if (e instanceof EngineError) return { problems: [...net.problems, source.error(networkErrorPath(e), e.problem)] };
       throw e;
     }
   }
@@ -256,20 +257,19 @@ export function traceConvSource(source: JsonSource, options: TraceOptions = {}, 
   }
 }
 
-/** Human-readable warnings for non-finite values: input tensors by JSON path, results by index. */
-export function nonFiniteWarnings(trace: AnyTrace): string[] {
+/** Warnings for non-finite values: input tensors by JSON path, results by index. */
+export function nonFiniteWarnings(trace: AnyTrace): Problem[] {
+  const warning = (name: string, count: number, at: string, value: number): Problem => ({ code: 'values.nonFinite', args: { name, count, at, value: String(value) } });
   if (isNetworkTrace(trace)) {
     return trace.nonFinite.map(r => {
       const name = qualifiedName(trace.layers[r.layer], r.tensor);
-      return `${name} has ${r.count} non-finite value${r.count === 1 ? '' : 's'} (first: ${name}[${r.firstIndex.join(', ')}] = ${r.firstValue})`;
+      return warning(name, r.count, `${name}[${r.firstIndex.join(', ')}]`, r.firstValue);
     });
   }
   const specKey: Partial<Record<string, string>> = { input: 'input', weight: 'weight', bias: 'bias', delta: 'grad' };
   return trace.nonFinite.map(r => {
     const key = specKey[r.tensor];
-    const where = key ? jsonPath([key, ...r.firstIndex]) : `${r.tensor}[${r.firstIndex.join(', ')}]`;
-    const plural = r.count === 1 ? 'value' : 'values';
-    return `${r.tensor} has ${r.count} non-finite ${plural} (first: ${where} = ${r.firstValue})`;
+    return warning(r.tensor, r.count, key ? jsonPath([key, ...r.firstIndex]) : `${r.tensor}[${r.firstIndex.join(', ')}]`, r.firstValue);
   });
 }
 

@@ -10,8 +10,9 @@ import { formatShape } from '../engine/tensor';
 import { markdownCode, markdownText } from '../format/safeText';
 import { formatNumber } from '../format/text';
 import { type Locale, panelText } from '../l10n/panelText';
-import { translateProblem } from '../l10n/problems';
+import { renderProblem } from './problemText';
 import type { SpecAnalysis, TensorKey } from './convSpec';
+import type { Problem } from './problemCodes';
 import { LocatedTensor, SCAN_BUDGET, TensorScan, indexWithin, previewRows } from './locator';
 import { JSONPath, jsonPath } from './source';
 
@@ -39,7 +40,7 @@ export function tensorHover(text: string, t: LocatedTensor, offset: number, prec
   const w = panelText(locale);
   const lines = [w.hoverTensor(markdownText(jsonPath(t.path)), formatShape(t.shape), s.count.toLocaleString('en-US')), ''];
   lines.push(w.hoverStats(formatNumber(s.min, precision), formatNumber(s.max, precision), formatNumber(s.mean, precision), s.nonFinite));
-  if (t.ragged) lines.push('', w.hoverRagged(markdownText(translateProblem(t.ragged.problem, locale)), markdownCode(jsonPath(t.ragged.path))));
+  if (t.ragged) lines.push('', w.hoverRagged(markdownText(renderProblem(t.ragged.problem, locale)), markdownCode(jsonPath(t.ragged.path))));
   const index = indexWithin(text, t, offset);
   const value = numberAt(text, offset);
   if (index.length === t.shape.length && value !== undefined) {
@@ -60,8 +61,8 @@ export function npyLine(npy: { file: string; shape: number[]; dtype: string }): 
 }
 
 /** One problem of the spec, as a list item. */
-function problemLine(problem: string, locale: Locale): string {
-  return `- ${markdownText(translateProblem(problem, locale))}`;
+function problemLine(problem: Problem, locale: Locale): string {
+  return `- ${markdownText(renderProblem(problem, locale))}`;
 }
 
 /** Why a file's tensors cannot be previewed: its scan went over budget. */

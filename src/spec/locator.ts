@@ -6,6 +6,7 @@
 
 import { JSONPath, parse, visit } from 'jsonc-parser';
 import { numericValue } from './nested';
+import type { Problem } from './problemCodes';
 import { jsonPath } from './source';
 
 export interface TensorStatsSummary {
@@ -26,7 +27,7 @@ export interface LocatedTensor {
   shape: number[];
   stats: TensorStatsSummary;
   /** Where the array stops being a regular block, if it does. */
-  ragged?: { path: JSONPath; problem: string };
+  ragged?: { path: JSONPath; problem: Problem };
   /** Offsets and lengths of its first innermost rows, for previews. */
   firstRows: [number, number][];
 }
@@ -44,7 +45,7 @@ interface Frame {
   others: number;
   /** Shape every child array must have; undefined before the first child array. */
   childShape?: number[];
-  ragged?: { path: JSONPath; problem: string };
+  ragged?: { path: JSONPath; problem: Problem };
   stats: Stats;
   firstRows: [number, number][];
   /** Numeric child arrays, emitted as tensors of their own if this array turns out not to be one. */
@@ -73,7 +74,6 @@ function summary(s: Stats): TensorStatsSummary {
 }
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-const fmtShape = (s: number[]) => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
 
 export interface LocatedKey {
   /** The property's path, e.g. ['input'] or ['input', 'npy']. */
@@ -183,7 +183,7 @@ function scanWithin(text: string, meter: Meter): TensorScan {
         // Numbers beside arrays: a ragged block (e.g. [[1, 2], 3]).
         located = {
           path: f.path, offset: f.offset, length: end - f.offset, shape: [f.index], stats: summary(f.stats), firstRows: f.firstRows,
-          ragged: f.ragged ?? { path: f.path, problem: 'ragged array: numbers and arrays mixed at the same depth' },
+          ragged: f.ragged ?? { path: f.path, problem: { code: 'ragged.mixed', args: {} } },
         };
       } else {
         for (const t of f.pending) tensors.push(t); // one by one: a spread of 100 000 arguments overflows the stack
@@ -194,7 +194,7 @@ function scanWithin(text: string, meter: Meter): TensorScan {
         // A row of the parent block.
         if (p.childShape === undefined) p.childShape = located.shape;
         else if (!p.ragged && !sameShape(p.childShape, located.shape)) {
-          p.ragged = { path: located.path, problem: `ragged array: shape ${fmtShape(located.shape)} where ${jsonPath([...p.path, 0])} has ${fmtShape(p.childShape)}` };
+          p.ragged = { path: located.path, problem: { code: 'ragged.shape', args: { shape: located.shape, first: jsonPath([...p.path, 0]), expected: p.childShape } } };
         }
         if (!p.ragged && located.ragged) p.ragged = located.ragged;
         merge(p.stats, f.stats);

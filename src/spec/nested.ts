@@ -2,13 +2,15 @@
 // values are allowed as the strings "NaN", "Infinity", "-Infinity" (JSON has no
 // literals for them); they are reported later, never crashed on.
 
-import { describeJson } from '../format/describe';
-import { DType, Tensor, allocate, formatShape } from '../engine/tensor';
+import { describeValue } from '../format/describe';
+import { DType, Tensor, allocate } from '../engine/tensor';
+import type { Problem } from './problemCodes';
+import { english } from './problemText.en';
 import { JSONPath, MAX_NESTING, TOO_DEEP, jsonPath } from './source';
 
 export class NestedArrayError extends Error {
-  constructor(readonly path: JSONPath, readonly problem: string) {
-    super(problem);
+  constructor(readonly path: JSONPath, readonly problem: Problem) {
+    super(english(problem));
   }
 }
 
@@ -16,7 +18,7 @@ const NON_FINITE: Record<string, number> = {
   nan: NaN, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
 };
 
-export { describeJson };
+export { describeValue };
 
 /** A number, or one of the strings that name a non-finite value; undefined otherwise. */
 export function numericValue(value: unknown): number | undefined {
@@ -45,8 +47,8 @@ export interface TensorExpectation {
 
 /** Converts a nested array of the expected rank to a tensor, or throws NestedArrayError. */
 export function nestedToTensor(value: unknown, path: JSONPath, dtype: DType, expect: TensorExpectation): Tensor {
-  const wanted = `a ${expect.rank}-D array ${expect.axes}`;
-  if (!Array.isArray(value)) throw new NestedArrayError(path, `expected ${wanted}, found ${describeJson(value)}`);
+  const { rank, axes } = expect;
+  if (!Array.isArray(value)) throw new NestedArrayError(path, { code: 'nested.notArray', args: { rank, axes, found: describeValue(value) } });
   const shape = inferShape(value);
   // The walk below recurses once a level.
   if (shape.length > MAX_NESTING) throw new NestedArrayError(path, TOO_DEEP);
@@ -55,10 +57,10 @@ export function nestedToTensor(value: unknown, path: JSONPath, dtype: DType, exp
     const p = [...path];
     let v: unknown = value;
     for (let d = 0; d < emptyAt; d++) { v = (v as unknown[])[0]; p.push(0); }
-    throw new NestedArrayError(p, `empty array: ${expect.axes} has no empty dimensions`);
+    throw new NestedArrayError(p, { code: 'nested.empty', args: { axes } });
   }
   if (shape.length !== expect.rank) {
-    throw new NestedArrayError(path, `expected ${wanted}, found a ${shape.length}-D array of shape ${formatShape(shape)}`);
+    throw new NestedArrayError(path, { code: 'nested.rank', args: { rank, axes, shape } });
   }
   let size = 1;
   for (const d of shape) size *= d;
@@ -73,17 +75,17 @@ export function nestedToTensor(value: unknown, path: JSONPath, dtype: DType, exp
       const x = numericValue(v);
       if (x === undefined) {
         throw new NestedArrayError(here(), Array.isArray(v)
-          ? `expected a number, found an array: the array is deeper here than at ${first(0)} ${formatShape(shape)}`
-          : `expected a number, found ${describeJson(v)}`);
+          ? { code: 'nested.deeper', args: { first: first(0), shape } }
+          : { code: 'nested.notNumber', args: { found: describeValue(v) } });
       }
       data[k++] = x;
       return;
     }
     if (!Array.isArray(v)) {
-      throw new NestedArrayError(here(), `ragged array: expected an array of ${shape[depth]} like ${first(depth)}, found ${describeJson(v)}`);
+      throw new NestedArrayError(here(), { code: 'ragged.notArray', args: { count: shape[depth], first: first(depth), found: describeValue(v) } });
     }
     if (v.length !== shape[depth]) {
-      throw new NestedArrayError(here(), `ragged array: ${v.length} elements where ${first(depth)} has ${shape[depth]}`);
+      throw new NestedArrayError(here(), { code: 'ragged.length', args: { count: v.length, first: first(depth), expected: shape[depth] } });
     }
     for (let i = 0; i < v.length; i++) {
       at.push(i);

@@ -11,8 +11,9 @@ import { PoolOptions } from '../engine/layers';
 import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
 import { DType, Tensor } from '../engine/tensor';
 import type { TraceOptions } from '../engine/trace';
-import { NestedArrayError, TensorExpectation, describeJson, inferShape, nestedToTensor } from './nested';
+import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
 import { NpyError, decodeNpy } from './npy';
+import type { Problem } from './problemCodes';
 import { JSONPath, JsonSource, MAX_NESTING, SpecError } from './source';
 import { NpyFiles, npyBytes } from './specFiles';
 
@@ -61,28 +62,28 @@ export interface NetworkReading {
 export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map(), defaultDType: DType = 'float64'): NetworkReading {
   const problems: SpecError[] = [];
   const spec = source.value as Record<string, unknown>;
-  const error = (path: JSONPath, problem: string) => problems.push(source.error(path, problem));
+  const error = (path: JSONPath, problem: Problem) => problems.push(source.error(path, problem));
   for (const key of Object.keys(spec)) {
-    if (!NETWORK_KEYS.includes(key)) problems.push(new SpecError(source.file, [key], `unknown key "${key}"; a network spec has ${NETWORK_KEYS.filter(k => !k.startsWith('$') && !DOC_KEYS.includes(k)).join(', ')}`, source.locateKey([key])));
+    if (!NETWORK_KEYS.includes(key)) problems.push(new SpecError(source.file, [key], { code: 'spec.unknownKey', args: { key, kind: 'network', keys: NETWORK_KEYS.filter(k => !k.startsWith('$') && !DOC_KEYS.includes(k)) } }, source.locateKey([key])));
   }
   let dtype = defaultDType;
   if (spec.dtype !== undefined) {
     if (spec.dtype === 'float64' || spec.dtype === 'float32') dtype = spec.dtype;
-    else error(['dtype'], `dtype must be "float64" or "float32", found ${describeJson(spec.dtype)}`);
+    else error(['dtype'], { code: 'spec.dtype', args: { found: describeValue(spec.dtype) } });
   }
 
   /** A tensor of a given rank (or any rank), from nested arrays or {"npy": file}. */
   const tensor = (path: JSONPath, v: unknown, expect?: TensorExpectation): Tensor | undefined => {
     if (isObject(v) && 'npy' in v) {
-      if (typeof v.npy !== 'string') { error([...path, 'npy'], `"npy" must be a file path, found ${describeJson(v.npy)}`); return undefined; }
+      if (typeof v.npy !== 'string') { error([...path, 'npy'], { code: 'spec.npyPath', args: { found: describeValue(v.npy) } }); return undefined; }
       const bytes = npyBytes(npy, v.npy);
-      if (typeof bytes === 'string') { error([...path, 'npy'], bytes); return undefined; }
+      if (!(bytes instanceof Uint8Array)) { error([...path, 'npy'], bytes); return undefined; }
       try {
         const t = decodeNpy(bytes, dtype);
-        if (expect && t.shape.length !== expect.rank) { error([...path, 'npy'], `${v.npy} holds a ${t.shape.length}-D array, expected ${expect.rank}-D ${expect.axes}`); return undefined; }
+        if (expect && t.shape.length !== expect.rank) { error([...path, 'npy'], { code: 'spec.npyRank', args: { file: v.npy, rank: t.shape.length, shape: [...t.shape], expected: expect.rank, axes: expect.axes } }); return undefined; }
         return t;
       } catch (e) {
-        if (e instanceof NpyError) { error([...path, 'npy'], `${v.npy}: ${e.message}`); return undefined; }
+        if (e instanceof NpyError) { error([...path, 'npy'], { ...e.problem, file: v.npy }); return undefined; }
         throw e;
       }
     }
@@ -97,27 +98,27 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
   const intOrPair = (path: JSONPath, v: unknown, what: string): number | Pair | undefined => {
     if (v === undefined) return undefined;
     if (typeof v === 'number' || (Array.isArray(v) && v.length === 2 && v.every(x => typeof x === 'number'))) return v as number | Pair;
-    error(path, `${what} must be an integer or a pair [h, w], found ${describeJson(v)}`);
+    error(path, { code: 'spec.pair', args: { key: what, found: describeValue(v) } });
     return undefined;
   };
 
-  const input = 'input' in spec ? tensor(['input'], spec.input, { rank: 4, axes: '(B, C, H, W)' }) : (error([], 'missing key "input" (B, C, H, W)'), undefined);
+  const input = 'input' in spec ? tensor(['input'], spec.input, { rank: 4, axes: '(B, C, H, W)' }) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: '(B, C, H, W)' } }), undefined);
   const layers: LayerSpec[] = [];
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
-    error(['layers'], `"layers" must be a non-empty list of layers, found ${describeJson(spec.layers)}`);
+    error(['layers'], { code: 'network.layers', args: { found: describeValue(spec.layers) } });
   } else {
     spec.layers.forEach((raw, i) => {
       const at = ['layers', i];
-      if (!isObject(raw)) { error(at, `a layer is an object with a "type", found ${describeJson(raw)}`); return; }
+      if (!isObject(raw)) { error(at, { code: 'network.layer', args: { found: describeValue(raw) } }); return; }
       const type = raw.type;
       if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) {
-        error([...at, 'type'], `"type" must be one of ${LAYER_TYPES.join(', ')}, found ${describeJson(type)}`);
+        error([...at, 'type'], { code: 'network.type', args: { types: [...LAYER_TYPES], found: describeValue(type) } });
         return;
       }
       const t = type as (typeof LAYER_TYPES)[number];
       for (const key of Object.keys(raw)) {
         if (key !== 'type' && !LAYER_KEYS[t].includes(key) && !DOC_KEYS.includes(key)) {
-          problems.push(new SpecError(source.file, [...at, key], `a ${t} layer has no "${key}"${LAYER_KEYS[t].length ? `; its keys: ${LAYER_KEYS[t].join(', ')}` : ''}`, source.locateKey([...at, key])));
+          problems.push(new SpecError(source.file, [...at, key], { code: 'network.layerKey', args: { type: t, key, keys: LAYER_KEYS[t] } }, source.locateKey([...at, key])));
         }
       }
       switch (t) {
@@ -138,8 +139,8 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
         }
         case 'maxpool2d': case 'avgpool2d': {
           const kernel = intOrPair([...at, 'kernel'], raw.kernel, 'kernel');
-          if (raw.kernel === undefined) error(at, `a ${t} layer needs a "kernel"`);
-          if (raw.ceil_mode !== undefined && typeof raw.ceil_mode !== 'boolean') error([...at, 'ceil_mode'], `ceil_mode must be true or false, found ${describeJson(raw.ceil_mode)}`);
+          if (raw.kernel === undefined) error(at, { code: 'network.kernel', args: { type: t } });
+          if (raw.ceil_mode !== undefined && typeof raw.ceil_mode !== 'boolean') error([...at, 'ceil_mode'], { code: 'network.ceilMode', args: { found: describeValue(raw.ceil_mode) } });
           const options: PoolOptions = {
             kernel: kernel ?? 1, stride: intOrPair([...at, 'stride'], raw.stride, 'stride'), padding: intOrPair([...at, 'padding'], raw.padding, 'padding'),
             dilation: intOrPair([...at, 'dilation'], raw.dilation, 'dilation'), ceilMode: raw.ceil_mode === true,
@@ -148,7 +149,7 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
           break;
         }
         case 'leaky_relu':
-          if (raw.slope !== undefined && typeof raw.slope !== 'number') error([...at, 'slope'], `slope must be a number, found ${describeJson(raw.slope)}`);
+          if (raw.slope !== undefined && typeof raw.slope !== 'number') error([...at, 'slope'], { code: 'network.slope', args: { found: describeValue(raw.slope) } });
           layers.push({ type: 'leaky_relu', slope: typeof raw.slope === 'number' ? raw.slope : 0.01 });
           break;
         default:
@@ -160,17 +161,17 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
   if (spec.loss !== undefined) {
     const l = spec.loss;
     if (!isObject(l) || (l.type !== 'mse' && l.type !== 'cross_entropy')) {
-      error(['loss'], `"loss" is {"type": "mse", "target": [...]} or {"type": "cross_entropy", "target": [class, ...]}, found ${describeJson(l)}`);
+      error(['loss'], { code: 'network.loss', args: { found: describeValue(l) } });
     } else if (l.type === 'mse') {
       const target = tensor(['loss', 'target'], l.target);
       if (target) loss = { type: 'mse', target };
     } else {
       const target = l.target;
-      if (!Array.isArray(target) || !target.every(t => Number.isInteger(t) && (t as number) >= 0)) error(['loss', 'target'], `cross_entropy's target is a list of class indices, one per batch item, found ${describeJson(target)}`);
+      if (!Array.isArray(target) || !target.every(t => Number.isInteger(t) && (t as number) >= 0)) error(['loss', 'target'], { code: 'network.classes', args: { found: describeValue(target) } });
       else loss = { type: 'cross_entropy', target: target as number[] };
     }
   }
-  if (loss && spec.grad !== undefined) error(['grad'], 'give a loss or a grad, not both');
+  if (loss && spec.grad !== undefined) error(['grad'], { code: 'network.lossAndGrad', args: {} });
   const grad = spec.grad === undefined || loss ? undefined : tensor(['grad'], spec.grad);
   if (problems.length || !input) return { problems };
   return { problem: { input, layers, loss, grad, dtype }, problems };
@@ -178,9 +179,8 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
 
 /** An engine error inside a network, at its layer (and key): $.layers[3].weight, $.grad, $.loss.target. */
 export function networkErrorPath(e: EngineError): JSONPath | undefined {
-  const m = /^layers\[(\d+)\]/.exec(e.op);
-  if (!m) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : e.op === 'mse' || e.op === 'cross_entropy' ? ['loss'] : undefined;
-  const path: JSONPath = ['layers', Number(m[1])];
+  if (!e.layer) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : e.op === 'mse' || e.op === 'cross_entropy' ? ['loss'] : undefined;
+  const path: JSONPath = ['layers', e.layer.index];
   if (e.argument === 'weight' || e.argument === 'bias') path.push(e.argument);
   return path;
 }
@@ -191,7 +191,7 @@ export function traceNetworkSource(source: JsonSource, options: TraceOptions = {
   try {
     return traceNetwork(r.problem, options);
   } catch (e) {
-    if (e instanceof EngineError) throw source.error(networkErrorPath(e), e.message);
+    if (e instanceof EngineError) throw source.error(networkErrorPath(e), e.problem);
     throw e;
   }
 }

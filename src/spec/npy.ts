@@ -4,10 +4,16 @@
 // C and Fortran order. Anything else is refused with a message that says what it is.
 
 import { DType, Tensor, TensorData, allocate, sizeOf } from '../engine/tensor';
+import type { SpecProblem } from './problemCodes';
+import { english } from './problemText.en';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-export class NpyError extends Error {}
+export class NpyError extends Error {
+  constructor(readonly problem: SpecProblem) {
+    super(english(problem));
+  }
+}
 
 /** Numpy's own limit on a header's length (np.load's max_header_size): longer ones are refused, not parsed. */
 export const NPY_MAX_HEADER = 10_000;
@@ -50,39 +56,35 @@ export interface NpyHeader {
 
 /** Reads just the header: shape and dtype for hovers, without touching the data. */
 export function readNpyHeader(bytes: Uint8Array): NpyHeader {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError('not a .npy file (no \\x93NUMPY magic)');
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError({ code: 'npy.magic', args: {} });
   const major = bytes[6];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLength: number;
   let start: number;
   if (major === 1) { headerLength = dv.getUint16(8, true); start = 10; }
   else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw new NpyError('the .npy header is cut short');
+    if (bytes.length < 12) throw new NpyError({ code: 'npy.headerShort', args: {} });
     headerLength = dv.getUint32(8, true);
     start = 12;
-  } else throw new NpyError(`unsupported .npy version ${major}.${bytes[7]}`);
-  if (headerLength > NPY_MAX_HEADER) throw new NpyError(`the .npy header is ${headerLength} bytes, more than numpy's limit of ${NPY_MAX_HEADER}`);
-  if (start + headerLength > bytes.length) throw new NpyError('the .npy header is cut short');
+  } else throw new NpyError({ code: 'npy.version', args: { major, minor: bytes[7] } });
+  if (headerLength > NPY_MAX_HEADER) throw new NpyError({ code: 'npy.headerLong', args: { length: headerLength, limit: NPY_MAX_HEADER } });
+  if (start + headerLength > bytes.length) throw new NpyError({ code: 'npy.headerShort', args: {} });
   let header = '';
   for (let i = start; i < start + headerLength; i++) header += String.fromCharCode(bytes[i]);
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined) {
-    if (/'descr'\s*:\s*\[/.test(header)) throw new NpyError('structured arrays (record dtypes) are not supported: save a plain numeric array');
-    throw new NpyError(`the .npy header has no dtype: ${header.trim()}`);
+    if (/'descr'\s*:\s*\[/.test(header)) throw new NpyError({ code: 'npy.structured', args: {} });
+    throw new NpyError({ code: 'npy.noDtype', args: { header: header.trim() } });
   }
-  if (fortran === undefined || shapeText === undefined) throw new NpyError(`malformed .npy header: ${header.trim()}`);
+  if (fortran === undefined || shapeText === undefined) throw new NpyError({ code: 'npy.header', args: { header: header.trim() } });
   const dims = shapeText.split(',').map(s => s.trim()).filter(Boolean);
   // Plain decimal digits, as numpy writes them (Number would also take '1e9', '0x10', ' ').
   const shape = dims.map(Number);
-  if (dims.some(d => !/^\d+$/.test(d)) || shape.some(d => !Number.isSafeInteger(d))) throw new NpyError(`malformed shape (${shapeText}) in the .npy header`);
+  if (dims.some(d => !/^\d+$/.test(d)) || shape.some(d => !Number.isSafeInteger(d))) throw new NpyError({ code: 'npy.shape', args: { shape: shapeText } });
   return { descr, fortranOrder: fortran === 'True', shape, dataOffset: start + headerLength };
 }
-
-const KINDS: Record<string, string> = {
-  f: 'float', i: 'signed integer', u: 'unsigned integer', b: 'bool', c: 'complex', O: 'Python object', U: 'unicode string', S: 'byte string', M: 'datetime', m: 'timedelta', V: 'void/raw',
-};
 
 /** The engine dtype a .npy dtype becomes: float32 stays float32, everything else float64. */
 export function npyTargetDtype(descr: string): DType {
@@ -109,9 +111,9 @@ export function npyLayout(h: NpyHeader): { itemSize: number; count: number } {
   const byteOrder = h.descr[0];
   const kind = h.descr[1];
   const size = Number(h.descr.slice(2));
-  if (!'<>|='.includes(byteOrder)) throw new NpyError(`unknown byte order in dtype '${h.descr}'`);
+  if (!'<>|='.includes(byteOrder)) throw new NpyError({ code: 'npy.byteOrder', args: { dtype: h.descr } });
   const supported = (kind === 'f' && [2, 4, 8].includes(size)) || ((kind === 'i' || kind === 'u') && [1, 2, 4, 8].includes(size)) || (kind === 'b' && size === 1);
-  if (!supported) throw new NpyError(`dtype '${h.descr}' (${KINDS[kind] ?? 'unknown kind'}${size ? `, ${size} bytes` : ''}) is not supported: use float16/32/64, integers or bool`);
+  if (!supported) throw new NpyError({ code: 'npy.dtype', args: { dtype: h.descr, kind, ...(size ? { size } : {}) } });
   return { itemSize: size, count: sizeOf(h.shape) };
 }
 
@@ -120,7 +122,7 @@ export function checkNpyData(h: NpyHeader, fileSize: number): { itemSize: number
   const layout = npyLayout(h);
   const needed = layout.count * layout.itemSize;
   if (h.dataOffset + needed > fileSize) {
-    throw new NpyError(`the .npy data is cut short: shape (${h.shape.join(', ')}) needs ${needed} bytes, the file has ${fileSize - h.dataOffset}`);
+    throw new NpyError({ code: 'npy.dataShort', args: { shape: h.shape, needed, has: fileSize - h.dataOffset } });
   }
   return layout;
 }

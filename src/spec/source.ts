@@ -3,6 +3,8 @@
 // tensor file is much slower than JSON.parse).
 
 import { JSONPath, Node, ParseError, getLocation, parse, parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { JsonSyntax, Problem } from './problemCodes';
+import { english } from './problemText.en';
 
 export type { JSONPath };
 
@@ -15,16 +17,24 @@ export interface Position {
   length: number;
 }
 
-/** A problem in a spec, located by file, JSON path and (when known) line and column. */
+/**
+ * A problem in a spec, located by file, JSON path and (when known) line and column.
+ * The problem is data (faces render it in their language); the message is English.
+ */
 export class SpecError extends Error {
   constructor(
     readonly file: string,
     readonly path: JSONPath | undefined,
-    readonly problem: string,
+    readonly problem: Problem,
     readonly position?: Position,
   ) {
-    super(formatLocated(file, path, problem, position));
+    super(formatLocated(file, path, english(problem), position));
     this.name = 'SpecError';
+  }
+
+  /** The problem in English, without its location. */
+  get detail(): string {
+    return english(this.problem);
   }
 }
 
@@ -34,7 +44,7 @@ export class SpecError extends Error {
  */
 export const MAX_NESTING = 64;
 
-export const TOO_DEEP = `nested more than ${MAX_NESTING} levels deep, too deep for a spec`;
+export const TOO_DEEP: Problem = { code: 'json.tooDeep', args: { limit: MAX_NESTING } };
 
 /** JSON nested deeper than MAX_NESTING: refused before anything recursive sees it. */
 export class NestingError extends SpecError {
@@ -140,25 +150,6 @@ export function jsonPath(path: JSONPath): string {
   return s;
 }
 
-const SYNTAX_MESSAGES: Record<string, string> = {
-  InvalidSymbol: 'unexpected symbol',
-  InvalidNumberFormat: 'invalid number',
-  PropertyNameExpected: 'expected a property name in double quotes',
-  ValueExpected: 'expected a value',
-  ColonExpected: 'expected a colon',
-  CommaExpected: 'expected a comma',
-  CloseBraceExpected: 'expected a closing brace }',
-  CloseBracketExpected: 'expected a closing bracket ]',
-  EndOfFileExpected: 'unexpected content after the end of the JSON value',
-  InvalidCommentToken: 'invalid comment',
-  UnexpectedEndOfComment: 'unterminated comment',
-  UnexpectedEndOfString: 'unterminated string',
-  UnexpectedEndOfNumber: 'unterminated number',
-  InvalidUnicode: 'invalid unicode escape',
-  InvalidEscapeCharacter: 'invalid escape character',
-  InvalidCharacter: 'invalid character',
-};
-
 export class JsonSource {
   private tree: Node | undefined;
   private lineStarts: number[] | undefined;
@@ -178,7 +169,7 @@ export class JsonSource {
    */
   static parse(file: string, text: string): JsonSource {
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (text.trim() === '') throw new SpecError(file, undefined, 'the file is empty');
+    if (text.trim() === '') throw new SpecError(file, undefined, { code: 'json.empty', args: {} });
     const deep = tooDeepAt(text);
     if (deep !== undefined) throw new NestingError(file, undefined, new JsonSource(file, text, undefined).positionAt(deep, 1));
     try {
@@ -192,20 +183,16 @@ export class JsonSource {
     if (errors.length > 0) {
       const e = errors[0];
       const token = text.substr(e.offset, Math.max(e.length, 1));
-      const code = printParseErrorCode(e.error);
-      let what = SYNTAX_MESSAGES[code] ?? code;
-      if (code === 'CommaExpected') {
+      // jsonc-parser's ParseErrorCode names are the JsonSyntax codes.
+      let error = printParseErrorCode(e.error) as JsonSyntax;
+      if (error === 'CommaExpected') {
         // Say which closer would also do: inside an array ], inside an object }.
-        const inArray = typeof getLocation(text, e.offset).path.at(-1) === 'number';
-        what = inArray ? 'expected a comma or a closing bracket ]' : 'expected a comma or a closing brace }';
+        error = typeof getLocation(text, e.offset).path.at(-1) === 'number' ? 'CommaOrBracketExpected' : 'CommaOrBraceExpected';
       }
-      let problem = `malformed JSON: ${what}`;
-      if (/^-?(NaN|Infinity)/.test(text.slice(e.offset))) {
-        problem += ` (JSON has no NaN or Infinity; write them as strings: "NaN", "Infinity", "-Infinity")`;
-      } else if (e.length > 0) {
-        problem += ` at '${token.length > 20 ? token.slice(0, 20) + '…' : token}'`;
-      }
-      throw new SpecError(file, undefined, problem, source.positionAt(e.offset, e.length));
+      const args = /^-?(NaN|Infinity)/.test(text.slice(e.offset)) ? { error, nonFinite: true }
+        : e.length > 0 ? { error, near: token.length > 20 ? token.slice(0, 20) + '…' : token }
+        : { error };
+      throw new SpecError(file, undefined, { code: 'json.syntax', args }, source.positionAt(e.offset, e.length));
     }
     return source;
   }
@@ -247,7 +234,7 @@ export class JsonSource {
     return key ? this.positionAt(key.offset, key.length) : this.locate(path);
   }
 
-  error(path: JSONPath | undefined, problem: string): SpecError {
+  error(path: JSONPath | undefined, problem: Problem): SpecError {
     return new SpecError(this.file, path, problem, path ? this.locate(path) : undefined);
   }
 }

@@ -7,6 +7,8 @@
 
 import { TOTAL_FACTOR } from '../engine/budget';
 import { NPY_HEADER_ROOM, NpyError, checkNpyData, readNpyHeader } from './npy';
+import type { Problem, SpecProblem } from './problemCodes';
+import { english } from './problemText.en';
 
 export type SpecFileType = 'file' | 'directory' | 'fifo' | 'device' | 'socket' | 'other';
 
@@ -28,9 +30,9 @@ export interface SpecFileSystem {
   read(file: string, length: number): Promise<Uint8Array>;
 }
 
-/** Why a file a spec names cannot be used, in words that follow its name ("x.npy: <problem>"). */
+/** Why a file a spec names cannot be used (rendered after its name: "x.npy: <problem>"). */
 export interface NpyUnavailable {
-  problem: string;
+  problem: SpecProblem;
 }
 
 /** A .npy file's bytes, or why they could not be read. */
@@ -57,19 +59,15 @@ export function isInsideFolder(folder: string, file: string): boolean {
   return file === folder || file.startsWith(root);
 }
 
-const TYPE_NAMES: Record<Exclude<SpecFileType, 'file'>, string> = {
-  directory: 'a directory', fifo: 'a FIFO', device: 'a device', socket: 'a socket', other: 'a FIFO, device or socket',
-};
-
-function notRegular(type: Exclude<SpecFileType, 'file'>): string {
-  return `not a regular file (${TYPE_NAMES[type]})`;
+function notRegular(type: Exclude<SpecFileType, 'file'>): SpecProblem {
+  return { code: 'file.notRegular', args: { type } };
 }
 
 /** A whole file (a spec), read only when it is a regular file: a FIFO or a device is refused, not waited on. */
 export async function readRegularFile(fs: SpecFileSystem, file: string): Promise<Uint8Array> {
   const stat = await fs.stat(file);
   if (!stat) throw new Error('no such file');
-  if (stat.type !== 'file') throw new Error(notRegular(stat.type));
+  if (stat.type !== 'file') throw new Error(english(notRegular(stat.type)));
   return fs.read(file, stat.size);
 }
 
@@ -82,21 +80,21 @@ async function readNpyFile(fs: SpecFileSystem, file: string, limits: SpecFileLim
   const stat = await fs.stat(file);
   if (!stat) return undefined;
   if (folder !== undefined && !isInsideFolder(folder, await fs.realPath(file))) {
-    return { problem: `the file is outside the workspace folder "${folderName(limits.folder ?? folder)}"; a spec reads .npy files from its own workspace folder only` };
+    return { problem: { code: 'file.outside', args: { folder: folderName(limits.folder ?? folder) } } };
   }
   if (stat.type !== 'file') return { problem: notRegular(stat.type) };
   if (stat.size > maxNpyBytes(limits.maxElements)) {
-    return { problem: `the file is ${stat.size} bytes, more than the element limit of ${limits.maxElements} allows` };
+    return { problem: { code: 'file.tooBig', args: { size: stat.size, limit: limits.maxElements } } };
   }
   if (stat.size > limits.room) {
-    return { problem: `the file is ${stat.size} bytes, more than the ${limits.room} bytes left for the spec's .npy files together (${TOTAL_FACTOR} × what the element limit of ${limits.maxElements} allows one file)` };
+    return { problem: { code: 'file.noRoom', args: { size: stat.size, room: limits.room, factor: TOTAL_FACTOR, limit: limits.maxElements } } };
   }
   try {
     const header = readNpyHeader(await fs.read(file, Math.min(stat.size, NPY_HEADER_ROOM)));
     const { count } = checkNpyData(header, stat.size);
-    if (count > limits.maxElements) return { problem: `the .npy array has ${count} elements, more than the element limit of ${limits.maxElements}` };
+    if (count > limits.maxElements) return { problem: { code: 'file.tooMany', args: { count, limit: limits.maxElements } } };
   } catch (e) {
-    if (e instanceof NpyError) return { problem: e.message };
+    if (e instanceof NpyError) return { problem: e.problem };
     throw e;
   }
   return fs.read(file, stat.size);
@@ -115,15 +113,15 @@ export async function readSpecFiles(spec: string, written: readonly string[], fs
       if (file instanceof Uint8Array) room -= file.length;
       if (file) files.set(name, file);
     } catch (e) {
-      files.set(name, { problem: `cannot be read: ${e instanceof Error ? e.message : String(e)}` });
+      files.set(name, { problem: { code: 'file.unreadable', args: { why: e instanceof Error ? e.message : String(e) } } });
     }
   }
   return files;
 }
 
 /** A spec's file by the path written in it: its bytes, or the problem to report at its key. */
-export function npyBytes(npy: NpyFiles, written: string): Uint8Array | string {
+export function npyBytes(npy: NpyFiles, written: string): Uint8Array | Problem {
   const file = npy.get(written);
-  if (file === undefined) return `missing .npy file "${written}" (paths are relative to the spec)`;
-  return file instanceof Uint8Array ? file : `${written}: ${file.problem}`;
+  if (file === undefined) return { code: 'spec.npyMissing', args: { file: written } };
+  return file instanceof Uint8Array ? file : { ...file.problem, file: written };
 }

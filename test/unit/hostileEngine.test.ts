@@ -61,20 +61,20 @@ describe('hostile input: the engine', () => {
     it('a conv with a large padding: the padded input a is counted (forward only too)', () => {
       const spec = JSON.stringify({ input: [[[[1]]]], weight: [[[[1]]]], padding: 200, stride: 400 });
       const e = specProblem(spec, 10_000);
-      assert.match(e.problem, /^conv2d: a would hold 160,801 elements \(1, 1, 401, 401\), over the limit of 10,000$/);
+      assert.match(e.detail, /^conv2d: a would hold 160,801 elements \(1, 1, 401, 401\), over the limit of 10,000$/);
       assert.throws(() => traceAnySpecText('x', spec, { maxElements: 10_000, backward: false }), /a would hold 160,801 elements/);
     });
 
     it('a max-pooling layer with a window as large as the image: pool_t is refused at its layer', () => {
       const e = specProblem(networkSpec([1, 1, 64, 64], [{ type: 'maxpool2d', kernel: 64, stride: 1, padding: 32 }]), 100_000);
-      assert.match(e.problem, /^layers\[0\] \(maxpool2d\): pool_t would hold 17,305,600 elements \(1, 1, 4225, 4096\), over the limit of 100,000$/);
+      assert.match(e.detail, /^layers\[0\] \(maxpool2d\): pool_t would hold 17,305,600 elements \(1, 1, 4225, 4096\), over the limit of 100,000$/);
       assert.strictEqual(jsonPath(e.path!), '$.layers[0]');
     });
 
     it('every layer of a network counts: many layers each under the limit, too many together', () => {
       const layers = Array.from({ length: 40 }, () => ({ type: 'relu' }));
       const e = specProblem(networkSpec([1, 1, 30, 30], layers), 1000);
-      assert.match(e.problem, new RegExp(`^network: its \\d+ tensors would hold [\\d,]+ elements in all, over ${TOTAL_FACTOR} × the limit of 1,000$`));
+      assert.match(e.detail, new RegExp(`^network: its \\d+ tensors would hold [\\d,]+ elements in all, over ${TOTAL_FACTOR} × the limit of 1,000$`));
       // The same network fits a larger limit and runs.
       assert.strictEqual((traceAnySpecText('x', networkSpec([1, 1, 30, 30], layers), { maxElements: 100_000 }) as { layers: unknown[] }).layers.length, 40);
     });
@@ -82,7 +82,7 @@ describe('hostile input: the engine', () => {
     it('analyzeSpec reports the pooling size problem for diagnostics, without running the network', () => {
       const text = networkSpec([1, 1, 64, 64], [{ type: 'avgpool2d', kernel: 64, stride: 1, padding: 32 }]);
       const a = analyzeSpec(JsonSource.parse('x.conv.json', text), undefined, 100_000);
-      assert.match(a.problems.map(p => p.problem).join('\n'), /pool_t would hold 17,305,600 elements/);
+      assert.match(a.problems.map(p => p.detail).join('\n'), /pool_t would hold 17,305,600 elements/);
     });
 
     it('conv-trace --max-elements 1000 stops a pooling network (exit 2, one line naming the tensor)', () => {
@@ -153,7 +153,7 @@ describe('hostile input: the engine', () => {
     it('a grad of the wrong shape is reported at $.grad, not $.loss', () => {
       const e = specProblem(networkSpec([1, 1, 2, 2], [{ type: 'flatten' }], { grad: [[1, 2, 3]] }));
       assert.strictEqual(jsonPath(e.path!), '$.grad');
-      assert.match(e.problem, /grad must have the output's shape \(1, 4\), got \(1, 3\)/);
+      assert.match(e.detail, /grad must have the output's shape \(1, 4\), got \(1, 3\)/);
     });
 
     it('a grad with the right size but the wrong shape is refused too', () => {
@@ -166,7 +166,7 @@ describe('hostile input: the engine', () => {
       assert.strictEqual(jsonPath(mse.path!), '$.loss.target');
       const ce = specProblem(networkSpec([1, 1, 2, 2], [{ type: 'flatten' }], { loss: { type: 'cross_entropy', target: [9] } }));
       assert.strictEqual(jsonPath(ce.path!), '$.loss.target');
-      assert.match(ce.problem, /target\[0\] = 9 is not a class index in 0\.\.3/);
+      assert.match(ce.detail, /target\[0\] = 9 is not a class index in 0\.\.3/);
     });
   });
 });

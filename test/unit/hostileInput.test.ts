@@ -12,7 +12,8 @@ import { nestedToTensor } from '../../src/spec/nested';
 import { networkNpyReferences } from '../../src/spec/networkSpec';
 import { NPY_HEADER_ROOM, NpyError, decodeNpy, encodeNpy } from '../../src/spec/npy';
 import { JsonSource, MAX_NESTING, NestingError, SpecError } from '../../src/spec/source';
-import { NpyFiles, isInsideFolder, maxNpyBytes, readSpecFiles } from '../../src/spec/specFiles';
+import { NpyFile, NpyFiles, isInsideFolder, maxNpyBytes, readSpecFiles } from '../../src/spec/specFiles';
+import { english } from '../../src/spec/problemText.en';
 import { TOTAL_FACTOR } from '../../src/engine/budget';
 import { MemoryEntry, memoryFiles } from './helpers';
 
@@ -37,7 +38,7 @@ function npyFile(headerDict: string, data: Uint8Array, version = 1, lengthField?
 
 /** The problems analyzeSpec reports for a spec whose input is {"npy": "x.npy"}, with these files. */
 function npyProblems(npy: NpyFiles): string[] {
-  return analyzeSpec(JsonSource.parse('s.json', JSON.stringify({ input: { npy: 'x.npy' }, weight })), npy).problems.map(p => `${JSON.stringify(p.path)} ${p.problem}`);
+  return analyzeSpec(JsonSource.parse('s.json', JSON.stringify({ input: { npy: 'x.npy' }, weight })), npy).problems.map(p => `${JSON.stringify(p.path)} ${p.detail}`);
 }
 
 async function readX(entries: Record<string, MemoryEntry>, maxElements = 1000, folder?: string) {
@@ -46,7 +47,7 @@ async function readX(entries: Record<string, MemoryEntry>, maxElements = 1000, f
   return { file: files.get('x.npy'), reads: fs.reads };
 }
 
-const problemOf = (file: unknown): string => (file as { problem?: string } | undefined)?.problem ?? `not a problem: ${String(file)}`;
+const problemOf = (file: NpyFile | undefined): string => (file && !(file instanceof Uint8Array) ? english(file.problem) : `not a problem: ${String(file)}`);
 
 describe('hostile input: files a spec names (readSpecFiles)', () => {
   for (const type of ['fifo', 'device', 'directory', 'socket'] as const) {
@@ -210,7 +211,7 @@ describe('hostile input: one reading of the JSON text everywhere', () => {
     for (const t of [text, text.replace('{', '{ // comments take the slow path\n')]) {
       const source = JsonSource.parse('d.json', t);
       const [e] = analyzeSpec(source).problems;
-      assert.strictEqual(e.problem, 'expected a 4-D array (B, Cin, H, W), found the string "bad"');
+      assert.strictEqual(e.detail, 'expected a 4-D array (B, Cin, H, W), found the string "bad"');
       const lines = t.split('\n');
       assert.strictEqual(e.position?.line, lines.findIndex(l => l.includes('"bad"')) + 1);
       assert.strictEqual(source.locateKey(['input'])?.line, lines.findIndex(l => l.includes('"bad"')) + 1);

@@ -5,6 +5,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SCAN_BUDGET, indexWithin, previewRows, scanTensors, tensorAt } from '../../src/spec/locator';
+import { english } from '../../src/spec/problemText.en';
 import { rng } from './helpers';
 
 const SEED = fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8');
@@ -42,8 +43,8 @@ describe('tensor locator', () => {
     const t = scan.tensors[0];
     assert.deepStrictEqual(t.shape, [2, 2, 2]);
     assert.deepStrictEqual(t.ragged?.path, ['input', 1, 1]);
-    assert.match(t.ragged!.problem, /ragged array: shape \(1,\) where \$\.input\[1\]\[0\] has \(2,\)/);
-    assert.match(scanTensors('[[1, 2], 3]').tensors[0].ragged!.problem, /numbers and arrays mixed/);
+    assert.match(english(t.ragged!.problem), /ragged array: shape \(1,\) where \$\.input\[1\]\[0\] has \(2,\)/);
+    assert.match(english(scanTensors('[[1, 2], 3]').tensors[0].ragged!.problem), /numbers and arrays mixed/);
   });
 
   it('counts NaN and Infinity written as strings (and keeps them out of min, max, mean)', () => {

@@ -22,23 +22,23 @@ describe('spec analysis (diagnostics)', () => {
   it('collects every structural problem, each at the offending value', () => {
     const text = JSON.stringify({ input: [[[[1, 2], [3]]]], weight: [[[[1, 'x']]]], stride: '2', paddin: 1 }, null, 2);
     const a = analyzeSpec(JsonSource.parse('bad.json', text));
-    assert.deepStrictEqual(a.problems.map(p => p.problem.split(/[:;]/)[0]), ['unknown key "paddin" (did you mean "padding"?)', 'stride must be an integer or a pair [h, w], found the string "2"', 'ragged array', 'expected a number, found the string "x"']);
-    for (const p of a.problems) assert.ok(p.position, `${p.problem} has a position`);
-    const ragged = a.problems.find(p => p.problem.startsWith('ragged'))!;
+    assert.deepStrictEqual(a.problems.map(p => p.detail.split(/[:;]/)[0]), ['unknown key "paddin" (did you mean "padding"?)', 'stride must be an integer or a pair [h, w], found the string "2"', 'ragged array', 'expected a number, found the string "x"']);
+    for (const p of a.problems) assert.ok(p.position, `${p.detail} has a position`);
+    const ragged = a.problems.find(p => p.detail.startsWith('ragged'))!;
     assert.strictEqual(text.slice(ragged.position!.offset, ragged.position!.offset + ragged.position!.length).replace(/\s/g, ''), '[3]');
-    const x = a.problems.find(p => p.problem.includes('"x"'))!;
+    const x = a.problems.find(p => p.detail.includes('"x"'))!;
     assert.strictEqual(text.slice(x.position!.offset, x.position!.offset + x.position!.length), '"x"');
     assert.strictEqual(a.info, undefined);
   });
 
   it('adds the geometry problem at its key once the tensors read', () => {
     const a = analyzeSpec(JsonSource.parse('g.json', JSON.stringify({ input: ones(1, 3, 4, 4), weight: ones(2, 2, 2, 2) })));
-    assert.deepStrictEqual(a.problems.map(p => [p.path, p.problem]), [[['weight'], 'conv2d: input has 3 channels but weight expects 2 (input (1, 3, 4, 4), weight (2, 2, 2, 2), groups 1)']]);
+    assert.deepStrictEqual(a.problems.map(p => [p.path, p.detail]), [[['weight'], 'conv2d: input has 3 channels but weight expects 2 (input (1, 3, 4, 4), weight (2, 2, 2, 2), groups 1)']]);
   });
 
   it('flags tensors over the size limit', () => {
     const a = analyzeSpec(JsonSource.parse('big.json', SEED), undefined, 50);
-    assert.match(a.problems[0].problem, /a_t would hold 108 elements/);
+    assert.match(a.problems[0].detail, /a_t would hold 108 elements/);
   });
 
   it('a valid spec has no problems and its geometry', () => {
@@ -59,10 +59,10 @@ describe('spec analysis (diagnostics)', () => {
     const trace = traceSpecText('s.conv.json', JSON.stringify(spec), {}, npy);
     assert.deepStrictEqual([...trace.tensors.z!.data].slice(0, 3), [296, 250, 288]);
     const missing = collectSpec(source, new Map([['w.npy', npy.get('w.npy')!]]));
-    assert.deepStrictEqual(missing.problems.map(p => [p.path, p.problem]), [[['input', 'npy'], 'missing .npy file "x.npy" (paths are relative to the spec)']]);
+    assert.deepStrictEqual(missing.problems.map(p => [p.path, p.detail]), [[['input', 'npy'], 'missing .npy file "x.npy" (paths are relative to the spec)']]);
     assert.ok(missing.problems[0].position);
     const wrongRank = collectSpec(source, new Map([['x.npy', encodeNpy(tensor([2, 2], [1, 2, 3, 4]))], ['w.npy', npy.get('w.npy')!]]));
-    assert.match(wrongRank.problems[0].problem, /x\.npy holds a 2-D array \(2, 2\), expected 4-D \(B, Cin, H, W\)/);
+    assert.match(wrongRank.problems[0].detail, /x\.npy holds a 2-D array \(2, 2\), expected 4-D \(B, Cin, H, W\)/);
   });
 });
 

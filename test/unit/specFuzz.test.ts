@@ -116,7 +116,7 @@ describe(`fuzz: mutated specs are refused cleanly or computed right (seed ${RUNS
       } catch (e) {
         if (e instanceof SpecError) {
           assert.ok(e.message.startsWith('fuzz.conv.json'), `the message names the file: ${e.message}`);
-          assert.ok(!/\n/.test(e.problem), `one line: ${e.problem}`);
+          assert.ok(!/\n/.test(e.detail), `one line: ${e.detail}`);
           return;
         }
         throw e;

@@ -8,7 +8,7 @@ import { layerGeometry } from '../../engine/geometry';
 import { isNetworkTrace } from '../../engine/network';
 import type { ConvTrace } from '../../engine/trace';
 import { printable } from '../../format/safeText';
-import { shownProblem, translateProblem } from '../../l10n/problems';
+import { renderProblem, shownProblem } from '../../spec/problemText';
 import type { WebviewToHost } from '../../protocol/messages';
 import { networkToWire, toWire } from '../../protocol/wire';
 import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../spec/convSpec';
@@ -46,7 +46,7 @@ export interface RunInput {
 function failureMessage(e: unknown): string {
   if (!(e instanceof SpecError)) return printable(e instanceof Error ? e.message : String(e));
   const where = specLocation(e.file, e.position);
-  const problem = translateProblem(e.problem, displayLocale());
+  const problem = renderProblem(e.problem, displayLocale());
   return printable(e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, problem));
 }
 

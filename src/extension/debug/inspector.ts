@@ -9,7 +9,9 @@ import { EngineError } from '../../engine/errors';
 import { isNetworkTrace } from '../../engine/network';
 import { Tensor, formatShape, tensorStats } from '../../engine/tensor';
 import { TENSOR_NAMES, TensorName } from '../../engine/trace';
+import { renderProblem } from '../../spec/problemText';
 import { encodeNpy } from '../../spec/npy';
+import { displayLocale } from '../displayLocale';
 import type { TensorRole, WebviewToHost, WireLooseTensor } from '../../protocol/messages';
 import { wireStats } from '../../protocol/wire';
 import { geometryInput, geometryItems } from '../commands/selectionRun';
@@ -179,7 +181,7 @@ export class TensorInspector {
         try {
           return withComparison(trace, as, mine);
         } catch (e) {
-          if (e instanceof EngineError) throw new InspectError(vscode.l10n.t('{0} {1} cannot be compared with the engine\'s {2}: {3}', yours, formatShape(mine.shape), as, e.detail));
+          if (e instanceof EngineError) throw new InspectError(vscode.l10n.t('{0} {1} cannot be compared with the engine\'s {2}: {3}', yours, formatShape(mine.shape), as, renderProblem(e.bare, displayLocale())));
           throw e;
         }
       });

@@ -3,7 +3,7 @@
 // once typing stops), cleared when fixed.
 
 import * as vscode from 'vscode';
-import { shownProblem } from '../../l10n/problems';
+import { shownProblem } from '../../spec/problemText';
 import { SpecError } from '../../spec/source';
 import { JsonDocuments, isBig, isJsonDocument } from './jsonDocuments';
 import { displayLocale } from '../displayLocale';
@@ -59,8 +59,8 @@ export class SpecDiagnostics implements vscode.Disposable {
     const state = await this.documents.spec(doc);
     if (doc.isClosed || doc.version !== version) return this.collection.get(doc.uri) ?? [];
     const diagnostics = (state?.analysis.problems ?? []).map(e => {
-      // The spec reader speaks English; the Problems panel speaks the display language, one printable line a problem.
-      const problem = shownProblem(e.problem.replace(/^conv2d: /, ''), displayLocale());
+      // The Problems panel speaks the display language, one printable line a problem; conv2d is the only op a conv spec has.
+      const problem = shownProblem(e.problem.op === 'conv2d' ? { ...e.problem, op: undefined } : e.problem, displayLocale());
       const d = new vscode.Diagnostic(specErrorRange(doc, e), problem, vscode.DiagnosticSeverity.Error);
       d.source = 'conv';
       return d;

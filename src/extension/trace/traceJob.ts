@@ -3,6 +3,7 @@
 
 import type { TraceOptions } from '../../engine/trace';
 import { AnyTrace, isNetworkTrace, traceAnySpecText } from '../../spec/convSpec';
+import type { Problem } from '../../spec/problemCodes';
 import { Position, SpecError } from '../../spec/source';
 import type { NpyFile } from '../../spec/specFiles';
 import type { JSONPath } from 'jsonc-parser';
@@ -17,7 +18,7 @@ export interface TraceJob {
 
 export type TraceJobResult =
   | { ok: true; trace: AnyTrace }
-  | { ok: false; spec?: { file: string; path?: JSONPath; problem: string; position?: Position }; message: string };
+  | { ok: false; spec?: { file: string; path?: JSONPath; problem: Problem; position?: Position }; message: string };
 
 export function runTraceJob(job: TraceJob): TraceJobResult {
   try {

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { ROOT } from '../codeServer';
 import { explainStage } from '../../../src/format/explain';
 import { panelText } from '../../../src/l10n/panelText';
-import { translateProblem } from '../../../src/l10n/problems';
+import { renderProblem } from '../../../src/spec/problemText';
 import { traceSpecText } from '../../../src/spec/convSpec';
 import { Run, openWithExtension, testExtension, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
@@ -84,8 +84,8 @@ export async function zhCn(): Promise<number> {
         await openFromExplorer(page, 'broken.conv.json');
         await runFromPalette(page, `${nls['command.category']}: ${nls['command.run.title']}`);
         const frameWords = bundle['Conv spec error in {0} at {1}: {2}'].split('{0}')[0];
-        // The engine's English problem, as the zh-cn table words it.
-        const problem = translateProblem('conv2d: stride must be at least 1, got 0', 'zh-cn');
+        // The engine's problem, as the zh-cn table words it.
+        const problem = renderProblem({ code: 'conv.belowOne', args: { key: 'stride', value: 0 }, op: 'conv2d' }, 'zh-cn');
         const message = page.locator('.notifications-toasts .notification-list-item-message', { hasText: frameWords }).first();
         await message.waitFor({ timeout: 30_000 });
         const text = (await message.innerText()).replace(/\s+/g, ' ');

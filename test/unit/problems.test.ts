@@ -1,7 +1,8 @@
-// The spec reader's and the engine's problems in Chinese: a corpus of broken specs
-// (and direct engine calls for what a spec cannot reach) produces the real English
-// problems; each must come out Chinese, with its numbers, shapes, paths and quoted
-// values intact, and every template of the table must be exercised by the corpus.
+// Problems as data, in both languages. Every code renders in English and in
+// Chinese from sample arguments (the sample table is checked complete by the
+// compiler); a corpus of broken specs (and direct engine calls for what a spec
+// cannot reach) produces the real problems, and each renders in Chinese with its
+// numbers, shapes, JSON paths and quoted values intact.
 
 import * as assert from 'assert';
 import { compareTensors, withComparison } from '../../src/engine/compare';
@@ -9,10 +10,12 @@ import { convInfo } from '../../src/engine/convInfo';
 import { checkLinear, poolInfo } from '../../src/engine/layers';
 import { traceNetwork } from '../../src/engine/network';
 import { tensor } from '../../src/engine/tensor';
-import { PROBLEM_PATTERNS, shownProblem, translateProblem } from '../../src/l10n/problems';
+import { renderProblem, shownProblem } from '../../src/spec/problemText';
 import { analyzeSpec, nonFiniteWarnings, traceAnySpecText, traceSpecText } from '../../src/spec/convSpec';
 import { scanTensors } from '../../src/spec/locator';
 import { encodeNpy } from '../../src/spec/npy';
+import type { Problem, ProblemArgs, ProblemCode } from '../../src/spec/problemCodes';
+import { english } from '../../src/spec/problemText.en';
 import { JsonSource } from '../../src/spec/source';
 import { NpyFiles, readSpecFiles } from '../../src/spec/specFiles';
 import { MemoryEntry, memoryFiles } from './helpers';
@@ -34,16 +37,21 @@ function npyFile(headerDict: string, data = new Uint8Array(0), major = 1): Uint8
   return out;
 }
 
-const message = (fn: () => unknown): string => {
-  try { fn(); } catch (e) { return (e as Error & { problem?: string }).problem ?? (e as Error).message; }
+/** The problem a call throws (every error of the engine and the spec reader carries one). */
+const message = (fn: () => unknown): Problem => {
+  try { fn(); } catch (e) {
+    const problem = (e as { problem?: Problem }).problem;
+    if (problem) return problem;
+    throw new Error(`no problem as data in ${(e as Error).message}`);
+  }
   throw new Error('expected a problem');
 };
 
 /** Every problem the spec reader and the engine find in a spec: the analysis's, then the trace's. */
-function problemsOf(spec: unknown, npy: NpyFiles = new Map(), maxElements?: number): string[] {
+function problemsOf(spec: unknown, npy: NpyFiles = new Map(), maxElements?: number): Problem[] {
   const text = JSON.stringify(spec);
   const found = analyzeSpec(JsonSource.parse('broken.json', text), npy, maxElements).problems.map(p => p.problem);
-  try { traceAnySpecText('broken.json', text, {}, npy); } catch (e) { found.push((e as { problem?: string }).problem ?? (e as Error).message); }
+  try { traceAnySpecText('broken.json', text, {}, npy); } catch (e) { found.push(message(() => { throw e; })); }
   return found;
 }
 
@@ -51,7 +59,7 @@ const network = (layers: unknown[], extra: Record<string, unknown> = {}) => ({ i
 const withNpy = (file: Uint8Array) => problemsOf({ input: { npy: 'x.npy' }, weight }, new Map([['x.npy', file]]));
 const f64 = (n: number) => new Uint8Array(8 * n);
 
-const CORPUS: string[] = [
+const CORPUS: Problem[] = [
   // source.ts: the JSON itself
   message(() => JsonSource.parse('e.json', '  ')),
   message(() => JsonSource.parse('e.json', '{"input": [1,}')),
@@ -158,7 +166,7 @@ function withHeaderLength(file: Uint8Array, length: number): Uint8Array {
 }
 
 /** What the reader of the files a spec names finds wrong with them (it is async: read before the tests). */
-async function fileProblems(): Promise<string[]> {
+async function fileProblems(): Promise<Problem[]> {
   const files: Record<string, MemoryEntry> = {
     '/ws/fifo.npy': { type: 'fifo' }, '/ws/device.npy': { type: 'device' }, '/ws/dir.npy': { type: 'directory' },
     '/ws/socket.npy': { type: 'socket' }, '/ws/other.npy': { type: 'other' }, '/ws/big.npy': { size: 1e9 },
@@ -174,8 +182,11 @@ async function fileProblems(): Promise<string[]> {
   return [...written, fulls[29]].flatMap(file => problemsOf({ input: { npy: file }, weight }, file === fulls[29] ? together : npy));
 }
 
-let PROBLEMS: string[] = [];
-before(async () => { PROBLEMS = [...new Set([...CORPUS, ...await fileProblems()])]; });
+let PROBLEMS: Problem[] = [];
+before(async () => {
+  const all = [...CORPUS, ...await fileProblems()];
+  PROBLEMS = all.filter((p, i) => all.findIndex(q => english(q) === english(p)) === i);
+});
 
 /** What must survive translation: numbers, shapes, JSON paths and quoted values. */
 function verbatimParts(english: string): string[] {
@@ -187,49 +198,158 @@ function verbatimParts(english: string): string[] {
   ];
 }
 
-/** The parts a template may match: the whole, after any `op: ` or `file.npy: `, without a layer's chained input. */
-function templateCandidates(problem: string): string[] {
-  const tails = [problem, ...[...problem.matchAll(/: /g)].map(m => problem.slice(m.index + 2))];
-  return tails.map(t => t.replace(/ — its input \(.*?\) comes from (the input|layers\[\d+\])$/, ''));
+/** Checks one problem's Chinese against its English. */
+function assertChinese(problem: Problem): void {
+  const en = english(problem);
+  const zh = renderProblem(problem, 'zh-cn');
+  assert.match(zh, CJK, `not Chinese: ${zh}`);
+  for (const part of verbatimParts(en)) assert.ok(zh.includes(part), `${JSON.stringify(part)} missing in\n  ${en}\n  ${zh}`);
 }
 
-describe('l10n: the spec\'s and the engine\'s problems in Chinese', () => {
-  it('the corpus finds many distinct problems', () => {
+const found = (value: string) => ({ kind: 'string', value: JSON.stringify(value) } as const);
+
+/** Sample arguments for every code: the compiler says when a code has none. */
+const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
+  'conv.notInteger': { key: 'stride', value: 1.5 },
+  'conv.belowOne': { key: 'dilation', value: 0 },
+  'conv.notPair': { key: 'stride' },
+  'conv.paddingForm': {},
+  'conv.paddingNotInteger': { value: 1.5 },
+  'conv.paddingNegative': { value: -1 },
+  'conv.rank': { key: 'input', rank: 4, axes: '(B, Cin, H, W)', shape: [3, 4, 4] },
+  'conv.emptyDimension': { key: 'input', shape: [1, 0, 4, 4] },
+  'conv.groupsInput': { input: [1, 3, 4, 4], weight: [2, 3, 2, 2], groups: 2, channels: 3 },
+  'conv.groupsOutput': { input: [1, 4, 4, 4], weight: [3, 2, 2, 2], groups: 2, channels: 3 },
+  'conv.channels': { input: [1, 4, 4, 4], weight: [2, 3, 2, 2], groups: 1, has: 4, expects: 3 },
+  'conv.bias': { channels: 2, shape: [3] },
+  'conv.sameStride': { stride: [2, 2] },
+  'conv.kernelTooLarge': { dilated: true, kernel: [7, 7], padded: [4, 4], input: [1, 3, 4, 4], weight: [2, 3, 2, 2], padding: [0, 0, 0, 0], dilation: [6, 6] },
+  'grad.shape': { expected: [1, 2, 3, 3], shape: [1, 2, 2, 2], axes: '(B, Cout, Hout, Wout)' },
+  'budget.limit': { value: '"abc"' },
+  'budget.tensor': { name: 'a_t', count: 160801, shape: [1, 1, 401, 401], limit: 10000 },
+  'budget.total': { tensors: 31, count: 12345, factor: 8, limit: 1000 },
+  'layer.inputRank': { rank: 2, axes: '(B, in)', shape: [1, 3, 4, 4], flattenHint: true },
+  'pool.notPositive': { key: 'kernel', value: 0 },
+  'pool.avgDilation': {},
+  'pool.paddingNegative': { padding: [-1, -1] },
+  'pool.paddingHalf': { padding: [2, 2], kernel: [2, 2] },
+  'pool.windowTooLarge': { kernel: [5, 5], dilation: [1, 1], input: [4, 4], padding: [0, 0] },
+  'linear.weightRank': { shape: [2, 2, 2] },
+  'linear.features': { has: 48, expects: 47, input: [1, 48], weight: [2, 47] },
+  'linear.bias': { channels: 2, shape: [3] },
+  'mse.target': { target: [1, 3, 4, 3], output: [1, 3, 4, 4] },
+  'crossEntropy.logits': { shape: [1, 3, 4, 4] },
+  'crossEntropy.batch': { count: 2, batch: 1 },
+  'crossEntropy.class': { index: 0, value: 99, last: 47 },
+  'flatten.rank': { shape: [3] },
+  'network.empty': {},
+  'compare.shape': { name: 'z', yours: [3], yoursCount: 3, engine: [2, 2], engineCount: 4 },
+  'compare.missing': { name: 'bias' },
+  'tensor.shape': { key: 'input', shape: '1,-2' },
+  'tensor.dtype': { key: 'weight', dtype: 'int8' },
+  'tensor.data': { key: 'input', dtype: 'float32', array: 'Float32Array' },
+  'tensor.size': { key: 'input', shape: [2, 2], needs: 4, holds: 3 },
+  'json.empty': {},
+  'json.syntax': { error: 'CommaOrBracketExpected', near: '2' },
+  'json.tooDeep': { limit: 64 },
+  'spec.unreadable': { why: 'no such file' },
+  'spec.notConv': { found: { kind: 'array' } },
+  'spec.unknownKey': { key: 'strid', hint: 'stride', kind: 'conv', keys: ['input', 'weight'] },
+  'spec.missingKey': { key: 'weight', axes: '(Cout, Cin/groups, kh, kw)' },
+  'spec.dtype': { found: found('int8') },
+  'spec.npyPath': { found: { kind: 'number', value: '3' } },
+  'spec.npyMissing': { file: 'x.npy' },
+  'spec.npyRank': { file: 'x.npy', rank: 2, shape: [2, 2], expected: 4, axes: '(B, Cin, H, W)' },
+  'spec.pair': { key: 'stride', found: found('big') },
+  'spec.padding': { found: found('full') },
+  'spec.groups': { found: found('two') },
+  'network.layers': { found: { kind: 'empty array' } },
+  'network.layer': { found: { kind: 'number', value: '3' } },
+  'network.type': { types: ['conv2d', 'relu'], found: found('pool') },
+  'network.layerKey': { type: 'relu', key: 'k', keys: [] },
+  'network.kernel': { type: 'maxpool2d' },
+  'network.ceilMode': { found: found('yes') },
+  'network.slope': { found: found('x') },
+  'network.loss': { found: { kind: 'number', value: '3' } },
+  'network.classes': { found: { kind: 'array' } },
+  'network.lossAndGrad': {},
+  'nested.notArray': { rank: 4, axes: '(B, Cin, H, W)', found: { kind: 'undefined', value: 'undefined' } },
+  'nested.rank': { rank: 4, axes: '(B, Cin, H, W)', shape: [1, 2] },
+  'nested.empty': { axes: '(B, Cin, H, W)' },
+  'nested.deeper': { first: '$.input[0][0][0][0]', shape: [1, 1, 1, 2] },
+  'nested.notNumber': { found: { kind: 'boolean', value: 'true' } },
+  'ragged.notArray': { count: 2, first: '$.input[0][0][0]', found: { kind: 'number', value: '3' } },
+  'ragged.length': { count: 1, first: '$.input[0][0][0]', expected: 2 },
+  'ragged.mixed': {},
+  'ragged.shape': { shape: [1], first: '$.input[1][0]', expected: [2] },
+  'npy.magic': {},
+  'npy.version': { major: 7, minor: 0 },
+  'npy.headerShort': {},
+  'npy.headerLong': { length: 10001, limit: 10000 },
+  'npy.structured': {},
+  'npy.noDtype': { header: "{'shape': (1,), }" },
+  'npy.header': { header: "{'descr': '<f8', }" },
+  'npy.shape': { shape: '1, -2' },
+  'npy.byteOrder': { dtype: '!f8' },
+  'npy.dtype': { dtype: '<c16', kind: 'c', size: 16 },
+  'npy.dataShort': { shape: [1, 3, 4, 4], needed: 384, has: 24 },
+  'file.notRegular': { type: 'fifo' },
+  'file.outside': { folder: 'ws' },
+  'file.tooBig': { size: 1000000000, limit: 1000 },
+  'file.noRoom': { size: 8128, room: 4000, factor: 8, limit: 1000 },
+  'file.tooMany': { count: 2000, limit: 1000 },
+  'file.unreadable': { why: 'EACCES: permission denied' },
+  'values.nonFinite': { name: 'input', count: 2, at: '$.input[0][0][0][0]', value: 'NaN' },
+};
+
+const SAMPLE_PROBLEMS = (Object.keys(SAMPLES) as ProblemCode[]).map(code => ({ code, args: SAMPLES[code] }) as Problem);
+
+/** Codes no spec reaches through the reader: library callers' tensors and limits, the CLI's unreadable spec, a bare comma. */
+const BEYOND_THE_CORPUS: ProblemCode[] = ['tensor.shape', 'tensor.dtype', 'tensor.data', 'tensor.size', 'budget.limit', 'spec.unreadable'];
+
+describe('problems as data: every code in both languages', () => {
+  for (const problem of SAMPLE_PROBLEMS) {
+    it(`${problem.code}: English and Chinese, the numbers, shapes, paths and quoted values kept`, () => {
+      assert.ok(english(problem).length > 0);
+      assertChinese(problem);
+    });
+  }
+
+  it('a problem\'s file, op and layer frame its text in each language', () => {
+    const belowOne: Problem = { code: 'conv.belowOne', args: { key: 'stride', value: 0 }, op: 'conv2d' };
+    assert.strictEqual(english(belowOne), 'conv2d: stride must be at least 1, got 0');
+    assert.strictEqual(renderProblem(belowOne, 'zh-cn'), 'conv2d：stride 至少为 1，实际为 0');
+    const chained: Problem = { code: 'pool.notPositive', args: { key: 'kernel', value: 0 }, op: 'maxpool2d', layer: { index: 2, type: 'maxpool2d', input: [1, 3, 4, 4] } };
+    assert.strictEqual(english(chained), 'layers[2] (maxpool2d): kernel must be an integer of at least 1, got 0 — its input (1, 3, 4, 4) comes from layers[1]');
+    assert.strictEqual(renderProblem(chained, 'zh-cn'), 'layers[2] (maxpool2d)：kernel 必须是不小于 1 的整数，实际为 0——它的输入 (1, 3, 4, 4) 来自 layers[1]');
+    const npy: Problem = { code: 'npy.headerShort', args: {}, file: 'x.npy' };
+    assert.strictEqual(renderProblem(npy, 'zh-cn'), 'x.npy：.npy 文件头不完整');
+  });
+
+  it('English is the language of the sources: renderProblem(…, "en") is the message', () => {
+    for (const p of PROBLEMS) assert.strictEqual(renderProblem(p, 'en'), english(p));
+  });
+});
+
+describe('problems as data: the corpus of broken specs', () => {
+  it('finds many distinct problems', () => {
     assert.ok(PROBLEMS.length >= 80, `${PROBLEMS.length} problems`);
   });
 
-  it('every problem comes out in Chinese', () => {
-    const english = PROBLEMS.filter(p => { const zh = translateProblem(p, 'zh-cn'); return zh === p || !CJK.test(zh); });
-    assert.deepStrictEqual(english, []);
+  it('every problem renders in Chinese, with its numbers, shapes, JSON paths and quoted values', () => {
+    for (const p of PROBLEMS) assertChinese(p);
   });
 
-  it('keeps numbers, shapes, JSON paths and quoted values verbatim', () => {
-    for (const p of PROBLEMS) {
-      const zh = translateProblem(p, 'zh-cn');
-      for (const part of verbatimParts(p)) assert.ok(zh.includes(part), `${JSON.stringify(part)} missing in\n  ${p}\n  ${zh}`);
-    }
+  it('reaches every code but those a spec cannot reach', () => {
+    const reached = new Set(PROBLEMS.map(p => p.code));
+    const unreached = (Object.keys(SAMPLES) as ProblemCode[]).filter(c => !reached.has(c) && !BEYOND_THE_CORPUS.includes(c));
+    assert.deepStrictEqual(unreached, []);
   });
 
-  it('every template of the table is exercised by the corpus', () => {
-    const unused = PROBLEM_PATTERNS.filter(t => !PROBLEMS.some(p => templateCandidates(p).some(c => t.english.test(c))));
-    assert.deepStrictEqual(unused.map(t => t.english.source), []);
-  });
-
-  it('keeps the op and the layer in front, and translates the chained input', () => {
-    assert.strictEqual(translateProblem('conv2d: stride must be at least 1, got 0', 'zh-cn'), 'conv2d：stride 至少为 1，实际为 0');
-    const chained = translateProblem('layers[2] (maxpool2d): kernel must be an integer of at least 1, got 0 — its input (1, 3, 4, 4) comes from layers[1]', 'zh-cn');
-    assert.strictEqual(chained, 'layers[2] (maxpool2d)：kernel 必须是不小于 1 的整数，实际为 0——它的输入 (1, 3, 4, 4) 来自 layers[1]');
-    assert.strictEqual(translateProblem('x.npy: the .npy header is cut short', 'zh-cn'), 'x.npy：.npy 文件头不完整');
-  });
-
-  it('returns an unknown message unchanged, and a known one with an unknown part', () => {
-    for (const p of ['something new went wrong', 'conv2d: something new', 'layers[0] (relu): odd — its input (1, 2) comes from the input', 'weights.npy: odd']) {
-      assert.strictEqual(translateProblem(p, 'zh-cn'), p);
-    }
-  });
-
-  it('returns every problem unchanged in English', () => {
-    for (const p of PROBLEMS) assert.strictEqual(translateProblem(p, 'en'), p);
+  it('a layer\'s problem in a network carries its layer, found without reading the message', () => {
+    const [problem] = problemsOf(network([{ type: 'relu' }, { type: 'maxpool2d', kernel: 0 }]));
+    assert.deepStrictEqual(problem.layer, { index: 1, type: 'maxpool2d', input: [1, 3, 4, 4] });
+    assert.strictEqual(renderProblem(problem, 'zh-cn'), 'layers[1] (maxpool2d)：kernel 必须是不小于 1 的整数，实际为 0——它的输入 (1, 3, 4, 4) 来自 layers[0]');
   });
 });
 

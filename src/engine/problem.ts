@@ -1,0 +1,98 @@
+// Problems as data: a stable code and typed arguments, rendered by a table per
+// language (src/engine/problemText.en.ts, src/spec/problemText.en.ts and
+// src/spec/problemText.zh-cn.ts). Nothing parses a message back: faces render
+// the problem in their language, code paths read its fields.
+
+/** The engine's problems, by code, with the arguments each one's text needs. Shapes are number arrays. */
+export interface EngineProblemArgs {
+  'conv.notInteger': { key: string; value: number };
+  'conv.belowOne': { key: string; value: number };
+  'conv.notPair': { key: string };
+  'conv.paddingForm': Record<string, never>;
+  'conv.paddingNotInteger': { value: number };
+  'conv.paddingNegative': { value: number };
+  'conv.rank': { key: string; rank: number; axes: string; shape: number[] };
+  'conv.emptyDimension': { key: string; shape: number[] };
+  'conv.groupsInput': ConvShapes & { channels: number };
+  'conv.groupsOutput': ConvShapes & { channels: number };
+  'conv.channels': ConvShapes & { has: number; expects: number };
+  'conv.bias': { channels: number; shape: number[] };
+  'conv.sameStride': { stride: [number, number] };
+  'conv.kernelTooLarge': {
+    dilated: boolean; kernel: [number, number]; padded: [number, number];
+    input: number[]; weight: number[]; padding: number[]; dilation: [number, number];
+  };
+  'grad.shape': { expected: number[]; shape: number[]; axes?: string };
+  'budget.limit': { value: string };
+  'budget.tensor': { name: string; count: number; shape: number[]; limit: number };
+  'budget.total': { tensors: number; count: number; factor: number; limit: number };
+  'layer.inputRank': { rank: number; axes: string; shape: number[]; flattenHint?: boolean };
+  'pool.notPositive': { key: string; value: number };
+  'pool.avgDilation': Record<string, never>;
+  'pool.paddingNegative': { padding: [number, number] };
+  'pool.paddingHalf': { padding: [number, number]; kernel: [number, number] };
+  'pool.windowTooLarge': { kernel: [number, number]; dilation: [number, number]; input: [number, number]; padding: [number, number] };
+  'linear.weightRank': { shape: number[] };
+  'linear.features': { has: number; expects: number; input: number[]; weight: number[] };
+  'linear.bias': { channels: number; shape: number[] };
+  'mse.target': { target: number[]; output: number[] };
+  'crossEntropy.logits': { shape: number[] };
+  'crossEntropy.batch': { count: number; batch: number };
+  'crossEntropy.class': { index: number; value: number; last: number };
+  'flatten.rank': { shape: number[] };
+  'network.empty': Record<string, never>;
+  'compare.shape': { name: string; yours: number[]; yoursCount: number; engine: number[]; engineCount: number };
+  'compare.missing': { name: string };
+  'tensor.shape': { key: string; shape: string };
+  'tensor.dtype': { key: string; dtype: string };
+  'tensor.data': { key: string; dtype: string; array: string };
+  'tensor.size': { key: string; shape: number[]; needs: number; holds: number };
+}
+
+/** The shapes conv2d's channel problems name: `(input (1, 3, 4, 4), weight (2, 3, 2, 2), groups 1)`. */
+export interface ConvShapes { input: number[]; weight: number[]; groups: number }
+
+/** One problem of a map of codes: its code and that code's arguments. */
+export type ProblemOf<M> = { [C in Extract<keyof M, string>]: { code: C; args: M[C] } }[Extract<keyof M, string>];
+
+/** A text per code, for one language: the compiler checks that every code has one. */
+export type ProblemTable<M> = { [C in Extract<keyof M, string>]: (args: M[C]) => string };
+
+/** A network layer a problem arose in: `layers[2] (maxpool2d)`, and, when its input did not fit, that input's shape. */
+export interface LayerAt {
+  index: number;
+  type: string;
+  /** The shape the layer was given (it comes from the layer before, or the network's input). */
+  input?: number[];
+}
+
+/** Where a problem arose, rendered around its text: `x.npy: …`, `conv2d: …`, `layers[2] (maxpool2d): … — its input …`. */
+export interface ProblemContext {
+  /** The .npy file a reader's problem is about. */
+  file?: string;
+  /** The engine op that refused its arguments. */
+  op?: string;
+  layer?: LayerAt;
+}
+
+/** How one language puts a problem's context around its text. */
+export interface ProblemFrame {
+  file(file: string, text: string): string;
+  op(op: string, text: string): string;
+  layer(layer: LayerAt, text: string): string;
+}
+
+export type EngineProblem = ProblemOf<EngineProblemArgs>;
+
+/** Renders a problem with a table and a frame (one language's). */
+export function renderWith<M>(table: ProblemTable<M>, frame: ProblemFrame, problem: ProblemOf<M> & ProblemContext): string {
+  // The one place a code meets its arguments' type: ProblemOf pairs them, TypeScript cannot follow the pair through an index.
+  const text = (table[problem.code] as (args: unknown) => string)(problem.args);
+  const framed = problem.layer ? frame.layer(problem.layer, text) : problem.op ? frame.op(problem.op, text) : text;
+  return problem.file === undefined ? framed : frame.file(problem.file, framed);
+}
+
+/** A count as the problems print it, with thousands separators in every language: `160,801`. */
+export function thousands(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -1,0 +1,64 @@
+// The engine's problems in English, the language they are written in: an
+// EngineError's message, which the CLI and the library print.
+
+import { ConvShapes, EngineProblemArgs, LayerAt, ProblemFrame, ProblemTable, thousands } from './problem';
+import { formatShape } from './tensor';
+
+const pair = ([a, b]: readonly number[]) => `(${a}, ${b})`;
+const convShapes = (a: ConvShapes) => `(input ${formatShape(a.input)}, weight ${formatShape(a.weight)}, groups ${a.groups})`;
+
+export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
+  'conv.notInteger': a => `${a.key} must be an integer, got ${a.value}`,
+  'conv.belowOne': a => `${a.key} must be at least 1, got ${a.value}`,
+  'conv.notPair': a => `${a.key} must be a number or a pair [h, w]`,
+  'conv.paddingForm': () => 'padding must be an integer, [ph, pw], [top, bottom, left, right], "valid" or "same"',
+  'conv.paddingNotInteger': a => `padding must be made of integers, got ${a.value}`,
+  'conv.paddingNegative': a => `padding must not be negative, got ${a.value}`,
+  'conv.rank': a => `${a.key} must be ${a.rank}-D ${a.axes}, got ${a.shape.length}-D ${formatShape(a.shape)}`,
+  'conv.emptyDimension': a => `${a.key} ${formatShape(a.shape)} has an empty dimension`,
+  'conv.groupsInput': a => `groups ${a.groups} does not divide the input's ${a.channels} channels ${convShapes(a)}`,
+  'conv.groupsOutput': a => `groups ${a.groups} does not divide the weight's ${a.channels} output channels ${convShapes(a)}`,
+  'conv.channels': a => `input has ${a.has} channels but weight expects ${a.expects} ${convShapes(a)}`,
+  'conv.bias': a => `bias must have shape (${a.channels},) to match the weight's ${a.channels} output channels, got ${formatShape(a.shape)}`,
+  'conv.sameStride': a => `padding "same" needs stride 1, got stride ${pair(a.stride)}`,
+  'conv.kernelTooLarge': a =>
+    `${a.dilated ? 'dilated ' : ''}kernel ${a.kernel.join('x')} is larger than the padded input ${a.padded.join('x')} ` +
+    `(input ${formatShape(a.input)}, weight ${formatShape(a.weight)}, padding [${a.padding.join(', ')}], dilation ${pair(a.dilation)})`,
+  'grad.shape': a => `grad must have the output's shape ${formatShape(a.expected)}${a.axes ? ` ${a.axes}` : ''}, got ${formatShape(a.shape)}`,
+  'budget.limit': a => `maxElements must be a positive whole number, got ${a.value}`,
+  'budget.tensor': a => `${a.name} would hold ${thousands(a.count)} elements ${formatShape(a.shape)}, over the limit of ${thousands(a.limit)}`,
+  'budget.total': a => `its ${a.tensors} tensors would hold ${thousands(a.count)} elements in all, over ${a.factor} × the limit of ${thousands(a.limit)}`,
+  'layer.inputRank': a => `expects a ${a.rank}-D input ${a.axes}, got ${formatShape(a.shape)}${a.flattenHint ? ': put a flatten before it' : ''}`,
+  'pool.notPositive': a => `${a.key} must be an integer of at least 1, got ${a.value}`,
+  'pool.avgDilation': () => 'avgpool2d has no dilation (as PyTorch)',
+  'pool.paddingNegative': a => `padding must be non-negative integers, got ${pair(a.padding)}`,
+  'pool.paddingHalf': a => `padding ${pair(a.padding)} must be at most half the kernel ${pair(a.kernel)}, as PyTorch requires`,
+  'pool.windowTooLarge': a => `a ${a.kernel.join('x')} window (dilation ${a.dilation.join(', ')}) does not fit the input ${a.input.join('x')} with padding ${pair(a.padding)}`,
+  'linear.weightRank': a => `weight must be 2-D (out, in), got ${formatShape(a.shape)}`,
+  'linear.features': a => `input has ${a.has} features but weight expects ${a.expects} (input ${formatShape(a.input)}, weight ${formatShape(a.weight)})`,
+  'linear.bias': a => `bias must have shape (${a.channels},), got ${formatShape(a.shape)}`,
+  'mse.target': a => `target has shape ${formatShape(a.target)} but the output is ${formatShape(a.output)}`,
+  'crossEntropy.logits': a => `expects (B, classes) logits, got ${formatShape(a.shape)}: end the network with a linear layer`,
+  'crossEntropy.batch': a => `target has ${a.count} class indices for a batch of ${a.batch}`,
+  'crossEntropy.class': a => `target[${a.index}] = ${a.value} is not a class index in 0..${a.last}`,
+  'flatten.rank': a => `expects at least a 2-D input, got ${formatShape(a.shape)}`,
+  'network.empty': () => 'a network needs at least one layer',
+  'compare.shape': a => `yours has shape ${formatShape(a.yours)} (${a.yoursCount} values) but the engine's ${a.name} is ${formatShape(a.engine)} (${a.engineCount} values)`,
+  'compare.missing': a => `the engine's trace has no ${a.name}`,
+  'tensor.shape': a => `${a.key} has no valid shape (a list of whole numbers), got ${a.shape}`,
+  'tensor.dtype': a => `${a.key} has dtype ${a.dtype}; the engine computes in float32 or float64`,
+  'tensor.data': a => `${a.key} is ${a.dtype} but its data is not a ${a.array}`,
+  'tensor.size': a => `${a.key} has shape ${formatShape(a.shape)}, which needs ${a.needs} values, but holds ${a.holds}`,
+};
+
+/** The layer a problem arose in, and where its input came from. */
+function layerText(layer: LayerAt, text: string): string {
+  const from = layer.input && ` — its input ${formatShape(layer.input)} comes from ${layer.index === 0 ? 'the input' : `layers[${layer.index - 1}]`}`;
+  return `layers[${layer.index}] (${layer.type}): ${text}${from ?? ''}`;
+}
+
+export const FRAME_EN: ProblemFrame = {
+  file: (file, text) => `${file}: ${text}`,
+  op: (op, text) => `${op}: ${text}`,
+  layer: layerText,
+};

@@ -1,0 +1,79 @@
+// The spec reader's problems, by code: the JSON text, the spec's structure, the
+// nested arrays, the .npy files. With the engine's (src/engine/problem.ts) they
+// make every problem a face may show; the English texts are in problemText.en.ts,
+// the Chinese in src/spec/problemText.zh-cn.ts.
+
+import type { EngineProblemArgs, ProblemContext, ProblemOf } from '../engine/problem';
+import type { ValueDescription } from '../format/describe';
+import type { SpecFileType } from './specFiles';
+
+/** jsonc-parser's syntax errors, and the two ways a comma can be missing. */
+export type JsonSyntax =
+  | 'InvalidSymbol' | 'InvalidNumberFormat' | 'PropertyNameExpected' | 'ValueExpected' | 'ColonExpected' | 'CommaExpected'
+  | 'CommaOrBracketExpected' | 'CommaOrBraceExpected' | 'CloseBraceExpected' | 'CloseBracketExpected' | 'EndOfFileExpected'
+  | 'InvalidCommentToken' | 'UnexpectedEndOfComment' | 'UnexpectedEndOfString' | 'UnexpectedEndOfNumber' | 'InvalidUnicode'
+  | 'InvalidEscapeCharacter' | 'InvalidCharacter';
+
+export interface SpecProblemArgs {
+  'json.empty': Record<string, never>;
+  'json.syntax': { error: JsonSyntax; near?: string; nonFinite?: boolean };
+  'json.tooDeep': { limit: number };
+  'spec.unreadable': { why: string };
+  'spec.notConv': { found: ValueDescription };
+  'spec.unknownKey': { key: string; hint?: string; kind: 'conv' | 'network'; keys: string[] };
+  'spec.missingKey': { key: string; axes: string };
+  'spec.dtype': { found: ValueDescription };
+  'spec.npyPath': { found: ValueDescription };
+  'spec.npyMissing': { file: string };
+  'spec.npyRank': { file: string; rank: number; shape: number[]; expected: number; axes: string };
+  'spec.pair': { key: string; found: ValueDescription };
+  'spec.padding': { found: ValueDescription };
+  'spec.groups': { found: ValueDescription };
+  'network.layers': { found: ValueDescription };
+  'network.layer': { found: ValueDescription };
+  'network.type': { types: string[]; found: ValueDescription };
+  'network.layerKey': { type: string; key: string; keys: string[] };
+  'network.kernel': { type: string };
+  'network.ceilMode': { found: ValueDescription };
+  'network.slope': { found: ValueDescription };
+  'network.loss': { found: ValueDescription };
+  'network.classes': { found: ValueDescription };
+  'network.lossAndGrad': Record<string, never>;
+  'nested.notArray': { rank: number; axes: string; found: ValueDescription };
+  'nested.rank': { rank: number; axes: string; shape: number[] };
+  'nested.empty': { axes: string };
+  'nested.deeper': { first: string; shape: number[] };
+  'nested.notNumber': { found: ValueDescription };
+  'ragged.notArray': { count: number; first: string; found: ValueDescription };
+  'ragged.length': { count: number; first: string; expected: number };
+  'ragged.mixed': Record<string, never>;
+  'ragged.shape': { shape: number[]; first: string; expected: number[] };
+  'npy.magic': Record<string, never>;
+  'npy.version': { major: number; minor: number };
+  'npy.headerShort': Record<string, never>;
+  'npy.headerLong': { length: number; limit: number };
+  'npy.structured': Record<string, never>;
+  'npy.noDtype': { header: string };
+  'npy.header': { header: string };
+  'npy.shape': { shape: string };
+  'npy.byteOrder': { dtype: string };
+  /** kind: the dtype's kind letter (f, i, c, O, …). */
+  'npy.dtype': { dtype: string; kind: string; size?: number };
+  'npy.dataShort': { shape: number[]; needed: number; has: number };
+  'file.notRegular': { type: Exclude<SpecFileType, 'file'> };
+  'file.outside': { folder: string };
+  'file.tooBig': { size: number; limit: number };
+  'file.noRoom': { size: number; room: number; factor: number; limit: number };
+  'file.tooMany': { count: number; limit: number };
+  'file.unreadable': { why: string };
+  'values.nonFinite': { name: string; count: number; at: string; value: string };
+}
+
+export type SpecProblem = ProblemOf<SpecProblemArgs>;
+
+/** Every code a face may render: the engine's and the spec reader's. */
+export type ProblemArgs = EngineProblemArgs & SpecProblemArgs;
+export type ProblemCode = Extract<keyof ProblemArgs, string>;
+
+/** A problem of either layer, with where it arose. */
+export type Problem = ProblemOf<ProblemArgs> & ProblemContext;

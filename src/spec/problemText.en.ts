@@ -1,0 +1,101 @@
+// The spec reader's problems in English, the language they are written in (the
+// CLI prints them; a SpecError's message holds them), and `english` for a
+// problem of either layer.
+
+import { ProblemTable, renderWith } from '../engine/problem';
+import { ENGINE_EN, FRAME_EN } from '../engine/problemText.en';
+import { formatShape } from '../engine/tensor';
+import { describedInEnglish as v } from '../format/describe';
+import type { JsonSyntax, Problem, ProblemArgs, SpecProblemArgs } from './problemCodes';
+
+const SYNTAX: Record<JsonSyntax, string> = {
+  InvalidSymbol: 'unexpected symbol',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected a colon',
+  CommaExpected: 'expected a comma',
+  CommaOrBracketExpected: 'expected a comma or a closing bracket ]',
+  CommaOrBraceExpected: 'expected a comma or a closing brace }',
+  CloseBraceExpected: 'expected a closing brace }',
+  CloseBracketExpected: 'expected a closing bracket ]',
+  EndOfFileExpected: 'unexpected content after the end of the JSON value',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'unterminated comment',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'unterminated number',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character',
+};
+
+/** .npy dtype kinds by their letter. */
+const NPY_KINDS: Record<string, string> = {
+  f: 'float', i: 'signed integer', u: 'unsigned integer', b: 'bool', c: 'complex', O: 'Python object', U: 'unicode string', S: 'byte string', M: 'datetime', m: 'timedelta', V: 'void/raw',
+};
+
+const FILE_TYPES: Record<SpecProblemArgs['file.notRegular']['type'], string> = {
+  directory: 'a directory', fifo: 'a FIFO', device: 'a device', socket: 'a socket', other: 'a FIFO, device or socket',
+};
+
+export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
+  'json.empty': () => 'the file is empty',
+  'json.syntax': a => `malformed JSON: ${SYNTAX[a.error]}${
+    a.nonFinite ? ' (JSON has no NaN or Infinity; write them as strings: "NaN", "Infinity", "-Infinity")' : a.near !== undefined ? ` at '${a.near}'` : ''}`,
+  'json.tooDeep': a => `nested more than ${a.limit} levels deep, too deep for a spec`,
+  'spec.unreadable': a => `cannot read the spec: ${a.why}`,
+  'spec.notConv': a => `expected a conv spec: an object with "input" and "weight", found ${v(a.found)}`,
+  'spec.unknownKey': a => `unknown key "${a.key}"${a.hint ? ` (did you mean "${a.hint}"?)` : ''}; a ${a.kind} spec has ${a.keys.join(', ')}`,
+  'spec.missingKey': a => `missing key "${a.key}" ${a.axes}`,
+  'spec.dtype': a => `dtype must be "float64" or "float32", found ${v(a.found)}`,
+  'spec.npyPath': a => `"npy" must be a file path, found ${v(a.found)}`,
+  'spec.npyMissing': a => `missing .npy file "${a.file}" (paths are relative to the spec)`,
+  'spec.npyRank': a => `${a.file} holds a ${a.shape.length}-D array ${formatShape(a.shape)}, expected ${a.expected}-D ${a.axes}`,
+  'spec.pair': a => `${a.key} must be an integer or a pair [h, w], found ${v(a.found)}`,
+  'spec.padding': a => `padding must be an integer, [ph, pw], [top, bottom, left, right], "valid" or "same", found ${v(a.found)}`,
+  'spec.groups': a => `groups must be an integer, found ${v(a.found)}`,
+  'network.layers': a => `"layers" must be a non-empty list of layers, found ${v(a.found)}`,
+  'network.layer': a => `a layer is an object with a "type", found ${v(a.found)}`,
+  'network.type': a => `"type" must be one of ${a.types.join(', ')}, found ${v(a.found)}`,
+  'network.layerKey': a => `a ${a.type} layer has no "${a.key}"${a.keys.length ? `; its keys: ${a.keys.join(', ')}` : ''}`,
+  'network.kernel': a => `a ${a.type} layer needs a "kernel"`,
+  'network.ceilMode': a => `ceil_mode must be true or false, found ${v(a.found)}`,
+  'network.slope': a => `slope must be a number, found ${v(a.found)}`,
+  'network.loss': a => `"loss" is {"type": "mse", "target": [...]} or {"type": "cross_entropy", "target": [class, ...]}, found ${v(a.found)}`,
+  'network.classes': a => `cross_entropy's target is a list of class indices, one per batch item, found ${v(a.found)}`,
+  'network.lossAndGrad': () => 'give a loss or a grad, not both',
+  'nested.notArray': a => `expected a ${a.rank}-D array ${a.axes}, found ${v(a.found)}`,
+  'nested.rank': a => `expected a ${a.rank}-D array ${a.axes}, found a ${a.shape.length}-D array of shape ${formatShape(a.shape)}`,
+  'nested.empty': a => `empty array: ${a.axes} has no empty dimensions`,
+  'nested.deeper': a => `expected a number, found an array: the array is deeper here than at ${a.first} ${formatShape(a.shape)}`,
+  'nested.notNumber': a => `expected a number, found ${v(a.found)}`,
+  'ragged.notArray': a => `ragged array: expected an array of ${a.count} like ${a.first}, found ${v(a.found)}`,
+  'ragged.length': a => `ragged array: ${a.count} elements where ${a.first} has ${a.expected}`,
+  'ragged.mixed': () => 'ragged array: numbers and arrays mixed at the same depth',
+  'ragged.shape': a => `ragged array: shape ${formatShape(a.shape)} where ${a.first} has ${formatShape(a.expected)}`,
+  'npy.magic': () => 'not a .npy file (no \\x93NUMPY magic)',
+  'npy.version': a => `unsupported .npy version ${a.major}.${a.minor}`,
+  'npy.headerShort': () => 'the .npy header is cut short',
+  'npy.headerLong': a => `the .npy header is ${a.length} bytes, more than numpy's limit of ${a.limit}`,
+  'npy.structured': () => 'structured arrays (record dtypes) are not supported: save a plain numeric array',
+  'npy.noDtype': a => `the .npy header has no dtype: ${a.header}`,
+  'npy.header': a => `malformed .npy header: ${a.header}`,
+  'npy.shape': a => `malformed shape (${a.shape}) in the .npy header`,
+  'npy.byteOrder': a => `unknown byte order in dtype '${a.dtype}'`,
+  'npy.dtype': a => `dtype '${a.dtype}' (${NPY_KINDS[a.kind] ?? 'unknown kind'}${a.size ? `, ${a.size} bytes` : ''}) is not supported: use float16/32/64, integers or bool`,
+  'npy.dataShort': a => `the .npy data is cut short: shape (${a.shape.join(', ')}) needs ${a.needed} bytes, the file has ${a.has}`,
+  'file.notRegular': a => `not a regular file (${FILE_TYPES[a.type]})`,
+  'file.outside': a => `the file is outside the workspace folder "${a.folder}"; a spec reads .npy files from its own workspace folder only`,
+  'file.tooBig': a => `the file is ${a.size} bytes, more than the element limit of ${a.limit} allows`,
+  'file.noRoom': a => `the file is ${a.size} bytes, more than the ${a.room} bytes left for the spec's .npy files together (${a.factor} × what the element limit of ${a.limit} allows one file)`,
+  'file.tooMany': a => `the .npy array has ${a.count} elements, more than the element limit of ${a.limit}`,
+  'file.unreadable': a => `cannot be read: ${a.why}`,
+  'values.nonFinite': a => `${a.name} has ${a.count} non-finite value${a.count === 1 ? '' : 's'} (first: ${a.at} = ${a.value})`,
+};
+
+const ENGLISH: ProblemTable<ProblemArgs> = { ...ENGINE_EN, ...SPEC_EN };
+
+/** A problem of either layer in English, with its file, op or layer. */
+export function english(problem: Problem): string {
+  return renderWith(ENGLISH, FRAME_EN, problem);
+}

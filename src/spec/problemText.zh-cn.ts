@@ -1,0 +1,167 @@
+// The engine's and the spec reader's problems in Chinese, one text per code (the
+// compiler checks that none is missing). Numbers, shapes, JSON paths, keys, tensor
+// names and quoted values are kept as the English has them.
+
+import { ConvShapes, LayerAt, ProblemFrame, ProblemTable, thousands } from '../engine/problem';
+import { formatShape } from '../engine/tensor';
+import type { ValueDescription } from '../format/describe';
+import type { JsonSyntax, ProblemArgs, SpecProblemArgs } from './problemCodes';
+
+/** What a value found in the spec is. */
+function v(d: ValueDescription): string {
+  switch (d.kind) {
+    case 'null': return 'null';
+    case 'array': return '数组';
+    case 'empty array': return '空数组';
+    case 'object': return '对象';
+    case 'undefined': return '缺失（undefined）';
+    case 'string': return `字符串 ${d.value}`;
+    case 'number': return `数字 ${d.value}`;
+    case 'boolean': return `布尔值 ${d.value}`;
+    default: return `${d.kind} ${d.value}`;
+  }
+}
+
+const SYNTAX: Record<JsonSyntax, string> = {
+  InvalidSymbol: '意外的符号',
+  InvalidNumberFormat: '无效的数字',
+  PropertyNameExpected: '此处应为双引号括起的属性名',
+  ValueExpected: '此处应为一个值',
+  ColonExpected: '此处应为冒号',
+  CommaExpected: '此处应为逗号',
+  CommaOrBracketExpected: '此处应为逗号或右方括号 ]',
+  CommaOrBraceExpected: '此处应为逗号或右花括号 }',
+  CloseBraceExpected: '此处应为右花括号 }',
+  CloseBracketExpected: '此处应为右方括号 ]',
+  EndOfFileExpected: 'JSON 值结束后还有多余内容',
+  InvalidCommentToken: '无效的注释',
+  UnexpectedEndOfComment: '注释没有结束',
+  UnexpectedEndOfString: '字符串没有结束',
+  UnexpectedEndOfNumber: '数字没有结束',
+  InvalidUnicode: '无效的 Unicode 转义',
+  InvalidEscapeCharacter: '无效的转义字符',
+  InvalidCharacter: '无效的字符',
+};
+
+/** .npy dtype kinds by their letter. */
+const NPY_KINDS: Record<string, string> = {
+  f: '浮点数', i: '有符号整数', u: '无符号整数', b: '布尔值', c: '复数', O: 'Python 对象', U: 'Unicode 字符串', S: '字节串', M: '日期时间', m: '时间间隔', V: 'void/原始字节',
+};
+
+const FILE_TYPES: Record<SpecProblemArgs['file.notRegular']['type'], string> = {
+  fifo: '命名管道（FIFO）', device: '设备文件', directory: '目录', socket: '套接字', other: '命名管道、设备文件或套接字',
+};
+
+const pair = ([a, b]: readonly number[]) => `(${a}, ${b})`;
+const convShapes = (a: ConvShapes) => `（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}，分组 ${a.groups}）`;
+
+export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
+  // src/engine
+  'conv.notInteger': a => `${a.key} 必须是整数，实际为 ${a.value}`,
+  'conv.belowOne': a => `${a.key} 至少为 1，实际为 ${a.value}`,
+  'conv.notPair': a => `${a.key} 必须是数字或二元组 [h, w]`,
+  'conv.paddingForm': () => 'padding（填充）必须是整数、[ph, pw]、[top, bottom, left, right]、"valid" 或 "same"',
+  'conv.paddingNotInteger': a => `padding（填充）必须由整数组成，实际为 ${a.value}`,
+  'conv.paddingNegative': a => `padding（填充）不能为负，实际为 ${a.value}`,
+  'conv.rank': a => `${a.key} 必须是 ${a.rank} 维 ${a.axes}，实际为 ${a.shape.length} 维 ${formatShape(a.shape)}`,
+  'conv.emptyDimension': a => `${a.key} ${formatShape(a.shape)} 有一维为空`,
+  'conv.groupsInput': a => `分组数 groups ${a.groups} 不能整除输入的 ${a.channels} 个通道${convShapes(a)}`,
+  'conv.groupsOutput': a => `分组数 groups ${a.groups} 不能整除卷积核的 ${a.channels} 个输出通道${convShapes(a)}`,
+  'conv.channels': a => `输入有 ${a.has} 个通道，但卷积核需要 ${a.expects} 个${convShapes(a)}`,
+  'conv.bias': a => `偏置 bias 的形状必须是 (${a.channels},)，与卷积核的 ${a.channels} 个输出通道一致，实际为 ${formatShape(a.shape)}`,
+  'conv.sameStride': a => `padding "same" 要求步长 stride 为 1，实际步长为 ${pair(a.stride)}`,
+  'conv.kernelTooLarge': a =>
+    `${a.dilated ? '膨胀后的' : ''}卷积核 ${a.kernel.join('x')} 大于填充后的输入 ${a.padded.join('x')}` +
+    `（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}，填充 [${a.padding.join(', ')}]，膨胀 ${pair(a.dilation)}）`,
+  'grad.shape': a => `梯度 grad 的形状必须与输出相同：${formatShape(a.expected)}${a.axes ? ` ${a.axes}` : ''}，实际为 ${formatShape(a.shape)}`,
+  'budget.limit': a => `maxElements（元素上限）必须是正整数，实际为 ${a.value}`,
+  'budget.tensor': a => `${a.name} 将有 ${thousands(a.count)} 个元素 ${formatShape(a.shape)}，超过上限 ${thousands(a.limit)}`,
+  'budget.total': a => `它的 ${a.tensors} 个张量合计将有 ${thousands(a.count)} 个元素，超过上限 ${thousands(a.limit)} 的 ${a.factor} 倍`,
+  'layer.inputRank': a => `需要 ${a.rank} 维输入 ${a.axes}，实际为 ${formatShape(a.shape)}${a.flattenHint ? '：请在它之前加一个 flatten 层' : ''}`,
+  'pool.notPositive': a => `${a.key} 必须是不小于 1 的整数，实际为 ${a.value}`,
+  'pool.avgDilation': () => 'avgpool2d（平均池化）没有膨胀 dilation（与 PyTorch 相同）',
+  'pool.paddingNegative': a => `padding（填充）必须是非负整数，实际为 ${pair(a.padding)}`,
+  'pool.paddingHalf': a => `填充 ${pair(a.padding)} 不能超过池化窗口 ${pair(a.kernel)} 的一半（PyTorch 的要求）`,
+  'pool.windowTooLarge': a => `${a.kernel.join('x')} 的池化窗口（膨胀 ${a.dilation.join(', ')}）放不进填充 ${pair(a.padding)} 后的输入 ${a.input.join('x')}`,
+  'linear.weightRank': a => `权重 weight 必须是 2 维 (out, in)，实际为 ${formatShape(a.shape)}`,
+  'linear.features': a => `输入有 ${a.has} 个特征，但权重需要 ${a.expects} 个（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}）`,
+  'linear.bias': a => `偏置 bias 的形状必须是 (${a.channels},)，实际为 ${formatShape(a.shape)}`,
+  'mse.target': a => `target 的形状是 ${formatShape(a.target)}，但输出的形状是 ${formatShape(a.output)}`,
+  'crossEntropy.logits': a => `需要 (B, classes) 形状的 logits，实际为 ${formatShape(a.shape)}：请用一个 linear 层结束网络`,
+  'crossEntropy.batch': a => `target 有 ${a.count} 个类别下标，而批次大小为 ${a.batch}`,
+  'crossEntropy.class': a => `target[${a.index}] = ${a.value} 不是 0..${a.last} 中的类别下标`,
+  'flatten.rank': a => `需要至少 2 维的输入，实际为 ${formatShape(a.shape)}`,
+  'network.empty': () => '网络至少需要一层',
+  'compare.shape': a => `你的张量形状为 ${formatShape(a.yours)}（${a.yoursCount} 个值），而引擎的 ${a.name} 为 ${formatShape(a.engine)}（${a.engineCount} 个值）`,
+  'compare.missing': a => `引擎的追踪结果中没有 ${a.name}`,
+  'tensor.shape': a => `${a.key} 没有有效的形状（由非负整数组成的列表），实际为 ${a.shape}`,
+  'tensor.dtype': a => `${a.key} 的 dtype 是 ${a.dtype}；引擎只用 float32 或 float64 计算`,
+  'tensor.data': a => `${a.key} 是 ${a.dtype}，但它的数据不是 ${a.array}`,
+  'tensor.size': a => `${a.key} 的形状 ${formatShape(a.shape)} 需要 ${a.needs} 个值，实际有 ${a.holds} 个`,
+
+  // src/spec
+  'json.empty': () => '文件是空的',
+  'json.syntax': a => `JSON 格式错误：${SYNTAX[a.error]}${
+    a.nonFinite ? '（JSON 没有 NaN 和 Infinity，请写成字符串："NaN"、"Infinity"、"-Infinity"）' : a.near !== undefined ? `，位于 '${a.near}'` : ''}`,
+  'json.tooDeep': a => `嵌套超过 ${a.limit} 层，对规格文件来说太深`,
+  'spec.unreadable': a => `无法读取规格文件：${a.why}`,
+  'spec.notConv': a => `应为卷积规格：含 "input" 和 "weight" 的对象，实际为 ${v(a.found)}`,
+  'spec.unknownKey': a => `未知的键 "${a.key}"${a.hint ? `（是不是 "${a.hint}"？）` : ''}；${a.kind === 'conv' ? '卷积' : '网络'}规格的键有 ${a.keys.join(', ')}`,
+  'spec.missingKey': a => `缺少键 "${a.key}" ${a.axes}`,
+  'spec.dtype': a => `dtype 必须是 "float64" 或 "float32"，实际为 ${v(a.found)}`,
+  'spec.npyPath': a => `"npy" 必须是文件路径，实际为 ${v(a.found)}`,
+  'spec.npyMissing': a => `找不到 .npy 文件 "${a.file}"（路径相对于规格文件）`,
+  'spec.npyRank': a => `${a.file} 存放的是 ${a.shape.length} 维数组 ${formatShape(a.shape)}，应为 ${a.expected} 维 ${a.axes}`,
+  'spec.pair': a => `${a.key} 必须是整数或二元组 [h, w]，实际为 ${v(a.found)}`,
+  'spec.padding': a => `padding（填充）必须是整数、[ph, pw]、[top, bottom, left, right]、"valid" 或 "same"，实际为 ${v(a.found)}`,
+  'spec.groups': a => `groups（分组）必须是整数，实际为 ${v(a.found)}`,
+  'network.layers': a => `"layers" 必须是非空的层列表，实际为 ${v(a.found)}`,
+  'network.layer': a => `层是带 "type" 的对象，实际为 ${v(a.found)}`,
+  'network.type': a => `"type" 必须是 ${a.types.join(', ')} 之一，实际为 ${v(a.found)}`,
+  'network.layerKey': a => `${a.type} 层没有 "${a.key}"${a.keys.length ? `；它的键有 ${a.keys.join(', ')}` : '（它没有其他键）'}`,
+  'network.kernel': a => `${a.type} 层需要 "kernel"（池化窗口）`,
+  'network.ceilMode': a => `ceil_mode 必须是 true 或 false，实际为 ${v(a.found)}`,
+  'network.slope': a => `slope（leaky_relu 激活函数的斜率）必须是数字，实际为 ${v(a.found)}`,
+  'network.loss': a => `"loss"（损失函数）应为 {"type": "mse", "target": [...]} 或 {"type": "cross_entropy", "target": [class, ...]}，实际为 ${v(a.found)}`,
+  'network.classes': a => `cross_entropy 的 target 是类别下标的列表，批次中每项一个，实际为 ${v(a.found)}`,
+  'network.lossAndGrad': () => '请给出 loss（损失函数）或 grad（梯度）之一，不要同时给出',
+  'nested.notArray': a => `应为 ${a.rank} 维数组 ${a.axes}，实际为 ${v(a.found)}`,
+  'nested.rank': a => `应为 ${a.rank} 维数组 ${a.axes}，实际为形状 ${formatShape(a.shape)} 的 ${a.shape.length} 维数组`,
+  'nested.empty': a => `空数组：${a.axes} 的各维都不能为空`,
+  'nested.deeper': a => `此处应为数字，实际为数组：这里的数组比 ${a.first} ${formatShape(a.shape)} 处更深`,
+  'nested.notNumber': a => `此处应为数字，实际为 ${v(a.found)}`,
+  'ragged.notArray': a => `参差数组：应为与 ${a.first} 一样含 ${a.count} 个元素的数组，实际为 ${v(a.found)}`,
+  'ragged.length': a => `参差数组：此处有 ${a.count} 个元素，而 ${a.first} 有 ${a.expected} 个`,
+  'ragged.mixed': () => '参差数组：同一深度上混有数字和数组',
+  'ragged.shape': a => `参差数组：此处形状为 ${formatShape(a.shape)}，而 ${a.first} 的形状为 ${formatShape(a.expected)}`,
+  'npy.magic': () => '不是 .npy 文件（没有 \\x93NUMPY 魔数）',
+  'npy.version': a => `不支持的 .npy 版本 ${a.major}.${a.minor}`,
+  'npy.headerShort': () => '.npy 文件头不完整',
+  'npy.headerLong': a => `.npy 文件头有 ${a.length} 字节，超过 numpy 的上限 ${a.limit}`,
+  'npy.structured': () => '不支持结构化数组（记录 dtype）：请保存普通的数值数组',
+  'npy.noDtype': a => `.npy 文件头没有 dtype：${a.header}`,
+  'npy.header': a => `.npy 文件头格式错误：${a.header}`,
+  'npy.shape': a => `.npy 文件头中的形状 (${a.shape}) 格式错误`,
+  'npy.byteOrder': a => `dtype '${a.dtype}' 的字节序未知`,
+  'npy.dtype': a => `不支持 dtype '${a.dtype}'（${NPY_KINDS[a.kind] ?? '未知类型'}${a.size ? `，${a.size} 字节` : ''}）：请使用 float16/32/64、整数或 bool`,
+  'npy.dataShort': a => `.npy 数据不完整：形状 (${a.shape.join(', ')}) 需要 ${a.needed} 字节，文件只有 ${a.has} 字节`,
+  'file.notRegular': a => `不是普通文件（${FILE_TYPES[a.type]}）`,
+  'file.outside': a => `文件位于工作区文件夹 "${a.folder}" 之外；规格文件只能读取其所在工作区文件夹中的 .npy 文件`,
+  'file.tooBig': a => `文件有 ${a.size} 字节，超过元素上限 ${a.limit} 所允许的大小`,
+  'file.noRoom': a => `文件有 ${a.size} 字节，超过该规格的 .npy 文件合计剩余的 ${a.room} 字节（元素上限 ${a.limit} 允许单个文件大小的 ${a.factor} 倍）`,
+  'file.tooMany': a => `.npy 数组有 ${a.count} 个元素，超过元素上限 ${a.limit}`,
+  'file.unreadable': a => `无法读取：${a.why}`,
+  'values.nonFinite': a => `${a.name} 有 ${a.count} 个非有限值（NaN 或 ±Infinity），第一个：${a.at} = ${a.value}`,
+};
+
+/** The layer a problem arose in, and where its input came from. */
+function layerText(layer: LayerAt, text: string): string {
+  const from = layer.input && `——它的输入 ${formatShape(layer.input)} 来自${layer.index === 0 ? '网络输入' : ` layers[${layer.index - 1}]`}`;
+  return `layers[${layer.index}] (${layer.type})：${text}${from ?? ''}`;
+}
+
+export const FRAME_ZH_CN: ProblemFrame = {
+  file: (file, text) => `${file}：${text}`,
+  op: (op, text) => `${op}：${text}`,
+  layer: layerText,
+};
