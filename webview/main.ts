@@ -2,7 +2,7 @@
 // survives hiding, reloading and window restore through getState/setState.
 
 import { assertNever } from '../src/protocol/messages';
-import { App } from './app';
+import { TraceView } from './traceView';
 import { CollectionView } from './collection';
 import { NetworkView } from './network';
 import { settle } from './model';
@@ -16,7 +16,7 @@ const root = document.getElementById('app')!;
 const status = document.getElementById('status')!;
 const title = document.getElementById('title')!;
 /** What the panel shows: one conv's stages, a network's chain of layers, or tensors from a debug session. */
-let app: App | undefined;
+let app: TraceView | undefined;
 let network: NetworkView | undefined;
 let collection: CollectionView | undefined;
 
@@ -28,7 +28,7 @@ function clear(): void {
 }
 
 /** The view that steps, links and lays out: the conv's, or the network's open layer. */
-function stages(): App | NetworkView | undefined {
+function stages(): TraceView | NetworkView | undefined {
   return network ?? app;
 }
 const state = restoreState(getState());
@@ -43,7 +43,7 @@ function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
 let reshow: (() => void) | undefined;
 
 /** Replaces what the panel shows with a run, and reports what it shows (or why it could not). */
-function show(run: { id: number; file: string; uri?: string }, what: string, make: () => App | NetworkView): void {
+function show(run: { id: number; file: string; uri?: string }, what: string, make: () => TraceView | NetworkView): void {
   title.textContent = run.file;
   setStatus('', '');
   clear();
@@ -66,7 +66,7 @@ onHostMessage(message => {
       setStatus(message.message, 'failed');
       break;
     case 'trace':
-      reshow = () => show(message.trace, 'trace', () => (app = new App(root, traceWithStages(message.trace, state.stages), state)));
+      reshow = () => show(message.trace, 'trace', () => (app = new TraceView(root, traceWithStages(message.trace, state.stages), state)));
       state.layer = undefined;
       reshow();
       break;

@@ -9,7 +9,7 @@ import { formatShape } from '../src/engine/tensor';
 import type { StageId } from '../src/engine/trace';
 import { formatNumber } from '../src/format/text';
 import type { ShownTensor, WireNetwork } from '../src/protocol/messages';
-import { App } from './app';
+import { TraceView } from './traceView';
 import type { UiState } from './state';
 import { text } from './l10n';
 import { el } from './ui/controls';
@@ -21,7 +21,7 @@ function hidden<E extends HTMLElement>(element: E): E {
 }
 
 export class NetworkView {
-  private app!: App;
+  private app!: TraceView;
   private readonly chain = el('nav', 'chain');
   private readonly body = el('div', 'layer-body');
   private readonly chips: HTMLButtonElement[] = [];
@@ -56,7 +56,7 @@ export class NetworkView {
     this.open(saved, undefined, false);
   }
 
-  get current(): App { return this.app; }
+  get current(): TraceView { return this.app; }
 
   /** Opens layer `index` on its first or last stage, or a stage by id (or the saved stage when none is given). */
   open(index: number, at?: 'first' | 'last' | StageId, scroll = true): void {
@@ -71,7 +71,7 @@ export class NetworkView {
     this.index = index;
     this.state.layer = index;
     this.app?.dispose();
-    this.app = new App(this.body, layer.trace, this.state, { layer: index, onEdge: d => this.move(d), reveal: scroll });
+    this.app = new TraceView(this.body, layer.trace, this.state, { layer: index, onEdge: d => this.move(d), reveal: scroll });
     this.chips.forEach((b, i) => {
       b.classList.toggle('current', i === index);
       if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');

@@ -28,7 +28,7 @@ import { saveState, send } from './vscodeApi';
 const OWN_SCALE: TensorName[] = ['col2im_counts'];
 
 /** How a layer of a network sits in the chain (a single conv run has none of this). */
-export interface AppOptions {
+export interface TraceViewOptions {
   /** Its index in the chain, sent with the stage on show. */
   layer?: number;
   /** Stepping past the first or last stage: the chain moves to the neighbouring layer. */
@@ -37,7 +37,7 @@ export interface AppOptions {
   reveal?: boolean;
 }
 
-export class App implements CardHost {
+export class TraceView implements CardHost {
   readonly model: TraceModel;
   theme: Theme = readTheme();
   private readonly cards: TensorCard[] = [];
@@ -53,7 +53,7 @@ export class App implements CardHost {
   /** The trace's stages, titled in the panel's language. */
   private readonly stages: TraceStage[];
 
-  constructor(private readonly root: HTMLElement, trace: WireTrace, readonly state: UiState, private readonly options: AppOptions = {}) {
+  constructor(private readonly root: HTMLElement, trace: WireTrace, readonly state: UiState, private readonly options: TraceViewOptions = {}) {
     this.model = new TraceModel(trace);
     this.stages = trace.stages.map(s => ({ ...s, title: stageTitle(s, trace.geometry, locale()) }));
     // A comparison opens on itself; otherwise the stage the user was on.
