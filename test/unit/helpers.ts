@@ -143,3 +143,17 @@ export function networkSpec(shape: number[], layers: unknown[], extra: Record<st
   const ones = (s: number[]): unknown => (s.length === 0 ? 1 : Array.from({ length: s[0] }, () => ones(s.slice(1))));
   return JSON.stringify({ input: ones(shape), layers, ...extra });
 }
+
+/** A .npy file as numpy lays it out: magic, version, the header length (2 bytes in version 1, else 4; or `lengthField`), the header dict padded to a 64-byte boundary, the data. */
+export function npyFile(headerDict: string, data: Uint8Array = new Uint8Array(0), version = 1, lengthField?: number): Uint8Array {
+  const prefix = version === 1 ? 10 : 12;
+  const total = Math.ceil((prefix + headerDict.length + 1) / 64) * 64;
+  const header = headerDict.padEnd(total - prefix - 1, ' ') + '\n';
+  const out = new Uint8Array(total + data.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
+  const dv = new DataView(out.buffer);
+  if (version === 1) dv.setUint16(8, lengthField ?? header.length, true); else dv.setUint32(8, lengthField ?? header.length, true);
+  for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
+  out.set(data, total);
+  return out;
+}

@@ -15,26 +15,13 @@ import { JsonSource, MAX_NESTING, NestingError, SpecError } from '../../src/spec
 import { NpyFile, NpyFiles, isInsideFolder, maxNpyBytes, readSpecFiles } from '../../src/spec/specFiles';
 import { english } from '../../src/spec/problemText.en';
 import { TOTAL_FACTOR } from '../../src/engine/budget';
-import { MemoryEntry, memoryFiles } from './helpers';
+import { MemoryEntry, memoryFiles, npyFile } from './helpers';
 
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
 const weight = ones(2, 3, 2, 2);
 const SPEC = '/ws/spec.conv.json';
 const inputNpy = encodeNpy(tensor([1, 3, 4, 4], new Array(48).fill(1)));
 
-/** A .npy file: magic, version, header length field, header dict text (padded as numpy pads it), data. */
-function npyFile(headerDict: string, data: Uint8Array, version = 1, lengthField?: number): Uint8Array {
-  const prefix = version === 1 ? 10 : 12;
-  const total = Math.ceil((prefix + headerDict.length + 1) / 64) * 64;
-  const header = headerDict.padEnd(total - prefix - 1, ' ') + '\n';
-  const out = new Uint8Array(total + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
-  const dv = new DataView(out.buffer);
-  if (version === 1) dv.setUint16(8, lengthField ?? header.length, true); else dv.setUint32(8, lengthField ?? header.length, true);
-  for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
-  out.set(data, total);
-  return out;
-}
 
 /** The problems analyzeSpec reports for a spec whose input is {"npy": "x.npy"}, with these files. */
 function npyProblems(npy: NpyFiles): string[] {

@@ -8,20 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { NpyError, decodeNpy, encodeNpy, readNpyHeader } from '../../src/spec/npy';
 import { tensor } from '../../src/engine/tensor';
-
-/** A .npy file from parts: header dict text and raw data bytes. */
-function npy(headerDict: string, data: Uint8Array, version = 1): Uint8Array {
-  const prefix = version === 1 ? 10 : 12;
-  const total = Math.ceil((prefix + headerDict.length + 1) / 64) * 64;
-  const header = headerDict.padEnd(total - prefix - 1, ' ') + '\n';
-  const out = new Uint8Array(total + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
-  const dv = new DataView(out.buffer);
-  if (version === 1) dv.setUint16(8, header.length, true); else dv.setUint32(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
-  out.set(data, total);
-  return out;
-}
+import { npyFile } from './helpers';
 
 function bytesOf(write: (dv: DataView) => void, n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -32,7 +19,7 @@ function bytesOf(write: (dv: DataView) => void, n: number): Uint8Array {
 describe('.npy reader', () => {
   it('reads little-endian float64 in C order', () => {
     const data = bytesOf(dv => [1.5, -2, 3, 4.25, 5, 6].forEach((v, i) => dv.setFloat64(i * 8, v, true)), 48);
-    const t = decodeNpy(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", data));
+    const t = decodeNpy(npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", data));
     assert.deepStrictEqual(t.shape, [2, 3]);
     assert.deepStrictEqual([...t.data], [1.5, -2, 3, 4.25, 5, 6]);
     assert.strictEqual(t.dtype, 'float64');
@@ -41,21 +28,21 @@ describe('.npy reader', () => {
   it('reads big-endian float32 in Fortran order (and keeps float32)', () => {
     // Fortran order of [[1, 2, 3], [4, 5, 6]]: 1, 4, 2, 5, 3, 6.
     const data = bytesOf(dv => [1, 4, 2, 5, 3, 6].forEach((v, i) => dv.setFloat32(i * 4, v, false)), 24);
-    const t = decodeNpy(npy("{'descr': '>f4', 'fortran_order': True, 'shape': (2, 3), }", data));
+    const t = decodeNpy(npyFile("{'descr': '>f4', 'fortran_order': True, 'shape': (2, 3), }", data));
     assert.deepStrictEqual([...t.data], [1, 2, 3, 4, 5, 6]);
     assert.strictEqual(t.dtype, 'float32');
   });
 
   it('reads int64, uint8, bool, float16 and version 2 headers', () => {
     const i8 = bytesOf(dv => [-3n, 7n].forEach((v, i) => dv.setBigInt64(i * 8, v, true)), 16);
-    assert.deepStrictEqual([...decodeNpy(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", i8)).data], [-3, 7]);
-    assert.deepStrictEqual([...decodeNpy(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", new Uint8Array([0, 128, 255]))).data], [0, 128, 255]);
-    assert.deepStrictEqual([...decodeNpy(npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", new Uint8Array([1, 0]))).data], [1, 0]);
+    assert.deepStrictEqual([...decodeNpy(npyFile("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", i8)).data], [-3, 7]);
+    assert.deepStrictEqual([...decodeNpy(npyFile("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", new Uint8Array([0, 128, 255]))).data], [0, 128, 255]);
+    assert.deepStrictEqual([...decodeNpy(npyFile("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", new Uint8Array([1, 0]))).data], [1, 0]);
     const f2 = bytesOf(dv => { dv.setUint16(0, 0x3c00, true); dv.setUint16(2, 0xc000, true); dv.setUint16(4, 0x7e00, true); }, 6);
-    const half = decodeNpy(npy("{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", f2)).data;
+    const half = decodeNpy(npyFile("{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", f2)).data;
     assert.deepStrictEqual([half[0], half[1]], [1, -2]);
     assert.ok(Number.isNaN(half[2]));
-    const v2 = decodeNpy(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", bytesOf(dv => dv.setFloat64(0, 9, true), 8), 2));
+    const v2 = decodeNpy(npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", bytesOf(dv => dv.setFloat64(0, 9, true), 8), 2));
     assert.deepStrictEqual([...v2.data], [9]);
   });
 
@@ -66,12 +53,12 @@ describe('.npy reader', () => {
   });
 
   it('refuses what it cannot read, saying what it is', () => {
-    const c = npy("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(16));
+    const c = npyFile("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(16));
     assert.throws(() => decodeNpy(c), (e: unknown) => e instanceof NpyError && /dtype '<c16' \(complex, 16 bytes\) is not supported/.test(e.message));
-    assert.throws(() => decodeNpy(npy("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8))), /structured arrays/);
-    assert.throws(() => decodeNpy(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(8))), /cut short: shape \(4\) needs 32 bytes, the file has 8/);
+    assert.throws(() => decodeNpy(npyFile("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8))), /structured arrays/);
+    assert.throws(() => decodeNpy(npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(8))), /cut short: shape \(4\) needs 32 bytes, the file has 8/);
     assert.throws(() => decodeNpy(new Uint8Array([1, 2, 3])), /not a \.npy file/);
-    assert.throws(() => decodeNpy(npy("{'descr': '<U3', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(12))), /unicode string/);
+    assert.throws(() => decodeNpy(npyFile("{'descr': '<U3', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(12))), /unicode string/);
   });
 
   // numpy itself, when this machine has it: random arrays in every supported layout.

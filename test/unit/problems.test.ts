@@ -18,24 +18,13 @@ import type { Problem, ProblemArgs, ProblemCode } from '../../src/spec/problemCo
 import { english } from '../../src/spec/problemText.en';
 import { JsonSource } from '../../src/spec/source';
 import { NpyFiles, readSpecFiles } from '../../src/spec/specFiles';
-import { MemoryEntry, memoryFiles } from './helpers';
+import { MemoryEntry, memoryFiles, npyFile } from './helpers';
 
 const CJK = /[\u4e00-\u9fff]/;
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
 const input = ones(1, 3, 4, 4);
 const weight = ones(2, 3, 2, 2);
 
-/** A .npy file from its header dict text and raw data (as numpy lays it out). */
-function npyFile(headerDict: string, data = new Uint8Array(0), major = 1): Uint8Array {
-  const total = Math.ceil((10 + headerDict.length + 1) / 64) * 64;
-  const header = headerDict.padEnd(total - 11, ' ') + '\n';
-  const out = new Uint8Array(total + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  out.set(data, total);
-  return out;
-}
 
 /** The problem a call throws (every error of the engine and the spec reader carries one). */
 const message = (fn: () => unknown): Problem => {
