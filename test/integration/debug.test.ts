@@ -97,6 +97,7 @@ describe('the conv debugger in VS Code', () => {
   it('F5 on a spec without a launch.json debugs the spec in the editor', async () => {
     const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'seed.conv.json');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await eventually('the spec in front', () => vscode.window.activeTextEditor?.document.uri.toString(), u => u === uri.toString());
     stops.length = 0;
     // What F5 runs: with no launch.json, VS Code asks the debugger of the editor's language for a configuration.
     const started = new Promise<vscode.DebugSession>(r => { const d = vscode.debug.onDidStartDebugSession(s => { d.dispose(); r(s); }); });

@@ -18,10 +18,12 @@ export const DEBUG_TYPE = 'conv';
 
 class ConvConfigurationProvider implements vscode.DebugConfigurationProvider {
   resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
-    // F5 with no launch.json: debug the spec in the active editor.
+    // F5 with no launch.json: debug the spec in the active editor, named here rather than as `${file}`, which
+    // VS Code resolves later from its own idea of the active editor (another file, when the focus is moving).
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
-      if (doc && isJsonDocument(doc)) config = { type: DEBUG_TYPE, request: 'launch', name: 'Debug conv spec', spec: '${file}', stopOnEntry: true };
+      const spec = doc?.uri.scheme === 'file' ? doc.uri.fsPath : doc?.uri.toString();
+      if (doc && isJsonDocument(doc)) config = { type: DEBUG_TYPE, request: 'launch', name: 'Debug conv spec', spec, stopOnEntry: true };
     }
     if (!config.spec) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Open a conv spec (*.conv.json) to debug it, or set "spec" in launch.json.'));
