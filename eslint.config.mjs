@@ -2,7 +2,7 @@
 //
 //   src/engine      pure math; imports only itself
 //     ↑
-//   src/l10n        → engine                       (the panel's words; TensorName, ABOUT)
+//   src/l10n        → engine                       (the panel's words; the engine's tables, e.g. ABOUT_EN)
 //   src/format      → engine, l10n                 (text, explanations, export)
 //   src/spec        → engine, format, l10n         (+ jsonc-parser: JSON → tensors; fs in nodeSpecFiles.ts only)
 //   src/protocol    → engine, format, l10n         (host ⇄ webview messages)

@@ -3,7 +3,7 @@
 // first stage), so the panel shows it beside the engine's tensors and links it.
 
 import { EngineError } from './errors';
-import { Tensor, formatShape, indexOf } from './tensor';
+import { Tensor, indexOf } from './tensor';
 import { type ConvTrace, type TensorName, type TraceStage, recorded } from './trace';
 
 export interface Comparison {
@@ -77,8 +77,8 @@ export function withComparison(trace: ConvTrace, name: TensorName, yours: Tensor
     ...trace,
     tensors: {
       ...trace.tensors,
-      yours: recorded('yours', reshaped, engine.axes, `your ${name}${comparison.reshapedFrom ? `, read from ${formatShape(comparison.reshapedFrom)} in the engine's shape` : ''}`),
-      difference: recorded('difference', difference, engine.axes, `yours − the engine's ${name}: zero where they agree`),
+      yours: recorded('yours', reshaped, engine.axes, { key: 'compare.yours', args: { name, ...(comparison.reshapedFrom ? { reshapedFrom: comparison.reshapedFrom } : {}) } }),
+      difference: recorded('difference', difference, engine.axes, { key: 'compare.difference', args: { name } }),
     },
     stages: [stage, ...trace.stages],
     comparison,

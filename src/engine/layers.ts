@@ -9,7 +9,8 @@ import { Tensor, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
-export type ActivationKind = 'relu' | 'leaky_relu' | 'sigmoid' | 'tanh';
+export const ACTIVATION_KINDS = ['relu', 'leaky_relu', 'sigmoid', 'tanh'] as const;
+export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
 
 export interface Activation {
   kind: ActivationKind;
@@ -17,21 +18,20 @@ export interface Activation {
   slope?: number;
 }
 
-function activationFns(a: Activation): { h: (z: number) => number; dh: (z: number, h: number) => number; formula: string; derivative: string } {
+function activationFns(a: Activation): { h: (z: number) => number; dh: (z: number, h: number) => number; formula: string } {
   switch (a.kind) {
-    case 'relu': return { h: z => (z > 0 ? z : 0), dh: z => (z > 0 ? 1 : 0), formula: 'h = max(z, 0)', derivative: "h'(z) = 1 where z > 0, else 0" };
+    case 'relu': return { h: z => (z > 0 ? z : 0), dh: z => (z > 0 ? 1 : 0), formula: 'h = max(z, 0)' };
     case 'leaky_relu': {
       const s = a.slope ?? 0.01;
-      return { h: z => (z > 0 ? z : s * z), dh: z => (z > 0 ? 1 : s), formula: `h = z where z > 0, else ${s}·z`, derivative: `h'(z) = 1 where z > 0, else ${s}` };
+      return { h: z => (z > 0 ? z : s * z), dh: z => (z > 0 ? 1 : s), formula: `h = z where z > 0, else ${s}·z` };
     }
-    case 'sigmoid': return { h: z => 1 / (1 + Math.exp(-z)), dh: (_z, h) => h * (1 - h), formula: 'h = 1 / (1 + e^(−z))', derivative: "h'(z) = h·(1 − h)" };
-    case 'tanh': return { h: z => Math.tanh(z), dh: (_z, h) => 1 - h * h, formula: 'h = tanh(z)', derivative: "h'(z) = 1 − h²" };
+    case 'sigmoid': return { h: z => 1 / (1 + Math.exp(-z)), dh: (_z, h) => h * (1 - h), formula: 'h = 1 / (1 + e^(−z))' };
+    case 'tanh': return { h: z => Math.tanh(z), dh: (_z, h) => 1 - h * h, formula: 'h = tanh(z)' };
   }
 }
 
-export function activationFormulas(a: Activation): { formula: string; derivative: string } {
-  const { formula, derivative } = activationFns(a);
-  return { formula, derivative };
+export function activationFormula(a: Activation): string {
+  return activationFns(a).formula;
 }
 
 /** h = act(z), and h'(z) for the backward pass (ReLU at 0: derivative 0, as PyTorch). */

@@ -6,7 +6,7 @@
 import { ConvInfo, ConvOptions } from './convInfo';
 import { convolve } from './conv2d';
 import {
-  Activation, PoolInfo, PoolOptions, activationForward, activationFormulas, crossEntropyLoss, flatten, hadamard,
+  Activation, PoolInfo, PoolOptions, activationForward, activationFormula, crossEntropyLoss, flatten, hadamard,
   linearBackward, linearForward, mseLoss, poolBackward, poolForward, unflatten,
 } from './layers';
 import { elementLimit } from './budget';
@@ -144,18 +144,18 @@ function layerTrace(f: Forwarded, index: number, delta: Tensor | undefined, delt
       return { trace: { ...base, tensors: conv.tensors, stages: conv.stages, conv }, deltaIn: conv.tensors.dA };
     }
     case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh': {
-      const { formula, derivative } = activationFormulas({ kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined });
+      const formula = activationFormula({ kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined });
       const hPrime = f.cache.hPrime as Tensor;
       const axes = shapeAxes(x.shape);
       const tensors: Partial<Record<TensorName, TraceTensor>> = {
-        z: tt('z', x, axes, 'z, the layer\'s input (pre-activation)'),
-        h: tt('h', f.output, axes, `h = ${l.type}(z), the output`),
-        h_prime: tt('h_prime', hPrime, axes, derivative),
+        z: tt('z', x, axes, { key: 'activation.z' }),
+        h: tt('h', f.output, axes, { key: 'activation.h', args: { activation: l.type } }),
+        h_prime: tt('h_prime', hPrime, axes, l.type === 'leaky_relu' ? { key: 'activation.h_prime.leaky_relu', args: { slope: l.slope } } : { key: `activation.h_prime.${l.type}` }),
       };
       const dZ = delta && hadamard(delta, hPrime);
       if (delta && dZ) {
-        tensors.delta = tt('delta', delta, axes, 'δ = ∂C/∂h, from the layer above');
-        tensors.dZ = tt('dZ', dZ, axes, '∂C/∂z = δ ⊙ h\'(z): the δ passed down');
+        tensors.delta = tt('delta', delta, axes, { key: 'activation.delta' });
+        tensors.dZ = tt('dZ', dZ, axes, { key: 'activation.dZ' });
       }
       const stages = [
         stage('activate', 'forward', `Activation: ${l.type}`, formula, ['z'], ['h', 'h_prime']),
@@ -168,17 +168,17 @@ function layerTrace(f: Forwarded, index: number, delta: Tensor | undefined, delt
       const fwd = { a: f.cache.a as Tensor, pool_t: f.cache.pool_t as Tensor, z: f.output, argmax: f.cache.argmax as Tensor | undefined, divisor: f.cache.divisor as Tensor | undefined };
       const isMax = p.kind === 'max';
       const tensors: Partial<Record<TensorName, TraceTensor>> = {
-        input: tt('input', x, ['B', 'C', 'H', 'W'], 'the layer\'s input'),
-        a: tt('a', fwd.a, ['B', 'C', 'Hp', 'Wp'], isMax ? 'the input padded with −∞' : 'the input padded with zeros'),
-        pool_t: tt('pool_t', fwd.pool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], 'windows unfolded like a_t: row i·Wout+j is the window under output (i, j)'),
-        z: tt('z', f.output, ['B', 'C', 'Hout', 'Wout'], isMax ? 'the maximum of each window' : 'the mean of each window'),
+        input: tt('input', x, ['B', 'C', 'H', 'W'], { key: 'layer.input' }),
+        a: tt('a', fwd.a, ['B', 'C', 'Hp', 'Wp'], { key: `pool.a.${p.kind}` }),
+        pool_t: tt('pool_t', fwd.pool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], { key: 'pool.pool_t' }),
+        z: tt('z', f.output, ['B', 'C', 'Hout', 'Wout'], { key: `pool.z.${p.kind}` }),
       };
-      if (fwd.argmax) tensors.argmax = tt('argmax', fwd.argmax, ['B', 'C', 'Hout', 'Wout'], 'which tap of its window each output took (row-major in the window; the first on ties)');
+      if (fwd.argmax) tensors.argmax = tt('argmax', fwd.argmax, ['B', 'C', 'Hout', 'Wout'], { key: 'pool.argmax' });
       const bwd = delta && poolBackward(delta, fwd, p);
       if (delta && bwd) {
-        tensors.delta = tt('delta', delta, ['B', 'C', 'Hout', 'Wout'], 'δ = ∂C/∂z, from the layer above');
-        tensors.dpool_t = tt('dpool_t', bwd.dpool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], isMax ? 'δ routed to each window\'s argmax' : 'δ spread evenly over each window');
-        tensors.dA = tt('dA', bwd.dA, ['B', 'C', 'H', 'W'], '∂C/∂input: the windows added back (col2im), padding cropped');
+        tensors.delta = tt('delta', delta, ['B', 'C', 'Hout', 'Wout'], { key: 'pool.delta' });
+        tensors.dpool_t = tt('dpool_t', bwd.dpool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], { key: `pool.dpool_t.${p.kind}` });
+        tensors.dA = tt('dA', bwd.dA, ['B', 'C', 'H', 'W'], { key: 'pool.dA' });
       }
       const reduce = isMax ? 'z = pool_t.max(axis=-1); argmax = its first index' : 'z = pool_t.sum(axis=-1) / window size';
       const stages = [
@@ -192,13 +192,13 @@ function layerTrace(f: Forwarded, index: number, delta: Tensor | undefined, delt
     }
     case 'flatten': {
       const tensors: Partial<Record<TensorName, TraceTensor>> = {
-        input: tt('input', x, shapeAxes(x.shape), 'the layer\'s input'),
-        z: tt('z', f.output, ['B', 'features'], 'the same values, one row per batch item'),
+        input: tt('input', x, shapeAxes(x.shape), { key: 'layer.input' }),
+        z: tt('z', f.output, ['B', 'features'], { key: 'flatten.z' }),
       };
       const dA = delta && unflatten(delta, x.shape);
       if (delta && dA) {
-        tensors.delta = tt('delta', delta, ['B', 'features'], 'δ from the layer above');
-        tensors.dA = tt('dA', dA, shapeAxes(x.shape), 'δ reshaped back');
+        tensors.delta = tt('delta', delta, ['B', 'features'], { key: 'flatten.delta' });
+        tensors.dA = tt('dA', dA, shapeAxes(x.shape), { key: 'flatten.dA' });
       }
       const stages = [
         stage('flatten', 'forward', 'Flatten', `z = input.reshape(B, ${f.output.shape[1]})`, ['input'], ['z']),
@@ -209,18 +209,18 @@ function layerTrace(f: Forwarded, index: number, delta: Tensor | undefined, delt
     case 'linear': {
       const w_t = f.cache.w_t as Tensor;
       const tensors: Partial<Record<TensorName, TraceTensor>> = {
-        input: tt('input', x, ['B', 'in'], 'the layer\'s input'),
-        weight: tt('weight', l.weight, ['out', 'in'], 'the weights W'),
-        w_t: tt('w_t', w_t, ['in', 'out'], 'W.T, as w_t for the conv'),
-        z: tt('z', f.output, ['B', 'out'], 'z = input @ W.T + b'),
+        input: tt('input', x, ['B', 'in'], { key: 'layer.input' }),
+        weight: tt('weight', l.weight, ['out', 'in'], { key: 'linear.weight' }),
+        w_t: tt('w_t', w_t, ['in', 'out'], { key: 'linear.w_t' }),
+        z: tt('z', f.output, ['B', 'out'], { key: 'linear.z', args: { bias: l.bias !== undefined } }),
       };
-      if (l.bias) tensors.bias = tt('bias', l.bias, ['out'], 'the bias b');
+      if (l.bias) tensors.bias = tt('bias', l.bias, ['out'], { key: 'linear.bias' });
       const g = delta && linearBackward(x, l.weight, delta);
       if (delta && g) {
-        tensors.delta = tt('delta', delta, ['B', 'out'], 'δ = ∂C/∂z, from above (or the loss)');
-        tensors.dA = tt('dA', g.dA, ['B', 'in'], '∂C/∂input = δ @ W');
-        tensors.dW = tt('dW', g.dW, ['out', 'in'], '∂C/∂W = δᵀ @ input');
-        tensors.db = tt('db', g.db, ['out'], '∂C/∂b = δ summed over the batch');
+        tensors.delta = tt('delta', delta, ['B', 'out'], { key: 'linear.delta' });
+        tensors.dA = tt('dA', g.dA, ['B', 'in'], { key: 'linear.dA' });
+        tensors.dW = tt('dW', g.dW, ['out', 'in'], { key: 'linear.dW' });
+        tensors.db = tt('db', g.db, ['out'], { key: 'linear.db' });
       }
       const stages = [
         stage('linear', 'forward', 'Matrix product', `z = input @ w_t${l.bias ? ' + b' : ''}`, ['input', 'w_t', ...(l.bias ? ['bias' as const] : [])], ['z']),
@@ -273,14 +273,14 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
     const axes = shapeAxes(out.shape);
     const target = l.type === 'mse' ? l.target : { shape: [l.target.length], dtype: out.dtype, data: filled(out.dtype, l.target) } as Tensor;
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
-      z: tt('z', out, axes, l.type === 'cross_entropy' ? 'the logits, the network\'s output' : 'the network\'s output'),
-      target: tt('target', target, l.type === 'mse' ? axes : ['B'], l.type === 'mse' ? 'the target' : 'the class of each batch item'),
-      loss: tt('loss', { shape: [1], dtype: out.dtype, data: filled(out.dtype, [r.value]) }, ['C'], `C, the ${l.type === 'mse' ? 'mean squared error' : 'cross-entropy'}`),
+      z: tt('z', out, axes, { key: `loss.z.${l.type}` }),
+      target: tt('target', target, l.type === 'mse' ? axes : ['B'], { key: `loss.target.${l.type}` }),
+      loss: tt('loss', { shape: [1], dtype: out.dtype, data: filled(out.dtype, [r.value]) }, ['C'], { key: `loss.value.${l.type}` }),
     };
-    if (r.probs) tensors.probs = tt('probs', r.probs, axes, 'p = softmax(z)');
+    if (r.probs) tensors.probs = tt('probs', r.probs, axes, { key: 'loss.probs' });
     if (backward) {
       delta = r.delta;
-      tensors.delta = tt('delta', r.delta, axes, 'δ = ∂C/∂output, the first δ');
+      tensors.delta = tt('delta', r.delta, axes, { key: 'loss.delta' });
     }
     const stages = l.type === 'mse'
       ? [stage('loss', 'forward', 'Mean squared error', 'C = mean((z − target)²)', ['z', 'target'], ['loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = 2·(z − target) / N', ['z', 'target'], ['delta'])]

@@ -1,6 +1,7 @@
 // The trace: one run of a spec, as ordered stages holding named tensors. Every
 // face (CLI, panel, hovers, debugger) reads this; none recomputes it.
 
+import type { About } from './about';
 import { DEFAULT_MAX_ELEMENTS, checkBudget, elementLimit } from './budget';
 import { ConvInfo, ConvOptions, checkGradShape, convInfo } from './convInfo';
 import { checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
@@ -47,8 +48,8 @@ export interface TraceTensor extends Tensor {
   name: TensorName;
   /** What each axis indexes, e.g. ['B', 'Hout·Wout', 'Cin·kh·kw']. */
   axes: readonly string[];
-  /** One line: what this tensor is. */
-  about: string;
+  /** What this tensor is, as data: each face renders it in its language (about.ts). */
+  about: About;
   /** Its range and non-finite values, computed here once for every face. */
   stats: TensorStats;
 }
@@ -96,40 +97,30 @@ export interface ConvTrace {
   comparison?: Comparison;
 }
 
-/** Each tensor's axes and what it is (English; the panel's catalog has these words in other languages). */
-export const ABOUT: Record<TensorName, [axes: string[], about: string]> = {
-  input: [['B', 'Cin', 'H', 'W'], 'the input feature map'],
-  weight: [['Cout', 'Cin/groups', 'kh', 'kw'], 'the kernels w'],
-  bias: [['Cout'], 'the bias b'],
-  a: [['B', 'Cin', 'Hp', 'Wp'], 'the input with its zero padding'],
-  a_t: [['B', 'Hout·Wout', 'Cin·kh·kw'], 'im2col(a): row i·Wout+j is the patch under output (i, j)'],
-  w_t: [['Cin·kh·kw', 'Cout'], 'w.reshape(Cout, -1).T: column o is kernel o'],
-  z_t: [['B', 'Hout·Wout', 'Cout'], 'a_t @ w_t: row i·Wout+j holds every channel of output (i, j)'],
-  z: [['B', 'Cout', 'Hout', 'Wout'], 'the conv output'],
-  delta: [['B', 'Cout', 'Hout', 'Wout'], 'δ = ∂C/∂z, the upstream gradient'],
-  delta_t: [['B', 'Hout·Wout', 'Cout'], 'δ laid out like z_t'],
-  dA_t: [['B', 'Hout·Wout', 'Cin·kh·kw'], '∂C/∂a_t = δ_t @ w_tᵀ'],
-  dA_padded: [['B', 'Cin', 'Hp', 'Wp'], 'col2im(∂C/∂a_t): rows added back onto their patches'],
-  col2im_counts: [['Hp', 'Wp'], 'how many entries of ∂C/∂a_t land on each padded pixel'],
-  dA: [['B', 'Cin', 'H', 'W'], '∂C/∂a, the padding cropped off'],
-  dW_t: [['Cin·kh·kw', 'Cout'], '∂C/∂w_t = Σ_b a_t[b]ᵀ @ δ_t[b]'],
-  dW: [['Cout', 'Cin/groups', 'kh', 'kw'], '∂C/∂w = ∂C/∂w_t.T reshaped like w'],
-  db: [['Cout'], '∂C/∂b = δ_t summed over batch and positions'],
-  delta_full: [['B', 'Cout', 'Hf', 'Wf'], 'δ with stride zeros inserted, padded by dilation·(k-1)'],
-  w_rot180: [['Cin', 'Cout/groups', 'kh', 'kw'], 'ROT180(w), in/out channels swapped'],
-  dA_rot180: [['B', 'Cin', 'H', 'W'], 'δ ⋆full ROT180(w): the same ∂C/∂a'],
-  yours: [[], 'your tensor, compared with the engine\'s'],
-  difference: [[], 'yours − the engine\'s'],
-  h: [[], 'the activation\'s output'],
-  h_prime: [[], "h'(z)"],
-  dZ: [[], "δ ⊙ h'(z)"],
-  pool_t: [['B', 'C', 'Hout·Wout', 'kh·kw'], 'pooling windows unfolded'],
-  argmax: [['B', 'C', 'Hout', 'Wout'], 'the tap each max took'],
-  dpool_t: [['B', 'C', 'Hout·Wout', 'kh·kw'], 'δ in the windows'],
-  target: [[], 'the loss\'s target'],
-  probs: [[], 'softmax of the logits'],
-  loss: [['C'], 'the loss value'],
-};
+/** What each axis of a conv's tensor indexes; its description is `conv.<name>` (about.ts). */
+const CONV_AXES = {
+  input: ['B', 'Cin', 'H', 'W'],
+  weight: ['Cout', 'Cin/groups', 'kh', 'kw'],
+  bias: ['Cout'],
+  a: ['B', 'Cin', 'Hp', 'Wp'],
+  a_t: ['B', 'Hout·Wout', 'Cin·kh·kw'],
+  w_t: ['Cin·kh·kw', 'Cout'],
+  z_t: ['B', 'Hout·Wout', 'Cout'],
+  z: ['B', 'Cout', 'Hout', 'Wout'],
+  delta: ['B', 'Cout', 'Hout', 'Wout'],
+  delta_t: ['B', 'Hout·Wout', 'Cout'],
+  dA_t: ['B', 'Hout·Wout', 'Cin·kh·kw'],
+  dA_padded: ['B', 'Cin', 'Hp', 'Wp'],
+  col2im_counts: ['Hp', 'Wp'],
+  dA: ['B', 'Cin', 'H', 'W'],
+  dW_t: ['Cin·kh·kw', 'Cout'],
+  dW: ['Cout', 'Cin/groups', 'kh', 'kw'],
+  db: ['Cout'],
+  delta_full: ['B', 'Cout', 'Hf', 'Wf'],
+  w_rot180: ['Cin', 'Cout/groups', 'kh', 'kw'],
+  dA_rot180: ['B', 'Cin', 'H', 'W'],
+} satisfies Partial<Record<TensorName, string[]>>;
+type ConvTensorName = keyof typeof CONV_AXES;
 
 const FORWARD_STAGES: TraceStage[] = [
   { id: 'pad', pass: 'forward', title: 'Pad', formula: 'a = pad(input)', inputs: ['input'], outputs: ['a'] },
@@ -161,9 +152,8 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   checkSize(info, backward, elementLimit(options.maxElements));
 
   const tensors: Partial<Record<TensorName, TraceTensor>> = {};
-  const put = (name: TensorName, t: Tensor) => {
-    const [axes, about] = ABOUT[name];
-    tensors[name] = recorded(name, t, axes, about);
+  const put = (name: ConvTensorName, t: Tensor) => {
+    tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` });
   };
   put('input', problem.input);
   put('weight', problem.weight);
@@ -196,7 +186,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
 }
 
 /** A tensor as the trace records it: named, described, its statistics taken once. */
-export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: string): TraceTensor {
+export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About): TraceTensor {
   return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats: tensorStats(t.data) };
 }
 

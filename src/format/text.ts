@@ -1,5 +1,6 @@
 // Plain-text rendering of a trace, numpy style, for terminals and logs.
 
+import { aboutEnglish } from '../engine/aboutText.en';
 import { outputSizeFormula } from '../engine/convInfo';
 import { Tensor, formatShape, sizeOf } from '../engine/tensor';
 import { FloatFormat, roundTo } from './floats';
@@ -70,7 +71,7 @@ export function formatTensor(name: string, t: Tensor, precision = 6, maxRows = 2
 }
 
 function heading(t: TraceTensor): string {
-  return `${t.name}  ${formatShape(t.shape)} ${t.axes.join(' × ')}  ${t.dtype}  ${t.about}`;
+  return `${t.name}  ${formatShape(t.shape)} ${t.axes.join(' × ')}  ${t.dtype}  ${aboutEnglish(t.about)}`;
 }
 
 export function formatTrace(trace: ConvTrace, names: readonly TensorName[], precision = 6): string {
@@ -114,7 +115,7 @@ export function formatNetwork(trace: NetworkTrace, names: readonly string[], pre
   for (const name of names) {
     const t = tensors.get(name);
     if (!t) continue;
-    lines.push('', `${name}  ${formatShape(t.shape)} ${t.axes.join(' × ')}  ${t.dtype}  ${t.about}`, formatTensor(name, t, precision));
+    lines.push('', `${name}  ${formatShape(t.shape)} ${t.axes.join(' × ')}  ${t.dtype}  ${aboutEnglish(t.about)}`, formatTensor(name, t, precision));
   }
   return lines.join('\n');
 }

@@ -3,8 +3,6 @@
 // verbatim and hold no logic, so a translation is the same table in another
 // language (zh-cn.ts must have every key, with the same parameters).
 
-import { ABOUT, type TensorName } from '../engine/trace';
-
 type Arg = string | number;
 
 export const en = {
@@ -240,9 +238,6 @@ export const en = {
   debugTensorsOf: (where: Arg) => `Tensors of ${where}`,
   debugAllLayers: 'All layers',
   debugGeometry: 'Geometry',
-
-  // ---- what each tensor is: the engine's own words ----
-  tensorAbout: Object.fromEntries(Object.entries(ABOUT).map(([name, [, about]]) => [name, about])) as Record<TensorName, string>,
 };
 
 export type PanelText = typeof en;

@@ -2,7 +2,6 @@
 // users read (im2col-derivation.zh.md): 卷积核, 填充, 步长, 膨胀, 偏置, 梯度, 反向传播…
 // Math symbols, tensor names and shapes stay as in English.
 
-import type { TensorName } from '../engine/trace';
 import type { PanelText } from './en';
 
 type Arg = string | number;
@@ -227,39 +226,4 @@ export const zhCn: PanelText = {
   debugTensorsOf: (where: Arg) => `${where} 的张量`,
   debugAllLayers: '所有层',
   debugGeometry: '几何参数',
-
-  // ---- what each tensor is ----
-  tensorAbout: {
-    input: '输入特征图',
-    weight: '卷积核 w',
-    bias: '偏置 b',
-    a: '补零填充后的输入',
-    a_t: 'im2col(a)：第 i·Wout+j 行是输出 (i, j) 对应的图像块',
-    w_t: 'w.reshape(Cout, -1).T：第 o 列是卷积核 o',
-    z_t: 'a_t @ w_t：第 i·Wout+j 行是输出 (i, j) 的所有通道',
-    z: '卷积输出',
-    delta: 'δ = ∂C/∂z，上游梯度',
-    delta_t: '按 z_t 的布局排列的 δ',
-    dA_t: '∂C/∂a_t = δ_t @ w_tᵀ',
-    dA_padded: 'col2im(∂C/∂a_t)：各行加回到各自的图像块上',
-    col2im_counts: '每个填充后像素上落有多少个 ∂C/∂a_t 元素',
-    dA: '∂C/∂a，已裁掉填充部分',
-    dW_t: '∂C/∂w_t = Σ_b a_t[b]ᵀ @ δ_t[b]',
-    dW: '∂C/∂w = ∂C/∂w_t.T 重塑成 w 的形状',
-    db: '∂C/∂b = δ_t 对批次和位置求和',
-    delta_full: '插入步长零并按 dilation·(k-1) 填充后的 δ',
-    w_rot180: 'ROT180(w)，输入/输出通道互换',
-    dA_rot180: 'δ ⋆full ROT180(w)：同一个 ∂C/∂a',
-    yours: '你的张量，与引擎的结果比较',
-    difference: '你的 − 引擎的',
-    h: '激活函数的输出',
-    h_prime: 'h\'(z)',
-    dZ: 'δ ⊙ h\'(z)',
-    pool_t: '展开的池化窗口',
-    argmax: '每个最大值取自的采样点',
-    dpool_t: '窗口中的 δ',
-    target: '损失函数的目标',
-    probs: 'logits 的 softmax',
-    loss: '损失值',
-  } as Record<TensorName, string>,
 };

@@ -5,6 +5,7 @@
 // (requestTiles → tiles; see tiles.ts). Requests carry an id and get an answer
 // or a `requestFailed`; the webview gives up on them after a timeout.
 
+import type { About } from '../engine/about';
 import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
 import type { LayerGeometry } from '../engine/geometry';
@@ -22,7 +23,8 @@ export interface WireTensor {
   shape: number[];
   dtype: DType;
   axes: string[];
-  about: string;
+  /** What the tensor is: the panel renders it in its language. */
+  about: About;
   stats: TensorStats;
   /** Row-major values (Float64Array or Float32Array bytes, per dtype); absent for big tensors, which come in tiles. */
   buffer?: ArrayBuffer;

@@ -3,8 +3,11 @@
 
 import type { HostToWebview, WebviewToHost, WireTensor, WireTrace } from './messages';
 import { COLOR_SCHEMES, STAGE_SETS, TILES_PER_REQUEST } from './messages';
+import type { About, ArgsKey } from '../engine/about';
+import { ABOUT_EN } from '../engine/aboutText.en';
 import { TENSOR_NAMES } from '../engine/trace';
 import { STAGE_IDS } from '../engine/trace';
+import { ACTIVATION_KINDS } from '../engine/layers';
 import { LAYER_OPS } from '../engine/network';
 import { LOCALES } from '../l10n/locale';
 import { type Check, ProtocolError, any, arrayOf, bool, fail, nat, num, object, oneOf, optional, str } from './checks';
@@ -27,8 +30,25 @@ export function checkTensorBytes(buffer: ArrayBuffer, shape: readonly number[], 
   }
 }
 
+/** The arguments of each description that has some (the compiler checks none is missing); the others take none. */
+const ABOUT_ARGS: { [K in ArgsKey]: Check } = {
+  'compare.yours': object({ name: tensorName, reshapedFrom: optional(arrayOf(nat)) }),
+  'compare.difference': object({ name: tensorName }),
+  'activation.h': object({ activation: oneOf(...ACTIVATION_KINDS) }),
+  'activation.h_prime.leaky_relu': object({ slope: num }),
+  'linear.z': object({ bias: bool }),
+};
+const aboutKey = oneOf(...Object.keys(ABOUT_EN));
+
+/** A tensor's description: a key of the tables, and the arguments that key's text needs. */
+const about: Check = (v, at) => {
+  object({ key: aboutKey })(v, at);
+  const { key } = v as About;
+  if (Object.hasOwn(ABOUT_ARGS, key)) ABOUT_ARGS[key as ArgsKey]((v as { args?: unknown }).args, `${at}.args`);
+};
+
 const wireTensor: Check = (v, at) => {
-  object({ name: tensorName, shape: arrayOf(nat), dtype, axes: arrayOf(str), about: str, stats: object({ min: num, max: num, nonFinite: nat }) })(v, at);
+  object({ name: tensorName, shape: arrayOf(nat), dtype, axes: arrayOf(str), about, stats: object({ min: num, max: num, nonFinite: nat }) })(v, at);
   const t = v as WireTensor;
   if (t.buffer === undefined) return;
   arrayBuffer(t.buffer, `${at}.buffer`);

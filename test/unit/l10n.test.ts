@@ -138,7 +138,7 @@ describe('l10n: the panel catalog (src/l10n)', () => {
   const { en, 'zh-cn': zh } = PANEL_TEXT;
   /** What an entry says with marker arguments: a function's every parameter must show in it. */
   const render = (entry: unknown, arity: number) => (typeof entry === 'function' ? entry(...Array.from({ length: arity }, (_, i) => `⟨${i}⟩`)) as string : String(entry));
-  /** Every entry, tables of words (tensorAbout) as `table.key`. */
+  /** Every entry, tables of words as `table.key`. */
   const flat = (text: object): [string, unknown][] => Object.entries(text).flatMap(([key, v]) =>
     typeof v === 'object' && v !== null ? Object.entries(v).map(([k, w]) => [`${key}.${k}`, w] as [string, unknown]) : [[key, v] as [string, unknown]]);
   const enEntries = new Map(flat(en));

@@ -3,12 +3,12 @@
 
 import type { Highlight } from '../../src/engine/links';
 import { isPadding } from '../../src/engine/links';
-import { ABOUT } from '../../src/engine/trace';
 import { isPoolPadding } from '../../src/engine/layers';
 import { formatShape } from '../../src/engine/tensor';
 import type { TensorName } from '../../src/engine/trace';
 import { axisLabels } from '../../src/format/explain';
 import { formatNumber } from '../../src/format/text';
+import { aboutText } from '../../src/l10n/panelText';
 import type { TraceModel } from '../model';
 import { ColormapName, Scale } from '../render/colormaps';
 import { colorbar } from '../render/colorbar';
@@ -16,7 +16,7 @@ import { DisplaySelection, displayMatrix } from '../render/displayMatrix';
 import { Heatmap, HeatmapCallbacks } from '../render/heatmap';
 import type { UiState } from '../state';
 import type { Theme } from '../theme';
-import { text } from '../l10n';
+import { locale, text } from '../l10n';
 import { labelBy, markToolbar } from './a11y';
 import { checkbox, el, select, toolButton } from './controls';
 
@@ -78,8 +78,7 @@ export class TensorCard {
       announce: (index, event) => host.announceCell(name, index, event),
     };
     this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.geometry, name), host.theme, callbacks, mutedCells(host.model, name));
-    // The engine's words for its own tensors in the panel's language; a layer's own words as they are.
-    const about = meta.about === ABOUT[name]?.[1] ? text().tensorAbout[name] : meta.about;
+    const about = aboutText(meta.about, locale());
     this.heatmap.canvas.setAttribute('aria-label', text().heatmapLabel(name, formatShape(this.shape), about));
 
     const head = el('header', 'tensor-head');

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../codeServer';
 import { explainStage } from '../../../src/format/explain';
-import { panelText } from '../../../src/l10n/panelText';
+import { aboutText, panelText } from '../../../src/l10n/panelText';
 import { renderProblem } from '../../../src/spec/problemText';
 import { traceSpecText } from '../../../src/spec/convSpec';
 import { Run, openWithExtension, testExtension, withSession } from '../harness';
@@ -91,6 +91,18 @@ export async function zhCn(): Promise<number> {
         const text = (await message.innerText()).replace(/\s+/g, ' ');
         if (!text.includes(problem)) throw new Error(`the message says "${text}", not "${problem}"`);
         await page.screenshot({ path: path.join(run.dir, 'error-zh-cn.png') });
+      }],
+      ['a network layer\'s tensors are described in Chinese: LeNet\'s ReLU layer says what h is in the zh-cn words', async () => {
+        const hAbout = aboutText({ key: 'activation.h', args: { activation: 'relu' } }, 'zh-cn');
+        await openFromExplorer(page, 'lenet.conv.json');
+        await runFromPalette(page, `${nls['command.category']}: ${nls['command.run.title']}`);
+        await frame.locator('.chain-layer[data-layer="1"]').click({ timeout: 60_000 });
+        const about = frame.locator('section.tensor[data-tensor="h"] .tensor-about').first();
+        await about.waitFor({ timeout: 30_000 });
+        const text = (await about.textContent())?.trim() ?? '';
+        if (!text.endsWith(hAbout)) throw new Error(`the card says "${text}", not "… ${hAbout}"`);
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: path.join(run.dir, 'network-zh-cn.png') });
       }],
       ['the walkthrough is in Chinese: its title, its first step\'s title and its markdown', async () => {
         // The whole editor area, so the step's media shows beside the steps.

@@ -1,0 +1,141 @@
+// Tensor descriptions as data, in both languages. Every key renders in English
+// and in Chinese from sample arguments (the sample table is checked complete by
+// the compiler); every tensor of real traces (a conv, LeNet, a network with every
+// other layer kind, a comparison) reads as Chinese in zh-cn, and together they
+// reach every key; the wire carries the structured form and refuses a bad one.
+
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { About, AboutArgs, AboutKey } from '../../src/engine/about';
+import { ABOUT_EN } from '../../src/engine/aboutText.en';
+import { withComparison } from '../../src/engine/compare';
+import { isNetworkTrace } from '../../src/engine/network';
+import { tensor } from '../../src/engine/tensor';
+import type { TraceTensor } from '../../src/engine/trace';
+import { aboutText } from '../../src/l10n/panelText';
+import { parseHostMessage } from '../../src/protocol/validate';
+import { networkToWire, toWire } from '../../src/protocol/wire';
+import { AnyTrace, traceAnySpecText, traceSpecText } from '../../src/spec/convSpec';
+
+const CJK = /[\u4e00-\u9fff]/;
+const EXAMPLES = path.join(__dirname, '../../../examples');
+const example = (file: string) => fs.readFileSync(path.join(EXAMPLES, file), 'utf8');
+
+/** Arguments for every key: a key without a sample does not compile. */
+const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
+  'conv.input': {}, 'conv.weight': {}, 'conv.bias': {}, 'conv.a': {}, 'conv.a_t': {}, 'conv.w_t': {}, 'conv.z_t': {}, 'conv.z': {},
+  'conv.delta': {}, 'conv.delta_t': {}, 'conv.dA_t': {}, 'conv.dA_padded': {}, 'conv.col2im_counts': {}, 'conv.dA': {},
+  'conv.dW_t': {}, 'conv.dW': {}, 'conv.db': {}, 'conv.delta_full': {}, 'conv.w_rot180': {}, 'conv.dA_rot180': {},
+  'compare.yours': { name: 'a_t', reshapedFrom: [9, 27] },
+  'compare.difference': { name: 'a_t' },
+  'layer.input': {},
+  'activation.z': {},
+  'activation.h': { activation: 'sigmoid' },
+  'activation.h_prime.relu': {},
+  'activation.h_prime.leaky_relu': { slope: 0.2 },
+  'activation.h_prime.sigmoid': {},
+  'activation.h_prime.tanh': {},
+  'activation.delta': {}, 'activation.dZ': {},
+  'pool.a.max': {}, 'pool.a.avg': {}, 'pool.pool_t': {}, 'pool.z.max': {}, 'pool.z.avg': {}, 'pool.argmax': {},
+  'pool.delta': {}, 'pool.dpool_t.max': {}, 'pool.dpool_t.avg': {}, 'pool.dA': {},
+  'flatten.z': {}, 'flatten.delta': {}, 'flatten.dA': {},
+  'linear.weight': {}, 'linear.bias': {}, 'linear.w_t': {}, 'linear.z': { bias: true },
+  'linear.delta': {}, 'linear.dA': {}, 'linear.dW': {}, 'linear.db': {},
+  'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
+  'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
+};
+const SAMPLE_ABOUTS = (Object.keys(SAMPLES) as AboutKey[]).map(key => ({ key, args: SAMPLES[key] }) as About);
+
+/** The math both languages keep as it is (Chinese may name a symbol twice, to say what a formula is). */
+const math = (s: string) => [...new Set(s.match(/[∂δ⊙⋆ᵀΣ@]|ROT180|im2col|col2im|softmax|a_t|w_t|z_t|δ_t|h'\(z\)|−∞/g))].sort();
+
+/** A network with the layer kinds LeNet lacks: leaky_relu, sigmoid, tanh, avgpool2d, a linear layer without bias, mse. */
+const OTHER_LAYERS = JSON.stringify({
+  input: [[[[1, -2, 0, 1], [0, 1, -2, 3], [2, 0, 1, 0], [1, 3, 0, -2]]]],
+  layers: [
+    { type: 'leaky_relu', slope: 0.2 }, { type: 'sigmoid' }, { type: 'tanh' }, { type: 'avgpool2d', kernel: 2 }, { type: 'flatten' },
+    { type: 'linear', weight: [[1, 0, -1, 0], [0, 1, 0, 1]] },
+  ],
+  loss: { type: 'mse', target: [[1, 2]] },
+});
+
+/** Every tensor a trace records, by its qualified name. */
+function tensorsOf(trace: AnyTrace): [string, TraceTensor][] {
+  const own = (prefix: string, tensors: Partial<Record<string, TraceTensor>>) => Object.entries(tensors).map(([n, t]) => [`${prefix}${n}`, t!] as [string, TraceTensor]);
+  return isNetworkTrace(trace) ? trace.layers.flatMap(l => own(`${l.name}.`, l.tensors)) : own('', trace.tensors);
+}
+
+describe('tensor descriptions (about) in both languages', () => {
+  const seed = traceSpecText('seed.conv.json', example('seed.conv.json'));
+  const reshaped = withComparison(seed, 'z', tensor([18], [...seed.tensors.z!.data]));
+  const traces: [string, AnyTrace][] = [
+    ['seed.conv.json', seed],
+    ['lenet.conv.json', traceAnySpecText('lenet.conv.json', example('lenet.conv.json'))],
+    ['the other layers', traceAnySpecText('other.json', OTHER_LAYERS)],
+    ['a comparison', withComparison(seed, 'z', tensor([1, 2, 3, 3], [...seed.tensors.z!.data]))],
+    ['a reshaped comparison', reshaped],
+  ];
+
+  it('every key renders in English and in Chinese, keeping the math', () => {
+    for (const about of SAMPLE_ABOUTS) {
+      const english = aboutText(about, 'en');
+      const chinese = aboutText(about, 'zh-cn');
+      assert.match(english, /\S/, about.key);
+      assert.doesNotMatch(english, CJK, about.key);
+      assert.match(chinese, CJK, `${about.key}: ${chinese}`);
+      assert.deepStrictEqual(math(chinese), math(english), `${about.key}: ${chinese}`);
+      for (const value of Object.values(SAMPLES[about.key]).flat()) {
+        if (typeof value !== 'boolean') assert.ok(english.includes(String(value)) && chinese.includes(String(value)), `${about.key}: ${value}`);
+      }
+    }
+  });
+
+  it('the arguments choose the words: a linear layer says "+ b" only with a bias, a reshaped tensor names its shape', () => {
+    assert.strictEqual(aboutText({ key: 'linear.z', args: { bias: true } }), 'z = input @ W.T + b');
+    assert.strictEqual(aboutText({ key: 'linear.z', args: { bias: false } }), 'z = input @ W.T');
+    assert.strictEqual(aboutText({ key: 'compare.yours', args: { name: 'z' } }), 'your z');
+    assert.strictEqual(aboutText({ key: 'compare.yours', args: { name: 'z', reshapedFrom: [18] } }), "your z, read from (18,) in the engine's shape");
+    assert.strictEqual(aboutText({ key: 'activation.h_prime.leaky_relu', args: { slope: 0.2 } }, 'zh-cn'), "导数 h'(z)：z > 0 时为 1，否则为 0.2");
+  });
+
+  for (const [label, trace] of traces) {
+    it(`every tensor of ${label} reads as Chinese in zh-cn`, () => {
+      for (const [name, t] of tensorsOf(trace)) assert.match(aboutText(t.about, 'zh-cn'), CJK, `${name}: ${aboutText(t.about, 'zh-cn')}`);
+    });
+  }
+
+  it('those traces reach every key (no description is dead)', () => {
+    const reached = new Set(traces.flatMap(([, trace]) => tensorsOf(trace).map(([, t]) => t.about.key)));
+    assert.deepStrictEqual(Object.keys(ABOUT_EN).filter(k => !reached.has(k as AboutKey)), []);
+  });
+
+  describe('on the wire', () => {
+    const network = traceAnySpecText('other.json', OTHER_LAYERS);
+    const tensorAt = (about: unknown) => {
+      const wire = structuredClone(toWire(seed, 1, 'seed.conv.json', []));
+      (wire.tensors[0] as { about: unknown }).about = about;
+      return () => parseHostMessage({ type: 'trace', trace: wire });
+    };
+
+    it('carries the structured form of a network and a comparison, which validation accepts', () => {
+      if (!isNetworkTrace(network)) throw new Error('expected a network');
+      const msg = parseHostMessage({ type: 'network', network: structuredClone(networkToWire(network, 1, 'other.json', [])) });
+      assert.strictEqual(msg.type, 'network');
+      if (msg.type !== 'network') return;
+      assert.deepStrictEqual(msg.network.layers[0].trace.tensors.find(t => t.name === 'h_prime')!.about, { key: 'activation.h_prime.leaky_relu', args: { slope: 0.2 } });
+      const compared = parseHostMessage({ type: 'trace', trace: structuredClone(toWire(reshaped, 2, 'seed.conv.json', [])) });
+      assert.ok(compared.type === 'trace' && compared.trace.tensors.some(t => t.about.key === 'compare.yours' && 'args' in t.about));
+    });
+
+    it('rejects an unknown key, the old English string, and arguments of the wrong type', () => {
+      assert.throws(tensorAt({ key: 'conv.nope' }), /trace\.trace\.tensors\[0\]\.about\.key: expected one of conv\.input/);
+      assert.throws(tensorAt('the input feature map'), /tensors\[0\]\.about: expected an object, got the string/);
+      assert.throws(tensorAt({ key: 'activation.h', args: { activation: 'gelu' } }), /about\.args\.activation: expected one of relu, leaky_relu, sigmoid, tanh/);
+      assert.throws(tensorAt({ key: 'activation.h_prime.leaky_relu' }), /about\.args: expected an object, got undefined/);
+      assert.throws(tensorAt({ key: 'linear.z', args: { bias: 'yes' } }), /about\.args\.bias: expected a boolean/);
+      assert.throws(tensorAt({ key: 'compare.yours', args: { name: 'z', reshapedFrom: [-1] } }), /about\.args\.reshapedFrom\[0\]: expected a non-negative integer/);
+      assert.doesNotThrow(tensorAt({ key: 'compare.difference', args: { name: 'dW' } }));
+    });
+  });
+});
