@@ -5,12 +5,14 @@
 // before it computes anything.
 
 import { PlannedTensor, checkBudget, qualified } from './budget';
-import { ConvInfo, convInfo, outputShape } from './convInfo';
+import type { ConvInfo } from './convInfo';
 import { EngineError } from './errors';
-import { PoolInfo, checkLinear, poolInfo } from './layers';
-import type { LayerSpec, NetworkProblem } from './network';
+import type { PoolInfo } from './layers';
+import { kindOf } from './layerKinds';
+import { planned } from './layerKinds/kind';
+import type { LayerSpec } from './layerKinds';
+import type { NetworkProblem } from './network';
 import { checkTensor, sizeOf } from './tensor';
-import { convTraceTensors } from './conv2d';
 
 /** A layer's place in the chain, without its values: for hovers, CodeLens and diagnostics. */
 export interface LayerShapes {
@@ -34,57 +36,10 @@ export interface NetworkPlan {
 }
 
 export function layerTitle(l: LayerSpec): string {
-  switch (l.type) {
-    case 'conv2d': return `conv2d ${l.weight.shape[0]}@${l.weight.shape[2]}×${l.weight.shape[3]}`;
-    case 'linear': return `linear ${l.weight.shape[1]}→${l.weight.shape[0]}`;
-    case 'maxpool2d': case 'avgpool2d': {
-      const k = typeof l.options.kernel === 'number' ? [l.options.kernel, l.options.kernel] : l.options.kernel;
-      return `${l.type} ${k[0]}×${k[1]}`;
-    }
-    case 'leaky_relu': return `leaky_relu (${l.slope})`;
-    default: return l.type;
-  }
+  return kindOf(l).title(l);
 }
 
-const t = (name: string, shape: readonly number[]): PlannedTensor => ({ name, shape });
-
-/** One layer's shapes and tensors, given its input shape. */
-function planLayer(l: LayerSpec, x: readonly number[], backward: boolean): Omit<LayerPlan, 'op' | 'title' | 'input'> {
-  switch (l.type) {
-    case 'conv2d': {
-      checkTensor(l.weight, 'weight');
-      if (l.bias) checkTensor(l.bias, 'bias');
-      const info = convInfo(x, l.weight.shape, l.options, l.bias?.shape);
-      return { output: outputShape(info), conv: info, tensors: convTraceTensors(info, backward) };
-    }
-    case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh':
-      return { output: [...x], tensors: [t('h', x), t('h_prime', x), ...(backward ? [t('dZ', x)] : [])] };
-    case 'maxpool2d': case 'avgpool2d': {
-      const p = poolInfo(l.type === 'maxpool2d' ? 'max' : 'avg', x, l.options);
-      const { batch: B, channels: C, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
-      const z = [B, C, Ho, Wo];
-      const tensors = [t('a', [B, C, Hp, Wp]), t('pool_t', [B, C, Ho * Wo, kh * kw]), t('window_index', [Ho * Wo, kh * kw]), t('z', z),
-        p.kind === 'max' ? t('argmax', z) : t('divisor', [Ho, Wo])];
-      if (backward) tensors.push(t('dpool_t', [B, C, Ho * Wo, kh * kw]), t('col2im_plane', [Hp, Wp]), t('dA', x));
-      return { output: z, pool: p, tensors };
-    }
-    case 'flatten': {
-      if (x.length < 2) throw new EngineError('flatten', { code: 'flatten.rank', args: { shape: [...x] } });
-      const z = [x[0], sizeOf(x.slice(1))];
-      return { output: z, tensors: [t('z', z), ...(backward ? [t('dA', x)] : [])] };
-    }
-    case 'linear': {
-      checkTensor(l.weight, 'weight', 'linear');
-      if (l.bias) checkTensor(l.bias, 'bias', 'linear');
-      checkLinear(x, l.weight, l.bias);
-      const [B, In] = x;
-      const Out = l.weight.shape[0];
-      const tensors = [t('w_t', [In, Out]), t('z', [B, Out])];
-      if (backward) tensors.push(t('dA', [B, In]), t('dW', [Out, In]), t('db', [Out]));
-      return { output: [B, Out], tensors };
-    }
-  }
-}
+const t = planned;
 
 /** The tensors that make the first δ: the loss's, a given grad (checked against the output), or all ones. */
 function planHead(problem: NetworkProblem, out: readonly number[]): PlannedTensor[] {
@@ -123,7 +78,7 @@ export function planNetwork(problem: NetworkProblem, backward = true): NetworkPl
   let x: readonly number[] = problem.input.shape;
   const layers = problem.layers.map((l, i): LayerPlan => {
     try {
-      const p = planLayer(l, x, backward);
+      const p = kindOf(l).plan(l, x, backward);
       const plan = { op: l.type, title: layerTitle(l), input: [...x], ...p };
       x = p.output;
       return plan;

@@ -1,0 +1,25 @@
+// conv2d as a layer of a network: its record is the single conv's whole trace
+// (trace.ts), with δ from the layer above.
+
+import { ConvOptions, convInfo, outputShape } from '../convInfo';
+import { convTraceTensors, convolve } from '../conv2d';
+import { Tensor, checkTensor } from '../tensor';
+import { traceConv } from '../trace';
+import type { LayerKind } from './kind';
+
+export interface Conv2dLayer { type: 'conv2d'; weight: Tensor; bias?: Tensor; options: ConvOptions }
+
+export const conv2dKind: LayerKind<Conv2dLayer> = {
+  title: l => `conv2d ${l.weight.shape[0]}@${l.weight.shape[2]}×${l.weight.shape[3]}`,
+  plan(l, x, backward) {
+    checkTensor(l.weight, 'weight');
+    if (l.bias) checkTensor(l.bias, 'bias');
+    const info = convInfo(x, l.weight.shape, l.options, l.bias?.shape);
+    return { output: outputShape(info), conv: info, tensors: convTraceTensors(info, backward) };
+  },
+  forward: (l, x, plan) => ({ output: convolve(x, l.weight, l.bias, plan.conv!), cache: { info: plan.conv } }),
+  record({ spec: l, input }, delta, deltaSource, options) {
+    const conv = traceConv({ input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype }, { ...options, backward: delta !== undefined });
+    return { tensors: conv.tensors, stages: conv.stages, conv, deltaIn: conv.tensors.dA };
+  },
+};

@@ -1,0 +1,27 @@
+// The registry of layer kinds: a network's layers are handled by their kind's
+// module, looked up here by the spec's type. A new kind is a new module listed here.
+
+import { ActivationLayer, activationKind } from './activation';
+import { Conv2dLayer, conv2dKind } from './conv2d';
+import { FlattenLayer, flattenKind } from './flatten';
+import type { LayerKind } from './kind';
+import { LinearLayer, linearKind } from './linear';
+import { PoolLayer, poolKind } from './pool';
+
+/** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
+export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer;
+
+/** Each spec type's kind (the activations share one module, as the two poolings do). */
+const KINDS: { [T in LayerSpec['type']]: LayerKind<Extract<LayerSpec, { type: T }>> } = {
+  conv2d: conv2dKind,
+  relu: activationKind, leaky_relu: activationKind, sigmoid: activationKind, tanh: activationKind,
+  maxpool2d: poolKind, avgpool2d: poolKind,
+  flatten: flattenKind,
+  linear: linearKind,
+};
+
+export function kindOf<S extends LayerSpec>(spec: S): LayerKind<S> {
+  return KINDS[spec.type] as unknown as LayerKind<S>;
+}
+
+export type { ActivationLayer, Conv2dLayer, FlattenLayer, LinearLayer, PoolLayer };

@@ -1,0 +1,68 @@
+// What a layer kind is to the engine: one module per kind (conv2d, activations,
+// pooling, flatten, linear) declares its title, its shape-only plan, its forward
+// pass and what it records (tensors, stages, and its backward pass when there is
+// a δ). The network (network.ts, networkPlan.ts) reads the registry (index.ts)
+// and never switches on a layer's type.
+
+import type { PlannedTensor } from '../budget';
+import type { ConvInfo } from '../convInfo';
+import type { PoolInfo } from '../layers';
+import type { LayerPlan } from '../networkPlan';
+import type { Tensor } from '../tensor';
+import type { ConvTrace, DeltaSource, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
+
+/** A layer's shapes from its input's shape alone: no value is read. */
+export interface KindPlan {
+  output: number[];
+  /** What the layer's trace allocates, forward (and backward when planned so). */
+  tensors: PlannedTensor[];
+  conv?: ConvInfo;
+  pool?: PoolInfo;
+}
+
+/** What a layer's backward pass needs from its forward pass. */
+export type ForwardCache = Record<string, Tensor | PoolInfo | ConvInfo | undefined>;
+
+/** A layer after its forward pass. */
+export interface LayerStep<S> {
+  spec: S;
+  input: Tensor;
+  output: Tensor;
+  cache: ForwardCache;
+}
+
+/** What a layer records in the trace, and the δ it hands to the layer below (with a δ of its own). */
+export interface LayerRecord {
+  tensors: Partial<Record<TensorName, TraceTensor>>;
+  stages: TraceStage[];
+  conv?: ConvTrace;
+  pool?: PoolInfo;
+  deltaIn?: Tensor;
+}
+
+export interface LayerKind<S> {
+  /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
+  title(spec: S): string;
+  /** Throws an EngineError when the spec does not fit its input. */
+  plan(spec: S, input: readonly number[], backward: boolean): KindPlan;
+  /** The forward pass, the geometry already planned and checked. */
+  forward(spec: S, input: Tensor, plan: LayerPlan): { output: Tensor; cache: ForwardCache };
+  /** The layer's tensors and stages; with the δ of its output, its backward pass too. */
+  record(step: LayerStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): LayerRecord;
+}
+
+export const planned = (name: string, shape: readonly number[]): PlannedTensor => ({ name, shape });
+
+export function stage(id: StageId, pass: 'forward' | 'backward', title: string, formula: string, inputs: TensorName[], outputs: TensorName[]): TraceStage {
+  return { id, pass, title, formula, inputs, outputs };
+}
+
+/** Only the forward stages, when the backward pass is skipped. */
+export function passes(stages: TraceStage[], backward: boolean): TraceStage[] {
+  return backward ? stages : stages.filter(s => s.pass === 'forward');
+}
+
+/** Axis names of a tensor that is not a conv's: (B, C, H, W), (B, features), or d0, d1, … */
+export function shapeAxes(shape: readonly number[]): string[] {
+  return shape.length === 4 ? ['B', 'C', 'H', 'W'] : shape.length === 2 ? ['B', 'features'] : shape.map((_, i) => `d${i}`);
+}

@@ -1,0 +1,48 @@
+// linear as a layer: z = input @ w_t + b, the matrix product the conv's is.
+
+import { checkLinear, linearBackward, linearForward } from '../layers';
+import { Tensor, checkTensor } from '../tensor';
+import { TensorName, TraceTensor, recorded } from '../trace';
+import { LayerKind, passes, planned, stage } from './kind';
+
+export interface LinearLayer { type: 'linear'; weight: Tensor; bias?: Tensor }
+
+export const linearKind: LayerKind<LinearLayer> = {
+  title: l => `linear ${l.weight.shape[1]}→${l.weight.shape[0]}`,
+  plan(l, x, backward) {
+    checkTensor(l.weight, 'weight', 'linear');
+    if (l.bias) checkTensor(l.bias, 'bias', 'linear');
+    checkLinear(x, l.weight, l.bias);
+    const [B, In] = x;
+    const Out = l.weight.shape[0];
+    const tensors = [planned('w_t', [In, Out]), planned('z', [B, Out])];
+    if (backward) tensors.push(planned('dA', [B, In]), planned('dW', [Out, In]), planned('db', [Out]));
+    return { output: [B, Out], tensors };
+  },
+  forward(l, x) {
+    const f = linearForward(x, l.weight, l.bias);
+    return { output: f.z, cache: { w_t: f.w_t } };
+  },
+  record({ spec: l, input: x, output, cache }, delta) {
+    const tensors: Partial<Record<TensorName, TraceTensor>> = {
+      input: recorded('input', x, ['B', 'in'], { key: 'layer.input' }),
+      weight: recorded('weight', l.weight, ['out', 'in'], { key: 'linear.weight' }),
+      w_t: recorded('w_t', cache.w_t as Tensor, ['in', 'out'], { key: 'linear.w_t' }),
+      z: recorded('z', output, ['B', 'out'], { key: 'linear.z', args: { bias: l.bias !== undefined } }),
+    };
+    if (l.bias) tensors.bias = recorded('bias', l.bias, ['out'], { key: 'linear.bias' });
+    const g = delta && linearBackward(x, l.weight, delta);
+    if (delta && g) {
+      tensors.delta = recorded('delta', delta, ['B', 'out'], { key: 'linear.delta' });
+      tensors.dA = recorded('dA', g.dA, ['B', 'in'], { key: 'linear.dA' });
+      tensors.dW = recorded('dW', g.dW, ['out', 'in'], { key: 'linear.dW' });
+      tensors.db = recorded('db', g.db, ['out'], { key: 'linear.db' });
+    }
+    const stages = [
+      stage('linear', 'forward', 'Matrix product', `z = input @ w_t${l.bias ? ' + b' : ''}`, ['input', 'w_t', ...(l.bias ? ['bias' as const] : [])], ['z']),
+      stage('linear_dx', 'backward', 'Gradient of the input', '∂C/∂input = δ @ w_tᵀ', ['delta', 'w_t'], ['dA']),
+      stage('linear_dw', 'backward', 'Gradient of the weights', '∂C/∂W = δᵀ @ input;  ∂C/∂b = Σ_b δ', ['delta', 'input'], ['dW', 'db']),
+    ];
+    return { tensors, stages: passes(stages, delta !== undefined), deltaIn: g?.dA };
+  },
+};

@@ -1,0 +1,56 @@
+// Max and average pooling as layers, the im2col way: windows unfolded into
+// pool_t, reduced (with an argmax for max), δ routed back and added up by col2im.
+
+import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo } from '../layers';
+import { Tensor } from '../tensor';
+import { TensorName, TraceTensor, recorded } from '../trace';
+import { LayerKind, passes, planned, stage } from './kind';
+
+export interface PoolLayer { type: 'maxpool2d' | 'avgpool2d'; options: PoolOptions }
+
+export const poolKind: LayerKind<PoolLayer> = {
+  title(l) {
+    const k = typeof l.options.kernel === 'number' ? [l.options.kernel, l.options.kernel] : l.options.kernel;
+    return `${l.type} ${k[0]}×${k[1]}`;
+  },
+  plan(l, x, backward) {
+    const p = poolInfo(l.type === 'maxpool2d' ? 'max' : 'avg', x, l.options);
+    const { batch: B, channels: C, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
+    const z = [B, C, Ho, Wo];
+    const tensors = [planned('a', [B, C, Hp, Wp]), planned('pool_t', [B, C, Ho * Wo, kh * kw]), planned('window_index', [Ho * Wo, kh * kw]), planned('z', z),
+      p.kind === 'max' ? planned('argmax', z) : planned('divisor', [Ho, Wo])];
+    if (backward) tensors.push(planned('dpool_t', [B, C, Ho * Wo, kh * kw]), planned('col2im_plane', [Hp, Wp]), planned('dA', x));
+    return { output: z, pool: p, tensors };
+  },
+  forward(_l, x, plan) {
+    const f = poolForward(x, plan.pool!);
+    return { output: f.z, cache: { info: plan.pool, a: f.a, pool_t: f.pool_t, argmax: f.argmax, divisor: f.divisor } };
+  },
+  record({ input: x, output, cache }, delta) {
+    const p = cache.info as PoolInfo;
+    const fwd: PoolForward = { a: cache.a as Tensor, pool_t: cache.pool_t as Tensor, z: output, argmax: cache.argmax as Tensor | undefined, divisor: cache.divisor as Tensor | undefined };
+    const isMax = p.kind === 'max';
+    const tensors: Partial<Record<TensorName, TraceTensor>> = {
+      input: recorded('input', x, ['B', 'C', 'H', 'W'], { key: 'layer.input' }),
+      a: recorded('a', fwd.a, ['B', 'C', 'Hp', 'Wp'], { key: `pool.a.${p.kind}` }),
+      pool_t: recorded('pool_t', fwd.pool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], { key: 'pool.pool_t' }),
+      z: recorded('z', output, ['B', 'C', 'Hout', 'Wout'], { key: `pool.z.${p.kind}` }),
+    };
+    if (fwd.argmax) tensors.argmax = recorded('argmax', fwd.argmax, ['B', 'C', 'Hout', 'Wout'], { key: 'pool.argmax' });
+    const bwd = delta && poolBackward(delta, fwd, p);
+    if (delta && bwd) {
+      tensors.delta = recorded('delta', delta, ['B', 'C', 'Hout', 'Wout'], { key: 'pool.delta' });
+      tensors.dpool_t = recorded('dpool_t', bwd.dpool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], { key: `pool.dpool_t.${p.kind}` });
+      tensors.dA = recorded('dA', bwd.dA, ['B', 'C', 'H', 'W'], { key: 'pool.dA' });
+    }
+    const reduce = isMax ? 'z = pool_t.max(axis=-1); argmax = its first index' : 'z = pool_t.sum(axis=-1) / window size';
+    const stages = [
+      stage('pool_pad', 'forward', 'Pad', isMax ? 'a = pad(input, −∞)' : 'a = pad(input, 0)', ['input'], ['a']),
+      stage('pool_unfold', 'forward', 'Unfold the windows', 'pool_t = im2col(a), one channel at a time', ['a'], ['pool_t']),
+      stage('pool_reduce', 'forward', isMax ? 'Max of each window' : 'Mean of each window', reduce, ['pool_t'], isMax ? ['z', 'argmax'] : ['z']),
+      stage('pool_route', 'backward', isMax ? 'Route δ to the argmax' : 'Spread δ over the window', isMax ? 'dpool_t[r, argmax[r]] = δ[r], 0 elsewhere' : 'dpool_t[r, :] = δ[r] / window size', isMax ? ['delta', 'argmax'] : ['delta'], ['dpool_t']),
+      stage('pool_col2im', 'backward', 'col2im', '∂C/∂input = crop(col2im(dpool_t))', ['dpool_t'], ['dA']),
+    ];
+    return { tensors, stages: passes(stages, delta !== undefined), pool: p, deltaIn: bwd?.dA };
+  },
+};
