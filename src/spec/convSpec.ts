@@ -272,4 +272,3 @@ export function nonFiniteWarnings(trace: AnyTrace): Problem[] {
     return warning(r.tensor, r.count, key ? jsonPath([key, ...r.firstIndex]) : `${r.tensor}[${r.firstIndex.join(', ')}]`, r.firstValue);
   });
 }
-

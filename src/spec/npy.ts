@@ -61,8 +61,10 @@ export function readNpyHeader(bytes: Uint8Array): NpyHeader {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLength: number;
   let start: number;
-  if (major === 1) { headerLength = dv.getUint16(8, true); start = 10; }
-  else if (major === 2 || major === 3) {
+  if (major === 1) {
+    headerLength = dv.getUint16(8, true);
+    start = 10;
+  } else if (major === 2 || major === 3) {
     if (bytes.length < 12) throw new NpyError({ code: 'npy.headerShort', args: {} });
     headerLength = dv.getUint32(8, true);
     start = 12;
@@ -135,11 +137,14 @@ export function decodeNpy(bytes: Uint8Array, dtype?: DType): Tensor {
   const kind = h.descr[1];
   const little = byteOrder !== '>';
   const dv = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, n * size);
-  const read: (i: number) => number =
-    kind === 'f' ? (size === 8 ? i => dv.getFloat64(i * 8, little) : size === 4 ? i => dv.getFloat32(i * 4, little) : i => halfToFloat(dv.getUint16(i * 2, little)))
-      : kind === 'b' ? i => (dv.getUint8(i) ? 1 : 0)
-        : kind === 'i' ? (size === 1 ? i => dv.getInt8(i) : size === 2 ? i => dv.getInt16(i * 2, little) : size === 4 ? i => dv.getInt32(i * 4, little) : i => Number(dv.getBigInt64(i * 8, little)))
-          : (size === 1 ? i => dv.getUint8(i) : size === 2 ? i => dv.getUint16(i * 2, little) : size === 4 ? i => dv.getUint32(i * 4, little) : i => Number(dv.getBigUint64(i * 8, little)));
+  // Element i's reader, by kind and size (the dtype was checked above).
+  const readers: Record<string, (i: number) => number> = {
+    f8: i => dv.getFloat64(i * 8, little), f4: i => dv.getFloat32(i * 4, little), f2: i => halfToFloat(dv.getUint16(i * 2, little)),
+    b1: i => (dv.getUint8(i) ? 1 : 0),
+    i1: i => dv.getInt8(i), i2: i => dv.getInt16(i * 2, little), i4: i => dv.getInt32(i * 4, little), i8: i => Number(dv.getBigInt64(i * 8, little)),
+    u1: i => dv.getUint8(i), u2: i => dv.getUint16(i * 2, little), u4: i => dv.getUint32(i * 4, little), u8: i => Number(dv.getBigUint64(i * 8, little)),
+  };
+  const read = readers[`${kind}${size}`];
   const out: TensorData = allocate(dtype ?? npyTargetDtype(h.descr), n);
   if (!h.fortranOrder || h.shape.length < 2) {
     for (let i = 0; i < n; i++) out[i] = read(i);

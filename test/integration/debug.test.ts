@@ -7,7 +7,6 @@ import { PANEL_VIEW_TYPE } from '../../src/protocol/messages';
 import { EXTENSION_ID, RUN, eventually } from './support';
 import type { ConvStoppedBody } from '../../src/debug/session';
 
-
 describe('the conv debugger in VS Code', () => {
   let api: ConvVisualDebuggerApi;
   const stops: ConvStoppedBody[] = [];

@@ -325,4 +325,3 @@ describe('Conv Visual Debugger in VS Code', () => {
     });
   });
 });
-

@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
 import { EXTENSION_ID, eventually, sleep } from './support';
 
-
 function untitledJson(content: string): Thenable<vscode.TextDocument> {
   return vscode.workspace.openTextDocument({ language: 'json', content });
 }
@@ -233,4 +232,3 @@ describe('JSON tensors in VS Code', () => {
     assert.deepStrictEqual(shown[shown.length - 1], ['-4', '-4', '2', '-4', '-4', '4']);
   });
 });
-

@@ -7,7 +7,6 @@ import type { CompareSummary } from '../../src/extension/debug/inspector';
 import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
 import { EXTENSION_ID, sleep } from './support';
 
-
 function debuggee(name: string): vscode.Uri {
   return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'debuggee', name);
 }

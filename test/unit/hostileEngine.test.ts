@@ -22,7 +22,6 @@ const cli = (args: string[], input?: string) => spawnSync(process.execPath, [CLI
 
 const f32 = (shape: number[], values: number[]) => tensor(shape, new Float32Array(values));
 
-
 function specProblem(text: string, maxElements?: number): SpecError {
   try {
     traceAnySpecText('hostile.conv.json', text, { maxElements });
@@ -174,7 +173,7 @@ describe('hostile input: the engine', () => {
 describe('hostile input: the size limit itself', () => {
   const spec = JSON.stringify({ input: [[[[1, 2], [3, 4]]]], weight: [[[[1]]]] });
   for (const bad of ['abc', -1, 0, 1.5, NaN, Infinity]) {
-    it(`maxElements ${typeof bad === "string" ? JSON.stringify(bad) : String(bad)} is refused, not taken as "no limit"`, () => {
+    it(`maxElements ${typeof bad === 'string' ? JSON.stringify(bad) : String(bad)} is refused, not taken as "no limit"`, () => {
       assert.throws(() => traceAnySpecText('x.conv.json', spec, { maxElements: bad as number }), /maxElements must be a positive whole number/);
       assert.throws(() => traceAnySpecText('x.conv.json', networkSpec([1, 1, 2, 2], [{ type: 'relu' }]), { maxElements: bad as number }), /maxElements must be a positive whole number/);
     });

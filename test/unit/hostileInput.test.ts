@@ -22,7 +22,6 @@ const weight = ones(2, 3, 2, 2);
 const SPEC = '/ws/spec.conv.json';
 const inputNpy = encodeNpy(tensor([1, 3, 4, 4], new Array(48).fill(1)));
 
-
 /** The problems analyzeSpec reports for a spec whose input is {"npy": "x.npy"}, with these files. */
 function npyProblems(npy: NpyFiles): string[] {
   return analyzeSpec(JsonSource.parse('s.json', JSON.stringify({ input: { npy: 'x.npy' }, weight })), npy).problems.map(p => `${JSON.stringify(p.path)} ${p.detail}`);

@@ -181,4 +181,3 @@ describe('tensor locator', () => {
     });
   });
 });
-

@@ -25,7 +25,6 @@ const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.fr
 const input = ones(1, 3, 4, 4);
 const weight = ones(2, 3, 2, 2);
 
-
 /** The problem a call throws (every error of the engine and the spec reader carries one). */
 const message = (fn: () => unknown): Problem => {
   try { fn(); } catch (e) {

@@ -6,7 +6,6 @@ import { ConvTrace } from '../../src/engine/trace';
 import { traceAnySpecText } from '../../src/spec/convSpec';
 import { networkSpec } from './helpers';
 
-
 describe('facts the trace records once, for every face', () => {
   const spec = (extra: Record<string, unknown> = {}) => JSON.stringify({ input: [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]], weight: [[[[1, 0], [0, -1]]]], ...extra });
 

@@ -140,16 +140,16 @@ export async function ui(): Promise<number> {
         await lens.waitFor({ timeout: 20_000 });
         await page.locator('.codelens-decoration', { hasText: 'a_t (1, 9, 12)' }).first().waitFor({ timeout: 10_000 });
         await run.check('hovering "input" in the editor shows a_t (1, 9, 12) and z (1, 2, 3, 3) with the formula', async () => {
-        await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).first().click();
-        await page.locator('.view-lines .view-line span', { hasText: '"input"' }).first().hover();
-        const hover = page.locator('.monaco-hover-content', { hasText: 'im2col' }).first();
-        await hover.waitFor({ timeout: 20_000 });
-        const text = await hover.innerText();
-        if (!text.includes('(1, 9, 12)') || !text.includes('Hout = floor((4 + 0 + 0 - 1·(2-1) - 1) / 1) + 1 = 3')) throw new Error(`hover says: ${text}`);
-        await shot('hover-input');
-        await page.mouse.move(5, 5);
+          await page.locator('.tabs-container .tab', { hasText: 'seed.conv.json' }).first().click();
+          await page.locator('.view-lines .view-line span', { hasText: '"input"' }).first().hover();
+          const hover = page.locator('.monaco-hover-content', { hasText: 'im2col' }).first();
+          await hover.waitFor({ timeout: 20_000 });
+          const text = await hover.innerText();
+          if (!text.includes('(1, 9, 12)') || !text.includes('Hout = floor((4 + 0 + 0 - 1·(2-1) - 1) / 1) + 1 = 3')) throw new Error(`hover says: ${text}`);
+          await shot('hover-input');
+          await page.mouse.move(5, 5);
+        });
       });
-    });
     }
     await run.check('the panel shows z[0, 0] = 296, 250, 288, ... (the worked example)', async () => {
       const cells = frame.locator('section.tensor[data-tensor="z"] td');
