@@ -9,6 +9,7 @@ import { ConvOptions, PaddingOption, Pair } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
 import { PoolOptions } from '../engine/layers';
 import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
+import { LAYER_TYPES, isLayerType, layerKeys } from '../engine/layerKinds';
 import { DType, Tensor } from '../engine/tensor';
 import type { TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
@@ -17,16 +18,6 @@ import type { Problem } from './problemCodes';
 import { JSONPath, JsonSource, MAX_NESTING, SpecError } from './source';
 import { NpyFiles, npyBytes } from './specFiles';
 
-export const LAYER_TYPES = ['conv2d', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'maxpool2d', 'avgpool2d', 'flatten', 'linear'] as const;
-
-const LAYER_KEYS: Record<(typeof LAYER_TYPES)[number], string[]> = {
-  conv2d: ['weight', 'bias', 'stride', 'padding', 'dilation', 'groups'],
-  relu: [], sigmoid: [], tanh: [], flatten: [],
-  leaky_relu: ['slope'],
-  maxpool2d: ['kernel', 'stride', 'padding', 'dilation', 'ceil_mode'],
-  avgpool2d: ['kernel', 'stride', 'padding', 'ceil_mode'],
-  linear: ['weight', 'bias'],
-};
 const NETWORK_KEYS = ['input', 'layers', 'loss', 'grad', 'dtype', '$schema', 'name', 'description', 'comment'];
 const DOC_KEYS = ['name', 'description', 'comment'];
 
@@ -111,14 +102,15 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
       const at = ['layers', i];
       if (!isObject(raw)) { error(at, { code: 'network.layer', args: { found: describeValue(raw) } }); return; }
       const type = raw.type;
-      if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) {
+      if (!isLayerType(type)) {
         error([...at, 'type'], { code: 'network.type', args: { types: [...LAYER_TYPES], found: describeValue(type) } });
         return;
       }
-      const t = type as (typeof LAYER_TYPES)[number];
+      const t = type;
+      const keys = layerKeys(t);
       for (const key of Object.keys(raw)) {
-        if (key !== 'type' && !LAYER_KEYS[t].includes(key) && !DOC_KEYS.includes(key)) {
-          problems.push(new SpecError(source.file, [...at, key], { code: 'network.layerKey', args: { type: t, key, keys: LAYER_KEYS[t] } }, source.locateKey([...at, key])));
+        if (key !== 'type' && !keys.includes(key) && !DOC_KEYS.includes(key)) {
+          problems.push(new SpecError(source.file, [...at, key], { code: 'network.layerKey', args: { type: t, key, keys: [...keys] } }, source.locateKey([...at, key])));
         }
       }
       switch (t) {

@@ -11,6 +11,7 @@ export type ActivationLayer = { type: 'relu' | 'sigmoid' | 'tanh' } | { type: 'l
 const activation = (l: ActivationLayer) => ({ kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined });
 
 export const activationKind: LayerKind<ActivationLayer> = {
+  keys: type => (type === 'leaky_relu' ? ['slope'] : []),
   title: l => (l.type === 'leaky_relu' ? `leaky_relu (${l.slope})` : l.type),
   plan: (_l, x, backward) => ({ output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])] }),
   forward(l, x) {

@@ -10,6 +10,7 @@ import type { LayerKind } from './kind';
 export interface Conv2dLayer { type: 'conv2d'; weight: Tensor; bias?: Tensor; options: ConvOptions }
 
 export const conv2dKind: LayerKind<Conv2dLayer> = {
+  keys: () => ['weight', 'bias', 'stride', 'padding', 'dilation', 'groups'],
   title: l => `conv2d ${l.weight.shape[0]}@${l.weight.shape[2]}×${l.weight.shape[3]}`,
   plan(l, x, backward) {
     checkTensor(l.weight, 'weight');

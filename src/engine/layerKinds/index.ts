@@ -24,4 +24,16 @@ export function kindOf<S extends LayerSpec>(spec: S): LayerKind<S> {
   return KINDS[spec.type] as unknown as LayerKind<S>;
 }
 
+/** Every layer type a spec may name, in the registry's order. */
+export const LAYER_TYPES = Object.keys(KINDS) as LayerSpec['type'][];
+
+export function isLayerType(type: unknown): type is LayerSpec['type'] {
+  return typeof type === 'string' && Object.hasOwn(KINDS, type);
+}
+
+/** The keys a layer of `type` takes besides "type". */
+export function layerKeys(type: LayerSpec['type']): readonly string[] {
+  return (KINDS[type] as LayerKind<LayerSpec>).keys(type);
+}
+
 export type { ActivationLayer, Conv2dLayer, FlattenLayer, LinearLayer, PoolLayer };

@@ -40,7 +40,9 @@ export interface LayerRecord {
   deltaIn?: Tensor;
 }
 
-export interface LayerKind<S> {
+export interface LayerKind<S extends { type: string }> {
+  /** The spec keys a layer of this type takes besides "type" (the spec reader refuses others; the schema lists them). */
+  keys(type: S['type']): readonly string[];
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title(spec: S): string;
   /** Throws an EngineError when the spec does not fit its input. */

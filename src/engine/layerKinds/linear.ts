@@ -8,6 +8,7 @@ import { LayerKind, passes, planned, stage } from './kind';
 export interface LinearLayer { type: 'linear'; weight: Tensor; bias?: Tensor }
 
 export const linearKind: LayerKind<LinearLayer> = {
+  keys: () => ['weight', 'bias'],
   title: l => `linear ${l.weight.shape[1]}→${l.weight.shape[0]}`,
   plan(l, x, backward) {
     checkTensor(l.weight, 'weight', 'linear');

@@ -9,6 +9,8 @@ import { LayerKind, passes, planned, stage } from './kind';
 export interface PoolLayer { type: 'maxpool2d' | 'avgpool2d'; options: PoolOptions }
 
 export const poolKind: LayerKind<PoolLayer> = {
+  // As PyTorch: average pooling has no dilation.
+  keys: type => (type === 'maxpool2d' ? ['kernel', 'stride', 'padding', 'dilation', 'ceil_mode'] : ['kernel', 'stride', 'padding', 'ceil_mode']),
   title(l) {
     const k = typeof l.options.kernel === 'number' ? [l.options.kernel, l.options.kernel] : l.options.kernel;
     return `${l.type} ${k[0]}×${k[1]}`;
