@@ -4,14 +4,14 @@
 //     ↑
 //   src/l10n        → engine                       (the panel's words; the engine's tables, e.g. ABOUT_EN)
 //   src/format      → engine, l10n                 (text, explanations, export)
-//   src/spec        → engine, format, l10n         (+ jsonc-parser: JSON → tensors; fs in nodeSpecFiles.ts only)
+//   src/specReader  → engine, format, l10n         (+ jsonc-parser: JSON → tensors; fs in nodeSpecFiles.ts only)
 //   src/protocol    → engine, format, l10n         (host ⇄ webview messages)
 //     ↑
-//   src/cli         → engine, spec, format         (+ fs, path)
-//   src/debug       → engine, spec, format, protocol, l10n   (+ @vscode/debugadapter; fs in adapter.ts only)
-//   webview/        → engine, format, l10n, protocol         (the browser: no spec, no Node, no vscode)
-//   src/lib.ts      → engine, spec                 (the library, dist/engine.js)
-//   src/extension   → anything in src/ (+ vscode, Node); its trace/ (the workers) → engine, spec only, no vscode
+//   src/cli         → engine, specReader, format   (+ fs, path)
+//   src/debug       → engine, specReader, format, protocol, l10n   (+ @vscode/debugadapter; fs in adapter.ts only)
+//   webview/        → engine, format, l10n, protocol         (the browser: no spec reader, no Node, no vscode)
+//   src/lib.ts      → engine, specReader           (the library, dist/engine.js)
+//   src/extension   → anything in src/ (+ vscode, Node); its trace/ (the workers) → engine, specReader only, no vscode
 //
 // Nothing imports src/extension, src/cli or webview/ (they are entry points); only src/extension imports
 // src/debug. Everything above src/cli in the picture runs in the webview and the web worker too, so it uses
@@ -20,7 +20,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import stylistic from '@stylistic/eslint-plugin';
 
-const SRC_FOLDERS = ['engine', 'l10n', 'format', 'spec', 'protocol', 'debug', 'cli', 'extension'];
+const SRC_FOLDERS = ['engine', 'l10n', 'format', 'specReader', 'protocol', 'debug', 'cli', 'extension'];
 
 /**
  * One `no-restricted-imports` block: the files of `folder` may import the src/ folders in `allowed` (and their
@@ -50,7 +50,7 @@ const PURE = [...NODE_MODULES, 'vscode'];
 
 const DOM_GLOBALS = ['window', 'document', 'navigator', 'HTMLElement', 'HTMLCanvasElement', 'CanvasRenderingContext2D',
   'requestAnimationFrame', 'localStorage', 'location', 'self', 'acquireVsCodeApi']
-  .map(name => ({ name, message: 'Pure code (src/engine, l10n, format, spec, protocol): no DOM.' }));
+  .map(name => ({ name, message: 'Pure code (src/engine, l10n, format, specReader, protocol): no DOM.' }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', '.vscode-test/**', 'src/engine/wasm/assembly/**'] },
@@ -84,20 +84,20 @@ export default tseslint.config(
   importRule('src/engine', [], { alsoRefused: PURE }),
   importRule('src/l10n', ['engine'], { alsoRefused: PURE }),
   importRule('src/format', ['engine', 'l10n'], { alsoRefused: PURE }),
-  importRule('src/spec', ['engine', 'format', 'l10n'], { ignores: ['src/spec/nodeSpecFiles.ts'], alsoRefused: PURE }),
+  importRule('src/specReader', ['engine', 'format', 'l10n'], { ignores: ['src/specReader/nodeSpecFiles.ts'], alsoRefused: PURE }),
   // The spec reader's file system on Node (the CLI and the adapter process; never in a web bundle): it may use fs.
-  importRule('src/spec', ['engine', 'format', 'l10n'], { files: ['src/spec/nodeSpecFiles.ts'], alsoRefused: ['vscode'] }),
+  importRule('src/specReader', ['engine', 'format', 'l10n'], { files: ['src/specReader/nodeSpecFiles.ts'], alsoRefused: ['vscode'] }),
   importRule('src/protocol', ['engine', 'format', 'l10n'], { alsoRefused: PURE }),
-  importRule('src/cli', ['engine', 'spec', 'format'], { alsoRefused: ['vscode'] }),
-  importRule('src/debug', ['engine', 'spec', 'format', 'protocol', 'l10n'], { ignores: ['src/debug/adapter.ts'], alsoRefused: ['vscode', 'fs', 'node:fs', 'worker_threads', 'child_process'] }),
+  importRule('src/cli', ['engine', 'specReader', 'format'], { alsoRefused: ['vscode'] }),
+  importRule('src/debug', ['engine', 'specReader', 'format', 'protocol', 'l10n'], { ignores: ['src/debug/adapter.ts'], alsoRefused: ['vscode', 'fs', 'node:fs', 'worker_threads', 'child_process'] }),
   // The standalone adapter process (dist/debugAdapter.js) is Node only: it may read files.
-  importRule('src/debug', ['engine', 'spec', 'format', 'protocol', 'l10n'], { files: ['src/debug/adapter.ts'], alsoRefused: ['vscode'] }),
-  importRule('src/lib.ts', ['engine', 'spec'], { files: ['src/lib.ts'], alsoRefused: PURE }),
-  importRule('src/extension', ['engine', 'l10n', 'format', 'spec', 'protocol', 'debug', 'cli']),
-  importRule('src/extension/trace', ['engine', 'spec'], { alsoRefused: ['vscode'] }),
+  importRule('src/debug', ['engine', 'specReader', 'format', 'protocol', 'l10n'], { files: ['src/debug/adapter.ts'], alsoRefused: ['vscode'] }),
+  importRule('src/lib.ts', ['engine', 'specReader'], { files: ['src/lib.ts'], alsoRefused: PURE }),
+  importRule('src/extension', ['engine', 'l10n', 'format', 'specReader', 'protocol', 'debug', 'cli']),
+  importRule('src/extension/trace', ['engine', 'specReader'], { alsoRefused: ['vscode'] }),
   importRule('webview', ['engine', 'format', 'l10n', 'protocol'], { alsoRefused: PURE }),
   {
-    files: ['src/engine/**/*.ts', 'src/l10n/**/*.ts', 'src/format/**/*.ts', 'src/spec/**/*.ts', 'src/protocol/**/*.ts'],
+    files: ['src/engine/**/*.ts', 'src/l10n/**/*.ts', 'src/format/**/*.ts', 'src/specReader/**/*.ts', 'src/protocol/**/*.ts'],
     rules: { 'no-restricted-globals': ['error', ...DOM_GLOBALS] },
   },
   {

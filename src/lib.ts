@@ -2,8 +2,8 @@
 // and the panel do; the individual ops work on plain tensors.
 
 import { TraceOptions } from './engine/trace';
-import { AnyTrace, traceAnySpecText, traceSpecSource } from './spec/convSpec';
-import { JsonSource } from './spec/source';
+import { AnyTrace, traceAnySpecText, traceSpecSource } from './specReader/convSpec';
+import { JsonSource } from './specReader/source';
 
 export * from './engine/tensor';
 export * from './engine/errors';
@@ -15,12 +15,12 @@ export type { ConvForward, ConvBackward, Rot180View, ConvGradients } from './eng
 export { conv2dNaive, conv2dGradNaive } from './engine/reference';
 export { traceConv, TENSOR_NAMES, DEFAULT_MAX_ELEMENTS, tensorNames } from './engine/trace';
 export type { ConvTrace, ConvProblem, TraceOptions, TraceTensor, TraceStage, TensorName, NonFiniteReport } from './engine/trace';
-export { SpecError } from './spec/source';
+export { SpecError } from './specReader/source';
 export { traceNetwork, networkTensor, networkTensorNames } from './engine/network';
 export type { NetworkTrace, NetworkProblem, LayerSpec, LossSpec, LayerTrace } from './engine/network';
 export { activationForward, poolForward, poolBackward, poolInfo, linearForward, linearBackward, mseLoss, crossEntropyLoss } from './engine/layers';
 export { compareTensors, withComparison } from './engine/compare';
-export { encodeNpy } from './spec/npy';
+export { encodeNpy } from './specReader/npy';
 
 /**
  * Runs a conv spec, given as JSON text or as an already-parsed object, forward and

@@ -7,13 +7,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TENSOR_NAMES, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
 import { NamedTensors, formatAnyTrace, namedTensors } from '../format/text';
-import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, npyFiles, traceSpecSource } from '../spec/convSpec';
-import { nodeSpecFiles } from '../spec/nodeSpecFiles';
-import { readSpecFiles } from '../spec/specFiles';
+import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, npyFiles, traceSpecSource } from '../specReader/convSpec';
+import { nodeSpecFiles } from '../specReader/nodeSpecFiles';
+import { readSpecFiles } from '../specReader/specFiles';
 import { printable } from '../format/safeText';
-import { encodeNpy } from '../spec/npy';
-import { english } from '../spec/problemText.en';
-import { JsonSource, SpecError } from '../spec/source';
+import { encodeNpy } from '../specReader/npy';
+import { english } from '../specReader/problemText.en';
+import { JsonSource, SpecError } from '../specReader/source';
 
 declare const __VERSION__: string;
 

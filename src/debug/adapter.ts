@@ -1,7 +1,7 @@
 // The conv debug adapter as its own process, speaking DAP on stdin/stdout
 // (tests drive it with @vscode/debugadapter-testsupport's DebugClient).
 
-import { nodeSpecFiles } from '../spec/nodeSpecFiles';
+import { nodeSpecFiles } from '../specReader/nodeSpecFiles';
 import { loadSpec } from './loadSpec';
 import { ConvDebugSession } from './session';
 

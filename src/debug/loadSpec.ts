@@ -4,9 +4,9 @@
 
 import type { NetworkTrace } from '../engine/network';
 import { DEFAULT_MAX_ELEMENTS, type ConvTrace, type TraceOptions } from '../engine/trace';
-import { npyFiles, traceSpecSource } from '../spec/convSpec';
-import { JsonSource } from '../spec/source';
-import { SpecFileSystem, readRegularFile, readSpecFiles } from '../spec/specFiles';
+import { npyFiles, traceSpecSource } from '../specReader/convSpec';
+import { JsonSource } from '../specReader/source';
+import { SpecFileSystem, readRegularFile, readSpecFiles } from '../specReader/specFiles';
 import type { KeyLines } from './runtime';
 
 export interface LoadedSpec {

@@ -1,6 +1,6 @@
 // Problems as data: a stable code and typed arguments, rendered by a table per
-// language (src/engine/problemText.en.ts, src/spec/problemText.en.ts and
-// src/spec/problemText.zh-cn.ts). Nothing parses a message back: faces render
+// language (src/engine/problemText.en.ts, src/specReader/problemText.en.ts and
+// src/specReader/problemText.zh-cn.ts). Nothing parses a message back: faces render
 // the problem in their language, code paths read its fields.
 
 /** The engine's problems, by code, with the arguments each one's text needs. Shapes are number arrays. */

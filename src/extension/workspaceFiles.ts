@@ -4,8 +4,8 @@
 // is trusted: opening a spec must not read whatever file it points at.
 
 import * as vscode from 'vscode';
-import { npyFiles } from '../spec/convSpec';
-import { NpyFiles, SpecFileSystem, SpecFileType, readSpecFiles } from '../spec/specFiles';
+import { npyFiles } from '../specReader/convSpec';
+import { NpyFiles, SpecFileSystem, SpecFileType, readSpecFiles } from '../specReader/specFiles';
 import { traceSettings } from './traceSettings';
 
 /** Resolves the links of a file: URI (the desktop host, with Node's fs); absent where there is no disk to look at. */

@@ -1,5 +1,5 @@
 // The words users read in English: the webview's labels, the explanations of
-// stages and cells (src/format/explain.ts) and the editor's hovers (src/spec/hoverText.ts). Functions fill in numbers and names
+// stages and cells (src/format/explain.ts) and the editor's hovers (src/specReader/hoverText.ts). Functions fill in numbers and names
 // verbatim and hold no logic, so a translation is the same table in another
 // language (zh-cn.ts must have every key, with the same parameters).
 
@@ -196,7 +196,7 @@ export const en = {
   cellReleased: 'Released. ',
   releasedPinned: 'Released the pinned cell.',
 
-  // ---- the editor's hovers (src/spec/hoverText.ts) ----
+  // ---- the editor's hovers (src/specReader/hoverText.ts) ----
   hoverTensor: (path: Arg, shape: Arg, count: Arg) => `**${path}** · tensor \`${shape}\` · ${count} values`,
   hoverStats: (min: Arg, max: Arg, mean: Arg, nonFinite: Arg) => `min ${min} · max ${max} · mean ${mean} · non-finite ${nonFinite}`,
   hoverRagged: (problem: Arg, at: Arg) => `⚠ ${problem} at ${at}`,

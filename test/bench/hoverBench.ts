@@ -2,8 +2,8 @@
 // document version): hovers over a tensor near the end of the file, the first (which
 // makes the tensor's index checkpoints) and the ones after it.
 
-import { scanTensors, tensorAt } from '../../src/spec/locator';
-import { tensorHover } from '../../src/spec/hoverText';
+import { scanTensors, tensorAt } from '../../src/specReader/locator';
+import { tensorHover } from '../../src/specReader/hoverText';
 
 /** A file of `rows` × 250 numbers (about 2.6 KB a row). */
 function bigJson(rows: number): string {

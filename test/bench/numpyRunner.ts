@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decodeNpy, encodeNpy } from '../../src/spec/npy';
+import { decodeNpy, encodeNpy } from '../../src/specReader/npy';
 import { CaseData, ConvCase, Measurement, OutputName, Outputs, Pass, TimingConfig, outputShape } from './convCases';
 
 const PYTHON = '/usr/bin/python3';

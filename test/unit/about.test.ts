@@ -16,7 +16,7 @@ import type { TraceTensor } from '../../src/engine/trace';
 import { aboutText } from '../../src/l10n/panelText';
 import { parseHostMessage } from '../../src/protocol/validate';
 import { networkToWire, toWire } from '../../src/protocol/wire';
-import { AnyTrace, traceAnySpecText, traceSpecText } from '../../src/spec/convSpec';
+import { AnyTrace, traceAnySpecText, traceSpecText } from '../../src/specReader/convSpec';
 
 const CJK = /[\u4e00-\u9fff]/;
 const EXAMPLES = path.join(__dirname, '../../../examples');

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { compareTensors, withComparison } from '../../src/engine/compare';
 import { tensor } from '../../src/engine/tensor';
-import { traceSpecText } from '../../src/spec/convSpec';
+import { traceSpecText } from '../../src/specReader/convSpec';
 
 const trace = traceSpecText('seed', fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8'));
 const at = trace.tensors.a_t!;

@@ -11,7 +11,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { loadSpec } from '../../src/debug/loadSpec';
 import { ConvDebugSession } from '../../src/debug/session';
-import { nodeSpecFiles } from '../../src/spec/nodeSpecFiles';
+import { nodeSpecFiles } from '../../src/specReader/nodeSpecFiles';
 
 const ROOT = path.join(__dirname, '../../..');
 const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');

@@ -7,7 +7,7 @@ import { ExprError, MAX_DEPTH, MAX_LENGTH } from '../../src/debug/expr/parse';
 import { Scope, Value, evaluateText, truthy } from '../../src/debug/expr/evaluate';
 import { formatValue, summarize } from '../../src/debug/expr/format';
 import { ConvRuntime } from '../../src/debug/runtime';
-import { traceSpecText } from '../../src/spec/convSpec';
+import { traceSpecText } from '../../src/specReader/convSpec';
 import { Tensor, tensor } from '../../src/engine/tensor';
 import type { ConvTrace } from '../../src/engine/trace';
 

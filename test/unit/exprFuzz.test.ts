@@ -10,7 +10,7 @@ import { ExprError, MAX_LENGTH } from '../../src/debug/expr/parse';
 import { evaluateText, truthy } from '../../src/debug/expr/evaluate';
 import { formatValue } from '../../src/debug/expr/format';
 import { ConvRuntime } from '../../src/debug/runtime';
-import { traceSpecText } from '../../src/spec/convSpec';
+import { traceSpecText } from '../../src/specReader/convSpec';
 import type { ConvTrace } from '../../src/engine/trace';
 
 const trace = traceSpecText('seed', fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8')) as ConvTrace;

@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import * as path from 'path';
 import { ConvOptions, PaddingOption } from '../../src/engine/convInfo';
 import { DType, Tensor, formatShape, sizeOf, tensor } from '../../src/engine/tensor';
-import type { SpecFileSystem, SpecFileType } from '../../src/spec/specFiles';
+import type { SpecFileSystem, SpecFileType } from '../../src/specReader/specFiles';
 
 /** Asserts two tensors have one shape and agree within tol·max(1, |expected|) per element. */
 export function assertClose(actual: Tensor, expected: Tensor, tol = 1e-9, what = 'tensor'): void {

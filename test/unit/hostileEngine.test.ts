@@ -12,8 +12,8 @@ import { LayerSpec, NetworkProblem, traceNetwork } from '../../src/engine/networ
 import { Tensor, tensor } from '../../src/engine/tensor';
 import { traceConv } from '../../src/engine/trace';
 import { wasmLayout } from '../../src/engine/wasm/gemmWasm';
-import { analyzeSpec, traceAnySpecText } from '../../src/spec/convSpec';
-import { JsonSource, SpecError, jsonPath } from '../../src/spec/source';
+import { analyzeSpec, traceAnySpecText } from '../../src/specReader/convSpec';
+import { JsonSource, SpecError, jsonPath } from '../../src/specReader/source';
 import { networkSpec, randomTensor, rng } from './helpers';
 
 const ROOT = path.join(__dirname, '../../..');

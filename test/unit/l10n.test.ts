@@ -10,7 +10,7 @@ import type { TensorName, TraceStage, TraceTensor } from '../../src/engine/trace
 import { cellMeaning, explainStage, stageTitle } from '../../src/format/explain';
 import type { DeltaSource } from '../../src/engine/trace';
 import { PANEL_TEXT, normalizeLocale } from '../../src/l10n/panelText';
-import { traceAnySpecText } from '../../src/spec/convSpec';
+import { traceAnySpecText } from '../../src/specReader/convSpec';
 
 const ROOT = path.join(__dirname, '../../..');
 const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(ROOT, file), 'utf8'));

@@ -4,8 +4,8 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SCAN_BUDGET, indexWithin, previewRows, scanTensors, tensorAt } from '../../src/spec/locator';
-import { english } from '../../src/spec/problemText.en';
+import { SCAN_BUDGET, indexWithin, previewRows, scanTensors, tensorAt } from '../../src/specReader/locator';
+import { english } from '../../src/specReader/problemText.en';
 import { rng } from './helpers';
 
 const SEED = fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8');

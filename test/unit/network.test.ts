@@ -9,8 +9,8 @@ import { crossEntropyLoss, mseLoss, poolForward, poolInfo } from '../../src/engi
 import { LayerSpec, NetworkProblem, NetworkTrace, networkShapes, networkTensor, traceNetwork } from '../../src/engine/network';
 import { Tensor, tensor } from '../../src/engine/tensor';
 import { TensorName } from '../../src/engine/trace';
-import { traceAnySpecText } from '../../src/spec/convSpec';
-import { SpecError } from '../../src/spec/source';
+import { traceAnySpecText } from '../../src/specReader/convSpec';
+import { SpecError } from '../../src/specReader/source';
 import { assertClose, randomTensor, rng } from './helpers';
 
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/torch/network_cases.json');

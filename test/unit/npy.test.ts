@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { NpyError, decodeNpy, encodeNpy, readNpyHeader } from '../../src/spec/npy';
+import { NpyError, decodeNpy, encodeNpy, readNpyHeader } from '../../src/specReader/npy';
 import { tensor } from '../../src/engine/tensor';
 import { npyFile } from './helpers';
 

@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cellSum } from '../../src/engine/cellTerms';
-import { traceSpecText } from '../../src/spec/convSpec';
+import { traceSpecText } from '../../src/specReader/convSpec';
 import { COLORMAPS, ColormapName, colourIndex, colormapFor, luminance, packedTable, rgbTable, scaleFor } from '../../webview/render/colormaps';
 import { displayMatrix } from '../../webview/render/displayMatrix';
 import { Viewport, cellAt, cellRect, clampView, fitView, visibleRange, zoomAt } from '../../webview/render/viewport';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseHostMessage, parseWebviewMessage, ProtocolError } from '../../src/protocol/validate';
 import { fromWire, toWire } from '../../src/protocol/wire';
-import { traceSpecText } from '../../src/spec/convSpec';
+import { traceSpecText } from '../../src/specReader/convSpec';
 
 const SEED = path.join(__dirname, '../../../examples/seed.conv.json');
 

@@ -5,12 +5,12 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { analyzeSpec, collectSpec, looksLikeSpec, mayBeSpecText, npyReferences, traceSpecText } from '../../src/spec/convSpec';
-import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../src/spec/hoverText';
+import { analyzeSpec, collectSpec, looksLikeSpec, mayBeSpecText, npyReferences, traceSpecText } from '../../src/specReader/convSpec';
+import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../src/specReader/hoverText';
 import { printable } from '../../src/format/safeText';
-import { keyAt, scanTensors, tensorAt } from '../../src/spec/locator';
-import { encodeNpy } from '../../src/spec/npy';
-import { JsonSource } from '../../src/spec/source';
+import { keyAt, scanTensors, tensorAt } from '../../src/specReader/locator';
+import { encodeNpy } from '../../src/specReader/npy';
+import { JsonSource } from '../../src/specReader/source';
 import { tensor } from '../../src/engine/tensor';
 
 const SEED = fs.readFileSync(path.join(__dirname, '../../../examples/seed.conv.json'), 'utf8');

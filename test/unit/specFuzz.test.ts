@@ -13,8 +13,8 @@ import { ConvTrace } from '../../src/engine/trace';
 import { NetworkTrace } from '../../src/engine/network';
 import { conv2dGradNaive, conv2dNaive } from '../../src/engine/reference';
 import { Tensor, sizeOf } from '../../src/engine/tensor';
-import { analyzeSpec, isNetworkTrace, traceAnySpecText } from '../../src/spec/convSpec';
-import { JsonSource, SpecError } from '../../src/spec/source';
+import { analyzeSpec, isNetworkTrace, traceAnySpecText } from '../../src/specReader/convSpec';
+import { JsonSource, SpecError } from '../../src/specReader/source';
 
 const ROOT = path.join(__dirname, '../../..');
 const EXAMPLES = ['seed.conv.json', 'two-layer.conv.json', 'lenet.conv.json'].map(f => fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'));

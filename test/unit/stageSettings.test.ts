@@ -7,7 +7,7 @@ import * as path from 'path';
 import { isNetworkTrace } from '../../src/engine/network';
 import type { ConvTrace } from '../../src/engine/trace';
 import { networkToWire, toWire } from '../../src/protocol/wire';
-import { traceAnySpecText } from '../../src/spec/convSpec';
+import { traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkWithStages, traceWithStages } from '../../webview/stageSet';
 
 const example = (name: string) => fs.readFileSync(path.join(__dirname, '../../../examples', name), 'utf8');

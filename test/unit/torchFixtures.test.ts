@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tensor } from '../../src/engine/tensor';
-import { traceSpecText } from '../../src/spec/convSpec';
+import { traceSpecText } from '../../src/specReader/convSpec';
 import { assertClose } from './helpers';
 
 interface TorchCase {

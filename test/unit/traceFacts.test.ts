@@ -3,7 +3,7 @@
 
 import * as assert from 'assert';
 import { ConvTrace } from '../../src/engine/trace';
-import { traceAnySpecText } from '../../src/spec/convSpec';
+import { traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkSpec } from './helpers';
 
 describe('facts the trace records once, for every face', () => {

@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SpecError } from '../../src/spec/source';
+import { SpecError } from '../../src/specReader/source';
 import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
 import { TraceCancelled, runTrace } from '../../src/extension/trace/traceRunner';
 import type { ConvTrace } from '../../src/engine/trace';

@@ -4,8 +4,8 @@
 import * as assert from 'assert';
 import { convInfo } from '../../src/engine/convInfo';
 import { EngineError } from '../../src/engine/errors';
-import { traceSpecText } from '../../src/spec/convSpec';
-import { SpecError } from '../../src/spec/source';
+import { traceSpecText } from '../../src/specReader/convSpec';
+import { SpecError } from '../../src/specReader/source';
 
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
 

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor, tensor } from '../../src/engine/tensor';
 import { ConvTrace } from '../../src/engine/trace';
-import { traceSpecText } from '../../src/spec/convSpec';
+import { traceSpecText } from '../../src/specReader/convSpec';
 
 const SEED = path.join(__dirname, '../../../examples/seed.conv.json');
 

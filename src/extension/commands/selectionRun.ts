@@ -6,9 +6,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { formatShape } from '../../engine/tensor';
-import { inferShape, numericValue } from '../../spec/nested';
-import { LocatedTensor, tensorAt } from '../../spec/locator';
-import { jsonPath } from '../../spec/source';
+import { inferShape, numericValue } from '../../specReader/nested';
+import { LocatedTensor, tensorAt } from '../../specReader/locator';
+import { jsonPath } from '../../specReader/source';
 import { parse } from 'jsonc-parser';
 import type { ConvRunner, RunResult } from './runConv';
 import type { JsonDocuments } from '../language/jsonDocuments';

@@ -3,8 +3,8 @@
 // once typing stops), cleared when fixed.
 
 import * as vscode from 'vscode';
-import { shownProblem } from '../../spec/problemText';
-import { SpecError } from '../../spec/source';
+import { shownProblem } from '../../specReader/problemText';
+import { SpecError } from '../../specReader/source';
 import { JsonDocuments, isBig, isJsonDocument } from './jsonDocuments';
 import { displayLocale } from '../displayLocale';
 

@@ -2,10 +2,10 @@
 // a conv spec's keys show the shapes derived from them, formulas filled in.
 
 import * as vscode from 'vscode';
-import { npyReferences } from '../../spec/convSpec';
-import { keyAt, tensorAt } from '../../spec/locator';
-import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../spec/hoverText';
-import { isNetworkSpec } from '../../spec/networkSpec';
+import { npyReferences } from '../../specReader/convSpec';
+import { keyAt, tensorAt } from '../../specReader/locator';
+import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../specReader/hoverText';
+import { isNetworkSpec } from '../../specReader/networkSpec';
 import { JsonDocuments } from './jsonDocuments';
 import { displayLocale } from '../displayLocale';
 

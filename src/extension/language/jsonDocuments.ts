@@ -3,10 +3,10 @@
 // the full analysis (every problem, the geometry), with the .npy files it names.
 
 import * as vscode from 'vscode';
-import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, mayBeSpecText } from '../../spec/convSpec';
-import { TensorScan, scanTensors } from '../../spec/locator';
-import { readNpyHeader, describeNpyDtype } from '../../spec/npy';
-import { JsonSource, NestingError, SpecError } from '../../spec/source';
+import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, mayBeSpecText } from '../../specReader/convSpec';
+import { TensorScan, scanTensors } from '../../specReader/locator';
+import { readNpyHeader, describeNpyDtype } from '../../specReader/npy';
+import { JsonSource, NestingError, SpecError } from '../../specReader/source';
 import { traceSettings } from '../traceSettings';
 import type { WorkspaceFiles } from '../workspaceFiles';
 

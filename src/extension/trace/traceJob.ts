@@ -2,10 +2,10 @@
 // import: the runner and the worker are tested in plain Node.
 
 import type { TraceOptions } from '../../engine/trace';
-import { AnyTrace, isNetworkTrace, traceAnySpecText } from '../../spec/convSpec';
-import type { Problem } from '../../spec/problemCodes';
-import { Position, SpecError } from '../../spec/source';
-import type { NpyFile } from '../../spec/specFiles';
+import { AnyTrace, isNetworkTrace, traceAnySpecText } from '../../specReader/convSpec';
+import type { Problem } from '../../specReader/problemCodes';
+import { Position, SpecError } from '../../specReader/source';
+import type { NpyFile } from '../../specReader/specFiles';
 import type { JSONPath } from 'jsonc-parser';
 
 export interface TraceJob {

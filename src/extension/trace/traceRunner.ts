@@ -1,7 +1,7 @@
 // Runs trace jobs off the extension host's event loop: in a worker thread on
 // the desktop, in a web worker in the browser. Aborting terminates the worker at once.
 
-import type { AnyTrace } from '../../spec/convSpec';
+import type { AnyTrace } from '../../specReader/convSpec';
 import { TraceJob, TraceJobResult, jobError, runTraceJob } from './traceJob';
 
 export class TraceCancelled extends Error {

@@ -5,8 +5,8 @@ import * as path from 'path';
 import { ROOT } from '../codeServer';
 import { explainStage } from '../../../src/format/explain';
 import { aboutText, panelText } from '../../../src/l10n/panelText';
-import { renderProblem } from '../../../src/spec/problemText';
-import { traceSpecText } from '../../../src/spec/convSpec';
+import { renderProblem } from '../../../src/specReader/problemText';
+import { traceSpecText } from '../../../src/specReader/convSpec';
 import { Run, openWithExtension, testExtension, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
 

@@ -99,7 +99,7 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'tensor.data': a => `${a.key} 是 ${a.dtype}，但它的数据不是 ${a.array}`,
   'tensor.size': a => `${a.key} 的形状 ${formatShape(a.shape)} 需要 ${a.needs} 个值，实际有 ${a.holds} 个`,
 
-  // src/spec
+  // src/specReader
   'json.empty': () => '文件是空的',
   'json.syntax': a => `JSON 格式错误：${SYNTAX[a.error]}${
     a.nonFinite ? '（JSON 没有 NaN 和 Infinity，请写成字符串："NaN"、"Infinity"、"-Infinity"）' : a.near !== undefined ? `，位于 '${a.near}'` : ''}`,

@@ -1,5 +1,5 @@
 // A problem of the engine or the spec reader in the user's language, rendered
-// from its code and arguments (src/spec/problemCodes.ts) by that language's table.
+// from its code and arguments (src/specReader/problemCodes.ts) by that language's table.
 
 import { renderWith } from '../engine/problem';
 import { printable } from '../format/safeText';

@@ -1,7 +1,7 @@
 // The spec reader's problems, by code: the JSON text, the spec's structure, the
 // nested arrays, the .npy files. With the engine's (src/engine/problem.ts) they
 // make every problem a face may show; the English texts are in problemText.en.ts,
-// the Chinese in src/spec/problemText.zh-cn.ts.
+// the Chinese in src/specReader/problemText.zh-cn.ts.
 
 import type { EngineProblemArgs, ProblemContext, ProblemOf } from '../engine/problem';
 import type { ValueDescription } from '../format/describe';
