@@ -5,11 +5,10 @@
 //     "grad"?: ∂C/∂output instead of a loss, "dtype"? }
 // Every problem is located at its JSON path, e.g. $.layers[3].kernel.
 
-import { ConvOptions, PaddingOption, Pair } from '../engine/convInfo';
+import type { Pair } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
-import { PoolOptions } from '../engine/layers';
 import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
-import { LAYER_TYPES, isLayerType, layerKeys } from '../engine/layerKinds';
+import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams } from '../engine/layerKinds';
 import { DType, Tensor } from '../engine/tensor';
 import type { TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
@@ -93,6 +92,22 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
     return undefined;
   };
 
+  /** One key's value as its layer kind declares it, or undefined (and a problem at the key). */
+  const readParam = (param: LayerParam, path: JSONPath, key: string, v: unknown): unknown => {
+    switch (param.read) {
+      case 'tensor': return tensor(path, v, { rank: param.rank, axes: param.axes });
+      case 'intOrPair': return intOrPair(path, v, key);
+      case 'boolean':
+        if (typeof v === 'boolean') return v;
+        error(path, { code: 'network.boolean', args: { key, found: describeValue(v) } });
+        return undefined;
+      case 'number':
+        if (typeof v === 'number') return v;
+        error(path, { code: 'network.number', args: { key, found: describeValue(v) } });
+        return undefined;
+      case 'asWritten': return v;
+    }
+  };
   const input = 'input' in spec ? tensor(['input'], spec.input, { rank: 4, axes: '(B, C, H, W)' }) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: '(B, C, H, W)' } }), undefined);
   const layers: LayerSpec[] = [];
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
@@ -113,40 +128,21 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
           problems.push(new SpecError(source.file, [...at, key], { code: 'network.layerKey', args: { type: t, key, keys: [...keys] } }, source.locateKey([...at, key])));
         }
       }
-      switch (t) {
-        case 'conv2d': {
-          const weight = tensor([...at, 'weight'], raw.weight, { rank: 4, axes: '(Cout, Cin/groups, kh, kw)' });
-          const bias = raw.bias === undefined ? undefined : tensor([...at, 'bias'], raw.bias, { rank: 1, axes: '(Cout,)' });
-          const options: ConvOptions = { stride: intOrPair([...at, 'stride'], raw.stride, 'stride'), dilation: intOrPair([...at, 'dilation'], raw.dilation, 'dilation') };
-          if (raw.padding !== undefined) options.padding = raw.padding as PaddingOption;
-          if (raw.groups !== undefined) options.groups = raw.groups as number;
-          if (weight) layers.push({ type: 'conv2d', weight, bias, options });
-          break;
+      // Each key the kind declares, read the way it says; the layer is built once its required keys are.
+      const values: ParamValues = {};
+      let complete = true;
+      for (const [key, param] of Object.entries(layerParams(t))) {
+        const v = raw[key];
+        const required = 'required' in param && param.required === true;
+        if (v === undefined && !(required && param.read === 'tensor')) {
+          if (required) { error(at, { code: 'network.required', args: { type: t, key } }); complete = false; }
+          continue;
         }
-        case 'linear': {
-          const weight = tensor([...at, 'weight'], raw.weight, { rank: 2, axes: '(out, in)' });
-          const bias = raw.bias === undefined ? undefined : tensor([...at, 'bias'], raw.bias, { rank: 1, axes: '(out,)' });
-          if (weight) layers.push({ type: 'linear', weight, bias });
-          break;
-        }
-        case 'maxpool2d': case 'avgpool2d': {
-          const kernel = intOrPair([...at, 'kernel'], raw.kernel, 'kernel');
-          if (raw.kernel === undefined) error(at, { code: 'network.kernel', args: { type: t } });
-          if (raw.ceil_mode !== undefined && typeof raw.ceil_mode !== 'boolean') error([...at, 'ceil_mode'], { code: 'network.ceilMode', args: { found: describeValue(raw.ceil_mode) } });
-          const options: PoolOptions = {
-            kernel: kernel ?? 1, stride: intOrPair([...at, 'stride'], raw.stride, 'stride'), padding: intOrPair([...at, 'padding'], raw.padding, 'padding'),
-            dilation: intOrPair([...at, 'dilation'], raw.dilation, 'dilation'), ceilMode: raw.ceil_mode === true,
-          };
-          if (kernel !== undefined) layers.push({ type: t, options });
-          break;
-        }
-        case 'leaky_relu':
-          if (raw.slope !== undefined && typeof raw.slope !== 'number') error([...at, 'slope'], { code: 'network.slope', args: { found: describeValue(raw.slope) } });
-          layers.push({ type: 'leaky_relu', slope: typeof raw.slope === 'number' ? raw.slope : 0.01 });
-          break;
-        default:
-          layers.push({ type: t });
+        const read = readParam(param, [...at, key], key, v);
+        if (read === undefined) complete &&= !required;
+        else values[key] = read;
       }
+      if (complete) layers.push(buildLayer(t, values));
     });
   }
   let loss: LossSpec | undefined;

@@ -33,9 +33,9 @@ export interface SpecProblemArgs {
   'network.layer': { found: ValueDescription };
   'network.type': { types: string[]; found: ValueDescription };
   'network.layerKey': { type: string; key: string; keys: string[] };
-  'network.kernel': { type: string };
-  'network.ceilMode': { found: ValueDescription };
-  'network.slope': { found: ValueDescription };
+  'network.required': { type: string; key: string };
+  'network.boolean': { key: string; found: ValueDescription };
+  'network.number': { key: string; found: ValueDescription };
   'network.loss': { found: ValueDescription };
   'network.classes': { found: ValueDescription };
   'network.lossAndGrad': Record<string, never>;

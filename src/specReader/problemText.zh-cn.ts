@@ -7,6 +7,9 @@ import { formatShape } from '../engine/tensor';
 import type { ValueDescription } from '../format/describe';
 import type { JsonSyntax, ProblemArgs, SpecProblemArgs } from './problemCodes';
 
+/** What a layer's key means, after its name, where the name alone says little in Chinese. */
+const KEY_GLOSS: Record<string, string> = { kernel: '（池化窗口）', slope: '（leaky_relu 激活函数的斜率）' };
+
 /** What a value found in the spec is. */
 function v(d: ValueDescription): string {
   switch (d.kind) {
@@ -119,9 +122,9 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'network.layer': a => `层是带 "type" 的对象，实际为 ${v(a.found)}`,
   'network.type': a => `"type" 必须是 ${a.types.join(', ')} 之一，实际为 ${v(a.found)}`,
   'network.layerKey': a => `${a.type} 层没有 "${a.key}"${a.keys.length ? `；它的键有 ${a.keys.join(', ')}` : '（它没有其他键）'}`,
-  'network.kernel': a => `${a.type} 层需要 "kernel"（池化窗口）`,
-  'network.ceilMode': a => `ceil_mode 必须是 true 或 false，实际为 ${v(a.found)}`,
-  'network.slope': a => `slope（leaky_relu 激活函数的斜率）必须是数字，实际为 ${v(a.found)}`,
+  'network.required': a => `${a.type} 层需要 "${a.key}"${KEY_GLOSS[a.key] ?? ''}`,
+  'network.boolean': a => `${a.key}${KEY_GLOSS[a.key] ?? ''} 必须是 true 或 false，实际为 ${v(a.found)}`,
+  'network.number': a => `${a.key}${KEY_GLOSS[a.key] ?? ''} 必须是数字，实际为 ${v(a.found)}`,
   'network.loss': a => `"loss"（损失函数）应为 {"type": "mse", "target": [...]} 或 {"type": "cross_entropy", "target": [class, ...]}，实际为 ${v(a.found)}`,
   'network.classes': a => `cross_entropy 的 target 是类别下标的列表，批次中每项一个，实际为 ${v(a.found)}`,
   'network.lossAndGrad': () => '请给出 loss（损失函数）或 grad（梯度）之一，不要同时给出',

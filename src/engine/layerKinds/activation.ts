@@ -4,14 +4,16 @@
 import { activationForward, activationFormula, hadamard } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
-import { LayerKind, passes, planned, shapeAxes, stage } from './kind';
+import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
 
 export type ActivationLayer = { type: 'relu' | 'sigmoid' | 'tanh' } | { type: 'leaky_relu'; slope: number };
 
 const activation = (l: ActivationLayer) => ({ kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined });
 
 export const activationKind: LayerKind<ActivationLayer> = {
-  keys: type => (type === 'leaky_relu' ? ['slope'] : []),
+  params: (type): Record<string, LayerParam> => (type === 'leaky_relu' ? { slope: { read: 'number' } } : {}),
+  // leaky_relu's slope defaults to PyTorch's 0.01.
+  build: (type, { slope }) => (type === 'leaky_relu' ? { type, slope: (slope as number | undefined) ?? 0.01 } : { type }),
   title: l => (l.type === 'leaky_relu' ? `leaky_relu (${l.slope})` : l.type),
   plan: (_l, x, backward) => ({ output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])] }),
   forward(l, x) {

@@ -10,7 +10,15 @@ import type { LayerKind } from './kind';
 export interface Conv2dLayer { type: 'conv2d'; weight: Tensor; bias?: Tensor; options: ConvOptions }
 
 export const conv2dKind: LayerKind<Conv2dLayer> = {
-  keys: () => ['weight', 'bias', 'stride', 'padding', 'dilation', 'groups'],
+  params: () => ({
+    weight: { read: 'tensor', rank: 4, axes: '(Cout, Cin/groups, kh, kw)', required: true },
+    bias: { read: 'tensor', rank: 1, axes: '(Cout,)' },
+    stride: { read: 'intOrPair' }, padding: { read: 'asWritten' }, dilation: { read: 'intOrPair' }, groups: { read: 'asWritten' },
+  }),
+  build: (_type, { weight, bias, stride, padding, dilation, groups }) => ({
+    type: 'conv2d', weight: weight as Tensor, bias: bias as Tensor | undefined,
+    options: { stride, dilation, ...(padding !== undefined ? { padding } : {}), ...(groups !== undefined ? { groups } : {}) } as ConvOptions,
+  }),
   title: l => `conv2d ${l.weight.shape[0]}@${l.weight.shape[2]}×${l.weight.shape[3]}`,
   plan(l, x, backward) {
     checkTensor(l.weight, 'weight');

@@ -9,7 +9,8 @@ import { LayerKind, passes, planned, shapeAxes, stage } from './kind';
 export interface FlattenLayer { type: 'flatten' }
 
 export const flattenKind: LayerKind<FlattenLayer> = {
-  keys: () => [],
+  params: () => ({}),
+  build: type => ({ type }),
   title: () => 'flatten',
   plan(_l, x, backward) {
     if (x.length < 2) throw new EngineError('flatten', { code: 'flatten.rank', args: { shape: [...x] } });

@@ -4,7 +4,7 @@
 import { ActivationLayer, activationKind } from './activation';
 import { Conv2dLayer, conv2dKind } from './conv2d';
 import { FlattenLayer, flattenKind } from './flatten';
-import type { LayerKind } from './kind';
+import type { LayerKind, LayerParam, ParamValues } from './kind';
 import { LinearLayer, linearKind } from './linear';
 import { PoolLayer, poolKind } from './pool';
 
@@ -12,7 +12,7 @@ import { PoolLayer, poolKind } from './pool';
 export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer;
 
 /** Each spec type's kind (the activations share one module, as the two poolings do). */
-const KINDS: { [T in LayerSpec['type']]: LayerKind<Extract<LayerSpec, { type: T }>> } = {
+const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
   conv2d: conv2dKind,
   relu: activationKind, leaky_relu: activationKind, sigmoid: activationKind, tanh: activationKind,
   maxpool2d: poolKind, avgpool2d: poolKind,
@@ -21,7 +21,7 @@ const KINDS: { [T in LayerSpec['type']]: LayerKind<Extract<LayerSpec, { type: T 
 };
 
 export function kindOf<S extends LayerSpec>(spec: S): LayerKind<S> {
-  return KINDS[spec.type] as unknown as LayerKind<S>;
+  return KINDS[spec.type] as LayerKind<S>;
 }
 
 /** Every layer type a spec may name, in the registry's order. */
@@ -31,9 +31,20 @@ export function isLayerType(type: unknown): type is LayerSpec['type'] {
   return typeof type === 'string' && Object.hasOwn(KINDS, type);
 }
 
-/** The keys a layer of `type` takes besides "type". */
-export function layerKeys(type: LayerSpec['type']): readonly string[] {
-  return (KINDS[type] as LayerKind<LayerSpec>).keys(type);
+const kindOfType = (type: LayerSpec['type']) => KINDS[type];
+
+/** The keys a layer of `type` takes besides "type", and how the spec reader reads each. */
+export function layerParams(type: LayerSpec['type']): Readonly<Record<string, LayerParam>> {
+  return kindOfType(type).params(type);
 }
 
-export type { ActivationLayer, Conv2dLayer, FlattenLayer, LinearLayer, PoolLayer };
+export function layerKeys(type: LayerSpec['type']): string[] {
+  return Object.keys(layerParams(type));
+}
+
+/** A layer of `type` from the values read for its keys. */
+export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerSpec {
+  return kindOfType(type).build(type, values);
+}
+
+export type { ActivationLayer, Conv2dLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };

@@ -40,9 +40,26 @@ export interface LayerRecord {
   deltaIn?: Tensor;
 }
 
+/**
+ * How the spec reader reads one key of a layer: a tensor of a rank, an integer or a pair [h, w], a boolean, a
+ * number, or the value as written (padding, groups: their geometry check says what is wrong with them).
+ * `required` keys must be there; the others may be left out.
+ */
+export type LayerParam =
+  | { read: 'tensor'; rank: number; axes: string; required?: true }
+  | { read: 'intOrPair'; required?: true }
+  | { read: 'boolean' }
+  | { read: 'number' }
+  | { read: 'asWritten' };
+
+/** The values read for a layer's keys (those left out are absent). */
+export type ParamValues = Record<string, unknown>;
+
 export interface LayerKind<S extends { type: string }> {
-  /** The spec keys a layer of this type takes besides "type" (the spec reader refuses others; the schema lists them). */
-  keys(type: S['type']): readonly string[];
+  /** The keys a layer of this type takes besides "type", and how each is read (the schema lists the same keys). */
+  params(type: S['type']): Readonly<Record<string, LayerParam>>;
+  /** The layer from its values, once every required key was read. */
+  build(type: S['type'], values: ParamValues): S;
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title(spec: S): string;
   /** Throws an EngineError when the spec does not fit its input. */

@@ -8,7 +8,11 @@ import { LayerKind, passes, planned, stage } from './kind';
 export interface LinearLayer { type: 'linear'; weight: Tensor; bias?: Tensor }
 
 export const linearKind: LayerKind<LinearLayer> = {
-  keys: () => ['weight', 'bias'],
+  params: () => ({
+    weight: { read: 'tensor', rank: 2, axes: '(out, in)', required: true },
+    bias: { read: 'tensor', rank: 1, axes: '(out,)' },
+  }),
+  build: (_type, { weight, bias }) => ({ type: 'linear', weight: weight as Tensor, bias: bias as Tensor | undefined }),
   title: l => `linear ${l.weight.shape[1]}→${l.weight.shape[0]}`,
   plan(l, x, backward) {
     checkTensor(l.weight, 'weight', 'linear');

@@ -9,8 +9,15 @@ import { LayerKind, passes, planned, stage } from './kind';
 export interface PoolLayer { type: 'maxpool2d' | 'avgpool2d'; options: PoolOptions }
 
 export const poolKind: LayerKind<PoolLayer> = {
-  // As PyTorch: average pooling has no dilation.
-  keys: type => (type === 'maxpool2d' ? ['kernel', 'stride', 'padding', 'dilation', 'ceil_mode'] : ['kernel', 'stride', 'padding', 'ceil_mode']),
+  params: type => ({
+    kernel: { read: 'intOrPair', required: true }, stride: { read: 'intOrPair' }, padding: { read: 'intOrPair' },
+    // As PyTorch: average pooling has no dilation.
+    ...(type === 'maxpool2d' ? { dilation: { read: 'intOrPair' } } : {}),
+    ceil_mode: { read: 'boolean' },
+  }),
+  build: (type, { kernel, stride, padding, dilation, ceil_mode }) => ({
+    type, options: { kernel, stride, padding, dilation, ceilMode: ceil_mode === true } as PoolOptions,
+  }),
   title(l) {
     const k = typeof l.options.kernel === 'number' ? [l.options.kernel, l.options.kernel] : l.options.kernel;
     return `${l.type} ${k[0]}×${k[1]}`;
