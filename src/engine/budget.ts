@@ -20,6 +20,11 @@ export const DEFAULT_MAX_ELEMENTS = 2 ** 26;
 /** All tensors of a run together may hold this many times the per-tensor limit. */
 export const TOTAL_FACTOR = 8;
 
+/** Whether a value can be an element limit: a positive whole number. */
+export function isElementLimit(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
+}
+
 /**
  * The per-tensor limit a caller asked for (the default when absent). Anything
  * but a positive whole number is refused: a string such as "abc" compared with
@@ -27,7 +32,7 @@ export const TOTAL_FACTOR = 8;
  */
 export function elementLimit(requested: unknown): number {
   if (requested === undefined) return DEFAULT_MAX_ELEMENTS;
-  if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
+  if (!isElementLimit(requested)) {
     throw new EngineError('trace', { code: 'budget.limit', args: { value: typeof requested === 'string' ? JSON.stringify(requested) : String(requested) } });
   }
   return requested;

@@ -7,13 +7,13 @@ import { crossEntropyLoss, mseLoss, PoolInfo } from './layers';
 import { elementLimit } from './budget';
 import { LayerSpec, kindOf } from './layerKinds';
 import { LayerStep, passes, shapeAxes, stage } from './layerKinds/kind';
-import { LayerShapes, checkNetworkBudget, layerTitle, planNetwork } from './networkPlan';
+import { LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, allocate } from './tensor';
 import {
   ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, recorded,
 } from './trace';
 
-export { layerTitle };
+export { layerName, layerTitle };
 export type { LayerShapes };
 
 export type { LayerSpec };
@@ -61,11 +61,6 @@ export interface NetworkTrace {
   nonFinite: (NonFiniteReport & { layer: number })[];
 }
 
-/** The name layer `index` has in the chain: `layers[2]`. */
-export function layerName(index: number): string {
-  return `layers[${index}]`;
-}
-
 /** A tensor's name in a network trace: `layers[2].dA`, `loss.delta`. */
 export function qualifiedName(layer: Pick<LayerTrace, 'name'>, tensor: string): string {
   return `${layer.name}.${tensor}`;
@@ -82,8 +77,8 @@ function layerTrace(step: LayerStep<LayerSpec>, index: number, delta: Tensor | u
 }
 
 /** Each layer's input and output shapes and geometry, from shapes alone (no forward pass); throws where a layer does not fit or a run would be too big. */
-export function networkShapes(problem: NetworkProblem, maxElements = DEFAULT_MAX_ELEMENTS, backward = true): LayerShapes[] {
-  const plan = planNetwork(problem, backward);
+export function networkShapes(problem: NetworkProblem, maxElements = DEFAULT_MAX_ELEMENTS): LayerShapes[] {
+  const plan = planNetwork(problem);
   checkNetworkBudget(plan, maxElements);
   return plan.layers.map(({ tensors: _, ...shapes }) => shapes);
 }

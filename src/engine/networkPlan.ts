@@ -35,6 +35,11 @@ export interface NetworkPlan {
   head: PlannedTensor[];
 }
 
+/** The name layer `index` has in the chain: `layers[2]`. */
+export function layerName(index: number): string {
+  return `layers[${index}]`;
+}
+
 export function layerTitle(l: LayerSpec): string {
   return kindOf(l).title(l);
 }
@@ -93,5 +98,5 @@ export function planNetwork(problem: NetworkProblem, backward = true): NetworkPl
 /** Refuses a network whose layers' tensors, one by one or together, would not fit the limit. */
 export function checkNetworkBudget(plan: NetworkPlan, limit: number): void {
   plan.layers.forEach((l, i) => checkBudget(l.op, l.tensors, limit, { index: i, type: l.op }));
-  checkBudget('network', [...plan.layers.flatMap((l, i) => qualified(`layers[${i}]`, l.tensors)), ...plan.head], limit);
+  checkBudget('network', [...plan.layers.flatMap((l, i) => qualified(layerName(i), l.tensors)), ...plan.head], limit);
 }

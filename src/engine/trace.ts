@@ -140,8 +140,8 @@ const BACKWARD_STAGES: TraceStage[] = [
 ];
 
 /** Refuses a conv trace whose tensors would not fit the limit, before any is allocated. */
-export function checkSize(info: ConvInfo, backward: boolean, limit: number, op = 'conv2d'): void {
-  checkBudget(op, convTraceTensors(info, backward), limit);
+export function checkSize(info: ConvInfo, backward: boolean, limit: number): void {
+  checkBudget('conv2d', convTraceTensors(info, backward), limit);
 }
 
 export function traceConv(problem: ConvProblem, options: TraceOptions = {}): ConvTrace {

@@ -3,14 +3,15 @@
 
 import * as vscode from 'vscode';
 import type { DType } from '../engine/tensor';
+import { isElementLimit } from '../engine/budget';
 import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 
 /** Changing these re-runs the spec the panel shows. */
 export const TRACE_SETTINGS = ['convVisualDebugger.maxElements', 'convVisualDebugger.dtype'];
 
-/** A hand-edited settings.json can hold anything: a value that is not a positive whole number means the default. */
+/** A hand-edited settings.json can hold anything: a limit that is not a positive whole number means the default. */
 export function positiveWhole(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 ? value : fallback;
+  return isElementLimit(value) ? value : fallback;
 }
 
 export function traceSettings(): Required<Pick<TraceOptions, 'maxElements' | 'dtype'>> {
