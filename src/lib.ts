@@ -13,7 +13,7 @@ export { pad2d, crop2d, im2col, col2im } from './engine/im2col';
 export { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2dForward, conv2dBackward, inputGradRot180, weightMatrix } from './engine/conv2d';
 export type { ConvForward, ConvBackward, Rot180View, ConvGradients } from './engine/conv2d';
 export { conv2dNaive, conv2dGradNaive } from './engine/reference';
-export { traceConv, TENSOR_NAMES, DEFAULT_MAX_ELEMENTS, tensorNames } from './engine/trace';
+export { traceConv, CONV_TENSOR_NAMES, DEFAULT_MAX_ELEMENTS, tensorNames } from './engine/trace';
 export type { ConvTrace, ConvProblem, TraceOptions, TraceTensor, TraceStage, TensorName, NonFiniteReport } from './engine/trace';
 export { SpecError } from './specReader/source';
 export { traceNetwork, networkTensor, networkTensorNames } from './engine/network';

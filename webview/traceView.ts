@@ -2,11 +2,11 @@
 // and the linking between them (hover or click a cell: everything it is made
 // of, or made into, lights up in every tensor, and the inspector lists the sum).
 
-import { linksIn } from '../src/engine/layerLinks';
+import { geometryFactWords, linksIn } from '../src/engine/layerKinds/views';
 import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
-import { cellMeaning, explainStage, stageTitle } from '../src/format/explain';
+import { cellMeaning, explainStage, renderWords, stageTitle } from '../src/format/explain';
 import { formatNumber, fullValue } from '../src/format/text';
 import type { LinkedSummary, ShownTensor, WireTrace } from '../src/protocol/messages';
 import { TraceModel } from './model';
@@ -15,7 +15,7 @@ import type { ScaleMode, UiState } from './state';
 import { locale, text } from './l10n';
 import { Theme, readTheme } from './theme';
 import { el, labelled, select } from './ui/controls';
-import { stageFlow } from './ui/flows';
+import { flowOf } from './ui/flows';
 import { Inspector } from './ui/inspector';
 import { Stepper } from './ui/stepper';
 import { CardHost, TensorCard } from './ui/tensorCard';
@@ -58,7 +58,7 @@ export class TraceView implements CardHost {
     this.stages = trace.stages.map(s => ({ ...s, title: stageTitle(s, trace.geometry, locale()) }));
     // A comparison opens on itself; otherwise the stage the user was on.
     if (trace.comparison || !trace.stages.some(s => s.id === state.stage)) state.stage = trace.stages[0].id;
-    this.stepper = new Stepper(this.stages, s => explainStage(s.id, trace.geometry, trace.deltaSource ?? 'ones', locale()), i => this.goTo(i));
+    this.stepper = new Stepper(this.stages, s => explainStage({ stage: s, delta: trace.deltaSource, has: n => this.model.has(n) }, trace.geometry, locale()), i => this.goTo(i));
     // Only cards on (or near) screen draw and fetch tiles.
     this.observer = new IntersectionObserver(entries => {
       for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
@@ -106,32 +106,10 @@ export class TraceView implements CardHost {
     return bar;
   }
 
-  /** The layer's geometry in a few words: the conv's or the pooling window's numbers, or the shapes. */
+  /** The layer's geometry in a few words, as its kind's view names it (a conv's or a pooling window's numbers), or the shapes. */
   private geometryFacts(): string[] {
-    const g = this.model.geometry;
-    const t = text();
-    if (g.kind === 'conv') {
-      const i = g.info;
-      return [
-        t.factInput(formatShape([i.batch, i.inChannels, i.inHeight, i.inWidth])),
-        t.factWeight(formatShape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])),
-        t.factStride(i.strideHeight, i.strideWidth),
-        t.factPadding(`[${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`),
-        t.factDilation(i.dilationHeight, i.dilationWidth),
-        t.factGroups(i.groups),
-      ];
-    }
-    if (g.kind === 'pool') {
-      const p = g.info;
-      return [
-        t.factInput(formatShape([p.batch, p.channels, p.inHeight, p.inWidth])),
-        (p.kind === 'max' ? t.factMaxPooling : t.factAvgPooling)(p.kernelHeight, p.kernelWidth),
-        t.factStride(p.strideHeight, p.strideWidth),
-        t.factPadding(`(${p.padHeight}, ${p.padWidth})`),
-        ...(p.kind === 'max' ? [t.factDilation(p.dilationHeight, p.dilationWidth)] : []),
-        t.factOutput(formatShape([p.batch, p.channels, p.outHeight, p.outWidth])),
-      ];
-    }
+    const facts = geometryFactWords(this.model.geometry);
+    if (facts) return facts.map(w => renderWords(w, locale()));
     // Tensor names, not words: the same in every language.
     const shown = ['input', 'z', 'weight', 'target'] as const;
     return shown.filter(n => this.model.has(n)).map(n => `${n} ${formatShape(this.model.shape(n))}`);
@@ -149,7 +127,7 @@ export class TraceView implements CardHost {
     head.append(title, el('code', 'formula', stage.formula), el('span', 'shapes', this.shapesLine(stage)));
     head.addEventListener('click', () => this.goTo(n - 1));
     const flow = el('div', 'flow');
-    for (const item of stageFlow(stage.id, name => this.model.has(name), stage)) {
+    for (const item of flowOf(stage, this.model.geometry, name => this.model.has(name))) {
       if ('op' in item) {
         flow.append(el('div', 'op', item.op));
         continue;

@@ -5,7 +5,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { TENSOR_NAMES, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
+import { CONV_TENSOR_NAMES, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
 import { NamedTensors, formatAnyTrace, namedTensors } from '../format/text';
 import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, npyFiles, traceSpecSource } from '../specReader/convSpec';
 import { nodeSpecFiles } from '../specReader/nodeSpecFiles';
@@ -21,7 +21,7 @@ const USAGE = `usage: conv-trace SPEC.json [options]
 Runs a conv2d spec forward and backward the im2col way and prints every intermediate.
 
   --only NAMES         comma-separated tensors to keep (default: all), from:
-                       ${TENSOR_NAMES.slice(0, 20).join(', ')};
+                       ${CONV_TENSOR_NAMES.slice(0, 20).join(', ')};
                        network specs: layers[i].NAME and loss.NAME (layers[2].dA, loss.delta)
   --format FORMAT      json (default): one object, {"name": {"shape", "dtype", "data"}};
                        text: numpy-style matrices with the geometry and the stages;
@@ -67,8 +67,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' | 'versi
       case '--version': return 'version';
       case '--only': {
         const names = value().split(',').map(s => s.trim()).filter(Boolean);
-        const unknown = names.filter(n => !(TENSOR_NAMES as readonly string[]).includes(n) && !/^(layers\[\d+\]|loss)\.\w+$/.test(n));
-        if (unknown.length) throw new UsageError(`unknown tensor ${unknown.map(n => `'${n}'`).join(', ')} in --only; names: ${TENSOR_NAMES.slice(0, 20).join(', ')} (networks: layers[i].NAME, loss.NAME)`);
+        const unknown = names.filter(n => !(CONV_TENSOR_NAMES as readonly string[]).includes(n) && !/^(layers\[\d+\]|loss)\.\w+$/.test(n));
+        if (unknown.length) throw new UsageError(`unknown tensor ${unknown.map(n => `'${n}'`).join(', ')} in --only; names: ${CONV_TENSOR_NAMES.slice(0, 20).join(', ')} (networks: layers[i].NAME, loss.NAME)`);
         opts.only = names;
         break;
       }

@@ -5,7 +5,7 @@
 // that makes it, so the debugger can say what exists at any point.
 
 import type { ConvInfo } from '../engine/convInfo';
-import { type LayerGeometry, layerGeometry } from '../engine/geometry';
+import type { LayerGeometry } from '../engine/layerKinds/view';
 import { type NetworkTrace, isNetworkTrace, qualifiedName } from '../engine/network';
 import type { Tensor } from '../engine/tensor';
 import type { ConvTrace, DeltaSource, TensorName, TraceStage } from '../engine/trace';
@@ -49,8 +49,7 @@ export function programOf(trace: ConvTrace | NetworkTrace): DebugProgram {
 }
 
 function convProgram(trace: ConvTrace): DebugProgram {
-  const geometry: LayerGeometry = { kind: 'conv', info: trace.info };
-  const steps = trace.stages.map(stage => ({ stage, where: 'conv2d', tensors: trace.tensors, geometry, deltaSource: trace.deltaSource }));
+  const steps = trace.stages.map(stage => ({ stage, where: 'conv2d', tensors: trace.tensors, geometry: trace.geometry, deltaSource: trace.deltaSource }));
   const producer = (name: TensorName) => {
     if (name === 'input' || name === 'weight' || name === 'bias') return -1;
     // δ is given; it shows up where backward starts.
@@ -67,11 +66,10 @@ function networkProgram(trace: NetworkTrace): DebugProgram {
   const push = (i: number, pass: 'forward' | 'backward') => {
     const l = trace.layers[i];
     const where = l.op === 'loss' ? l.name : `${l.name} ${l.title}`;
-    const geometry = layerGeometry(l);
     for (const stage of l.stages.filter(s => s.pass === pass)) {
       if (pass === 'forward' && entries[i].forward < 0) entries[i].forward = steps.length;
       if (pass === 'backward' && entries[i].backward < 0) entries[i].backward = steps.length;
-      steps.push({ stage, layer: i, layerName: l.name, where, tensors: l.tensors, geometry, deltaSource: l.deltaSource });
+      steps.push({ stage, layer: i, layerName: l.name, where, tensors: l.tensors, geometry: l.geometry, deltaSource: l.deltaSource });
     }
   };
   trace.layers.forEach((_, i) => push(i, 'forward'));
@@ -92,5 +90,5 @@ function networkProgram(trace: NetworkTrace): DebugProgram {
 
 /** The conv geometry of a step, if it is a conv's. */
 export function stepConvInfo(step: DebugStep | undefined): ConvInfo | undefined {
-  return step?.geometry.kind === 'conv' ? step.geometry.info : undefined;
+  return step?.geometry.kind === 'conv2d' ? step.geometry.info as ConvInfo : undefined;
 }

@@ -8,6 +8,7 @@ import type { NetworkTrace } from '../engine/network';
 import type { Tensor } from '../engine/tensor';
 import type { ConvTrace, StageId, TensorName } from '../engine/trace';
 import { col2im } from '../engine/im2col';
+import { stageViewOf, viewOf } from '../engine/layerKinds/views';
 import { DEFAULT_MAX_ELEMENTS } from '../engine/trace';
 import { ExprError, UndefinedNameError } from './expr/parse';
 import { Value, evaluateText, truthy } from './expr/evaluate';
@@ -26,26 +27,11 @@ export type StopReason = 'entry' | 'step' | 'breakpoint' | 'end';
 /** Short names for tensors in expressions. */
 const ALIASES = new Map<string, TensorName>([['w', 'weight'], ['b', 'bias'], ['x', 'input'], ['δ', 'delta'], ['δ_t', 'delta_t'], ['dZ', 'delta']]);
 
-/** The spec keys each stage reads: breakpoints on their lines stop there, frames point at the first. */
-const STAGE_KEYS: Record<StageId, string[]> = {
-  pad: ['input', 'padding'],
-  im2col: ['input', 'stride', 'dilation', 'padding'],
-  weight_matrix: ['weight', 'groups'],
-  matmul: ['weight', 'input'],
-  reshape_bias: ['bias'],
-  delta_t: ['grad'],
-  dA_t: ['grad', 'weight'],
-  col2im: ['input', 'padding', 'stride', 'dilation'],
-  dW: ['weight', 'grad'],
-  db: ['bias', 'grad'],
-  rot180: ['weight', 'grad'],
-  compare: [],
-  activate: [], activation_grad: [], pool_pad: [], pool_unfold: [], pool_reduce: [], pool_route: [], pool_col2im: [],
-  flatten: [], unflatten: [], linear: [], linear_dx: [], linear_dw: [], loss: [], loss_grad: [],
-};
+/** The spec keys a step's stage reads (its kind's view says): breakpoints on their lines stop there, frames point at the first. */
+const specKeysOf = (step: DebugStep): readonly string[] => stageViewOf(step.geometry, step.stage.id)?.specKeys ?? [];
 
-/** Stages that fill their output row by row, and which tensor's rows. */
-const ROW_STAGES: Partial<Record<StageId, TensorName>> = { im2col: 'a_t', matmul: 'z_t', dA_t: 'dA_t', col2im: 'dA_t' };
+/** The tensor a step's stage fills row by row, if it does. */
+const rowTensorOf = (step: DebugStep | undefined): TensorName | undefined => step && stageViewOf(step.geometry, step.stage.id)?.rows;
 
 /** At most this many row sub-steps in a stage; bigger stages step through groups of rows. */
 const MAX_SUBSTEPS = 4096;
@@ -90,7 +76,7 @@ export class ConvRuntime {
   /** Row groups of a step (0 when it has no sub-steps). */
   subSteps(stage: number): number {
     const step = this.steps[stage];
-    const out = step && ROW_STAGES[step.stage.id];
+    const out = rowTensorOf(step);
     if (!out) return 0;
     return Math.min(this.rowsOf(step, out), MAX_SUBSTEPS);
   }
@@ -102,7 +88,7 @@ export class ConvRuntime {
   /** Rows of the step's output that row group `sub` ends at (exclusive). */
   rowsDone(stage: number, sub: number): number {
     const step = this.steps[stage];
-    const rows = this.rowsOf(step, ROW_STAGES[step.stage.id]!);
+    const rows = this.rowsOf(step, rowTensorOf(step)!);
     return Math.min(rows, Math.ceil(((sub + 1) * rows) / this.subSteps(stage)));
   }
 
@@ -112,7 +98,7 @@ export class ConvRuntime {
     const step = this.steps[stage];
     const key = step.layerName; // a network step's spec key: `layers[2]`, `loss`
     if (key) return this.keyLines[key]?.start ?? 1;
-    for (const k of STAGE_KEYS[step.stage.id]) if (this.keyLines[k]) return this.keyLines[k].start;
+    for (const k of specKeysOf(step)) if (this.keyLines[k]) return this.keyLines[k].start;
     return 1;
   }
 
@@ -133,7 +119,7 @@ export class ConvRuntime {
         if (stage === 'col2im' && t.short === 'dA_padded' && info) {
           // The rows of ∂C/∂a_t added so far.
           out.set(t.name, col2im(this.partial(step.tensors.dA_t!, rows, 0), info).padded);
-        } else if (stage !== 'col2im' && ROW_STAGES[stage] === t.short) {
+        } else if (stage !== 'col2im' && rowTensorOf(step) === t.short) {
           out.set(t.name, this.partial(t.tensor, rows, NaN));
         }
       }
@@ -165,7 +151,7 @@ export class ConvRuntime {
   changed(at: Position = this.position): { stage: StageId; layer?: number; tensor?: TensorName; index?: number[] } | undefined {
     if (at.stage < 0) return undefined;
     const step = this.steps[at.stage];
-    const out = ROW_STAGES[step.stage.id];
+    const out = rowTensorOf(step);
     if (at.sub === undefined || !out) return { stage: step.stage.id, layer: step.layer };
     const row = this.rowsDone(at.stage, at.sub) - 1;
     const per = step.tensors[out]!.shape[1];
@@ -198,7 +184,7 @@ export class ConvRuntime {
       }
       return [...out].sort((a, b) => a - b);
     }
-    return this.steps.map((s, i) => (STAGE_KEYS[s.stage.id].some(k => keys.includes(k)) ? i : -1)).filter(i => i >= 0);
+    return this.steps.map((s, i) => (specKeysOf(s).some(k => keys.includes(k)) ? i : -1)).filter(i => i >= 0);
   }
 
   /** A breakpoint that stops after `stage` completes, counting hits (forward only). */
@@ -224,10 +210,10 @@ export class ConvRuntime {
     return undefined;
   }
 
-  /** The numbers of a step's geometry (conv or pooling), as expressions can use them. */
+  /** The numbers of a step's geometry (a conv's, a pooling's: the kinds whose view names its numbers), as expressions can use them. */
   geometryOf(at: Position = this.position): Record<string, number | boolean | string> | undefined {
     const g = this.stepAt(at)?.geometry;
-    return g && (g.kind === 'conv' || g.kind === 'pool') ? { ...g.info } : undefined;
+    return g && viewOf(g)?.numbers ? { ...(g.info as Record<string, number | boolean | string>) } : undefined;
   }
 
   /** Names an expression can use at a position: tensors alive (qualified in a network; the current layer's by short name), short aliases, the geometry's numbers. */
@@ -237,7 +223,7 @@ export class ConvRuntime {
     const info = (this.geometryOf(at) ?? {}) as Record<string, unknown>;
     // Own names only: `constructor` or `__proto__` are no more defined than any unknown name.
     const geometry = (name: string) => (Object.hasOwn(info, name) && typeof info[name] === 'number' ? info[name] as number : undefined);
-    const aliased = (name: string) => { const full = ALIASES.get(name); return full && here.get(full)?.tensor; };
+    const aliased = (name: string) => { const full = ALIASES.get(name); return full !== undefined ? here.get(full)?.tensor : undefined; };
     return name => alive.get(name) ?? here.get(name as TensorName)?.tensor ?? aliased(name) ?? geometry(name);
   }
 

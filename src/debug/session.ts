@@ -375,7 +375,7 @@ export class ConvDebugSession extends LoggingDebugSession {
     const title = step && stage ? stageTitle(stage, step.geometry, this.hooks.locale) : undefined;
     if (step && stage && p.sub === undefined) {
       const network = isNetworkTrace(r.trace);
-      const firstSentence = /^.*?(\.(?=\s|$)|。)/.exec(explainStage(stage.id, step.geometry, step.deltaSource ?? 'ones', this.hooks.locale))?.[0] ?? '';
+      const firstSentence = /^.*?(\.(?=\s|$)|。)/.exec(explainStage({ stage, delta: step.deltaSource, has: n => step.tensors[n] !== undefined }, step.geometry, this.hooks.locale))?.[0] ?? '';
       this.sendEvent(new OutputEvent(`${network ? `${step.where} › ` : ''}${title}: ${stage.formula}\n  ${firstSentence}\n`, 'console'));
     }
     const ev = new StoppedEvent(reason, THREAD_ID) as DebugProtocol.StoppedEvent;

@@ -1,81 +1,21 @@
 // What a recorded tensor is, as data: a key and typed arguments, rendered by a
 // table per language (src/engine/aboutText.en.ts, src/l10n/aboutText.zh-cn.ts),
-// the way problems are. Every face renders it in its own language.
+// the way problems are. The English table is the list of keys and declares
+// their arguments; the compiler holds the other tables to it. Every face
+// renders it in its own language.
 
-import type { ActivationKind } from './layers';
-import type { TensorName } from './trace';
+import type { ABOUT_EN } from './aboutText.en';
 
 /** Nothing to fill in. */
 type NoArgs = Record<string, never>;
 
-/** Every description a trace records, by key, with the arguments its text needs. */
-export interface AboutArgs {
-  // The conv's tensors (trace.ts).
-  'conv.input': NoArgs;
-  'conv.weight': NoArgs;
-  'conv.bias': NoArgs;
-  'conv.a': NoArgs;
-  'conv.a_t': NoArgs;
-  'conv.w_t': NoArgs;
-  'conv.z_t': NoArgs;
-  'conv.z': NoArgs;
-  'conv.delta': NoArgs;
-  'conv.delta_t': NoArgs;
-  'conv.dA_t': NoArgs;
-  'conv.dA_padded': NoArgs;
-  'conv.col2im_counts': NoArgs;
-  'conv.dA': NoArgs;
-  'conv.dW_t': NoArgs;
-  'conv.dW': NoArgs;
-  'conv.db': NoArgs;
-  'conv.delta_full': NoArgs;
-  'conv.w_rot180': NoArgs;
-  'conv.dA_rot180': NoArgs;
-  // Someone's own tensor against the engine's (compare.ts): `name` is the engine's tensor.
-  'compare.yours': { name: TensorName; reshapedFrom?: number[] };
-  'compare.difference': { name: TensorName };
-  // The other layers of a network (network.ts).
-  'layer.input': NoArgs;
-  'activation.z': NoArgs;
-  'activation.h': { activation: ActivationKind };
-  'activation.h_prime.relu': NoArgs;
-  'activation.h_prime.leaky_relu': { slope: number };
-  'activation.h_prime.sigmoid': NoArgs;
-  'activation.h_prime.tanh': NoArgs;
-  'activation.delta': NoArgs;
-  'activation.dZ': NoArgs;
-  'pool.a.max': NoArgs;
-  'pool.a.avg': NoArgs;
-  'pool.pool_t': NoArgs;
-  'pool.z.max': NoArgs;
-  'pool.z.avg': NoArgs;
-  'pool.argmax': NoArgs;
-  'pool.delta': NoArgs;
-  'pool.dpool_t.max': NoArgs;
-  'pool.dpool_t.avg': NoArgs;
-  'pool.dA': NoArgs;
-  'flatten.z': NoArgs;
-  'flatten.delta': NoArgs;
-  'flatten.dA': NoArgs;
-  'linear.weight': NoArgs;
-  'linear.bias': NoArgs;
-  'linear.w_t': NoArgs;
-  'linear.z': { bias: boolean };
-  'linear.delta': NoArgs;
-  'linear.dA': NoArgs;
-  'linear.dW': NoArgs;
-  'linear.db': NoArgs;
-  'loss.z.mse': NoArgs;
-  'loss.z.cross_entropy': NoArgs;
-  'loss.target.mse': NoArgs;
-  'loss.target.cross_entropy': NoArgs;
-  'loss.value.mse': NoArgs;
-  'loss.value.cross_entropy': NoArgs;
-  'loss.probs': NoArgs;
-  'loss.delta': NoArgs;
-}
+type English = typeof ABOUT_EN;
 
-export type AboutKey = Extract<keyof AboutArgs, string>;
+/** Every description a trace records: the English table's keys (a kind adds its own there and in the Chinese table). */
+export type AboutKey = Extract<keyof English, string>;
+
+/** Each description's arguments, as the English table declares them. */
+export type AboutArgs = { [K in AboutKey]: Parameters<English[K]> extends [infer A] ? A : NoArgs };
 
 /** Keys whose text needs no arguments. */
 type PlainKey = { [K in AboutKey]: AboutArgs[K] extends NoArgs ? K : never }[AboutKey];

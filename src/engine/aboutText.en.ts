@@ -1,10 +1,12 @@
 // What each recorded tensor is, in English: the CLI's text output prints these,
 // and the panel shows them in English (src/l10n/aboutText.ts has the others).
 
-import { About, AboutTable, renderAbout } from './about';
+import { type About, renderAbout } from './about';
+import type { ActivationKind } from './layers';
+import type { TensorName } from './trace';
 import { formatShape } from './tensor';
 
-export const ABOUT_EN: AboutTable = {
+export const ABOUT_EN = {
   'conv.input': () => 'the input feature map',
   'conv.weight': () => 'the kernels w',
   'conv.bias': () => 'the bias b',
@@ -25,13 +27,13 @@ export const ABOUT_EN: AboutTable = {
   'conv.delta_full': () => 'δ with stride zeros inserted, padded by dilation·(k-1)',
   'conv.w_rot180': () => 'ROT180(w), in/out channels swapped',
   'conv.dA_rot180': () => 'δ ⋆full ROT180(w): the same ∂C/∂a',
-  'compare.yours': a => `your ${a.name}${a.reshapedFrom ? `, read from ${formatShape(a.reshapedFrom)} in the engine's shape` : ''}`,
-  'compare.difference': a => `yours − the engine's ${a.name}: zero where they agree`,
+  'compare.yours': (a: { name: TensorName; reshapedFrom?: number[] }) => `your ${a.name}${a.reshapedFrom ? `, read from ${formatShape(a.reshapedFrom)} in the engine's shape` : ''}`,
+  'compare.difference': (a: { name: TensorName }) => `yours − the engine's ${a.name}: zero where they agree`,
   'layer.input': () => 'the layer\'s input',
   'activation.z': () => 'z, the layer\'s input (pre-activation)',
-  'activation.h': a => `h = ${a.activation}(z), the output`,
+  'activation.h': (a: { activation: ActivationKind }) => `h = ${a.activation}(z), the output`,
   'activation.h_prime.relu': () => "h'(z) = 1 where z > 0, else 0",
-  'activation.h_prime.leaky_relu': a => `h'(z) = 1 where z > 0, else ${a.slope}`,
+  'activation.h_prime.leaky_relu': (a: { slope: number }) => `h'(z) = 1 where z > 0, else ${a.slope}`,
   'activation.h_prime.sigmoid': () => "h'(z) = h·(1 − h)",
   'activation.h_prime.tanh': () => "h'(z) = 1 − h²",
   'activation.delta': () => 'δ = ∂C/∂h, from the layer above',
@@ -52,7 +54,7 @@ export const ABOUT_EN: AboutTable = {
   'linear.weight': () => 'the weights W',
   'linear.bias': () => 'the bias b',
   'linear.w_t': () => 'W.T, as w_t for the conv',
-  'linear.z': a => `z = input @ W.T${a.bias ? ' + b' : ''}`,
+  'linear.z': (a: { bias: boolean }) => `z = input @ W.T${a.bias ? ' + b' : ''}`,
   'linear.delta': () => 'δ = ∂C/∂z, from above (or the loss)',
   'linear.dA': () => '∂C/∂input = δ @ W',
   'linear.dW': () => '∂C/∂W = δᵀ @ input',
@@ -65,7 +67,7 @@ export const ABOUT_EN: AboutTable = {
   'loss.value.cross_entropy': () => 'C, the cross-entropy',
   'loss.probs': () => 'p = softmax(z)',
   'loss.delta': () => 'δ = ∂C/∂output, the first δ',
-};
+} satisfies Record<string, (args: never) => string>;
 
 /** A tensor's description in English. */
 export function aboutEnglish(about: About): string {

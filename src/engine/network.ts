@@ -3,10 +3,11 @@
 // derivation has it: δ^l = δ^{l+1} ⋆full ROT180(w^{l+1}) ⊙ h'(z^l). Every
 // layer's intermediates are recorded, under `layers[i].<name>` in the trace.
 
-import { crossEntropyLoss, mseLoss, PoolInfo } from './layers';
+import { crossEntropyLoss, mseLoss } from './layers';
 import { elementLimit } from './budget';
 import { LayerSpec, kindOf } from './layerKinds';
 import { LayerStep, passes, shapeAxes, stage } from './layerKinds/kind';
+import type { LayerGeometry } from './layerKinds/view';
 import { LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, allocate } from './tensor';
 import {
@@ -29,8 +30,8 @@ export interface NetworkProblem {
   dtype: DType;
 }
 
-export const LAYER_OPS = ['conv2d', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'maxpool2d', 'avgpool2d', 'flatten', 'linear', 'loss'] as const;
-export type LayerOp = (typeof LAYER_OPS)[number];
+/** A layer's type in the spec, or `loss`. */
+export type LayerOp = LayerSpec['type'] | 'loss';
 
 /** One layer's record: the conv's full trace, or the tensors and stages of another layer. */
 export interface LayerTrace {
@@ -43,9 +44,10 @@ export interface LayerTrace {
   outputShape: number[];
   tensors: Partial<Record<TensorName, TraceTensor>>;
   stages: TraceStage[];
+  /** What the layer's view needs to link, sum and explain its cells. */
+  geometry: LayerGeometry;
   /** conv2d layers: everything the single-conv trace has (geometry, rot180 check, links). */
   conv?: ConvTrace;
-  pool?: PoolInfo;
   /** The loss value, for the loss "layer". */
   value?: number;
   /** Where the layer's δ came from, when the backward pass ran. */
@@ -130,7 +132,7 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
       ? [stage('loss', 'forward', 'Mean squared error', 'C = mean((z − target)²)', ['z', 'target'], ['loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = 2·(z − target) / N', ['z', 'target'], ['delta'])]
       : [stage('loss', 'forward', 'Softmax and cross-entropy', 'p = softmax(z);  C = −mean_b log p[b, target[b]]', ['z', 'target'], ['probs', 'loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = (p − onehot(target)) / B', ['probs', 'target'], ['delta'])];
     lossTrace = {
-      op: 'loss', name: 'loss', title: l.type === 'mse' ? 'mse loss' : 'cross-entropy loss', inputShape: [...out.shape], outputShape: [1], value: r.value, tensors,
+      op: 'loss', name: 'loss', geometry: { kind: 'loss', info: { type: l.type } }, title: l.type === 'mse' ? 'mse loss' : 'cross-entropy loss', inputShape: [...out.shape], outputShape: [1], value: r.value, tensors,
       stages: passes(stages, backward),
     };
   } else if (backward) {

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_ELEMENTS, checkBudget, elementLimit } from './budget';
 import { ConvInfo, ConvOptions, checkGradShape, convInfo } from './convInfo';
 import { checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
 import type { Comparison } from './compare';
+import type { LayerGeometry } from './layerKinds/view';
 import { DType, Tensor, TensorStats, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
 
 /** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
@@ -32,17 +33,18 @@ export interface TraceOptions {
 
 export { DEFAULT_MAX_ELEMENTS };
 
-export const TENSOR_NAMES = [
+/** A tensor's name within its layer (`a_t`, `dA`, `pool_t`): each kind names its own. */
+export type TensorName = string;
+
+/** The conv's tensors in reading order: the CLI names them, and lists a trace's in this order. */
+export const CONV_TENSOR_NAMES: readonly TensorName[] = [
   'input', 'weight', 'bias',
   'a', 'a_t', 'w_t', 'z_t', 'z',
   'delta', 'delta_t', 'dA_t', 'dA_padded', 'col2im_counts', 'dA', 'dW_t', 'dW', 'db',
   'delta_full', 'w_rot180', 'dA_rot180',
   // Comparisons with someone's own tensor (compare.ts).
   'yours', 'difference',
-  // The other layers of a network (layers.ts, network.ts).
-  'h', 'h_prime', 'dZ', 'pool_t', 'argmax', 'dpool_t', 'target', 'probs', 'loss',
-] as const;
-export type TensorName = (typeof TENSOR_NAMES)[number];
+];
 
 export interface TraceTensor extends Tensor {
   name: TensorName;
@@ -57,14 +59,8 @@ export interface TraceTensor extends Tensor {
 /** Where a layer's δ = ∂C/∂z came from: the spec's grad, all ones (C = Σ z), the loss, or the layer above. */
 export type DeltaSource = 'spec' | 'ones' | 'loss' | 'above';
 
-export const STAGE_IDS = [
-  'pad', 'im2col', 'weight_matrix', 'matmul', 'reshape_bias',
-  'delta_t', 'dA_t', 'col2im', 'dW', 'db', 'rot180',
-  'compare',
-  'activate', 'activation_grad', 'pool_pad', 'pool_unfold', 'pool_reduce', 'pool_route', 'pool_col2im',
-  'flatten', 'unflatten', 'linear', 'linear_dx', 'linear_dw', 'loss', 'loss_grad',
-] as const;
-export type StageId = (typeof STAGE_IDS)[number];
+/** A stage's id: each kind's view declares its own (layerKinds/*View.ts). */
+export type StageId = string;
 
 export interface TraceStage {
   id: StageId;
@@ -86,6 +82,8 @@ export interface ConvTrace {
   op: 'conv2d';
   dtype: DType;
   info: ConvInfo;
+  /** The conv's geometry as its view reads it (layerKinds/conv2dView.ts). */
+  geometry: LayerGeometry<'conv2d', ConvInfo>;
   tensors: Partial<Record<TensorName, TraceTensor>>;
   stages: TraceStage[];
   /** How far the rot180 view's ∂C/∂a is from col2im's, when the backward pass ran. */
@@ -182,7 +180,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   }
 
   const deltaSource = backward ? problem.deltaSource ?? (problem.grad ? 'spec' : 'ones') : undefined;
-  return { op: 'conv2d', dtype: problem.dtype, info, tensors, stages, rot180, nonFinite: nonFiniteReports(tensors), deltaSource };
+  return { op: 'conv2d', dtype: problem.dtype, info, geometry: { kind: 'conv2d', info }, tensors, stages, rot180, nonFinite: nonFiniteReports(tensors), deltaSource };
 }
 
 /** A tensor as the trace records it: named, described, its statistics taken once. */
@@ -190,14 +188,19 @@ export function recorded(name: TensorName, t: Tensor, axes: readonly string[], a
   return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats: tensorStats(t.data) };
 }
 
+/** A layer's tensors in the order it recorded them. */
+export function recordedTensors(tensors: Partial<Record<TensorName, TraceTensor>>): TraceTensor[] {
+  return Object.values(tensors).filter((t): t is TraceTensor => t !== undefined);
+}
+
 /** The tensors holding NaN or ±Infinity, read from their recorded statistics. */
 export function nonFiniteReports(tensors: Partial<Record<TensorName, TraceTensor>>): NonFiniteReport[] {
-  return Object.values(tensors).filter(t => t.stats.nonFinite > 0).map(t => ({
+  return recordedTensors(tensors).filter(t => t.stats.nonFinite > 0).map(t => ({
     tensor: t.name, count: t.stats.nonFinite, firstIndex: indexOf(t.shape, t.stats.firstNonFinite), firstValue: t.data[t.stats.firstNonFinite],
   }));
 }
 
 /** Stage-ordered tensor names present in a trace. */
 export function tensorNames(trace: ConvTrace): TensorName[] {
-  return TENSOR_NAMES.filter(n => trace.tensors[n] !== undefined);
+  return CONV_TENSOR_NAMES.filter(n => trace.tensors[n] !== undefined);
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { namedTensors } from '../format/text';
-import { STAGE_IDS, StageId } from '../engine/trace';
+import type { StageId } from '../engine/trace';
+import { isStageId } from '../engine/layerKinds/views';
 import { HostToWebview, PANEL_VIEW_TYPE, WebviewToHost } from '../protocol/messages';
 import { ConvRunner, RunResult } from './commands/runConv';
 import { SelectionRun } from './commands/selectionRun';
@@ -97,7 +98,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
     vscode.commands.registerCommand('convVisualDebugger.debugWorkedExample', () => debugExample()),
     // The walkthrough's stage links: with no panel open yet, the worked example runs first.
     vscode.commands.registerCommand('convVisualDebugger.showStage', async (stage?: unknown): Promise<boolean> => {
-      if (!(STAGE_IDS as readonly unknown[]).includes(stage)) return false;
+      if (!isStageId(stage)) return false;
       if (!TracePanel.active) {
         const uri = await exampleUri();
         if (!uri || !await run(uri)) return false;

@@ -58,6 +58,8 @@ export const en = {
   opSumOverRows: 'sum over rows →',
 
   // ---- stage titles (the engine's are English; these are looked up by stage id) ----
+  titleIm2col: 'im2col',
+  titleCol2im: 'col2im',
   titlePad: 'Pad',
   titleWeightMatrix: 'Kernels as a matrix',
   titleMatmul: 'Matrix product',
@@ -167,6 +169,10 @@ export const en = {
   lossGrad: 'The first δ: how C changes with each output. For softmax with cross-entropy it is simply the probabilities minus the one-hot target (divided by the batch size); for mean squared error, 2·(z − target)/N.',
 
   // ---- what a cell means (tooltips, inspector) ----
+  /** A cell's meaning from its parts, and an aside on one of them. */
+  cellParts: (...parts: Arg[]) => parts.join(' · '),
+  cellAside: (text: Arg, aside: Arg) => `${text} (${aside})`,
+  cellVerbatim: (text: Arg) => `${text}`,
   cellRow: (row: Arg, what: Arg) => `row ${row} = ${what}`,
   cellColumn: (column: Arg, what: Arg) => `column ${column} = ${what}`,
   cellOutput: (i: Arg, j: Arg) => `output (${i}, ${j})`,

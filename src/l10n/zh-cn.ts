@@ -55,6 +55,8 @@ export const zhCn: PanelText = {
   captionEngine: (name: Arg) => `${name}（引擎）`,
   opSumOverRows: '按行求和 →',
 
+  titleIm2col: 'im2col',
+  titleCol2im: 'col2im',
   titlePad: '填充',
   titleWeightMatrix: '卷积核展成矩阵',
   titleMatmul: '矩阵乘积',
@@ -158,6 +160,9 @@ export const zhCn: PanelText = {
   loss: '损失函数把网络的输出变为一个数 C。交叉熵先用 softmax 得到概率，再取正确类别概率的 −log。',
   lossGrad: '第一个 δ：C 随每个输出的变化。对 softmax 加交叉熵，它就是概率减去 one-hot 目标（再除以批次大小）；对均方误差，则是 2·(z − target)/N。',
 
+  cellParts: (...parts: Arg[]) => parts.join(' · '),
+  cellAside: (text: Arg, aside: Arg) => `${text}（${aside}）`,
+  cellVerbatim: (text: Arg) => `${text}`,
   cellRow: (row: Arg, what: Arg) => `第 ${row} 行 = ${what}`,
   cellColumn: (column: Arg, what: Arg) => `第 ${column} 列 = ${what}`,
   cellOutput: (i: Arg, j: Arg) => `输出 (${i}, ${j})`,

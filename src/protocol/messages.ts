@@ -8,7 +8,7 @@
 import type { About } from '../engine/about';
 import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
-import type { LayerGeometry } from '../engine/geometry';
+import type { LayerGeometry } from '../engine/layerKinds/view';
 import type { LinkTarget } from '../engine/links';
 import type { LayerOp } from '../engine/network';
 import type { DType, TensorStats as EngineStats } from '../engine/tensor';

@@ -3,18 +3,24 @@
 
 import type { HostToWebview, WebviewToHost, WireTensor, WireTrace } from './messages';
 import { COLOR_SCHEMES, STAGE_SETS, TILES_PER_REQUEST } from './messages';
-import type { About, ArgsKey } from '../engine/about';
+import type { About } from '../engine/about';
 import { ABOUT_EN } from '../engine/aboutText.en';
-import { TENSOR_NAMES } from '../engine/trace';
-import { STAGE_IDS } from '../engine/trace';
-import { ACTIVATION_KINDS } from '../engine/layers';
-import { LAYER_OPS } from '../engine/network';
+import { LAYER_TYPES } from '../engine/layerKinds';
+import { isStageId, isViewKind, stageViewOf, viewOf } from '../engine/layerKinds/views';
 import { LOCALES } from '../l10n/locale';
 import { type Check, ProtocolError, any, arrayOf, bool, fail, nat, num, object, oneOf, optional, str } from './checks';
 
 export { ProtocolError };
 
-const tensorName = oneOf(...TENSOR_NAMES);
+/** A tensor's or a stage's name: a word (each kind names its own). */
+const word: Check = (v, at) => {
+  if (typeof v !== 'string' || !/^\w{1,64}$/.test(v)) fail(at, 'a name', v);
+};
+const tensorName = word;
+/** A stage some kind declares. */
+const stageId: Check = (v, at) => {
+  if (!isStageId(v)) fail(at, 'a stage id', v);
+};
 const dtype = oneOf('float64', 'float32');
 
 // Not instanceof: the buffer may come from another realm (iframe, worker).
@@ -30,21 +36,21 @@ export function checkTensorBytes(buffer: ArrayBuffer, shape: readonly number[], 
   }
 }
 
-/** The arguments of each description that has some (the compiler checks none is missing); the others take none. */
-const ABOUT_ARGS: { [K in ArgsKey]: Check } = {
-  'compare.yours': object({ name: tensorName, reshapedFrom: optional(arrayOf(nat)) }),
-  'compare.difference': object({ name: tensorName }),
-  'activation.h': object({ activation: oneOf(...ACTIVATION_KINDS) }),
-  'activation.h_prime.leaky_relu': object({ slope: num }),
-  'linear.z': object({ bias: bool }),
-};
 const aboutKey = oneOf(...Object.keys(ABOUT_EN));
+/** An argument of a description: a name, a number, a flag or a shape. */
+const aboutArg: Check = (v, at) => {
+  if (Array.isArray(v)) arrayOf(nat)(v, at);
+  else if (!['string', 'number', 'boolean'].includes(typeof v)) fail(at, 'a string, number, boolean or shape', v);
+};
 
-/** A tensor's description: a key of the tables, and the arguments that key's text needs. */
+/** A tensor's description: a key of the tables, and arguments when that key's text takes some. */
 const about: Check = (v, at) => {
   object({ key: aboutKey })(v, at);
   const { key } = v as About;
-  if (Object.hasOwn(ABOUT_ARGS, key)) ABOUT_ARGS[key as ArgsKey]((v as { args?: unknown }).args, `${at}.args`);
+  if (ABOUT_EN[key].length === 0) return;
+  const args = (v as { args?: unknown }).args;
+  object({})(args, `${at}.args`);
+  for (const [k, a] of Object.entries(args as Record<string, unknown>)) if (a !== undefined) aboutArg(a, `${at}.args.${k}`);
 };
 
 const wireTensor: Check = (v, at) => {
@@ -62,30 +68,41 @@ const cellSumCheck: Check = (v, at) => {
   const alt = (v as { alternative?: unknown }).alternative;
   if (alt !== undefined) cellSumCheck(alt, `${at}.alternative`);
 };
-const stageId = oneOf(...STAGE_IDS);
 
 const stage = object({
-  id: stageId, pass: oneOf('forward', 'backward'), title: str, formula: str, inputs: arrayOf(tensorName), outputs: arrayOf(tensorName),
+  id: word, pass: oneOf('forward', 'backward'), title: str, formula: str, inputs: arrayOf(tensorName), outputs: arrayOf(tensorName),
 });
 
+/** A layer's geometry: a kind with a view, and the whole numbers its view reads. */
 const geometry: Check = (v, at) => {
-  object({ kind: oneOf('conv', 'pool', 'linear', 'elementwise', 'flatten') })(v, at);
-  const kind = (v as { kind: string }).kind;
-  if (kind === 'conv') object({ info: object({ batch: nat, inChannels: nat, outChannels: nat, outHeight: nat, outWidth: nat, groups: nat }) })(v, at);
-  if (kind === 'pool') object({ info: object({ kind: oneOf('max', 'avg'), batch: nat, channels: nat, kernelHeight: nat, kernelWidth: nat, outHeight: nat, outWidth: nat }) })(v, at);
+  object({ kind: str })(v, at);
+  const g = v as { kind: string; info?: unknown };
+  if (!isViewKind(g.kind)) fail(`${at}.kind`, 'a layer kind', g.kind);
+  const numbers = viewOf(g).numbers;
+  if (numbers) object({ info: object(Object.fromEntries(numbers.map(n => [n, nat]))) })(v, at);
 };
 
-const wireTrace: Check = object({
+/** A trace's stages are those its kind's view declares. */
+const traceStages: Check = (v, at) => {
+  const t = v as { geometry: { kind: string }; stages: { id: string }[] };
+  t.stages.forEach((s, i) => { if (!stageViewOf(t.geometry, s.id)) fail(`${at}.stages[${i}].id`, `a stage of ${t.geometry.kind}`, s.id); });
+};
+
+const wireTraceFields: Check = object({
   id: nat, file: str, uri: optional(str), dtype, geometry,
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
   rot180: optional(object({ maxAbsDiff: num, agrees: bool })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
   deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above')),
 });
+const wireTrace: Check = (v, at) => {
+  wireTraceFields(v, at);
+  traceStages(v, at);
+};
 
 const wireNetwork: Check = object({
   id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
-  layers: arrayOf(object({ op: oneOf(...LAYER_OPS), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), trace: wireTrace })),
+  layers: arrayOf(object({ op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), trace: wireTrace })),
   loss: optional(object({ type: oneOf('mse', 'cross_entropy'), value: num })),
 });
 

@@ -2,10 +2,9 @@
 // (a typed array may be a view into a larger buffer); big tensors stay behind
 // until the panel asks for them.
 
-import { layerGeometry } from '../engine/geometry';
 import type { NetworkTrace } from '../engine/network';
 import type { ConvTrace, TensorName, TraceTensor } from '../engine/trace';
-import { TENSOR_NAMES, tensorNames } from '../engine/trace';
+import { tensorNames } from '../engine/trace';
 import type { Tensor, TensorData, TensorStats as EngineStats } from '../engine/tensor';
 import { EAGER_TENSOR_BYTES, EAGER_TOTAL_BYTES, TensorStats, WireLayer, WireNetwork, WireTensor, WireTrace } from './messages';
 
@@ -33,19 +32,19 @@ function wireTensors(tensors: Partial<Record<TensorName, TraceTensor>>, names: r
 
 export function toWire(trace: ConvTrace, id: number, file: string, warnings: string[], uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireTrace {
   const tensors = wireTensors(trace.tensors, tensorNames(trace), { bytes: EAGER_TOTAL_BYTES }, eagerBytes);
-  return { id, file, uri, dtype: trace.dtype, geometry: { kind: 'conv', info: trace.info }, stages: trace.stages, tensors, rot180: trace.rot180, comparison: trace.comparison, deltaSource: trace.deltaSource, warnings };
+  return { id, file, uri, dtype: trace.dtype, geometry: trace.geometry, stages: trace.stages, tensors, rot180: trace.rot180, comparison: trace.comparison, deltaSource: trace.deltaSource, warnings };
 }
 
 /** A network: layer i's trace gets id `firstId + 1 + i` (the network itself `firstId`); earlier layers get the eager bytes first. */
 export function networkToWire(trace: NetworkTrace, firstId: number, file: string, warnings: string[], uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireNetwork {
   const budget = { bytes: EAGER_TOTAL_BYTES };
   const layers: WireLayer[] = trace.layers.map((l, i) => {
-    const names = TENSOR_NAMES.filter(n => l.tensors[n]);
+    const names = Object.keys(l.tensors);
     const layerWarnings = l.conv?.rot180 && !l.conv.rot180.agrees ? [`col2im and rot180 disagree on ∂C/∂a by ${l.conv.rot180.maxAbsDiff}`] : [];
     return {
       op: l.op, title: l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape],
       trace: {
-        id: firstId + 1 + i, file, uri, dtype: trace.dtype, geometry: layerGeometry(l), stages: l.stages,
+        id: firstId + 1 + i, file, uri, dtype: trace.dtype, geometry: l.geometry, stages: l.stages,
         tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180: l.conv?.rot180, deltaSource: l.deltaSource, warnings: layerWarnings,
       },
     };

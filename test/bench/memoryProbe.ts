@@ -1,7 +1,7 @@
 // Run alone in a fresh process by memoryBench.ts: one forward + backward trace of a big layer, then its
 // peak resident memory against the bytes of the tensors the trace keeps (printed as one JSON line).
 
-import { traceConv } from '../../src/engine/trace';
+import { recordedTensors, traceConv } from '../../src/engine/trace';
 import { Tensor, sizeOf } from '../../src/engine/tensor';
 
 function random(shape: number[], seed: number): Tensor {
@@ -18,6 +18,6 @@ const rssBefore = process.memoryUsage().rss;
 const t0 = performance.now();
 const trace = traceConv({ input, weight, options: { padding: pad }, dtype: 'float32' });
 const seconds = (performance.now() - t0) / 1000;
-const keptBytes = Object.values(trace.tensors).reduce((s, t) => s + t.data.byteLength, 0);
+const keptBytes = recordedTensors(trace.tensors).reduce((s, t) => s + t.data.byteLength, 0);
 // maxRSS is in kilobytes.
 console.log(JSON.stringify({ rssBefore, peakRss: process.resourceUsage().maxRSS * 1024, keptBytes, seconds, tensors: Object.keys(trace.tensors).length }));

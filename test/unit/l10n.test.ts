@@ -4,9 +4,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { type LayerGeometry, layerGeometry } from '../../src/engine/geometry';
+import type { LayerGeometry } from '../../src/engine/layerKinds/view';
 import { isNetworkTrace } from '../../src/engine/network';
-import type { TensorName, TraceStage, TraceTensor } from '../../src/engine/trace';
+import { type TensorName, type TraceStage, type TraceTensor, recordedTensors } from '../../src/engine/trace';
 import { cellMeaning, explainStage, stageTitle } from '../../src/format/explain';
 import type { DeltaSource } from '../../src/engine/trace';
 import { PANEL_TEXT, normalizeLocale } from '../../src/l10n/panelText';
@@ -187,8 +187,8 @@ describe('l10n: stage explanations, titles and cell meanings in zh-cn', () => {
   for (const example of ['seed.conv.json', 'lenet.conv.json']) {
     const trace = traceAnySpecText(example, fs.readFileSync(path.join(ROOT, 'examples', example), 'utf8'), {}, new Map());
     const layers: { geometry: LayerGeometry; stages: TraceStage[]; tensors: Partial<Record<TensorName, TraceTensor>> }[] = isNetworkTrace(trace)
-      ? trace.layers.map(l => ({ geometry: layerGeometry(l), stages: l.stages, tensors: l.tensors }))
-      : [{ geometry: { kind: 'conv', info: trace.info }, stages: trace.stages, tensors: trace.tensors }];
+      ? trace.layers.map(l => ({ geometry: l.geometry, stages: l.stages, tensors: l.tensors }))
+      : [{ geometry: trace.geometry, stages: trace.stages, tensors: trace.tensors }];
     const sound = (s: string, what: string) => {
       assert.doesNotMatch(s, /undefined|NaN|\{\d+\}|⟨/, `${what}: ${s}`);
       assert.match(s, CJK, `${what}: ${s}`);
@@ -202,8 +202,8 @@ describe('l10n: stage explanations, titles and cell meanings in zh-cn', () => {
           const title = stageTitle(stage, geometry, 'zh-cn');
           if (stage.id !== 'im2col' && stage.id !== 'col2im' && stage.id !== 'pool_col2im') sound(title, `${stage.id} title`);
           for (const delta of ['ones', 'spec', 'loss', 'above'] as DeltaSource[]) {
-            const english = explainStage(stage.id, geometry, delta);
-            const chinese = explainStage(stage.id, geometry, delta, 'zh-cn');
+            const english = explainStage({ stage, delta }, geometry);
+            const chinese = explainStage({ stage, delta }, geometry, 'zh-cn');
             assert.ok(english.length > 0, `${stage.id} has an explanation`);
             sound(chinese, `${stage.id} (${delta})`);
             // Numbers of this run carry over: every number of the English is in the Chinese (which may say 全为 1 for "all ones").
@@ -222,8 +222,8 @@ describe('l10n: stage explanations, titles and cell meanings in zh-cn', () => {
     it(`${example}: every cell meaning is in Chinese, with the English numbers`, () => {
       let meant = 0;
       for (const { geometry, tensors } of layers) {
-        for (const [key, t] of Object.entries(tensors)) {
-          const name = key as TensorName;
+        for (const t of recordedTensors(tensors)) {
+          const name = t.name;
           const size = t.shape.reduce((a, b) => a * b, 1);
           for (let flat = 0; flat < Math.min(size, 300); flat += 5) {
             const index = t.shape.map((_, d) => Math.floor(flat / t.shape.slice(d + 1).reduce((a, b) => a * b, 1)) % t.shape[d]);

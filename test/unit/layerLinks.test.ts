@@ -4,9 +4,7 @@
 
 import * as assert from 'assert';
 import * as fc from 'fast-check';
-import { layerGeometry } from '../../src/engine/geometry';
-import { linksIn } from '../../src/engine/layerLinks';
-import { cellSumIn } from '../../src/engine/layerTerms';
+import { cellSumIn, linksIn } from '../../src/engine/layerKinds/views';
 import { LayerSpec, LayerTrace, traceNetwork } from '../../src/engine/network';
 import type { TensorName } from '../../src/engine/trace';
 import { randomTensor, rng } from './helpers';
@@ -22,7 +20,7 @@ function offsetOf(shape: readonly number[], index: readonly number[]): number {
 }
 
 const tools = (l: LayerTrace) => ({
-  g: layerGeometry(l),
+  g: l.geometry,
   shapeOf: (n: TensorName) => l.tensors[n]?.shape,
   get: (n: TensorName) => l.tensors[n]?.data,
   names: Object.keys(l.tensors) as TensorName[],

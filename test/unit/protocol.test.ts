@@ -32,11 +32,20 @@ describe('host ⇄ webview protocol', () => {
     assert.throws(() => parseHostMessage({ type: 'trace', trace: broken }), ProtocolError);
   });
 
+  it('a trace\'s geometry names a kind with a view, and its stages are that view\'s', () => {
+    const unknownKind = structuredClone(wire);
+    (unknownKind.geometry as { kind: string }).kind = 'conv3d';
+    assert.throws(() => parseHostMessage({ type: 'trace', trace: unknownKind }), /geometry\.kind: expected a layer kind/);
+    const foreignStage = structuredClone(wire);
+    foreignStage.stages[0] = { ...foreignStage.stages[0], id: 'pool_unfold' };
+    assert.throws(() => parseHostMessage({ type: 'trace', trace: foreignStage }), /stages\[0\]\.id: expected a stage of conv2d/);
+  });
+
   it('rejects unknown message types and missing fields', () => {
     assert.throws(() => parseWebviewMessage({ type: 'hello' }), /unknown message type 'hello'/);
     assert.throws(() => parseWebviewMessage({ type: 'rendered', traceId: 1 }), /rendered\.shown: expected an array, got undefined/);
     assert.throws(() => parseWebviewMessage('ready'), /message: expected an object/);
-    assert.throws(() => parseWebviewMessage({ type: 'rendered', traceId: 1, shown: [{ name: 'zz', shape: [], cells: [] }] }), /name: expected one of/);
+    assert.throws(() => parseWebviewMessage({ type: 'rendered', traceId: 1, shown: [{ name: 'z z', shape: [], cells: [] }] }), /name: expected a name/);
   });
 
   it('big tensors stay behind: no buffer, but their stats', () => {
@@ -50,7 +59,7 @@ describe('host ⇄ webview protocol', () => {
 
   it('validates focus, step and tensor replies', () => {
     parseHostMessage({ type: 'focus', stage: 'matmul', target: { tensor: 'z', index: [0, 0, 1, 2] } });
-    assert.throws(() => parseHostMessage({ type: 'focus', stage: 'nope' }), /focus\.stage: expected one of pad/);
+    assert.throws(() => parseHostMessage({ type: 'focus', stage: 'nope' }), /focus\.stage: expected a stage id/);
     assert.throws(() => parseHostMessage({ type: 'tiles', requestId: 1, traceId: 1, name: 'z', level: 0, tiles: [{ row: 0, col: 0, buffer: [1] }] }), /tiles\.tiles\[0\]\.buffer: expected an ArrayBuffer/);
     assert.throws(() => parseWebviewMessage({ type: 'requestTiles', requestId: 1, traceId: 1, name: 'a_t', level: 0, tiles: Array.from({ length: 33 }, () => [0, 0]) }), /at most 32 tiles/);
     assert.throws(() => parseWebviewMessage({ type: 'requestTiles', requestId: 1, traceId: 1, name: 'a_t', level: 0, tiles: [[0]] }), /expected \[row, col\]/);

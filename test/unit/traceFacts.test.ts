@@ -2,7 +2,7 @@
 // (and two faces cannot disagree): where δ came from, each tensor's statistics.
 
 import * as assert from 'assert';
-import { ConvTrace } from '../../src/engine/trace';
+import { ConvTrace, recordedTensors } from '../../src/engine/trace';
 import { traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkSpec } from './helpers';
 
@@ -28,7 +28,7 @@ describe('facts the trace records once, for every face', () => {
 
   it('each tensor\'s statistics are recorded with it, and the non-finite reports read them', () => {
     const trace = traceAnySpecText('x', spec({ input: [[[['NaN', 2, 3], [4, '-Infinity', 6], [7, 8, 9]]]] })) as ConvTrace;
-    for (const t of Object.values(trace.tensors)) {
+    for (const t of recordedTensors(trace.tensors)) {
       const finite = [...t.data].filter(Number.isFinite);
       assert.deepStrictEqual(t.stats, {
         min: finite.length ? Math.min(...finite) : 0, max: finite.length ? Math.max(...finite) : 0,

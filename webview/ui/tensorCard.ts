@@ -2,11 +2,9 @@
 // colour scale, batch/channel pickers for 4-D tensors, zoom and export.
 
 import type { Highlight } from '../../src/engine/links';
-import { isPadding } from '../../src/engine/links';
-import { isPoolPadding } from '../../src/engine/layers';
 import { formatShape } from '../../src/engine/tensor';
 import type { TensorName } from '../../src/engine/trace';
-import { axisLabels } from '../../src/format/explain';
+import { axisLabels, mutedCells } from '../../src/engine/layerKinds/views';
 import { formatNumber } from '../../src/format/text';
 import { aboutText } from '../../src/l10n/panelText';
 import type { TraceModel } from '../model';
@@ -35,26 +33,6 @@ export interface CardHost {
   savePng(name: string, png: Blob): void;
 }
 
-/** Cells that are not data: padding, and the zeros the rot180 view inserts. */
-function mutedCells(model: TraceModel, name: TensorName): ((index: number[]) => boolean) | undefined {
-  const g = model.geometry;
-  if (g.kind === 'pool') return name === 'a' ? index => isPoolPadding(g.info, index[2], index[3]) : undefined;
-  if (g.kind !== 'conv') return undefined;
-  const info = g.info;
-  if (name === 'a' || name === 'dA_padded') return index => isPadding(info, index[2], index[3]);
-  if (name === 'delta_full') {
-    const eh = info.dilationHeight * (info.kernelHeight - 1);
-    const ew = info.dilationWidth * (info.kernelWidth - 1);
-    return ([, , y, x]) => {
-      const dy = y - eh;
-      const dx = x - ew;
-      return !(dy >= 0 && dx >= 0 && dy % info.strideHeight === 0 && dx % info.strideWidth === 0
-        && dy / info.strideHeight < info.outHeight && dx / info.strideWidth < info.outWidth);
-    };
-  }
-  return undefined;
-}
-
 export class TensorCard {
   readonly element: HTMLElement;
   readonly heatmap: Heatmap;
@@ -77,7 +55,7 @@ export class TensorCard {
       escape: () => host.escape(),
       announce: (index, event) => host.announceCell(name, index, event),
     };
-    this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.geometry, name), host.theme, callbacks, mutedCells(host.model, name));
+    this.heatmap = new Heatmap(host.model.store(name), this.matrix(), axisLabels(host.model.geometry, name), host.theme, callbacks, mutedCells(host.model.geometry, name));
     const about = aboutText(meta.about, locale());
     this.heatmap.canvas.setAttribute('aria-label', text().heatmapLabel(name, formatShape(this.shape), about));
 

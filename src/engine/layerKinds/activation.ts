@@ -37,6 +37,6 @@ export const activationKind: LayerKind<ActivationLayer> = {
       stage('activate', 'forward', `Activation: ${l.type}`, activationFormula(activation(l)), ['z'], ['h', 'h_prime']),
       stage('activation_grad', 'backward', 'Through the activation', "∂C/∂z = δ ⊙ h'(z)", ['delta', 'h_prime'], ['dZ']),
     ];
-    return { tensors, stages: passes(stages, delta !== undefined), deltaIn: dZ };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'activation', info: { activation: l.type } }, deltaIn: dZ };
   },
 };

@@ -29,6 +29,6 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
   forward: (l, x, plan) => ({ output: convolve(x, l.weight, l.bias, plan.conv!), cache: { info: plan.conv } }),
   record({ spec: l, input }, delta, deltaSource, options) {
     const conv = traceConv({ input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype }, { ...options, backward: delta !== undefined });
-    return { tensors: conv.tensors, stages: conv.stages, conv, deltaIn: conv.tensors.dA };
+    return { tensors: conv.tensors, stages: conv.stages, geometry: conv.geometry, conv, deltaIn: conv.tensors.dA };
   },
 };

@@ -32,6 +32,6 @@ export const flattenKind: LayerKind<FlattenLayer> = {
       stage('flatten', 'forward', 'Flatten', `z = input.reshape(B, ${output.shape[1]})`, ['input'], ['z']),
       stage('unflatten', 'backward', 'Unflatten δ', `∂C/∂input = δ.reshape(${formatShape(x.shape)})`, ['delta'], ['dA']),
     ];
-    return { tensors, stages: passes(stages, delta !== undefined), deltaIn: dA };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'flatten' }, deltaIn: dA };
   },
 };

@@ -5,6 +5,7 @@
 // and never switches on a layer's type.
 
 import type { PlannedTensor } from '../budget';
+import type { LayerGeometry } from './view';
 import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
 import type { LayerPlan } from '../networkPlan';
@@ -35,8 +36,9 @@ export interface LayerStep<S> {
 export interface LayerRecord {
   tensors: Partial<Record<TensorName, TraceTensor>>;
   stages: TraceStage[];
+  /** What its view (views.ts) needs to link, sum and explain its cells. */
+  geometry: LayerGeometry;
   conv?: ConvTrace;
-  pool?: PoolInfo;
   deltaIn?: Tensor;
 }
 

@@ -48,6 +48,6 @@ export const linearKind: LayerKind<LinearLayer> = {
       stage('linear_dx', 'backward', 'Gradient of the input', '∂C/∂input = δ @ w_tᵀ', ['delta', 'w_t'], ['dA']),
       stage('linear_dw', 'backward', 'Gradient of the weights', '∂C/∂W = δᵀ @ input;  ∂C/∂b = Σ_b δ', ['delta', 'input'], ['dW', 'db']),
     ];
-    return { tensors, stages: passes(stages, delta !== undefined), deltaIn: g?.dA };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'linear' }, deltaIn: g?.dA };
   },
 };

@@ -60,6 +60,6 @@ export const poolKind: LayerKind<PoolLayer> = {
       stage('pool_route', 'backward', isMax ? 'Route δ to the argmax' : 'Spread δ over the window', isMax ? 'dpool_t[r, argmax[r]] = δ[r], 0 elsewhere' : 'dpool_t[r, :] = δ[r] / window size', isMax ? ['delta', 'argmax'] : ['delta'], ['dpool_t']),
       stage('pool_col2im', 'backward', 'col2im', '∂C/∂input = crop(col2im(dpool_t))', ['dpool_t'], ['dA']),
     ];
-    return { tensors, stages: passes(stages, delta !== undefined), pool: p, deltaIn: bwd?.dA };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'pool', info: p }, deltaIn: bwd?.dA };
   },
 };

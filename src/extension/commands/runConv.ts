@@ -4,7 +4,6 @@
 
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { layerGeometry } from '../../engine/geometry';
 import { isNetworkTrace } from '../../engine/network';
 import type { ConvTrace } from '../../engine/trace';
 import { printable } from '../../format/safeText';
@@ -170,11 +169,11 @@ export class ConvRunner implements vscode.Disposable {
     if (isNetworkTrace(trace)) {
       // The network takes one id, each layer the next ones.
       this.nextTraceId += 1 + trace.layers.length;
-      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, { tensors: l.tensors, geometry: layerGeometry(l) }]));
+      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, { tensors: l.tensors, geometry: l.geometry }]));
       panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) });
     } else {
       this.nextTraceId += 1;
-      panel.showTrace(new Map([[traceId, { tensors: trace.tensors, geometry: { kind: 'conv', info: trace.info } }]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) });
+      panel.showTrace(new Map([[traceId, { tensors: trace.tensors, geometry: trace.geometry }]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) });
     }
     return traceId;
   }

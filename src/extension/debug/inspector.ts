@@ -8,7 +8,7 @@ import { withComparison } from '../../engine/compare';
 import { EngineError } from '../../engine/errors';
 import { isNetworkTrace } from '../../engine/network';
 import { Tensor, formatShape, tensorStats } from '../../engine/tensor';
-import { TENSOR_NAMES, TensorName } from '../../engine/trace';
+import { CONV_TENSOR_NAMES, TensorName } from '../../engine/trace';
 import { renderProblem } from '../../specReader/problemText';
 import { encodeNpy } from '../../specReader/npy';
 import { displayLocale } from '../displayLocale';
@@ -171,7 +171,7 @@ export class TensorInspector {
       const yours = weight && await ask(vscode.l10n.t('your tensor to check (your a_t, z, dA, dW, ...)'), args.yours);
       if (!input || !weight || !yours) return undefined;
       const as = args.as ?? (await vscode.window.showQuickPick(COMPARABLE.map(n => ({ label: n })), { title: vscode.l10n.t('Compare {0} with the engine\'s…', yours), ignoreFocusOut: true }))?.label as TensorName | undefined;
-      if (!as || !(TENSOR_NAMES as readonly string[]).includes(as)) return undefined;
+      if (!as || !(CONV_TENSOR_NAMES as readonly string[]).includes(as)) return undefined;
       const options = args.options ?? await this.askGeometry();
       if (!options) return undefined;
       for (const e of [input, weight, yours, ...(args.grad ? [args.grad] : [])]) await this.read(e);

@@ -5,8 +5,7 @@
 // the sum behind a cell, a tensor for the clipboard.
 
 import * as vscode from 'vscode';
-import type { LayerGeometry } from '../../engine/geometry';
-import { cellSumIn } from '../../engine/layerTerms';
+import { type LayerGeometry, cellSumIn } from '../../engine/layerKinds/views';
 import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';

@@ -1,7 +1,7 @@
 // The work a trace worker does, and the messages it answers with. No vscode
 // import: the runner and the worker are tested in plain Node.
 
-import type { TraceOptions } from '../../engine/trace';
+import { type TraceOptions, recordedTensors } from '../../engine/trace';
 import { AnyTrace, isNetworkTrace, traceAnySpecText } from '../../specReader/convSpec';
 import type { Problem } from '../../specReader/problemCodes';
 import { Position, SpecError } from '../../specReader/source';
@@ -43,6 +43,6 @@ export function jobError(result: Extract<TraceJobResult, { ok: false }>): Error 
 export function traceBuffers(trace: AnyTrace): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
   const tensorSets = isNetworkTrace(trace) ? trace.layers.map(l => l.tensors) : [trace.tensors];
-  for (const tensors of tensorSets) for (const t of Object.values(tensors)) set.add(t.data.buffer as ArrayBuffer);
+  for (const tensors of tensorSets) for (const t of recordedTensors(tensors)) set.add(t.data.buffer as ArrayBuffer);
   return [...set];
 }

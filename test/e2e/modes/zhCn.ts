@@ -26,7 +26,7 @@ export async function zhCn(): Promise<number> {
   const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'media/conv-spec.schema.json'), 'utf8')) as { definitions: { conv: { properties: { input: { description: string } } } } };
   const schemaZh = JSON.parse(fs.readFileSync(path.join(ROOT, 'src/l10n/schema.zh-cn.json'), 'utf8')) as Record<string, string>;
   const inputDescription = schemaZh[schema.definitions.conv.properties.input.description];
-  const padText = explainStage('pad', { kind: 'conv', info: seed.info }, 'ones', 'zh-cn');
+  const padText = explainStage({ stage: seed.stages[0] }, seed.geometry, 'zh-cn');
   await withSession(run, undefined, async (cs, browser, ws) => {
     const { page } = browser;
     fs.writeFileSync(path.join(ws, 'broken.conv.json'), '{\n  "input": [[[[1, 2], [3, 4]]]],\n  "weight": [[[[1]]]],\n  "stride": 0\n}\n');

@@ -1,0 +1,85 @@
+// What the faces (panel, debugger, hovers, CLI) show of a layer kind, declared
+// by the kind itself next to its arithmetic: its stages (title, the tensors in
+// reading order with the operation between them, the explanation, the spec keys
+// the debugger shows), how its cells link, the sums behind them and what a cell
+// means. Words are keys of the language tables (src/l10n/en.ts, zh-cn.ts) with
+// their arguments, so the engine stays free of any language.
+
+import type { CellSum, TensorLookup } from '../cellTerms';
+import type { Highlights, LinkTarget } from '../links';
+import type { DeltaSource, TensorName, TraceStage } from '../trace';
+
+/** Text as data: a key of the language tables and its arguments (numbers and strings verbatim, words rendered). */
+export interface Words {
+  key: string;
+  args?: readonly WordArg[];
+}
+export type WordArg = string | number | Words;
+
+export const words = (key: string, ...args: WordArg[]): Words => (args.length ? { key, args } : { key });
+
+/** What a layer records about its geometry, for its view: plain data, so it crosses to the webview as is. */
+export interface LayerGeometry<K extends string = string, I = unknown> {
+  /** The view that shows the layer (views.ts). */
+  kind: K;
+  info?: I;
+}
+
+/** A stage's tensors in reading order, with the operation between them. */
+export type FlowItem = { tensor: TensorName; caption?: string | Words } | { op: string | Words };
+
+export interface StageContext<I> {
+  info: I;
+  stage: TraceStage;
+  delta: DeltaSource;
+  /** Whether the layer recorded this tensor. */
+  has(name: TensorName): boolean;
+}
+
+type Of<I, T> = T | ((c: StageContext<I>) => T);
+
+export interface StageView<I> {
+  title: Of<I, Words>;
+  flow: Of<I, FlowItem[]>;
+  explain: Of<I, Words>;
+  /** The spec keys the debugger points at while it stops in this stage (first one present wins). */
+  specKeys?: readonly string[];
+  /** The tensor this stage fills row by row: the debugger steps through its rows. */
+  rows?: TensorName;
+  /** The product's operands are joined by `@` in the stage's shapes line. */
+  product?: true;
+}
+
+export type ShapeOf = (name: TensorName) => readonly number[] | undefined;
+
+export interface AxisLabels {
+  row?: (row: number) => string;
+  col?: (col: number) => string;
+}
+
+export interface LayerView<I = unknown> {
+  /** Every stage the kind records, by id. */
+  stages: Readonly<Record<string, StageView<I>>>;
+  /** The fields of `info` that are whole numbers: checked where a trace crosses to the webview, and named in debug expressions. */
+  numbers?: readonly string[];
+  /** The layer's geometry in a few words (the panel's toolbar); without them the panel lists the layer's shapes. */
+  facts?(info: I): Words[];
+  /** Everything linked to one cell. */
+  links(info: I, target: LinkTarget, shapeOf: ShapeOf, names: readonly TensorName[]): Highlights;
+  /** The terms that add up to one cell, or undefined when the cell is not a sum. */
+  cellSum?(info: I, get: TensorLookup, shapeOf: ShapeOf, target: LinkTarget): CellSum | undefined;
+  /** What one cell is, for tooltips and screen readers. */
+  cellMeaning?(info: I, name: TensorName, index: readonly number[]): Words | undefined;
+  /** Cells of a tensor that are not data (padding, inserted zeros): the heatmap hatches them. */
+  muted?(info: I, name: TensorName): ((index: readonly number[]) => boolean) | undefined;
+  /** Short labels for a matrix's rows and columns, drawn in the gutters. */
+  axisLabels?(info: I, name: TensorName): AxisLabels;
+}
+
+/** Reads a stage view's field that may depend on the run. */
+export function resolve<I, T>(field: Of<I, T>, c: StageContext<I>): T {
+  return typeof field === 'function' ? (field as (c: StageContext<I>) => T)(c) : field;
+}
+
+/** One cell's meaning from its parts, joined as the tables join them. */
+export const parts = (...ws: WordArg[]): Words => words('cellParts', ...ws);
