@@ -78,7 +78,7 @@ if (args.has('--tests')) {
   rmSync('out', { recursive: true, force: true });
   builds.push({
     ...common, bundle: false, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline',
-    entryPoints: [...filesUnder('src', /\.ts$/).filter(f => !f.includes('wasm/assembly')), ...filesUnder('test', /\.ts$/), ...filesUnder('webview/render', /\.ts$/), 'webview/stageSet.ts'], outdir: 'out', outbase: '.',
+    entryPoints: [...filesUnder('src', /\.ts$/).filter(f => !f.includes('wasm/assembly')), ...filesUnder('test', /\.ts$/), ...filesUnder('webview/render', /\.ts$/), 'webview/stageSet.ts', 'webview/state.ts'], outdir: 'out', outbase: '.',
   });
 }
 

@@ -12,7 +12,7 @@ import type { ShownTensor, WireNetwork } from '../src/protocol/messages';
 import { TraceView } from './traceView';
 import type { UiState } from './state';
 import { text } from './l10n';
-import { el } from './ui/controls';
+import { el, scrollIntoRow } from './ui/controls';
 
 /** Decoration a screen reader skips (the arrows between layers are not list items to count). */
 function hidden<E extends HTMLElement>(element: E): E {
@@ -25,17 +25,17 @@ export class NetworkView {
   private readonly chain = el('nav', 'chain');
   private readonly body = el('div', 'layer-body');
   private readonly chips: HTMLButtonElement[] = [];
+  private readonly list = el('ol', 'chain-list');
   index = -1;
 
   constructor(root: HTMLElement, readonly network: WireNetwork, private readonly state: UiState) {
     const t = text();
     this.chain.setAttribute('aria-label', t.layers);
-    const list = el('ol', 'chain-list');
     const input = el('li', 'chain-io');
     input.append(el('span', 'chain-title', t.chainInput), el('span', 'chain-shape', formatShape(network.input)));
-    list.append(input);
+    this.list.append(input);
     network.layers.forEach((layer, i) => {
-      list.append(hidden(el('li', 'chain-arrow', '→')));
+      this.list.append(hidden(el('li', 'chain-arrow', '→')));
       const li = el('li');
       const b = el('button', `chain-layer ${layer.op === 'loss' ? 'loss' : ''}`);
       b.dataset.layer = String(i);
@@ -45,10 +45,10 @@ export class NetworkView {
       b.addEventListener('click', () => this.open(i, 'first'));
       this.chips.push(b);
       li.append(b);
-      list.append(li);
+      this.list.append(li);
     });
     const warnings = network.warnings.map(w => el('span', 'fact badge bad', w));
-    this.chain.append(list, ...warnings);
+    this.chain.append(this.list, ...warnings);
     root.replaceChildren(this.chain, this.body);
     this.measureChain();
     // A re-run of the same spec stays on the layer the user was on.
@@ -76,6 +76,7 @@ export class NetworkView {
       b.classList.toggle('current', i === index);
       if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
     });
+    scrollIntoRow(this.list, this.chips[index].parentElement ?? undefined);
   }
 
   private move(delta: -1 | 1): void {

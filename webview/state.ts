@@ -19,6 +19,8 @@ export interface UiState {
   scaleMode: ScaleMode;
   /** Significant digits of printed values. */
   precision: number;
+  /** Whether the stepper shows the stage's explanation (the user may fold it away). */
+  explain: boolean;
   /** Which stages are shown (a setting only). */
   stages: StageSet;
   /** Per tensor: batch/channel picked, slice or tiles. */
@@ -35,6 +37,7 @@ export const DEFAULT_STATE: UiState = {
   scheme: 'auto',
   scaleMode: 'tensor',
   precision: 4,
+  explain: true,
   stages: 'all',
   locale: 'en',
   selections: {},
@@ -46,6 +49,7 @@ export function restoreState(saved: unknown): UiState {
   return {
     ...DEFAULT_STATE,
     ...s,
+    explain: typeof s.explain === 'boolean' ? s.explain : DEFAULT_STATE.explain,
     precision: typeof s.precision === 'number' && s.precision >= 1 && s.precision <= 12 ? s.precision : DEFAULT_STATE.precision,
     locale: LOCALES.includes(s.locale as Locale) ? s.locale as Locale : DEFAULT_STATE.locale,
     selections: { ...(s.selections ?? {}) },

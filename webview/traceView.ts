@@ -2,7 +2,7 @@
 // and the linking between them (hover or click a cell: everything it is made
 // of, or made into, lights up in every tensor, and the inspector lists the sum).
 
-import { geometryFactWords, linksIn } from '../src/engine/layerKinds/views';
+import { geometryFactWords, linksIn, stageViewOf } from '../src/engine/layerKinds/views';
 import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
@@ -24,6 +24,16 @@ import { labelBy, markToolbar } from './ui/a11y';
 import { CellAnnouncer } from './ui/cellAnnouncer';
 import { saveState, send } from './vscodeApi';
 
+/** The smallest cell, in CSS pixels, a tensor may shrink to so that its equation fits in one row. */
+const READABLE_CELL = 7;
+
+/** The width a flex row's items take side by side (with the gaps between them). */
+function rowWidth(row: HTMLElement): number {
+  const items = Array.from(row.children) as HTMLElement[];
+  const gap = parseFloat(getComputedStyle(row).columnGap) || 0;
+  return items.reduce((sum, e) => sum + e.offsetWidth, 0) + gap * Math.max(0, items.length - 1);
+}
+
 /** Tensors whose values are counts, not data: never part of the shared scale. */
 const OWN_SCALE: TensorName[] = ['col2im_counts'];
 
@@ -41,6 +51,8 @@ export class TraceView implements CardHost {
   readonly model: TraceModel;
   theme: Theme = readTheme();
   private readonly cards: TensorCard[] = [];
+  /** Each stage's equation: the row its cards and operators sit in, and the cards. */
+  private readonly flows: { element: HTMLElement; cards: TensorCard[] }[] = [];
   private readonly sections = new Map<StageId, HTMLElement>();
   private readonly stepper: Stepper;
   private readonly inspector = new Inspector();
@@ -50,6 +62,7 @@ export class TraceView implements CardHost {
   private link: { target: LinkTarget; pinned: boolean } | undefined;
   private linkTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly observer: IntersectionObserver;
+  private readonly stepperSize: ResizeObserver;
   /** The trace's stages, titled in the panel's language. */
   private readonly stages: TraceStage[];
 
@@ -58,7 +71,13 @@ export class TraceView implements CardHost {
     this.stages = trace.stages.map(s => ({ ...s, title: stageTitle(s, trace.geometry, locale()) }));
     // A comparison opens on itself; otherwise the stage the user was on.
     if (trace.comparison || !trace.stages.some(s => s.id === state.stage)) state.stage = trace.stages[0].id;
-    this.stepper = new Stepper(this.stages, s => explainStage({ stage: s, delta: trace.deltaSource, has: n => this.model.has(n) }, trace.geometry, locale()), i => this.goTo(i));
+    this.stepper = new Stepper(this.stages, s => explainStage({ stage: s, delta: trace.deltaSource, has: n => this.model.has(n) }, trace.geometry, locale()), i => this.goTo(i), {
+      get: () => this.state.explain,
+      set: shown => { this.state.explain = shown; this.saveState(); },
+    });
+    // Sections scroll to just under the sticky stepper, whatever its height (the explanation folds, the chips wrap).
+    this.stepperSize = new ResizeObserver(() => document.documentElement.style.setProperty('--cvd-stepper-height', `${this.stepper.element.offsetHeight}px`));
+    this.stepperSize.observe(this.stepper.element);
     // Only cards on (or near) screen draw and fetch tiles.
     this.observer = new IntersectionObserver(entries => {
       for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
@@ -66,7 +85,10 @@ export class TraceView implements CardHost {
     root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element, this.announcer.element);
     for (const stage of this.stages) this.main.append(this.stageSection(stage));
     this.layoutCards();
-    this.goTo(trace.stages.findIndex(s => s.id === state.stage), options.reveal ?? false);
+    // The content opens on the stage the stepper names (a re-run, a reload, another spec: the stage the user was on).
+    this.goTo(trace.stages.findIndex(s => s.id === state.stage), { scroll: true, focus: options.reveal ?? false });
+    // Once more when the controls have drawn (the stepper's height settles then).
+    requestAnimationFrame(() => { if (!this.disposed) this.scrollToStage(this.stepper.index, options.reveal ?? false); });
     // A pinned cell survives re-runs of the same spec (if it still exists), not a switch to another spec.
     const pin = state.pinned;
     if (pin && state.specUri === trace.uri && this.model.has(pin.tensor)
@@ -127,6 +149,7 @@ export class TraceView implements CardHost {
     head.append(title, el('code', 'formula', stage.formula), el('span', 'shapes', this.shapesLine(stage)));
     head.addEventListener('click', () => this.goTo(n - 1));
     const flow = el('div', 'flow');
+    const cards: TensorCard[] = [];
     for (const item of flowOf(stage, this.model.geometry, name => this.model.has(name))) {
       if ('op' in item) {
         flow.append(el('div', 'op', item.op));
@@ -134,6 +157,7 @@ export class TraceView implements CardHost {
       }
       const card = new TensorCard(this, item.tensor, item.caption);
       this.cards.push(card);
+      cards.push(card);
       this.observer.observe(card.element);
       flow.append(card.element);
     }
@@ -142,6 +166,7 @@ export class TraceView implements CardHost {
       flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, (r.agrees ? text().rot180Agrees : text().rot180Disagrees)(formatNumber(r.maxAbsDiff))));
     }
     section.append(head, flow);
+    this.flows.push({ element: flow, cards });
     this.sections.set(stage.id, section);
     return section;
   }
@@ -149,15 +174,35 @@ export class TraceView implements CardHost {
   /** `(1, 9, 12) @ (12, 2) → (1, 9, 2)`: the stage's concrete shapes. */
   private shapesLine(stage: TraceStage): string {
     const s = (n: TensorName) => formatShape(this.model.shape(n));
-    const ins = stage.inputs.filter(n => this.model.has(n)).map(s).join(stage.id === 'matmul' || stage.id === 'dA_t' || stage.id === 'dW' ? ' @ ' : ', ');
+    const ins = stage.inputs.filter(n => this.model.has(n)).map(s).join(stageViewOf(this.model.geometry, stage.id)?.product ? ' @ ' : ', ');
     return `${ins} → ${stage.outputs.filter(n => this.model.has(n)).map(s).join(', ')}`;
   }
 
   layoutCards(): void {
-    // Sections scroll to just under the sticky stepper.
-    document.documentElement.style.setProperty('--cvd-stepper-height', `${this.stepper.element.offsetHeight}px`);
-    const width = Math.max(240, this.main.clientWidth - 40);
-    for (const c of this.cards) c.layout(Math.min(width, 680));
+    const width = Math.max(200, this.flows[0]?.element.clientWidth ?? this.main.clientWidth);
+    for (const flow of this.flows) this.layoutFlow(flow, width);
+  }
+
+  /**
+   * Lays out a stage's equation to fit the panel's width: each tensor as large as its data wants; if the
+   * row is too wide, all of them smaller by one factor while their cells stay readable; else at the sizes
+   * their data wants, wrapping onto more rows (a column, when each takes the panel's width).
+   */
+  private layoutFlow(flow: { element: HTMLElement; cards: TensorCard[] }, width: number): void {
+    const { element, cards } = flow;
+    for (const c of cards) c.layout(width);
+    const natural = cards.map(c => ({ cell: c.heatmap.viewport.scale, zoomable: c.heatmap.zoomable }));
+    const readable = () => cards.every((c, i) => c.heatmap.zoomable === natural[i].zoomable && c.heatmap.viewport.scale >= Math.min(natural[i].cell, READABLE_CELL));
+    // A few rounds: a card held at its minimum width leaves the others less room than the first guess.
+    for (let round = 0; round < 3 && rowWidth(element) > width; round++) {
+      const canvases = cards.reduce((sum, c) => sum + c.heatmap.viewport.width, 0);
+      const factor = (width - (rowWidth(element) - canvases)) / canvases;
+      if (factor <= 0) break;
+      for (const c of cards) c.layout(c.chrome() + Math.floor(c.heatmap.viewport.width * factor));
+      if (!readable()) break;
+    }
+    if (readable() && rowWidth(element) <= width) return;
+    for (const c of cards) c.layout(width);
   }
 
   // ---- colour ------------------------------------------------------------
@@ -191,9 +236,10 @@ export class TraceView implements CardHost {
 
   // ---- stages ------------------------------------------------------------
 
-  goTo(index: number, scroll = true): void {
+  /** Shows stage `index`: marks it, scrolls its section under the stepper, and moves the focus to its heading. */
+  goTo(index: number, reveal = { scroll: true, focus: true }): void {
     const stages = this.model.trace.stages;
-    if ((index < 0 || index >= stages.length) && scroll && this.options.onEdge) {
+    if ((index < 0 || index >= stages.length) && reveal.focus && this.options.onEdge) {
       this.options.onEdge(index < 0 ? -1 : 1);
       return;
     }
@@ -203,13 +249,17 @@ export class TraceView implements CardHost {
     this.saveState();
     this.stepper.show(i);
     for (const [id, section] of this.sections) section.classList.toggle('current', id === stage.id);
-    const section = this.sections.get(stage.id)!;
     document.documentElement.style.setProperty('--cvd-stepper-height', `${this.stepper.element.offsetHeight}px`);
-    if (scroll) {
-      section.scrollIntoView({ block: 'start', behavior: 'instant' as ScrollBehavior });
-      (section.querySelector('h2') as HTMLElement | null)?.focus({ preventScroll: true });
-    }
+    if (reveal.scroll) this.scrollToStage(i, reveal.focus);
+    if (reveal.focus) (this.sections.get(stage.id)!.querySelector('h2') as HTMLElement | null)?.focus({ preventScroll: true });
     send({ type: 'stage', traceId: this.model.id, stage: stage.id, index: i, ...(this.options.layer === undefined ? {} : { layer: this.options.layer }) });
+  }
+
+  /** Puts stage `index` just under the stepper; the first stage, unless the user asked for it, with the page at its top (the file's facts and the settings in view). */
+  private scrollToStage(index: number, asked: boolean): void {
+    const instant = { behavior: 'instant' as ScrollBehavior };
+    if (index === 0 && !asked) document.scrollingElement?.scrollTo({ top: 0, ...instant });
+    else this.sections.get(this.model.trace.stages[index].id)?.scrollIntoView({ block: 'start', ...instant });
   }
 
   step(delta: number): void {
@@ -274,7 +324,9 @@ export class TraceView implements CardHost {
 
   /** Links a cell (from the host: the debugger, commands, tests). */
   focusCell(target: LinkTarget, pin: boolean): void {
-    const card = this.cards.find(c => c.name === target.tensor);
+    // The tensor as the current stage shows it, so the content stays on the stage the stepper names.
+    const current = this.sections.get(this.state.stage);
+    const card = this.cards.find(c => c.name === target.tensor && current?.contains(c.element)) ?? this.cards.find(c => c.name === target.tensor);
     card?.element.scrollIntoView({ block: 'center', behavior: 'instant' as ScrollBehavior });
     this.setLink(target, pin);
   }
@@ -338,8 +390,12 @@ export class TraceView implements CardHost {
     return out;
   }
 
+  private disposed = false;
+
   dispose(): void {
+    this.disposed = true;
     this.observer.disconnect();
+    this.stepperSize.disconnect();
     this.tooltip.element.remove();
     this.root.replaceChildren();
   }

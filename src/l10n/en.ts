@@ -46,6 +46,7 @@ export const en = {
   previousStage: 'Previous stage (p, PageUp)',
   next: 'Next ▶',
   nextStage: 'Next stage (n, PageDown)',
+  explanation: 'Explanation of the stage',
   forwardStage: (title: Arg) => `Forward: ${title}`,
   backwardStage: (title: Arg) => `Backward: ${title}`,
   rot180Agrees: (diff: Arg) => `agree: max |∂C/∂a(rot180) − ∂C/∂a(col2im)| = ${diff}`,

@@ -44,6 +44,7 @@ export const zhCn: PanelText = {
   previousStage: '上一阶段（p、PageUp）',
   next: '下一步 ▶',
   nextStage: '下一阶段（n、PageDown）',
+  explanation: '阶段说明',
   forwardStage: (title: Arg) => `前向传播：${title}`,
   backwardStage: (title: Arg) => `反向传播：${title}`,
   rot180Agrees: (diff: Arg) => `一致：max |∂C/∂a(rot180) − ∂C/∂a(col2im)| = ${diff}`,

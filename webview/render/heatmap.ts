@@ -33,7 +33,6 @@ export interface HeatmapLabels {
 /** Largest natural cell size, and the smallest at which a grid is shown whole without zooming. */
 const NATURAL_MAX = 40;
 const NATURAL_MIN = 7;
-const ZOOMABLE_WIDTH = 640;
 const ZOOMABLE_HEIGHT = 360;
 const MUTED_CELL_LIMIT = 40_000;
 
@@ -118,9 +117,11 @@ export class Heatmap {
       v = { width: left + m.cols * s, height: top + m.rows * s, left, top, rows: m.rows, cols: m.cols, scale: s, x0: 0, y0: 0 };
     } else {
       // Tall matrices (a_t: thousands of rows, hundreds of columns) open fitted to the width, scrolled to the top.
-      const base = { width: Math.min(maxWidth, ZOOMABLE_WIDTH), height: ZOOMABLE_HEIGHT, left, top, rows: m.rows, cols: m.cols, scale: 1, x0: 0, y0: 0 };
+      // As wide as its columns want (a strip of a few columns is a narrow window), at most `maxWidth`.
+      const base = { width: Math.min(maxWidth, Math.ceil(left + m.cols * NATURAL_MAX)), height: ZOOMABLE_HEIGHT, left, top, rows: m.rows, cols: m.cols, scale: 1, x0: 0, y0: 0 };
       const fitWidth = (base.width - left) / m.cols;
-      v = fitWidth >= 1 ? clampView({ ...base, scale: Math.min(NATURAL_MAX, fitWidth) }) : fitView(base);
+      // Wider than a pixel a column: the window opens on the top-left corner at a pixel a cell (⤢ shows it all).
+      v = clampView({ ...base, scale: Math.min(NATURAL_MAX, Math.max(1, fitWidth)) });
     }
     if (keepView && prev.rows === v.rows && prev.cols === v.cols && prev.width === v.width && prev.height === v.height) v = prev;
     this.view = v;

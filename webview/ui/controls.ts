@@ -56,9 +56,14 @@ export function toolButton(label: string, title: string, onClick: () => void): H
   return b;
 }
 
-/** A field with a visible label above the control. */
+/** A field with a visible label before the control, on one line (a toolbar's). */
 export function labelled(text: string, control: HTMLElement): HTMLElement {
   const wrap = el('label', 'field');
   wrap.append(el('span', 'field-label', text), control);
   return wrap;
+}
+
+/** Scrolls a row that scrolls sideways (and only it, never the page) so `item` is in its middle, neighbours on both sides. */
+export function scrollIntoRow(row: HTMLElement, item: HTMLElement | undefined): void {
+  if (item) row.scrollLeft = item.offsetLeft - (row.clientWidth - item.offsetWidth) / 2;
 }

@@ -42,6 +42,8 @@ export class TensorCard {
   private readonly zoomButtons = el('span', 'tool-group');
   private selection: DisplaySelection;
   private maxWidth = 480;
+  private chromeWidth: number | undefined;
+  private readonly canvasWrap = el('div', 'heatmap-wrap');
 
   constructor(private readonly host: CardHost, readonly name: TensorName, caption?: string) {
     const meta = host.model.tensor(name)!;
@@ -64,10 +66,12 @@ export class TensorCard {
     const nameLabel = el('span', 'tensor-name', caption ?? name);
     title.append(nameLabel, el('span', 'tensor-shape', formatShape(this.shape)), this.controls());
     labelBy(this.element, nameLabel);
-    head.append(title, el('div', 'tensor-about', `${meta.axes.join(' × ')} · ${about}`));
-    const canvasWrap = el('div', 'heatmap-wrap');
-    canvasWrap.append(this.heatmap.canvas);
-    this.element.append(head, canvasWrap, this.footer, this.a11y);
+    // One line, cut to the card's width (the card is as wide as its data): the whole of it on hover.
+    const aboutLine = el('div', 'tensor-about', `${meta.axes.join(' × ')} · ${about}`);
+    aboutLine.title = aboutLine.textContent!;
+    head.append(title, aboutLine);
+    this.canvasWrap.append(this.heatmap.canvas);
+    this.element.append(head, this.canvasWrap, this.footer, this.a11y);
     this.refreshColour();
   }
 
@@ -114,10 +118,22 @@ export class TensorCard {
     this.updateA11y();
   }
 
-  layout(maxWidth: number): void {
-    this.maxWidth = maxWidth;
-    this.heatmap.layout(maxWidth, true);
+  /** Sizes the card to at most `outerWidth` CSS pixels, its padding and border included. */
+  layout(outerWidth: number): void {
+    this.maxWidth = Math.max(40, outerWidth - this.chrome());
+    this.heatmap.layout(this.maxWidth, true);
     this.showZoom();
+  }
+
+  /** The card's width around its heatmap: padding and borders of the card and of the heatmap's frame. */
+  chrome(): number {
+    if (this.chromeWidth === undefined) {
+      const px = (s: string) => parseFloat(s) || 0;
+      const card = getComputedStyle(this.element);
+      const wrap = getComputedStyle(this.canvasWrap);
+      this.chromeWidth = px(card.paddingLeft) + px(card.paddingRight) + px(card.borderLeftWidth) + px(card.borderRightWidth) + px(wrap.paddingLeft) + px(wrap.paddingRight);
+    }
+    return this.chromeWidth;
   }
 
   /** Zoom buttons only where there is something to zoom: grids that do not fit at a readable size. */

@@ -11,7 +11,6 @@ export const linearView: LayerView = {
       title: words('titleMatmul'),
       flow: [{ tensor: 'input' }, { op: '@' }, { tensor: 'w_t' }, { op: '+' }, { tensor: 'bias', caption: 'b' }, { op: '=' }, { tensor: 'z' }],
       explain: words('linear'),
-      product: true,
     },
     linear_dx: {
       title: words('titleLinearDx'),

@@ -46,7 +46,7 @@ export interface StageView<I> {
   specKeys?: readonly string[];
   /** The tensor this stage fills row by row: the debugger steps through its rows. */
   rows?: TensorName;
-  /** The product's operands are joined by `@` in the stage's shapes line. */
+  /** A matrix product of its inputs: the shapes line joins them with `@`. */
   product?: true;
 }
 

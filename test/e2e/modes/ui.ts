@@ -6,6 +6,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { ROOT } from '../codeServer';
 import { IN_WEB_WORKER_HOST, Run, SEED_Z, STAGES, argValue, expectHighlight, pointAt, readClipboard, roomForPanel, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
+import { firstScreenChecks, writeWideSpec } from './firstScreen';
 
 /** A deterministic large spec (a_t of 2.6 M values, sent to the panel on request), written into the scratch workspace. */
 function writeLargeSpec(ws: string): void {
@@ -105,7 +106,7 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
 
 export async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
-  // `--only network`: the network checks alone (while working on them).
+  // `--only network` / `--only firstscreen`: those checks alone (while working on them).
   const only = argValue('--only');
   // `--web`: the extension's browser entry in the web-worker extension host, as on vscode.dev.
   const inWeb = process.argv.includes('--web');
@@ -115,6 +116,7 @@ export async function ui(): Promise<number> {
     const { page } = browser;
     if (!vsix) {
       writeLargeSpec(ws);
+      writeWideSpec(ws);
       fs.writeFileSync(path.join(ws, 'broken.conv.json'), '{\n  "input": [[[[1, 2, 3], [4, 5]]]],\n  "weight": [[[[1, 0], [0, "one"]]]],\n  "stride": 0\n}\n');
     }
     const payload: [string, string][] = [['skipWelcome', 'true']];
@@ -128,8 +130,8 @@ export async function ui(): Promise<number> {
       ['"Conv: Run Conv Forward/Backward" runs from the command palette', () => runFromPalette(page, 'Conv: Run Conv Forward/Backward')],
       ['the panel opens, titled after the spec', () => page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 })],
     ];
-    if (only === 'network') {
-      if (await run.check(steps[0][0], steps[0][1])) await networkChecks(run, page, webviewFrame(page), shot);
+    if (only === 'network' || only === 'firstscreen') {
+      if (await run.check(steps[0][0], steps[0][1])) await (only === 'network' ? networkChecks(run, page, webviewFrame(page), shot) : firstScreenChecks(run, page, webviewFrame(page)));
       return;
     }
     for (const [title, step] of steps) if (!await run.check(title, step)) return;
@@ -323,8 +325,9 @@ export async function ui(): Promise<number> {
         await page.waitForTimeout(1500);
         await shot('large-a_t-zoomed');
         await frame.locator('.chip', { hasText: 'Matrix product' }).click();
-        await pointAt(page, frame, 'z_t', 30, 3);
-        await expectHighlight(frame, 'a_t', h => h.rows === '30');
+        // A row in the window z_t opens on (its first rows, at a readable size).
+        await pointAt(page, frame, 'z_t', 12, 3);
+        await expectHighlight(frame, 'a_t', h => h.rows === '12');
         await frame.locator('.cell-sum-total.ok').first().waitFor({ timeout: 30_000 });
         // Products of short decimals print as decimals, not float64 noise (0.004575999999999999).
         const noisy = (await frame.locator('.inspector').innerText()).match(/(?:\d\.?){16,}/g);
@@ -333,6 +336,7 @@ export async function ui(): Promise<number> {
       }],
     ] as const;
     for (const [title, step] of large) if (!await run.check(title, step)) break;
+    await firstScreenChecks(run, page, frame);
     run.say(`screenshots in ${path.relative(ROOT, run.dir)}/`);
   }, [], inWeb ? IN_WEB_WORKER_HOST : {});
   return run.finish();
