@@ -1,9 +1,12 @@
 // The engine as a library (dist/engine.js): `trace` runs a spec the way the CLI
 // and the panel do; the individual ops work on plain tensors.
 
-import { TraceOptions } from './engine/trace';
+import { DEFAULT_MAX_ELEMENTS, TraceOptions } from './engine/trace';
 import { AnyTrace, traceAnySpecText, traceSpecSource } from './specReader/convSpec';
+import { nodeSpecFiles } from './specReader/nodeSpecFiles';
 import { JsonSource } from './specReader/source';
+import { readRegularFile, readSpecFiles } from './specReader/specFiles';
+import { specFileReferences } from './specReader/tensorSource';
 
 export * from './engine/tensor';
 export * from './engine/errors';
@@ -29,4 +32,14 @@ export { encodeNpy } from './specReader/npy';
 export function trace(spec: string | object, options: TraceOptions = {}, file = '<spec>'): AnyTrace {
   if (typeof spec === 'string') return traceAnySpecText(file, spec, options);
   return traceSpecSource(JsonSource.fromValue(file, spec), options);
+}
+
+/**
+ * Runs a spec file, reading the files it names beside it (.npy, PNG/JPEG images, .npz,
+ * .safetensors) as the CLI does. Throws SpecError naming the JSON path of any problem.
+ */
+export async function traceFile(specPath: string, options: TraceOptions = {}): Promise<AnyTrace> {
+  const source = JsonSource.parse(specPath, new TextDecoder().decode(await readRegularFile(nodeSpecFiles, specPath)));
+  const files = await readSpecFiles(specPath, specFileReferences(source.value), nodeSpecFiles, { maxElements: options.maxElements ?? DEFAULT_MAX_ELEMENTS });
+  return traceSpecSource(source, options, files);
 }

@@ -7,11 +7,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CONV_TENSOR_NAMES, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
 import { NamedTensors, formatAnyTrace, namedTensors } from '../format/text';
-import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, npyFiles, traceSpecSource } from '../specReader/convSpec';
+import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, traceSpecSource } from '../specReader/convSpec';
 import { nodeSpecFiles } from '../specReader/nodeSpecFiles';
 import { readSpecFiles } from '../specReader/specFiles';
 import { printable } from '../format/safeText';
 import { encodeNpy } from '../specReader/npy';
+import { specFileReferences } from '../specReader/tensorSource';
 import { english } from '../specReader/problemText.en';
 import { JsonSource, SpecError } from '../specReader/source';
 
@@ -105,12 +106,12 @@ function readSpec(spec: string): { file: string; text: string } {
 }
 
 /**
- * The .npy files a spec names, read relative to the spec (or the working directory for stdin)
- * from anywhere (the user chose them), but only regular files within the element limit.
+ * The files a spec names (.npy, images, .npz, .safetensors), read relative to the spec (or the
+ * working directory for stdin) from anywhere (the user chose them), but only regular files within the element limit.
  */
 function readNpyFiles(spec: string, value: unknown, maxElements: number): Promise<NpyFiles> {
   const specPath = spec === '-' ? path.join(process.cwd(), '<stdin>') : spec;
-  return readSpecFiles(specPath, npyFiles(value), nodeSpecFiles, { maxElements });
+  return readSpecFiles(specPath, specFileReferences(value), nodeSpecFiles, { maxElements });
 }
 
 /** JSON has no NaN or Infinity: they are written as the strings the spec reader accepts. */

@@ -4,9 +4,10 @@
 
 import type { NetworkTrace } from '../engine/network';
 import { DEFAULT_MAX_ELEMENTS, type ConvTrace, type TraceOptions } from '../engine/trace';
-import { npyFiles, traceSpecSource } from '../specReader/convSpec';
+import { traceSpecSource } from '../specReader/convSpec';
 import { JsonSource } from '../specReader/source';
 import { SpecFileSystem, readRegularFile, readSpecFiles } from '../specReader/specFiles';
+import { specFileReferences } from '../specReader/tensorSource';
 import type { KeyLines } from './runtime';
 
 export interface LoadedSpec {
@@ -15,11 +16,11 @@ export interface LoadedSpec {
   text: string;
 }
 
-/** `folder`: where the spec's .npy files must lie (the extension's workspace folder); anywhere when absent. */
+/** `folder`: where the files the spec names must lie (the extension's workspace folder); anywhere when absent. */
 export async function loadSpec(specPath: string, files: SpecFileSystem, options: TraceOptions = {}, folder?: string): Promise<LoadedSpec> {
   const text = new TextDecoder().decode(await readRegularFile(files, specPath));
   const source = JsonSource.parse(specPath, text);
-  const npy = await readSpecFiles(specPath, npyFiles(source.value), files, { maxElements: options.maxElements ?? DEFAULT_MAX_ELEMENTS, folder });
+  const npy = await readSpecFiles(specPath, specFileReferences(source.value), files, { maxElements: options.maxElements ?? DEFAULT_MAX_ELEMENTS, folder });
   const trace = traceSpecSource(source, options, npy);
   const keyLines: KeyLines = {};
   const span = (v: { offset: number; length: number }) => source.positionAt(v.offset + Math.max(0, v.length - 1));

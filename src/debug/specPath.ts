@@ -14,7 +14,7 @@ export function canonicalSpec(spec: string): string {
   return isUriString(spec) ? decodeURIComponent(spec) : path.resolve(spec);
 }
 
-/** A file the spec names (a .npy), relative to the spec's folder. */
+/** A file the spec names (.npy, image, .npz, .safetensors), relative to the spec's folder. */
 export function besideSpec(spec: string, file: string): string {
   return isUriString(spec) ? new URL(file, spec).toString() : path.resolve(path.dirname(spec), file);
 }

@@ -4,8 +4,8 @@
 // is trusted: opening a spec must not read whatever file it points at.
 
 import * as vscode from 'vscode';
-import { npyFiles } from '../specReader/convSpec';
 import { NpyFiles, SpecFileSystem, SpecFileType, readSpecFiles } from '../specReader/specFiles';
+import { specFileReferences } from '../specReader/tensorSource';
 import { traceSettings } from './traceSettings';
 
 /** Resolves the links of a file: URI (the desktop host, with Node's fs); absent where there is no disk to look at. */
@@ -58,8 +58,8 @@ export class WorkspaceFiles {
     return vscode.workspace.getWorkspaceFolder(spec)?.uri ?? vscode.Uri.joinPath(spec, '..');
   }
 
-  /** The .npy files a spec names, by the path written in it (each file's problem, if it cannot be used). */
+  /** The files a spec names (.npy, images, .npz, .safetensors), by the path written in it (each file's problem, if it cannot be used). */
   npyFiles(spec: vscode.Uri, value: unknown): Promise<NpyFiles> {
-    return readSpecFiles(spec.toString(), npyFiles(value), this.fileSystem(), { maxElements: traceSettings().maxElements, folder: this.folderOf(spec).toString() });
+    return readSpecFiles(spec.toString(), specFileReferences(value), this.fileSystem(), { maxElements: traceSettings().maxElements, folder: this.folderOf(spec).toString() });
   }
 }

@@ -2,7 +2,8 @@
 //   { "input": (B,Cin,H,W), "weight": (Cout,Cin/groups,kh,kw), "bias"?: (Cout),
 //     "grad"?: (B,Cout,Hout,Wout), "stride"?, "padding"?, "dilation"?, "groups"?,
 //     "dtype"?: "float64" | "float32" }
-// A tensor is a nested array, or {"npy": "file.npy"} for a NumPy file next to the spec.
+// A tensor is a nested array, or a file next to the spec (tensorSource.ts): {"npy": "file.npy"},
+// {"image": "cat.png", ...}, {"npz": "batch.npz", "key": "x"}, {"safetensors": "model.safetensors", "key": "w"}.
 // The CLI, the trace worker and the editor's diagnostics all read specs here.
 
 import { ConvInfo, ConvOptions, PaddingOption, Pair, checkGradShape, convInfo } from '../engine/convInfo';
@@ -10,12 +11,12 @@ import { EngineError } from '../engine/errors';
 import { DType, Tensor } from '../engine/tensor';
 import { ConvProblem, ConvTrace, DEFAULT_MAX_ELEMENTS, TraceOptions, checkSize, traceConv } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, nestedToTensor } from './nested';
-import { NpyError, decodeNpy } from './npy';
 import { LayerShapes, NetworkTrace, isNetworkTrace, networkShapes, qualifiedName } from '../engine/network';
-import { collectNetworkSpec, isNetworkSpec, networkErrorPath, networkNpyReferences, traceNetworkSource } from './networkSpec';
+import { collectNetworkSpec, isNetworkSpec, networkErrorPath, traceNetworkSource } from './networkSpec';
 import type { Problem } from './problemCodes';
 import { JsonSource, SpecError, jsonPath } from './source';
-import { NpyFiles, npyBytes } from './specFiles';
+import type { NpyFiles } from './specFiles';
+import { SourceReading, readTensorSource, sourceFormat } from './tensorSource';
 
 export const SPEC_KEYS = ['input', 'weight', 'bias', 'grad', 'stride', 'padding', 'dilation', 'groups', 'dtype'] as const;
 /** Keys a spec may carry for people and tools; the engine ignores them. */
@@ -77,32 +78,19 @@ export function mayBeSpecText(text: string): boolean {
   return (/"input"/.test(text) && /"(weight|layers)"/.test(text)) || /\\u/.test(text);
 }
 
-/** Every .npy path a spec (v1 or a network) names. */
-export function npyFiles(value: unknown): string[] {
-  return isNetworkSpec(value) ? networkNpyReferences(value) : npyReferences(value).map(r => r.file);
-}
-
-/** The .npy paths a single-conv spec refers to, by tensor key. */
-export function npyReferences(value: unknown): { key: TensorKey; file: string }[] {
-  if (!isObject(value)) return [];
-  const refs: { key: TensorKey; file: string }[] = [];
-  for (const key of Object.keys(TENSOR_KEYS) as TensorKey[]) {
-    const v = value[key];
-    if (isObject(v) && typeof v.npy === 'string') refs.push({ key, file: v.npy });
-  }
-  return refs;
-}
-
 export interface SpecReading {
   /** Present when every tensor and option could be read. */
   problem?: ConvProblem;
   /** Every structural problem found, in reading order. */
   problems: SpecError[];
+  /** The tensors read from files (hovers show what each holds). */
+  sources?: SourceReading[];
 }
 
 /** Reads a parsed spec, collecting every structural problem (geometry is checked by analyzeSpec / the engine). */
-export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defaultDType: DType = 'float64'): SpecReading {
+export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defaultDType: DType = 'float64', maxElements = DEFAULT_MAX_ELEMENTS): SpecReading {
   const problems: SpecError[] = [];
+  const sources: SourceReading[] = [];
   const spec = source.value;
   if (!isObject(spec)) {
     return { problems: [source.error([], { code: 'spec.notConv', args: { found: describeValue(spec) } })] };
@@ -126,21 +114,11 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defau
     const v = spec[key];
     if (v === undefined || (v === null && key !== 'input' && key !== 'weight')) return undefined;
     const expect = TENSOR_KEYS[key];
-    if (isObject(v) && 'npy' in v) {
-      if (typeof v.npy !== 'string') { problems.push(source.error([key, 'npy'], { code: 'spec.npyPath', args: { found: describeValue(v.npy) } })); return undefined; }
-      const bytes = npyBytes(npy, v.npy);
-      if (!(bytes instanceof Uint8Array)) { problems.push(source.error([key, 'npy'], bytes)); return undefined; }
-      try {
-        const t = decodeNpy(bytes, dtype);
-        if (t.shape.length !== expect.rank) {
-          problems.push(source.error([key, 'npy'], { code: 'spec.npyRank', args: { file: v.npy, rank: t.shape.length, shape: [...t.shape], expected: expect.rank, axes: expect.axes } }));
-          return undefined;
-        }
-        return t;
-      } catch (e) {
-        if (e instanceof NpyError) { problems.push(source.error([key, 'npy'], { ...e.problem, file: v.npy })); return undefined; }
-        throw e;
-      }
+    if (sourceFormat(v)) {
+      const { reading, problem } = readTensorSource([key], v as Record<string, unknown>, npy, dtype, maxElements, expect);
+      if (reading) sources.push(reading);
+      if (problem) problems.push(source.error(problem.path, problem.problem));
+      return problem ? undefined : reading?.tensor;
     }
     try {
       return nestedToTensor(v, [key], dtype, expect);
@@ -175,16 +153,16 @@ export function collectSpec(source: JsonSource, npy: NpyFiles = new Map(), defau
   const weight = 'weight' in spec ? tensor('weight') : undefined;
   const bias = tensor('bias');
   const grad = tensor('grad');
-  if (problems.length || !input || !weight) return { problems };
+  if (problems.length || !input || !weight) return { problems, sources };
   const problem: ConvProblem = { input, weight, options, dtype };
   if (bias) problem.bias = bias;
   if (grad) problem.grad = grad;
-  return { problem, problems };
+  return { problem, problems, sources };
 }
 
 /** Reads a parsed spec; the first problem is thrown as a SpecError. */
-export function readConvSpec(source: JsonSource, npy?: NpyFiles, defaultDType?: DType): ConvProblem {
-  const r = collectSpec(source, npy, defaultDType);
+export function readConvSpec(source: JsonSource, npy?: NpyFiles, defaultDType?: DType, maxElements?: number): ConvProblem {
+  const r = collectSpec(source, npy, defaultDType, maxElements);
   if (r.problems.length || !r.problem) throw r.problems[0];
   return r.problem;
 }
@@ -204,16 +182,17 @@ export interface SpecAnalysis extends SpecReading {
 /** Everything wrong with a spec, geometry and size included, without running it (for diagnostics and hovers). */
 export function analyzeSpec(source: JsonSource, npy?: NpyFiles, maxElements = DEFAULT_MAX_ELEMENTS): SpecAnalysis {
   if (isNetworkSpec(source.value)) {
-    const net = collectNetworkSpec(source, npy);
-    if (!net.problem) return { problems: net.problems };
+    const net = collectNetworkSpec(source, npy, undefined, maxElements);
+    const { sources } = net;
+    if (!net.problem) return { problems: net.problems, sources };
     try {
-      return { problems: net.problems, layers: networkShapes(net.problem, maxElements) };
+      return { problems: net.problems, sources, layers: networkShapes(net.problem, maxElements) };
     } catch (e) {
-      if (e instanceof EngineError) return { problems: [...net.problems, source.error(networkErrorPath(e), e.problem)] };
+      if (e instanceof EngineError) return { problems: [...net.problems, source.error(networkErrorPath(e), e.problem)], sources };
       throw e;
     }
   }
-  const reading = collectSpec(source, npy);
+  const reading = collectSpec(source, npy, undefined, maxElements);
   const p = reading.problem;
   if (!p) return reading;
   try {
@@ -248,7 +227,7 @@ export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, 
 
 /** Traces a parsed single-conv spec. */
 export function traceConvSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {
-  const problem = readConvSpec(source, npy, options.dtype);
+  const problem = readConvSpec(source, npy, options.dtype, options.maxElements);
   try {
     return traceConv(problem, options);
   } catch (e) {

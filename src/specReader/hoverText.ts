@@ -6,15 +6,17 @@
 import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
 import type { PoolInfo } from '../engine/layers';
 import type { LayerShapes } from '../engine/network';
-import { formatShape } from '../engine/tensor';
+import { formatShape, tensorStats } from '../engine/tensor';
 import { markdownCode, markdownText } from '../format/safeText';
 import { formatNumber } from '../format/text';
 import { type Locale, panelText } from '../l10n/panelText';
 import { renderProblem } from './problemText';
 import type { SpecAnalysis, TensorKey } from './convSpec';
+import { thumbnailPng } from './image';
 import type { Problem } from './problemCodes';
 import { LocatedTensor, SCAN_BUDGET, TensorScan, indexWithin, previewRows } from './locator';
 import { JSONPath, jsonPath } from './source';
+import { SourceReading, sourceLabel } from './tensorSource';
 
 /** The number token around an offset, if the offset is on one. */
 function numberAt(text: string, offset: number): number | undefined {
@@ -55,9 +57,30 @@ export function tensorHover(text: string, t: LocatedTensor, offset: number, prec
   return lines.join('\n');
 }
 
-/** A .npy file a key names, with what its header says (both read from the user's files). */
-export function npyLine(npy: { file: string; shape: number[]; dtype: string }): string {
+/** A file a key names, with how it stores the tensor and the tensor's shape (both from the user's files). */
+export function npyLine(npy: { file: string; shape: readonly number[]; dtype: string }): string {
   return `**${markdownText(npy.file)}**: ${markdownText(npy.dtype)} \`${formatShape(npy.shape)}\``;
+}
+
+/** Bytes as base64 (btoa is there in Node and in the browser). */
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** A tensor read from a file: what the file stores, its shape, statistics and, for an image, a thumbnail (a data: URI, which hovers show). */
+export function sourceHover(r: SourceReading, locale: Locale = 'en', precision = 5): string {
+  const data = r.tensor.data;
+  const s = tensorStats(data);
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) sum += data[i];
+  const finite = data.length - s.nonFinite;
+  const lines = [npyLine({ file: sourceLabel(r), shape: r.tensor.shape, dtype: r.stored }), '',
+    panelText(locale).hoverStats(formatNumber(s.min, precision), formatNumber(s.max, precision), formatNumber(finite ? sum / finite : 0, precision), s.nonFinite)];
+  const thumbnail = r.format === 'image' ? thumbnailPng(r.tensor) : undefined;
+  if (thumbnail) lines.push('', `![thumbnail](data:image/png;base64,${base64(thumbnail)})`);
+  return lines.join('\n');
 }
 
 /** One problem of the spec, as a list item. */
@@ -85,12 +108,12 @@ function geometryLines(i: ConvInfo, locale: Locale): string[] {
 }
 
 /** What a spec key means in this spec: the shapes derived from it, formulas filled in. */
-export function specKeyHover(key: string, analysis: SpecAnalysis, npy?: { file: string; shape: number[]; dtype: string }, locale: Locale = 'en'): string | undefined {
+export function specKeyHover(key: string, analysis: SpecAnalysis, source?: SourceReading, locale: Locale = 'en'): string | undefined {
   const i = analysis.info;
   const w = panelText(locale);
   const lines: string[] = [];
   const shape = (d: number[]) => `\`${formatShape(d)}\``;
-  if (npy) lines.push(npyLine(npy), '');
+  if (source) lines.push(sourceHover(source, locale), '');
   if (!i) {
     const mine = analysis.problems.filter(p => p.path?.[0] === key);
     const all = mine.length ? mine : analysis.problems;

@@ -10,12 +10,12 @@ import { EngineError } from '../engine/errors';
 import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
 import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams } from '../engine/layerKinds';
 import { DType, Tensor } from '../engine/tensor';
-import type { TraceOptions } from '../engine/trace';
+import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
-import { NpyError, decodeNpy } from './npy';
 import type { Problem } from './problemCodes';
-import { JSONPath, JsonSource, MAX_NESTING, SpecError } from './source';
-import { NpyFiles, npyBytes } from './specFiles';
+import { JSONPath, JsonSource, SpecError } from './source';
+import type { NpyFiles } from './specFiles';
+import { SourceReading, readTensorSource, sourceFormat } from './tensorSource';
 
 const NETWORK_KEYS = ['input', 'layers', 'loss', 'grad', 'dtype', '$schema', 'name', 'description', 'comment'];
 const DOC_KEYS = ['name', 'description', 'comment'];
@@ -28,29 +28,16 @@ export function isNetworkSpec(value: unknown): boolean {
   return isObject(value) && 'layers' in value;
 }
 
-/** .npy files named anywhere in a network spec (input, layer weights and biases, targets). */
-export function networkNpyReferences(value: unknown): string[] {
-  const found: string[] = [];
-  // Recursive, so no deeper than JSON may nest (a value from a library caller may even hold itself).
-  const visit = (v: unknown, depth: number) => {
-    if (depth > MAX_NESTING) return;
-    if (Array.isArray(v)) v.forEach(x => visit(x, depth + 1));
-    else if (isObject(v)) {
-      if (typeof v.npy === 'string' && Object.keys(v).length === 1) found.push(v.npy);
-      else Object.values(v).forEach(x => { if (isObject(x) || Array.isArray(x)) visit(x, depth + 1); });
-    }
-  };
-  if (isObject(value)) for (const k of ['input', 'layers', 'loss', 'grad']) visit(value[k], 2);
-  return found;
-}
-
 export interface NetworkReading {
   problem?: NetworkProblem;
   problems: SpecError[];
+  /** The tensors read from files (hovers show what each holds). */
+  sources: SourceReading[];
 }
 
-export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map(), defaultDType: DType = 'float64'): NetworkReading {
+export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map(), defaultDType: DType = 'float64', maxElements = DEFAULT_MAX_ELEMENTS): NetworkReading {
   const problems: SpecError[] = [];
+  const sources: SourceReading[] = [];
   const spec = source.value as Record<string, unknown>;
   const error = (path: JSONPath, problem: Problem) => problems.push(source.error(path, problem));
   for (const key of Object.keys(spec)) {
@@ -62,20 +49,13 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
     else error(['dtype'], { code: 'spec.dtype', args: { found: describeValue(spec.dtype) } });
   }
 
-  /** A tensor of a given rank (or any rank), from nested arrays or {"npy": file}. */
+  /** A tensor of a given rank (or any rank), from nested arrays or a file (tensorSource.ts). */
   const tensor = (path: JSONPath, v: unknown, expect?: TensorExpectation): Tensor | undefined => {
-    if (isObject(v) && 'npy' in v) {
-      if (typeof v.npy !== 'string') { error([...path, 'npy'], { code: 'spec.npyPath', args: { found: describeValue(v.npy) } }); return undefined; }
-      const bytes = npyBytes(npy, v.npy);
-      if (!(bytes instanceof Uint8Array)) { error([...path, 'npy'], bytes); return undefined; }
-      try {
-        const t = decodeNpy(bytes, dtype);
-        if (expect && t.shape.length !== expect.rank) { error([...path, 'npy'], { code: 'spec.npyRank', args: { file: v.npy, rank: t.shape.length, shape: [...t.shape], expected: expect.rank, axes: expect.axes } }); return undefined; }
-        return t;
-      } catch (e) {
-        if (e instanceof NpyError) { error([...path, 'npy'], { ...e.problem, file: v.npy }); return undefined; }
-        throw e;
-      }
+    if (sourceFormat(v)) {
+      const { reading, problem } = readTensorSource(path, v as Record<string, unknown>, npy, dtype, maxElements, expect);
+      if (reading) sources.push(reading);
+      if (problem) error(problem.path, problem.problem);
+      return problem ? undefined : reading?.tensor;
     }
     try {
       const rank = expect?.rank ?? Math.max(1, inferShape(v).length);
@@ -161,8 +141,8 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
   }
   if (loss && spec.grad !== undefined) error(['grad'], { code: 'network.lossAndGrad', args: {} });
   const grad = spec.grad === undefined || loss ? undefined : tensor(['grad'], spec.grad);
-  if (problems.length || !input) return { problems };
-  return { problem: { input, layers, loss, grad, dtype }, problems };
+  if (problems.length || !input) return { problems, sources };
+  return { problem: { input, layers, loss, grad, dtype }, problems, sources };
 }
 
 /** An engine error inside a network, at its layer (and key): $.layers[3].weight, $.grad, $.loss.target. */
@@ -174,7 +154,7 @@ export function networkErrorPath(e: EngineError): JSONPath | undefined {
 }
 
 export function traceNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): NetworkTrace {
-  const r = collectNetworkSpec(source, npy, options.dtype);
+  const r = collectNetworkSpec(source, npy, options.dtype, options.maxElements);
   if (r.problems.length || !r.problem) throw r.problems[0];
   try {
     return traceNetwork(r.problem, options);

@@ -4,16 +4,9 @@
 // C and Fortran order. Anything else is refused with a message that says what it is.
 
 import { DType, Tensor, TensorData, allocate, sizeOf } from '../engine/tensor';
-import type { SpecProblem } from './problemCodes';
-import { english } from './problemText.en';
+import { TensorFileError } from './fileError';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-
-export class NpyError extends Error {
-  constructor(readonly problem: SpecProblem) {
-    super(english(problem));
-  }
-}
 
 /** Numpy's own limit on a header's length (np.load's max_header_size): longer ones are refused, not parsed. */
 export const NPY_MAX_HEADER = 10_000;
@@ -56,7 +49,7 @@ export interface NpyHeader {
 
 /** Reads just the header: shape and dtype for hovers, without touching the data. */
 export function readNpyHeader(bytes: Uint8Array): NpyHeader {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError({ code: 'npy.magic', args: {} });
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new TensorFileError({ code: 'npy.magic', args: {} });
   const major = bytes[6];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLength: number;
@@ -65,26 +58,26 @@ export function readNpyHeader(bytes: Uint8Array): NpyHeader {
     headerLength = dv.getUint16(8, true);
     start = 10;
   } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw new NpyError({ code: 'npy.headerShort', args: {} });
+    if (bytes.length < 12) throw new TensorFileError({ code: 'npy.headerShort', args: {} });
     headerLength = dv.getUint32(8, true);
     start = 12;
-  } else throw new NpyError({ code: 'npy.version', args: { major, minor: bytes[7] } });
-  if (headerLength > NPY_MAX_HEADER) throw new NpyError({ code: 'npy.headerLong', args: { length: headerLength, limit: NPY_MAX_HEADER } });
-  if (start + headerLength > bytes.length) throw new NpyError({ code: 'npy.headerShort', args: {} });
+  } else throw new TensorFileError({ code: 'npy.version', args: { major, minor: bytes[7] } });
+  if (headerLength > NPY_MAX_HEADER) throw new TensorFileError({ code: 'npy.headerLong', args: { length: headerLength, limit: NPY_MAX_HEADER } });
+  if (start + headerLength > bytes.length) throw new TensorFileError({ code: 'npy.headerShort', args: {} });
   let header = '';
   for (let i = start; i < start + headerLength; i++) header += String.fromCharCode(bytes[i]);
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined) {
-    if (/'descr'\s*:\s*\[/.test(header)) throw new NpyError({ code: 'npy.structured', args: {} });
-    throw new NpyError({ code: 'npy.noDtype', args: { header: header.trim() } });
+    if (/'descr'\s*:\s*\[/.test(header)) throw new TensorFileError({ code: 'npy.structured', args: {} });
+    throw new TensorFileError({ code: 'npy.noDtype', args: { header: header.trim() } });
   }
-  if (fortran === undefined || shapeText === undefined) throw new NpyError({ code: 'npy.header', args: { header: header.trim() } });
+  if (fortran === undefined || shapeText === undefined) throw new TensorFileError({ code: 'npy.header', args: { header: header.trim() } });
   const dims = shapeText.split(',').map(s => s.trim()).filter(Boolean);
   // Plain decimal digits, as numpy writes them (Number would also take '1e9', '0x10', ' ').
   const shape = dims.map(Number);
-  if (dims.some(d => !/^\d+$/.test(d)) || shape.some(d => !Number.isSafeInteger(d))) throw new NpyError({ code: 'npy.shape', args: { shape: shapeText } });
+  if (dims.some(d => !/^\d+$/.test(d)) || shape.some(d => !Number.isSafeInteger(d))) throw new TensorFileError({ code: 'npy.shape', args: { shape: shapeText } });
   return { descr, fortranOrder: fortran === 'True', shape, dataOffset: start + headerLength };
 }
 
@@ -99,7 +92,8 @@ export function describeNpyDtype(descr: string): string {
   return (names[descr.slice(1)] ?? descr) + order;
 }
 
-function halfToFloat(h: number): number {
+/** An IEEE 754 half-precision value from its 16 bits. */
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;
@@ -113,9 +107,9 @@ export function npyLayout(h: NpyHeader): { itemSize: number; count: number } {
   const byteOrder = h.descr[0];
   const kind = h.descr[1];
   const size = Number(h.descr.slice(2));
-  if (!'<>|='.includes(byteOrder)) throw new NpyError({ code: 'npy.byteOrder', args: { dtype: h.descr } });
+  if (!'<>|='.includes(byteOrder)) throw new TensorFileError({ code: 'npy.byteOrder', args: { dtype: h.descr } });
   const supported = (kind === 'f' && [2, 4, 8].includes(size)) || ((kind === 'i' || kind === 'u') && [1, 2, 4, 8].includes(size)) || (kind === 'b' && size === 1);
-  if (!supported) throw new NpyError({ code: 'npy.dtype', args: { dtype: h.descr, kind, ...(size ? { size } : {}) } });
+  if (!supported) throw new TensorFileError({ code: 'npy.dtype', args: { dtype: h.descr, kind, ...(size ? { size } : {}) } });
   return { itemSize: size, count: sizeOf(h.shape) };
 }
 
@@ -124,7 +118,7 @@ export function checkNpyData(h: NpyHeader, fileSize: number): { itemSize: number
   const layout = npyLayout(h);
   const needed = layout.count * layout.itemSize;
   if (h.dataOffset + needed > fileSize) {
-    throw new NpyError({ code: 'npy.dataShort', args: { shape: h.shape, needed, has: fileSize - h.dataOffset } });
+    throw new TensorFileError({ code: 'npy.dataShort', args: { shape: h.shape, needed, has: fileSize - h.dataOffset } });
   }
   return layout;
 }

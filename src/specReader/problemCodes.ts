@@ -1,11 +1,13 @@
 // The spec reader's problems, by code: the JSON text, the spec's structure, the
-// nested arrays, the .npy files. With the engine's (src/engine/problem.ts) they
+// nested arrays, the files a spec names (.npy, images, .npz, .safetensors). With the engine's (src/engine/problem.ts) they
 // make every problem a face may show; the English texts are in problemText.en.ts,
 // the Chinese in src/specReader/problemText.zh-cn.ts.
 
 import type { EngineProblemArgs, ProblemContext, ProblemOf } from '../engine/problem';
 import type { ValueDescription } from '../format/describe';
+import type { ImageFormat } from './image';
 import type { SpecFileType } from './specFiles';
+import type { SourceFormat } from './tensorSource';
 
 /** jsonc-parser's syntax errors, and the two ways a comma can be missing. */
 export type JsonSyntax =
@@ -23,7 +25,8 @@ export interface SpecProblemArgs {
   'spec.unknownKey': { key: string; hint?: string; kind: 'conv' | 'network'; keys: string[] };
   'spec.missingKey': { key: string; axes: string };
   'spec.dtype': { found: ValueDescription };
-  'spec.npyPath': { found: ValueDescription };
+  /** format: the source object's file key ("npy", "image", "npz", "safetensors"). */
+  'spec.npyPath': { format: SourceFormat; found: ValueDescription };
   'spec.npyMissing': { file: string };
   'spec.npyRank': { file: string; rank: number; shape: number[]; expected: number; axes: string };
   'spec.pair': { key: string; found: ValueDescription };
@@ -60,6 +63,31 @@ export interface SpecProblemArgs {
   /** kind: the dtype's kind letter (f, i, c, O, …). */
   'npy.dtype': { dtype: string; kind: string; size?: number };
   'npy.dataShort': { shape: number[]; needed: number; has: number };
+  'source.unknownKey': { format: SourceFormat; key: string; keys: string[] };
+  'source.key': { format: SourceFormat; found: ValueDescription };
+  'source.keyMissing': { key: string; keys: string[] };
+  'image.format': Record<string, never>;
+  'image.truncated': { format: ImageFormat };
+  /** why: the decoder's own words (English), or ours. */
+  'image.corrupt': { format: ImageFormat; why: string };
+  'image.jpegProcess': { marker: string };
+  'image.pngLowBitInterlaced': { depth: number };
+  'image.tooMany': { width: number; height: number; channels: number; limit: number };
+  'image.inflated': { expected: number };
+  'image.mode': { found: ValueDescription };
+  'image.size': { found: ValueDescription };
+  'image.scale': { found: ValueDescription };
+  'image.normalize': { found: ValueDescription };
+  'image.normalizeLength': { key: 'mean' | 'std'; length: number; channels: number };
+  'npz.zip': { why: string };
+  'npz.entryTooBig': { key: string; size: number; limit: number };
+  'npz.short': { key: string; needed: number; has: number };
+  'npz.method': { key: string; method: number };
+  /** over: it inflates past its declared size (else it ends before). */
+  'npz.size': { key: string; size: number; over: boolean };
+  'safetensors.header': { why: string };
+  'safetensors.dtype': { key: string; dtype: string; supported: string[] };
+  'safetensors.offsets': { key: string; begin: number; end: number; needed: number; has: number };
   'file.notRegular': { type: Exclude<SpecFileType, 'file'> };
   'file.outside': { folder: string };
   'file.tooBig': { size: number; limit: number };

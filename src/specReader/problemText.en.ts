@@ -38,6 +38,12 @@ const FILE_TYPES: Record<SpecProblemArgs['file.notRegular']['type'], string> = {
   directory: 'a directory', fifo: 'a FIFO', device: 'a device', socket: 'a socket', other: 'a FIFO, device or socket',
 };
 
+/** Names in a message: the first 20, and how many more. */
+export function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 20).map(n => `"${n}"`).join(', ');
+  return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
+}
+
 export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
   'json.empty': () => 'the file is empty',
   'json.syntax': a => `malformed JSON: ${SYNTAX[a.error]}${
@@ -48,8 +54,8 @@ export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
   'spec.unknownKey': a => `unknown key "${a.key}"${a.hint ? ` (did you mean "${a.hint}"?)` : ''}; a ${a.kind} spec has ${a.keys.join(', ')}`,
   'spec.missingKey': a => `missing key "${a.key}" ${a.axes}`,
   'spec.dtype': a => `dtype must be "float64" or "float32", found ${v(a.found)}`,
-  'spec.npyPath': a => `"npy" must be a file path, found ${v(a.found)}`,
-  'spec.npyMissing': a => `missing .npy file "${a.file}" (paths are relative to the spec)`,
+  'spec.npyPath': a => `"${a.format}" must be a file path, found ${v(a.found)}`,
+  'spec.npyMissing': a => `missing file "${a.file}" (paths are relative to the spec)`,
   'spec.npyRank': a => `${a.file} holds a ${a.shape.length}-D array ${formatShape(a.shape)}, expected ${a.expected}-D ${a.axes}`,
   'spec.pair': a => `${a.key} must be an integer or a pair [h, w], found ${v(a.found)}`,
   'spec.padding': a => `padding must be an integer, [ph, pw], [top, bottom, left, right], "valid" or "same", found ${v(a.found)}`,
@@ -84,11 +90,34 @@ export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
   'npy.byteOrder': a => `unknown byte order in dtype '${a.dtype}'`,
   'npy.dtype': a => `dtype '${a.dtype}' (${NPY_KINDS[a.kind] ?? 'unknown kind'}${a.size ? `, ${a.size} bytes` : ''}) is not supported: use float16/32/64, integers or bool`,
   'npy.dataShort': a => `the .npy data is cut short: shape (${a.shape.join(', ')}) needs ${a.needed} bytes, the file has ${a.has}`,
+  'source.unknownKey': a => `{"${a.format}": …} has no "${a.key}"; its keys: ${a.keys.join(', ')}`,
+  'source.key': a => `a ${a.format} file holds several arrays: name one with "key": "…", found ${v(a.found)}`,
+  'source.keyMissing': a => `no array "${a.key}" in the file; it has ${a.keys.length ? listed(a.keys) : 'none'}`,
+  'image.format': () => 'not a PNG or JPEG image (its first bytes are neither signature)',
+  'image.truncated': a => `the ${a.format} file is cut short`,
+  'image.corrupt': a => `the ${a.format} file is corrupt: ${a.why}`,
+  'image.jpegProcess': a => `JPEG coding ${a.marker} (lossless, hierarchical or arithmetic) is not supported: save as baseline or progressive JPEG, or PNG`,
+  'image.pngLowBitInterlaced': a => `interlaced PNGs of ${a.depth}-bit samples are not supported: save it without interlacing, or with 8-bit samples`,
+  'image.tooMany': a => `the image is ${a.width} × ${a.height} with ${a.channels} channel${a.channels === 1 ? '' : 's'}: ${a.width * a.height * a.channels} values, more than the element limit of ${a.limit}`,
+  'image.inflated': a => `the PNG image data inflates to more than the ${a.expected} bytes its size needs (corrupt, or a zip bomb)`,
+  'image.mode': a => `"mode" must be "rgb" or "gray", found ${v(a.found)}`,
+  'image.size': a => `"size" must be [H, W], two positive integers, found ${v(a.found)}`,
+  'image.scale': a => `"scale" must be a positive number (255 maps 8-bit pixels to [0, 1]), found ${v(a.found)}`,
+  'image.normalize': a => `"normalize" must be {"mean": [...], "std": [...]}, numbers, no std 0, found ${v(a.found)}`,
+  'image.normalizeLength': a => `"normalize" has ${a.length} ${a.key} value${a.length === 1 ? '' : 's'}, the image has ${a.channels} channel${a.channels === 1 ? '' : 's'}`,
+  'npz.zip': a => `not a readable .npz (zip) file: ${a.why}`,
+  'npz.entryTooBig': a => `array "${a.key}" is ${a.size} bytes uncompressed, more than the element limit allows (${a.limit} bytes)`,
+  'npz.short': a => `array "${a.key}" is cut short: its data needs ${a.needed} bytes, the file has ${a.has}`,
+  'npz.method': a => `array "${a.key}" is compressed with zip method ${a.method}: only stored (0) and deflated (8) entries are read`,
+  'npz.size': a => `array "${a.key}" inflates to ${a.over ? 'more' : 'less'} than the ${a.size} bytes its zip entry declares (corrupt${a.over ? ', or a zip bomb' : ''})`,
+  'safetensors.header': a => `not a readable .safetensors file: ${a.why}`,
+  'safetensors.dtype': a => `tensor "${a.key}" has dtype ${a.dtype}: only ${a.supported.join(', ')} are read`,
+  'safetensors.offsets': a => `tensor "${a.key}" has data_offsets [${a.begin}, ${a.end}]: its shape and dtype need ${a.needed} bytes, within the ${a.has} bytes of data`,
   'file.notRegular': a => `not a regular file (${FILE_TYPES[a.type]})`,
-  'file.outside': a => `the file is outside the workspace folder "${a.folder}"; a spec reads .npy files from its own workspace folder only`,
+  'file.outside': a => `the file is outside the workspace folder "${a.folder}"; a spec reads files from its own workspace folder only`,
   'file.tooBig': a => `the file is ${a.size} bytes, more than the element limit of ${a.limit} allows`,
-  'file.noRoom': a => `the file is ${a.size} bytes, more than the ${a.room} bytes left for the spec's .npy files together (${a.factor} × what the element limit of ${a.limit} allows one file)`,
-  'file.tooMany': a => `the .npy array has ${a.count} elements, more than the element limit of ${a.limit}`,
+  'file.noRoom': a => `the file is ${a.size} bytes, more than the ${a.room} bytes left for the spec's files together (${a.factor} × what the element limit of ${a.limit} allows one file)`,
+  'file.tooMany': a => `the array has ${a.count} elements, more than the element limit of ${a.limit}`,
   'file.unreadable': a => `cannot be read: ${a.why}`,
   'values.nonFinite': a => `${a.name} has ${a.count} non-finite value${a.count === 1 ? '' : 's'} (first: ${a.at} = ${a.value})`,
 };

@@ -6,6 +6,7 @@ import { ConvShapes, LayerAt, ProblemFrame, ProblemTable, thousands } from '../e
 import { formatShape } from '../engine/tensor';
 import type { ValueDescription } from '../format/describe';
 import type { JsonSyntax, ProblemArgs, SpecProblemArgs } from './problemCodes';
+import { listed } from './problemText.en';
 
 /** What a layer's key means, after its name, where the name alone says little in Chinese. */
 const KEY_GLOSS: Record<string, string> = { kernel: '（池化窗口）', slope: '（leaky_relu 激活函数的斜率）' };
@@ -112,8 +113,8 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'spec.unknownKey': a => `未知的键 "${a.key}"${a.hint ? `（是不是 "${a.hint}"？）` : ''}；${a.kind === 'conv' ? '卷积' : '网络'}规格的键有 ${a.keys.join(', ')}`,
   'spec.missingKey': a => `缺少键 "${a.key}" ${a.axes}`,
   'spec.dtype': a => `dtype 必须是 "float64" 或 "float32"，实际为 ${v(a.found)}`,
-  'spec.npyPath': a => `"npy" 必须是文件路径，实际为 ${v(a.found)}`,
-  'spec.npyMissing': a => `找不到 .npy 文件 "${a.file}"（路径相对于规格文件）`,
+  'spec.npyPath': a => `"${a.format}" 必须是文件路径，实际为 ${v(a.found)}`,
+  'spec.npyMissing': a => `找不到文件 "${a.file}"（路径相对于规格文件）`,
   'spec.npyRank': a => `${a.file} 存放的是 ${a.shape.length} 维数组 ${formatShape(a.shape)}，应为 ${a.expected} 维 ${a.axes}`,
   'spec.pair': a => `${a.key} 必须是整数或二元组 [h, w]，实际为 ${v(a.found)}`,
   'spec.padding': a => `padding（填充）必须是整数、[ph, pw]、[top, bottom, left, right]、"valid" 或 "same"，实际为 ${v(a.found)}`,
@@ -148,11 +149,34 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'npy.byteOrder': a => `dtype '${a.dtype}' 的字节序未知`,
   'npy.dtype': a => `不支持 dtype '${a.dtype}'（${NPY_KINDS[a.kind] ?? '未知类型'}${a.size ? `，${a.size} 字节` : ''}）：请使用 float16/32/64、整数或 bool`,
   'npy.dataShort': a => `.npy 数据不完整：形状 (${a.shape.join(', ')}) 需要 ${a.needed} 字节，文件只有 ${a.has} 字节`,
+  'source.unknownKey': a => `{"${a.format}": …} 没有键 "${a.key}"；可用的键：${a.keys.join(', ')}`,
+  'source.key': a => `${a.format} 文件可存放多个数组：请用 "key": "…" 指定其中一个，实际为 ${v(a.found)}`,
+  'source.keyMissing': a => `文件中没有数组 "${a.key}"；文件中有：${a.keys.length ? listed(a.keys) : '（无）'}`,
+  'image.format': () => '不是 PNG 或 JPEG 图像（文件开头不是这两种签名）',
+  'image.truncated': a => `${a.format} 文件不完整`,
+  'image.corrupt': a => `${a.format} 文件已损坏：${a.why}`,
+  'image.jpegProcess': a => `不支持 JPEG 编码方式 ${a.marker}（无损、分层或算术编码）：请另存为基线或渐进式 JPEG，或 PNG`,
+  'image.pngLowBitInterlaced': a => `不支持采样为 ${a.depth} 位的隔行扫描 PNG：请不用隔行扫描保存，或改用 8 位采样`,
+  'image.tooMany': a => `图像为 ${a.width} × ${a.height}，${a.channels} 个通道：共 ${a.width * a.height * a.channels} 个值，超过元素上限 ${a.limit}`,
+  'image.inflated': a => `PNG 图像数据解压后超过其尺寸所需的 ${a.expected} 字节（文件已损坏，或是压缩炸弹）`,
+  'image.mode': a => `"mode" 必须是 "rgb" 或 "gray"，实际为 ${v(a.found)}`,
+  'image.size': a => `"size" 必须是 [H, W]，即两个正整数，实际为 ${v(a.found)}`,
+  'image.scale': a => `"scale" 必须是正数（255 把 8 位像素映射到 [0, 1]），实际为 ${v(a.found)}`,
+  'image.normalize': a => `"normalize" 必须是 {"mean": [...], "std": [...]}，均为数字且 std 不为 0，实际为 ${v(a.found)}`,
+  'image.normalizeLength': a => `"normalize" 的 ${a.key} 有 ${a.length} 个值，而图像有 ${a.channels} 个通道`,
+  'npz.zip': a => `无法读取的 .npz（zip）文件：${a.why}`,
+  'npz.entryTooBig': a => `数组 "${a.key}" 解压后有 ${a.size} 字节，超过元素上限所允许的 ${a.limit} 字节`,
+  'npz.short': a => `数组 "${a.key}" 不完整：其数据需要 ${a.needed} 字节，文件只有 ${a.has} 字节`,
+  'npz.method': a => `数组 "${a.key}" 使用 zip 压缩方法 ${a.method}：只能读取存储 (0) 和 deflate (8) 条目`,
+  'npz.size': a => `数组 "${a.key}" 解压后${a.over ? '多于' : '少于'}其 zip 条目声明的 ${a.size} 字节（文件已损坏${a.over ? '，或是压缩炸弹' : ''}）`,
+  'safetensors.header': a => `无法读取的 .safetensors 文件：${a.why}`,
+  'safetensors.dtype': a => `张量 "${a.key}" 的 dtype 为 ${a.dtype}：只能读取 ${a.supported.join(', ')}`,
+  'safetensors.offsets': a => `张量 "${a.key}" 的 data_offsets 为 [${a.begin}, ${a.end}]：其形状和 dtype 需要 ${a.needed} 字节，且应位于 ${a.has} 字节的数据之内`,
   'file.notRegular': a => `不是普通文件（${FILE_TYPES[a.type]}）`,
-  'file.outside': a => `文件位于工作区文件夹 "${a.folder}" 之外；规格文件只能读取其所在工作区文件夹中的 .npy 文件`,
+  'file.outside': a => `文件位于工作区文件夹 "${a.folder}" 之外；规格文件只能读取其所在工作区文件夹中的文件`,
   'file.tooBig': a => `文件有 ${a.size} 字节，超过元素上限 ${a.limit} 所允许的大小`,
-  'file.noRoom': a => `文件有 ${a.size} 字节，超过该规格的 .npy 文件合计剩余的 ${a.room} 字节（元素上限 ${a.limit} 允许单个文件大小的 ${a.factor} 倍）`,
-  'file.tooMany': a => `.npy 数组有 ${a.count} 个元素，超过元素上限 ${a.limit}`,
+  'file.noRoom': a => `文件有 ${a.size} 字节，超过该规格引用的文件合计剩余的 ${a.room} 字节（元素上限 ${a.limit} 允许单个文件大小的 ${a.factor} 倍）`,
+  'file.tooMany': a => `数组有 ${a.count} 个元素，超过元素上限 ${a.limit}`,
   'file.unreadable': a => `无法读取：${a.why}`,
   'values.nonFinite': a => `${a.name} 有 ${a.count} 个非有限值（NaN 或 ±Infinity），第一个：${a.at} = ${a.value}`,
 };

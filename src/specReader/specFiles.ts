@@ -1,14 +1,20 @@
-// The one place that reads the .npy files a spec names, on any file system (Node's
-// for the CLI and the debug adapter process, VS Code's workspace file system in the
-// extension host and the browser). A file is looked at before it is opened: only a
-// regular file, of a size its element limit allows, whose header declares no more
-// elements than the limit and no more data than the file holds, is read. A file that
-// cannot be used is kept with the reason, which the spec reader reports at $.key.npy.
+// The one place that reads the files a spec names (.npy, images, .npz, .safetensors),
+// on any file system (Node's for the CLI and the debug adapter process, VS Code's
+// workspace file system in the extension host and the browser). A file is looked at
+// before it is opened: only a regular file, of a size its element limit allows, is
+// read; an .npy header must declare no more elements than the limit and no more data
+// than the file holds, an image header no more pixel values than the limit. A file that
+// cannot be used is kept with the reason, which the spec reader reports at its key
+// ($.input.npy, $.input.image). An .npz or .safetensors file's arrays are checked when
+// the spec reader picks one (tensorSource.ts).
 
 import { TOTAL_FACTOR } from '../engine/budget';
-import { NPY_HEADER_ROOM, NpyError, checkNpyData, readNpyHeader } from './npy';
+import { TensorFileError } from './fileError';
+import { checkImageSize, readImageHeader } from './image';
+import { NPY_HEADER_ROOM, checkNpyData, readNpyHeader } from './npy';
 import type { Problem, SpecProblem } from './problemCodes';
 import { english } from './problemText.en';
+import type { SourceFormat, SpecFileReference } from './tensorSource';
 
 export type SpecFileType = 'file' | 'directory' | 'fifo' | 'device' | 'socket' | 'other';
 
@@ -35,10 +41,10 @@ export interface NpyUnavailable {
   problem: SpecProblem;
 }
 
-/** A .npy file's bytes, or why they could not be read. */
+/** A file's bytes, or why they could not be read. */
 export type NpyFile = Uint8Array | NpyUnavailable;
 
-/** The .npy files a spec refers to, by the path written in it; a missing file is absent. */
+/** The files a spec refers to (.npy, images, .npz, .safetensors), by the path written in it; a missing file is absent. */
 export type NpyFiles = ReadonlyMap<string, NpyFile>;
 
 export interface SpecFileLimits {
@@ -76,7 +82,20 @@ function folderName(folder: string): string {
   return decodeURIComponent(folder.replace(/\/+$/, '').split('/').pop() ?? folder);
 }
 
-async function readNpyFile(fs: SpecFileSystem, file: string, limits: SpecFileLimits & { room: number }, folder: string | undefined): Promise<NpyFile | undefined> {
+/** Refuses an .npy file whose header declares more elements, or more data, than allowed. */
+async function checkNpyHeader(fs: SpecFileSystem, file: string, size: number, maxElements: number): Promise<SpecProblem | undefined> {
+  const header = readNpyHeader(await fs.read(file, Math.min(size, NPY_HEADER_ROOM)));
+  const { count } = checkNpyData(header, size);
+  return count > maxElements ? { code: 'file.tooMany', args: { count, limit: maxElements } } : undefined;
+}
+
+/** Refuses an image whose header declares more pixel values than allowed (before its pixels are decoded). */
+function checkImageHeader(bytes: Uint8Array, maxElements: number): void {
+  const h = readImageHeader(bytes);
+  checkImageSize(h.width, h.height, h.channels, maxElements);
+}
+
+async function readSpecFile(fs: SpecFileSystem, file: string, format: SourceFormat, limits: SpecFileLimits & { room: number }, folder: string | undefined): Promise<NpyFile | undefined> {
   const stat = await fs.stat(file);
   if (!stat) return undefined;
   if (folder !== undefined && !isInsideFolder(folder, await fs.realPath(file))) {
@@ -90,26 +109,32 @@ async function readNpyFile(fs: SpecFileSystem, file: string, limits: SpecFileLim
     return { problem: { code: 'file.noRoom', args: { size: stat.size, room: limits.room, factor: TOTAL_FACTOR, limit: limits.maxElements } } };
   }
   try {
-    const header = readNpyHeader(await fs.read(file, Math.min(stat.size, NPY_HEADER_ROOM)));
-    const { count } = checkNpyData(header, stat.size);
-    if (count > limits.maxElements) return { problem: { code: 'file.tooMany', args: { count, limit: limits.maxElements } } };
+    if (format === 'npy') {
+      const tooMany = await checkNpyHeader(fs, file, stat.size, limits.maxElements);
+      if (tooMany) return { problem: tooMany };
+    }
+    const bytes = await fs.read(file, stat.size);
+    if (format === 'image') checkImageHeader(bytes, limits.maxElements);
+    return bytes;
   } catch (e) {
-    if (e instanceof NpyError) return { problem: e.problem };
+    if (e instanceof TensorFileError) return { problem: e.problem };
     throw e;
   }
-  return fs.read(file, stat.size);
 }
 
-/** Reads the .npy files named in a spec (see the file's head); never throws for a file, never opens one that is not regular. */
-export async function readSpecFiles(spec: string, written: readonly string[], fs: SpecFileSystem, limits: SpecFileLimits): Promise<Map<string, NpyFile>> {
+/** Reads the files named in a spec (see the file's head); never throws for a file, never opens one that is not regular. */
+export async function readSpecFiles(spec: string, references: readonly SpecFileReference[], fs: SpecFileSystem, limits: SpecFileLimits): Promise<Map<string, NpyFile>> {
   const files = new Map<string, NpyFile>();
   let folder: string | undefined;
   // Each file is bounded by the element limit; together they are bounded as a trace's tensors are.
   let room = TOTAL_FACTOR * maxNpyBytes(limits.maxElements);
-  for (const name of new Set(written)) {
+  // A file named twice is read once, in the format it is first named with.
+  const formats = new Map<string, SourceFormat>();
+  for (const r of references) if (!formats.has(r.file)) formats.set(r.file, r.format);
+  for (const [name, format] of formats) {
     try {
       folder ??= limits.folder === undefined ? undefined : await fs.realPath(limits.folder);
-      const file = await readNpyFile(fs, fs.beside(spec, name), { ...limits, room }, folder);
+      const file = await readSpecFile(fs, fs.beside(spec, name), format, { ...limits, room }, folder);
       if (file instanceof Uint8Array) room -= file.length;
       if (file) files.set(name, file);
     } catch (e) {

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ConvOptions, PaddingOption } from '../../src/engine/convInfo';
 import { DType, Tensor, formatShape, sizeOf, tensor } from '../../src/engine/tensor';
 import type { SpecFileSystem, SpecFileType } from '../../src/specReader/specFiles';
+import type { SpecFileReference } from '../../src/specReader/tensorSource';
 
 /** Asserts two tensors have one shape and agree within tol·max(1, |expected|) per element. */
 export function assertClose(actual: Tensor, expected: Tensor, tol = 1e-9, what = 'tensor'): void {
@@ -156,4 +157,9 @@ export function npyFile(headerDict: string, data: Uint8Array = new Uint8Array(0)
   for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
   out.set(data, total);
   return out;
+}
+
+/** References to .npy files, as a spec naming them gives readSpecFiles. */
+export function npyReferences(...files: string[]): SpecFileReference[] {
+  return files.map(file => ({ file, format: 'npy' }));
 }

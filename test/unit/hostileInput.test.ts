@@ -9,13 +9,14 @@ import { trace } from '../../src/lib';
 import { analyzeSpec, traceSpecText } from '../../src/specReader/convSpec';
 import { scanTensors } from '../../src/specReader/locator';
 import { nestedToTensor } from '../../src/specReader/nested';
-import { networkNpyReferences } from '../../src/specReader/networkSpec';
-import { NPY_HEADER_ROOM, NpyError, decodeNpy, encodeNpy } from '../../src/specReader/npy';
+import { TensorFileError } from '../../src/specReader/fileError';
+import { NPY_HEADER_ROOM, decodeNpy, encodeNpy } from '../../src/specReader/npy';
 import { JsonSource, MAX_NESTING, NestingError, SpecError } from '../../src/specReader/source';
 import { NpyFile, NpyFiles, isInsideFolder, maxNpyBytes, readSpecFiles } from '../../src/specReader/specFiles';
 import { english } from '../../src/specReader/problemText.en';
 import { TOTAL_FACTOR } from '../../src/engine/budget';
-import { MemoryEntry, memoryFiles, npyFile } from './helpers';
+import { MemoryEntry, memoryFiles, npyFile, npyReferences } from './helpers';
+import { specFileReferences } from '../../src/specReader/tensorSource';
 
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
 const weight = ones(2, 3, 2, 2);
@@ -29,7 +30,7 @@ function npyProblems(npy: NpyFiles): string[] {
 
 async function readX(entries: Record<string, MemoryEntry>, maxElements = 1000, folder?: string) {
   const fs = memoryFiles(entries);
-  const files = await readSpecFiles(SPEC, ['x.npy'], fs, { maxElements, folder });
+  const files = await readSpecFiles(SPEC, npyReferences('x.npy'), fs, { maxElements, folder });
   return { file: files.get('x.npy'), reads: fs.reads };
 }
 
@@ -67,7 +68,7 @@ describe('hostile input: files a spec names (readSpecFiles)', () => {
   it('a header within the file size but over the element limit is refused after reading the header only', async () => {
     const bytes = npyFile("{'descr': '|u1', 'fortran_order': False, 'shape': (4000,), }", new Uint8Array(4000));
     const { file, reads } = await readX({ '/ws/x.npy': { bytes } }, 1000);
-    assert.strictEqual(problemOf(file), 'the .npy array has 4000 elements, more than the element limit of 1000');
+    assert.strictEqual(problemOf(file), 'the array has 4000 elements, more than the element limit of 1000');
     assert.ok(reads.every(r => r.length <= NPY_HEADER_ROOM));
   });
 
@@ -81,18 +82,18 @@ describe('hostile input: files a spec names (readSpecFiles)', () => {
     const bytes = npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }", new Uint8Array(8000));
     const names = Array.from({ length: 40 }, (_, i) => `w${i}.npy`);
     const fs = memoryFiles(Object.fromEntries(names.map(n => [`/ws/${n}`, { bytes }])));
-    const files = await readSpecFiles(SPEC, names, fs, { maxElements: 1000 });
+    const files = await readSpecFiles(SPEC, npyReferences(...names), fs, { maxElements: 1000 });
     const read = names.filter(n => files.get(n) instanceof Uint8Array);
     const room = TOTAL_FACTOR * maxNpyBytes(1000);
     assert.strictEqual(read.length, Math.floor(room / bytes.length), 'as many files as the room holds are read');
-    assert.match(problemOf(files.get(names[read.length])), /more than the \d+ bytes left for the spec's \.npy files together/);
+    assert.match(problemOf(files.get(names[read.length])), /more than the \d+ bytes left for the spec's files together/);
     assert.ok(fs.reads.every(r => read.includes(r.file.slice('/ws/'.length))), 'no byte of a refused file was read');
   });
 
   it('a missing file stays absent and is reported as missing', async () => {
     const { file } = await readX({});
     assert.strictEqual(file, undefined);
-    assert.deepStrictEqual(npyProblems(new Map()), ['["input","npy"] missing .npy file "x.npy" (paths are relative to the spec)']);
+    assert.deepStrictEqual(npyProblems(new Map()), ['["input","npy"] missing file "x.npy" (paths are relative to the spec)']);
   });
 });
 
@@ -107,7 +108,7 @@ describe('hostile input: a spec reads files from its workspace folder only', () 
   };
   const read = async (spec: string, written: string, folder: string) => {
     const fs = memoryFiles(folderFiles);
-    const files = await readSpecFiles(spec, [written], fs, { maxElements: 1000, folder });
+    const files = await readSpecFiles(spec, npyReferences(written), fs, { maxElements: 1000, folder });
     return { file: files.get(written), reads: fs.reads };
   };
 
@@ -120,7 +121,7 @@ describe('hostile input: a spec reads files from its workspace folder only', () 
 
   it('../outside.npy is refused, unread', async () => {
     const { file, reads } = await read(SPEC, '../outside.npy', '/ws');
-    assert.strictEqual(problemOf(file), 'the file is outside the workspace folder "ws"; a spec reads .npy files from its own workspace folder only');
+    assert.strictEqual(problemOf(file), 'the file is outside the workspace folder "ws"; a spec reads files from its own workspace folder only');
     assert.deepStrictEqual(reads, []);
   });
 
@@ -137,7 +138,7 @@ describe('hostile input: a spec reads files from its workspace folder only', () 
 
   it('without a folder (the CLI) files are read from anywhere', async () => {
     const fs = memoryFiles(folderFiles);
-    const files = await readSpecFiles(SPEC, ['../outside.npy'], fs, { maxElements: 1000 });
+    const files = await readSpecFiles(SPEC, npyReferences('../outside.npy'), fs, { maxElements: 1000 });
     assert.deepStrictEqual(files.get('../outside.npy'), inputNpy);
   });
 });
@@ -179,7 +180,7 @@ describe('hostile input: JSON nested too deep', () => {
     assert.throws(() => nestedToTensor(loop, ['input'], 'float64', { rank: 4, axes: '(B, C, H, W)' }), /too deep/);
     const layers: unknown[] = [];
     layers.push({ type: 'relu', x: layers });
-    assert.deepStrictEqual(networkNpyReferences({ input: { npy: 'a.npy' }, layers }), ['a.npy']);
+    assert.deepStrictEqual(specFileReferences({ input: { npy: 'a.npy' }, layers }), npyReferences('a.npy'));
   });
 });
 
@@ -257,7 +258,7 @@ describe('hostile input: fuzzed .npy headers', () => {
     return { bytes, values: intact ? values : undefined, count };
   }
 
-  it('decodeNpy and the reader return exactly what the bytes hold, or refuse with NpyError / a problem', async () => {
+  it('decodeNpy and the reader return exactly what the bytes hold, or refuse with TensorFileError / a problem', async () => {
     const started = Date.now();
     await fc.assert(fc.asyncProperty(fileArb, fc.constantFrom(10, 1000), async (c, maxElements) => {
       const { bytes, values, count } = build(c);
@@ -265,7 +266,7 @@ describe('hostile input: fuzzed .npy headers', () => {
       try {
         decoded = [...decodeNpy(bytes).data];
       } catch (e) {
-        if (!(e instanceof NpyError)) throw e;
+        if (!(e instanceof TensorFileError)) throw e;
       }
       assert.deepStrictEqual(decoded, values);
       const { file, reads } = await readX({ '/ws/x.npy': { bytes } }, maxElements);

@@ -6,7 +6,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { NpyError, decodeNpy, encodeNpy, readNpyHeader } from '../../src/specReader/npy';
+import { TensorFileError } from '../../src/specReader/fileError';
+import { decodeNpy, encodeNpy, readNpyHeader } from '../../src/specReader/npy';
 import { tensor } from '../../src/engine/tensor';
 import { npyFile } from './helpers';
 
@@ -54,7 +55,7 @@ describe('.npy reader', () => {
 
   it('refuses what it cannot read, saying what it is', () => {
     const c = npyFile("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(16));
-    assert.throws(() => decodeNpy(c), (e: unknown) => e instanceof NpyError && /dtype '<c16' \(complex, 16 bytes\) is not supported/.test(e.message));
+    assert.throws(() => decodeNpy(c), (e: unknown) => e instanceof TensorFileError && /dtype '<c16' \(complex, 16 bytes\) is not supported/.test(e.message));
     assert.throws(() => decodeNpy(npyFile("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8))), /structured arrays/);
     assert.throws(() => decodeNpy(npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(8))), /cut short: shape \(4\) needs 32 bytes, the file has 8/);
     assert.throws(() => decodeNpy(new Uint8Array([1, 2, 3])), /not a \.npy file/);

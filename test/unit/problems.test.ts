@@ -18,7 +18,8 @@ import type { Problem, ProblemArgs, ProblemCode } from '../../src/specReader/pro
 import { english } from '../../src/specReader/problemText.en';
 import { JsonSource } from '../../src/specReader/source';
 import { NpyFiles, readSpecFiles } from '../../src/specReader/specFiles';
-import { MemoryEntry, memoryFiles, npyFile } from './helpers';
+import { MemoryEntry, memoryFiles, npyFile, npyReferences } from './helpers';
+import { editCentralDirectory, jpegHeader, npzFile, pngFile, safetensorsFile, zipDeclaring } from './tensorFiles';
 
 const CJK = /[\u4e00-\u9fff]/;
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
@@ -44,6 +45,13 @@ function problemsOf(spec: unknown, npy: NpyFiles = new Map(), maxElements?: numb
 }
 
 const network = (layers: unknown[], extra: Record<string, unknown> = {}) => ({ input, layers, ...extra });
+/** The problems of a spec whose input is `source`, its file (x.png, x.npz, x.safetensors) holding `bytes`. */
+const withSource = (source: Record<string, unknown>, bytes?: Uint8Array) => {
+  const file = Object.values(source)[0] as string;
+  return problemsOf({ input: source, weight }, new Map(bytes ? [[file, bytes]] : []));
+};
+/** A 4 × 4 gray PNG. */
+const gray4x4 = () => pngFile({ width: 4, height: 4, depth: 8, colorType: 0 }, new Uint8Array(20));
 const withNpy = (file: Uint8Array) => problemsOf({ input: { npy: 'x.npy' }, weight }, new Map([['x.npy', file]]));
 const f64 = (n: number) => new Uint8Array(8 * n);
 
@@ -88,6 +96,30 @@ const CORPUS: Problem[] = [
   ...withNpy(npyFile("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(16))),
   ...withNpy(npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3, 4, 4), }", f64(3))),
   ...withNpy(withHeaderLength(npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", f64(1)), 10_001)),
+  // tensorSource.ts, image.ts, npz.ts, safetensors.ts: images, .npz and .safetensors files, through a spec
+  ...withSource({ image: 'x.png', resize: 2 }),
+  ...withSource({ npz: 'x.npz' }),
+  ...withSource({ npz: 'x.npz', key: 'y' }, npzFile({ x: tensor([1], [1]) }, true)),
+  ...withSource({ image: 'x.png' }, Uint8Array.from('not an image', c => c.charCodeAt(0))),
+  ...withSource({ image: 'x.png' }, gray4x4().subarray(0, 40)),
+  ...withSource({ image: 'x.png' }, Uint8Array.of(0xff, 0xd8, 0xff, 0xda, 0, 2)),
+  ...withSource({ image: 'x.png' }, jpegHeader(4, 4, 3, 0xc3)),
+  ...withSource({ image: 'x.png' }, pngFile({ width: 4, height: 4, depth: 4, colorType: 0, interlace: 1 }, new Uint8Array(0))),
+  ...withSource({ image: 'x.png' }, jpegHeader(30000, 30000)),
+  ...withSource({ image: 'x.png' }, pngFile({ width: 4, height: 4, depth: 8, colorType: 0 }, new Uint8Array(1000))),
+  ...withSource({ image: 'x.png', mode: 'bgr', size: [0, 2], scale: 0, normalize: { mean: 1 } }),
+  ...withSource({ image: 'x.png', size: [0, 2] }),
+  ...withSource({ image: 'x.png', scale: 0 }),
+  ...withSource({ image: 'x.png', normalize: { mean: 1 } }),
+  ...withSource({ image: 'x.png', normalize: { mean: [0.5, 0.5], std: [1, 1] } }, gray4x4()),
+  ...withSource({ npz: 'x.npz', key: 'x' }, Uint8Array.of(1, 2, 3)),
+  ...withSource({ npz: 'x.npz', key: 'x' }, zipDeclaring('x.npy', encodeNpy(tensor([1], [1])), 0xfffffff0)),
+  ...withSource({ npz: 'x.npz', key: 'x' }, editCentralDirectory(npzFile({ x: tensor([1], [1]) }, false), (dv, at) => dv.setUint32(at + 20, 1e6, true))),
+  ...withSource({ npz: 'x.npz', key: 'x' }, editCentralDirectory(npzFile({ x: tensor([1], [1]) }, false), (dv, at) => dv.setUint16(at + 10, 12, true))),
+  ...withSource({ npz: 'x.npz', key: 'x' }, zipDeclaring('x.npy', encodeNpy(tensor([1], [1])), 10_000)),
+  ...withSource({ safetensors: 'x.safetensors', key: 'w' }, Uint8Array.of(1, 2, 3)),
+  ...withSource({ safetensors: 'x.safetensors', key: 'w' }, safetensorsFile({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1))),
+  ...withSource({ safetensors: 'x.safetensors', key: 'w' }, safetensorsFile({ w: { dtype: 'F32', shape: [1, 1, 2, 2], data_offsets: [0, 16] } }, new Uint8Array(8))),
   // convInfo.ts and trace.ts: geometry, through a spec
   ...problemsOf({ input, weight, stride: 0 }),
   ...problemsOf({ input, weight, dilation: 1.5 }),
@@ -162,11 +194,11 @@ async function fileProblems(): Promise<Problem[]> {
     '/ws/unreadable.npy': { size: 100 }, '/outside.npy': { bytes: encodeNpy(tensor([1], [1])) },
   };
   const written = ['fifo.npy', 'device.npy', 'dir.npy', 'socket.npy', 'other.npy', 'big.npy', 'many.npy', 'unreadable.npy', '../outside.npy'];
-  const npy = await readSpecFiles('/ws/spec.json', written, memoryFiles(files), { maxElements: 1000, folder: '/ws' });
+  const npy = await readSpecFiles('/ws/spec.json', npyReferences(...written), memoryFiles(files), { maxElements: 1000, folder: '/ws' });
   // Files each within the limit, more than the room for all of them together.
   const full = npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }", new Uint8Array(8000));
   const fulls = Array.from({ length: 30 }, (_, i) => `full${i}.npy`);
-  const together = await readSpecFiles('/ws/spec.json', fulls, memoryFiles(Object.fromEntries(fulls.map(f => [`/ws/${f}`, { bytes: full }]))), { maxElements: 1000 });
+  const together = await readSpecFiles('/ws/spec.json', npyReferences(...fulls), memoryFiles(Object.fromEntries(fulls.map(f => [`/ws/${f}`, { bytes: full }]))), { maxElements: 1000 });
   return [...written, fulls[29]].flatMap(file => problemsOf({ input: { npy: file }, weight }, file === fulls[29] ? together : npy));
 }
 
@@ -245,7 +277,7 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'spec.unknownKey': { key: 'strid', hint: 'stride', kind: 'conv', keys: ['input', 'weight'] },
   'spec.missingKey': { key: 'weight', axes: '(Cout, Cin/groups, kh, kw)' },
   'spec.dtype': { found: found('int8') },
-  'spec.npyPath': { found: { kind: 'number', value: '3' } },
+  'spec.npyPath': { format: 'npy', found: { kind: 'number', value: '3' } },
   'spec.npyMissing': { file: 'x.npy' },
   'spec.npyRank': { file: 'x.npy', rank: 2, shape: [2, 2], expected: 4, axes: '(B, Cin, H, W)' },
   'spec.pair': { key: 'stride', found: found('big') },
@@ -281,6 +313,29 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'npy.byteOrder': { dtype: '!f8' },
   'npy.dtype': { dtype: '<c16', kind: 'c', size: 16 },
   'npy.dataShort': { shape: [1, 3, 4, 4], needed: 384, has: 24 },
+  'source.unknownKey': { format: 'image', key: 'resize', keys: ['image', 'mode', 'size', 'scale', 'normalize'] },
+  'source.key': { format: 'npz', found: { kind: 'undefined', value: 'undefined' } },
+  'source.keyMissing': { key: 'y', keys: ['x', 'w'] },
+  'image.format': {},
+  'image.truncated': { format: 'PNG' },
+  'image.corrupt': { format: 'JPEG', why: 'no frame header before the image data' },
+  'image.jpegProcess': { marker: 'SOF3' },
+  'image.pngLowBitInterlaced': { depth: 4 },
+  'image.tooMany': { width: 30000, height: 30000, channels: 3, limit: 1000 },
+  'image.inflated': { expected: 36 },
+  'image.mode': { found: found('bgr') },
+  'image.size': { found: { kind: 'array' } },
+  'image.scale': { found: { kind: 'number', value: '0' } },
+  'image.normalize': { found: { kind: 'object' } },
+  'image.normalizeLength': { key: 'mean', length: 1, channels: 3 },
+  'npz.zip': { why: 'no zip end record' },
+  'npz.entryTooBig': { key: 'x', size: 1000000, limit: 8012 },
+  'npz.short': { key: 'x', needed: 900, has: 12 },
+  'npz.method': { key: 'x', method: 12 },
+  'npz.size': { key: 'x', size: 896, over: true },
+  'safetensors.header': { why: 'a header of 99999 bytes in a file of 100' },
+  'safetensors.dtype': { key: 'w', dtype: 'F8_E4M3', supported: ['F64', 'F32'] },
+  'safetensors.offsets': { key: 'w', begin: 0, end: 10, needed: 96, has: 10 },
   'file.notRegular': { type: 'fifo' },
   'file.outside': { folder: 'ws' },
   'file.tooBig': { size: 1000000000, limit: 1000 },

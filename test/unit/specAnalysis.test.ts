@@ -5,7 +5,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { analyzeSpec, collectSpec, looksLikeSpec, mayBeSpecText, npyReferences, traceSpecText } from '../../src/specReader/convSpec';
+import { analyzeSpec, collectSpec, looksLikeSpec, mayBeSpecText, traceSpecText } from '../../src/specReader/convSpec';
+import { SourceReading, specFileReferences } from '../../src/specReader/tensorSource';
 import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../src/specReader/hoverText';
 import { printable } from '../../src/format/safeText';
 import { keyAt, scanTensors, tensorAt } from '../../src/specReader/locator';
@@ -50,7 +51,7 @@ describe('spec analysis (diagnostics)', () => {
   it('reads tensors from .npy files next to the spec, and says when one is missing or wrong', () => {
     const spec = { input: { npy: 'x.npy' }, weight: { npy: 'w.npy' }, bias: [1, 2] };
     const source = JsonSource.parse('s.conv.json', JSON.stringify(spec, null, 2));
-    assert.deepStrictEqual(npyReferences(source.value), [{ key: 'input', file: 'x.npy' }, { key: 'weight', file: 'w.npy' }]);
+    assert.deepStrictEqual(specFileReferences(source.value), [{ file: 'x.npy', format: 'npy' }, { file: 'w.npy', format: 'npy' }]);
     const seed = JSON.parse(SEED);
     const npy = new Map([
       ['x.npy', encodeNpy(tensor([1, 3, 4, 4], (seed.input as number[][][][]).flat(3)))],
@@ -59,7 +60,7 @@ describe('spec analysis (diagnostics)', () => {
     const trace = traceSpecText('s.conv.json', JSON.stringify(spec), {}, npy);
     assert.deepStrictEqual([...trace.tensors.z!.data].slice(0, 3), [296, 250, 288]);
     const missing = collectSpec(source, new Map([['w.npy', npy.get('w.npy')!]]));
-    assert.deepStrictEqual(missing.problems.map(p => [p.path, p.detail]), [[['input', 'npy'], 'missing .npy file "x.npy" (paths are relative to the spec)']]);
+    assert.deepStrictEqual(missing.problems.map(p => [p.path, p.detail]), [[['input', 'npy'], 'missing file "x.npy" (paths are relative to the spec)']]);
     assert.ok(missing.problems[0].position);
     const wrongRank = collectSpec(source, new Map([['x.npy', encodeNpy(tensor([2, 2], [1, 2, 3, 4]))], ['w.npy', npy.get('w.npy')!]]));
     assert.match(wrongRank.problems[0].detail, /x\.npy holds a 2-D array \(2, 2\), expected 4-D \(B, Cin, H, W\)/);
@@ -87,7 +88,8 @@ describe('hover texts', () => {
   });
 
   it('on a .npy reference: the file\'s shape and dtype', () => {
-    assert.match(rendered(specKeyHover('input', analysis, { file: 'x.npy', shape: [1, 3, 4, 4], dtype: 'float32' })!), /^\*\*x\.npy\*\*: float32 `\(1, 3, 4, 4\)`/);
+    const source: SourceReading = { path: ['input'], format: 'npy', file: 'x.npy', stored: 'float32', tensor: tensor([1, 3, 4, 4], new Array(48).fill(0.5)) };
+    assert.match(rendered(specKeyHover('input', analysis, source)!), /^\*\*x\.npy\*\*: float32 `\(1, 3, 4, 4\)`\n\nmin 0\.5 · max 0\.5 · mean 0\.5/);
   });
 
   describe('network specs (examples/lenet.conv.json)', () => {

@@ -10,7 +10,7 @@ export const EXAMPLE_SCHEME = 'conv-example';
 export const WORKED_EXAMPLE = 'seed.conv.json';
 
 /** Names of shipped example files: one segment, no way out of examples/. */
-const EXAMPLE_FILE = /^\/[\w-]+(\.conv)?\.(json|npy)$/;
+const EXAMPLE_FILE = /^\/[\w-]+(\.conv)?\.(json|npy|png|npz|safetensors)$/;
 
 /** examples/ of the extension, read-only, as conv-example:/NAME. */
 class BundledExamples implements vscode.FileSystemProvider {

@@ -2,10 +2,10 @@
 // a conv spec's keys show the shapes derived from them, formulas filled in.
 
 import * as vscode from 'vscode';
-import { npyReferences } from '../../specReader/convSpec';
 import { keyAt, tensorAt } from '../../specReader/locator';
-import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../specReader/hoverText';
+import { networkKeyHover, skippedScanHover, sourceHover, specKeyHover, tensorHover } from '../../specReader/hoverText';
 import { isNetworkSpec } from '../../specReader/networkSpec';
+import { jsonPath } from '../../specReader/source';
 import { JsonDocuments } from './jsonDocuments';
 import { displayLocale } from '../displayLocale';
 
@@ -26,12 +26,12 @@ export class TensorHoverProvider implements vscode.HoverProvider {
       const state = await this.documents.spec(doc);
       if (!state) return undefined;
       const top = String(key.path[0]);
-      const ref = npyReferences(state.source.value).find(r => r.key === top);
-      const header = ref && state.npyHeaders.get(ref.file);
-      const npy = ref && header ? `${npyLine({ file: ref.file, ...header })}\n\n` : '';
+      // The file a key names: the key's own value ("input": {...}) or the object it is in ("image": ...).
+      const paths = [jsonPath(key.path), jsonPath(key.path.slice(0, -1))];
+      const source = state.analysis.sources?.find(r => paths.includes(jsonPath(r.path)));
       const text = isNetworkSpec(state.source.value)
-        ? npy + (networkKeyHover(key.path.slice(0, 2), state.analysis, displayLocale()) ?? '')
-        : specKeyHover(top, state.analysis, ref && header ? { file: ref.file, ...header } : undefined, displayLocale());
+        ? (source ? `${sourceHover(source, displayLocale())}\n\n` : '') + (networkKeyHover(key.path.slice(0, 2), state.analysis, displayLocale()) ?? '')
+        : specKeyHover(top, state.analysis, source, displayLocale());
       if (!text) return undefined;
       const md = new vscode.MarkdownString(text);
       return new vscode.Hover(md, new vscode.Range(doc.positionAt(key.offset), doc.positionAt(key.offset + key.length)));

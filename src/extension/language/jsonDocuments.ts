@@ -1,11 +1,10 @@
 // What the editor knows about each open JSON document, computed once per
 // document version and cached: the tensors in it (any JSON), and for conv specs
-// the full analysis (every problem, the geometry), with the .npy files it names.
+// the full analysis (every problem, the geometry), with the files it names.
 
 import * as vscode from 'vscode';
 import { NpyFiles, SpecAnalysis, analyzeSpec, looksLikeSpec, mayBeSpecText } from '../../specReader/convSpec';
 import { TensorScan, scanTensors } from '../../specReader/locator';
-import { readNpyHeader, describeNpyDtype } from '../../specReader/npy';
 import { JsonSource, NestingError, SpecError } from '../../specReader/source';
 import { traceSettings } from '../traceSettings';
 import type { WorkspaceFiles } from '../workspaceFiles';
@@ -14,8 +13,6 @@ export interface SpecState {
   source: JsonSource;
   analysis: SpecAnalysis;
   npy: NpyFiles;
-  /** Header facts of each referenced .npy file that exists, by the path written in the spec. */
-  npyHeaders: Map<string, { shape: number[]; dtype: string }>;
 }
 
 export function isJsonDocument(doc: vscode.TextDocument): boolean {
@@ -114,24 +111,14 @@ export class JsonDocuments implements vscode.Disposable {
       source = JsonSource.parse(file, text);
     } catch (e) {
       // VS Code's JSON support reports syntax errors, but not nesting too deep for the spec reader.
-      if (e instanceof NestingError) return { source: JsonSource.fromValue(file, undefined), analysis: { problems: [e] }, npy: new Map(), npyHeaders: new Map() };
+      if (e instanceof NestingError) return { source: JsonSource.fromValue(file, undefined), analysis: { problems: [e] }, npy: new Map() };
       if (e instanceof SpecError) return undefined;
       throw e;
     }
     if (!isSpecFileName(doc.uri) && !looksLikeSpec(source.value)) return undefined;
     const npy = await this.files.npyFiles(doc.uri, source.value);
-    const npyHeaders = new Map<string, { shape: number[]; dtype: string }>();
-    for (const [file, bytes] of npy) {
-      if (!(bytes instanceof Uint8Array)) continue; // the analysis says why
-      try {
-        const h = readNpyHeader(bytes);
-        npyHeaders.set(file, { shape: h.shape, dtype: describeNpyDtype(h.descr) });
-      } catch {
-        // Unreadable: the analysis says why.
-      }
-    }
     const { maxElements } = traceSettings();
-    return { source, analysis: analyzeSpec(source, npy, maxElements), npy, npyHeaders };
+    return { source, analysis: analyzeSpec(source, npy, maxElements), npy };
   }
 
   dispose(): void {

@@ -1,0 +1,173 @@
+// Tensor sources: a tensor key of a spec (v1 or a network) may name a file instead
+// of holding the numbers:
+//   {"npy": "x.npy"}
+//   {"image": "cat.png", "mode"?: "rgb" | "gray", "size"?: [H, W], "scale"?: 255, "normalize"?: {"mean": [...], "std": [...]}}
+//   {"npz": "batch.npz", "key": "x"}
+//   {"safetensors": "model.safetensors", "key": "conv1.weight"}
+// The files are read beforehand (specFiles.ts, with their size checks); this decodes
+// them, each problem at the source object's key it is about ($.input.image, $.input.key).
+
+import type { DType, Tensor } from '../engine/tensor';
+import { TensorFileError } from './fileError';
+import { ImageOptions, decodeImage } from './image';
+import { describeValue } from './nested';
+import type { TensorExpectation } from './nested';
+import { decodeNpy, describeNpyDtype, readNpyHeader } from './npy';
+import { decodeNpz } from './npz';
+import type { Problem } from './problemCodes';
+import { decodeSafetensors } from './safetensors';
+import { JSONPath, MAX_NESTING } from './source';
+import { NpyFiles, maxNpyBytes, npyBytes } from './specFiles';
+
+export const SOURCE_FORMATS = ['npy', 'image', 'npz', 'safetensors'] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+
+/** A file a spec names, and how it is to be read. */
+export interface SpecFileReference {
+  file: string;
+  format: SourceFormat;
+}
+
+/** The keys a source object may have besides its format's. */
+const OPTION_KEYS: Record<SourceFormat, readonly string[]> = { npy: [], image: ['mode', 'size', 'scale', 'normalize'], npz: ['key'], safetensors: ['key'] };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A source object's format (the first format key it has), or undefined for anything else. */
+export function sourceFormat(v: unknown): SourceFormat | undefined {
+  return isObject(v) ? SOURCE_FORMATS.find(f => f in v) : undefined;
+}
+
+/** Where tensors may be in a spec of either version. */
+const TENSOR_ROOTS = ['input', 'weight', 'bias', 'grad', 'layers', 'loss'];
+
+/** Every file a spec names for a tensor, with its format, in the order written. */
+export function specFileReferences(spec: unknown): SpecFileReference[] {
+  const found: SpecFileReference[] = [];
+  // Recursive, so no deeper than JSON may nest (a value from a library caller may even hold itself).
+  const visit = (v: unknown, depth: number) => {
+    if (depth > MAX_NESTING || (!isObject(v) && !Array.isArray(v))) return;
+    const format = sourceFormat(v);
+    if (format) {
+      const file = (v as Record<string, unknown>)[format];
+      if (typeof file === 'string') found.push({ file, format });
+      return;
+    }
+    for (const x of Object.values(v)) visit(x, depth + 1);
+  };
+  if (isObject(spec)) for (const k of TENSOR_ROOTS) visit(spec[k], 1);
+  return found;
+}
+
+/** A tensor the spec reader read from a file: where it was named, what the file holds (hovers show it). */
+export interface SourceReading {
+  /** The source object's path in the spec, e.g. ['layers', 0, 'weight']. */
+  path: JSONPath;
+  format: SourceFormat;
+  file: string;
+  /** The array in the file (.npz and .safetensors). */
+  key?: string;
+  /** How the file stores it: "float32", "BF16", "PNG 8-bit RGB". */
+  stored: string;
+  tensor: Tensor;
+}
+
+export interface SourceRead {
+  /** Present when the file was decoded (also when its rank is not the one expected). */
+  reading?: SourceReading;
+  /** What is wrong, at the key of the source object it is about. */
+  problem?: { path: JSONPath; problem: Problem };
+}
+
+/** The file, with the array in it: "batch.npz[x]". */
+export function sourceLabel(r: Pick<SourceReading, 'file' | 'key'>): string {
+  return r.key === undefined ? r.file : `${r.file}[${r.key}]`;
+}
+
+function isNumberList(v: unknown): v is number[] {
+  return Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'number' && Number.isFinite(x));
+}
+
+/** An image source's options, or the key that is wrong. */
+function imageOptions(v: Record<string, unknown>): ImageOptions | { at: string; problem: Problem } {
+  const options: ImageOptions = {};
+  if (v.mode !== undefined) {
+    if (v.mode !== 'rgb' && v.mode !== 'gray') return { at: 'mode', problem: { code: 'image.mode', args: { found: describeValue(v.mode) } } };
+    options.mode = v.mode;
+  }
+  if (v.size !== undefined) {
+    const ok = Array.isArray(v.size) && v.size.length === 2 && v.size.every(d => Number.isSafeInteger(d) && (d as number) > 0);
+    if (!ok) return { at: 'size', problem: { code: 'image.size', args: { found: describeValue(v.size) } } };
+    options.size = v.size as [number, number];
+  }
+  if (v.scale !== undefined) {
+    if (typeof v.scale !== 'number' || !Number.isFinite(v.scale) || v.scale <= 0) return { at: 'scale', problem: { code: 'image.scale', args: { found: describeValue(v.scale) } } };
+    options.scale = v.scale;
+  }
+  if (v.normalize !== undefined) {
+    const n = v.normalize;
+    const ok = isObject(n) && Object.keys(n).every(k => k === 'mean' || k === 'std') && isNumberList(n.mean) && isNumberList(n.std) && n.std.every(s => s !== 0);
+    if (!ok) return { at: 'normalize', problem: { code: 'image.normalize', args: { found: describeValue(n) } } };
+    options.normalize = { mean: n.mean as number[], std: n.std as number[] };
+  }
+  return options;
+}
+
+/** Decodes a file by its format; throws TensorFileError. */
+function decodeSource(format: SourceFormat, bytes: Uint8Array, v: Record<string, unknown>, options: ImageOptions, dtype: DType, maxElements: number): { tensor: Tensor; stored: string } {
+  switch (format) {
+    case 'npy': return { tensor: decodeNpy(bytes, dtype), stored: describeNpyDtype(readNpyHeader(bytes).descr) };
+    case 'image': {
+      const { tensor, header } = decodeImage(bytes, options, dtype, maxElements);
+      return { tensor, stored: header.description };
+    }
+    case 'npz': {
+      const { tensor, dtype: stored } = decodeNpz(bytes, v.key as string, dtype, maxElements, maxNpyBytes(maxElements));
+      return { tensor, stored };
+    }
+    case 'safetensors': {
+      const { tensor, dtype: stored } = decodeSafetensors(bytes, v.key as string, dtype, maxElements);
+      return { tensor, stored };
+    }
+  }
+}
+
+/**
+ * Reads the tensor a source object at `path` names, from the files read beforehand, in `dtype`;
+ * a tensor of another rank than `expect` is read and refused.
+ */
+export function readTensorSource(path: JSONPath, v: Record<string, unknown>, files: NpyFiles, dtype: DType, maxElements: number, expect?: TensorExpectation): SourceRead {
+  const format = sourceFormat(v)!;
+  const at = (key: string | undefined, problem: Problem): SourceRead => ({ problem: { path: [...path, key ?? format], problem } });
+  const keys = [format, ...OPTION_KEYS[format]];
+  const unknown = Object.keys(v).find(k => !keys.includes(k));
+  if (unknown !== undefined) return at(unknown, { code: 'source.unknownKey', args: { format, key: unknown, keys } });
+  const file = v[format];
+  if (typeof file !== 'string') return at(format, { code: 'spec.npyPath', args: { format, found: describeValue(file) } });
+  const needsKey = format === 'npz' || format === 'safetensors';
+  if (needsKey && typeof v.key !== 'string') return at('key', { code: 'source.key', args: { format, found: describeValue(v.key) } });
+  let options: ImageOptions = {};
+  if (format === 'image') {
+    const read = imageOptions(v);
+    if ('problem' in read) return at(read.at, read.problem);
+    options = read;
+  }
+  const bytes = npyBytes(files, file);
+  if (!(bytes instanceof Uint8Array)) return at(format, bytes);
+  const key = needsKey ? (v.key as string) : undefined;
+  let decoded;
+  try {
+    decoded = decodeSource(format, bytes, v, options, dtype, maxElements);
+  } catch (e) {
+    if (e instanceof TensorFileError) return at(e.at, { ...e.problem, file });
+    throw e;
+  }
+  const reading: SourceReading = { path, format, file, ...(key !== undefined ? { key } : {}), ...decoded };
+  const shape = decoded.tensor.shape;
+  if (expect && shape.length !== expect.rank) {
+    return { reading, ...at(format, { code: 'spec.npyRank', args: { file: sourceLabel(reading), rank: shape.length, shape: [...shape], expected: expect.rank, axes: expect.axes } }) };
+  }
+  return { reading };
+}
