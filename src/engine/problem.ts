@@ -40,6 +40,8 @@ export interface EngineProblemArgs {
   'crossEntropy.batch': { count: number; batch: number };
   'crossEntropy.class': { index: number; value: number; last: number };
   'flatten.rank': { shape: number[] };
+  'batchnorm.channels': { key: string; channels: number; shape: number[] };
+  'batchnorm.oneValue': { shape: number[] };
   'network.empty': Record<string, never>;
   'compare.shape': { name: string; yours: number[]; yoursCount: number; engine: number[]; engineCount: number };
   'compare.missing': { name: string };

@@ -42,6 +42,8 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'crossEntropy.batch': a => `target has ${a.count} class indices for a batch of ${a.batch}`,
   'crossEntropy.class': a => `target[${a.index}] = ${a.value} is not a class index in 0..${a.last}`,
   'flatten.rank': a => `expects at least a 2-D input, got ${formatShape(a.shape)}`,
+  'batchnorm.channels': a => `${a.key} must have shape (${a.channels},), one value per input channel, got ${formatShape(a.shape)}`,
+  'batchnorm.oneValue': a => `train mode needs more than one value per channel (B·H·W ≥ 2), got input ${formatShape(a.shape)}`,
   'network.empty': () => 'a network needs at least one layer',
   'compare.shape': a => `yours has shape ${formatShape(a.yours)} (${a.yoursCount} values) but the engine's ${a.name} is ${formatShape(a.engine)} (${a.engineCount} values)`,
   'compare.missing': a => `the engine's trace has no ${a.name}`,

@@ -183,6 +183,8 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
     lines.push(w.hoverLinearWeight(shape([l.output[1], l.input[1]]), shape([l.input[1], l.output[1]])), w.hoverLinearBackward);
   } else if (l.op === 'flatten') {
     lines.push(w.hoverFlatten(l.output[1]));
+  } else if (l.op === 'batchnorm2d') {
+    lines.push(w.hoverBatchnorm);
   } else {
     lines.push(w.hoverActivation);
   }

@@ -149,7 +149,8 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
 export function networkErrorPath(e: EngineError): JSONPath | undefined {
   if (!e.layer) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : e.op === 'mse' || e.op === 'cross_entropy' ? ['loss'] : undefined;
   const path: JSONPath = ['layers', e.layer.index];
-  if (e.argument === 'weight' || e.argument === 'bias') path.push(e.argument);
+  // A key of the layer (weight, bias, running_var…): the kind's module declares which.
+  if (e.argument && isLayerType(e.layer.type) && layerKeys(e.layer.type).includes(e.argument)) path.push(e.argument);
   return path;
 }
 

@@ -95,6 +95,8 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'crossEntropy.batch': a => `target 有 ${a.count} 个类别下标，而批次大小为 ${a.batch}`,
   'crossEntropy.class': a => `target[${a.index}] = ${a.value} 不是 0..${a.last} 中的类别下标`,
   'flatten.rank': a => `需要至少 2 维的输入，实际为 ${formatShape(a.shape)}`,
+  'batchnorm.channels': a => `${a.key} 的形状必须是 (${a.channels},)，每个输入通道一个值，实际为 ${formatShape(a.shape)}`,
+  'batchnorm.oneValue': a => `训练模式需要每个通道多于一个值（B·H·W ≥ 2），实际输入为 ${formatShape(a.shape)}`,
   'network.empty': () => '网络至少需要一层',
   'compare.shape': a => `你的张量形状为 ${formatShape(a.yours)}（${a.yoursCount} 个值），而引擎的 ${a.name} 为 ${formatShape(a.engine)}（${a.engineCount} 个值）`,
   'compare.missing': a => `引擎的追踪结果中没有 ${a.name}`,

@@ -42,6 +42,10 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'flatten.z': {}, 'flatten.delta': {}, 'flatten.dA': {},
   'linear.weight': {}, 'linear.bias': {}, 'linear.w_t': {}, 'linear.z': { bias: true },
   'linear.delta': {}, 'linear.dA': {}, 'linear.dW': {}, 'linear.db': {},
+  'batchnorm.mean.train': {}, 'batchnorm.mean.eval': {}, 'batchnorm.var.train': {}, 'batchnorm.var.eval': {},
+  'batchnorm.x_hat': { eps: 1e-5 }, 'batchnorm.weight': {}, 'batchnorm.bias': {}, 'batchnorm.z': {},
+  'batchnorm.running_mean': { momentum: 0.1 }, 'batchnorm.running_var': { momentum: 0.1 },
+  'batchnorm.delta': {}, 'batchnorm.dgamma': {}, 'batchnorm.dbeta': {}, 'batchnorm.dA.train': {}, 'batchnorm.dA.eval': {},
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
 };
@@ -50,11 +54,11 @@ const SAMPLE_ABOUTS = (Object.keys(SAMPLES) as AboutKey[]).map(key => ({ key, ar
 /** The math both languages keep as it is (Chinese may name a symbol twice, to say what a formula is). */
 const math = (s: string) => [...new Set(s.match(/[∂δ⊙⋆ᵀΣ@]|ROT180|im2col|col2im|softmax|a_t|w_t|z_t|δ_t|h'\(z\)|−∞/g))].sort();
 
-/** A network with the layer kinds LeNet lacks: leaky_relu, sigmoid, tanh, avgpool2d, a linear layer without bias, mse. */
+/** A network with the layer kinds LeNet lacks: leaky_relu, batchnorm2d (train and eval), sigmoid, tanh, avgpool2d, a linear layer without bias, mse. */
 const OTHER_LAYERS = JSON.stringify({
   input: [[[[1, -2, 0, 1], [0, 1, -2, 3], [2, 0, 1, 0], [1, 3, 0, -2]]]],
   layers: [
-    { type: 'leaky_relu', slope: 0.2 }, { type: 'sigmoid' }, { type: 'tanh' }, { type: 'avgpool2d', kernel: 2 }, { type: 'flatten' },
+    { type: 'leaky_relu', slope: 0.2 }, { type: 'batchnorm2d', training: true }, { type: 'batchnorm2d' }, { type: 'sigmoid' }, { type: 'tanh' }, { type: 'avgpool2d', kernel: 2 }, { type: 'flatten' },
     { type: 'linear', weight: [[1, 0, -1, 0], [0, 1, 0, 1]] },
   ],
   loss: { type: 'mse', target: [[1, 2]] },

@@ -20,6 +20,8 @@ const t = (...shape: number[]) => randomTensor(shape, random);
 function everyKind(loss: LossSpec): NetworkTrace {
   const layers: LayerSpec[] = [
     { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
+    { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
+    { type: 'batchnorm2d', running_mean: t(3), eps: 1e-3, momentum: 0.1, training: false },
     { type: 'relu' }, { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
     { type: 'maxpool2d', options: { kernel: 2 } },
     { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },

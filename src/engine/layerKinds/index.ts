@@ -2,6 +2,7 @@
 // module, looked up here by the spec's type. A new kind is a new module listed here.
 
 import { ActivationLayer, activationKind } from './activation';
+import { BatchNormLayer, batchnorm2dKind } from './batchnorm2d';
 import { Conv2dLayer, conv2dKind } from './conv2d';
 import { FlattenLayer, flattenKind } from './flatten';
 import type { LayerKind, LayerParam, ParamValues } from './kind';
@@ -9,7 +10,7 @@ import { LinearLayer, linearKind } from './linear';
 import { PoolLayer, poolKind } from './pool';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
-export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer;
+export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer;
 
 /** Each spec type's kind (the activations share one module, as the two poolings do). */
 const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
@@ -18,6 +19,7 @@ const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
   maxpool2d: poolKind, avgpool2d: poolKind,
   flatten: flattenKind,
   linear: linearKind,
+  batchnorm2d: batchnorm2dKind,
 };
 
 export function kindOf<S extends LayerSpec>(spec: S): LayerKind<S> {
@@ -47,4 +49,4 @@ export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerS
   return kindOfType(type).build(type, values);
 }
 
-export type { ActivationLayer, Conv2dLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };
+export type { ActivationLayer, BatchNormLayer, Conv2dLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };
