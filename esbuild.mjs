@@ -116,7 +116,8 @@ function buildLocalizedSchema() {
   mkdirSync('dist', { recursive: true });
   writeFileSync(SCHEMA_ZH_CN, `${JSON.stringify(schema, null, 2)}\n`);
 }
-buildLocalizedSchema();
+// `npm run schema` builds the tests first with --no-schema, to write the schema the translations are checked against.
+if (!args.has('--no-schema')) buildLocalizedSchema();
 
 // In watch mode every rebuild is framed by `[watch] build started` / `[watch] build finished` (once for all
 // bundles) with its problems in between, one line each, for the background problem matcher of

@@ -88,7 +88,7 @@ describe('JSON tensors in VS Code', () => {
       const doc = await vscode.workspace.openTextDocument(spec);
       const [problem, ...rest] = await api.diagnostics(doc);
       assert.deepStrictEqual(rest, []);
-      assert.strictEqual(problem.message, `../${name}: the file is outside the workspace folder "${folder.path.split('/').pop()}"; a spec reads .npy files from its own workspace folder only`);
+      assert.strictEqual(problem.message, `../${name}: the file is outside the workspace folder "${folder.path.split('/').pop()}"; a spec reads files from its own workspace folder only`);
       assert.strictEqual(doc.getText(problem.range), `"../${name}"`);
     } finally {
       await vscode.workspace.fs.delete(spec);

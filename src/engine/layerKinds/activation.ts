@@ -10,8 +10,13 @@ export type ActivationLayer = { type: 'relu' | 'sigmoid' | 'tanh' } | { type: 'l
 
 const activation = (l: ActivationLayer) => ({ kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined });
 
+const ACTIVATION_SUMMARY: Record<ActivationLayer['type'], string> = {
+  relu: 'max(0, z)', leaky_relu: 'z for z > 0, slope·z otherwise', sigmoid: '1 / (1 + e^−z)', tanh: 'tanh(z)',
+};
+
 export const activationKind: LayerKind<ActivationLayer> = {
-  params: (type): Record<string, LayerParam> => (type === 'leaky_relu' ? { slope: { read: 'number' } } : {}),
+  summary: type => ACTIVATION_SUMMARY[type],
+  params: (type): Record<string, LayerParam> => (type === 'leaky_relu' ? { slope: { read: 'number', doc: 'The slope for negative inputs. Default 0.01.' } } : {}),
   // leaky_relu's slope defaults to PyTorch's 0.01.
   build: (type, { slope }) => (type === 'leaky_relu' ? { type, slope: (slope as number | undefined) ?? 0.01 } : { type }),
   title: l => (l.type === 'leaky_relu' ? `leaky_relu (${l.slope})` : l.type),

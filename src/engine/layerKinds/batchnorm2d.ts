@@ -19,10 +19,21 @@ const CHANNEL_KEYS = ['weight', 'bias', 'running_mean', 'running_var'] as const;
 const AXES = ['B', 'C', 'H', 'W'];
 
 export const batchnorm2dKind: LayerKind<BatchNormLayer> = {
+  summary: () => 'per channel, z = γ·(x − mean)/√(var + eps) + β, as torch.nn.BatchNorm2d',
   params: () => ({
-    weight: { read: 'tensor', rank: 1, axes: '(C,)' }, bias: { read: 'tensor', rank: 1, axes: '(C,)' },
-    running_mean: { read: 'tensor', rank: 1, axes: '(C,)' }, running_var: { read: 'tensor', rank: 1, axes: '(C,)' },
-    eps: { read: 'number' }, momentum: { read: 'number' }, training: { read: 'boolean' },
+    weight: { read: 'tensor', rank: 1, axes: '(C,)', doc: 'γ, shape (C,): each channel\'s scale. Default all ones.' },
+    bias: { read: 'tensor', rank: 1, axes: '(C,)', doc: 'β, shape (C,): each channel\'s shift. Default all zeros.' },
+    running_mean: { read: 'tensor', rank: 1, axes: '(C,)', doc: 'The running mean, shape (C,): what eval mode normalizes with. Default all zeros.' },
+    running_var: { read: 'tensor', rank: 1, axes: '(C,)', doc: 'The running variance, shape (C,): what eval mode normalizes with. Default all ones.' },
+    eps: { read: 'number', doc: 'Added to the variance before the square root. Default 1e-5.' },
+    momentum: {
+      read: 'number',
+      doc: 'How far train mode moves the running statistics towards the batch\'s: running = (1 − momentum)·running + momentum·batch. Default 0.1.',
+    },
+    training: {
+      read: 'boolean',
+      doc: 'Train mode: normalize with the batch\'s statistics (and update the running ones), as module.train(). Default false: eval mode, the running statistics.',
+    },
   }),
   // eps, momentum and the mode default to PyTorch's (a module in eval mode, as a trained network runs).
   build: (_type, v) => ({

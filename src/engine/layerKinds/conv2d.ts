@@ -10,10 +10,17 @@ import type { LayerKind } from './kind';
 export interface Conv2dLayer { type: 'conv2d'; weight: Tensor; bias?: Tensor; options: ConvOptions }
 
 export const conv2dKind: LayerKind<Conv2dLayer> = {
+  summary: () => 'a convolution, run the im2col way',
   params: () => ({
-    weight: { read: 'tensor', rank: 4, axes: '(Cout, Cin/groups, kh, kw)', required: true },
-    bias: { read: 'tensor', rank: 1, axes: '(Cout,)' },
-    stride: { read: 'intOrPair' }, padding: { read: 'asWritten' }, dilation: { read: 'intOrPair' }, groups: { read: 'asWritten' },
+    weight: { read: 'tensor', rank: 4, axes: '(Cout, Cin/groups, kh, kw)', required: true, doc: 'The kernels w, shape (Cout, Cin/groups, kh, kw), Cin being the channels of the layer below.' },
+    bias: { read: 'tensor', rank: 1, axes: '(Cout,)', doc: 'The bias b, shape (Cout,). Optional.' },
+    stride: { read: 'intOrPair', doc: 'Step of the window: an integer, or [sh, sw]. Default 1.' },
+    dilation: { read: 'intOrPair', doc: 'Spacing of the kernel taps: an integer, or [dh, dw]. Default 1. The dilated kernel spans d·(k-1)+1 pixels.' },
+    padding: { read: 'asWritten', schema: { $ref: '#/definitions/padding' } },
+    groups: {
+      read: 'asWritten', schema: { type: 'integer', minimum: 1 },
+      doc: 'Split channels into groups that convolve separately (groups = Cin is depthwise). Must divide Cin and Cout. Default 1.',
+    },
   }),
   build: (_type, { weight, bias, stride, padding, dilation, groups }) => ({
     type: 'conv2d', weight: weight as Tensor, bias: bias as Tensor | undefined,

@@ -9,6 +9,7 @@ import { LayerKind, passes, planned, shapeAxes, stage } from './kind';
 export interface FlattenLayer { type: 'flatten' }
 
 export const flattenKind: LayerKind<FlattenLayer> = {
+  summary: () => '(B, C, H, W) → (B, C·H·W)',
   params: () => ({}),
   build: type => ({ type }),
   title: () => 'flatten',

@@ -44,6 +44,11 @@ export function layerKeys(type: LayerSpec['type']): string[] {
   return Object.keys(layerParams(type));
 }
 
+/** What a layer of `type` does, in a line. */
+export function layerSummary(type: LayerSpec['type']): string {
+  return kindOfType(type).summary(type);
+}
+
 /** A layer of `type` from the values read for its keys. */
 export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerSpec {
   return kindOfType(type).build(type, values);

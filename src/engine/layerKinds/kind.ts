@@ -47,17 +47,25 @@ export interface LayerRecord {
  * number, or the value as written (padding, groups: their geometry check says what is wrong with them).
  * `required` keys must be there; the others may be left out.
  */
-export type LayerParam =
+export type LayerParam = (
   | { read: 'tensor'; rank: number; axes: string; required?: true }
-  | { read: 'intOrPair'; required?: true }
+  /** `zero`: 0 is allowed (a padding); otherwise at least 1. */
+  | { read: 'intOrPair'; required?: true; zero?: true }
   | { read: 'boolean' }
   | { read: 'number' }
-  | { read: 'asWritten' };
+  /** `schema`: the JSON schema of what may be written (the geometry check says the rest). */
+  | { read: 'asWritten'; schema: Readonly<Record<string, unknown>> }
+) & {
+  /** What the key is, for the JSON schema (src/l10n/schema.zh-cn.json translates it); none when its schema says it. */
+  doc?: string;
+};
 
 /** The values read for a layer's keys (those left out are absent). */
 export type ParamValues = Record<string, unknown>;
 
 export interface LayerKind<S extends { type: string }> {
+  /** What a layer of this type does, in a line: the schema's description of the type. */
+  summary(type: S['type']): string;
   /** The keys a layer of this type takes besides "type", and how each is read (the schema lists the same keys). */
   params(type: S['type']): Readonly<Record<string, LayerParam>>;
   /** The layer from its values, once every required key was read. */

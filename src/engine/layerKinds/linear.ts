@@ -8,9 +8,10 @@ import { LayerKind, passes, planned, stage } from './kind';
 export interface LinearLayer { type: 'linear'; weight: Tensor; bias?: Tensor }
 
 export const linearKind: LayerKind<LinearLayer> = {
+  summary: () => 'z = input @ W.T + b',
   params: () => ({
-    weight: { read: 'tensor', rank: 2, axes: '(out, in)', required: true },
-    bias: { read: 'tensor', rank: 1, axes: '(out,)' },
+    weight: { read: 'tensor', rank: 2, axes: '(out, in)', required: true, doc: 'The weights W, shape (out, in), as torch.nn.Linear: z = input @ W.T + b.' },
+    bias: { read: 'tensor', rank: 1, axes: '(out,)', doc: 'The bias b, shape (out,). Optional.' },
   }),
   build: (_type, { weight, bias }) => ({ type: 'linear', weight: weight as Tensor, bias: bias as Tensor | undefined }),
   title: l => `linear ${l.weight.shape[1]}→${l.weight.shape[0]}`,

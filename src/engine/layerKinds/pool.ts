@@ -9,11 +9,17 @@ import { LayerKind, passes, planned, stage } from './kind';
 export interface PoolLayer { type: 'maxpool2d' | 'avgpool2d'; options: PoolOptions }
 
 export const poolKind: LayerKind<PoolLayer> = {
+  summary: type => (type === 'maxpool2d' ? 'the maximum of each window (argmax kept; on ties the first)' : 'the mean of each window'),
   params: type => ({
-    kernel: { read: 'intOrPair', required: true }, stride: { read: 'intOrPair' }, padding: { read: 'intOrPair' },
+    kernel: { read: 'intOrPair', required: true, doc: 'The pooling window: an integer, or [kh, kw].' },
+    stride: { read: 'intOrPair', doc: 'Step of the window: an integer, or [sh, sw]. Default: the kernel.' },
+    padding: {
+      read: 'intOrPair', zero: true,
+      doc: 'Padding on each side, at most half the kernel: an integer, or [ph, pw]. Max pooling pads with −∞, average pooling with 0 (counted in the mean, as PyTorch).',
+    },
+    ceil_mode: { read: 'boolean', doc: 'Round the output size up, as PyTorch\'s ceil_mode (a last window must start inside the input or its left padding).' },
     // As PyTorch: average pooling has no dilation.
-    ...(type === 'maxpool2d' ? { dilation: { read: 'intOrPair' } } : {}),
-    ceil_mode: { read: 'boolean' },
+    ...(type === 'maxpool2d' ? { dilation: { read: 'intOrPair', doc: 'Spacing of the window\'s taps: an integer, or [dh, dw]. Default 1.' } } : {}),
   }),
   build: (type, { kernel, stride, padding, dilation, ceil_mode }) => ({
     type, options: { kernel, stride, padding, dilation, ceilMode: ceil_mode === true } as PoolOptions,

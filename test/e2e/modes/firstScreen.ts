@@ -81,6 +81,8 @@ async function runSpec(page: Page, frame: FrameLocator, file: string, ready: str
   await openFromExplorer(page, file);
   await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
   await page.locator('.tabs-container .tab', { hasText: `Conv: ${file}` }).waitFor({ timeout: 120_000 });
+  // The panel keeps the last trace on screen while the new one runs: wait for the new one's title, not only its tab.
+  await frame.locator('#title', { hasText: file }).waitFor({ timeout: 120_000 });
   await frame.locator(ready).first().waitFor({ state: 'attached', timeout: 120_000 });
   await page.waitForTimeout(800);
 }
