@@ -3,7 +3,8 @@
 //     "grad"?: (B,Cout,Hout,Wout), "stride"?, "padding"?, "dilation"?, "groups"?,
 //     "dtype"?: "float64" | "float32" }
 // A tensor is a nested array, or a file next to the spec (tensorSource.ts): {"npy": "file.npy"},
-// {"image": "cat.png", ...}, {"npz": "batch.npz", "key": "x"}, {"safetensors": "model.safetensors", "key": "w"}.
+// {"image": "cat.png", ...}, {"npz": "batch.npz", "key": "x"}, {"safetensors": "model.safetensors", "key": "w"},
+// {"torch": "model.pt", "key": "w"}, {"onnx": "model.onnx", "initializer": "w"}.
 // The CLI, the trace worker and the editor's diagnostics all read specs here.
 
 import { ConvInfo, ConvOptions, PaddingOption, Pair, checkGradShape, convInfo } from '../engine/convInfo';

@@ -1,4 +1,4 @@
-// The error a reader of tensor files (.npy, images, .npz, .safetensors) throws: a
+// The error a reader of tensor files (.npy, images, .npz, .safetensors, .pt, .onnx) throws: a
 // problem as data, and which key of the spec's source object it is about.
 
 import type { SpecProblem } from './problemCodes';

@@ -3,6 +3,7 @@
 // file); an entry is stored or deflated, its declared size checked against the limit
 // before it is inflated, and inflating stops past that size (a zip bomb costs no
 // more). The entry is then an .npy file, read by the .npy reader with its checks.
+// PyTorch checkpoints (torch.ts) are zips too and use the same directory reader.
 
 import type { DType, Tensor } from '../engine/tensor';
 import { TensorFileError } from './fileError';
@@ -10,7 +11,7 @@ import { inflateCapped } from './inflate';
 import { checkNpyData, decodeNpy, describeNpyDtype, readNpyHeader } from './npy';
 import type { SpecProblem } from './problemCodes';
 
-interface ZipEntry {
+export interface ZipEntry {
   name: string;
   method: number;
   compressedSize: number;
@@ -35,7 +36,7 @@ function endRecord(dv: DataView): number {
 }
 
 /** The entries of a zip's central directory. */
-function zipEntries(bytes: Uint8Array): ZipEntry[] {
+export function zipEntries(bytes: Uint8Array): ZipEntry[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = endRecord(dv);
   const count = dv.getUint16(end + 10, true);
@@ -59,7 +60,7 @@ function zipEntries(bytes: Uint8Array): ZipEntry[] {
 }
 
 /** An entry's bytes: stored, or inflated up to its declared size (refused when it is over `maxBytes`). */
-function entryBytes(bytes: Uint8Array, entry: ZipEntry, key: string, maxBytes: number): Uint8Array {
+export function entryBytes(bytes: Uint8Array, entry: ZipEntry, key: string, maxBytes: number): Uint8Array {
   if (entry.size > maxBytes) fail({ code: 'npz.entryTooBig', args: { key, size: entry.size, limit: maxBytes } }, 'key');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (entry.local + 30 > bytes.length || dv.getUint32(entry.local, true) !== 0x04034b50) broken(`the local header of "${entry.name}" is missing`);

@@ -1,5 +1,5 @@
 // The spec reader's problems, by code: the JSON text, the spec's structure, the
-// nested arrays, the files a spec names (.npy, images, .npz, .safetensors). With the engine's (src/engine/problem.ts) they
+// nested arrays, the files a spec names (.npy, images, .npz, .safetensors, .pt, .onnx). With the engine's (src/engine/problem.ts) they
 // make every problem a face may show; the English texts are in problemText.en.ts,
 // the Chinese in src/specReader/problemText.zh-cn.ts.
 
@@ -64,7 +64,7 @@ export interface SpecProblemArgs {
   'npy.dtype': { dtype: string; kind: string; size?: number };
   'npy.dataShort': { shape: number[]; needed: number; has: number };
   'source.unknownKey': { format: SourceFormat; key: string; keys: string[] };
-  'source.key': { format: SourceFormat; found: ValueDescription };
+  'source.key': { format: SourceFormat; key: 'key' | 'initializer'; found: ValueDescription };
   'source.keyMissing': { key: string; keys: string[] };
   'image.format': Record<string, never>;
   'image.truncated': { format: ImageFormat };
@@ -88,6 +88,17 @@ export interface SpecProblemArgs {
   'safetensors.header': { why: string };
   'safetensors.dtype': { key: string; dtype: string; supported: string[] };
   'safetensors.offsets': { key: string; begin: number; end: number; needed: number; has: number };
+  'torch.archive': { why: string };
+  'torch.pickle': { why: string };
+  /** opcode: pickletools' name, or the byte in hex; at: its offset in data.pkl. */
+  'torch.opcode': { opcode: string; at: number };
+  /** global: "module name", as the pickle's GLOBAL writes it. */
+  'torch.global': { global: string };
+  'torch.view': { key: string; offset: number; size: number[]; stride: number[]; length: number };
+  'onnx.proto': { why: string };
+  'onnx.external': { name: string };
+  'onnx.dtype': { name: string; dataType: number; supported: string[] };
+  'onnx.data': { name: string; needed: number; has: number };
   'file.notRegular': { type: Exclude<SpecFileType, 'file'> };
   'file.outside': { folder: string };
   'file.tooBig': { size: number; limit: number };

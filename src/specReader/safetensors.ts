@@ -21,7 +21,7 @@ function badHeader(why: string): never {
 
 /** bfloat16 is the top half of a float32. */
 const scratch = new DataView(new ArrayBuffer(4));
-function bfloat16ToFloat(h: number): number {
+export function bfloat16ToFloat(h: number): number {
   scratch.setUint32(0, h << 16);
   return scratch.getFloat32(0);
 }

@@ -1,11 +1,11 @@
-// The one place that reads the files a spec names (.npy, images, .npz, .safetensors),
+// The one place that reads the files a spec names (.npy, images, .npz, .safetensors, .pt, .onnx),
 // on any file system (Node's for the CLI and the debug adapter process, VS Code's
 // workspace file system in the extension host and the browser). A file is looked at
 // before it is opened: only a regular file, of a size its element limit allows, is
 // read; an .npy header must declare no more elements than the limit and no more data
 // than the file holds, an image header no more pixel values than the limit. A file that
 // cannot be used is kept with the reason, which the spec reader reports at its key
-// ($.input.npy, $.input.image). An .npz or .safetensors file's arrays are checked when
+// ($.input.npy, $.input.image). The arrays of a file of several (.npz, .safetensors, .pt, .onnx) are checked when
 // the spec reader picks one (tensorSource.ts).
 
 import { TOTAL_FACTOR } from '../engine/budget';
@@ -44,7 +44,7 @@ export interface NpyUnavailable {
 /** A file's bytes, or why they could not be read. */
 export type NpyFile = Uint8Array | NpyUnavailable;
 
-/** The files a spec refers to (.npy, images, .npz, .safetensors), by the path written in it; a missing file is absent. */
+/** The files a spec refers to (.npy, images, .npz, .safetensors, .pt, .onnx), by the path written in it; a missing file is absent. */
 export type NpyFiles = ReadonlyMap<string, NpyFile>;
 
 export interface SpecFileLimits {

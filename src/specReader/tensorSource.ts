@@ -4,6 +4,8 @@
 //   {"image": "cat.png", "mode"?: "rgb" | "gray", "size"?: [H, W], "scale"?: 255, "normalize"?: {"mean": [...], "std": [...]}}
 //   {"npz": "batch.npz", "key": "x"}
 //   {"safetensors": "model.safetensors", "key": "conv1.weight"}
+//   {"torch": "model.pt", "key": "conv1.weight"}
+//   {"onnx": "model.onnx", "initializer": "conv1.weight"}
 // The files are read beforehand (specFiles.ts, with their size checks); this decodes
 // them, each problem at the source object's key it is about ($.input.image, $.input.key).
 
@@ -14,12 +16,14 @@ import { describeValue } from './nested';
 import type { TensorExpectation } from './nested';
 import { decodeNpy, describeNpyDtype, readNpyHeader } from './npy';
 import { decodeNpz } from './npz';
+import { decodeOnnx } from './onnx';
 import type { Problem } from './problemCodes';
 import { decodeSafetensors } from './safetensors';
 import { JSONPath, MAX_NESTING } from './source';
+import { decodeTorch } from './torch';
 import { NpyFiles, maxNpyBytes, npyBytes } from './specFiles';
 
-export const SOURCE_FORMATS = ['npy', 'image', 'npz', 'safetensors'] as const;
+export const SOURCE_FORMATS = ['npy', 'image', 'npz', 'safetensors', 'torch', 'onnx'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 /** A file a spec names, and how it is to be read. */
@@ -29,7 +33,12 @@ export interface SpecFileReference {
 }
 
 /** The keys a source object may have besides its format's. */
-const OPTION_KEYS: Record<SourceFormat, readonly string[]> = { npy: [], image: ['mode', 'size', 'scale', 'normalize'], npz: ['key'], safetensors: ['key'] };
+const OPTION_KEYS: Record<SourceFormat, readonly string[]> = { npy: [], image: ['mode', 'size', 'scale', 'normalize'], npz: ['key'], safetensors: ['key'], torch: ['key'], onnx: ['initializer'] };
+
+/** The key naming the tensor in a file of several, by format. */
+function tensorNameKey(format: SourceFormat): 'key' | 'initializer' | undefined {
+  return format === 'onnx' ? 'initializer' : OPTION_KEYS[format].includes('key') ? 'key' : undefined;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,7 +76,7 @@ export interface SourceReading {
   path: JSONPath;
   format: SourceFormat;
   file: string;
-  /** The array in the file (.npz and .safetensors). */
+  /** The array in the file (.npz, .safetensors, .pt; an .onnx initializer). */
   key?: string;
   /** How the file stores it: "float32", "BF16", "PNG 8-bit RGB". */
   stored: string;
@@ -131,6 +140,14 @@ function decodeSource(format: SourceFormat, bytes: Uint8Array, v: Record<string,
       const { tensor, dtype: stored } = decodeSafetensors(bytes, v.key as string, dtype, maxElements);
       return { tensor, stored };
     }
+    case 'torch': {
+      const { tensor, dtype: stored } = decodeTorch(bytes, v.key as string, dtype, maxElements, maxNpyBytes(maxElements));
+      return { tensor, stored };
+    }
+    case 'onnx': {
+      const { tensor, dtype: stored } = decodeOnnx(bytes, v.initializer as string, dtype, maxElements);
+      return { tensor, stored };
+    }
   }
 }
 
@@ -146,8 +163,8 @@ export function readTensorSource(path: JSONPath, v: Record<string, unknown>, fil
   if (unknown !== undefined) return at(unknown, { code: 'source.unknownKey', args: { format, key: unknown, keys } });
   const file = v[format];
   if (typeof file !== 'string') return at(format, { code: 'spec.npyPath', args: { format, found: describeValue(file) } });
-  const needsKey = format === 'npz' || format === 'safetensors';
-  if (needsKey && typeof v.key !== 'string') return at('key', { code: 'source.key', args: { format, found: describeValue(v.key) } });
+  const nameKey = tensorNameKey(format);
+  if (nameKey && typeof v[nameKey] !== 'string') return at(nameKey, { code: 'source.key', args: { format, key: nameKey, found: describeValue(v[nameKey]) } });
   let options: ImageOptions = {};
   if (format === 'image') {
     const read = imageOptions(v);
@@ -156,7 +173,7 @@ export function readTensorSource(path: JSONPath, v: Record<string, unknown>, fil
   }
   const bytes = npyBytes(files, file);
   if (!(bytes instanceof Uint8Array)) return at(format, bytes);
-  const key = needsKey ? (v.key as string) : undefined;
+  const key = nameKey ? (v[nameKey] as string) : undefined;
   let decoded;
   try {
     decoded = decodeSource(format, bytes, v, options, dtype, maxElements);

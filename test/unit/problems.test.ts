@@ -19,7 +19,7 @@ import { english } from '../../src/specReader/problemText.en';
 import { JsonSource } from '../../src/specReader/source';
 import { NpyFiles, readSpecFiles } from '../../src/specReader/specFiles';
 import { MemoryEntry, memoryFiles, npyFile, npyReferences } from './helpers';
-import { editCentralDirectory, jpegHeader, npzFile, pngFile, safetensorsFile, zipDeclaring } from './tensorFiles';
+import { editCentralDirectory, f32Bytes, jpegHeader, npzFile, onnxModel, pickleOps, pngFile, safetensorsFile, stateDictPickle, torchFile, zipDeclaring } from './tensorFiles';
 
 const CJK = /[\u4e00-\u9fff]/;
 const ones = (...shape: number[]): unknown => (shape.length === 0 ? 1 : Array.from({ length: shape[0] }, () => ones(...shape.slice(1))));
@@ -120,6 +120,17 @@ const CORPUS: Problem[] = [
   ...withSource({ safetensors: 'x.safetensors', key: 'w' }, Uint8Array.of(1, 2, 3)),
   ...withSource({ safetensors: 'x.safetensors', key: 'w' }, safetensorsFile({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1))),
   ...withSource({ safetensors: 'x.safetensors', key: 'w' }, safetensorsFile({ w: { dtype: 'F32', shape: [1, 1, 2, 2], data_offsets: [0, 16] } }, new Uint8Array(8))),
+  // torch.ts, onnx.ts: PyTorch checkpoints and ONNX initializers, through a spec
+  ...withSource({ torch: 'x.pt', key: 'w' }, Uint8Array.of(1, 2, 3)),
+  ...withSource({ torch: 'x.pt', key: 'w' }, torchFile(pickleOps.proto)),
+  ...withSource({ torch: 'x.pt', key: 'w' }, torchFile(Uint8Array.of(0x80, 2, 0x47, 0, 0, 0, 0, 0, 0, 0, 0, 0x2e))),
+  ...withSource({ torch: 'x.pt', key: 'w' }, torchFile(Uint8Array.from('cposix\nsystem\n(S\'true\'\ntR.', c => c.charCodeAt(0)))),
+  ...withSource({ torch: 'x.pt', key: 'w' }, torchFile(stateDictPickle({ w: { storage: 'FloatStorage', key: '0', offset: 2, size: [1, 1, 2, 2], stride: [4, 4, 2, 1] } }), { 0: f32Bytes([1, 2, 3, 4]) })),
+  ...withSource({ onnx: 'x.onnx' }),
+  ...withSource({ onnx: 'x.onnx', initializer: 'w' }, Uint8Array.of(0x3a, 0x10, 0x2a)),
+  ...withSource({ onnx: 'x.onnx', initializer: 'w' }, onnxModel([{ name: 'w', dims: [1, 1, 1, 1], dataType: 1, external: true }])),
+  ...withSource({ onnx: 'x.onnx', initializer: 'w' }, onnxModel([{ name: 'w', dims: [1, 1, 1, 1], dataType: 8 }])),
+  ...withSource({ onnx: 'x.onnx', initializer: 'w' }, onnxModel([{ name: 'w', dims: [1, 1, 2, 2], dataType: 1, raw: f32Bytes([1, 2, 3]) }])),
   // convInfo.ts and trace.ts: geometry, through a spec
   ...problemsOf({ input, weight, stride: 0 }),
   ...problemsOf({ input, weight, dilation: 1.5 }),
@@ -318,7 +329,7 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'npy.dtype': { dtype: '<c16', kind: 'c', size: 16 },
   'npy.dataShort': { shape: [1, 3, 4, 4], needed: 384, has: 24 },
   'source.unknownKey': { format: 'image', key: 'resize', keys: ['image', 'mode', 'size', 'scale', 'normalize'] },
-  'source.key': { format: 'npz', found: { kind: 'undefined', value: 'undefined' } },
+  'source.key': { format: 'npz', key: 'key', found: { kind: 'undefined', value: 'undefined' } },
   'source.keyMissing': { key: 'y', keys: ['x', 'w'] },
   'image.format': {},
   'image.truncated': { format: 'PNG' },
@@ -340,6 +351,15 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'safetensors.header': { why: 'a header of 99999 bytes in a file of 100' },
   'safetensors.dtype': { key: 'w', dtype: 'F8_E4M3', supported: ['F64', 'F32'] },
   'safetensors.offsets': { key: 'w', begin: 0, end: 10, needed: 96, has: 10 },
+  'torch.archive': { why: 'no zip end record' },
+  'torch.pickle': { why: 'it ends before STOP' },
+  'torch.opcode': { opcode: 'BINFLOAT', at: 2 },
+  'torch.global': { global: 'posix system' },
+  'torch.view': { key: 'w', offset: 2, size: [1, 1, 2, 2], stride: [4, 4, 2, 1], length: 4 },
+  'onnx.proto': { why: 'field 7 declares 16 bytes, 1 are left' },
+  'onnx.external': { name: 'w' },
+  'onnx.dtype': { name: 'w', dataType: 8, supported: ['FLOAT', 'DOUBLE'] },
+  'onnx.data': { name: 'w', needed: 16, has: 12 },
   'file.notRegular': { type: 'fifo' },
   'file.outside': { folder: 'ws' },
   'file.tooBig': { size: 1000000000, limit: 1000 },

@@ -64,3 +64,79 @@ export function safetensorsFile(header: string | object, data: Uint8Array = new 
   new DataView(length.buffer).setBigUint64(0, BigInt(text.length), true);
   return concat([length, text, data]);
 }
+
+/** Pickle opcodes, for writing a torch.save(state_dict) pickle opcode by opcode. */
+export const pickleOps = {
+  proto: Uint8Array.of(0x80, 2),
+  mark: Uint8Array.of(0x28),
+  tuple: Uint8Array.of(0x74),
+  emptyTuple: Uint8Array.of(0x29),
+  reduce: Uint8Array.of(0x52),
+  setItems: Uint8Array.of(0x75),
+  binPersId: Uint8Array.of(0x51),
+  newFalse: Uint8Array.of(0x89),
+  stop: Uint8Array.of(0x2e),
+  global: (module: string, name: string) => concat([Uint8Array.of(0x63), latin1(`${module}\n${name}\n`)]),
+  str: (s: string) => { const b = new TextEncoder().encode(s); const n = new Uint8Array(5); n[0] = 0x58; new DataView(n.buffer).setUint32(1, b.length, true); return concat([n, b]); },
+  int: (i: number) => { const n = new Uint8Array(5); n[0] = 0x4a; new DataView(n.buffer).setInt32(1, i, true); return n; },
+};
+
+/** A tensor in a state_dict: a strided view of storage `key` (of class `storage`). */
+export interface TorchView { storage: string; key: string; offset: number; size: number[]; stride: number[] }
+
+/** The pickle torch.save writes for a state_dict of these views (an OrderedDict of _rebuild_tensor_v2 calls). */
+export function stateDictPickle(views: Record<string, TorchView>): Uint8Array {
+  const o = pickleOps;
+  const tuple = (items: Uint8Array[]) => concat([o.mark, ...items, o.tuple]);
+  const orderedDict = concat([o.global('collections', 'OrderedDict'), o.emptyTuple, o.reduce]);
+  const tensorPickle = (v: TorchView) => concat([
+    o.global('torch._utils', '_rebuild_tensor_v2'),
+    tuple([concat([tuple([o.str('storage'), o.global('torch', v.storage), o.str(v.key), o.str('cpu'), o.int(0)]), o.binPersId]),
+      o.int(v.offset), tuple(v.size.map(o.int)), tuple(v.stride.map(o.int)), o.newFalse, orderedDict]),
+    o.reduce,
+  ]);
+  return concat([o.proto, orderedDict, o.mark, ...Object.entries(views).flatMap(([k, v]) => [o.str(k), tensorPickle(v)]), o.setItems, o.stop]);
+}
+
+/** A torch.save zip: archive/data.pkl (as given) and archive/data/<key> for each storage. */
+export function torchFile(pickle: Uint8Array, storages: Record<string, Uint8Array> = {}): Uint8Array {
+  return zipSync({ 'archive/data.pkl': pickle, ...Object.fromEntries(Object.entries(storages).map(([k, b]) => [`archive/data/${k}`, b])) }, { level: 0 });
+}
+
+/** Float32 little-endian bytes. */
+export function f32Bytes(values: number[]): Uint8Array {
+  return new Uint8Array(Float32Array.from(values).buffer);
+}
+
+function varint(n: number | bigint): Uint8Array {
+  let v = BigInt.asUintN(64, BigInt(n));
+  const out: number[] = [];
+  do { out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0)); v >>= 7n; } while (v > 0n);
+  return Uint8Array.from(out);
+}
+/** A protobuf varint field. */
+export const pbVarint = (field: number, n: number | bigint) => concat([varint(field << 3), varint(n)]);
+/** A protobuf length-delimited field. */
+export const pbBytes = (field: number, b: Uint8Array) => concat([varint((field << 3) | 2), varint(b.length), b]);
+
+/** An ONNX TensorProto's fields (dims unpacked, as onnx writes them; the typed data fields packed). */
+export interface OnnxInitializer {
+  name: string; dims: number[]; dataType: number; raw?: Uint8Array;
+  floatData?: number[]; doubleData?: number[]; int32Data?: number[]; int64Data?: bigint[]; external?: boolean;
+}
+
+function tensorProto(t: OnnxInitializer): Uint8Array {
+  const parts = [...t.dims.map(d => pbVarint(1, d)), pbVarint(2, t.dataType), pbBytes(8, latin1(t.name))];
+  if (t.raw) parts.push(pbBytes(9, t.raw));
+  if (t.floatData) parts.push(pbBytes(4, f32Bytes(t.floatData)));
+  if (t.doubleData) parts.push(pbBytes(10, new Uint8Array(Float64Array.from(t.doubleData).buffer)));
+  if (t.int32Data) parts.push(pbBytes(5, concat(t.int32Data.map(varint))));
+  if (t.int64Data) parts.push(pbBytes(7, concat(t.int64Data.map(varint))));
+  if (t.external) parts.push(pbBytes(13, concat([pbBytes(1, latin1('location')), pbBytes(2, latin1('w.bin'))])), pbVarint(14, 1));
+  return concat(parts);
+}
+
+/** An ONNX ModelProto whose graph holds only these initializers. */
+export function onnxModel(initializers: OnnxInitializer[]): Uint8Array {
+  return concat([pbVarint(1, 8), pbBytes(7, concat([pbBytes(2, latin1('g')), ...initializers.map(t => pbBytes(5, tensorProto(t)))]))]);
+}
