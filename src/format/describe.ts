@@ -24,6 +24,7 @@ export function describedInEnglish(d: ValueDescription): string {
     case 'array': return 'an array';
     case 'empty array': return 'an empty array';
     case 'object': return 'an object';
+    case 'undefined': return 'nothing';
     default: return `the ${d.kind} ${d.value}`;
   }
 }

@@ -91,7 +91,7 @@ export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
   'npy.dtype': a => `dtype '${a.dtype}' (${NPY_KINDS[a.kind] ?? 'unknown kind'}${a.size ? `, ${a.size} bytes` : ''}) is not supported: use float16/32/64, integers or bool`,
   'npy.dataShort': a => `the .npy data is cut short: shape (${a.shape.join(', ')}) needs ${a.needed} bytes, the file has ${a.has}`,
   'source.unknownKey': a => `{"${a.format}": …} has no "${a.key}"; its keys: ${a.keys.join(', ')}`,
-  'source.key': a => `a ${a.format} file holds several arrays: name one with "${a.key}": "…", found ${v(a.found)}`,
+  'source.key': a => `${a.format === 'npz' || a.format === 'onnx' ? 'an' : 'a'} ${a.format} file holds several arrays: name one with "${a.key}": "…", found ${v(a.found)}`,
   'source.keyMissing': a => `no array "${a.key}" in the file; it has ${a.keys.length ? listed(a.keys) : 'none'}`,
   'image.format': () => 'not a PNG or JPEG image (its first bytes are neither signature)',
   'image.truncated': a => `the ${a.format} file is cut short`,
