@@ -185,7 +185,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
 
 /** A tensor as the trace records it: named, described, its statistics taken once. */
 export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About): TraceTensor {
-  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats: tensorStats(t.data) };
+  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats: tensorStats(t.data), ...(t.picture ? { picture: t.picture } : {}) };
 }
 
 /** A layer's tensors in the order it recorded them. */

@@ -107,6 +107,8 @@ export const en = {
   // ---- tensor cards ----
   heatmapLabel: (name: Arg, shape: Arg, about: Arg) => `${name} ${shape}: ${about}. Arrow keys move between cells, Enter links a cell, plus and minus zoom.`,
   allSlices: 'all',
+  pictureCaption: 'the picture it was read from',
+  pictureLabel: (name: Arg, n: Arg) => `${name}, batch ${n}, as the picture it was read from`,
   zoomOut: (name: Arg) => `Zoom out of ${name} (−)`,
   zoomIn: (name: Arg) => `Zoom into ${name} (+)`,
   showAll: (name: Arg) => `Show all of ${name} (0)`,

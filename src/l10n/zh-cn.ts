@@ -102,6 +102,8 @@ export const zhCn: PanelText = {
 
   heatmapLabel: (name: Arg, shape: Arg, about: Arg) => `${name} ${shape}：${about}。方向键在单元格间移动，Enter 关联单元格，加号和减号缩放。`,
   allSlices: '全部',
+  pictureCaption: '读入时的原图',
+  pictureLabel: (name: Arg, n: Arg) => `${name}，批次 ${n}，按读入时的原图显示`,
   zoomOut: (name: Arg) => `缩小 ${name}（−）`,
   zoomIn: (name: Arg) => `放大 ${name}（+）`,
   showAll: (name: Arg) => `显示 ${name} 的全部（0）`,
