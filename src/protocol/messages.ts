@@ -167,6 +167,8 @@ export interface WireTile {
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'rendered'; traceId: number; shown: ShownTensor[] }
+  /** The run's first heatmap is on screen: what a person waited for since the command. */
+  | { type: 'painted'; traceId: number }
   /** The stage on show; in a network, `layer` is its index in the chain. */
   | { type: 'stage'; traceId: number; stage: StageId; index: number; layer?: number }
   | { type: 'linked'; traceId: number; target: LinkTarget; value: number; highlights: LinkedSummary[]; terms: number }

@@ -106,5 +106,7 @@ describe('host ⇄ webview protocol', () => {
     assert.deepStrictEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     const rendered = { type: 'rendered', traceId: 3, shown: [{ name: 'z', shape: [1, 2, 3, 3], cells: ['296'] }] };
     assert.deepStrictEqual(parseWebviewMessage(rendered), rendered);
+    assert.deepStrictEqual(parseWebviewMessage({ type: 'painted', traceId: 3 }), { type: 'painted', traceId: 3 });
+    assert.throws(() => parseWebviewMessage({ type: 'painted', traceId: -1 }), /painted\.traceId/);
   });
 });
