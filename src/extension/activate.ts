@@ -60,7 +60,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
   const files = new WorkspaceFiles(platform.realPath);
   const runner = new ConvRunner(context, log, m => panelMessages.fire(m), once(() => workersWithSpare(context, platform)), files);
   const documents = new JsonDocuments(files);
-  const selection = new SelectionRun(documents, runner);
+  const selection = new SelectionRun(documents, runner, files);
   const live = new LiveRerun(runner, documents, log);
   const diagnostics = new SpecDiagnostics(documents, log);
   const lenses = new SpecCodeLensProvider(documents, RUN_COMMAND);
@@ -86,6 +86,9 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
       const editor = vscode.window.activeTextEditor;
       return editor ? summarize(await selection.run(editor)) : undefined;
     }),
+    // The last selection run's choices as a spec (a target URI skips the save dialog); returns where it was saved.
+    vscode.commands.registerCommand('convVisualDebugger.saveSelectionRun', async (target?: unknown): Promise<string | undefined> =>
+      (await selection.save(target instanceof vscode.Uri ? target : undefined))?.toString()),
     documents,
     diagnostics,
     lenses,

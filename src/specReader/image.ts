@@ -302,11 +302,16 @@ function normalizePlanes(planes: Float64Array, channels: number, options: ImageO
   }
 }
 
+/** The mode an image is read in: the one asked for, else RGB for colour and gray for gray. */
+export function imageMode(header: ImageHeader, mode?: 'rgb' | 'gray'): 'rgb' | 'gray' {
+  return mode ?? (header.channels >= 3 ? 'rgb' : 'gray');
+}
+
 /** An image file as a (1, C, H, W) tensor; the size is checked against `maxElements` before decoding. */
 export function decodeImage(bytes: Uint8Array, options: ImageOptions, dtype: DType, maxElements: number): { tensor: Tensor; header: ImageHeader } {
   const header = readImageHeader(bytes);
   checkImageSize(header.width, header.height, header.channels, maxElements);
-  const mode = options.mode ?? (header.channels >= 3 ? 'rgb' : 'gray');
+  const mode = imageMode(header, options.mode);
   const channels = mode === 'rgb' ? 3 : 1;
   const [outHeight, outWidth] = options.size ?? [header.height, header.width];
   checkImageSize(outWidth, outHeight, channels, maxElements, 'size');
