@@ -93,7 +93,7 @@ const wireTraceFields: Check = object({
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
   rot180: optional(object({ maxAbsDiff: num, agrees: bool })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
-  deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above')),
+  deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above', 'sum')),
 });
 const wireTrace: Check = (v, at) => {
   wireTraceFields(v, at);
