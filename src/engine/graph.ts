@@ -24,6 +24,11 @@ export function inputName(input: LayerInput): string {
   return input === 'input' ? 'input' : layerName(input);
 }
 
+/** Whether layer `index` takes only the layer before's output (the network's input for the first): a chain's step. */
+export function isChained(index: number, names: readonly string[]): boolean {
+  return names.length === 1 && names[0] === (index === 0 ? 'input' : layerName(index - 1));
+}
+
 /** Each layer's inputs: those it names, or the layer before. */
 export function layerSources(layers: readonly GraphLayer[]): LayerInput[][] {
   return layers.map((l, i) => (l.inputs ? [...l.inputs] : [i === 0 ? 'input' : i - 1]));

@@ -5,7 +5,8 @@ import { outputSizeFormula } from '../engine/convInfo';
 import { Tensor, formatShape, sizeOf } from '../engine/tensor';
 import { FloatFormat, roundTo } from './floats';
 import { ConvTrace, TensorName, TraceTensor, tensorNames } from '../engine/trace';
-import { LayerTrace, NetworkTrace, isNetworkTrace, layerName, networkTensor, networkTensorNames } from '../engine/network';
+import { isChained } from '../engine/graph';
+import { LayerTrace, NetworkTrace, isNetworkTrace, networkTensor, networkTensorNames } from '../engine/network';
 
 /** Integers print exactly; others with `precision` significant digits, trailing zeros trimmed. */
 export function formatNumber(x: number, precision = 6): string {
@@ -110,8 +111,7 @@ export function namedTensors(trace: ConvTrace | NetworkTrace): NamedTensors {
 
 /** A layer's line in the network's header: its shapes, what it takes when that is not the layer before, where its δ came from when several handed one. */
 function layerLine(l: LayerTrace, i: number): string {
-  const chained = l.op === 'loss' || (l.inputs.length === 1 && l.inputs[0].name === (i === 0 ? 'input' : layerName(i - 1)));
-  const inputs = chained ? '' : `  ← ${l.inputs.map(x => x.name).join(', ')}`;
+  const inputs = l.op === 'loss' || isChained(i, l.inputs.map(x => x.name)) ? '' : `  ← ${l.inputs.map(x => x.name).join(', ')}`;
   const delta = l.deltaSource === 'sum' ? `  δ = Σ from ${l.deltaFrom!.join(', ')}` : '';
   return `  ${l.op === 'loss' ? 'loss     ' : `layers[${i}]`}  ${l.title.padEnd(22)} ${l.inputs.map(x => formatShape(x.shape)).join(', ')} → ${formatShape(l.outputShape)}${inputs}${delta}`;
 }

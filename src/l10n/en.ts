@@ -126,6 +126,8 @@ export const en = {
   layers: 'Layers',
   chainInput: 'input',
   layerChip: (index: Arg, title: Arg, input: Arg, output: Arg, stages: Arg) => `layers[${index}]: ${title}, ${input} → ${output} (${stages} stages)`,
+  layerTakes: (names: Arg) => `takes ${names}`,
+  layerDeltaSum: (names: Arg) => `its δ is the sum of the δs from ${names}`,
 
   // ---- tensors from a debug session ----
   collectionIntro: 'Tensors read from the debug session. Use them as the input and the weight (and optionally δ) of a run, or compare one with what the engine computes from the same input and weight.',
@@ -253,6 +255,8 @@ export const en = {
   hoverFlatten: (features: Arg) => `- every batch item becomes one row of ${features} features; backward reshapes δ back`,
   hoverActivation: '- applied to every value on its own; backward multiplies δ by h\'(z): δ^l = δ ⊙ h\'(z^l)',
   hoverBatchnorm: '- z = γ·(input − mean)/√(var + eps) + β per channel; backward: ∂C/∂γ, ∂C/∂β and δ through the normalization',
+  hoverAdd: '- z = the sum of its inputs, cell by cell (one shape); backward: every input gets δ unchanged, and where an input also feeds another layer the two δs add up',
+  hoverConcat: '- z = its inputs one after another along channels (axis 1); backward: each input gets back its own channels of δ',
   hoverChainNeedsFit: (at: Arg) => `**${at}**: the shapes through the network need the chain to fit first:`,
   hoverLayers: (n: Arg, from: Arg, to: Arg) => `**layers**: ${n} layers, ${from} → ${to}`,
   hoverNetworkInput: (shape: Arg, title: Arg) => `**input** ${shape} = (B, C, H, W), read by layers[0] (${title})`,

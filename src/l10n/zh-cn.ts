@@ -120,6 +120,8 @@ export const zhCn: PanelText = {
   layers: '层',
   chainInput: '输入',
   layerChip: (index: Arg, title: Arg, input: Arg, output: Arg, stages: Arg) => `layers[${index}]：${title}，${input} → ${output}（${stages} 个阶段）`,
+  layerTakes: (names: Arg) => `接收 ${names}`,
+  layerDeltaSum: (names: Arg) => `它的 δ 是来自 ${names} 的各个 δ 之和`,
 
   collectionIntro: '从调试会话中读取的张量。可将它们用作一次运行的输入和权重（以及可选的 δ），或将其中一个与引擎由相同输入和权重算出的结果比较。',
   collectionEmpty: '尚未查看任何张量：在调试会话中停下时使用 “Conv: 查看张量...”，或在变量上使用 “在 Conv 可视化调试器中显示”。',
@@ -241,6 +243,8 @@ export const zhCn: PanelText = {
   hoverFlatten: (features: Arg) => `- 每个批次样本变成一行 ${features} 个特征；反向传播把 δ 重塑回去`,
   hoverActivation: '- 逐个作用于每个值；反向传播把 δ 乘以 h\'(z)：δ^l = δ ⊙ h\'(z^l)',
   hoverBatchnorm: '- 逐通道 z = γ·(input − mean)/√(var + eps) + β；反向传播：∂C/∂γ、∂C/∂β，以及经过标准化的 δ',
+  hoverAdd: '- z = 各输入逐元素之和（形状相同）；反向传播：每个输入原样得到 δ，若某个输入还输入另一层，两份 δ 相加',
+  hoverConcat: '- z = 各输入沿通道（第 1 轴）依次拼接；反向传播：每个输入取回 δ 中属于自己的通道',
   hoverChainNeedsFit: (at: Arg) => `**${at}**：需要先让各层首尾相接，才能推出网络中的各个形状：`,
   hoverLayers: (n: Arg, from: Arg, to: Arg) => `**layers**：${n} 层，${from} → ${to}`,
   hoverNetworkInput: (shape: Arg, title: Arg) => `**input** ${shape} = (B, C, H, W)，由 layers[0]（${title}）读取`,

@@ -7,10 +7,15 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LayerTrace, NetworkProblem, NetworkTrace, traceNetwork } from '../../src/engine/network';
+import { programOf } from '../../src/debug/program';
+import { LayerTrace, NetworkProblem, NetworkTrace, networkShapes, traceNetwork } from '../../src/engine/network';
 import { Tensor, tensor } from '../../src/engine/tensor';
-import { traceAnySpecText } from '../../src/specReader/convSpec';
-import { SpecError } from '../../src/specReader/source';
+import type { WireNetwork } from '../../src/protocol/messages';
+import { parseHostMessage } from '../../src/protocol/validate';
+import { networkToWire } from '../../src/protocol/wire';
+import { analyzeSpec, traceAnySpecText } from '../../src/specReader/convSpec';
+import { networkKeyHover } from '../../src/specReader/hoverText';
+import { JsonSource, SpecError } from '../../src/specReader/source';
 import { assertClose, randomTensor, rng } from './helpers';
 
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/torch/graph_cases.json');
@@ -169,5 +174,59 @@ describe('examples/resnet-block.conv.json', () => {
     const h = 1e-6;
     const fd = Array.from(stemWeight.data, (_, k) => (lossWith(k, h) - lossWith(k, -h)) / (2 * h));
     assertClose(trace.layers[0].tensors.dW!, tensor(stemWeight.shape, fd), 1e-6, '∂C/∂w of the stem');
+  });
+});
+
+describe('a graph in the faces: shapes without a forward pass, the wire, the debugger\'s order', () => {
+  const text = fs.readFileSync(path.join(__dirname, '../../../examples/resnet-block.conv.json'), 'utf8');
+
+  it('hovers and CodeLens read each layer\'s inputs from the shape-only plan, never a value', () => {
+    const untouchable = (shape: number[]): Tensor => ({
+      shape, dtype: 'float64',
+      data: new Proxy(new Float64Array(shape.reduce((a, b) => a * b, 1)), {
+        get(target, key) {
+          if (typeof key === 'string' && /^\d+$/.test(key)) throw new Error('a value was read: a forward pass ran');
+          const v = Reflect.get(target, key, target);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      }),
+    });
+    const shapes = networkShapes({
+      input: untouchable([1, 2, 5, 5]), dtype: 'float64',
+      layers: [
+        { type: 'conv2d', weight: untouchable([3, 2, 3, 3]), options: { padding: 1 } }, { type: 'relu' },
+        { type: 'concat', inputs: ['input', 1] }, { type: 'conv2d', weight: untouchable([2, 5, 1, 1]), options: {} }, { type: 'add', inputs: [3, 'input'] },
+      ],
+    });
+    assert.deepStrictEqual(shapes.map(s => [s.inputs.map(x => `${x.name} ${x.shape.join('×')}`), s.output]), [
+      [['input 1×2×5×5'], [1, 3, 5, 5]], [['layers[0] 1×3×5×5'], [1, 3, 5, 5]], [['input 1×2×5×5', 'layers[1] 1×3×5×5'], [1, 5, 5, 5]],
+      [['layers[2] 1×5×5×5'], [1, 2, 5, 5]], [['layers[3] 1×2×5×5', 'input 1×2×5×5'], [1, 2, 5, 5]],
+    ]);
+    const analysis = analyzeSpec(JsonSource.parse('resnet-block.conv.json', text));
+    assert.strictEqual(networkKeyHover(['layers', 7], analysis)!.split('\n')[0], '**layers[7]** add · layers[1] `(1, 2, 6, 6)`, layers[6] `(1, 2, 6, 6)` → `(1, 2, 6, 6)`');
+  });
+
+  it('the panel gets each layer\'s inputs and where a summed δ came from, through the protocol\'s checks', () => {
+    const trace = traceAnySpecText('resnet-block.conv.json', text) as NetworkTrace;
+    const wire = (parseHostMessage({ type: 'network', network: structuredClone(networkToWire(trace, 1, 'resnet-block.conv.json', [])) }) as { network: WireNetwork }).network;
+    assert.deepStrictEqual(wire.layers[7].inputs, ['layers[1]', 'layers[6]']);
+    assert.deepStrictEqual(wire.layers[1].deltaFrom, ['layers[7]', 'layers[2]']);
+    assert.deepStrictEqual(wire.layers[8].inputs, ['layers[7]']);
+    const bad = structuredClone(networkToWire(trace, 1, 'r.json', []));
+    bad.layers[7].inputs[0] = 'layers[1]; x';
+    assert.throws(() => parseHostMessage({ type: 'network', network: bad }), /inputs\[0\]/);
+  });
+
+  it('the debugger steps every layer forward in the spec\'s order, the loss, then backward in reverse order', () => {
+    const program = programOf(traceAnySpecText('resnet-block.conv.json', text) as NetworkTrace);
+    const order = (pass: string) => program.steps.filter(s => s.stage.pass === pass).map(s => s.layerName).filter((n, k, all) => n !== all[k - 1]);
+    assert.deepStrictEqual(order('forward'), [...Array.from({ length: 9 }, (_, i) => `layers[${i}]`), 'loss']);
+    assert.deepStrictEqual(order('backward'), ['loss', ...Array.from({ length: 9 }, (_, i) => `layers[${8 - i}]`)]);
+    // The summed δ of the skip's start exists once both layers that take it (the add and the conv) have handed theirs back.
+    const delta = program.tensors.find(t => t.name === 'layers[1].delta')!;
+    const handedBack = (layer: number) => program.entries![layer].backward;
+    assert.ok(delta.producer >= Math.max(handedBack(7), handedBack(2)) && delta.producer < handedBack(1), `δ of layers[1] made at step ${delta.producer}`);
+    // The add's inputs exist before it runs.
+    assert.ok(program.tensors.filter(t => t.layer === 7 && /^input_/.test(t.short)).every(t => t.producer < program.entries![7].forward));
   });
 });
