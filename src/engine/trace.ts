@@ -57,7 +57,7 @@ export interface TraceTensor extends Tensor {
 }
 
 /** Where a layer's δ = ∂C/∂z came from: the spec's grad, all ones (C = Σ z), the loss, or the layer above. */
-export type DeltaSource = 'spec' | 'ones' | 'loss' | 'above';
+export type DeltaSource = 'spec' | 'ones' | 'loss' | 'above' | 'sum';
 
 /** A stage's id: each kind's view declares its own (layerKinds/*View.ts). */
 export type StageId = string;

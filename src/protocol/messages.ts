@@ -70,6 +70,10 @@ export interface WireLayer {
   title: string;
   inputShape: number[];
   outputShape: number[];
+  /** What it takes, by name (`input`, `layers[2]`): the panel draws the edges that skip layers. */
+  inputs: string[];
+  /** The layers whose δs were added up into its δ, when several were. */
+  deltaFrom?: string[];
   trace: WireTrace;
 }
 

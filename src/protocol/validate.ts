@@ -103,16 +103,23 @@ const wireTraceFields: Check = object({
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
   rot180: optional(object({ maxAbsDiff: num, agrees: bool })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
-  deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above')),
+  deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above', 'sum')),
 });
 const wireTrace: Check = (v, at) => {
   wireTraceFields(v, at);
   traceStages(v, at);
 };
 
+/** A layer's name in a network, or the network's input: what the panel reads an edge's end from. */
+const layerRef: Check = (v, at) => {
+  if (typeof v !== 'string' || !/^(input|layers\[\d+\])$/.test(v)) fail(at, 'input or layers[k]', v);
+};
+
 const wireNetwork: Check = object({
   id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
-  layers: arrayOf(object({ op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), trace: wireTrace })),
+  layers: arrayOf(object({
+    op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), inputs: arrayOf(layerRef), deltaFrom: optional(arrayOf(layerRef)), trace: wireTrace,
+  })),
   loss: optional(object({ type: oneOf('mse', 'cross_entropy'), value: num })),
 });
 
