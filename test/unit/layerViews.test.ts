@@ -23,10 +23,13 @@ function everyKind(loss: LossSpec): NetworkTrace {
     { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
     { type: 'batchnorm2d', running_mean: t(3), eps: 1e-3, momentum: 0.1, training: false },
     { type: 'relu' }, { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
+    { type: 'relu6' }, { type: 'clip', min: -0.5, max: 0.5 }, { type: 'hardswish' }, { type: 'softmax' },
+    { type: 'dropout', p: 0.5 }, { type: 'identity' },
     { type: 'maxpool2d', options: { kernel: 2 } },
     { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
+    { type: 'adaptive_avg_pool2d', output_size: [1, 1] }, { type: 'global_avg_pool2d' },
     { type: 'flatten' },
-    { type: 'linear', weight: t(2, 12), bias: t(2) },
+    { type: 'linear', weight: t(2, 3), bias: t(2) }, { type: 'softmax' },
   ];
   return traceNetwork({ input: t(2, 2, 6, 6), layers, loss, dtype: 'float64' });
 }
