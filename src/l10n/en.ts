@@ -184,7 +184,7 @@ export const en = {
   // ---- relu6, clip, hardswish, softmax, identity and dropout, global average pooling ----
   activateRelu6: 'relu6 keeps z between 0 and 6: h = min(max(z, 0), 6). Its slope h\'(z) is 1 strictly between 0 and 6 and 0 elsewhere, at exactly 0 and 6 too, as PyTorch\'s nn.ReLU6 (a Hardtanh from 0 to 6).',
   activateClip: (min: Arg, max: Arg) => `clip keeps z between ${min} and ${max}: h = min(max(z, ${min}), ${max}). Its slope h'(z) is 1 strictly inside and 0 elsewhere, at exactly ${min} and ${max} too, as PyTorch's nn.Hardtanh (torch.clamp gives the same values, but a slope of 1 at the bounds).`,
-  activateHardswish: 'hardswish is z times a hard gate: h = z·relu6(z + 3)/6, 0 below −3 and z above 3. Its slope is 0 below −3, z/3 + 1/2 from −3 to 3 (both ends included, as PyTorch: −1/2 at −3, 3/2 at 3), and 1 above.',
+  activateHardswish: 'hardswish is z times a hard gate: h = z·relu6(z + 3)/6, 0 below −3 and z above 3. Its slope is 0 below −3, z/3 + 1/2 from −3 to 3 (both ends included, as PyTorch\'s backward formula: −1/2 at −3, 3/2 at 3), and 1 above.',
   titleSoftmaxExp: 'Shift by the max, exponentiate',
   titleSoftmaxNormalize: 'Normalize',
   titleSoftmaxDot: 'δ weighted by p',

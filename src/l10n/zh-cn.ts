@@ -176,7 +176,7 @@ export const zhCn: PanelText = {
   // ---- relu6、clip、hardswish、softmax、identity 与 dropout、全局平均池化 ----
   activateRelu6: 'relu6 把 z 限制在 0 到 6 之间：h = min(max(z, 0), 6)。其斜率 h\'(z) 在 0 与 6 之间（不含端点）为 1，其余为 0，恰好等于 0 或 6 时也为 0，与 PyTorch 的 nn.ReLU6（从 0 到 6 的 Hardtanh）一致。',
   activateClip: (min: Arg, max: Arg) => `clip 把 z 限制在 ${min} 到 ${max} 之间：h = min(max(z, ${min}), ${max})。其斜率 h'(z) 在区间内部（不含端点）为 1，其余为 0，恰好等于 ${min} 或 ${max} 时也为 0，与 PyTorch 的 nn.Hardtanh 一致（torch.clamp 的值相同，但在边界处斜率为 1）。`,
-  activateHardswish: 'hardswish 是 z 乘以一个硬门控：h = z·relu6(z + 3)/6，小于 −3 时为 0，大于 3 时为 z。其斜率在 −3 以下为 0，在 −3 到 3 之间（含两端，与 PyTorch 一致：−3 处为 −1/2，3 处为 3/2）为 z/3 + 1/2，在 3 以上为 1。',
+  activateHardswish: 'hardswish 是 z 乘以一个硬门控：h = z·relu6(z + 3)/6，小于 −3 时为 0，大于 3 时为 z。其斜率在 −3 以下为 0，在 −3 到 3 之间（含两端，与 PyTorch 的反向公式一致：−3 处为 −1/2，3 处为 3/2）为 z/3 + 1/2，在 3 以上为 1。',
   titleSoftmaxExp: '减去最大值，取指数',
   titleSoftmaxNormalize: '归一化',
   titleSoftmaxDot: '以 p 加权的 δ',

@@ -204,6 +204,12 @@ describe('small kinds: problems at the layer\'s key', () => {
     assert.match(e.message, /min 2 is greater than max -1/);
   });
 
+  it('dropout in train mode is refused at $.layers[1].training: the trace runs in evaluation', () => {
+    const e = problemOf({ type: 'dropout', p: 0.5, training: true });
+    assert.deepStrictEqual(e.path, ['layers', 1, 'training']);
+    assert.match(e.message, /a dropout layer has no "training"; its keys: p/);
+  });
+
   it('clip without max: network.required', () => {
     assert.strictEqual(problemOf({ type: 'clip', min: 0 }).problem.code, 'network.required');
   });
