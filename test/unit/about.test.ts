@@ -50,6 +50,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'softmax.z': {}, 'softmax.z_max': {}, 'softmax.e': {}, 'softmax.e_sum': {}, 'softmax.p': {}, 'softmax.delta': {}, 'softmax.dot': {}, 'softmax.dZ': {},
   'identity.z': {}, 'identity.h.identity': {}, 'identity.h.dropout': { p: 0.5 }, 'identity.delta': {}, 'identity.dZ': {},
   'globalPool.z': {}, 'globalPool.delta': {}, 'globalPool.dA': {},
+  'merge.input': { from: 'layers[4]' }, 'add.z': {}, 'concat.z': {}, 'merge.delta': {}, 'add.dA': { from: 'input' }, 'concat.dA': { from: 'layers[1]', start: 2, end: 5 },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
 };
@@ -86,6 +87,8 @@ describe('tensor descriptions (about) in both languages', () => {
     ['seed.conv.json', seed],
     ['lenet.conv.json', traceAnySpecText('lenet.conv.json', example('lenet.conv.json'))],
     ['the other layers', traceAnySpecText('other.json', OTHER_LAYERS)],
+    ['resnet-block.conv.json', traceAnySpecText('resnet-block.conv.json', example('resnet-block.conv.json'))],
+    ['a concat', traceAnySpecText('concat.json', JSON.stringify({ input: [[[[1, 2], [3, 4]]]], layers: [{ type: 'relu' }, { type: 'concat', inputs: ['input', 'layers[0]'] }] }))],
     ['a comparison', withComparison(seed, 'z', tensor([1, 2, 3, 3], [...seed.tensors.z!.data]))],
     ['a reshaped comparison', reshaped],
   ];
