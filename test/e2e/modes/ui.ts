@@ -51,6 +51,30 @@ async function photographChecks(run: Run, page: Page, frame: FrameLocator, shot:
   });
 }
 
+/** A residual block reads as one: the skip is an arc over the layers it passes, and the stem's δ is a sum. */
+async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
+  await run.check('resnet-block.conv.json runs; the skip is an arc from the stem to the add, which names its inputs', async () => {
+    await openFromExplorer(page, 'resnet-block.conv.json');
+    await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+    await page.locator('.tabs-container .tab', { hasText: 'Conv: resnet-block.conv.json' }).waitFor({ timeout: 60_000 });
+    await roomForPanel(page, 'Conv: resnet-block.conv.json');
+    const arc = frame.locator('.chain-arcs path[data-from="1"][data-to="7"]');
+    await arc.waitFor({ state: 'attached', timeout: 60_000 });
+    if (await frame.locator('.chain-arcs path').count() !== 1) throw new Error('expected one skip arc');
+    // The arc spans from the stem's chip to the add's chip.
+    const [box, from, to] = await Promise.all([arc.boundingBox(), frame.locator('.chain-layer[data-layer="1"]').boundingBox(), frame.locator('.chain-layer[data-layer="7"]').boundingBox()]);
+    if (!box || !from || !to || box.x > from.x + from.width || box.x + box.width < to.x) throw new Error(`arc ${JSON.stringify(box)} does not span ${JSON.stringify(from)} to ${JSON.stringify(to)}`);
+    const add = (await frame.locator('.chain-layer[data-layer="7"]').innerText()).replace(/\s+/g, ' ');
+    if (!add.includes('← 1, 6')) throw new Error(`the add's chip says: ${add}`);
+    await frame.locator('.chain-layer[data-layer="7"]').click();
+    await frame.locator('.chain-layer.current[data-layer="7"]').waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(400);
+    await shot('graph-resnet-add');
+    const stem = await frame.locator('.chain-layer[data-layer="1"]').getAttribute('title');
+    if (!stem?.includes('layers[2]') || !stem.includes('layers[7]')) throw new Error(`the stem's chip title does not name both δ sources: ${stem}`);
+  });
+}
+
 /** LeNet as a learner meets it: the chain, a layer opened, a pooled output linked to its window, Next across layers. */
 async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
   const steps: [string, () => Promise<void>][] = [
@@ -140,7 +164,7 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
 
 export async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
-  // `--only network` / `--only firstscreen` / `--only photograph`: those checks alone (while working on them).
+  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph`: those checks alone (while working on them).
   const only = argValue('--only');
   // `--web`: the extension's browser entry in the web-worker extension host, as on vscode.dev.
   const inWeb = process.argv.includes('--web');
@@ -164,8 +188,8 @@ export async function ui(): Promise<number> {
       ['"Conv: Run Conv Forward/Backward" runs from the command palette', () => runFromPalette(page, 'Conv: Run Conv Forward/Backward')],
       ['the panel opens, titled after the spec', () => page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 })],
     ];
-    if (only === 'network' || only === 'firstscreen' || only === 'photograph') {
-      const alone = { network: () => networkChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)) };
+    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph') {
+      const alone = { network: () => networkChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)) };
       if (await run.check(steps[0][0], steps[0][1])) await alone[only]();
       return;
     }
@@ -333,6 +357,7 @@ export async function ui(): Promise<number> {
     });
     await networkChecks(run, page, frame, shot);
     await photographChecks(run, page, frame, shot);
+    await graphChecks(run, page, frame, shot);
     // A large input: big tensors are fetched on demand and drawn through a zoomable window.
     const large = [
       ['large.conv.json opens and runs from its CodeLens', async () => {
