@@ -6,6 +6,7 @@
 
 import { PlannedTensor, checkBudget, qualified } from './budget';
 import type { ConvInfo } from './convInfo';
+import type { Conv1dInfo } from './layerKinds/conv1dView';
 import { EngineError } from './errors';
 import type { PoolInfo } from './layers';
 import { kindOf } from './layerKinds';
@@ -21,6 +22,7 @@ export interface LayerShapes {
   input: number[];
   output: number[];
   conv?: ConvInfo;
+  conv1d?: Conv1dInfo;
   pool?: PoolInfo;
 }
 

@@ -8,7 +8,7 @@
 import type { Pair } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
 import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
-import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams } from '../engine/layerKinds';
+import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams, networkInputOf } from '../engine/layerKinds';
 import { DType, Tensor } from '../engine/tensor';
 import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
@@ -88,7 +88,10 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
       case 'asWritten': return v;
     }
   };
-  const input = 'input' in spec ? tensor(['input'], spec.input, { rank: 4, axes: '(B, C, H, W)' }) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: '(B, C, H, W)' } }), undefined);
+  // The input's rank is what the first layer reads: (B, C, H, W), or (B, C, L) for a conv1d.
+  const first = Array.isArray(spec.layers) && isObject(spec.layers[0]) && isLayerType(spec.layers[0].type) ? spec.layers[0].type : undefined;
+  const inputAxes = networkInputOf(first);
+  const input = 'input' in spec ? tensor(['input'], spec.input, inputAxes) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: inputAxes.axes } }), undefined);
   const layers: LayerSpec[] = [];
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
     error(['layers'], { code: 'network.layers', args: { found: describeValue(spec.layers) } });

@@ -3,6 +3,7 @@
 
 import { ActivationLayer, activationKind } from './activation';
 import { BatchNormLayer, batchnorm2dKind } from './batchnorm2d';
+import { Conv1dLayer, conv1dKind } from './conv1d';
 import { Conv2dLayer, conv2dKind } from './conv2d';
 import { FlattenLayer, flattenKind } from './flatten';
 import type { LayerKind, LayerParam, ParamValues } from './kind';
@@ -10,7 +11,7 @@ import { LinearLayer, linearKind } from './linear';
 import { PoolLayer, poolKind } from './pool';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
-export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer;
+export type LayerSpec = Conv2dLayer | Conv1dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer;
 
 /** Each spec type's kind (the activations share one module, as the two poolings do). */
 const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
@@ -20,6 +21,7 @@ const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
   flatten: flattenKind,
   linear: linearKind,
   batchnorm2d: batchnorm2dKind,
+  conv1d: conv1dKind,
 };
 
 export function kindOf<S extends LayerSpec>(spec: S): LayerKind<S> {
@@ -49,9 +51,14 @@ export function layerSummary(type: LayerSpec['type']): string {
   return kindOfType(type).summary(type);
 }
 
+/** The input a network whose first layer is of `type` reads: its rank and axes. */
+export function networkInputOf(type: LayerSpec['type'] | undefined): { rank: number; axes: string } {
+  return (type && kindOfType(type).networkInput) || { rank: 4, axes: '(B, C, H, W)' };
+}
+
 /** A layer of `type` from the values read for its keys. */
 export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerSpec {
   return kindOfType(type).build(type, values);
 }
 
-export type { ActivationLayer, BatchNormLayer, Conv2dLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };
+export type { ActivationLayer, BatchNormLayer, Conv1dLayer, Conv2dLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };

@@ -6,6 +6,7 @@
 
 import type { PlannedTensor } from '../budget';
 import type { LayerGeometry } from './view';
+import type { Conv1dInfo } from './conv1dView';
 import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
 import type { LayerPlan } from '../networkPlan';
@@ -18,6 +19,7 @@ export interface KindPlan {
   /** What the layer's trace allocates, forward (and backward when planned so). */
   tensors: PlannedTensor[];
   conv?: ConvInfo;
+  conv1d?: Conv1dInfo;
   pool?: PoolInfo;
 }
 
@@ -70,6 +72,8 @@ export interface LayerKind<S extends { type: string }> {
   params(type: S['type']): Readonly<Record<string, LayerParam>>;
   /** The layer from its values, once every required key was read. */
   build(type: S['type'], values: ParamValues): S;
+  /** The input a network that starts with this layer reads; (B, C, H, W) when not said. */
+  networkInput?: { rank: number; axes: string };
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title(spec: S): string;
   /** Throws an EngineError when the spec does not fit its input. */
@@ -91,7 +95,8 @@ export function passes(stages: TraceStage[], backward: boolean): TraceStage[] {
   return backward ? stages : stages.filter(s => s.pass === 'forward');
 }
 
-/** Axis names of a tensor that is not a conv's: (B, C, H, W), (B, features), or d0, d1, … */
+/** Axis names of a tensor that is not a conv's: (B, C, H, W), (B, C, L), (B, features), or d0, d1, … */
 export function shapeAxes(shape: readonly number[]): string[] {
-  return shape.length === 4 ? ['B', 'C', 'H', 'W'] : shape.length === 2 ? ['B', 'features'] : shape.map((_, i) => `d${i}`);
+  const named: Record<number, string[]> = { 4: ['B', 'C', 'H', 'W'], 3: ['B', 'C', 'L'], 2: ['B', 'features'] };
+  return named[shape.length] ?? shape.map((_, i) => `d${i}`);
 }

@@ -7,6 +7,7 @@ import type { Highlights, LinkTarget } from '../links';
 import type { DeltaSource, TensorName, TraceStage } from '../trace';
 import { activationView } from './activationView';
 import { batchnorm2dView } from './batchnorm2dView';
+import { conv1dView } from './conv1dView';
 import { conv2dView } from './conv2dView';
 import { flattenView } from './flattenView';
 import { linearView } from './linearView';
@@ -17,7 +18,7 @@ import { resolve } from './view';
 
 const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
-  batchnorm2d: batchnorm2dView,
+  batchnorm2d: batchnorm2dView, conv1d: conv1dView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;
