@@ -4,6 +4,7 @@
 // markdownText or markdownCode, so it shows as written and never as Markdown.
 
 import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
+import { isChained } from '../engine/graph';
 import { networkInputOf } from '../engine/layerKinds';
 import { conv1dLengthFormula, conv1dPaddingText } from '../engine/layerKinds/conv1dView';
 import type { PoolInfo } from '../engine/layers';
@@ -164,11 +165,16 @@ function poolSizeFormula(p: PoolInfo, axis: 'height' | 'width'): string {
   return `${name} = ${p.ceilMode ? 'ceil' : 'floor'}((${n} + 2·${pad} - ${d}·(${k}-1) - 1) / ${s}) + 1 = ${out}`;
 }
 
-/** One layer of a network spec: where it sits in the chain and the shapes it makes. */
+/** A layer's input shape, or, when it names inputs other than the layer before, each by name with its shape. */
+export function inputsText(index: number, l: LayerShapes, shape: (d: number[]) => string): string {
+  return isChained(index, l.inputs.map(x => x.name)) ? shape(l.input) : l.inputs.map(x => `${x.name} ${shape(x.shape)}`).join(', ');
+}
+
+/** One layer of a network spec: where it sits in the network and the shapes it makes. */
 function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
   const w = panelText(locale);
   const shape = (d: number[]) => `\`${formatShape(d)}\``;
-  const lines = [`**layers[${index}]** ${l.title} · ${shape(l.input)} → ${shape(l.output)}`, ''];
+  const lines = [`**layers[${index}]** ${l.title} · ${inputsText(index, l, shape)} → ${shape(l.output)}`, ''];
   if (l.conv) {
     const i = l.conv;
     lines.push(
@@ -193,6 +199,8 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
     lines.push(w.hoverFlatten(l.output[1]));
   } else if (l.op === 'batchnorm2d') {
     lines.push(w.hoverBatchnorm);
+  } else if (l.op === 'add' || l.op === 'concat') {
+    lines.push(l.op === 'add' ? w.hoverAdd : w.hoverConcat);
   } else {
     lines.push(w.hoverActivation);
   }
@@ -215,7 +223,7 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
   switch (path[0]) {
     case 'layers':
       return [w.hoverLayers(layers.length, shape(layers[0].input), shape(last.output)), '', '```text',
-        ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${formatShape(l.input)} → ${formatShape(l.output)}`), '```'].join('\n');
+        ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${inputsText(i, l, formatShape)} → ${formatShape(l.output)}`), '```'].join('\n');
     case 'input':
       return w.hoverNetworkInput(shape(layers[0].input), networkInputOf(layers[0].op).axes, layers[0].title);
     case 'loss':

@@ -12,13 +12,16 @@ import { conv2dView } from './conv2dView';
 import { flattenView } from './flattenView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
+import { mergeView } from './mergeView';
 import { poolView } from './poolView';
 import type { AxisLabels, FlowItem, LayerGeometry, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
 const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
-  batchnorm2d: batchnorm2dView, conv1d: conv1dView,
+  batchnorm2d: batchnorm2dView,
+  merge: mergeView,
+  conv1d: conv1dView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;
