@@ -182,6 +182,7 @@ export const en = {
   conv1dCellWindow: (t: Arg) => `window ${t}, under output position ${t}`,
   conv1dCellPosition: (t: Arg) => `input position ${t}`,
   conv1dCellCol2imCount: (p: Arg) => `how many entries of ∂C/∂a_t col2im adds into padded position ${p}`,
+  hoverCost: (flops: Arg, params: Arg) => `${flops} FLOPs forward (a multiply-add counts 2, as torch.utils.flop_counter counts) · ${params} parameters`,
   hoverConv1d: (at: Arg, wt: Arg, zt: Arg) => `- \`a_t\` = im2col(pad(input)) ${at}, one row per window of the sequence; \`w_t\` ${wt}, \`z_t\` ${zt}`,
   activate: 'The activation is applied to every value on its own. Its derivative h\'(z) is kept for the backward pass: it is all the backward pass needs from this layer.',
   activationGrad: 'Backward through an elementwise function is an elementwise product: each δ is scaled by the slope h\'(z) at its own z. Where ReLU cut a value to 0, the gradient stops: δ^l = (δ from above) ⊙ h\'(z^l).',

@@ -174,6 +174,7 @@ export const zhCn: PanelText = {
   conv1dCellWindow: (t: Arg) => `窗口 ${t}，对应输出位置 ${t}`,
   conv1dCellPosition: (t: Arg) => `输入位置 ${t}`,
   conv1dCellCol2imCount: (p: Arg) => `col2im 加到填充后位置 ${p} 上的 ∂C/∂a_t 元素个数`,
+  hoverCost: (flops: Arg, params: Arg) => `前向 ${flops} 次浮点运算（FLOPs；一次乘加计 2 次，与 torch.utils.flop_counter 的计法相同）· ${params} 个参数`,
   hoverConv1d: (at: Arg, wt: Arg, zt: Arg) => `- \`a_t\` = im2col(pad(input)) ${at}，序列的每个窗口占一行；\`w_t\` ${wt}，\`z_t\` ${zt}`,
   activate: '激活函数逐个作用于每个值。其导数 h\'(z) 保留下来供反向传播使用：反向传播从这一层只需要它。',
   activationGrad: '经过逐元素函数的反向传播就是逐元素乘积：每个 δ 乘以其自身 z 处的斜率 h\'(z)。ReLU 把值截为 0 的地方，梯度也随之中断：δ^l = (上层传来的 δ) ⊙ h\'(z^l)。',

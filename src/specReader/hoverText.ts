@@ -9,6 +9,7 @@ import { networkInputOf } from '../engine/layerKinds';
 import { conv1dLengthFormula, conv1dPaddingText } from '../engine/layerKinds/conv1dView';
 import type { PoolInfo } from '../engine/layers';
 import type { LayerShapes } from '../engine/network';
+import { thousands } from '../engine/problem';
 import { formatShape, tensorStats } from '../engine/tensor';
 import { markdownCode, markdownText } from '../format/safeText';
 import { formatNumber } from '../format/text';
@@ -204,6 +205,7 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
   } else {
     lines.push(w.hoverActivation);
   }
+  if (l.cost) lines.push('', w.hoverCost(thousands(l.cost.flops), thousands(l.cost.params)));
   return lines;
 }
 

@@ -142,6 +142,20 @@ describe('conv1d: what the faces read of it', () => {
     for (const [name, hl] of Object.entries(back)) for (const cell of hl!.cells) assert.strictEqual(cell.length, shapeOf(name)!.length, name);
   });
 
+  it('the shape-only plan states its FLOPs (2 per product the cell sums of z list) and its parameters (w and b)', () => {
+    for (const k of cases) {
+      const traced = layerOf(k.name, k.spec);
+      const plan = planNetwork(collectNetworkSpec(JsonSource.parse('p.json', JSON.stringify(k.spec))).problem!).layers[0];
+      const z = traced.tensors.z!;
+      let products = 0;
+      for (let i = 0; i < z.data.length; i++) {
+        const s = cellSumIn(traced.geometry, n => traced.tensors[n]?.data, n => traced.tensors[n]?.shape, { tensor: 'z', index: indexOf(z.shape, i) });
+        products += s!.terms.length;
+      }
+      assert.deepStrictEqual(plan.cost, { flops: 2 * products, params: traced.tensors.weight!.data.length + (traced.tensors.bias?.data.length ?? 0) }, k.name);
+    }
+  });
+
   it('the shape-only plan lists every tensor the trace allocates, in its 1-D shape', () => {
     const plan = planNetwork(collectNetworkSpec(JsonSource.parse('p.json', JSON.stringify(c.spec))).problem!);
     const planned = new Map(plan.layers[0].tensors.map(t => [t.name, t.shape]));
@@ -226,6 +240,9 @@ describe('conv1d: hovers and the panel', () => {
     assert.match(hover, /`a_t` = im2col\(pad\(input\)\) `\(1, 12, 6\)`, one row per window/);
     assert.match(hover, /stride 1 · padding \[4, 0\] \(causal\) · dilation 2 · groups 1/);
     assert.match(hover, /Lout = floor\(\(12 \+ 4 \+ 0 - 2·\(3-1\) - 1\) \/ 1\) \+ 1 = 12/);
+    // 12 outputs of 2·3 products each, counted twice; 1·2·3 weights and no bias.
+    assert.match(hover, /^144 FLOPs forward \(a multiply-add counts 2, as torch\.utils\.flop_counter counts\) · 6 parameters$/m);
+    assert.match(networkKeyHover(['layers', 0], analysis, 'zh-cn')!, /前向 144 次浮点运算.*· 6 个参数/);
     assert.match(networkKeyHover(['input'], analysis)!, /= \(B, C, L\), read by layers\[0\]/);
   });
 

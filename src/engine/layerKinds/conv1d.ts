@@ -11,7 +11,7 @@ import type { EngineProblem } from '../problem';
 import { Tensor, checkTensor, reshape } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import type { ConvArgument } from '../errors';
-import { LayerKind, passes, planned, stage } from './kind';
+import { LayerCost, LayerKind, passes, planned, stage } from './kind';
 import { Conv1dInfo, Conv1dPadding, as2d } from './conv1dView';
 
 export type Conv1dPaddingOption = number | 'valid' | 'same' | 'causal';
@@ -98,6 +98,17 @@ export function conv1dInfo(inputShape: readonly number[], weightShape: readonly 
   };
 }
 
+/**
+ * Each output value is Cin/groups·K multiply-adds: 2·B·Cout·Lout·(Cin/groups)·K FLOPs, the bias not
+ * counted, as torch.utils.flop_counter counts a convolution.
+ */
+export function conv1dCost(i: Conv1dInfo): LayerCost {
+  return {
+    flops: 2 * i.batch * i.outChannels * i.outLength * i.groupPatchSize,
+    params: i.outChannels * i.groupPatchSize + (i.hasBias ? i.outChannels : 0),
+  };
+}
+
 /** Every tensor a conv1d's trace allocates, in its 1-D shapes. */
 export function conv1dTraceTensors(i: Conv1dInfo, backward: boolean): PlannedTensor[] {
   const { batch: B, inChannels: C, outChannels: Cout, outLength: R, patchSize: K, paddedLength: Lp } = i;
@@ -149,7 +160,7 @@ export const conv1dKind: LayerKind<Conv1dLayer> = {
     checkTensor(l.weight, 'weight', OP);
     if (l.bias) checkTensor(l.bias, 'bias', OP);
     const info = conv1dInfo(x, l.weight.shape, l.options, l.bias?.shape);
-    return { output: [info.batch, info.outChannels, info.outLength], conv1d: info, tensors: conv1dTraceTensors(info, backward) };
+    return { output: [info.batch, info.outChannels, info.outLength], conv1d: info, tensors: conv1dTraceTensors(info, backward), cost: conv1dCost(info) };
   },
   forward: (l, x, plan) => ({ output: withoutHeight(convolve(withHeight(x), withHeight(l.weight), l.bias, as2d(plan.conv1d!))), cache: {} }),
   record({ spec: l, input }, delta) {

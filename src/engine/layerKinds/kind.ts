@@ -21,6 +21,16 @@ export interface KindPlan {
   conv?: ConvInfo;
   conv1d?: Conv1dInfo;
   pool?: PoolInfo;
+  /** What running it costs and what it learns, for a kind that states it. */
+  cost?: LayerCost;
+}
+
+/** A layer's forward cost and learned values, from its shapes alone. */
+export interface LayerCost {
+  /** Floating-point operations of the forward pass; a multiply-add counts 2, as torch.utils.flop_counter counts. */
+  flops: number;
+  /** Learned values: its weights and bias. */
+  params: number;
 }
 
 /** What a layer's backward pass needs from its forward pass. */
