@@ -45,6 +45,9 @@ export interface EngineProblemArgs {
   'flatten.rank': { shape: number[] };
   'batchnorm.channels': { key: string; channels: number; shape: number[] };
   'batchnorm.oneValue': { shape: number[] };
+  'clip.range': { min: number; max: number };
+  'dropout.p': { p: number };
+  'adaptivePool.size': { size: number[] };
   'network.empty': Record<string, never>;
   'graph.inputSelf': { name: string };
   'graph.inputLater': { name: string; layer: string };

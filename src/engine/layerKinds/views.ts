@@ -10,16 +10,20 @@ import { batchnorm2dView } from './batchnorm2dView';
 import { conv1dView } from './conv1dView';
 import { conv2dView } from './conv2dView';
 import { flattenView } from './flattenView';
+import { globalPoolView } from './globalPoolView';
+import { identityView } from './identityView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
 import { mergeView } from './mergeView';
 import { poolView } from './poolView';
+import { softmaxView } from './softmaxView';
 import type { AxisLabels, FlowItem, LayerGeometry, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
 const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
   batchnorm2d: batchnorm2dView,
+  softmax: softmaxView, identity: identityView, globalPool: globalPoolView,
   merge: mergeView,
   conv1d: conv1dView,
 } satisfies Record<string, LayerView<never>>;
