@@ -5,8 +5,11 @@
 
 import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
 import { isChained } from '../engine/graph';
+import { networkInputOf } from '../engine/layerKinds';
+import { conv1dLengthFormula, conv1dPaddingText } from '../engine/layerKinds/conv1dView';
 import type { PoolInfo } from '../engine/layers';
 import type { LayerShapes } from '../engine/network';
+import { thousands } from '../engine/problem';
 import { formatShape, tensorStats } from '../engine/tensor';
 import { markdownCode, markdownText } from '../format/safeText';
 import { formatNumber } from '../format/text';
@@ -178,6 +181,12 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
     lines.push(
       `- \`a_t\` = im2col(pad(input)) ${shape([i.batch, i.outPositions, i.patchSize])}, \`w_t\` ${shape([i.patchSize, i.outChannels])}, \`z_t\` ${shape([i.batch, i.outPositions, i.outChannels])}`,
       w.hoverSumsProducts(i.groupPatchSize), '', ...geometryLines(i, locale));
+  } else if (l.conv1d) {
+    const i = l.conv1d;
+    lines.push(
+      w.hoverConv1d(shape([i.batch, i.outLength, i.patchSize]), shape([i.patchSize, i.outChannels]), shape([i.batch, i.outLength, i.outChannels])),
+      w.hoverSumsProducts(i.groupPatchSize), '', w.hoverConvGeometry(String(i.stride), conv1dPaddingText(i), String(i.dilation), i.groups),
+      '', '```text', conv1dLengthFormula(i), '```');
   } else if (l.pool) {
     const p = l.pool;
     lines.push(
@@ -202,6 +211,7 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
   } else {
     lines.push(w.hoverActivation);
   }
+  if (l.cost) lines.push('', w.hoverCost(thousands(l.cost.flops), thousands(l.cost.params)));
   return lines;
 }
 
@@ -223,7 +233,7 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
       return [w.hoverLayers(layers.length, shape(layers[0].input), shape(last.output)), '', '```text',
         ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${inputsText(i, l, formatShape)} → ${formatShape(l.output)}`), '```'].join('\n');
     case 'input':
-      return w.hoverNetworkInput(shape(layers[0].input), layers[0].title);
+      return w.hoverNetworkInput(shape(layers[0].input), networkInputOf(layers[0].op).axes, layers[0].title);
     case 'loss':
       return w.hoverLoss(shape(last.output), layers.length - 1, last.title, last.output[0]);
     case 'grad':
