@@ -5,11 +5,10 @@
 // before it computes anything.
 
 import { PlannedTensor, checkBudget, qualified } from './budget';
-import type { ConvInfo } from './convInfo';
 import { EngineError } from './errors';
-import type { PoolInfo } from './layers';
 import { kindOf } from './layerKinds';
 import { planned } from './layerKinds/kind';
+import type { LayerGeometry } from './layerKinds/view';
 import type { LayerSpec } from './layerKinds';
 import type { NetworkProblem } from './network';
 import { checkTensor, sizeOf } from './tensor';
@@ -20,8 +19,8 @@ export interface LayerShapes {
   title: string;
   input: number[];
   output: number[];
-  conv?: ConvInfo;
-  pool?: PoolInfo;
+  /** What its kind's view reads (views.ts): the geometry its trace will record. */
+  geometry: LayerGeometry;
 }
 
 export interface LayerPlan extends LayerShapes {

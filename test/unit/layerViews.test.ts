@@ -4,11 +4,11 @@
 
 import * as assert from 'assert';
 import { LAYER_TYPES } from '../../src/engine/layerKinds';
-import { LayerSpec, LossSpec, NetworkTrace, traceNetwork } from '../../src/engine/network';
+import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, networkShapes, traceNetwork } from '../../src/engine/network';
 import { DeltaSource, TraceStage, recordedTensors, traceConv } from '../../src/engine/trace';
-import type { LayerGeometry, WordArg, Words } from '../../src/engine/layerKinds/view';
+import type { LayerGeometry, LayerIO, WordArg, Words } from '../../src/engine/layerKinds/view';
 import {
-  VIEW_KINDS, axisLabels, cellMeaningWords, geometryFactWords, stageExplanation, stageFlow, stageTitleWords, stageViewOf,
+  VIEW_KINDS, axisLabels, cellMeaningWords, geometryFactWords, hoverLines, stageExplanation, stageFlow, stageTitleWords, stageViewOf,
 } from '../../src/engine/layerKinds/views';
 import { PANEL_TEXT } from '../../src/l10n/panelText';
 import { randomTensor, rng } from './helpers';
@@ -16,8 +16,8 @@ import { randomTensor, rng } from './helpers';
 const random = rng(7);
 const t = (...shape: number[]) => randomTensor(shape, random);
 
-/** A network with every layer type, (1, 2, 6, 6) in. */
-function everyKind(loss: LossSpec): NetworkTrace {
+/** A network with every layer type, (2, 2, 6, 6) in. */
+function everyKind(loss: LossSpec): NetworkProblem {
   const layers: LayerSpec[] = [
     { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
     { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
@@ -28,15 +28,18 @@ function everyKind(loss: LossSpec): NetworkTrace {
     { type: 'flatten' },
     { type: 'linear', weight: t(2, 12), bias: t(2) },
   ];
-  return traceNetwork({ input: t(2, 2, 6, 6), layers, loss, dtype: 'float64' });
+  return { input: t(2, 2, 6, 6), layers, loss, dtype: 'float64' };
 }
 
 const LOSSES: LossSpec[] = [{ type: 'mse', target: t(2, 2) }, { type: 'cross_entropy', target: [1, 0] }];
-const traces = LOSSES.map(everyKind);
+const problems = LOSSES.map(everyKind);
+const traces: NetworkTrace[] = problems.map(p => traceNetwork(p));
 const conv = traceConv({ input: t(1, 2, 5, 5), weight: t(4, 1, 3, 3), bias: t(4), options: { stride: 2, padding: 1, dilation: 1, groups: 2 }, dtype: 'float64' });
-const layers: { geometry: LayerGeometry; stages: TraceStage[]; names: string[]; shapeOf(n: string): readonly number[] | undefined }[] = [
-  ...traces.flatMap(tr => tr.layers.map(l => ({ geometry: l.geometry, stages: l.stages, names: Object.keys(l.tensors), shapeOf: (n: string) => l.tensors[n]?.shape }))),
-  { geometry: conv.geometry, stages: conv.stages, names: Object.keys(conv.tensors), shapeOf: (n: string) => conv.tensors[n]?.shape },
+const layers: { geometry: LayerGeometry; stages: TraceStage[]; names: string[]; io: LayerIO; shapeOf(n: string): readonly number[] | undefined }[] = [
+  ...traces.flatMap(tr => tr.layers.map(l => ({
+    geometry: l.geometry, stages: l.stages, names: Object.keys(l.tensors), io: { input: l.inputShape, output: l.outputShape }, shapeOf: (n: string) => l.tensors[n]?.shape,
+  }))),
+  { geometry: conv.geometry, stages: conv.stages, names: Object.keys(conv.tensors), io: { input: conv.tensors.input!.shape, output: conv.tensors.z!.shape }, shapeOf: (n: string) => conv.tensors[n]?.shape },
 ];
 
 /** Every key a piece of words names, its arguments' too. */
@@ -74,6 +77,7 @@ describe('layer views: every stage declared, every word in both tables', () => {
     const keys = new Set<string>();
     for (const l of layers) {
       keysOf({ key: 'cellParts', args: geometryFactWords(l.geometry) ?? [] }, keys);
+      for (const line of hoverLines(l.geometry, l.io)) keysOfText(line, keys);
       for (const stage of l.stages) {
         keysOf(stageTitleWords(l.geometry, { stage }), keys);
         for (const delta of ['ones', 'spec', 'loss', 'above'] as DeltaSource[]) keysOf(stageExplanation(l.geometry, { stage, delta }), keys);
@@ -91,6 +95,15 @@ describe('layer views: every stage declared, every word in both tables', () => {
     for (const [locale, table] of Object.entries(PANEL_TEXT)) {
       for (const key of keys) assert.ok(Object.hasOwn(table, key), `${locale} has ${key}`);
     }
+  });
+
+  it('the shape-only plan carries the geometry each layer records, which its hover reads', () => {
+    problems.forEach((problem, i) => {
+      const planned = networkShapes(problem);
+      const recorded = traces[i].layers.filter(l => l.op !== 'loss');
+      assert.deepStrictEqual(planned.map(l => l.geometry), recorded.map(l => l.geometry));
+      for (const l of planned) assert.ok(hoverLines(l.geometry, l).length > 0, `${l.op} says something in a hover`);
+    });
   });
 
   it('a recorded tensor\'s name is a word (the protocol checks names as words)', () => {

@@ -5,10 +5,13 @@ import { activationForward, activationFormula, hadamard } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
+import type { LayerGeometry } from './view';
 
 export type ActivationLayer = { type: 'relu' | 'sigmoid' | 'tanh' } | { type: 'leaky_relu'; slope: number };
 
 const activation = (l: ActivationLayer) => ({ kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined });
+
+const geometry = (l: ActivationLayer): LayerGeometry => ({ kind: 'activation', info: { activation: l.type } });
 
 const ACTIVATION_SUMMARY: Record<ActivationLayer['type'], string> = {
   relu: 'max(0, z)', leaky_relu: 'z for z > 0, slope·z otherwise', sigmoid: '1 / (1 + e^−z)', tanh: 'tanh(z)',
@@ -20,7 +23,7 @@ export const activationKind: LayerKind<ActivationLayer> = {
   // leaky_relu's slope defaults to PyTorch's 0.01.
   build: (type, { slope }) => (type === 'leaky_relu' ? { type, slope: (slope as number | undefined) ?? 0.01 } : { type }),
   title: l => (l.type === 'leaky_relu' ? `leaky_relu (${l.slope})` : l.type),
-  plan: (_l, x, backward) => ({ output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])] }),
+  plan: (l, x, backward) => ({ output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l) }),
   forward(l, x) {
     const { h, hPrime } = activationForward(x, activation(l));
     return { output: h, cache: { hPrime } };
@@ -42,6 +45,6 @@ export const activationKind: LayerKind<ActivationLayer> = {
       stage('activate', 'forward', `Activation: ${l.type}`, activationFormula(activation(l)), ['z'], ['h', 'h_prime']),
       stage('activation_grad', 'backward', 'Through the activation', "∂C/∂z = δ ⊙ h'(z)", ['delta', 'h_prime'], ['dZ']),
     ];
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'activation', info: { activation: l.type } }, deltaIn: dZ };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l), deltaIn: dZ };
   },
 };

@@ -3,10 +3,10 @@
 // (cellTerms.ts), and what a row, a column or a cell of each matrix is.
 
 import { cellSum } from '../cellTerms';
-import type { ConvInfo } from '../convInfo';
+import { ConvInfo, outputSizeFormula } from '../convInfo';
 import { atColumnTap, isPadding, linksOf, rowOutput } from '../links';
 import type { DeltaSource } from '../trace';
-import { AxisLabels, LayerView, WordArg, Words, parts, words } from './view';
+import { AxisLabels, HoverLine, LayerView, WordArg, Words, codeShape, parts, words } from './view';
 
 const shape = (...d: number[]) => `(${d.join(', ')})`;
 
@@ -122,7 +122,18 @@ export const conv2dView: LayerView<ConvInfo> = {
   cellMeaning: convCellMeaning,
   muted: convMuted,
   axisLabels: convAxisLabels,
+  hover: i => [
+    `- \`a_t\` = im2col(pad(input)) ${codeShape([i.batch, i.outPositions, i.patchSize])}, \`w_t\` ${codeShape([i.patchSize, i.outChannels])}, \`z_t\` ${codeShape([i.batch, i.outPositions, i.outChannels])}`,
+    words('hoverSumsProducts', i.groupPatchSize), '', ...convGeometryLines(i)],
 };
+
+/** A conv's stride, padding, dilation and groups, and its output size worked out (hovers on a layer and on a conv spec's keys). */
+export function convGeometryLines(i: ConvInfo): HoverLine[] {
+  return [
+    words('hoverConvGeometry', `(${i.strideHeight}, ${i.strideWidth})`, `[${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`, `(${i.dilationHeight}, ${i.dilationWidth})`, i.groups),
+    '', '```text', outputSizeFormula(i, 'height'), outputSizeFormula(i, 'width'), '```',
+  ];
+}
 
 function convCellMeaning(info: ConvInfo, name: string, index: readonly number[]): Words | undefined {
   const tap = (k: number) => { const a = atColumnTap(info, k); return `(c ${a.c}, kh ${a.ki}, kw ${a.kj})`; };

@@ -17,8 +17,8 @@ export interface KindPlan {
   output: number[];
   /** What the layer's trace allocates, forward (and backward when planned so). */
   tensors: PlannedTensor[];
-  conv?: ConvInfo;
-  pool?: PoolInfo;
+  /** What its view reads: the same geometry `record` records, so hovers need no forward pass. */
+  geometry: LayerGeometry;
 }
 
 /** What a layer's backward pass needs from its forward pass. */

@@ -7,6 +7,7 @@
 
 import type { CellSum, TensorLookup } from '../cellTerms';
 import type { Highlights, LinkTarget } from '../links';
+import { formatShape } from '../tensor';
 import type { DeltaSource, TensorName, TraceStage } from '../trace';
 
 /** Text as data: a key of the language tables and its arguments (numbers and strings verbatim, words rendered). */
@@ -52,6 +53,15 @@ export interface StageView<I> {
 
 export type ShapeOf = (name: TensorName) => readonly number[] | undefined;
 
+/** A layer's input and output shapes, as the shape-only plan (networkPlan.ts) gives them. */
+export interface LayerIO {
+  input: readonly number[];
+  output: readonly number[];
+}
+
+/** A line of Markdown: verbatim (shapes, formulas, code) or words. */
+export type HoverLine = string | Words;
+
 export interface AxisLabels {
   row?: (row: number) => string;
   col?: (col: number) => string;
@@ -74,7 +84,12 @@ export interface LayerView<I = unknown> {
   muted?(info: I, name: TensorName): ((index: readonly number[]) => boolean) | undefined;
   /** Short labels for a matrix's rows and columns, drawn in the gutters. */
   axisLabels?(info: I, name: TensorName): AxisLabels;
+  /** What a hover on the layer in a network spec says under its title, from its planned geometry (no value is read). */
+  hover?(info: I, io: LayerIO): HoverLine[];
 }
+
+/** A shape as code in a hover line: `(1, 6, 24, 24)`. */
+export const codeShape = (shape: readonly number[]): string => `\`${formatShape(shape)}\``;
 
 /** Reads a stage view's field that may depend on the run. */
 export function resolve<I, T>(field: Of<I, T>, c: StageContext<I>): T {

@@ -12,7 +12,7 @@ import { flattenView } from './flattenView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
 import { poolView } from './poolView';
-import type { AxisLabels, FlowItem, LayerGeometry, LayerView, ShapeOf, StageView, Words } from './view';
+import type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
 const VIEWS = {
@@ -94,4 +94,9 @@ export function axisLabels(g: LayerGeometry, name: TensorName): AxisLabels {
   return viewOf(g)?.axisLabels?.(g.info, name) ?? {};
 }
 
-export type { AxisLabels, FlowItem, LayerGeometry, ShapeOf, StageView, Words };
+/** What a hover on a network layer says of it, as its kind's view words it (nothing for a kind that says nothing). */
+export function hoverLines(g: LayerGeometry, io: LayerIO): HoverLine[] {
+  return viewOf(g)?.hover?.(g.info, io) ?? [];
+}
+
+export type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, ShapeOf, StageView, Words };
