@@ -1,0 +1,34 @@
+// A network with a layer of every type the registry lists, and both losses: the
+// tests that must see every kind (its view's words, its tensors' descriptions)
+// trace it, and check it still covers the registry. A new kind adds its layer here.
+
+import { LAYER_TYPES } from '../../src/engine/layerKinds';
+import type { LayerSpec, LossSpec, NetworkProblem } from '../../src/engine/network';
+import { randomTensor, rng } from './helpers';
+
+const random = rng(7);
+const t = (...shape: number[]) => randomTensor(shape, random);
+
+const LAYERS: LayerSpec[] = [
+  { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
+  { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
+  { type: 'batchnorm2d', running_mean: t(3), eps: 1e-3, momentum: 0.1, training: false },
+  { type: 'relu' }, { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
+  { type: 'maxpool2d', options: { kernel: 2 } },
+  { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
+  { type: 'flatten' },
+  { type: 'linear', weight: t(2, 12), bias: t(2) },
+];
+
+/** Every loss, for the (2, 2) output of the network. */
+export const EVERY_LOSS: LossSpec[] = [{ type: 'mse', target: t(2, 2) }, { type: 'cross_entropy', target: [1, 0] }];
+
+/** The network, (2, 2, 6, 6) in, with one of the losses. */
+export function everyKind(loss: LossSpec): NetworkProblem {
+  return { input: t(2, 2, 6, 6), layers: LAYERS, loss, dtype: 'float64' };
+}
+
+/** The registry's layer types the network lacks (none, or a new kind was not added here). */
+export function missingTypes(): string[] {
+  return LAYER_TYPES.filter(type => !LAYERS.some(l => l.type === type));
+}
