@@ -6,6 +6,7 @@ import { COLOR_SCHEMES, STAGE_SETS, TILES_PER_REQUEST } from './messages';
 import type { About } from '../engine/about';
 import { ABOUT_EN } from '../engine/aboutText.en';
 import { LAYER_TYPES } from '../engine/layerKinds';
+import { LOSS_TYPES } from '../engine/layerKinds/loss';
 import { isStageId, isViewKind, stageViewOf, viewOf } from '../engine/layerKinds/views';
 import { LOCALES } from '../l10n/locale';
 import { type Check, ProtocolError, any, arrayOf, bool, fail, nat, num, object, oneOf, optional, str } from './checks';
@@ -103,7 +104,7 @@ const wireTrace: Check = (v, at) => {
 const wireNetwork: Check = object({
   id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
   layers: arrayOf(object({ op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), trace: wireTrace })),
-  loss: optional(object({ type: oneOf('mse', 'cross_entropy'), value: num })),
+  loss: optional(object({ type: oneOf(...LOSS_TYPES), value: num })),
 });
 
 const role = oneOf('input', 'weight', 'grad');

@@ -9,6 +9,7 @@ import type { Pair } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
 import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
 import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams } from '../engine/layerKinds';
+import { LOSS_TYPES } from '../engine/layerKinds/loss';
 import { DType, Tensor } from '../engine/tensor';
 import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
@@ -128,7 +129,7 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
   let loss: LossSpec | undefined;
   if (spec.loss !== undefined) {
     const l = spec.loss;
-    if (!isObject(l) || (l.type !== 'mse' && l.type !== 'cross_entropy')) {
+    if (!isObject(l) || !LOSS_TYPES.includes(l.type as LossSpec['type'])) {
       error(['loss'], { code: 'network.loss', args: { found: describeValue(l) } });
     } else if (l.type === 'mse') {
       const target = tensor(['loss', 'target'], l.target);
@@ -147,7 +148,7 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
 
 /** An engine error inside a network, at its layer (and key): $.layers[3].weight, $.grad, $.loss.target. */
 export function networkErrorPath(e: EngineError): JSONPath | undefined {
-  if (!e.layer) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : e.op === 'mse' || e.op === 'cross_entropy' ? ['loss'] : undefined;
+  if (!e.layer) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : LOSS_TYPES.includes(e.op as LossSpec['type']) ? ['loss'] : undefined;
   const path: JSONPath = ['layers', e.layer.index];
   // A key of the layer (weight, bias, running_var…): the kind's module declares which.
   if (e.argument && isLayerType(e.layer.type) && layerKeys(e.layer.type).includes(e.argument)) path.push(e.argument);

@@ -10,6 +10,7 @@ import {
   VIEW_KINDS, axisLabels, cellMeaningWords, geometryFactWords, hoverLines, stageExplanation, stageFlow, stageTitleWords, stageViewOf,
 } from '../../src/engine/layerKinds/views';
 import { PANEL_TEXT } from '../../src/l10n/panelText';
+import { lossKind } from '../../src/engine/layerKinds/loss';
 import { EVERY_LOSS, everyKind, missingTypes } from './everyKind';
 import { randomTensor, rng } from './helpers';
 
@@ -85,6 +86,16 @@ describe('layer views: every stage declared, every word in both tables', () => {
       const recorded = traces[i].layers.filter(l => l.op !== 'loss');
       assert.deepStrictEqual(planned.map(l => l.geometry), recorded.map(l => l.geometry));
       for (const l of planned) assert.ok(hoverLines(l.geometry, l).length > 0, `${l.op} says something in a hover`);
+    });
+  });
+
+  it('the loss ends the chain as a kind module: its plan has the geometry and the tensors its record has', () => {
+    traces.forEach((tr, i) => {
+      const l = tr.layers[tr.layers.length - 1];
+      const plan = lossKind.plan(EVERY_LOSS[i], l.inputShape, true);
+      assert.deepStrictEqual(plan.geometry, l.geometry);
+      assert.deepStrictEqual(plan.tensors.map(p => [p.name, [...p.shape]]), plan.tensors.map(p => [p.name, [...l.tensors[p.name]!.shape]]));
+      assert.strictEqual(l.value, tr.loss!.value);
     });
   });
 

@@ -1,14 +1,14 @@
 // What a layer kind is to the engine: one module per kind (conv2d, activations,
-// pooling, flatten, linear) declares its title, its shape-only plan, its forward
-// pass and what it records (tensors, stages, and its backward pass when there is
-// a δ). The network (network.ts, networkPlan.ts) reads the registry (index.ts)
-// and never switches on a layer's type.
+// pooling, flatten, linear, batchnorm2d, and the losses that end a network)
+// declares its title, its shape-only plan, its forward pass and what it records
+// (tensors, stages, and its backward pass when there is a δ). The network
+// (network.ts, networkPlan.ts) reads the registry (index.ts) and never switches
+// on a layer's type.
 
 import type { PlannedTensor } from '../budget';
 import type { LayerGeometry } from './view';
 import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
-import type { LayerPlan } from '../networkPlan';
 import type { Tensor } from '../tensor';
 import type { ConvTrace, DeltaSource, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
 
@@ -22,7 +22,7 @@ export interface KindPlan {
 }
 
 /** What a layer's backward pass needs from its forward pass. */
-export type ForwardCache = Record<string, Tensor | PoolInfo | ConvInfo | undefined>;
+export type ForwardCache = Record<string, Tensor | PoolInfo | ConvInfo | number | undefined>;
 
 /** A layer after its forward pass. */
 export interface LayerStep<S> {
@@ -39,6 +39,8 @@ export interface LayerRecord {
   /** What its view (views.ts) needs to link, sum and explain its cells. */
   geometry: LayerGeometry;
   conv?: ConvTrace;
+  /** The loss's value C, in float64 whatever the dtype. */
+  value?: number;
   deltaIn?: Tensor;
 }
 
@@ -63,21 +65,26 @@ export type LayerParam = (
 /** The values read for a layer's keys (those left out are absent). */
 export type ParamValues = Record<string, unknown>;
 
-export interface LayerKind<S extends { type: string }> {
+/** How a layer runs: its title, its shape-only plan, its forward pass and what it records (the loss is one too, loss.ts). */
+export interface LayerRun<S extends { type: string }> {
+  /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
+  title(spec: S): string;
+  /** Throws an EngineError when the spec does not fit its input. */
+  plan(spec: S, input: readonly number[], backward: boolean): KindPlan;
+  /** The forward pass, the geometry already planned and checked. */
+  forward(spec: S, input: Tensor, plan: KindPlan): { output: Tensor; cache: ForwardCache };
+  /** The layer's tensors and stages; with the δ of its output, its backward pass too. */
+  record(step: LayerStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): LayerRecord;
+}
+
+/** A kind of layer a network spec's "layers" may list: how it runs, and how the spec reader reads it. */
+export interface LayerKind<S extends { type: string }> extends LayerRun<S> {
   /** What a layer of this type does, in a line: the schema's description of the type. */
   summary(type: S['type']): string;
   /** The keys a layer of this type takes besides "type", and how each is read (the schema lists the same keys). */
   params(type: S['type']): Readonly<Record<string, LayerParam>>;
   /** The layer from its values, once every required key was read. */
   build(type: S['type'], values: ParamValues): S;
-  /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
-  title(spec: S): string;
-  /** Throws an EngineError when the spec does not fit its input. */
-  plan(spec: S, input: readonly number[], backward: boolean): KindPlan;
-  /** The forward pass, the geometry already planned and checked. */
-  forward(spec: S, input: Tensor, plan: LayerPlan): { output: Tensor; cache: ForwardCache };
-  /** The layer's tensors and stages; with the δ of its output, its backward pass too. */
-  record(step: LayerStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): LayerRecord;
 }
 
 export const planned = (name: string, shape: readonly number[]): PlannedTensor => ({ name, shape });
