@@ -45,16 +45,19 @@ export interface LayerRecord {
 }
 
 /**
- * How the spec reader reads one key of a layer: a tensor of a rank, an integer or a pair [h, w], a boolean, a
- * number, or the value as written (padding, groups: their geometry check says what is wrong with them).
+ * How the spec reader reads one key of a layer: a tensor (of a rank), an integer or a pair [h, w], a boolean, a
+ * number, class indices, or the value as written (padding, groups: their geometry check says what is wrong with them).
  * `required` keys must be there; the others may be left out.
  */
 export type LayerParam = (
-  | { read: 'tensor'; rank: number; axes: string; required?: true }
+  /** `anyRank`: a tensor of any rank, the shape its module's plan checks. */
+  | ({ read: 'tensor'; required?: true } & ({ rank: number; axes: string } | { anyRank: true }))
   /** `zero`: 0 is allowed (a padding); otherwise at least 1. */
   | { read: 'intOrPair'; required?: true; zero?: true }
   | { read: 'boolean' }
   | { read: 'number' }
+  /** Class indices, whole numbers from 0 (a cross-entropy's target). */
+  | { read: 'classes'; required?: true }
   /** `schema`: the JSON schema of what may be written (the geometry check says the rest). */
   | { read: 'asWritten'; schema: Readonly<Record<string, unknown>> }
 ) & {
@@ -77,14 +80,18 @@ export interface LayerRun<S extends { type: string }> {
   record(step: LayerStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): LayerRecord;
 }
 
-/** A kind of layer a network spec's "layers" may list: how it runs, and how the spec reader reads it. */
-export interface LayerKind<S extends { type: string }> extends LayerRun<S> {
-  /** What a layer of this type does, in a line: the schema's description of the type. */
-  summary(type: S['type']): string;
+/** How the spec reader reads a layer (or the loss) of a type: its keys, then the layer from their values. */
+export interface LayerReading<S extends { type: string }> {
   /** The keys a layer of this type takes besides "type", and how each is read (the schema lists the same keys). */
   params(type: S['type']): Readonly<Record<string, LayerParam>>;
   /** The layer from its values, once every required key was read. */
   build(type: S['type'], values: ParamValues): S;
+}
+
+/** A kind of layer a network spec's "layers" may list: how it runs, and how the spec reader reads it. */
+export interface LayerKind<S extends { type: string }> extends LayerRun<S>, LayerReading<S> {
+  /** What a layer of this type does, in a line: the schema's description of the type. */
+  summary(type: S['type']): string;
 }
 
 export const planned = (name: string, shape: readonly number[]): PlannedTensor => ({ name, shape });

@@ -1,12 +1,13 @@
 // The losses as the layer that ends a network: mean squared error and softmax
-// cross-entropy. Its plan checks the target against the output; its forward
-// pass makes C and the first δ; it records z, the target, C (p for
-// cross-entropy) and δ, with the stages its view (lossView.ts) shows.
+// cross-entropy. It declares its keys as a layer kind does (the spec reader
+// and the schema read them); its plan checks the target against the output;
+// its forward pass makes C and the first δ; it records z, the target, C (p
+// for cross-entropy) and δ, with the stages its view (lossView.ts) shows.
 
 import { EngineError } from '../errors';
 import { Tensor, checkTensor, sizeOf, tensor, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
-import { LayerRun, passes, planned, shapeAxes, stage } from './kind';
+import { LayerReading, LayerRun, passes, planned, shapeAxes, stage } from './kind';
 import type { LayerGeometry } from './view';
 import type { LossInfo } from './lossView';
 
@@ -14,6 +15,10 @@ export type LossSpec = { type: 'mse'; target: Tensor } | { type: 'cross_entropy'
 
 /** Every loss a network spec may name. */
 export const LOSS_TYPES: readonly LossSpec['type'][] = ['mse', 'cross_entropy'];
+
+export function isLossType(type: unknown): type is LossSpec['type'] {
+  return (LOSS_TYPES as readonly unknown[]).includes(type);
+}
 
 export interface LossResult {
   value: number;
@@ -71,7 +76,13 @@ function checkClasses(out: readonly number[], classes: readonly number[]): void 
 
 const geometry = (l: LossSpec): LayerGeometry<'loss', LossInfo> => ({ kind: 'loss', info: { type: l.type } });
 
-export const lossKind: LayerRun<LossSpec> = {
+export const lossKind: LayerRun<LossSpec> & LayerReading<LossSpec> = {
+  params: type => ({
+    target: type === 'mse'
+      ? { read: 'tensor', anyRank: true, required: true, doc: 'What the output should be: a tensor of the output\'s size.' }
+      : { read: 'classes', required: true, doc: 'The class index of each batch item, from 0.' },
+  }),
+  build: (type, { target }) => (type === 'mse' ? { type, target: target as Tensor } : { type, target: target as number[] }),
   title: l => (l.type === 'mse' ? 'mse' : 'cross-entropy'),
   plan(l, out) {
     if (l.type === 'mse') {
