@@ -37,9 +37,11 @@ export class NetworkView {
     network.layers.forEach((layer, i) => {
       this.list.append(hidden(el('li', 'chain-arrow', '→')));
       const li = el('li');
-      const b = el('button', `chain-layer ${layer.op === 'loss' ? 'loss' : ''}`);
+      // A network with a loss ends with it (network.ts): its chip shows C.
+      const loss = i === network.layers.length - 1 ? network.loss : undefined;
+      const b = el('button', `chain-layer ${loss ? 'loss' : ''}`);
       b.dataset.layer = String(i);
-      const out = layer.op === 'loss' && network.loss ? `C = ${formatNumber(network.loss.value, 6)}` : formatShape(layer.outputShape);
+      const out = loss ? `C = ${formatNumber(loss.value, 6)}` : formatShape(layer.outputShape);
       b.append(el('span', 'chain-index', String(i)), el('span', 'chain-title', layer.title), el('span', 'chain-shape', out));
       b.title = t.layerChip(i, layer.title, formatShape(layer.inputShape), formatShape(layer.outputShape), layer.trace.stages.length);
       b.addEventListener('click', () => this.open(i, 'first'));

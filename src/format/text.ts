@@ -109,7 +109,7 @@ export function namedTensors(trace: ConvTrace | NetworkTrace): NamedTensors {
 }
 
 export function formatNetwork(trace: NetworkTrace, names: readonly string[], precision = 6): string {
-  const lines = ['network', ...trace.layers.map((l, i) => `  ${l.op === 'loss' ? 'loss     ' : `layers[${i}]`}  ${l.title.padEnd(22)} ${formatShape(l.inputShape)} → ${formatShape(l.outputShape)}`)];
+  const lines = ['network', ...trace.layers.map(l => `  ${l.name.padEnd(9)}  ${l.title.padEnd(22)} ${formatShape(l.inputShape)} → ${formatShape(l.outputShape)}`)];
   if (trace.loss) lines.push(`loss (${trace.loss.type}) = ${formatNumber(trace.loss.value, precision)}`);
   const tensors = namedTensors(trace);
   for (const name of names) {

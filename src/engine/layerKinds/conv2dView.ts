@@ -4,7 +4,9 @@
 
 import { cellSum } from '../cellTerms';
 import { ConvInfo, outputSizeFormula } from '../convInfo';
+import { col2im } from '../im2col';
 import { atColumnTap, isPadding, linksOf, rowOutput } from '../links';
+import { firstRows } from '../tensor';
 import type { DeltaSource } from '../trace';
 import { AxisLabels, HoverLine, LayerView, WordArg, Words, codeShape, parts, words } from './view';
 
@@ -18,6 +20,8 @@ const usedTransposed = (name: string) => words('captionUsedTransposed', name);
 
 export const conv2dView: LayerView<ConvInfo> = {
   numbers: ['batch', 'inChannels', 'outChannels', 'outHeight', 'outWidth', 'groups'],
+  // How many windows cover each padded input cell.
+  counts: ['col2im_counts'],
   stages: {
     pad: {
       title: words('titlePad'),
@@ -79,6 +83,11 @@ export const conv2dView: LayerView<ConvInfo> = {
       explain: words('col2im'),
       specKeys: ['input', 'padding', 'stride', 'dilation'],
       rows: 'dA_t',
+      // It reads ∂C/∂a_t row by row and adds each row into the padded ∂C/∂a: the rows added so far.
+      partial(info, rows, get) {
+        const dAt = get('dA_t');
+        return dAt ? { dA_padded: col2im(firstRows(dAt, rows, 0), info).padded } : {};
+      },
     },
     dW: {
       title: words('titleDW'),
@@ -101,12 +110,14 @@ export const conv2dView: LayerView<ConvInfo> = {
       explain: ({ info: i }) => words('rot180', i.strideHeight > 1 || i.strideWidth > 1 ? words('rot180Stride', i.strideHeight - 1, i.strideWidth - 1) : words('rot180NoStride'),
         i.dilationHeight * (i.kernelHeight - 1), i.dilationWidth * (i.kernelWidth - 1)),
       specKeys: ['weight', 'grad'],
+      crossCheck: true,
     },
     // Someone's own tensor against the engine's: yours − engine's = difference.
     compare: {
       title: ({ stage }) => words('titleCompare', stage.inputs[1] ?? ''),
       flow: ({ stage }) => [{ tensor: 'yours' }, { op: '−' }, { tensor: stage.inputs[1], caption: words('captionEngine', stage.inputs[1]) }, { op: '=' }, { tensor: 'difference' }],
       explain: words('compare'),
+      alwaysShown: true,
     },
   },
   facts: i => [

@@ -43,6 +43,11 @@ export function stageViewOf(g: LayerGeometry, id: string): StageView<unknown> | 
   return stages && Object.hasOwn(stages, id) ? stages[id] : undefined;
 }
 
+/** Whether a layer's tensor holds counts rather than data, as its kind's view says. */
+export function isCount(g: LayerGeometry, name: TensorName): boolean {
+  return viewOf(g)?.counts?.includes(name) ?? false;
+}
+
 /** What a stage's words and flow depend on. */
 export interface StageRun {
   stage: TraceStage;
