@@ -6,6 +6,7 @@
 import { convGeometryLines } from '../engine/layerKinds/conv2dView';
 import { codeShape } from '../engine/layerKinds/view';
 import { hoverLines } from '../engine/layerKinds/views';
+import { isChained } from '../engine/graph';
 import { type LayerShapes, layerName } from '../engine/network';
 import { formatShape, tensorStats } from '../engine/tensor';
 import { renderText } from '../format/explain';
@@ -145,9 +146,14 @@ export function specKeyHover(key: string, analysis: SpecAnalysis, source?: Sourc
   return lines.join('\n');
 }
 
-/** One layer of a network spec: where it sits in the chain, the shapes it makes and what its kind's view says of it. */
+/** A layer's input shape, or, when it names inputs other than the layer before, each by name with its shape. */
+export function inputsText(index: number, l: LayerShapes, shape: (d: number[]) => string): string {
+  return isChained(index, l.inputs.map(x => x.name)) ? shape(l.input) : l.inputs.map(x => `${x.name} ${shape(x.shape)}`).join(', ');
+}
+
+/** One layer of a network spec: where it sits in the network, the shapes it makes and what its kind's view says of it. */
 function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
-  const head = `**${layerName(index)}** ${l.title} · ${codeShape(l.input)} → ${codeShape(l.output)}`;
+  const head = `**${layerName(index)}** ${l.title} · ${inputsText(index, l, codeShape)} → ${codeShape(l.output)}`;
   return [head, '', ...hoverLines(l.geometry, l).map(line => renderText(line, locale))];
 }
 
@@ -166,7 +172,7 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
   switch (path[0]) {
     case 'layers':
       return [w.hoverLayers(layers.length, codeShape(layers[0].input), codeShape(last.output)), '', '```text',
-        ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${formatShape(l.input)} → ${formatShape(l.output)}`), '```'].join('\n');
+        ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${inputsText(i, l, formatShape)} → ${formatShape(l.output)}`), '```'].join('\n');
     case 'input':
       return w.hoverNetworkInput(codeShape(layers[0].input), layers[0].title);
     case 'loss':

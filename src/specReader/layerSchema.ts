@@ -4,7 +4,7 @@
 // (test/unit/layerKinds.test.ts checks they are current; `npm run schema`
 // writes them).
 
-import { LAYER_TYPES, LayerParam, layerParams, layerSummary } from '../engine/layerKinds';
+import { LAYER_TYPES, LayerParam, layerParams, layerSummary, minInputs } from '../engine/layerKinds';
 import { LOSS_TYPES, lossKind } from '../engine/layerKinds/loss';
 
 type Schema = Record<string, unknown>;
@@ -16,6 +16,14 @@ const DOC_KEYS: Schema = {
   description: { type: 'string', description: 'What this spec shows; the engine ignores it.' },
   comment: { type: 'string' },
 };
+
+const INPUTS_DOC = 'What this layer takes, by name: "input" (the network\'s input) or an earlier layer, "layers[2]". Without it, the output of the layer before.';
+
+/** A layer's "inputs": names of the input or of layers (the spec reader checks they come earlier); a merge's at least its minimum. */
+function inputsSchema(min: number | undefined): Schema {
+  const names = { type: 'array', items: { type: 'string', pattern: '^(input|layers\\[\\d+\\])$' } };
+  return { description: INPUTS_DOC, ...names, ...(min !== undefined ? { minItems: min } : { minItems: 1, maxItems: 1 }) };
+}
 
 function paramSchema(p: LayerParam): Schema {
   const doc = p.doc !== undefined ? { description: p.doc } : {};
@@ -33,16 +41,26 @@ function paramSchema(p: LayerParam): Schema {
   }
 }
 
+/** What a branch has besides its kind's keys: the keys a layer of the network may name its inputs with. */
+interface Extra { required: string[]; properties: Schema }
+
+/** A layer's "inputs": a merge names what it joins; another layer may name its one input. */
+function layerInputs(type: (typeof LAYER_TYPES)[number]): Extra {
+  const min = minInputs(type);
+  return { required: min !== undefined ? ['inputs'] : [], properties: { inputs: inputsSchema(min) } };
+}
+
 /** One branch per type: its keys, each as its kind reads it, and no others. */
-function typeBranches<T extends string>(types: readonly T[], paramsOf: (type: T) => Readonly<Record<string, LayerParam>>): Schema[] {
+function typeBranches<T extends string>(types: readonly T[], paramsOf: (type: T) => Readonly<Record<string, LayerParam>>, extra: (type: T) => Extra = () => ({ required: [], properties: {} })): Schema[] {
   return types.map(type => {
     const params = paramsOf(type);
+    const more = extra(type);
     return {
       if: { properties: { type: { const: type } } },
       then: {
-        required: Object.keys(params).filter(k => 'required' in params[k] && params[k].required),
+        required: [...more.required, ...Object.keys(params).filter(k => 'required' in params[k] && params[k].required)],
         additionalProperties: false,
-        properties: { ...DOC_KEYS, ...Object.fromEntries(Object.entries(params).map(([k, p]) => [k, paramSchema(p)])) },
+        properties: { ...DOC_KEYS, ...more.properties, ...Object.fromEntries(Object.entries(params).map(([k, p]) => [k, paramSchema(p)])) },
       },
     };
   });
@@ -60,7 +78,7 @@ export function layerSchema(): Schema {
         description: 'The kind of layer.',
       },
     },
-    allOf: typeBranches(LAYER_TYPES, layerParams),
+    allOf: typeBranches(LAYER_TYPES, layerParams, layerInputs),
   };
 }
 

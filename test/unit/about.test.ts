@@ -37,6 +37,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'activation.h_prime.leaky_relu': { slope: 0.2 },
   'activation.h_prime.sigmoid': {},
   'activation.h_prime.tanh': {},
+  'activation.h_prime.relu6': {}, 'activation.h_prime.clip': { min: -1, max: 2 }, 'activation.h_prime.hardswish': {},
   'activation.delta': {}, 'activation.dZ': {},
   'pool.a.max': {}, 'pool.a.avg': {}, 'pool.pool_t': {}, 'pool.z.max': {}, 'pool.z.avg': {}, 'pool.argmax': {},
   'pool.delta': {}, 'pool.dpool_t.max': {}, 'pool.dpool_t.avg': {}, 'pool.dA': {},
@@ -47,6 +48,10 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'batchnorm.x_hat': { eps: 1e-5 }, 'batchnorm.weight': {}, 'batchnorm.bias': {}, 'batchnorm.z': {},
   'batchnorm.running_mean': { momentum: 0.1 }, 'batchnorm.running_var': { momentum: 0.1 },
   'batchnorm.delta': {}, 'batchnorm.dgamma': {}, 'batchnorm.dbeta': {}, 'batchnorm.dA.train': {}, 'batchnorm.dA.eval': {},
+  'softmax.z': {}, 'softmax.z_max': {}, 'softmax.e': {}, 'softmax.e_sum': {}, 'softmax.p': {}, 'softmax.delta': {}, 'softmax.dot': {}, 'softmax.dZ': {},
+  'identity.z': {}, 'identity.h.identity': {}, 'identity.h.dropout': { p: 0.5 }, 'identity.delta': {}, 'identity.dZ': {},
+  'globalPool.z': {}, 'globalPool.delta': {}, 'globalPool.dA': {},
+  'merge.input': { from: 'layers[4]' }, 'add.z': {}, 'concat.z': {}, 'merge.delta': {}, 'add.dA': { from: 'input' }, 'concat.dA': { from: 'layers[1]', start: 2, end: 5 },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
 };
@@ -68,6 +73,8 @@ describe('tensor descriptions (about) in both languages', () => {
     ['seed.conv.json', seed],
     ['lenet.conv.json', traceAnySpecText('lenet.conv.json', example('lenet.conv.json'))],
     ...EVERY_LOSS.map((loss): [string, AnyTrace] => [`every kind with ${loss.type}`, traceNetwork(everyKind(loss))]),
+    ['resnet-block.conv.json', traceAnySpecText('resnet-block.conv.json', example('resnet-block.conv.json'))],
+    ['a concat', traceAnySpecText('concat.json', JSON.stringify({ input: [[[[1, 2], [3, 4]]]], layers: [{ type: 'relu' }, { type: 'concat', inputs: ['input', 'layers[0]'] }] }))],
     ['a comparison', withComparison(seed, 'z', tensor([1, 2, 3, 3], [...seed.tensors.z!.data]))],
     ['a reshaped comparison', reshaped],
   ];

@@ -3,21 +3,27 @@
 // trace it, and check it still covers the registry. A new kind adds its layer here.
 
 import { LAYER_TYPES } from '../../src/engine/layerKinds';
-import type { LayerSpec, LossSpec, NetworkProblem } from '../../src/engine/network';
+import type { LossSpec, NetworkLayer, NetworkProblem } from '../../src/engine/network';
 import { randomTensor, rng } from './helpers';
 
 const random = rng(7);
 const t = (...shape: number[]) => randomTensor(shape, random);
 
-const LAYERS: LayerSpec[] = [
+const LAYERS: NetworkLayer[] = [
   { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
   { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
   { type: 'batchnorm2d', running_mean: t(3), eps: 1e-3, momentum: 0.1, training: false },
-  { type: 'relu' }, { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
+  { type: 'relu' },
+  // A residual over the batchnorms and the relu, joined along channels with the first batchnorm's output: 6 channels.
+  { type: 'add', inputs: [0, 3] }, { type: 'concat', inputs: [4, 1] },
+  { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
+  { type: 'relu6' }, { type: 'clip', min: -0.5, max: 0.5 }, { type: 'hardswish' }, { type: 'softmax' },
+  { type: 'dropout', p: 0.5 }, { type: 'identity' },
   { type: 'maxpool2d', options: { kernel: 2 } },
   { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
+  { type: 'adaptive_avg_pool2d', output_size: [1, 1] }, { type: 'global_avg_pool2d' },
   { type: 'flatten' },
-  { type: 'linear', weight: t(2, 12), bias: t(2) },
+  { type: 'linear', weight: t(2, 6), bias: t(2) }, { type: 'softmax' },
 ];
 
 /** Every loss, for the (2, 2) output of the network. */

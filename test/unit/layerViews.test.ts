@@ -63,7 +63,7 @@ describe('layer views: every stage declared, every word in both tables', () => {
       for (const line of hoverLines(l.geometry, l.io)) keysOfText(line, keys);
       for (const stage of l.stages) {
         keysOf(stageTitleWords(l.geometry, { stage }), keys);
-        for (const delta of ['ones', 'spec', 'loss', 'above'] as DeltaSource[]) keysOf(stageExplanation(l.geometry, { stage, delta }), keys);
+        for (const delta of ['ones', 'spec', 'loss', 'above', 'sum'] as DeltaSource[]) keysOf(stageExplanation(l.geometry, { stage, delta }), keys);
         for (const item of stageFlow(l.geometry, { stage })) keysOfText('op' in item ? item.op : item.caption, keys);
       }
       for (const name of l.names) {

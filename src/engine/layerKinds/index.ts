@@ -5,25 +5,45 @@ import { ActivationLayer, activationKind } from './activation';
 import { BatchNormLayer, batchnorm2dKind } from './batchnorm2d';
 import { Conv2dLayer, conv2dKind } from './conv2d';
 import { FlattenLayer, flattenKind } from './flatten';
-import type { LayerKind, LayerParam, ParamValues } from './kind';
+import { GlobalPoolLayer, globalPoolKind } from './globalPool';
+import { IdentityLayer, identityKind } from './identity';
+import type { LayerKind, LayerParam, MergeKind, ParamValues } from './kind';
+import { isMergeKind } from './kind';
 import { LinearLayer, linearKind } from './linear';
+import { MergeLayer, mergeKind } from './merge';
 import { PoolLayer, poolKind } from './pool';
+import { SoftmaxLayer, softmaxKind } from './softmax';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
-export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer;
+export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer
+  | SoftmaxLayer | IdentityLayer | GlobalPoolLayer;
 
-/** Each spec type's kind (the activations share one module, as the two poolings do). */
-const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
+/** A kind of one input, or one that takes several (add, concat). */
+export type AnyKind<S extends { type: string }> = LayerKind<S> | MergeKind<S>;
+
+/** Each spec type's kind (the activations share one module, as the two poolings, identity and dropout, and the global poolings do). */
+const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   conv2d: conv2dKind,
   relu: activationKind, leaky_relu: activationKind, sigmoid: activationKind, tanh: activationKind,
   maxpool2d: poolKind, avgpool2d: poolKind,
   flatten: flattenKind,
   linear: linearKind,
   batchnorm2d: batchnorm2dKind,
+  add: mergeKind, concat: mergeKind,
+  relu6: activationKind, clip: activationKind, hardswish: activationKind,
+  softmax: softmaxKind,
+  dropout: identityKind, identity: identityKind,
+  global_avg_pool2d: globalPoolKind, adaptive_avg_pool2d: globalPoolKind,
 };
 
-export function kindOf<S extends LayerSpec>(spec: S): LayerKind<S> {
-  return KINDS[spec.type] as LayerKind<S>;
+export function kindOf<S extends LayerSpec>(spec: S): AnyKind<S> {
+  return KINDS[spec.type] as AnyKind<S>;
+}
+
+/** The fewest inputs a layer of `type` takes: undefined for a kind of one input. */
+export function minInputs(type: string): number | undefined {
+  const kind = isLayerType(type) ? KINDS[type] : undefined;
+  return kind && isMergeKind(kind) ? kind.minInputs : undefined;
 }
 
 /** Every layer type a spec may name, in the registry's order. */
@@ -54,4 +74,7 @@ export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerS
   return kindOfType(type).build(type, values);
 }
 
-export type { ActivationLayer, BatchNormLayer, Conv2dLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };
+export type {
+  ActivationLayer, BatchNormLayer, Conv2dLayer, FlattenLayer, GlobalPoolLayer, IdentityLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer,
+  SoftmaxLayer,
+};

@@ -55,7 +55,7 @@ export type LayerParam = (
   /** `zero`: 0 is allowed (a padding); otherwise at least 1. */
   | { read: 'intOrPair'; required?: true; zero?: true }
   | { read: 'boolean' }
-  | { read: 'number' }
+  | { read: 'number'; required?: true }
   /** Class indices, whole numbers from 0 (a cross-entropy's target). */
   | { read: 'classes'; required?: true }
   /** `schema`: the JSON schema of what may be written (the geometry check says the rest). */
@@ -92,6 +92,43 @@ export interface LayerReading<S extends { type: string }> {
 export interface LayerKind<S extends { type: string }> extends LayerRun<S>, LayerReading<S> {
   /** What a layer of this type does, in a line: the schema's description of the type. */
   summary(type: S['type']): string;
+}
+
+/**
+ * A kind that takes several inputs (add, concat): the same as LayerKind but for its plan, forward pass and
+ * record, which take the list of its inputs in the order the spec names them (with their names: `input`,
+ * `layers[2]`), and its record hands a δ to each input.
+ */
+export interface MergeKind<S extends { type: string }> extends Omit<LayerKind<S>, 'plan' | 'forward' | 'record'> {
+  /** The fewest inputs it takes. */
+  minInputs: number;
+  plan(spec: S, inputs: readonly NamedShape[], backward: boolean): KindPlan;
+  forward(spec: S, inputs: readonly Tensor[], plan: KindPlan): { output: Tensor; cache: ForwardCache };
+  record(step: MergeStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): MergeRecord;
+}
+
+/** An input of a layer, by the name it has in the network (`input`, `layers[2]`), with its shape. */
+export interface NamedShape {
+  name: string;
+  shape: readonly number[];
+}
+
+/** A merge layer after its forward pass: its inputs in the spec's order, and their names. */
+export interface MergeStep<S> {
+  spec: S;
+  inputs: readonly Tensor[];
+  names: readonly string[];
+  output: Tensor;
+  cache: ForwardCache;
+}
+
+/** What a merge layer records, and the δ it hands to each of its inputs. */
+export interface MergeRecord extends Omit<LayerRecord, 'deltaIn'> {
+  deltaIns?: Tensor[];
+}
+
+export function isMergeKind<S extends { type: string }>(kind: LayerKind<S> | MergeKind<S>): kind is MergeKind<S> {
+  return 'minInputs' in kind;
 }
 
 export const planned = (name: string, shape: readonly number[]): PlannedTensor => ({ name, shape });

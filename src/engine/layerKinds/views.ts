@@ -9,15 +9,21 @@ import { activationView } from './activationView';
 import { batchnorm2dView } from './batchnorm2dView';
 import { conv2dView } from './conv2dView';
 import { flattenView } from './flattenView';
+import { globalPoolView } from './globalPoolView';
+import { identityView } from './identityView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
+import { mergeView } from './mergeView';
 import { poolView } from './poolView';
+import { softmaxView } from './softmaxView';
 import type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
 const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
   batchnorm2d: batchnorm2dView,
+  softmax: softmaxView, identity: identityView, globalPool: globalPoolView,
+  merge: mergeView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;
