@@ -62,7 +62,6 @@ const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/lib.ts'], outfile: 'dist/engine.js' },
   { ...node, entryPoints: ['src/extension/trace/traceWorker.ts'], outfile: 'dist/traceWorker.js' },
-  { ...node, entryPoints: ['src/extension/trace/convPoolWorker.ts'], outfile: 'dist/convPoolWorker.js' },
   { ...node, entryPoints: ['src/debug/adapter.ts'], outfile: 'dist/debugAdapter.js' },
   { ...node, entryPoints: ['src/cli/convTrace.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },

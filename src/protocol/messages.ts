@@ -10,7 +10,7 @@ import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
 import type { LayerGeometry } from '../engine/layerKinds/view';
 import type { LinkTarget } from '../engine/links';
-import type { LayerOp } from '../engine/network';
+import type { LayerOp, LossSpec } from '../engine/network';
 import type { DType, TensorStats as EngineStats } from '../engine/tensor';
 import type { DeltaSource, StageId, TensorName, TraceStage } from '../engine/trace';
 import type { Locale } from '../l10n/locale';
@@ -85,7 +85,7 @@ export interface WireNetwork {
   dtype: DType;
   input: number[];
   layers: WireLayer[];
-  loss?: { type: 'mse' | 'cross_entropy'; value: number };
+  loss?: { type: LossSpec['type']; value: number };
   warnings: string[];
 }
 

@@ -146,6 +146,7 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'network.boolean': a => `${a.key}${KEY_GLOSS[a.key] ?? ''} 必须是 true 或 false，实际为 ${v(a.found)}`,
   'network.number': a => `${a.key}${KEY_GLOSS[a.key] ?? ''} 必须是数字，实际为 ${v(a.found)}`,
   'network.loss': a => `"loss"（损失函数）应为 {"type": "mse", "target": [...]} 或 {"type": "cross_entropy", "target": [class, ...]}，实际为 ${v(a.found)}`,
+  'network.lossKey': a => `${a.type} 损失没有 "${a.key}"；它的键有 ${a.keys.join(', ')}`,
   'network.classes': a => `cross_entropy 的 target 是类别下标的列表，批次中每项一个，实际为 ${v(a.found)}`,
   'network.lossAndGrad': () => '请给出 loss（损失函数）或 grad（梯度）之一，不要同时给出',
   'network.inputs': a => `"inputs" 是该层所接收输入的列表，例如 ["input", "layers[2]"]，实际为 ${v(a.found)}`,

@@ -158,6 +158,7 @@ const CORPUS: Problem[] = [
   ...problemsOf({ layers: [3, { type: 'pool' }, { type: 'relu', k: 1 }, { type: 'maxpool2d', size: 2, ceil_mode: 'yes' }, { type: 'leaky_relu', slope: 'x' }] }),
   ...problemsOf(network([{ type: 'relu' }], { loss: 3 })),
   ...problemsOf(network([{ type: 'relu' }], { loss: { type: 'cross_entropy', target: [-1] } })),
+  ...problemsOf(network([{ type: 'relu' }], { loss: { type: 'mse', targets: ones(1, 3, 4, 4) } })),
   ...problemsOf(network([{ type: 'relu' }], { loss: { type: 'mse', target: ones(1, 3, 4, 4) }, grad: ones(1, 3, 4, 4) })),
   ...problemsOf(network([{ type: 'conv2d', weight: { npy: 'w.npy' } }]), new Map([['w.npy', encodeNpy(tensor([2, 2], [1, 2, 3, 4]))]])),
   // layers.ts and network.ts: the chain
@@ -337,6 +338,7 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'network.boolean': { key: 'ceil_mode', found: found('yes') },
   'network.number': { key: 'slope', found: found('x') },
   'network.loss': { found: { kind: 'number', value: '3' } },
+  'network.lossKey': { type: 'mse', key: 'targets', keys: ['target'] },
   'network.classes': { found: { kind: 'array' } },
   'network.lossAndGrad': {},
   'network.inputs': { found: found('layers[1]') },

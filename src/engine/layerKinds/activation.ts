@@ -7,6 +7,7 @@ import { activationForward, activationFormula, hadamard } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
+import type { LayerGeometry } from './view';
 import type { ActivationInfo } from './activationView';
 
 export type ActivationLayer =
@@ -17,6 +18,11 @@ export type ActivationLayer =
 const activation = (l: ActivationLayer) => ({
   kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined, ...(l.type === 'clip' ? { min: l.min, max: l.max } : {}),
 });
+
+/** What the view reads (the plan's and the record's): the activation, and clip's bounds. */
+function geometry(l: ActivationLayer): LayerGeometry<'activation', ActivationInfo> {
+  return { kind: 'activation', info: { activation: l.type, ...(l.type === 'clip' ? { min: l.min, max: l.max } : {}) } };
+}
 
 const ACTIVATION_SUMMARY: Record<ActivationLayer['type'], string> = {
   relu: 'max(0, z)', leaky_relu: 'z for z > 0, slope·z otherwise', sigmoid: '1 / (1 + e^−z)', tanh: 'tanh(z)',
@@ -66,7 +72,7 @@ export const activationKind: LayerKind<ActivationLayer> = {
   plan(l, x, backward) {
     // As nn.Hardtanh: an empty range is refused (min = max is a constant layer, allowed).
     if (l.type === 'clip' && l.min > l.max) throw new EngineError('clip', { code: 'clip.range', args: { min: l.min, max: l.max } }, 'min');
-    return { output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])] };
+    return { output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l) };
   },
   forward(l, x) {
     const { h, hPrime } = activationForward(x, activation(l));
@@ -89,7 +95,6 @@ export const activationKind: LayerKind<ActivationLayer> = {
       stage('activate', 'forward', `Activation: ${l.type}`, activationFormula(activation(l)), ['z'], ['h', 'h_prime']),
       stage('activation_grad', 'backward', 'Through the activation', "∂C/∂z = δ ⊙ h'(z)", ['delta', 'h_prime'], ['dZ']),
     ];
-    const info: ActivationInfo = { activation: l.type, ...(l.type === 'clip' ? { min: l.min, max: l.max } : {}) };
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'activation', info }, deltaIn: dZ };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l), deltaIn: dZ };
   },
 };

@@ -34,6 +34,7 @@ export const activationView: LayerView<ActivationInfo> = {
   },
   links: (_info, target, shapeOf, names) => elementwiseLinks(target, shapeOf, names),
   cellSum: (_info, get, shapeOf, target) => activationSum(get, shapeOf, target),
+  hover: () => [words('hoverActivation')],
 };
 
 /** The same cell of every tensor of the cell's shape; a (B) tensor (class targets) links to its row. */

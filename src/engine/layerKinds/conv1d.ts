@@ -160,9 +160,9 @@ export const conv1dKind: LayerKind<Conv1dLayer> = {
     checkTensor(l.weight, 'weight', OP);
     if (l.bias) checkTensor(l.bias, 'bias', OP);
     const info = conv1dInfo(x, l.weight.shape, l.options, l.bias?.shape);
-    return { output: [info.batch, info.outChannels, info.outLength], conv1d: info, tensors: conv1dTraceTensors(info, backward), cost: conv1dCost(info) };
+    return { output: [info.batch, info.outChannels, info.outLength], geometry: { kind: 'conv1d', info }, tensors: conv1dTraceTensors(info, backward), cost: conv1dCost(info) };
   },
-  forward: (l, x, plan) => ({ output: withoutHeight(convolve(withHeight(x), withHeight(l.weight), l.bias, as2d(plan.conv1d!))), cache: {} }),
+  forward: (l, x, plan) => ({ output: withoutHeight(convolve(withHeight(x), withHeight(l.weight), l.bias, as2d(plan.geometry.info as Conv1dInfo))), cache: {} }),
   record({ spec: l, input }, delta) {
     const info = conv1dInfo(input.shape, l.weight.shape, l.options, l.bias?.shape);
     const info2d = as2d(info);

@@ -8,7 +8,7 @@ import type { ConvInfo } from '../convInfo';
 import { Highlights, LinkTarget, col2imContributors, linksOf } from '../links';
 import type { TensorName } from '../trace';
 import { DELTA_SOURCE } from './conv2dView';
-import { AxisLabels, LayerView, Words, parts, words } from './view';
+import { AxisLabels, LayerView, Words, codeShape, parts, words } from './view';
 
 /** How the padding was written: a number (or "valid"), "same", or "causal" (all of it on the left). */
 export type Conv1dPadding = 'explicit' | 'same' | 'causal';
@@ -169,6 +169,10 @@ export const conv1dView: LayerView<Conv1dInfo> = {
   cellMeaning: conv1dCellMeaning,
   muted: (info, name) => (name === 'a' || name === 'dA_padded' ? index => isPadding(info, index[2]) : undefined),
   axisLabels: conv1dAxisLabels,
+  hover: i => [
+    words('hoverConv1d', codeShape([i.batch, i.outLength, i.patchSize]), codeShape([i.patchSize, i.outChannels]), codeShape([i.batch, i.outLength, i.outChannels])),
+    words('hoverSumsProducts', i.groupPatchSize), '', words('hoverConvGeometry', String(i.stride), conv1dPaddingText(i), String(i.dilation), i.groups),
+    '', '```text', conv1dLengthFormula(i), '```'],
 };
 
 /** conv2d's links on the height-1 geometry, their indices in 1-D, for the tensors this trace has. */

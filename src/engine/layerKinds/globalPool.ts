@@ -9,6 +9,7 @@ import { Tensor, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { LayerKind, LayerParam, passes, planned, stage } from './kind';
 import type { GlobalPoolInfo } from './globalPoolView';
+import type { LayerGeometry } from './view';
 
 export type GlobalPoolLayer = { type: 'global_avg_pool2d' } | { type: 'adaptive_avg_pool2d'; output_size: number | Pair };
 
@@ -45,6 +46,11 @@ function spread(delta: Tensor, shape: readonly number[]): Tensor {
   return dA;
 }
 
+/** What the view reads (the plan's and the record's): the planes averaged. */
+function geometry(l: GlobalPoolLayer, [batch, channels, height, width]: readonly number[]): LayerGeometry<'globalPool', GlobalPoolInfo> {
+  return { kind: 'globalPool', info: { batch, channels, height, width, adaptive: l.type === 'adaptive_avg_pool2d' } };
+}
+
 export const globalPoolKind: LayerKind<GlobalPoolLayer> = {
   summary: type => (type === 'global_avg_pool2d'
     ? 'each channel\'s mean over (H, W): (B, C, H, W) → (B, C, 1, 1)'
@@ -59,11 +65,11 @@ export const globalPoolKind: LayerKind<GlobalPoolLayer> = {
     }
     if (x.length !== 4) throw new EngineError(l.type, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...x] } }, 'input');
     const z = [x[0], x[1], 1, 1];
-    return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])] };
+    return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])], geometry: geometry(l, x) };
   },
   forward: (_l, x) => ({ output: planeMeans(x), cache: {} }),
   record({ spec: l, input: x, output }, delta) {
-    const [B, C, H, W] = x.shape;
+    const [, , H, W] = x.shape;
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, AXES, { key: 'layer.input' }),
       z: recorded('z', output, AXES, { key: 'globalPool.z' }),
@@ -77,7 +83,6 @@ export const globalPoolKind: LayerKind<GlobalPoolLayer> = {
       stage('gap_mean', 'forward', 'Mean of each plane', `z[b, c] = Σ_(y, x) input[b, c, y, x] / ${H * W}`, ['input'], ['z']),
       stage('gap_spread', 'backward', 'Spread δ over the plane', `∂C/∂input[b, c, y, x] = δ[b, c] / ${H * W}`, ['delta'], ['dA']),
     ];
-    const info: GlobalPoolInfo = { batch: B, channels: C, height: H, width: W, adaptive: l.type === 'adaptive_avg_pool2d' };
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'globalPool', info }, deltaIn: dA };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l, x.shape), deltaIn: dA };
   },
 };

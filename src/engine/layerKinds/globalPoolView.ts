@@ -34,6 +34,7 @@ export const globalPoolView: LayerView<GlobalPoolInfo> = {
     words('factOutput', `(${i.batch}, ${i.channels}, 1, 1)`),
   ],
   links: (info, target, _shapeOf, names) => globalPoolLinks(info, target, names),
+  hover: i => [words('hoverGlobalPool', i.height, i.width)],
   cellSum: (info, get, _shapeOf, target) => globalPoolSum(info, get, target),
   cellMeaning: (info, name, index) => (PER_PLANE.includes(name)
     ? words('cellPlaneMean', index[1], info.height, info.width)

@@ -7,6 +7,7 @@ import { Tensor, tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
 import type { IdentityInfo } from './identityView';
+import type { LayerGeometry } from './view';
 
 export type IdentityLayer = { type: 'identity' } | { type: 'dropout'; p: number };
 
@@ -17,6 +18,11 @@ const DROPOUT_PARAMS: Record<string, LayerParam> = {
 /** A copy, so the layer's output is its own tensor in the trace. */
 const copy = (t: Tensor): Tensor => tensor(t.shape, t.data.slice(), t.dtype);
 
+/** What the view reads (the plan's and the record's): dropout's p. */
+function geometry(l: IdentityLayer): LayerGeometry<'identity', IdentityInfo> {
+  return { kind: 'identity', info: l.type === 'dropout' ? { dropout: l.p } : {} };
+}
+
 export const identityKind: LayerKind<IdentityLayer> = {
   summary: type => (type === 'dropout' ? 'the identity: dropout in evaluation (module.eval()) drops and scales nothing' : 'h = z, as torch.nn.Identity'),
   params: type => (type === 'dropout' ? DROPOUT_PARAMS : {}),
@@ -25,7 +31,7 @@ export const identityKind: LayerKind<IdentityLayer> = {
   title: l => (l.type === 'dropout' ? `dropout p=${l.p}: identity in evaluation` : 'identity'),
   plan(l, x, backward) {
     if (l.type === 'dropout' && !(l.p >= 0 && l.p < 1)) throw new EngineError('dropout', { code: 'dropout.p', args: { p: l.p } }, 'p');
-    return { output: [...x], tensors: [planned('h', x), ...(backward ? [planned('dZ', x)] : [])] };
+    return { output: [...x], tensors: [planned('h', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l) };
   },
   forward: (_l, x) => ({ output: copy(x), cache: {} }),
   record({ spec: l, input: x, output }, delta) {
@@ -44,7 +50,6 @@ export const identityKind: LayerKind<IdentityLayer> = {
       stage('identity', 'forward', l.type === 'dropout' ? `Dropout p=${l.p}: identity in evaluation` : 'Identity', formula, ['z'], ['h']),
       stage('identity_grad', 'backward', 'δ passed through', '∂C/∂z = δ', ['delta'], ['dZ']),
     ];
-    const info: IdentityInfo = l.type === 'dropout' ? { dropout: l.p } : {};
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'identity', info }, deltaIn: dZ };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l), deltaIn: dZ };
   },
 };

@@ -25,4 +25,5 @@ export const identityView: LayerView<IdentityInfo> = {
   },
   facts: i => (i.dropout !== undefined ? [words('factDropoutEval', i.dropout)] : [words('factIdentity')]),
   links: (_info, target, shapeOf, names) => elementwiseLinks(target, shapeOf, names),
+  hover: i => [words(i.dropout !== undefined ? 'hoverDropout' : 'hoverIdentity')],
 };

@@ -7,6 +7,7 @@ import { Tensor, sizeOf, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { LayerKind, passes, planned, shapeAxes, stage } from './kind';
 import type { SoftmaxInfo } from './softmaxView';
+import type { LayerGeometry } from './view';
 
 export interface SoftmaxLayer { type: 'softmax' }
 
@@ -53,6 +54,12 @@ export function softmaxBackward(delta: Tensor, p: Tensor): { dot: Tensor; dZ: Te
   return { dot, dZ };
 }
 
+/** What the view reads (the plan's and the record's): the columns the softmax runs over. */
+function geometry(shape: readonly number[]): LayerGeometry<'softmax', SoftmaxInfo> {
+  const { batch, channels, inner } = columns(shape);
+  return { kind: 'softmax', info: { batch, channels, inner } };
+}
+
 export const softmaxKind: LayerKind<SoftmaxLayer> = {
   summary: () => 'exp(z) / Σ_c exp(z) over the channels (dim 1), as F.softmax(x, dim=1): probabilities per batch item and position',
   params: () => ({}),
@@ -62,7 +69,7 @@ export const softmaxKind: LayerKind<SoftmaxLayer> = {
     if (x.length < 2) throw new EngineError('softmax', { code: 'flatten.rank', args: { shape: [...x] } }, 'input');
     const r = reduced(x);
     const tensors = [planned('z_max', r), planned('e', x), planned('e_sum', r), planned('p', x), ...(backward ? [planned('dot', r), planned('dZ', x)] : [])];
-    return { output: [...x], tensors };
+    return { output: [...x], tensors, geometry: geometry(x) };
   },
   forward(_l, x) {
     const { zMax, e, eSum, p } = softmaxForward(x);
@@ -90,8 +97,6 @@ export const softmaxKind: LayerKind<SoftmaxLayer> = {
       stage('softmax_dot', 'backward', 'δ weighted by p', 'dot = Σ_c δ·p', ['delta', 'p'], ['dot']),
       stage('softmax_grad', 'backward', 'Through the softmax', '∂C/∂z = p ⊙ (δ − dot)', ['delta', 'p', 'dot'], ['dZ']),
     ];
-    const { batch, channels, inner } = columns(x.shape);
-    const info: SoftmaxInfo = { batch, channels, inner };
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'softmax', info }, deltaIn: bwd?.dZ };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(x.shape), deltaIn: bwd?.dZ };
   },
 };

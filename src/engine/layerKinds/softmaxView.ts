@@ -42,6 +42,7 @@ export const softmaxView: LayerView<SoftmaxInfo> = {
   },
   facts: i => [words('factSoftmax', i.channels)],
   links: (info, target, _shapeOf, names) => softmaxLinks(info, target, names),
+  hover: () => [words('hoverSoftmax')],
   cellSum: softmaxSum,
   cellMeaning: (info, name, index) => (PER_COLUMN.includes(name)
     ? words('cellSoftmaxColumn', columnLabel(index), info.channels)

@@ -17,7 +17,7 @@ import { lossView } from './lossView';
 import { mergeView } from './mergeView';
 import { poolView } from './poolView';
 import { softmaxView } from './softmaxView';
-import type { AxisLabels, FlowItem, LayerGeometry, LayerView, ShapeOf, StageView, Words } from './view';
+import type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
 const VIEWS = {
@@ -49,6 +49,11 @@ export function viewOf(g: LayerGeometry): LayerView<unknown> {
 export function stageViewOf(g: LayerGeometry, id: string): StageView<unknown> | undefined {
   const stages = viewOf(g)?.stages;
   return stages && Object.hasOwn(stages, id) ? stages[id] : undefined;
+}
+
+/** Whether a layer's tensor holds counts rather than data, as its kind's view says. */
+export function isCount(g: LayerGeometry, name: TensorName): boolean {
+  return viewOf(g)?.counts?.includes(name) ?? false;
 }
 
 /** What a stage's words and flow depend on. */
@@ -102,4 +107,9 @@ export function axisLabels(g: LayerGeometry, name: TensorName): AxisLabels {
   return viewOf(g)?.axisLabels?.(g.info, name) ?? {};
 }
 
-export type { AxisLabels, FlowItem, LayerGeometry, ShapeOf, StageView, Words };
+/** What a hover on a network layer says of it, as its kind's view words it (nothing for a kind that says nothing). */
+export function hoverLines(g: LayerGeometry, io: LayerIO): HoverLine[] {
+  return viewOf(g)?.hover?.(g.info, io) ?? [];
+}
+
+export type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, ShapeOf, StageView, Words };
