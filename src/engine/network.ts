@@ -11,7 +11,7 @@ import type { LayerGeometry } from './layerKinds/view';
 import { LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, allocate } from './tensor';
 import {
-  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, recorded,
+  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, recorded,
 } from './trace';
 
 export { layerName, layerTitle };
@@ -48,6 +48,8 @@ export interface LayerTrace {
   geometry: LayerGeometry;
   /** conv2d layers: everything the single-conv trace has (geometry, rot180 check, links). */
   conv?: ConvTrace;
+  /** Another kind's ROT180 view against its im2col one (conv_transpose2d's z). */
+  rot180?: Rot180Check;
   /** The loss value, for the loss "layer". */
   value?: number;
   /** Where the layer's δ came from, when the backward pass ran. */

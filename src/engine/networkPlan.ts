@@ -11,6 +11,7 @@ import type { PoolInfo } from './layers';
 import { kindOf } from './layerKinds';
 import { planned } from './layerKinds/kind';
 import type { LayerSpec } from './layerKinds';
+import type { LayerGeometry } from './layerKinds/view';
 import type { NetworkProblem } from './network';
 import { checkTensor, sizeOf } from './tensor';
 
@@ -22,6 +23,8 @@ export interface LayerShapes {
   output: number[];
   conv?: ConvInfo;
   pool?: PoolInfo;
+  /** The geometry its view reads, for kinds that plan it (conv_transpose2d). */
+  geometry?: LayerGeometry;
 }
 
 export interface LayerPlan extends LayerShapes {

@@ -42,6 +42,12 @@ export interface EngineProblemArgs {
   'flatten.rank': { shape: number[] };
   'batchnorm.channels': { key: string; channels: number; shape: number[] };
   'batchnorm.oneValue': { shape: number[] };
+  'convT.negative': { key: string; value: number };
+  'convT.outputPadding': { outputPadding: [number, number]; stride: [number, number]; dilation: [number, number] };
+  'convT.outputEmpty': {
+    output: [number, number]; full: [number, number]; padding: [number, number]; outputPadding: [number, number];
+    input: number[]; weight: number[];
+  };
   'network.empty': Record<string, never>;
   'compare.shape': { name: string; yours: number[]; yoursCount: number; engine: number[]; engineCount: number };
   'compare.missing': { name: string };

@@ -97,6 +97,11 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'flatten.rank': a => `需要至少 2 维的输入，实际为 ${formatShape(a.shape)}`,
   'batchnorm.channels': a => `${a.key} 的形状必须是 (${a.channels},)，每个输入通道一个值，实际为 ${formatShape(a.shape)}`,
   'batchnorm.oneValue': a => `训练模式需要每个通道多于一个值（B·H·W ≥ 2），实际输入为 ${formatShape(a.shape)}`,
+  'convT.negative': a => `${a.key} 不能为负，实际为 ${a.value}`,
+  'convT.outputPadding': a => `输出填充 output_padding ${pair(a.outputPadding)} 在每个方向上都必须小于步长 stride ${pair(a.stride)} 或膨胀 dilation ${pair(a.dilation)}（PyTorch 的要求）`,
+  'convT.outputEmpty': a =>
+    `输出将是 ${a.output.join('x')}：窗口覆盖的 ${a.full.join('x')} 特征图每边减去填充 ${pair(a.padding)}，再加上输出填充 ${pair(a.outputPadding)}，`
+    + `至少应为 1x1（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}）`,
   'network.empty': () => '网络至少需要一层',
   'compare.shape': a => `你的张量形状为 ${formatShape(a.yours)}（${a.yoursCount} 个值），而引擎的 ${a.name} 为 ${formatShape(a.engine)}（${a.engineCount} 个值）`,
   'compare.missing': a => `引擎的追踪结果中没有 ${a.name}`,

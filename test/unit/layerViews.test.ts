@@ -20,13 +20,14 @@ const t = (...shape: number[]) => randomTensor(shape, random);
 function everyKind(loss: LossSpec): NetworkTrace {
   const layers: LayerSpec[] = [
     { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
+    { type: 'conv_transpose2d', weight: t(3, 1, 2, 2), bias: t(3), options: { stride: 2, padding: 1, output_padding: 1, dilation: 2, groups: 3 } },
     { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
     { type: 'batchnorm2d', running_mean: t(3), eps: 1e-3, momentum: 0.1, training: false },
     { type: 'relu' }, { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
     { type: 'maxpool2d', options: { kernel: 2 } },
     { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
     { type: 'flatten' },
-    { type: 'linear', weight: t(2, 12), bias: t(2) },
+    { type: 'linear', weight: t(2, 48), bias: t(2) },
   ];
   return traceNetwork({ input: t(2, 2, 6, 6), layers, loss, dtype: 'float64' });
 }

@@ -4,13 +4,14 @@
 import { ActivationLayer, activationKind } from './activation';
 import { BatchNormLayer, batchnorm2dKind } from './batchnorm2d';
 import { Conv2dLayer, conv2dKind } from './conv2d';
+import { ConvTransposeLayer, convTranspose2dKind } from './convTranspose2d';
 import { FlattenLayer, flattenKind } from './flatten';
 import type { LayerKind, LayerParam, ParamValues } from './kind';
 import { LinearLayer, linearKind } from './linear';
 import { PoolLayer, poolKind } from './pool';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
-export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer;
+export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer;
 
 /** Each spec type's kind (the activations share one module, as the two poolings do). */
 const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
@@ -20,6 +21,7 @@ const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
   flatten: flattenKind,
   linear: linearKind,
   batchnorm2d: batchnorm2dKind,
+  conv_transpose2d: convTranspose2dKind,
 };
 
 export function kindOf<S extends LayerSpec>(spec: S): LayerKind<S> {
@@ -54,4 +56,4 @@ export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerS
   return kindOfType(type).build(type, values);
 }
 
-export type { ActivationLayer, BatchNormLayer, Conv2dLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };
+export type { ActivationLayer, BatchNormLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };

@@ -10,7 +10,7 @@ import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
 import type { LayerPlan } from '../networkPlan';
 import type { Tensor } from '../tensor';
-import type { ConvTrace, DeltaSource, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
+import type { ConvTrace, DeltaSource, Rot180Check, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
 
 /** A layer's shapes from its input's shape alone: no value is read. */
 export interface KindPlan {
@@ -19,6 +19,8 @@ export interface KindPlan {
   tensors: PlannedTensor[];
   conv?: ConvInfo;
   pool?: PoolInfo;
+  /** What its view reads, for a kind whose hover needs its geometry before any value is read. */
+  geometry?: LayerGeometry;
 }
 
 /** What a layer's backward pass needs from its forward pass. */
@@ -39,6 +41,8 @@ export interface LayerRecord {
   /** What its view (views.ts) needs to link, sum and explain its cells. */
   geometry: LayerGeometry;
   conv?: ConvTrace;
+  /** A kind's ROT180 view of a tensor against its im2col one (conv2d's is in `conv`). */
+  rot180?: Rot180Check;
   deltaIn?: Tensor;
 }
 

@@ -8,6 +8,7 @@ import type { DeltaSource, TensorName, TraceStage } from '../trace';
 import { activationView } from './activationView';
 import { batchnorm2dView } from './batchnorm2dView';
 import { conv2dView } from './conv2dView';
+import { convTranspose2dView } from './convTranspose2dView';
 import { flattenView } from './flattenView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
@@ -18,6 +19,7 @@ import { resolve } from './view';
 const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
   batchnorm2d: batchnorm2dView,
+  conv_transpose2d: convTranspose2dView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;
