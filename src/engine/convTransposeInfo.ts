@@ -161,3 +161,24 @@ export function insertedOffset(t: ConvTransposeInfo): [number, number] {
 export function insertedFrame(t: ConvTransposeInfo): [number, number] {
   return [t.outHeight + t.dilationHeight * (t.kernelHeight - 1), t.outWidth + t.dilationWidth * (t.kernelWidth - 1)];
 }
+
+/** Hout = (H − 1)·s − 2·p + d·(k − 1) + op + 1, its numbers filled in. */
+export function convTransposeSizeFormula(t: ConvTransposeInfo, axis: 'height' | 'width'): string {
+  const [name, n, s, p, d, k, op, out] = axis === 'height'
+    ? ['Hout', t.inHeight, t.strideHeight, t.padHeight, t.dilationHeight, t.kernelHeight, t.outputPadHeight, t.outHeight]
+    : ['Wout', t.inWidth, t.strideWidth, t.padWidth, t.dilationWidth, t.kernelWidth, t.outputPadWidth, t.outWidth];
+  return `${name} = (${n} - 1)·${s} - 2·${p} + ${d}·(${k}-1) + ${op} + 1 = ${out}`;
+}
+
+/**
+ * What a forward pass costs, from the shapes alone: every input value meets each of its group's
+ * (Cout/groups)·kh·kw taps once (a multiply and an add, 2 FLOPs), then the bias is added to each output.
+ */
+export function convTransposeCost(t: ConvTransposeInfo): { flops: number; parameters: number } {
+  const taps = t.outChannelsPerGroup * t.kernelHeight * t.kernelWidth;
+  const outputs = t.batch * t.outChannels * t.outHeight * t.outWidth;
+  return {
+    flops: 2 * t.batch * t.inPositions * t.inChannels * taps + (t.hasBias ? outputs : 0),
+    parameters: t.inChannels * taps + (t.hasBias ? t.outChannels : 0),
+  };
+}

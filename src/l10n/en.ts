@@ -208,6 +208,8 @@ export const en = {
   zAgrees: (diff: Arg) => `agree: max |z(rot180) − z(col2im)| = ${diff}`,
   zDisagrees: (diff: Arg) => `DISAGREE: max |z(rot180) − z(col2im)| = ${diff}`,
   hoverConvTranspose: (xt: Arg, zt: Arg, full: Arg) => `- \`x_t\` ${xt} @ \`w_mat\` = \`z_t\` ${zt}, col2im onto ${full}, then the padding cropped; backward: a conv2d of δ with w`,
+  hoverConvTransposeGeometry: (stride: Arg, padding: Arg, outputPadding: Arg, dilation: Arg, groups: Arg) => `stride ${stride} · padding ${padding} · output_padding ${outputPadding} · dilation ${dilation} · groups ${groups}`,
+  hoverCost: (flops: Arg, parameters: Arg) => `- forward: ${flops} FLOPs (a multiply-add counts 2) · ${parameters} parameters`,
   loss: 'The loss turns the network\'s output into one number C. Cross-entropy first makes probabilities with softmax and charges −log of the probability given to the right class.',
   lossGrad: 'The first δ: how C changes with each output. For softmax with cross-entropy it is simply the probabilities minus the one-hot target (divided by the batch size); for mean squared error, 2·(z − target)/N.',
 

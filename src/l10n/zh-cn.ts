@@ -200,6 +200,8 @@ export const zhCn: PanelText = {
   zAgrees: (diff: Arg) => `一致：max |z(rot180) − z(col2im)| = ${diff}`,
   zDisagrees: (diff: Arg) => `不一致：max |z(rot180) − z(col2im)| = ${diff}`,
   hoverConvTranspose: (xt: Arg, zt: Arg, full: Arg) => `- \`x_t\` ${xt} @ \`w_mat\` = \`z_t\` ${zt}，col2im 到 ${full}，再裁掉填充；反向传播：δ 与 w 的一次 conv2d`,
+  hoverConvTransposeGeometry: (stride: Arg, padding: Arg, outputPadding: Arg, dilation: Arg, groups: Arg) => `步长 ${stride} · 填充 ${padding} · 输出填充 ${outputPadding} · 膨胀 ${dilation} · 分组 ${groups}`,
+  hoverCost: (flops: Arg, parameters: Arg) => `- 前向：${flops} 次浮点运算（一次乘加算 2 次）· ${parameters} 个参数`,
   loss: '损失函数把网络的输出变为一个数 C。交叉熵先用 softmax 得到概率，再取正确类别概率的 −log。',
   lossGrad: '第一个 δ：C 随每个输出的变化。对 softmax 加交叉熵，它就是概率减去 one-hot 目标（再除以批次大小）；对均方误差，则是 2·(z − target)/N。',
 

@@ -4,6 +4,7 @@
 // markdownText or markdownCode, so it shows as written and never as Markdown.
 
 import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
+import { ConvTransposeInfo, convTransposeCost, convTransposeSizeFormula } from '../engine/convTransposeInfo';
 import type { PoolInfo } from '../engine/layers';
 import type { LayerShapes } from '../engine/network';
 import { formatShape, tensorStats } from '../engine/tensor';
@@ -162,6 +163,21 @@ function poolSizeFormula(p: PoolInfo, axis: 'height' | 'width'): string {
   return `${name} = ${p.ceilMode ? 'ceil' : 'floor'}((${n} + 2·${pad} - ${d}·(${k}-1) - 1) / ${s}) + 1 = ${out}`;
 }
 
+/** A conv_transpose2d layer: its im2col view, its cost and its geometry, from the plan. */
+function convTransposeLines(i: ConvTransposeInfo, locale: Locale): string[] {
+  const w = panelText(locale);
+  const shape = (d: number[]) => `\`${formatShape(d)}\``;
+  const pair = (a: number, b: number) => `(${a}, ${b})`;
+  const cost = convTransposeCost(i);
+  return [
+    w.hoverConvTranspose(shape([i.batch, i.inPositions, i.inChannels]), shape([i.batch, i.inPositions, i.patchSize]), shape([i.batch, i.outChannels, i.fullHeight, i.fullWidth])),
+    w.hoverCost(cost.flops.toLocaleString('en-US'), cost.parameters.toLocaleString('en-US')), '',
+    w.hoverConvTransposeGeometry(pair(i.strideHeight, i.strideWidth), pair(i.padHeight, i.padWidth), pair(i.outputPadHeight, i.outputPadWidth),
+      pair(i.dilationHeight, i.dilationWidth), i.groups),
+    '', '```text', convTransposeSizeFormula(i, 'height'), convTransposeSizeFormula(i, 'width'), '```',
+  ];
+}
+
 /** One layer of a network spec: where it sits in the chain and the shapes it makes. */
 function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
   const w = panelText(locale);
@@ -183,6 +199,8 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
     lines.push(w.hoverLinearWeight(shape([l.output[1], l.input[1]]), shape([l.input[1], l.output[1]])), w.hoverLinearBackward);
   } else if (l.op === 'flatten') {
     lines.push(w.hoverFlatten(l.output[1]));
+  } else if (l.geometry?.kind === 'conv_transpose2d') {
+    lines.push(...convTransposeLines(l.geometry.info as ConvTransposeInfo, locale));
   } else if (l.op === 'batchnorm2d') {
     lines.push(w.hoverBatchnorm);
   } else {

@@ -377,7 +377,8 @@ export function convTransposeSum(info: ConvTransposeInfo, get: TensorLookup, tar
       const [c, k] = target.tensor === 'dW_mat' ? [p, q] : [p, Math.floor(p / Cig) * Kg + (q * info.kernelHeight + s) * info.kernelWidth + t];
       const xt = get('x_t');
       const dz = get('dZ_t');
-      if (!xt || !dz) return undefined;
+      // Off its group's block, w_mat holds a structural zero: not a parameter, no gradient formed.
+      if (!xt || !dz || Math.floor(k / Kg) !== Math.floor(c / Cig)) return undefined;
       return matmulSum(`${target.tensor}[${fmt(target.index)}] = Σ_(b,r) x_t[b, r, ${c}] · ∂C/∂z_t[b, r, ${k}]`, info.batch * R,
         n => [`x_t[${fmt([Math.floor(n / R), n % R, c])}]`, xt[n * Cin + c]],
         n => [`∂C/∂z_t[${fmt([Math.floor(n / R), n % R, k])}]`, dz[n * K + k]]);
