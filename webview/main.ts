@@ -2,6 +2,7 @@
 // survives hiding, reloading and window restore through getState/setState.
 
 import { assertNever } from '../src/protocol/messages';
+import { HEATMAP_DRAWN } from './render/heatmap';
 import { TraceView } from './traceView';
 import { CollectionView } from './collection';
 import { NetworkView } from './network';
@@ -42,11 +43,18 @@ function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
 /** Shows the current run again (after the settings changed). */
 let reshow: (() => void) | undefined;
 
-/** Replaces what the panel shows with a run, and reports what it shows (or why it could not). */
+/** Stops waiting for the previous run's first heatmap. */
+let paintWatch: AbortController | undefined;
+
+/** Replaces what the panel shows with a run, and reports what it shows (or why it could not) and when it is on screen. */
 function show(run: { id: number; file: string; uri?: string }, what: string, make: () => TraceView | NetworkView): void {
   title.textContent = run.file;
   setStatus('', '');
   clear();
+  paintWatch?.abort();
+  paintWatch = new AbortController();
+  // After the frame that draws it: the heatmap is on screen, not only drawn into its canvas.
+  root.addEventListener(HEATMAP_DRAWN, () => requestAnimationFrame(() => setTimeout(() => send({ type: 'painted', traceId: run.id }))), { once: true, signal: paintWatch.signal });
   try {
     const view = make();
     state.specUri = run.uri;

@@ -2,7 +2,9 @@
 // its output shape → the loss), and the selected layer opened into its stages
 // below. Stepping past a layer's last stage moves on to the next layer, so
 // n / p walk the whole network; the δ each layer receives is the one the
-// layer above passed down.
+// layer above passed down. A graph's layers run in the same row: an input
+// that is not the layer before (a residual's skip) is an arc above the row
+// from where it starts to the layer that takes it.
 
 import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
@@ -13,6 +15,20 @@ import { TraceView } from './traceView';
 import type { UiState } from './state';
 import { text } from './l10n';
 import { el, scrollIntoRow } from './ui/controls';
+
+const SVG = 'http://www.w3.org/2000/svg';
+/** The height of the arcs above the row. */
+const ARC_HEIGHT = 16;
+
+/** Where an input comes from: -1 for the network's input, else a layer's index. */
+function sourceIndex(name: string): number {
+  return name === 'input' ? -1 : Number(/\d+/.exec(name)?.[0] ?? -1);
+}
+
+/** An input's short name on a chip: `input`, or the layer's index. */
+function shortName(name: string, input: string): string {
+  return name === 'input' ? input : String(sourceIndex(name));
+}
 
 /** Decoration a screen reader skips (the arrows between layers are not list items to count). */
 function hidden<E extends HTMLElement>(element: E): E {
@@ -26,6 +42,11 @@ export class NetworkView {
   private readonly body = el('div', 'layer-body');
   private readonly chips: HTMLButtonElement[] = [];
   private readonly list = el('ol', 'chain-list');
+  /** The input's item, then each layer's: where arcs start and end. */
+  private readonly nodes: HTMLElement[] = [];
+  /** The inputs that are not the layer before: [from, to], -1 being the network's input. */
+  private readonly skips: [number, number][] = [];
+  private readonly arcs = document.createElementNS(SVG, 'svg');
   index = -1;
 
   constructor(root: HTMLElement, readonly network: WireNetwork, private readonly state: UiState) {
@@ -34,19 +55,37 @@ export class NetworkView {
     const input = el('li', 'chain-io');
     input.append(el('span', 'chain-title', t.chainInput), el('span', 'chain-shape', formatShape(network.input)));
     this.list.append(input);
+    this.nodes.push(input);
     network.layers.forEach((layer, i) => {
-      this.list.append(hidden(el('li', 'chain-arrow', '→')));
+      const sources = layer.inputs.map(sourceIndex);
+      // The arrow from the layer before, when it is an input; the others are arcs.
+      this.list.append(hidden(el('li', 'chain-arrow', sources.includes(i - 1) ? '→' : '')));
+      sources.forEach(s => { if (s !== i - 1) this.skips.push([s, i]); });
       const li = el('li');
       const b = el('button', `chain-layer ${layer.op === 'loss' ? 'loss' : ''}`);
       b.dataset.layer = String(i);
       const out = layer.op === 'loss' && network.loss ? `C = ${formatNumber(network.loss.value, 6)}` : formatShape(layer.outputShape);
       b.append(el('span', 'chain-index', String(i)), el('span', 'chain-title', layer.title), el('span', 'chain-shape', out));
-      b.title = t.layerChip(i, layer.title, formatShape(layer.inputShape), formatShape(layer.outputShape), layer.trace.stages.length);
+      // What a graph's layer takes, in words a screen reader reads with the chip.
+      const chained = sources.length === 1 && sources[0] === i - 1;
+      if (!chained) b.append(el('span', 'chain-from', `← ${layer.inputs.map(n => shortName(n, t.chainInput)).join(', ')}`));
+      b.title = [
+        t.layerChip(i, layer.title, formatShape(layer.inputShape), formatShape(layer.outputShape), layer.trace.stages.length),
+        ...(chained ? [] : [t.layerTakes(layer.inputs.join(', '))]),
+        ...(layer.deltaFrom ? [t.layerDeltaSum(layer.deltaFrom.join(', '))] : []),
+      ].join('; ');
       b.addEventListener('click', () => this.open(i, 'first'));
       this.chips.push(b);
       li.append(b);
       this.list.append(li);
+      this.nodes.push(li);
     });
+    if (this.skips.length) {
+      this.list.classList.add('graph');
+      this.arcs.classList.add('chain-arcs');
+      this.arcs.setAttribute('aria-hidden', 'true');
+      this.list.prepend(this.arcs);
+    }
     const warnings = network.warnings.map(w => el('span', 'fact badge bad', w));
     this.chain.append(this.list, ...warnings);
     root.replaceChildren(this.chain, this.body);
@@ -76,6 +115,7 @@ export class NetworkView {
       b.classList.toggle('current', i === index);
       if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
     });
+    this.arcs.querySelectorAll('path').forEach((p, k) => p.classList.toggle('current', this.skips[k].includes(index)));
     scrollIntoRow(this.list, this.chips[index].parentElement ?? undefined);
   }
 
@@ -102,7 +142,26 @@ export class NetworkView {
 
   /** The stepper sticks just under the chain. */
   private measureChain(): void {
+    this.drawArcs();
     document.documentElement.style.setProperty('--cvd-chain-height', `${this.chain.offsetHeight}px`);
+  }
+
+  /** Each skip as an arc above the row, from the middle of where it starts to the middle of the layer that takes it. */
+  private drawArcs(): void {
+    if (!this.skips.length) return;
+    const middle = (k: number) => { const n = this.nodes[k + 1]; return n.offsetLeft + n.offsetWidth / 2; };
+    this.arcs.setAttribute('width', String(this.list.scrollWidth));
+    this.arcs.setAttribute('height', String(ARC_HEIGHT));
+    const paths = this.skips.map(([from, to]) => {
+      const p = document.createElementNS(SVG, 'path');
+      const [x1, x2] = [middle(from), middle(to)];
+      p.setAttribute('d', `M ${x1} ${ARC_HEIGHT} C ${x1} 1, ${x2} 1, ${x2} ${ARC_HEIGHT - 3} l -3 -3 m 3 3 l 3 -3`);
+      p.classList.toggle('current', from === this.index || to === this.index);
+      p.dataset.from = String(from);
+      p.dataset.to = String(to);
+      return p;
+    });
+    this.arcs.replaceChildren(...paths);
   }
   setTheme(): void { this.app.setTheme(); }
   saveState(): void { this.app.saveState(); }

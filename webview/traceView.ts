@@ -34,6 +34,41 @@ function rowWidth(row: HTMLElement): number {
   return items.reduce((sum, e) => sum + e.offsetWidth, 0) + gap * Math.max(0, items.length - 1);
 }
 
+/**
+ * Lays out each stage's equation to fit the panel's width: each tensor as large as its data wants; if the
+ * row is too wide, all of them smaller by one factor while their cells stay readable; else at the sizes
+ * their data wants, wrapping onto more rows (a column, when each takes the panel's width).
+ * All flows step together, so that each step's widths are read after one layout of the page, not one per flow.
+ */
+function layoutFlows(flows: readonly { element: HTMLElement; cards: TensorCard[] }[], width: number): void {
+  for (const { cards } of flows) for (const c of cards) c.layout(width);
+  const fitting = flows.map(flow => {
+    const natural = flow.cards.map(c => ({ cell: c.heatmap.viewport.scale, zoomable: c.heatmap.zoomable }));
+    const readable = () => flow.cards.every((c, i) => c.heatmap.zoomable === natural[i].zoomable && c.heatmap.viewport.scale >= Math.min(natural[i].cell, READABLE_CELL));
+    return { flow, readable, shrinking: true };
+  });
+  // A few rounds: a card held at its minimum width leaves the others less room than the first guess.
+  for (let round = 0; round < 3; round++) {
+    const shrinking = fitting.filter(f => f.shrinking);
+    const rows = shrinking.map(f => rowWidth(f.flow.element));
+    shrinking.forEach((f, i) => {
+      const { cards } = f.flow;
+      const canvases = cards.reduce((sum, c) => sum + c.heatmap.viewport.width, 0);
+      const factor = (width - (rows[i] - canvases)) / canvases;
+      if (rows[i] <= width || factor <= 0) {
+        f.shrinking = false;
+        return;
+      }
+      for (const c of cards) c.layout(c.chrome() + Math.floor(c.heatmap.viewport.width * factor));
+      if (!f.readable()) f.shrinking = false;
+    });
+  }
+  const rows = fitting.map(f => rowWidth(f.flow.element));
+  fitting.forEach((f, i) => {
+    if (!(f.readable() && rows[i] <= width)) for (const c of f.flow.cards) c.layout(width);
+  });
+}
+
 /** Tensors whose values are counts, not data: never part of the shared scale. */
 const OWN_SCALE: TensorName[] = ['col2im_counts'];
 
@@ -182,29 +217,7 @@ export class TraceView implements CardHost {
 
   layoutCards(): void {
     const width = Math.max(200, this.flows[0]?.element.clientWidth ?? this.main.clientWidth);
-    for (const flow of this.flows) this.layoutFlow(flow, width);
-  }
-
-  /**
-   * Lays out a stage's equation to fit the panel's width: each tensor as large as its data wants; if the
-   * row is too wide, all of them smaller by one factor while their cells stay readable; else at the sizes
-   * their data wants, wrapping onto more rows (a column, when each takes the panel's width).
-   */
-  private layoutFlow(flow: { element: HTMLElement; cards: TensorCard[] }, width: number): void {
-    const { element, cards } = flow;
-    for (const c of cards) c.layout(width);
-    const natural = cards.map(c => ({ cell: c.heatmap.viewport.scale, zoomable: c.heatmap.zoomable }));
-    const readable = () => cards.every((c, i) => c.heatmap.zoomable === natural[i].zoomable && c.heatmap.viewport.scale >= Math.min(natural[i].cell, READABLE_CELL));
-    // A few rounds: a card held at its minimum width leaves the others less room than the first guess.
-    for (let round = 0; round < 3 && rowWidth(element) > width; round++) {
-      const canvases = cards.reduce((sum, c) => sum + c.heatmap.viewport.width, 0);
-      const factor = (width - (rowWidth(element) - canvases)) / canvases;
-      if (factor <= 0) break;
-      for (const c of cards) c.layout(c.chrome() + Math.floor(c.heatmap.viewport.width * factor));
-      if (!readable()) break;
-    }
-    if (readable() && rowWidth(element) <= width) return;
-    for (const c of cards) c.layout(width);
+    layoutFlows(this.flows, width);
   }
 
   // ---- colour ------------------------------------------------------------

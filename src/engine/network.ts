@@ -2,28 +2,36 @@
 // each layer turns the δ of its output into the δ of its input, as the
 // derivation has it: δ^l = δ^{l+1} ⋆full ROT180(w^{l+1}) ⊙ h'(z^l). Every
 // layer's intermediates are recorded, under `layers[i].<name>` in the trace.
+// Layers may name their inputs (graph.ts): forward runs in the spec's order,
+// backward in reverse, and where an output feeds several layers their δs add up.
 
 import { crossEntropyLoss, mseLoss } from './layers';
 import { elementLimit } from './budget';
+import { LayerInput, inputName, layerSources } from './graph';
 import { LayerSpec, kindOf } from './layerKinds';
-import { LayerStep, passes, shapeAxes, stage } from './layerKinds/kind';
+import { LayerRecord, MergeRecord, isMergeKind, passes, shapeAxes, stage } from './layerKinds/kind';
 import type { LayerGeometry } from './layerKinds/view';
-import { LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
+import { LayerInputShape, LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, allocate } from './tensor';
+import type { ForwardCache } from './layerKinds/kind';
 import {
   ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, recorded,
 } from './trace';
 
 export { layerName, layerTitle };
-export type { LayerShapes };
+export type { LayerInput, LayerInputShape, LayerShapes };
 
 export type { LayerSpec };
+
+/** A layer in a network: its kind's spec, and the inputs it names (without them, the layer before's output). */
+export type NetworkLayer = LayerSpec & { inputs?: readonly LayerInput[] };
 
 export type LossSpec = { type: 'mse'; target: Tensor } | { type: 'cross_entropy'; target: number[] };
 
 export interface NetworkProblem {
   input: Tensor;
-  layers: LayerSpec[];
+  /** In the order they run; the last one's output is the network's. */
+  layers: NetworkLayer[];
   /** The loss that makes the first δ; or `grad`, ∂C/∂output given; or neither (δ = ones). */
   loss?: LossSpec;
   grad?: Tensor;
@@ -36,11 +44,14 @@ export type LayerOp = LayerSpec['type'] | 'loss';
 /** One layer's record: the conv's full trace, or the tensors and stages of another layer. */
 export interface LayerTrace {
   op: LayerOp;
-  /** Its name in the chain, `layers[2]` or `loss`: the prefix of its tensors' qualified names. */
+  /** Its name in the network, `layers[2]` or `loss`: the prefix of its tensors' qualified names. */
   name: string;
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title: string;
+  /** Its first input's shape (a chain's layer has one). */
   inputShape: number[];
+  /** What it takes, by name (`input`, `layers[2]`; the loss takes the last layer's output), in the spec's order. */
+  inputs: LayerInputShape[];
   outputShape: number[];
   tensors: Partial<Record<TensorName, TraceTensor>>;
   stages: TraceStage[];
@@ -54,6 +65,8 @@ export interface LayerTrace {
   value?: number;
   /** Where the layer's δ came from, when the backward pass ran. */
   deltaSource?: DeltaSource;
+  /** The layers that handed it their δ (`above`: one; `sum`: several, added up). */
+  deltaFrom?: string[];
 }
 
 export interface NetworkTrace {
@@ -70,14 +83,54 @@ export function qualifiedName(layer: Pick<LayerTrace, 'name'>, tensor: string): 
   return `${layer.name}.${tensor}`;
 }
 
-/** A layer's record in the trace: what its kind records, under its name in the chain. */
-function layerTrace(step: LayerStep<LayerSpec>, index: number, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): { trace: LayerTrace; deltaIn?: Tensor } {
-  const { deltaIn, ...record } = kindOf(step.spec).record(step, delta, deltaSource, options);
+/** A layer after its forward pass: its inputs in the spec's order. */
+interface ForwardStep {
+  spec: NetworkLayer;
+  inputs: Tensor[];
+  names: string[];
+  output: Tensor;
+  cache: ForwardCache;
+}
+
+/** What a layer's kind records, with the δ it hands to each of its inputs. */
+function recordOf(step: ForwardStep, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): Omit<LayerRecord, 'deltaIn'> & { deltaIns?: Tensor[] } {
+  const kind = kindOf(step.spec);
+  if (isMergeKind(kind)) return kind.record(step, delta, deltaSource, options) satisfies MergeRecord;
+  const { deltaIn, ...record } = kind.record({ ...step, input: step.inputs[0] }, delta, deltaSource, options);
+  return { ...record, deltaIns: deltaIn && [deltaIn] };
+}
+
+/** A layer's record in the trace: what its kind records, under its name in the network. */
+function layerTrace(step: ForwardStep, index: number, delta: Tensor | undefined, from: DeltaFrom, options: TraceOptions): { trace: LayerTrace; deltaIns?: Tensor[] } {
+  const { deltaIns, ...record } = recordOf(step, delta, from.source, options);
   const trace: LayerTrace = {
-    op: step.spec.type, name: layerName(index), title: layerTitle(step.spec), inputShape: [...step.input.shape], outputShape: [...step.output.shape],
-    ...record, ...(delta ? { deltaSource } : {}),
+    op: step.spec.type, name: layerName(index), title: layerTitle(step.spec), inputShape: [...step.inputs[0].shape],
+    inputs: step.inputs.map((x, j) => ({ name: step.names[j], shape: [...x.shape] })), outputShape: [...step.output.shape],
+    ...record, ...(delta ? { deltaSource: from.source, ...(from.layers ? { deltaFrom: from.layers } : {}) } : {}),
   };
-  return { trace, deltaIn };
+  return { trace, deltaIns };
+}
+
+/** Where a layer's δ comes from: the head, or the layers that take its output. */
+interface DeltaFrom { source: DeltaSource; layers?: string[] }
+
+/** The δs handed back to each layer's output, added up as they arrive (a fresh tensor: a layer's own δ is never changed). */
+class DeltaSums {
+  private readonly sums = new Map<LayerInput, { delta: Tensor; from: string[] }>();
+
+  add(to: LayerInput, delta: Tensor, from: string): void {
+    const had = this.sums.get(to);
+    if (!had) { this.sums.set(to, { delta, from: [from] }); return; }
+    const sum = had.from.length === 1 ? { ...had.delta, data: had.delta.data.slice() } : had.delta;
+    for (let k = 0; k < sum.data.length; k++) sum.data[k] += delta.data[k];
+    this.sums.set(to, { delta: sum, from: [...had.from, from] });
+  }
+
+  /** Layer `index`'s δ and where it came from. */
+  take(index: number): { delta?: Tensor; from: DeltaFrom } {
+    const s = this.sums.get(index);
+    return { delta: s?.delta, from: { source: s && s.from.length > 1 ? 'sum' : 'above', layers: s?.from } };
+  }
 }
 
 /** Each layer's input and output shapes and geometry, from shapes alone (no forward pass); throws where a layer does not fit or a run would be too big. */
@@ -103,14 +156,15 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
   const backward = options.backward ?? true;
   const plan = planNetwork(problem, backward);
   checkNetworkBudget(plan, elementLimit(options.maxElements));
-  const forwarded: LayerStep<LayerSpec>[] = [];
-  let x = problem.input;
+  const sources = layerSources(problem.layers);
+  const forwarded: ForwardStep[] = [];
   problem.layers.forEach((spec, i) => {
-    const { output, cache } = kindOf(spec).forward(spec, x, plan.layers[i]);
-    forwarded.push({ spec, input: x, output, cache });
-    x = output;
+    const inputs = sources[i].map(s => (s === 'input' ? problem.input : forwarded[s].output));
+    const kind = kindOf(spec);
+    const { output, cache } = isMergeKind(kind) ? kind.forward(spec, inputs, plan.layers[i]) : kind.forward(spec, inputs[0], plan.layers[i]);
+    forwarded.push({ spec, inputs, names: sources[i].map(inputName), output, cache });
   });
-  const out = x;
+  const out = forwarded[forwarded.length - 1].output;
   let delta: Tensor | undefined;
   let lossTrace: LayerTrace | undefined;
   let loss: NetworkTrace['loss'];
@@ -134,18 +188,23 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
       ? [stage('loss', 'forward', 'Mean squared error', 'C = mean((z − target)²)', ['z', 'target'], ['loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = 2·(z − target) / N', ['z', 'target'], ['delta'])]
       : [stage('loss', 'forward', 'Softmax and cross-entropy', 'p = softmax(z);  C = −mean_b log p[b, target[b]]', ['z', 'target'], ['probs', 'loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = (p − onehot(target)) / B', ['probs', 'target'], ['delta'])];
     lossTrace = {
-      op: 'loss', name: 'loss', geometry: { kind: 'loss', info: { type: l.type } }, title: l.type === 'mse' ? 'mse loss' : 'cross-entropy loss', inputShape: [...out.shape], outputShape: [1], value: r.value, tensors,
+      op: 'loss', name: 'loss', geometry: { kind: 'loss', info: { type: l.type } }, title: l.type === 'mse' ? 'mse loss' : 'cross-entropy loss',
+      inputShape: [...out.shape], inputs: [{ name: layerName(forwarded.length - 1), shape: [...out.shape] }], outputShape: [1], value: r.value, tensors,
       stages: passes(stages, backward),
     };
   } else if (backward) {
     delta = problem.grad ?? { shape: [...out.shape], dtype: out.dtype, data: allocate(out.dtype, out.data.length).fill(1) };
   }
   const layers: LayerTrace[] = new Array(forwarded.length);
-  const firstDelta: DeltaSource = problem.loss ? 'loss' : problem.grad ? 'spec' : 'ones';
-  for (let i = forwarded.length - 1; i >= 0; i--) {
-    const { trace, deltaIn } = layerTrace(forwarded[i], i, delta, i === forwarded.length - 1 ? firstDelta : 'above', options);
+  const last = forwarded.length - 1;
+  const sums = new DeltaSums();
+  const head: DeltaFrom = { source: problem.loss ? 'loss' : problem.grad ? 'spec' : 'ones' };
+  for (let i = last; i >= 0; i--) {
+    // The last layer's δ is the head's; any other's, the sum of what the layers that take its output handed back.
+    const own = i === last ? { delta, from: head } : sums.take(i);
+    const { trace, deltaIns } = layerTrace(forwarded[i], i, own.delta, own.from, options);
     layers[i] = trace;
-    delta = deltaIn;
+    deltaIns?.forEach((d, j) => sums.add(sources[i][j], d, layerName(i)));
   }
   if (lossTrace) layers.push(lossTrace);
   const nonFinite = layers.flatMap((l, layer) => nonFiniteReports(l.tensors).map(r => ({ ...r, layer })));

@@ -8,18 +8,22 @@ import { PlannedTensor, checkBudget, qualified } from './budget';
 import type { ConvInfo } from './convInfo';
 import { EngineError } from './errors';
 import type { PoolInfo } from './layers';
-import { kindOf } from './layerKinds';
-import { planned } from './layerKinds/kind';
+import { GraphLayer, consumersOf, graphProblems, inputName, layerName, layerSources } from './graph';
+import { kindOf, minInputs } from './layerKinds';
+import { NamedShape, isMergeKind, planned } from './layerKinds/kind';
 import type { LayerSpec } from './layerKinds';
 import type { LayerGeometry } from './layerKinds/view';
 import type { NetworkProblem } from './network';
 import { checkTensor, sizeOf } from './tensor';
 
-/** A layer's place in the chain, without its values: for hovers, CodeLens and diagnostics. */
+/** A layer's place in the network, without its values: for hovers, CodeLens and diagnostics. */
 export interface LayerShapes {
   op: LayerSpec['type'];
   title: string;
+  /** Its first input's shape (a chain's layer has one). */
   input: number[];
+  /** Every input, by its name in the network (`input`, `layers[2]`), in the spec's order. */
+  inputs: LayerInputShape[];
   output: number[];
   conv?: ConvInfo;
   pool?: PoolInfo;
@@ -38,10 +42,10 @@ export interface NetworkPlan {
   head: PlannedTensor[];
 }
 
-/** The name layer `index` has in the chain: `layers[2]`. */
-export function layerName(index: number): string {
-  return `layers[${index}]`;
-}
+/** An input of a layer: its name in the network and its shape. */
+export interface LayerInputShape extends NamedShape { shape: number[] }
+
+export { layerName };
 
 export function layerTitle(l: LayerSpec): string {
   return kindOf(l).title(l);
@@ -76,6 +80,12 @@ function planHead(problem: NetworkProblem, out: readonly number[]): PlannedTenso
   return [t('delta', out)];
 }
 
+/** Refuses a graph whose layers name what they cannot take (a later layer, one that does not exist), at the first such layer. */
+function checkGraph(layers: readonly GraphLayer[]): void {
+  const [first] = graphProblems(layers, minInputs);
+  if (first) throw new EngineError('network', first.problem, 'inputs', { index: first.layer, type: layers[first.layer].type });
+}
+
 /**
  * Every layer's shapes and tensors, then the head's; throws an EngineError at the
  * layer (`layers[3] (linear)`) where a shape does not fit, naming where its input came from.
@@ -83,19 +93,26 @@ function planHead(problem: NetworkProblem, out: readonly number[]): PlannedTenso
 export function planNetwork(problem: NetworkProblem, backward = true): NetworkPlan {
   if (!problem.layers.length) throw new EngineError('network', { code: 'network.empty', args: {} });
   checkTensor(problem.input, 'input', 'network');
-  let x: readonly number[] = problem.input.shape;
+  checkGraph(problem.layers);
+  const sources = layerSources(problem.layers);
+  const consumers = consumersOf(sources);
+  const outputs: number[][] = [];
   const layers = problem.layers.map((l, i): LayerPlan => {
+    const inputs = sources[i].map(s => ({ name: inputName(s), shape: [...(s === 'input' ? problem.input.shape : outputs[s])] }));
+    const kind = kindOf(l);
     try {
-      const p = kindOf(l).plan(l, x, backward);
-      const plan = { op: l.type, title: layerTitle(l), input: [...x], ...p };
-      x = p.output;
-      return plan;
+      const p = isMergeKind(kind) ? kind.plan(l, inputs, backward) : kind.plan(l, inputs[0].shape, backward);
+      // A δ added up from several layers is a tensor of its own.
+      if (backward && consumers[i].length > 1) p.tensors.push(t('delta', p.output));
+      outputs.push(p.output);
+      return { op: l.type, title: layerTitle(l), input: inputs[0].shape, inputs, ...p };
     } catch (e) {
       if (!(e instanceof EngineError)) throw e;
-      throw e.inLayer({ index: i, type: l.type, input: [...x] });
+      // A merge's problem names each input and its shape itself.
+      throw e.inLayer(isMergeKind(kind) ? { index: i, type: l.type } : { index: i, type: l.type, input: inputs[0].shape, ...(l.inputs ? { from: inputs[0].name } : {}) });
     }
   });
-  return { layers, head: planHead(problem, x) };
+  return { layers, head: planHead(problem, outputs[outputs.length - 1]) };
 }
 
 /** Refuses a network whose layers' tensors, one by one or together, would not fit the limit. */

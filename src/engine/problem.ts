@@ -49,6 +49,14 @@ export interface EngineProblemArgs {
     input: number[]; weight: number[];
   };
   'network.empty': Record<string, never>;
+  'graph.inputSelf': { name: string };
+  'graph.inputLater': { name: string; layer: string };
+  'graph.inputMissing': { name: string; count: number };
+  'graph.oneInput': { type: string; count: number };
+  'graph.fewInputs': { type: string; count: number; min: number };
+  'graph.unused': { name: string };
+  'add.shapes': { names: string[]; shapes: number[][] };
+  'concat.shapes': { names: string[]; shapes: number[][] };
   'compare.shape': { name: string; yours: number[]; yoursCount: number; engine: number[]; engineCount: number };
   'compare.missing': { name: string };
   'tensor.shape': { key: string; shape: string };
@@ -72,6 +80,8 @@ export interface LayerAt {
   type: string;
   /** The shape the layer was given (it comes from the layer before, or the network's input). */
   input?: number[];
+  /** Where that input came from when the layer names it (`input`, `layers[2]`); else the layer before. */
+  from?: string;
 }
 
 /** Where a problem arose, rendered around its text: `x.npy: …`, `conv2d: …`, `layers[2] (maxpool2d): … — its input …`. */

@@ -50,6 +50,14 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
     `the output would be ${a.output.join('x')}: the ${a.full.join('x')} map the windows cover, less padding ${pair(a.padding)} on each side, plus output_padding ${pair(a.outputPadding)}, `
     + `must be at least 1x1 (input ${formatShape(a.input)}, weight ${formatShape(a.weight)})`,
   'network.empty': () => 'a network needs at least one layer',
+  'graph.inputSelf': a => `${a.name} is this layer itself: a layer takes the input or the outputs of earlier layers (the layers run in the order of the spec)`,
+  'graph.inputLater': a => `${a.name} comes after this layer (${a.layer}), which would make a cycle: a layer takes the input or the outputs of earlier layers (the layers run in the order of the spec)`,
+  'graph.inputMissing': a => `there is no ${a.name}: the network has ${a.count} layers, layers[0] to layers[${a.count - 1}]`,
+  'graph.oneInput': a => `a ${a.type} layer takes one input, got ${a.count}`,
+  'graph.fewInputs': a => `a ${a.type} layer takes at least ${a.min} inputs, got ${a.count}`,
+  'graph.unused': a => `the output of ${a.name} is not used: no later layer takes it, and only the last layer is the network's output`,
+  'add.shapes': a => `inputs to add must have the same shape: ${namedShapes(a)}`,
+  'concat.shapes': a => `inputs to concatenate along channels (axis 1) must have the same rank (at least 2) and match on every other axis: ${namedShapes(a)}`,
   'compare.shape': a => `yours has shape ${formatShape(a.yours)} (${a.yoursCount} values) but the engine's ${a.name} is ${formatShape(a.engine)} (${a.engineCount} values)`,
   'compare.missing': a => `the engine's trace has no ${a.name}`,
   'tensor.shape': a => `${a.key} has no valid shape (a list of whole numbers), got ${a.shape}`,
@@ -58,9 +66,15 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'tensor.size': a => `${a.key} has shape ${formatShape(a.shape)}, which needs ${a.needs} values, but holds ${a.holds}`,
 };
 
+/** A merge layer's inputs with their shapes: `input (1, 2, 6, 6), layers[4] (1, 3, 6, 6)`. */
+export function namedShapes(a: { names: readonly string[]; shapes: readonly (readonly number[])[] }): string {
+  return a.names.map((n, i) => `${n} ${formatShape(a.shapes[i])}`).join(', ');
+}
+
 /** The layer a problem arose in, and where its input came from. */
 function layerText(layer: LayerAt, text: string): string {
-  const from = layer.input && ` — its input ${formatShape(layer.input)} comes from ${layer.index === 0 ? 'the input' : `layers[${layer.index - 1}]`}`;
+  const source = layer.from ?? (layer.index === 0 ? 'input' : `layers[${layer.index - 1}]`);
+  const from = layer.input && ` — its input ${formatShape(layer.input)} comes from ${source === 'input' ? 'the input' : source}`;
   return `layers[${layer.index}] (${layer.type}): ${text}${from ?? ''}`;
 }
 

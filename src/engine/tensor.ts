@@ -11,6 +11,18 @@ export interface Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
   readonly data: TensorData;
+  /** Read from an image: how its values map back to pixels, so the faces can show it as one. */
+  readonly picture?: PixelMapping;
+}
+
+/**
+ * An image tensor (B, C, H, W) with C = 3 (RGB) or 1 (gray): a value v of channel c was the pixel
+ * p ∈ [0, 255] as v = (p / scale − mean[c]) / std[c].
+ */
+export interface PixelMapping {
+  readonly scale: number;
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
 }
 
 /**

@@ -57,7 +57,7 @@ export interface TraceTensor extends Tensor {
 }
 
 /** Where a layer's δ = ∂C/∂z came from: the spec's grad, all ones (C = Σ z), the loss, or the layer above. */
-export type DeltaSource = 'spec' | 'ones' | 'loss' | 'above';
+export type DeltaSource = 'spec' | 'ones' | 'loss' | 'above' | 'sum';
 
 /** A stage's id: each kind's view declares its own (layerKinds/*View.ts). */
 export type StageId = string;
@@ -197,7 +197,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
 
 /** A tensor as the trace records it: named, described, its statistics taken once. */
 export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About): TraceTensor {
-  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats: tensorStats(t.data) };
+  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats: tensorStats(t.data), ...(t.picture ? { picture: t.picture } : {}) };
 }
 
 /** A layer's tensors in the order it recorded them. */

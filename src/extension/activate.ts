@@ -15,7 +15,7 @@ import { debugExample, exampleUri, openExample, registerBundledExamples } from '
 import { TensorHoverProvider } from './language/hover';
 import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
 import { PanelState, TracePanel } from './panel/tracePanel';
-import type { TraceWorkers } from './trace/traceRunner';
+import { type TraceWorkers, withSpare } from './trace/traceRunner';
 
 export const RUN_COMMAND = 'convVisualDebugger.run';
 
@@ -58,9 +58,9 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
   const log = vscode.window.createOutputChannel('Conv Visual Debugger', { log: true });
   const panelMessages = new vscode.EventEmitter<WebviewToHost>();
   const files = new WorkspaceFiles(platform.realPath);
-  const runner = new ConvRunner(context, log, m => panelMessages.fire(m), once(() => platform.traceWorkers(context)), files);
+  const runner = new ConvRunner(context, log, m => panelMessages.fire(m), once(() => workersWithSpare(context, platform)), files);
   const documents = new JsonDocuments(files);
-  const selection = new SelectionRun(documents, runner);
+  const selection = new SelectionRun(documents, runner, files);
   const live = new LiveRerun(runner, documents, log);
   const diagnostics = new SpecDiagnostics(documents, log);
   const lenses = new SpecCodeLensProvider(documents, RUN_COMMAND);
@@ -86,6 +86,9 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
       const editor = vscode.window.activeTextEditor;
       return editor ? summarize(await selection.run(editor)) : undefined;
     }),
+    // The last selection run's choices as a spec (a target URI skips the save dialog); returns where it was saved.
+    vscode.commands.registerCommand('convVisualDebugger.saveSelectionRun', async (target?: unknown): Promise<string | undefined> =>
+      (await selection.save(target instanceof vscode.Uri ? target : undefined))?.toString()),
     documents,
     diagnostics,
     lenses,
@@ -134,6 +137,15 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
 }
 
 /** Calls `make` the first time only. */
+/** The platform's trace workers, one kept started ahead of each run (terminated with the extension). */
+async function workersWithSpare(context: vscode.ExtensionContext, platform: HostPlatform): Promise<TraceWorkers | undefined> {
+  const workers = await platform.traceWorkers(context);
+  if (!workers) return undefined;
+  const spared = withSpare(workers);
+  context.subscriptions.push({ dispose: spared.dispose });
+  return spared;
+}
+
 function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;
   return () => (made ??= { value: make() }).value;

@@ -4,8 +4,8 @@
 // is trusted: opening a spec must not read whatever file it points at.
 
 import * as vscode from 'vscode';
-import { NpyFiles, SpecFileSystem, SpecFileType, readSpecFiles } from '../specReader/specFiles';
-import { specFileReferences } from '../specReader/tensorSource';
+import { NpyFile, NpyFiles, SpecFileSystem, SpecFileType, readSpecFiles } from '../specReader/specFiles';
+import { SourceFormat, SpecFileReference, specFileReferences } from '../specReader/tensorSource';
 import { traceSettings } from './traceSettings';
 
 /** Resolves the links of a file: URI (the desktop host, with Node's fs); absent where there is no disk to look at. */
@@ -58,8 +58,17 @@ export class WorkspaceFiles {
     return vscode.workspace.getWorkspaceFolder(spec)?.uri ?? vscode.Uri.joinPath(spec, '..');
   }
 
-  /** The files a spec names (.npy, images, .npz, .safetensors), by the path written in it (each file's problem, if it cannot be used). */
+  /** The files a spec names (.npy, images, .npz, .safetensors, .pt, .onnx), by the path written in it (each file's problem, if it cannot be used). */
   npyFiles(spec: vscode.Uri, value: unknown): Promise<NpyFiles> {
-    return readSpecFiles(spec.toString(), specFileReferences(value), this.fileSystem(), { maxElements: traceSettings().maxElements, folder: this.folderOf(spec).toString() });
+    return this.read(spec, specFileReferences(value));
+  }
+
+  /** One file as a spec at `spec` would name it (`written`, beside the spec), read as the spec's files are; undefined when it is not there. */
+  async tensorFile(spec: vscode.Uri, written: string, format: SourceFormat): Promise<NpyFile | undefined> {
+    return (await this.read(spec, [{ file: written, format }])).get(written);
+  }
+
+  private read(spec: vscode.Uri, references: SpecFileReference[]): Promise<NpyFiles> {
+    return readSpecFiles(spec.toString(), references, this.fileSystem(), { maxElements: traceSettings().maxElements, folder: this.folderOf(spec).toString() });
   }
 }

@@ -5,7 +5,8 @@ import { outputSizeFormula } from '../engine/convInfo';
 import { Tensor, formatShape, sizeOf } from '../engine/tensor';
 import { FloatFormat, roundTo } from './floats';
 import { ConvTrace, TensorName, TraceTensor, tensorNames } from '../engine/trace';
-import { NetworkTrace, isNetworkTrace, networkTensor, networkTensorNames } from '../engine/network';
+import { isChained } from '../engine/graph';
+import { LayerTrace, NetworkTrace, isNetworkTrace, networkTensor, networkTensorNames } from '../engine/network';
 
 /** Integers print exactly; others with `precision` significant digits, trailing zeros trimmed. */
 export function formatNumber(x: number, precision = 6): string {
@@ -108,8 +109,15 @@ export function namedTensors(trace: ConvTrace | NetworkTrace): NamedTensors {
   return { names: tensorNames(trace), get: n => trace.tensors[n as TensorName] };
 }
 
+/** A layer's line in the network's header: its shapes, what it takes when that is not the layer before, where its δ came from when several handed one. */
+function layerLine(l: LayerTrace, i: number): string {
+  const inputs = l.op === 'loss' || isChained(i, l.inputs.map(x => x.name)) ? '' : `  ← ${l.inputs.map(x => x.name).join(', ')}`;
+  const delta = l.deltaSource === 'sum' ? `  δ = Σ from ${l.deltaFrom!.join(', ')}` : '';
+  return `  ${l.op === 'loss' ? 'loss     ' : `layers[${i}]`}  ${l.title.padEnd(22)} ${l.inputs.map(x => formatShape(x.shape)).join(', ')} → ${formatShape(l.outputShape)}${inputs}${delta}`;
+}
+
 export function formatNetwork(trace: NetworkTrace, names: readonly string[], precision = 6): string {
-  const lines = ['network', ...trace.layers.map((l, i) => `  ${l.op === 'loss' ? 'loss     ' : `layers[${i}]`}  ${l.title.padEnd(22)} ${formatShape(l.inputShape)} → ${formatShape(l.outputShape)}`)];
+  const lines = ['network', ...trace.layers.map(layerLine)];
   if (trace.loss) lines.push(`loss (${trace.loss.type}) = ${formatNumber(trace.loss.value, precision)}`);
   const tensors = namedTensors(trace);
   for (const name of names) {

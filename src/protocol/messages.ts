@@ -28,7 +28,21 @@ export interface WireTensor {
   stats: TensorStats;
   /** Row-major values (Float64Array or Float32Array bytes, per dtype); absent for big tensors, which come in tiles. */
   buffer?: ArrayBuffer;
+  /** A tensor read from an image: the picture, shown beside its channels (sent whole, even when the values come in tiles). */
+  picture?: WirePicture;
 }
+
+/** The first batch items of an image tensor as pixels (format/picture.ts), sampled down to at most PICTURE_SIDE a side. */
+export interface WirePicture {
+  width: number;
+  height: number;
+  /** RGBA bytes, one buffer per batch item, from item 0. */
+  items: ArrayBuffer[];
+}
+
+/** The longest side of a picture sent to the panel, and how many batch items it shows. */
+export const PICTURE_SIDE = 256;
+export const PICTURE_ITEMS = 4;
 
 /** Everything the panel needs about one run. */
 export interface WireTrace {
@@ -56,6 +70,10 @@ export interface WireLayer {
   title: string;
   inputShape: number[];
   outputShape: number[];
+  /** What it takes, by name (`input`, `layers[2]`): the panel draws the edges that skip layers. */
+  inputs: string[];
+  /** The layers whose δs were added up into its δ, when several were. */
+  deltaFrom?: string[];
   trace: WireTrace;
 }
 
@@ -153,6 +171,8 @@ export interface WireTile {
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'rendered'; traceId: number; shown: ShownTensor[] }
+  /** The run's first heatmap is on screen: what a person waited for since the command. */
+  | { type: 'painted'; traceId: number }
   /** The stage on show; in a network, `layer` is its index in the chain. */
   | { type: 'stage'; traceId: number; stage: StageId; index: number; layer?: number }
   | { type: 'linked'; traceId: number; target: LinkTarget; value: number; highlights: LinkedSummary[]; terms: number }

@@ -1,8 +1,8 @@
 // Runtime checks for every message that crosses the webview boundary; a message
 // that fails is rejected with the reason, never half-used.
 
-import type { HostToWebview, WebviewToHost, WireTensor, WireTrace } from './messages';
-import { COLOR_SCHEMES, STAGE_SETS, TILES_PER_REQUEST } from './messages';
+import type { HostToWebview, WebviewToHost, WirePicture, WireTensor, WireTrace } from './messages';
+import { COLOR_SCHEMES, PICTURE_ITEMS, PICTURE_SIDE, STAGE_SETS, TILES_PER_REQUEST } from './messages';
 import type { About } from '../engine/about';
 import { ABOUT_EN } from '../engine/aboutText.en';
 import { LAYER_TYPES } from '../engine/layerKinds';
@@ -53,8 +53,18 @@ const about: Check = (v, at) => {
   for (const [k, a] of Object.entries(args as Record<string, unknown>)) if (a !== undefined) aboutArg(a, `${at}.args.${k}`);
 };
 
+/** A picture's items hold exactly width × height RGBA pixels each, and no more items than it may send. */
+const picture: Check = (v, at) => {
+  object({ width: nat, height: nat, items: arrayOf(arrayBuffer) })(v, at);
+  const p = v as WirePicture;
+  if (p.width > PICTURE_SIDE || p.height > PICTURE_SIDE || p.items.length > PICTURE_ITEMS) fail(at, `at most ${PICTURE_ITEMS} pictures of at most ${PICTURE_SIDE} a side`, `${p.items.length} of ${p.width} × ${p.height}`);
+  p.items.forEach((b, i) => {
+    if (b.byteLength !== p.width * p.height * 4) throw new ProtocolError(`${at}.items[${i}]: ${b.byteLength} bytes for ${p.width} × ${p.height} RGBA, expected ${p.width * p.height * 4}`);
+  });
+};
+
 const wireTensor: Check = (v, at) => {
-  object({ name: tensorName, shape: arrayOf(nat), dtype, axes: arrayOf(str), about, stats: object({ min: num, max: num, nonFinite: nat }) })(v, at);
+  object({ name: tensorName, shape: arrayOf(nat), dtype, axes: arrayOf(str), about, stats: object({ min: num, max: num, nonFinite: nat }), picture: optional(picture) })(v, at);
   const t = v as WireTensor;
   if (t.buffer === undefined) return;
   arrayBuffer(t.buffer, `${at}.buffer`);
@@ -93,16 +103,23 @@ const wireTraceFields: Check = object({
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
   rot180: optional(object({ maxAbsDiff: num, agrees: bool, tensor: optional(tensorName) })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
-  deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above')),
+  deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above', 'sum')),
 });
 const wireTrace: Check = (v, at) => {
   wireTraceFields(v, at);
   traceStages(v, at);
 };
 
+/** A layer's name in a network, or the network's input: what the panel reads an edge's end from. */
+const layerRef: Check = (v, at) => {
+  if (typeof v !== 'string' || !/^(input|layers\[\d+\])$/.test(v)) fail(at, 'input or layers[k]', v);
+};
+
 const wireNetwork: Check = object({
   id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
-  layers: arrayOf(object({ op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), trace: wireTrace })),
+  layers: arrayOf(object({
+    op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), inputs: arrayOf(layerRef), deltaFrom: optional(arrayOf(layerRef)), trace: wireTrace,
+  })),
   loss: optional(object({ type: oneOf('mse', 'cross_entropy'), value: num })),
 });
 
@@ -133,6 +150,7 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
 
 const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   ready: any,
+  painted: object({ traceId: nat }),
   rendered: object({ traceId: nat, shown: arrayOf(object({ name: tensorName, shape: arrayOf(nat), cells: arrayOf(str) })) }),
   stage: object({ traceId: nat, stage: stageId, index: nat, layer: optional(nat) }),
   linked: object({

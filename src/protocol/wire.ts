@@ -5,8 +5,9 @@
 import type { NetworkTrace } from '../engine/network';
 import type { ConvTrace, TensorName, TraceTensor } from '../engine/trace';
 import { tensorNames } from '../engine/trace';
-import type { Tensor, TensorData, TensorStats as EngineStats } from '../engine/tensor';
-import { EAGER_TENSOR_BYTES, EAGER_TOTAL_BYTES, TensorStats, WireLayer, WireNetwork, WireTensor, WireTrace } from './messages';
+import type { PixelMapping, Tensor, TensorData, TensorStats as EngineStats } from '../engine/tensor';
+import { isPictureShape, picturePixels } from '../format/picture';
+import { EAGER_TENSOR_BYTES, EAGER_TOTAL_BYTES, PICTURE_ITEMS, PICTURE_SIDE, TensorStats, WireLayer, WireNetwork, WirePicture, WireTensor, WireTrace } from './messages';
 
 /** The statistics the panel shows, from the ones the trace recorded (or, for a loose tensor, computed once here). */
 export function wireStats({ min, max, nonFinite }: EngineStats): TensorStats {
@@ -17,11 +18,18 @@ export function tensorBytes(data: TensorData): ArrayBuffer {
   return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
 }
 
+/** An image tensor's first batch items as pixels. */
+function wirePicture(t: Tensor, mapping: PixelMapping): WirePicture {
+  const items = Array.from({ length: Math.min(t.shape[0], PICTURE_ITEMS) }, (_, n) => picturePixels(t, mapping, n, PICTURE_SIDE));
+  return { width: items[0].width, height: items[0].height, items: items.map(p => p.rgba.buffer as ArrayBuffer) };
+}
+
 /** Tensor metadata, with the bytes of those that fit the budget (shared by a network's layers). */
 function wireTensors(tensors: Partial<Record<TensorName, TraceTensor>>, names: readonly TensorName[], budget: { bytes: number }, eagerBytes: number): WireTensor[] {
   return names.map(name => {
     const t = tensors[name]!;
     const wire: WireTensor = { name, shape: [...t.shape], dtype: t.dtype, axes: [...t.axes], about: t.about, stats: wireStats(t.stats) };
+    if (t.picture && isPictureShape(t.shape)) wire.picture = wirePicture(t, t.picture);
     if (t.data.byteLength <= eagerBytes && t.data.byteLength <= budget.bytes) {
       wire.buffer = tensorBytes(t.data);
       budget.bytes -= t.data.byteLength;
@@ -43,7 +51,8 @@ export function networkToWire(trace: NetworkTrace, firstId: number, file: string
     const rot180 = l.conv?.rot180 ?? l.rot180;
     const layerWarnings = rot180 && !rot180.agrees ? [`col2im and rot180 disagree on ${rot180.tensor ?? '∂C/∂a'} by ${rot180.maxAbsDiff}`] : [];
     return {
-      op: l.op, title: l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape],
+      op: l.op, title: l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape], inputs: l.inputs.map(x => x.name),
+      ...(l.deltaSource === 'sum' && l.deltaFrom ? { deltaFrom: [...l.deltaFrom] } : {}),
       trace: {
         id: firstId + 1 + i, file, uri, dtype: trace.dtype, geometry: l.geometry, stages: l.stages,
         tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180, deltaSource: l.deltaSource, warnings: layerWarnings,

@@ -5,6 +5,7 @@
 
 import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
 import { ConvTransposeInfo, convTransposeCost, convTransposeSizeFormula } from '../engine/convTransposeInfo';
+import { isChained } from '../engine/graph';
 import type { PoolInfo } from '../engine/layers';
 import type { LayerShapes } from '../engine/network';
 import { formatShape, tensorStats } from '../engine/tensor';
@@ -178,11 +179,16 @@ function convTransposeLines(i: ConvTransposeInfo, locale: Locale): string[] {
   ];
 }
 
-/** One layer of a network spec: where it sits in the chain and the shapes it makes. */
+/** A layer's input shape, or, when it names inputs other than the layer before, each by name with its shape. */
+export function inputsText(index: number, l: LayerShapes, shape: (d: number[]) => string): string {
+  return isChained(index, l.inputs.map(x => x.name)) ? shape(l.input) : l.inputs.map(x => `${x.name} ${shape(x.shape)}`).join(', ');
+}
+
+/** One layer of a network spec: where it sits in the network and the shapes it makes. */
 function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
   const w = panelText(locale);
   const shape = (d: number[]) => `\`${formatShape(d)}\``;
-  const lines = [`**layers[${index}]** ${l.title} · ${shape(l.input)} → ${shape(l.output)}`, ''];
+  const lines = [`**layers[${index}]** ${l.title} · ${inputsText(index, l, shape)} → ${shape(l.output)}`, ''];
   if (l.conv) {
     const i = l.conv;
     lines.push(
@@ -203,6 +209,8 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
     lines.push(...convTransposeLines(l.geometry.info as ConvTransposeInfo, locale));
   } else if (l.op === 'batchnorm2d') {
     lines.push(w.hoverBatchnorm);
+  } else if (l.op === 'add' || l.op === 'concat') {
+    lines.push(l.op === 'add' ? w.hoverAdd : w.hoverConcat);
   } else {
     lines.push(w.hoverActivation);
   }
@@ -225,7 +233,7 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
   switch (path[0]) {
     case 'layers':
       return [w.hoverLayers(layers.length, shape(layers[0].input), shape(last.output)), '', '```text',
-        ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${formatShape(l.input)} → ${formatShape(l.output)}`), '```'].join('\n');
+        ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${inputsText(i, l, formatShape)} → ${formatShape(l.output)}`), '```'].join('\n');
     case 'input':
       return w.hoverNetworkInput(shape(layers[0].input), layers[0].title);
     case 'loss':

@@ -11,6 +11,7 @@ import { decode as decodeJpeg } from 'jpeg-js';
 import { DType, Tensor, allocate } from '../engine/tensor';
 import { TensorFileError } from './fileError';
 import { inflateCapped } from './inflate';
+import { isPictureShape, picturePixels } from '../format/picture';
 import type { SpecProblem } from './problemCodes';
 
 export type ImageFormat = 'PNG' | 'JPEG';
@@ -301,11 +302,16 @@ function normalizePlanes(planes: Float64Array, channels: number, options: ImageO
   }
 }
 
+/** The mode an image is read in: the one asked for, else RGB for colour and gray for gray. */
+export function imageMode(header: ImageHeader, mode?: 'rgb' | 'gray'): 'rgb' | 'gray' {
+  return mode ?? (header.channels >= 3 ? 'rgb' : 'gray');
+}
+
 /** An image file as a (1, C, H, W) tensor; the size is checked against `maxElements` before decoding. */
 export function decodeImage(bytes: Uint8Array, options: ImageOptions, dtype: DType, maxElements: number): { tensor: Tensor; header: ImageHeader } {
   const header = readImageHeader(bytes);
   checkImageSize(header.width, header.height, header.channels, maxElements);
-  const mode = options.mode ?? (header.channels >= 3 ? 'rgb' : 'gray');
+  const mode = imageMode(header, options.mode);
   const channels = mode === 'rgb' ? 3 : 1;
   const [outHeight, outWidth] = options.size ?? [header.height, header.width];
   checkImageSize(outWidth, outHeight, channels, maxElements, 'size');
@@ -315,28 +321,13 @@ export function decodeImage(bytes: Uint8Array, options: ImageOptions, dtype: DTy
   normalizePlanes(planes, channels, options);
   const data = allocate(dtype, planes.length);
   data.set(planes);
-  return { tensor: { shape: [1, channels, outHeight, outWidth], dtype, data }, header };
+  const picture = { scale: options.scale ?? 1, mean: options.normalize?.mean ?? Array(channels).fill(0), std: options.normalize?.std ?? Array(channels).fill(1) };
+  return { tensor: { shape: [1, channels, outHeight, outWidth], dtype, data, picture }, header };
 }
 
-/** A small PNG of a (1, C, H, W) tensor with 1 or 3 channels, min–max scaled, for hovers; undefined for other shapes. */
+/** A small PNG of an image tensor (1, C, H, W), for hovers; undefined for a tensor not read from an image. */
 export function thumbnailPng(t: Tensor, maxSide = 64): Uint8Array | undefined {
-  const [batch, channels, height, width] = t.shape;
-  if (t.shape.length !== 4 || batch !== 1 || (channels !== 1 && channels !== 3)) return undefined;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of t.data) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  const range = hi > lo ? hi - lo : 1;
-  const step = Math.max(1, Math.ceil(Math.max(height, width) / maxSide));
-  const h = Math.ceil(height / step);
-  const w = Math.ceil(width / step);
-  const data = new Uint8Array(h * w * channels);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let c = 0; c < channels; c++) {
-        const v = t.data[(c * height + y * step) * width + x * step];
-        data[(y * w + x) * channels + c] = Number.isFinite(v) ? Math.round(((v - lo) / range) * 255) : 0;
-      }
-    }
-  }
-  return encodePng({ width: w, height: h, data, channels, depth: 8 });
+  if (!t.picture || !isPictureShape(t.shape)) return undefined;
+  const { width, height, rgba } = picturePixels(t, t.picture, 0, maxSide);
+  return encodePng({ width, height, data: new Uint8Array(rgba.buffer), channels: 4, depth: 8 });
 }

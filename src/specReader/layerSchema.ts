@@ -3,7 +3,7 @@
 // in media/ holds this made definition (test/unit/layerKinds.test.ts checks it
 // is current; `npm run schema` writes it).
 
-import { LAYER_TYPES, LayerParam, layerParams, layerSummary } from '../engine/layerKinds';
+import { LAYER_TYPES, LayerParam, layerParams, layerSummary, minInputs } from '../engine/layerKinds';
 
 type Schema = Record<string, unknown>;
 
@@ -14,6 +14,14 @@ const DOC_KEYS: Schema = {
   description: { type: 'string', description: 'What this spec shows; the engine ignores it.' },
   comment: { type: 'string' },
 };
+
+const INPUTS_DOC = 'What this layer takes, by name: "input" (the network\'s input) or an earlier layer, "layers[2]". Without it, the output of the layer before.';
+
+/** A layer's "inputs": names of the input or of layers (the spec reader checks they come earlier); a merge's at least its minimum. */
+function inputsSchema(min: number | undefined): Schema {
+  const names = { type: 'array', items: { type: 'string', pattern: '^(input|layers\\[\\d+\\])$' } };
+  return { description: INPUTS_DOC, ...names, ...(min !== undefined ? { minItems: min } : { minItems: 1, maxItems: 1 }) };
+}
 
 function paramSchema(p: LayerParam): Schema {
   const doc = p.doc !== undefined ? { description: p.doc } : {};
@@ -43,12 +51,14 @@ export function layerSchema(): Schema {
     },
     allOf: LAYER_TYPES.map(type => {
       const params = layerParams(type);
+      const min = minInputs(type);
       return {
         if: { properties: { type: { const: type } } },
         then: {
-          required: Object.keys(params).filter(k => 'required' in params[k] && params[k].required),
+          // A merge names what it joins; another layer may name its one input.
+          required: [...(min !== undefined ? ['inputs'] : []), ...Object.keys(params).filter(k => 'required' in params[k] && params[k].required)],
           additionalProperties: false,
-          properties: { ...DOC_KEYS, ...Object.fromEntries(Object.entries(params).map(([k, p]) => [k, paramSchema(p)])) },
+          properties: { ...DOC_KEYS, inputs: inputsSchema(min), ...Object.fromEntries(Object.entries(params).map(([k, p]) => [k, paramSchema(p)])) },
         },
       };
     }),

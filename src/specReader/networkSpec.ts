@@ -1,14 +1,17 @@
 // The spec, version 2: a network of layers ending in a loss.
 //   { "input": (B, C, H, W), "layers": [ {"type": "conv2d", "weight": ..., ...}, {"type": "relu"},
 //     {"type": "maxpool2d", "kernel": 2}, {"type": "flatten"}, {"type": "linear", "weight": ...} ],
+//   A layer takes the layer before's output, or what its "inputs" names: "input" or an earlier layer
+//   ("inputs": ["input", "layers[4]"]), so that add and concat join branches. The last layer is the output.
 //     "loss": {"type": "cross_entropy", "target": [3]} | {"type": "mse", "target": [...]},
 //     "grad"?: ∂C/∂output instead of a loss, "dtype"? }
 // Every problem is located at its JSON path, e.g. $.layers[3].kernel.
 
 import type { Pair } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
-import { LayerSpec, LossSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
-import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams } from '../engine/layerKinds';
+import { GraphLayer, LayerInput, graphProblems } from '../engine/graph';
+import { LossSpec, NetworkLayer, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
+import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams, minInputs } from '../engine/layerKinds';
 import { DType, Tensor } from '../engine/tensor';
 import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
@@ -89,22 +92,39 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
     }
   };
   const input = 'input' in spec ? tensor(['input'], spec.input, { rank: 4, axes: '(B, C, H, W)' }) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: '(B, C, H, W)' } }), undefined);
-  const layers: LayerSpec[] = [];
+  /** A layer's "inputs": each name as an index (or the network's input), or undefined (and a problem at the name). */
+  const readInputs = (at: JSONPath, v: unknown): LayerInput[] | undefined => {
+    if (!Array.isArray(v)) { error(at, { code: 'network.inputs', args: { found: describeValue(v) } }); return undefined; }
+    const inputs = v.map((name, j): LayerInput | undefined => {
+      const m = typeof name === 'string' ? /^layers\[(\d+)\]$/.exec(name) : null;
+      if (name === 'input' || m) return m ? Number(m[1]) : 'input';
+      error([...at, j], { code: 'network.inputName', args: { found: describeValue(name) } });
+      return undefined;
+    });
+    return inputs.every(i => i !== undefined) ? inputs as LayerInput[] : undefined;
+  };
+  const layers: NetworkLayer[] = [];
+  /** Every layer's type and inputs, for the graph's check: undefined once one of them could not be read. */
+  let graph: GraphLayer[] | undefined = [];
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
     error(['layers'], { code: 'network.layers', args: { found: describeValue(spec.layers) } });
   } else {
     spec.layers.forEach((raw, i) => {
       const at = ['layers', i];
-      if (!isObject(raw)) { error(at, { code: 'network.layer', args: { found: describeValue(raw) } }); return; }
+      if (!isObject(raw)) { error(at, { code: 'network.layer', args: { found: describeValue(raw) } }); graph = undefined; return; }
       const type = raw.type;
       if (!isLayerType(type)) {
         error([...at, 'type'], { code: 'network.type', args: { types: [...LAYER_TYPES], found: describeValue(type) } });
+        graph = undefined;
         return;
       }
       const t = type;
+      const inputs = raw.inputs === undefined ? undefined : readInputs([...at, 'inputs'], raw.inputs);
+      if (raw.inputs !== undefined && !inputs) graph = undefined;
+      graph?.push({ type: t, ...(inputs ? { inputs } : {}) });
       const keys = layerKeys(t);
       for (const key of Object.keys(raw)) {
-        if (key !== 'type' && !keys.includes(key) && !DOC_KEYS.includes(key)) {
+        if (key !== 'type' && key !== 'inputs' && !keys.includes(key) && !DOC_KEYS.includes(key)) {
           problems.push(new SpecError(source.file, [...at, key], { code: 'network.layerKey', args: { type: t, key, keys: [...keys] } }, source.locateKey([...at, key])));
         }
       }
@@ -122,8 +142,14 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
         if (read === undefined) complete &&= !required;
         else values[key] = read;
       }
-      if (complete) layers.push(buildLayer(t, values));
+      if (complete) layers.push({ ...buildLayer(t, values), ...(inputs ? { inputs } : {}) });
     });
+  }
+  // What each layer takes: the input or earlier layers, as many as its kind takes, and every output but the last used.
+  for (const p of graph ? graphProblems(graph, minInputs) : []) {
+    const at: JSONPath = ['layers', p.layer];
+    const named = graph?.[p.layer].inputs !== undefined;
+    error(p.position !== undefined ? [...at, 'inputs', p.position] : p.problem.code === 'graph.unused' || !named ? at : [...at, 'inputs'], p.problem);
   }
   let loss: LossSpec | undefined;
   if (spec.loss !== undefined) {
@@ -149,8 +175,8 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
 export function networkErrorPath(e: EngineError): JSONPath | undefined {
   if (!e.layer) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : e.op === 'mse' || e.op === 'cross_entropy' ? ['loss'] : undefined;
   const path: JSONPath = ['layers', e.layer.index];
-  // A key of the layer (weight, bias, running_var…): the kind's module declares which.
-  if (e.argument && isLayerType(e.layer.type) && layerKeys(e.layer.type).includes(e.argument)) path.push(e.argument);
+  // A key of the layer (weight, bias, running_var…): the kind's module declares which; or what it names as its inputs.
+  if (e.argument === 'inputs' || (e.argument && isLayerType(e.layer.type) && layerKeys(e.layer.type).includes(e.argument))) path.push(e.argument);
   return path;
 }
 

@@ -4,12 +4,14 @@
 // before it is inflated, and inflating stops past that size (a zip bomb costs no
 // more). The entry is then an .npy file, read by the .npy reader with its checks.
 // PyTorch checkpoints (torch.ts) are zips too and use the same directory reader.
+// Listing the arrays (listNpz) inflates only each entry's .npy header.
 
 import type { DType, Tensor } from '../engine/tensor';
 import { TensorFileError } from './fileError';
-import { inflateCapped } from './inflate';
-import { checkNpyData, decodeNpy, describeNpyDtype, readNpyHeader } from './npy';
+import { inflateCapped, inflateHead } from './inflate';
+import { NPY_HEADER_ROOM, checkNpyData, decodeNpy, describeNpyDtype, readNpyHeader } from './npy';
 import type { SpecProblem } from './problemCodes';
+import type { ListedTensor } from './tensorSource';
 
 export interface ZipEntry {
   name: string;
@@ -59,34 +61,62 @@ export function zipEntries(bytes: Uint8Array): ZipEntry[] {
   return entries;
 }
 
-/** An entry's bytes: stored, or inflated up to its declared size (refused when it is over `maxBytes`). */
-export function entryBytes(bytes: Uint8Array, entry: ZipEntry, key: string, maxBytes: number): Uint8Array {
-  if (entry.size > maxBytes) fail({ code: 'npz.entryTooBig', args: { key, size: entry.size, limit: maxBytes } }, 'key');
+/** Where an entry's (stored or compressed) data is in the zip, checked against the file. */
+function entryData(bytes: Uint8Array, entry: ZipEntry, key: string): Uint8Array {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (entry.local + 30 > bytes.length || dv.getUint32(entry.local, true) !== 0x04034b50) broken(`the local header of "${entry.name}" is missing`);
   const start = entry.local + 30 + dv.getUint16(entry.local + 26, true) + dv.getUint16(entry.local + 28, true);
   if (start + entry.compressedSize > bytes.length) fail({ code: 'npz.short', args: { key, needed: entry.compressedSize, has: Math.max(0, bytes.length - start) } });
   const data = bytes.subarray(start, start + entry.compressedSize);
-  if (entry.method === 0) {
-    if (entry.compressedSize !== entry.size) broken(`"${entry.name}" is stored with two sizes`);
-    return data;
-  }
-  if (entry.method !== 8) fail({ code: 'npz.method', args: { key, method: entry.method } });
-  let inflated;
+  if (entry.method === 0 && entry.compressedSize !== entry.size) broken(`"${entry.name}" is stored with two sizes`);
+  if (entry.method !== 0 && entry.method !== 8) fail({ code: 'npz.method', args: { key, method: entry.method } });
+  return data;
+}
+
+/** Inflates an entry's data, turning fflate's error for corrupt data into a problem. */
+function inflated<T>(entry: ZipEntry, inflate: () => T): T {
   try {
-    inflated = inflateCapped(data, entry.size, 'raw', true);
+    return inflate();
   } catch (e) {
     return broken(`"${entry.name}": ${(e as Error).message}`);
   }
-  if (inflated.over || inflated.length !== entry.size) fail({ code: 'npz.size', args: { key, size: entry.size, over: inflated.over } });
-  return inflated.bytes!;
+}
+
+/** An entry's bytes: stored, or inflated up to its declared size (refused when it is over `maxBytes`). */
+export function entryBytes(bytes: Uint8Array, entry: ZipEntry, key: string, maxBytes: number): Uint8Array {
+  if (entry.size > maxBytes) fail({ code: 'npz.entryTooBig', args: { key, size: entry.size, limit: maxBytes } }, 'key');
+  const data = entryData(bytes, entry, key);
+  if (entry.method === 0) return data;
+  const out = inflated(entry, () => inflateCapped(data, entry.size, 'raw', true));
+  if (out.over || out.length !== entry.size) fail({ code: 'npz.size', args: { key, size: entry.size, over: out.over } });
+  return out.bytes!;
+}
+
+/** An entry's first `n` bytes (a header), without inflating the rest. */
+function entryHead(bytes: Uint8Array, entry: ZipEntry, key: string, n: number): Uint8Array {
+  const data = entryData(bytes, entry, key);
+  return entry.method === 0 ? data.subarray(0, n) : inflated(entry, () => inflateHead(data, n));
+}
+
+/** The array an .npz entry holds: its name without ".npy", as np.load names it. */
+function npzKey(entry: ZipEntry): string {
+  return entry.name.replace(/\.npy$/, '');
+}
+
+/** The arrays of an .npz file, from their .npy headers alone (nothing else is inflated or read). */
+export function listNpz(bytes: Uint8Array): ListedTensor[] {
+  return zipEntries(bytes).map(entry => {
+    const key = npzKey(entry);
+    const header = readNpyHeader(entryHead(bytes, entry, key, NPY_HEADER_ROOM));
+    return { key, shape: header.shape, dtype: describeNpyDtype(header.descr) };
+  });
 }
 
 /** One array of an .npz file, by its name (with or without ".npy"); a missing one is refused with the names there are. */
 export function decodeNpz(bytes: Uint8Array, key: string, dtype: DType, maxElements: number, maxBytes: number): { tensor: Tensor; dtype: string } {
   const entries = zipEntries(bytes);
   const entry = entries.find(e => e.name === `${key}.npy`) ?? entries.find(e => e.name === key);
-  if (!entry) return fail({ code: 'source.keyMissing', args: { key, keys: entries.map(e => e.name.replace(/\.npy$/, '')) } }, 'key');
+  if (!entry) return fail({ code: 'source.keyMissing', args: { key, keys: entries.map(npzKey) } }, 'key');
   const npy = entryBytes(bytes, entry, key, maxBytes);
   const header = readNpyHeader(npy);
   const { count } = checkNpyData(header, npy.length);

@@ -8,6 +8,7 @@ import { DType, Tensor, allocate, sizeOf } from '../engine/tensor';
 import { TensorFileError } from './fileError';
 import { halfToFloat } from './npy';
 import type { SpecProblem } from './problemCodes';
+import type { ListedTensor } from './tensorSource';
 import { bfloat16ToFloat } from './safetensors';
 
 function fail(problem: SpecProblem, at?: string): never {
@@ -148,6 +149,14 @@ function typedValues(field: number, parts: Uint8Array[], count: number, dataType
     const v = field === 11 ? values[i] : BigInt.asIntN(64, values[i]);
     return narrow ? narrow(Number(v & 0xffffn)) : Number(field === 5 ? BigInt.asIntN(32, v) : v);
   };
+}
+
+/** The initializers of an ONNX model: names, dims and data types (their data is not read). */
+export function listOnnx(bytes: Uint8Array): ListedTensor[] {
+  return [...initializers(bytes)].map(([key, proto]) => {
+    const t = tensorProto(proto);
+    return { key, shape: t.dims, dtype: DATA_TYPES[t.dataType]?.name ?? `data_type ${t.dataType}` };
+  });
 }
 
 /** One initializer of an ONNX model by name, as `dtype`; a missing one is refused with the names there are. */

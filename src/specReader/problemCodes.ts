@@ -42,6 +42,8 @@ export interface SpecProblemArgs {
   'network.loss': { found: ValueDescription };
   'network.classes': { found: ValueDescription };
   'network.lossAndGrad': Record<string, never>;
+  'network.inputs': { found: ValueDescription };
+  'network.inputName': { found: ValueDescription };
   'nested.notArray': { rank: number; axes: string; found: ValueDescription };
   'nested.rank': { rank: number; axes: string; shape: number[] };
   'nested.empty': { axes: string };

@@ -7,6 +7,7 @@ import { formatShape } from '../engine/tensor';
 import type { ValueDescription } from '../format/describe';
 import type { JsonSyntax, ProblemArgs, SpecProblemArgs } from './problemCodes';
 import { listed } from './problemText.en';
+import { namedShapes } from '../engine/problemText.en';
 
 /** What a layer's key means, after its name, where the name alone says little in Chinese. */
 const KEY_GLOSS: Record<string, string> = { kernel: '（池化窗口）', slope: '（leaky_relu 激活函数的斜率）' };
@@ -103,6 +104,14 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
     `输出将是 ${a.output.join('x')}：窗口覆盖的 ${a.full.join('x')} 特征图每边减去填充 ${pair(a.padding)}，再加上输出填充 ${pair(a.outputPadding)}，`
     + `至少应为 1x1（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}）`,
   'network.empty': () => '网络至少需要一层',
+  'graph.inputSelf': a => `${a.name} 就是这一层本身：一层只能接收网络输入或前面各层的输出（规格中的顺序就是运行顺序）`,
+  'graph.inputLater': a => `${a.name} 位于这一层（${a.layer}）之后，会形成环：一层只能接收网络输入或前面各层的输出（规格中的顺序就是运行顺序）`,
+  'graph.inputMissing': a => `不存在 ${a.name}：网络共有 ${a.count} 层，即 layers[0] 到 layers[${a.count - 1}]`,
+  'graph.oneInput': a => `${a.type} 层只接收一个输入，实际为 ${a.count} 个`,
+  'graph.fewInputs': a => `${a.type} 层至少接收 ${a.min} 个输入，实际为 ${a.count} 个`,
+  'graph.unused': a => `${a.name} 的输出没有被使用：后面没有任何层接收它，而只有最后一层是网络的输出`,
+  'add.shapes': a => `相加的各输入形状必须相同：${namedShapes(a)}`,
+  'concat.shapes': a => `沿通道（第 1 轴）拼接的各输入必须秩相同（至少为 2），且其余各轴一致：${namedShapes(a)}`,
   'compare.shape': a => `你的张量形状为 ${formatShape(a.yours)}（${a.yoursCount} 个值），而引擎的 ${a.name} 为 ${formatShape(a.engine)}（${a.engineCount} 个值）`,
   'compare.missing': a => `引擎的追踪结果中没有 ${a.name}`,
   'tensor.shape': a => `${a.key} 没有有效的形状（由非负整数组成的列表），实际为 ${a.shape}`,
@@ -136,6 +145,8 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'network.loss': a => `"loss"（损失函数）应为 {"type": "mse", "target": [...]} 或 {"type": "cross_entropy", "target": [class, ...]}，实际为 ${v(a.found)}`,
   'network.classes': a => `cross_entropy 的 target 是类别下标的列表，批次中每项一个，实际为 ${v(a.found)}`,
   'network.lossAndGrad': () => '请给出 loss（损失函数）或 grad（梯度）之一，不要同时给出',
+  'network.inputs': a => `"inputs" 是该层所接收输入的列表，例如 ["input", "layers[2]"]，实际为 ${v(a.found)}`,
+  'network.inputName': a => `输入应为 "input"（网络输入）或前面的某一层，如 "layers[2]"，实际为 ${v(a.found)}`,
   'nested.notArray': a => `应为 ${a.rank} 维数组 ${a.axes}，实际为 ${v(a.found)}`,
   'nested.rank': a => `应为 ${a.rank} 维数组 ${a.axes}，实际为形状 ${formatShape(a.shape)} 的 ${a.shape.length} 维数组`,
   'nested.empty': a => `空数组：${a.axes} 的各维都不能为空`,
@@ -199,7 +210,8 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
 
 /** The layer a problem arose in, and where its input came from. */
 function layerText(layer: LayerAt, text: string): string {
-  const from = layer.input && `——它的输入 ${formatShape(layer.input)} 来自${layer.index === 0 ? '网络输入' : ` layers[${layer.index - 1}]`}`;
+  const source = layer.from ?? (layer.index === 0 ? 'input' : `layers[${layer.index - 1}]`);
+  const from = layer.input && `——它的输入 ${formatShape(layer.input)} 来自${source === 'input' ? '网络输入' : ` ${source}`}`;
   return `layers[${layer.index}] (${layer.type})：${text}${from ?? ''}`;
 }
 

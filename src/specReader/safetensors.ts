@@ -8,6 +8,7 @@ import { DType, Tensor, allocate, sizeOf } from '../engine/tensor';
 import { TensorFileError } from './fileError';
 import { halfToFloat } from './npy';
 import type { SpecProblem } from './problemCodes';
+import type { ListedTensor } from './tensorSource';
 
 /** The safetensors library's own limit on the header (it refuses longer ones). */
 const MAX_HEADER = 100_000_000;
@@ -78,6 +79,11 @@ function readHeader(bytes: Uint8Array): { tensors: Map<string, Entry>; dataStart
     tensors.set(name, { dtype: v.dtype, shape: v.shape, begin: v.data_offsets[0], end: v.data_offsets[1] });
   }
   return { tensors, dataStart };
+}
+
+/** The tensors of a .safetensors file, from its header alone. */
+export function listSafetensors(bytes: Uint8Array): ListedTensor[] {
+  return [...readHeader(bytes).tensors].map(([key, e]) => ({ key, shape: [...e.shape], dtype: e.dtype }));
 }
 
 /** One tensor of a .safetensors file by name, as `dtype`; a missing name is refused with the names there are. */

@@ -8,23 +8,35 @@
 //   {"onnx": "model.onnx", "initializer": "conv1.weight"}
 // The files are read beforehand (specFiles.ts, with their size checks); this decodes
 // them, each problem at the source object's key it is about ($.input.image, $.input.key).
+// It also lists what a file holds (listSourceTensors), from headers alone, for picking a tensor.
 
 import type { DType, Tensor } from '../engine/tensor';
 import { TensorFileError } from './fileError';
-import { ImageOptions, decodeImage } from './image';
+import { ImageOptions, decodeImage, imageMode, readImageHeader } from './image';
 import { describeValue } from './nested';
 import type { TensorExpectation } from './nested';
 import { decodeNpy, describeNpyDtype, readNpyHeader } from './npy';
-import { decodeNpz } from './npz';
-import { decodeOnnx } from './onnx';
-import type { Problem } from './problemCodes';
-import { decodeSafetensors } from './safetensors';
+import { decodeNpz, listNpz } from './npz';
+import { decodeOnnx, listOnnx } from './onnx';
+import type { Problem, SpecProblem } from './problemCodes';
+import { decodeSafetensors, listSafetensors } from './safetensors';
 import { JSONPath, MAX_NESTING } from './source';
-import { decodeTorch } from './torch';
+import { decodeTorch, listTorch } from './torch';
 import { NpyFiles, maxNpyBytes, npyBytes } from './specFiles';
 
 export const SOURCE_FORMATS = ['npy', 'image', 'npz', 'safetensors', 'torch', 'onnx'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+
+/** The file name endings each format is looked for under (lower case). */
+export const SOURCE_EXTENSIONS: Record<SourceFormat, readonly string[]> = {
+  npy: ['npy'], image: ['png', 'jpg', 'jpeg'], npz: ['npz'], safetensors: ['safetensors'], torch: ['pt', 'pth'], onnx: ['onnx'],
+};
+
+/** The format a file is read in, by its name's ending; undefined for other files. */
+export function formatOfFile(name: string): SourceFormat | undefined {
+  const ending = /\.([^./]+)$/.exec(name)?.[1].toLowerCase();
+  return ending === undefined ? undefined : SOURCE_FORMATS.find(f => SOURCE_EXTENSIONS[f].includes(ending));
+}
 
 /** A file a spec names, and how it is to be read. */
 export interface SpecFileReference {
@@ -38,6 +50,12 @@ const OPTION_KEYS: Record<SourceFormat, readonly string[]> = { npy: [], image: [
 /** The key naming the tensor in a file of several, by format. */
 function tensorNameKey(format: SourceFormat): 'key' | 'initializer' | undefined {
   return format === 'onnx' ? 'initializer' : OPTION_KEYS[format].includes('key') ? 'key' : undefined;
+}
+
+/** The source object naming a file's tensor: {"npy": file}, {"safetensors": file, "key": key}, {"onnx": file, "initializer": key}. */
+export function sourceObject(format: SourceFormat, file: string, key?: string): Record<string, string> {
+  const nameKey = tensorNameKey(format);
+  return nameKey && key !== undefined ? { [format]: file, [nameKey]: key } : { [format]: file };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -93,6 +111,39 @@ export interface SourceRead {
 /** The file, with the array in it: "batch.npz[x]". */
 export function sourceLabel(r: Pick<SourceReading, 'file' | 'key'>): string {
   return r.key === undefined ? r.file : `${r.file}[${r.key}]`;
+}
+
+/** A tensor a file holds, as listed for picking it: its key (none in a file of one), shape and dtype as stored. */
+export interface ListedTensor {
+  key?: string;
+  shape: number[];
+  dtype: string;
+}
+
+/** The tensors of a file of one: an .npy file's, or an image's read with the default options. */
+function listSingle(format: 'npy' | 'image', bytes: Uint8Array): ListedTensor[] {
+  if (format === 'npy') {
+    const header = readNpyHeader(bytes);
+    return [{ shape: header.shape, dtype: describeNpyDtype(header.descr) }];
+  }
+  const header = readImageHeader(bytes);
+  return [{ shape: [1, imageMode(header) === 'rgb' ? 3 : 1, header.height, header.width], dtype: header.description }];
+}
+
+/** The tensors a file holds, from its headers alone (no tensor is decoded); or why the file cannot be read. */
+export function listSourceTensors(format: SourceFormat, bytes: Uint8Array): ListedTensor[] | SpecProblem {
+  try {
+    switch (format) {
+      case 'npy': case 'image': return listSingle(format, bytes);
+      case 'npz': return listNpz(bytes);
+      case 'safetensors': return listSafetensors(bytes);
+      case 'torch': return listTorch(bytes);
+      case 'onnx': return listOnnx(bytes);
+    }
+  } catch (e) {
+    if (e instanceof TensorFileError) return e.problem;
+    throw e;
+  }
 }
 
 function isNumberList(v: unknown): v is number[] {

@@ -10,6 +10,7 @@ import { TensorFileError } from './fileError';
 import { halfToFloat } from './npy';
 import { entryBytes, zipEntries } from './npz';
 import type { SpecProblem } from './problemCodes';
+import type { ListedTensor } from './tensorSource';
 import { bfloat16ToFloat } from './safetensors';
 
 function fail(problem: SpecProblem, at?: string): never {
@@ -208,11 +209,21 @@ function gather(ref: TensorRef, count: number, read: (i: number) => number, data
   }
 }
 
+/** The tensors of a state_dict, by key (anything else it holds is left out). */
+function tensorRefs(dict: Map<unknown, unknown>): [string, TensorRef][] {
+  return [...dict].filter((e): e is [unknown, TensorRef] => isTensorRef(e[1])).map(([k, ref]) => [String(k), ref]);
+}
+
+/** The tensors of a torch.save(state_dict) checkpoint, from its pickle alone (no storage is read). */
+export function listTorch(bytes: Uint8Array): ListedTensor[] {
+  return tensorRefs(openCheckpoint(bytes).dict).map(([key, ref]) => ({ key, shape: [...ref.size], dtype: STORAGES[ref.storage.storage]?.dtype ?? ref.storage.storage }));
+}
+
 /** One tensor of a torch.save(state_dict) checkpoint by its key, as `dtype`; a missing key is refused with the keys there are. */
 export function decodeTorch(bytes: Uint8Array, key: string, dtype: DType, maxElements: number, maxBytes: number): { tensor: Tensor; dtype: string } {
   const { entries, archive, dict } = openCheckpoint(bytes);
   const ref = dict.get(key);
-  if (!isTensorRef(ref)) return fail({ code: 'source.keyMissing', args: { key, keys: [...dict].filter(([, v]) => isTensorRef(v)).map(([k]) => String(k)) } }, 'key');
+  if (!isTensorRef(ref)) return fail({ code: 'source.keyMissing', args: { key, keys: tensorRefs(dict).map(([k]) => k) } }, 'key');
   const kind = STORAGES[ref.storage.storage];
   if (!kind) return fail({ code: 'torch.global', args: { global: `torch ${ref.storage.storage}` } });
   const count = sizeOf(ref.size);

@@ -49,8 +49,9 @@ export async function openFromExplorer(page: Page, fileName: string): Promise<vo
  * F1, type the command's title, Enter: the way a person runs it. The palette lists
  * the commands known when it opens, and a freshly started workbench may still be
  * loading extensions, so a person who finds nothing closes it and tries again.
+ * `onChoose` is called right before the command is chosen (to time what follows).
  */
-export async function runFromPalette(page: Page, title: string, attempts = 6): Promise<void> {
+export async function runFromPalette(page: Page, title: string, attempts = 6, onChoose?: () => void): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   // The row whose label is exactly this command (fuzzy matching lists look-alikes too).
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
@@ -63,6 +64,7 @@ export async function runFromPalette(page: Page, title: string, attempts = 6): P
       await input.waitFor({ timeout: 10_000 });
       await input.fill(`>${title}`, { timeout: 5_000 });
       await row.waitFor({ timeout: 10_000 });
+      onChoose?.();
       await row.click();
       return;
     } catch (e) {

@@ -121,6 +121,18 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.deepStrictEqual(z.cells.slice(0, 24), Array.from({ length: 24 }, (_, j) => formatNumber(direct(0, j), 4)));
   });
 
+  it('runs examples/resnet-block.conv.json: the add takes the stem and the block, and its z is their sum', async () => {
+    const uri = workspaceFile('resnet-block.conv.json');
+    const { result } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    assert.deepStrictEqual([result.shapes['layers[7].input_0'], result.shapes['layers[7].input_1'], result.shapes['layers[1].delta']], [[1, 2, 6, 6], [1, 2, 6, 6], [1, 2, 6, 6]]);
+    const stage = nextPanelMessage(api, 'stage');
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 7, stage: 'add', target: { tensor: 'z', index: [0, 1, 2, 3] }, pin: true });
+    assert.deepStrictEqual([(await stage).layer, (await stage).stage], [7, 'add']);
+    const m = await linked;
+    assert.deepStrictEqual(['input_0', 'input_1'].map(n => m.highlights.find(h => h.tensor === n)?.cells), [[[0, 1, 2, 3]], [[0, 1, 2, 3]]]);
+  });
+
   it('in LeNet, a max-pooled output of layer 2 links its window of 4 and its argmax; the value is the window\'s max', async () => {
     const stage = nextPanelMessage(api, 'stage');
     const linked = nextPanelMessage(api, 'linked');

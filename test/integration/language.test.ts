@@ -3,7 +3,9 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
-import { EXTENSION_ID, eventually, sleep } from './support';
+import type { ConvTrace } from '../../src/engine/trace';
+import { decodeSafetensors } from '../../src/specReader/safetensors';
+import { EXTENSION_ID, eventually, readJson, sleep, workspaceFile } from './support';
 
 function untitledJson(content: string): Thenable<vscode.TextDocument> {
   return vscode.workspace.openTextDocument({ language: 'json', content });
@@ -216,8 +218,9 @@ describe('JSON tensors in VS Code', () => {
     const shown: string[][] = [];
     const sub = api.onDidReceivePanelMessage(m => { if (m.type === 'rendered') shown.push(m.shown.find(t => t.name === 'z')?.cells ?? []); });
     const running = vscode.commands.executeCommand<RunSummary>('convVisualDebugger.run');
-    // Role (input), weight ($.kernel fits first), geometry (stride 1, no padding): accept the defaults as a user pressing Enter.
-    for (let i = 0; i < 3; i++) {
+    // Role (input), weight ($.kernel fits first), geometry (stride 1, no padding), no bias, δ = ones
+    // (the bias and δ picks show since the workspace has tensor files): accept the defaults as a user pressing Enter.
+    for (let i = 0; i < 5; i++) {
       await sleep(700);
       await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     }
@@ -230,5 +233,61 @@ describe('JSON tensors in VS Code', () => {
     await eventually('the panel renders z', () => shown, s => s.length > 0);
     sub.dispose();
     assert.deepStrictEqual(shown[shown.length - 1], ['-4', '-4', '2', '-4', '-4', '4']);
+  });
+
+  it('runs on a selection with the weight and bias picked from a .safetensors file; the saved spec names the file from where it is', async () => {
+    const kernels = workspaceFile('chelsea-kernels.safetensors');
+    // The order the file pick lists: the workspace's tensor files by path.
+    const tensorFiles = (await vscode.workspace.findFiles('**/*.{npy,npz,safetensors,pt,pth,onnx,png,jpg,jpeg}', '**/node_modules/**')).sort((a, b) => a.path.localeCompare(b.path));
+    const at = tensorFiles.findIndex(u => u.path === kernels.path);
+    assert.ok(at >= 0, 'the workspace has examples/chelsea-kernels.safetensors');
+    const image = Array.from({ length: 3 }, (_, c) => Array.from({ length: 5 }, (_, y) => Array.from({ length: 6 }, (_, x) => (c + 1) * (y * 6 + x) % 7)));
+    const data = workspaceFile('selection-picks', 'data.json');
+    await vscode.workspace.fs.writeFile(data, new TextEncoder().encode(JSON.stringify({ image }, null, 2)));
+    const doc = await vscode.workspace.openTextDocument(data);
+    const editor = await vscode.window.showTextDocument(doc);
+    const start = doc.getText().indexOf('[');
+    editor.selection = new vscode.Selection(doc.positionAt(start), doc.positionAt(doc.getText().lastIndexOf(']') + 1));
+    const step = async (...commands: string[]) => {
+      await sleep(700);
+      for (const c of commands) await vscode.commands.executeCommand(c);
+    };
+    const accept = 'workbench.action.acceptSelectedQuickOpenItem';
+    const toTheFile = Array<string>(at).fill('quickInput.next');
+    const running = api.run();
+    await step(accept); // the selection is the input
+    await step('quickInput.last', accept); // the weight: "From a file in the workspace…", the last item
+    await step(...toTheFile, accept); // chelsea-kernels.safetensors
+    await step(accept); // conv1.weight, the key that fits, first
+    await step(accept); // stride 1, no padding
+    await step('quickInput.last', accept); // the bias: from a file too
+    await step(...toTheFile, accept);
+    await step(accept); // conv1.bias, the key that fits (2,)
+    await step(accept); // δ = all ones
+    const result = await running;
+    assert.ok(result, 'the selection ran');
+    const trace = result.trace as ConvTrace;
+    // What the spec reader reads for those keys, in the trace's dtype.
+    const bytes = await vscode.workspace.fs.readFile(kernels);
+    for (const [name, key] of [['weight', 'conv1.weight'], ['bias', 'conv1.bias']] as const) {
+      const expected = decodeSafetensors(bytes, key, trace.dtype, 1e6).tensor;
+      assert.deepStrictEqual(trace.tensors[name]!.shape, expected.shape, name);
+      assert.deepStrictEqual(Array.from(trace.tensors[name]!.data), Array.from(expected.data), name);
+    }
+    assert.deepStrictEqual(trace.tensors.input!.shape, [1, 3, 5, 6]);
+
+    const target = workspaceFile('selection-picks', 'saved', 'deeper', 'run.conv.json');
+    const saved = await vscode.commands.executeCommand<string>('convVisualDebugger.saveSelectionRun', target);
+    assert.strictEqual(saved, target.toString());
+    const spec = await readJson(target);
+    assert.deepStrictEqual(spec.weight, { safetensors: '../../../chelsea-kernels.safetensors', key: 'conv1.weight' });
+    assert.deepStrictEqual(spec.bias, { safetensors: '../../../chelsea-kernels.safetensors', key: 'conv1.bias' });
+    assert.deepStrictEqual(spec.input, [image], 'a JSON array is saved as its values');
+    // The saved spec reads the file through the normal spec path and gives the same z.
+    const rerun = await api.run(target);
+    assert.ok(rerun, 'the saved spec ran');
+    assert.deepStrictEqual(Array.from((rerun.trace as ConvTrace).tensors.z!.data), Array.from(trace.tensors.z!.data));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(workspaceFile('selection-picks'), { recursive: true });
   });
 });

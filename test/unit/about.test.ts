@@ -49,6 +49,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'convT.input': {}, 'convT.weight': {}, 'convT.bias': {}, 'convT.x_t': {}, 'convT.w_mat': {}, 'convT.z_t': {}, 'convT.z_full': {},
   'convT.col2im_counts': {}, 'convT.z': {}, 'convT.x_full': {}, 'convT.w_rot180': {}, 'convT.z_rot180': {}, 'convT.delta': {},
   'convT.dZ_full': {}, 'convT.dZ_t': {}, 'convT.dX_t': {}, 'convT.dA': {}, 'convT.dW_mat': {}, 'convT.dW': {}, 'convT.db': {},
+  'merge.input': { from: 'layers[4]' }, 'add.z': {}, 'concat.z': {}, 'merge.delta': {}, 'add.dA': { from: 'input' }, 'concat.dA': { from: 'layers[1]', start: 2, end: 5 },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
 };
@@ -81,6 +82,8 @@ describe('tensor descriptions (about) in both languages', () => {
     ['lenet.conv.json', traceAnySpecText('lenet.conv.json', example('lenet.conv.json'))],
     ['upsample.conv.json', traceAnySpecText('upsample.conv.json', example('upsample.conv.json'))],
     ['the other layers', traceAnySpecText('other.json', OTHER_LAYERS)],
+    ['resnet-block.conv.json', traceAnySpecText('resnet-block.conv.json', example('resnet-block.conv.json'))],
+    ['a concat', traceAnySpecText('concat.json', JSON.stringify({ input: [[[[1, 2], [3, 4]]]], layers: [{ type: 'relu' }, { type: 'concat', inputs: ['input', 'layers[0]'] }] }))],
     ['a comparison', withComparison(seed, 'z', tensor([1, 2, 3, 3], [...seed.tensors.z!.data]))],
     ['a reshaped comparison', reshaped],
   ];

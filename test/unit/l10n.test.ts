@@ -201,7 +201,7 @@ describe('l10n: stage explanations, titles and cell meanings in zh-cn', () => {
           assert.strictEqual(stageTitle(stage, geometry), stage.title, 'the English catalog names stages as the engine does');
           const title = stageTitle(stage, geometry, 'zh-cn');
           if (stage.id !== 'im2col' && stage.id !== 'col2im' && stage.id !== 'pool_col2im') sound(title, `${stage.id} title`);
-          for (const delta of ['ones', 'spec', 'loss', 'above'] as DeltaSource[]) {
+          for (const delta of ['ones', 'spec', 'loss', 'above', 'sum'] as DeltaSource[]) {
             const english = explainStage({ stage, delta }, geometry);
             const chinese = explainStage({ stage, delta }, geometry, 'zh-cn');
             assert.ok(english.length > 0, `${stage.id} has an explanation`);

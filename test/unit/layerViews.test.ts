@@ -4,7 +4,7 @@
 
 import * as assert from 'assert';
 import { LAYER_TYPES } from '../../src/engine/layerKinds';
-import { LayerSpec, LossSpec, NetworkTrace, traceNetwork } from '../../src/engine/network';
+import { LossSpec, NetworkLayer, NetworkTrace, traceNetwork } from '../../src/engine/network';
 import { DeltaSource, TraceStage, recordedTensors, traceConv } from '../../src/engine/trace';
 import type { LayerGeometry, WordArg, Words } from '../../src/engine/layerKinds/view';
 import {
@@ -18,14 +18,17 @@ const t = (...shape: number[]) => randomTensor(shape, random);
 
 /** A network with every layer type, (1, 2, 6, 6) in. */
 function everyKind(loss: LossSpec): NetworkTrace {
-  const layers: LayerSpec[] = [
+  const layers: NetworkLayer[] = [
     { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
-    { type: 'conv_transpose2d', weight: t(3, 1, 2, 2), bias: t(3), options: { stride: 2, padding: 1, output_padding: 1, dilation: 2, groups: 3 } },
     { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
     { type: 'batchnorm2d', running_mean: t(3), eps: 1e-3, momentum: 0.1, training: false },
-    { type: 'relu' }, { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
+    { type: 'relu' },
+    // A residual over the batchnorms and the relu, joined along channels with the first batchnorm's output: 6 channels.
+    { type: 'add', inputs: [0, 3] }, { type: 'concat', inputs: [4, 1] },
+    { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
     { type: 'maxpool2d', options: { kernel: 2 } },
     { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
+    { type: 'conv_transpose2d', weight: t(6, 1, 2, 2), bias: t(3), options: { stride: 2, padding: 1, output_padding: 1, dilation: 2, groups: 3 } },
     { type: 'flatten' },
     { type: 'linear', weight: t(2, 48), bias: t(2) },
   ];
@@ -77,7 +80,7 @@ describe('layer views: every stage declared, every word in both tables', () => {
       keysOf({ key: 'cellParts', args: geometryFactWords(l.geometry) ?? [] }, keys);
       for (const stage of l.stages) {
         keysOf(stageTitleWords(l.geometry, { stage }), keys);
-        for (const delta of ['ones', 'spec', 'loss', 'above'] as DeltaSource[]) keysOf(stageExplanation(l.geometry, { stage, delta }), keys);
+        for (const delta of ['ones', 'spec', 'loss', 'above', 'sum'] as DeltaSource[]) keysOf(stageExplanation(l.geometry, { stage, delta }), keys);
         for (const item of stageFlow(l.geometry, { stage })) keysOfText('op' in item ? item.op : item.caption, keys);
       }
       for (const name of l.names) {

@@ -4,8 +4,12 @@ import * as path from 'path';
 import { parseHostMessage, parseWebviewMessage, ProtocolError } from '../../src/protocol/validate';
 import { fromWire, toWire } from '../../src/protocol/wire';
 import { traceSpecText } from '../../src/specReader/convSpec';
+import { decodeImage } from '../../src/specReader/image';
+import { traceFile } from '../../src/lib';
+import type { ConvTrace } from '../../src/engine/trace';
 
 const SEED = path.join(__dirname, '../../../examples/seed.conv.json');
+const EXAMPLES = path.join(__dirname, '../../../examples');
 
 describe('host ⇄ webview protocol', () => {
   const trace = traceSpecText('seed.conv.json', fs.readFileSync(SEED, 'utf8'));
@@ -24,6 +28,28 @@ describe('host ⇄ webview protocol', () => {
     const broken = structuredClone(wire);
     broken.tensors[0].buffer = new ArrayBuffer(8);
     assert.throws(() => parseHostMessage({ type: 'trace', trace: broken }), /trace\.trace\.tensors\[0\]\.buffer: 8 bytes for shape \(1, 3, 4, 4\) float64, expected 384/);
+  });
+
+  it('an image input comes with its picture: the pixels it was read from, not its normalized values', async () => {
+    const photo = await traceFile(path.join(EXAMPLES, 'chelsea.conv.json')) as ConvTrace;
+    const input = parseHostMessage({ type: 'trace', trace: structuredClone(toWire(photo, 1, 'chelsea.conv.json', [])) });
+    const picture = input.type === 'trace' ? input.trace.tensors.find(t => t.name === 'input')!.picture! : undefined;
+    assert.deepStrictEqual([picture?.width, picture?.height, picture?.items.length], [32, 32, 1]);
+    // The same photograph resized the same way, but neither scaled nor normalized: its values are the pixels.
+    const raw = decodeImage(new Uint8Array(fs.readFileSync(path.join(EXAMPLES, 'chelsea.png'))), { size: [32, 32] }, 'float64', 1e6).tensor.data;
+    const rgba = new Uint8Array(picture!.items[0]);
+    const plane = 32 * 32;
+    const shown = Array.from({ length: 3 * plane }, (_, i) => rgba[(i % plane) * 4 + Math.floor(i / plane)]);
+    // Resized pixels are not whole numbers: each shown pixel is its value rounded, to within float error.
+    const off = shown.map((p, i) => Math.abs(p - raw[i])).filter(d => d > 0.5 + 1e-9);
+    assert.deepStrictEqual(off, []);
+    assert.ok(!toWire(photo, 1, 'c', []).tensors.find(t => t.name === 'a')!.picture, 'the padded copy is values, not a picture');
+  });
+
+  it('rejects a picture whose bytes do not fit its size', async () => {
+    const photo = toWire(await traceFile(path.join(EXAMPLES, 'chelsea.conv.json')) as ConvTrace, 1, 'chelsea.conv.json', []);
+    photo.tensors.find(t => t.name === 'input')!.picture!.items[0] = new ArrayBuffer(12);
+    assert.throws(() => parseHostMessage({ type: 'trace', trace: photo }), /tensors\[0\]\.picture\.items\[0\]: 12 bytes for 32 × 32 RGBA, expected 4096/);
   });
 
   it('rejects a tensor sent as a JSON number array', () => {
@@ -80,5 +106,7 @@ describe('host ⇄ webview protocol', () => {
     assert.deepStrictEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     const rendered = { type: 'rendered', traceId: 3, shown: [{ name: 'z', shape: [1, 2, 3, 3], cells: ['296'] }] };
     assert.deepStrictEqual(parseWebviewMessage(rendered), rendered);
+    assert.deepStrictEqual(parseWebviewMessage({ type: 'painted', traceId: 3 }), { type: 'painted', traceId: 3 });
+    assert.throws(() => parseWebviewMessage({ type: 'painted', traceId: -1 }), /painted\.traceId/);
   });
 });

@@ -253,9 +253,18 @@ describe('tensor sources in specs', () => {
     const text = sourceHover(source);
     assert.match(text, /^\*\*cat\\\.png\*\*: PNG 8\\-bit RGB `\(1, 3, 9, 13\)`\n\nmin [\d.]+ · max [\d.]+ · mean [\d.]+ · non-finite 0\n\n!\[thumbnail\]\(data:image\/png;base64,/);
     const thumbnail = decodePng(Buffer.from(/base64,([^)]+)\)/.exec(text)![1], 'base64'));
-    assert.deepStrictEqual([thumbnail.width, thumbnail.height, thumbnail.channels], [13, 9, 3]);
+    assert.deepStrictEqual([thumbnail.width, thumbnail.height, thumbnail.channels], [13, 9, 4]);
     const npz = analyse({ npz: 'b.npz', key: 'x' }, files).sources![0];
     assert.match(sourceHover(npz), /^\*\*b\\\.npz\\\[x\\\]\*\*: float64 `\(2, 3, 4, 4\)`\n\nmin -[\d.]+ · max [\d.]+ · mean -?[\d.]+ · non-finite 0$/);
+  });
+
+  it('a normalized image\'s thumbnail shows the image\'s own pixels, not a stretch of its values', () => {
+    const [source] = analyse({ image: 'cat.png', scale: 255, normalize: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } }, files).sources!;
+    const thumbnail = decodePng(Buffer.from(/base64,([^)]+)\)/.exec(sourceHover(source))![1], 'base64'));
+    const original = decodePng(files['cat.png']);
+    assert.deepStrictEqual([thumbnail.width, thumbnail.height], [original.width, original.height]);
+    const rgb = Array.from({ length: original.width * original.height * 3 }, (_, i) => thumbnail.data[Math.floor(i / 3) * 4 + (i % 3)]);
+    assert.deepStrictEqual(rgb, Array.from(original.data));
   });
 
   it('files are read once each, and only regular files inside the folder', async () => {

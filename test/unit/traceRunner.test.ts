@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError } from '../../src/specReader/source';
 import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
-import { TraceCancelled, runTrace } from '../../src/extension/trace/traceRunner';
+import { TraceCancelled, TraceWorker, runTrace, withSpare } from '../../src/extension/trace/traceRunner';
 import type { ConvTrace } from '../../src/engine/trace';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -35,6 +35,29 @@ describe('trace runner (worker thread)', () => {
     setTimeout(() => abort.abort(), 50);
     await assert.rejects(run, TraceCancelled);
     assert.ok(Date.now() - started < 2000, 'cancelled promptly');
+  });
+
+  it('keeps one worker started ahead: each run takes the one made before it, and a cancelled run takes only its own', async () => {
+    const made: string[] = [];
+    const events: string[] = [];
+    const spared = withSpare(() => {
+      const id = `w${made.length}`;
+      made.push(id);
+      const worker = WORKER();
+      return {
+        start: (job, settle) => { events.push(`${id} runs ${job.file}`); worker.start(job, settle); },
+        terminate: () => { events.push(`${id} ends`); worker.terminate(); },
+      } satisfies TraceWorker;
+    });
+    const first = await runTrace({ file: 'a.json', text: seed, options: {} }, spared) as ConvTrace;
+    const second = await runTrace({ file: 'b.json', text: seed, options: {} }, spared) as ConvTrace;
+    assert.deepStrictEqual([first.tensors.z!.data[0], second.tensors.z!.data[0]], [296, 296]);
+    const abort = new AbortController();
+    abort.abort();
+    await assert.rejects(runTrace({ file: 'c.json', text: seed, options: {} }, spared, abort.signal), TraceCancelled);
+    spared.dispose();
+    assert.deepStrictEqual(made, ['w0', 'w1', 'w2']);
+    assert.deepStrictEqual(events, ['w0 runs a.json', 'w0 ends', 'w1 runs b.json', 'w1 ends', 'w2 ends']);
   });
 
   it('runs inline without a worker script (web host)', async () => {

@@ -53,6 +53,9 @@ function packCss(colour: string): number {
   return value;
 }
 
+/** The event a heatmap's canvas sends, bubbling, when it first draws. */
+export const HEATMAP_DRAWN = 'heatmapdrawn';
+
 export class Heatmap {
   readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
@@ -218,7 +221,14 @@ export class Heatmap {
     // The geometry, for end-to-end tests that point at a cell as a user would.
     const d = this.canvas.dataset;
     d.left = String(v.left); d.top = String(v.top); d.scale = String(v.scale); d.x0 = String(v.x0); d.y0 = String(v.y0);
+    if (!this.drawnOnce) {
+      this.drawnOnce = true;
+      // The panel reports its first painted heatmap (the time a person waits for it).
+      this.canvas.dispatchEvent(new CustomEvent(HEATMAP_DRAWN, { bubbles: true }));
+    }
   }
+
+  private drawnOnce = false;
 
   private drawCells(dpr: number): void {
     const v = this.view;

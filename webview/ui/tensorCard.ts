@@ -17,6 +17,11 @@ import type { Theme } from '../theme';
 import { locale, text } from '../l10n';
 import { labelBy, markToolbar } from './a11y';
 import { checkbox, el, select, toolButton } from './controls';
+import { PictureView } from './picture';
+
+/** The gap between a picture and its heatmap (CSS .tensor-body), and the least heatmap width worth placing beside it. */
+const PICTURE_GAP = 8;
+const MIN_BESIDE = 160;
 
 export interface CardHost {
   readonly model: TraceModel;
@@ -44,6 +49,8 @@ export class TensorCard {
   private maxWidth = 480;
   private chromeWidth: number | undefined;
   private readonly canvasWrap = el('div', 'heatmap-wrap');
+  /** A tensor read from an image: the picture, beside the heatmap. */
+  private readonly picture?: PictureView;
 
   constructor(private readonly host: CardHost, readonly name: TensorName, caption?: string) {
     const meta = host.model.tensor(name)!;
@@ -71,7 +78,14 @@ export class TensorCard {
     aboutLine.title = aboutLine.textContent!;
     head.append(title, aboutLine);
     this.canvasWrap.append(this.heatmap.canvas);
-    this.element.append(head, this.canvasWrap, this.footer, this.a11y);
+    const body = el('div', 'tensor-body');
+    if (meta.picture) {
+      this.picture = new PictureView(meta.picture, name);
+      this.picture.show(this.selection.n);
+      body.append(this.picture.element);
+    }
+    body.append(this.canvasWrap);
+    this.element.append(head, body, this.footer, this.a11y);
     this.refreshColour();
   }
 
@@ -113,6 +127,7 @@ export class TensorCard {
     this.selection = { ...this.selection, ...change };
     this.host.state.selections[this.name] = this.selection;
     this.host.saveState();
+    this.picture?.show(this.selection.n);
     this.heatmap.setMatrix(this.matrix(), axisLabels(this.host.model.geometry, this.name), this.maxWidth);
     this.showZoom();
     this.updateA11y();
@@ -120,7 +135,10 @@ export class TensorCard {
 
   /** Sizes the card to at most `outerWidth` CSS pixels, its padding and border included. */
   layout(outerWidth: number): void {
-    this.maxWidth = Math.max(40, outerWidth - this.chrome());
+    const room = outerWidth - this.chrome();
+    // The picture goes beside the heatmap when both fit at a useful size; otherwise the heatmap wraps below it.
+    const beside = this.picture ? room - this.picture.width - PICTURE_GAP : room;
+    this.maxWidth = Math.max(40, beside >= MIN_BESIDE ? beside : room);
     this.heatmap.layout(this.maxWidth, true);
     this.showZoom();
   }

@@ -11,7 +11,7 @@ import { AxisLabels, LayerView, WordArg, Words, parts, words } from './view';
 const shape = (...d: number[]) => `(${d.join(', ')})`;
 
 /** The words about where δ came from (the trace records it). */
-const DELTA_SOURCE: Record<DeltaSource, string> = { ones: 'deltaOnes', spec: 'deltaSpec', loss: 'deltaLoss', above: 'deltaAbove' };
+export const DELTA_SOURCE: Record<DeltaSource, string> = { ones: 'deltaOnes', spec: 'deltaSpec', loss: 'deltaLoss', above: 'deltaAbove', sum: 'deltaSum' };
 
 const groupsNote = (i: ConvInfo): WordArg => (i.groups > 1 ? words('groupsNote', i.groups, i.inChannelsPerGroup, i.groupPatchSize, i.outChannelsPerGroup) : '');
 const usedTransposed = (name: string) => words('captionUsedTransposed', name);

@@ -8,13 +8,11 @@ import type { ConvInfo } from '../convInfo';
 import { ConvTransposeInfo, dualConvInfo, insertedOffset } from '../convTransposeInfo';
 import { HighlightSet, Highlights, LinkTarget, atColumn, atColumnTap, col2imContributors, rowOutput } from '../links';
 import type { TensorLookup } from '../cellTerms';
-import type { DeltaSource } from '../trace';
+import { DELTA_SOURCE } from './conv2dView';
 import { AxisLabels, LayerView, Words, parts, words } from './view';
 
 const shape = (...d: number[]) => `(${d.join(', ')})`;
 const fmt = (index: readonly number[]) => index.join(', ');
-
-const DELTA_SOURCE: Record<DeltaSource, string> = { ones: 'deltaOnes', spec: 'deltaSpec', loss: 'deltaLoss', above: 'deltaAbove' };
 
 export const convTranspose2dView: LayerView<ConvTransposeInfo> = {
   numbers: ['batch', 'inChannels', 'inHeight', 'inWidth', 'outChannels', 'outHeight', 'outWidth', 'groups'],

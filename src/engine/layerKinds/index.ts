@@ -6,15 +6,20 @@ import { BatchNormLayer, batchnorm2dKind } from './batchnorm2d';
 import { Conv2dLayer, conv2dKind } from './conv2d';
 import { ConvTransposeLayer, convTranspose2dKind } from './convTranspose2d';
 import { FlattenLayer, flattenKind } from './flatten';
-import type { LayerKind, LayerParam, ParamValues } from './kind';
+import type { LayerKind, LayerParam, MergeKind, ParamValues } from './kind';
+import { isMergeKind } from './kind';
 import { LinearLayer, linearKind } from './linear';
+import { MergeLayer, mergeKind } from './merge';
 import { PoolLayer, poolKind } from './pool';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
-export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer;
+export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer;
+
+/** A kind of one input, or one that takes several (add, concat). */
+export type AnyKind<S extends { type: string }> = LayerKind<S> | MergeKind<S>;
 
 /** Each spec type's kind (the activations share one module, as the two poolings do). */
-const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
+const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   conv2d: conv2dKind,
   relu: activationKind, leaky_relu: activationKind, sigmoid: activationKind, tanh: activationKind,
   maxpool2d: poolKind, avgpool2d: poolKind,
@@ -22,10 +27,17 @@ const KINDS: Record<LayerSpec['type'], LayerKind<LayerSpec>> = {
   linear: linearKind,
   batchnorm2d: batchnorm2dKind,
   conv_transpose2d: convTranspose2dKind,
+  add: mergeKind, concat: mergeKind,
 };
 
-export function kindOf<S extends LayerSpec>(spec: S): LayerKind<S> {
-  return KINDS[spec.type] as LayerKind<S>;
+export function kindOf<S extends LayerSpec>(spec: S): AnyKind<S> {
+  return KINDS[spec.type] as AnyKind<S>;
+}
+
+/** The fewest inputs a layer of `type` takes: undefined for a kind of one input. */
+export function minInputs(type: string): number | undefined {
+  const kind = isLayerType(type) ? KINDS[type] : undefined;
+  return kind && isMergeKind(kind) ? kind.minInputs : undefined;
 }
 
 /** Every layer type a spec may name, in the registry's order. */
@@ -56,4 +68,4 @@ export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerS
   return kindOfType(type).build(type, values);
 }
 
-export type { ActivationLayer, BatchNormLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, LayerParam, LinearLayer, ParamValues, PoolLayer };
+export type { ActivationLayer, BatchNormLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer };

@@ -84,6 +84,43 @@ export interface LayerKind<S extends { type: string }> {
   record(step: LayerStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): LayerRecord;
 }
 
+/**
+ * A kind that takes several inputs (add, concat): the same as LayerKind but for its plan, forward pass and
+ * record, which take the list of its inputs in the order the spec names them (with their names: `input`,
+ * `layers[2]`), and its record hands a δ to each input.
+ */
+export interface MergeKind<S extends { type: string }> extends Omit<LayerKind<S>, 'plan' | 'forward' | 'record'> {
+  /** The fewest inputs it takes. */
+  minInputs: number;
+  plan(spec: S, inputs: readonly NamedShape[], backward: boolean): KindPlan;
+  forward(spec: S, inputs: readonly Tensor[], plan: LayerPlan): { output: Tensor; cache: ForwardCache };
+  record(step: MergeStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): MergeRecord;
+}
+
+/** An input of a layer, by the name it has in the network (`input`, `layers[2]`), with its shape. */
+export interface NamedShape {
+  name: string;
+  shape: readonly number[];
+}
+
+/** A merge layer after its forward pass: its inputs in the spec's order, and their names. */
+export interface MergeStep<S> {
+  spec: S;
+  inputs: readonly Tensor[];
+  names: readonly string[];
+  output: Tensor;
+  cache: ForwardCache;
+}
+
+/** What a merge layer records, and the δ it hands to each of its inputs. */
+export interface MergeRecord extends Omit<LayerRecord, 'deltaIn'> {
+  deltaIns?: Tensor[];
+}
+
+export function isMergeKind<S extends { type: string }>(kind: LayerKind<S> | MergeKind<S>): kind is MergeKind<S> {
+  return 'minInputs' in kind;
+}
+
 export const planned = (name: string, shape: readonly number[]): PlannedTensor => ({ name, shape });
 
 export function stage(id: StageId, pass: 'forward' | 'backward', title: string, formula: string, inputs: TensorName[], outputs: TensorName[]): TraceStage {

@@ -12,6 +12,7 @@ import { convTranspose2dView } from './convTranspose2dView';
 import { flattenView } from './flattenView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
+import { mergeView } from './mergeView';
 import { poolView } from './poolView';
 import type { AxisLabels, FlowItem, LayerGeometry, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
@@ -20,6 +21,7 @@ const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
   batchnorm2d: batchnorm2dView,
   conv_transpose2d: convTranspose2dView,
+  merge: mergeView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;

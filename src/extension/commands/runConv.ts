@@ -13,7 +13,7 @@ import { networkToWire, toWire } from '../../protocol/wire';
 import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../specReader/convSpec';
 import { JsonSource, SpecError, jsonPath, specLocation } from '../../specReader/source';
 import { isJsonDocument } from '../language/jsonDocuments';
-import { ShownTrace, TracePanel } from '../panel/tracePanel';
+import { ShownTrace, TracePanel, WaitedRun } from '../panel/tracePanel';
 import { TraceCancelled, TraceWorkers, runTrace } from '../trace/traceRunner';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
@@ -38,6 +38,8 @@ export interface RunInput {
   npy?: NpyFiles;
   /** A live re-run (the spec changed): progress in the status bar, failures only in the panel, the panel left where it is. */
   live?: boolean;
+  /** When the command started (Date.now()), when it did before `execute`: the log says how long until the panel painted. */
+  started?: number;
 }
 
 /** What went wrong, for the user: a spec's problem in their language (English when no template knows it), or the error. */
@@ -105,6 +107,7 @@ export class ConvRunner implements vscode.Disposable {
 
   /** Runs a spec document (its unsaved text, with the .npy files it names). */
   async runDocument(doc: vscode.TextDocument, live = false): Promise<RunResult | undefined> {
+    const started = Date.now();
     const text = doc.getText();
     let npy: NpyFiles = new Map();
     try {
@@ -112,7 +115,7 @@ export class ConvRunner implements vscode.Disposable {
     } catch {
       // Malformed JSON: the trace reports it with its position.
     }
-    return this.execute({ label: vscode.workspace.asRelativePath(doc.uri, false), text, document: doc, folder: vscode.Uri.joinPath(doc.uri, '..'), npy, live });
+    return this.execute({ label: vscode.workspace.asRelativePath(doc.uri, false), text, document: doc, folder: vscode.Uri.joinPath(doc.uri, '..'), npy, live, started });
   }
 
   /** Traces in a worker with a cancellable progress notification, then shows the trace. */
@@ -127,7 +130,7 @@ export class ConvRunner implements vscode.Disposable {
     panel.setTitle(`Conv: ${name}`);
     if (!input.live) panel.post({ type: 'running', file: label });
     const options = traceSettings();
-    const started = Date.now();
+    const started = input.started ?? Date.now();
     try {
       const trace = await withProgressIfSlow(
         this.traceWorkers().then(workers => runTrace({ file: label, text, options, npy: Object.fromEntries(input.npy ?? []) }, workers, abort.signal)),
@@ -137,7 +140,7 @@ export class ConvRunner implements vscode.Disposable {
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
-      const traceId = this.present(shown, label, document?.uri);
+      const traceId = this.present(shown, label, document?.uri, { label, started });
       return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {
@@ -157,7 +160,7 @@ export class ConvRunner implements vscode.Disposable {
   }
 
   /** Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id. */
-  present(trace: AnyTrace, label: string, uri?: vscode.Uri): number {
+  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun): number {
     this.shownUri = uri?.toString();
     const locale = displayLocale();
     const warnings = nonFiniteWarnings(trace).map(w => shownProblem(w, locale));
@@ -170,10 +173,10 @@ export class ConvRunner implements vscode.Disposable {
       // The network takes one id, each layer the next ones.
       this.nextTraceId += 1 + trace.layers.length;
       const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, { tensors: l.tensors, geometry: l.geometry }]));
-      panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) });
+      panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) }, waited);
     } else {
       this.nextTraceId += 1;
-      panel.showTrace(new Map([[traceId, { tensors: trace.tensors, geometry: trace.geometry }]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) });
+      panel.showTrace(new Map([[traceId, { tensors: trace.tensors, geometry: trace.geometry }]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited);
     }
     return traceId;
   }

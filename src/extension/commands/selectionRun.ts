@@ -1,7 +1,10 @@
 // Run on a selection: the array selected in any JSON file becomes the input (or
 // another role), quick picks offer the file's other tensors that fit the other
 // roles (compatible shapes first) and the geometry, with sensible defaults.
-// The choices can be saved as a new spec file, only when the user asks.
+// Each role can also come from a tensor file in the workspace (filePicks.ts): the spec
+// then names the file, as a source object with the path relative to the spec. The
+// choices can be saved as a new spec file, only when the user asks (the notification's
+// button or the command), its files named from where it is saved.
 
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -10,16 +13,46 @@ import { inferShape, numericValue } from '../../specReader/nested';
 import { LocatedTensor, tensorAt } from '../../specReader/locator';
 import { jsonPath } from '../../specReader/source';
 import { parse } from 'jsonc-parser';
+import { sourceObject } from '../../specReader/tensorSource';
 import type { ConvRunner, RunResult } from './runConv';
 import type { JsonDocuments } from '../language/jsonDocuments';
+import type { WorkspaceFiles } from '../workspaceFiles';
+import { FileTensor, FileTensorPicks, fileTensorLabel, pathFrom } from './filePicks';
 
 type Role = 'input' | 'weight' | 'bias' | 'grad';
 
 interface Candidate {
-  /** e.g. `$.x` or `selection`. */
+  /** e.g. `$.x`, `selection` or `m.safetensors[conv1.weight]`. */
   label: string;
   shape: number[];
-  value: unknown;
+  /** The nested arrays of a JSON candidate. */
+  value?: unknown;
+  /** A file's tensor: the spec names the file. */
+  file?: FileTensor;
+}
+
+/** The rank a file's tensor needs for each role (a JSON array is promoted, a file's tensor is read as it is). */
+const RANK: Record<Role, number> = { input: 4, weight: 4, bias: 1, grad: 4 };
+
+/** The value of a pick's "From a file in the workspace…" item. */
+const FROM_FILE = Symbol('from a file');
+
+/** A run's choices, as a spec at `at` (files named relative to it). */
+type SpecAt = (at: vscode.Uri) => Record<string, unknown>;
+
+/** The spec of the choices; a file's tensor is named by its path from `at`. */
+function specOf(description: string, chosen: Partial<Record<Role, Candidate>>, options: Record<string, unknown>, at: vscode.Uri): Record<string, unknown> {
+  const tensor = (c: Candidate) => (c.file ? sourceObject(c.file.format, pathFrom(at, c.file.uri), c.file.key) : c.value);
+  const spec: Record<string, unknown> = { description, input: tensor(chosen.input!), weight: tensor(chosen.weight!) };
+  if (chosen.bias) spec.bias = tensor(chosen.bias);
+  if (chosen.grad) spec.grad = tensor(chosen.grad);
+  return Object.assign(spec, options);
+}
+
+/** Where the spec of a selection run is: beside the document, or for an untitled one at the root of the first workspace folder. */
+function specLocation(doc: vscode.TextDocument): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return doc.isUntitled && folder ? vscode.Uri.joinPath(folder.uri, path.posix.basename(doc.uri.path)) : doc.uri;
 }
 
 /** Rank promotions a learner expects: an image (H, W) is one channel of one batch item, and so on. */
@@ -97,7 +130,10 @@ export function parseGeometry(text: string): Record<string, unknown> | string {
 }
 
 export class SelectionRun {
-  constructor(private readonly documents: JsonDocuments, private readonly runner: ConvRunner) {}
+  /** The last run's choices, for "Save as Spec…": the document they came from and the spec at a location. */
+  private last?: { from: vscode.Uri; specAt: SpecAt };
+
+  constructor(private readonly documents: JsonDocuments, private readonly runner: ConvRunner, private readonly files: WorkspaceFiles) {}
 
   /** The selected array, or the tensor the selection is in; undefined when the selection is not on numbers. */
   selected(editor: vscode.TextEditor): Candidate | undefined {
@@ -120,6 +156,10 @@ export class SelectionRun {
     }
     const fileName = path.basename(doc.uri.path);
     const title = vscode.l10n.t('Run Conv Forward/Backward on {0} {1}', selected.label, formatShape(selected.shape));
+    const at = specLocation(doc);
+    const files = new FileTensorPicks(this.files, at, title);
+    // Looked for while the user picks the role.
+    const anyFiles = files.any();
     const roles: Role[] = selected.shape.length === 1 ? ['bias', 'input', 'weight'] : ['input', 'weight', 'grad'];
     const role = await pick(title, vscode.l10n.t('Use the selected array as…'), roles.map((r, i) => ({ label: r, description: i === 0 ? vscode.l10n.t('default') : undefined, value: r })));
     if (!role) return undefined;
@@ -138,27 +178,37 @@ export class SelectionRun {
     const others = scan.tensors.filter(t => !t.ragged && !(selectedAt >= t.offset && selectedAt < t.offset + t.length))
       .map(t => ({ label: jsonPath(t.path), shape: t.shape, located: t }));
     const load = (o: (typeof others)[number]): Candidate => ({ label: o.label, shape: o.shape, value: tensorValue(text, o.located) });
+    const anyFile = await anyFiles;
+    /** The file item, when the workspace has tensor files. */
+    const fileItem = (): Pick<typeof FROM_FILE>[] => (anyFile ? [files.item(FROM_FILE)] : []);
+    /** A file's tensor for a role whose other fit checks are `fits`. */
+    const fromFile = async (r: Role, fits: (shape: number[]) => boolean): Promise<Candidate | undefined> => {
+      const t = await files.pick(r, shape => shape.length === RANK[r] && fits(shape));
+      return t && { label: fileTensorLabel(t), shape: t.shape, file: t };
+    };
 
     // The input and the weight are required; offer what fits first.
     if (!chosen.input) {
       const w = chosen.weight;
+      const inputFits = (shape: number[]) => !w || shape[1] % w.shape[1] === 0;
       const items = others.map(o => {
         const p = promote('input', { label: o.label, shape: o.shape, value: undefined });
-        const fits = p !== undefined && (!w || p.shape[1] % w.shape[1] === 0);
-        return { label: o.label, description: `${formatShape(o.shape)}${fits ? '' : ` · ${vscode.l10n.t('does not fit')}`}`, fits, value: o as (typeof others)[number] | undefined };
+        const fits = p !== undefined && inputFits(p.shape);
+        return { label: o.label, description: `${formatShape(o.shape)}${fits ? '' : ` · ${vscode.l10n.t('does not fit')}`}`, fits, value: o as (typeof others)[number] | undefined | typeof FROM_FILE };
       }).sort((a, b) => Number(b.fits) - Number(a.fits));
-      const o = await pick(title, vscode.l10n.t('Which array is the input (B, Cin, H, W)?'), items);
+      const o = await pick(title, vscode.l10n.t('Which array is the input (B, Cin, H, W)?'), [...items, ...fileItem()]);
       if (!o) return undefined;
-      chosen.input = promote('input', load(o));
+      chosen.input = o === FROM_FILE ? await fromFile('input', inputFits) : promote('input', load(o));
       if (!chosen.input) return undefined;
     }
     const C = chosen.input.shape[1];
     if (!chosen.weight) {
       const [, , H, W] = chosen.input.shape;
-      const items: Pick<Candidate | undefined>[] = [];
+      const weightFits = (shape: number[]) => C % shape[1] === 0 && shape[2] <= H && shape[3] <= W;
+      const items: Pick<Candidate | undefined | typeof FROM_FILE>[] = [];
       for (const o of others.filter(o => o.label !== chosen.input!.label)) {
         const p = promote('weight', { label: o.label, shape: o.shape, value: undefined });
-        const fits = p !== undefined && C % p.shape[1] === 0 && p.shape[2] <= H && p.shape[3] <= W;
+        const fits = p !== undefined && weightFits(p.shape);
         const note = !fits ? ` · ${vscode.l10n.t('does not fit')}` : p.shape[1] !== C ? ` · groups ${C / p.shape[1]}` : '';
         items.push({ label: o.label, description: `${formatShape(o.shape)}${note}`, value: fits ? promote('weight', load(o)) : undefined });
       }
@@ -169,10 +219,12 @@ export class SelectionRun {
       items.push(
         ...([[vscode.l10n.t('{0}×{0} average', k), average], [vscode.l10n.t('{0}×{0} Laplacian', k), laplace]] as const).map(([label, kernel]) => (
           { label, description: vscode.l10n.t('generated, {0}', formatShape([1, C, k, k])), value: { label, shape: [1, C, k, k], value: [kernel] } })),
+        ...fileItem(),
       );
       const w = await pick(title, vscode.l10n.t('Which kernels (Cout, Cin/groups, kh, kw)? The input has {0} channel(s).', C), items);
-      if (!w) return undefined;
-      chosen.weight = w;
+      const weight = w === FROM_FILE ? await fromFile('weight', weightFits) : w;
+      if (!weight) return undefined;
+      chosen.weight = weight;
     }
     const groups = C / chosen.weight.shape[1];
     if (!Number.isInteger(groups)) {
@@ -185,49 +237,74 @@ export class SelectionRun {
     if (!options) return undefined;
 
     const Cout = chosen.weight.shape[0];
+    // Bias and grad are optional: asked for only when there is something besides the default.
     if (!chosen.bias) {
-      const items: Pick<Candidate | undefined>[] = [{ label: vscode.l10n.t('No bias'), description: vscode.l10n.t('default'), value: undefined }];
-      for (const o of others) if (o.shape.length === 1 && o.shape[0] === Cout) items.push({ label: o.label, description: formatShape(o.shape), value: load(o) });
+      const biasFits = (shape: number[]) => shape.length === 1 && shape[0] === Cout;
+      const items: Pick<Candidate | undefined | typeof FROM_FILE>[] = [{ label: vscode.l10n.t('No bias'), description: vscode.l10n.t('default'), value: undefined }];
+      for (const o of others) if (biasFits(o.shape)) items.push({ label: o.label, description: formatShape(o.shape), value: load(o) });
+      items.push(...fileItem());
       if (items.length > 1) {
         const b = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Bias ({0},)?', Cout), ignoreFocusOut: true });
         if (!b) return undefined;
-        chosen.bias = b.value;
+        chosen.bias = b.value === FROM_FILE ? await fromFile('bias', biasFits) : b.value;
+        if (b.value === FROM_FILE && !chosen.bias) return undefined;
       }
     }
     if (!chosen.grad) {
-      const items: Pick<Candidate | undefined>[] = [{ label: vscode.l10n.t('δ = all ones'), description: vscode.l10n.t('default: C = Σ z'), value: undefined }];
-      for (const o of others) if (o.shape.length === 4 && o.shape[0] === chosen.input.shape[0] && o.shape[1] === Cout) items.push({ label: o.label, description: formatShape(o.shape), value: load(o) });
+      const gradFits = (shape: number[]) => shape.length === 4 && shape[0] === chosen.input!.shape[0] && shape[1] === Cout;
+      const items: Pick<Candidate | undefined | typeof FROM_FILE>[] = [{ label: vscode.l10n.t('δ = all ones'), description: vscode.l10n.t('default: C = Σ z'), value: undefined }];
+      for (const o of others) if (gradFits(o.shape)) items.push({ label: o.label, description: formatShape(o.shape), value: load(o) });
+      items.push(...fileItem());
       if (items.length > 1) {
         const g = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Upstream gradient δ = ∂C/∂z?'), ignoreFocusOut: true });
         if (!g) return undefined;
-        chosen.grad = g.value;
+        chosen.grad = g.value === FROM_FILE ? await fromFile('grad', gradFits) : g.value;
+        if (g.value === FROM_FILE && !chosen.grad) return undefined;
       }
     }
 
-    const described = (Object.entries(chosen) as [Role, Candidate][]).map(([r, c]) => `${r} ${c.label} ${formatShape(c.shape)}`).join(', ');
-    const spec: Record<string, unknown> = { description: `From ${fileName}: ${described}.`, input: chosen.input.value, weight: chosen.weight.value };
-    if (chosen.bias) spec.bias = chosen.bias.value;
-    if (chosen.grad) spec.grad = chosen.grad.value;
-    Object.assign(spec, options);
-    const specText = JSON.stringify(spec);
-    const result = await this.runner.execute({ label: vscode.l10n.t('{0} (selection)', fileName), text: specText, folder: vscode.Uri.joinPath(doc.uri, '..') });
-    if (result) void this.offerSave(doc.uri, spec);
+    // A role picked as its default ("No bias") is undefined here.
+    const described = (Object.entries(chosen) as [Role, Candidate | undefined][]).filter((e): e is [Role, Candidate] => e[1] !== undefined).map(([r, c]) => `${r} ${c.label} ${formatShape(c.shape)}`).join(', ');
+    const specAt: SpecAt = where => specOf(`From ${fileName}: ${described}.`, chosen, options, where);
+    const spec = specAt(at);
+    const result = await this.runner.execute({
+      label: vscode.l10n.t('{0} (selection)', fileName), text: JSON.stringify(spec), folder: vscode.Uri.joinPath(at, '..'), npy: await this.files.npyFiles(at, spec),
+    });
+    if (result) {
+      this.last = { from: at, specAt };
+      // The palette offers "Save Selection Run as Spec..." from now on.
+      void vscode.commands.executeCommand('setContext', 'convVisualDebugger.selectionRan', true);
+      void this.offerSave();
+    }
     return result;
   }
 
   /** Only when the user asks: the choices as a new spec file. */
-  private async offerSave(from: vscode.Uri, spec: Record<string, unknown>): Promise<void> {
+  private async offerSave(): Promise<void> {
     const save = vscode.l10n.t('Save as Spec…');
     const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Ran the selection. Keep these choices as a conv spec?'), save);
-    if (answer !== save) return;
+    if (answer === save) await this.save();
+  }
+
+  /**
+   * Saves the last run's choices as a spec at `target` (asked for when not given): its
+   * files named from there. Returns where it was saved.
+   */
+  async save(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    if (!this.last) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Run Conv Forward/Backward on a selection first: its choices are what is saved.'));
+      return undefined;
+    }
+    const { from, specAt } = this.last;
     const base = path.basename(from.path).replace(/(\.conv)?\.json$/i, '');
-    const target = await vscode.window.showSaveDialog({
+    target ??= await vscode.window.showSaveDialog({
       title: vscode.l10n.t('Save as conv spec'),
       defaultUri: vscode.Uri.joinPath(from, '..', `${base}.selection.conv.json`),
       filters: { [vscode.l10n.t('Conv spec')]: ['conv.json', 'json'] },
     });
-    if (!target) return;
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(spec, null, 2) + '\n'));
+    if (!target) return undefined;
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(specAt(target), null, 2) + '\n'));
     await vscode.window.showTextDocument(target);
+    return target;
   }
 }

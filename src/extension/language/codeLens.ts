@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { formatShape } from '../../engine/tensor';
+import { inputsText } from '../../specReader/hoverText';
 import { JsonDocuments } from './jsonDocuments';
 
 export class SpecCodeLensProvider implements vscode.CodeLensProvider {
@@ -38,7 +39,7 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
         const [top, i, name] = key.path;
         if (top !== 'layers' || typeof i !== 'number' || name !== 'type' || !layers[i]) continue;
         const at = doc.positionAt(key.offset);
-        lenses.push(new vscode.CodeLens(new vscode.Range(at, at), { title: `layers[${i}] ${layers[i].title} · ${formatShape(layers[i].input)} → ${formatShape(layers[i].output)}`, command: '' }));
+        lenses.push(new vscode.CodeLens(new vscode.Range(at, at), { title: `layers[${i}] ${layers[i].title} · ${inputsText(i, layers[i], formatShape)} → ${formatShape(layers[i].output)}`, command: '' }));
       }
     } else if (info) {
       const shapes = `a_t ${formatShape([info.batch, info.outPositions, info.patchSize])} · w_t ${formatShape([info.patchSize, info.outChannels])} · z ${formatShape([info.batch, info.outChannels, info.outHeight, info.outWidth])}`;

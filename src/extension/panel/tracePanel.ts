@@ -21,6 +21,12 @@ export interface PanelState {
 
 type Request<T extends WebviewToHost['type']> = Extract<WebviewToHost, { type: T }>;
 
+/** A run a person is waiting for: its label and when its command started, to log the time to a painted panel. */
+export interface WaitedRun {
+  label: string;
+  started: number;
+}
+
 /** One trace the panel shows (a conv run, or one layer of a network), to answer requests about it. */
 export interface ShownTrace {
   tensors: Partial<Record<TensorName, TraceTensor>>;
@@ -125,10 +131,14 @@ export class TracePanel implements vscode.Disposable {
   }
 
   /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests. */
-  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>): void {
+  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun): void {
     this.current = traces;
+    this.waited = waited && { ...waited, traceId: message.type === 'trace' ? message.trace.id : message.network.id };
     this.post(message);
   }
+
+  /** The run whose first painted heatmap is still to be logged (the e2e timing mode reads the log). */
+  private waited: (WaitedRun & { traceId: number }) | undefined;
 
   /** A focus that arrived before the webview was ready: shown right after the trace. */
   private pendingFocus: Extract<HostToWebview, { type: 'focus' }> | undefined;
@@ -224,6 +234,12 @@ export class TracePanel implements vscode.Disposable {
         break;
       case 'rendered':
         this.log.info(`panel rendered trace ${message.traceId}: ${message.shown.map(s => s.name).join(', ')}`);
+        break;
+      case 'painted':
+        if (this.waited?.traceId === message.traceId) {
+          this.log.info(`${this.waited.label}: painted ${Date.now() - this.waited.started} ms after the command`);
+          this.waited = undefined;
+        }
         break;
       case 'stage':
       case 'linked':

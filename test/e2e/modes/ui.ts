@@ -7,6 +7,8 @@ import { ROOT } from '../codeServer';
 import { IN_WEB_WORKER_HOST, Run, SEED_Z, STAGES, argValue, expectHighlight, pointAt, readClipboard, roomForPanel, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
 import { firstScreenChecks, writeWideSpec } from './firstScreen';
+import { traceFile } from '../../../src/lib';
+import type { ConvTrace } from '../../../src/engine/trace';
 
 /** A deterministic large spec (a_t of 2.6 M values, sent to the panel on request), written into the scratch workspace. */
 function writeLargeSpec(ws: string): void {
@@ -15,6 +17,62 @@ function writeLargeSpec(ws: string): void {
   const nested = (shape: number[]): unknown => (shape.length === 0 ? rand() : Array.from({ length: shape[0] }, () => nested(shape.slice(1))));
   const spec = { description: 'A large layer: 4×32×48×48 input, 64 kernels of 3×3, padding 1.', input: nested([4, 32, 48, 48]), weight: nested([64, 32, 3, 3]), bias: nested([64]), padding: 1 };
   fs.writeFileSync(path.join(ws, 'large.conv.json'), JSON.stringify(spec));
+}
+
+/** A photograph in: its input card shows the picture (its own pixels) beside its channels, and a value links to the inspector. */
+async function photographChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
+  const photo = await traceFile(path.join(ROOT, 'examples/chelsea.conv.json')) as ConvTrace;
+  const input = photo.tensors.input!;
+  const map = input.picture!;
+  await run.check('chelsea.conv.json runs; its input shows as the photograph beside its channels, with its own pixels', async () => {
+    await openFromExplorer(page, 'chelsea.conv.json');
+    await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+    await page.locator('.tabs-container .tab', { hasText: 'Conv: chelsea.conv.json' }).waitFor({ timeout: 60_000 });
+    await roomForPanel(page, 'Conv: chelsea.conv.json');
+    await frame.locator('.chip', { hasText: '1. Pad' }).click();
+    const canvas = frame.locator('section.tensor[data-tensor="input"] .tensor-picture canvas').first();
+    await canvas.waitFor({ timeout: 30_000 });
+    // Pixel (y 5, x 9) of the picture, against the tensor's value mapped back by its normalization.
+    const [y, x] = [5, 9];
+    const shown = await canvas.evaluate((c, at) => Array.from((c as unknown as { getContext(k: string): { getImageData(x: number, y: number, w: number, h: number): { data: number[] } } }).getContext('2d').getImageData(at.x, at.y, 1, 1).data), { x, y });
+    const expected = [0, 1, 2].map(ch => Math.round((input.data[(ch * 32 + y) * 32 + x] * map.std[ch] + map.mean[ch]) * map.scale));
+    if (shown.slice(0, 3).join() !== expected.join()) throw new Error(`picture pixel (${y}, ${x}) is ${shown.slice(0, 3).join()}, expected ${expected.join()}`);
+    if (!(await frame.locator('section.tensor[data-tensor="input"] .tensor-picture figcaption').innerText()).includes('picture')) throw new Error('no caption');
+    await page.waitForTimeout(300);
+    await shot('photograph-input');
+  });
+  await run.check('a value of the photograph\'s input, pointed at, is the tensor\'s', async () => {
+    await pointAt(page, frame, 'input', 5, 9);
+    const cell = frame.locator('.inspector-cell', { hasText: 'input[0, 0, 5, 9] =' });
+    await cell.waitFor({ timeout: 10_000 });
+    const value = Number(/=\s*(-?[\d.]+)/.exec(await cell.innerText())?.[1]);
+    if (!(Math.abs(value - input.data[5 * 32 + 9]) < 1e-3)) throw new Error(`inspector says ${await cell.innerText()}, the tensor holds ${input.data[5 * 32 + 9]}`);
+    await page.mouse.move(5, 5);
+  });
+}
+
+/** A residual block reads as one: the skip is an arc over the layers it passes, and the stem's δ is a sum. */
+async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
+  await run.check('resnet-block.conv.json runs; the skip is an arc from the stem to the add, which names its inputs', async () => {
+    await openFromExplorer(page, 'resnet-block.conv.json');
+    await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+    await page.locator('.tabs-container .tab', { hasText: 'Conv: resnet-block.conv.json' }).waitFor({ timeout: 60_000 });
+    await roomForPanel(page, 'Conv: resnet-block.conv.json');
+    const arc = frame.locator('.chain-arcs path[data-from="1"][data-to="7"]');
+    await arc.waitFor({ state: 'attached', timeout: 60_000 });
+    if (await frame.locator('.chain-arcs path').count() !== 1) throw new Error('expected one skip arc');
+    // The arc spans from the stem's chip to the add's chip.
+    const [box, from, to] = await Promise.all([arc.boundingBox(), frame.locator('.chain-layer[data-layer="1"]').boundingBox(), frame.locator('.chain-layer[data-layer="7"]').boundingBox()]);
+    if (!box || !from || !to || box.x > from.x + from.width || box.x + box.width < to.x) throw new Error(`arc ${JSON.stringify(box)} does not span ${JSON.stringify(from)} to ${JSON.stringify(to)}`);
+    const add = (await frame.locator('.chain-layer[data-layer="7"]').innerText()).replace(/\s+/g, ' ');
+    if (!add.includes('← 1, 6')) throw new Error(`the add's chip says: ${add}`);
+    await frame.locator('.chain-layer[data-layer="7"]').click();
+    await frame.locator('.chain-layer.current[data-layer="7"]').waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(400);
+    await shot('graph-resnet-add');
+    const stem = await frame.locator('.chain-layer[data-layer="1"]').getAttribute('title');
+    if (!stem?.includes('layers[2]') || !stem.includes('layers[7]')) throw new Error(`the stem's chip title does not name both δ sources: ${stem}`);
+  });
 }
 
 /** LeNet as a learner meets it: the chain, a layer opened, a pooled output linked to its window, Next across layers. */
@@ -106,7 +164,7 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
 
 export async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
-  // `--only network` / `--only firstscreen`: those checks alone (while working on them).
+  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph`: those checks alone (while working on them).
   const only = argValue('--only');
   // `--web`: the extension's browser entry in the web-worker extension host, as on vscode.dev.
   const inWeb = process.argv.includes('--web');
@@ -130,8 +188,9 @@ export async function ui(): Promise<number> {
       ['"Conv: Run Conv Forward/Backward" runs from the command palette', () => runFromPalette(page, 'Conv: Run Conv Forward/Backward')],
       ['the panel opens, titled after the spec', () => page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 })],
     ];
-    if (only === 'network' || only === 'firstscreen') {
-      if (await run.check(steps[0][0], steps[0][1])) await (only === 'network' ? networkChecks(run, page, webviewFrame(page), shot) : firstScreenChecks(run, page, webviewFrame(page)));
+    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph') {
+      const alone = { network: () => networkChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)) };
+      if (await run.check(steps[0][0], steps[0][1])) await alone[only]();
       return;
     }
     for (const [title, step] of steps) if (!await run.check(title, step)) return;
@@ -297,6 +356,8 @@ export async function ui(): Promise<number> {
       await page.keyboard.press('Control+J');
     });
     await networkChecks(run, page, frame, shot);
+    await photographChecks(run, page, frame, shot);
+    await graphChecks(run, page, frame, shot);
     // A large input: big tensors are fetched on demand and drawn through a zoomable window.
     const large = [
       ['large.conv.json opens and runs from its CodeLens', async () => {
