@@ -4,6 +4,7 @@
 // geometry as problems at the layer's key.
 
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -256,5 +257,15 @@ describe('conv_transpose2d: hovers and the example', () => {
     assert.deepStrictEqual(convt.tensors.z!.shape, [1, 1, 8, 8]);
     assert.strictEqual(sizeOf(convt.tensors.dA!.shape), 32);
     assert.ok(trace.loss!.value > 0);
+  });
+
+  it('conv-trace prints its z both ways, equal, under the README\'s names', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'examples/upsample.conv.json', '--only', 'layers[2].z,layers[2].z_rot180,layers[2].dW'],
+      { encoding: 'utf8', cwd: ROOT, timeout: 15_000 });
+    assert.strictEqual(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepStrictEqual(out['layers[2].z'].shape, [1, 1, 8, 8]);
+    assert.deepStrictEqual(out['layers[2].z_rot180'].data, out['layers[2].z'].data);
+    assert.deepStrictEqual(out['layers[2].dW'].shape, [2, 1, 2, 2]);
   });
 });
