@@ -2,7 +2,8 @@ import { EngineProblem, LayerAt, renderWith } from './problem';
 import { ENGINE_EN, FRAME_EN } from './problemText.en';
 
 /** The argument of an op that an error is about; the spec layer maps it to a JSON path. */
-export type ConvArgument = 'input' | 'weight' | 'bias' | 'grad' | 'target' | 'stride' | 'padding' | 'dilation' | 'groups' | 'running_mean' | 'running_var' | 'inputs' | 'output_padding';
+export type ConvArgument = 'input' | 'weight' | 'bias' | 'grad' | 'target' | 'stride' | 'padding' | 'dilation' | 'groups' | 'running_mean' | 'running_var' | 'inputs'
+  | 'min' | 'max' | 'p' | 'output_size' | 'output_padding';
 
 /**
  * Thrown once, at an op's boundary, when its arguments cannot work together. It

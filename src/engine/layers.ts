@@ -1,5 +1,5 @@
 // The other layers of a small CNN, each forward and backward, written the way
-// the conv is: activations (relu, leaky_relu, sigmoid, tanh), max/avg pooling the
+// the conv is: activations (relu, leaky_relu, sigmoid, tanh, relu6, clip, hardswish), max/avg pooling the
 // im2col way (windows unfolded like a_t, an argmax map for max), flatten, linear,
 // and the losses that produce the first δ (mse, cross-entropy with softmax).
 
@@ -9,13 +9,21 @@ import { Tensor, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
-export const ACTIVATION_KINDS = ['relu', 'leaky_relu', 'sigmoid', 'tanh'] as const;
+export const ACTIVATION_KINDS = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'relu6', 'clip', 'hardswish'] as const;
 export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
 
 export interface Activation {
   kind: ActivationKind;
   /** leaky_relu's negative slope (PyTorch default 0.01). */
   slope?: number;
+  /** clip's bounds. */
+  min?: number;
+  max?: number;
+}
+
+/** min(max(z, lo), hi); its slope is 1 strictly inside (lo, hi) and 0 at the bounds, as nn.Hardtanh and F.relu6. */
+function clipFns(lo: number, hi: number, formula: string) {
+  return { h: (z: number) => (z < lo ? lo : z > hi ? hi : z), dh: (z: number) => (z > lo && z < hi ? 1 : 0), formula };
 }
 
 function activationFns(a: Activation): { h: (z: number) => number; dh: (z: number, h: number) => number; formula: string } {
@@ -27,6 +35,14 @@ function activationFns(a: Activation): { h: (z: number) => number; dh: (z: numbe
     }
     case 'sigmoid': return { h: z => 1 / (1 + Math.exp(-z)), dh: (_z, h) => h * (1 - h), formula: 'h = 1 / (1 + e^(−z))' };
     case 'tanh': return { h: z => Math.tanh(z), dh: (_z, h) => 1 - h * h, formula: 'h = tanh(z)' };
+    case 'relu6': return clipFns(0, 6, 'h = min(max(z, 0), 6)');
+    case 'clip': return clipFns(a.min!, a.max!, `h = min(max(z, ${a.min}), ${a.max})`);
+    // As PyTorch's kernels: z·min(max(z + 3, 0), 6)/6, and the slope z/3 + 1/2 on the closed [−3, 3].
+    case 'hardswish': return {
+      h: z => (z * Math.min(Math.max(z + 3, 0), 6)) / 6,
+      dh: z => (z < -3 ? 0 : z <= 3 ? z / 3 + 0.5 : 1),
+      formula: 'h = z·relu6(z + 3)/6',
+    };
   }
 }
 

@@ -48,6 +48,9 @@ export interface EngineProblemArgs {
     output: [number, number]; full: [number, number]; padding: [number, number]; outputPadding: [number, number];
     input: number[]; weight: number[];
   };
+  'clip.range': { min: number; max: number };
+  'dropout.p': { p: number };
+  'adaptivePool.size': { size: number[] };
   'network.empty': Record<string, never>;
   'graph.inputSelf': { name: string };
   'graph.inputLater': { name: string; layer: string };

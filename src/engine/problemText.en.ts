@@ -49,6 +49,9 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'convT.outputEmpty': a =>
     `the output would be ${a.output.join('x')}: the ${a.full.join('x')} map the windows cover, less padding ${pair(a.padding)} on each side, plus output_padding ${pair(a.outputPadding)}, `
     + `must be at least 1x1 (input ${formatShape(a.input)}, weight ${formatShape(a.weight)})`,
+  'clip.range': a => `min ${a.min} is greater than max ${a.max}: the range is empty`,
+  'dropout.p': a => `p must be in [0, 1), a probability of dropping a value, got ${a.p}`,
+  'adaptivePool.size': a => `output_size ${a.size.length === 1 ? a.size[0] : `[${a.size.join(', ')}]`} is not supported: only 1 (or [1, 1]), global average pooling, the size the imported models use`,
   'network.empty': () => 'a network needs at least one layer',
   'graph.inputSelf': a => `${a.name} is this layer itself: a layer takes the input or the outputs of earlier layers (the layers run in the order of the spec)`,
   'graph.inputLater': a => `${a.name} comes after this layer (${a.layer}), which would make a cycle: a layer takes the input or the outputs of earlier layers (the layers run in the order of the spec)`,

@@ -209,6 +209,12 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
     lines.push(...convTransposeLines(l.geometry.info as ConvTransposeInfo, locale));
   } else if (l.op === 'batchnorm2d') {
     lines.push(w.hoverBatchnorm);
+  } else if (l.op === 'softmax') {
+    lines.push(w.hoverSoftmax);
+  } else if (l.op === 'dropout' || l.op === 'identity') {
+    lines.push(l.op === 'dropout' ? w.hoverDropout : w.hoverIdentity);
+  } else if (l.op === 'global_avg_pool2d' || l.op === 'adaptive_avg_pool2d') {
+    lines.push(w.hoverGlobalPool(l.input[2], l.input[3]));
   } else if (l.op === 'add' || l.op === 'concat') {
     lines.push(l.op === 'add' ? w.hoverAdd : w.hoverConcat);
   } else {

@@ -103,6 +103,9 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'convT.outputEmpty': a =>
     `输出将是 ${a.output.join('x')}：窗口覆盖的 ${a.full.join('x')} 特征图每边减去填充 ${pair(a.padding)}，再加上输出填充 ${pair(a.outputPadding)}，`
     + `至少应为 1x1（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}）`,
+  'clip.range': a => `min ${a.min} 大于 max ${a.max}：取值范围为空`,
+  'dropout.p': a => `p 必须在 [0, 1) 内，即丢弃一个值的概率，实际为 ${a.p}`,
+  'adaptivePool.size': a => `不支持 output_size ${a.size.length === 1 ? a.size[0] : `[${a.size.join(', ')}]`}：只支持 1（或 [1, 1]），即全局平均池化，这是所导入模型使用的尺寸`,
   'network.empty': () => '网络至少需要一层',
   'graph.inputSelf': a => `${a.name} 就是这一层本身：一层只能接收网络输入或前面各层的输出（规格中的顺序就是运行顺序）`,
   'graph.inputLater': a => `${a.name} 位于这一层（${a.layer}）之后，会形成环：一层只能接收网络输入或前面各层的输出（规格中的顺序就是运行顺序）`,

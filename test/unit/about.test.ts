@@ -36,6 +36,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'activation.h_prime.leaky_relu': { slope: 0.2 },
   'activation.h_prime.sigmoid': {},
   'activation.h_prime.tanh': {},
+  'activation.h_prime.relu6': {}, 'activation.h_prime.clip': { min: -1, max: 2 }, 'activation.h_prime.hardswish': {},
   'activation.delta': {}, 'activation.dZ': {},
   'pool.a.max': {}, 'pool.a.avg': {}, 'pool.pool_t': {}, 'pool.z.max': {}, 'pool.z.avg': {}, 'pool.argmax': {},
   'pool.delta': {}, 'pool.dpool_t.max': {}, 'pool.dpool_t.avg': {}, 'pool.dA': {},
@@ -49,6 +50,9 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'convT.input': {}, 'convT.weight': {}, 'convT.bias': {}, 'convT.x_t': {}, 'convT.w_mat': {}, 'convT.z_t': {}, 'convT.z_full': {},
   'convT.col2im_counts': {}, 'convT.z': {}, 'convT.x_full': {}, 'convT.w_rot180': {}, 'convT.z_rot180': {}, 'convT.delta': {},
   'convT.dZ_full': {}, 'convT.dZ_t': {}, 'convT.dX_t': {}, 'convT.dA': {}, 'convT.dW_mat': {}, 'convT.dW': {}, 'convT.db': {},
+  'softmax.z': {}, 'softmax.z_max': {}, 'softmax.e': {}, 'softmax.e_sum': {}, 'softmax.p': {}, 'softmax.delta': {}, 'softmax.dot': {}, 'softmax.dZ': {},
+  'identity.z': {}, 'identity.h.identity': {}, 'identity.h.dropout': { p: 0.5 }, 'identity.delta': {}, 'identity.dZ': {},
+  'globalPool.z': {}, 'globalPool.delta': {}, 'globalPool.dA': {},
   'merge.input': { from: 'layers[4]' }, 'add.z': {}, 'concat.z': {}, 'merge.delta': {}, 'add.dA': { from: 'input' }, 'concat.dA': { from: 'layers[1]', start: 2, end: 5 },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
@@ -58,12 +62,17 @@ const SAMPLE_ABOUTS = (Object.keys(SAMPLES) as AboutKey[]).map(key => ({ key, ar
 /** The math both languages keep as it is (Chinese may name a symbol twice, to say what a formula is). */
 const math = (s: string) => [...new Set(s.match(/[∂δ⊙⋆ᵀΣ@]|ROT180|im2col|col2im|softmax|a_t|w_t|z_t|δ_t|h'\(z\)|−∞/g))].sort();
 
-/** A network with the layer kinds LeNet lacks: leaky_relu, batchnorm2d (train and eval), sigmoid, tanh, avgpool2d, a linear layer without bias, mse. */
+/**
+ * A network with the layer kinds LeNet lacks: leaky_relu, batchnorm2d (train and eval), relu6, clip, hardswish, dropout,
+ * identity, sigmoid, tanh, avgpool2d, softmax, global and adaptive average pooling, a linear layer without bias, mse.
+ */
 const OTHER_LAYERS = JSON.stringify({
   input: [[[[1, -2, 0, 1], [0, 1, -2, 3], [2, 0, 1, 0], [1, 3, 0, -2]]]],
   layers: [
-    { type: 'leaky_relu', slope: 0.2 }, { type: 'batchnorm2d', training: true }, { type: 'batchnorm2d' }, { type: 'sigmoid' }, { type: 'tanh' }, { type: 'avgpool2d', kernel: 2 }, { type: 'flatten' },
-    { type: 'linear', weight: [[1, 0, -1, 0], [0, 1, 0, 1]] },
+    { type: 'leaky_relu', slope: 0.2 }, { type: 'batchnorm2d', training: true }, { type: 'batchnorm2d' },
+    { type: 'relu6' }, { type: 'clip', min: -1, max: 2 }, { type: 'hardswish' }, { type: 'dropout', p: 0.2 }, { type: 'identity' },
+    { type: 'sigmoid' }, { type: 'tanh' }, { type: 'avgpool2d', kernel: 2 }, { type: 'global_avg_pool2d' },
+    { type: 'adaptive_avg_pool2d', output_size: [1, 1] }, { type: 'flatten' }, { type: 'linear', weight: [[1], [-1]] }, { type: 'softmax' },
   ],
   loss: { type: 'mse', target: [[1, 2]] },
 });

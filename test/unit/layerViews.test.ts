@@ -26,11 +26,14 @@ function everyKind(loss: LossSpec): NetworkTrace {
     // A residual over the batchnorms and the relu, joined along channels with the first batchnorm's output: 6 channels.
     { type: 'add', inputs: [0, 3] }, { type: 'concat', inputs: [4, 1] },
     { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
+    { type: 'relu6' }, { type: 'clip', min: -0.5, max: 0.5 }, { type: 'hardswish' }, { type: 'softmax' },
+    { type: 'dropout', p: 0.5 }, { type: 'identity' },
     { type: 'maxpool2d', options: { kernel: 2 } },
     { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
     { type: 'conv_transpose2d', weight: t(6, 1, 2, 2), bias: t(3), options: { stride: 2, padding: 1, output_padding: 1, dilation: 2, groups: 3 } },
+    { type: 'adaptive_avg_pool2d', output_size: [1, 1] }, { type: 'global_avg_pool2d' },
     { type: 'flatten' },
-    { type: 'linear', weight: t(2, 48), bias: t(2) },
+    { type: 'linear', weight: t(2, 3), bias: t(2) }, { type: 'softmax' },
   ];
   return traceNetwork({ input: t(2, 2, 6, 6), layers, loss, dtype: 'float64' });
 }

@@ -210,7 +210,7 @@ describe('network specs: chain errors name the layer and both shapes', () => {
     fails([{ type: 'maxpool2d', kernel: 2, stride: 2 }, { type: 'maxpool2d', kernel: 2, stride: 2 }], /layers\[1\] \(maxpool2d\): a 2x2 window .* does not fit the input 1x1/, '["layers",1]');
   });
   it('an unknown layer type and an unknown key, at their paths', () => {
-    fails([{ type: 'dropout' }], /\$\.layers\[0\]\.type: "type" must be one of conv2d, relu/, '["layers",0,"type"]');
+    fails([{ type: 'lstm' }], /\$\.layers\[0\]\.type: "type" must be one of conv2d, relu/, '["layers",0,"type"]');
     fails([{ type: 'relu', slope: 1 }], /\$\.layers\[0\]\.slope: a relu layer has no "slope"/, '["layers",0,"slope"]');
   });
   it('names tensors layers[i].<name> and loss.<name>', () => {

@@ -6,19 +6,23 @@ import { BatchNormLayer, batchnorm2dKind } from './batchnorm2d';
 import { Conv2dLayer, conv2dKind } from './conv2d';
 import { ConvTransposeLayer, convTranspose2dKind } from './convTranspose2d';
 import { FlattenLayer, flattenKind } from './flatten';
+import { GlobalPoolLayer, globalPoolKind } from './globalPool';
+import { IdentityLayer, identityKind } from './identity';
 import type { LayerKind, LayerParam, MergeKind, ParamValues } from './kind';
 import { isMergeKind } from './kind';
 import { LinearLayer, linearKind } from './linear';
 import { MergeLayer, mergeKind } from './merge';
 import { PoolLayer, poolKind } from './pool';
+import { SoftmaxLayer, softmaxKind } from './softmax';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
-export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer;
+export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer
+  | SoftmaxLayer | IdentityLayer | GlobalPoolLayer;
 
 /** A kind of one input, or one that takes several (add, concat). */
 export type AnyKind<S extends { type: string }> = LayerKind<S> | MergeKind<S>;
 
-/** Each spec type's kind (the activations share one module, as the two poolings do). */
+/** Each spec type's kind (the activations share one module, as the two poolings, identity and dropout, and the global poolings do). */
 const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   conv2d: conv2dKind,
   relu: activationKind, leaky_relu: activationKind, sigmoid: activationKind, tanh: activationKind,
@@ -28,6 +32,10 @@ const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   batchnorm2d: batchnorm2dKind,
   conv_transpose2d: convTranspose2dKind,
   add: mergeKind, concat: mergeKind,
+  relu6: activationKind, clip: activationKind, hardswish: activationKind,
+  softmax: softmaxKind,
+  dropout: identityKind, identity: identityKind,
+  global_avg_pool2d: globalPoolKind, adaptive_avg_pool2d: globalPoolKind,
 };
 
 export function kindOf<S extends LayerSpec>(spec: S): AnyKind<S> {
@@ -68,4 +76,7 @@ export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerS
   return kindOfType(type).build(type, values);
 }
 
-export type { ActivationLayer, BatchNormLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer };
+export type {
+  ActivationLayer, BatchNormLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, GlobalPoolLayer, IdentityLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer,
+  SoftmaxLayer,
+};

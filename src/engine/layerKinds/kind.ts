@@ -56,7 +56,7 @@ export type LayerParam = (
   /** `zero`: 0 is allowed (a padding); otherwise at least 1. */
   | { read: 'intOrPair'; required?: true; zero?: true }
   | { read: 'boolean' }
-  | { read: 'number' }
+  | { read: 'number'; required?: true }
   /** `schema`: the JSON schema of what may be written (the geometry check says the rest). */
   | { read: 'asWritten'; schema: Readonly<Record<string, unknown>> }
 ) & {

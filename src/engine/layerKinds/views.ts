@@ -10,10 +10,13 @@ import { batchnorm2dView } from './batchnorm2dView';
 import { conv2dView } from './conv2dView';
 import { convTranspose2dView } from './convTranspose2dView';
 import { flattenView } from './flattenView';
+import { globalPoolView } from './globalPoolView';
+import { identityView } from './identityView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
 import { mergeView } from './mergeView';
 import { poolView } from './poolView';
+import { softmaxView } from './softmaxView';
 import type { AxisLabels, FlowItem, LayerGeometry, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
@@ -21,6 +24,7 @@ const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
   batchnorm2d: batchnorm2dView,
   conv_transpose2d: convTranspose2dView,
+  softmax: softmaxView, identity: identityView, globalPool: globalPoolView,
   merge: mergeView,
 } satisfies Record<string, LayerView<never>>;
 
