@@ -10,6 +10,7 @@
 
 import type { ConvInfo, Pair } from './convInfo';
 import { ConvArgument, EngineError } from './errors';
+import type { LayerCost } from './layerKinds/kind';
 import type { EngineProblem } from './problem';
 
 export interface ConvTransposeOptions {
@@ -171,14 +172,10 @@ export function convTransposeSizeFormula(t: ConvTransposeInfo, axis: 'height' | 
 }
 
 /**
- * What a forward pass costs, from the shapes alone: every input value meets each of its group's
- * (Cout/groups)·kh·kw taps once (a multiply and an add, 2 FLOPs), then the bias is added to each output.
+ * Every input value meets each of its group's (Cout/groups)·kh·kw taps once: 2·B·H·W·Cin·(Cout/groups)·kh·kw
+ * FLOPs, the bias not counted, as torch.utils.flop_counter counts a transposed convolution.
  */
-export function convTransposeCost(t: ConvTransposeInfo): { flops: number; parameters: number } {
+export function convTransposeCost(t: ConvTransposeInfo): LayerCost {
   const taps = t.outChannelsPerGroup * t.kernelHeight * t.kernelWidth;
-  const outputs = t.batch * t.outChannels * t.outHeight * t.outWidth;
-  return {
-    flops: 2 * t.batch * t.inPositions * t.inChannels * taps + (t.hasBias ? outputs : 0),
-    parameters: t.inChannels * taps + (t.hasBias ? t.outChannels : 0),
-  };
+  return { flops: 2 * t.batch * t.inPositions * t.inChannels * taps, params: t.inChannels * taps + (t.hasBias ? t.outChannels : 0) };
 }

@@ -6,6 +6,8 @@
 
 import { PlannedTensor, checkBudget, qualified } from './budget';
 import type { ConvInfo } from './convInfo';
+import type { Conv1dInfo } from './layerKinds/conv1dView';
+import type { LayerCost } from './layerKinds/kind';
 import { EngineError } from './errors';
 import type { PoolInfo } from './layers';
 import { GraphLayer, consumersOf, graphProblems, inputName, layerName, layerSources } from './graph';
@@ -26,9 +28,11 @@ export interface LayerShapes {
   inputs: LayerInputShape[];
   output: number[];
   conv?: ConvInfo;
+  conv1d?: Conv1dInfo;
   pool?: PoolInfo;
   /** The geometry its view reads, for kinds that plan it (conv_transpose2d). */
   geometry?: LayerGeometry;
+  cost?: LayerCost;
 }
 
 export interface LayerPlan extends LayerShapes {

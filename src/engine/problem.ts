@@ -22,6 +22,9 @@ export interface EngineProblemArgs {
     dilated: boolean; kernel: [number, number]; padded: [number, number];
     input: number[]; weight: number[]; padding: number[]; dilation: [number, number];
   };
+  'conv1d.paddingForm': Record<string, never>;
+  'conv1d.sameStride': { stride: number };
+  'conv1d.kernelTooLarge': { extent: number; padded: number; input: number[]; weight: number[]; padding: [number, number]; dilation: number };
   'grad.shape': { expected: number[]; shape: number[]; axes?: string };
   'budget.limit': { value: string };
   'budget.tensor': { name: string; count: number; shape: number[]; limit: number };

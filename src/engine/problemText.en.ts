@@ -24,6 +24,11 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'conv.kernelTooLarge': a =>
     `${a.dilated ? 'dilated ' : ''}kernel ${a.kernel.join('x')} is larger than the padded input ${a.padded.join('x')} ` +
     `(input ${formatShape(a.input)}, weight ${formatShape(a.weight)}, padding [${a.padding.join(', ')}], dilation ${pair(a.dilation)})`,
+  'conv1d.paddingForm': () => 'padding must be an integer of at least 0, "valid", "same" or "causal"',
+  'conv1d.sameStride': a => `padding "same" needs stride 1, got stride ${a.stride}`,
+  'conv1d.kernelTooLarge': a =>
+    `the kernel spans ${a.extent} positions (dilation ${a.dilation}), more than the padded sequence's ${a.padded} ` +
+    `(input ${formatShape(a.input)}, weight ${formatShape(a.weight)}, padding [${a.padding.join(', ')}])`,
   'grad.shape': a => `grad must have the output's shape ${formatShape(a.expected)}${a.axes ? ` ${a.axes}` : ''}, got ${formatShape(a.shape)}`,
   'budget.limit': a => `maxElements must be a positive whole number, got ${a.value}`,
   'budget.tensor': a => `${a.name} would hold ${thousands(a.count)} elements ${formatShape(a.shape)}, over the limit of ${thousands(a.limit)}`,

@@ -4,10 +4,13 @@
 // markdownText or markdownCode, so it shows as written and never as Markdown.
 
 import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
-import { ConvTransposeInfo, convTransposeCost, convTransposeSizeFormula } from '../engine/convTransposeInfo';
+import { ConvTransposeInfo, convTransposeSizeFormula } from '../engine/convTransposeInfo';
 import { isChained } from '../engine/graph';
+import { networkInputOf } from '../engine/layerKinds';
+import { conv1dLengthFormula, conv1dPaddingText } from '../engine/layerKinds/conv1dView';
 import type { PoolInfo } from '../engine/layers';
 import type { LayerShapes } from '../engine/network';
+import { thousands } from '../engine/problem';
 import { formatShape, tensorStats } from '../engine/tensor';
 import { markdownCode, markdownText } from '../format/safeText';
 import { formatNumber } from '../format/text';
@@ -164,15 +167,14 @@ function poolSizeFormula(p: PoolInfo, axis: 'height' | 'width'): string {
   return `${name} = ${p.ceilMode ? 'ceil' : 'floor'}((${n} + 2·${pad} - ${d}·(${k}-1) - 1) / ${s}) + 1 = ${out}`;
 }
 
-/** A conv_transpose2d layer: its im2col view, its cost and its geometry, from the plan. */
+/** A conv_transpose2d layer: its im2col view and its geometry, from the plan. */
 function convTransposeLines(i: ConvTransposeInfo, locale: Locale): string[] {
   const w = panelText(locale);
   const shape = (d: number[]) => `\`${formatShape(d)}\``;
   const pair = (a: number, b: number) => `(${a}, ${b})`;
-  const cost = convTransposeCost(i);
   return [
     w.hoverConvTranspose(shape([i.batch, i.inPositions, i.inChannels]), shape([i.batch, i.inPositions, i.patchSize]), shape([i.batch, i.outChannels, i.fullHeight, i.fullWidth])),
-    w.hoverCost(cost.flops.toLocaleString('en-US'), cost.parameters.toLocaleString('en-US')), '',
+    '',
     w.hoverConvTransposeGeometry(pair(i.strideHeight, i.strideWidth), pair(i.padHeight, i.padWidth), pair(i.outputPadHeight, i.outputPadWidth),
       pair(i.dilationHeight, i.dilationWidth), i.groups),
     '', '```text', convTransposeSizeFormula(i, 'height'), convTransposeSizeFormula(i, 'width'), '```',
@@ -194,6 +196,12 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
     lines.push(
       `- \`a_t\` = im2col(pad(input)) ${shape([i.batch, i.outPositions, i.patchSize])}, \`w_t\` ${shape([i.patchSize, i.outChannels])}, \`z_t\` ${shape([i.batch, i.outPositions, i.outChannels])}`,
       w.hoverSumsProducts(i.groupPatchSize), '', ...geometryLines(i, locale));
+  } else if (l.conv1d) {
+    const i = l.conv1d;
+    lines.push(
+      w.hoverConv1d(shape([i.batch, i.outLength, i.patchSize]), shape([i.patchSize, i.outChannels]), shape([i.batch, i.outLength, i.outChannels])),
+      w.hoverSumsProducts(i.groupPatchSize), '', w.hoverConvGeometry(String(i.stride), conv1dPaddingText(i), String(i.dilation), i.groups),
+      '', '```text', conv1dLengthFormula(i), '```');
   } else if (l.pool) {
     const p = l.pool;
     lines.push(
@@ -220,6 +228,7 @@ function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
   } else {
     lines.push(w.hoverActivation);
   }
+  if (l.cost) lines.push('', w.hoverCost(thousands(l.cost.flops), thousands(l.cost.params)));
   return lines;
 }
 
@@ -241,7 +250,7 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
       return [w.hoverLayers(layers.length, shape(layers[0].input), shape(last.output)), '', '```text',
         ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${inputsText(i, l, formatShape)} → ${formatShape(l.output)}`), '```'].join('\n');
     case 'input':
-      return w.hoverNetworkInput(shape(layers[0].input), layers[0].title);
+      return w.hoverNetworkInput(shape(layers[0].input), networkInputOf(layers[0].op).axes, layers[0].title);
     case 'loss':
       return w.hoverLoss(shape(last.output), layers.length - 1, last.title, last.output[0]);
     case 'grad':

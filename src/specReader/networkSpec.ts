@@ -11,7 +11,7 @@ import type { Pair } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
 import { GraphLayer, LayerInput, graphProblems } from '../engine/graph';
 import { LossSpec, NetworkLayer, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
-import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams, minInputs } from '../engine/layerKinds';
+import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams, minInputs, networkInputOf } from '../engine/layerKinds';
 import { DType, Tensor } from '../engine/tensor';
 import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
@@ -91,7 +91,10 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
       case 'asWritten': return v;
     }
   };
-  const input = 'input' in spec ? tensor(['input'], spec.input, { rank: 4, axes: '(B, C, H, W)' }) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: '(B, C, H, W)' } }), undefined);
+  // The input's rank is what the first layer reads: (B, C, H, W), or (B, C, L) for a conv1d.
+  const first = Array.isArray(spec.layers) && isObject(spec.layers[0]) && isLayerType(spec.layers[0].type) ? spec.layers[0].type : undefined;
+  const inputAxes = networkInputOf(first);
+  const input = 'input' in spec ? tensor(['input'], spec.input, inputAxes) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: inputAxes.axes } }), undefined);
   /** A layer's "inputs": each name as an index (or the network's input), or undefined (and a problem at the name). */
   const readInputs = (at: JSONPath, v: unknown): LayerInput[] | undefined => {
     if (!Array.isArray(v)) { error(at, { code: 'network.inputs', args: { found: describeValue(v) } }); return undefined; }

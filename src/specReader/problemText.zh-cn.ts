@@ -78,6 +78,11 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'conv.kernelTooLarge': a =>
     `${a.dilated ? '膨胀后的' : ''}卷积核 ${a.kernel.join('x')} 大于填充后的输入 ${a.padded.join('x')}` +
     `（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}，填充 [${a.padding.join(', ')}]，膨胀 ${pair(a.dilation)}）`,
+  'conv1d.paddingForm': () => 'padding（填充）必须是不小于 0 的整数、"valid"、"same" 或 "causal"',
+  'conv1d.sameStride': a => `padding "same" 要求步长 stride 为 1，实际步长为 ${a.stride}`,
+  'conv1d.kernelTooLarge': a =>
+    `卷积核跨越 ${a.extent} 个位置（膨胀 ${a.dilation}），超过填充后序列的 ${a.padded} 个位置` +
+    `（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}，填充 [${a.padding.join(', ')}]）`,
   'grad.shape': a => `梯度 grad 的形状必须与输出相同：${formatShape(a.expected)}${a.axes ? ` ${a.axes}` : ''}，实际为 ${formatShape(a.shape)}`,
   'budget.limit': a => `maxElements（元素上限）必须是正整数，实际为 ${a.value}`,
   'budget.tensor': a => `${a.name} 将有 ${thousands(a.count)} 个元素 ${formatShape(a.shape)}，超过上限 ${thousands(a.limit)}`,

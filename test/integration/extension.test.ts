@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
 import type { ShownTensor } from '../../src/protocol/messages';
 import { formatNumber, namedTensors } from '../../src/format/text';
-import { EXTENSION_ID, RUN, nextPanelMessage, readJson, rendered, workspaceFile } from './support';
+import { EXTENSION_ID, RUN, nextPanelMessage, readJson, rendered, sleep, workspaceFile } from './support';
 
 function panelTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.input instanceof vscode.TabInputWebview);
@@ -152,6 +152,41 @@ describe('Conv Visual Debugger in VS Code', () => {
     const conv = (i: number, j: number) => Math.max(0, w.reduce((acc, row, ki) => row.reduce((t, v, kj) => t + v * x[i + ki][j + kj], acc), 0) + spec.layers[0].bias[4]);
     const expected = Math.max(conv(6, 10), conv(6, 11), conv(7, 10), conv(7, 11));
     assert.ok(Math.abs(m.value - expected) < 1e-12, `${m.value} vs ${expected}`);
+  });
+
+  it('runs examples/conv1d.conv.json: a_t has one row per causal window of the sequence; an output links to its window', async () => {
+    const uri = workspaceFile('conv1d.conv.json');
+    const { result, message } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    assert.deepStrictEqual(result.shapes['layers[0].z'], [2, 2, 12], 'causal padding keeps the length');
+    assert.deepStrictEqual(result.shapes['layers[2].z'], [2, 2, 4]);
+    assert.deepStrictEqual(result.shapes['loss.probs'], [2, 2]);
+    // Causal, K = 3: window t reads x[t − 2], x[t − 1], x[t], zeros before the sequence starts.
+    const spec = await readJson(uri);
+    const x: number[] = spec.input[0][0];
+    const window = (t: number) => [t - 2, t - 1, t].map(i => (i < 0 ? 0 : x[i]));
+    const at = message.shown.find(t => t.name === 'a_t');
+    assert.deepStrictEqual(at?.shape, [2, 12, 3]);
+    assert.deepStrictEqual(at.cells.slice(0, 36), Array.from({ length: 12 }, (_, t) => window(t)).flat().map(v => formatNumber(v, 4)));
+
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 0, stage: 'im2col', target: { tensor: 'z', index: [0, 1, 5] }, pin: true });
+    const m = await linked;
+    const w: number[] = spec.layers[0].weight[1][0];
+    assert.strictEqual(m.value, w.reduce((s, v, k) => s + v * window(5)[k], spec.layers[0].bias[1]));
+    const of = (name: string) => m.highlights.find(h => h.tensor === name);
+    assert.deepStrictEqual(of('a_t')?.rows, [5]);
+    assert.deepStrictEqual(of('input')?.cells.map(c => c.join()).sort(), ['0,0,3', '0,0,4', '0,0,5']);
+    console.log('[screenshot] conv1d-output');
+    await sleep(1500);
+    // Back from a_t: tap 2 of window 5 is a copy of input position 5; its row is the window, padded positions 5 to 7.
+    const copied = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 0, stage: 'im2col', target: { tensor: 'a_t', index: [0, 5, 2] }, pin: true });
+    const c = await copied;
+    assert.deepStrictEqual(c.highlights.find(h => h.tensor === 'input')?.cells, [[0, 0, 5]]);
+    assert.deepStrictEqual([...new Set(c.highlights.find(h => h.tensor === 'a')?.cells.map(p => p.join()))].sort(), ['0,0,5', '0,0,6', '0,0,7']);
+    await sleep(1000);
+    console.log('[screenshot] conv1d-a_t');
+    await sleep(1500);
   });
 
   it('in LeNet, the linear layer\'s z[0, 7] lists 256 products and the bias; Next Stage past a layer\'s last stage opens the next layer', async () => {

@@ -1,6 +1,6 @@
 // Tensor descriptions as data, in both languages. Every key renders in English
 // and in Chinese from sample arguments (the sample table is checked complete by
-// the compiler); every tensor of real traces (a conv, LeNet, a network with every
+// the compiler); every tensor of real traces (a conv, LeNet, a sequence network, a network with every
 // other layer kind, a comparison) reads as Chinese in zh-cn, and together they
 // reach every key; the wire carries the structured form and refuses a bad one.
 
@@ -29,6 +29,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'conv.dW_t': {}, 'conv.dW': {}, 'conv.db': {}, 'conv.delta_full': {}, 'conv.w_rot180': {}, 'conv.dA_rot180': {},
   'compare.yours': { name: 'a_t', reshapedFrom: [9, 27] },
   'compare.difference': { name: 'a_t' },
+  'conv1d.input': {}, 'conv1d.a_t': {}, 'conv1d.z_t': {}, 'conv1d.z': {}, 'conv1d.dA_padded': {}, 'conv1d.col2im_counts': {},
   'layer.input': {},
   'activation.z': {},
   'activation.h': { activation: 'sigmoid' },
@@ -90,6 +91,7 @@ describe('tensor descriptions (about) in both languages', () => {
     ['seed.conv.json', seed],
     ['lenet.conv.json', traceAnySpecText('lenet.conv.json', example('lenet.conv.json'))],
     ['upsample.conv.json', traceAnySpecText('upsample.conv.json', example('upsample.conv.json'))],
+    ['conv1d.conv.json', traceAnySpecText('conv1d.conv.json', example('conv1d.conv.json'))],
     ['the other layers', traceAnySpecText('other.json', OTHER_LAYERS)],
     ['resnet-block.conv.json', traceAnySpecText('resnet-block.conv.json', example('resnet-block.conv.json'))],
     ['a concat', traceAnySpecText('concat.json', JSON.stringify({ input: [[[[1, 2], [3, 4]]]], layers: [{ type: 'relu' }, { type: 'concat', inputs: ['input', 'layers[0]'] }] }))],

@@ -16,7 +16,7 @@ import { randomTensor, rng } from './helpers';
 const random = rng(7);
 const t = (...shape: number[]) => randomTensor(shape, random);
 
-/** A network with every layer type, (1, 2, 6, 6) in. */
+/** A network with every layer type that reads a feature map, (2, 2, 6, 6) in. */
 function everyKind(loss: LossSpec): NetworkTrace {
   const layers: NetworkLayer[] = [
     { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
@@ -38,8 +38,22 @@ function everyKind(loss: LossSpec): NetworkTrace {
   return traceNetwork({ input: t(2, 2, 6, 6), layers, loss, dtype: 'float64' });
 }
 
+/** The kinds that read a sequence (B, C, L), which a (B, C, H, W) network cannot reach: (2, 2, 9) in. */
+function everySequenceKind(loss: LossSpec): NetworkTrace {
+  const layers: NetworkLayer[] = [
+    { type: 'conv1d', weight: t(4, 1, 3), bias: t(4), options: { padding: 'causal', dilation: 2, groups: 2 } },
+    { type: 'relu' },
+    // A residual around a "same" conv1d: the sequence keeps its length.
+    { type: 'conv1d', weight: t(4, 4, 2), options: { padding: 'same' } }, { type: 'add', inputs: [1, 2] },
+    { type: 'conv1d', weight: t(2, 4, 2), options: { stride: 2, padding: 1 } },
+    { type: 'flatten' },
+    { type: 'linear', weight: t(2, 10), bias: t(2) },
+  ];
+  return traceNetwork({ input: t(2, 2, 9), layers, loss, dtype: 'float64' });
+}
+
 const LOSSES: LossSpec[] = [{ type: 'mse', target: t(2, 2) }, { type: 'cross_entropy', target: [1, 0] }];
-const traces = LOSSES.map(everyKind);
+const traces = [...LOSSES.map(everyKind), ...LOSSES.map(everySequenceKind)];
 const conv = traceConv({ input: t(1, 2, 5, 5), weight: t(4, 1, 3, 3), bias: t(4), options: { stride: 2, padding: 1, dilation: 1, groups: 2 }, dtype: 'float64' });
 const layers: { geometry: LayerGeometry; stages: TraceStage[]; names: string[]; shapeOf(n: string): readonly number[] | undefined }[] = [
   ...traces.flatMap(tr => tr.layers.map(l => ({ geometry: l.geometry, stages: l.stages, names: Object.keys(l.tensors), shapeOf: (n: string) => l.tensors[n]?.shape }))),

@@ -3,7 +3,7 @@
 // and the backward pass (convTranspose2d.ts has the arithmetic).
 
 import { ConvTransposeForward, convTransposeBackward, convTransposeDirect, convTransposeForward, convTransposeTensors } from '../convTranspose2d';
-import { ConvTransposeInfo, ConvTransposeOptions, convTransposeInfo, convTransposeOutputShape } from '../convTransposeInfo';
+import { ConvTransposeInfo, ConvTransposeOptions, convTransposeCost, convTransposeInfo, convTransposeOutputShape } from '../convTransposeInfo';
 import { Tensor, checkTensor } from '../tensor';
 import { TensorName, TraceTensor, recorded, rot180Check } from '../trace';
 import { LayerKind, passes, stage } from './kind';
@@ -80,7 +80,8 @@ export const convTranspose2dKind: LayerKind<ConvTransposeLayer> = {
     checkTensor(l.weight, 'weight', 'conv_transpose2d');
     if (l.bias) checkTensor(l.bias, 'bias', 'conv_transpose2d');
     const info = infoOf(l, x);
-    return { output: convTransposeOutputShape(info), tensors: convTransposeTensors(info, backward), geometry: { kind: 'conv_transpose2d', info } };
+    return { output: convTransposeOutputShape(info), tensors: convTransposeTensors(info, backward), geometry: { kind: 'conv_transpose2d', info },
+      cost: convTransposeCost(info) };
   },
   forward(l, x) {
     const f = convTransposeForward(x, l.weight, l.bias, infoOf(l, x.shape));

@@ -6,6 +6,7 @@
 
 import type { PlannedTensor } from '../budget';
 import type { LayerGeometry } from './view';
+import type { Conv1dInfo } from './conv1dView';
 import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
 import type { LayerPlan } from '../networkPlan';
@@ -18,9 +19,20 @@ export interface KindPlan {
   /** What the layer's trace allocates, forward (and backward when planned so). */
   tensors: PlannedTensor[];
   conv?: ConvInfo;
+  conv1d?: Conv1dInfo;
   pool?: PoolInfo;
   /** What its view reads, for a kind whose hover needs its geometry before any value is read. */
   geometry?: LayerGeometry;
+  /** What running it costs and what it learns, for a kind that states it. */
+  cost?: LayerCost;
+}
+
+/** A layer's forward cost and learned values, from its shapes alone. */
+export interface LayerCost {
+  /** Floating-point operations of the forward pass; a multiply-add counts 2, as torch.utils.flop_counter counts. */
+  flops: number;
+  /** Learned values: its weights and bias. */
+  params: number;
 }
 
 /** What a layer's backward pass needs from its forward pass. */
@@ -74,6 +86,8 @@ export interface LayerKind<S extends { type: string }> {
   params(type: S['type']): Readonly<Record<string, LayerParam>>;
   /** The layer from its values, once every required key was read. */
   build(type: S['type'], values: ParamValues): S;
+  /** The input a network that starts with this layer reads; (B, C, H, W) when not said. */
+  networkInput?: { rank: number; axes: string };
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title(spec: S): string;
   /** Throws an EngineError when the spec does not fit its input. */
@@ -132,7 +146,8 @@ export function passes(stages: TraceStage[], backward: boolean): TraceStage[] {
   return backward ? stages : stages.filter(s => s.pass === 'forward');
 }
 
-/** Axis names of a tensor that is not a conv's: (B, C, H, W), (B, features), or d0, d1, … */
+/** Axis names of a tensor that is not a conv's: (B, C, H, W), (B, C, L), (B, features), or d0, d1, … */
 export function shapeAxes(shape: readonly number[]): string[] {
-  return shape.length === 4 ? ['B', 'C', 'H', 'W'] : shape.length === 2 ? ['B', 'features'] : shape.map((_, i) => `d${i}`);
+  const named: Record<number, string[]> = { 4: ['B', 'C', 'H', 'W'], 3: ['B', 'C', 'L'], 2: ['B', 'features'] };
+  return named[shape.length] ?? shape.map((_, i) => `d${i}`);
 }

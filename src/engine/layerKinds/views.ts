@@ -7,6 +7,7 @@ import type { Highlights, LinkTarget } from '../links';
 import type { DeltaSource, TensorName, TraceStage } from '../trace';
 import { activationView } from './activationView';
 import { batchnorm2dView } from './batchnorm2dView';
+import { conv1dView } from './conv1dView';
 import { conv2dView } from './conv2dView';
 import { convTranspose2dView } from './convTranspose2dView';
 import { flattenView } from './flattenView';
@@ -26,6 +27,7 @@ const VIEWS = {
   conv_transpose2d: convTranspose2dView,
   softmax: softmaxView, identity: identityView, globalPool: globalPoolView,
   merge: mergeView,
+  conv1d: conv1dView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;

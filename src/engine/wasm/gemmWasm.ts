@@ -4,9 +4,11 @@
 // C when A is row-major, slices of the inner dimension when A is a transposed
 // view). convWasm.ts drives the same kernel with im2col and col2im tables.
 // Where WebAssembly SIMD is missing, the callers fall back to the TypeScript loops.
+// Two builds of the kernel: relaxed SIMD (a fused multiply-add, one rounding per
+// step) where the runtime compiles it, else plain SIMD.
 
 import type { MatrixView } from '../gemm';
-import { GEMM_WASM_BASE64 } from './gemmBinary';
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemmBinary';
 
 // The engine is built without DOM or Node typings for WebAssembly: what it uses of it.
 declare const WebAssembly: {
@@ -33,9 +35,15 @@ const CHUNK_BYTES = 8 << 20;
 const MAX_BYTES = 1024 << 20;
 const PAGE = 65536;
 
+/** Which build runs the products: relaxed SIMD (fused multiply-add), plain SIMD, or none (the TypeScript loops). */
+export type WasmKernelName = 'relaxed-simd' | 'simd' | 'none';
+
 let kernel: Kernel | null | undefined;
+let kernelName: WasmKernelName = 'none';
 /** CVD_NO_WASM=1 in the environment (Node) runs every product in the loops. */
 let disabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CVD_NO_WASM === '1';
+/** Whether the relaxed build may be used (tests and benchmarks compare it with the plain one). */
+let relaxedAllowed = true;
 
 function decode(base64: string): Uint8Array {
   const s = atob(base64);
@@ -44,15 +52,25 @@ function decode(base64: string): Uint8Array {
   return out;
 }
 
+function instantiate(base64: string): Kernel {
+  const module = new WebAssembly.Module(decode(base64));
+  return new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('gemm kernel aborted'); } } }).exports as unknown as Kernel;
+}
+
 function load(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  try {
-    const module = new WebAssembly.Module(decode(GEMM_WASM_BASE64));
-    kernel = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('gemm kernel aborted'); } } }).exports as unknown as Kernel;
-  } catch {
-    // No WebAssembly SIMD here (an old runtime, a locked-down page).
-    kernel = null;
+  const builds: [WasmKernelName, string][] = [...(relaxedAllowed ? [['relaxed-simd', GEMM_RELAXED_WASM_BASE64] as [WasmKernelName, string]] : []), ['simd', GEMM_WASM_BASE64]];
+  for (const [name, base64] of builds) {
+    try {
+      kernel = instantiate(base64);
+      kernelName = name;
+      return kernel;
+    } catch {
+      // Not compiled here: relaxed SIMD missing (Node 20), or SIMD itself (an old runtime, a locked-down page).
+    }
   }
+  kernel = null;
+  kernelName = 'none';
   return kernel;
 }
 
@@ -61,9 +79,21 @@ export function wasmGemmAvailable(): boolean {
   return !disabled && load() !== null;
 }
 
+/** The build products run in. */
+export function wasmKernel(): WasmKernelName {
+  return disabled || load() === null ? 'none' : kernelName;
+}
+
 /** Turns the WebAssembly kernels off or on (tests and benchmarks compare the two). */
 export function setWasmGemm(enabled: boolean): void {
   disabled = !enabled;
+}
+
+/** Allows or forbids the relaxed-SIMD build (tests and benchmarks compare it with the plain one); reloads the kernel. */
+export function setRelaxedSimd(allowed: boolean): void {
+  if (relaxedAllowed === allowed) return;
+  relaxedAllowed = allowed;
+  kernel = undefined;
 }
 
 export type Floats = Float32Array | Float64Array;
