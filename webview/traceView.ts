@@ -195,7 +195,9 @@ export class TraceView implements CardHost {
     }
     if (stageViewOf(this.model.geometry, stage.id)?.crossCheck && this.model.trace.rot180) {
       const r = this.model.trace.rot180;
-      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, (r.agrees ? text().rot180Agrees : text().rot180Disagrees)(formatNumber(r.maxAbsDiff))));
+      // conv2d's two views compute ∂C/∂a; conv_transpose2d's compute z.
+      const [agrees, disagrees] = r.tensor === 'z' ? [text().zAgrees, text().zDisagrees] : [text().rot180Agrees, text().rot180Disagrees];
+      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, (r.agrees ? agrees : disagrees)(formatNumber(r.maxAbsDiff))));
     }
     section.append(head, flow);
     this.flows.push({ element: flow, cards });

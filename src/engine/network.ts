@@ -14,7 +14,7 @@ import type { LayerGeometry } from './layerKinds/view';
 import { LayerInputShape, LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, allocate } from './tensor';
 import {
-  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports,
+  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports,
 } from './trace';
 
 export { layerName, layerTitle };
@@ -58,6 +58,8 @@ export interface LayerTrace {
   geometry: LayerGeometry;
   /** conv2d layers: everything the single-conv trace has (geometry, rot180 check, links). */
   conv?: ConvTrace;
+  /** Another kind's ROT180 view against its im2col one (conv_transpose2d's z). */
+  rot180?: Rot180Check;
   /** The loss value, for the loss "layer". */
   value?: number;
   /** Where the layer's δ came from, when the backward pass ran. */

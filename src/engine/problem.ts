@@ -45,6 +45,12 @@ export interface EngineProblemArgs {
   'flatten.rank': { shape: number[] };
   'batchnorm.channels': { key: string; channels: number; shape: number[] };
   'batchnorm.oneValue': { shape: number[] };
+  'convT.negative': { key: string; value: number };
+  'convT.outputPadding': { outputPadding: [number, number]; stride: [number, number]; dilation: [number, number] };
+  'convT.outputEmpty': {
+    output: [number, number]; full: [number, number]; padding: [number, number]; outputPadding: [number, number];
+    input: number[]; weight: number[];
+  };
   'clip.range': { min: number; max: number };
   'dropout.p': { p: number };
   'adaptivePool.size': { size: number[] };

@@ -49,6 +49,11 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'flatten.rank': a => `expects at least a 2-D input, got ${formatShape(a.shape)}`,
   'batchnorm.channels': a => `${a.key} must have shape (${a.channels},), one value per input channel, got ${formatShape(a.shape)}`,
   'batchnorm.oneValue': a => `train mode needs more than one value per channel (B·H·W ≥ 2), got input ${formatShape(a.shape)}`,
+  'convT.negative': a => `${a.key} must not be negative, got ${a.value}`,
+  'convT.outputPadding': a => `output_padding ${pair(a.outputPadding)} must be smaller than the stride ${pair(a.stride)} or the dilation ${pair(a.dilation)} on each axis, as PyTorch requires`,
+  'convT.outputEmpty': a =>
+    `the output would be ${a.output.join('x')}: the ${a.full.join('x')} map the windows cover, less padding ${pair(a.padding)} on each side, plus output_padding ${pair(a.outputPadding)}, `
+    + `must be at least 1x1 (input ${formatShape(a.input)}, weight ${formatShape(a.weight)})`,
   'clip.range': a => `min ${a.min} is greater than max ${a.max}: the range is empty`,
   'dropout.p': a => `p must be in [0, 1), a probability of dropping a value, got ${a.p}`,
   'adaptivePool.size': a => `output_size ${a.size.length === 1 ? a.size[0] : `[${a.size.join(', ')}]`} is not supported: only 1 (or [1, 1]), global average pooling, the size the imported models use`,

@@ -102,7 +102,7 @@ const traceStages: Check = (v, at) => {
 const wireTraceFields: Check = object({
   id: nat, file: str, uri: optional(str), dtype, geometry,
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
-  rot180: optional(object({ maxAbsDiff: num, agrees: bool })),
+  rot180: optional(object({ maxAbsDiff: num, agrees: bool, tensor: optional(tensorName) })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
   deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above', 'sum')),
 });

@@ -250,6 +250,30 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.ok(all.message.shown.some(t => t.name === 'dA_rot180'), 'all stages again');
   });
 
+  it('runs examples/upsample.conv.json: conv_transpose2d makes 8×8 of 4×4, and a pixel of its z links the one z_t entry col2im adds into it', async () => {
+    const uri = workspaceFile('upsample.conv.json');
+    const { result } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    assert.deepStrictEqual(['z', 'z_rot180', 'z_full', 'dA'].map(n => result.shapes[`layers[2].${n}`]), [[1, 1, 8, 8], [1, 1, 8, 8], [1, 1, 8, 8], [1, 2, 4, 4]]);
+    const stage = nextPanelMessage(api, 'stage');
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 2, stage: 'convt_col2im', target: { tensor: 'z', index: [0, 0, 3, 5] }, pin: true });
+    assert.deepStrictEqual([(await stage).layer, (await stage).stage], [2, 'convt_col2im']);
+    // Stride 2 and a 2×2 kernel: output (3, 5) is tap (1, 1) of input pixel (1, 2) alone, row 1·4 + 2 = 6 of z_t.
+    const m = await linked;
+    const of = (name: string) => m.highlights.find(h => h.tensor === name)?.cells;
+    assert.deepStrictEqual(of('z_t'), [[0, 6, 3]]);
+    assert.deepStrictEqual(of('input')?.map(c => c.join()).sort(), ['0,0,1,2', '0,1,1,2']);
+    assert.strictEqual(m.terms, 1);
+    // Its value from the spec by direct loops: relu(conv2d(x, padding 1)) at (1, 2), through tap (1, 1), plus the bias.
+    const spec = await readJson(uri);
+    const x: number[][] = spec.input[0][0];
+    const at = (i: number, j: number) => (i >= 0 && i < 4 && j >= 0 && j < 4 ? x[i][j] : 0);
+    const h = (c: number) => Math.max(0, (spec.layers[0].weight[c][0] as number[][])
+      .reduce((s, row, ki) => row.reduce((t, v, kj) => t + v * at(1 + ki - 1, 2 + kj - 1), s), spec.layers[0].bias[c]));
+    const expected = [0, 1].reduce((s, c) => s + h(c) * spec.layers[2].weight[c][0][1][1], spec.layers[2].bias[0]);
+    assert.ok(Math.abs(m.value - expected) < 1e-12, `${m.value} vs ${expected}`);
+  });
+
   it('never writes the spec file', async () => {
     const uri = workspaceFile('seed.conv.json');
     const before = await vscode.workspace.fs.stat(uri);

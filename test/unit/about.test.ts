@@ -49,6 +49,9 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'batchnorm.x_hat': { eps: 1e-5 }, 'batchnorm.weight': {}, 'batchnorm.bias': {}, 'batchnorm.z': {},
   'batchnorm.running_mean': { momentum: 0.1 }, 'batchnorm.running_var': { momentum: 0.1 },
   'batchnorm.delta': {}, 'batchnorm.dgamma': {}, 'batchnorm.dbeta': {}, 'batchnorm.dA.train': {}, 'batchnorm.dA.eval': {},
+  'convT.input': {}, 'convT.weight': {}, 'convT.bias': {}, 'convT.x_t': {}, 'convT.w_mat': {}, 'convT.z_t': {}, 'convT.z_full': {},
+  'convT.col2im_counts': {}, 'convT.z': {}, 'convT.x_full': {}, 'convT.w_rot180': {}, 'convT.z_rot180': {}, 'convT.delta': {},
+  'convT.dZ_full': {}, 'convT.dZ_t': {}, 'convT.dX_t': {}, 'convT.dA': {}, 'convT.dW_mat': {}, 'convT.dW': {}, 'convT.db': {},
   'softmax.z': {}, 'softmax.z_max': {}, 'softmax.e': {}, 'softmax.e_sum': {}, 'softmax.p': {}, 'softmax.delta': {}, 'softmax.dot': {}, 'softmax.dZ': {},
   'identity.z': {}, 'identity.h.identity': {}, 'identity.h.dropout': { p: 0.5 }, 'identity.delta': {}, 'identity.dZ': {},
   'globalPool.z': {}, 'globalPool.delta': {}, 'globalPool.dA': {},
@@ -73,6 +76,7 @@ describe('tensor descriptions (about) in both languages', () => {
   const traces: [string, AnyTrace][] = [
     ['seed.conv.json', seed],
     ['lenet.conv.json', traceAnySpecText('lenet.conv.json', example('lenet.conv.json'))],
+    ['upsample.conv.json', traceAnySpecText('upsample.conv.json', example('upsample.conv.json'))],
     ['conv1d.conv.json', traceAnySpecText('conv1d.conv.json', example('conv1d.conv.json'))],
     ...EVERY_NETWORK.map((p, i): [string, AnyTrace] => [`every kind, network ${i}`, traceNetwork(p)]),
     ['resnet-block.conv.json', traceAnySpecText('resnet-block.conv.json', example('resnet-block.conv.json'))],

@@ -21,9 +21,10 @@ const LAYERS: NetworkLayer[] = [
   { type: 'dropout', p: 0.5 }, { type: 'identity' },
   { type: 'maxpool2d', options: { kernel: 2 } },
   { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
+  { type: 'conv_transpose2d', weight: t(6, 1, 2, 2), bias: t(3), options: { stride: 2, padding: 1, output_padding: 1, dilation: 2, groups: 3 } },
   { type: 'adaptive_avg_pool2d', output_size: [1, 1] }, { type: 'global_avg_pool2d' },
   { type: 'flatten' },
-  { type: 'linear', weight: t(2, 6), bias: t(2) }, { type: 'softmax' },
+  { type: 'linear', weight: t(2, 3), bias: t(2) }, { type: 'softmax' },
 ];
 
 /** Every loss, for the (2, 2) output of the network. */

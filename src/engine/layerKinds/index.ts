@@ -5,6 +5,7 @@ import { ActivationLayer, activationKind } from './activation';
 import { BatchNormLayer, batchnorm2dKind } from './batchnorm2d';
 import { Conv1dLayer, conv1dKind } from './conv1d';
 import { Conv2dLayer, conv2dKind } from './conv2d';
+import { ConvTransposeLayer, convTranspose2dKind } from './convTranspose2d';
 import { FlattenLayer, flattenKind } from './flatten';
 import { GlobalPoolLayer, globalPoolKind } from './globalPool';
 import { IdentityLayer, identityKind } from './identity';
@@ -16,7 +17,7 @@ import { PoolLayer, poolKind } from './pool';
 import { SoftmaxLayer, softmaxKind } from './softmax';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
-export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer
+export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer
   | SoftmaxLayer | IdentityLayer | GlobalPoolLayer | Conv1dLayer;
 
 /** A kind of one input, or one that takes several (add, concat). */
@@ -30,6 +31,7 @@ const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   flatten: flattenKind,
   linear: linearKind,
   batchnorm2d: batchnorm2dKind,
+  conv_transpose2d: convTranspose2dKind,
   add: mergeKind, concat: mergeKind,
   relu6: activationKind, clip: activationKind, hardswish: activationKind,
   softmax: softmaxKind,
@@ -82,6 +84,6 @@ export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerS
 }
 
 export type {
-  ActivationLayer, BatchNormLayer, Conv1dLayer, Conv2dLayer, FlattenLayer, GlobalPoolLayer, IdentityLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer,
+  ActivationLayer, BatchNormLayer, Conv1dLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, GlobalPoolLayer, IdentityLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer,
   SoftmaxLayer,
 };

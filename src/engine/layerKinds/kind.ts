@@ -10,7 +10,7 @@ import type { LayerGeometry } from './view';
 import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
 import type { Tensor } from '../tensor';
-import type { ConvTrace, DeltaSource, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
+import type { ConvTrace, DeltaSource, Rot180Check, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
 
 /** A layer's shapes from its input's shape alone: no value is read. */
 export interface KindPlan {
@@ -51,6 +51,8 @@ export interface LayerRecord {
   conv?: ConvTrace;
   /** The loss's value C, in float64 whatever the dtype. */
   value?: number;
+  /** A kind's ROT180 view of a tensor against its im2col one (conv2d's is in `conv`). */
+  rot180?: Rot180Check;
   deltaIn?: Tensor;
 }
 

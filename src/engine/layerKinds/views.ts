@@ -9,6 +9,7 @@ import { activationView } from './activationView';
 import { batchnorm2dView } from './batchnorm2dView';
 import { conv1dView } from './conv1dView';
 import { conv2dView } from './conv2dView';
+import { convTranspose2dView } from './convTranspose2dView';
 import { flattenView } from './flattenView';
 import { globalPoolView } from './globalPoolView';
 import { identityView } from './identityView';
@@ -23,6 +24,7 @@ import { resolve } from './view';
 const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
   batchnorm2d: batchnorm2dView,
+  conv_transpose2d: convTranspose2dView,
   softmax: softmaxView, identity: identityView, globalPool: globalPoolView,
   merge: mergeView,
   conv1d: conv1dView,
