@@ -80,6 +80,15 @@ describe('layer views: every stage declared, every word in both tables', () => {
     }
   });
 
+  it('a layer that records a ROT180 check has a stage that shows it (crossCheck), and only then', () => {
+    for (const tr of traces) {
+      for (const l of tr.layers) {
+        const checked = l.stages.filter(st => stageViewOf(l.geometry, st.id)?.crossCheck);
+        assert.strictEqual(checked.length, (l.conv?.rot180 ?? l.rot180) ? 1 : 0, `${l.op}: stages showing the check: ${checked.map(st => st.id).join(', ')}`);
+      }
+    }
+  });
+
   it('the shape-only plan carries the geometry each layer records, which its hover reads', () => {
     problems.forEach((problem, i) => {
       const planned = networkShapes(problem);
