@@ -7,6 +7,8 @@
 // from where it starts to the layer that takes it.
 
 import type { LinkTarget } from '../src/engine/links';
+import { totalCost } from '../src/engine/layerKinds/cost';
+import { thousands } from '../src/engine/problem';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId } from '../src/engine/trace';
 import { formatNumber } from '../src/format/text';
@@ -34,6 +36,16 @@ function shortName(name: string, input: string): string {
 function hidden<E extends HTMLElement>(element: E): E {
   element.setAttribute('aria-hidden', 'true');
   return element;
+}
+
+/** The layers' FLOPs and parameters together, the loss not counted, at the end of the chain's row. */
+function networkCost(network: WireNetwork): HTMLElement {
+  const t = text();
+  const layers = network.loss ? network.layers.slice(0, -1) : network.layers;
+  const total = totalCost(layers.map(l => l.cost));
+  const fact = el('span', 'fact network-cost', t.networkCost(thousands(total.flops), thousands(total.params)));
+  fact.title = t.networkCostTitle;
+  return fact;
 }
 
 export class NetworkView {
@@ -73,6 +85,7 @@ export class NetworkView {
       if (!chained) b.append(el('span', 'chain-from', `← ${layer.inputs.map(n => shortName(n, t.chainInput)).join(', ')}`));
       b.title = [
         t.layerChip(i, layer.title, formatShape(layer.inputShape), formatShape(layer.outputShape), layer.trace.stages.length),
+        t.layerCost(thousands(layer.cost.flops), thousands(layer.cost.params)),
         ...(chained ? [] : [t.layerTakes(layer.inputs.join(', '))]),
         ...(layer.deltaFrom ? [t.layerDeltaSum(layer.deltaFrom.join(', '))] : []),
       ].join('; ');
@@ -89,7 +102,7 @@ export class NetworkView {
       this.list.prepend(this.arcs);
     }
     const warnings = network.warnings.map(w => el('span', 'fact badge bad', w));
-    this.chain.append(this.list, ...warnings);
+    this.chain.append(this.list, networkCost(network), ...warnings);
     root.replaceChildren(this.chain, this.body);
     this.measureChain();
     // A re-run of the same spec stays on the layer the user was on.

@@ -10,7 +10,7 @@
 
 import type { ConvInfo, Pair } from './convInfo';
 import { ConvArgument, EngineError } from './errors';
-import type { LayerCost } from './layerKinds/kind';
+import { LayerCost, productCost } from './layerKinds/cost';
 import type { EngineProblem } from './problem';
 
 export interface ConvTransposeOptions {
@@ -173,9 +173,10 @@ export function convTransposeSizeFormula(t: ConvTransposeInfo, axis: 'height' | 
 
 /**
  * Every input value meets each of its group's (Cout/groups)·kh·kw taps once: 2·B·H·W·Cin·(Cout/groups)·kh·kw
- * FLOPs, the bias not counted, as torch.utils.flop_counter counts a transposed convolution.
+ * FLOPs, the bias not counted, as torch.utils.flop_counter counts a transposed convolution (the products that
+ * col2im then crops away with the padding included, as x_t @ w_mat computes them).
  */
 export function convTransposeCost(t: ConvTransposeInfo): LayerCost {
   const taps = t.outChannelsPerGroup * t.kernelHeight * t.kernelWidth;
-  return { flops: 2 * t.batch * t.inPositions * t.inChannels * taps, params: t.inChannels * taps + (t.hasBias ? t.outChannels : 0) };
+  return productCost(t.batch * t.inPositions * t.inChannels * taps, t.inChannels * taps + (t.hasBias ? t.outChannels : 0));
 }

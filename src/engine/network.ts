@@ -9,6 +9,7 @@ import { elementLimit } from './budget';
 import { LayerInput, inputName, layerSources } from './graph';
 import { LayerSpec, kindOf } from './layerKinds';
 import { type ForwardCache, type LayerRecord, type MergeRecord, isMergeKind } from './layerKinds/kind';
+import type { LayerCost } from './layerKinds/cost';
 import { LossSpec, lossKind } from './layerKinds/loss';
 import type { LayerGeometry } from './layerKinds/view';
 import { LayerInputShape, LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
@@ -56,6 +57,8 @@ export interface LayerTrace {
   stages: TraceStage[];
   /** What the layer's view needs to link, sum and explain its cells. */
   geometry: LayerGeometry;
+  /** Its forward FLOPs and parameters, as its plan states them. */
+  cost: LayerCost;
   /** conv2d layers: everything the single-conv trace has (geometry, rot180 check, links). */
   conv?: ConvTrace;
   /** Another kind's ROT180 view against its im2col one (conv_transpose2d's z). */
@@ -100,10 +103,10 @@ function recordOf(step: ForwardStep, delta: Tensor | undefined, deltaSource: Del
 }
 
 /** A layer's record in the trace: what its kind records, under its name in the network. */
-function layerTrace(step: ForwardStep, index: number, delta: Tensor | undefined, from: DeltaFrom, options: TraceOptions): { trace: LayerTrace; deltaIns?: Tensor[] } {
+function layerTrace(step: ForwardStep, index: number, cost: LayerCost, delta: Tensor | undefined, from: DeltaFrom, options: TraceOptions): { trace: LayerTrace; deltaIns?: Tensor[] } {
   const { deltaIns, ...record } = recordOf(step, delta, from.source, options);
   const trace: LayerTrace = {
-    op: step.spec.type, name: layerName(index), title: layerTitle(step.spec), inputShape: [...step.inputs[0].shape],
+    op: step.spec.type, name: layerName(index), title: layerTitle(step.spec), inputShape: [...step.inputs[0].shape], cost,
     inputs: step.inputs.map((x, j) => ({ name: step.names[j], shape: [...x.shape] })), outputShape: [...step.output.shape],
     ...record, ...(delta ? { deltaSource: from.source, ...(from.layers ? { deltaFrom: from.layers } : {}) } : {}),
   };
@@ -137,7 +140,7 @@ function lossLayerTrace(l: LossSpec, out: Tensor, from: string, options: TraceOp
   const plan = lossKind.plan(l, out.shape, options.backward ?? true);
   const { deltaIn, ...record } = lossKind.record({ spec: l, input: out, ...lossKind.forward(l, out, plan) }, undefined, 'loss', options);
   const inputShape = [...out.shape];
-  return { trace: { op: 'loss', name: 'loss', title: lossKind.title(l), inputShape, inputs: [{ name: from, shape: inputShape }], outputShape: plan.output, ...record }, deltaIn };
+  return { trace: { op: 'loss', name: 'loss', title: lossKind.title(l), inputShape, inputs: [{ name: from, shape: inputShape }], outputShape: plan.output, cost: plan.cost, ...record }, deltaIn };
 }
 
 /** Each layer's input and output shapes and geometry, from shapes alone (no forward pass); throws where a layer does not fit or a run would be too big. */
@@ -181,7 +184,7 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
   for (let i = last; i >= 0; i--) {
     // The last layer's δ is the head's; any other's, the sum of what the layers that take its output handed back.
     const own = i === last ? { delta, from: head } : sums.take(i);
-    const { trace, deltaIns } = layerTrace(forwarded[i], i, own.delta, own.from, options);
+    const { trace, deltaIns } = layerTrace(forwarded[i], i, plan.layers[i].cost, own.delta, own.from, options);
     layers[i] = trace;
     deltaIns?.forEach((d, j) => sums.add(sources[i][j], d, layerName(i)));
   }

@@ -5,7 +5,7 @@
 // before it computes anything.
 
 import { PlannedTensor, checkBudget, qualified } from './budget';
-import type { LayerCost } from './layerKinds/kind';
+import type { LayerCost } from './layerKinds/cost';
 import { EngineError } from './errors';
 import { GraphLayer, consumersOf, graphProblems, inputName, layerName, layerSources } from './graph';
 import { kindOf, minInputs } from './layerKinds';
@@ -27,8 +27,8 @@ export interface LayerShapes {
   output: number[];
   /** What its kind's view reads (views.ts): the geometry its trace will record. */
   geometry: LayerGeometry;
-  /** Its forward FLOPs and parameters, for a kind that states them. */
-  cost?: LayerCost;
+  /** Its forward FLOPs and parameters, and the rule they were counted by. */
+  cost: LayerCost;
 }
 
 export interface LayerPlan extends LayerShapes {

@@ -2,7 +2,10 @@
 
 import { aboutEnglish } from '../engine/aboutText.en';
 import { outputSizeFormula } from '../engine/convInfo';
+import { totalCost } from '../engine/layerKinds/cost';
+import { thousands } from '../engine/problem';
 import { Tensor, formatShape, sizeOf } from '../engine/tensor';
+import { panelText } from '../l10n/panelText';
 import { FloatFormat, roundTo } from './floats';
 import { ConvTrace, TensorName, TraceTensor, tensorNames } from '../engine/trace';
 import { isChained } from '../engine/graph';
@@ -109,16 +112,30 @@ export function namedTensors(trace: ConvTrace | NetworkTrace): NamedTensors {
   return { names: tensorNames(trace), get: n => trace.tensors[n as TensorName] };
 }
 
-/** A layer's line in the network's header: its shapes, what it takes when that is not the layer before, where its δ came from when several handed one. */
+/** The CLI's words are English. */
+const ENGLISH = panelText('en');
+
+/**
+ * A layer's line in the network's header: its shapes, its FLOPs and parameters, what it takes when that is not the
+ * layer before, where its δ came from when several handed one.
+ */
 function layerLine(l: LayerTrace, i: number): string {
   // The loss takes the last layer's output: chained too.
   const inputs = isChained(i, l.inputs.map(x => x.name)) ? '' : `  ← ${l.inputs.map(x => x.name).join(', ')}`;
   const delta = l.deltaSource === 'sum' ? `  δ = Σ from ${l.deltaFrom!.join(', ')}` : '';
-  return `  ${l.name.padEnd(9)}  ${l.title.padEnd(22)} ${l.inputs.map(x => formatShape(x.shape)).join(', ')} → ${formatShape(l.outputShape)}${inputs}${delta}`;
+  const cost = ENGLISH.layerCost(thousands(l.cost.flops), thousands(l.cost.params));
+  return `  ${l.name.padEnd(9)}  ${l.title.padEnd(22)} ${l.inputs.map(x => formatShape(x.shape)).join(', ')} → ${formatShape(l.outputShape)}  ${cost}${inputs}${delta}`;
+}
+
+/** The layers' FLOPs and parameters together, the loss not counted. */
+function networkCostLine(trace: NetworkTrace): string {
+  // A network with a loss ends with it (network.ts).
+  const total = totalCost((trace.loss ? trace.layers.slice(0, -1) : trace.layers).map(l => l.cost));
+  return ENGLISH.hoverNetworkCost(thousands(total.flops), thousands(total.params));
 }
 
 export function formatNetwork(trace: NetworkTrace, names: readonly string[], precision = 6): string {
-  const lines = ['network', ...trace.layers.map(layerLine)];
+  const lines = ['network', ...trace.layers.map(layerLine), networkCostLine(trace)];
   if (trace.loss) lines.push(`loss (${trace.loss.type}) = ${formatNumber(trace.loss.value, precision)}`);
   const tensors = namedTensors(trace);
   for (const name of names) {

@@ -9,6 +9,7 @@ import type { About } from '../engine/about';
 import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
 import type { LayerGeometry } from '../engine/layerKinds/view';
+import type { CostCount } from '../engine/layerKinds/cost';
 import type { LinkTarget } from '../engine/links';
 import type { LayerOp, LossSpec } from '../engine/network';
 import type { DType, TensorStats as EngineStats } from '../engine/tensor';
@@ -74,6 +75,8 @@ export interface WireLayer {
   inputs: string[];
   /** The layers whose δs were added up into its δ, when several were. */
   deltaFrom?: string[];
+  /** Its forward FLOPs and parameters: the chip's tooltip, and the network's totals. */
+  cost: CostCount;
   trace: WireTrace;
 }
 

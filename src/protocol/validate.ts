@@ -119,7 +119,8 @@ const layerRef: Check = (v, at) => {
 const wireNetwork: Check = object({
   id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
   layers: arrayOf(object({
-    op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), inputs: arrayOf(layerRef), deltaFrom: optional(arrayOf(layerRef)), trace: wireTrace,
+    op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), inputs: arrayOf(layerRef), deltaFrom: optional(arrayOf(layerRef)),
+    cost: object({ flops: nat, params: nat }), trace: wireTrace,
   })),
   loss: optional(object({ type: oneOf(...LOSS_TYPES), value: num })),
 });

@@ -4,6 +4,7 @@
 // markdownText or markdownCode, so it shows as written and never as Markdown.
 
 import { convGeometryLines } from '../engine/layerKinds/conv2dView';
+import { totalCost } from '../engine/layerKinds/cost';
 import { codeShape } from '../engine/layerKinds/view';
 import { hoverLines } from '../engine/layerKinds/views';
 import { isChained } from '../engine/graph';
@@ -11,7 +12,7 @@ import { networkInputOf } from '../engine/layerKinds';
 import { type LayerShapes, layerName } from '../engine/network';
 import { thousands } from '../engine/problem';
 import { formatShape, tensorStats } from '../engine/tensor';
-import { renderText } from '../format/explain';
+import { renderText, renderWords } from '../format/explain';
 import { markdownCode, markdownText } from '../format/safeText';
 import { formatNumber } from '../format/text';
 import { type Locale, panelText } from '../l10n/panelText';
@@ -156,8 +157,14 @@ export function inputsText(index: number, l: LayerShapes, shape: (d: number[]) =
 /** One layer of a network spec: where it sits in the network, the shapes it makes and what its kind's view says of it. */
 function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
   const head = `**${layerName(index)}** ${l.title} · ${inputsText(index, l, codeShape)} → ${codeShape(l.output)}`;
-  const cost = l.cost ? ['', panelText(locale).hoverCost(thousands(l.cost.flops), thousands(l.cost.params))] : [];
-  return [head, '', ...hoverLines(l.geometry, l).map(line => renderText(line, locale)), ...cost];
+  const cost = panelText(locale).hoverCost(thousands(l.cost.flops), thousands(l.cost.params), renderWords(l.cost.rule, locale));
+  return [head, '', ...hoverLines(l.geometry, l).map(line => renderText(line, locale)), '', cost];
+}
+
+/** The network's FLOPs and parameters: its layers' together. */
+function networkCostLine(layers: readonly LayerShapes[], locale: Locale): string {
+  const total = totalCost(layers.map(l => l.cost));
+  return panelText(locale).hoverNetworkCost(thousands(total.flops), thousands(total.params));
 }
 
 /** A network spec's keys: "layers" lists the chain, a layer's keys show that layer, "input" and "loss" the ends. */
@@ -174,7 +181,7 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
   const last = layers[layers.length - 1];
   switch (path[0]) {
     case 'layers':
-      return [w.hoverLayers(layers.length, codeShape(layers[0].input), codeShape(last.output)), '', '```text',
+      return [w.hoverLayers(layers.length, codeShape(layers[0].input), codeShape(last.output)), '', networkCostLine(layers, locale), '', '```text',
         ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${inputsText(i, l, formatShape)} → ${formatShape(l.output)}`), '```'].join('\n');
     case 'input':
       return w.hoverNetworkInput(codeShape(layers[0].input), networkInputOf(layers[0].op).axes, layers[0].title);

@@ -181,9 +181,12 @@ describe('JSON tensors in VS Code', () => {
     assert.match(text, /`pool_t` `\(1, 6, 144, 4\)`/);
     const lenses = await eventually('lenses', () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri), l => (l?.length ?? 0) >= 10);
     const titles = lenses.map(l => l.command?.title);
-    assert.ok(titles.includes('8 layers · (1, 1, 28, 28) → (1, 10)'), titles.join(' | '));
+    // With the network's FLOPs and parameters in all, and each layer's (the engine's unit tests check the numbers).
+    assert.ok(titles.some(t => /^8 layers · \(1, 1, 28, 28\) → \(1, 10\) · [\d,]+ FLOPs · [\d,]+ parameters$/.test(t ?? '')), titles.join(' | '));
     const pool = lenses.find(l => l.command?.title.startsWith('layers[2] '));
-    assert.strictEqual(pool?.command?.title, 'layers[2] maxpool2d 2×2 · (1, 6, 24, 24) → (1, 6, 12, 12)');
+    // Max pooling compares 3 times in each 2×2 window, for each of its 6·12·12 outputs.
+    const flops = (6 * 12 * 12 * 3).toLocaleString('en-US');
+    assert.strictEqual(pool?.command?.title, `layers[2] maxpool2d 2×2 · (1, 6, 24, 24) → (1, 6, 12, 12) · ${flops} FLOPs · 0 parameters`);
     assert.strictEqual(pool?.range.start.line, line, 'above the layer');
   });
 

@@ -152,7 +152,7 @@ describe('conv1d: what the faces read of it', () => {
         const s = cellSumIn(traced.geometry, n => traced.tensors[n]?.data, n => traced.tensors[n]?.shape, { tensor: 'z', index: indexOf(z.shape, i) });
         products += s!.terms.length;
       }
-      assert.deepStrictEqual(plan.cost, { flops: 2 * products, params: traced.tensors.weight!.data.length + (traced.tensors.bias?.data.length ?? 0) }, k.name);
+      assert.deepStrictEqual({ flops: plan.cost.flops, params: plan.cost.params }, { flops: 2 * products, params: traced.tensors.weight!.data.length + (traced.tensors.bias?.data.length ?? 0) }, k.name);
     }
   });
 
@@ -241,7 +241,7 @@ describe('conv1d: hovers and the panel', () => {
     assert.match(hover, /stride 1 · padding \[4, 0\] \(causal\) · dilation 2 · groups 1/);
     assert.match(hover, /Lout = floor\(\(12 \+ 4 \+ 0 - 2·\(3-1\) - 1\) \/ 1\) \+ 1 = 12/);
     // 12 outputs of 2·3 products each, counted twice; 1·2·3 weights and no bias.
-    assert.match(hover, /^144 FLOPs forward \(a multiply-add counts 2, as torch\.utils\.flop_counter counts\) · 6 parameters$/m);
+    assert.match(hover, /^144 FLOPs forward \(a multiply-add counts 2, the bias not counted, as torch\.utils\.flop_counter counts\) · 6 parameters$/m);
     assert.match(networkKeyHover(['layers', 0], analysis, 'zh-cn')!, /前向 144 次浮点运算.*· 6 个参数/);
     assert.match(networkKeyHover(['input'], analysis)!, /= \(B, C, L\), read by layers\[0\]/);
   });

@@ -1,12 +1,15 @@
 // The activations (relu, leaky_relu, sigmoid, tanh, relu6, clip, hardswish) as
-// layers: h = act(z) and h'(z) forward, δ ⊙ h'(z) backward.
+// layers: h = act(z) and h'(z) forward, δ ⊙ h'(z) backward. Each is one
+// elementwise op, counted 1 FLOP per output value; nothing is learned.
 
 import type { About } from '../about';
 import { EngineError } from '../errors';
 import { activationForward, activationFormula, hadamard } from '../layers';
-import { Tensor } from '../tensor';
+import { Tensor, sizeOf } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { elementCost } from './cost';
 import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
+import { words } from './view';
 import type { LayerGeometry } from './view';
 import type { ActivationInfo } from './activationView';
 
@@ -72,7 +75,9 @@ export const activationKind: LayerKind<ActivationLayer> = {
   plan(l, x, backward) {
     // As nn.Hardtanh: an empty range is refused (min = max is a constant layer, allowed).
     if (l.type === 'clip' && l.min > l.max) throw new EngineError('clip', { code: 'clip.range', args: { min: l.min, max: l.max } }, 'min');
-    return { output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l) };
+    // One elementwise op: 1 FLOP per output value, whatever the function (torch.utils.flop_counter counts none).
+    const cost = elementCost(sizeOf(x), 1, words('costElementwise'));
+    return { output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l), cost };
   },
   forward(l, x) {
     const { h, hPrime } = activationForward(x, activation(l));

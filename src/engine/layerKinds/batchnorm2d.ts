@@ -1,13 +1,19 @@
 // batchnorm2d as a layer, as torch.nn.BatchNorm2d: z = γ·(x − mean)/√(var + eps) + β per
 // channel. In eval mode mean and var are the running statistics; in train mode
 // they are the batch's (var biased), and the running statistics are updated.
+// Counted per value: 4 FLOPs to normalize, scale and shift ((x − mean)·1/√(var + eps)·γ + β),
+// and in train mode 4 more for the batch statistics (an addition for the mean; a
+// subtraction, a square and an addition for the variance); per-channel work is not
+// counted. γ and β are learned (2·C parameters, as BatchNorm2d's affine default);
+// the running statistics are buffers, not parameters.
 
 import { EngineError } from '../errors';
 import { Tensor, checkTensor, filled, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { elementCost } from './cost';
 import { ForwardCache, LayerKind, passes, planned, stage } from './kind';
 import type { BatchNormInfo } from './batchnorm2dView';
-import type { LayerGeometry } from './view';
+import { type LayerGeometry, words } from './view';
 
 export interface BatchNormLayer {
   type: 'batchnorm2d';
@@ -62,7 +68,8 @@ export const batchnorm2dKind: LayerKind<BatchNormLayer> = {
     const tensors = [planned('mean', c), planned('var', c), planned('weight', c), planned('bias', c), planned('x_hat', x), planned('z', x),
       ...(l.training ? [planned('running_mean', c), planned('running_var', c)] : [])];
     if (backward) tensors.push(planned('dA', x), planned('dgamma', c), planned('dbeta', c));
-    return { output: [...x], tensors, geometry: geometry(l, x) };
+    const cost = { ...elementCost(B * C * H * W, l.training ? 8 : 4, words(l.training ? 'costBatchnormTrain' : 'costBatchnormEval')), params: 2 * C };
+    return { output: [...x], tensors, geometry: geometry(l, x), cost };
   },
   forward(l, x) {
     const [B, C, H, W] = x.shape;

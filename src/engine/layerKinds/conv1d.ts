@@ -11,7 +11,8 @@ import type { EngineProblem } from '../problem';
 import { Tensor, checkTensor, reshape } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import type { ConvArgument } from '../errors';
-import { LayerCost, LayerKind, passes, planned, stage } from './kind';
+import { LayerCost, productCost } from './cost';
+import { LayerKind, passes, planned, stage } from './kind';
 import { Conv1dInfo, Conv1dPadding, as2d } from './conv1dView';
 
 export type Conv1dPaddingOption = number | 'valid' | 'same' | 'causal';
@@ -103,10 +104,7 @@ export function conv1dInfo(inputShape: readonly number[], weightShape: readonly 
  * counted, as torch.utils.flop_counter counts a convolution.
  */
 export function conv1dCost(i: Conv1dInfo): LayerCost {
-  return {
-    flops: 2 * i.batch * i.outChannels * i.outLength * i.groupPatchSize,
-    params: i.outChannels * i.groupPatchSize + (i.hasBias ? i.outChannels : 0),
-  };
+  return productCost(i.batch * i.outChannels * i.outLength * i.groupPatchSize, i.outChannels * i.groupPatchSize + (i.hasBias ? i.outChannels : 0));
 }
 
 /** Every tensor a conv1d's trace allocates, in its 1-D shapes. */

@@ -5,9 +5,18 @@ import { ConvInfo, ConvOptions, convInfo, outputShape } from '../convInfo';
 import { convTraceTensors, convolve } from '../conv2d';
 import { Tensor, checkTensor } from '../tensor';
 import { traceConv } from '../trace';
+import { LayerCost, productCost } from './cost';
 import type { LayerKind } from './kind';
 
 export interface Conv2dLayer { type: 'conv2d'; weight: Tensor; bias?: Tensor; options: ConvOptions }
+
+/**
+ * Each output value is (Cin/groups)·kh·kw multiply-adds: 2·B·Cout·Hout·Wout·(Cin/groups)·kh·kw FLOPs, the bias
+ * not counted, as torch.utils.flop_counter counts a convolution; its weights and bias are learned.
+ */
+export function conv2dCost(i: ConvInfo): LayerCost {
+  return productCost(i.batch * i.outChannels * i.outPositions * i.groupPatchSize, i.outChannels * i.groupPatchSize + (i.hasBias ? i.outChannels : 0));
+}
 
 export const conv2dKind: LayerKind<Conv2dLayer> = {
   summary: () => 'a convolution, run the im2col way',
@@ -31,7 +40,7 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     checkTensor(l.weight, 'weight');
     if (l.bias) checkTensor(l.bias, 'bias');
     const info = convInfo(x, l.weight.shape, l.options, l.bias?.shape);
-    return { output: outputShape(info), tensors: convTraceTensors(info, backward), geometry: { kind: 'conv2d', info } };
+    return { output: outputShape(info), tensors: convTraceTensors(info, backward), geometry: { kind: 'conv2d', info }, cost: conv2dCost(info) };
   },
   forward(l, x, plan) {
     const info = plan.geometry.info as ConvInfo;

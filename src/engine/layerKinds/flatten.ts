@@ -1,9 +1,11 @@
 // flatten as a layer: the same values, one row per batch item; δ reshaped back.
+// It computes nothing: 0 FLOPs, nothing learned.
 
 import { EngineError } from '../errors';
 import { flatten, unflatten } from '../layers';
 import { formatShape, sizeOf } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { NO_COST } from './cost';
 import { LayerKind, passes, planned, shapeAxes, stage } from './kind';
 
 export interface FlattenLayer { type: 'flatten' }
@@ -16,7 +18,7 @@ export const flattenKind: LayerKind<FlattenLayer> = {
   plan(_l, x, backward) {
     if (x.length < 2) throw new EngineError('flatten', { code: 'flatten.rank', args: { shape: [...x] } });
     const z = [x[0], sizeOf(x.slice(1))];
-    return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])], geometry: { kind: 'flatten' } };
+    return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])], geometry: { kind: 'flatten' }, cost: NO_COST };
   },
   forward: (_l, x) => ({ output: flatten(x), cache: {} }),
   record({ input: x, output }, delta) {

@@ -1,15 +1,17 @@
 // Global average pooling as a layer: (B, C, H, W) → (B, C, 1, 1), each channel's
 // plane averaged, as F.adaptive_avg_pool2d(x, 1); δ spread back evenly over the plane.
 // adaptive_avg_pool2d takes output_size 1 only: the models this product imports use
-// it as global pooling, and other sizes are refused, naming the size.
+// it as global pooling, and other sizes are refused, naming the size. A plane of
+// H·W values costs H·W − 1 additions and a division, as average pooling counts.
 
 import type { Pair } from '../convInfo';
 import { EngineError } from '../errors';
 import { Tensor, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { elementCost } from './cost';
 import { LayerKind, LayerParam, passes, planned, stage } from './kind';
 import type { GlobalPoolInfo } from './globalPoolView';
-import type { LayerGeometry } from './view';
+import { type LayerGeometry, words } from './view';
 
 export type GlobalPoolLayer = { type: 'global_avg_pool2d' } | { type: 'adaptive_avg_pool2d'; output_size: number | Pair };
 
@@ -65,7 +67,9 @@ export const globalPoolKind: LayerKind<GlobalPoolLayer> = {
     }
     if (x.length !== 4) throw new EngineError(l.type, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...x] } }, 'input');
     const z = [x[0], x[1], 1, 1];
-    return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])], geometry: geometry(l, x) };
+    const plane = x[2] * x[3];
+    const cost = elementCost(x[0] * x[1], plane, words('costAvgPool', plane - 1));
+    return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])], geometry: geometry(l, x), cost };
   },
   forward: (_l, x) => ({ output: planeMeans(x), cache: {} }),
   record({ spec: l, input: x, output }, delta) {

@@ -1,10 +1,11 @@
 // identity and dropout as layers. The product traces a network in evaluation, where
 // dropout drops nothing and scales nothing (torch.nn.Dropout after module.eval()):
-// both pass z through, and δ back, unchanged.
+// both pass z through, and δ back, unchanged: 0 FLOPs, nothing learned.
 
 import { EngineError } from '../errors';
 import { Tensor, tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { NO_COST } from './cost';
 import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
 import type { IdentityInfo } from './identityView';
 import type { LayerGeometry } from './view';
@@ -31,7 +32,7 @@ export const identityKind: LayerKind<IdentityLayer> = {
   title: l => (l.type === 'dropout' ? `dropout p=${l.p}: identity in evaluation` : 'identity'),
   plan(l, x, backward) {
     if (l.type === 'dropout' && !(l.p >= 0 && l.p < 1)) throw new EngineError('dropout', { code: 'dropout.p', args: { p: l.p } }, 'p');
-    return { output: [...x], tensors: [planned('h', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l) };
+    return { output: [...x], tensors: [planned('h', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l), cost: NO_COST };
   },
   forward: (_l, x) => ({ output: copy(x), cache: {} }),
   record({ spec: l, input: x, output }, delta) {

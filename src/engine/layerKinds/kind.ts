@@ -6,6 +6,7 @@
 // on a layer's type.
 
 import type { PlannedTensor } from '../budget';
+import type { LayerCost } from './cost';
 import type { LayerGeometry } from './view';
 import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
@@ -19,16 +20,8 @@ export interface KindPlan {
   tensors: PlannedTensor[];
   /** What its view reads: the same geometry `record` records, so hovers need no forward pass. */
   geometry: LayerGeometry;
-  /** What running it costs and what it learns, for a kind that states it. */
-  cost?: LayerCost;
-}
-
-/** A layer's forward cost and learned values, from its shapes alone. */
-export interface LayerCost {
-  /** Floating-point operations of the forward pass; a multiply-add counts 2, as torch.utils.flop_counter counts. */
-  flops: number;
-  /** Learned values: its weights and bias. */
-  params: number;
+  /** What running it forward costs and what it learns (cost.ts), from its shapes alone. */
+  cost: LayerCost;
 }
 
 /** What a layer's backward pass needs from its forward pass. */

@@ -3,6 +3,7 @@
 import { checkLinear, linearBackward, linearForward } from '../layers';
 import { Tensor, checkTensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { productCost } from './cost';
 import { LayerKind, passes, planned, stage } from './kind';
 
 export interface LinearLayer { type: 'linear'; weight: Tensor; bias?: Tensor }
@@ -23,7 +24,9 @@ export const linearKind: LayerKind<LinearLayer> = {
     const Out = l.weight.shape[0];
     const tensors = [planned('w_t', [In, Out]), planned('z', [B, Out])];
     if (backward) tensors.push(planned('dA', [B, In]), planned('dW', [Out, In]), planned('db', [Out]));
-    return { output: [B, Out], tensors, geometry: { kind: 'linear' } };
+    // B·Out·In multiply-adds, 2 FLOPs each, the bias not counted, as torch.utils.flop_counter counts addmm.
+    const cost = productCost(B * Out * In, Out * In + (l.bias ? Out : 0));
+    return { output: [B, Out], tensors, geometry: { kind: 'linear' }, cost };
   },
   forward(l, x) {
     const f = linearForward(x, l.weight, l.bias);

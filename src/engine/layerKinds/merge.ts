@@ -1,13 +1,15 @@
 // The layers that take several inputs, named by the spec's "inputs": add (a
 // residual connection: the elementwise sum, δ handed unchanged to every input)
 // and concat (along channels, axis 1: δ split back by each input's channels).
+// add of n inputs costs n − 1 additions per output value; concat only copies (0).
 
 import { EngineError } from '../errors';
 import { Tensor, sizeOf, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { LayerCost, NO_COST, elementCost } from './cost';
 import { MergeKind, NamedShape, passes, planned, shapeAxes, stage } from './kind';
 import type { MergeInfo } from './mergeView';
-import type { LayerGeometry } from './view';
+import { type LayerGeometry, words } from './view';
 
 export type MergeLayer = { type: 'add' } | { type: 'concat' };
 
@@ -91,7 +93,8 @@ export const mergeKind: MergeKind<MergeLayer> = {
     const out = outputShape(l, inputs);
     // add hands δ itself to every input; concat allocates each input's slice.
     const grads = backward && l.type === 'concat' ? inputs.map((x, j) => planned(mergeGrad(j), x.shape)) : [];
-    return { output: out, tensors: [planned('z', out), ...grads], geometry: geometry(l, inputs.map(x => x.name)) };
+    const cost: LayerCost = l.type === 'add' ? elementCost(sizeOf(out), inputs.length - 1, words('costAdd', inputs.length - 1)) : NO_COST;
+    return { output: out, tensors: [planned('z', out), ...grads], geometry: geometry(l, inputs.map(x => x.name)), cost };
   },
   forward: (l, inputs, plan) => ({ output: l.type === 'add' ? sum(inputs) : concat(inputs, plan.output), cache: {} }),
   record({ spec: l, inputs, names, output }, delta) {

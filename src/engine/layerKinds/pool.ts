@@ -1,10 +1,14 @@
 // Max and average pooling as layers, the im2col way: windows unfolded into
 // pool_t, reduced (with an argmax for max), δ routed back and added up by col2im.
+// A window of kh·kw taps (padding included) costs kh·kw − 1 comparisons (max) or
+// kh·kw − 1 additions and a division (average); nothing is learned.
 
 import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { elementCost } from './cost';
 import { LayerKind, passes, planned, stage } from './kind';
+import { words } from './view';
 
 export interface PoolLayer { type: 'maxpool2d' | 'avgpool2d'; options: PoolOptions }
 
@@ -35,7 +39,10 @@ export const poolKind: LayerKind<PoolLayer> = {
     const tensors = [planned('a', [B, C, Hp, Wp]), planned('pool_t', [B, C, Ho * Wo, kh * kw]), planned('window_index', [Ho * Wo, kh * kw]), planned('z', z),
       p.kind === 'max' ? planned('argmax', z) : planned('divisor', [Ho, Wo])];
     if (backward) tensors.push(planned('dpool_t', [B, C, Ho * Wo, kh * kw]), planned('col2im_plane', [Hp, Wp]), planned('dA', x));
-    return { output: z, tensors, geometry: { kind: 'pool', info: p } };
+    const window = kh * kw;
+    const outputs = B * C * Ho * Wo;
+    const cost = p.kind === 'max' ? elementCost(outputs, window - 1, words('costMaxPool', window - 1)) : elementCost(outputs, window, words('costAvgPool', window - 1));
+    return { output: z, tensors, geometry: { kind: 'pool', info: p }, cost };
   },
   forward(_l, x, plan) {
     const p = plan.geometry.info as PoolInfo;

@@ -1,13 +1,15 @@
 // softmax as a layer, over the channel (feature) axis, as F.softmax(x, dim=1) for
 // (B, C) and (B, C, H, W): shifted by the column's max so exp cannot overflow,
-// normalized; backward δ_in = p ⊙ (δ − Σ_c δ·p).
+// normalized; backward δ_in = p ⊙ (δ − Σ_c δ·p). Counted 5 FLOPs per value: a
+// comparison for the max, the shift, exp, an addition into the sum, the division.
 
 import { EngineError } from '../errors';
 import { Tensor, sizeOf, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { elementCost } from './cost';
 import { LayerKind, passes, planned, shapeAxes, stage } from './kind';
 import type { SoftmaxInfo } from './softmaxView';
-import type { LayerGeometry } from './view';
+import { type LayerGeometry, words } from './view';
 
 export interface SoftmaxLayer { type: 'softmax' }
 
@@ -60,6 +62,9 @@ function geometry(shape: readonly number[]): LayerGeometry<'softmax', SoftmaxInf
   return { kind: 'softmax', info: { batch, channels, inner } };
 }
 
+/** 5 FLOPs per value: the max's comparison, the shift, exp, the sum's addition and the division (cross-entropy's softmax too). */
+export const softmaxCost = (shape: readonly number[]) => elementCost(sizeOf(shape), 5, words('costSoftmax'));
+
 export const softmaxKind: LayerKind<SoftmaxLayer> = {
   summary: () => 'exp(z) / Σ_c exp(z) over the channels (dim 1), as F.softmax(x, dim=1): probabilities per batch item and position',
   params: () => ({}),
@@ -69,7 +74,7 @@ export const softmaxKind: LayerKind<SoftmaxLayer> = {
     if (x.length < 2) throw new EngineError('softmax', { code: 'flatten.rank', args: { shape: [...x] } }, 'input');
     const r = reduced(x);
     const tensors = [planned('z_max', r), planned('e', x), planned('e_sum', r), planned('p', x), ...(backward ? [planned('dot', r), planned('dZ', x)] : [])];
-    return { output: [...x], tensors, geometry: geometry(x) };
+    return { output: [...x], tensors, geometry: geometry(x), cost: softmaxCost(x) };
   },
   forward(_l, x) {
     const { zMax, e, eSum, p } = softmaxForward(x);

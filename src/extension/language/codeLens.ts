@@ -1,11 +1,18 @@
 // Above every conv spec: "▶ Run Conv Forward/Backward", the shapes it produces,
-// or how many problems stand in the way; in a network spec, each layer's shapes
-// above the layer.
+// or how many problems stand in the way; in a network spec, each layer's shapes,
+// FLOPs and parameters above the layer, and the network's in all at the top.
 
 import * as vscode from 'vscode';
+import { CostCount, totalCost } from '../../engine/layerKinds/cost';
+import { thousands } from '../../engine/problem';
 import { formatShape } from '../../engine/tensor';
 import { inputsText } from '../../specReader/hoverText';
 import { JsonDocuments } from './jsonDocuments';
+
+/** FLOPs and parameters in a few words. */
+function costText(cost: CostCount): string {
+  return vscode.l10n.t('{0} FLOPs · {1} parameters', thousands(cost.flops), thousands(cost.params));
+}
 
 export class SpecCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -34,12 +41,14 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
     const { info, problems, layers } = state.analysis;
     if (layers) {
       const last = layers[layers.length - 1];
-      lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('{0} layers · {1} → {2}', layers.length, formatShape(layers[0].input), formatShape(last.output)), command: '' }));
+      const total = totalCost(layers.map(l => l.cost));
+      const network = vscode.l10n.t('{0} layers · {1} → {2}', layers.length, formatShape(layers[0].input), formatShape(last.output));
+      lenses.push(new vscode.CodeLens(range, { title: `${network} · ${costText(total)}`, command: '' }));
       for (const key of this.documents.scanAsOfLastCheck(doc).keys) {
         const [top, i, name] = key.path;
         if (top !== 'layers' || typeof i !== 'number' || name !== 'type' || !layers[i]) continue;
         const at = doc.positionAt(key.offset);
-        lenses.push(new vscode.CodeLens(new vscode.Range(at, at), { title: `layers[${i}] ${layers[i].title} · ${inputsText(i, layers[i], formatShape)} → ${formatShape(layers[i].output)}`, command: '' }));
+        lenses.push(new vscode.CodeLens(new vscode.Range(at, at), { title: `layers[${i}] ${layers[i].title} · ${inputsText(i, layers[i], formatShape)} → ${formatShape(layers[i].output)} · ${costText(layers[i].cost)}`, command: '' }));
       }
     } else if (info) {
       const shapes = `a_t ${formatShape([info.batch, info.outPositions, info.patchSize])} · w_t ${formatShape([info.patchSize, info.outChannels])} · z ${formatShape([info.batch, info.outChannels, info.outHeight, info.outWidth])}`;
