@@ -9,6 +9,9 @@ import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from
 import { firstScreenChecks, writeWideSpec } from './firstScreen';
 import { traceFile } from '../../../src/lib';
 import type { ConvTrace } from '../../../src/engine/trace';
+import { totalCost } from '../../../src/engine/layerKinds/cost';
+import type { NetworkTrace } from '../../../src/engine/network';
+import { thousands } from '../../../src/engine/problem';
 
 /** A deterministic large spec (a_t of 2.6 M values, sent to the panel on request), written into the scratch workspace. */
 function writeLargeSpec(ws: string): void {
@@ -120,6 +123,14 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
       const texts = (await chips.allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim());
       if (texts.length !== 9) throw new Error(`chain: ${texts.join(' | ')}`);
       if (!texts[0].includes('conv2d 6@5×5') || !texts[0].includes('(1, 6, 24, 24)') || !texts[5].includes('(1, 16, 4, 4)') || !/C = \d/.test(texts[8])) throw new Error(`chain: ${texts.join(' | ')}`);
+      // The layers' FLOPs and parameters together on the chain's row, each layer's in its chip's tooltip.
+      const lenet = await traceFile(path.join(ROOT, 'examples/lenet.conv.json')) as NetworkTrace;
+      const total = totalCost(lenet.layers.slice(0, -1).map(l => l.cost));
+      const cost = await frame.locator('.network-cost').innerText();
+      if (cost !== `${thousands(total.flops)} FLOPs · ${thousands(total.params)} params`) throw new Error(`the chain's row says ${cost}`);
+      const conv = lenet.layers[0].cost;
+      const title = await chips.first().getAttribute('title') ?? '';
+      if (!title.includes(`${thousands(conv.flops)} FLOPs forward, ${thousands(conv.params)} parameters`)) throw new Error(`layers[0]'s tooltip: ${title}`);
       await frame.locator('section.tensor[data-tensor="z"] canvas.heatmap').first().waitFor({ timeout: 30_000 });
       await frame.locator('.chip', { hasText: 'Reshape and add bias' }).click();
       await page.waitForTimeout(500);
