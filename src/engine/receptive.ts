@@ -6,7 +6,7 @@
 // same geometry gives each layer's receptive field size and stride (`field`).
 
 import { inputOfName } from './graph';
-import type { LayerGeometry } from './layerKinds/view';
+import { LayerGeometry, Words, words } from './layerKinds/view';
 import { viewOf } from './layerKinds/views';
 import { Field, Region, batchItems, inputField } from './region';
 
@@ -61,4 +61,34 @@ export function layerFields(input: readonly number[], layers: readonly FieldLaye
     fields.push(view?.field ? view.field(l.geometry.info, below) : 'whole');
   }
   return fields;
+}
+
+/** Numbers as the words show them: whole, or a fraction to three places (past a transposed conv). */
+const dims = (values: readonly number[]) => values.map(v => String(Math.round(v * 1000) / 1000)).join('×');
+
+/** One stride when every axis has it, else one per axis. */
+const strideText = (jump: readonly number[]) => dims(jump.every(j => j === jump[0]) ? [jump[0]] : jump);
+
+/** A layer's receptive field in words (for its hover): its size in the input and its stride; none for an input without spatial axes. */
+export function fieldWords(field: Field): Words | undefined {
+  if (field === 'whole') return words('receptiveWhole');
+  if (!field.size.length) return undefined;
+  return field.jump ? words('receptiveField', dims(field.size), strideText(field.jump)) : words('receptiveSize', dims(field.size));
+}
+
+/** Per spatial axis (after batch and channels), how many rows (columns) the region's cells span. */
+export function regionExtent(r: Region): number[] {
+  const lo = r.shape.slice(2).map(() => Infinity);
+  const hi = r.shape.slice(2).map(() => -Infinity);
+  r.forEach(index => {
+    for (let d = 2; d < index.length; d++) { lo[d - 2] = Math.min(lo[d - 2], index[d]); hi[d - 2] = Math.max(hi[d - 2], index[d]); }
+  });
+  return lo.map((v, d) => Math.max(0, hi[d] - v + 1));
+}
+
+/** One cell's receptive field in words: the box its cells span in the input, with its layer's stride. */
+export function cellFieldWords(input: Region, field: Field): Words {
+  const extent = regionExtent(input);
+  if (!extent.length || extent.includes(0)) return words('receptiveCells', input.count());
+  return field !== 'whole' && field.jump ? words('receptiveField', dims(extent), strideText(field.jump)) : words('receptiveSize', dims(extent));
 }

@@ -130,6 +130,8 @@ export const en = {
   layerChip: (index: Arg, title: Arg, input: Arg, output: Arg, stages: Arg) => `layers[${index}]: ${title}, ${input} → ${output} (${stages} stages)`,
   layerTakes: (names: Arg) => `takes ${names}`,
   layerDeltaSum: (names: Arg) => `its δ is the sum of the δs from ${names}`,
+  fieldCellsLit: (cells: Arg) => `${cells} cells of its output in the receptive field`,
+  fieldOf: (cell: Arg, field: Arg) => `${cell}: ${field}`,
 
   // ---- tensors from a debug session ----
   collectionIntro: 'Tensors read from the debug session. Use them as the input and the weight (and optionally δ) of a run, or compare one with what the engine computes from the same input and weight.',
@@ -182,6 +184,10 @@ export const en = {
   conv1dCellWindow: (t: Arg) => `window ${t}, under output position ${t}`,
   conv1dCellPosition: (t: Arg) => `input position ${t}`,
   conv1dCellCol2imCount: (p: Arg) => `how many entries of ∂C/∂a_t col2im adds into padded position ${p}`,
+  receptiveField: (size: Arg, stride: Arg) => `receptive field ${size} of the input, stride ${stride}`,
+  receptiveSize: (size: Arg) => `receptive field ${size} of the input`,
+  receptiveWhole: 'receptive field: all of the input',
+  receptiveCells: (cells: Arg) => `receptive field: ${cells} cells of the input`,
   hoverCost: (flops: Arg, params: Arg) => `${flops} FLOPs forward (a multiply-add counts 2, as torch.utils.flop_counter counts) · ${params} parameters`,
   hoverConv1d: (at: Arg, wt: Arg, zt: Arg) => `- \`a_t\` = im2col(pad(input)) ${at}, one row per window of the sequence; \`w_t\` ${wt}, \`z_t\` ${zt}`,
   activate: 'The activation is applied to every value on its own. Its derivative h\'(z) is kept for the backward pass: it is all the backward pass needs from this layer.',

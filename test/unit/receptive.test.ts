@@ -15,6 +15,8 @@ import { LayerPlan, planNetwork } from '../../src/engine/networkPlan';
 import { FieldLayer, layerFields, receptiveRegions } from '../../src/engine/receptive';
 import { Field, Region } from '../../src/engine/region';
 import { Tensor, sizeOf, tensor } from '../../src/engine/tensor';
+import { analyzeSpec } from '../../src/specReader/convSpec';
+import { networkKeyHover } from '../../src/specReader/hoverText';
 import { collectNetworkSpec } from '../../src/specReader/networkSpec';
 import { nodeSpecFiles } from '../../src/specReader/nodeSpecFiles';
 import { JsonSource } from '../../src/specReader/source';
@@ -41,7 +43,7 @@ function positive(shape: readonly number[], random: () => number): Tensor {
 
 /** The layer with every weight replaced by random non-zero values, so no tap reads its input times 0. */
 function nonZeroWeights<S extends object>(spec: S, random: () => number): S {
-  const out: Record<string, unknown> = { ...spec };
+  const out = { ...spec } as Record<string, unknown>;
   const w = out.weight as Tensor | undefined;
   if (w && w.shape) out.weight = tensor([...w.shape], Array.from(w.data, () => (random() < 0.5 ? -1 : 1) * (0.2 + 0.8 * random())));
   return out as S;
@@ -159,14 +161,15 @@ describe('receptive fields across layers', () => {
     return lo.map((v, d) => [v, hi[d]]);
   }
 
-  /** The network on a bigger input (same channels): windows away from the borders are whole. */
+  /** The network's spatial layers (up to a flatten) on a bigger input of the same channels, so that more windows miss the borders. */
   function enlarged(problem: NetworkProblem, side: number): NetworkProblem {
+    const spatial = planNetwork(problem, false).layers.findIndex(l => l.output.length < 3);
     const shape = [...problem.input.shape.slice(0, 2), ...problem.input.shape.slice(2).map(() => side)];
-    return { ...problem, input: tensor(shape, new Array<number>(sizeOf(shape)).fill(0)) };
+    return { input: tensor(shape, new Array<number>(sizeOf(shape)).fill(0)), layers: spatial < 0 ? problem.layers : problem.layers.slice(0, spatial), dtype: problem.dtype };
   }
 
   /**
-   * Along each spatial axis, over the output cells of channel 0 whose field stays off the input's borders: the
+   * Along each spatial axis, over the output positions (all channels) whose field stays off the input's borders: the
    * largest box is the field's size, and the box moves by the field's jump per output cell.
    */
   function assertFieldIsTheBox(problem: NetworkProblem, what: string): number {
@@ -181,8 +184,10 @@ describe('receptive fields across layers', () => {
         const inner = problem.input.shape[2 + d];
         const boxes: { u: number; lo: number; hi: number }[] = [];
         for (let u = 0; u < spatial[d]; u++) {
-          const index = [0, 0, ...spatial.map((s, e) => (e === d ? u : Math.floor(s / 2)))];
-          const [lo, hi] = box(receptiveRegions(problem.input.shape, plan, from, Region.cell(l.output, index)).input)[d];
+          // Every channel at the position: a merge's channels come down different paths.
+          const out = new Region(l.output);
+          for (let c = 0; c < l.output[1]; c++) out.add([0, c, ...spatial.map((s, e) => (e === d ? u : Math.floor(s / 2)))]);
+          const [lo, hi] = box(receptiveRegions(problem.input.shape, plan, from, out).input)[d];
           if (lo > 0 && hi < inner - 1) boxes.push({ u, lo, hi });
         }
         if (boxes.length < 2) return;
@@ -203,5 +208,28 @@ describe('receptive fields across layers', () => {
     checked += assertFieldIsTheBox(enlarged(await exampleProblem('resnet-block.conv.json'), 16), 'resnet-block');
     checked += assertFieldIsTheBox(enlarged(await exampleProblem('unet-up.conv.json'), 24), 'unet-up');
     assert.ok(checked >= 20, `only ${checked} axes checked`);
+  });
+
+  it('a layer\'s hover in the editor says its receptive field size and stride, in English and in Chinese', async () => {
+    const file = path.join(ROOT, 'examples/lenet.conv.json');
+    const analysis = analyzeSpec(JsonSource.parse(file, new TextDecoder().decode(await readRegularFile(nodeSpecFiles, file))));
+    assert.ok(analysis.layers, String(analysis.problems[0]));
+    const fields = layerFields(analysis.layers[0].input, analysis.layers);
+    analysis.layers.forEach((l, i) => {
+      const f = fields[i];
+      const [en, zh] = [networkKeyHover(['layers', i], analysis)!, networkKeyHover(['layers', i], analysis, 'zh-cn')!];
+      if (f === 'whole') {
+        assert.ok(en.includes('receptive field: all of the input') && zh.includes('感受野：整个输入'), `layers[${i}] (${l.op}): ${en}`);
+        return;
+      }
+      const size = f.size.join('×');
+      if (!f.jump) {
+        assert.ok(en.includes(`receptive field ${size} of the input`) && zh.includes(`感受野为输入的 ${size}`), `layers[${i}] (${l.op}): ${en}`);
+        return;
+      }
+      assert.ok(f.jump.every(j => j === f.jump![0]), 'LeNet\'s strides are square');
+      assert.ok(en.includes(`receptive field ${size} of the input, stride ${f.jump[0]}`), `layers[${i}] (${l.op}): ${en}`);
+      assert.ok(zh.includes(`感受野为输入的 ${size}，步长 ${f.jump[0]}`), `layers[${i}] (${l.op}): ${zh}`);
+    });
   });
 });
