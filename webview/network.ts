@@ -183,7 +183,11 @@ export class NetworkView {
       mark(node, k === f?.from ? undefined : f?.regions.layers[k]);
       this.chips[k].classList.toggle('field-source', k === f?.from);
     });
-    this.fieldLine.hidden = !f;
+    // The line changes the chain's height, under which the stepper sticks.
+    if (this.fieldLine.hidden !== !f) {
+      this.fieldLine.hidden = !f;
+      this.measureChain();
+    }
     if (!f) return;
     const cell = `layers[${f.from}].${f.target.tensor}[${f.target.index.join(', ')}]`;
     this.fieldLine.textContent = text().fieldOf(cell, renderWords(cellFieldWords(f.regions.input, this.fields[f.from]), locale()));
