@@ -4,18 +4,25 @@
 // n / p walk the whole network; the δ each layer receives is the one the
 // layer above passed down. A graph's layers run in the same row: an input
 // that is not the layer before (a residual's skip) is an arc above the row
-// from where it starts to the layer that takes it.
+// from where it starts to the layer that takes it. A cell of a layer's output,
+// linked, shows its receptive field down the chain: each layer below (and the
+// input) counts its cells in it, and a layer opened then lights them.
 
-import type { LinkTarget } from '../src/engine/links';
+import { inputOfName } from '../src/engine/graph';
 import { totalCost } from '../src/engine/layerKinds/cost';
+import { viewOf } from '../src/engine/layerKinds/views';
+import { HighlightSet, type Highlights, type LinkTarget } from '../src/engine/links';
 import { thousands } from '../src/engine/problem';
+import { FieldLayer, ReceptiveRegions, cellFieldWords, layerFields, receptiveRegions } from '../src/engine/receptive';
+import { type Field, Region } from '../src/engine/region';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId } from '../src/engine/trace';
+import { renderWords } from '../src/format/explain';
 import { formatNumber } from '../src/format/text';
 import type { ShownTensor, WireNetwork } from '../src/protocol/messages';
 import { TraceView } from './traceView';
 import type { UiState } from './state';
-import { text } from './l10n';
+import { locale, text } from './l10n';
 import { el, scrollIntoRow } from './ui/controls';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -31,6 +38,17 @@ function sourceIndex(name: string): number {
 function shortName(name: string, input: string): string {
   return name === 'input' ? input : String(sourceIndex(name));
 }
+
+/** A cell of a layer's output and its receptive field in every layer below and in the input. */
+interface ShownField {
+  from: number;
+  target: LinkTarget;
+  regions: ReceptiveRegions;
+}
+
+/** The tensor a layer's output is in, in its trace, and the one its input `position` is in, as its kind's view names them. */
+const outputTensor = (l: FieldLayer) => viewOf(l.geometry)?.ends?.output ?? 'z';
+const inputTensor = (l: FieldLayer, position: number) => viewOf(l.geometry)?.ends?.input(position) ?? 'input';
 
 /** Decoration a screen reader skips (the arrows between layers are not list items to count). */
 function hidden<E extends HTMLElement>(element: E): E {
@@ -59,10 +77,20 @@ export class NetworkView {
   /** The inputs that are not the layer before: [from, to], -1 being the network's input. */
   private readonly skips: [number, number][] = [];
   private readonly arcs = document.createElementNS(SVG, 'svg');
+  /** The layers (the loss left out) as their receptive fields read them, and each one's field size and stride. */
+  private readonly fieldLayers: FieldLayer[];
+  private readonly fields: Field[];
+  /** The pinned output cell's receptive field: it stays lit while other layers are opened. */
+  private kept: ShownField | undefined;
+  private readonly fieldLine = el('p', 'field-line');
   index = -1;
 
   constructor(root: HTMLElement, readonly network: WireNetwork, private readonly state: UiState) {
     const t = text();
+    const layers = network.loss ? network.layers.slice(0, -1) : network.layers;
+    const shapeOf = (name: string) => { const s = inputOfName(name); return s === 'input' ? network.input : network.layers[s ?? 0].outputShape; };
+    this.fieldLayers = layers.map(l => ({ geometry: l.trace.geometry, inputs: l.inputs.map(name => ({ name, shape: shapeOf(name) })), output: l.outputShape }));
+    this.fields = layerFields(network.input, this.fieldLayers);
     this.chain.setAttribute('aria-label', t.layers);
     const input = el('li', 'chain-io');
     input.append(el('span', 'chain-title', t.chainInput), el('span', 'chain-shape', formatShape(network.input)));
@@ -102,7 +130,9 @@ export class NetworkView {
       this.list.prepend(this.arcs);
     }
     const warnings = network.warnings.map(w => el('span', 'fact badge bad', w));
-    this.chain.append(this.list, networkCost(network), ...warnings);
+    this.fieldLine.hidden = true;
+    this.fieldLine.setAttribute('aria-live', 'polite');
+    this.chain.append(this.list, networkCost(network), ...warnings, this.fieldLine);
     root.replaceChildren(this.chain, this.body);
     this.measureChain();
     // A re-run of the same spec stays on the layer the user was on.
@@ -120,18 +150,75 @@ export class NetworkView {
     if (at === 'first') this.state.stage = stages[0].id;
     else if (at === 'last') this.state.stage = stages[stages.length - 1].id;
     else if (at) this.state.stage = at;
-    // A pinned cell belongs to its layer.
-    if (this.index !== -1 && index !== this.index) this.state.pinned = undefined;
+    // A pinned cell belongs to its layer; the pinned output cell whose field is on show, to its layer again.
+    if (this.index !== -1 && index !== this.index) this.state.pinned = this.kept?.from === index ? this.kept.target : undefined;
     this.index = index;
     this.state.layer = index;
     this.app?.dispose();
-    this.app = new TraceView(this.body, layer.trace, this.state, { layer: index, onEdge: d => this.move(d), reveal: scroll });
+    this.app = new TraceView(this.body, layer.trace, this.state, {
+      layer: index, onEdge: d => this.move(d), reveal: scroll, field: this.fieldCells(index), onLink: (target, pinned) => this.linked(target, pinned),
+    });
     this.chips.forEach((b, i) => {
       b.classList.toggle('current', i === index);
       if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
     });
     this.arcs.querySelectorAll('path').forEach((p, k) => p.classList.toggle('current', this.skips[k].includes(index)));
     scrollIntoRow(this.list, this.chips[index].parentElement ?? undefined);
+  }
+
+  /** A cell linked in the open layer: an output cell shows its field (kept while pinned); otherwise the kept one shows. */
+  private linked(target: LinkTarget | undefined, pinned: boolean): void {
+    const here = target && this.fieldOf(this.index, target);
+    // Pinning an output cell keeps its field; pinning another cell of the same layer, or letting the pin go there, drops it.
+    if (pinned ? here || this.kept?.from === this.index : !target && this.kept?.from === this.index) this.kept = here;
+    this.showField(here ?? this.kept);
+  }
+
+  /** The receptive field of a cell of layer `index`'s output; undefined for any other cell. */
+  private fieldOf(index: number, target: LinkTarget): ShownField | undefined {
+    const l = this.fieldLayers[index];
+    if (!l || target.tensor !== outputTensor(l)) return undefined;
+    return { from: index, target, regions: receptiveRegions(this.network.input, this.fieldLayers, index, Region.cell(l.output, target.index)) };
+  }
+
+  /** Each chip below the field's layer counts its output's cells in the field; the line under the chain says its size. */
+  private showField(f: ShownField | undefined): void {
+    const mark = (node: HTMLElement, region: Region | undefined) => {
+      node.querySelector('.chain-field')?.remove();
+      const count = region?.count() ?? 0;
+      if (!count) return;
+      const badge = el('span', 'chain-field', `▦ ${count}`);
+      badge.title = text().fieldCellsLit(count);
+      (node.querySelector('.chain-layer') ?? node).append(badge);
+    };
+    mark(this.nodes[0], f?.regions.input);
+    this.nodes.slice(1).forEach((node, k) => {
+      mark(node, k === f?.from ? undefined : f?.regions.layers[k]);
+      this.chips[k].classList.toggle('field-source', k === f?.from);
+    });
+    // The line changes the chain's height, under which the stepper sticks.
+    if (this.fieldLine.hidden !== !f) {
+      this.fieldLine.hidden = !f;
+      this.measureChain();
+    }
+    if (!f) return;
+    const cell = `layers[${f.from}].${f.target.tensor}[${f.target.index.join(', ')}]`;
+    this.fieldLine.textContent = text().fieldOf(cell, renderWords(cellFieldWords(f.regions.input, this.fields[f.from]), locale()));
+  }
+
+  /** The kept field's cells in layer `index`: on its output, and on each input (the network's input on layer 0's). */
+  private fieldCells(index: number): Highlights | undefined {
+    const f = this.kept;
+    const l = this.fieldLayers[index];
+    if (!f || !l || index >= f.from) return undefined;
+    const h = new HighlightSet();
+    f.regions.layers[index]?.forEach(cell => h.cell(outputTensor(l), ...cell));
+    l.inputs.forEach((x, j) => {
+      const source = inputOfName(x.name);
+      const region = source === 'input' ? f.regions.input : source === undefined ? undefined : f.regions.layers[source];
+      region?.forEach(cell => h.cell(inputTensor(l, j), ...cell));
+    });
+    return h.map;
   }
 
   private move(delta: -1 | 1): void {

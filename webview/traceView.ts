@@ -3,7 +3,7 @@
 // of, or made into, lights up in every tensor, and the inspector lists the sum).
 
 import { geometryFactWords, isCount, linksIn, stageViewOf } from '../src/engine/layerKinds/views';
-import type { LinkTarget } from '../src/engine/links';
+import type { Highlights, LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
 import { cellMeaning, explainStage, renderWords, stageTitle } from '../src/format/explain';
@@ -77,6 +77,10 @@ export interface TraceViewOptions {
   onEdge?(delta: -1 | 1): void;
   /** Scroll to the first stage shown (a layer opened by the user), not only mark it. */
   reveal?: boolean;
+  /** Cells lit while no cell is linked: a receptive field from a layer above, on this layer's output and inputs. */
+  field?: Highlights;
+  /** A cell was linked (hovered or pinned) or let go: the chain shows the receptive field of an output cell. */
+  onLink?(target: LinkTarget | undefined, pinned: boolean): void;
 }
 
 export class TraceView implements CardHost {
@@ -128,6 +132,7 @@ export class TraceView implements CardHost {
       this.setLink(pin, true);
     } else {
       state.pinned = undefined;
+      if (options.field) this.setLink(undefined, false);
     }
   }
 
@@ -349,11 +354,12 @@ export class TraceView implements CardHost {
     this.link = target ? { target, pinned } : undefined;
     this.state.pinned = pinned ? target : undefined;
     this.saveState();
+    this.options.onLink?.(target, pinned);
     // Yours and the difference are read in the compared tensor's shape: a cell of either links like that tensor's cell.
     const compared = this.model.trace.comparison?.tensor;
     const isComparison = target && (target.tensor === 'yours' || target.tensor === 'difference');
     const base = target && compared && isComparison ? { tensor: compared, index: target.index } : target;
-    const highlights = base ? linksIn(this.model.geometry, base, n => (this.model.has(n) ? this.model.shape(n) : undefined), this.model.trace.tensors.map(t => t.name)) : {};
+    const highlights = base ? linksIn(this.model.geometry, base, n => (this.model.has(n) ? this.model.shape(n) : undefined), this.model.trace.tensors.map(t => t.name)) : this.options.field ?? {};
     if (base && compared && base.tensor === compared) {
       for (const extra of ['yours', 'difference'] as const) (highlights[extra] ??= { cells: [], rows: [], columns: [] }).cells.push(base.index);
       (highlights[compared] ??= { cells: [], rows: [], columns: [] }).cells.push(base.index);

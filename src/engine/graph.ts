@@ -24,6 +24,13 @@ export function inputName(input: LayerInput): string {
   return input === 'input' ? 'input' : layerName(input);
 }
 
+/** What a name in the network (`input`, `layers[2]`) names, the inverse of inputName; undefined for any other name. */
+export function inputOfName(name: string): LayerInput | undefined {
+  if (name === 'input') return 'input';
+  const m = /^layers\[(\d+)\]$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Whether layer `index` takes only the layer before's output (the network's input for the first): a chain's step. */
 export function isChained(index: number, names: readonly string[]): boolean {
   return names.length === 1 && names[0] === (index === 0 ? 'input' : layerName(index - 1));

@@ -133,6 +133,8 @@ export const en = {
   layerCost: (flops: Arg, params: Arg) => `${flops} FLOPs forward, ${params} parameters`,
   networkCost: (flops: Arg, params: Arg) => `${flops} FLOPs · ${params} params`,
   networkCostTitle: 'The layers\' FLOPs forward and learned parameters together (the loss not counted); each layer\'s are in its tooltip',
+  fieldCellsLit: (cells: Arg) => `${cells} cells of its output in the receptive field`,
+  fieldOf: (cell: Arg, field: Arg) => `${cell}: ${field}`,
 
   // ---- tensors from a debug session ----
   collectionIntro: 'Tensors read from the debug session. Use them as the input and the weight (and optionally δ) of a run, or compare one with what the engine computes from the same input and weight.',
@@ -198,6 +200,10 @@ export const en = {
   costBatchnormEval: '4 per value: subtract the mean, scale by 1/√(var + eps), by γ, add β; torch.utils.flop_counter counts none',
   costBatchnormTrain: '8 per value: 4 for the batch\'s mean and variance, 4 to normalize, scale and shift; torch.utils.flop_counter counts none',
   costMse: '3 per value: a subtraction, a square, an addition into the sum; torch.utils.flop_counter counts none',
+  receptiveField: (size: Arg, stride: Arg) => `receptive field ${size} of the input, stride ${stride}`,
+  receptiveSize: (size: Arg) => `receptive field ${size} of the input`,
+  receptiveWhole: 'receptive field: all of the input',
+  receptiveCells: (cells: Arg) => `receptive field: ${cells} cells of the input`,
   hoverConv1d: (at: Arg, wt: Arg, zt: Arg) => `- \`a_t\` = im2col(pad(input)) ${at}, one row per window of the sequence; \`w_t\` ${wt}, \`z_t\` ${zt}`,
   activate: 'The activation is applied to every value on its own. Its derivative h\'(z) is kept for the backward pass: it is all the backward pass needs from this layer.',
   activationGrad: 'Backward through an elementwise function is an elementwise product: each δ is scaled by the slope h\'(z) at its own z. Where ReLU cut a value to 0, the gradient stops: δ^l = (δ from above) ⊙ h\'(z^l).',

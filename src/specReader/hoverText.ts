@@ -8,6 +8,8 @@ import { totalCost } from '../engine/layerKinds/cost';
 import { codeShape } from '../engine/layerKinds/view';
 import { hoverLines } from '../engine/layerKinds/views';
 import { isChained } from '../engine/graph';
+import { fieldWords, layerFields } from '../engine/receptive';
+import type { Field } from '../engine/region';
 import { networkInputOf } from '../engine/layerKinds';
 import { type LayerShapes, layerName } from '../engine/network';
 import { thousands } from '../engine/problem';
@@ -154,11 +156,12 @@ export function inputsText(index: number, l: LayerShapes, shape: (d: number[]) =
   return isChained(index, l.inputs.map(x => x.name)) ? shape(l.input) : l.inputs.map(x => `${x.name} ${shape(x.shape)}`).join(', ');
 }
 
-/** One layer of a network spec: where it sits in the network, the shapes it makes and what its kind's view says of it. */
-function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
+/** One layer of a network spec: where it sits in the network, the shapes it makes, what its kind's view says of it and its receptive field. */
+function layerLines(index: number, l: LayerShapes, field: Field, locale: Locale): string[] {
   const head = `**${layerName(index)}** ${l.title} · ${inputsText(index, l, codeShape)} → ${codeShape(l.output)}`;
   const cost = panelText(locale).hoverCost(thousands(l.cost.flops), thousands(l.cost.params), renderWords(l.cost.rule, locale));
-  return [head, '', ...hoverLines(l.geometry, l).map(line => renderText(line, locale)), '', cost];
+  const receptive = fieldWords(field);
+  return [head, '', ...hoverLines(l.geometry, l).map(line => renderText(line, locale)), '', cost, ...(receptive ? ['', renderText(receptive, locale)] : [])];
 }
 
 /** The network's FLOPs and parameters: its layers' together. */
@@ -177,7 +180,10 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
     const all = mine.length ? mine : analysis.problems;
     return all.length ? [w.hoverChainNeedsFit(markdownText(at)), ...all.slice(0, 5).map(p => problemLine(p.problem, locale))].join('\n') : undefined;
   }
-  if (path[0] === 'layers' && typeof path[1] === 'number') return layers[path[1]] ? layerLines(path[1], layers[path[1]], locale).join('\n') : undefined;
+  if (path[0] === 'layers' && typeof path[1] === 'number') {
+    // Layer 0 takes the network's input, so its input's shape is the network's.
+    return layers[path[1]] ? layerLines(path[1], layers[path[1]], layerFields(layers[0].input, layers)[path[1]], locale).join('\n') : undefined;
+  }
   const last = layers[layers.length - 1];
   switch (path[0]) {
     case 'layers':

@@ -3,6 +3,7 @@
 
 import { CellSum, TensorLookup, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
+import { sameCells } from '../region';
 import type { TensorName } from '../trace';
 import { LayerView, ShapeOf, Words, words } from './view';
 
@@ -35,6 +36,9 @@ export const activationView: LayerView<ActivationInfo> = {
   links: (_info, target, shapeOf, names) => elementwiseLinks(target, shapeOf, names),
   cellSum: (_info, get, shapeOf, target) => activationSum(get, shapeOf, target),
   hover: () => [words('hoverActivation')],
+  ends: { input: () => 'z', output: 'h' },
+  receptive: (_info, out, [input]) => [sameCells(out, input)],
+  field: (_info, [below]) => below,
 };
 
 /** The same cell of every tensor of the cell's shape; a (B) tensor (class targets) links to its row. */

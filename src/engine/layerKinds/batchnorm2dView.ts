@@ -4,6 +4,7 @@
 
 import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
+import { Region, sameCells, windowField } from '../region';
 import type { TensorName } from '../trace';
 import { LayerView, ShapeOf, StageContext, words } from './view';
 
@@ -60,7 +61,23 @@ export const batchnorm2dView: LayerView<BatchNormInfo> = {
   cellSum: (info, get, shapeOf, target) => batchNormSum(info, get, shapeOf, target),
   cellMeaning: (_info, name, index) => (PER_CHANNEL.includes(name) ? words('cellChannel', index[0]) : undefined),
   hover: () => [words('hoverBatchnorm')],
+  // In train mode a cell is normalised by its channel's batch statistics: it reads all of its channel, every batch item.
+  receptive: (i, out, [input]) => [i.training ? channelsRead(out, input) : sameCells(out, input)],
+  field: (i, [below]) => (i.training
+    ? windowField(below, [{ kernel: i.height, stride: 1, dilation: 1 }, { kernel: i.width, stride: 1, dilation: 1 }])
+    : below),
 };
+
+/** Every cell of every channel `out` has cells in. */
+function channelsRead(out: Region, input: readonly number[]): Region {
+  const region = new Region(input);
+  const [B, C] = input;
+  const plane = region.lit.length / (B * C);
+  const read = new Set<number>();
+  out.forEach(([, c]) => read.add(c));
+  for (const c of read) for (let b = 0; b < B; b++) region.lit.fill(1, (b * C + c) * plane, (b * C + c + 1) * plane);
+  return region;
+}
 
 /** A (B, C, H, W) cell: the same cell of every such tensor and its channel of every (C,) one; a channel: all its cells. */
 function batchNormLinks(info: BatchNormInfo, target: LinkTarget, names: readonly TensorName[]): Highlights {

@@ -7,7 +7,8 @@ import { CellSum, TensorLookup, Term, cellSum, product, sum } from '../cellTerms
 import type { ConvInfo } from '../convInfo';
 import { Highlights, LinkTarget, col2imContributors, linksOf } from '../links';
 import type { TensorName } from '../trace';
-import { DELTA_SOURCE } from './conv2dView';
+import { windowField } from '../region';
+import { DELTA_SOURCE, convWindowCells } from './conv2dView';
 import { AxisLabels, LayerView, Words, codeShape, parts, words } from './view';
 
 /** How the padding was written: a number (or "valid"), "same", or "causal" (all of it on the left). */
@@ -173,6 +174,9 @@ export const conv1dView: LayerView<Conv1dInfo> = {
     words('hoverConv1d', codeShape([i.batch, i.outLength, i.patchSize]), codeShape([i.patchSize, i.outChannels]), codeShape([i.batch, i.outLength, i.outChannels])),
     words('hoverSumsProducts', i.groupPatchSize), '', words('hoverConvGeometry', String(i.stride), conv1dPaddingText(i), String(i.dilation), i.groups),
     '', '```text', conv1dLengthFormula(i), '```'],
+  // A (B, C, L) region is a (B, C, 1, L) one cell for cell.
+  receptive: (i, out, [input]) => [convWindowCells(as2d(i), out.reshaped([out.shape[0], out.shape[1], 1, out.shape[2]]), [input[0], input[1], 1, input[2]]).reshaped(input)],
+  field: (i, [below]) => windowField(below, [{ kernel: i.kernel, stride: i.stride, dilation: i.dilation }]),
 };
 
 /** conv2d's links on the height-1 geometry, their indices in 1-D, for the tensors this trace has. */

@@ -6,6 +6,7 @@ import { cellSum } from '../cellTerms';
 import { ConvInfo, outputSizeFormula } from '../convInfo';
 import { col2im } from '../im2col';
 import { atColumnTap, isPadding, linksOf, rowOutput } from '../links';
+import { Region, windowCells, windowField, windowTaps } from '../region';
 import { firstRows } from '../tensor';
 import type { DeltaSource } from '../trace';
 import { AxisLabels, HoverLine, LayerView, WordArg, Words, codeShape, parts, words } from './view';
@@ -136,7 +137,20 @@ export const conv2dView: LayerView<ConvInfo> = {
   hover: i => [
     `- \`a_t\` = im2col(pad(input)) ${codeShape([i.batch, i.outPositions, i.patchSize])}, \`w_t\` ${codeShape([i.patchSize, i.outChannels])}, \`z_t\` ${codeShape([i.batch, i.outPositions, i.outChannels])}`,
     words('hoverSumsProducts', i.groupPatchSize), '', ...convGeometryLines(i)],
+  receptive: (i, out, [input]) => [convWindowCells(i, out, input)],
+  field: (i, [below]) => windowField(below, [
+    { kernel: i.kernelHeight, stride: i.strideHeight, dilation: i.dilationHeight },
+    { kernel: i.kernelWidth, stride: i.strideWidth, dilation: i.dilationWidth },
+  ]),
 };
+
+/** The input pixels a conv's output cells read: their group's channels, each window's taps that are not padding. */
+export function convWindowCells(i: ConvInfo, out: Region, input: readonly number[]): Region {
+  return windowCells(out, input,
+    o => { const g = Math.floor(o / i.outChannelsPerGroup); return [g * i.inChannelsPerGroup, (g + 1) * i.inChannelsPerGroup]; },
+    y => windowTaps(y * i.strideHeight - i.padTop, i.kernelHeight, i.dilationHeight, i.inHeight),
+    x => windowTaps(x * i.strideWidth - i.padLeft, i.kernelWidth, i.dilationWidth, i.inWidth));
+}
 
 /** A conv's stride, padding, dilation and groups, and its output size worked out (hovers on a layer and on a conv spec's keys). */
 export function convGeometryLines(i: ConvInfo): HoverLine[] {

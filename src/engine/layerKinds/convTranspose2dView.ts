@@ -8,6 +8,7 @@ import type { ConvInfo } from '../convInfo';
 import { ConvTransposeInfo, convTransposeSizeFormula, dualConvInfo, insertedOffset } from '../convTransposeInfo';
 import { HighlightSet, Highlights, LinkTarget, atColumn, atColumnTap, col2imContributors, rowOutput } from '../links';
 import type { TensorLookup } from '../cellTerms';
+import { AxisWindow, windowCells, windowField } from '../region';
 import { DELTA_SOURCE } from './conv2dView';
 import { AxisLabels, LayerView, Words, codeShape, parts, words } from './view';
 
@@ -126,7 +127,28 @@ export const convTranspose2dView: LayerView<ConvTransposeInfo> = {
       '', '```text', convTransposeSizeFormula(i, 'height'), convTransposeSizeFormula(i, 'width'), '```',
     ];
   },
+  receptive: (i, out, [input]) => [windowCells(out, input,
+    o => { const g = Math.floor(o / i.outChannelsPerGroup); return [g * i.inChannelsPerGroup, (g + 1) * i.inChannelsPerGroup]; },
+    y => scatteredFrom(y + i.padHeight, i.kernelHeight, i.strideHeight, i.dilationHeight, i.inHeight),
+    x => scatteredFrom(x + i.padWidth, i.kernelWidth, i.strideWidth, i.dilationWidth, i.inWidth))],
+  field: (i, [below]) => windowField(below, [
+    upsampling(i.kernelHeight, i.strideHeight, i.dilationHeight), upsampling(i.kernelWidth, i.strideWidth, i.dilationWidth)]),
 };
+
+/** The input cells whose windows reach position `y` of the uncropped output: those i with i·s + k·d = y for a tap k. */
+function scatteredFrom(y: number, kernel: number, stride: number, dilation: number, size: number): number[] {
+  const from: number[] = [];
+  for (let k = kernel - 1; k >= 0; k--) {
+    const at = y - k * dilation;
+    if (at >= 0 && at % stride === 0 && at / stride < size) from.push(at / stride);
+  }
+  return from;
+}
+
+/** An output cell reads at most ⌈(d·(k−1) + 1) / s⌉ neighbouring input cells, and moves 1/s of one per output cell. */
+function upsampling(kernel: number, stride: number, dilation: number): AxisWindow {
+  return { kernel: Math.ceil((dilation * (kernel - 1) + 1) / stride), stride: 1 / stride, dilation: 1 };
+}
 
 // ---- geometry ---------------------------------------------------------------------------------------------
 

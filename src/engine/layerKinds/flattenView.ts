@@ -10,6 +10,9 @@ export const flattenView: LayerView = {
   },
   links: (_info, target, shapeOf) => flattenLinks(target, shapeOf),
   hover: (_info, { output }) => [words('hoverFlatten', output[1])],
+  // z[b, f] is input[b, …] at the same row-major offset.
+  receptive: (_info, out, [input]) => [out.reshaped(input)],
+  field: (_info, [below]) => (below === 'whole' ? below : { size: below.size }),
 };
 
 function flattenLinks(target: LinkTarget, shapeOf: ShapeOf): Highlights {

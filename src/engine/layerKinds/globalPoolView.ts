@@ -5,6 +5,7 @@
 import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
 import type { TensorName } from '../trace';
+import { windowCells, windowField } from '../region';
 import { LayerView, words } from './view';
 
 /** The input's sizes; `adaptive` for adaptive_avg_pool2d (output_size 1). */
@@ -35,11 +36,15 @@ export const globalPoolView: LayerView<GlobalPoolInfo> = {
   ],
   links: (info, target, _shapeOf, names) => globalPoolLinks(info, target, names),
   hover: i => [words('hoverGlobalPool', i.height, i.width)],
+  receptive: (i, out, [input]) => [windowCells(out, input, c => [c, c + 1], () => range(i.height), () => range(i.width))],
+  field: (i, [below]) => windowField(below, [{ kernel: i.height, stride: i.height, dilation: 1 }, { kernel: i.width, stride: i.width, dilation: 1 }]),
   cellSum: (info, get, _shapeOf, target) => globalPoolSum(info, get, target),
   cellMeaning: (info, name, index) => (PER_PLANE.includes(name)
     ? words('cellPlaneMean', index[1], info.height, info.width)
     : words('cellInputPixel', index[2], index[3])),
 };
+
+const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 
 /** Every pixel of plane (b, c): what one output cell averages. */
 function planeCells(info: GlobalPoolInfo, visit: (y: number, x: number) => void): void {

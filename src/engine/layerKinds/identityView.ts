@@ -3,6 +3,7 @@
 
 import { LayerView, StageContext, words } from './view';
 import { elementwiseLinks } from './activationView';
+import { sameCells } from '../region';
 
 /** dropout's p, for a dropout layer; nothing for identity. */
 export interface IdentityInfo { dropout?: number }
@@ -26,4 +27,7 @@ export const identityView: LayerView<IdentityInfo> = {
   facts: i => (i.dropout !== undefined ? [words('factDropoutEval', i.dropout)] : [words('factIdentity')]),
   links: (_info, target, shapeOf, names) => elementwiseLinks(target, shapeOf, names),
   hover: i => [words(i.dropout !== undefined ? 'hoverDropout' : 'hoverIdentity')],
+  ends: { input: () => 'z', output: 'h' },
+  receptive: (_info, out, [input]) => [sameCells(out, input)],
+  field: (_info, [below]) => below,
 };

@@ -3,6 +3,7 @@
 
 import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
+import { batchItems } from '../region';
 import { LayerView, ShapeOf, codeShape, parts, words } from './view';
 
 export const linearView: LayerView = {
@@ -32,6 +33,8 @@ export const linearView: LayerView = {
     return undefined;
   },
   hover: (_info, { input, output }) => [words('hoverLinearWeight', codeShape([output[1], input[1]]), codeShape([input[1], output[1]])), words('hoverLinearBackward')],
+  receptive: (_info, out, [input]) => [batchItems(out, input)],
+  field: () => 'whole',
 };
 
 function linearLinks(target: LinkTarget): Highlights {

@@ -4,6 +4,7 @@
 
 import { CellSum, TensorLookup, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
+import { Region, sameCells, unionField } from '../region';
 import type { TensorName } from '../trace';
 import { elementwiseLinks } from './activationView';
 import { FlowItem, LayerView, ShapeOf, StageContext, words } from './view';
@@ -49,7 +50,26 @@ export const mergeView: LayerView<MergeInfo> = {
   links: (info, target, shapeOf, names) => (info.op === 'add' ? elementwiseLinks(target, shapeOf, names) : concatLinks(info, target, shapeOf)),
   hover: i => [words(i.op === 'add' ? 'hoverAdd' : 'hoverConcat')],
   cellSum: (info, get, shapeOf, target) => (info.op === 'add' ? addSum(info, get, shapeOf, target) : undefined),
+  ends: { input, output: 'z' },
+  receptive: (info, out, inputs) => (info.op === 'add' ? inputs.map(shape => sameCells(out, shape)) : concatRead(out, inputs)),
+  field: (_info, below) => unionField(below),
 };
+
+/** Each input's share of a concat's cells: the output's channels from where that input's start. */
+function concatRead(out: Region, inputs: readonly (readonly number[])[]): Region[] {
+  const [B, C] = out.shape;
+  const inner = out.lit.length / (B * C);
+  let start = 0;
+  return inputs.map(shape => {
+    const region = new Region(shape);
+    const channels = shape[1];
+    for (let b = 0; b < B; b++) {
+      region.lit.set(out.lit.subarray((b * C + start) * inner, (b * C + start + channels) * inner), b * channels * inner);
+    }
+    start += channels;
+    return region;
+  });
+}
 
 /** Where each input's channels start in the output (from the recorded shapes), and the output's channel count last. */
 function starts(info: MergeInfo, shapeOf: ShapeOf): number[] {

@@ -5,6 +5,7 @@
 import { CellSum, TensorLookup, Term, maxOf, product, sum } from '../cellTerms';
 import { PoolInfo, isPoolPadding, poolDivisor, poolTap } from '../layers';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
+import { windowCells, windowField, windowTaps } from '../region';
 import { LayerView, StageContext, codeShape, parts, words } from './view';
 
 const fmt = (index: readonly number[]) => index.join(', ');
@@ -83,6 +84,13 @@ export const poolView: LayerView<PoolInfo> = {
     '', words('hoverPoolGeometry', `(${p.strideHeight}, ${p.strideWidth})`, `(${p.padHeight}, ${p.padWidth})`, `(${p.dilationHeight}, ${p.dilationWidth})`, String(p.ceilMode)),
     '', '```text', poolSizeFormula(p, 'height'), poolSizeFormula(p, 'width'), '```',
   ],
+  receptive: (p, out, [input]) => [windowCells(out, input, c => [c, c + 1],
+    y => windowTaps(y * p.strideHeight - p.padHeight, p.kernelHeight, p.dilationHeight, p.inHeight),
+    x => windowTaps(x * p.strideWidth - p.padWidth, p.kernelWidth, p.dilationWidth, p.inWidth))],
+  field: (p, [below]) => windowField(below, [
+    { kernel: p.kernelHeight, stride: p.strideHeight, dilation: p.dilationHeight },
+    { kernel: p.kernelWidth, stride: p.strideWidth, dilation: p.dilationWidth },
+  ]),
 };
 
 /** `Hout = floor((H + 2·pad − d·(k−1) − 1) / s) + 1 = …`, with this layer's numbers. */

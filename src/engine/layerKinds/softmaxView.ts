@@ -4,6 +4,7 @@
 
 import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
+import { Region } from '../region';
 import type { TensorName } from '../trace';
 import { LayerView, ShapeOf, words } from './view';
 
@@ -43,11 +44,27 @@ export const softmaxView: LayerView<SoftmaxInfo> = {
   facts: i => [words('factSoftmax', i.channels)],
   links: (info, target, _shapeOf, names) => softmaxLinks(info, target, names),
   hover: () => [words('hoverSoftmax')],
+  ends: { input: () => 'z', output: 'p' },
+  receptive: (info, out, [input]) => [columnsRead(info, out, input)],
+  field: (_info, [below]) => below,
   cellSum: softmaxSum,
   cellMeaning: (info, name, index) => (PER_COLUMN.includes(name)
     ? words('cellSoftmaxColumn', columnLabel(index), info.channels)
     : words('cellSoftmaxEntry', index[1], columnLabel(index))),
 };
+
+/** Softmax over channels: a cell reads every channel at its batch item and position. */
+function columnsRead(info: SoftmaxInfo, out: Region, input: readonly number[]): Region {
+  const region = new Region(input);
+  const { channels: C, inner } = info;
+  for (let k = 0; k < out.lit.length; k++) {
+    if (!out.lit[k]) continue;
+    const b = Math.floor(k / (C * inner));
+    const q = k % inner;
+    for (let c = 0; c < C; c++) region.lit[(b * C + c) * inner + q] = 1;
+  }
+  return region;
+}
 
 /** A cell: the same cell of every full tensor and its column's per-column values; a per-column value: its whole column. */
 function softmaxLinks(info: SoftmaxInfo, target: LinkTarget, names: readonly TensorName[]): Highlights {

@@ -7,6 +7,7 @@
 
 import type { CellSum, TensorLookup } from '../cellTerms';
 import type { Highlights, LinkTarget } from '../links';
+import type { Field, Region } from '../region';
 import { type Tensor, formatShape } from '../tensor';
 import type { DeltaSource, TensorName, TraceStage } from '../trace';
 
@@ -100,6 +101,15 @@ export interface LayerView<I = unknown> {
   axisLabels?(info: I, name: TensorName): AxisLabels;
   /** What a hover on the layer in a network spec says under its title, from its planned geometry (no value is read). */
   hover?(info: I, io: LayerIO): HoverLine[];
+  /** Where the layer's inputs (by position) and its output are in its trace; without it, `input` and `z`. */
+  ends?: { input(position: number): TensorName; output: TensorName };
+  /**
+   * The receptive field one layer down: the cells of each input (in the order the layer takes them, `inputs` their
+   * shapes) that the cells of `out` are computed from. Without it, a cell reads all of its batch item in every input.
+   */
+  receptive?(info: I, out: Region, inputs: readonly (readonly number[])[]): Region[];
+  /** Its output's receptive field in the network's input from its inputs' (receptive.ts); without it, all of the input. */
+  field?(info: I, below: readonly Field[]): Field;
 }
 
 /** A shape as code in a hover line: `(1, 6, 24, 24)`. */

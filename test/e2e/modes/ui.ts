@@ -12,6 +12,9 @@ import type { ConvTrace } from '../../../src/engine/trace';
 import { totalCost } from '../../../src/engine/layerKinds/cost';
 import type { NetworkTrace } from '../../../src/engine/network';
 import { thousands } from '../../../src/engine/problem';
+import { cellFieldWords, layerFields, receptiveRegions } from '../../../src/engine/receptive';
+import { Region } from '../../../src/engine/region';
+import { renderWords } from '../../../src/format/explain';
 
 /** A deterministic large spec (a_t of 2.6 M values, sent to the panel on request), written into the scratch workspace. */
 function writeLargeSpec(ws: string): void {
@@ -87,6 +90,47 @@ async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (nam
     await frame.locator('section.tensor[data-tensor="z_t"] canvas.heatmap').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(400);
     await shot('graph-unet-convt');
+  });
+}
+
+/** LeNet's receptive fields: a pinned cell of the last conv's output counts its field on every chip below; conv1 opened lights it. */
+async function receptiveChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
+  // What the panel should show, from the engine on the same spec.
+  const trace = await traceFile(path.join(ROOT, 'examples/lenet.conv.json')) as NetworkTrace;
+  const layers = trace.layers.slice(0, -1).map(l => ({ geometry: l.geometry, inputs: l.inputs, output: l.outputShape }));
+  const input = trace.layers[0].inputShape;
+  // The heatmap shows channel 0 of batch item 0.
+  const cell = [0, 0, 4, 4];
+  const regions = receptiveRegions(input, layers, 3, Region.cell(layers[3].output, cell));
+  const line = renderWords(cellFieldWords(regions.input, layerFields(input, layers)[3]));
+  const [conv1, image] = [regions.layers[0]!.cells().map(c => c.join(',')), regions.input.cells().map(c => c.join(','))];
+  await run.check(`lenet.conv.json runs; pinning z${JSON.stringify(cell)} of the second conv says "${line}" and counts its cells on each chip below`, async () => {
+    await openFromExplorer(page, 'lenet.conv.json');
+    await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+    await page.locator('.tabs-container .tab', { hasText: 'Conv: lenet.conv.json' }).waitFor({ timeout: 60_000 });
+    await roomForPanel(page, 'Conv: lenet.conv.json');
+    await frame.locator('.chain-layer[data-layer="3"]').click();
+    await frame.locator('.chain-layer.current[data-layer="3"]').waitFor({ timeout: 10_000 });
+    await frame.locator('.chip', { hasText: 'Reshape and add bias' }).click();
+    await pointAt(page, frame, 'z', cell[2], cell[3], true);
+    await frame.locator('.field-line', { hasText: line }).waitFor({ timeout: 10_000 });
+    const chips = await Promise.all([0, 1, 2].map(k => frame.locator(`.chain-layer[data-layer="${k}"] .chain-field`).innerText()));
+    const expected = [0, 1, 2].map(k => `▦ ${regions.layers[k]!.count()}`);
+    if (chips.join() !== expected.join()) throw new Error(`chips say ${chips.join(', ')}, expected ${expected.join(', ')}`);
+    const inputBadge = await frame.locator('.chain-io .chain-field').innerText();
+    if (inputBadge !== `▦ ${image.length}`) throw new Error(`the input says ${inputBadge}, expected ▦ ${image.length}`);
+    await page.waitForTimeout(300);
+    await shot('receptive-conv2-pinned');
+  });
+  await run.check('conv1 opened: its output and the network\'s input light the pinned cell\'s receptive field', async () => {
+    await frame.locator('.chain-layer[data-layer="0"]').click();
+    await frame.locator('.chain-layer.current[data-layer="0"]').waitFor({ timeout: 10_000 });
+    await frame.locator('.chip', { hasText: 'Reshape and add bias' }).click();
+    await expectHighlight(frame, 'z', h => h.cells === conv1.join(' '));
+    await expectHighlight(frame, 'input', h => h.cells === image.join(' '));
+    await page.mouse.move(5, 5);
+    await page.waitForTimeout(500);
+    await shot('receptive-conv1-lit');
   });
 }
 
@@ -187,7 +231,7 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
 
 export async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
-  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph`: those checks alone (while working on them).
+  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph` / `--only receptive`: those checks alone (while working on them).
   const only = argValue('--only');
   // `--web`: the extension's browser entry in the web-worker extension host, as on vscode.dev.
   const inWeb = process.argv.includes('--web');
@@ -211,8 +255,8 @@ export async function ui(): Promise<number> {
       ['"Conv: Run Conv Forward/Backward" runs from the command palette', () => runFromPalette(page, 'Conv: Run Conv Forward/Backward')],
       ['the panel opens, titled after the spec', () => page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 })],
     ];
-    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph') {
-      const alone = { network: () => networkChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)) };
+    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph' || only === 'receptive') {
+      const alone = { network: () => networkChecks(run, page, webviewFrame(page), shot), receptive: () => receptiveChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)) };
       if (await run.check(steps[0][0], steps[0][1])) await alone[only]();
       return;
     }
