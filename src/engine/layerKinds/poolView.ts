@@ -5,12 +5,13 @@
 import { CellSum, TensorLookup, Term, maxOf, product, sum } from '../cellTerms';
 import { PoolInfo, isPoolPadding, poolDivisor, poolTap } from '../layers';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
-import { LayerView, StageContext, codeShape, parts, words } from './view';
+import { codeShape, gradientTable, LayerView, parts, StageContext, words } from './view';
 
 const fmt = (index: readonly number[]) => index.join(', ');
 const isMax = (c: StageContext<PoolInfo>) => c.info.kind === 'max';
 
 export const poolView: LayerView<PoolInfo> = {
+  gradientOf: gradientTable({ dA: { input: 0 } }),
   numbers: ['batch', 'channels', 'kernelHeight', 'kernelWidth', 'outHeight', 'outWidth'],
   stages: {
     pool_pad: {
