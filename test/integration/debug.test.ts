@@ -6,7 +6,8 @@ import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
 import { PANEL_VIEW_TYPE } from '../../src/protocol/messages';
 import { EXTENSION_ID, RUN, eventually } from './support';
 import type { ConvStoppedBody } from '../../src/debug/session';
-import { type NetworkTrace, traceFile } from '../../src/lib';
+import type { NetworkTrace } from '../../src/engine/network';
+import { traceAnySpecText } from '../../src/specReader/convSpec';
 
 describe('the conv debugger in VS Code', () => {
   let api: ConvVisualDebuggerApi;
@@ -97,7 +98,7 @@ describe('the conv debugger in VS Code', () => {
   it('debugs a graph (unet-up.conv.json): forward in execution order, then δ back in reverse, past the skip\'s sum', async () => {
     const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'unet-up.conv.json');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.One);
-    const trace = await traceFile(uri.fsPath) as NetworkTrace;
+    const trace = traceAnySpecText('unet-up.conv.json', new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))) as NetworkTrace;
     // Every layer's forward stages in order (the loss last), then every layer's backward stages from the loss down.
     const expected = [
       ...trace.layers.flatMap((l, i) => l.stages.filter(st => st.pass === 'forward').map(st => `${i} ${st.id}`)),

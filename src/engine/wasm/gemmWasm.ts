@@ -57,20 +57,31 @@ function instantiate(base64: string): Kernel {
   return new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('gemm kernel aborted'); } } }).exports as unknown as Kernel;
 }
 
+/** Each build's instance once made (null: it does not compile here), so switching keeps the optimized code. */
+const instances = new Map<WasmKernelName, Kernel | null>();
+
+function instanceOf(name: WasmKernelName, base64: string): Kernel | null {
+  if (!instances.has(name)) {
+    try {
+      instances.set(name, instantiate(base64));
+    } catch {
+      // Not compiled here: relaxed SIMD missing (Node 20), or SIMD itself (an old runtime, a locked-down page).
+      instances.set(name, null);
+    }
+  }
+  return instances.get(name) ?? null;
+}
+
 function load(): Kernel | null {
   if (kernel !== undefined) return kernel;
   const builds: [WasmKernelName, string][] = [...(relaxedAllowed ? [['relaxed-simd', GEMM_RELAXED_WASM_BASE64] as [WasmKernelName, string]] : []), ['simd', GEMM_WASM_BASE64]];
   for (const [name, base64] of builds) {
-    try {
-      kernel = instantiate(base64);
-      kernelName = name;
-      return kernel;
-    } catch {
-      // Not compiled here: relaxed SIMD missing (Node 20), or SIMD itself (an old runtime, a locked-down page).
-    }
+    kernel = instanceOf(name, base64);
+    kernelName = name;
+    if (kernel) return kernel;
   }
-  kernel = null;
   kernelName = 'none';
+  kernel = null;
   return kernel;
 }
 
@@ -89,7 +100,7 @@ export function setWasmGemm(enabled: boolean): void {
   disabled = !enabled;
 }
 
-/** Allows or forbids the relaxed-SIMD build (tests and benchmarks compare it with the plain one); reloads the kernel. */
+/** Allows or forbids the relaxed-SIMD build (tests and benchmarks compare it with the plain one). */
 export function setRelaxedSimd(allowed: boolean): void {
   if (relaxedAllowed === allowed) return;
   relaxedAllowed = allowed;
