@@ -13,14 +13,20 @@
 // relative error |numeric − analytic| / max(|numeric|, |analytic|, floor) must
 // be at most the tolerance (float64 1e-5, float32 1e-2); the floor,
 // (1e-3 | 1e-1)·max(1, |C|), stops a gradient near 0 from being judged by
-// rounding noise alone. At a kink (relu at 0, a max's tie, clip's bounds) the
-// two sides differ and a disagreement there is real.
+// rounding noise alone.
+//
+// At a kink (relu at exactly 0, a max's tie, clip's bounds: integer examples
+// sit on them) C has no derivative, the central difference is the mean of the
+// two one-sided ones, and the trace, as PyTorch, picks one side. When the
+// central difference disagrees, the one-sided differences (C(x + ε) − C(x)) / ε
+// and (C(x) − C(x − ε)) / ε are compared too: if they differ from each other
+// (a kink) and the analytic value is one of them, the cell agrees, at a kink.
 
 import { EngineError } from './errors';
 import { layerName } from './graph';
 import { lossKind } from './layerKinds/loss';
 import { type GradientOf, gradientOfIn } from './layerKinds/views';
-import { type NetworkProblem, forwardLayers } from './network';
+import { type ForwardStep, type NetworkProblem, forwardLayers } from './network';
 import { type NetworkPlan, checkNetworkBudget, planNetwork } from './networkPlan';
 import type { EngineProblem } from './problem';
 import { type DType, type Tensor, filled, indexOf, offsetOf, sizeOf } from './tensor';
@@ -57,9 +63,12 @@ export interface FiniteDifference {
 /** One cell checked: the finite difference beside the trace's value. */
 export interface CellCheck extends FiniteDifference {
   analytic: number;
+  /** Against the central difference, or the one-sided one the analytic value is, at a kink. */
   relError: number;
   agrees: boolean;
   tolerance: number;
+  /** The one-sided differences, when they differ (C has no derivative here) and the central one disagreed. */
+  kink?: { left: number; right: number };
 }
 
 /** A tensor checked, all its cells or MAX_CHECKED_CELLS of them evenly spaced. */
@@ -70,6 +79,8 @@ export interface TensorCheck {
   size: number;
   cells: CellCheck[];
   agree: number;
+  /** Of those that agree, how many at a kink (the analytic value one of the one-sided differences). */
+  atKinks: number;
   maxRelError: number;
   epsilon: number;
   tolerance: number;
@@ -151,13 +162,12 @@ function costWith(net: NetworkProblem, at: Perturbed, offset: number, step: numb
 }
 
 /** The value perturbed, unperturbed: the spec's tensor (or what it is when left out), or the forward pass's. */
-function baseValue(net: NetworkProblem, plan: NetworkPlan, at: Perturbed, shape: readonly number[]): Tensor {
+function baseValue(net: NetworkProblem, at: Perturbed, shape: readonly number[], steps: readonly ForwardStep[]): Tensor {
   const target = at.target;
   if ('param' in target) {
     const given = (net.layers[at.layer] as unknown as Record<string, Tensor | undefined>)[target.param];
     return given ?? filled(shape, target.absent ?? 0, net.dtype);
   }
-  const steps = forwardLayers(net, plan);
   return 'input' in target ? steps[at.layer].inputs[target.input] : steps[at.layer].output;
 }
 
@@ -174,11 +184,12 @@ export function agreement(numeric: number, analytic: number, cost: number, dtype
   return { relError, agrees: relError <= tolerance, tolerance };
 }
 
-/** A check prepared: the network, what is perturbed, its unperturbed value, and how many cells the work allows. */
+/** A check prepared: the network, what is perturbed, its unperturbed value and C, and how many cells the work allows. */
 interface Prepared {
   net: NetworkProblem;
   at: Perturbed;
   base: Tensor;
+  cost: number;
   affordable: number;
 }
 
@@ -189,25 +200,30 @@ function prepare(problem: GradProblem, name: string, analytic: Tensor, maxElemen
   const at = perturbedBy(problem, net, plan, name);
   const shape = at.shape.length ? at.shape : analytic.shape;
   if (sizeOf(shape) !== analytic.data.length) fail({ code: 'gradcheck.shape', args: { name, shape: [...analytic.shape], expected: [...shape] } });
-  const pass = 2 * forwardWork(plan);
-  const affordable = Math.floor(GRADCHECK_WORK / Math.max(1, pass));
-  if (affordable < 1) fail({ code: 'gradcheck.tooBig', args: { name, work: pass, limit: GRADCHECK_WORK } });
-  return { net, at, base: baseValue(net, plan, at, shape), affordable };
+  // C unperturbed once, then two passes a cell.
+  const pass = forwardWork(plan);
+  const affordable = Math.floor((GRADCHECK_WORK - pass) / Math.max(1, 2 * pass));
+  if (affordable < 1) fail({ code: 'gradcheck.tooBig', args: { name, work: 3 * pass, limit: GRADCHECK_WORK } });
+  const steps = forwardLayers(net, plan);
+  return { net, at, base: baseValue(net, at, shape, steps), cost: costOf(net, steps[steps.length - 1].output), affordable };
 }
 
 function checkCell(p: Prepared, name: string, analytic: Tensor, offset: number): CellCheck {
-  const { net, at, base } = p;
+  const { net, at, base, cost } = p;
   const x = base.data[offset];
   const step = GRADCHECK[net.dtype].epsilon * Math.max(1, Math.abs(x));
   const plus = costWith(net, at, offset, step, base);
   const minus = costWith(net, at, offset, -step, base);
   const numeric = (plus.cost - minus.cost) / (plus.value - minus.value);
   const a = analytic.data[offset];
-  const cost = (plus.cost + minus.cost) / 2;
-  return {
-    tensor: name, of: at.of, index: indexOf(analytic.shape, offset), numeric, epsilon: (plus.value - minus.value) / 2, cost, analytic: a,
-    ...agreement(numeric, a, cost, net.dtype),
-  };
+  const cell = { tensor: name, of: at.of, index: indexOf(analytic.shape, offset), numeric, epsilon: (plus.value - minus.value) / 2, cost, analytic: a };
+  const central = agreement(numeric, a, cost, net.dtype);
+  if (central.agrees) return { ...cell, ...central };
+  const kink = { left: (cost - minus.cost) / (x - minus.value), right: (plus.cost - cost) / (plus.value - x) };
+  if (agreement(kink.left, kink.right, cost, net.dtype).agrees) return { ...cell, ...central };
+  // No derivative here: the analytic value agrees when it is one side's.
+  const side = [agreement(kink.left, a, cost, net.dtype), agreement(kink.right, a, cost, net.dtype)].reduce((b, s) => (s.relError < b.relError ? s : b));
+  return { ...cell, ...(side.agrees ? side : central), kink };
 }
 
 /**
@@ -233,7 +249,7 @@ export function checkGradientTensor(problem: GradProblem, name: string, analytic
   const cells = checkedOffsets(analytic.data.length, Math.min(MAX_CHECKED_CELLS, p.affordable)).map(k => checkCell(p, name, analytic, k));
   const { epsilon, tolerance } = GRADCHECK[p.net.dtype];
   return {
-    tensor: name, of: p.at.of, size: analytic.data.length, cells, agree: cells.filter(c => c.agrees).length,
+    tensor: name, of: p.at.of, size: analytic.data.length, cells, agree: cells.filter(c => c.agrees).length, atKinks: cells.filter(c => c.agrees && c.kink).length,
     // NaN (a non-finite C) is the largest error there is.
     maxRelError: cells.reduce((m, c) => (Number.isNaN(c.relError) || Number.isNaN(m) ? NaN : Math.max(m, c.relError)), 0),
     epsilon, tolerance,
@@ -247,7 +263,8 @@ export function checkGradientTensor(problem: GradProblem, name: string, analytic
 export function tensorCheckSummary(label: string, c: TensorCheck): string {
   const err = Number.isNaN(c.maxRelError) ? 'NaN' : c.maxRelError.toPrecision(2);
   const sampled = c.cells.length < c.size ? `; ${c.cells.length} of its ${c.size} cells checked, evenly spaced` : '';
+  const kinks = c.atKinks ? `; ${c.atKinks} at a kink, where the analytic value is a one-sided difference` : '';
   const bad = c.cells.find(x => !x.agrees);
   const first = bad ? `; first disagreeing: [${bad.index.join(', ')}] analytic ${bad.analytic}, finite difference ${bad.numeric}` : '';
-  return `gradcheck(${label}): ${c.agree} of ${c.cells.length} cells agree, max relative error ${err} (ε ${c.epsilon})${sampled}${first}`;
+  return `gradcheck(${label}): ${c.agree} of ${c.cells.length} cells agree, max relative error ${err} (ε ${c.epsilon.toExponential()})${kinks}${sampled}${first}`;
 }

@@ -194,10 +194,15 @@ export function networkErrorPath(e: EngineError): JSONPath | undefined {
 }
 
 export function traceNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): NetworkTrace {
+  return runNetworkSource(source, options, npy).trace;
+}
+
+/** Reads and traces a network spec, keeping the problem it read (the gradient check runs it again). */
+export function runNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): { problem: NetworkProblem; trace: NetworkTrace } {
   const r = collectNetworkSpec(source, npy, options.dtype, options.maxElements);
   if (r.problems.length || !r.problem) throw r.problems[0];
   try {
-    return traceNetwork(r.problem, options);
+    return { problem: r.problem, trace: traceNetwork(r.problem, options) };
   } catch (e) {
     if (e instanceof EngineError) throw source.error(networkErrorPath(e), e.problem);
     throw e;

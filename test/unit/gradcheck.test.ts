@@ -8,7 +8,7 @@ import { EngineError } from '../../src/engine/errors';
 import { GRADCHECK, MAX_CHECKED_CELLS, checkGradientCell, checkGradientTensor, checkedOffsets, tensorCheckSummary } from '../../src/engine/gradcheck';
 import { gradientOfIn } from '../../src/engine/layerKinds/views';
 import { NetworkProblem, NetworkTrace, qualifiedName, traceNetwork } from '../../src/engine/network';
-import { Tensor, indexOf } from '../../src/engine/tensor';
+import { Tensor, indexOf, tensor } from '../../src/engine/tensor';
 import { ConvProblem, traceConv } from '../../src/engine/trace';
 import { EVERY_NETWORK } from './everyKind';
 import { randomTensor, rng } from './helpers';
@@ -26,7 +26,7 @@ function declaredGradients(trace: NetworkTrace): { name: string; tensor: Tensor 
 const random = rng(16);
 const conv: ConvProblem = {
   input: randomTensor([2, 4, 6, 5], random), weight: randomTensor([6, 2, 3, 2], random), bias: randomTensor([6], random),
-  grad: randomTensor([2, 6, 2, 3], random), options: { stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2 }, dtype: 'float64',
+  grad: randomTensor([2, 6, 3, 3], random), options: { stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2 }, dtype: 'float64',
 };
 
 describe('gradcheck: finite differences agree with every gradient', () => {
@@ -87,8 +87,9 @@ describe('gradcheck: disagreement and limits', () => {
 
   it('a deliberately wrong analytic value is reported as disagreeing, in the cell and in the tensor summary', () => {
     const wrong = { ...dW, data: dW.data.slice() };
-    const index = [1, 0, 2, 1];
-    const k = ((1 * 2 + 0) * 3 + 2) * 2 + 1;
+    // A cell the whole-tensor check visits (it samples 64 of dW's 72).
+    const k = checkedOffsets(dW.data.length, MAX_CHECKED_CELLS)[10];
+    const index = indexOf(dW.shape, k);
     wrong.data[k] += 1e-3 * Math.max(1, Math.abs(dW.data[k]));
     const cell = checkGradientCell(conv, 'dW', wrong, index);
     assert.strictEqual(cell.agrees, false);
@@ -96,9 +97,9 @@ describe('gradcheck: disagreement and limits', () => {
     // The same cell with the right value agrees: the finite difference is the reference.
     assert.ok(checkGradientCell(conv, 'dW', dW, index).agrees);
     const all = checkGradientTensor(conv, 'dW', wrong);
-    assert.strictEqual(all.cells.length, dW.data.length);
-    assert.strictEqual(all.agree, dW.data.length - 1);
-    assert.match(tensorCheckSummary('dW', all), new RegExp(`^gradcheck\\(dW\\): ${dW.data.length - 1} of ${dW.data.length} cells agree, .*first disagreeing: \\[1, 0, 2, 1\\]`));
+    assert.strictEqual(all.cells.length, MAX_CHECKED_CELLS);
+    assert.strictEqual(all.agree, MAX_CHECKED_CELLS - 1);
+    assert.match(tensorCheckSummary('dW', all), new RegExp(`^gradcheck\\(dW\\): 63 of 64 cells agree, .*first disagreeing: \\[${index.join(', ')}\\] analytic`));
   });
 
   it('a tensor bigger than the cap is sampled: at most 64 cells, evenly spaced, deterministic, and the summary says so', () => {
@@ -110,6 +111,21 @@ describe('gradcheck: disagreement and limits', () => {
     const offsets = checkedOffsets(1000, 64);
     assert.strictEqual(new Set(offsets).size, 64);
     assert.ok(offsets[0] === 0 && offsets[63] < 1000);
+  });
+
+  it('at a kink (relu at exactly 0) the analytic value agrees when it is a one-sided difference, and the check says so', () => {
+    // C = Σ relu(x) at x = [0, 1]: relu'(0) is 0 (as PyTorch), the one-sided differences 0 and 1, the central ½.
+    const kinked: NetworkProblem = { input: tensor([1, 1, 1, 2], [0, 1]), layers: [{ type: 'relu' }], dtype: 'float64' };
+    const dZ = traceNetwork(kinked).layers[0].tensors.dZ!;
+    assert.deepStrictEqual([...dZ.data], [0, 1]);
+    const check = checkGradientTensor(kinked, 'layers[0].dZ', dZ);
+    assert.deepStrictEqual(check.cells.map(c => [c.agrees, c.kink !== undefined]), [[true, true], [true, false]]);
+    assert.ok(Math.abs(check.cells[0].numeric - 0.5) < 1e-9 && Math.abs(check.cells[0].kink!.right - 1) < 1e-9 && check.cells[0].kink!.left === 0);
+    assert.match(tensorCheckSummary('dZ', check), /^gradcheck\(dZ\): 2 of 2 cells agree, .*; 1 at a kink, where the analytic value is a one-sided difference$/);
+    // A value that is neither side is wrong, kink or not.
+    const wrong = checkGradientCell(kinked, 'layers[0].dZ', tensor([1, 1, 1, 2], [0.25, 1]), [0, 0, 0, 0]);
+    assert.strictEqual(wrong.agrees, false);
+    assert.deepStrictEqual(wrong.kink, check.cells[0].kink);
   });
 
   it('what is not a gradient, a cell outside it, a tensor that is not there: problems naming it', () => {
