@@ -66,7 +66,7 @@ export class ConvRuntime {
    */
   constructor(
     readonly trace: ConvTrace | NetworkTrace, readonly specPath: string, readonly keyLines: KeyLines, readonly exprElements = DEFAULT_MAX_ELEMENTS,
-    private readonly problem?: GradProblem,
+    readonly problem?: GradProblem,
   ) {
     this.program = programOf(trace);
   }

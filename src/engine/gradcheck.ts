@@ -47,6 +47,9 @@ export const MAX_CHECKED_CELLS = 64;
 /** The work all the forward passes of one check may take: FLOPs where a kind states them, else elements made. */
 export const GRADCHECK_WORK = 2e9;
 
+/** What a check run on the editor's own thread may take (the debugger's panel): a few tens of milliseconds. */
+export const IN_PROCESS_WORK = 3e7;
+
 /** The central difference at one cell. */
 export interface FiniteDifference {
   /** The gradient tensor's name (`layers[3].dW`, `dW` for a single conv) and the value it is the gradient of (`layers[3].weight`, `layers[2]`'s output, `input`). */
@@ -193,7 +196,7 @@ interface Prepared {
   affordable: number;
 }
 
-function prepare(problem: GradProblem, name: string, analytic: Tensor, maxElements: number): Prepared {
+function prepare(problem: GradProblem, name: string, analytic: Tensor, maxElements: number, work = GRADCHECK_WORK): Prepared {
   const net = asNetwork(problem);
   const plan = planNetwork(net, false);
   checkNetworkBudget(plan, maxElements);
@@ -202,8 +205,8 @@ function prepare(problem: GradProblem, name: string, analytic: Tensor, maxElemen
   if (sizeOf(shape) !== analytic.data.length) fail({ code: 'gradcheck.shape', args: { name, shape: [...analytic.shape], expected: [...shape] } });
   // C unperturbed once, then two passes a cell.
   const pass = forwardWork(plan);
-  const affordable = Math.floor((GRADCHECK_WORK - pass) / Math.max(1, 2 * pass));
-  if (affordable < 1) fail({ code: 'gradcheck.tooBig', args: { name, work: 3 * pass, limit: GRADCHECK_WORK } });
+  const affordable = Math.floor((work - pass) / Math.max(1, 2 * pass));
+  if (affordable < 1) fail({ code: 'gradcheck.tooBig', args: { name, work: 3 * pass, limit: work } });
   const steps = forwardLayers(net, plan);
   return { net, at, base: baseValue(net, at, shape, steps), cost: costOf(net, steps[steps.length - 1].output), affordable };
 }
@@ -229,12 +232,12 @@ function checkCell(p: Prepared, name: string, analytic: Tensor, offset: number):
 /**
  * One cell of a gradient tensor checked: `analytic` is the tensor as the trace recorded it. Throws an
  * EngineError when `name` is not a gradient the check can perturb, the cell is outside it, or the forward
- * pass is too big to run twice.
+ * passes would take more than `work`.
  */
-export function checkGradientCell(problem: GradProblem, name: string, analytic: Tensor, index: readonly number[], maxElements = DEFAULT_MAX_ELEMENTS): CellCheck {
+export function checkGradientCell(problem: GradProblem, name: string, analytic: Tensor, index: readonly number[], maxElements = DEFAULT_MAX_ELEMENTS, work = GRADCHECK_WORK): CellCheck {
   const inside = index.length === analytic.shape.length && index.every((v, d) => Number.isInteger(v) && v >= 0 && v < analytic.shape[d]);
   if (!inside) fail({ code: 'gradcheck.index', args: { name, index: [...index], shape: [...analytic.shape] } });
-  return checkCell(prepare(problem, name, analytic, maxElements), name, analytic, offsetOf(analytic.shape, index));
+  return checkCell(prepare(problem, name, analytic, maxElements, work), name, analytic, offsetOf(analytic.shape, index));
 }
 
 /** The cells a whole-tensor check visits: all of them, or `count` evenly spaced from the first. */

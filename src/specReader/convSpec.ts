@@ -13,7 +13,7 @@ import { DType, Tensor } from '../engine/tensor';
 import { ConvProblem, ConvTrace, DEFAULT_MAX_ELEMENTS, TraceOptions, checkSize, traceConv } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, nestedToTensor } from './nested';
 import { LayerShapes, NetworkProblem, NetworkTrace, isNetworkTrace, networkShapes, qualifiedName } from '../engine/network';
-import { collectNetworkSpec, isNetworkSpec, networkErrorPath, runNetworkSource } from './networkSpec';
+import { collectNetworkSpec, isNetworkSpec, networkErrorPath, readNetworkSpec, runNetworkSource } from './networkSpec';
 import type { Problem } from './problemCodes';
 import { JsonSource, SpecError, jsonPath } from './source';
 import type { NpyFiles } from './specFiles';
@@ -224,6 +224,11 @@ export function traceAnySpecText(file: string, text: string, options: TraceOptio
 /** Traces a parsed spec of either kind; engine errors come back as SpecErrors at their key. */
 export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): AnyTrace {
   return runSpecSource(source, options, npy).trace;
+}
+
+/** What a parsed spec of either kind says, read as a trace reads it (the first problem thrown as a SpecError). */
+export function readSpecProblem(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvProblem | NetworkProblem {
+  return isNetworkSpec(source.value) ? readNetworkSpec(source, options, npy) : readConvSpec(source, npy, options.dtype, options.maxElements);
 }
 
 /** A spec's run: the problem read from it, and its trace. */

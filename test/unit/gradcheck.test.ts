@@ -143,5 +143,8 @@ describe('gradcheck: disagreement and limits', () => {
     assert.strictEqual(code(() => checkGradientCell(net, 'layers[99].dW', any, [0])), 'gradcheck.noTensor');
     assert.strictEqual(code(() => checkGradientCell({ ...net, loss: undefined }, 'loss.delta', any, [0])), 'gradcheck.noTensor');
     assert.strictEqual(code(() => checkGradientCell(net, 'dW', any, [0])), 'gradcheck.noTensor');
+    // Sizes first: the forward passes' work is counted before any runs.
+    assert.strictEqual(code(() => checkGradientCell(conv, 'dW', dW, [0, 0, 0, 0], undefined, 100)), 'gradcheck.tooBig');
+    assert.strictEqual(code(() => checkGradientTensor(conv, 'dW', dW, 10)), 'budget.tensor');
   });
 });

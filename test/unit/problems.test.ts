@@ -418,8 +418,14 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
 
 const SAMPLE_PROBLEMS = (Object.keys(SAMPLES) as ProblemCode[]).map(code => ({ code, args: SAMPLES[code] }) as Problem);
 
-/** Codes no spec reaches through the reader: library callers' tensors and limits, the CLI's unreadable spec, a bare comma. */
-const BEYOND_THE_CORPUS: ProblemCode[] = ['tensor.shape', 'tensor.dtype', 'tensor.data', 'tensor.size', 'budget.limit', 'spec.unreadable'];
+/**
+ * Codes no spec reaches through the reader: library callers' tensors and limits, the CLI's unreadable spec, a bare comma,
+ * and the gradient check's (asked of a run, test/unit/gradcheck.test.ts reaches them).
+ */
+const BEYOND_THE_CORPUS: ProblemCode[] = [
+  'tensor.shape', 'tensor.dtype', 'tensor.data', 'tensor.size', 'budget.limit', 'spec.unreadable',
+  'gradcheck.noTensor', 'gradcheck.notGradient', 'gradcheck.index', 'gradcheck.shape', 'gradcheck.tooBig',
+];
 
 describe('problems as data: every code in both languages', () => {
   for (const problem of SAMPLE_PROBLEMS) {
