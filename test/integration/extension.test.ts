@@ -99,8 +99,12 @@ describe('Conv Visual Debugger in VS Code', () => {
     api.focus({ type: 'focus', stage: 'dW', target: { tensor: 'dW', index: [1, 2, 0, 1] }, pin: true });
     assert.deepStrictEqual((await asked).target, { tensor: 'dW', index: [1, 2, 0, 1] });
     const m = await linked;
-    // δ is all ones (C = Σ z), so the finite difference of the integer example is its integer to about 1e-9.
-    assert.match(m.gradientCheck ?? '', new RegExp(`^finite difference: [\\d.]+ \\(ε = 1e-6\\) · analytic: ${m.value} · agree ✓ \\(relative error \\S+\\)$`));
+    // δ is all ones (C = Σ z), so the finite difference of the integer example is its integer to about 1e-9; ε is 1e-6·max(1, |w|).
+    const shown = /^finite difference: ([\d.]+) \(ε = (\S+)\) · analytic: (\S+) · agree ✓ \(relative error \S+\)$/.exec(m.gradientCheck ?? '');
+    assert.ok(shown, m.gradientCheck);
+    assert.strictEqual(Number(shown[3]), m.value);
+    assert.ok(Math.abs(Number(shown[1]) - m.value) < 1e-6 * Math.abs(m.value), shown[1]);
+    assert.ok(Number(shown[2]) >= 1e-6 && Number(shown[2]) < 1e-5, shown[2]);
   });
 
   it('steps through the stages with the Next/Previous Stage commands', async () => {
