@@ -99,6 +99,7 @@ onHostMessage(message => {
       break;
     case 'tiles':
     case 'cellSum':
+    case 'gradientCheck':
       settle(message.requestId, message);
       break;
     case 'requestFailed':

@@ -5,7 +5,7 @@
 import type { CellSum } from '../src/engine/cellTerms';
 import type { LinkTarget } from '../src/engine/links';
 import type { TensorName } from '../src/engine/trace';
-import type { HostToWebview, TensorStats, WireTensor, WireTrace } from '../src/protocol/messages';
+import type { HostToWebview, TensorStats, WireGradientCheck, WireTensor, WireTrace } from '../src/protocol/messages';
 import { ProtocolError } from '../src/protocol/validate';
 import { TILE, matrixOf, tileSize } from '../src/protocol/tiles';
 import { typedView } from '../src/protocol/wire';
@@ -14,7 +14,7 @@ import { send } from './vscodeApi';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
-type Answer = Extract<HostToWebview, { type: 'tiles' | 'cellSum' }>;
+type Answer = Extract<HostToWebview, { type: 'tiles' | 'cellSum' | 'gradientCheck' }>;
 
 interface Pending {
   resolve(answer: Answer): void;
@@ -98,5 +98,12 @@ export class TraceModel {
     const answer = await request(requestId => send({ type: 'requestCellSum', requestId, traceId: this.trace.id, target }), `the sum behind ${target.tensor}`);
     if (answer.type !== 'cellSum') throw new ProtocolError(`expected a cell sum, got ${answer.type}`);
     return answer.sum;
+  }
+
+  /** A gradient's cell against the central finite difference: the host runs the spec's forward pass again. */
+  async gradientCheck(target: LinkTarget): Promise<WireGradientCheck> {
+    const answer = await request(requestId => send({ type: 'requestGradientCheck', requestId, traceId: this.trace.id, target }), `the gradient check of ${target.tensor}`);
+    if (answer.type !== 'gradientCheck') throw new ProtocolError(`expected a gradient check, got ${answer.type}`);
+    return answer.check;
   }
 }

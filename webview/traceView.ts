@@ -376,10 +376,10 @@ export class TraceView implements CardHost {
     const shown = this.inspector.show(this.model, base!, pinned);
     // Report what the panel shows (tests, the debugger); coalesced while the pointer moves.
     clearTimeout(this.linkTimer);
-    this.linkTimer = setTimeout(() => void shown.then(terms => {
+    this.linkTimer = setTimeout(() => void shown.then(({ terms, gradientCheck }) => {
       if (this.link?.target !== target) return;
       const summary: LinkedSummary[] = Object.entries(highlights).map(([tensor, h]) => ({ tensor: tensor as TensorName, rows: h!.rows, columns: h!.columns, cells: h!.cells }));
-      send({ type: 'linked', traceId: this.model.id, target, value: this.model.value(target) ?? NaN, highlights: summary, terms });
+      send({ type: 'linked', traceId: this.model.id, target, value: this.model.value(target) ?? NaN, highlights: summary, terms, ...(gradientCheck !== undefined ? { gradientCheck } : {}) });
     }), 60);
   }
 

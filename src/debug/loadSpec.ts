@@ -2,9 +2,10 @@
 // each top-level key and each layer span (breakpoints are set on lines). The file system is passed in: the adapter
 // process uses fs, the extension host the workspace file system (also in the browser), confined to a folder.
 
+import type { GradProblem } from '../engine/gradcheck';
 import type { NetworkTrace } from '../engine/network';
 import { DEFAULT_MAX_ELEMENTS, type ConvTrace, type TraceOptions } from '../engine/trace';
-import { traceSpecSource } from '../specReader/convSpec';
+import { runSpecSource } from '../specReader/convSpec';
 import { JsonSource } from '../specReader/source';
 import { SpecFileSystem, readRegularFile, readSpecFiles } from '../specReader/specFiles';
 import { specFileReferences } from '../specReader/tensorSource';
@@ -12,6 +13,8 @@ import type { KeyLines } from './runtime';
 
 export interface LoadedSpec {
   trace: ConvTrace | NetworkTrace;
+  /** What the spec says, as the engine took it: the gradient check runs it again. */
+  problem: GradProblem;
   keyLines: KeyLines;
   text: string;
 }
@@ -21,7 +24,7 @@ export async function loadSpec(specPath: string, files: SpecFileSystem, options:
   const text = new TextDecoder().decode(await readRegularFile(files, specPath));
   const source = JsonSource.parse(specPath, text);
   const npy = await readSpecFiles(specPath, specFileReferences(source.value), files, { maxElements: options.maxElements ?? DEFAULT_MAX_ELEMENTS, folder });
-  const trace = traceSpecSource(source, options, npy);
+  const { problem, trace } = runSpecSource(source, options, npy);
   const keyLines: KeyLines = {};
   const span = (v: { offset: number; length: number }) => source.positionAt(v.offset + Math.max(0, v.length - 1));
   if (typeof source.value === 'object' && source.value !== null) {
@@ -40,5 +43,5 @@ export async function loadSpec(specPath: string, files: SpecFileSystem, options:
       });
     }
   }
-  return { trace, keyLines, text };
+  return { trace, problem, keyLines, text };
 }

@@ -4,6 +4,8 @@
 // breakpoints on spec lines and conditions. No vscode, no DAP: the debug session
 // translates; tests drive it directly.
 
+import { EngineError } from '../engine/errors';
+import { type GradProblem, checkGradientTensor, tensorCheckSummary } from '../engine/gradcheck';
 import type { NetworkTrace } from '../engine/network';
 import { type Tensor, firstRows } from '../engine/tensor';
 import type { ConvTrace, StageId, TensorName } from '../engine/trace';
@@ -58,8 +60,14 @@ export class ConvRuntime {
   /** Set when a conditional breakpoint's expression fails: shown to the user once. */
   lastConditionError?: string;
 
-  /** `exprElements`: the numbers one expression (Watch, console, condition) may allocate in all; the session's maxElements. */
-  constructor(readonly trace: ConvTrace | NetworkTrace, readonly specPath: string, readonly keyLines: KeyLines, readonly exprElements = DEFAULT_MAX_ELEMENTS) {
+  /**
+   * `exprElements`: the numbers one expression (Watch, console, condition) may allocate in all; the session's maxElements.
+   * `problem`: what the spec says, for `gradcheck(dW)` to run it again.
+   */
+  constructor(
+    readonly trace: ConvTrace | NetworkTrace, readonly specPath: string, readonly keyLines: KeyLines, readonly exprElements = DEFAULT_MAX_ELEMENTS,
+    readonly problem?: GradProblem,
+  ) {
     this.program = programOf(trace);
   }
 
@@ -219,7 +227,23 @@ export class ConvRuntime {
 
   /** An expression's value at a position, within the session's allocation budget; ExprError when it cannot be had. */
   evaluate(text: string, at: Position = this.position): Value {
-    return evaluateText(text, this.scope(at), this.exprElements);
+    return evaluateText(text, this.scope(at), this.exprElements, name => this.gradcheck(name, at));
+  }
+
+  /** `gradcheck(dW)`: a gradient alive at the position (by the name an expression uses), against finite differences. */
+  private gradcheck(name: string, at: Position): string {
+    if (!this.problem) throw new ExprError('gradcheck() needs the spec this session runs');
+    const here = this.aliveHere(at);
+    const full = this.alive(at).has(name) ? name : (here.get(name) ?? here.get(ALIASES.get(name) ?? ''))?.name;
+    const recorded = this.program.tensors.find(t => t.name === full);
+    if (!full || !recorded) throw new UndefinedNameError(`'${name}' is not defined here`);
+    if (this.alive(at).get(full) !== recorded.tensor) throw new ExprError(`${name} is still being computed here: step out of the stage first`);
+    try {
+      return tensorCheckSummary(name, checkGradientTensor(this.problem, full, recorded.tensor, this.exprElements));
+    } catch (e) {
+      if (e instanceof EngineError) throw new ExprError(e.message);
+      throw e;
+    }
   }
 
   // ---- moving ------------------------------------------------------------------

@@ -178,7 +178,7 @@ export class ConvDebugSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: ERROR.load, format: printable(`Cannot debug ${args.spec}: ${(e as Error).message}`), showUser: true });
       return;
     }
-    this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines, maxElements);
+    this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines, maxElements, loaded.problem);
     if (this.pendingBreakpoints.length) this.runtime.setBreakpoints(this.pendingBreakpoints);
     this.sendResponse(response);
     // The host's own work must not hold up or break the session: at most a moment, failures ignored.

@@ -12,7 +12,7 @@ import { type ForwardCache, type LayerRecord, type MergeRecord, isMergeKind } fr
 import type { LayerCost } from './layerKinds/cost';
 import { LossSpec, lossKind } from './layerKinds/loss';
 import type { LayerGeometry } from './layerKinds/view';
-import { LayerInputShape, LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
+import { LayerInputShape, LayerShapes, NetworkPlan, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, allocate } from './tensor';
 import {
   ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports,
@@ -86,12 +86,32 @@ export function qualifiedName(layer: Pick<LayerTrace, 'name'>, tensor: string): 
 }
 
 /** A layer after its forward pass: its inputs in the spec's order. */
-interface ForwardStep {
+export interface ForwardStep {
   spec: NetworkLayer;
   inputs: Tensor[];
   names: string[];
   output: Tensor;
   cache: ForwardCache;
+}
+
+/** How a gradient check reaches into a forward pass: a layer's inputs replaced before it runs, its output after. */
+export interface ForwardTap {
+  inputs?(layer: number, inputs: Tensor[]): Tensor[];
+  output?(layer: number, output: Tensor): Tensor;
+}
+
+/** Every layer's forward pass in the spec's order, the plan already checked. */
+export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: ForwardTap = {}): ForwardStep[] {
+  const sources = layerSources(problem.layers);
+  const forwarded: ForwardStep[] = [];
+  problem.layers.forEach((spec, i) => {
+    const given = sources[i].map(s => (s === 'input' ? problem.input : forwarded[s].output));
+    const inputs = tap.inputs?.(i, given) ?? given;
+    const kind = kindOf(spec);
+    const { output, cache } = isMergeKind(kind) ? kind.forward(spec, inputs, plan.layers[i]) : kind.forward(spec, inputs[0], plan.layers[i]);
+    forwarded.push({ spec, inputs, names: sources[i].map(inputName), output: tap.output?.(i, output) ?? output, cache });
+  });
+  return forwarded;
 }
 
 /** What a layer's kind records, with the δ it hands to each of its inputs. */
@@ -160,13 +180,7 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
   const plan = planNetwork(problem, backward);
   checkNetworkBudget(plan, elementLimit(options.maxElements));
   const sources = layerSources(problem.layers);
-  const forwarded: ForwardStep[] = [];
-  problem.layers.forEach((spec, i) => {
-    const inputs = sources[i].map(s => (s === 'input' ? problem.input : forwarded[s].output));
-    const kind = kindOf(spec);
-    const { output, cache } = isMergeKind(kind) ? kind.forward(spec, inputs, plan.layers[i]) : kind.forward(spec, inputs[0], plan.layers[i]);
-    forwarded.push({ spec, inputs, names: sources[i].map(inputName), output, cache });
-  });
+  const forwarded = forwardLayers(problem, plan);
   const out = forwarded[forwarded.length - 1].output;
   let delta: Tensor | undefined;
   let lossTrace: LayerTrace | undefined;

@@ -63,6 +63,11 @@ export interface EngineProblemArgs {
   'graph.unused': { name: string };
   'add.shapes': { names: string[]; shapes: number[][] };
   'concat.shapes': { names: string[]; shapes: number[][] };
+  'gradcheck.noTensor': { name: string };
+  'gradcheck.notGradient': { name: string };
+  'gradcheck.index': { name: string; index: number[]; shape: number[] };
+  'gradcheck.shape': { name: string; shape: number[]; expected: number[] };
+  'gradcheck.tooBig': { name: string; work: number; limit: number };
   'compare.shape': { name: string; yours: number[]; yoursCount: number; engine: number[]; engineCount: number };
   'compare.missing': { name: string };
   'tensor.shape': { key: string; shape: string };

@@ -108,6 +108,12 @@ export const en = {
   maxArgmax: 'max, argmax',
   sumEqualsCell: 'equals the cell',
   sumDiffersFromCell: (value: Arg) => `≠ the cell's ${value}`,
+  gradientChecking: 'finite difference: checking…',
+  gradientCheck: (numeric: Arg, epsilon: Arg, analytic: Arg) => `finite difference: ${numeric} (ε = ${epsilon}) · analytic: ${analytic}`,
+  gradientAgrees: (relError: Arg) => `agree ✓ (relative error ${relError})`,
+  gradientDisagrees: (relError: Arg, tolerance: Arg) => `agree ✗ (relative error ${relError}, tolerance ${tolerance})`,
+  gradientKink: (left: Arg, right: Arg) => `at a kink: the one-sided differences are ${left} and ${right}`,
+  noGradientCheck: (why: Arg) => `Could not check the gradient: ${why}`,
 
   // ---- tensor cards ----
   heatmapLabel: (name: Arg, shape: Arg, about: Arg) => `${name} ${shape}: ${about}. Arrow keys move between cells, Enter links a cell, plus and minus zoom.`,

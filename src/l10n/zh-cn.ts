@@ -104,6 +104,12 @@ export const zhCn: PanelText = {
   maxArgmax: '最大值，argmax',
   sumEqualsCell: '等于该单元格',
   sumDiffersFromCell: (value: Arg) => `≠ 该单元格的 ${value}`,
+  gradientChecking: '有限差分：正在检查…',
+  gradientCheck: (numeric: Arg, epsilon: Arg, analytic: Arg) => `有限差分：${numeric}（ε = ${epsilon}）· 解析值：${analytic}`,
+  gradientAgrees: (relError: Arg) => `一致 ✓（相对误差 ${relError}）`,
+  gradientDisagrees: (relError: Arg, tolerance: Arg) => `不一致 ✗（相对误差 ${relError}，容差 ${tolerance}）`,
+  gradientKink: (left: Arg, right: Arg) => `位于不可导点：两侧的单侧差分为 ${left} 与 ${right}`,
+  noGradientCheck: (why: Arg) => `无法检查梯度：${why}`,
 
   heatmapLabel: (name: Arg, shape: Arg, about: Arg) => `${name} ${shape}：${about}。方向键在单元格间移动，Enter 关联单元格，加号和减号缩放。`,
   allSlices: '全部',

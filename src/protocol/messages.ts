@@ -124,6 +124,7 @@ export type HostToWebview =
   | { type: 'failed'; file: string; message: string }
   | { type: 'tiles'; requestId: number; traceId: number; name: TensorName; level: number; tiles: WireTile[] }
   | { type: 'cellSum'; requestId: number; sum?: CellSum }
+  | { type: 'gradientCheck'; requestId: number; check: WireGradientCheck }
   | { type: 'requestFailed'; requestId: number; message: string }
   /** Show a stage and/or link a cell (commands, the debugger, tests). */
   | { type: 'focus'; layer?: number; stage?: StageId; target?: LinkTarget; pin?: boolean }
@@ -164,6 +165,20 @@ export interface LinkedSummary {
   cells: number[][];
 }
 
+/** A gradient's cell beside its central finite difference, as the engine's check gives it (engine/gradcheck.ts CellCheck). */
+export interface WireGradientCheck {
+  /** What it is the gradient of: `layers[3].weight`, `layers[2]` (that layer's output), `input`. */
+  of: string;
+  numeric: number;
+  analytic: number;
+  epsilon: number;
+  relError: number;
+  tolerance: number;
+  agrees: boolean;
+  /** The one-sided differences where C has no derivative (a kink) and the central one disagreed. */
+  kink?: { left: number; right: number };
+}
+
 /** One tile: level 0 in the tensor's dtype, coarser levels as float32. */
 export interface WireTile {
   row: number;
@@ -178,9 +193,12 @@ export type WebviewToHost =
   | { type: 'painted'; traceId: number }
   /** The stage on show; in a network, `layer` is its index in the chain. */
   | { type: 'stage'; traceId: number; stage: StageId; index: number; layer?: number }
-  | { type: 'linked'; traceId: number; target: LinkTarget; value: number; highlights: LinkedSummary[]; terms: number }
+  /** `gradientCheck`: the inspector's line for a pinned cell of a gradient, as shown (finite difference, analytic value, agreement). */
+  | { type: 'linked'; traceId: number; target: LinkTarget; value: number; highlights: LinkedSummary[]; terms: number; gradientCheck?: string }
   | { type: 'requestTiles'; requestId: number; traceId: number; name: TensorName; level: number; tiles: [number, number][] }
   | { type: 'requestCellSum'; requestId: number; traceId: number; target: LinkTarget }
+  /** A cell of a gradient tensor against the central finite difference of the spec run again (engine/gradcheck.ts). */
+  | { type: 'requestGradientCheck'; requestId: number; traceId: number; target: LinkTarget }
   | { type: 'copyTensor'; traceId: number; name: TensorName; format: 'json' | 'numpy' }
   | { type: 'savePng'; name: string; png: ArrayBuffer }
   | { type: 'useTensor'; setId: number; label: string; role: TensorRole }

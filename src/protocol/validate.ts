@@ -144,6 +144,10 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
   failed: object({ file: str, message: str }),
   tiles: object({ requestId: nat, traceId: nat, name: tensorName, level: nat, tiles: arrayOf(object({ row: nat, col: nat, buffer: arrayBuffer })) }),
   cellSum: object({ requestId: nat, sum: optional(cellSumCheck) }),
+  gradientCheck: object({
+    requestId: nat,
+    check: object({ of: str, numeric: num, analytic: num, epsilon: num, relError: num, tolerance: num, agrees: bool, kink: optional(object({ left: num, right: num })) }),
+  }),
   requestFailed: object({ requestId: nat, message: str }),
   focus: object({ layer: optional(nat), stage: optional(stageId), target: optional(linkTarget), pin: optional(bool) }),
   step: object({ delta: num }),
@@ -156,7 +160,7 @@ const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   rendered: object({ traceId: nat, shown: arrayOf(object({ name: tensorName, shape: arrayOf(nat), cells: arrayOf(str) })) }),
   stage: object({ traceId: nat, stage: stageId, index: nat, layer: optional(nat) }),
   linked: object({
-    traceId: nat, target: linkTarget, value: num, terms: nat,
+    traceId: nat, target: linkTarget, value: num, terms: nat, gradientCheck: optional(str),
     highlights: arrayOf(object({ tensor: tensorName, rows: arrayOf(nat), columns: arrayOf(nat), cells: arrayOf(arrayOf(nat)) })),
   }),
   requestTiles: (v, at) => {
@@ -166,6 +170,7 @@ const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
     tiles.forEach((t, i) => { if (t.length !== 2) throw new ProtocolError(`${at}.tiles[${i}]: expected [row, col]`); });
   },
   requestCellSum: object({ requestId: nat, traceId: nat, target: linkTarget }),
+  requestGradientCheck: object({ requestId: nat, traceId: nat, target: linkTarget }),
   copyTensor: object({ traceId: nat, name: tensorName, format: oneOf('json', 'numpy') }),
   savePng: object({ name: str, png: arrayBuffer }),
   useTensor: object({ setId: nat, label: str, role: oneOf('input', 'weight', 'grad') }),

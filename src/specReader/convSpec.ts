@@ -12,8 +12,8 @@ import { EngineError } from '../engine/errors';
 import { DType, Tensor } from '../engine/tensor';
 import { ConvProblem, ConvTrace, DEFAULT_MAX_ELEMENTS, TraceOptions, checkSize, traceConv } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, nestedToTensor } from './nested';
-import { LayerShapes, NetworkTrace, isNetworkTrace, networkShapes, qualifiedName } from '../engine/network';
-import { collectNetworkSpec, isNetworkSpec, networkErrorPath, traceNetworkSource } from './networkSpec';
+import { LayerShapes, NetworkProblem, NetworkTrace, isNetworkTrace, networkShapes, qualifiedName } from '../engine/network';
+import { collectNetworkSpec, isNetworkSpec, networkErrorPath, readNetworkSpec, runNetworkSource } from './networkSpec';
 import type { Problem } from './problemCodes';
 import { JsonSource, SpecError, jsonPath } from './source';
 import type { NpyFiles } from './specFiles';
@@ -223,14 +223,31 @@ export function traceAnySpecText(file: string, text: string, options: TraceOptio
 
 /** Traces a parsed spec of either kind; engine errors come back as SpecErrors at their key. */
 export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): AnyTrace {
-  return isNetworkSpec(source.value) ? traceNetworkSource(source, options, npy) : traceConvSource(source, options, npy);
+  return runSpecSource(source, options, npy).trace;
+}
+
+/** What a parsed spec of either kind says, read as a trace reads it (the first problem thrown as a SpecError). */
+export function readSpecProblem(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvProblem | NetworkProblem {
+  return isNetworkSpec(source.value) ? readNetworkSpec(source, options, npy) : readConvSpec(source, npy, options.dtype, options.maxElements);
+}
+
+/** A spec's run: the problem read from it, and its trace. */
+export type SpecRun = { problem: ConvProblem; trace: ConvTrace } | { problem: NetworkProblem; trace: NetworkTrace };
+
+/** Reads and traces a parsed spec of either kind, keeping the problem it read (the gradient check runs it again). */
+export function runSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): SpecRun {
+  return isNetworkSpec(source.value) ? runNetworkSource(source, options, npy) : runConvSource(source, options, npy);
 }
 
 /** Traces a parsed single-conv spec. */
 export function traceConvSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvTrace {
+  return runConvSource(source, options, npy).trace;
+}
+
+function runConvSource(source: JsonSource, options: TraceOptions, npy?: NpyFiles): { problem: ConvProblem; trace: ConvTrace } {
   const problem = readConvSpec(source, npy, options.dtype, options.maxElements);
   try {
-    return traceConv(problem, options);
+    return { problem, trace: traceConv(problem, options) };
   } catch (e) {
     if (e instanceof EngineError) throw atKey(source, e);
     throw e;

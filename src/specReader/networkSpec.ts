@@ -194,10 +194,21 @@ export function networkErrorPath(e: EngineError): JSONPath | undefined {
 }
 
 export function traceNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): NetworkTrace {
+  return runNetworkSource(source, options, npy).trace;
+}
+
+/** Reads a parsed network spec; the first problem is thrown as a SpecError. */
+export function readNetworkSpec(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): NetworkProblem {
   const r = collectNetworkSpec(source, npy, options.dtype, options.maxElements);
   if (r.problems.length || !r.problem) throw r.problems[0];
+  return r.problem;
+}
+
+/** Reads and traces a network spec, keeping the problem it read (the gradient check runs it again). */
+export function runNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): { problem: NetworkProblem; trace: NetworkTrace } {
+  const problem = readNetworkSpec(source, options, npy);
   try {
-    return traceNetwork(r.problem, options);
+    return { problem, trace: traceNetwork(problem, options) };
   } catch (e) {
     if (e instanceof EngineError) throw source.error(networkErrorPath(e), e.problem);
     throw e;

@@ -92,6 +92,21 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.strictEqual(m.highlights.find(h => h.tensor === 'delta')?.cells.length, 8);
   });
 
+  it('a pinned cell of ∂C/∂w shows the central finite difference beside it, and that they agree', async () => {
+    await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, workspaceFile('seed.conv.json')));
+    const asked = nextPanelMessage(api, 'requestGradientCheck');
+    const linked = nextPanelMessage(api, 'linked', 60_000, m => m.target.tensor === 'dW');
+    api.focus({ type: 'focus', stage: 'dW', target: { tensor: 'dW', index: [1, 2, 0, 1] }, pin: true });
+    assert.deepStrictEqual((await asked).target, { tensor: 'dW', index: [1, 2, 0, 1] });
+    const m = await linked;
+    // δ is all ones (C = Σ z), so the finite difference of the integer example is its integer to about 1e-9; ε is 1e-6·max(1, |w|).
+    const shown = /^finite difference: ([\d.]+) \(ε = (\S+)\) · analytic: (\S+) · agree ✓ \(relative error \S+\)$/.exec(m.gradientCheck ?? '');
+    assert.ok(shown, m.gradientCheck);
+    assert.strictEqual(Number(shown[3]), m.value);
+    assert.ok(Math.abs(Number(shown[1]) - m.value) < 1e-6 * Math.abs(m.value), shown[1]);
+    assert.ok(Number(shown[2]) >= 1e-6 && Number(shown[2]) < 1e-5, shown[2]);
+  });
+
   it('steps through the stages with the Next/Previous Stage commands', async () => {
     let stage = nextPanelMessage(api, 'stage');
     api.focus({ type: 'focus', stage: 'pad' });

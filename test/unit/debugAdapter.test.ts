@@ -88,6 +88,21 @@ describe('conv debug adapter (DAP, own process)', () => {
     assert.strictEqual(await evaluate('dW.sum()'), String(2 * [40, 44, 34, 38, 39, 40, 42, 47, 42, 47, 30, 41].reduce((a, b) => a + b)));
   });
 
+  it('gradcheck(dW) checks a whole gradient against finite differences, once it exists; what is not a gradient is an error', async () => {
+    await launchStopped();
+    await assert.rejects(dc.evaluateRequest({ expression: 'gradcheck(dW)', context: 'repl' }), /'dW' is not defined here/);
+    for (let i = 0; i < 9; i++) await step('next');
+    assert.match(await evaluate('gradcheck(dW)'), /^gradcheck\(dW\): 24 of 24 cells agree, max relative error \S+ \(ε 1e-6\)$/);
+    // The seed's δ is all ones: C = Σ z, and ∂C/∂a and ∂C/∂b agree too.
+    assert.match(await evaluate('gradcheck(dA)'), /^gradcheck\(dA\): 48 of 48 cells agree/);
+    await assert.rejects(dc.evaluateRequest({ expression: 'gradcheck(db)', context: 'repl' }), /'db' is not defined here/);
+    await step('next');
+    assert.match(await evaluate('gradcheck(db)'), /^gradcheck\(db\): 2 of 2 cells agree/);
+    await assert.rejects(dc.evaluateRequest({ expression: 'gradcheck(a_t)', context: 'repl' }), /a_t is not the gradient of a weight, a bias, an input or an output/);
+    await assert.rejects(dc.evaluateRequest({ expression: 'gradcheck(dW) + 1', context: 'repl' }), /'\+' does not apply to a report/);
+    await assert.rejects(dc.evaluateRequest({ expression: 'gradcheck(dW[0])', context: 'repl' }), /gradcheck\(\) takes the name of a gradient tensor/);
+  });
+
   it('step into walks the matmul row by row; step out finishes it; the rows not yet computed are NaN', async () => {
     await launchStopped();
     for (let i = 0; i < 3; i++) await step('next');
@@ -259,6 +274,16 @@ describe('conv debug adapter (DAP, own process)', () => {
       assert.deepStrictEqual([...new Set(layerOf.slice(firstBackward + 1))], ['layers[4]', 'layers[3]', 'layers[2]', 'layers[1]', 'layers[0]']);
       assert.ok(names.includes('layers[1] relu › Through the activation'));
       assert.strictEqual(names[names.length - 1], 'layers[0] conv2d 2@2×2 › Full convolution with ROT180(w)');
+    });
+
+    it('gradcheck(layers[0].dW) and the layer\'s own gradcheck(dW) check the conv\'s gradient, kinks of the integer example included', async () => {
+      await launchNet();
+      for (let i = 0; i < 25; i++) await step('next');
+      // The example's integers put relu and max pooling on their kinks: there the trace takes one side, as PyTorch does.
+      const report = await evaluate('gradcheck(layers[0].dW)');
+      assert.match(report, /^gradcheck\(layers\[0\]\.dW\): 8 of 8 cells agree, max relative error \S+ \(ε 1e-6\); \d at a kink, where the analytic value is a one-sided difference$/);
+      assert.strictEqual(await evaluate('gradcheck(dW)'), report.replace('layers[0].dW', 'dW'));
+      assert.match(await evaluate('gradcheck(loss.delta)'), /^gradcheck\(loss\.delta\): 2 of 2 cells agree/);
     });
 
     it('a breakpoint on a layer stops as it runs forward and again backward; the console reads layers[i].name and the layer\'s own names', async () => {

@@ -317,6 +317,11 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'graph.unused': { name: 'layers[2]' },
   'add.shapes': { names: ['input', 'layers[4]'], shapes: [[1, 2, 6, 6], [1, 3, 6, 6]] },
   'concat.shapes': { names: ['layers[1]', 'layers[3]'], shapes: [[1, 2, 6, 6], [1, 2, 5, 5]] },
+  'gradcheck.noTensor': { name: 'layers[9].dW' },
+  'gradcheck.notGradient': { name: 'layers[0].a_t' },
+  'gradcheck.index': { name: 'dW', index: [0, 5], shape: [2, 3] },
+  'gradcheck.shape': { name: 'dW', shape: [2, 3], expected: [3, 2] },
+  'gradcheck.tooBig': { name: 'dW', work: 4e9, limit: 2e9 },
   'compare.shape': { name: 'z', yours: [3], yoursCount: 3, engine: [2, 2], engineCount: 4 },
   'compare.missing': { name: 'bias' },
   'tensor.shape': { key: 'input', shape: '1,-2' },
@@ -413,8 +418,14 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
 
 const SAMPLE_PROBLEMS = (Object.keys(SAMPLES) as ProblemCode[]).map(code => ({ code, args: SAMPLES[code] }) as Problem);
 
-/** Codes no spec reaches through the reader: library callers' tensors and limits, the CLI's unreadable spec, a bare comma. */
-const BEYOND_THE_CORPUS: ProblemCode[] = ['tensor.shape', 'tensor.dtype', 'tensor.data', 'tensor.size', 'budget.limit', 'spec.unreadable'];
+/**
+ * Codes no spec reaches through the reader: library callers' tensors and limits, the CLI's unreadable spec, a bare comma,
+ * and the gradient check's (asked of a run, test/unit/gradcheck.test.ts reaches them).
+ */
+const BEYOND_THE_CORPUS: ProblemCode[] = [
+  'tensor.shape', 'tensor.dtype', 'tensor.data', 'tensor.size', 'budget.limit', 'spec.unreadable',
+  'gradcheck.noTensor', 'gradcheck.notGradient', 'gradcheck.index', 'gradcheck.shape', 'gradcheck.tooBig',
+];
 
 describe('problems as data: every code in both languages', () => {
   for (const problem of SAMPLE_PROBLEMS) {

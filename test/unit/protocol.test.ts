@@ -102,6 +102,21 @@ describe('host ⇄ webview protocol', () => {
     assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'auto', scale: 'shared', precision: 3, stages: 'backward', locale: 'en' } }), /stages: expected one of all/);
   });
 
+  it('the gradient check: the request names a cell, the answer the finite difference beside the analytic value', () => {
+    parseWebviewMessage({ type: 'requestGradientCheck', requestId: 4, traceId: 2, target: { tensor: 'dW', index: [1, 0, 1, 1] } });
+    assert.throws(() => parseWebviewMessage({ type: 'requestGradientCheck', requestId: 4, traceId: 2, target: { tensor: 'dW', index: [1.5] } }), /requestGradientCheck\.target\.index\[0\]: expected a non-negative integer/);
+    assert.throws(() => parseWebviewMessage({ type: 'requestGradientCheck', requestId: 4, target: { tensor: 'dW', index: [0] } }), /requestGradientCheck\.traceId: expected a non-negative integer, got undefined/);
+    const check = { of: 'layers[0].weight', numeric: 8.000001, analytic: 7, epsilon: 1e-6, relError: 1.2e-7, tolerance: 1e-5, agrees: true, kink: { left: 7, right: 9 } };
+    parseHostMessage({ type: 'gradientCheck', requestId: 4, check });
+    // A non-finite C makes NaN: still a number.
+    parseHostMessage({ type: 'gradientCheck', requestId: 4, check: { ...check, numeric: NaN, relError: NaN, agrees: false, kink: undefined } });
+    assert.throws(() => parseHostMessage({ type: 'gradientCheck', requestId: 4, check: { ...check, agrees: 'yes' } }), /gradientCheck\.check\.agrees: expected a boolean/);
+    assert.throws(() => parseHostMessage({ type: 'gradientCheck', requestId: 4, check: { ...check, kink: { left: 7 } } }), /gradientCheck\.check\.kink\.right: expected a number, got undefined/);
+    assert.throws(() => parseHostMessage({ type: 'gradientCheck', requestId: 4 }), /gradientCheck\.check: expected an object/);
+    parseWebviewMessage({ type: 'linked', traceId: 1, target: { tensor: 'dW', index: [0] }, value: 1, terms: 0, highlights: [], gradientCheck: 'finite difference: 1 (ε = 1e-6) · analytic: 1 · agree ✓' });
+    assert.throws(() => parseWebviewMessage({ type: 'linked', traceId: 1, target: { tensor: 'dW', index: [0] }, value: 1, terms: 0, highlights: [], gradientCheck: 1 }), /linked\.gradientCheck: expected a string/);
+  });
+
   it('accepts the webview messages', () => {
     assert.deepStrictEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     const rendered = { type: 'rendered', traceId: 3, shown: [{ name: 'z', shape: [1, 2, 3, 3], cells: ['296'] }] };

@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError } from '../../src/specReader/source';
 import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
-import { TraceCancelled, TraceWorker, runTrace, withSpare } from '../../src/extension/trace/traceRunner';
+import { TraceCancelled, TraceWorker, runGradientCheck, runTrace, withSpare } from '../../src/extension/trace/traceRunner';
+import { ProblemError } from '../../src/extension/trace/traceJob';
 import type { ConvTrace } from '../../src/engine/trace';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -17,6 +18,24 @@ describe('trace runner (worker thread)', () => {
     const trace = await runTrace({ file: 'seed.conv.json', text: seed, options: {} }, WORKER) as ConvTrace;
     assert.ok(trace.tensors.z!.data instanceof Float64Array);
     assert.deepStrictEqual([...trace.tensors.z!.data].slice(0, 3), [296, 250, 288]);
+  });
+
+  it('checks a cell of a gradient in the worker: the spec read again, the finite difference beside the analytic value', async () => {
+    const trace = await runTrace({ file: 'seed.conv.json', text: seed, options: {} }, WORKER) as ConvTrace;
+    const dW = trace.tensors.dW!;
+    const job = { file: 'seed.conv.json', text: seed, options: {}, gradient: { name: 'dW', index: [1, 2, 0, 1], analytic: { shape: dW.shape, dtype: dW.dtype, data: dW.data } } };
+    for (const workers of [WORKER, undefined]) {
+      const check = await runGradientCheck(job, workers);
+      assert.strictEqual(check.analytic, dW.data[((1 * 3 + 2) * 2 + 0) * 2 + 1]);
+      assert.ok(check.agrees && Math.abs(check.numeric - check.analytic) < 1e-6, JSON.stringify(check));
+      assert.strictEqual(check.of, 'weight');
+    }
+    // The engine's problem crosses as data, for the host to word in its language.
+    await assert.rejects(runGradientCheck({ ...job, gradient: { ...job.gradient, name: 'a_t' } }, WORKER), (e: unknown) => {
+      assert.ok(e instanceof ProblemError);
+      assert.strictEqual(e.problem.code, 'gradcheck.notGradient');
+      return true;
+    });
   });
 
   it('rethrows spec problems as SpecError with their position', async () => {

@@ -1,12 +1,15 @@
 // The linked cell, explained: its index and exact value, what it means, and
 // the terms that add up to it (products of a dot product, col2im's sum, the
-// rot180 products), with the check that they do add up.
+// rot180 products), with the check that they do add up. A pinned cell of a
+// gradient shows the central finite difference beside it (the host runs it).
 
 import type { CellSum } from '../../src/engine/cellTerms';
+import { gradientOfIn } from '../../src/engine/layerKinds/views';
 import type { LinkTarget } from '../../src/engine/links';
 import type { DType } from '../../src/engine/tensor';
 import { cellMeaning } from '../../src/format/explain';
 import { fullValue } from '../../src/format/text';
+import type { WireGradientCheck } from '../../src/protocol/messages';
 import type { TraceModel } from '../model';
 import { locale, text } from '../l10n';
 import { el } from './controls';
@@ -28,8 +31,11 @@ export class Inspector {
     this.element.classList.remove('active');
   }
 
-  /** Explains `target` (the sum comes from the host, which has every tensor); returns the number of terms listed. */
-  async show(model: TraceModel, target: LinkTarget, pinned: boolean): Promise<number> {
+  /**
+   * Explains `target` (the sum comes from the host, which has every tensor); returns the number of terms listed,
+   * and the gradient check's line when there is one.
+   */
+  async show(model: TraceModel, target: LinkTarget, pinned: boolean): Promise<{ terms: number; gradientCheck?: string }> {
     const ticket = ++this.current;
     const value = model.value(target);
     const dtype = model.trace.dtype;
@@ -41,6 +47,29 @@ export class Inspector {
     const meaning = cellMeaning(model.geometry, target.tensor, target.index, locale());
     this.element.replaceChildren(head, ...(meaning ? [el('div', 'inspector-meaning', meaning)] : []));
     this.element.classList.add('active');
+    // Only a pinned cell: each check runs the forward pass again, a hover would ask for one per cell crossed.
+    const checked = pinned && gradientOfIn(model.geometry, target.tensor) ? this.gradientCheck(model, target, dtype) : undefined;
+    const terms = await this.showSum(model, target, ticket, now => { cell.textContent = cellText(now); });
+    return { terms, gradientCheck: await checked };
+  }
+
+  /** The finite difference's line, filled in when the host answers; returns what it says. */
+  private async gradientCheck(model: TraceModel, target: LinkTarget, dtype: DType): Promise<string> {
+    const line = el('div', 'gradient-check', text().gradientChecking);
+    this.element.append(line);
+    try {
+      const check = await model.gradientCheck(target);
+      line.className = `gradient-check ${check.agrees ? 'ok' : 'bad'}`;
+      line.textContent = gradientCheckText(check, dtype);
+    } catch (e) {
+      line.textContent = text().noGradientCheck((e as Error).message);
+    }
+    return line.textContent ?? '';
+  }
+
+  /** The terms behind the cell, once the host sends them; `showValue` updates the head when the value arrived meanwhile. */
+  private async showSum(model: TraceModel, target: LinkTarget, ticket: number, showValue: (v: number) => void): Promise<number> {
+    const dtype = model.trace.dtype;
     let sum: CellSum | undefined;
     try {
       sum = await model.cellSum(target);
@@ -51,11 +80,21 @@ export class Inspector {
     if (ticket !== this.current || !sum) return 0;
     // The value may have arrived with its tile meanwhile.
     const now = model.value(target);
-    if (now !== undefined) cell.textContent = cellText(now);
+    if (now !== undefined) showValue(now);
     this.element.append(renderSum(sum, now, dtype));
     if (sum.alternative) this.element.append(renderSum(sum.alternative, now, dtype));
     return sum.terms.length;
   }
+}
+
+/** `finite difference: 8.000001 (ε = 1e-6) · analytic: 7 · agree ✓ (relative error 1.3e-7)`, and the one-sided differences at a kink. */
+function gradientCheckText(c: WireGradientCheck, dtype: DType): string {
+  const t = text();
+  const exact = (x: number) => fullValue(x, dtype);
+  const error = Number.isNaN(c.relError) ? 'NaN' : c.relError.toPrecision(2);
+  const verdict = c.agrees ? t.gradientAgrees(error) : t.gradientDisagrees(error, c.tolerance);
+  const kink = c.kink ? ` · ${t.gradientKink(exact(c.kink.left), exact(c.kink.right))}` : '';
+  return `${t.gradientCheck(exact(c.numeric), Number(c.epsilon.toPrecision(2)).toExponential(), exact(c.analytic))} · ${verdict}${kink}`;
 }
 
 /** The terms, and whether they add up to the cell's value (when the panel has it). */

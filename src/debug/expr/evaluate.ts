@@ -5,8 +5,8 @@ import { Tensor, formatShape, sizeOf, stridesOf } from '../../engine/tensor';
 import { DEFAULT_MAX_ELEMENTS } from '../../engine/trace';
 import { ExprError, Node, UndefinedNameError, parseExpression } from './parse';
 
-/** A value: a number, a boolean, a tensor (always float64 here), or a shape tuple. */
-export type Value = number | boolean | Tensor | { tuple: number[] };
+/** A value: a number, a boolean, a tensor (always float64 here), a shape tuple, or a report (gradcheck's). */
+export type Value = number | boolean | Tensor | { tuple: number[] } | { report: string };
 
 /** Counts the numbers an evaluation allocates for its tensors, refusing before an allocation would pass the limit. */
 class Budget {
@@ -25,7 +25,7 @@ function isTensor(v: Value): v is Tensor {
 function asTensor(v: Value, what: string): Tensor {
   if (isTensor(v)) return v;
   if (typeof v === 'number' || typeof v === 'boolean') return { shape: [], dtype: 'float64', data: Float64Array.of(Number(v)) };
-  throw new ExprError(`${what} is a shape, not a tensor`);
+  throw new ExprError(`${what} is ${'report' in v ? 'a report' : 'a shape'}, not a tensor`);
 }
 
 function scalar(t: Tensor): Value {
@@ -34,7 +34,7 @@ function scalar(t: Tensor): Value {
 
 function elementwise(a: Value, b: Value, f: (x: number, y: number) => number, op: string, budget: Budget): Value {
   if (!isTensor(a) && !isTensor(b)) {
-    if (typeof a === 'object' || typeof b === 'object') throw new ExprError(`'${op}' does not apply to a shape`);
+    if (typeof a === 'object' || typeof b === 'object') throw new ExprError(`'${op}' does not apply to a ${[a, b].some(v => typeof v === 'object' && 'report' in v) ? 'report' : 'shape'}`);
     return f(Number(a), Number(b));
   }
   const ta = asTensor(a, 'the left side');
@@ -81,7 +81,11 @@ const MAPS = new Map<string, (x: number) => number>([
   ['abs', Math.abs], ['sqrt', Math.sqrt], ['exp', Math.exp], ['log', Math.log], ['sign', Math.sign],
   ['isnan', x => (x !== x ? 1 : 0)], ['isinf', x => (x === Infinity || x === -Infinity ? 1 : 0)], ['isfinite', x => (Number.isFinite(x) ? 1 : 0)],
 ]);
-export const FUNCTIONS = [...REDUCTIONS.keys(), ...MAPS.keys()];
+/** Checks a gradient tensor, by the name written, against finite differences: a one-line report. */
+export type GradientChecker = (name: string) => string;
+const GRADCHECK = 'gradcheck';
+const METHODS = [...REDUCTIONS.keys(), ...MAPS.keys()];
+export const FUNCTIONS = [...METHODS, GRADCHECK];
 
 const BINARY = new Map<string, (x: number, y: number) => number>([
   ['+', (x, y) => x + y], ['-', (x, y) => x - y], ['*', (x, y) => x * y], ['/', (x, y) => x / y], ['%', (x, y) => x % y], ['**', (x, y) => x ** y],
@@ -166,6 +170,15 @@ const CONSTANTS = new Map<string, Value>([['True', true], ['true', true], ['Fals
 interface Evaluation {
   scope: Scope;
   budget: Budget;
+  gradcheck?: GradientChecker;
+}
+
+/** `gradcheck(dW)`: the tensor by name, checked by the session (which has the spec to run again). */
+function gradcheck(args: Node[], ctx: Evaluation): Value {
+  const [arg] = args;
+  if (args.length !== 1 || arg.kind !== 'name') throw new ExprError('gradcheck() takes the name of a gradient tensor, e.g. gradcheck(dW) or gradcheck(layers[3].dW)');
+  if (!ctx.gradcheck) throw new ExprError('gradcheck() needs the spec this session runs');
+  return { report: ctx.gradcheck(arg.name) };
 }
 
 function lookUp(name: string, { scope, budget }: Evaluation): Value {
@@ -206,6 +219,7 @@ function evaluateNode(node: Node, ctx: Evaluation): Value {
       return COMPARISONS.has(node.op) && typeof r === 'number' ? r === 1 : r;
     }
     case 'call': {
+      if (node.fn === GRADCHECK) return gradcheck(node.args, ctx);
       if (!REDUCTIONS.has(node.fn) && !MAPS.has(node.fn)) throw new ExprError(`unknown function '${node.fn}'; functions: ${FUNCTIONS.join(', ')}`);
       if (node.args.length !== 1) throw new ExprError(`${node.fn}() takes one argument`);
       return applyFunction(node.fn, evaluateNode(node.args[0], ctx), budget)!;
@@ -215,7 +229,7 @@ function evaluateNode(node: Node, ctx: Evaluation): Value {
       if (node.args === undefined) return attribute(asTensor(target, `.${node.name}`), node.name, budget);
       if (node.args.length) throw new ExprError(`.${node.name}() takes no arguments here`);
       const v = applyFunction(node.name, target, budget);
-      if (v === undefined) throw new ExprError(`unknown method '.${node.name}()'; methods: ${FUNCTIONS.join(', ')}`);
+      if (v === undefined) throw new ExprError(`unknown method '.${node.name}()'; methods: ${METHODS.join(', ')}`);
       return v;
     }
     case 'index': {
@@ -232,19 +246,20 @@ function evaluateNode(node: Node, ctx: Evaluation): Value {
 }
 
 /** Evaluates a parsed expression; `maxElements` bounds the numbers it may allocate in all. */
-export function evaluate(node: Node, scope: Scope, maxElements = DEFAULT_MAX_ELEMENTS): Value {
-  return evaluateNode(node, { scope, budget: new Budget(maxElements) });
+export function evaluate(node: Node, scope: Scope, maxElements = DEFAULT_MAX_ELEMENTS, checker?: GradientChecker): Value {
+  return evaluateNode(node, { scope, budget: new Budget(maxElements), gradcheck: checker });
 }
 
 export function truthy(v: Value): boolean {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
   if ('tuple' in v) return v.tuple.length > 0;
+  if ('report' in v) throw new ExprError('a report has no truth value');
   if (v.data.length === 1) return v.data[0] !== 0;
   throw new ExprError(`the truth value of a ${formatShape(v.shape)} tensor is ambiguous: use any(...) or all(...)`);
 }
 
 /** Parses and evaluates; errors come back as ExprError with a message for the console. */
-export function evaluateText(text: string, scope: Scope, maxElements = DEFAULT_MAX_ELEMENTS): Value {
-  return evaluate(parseExpression(text), scope, maxElements);
+export function evaluateText(text: string, scope: Scope, maxElements = DEFAULT_MAX_ELEMENTS, checker?: GradientChecker): Value {
+  return evaluate(parseExpression(text), scope, maxElements, checker);
 }

@@ -9,6 +9,7 @@ export function formatValue(v: Value, precision = 6): string {
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : formatNumber(v);
   if ('tuple' in v) return v.tuple.length === 1 ? `(${v.tuple[0]},)` : `(${v.tuple.join(', ')})`;
+  if ('report' in v) return v.report;
   if (v.data.length <= 64) {
     const build = (d: number, off: number): string => {
       if (d === v.shape.length) return formatNumber(v.data[off], precision);

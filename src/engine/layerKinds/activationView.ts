@@ -5,7 +5,7 @@ import { CellSum, TensorLookup, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
 import { sameCells } from '../region';
 import type { TensorName } from '../trace';
-import { LayerView, ShapeOf, Words, words } from './view';
+import { gradientTable, LayerView, ShapeOf, Words, words } from './view';
 
 /** The activation's name, e.g. `relu`, and clip's bounds. */
 export interface ActivationInfo { activation: string; min?: number; max?: number }
@@ -21,6 +21,7 @@ function activateWords(info: ActivationInfo): Words {
 }
 
 export const activationView: LayerView<ActivationInfo> = {
+  gradientOf: gradientTable({ dZ: { input: 0 } }),
   stages: {
     activate: {
       title: ({ info }) => words('titleActivate', info.activation),

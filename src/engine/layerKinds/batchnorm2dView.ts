@@ -6,7 +6,7 @@ import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
 import { Region, sameCells, windowField } from '../region';
 import type { TensorName } from '../trace';
-import { LayerView, ShapeOf, StageContext, words } from './view';
+import { gradientTable, LayerView, ShapeOf, StageContext, words } from './view';
 
 /** The mode and sizes of a batchnorm2d layer (its tensors are (B, C, H, W) and (C,)). */
 export interface BatchNormInfo { training: boolean; eps: number; momentum: number; batch: number; channels: number; height: number; width: number }
@@ -17,6 +17,7 @@ const PER_CHANNEL = ['mean', 'var', 'weight', 'bias', 'running_mean', 'running_v
 const training = (c: StageContext<BatchNormInfo>) => c.info.training;
 
 export const batchnorm2dView: LayerView<BatchNormInfo> = {
+  gradientOf: gradientTable({ dgamma: { param: 'weight', absent: 1 }, dbeta: { param: 'bias', absent: 0 }, dA: { input: 0 } }),
   numbers: ['batch', 'channels', 'height', 'width'],
   stages: {
     bn_stats: {

@@ -9,7 +9,7 @@ import { Highlights, LinkTarget, col2imContributors, linksOf } from '../links';
 import type { TensorName } from '../trace';
 import { windowField } from '../region';
 import { DELTA_SOURCE, convWindowCells } from './conv2dView';
-import { AxisLabels, LayerView, Words, codeShape, parts, words } from './view';
+import { AxisLabels, LayerView, Words, codeShape, gradientTable, parts, words } from './view';
 
 /** How the padding was written: a number (or "valid"), "same", or "causal" (all of it on the left). */
 export type Conv1dPadding = 'explicit' | 'same' | 'causal';
@@ -84,6 +84,7 @@ function padExplanation(i: Conv1dInfo): Words {
 }
 
 export const conv1dView: LayerView<Conv1dInfo> = {
+  gradientOf: gradientTable({ dW: { param: 'weight' }, db: { param: 'bias', absent: 0 }, dA: { input: 0 } }),
   numbers: ['batch', 'inChannels', 'length', 'outChannels', 'kernel', 'stride', 'dilation', 'padLeft', 'padRight', 'paddedLength', 'outLength', 'groups'],
   stages: {
     pad: {

@@ -9,7 +9,7 @@ import { atColumnTap, isPadding, linksOf, rowOutput } from '../links';
 import { Region, windowCells, windowField, windowTaps } from '../region';
 import { firstRows } from '../tensor';
 import type { DeltaSource } from '../trace';
-import { AxisLabels, HoverLine, LayerView, WordArg, Words, codeShape, parts, words } from './view';
+import { AxisLabels, codeShape, gradientTable, HoverLine, LayerView, parts, WordArg, words, Words } from './view';
 
 const shape = (...d: number[]) => `(${d.join(', ')})`;
 
@@ -20,6 +20,7 @@ const groupsNote = (i: ConvInfo): WordArg => (i.groups > 1 ? words('groupsNote',
 const usedTransposed = (name: string) => words('captionUsedTransposed', name);
 
 export const conv2dView: LayerView<ConvInfo> = {
+  gradientOf: gradientTable({ dW: { param: 'weight' }, db: { param: 'bias', absent: 0 }, dA: { input: 0 }, dA_rot180: { input: 0 } }),
   numbers: ['batch', 'inChannels', 'outChannels', 'outHeight', 'outWidth', 'groups'],
   // How many windows cover each padded input cell.
   counts: ['col2im_counts'],

@@ -10,12 +10,13 @@ import { HighlightSet, Highlights, LinkTarget, atColumn, atColumnTap, col2imCont
 import type { TensorLookup } from '../cellTerms';
 import { AxisWindow, windowCells, windowField } from '../region';
 import { DELTA_SOURCE } from './conv2dView';
-import { AxisLabels, LayerView, Words, codeShape, parts, words } from './view';
+import { AxisLabels, codeShape, gradientTable, LayerView, parts, words, Words } from './view';
 
 const shape = (...d: number[]) => `(${d.join(', ')})`;
 const fmt = (index: readonly number[]) => index.join(', ');
 
 export const convTranspose2dView: LayerView<ConvTransposeInfo> = {
+  gradientOf: gradientTable({ dW: { param: 'weight' }, db: { param: 'bias', absent: 0 }, dA: { input: 0 } }),
   numbers: ['batch', 'inChannels', 'inHeight', 'inWidth', 'outChannels', 'outHeight', 'outWidth', 'groups'],
   stages: {
     convt_rows: {

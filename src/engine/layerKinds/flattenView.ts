@@ -1,9 +1,10 @@
 // What the faces show of flatten: input[b, c, y, x] is z[b, (c·H + y)·W + x].
 
 import { HighlightSet, Highlights, LinkTarget } from '../links';
-import { LayerView, ShapeOf, words } from './view';
+import { gradientTable, LayerView, ShapeOf, words } from './view';
 
 export const flattenView: LayerView = {
+  gradientOf: gradientTable({ dA: { input: 0 } }),
   stages: {
     flatten: { title: words('titleFlatten'), flow: [{ tensor: 'input' }, { op: 'reshape →' }, { tensor: 'z' }], explain: words('flatten') },
     unflatten: { title: words('titleUnflatten'), flow: [{ tensor: 'delta', caption: 'δ' }, { op: 'reshape →' }, { tensor: 'dA', caption: '∂C/∂input' }], explain: words('unflatten') },

@@ -6,7 +6,7 @@ import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
 import type { TensorName } from '../trace';
 import { windowCells, windowField } from '../region';
-import { LayerView, words } from './view';
+import { LayerView, gradientTable, words } from './view';
 
 /** The input's sizes; `adaptive` for adaptive_avg_pool2d (output_size 1). */
 export interface GlobalPoolInfo { batch: number; channels: number; height: number; width: number; adaptive: boolean }
@@ -16,6 +16,7 @@ const PER_PLANE: readonly TensorName[] = ['z', 'delta'];
 const fmt = (index: readonly number[]) => index.join(', ');
 
 export const globalPoolView: LayerView<GlobalPoolInfo> = {
+  gradientOf: gradientTable({ dA: { input: 0 } }),
   numbers: ['batch', 'channels', 'height', 'width'],
   stages: {
     gap_mean: {

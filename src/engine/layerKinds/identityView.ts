@@ -1,7 +1,7 @@
 // What the faces show of identity and dropout (in evaluation): every tensor has
 // the input's shape and a cell links to the same cell of each.
 
-import { LayerView, StageContext, words } from './view';
+import { gradientTable, LayerView, StageContext, words } from './view';
 import { elementwiseLinks } from './activationView';
 import { sameCells } from '../region';
 
@@ -11,6 +11,7 @@ export interface IdentityInfo { dropout?: number }
 const dropout = (c: StageContext<IdentityInfo>) => c.info.dropout;
 
 export const identityView: LayerView<IdentityInfo> = {
+  gradientOf: gradientTable({ dZ: { input: 0 } }),
   stages: {
     identity: {
       title: c => (dropout(c) !== undefined ? words('titleDropoutEval', dropout(c)!) : words('titleIdentity')),

@@ -4,9 +4,10 @@
 import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
 import { batchItems } from '../region';
-import { LayerView, ShapeOf, codeShape, parts, words } from './view';
+import { LayerView, ShapeOf, codeShape, gradientTable, parts, words } from './view';
 
 export const linearView: LayerView = {
+  gradientOf: gradientTable({ dW: { param: 'weight' }, db: { param: 'bias', absent: 0 }, dA: { input: 0 } }),
   stages: {
     linear: {
       title: words('titleMatmul'),

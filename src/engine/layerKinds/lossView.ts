@@ -4,11 +4,13 @@
 import { HighlightSet } from '../links';
 import type { LossSpec } from './loss';
 import { elementwiseLinks } from './activationView';
-import { LayerView, words } from './view';
+import { gradientTable, LayerView, words } from './view';
 
 export interface LossInfo { type: LossSpec['type'] }
 
 export const lossView: LayerView<LossInfo> = {
+  // The loss's δ is ∂C/∂ of what it reads, the network's output.
+  gradientOf: gradientTable({ delta: { input: 0 } }),
   stages: {
     loss: {
       title: ({ info }) => words(info.type === 'mse' ? 'titleMse' : 'titleSoftmaxCrossEntropy'),

@@ -7,7 +7,7 @@ import { HighlightSet, Highlights, LinkTarget } from '../links';
 import { Region, sameCells, unionField } from '../region';
 import type { TensorName } from '../trace';
 import { elementwiseLinks } from './activationView';
-import { FlowItem, LayerView, ShapeOf, StageContext, words } from './view';
+import { FlowItem, GradientOf, LayerView, ShapeOf, StageContext, words } from './view';
 
 /** Which merge, and its inputs' names in the network (`input`, `layers[4]`) in the spec's order. */
 export interface MergeInfo { op: 'add' | 'concat'; inputs: string[] }
@@ -23,7 +23,15 @@ function inputsFlow(c: StageContext<MergeInfo>, op: string): FlowItem[] {
 
 const gradsFlow = (c: StageContext<MergeInfo>): FlowItem[] => c.info.inputs.map((name, j) => ({ tensor: grad(j), caption: `∂C/∂${name}` }));
 
+/** δ is the output's gradient; `dA_j`, input j's. */
+function gradientOf(info: MergeInfo, name: TensorName): GradientOf | undefined {
+  if (name === 'delta') return { output: true };
+  const j = info.inputs.findIndex((_, k) => grad(k) === name);
+  return j >= 0 ? { input: j } : undefined;
+}
+
 export const mergeView: LayerView<MergeInfo> = {
+  gradientOf,
   stages: {
     add: {
       title: words('titleAdd'),

@@ -6,12 +6,13 @@ import { CellSum, TensorLookup, Term, maxOf, product, sum } from '../cellTerms';
 import { PoolInfo, isPoolPadding, poolDivisor, poolTap } from '../layers';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
 import { windowCells, windowField, windowTaps } from '../region';
-import { LayerView, StageContext, codeShape, parts, words } from './view';
+import { LayerView, StageContext, codeShape, gradientTable, parts, words } from './view';
 
 const fmt = (index: readonly number[]) => index.join(', ');
 const isMax = (c: StageContext<PoolInfo>) => c.info.kind === 'max';
 
 export const poolView: LayerView<PoolInfo> = {
+  gradientOf: gradientTable({ dA: { input: 0 } }),
   numbers: ['batch', 'channels', 'kernelHeight', 'kernelWidth', 'outHeight', 'outWidth'],
   stages: {
     pool_pad: {

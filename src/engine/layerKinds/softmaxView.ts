@@ -6,7 +6,7 @@ import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
 import { Region } from '../region';
 import type { TensorName } from '../trace';
-import { LayerView, ShapeOf, words } from './view';
+import { gradientTable, LayerView, ShapeOf, words } from './view';
 
 /** The input as (B, C, rest): `inner` positions per channel (H·W, or 1 for (B, C)). */
 export interface SoftmaxInfo { batch: number; channels: number; inner: number }
@@ -18,6 +18,7 @@ const columnLabel = (index: readonly number[]) => index.map((v, d) => (d === 1 ?
 const fmt = (index: readonly number[]) => index.join(', ');
 
 export const softmaxView: LayerView<SoftmaxInfo> = {
+  gradientOf: gradientTable({ dZ: { input: 0 } }),
   numbers: ['batch', 'channels', 'inner'],
   stages: {
     softmax_exp: {

@@ -110,6 +110,20 @@ export interface LayerView<I = unknown> {
   receptive?(info: I, out: Region, inputs: readonly (readonly number[])[]): Region[];
   /** Its output's receptive field in the network's input from its inputs' (receptive.ts); without it, all of the input. */
   field?(info: I, below: readonly Field[]): Field;
+  /** What each of its gradient tensors is the gradient of: the gradient check (gradcheck.ts) perturbs that value. */
+  gradientOf?(info: I, name: TensorName): GradientOf | undefined;
+}
+
+/**
+ * What a gradient tensor is ∂C/∂ of: a spec key of the layer (`absent`: each value it has when the spec may leave
+ * it out, as a bias adds 0 and batchnorm's γ is 1), one of the layer's inputs (by position), or its output (δ).
+ */
+export type GradientOf = { param: string; absent?: number } | { input: number } | { output: true };
+
+/** A kind's gradients from a table, with δ, the gradient of the output every kind hands back, added. */
+export function gradientTable(table: Readonly<Record<TensorName, GradientOf>>): (info: unknown, name: TensorName) => GradientOf | undefined {
+  const all: Readonly<Record<TensorName, GradientOf>> = { delta: { output: true }, ...table };
+  return (_info, name) => (Object.hasOwn(all, name) ? all[name] : undefined);
 }
 
 /** A shape as code in a hover line: `(1, 6, 24, 24)`. */

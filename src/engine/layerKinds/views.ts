@@ -18,7 +18,7 @@ import { lossView } from './lossView';
 import { mergeView } from './mergeView';
 import { poolView } from './poolView';
 import { softmaxView } from './softmaxView';
-import type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
+import type { AxisLabels, FlowItem, GradientOf, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
 const VIEWS = {
@@ -109,9 +109,14 @@ export function axisLabels(g: LayerGeometry, name: TensorName): AxisLabels {
   return viewOf(g)?.axisLabels?.(g.info, name) ?? {};
 }
 
+/** What a layer's gradient tensor is the gradient of, as its kind declares (undefined: not a gradient the check can perturb). */
+export function gradientOfIn(g: LayerGeometry, name: TensorName): GradientOf | undefined {
+  return viewOf(g)?.gradientOf?.(g.info, name);
+}
+
 /** What a hover on a network layer says of it, as its kind's view words it (nothing for a kind that says nothing). */
 export function hoverLines(g: LayerGeometry, io: LayerIO): HoverLine[] {
   return viewOf(g)?.hover?.(g.info, io) ?? [];
 }
 
-export type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, ShapeOf, StageView, Words };
+export type { AxisLabels, FlowItem, GradientOf, HoverLine, LayerGeometry, LayerIO, ShapeOf, StageView, Words };

@@ -4,8 +4,11 @@
 
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { isNetworkTrace } from '../../engine/network';
-import type { ConvTrace } from '../../engine/trace';
+import type { CellCheck } from '../../engine/gradcheck';
+import type { LayerGeometry } from '../../engine/layerKinds/view';
+import { isNetworkTrace, qualifiedName } from '../../engine/network';
+import type { Tensor } from '../../engine/tensor';
+import type { ConvTrace, TensorName, TraceTensor } from '../../engine/trace';
 import { printable } from '../../format/safeText';
 import { renderProblem, shownProblem } from '../../specReader/problemText';
 import type { WebviewToHost } from '../../protocol/messages';
@@ -14,7 +17,8 @@ import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../specReader/convSpec
 import { JsonSource, SpecError, jsonPath, specLocation } from '../../specReader/source';
 import { isJsonDocument } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel, WaitedRun } from '../panel/tracePanel';
-import { TraceCancelled, TraceWorkers, runTrace } from '../trace/traceRunner';
+import { TraceCancelled, TraceWorkers, runGradientCheck, runTrace } from '../trace/traceRunner';
+import type { TraceJob } from '../trace/traceJob';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
 import { withProgressIfSlow } from '../progress/progress';
@@ -49,6 +53,20 @@ function failureMessage(e: unknown): string {
   const where = specLocation(e.file, e.position);
   const problem = renderProblem(e.problem, displayLocale());
   return printable(e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, problem));
+}
+
+/** Checks a cell of a gradient tensor (by its name in the trace) against finite differences. */
+export type GradientChecker = (name: string, analytic: Tensor, index: readonly number[]) => Promise<CellCheck>;
+
+/** A trace as the panel keeps it, with its gradient check when there is one (`nameOf`: a tensor's name in the whole trace). */
+function shownTrace(tensors: Partial<Record<TensorName, TraceTensor>>, geometry: LayerGeometry, check: GradientChecker | undefined, nameOf: (short: TensorName) => string): ShownTrace {
+  if (!check) return { tensors, geometry };
+  const checkGradient = async (short: TensorName, index: readonly number[]) => {
+    const analytic = tensors[short];
+    if (!analytic) throw new Error(vscode.l10n.t('{0} is not in this trace', short));
+    return check(nameOf(short), analytic, index);
+  };
+  return { tensors, geometry, checkGradient };
 }
 
 export class ConvRunner implements vscode.Disposable {
@@ -130,17 +148,18 @@ export class ConvRunner implements vscode.Disposable {
     panel.setTitle(`Conv: ${name}`);
     if (!input.live) panel.post({ type: 'running', file: label });
     const options = traceSettings();
+    const job: TraceJob = { file: label, text, options, npy: Object.fromEntries(input.npy ?? []) };
     const started = input.started ?? Date.now();
     try {
       const trace = await withProgressIfSlow(
-        this.traceWorkers().then(workers => runTrace({ file: label, text, options, npy: Object.fromEntries(input.npy ?? []) }, workers, abort.signal)),
+        this.traceWorkers().then(workers => runTrace(job, workers, abort.signal)),
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         () => abort.abort(),
       );
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
-      const traceId = this.present(shown, label, document?.uri, { label, started });
+      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job));
       return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {
@@ -159,8 +178,18 @@ export class ConvRunner implements vscode.Disposable {
     }
   }
 
-  /** Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id. */
-  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun): number {
+  /** Checks a cell of one of a run's gradients: the spec run again in a worker. */
+  private gradientChecker(job: TraceJob): GradientChecker {
+    return (name, analytic, index) => this.traceWorkers().then(workers => runGradientCheck({
+      ...job, gradient: { name, index: [...index], analytic: { shape: [...analytic.shape], dtype: analytic.dtype, data: analytic.data } },
+    }, workers));
+  }
+
+  /**
+   * Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id.
+   * `check`: how the panel's gradient check runs, when the spec that made the trace is known.
+   */
+  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker): number {
     this.shownUri = uri?.toString();
     const locale = displayLocale();
     const warnings = nonFiniteWarnings(trace).map(w => shownProblem(w, locale));
@@ -172,11 +201,11 @@ export class ConvRunner implements vscode.Disposable {
     if (isNetworkTrace(trace)) {
       // The network takes one id, each layer the next ones.
       this.nextTraceId += 1 + trace.layers.length;
-      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, { tensors: l.tensors, geometry: l.geometry }]));
+      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, shownTrace(l.tensors, l.geometry, check, short => qualifiedName(l, short))]));
       panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) }, waited);
     } else {
       this.nextTraceId += 1;
-      panel.showTrace(new Map([[traceId, { tensors: trace.tensors, geometry: trace.geometry }]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited);
+      panel.showTrace(new Map([[traceId, shownTrace(trace.tensors, trace.geometry, check, short => short)]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited);
     }
     return traceId;
   }

@@ -4,10 +4,11 @@
 
 import * as vscode from 'vscode';
 import { loadSpec } from '../../debug/loadSpec';
+import { IN_PROCESS_WORK, checkGradientCell } from '../../engine/gradcheck';
 import { isUriString } from '../../debug/specPath';
 import type { ConvRuntime, Position } from '../../debug/runtime';
 import { ConvDebugSession } from '../../debug/session';
-import type { ConvRunner } from '../commands/runConv';
+import type { ConvRunner, GradientChecker } from '../commands/runConv';
 import { isJsonDocument } from '../language/jsonDocuments';
 import { TracePanel } from '../panel/tracePanel';
 import { traceSettings } from '../traceSettings';
@@ -58,7 +59,10 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
   /** Shows a session's trace in the panel, beside the spec rather than under it (once: moving at every stop would fight the user's layout). */
   const show = async (runtime: ConvRuntime) => {
     const uri = specUriOf(runtime.specPath);
-    runner.present(runtime.trace, vscode.workspace.asRelativePath(uri, false), uri);
+    // The session has the spec's problem: its gradient check runs here, if it is small enough not to be felt.
+    const problem = runtime.problem;
+    const check: GradientChecker | undefined = problem && (async (name, analytic, index) => checkGradientCell(problem, name, analytic, index, runtime.exprElements, IN_PROCESS_WORK));
+    runner.present(runtime.trace, vscode.workspace.asRelativePath(uri, false), uri, undefined, check);
     await TracePanel.active?.stepAsideFrom(uri);
   };
   /** The panel follows every stop. */

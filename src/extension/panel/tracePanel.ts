@@ -11,6 +11,12 @@ import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { parseWebviewMessage } from '../../protocol/validate';
+import { EngineError } from '../../engine/errors';
+import type { CellCheck } from '../../engine/gradcheck';
+import { printable } from '../../format/safeText';
+import { renderProblem } from '../../specReader/problemText';
+import { SpecError } from '../../specReader/source';
+import { ProblemError } from '../trace/traceJob';
 import { panelHtml, panelLocalRoots } from './html';
 import { displayLocale } from '../displayLocale';
 
@@ -31,6 +37,8 @@ export interface WaitedRun {
 export interface ShownTrace {
   tensors: Partial<Record<TensorName, TraceTensor>>;
   geometry: LayerGeometry;
+  /** Checks a cell of one of its gradients against finite differences, when the spec that made it is known. */
+  checkGradient?(name: TensorName, index: readonly number[]): Promise<CellCheck>;
 }
 
 export class TracePanel implements vscode.Disposable {
@@ -180,6 +188,23 @@ export class TracePanel implements vscode.Disposable {
     this.send({ type: 'cellSum', requestId: m.requestId, sum });
   }
 
+  /** Runs the check off the host's event loop (the runner's worker); the answer comes when it is done. */
+  private answerGradientCheck(m: Request<'requestGradientCheck'>): void {
+    const trace = this.traceFor(m.traceId, m.requestId);
+    if (!trace) return;
+    const failed = (message: string) => this.send({ type: 'requestFailed', requestId: m.requestId, message });
+    if (!trace.checkGradient) {
+      failed(vscode.l10n.t('this run cannot be checked: the panel does not have the spec that made it'));
+      return;
+    }
+    trace.checkGradient(m.target.tensor, m.target.index).then(
+      ({ of, numeric, analytic, epsilon, relError, tolerance, agrees, kink }) => this.send({
+        type: 'gradientCheck', requestId: m.requestId, check: { of, numeric, analytic, epsilon, relError, tolerance, agrees, ...(kink ? { kink } : {}) },
+      }),
+      (e: unknown) => failed(problemMessage(e)),
+    );
+  }
+
   private async copyTensor(m: Request<'copyTensor'>): Promise<void> {
     const t = this.traceFor(m.traceId)?.tensors[m.name];
     if (!t) return;
@@ -252,6 +277,9 @@ export class TracePanel implements vscode.Disposable {
       case 'requestCellSum':
         this.answerCellSum(message);
         break;
+      case 'requestGradientCheck':
+        this.answerGradientCheck(message);
+        break;
       case 'copyTensor':
         this.copyTensor(message).catch(e => void vscode.window.showErrorMessage(vscode.l10n.t('Could not copy {0}: {1}', message.name, (e as Error).message)));
         break;
@@ -277,6 +305,12 @@ export class TracePanel implements vscode.Disposable {
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }
+}
+
+/** An error as the panel's status says it: a problem worded in the display language, else its message. */
+function problemMessage(e: unknown): string {
+  if (e instanceof ProblemError || e instanceof EngineError || e instanceof SpecError) return printable(renderProblem(e.problem, displayLocale()));
+  return printable(e instanceof Error ? e.message : String(e));
 }
 
 /** convVisualDebugger.panel.*, as the webview takes them. */

@@ -1,7 +1,7 @@
 // Trace workers on the desktop: Node worker threads running dist/traceWorker.js.
 
 import { Worker } from 'worker_threads';
-import type { TraceJobResult } from './traceJob';
+import type { WorkerResult } from './traceJob';
 import type { TraceWorkers } from './traceRunner';
 
 export function nodeTraceWorkers(script: string): TraceWorkers {
@@ -9,7 +9,7 @@ export function nodeTraceWorkers(script: string): TraceWorkers {
     const worker = new Worker(script);
     return {
       start(job, settle) {
-        worker.on('message', (result: TraceJobResult) => settle(result));
+        worker.on('message', (result: WorkerResult) => settle(result));
         worker.on('error', e => settle(new Error(`trace worker failed: ${e.message}`)));
         worker.on('exit', code => settle(new Error(`trace worker exited with code ${code}`)));
         worker.postMessage(job);

@@ -1,8 +1,12 @@
 // The work a trace worker does, and the messages it answers with. No vscode
 // import: the runner and the worker are tested in plain Node.
 
+import { EngineError } from '../../engine/errors';
+import { type CellCheck, checkGradientCell } from '../../engine/gradcheck';
+import type { Tensor } from '../../engine/tensor';
 import { type TraceOptions, recordedTensors } from '../../engine/trace';
-import { AnyTrace, isNetworkTrace, traceAnySpecText } from '../../specReader/convSpec';
+import { AnyTrace, isNetworkTrace, readSpecProblem, traceAnySpecText } from '../../specReader/convSpec';
+import { JsonSource } from '../../specReader/source';
 import type { Problem } from '../../specReader/problemCodes';
 import { Position, SpecError } from '../../specReader/source';
 import type { NpyFile } from '../../specReader/specFiles';
@@ -16,27 +20,69 @@ export interface TraceJob {
   npy?: Record<string, NpyFile>;
 }
 
-export type TraceJobResult =
-  | { ok: true; trace: AnyTrace }
-  | { ok: false; spec?: { file: string; path?: JSONPath; problem: Problem; position?: Position }; message: string };
+/** What went wrong: a spec's problem where it is, an engine's problem (the gradient check's), or a message. */
+export type JobFailure = { ok: false; spec?: { file: string; path?: JSONPath; problem: Problem; position?: Position }; problem?: Problem; message: string };
+
+export type TraceJobResult = { ok: true; trace: AnyTrace } | JobFailure;
+
+/** One cell of a gradient tensor the run recorded (`analytic`), checked against finite differences of the spec run again. */
+export interface GradientJob extends TraceJob {
+  gradient: { name: string; index: number[]; analytic: Tensor };
+}
+
+export type GradientJobResult = { ok: true; check: CellCheck } | JobFailure;
+
+/** What a worker is asked to do, and what it answers. */
+export type WorkerJob = TraceJob | GradientJob;
+export type WorkerResult = TraceJobResult | GradientJobResult;
+
+export function runWorkerJob(job: WorkerJob): WorkerResult {
+  return 'gradient' in job ? runGradientJob(job) : runTraceJob(job);
+}
+
+function failure(e: unknown): JobFailure {
+  if (e instanceof SpecError) return { ok: false, spec: { file: e.file, path: e.path, problem: e.problem, position: e.position }, message: e.message };
+  if (e instanceof EngineError) return { ok: false, problem: e.problem, message: e.message };
+  // Out of memory and the like: a message, never a crashed host.
+  return { ok: false, message: `internal error: ${e instanceof Error ? e.message : String(e)}` };
+}
 
 export function runTraceJob(job: TraceJob): TraceJobResult {
   try {
-    return { ok: true, trace: traceAnySpecText(job.file, job.text, job.options, new Map(Object.entries(job.npy ?? {}))) };
+    return { ok: true, trace: traceAnySpecText(job.file, job.text, job.options, npyOf(job)) };
   } catch (e) {
-    if (e instanceof SpecError) {
-      return { ok: false, spec: { file: e.file, path: e.path, problem: e.problem, position: e.position }, message: e.message };
-    }
-    // Out of memory and the like: a message, never a crashed host.
-    return { ok: false, message: `internal error: ${e instanceof Error ? e.message : String(e)}` };
+    return failure(e);
   }
 }
 
+export function runGradientJob(job: GradientJob): GradientJobResult {
+  try {
+    const problem = readSpecProblem(JsonSource.parse(job.file, job.text), job.options, npyOf(job));
+    const { name, index, analytic } = job.gradient;
+    return { ok: true, check: checkGradientCell(problem, name, analytic, index, job.options.maxElements) };
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+const npyOf = (job: TraceJob) => new Map(Object.entries(job.npy ?? {}));
+
 /** Rebuilds the error a job reported, so callers can catch SpecError as if it ran in-process. */
-export function jobError(result: Extract<TraceJobResult, { ok: false }>): Error {
-  return result.spec
-    ? new SpecError(result.spec.file, result.spec.path, result.spec.problem, result.spec.position)
-    : new Error(result.message);
+export function jobError(result: JobFailure): Error {
+  if (result.spec) return new SpecError(result.spec.file, result.spec.path, result.spec.problem, result.spec.position);
+  return result.problem ? new ProblemError(result.problem, result.message) : new Error(result.message);
+}
+
+/** An engine's problem a worker reported, kept as data so the host words it in its language. */
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem, message: string) {
+    super(message);
+  }
+}
+
+/** What a worker's answer can hand over rather than copy: a trace's buffers. */
+export function resultBuffers(result: WorkerResult): ArrayBuffer[] {
+  return result.ok && 'trace' in result ? traceBuffers(result.trace) : [];
 }
 
 /** Each tensor's buffer once: the transfer list of a postMessage must not repeat one. */

@@ -1,8 +1,9 @@
 // Runs trace jobs off the extension host's event loop: in a worker thread on
 // the desktop, in a web worker in the browser. Aborting terminates the worker at once.
 
+import type { CellCheck } from '../../engine/gradcheck';
 import type { AnyTrace } from '../../specReader/convSpec';
-import { TraceJob, TraceJobResult, jobError, runTraceJob } from './traceJob';
+import { GradientJob, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob } from './traceJob';
 
 export class TraceCancelled extends Error {
   constructor() {
@@ -12,7 +13,7 @@ export class TraceCancelled extends Error {
 
 /** One worker running one job; whatever it reports first settles the run. */
 export interface TraceWorker {
-  start(job: TraceJob, settle: (outcome: TraceJobResult | Error) => void): void;
+  start(job: WorkerJob, settle: (outcome: WorkerResult | Error) => void): void;
   terminate(): void;
 }
 
@@ -35,12 +36,23 @@ export function withSpare(make: TraceWorkers): TraceWorkers & { dispose(): void 
 
 /** Runs the job in a fresh worker; without workers it runs inline. */
 export function runTrace(job: TraceJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<AnyTrace> {
+  return runJob(job, workers, signal).then(r => (r as { trace: AnyTrace }).trace);
+}
+
+/** Checks a cell of a gradient against finite differences in a fresh worker (inline without workers). */
+export function runGradientCheck(job: GradientJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<CellCheck> {
+  return runJob(job, workers, signal).then(r => (r as { check: CellCheck }).check);
+}
+
+type Success = Extract<WorkerResult, { ok: true }>;
+
+function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<Success> {
   if (signal?.aborted) return Promise.reject(new TraceCancelled());
   if (!workers) {
-    const result = runTraceJob(job);
-    return result.ok ? Promise.resolve(result.trace) : Promise.reject(jobError(result));
+    const result = runWorkerJob(job);
+    return result.ok ? Promise.resolve(result) : Promise.reject(jobError(result));
   }
-  return new Promise<AnyTrace>((resolve, reject) => {
+  return new Promise<Success>((resolve, reject) => {
     let worker: TraceWorker | undefined;
     let settled = false;
     const settle = (fn: () => void) => {
@@ -56,7 +68,7 @@ export function runTrace(job: TraceJob, workers: TraceWorkers | undefined, signa
       worker = workers();
       worker.start(job, outcome => settle(() => {
         if (outcome instanceof Error) reject(outcome);
-        else if (outcome.ok) resolve(outcome.trace);
+        else if (outcome.ok) resolve(outcome);
         else reject(jobError(outcome));
       }));
     } catch (e) {

@@ -2,9 +2,9 @@
 // big spec never freezes the editor and cancelling is terminating the worker.
 
 import { parentPort } from 'worker_threads';
-import { TraceJob, runTraceJob, traceBuffers } from './traceJob';
+import { WorkerJob, resultBuffers, runWorkerJob } from './traceJob';
 
-parentPort?.on('message', (job: TraceJob) => {
-  const result = runTraceJob(job);
-  parentPort!.postMessage(result, result.ok ? traceBuffers(result.trace) : []);
+parentPort?.on('message', (job: WorkerJob) => {
+  const result = runWorkerJob(job);
+  parentPort!.postMessage(result, resultBuffers(result));
 });

@@ -1,15 +1,15 @@
 // Trace workers in the browser (vscode.dev, code-server's web-worker extension
 // host): web workers running dist/web/traceWorker.js. No Node or vscode import.
 
-import type { TraceJob, TraceJobResult } from './traceJob';
+import type { WorkerJob, WorkerResult } from './traceJob';
 import type { TraceWorkers } from './traceRunner';
 
 /** The part of the DOM's Worker used here (the project compiles without the DOM library). */
 interface WebWorker {
-  onmessage: ((e: { data: TraceJobResult }) => void) | null;
+  onmessage: ((e: { data: WorkerResult }) => void) | null;
   onerror: ((e: { message?: string; preventDefault(): void }) => void) | null;
   onmessageerror: (() => void) | null;
-  postMessage(job: TraceJob): void;
+  postMessage(job: WorkerJob): void;
   terminate(): void;
 }
 type WebWorkerConstructor = new (url: string, options?: { name?: string }) => WebWorker;
