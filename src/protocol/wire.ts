@@ -50,7 +50,7 @@ export function networkToWire(trace: NetworkTrace, firstId: number, file: string
     const names = Object.keys(l.tensors);
     const layerWarnings = l.conv?.rot180 && !l.conv.rot180.agrees ? [`col2im and rot180 disagree on ∂C/∂a by ${l.conv.rot180.maxAbsDiff}`] : [];
     return {
-      op: l.op, title: l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape], inputs: l.inputs.map(x => x.name),
+      op: l.op, title: l.label ? `${l.title} · ${l.label}` : l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape], inputs: l.inputs.map(x => x.name),
       ...(l.deltaSource === 'sum' && l.deltaFrom ? { deltaFrom: [...l.deltaFrom] } : {}),
       trace: {
         id: firstId + 1 + i, file, uri, dtype: trace.dtype, geometry: l.geometry, stages: l.stages,

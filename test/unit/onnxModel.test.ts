@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import { LayerTrace, NetworkTrace } from '../../src/engine/network';
 import { DType, Tensor, toNested } from '../../src/engine/tensor';
+import { networkToWire } from '../../src/protocol/wire';
 import { traceAnySpecText } from '../../src/specReader/convSpec';
 import { readGraph } from '../../src/specReader/onnx/graph';
 import { nodeSpecFiles } from '../../src/specReader/nodeSpecFiles';
@@ -112,6 +113,8 @@ describe('ONNX models as networks: every node against onnxruntime-node', () => {
     const trace = traceModel(read('test/fixtures/onnx', 'residual.onnx'), randomTensor([1, 4, 6, 6], rng(1)), 'float64');
     assert.deepStrictEqual(trace.layers[5].inputs.map(i => i.name), ['layers[4]', 'input']);
     assert.deepStrictEqual(trace.layers.map(l => l.label), ['/conv1/Conv', '/bn1/BatchNormalization', '/Relu', '/conv2/Conv', '/bn2/BatchNormalization', '/Add', '/Relu_1']);
+    // The panel's chain shows each layer's node beside its title.
+    assert.strictEqual(networkToWire(trace, 1, 'residual', []).layers[0].title, 'conv2d 4@3×3 · /conv1/Conv');
   });
 });
 
