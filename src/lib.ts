@@ -21,7 +21,8 @@ export type { ConvTrace, ConvProblem, TraceOptions, TraceTensor, TraceStage, Ten
 export { SpecError } from './specReader/source';
 export { traceNetwork, networkTensor, networkTensorNames } from './engine/network';
 export type { NetworkTrace, NetworkProblem, LayerSpec, LossSpec, LayerTrace } from './engine/network';
-export { activationForward, poolForward, poolBackward, poolInfo, linearForward, linearBackward, mseLoss, crossEntropyLoss } from './engine/layers';
+export { activationForward, poolForward, poolBackward, poolInfo, linearForward, linearBackward } from './engine/layers';
+export { mseLoss, crossEntropyLoss } from './engine/layerKinds/loss';
 export { compareTensors, withComparison } from './engine/compare';
 export { encodeNpy } from './specReader/npy';
 

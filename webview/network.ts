@@ -62,9 +62,11 @@ export class NetworkView {
       this.list.append(hidden(el('li', 'chain-arrow', sources.includes(i - 1) ? '→' : '')));
       sources.forEach(s => { if (s !== i - 1) this.skips.push([s, i]); });
       const li = el('li');
-      const b = el('button', `chain-layer ${layer.op === 'loss' ? 'loss' : ''}`);
+      // A network with a loss ends with it (network.ts): its chip shows C.
+      const loss = i === network.layers.length - 1 ? network.loss : undefined;
+      const b = el('button', `chain-layer ${loss ? 'loss' : ''}`);
       b.dataset.layer = String(i);
-      const out = layer.op === 'loss' && network.loss ? `C = ${formatNumber(network.loss.value, 6)}` : formatShape(layer.outputShape);
+      const out = loss ? `C = ${formatNumber(loss.value, 6)}` : formatShape(layer.outputShape);
       b.append(el('span', 'chain-index', String(i)), el('span', 'chain-title', layer.title), el('span', 'chain-shape', out));
       // What a graph's layer takes, in words a screen reader reads with the chip.
       const chained = sources.length === 1 && sources[0] === i - 1;

@@ -2,7 +2,7 @@
 // and the linking between them (hover or click a cell: everything it is made
 // of, or made into, lights up in every tensor, and the inspector lists the sum).
 
-import { geometryFactWords, linksIn, stageViewOf } from '../src/engine/layerKinds/views';
+import { geometryFactWords, isCount, linksIn, stageViewOf } from '../src/engine/layerKinds/views';
 import type { LinkTarget } from '../src/engine/links';
 import { formatShape } from '../src/engine/tensor';
 import type { StageId, TensorName, TraceStage } from '../src/engine/trace';
@@ -68,9 +68,6 @@ function layoutFlows(flows: readonly { element: HTMLElement; cards: TensorCard[]
     if (!(f.readable() && rows[i] <= width)) for (const c of f.flow.cards) c.layout(width);
   });
 }
-
-/** Tensors whose values are counts, not data: never part of the shared scale. */
-const OWN_SCALE: TensorName[] = ['col2im_counts'];
 
 /** How a layer of a network sits in the chain (a single conv run has none of this). */
 export interface TraceViewOptions {
@@ -196,9 +193,11 @@ export class TraceView implements CardHost {
       this.observer.observe(card.element);
       flow.append(card.element);
     }
-    if (stage.id === 'rot180' && this.model.trace.rot180) {
+    if (stageViewOf(this.model.geometry, stage.id)?.crossCheck && this.model.trace.rot180) {
       const r = this.model.trace.rot180;
-      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, (r.agrees ? text().rot180Agrees : text().rot180Disagrees)(formatNumber(r.maxAbsDiff))));
+      // conv2d's two views compute ∂C/∂a; conv_transpose2d's compute z.
+      const [agrees, disagrees] = r.tensor === 'z' ? [text().zAgrees, text().zDisagrees] : [text().rot180Agrees, text().rot180Disagrees];
+      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, (r.agrees ? agrees : disagrees)(formatNumber(r.maxAbsDiff))));
     }
     section.append(head, flow);
     this.flows.push({ element: flow, cards });
@@ -225,8 +224,10 @@ export class TraceView implements CardHost {
   colour(name: TensorName): { scale: Scale; colormap: ColormapName } {
     const own = this.model.stats(name);
     let range = { min: own.min, max: own.max };
-    if (this.state.scaleMode === 'shared' && !OWN_SCALE.includes(name)) {
-      this.sharedRange ??= this.model.trace.tensors.filter(t => !OWN_SCALE.includes(t.name))
+    // Counts (the kind's view names them) keep their own scale.
+    const counts = (n: TensorName) => isCount(this.model.geometry, n);
+    if (this.state.scaleMode === 'shared' && !counts(name)) {
+      this.sharedRange ??= this.model.trace.tensors.filter(t => !counts(t.name))
         .reduce((r, t) => ({ min: Math.min(r.min, t.stats.min), max: Math.max(r.max, t.stats.max) }), { min: Infinity, max: -Infinity });
       range = this.sharedRange;
     }

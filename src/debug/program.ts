@@ -4,7 +4,6 @@
 // flowing back the way the derivation writes it. Each tensor knows the step
 // that makes it, so the debugger can say what exists at any point.
 
-import type { ConvInfo } from '../engine/convInfo';
 import type { LayerGeometry } from '../engine/layerKinds/view';
 import { type NetworkTrace, isNetworkTrace, qualifiedName } from '../engine/network';
 import type { Tensor } from '../engine/tensor';
@@ -16,7 +15,7 @@ export interface DebugStep {
   layer?: number;
   /** The layer's name in the chain (`layers[2]`, `loss`), which is also its spec key. */
   layerName?: string;
-  /** `layers[2] maxpool2d 2×2`, `loss`, or `conv2d`. */
+  /** `layers[2] maxpool2d 2×2`, `loss mse`, or `conv2d`. */
   where: string;
   /** The tensors of the step's layer. */
   tensors: Partial<Record<TensorName, Tensor>>;
@@ -53,7 +52,7 @@ function convProgram(trace: ConvTrace): DebugProgram {
   const producer = (name: TensorName) => {
     if (name === 'input' || name === 'weight' || name === 'bias') return -1;
     // δ is given; it shows up where backward starts.
-    if (name === 'delta') return trace.stages.findIndex(s => s.id === 'delta_t');
+    if (name === 'delta') return trace.stages.findIndex(s => s.pass === 'backward');
     return trace.stages.findIndex(s => s.outputs.includes(name));
   };
   const tensors = (Object.entries(trace.tensors) as [TensorName, Tensor][]).map(([name, tensor]) => ({ name, short: name, tensor, producer: producer(name) }));
@@ -65,7 +64,7 @@ function networkProgram(trace: NetworkTrace): DebugProgram {
   const entries = trace.layers.map(() => ({ forward: -1, backward: -1 }));
   const push = (i: number, pass: 'forward' | 'backward') => {
     const l = trace.layers[i];
-    const where = l.op === 'loss' ? l.name : `${l.name} ${l.title}`;
+    const where = `${l.name} ${l.title}`;
     for (const stage of l.stages.filter(s => s.pass === pass)) {
       if (pass === 'forward' && entries[i].forward < 0) entries[i].forward = steps.length;
       if (pass === 'backward' && entries[i].backward < 0) entries[i].backward = steps.length;
@@ -73,9 +72,8 @@ function networkProgram(trace: NetworkTrace): DebugProgram {
     }
   };
   trace.layers.forEach((_, i) => push(i, 'forward'));
-  const loss = trace.layers.findIndex(l => l.op === 'loss');
-  if (loss >= 0) push(loss, 'backward');
-  for (let i = trace.layers.length - 1; i >= 0; i--) if (i !== loss) push(i, 'backward');
+  // The loss is the last layer: backward starts there.
+  for (let i = trace.layers.length - 1; i >= 0; i--) push(i, 'backward');
   const tensors: ProgramTensor[] = [];
   trace.layers.forEach((l, i) => {
     for (const [short, tensor] of Object.entries(l.tensors) as [TensorName, Tensor][]) {
@@ -86,9 +84,4 @@ function networkProgram(trace: NetworkTrace): DebugProgram {
     }
   });
   return { steps, tensors, entries };
-}
-
-/** The conv geometry of a step, if it is a conv's. */
-export function stepConvInfo(step: DebugStep | undefined): ConvInfo | undefined {
-  return step?.geometry.kind === 'conv2d' ? step.geometry.info as ConvInfo : undefined;
 }

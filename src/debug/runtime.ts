@@ -5,14 +5,13 @@
 // translates; tests drive it directly.
 
 import type { NetworkTrace } from '../engine/network';
-import type { Tensor } from '../engine/tensor';
+import { type Tensor, firstRows } from '../engine/tensor';
 import type { ConvTrace, StageId, TensorName } from '../engine/trace';
-import { col2im } from '../engine/im2col';
 import { stageViewOf, viewOf } from '../engine/layerKinds/views';
 import { DEFAULT_MAX_ELEMENTS } from '../engine/trace';
 import { ExprError, UndefinedNameError } from './expr/parse';
 import { Value, evaluateText, truthy } from './expr/evaluate';
-import { DebugProgram, DebugStep, programOf, stepConvInfo } from './program';
+import { DebugProgram, DebugStep, programOf } from './program';
 
 /** Where the debugger stands: before every stage (entry), after stage `stage`, or inside it after `sub` + 1 row groups. */
 export interface Position {
@@ -107,24 +106,24 @@ export class ConvRuntime {
   /** Tensors that exist at a position, by name (`z_t`; `layers[2].dA` in a network). A step in progress shows the rows done so far (the rest NaN). */
   alive(at: Position = this.position): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
+    const partial = at.sub !== undefined ? this.partialTensors(at.stage, at.sub) : {};
     for (const t of this.program.tensors) {
       const p = t.producer;
-      if (p < at.stage || (p === at.stage && at.sub === undefined)) {
-        out.set(t.name, t.tensor);
-      } else if (p === at.stage && at.sub !== undefined) {
-        const step = this.steps[p];
-        const stage = step.stage.id;
-        const rows = this.rowsDone(p, at.sub);
-        const info = stepConvInfo(step);
-        if (stage === 'col2im' && t.short === 'dA_padded' && info) {
-          // The rows of ∂C/∂a_t added so far.
-          out.set(t.name, col2im(this.partial(step.tensors.dA_t!, rows, 0), info).padded);
-        } else if (stage !== 'col2im' && rowTensorOf(step) === t.short) {
-          out.set(t.name, this.partial(t.tensor, rows, NaN));
-        }
-      }
+      if (p < at.stage || (p === at.stage && at.sub === undefined)) out.set(t.name, t.tensor);
+      else if (p === at.stage && partial[t.short]) out.set(t.name, partial[t.short]!);
     }
     return out;
+  }
+
+  /** What a step's tensors are after row group `sub`, as its kind's view says (by default the rows of its row tensor done so far). */
+  private partialTensors(stage: number, sub: number): Partial<Record<TensorName, Tensor>> {
+    const step = this.steps[stage];
+    const rows = this.rowsDone(stage, sub);
+    const view = stageViewOf(step.geometry, step.stage.id);
+    if (view?.partial) return view.partial(step.geometry.info, rows, name => step.tensors[name]);
+    const name = rowTensorOf(step);
+    const tensor = name && step.tensors[name];
+    return name && tensor ? { [name]: firstRows(tensor, rows, NaN) } : {};
   }
 
   /** The tensors alive of the position's layer, by their short names (all of them for a single conv). */
@@ -137,14 +136,6 @@ export class ConvRuntime {
       if (t.layer === layer && tensor) out.set(t.short, { name: t.name, tensor });
     }
     return out;
-  }
-
-  /** The first `rows` rows of a tensor; the rest filled with `rest` (NaN: not computed yet). */
-  private partial(t: Tensor, rows: number, rest: number): Tensor {
-    const cols = t.shape[t.shape.length - 1];
-    const data = t.data.slice();
-    data.fill(rest, rows * cols);
-    return { shape: t.shape, dtype: t.dtype, data };
   }
 
   /** The cell the current step changed first (the row just computed), for the panel to show. */
@@ -176,8 +167,7 @@ export class ConvRuntime {
     if (entries) {
       const out = new Set<number>();
       for (const k of keys) {
-        const m = /^layers\[(\d+)\]$/.exec(k);
-        const layer = m ? Number(m[1]) : k === 'loss' ? this.steps.find(s => s.where === 'loss')?.layer : k === 'input' ? 0 : undefined;
+        const layer = k === 'input' ? 0 : this.steps.find(s => s.layerName === k)?.layer;
         if (layer === undefined || !entries[layer]) continue;
         if (k === 'input') out.add(entries[0].forward);
         else for (const s of [entries[layer].forward, entries[layer].backward]) if (s >= 0) out.add(s);

@@ -148,7 +148,7 @@ export function conv2dForward(input: Tensor, weight: Tensor, bias: Tensor | unde
 }
 
 /** δ laid out like z_t: (B, Hout·Wout, Cout). */
-function deltaMatrix(d: Tensor, info: ConvInfo): Tensor {
+export function deltaMatrix(d: Tensor, info: ConvInfo): Tensor {
   const { batch: B, outChannels: Cout, outPositions: HW } = info;
   const delta_t = zeros([B, HW, Cout], d.dtype);
   for (let b = 0; b < B; b++) {
@@ -160,8 +160,8 @@ function deltaMatrix(d: Tensor, info: ConvInfo): Tensor {
   return delta_t;
 }
 
-/** ∂C/∂a_t = δ_t @ w_tᵀ (a block of w_tᵀ is the weight itself, (Cog, Kg) row-major), then col2im and the crop. */
-function inputGrad(delta_t: Tensor, weight: Tensor, info: ConvInfo): Pick<ConvBackward, 'dA_t' | 'dA_padded' | 'col2im_counts' | 'dA'> {
+/** ∂C/∂a_t = δ_t @ w_tᵀ (a block of w_tᵀ is the weight itself, (Cog, Kg) row-major): (B, Hout·Wout, Cin·kh·kw). */
+export function inputGradColumns(delta_t: Tensor, weight: Tensor, info: ConvInfo): Tensor {
   const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const dA_t = zeros([B, HW, K], weight.dtype);
   for (let b = 0; b < B; b++) {
@@ -172,6 +172,12 @@ function inputGrad(delta_t: Tensor, weight: Tensor, info: ConvInfo): Pick<ConvBa
         view(dA_t.data, b * HW * K + g * Kg, K));
     }
   }
+  return dA_t;
+}
+
+/** ∂C/∂a_t, then col2im and the crop. */
+function inputGrad(delta_t: Tensor, weight: Tensor, info: ConvInfo): Pick<ConvBackward, 'dA_t' | 'dA_padded' | 'col2im_counts' | 'dA'> {
+  const dA_t = inputGradColumns(delta_t, weight, info);
   const { padded: dA_padded, counts: col2im_counts } = col2im(dA_t, info);
   return { dA_t, dA_padded, col2im_counts, dA: crop2d(dA_padded, info) };
 }
@@ -215,24 +221,42 @@ export function conv2dBackward(forward: ConvForward, weight: Tensor, delta: Tens
  * rotated by 180° (dilated like the forward kernels).
  */
 export function inputGradRot180(delta: Tensor, weight: Tensor, info: ConvInfo): Rot180View {
-  const { batch: B, outChannels: Cout, inChannels: Cin, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw,
-    strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, paddedHeight: Hp, paddedWidth: Wp,
-    groups, inChannelsPerGroup: Cig, outChannelsPerGroup: Cog } = info;
-  const dtype = weight.dtype;
+  const { dilationHeight: dh, dilationWidth: dw, kernelHeight: kh, kernelWidth: kw, paddedHeight: Hp, paddedWidth: Wp, groups } = info;
   const edgeH = dh * (kh - 1);
   const edgeW = dw * (kw - 1);
   // Sized so the full convolution comes out exactly (Hp, Wp); rows no window reached stay zero.
-  const Hf = Hp + edgeH;
-  const Wf = Wp + edgeW;
-  const delta_full = zeros([B, Cout, Hf, Wf], dtype);
-  for (let bo = 0; bo < B * Cout; bo++) {
-    for (let i = 0; i < Ho; i++) {
-      for (let j = 0; j < Wo; j++) {
-        delta_full.data[(bo * Hf + edgeH + i * sh) * Wf + edgeW + j * sw] = delta.data[(bo * Ho + i) * Wo + j];
+  const delta_full = insertZeros(delta, [info.strideHeight, info.strideWidth], [Hp + edgeH, Wp + edgeW], [edgeH, edgeW]);
+  const w_rot180 = rot180Kernels(weight, info);
+  const fullInfo = convInfo(delta_full.shape, w_rot180.shape, { dilation: [dh, dw], groups });
+  // Only the result is kept: the implicit-im2col kernels spare the big transient a_t of this view.
+  const dA_full = convolve(delta_full, w_rot180, undefined, fullInfo);
+  return { delta_full, w_rot180, dA_rot180: crop2d(dA_full, info) };
+}
+
+/**
+ * (B, C, H, W) spread into a (B, C, frameH, frameW) frame of zeros: entry (i, j) lands at
+ * (top + i·sh, left + j·sw), so stride − 1 zeros separate neighbours; entries outside the frame are dropped.
+ */
+export function insertZeros(t: Tensor, [sh, sw]: readonly [number, number], [Hf, Wf]: readonly [number, number], [top, left]: readonly [number, number]): Tensor {
+  const [B, C, H, W] = t.shape;
+  const out = zeros([B, C, Hf, Wf], t.dtype);
+  for (let bc = 0; bc < B * C; bc++) {
+    for (let i = 0; i < H; i++) {
+      const y = top + i * sh;
+      if (y < 0 || y >= Hf) continue;
+      for (let j = 0; j < W; j++) {
+        const x = left + j * sw;
+        if (x >= 0 && x < Wf) out.data[(bc * Hf + y) * Wf + x] = t.data[(bc * H + i) * W + j];
       }
     }
   }
-  const w_rot180 = zeros([Cin, Cog, kh, kw], dtype);
+  return out;
+}
+
+/** The kernels rotated by 180° with in/out channels swapped per group: (Cin, Cout/groups, kh, kw), the kernels of the adjoint conv. */
+export function rot180Kernels(weight: Tensor, info: ConvInfo): Tensor {
+  const { inChannels: Cin, kernelHeight: kh, kernelWidth: kw, inChannelsPerGroup: Cig, outChannelsPerGroup: Cog } = info;
+  const w_rot180 = zeros([Cin, Cog, kh, kw], weight.dtype);
   for (let c = 0; c < Cin; c++) {
     const g = Math.floor(c / Cig);
     const cl = c - g * Cig;
@@ -246,10 +270,7 @@ export function inputGradRot180(delta: Tensor, weight: Tensor, info: ConvInfo): 
       }
     }
   }
-  const fullInfo = convInfo(delta_full.shape, w_rot180.shape, { dilation: [dh, dw], groups });
-  // Only the result is kept: the implicit-im2col kernels spare the big transient a_t of this view.
-  const dA_full = convolve(delta_full, w_rot180, undefined, fullInfo);
-  return { delta_full, w_rot180, dA_rot180: crop2d(dA_full, info) };
+  return w_rot180;
 }
 
 /** z = conv2d(input, weight) + bias, for library users who want just the result. */

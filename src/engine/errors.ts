@@ -1,8 +1,11 @@
 import { EngineProblem, LayerAt, renderWith } from './problem';
 import { ENGINE_EN, FRAME_EN } from './problemText.en';
 
-/** The argument of an op that an error is about; the spec layer maps it to a JSON path. */
-export type ConvArgument = 'input' | 'weight' | 'bias' | 'grad' | 'target' | 'stride' | 'padding' | 'dilation' | 'groups' | 'running_mean' | 'running_var' | 'inputs';
+/**
+ * The argument of an op that an error is about: `input`, `grad`, `target`, or a spec key of the op's kind (the keys
+ * its module declares, kind.ts `params`, so a new kind adds none here). The spec reader maps it to a JSON path.
+ */
+export type ConvArgument = string;
 
 /**
  * Thrown once, at an op's boundary, when its arguments cannot work together. It

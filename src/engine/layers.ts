@@ -1,5 +1,5 @@
 // The other layers of a small CNN, each forward and backward, written the way
-// the conv is: activations (relu, leaky_relu, sigmoid, tanh), max/avg pooling the
+// the conv is: activations (relu, leaky_relu, sigmoid, tanh, relu6, clip, hardswish), max/avg pooling the
 // im2col way (windows unfolded like a_t, an argmax map for max), flatten, linear,
 // and the losses that produce the first δ (mse, cross-entropy with softmax).
 
@@ -9,13 +9,21 @@ import { Tensor, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
-export const ACTIVATION_KINDS = ['relu', 'leaky_relu', 'sigmoid', 'tanh'] as const;
+export const ACTIVATION_KINDS = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'relu6', 'clip', 'hardswish'] as const;
 export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
 
 export interface Activation {
   kind: ActivationKind;
   /** leaky_relu's negative slope (PyTorch default 0.01). */
   slope?: number;
+  /** clip's bounds. */
+  min?: number;
+  max?: number;
+}
+
+/** min(max(z, lo), hi); its slope is 1 strictly inside (lo, hi) and 0 at the bounds, as nn.Hardtanh and F.relu6. */
+function clipFns(lo: number, hi: number, formula: string) {
+  return { h: (z: number) => (z < lo ? lo : z > hi ? hi : z), dh: (z: number) => (z > lo && z < hi ? 1 : 0), formula };
 }
 
 function activationFns(a: Activation): { h: (z: number) => number; dh: (z: number, h: number) => number; formula: string } {
@@ -27,6 +35,14 @@ function activationFns(a: Activation): { h: (z: number) => number; dh: (z: numbe
     }
     case 'sigmoid': return { h: z => 1 / (1 + Math.exp(-z)), dh: (_z, h) => h * (1 - h), formula: 'h = 1 / (1 + e^(−z))' };
     case 'tanh': return { h: z => Math.tanh(z), dh: (_z, h) => 1 - h * h, formula: 'h = tanh(z)' };
+    case 'relu6': return clipFns(0, 6, 'h = min(max(z, 0), 6)');
+    case 'clip': return clipFns(a.min!, a.max!, `h = min(max(z, ${a.min}), ${a.max})`);
+    // As PyTorch's kernels: z·min(max(z + 3, 0), 6)/6, and the slope z/3 + 1/2 on the closed [−3, 3].
+    case 'hardswish': return {
+      h: z => (z * Math.min(Math.max(z + 3, 0), 6)) / 6,
+      dh: z => (z < -3 ? 0 : z <= 3 ? z / 3 + 0.5 : 1),
+      formula: 'h = z·relu6(z + 3)/6',
+    };
   }
 }
 
@@ -282,55 +298,4 @@ export function linearBackward(x: Tensor, weight: Tensor, delta: Tensor): { dA: 
     }
   }
   return { dA, dW, db };
-}
-
-// ---- losses --------------------------------------------------------------------
-
-export type LossKind = 'mse' | 'cross_entropy';
-
-export interface LossResult {
-  value: number;
-  /** ∂C/∂output, the first δ. */
-  delta: Tensor;
-  /** cross-entropy: softmax of the logits. */
-  probs?: Tensor;
-}
-
-/** C = mean((y − t)²) over every element (PyTorch's reduction="mean"); δ = 2(y − t)/N. */
-export function mseLoss(y: Tensor, target: Tensor): LossResult {
-  if (target.data.length !== y.data.length) throw new EngineError('mse', { code: 'mse.target', args: { target: [...target.shape], output: [...y.shape] } }, 'target');
-  const n = y.data.length;
-  const delta = zeros(y.shape, y.dtype);
-  let c = 0;
-  for (let i = 0; i < n; i++) {
-    const d = y.data[i] - target.data[i];
-    c += d * d;
-    delta.data[i] = (2 * d) / n;
-  }
-  return { value: c / n, delta };
-}
-
-/** Softmax then negative log-likelihood of the class indices, averaged over the batch; δ = (p − onehot)/B. */
-export function crossEntropyLoss(logits: Tensor, classes: readonly number[]): LossResult {
-  if (logits.shape.length !== 2) throw new EngineError('cross_entropy', { code: 'crossEntropy.logits', args: { shape: [...logits.shape] } }, 'input');
-  const [B, K] = logits.shape;
-  if (classes.length !== B) throw new EngineError('cross_entropy', { code: 'crossEntropy.batch', args: { count: classes.length, batch: B } }, 'target');
-  const probs = zeros([B, K], logits.dtype);
-  const delta = zeros([B, K], logits.dtype);
-  let c = 0;
-  for (let b = 0; b < B; b++) {
-    const t = classes[b];
-    if (!Number.isInteger(t) || t < 0 || t >= K) throw new EngineError('cross_entropy', { code: 'crossEntropy.class', args: { index: b, value: t, last: K - 1 } }, 'target');
-    let m = -Infinity;
-    for (let k = 0; k < K; k++) m = Math.max(m, logits.data[b * K + k]);
-    let s = 0;
-    for (let k = 0; k < K; k++) s += Math.exp(logits.data[b * K + k] - m);
-    for (let k = 0; k < K; k++) {
-      const p = Math.exp(logits.data[b * K + k] - m) / s;
-      probs.data[b * K + k] = p;
-      delta.data[b * K + k] = (p - (k === t ? 1 : 0)) / B;
-    }
-    c += -(logits.data[b * K + t] - m - Math.log(s));
-  }
-  return { value: c / B, delta, probs };
 }

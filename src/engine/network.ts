@@ -5,17 +5,16 @@
 // Layers may name their inputs (graph.ts): forward runs in the spec's order,
 // backward in reverse, and where an output feeds several layers their δs add up.
 
-import { crossEntropyLoss, mseLoss } from './layers';
 import { elementLimit } from './budget';
 import { LayerInput, inputName, layerSources } from './graph';
 import { LayerSpec, kindOf } from './layerKinds';
-import { LayerRecord, MergeRecord, isMergeKind, passes, shapeAxes, stage } from './layerKinds/kind';
+import { type ForwardCache, type LayerRecord, type MergeRecord, isMergeKind } from './layerKinds/kind';
+import { LossSpec, lossKind } from './layerKinds/loss';
 import type { LayerGeometry } from './layerKinds/view';
 import { LayerInputShape, LayerShapes, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
-import { DType, Tensor, TensorData, allocate } from './tensor';
-import type { ForwardCache } from './layerKinds/kind';
+import { DType, Tensor, allocate } from './tensor';
 import {
-  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, recorded,
+  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports,
 } from './trace';
 
 export { layerName, layerTitle };
@@ -30,7 +29,7 @@ export type NetworkLayer = LayerSpec & {
   name?: string;
 };
 
-export type LossSpec = { type: 'mse'; target: Tensor } | { type: 'cross_entropy'; target: number[] };
+export type { LossSpec };
 
 export interface NetworkProblem {
   input: Tensor;
@@ -65,6 +64,8 @@ export interface LayerTrace {
   geometry: LayerGeometry;
   /** conv2d layers: everything the single-conv trace has (geometry, rot180 check, links). */
   conv?: ConvTrace;
+  /** Another kind's ROT180 view against its im2col one (conv_transpose2d's z). */
+  rot180?: Rot180Check;
   /** The loss value, for the loss "layer". */
   value?: number;
   /** Where the layer's δ came from, when the backward pass ran. */
@@ -137,18 +138,19 @@ class DeltaSums {
   }
 }
 
+/** The loss's record, the last layer: C, and the first δ it hands to the output `from` (with the backward pass). */
+function lossLayerTrace(l: LossSpec, out: Tensor, from: string, options: TraceOptions): { trace: LayerTrace; deltaIn?: Tensor } {
+  const plan = lossKind.plan(l, out.shape, options.backward ?? true);
+  const { deltaIn, ...record } = lossKind.record({ spec: l, input: out, ...lossKind.forward(l, out, plan) }, undefined, 'loss', options);
+  const inputShape = [...out.shape];
+  return { trace: { op: 'loss', name: 'loss', title: lossKind.title(l), inputShape, inputs: [{ name: from, shape: inputShape }], outputShape: plan.output, ...record }, deltaIn };
+}
+
 /** Each layer's input and output shapes and geometry, from shapes alone (no forward pass); throws where a layer does not fit or a run would be too big. */
 export function networkShapes(problem: NetworkProblem, maxElements = DEFAULT_MAX_ELEMENTS): LayerShapes[] {
   const plan = planNetwork(problem);
   checkNetworkBudget(plan, maxElements);
   return plan.layers.map(({ tensors: _, ...shapes }) => shapes);
-}
-
-/** Values in a dtype's array: the wire reads a tensor's buffer as its dtype says. */
-function filled(dtype: DType, values: readonly number[]): TensorData {
-  const data = allocate(dtype, values.length);
-  data.set(values);
-  return data;
 }
 
 /**
@@ -173,29 +175,8 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
   let lossTrace: LayerTrace | undefined;
   let loss: NetworkTrace['loss'];
   if (problem.loss) {
-    const l = problem.loss;
-    const r = l.type === 'mse' ? mseLoss(out, l.target) : crossEntropyLoss(out, l.target);
-    loss = { type: l.type, value: r.value };
-    const axes = shapeAxes(out.shape);
-    const target = l.type === 'mse' ? l.target : { shape: [l.target.length], dtype: out.dtype, data: filled(out.dtype, l.target) } as Tensor;
-    const tensors: Partial<Record<TensorName, TraceTensor>> = {
-      z: recorded('z', out, axes, { key: `loss.z.${l.type}` }),
-      target: recorded('target', target, l.type === 'mse' ? axes : ['B'], { key: `loss.target.${l.type}` }),
-      loss: recorded('loss', { shape: [1], dtype: out.dtype, data: filled(out.dtype, [r.value]) }, ['C'], { key: `loss.value.${l.type}` }),
-    };
-    if (r.probs) tensors.probs = recorded('probs', r.probs, axes, { key: 'loss.probs' });
-    if (backward) {
-      delta = r.delta;
-      tensors.delta = recorded('delta', r.delta, axes, { key: 'loss.delta' });
-    }
-    const stages = l.type === 'mse'
-      ? [stage('loss', 'forward', 'Mean squared error', 'C = mean((z − target)²)', ['z', 'target'], ['loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = 2·(z − target) / N', ['z', 'target'], ['delta'])]
-      : [stage('loss', 'forward', 'Softmax and cross-entropy', 'p = softmax(z);  C = −mean_b log p[b, target[b]]', ['z', 'target'], ['probs', 'loss']), stage('loss_grad', 'backward', 'The first δ', 'δ = (p − onehot(target)) / B', ['probs', 'target'], ['delta'])];
-    lossTrace = {
-      op: 'loss', name: 'loss', geometry: { kind: 'loss', info: { type: l.type } }, title: l.type === 'mse' ? 'mse loss' : 'cross-entropy loss',
-      inputShape: [...out.shape], inputs: [{ name: layerName(forwarded.length - 1), shape: [...out.shape] }], outputShape: [1], value: r.value, tensors,
-      stages: passes(stages, backward),
-    };
+    ({ trace: lossTrace, deltaIn: delta } = lossLayerTrace(problem.loss, out, layerName(forwarded.length - 1), options));
+    loss = { type: problem.loss.type, value: lossTrace.value! };
   } else if (backward) {
     delta = problem.grad ?? { shape: [...out.shape], dtype: out.dtype, data: allocate(out.dtype, out.data.length).fill(1) };
   }

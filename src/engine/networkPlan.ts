@@ -5,15 +5,16 @@
 // before it computes anything.
 
 import { PlannedTensor, checkBudget, qualified } from './budget';
-import type { ConvInfo } from './convInfo';
+import type { LayerCost } from './layerKinds/kind';
 import { EngineError } from './errors';
-import type { PoolInfo } from './layers';
 import { GraphLayer, consumersOf, graphProblems, inputName, layerName, layerSources } from './graph';
 import { kindOf, minInputs } from './layerKinds';
+import { lossKind } from './layerKinds/loss';
 import { NamedShape, isMergeKind, planned } from './layerKinds/kind';
+import type { LayerGeometry } from './layerKinds/view';
 import type { LayerSpec } from './layerKinds';
 import type { NetworkProblem } from './network';
-import { checkTensor, sizeOf } from './tensor';
+import { checkTensor } from './tensor';
 
 /** A layer's place in the network, without its values: for hovers, CodeLens and diagnostics. */
 export interface LayerShapes {
@@ -24,8 +25,10 @@ export interface LayerShapes {
   /** Every input, by its name in the network (`input`, `layers[2]`), in the spec's order. */
   inputs: LayerInputShape[];
   output: number[];
-  conv?: ConvInfo;
-  pool?: PoolInfo;
+  /** What its kind's view reads (views.ts): the geometry its trace will record. */
+  geometry: LayerGeometry;
+  /** Its forward FLOPs and parameters, for a kind that states them. */
+  cost?: LayerCost;
 }
 
 export interface LayerPlan extends LayerShapes {
@@ -52,20 +55,7 @@ const t = planned;
 
 /** The tensors that make the first δ: the loss's, a given grad (checked against the output), or all ones. */
 function planHead(problem: NetworkProblem, out: readonly number[]): PlannedTensor[] {
-  const l = problem.loss;
-  if (l?.type === 'mse') {
-    checkTensor(l.target, 'target', 'mse');
-    if (sizeOf(l.target.shape) !== sizeOf(out)) throw new EngineError('mse', { code: 'mse.target', args: { target: [...l.target.shape], output: [...out] } }, 'target');
-    return [t('loss.delta', out)];
-  }
-  if (l?.type === 'cross_entropy') {
-    if (out.length !== 2) throw new EngineError('cross_entropy', { code: 'crossEntropy.logits', args: { shape: [...out] } }, 'input');
-    if (l.target.length !== out[0]) throw new EngineError('cross_entropy', { code: 'crossEntropy.batch', args: { count: l.target.length, batch: out[0] } }, 'target');
-    l.target.forEach((c, b) => {
-      if (!Number.isInteger(c) || c < 0 || c >= out[1]) throw new EngineError('cross_entropy', { code: 'crossEntropy.class', args: { index: b, value: c, last: out[1] - 1 } }, 'target');
-    });
-    return [t('loss.probs', out), t('loss.delta', out)];
-  }
+  if (problem.loss) return qualified('loss', lossKind.plan(problem.loss, out, true).tensors);
   if (problem.grad) {
     checkTensor(problem.grad, 'grad', 'network');
     const g = problem.grad.shape;

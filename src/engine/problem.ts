@@ -22,6 +22,9 @@ export interface EngineProblemArgs {
     dilated: boolean; kernel: [number, number]; padded: [number, number];
     input: number[]; weight: number[]; padding: number[]; dilation: [number, number];
   };
+  'conv1d.paddingForm': Record<string, never>;
+  'conv1d.sameStride': { stride: number };
+  'conv1d.kernelTooLarge': { extent: number; padded: number; input: number[]; weight: number[]; padding: [number, number]; dilation: number };
   'grad.shape': { expected: number[]; shape: number[]; axes?: string };
   'budget.limit': { value: string };
   'budget.tensor': { name: string; count: number; shape: number[]; limit: number };
@@ -42,6 +45,15 @@ export interface EngineProblemArgs {
   'flatten.rank': { shape: number[] };
   'batchnorm.channels': { key: string; channels: number; shape: number[] };
   'batchnorm.oneValue': { shape: number[] };
+  'convT.negative': { key: string; value: number };
+  'convT.outputPadding': { outputPadding: [number, number]; stride: [number, number]; dilation: [number, number] };
+  'convT.outputEmpty': {
+    output: [number, number]; full: [number, number]; padding: [number, number]; outputPadding: [number, number];
+    input: number[]; weight: number[];
+  };
+  'clip.range': { min: number; max: number };
+  'dropout.p': { p: number };
+  'adaptivePool.size': { size: number[] };
   'network.empty': Record<string, never>;
   'graph.inputSelf': { name: string };
   'graph.inputLater': { name: string; layer: string };

@@ -24,6 +24,11 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'conv.kernelTooLarge': a =>
     `${a.dilated ? 'dilated ' : ''}kernel ${a.kernel.join('x')} is larger than the padded input ${a.padded.join('x')} ` +
     `(input ${formatShape(a.input)}, weight ${formatShape(a.weight)}, padding [${a.padding.join(', ')}], dilation ${pair(a.dilation)})`,
+  'conv1d.paddingForm': () => 'padding must be an integer of at least 0, "valid", "same" or "causal"',
+  'conv1d.sameStride': a => `padding "same" needs stride 1, got stride ${a.stride}`,
+  'conv1d.kernelTooLarge': a =>
+    `the kernel spans ${a.extent} positions (dilation ${a.dilation}), more than the padded sequence's ${a.padded} ` +
+    `(input ${formatShape(a.input)}, weight ${formatShape(a.weight)}, padding [${a.padding.join(', ')}])`,
   'grad.shape': a => `grad must have the output's shape ${formatShape(a.expected)}${a.axes ? ` ${a.axes}` : ''}, got ${formatShape(a.shape)}`,
   'budget.limit': a => `maxElements must be a positive whole number, got ${a.value}`,
   'budget.tensor': a => `${a.name} would hold ${thousands(a.count)} elements ${formatShape(a.shape)}, over the limit of ${thousands(a.limit)}`,
@@ -44,6 +49,14 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'flatten.rank': a => `expects at least a 2-D input, got ${formatShape(a.shape)}`,
   'batchnorm.channels': a => `${a.key} must have shape (${a.channels},), one value per input channel, got ${formatShape(a.shape)}`,
   'batchnorm.oneValue': a => `train mode needs more than one value per channel (B·H·W ≥ 2), got input ${formatShape(a.shape)}`,
+  'convT.negative': a => `${a.key} must not be negative, got ${a.value}`,
+  'convT.outputPadding': a => `output_padding ${pair(a.outputPadding)} must be smaller than the stride ${pair(a.stride)} or the dilation ${pair(a.dilation)} on each axis, as PyTorch requires`,
+  'convT.outputEmpty': a =>
+    `the output would be ${a.output.join('x')}: the ${a.full.join('x')} map the windows cover, less padding ${pair(a.padding)} on each side, plus output_padding ${pair(a.outputPadding)}, `
+    + `must be at least 1x1 (input ${formatShape(a.input)}, weight ${formatShape(a.weight)})`,
+  'clip.range': a => `min ${a.min} is greater than max ${a.max}: the range is empty`,
+  'dropout.p': a => `p must be in [0, 1), a probability of dropping a value, got ${a.p}`,
+  'adaptivePool.size': a => `output_size ${a.size.length === 1 ? a.size[0] : `[${a.size.join(', ')}]`} is not supported: only 1 (or [1, 1]), global average pooling, the size the imported models use`,
   'network.empty': () => 'a network needs at least one layer',
   'graph.inputSelf': a => `${a.name} is this layer itself: a layer takes the input or the outputs of earlier layers (the layers run in the order of the spec)`,
   'graph.inputLater': a => `${a.name} comes after this layer (${a.layer}), which would make a cycle: a layer takes the input or the outputs of earlier layers (the layers run in the order of the spec)`,

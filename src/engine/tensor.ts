@@ -126,6 +126,13 @@ export function formatShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
+/** The first `rows` rows of a tensor (its last axis is a row), the rest filled with `rest`: a tensor part way through. */
+export function firstRows(t: Tensor, rows: number, rest: number): Tensor {
+  const data = t.data.slice();
+  data.fill(rest, rows * t.shape[t.shape.length - 1]);
+  return { shape: t.shape, dtype: t.dtype, data };
+}
+
 /** Nested arrays (for printing and tests). */
 export function toNested(t: Tensor): unknown {
   const build = (dim: number, off: number): unknown => {

@@ -87,12 +87,27 @@ export interface ConvTrace {
   tensors: Partial<Record<TensorName, TraceTensor>>;
   stages: TraceStage[];
   /** How far the rot180 view's ∂C/∂a is from col2im's, when the backward pass ran. */
-  rot180?: { maxAbsDiff: number; agrees: boolean };
+  rot180?: Rot180Check;
   nonFinite: NonFiniteReport[];
   /** Where δ came from, when the backward pass ran. */
   deltaSource?: DeltaSource;
   /** Present when someone's own tensor was compared with the engine's (compare.ts). */
   comparison?: Comparison;
+}
+
+/** How far a kind's ROT180 view of a tensor is from its im2col one: conv2d's ∂C/∂a, or `tensor` when it names another. */
+export interface Rot180Check {
+  maxAbsDiff: number;
+  agrees: boolean;
+  /** The tensor both views compute, when it is not ∂C/∂a (conv_transpose2d: z). */
+  tensor?: TensorName;
+}
+
+/** Two ways to one tensor, summed in different orders: they agree up to rounding, relative to the values' size. */
+export function rot180Check(im2colWay: Tensor, rot180Way: Tensor, dtype: DType): Rot180Check {
+  const diff = maxAbsDiff(im2colWay, rot180Way);
+  const scale = Math.max(1, maxAbs(im2colWay.data));
+  return { maxAbsDiff: diff, agrees: diff <= (dtype === 'float32' ? 1e-4 : 1e-9) * scale };
 }
 
 /** What each axis of a conv's tensor indexes; its description is `conv.<name>` (about.ts). */
@@ -172,10 +187,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
     put('delta_full', rot.delta_full);
     put('w_rot180', rot.w_rot180);
     put('dA_rot180', rot.dA_rot180);
-    // Different summation orders: agreement is up to rounding, relative to the values' size.
-    const maxAbsDiffValue = maxAbsDiff(bwd.dA, rot.dA_rot180);
-    const scale = Math.max(1, maxAbs(bwd.dA.data));
-    rot180 = { maxAbsDiff: maxAbsDiffValue, agrees: maxAbsDiffValue <= (problem.dtype === 'float32' ? 1e-4 : 1e-9) * scale };
+    rot180 = rot180Check(bwd.dA, rot.dA_rot180, problem.dtype);
     stages.push(...BACKWARD_STAGES);
   }
 

@@ -111,9 +111,10 @@ export function namedTensors(trace: ConvTrace | NetworkTrace): NamedTensors {
 
 /** A layer's line in the network's header: its shapes, what it takes when that is not the layer before, where its δ came from when several handed one. */
 function layerLine(l: LayerTrace, i: number): string {
-  const inputs = l.op === 'loss' || isChained(i, l.inputs.map(x => x.name)) ? '' : `  ← ${l.inputs.map(x => x.name).join(', ')}`;
+  // The loss takes the last layer's output: chained too.
+  const inputs = isChained(i, l.inputs.map(x => x.name)) ? '' : `  ← ${l.inputs.map(x => x.name).join(', ')}`;
   const delta = l.deltaSource === 'sum' ? `  δ = Σ from ${l.deltaFrom!.join(', ')}` : '';
-  return `  ${l.op === 'loss' ? 'loss     ' : `layers[${i}]`}  ${l.title.padEnd(22)} ${l.inputs.map(x => formatShape(x.shape)).join(', ')} → ${formatShape(l.outputShape)}${inputs}${delta}`;
+  return `  ${l.name.padEnd(9)}  ${l.title.padEnd(22)} ${l.inputs.map(x => formatShape(x.shape)).join(', ')} → ${formatShape(l.outputShape)}${inputs}${delta}`;
 }
 
 export function formatNetwork(trace: NetworkTrace, names: readonly string[], precision = 6): string {

@@ -10,9 +10,9 @@ import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
 import type { LayerGeometry } from '../engine/layerKinds/view';
 import type { LinkTarget } from '../engine/links';
-import type { LayerOp } from '../engine/network';
+import type { LayerOp, LossSpec } from '../engine/network';
 import type { DType, TensorStats as EngineStats } from '../engine/tensor';
-import type { DeltaSource, StageId, TensorName, TraceStage } from '../engine/trace';
+import type { DeltaSource, Rot180Check, StageId, TensorName, TraceStage } from '../engine/trace';
 import type { Locale } from '../l10n/locale';
 
 /** What the panel shows of a tensor's recorded statistics (engine/tensor.ts): its finite range, its non-finite count. */
@@ -57,7 +57,7 @@ export interface WireTrace {
   geometry: LayerGeometry;
   stages: TraceStage[];
   tensors: WireTensor[];
-  rot180?: { maxAbsDiff: number; agrees: boolean };
+  rot180?: Rot180Check;
   comparison?: Comparison;
   /** Where δ came from, when the backward pass ran (recorded by the engine; the panel's words about δ_t follow it). */
   deltaSource?: DeltaSource;
@@ -85,7 +85,7 @@ export interface WireNetwork {
   dtype: DType;
   input: number[];
   layers: WireLayer[];
-  loss?: { type: 'mse' | 'cross_entropy'; value: number };
+  loss?: { type: LossSpec['type']; value: number };
   warnings: string[];
 }
 

@@ -6,6 +6,7 @@ import { COLOR_SCHEMES, PICTURE_ITEMS, PICTURE_SIDE, STAGE_SETS, TILES_PER_REQUE
 import type { About } from '../engine/about';
 import { ABOUT_EN } from '../engine/aboutText.en';
 import { LAYER_TYPES } from '../engine/layerKinds';
+import { LOSS_TYPES } from '../engine/layerKinds/loss';
 import { isStageId, isViewKind, stageViewOf, viewOf } from '../engine/layerKinds/views';
 import { LOCALES } from '../l10n/locale';
 import { type Check, ProtocolError, any, arrayOf, bool, fail, nat, num, object, oneOf, optional, str } from './checks';
@@ -101,7 +102,7 @@ const traceStages: Check = (v, at) => {
 const wireTraceFields: Check = object({
   id: nat, file: str, uri: optional(str), dtype, geometry,
   stages: arrayOf(stage), tensors: arrayOf(wireTensor), warnings: arrayOf(str),
-  rot180: optional(object({ maxAbsDiff: num, agrees: bool })),
+  rot180: optional(object({ maxAbsDiff: num, agrees: bool, tensor: optional(tensorName) })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
   deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above', 'sum')),
 });
@@ -120,7 +121,7 @@ const wireNetwork: Check = object({
   layers: arrayOf(object({
     op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), inputs: arrayOf(layerRef), deltaFrom: optional(arrayOf(layerRef)), trace: wireTrace,
   })),
-  loss: optional(object({ type: oneOf('mse', 'cross_entropy'), value: num })),
+  loss: optional(object({ type: oneOf(...LOSS_TYPES), value: num })),
 });
 
 const role = oneOf('input', 'weight', 'grad');

@@ -48,13 +48,14 @@ export function networkToWire(trace: NetworkTrace, firstId: number, file: string
   const budget = { bytes: EAGER_TOTAL_BYTES };
   const layers: WireLayer[] = trace.layers.map((l, i) => {
     const names = Object.keys(l.tensors);
-    const layerWarnings = l.conv?.rot180 && !l.conv.rot180.agrees ? [`col2im and rot180 disagree on ∂C/∂a by ${l.conv.rot180.maxAbsDiff}`] : [];
+    const rot180 = l.conv?.rot180 ?? l.rot180;
+    const layerWarnings = rot180 && !rot180.agrees ? [`col2im and rot180 disagree on ${rot180.tensor ?? '∂C/∂a'} by ${rot180.maxAbsDiff}`] : [];
     return {
       op: l.op, title: l.label ? `${l.title} · ${l.label}` : l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape], inputs: l.inputs.map(x => x.name),
       ...(l.deltaSource === 'sum' && l.deltaFrom ? { deltaFrom: [...l.deltaFrom] } : {}),
       trace: {
         id: firstId + 1 + i, file, uri, dtype: trace.dtype, geometry: l.geometry, stages: l.stages,
-        tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180: l.conv?.rot180, deltaSource: l.deltaSource, warnings: layerWarnings,
+        tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180, deltaSource: l.deltaSource, warnings: layerWarnings,
       },
     };
   });

@@ -3,11 +3,15 @@
 // the file (key names, paths, file names, problems quoting them) goes in through
 // markdownText or markdownCode, so it shows as written and never as Markdown.
 
-import { ConvInfo, outputSizeFormula } from '../engine/convInfo';
+import { convGeometryLines } from '../engine/layerKinds/conv2dView';
+import { codeShape } from '../engine/layerKinds/view';
+import { hoverLines } from '../engine/layerKinds/views';
 import { isChained } from '../engine/graph';
-import type { PoolInfo } from '../engine/layers';
-import type { LayerShapes } from '../engine/network';
+import { networkInputOf } from '../engine/layerKinds';
+import { type LayerShapes, layerName } from '../engine/network';
+import { thousands } from '../engine/problem';
 import { formatShape, tensorStats } from '../engine/tensor';
+import { renderText } from '../format/explain';
 import { markdownCode, markdownText } from '../format/safeText';
 import { formatNumber } from '../format/text';
 import { type Locale, panelText } from '../l10n/panelText';
@@ -97,23 +101,11 @@ export function skippedScanHover(reason: NonNullable<TensorScan['skipped']>, loc
 
 const AXES: Record<TensorKey, string> = { input: '(B, Cin, H, W)', weight: '(Cout, Cin/groups, kh, kw)', bias: '(Cout,)', grad: '(B, Cout, Hout, Wout)' };
 
-function geometryLines(i: ConvInfo, locale: Locale): string[] {
-  return [
-    panelText(locale).hoverConvGeometry(`(${i.strideHeight}, ${i.strideWidth})`, `[${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`, `(${i.dilationHeight}, ${i.dilationWidth})`, i.groups),
-    '',
-    '```text',
-    outputSizeFormula(i, 'height'),
-    outputSizeFormula(i, 'width'),
-    '```',
-  ];
-}
-
 /** What a spec key means in this spec: the shapes derived from it, formulas filled in. */
 export function specKeyHover(key: string, analysis: SpecAnalysis, source?: SourceReading, locale: Locale = 'en'): string | undefined {
   const i = analysis.info;
   const w = panelText(locale);
   const lines: string[] = [];
-  const shape = (d: number[]) => `\`${formatShape(d)}\``;
   if (source) lines.push(sourceHover(source, locale), '');
   if (!i) {
     const mine = analysis.problems.filter(p => p.path?.[0] === key);
@@ -126,29 +118,29 @@ export function specKeyHover(key: string, analysis: SpecAnalysis, source?: Sourc
   switch (key) {
     case 'input':
       lines.push(
-        `**input** ${shape([i.batch, i.inChannels, i.inHeight, i.inWidth])} = ${AXES.input}`, '',
-        w.hoverPadded(shape([i.batch, i.inChannels, i.paddedHeight, i.paddedWidth])),
-        `- \`a_t\` = im2col(a) ${shape([i.batch, i.outPositions, K])} = (B, Hout·Wout, Cin·kh·kw)`,
-        `- \`z\` ${shape([i.batch, i.outChannels, i.outHeight, i.outWidth])} = (B, Cout, Hout, Wout)`, '',
-        ...geometryLines(i, locale));
+        `**input** ${codeShape([i.batch, i.inChannels, i.inHeight, i.inWidth])} = ${AXES.input}`, '',
+        w.hoverPadded(codeShape([i.batch, i.inChannels, i.paddedHeight, i.paddedWidth])),
+        `- \`a_t\` = im2col(a) ${codeShape([i.batch, i.outPositions, K])} = (B, Hout·Wout, Cin·kh·kw)`,
+        `- \`z\` ${codeShape([i.batch, i.outChannels, i.outHeight, i.outWidth])} = (B, Cout, Hout, Wout)`, '',
+        ...convGeometryLines(i).map(line => renderText(line, locale)));
       break;
     case 'weight':
       lines.push(
-        `**weight** ${shape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])} = ${AXES.weight}`, '',
-        `- \`w_t\` = w.reshape(Cout, -1).T ${shape([K, i.outChannels])}${i.groups > 1 ? w.hoverBlockDiagonal(i.groups, i.groupPatchSize, i.outChannelsPerGroup) : ''}`,
-        `- \`z_t\` = a_t @ w_t ${shape([i.batch, i.outPositions, i.outChannels])}`,
+        `**weight** ${codeShape([i.outChannels, i.inChannelsPerGroup, i.kernelHeight, i.kernelWidth])} = ${AXES.weight}`, '',
+        `- \`w_t\` = w.reshape(Cout, -1).T ${codeShape([K, i.outChannels])}${i.groups > 1 ? w.hoverBlockDiagonal(i.groups, i.groupPatchSize, i.outChannelsPerGroup) : ''}`,
+        `- \`z_t\` = a_t @ w_t ${codeShape([i.batch, i.outPositions, i.outChannels])}`,
         w.hoverSumsProducts(i.groupPatchSize));
       break;
     case 'bias':
-      lines.push(w.hoverBias(shape([i.outChannels]), AXES.bias));
+      lines.push(w.hoverBias(codeShape([i.outChannels]), AXES.bias));
       break;
     case 'grad':
-      lines.push(`${w.hoverGrad(shape([i.batch, i.outChannels, i.outHeight, i.outWidth]))} = ${AXES.grad}`, '',
-        `- \`δ_t\` ${shape([i.batch, i.outPositions, i.outChannels])}, \`∂C/∂a_t\` = δ_t @ w_tᵀ ${shape([i.batch, i.outPositions, K])}`,
+      lines.push(`${w.hoverGrad(codeShape([i.batch, i.outChannels, i.outHeight, i.outWidth]))} = ${AXES.grad}`, '',
+        `- \`δ_t\` ${codeShape([i.batch, i.outPositions, i.outChannels])}, \`∂C/∂a_t\` = δ_t @ w_tᵀ ${codeShape([i.batch, i.outPositions, K])}`,
         w.hoverGradDefault);
       break;
     case 'stride': case 'padding': case 'dilation': case 'groups':
-      lines.push(`**${key}**`, '', ...geometryLines(i, locale));
+      lines.push(`**${key}**`, '', ...convGeometryLines(i).map(line => renderText(line, locale)));
       break;
     default:
       return lines.length ? lines.join('\n') : undefined;
@@ -156,54 +148,22 @@ export function specKeyHover(key: string, analysis: SpecAnalysis, source?: Sourc
   return lines.join('\n');
 }
 
-function poolSizeFormula(p: PoolInfo, axis: 'height' | 'width'): string {
-  const [n, name, pad, d, k, s, out] = axis === 'height'
-    ? [p.inHeight, 'Hout', p.padHeight, p.dilationHeight, p.kernelHeight, p.strideHeight, p.outHeight]
-    : [p.inWidth, 'Wout', p.padWidth, p.dilationWidth, p.kernelWidth, p.strideWidth, p.outWidth];
-  return `${name} = ${p.ceilMode ? 'ceil' : 'floor'}((${n} + 2·${pad} - ${d}·(${k}-1) - 1) / ${s}) + 1 = ${out}`;
-}
-
 /** A layer's input shape, or, when it names inputs other than the layer before, each by name with its shape. */
 export function inputsText(index: number, l: LayerShapes, shape: (d: number[]) => string): string {
   return isChained(index, l.inputs.map(x => x.name)) ? shape(l.input) : l.inputs.map(x => `${x.name} ${shape(x.shape)}`).join(', ');
 }
 
-/** One layer of a network spec: where it sits in the network and the shapes it makes. */
+/** One layer of a network spec: where it sits in the network, the shapes it makes and what its kind's view says of it. */
 function layerLines(index: number, l: LayerShapes, locale: Locale): string[] {
-  const w = panelText(locale);
-  const shape = (d: number[]) => `\`${formatShape(d)}\``;
-  const lines = [`**layers[${index}]** ${l.title} · ${inputsText(index, l, shape)} → ${shape(l.output)}`, ''];
-  if (l.conv) {
-    const i = l.conv;
-    lines.push(
-      `- \`a_t\` = im2col(pad(input)) ${shape([i.batch, i.outPositions, i.patchSize])}, \`w_t\` ${shape([i.patchSize, i.outChannels])}, \`z_t\` ${shape([i.batch, i.outPositions, i.outChannels])}`,
-      w.hoverSumsProducts(i.groupPatchSize), '', ...geometryLines(i, locale));
-  } else if (l.pool) {
-    const p = l.pool;
-    lines.push(
-      w.hoverPoolT(shape([p.batch, p.channels, p.outHeight * p.outWidth, p.kernelHeight * p.kernelWidth])),
-      p.kind === 'max' ? w.hoverPoolMaxBackward : w.hoverPoolAvgBackward,
-      '', w.hoverPoolGeometry(`(${p.strideHeight}, ${p.strideWidth})`, `(${p.padHeight}, ${p.padWidth})`, `(${p.dilationHeight}, ${p.dilationWidth})`, String(p.ceilMode)),
-      '', '```text', poolSizeFormula(p, 'height'), poolSizeFormula(p, 'width'), '```');
-  } else if (l.op === 'linear') {
-    lines.push(w.hoverLinearWeight(shape([l.output[1], l.input[1]]), shape([l.input[1], l.output[1]])), w.hoverLinearBackward);
-  } else if (l.op === 'flatten') {
-    lines.push(w.hoverFlatten(l.output[1]));
-  } else if (l.op === 'batchnorm2d') {
-    lines.push(w.hoverBatchnorm);
-  } else if (l.op === 'add' || l.op === 'concat') {
-    lines.push(l.op === 'add' ? w.hoverAdd : w.hoverConcat);
-  } else {
-    lines.push(w.hoverActivation);
-  }
-  return lines;
+  const head = `**${layerName(index)}** ${l.title} · ${inputsText(index, l, codeShape)} → ${codeShape(l.output)}`;
+  const cost = l.cost ? ['', panelText(locale).hoverCost(thousands(l.cost.flops), thousands(l.cost.params))] : [];
+  return [head, '', ...hoverLines(l.geometry, l).map(line => renderText(line, locale)), ...cost];
 }
 
 /** A network spec's keys: "layers" lists the chain, a layer's keys show that layer, "input" and "loss" the ends. */
 export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: Locale = 'en'): string | undefined {
   const layers = analysis.layers;
   const w = panelText(locale);
-  const shape = (d: number[]) => `\`${formatShape(d)}\``;
   if (!layers) {
     const at = path[0] === 'layers' && typeof path[1] === 'number' ? `layers[${path[1]}]` : String(path[0]);
     const mine = analysis.problems.filter(p => p.path && jsonPath(p.path).startsWith(jsonPath(path.slice(0, path[0] === 'layers' ? 2 : 1))));
@@ -214,14 +174,14 @@ export function networkKeyHover(path: JSONPath, analysis: SpecAnalysis, locale: 
   const last = layers[layers.length - 1];
   switch (path[0]) {
     case 'layers':
-      return [w.hoverLayers(layers.length, shape(layers[0].input), shape(last.output)), '', '```text',
+      return [w.hoverLayers(layers.length, codeShape(layers[0].input), codeShape(last.output)), '', '```text',
         ...layers.map((l, i) => `${String(i).padStart(2)}  ${l.title.padEnd(20)} ${inputsText(i, l, formatShape)} → ${formatShape(l.output)}`), '```'].join('\n');
     case 'input':
-      return w.hoverNetworkInput(shape(layers[0].input), layers[0].title);
+      return w.hoverNetworkInput(codeShape(layers[0].input), networkInputOf(layers[0].op).axes, layers[0].title);
     case 'loss':
-      return w.hoverLoss(shape(last.output), layers.length - 1, last.title, last.output[0]);
+      return w.hoverLoss(codeShape(last.output), layers.length - 1, last.title, last.output[0]);
     case 'grad':
-      return w.hoverNetworkGrad(shape(last.output));
+      return w.hoverNetworkGrad(codeShape(last.output));
     default:
       return undefined;
   }

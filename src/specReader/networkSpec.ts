@@ -11,8 +11,10 @@
 import type { Pair } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
 import { GraphLayer, LayerInput, graphProblems } from '../engine/graph';
-import { LossSpec, NetworkLayer, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
-import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams, minInputs } from '../engine/layerKinds';
+import { LayerSpec, LossSpec, NetworkLayer, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
+import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams, minInputs, networkInputOf } from '../engine/layerKinds';
+import type { LayerReading } from '../engine/layerKinds/kind';
+import { isLossType, lossKind } from '../engine/layerKinds/loss';
 import { DType, Tensor } from '../engine/tensor';
 import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
@@ -25,6 +27,9 @@ import { NpyFiles, npyBytes } from './specFiles';
 
 const NETWORK_KEYS = ['input', 'layers', 'model', 'loss', 'grad', 'dtype', '$schema', 'name', 'description', 'comment'];
 const DOC_KEYS = ['name', 'description', 'comment'];
+
+/** How the spec reader reads a layer of the registry's types. */
+const LAYER_READING: LayerReading<LayerSpec> = { params: layerParams, build: buildLayer };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -96,7 +101,7 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
   /** One key's value as its layer kind declares it, or undefined (and a problem at the key). */
   const readParam = (param: LayerParam, path: JSONPath, key: string, v: unknown): unknown => {
     switch (param.read) {
-      case 'tensor': return tensor(path, v, { rank: param.rank, axes: param.axes });
+      case 'tensor': return tensor(path, v, 'anyRank' in param ? undefined : { rank: param.rank, axes: param.axes });
       case 'intOrPair': return intOrPair(path, v, key);
       case 'boolean':
         if (typeof v === 'boolean') return v;
@@ -106,10 +111,45 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
         if (typeof v === 'number') return v;
         error(path, { code: 'network.number', args: { key, found: describeValue(v) } });
         return undefined;
+      case 'classes':
+        if (Array.isArray(v) && v.every(c => Number.isInteger(c) && (c as number) >= 0)) return v as number[];
+        error(path, { code: 'network.classes', args: { found: describeValue(v) } });
+        return undefined;
       case 'asWritten': return v;
     }
   };
-  const input = 'input' in spec ? tensor(['input'], spec.input, { rank: 4, axes: '(B, C, H, W)' }) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: '(B, C, H, W)' } }), undefined);
+  /**
+   * A layer (or the loss) of a type: each key its kind declares, read the way it says, and the layer built once
+   * its required keys are. `unknownKey` is the problem of a key the type does not take; the caller reads `own`.
+   */
+  const readLayer = <S extends { type: string }>(
+    at: JSONPath, raw: Record<string, unknown>, type: S['type'], kind: LayerReading<S>, unknownKey: (key: string, keys: string[]) => Problem, own: readonly string[] = [],
+  ): S | undefined => {
+    const params = kind.params(type);
+    const keys = Object.keys(params);
+    for (const key of Object.keys(raw)) {
+      if (key !== 'type' && !own.includes(key) && !keys.includes(key) && !DOC_KEYS.includes(key)) problems.push(new SpecError(source.file, [...at, key], unknownKey(key, keys), source.locateKey([...at, key])));
+    }
+    const values: ParamValues = {};
+    let complete = true;
+    for (const [key, param] of Object.entries(params)) {
+      const v = raw[key];
+      const required = 'required' in param && param.required === true;
+      // A missing tensor or class list says so itself, at its key.
+      if (v === undefined && !(required && (param.read === 'tensor' || param.read === 'classes'))) {
+        if (required) { error(at, { code: 'network.required', args: { type, key } }); complete = false; }
+        continue;
+      }
+      const read = readParam(param, [...at, key], key, v);
+      if (read === undefined) complete &&= !required;
+      else values[key] = read;
+    }
+    return complete ? kind.build(type, values) : undefined;
+  };
+  // The input's rank is what the first layer reads: (B, C, H, W), or (B, C, L) for a conv1d.
+  const first = Array.isArray(spec.layers) && isObject(spec.layers[0]) && isLayerType(spec.layers[0].type) ? spec.layers[0].type : undefined;
+  const inputAxes = networkInputOf(first);
+  const input = 'input' in spec ? tensor(['input'], spec.input, inputAxes) : (error([], { code: 'spec.missingKey', args: { key: 'input', axes: inputAxes.axes } }), undefined);
   /** A layer's "inputs": each name as an index (or the network's input), or undefined (and a problem at the name). */
   const readInputs = (at: JSONPath, v: unknown): LayerInput[] | undefined => {
     if (!Array.isArray(v)) { error(at, { code: 'network.inputs', args: { found: describeValue(v) } }); return undefined; }
@@ -144,32 +184,12 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
         graph = undefined;
         return;
       }
-      const t = type;
       const inputs = raw.inputs === undefined ? undefined : readInputs([...at, 'inputs'], raw.inputs);
       if (raw.inputs !== undefined && !inputs) graph = undefined;
-      graph?.push({ type: t, ...(inputs ? { inputs } : {}) });
-      const keys = layerKeys(t);
-      for (const key of Object.keys(raw)) {
-        if (key !== 'type' && key !== 'inputs' && !keys.includes(key) && !DOC_KEYS.includes(key)) {
-          problems.push(new SpecError(source.file, [...at, key], { code: 'network.layerKey', args: { type: t, key, keys: [...keys] } }, source.locateKey([...at, key])));
-        }
-      }
-      // Each key the kind declares, read the way it says; the layer is built once its required keys are.
-      const values: ParamValues = {};
-      let complete = true;
-      for (const [key, param] of Object.entries(layerParams(t))) {
-        const v = raw[key];
-        const required = 'required' in param && param.required === true;
-        if (v === undefined && !(required && param.read === 'tensor')) {
-          if (required) { error(at, { code: 'network.required', args: { type: t, key } }); complete = false; }
-          continue;
-        }
-        const read = readParam(param, [...at, key], key, v);
-        if (read === undefined) complete &&= !required;
-        else values[key] = read;
-      }
+      graph?.push({ type, ...(inputs ? { inputs } : {}) });
+      const layer = readLayer(at, raw, type, LAYER_READING, (key, keys) => ({ code: 'network.layerKey', args: { type, key, keys } }), ['inputs']);
       const name = typeof raw.name === 'string' ? { name: raw.name } : {};
-      if (complete) layers.push({ ...buildLayer(t, values), ...(inputs ? { inputs } : {}), ...name });
+      if (layer) layers.push({ ...layer, ...(inputs ? { inputs } : {}), ...name });
     });
   }
   // What each layer takes: the input or earlier layers, as many as its kind takes, and every output but the last used.
@@ -181,16 +201,9 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
   let loss: LossSpec | undefined;
   if (spec.loss !== undefined) {
     const l = spec.loss;
-    if (!isObject(l) || (l.type !== 'mse' && l.type !== 'cross_entropy')) {
-      error(['loss'], { code: 'network.loss', args: { found: describeValue(l) } });
-    } else if (l.type === 'mse') {
-      const target = tensor(['loss', 'target'], l.target);
-      if (target) loss = { type: 'mse', target };
-    } else {
-      const target = l.target;
-      if (!Array.isArray(target) || !target.every(t => Number.isInteger(t) && (t as number) >= 0)) error(['loss', 'target'], { code: 'network.classes', args: { found: describeValue(target) } });
-      else loss = { type: 'cross_entropy', target: target as number[] };
-    }
+    const type = isObject(l) ? l.type : undefined;
+    if (!isObject(l) || !isLossType(type)) error(['loss'], { code: 'network.loss', args: { found: describeValue(l) } });
+    else loss = readLayer(['loss'], l, type, lossKind, (key, keys) => ({ code: 'network.lossKey', args: { type, key, keys } }));
   }
   if (loss && spec.grad !== undefined) error(['grad'], { code: 'network.lossAndGrad', args: {} });
   const grad = spec.grad === undefined || loss ? undefined : tensor(['grad'], spec.grad);
@@ -201,7 +214,7 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
 /** An engine error inside a network, at its layer (and key): $.layers[3].weight, $.grad, $.loss.target; a model's layer at $.model.onnx. */
 export function networkErrorPath(e: EngineError, spec?: unknown): JSONPath | undefined {
   if (e.layer && isObject(spec) && 'model' in spec) return ['model', 'onnx'];
-  if (!e.layer) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : e.op === 'mse' || e.op === 'cross_entropy' ? ['loss'] : undefined;
+  if (!e.layer) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : isLossType(e.op) ? ['loss'] : undefined;
   const path: JSONPath = ['layers', e.layer.index];
   // A key of the layer (weight, bias, running_var…): the kind's module declares which; or what it names as its inputs.
   if (e.argument === 'inputs' || (e.argument && isLayerType(e.layer.type) && layerKeys(e.layer.type).includes(e.argument))) path.push(e.argument);

@@ -40,6 +40,7 @@ export interface SpecProblemArgs {
   'network.boolean': { key: string; found: ValueDescription };
   'network.number': { key: string; found: ValueDescription };
   'network.loss': { found: ValueDescription };
+  'network.lossKey': { type: string; key: string; keys: string[] };
   'network.classes': { found: ValueDescription };
   'network.lossAndGrad': Record<string, never>;
   'network.inputs': { found: ValueDescription };

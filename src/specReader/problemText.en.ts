@@ -68,6 +68,7 @@ export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
   'network.boolean': a => `${a.key} must be true or false, found ${v(a.found)}`,
   'network.number': a => `${a.key} must be a number, found ${v(a.found)}`,
   'network.loss': a => `"loss" is {"type": "mse", "target": [...]} or {"type": "cross_entropy", "target": [class, ...]}, found ${v(a.found)}`,
+  'network.lossKey': a => `the ${a.type} loss has no "${a.key}"; its keys: ${a.keys.join(', ')}`,
   'network.classes': a => `cross_entropy's target is a list of class indices, one per batch item, found ${v(a.found)}`,
   'network.lossAndGrad': () => 'give a loss or a grad, not both',
   'network.inputs': a => `"inputs" is a list of what the layer takes, e.g. ["input", "layers[2]"], found ${v(a.found)}`,

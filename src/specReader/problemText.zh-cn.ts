@@ -78,6 +78,11 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'conv.kernelTooLarge': a =>
     `${a.dilated ? '膨胀后的' : ''}卷积核 ${a.kernel.join('x')} 大于填充后的输入 ${a.padded.join('x')}` +
     `（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}，填充 [${a.padding.join(', ')}]，膨胀 ${pair(a.dilation)}）`,
+  'conv1d.paddingForm': () => 'padding（填充）必须是不小于 0 的整数、"valid"、"same" 或 "causal"',
+  'conv1d.sameStride': a => `padding "same" 要求步长 stride 为 1，实际步长为 ${a.stride}`,
+  'conv1d.kernelTooLarge': a =>
+    `卷积核跨越 ${a.extent} 个位置（膨胀 ${a.dilation}），超过填充后序列的 ${a.padded} 个位置` +
+    `（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}，填充 [${a.padding.join(', ')}]）`,
   'grad.shape': a => `梯度 grad 的形状必须与输出相同：${formatShape(a.expected)}${a.axes ? ` ${a.axes}` : ''}，实际为 ${formatShape(a.shape)}`,
   'budget.limit': a => `maxElements（元素上限）必须是正整数，实际为 ${a.value}`,
   'budget.tensor': a => `${a.name} 将有 ${thousands(a.count)} 个元素 ${formatShape(a.shape)}，超过上限 ${thousands(a.limit)}`,
@@ -98,6 +103,14 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'flatten.rank': a => `需要至少 2 维的输入，实际为 ${formatShape(a.shape)}`,
   'batchnorm.channels': a => `${a.key} 的形状必须是 (${a.channels},)，每个输入通道一个值，实际为 ${formatShape(a.shape)}`,
   'batchnorm.oneValue': a => `训练模式需要每个通道多于一个值（B·H·W ≥ 2），实际输入为 ${formatShape(a.shape)}`,
+  'convT.negative': a => `${a.key} 不能为负，实际为 ${a.value}`,
+  'convT.outputPadding': a => `输出填充 output_padding ${pair(a.outputPadding)} 在每个方向上都必须小于步长 stride ${pair(a.stride)} 或膨胀 dilation ${pair(a.dilation)}（PyTorch 的要求）`,
+  'convT.outputEmpty': a =>
+    `输出将是 ${a.output.join('x')}：窗口覆盖的 ${a.full.join('x')} 特征图每边减去填充 ${pair(a.padding)}，再加上输出填充 ${pair(a.outputPadding)}，`
+    + `至少应为 1x1（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}）`,
+  'clip.range': a => `min ${a.min} 大于 max ${a.max}：取值范围为空`,
+  'dropout.p': a => `p 必须在 [0, 1) 内，即丢弃一个值的概率，实际为 ${a.p}`,
+  'adaptivePool.size': a => `不支持 output_size ${a.size.length === 1 ? a.size[0] : `[${a.size.join(', ')}]`}：只支持 1（或 [1, 1]），即全局平均池化，这是所导入模型使用的尺寸`,
   'network.empty': () => '网络至少需要一层',
   'graph.inputSelf': a => `${a.name} 就是这一层本身：一层只能接收网络输入或前面各层的输出（规格中的顺序就是运行顺序）`,
   'graph.inputLater': a => `${a.name} 位于这一层（${a.layer}）之后，会形成环：一层只能接收网络输入或前面各层的输出（规格中的顺序就是运行顺序）`,
@@ -138,6 +151,7 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'network.boolean': a => `${a.key}${KEY_GLOSS[a.key] ?? ''} 必须是 true 或 false，实际为 ${v(a.found)}`,
   'network.number': a => `${a.key}${KEY_GLOSS[a.key] ?? ''} 必须是数字，实际为 ${v(a.found)}`,
   'network.loss': a => `"loss"（损失函数）应为 {"type": "mse", "target": [...]} 或 {"type": "cross_entropy", "target": [class, ...]}，实际为 ${v(a.found)}`,
+  'network.lossKey': a => `${a.type} 损失没有 "${a.key}"；它的键有 ${a.keys.join(', ')}`,
   'network.classes': a => `cross_entropy 的 target 是类别下标的列表，批次中每项一个，实际为 ${v(a.found)}`,
   'network.lossAndGrad': () => '请给出 loss（损失函数）或 grad（梯度）之一，不要同时给出',
   'network.inputs': a => `"inputs" 是该层所接收输入的列表，例如 ["input", "layers[2]"]，实际为 ${v(a.found)}`,

@@ -4,10 +4,10 @@
 import * as os from 'os';
 import * as path from 'path';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
-import { ConvPool } from '../../src/extension/trace/convPool';
 import { ConvOptions } from '../../src/engine/convInfo';
 import { DType, Tensor, TensorData } from '../../src/engine/tensor';
 import { ConvCase, Outputs, Pass, caseData, outputShape } from './convCases';
+import { ConvPool } from './convPool';
 
 export interface PassRunner {
   /** One run of the pass; keeps its results for `collect`. */
@@ -68,7 +68,7 @@ export function enginePoolMethod(c: ConvCase): MethodRunner {
   const grad = asTensor(outputShape(c), d.grad, 'float32');
   const options = convOptions(c);
   const threads = os.cpus().length;
-  const pool = new ConvPool(path.join(__dirname, '../../../dist/convPoolWorker.js'), threads);
+  const pool = new ConvPool(path.join(__dirname, 'convPoolWorker.js'), threads);
   const runner = (compute: () => Promise<Outputs>): PassRunner => {
     let last: Outputs = {};
     return { run: async () => { last = await compute(); }, collect: () => last };

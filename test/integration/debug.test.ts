@@ -6,6 +6,8 @@ import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
 import { PANEL_VIEW_TYPE } from '../../src/protocol/messages';
 import { EXTENSION_ID, RUN, eventually } from './support';
 import type { ConvStoppedBody } from '../../src/debug/session';
+import type { NetworkTrace } from '../../src/engine/network';
+import { traceAnySpecText } from '../../src/specReader/convSpec';
 
 describe('the conv debugger in VS Code', () => {
   let api: ConvVisualDebuggerApi;
@@ -90,6 +92,32 @@ describe('the conv debugger in VS Code', () => {
     last = await stepAndWait(session, 'next');
     assert.deepStrictEqual([last!.layer, last!.stage], [4, 'linear_dx']);
     await eventually('the panel follows to the linear layer\'s backward', () => layerStages[layerStages.length - 1], s => s?.layer === 4 && s.stage === 'linear_dx');
+    await vscode.debug.stopDebugging(session);
+  });
+
+  it('debugs a graph (unet-up.conv.json): forward in execution order, then δ back in reverse, past the skip\'s sum', async () => {
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'unet-up.conv.json');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.One);
+    const trace = traceAnySpecText('unet-up.conv.json', new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))) as NetworkTrace;
+    // Every layer's forward stages in order (the loss last), then every layer's backward stages from the loss down.
+    const expected = [
+      ...trace.layers.flatMap((l, i) => l.stages.filter(st => st.pass === 'forward').map(st => `${i} ${st.id}`)),
+      ...[...trace.layers.entries()].reverse().flatMap(([i, l]) => l.stages.filter(st => st.pass === 'backward').map(st => `${i} ${st.id}`)),
+    ];
+    stops.length = 0;
+    const session = await start({ type: 'conv', request: 'launch', name: 'Debug graph', spec: uri.fsPath, stopOnEntry: true });
+    await eventually('the entry stop', () => stops.length, n => n >= 1);
+    const seen: string[] = [];
+    for (let i = 0; i < expected.length; i++) {
+      const stop = await stepAndWait(session, 'next');
+      seen.push(`${stop.layer} ${stop.stage}`);
+      if (stop.layer === 1 && trace.layers[1].stages.find(st => st.id === stop.stage)?.pass === 'backward') {
+        // At the skip's backward stop its δ is the sum of what the pooling and the concat handed down.
+        const delta = await session.customRequest('evaluate', { expression: 'all(delta == layers[2].dA + layers[6].dA_0)', context: 'repl' });
+        assert.strictEqual(delta.result, 'True');
+      }
+    }
+    assert.deepStrictEqual(seen, expected);
     await vscode.debug.stopDebugging(session);
   });
 

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
 import type { ShownTensor } from '../../src/protocol/messages';
 import { formatNumber, namedTensors } from '../../src/format/text';
-import { EXTENSION_ID, RUN, nextPanelMessage, readJson, rendered, workspaceFile } from './support';
+import { EXTENSION_ID, RUN, nextPanelMessage, readJson, rendered, sleep, workspaceFile } from './support';
 
 function panelTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.input instanceof vscode.TabInputWebview);
@@ -121,18 +121,6 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.deepStrictEqual(z.cells.slice(0, 24), Array.from({ length: 24 }, (_, j) => formatNumber(direct(0, j), 4)));
   });
 
-  it('runs examples/resnet-block.conv.json: the add takes the stem and the block, and its z is their sum', async () => {
-    const uri = workspaceFile('resnet-block.conv.json');
-    const { result } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
-    assert.deepStrictEqual([result.shapes['layers[7].input_0'], result.shapes['layers[7].input_1'], result.shapes['layers[1].delta']], [[1, 2, 6, 6], [1, 2, 6, 6], [1, 2, 6, 6]]);
-    const stage = nextPanelMessage(api, 'stage');
-    const linked = nextPanelMessage(api, 'linked');
-    api.focus({ type: 'focus', layer: 7, stage: 'add', target: { tensor: 'z', index: [0, 1, 2, 3] }, pin: true });
-    assert.deepStrictEqual([(await stage).layer, (await stage).stage], [7, 'add']);
-    const m = await linked;
-    assert.deepStrictEqual(['input_0', 'input_1'].map(n => m.highlights.find(h => h.tensor === n)?.cells), [[[0, 1, 2, 3]], [[0, 1, 2, 3]]]);
-  });
-
   it('in LeNet, a max-pooled output of layer 2 links its window of 4 and its argmax; the value is the window\'s max', async () => {
     const stage = nextPanelMessage(api, 'stage');
     const linked = nextPanelMessage(api, 'linked');
@@ -213,6 +201,77 @@ describe('Conv Visual Debugger in VS Code', () => {
     }
     const all = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
     assert.ok(all.message.shown.some(t => t.name === 'dA_rot180'), 'all stages again');
+  });
+
+  it('runs examples/resnet-block.conv.json: the add takes the stem and the block, and its z is their sum', async () => {
+    const uri = workspaceFile('resnet-block.conv.json');
+    const { result } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    assert.deepStrictEqual([result.shapes['layers[7].input_0'], result.shapes['layers[7].input_1'], result.shapes['layers[1].delta']], [[1, 2, 6, 6], [1, 2, 6, 6], [1, 2, 6, 6]]);
+    const stage = nextPanelMessage(api, 'stage');
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 7, stage: 'add', target: { tensor: 'z', index: [0, 1, 2, 3] }, pin: true });
+    assert.deepStrictEqual([(await stage).layer, (await stage).stage], [7, 'add']);
+    const m = await linked;
+    assert.deepStrictEqual(['input_0', 'input_1'].map(n => m.highlights.find(h => h.tensor === n)?.cells), [[[0, 1, 2, 3]], [[0, 1, 2, 3]]]);
+  });
+
+  it('runs examples/conv1d.conv.json: a_t has one row per causal window of the sequence; an output links to its window', async () => {
+    const uri = workspaceFile('conv1d.conv.json');
+    const { result, message } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    assert.deepStrictEqual(result.shapes['layers[0].z'], [2, 2, 12], 'causal padding keeps the length');
+    assert.deepStrictEqual(result.shapes['layers[2].z'], [2, 2, 4]);
+    assert.deepStrictEqual(result.shapes['loss.probs'], [2, 2]);
+    // Causal, K = 3: window t reads x[t − 2], x[t − 1], x[t], zeros before the sequence starts.
+    const spec = await readJson(uri);
+    const x: number[] = spec.input[0][0];
+    const window = (t: number) => [t - 2, t - 1, t].map(i => (i < 0 ? 0 : x[i]));
+    const at = message.shown.find(t => t.name === 'a_t');
+    assert.deepStrictEqual(at?.shape, [2, 12, 3]);
+    assert.deepStrictEqual(at.cells.slice(0, 36), Array.from({ length: 12 }, (_, t) => window(t)).flat().map(v => formatNumber(v, 4)));
+
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 0, stage: 'im2col', target: { tensor: 'z', index: [0, 1, 5] }, pin: true });
+    const m = await linked;
+    const w: number[] = spec.layers[0].weight[1][0];
+    assert.strictEqual(m.value, w.reduce((s, v, k) => s + v * window(5)[k], spec.layers[0].bias[1]));
+    const of = (name: string) => m.highlights.find(h => h.tensor === name);
+    assert.deepStrictEqual(of('a_t')?.rows, [5]);
+    assert.deepStrictEqual(of('input')?.cells.map(c => c.join()).sort(), ['0,0,3', '0,0,4', '0,0,5']);
+    console.log('[screenshot] conv1d-output');
+    await sleep(1500);
+    // Back from a_t: tap 2 of window 5 is a copy of input position 5; its row is the window, padded positions 5 to 7.
+    const copied = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 0, stage: 'im2col', target: { tensor: 'a_t', index: [0, 5, 2] }, pin: true });
+    const c = await copied;
+    assert.deepStrictEqual(c.highlights.find(h => h.tensor === 'input')?.cells, [[0, 0, 5]]);
+    assert.deepStrictEqual([...new Set(c.highlights.find(h => h.tensor === 'a')?.cells.map(p => p.join()))].sort(), ['0,0,5', '0,0,6', '0,0,7']);
+    await sleep(1000);
+    console.log('[screenshot] conv1d-a_t');
+    await sleep(1500);
+  });
+
+  it('runs examples/upsample.conv.json: conv_transpose2d makes 8×8 of 4×4, and a pixel of its z links the one z_t entry col2im adds into it', async () => {
+    const uri = workspaceFile('upsample.conv.json');
+    const { result } = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+    assert.deepStrictEqual(['z', 'z_rot180', 'z_full', 'dA'].map(n => result.shapes[`layers[2].${n}`]), [[1, 1, 8, 8], [1, 1, 8, 8], [1, 1, 8, 8], [1, 2, 4, 4]]);
+    const stage = nextPanelMessage(api, 'stage');
+    const linked = nextPanelMessage(api, 'linked');
+    api.focus({ type: 'focus', layer: 2, stage: 'convt_col2im', target: { tensor: 'z', index: [0, 0, 3, 5] }, pin: true });
+    assert.deepStrictEqual([(await stage).layer, (await stage).stage], [2, 'convt_col2im']);
+    // Stride 2 and a 2×2 kernel: output (3, 5) is tap (1, 1) of input pixel (1, 2) alone, row 1·4 + 2 = 6 of z_t.
+    const m = await linked;
+    const of = (name: string) => m.highlights.find(h => h.tensor === name)?.cells;
+    assert.deepStrictEqual(of('z_t'), [[0, 6, 3]]);
+    assert.deepStrictEqual(of('input')?.map(c => c.join()).sort(), ['0,0,1,2', '0,1,1,2']);
+    assert.strictEqual(m.terms, 1);
+    // Its value from the spec by direct loops: relu(conv2d(x, padding 1)) at (1, 2), through tap (1, 1), plus the bias.
+    const spec = await readJson(uri);
+    const x: number[][] = spec.input[0][0];
+    const at = (i: number, j: number) => (i >= 0 && i < 4 && j >= 0 && j < 4 ? x[i][j] : 0);
+    const h = (c: number) => Math.max(0, (spec.layers[0].weight[c][0] as number[][])
+      .reduce((s, row, ki) => row.reduce((t, v, kj) => t + v * at(1 + ki - 1, 2 + kj - 1), s), spec.layers[0].bias[c]));
+    const expected = [0, 1].reduce((s, c) => s + h(c) * spec.layers[2].weight[c][0][1][1], spec.layers[2].bias[0]);
+    assert.ok(Math.abs(m.value - expected) < 1e-12, `${m.value} vs ${expected}`);
   });
 
   it('never writes the spec file', async () => {

@@ -1,7 +1,7 @@
 // Tensor descriptions as data, in both languages. Every key renders in English
 // and in Chinese from sample arguments (the sample table is checked complete by
-// the compiler); every tensor of real traces (a conv, LeNet, a network with every
-// other layer kind, a comparison) reads as Chinese in zh-cn, and together they
+// the compiler); every tensor of real traces (a conv, LeNet, a sequence network, networks with every
+// layer kind of the registry, a comparison) reads as Chinese in zh-cn, and together they
 // reach every key; the wire carries the structured form and refuses a bad one.
 
 import * as assert from 'assert';
@@ -10,13 +10,14 @@ import * as path from 'path';
 import type { About, AboutArgs, AboutKey } from '../../src/engine/about';
 import { ABOUT_EN } from '../../src/engine/aboutText.en';
 import { withComparison } from '../../src/engine/compare';
-import { isNetworkTrace } from '../../src/engine/network';
+import { isNetworkTrace, traceNetwork } from '../../src/engine/network';
 import { tensor } from '../../src/engine/tensor';
 import type { TraceTensor } from '../../src/engine/trace';
 import { aboutText } from '../../src/l10n/panelText';
 import { parseHostMessage } from '../../src/protocol/validate';
 import { networkToWire, toWire } from '../../src/protocol/wire';
 import { AnyTrace, traceAnySpecText, traceSpecText } from '../../src/specReader/convSpec';
+import { EVERY_LOSS, EVERY_NETWORK, everyKind, missingTypes } from './everyKind';
 
 const CJK = /[\u4e00-\u9fff]/;
 const EXAMPLES = path.join(__dirname, '../../../examples');
@@ -29,6 +30,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'conv.dW_t': {}, 'conv.dW': {}, 'conv.db': {}, 'conv.delta_full': {}, 'conv.w_rot180': {}, 'conv.dA_rot180': {},
   'compare.yours': { name: 'a_t', reshapedFrom: [9, 27] },
   'compare.difference': { name: 'a_t' },
+  'conv1d.input': {}, 'conv1d.a_t': {}, 'conv1d.z_t': {}, 'conv1d.z': {}, 'conv1d.dA_padded': {}, 'conv1d.col2im_counts': {},
   'layer.input': {},
   'activation.z': {},
   'activation.h': { activation: 'sigmoid' },
@@ -36,6 +38,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'activation.h_prime.leaky_relu': { slope: 0.2 },
   'activation.h_prime.sigmoid': {},
   'activation.h_prime.tanh': {},
+  'activation.h_prime.relu6': {}, 'activation.h_prime.clip': { min: -1, max: 2 }, 'activation.h_prime.hardswish': {},
   'activation.delta': {}, 'activation.dZ': {},
   'pool.a.max': {}, 'pool.a.avg': {}, 'pool.pool_t': {}, 'pool.z.max': {}, 'pool.z.avg': {}, 'pool.argmax': {},
   'pool.delta': {}, 'pool.dpool_t.max': {}, 'pool.dpool_t.avg': {}, 'pool.dA': {},
@@ -46,6 +49,12 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'batchnorm.x_hat': { eps: 1e-5 }, 'batchnorm.weight': {}, 'batchnorm.bias': {}, 'batchnorm.z': {},
   'batchnorm.running_mean': { momentum: 0.1 }, 'batchnorm.running_var': { momentum: 0.1 },
   'batchnorm.delta': {}, 'batchnorm.dgamma': {}, 'batchnorm.dbeta': {}, 'batchnorm.dA.train': {}, 'batchnorm.dA.eval': {},
+  'convT.input': {}, 'convT.weight': {}, 'convT.bias': {}, 'convT.x_t': {}, 'convT.w_mat': {}, 'convT.z_t': {}, 'convT.z_full': {},
+  'convT.col2im_counts': {}, 'convT.z': {}, 'convT.x_full': {}, 'convT.w_rot180': {}, 'convT.z_rot180': {}, 'convT.delta': {},
+  'convT.dZ_full': {}, 'convT.dZ_t': {}, 'convT.dX_t': {}, 'convT.dA': {}, 'convT.dW_mat': {}, 'convT.dW': {}, 'convT.db': {},
+  'softmax.z': {}, 'softmax.z_max': {}, 'softmax.e': {}, 'softmax.e_sum': {}, 'softmax.p': {}, 'softmax.delta': {}, 'softmax.dot': {}, 'softmax.dZ': {},
+  'identity.z': {}, 'identity.h.identity': {}, 'identity.h.dropout': { p: 0.5 }, 'identity.delta': {}, 'identity.dZ': {},
+  'globalPool.z': {}, 'globalPool.delta': {}, 'globalPool.dA': {},
   'merge.input': { from: 'layers[4]' }, 'add.z': {}, 'concat.z': {}, 'merge.delta': {}, 'add.dA': { from: 'input' }, 'concat.dA': { from: 'layers[1]', start: 2, end: 5 },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
@@ -54,16 +63,6 @@ const SAMPLE_ABOUTS = (Object.keys(SAMPLES) as AboutKey[]).map(key => ({ key, ar
 
 /** The math both languages keep as it is (Chinese may name a symbol twice, to say what a formula is). */
 const math = (s: string) => [...new Set(s.match(/[∂δ⊙⋆ᵀΣ@]|ROT180|im2col|col2im|softmax|a_t|w_t|z_t|δ_t|h'\(z\)|−∞/g))].sort();
-
-/** A network with the layer kinds LeNet lacks: leaky_relu, batchnorm2d (train and eval), sigmoid, tanh, avgpool2d, a linear layer without bias, mse. */
-const OTHER_LAYERS = JSON.stringify({
-  input: [[[[1, -2, 0, 1], [0, 1, -2, 3], [2, 0, 1, 0], [1, 3, 0, -2]]]],
-  layers: [
-    { type: 'leaky_relu', slope: 0.2 }, { type: 'batchnorm2d', training: true }, { type: 'batchnorm2d' }, { type: 'sigmoid' }, { type: 'tanh' }, { type: 'avgpool2d', kernel: 2 }, { type: 'flatten' },
-    { type: 'linear', weight: [[1, 0, -1, 0], [0, 1, 0, 1]] },
-  ],
-  loss: { type: 'mse', target: [[1, 2]] },
-});
 
 /** Every tensor a trace records, by its qualified name. */
 function tensorsOf(trace: AnyTrace): [string, TraceTensor][] {
@@ -77,12 +76,16 @@ describe('tensor descriptions (about) in both languages', () => {
   const traces: [string, AnyTrace][] = [
     ['seed.conv.json', seed],
     ['lenet.conv.json', traceAnySpecText('lenet.conv.json', example('lenet.conv.json'))],
-    ['the other layers', traceAnySpecText('other.json', OTHER_LAYERS)],
+    ['upsample.conv.json', traceAnySpecText('upsample.conv.json', example('upsample.conv.json'))],
+    ['conv1d.conv.json', traceAnySpecText('conv1d.conv.json', example('conv1d.conv.json'))],
+    ...EVERY_NETWORK.map((p, i): [string, AnyTrace] => [`every kind, network ${i}`, traceNetwork(p)]),
     ['resnet-block.conv.json', traceAnySpecText('resnet-block.conv.json', example('resnet-block.conv.json'))],
     ['a concat', traceAnySpecText('concat.json', JSON.stringify({ input: [[[[1, 2], [3, 4]]]], layers: [{ type: 'relu' }, { type: 'concat', inputs: ['input', 'layers[0]'] }] }))],
     ['a comparison', withComparison(seed, 'z', tensor([1, 2, 3, 3], [...seed.tensors.z!.data]))],
     ['a reshaped comparison', reshaped],
   ];
+
+  it('the traces have every layer type of the registry', () => assert.deepStrictEqual(missingTypes(), []));
 
   it('every key renders in English and in Chinese, keeping the math', () => {
     for (const about of SAMPLE_ABOUTS) {
@@ -118,7 +121,7 @@ describe('tensor descriptions (about) in both languages', () => {
   });
 
   describe('on the wire', () => {
-    const network = traceAnySpecText('other.json', OTHER_LAYERS);
+    const network = traceNetwork(everyKind(EVERY_LOSS[0]));
     const tensorAt = (about: unknown) => {
       const wire = structuredClone(toWire(seed, 1, 'seed.conv.json', []));
       (wire.tensors[0] as { about: unknown }).about = about;
@@ -126,11 +129,11 @@ describe('tensor descriptions (about) in both languages', () => {
     };
 
     it('carries the structured form of a network and a comparison, which validation accepts', () => {
-      if (!isNetworkTrace(network)) throw new Error('expected a network');
-      const msg = parseHostMessage({ type: 'network', network: structuredClone(networkToWire(network, 1, 'other.json', [])) });
+      const msg = parseHostMessage({ type: 'network', network: structuredClone(networkToWire(network, 1, 'every.json', [])) });
       assert.strictEqual(msg.type, 'network');
       if (msg.type !== 'network') return;
-      assert.deepStrictEqual(msg.network.layers[0].trace.tensors.find(t => t.name === 'h_prime')!.about, { key: 'activation.h_prime.leaky_relu', args: { slope: 0.2 } });
+      const leaky = msg.network.layers.find(l => l.op === 'leaky_relu')!;
+      assert.deepStrictEqual(leaky.trace.tensors.find(t => t.name === 'h_prime')!.about, { key: 'activation.h_prime.leaky_relu', args: { slope: 0.1 } });
       const compared = parseHostMessage({ type: 'trace', trace: structuredClone(toWire(reshaped, 2, 'seed.conv.json', [])) });
       assert.ok(compared.type === 'trace' && compared.trace.tensors.some(t => t.about.key === 'compare.yours' && 'args' in t.about));
     });

@@ -1,13 +1,14 @@
-// Both cores: the worker pool's passes equal the single-threaded engine's, split
-// over the batch, over the output channels (one image), or not at all (groups).
+// The benchmark's worker pool (test/bench/convPool.ts, its "all cores" column): its
+// passes equal the single-threaded engine's, split over the batch, over the output
+// channels (one image), or not at all (groups).
 
 import * as assert from 'assert';
 import * as path from 'path';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
-import { ConvPool } from '../../src/extension/trace/convPool';
+import { ConvPool } from '../bench/convPool';
 import { assertClose, randomTensor, rng } from './helpers';
 
-const WORKER = path.join(__dirname, '../../../dist/convPoolWorker.js');
+const WORKER = path.join(__dirname, '../bench/convPoolWorker.js');
 
 describe('ConvPool (worker threads)', () => {
   let pool: ConvPool;

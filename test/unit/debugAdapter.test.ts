@@ -254,7 +254,7 @@ describe('conv debug adapter (DAP, own process)', () => {
       await terminated;
       const layerOf = names.map(n => n.split(' › ')[0].split(' ')[0]);
       // Forward 0..4 (conv: 5 stages; relu, pool, flatten, linear: theirs), the loss, backward 4..0.
-      const firstBackward = names.findIndex(n => n.startsWith('loss › The first δ'));
+      const firstBackward = names.findIndex(n => /^loss [\w-]+ › The first δ$/.test(n));
       assert.deepStrictEqual([...new Set(layerOf.slice(0, firstBackward))], ['layers[0]', 'layers[1]', 'layers[2]', 'layers[3]', 'layers[4]', 'loss']);
       assert.deepStrictEqual([...new Set(layerOf.slice(firstBackward + 1))], ['layers[4]', 'layers[3]', 'layers[2]', 'layers[1]', 'layers[0]']);
       assert.ok(names.includes('layers[1] relu › Through the activation'));

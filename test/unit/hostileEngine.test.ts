@@ -167,6 +167,17 @@ describe('hostile input: the engine', () => {
       assert.strictEqual(jsonPath(ce.path!), '$.loss.target');
       assert.match(ce.detail, /target\[0\] = 9 is not a class index in 0\.\.3/);
     });
+
+    it('a loss reads the keys its module declares: one it does not take, or a missing target, is reported at its key', () => {
+      const extra = specProblem(networkSpec([1, 1, 2, 2], [{ type: 'flatten' }], { loss: { type: 'mse', target: [[1, 2, 3, 4]], targets: 1 } }));
+      assert.strictEqual(jsonPath(extra.path!), '$.loss.targets');
+      assert.match(extra.detail, /the mse loss has no "targets"; its keys: target/);
+      const missing = specProblem(networkSpec([1, 1, 2, 2], [{ type: 'flatten' }], { loss: { type: 'cross_entropy' } }));
+      assert.strictEqual(jsonPath(missing.path!), '$.loss.target');
+      const fractional = specProblem(networkSpec([1, 1, 2, 2], [{ type: 'flatten' }], { loss: { type: 'cross_entropy', target: [0.5] } }));
+      assert.strictEqual(jsonPath(fractional.path!), '$.loss.target');
+      assert.strictEqual(fractional.problem.code, 'network.classes');
+    });
   });
 });
 

@@ -5,13 +5,21 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LAYER_TYPES, layerKeys } from '../../src/engine/layerKinds';
-import { layerSchema } from '../../src/specReader/layerSchema';
+import { LOSS_TYPES, lossKind } from '../../src/engine/layerKinds/loss';
+import { layerSchema, lossSchema } from '../../src/specReader/layerSchema';
 
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../media/conv-spec.schema.json'), 'utf8'));
 
 describe('layer kinds: the registry makes the schema\'s layers', () => {
   it('media/conv-spec.schema.json holds the layer definition the registry makes (`npm run schema` writes it)', () => {
     assert.deepStrictEqual(SCHEMA.definitions.layer, layerSchema());
+  });
+
+  it('media/conv-spec.schema.json holds the loss definition the loss\'s module makes, a branch per loss with its keys', () => {
+    assert.deepStrictEqual(SCHEMA.definitions.network.properties.loss, lossSchema());
+    const branches = lossSchema().allOf as { if: { properties: { type: { const: string } } }; then: { properties: Record<string, unknown> } }[];
+    assert.deepStrictEqual(branches.map(b => b.if.properties.type.const), [...LOSS_TYPES]);
+    for (const b of branches) assert.ok(Object.keys(lossKind.params(b.if.properties.type.const as never)).every(k => k in b.then.properties));
   });
 
   for (const type of LAYER_TYPES) {

@@ -3,43 +3,27 @@
 // cannot name a key the panel would print as the key itself.
 
 import * as assert from 'assert';
-import { LAYER_TYPES } from '../../src/engine/layerKinds';
-import { LossSpec, NetworkLayer, NetworkTrace, traceNetwork } from '../../src/engine/network';
+import { NetworkTrace, networkShapes, traceNetwork } from '../../src/engine/network';
 import { DeltaSource, TraceStage, recordedTensors, traceConv } from '../../src/engine/trace';
-import type { LayerGeometry, WordArg, Words } from '../../src/engine/layerKinds/view';
+import type { LayerGeometry, LayerIO, WordArg, Words } from '../../src/engine/layerKinds/view';
 import {
-  VIEW_KINDS, axisLabels, cellMeaningWords, geometryFactWords, stageExplanation, stageFlow, stageTitleWords, stageViewOf,
+  VIEW_KINDS, axisLabels, cellMeaningWords, geometryFactWords, hoverLines, stageExplanation, stageFlow, stageTitleWords, stageViewOf,
 } from '../../src/engine/layerKinds/views';
 import { PANEL_TEXT } from '../../src/l10n/panelText';
+import { lossKind } from '../../src/engine/layerKinds/loss';
+import { EVERY_NETWORK, missingTypes } from './everyKind';
 import { randomTensor, rng } from './helpers';
 
-const random = rng(7);
+const random = rng(8);
 const t = (...shape: number[]) => randomTensor(shape, random);
-
-/** A network with every layer type, (1, 2, 6, 6) in. */
-function everyKind(loss: LossSpec): NetworkTrace {
-  const layers: NetworkLayer[] = [
-    { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
-    { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
-    { type: 'batchnorm2d', running_mean: t(3), eps: 1e-3, momentum: 0.1, training: false },
-    { type: 'relu' },
-    // A residual over the batchnorms and the relu, joined along channels with the first batchnorm's output: 6 channels.
-    { type: 'add', inputs: [0, 3] }, { type: 'concat', inputs: [4, 1] },
-    { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
-    { type: 'maxpool2d', options: { kernel: 2 } },
-    { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
-    { type: 'flatten' },
-    { type: 'linear', weight: t(2, 24), bias: t(2) },
-  ];
-  return traceNetwork({ input: t(2, 2, 6, 6), layers, loss, dtype: 'float64' });
-}
-
-const LOSSES: LossSpec[] = [{ type: 'mse', target: t(2, 2) }, { type: 'cross_entropy', target: [1, 0] }];
-const traces = LOSSES.map(everyKind);
+const problems = EVERY_NETWORK;
+const traces: NetworkTrace[] = problems.map(p => traceNetwork(p));
 const conv = traceConv({ input: t(1, 2, 5, 5), weight: t(4, 1, 3, 3), bias: t(4), options: { stride: 2, padding: 1, dilation: 1, groups: 2 }, dtype: 'float64' });
-const layers: { geometry: LayerGeometry; stages: TraceStage[]; names: string[]; shapeOf(n: string): readonly number[] | undefined }[] = [
-  ...traces.flatMap(tr => tr.layers.map(l => ({ geometry: l.geometry, stages: l.stages, names: Object.keys(l.tensors), shapeOf: (n: string) => l.tensors[n]?.shape }))),
-  { geometry: conv.geometry, stages: conv.stages, names: Object.keys(conv.tensors), shapeOf: (n: string) => conv.tensors[n]?.shape },
+const layers: { geometry: LayerGeometry; stages: TraceStage[]; names: string[]; io: LayerIO; shapeOf(n: string): readonly number[] | undefined }[] = [
+  ...traces.flatMap(tr => tr.layers.map(l => ({
+    geometry: l.geometry, stages: l.stages, names: Object.keys(l.tensors), io: { input: l.inputShape, output: l.outputShape }, shapeOf: (n: string) => l.tensors[n]?.shape,
+  }))),
+  { geometry: conv.geometry, stages: conv.stages, names: Object.keys(conv.tensors), io: { input: conv.tensors.input!.shape, output: conv.tensors.z!.shape }, shapeOf: (n: string) => conv.tensors[n]?.shape },
 ];
 
 /** Every key a piece of words names, its arguments' too. */
@@ -53,8 +37,7 @@ const keysOfText = (a: WordArg | undefined, out: Set<string>) => (typeof a === '
 
 describe('layer views: every stage declared, every word in both tables', () => {
   it('the traces cover every layer type and every view', () => {
-    const ops = new Set(traces.flatMap(tr => tr.layers.map(l => l.op)));
-    for (const type of LAYER_TYPES) assert.ok(ops.has(type), type);
+    assert.deepStrictEqual(missingTypes(), []);
     const kinds = new Set(layers.map(l => l.geometry.kind));
     assert.deepStrictEqual([...kinds].sort(), [...VIEW_KINDS].sort());
   });
@@ -77,6 +60,7 @@ describe('layer views: every stage declared, every word in both tables', () => {
     const keys = new Set<string>();
     for (const l of layers) {
       keysOf({ key: 'cellParts', args: geometryFactWords(l.geometry) ?? [] }, keys);
+      for (const line of hoverLines(l.geometry, l.io)) keysOfText(line, keys);
       for (const stage of l.stages) {
         keysOf(stageTitleWords(l.geometry, { stage }), keys);
         for (const delta of ['ones', 'spec', 'loss', 'above', 'sum'] as DeltaSource[]) keysOf(stageExplanation(l.geometry, { stage, delta }), keys);
@@ -94,6 +78,34 @@ describe('layer views: every stage declared, every word in both tables', () => {
     for (const [locale, table] of Object.entries(PANEL_TEXT)) {
       for (const key of keys) assert.ok(Object.hasOwn(table, key), `${locale} has ${key}`);
     }
+  });
+
+  it('a layer that records a ROT180 check has a stage that shows it (crossCheck), and only then', () => {
+    for (const tr of traces) {
+      for (const l of tr.layers) {
+        const checked = l.stages.filter(st => stageViewOf(l.geometry, st.id)?.crossCheck);
+        assert.strictEqual(checked.length, (l.conv?.rot180 ?? l.rot180) ? 1 : 0, `${l.op}: stages showing the check: ${checked.map(st => st.id).join(', ')}`);
+      }
+    }
+  });
+
+  it('the shape-only plan carries the geometry each layer records, which its hover reads', () => {
+    problems.forEach((problem, i) => {
+      const planned = networkShapes(problem);
+      const recorded = traces[i].layers.filter(l => l.op !== 'loss');
+      assert.deepStrictEqual(planned.map(l => l.geometry), recorded.map(l => l.geometry));
+      for (const l of planned) assert.ok(hoverLines(l.geometry, l).length > 0, `${l.op} says something in a hover`);
+    });
+  });
+
+  it('the loss ends the chain as a kind module: its plan has the geometry and the tensors its record has', () => {
+    traces.forEach((tr, i) => {
+      const l = tr.layers[tr.layers.length - 1];
+      const plan = lossKind.plan(problems[i].loss!, l.inputShape, true);
+      assert.deepStrictEqual(plan.geometry, l.geometry);
+      assert.deepStrictEqual(plan.tensors.map(p => [p.name, [...p.shape]]), plan.tensors.map(p => [p.name, [...l.tensors[p.name]!.shape]]));
+      assert.strictEqual(l.value, tr.loss!.value);
+    });
   });
 
   it('a recorded tensor\'s name is a word (the protocol checks names as words)', () => {

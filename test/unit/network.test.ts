@@ -5,11 +5,13 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import { crossEntropyLoss, mseLoss, poolForward, poolInfo } from '../../src/engine/layers';
+import { poolForward, poolInfo } from '../../src/engine/layers';
+import { crossEntropyLoss, mseLoss } from '../../src/engine/layerKinds/loss';
 import { LayerSpec, NetworkProblem, NetworkTrace, networkShapes, networkTensor, traceNetwork } from '../../src/engine/network';
 import { Tensor, tensor } from '../../src/engine/tensor';
 import { TensorName } from '../../src/engine/trace';
 import { traceAnySpecText } from '../../src/specReader/convSpec';
+import { networkKeyHover } from '../../src/specReader/hoverText';
 import { SpecError } from '../../src/specReader/source';
 import { assertClose, randomTensor, rng } from './helpers';
 
@@ -210,7 +212,7 @@ describe('network specs: chain errors name the layer and both shapes', () => {
     fails([{ type: 'maxpool2d', kernel: 2, stride: 2 }, { type: 'maxpool2d', kernel: 2, stride: 2 }], /layers\[1\] \(maxpool2d\): a 2x2 window .* does not fit the input 1x1/, '["layers",1]');
   });
   it('an unknown layer type and an unknown key, at their paths', () => {
-    fails([{ type: 'dropout' }], /\$\.layers\[0\]\.type: "type" must be one of conv2d, relu/, '["layers",0,"type"]');
+    fails([{ type: 'lstm' }], /\$\.layers\[0\]\.type: "type" must be one of conv2d, relu/, '["layers",0,"type"]');
     fails([{ type: 'relu', slope: 1 }], /\$\.layers\[0\]\.slope: a relu layer has no "slope"/, '["layers",0,"slope"]');
   });
   it('names tensors layers[i].<name> and loss.<name>', () => {
@@ -244,6 +246,8 @@ describe('networkShapes (hovers, CodeLens, diagnostics) reads shapes, never valu
     ];
     const shapes = networkShapes({ input: untouchable([1, 1, 28, 28]), layers, loss: { type: 'cross_entropy', target: [7] }, dtype: 'float64' });
     assert.deepStrictEqual(shapes.map(s => s.output), [[1, 6, 24, 24], [1, 6, 24, 24], [1, 6, 12, 12], [1, 16, 8, 8], [1, 16, 8, 8], [1, 16, 4, 4], [1, 256], [1, 10]]);
+    // A hover on each layer reads the plan's geometry, no value either.
+    shapes.forEach((_, i) => assert.match(networkKeyHover(['layers', i], { problems: [], layers: shapes }) ?? '', new RegExp(`^\\*\\*layers\\[${i}\\]\\*\\* .+\n\n- `)));
     // The same tensors make traceNetwork read them: the proxy does catch a forward pass.
     assert.throws(() => traceNetwork({ input: untouchable([1, 1, 28, 28]), layers, dtype: 'float64' }), /was read: a forward pass ran/);
   });

@@ -5,7 +5,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { analyzeSpec, collectSpec, looksLikeSpec, mayBeSpecText, traceSpecText } from '../../src/specReader/convSpec';
+import { analyzeSpec, collectSpec, looksLikeSpec, mayBeSpecText, traceAnySpecText, traceSpecText } from '../../src/specReader/convSpec';
+import { LAYER_TYPES, type LayerSpec, kindOf } from '../../src/engine/layerKinds';
+import { lossKind } from '../../src/engine/layerKinds/loss';
+import { codeShape } from '../../src/engine/layerKinds/view';
 import { SourceReading, specFileReferences } from '../../src/specReader/tensorSource';
 import { networkKeyHover, npyLine, skippedScanHover, specKeyHover, tensorHover } from '../../src/specReader/hoverText';
 import { printable } from '../../src/format/safeText';
@@ -225,4 +228,30 @@ describe('mayBeSpecText (the check before parsing a JSON document)', () => {
     assert.ok(!mayBeSpecText(JSON.stringify({ inputs: [1], weights: [2] })));
     assert.ok(!mayBeSpecText(JSON.stringify({ input: [1], kernel: [2] })));
   });
+});
+
+describe('the editor runs no forward pass for a hover, a diagnostic or a CodeLens', () => {
+  // Every network layer and loss runs forward through its kind's module: while this suite runs, each one throws.
+  type Runs = { forward: (...args: never[]) => unknown };
+  const kinds = [...new Set<Runs>([...LAYER_TYPES.map(type => kindOf({ type } as LayerSpec)), lossKind])];
+  let saved: Runs['forward'][] = [];
+  beforeEach(() => {
+    saved = kinds.map(k => k.forward);
+    for (const k of kinds) k.forward = () => { throw new Error('a forward pass ran'); };
+  });
+  afterEach(() => kinds.forEach((k, i) => { k.forward = saved[i]; }));
+
+  for (const file of ['lenet.conv.json', 'two-layer.conv.json', 'bn.conv.json']) {
+    it(`${file}: the analysis plans every layer (and checks the loss); each layer's hover and the loss's say them`, () => {
+      const text = fs.readFileSync(path.join(__dirname, '../../../examples', file), 'utf8');
+      const a = analyzeSpec(JsonSource.parse(file, text));
+      assert.deepStrictEqual(a.problems, []);
+      const count = (JSON.parse(text) as { layers: unknown[] }).layers.length;
+      assert.strictEqual(a.layers?.length, count);
+      for (let i = 0; i < count; i++) assert.match(networkKeyHover(['layers', i], a) ?? '', new RegExp(`^\\*\\*layers\\[${i}\\]\\*\\* `));
+      assert.ok(networkKeyHover(['loss'], a)?.includes(codeShape(a.layers![count - 1].output)));
+      // The trap does catch a forward pass: tracing the same text runs one.
+      assert.throws(() => traceAnySpecText(file, text), /a forward pass ran/);
+    });
+  }
 });

@@ -37,6 +37,14 @@ export interface DisplayMatrix {
   batchRows?: number;
 }
 
+/**
+ * The gutter's label of a row when the view names none: its index within its batch item for a stacked
+ * matrix (a (B, C, L) sequence's channel, an a_t's window), else the row itself.
+ */
+export function defaultRowLabel(m: Pick<DisplayMatrix, 'batchRows'>): (row: number) => string {
+  return row => String(m.batchRows ? row % m.batchRows : row);
+}
+
 export function displayMatrix(shape: readonly number[], sel: DisplaySelection): DisplayMatrix {
   const size = shape.reduce((a, b) => a * b, 1);
   const offsetOf = (row: number, col: number, m: Pick<DisplayMatrix, 'rowBase' | 'colOffset'>) => {

@@ -7,7 +7,7 @@ import { formatNumber } from '../../src/format/text';
 import { TILE, levelFor } from '../../src/protocol/tiles';
 import { Theme, isHighContrast, isLight } from '../theme';
 import { ColormapName, Scale, colourIndex, luminance, packedTable, rgbTable } from './colormaps';
-import type { DisplayMatrix } from './displayMatrix';
+import { type DisplayMatrix, defaultRowLabel } from './displayMatrix';
 import type { TileStore } from './tileStore';
 import { Viewport, areaHeight, cellAt, cellRect, clampView, fitView, panBy, reveal, visibleRange, zoomAt } from './viewport';
 import { text } from '../l10n';
@@ -108,7 +108,8 @@ export class Heatmap {
   /** Sizes the canvas for at most `maxWidth` CSS pixels: small grids whole, big ones in a zoomable window. */
   layout(maxWidth: number, keepView = false): void {
     const m = this.matrix;
-    const rowLabelChars = this.labels.row ? Math.max(this.labels.row(0).length, this.labels.row(m.rows - 1).length) : String(m.rows - 1).length;
+    const rowLabel = this.labels.row ?? defaultRowLabel(m);
+    const rowLabelChars = Math.max(...[0, Math.min(m.rows, m.batchRows ?? m.rows) - 1, m.rows - 1].map(r => rowLabel(r).length));
     const left = m.rows > 1 ? Math.ceil(rowLabelChars * 6.6 + 8) : 0;
     const top = 16;
     const natural = Math.min(NATURAL_MAX, (maxWidth - left) / m.cols, 460 / m.rows);
@@ -471,7 +472,7 @@ export class Heatmap {
     const { r0, r1, c0, c1 } = visibleRange(v);
     ctx.fillStyle = this.theme.muted;
     ctx.font = `10px ${this.theme.fontFamily}`;
-    const rowLabel = this.labels.row ?? (this.matrix.tiles ? undefined : (r: number) => String(r));
+    const rowLabel = this.labels.row ?? (this.matrix.tiles ? undefined : defaultRowLabel(this.matrix));
     const colLabel = this.labels.col ?? (this.matrix.tiles ? undefined : (c: number) => String(c));
     if (rowLabel && v.left > 0) {
       const every = Math.max(1, niceStep(12 / v.scale));

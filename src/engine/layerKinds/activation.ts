@@ -1,26 +1,79 @@
-// The activations (relu, leaky_relu, sigmoid, tanh) as layers: h = act(z) and
-// h'(z) forward, δ ⊙ h'(z) backward.
+// The activations (relu, leaky_relu, sigmoid, tanh, relu6, clip, hardswish) as
+// layers: h = act(z) and h'(z) forward, δ ⊙ h'(z) backward.
 
+import type { About } from '../about';
+import { EngineError } from '../errors';
 import { activationForward, activationFormula, hadamard } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
+import type { LayerGeometry } from './view';
+import type { ActivationInfo } from './activationView';
 
-export type ActivationLayer = { type: 'relu' | 'sigmoid' | 'tanh' } | { type: 'leaky_relu'; slope: number };
+export type ActivationLayer =
+  | { type: 'relu' | 'sigmoid' | 'tanh' | 'relu6' | 'hardswish' }
+  | { type: 'leaky_relu'; slope: number }
+  | { type: 'clip'; min: number; max: number };
 
-const activation = (l: ActivationLayer) => ({ kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined });
+const activation = (l: ActivationLayer) => ({
+  kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined, ...(l.type === 'clip' ? { min: l.min, max: l.max } : {}),
+});
+
+/** What the view reads (the plan's and the record's): the activation, and clip's bounds. */
+function geometry(l: ActivationLayer): LayerGeometry<'activation', ActivationInfo> {
+  return { kind: 'activation', info: { activation: l.type, ...(l.type === 'clip' ? { min: l.min, max: l.max } : {}) } };
+}
 
 const ACTIVATION_SUMMARY: Record<ActivationLayer['type'], string> = {
   relu: 'max(0, z)', leaky_relu: 'z for z > 0, slope·z otherwise', sigmoid: '1 / (1 + e^−z)', tanh: 'tanh(z)',
+  relu6: 'min(max(z, 0), 6), as torch.nn.ReLU6',
+  clip: 'min(max(z, min), max), as torch.nn.Hardtanh (the gradient at exactly min or max is 0, as Hardtanh\'s; torch.clamp\'s is 1)',
+  hardswish: 'z·relu6(z + 3)/6, as torch.nn.Hardswish',
 };
+
+const ACTIVATION_PARAMS: Partial<Record<ActivationLayer['type'], Record<string, LayerParam>>> = {
+  leaky_relu: { slope: { read: 'number', doc: 'The slope for negative inputs. Default 0.01.' } },
+  clip: {
+    min: { read: 'number', required: true, doc: 'The lower bound: smaller values become min (Hardtanh\'s min_val).' },
+    max: { read: 'number', required: true, doc: 'The upper bound, at least min: larger values become max (Hardtanh\'s max_val).' },
+  },
+};
+
+function build(type: ActivationLayer['type'], values: Record<string, unknown>): ActivationLayer {
+  switch (type) {
+    // leaky_relu's slope defaults to PyTorch's 0.01.
+    case 'leaky_relu': return { type, slope: (values.slope as number | undefined) ?? 0.01 };
+    case 'clip': return { type, min: values.min as number, max: values.max as number };
+    default: return { type };
+  }
+}
+
+function hPrimeAbout(l: ActivationLayer): About {
+  switch (l.type) {
+    case 'leaky_relu': return { key: 'activation.h_prime.leaky_relu', args: { slope: l.slope } };
+    case 'clip': return { key: 'activation.h_prime.clip', args: { min: l.min, max: l.max } };
+    default: return { key: `activation.h_prime.${l.type}` } as About;
+  }
+}
+
+function title(l: ActivationLayer): string {
+  switch (l.type) {
+    case 'leaky_relu': return `leaky_relu (${l.slope})`;
+    case 'clip': return `clip (${l.min}, ${l.max})`;
+    default: return l.type;
+  }
+}
 
 export const activationKind: LayerKind<ActivationLayer> = {
   summary: type => ACTIVATION_SUMMARY[type],
-  params: (type): Record<string, LayerParam> => (type === 'leaky_relu' ? { slope: { read: 'number', doc: 'The slope for negative inputs. Default 0.01.' } } : {}),
-  // leaky_relu's slope defaults to PyTorch's 0.01.
-  build: (type, { slope }) => (type === 'leaky_relu' ? { type, slope: (slope as number | undefined) ?? 0.01 } : { type }),
-  title: l => (l.type === 'leaky_relu' ? `leaky_relu (${l.slope})` : l.type),
-  plan: (_l, x, backward) => ({ output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])] }),
+  params: type => ACTIVATION_PARAMS[type] ?? {},
+  build,
+  title,
+  plan(l, x, backward) {
+    // As nn.Hardtanh: an empty range is refused (min = max is a constant layer, allowed).
+    if (l.type === 'clip' && l.min > l.max) throw new EngineError('clip', { code: 'clip.range', args: { min: l.min, max: l.max } }, 'min');
+    return { output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l) };
+  },
   forward(l, x) {
     const { h, hPrime } = activationForward(x, activation(l));
     return { output: h, cache: { hPrime } };
@@ -31,7 +84,7 @@ export const activationKind: LayerKind<ActivationLayer> = {
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       z: recorded('z', x, axes, { key: 'activation.z' }),
       h: recorded('h', output, axes, { key: 'activation.h', args: { activation: l.type } }),
-      h_prime: recorded('h_prime', hPrime, axes, l.type === 'leaky_relu' ? { key: 'activation.h_prime.leaky_relu', args: { slope: l.slope } } : { key: `activation.h_prime.${l.type}` }),
+      h_prime: recorded('h_prime', hPrime, axes, hPrimeAbout(l)),
     };
     const dZ = delta && hadamard(delta, hPrime);
     if (delta && dZ) {
@@ -42,6 +95,6 @@ export const activationKind: LayerKind<ActivationLayer> = {
       stage('activate', 'forward', `Activation: ${l.type}`, activationFormula(activation(l)), ['z'], ['h', 'h_prime']),
       stage('activation_grad', 'backward', 'Through the activation', "∂C/∂z = δ ⊙ h'(z)", ['delta', 'h_prime'], ['dZ']),
     ];
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'activation', info: { activation: l.type } }, deltaIn: dZ };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l), deltaIn: dZ };
   },
 };

@@ -4,17 +4,27 @@
 import { CellSum, TensorLookup, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
 import type { TensorName } from '../trace';
-import { LayerView, ShapeOf, words } from './view';
+import { LayerView, ShapeOf, Words, words } from './view';
 
-/** The activation's name, e.g. `relu`. */
-export interface ActivationInfo { activation: string }
+/** The activation's name, e.g. `relu`, and clip's bounds. */
+export interface ActivationInfo { activation: string; min?: number; max?: number }
+
+/** What the forward stage says: how the kind bends z, and where its slope is 0 (PyTorch's convention at the kinks). */
+function activateWords(info: ActivationInfo): Words {
+  switch (info.activation) {
+    case 'relu6': return words('activateRelu6');
+    case 'clip': return words('activateClip', info.min!, info.max!);
+    case 'hardswish': return words('activateHardswish');
+    default: return words('activate');
+  }
+}
 
 export const activationView: LayerView<ActivationInfo> = {
   stages: {
     activate: {
       title: ({ info }) => words('titleActivate', info.activation),
       flow: [{ tensor: 'z' }, { op: 'h(z) →' }, { tensor: 'h' }, { tensor: 'h_prime', caption: "h'(z)" }],
-      explain: words('activate'),
+      explain: ({ info }) => activateWords(info),
     },
     activation_grad: {
       title: words('titleActivationGrad'),
@@ -24,6 +34,7 @@ export const activationView: LayerView<ActivationInfo> = {
   },
   links: (_info, target, shapeOf, names) => elementwiseLinks(target, shapeOf, names),
   cellSum: (_info, get, shapeOf, target) => activationSum(get, shapeOf, target),
+  hover: () => [words('hoverActivation')],
 };
 
 /** The same cell of every tensor of the cell's shape; a (B) tensor (class targets) links to its row. */

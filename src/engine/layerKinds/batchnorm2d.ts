@@ -7,6 +7,7 @@ import { Tensor, checkTensor, filled, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { ForwardCache, LayerKind, passes, planned, stage } from './kind';
 import type { BatchNormInfo } from './batchnorm2dView';
+import type { LayerGeometry } from './view';
 
 export interface BatchNormLayer {
   type: 'batchnorm2d';
@@ -17,6 +18,10 @@ export interface BatchNormLayer {
 
 const CHANNEL_KEYS = ['weight', 'bias', 'running_mean', 'running_var'] as const;
 const AXES = ['B', 'C', 'H', 'W'];
+
+function geometry(l: BatchNormLayer, [B, C, H, W]: readonly number[]): LayerGeometry<'batchnorm2d', BatchNormInfo> {
+  return { kind: 'batchnorm2d', info: { training: l.training, eps: l.eps, momentum: l.momentum, batch: B, channels: C, height: H, width: W } };
+}
 
 export const batchnorm2dKind: LayerKind<BatchNormLayer> = {
   summary: () => 'per channel, z = γ·(x − mean)/√(var + eps) + β, as torch.nn.BatchNorm2d',
@@ -57,7 +62,7 @@ export const batchnorm2dKind: LayerKind<BatchNormLayer> = {
     const tensors = [planned('mean', c), planned('var', c), planned('weight', c), planned('bias', c), planned('x_hat', x), planned('z', x),
       ...(l.training ? [planned('running_mean', c), planned('running_var', c)] : [])];
     if (backward) tensors.push(planned('dA', x), planned('dgamma', c), planned('dbeta', c));
-    return { output: [...x], tensors };
+    return { output: [...x], tensors, geometry: geometry(l, x) };
   },
   forward(l, x) {
     const [B, C, H, W] = x.shape;
@@ -79,7 +84,6 @@ export const batchnorm2dKind: LayerKind<BatchNormLayer> = {
     return { output: z, cache };
   },
   record({ spec: l, input: x, output, cache }, delta) {
-    const [B, C, H, W] = x.shape;
     const [weight, bias, mean, variance, xHat] = ['weight', 'bias', 'mean', 'var', 'x_hat'].map(k => cache[k] as Tensor);
     const mode = l.training ? 'train' : 'eval';
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
@@ -114,8 +118,7 @@ export const batchnorm2dKind: LayerKind<BatchNormLayer> = {
         ? stage('bn_grad_input', 'backward', 'Gradient of the input', '∂C/∂input = γ/(N·√(var + eps))·(N·δ − ∂C/∂β − x_hat·∂C/∂γ)', ['delta', 'x_hat', 'weight', 'var', 'dgamma', 'dbeta'], ['dA'])
         : stage('bn_grad_input', 'backward', 'Gradient of the input', '∂C/∂input = γ/√(var + eps)·δ', ['delta', 'weight', 'var'], ['dA']),
     ];
-    const info: BatchNormInfo = { training: l.training, eps: l.eps, momentum: l.momentum, batch: B, channels: C, height: H, width: W };
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'batchnorm2d', info }, deltaIn: g?.dA };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l, x.shape), deltaIn: g?.dA };
   },
 };
 

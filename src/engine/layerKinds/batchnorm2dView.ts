@@ -59,6 +59,7 @@ export const batchnorm2dView: LayerView<BatchNormInfo> = {
   links: (info, target, _shapeOf, names) => batchNormLinks(info, target, names),
   cellSum: (info, get, shapeOf, target) => batchNormSum(info, get, shapeOf, target),
   cellMeaning: (_info, name, index) => (PER_CHANNEL.includes(name) ? words('cellChannel', index[0]) : undefined),
+  hover: () => [words('hoverBatchnorm')],
 };
 
 /** A (B, C, H, W) cell: the same cell of every such tensor and its channel of every (C,) one; a channel: all its cells. */

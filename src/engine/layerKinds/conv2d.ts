@@ -1,7 +1,7 @@
 // conv2d as a layer of a network: its record is the single conv's whole trace
 // (trace.ts), with δ from the layer above.
 
-import { ConvOptions, convInfo, outputShape } from '../convInfo';
+import { ConvInfo, ConvOptions, convInfo, outputShape } from '../convInfo';
 import { convTraceTensors, convolve } from '../conv2d';
 import { Tensor, checkTensor } from '../tensor';
 import { traceConv } from '../trace';
@@ -31,9 +31,12 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     checkTensor(l.weight, 'weight');
     if (l.bias) checkTensor(l.bias, 'bias');
     const info = convInfo(x, l.weight.shape, l.options, l.bias?.shape);
-    return { output: outputShape(info), conv: info, tensors: convTraceTensors(info, backward) };
+    return { output: outputShape(info), tensors: convTraceTensors(info, backward), geometry: { kind: 'conv2d', info } };
   },
-  forward: (l, x, plan) => ({ output: convolve(x, l.weight, l.bias, plan.conv!), cache: { info: plan.conv } }),
+  forward(l, x, plan) {
+    const info = plan.geometry.info as ConvInfo;
+    return { output: convolve(x, l.weight, l.bias, info), cache: { info } };
+  },
   record({ spec: l, input }, delta, deltaSource, options) {
     const conv = traceConv({ input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype }, { ...options, backward: delta !== undefined });
     return { tensors: conv.tensors, stages: conv.stages, geometry: conv.geometry, conv, deltaIn: conv.tensors.dA };

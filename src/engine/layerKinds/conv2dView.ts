@@ -3,21 +3,25 @@
 // (cellTerms.ts), and what a row, a column or a cell of each matrix is.
 
 import { cellSum } from '../cellTerms';
-import type { ConvInfo } from '../convInfo';
+import { ConvInfo, outputSizeFormula } from '../convInfo';
+import { col2im } from '../im2col';
 import { atColumnTap, isPadding, linksOf, rowOutput } from '../links';
+import { firstRows } from '../tensor';
 import type { DeltaSource } from '../trace';
-import { AxisLabels, LayerView, WordArg, Words, parts, words } from './view';
+import { AxisLabels, HoverLine, LayerView, WordArg, Words, codeShape, parts, words } from './view';
 
 const shape = (...d: number[]) => `(${d.join(', ')})`;
 
 /** The words about where δ came from (the trace records it). */
-const DELTA_SOURCE: Record<DeltaSource, string> = { ones: 'deltaOnes', spec: 'deltaSpec', loss: 'deltaLoss', above: 'deltaAbove', sum: 'deltaSum' };
+export const DELTA_SOURCE: Record<DeltaSource, string> = { ones: 'deltaOnes', spec: 'deltaSpec', loss: 'deltaLoss', above: 'deltaAbove', sum: 'deltaSum' };
 
 const groupsNote = (i: ConvInfo): WordArg => (i.groups > 1 ? words('groupsNote', i.groups, i.inChannelsPerGroup, i.groupPatchSize, i.outChannelsPerGroup) : '');
 const usedTransposed = (name: string) => words('captionUsedTransposed', name);
 
 export const conv2dView: LayerView<ConvInfo> = {
   numbers: ['batch', 'inChannels', 'outChannels', 'outHeight', 'outWidth', 'groups'],
+  // How many windows cover each padded input cell.
+  counts: ['col2im_counts'],
   stages: {
     pad: {
       title: words('titlePad'),
@@ -79,6 +83,11 @@ export const conv2dView: LayerView<ConvInfo> = {
       explain: words('col2im'),
       specKeys: ['input', 'padding', 'stride', 'dilation'],
       rows: 'dA_t',
+      // It reads ∂C/∂a_t row by row and adds each row into the padded ∂C/∂a: the rows added so far.
+      partial(info, rows, get) {
+        const dAt = get('dA_t');
+        return dAt ? { dA_padded: col2im(firstRows(dAt, rows, 0), info).padded } : {};
+      },
     },
     dW: {
       title: words('titleDW'),
@@ -101,12 +110,14 @@ export const conv2dView: LayerView<ConvInfo> = {
       explain: ({ info: i }) => words('rot180', i.strideHeight > 1 || i.strideWidth > 1 ? words('rot180Stride', i.strideHeight - 1, i.strideWidth - 1) : words('rot180NoStride'),
         i.dilationHeight * (i.kernelHeight - 1), i.dilationWidth * (i.kernelWidth - 1)),
       specKeys: ['weight', 'grad'],
+      crossCheck: true,
     },
     // Someone's own tensor against the engine's: yours − engine's = difference.
     compare: {
       title: ({ stage }) => words('titleCompare', stage.inputs[1] ?? ''),
       flow: ({ stage }) => [{ tensor: 'yours' }, { op: '−' }, { tensor: stage.inputs[1], caption: words('captionEngine', stage.inputs[1]) }, { op: '=' }, { tensor: 'difference' }],
       explain: words('compare'),
+      alwaysShown: true,
     },
   },
   facts: i => [
@@ -122,7 +133,18 @@ export const conv2dView: LayerView<ConvInfo> = {
   cellMeaning: convCellMeaning,
   muted: convMuted,
   axisLabels: convAxisLabels,
+  hover: i => [
+    `- \`a_t\` = im2col(pad(input)) ${codeShape([i.batch, i.outPositions, i.patchSize])}, \`w_t\` ${codeShape([i.patchSize, i.outChannels])}, \`z_t\` ${codeShape([i.batch, i.outPositions, i.outChannels])}`,
+    words('hoverSumsProducts', i.groupPatchSize), '', ...convGeometryLines(i)],
 };
+
+/** A conv's stride, padding, dilation and groups, and its output size worked out (hovers on a layer and on a conv spec's keys). */
+export function convGeometryLines(i: ConvInfo): HoverLine[] {
+  return [
+    words('hoverConvGeometry', `(${i.strideHeight}, ${i.strideWidth})`, `[${i.padTop}, ${i.padBottom}, ${i.padLeft}, ${i.padRight}]`, `(${i.dilationHeight}, ${i.dilationWidth})`, i.groups),
+    '', '```text', outputSizeFormula(i, 'height'), outputSizeFormula(i, 'width'), '```',
+  ];
+}
 
 function convCellMeaning(info: ConvInfo, name: string, index: readonly number[]): Words | undefined {
   const tap = (k: number) => { const a = atColumnTap(info, k); return `(c ${a.c}, kh ${a.ki}, kw ${a.kj})`; };

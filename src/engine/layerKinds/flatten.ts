@@ -16,7 +16,7 @@ export const flattenKind: LayerKind<FlattenLayer> = {
   plan(_l, x, backward) {
     if (x.length < 2) throw new EngineError('flatten', { code: 'flatten.rank', args: { shape: [...x] } });
     const z = [x[0], sizeOf(x.slice(1))];
-    return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])] };
+    return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])], geometry: { kind: 'flatten' } };
   },
   forward: (_l, x) => ({ output: flatten(x), cache: {} }),
   record({ input: x, output }, delta) {

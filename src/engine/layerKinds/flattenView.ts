@@ -9,6 +9,7 @@ export const flattenView: LayerView = {
     unflatten: { title: words('titleUnflatten'), flow: [{ tensor: 'delta', caption: 'δ' }, { op: 'reshape →' }, { tensor: 'dA', caption: '∂C/∂input' }], explain: words('unflatten') },
   },
   links: (_info, target, shapeOf) => flattenLinks(target, shapeOf),
+  hover: (_info, { output }) => [words('hoverFlatten', output[1])],
 };
 
 function flattenLinks(target: LinkTarget, shapeOf: ShapeOf): Highlights {

@@ -3,21 +3,27 @@
 
 import { ActivationLayer, activationKind } from './activation';
 import { BatchNormLayer, batchnorm2dKind } from './batchnorm2d';
+import { Conv1dLayer, conv1dKind } from './conv1d';
 import { Conv2dLayer, conv2dKind } from './conv2d';
+import { ConvTransposeLayer, convTranspose2dKind } from './convTranspose2d';
 import { FlattenLayer, flattenKind } from './flatten';
+import { GlobalPoolLayer, globalPoolKind } from './globalPool';
+import { IdentityLayer, identityKind } from './identity';
 import type { LayerKind, LayerParam, MergeKind, ParamValues } from './kind';
 import { isMergeKind } from './kind';
 import { LinearLayer, linearKind } from './linear';
 import { MergeLayer, mergeKind } from './merge';
 import { PoolLayer, poolKind } from './pool';
+import { SoftmaxLayer, softmaxKind } from './softmax';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
-export type LayerSpec = Conv2dLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer;
+export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer
+  | SoftmaxLayer | IdentityLayer | GlobalPoolLayer | Conv1dLayer;
 
 /** A kind of one input, or one that takes several (add, concat). */
 export type AnyKind<S extends { type: string }> = LayerKind<S> | MergeKind<S>;
 
-/** Each spec type's kind (the activations share one module, as the two poolings do). */
+/** Each spec type's kind (the activations share one module, as the two poolings, identity and dropout, and the global poolings do). */
 const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   conv2d: conv2dKind,
   relu: activationKind, leaky_relu: activationKind, sigmoid: activationKind, tanh: activationKind,
@@ -25,7 +31,13 @@ const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   flatten: flattenKind,
   linear: linearKind,
   batchnorm2d: batchnorm2dKind,
+  conv_transpose2d: convTranspose2dKind,
   add: mergeKind, concat: mergeKind,
+  relu6: activationKind, clip: activationKind, hardswish: activationKind,
+  softmax: softmaxKind,
+  dropout: identityKind, identity: identityKind,
+  global_avg_pool2d: globalPoolKind, adaptive_avg_pool2d: globalPoolKind,
+  conv1d: conv1dKind,
 };
 
 export function kindOf<S extends LayerSpec>(spec: S): AnyKind<S> {
@@ -61,9 +73,17 @@ export function layerSummary(type: LayerSpec['type']): string {
   return kindOfType(type).summary(type);
 }
 
+/** The input a network whose first layer is of `type` reads: its rank and axes. */
+export function networkInputOf(type: LayerSpec['type'] | undefined): { rank: number; axes: string } {
+  return (type && kindOfType(type).networkInput) || { rank: 4, axes: '(B, C, H, W)' };
+}
+
 /** A layer of `type` from the values read for its keys. */
 export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerSpec {
   return kindOfType(type).build(type, values);
 }
 
-export type { ActivationLayer, BatchNormLayer, Conv2dLayer, FlattenLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer };
+export type {
+  ActivationLayer, BatchNormLayer, Conv1dLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, GlobalPoolLayer, IdentityLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer,
+  SoftmaxLayer,
+};

@@ -1,28 +1,38 @@
 // What a layer kind is to the engine: one module per kind (conv2d, activations,
-// pooling, flatten, linear) declares its title, its shape-only plan, its forward
-// pass and what it records (tensors, stages, and its backward pass when there is
-// a δ). The network (network.ts, networkPlan.ts) reads the registry (index.ts)
-// and never switches on a layer's type.
+// pooling, flatten, linear, batchnorm2d, and the losses that end a network)
+// declares its title, its shape-only plan, its forward pass and what it records
+// (tensors, stages, and its backward pass when there is a δ). The network
+// (network.ts, networkPlan.ts) reads the registry (index.ts) and never switches
+// on a layer's type.
 
 import type { PlannedTensor } from '../budget';
 import type { LayerGeometry } from './view';
 import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
-import type { LayerPlan } from '../networkPlan';
 import type { Tensor } from '../tensor';
-import type { ConvTrace, DeltaSource, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
+import type { ConvTrace, DeltaSource, Rot180Check, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
 
 /** A layer's shapes from its input's shape alone: no value is read. */
 export interface KindPlan {
   output: number[];
   /** What the layer's trace allocates, forward (and backward when planned so). */
   tensors: PlannedTensor[];
-  conv?: ConvInfo;
-  pool?: PoolInfo;
+  /** What its view reads: the same geometry `record` records, so hovers need no forward pass. */
+  geometry: LayerGeometry;
+  /** What running it costs and what it learns, for a kind that states it. */
+  cost?: LayerCost;
+}
+
+/** A layer's forward cost and learned values, from its shapes alone. */
+export interface LayerCost {
+  /** Floating-point operations of the forward pass; a multiply-add counts 2, as torch.utils.flop_counter counts. */
+  flops: number;
+  /** Learned values: its weights and bias. */
+  params: number;
 }
 
 /** What a layer's backward pass needs from its forward pass. */
-export type ForwardCache = Record<string, Tensor | PoolInfo | ConvInfo | undefined>;
+export type ForwardCache = Record<string, Tensor | PoolInfo | ConvInfo | number | undefined>;
 
 /** A layer after its forward pass. */
 export interface LayerStep<S> {
@@ -39,20 +49,27 @@ export interface LayerRecord {
   /** What its view (views.ts) needs to link, sum and explain its cells. */
   geometry: LayerGeometry;
   conv?: ConvTrace;
+  /** The loss's value C, in float64 whatever the dtype. */
+  value?: number;
+  /** A kind's ROT180 view of a tensor against its im2col one (conv2d's is in `conv`). */
+  rot180?: Rot180Check;
   deltaIn?: Tensor;
 }
 
 /**
- * How the spec reader reads one key of a layer: a tensor of a rank, an integer or a pair [h, w], a boolean, a
- * number, or the value as written (padding, groups: their geometry check says what is wrong with them).
+ * How the spec reader reads one key of a layer: a tensor (of a rank), an integer or a pair [h, w], a boolean, a
+ * number, class indices, or the value as written (padding, groups: their geometry check says what is wrong with them).
  * `required` keys must be there; the others may be left out.
  */
 export type LayerParam = (
-  | { read: 'tensor'; rank: number; axes: string; required?: true }
+  /** `anyRank`: a tensor of any rank, the shape its module's plan checks. */
+  | ({ read: 'tensor'; required?: true } & ({ rank: number; axes: string } | { anyRank: true }))
   /** `zero`: 0 is allowed (a padding); otherwise at least 1. */
   | { read: 'intOrPair'; required?: true; zero?: true }
   | { read: 'boolean' }
-  | { read: 'number' }
+  | { read: 'number'; required?: true }
+  /** Class indices, whole numbers from 0 (a cross-entropy's target). */
+  | { read: 'classes'; required?: true }
   /** `schema`: the JSON schema of what may be written (the geometry check says the rest). */
   | { read: 'asWritten'; schema: Readonly<Record<string, unknown>> }
 ) & {
@@ -63,21 +80,32 @@ export type LayerParam = (
 /** The values read for a layer's keys (those left out are absent). */
 export type ParamValues = Record<string, unknown>;
 
-export interface LayerKind<S extends { type: string }> {
-  /** What a layer of this type does, in a line: the schema's description of the type. */
-  summary(type: S['type']): string;
-  /** The keys a layer of this type takes besides "type", and how each is read (the schema lists the same keys). */
-  params(type: S['type']): Readonly<Record<string, LayerParam>>;
-  /** The layer from its values, once every required key was read. */
-  build(type: S['type'], values: ParamValues): S;
+/** How a layer runs: its title, its shape-only plan, its forward pass and what it records (the loss is one too, loss.ts). */
+export interface LayerRun<S extends { type: string }> {
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title(spec: S): string;
   /** Throws an EngineError when the spec does not fit its input. */
   plan(spec: S, input: readonly number[], backward: boolean): KindPlan;
   /** The forward pass, the geometry already planned and checked. */
-  forward(spec: S, input: Tensor, plan: LayerPlan): { output: Tensor; cache: ForwardCache };
+  forward(spec: S, input: Tensor, plan: KindPlan): { output: Tensor; cache: ForwardCache };
   /** The layer's tensors and stages; with the δ of its output, its backward pass too. */
   record(step: LayerStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): LayerRecord;
+}
+
+/** How the spec reader reads a layer (or the loss) of a type: its keys, then the layer from their values. */
+export interface LayerReading<S extends { type: string }> {
+  /** The keys a layer of this type takes besides "type", and how each is read (the schema lists the same keys). */
+  params(type: S['type']): Readonly<Record<string, LayerParam>>;
+  /** The layer from its values, once every required key was read. */
+  build(type: S['type'], values: ParamValues): S;
+}
+
+/** A kind of layer a network spec's "layers" may list: how it runs, and how the spec reader reads it. */
+export interface LayerKind<S extends { type: string }> extends LayerRun<S>, LayerReading<S> {
+  /** What a layer of this type does, in a line: the schema's description of the type. */
+  summary(type: S['type']): string;
+  /** The input a network that starts with this layer reads; (B, C, H, W) when not said. */
+  networkInput?: { rank: number; axes: string };
 }
 
 /**
@@ -89,7 +117,7 @@ export interface MergeKind<S extends { type: string }> extends Omit<LayerKind<S>
   /** The fewest inputs it takes. */
   minInputs: number;
   plan(spec: S, inputs: readonly NamedShape[], backward: boolean): KindPlan;
-  forward(spec: S, inputs: readonly Tensor[], plan: LayerPlan): { output: Tensor; cache: ForwardCache };
+  forward(spec: S, inputs: readonly Tensor[], plan: KindPlan): { output: Tensor; cache: ForwardCache };
   record(step: MergeStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): MergeRecord;
 }
 
@@ -128,7 +156,8 @@ export function passes(stages: TraceStage[], backward: boolean): TraceStage[] {
   return backward ? stages : stages.filter(s => s.pass === 'forward');
 }
 
-/** Axis names of a tensor that is not a conv's: (B, C, H, W), (B, features), or d0, d1, … */
+/** Axis names of a tensor that is not a conv's: (B, C, H, W), (B, C, L), (B, features), or d0, d1, … */
 export function shapeAxes(shape: readonly number[]): string[] {
-  return shape.length === 4 ? ['B', 'C', 'H', 'W'] : shape.length === 2 ? ['B', 'features'] : shape.map((_, i) => `d${i}`);
+  const named: Record<number, string[]> = { 4: ['B', 'C', 'H', 'W'], 3: ['B', 'C', 'L'], 2: ['B', 'features'] };
+  return named[shape.length] ?? shape.map((_, i) => `d${i}`);
 }

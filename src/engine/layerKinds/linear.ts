@@ -23,7 +23,7 @@ export const linearKind: LayerKind<LinearLayer> = {
     const Out = l.weight.shape[0];
     const tensors = [planned('w_t', [In, Out]), planned('z', [B, Out])];
     if (backward) tensors.push(planned('dA', [B, In]), planned('dW', [Out, In]), planned('db', [Out]));
-    return { output: [B, Out], tensors };
+    return { output: [B, Out], tensors, geometry: { kind: 'linear' } };
   },
   forward(l, x) {
     const f = linearForward(x, l.weight, l.bias);

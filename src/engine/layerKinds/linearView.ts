@@ -3,7 +3,7 @@
 
 import { CellSum, TensorLookup, Term, product, sum } from '../cellTerms';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
-import { LayerView, ShapeOf, parts, words } from './view';
+import { LayerView, ShapeOf, codeShape, parts, words } from './view';
 
 export const linearView: LayerView = {
   stages: {
@@ -31,6 +31,7 @@ export const linearView: LayerView = {
     if (name === 'weight' || name === 'dW') return parts(words('cellOutputFeature', index[0]), words('cellInputFeature', index[1]));
     return undefined;
   },
+  hover: (_info, { input, output }) => [words('hoverLinearWeight', codeShape([output[1], input[1]]), codeShape([input[1], output[1]])), words('hoverLinearBackward')],
 };
 
 function linearLinks(target: LinkTarget): Highlights {

@@ -2,7 +2,7 @@
 // cell by cell beside the output and the target.
 
 import { HighlightSet } from '../links';
-import type { LossSpec } from '../network';
+import type { LossSpec } from './loss';
 import { elementwiseLinks } from './activationView';
 import { LayerView, words } from './view';
 

@@ -7,6 +7,7 @@ import { Tensor, sizeOf, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { MergeKind, NamedShape, passes, planned, shapeAxes, stage } from './kind';
 import type { MergeInfo } from './mergeView';
+import type { LayerGeometry } from './view';
 
 export type MergeLayer = { type: 'add' } | { type: 'concat' };
 
@@ -75,6 +76,11 @@ function sum(inputs: readonly Tensor[]): Tensor {
   return z;
 }
 
+/** What the view reads (the plan's and the record's): the op and the names of its inputs. */
+function geometry(l: MergeLayer, names: readonly string[]): LayerGeometry<'merge', MergeInfo> {
+  return { kind: 'merge', info: { op: l.type, inputs: [...names] } };
+}
+
 export const mergeKind: MergeKind<MergeLayer> = {
   minInputs: 2,
   summary: type => SUMMARY[type],
@@ -85,7 +91,7 @@ export const mergeKind: MergeKind<MergeLayer> = {
     const out = outputShape(l, inputs);
     // add hands δ itself to every input; concat allocates each input's slice.
     const grads = backward && l.type === 'concat' ? inputs.map((x, j) => planned(mergeGrad(j), x.shape)) : [];
-    return { output: out, tensors: [planned('z', out), ...grads] };
+    return { output: out, tensors: [planned('z', out), ...grads], geometry: geometry(l, inputs.map(x => x.name)) };
   },
   forward: (l, inputs, plan) => ({ output: l.type === 'add' ? sum(inputs) : concat(inputs, plan.output), cache: {} }),
   record({ spec: l, inputs, names, output }, delta) {
@@ -110,7 +116,6 @@ export const mergeKind: MergeKind<MergeLayer> = {
         stage('add_grad', 'backward', 'δ to every input', '∂C/∂input_j = δ, for every input j', ['delta'], grads)]
       : [stage('concat', 'forward', 'Concatenate along channels', `z = concat([${xs.join(', ')}], axis=1)`, xs, ['z']),
         stage('concat_grad', 'backward', 'Split δ by channels', `∂C/∂input_j = δ[:, start_j : start_j + C_j]`, ['delta'], grads)];
-    const info: MergeInfo = { op: l.type, inputs: [...names] };
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'merge', info }, deltaIns };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l, names), deltaIns };
   },
 };

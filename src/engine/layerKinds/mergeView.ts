@@ -47,6 +47,7 @@ export const mergeView: LayerView<MergeInfo> = {
   },
   facts: i => [words('factInputs', i.inputs.join(', '))],
   links: (info, target, shapeOf, names) => (info.op === 'add' ? elementwiseLinks(target, shapeOf, names) : concatLinks(info, target, shapeOf)),
+  hover: i => [words(i.op === 'add' ? 'hoverAdd' : 'hoverConcat')],
   cellSum: (info, get, shapeOf, target) => (info.op === 'add' ? addSum(info, get, shapeOf, target) : undefined),
 };
 

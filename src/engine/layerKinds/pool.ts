@@ -35,11 +35,12 @@ export const poolKind: LayerKind<PoolLayer> = {
     const tensors = [planned('a', [B, C, Hp, Wp]), planned('pool_t', [B, C, Ho * Wo, kh * kw]), planned('window_index', [Ho * Wo, kh * kw]), planned('z', z),
       p.kind === 'max' ? planned('argmax', z) : planned('divisor', [Ho, Wo])];
     if (backward) tensors.push(planned('dpool_t', [B, C, Ho * Wo, kh * kw]), planned('col2im_plane', [Hp, Wp]), planned('dA', x));
-    return { output: z, pool: p, tensors };
+    return { output: z, tensors, geometry: { kind: 'pool', info: p } };
   },
   forward(_l, x, plan) {
-    const f = poolForward(x, plan.pool!);
-    return { output: f.z, cache: { info: plan.pool, a: f.a, pool_t: f.pool_t, argmax: f.argmax, divisor: f.divisor } };
+    const p = plan.geometry.info as PoolInfo;
+    const f = poolForward(x, p);
+    return { output: f.z, cache: { info: p, a: f.a, pool_t: f.pool_t, argmax: f.argmax, divisor: f.divisor } };
   },
   record({ input: x, output, cache }, delta) {
     const p = cache.info as PoolInfo;

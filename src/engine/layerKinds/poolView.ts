@@ -5,7 +5,7 @@
 import { CellSum, TensorLookup, Term, maxOf, product, sum } from '../cellTerms';
 import { PoolInfo, isPoolPadding, poolDivisor, poolTap } from '../layers';
 import { HighlightSet, Highlights, LinkTarget } from '../links';
-import { LayerView, StageContext, parts, words } from './view';
+import { LayerView, StageContext, codeShape, parts, words } from './view';
 
 const fmt = (index: readonly number[]) => index.join(', ');
 const isMax = (c: StageContext<PoolInfo>) => c.info.kind === 'max';
@@ -77,7 +77,21 @@ export const poolView: LayerView<PoolInfo> = {
     if (name !== 'pool_t' && name !== 'dpool_t') return {};
     return { row: r => `${Math.floor(r / p.outWidth)},${r % p.outWidth}`, col: k => `${Math.floor(k / p.kernelWidth)},${k % p.kernelWidth}` };
   },
+  hover: p => [
+    words('hoverPoolT', codeShape([p.batch, p.channels, p.outHeight * p.outWidth, p.kernelHeight * p.kernelWidth])),
+    words(p.kind === 'max' ? 'hoverPoolMaxBackward' : 'hoverPoolAvgBackward'),
+    '', words('hoverPoolGeometry', `(${p.strideHeight}, ${p.strideWidth})`, `(${p.padHeight}, ${p.padWidth})`, `(${p.dilationHeight}, ${p.dilationWidth})`, String(p.ceilMode)),
+    '', '```text', poolSizeFormula(p, 'height'), poolSizeFormula(p, 'width'), '```',
+  ],
 };
+
+/** `Hout = floor((H + 2·pad − d·(k−1) − 1) / s) + 1 = …`, with this layer's numbers. */
+function poolSizeFormula(p: PoolInfo, axis: 'height' | 'width'): string {
+  const [n, name, pad, d, k, s, out] = axis === 'height'
+    ? [p.inHeight, 'Hout', p.padHeight, p.dilationHeight, p.kernelHeight, p.strideHeight, p.outHeight]
+    : [p.inWidth, 'Wout', p.padWidth, p.dilationWidth, p.kernelWidth, p.strideWidth, p.outWidth];
+  return `${name} = ${p.ceilMode ? 'ceil' : 'floor'}((${n} + 2·${pad} - ${d}·(${k}-1) - 1) / ${s}) + 1 = ${out}`;
+}
 
 function windowLinks(p: PoolInfo, h: HighlightSet, b: number, c: number, i: number, j: number): void {
   const r = i * p.outWidth + j;

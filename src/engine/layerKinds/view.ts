@@ -7,6 +7,7 @@
 
 import type { CellSum, TensorLookup } from '../cellTerms';
 import type { Highlights, LinkTarget } from '../links';
+import { type Tensor, formatShape } from '../tensor';
 import type { DeltaSource, TensorName, TraceStage } from '../trace';
 
 /** Text as data: a key of the language tables and its arguments (numbers and strings verbatim, words rendered). */
@@ -48,9 +49,30 @@ export interface StageView<I> {
   rows?: TensorName;
   /** A matrix product of its inputs: the shapes line joins them with `@`. */
   product?: true;
+  /**
+   * The tensors as they stand while the debugger is inside the stage, `rows` rows of `rows` done; without it,
+   * the first rows of that tensor (the rest not computed yet).
+   */
+  partial?(info: I, rows: number, get: (name: TensorName) => Tensor | undefined): Partial<Record<TensorName, Tensor>>;
+  /**
+   * A second way to a tensor the pass already made, there to check it: the panel shows the agreement the
+   * trace records beside it, and the stage set "withoutRot180" hides it.
+   */
+  crossCheck?: true;
+  /** What was asked for (a comparison): no stage set hides it. */
+  alwaysShown?: true;
 }
 
 export type ShapeOf = (name: TensorName) => readonly number[] | undefined;
+
+/** A layer's input and output shapes, as the shape-only plan (networkPlan.ts) gives them. */
+export interface LayerIO {
+  input: readonly number[];
+  output: readonly number[];
+}
+
+/** A line of Markdown: verbatim (shapes, formulas, code) or words. */
+export type HoverLine = string | Words;
 
 export interface AxisLabels {
   row?: (row: number) => string;
@@ -62,6 +84,8 @@ export interface LayerView<I = unknown> {
   stages: Readonly<Record<string, StageView<I>>>;
   /** The fields of `info` that are whole numbers: checked where a trace crosses to the webview, and named in debug expressions. */
   numbers?: readonly string[];
+  /** Tensors whose values are counts, not data: the panel never puts them on the scale the others share. */
+  counts?: readonly TensorName[];
   /** The layer's geometry in a few words (the panel's toolbar); without them the panel lists the layer's shapes. */
   facts?(info: I): Words[];
   /** Everything linked to one cell. */
@@ -74,7 +98,12 @@ export interface LayerView<I = unknown> {
   muted?(info: I, name: TensorName): ((index: readonly number[]) => boolean) | undefined;
   /** Short labels for a matrix's rows and columns, drawn in the gutters. */
   axisLabels?(info: I, name: TensorName): AxisLabels;
+  /** What a hover on the layer in a network spec says under its title, from its planned geometry (no value is read). */
+  hover?(info: I, io: LayerIO): HoverLine[];
 }
+
+/** A shape as code in a hover line: `(1, 6, 24, 24)`. */
+export const codeShape = (shape: readonly number[]): string => `\`${formatShape(shape)}\``;
 
 /** Reads a stage view's field that may depend on the run. */
 export function resolve<I, T>(field: Of<I, T>, c: StageContext<I>): T {

@@ -7,19 +7,27 @@ import type { Highlights, LinkTarget } from '../links';
 import type { DeltaSource, TensorName, TraceStage } from '../trace';
 import { activationView } from './activationView';
 import { batchnorm2dView } from './batchnorm2dView';
+import { conv1dView } from './conv1dView';
 import { conv2dView } from './conv2dView';
+import { convTranspose2dView } from './convTranspose2dView';
 import { flattenView } from './flattenView';
+import { globalPoolView } from './globalPoolView';
+import { identityView } from './identityView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
 import { mergeView } from './mergeView';
 import { poolView } from './poolView';
-import type { AxisLabels, FlowItem, LayerGeometry, LayerView, ShapeOf, StageView, Words } from './view';
+import { softmaxView } from './softmaxView';
+import type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
 const VIEWS = {
   conv2d: conv2dView, pool: poolView, activation: activationView, flatten: flattenView, linear: linearView, loss: lossView,
   batchnorm2d: batchnorm2dView,
+  conv_transpose2d: convTranspose2dView,
+  softmax: softmaxView, identity: identityView, globalPool: globalPoolView,
   merge: mergeView,
+  conv1d: conv1dView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;
@@ -43,6 +51,11 @@ export function viewOf(g: LayerGeometry): LayerView<unknown> {
 export function stageViewOf(g: LayerGeometry, id: string): StageView<unknown> | undefined {
   const stages = viewOf(g)?.stages;
   return stages && Object.hasOwn(stages, id) ? stages[id] : undefined;
+}
+
+/** Whether a layer's tensor holds counts rather than data, as its kind's view says. */
+export function isCount(g: LayerGeometry, name: TensorName): boolean {
+  return viewOf(g)?.counts?.includes(name) ?? false;
 }
 
 /** What a stage's words and flow depend on. */
@@ -96,4 +109,9 @@ export function axisLabels(g: LayerGeometry, name: TensorName): AxisLabels {
   return viewOf(g)?.axisLabels?.(g.info, name) ?? {};
 }
 
-export type { AxisLabels, FlowItem, LayerGeometry, ShapeOf, StageView, Words };
+/** What a hover on a network layer says of it, as its kind's view words it (nothing for a kind that says nothing). */
+export function hoverLines(g: LayerGeometry, io: LayerIO): HoverLine[] {
+  return viewOf(g)?.hover?.(g.info, io) ?? [];
+}
+
+export type { AxisLabels, FlowItem, HoverLine, LayerGeometry, LayerIO, ShapeOf, StageView, Words };

@@ -4,9 +4,11 @@
 // C when A is row-major, slices of the inner dimension when A is a transposed
 // view). convWasm.ts drives the same kernel with im2col and col2im tables.
 // Where WebAssembly SIMD is missing, the callers fall back to the TypeScript loops.
+// Two builds of the kernel: relaxed SIMD (a fused multiply-add, one rounding per
+// step) where the runtime compiles it, else plain SIMD.
 
 import type { MatrixView } from '../gemm';
-import { GEMM_WASM_BASE64 } from './gemmBinary';
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemmBinary';
 
 // The engine is built without DOM or Node typings for WebAssembly: what it uses of it.
 declare const WebAssembly: {
@@ -33,9 +35,15 @@ const CHUNK_BYTES = 8 << 20;
 const MAX_BYTES = 1024 << 20;
 const PAGE = 65536;
 
+/** Which build runs the products: relaxed SIMD (fused multiply-add), plain SIMD, or none (the TypeScript loops). */
+export type WasmKernelName = 'relaxed-simd' | 'simd' | 'none';
+
 let kernel: Kernel | null | undefined;
+let kernelName: WasmKernelName = 'none';
 /** CVD_NO_WASM=1 in the environment (Node) runs every product in the loops. */
 let disabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CVD_NO_WASM === '1';
+/** Whether the relaxed build may be used (tests and benchmarks compare it with the plain one). */
+let relaxedAllowed = true;
 
 function decode(base64: string): Uint8Array {
   const s = atob(base64);
@@ -44,15 +52,36 @@ function decode(base64: string): Uint8Array {
   return out;
 }
 
+function instantiate(base64: string): Kernel {
+  const module = new WebAssembly.Module(decode(base64));
+  return new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('gemm kernel aborted'); } } }).exports as unknown as Kernel;
+}
+
+/** Each build's instance once made (null: it does not compile here), so switching keeps the optimized code. */
+const instances = new Map<WasmKernelName, Kernel | null>();
+
+function instanceOf(name: WasmKernelName, base64: string): Kernel | null {
+  if (!instances.has(name)) {
+    try {
+      instances.set(name, instantiate(base64));
+    } catch {
+      // Not compiled here: relaxed SIMD missing (Node 20), or SIMD itself (an old runtime, a locked-down page).
+      instances.set(name, null);
+    }
+  }
+  return instances.get(name) ?? null;
+}
+
 function load(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  try {
-    const module = new WebAssembly.Module(decode(GEMM_WASM_BASE64));
-    kernel = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('gemm kernel aborted'); } } }).exports as unknown as Kernel;
-  } catch {
-    // No WebAssembly SIMD here (an old runtime, a locked-down page).
-    kernel = null;
+  const builds: [WasmKernelName, string][] = [...(relaxedAllowed ? [['relaxed-simd', GEMM_RELAXED_WASM_BASE64] as [WasmKernelName, string]] : []), ['simd', GEMM_WASM_BASE64]];
+  for (const [name, base64] of builds) {
+    kernel = instanceOf(name, base64);
+    kernelName = name;
+    if (kernel) return kernel;
   }
+  kernelName = 'none';
+  kernel = null;
   return kernel;
 }
 
@@ -61,9 +90,21 @@ export function wasmGemmAvailable(): boolean {
   return !disabled && load() !== null;
 }
 
+/** The build products run in. */
+export function wasmKernel(): WasmKernelName {
+  return disabled || load() === null ? 'none' : kernelName;
+}
+
 /** Turns the WebAssembly kernels off or on (tests and benchmarks compare the two). */
 export function setWasmGemm(enabled: boolean): void {
   disabled = !enabled;
+}
+
+/** Allows or forbids the relaxed-SIMD build (tests and benchmarks compare it with the plain one). */
+export function setRelaxedSimd(allowed: boolean): void {
+  if (relaxedAllowed === allowed) return;
+  relaxedAllowed = allowed;
+  kernel = undefined;
 }
 
 export type Floats = Float32Array | Float64Array;

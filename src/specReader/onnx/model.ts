@@ -152,11 +152,12 @@ class ModelReader {
   private withBias(node: OnnxNode, of: NetworkValue, bias: Tensor): Value {
     const index = of.ref;
     const product = node.inputs.find(x => this.values.get(x) === of);
-    const layer = typeof index === 'number' ? this.layers[index] : undefined;
-    if (typeof index !== 'number' || !this.products.has(index) || layer?.type !== 'linear' || layer.bias || this.readCount.get(product ?? '') !== 1) {
+    // A MatMul's layer is a linear one, made without a bias.
+    const layer = typeof index === 'number' && this.products.has(index) ? this.layers[index] : undefined;
+    if (typeof index !== 'number' || !layer || ('bias' in layer && layer.bias) || this.readCount.get(product ?? '') !== 1) {
       return fail({ code: 'onnx.bias', args: { node: node.name } });
     }
-    const fused: NetworkLayer = { ...layer, bias: { ...bias, shape: [bias.data.length] }, name: `${layer.name} + ${node.name}` };
+    const fused = { ...layer, bias: { ...bias, shape: [bias.data.length] }, name: `${layer.name} + ${node.name}` } as NetworkLayer;
     this.plan(fused, this.inputs[index], index);
     this.layers[index] = fused;
     return of;

@@ -95,23 +95,24 @@ function conv(c: OpContext): OpResult {
   return { layer, from: [unpadded(x)] };
 }
 
-function pool(type: 'maxpool2d' | 'avgpool2d') {
+/** MaxPool, or AveragePool (`average`). */
+function pool(average: boolean) {
   return (c: OpContext): OpResult => {
     // Max pooling pads with −∞, a Pad node with 0: only average pooling takes one.
-    const x = type === 'avgpool2d' ? c.networkOrPadded(0) : c.network(0);
+    const x = average ? c.networkOrPadded(0) : c.network(0);
     const kernel = c.ints('kernel_shape', []);
     if (kernel.length !== 2) c.unsupported('kernel_shape', kernel, '2 values (2-D)');
     const own = explicitPads(c);
     // The engine counts average pooling's padding in the mean (PyTorch's count_include_pad); a Pad node's zeros are counted too.
-    if (type === 'avgpool2d' && own.some(p => p !== 0)) only(c, 'count_include_pad', 0, 1);
+    if (average && own.some(p => p !== 0)) only(c, 'count_include_pad', 0, 1);
     const [t, b, l, r] = sides(c, own, x);
     if (t !== b || l !== r) c.unsupported('pads', own, 'the same padding on both sides');
     const ceil = c.int('ceil_mode', 0) === 1;
     // Where a ceil-mode window passes the padding, ONNX and PyTorch divide by different counts.
-    if (type === 'avgpool2d' && ceil && (t || l)) c.unsupported('ceil_mode', 1, '0 with padding');
+    if (average && ceil && (t || l)) c.unsupported('ceil_mode', 1, '0 with padding');
     const options = { kernel: [kernel[0], kernel[1]] as [number, number], stride: c.ints('strides', [1, 1]) as [number, number], padding: [t, l] as [number, number], ceilMode: ceil };
-    if (type === 'avgpool2d') return { layer: { type, options }, from: [unpadded(x)] };
-    return { layer: { type, options: { ...options, dilation: c.ints('dilations', [1, 1]) as [number, number] } }, from: [x as NetworkValue] };
+    if (average) return { layer: { type: 'avgpool2d', options }, from: [unpadded(x)] };
+    return { layer: { type: 'maxpool2d', options: { ...options, dilation: c.ints('dilations', [1, 1]) as [number, number] } }, from: [x as NetworkValue] };
   };
 }
 
@@ -272,8 +273,8 @@ export const OPS: Readonly<Record<string, (c: OpContext) => OpResult>> = {
   LeakyRelu: c => ({ layer: { type: 'leaky_relu', slope: c.float('alpha', 0.01) }, from: [c.network(0)] }),
   Sigmoid: activation('sigmoid'),
   Tanh: activation('tanh'),
-  MaxPool: pool('maxpool2d'),
-  AveragePool: pool('avgpool2d'),
+  MaxPool: pool(false),
+  AveragePool: pool(true),
   BatchNormalization: batchNorm,
   Add: add,
   Concat: concat,

@@ -73,6 +73,18 @@ async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (nam
     const stem = await frame.locator('.chain-layer[data-layer="1"]').getAttribute('title');
     if (!stem?.includes('layers[2]') || !stem.includes('layers[7]')) throw new Error(`the stem's chip title does not name both δ sources: ${stem}`);
   });
+  await run.check('unet-up.conv.json runs; the skip is an arc from layers[1] to the concat; the transposed conv opens on its matrix product', async () => {
+    await openFromExplorer(page, 'unet-up.conv.json');
+    await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+    await page.locator('.tabs-container .tab', { hasText: 'Conv: unet-up.conv.json' }).waitFor({ timeout: 60_000 });
+    await roomForPanel(page, 'Conv: unet-up.conv.json');
+    await frame.locator('.chain-arcs path[data-from="1"][data-to="6"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await frame.locator('.chain-layer[data-layer="5"]').click();
+    await frame.locator('.chain-layer.current[data-layer="5"]').waitFor({ timeout: 10_000 });
+    await frame.locator('section.tensor[data-tensor="z_t"] canvas.heatmap').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(400);
+    await shot('graph-unet-convt');
+  });
 }
 
 /** LeNet as a learner meets it: the chain, a layer opened, a pooled output linked to its window, Next across layers. */

@@ -7,9 +7,9 @@
 // channel slices) are added up here.
 
 import { Worker } from 'worker_threads';
-import type { ConvOptions } from '../../engine/convInfo';
-import { convInfo } from '../../engine/convInfo';
-import { DType, Tensor, sizeOf } from '../../engine/tensor';
+import type { ConvOptions } from '../../src/engine/convInfo';
+import { convInfo } from '../../src/engine/convInfo';
+import { DType, Tensor, sizeOf } from '../../src/engine/tensor';
 import type { PoolPart, PoolRequest, PoolTensor } from './convPoolWorker';
 
 type Data = Float32Array | Float64Array;

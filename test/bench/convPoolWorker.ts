@@ -2,9 +2,9 @@
 // with the engine (and its WebAssembly kernels) and writes the result in place.
 
 import { parentPort } from 'worker_threads';
-import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../engine/conv2d';
-import type { ConvOptions } from '../../engine/convInfo';
-import type { DType, Tensor } from '../../engine/tensor';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
+import type { ConvOptions } from '../../src/engine/convInfo';
+import type { DType, Tensor } from '../../src/engine/tensor';
 
 /** A tensor as a view into a SharedArrayBuffer (offset and length in elements). */
 export interface PoolTensor {

@@ -1,0 +1,60 @@
+// A network with a layer of every type the registry lists, and both losses: the
+// tests that must see every kind (its view's words, its tensors' descriptions)
+// trace it, and check it still covers the registry. A new kind adds its layer here.
+
+import { LAYER_TYPES } from '../../src/engine/layerKinds';
+import type { LossSpec, NetworkLayer, NetworkProblem } from '../../src/engine/network';
+import { randomTensor, rng } from './helpers';
+
+const random = rng(7);
+const t = (...shape: number[]) => randomTensor(shape, random);
+
+const LAYERS: NetworkLayer[] = [
+  { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
+  { type: 'batchnorm2d', weight: t(3), bias: t(3), eps: 1e-5, momentum: 0.1, training: true },
+  { type: 'batchnorm2d', running_mean: t(3), eps: 1e-3, momentum: 0.1, training: false },
+  { type: 'relu' },
+  // A residual over the batchnorms and the relu, joined along channels with the first batchnorm's output: 6 channels.
+  { type: 'add', inputs: [0, 3] }, { type: 'concat', inputs: [4, 1] },
+  { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
+  { type: 'relu6' }, { type: 'clip', min: -0.5, max: 0.5 }, { type: 'hardswish' }, { type: 'softmax' },
+  { type: 'dropout', p: 0.5 }, { type: 'identity' },
+  { type: 'maxpool2d', options: { kernel: 2 } },
+  { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
+  { type: 'conv_transpose2d', weight: t(6, 1, 2, 2), bias: t(3), options: { stride: 2, padding: 1, output_padding: 1, dilation: 2, groups: 3 } },
+  { type: 'adaptive_avg_pool2d', output_size: [1, 1] }, { type: 'global_avg_pool2d' },
+  { type: 'flatten' },
+  { type: 'linear', weight: t(2, 3), bias: t(2) }, { type: 'softmax' },
+];
+
+/** Every loss, for the (2, 2) output of the network. */
+export const EVERY_LOSS: LossSpec[] = [{ type: 'mse', target: t(2, 2) }, { type: 'cross_entropy', target: [1, 0] }];
+
+/** The network, (2, 2, 6, 6) in, with one of the losses. */
+export function everyKind(loss: LossSpec): NetworkProblem {
+  return { input: t(2, 2, 6, 6), layers: LAYERS, loss, dtype: 'float64' };
+}
+
+/** The kinds that read a sequence (B, C, L), which a (B, C, H, W) network cannot reach: (2, 2, 9) in. */
+const SEQUENCE_LAYERS: NetworkLayer[] = [
+  { type: 'conv1d', weight: t(4, 1, 3), bias: t(4), options: { padding: 'causal', dilation: 2, groups: 2 } },
+  { type: 'relu' },
+  // A residual around a "same" conv1d: the sequence keeps its length.
+  { type: 'conv1d', weight: t(4, 4, 2), options: { padding: 'same' } }, { type: 'add', inputs: [1, 2] },
+  { type: 'conv1d', weight: t(2, 4, 2), options: { stride: 2, padding: 1 } },
+  { type: 'flatten' },
+  { type: 'linear', weight: t(2, 10), bias: t(2) },
+];
+
+/** The sequence network, (2, 2, 9) in, with one of the losses. */
+export function everySequenceKind(loss: LossSpec): NetworkProblem {
+  return { input: t(2, 2, 9), layers: SEQUENCE_LAYERS, loss, dtype: 'float64' };
+}
+
+/** Every network above with every loss. */
+export const EVERY_NETWORK: NetworkProblem[] = [...EVERY_LOSS.map(everyKind), ...EVERY_LOSS.map(everySequenceKind)];
+
+/** The registry's layer types the networks lack (none, or a new kind was not added here). */
+export function missingTypes(): string[] {
+  return LAYER_TYPES.filter(type => !LAYERS.some(l => l.type === type) && !SEQUENCE_LAYERS.some(l => l.type === type));
+}
