@@ -24,7 +24,11 @@ export type { LayerInput, LayerInputShape, LayerShapes };
 export type { LayerSpec };
 
 /** A layer in a network: its kind's spec, and the inputs it names (without them, the layer before's output). */
-export type NetworkLayer = LayerSpec & { inputs?: readonly LayerInput[] };
+export type NetworkLayer = LayerSpec & {
+  inputs?: readonly LayerInput[];
+  /** What people call it (an ONNX node's name, a spec's "name"): faces show it beside the layer's title. */
+  name?: string;
+};
 
 export type { LossSpec };
 
@@ -48,6 +52,8 @@ export interface LayerTrace {
   name: string;
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title: string;
+  /** The name the spec or the model gives it (an ONNX node's). */
+  label?: string;
   /** Its first input's shape (a chain's layer has one). */
   inputShape: number[];
   /** What it takes, by name (`input`, `layers[2]`; the loss takes the last layer's output), in the spec's order. */
@@ -126,7 +132,7 @@ function recordOf(step: ForwardStep, delta: Tensor | undefined, deltaSource: Del
 function layerTrace(step: ForwardStep, index: number, cost: LayerCost, delta: Tensor | undefined, from: DeltaFrom, options: TraceOptions): { trace: LayerTrace; deltaIns?: Tensor[] } {
   const { deltaIns, ...record } = recordOf(step, delta, from.source, options);
   const trace: LayerTrace = {
-    op: step.spec.type, name: layerName(index), title: layerTitle(step.spec), inputShape: [...step.inputs[0].shape], cost,
+    op: step.spec.type, name: layerName(index), title: layerTitle(step.spec), ...(step.spec.name ? { label: step.spec.name } : {}), inputShape: [...step.inputs[0].shape], cost,
     inputs: step.inputs.map((x, j) => ({ name: step.names[j], shape: [...x.shape] })), outputShape: [...step.output.shape],
     ...record, ...(delta ? { deltaSource: from.source, ...(from.layers ? { deltaFrom: from.layers } : {}) } : {}),
   };

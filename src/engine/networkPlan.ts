@@ -96,7 +96,8 @@ export function planNetwork(problem: NetworkProblem, backward = true): NetworkPl
     } catch (e) {
       if (!(e instanceof EngineError)) throw e;
       // A merge's problem names each input and its shape itself.
-      throw e.inLayer(isMergeKind(kind) ? { index: i, type: l.type } : { index: i, type: l.type, input: inputs[0].shape, ...(l.inputs ? { from: inputs[0].name } : {}) });
+      const at = { index: i, type: l.type, ...(l.name ? { name: l.name } : {}) };
+      throw e.inLayer(isMergeKind(kind) ? at : { ...at, input: inputs[0].shape, ...(l.inputs ? { from: inputs[0].name } : {}) });
     }
   });
   return { layers, head: planHead(problem, outputs[outputs.length - 1]) };

@@ -89,6 +89,8 @@ export type ProblemTable<M> = { [C in Extract<keyof M, string>]: (args: M[C]) =>
 export interface LayerAt {
   index: number;
   type: string;
+  /** The name the spec or the model gives the layer (an ONNX node's). */
+  name?: string;
   /** The shape the layer was given (it comes from the layer before, or the network's input). */
   input?: number[];
   /** Where that input came from when the layer names it (`input`, `layers[2]`); else the layer before. */

@@ -88,7 +88,7 @@ export function namedShapes(a: { names: readonly string[]; shapes: readonly (rea
 function layerText(layer: LayerAt, text: string): string {
   const source = layer.from ?? (layer.index === 0 ? 'input' : `layers[${layer.index - 1}]`);
   const from = layer.input && ` — its input ${formatShape(layer.input)} comes from ${source === 'input' ? 'the input' : source}`;
-  return `layers[${layer.index}] (${layer.type}): ${text}${from ?? ''}`;
+  return `layers[${layer.index}] (${layer.type}${layer.name ? ` "${layer.name}"` : ''}): ${text}${from ?? ''}`;
 }
 
 export const FRAME_EN: ProblemFrame = {

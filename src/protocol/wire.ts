@@ -51,7 +51,7 @@ export function networkToWire(trace: NetworkTrace, firstId: number, file: string
     const rot180 = l.conv?.rot180 ?? l.rot180;
     const layerWarnings = rot180 && !rot180.agrees ? [`col2im and rot180 disagree on ${rot180.tensor ?? '∂C/∂a'} by ${rot180.maxAbsDiff}`] : [];
     return {
-      op: l.op, title: l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape], inputs: l.inputs.map(x => x.name),
+      op: l.op, title: l.label ? `${l.title} · ${l.label}` : l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape], inputs: l.inputs.map(x => x.name),
       cost: { flops: l.cost.flops, params: l.cost.params },
       ...(l.deltaSource === 'sum' && l.deltaFrom ? { deltaFrom: [...l.deltaFrom] } : {}),
       trace: {

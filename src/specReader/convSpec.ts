@@ -67,7 +67,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Does this JSON value look like a conv spec (an object with input and weight)? */
 export function looksLikeSpec(value: unknown): boolean {
-  return isObject(value) && 'input' in value && ('weight' in value || 'layers' in value);
+  return isObject(value) && 'input' in value && ('weight' in value || 'layers' in value || 'model' in value);
 }
 
 /**
@@ -76,7 +76,7 @@ export function looksLikeSpec(value: unknown): boolean {
  * Never false for a text whose value `looksLikeSpec`.
  */
 export function mayBeSpecText(text: string): boolean {
-  return (/"input"/.test(text) && /"(weight|layers)"/.test(text)) || /\\u/.test(text);
+  return (/"input"/.test(text) && /"(weight|layers|model)"/.test(text)) || /\\u/.test(text);
 }
 
 export interface SpecReading {
@@ -189,7 +189,7 @@ export function analyzeSpec(source: JsonSource, npy?: NpyFiles, maxElements = DE
     try {
       return { problems: net.problems, sources, layers: networkShapes(net.problem, maxElements) };
     } catch (e) {
-      if (e instanceof EngineError) return { problems: [...net.problems, source.error(networkErrorPath(e), e.problem)], sources };
+      if (e instanceof EngineError) return { problems: [...net.problems, source.error(networkErrorPath(e, source.value), e.problem)], sources };
       throw e;
     }
   }

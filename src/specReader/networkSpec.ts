@@ -5,6 +5,7 @@
 //   ("inputs": ["input", "layers[4]"]), so that add and concat join branches. The last layer is the output.
 //     "loss": {"type": "cross_entropy", "target": [3]} | {"type": "mse", "target": [...]},
 //     "grad"?: ∂C/∂output instead of a loss, "dtype"? }
+// Instead of "layers", "model": {"onnx": "model.onnx"} runs an ONNX model's graph as the layers (onnx/model.ts).
 // Every problem is located at its JSON path, e.g. $.layers[3].kernel.
 
 import type { Pair } from '../engine/convInfo';
@@ -19,10 +20,12 @@ import { DEFAULT_MAX_ELEMENTS, type TraceOptions } from '../engine/trace';
 import { NestedArrayError, TensorExpectation, describeValue, inferShape, nestedToTensor } from './nested';
 import type { Problem } from './problemCodes';
 import { JSONPath, JsonSource, SpecError } from './source';
-import type { NpyFiles } from './specFiles';
 import { SourceReading, readTensorSource, sourceFormat } from './tensorSource';
+import { TensorFileError } from './fileError';
+import { modelLayers } from './onnx/model';
+import { NpyFiles, npyBytes } from './specFiles';
 
-const NETWORK_KEYS = ['input', 'layers', 'loss', 'grad', 'dtype', '$schema', 'name', 'description', 'comment'];
+const NETWORK_KEYS = ['input', 'layers', 'model', 'loss', 'grad', 'dtype', '$schema', 'name', 'description', 'comment'];
 const DOC_KEYS = ['name', 'description', 'comment'];
 
 /** How the spec reader reads a layer of the registry's types. */
@@ -33,7 +36,22 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function isNetworkSpec(value: unknown): boolean {
-  return isObject(value) && 'layers' in value;
+  return isObject(value) && ('layers' in value || 'model' in value);
+}
+
+/** The layers of the ONNX model a spec's "model" names, run on `input`; or a problem at $.model. */
+function readModel(model: unknown, input: Tensor, npy: NpyFiles, dtype: DType, maxElements: number): NetworkLayer[] | { path: JSONPath; problem: Problem } {
+  const file = isObject(model) && Object.keys(model).length === 1 ? model.onnx : undefined;
+  if (typeof file !== 'string') return { path: ['model'], problem: { code: 'network.model', args: { found: describeValue(model) } } };
+  const at: JSONPath = ['model', 'onnx'];
+  const bytes = npyBytes(npy, file);
+  if (!(bytes instanceof Uint8Array)) return { path: at, problem: bytes };
+  try {
+    return modelLayers(bytes, input.shape, dtype, maxElements);
+  } catch (e) {
+    if (e instanceof TensorFileError || e instanceof EngineError) return { path: at, problem: { ...e.problem, file } };
+    throw e;
+  }
 }
 
 export interface NetworkReading {
@@ -143,10 +161,18 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
     });
     return inputs.every(i => i !== undefined) ? inputs as LayerInput[] : undefined;
   };
-  const layers: NetworkLayer[] = [];
+  let layers: NetworkLayer[] = [];
   /** Every layer's type and inputs, for the graph's check: undefined once one of them could not be read. */
   let graph: GraphLayer[] | undefined = [];
-  if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
+  if ('model' in spec) {
+    graph = undefined;
+    if ('layers' in spec) error(['model'], { code: 'network.modelAndLayers', args: {} });
+    else if (input) {
+      const read = readModel(spec.model, input, npy, dtype, maxElements);
+      if (Array.isArray(read)) layers = read;
+      else error(read.path, read.problem);
+    }
+  } else if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
     error(['layers'], { code: 'network.layers', args: { found: describeValue(spec.layers) } });
   } else {
     spec.layers.forEach((raw, i) => {
@@ -162,7 +188,8 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
       if (raw.inputs !== undefined && !inputs) graph = undefined;
       graph?.push({ type, ...(inputs ? { inputs } : {}) });
       const layer = readLayer(at, raw, type, LAYER_READING, (key, keys) => ({ code: 'network.layerKey', args: { type, key, keys } }), ['inputs']);
-      if (layer) layers.push({ ...layer, ...(inputs ? { inputs } : {}) });
+      const name = typeof raw.name === 'string' ? { name: raw.name } : {};
+      if (layer) layers.push({ ...layer, ...(inputs ? { inputs } : {}), ...name });
     });
   }
   // What each layer takes: the input or earlier layers, as many as its kind takes, and every output but the last used.
@@ -184,8 +211,9 @@ export function collectNetworkSpec(source: JsonSource, npy: NpyFiles = new Map()
   return { problem: { input, layers, loss, grad, dtype }, problems, sources };
 }
 
-/** An engine error inside a network, at its layer (and key): $.layers[3].weight, $.grad, $.loss.target. */
-export function networkErrorPath(e: EngineError): JSONPath | undefined {
+/** An engine error inside a network, at its layer (and key): $.layers[3].weight, $.grad, $.loss.target; a model's layer at $.model.onnx. */
+export function networkErrorPath(e: EngineError, spec?: unknown): JSONPath | undefined {
+  if (e.layer && isObject(spec) && 'model' in spec) return ['model', 'onnx'];
   if (!e.layer) return e.argument === 'grad' ? ['grad'] : e.argument === 'target' ? ['loss', 'target'] : isLossType(e.op) ? ['loss'] : undefined;
   const path: JSONPath = ['layers', e.layer.index];
   // A key of the layer (weight, bias, running_var…): the kind's module declares which; or what it names as its inputs.
@@ -210,7 +238,7 @@ export function runNetworkSource(source: JsonSource, options: TraceOptions = {},
   try {
     return { problem, trace: traceNetwork(problem, options) };
   } catch (e) {
-    if (e instanceof EngineError) throw source.error(networkErrorPath(e), e.problem);
+    if (e instanceof EngineError) throw source.error(networkErrorPath(e, source.value), e.problem);
     throw e;
   }
 }

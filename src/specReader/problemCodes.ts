@@ -45,6 +45,8 @@ export interface SpecProblemArgs {
   'network.lossAndGrad': Record<string, never>;
   'network.inputs': { found: ValueDescription };
   'network.inputName': { found: ValueDescription };
+  'network.model': { found: ValueDescription };
+  'network.modelAndLayers': Record<string, never>;
   'nested.notArray': { rank: number; axes: string; found: ValueDescription };
   'nested.rank': { rank: number; axes: string; shape: number[] };
   'nested.empty': { axes: string };
@@ -102,6 +104,24 @@ export interface SpecProblemArgs {
   'onnx.external': { name: string };
   'onnx.dtype': { name: string; dataType: number; supported: string[] };
   'onnx.data': { name: string; needed: number; has: number };
+  'onnx.noGraph': Record<string, never>;
+  'onnx.graphInputs': { names: string[] };
+  'onnx.graphOutputs': { names: string[] };
+  /** declared: each dimension as the model writes it (a number, or a symbolic name). */
+  'onnx.inputShape': { name: string; declared: string[]; shape: number[] };
+  'onnx.twice': { name: string };
+  'onnx.missing': { node: string; name: string };
+  'onnx.cycle': { node: string };
+  'onnx.op': { node: string; op: string; ops: string[] };
+  /** found: the attribute's value as written; expected: the values read. */
+  'onnx.attribute': { node: string; op: string; attribute: string; found: string; expected: string };
+  'onnx.output': { node: string; op: string; output: string };
+  'onnx.tensor': { node: string; op: string; name: string };
+  'onnx.weight': { node: string; op: string; name: string };
+  'onnx.bias': { node: string };
+  'onnx.reshape': { node: string; shape: number[]; input: number[] };
+  'onnx.pad': { node: string };
+  'onnx.empty': Record<string, never>;
   'file.notRegular': { type: Exclude<SpecFileType, 'file'> };
   'file.outside': { folder: string };
   'file.tooBig': { size: number; limit: number };

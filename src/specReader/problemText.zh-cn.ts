@@ -160,6 +160,8 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'network.classes': a => `cross_entropy 的 target 是类别下标的列表，批次中每项一个，实际为 ${v(a.found)}`,
   'network.lossAndGrad': () => '请给出 loss（损失函数）或 grad（梯度）之一，不要同时给出',
   'network.inputs': a => `"inputs" 是该层所接收输入的列表，例如 ["input", "layers[2]"]，实际为 ${v(a.found)}`,
+  'network.model': a => `"model" 应指明一个 ONNX 文件：{"onnx": "model.onnx"}，实际为 ${v(a.found)}`,
+  'network.modelAndLayers': () => '规格只能有 "model" 或 "layers" 之一，不能两者都有',
   'network.inputName': a => `输入应为 "input"（网络输入）或前面的某一层，如 "layers[2]"，实际为 ${v(a.found)}`,
   'nested.notArray': a => `应为 ${a.rank} 维数组 ${a.axes}，实际为 ${v(a.found)}`,
   'nested.rank': a => `应为 ${a.rank} 维数组 ${a.axes}，实际为形状 ${formatShape(a.shape)} 的 ${a.shape.length} 维数组`,
@@ -213,6 +215,22 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'onnx.external': a => `初始化器 "${a.name}" 的数据保存在外部文件中：只读取 .onnx 文件内的数据`,
   'onnx.dtype': a => `初始化器 "${a.name}" 的 data_type 为 ${a.dataType}：只能读取 ${a.supported.join(', ')}`,
   'onnx.data': a => `初始化器 "${a.name}" 有 ${a.has} 个数据单位，而其 dims 和 data_type 需要 ${a.needed} 个`,
+  'onnx.noGraph': () => '不是 ONNX 模型：其中没有计算图',
+  'onnx.graphInputs': a => `计算图除初始化器外必须恰有一个输入；实际有 ${a.names.length ? listed(a.names) : '零个'}`,
+  'onnx.graphOutputs': a => `计算图必须恰有一个输出；实际有 ${a.names.length ? listed(a.names) : '零个'}`,
+  'onnx.inputShape': a => `模型的输入 "${a.name}" 声明为 (${a.declared.join(', ')})，而规格的输入为 ${formatShape(a.shape)}`,
+  'onnx.twice': a => `张量 "${a.name}" 是两个节点的输出`,
+  'onnx.missing': a => `节点 "${a.node}" 接收 "${a.name}"，但没有任何节点、初始化器或计算图输入产生它`,
+  'onnx.cycle': a => `节点 "${a.node}" 处在一个环中：它经由其他节点等待自己的输出`,
+  'onnx.op': a => `节点 "${a.node}" 是 ${a.op}，该算子不被读取；可读取的算子为 ${a.ops.join(', ')}`,
+  'onnx.attribute': a => `节点 "${a.node}" (${a.op})：不读取 ${a.attribute} = ${a.found}；只读取 ${a.expected}`,
+  'onnx.output': a => `节点 "${a.node}" (${a.op})：它的输出 "${a.output}" 被使用了，而 ${a.op} 只读取第一个输出`,
+  'onnx.tensor': a => `节点 "${a.node}" (${a.op})："${a.name}" 必须是网络由其输入计算出的张量，而不是常量`,
+  'onnx.weight': a => `节点 "${a.node}" (${a.op})："${a.name}" 必须是初始化器或常量，而不是网络计算出的张量`,
+  'onnx.bias': a => `节点 "${a.node}" 加上一个常量：这只在它紧跟一个 MatMul、且该 MatMul 的输出不被其他节点使用时，作为其偏置读取`,
+  'onnx.reshape': a => `节点 "${a.node}" 把 ${formatShape(a.input)} 变形为 [${a.shape.join(', ')}]：只读取展平为 (batch, 其余) 的变形`,
+  'onnx.pad': a => `Pad 节点 "${a.node}" 只在 Conv 或 AveragePool 之前读取，作为它们的零填充`,
+  'onnx.empty': () => '模型的输出不是由任何层从其输入计算出来的',
   'file.notRegular': a => `不是普通文件（${FILE_TYPES[a.type]}）`,
   'file.outside': a => `文件位于工作区文件夹 "${a.folder}" 之外；规格文件只能读取其所在工作区文件夹中的文件`,
   'file.tooBig': a => `文件有 ${a.size} 字节，超过元素上限 ${a.limit} 所允许的大小`,
@@ -226,7 +244,7 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
 function layerText(layer: LayerAt, text: string): string {
   const source = layer.from ?? (layer.index === 0 ? 'input' : `layers[${layer.index - 1}]`);
   const from = layer.input && `——它的输入 ${formatShape(layer.input)} 来自${source === 'input' ? '网络输入' : ` ${source}`}`;
-  return `layers[${layer.index}] (${layer.type})：${text}${from ?? ''}`;
+  return `layers[${layer.index}] (${layer.type}${layer.name ? ` "${layer.name}"` : ''})：${text}${from ?? ''}`;
 }
 
 export const FRAME_ZH_CN: ProblemFrame = {

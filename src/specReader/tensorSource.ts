@@ -17,7 +17,7 @@ import { describeValue } from './nested';
 import type { TensorExpectation } from './nested';
 import { decodeNpy, describeNpyDtype, readNpyHeader } from './npy';
 import { decodeNpz, listNpz } from './npz';
-import { decodeOnnx, listOnnx } from './onnx';
+import { decodeOnnx, listOnnx } from './onnx/tensor';
 import type { Problem, SpecProblem } from './problemCodes';
 import { decodeSafetensors, listSafetensors } from './safetensors';
 import { JSONPath, MAX_NESTING } from './source';
@@ -68,7 +68,7 @@ export function sourceFormat(v: unknown): SourceFormat | undefined {
 }
 
 /** Where tensors may be in a spec of either version. */
-const TENSOR_ROOTS = ['input', 'weight', 'bias', 'grad', 'layers', 'loss'];
+const TENSOR_ROOTS = ['input', 'weight', 'bias', 'grad', 'layers', 'model', 'loss'];
 
 /** Every file a spec names for a tensor, with its format, in the order written. */
 export function specFileReferences(spec: unknown): SpecFileReference[] {

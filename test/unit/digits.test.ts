@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { NetworkTrace, Tensor, networkTensor, tensor, traceFile } from '../../src/lib';
-import { decodeOnnx, listOnnx } from '../../src/specReader/onnx';
+import { decodeOnnx, listOnnx } from '../../src/specReader/onnx/tensor';
 import { decodeSafetensors, listSafetensors } from '../../src/specReader/safetensors';
 import { decodeTorch } from '../../src/specReader/torch';
 import { assertClose } from './helpers';

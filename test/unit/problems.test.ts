@@ -18,6 +18,7 @@ import type { Problem, ProblemArgs, ProblemCode } from '../../src/specReader/pro
 import { english } from '../../src/specReader/problemText.en';
 import { JsonSource } from '../../src/specReader/source';
 import { NpyFiles, readSpecFiles } from '../../src/specReader/specFiles';
+import { HOSTILE, INPUT_SHAPE } from './onnxHostile';
 import { MemoryEntry, memoryFiles, npyFile, npyReferences } from './helpers';
 import { editCentralDirectory, f32Bytes, jpegHeader, npzFile, onnxModel, pickleOps, pngFile, safetensorsFile, stateDictPickle, torchFile, zipDeclaring } from './tensorFiles';
 
@@ -131,6 +132,10 @@ const CORPUS: Problem[] = [
   ...withSource({ onnx: 'x.onnx', initializer: 'w' }, onnxModel([{ name: 'w', dims: [1, 1, 1, 1], dataType: 1, external: true }])),
   ...withSource({ onnx: 'x.onnx', initializer: 'w' }, onnxModel([{ name: 'w', dims: [1, 1, 1, 1], dataType: 8 }])),
   ...withSource({ onnx: 'x.onnx', initializer: 'w' }, onnxModel([{ name: 'w', dims: [1, 1, 2, 2], dataType: 1, raw: f32Bytes([1, 2, 3]) }])),
+  // onnx/: ONNX models run as networks, through a spec's "model"
+  ...Object.values(HOSTILE).flatMap(h => problemsOf({ model: { onnx: 'm.onnx' }, input: ones(...INPUT_SHAPE) }, new Map([['m.onnx', h.bytes]]))),
+  ...problemsOf({ model: 'm.onnx', input }),
+  ...problemsOf({ model: { onnx: 'm.onnx' }, layers: [{ type: 'relu' }], input }),
   // convInfo.ts and trace.ts: geometry, through a spec
   ...problemsOf({ input, weight, stride: 0 }),
   ...problemsOf({ input, weight, dilation: 1.5 }),
@@ -355,6 +360,8 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'network.lossAndGrad': {},
   'network.inputs': { found: found('layers[1]') },
   'network.inputName': { found: found('layer 1') },
+  'network.model': { found: found('m.onnx') },
+  'network.modelAndLayers': {},
   'nested.notArray': { rank: 4, axes: '(B, Cin, H, W)', found: { kind: 'undefined', value: 'undefined' } },
   'nested.rank': { rank: 4, axes: '(B, Cin, H, W)', shape: [1, 2] },
   'nested.empty': { axes: '(B, Cin, H, W)' },
@@ -407,6 +414,22 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'onnx.external': { name: 'w' },
   'onnx.dtype': { name: 'w', dataType: 8, supported: ['FLOAT', 'DOUBLE'] },
   'onnx.data': { name: 'w', needed: 16, has: 12 },
+  'onnx.noGraph': {},
+  'onnx.graphInputs': { names: ['x', 'y'] },
+  'onnx.graphOutputs': { names: [] },
+  'onnx.inputShape': { name: 'x', declared: ['batch', '1', '8', '8'], shape: [1, 3, 8, 8] },
+  'onnx.twice': { name: 'y' },
+  'onnx.missing': { node: '/conv1/Conv', name: 'conv1.weight' },
+  'onnx.cycle': { node: '/Relu' },
+  'onnx.op': { node: '/Softmax', op: 'Softmax', ops: ['Conv', 'Relu'] },
+  'onnx.attribute': { node: 'fc', op: 'Gemm', attribute: 'alpha', found: '2', expected: '1' },
+  'onnx.output': { node: 'pool', op: 'MaxPool', output: 'indices' },
+  'onnx.tensor': { node: 'conv', op: 'Conv', name: 'c' },
+  'onnx.weight': { node: 'conv', op: 'Conv', name: 'w' },
+  'onnx.bias': { node: '/Add' },
+  'onnx.reshape': { node: '/Reshape', shape: [2, -1], input: [1, 4, 2, 2] },
+  'onnx.pad': { node: '/Pad' },
+  'onnx.empty': {},
   'file.notRegular': { type: 'fifo' },
   'file.outside': { folder: 'ws' },
   'file.tooBig': { size: 1000000000, limit: 1000 },

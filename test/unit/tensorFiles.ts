@@ -140,3 +140,36 @@ function tensorProto(t: OnnxInitializer): Uint8Array {
 export function onnxModel(initializers: OnnxInitializer[]): Uint8Array {
   return concat([pbVarint(1, 8), pbBytes(7, concat([pbBytes(2, latin1('g')), ...initializers.map(t => pbBytes(5, tensorProto(t)))]))]);
 }
+
+/** An ONNX node: its op, inputs and outputs, name, and integer (list) or float attributes. */
+export interface OnnxNodeSpec { op: string; inputs: string[]; outputs: string[]; name?: string; ints?: Record<string, number[]>; int?: Record<string, number>; float?: Record<string, number> }
+
+function onnxAttribute(name: string, value: Uint8Array): Uint8Array {
+  return pbBytes(5, concat([pbBytes(1, latin1(name)), value]));
+}
+
+function onnxNode(n: OnnxNodeSpec): Uint8Array {
+  return concat([
+    ...n.inputs.map(x => pbBytes(1, latin1(x))), ...n.outputs.map(y => pbBytes(2, latin1(y))),
+    ...(n.name ? [pbBytes(3, latin1(n.name))] : []), pbBytes(4, latin1(n.op)),
+    ...Object.entries(n.ints ?? {}).map(([k, v]) => onnxAttribute(k, concat(v.map(d => pbVarint(8, d))))),
+    ...Object.entries(n.int ?? {}).map(([k, v]) => onnxAttribute(k, pbVarint(3, v))),
+    ...Object.entries(n.float ?? {}).map(([k, v]) => onnxAttribute(k, concat([varint((2 << 3) | 5), f32Bytes([v])]))),
+  ]);
+}
+
+/** A graph input or output (ValueInfoProto), FLOAT, with its shape when given. */
+function onnxValue(name: string, shape?: number[]): Uint8Array {
+  const dims = (shape ?? []).map(d => pbBytes(1, pbVarint(1, d)));
+  const type = shape ? [pbBytes(2, pbBytes(1, concat([pbVarint(1, 1), pbBytes(2, concat(dims))])))] : [];
+  return concat([pbBytes(1, latin1(name)), ...type]);
+}
+
+/** An ONNX ModelProto with a graph of these nodes, inputs, outputs and initializers. */
+export function onnxGraphModel(g: { nodes: OnnxNodeSpec[]; inputs: [string, number[]?][]; outputs: string[]; initializers?: OnnxInitializer[] }): Uint8Array {
+  const graph = concat([
+    ...g.nodes.map(n => pbBytes(1, onnxNode(n))), pbBytes(2, latin1('g')), ...(g.initializers ?? []).map(t => pbBytes(5, tensorProto(t))),
+    ...g.inputs.map(([name, shape]) => pbBytes(11, onnxValue(name, shape))), ...g.outputs.map(name => pbBytes(12, onnxValue(name))),
+  ]);
+  return concat([pbVarint(1, 8), pbBytes(7, graph)]);
+}

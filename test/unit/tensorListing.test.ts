@@ -10,7 +10,7 @@ import { TensorFileError } from '../../src/specReader/fileError';
 import { decodeImage } from '../../src/specReader/image';
 import { decodeNpy, encodeNpy } from '../../src/specReader/npy';
 import { decodeNpz, listNpz } from '../../src/specReader/npz';
-import { decodeOnnx, listOnnx } from '../../src/specReader/onnx';
+import { decodeOnnx, listOnnx } from '../../src/specReader/onnx/tensor';
 import type { SpecProblem } from '../../src/specReader/problemCodes';
 import { english } from '../../src/specReader/problemText.en';
 import { decodeSafetensors, listSafetensors } from '../../src/specReader/safetensors';

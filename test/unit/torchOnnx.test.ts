@@ -11,7 +11,7 @@ import { analyzeSpec } from '../../src/specReader/convSpec';
 import { TensorFileError } from '../../src/specReader/fileError';
 import { sourceHover } from '../../src/specReader/hoverText';
 import { decodeNpy } from '../../src/specReader/npy';
-import { decodeOnnx } from '../../src/specReader/onnx';
+import { decodeOnnx } from '../../src/specReader/onnx/tensor';
 import { english } from '../../src/specReader/problemText.en';
 import { JsonSource } from '../../src/specReader/source';
 import { specFileReferences } from '../../src/specReader/tensorSource';

@@ -1,0 +1,227 @@
+// An ONNX model as a network of the engine's layers: the graph's nodes in an order
+// that runs (the file's, where it does), each turned into a layer by its op's entry
+// (ops.ts), every layer's shape planned as it is made, so a problem names its node.
+// Only the nodes the graph's output needs are read. Problems are refused as
+// TensorFileErrors (the file's), engine problems as EngineErrors at the layer.
+
+import { EngineError } from '../../engine/errors';
+import { kindOf } from '../../engine/layerKinds';
+import { isMergeKind } from '../../engine/layerKinds/kind';
+import type { NetworkLayer } from '../../engine/network';
+import { inputName } from '../../engine/graph';
+import type { DType, Tensor } from '../../engine/tensor';
+import type { SpecProblem } from '../problemCodes';
+import { OnnxGraph, OnnxNode, readGraph } from './graph';
+import { NetworkValue, OPS, OpContext, OpResult, Value } from './ops';
+import { decodeTensorProto } from './tensor';
+import { fail } from './wire';
+
+const describe = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+
+/** The graph's one input that is not an initializer, checked against the shape the spec gives it. */
+function graphInput(g: OnnxGraph, shape: readonly number[]): string {
+  const inputs = g.inputs.filter(i => !g.initializers.has(i.name));
+  if (inputs.length !== 1) fail({ code: 'onnx.graphInputs', args: { names: inputs.map(i => i.name) } });
+  const [input] = inputs;
+  const declared = input.shape;
+  if (declared && (declared.length !== shape.length || declared.some((d, k) => typeof d === 'number' && d !== shape[k]))) {
+    fail({ code: 'onnx.inputShape', args: { name: input.name, declared: declared.map(String), shape: [...shape] } });
+  }
+  return input.name;
+}
+
+/** Which node makes each tensor. */
+function producers(nodes: readonly OnnxNode[]): Map<string, number> {
+  const made = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach(o => {
+    if (!o) return;
+    if (made.has(o)) fail({ code: 'onnx.twice', args: { name: o } });
+    made.set(o, i);
+  }));
+  return made;
+}
+
+/**
+ * The nodes the output needs, in an order that runs them: the file's where it can (ONNX's own rule), else the
+ * first node of the file that can run next. A node that waits on itself is in a cycle; an input nothing makes, missing.
+ */
+function runOrder(g: OnnxGraph, output: string, input: string): number[] {
+  const made = producers(g.nodes);
+  const needed = new Set<number>();
+  const pending = [output];
+  while (pending.length) {
+    const name = pending.pop()!;
+    const i = made.get(name);
+    if (i === undefined || needed.has(i)) continue;
+    needed.add(i);
+    for (const x of g.nodes[i].inputs) {
+      if (x && !made.has(x) && !g.initializers.has(x) && x !== input) fail({ code: 'onnx.missing', args: { node: g.nodes[i].name, name: x } });
+      if (x) pending.push(x);
+    }
+  }
+  if (!made.has(output) && output !== input) fail({ code: 'onnx.missing', args: { node: output, name: output } });
+  const waiting = new Map<number, number>();
+  const after = new Map<number, number[]>();
+  for (const i of needed) {
+    const before = new Set(g.nodes[i].inputs.map(x => made.get(x)).filter((j): j is number => j !== undefined));
+    waiting.set(i, before.size);
+    for (const j of before) after.set(j, [...(after.get(j) ?? []), i]);
+  }
+  const ready = [...needed].filter(i => waiting.get(i) === 0).sort((a, b) => b - a);
+  const order: number[] = [];
+  while (ready.length) {
+    const i = ready.pop()!;
+    order.push(i);
+    for (const j of after.get(i) ?? []) {
+      const left = waiting.get(j)! - 1;
+      waiting.set(j, left);
+      if (left === 0) { ready.push(j); ready.sort((a, b) => b - a); }
+    }
+  }
+  if (order.length < needed.size) {
+    const stuck = Math.min(...[...needed].filter(i => !order.includes(i)));
+    fail({ code: 'onnx.cycle', args: { node: g.nodes[stuck].name } });
+  }
+  return order;
+}
+
+/** How many nodes (and the graph's output) read each tensor. */
+function readers(g: OnnxGraph, order: readonly number[], output: string): Map<string, number> {
+  const count = new Map<string, number>([[output, 1]]);
+  for (const i of order) for (const x of g.nodes[i].inputs) if (x) count.set(x, (count.get(x) ?? 0) + 1);
+  return count;
+}
+
+/**
+ * The network an ONNX model is, run on an input of `inputShape`: its layers, each named by its node, weights in
+ * `dtype`, no tensor above `maxElements`. Throws TensorFileError for what the file holds, EngineError for a layer
+ * that does not fit its input.
+ */
+export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): NetworkLayer[] {
+  const g = readGraph(bytes);
+  if (g.outputs.length !== 1) fail({ code: 'onnx.graphOutputs', args: { names: g.outputs.map(o => o.name) } });
+  const input = graphInput(g, inputShape);
+  const output = g.outputs[0].name;
+  const order = runOrder(g, output, input);
+  const net = new ModelReader(g, readers(g, order, output), dtype, maxElements);
+  net.values.set(input, { kind: 'network', ref: 'input', shape: [...inputShape] });
+  for (const i of order) net.read(g.nodes[i]);
+  const last = net.values.get(output);
+  if (last?.kind !== 'network' || last.ref !== net.layers.length - 1) fail({ code: 'onnx.empty', args: {} });
+  return net.layers;
+}
+
+/** The network as its nodes are read: each tensor's value, and the layers so far. */
+class ModelReader {
+  readonly values = new Map<string, Value>();
+  readonly layers: NetworkLayer[] = [];
+  /** What each layer takes. */
+  private readonly inputs: NetworkValue[][] = [];
+  /** The layers a MatMul made (the Add after one may give it its bias). */
+  private readonly products = new Set<number>();
+  private readonly decoded = new Map<string, Tensor>();
+
+  constructor(private readonly g: OnnxGraph, private readonly readCount: ReadonlyMap<string, number>, private readonly dtype: DType, private readonly maxElements: number) {}
+
+  read(node: OnnxNode): void {
+    const entry = node.domain === '' || node.domain === 'ai.onnx' ? Object.hasOwn(OPS, node.op) && OPS[node.op] : undefined;
+    if (!entry) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
+    for (const o of node.outputs.slice(1)) if (o && this.readCount.has(o)) fail({ code: 'onnx.output', args: { node: node.name, op: node.op, output: o } });
+    this.values.set(node.outputs[0], this.valueOf(node, entry(this.context(node))));
+  }
+
+  /** The value a node's result gives its output; a layer is planned as it is added, so a misfit names its node. */
+  private valueOf(node: OnnxNode, result: OpResult): Value {
+    if ('same' in result) return result.same;
+    if ('constant' in result) return { kind: 'constant', tensor: result.constant };
+    if ('padded' in result) return result.padded;
+    if ('bias' in result) return this.withBias(node, result.of, result.bias);
+    const index = this.layers.length;
+    const layer: NetworkLayer = { ...result.layer, name: node.name };
+    const chain = [index === 0 ? 'input' : index - 1];
+    const refs = result.from.map(v => v.ref);
+    if (refs.length !== 1 || refs[0] !== chain[0]) layer.inputs = refs;
+    const shape = this.plan(layer, result.from, index);
+    this.layers.push(layer);
+    this.inputs.push(result.from);
+    if (node.op === 'MatMul') this.products.add(index);
+    return { kind: 'network', ref: index, shape };
+  }
+
+  /** A constant added to a MatMul's output, read by nothing else: the bias of the linear layer it made. */
+  private withBias(node: OnnxNode, of: NetworkValue, bias: Tensor): Value {
+    const index = of.ref;
+    const product = node.inputs.find(x => this.values.get(x) === of);
+    // A MatMul's layer is a linear one, made without a bias.
+    const layer = typeof index === 'number' && this.products.has(index) ? this.layers[index] : undefined;
+    if (typeof index !== 'number' || !layer || ('bias' in layer && layer.bias) || this.readCount.get(product ?? '') !== 1) {
+      return fail({ code: 'onnx.bias', args: { node: node.name } });
+    }
+    const fused = { ...layer, bias: { ...bias, shape: [bias.data.length] }, name: `${layer.name} + ${node.name}` } as NetworkLayer;
+    this.plan(fused, this.inputs[index], index);
+    this.layers[index] = fused;
+    return of;
+  }
+
+  /** The layer's output shape; a shape that does not fit is an EngineError at the layer, naming its node. */
+  private plan(layer: NetworkLayer, from: readonly NetworkValue[], index: number): number[] {
+    const kind = kindOf(layer);
+    try {
+      return isMergeKind(kind) ? kind.plan(layer, from.map(v => ({ name: inputName(v.ref), shape: v.shape })), false).output : kind.plan(layer, from[0].shape, false).output;
+    } catch (e) {
+      if (!(e instanceof EngineError)) throw e;
+      const input = isMergeKind(kind) ? {} : { input: from[0].shape, from: inputName(from[0].ref) };
+      throw e.inLayer({ index, type: layer.type, name: layer.name, ...input });
+    }
+  }
+
+  private initializer(name: string, as: DType): Tensor {
+    const key = `${as}:${name}`;
+    const t = this.decoded.get(key) ?? decodeTensorProto(this.g.initializers.get(name)!, name, as, this.maxElements).tensor;
+    this.decoded.set(key, t);
+    return t;
+  }
+
+  private context(node: OnnxNode): OpContext {
+    const refuse = (problem: SpecProblem): never => fail(problem);
+    const has = (k: number) => (node.inputs[k] ?? '') !== '';
+    const value = (k: number): Value => {
+      const name = node.inputs[k] ?? '';
+      const v = this.values.get(name);
+      if (v) return v;
+      if (this.g.initializers.has(name)) return { kind: 'constant', tensor: this.initializer(name, 'float64') };
+      return refuse({ code: 'onnx.missing', args: { node: node.name, name } });
+    };
+    const networkOrPadded = (k: number) => {
+      const v = value(k);
+      return v.kind !== 'constant' ? v : refuse({ code: 'onnx.tensor', args: { node: node.name, op: node.op, name: node.inputs[k] } });
+    };
+    const constant = (k: number): Tensor => {
+      const v = value(k);
+      return v.kind === 'constant' ? v.tensor : refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs[k] } });
+    };
+    const attribute = (name: string) => node.attributes.get(name);
+    return {
+      node, has, value, networkOrPadded, constant, refuse,
+      network: k => {
+        const v = networkOrPadded(k);
+        return v.kind === 'network' ? v : refuse({ code: 'onnx.pad', args: { node: v.node } });
+      },
+      weight: k => {
+        const name = node.inputs[k] ?? '';
+        if (this.g.initializers.has(name) && !this.values.has(name)) return this.initializer(name, this.dtype);
+        const t = constant(k);
+        return this.dtype === 'float64' ? t : { ...t, dtype: this.dtype, data: Float32Array.from(t.data) };
+      },
+      int: (name, fallback) => attribute(name)?.i ?? fallback,
+      float: (name, fallback) => attribute(name)?.f ?? fallback,
+      ints: (name, fallback) => (attribute(name) ? attribute(name)!.ints : fallback),
+      string: (name, fallback) => attribute(name)?.s ?? fallback,
+      unsupported: (name, found, expected) => refuse({ code: 'onnx.attribute', args: { node: node.name, op: node.op, attribute: name, found: describe(found), expected } }),
+      tensorAttribute: name => {
+        const t = attribute(name)?.t;
+        return t && decodeTensorProto(t, `${node.name}.${name}`, 'float64', this.maxElements).tensor;
+      },
+    };
+  }
+}

@@ -1,0 +1,292 @@
+// ONNX ops → the engine's layers: one entry per op, each reading its node's inputs
+// and attributes through an OpContext (model.ts makes one per node) and saying
+// what its output is: a layer, the value of one of its inputs (Identity, Dropout),
+// a constant (the Shape → Gather → Unsqueeze → Concat chain that feeds a Reshape),
+// or a padded tensor that the conv or average pooling after it takes as padding.
+// A new op is a new entry here; an op without one is refused, naming its node.
+
+import type { LayerSpec } from '../../engine/layerKinds';
+import { Tensor, sizeOf } from '../../engine/tensor';
+import type { SpecProblem } from '../problemCodes';
+import type { OnnxNode } from './graph';
+
+/** A tensor the network computes: its input or a layer's output, with its shape. */
+export interface NetworkValue { kind: 'network'; ref: 'input' | number; shape: number[] }
+/** A tensor known before the network runs (an initializer, a Constant, a shape), as float64. */
+export interface ConstantValue { kind: 'constant'; tensor: Tensor }
+/** A network tensor zero-padded by a Pad node: [top, bottom, left, right]. */
+export interface PaddedValue { kind: 'padded'; of: NetworkValue; pads: Pads; node: string }
+export type Value = NetworkValue | ConstantValue | PaddedValue;
+
+/** [top, bottom, left, right], as the engine's conv padding. */
+export type Pads = [number, number, number, number];
+
+/** What a node's first output is. */
+export type OpResult =
+  | { layer: LayerSpec; from: NetworkValue[] }
+  | { same: Value }
+  | { constant: Tensor }
+  | { padded: PaddedValue }
+  /** A MatMul's output plus a constant: the bias of the linear layer the MatMul made. */
+  | { bias: Tensor; of: NetworkValue };
+
+/** What an op's entry may ask of its node. */
+export interface OpContext {
+  node: OnnxNode;
+  /** Whether input `k` is given (an optional input may be left out or named ''). */
+  has(k: number): boolean;
+  value(k: number): Value;
+  /** Input `k` as a tensor the network computes; a padded one only with `padded`. */
+  network(k: number): NetworkValue;
+  networkOrPadded(k: number): NetworkValue | PaddedValue;
+  /** Input `k` as a weight: an initializer or a constant, in the run's dtype. */
+  weight(k: number): Tensor;
+  /** Input `k` as a constant, float64. */
+  constant(k: number): Tensor;
+  int(name: string, fallback: number): number;
+  float(name: string, fallback: number): number;
+  ints(name: string, fallback: number[]): number[];
+  string(name: string, fallback: string): string;
+  /** Refuses the node: `attribute` is `found`, only `expected` is read. */
+  unsupported(attribute: string, found: unknown, expected: string): never;
+  refuse(problem: SpecProblem): never;
+  /** The value of a Constant node's attribute `value` (a TensorProto), float64. */
+  tensorAttribute(name: string): Tensor | undefined;
+}
+
+const ints = (t: Tensor) => Array.from(t.data);
+const constant = (shape: number[], values: readonly number[]): Tensor => ({ shape, dtype: 'float64', data: Float64Array.from(values) });
+const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, k) => d === b[k]);
+
+/** An attribute that must keep one value to be read the engine's way. */
+function only(c: OpContext, name: string, fallback: number, wanted: number): void {
+  const v = c.int(name, fallback);
+  if (v !== wanted) c.unsupported(name, v, String(wanted));
+}
+
+/** auto_pad: only explicit pads (NOTSET) or none (VALID). */
+function explicitPads(c: OpContext): number[] {
+  const auto = c.string('auto_pad', 'NOTSET');
+  if (auto === 'VALID') return [0, 0, 0, 0];
+  if (auto !== 'NOTSET') c.unsupported('auto_pad', auto, 'NOTSET, VALID');
+  return c.ints('pads', [0, 0, 0, 0]);
+}
+
+/** ONNX's pads [top, left, bottom, right] as [top, bottom, left, right], with a Pad node's before it added. */
+function sides(c: OpContext, pads: number[], input: NetworkValue | PaddedValue): Pads {
+  if (pads.length !== 4) c.unsupported('pads', pads, '4 values (2-D)');
+  const own: Pads = [pads[0], pads[2], pads[1], pads[3]];
+  return input.kind === 'padded' ? own.map((p, k) => p + input.pads[k]) as Pads : own;
+}
+
+const unpadded = (v: NetworkValue | PaddedValue) => (v.kind === 'padded' ? v.of : v);
+
+function conv(c: OpContext): OpResult {
+  const x = c.networkOrPadded(0);
+  const weight = c.weight(1);
+  const kernel = c.ints('kernel_shape', weight.shape.slice(2));
+  if (!same(kernel, weight.shape.slice(2))) c.unsupported('kernel_shape', kernel, `the weight's (${weight.shape.slice(2).join(', ')})`);
+  const [sh, sw] = c.ints('strides', [1, 1]);
+  const [dh, dw] = c.ints('dilations', [1, 1]);
+  const layer: LayerSpec = {
+    type: 'conv2d', weight, ...(c.has(2) ? { bias: c.weight(2) } : {}),
+    options: { stride: [sh, sw], dilation: [dh, dw], padding: sides(c, explicitPads(c), x), groups: c.int('group', 1) },
+  };
+  return { layer, from: [unpadded(x)] };
+}
+
+/** MaxPool, or AveragePool (`average`). */
+function pool(average: boolean) {
+  return (c: OpContext): OpResult => {
+    // Max pooling pads with −∞, a Pad node with 0: only average pooling takes one.
+    const x = average ? c.networkOrPadded(0) : c.network(0);
+    const kernel = c.ints('kernel_shape', []);
+    if (kernel.length !== 2) c.unsupported('kernel_shape', kernel, '2 values (2-D)');
+    const own = explicitPads(c);
+    // The engine counts average pooling's padding in the mean (PyTorch's count_include_pad); a Pad node's zeros are counted too.
+    if (average && own.some(p => p !== 0)) only(c, 'count_include_pad', 0, 1);
+    const [t, b, l, r] = sides(c, own, x);
+    if (t !== b || l !== r) c.unsupported('pads', own, 'the same padding on both sides');
+    const ceil = c.int('ceil_mode', 0) === 1;
+    // Where a ceil-mode window passes the padding, ONNX and PyTorch divide by different counts.
+    if (average && ceil && (t || l)) c.unsupported('ceil_mode', 1, '0 with padding');
+    const options = { kernel: [kernel[0], kernel[1]] as [number, number], stride: c.ints('strides', [1, 1]) as [number, number], padding: [t, l] as [number, number], ceilMode: ceil };
+    if (average) return { layer: { type: 'avgpool2d', options }, from: [unpadded(x)] };
+    return { layer: { type: 'maxpool2d', options: { ...options, dilation: c.ints('dilations', [1, 1]) as [number, number] } }, from: [x as NetworkValue] };
+  };
+}
+
+function activation(type: 'relu' | 'sigmoid' | 'tanh') {
+  return (c: OpContext): OpResult => ({ layer: { type }, from: [c.network(0)] });
+}
+
+function batchNorm(c: OpContext): OpResult {
+  only(c, 'training_mode', 0, 0);
+  only(c, 'spatial', 1, 1);
+  const [weight, bias, running_mean, running_var] = [1, 2, 3, 4].map(k => c.weight(k));
+  return {
+    layer: { type: 'batchnorm2d', weight, bias, running_mean, running_var, eps: c.float('epsilon', 1e-5), momentum: 0.1, training: false },
+    from: [c.network(0)],
+  };
+}
+
+function add(c: OpContext): OpResult {
+  const [a, b] = [c.value(0), c.value(1)];
+  if (a.kind === 'network' && b.kind === 'network') return { layer: { type: 'add' }, from: [a, b] };
+  // A constant added to a MatMul's output is that linear layer's bias (model.ts checks the MatMul).
+  const [x, k] = a.kind === 'constant' ? [1, 0] : [0, 1];
+  return { bias: c.weight(k), of: c.network(x) };
+}
+
+function concat(c: OpContext): OpResult {
+  const values = c.node.inputs.map((_, k) => c.value(k));
+  const axis = c.int('axis', 0);
+  if (values.every(v => v.kind === 'constant')) {
+    // Shapes being joined (1-D constants).
+    if (axis !== 0 && axis !== -1) c.unsupported('axis', axis, '0 for constants');
+    const parts = values.map((_, k) => c.constant(k));
+    if (parts.some(t => t.shape.length !== 1)) c.unsupported('axis', axis, '1-D constants');
+    const joined = parts.flatMap(ints);
+    return { constant: constant([joined.length], joined) };
+  }
+  const inputs = values.map((_, k) => c.network(k));
+  const rank = inputs[0].shape.length;
+  if (axis !== 1 && axis !== 1 - rank) c.unsupported('axis', axis, '1 (channels)');
+  return { layer: { type: 'concat' }, from: inputs };
+}
+
+function flatten(c: OpContext): OpResult {
+  const x = c.network(0);
+  const axis = c.int('axis', 1);
+  if (axis !== 1 && axis !== 1 - x.shape.length) c.unsupported('axis', axis, '1');
+  return { layer: { type: 'flatten' }, from: [x] };
+}
+
+/** (rows, columns) → (columns, rows). */
+function transposed(t: Tensor): Tensor {
+  const [r, k] = t.shape;
+  const data = t.data.slice();
+  for (let i = 0; i < r; i++) for (let j = 0; j < k; j++) data[j * r + i] = t.data[i * k + j];
+  return { shape: [k, r], dtype: t.dtype, data };
+}
+
+/** A bias of `out` values, as (out,), (1, out) or any shape of that size. */
+function biasOf(c: OpContext, k: number, out: number): Tensor {
+  const b = c.weight(k);
+  if (sizeOf(b.shape) !== out) c.unsupported(c.node.inputs[k], `shape (${b.shape.join(', ')})`, `(${out},)`);
+  return { ...b, shape: [out] };
+}
+
+function gemm(c: OpContext): OpResult {
+  only(c, 'transA', 0, 0);
+  for (const name of ['alpha', 'beta']) if (c.float(name, 1) !== 1) c.unsupported(name, c.float(name, 1), '1');
+  const b = c.weight(1);
+  if (b.shape.length !== 2) c.unsupported(c.node.inputs[1], `shape (${b.shape.join(', ')})`, 'a matrix');
+  const transB = c.int('transB', 0);
+  if (transB !== 0 && transB !== 1) c.unsupported('transB', transB, '0, 1');
+  // linear's weight is (out, in), as transB = 1 writes it.
+  const weight = transB ? b : transposed(b);
+  return { layer: { type: 'linear', weight, ...(c.has(2) ? { bias: biasOf(c, 2, weight.shape[0]) } : {}) }, from: [c.network(0)] };
+}
+
+function matMul(c: OpContext): OpResult {
+  const b = c.weight(1);
+  if (b.shape.length !== 2) c.unsupported(c.node.inputs[1], `shape (${b.shape.join(', ')})`, 'a matrix');
+  return { layer: { type: 'linear', weight: transposed(b) }, from: [c.network(0)] };
+}
+
+/** Shape (with opset 15's start and end): the input's shape, known before the run. */
+function shape(c: OpContext): OpResult {
+  const dims = c.network(0).shape;
+  const at = (k: number) => Math.min(Math.max(k < 0 ? k + dims.length : k, 0), dims.length);
+  const picked = dims.slice(at(c.int('start', 0)), at(c.int('end', dims.length)));
+  return { constant: constant([picked.length], picked) };
+}
+
+function gather(c: OpContext): OpResult {
+  const data = c.constant(0);
+  const indices = c.constant(1);
+  if (data.shape.length !== 1 || c.int('axis', 0) !== 0) c.unsupported('axis', c.int('axis', 0), '0, of a 1-D constant');
+  const n = data.shape[0];
+  const picked = ints(indices).map(i => (Number.isInteger(i) && i >= -n && i < n ? data.data[i < 0 ? i + n : i] : c.unsupported(c.node.inputs[1], i, `an index below ${n}`)));
+  return { constant: constant([...indices.shape], picked) };
+}
+
+function unsqueeze(c: OpContext): OpResult {
+  const data = c.constant(0);
+  const axes = c.has(1) ? ints(c.constant(1)) : c.ints('axes', []);
+  const rank = data.shape.length + axes.length;
+  const at = axes.map(a => (a < 0 ? a + rank : a));
+  if (at.some(a => !Number.isInteger(a) || a < 0 || a >= rank) || new Set(at).size !== at.length) c.unsupported('axes', axes, `axes below ${rank}`);
+  const dims = [...data.shape];
+  for (const a of [...at].sort((p, q) => p - q)) dims.splice(a, 0, 1);
+  return { constant: { ...data, shape: dims } };
+}
+
+/** Reshape to (B, rest): a flatten (`x.view(x.size(0), -1)`); to its own shape: nothing. */
+function reshape(c: OpContext): OpResult {
+  const x = c.network(0);
+  const wanted = ints(c.constant(1));
+  const copy = c.int('allowzero', 0) === 0;
+  const known = wanted.map((d, k) => (d === 0 && copy ? x.shape[k] : d));
+  const rest = sizeOf(x.shape) / Math.max(1, sizeOf(known.filter(d => d !== -1)));
+  const target = known.map(d => (d === -1 ? rest : d));
+  if (same(target, x.shape)) return { same: x };
+  if (x.shape.length >= 2 && same(target, [x.shape[0], sizeOf(x.shape.slice(1))])) return { layer: { type: 'flatten' }, from: [x] };
+  return c.refuse({ code: 'onnx.reshape', args: { node: c.node.name, shape: wanted, input: x.shape } });
+}
+
+function constantOp(c: OpContext): OpResult {
+  const t = c.tensorAttribute('value');
+  if (t) return { constant: t };
+  const f = c.float('value_float', NaN);
+  if (!Number.isNaN(f)) return { constant: constant([], [f]) };
+  const i = c.int('value_int', NaN);
+  if (!Number.isNaN(i)) return { constant: constant([], [i]) };
+  const list = c.ints('value_ints', []);
+  return { constant: constant([list.length], list) };
+}
+
+/** Pad: zeros around H and W, for the conv or average pooling after it. */
+function pad(c: OpContext): OpResult {
+  const x = c.network(0);
+  const mode = c.string('mode', 'constant');
+  if (mode !== 'constant') c.unsupported('mode', mode, 'constant');
+  const value = c.has(2) ? c.constant(2).data[0] : c.float('value', 0);
+  if (value !== 0) c.unsupported('constant_value', value, '0');
+  const pads = c.has(1) ? ints(c.constant(1)) : c.ints('pads', []);
+  // [x1_begin, x2_begin, x3_begin, x4_begin, x1_end, …]: only H and W's.
+  if (pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5] || pads.some(p => p < 0)) c.unsupported('pads', pads, 'zero or more on H and W only');
+  return { padded: { kind: 'padded', of: x, pads: [pads[2], pads[6], pads[3], pads[7]], node: c.node.name } };
+}
+
+function dropout(c: OpContext): OpResult {
+  // Inference: Dropout passes its input on (training_mode, when given, must be false).
+  if (c.has(2) && c.constant(2).data[0] !== 0) c.unsupported('training_mode', 1, '0');
+  return { same: c.network(0) };
+}
+
+/** Every op read, and how: the one table of them. */
+export const OPS: Readonly<Record<string, (c: OpContext) => OpResult>> = {
+  Conv: conv,
+  Relu: activation('relu'),
+  LeakyRelu: c => ({ layer: { type: 'leaky_relu', slope: c.float('alpha', 0.01) }, from: [c.network(0)] }),
+  Sigmoid: activation('sigmoid'),
+  Tanh: activation('tanh'),
+  MaxPool: pool(false),
+  AveragePool: pool(true),
+  BatchNormalization: batchNorm,
+  Add: add,
+  Concat: concat,
+  Flatten: flatten,
+  Gemm: gemm,
+  MatMul: matMul,
+  Shape: shape,
+  Gather: gather,
+  Unsqueeze: unsqueeze,
+  Reshape: reshape,
+  Constant: constantOp,
+  Pad: pad,
+  Identity: c => ({ same: c.value(0) }),
+  Dropout: dropout,
+};

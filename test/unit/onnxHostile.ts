@@ -1,0 +1,39 @@
+// Hostile and unusual ONNX models, small enough to write by hand (tensorFiles.ts's onnxGraphModel): each
+// breaks one rule of src/specReader/onnx/. The input they take is (1, 1, 4, 4).
+
+import { OnnxInitializer, OnnxNodeSpec, f32Bytes, onnxGraphModel, pbVarint } from './tensorFiles';
+
+export const INPUT_SHAPE = [1, 1, 4, 4];
+const w = (name = 'w', inChannels = 1, external = false): OnnxInitializer => ({ name, dims: [2, inChannels, 3, 3], dataType: 1, raw: f32Bytes(new Array(18 * inChannels).fill(0.5)), external });
+const int64 = (name: string, values: number[]): OnnxInitializer => ({ name, dims: [values.length], dataType: 7, int64Data: values.map(BigInt) });
+const conv = (inputs = ['x', 'w'], outputs = ['c'], name = 'conv'): OnnxNodeSpec => ({ op: 'Conv', inputs, outputs, name, ints: { pads: [1, 1, 1, 1] } });
+const relu = (input: string, output: string, name = `relu_${output}`): OnnxNodeSpec => ({ op: 'Relu', inputs: [input], outputs: [output], name });
+const model = (nodes: OnnxNodeSpec[], initializers: OnnxInitializer[] = [w()], extra: { inputs?: [string, number[]?][]; outputs?: string[] } = {}) =>
+  onnxGraphModel({ nodes, initializers, inputs: extra.inputs ?? [['x', INPUT_SHAPE]], outputs: extra.outputs ?? ['y'] });
+
+/** A good model: conv → relu. */
+export const GOOD = model([conv(), relu('c', 'y')]);
+
+/** Each hostile model, by what is wrong with it, and the problem code it is refused with. */
+export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: string[] }> = {
+  'a truncated file': { bytes: GOOD.subarray(0, GOOD.length - 20), code: 'onnx.proto' },
+  'no graph': { bytes: pbVarint(1, 8), code: 'onnx.noGraph' },
+  'a node whose op is not read': { bytes: model([conv(), { op: 'Softmax', inputs: ['c'], outputs: ['y'], name: 'soft' }]), code: 'onnx.op', names: ['soft', 'Softmax'] },
+  'a cycle': { bytes: model([conv(['x', 'w'], ['c']), { op: 'Add', inputs: ['c', 'b'], outputs: ['a'], name: 'loop_a' }, relu('a', 'b', 'loop_b'), relu('b', 'y')]), code: 'onnx.cycle', names: ['loop_a'] },
+  'a missing initializer': { bytes: model([conv(), relu('c', 'y')], []), code: 'onnx.missing', names: ['conv', 'w'] },
+  'external data': { bytes: model([conv(), relu('c', 'y')], [w('w', 1, true)]), code: 'onnx.external', names: ['w'] },
+  'a declared 2 GB tensor': { bytes: model([conv(), relu('c', 'y')], [{ name: 'w', dims: [2, 1, 16384, 16384], dataType: 1, raw: f32Bytes([1]) }]), code: 'file.tooMany' },
+  'two graph inputs': { bytes: model([conv(), relu('c', 'y')], [w()], { inputs: [['x', INPUT_SHAPE], ['z', INPUT_SHAPE]] }), code: 'onnx.graphInputs', names: ['x', 'z'] },
+  'two graph outputs': { bytes: model([conv(), relu('c', 'y')], [w()], { outputs: ['y', 'c'] }), code: 'onnx.graphOutputs', names: ['y', 'c'] },
+  'an input of another shape': { bytes: model([conv(), relu('c', 'y')], [w()], { inputs: [['x', [1, 1, 5, 5]]] }), code: 'onnx.inputShape', names: ['x'] },
+  'a tensor two nodes make': { bytes: model([conv(), relu('c', 'y'), relu('c', 'y', 'again')]), code: 'onnx.twice', names: ['y'] },
+  'an attribute not read': { bytes: model([conv(), { op: 'Concat', inputs: ['c', 'c'], outputs: ['y'], name: 'cat', int: { axis: 2 } }]), code: 'onnx.attribute', names: ['cat', 'axis'] },
+  'a second output used': { bytes: model([{ op: 'MaxPool', inputs: ['x'], outputs: ['m', 'idx'], name: 'pool', ints: { kernel_shape: [2, 2], strides: [2, 2] } }, { op: 'Add', inputs: ['m', 'idx'], outputs: ['y'], name: 'sum' }], []), code: 'onnx.output', names: ['pool', 'idx'] },
+  'a constant where the network\'s tensor goes': { bytes: model([relu('w', 'y')]), code: 'onnx.tensor', names: ['relu_y', 'w'] },
+  'a computed weight': { bytes: model([relu('x', 'r'), conv(['x', 'r'], ['y'])]), code: 'onnx.weight', names: ['conv', 'r'] },
+  'a constant added to no MatMul': { bytes: model([relu('x', 'r'), { op: 'Add', inputs: ['r', 'b'], outputs: ['y'], name: 'plus' }], [{ name: 'b', dims: [1], dataType: 1, raw: f32Bytes([1]) }]), code: 'onnx.bias', names: ['plus'] },
+  'a reshape that is no flatten': { bytes: model([{ op: 'Reshape', inputs: ['x', 's'], outputs: ['r'], name: 'reshape' }, relu('r', 'y')], [int64('s', [2, -1])]), code: 'onnx.reshape', names: ['reshape'] },
+  'a Pad before a relu': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['p1'], name: 'pad' }, relu('p1', 'y')], [int64('p', [0, 0, 1, 1, 0, 0, 1, 1])]), code: 'onnx.pad', names: ['pad'] },
+  'no layer': { bytes: model([{ op: 'Identity', inputs: ['x'], outputs: ['y'], name: 'same' }], []), code: 'onnx.empty' },
+  'a conv whose weight does not fit': { bytes: model([conv(['x', 'w'], ['y'])], [w('w', 3)]), code: 'conv.channels', names: ['conv'] },
+};
