@@ -18,7 +18,7 @@ export const GOOD = model([conv(), relu('c', 'y')]);
 export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: string[] }> = {
   'a truncated file': { bytes: GOOD.subarray(0, GOOD.length - 20), code: 'onnx.proto' },
   'no graph': { bytes: pbVarint(1, 8), code: 'onnx.noGraph' },
-  'a node whose op is not read': { bytes: model([conv(), { op: 'Softmax', inputs: ['c'], outputs: ['y'], name: 'soft' }]), code: 'onnx.op', names: ['soft', 'Softmax'] },
+  'a node whose op is not read': { bytes: model([conv(), { op: 'Erf', inputs: ['c'], outputs: ['y'], name: 'erf' }]), code: 'onnx.op', names: ['erf', 'Erf'] },
   'a cycle': { bytes: model([conv(['x', 'w'], ['c']), { op: 'Add', inputs: ['c', 'b'], outputs: ['a'], name: 'loop_a' }, relu('a', 'b', 'loop_b'), relu('b', 'y')]), code: 'onnx.cycle', names: ['loop_a'] },
   'a missing initializer': { bytes: model([conv(), relu('c', 'y')], []), code: 'onnx.missing', names: ['conv', 'w'] },
   'external data': { bytes: model([conv(), relu('c', 'y')], [w('w', 1, true)]), code: 'onnx.external', names: ['w'] },

@@ -3,6 +3,7 @@
 // refused at the file, naming the node.
 
 import * as assert from 'assert';
+import { viewOf } from '../../src/engine/layerKinds/views';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { InferenceSession as Session } from 'onnxruntime-node';
@@ -53,7 +54,8 @@ async function reference(model: Uint8Array, input: Tensor): Promise<Record<strin
 }
 
 /** A layer's output in the trace (an activation's h, any other layer's z). */
-const outputOf = (l: LayerTrace): Tensor => (l.tensors.h ?? l.tensors.z)!;
+/** A layer's output, where its view says it is (an activation's h, softmax's p, the others' z). */
+const outputOf = (l: LayerTrace): Tensor => l.tensors[viewOf(l.geometry).ends?.output ?? 'z']!;
 
 /** The ONNX tensor a layer's output is: its node's first output (a MatMul + Add's, the Add's). */
 function outputNames(model: Uint8Array): Map<string, string> {
@@ -99,6 +101,7 @@ describe('ONNX models as networks: every node against onnxruntime-node', () => {
     vgg_static: { shape: [2, 1, 8, 8], layers: ['conv2d', 'relu', 'conv2d', 'relu', 'maxpool2d', 'flatten', 'linear', 'relu', 'linear'] },
     avgpool: { shape: [1, 2, 9, 9], layers: ['conv2d', 'avgpool2d', 'leaky_relu', 'sigmoid', 'tanh', 'avgpool2d', 'flatten', 'linear'] },
     passthrough: { shape: [1, 3, 4, 4], layers: ['conv2d', 'flatten', 'linear'] },
+    mobile: { shape: [1, 2, 5, 5], layers: ['conv2d', 'batchnorm2d', 'relu', 'clip', 'hardswish', 'conv_transpose2d', 'global_avg_pool2d', 'flatten', 'linear', 'softmax'] },
   };
   for (const [name, { shape, layers }] of Object.entries(FIXTURES)) {
     it(`test/fixtures/onnx/${name}.onnx: ${layers.join(' → ')}, every layer onnxruntime's`, async () => {

@@ -120,6 +120,44 @@ function activation(type: 'relu' | 'sigmoid' | 'tanh') {
   return (c: OpContext): OpResult => ({ layer: { type }, from: [c.network(0)] });
 }
 
+/** Clip: its bounds are inputs from opset 11 (attributes before); both must be given (ReLU6, Hardtanh). */
+function clip(c: OpContext): OpResult {
+  const bound = (k: number, name: string): number => {
+    if (c.has(k)) {
+      const t = c.constant(k);
+      if (t.data.length !== 1) c.unsupported(name, [...t.shape], 'a single value');
+      return t.data[0];
+    }
+    const v = c.float(name, NaN);
+    return Number.isNaN(v) ? c.unsupported(name, 'none', 'a bound') : v;
+  };
+  return { layer: { type: 'clip', min: bound(1, 'min'), max: bound(2, 'max') }, from: [c.network(0)] };
+}
+
+/** Softmax over the channels (or features): axis 1. */
+function softmax(c: OpContext): OpResult {
+  const x = c.network(0);
+  const axis = c.int('axis', -1);
+  if ((axis + x.shape.length) % x.shape.length !== 1) c.unsupported('axis', axis, '1 (the channels or features)');
+  return { layer: { type: 'softmax' }, from: [x] };
+}
+
+/** ConvTranspose: symmetric pads only, no output_shape (give output_padding instead). */
+function convTranspose(c: OpContext): OpResult {
+  const weight = c.weight(1);
+  const kernel = c.ints('kernel_shape', weight.shape.slice(2));
+  if (!same(kernel, weight.shape.slice(2))) c.unsupported('kernel_shape', kernel, `the weight's (${weight.shape.slice(2).join(', ')})`);
+  if (c.ints('output_shape', []).length) c.unsupported('output_shape', c.ints('output_shape', []), 'none (output_padding)');
+  const [t, b, l, r] = sides(c, explicitPads(c), c.network(0));
+  if (t !== b || l !== r) c.unsupported('pads', [t, l, b, r], 'the same padding on both sides');
+  const pair = (name: string, fallback: number[]) => c.ints(name, fallback) as [number, number];
+  const layer: LayerSpec = {
+    type: 'conv_transpose2d', weight, ...(c.has(2) ? { bias: c.weight(2) } : {}),
+    options: { stride: pair('strides', [1, 1]), padding: [t, l], output_padding: pair('output_padding', [0, 0]), dilation: pair('dilations', [1, 1]), groups: c.int('group', 1) },
+  };
+  return { layer, from: [c.network(0)] };
+}
+
 function batchNorm(c: OpContext): OpResult {
   only(c, 'training_mode', 0, 0);
   only(c, 'spatial', 1, 1);
@@ -273,6 +311,11 @@ export const OPS: Readonly<Record<string, (c: OpContext) => OpResult>> = {
   LeakyRelu: c => ({ layer: { type: 'leaky_relu', slope: c.float('alpha', 0.01) }, from: [c.network(0)] }),
   Sigmoid: activation('sigmoid'),
   Tanh: activation('tanh'),
+  Clip: clip,
+  HardSwish: c => ({ layer: { type: 'hardswish' }, from: [c.network(0)] }),
+  Softmax: softmax,
+  GlobalAveragePool: c => ({ layer: { type: 'global_avg_pool2d' }, from: [c.network(0)] }),
+  ConvTranspose: convTranspose,
   MaxPool: pool(false),
   AveragePool: pool(true),
   BatchNormalization: batchNorm,
