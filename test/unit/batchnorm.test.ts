@@ -6,12 +6,12 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { NetworkProblem, NetworkTrace, traceNetwork } from '../../src/engine/network';
-import { Tensor, tensor } from '../../src/engine/tensor';
+import { tensor } from '../../src/engine/tensor';
 import { cellSumIn, linksIn } from '../../src/engine/layerKinds/views';
 import { analyzeSpec, traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkKeyHover } from '../../src/specReader/hoverText';
 import { JsonSource, SpecError } from '../../src/specReader/source';
-import { assertClose, randomTensor, rng } from './helpers';
+import { assertClose, lossFiniteDifferences, randomTensor, rng } from './helpers';
 
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/batchnorm/cases.json');
 const { generator, torch, cases } = JSON.parse(fs.readFileSync(FIXTURES, 'utf8')) as {
@@ -35,21 +35,6 @@ describe(`batchnorm2d agrees with torch.nn.BatchNorm2d (${generator}, torch ${to
   }
 });
 
-/** ∂C/∂target by central differences, C being the network's loss. */
-function finiteDifferences(p: NetworkProblem, target: Tensor, h = 1e-5): Tensor {
-  const fd = new Float64Array(target.data.length);
-  for (let i = 0; i < target.data.length; i++) {
-    const keep = target.data[i];
-    target.data[i] = keep + h;
-    const up = traceNetwork(p).loss!.value;
-    target.data[i] = keep - h;
-    const down = traceNetwork(p).loss!.value;
-    target.data[i] = keep;
-    fd[i] = (up - down) / (2 * h);
-  }
-  return { shape: target.shape, dtype: 'float64', data: fd };
-}
-
 describe('batchnorm2d in train mode: gradients = central finite differences', () => {
   it('∂C/∂input (through the batch mean and variance), ∂C/∂γ and ∂C/∂β under an mse loss', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), (seed, B, C) => {
@@ -62,9 +47,9 @@ describe('batchnorm2d in train mode: gradients = central finite differences', ()
         input, layers: [{ type: 'batchnorm2d', weight, bias, eps: 1e-3, momentum: 0.1, training: true }], loss: { type: 'mse', target }, dtype: 'float64',
       };
       const bn = traceNetwork(p).layers[0].tensors;
-      assertClose(bn.dA!, finiteDifferences(p, input), 1e-6, 'dA');
-      assertClose(bn.dgamma!, finiteDifferences(p, weight), 1e-6, 'dgamma');
-      assertClose(bn.dbeta!, finiteDifferences(p, bias), 1e-6, 'dbeta');
+      assertClose(bn.dA!, lossFiniteDifferences(p, input, 1e-5), 1e-6, 'dA');
+      assertClose(bn.dgamma!, lossFiniteDifferences(p, weight, 1e-5), 1e-6, 'dgamma');
+      assertClose(bn.dbeta!, lossFiniteDifferences(p, bias, 1e-5), 1e-6, 'dbeta');
     }), { numRuns: 8 });
   });
 });

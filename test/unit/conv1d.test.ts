@@ -11,13 +11,13 @@ import { conv1dInfo } from '../../src/engine/layerKinds/conv1d';
 import { cellSumIn, linksIn } from '../../src/engine/layerKinds/views';
 import { LayerTrace, NetworkProblem, NetworkTrace, networkShapes, traceNetwork } from '../../src/engine/network';
 import { planNetwork } from '../../src/engine/networkPlan';
-import { Tensor, indexOf, tensor } from '../../src/engine/tensor';
+import { indexOf, tensor } from '../../src/engine/tensor';
 import { analyzeSpec, traceAnySpecText } from '../../src/specReader/convSpec';
 import { collectNetworkSpec } from '../../src/specReader/networkSpec';
 import { networkKeyHover } from '../../src/specReader/hoverText';
 import { JsonSource, SpecError } from '../../src/specReader/source';
 import { defaultRowLabel, displayMatrix } from '../../webview/render/displayMatrix';
-import { assertClose, networkSpec, randomTensor, rng } from './helpers';
+import { assertClose, lossFiniteDifferences, networkSpec, randomTensor, rng } from './helpers';
 
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/torch/conv1d_cases.json');
 const { generator, torch, cases } = JSON.parse(fs.readFileSync(FIXTURES, 'utf8')) as {
@@ -48,21 +48,6 @@ describe(`conv1d agrees with torch.nn.functional.conv1d (${generator}, torch ${t
   });
 });
 
-/** ∂C/∂target by central differences, C being the network's loss. */
-function finiteDifferences(p: NetworkProblem, target: Tensor, h = 1e-6): Tensor {
-  const fd = new Float64Array(target.data.length);
-  for (let i = 0; i < target.data.length; i++) {
-    const keep = target.data[i];
-    target.data[i] = keep + h;
-    const up = traceNetwork(p).loss!.value;
-    target.data[i] = keep - h;
-    const down = traceNetwork(p).loss!.value;
-    target.data[i] = keep;
-    fd[i] = (up - down) / (2 * h);
-  }
-  return { shape: target.shape, dtype: 'float64', data: fd };
-}
-
 describe('conv1d: gradients = central finite differences', () => {
   it('∂C/∂input, ∂C/∂w and ∂C/∂b of two conv1d layers (causal, then "same" with groups) under an mse loss', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), (seed, K, d, s) => {
@@ -82,10 +67,10 @@ describe('conv1d: gradients = central finite differences', () => {
         loss: { type: 'mse', target: randomTensor([2, 2, L1], random) }, dtype: 'float64',
       };
       const [first, , second] = traceNetwork(p).layers;
-      assertClose(first.tensors.dA!, finiteDifferences(p, input), 1e-6, 'dA');
-      assertClose(first.tensors.dW!, finiteDifferences(p, w1), 1e-6, 'dW');
-      assertClose(first.tensors.db!, finiteDifferences(p, b1), 1e-6, 'db');
-      assertClose(second.tensors.dW!, finiteDifferences(p, w2), 1e-6, 'dW of the second');
+      assertClose(first.tensors.dA!, lossFiniteDifferences(p, input, 1e-6), 1e-6, 'dA');
+      assertClose(first.tensors.dW!, lossFiniteDifferences(p, w1, 1e-6), 1e-6, 'dW');
+      assertClose(first.tensors.db!, lossFiniteDifferences(p, b1, 1e-6), 1e-6, 'db');
+      assertClose(second.tensors.dW!, lossFiniteDifferences(p, w2, 1e-6), 1e-6, 'dW of the second');
     }), { numRuns: 6, interruptAfterTimeLimit: 4000 });
   });
 });

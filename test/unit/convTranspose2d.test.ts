@@ -13,14 +13,14 @@ import { EngineError } from '../../src/engine/errors';
 import { cellSumIn, linksIn } from '../../src/engine/layerKinds/views';
 import { LayerTrace, NetworkProblem, NetworkTrace, traceNetwork } from '../../src/engine/network';
 import { planNetwork } from '../../src/engine/networkPlan';
-import { Tensor, indexOf, sizeOf } from '../../src/engine/tensor';
+import { indexOf, sizeOf } from '../../src/engine/tensor';
 import { parseHostMessage } from '../../src/protocol/validate';
 import { networkToWire } from '../../src/protocol/wire';
 import { analyzeSpec, traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkKeyHover } from '../../src/specReader/hoverText';
 import { collectNetworkSpec } from '../../src/specReader/networkSpec';
 import { JsonSource, SpecError } from '../../src/specReader/source';
-import { assertClose, networkSpec, randomTensor, rng } from './helpers';
+import { assertClose, lossFiniteDifferences, networkSpec, randomTensor, rng } from './helpers';
 
 const ROOT = path.join(__dirname, '../../..');
 const { generator, torch, cases } = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/torch/convt_cases.json'), 'utf8')) as {
@@ -61,21 +61,6 @@ describe(`conv_transpose2d agrees with torch.nn.functional.conv_transpose2d (${g
   });
 });
 
-/** ∂C/∂target by central differences, C being the network's loss. */
-function finiteDifferences(p: NetworkProblem, target: Tensor, h = 1e-6): Tensor {
-  const fd = new Float64Array(target.data.length);
-  for (let i = 0; i < target.data.length; i++) {
-    const keep = target.data[i];
-    target.data[i] = keep + h;
-    const up = traceNetwork(p).loss!.value;
-    target.data[i] = keep - h;
-    const down = traceNetwork(p).loss!.value;
-    target.data[i] = keep;
-    fd[i] = (up - down) / (2 * h);
-  }
-  return { shape: target.shape, dtype: 'float64', data: fd };
-}
-
 describe('conv_transpose2d: gradients = central finite differences', () => {
   it('∂C/∂input, ∂C/∂w and ∂C/∂b of conv → tanh → conv_transpose2d (random stride, padding, dilation, groups 2) under an mse loss', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 2 }), (seed, s, p, d) => {
@@ -92,9 +77,9 @@ describe('conv_transpose2d: gradients = central finite differences', () => {
         loss: { type: 'mse', target: randomTensor([2, 2, out.outHeight, out.outWidth], random) }, dtype: 'float64',
       };
       const [first, , convt] = traceNetwork(problem).layers;
-      assertClose(first.tensors.dA!, finiteDifferences(problem, input), 1e-6, 'dA through the transposed conv');
-      assertClose(convt.tensors.dW!, finiteDifferences(problem, w2), 1e-6, 'dW');
-      assertClose(convt.tensors.db!, finiteDifferences(problem, b2), 1e-6, 'db');
+      assertClose(first.tensors.dA!, lossFiniteDifferences(problem, input, 1e-6), 1e-6, 'dA through the transposed conv');
+      assertClose(convt.tensors.dW!, lossFiniteDifferences(problem, w2, 1e-6), 1e-6, 'dW');
+      assertClose(convt.tensors.db!, lossFiniteDifferences(problem, b2, 1e-6), 1e-6, 'db');
     }), { numRuns: 6, interruptAfterTimeLimit: 4000 });
   });
 });

@@ -16,7 +16,7 @@ import { networkToWire } from '../../src/protocol/wire';
 import { analyzeSpec, traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkKeyHover } from '../../src/specReader/hoverText';
 import { JsonSource, SpecError } from '../../src/specReader/source';
-import { assertClose, randomTensor, rng } from './helpers';
+import { assertClose, lossFiniteDifferences, randomTensor, rng } from './helpers';
 
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/torch/graph_cases.json');
 interface Expected {
@@ -57,21 +57,6 @@ describe(`graphs agree with PyTorch (${generator})`, () => {
   }
 });
 
-/** ∂C/∂target by central differences, C being the network's loss. */
-function finiteDifferences(p: NetworkProblem, target: Tensor, h = 1e-6): Tensor {
-  const fd = new Float64Array(target.data.length);
-  for (let i = 0; i < target.data.length; i++) {
-    const keep = target.data[i];
-    target.data[i] = keep + h;
-    const up = traceNetwork(p).loss!.value;
-    target.data[i] = keep - h;
-    const down = traceNetwork(p).loss!.value;
-    target.data[i] = keep;
-    fd[i] = (up - down) / (2 * h);
-  }
-  return { shape: target.shape, dtype: 'float64', data: fd };
-}
-
 describe('graph gradients = central finite differences', () => {
   it('a tensor that feeds two layers (a conv and an add, a tanh and a concat) gets the sum of both δs', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), (seed, B, C) => {
@@ -94,9 +79,9 @@ describe('graph gradients = central finite differences', () => {
       // layers[0] feeds the conv, the add and the concat: its δ is their three δs added up.
       assert.strictEqual(t.layers[0].deltaSource, 'sum');
       assert.deepStrictEqual(t.layers[0].deltaFrom, ['layers[3]', 'layers[2]', 'layers[1]']);
-      assertClose(t.layers[0].tensors.dZ!, finiteDifferences(p, input), 1e-6, '∂C/∂input');
-      assertClose(t.layers[1].tensors.dW!, finiteDifferences(p, w0), 1e-6, '∂C/∂w of the conv in the branch');
-      assertClose(t.layers[4].tensors.dW!, finiteDifferences(p, w1), 1e-6, '∂C/∂w after the concat');
+      assertClose(t.layers[0].tensors.dZ!, lossFiniteDifferences(p, input, 1e-6), 1e-6, '∂C/∂input');
+      assertClose(t.layers[1].tensors.dW!, lossFiniteDifferences(p, w0, 1e-6), 1e-6, '∂C/∂w of the conv in the branch');
+      assertClose(t.layers[4].tensors.dW!, lossFiniteDifferences(p, w1, 1e-6), 1e-6, '∂C/∂w after the concat');
     }), { numRuns: 6 });
   });
 

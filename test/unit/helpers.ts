@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as path from 'path';
 import { ConvOptions, PaddingOption } from '../../src/engine/convInfo';
+import { NetworkProblem, traceNetwork } from '../../src/engine/network';
 import { DType, Tensor, formatShape, sizeOf, tensor } from '../../src/engine/tensor';
 import type { SpecFileSystem, SpecFileType } from '../../src/specReader/specFiles';
 import type { SpecFileReference } from '../../src/specReader/tensorSource';
@@ -17,6 +18,21 @@ export function assertClose(actual: Tensor, expected: Tensor, tol = 1e-9, what =
       assert.fail(`${what}[${i}]: ${a} vs expected ${e} (tolerance ${tol})`);
     }
   }
+}
+
+/** ∂C/∂target by central differences with step h, C being the network's loss (target is one of p's tensors, restored after). */
+export function lossFiniteDifferences(p: NetworkProblem, target: Tensor, h: number): Tensor {
+  const fd = new Float64Array(target.data.length);
+  for (let i = 0; i < target.data.length; i++) {
+    const keep = target.data[i];
+    target.data[i] = keep + h;
+    const up = traceNetwork(p).loss!.value;
+    target.data[i] = keep - h;
+    const down = traceNetwork(p).loss!.value;
+    target.data[i] = keep;
+    fd[i] = (up - down) / (2 * h);
+  }
+  return { shape: target.shape, dtype: 'float64', data: fd };
 }
 
 /** A deterministic generator (mulberry32), so failures replay. */

@@ -13,7 +13,7 @@ import { TensorName } from '../../src/engine/trace';
 import { traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkKeyHover } from '../../src/specReader/hoverText';
 import { SpecError } from '../../src/specReader/source';
-import { assertClose, randomTensor, rng } from './helpers';
+import { assertClose, lossFiniteDifferences, randomTensor, rng } from './helpers';
 
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/torch/network_cases.json');
 const { generator, cases } = JSON.parse(fs.readFileSync(FIXTURES, 'utf8')) as {
@@ -58,9 +58,7 @@ function centralDifference(p: NetworkProblem, target: Tensor, i: number, h: numb
 }
 
 function fdCheck(p: NetworkProblem, target: Tensor, analytic: Tensor, what: string, h = 1e-5): void {
-  const fd = new Float64Array(target.data.length);
-  for (let i = 0; i < target.data.length; i++) fd[i] = centralDifference(p, target, i, h);
-  assertClose(analytic, { shape: target.shape, dtype: 'float64', data: fd }, 1e-5, what);
+  assertClose(analytic, lossFiniteDifferences(p, target, h), 1e-5, what);
 }
 
 /**

@@ -13,7 +13,7 @@ import { panelText } from '../../src/l10n/panelText';
 import { analyzeSpec, traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkKeyHover } from '../../src/specReader/hoverText';
 import { JsonSource, SpecError } from '../../src/specReader/source';
-import { assertClose, randomTensor, rng } from './helpers';
+import { assertClose, lossFiniteDifferences, randomTensor, rng } from './helpers';
 
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/torch/small_cases.json');
 const { generator, torch, cases } = JSON.parse(fs.readFileSync(FIXTURES, 'utf8')) as {
@@ -65,22 +65,6 @@ describe(`small kinds agree with PyTorch autograd within 1e-12 (${generator}, to
   });
 });
 
-/** ∂C/∂input by central differences, C being the network's loss. */
-function finiteDifferences(p: NetworkProblem, h = 1e-6): Tensor {
-  const x = p.input;
-  const fd = new Float64Array(x.data.length);
-  for (let i = 0; i < x.data.length; i++) {
-    const keep = x.data[i];
-    x.data[i] = keep + h;
-    const up = traceNetwork(p).loss!.value;
-    x.data[i] = keep - h;
-    const down = traceNetwork(p).loss!.value;
-    x.data[i] = keep;
-    fd[i] = (up - down) / (2 * h);
-  }
-  return { shape: x.shape, dtype: 'float64', data: fd };
-}
-
 describe('softmax and the global poolings: ∂C/∂input = central finite differences', () => {
   const kinds: { label: string; layers: LayerSpec[]; grad: string }[] = [
     { label: 'softmax (B, C, H, W)', layers: [{ type: 'softmax' }], grad: 'dZ' },
@@ -98,7 +82,7 @@ describe('softmax and the global poolings: ∂C/∂input = central finite differ
         // The kind is the layer before the loss.
         const grad = traceNetwork(p).layers[k.layers.length - 1].tensors[k.grad]!;
         // The softmax after flatten has its input's gradient in (B, C·H·W): the same values in the same order.
-        assertClose(tensor(input.shape, grad.data), finiteDifferences(p), 1e-7, k.label);
+        assertClose(tensor(input.shape, grad.data), lossFiniteDifferences(p, p.input, 1e-6), 1e-7, k.label);
       }), { numRuns: 10, interruptAfterTimeLimit: 3000 });
     });
   }
