@@ -21,11 +21,12 @@ linear 10, on (1, 1, 8, 8).
 """
 import json
 import os
-import struct
 
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
+
+from safetensors_file import write_safetensors
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(os.path.dirname(HERE), 'test', 'fixtures', 'examples')
@@ -62,19 +63,6 @@ def train(model, x, y):
             torch.nn.functional.cross_entropy(model(x[batch]), y[batch]).backward()
             opt.step()
     return model.eval()
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        blob = t.detach().numpy().astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header).encode()
-    text += b' ' * (-len(text) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
 
 
 def source(key):
@@ -123,7 +111,7 @@ def main():
         accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
     print(f'held-out accuracy: {accuracy:.4f} on {len(y_test)} digits')
     state = model.state_dict()
-    write_safetensors(os.path.join(HERE, 'digits.safetensors'), state)
+    write_safetensors(os.path.join(HERE, 'digits.safetensors'), {k: v.numpy() for k, v in state.items()})
     torch.save(state, os.path.join(HERE, 'digits.pt'))
     torch.onnx.export(model, x_test[:1], os.path.join(HERE, 'digits.onnx'), opset_version=13,
                       input_names=['x'], output_names=['logits'], do_constant_folding=False)

@@ -10,28 +10,15 @@ Needs numpy, PIL and scikit-image (Debian: python3-numpy, python3-pil, python3-s
 - batch.npz (np.savez_compressed): a batch of two 6 × 6 one-channel pictures (a vertical and a horizontal
   bar), two 3 × 3 kernels and their bias; batch.conv.json reads all three from it.
 """
-import json
 import os
-import struct
 
 import numpy as np
 import skimage.data
 from PIL import Image
 
+from safetensors_file import write_safetensors
+
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, array in tensors.items():
-        blob = np.ascontiguousarray(array, dtype='<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(array.shape), 'data_offsets': [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header).encode()
-    text += b' ' * (-len(text) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
 
 
 def chelsea():

@@ -8,7 +8,7 @@ import type { ConvInfo } from '../convInfo';
 import { Highlights, LinkTarget, col2imContributors, linksOf } from '../links';
 import type { TensorName } from '../trace';
 import { windowField } from '../region';
-import { DELTA_SOURCE, convWindowCells } from './conv2dView';
+import { DELTA_SOURCE, convMatmul, convWindowCells } from './conv2dView';
 import { AxisLabels, LayerView, Words, codeShape, gradientTable, parts, words } from './view';
 
 /** How the padding was written: a number (or "valid"), "same", or "causal" (all of it on the left). */
@@ -106,14 +106,7 @@ export const conv1dView: LayerView<Conv1dInfo> = {
       explain: ({ info: i }) => words('conv1dWeightMatrix', shape(i.patchSize, i.outChannels), groupsNote(i)),
       specKeys: ['weight', 'groups'],
     },
-    matmul: {
-      title: words('titleMatmul'),
-      flow: [{ tensor: 'a_t' }, { op: '@' }, { tensor: 'w_t' }, { op: '=' }, { tensor: 'z_t' }],
-      explain: ({ info: i }) => words('matmul', i.groupPatchSize),
-      specKeys: ['weight', 'input'],
-      rows: 'z_t',
-      product: true,
-    },
+    matmul: convMatmul,
     reshape_bias: {
       title: words('titleReshapeBias'),
       flow: ({ has }) => (has('bias')

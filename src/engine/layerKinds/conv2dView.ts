@@ -9,7 +9,7 @@ import { atColumnTap, isPadding, linksOf, rowOutput } from '../links';
 import { Region, windowCells, windowField, windowTaps } from '../region';
 import { firstRows } from '../tensor';
 import type { DeltaSource } from '../trace';
-import { AxisLabels, codeShape, gradientTable, HoverLine, LayerView, parts, WordArg, words, Words } from './view';
+import { AxisLabels, codeShape, gradientTable, HoverLine, LayerView, parts, StageView, WordArg, words, Words } from './view';
 
 const shape = (...d: number[]) => `(${d.join(', ')})`;
 
@@ -18,6 +18,16 @@ export const DELTA_SOURCE: Record<DeltaSource, string> = { ones: 'deltaOnes', sp
 
 const groupsNote = (i: ConvInfo): WordArg => (i.groups > 1 ? words('groupsNote', i.groups, i.inChannelsPerGroup, i.groupPatchSize, i.outChannelsPerGroup) : '');
 const usedTransposed = (name: string) => words('captionUsedTransposed', name);
+
+/** z_t = a_t @ w_t: the same stage for every convolution that unfolds its input (conv2d, conv1d). */
+export const convMatmul: StageView<{ groupPatchSize: number }> = {
+  title: words('titleMatmul'),
+  flow: [{ tensor: 'a_t' }, { op: '@' }, { tensor: 'w_t' }, { op: '=' }, { tensor: 'z_t' }],
+  explain: ({ info: i }) => words('matmul', i.groupPatchSize),
+  specKeys: ['weight', 'input'],
+  rows: 'z_t',
+  product: true,
+};
 
 export const conv2dView: LayerView<ConvInfo> = {
   gradientOf: gradientTable({ dW: { param: 'weight' }, db: { param: 'bias', absent: 0 }, dA: { input: 0 }, dA_rot180: { input: 0 } }),
@@ -47,14 +57,7 @@ export const conv2dView: LayerView<ConvInfo> = {
       explain: ({ info: i }) => words('weightMatrix', shape(i.patchSize, i.outChannels), groupsNote(i)),
       specKeys: ['weight', 'groups'],
     },
-    matmul: {
-      title: words('titleMatmul'),
-      flow: [{ tensor: 'a_t' }, { op: '@' }, { tensor: 'w_t' }, { op: '=' }, { tensor: 'z_t' }],
-      explain: ({ info: i }) => words('matmul', i.groupPatchSize),
-      specKeys: ['weight', 'input'],
-      rows: 'z_t',
-      product: true,
-    },
+    matmul: convMatmul,
     reshape_bias: {
       title: words('titleReshapeBias'),
       // Without a bias, "transpose, reshape, + b =" reads "transpose, reshape →".
