@@ -198,11 +198,10 @@ export class TraceView implements CardHost {
       this.observer.observe(card.element);
       flow.append(card.element);
     }
-    if (stageViewOf(this.model.geometry, stage.id)?.crossCheck && this.model.trace.rot180) {
-      const r = this.model.trace.rot180;
-      // conv2d's two views compute ∂C/∂a; conv_transpose2d's compute z.
-      const [agrees, disagrees] = r.tensor === 'z' ? [text().zAgrees, text().zDisagrees] : [text().rot180Agrees, text().rot180Disagrees];
-      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, (r.agrees ? agrees : disagrees)(formatNumber(r.maxAbsDiff))));
+    const check = stageViewOf(this.model.geometry, stage.id)?.crossCheck;
+    const r = this.model.trace.rot180;
+    if (check && r) {
+      flow.append(el('div', `agreement ${r.agrees ? 'ok' : 'bad'}`, renderWords({ key: r.agrees ? check.agrees : check.disagrees, args: [formatNumber(r.maxAbsDiff)] }, locale())));
     }
     section.append(head, flow);
     this.flows.push({ element: flow, cards });

@@ -80,11 +80,17 @@ describe('layer views: every stage declared, every word in both tables', () => {
     }
   });
 
-  it('a layer that records a ROT180 check has a stage that shows it (crossCheck), and only then', () => {
+  it('a layer that records a ROT180 check has a stage that shows it (crossCheck, in words of both tables), and only then', () => {
     for (const tr of traces) {
       for (const l of tr.layers) {
         const checked = l.stages.filter(st => stageViewOf(l.geometry, st.id)?.crossCheck);
         assert.strictEqual(checked.length, (l.conv?.rot180 ?? l.rot180) ? 1 : 0, `${l.op}: stages showing the check: ${checked.map(st => st.id).join(', ')}`);
+        for (const st of checked) {
+          const { agrees, disagrees } = stageViewOf(l.geometry, st.id)!.crossCheck!;
+          for (const [locale, table] of Object.entries(PANEL_TEXT)) {
+            for (const key of [agrees, disagrees]) assert.strictEqual(typeof (table as unknown as Record<string, unknown>)[key], 'function', `${locale} words the check: ${key}`);
+          }
+        }
       }
     }
   });

@@ -115,7 +115,7 @@ export const conv2dView: LayerView<ConvInfo> = {
       explain: ({ info: i }) => words('rot180', i.strideHeight > 1 || i.strideWidth > 1 ? words('rot180Stride', i.strideHeight - 1, i.strideWidth - 1) : words('rot180NoStride'),
         i.dilationHeight * (i.kernelHeight - 1), i.dilationWidth * (i.kernelWidth - 1)),
       specKeys: ['weight', 'grad'],
-      crossCheck: true,
+      crossCheck: { agrees: 'rot180Agrees', disagrees: 'rot180Disagrees' },
     },
     // Someone's own tensor against the engine's: yours − engine's = difference.
     compare: {

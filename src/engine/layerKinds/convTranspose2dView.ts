@@ -66,7 +66,7 @@ export const convTranspose2dView: LayerView<ConvTransposeInfo> = {
         return words('convtRot180', i.strideHeight - 1, i.strideWidth - 1, top, left);
       },
       specKeys: ['weight', 'stride', 'padding'],
-      crossCheck: true,
+      crossCheck: { agrees: 'zAgrees', disagrees: 'zDisagrees' },
     },
     convt_delta_full: {
       title: words('titleConvtDeltaFull'),

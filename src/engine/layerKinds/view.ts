@@ -57,9 +57,10 @@ export interface StageView<I> {
   partial?(info: I, rows: number, get: (name: TensorName) => Tensor | undefined): Partial<Record<TensorName, Tensor>>;
   /**
    * A second way to a tensor the pass already made, there to check it: the panel shows the agreement the
-   * trace records beside it, and the stage set "withoutRot180" hides it.
+   * trace records beside it, in the words these keys name (given the largest difference), and the stage set
+   * "withoutRot180" hides it.
    */
-  crossCheck?: true;
+  crossCheck?: { agrees: string; disagrees: string };
   /** What was asked for (a comparison): no stage set hides it. */
   alwaysShown?: true;
 }

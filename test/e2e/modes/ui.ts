@@ -79,7 +79,7 @@ async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (nam
     const stem = await frame.locator('.chain-layer[data-layer="1"]').getAttribute('title');
     if (!stem?.includes('layers[2]') || !stem.includes('layers[7]')) throw new Error(`the stem's chip title does not name both δ sources: ${stem}`);
   });
-  await run.check('unet-up.conv.json runs; the skip is an arc from layers[1] to the concat; the transposed conv opens on its matrix product', async () => {
+  await run.check('unet-up.conv.json runs; the skip is an arc from layers[1] to the concat; the transposed conv opens, its ROT180 view agreeing', async () => {
     await openFromExplorer(page, 'unet-up.conv.json');
     await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
     await page.locator('.tabs-container .tab', { hasText: 'Conv: unet-up.conv.json' }).waitFor({ timeout: 60_000 });
@@ -90,6 +90,8 @@ async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (nam
     await frame.locator('section.tensor[data-tensor="z_t"] canvas.heatmap').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(400);
     await shot('graph-unet-convt');
+    // Its second view of z (zeros inserted, ROT180(w)) says how far it is from col2im's.
+    await frame.locator('section.stage[data-stage="rot180"] .agreement.ok', { hasText: 'agree: max |z(rot180) − z(col2im)|' }).waitFor({ state: 'attached', timeout: 10_000 });
   });
 }
 

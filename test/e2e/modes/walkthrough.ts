@@ -75,6 +75,7 @@ export async function walkthrough(): Promise<number> {
         await shot('05-backward-col2im');
         await step('backward').locator('a', { hasText: 'rot180 check' }).click();
         await stageShown('rot180', 'ROT180');
+        await frame.locator('section.stage[data-stage="rot180"] .agreement.ok', { hasText: 'agree: max |∂C/∂a(rot180) − ∂C/∂a(col2im)| = 0' }).waitFor({ timeout: 10_000 });
       }],
       ['the link step\'s "Show z" shows z, whose cell z[0, 0, 1, 2] links to its 12 products (Σ = 294)', async () => {
         await click('linkCells', 'Show z');
