@@ -107,6 +107,8 @@ export interface SpecProblemArgs {
   'onnx.noGraph': Record<string, never>;
   'onnx.graphInputs': { names: string[] };
   'onnx.graphOutputs': { names: string[] };
+  /** The model editor plans shapes on the graph input's declared shape: this one declares none. */
+  'onnx.inputUnknown': { name: string };
   /** declared: each dimension as the model writes it (a number, or a symbolic name). */
   'onnx.inputShape': { name: string; declared: string[]; shape: number[] };
   'onnx.twice': { name: string };

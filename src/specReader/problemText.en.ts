@@ -130,6 +130,7 @@ export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
   'onnx.noGraph': () => 'not an ONNX model: it has no graph',
   'onnx.graphInputs': a => `the graph must have one input besides its initializers; it has ${a.names.length ? listed(a.names) : 'none'}`,
   'onnx.graphOutputs': a => `the graph must have one output; it has ${a.names.length ? listed(a.names) : 'none'}`,
+  'onnx.inputUnknown': a => `the input "${a.name}" of the model declares no shape: its nodes' shapes cannot be planned`,
   'onnx.inputShape': a => `the input "${a.name}" of the model is declared (${a.declared.join(', ')}), the input of the spec is ${formatShape(a.shape)}`,
   'onnx.twice': a => `tensor "${a.name}" is the output of two nodes`,
   'onnx.missing': a => `node "${a.node}" takes "${a.name}", which no node, initializer or graph input makes`,

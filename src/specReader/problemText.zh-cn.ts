@@ -218,6 +218,7 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'onnx.noGraph': () => '不是 ONNX 模型：其中没有计算图',
   'onnx.graphInputs': a => `计算图除初始化器外必须恰有一个输入；实际有 ${a.names.length ? listed(a.names) : '零个'}`,
   'onnx.graphOutputs': a => `计算图必须恰有一个输出；实际有 ${a.names.length ? listed(a.names) : '零个'}`,
+  'onnx.inputUnknown': a => `模型的输入 "${a.name}" 没有声明形状：无法规划其节点的形状`,
   'onnx.inputShape': a => `模型的输入 "${a.name}" 声明为 (${a.declared.join(', ')})，而规格的输入为 ${formatShape(a.shape)}`,
   'onnx.twice': a => `张量 "${a.name}" 是两个节点的输出`,
   'onnx.missing': a => `节点 "${a.node}" 接收 "${a.name}"，但没有任何节点、初始化器或计算图输入产生它`,

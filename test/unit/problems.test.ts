@@ -430,6 +430,7 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'onnx.reshape': { node: '/Reshape', shape: [2, -1], input: [1, 4, 2, 2] },
   'onnx.pad': { node: '/Pad' },
   'onnx.empty': {},
+  'onnx.inputUnknown': { name: 'x' },
   'file.notRegular': { type: 'fifo' },
   'file.outside': { folder: 'ws' },
   'file.tooBig': { size: 1000000000, limit: 1000 },
@@ -448,6 +449,8 @@ const SAMPLE_PROBLEMS = (Object.keys(SAMPLES) as ProblemCode[]).map(code => ({ c
 const BEYOND_THE_CORPUS: ProblemCode[] = [
   'tensor.shape', 'tensor.dtype', 'tensor.data', 'tensor.size', 'budget.limit', 'spec.unreadable',
   'gradcheck.noTensor', 'gradcheck.notGradient', 'gradcheck.index', 'gradcheck.shape', 'gradcheck.tooBig',
+  // The model editor's (test/unit/modelFacts.test.ts reaches it): a run gives the input's shape.
+  'onnx.inputUnknown',
 ];
 
 describe('problems as data: every code in both languages', () => {

@@ -128,3 +128,30 @@ export function readGraph(bytes: Uint8Array): OnnxGraph {
   }
   return g;
 }
+
+/** What a model says of itself (ModelProto: ir_version 1, producer_name 2, producer_version 3, opset_import 8). */
+export interface OnnxModelInfo {
+  irVersion?: number;
+  producer: string;
+  producerVersion: string;
+  /** The opset of each domain it imports ('' is the default, ai.onnx). */
+  opsets: { domain: string; version: number }[];
+}
+
+export function readModelInfo(bytes: Uint8Array): OnnxModelInfo {
+  const info: OnnxModelInfo = { producer: '', producerVersion: '', opsets: [] };
+  for (const f of fields(bytes)) {
+    if (f.number === 1 && f.wire === 0) info.irVersion = int64(f.varint, 'ir_version');
+    else if (f.number === 2) info.producer = strings(f);
+    else if (f.number === 3) info.producerVersion = strings(f);
+    else if (f.number === 8 && f.wire === 2) {
+      const opset = { domain: '', version: 0 };
+      for (const o of fields(f.bytes)) {
+        if (o.number === 1) opset.domain = strings(o);
+        else if (o.number === 2 && o.wire === 0) opset.version = int64(o.varint, 'an opset version');
+      }
+      info.opsets.push(opset);
+    }
+  }
+  return info;
+}

@@ -6,14 +6,14 @@
 
 import { EngineError } from '../../engine/errors';
 import { kindOf } from '../../engine/layerKinds';
-import { isMergeKind } from '../../engine/layerKinds/kind';
+import { KindPlan, isMergeKind } from '../../engine/layerKinds/kind';
 import type { NetworkLayer } from '../../engine/network';
 import { inputName } from '../../engine/graph';
 import type { DType, Tensor } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
 import { OnnxGraph, OnnxNode, readGraph } from './graph';
 import { NetworkValue, OPS, OpContext, OpResult, Value } from './ops';
-import { decodeTensorProto } from './tensor';
+import { decodeTensorProto, zerosOfTensorProto } from './tensor';
 import { fail } from './wire';
 
 const describe = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
@@ -60,14 +60,26 @@ function runOrder(g: OnnxGraph, output: string, input: string): number[] {
     }
   }
   if (!made.has(output) && output !== input) fail({ code: 'onnx.missing', args: { node: output, name: output } });
+  const { order, stuck } = executionOrder(g, needed);
+  if (stuck.length) fail({ code: 'onnx.cycle', args: { node: g.nodes[stuck[0]].name } });
+  return order;
+}
+
+/**
+ * The `needed` nodes in an order that runs them: the file's where it can (ONNX's own rule), else the first node
+ * of the file that can run next; `stuck`: those that wait, through other nodes, on their own output (in file order).
+ */
+export function executionOrder(g: OnnxGraph, needed: Iterable<number>): { order: number[]; stuck: number[] } {
+  const made = producers(g.nodes);
   const waiting = new Map<number, number>();
   const after = new Map<number, number[]>();
   for (const i of needed) {
+    if (waiting.has(i)) continue;
     const before = new Set(g.nodes[i].inputs.map(x => made.get(x)).filter((j): j is number => j !== undefined));
     waiting.set(i, before.size);
     for (const j of before) after.set(j, [...(after.get(j) ?? []), i]);
   }
-  const ready = [...needed].filter(i => waiting.get(i) === 0).sort((a, b) => b - a);
+  const ready = [...waiting.keys()].filter(i => waiting.get(i) === 0).sort((a, b) => b - a);
   const order: number[] = [];
   while (ready.length) {
     const i = ready.pop()!;
@@ -78,16 +90,13 @@ function runOrder(g: OnnxGraph, output: string, input: string): number[] {
       if (left === 0) { ready.push(j); ready.sort((a, b) => b - a); }
     }
   }
-  if (order.length < needed.size) {
-    const stuck = Math.min(...[...needed].filter(i => !order.includes(i)));
-    fail({ code: 'onnx.cycle', args: { node: g.nodes[stuck].name } });
-  }
-  return order;
+  const ran = new Set(order);
+  return { order, stuck: [...waiting.keys()].filter(i => !ran.has(i)).sort((a, b) => a - b) };
 }
 
-/** How many nodes (and the graph's output) read each tensor. */
-function readers(g: OnnxGraph, order: readonly number[], output: string): Map<string, number> {
-  const count = new Map<string, number>([[output, 1]]);
+/** How many nodes (and the graph's outputs) read each tensor. */
+export function readers(g: OnnxGraph, order: readonly number[], outputs: readonly string[]): Map<string, number> {
+  const count = new Map<string, number>(outputs.map(o => [o, 1]));
   for (const i of order) for (const x of g.nodes[i].inputs) if (x) count.set(x, (count.get(x) ?? 0) + 1);
   return count;
 }
@@ -103,7 +112,7 @@ export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dt
   const input = graphInput(g, inputShape);
   const output = g.outputs[0].name;
   const order = runOrder(g, output, input);
-  const net = new ModelReader(g, readers(g, order, output), dtype, maxElements);
+  const net = new ModelReader(g, readers(g, order, [output]), dtype, maxElements, 'values');
   net.values.set(input, { kind: 'network', ref: 'input', shape: [...inputShape] });
   for (const i of order) net.read(g.nodes[i]);
   const last = net.values.get(output);
@@ -111,23 +120,42 @@ export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dt
   return net.layers;
 }
 
-/** The network as its nodes are read: each tensor's value, and the layers so far. */
-class ModelReader {
+/**
+ * How weights are read: their `values` (a run), or as `zeros` of their shape, checked as for a run but not decoded
+ * (the model editor's facts: plans read shapes only, and a big model's graph shows without decoding its weights).
+ */
+export type WeightReading = 'values' | 'zeros';
+
+/** The network as its nodes are read: each tensor's value, and the layers so far with their plans. */
+export class ModelReader {
   readonly values = new Map<string, Value>();
   readonly layers: NetworkLayer[] = [];
+  /** Each layer's plan (its output shape, FLOPs and parameters), as the engine plans it. */
+  readonly plans: KindPlan[] = [];
   /** What each layer takes. */
   private readonly inputs: NetworkValue[][] = [];
   /** The layers a MatMul made (the Add after one may give it its bias). */
   private readonly products = new Set<number>();
   private readonly decoded = new Map<string, Tensor>();
+  /** The layer the node being read made or gave its bias to. */
+  private touched: number | undefined;
 
-  constructor(private readonly g: OnnxGraph, private readonly readCount: ReadonlyMap<string, number>, private readonly dtype: DType, private readonly maxElements: number) {}
+  constructor(
+    private readonly g: OnnxGraph,
+    private readonly readCount: ReadonlyMap<string, number>,
+    private readonly dtype: DType,
+    private readonly maxElements: number,
+    private readonly weights: WeightReading,
+  ) {}
 
-  read(node: OnnxNode): void {
+  /** Reads a node; returns the layer it made, or gave its bias to (none: it made a constant or passed a value on). */
+  read(node: OnnxNode): number | undefined {
+    this.touched = undefined;
     const entry = node.domain === '' || node.domain === 'ai.onnx' ? Object.hasOwn(OPS, node.op) && OPS[node.op] : undefined;
     if (!entry) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
     for (const o of node.outputs.slice(1)) if (o && this.readCount.has(o)) fail({ code: 'onnx.output', args: { node: node.name, op: node.op, output: o } });
     this.values.set(node.outputs[0], this.valueOf(node, entry(this.context(node))));
+    return this.touched;
   }
 
   /** The value a node's result gives its output; a layer is planned as it is added, so a misfit names its node. */
@@ -141,8 +169,9 @@ class ModelReader {
     const chain = [index === 0 ? 'input' : index - 1];
     const refs = result.from.map(v => v.ref);
     if (refs.length !== 1 || refs[0] !== chain[0]) layer.inputs = refs;
-    const shape = this.plan(layer, result.from, index);
+    const { output: shape } = this.plan(layer, result.from, index);
     this.layers.push(layer);
+    this.touched = index;
     this.inputs.push(result.from);
     if (node.op === 'MatMul') this.products.add(index);
     return { kind: 'network', ref: index, shape };
@@ -158,16 +187,19 @@ class ModelReader {
       return fail({ code: 'onnx.bias', args: { node: node.name } });
     }
     const fused = { ...layer, bias: { ...bias, shape: [bias.data.length] }, name: `${layer.name} + ${node.name}` } as NetworkLayer;
-    this.plan(fused, this.inputs[index], index);
+    this.plans[index] = this.plan(fused, this.inputs[index], index);
     this.layers[index] = fused;
+    this.touched = index;
     return of;
   }
 
-  /** The layer's output shape; a shape that does not fit is an EngineError at the layer, naming its node. */
-  private plan(layer: NetworkLayer, from: readonly NetworkValue[], index: number): number[] {
+  /** The layer's plan, kept as its; a shape that does not fit is an EngineError at the layer, naming its node. */
+  private plan(layer: NetworkLayer, from: readonly NetworkValue[], index: number): KindPlan {
     const kind = kindOf(layer);
     try {
-      return isMergeKind(kind) ? kind.plan(layer, from.map(v => ({ name: inputName(v.ref), shape: v.shape })), false).output : kind.plan(layer, from[0].shape, false).output;
+      const plan = isMergeKind(kind) ? kind.plan(layer, from.map(v => ({ name: inputName(v.ref), shape: v.shape })), false) : kind.plan(layer, from[0].shape, false);
+      this.plans[index] = plan;
+      return plan;
     } catch (e) {
       if (!(e instanceof EngineError)) throw e;
       const input = isMergeKind(kind) ? {} : { input: from[0].shape, from: inputName(from[0].ref) };
@@ -209,7 +241,9 @@ class ModelReader {
       },
       weight: k => {
         const name = node.inputs[k] ?? '';
-        if (this.g.initializers.has(name) && !this.values.has(name)) return this.initializer(name, this.dtype);
+        if (this.g.initializers.has(name) && !this.values.has(name)) {
+          return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements) : this.initializer(name, this.dtype);
+        }
         const t = constant(k);
         return this.dtype === 'float64' ? t : { ...t, dtype: this.dtype, data: Float32Array.from(t.data) };
       },

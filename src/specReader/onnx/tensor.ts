@@ -98,11 +98,21 @@ function typedValues(field: number, parts: Uint8Array[], count: number, dataType
   };
 }
 
+/** What a TensorProto declares, its data not read: dims, data type, the bytes its data takes, whether they are in another file. */
+export interface TensorProtoInfo { shape: number[]; dtype: string; bytes: number; external: boolean }
+
+export function tensorProtoInfo(proto: Uint8Array): TensorProtoInfo {
+  const t = tensorProto(proto);
+  const kind = DATA_TYPES[t.dataType];
+  const bytes = kind ? sizeOf(t.dims) * kind.size : t.raw?.length ?? 0;
+  return { shape: t.dims, dtype: kind?.name ?? `data_type ${t.dataType}`, bytes, external: t.external };
+}
+
 /** The initializers of an ONNX model: names, dims and data types (their data is not read). */
 export function listOnnx(bytes: Uint8Array): ListedTensor[] {
   return [...initializers(bytes)].map(([key, proto]) => {
-    const t = tensorProto(proto);
-    return { key, shape: t.dims, dtype: DATA_TYPES[t.dataType]?.name ?? `data_type ${t.dataType}` };
+    const { shape, dtype } = tensorProtoInfo(proto);
+    return { key, shape, dtype };
   });
 }
 
@@ -119,6 +129,18 @@ export function decodeOnnx(bytes: Uint8Array, name: string, dtype: DType, maxEle
  * its problems are at the source object's key `at` (none: the file's own key).
  */
 export function decodeTensorProto(proto: Uint8Array, name: string, dtype: DType, maxElements: number, at?: string): { tensor: Tensor; dtype: string } {
+  return readTensorProto(proto, name, dtype, maxElements, at, true);
+}
+
+/**
+ * A TensorProto checked as decodeTensorProto checks it, its data not read: a tensor of zeros of its shape, for
+ * plans, which read shapes only (the model editor's facts: a model's graph shows without decoding its weights).
+ */
+export function zerosOfTensorProto(proto: Uint8Array, name: string, dtype: DType, maxElements: number): Tensor {
+  return readTensorProto(proto, name, dtype, maxElements, undefined, false).tensor;
+}
+
+function readTensorProto(proto: Uint8Array, name: string, dtype: DType, maxElements: number, at: string | undefined, values: boolean): { tensor: Tensor; dtype: string } {
   const t = tensorProto(proto);
   if (t.external) fail({ code: 'onnx.external', args: { name } }, at);
   const kind = DATA_TYPES[t.dataType];
@@ -134,6 +156,6 @@ export function decodeTensorProto(proto: Uint8Array, name: string, dtype: DType,
     read = typedValues(kind.typed, t.typed.get(kind.typed) ?? [], count, t.dataType, name, at);
   }
   const data = allocate(dtype, count);
-  for (let i = 0; i < count; i++) data[i] = read(i);
+  if (values) for (let i = 0; i < count; i++) data[i] = read(i);
   return { tensor: { shape: [...t.dims], dtype, data }, dtype: kind.name };
 }
