@@ -65,6 +65,8 @@ const builds = [
   { ...node, entryPoints: ['src/debug/adapter.ts'], outfile: 'dist/debugAdapter.js' },
   { ...node, entryPoints: ['src/cli/convTrace.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+  // The model editor of .onnx files (webview/modelEditor/).
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/modelEditor/main.ts'], outfile: 'dist/modelEditor.js' },
   // The web extension (package.json "browser"): the extension host is a web worker with no Node.
   { ...web, format: 'cjs', entryPoints: ['src/extension/web/extension.ts'], outfile: 'dist/web/extension.js', external: ['vscode'] },
   { ...web, format: 'iife', entryPoints: ['src/extension/trace/traceWorker.web.ts'], outfile: 'dist/web/traceWorker.js' },
@@ -87,7 +89,7 @@ if (args.has('--tests')) {
   rmSync('out', { recursive: true, force: true });
   builds.push({
     ...common, bundle: false, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline',
-    entryPoints: [...filesUnder('src', /\.ts$/).filter(f => !f.includes('wasm/assembly')), ...filesUnder('test', /\.ts$/), ...filesUnder('webview/render', /\.ts$/), 'webview/stageSet.ts', 'webview/state.ts'], outdir: 'out', outbase: '.',
+    entryPoints: [...filesUnder('src', /\.ts$/).filter(f => !f.includes('wasm/assembly')), ...filesUnder('test', /\.ts$/), ...filesUnder('webview/render', /\.ts$/), 'webview/stageSet.ts', 'webview/state.ts', 'webview/modelEditor/layout.ts'], outdir: 'out', outbase: '.',
   });
 }
 

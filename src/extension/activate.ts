@@ -14,6 +14,7 @@ import { LiveRerun } from './commands/liveRerun';
 import { debugExample, exampleUri, openExample, registerBundledExamples } from './commands/workedExample';
 import { TensorHoverProvider } from './language/hover';
 import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
+import { ModelEditorProvider, ModelEditorState } from './modelEditor/modelEditor';
 import { PanelState, TracePanel } from './panel/tracePanel';
 import { type TraceWorkers, withSpare } from './trace/traceRunner';
 
@@ -43,6 +44,8 @@ export interface ConvVisualDebuggerApi {
   focus(message: Extract<HostToWebview, { type: 'focus' }>): boolean;
   /** A document's spec problems, computed now (no debounce). */
   diagnostics(doc: vscode.TextDocument): Promise<readonly vscode.Diagnostic[]>;
+  /** The open model editors (.onnx files) and the node boxes each drew. */
+  modelEditors(): ModelEditorState[];
 }
 
 /** What differs between the desktop (Node) and the browser extension host. */
@@ -117,6 +120,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
     }),
   );
   registerConvDebugger(context, runner, files);
+  const models = ModelEditorProvider.register(context, runner, files, log);
   const inspector = new TensorInspector(runner, context.extensionUri, m => panelMessages.fire(m), log);
   context.subscriptions.push(
     panelMessages.event(m => inspector.handle(m)),
@@ -128,6 +132,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
     onDidReceivePanelMessage: panelMessages.event,
     run,
     diagnostics: doc => diagnostics.update(doc),
+    modelEditors: () => models.states(),
     focus: message => {
       const panel = TracePanel.active;
       panel?.send(message);

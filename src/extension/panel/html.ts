@@ -11,9 +11,17 @@ function nonce(): string {
 
 /** The panel's page: strict CSP, one nonce'd script, resources only from dist/ and media/. */
 export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const locale = displayLocale();
+  return pageHtml(webview, extensionUri, 'webview.js', 'panel.css',
+    `<header id="header"><h1 id="title">Conv Visual Debugger</h1><p id="status" role="status">${panelText(locale).waitingForTrace}</p></header>
+  <main id="app"></main>`);
+}
+
+/** A page of the extension's: strict CSP, `script` (in dist/) with a nonce, `style` (in media/), `body`. */
+export function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri, script: string, style: string, body: string): string {
   const n = nonce();
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', script));
+  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', style));
   const csp = [
     `default-src 'none'`,
     `img-src ${webview.cspSource} data:`,
@@ -21,20 +29,18 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${n}'`,
   ].join('; ');
-  const locale = displayLocale();
   return `<!DOCTYPE html>
-<html lang="${htmlLang(locale)}">
+<html lang="${htmlLang(displayLocale())}">
 <head>
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${style}">
+  <link rel="stylesheet" href="${styleUri}">
   <title>Conv Visual Debugger</title>
 </head>
 <body>
-  <header id="header"><h1 id="title">Conv Visual Debugger</h1><p id="status" role="status">${panelText(locale).waitingForTrace}</p></header>
-  <main id="app"></main>
-  <script nonce="${n}" src="${script}"></script>
+  ${body}
+  <script nonce="${n}" src="${scriptUri}"></script>
 </body>
 </html>`;
 }

@@ -58,6 +58,40 @@ async function photographChecks(run: Run, page: Page, frame: FrameLocator, shot:
 }
 
 /** A residual block reads as one: the skip is an arc over the layers it passes, and the stem's δ is a sum. */
+/** The model editor: digits.onnx opens as its graph at 1280×800; its first Conv opens its details, an initializer its statistics and heatmap. */
+async function modelChecks(run: Run, page: Page, shot: (name: string) => Promise<unknown>): Promise<void> {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // The model editor is the one webview open here.
+  const frame = webviewFrame(page);
+  await run.check('digits.onnx opens from the explorer as its graph: 8 node boxes and the model\'s totals on the first screen', async () => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'digits.onnx' }).first().click({ timeout: 30_000 });
+    await page.locator('.tabs-container .tab.active', { hasText: 'digits.onnx' }).waitFor({ timeout: 30_000 });
+    await frame.locator('svg.graph .node').first().waitFor({ timeout: 60_000 });
+    const boxes = await frame.locator('svg.graph .node').count();
+    if (boxes !== 8) throw new Error(`${boxes} node boxes`);
+    const facts = await frame.locator('.model-facts').innerText();
+    if (!/8 nodes/.test(facts) || !/opset \d+/.test(facts) || !/parameters/.test(facts)) throw new Error(`the header says: ${facts}`);
+    // The whole chain fits the first screen: the output box is in view.
+    const output = await frame.locator('svg.graph .end.output').boundingBox();
+    if (!output || output.y + output.height > 800) throw new Error(`the output box is at ${JSON.stringify(output)}`);
+    await page.waitForTimeout(300);
+    await shot('model-graph');
+  });
+  await run.check('the first Conv opens its details: attributes, shapes, FLOPs, parameters; its weight\'s statistics and heatmap', async () => {
+    await frame.locator('svg.graph .node.family-conv').first().click();
+    await frame.locator('.details h2', { hasText: 'Conv' }).waitFor({ timeout: 10_000 });
+    const details = await frame.locator('.details').innerText();
+    for (const word of ['kernel_shape', 'FLOPs', 'parameters', '(1, 1, 8, 8)']) if (!details.includes(word)) throw new Error(`the details lack ${word}: ${details}`);
+    const chip = frame.locator('.details .initializer').first();
+    await chip.hover();
+    await frame.locator('.details .statistics', { hasText: 'std' }).first().waitFor({ timeout: 10_000 });
+    await chip.click();
+    await frame.locator('.details canvas.heatmap').waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(300);
+    await shot('model-details');
+  });
+}
+
 async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
   await run.check('resnet-block.conv.json runs; the skip is an arc from the stem to the add, which names its inputs', async () => {
     await openFromExplorer(page, 'resnet-block.conv.json');
@@ -233,7 +267,7 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
 
 export async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
-  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph` / `--only receptive`: those checks alone (while working on them).
+  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph` / `--only receptive` / `--only model`: those checks alone (while working on them).
   const only = argValue('--only');
   // `--web`: the extension's browser entry in the web-worker extension host, as on vscode.dev.
   const inWeb = process.argv.includes('--web');
@@ -257,8 +291,8 @@ export async function ui(): Promise<number> {
       ['"Conv: Run Conv Forward/Backward" runs from the command palette', () => runFromPalette(page, 'Conv: Run Conv Forward/Backward')],
       ['the panel opens, titled after the spec', () => page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 })],
     ];
-    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph' || only === 'receptive') {
-      const alone = { network: () => networkChecks(run, page, webviewFrame(page), shot), receptive: () => receptiveChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)) };
+    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph' || only === 'receptive' || only === 'model') {
+      const alone = { model: () => modelChecks(run, page, shot), network: () => networkChecks(run, page, webviewFrame(page), shot), receptive: () => receptiveChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)) };
       if (await run.check(steps[0][0], steps[0][1])) await alone[only]();
       return;
     }
