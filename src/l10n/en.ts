@@ -406,7 +406,7 @@ export const en = {
   modelDetailsHint: 'Click a node (or Tab to it and press Enter) to see its attributes, shapes, FLOPs, parameters and weights.',
   modelNodeName: 'name',
   modelDomain: 'domain',
-  modelLayer: (index: Arg) => `engine layer ${index}`,
+  modelLayer: 'engine layer',
   modelFlops: 'FLOPs',
   modelParams: 'parameters',
   modelAttributes: 'Attributes',

@@ -392,7 +392,7 @@ export const zhCn: PanelText = {
   modelDetailsHint: '点击一个节点（或按 Tab 移到它后按 Enter）查看其属性、形状、浮点运算次数、参数和权重。',
   modelNodeName: '名称',
   modelDomain: '域',
-  modelLayer: (index: Arg) => `引擎第 ${index} 层`,
+  modelLayer: '引擎层',
   modelFlops: '浮点运算次数',
   modelParams: '参数',
   modelAttributes: '属性',

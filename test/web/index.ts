@@ -7,6 +7,7 @@ import './webHost.test';
 import '../integration/extension.test';
 import '../integration/language.test';
 import '../integration/debug.test';
+import '../integration/modelEditor.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {

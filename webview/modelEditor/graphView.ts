@@ -7,8 +7,8 @@ import { text } from '../l10n';
 import { Layout, LayoutEdge, LayoutNode, layout } from './layout';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const BOX = { width: 168, height: 42 };
-const END = { width: 150, height: 30 };
+const BOX = { width: 168, height: 36 };
+const END = { width: 150, height: 26 };
 
 /** Each op's family, for its colour (an op not listed is "other"). */
 const FAMILIES: Record<string, string> = {
@@ -109,8 +109,8 @@ export function drawGraph(model: ModelView, open: (node: number) => void): Graph
     svg('rect', { width, height, rx: node ? 4 : height / 2, class: 'box' }, g);
     if (node) {
       svg('rect', { width: 5, height, class: 'stripe' }, g);
-      svg('text', { x: 12, y: 17, class: 'op' }, g).textContent = fit(item.label, width);
-      svg('text', { x: 12, y: 33, class: 'shape' }, g).textContent = fit(item.detail, width);
+      svg('text', { x: 12, y: 15, class: 'op' }, g).textContent = fit(item.label, width);
+      svg('text', { x: 12, y: 30, class: 'shape' }, g).textContent = fit(item.detail, width);
       svg('title', {}, g).textContent = `${node.name}${node.problem ? `\n${node.problem}` : ''}`;
       g.setAttribute('tabindex', '0');
       g.setAttribute('role', 'button');

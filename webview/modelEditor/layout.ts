@@ -18,7 +18,7 @@ export interface Layout {
 
 export interface LayoutOptions { layerGap: number; nodeGap: number; margin: number; routeWidth: number }
 
-const DEFAULTS: LayoutOptions = { layerGap: 34, nodeGap: 24, margin: 20, routeWidth: 10 };
+const DEFAULTS: LayoutOptions = { layerGap: 22, nodeGap: 24, margin: 16, routeWidth: 10 };
 const SWEEPS = 6;
 
 /** Each node's layer: its longest path from a source (a node in a cycle goes below what it waits on). */

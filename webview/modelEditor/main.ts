@@ -146,7 +146,7 @@ function showDetails(index: number): void {
   if (n.problem) details!.append(el('p', 'problem-text', n.problem));
   const facts = el('table', 'facts');
   row(facts, t.modelNodeName, n.name);
-  if (n.layer !== undefined) row(facts, '', t.modelLayer(n.layer));
+  if (n.layer !== undefined) row(facts, t.modelLayer, String(n.layer));
   if (n.flops !== undefined) row(facts, t.modelFlops, `${thousands(n.flops)} (${flops(n.flops)})`);
   if (n.params !== undefined) row(facts, t.modelParams, thousands(n.params));
   details!.append(facts);
@@ -186,6 +186,7 @@ function showHeatmap(name: string, rows: number, columns: number, data: Float32A
   canvas.setAttribute('aria-label', text().modelHeatmapOf(name, rows, columns));
   const caption = el('p', 'muted', `${text().modelHeatmapOf(name, rows, columns)} · ${number(scale.lo)} … ${number(scale.hi)}`);
   slot.replaceChildren(caption, canvas);
+  canvas.scrollIntoView({ block: 'nearest' });
 }
 
 function showModel(m: ModelView): void {

@@ -64,6 +64,9 @@ async function modelChecks(run: Run, page: Page, shot: (name: string) => Promise
   // The model editor is the one webview open here.
   const frame = webviewFrame(page);
   await run.check('digits.onnx opens from the explorer as its graph: 8 node boxes and the model\'s totals on the first screen', async () => {
+    // A file clicked before the workbench knows the extension's editors opens as text: wait for its CodeLens first.
+    await openFromExplorer(page, 'seed.conv.json');
+    await page.locator('.codelens-decoration', { hasText: 'Run Conv Forward/Backward' }).first().waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'digits.onnx' }).first().click({ timeout: 30_000 });
     await page.locator('.tabs-container .tab.active', { hasText: 'digits.onnx' }).waitFor({ timeout: 30_000 });
     await frame.locator('svg.graph .node').first().waitFor({ timeout: 60_000 });
