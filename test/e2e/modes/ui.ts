@@ -93,6 +93,19 @@ async function modelChecks(run: Run, page: Page, shot: (name: string) => Promise
     await page.waitForTimeout(300);
     await shot('model-details');
   });
+  await run.check('a residual block reads as one: the Add\'s skip from the block\'s input is an arc beside the chain', async () => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'residual.onnx' }).first().click({ timeout: 30_000 });
+    await page.locator('.tabs-container .tab.active', { hasText: 'residual.onnx' }).waitFor({ timeout: 30_000 });
+    const add = frame.locator('svg.graph .node.family-merge');
+    await add.waitFor({ timeout: 30_000 });
+    const [chain, widest] = await Promise.all([
+      frame.locator('svg.graph .node.family-conv').first().boundingBox(),
+      frame.locator('svg.graph path.edge').evaluateAll(paths => Math.max(...paths.map(p => (p as unknown as { getBBox(): { width: number } }).getBBox().width))),
+    ]);
+    if (!chain || widest < 40) throw new Error(`no edge runs beside the chain (widest ${widest} px)`);
+    await page.waitForTimeout(300);
+    await shot('model-residual');
+  });
 }
 
 async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
@@ -281,6 +294,8 @@ export async function ui(): Promise<number> {
     if (!vsix) {
       writeLargeSpec(ws);
       writeWideSpec(ws);
+      // A residual block for the model editor's check.
+      fs.copyFileSync(path.join(ROOT, 'test/fixtures/onnx/residual.onnx'), path.join(ws, 'residual.onnx'));
       fs.writeFileSync(path.join(ws, 'broken.conv.json'), '{\n  "input": [[[[1, 2, 3], [4, 5]]]],\n  "weight": [[[[1, 0], [0, "one"]]]],\n  "stride": 0\n}\n');
     }
     const payload: [string, string][] = [['skipWelcome', 'true']];
