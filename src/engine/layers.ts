@@ -52,20 +52,41 @@ export function activationFormula(a: Activation): string {
 
 /** h = act(z), and h'(z) for the backward pass (ReLU at 0: derivative 0, as PyTorch). */
 export function activationForward(z: Tensor, a: Activation): { h: Tensor; hPrime: Tensor } {
-  const f = activationFns(a);
-  const h = zeros(z.shape, z.dtype);
-  const hPrime = zeros(z.shape, z.dtype);
-  for (let i = 0; i < z.data.length; i++) {
-    h.data[i] = f.h(z.data[i]);
-    hPrime.data[i] = f.dh(z.data[i], h.data[i]);
-  }
-  return { h, hPrime };
+  const h = activationOutput(z, a);
+  return { h, hPrime: activationSlope(z, h, a) };
 }
 
-/** ∂C/∂z = δ ⊙ h'(z). */
-export function hadamard(delta: Tensor, hPrime: Tensor): Tensor {
+/** h = act(z) alone (ReLU, the most common, without a call per value). */
+export function activationOutput(z: Tensor, a: Activation): Tensor {
+  const h = zeros(z.shape, z.dtype);
+  const [zd, hd] = [z.data, h.data];
+  if (a.kind === 'relu') {
+    for (let i = 0; i < zd.length; i++) hd[i] = zd[i] > 0 ? zd[i] : 0;
+    return h;
+  }
+  const f = activationFns(a);
+  for (let i = 0; i < zd.length; i++) hd[i] = f.h(zd[i]);
+  return h;
+}
+
+/** h'(z), from z and h = act(z). */
+export function activationSlope(z: Tensor, h: Tensor, a: Activation): Tensor {
+  const f = activationFns(a);
+  const hPrime = zeros(z.shape, z.dtype);
+  for (let i = 0; i < z.data.length; i++) hPrime.data[i] = f.dh(z.data[i], h.data[i]);
+  return hPrime;
+}
+
+/** ∂C/∂z = δ ⊙ h'(z), from z and h = act(z): the activation's backward pass. */
+export function activationBackward(delta: Tensor, z: Tensor, h: Tensor, a: Activation): Tensor {
   const out = zeros(delta.shape, delta.dtype);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = delta.data[i] * hPrime.data[i];
+  const [d, zd, od] = [delta.data, z.data, out.data];
+  if (a.kind === 'relu') {
+    for (let i = 0; i < od.length; i++) od[i] = zd[i] > 0 ? d[i] : 0 * d[i];
+    return out;
+  }
+  const f = activationFns(a);
+  for (let i = 0; i < od.length; i++) od[i] = d[i] * f.dh(zd[i], h.data[i]);
   return out;
 }
 
@@ -220,7 +241,7 @@ export interface PoolBackward {
   dA: Tensor;
 }
 
-export function poolBackward(delta: Tensor, fwd: PoolForward, p: PoolInfo): PoolBackward {
+export function poolBackward(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | 'divisor'>, p: PoolInfo): PoolBackward {
   const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   const K = kh * kw;
   const R = Ho * Wo;

@@ -13,7 +13,7 @@ export function assertClose(actual: Tensor, expected: Tensor, tol = 1e-9, what =
   for (let i = 0; i < expected.data.length; i++) {
     const a = actual.data[i];
     const e = expected.data[i];
-    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if ((Number.isNaN(e) && Number.isNaN(a)) || a === e) continue;
     if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) {
       assert.fail(`${what}[${i}]: ${a} vs expected ${e} (tolerance ${tol})`);
     }

@@ -32,6 +32,10 @@ export const linearKind: LayerKind<LinearLayer> = {
     const f = linearForward(x, l.weight, l.bias);
     return { output: f.z, cache: { w_t: f.w_t } };
   },
+  backward({ spec: l, input: x }, delta) {
+    const g = linearBackward(x, l.weight, delta);
+    return { deltaIn: g.dA, params: { weight: g.dW, ...(l.bias ? { bias: g.db } : {}) } };
+  },
   record({ spec: l, input: x, output, cache }, delta) {
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, ['B', 'in'], { key: 'layer.input' }),
