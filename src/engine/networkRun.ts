@@ -17,7 +17,7 @@ import type { TraceOptions } from './trace';
 
 export interface NetworkRun {
   problem: NetworkProblem;
-  /** Every layer's shapes, geometry and cost. */
+  /** Every layer's shapes, geometry and cost (planned forward: what tracing one layer forward allocates). */
   plan: NetworkPlan;
   dtype: DType;
   /** Each layer's output, in the spec's order. */
@@ -39,7 +39,10 @@ export interface RunGradients {
   params: Record<string, Tensor>[];
 }
 
-/** What the run keeps (each output, and its δ with the backward pass) and what one layer, or its trace, allocates. */
+/**
+ * What the run keeps (each output, and its δ with the backward pass), and what one layer's forward pass may
+ * allocate (its trace's forward tensors, the im2col way). A layer's backward trace is checked when it is asked for.
+ */
 function checkRunBudget(plan: NetworkPlan, backward: boolean, limit: number): void {
   plan.layers.forEach((l, i) => checkBudget(l.op, l.tensors, limit, { index: i, type: l.op }));
   const kept: PlannedTensor[] = plan.layers.flatMap((l, i) => [planned(`${layerName(i)}.output`, l.output), ...(backward ? [planned(`${layerName(i)}.delta`, l.output)] : [])]);
@@ -60,7 +63,7 @@ function backwardOf(step: ForwardStep, delta: Tensor): { deltaIns: Tensor[]; par
  */
 export function runNetwork(problem: NetworkProblem, options: TraceOptions = {}): NetworkRun {
   const backward = options.backward ?? true;
-  const plan = planNetwork(problem, backward);
+  const plan = planNetwork(problem, false);
   checkRunBudget(plan, backward, elementLimit(options.maxElements));
   const steps = forwardLayers(problem, plan, {}, backward);
   const outputs = steps.map(s => s.output);
@@ -96,14 +99,15 @@ export function traceRunLayer(run: NetworkRun, index: number, options: TraceOpti
   if (!Number.isSafeInteger(index) || index < 0 || index >= problem.layers.length) throw new RangeError(`no layer ${index}: the network has ${problem.layers.length}`);
   const spec = problem.layers[index];
   const layerPlan = plan.layers[index];
-  checkBudget(layerPlan.op, layerPlan.tensors, elementLimit(options.maxElements), { index, type: layerPlan.op });
+  const g = run.gradients;
+  const backward = (options.backward ?? true) && g?.deltas[index] !== undefined;
   const sources = layerSources(problem.layers)[index];
   const inputs = sources.map(s => (s === 'input' ? problem.input : run.outputs[s]));
   const kind = kindOf(spec);
+  const traced = isMergeKind(kind) ? kind.plan(spec, layerPlan.inputs, backward) : kind.plan(spec, layerPlan.input, backward);
+  checkBudget(layerPlan.op, traced.tensors, elementLimit(options.maxElements), { index, type: layerPlan.op });
   const { cache } = isMergeKind(kind) ? kind.forward(spec, inputs, layerPlan) : kind.forward(spec, inputs[0], layerPlan);
   const step: ForwardStep = { spec, inputs, names: layerPlan.inputs.map(x => x.name), output: run.outputs[index], cache };
-  const g = run.gradients;
-  const backward = (options.backward ?? true) && g !== undefined;
   const from = g?.from[index] ?? { source: 'ones' };
-  return layerTrace(step, index, layerPlan.cost, backward ? g.deltas[index] : undefined, from, { ...options, backward }).trace;
+  return layerTrace(step, index, layerPlan.cost, backward ? g?.deltas[index] : undefined, from, { ...options, backward }).trace;
 }

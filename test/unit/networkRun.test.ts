@@ -6,9 +6,12 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { conv2d } from '../../src/engine/conv2d';
+import { convInfo } from '../../src/engine/convInfo';
 import { EngineError } from '../../src/engine/errors';
 import { LayerTrace, NetworkProblem, NetworkTrace, traceNetwork } from '../../src/engine/network';
 import { runNetwork, traceRunLayer } from '../../src/engine/networkRun';
+import { conv2dNaive } from '../../src/engine/reference';
 import { Tensor } from '../../src/engine/tensor';
 import { readSpecProblem } from '../../src/specReader/convSpec';
 import { nodeSpecFiles } from '../../src/specReader/nodeSpecFiles';
@@ -53,7 +56,7 @@ function assertSameRecord(actual: LayerTrace, expected: LayerTrace, tol: number)
 }
 
 /** The largest finite |value| (max pooling's padding is −∞). */
-const maxAbs = (t: Tensor) => t.data.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+const maxAbs = (t: Tensor) => Array.from(t.data).reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
 
 /** The lean run against the trace: outputs equal, δs and gradients within rounding, each layer's record traced alone the same. */
 function checkRun(problem: NetworkProblem, trace: NetworkTrace, what: string): void {
@@ -111,6 +114,15 @@ describe('the lean run: every output, δ and gradient without stage tensors, any
     assert.throws(() => runNetwork(problem, { maxElements: 1000 }), (e: unknown) => e instanceof EngineError && e.problem.code === 'budget.tensor' && /layers\[0\]/.test(e.message));
     assert.throws(() => traceRunLayer(runNetwork(problem), 2), RangeError);
   });
+
+  it('checks a layer\'s backward trace when it is asked for: the run fits a limit its rot180 view does not', () => {
+    const weight = randomTensor([1, 1, 3, 3], rng(2), 'float32');
+    const problem: NetworkProblem = { input: randomTensor([1, 1, 16, 16], rng(1), 'float32'), dtype: 'float32', layers: [{ type: 'conv2d', weight, options: { padding: 1 } }] };
+    // Forward the trace's largest tensor is a_t, 256 × 9; backward, im2col(delta_full), 324 × 9.
+    const run = runNetwork(problem, { maxElements: 2500 });
+    assert.strictEqual(traceRunLayer(run, 0, { maxElements: 2500, backward: false }).stages.length, 5);
+    assert.throws(() => traceRunLayer(run, 0, { maxElements: 2500 }), (e: unknown) => e instanceof EngineError && e.problem.code === 'budget.tensor' && /im2col\(delta_full\)/.test(e.message));
+  });
 });
 
 describe('a ResNet-18-shaped model written by the tests (test/support/resnet18.ts)', () => {
@@ -133,4 +145,20 @@ describe('a ResNet-18-shaped model written by the tests (test/support/resnet18.t
     const problem = modelProblem(resnet18Onnx(SMALL), randomTensor([1, 3, 64, 64], rng(12)), 'float32', { loss: { type: 'cross_entropy', target: [3] } });
     checkRun(problem, traceNetwork(problem), 'resnet18');
   });
+});
+
+describe('the conv kernel with fewer windows than kernels (a deep layer\'s 7×7 maps): the kernels as the rows of the product', () => {
+  for (const [what, input, weight, options] of [
+    ['512 kernels on 2 × 3×3 windows', [2, 8, 5, 5], [512, 8, 3, 3], { stride: 2, padding: 1 }],
+    ['groups of 40 kernels on 9 windows, with a bias', [1, 6, 3, 3], [80, 3, 3, 3], { padding: 1, groups: 2 }],
+  ] as const) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`${what} (${dtype}): the direct loops' z`, () => {
+        const [x, w, b] = [randomTensor([...input], rng(1), dtype), randomTensor([...weight], rng(2), dtype), randomTensor([weight[0]], rng(3), dtype)];
+        const info = convInfo(x.shape, w.shape, options, b.shape);
+        assert.ok(info.batch * info.outPositions < info.outChannelsPerGroup);
+        assertClose(conv2d(x, w, b, options), conv2dNaive(x, w, b, info), dtype === 'float32' ? 1e-5 : 1e-12, what);
+      });
+    }
+  }
 });

@@ -80,7 +80,8 @@ function deltaIns(l: MergeLayer, inputs: readonly Tensor[], delta: Tensor): Tens
 
 function sum(inputs: readonly Tensor[]): Tensor {
   const z = zeros(inputs[0].shape, inputs[0].dtype);
-  for (const x of inputs) for (let k = 0; k < z.data.length; k++) z.data[k] += x.data[k];
+  const zd = z.data;
+  for (const { data } of inputs) for (let k = 0; k < zd.length; k++) zd[k] += data[k];
   return z;
 }
 

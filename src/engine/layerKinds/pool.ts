@@ -3,7 +3,7 @@
 // A window of kh·kw taps (padding included) costs kh·kw − 1 comparisons (max) or
 // kh·kw − 1 additions and a division (average); nothing is learned.
 
-import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo } from '../layers';
+import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo, poolOutput } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
@@ -47,7 +47,7 @@ export const poolKind: LayerKind<PoolLayer> = {
   // The backward pass needs the argmax (max) or the divisors (average) alone; the trace's a and pool_t are made again by record.
   forward(_l, x, plan) {
     const p = plan.geometry.info as PoolInfo;
-    const f = poolForward(x, p);
+    const f = poolOutput(x, p);
     return { output: f.z, cache: { info: p, argmax: f.argmax, divisor: f.divisor } };
   },
   backward({ cache }, delta) {
