@@ -21,6 +21,14 @@ export type { ConvTrace, ConvProblem, TraceOptions, TraceTensor, TraceStage, Ten
 export { SpecError } from './specReader/source';
 export { traceNetwork, networkTensor, networkTensorNames } from './engine/network';
 export type { NetworkTrace, NetworkProblem, LayerSpec, LossSpec, LayerTrace } from './engine/network';
+/**
+ * A network (or an ONNX model read as one) run lean: `runNetwork(problem)` computes every layer's output and, unless
+ * `{ backward: false }`, every layer's δ, ∂C/∂input and the parameters' gradients, without the trace's stage
+ * tensors (for models too big to trace whole); `traceRunLayer(run, i)` then records layer i alone, every stage,
+ * exactly as `traceNetwork` would.
+ */
+export { runNetwork, traceRunLayer } from './engine/networkRun';
+export type { NetworkRun, RunGradients } from './engine/networkRun';
 export { activationForward, poolForward, poolBackward, poolInfo, linearForward, linearBackward } from './engine/layers';
 export { mseLoss, crossEntropyLoss } from './engine/layerKinds/loss';
 export { compareTensors, withComparison } from './engine/compare';

@@ -298,11 +298,15 @@ export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, op
   const info = convInfo(input.shape, weight.shape, options);
   if (grad) checkGradShape(info, grad.shape);
   checkBudget('conv2d', convTraceTensors(info, true).filter(t => !ROT180_VIEW.includes(t.name)), DEFAULT_MAX_ELEMENTS);
-  const d = grad ?? filled(outputShape(info), 1, weight.dtype);
-  const dInput = inputGradWasm(weight, d, info);
-  const dw = dInput && weightGradWasm(input, weight.shape, d, info);
+  return convGradients(input, weight, grad ?? filled(outputShape(info), 1, weight.dtype), info);
+}
+
+/** The gradients for ∂C/∂z = delta, the geometry already checked (and sized): on the kernels where they run, else the loops. */
+export function convGradients(input: Tensor, weight: Tensor, delta: Tensor, info: ConvInfo): ConvGradients {
+  const dInput = inputGradWasm(weight, delta, info);
+  const dw = dInput && weightGradWasm(input, weight.shape, delta, info);
   if (dInput && dw) return { dInput, ...dw };
-  const bwd = conv2dBackward(conv2dForward(input, weight, undefined, info), weight, d, info);
+  const bwd = conv2dBackward(conv2dForward(input, weight, undefined, info), weight, delta, info);
   return { dInput: bwd.dA, dWeight: bwd.dW, dBias: bwd.db };
 }
 

@@ -52,20 +52,41 @@ export function activationFormula(a: Activation): string {
 
 /** h = act(z), and h'(z) for the backward pass (ReLU at 0: derivative 0, as PyTorch). */
 export function activationForward(z: Tensor, a: Activation): { h: Tensor; hPrime: Tensor } {
-  const f = activationFns(a);
-  const h = zeros(z.shape, z.dtype);
-  const hPrime = zeros(z.shape, z.dtype);
-  for (let i = 0; i < z.data.length; i++) {
-    h.data[i] = f.h(z.data[i]);
-    hPrime.data[i] = f.dh(z.data[i], h.data[i]);
-  }
-  return { h, hPrime };
+  const h = activationOutput(z, a);
+  return { h, hPrime: activationSlope(z, h, a) };
 }
 
-/** ∂C/∂z = δ ⊙ h'(z). */
-export function hadamard(delta: Tensor, hPrime: Tensor): Tensor {
+/** h = act(z) alone (ReLU, the most common, without a call per value). */
+export function activationOutput(z: Tensor, a: Activation): Tensor {
+  const h = zeros(z.shape, z.dtype);
+  const [zd, hd] = [z.data, h.data];
+  if (a.kind === 'relu') {
+    for (let i = 0; i < zd.length; i++) hd[i] = zd[i] > 0 ? zd[i] : 0;
+    return h;
+  }
+  const f = activationFns(a);
+  for (let i = 0; i < zd.length; i++) hd[i] = f.h(zd[i]);
+  return h;
+}
+
+/** h'(z), from z and h = act(z). */
+export function activationSlope(z: Tensor, h: Tensor, a: Activation): Tensor {
+  const f = activationFns(a);
+  const hPrime = zeros(z.shape, z.dtype);
+  for (let i = 0; i < z.data.length; i++) hPrime.data[i] = f.dh(z.data[i], h.data[i]);
+  return hPrime;
+}
+
+/** ∂C/∂z = δ ⊙ h'(z), from z and h = act(z): the activation's backward pass. */
+export function activationBackward(delta: Tensor, z: Tensor, h: Tensor, a: Activation): Tensor {
   const out = zeros(delta.shape, delta.dtype);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = delta.data[i] * hPrime.data[i];
+  const [d, zd, od] = [delta.data, z.data, out.data];
+  if (a.kind === 'relu') {
+    for (let i = 0; i < od.length; i++) od[i] = zd[i] > 0 ? d[i] : 0 * d[i];
+    return out;
+  }
+  const f = activationFns(a);
+  for (let i = 0; i < od.length; i++) od[i] = d[i] * f.dh(zd[i], h.data[i]);
   return out;
 }
 
@@ -178,6 +199,7 @@ export function isPoolPadding(p: PoolInfo, y: number, x: number): boolean {
   return y < p.padHeight || y >= p.padHeight + p.inHeight || x < p.padWidth || x >= p.padWidth + p.inWidth;
 }
 
+/** The pooling's trace: the padded input, its windows unfolded (pool_t), and the output (poolOutput). */
 export function poolForward(input: Tensor, p: PoolInfo): PoolForward {
   const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   const a = zeros([B, C, Hp, Wp], input.dtype);
@@ -188,29 +210,48 @@ export function poolForward(input: Tensor, p: PoolInfo): PoolForward {
   const idx = windowIndex(p);
   const K = kh * kw;
   const pool_t = zeros([B, C, Ho * Wo, K], input.dtype);
-  const z = zeros([B, C, Ho, Wo], input.dtype);
-  const argmax = p.kind === 'max' ? zeros([B, C, Ho, Wo], input.dtype) : undefined;
-  // Avg divides by the taps inside the padded input (count_include_pad): fewer only past the padding (ceil_mode).
-  const divisor = p.kind === 'avg' ? zeros([Ho, Wo], input.dtype) : undefined;
-  if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
   const plane = Hp * Wp;
   for (let bc = 0; bc < B * C; bc++) {
-    const base = bc * plane;
-    for (let r = 0; r < Ho * Wo; r++) {
+    for (let r = 0; r < Ho * Wo; r++) for (let k = 0; k < K; k++) pool_t.data[(bc * Ho * Wo + r) * K + k] = a.data[bc * plane + idx[r * K + k]];
+  }
+  return { a, pool_t, ...poolOutput(input, p) };
+}
+
+/**
+ * z with the argmax (max) or the divisors (average), read from the input window by window without the padded
+ * copy or pool_t: a tap on the padding reads −∞ (max) or 0 (average), in pool_t's order, so z is the same.
+ */
+export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 'argmax' | 'divisor'> {
+  const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw,
+    strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = p;
+  const isMax = p.kind === 'max';
+  const pad = isMax ? -Infinity : 0;
+  const z = zeros([B, C, Ho, Wo], input.dtype);
+  const argmax = isMax ? zeros([B, C, Ho, Wo], input.dtype) : undefined;
+  // Avg divides by the taps inside the padded input (count_include_pad): fewer only past the padding (ceil_mode).
+  const divisor = isMax ? undefined : zeros([Ho, Wo], input.dtype);
+  if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
+  const [x, zd] = [input.data, z.data];
+  for (let bc = 0; bc < B * C; bc++) {
+    const base = bc * H * W;
+    for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) {
       let best = -Infinity;
       let bestK = 0;
       let sum = 0;
-      for (let k = 0; k < K; k++) {
-        const v = a.data[base + idx[r * K + k]];
-        pool_t.data[(bc * Ho * Wo + r) * K + k] = v;
-        if (v > best || (v !== v && best === best)) { best = v; bestK = k; } // first maximum wins; NaN propagates
-        sum += v;
+      for (let ki = 0; ki < kh; ki++) {
+        const y = i * sh + ki * dh - ph;
+        for (let kj = 0; kj < kw; kj++) {
+          const xx = j * sw + kj * dw - pw;
+          const v = y >= 0 && y < H && xx >= 0 && xx < W ? x[base + y * W + xx] : pad;
+          if (v > best || (v !== v && best === best)) { best = v; bestK = ki * kw + kj; } // first maximum wins; NaN propagates
+          sum += v;
+        }
       }
-      if (argmax) { z.data[bc * Ho * Wo + r] = best; argmax.data[bc * Ho * Wo + r] = bestK; }
-      else z.data[bc * Ho * Wo + r] = sum / divisor!.data[r];
+      const at = (bc * Ho + i) * Wo + j;
+      if (argmax) { zd[at] = best; argmax.data[at] = bestK; } else zd[at] = sum / divisor!.data[i * Wo + j];
     }
   }
-  return { a, pool_t, z, argmax, divisor };
+  return { z, argmax, divisor };
 }
 
 export interface PoolBackward {
@@ -220,7 +261,7 @@ export interface PoolBackward {
   dA: Tensor;
 }
 
-export function poolBackward(delta: Tensor, fwd: PoolForward, p: PoolInfo): PoolBackward {
+export function poolBackward(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | 'divisor'>, p: PoolInfo): PoolBackward {
   const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   const K = kh * kw;
   const R = Ho * Wo;
@@ -270,17 +311,24 @@ export function checkLinear(inputShape: readonly number[], weight: Tensor, bias?
 }
 
 export function linearForward(x: Tensor, weight: Tensor, bias?: Tensor): LinearForward {
-  const [B, In] = x.shape;
-  const Out = weight.shape[0];
+  const [In, Out] = [weight.shape[1], weight.shape[0]];
   const w_t = zeros([In, Out], weight.dtype);
   for (let o = 0; o < Out; o++) for (let i = 0; i < In; i++) w_t.data[i * Out + o] = weight.data[o * In + i];
+  return { w_t, z: linearOutput(x, weight, bias) };
+}
+
+/** z = input @ w_t + b alone, reading w's rows (w_t's columns) in order. */
+export function linearOutput(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  const [B, In] = x.shape;
+  const Out = weight.shape[0];
   const z = zeros([B, Out], x.dtype);
+  const [xd, wd] = [x.data, weight.data];
   for (let b = 0; b < B; b++) for (let o = 0; o < Out; o++) {
     let s = bias ? bias.data[o] : 0;
-    for (let i = 0; i < In; i++) s += x.data[b * In + i] * w_t.data[i * Out + o];
+    for (let i = 0; i < In; i++) s += xd[b * In + i] * wd[o * In + i];
     z.data[b * Out + o] = s;
   }
-  return { w_t, z };
+  return z;
 }
 
 export function linearBackward(x: Tensor, weight: Tensor, delta: Tensor): { dA: Tensor; dW: Tensor; db: Tensor } {

@@ -106,8 +106,8 @@ export interface ForwardTap {
   output?(layer: number, output: Tensor): Tensor;
 }
 
-/** Every layer's forward pass in the spec's order, the plan already checked. */
-export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: ForwardTap = {}): ForwardStep[] {
+/** Every layer's forward pass in the spec's order, the plan already checked; without `keepCaches`, what no backward pass will read is let go. */
+export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: ForwardTap = {}, keepCaches = true): ForwardStep[] {
   const sources = layerSources(problem.layers);
   const forwarded: ForwardStep[] = [];
   problem.layers.forEach((spec, i) => {
@@ -115,7 +115,7 @@ export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: F
     const inputs = tap.inputs?.(i, given) ?? given;
     const kind = kindOf(spec);
     const { output, cache } = isMergeKind(kind) ? kind.forward(spec, inputs, plan.layers[i]) : kind.forward(spec, inputs[0], plan.layers[i]);
-    forwarded.push({ spec, inputs, names: sources[i].map(inputName), output: tap.output?.(i, output) ?? output, cache });
+    forwarded.push({ spec, inputs, names: sources[i].map(inputName), output: tap.output?.(i, output) ?? output, cache: keepCaches ? cache : {} });
   });
   return forwarded;
 }
@@ -129,7 +129,7 @@ function recordOf(step: ForwardStep, delta: Tensor | undefined, deltaSource: Del
 }
 
 /** A layer's record in the trace: what its kind records, under its name in the network. */
-function layerTrace(step: ForwardStep, index: number, cost: LayerCost, delta: Tensor | undefined, from: DeltaFrom, options: TraceOptions): { trace: LayerTrace; deltaIns?: Tensor[] } {
+export function layerTrace(step: ForwardStep, index: number, cost: LayerCost, delta: Tensor | undefined, from: DeltaFrom, options: TraceOptions): { trace: LayerTrace; deltaIns?: Tensor[] } {
   const { deltaIns, ...record } = recordOf(step, delta, from.source, options);
   const trace: LayerTrace = {
     op: step.spec.type, name: layerName(index), title: layerTitle(step.spec), ...(step.spec.name ? { label: step.spec.name } : {}), inputShape: [...step.inputs[0].shape], cost,
@@ -140,10 +140,10 @@ function layerTrace(step: ForwardStep, index: number, cost: LayerCost, delta: Te
 }
 
 /** Where a layer's δ comes from: the head, or the layers that take its output. */
-interface DeltaFrom { source: DeltaSource; layers?: string[] }
+export interface DeltaFrom { source: DeltaSource; layers?: string[] }
 
 /** The δs handed back to each layer's output, added up as they arrive (a fresh tensor: a layer's own δ is never changed). */
-class DeltaSums {
+export class DeltaSums {
   private readonly sums = new Map<LayerInput, { delta: Tensor; from: string[] }>();
 
   add(to: LayerInput, delta: Tensor, from: string): void {
@@ -154,8 +154,8 @@ class DeltaSums {
     this.sums.set(to, { delta: sum, from: [...had.from, from] });
   }
 
-  /** Layer `index`'s δ and where it came from. */
-  take(index: number): { delta?: Tensor; from: DeltaFrom } {
+  /** Layer `index`'s δ (or the network input's) and where it came from. */
+  take(index: LayerInput): { delta?: Tensor; from: DeltaFrom } {
     const s = this.sums.get(index);
     return { delta: s?.delta, from: { source: s && s.from.length > 1 ? 'sum' : 'above', layers: s?.from } };
   }
@@ -167,6 +167,17 @@ function lossLayerTrace(l: LossSpec, out: Tensor, from: string, options: TraceOp
   const { deltaIn, ...record } = lossKind.record({ spec: l, input: out, ...lossKind.forward(l, out, plan) }, undefined, 'loss', options);
   const inputShape = [...out.shape];
   return { trace: { op: 'loss', name: 'loss', title: lossKind.title(l), inputShape, inputs: [{ name: from, shape: inputShape }], outputShape: plan.output, cost: plan.cost, ...record }, deltaIn };
+}
+
+/** The loss's record when there is a loss, and the first δ (with the backward pass) and where it came from: the loss, the spec's grad, or ones. */
+export function networkHead(problem: NetworkProblem, out: Tensor, options: TraceOptions): { lossTrace?: LayerTrace; delta?: Tensor; head: DeltaFrom } {
+  const head: DeltaFrom = { source: problem.loss ? 'loss' : problem.grad ? 'spec' : 'ones' };
+  if (problem.loss) {
+    const { trace, deltaIn } = lossLayerTrace(problem.loss, out, layerName(problem.layers.length - 1), options);
+    return { lossTrace: trace, delta: deltaIn, head };
+  }
+  if (!(options.backward ?? true)) return { head };
+  return { delta: problem.grad ?? { shape: [...out.shape], dtype: out.dtype, data: allocate(out.dtype, out.data.length).fill(1) }, head };
 }
 
 /** Each layer's input and output shapes and geometry, from shapes alone (no forward pass); throws where a layer does not fit or a run would be too big. */
@@ -187,20 +198,11 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
   checkNetworkBudget(plan, elementLimit(options.maxElements));
   const sources = layerSources(problem.layers);
   const forwarded = forwardLayers(problem, plan);
-  const out = forwarded[forwarded.length - 1].output;
-  let delta: Tensor | undefined;
-  let lossTrace: LayerTrace | undefined;
-  let loss: NetworkTrace['loss'];
-  if (problem.loss) {
-    ({ trace: lossTrace, deltaIn: delta } = lossLayerTrace(problem.loss, out, layerName(forwarded.length - 1), options));
-    loss = { type: problem.loss.type, value: lossTrace.value! };
-  } else if (backward) {
-    delta = problem.grad ?? { shape: [...out.shape], dtype: out.dtype, data: allocate(out.dtype, out.data.length).fill(1) };
-  }
+  const { lossTrace, delta, head } = networkHead(problem, forwarded[forwarded.length - 1].output, options);
+  const loss: NetworkTrace['loss'] = lossTrace && problem.loss && { type: problem.loss.type, value: lossTrace.value! };
   const layers: LayerTrace[] = new Array(forwarded.length);
   const last = forwarded.length - 1;
   const sums = new DeltaSums();
-  const head: DeltaFrom = { source: problem.loss ? 'loss' : problem.grad ? 'spec' : 'ones' };
   for (let i = last; i >= 0; i--) {
     // The last layer's δ is the head's; any other's, the sum of what the layers that take its output handed back.
     const own = i === last ? { delta, from: head } : sums.take(i);

@@ -404,7 +404,7 @@ function printTargets(ts: Target[]): void {
 
 // ---------------------------------------------------------------- entry point
 
-function gitCommit(root: string): string | null {
+export function gitCommit(root: string): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {

@@ -1,5 +1,6 @@
-"""Prints the README's speed tables from the latest `npm run bench`: the passes (test-results/bench/conv.json) and, when
-measured, the time a person waits (test-results/bench/timing.json).
+"""Prints the README's speed tables from the latest `npm run bench`: the passes (test-results/bench/conv.json), the
+ResNet-18-shaped model against onnxruntime-node (test-results/bench/model.json) and, when measured, the time a person
+waits (test-results/bench/timing.json).
 
     python3 test/bench/readmeTable.py
 """
@@ -52,3 +53,15 @@ if os.path.exists(timing):
     print()
     m = t.get('machine', {})
     print(f"_code-server + headless Chromium, Node extension host; {m.get('cpu', '')}, {m.get('cores', '')} cores, {t['date'][:10]}; commit {t.get('commit', '')[:7]}_")
+
+model = os.path.join(ROOT, 'test-results', 'bench', 'model.json')
+if os.path.exists(model):
+    r = json.load(open(model))
+    print()
+    print('| ResNet-18-shaped, 224×224, float32, one thread | figures | goal |')
+    print('|---|---|---|')
+    for row in r['rows']:
+        print(f"| {row['what']} | {row['text']} | {'met' if row['met'] else 'not met'} |")
+    print()
+    m = r.get('machine', {})
+    print(f"_onnxruntime-node {r['model']['onnxruntime']}; {m.get('cpu', '')}, {m.get('cores', '')} cores, Node {m.get('node', '')}, load average {m.get('loadAverageAtStart', 0):.1f}, {r['date'][:10]}; commit {(r.get('commit') or '')[:7]}_")

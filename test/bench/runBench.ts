@@ -6,7 +6,9 @@
 //     against tfjs-backend-cpu, tfjs-backend-wasm and numpy im2col + BLAS, all checked against float64 first.
 //     `npm run bench -- --quick` (or BENCH_QUICK=1): shapes 1–3 only, fewer runs.
 //  3. Memory (memoryBench.ts): the peak of a forward + backward trace of (8, 64, 56, 56) against what it keeps.
-//  4. The time a person waits (timeToPanel.ts): Run → painted panel and Start Debugging → first stop, in the
+//  4. A whole model (modelBench.ts): a ResNet-18-shaped model at 224×224, its graph read, forward and forward +
+//     backward against onnxruntime-node (one thread each), and its peak memory.
+//  5. The time a person waits (timeToPanel.ts): Run → painted panel and Start Debugging → first stop, in the
 //     real VS Code. `--no-ui` skips it (it starts code-server).
 // Exit code 1 only when something is broken (a method disagrees or fails); missed targets are just printed.
 
@@ -15,6 +17,7 @@ import { chromium } from 'playwright-core';
 import { convBench } from './convBench';
 import { hoverBench } from './hoverBench';
 import { memoryBench } from './memoryBench';
+import { modelBench } from './modelBench';
 import { timeToPanel } from './timeToPanel';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -84,6 +87,7 @@ async function kernelsInBrowser(): Promise<boolean> {
   if (!hoverBench()) process.exitCode = 1;
   // Memory first, while nothing else runs: a busy machine delays the garbage collector and inflates the peak.
   memoryBench(ROOT);
+  if (!await modelBench(ROOT)) process.exitCode = 1;
   if (!process.argv.includes('--no-ui') && !timeToPanel(ROOT)) process.exitCode = 1;
   const convOk = await convBench({ quick: process.argv.includes('--quick') || process.env.BENCH_QUICK === '1', root: ROOT });
   if (!convOk) process.exitCode = 1;

@@ -3,15 +3,12 @@
 // refused at the file, naming the node.
 
 import * as assert from 'assert';
-import { viewOf } from '../../src/engine/layerKinds/views';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { InferenceSession as Session } from 'onnxruntime-node';
-import { LayerTrace, NetworkTrace } from '../../src/engine/network';
-import { DType, Tensor, toNested } from '../../src/engine/tensor';
+import { NetworkTrace } from '../../src/engine/network';
+import { toNested } from '../../src/engine/tensor';
 import { networkToWire } from '../../src/protocol/wire';
 import { traceAnySpecText } from '../../src/specReader/convSpec';
-import { readGraph } from '../../src/specReader/onnx/graph';
 import { nodeSpecFiles } from '../../src/specReader/nodeSpecFiles';
 import { readSpecFiles } from '../../src/specReader/specFiles';
 import { specFileReferences } from '../../src/specReader/tensorSource';
@@ -19,66 +16,10 @@ import { SpecError } from '../../src/specReader/source';
 import { decodeNpz } from '../../src/specReader/npz';
 import { assertClose, randomTensor, rng } from './helpers';
 import { GOOD, HOSTILE, INPUT_SHAPE } from './onnxHostile';
-import { pbBytes } from './tensorFiles';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+import { checkAgainstOnnxruntime, traceModel } from './onnxReference';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const read = (...parts: string[]) => new Uint8Array(fs.readFileSync(path.join(ROOT, ...parts)));
-const latin1 = (s: string) => Uint8Array.from(s, c => c.charCodeAt(0));
-
-/** Traces a model spec on `input`, the model's bytes as m.onnx. */
-function traceModel(model: Uint8Array, input: Tensor, dtype: DType, extra: Record<string, unknown> = {}): NetworkTrace {
-  const spec = { model: { onnx: 'm.onnx' }, input: toNested(input), dtype, ...extra };
-  return traceAnySpecText('spec.json', JSON.stringify(spec), { dtype }, new Map([['m.onnx', model]])) as NetworkTrace;
-}
-
-/** The model with every node's output also a graph output (a second graph message, which protobuf merges into the first). */
-function everyOutput(model: Uint8Array): Uint8Array {
-  const names = readGraph(model).nodes.flatMap(n => n.outputs.filter(Boolean));
-  const outputs = names.map(name => pbBytes(12, pbBytes(1, latin1(name))));
-  const merged = new Uint8Array(model.length + outputs.reduce((n, o) => n + o.length, 0) + 16);
-  const extra = pbBytes(7, Uint8Array.from(outputs.flatMap(o => [...o])));
-  merged.set(model);
-  merged.set(extra, model.length);
-  return merged.subarray(0, model.length + extra.length);
-}
-
-/** onnxruntime's value of every node output, by name, in float32. */
-async function reference(model: Uint8Array, input: Tensor): Promise<Record<string, Tensor>> {
-  const session: Session = await ort.InferenceSession.create(everyOutput(model));
-  const x = new ort.Tensor('float32', Float32Array.from(input.data), [...input.shape]);
-  const out = await session.run({ [session.inputNames[0]]: x });
-  return Object.fromEntries(Object.entries(out).filter(([, t]) => t.type === 'float32').map(([k, t]) => [k, { shape: [...t.dims], dtype: 'float64', data: Float64Array.from(t.data as Float32Array) } as Tensor]));
-}
-
-/** A layer's output in the trace (an activation's h, any other layer's z). */
-/** A layer's output, where its view says it is (an activation's h, softmax's p, the others' z). */
-const outputOf = (l: LayerTrace): Tensor => l.tensors[viewOf(l.geometry).ends?.output ?? 'z']!;
-
-/** The ONNX tensor a layer's output is: its node's first output (a MatMul + Add's, the Add's). */
-function outputNames(model: Uint8Array): Map<string, string> {
-  return new Map(readGraph(model).nodes.map(n => [n.name, n.outputs[0]]));
-}
-
-/** Checks every layer's output against onnxruntime's value of its node's output. */
-async function checkAgainstOnnxruntime(model: Uint8Array, input: Tensor): Promise<number> {
-  const want = await reference(model, input);
-  const names = outputNames(model);
-  let checked = 0;
-  for (const dtype of ['float32', 'float64'] as const) {
-    const trace = traceModel(model, input, dtype);
-    for (const l of trace.layers.filter(l => l.op !== 'loss')) {
-      assert.ok(l.label, `${l.name} has no node name`);
-      const name = names.get(l.label.split(' + ').pop()!)!;
-      assert.ok(want[name], `no onnxruntime value of ${name}`);
-      assertClose(outputOf(l), want[name], 1e-4, `${dtype} ${l.name} "${l.label}" (${name})`);
-      checked++;
-    }
-  }
-  return checked / 2;
-}
 
 describe('ONNX models as networks: every node against onnxruntime-node', () => {
   it('examples/digits.onnx on digits.npz\'s "x": every node, and the same trace as digits.conv.json', async () => {

@@ -5,14 +5,11 @@
 import { zipSync, zlibSync } from 'fflate';
 import { encodeNpy } from '../../src/specReader/npy';
 import type { Tensor } from '../../src/engine/tensor';
+import { concat, latin1 } from '../support/onnxWriter';
 
-const latin1 = (s: string) => Uint8Array.from(s, c => c.charCodeAt(0));
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => { out.set(p, at); return at + p.length; }, 0);
-  return out;
-}
+// The protobuf and ONNX writers live in test/support/onnxWriter.ts (the bench writes models too).
+export { f32Bytes, onnxGraphModel, onnxModel, pbBytes, pbVarint } from '../support/onnxWriter';
+export type { OnnxInitializer, OnnxNodeSpec } from '../support/onnxWriter';
 
 function u32be(n: number): Uint8Array {
   const b = new Uint8Array(4);
@@ -101,75 +98,4 @@ export function stateDictPickle(views: Record<string, TorchView>): Uint8Array {
 /** A torch.save zip: archive/data.pkl (as given) and archive/data/<key> for each storage. */
 export function torchFile(pickle: Uint8Array, storages: Record<string, Uint8Array> = {}): Uint8Array {
   return zipSync({ 'archive/data.pkl': pickle, ...Object.fromEntries(Object.entries(storages).map(([k, b]) => [`archive/data/${k}`, b])) }, { level: 0 });
-}
-
-/** Float32 little-endian bytes. */
-export function f32Bytes(values: number[]): Uint8Array {
-  return new Uint8Array(Float32Array.from(values).buffer);
-}
-
-function varint(n: number | bigint): Uint8Array {
-  let v = BigInt.asUintN(64, BigInt(n));
-  const out: number[] = [];
-  do { out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0)); v >>= 7n; } while (v > 0n);
-  return Uint8Array.from(out);
-}
-/** A protobuf varint field. */
-export const pbVarint = (field: number, n: number | bigint) => concat([varint(field << 3), varint(n)]);
-/** A protobuf length-delimited field. */
-export const pbBytes = (field: number, b: Uint8Array) => concat([varint((field << 3) | 2), varint(b.length), b]);
-
-/** An ONNX TensorProto's fields (dims unpacked, as onnx writes them; the typed data fields packed). */
-export interface OnnxInitializer {
-  name: string; dims: number[]; dataType: number; raw?: Uint8Array;
-  floatData?: number[]; doubleData?: number[]; int32Data?: number[]; int64Data?: bigint[]; external?: boolean;
-}
-
-function tensorProto(t: OnnxInitializer): Uint8Array {
-  const parts = [...t.dims.map(d => pbVarint(1, d)), pbVarint(2, t.dataType), pbBytes(8, latin1(t.name))];
-  if (t.raw) parts.push(pbBytes(9, t.raw));
-  if (t.floatData) parts.push(pbBytes(4, f32Bytes(t.floatData)));
-  if (t.doubleData) parts.push(pbBytes(10, new Uint8Array(Float64Array.from(t.doubleData).buffer)));
-  if (t.int32Data) parts.push(pbBytes(5, concat(t.int32Data.map(varint))));
-  if (t.int64Data) parts.push(pbBytes(7, concat(t.int64Data.map(varint))));
-  if (t.external) parts.push(pbBytes(13, concat([pbBytes(1, latin1('location')), pbBytes(2, latin1('w.bin'))])), pbVarint(14, 1));
-  return concat(parts);
-}
-
-/** An ONNX ModelProto whose graph holds only these initializers. */
-export function onnxModel(initializers: OnnxInitializer[]): Uint8Array {
-  return concat([pbVarint(1, 8), pbBytes(7, concat([pbBytes(2, latin1('g')), ...initializers.map(t => pbBytes(5, tensorProto(t)))]))]);
-}
-
-/** An ONNX node: its op, inputs and outputs, name, and integer (list) or float attributes. */
-export interface OnnxNodeSpec { op: string; inputs: string[]; outputs: string[]; name?: string; ints?: Record<string, number[]>; int?: Record<string, number>; float?: Record<string, number> }
-
-function onnxAttribute(name: string, value: Uint8Array): Uint8Array {
-  return pbBytes(5, concat([pbBytes(1, latin1(name)), value]));
-}
-
-function onnxNode(n: OnnxNodeSpec): Uint8Array {
-  return concat([
-    ...n.inputs.map(x => pbBytes(1, latin1(x))), ...n.outputs.map(y => pbBytes(2, latin1(y))),
-    ...(n.name ? [pbBytes(3, latin1(n.name))] : []), pbBytes(4, latin1(n.op)),
-    ...Object.entries(n.ints ?? {}).map(([k, v]) => onnxAttribute(k, concat(v.map(d => pbVarint(8, d))))),
-    ...Object.entries(n.int ?? {}).map(([k, v]) => onnxAttribute(k, pbVarint(3, v))),
-    ...Object.entries(n.float ?? {}).map(([k, v]) => onnxAttribute(k, concat([varint((2 << 3) | 5), f32Bytes([v])]))),
-  ]);
-}
-
-/** A graph input or output (ValueInfoProto), FLOAT, with its shape when given. */
-function onnxValue(name: string, shape?: number[]): Uint8Array {
-  const dims = (shape ?? []).map(d => pbBytes(1, pbVarint(1, d)));
-  const type = shape ? [pbBytes(2, pbBytes(1, concat([pbVarint(1, 1), pbBytes(2, concat(dims))])))] : [];
-  return concat([pbBytes(1, latin1(name)), ...type]);
-}
-
-/** An ONNX ModelProto with a graph of these nodes, inputs, outputs and initializers. */
-export function onnxGraphModel(g: { nodes: OnnxNodeSpec[]; inputs: [string, number[]?][]; outputs: string[]; initializers?: OnnxInitializer[] }): Uint8Array {
-  const graph = concat([
-    ...g.nodes.map(n => pbBytes(1, onnxNode(n))), pbBytes(2, latin1('g')), ...(g.initializers ?? []).map(t => pbBytes(5, tensorProto(t))),
-    ...g.inputs.map(([name, shape]) => pbBytes(11, onnxValue(name, shape))), ...g.outputs.map(name => pbBytes(12, onnxValue(name))),
-  ]);
-  return concat([pbVarint(1, 8), pbBytes(7, graph)]);
 }

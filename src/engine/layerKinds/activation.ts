@@ -4,8 +4,8 @@
 
 import type { About } from '../about';
 import { EngineError } from '../errors';
-import { activationForward, activationFormula, hadamard } from '../layers';
-import { Tensor, sizeOf } from '../tensor';
+import { activationBackward, activationFormula, activationOutput, activationSlope } from '../layers';
+import { sizeOf } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
 import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
@@ -79,19 +79,17 @@ export const activationKind: LayerKind<ActivationLayer> = {
     const cost = elementCost(sizeOf(x), 1, words('costElementwise'));
     return { output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l), cost };
   },
-  forward(l, x) {
-    const { h, hPrime } = activationForward(x, activation(l));
-    return { output: h, cache: { hPrime } };
-  },
-  record({ spec: l, input: x, output, cache }, delta) {
-    const hPrime = cache.hPrime as Tensor;
+  forward: (l, x) => ({ output: activationOutput(x, activation(l)), cache: {} }),
+  backward: ({ spec: l, input: x, output }, delta) => ({ deltaIn: activationBackward(delta, x, output, activation(l)), params: {} }),
+  record({ spec: l, input: x, output }, delta) {
+    const hPrime = activationSlope(x, output, activation(l));
     const axes = shapeAxes(x.shape);
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       z: recorded('z', x, axes, { key: 'activation.z' }),
       h: recorded('h', output, axes, { key: 'activation.h', args: { activation: l.type } }),
       h_prime: recorded('h_prime', hPrime, axes, hPrimeAbout(l)),
     };
-    const dZ = delta && hadamard(delta, hPrime);
+    const dZ = delta && activationBackward(delta, x, output, activation(l));
     if (delta && dZ) {
       tensors.delta = recorded('delta', delta, axes, { key: 'activation.delta' });
       tensors.dZ = recorded('dZ', dZ, axes, { key: 'activation.dZ' });

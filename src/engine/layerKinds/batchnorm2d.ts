@@ -90,6 +90,10 @@ export const batchnorm2dKind: LayerKind<BatchNormLayer> = {
     if (l.training) Object.assign(cache, runningUpdate(l, stats, B * plane, x.dtype));
     return { output: z, cache };
   },
+  backward({ spec: l, cache }, delta) {
+    const g = batchNormBackward(delta, cache.x_hat as Tensor, cache.weight as Tensor, cache.var as Tensor, l);
+    return { deltaIn: g.dA, params: { weight: g.dgamma, bias: g.dbeta } };
+  },
   record({ spec: l, input: x, output, cache }, delta) {
     const [weight, bias, mean, variance, xHat] = ['weight', 'bias', 'mean', 'var', 'x_hat'].map(k => cache[k] as Tensor);
     const mode = l.training ? 'train' : 'eval';

@@ -5,7 +5,7 @@
 
 import type { About } from '../about';
 import type { PlannedTensor } from '../budget';
-import { conv2dBackward, conv2dForward, convolve } from '../conv2d';
+import { conv2dBackward, conv2dForward, convGradients, convolve } from '../conv2d';
 import { EngineError } from '../errors';
 import type { EngineProblem } from '../problem';
 import { Tensor, checkTensor, reshape } from '../tensor';
@@ -161,6 +161,11 @@ export const conv1dKind: LayerKind<Conv1dLayer> = {
     return { output: [info.batch, info.outChannels, info.outLength], geometry: { kind: 'conv1d', info }, tensors: conv1dTraceTensors(info, backward), cost: conv1dCost(info) };
   },
   forward: (l, x, plan) => ({ output: withoutHeight(convolve(withHeight(x), withHeight(l.weight), l.bias, as2d(plan.geometry.info as Conv1dInfo))), cache: {} }),
+  backward({ spec: l, input }, delta) {
+    const info = conv1dInfo(input.shape, l.weight.shape, l.options, l.bias?.shape);
+    const g = convGradients(withHeight(input), withHeight(l.weight), withHeight(delta), as2d(info));
+    return { deltaIn: withoutHeight(g.dInput), params: { weight: withoutHeight(g.dWeight), ...(l.bias ? { bias: g.dBias } : {}) } };
+  },
   record({ spec: l, input }, delta) {
     const info = conv1dInfo(input.shape, l.weight.shape, l.options, l.bias?.shape);
     const info2d = as2d(info);

@@ -2,7 +2,7 @@
 // (trace.ts), with δ from the layer above.
 
 import { ConvInfo, ConvOptions, convInfo, outputShape } from '../convInfo';
-import { convTraceTensors, convolve } from '../conv2d';
+import { convGradients, convTraceTensors, convolve } from '../conv2d';
 import { Tensor, checkTensor } from '../tensor';
 import { traceConv } from '../trace';
 import { LayerCost, productCost } from './cost';
@@ -45,6 +45,10 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
   forward(l, x, plan) {
     const info = plan.geometry.info as ConvInfo;
     return { output: convolve(x, l.weight, l.bias, info), cache: { info } };
+  },
+  backward({ spec: l, input, cache }, delta) {
+    const g = convGradients(input, l.weight, delta, cache.info as ConvInfo);
+    return { deltaIn: g.dInput, params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) } };
   },
   record({ spec: l, input }, delta, deltaSource, options) {
     const conv = traceConv({ input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype }, { ...options, backward: delta !== undefined });

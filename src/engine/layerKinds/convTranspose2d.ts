@@ -87,6 +87,10 @@ export const convTranspose2dKind: LayerKind<ConvTransposeLayer> = {
     const f = convTransposeForward(x, l.weight, l.bias, infoOf(l, x.shape));
     return { output: f.z, cache: { ...f } };
   },
+  backward({ spec: l, input, cache }, delta) {
+    const g = convTransposeBackward(cache as unknown as ConvTransposeForward, l.weight, delta, infoOf(l, input.shape));
+    return { deltaIn: g.dA, params: { weight: g.dW, ...(l.bias ? { bias: g.db } : {}) } };
+  },
   record({ spec: l, input, cache }, delta) {
     const info = infoOf(l, input.shape);
     const tensors: Partial<Record<TensorName, TraceTensor>> = {};

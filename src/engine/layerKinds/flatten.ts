@@ -21,6 +21,7 @@ export const flattenKind: LayerKind<FlattenLayer> = {
     return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])], geometry: { kind: 'flatten' }, cost: NO_COST };
   },
   forward: (_l, x) => ({ output: flatten(x), cache: {} }),
+  backward: ({ input: x }, delta) => ({ deltaIn: unflatten(delta, x.shape), params: {} }),
   record({ input: x, output }, delta) {
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, shapeAxes(x.shape), { key: 'layer.input' }),

@@ -72,6 +72,7 @@ export const globalPoolKind: LayerKind<GlobalPoolLayer> = {
     return { output: z, tensors: [planned('z', z), ...(backward ? [planned('dA', x)] : [])], geometry: geometry(l, x), cost };
   },
   forward: (_l, x) => ({ output: planeMeans(x), cache: {} }),
+  backward: ({ input: x }, delta) => ({ deltaIn: spread(delta, x.shape), params: {} }),
   record({ spec: l, input: x, output }, delta) {
     const [, , H, W] = x.shape;
     const tensors: Partial<Record<TensorName, TraceTensor>> = {

@@ -35,6 +35,7 @@ export const identityKind: LayerKind<IdentityLayer> = {
     return { output: [...x], tensors: [planned('h', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l), cost: NO_COST };
   },
   forward: (_l, x) => ({ output: copy(x), cache: {} }),
+  backward: (_step, delta) => ({ deltaIn: copy(delta), params: {} }),
   record({ spec: l, input: x, output }, delta) {
     const axes = shapeAxes(x.shape);
     const tensors: Partial<Record<TensorName, TraceTensor>> = {

@@ -35,6 +35,15 @@ export interface LayerStep<S> {
   cache: ForwardCache;
 }
 
+/**
+ * A layer's backward pass alone, without stage tensors (the lean run's, networkRun.ts): the δ it hands to its
+ * input, and the gradient of each tensor it learns, by the key its spec names it (`weight`, `bias`).
+ */
+export interface LayerGradients {
+  deltaIn: Tensor;
+  params: Record<string, Tensor>;
+}
+
 /** What a layer records in the trace, and the δ it hands to the layer below (with a δ of its own). */
 export interface LayerRecord {
   tensors: Partial<Record<TensorName, TraceTensor>>;
@@ -95,6 +104,11 @@ export interface LayerReading<S extends { type: string }> {
 
 /** A kind of layer a network spec's "layers" may list: how it runs, and how the spec reader reads it. */
 export interface LayerKind<S extends { type: string }> extends LayerRun<S>, LayerReading<S> {
+  /**
+   * The backward pass from the δ of its output, on its fast kernels and without stage tensors; `record` hands
+   * back the same δ (the conv kinds' record shows the im2col way to it, stage by stage).
+   */
+  backward(step: LayerStep<S>, delta: Tensor): LayerGradients;
   /** What a layer of this type does, in a line: the schema's description of the type. */
   summary(type: S['type']): string;
   /** The input a network that starts with this layer reads; (B, C, H, W) when not said. */
@@ -106,11 +120,13 @@ export interface LayerKind<S extends { type: string }> extends LayerRun<S>, Laye
  * record, which take the list of its inputs in the order the spec names them (with their names: `input`,
  * `layers[2]`), and its record hands a δ to each input.
  */
-export interface MergeKind<S extends { type: string }> extends Omit<LayerKind<S>, 'plan' | 'forward' | 'record'> {
+export interface MergeKind<S extends { type: string }> extends Omit<LayerKind<S>, 'plan' | 'forward' | 'record' | 'backward'> {
   /** The fewest inputs it takes. */
   minInputs: number;
   plan(spec: S, inputs: readonly NamedShape[], backward: boolean): KindPlan;
   forward(spec: S, inputs: readonly Tensor[], plan: KindPlan): { output: Tensor; cache: ForwardCache };
+  /** As LayerKind's: the δ handed to each input, in the spec's order. */
+  backward(step: MergeStep<S>, delta: Tensor): { deltaIns: Tensor[]; params: Record<string, Tensor> };
   record(step: MergeStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): MergeRecord;
 }
 

@@ -1,6 +1,6 @@
 // linear as a layer: z = input @ w_t + b, the matrix product the conv's is.
 
-import { checkLinear, linearBackward, linearForward } from '../layers';
+import { checkLinear, linearBackward, linearForward, linearOutput } from '../layers';
 import { Tensor, checkTensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { productCost } from './cost';
@@ -28,15 +28,17 @@ export const linearKind: LayerKind<LinearLayer> = {
     const cost = productCost(B * Out * In, Out * In + (l.bias ? Out : 0));
     return { output: [B, Out], tensors, geometry: { kind: 'linear' }, cost };
   },
-  forward(l, x) {
-    const f = linearForward(x, l.weight, l.bias);
-    return { output: f.z, cache: { w_t: f.w_t } };
+  forward: (l, x) => ({ output: linearOutput(x, l.weight, l.bias), cache: {} }),
+  backward({ spec: l, input: x }, delta) {
+    const g = linearBackward(x, l.weight, delta);
+    return { deltaIn: g.dA, params: { weight: g.dW, ...(l.bias ? { bias: g.db } : {}) } };
   },
-  record({ spec: l, input: x, output, cache }, delta) {
+  record({ spec: l, input: x, output }, delta) {
+    const { w_t } = linearForward(x, l.weight, l.bias);
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, ['B', 'in'], { key: 'layer.input' }),
       weight: recorded('weight', l.weight, ['out', 'in'], { key: 'linear.weight' }),
-      w_t: recorded('w_t', cache.w_t as Tensor, ['in', 'out'], { key: 'linear.w_t' }),
+      w_t: recorded('w_t', w_t, ['in', 'out'], { key: 'linear.w_t' }),
       z: recorded('z', output, ['B', 'out'], { key: 'linear.z', args: { bias: l.bias !== undefined } }),
     };
     if (l.bias) tensors.bias = recorded('bias', l.bias, ['out'], { key: 'linear.bias' });

@@ -72,9 +72,16 @@ function channelSlice(delta: Tensor, start: number, shape: readonly number[]): T
   return d;
 }
 
+/** The δ handed to each input: δ itself (add), or its channels of δ (concat). */
+function deltaIns(l: MergeLayer, inputs: readonly Tensor[], delta: Tensor): Tensor[] {
+  const starts = channelStarts(inputs.map(x => x.shape));
+  return inputs.map((x, j) => (l.type === 'add' ? delta : channelSlice(delta, starts[j], x.shape)));
+}
+
 function sum(inputs: readonly Tensor[]): Tensor {
   const z = zeros(inputs[0].shape, inputs[0].dtype);
-  for (const x of inputs) for (let k = 0; k < z.data.length; k++) z.data[k] += x.data[k];
+  const zd = z.data;
+  for (const { data } of inputs) for (let k = 0; k < zd.length; k++) zd[k] += data[k];
   return z;
 }
 
@@ -97,16 +104,17 @@ export const mergeKind: MergeKind<MergeLayer> = {
     return { output: out, tensors: [planned('z', out), ...grads], geometry: geometry(l, inputs.map(x => x.name)), cost };
   },
   forward: (l, inputs, plan) => ({ output: l.type === 'add' ? sum(inputs) : concat(inputs, plan.output), cache: {} }),
+  backward: ({ spec: l, inputs }, delta) => ({ deltaIns: deltaIns(l, inputs, delta), params: {} }),
   record({ spec: l, inputs, names, output }, delta) {
     const axes = shapeAxes(output.shape);
     const starts = channelStarts(inputs.map(x => x.shape));
     const tensors: Partial<Record<TensorName, TraceTensor>> = {};
     inputs.forEach((x, j) => { tensors[mergeInput(j)] = recorded(mergeInput(j), x, shapeAxes(x.shape), { key: 'merge.input', args: { from: names[j] } }); });
     tensors.z = recorded('z', output, axes, { key: `${l.type}.z` });
-    const deltaIns = delta && inputs.map((x, j) => (l.type === 'add' ? delta : channelSlice(delta, starts[j], x.shape)));
-    if (delta && deltaIns) {
+    const handed = delta && deltaIns(l, inputs, delta);
+    if (delta && handed) {
       tensors.delta = recorded('delta', delta, axes, { key: 'merge.delta' });
-      deltaIns.forEach((d, j) => {
+      handed.forEach((d, j) => {
         tensors[mergeGrad(j)] = recorded(mergeGrad(j), d, shapeAxes(d.shape), l.type === 'add'
           ? { key: 'add.dA', args: { from: names[j] } }
           : { key: 'concat.dA', args: { from: names[j], start: starts[j], end: starts[j + 1] } });
@@ -119,6 +127,6 @@ export const mergeKind: MergeKind<MergeLayer> = {
         stage('add_grad', 'backward', 'δ to every input', '∂C/∂input_j = δ, for every input j', ['delta'], grads)]
       : [stage('concat', 'forward', 'Concatenate along channels', `z = concat([${xs.join(', ')}], axis=1)`, xs, ['z']),
         stage('concat_grad', 'backward', 'Split δ by channels', `∂C/∂input_j = δ[:, start_j : start_j + C_j]`, ['delta'], grads)];
-    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l, names), deltaIns };
+    return { tensors, stages: passes(stages, delta !== undefined), geometry: geometry(l, names), deltaIns: handed };
   },
 };

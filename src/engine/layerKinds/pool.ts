@@ -3,7 +3,7 @@
 // A window of kh·kw taps (padding included) costs kh·kw − 1 comparisons (max) or
 // kh·kw − 1 additions and a division (average); nothing is learned.
 
-import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo } from '../layers';
+import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo, poolOutput } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
@@ -44,14 +44,19 @@ export const poolKind: LayerKind<PoolLayer> = {
     const cost = p.kind === 'max' ? elementCost(outputs, window - 1, words('costMaxPool', window - 1)) : elementCost(outputs, window, words('costAvgPool', window - 1));
     return { output: z, tensors, geometry: { kind: 'pool', info: p }, cost };
   },
+  // The backward pass needs the argmax (max) or the divisors (average) alone; the trace's a and pool_t are made again by record.
   forward(_l, x, plan) {
     const p = plan.geometry.info as PoolInfo;
-    const f = poolForward(x, p);
-    return { output: f.z, cache: { info: p, a: f.a, pool_t: f.pool_t, argmax: f.argmax, divisor: f.divisor } };
+    const f = poolOutput(x, p);
+    return { output: f.z, cache: { info: p, argmax: f.argmax, divisor: f.divisor } };
+  },
+  backward({ cache }, delta) {
+    const routes = { argmax: cache.argmax as Tensor | undefined, divisor: cache.divisor as Tensor | undefined };
+    return { deltaIn: poolBackward(delta, routes, cache.info as PoolInfo).dA, params: {} };
   },
   record({ input: x, output, cache }, delta) {
     const p = cache.info as PoolInfo;
-    const fwd: PoolForward = { a: cache.a as Tensor, pool_t: cache.pool_t as Tensor, z: output, argmax: cache.argmax as Tensor | undefined, divisor: cache.divisor as Tensor | undefined };
+    const fwd: PoolForward = poolForward(x, p);
     const isMax = p.kind === 'max';
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, ['B', 'C', 'H', 'W'], { key: 'layer.input' }),

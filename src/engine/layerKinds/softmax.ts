@@ -80,6 +80,7 @@ export const softmaxKind: LayerKind<SoftmaxLayer> = {
     const { zMax, e, eSum, p } = softmaxForward(x);
     return { output: p, cache: { z_max: zMax, e, e_sum: eSum } };
   },
+  backward: ({ output: p }, delta) => ({ deltaIn: softmaxBackward(delta, p).dZ, params: {} }),
   record({ input: x, output: p, cache }, delta) {
     const axes = shapeAxes(x.shape);
     const columnAxes = axes.map((a, d) => (d === 1 ? '1' : a));

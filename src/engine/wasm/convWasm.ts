@@ -27,6 +27,10 @@ interface Tables {
   unit: number;
   /** Kg: row k of ∂C/∂w_t (Kg, Cout): k·Cout. */
   tapRow: number;
+  /** Cout: channel o's plane in z (B, Cout, HW): o·HW. */
+  plane: number;
+  /** B·HW: window r = b·HW + q's place in z's planes: b·Cout·HW + q. */
+  position: number;
 }
 
 function reserveTables(L: WasmLayout, info: ConvInfo): Tables {
@@ -35,6 +39,7 @@ function reserveTables(L: WasmLayout, info: ConvInfo): Tables {
   return {
     window: L.reserve(rows, true), tap: L.reserve(K, true), row: L.reserve(rows, true), channel: L.reserve(Cout, true),
     kernel: L.reserve(Cout, true), unit: L.reserve(Kg, true), tapRow: L.reserve(Kg, true),
+    plane: L.reserve(Cout, true), position: L.reserve(rows, true),
   };
 }
 
@@ -50,6 +55,8 @@ function fillTables(ints: Int32Array, t: Tables, info: ConvInfo): void {
   arithmetic(ints, t.kernel, Cout, Kg);
   arithmetic(ints, t.unit, Kg, 1);
   arithmetic(ints, t.tapRow, Kg, Cout);
+  arithmetic(ints, t.plane, Cout, HW);
+  for (let b = 0; b < B; b++) arithmetic(ints, t.position + 4 * b * HW, HW, 1, b * Cout * HW);
 }
 
 /** Copies the input into `at` with its zero padding (the region is zeroed first: the memory is reused). */
@@ -80,14 +87,30 @@ function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L
   return { L, E: L.E, floats: mem.floats, t, r, scratch };
 }
 
+/**
+ * Whether the product runs as z = w @ a_tᵀ (kernels as the rows) rather than z_t = a_t @ w_t: when there are fewer
+ * windows than kernels (a deep layer's small maps), packing the many kernels as the kernel's left operand
+ * reads them row by row, where packing them as its right one gathers them column by column.
+ */
+const kernelsAsRows = (info: ConvInfo) => info.batch * info.outPositions < info.outChannelsPerGroup;
+
 /** z = conv2d(input, weight) + bias, or undefined when the kernels are off or the layer too big for them. */
 export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): Tensor | undefined {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
-  const p = prepare(info, [input, weight], Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), zt: L.reserve(B * HW * Cout), z: L.reserve(B * Cout * HW) }));
+  const rowsFirst = kernelsAsRows(info);
+  const p = prepare(info, [input, weight], rowsFirst ? B * HW : Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), zt: L.reserve(B * HW * Cout), z: L.reserve(B * Cout * HW) }));
   if (!p) return undefined;
   const { L, E, floats, t, r: { padded, w, zt, z }, scratch } = p;
   putPadded(floats, padded, input, info);
   floats.set(weight.data, w / E);
+  if (rowsFirst) {
+    // z[b, o, q] starts as the bias; z += w @ a_tᵀ, group by group, straight into z's planes.
+    for (let bo = 0; bo < B * Cout; bo++) floats.fill(bias ? bias.data[bo % Cout] : 0, z / E + bo * HW, z / E + (bo + 1) * HW);
+    for (let g = 0; g < groups; g++) {
+      L.gemm(Cog, B * HW, Kg, w, table(t.kernel, g * Cog), t.unit, padded, table(t.tap, g * Kg), t.window, z, table(t.plane, g * Cog), t.position, scratch);
+    }
+    return outputOf(floats, z / E, input, info);
+  }
   // z_t starts as the bias in every row; the products are added onto it.
   if (bias) for (let r = 0; r < B * HW; r++) floats.set(bias.data, zt / E + r * Cout);
   else floats.fill(0, zt / E, zt / E + B * HW * Cout);
@@ -96,8 +119,13 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
     L.gemm(B * HW, Cog, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, table(t.kernel, g * Cog), zt, t.row, table(t.channel, g * Cog), scratch);
   }
   L.transpose(zt, z, HW, Cout, B);
-  const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
-  out.data.set(floats.subarray(z / E, z / E + out.data.length));
+  return outputOf(floats, z / E, input, info);
+}
+
+/** z (B, Cout, Hout, Wout) copied out of the module's memory from element `at`. */
+function outputOf(floats: Floats, at: number, input: Tensor, info: ConvInfo): Tensor {
+  const out = zeros([info.batch, info.outChannels, info.outHeight, info.outWidth], input.dtype);
+  out.data.set(floats.subarray(at, at + out.data.length));
   return out;
 }
 

@@ -1,0 +1,113 @@
+// A network run without the trace's stage tensors: every layer's output forward and, with the backward pass,
+// every layer's δ, the input's gradient and the gradients of what the layers learn, each layer on its kind's
+// fast kernels (`forward`, `backward`). A whole model's faces (every node's output, saliency, Grad-CAM) read
+// this; a layer opened down to its stages is traced alone from what the run kept (traceRunLayer), the same
+// record traceNetwork makes of it. The run keeps the outputs (the activations) and the δs; a layer's forward
+// cache (its kind keeps there only what its backward pass reads: an argmax, batchnorm's x_hat) is let go once
+// its backward pass ran, and is not kept at all without one.
+
+import { PlannedTensor, checkBudget, elementLimit } from './budget';
+import { layerName, layerSources } from './graph';
+import { kindOf } from './layerKinds';
+import { isMergeKind, planned } from './layerKinds/kind';
+import { DeltaFrom, DeltaSums, ForwardStep, LayerTrace, NetworkProblem, forwardLayers, layerTrace, networkHead } from './network';
+import { NetworkPlan, planNetwork } from './networkPlan';
+import { DType, Tensor, zeros } from './tensor';
+import type { TraceOptions } from './trace';
+
+export interface NetworkRun {
+  problem: NetworkProblem;
+  /** Every layer's shapes, geometry and cost (planned forward: what tracing one layer forward allocates). */
+  plan: NetworkPlan;
+  dtype: DType;
+  /** Each layer's output, in the spec's order. */
+  outputs: Tensor[];
+  /** The loss's record, when the problem names a loss (its value, and with the backward pass the first δ). */
+  loss?: LayerTrace;
+  /** Present when the backward pass ran. */
+  gradients?: RunGradients;
+}
+
+export interface RunGradients {
+  /** Each layer's δ = ∂C/∂(its output); none for a layer whose output nothing after it reads. */
+  deltas: (Tensor | undefined)[];
+  /** Where each layer's δ came from: the head, or the layers that take its output. */
+  from: DeltaFrom[];
+  /** ∂C/∂input (the saliency of an image). */
+  input: Tensor;
+  /** The gradient of each tensor a layer learns, by its spec's key (`weight`, `bias`); {} for a layer that learns nothing. */
+  params: Record<string, Tensor>[];
+}
+
+/**
+ * What the run keeps (each output, and its δ with the backward pass), and what one layer's forward pass may
+ * allocate (its trace's forward tensors, the im2col way). A layer's backward trace is checked when it is asked for.
+ */
+function checkRunBudget(plan: NetworkPlan, backward: boolean, limit: number): void {
+  plan.layers.forEach((l, i) => checkBudget(l.op, l.tensors, limit, { index: i, type: l.op }));
+  const kept: PlannedTensor[] = plan.layers.flatMap((l, i) => [planned(`${layerName(i)}.output`, l.output), ...(backward ? [planned(`${layerName(i)}.delta`, l.output)] : [])]);
+  checkBudget('network', [...kept, ...plan.head], limit);
+}
+
+/** One layer's backward pass on its kind's kernels: the δ handed to each of its inputs, and its parameters' gradients. */
+function backwardOf(step: ForwardStep, delta: Tensor): { deltaIns: Tensor[]; params: Record<string, Tensor> } {
+  const kind = kindOf(step.spec);
+  if (isMergeKind(kind)) return kind.backward(step, delta);
+  const { deltaIn, params } = kind.backward({ ...step, input: step.inputs[0] }, delta);
+  return { deltaIns: [deltaIn], params };
+}
+
+/**
+ * Runs a network forward and (unless `backward: false`) backward, keeping each layer's output and δ but no stage
+ * tensor. Shapes and sizes are checked for the whole network before any layer runs, as traceNetwork does.
+ */
+export function runNetwork(problem: NetworkProblem, options: TraceOptions = {}): NetworkRun {
+  const backward = options.backward ?? true;
+  const plan = planNetwork(problem, false);
+  checkRunBudget(plan, backward, elementLimit(options.maxElements));
+  const steps = forwardLayers(problem, plan, {}, backward);
+  const outputs = steps.map(s => s.output);
+  const { lossTrace, delta, head } = networkHead(problem, outputs[outputs.length - 1], options);
+  const run: NetworkRun = { problem, plan, dtype: problem.dtype, outputs, ...(lossTrace ? { loss: lossTrace } : {}) };
+  if (!backward || !delta) return run;
+  const sources = layerSources(problem.layers);
+  const last = steps.length - 1;
+  const sums = new DeltaSums();
+  const gradients: RunGradients = { deltas: new Array(steps.length), from: new Array(steps.length), input: problem.input, params: new Array(steps.length) };
+  for (let i = last; i >= 0; i--) {
+    const own = i === last ? { delta, from: head } : sums.take(i);
+    gradients.deltas[i] = own.delta;
+    gradients.from[i] = own.from;
+    gradients.params[i] = {};
+    if (!own.delta) continue;
+    const g = backwardOf(steps[i], own.delta);
+    steps[i].cache = {};
+    gradients.params[i] = g.params;
+    g.deltaIns.forEach((d, j) => sums.add(sources[i][j], d, layerName(i)));
+  }
+  const { delta: input } = sums.take('input');
+  gradients.input = input ?? zeros(problem.input.shape, problem.input.dtype);
+  return { ...run, gradients };
+}
+
+/**
+ * One layer's full record (every stage tensor, as traceNetwork records it), from the run's inputs, weights and δ
+ * of that layer alone: its forward pass runs again to make its stages; the other layers are not touched.
+ */
+export function traceRunLayer(run: NetworkRun, index: number, options: TraceOptions = {}): LayerTrace {
+  const { problem, plan } = run;
+  if (!Number.isSafeInteger(index) || index < 0 || index >= problem.layers.length) throw new RangeError(`no layer ${index}: the network has ${problem.layers.length}`);
+  const spec = problem.layers[index];
+  const layerPlan = plan.layers[index];
+  const g = run.gradients;
+  const backward = (options.backward ?? true) && g?.deltas[index] !== undefined;
+  const sources = layerSources(problem.layers)[index];
+  const inputs = sources.map(s => (s === 'input' ? problem.input : run.outputs[s]));
+  const kind = kindOf(spec);
+  const traced = isMergeKind(kind) ? kind.plan(spec, layerPlan.inputs, backward) : kind.plan(spec, layerPlan.input, backward);
+  checkBudget(layerPlan.op, traced.tensors, elementLimit(options.maxElements), { index, type: layerPlan.op });
+  const { cache } = isMergeKind(kind) ? kind.forward(spec, inputs, layerPlan) : kind.forward(spec, inputs[0], layerPlan);
+  const step: ForwardStep = { spec, inputs, names: layerPlan.inputs.map(x => x.name), output: run.outputs[index], cache };
+  const from = g?.from[index] ?? { source: 'ones' };
+  return layerTrace(step, index, layerPlan.cost, backward ? g?.deltas[index] : undefined, from, { ...options, backward }).trace;
+}

@@ -1,0 +1,124 @@
+// npm run bench, part 5: a whole model, side by side with onnxruntime-node in the same process. A ResNet-18-shaped
+// model with random weights (test/support/resnet18.ts, 45 MB, written here), float32, batch 1, 224×224:
+//  - its graph read and every layer's shape planned (goal under 1 s for a 50 MB model);
+//  - forward, the lean run (runNetwork, backward: false) against onnxruntime's session.run, one thread each
+//    (intraOpNumThreads 1, interOpNumThreads 1, graph optimizations as default): goal within 3×;
+//  - forward + backward (every δ and gradient, a cross-entropy loss) against onnxruntime's forward ×1
+//    (onnxruntime-node has no training mode): goal within 5×;
+//  - in a fresh process (modelProbe.ts), the peak memory of reading the model and running it forward and backward
+//    against its parameters plus its activations: goal at most 2×.
+// The engine's output is checked against onnxruntime's first. Writes test-results/bench/model.json.
+// Alone: `node out/test/bench/modelBench.js` (after `npm run bench` or `node esbuild.mjs --tests`).
+
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { DEFAULT_MAX_ELEMENTS } from '../../src/engine/budget';
+import { NetworkProblem } from '../../src/engine/network';
+import { runNetwork } from '../../src/engine/networkRun';
+import { planNetwork } from '../../src/engine/networkPlan';
+import { Tensor, maxAbs, maxAbsDiff, sizeOf } from '../../src/engine/tensor';
+import { readGraph } from '../../src/specReader/onnx/graph';
+import { modelLayers } from '../../src/specReader/onnx/model';
+import { resnet18Onnx } from '../support/resnet18';
+import { gitCommit } from './convBench';
+
+const SIZE = 224;
+const GOALS = { graphMs: 1000, forward: 3, forwardBackward: 5, memory: 2 };
+const MB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const verdict = (met: boolean) => (met ? 'target met' : 'TARGET MISSED');
+
+/** Each run's milliseconds after `warmUp` unmeasured ones. */
+async function timed(runs: number, warmUp: number, f: () => unknown): Promise<number[]> {
+  for (let i = 0; i < warmUp; i++) await f();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    ms.push(performance.now() - t);
+  }
+  return ms;
+}
+
+function memoryProbe(root: string, file: string): Record<string, number> {
+  const out = execFileSync(process.execPath, [path.join(root, 'out/test/bench/modelProbe.js'), file, String(SIZE)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+export async function modelBench(root: string): Promise<boolean> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const load = os.loadavg()[0];
+  const bytes = resnet18Onnx({ size: SIZE });
+  console.log(`\nA ResNet-18-shaped model (torchvision's graph as torch.onnx.export writes it, BatchNorm folded; random weights, ${MB(bytes.length)}), ` +
+    `float32, batch 1, ${SIZE}×${SIZE}; onnxruntime-node ${ort.env.versions.common}, one thread each; load average ${load.toFixed(2)}` +
+    (load > 0.5 ? ' (other processes are running: timings are inflated and noisy)' : ''));
+
+  const graphMs = await timed(3, 1, () => readGraph(bytes));
+  let layers = modelLayers(bytes, [1, 3, SIZE, SIZE], 'float32', DEFAULT_MAX_ELEMENTS);
+  const input: Tensor = { shape: [1, 3, SIZE, SIZE], dtype: 'float32', data: new Float32Array(sizeOf([1, 3, SIZE, SIZE])).map((_, i) => Math.sin(i)) };
+  const readMs = await timed(3, 0, () => {
+    layers = modelLayers(bytes, [1, 3, SIZE, SIZE], 'float32', DEFAULT_MAX_ELEMENTS);
+    planNetwork({ input, layers, dtype: 'float32' }, false);
+  });
+  const problem: NetworkProblem = { input, layers, dtype: 'float32' };
+  const trained: NetworkProblem = { ...problem, loss: { type: 'cross_entropy', target: [1] } };
+
+  const session: InferenceSession = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input.data as Float32Array, [...input.shape]) };
+  const reference = (await session.run(feeds))[session.outputNames[0]].data as Float32Array;
+  const ours = runNetwork(problem, { backward: false }).outputs.at(-1)!;
+  const disagreement = maxAbsDiff(ours, { shape: ours.shape, dtype: 'float32', data: reference }) / Math.max(1, maxAbs(reference));
+  const agrees = disagreement <= 1e-4;
+
+  const ortMs = await timed(10, 2, () => session.run(feeds));
+  const forwardMs = await timed(5, 1, () => runNetwork(problem, { backward: false }));
+  const backwardMs = await timed(3, 1, () => runNetwork(trained));
+  const [ortMedian, forward, forwardBackward] = [median(ortMs), median(forwardMs), median(backwardMs)];
+
+  const file = path.join(os.tmpdir(), `cvd-resnet18-${process.pid}.onnx`);
+  fs.writeFileSync(file, bytes);
+  let memory: Record<string, number>;
+  try { memory = memoryProbe(root, file); } finally { fs.rmSync(file, { force: true }); }
+  const grown = memory.peakRss - memory.rssBefore;
+  const memoryRatio = grown / (memory.paramBytes + memory.activationBytes);
+
+  const lines = [
+    { what: 'graph read and shapes planned', met: median(readMs) < GOALS.graphMs, text: `${median(readMs).toFixed(0)} ms (readGraph alone ${median(graphMs).toFixed(0)} ms; the weights decoded too), goal < ${GOALS.graphMs} ms` },
+    { what: 'forward', met: forward <= GOALS.forward * ortMedian, text: `engine ${forward.toFixed(0)} ms, onnxruntime ${ortMedian.toFixed(1)} ms: ${(forward / ortMedian).toFixed(1)}× (goal ≤ ${GOALS.forward}×)` },
+    {
+      what: 'forward + backward', met: forwardBackward <= GOALS.forwardBackward * ortMedian,
+      text: `engine ${forwardBackward.toFixed(0)} ms against onnxruntime's forward ${ortMedian.toFixed(1)} ms ×1 (onnxruntime-node has no training mode): ${(forwardBackward / ortMedian).toFixed(1)}× (goal ≤ ${GOALS.forwardBackward}×)`,
+    },
+    {
+      what: 'peak memory', met: memoryRatio <= GOALS.memory,
+      text: `${MB(grown)} grown reading the model and running it forward + backward, against parameters ${MB(memory.paramBytes)} + activations ${MB(memory.activationBytes)}: ` +
+        `${memoryRatio.toFixed(2)}× (goal ≤ ${GOALS.memory}×; the run keeps ${MB(memory.keptBytes)}: outputs, δs, gradients)`,
+    },
+  ];
+  console.log(`engine output against onnxruntime's: max |diff| ${disagreement.toExponential(1)} relative (${agrees ? 'agree' : 'DISAGREE'}, tolerance 1e-4)`);
+  for (const l of lines) console.log(`${verdict(l.met)}: ResNet-18 ${l.what}: ${l.text}`);
+
+  const json = {
+    date: new Date().toISOString(), commit: gitCommit(root),
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: os.loadavg()[0] },
+    model: { name: 'ResNet-18-shaped, random weights', bytes: bytes.length, input: [1, 3, SIZE, SIZE], onnxruntime: ort.env.versions.common },
+    agreement: { maxRelativeDiff: disagreement, agrees },
+    ms: { readGraph: graphMs, readAndPlan: readMs, onnxruntimeForward: ortMs, engineForward: forwardMs, engineForwardBackward: backwardMs },
+    memory: { ...memory, grown, ratio: memoryRatio },
+    goals: GOALS,
+    rows: lines.map(l => ({ what: l.what, met: l.met, text: l.text })),
+  };
+  const outDir = path.join(root, 'test-results/bench');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'model.json'), JSON.stringify(json, null, 2) + '\n');
+  console.log(`wrote ${path.relative(root, path.join(outDir, 'model.json'))}`);
+  return agrees;
+}
+
+if (require.main === module) {
+  modelBench(path.resolve(__dirname, '../../..')).then(ok => { process.exitCode = ok ? 0 : 1; }, e => { console.error(`model bench failed: ${(e as Error).message}`); process.exit(1); });
+}
