@@ -98,7 +98,7 @@ describe('model facts: the engine\'s plan of every node', () => {
 describe('model facts: hostile files give problem codes, the rest of the graph still shows', () => {
   const problemCodes = (bytes: Uint8Array) => {
     const result = modelFacts(bytes, MAX);
-    return 'problem' in result ? [result.problem.code] : result.facts.problems.map(p => p.code);
+    return 'problem' in result ? [result.problem.code as string] : result.facts.problems.map(p => p.code as string);
   };
   const AT_THE_GRAPH = ['a truncated file', 'no graph', 'a node whose op is not read', 'a cycle', 'a missing initializer', 'external data', 'a declared 2 GB tensor', 'two graph inputs'];
   for (const what of AT_THE_GRAPH) {
