@@ -1,7 +1,8 @@
 // A network as a graph: a layer takes the outputs it names ("inputs") or, naming
 // none, the layer before's (the network's input for the first), so a chain names
 // nothing. The spec's order is the order layers run: a layer names only the input
-// and earlier layers, so there is no cycle, and the last layer is the output.
+// and earlier layers, so there is no cycle, and the last layer is the output. A layer marked `output` is an
+// output besides it (an ONNX graph's later outputs): no later layer needs to take it, and no δ reaches it.
 
 import type { EngineProblem } from './problem';
 
@@ -12,6 +13,8 @@ export type LayerInput = 'input' | number;
 export interface GraphLayer {
   type: string;
   inputs?: readonly LayerInput[];
+  /** An output of the network besides the last layer's: shown, taken by no later layer, reached by no δ. */
+  output?: boolean;
 }
 
 /** The name layer `index` has in the network: `layers[2]`. */
@@ -83,7 +86,7 @@ export function graphProblems(layers: readonly GraphLayer[], minInputs: (type: s
   });
   if (problems.length) return problems;
   consumersOf(layerSources(layers)).forEach((c, i) => {
-    if (!c.length && i < layers.length - 1) problems.push({ layer: i, problem: { code: 'graph.unused', args: { name: layerName(i) } } });
+    if (!c.length && i < layers.length - 1 && !layers[i].output) problems.push({ layer: i, problem: { code: 'graph.unused', args: { name: layerName(i) } } });
   });
   return problems;
 }

@@ -1,5 +1,5 @@
 // The other layers of a small CNN, each forward and backward, written the way
-// the conv is: activations (relu, leaky_relu, sigmoid, tanh, relu6, clip, hardswish), max/avg pooling the
+// the conv is: activations (relu, leaky_relu, sigmoid, tanh, relu6, clip, hardswish, hardsigmoid), max/avg pooling the
 // im2col way (windows unfolded like a_t, an argmax map for max), flatten, linear,
 // and the losses that produce the first δ (mse, cross-entropy with softmax).
 
@@ -9,7 +9,7 @@ import { Tensor, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
-export const ACTIVATION_KINDS = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'relu6', 'clip', 'hardswish'] as const;
+export const ACTIVATION_KINDS = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'relu6', 'clip', 'hardswish', 'hardsigmoid'] as const;
 export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
 
 export interface Activation {
@@ -19,6 +19,9 @@ export interface Activation {
   /** clip's bounds. */
   min?: number;
   max?: number;
+  /** hardsigmoid's slope and offset: min(max(alpha·z + beta, 0), 1). */
+  alpha?: number;
+  beta?: number;
 }
 
 /** min(max(z, lo), hi); its slope is 1 strictly inside (lo, hi) and 0 at the bounds, as nn.Hardtanh and F.relu6. */
@@ -43,6 +46,15 @@ function activationFns(a: Activation): { h: (z: number) => number; dh: (z: numbe
       dh: z => (z < -3 ? 0 : z <= 3 ? z / 3 + 0.5 : 1),
       formula: 'h = z·relu6(z + 3)/6',
     };
+    // As nn.Hardsigmoid (alpha 1/6, beta 1/2) and ONNX's HardSigmoid: the slope alpha strictly inside (0, 1), 0 at the ends.
+    case 'hardsigmoid': {
+      const [alpha, beta] = [a.alpha!, a.beta!];
+      return {
+        h: z => Math.min(Math.max(alpha * z + beta, 0), 1),
+        dh: z => (alpha * z + beta > 0 && alpha * z + beta < 1 ? alpha : 0),
+        formula: `h = min(max(${Number(alpha.toPrecision(6))}·z + ${beta}, 0), 1)`,
+      };
+    }
   }
 }
 

@@ -28,6 +28,8 @@ export type NetworkLayer = LayerSpec & {
   inputs?: readonly LayerInput[];
   /** What people call it (an ONNX node's name, a spec's "name"): faces show it beside the layer's title. */
   name?: string;
+  /** An output besides the last layer's (an ONNX graph's second and later outputs): no later layer takes it, no δ reaches it. */
+  output?: boolean;
 };
 
 export type { LossSpec };

@@ -63,6 +63,8 @@ export interface EngineProblemArgs {
   'graph.unused': { name: string };
   'add.shapes': { names: string[]; shapes: number[][] };
   'concat.shapes': { names: string[]; shapes: number[][] };
+  'mul.inputs': { count: number; by: boolean };
+  'mul.shapes': { names: string[]; shapes: number[][] };
   'gradcheck.noTensor': { name: string };
   'gradcheck.notGradient': { name: string };
   'gradcheck.index': { name: string; index: number[]; shape: number[] };

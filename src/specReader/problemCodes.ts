@@ -124,6 +124,8 @@ export interface SpecProblemArgs {
   'onnx.reshape': { node: string; shape: number[]; input: number[] };
   'onnx.pad': { node: string };
   'onnx.empty': Record<string, never>;
+  'onnx.divideByZero': { node: string; name: string; index: number };
+  'onnx.outputFirst': { output: string; later: string };
   'file.notRegular': { type: Exclude<SpecFileType, 'file'> };
   'file.outside': { folder: string };
   'file.tooBig': { size: number; limit: number };

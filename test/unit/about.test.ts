@@ -39,6 +39,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'activation.h_prime.sigmoid': {},
   'activation.h_prime.tanh': {},
   'activation.h_prime.relu6': {}, 'activation.h_prime.clip': { min: -1, max: 2 }, 'activation.h_prime.hardswish': {},
+  'activation.h_prime.hardsigmoid': { alpha: 0.25, beta: 0.5 },
   'activation.delta': {}, 'activation.dZ': {},
   'pool.a.max': {}, 'pool.a.avg': {}, 'pool.pool_t': {}, 'pool.z.max': {}, 'pool.z.avg': {}, 'pool.argmax': {},
   'pool.delta': {}, 'pool.dpool_t.max': {}, 'pool.dpool_t.avg': {}, 'pool.dA': {},
@@ -56,6 +57,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'identity.z': {}, 'identity.h.identity': {}, 'identity.h.dropout': { p: 0.5 }, 'identity.delta': {}, 'identity.dZ': {},
   'globalPool.z': {}, 'globalPool.delta': {}, 'globalPool.dA': {},
   'merge.input': { from: 'layers[4]' }, 'add.z': {}, 'concat.z': {}, 'merge.delta': {}, 'add.dA': { from: 'input' }, 'concat.dA': { from: 'layers[1]', start: 2, end: 5 },
+  'mul.z': {}, 'mul.by': {}, 'mul.dA': { from: 'layers[3]', other: 'input_1' },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
 };

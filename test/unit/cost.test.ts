@@ -53,7 +53,8 @@ function multiplyAdds(l: LayerTrace): number {
 function ruleFlops(l: LayerTrace): number {
   const size = (name: string) => sizeOf(l.tensors[name as 'z']!.shape);
   switch (l.op) {
-    case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh': case 'relu6': case 'clip': case 'hardswish': return size('h');
+    case 'relu': case 'leaky_relu': case 'sigmoid': case 'tanh': case 'relu6': case 'clip': case 'hardswish': case 'hardsigmoid': return size('h');
+    case 'mul': return size('z');
     case 'softmax': return 5 * size('p');
     case 'batchnorm2d': return (l.tensors.running_mean ? 8 : 4) * size('z');
     // pool_t holds each window (padding included) in a row: max compares kh·kw − 1 times, average adds as often and divides once.

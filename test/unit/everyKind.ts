@@ -51,10 +51,28 @@ export function everySequenceKind(loss: LossSpec): NetworkProblem {
   return { input: t(2, 2, 9), layers: SEQUENCE_LAYERS, loss, dtype: 'float64' };
 }
 
+/**
+ * A squeeze-and-excitation block and a MobileNet-style head (ONNX's Mul, Div, HardSigmoid, ReduceMean): (2, 2, 5, 5) in,
+ * (2, 2) out. Not in torch_cost.py's networks: their costs are by rule, no product.
+ */
+const GATE_LAYERS: NetworkLayer[] = [
+  { type: 'conv2d', weight: t(3, 2, 3, 3), bias: t(3), options: { padding: 1 } },
+  { type: 'global_avg_pool2d' }, { type: 'hardsigmoid', alpha: 0.2, beta: 0.5 },
+  // (2, 3, 5, 5) ⊙ (2, 3, 1, 1), broadcast; then a constant factor per channel.
+  { type: 'mul', inputs: [0, 2] }, { type: 'mul', by: t(3, 1, 1) },
+  // x.mean((2, 3)), then the features squared (a mul of one output by itself).
+  { type: 'global_avg_pool2d', keepdim: false }, { type: 'mul', inputs: [5, 5] },
+  { type: 'linear', weight: t(2, 3), bias: t(2) },
+];
+
+export function everyGateKind(loss: LossSpec): NetworkProblem {
+  return { input: t(2, 2, 5, 5), layers: GATE_LAYERS, loss, dtype: 'float64' };
+}
+
 /** Every network above with every loss. */
-export const EVERY_NETWORK: NetworkProblem[] = [...EVERY_LOSS.map(everyKind), ...EVERY_LOSS.map(everySequenceKind)];
+export const EVERY_NETWORK: NetworkProblem[] = [...EVERY_LOSS.map(everyKind), ...EVERY_LOSS.map(everySequenceKind), ...EVERY_LOSS.map(everyGateKind)];
 
 /** The registry's layer types the networks lack (none, or a new kind was not added here). */
 export function missingTypes(): string[] {
-  return LAYER_TYPES.filter(type => !LAYERS.some(l => l.type === type) && !SEQUENCE_LAYERS.some(l => l.type === type));
+  return LAYER_TYPES.filter(type => ![LAYERS, SEQUENCE_LAYERS, GATE_LAYERS].some(ls => ls.some(l => l.type === type)));
 }

@@ -24,7 +24,8 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'external data': { bytes: model([conv(), relu('c', 'y')], [w('w', 1, true)]), code: 'onnx.external', names: ['w'] },
   'a declared 2 GB tensor': { bytes: model([conv(), relu('c', 'y')], [{ name: 'w', dims: [2, 1, 16384, 16384], dataType: 1, raw: f32Bytes([1]) }]), code: 'file.tooMany' },
   'two graph inputs': { bytes: model([conv(), relu('c', 'y')], [w()], { inputs: [['x', INPUT_SHAPE], ['z', INPUT_SHAPE]] }), code: 'onnx.graphInputs', names: ['x', 'z'] },
-  'two graph outputs': { bytes: model([conv(), relu('c', 'y')], [w()], { outputs: ['y', 'c'] }), code: 'onnx.graphOutputs', names: ['y', 'c'] },
+  'no graph output': { bytes: model([conv(), relu('c', 'y')], [w()], { outputs: [] }), code: 'onnx.graphOutputs' },
+  'a second output computed from the first': { bytes: model([conv(), relu('c', 'y'), relu('y', 'p')], [w()], { outputs: ['y', 'p'] }), code: 'onnx.outputFirst', names: ['y', 'p'] },
   'an input of another shape': { bytes: model([conv(), relu('c', 'y')], [w()], { inputs: [['x', [1, 1, 5, 5]]] }), code: 'onnx.inputShape', names: ['x'] },
   'a tensor two nodes make': { bytes: model([conv(), relu('c', 'y'), relu('c', 'y', 'again')]), code: 'onnx.twice', names: ['y'] },
   'an attribute not read': { bytes: model([conv(), { op: 'Concat', inputs: ['c', 'c'], outputs: ['y'], name: 'cat', int: { axis: 2 } }]), code: 'onnx.attribute', names: ['cat', 'axis'] },
@@ -35,5 +36,13 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'a reshape that is no flatten': { bytes: model([{ op: 'Reshape', inputs: ['x', 's'], outputs: ['r'], name: 'reshape' }, relu('r', 'y')], [int64('s', [2, -1])]), code: 'onnx.reshape', names: ['reshape'] },
   'a Pad before a relu': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['p1'], name: 'pad' }, relu('p1', 'y')], [int64('p', [0, 0, 1, 1, 0, 0, 1, 1])]), code: 'onnx.pad', names: ['pad'] },
   'no layer': { bytes: model([{ op: 'Identity', inputs: ['x'], outputs: ['y'], name: 'same' }], []), code: 'onnx.empty' },
+  'a Mul of shapes that do not broadcast': {
+    bytes: model([conv(), { op: 'MaxPool', inputs: ['x'], outputs: ['m'], name: 'pool', ints: { kernel_shape: [2, 2], strides: [2, 2] } }, { op: 'Mul', inputs: ['c', 'm'], outputs: ['y'], name: 'gate' }]),
+    code: 'mul.shapes', names: ['gate'],
+  },
+  'a Mul by a constant that does not broadcast to the input': { bytes: model([conv(), { op: 'Mul', inputs: ['c', 'k'], outputs: ['y'], name: 'scale' }], [w(), { name: 'k', dims: [3, 1, 1], dataType: 1, raw: f32Bytes([1, 2, 3]) }]), code: 'mul.shapes', names: ['scale'] },
+  'a Div by a constant holding 0': { bytes: model([conv(), { op: 'Div', inputs: ['c', 'k'], outputs: ['y'], name: 'div' }], [w(), { name: 'k', dims: [2, 1, 1], dataType: 1, raw: f32Bytes([2, 0]) }]), code: 'onnx.divideByZero', names: ['div', 'k'] },
+  'a Div by a computed tensor': { bytes: model([conv(), relu('c', 'r'), { op: 'Div', inputs: ['c', 'r'], outputs: ['y'], name: 'div' }]), code: 'onnx.weight', names: ['div', 'r'] },
+  'a ReduceMean over the channels': { bytes: model([conv(), { op: 'ReduceMean', inputs: ['c'], outputs: ['y'], name: 'mean', ints: { axes: [1] } }]), code: 'onnx.attribute', names: ['mean', 'axes'] },
   'a conv whose weight does not fit': { bytes: model([conv(['x', 'w'], ['y'])], [w('w', 3)]), code: 'conv.channels', names: ['conv'] },
 };

@@ -1,4 +1,4 @@
-// The activations (relu, leaky_relu, sigmoid, tanh, relu6, clip, hardswish) as
+// The activations (relu, leaky_relu, sigmoid, tanh, relu6, clip, hardswish, hardsigmoid) as
 // layers: h = act(z) and h'(z) forward, δ ⊙ h'(z) backward. Each is one
 // elementwise op, counted 1 FLOP per output value; nothing is learned.
 
@@ -16,15 +16,21 @@ import type { ActivationInfo } from './activationView';
 export type ActivationLayer =
   | { type: 'relu' | 'sigmoid' | 'tanh' | 'relu6' | 'hardswish' }
   | { type: 'leaky_relu'; slope: number }
-  | { type: 'clip'; min: number; max: number };
+  | { type: 'clip'; min: number; max: number }
+  | { type: 'hardsigmoid'; alpha: number; beta: number };
 
 const activation = (l: ActivationLayer) => ({
   kind: l.type, slope: l.type === 'leaky_relu' ? l.slope : undefined, ...(l.type === 'clip' ? { min: l.min, max: l.max } : {}),
+  ...(l.type === 'hardsigmoid' ? { alpha: l.alpha, beta: l.beta } : {}),
 });
+
+/** torch.nn.Hardsigmoid's: relu6(z + 3)/6. */
+const HARDSIGMOID = { alpha: 1 / 6, beta: 0.5 };
 
 /** What the view reads (the plan's and the record's): the activation, and clip's bounds. */
 function geometry(l: ActivationLayer): LayerGeometry<'activation', ActivationInfo> {
-  return { kind: 'activation', info: { activation: l.type, ...(l.type === 'clip' ? { min: l.min, max: l.max } : {}) } };
+  const bounds = l.type === 'clip' ? { min: l.min, max: l.max } : l.type === 'hardsigmoid' ? { alpha: l.alpha, beta: l.beta } : {};
+  return { kind: 'activation', info: { activation: l.type, ...bounds } };
 }
 
 const ACTIVATION_SUMMARY: Record<ActivationLayer['type'], string> = {
@@ -32,6 +38,7 @@ const ACTIVATION_SUMMARY: Record<ActivationLayer['type'], string> = {
   relu6: 'min(max(z, 0), 6), as torch.nn.ReLU6',
   clip: 'min(max(z, min), max), as torch.nn.Hardtanh (the gradient at exactly min or max is 0, as Hardtanh\'s; torch.clamp\'s is 1)',
   hardswish: 'z·relu6(z + 3)/6, as torch.nn.Hardswish',
+  hardsigmoid: 'min(max(alpha·z + beta, 0), 1); alpha 1/6 and beta 1/2 by default, as torch.nn.Hardsigmoid (ONNX\'s HardSigmoid with its attributes)',
 };
 
 const ACTIVATION_PARAMS: Partial<Record<ActivationLayer['type'], Record<string, LayerParam>>> = {
@@ -40,6 +47,10 @@ const ACTIVATION_PARAMS: Partial<Record<ActivationLayer['type'], Record<string, 
     min: { read: 'number', required: true, doc: 'The lower bound: smaller values become min (Hardtanh\'s min_val).' },
     max: { read: 'number', required: true, doc: 'The upper bound, at least min: larger values become max (Hardtanh\'s max_val).' },
   },
+  hardsigmoid: {
+    alpha: { read: 'number', doc: 'The slope: h = min(max(alpha·z + beta, 0), 1). Default 1/6, as torch.nn.Hardsigmoid (ONNX\'s default is 0.2).' },
+    beta: { read: 'number', doc: 'The offset. Default 0.5.' },
+  },
 };
 
 function build(type: ActivationLayer['type'], values: Record<string, unknown>): ActivationLayer {
@@ -47,6 +58,7 @@ function build(type: ActivationLayer['type'], values: Record<string, unknown>): 
     // leaky_relu's slope defaults to PyTorch's 0.01.
     case 'leaky_relu': return { type, slope: (values.slope as number | undefined) ?? 0.01 };
     case 'clip': return { type, min: values.min as number, max: values.max as number };
+    case 'hardsigmoid': return { type, alpha: (values.alpha as number | undefined) ?? HARDSIGMOID.alpha, beta: (values.beta as number | undefined) ?? HARDSIGMOID.beta };
     default: return { type };
   }
 }
@@ -55,6 +67,7 @@ function hPrimeAbout(l: ActivationLayer): About {
   switch (l.type) {
     case 'leaky_relu': return { key: 'activation.h_prime.leaky_relu', args: { slope: l.slope } };
     case 'clip': return { key: 'activation.h_prime.clip', args: { min: l.min, max: l.max } };
+    case 'hardsigmoid': return { key: 'activation.h_prime.hardsigmoid', args: { alpha: l.alpha, beta: l.beta } };
     default: return { key: `activation.h_prime.${l.type}` } as About;
   }
 }
@@ -63,6 +76,7 @@ function title(l: ActivationLayer): string {
   switch (l.type) {
     case 'leaky_relu': return `leaky_relu (${l.slope})`;
     case 'clip': return `clip (${l.min}, ${l.max})`;
+    case 'hardsigmoid': return l.alpha === HARDSIGMOID.alpha && l.beta === HARDSIGMOID.beta ? l.type : `hardsigmoid (${Number(l.alpha.toPrecision(6))}, ${l.beta})`;
     default: return l.type;
   }
 }

@@ -8,7 +8,7 @@ import type { TensorName } from '../trace';
 import { gradientTable, LayerView, ShapeOf, Words, words } from './view';
 
 /** The activation's name, e.g. `relu`, and clip's bounds. */
-export interface ActivationInfo { activation: string; min?: number; max?: number }
+export interface ActivationInfo { activation: string; min?: number; max?: number; alpha?: number; beta?: number }
 
 /** What the forward stage says: how the kind bends z, and where its slope is 0 (PyTorch's convention at the kinks). */
 function activateWords(info: ActivationInfo): Words {
@@ -16,6 +16,7 @@ function activateWords(info: ActivationInfo): Words {
     case 'relu6': return words('activateRelu6');
     case 'clip': return words('activateClip', info.min!, info.max!);
     case 'hardswish': return words('activateHardswish');
+    case 'hardsigmoid': return words('activateHardsigmoid', Number(info.alpha!.toPrecision(6)), info.beta!, Number((-info.beta! / info.alpha!).toPrecision(6)), Number(((1 - info.beta!) / info.alpha!).toPrecision(6)));
     default: return words('activate');
   }
 }

@@ -8,8 +8,11 @@ import type { TensorName } from '../trace';
 import { windowCells, windowField } from '../region';
 import { LayerView, gradientTable, words } from './view';
 
-/** The input's sizes; `adaptive` for adaptive_avg_pool2d (output_size 1). */
-export interface GlobalPoolInfo { batch: number; channels: number; height: number; width: number; adaptive: boolean }
+/** The input's sizes; `adaptive` for adaptive_avg_pool2d (output_size 1); `keepdim` false: the output is (B, C). */
+export interface GlobalPoolInfo { batch: number; channels: number; height: number; width: number; adaptive: boolean; keepdim?: false }
+
+/** A plane's cell of the output (or δ): (b, c, 0, 0), or (b, c) without keepdim. */
+const planeCell = (info: GlobalPoolInfo, b: number, c: number) => (info.keepdim === false ? [b, c] : [b, c, 0, 0]);
 
 /** The (B, C, 1, 1) tensors: one cell per plane. */
 const PER_PLANE: readonly TensorName[] = ['z', 'delta'];
@@ -22,7 +25,7 @@ export const globalPoolView: LayerView<GlobalPoolInfo> = {
     gap_mean: {
       title: words('titleGapMean'),
       flow: [{ tensor: 'input' }, { op: 'mean over (H, W) →' }, { tensor: 'z' }],
-      explain: ({ info }) => words(info.adaptive ? 'gapMeanAdaptive' : 'gapMean', info.height, info.width),
+      explain: ({ info }) => words(info.adaptive ? 'gapMeanAdaptive' : info.keepdim === false ? 'gapMeanFlat' : 'gapMean', info.height, info.width),
     },
     gap_spread: {
       title: words('titleGapSpread'),
@@ -33,11 +36,11 @@ export const globalPoolView: LayerView<GlobalPoolInfo> = {
   facts: i => [
     words('factInput', `(${i.batch}, ${i.channels}, ${i.height}, ${i.width})`),
     words('factGlobalAvgPooling', i.height, i.width),
-    words('factOutput', `(${i.batch}, ${i.channels}, 1, 1)`),
+    words('factOutput', `(${planeCell(i, i.batch, i.channels).join(', ')})`),
   ],
   links: (info, target, _shapeOf, names) => globalPoolLinks(info, target, names),
   hover: i => [words('hoverGlobalPool', i.height, i.width)],
-  receptive: (i, out, [input]) => [windowCells(out, input, c => [c, c + 1], () => range(i.height), () => range(i.width))],
+  receptive: (i, out, [input]) => [windowCells(out.reshaped([i.batch, i.channels, 1, 1]), input, c => [c, c + 1], () => range(i.height), () => range(i.width))],
   field: (i, [below]) => windowField(below, [{ kernel: i.height, stride: i.height, dilation: 1 }, { kernel: i.width, stride: i.width, dilation: 1 }]),
   cellSum: (info, get, _shapeOf, target) => globalPoolSum(info, get, target),
   cellMeaning: (info, name, index) => (PER_PLANE.includes(name)
@@ -58,7 +61,7 @@ function globalPoolLinks(info: GlobalPoolInfo, target: LinkTarget, names: readon
   const [b, c] = target.index;
   const perPlane = PER_PLANE.includes(target.tensor);
   for (const name of names) {
-    if (PER_PLANE.includes(name)) h.cell(name, b, c, 0, 0);
+    if (PER_PLANE.includes(name)) h.cell(name, ...planeCell(info, b, c));
     else if (perPlane) planeCells(info, (y, x) => h.cell(name, b, c, y, x));
     else h.cell(name, ...target.index);
   }
@@ -81,7 +84,8 @@ function globalPoolSum(info: GlobalPoolInfo, get: TensorLookup, target: LinkTarg
     case 'dA': {
       const delta = get('delta');
       if (!delta) return undefined;
-      return sum(`∂C/∂input[${fmt(target.index)}] = δ[${b}, ${c}, 0, 0] / ${n}`, [product(`δ[${b}, ${c}, 0, 0] · 1/${n}`, delta[b * C + c], 1 / n)]);
+      const at = fmt(planeCell(info, b, c));
+      return sum(`∂C/∂input[${fmt(target.index)}] = δ[${at}] / ${n}`, [product(`δ[${at}] · 1/${n}`, delta[b * C + c], 1 / n)]);
     }
     default:
       return undefined;

@@ -13,12 +13,13 @@ import type { LayerKind, LayerParam, MergeKind, ParamValues } from './kind';
 import { isMergeKind } from './kind';
 import { LinearLayer, linearKind } from './linear';
 import { MergeLayer, mergeKind } from './merge';
+import { MulLayer, mulKind } from './mul';
 import { PoolLayer, poolKind } from './pool';
 import { SoftmaxLayer, softmaxKind } from './softmax';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
 export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer
-  | SoftmaxLayer | IdentityLayer | GlobalPoolLayer | Conv1dLayer;
+  | SoftmaxLayer | IdentityLayer | GlobalPoolLayer | Conv1dLayer | MulLayer;
 
 /** A kind of one input, or one that takes several (add, concat). */
 export type AnyKind<S extends { type: string }> = LayerKind<S> | MergeKind<S>;
@@ -33,11 +34,12 @@ const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   batchnorm2d: batchnorm2dKind,
   conv_transpose2d: convTranspose2dKind,
   add: mergeKind, concat: mergeKind,
-  relu6: activationKind, clip: activationKind, hardswish: activationKind,
+  relu6: activationKind, clip: activationKind, hardswish: activationKind, hardsigmoid: activationKind,
   softmax: softmaxKind,
   dropout: identityKind, identity: identityKind,
   global_avg_pool2d: globalPoolKind, adaptive_avg_pool2d: globalPoolKind,
   conv1d: conv1dKind,
+  mul: mulKind,
 };
 
 export function kindOf<S extends LayerSpec>(spec: S): AnyKind<S> {
@@ -84,6 +86,6 @@ export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerS
 }
 
 export type {
-  ActivationLayer, BatchNormLayer, Conv1dLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, GlobalPoolLayer, IdentityLayer, LayerParam, LinearLayer, MergeLayer, ParamValues, PoolLayer,
+  ActivationLayer, BatchNormLayer, Conv1dLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, GlobalPoolLayer, IdentityLayer, LayerParam, LinearLayer, MergeLayer, MulLayer, ParamValues, PoolLayer,
   SoftmaxLayer,
 };

@@ -16,6 +16,7 @@ import { identityView } from './identityView';
 import { linearView } from './linearView';
 import { lossView } from './lossView';
 import { mergeView } from './mergeView';
+import { mulView } from './mulView';
 import { poolView } from './poolView';
 import { softmaxView } from './softmaxView';
 import type { AxisLabels, FlowItem, GradientOf, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
@@ -28,6 +29,7 @@ const VIEWS = {
   softmax: softmaxView, identity: identityView, globalPool: globalPoolView,
   merge: mergeView,
   conv1d: conv1dView,
+  mul: mulView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;

@@ -1,7 +1,9 @@
 // An ONNX model as a network of the engine's layers: the graph's nodes in an order
 // that runs (the file's, where it does), each turned into a layer by its op's entry
 // (ops.ts), every layer's shape planned as it is made, so a problem names its node.
-// Only the nodes the graph's output needs are read. Problems are refused as
+// Only the nodes the graph's outputs need are read. A graph of several outputs is read with its first output as
+// the network's last layer (the one a loss reads), the others as layers marked `output` (shown, no δ), so the
+// nodes only the others need run before the first output's. Problems are refused as
 // TensorFileErrors (the file's), engine problems as EngineErrors at the layer.
 
 import { EngineError } from '../../engine/errors';
@@ -41,35 +43,48 @@ function producers(nodes: readonly OnnxNode[]): Map<string, number> {
   return made;
 }
 
-/**
- * The nodes the output needs, in an order that runs them: the file's where it can (ONNX's own rule), else the
- * first node of the file that can run next. A node that waits on itself is in a cycle; an input nothing makes, missing.
- */
-function runOrder(g: OnnxGraph, output: string, input: string): number[] {
-  const made = producers(g.nodes);
+/** The nodes `outputs` need (the nodes that make them and every node before those); `input` undefined: nothing checked. */
+function neededBy(g: OnnxGraph, made: ReadonlyMap<string, number>, outputs: readonly string[], input?: string): Set<number> {
   const needed = new Set<number>();
-  const pending = [output];
+  const pending = [...outputs];
   while (pending.length) {
     const name = pending.pop()!;
     const i = made.get(name);
     if (i === undefined || needed.has(i)) continue;
     needed.add(i);
     for (const x of g.nodes[i].inputs) {
-      if (x && !made.has(x) && !g.initializers.has(x) && x !== input) fail({ code: 'onnx.missing', args: { node: g.nodes[i].name, name: x } });
+      if (input !== undefined && x && !made.has(x) && !g.initializers.has(x) && x !== input) fail({ code: 'onnx.missing', args: { node: g.nodes[i].name, name: x } });
       if (x) pending.push(x);
     }
   }
-  if (!made.has(output) && output !== input) fail({ code: 'onnx.missing', args: { node: output, name: output } });
-  const { order, stuck } = executionOrder(g, needed);
+  return needed;
+}
+
+/** The nodes the graph's first output needs: they run as late as they can, so that its layer is the network's last. */
+export function firstOutputNodes(g: OnnxGraph): Set<number> {
+  return neededBy(g, producers(g.nodes), g.outputs.slice(0, 1).map(o => o.name));
+}
+
+/**
+ * The nodes the outputs need, in an order that runs them: the file's where it can (ONNX's own rule), else the
+ * first node of the file that can run next; the nodes the first output needs as late as they can run, so that
+ * its node is the last. A node that waits on itself is in a cycle; an input nothing makes, missing.
+ */
+function runOrder(g: OnnxGraph, outputs: readonly string[], input: string): number[] {
+  const made = producers(g.nodes);
+  for (const output of outputs) if (!made.has(output) && output !== input) fail({ code: 'onnx.missing', args: { node: output, name: output } });
+  const needed = neededBy(g, made, outputs, input);
+  const { order, stuck } = executionOrder(g, needed, firstOutputNodes(g));
   if (stuck.length) fail({ code: 'onnx.cycle', args: { node: g.nodes[stuck[0]].name } });
   return order;
 }
 
 /**
  * The `needed` nodes in an order that runs them: the file's where it can (ONNX's own rule), else the first node
- * of the file that can run next; `stuck`: those that wait, through other nodes, on their own output (in file order).
+ * of the file that can run next, a node of `late` only when no other can; `stuck`: those that wait, through other
+ * nodes, on their own output (in file order).
  */
-export function executionOrder(g: OnnxGraph, needed: Iterable<number>): { order: number[]; stuck: number[] } {
+export function executionOrder(g: OnnxGraph, needed: Iterable<number>, late: ReadonlySet<number> = new Set()): { order: number[]; stuck: number[] } {
   const made = producers(g.nodes);
   const waiting = new Map<number, number>();
   const after = new Map<number, number[]>();
@@ -79,7 +94,9 @@ export function executionOrder(g: OnnxGraph, needed: Iterable<number>): { order:
     waiting.set(i, before.size);
     for (const j of before) after.set(j, [...(after.get(j) ?? []), i]);
   }
-  const ready = [...waiting.keys()].filter(i => waiting.get(i) === 0).sort((a, b) => b - a);
+  // Ready nodes, last to run first: `late` ones before the others, each in reverse file order.
+  const after_ = (a: number, b: number) => Number(late.has(b)) - Number(late.has(a)) || b - a;
+  const ready = [...waiting.keys()].filter(i => waiting.get(i) === 0).sort(after_);
   const order: number[] = [];
   while (ready.length) {
     const i = ready.pop()!;
@@ -87,7 +104,7 @@ export function executionOrder(g: OnnxGraph, needed: Iterable<number>): { order:
     for (const j of after.get(i) ?? []) {
       const left = waiting.get(j)! - 1;
       waiting.set(j, left);
-      if (left === 0) { ready.push(j); ready.sort((a, b) => b - a); }
+      if (left === 0) { ready.push(j); ready.sort(after_); }
     }
   }
   const ran = new Set(order);
@@ -108,15 +125,23 @@ export function readers(g: OnnxGraph, order: readonly number[], outputs: readonl
  */
 export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): NetworkLayer[] {
   const g = readGraph(bytes);
-  if (g.outputs.length !== 1) fail({ code: 'onnx.graphOutputs', args: { names: g.outputs.map(o => o.name) } });
+  if (!g.outputs.length) fail({ code: 'onnx.graphOutputs', args: { names: [] } });
   const input = graphInput(g, inputShape);
-  const output = g.outputs[0].name;
-  const order = runOrder(g, output, input);
-  const net = new ModelReader(g, readers(g, order, [output]), dtype, maxElements, 'values');
+  const outputs = g.outputs.map(o => o.name);
+  const order = runOrder(g, outputs, input);
+  const net = new ModelReader(g, readers(g, order, outputs), dtype, maxElements, 'values');
   net.values.set(input, { kind: 'network', ref: 'input', shape: [...inputShape] });
   for (const i of order) net.read(g.nodes[i]);
-  const last = net.values.get(output);
-  if (last?.kind !== 'network' || last.ref !== net.layers.length - 1) fail({ code: 'onnx.empty', args: {} });
+  const refs = outputs.map(o => net.values.get(o));
+  const [first] = refs;
+  if (first?.kind !== 'network' || first.ref === 'input') fail({ code: 'onnx.empty', args: {} });
+  const lastLayer = net.layers.length - 1;
+  if (first.ref !== lastLayer) {
+    const later = outputs.find((_, k) => refs[k]?.kind === 'network' && (refs[k] as NetworkValue).ref === lastLayer) ?? outputs[0];
+    fail({ code: 'onnx.outputFirst', args: { output: outputs[0], later } });
+  }
+  // The other outputs: each a layer's (shown, no δ); the input's or a constant's needs no layer.
+  for (const v of refs.slice(1)) if (v?.kind === 'network' && typeof v.ref === 'number' && v.ref !== lastLayer) net.layers[v.ref] = { ...net.layers[v.ref], output: true };
   return net.layers;
 }
 

@@ -11,7 +11,7 @@ import { sizeOf, tensorStats } from '../../engine/tensor';
 import { TensorFileError } from '../fileError';
 import type { Problem } from '../problemCodes';
 import { OnnxAttribute, OnnxGraph, OnnxNode, OnnxValue, readGraph, readModelInfo } from './graph';
-import { ModelReader, executionOrder, readers } from './model';
+import { ModelReader, executionOrder, firstOutputNodes, readers } from './model';
 import { OPS, Value } from './ops';
 import { decodeTensorProto, tensorProtoInfo } from './tensor';
 
@@ -120,7 +120,8 @@ function plannedInput(inputs: readonly OnnxValue[]): { name: string; shape: numb
 /** Every node read in an order that runs, each on its own: a node whose input is not known is left unread. */
 function readNodes(g: OnnxGraph, input: { name: string; shape: number[] } | undefined, maxElements: number): { reader: ModelReader; nodes: NodeFacts[] } {
   const all = g.nodes.map((_, i) => i);
-  const { order, stuck } = executionOrder(g, all);
+  // In the order a run reads them, so a node's layer is the run's (its first output's nodes last).
+  const { order, stuck } = executionOrder(g, all, firstOutputNodes(g));
   const reader = new ModelReader(g, readers(g, order, g.outputs.map(o => o.name)), 'float32', maxElements, 'zeros');
   if (input) reader.values.set(input.name, { kind: 'network', ref: 'input', shape: input.shape });
   const made = new Set(g.nodes.flatMap(n => n.outputs));

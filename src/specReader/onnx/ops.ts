@@ -5,6 +5,7 @@
 // or a padded tensor that the conv or average pooling after it takes as padding.
 // A new op is a new entry here; an op without one is refused, naming its node.
 
+import { walkBroadcast, broadcastShape } from '../../engine/broadcast';
 import type { LayerSpec } from '../../engine/layerKinds';
 import { Tensor, sizeOf } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
@@ -304,6 +305,58 @@ function dropout(c: OpContext): OpResult {
   return { same: c.network(0) };
 }
 
+// ---- Mul, Div, HardSigmoid, ReduceMean: a squeeze-and-excitation block, MobileNet-style heads ----
+
+/** Two constants multiplied or divided (a shape computed before the run), broadcast; a mismatch refused as a Mul by a constant is. */
+function foldConstants(c: OpContext, divide: boolean): OpResult {
+  const [a, b] = [c.constant(0), c.constant(1)];
+  const out = broadcastShape(a.shape, b.shape) ?? c.unsupported(c.node.inputs[1], `shape (${b.shape.join(', ')})`, `a shape that broadcasts to (${a.shape.join(', ')})`);
+  const z = constant(out, new Array<number>(sizeOf(out)).fill(0));
+  walkBroadcast(out, a.shape, b.shape, (k, i, j) => { z.data[k] = divide ? a.data[i] / b.data[j] : a.data[i] * b.data[j]; });
+  return { constant: z };
+}
+
+/** Div by a constant: a mul by its reciprocal. A divisor holding 0 is refused at the node (no layer of infinities). */
+function divide(c: OpContext): OpResult {
+  if (c.value(0).kind === 'constant' && c.value(1).kind === 'constant') return foldConstants(c, true);
+  // The divisor's values, decoded also where weights are read as zeros (the model editor's facts).
+  const divisor = c.constant(1);
+  const zero = divisor.data.findIndex(v => v === 0);
+  if (zero >= 0) c.refuse({ code: 'onnx.divideByZero', args: { node: c.node.name, name: c.node.inputs[1], index: zero } });
+  const by = c.weight(1);
+  return { layer: { type: 'mul', by: { ...by, data: by.data.map((_, k) => 1 / divisor.data[k]) } }, from: [c.network(0)] };
+}
+
+/** Mul: of two network tensors (broadcast), of one by a constant (either side), or of two constants. */
+function multiply(c: OpContext): OpResult {
+  const [a, b] = [c.value(0), c.value(1)];
+  if (a.kind === 'constant' && b.kind === 'constant') return foldConstants(c, false);
+  if (a.kind !== 'constant' && b.kind !== 'constant') return { layer: { type: 'mul' }, from: [c.network(0), c.network(1)] };
+  const [x, k] = a.kind === 'constant' ? [1, 0] : [0, 1];
+  return { layer: { type: 'mul', by: c.weight(k) }, from: [c.network(x)] };
+}
+
+/** A float32 attribute that is 1/6 rounded (torch's Hardsigmoid exports alpha so) is read as 1/6. */
+const sixth = (v: number) => (v === Math.fround(1 / 6) ? 1 / 6 : v);
+
+/** HardSigmoid: min(max(alpha·x + beta, 0), 1), ONNX's defaults alpha 0.2, beta 0.5. */
+function hardSigmoid(c: OpContext): OpResult {
+  return { layer: { type: 'hardsigmoid', alpha: sixth(c.float('alpha', 0.2)), beta: c.float('beta', 0.5) }, from: [c.network(0)] };
+}
+
+/** ReduceMean over H and W of (B, C, H, W) only: global average pooling, (B, C, 1, 1) or (B, C) with keepdims 0. */
+function reduceMean(c: OpContext): OpResult {
+  const x = c.network(0);
+  const rank = x.shape.length;
+  // Opset 18 gives the axes as an input; before, an attribute. None: every axis.
+  const axes = c.has(1) ? ints(c.constant(1)) : c.ints('axes', []);
+  const at = axes.map(a => (a < 0 ? a + rank : a)).sort((p, q) => p - q);
+  if (rank !== 4 || !same(at, [2, 3])) c.unsupported('axes', axes.length ? axes : 'all', '[2, 3] (H and W of (B, C, H, W)): a global average pooling');
+  const keep = c.int('keepdims', 1);
+  if (keep !== 0 && keep !== 1) c.unsupported('keepdims', keep, '0, 1');
+  return { layer: { type: 'global_avg_pool2d', ...(keep ? {} : { keepdim: false }) }, from: [x] };
+}
+
 /** Every op read, and how: the one table of them. */
 export const OPS: Readonly<Record<string, (c: OpContext) => OpResult>> = {
   Conv: conv,
@@ -332,4 +385,8 @@ export const OPS: Readonly<Record<string, (c: OpContext) => OpResult>> = {
   Pad: pad,
   Identity: c => ({ same: c.value(0) }),
   Dropout: dropout,
+  Mul: multiply,
+  Div: divide,
+  HardSigmoid: hardSigmoid,
+  ReduceMean: reduceMean,
 };
