@@ -12,8 +12,11 @@
 // direction that lowers the loss.
 
 import { resizeBilinear } from './bilinear';
+import { viewOf } from './layerKinds/views';
+import type { NetworkTrace } from './network';
 import type { NetworkRun } from './networkRun';
-import type { Tensor } from './tensor';
+import type { PixelMapping, Tensor } from './tensor';
+import type { TraceTensor } from './trace';
 
 /** A finite range; { min: 0, max: 0 } when a map has no finite value. */
 export interface Range {
@@ -168,4 +171,22 @@ export function attributionOf(run: Pick<NetworkRun, 'problem' | 'outputs' | 'gra
   if (kind === 'saliency') return saliency(g.input, item);
   const [, , H, W] = run.problem.input.shape;
   return gradCam(run.outputs[layer], g.deltas[layer]!, item, [H, W]).map;
+}
+
+/** The network's input as a traced layer recorded it (the first layer that takes `input`, under its kind's name for it). */
+export function networkInputOf(trace: NetworkTrace): TraceTensor | undefined {
+  for (const l of trace.layers) {
+    const position = l.inputs.findIndex(x => x.name === 'input');
+    if (position >= 0) return l.tensors[viewOf(l.geometry)?.ends?.input(position) ?? 'input'];
+  }
+  return undefined;
+}
+
+/** How an image tensor read from no picture is shown: batch item `item`'s finite range stretched to 0..255, all channels alike. */
+export function stretchedMapping(t: Tensor, item: number): PixelMapping {
+  const size = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  const { min, max } = finiteRange(t.data, item * size, (item + 1) * size);
+  const span = max > min ? max - min : 1;
+  const channels = t.shape[1];
+  return { scale: 255, mean: new Array<number>(channels).fill(-min / span), std: new Array<number>(channels).fill(1 / span) };
 }

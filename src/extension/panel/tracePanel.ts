@@ -10,9 +10,11 @@ import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
+import { attributionToWire, featureMapsToWire } from '../../protocol/wire';
 import { parseWebviewMessage } from '../../protocol/validate';
 import { EngineError } from '../../engine/errors';
 import type { CellCheck } from '../../engine/gradcheck';
+import type { AttributionKind, AttributionMap } from '../../engine/featureMaps';
 import { printable } from '../../format/safeText';
 import { renderProblem } from '../../specReader/problemText';
 import { SpecError } from '../../specReader/source';
@@ -39,6 +41,10 @@ export interface ShownTrace {
   geometry: LayerGeometry;
   /** Checks a cell of one of its gradients against finite differences, when the spec that made it is known. */
   checkGradient?(name: TensorName, index: readonly number[]): Promise<CellCheck>;
+  /** A network's layer: saliency, or Grad-CAM at this layer, when the spec that made it is known. */
+  attribute?(kind: AttributionKind, item: number): Promise<AttributionMap>;
+  /** A network's layer: the network's input, which the gallery shows beside the layer's channels. */
+  networkInput?: TraceTensor;
 }
 
 export class TracePanel implements vscode.Disposable {
@@ -205,6 +211,30 @@ export class TracePanel implements vscode.Disposable {
     );
   }
 
+  /** The gallery of a layer, from the tensors the trace recorded (channel ranges measured once, in the engine). */
+  private answerFeatureMaps(m: Request<'requestFeatureMaps'>): void {
+    const trace = this.traceFor(m.traceId, m.requestId);
+    if (!trace) return;
+    const maps = featureMapsToWire(trace.tensors, trace.geometry, m.item, trace.networkInput);
+    if (maps) this.send({ type: 'featureMaps', requestId: m.requestId, maps });
+    else this.send({ type: 'requestFailed', requestId: m.requestId, message: vscode.l10n.t('this layer has no output with channels to show') });
+  }
+
+  /** Runs the network again, lean, off the host's event loop; the answer comes when it is done. */
+  private answerAttribution(m: Request<'requestAttribution'>): void {
+    const trace = this.traceFor(m.traceId, m.requestId);
+    if (!trace) return;
+    const failed = (message: string) => this.send({ type: 'requestFailed', requestId: m.requestId, message });
+    if (!trace.attribute) {
+      failed(vscode.l10n.t('this run has no attributions: the panel does not have the network spec that made it'));
+      return;
+    }
+    trace.attribute(m.kind, m.item).then(
+      map => this.send({ type: 'attribution', requestId: m.requestId, attribution: attributionToWire(m.kind, m.item, map) }),
+      (e: unknown) => failed(problemMessage(e)),
+    );
+  }
+
   private async copyTensor(m: Request<'copyTensor'>): Promise<void> {
     const t = this.traceFor(m.traceId)?.tensors[m.name];
     if (!t) return;
@@ -279,6 +309,12 @@ export class TracePanel implements vscode.Disposable {
         break;
       case 'requestGradientCheck':
         this.answerGradientCheck(message);
+        break;
+      case 'requestFeatureMaps':
+        this.answerFeatureMaps(message);
+        break;
+      case 'requestAttribution':
+        this.answerAttribution(message);
         break;
       case 'copyTensor':
         this.copyTensor(message).catch(e => void vscode.window.showErrorMessage(vscode.l10n.t('Could not copy {0}: {1}', message.name, (e as Error).message)));
