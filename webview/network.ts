@@ -167,8 +167,9 @@ export class NetworkView {
     this.index = index;
     this.state.layer = index;
     this.app?.dispose();
+    // With the gallery open, the page stays at its top: the gallery, then the layer's first stage.
     this.app = new TraceView(this.body, layer.trace, this.state, {
-      layer: index, onEdge: d => this.move(d), reveal: scroll, field: this.fieldCells(index), onLink: (target, pinned) => this.linked(target, pinned),
+      layer: index, onEdge: d => this.move(d), reveal: scroll && !this.state.gallery.open, field: this.fieldCells(index), onLink: (target, pinned) => this.linked(target, pinned),
     });
     this.chips.forEach((b, i) => {
       b.classList.toggle('current', i === index);
@@ -182,7 +183,10 @@ export class NetworkView {
   private toggleGallery(): void {
     this.state.gallery.open = !this.state.gallery.open;
     this.showGallery();
-    if (this.state.gallery.open) this.gallery.show(this.index, this.network.layers[this.index]);
+    if (this.state.gallery.open) {
+      this.gallery.show(this.index, this.network.layers[this.index]);
+      document.scrollingElement?.scrollTo({ top: 0, behavior: 'instant' as ScrollBehavior });
+    }
     saveState(this.state);
   }
 

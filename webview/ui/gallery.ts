@@ -8,12 +8,15 @@ import { formatNumber } from '../../src/format/text';
 import type { WireAttribution, WireChannels, WireFeatureMaps, WireLayer, WireNetwork, WireRange } from '../../src/protocol/messages';
 import { text } from '../l10n';
 import { requestAttribution, requestFeatureMaps } from '../model';
-import { COLORMAPS, type ColorScheme, colourIndex, colormapFor, packedTable, scaleFor } from '../render/colormaps';
+import { colorbar } from '../render/colorbar';
+import { COLORMAPS, type ColorScheme, type ColormapName, type Scale, colourIndex, colormapFor, packedTable, scaleFor } from '../render/colormaps';
 import { el } from './controls';
 import type { GalleryChoice, GalleryOverlay } from '../state';
 
 /** A channel's map is drawn about this many CSS pixels a side (whole multiples of its pixels when it is small). */
 const TILE_SIDE = 72;
+/** A strip of 1 × n values is drawn up to this wide. */
+const VECTOR_SIDE = 320;
 /** The input picture's side, CSS pixels. */
 const INPUT_SIDE = 160;
 /** Pixels of no finite value. */
@@ -41,14 +44,27 @@ function segmented<T extends string>(label: string, options: { value: T; label: 
   return { element: group, set };
 }
 
-/** Colours a map into a canvas: each value's colour on `scale`'s colormap. */
-function paint(canvas: HTMLCanvasElement, data: Float32Array, width: number, height: number, range: WireRange, scheme: ColorScheme): void {
+/** The colormap of the scheme for signed or unsigned values (a sequential scheme never colours signed ones). */
+function colormapOf(scheme: ColorScheme, signed: boolean): ColormapName {
+  const name = colormapFor(scheme, signed);
+  return signed && COLORMAPS[name].kind !== 'diverging' ? colormapFor('auto', true) : name;
+}
+
+/**
+ * The scale of one map: when the maps have both signs (`signed`), every map is centred at 0 so blue and red
+ * mean the same sign in each; otherwise its range on the sequential map.
+ */
+function mapScale(range: WireRange, signed: boolean): Scale {
+  if (!signed) return scaleFor(Math.min(range.min, range.max), range.max);
+  const m = Math.max(Math.abs(range.min), Math.abs(range.max)) || 1;
+  return { kind: 'diverging', lo: -m, hi: m };
+}
+
+/** Colours a map into a canvas: each value's colour on the colormap over `scale`. */
+function paint(canvas: HTMLCanvasElement, data: Float32Array, width: number, height: number, scale: Scale, colormap: ColormapName): void {
   canvas.width = width;
   canvas.height = height;
-  const scale = scaleFor(range.min, range.max);
-  let name = colormapFor(scheme, scale.kind === 'diverging');
-  if (scale.kind === 'diverging' && COLORMAPS[name].kind !== 'diverging') name = colormapFor('auto', true);
-  const lut = packedTable(name);
+  const lut = packedTable(colormap);
   const image = new ImageData(width, height);
   const pixels = new Uint32Array(image.data.buffer);
   for (let i = 0; i < width * height; i++) {
@@ -62,18 +78,24 @@ function paint(canvas: HTMLCanvasElement, data: Float32Array, width: number, hei
 function tileSize(height: number, width: number, side = TILE_SIDE): [number, number] {
   const long = Math.max(height, width);
   const zoom = long <= side ? Math.floor(side / long) : side / long;
-  return [Math.max(1, Math.round(width * zoom)), Math.max(1, Math.round(height * zoom))];
+  // A strip stays tall enough to see and to point at.
+  return [Math.max(1, Math.round(width * zoom)), Math.max(height === 1 ? 16 : 1, Math.round(height * zoom))];
 }
 
 export class Gallery {
   readonly element = el('section', 'gallery');
   private readonly heading = el('h3', 'gallery-title');
   private readonly note = el('p', 'gallery-note');
+  private readonly legend = el('div', 'gallery-legend');
   private readonly grid = el('div', 'gallery-grid');
+  /** The input image alone, and again under the chosen attribution. */
   private readonly figure = el('figure', 'gallery-input');
   private readonly picture = el('canvas', 'gallery-picture');
-  private readonly overlay = el('canvas', 'gallery-overlay');
   private readonly caption = el('figcaption');
+  private readonly attributed = el('figure', 'gallery-input gallery-attributed');
+  private readonly under = el('canvas', 'gallery-picture');
+  private readonly overlay = el('canvas', 'gallery-overlay');
+  private readonly attributionCaption = el('figcaption');
   private readonly showControl;
   private readonly scaleControl;
   private readonly overlayControl;
@@ -119,17 +141,22 @@ export class Gallery {
     opacityField.append(el('span', 'field-label', t.galleryOpacity), this.opacity);
     const controls = el('div', 'gallery-controls');
     controls.append(this.showControl.element, this.scaleControl.element, this.overlayControl.element, opacityField);
-    const stack = el('div', 'gallery-stack');
-    this.overlay.setAttribute('aria-hidden', 'true');
     this.picture.setAttribute('role', 'img');
-    stack.append(this.picture, this.overlay);
-    this.figure.append(stack, this.caption);
+    this.figure.append(this.picture, this.caption);
+    const stack = el('div', 'gallery-stack');
+    this.under.setAttribute('aria-hidden', 'true');
+    this.overlay.setAttribute('role', 'img');
+    stack.append(this.under, this.overlay);
+    this.attributed.append(stack, this.attributionCaption);
+    this.attributionCaption.setAttribute('aria-live', 'polite');
     this.note.setAttribute('aria-live', 'polite');
     this.grid.setAttribute('role', 'list');
     this.grid.addEventListener('keydown', e => this.onKey(e));
     const body = el('div', 'gallery-body');
-    body.append(this.figure, this.grid);
-    this.element.append(this.heading, controls, this.note, body);
+    body.append(this.figure, this.attributed, this.grid);
+    const status = el('div', 'gallery-status');
+    status.append(this.note, this.legend);
+    this.element.append(this.heading, controls, status, body);
   }
 
   /** Shows layer `index` (asks the host for its channels). */
@@ -141,7 +168,8 @@ export class Gallery {
     this.focusIndex = 0;
     this.heading.textContent = t.galleryTitle(index, wire.title);
     this.grid.replaceChildren();
-    this.figure.hidden = true;
+    this.legend.replaceChildren();
+    this.figure.hidden = this.attributed.hidden = true;
     if (wire.op === 'loss') {
       this.setNote(t.galleryLoss);
       this.updateControls();
@@ -195,7 +223,8 @@ export class Gallery {
     this.updateControls();
     const channels = this.choice.show === 'delta' && maps.delta ? maps.delta : maps.output;
     const words = [
-      channels.channels === channels.total ? t.galleryChannels(channels.channels, channels.height, channels.width) : t.galleryChannelsCapped(channels.channels, channels.total, channels.height, channels.width),
+      channels.total === 1 && channels.height === 1 ? t.galleryVector(channels.width)
+      : channels.channels === channels.total ? t.galleryChannels(channels.channels, channels.height, channels.width) : t.galleryChannelsCapped(channels.channels, channels.total, channels.height, channels.width),
       ...(this.choice.scale === 'shared' ? [t.gallerySharedRange(formatNumber(channels.shared.min, 4), formatNumber(channels.shared.max, 4))] : []),
       ...(this.choice.show === 'delta' && !maps.delta ? [t.galleryNoDelta] : []),
     ];
@@ -208,14 +237,19 @@ export class Gallery {
     const t = text();
     const data = new Float32Array(c.buffer);
     const size = c.height * c.width;
-    const [w, h] = tileSize(c.height, c.width);
+    // A vector (a linear layer's output) is one strip: drawn wider than a map.
+    const [w, h] = tileSize(c.height, c.width, c.height === 1 ? VECTOR_SIDE : TILE_SIDE);
     const name = c.tensor === 'delta' ? 'δ' : c.tensor;
+    const signed = c.shared.min < 0 && c.shared.max > 0;
+    const colormap = colormapOf(this.scheme(), signed);
+    const shared = this.choice.scale === 'shared';
+    const sharedScale = mapScale(c.shared, signed);
+    this.legend.replaceChildren(this.colourKey(shared ? sharedScale : mapScale({ min: signed ? -1 : 0, max: 1 }, signed), colormap, !shared, signed));
     const tiles = Array.from({ length: c.channels }, (_, k) => {
-      const range = this.choice.scale === 'shared' ? c.shared : c.ranges[k];
       const tile = el('figure', 'gallery-tile');
       tile.setAttribute('role', 'listitem');
       const canvas = el('canvas');
-      paint(canvas, data.subarray(k * size, (k + 1) * size), c.width, c.height, range, this.scheme());
+      paint(canvas, data.subarray(k * size, (k + 1) * size), c.width, c.height, shared ? sharedScale : mapScale(c.ranges[k], signed), colormap);
       canvas.style.width = `${w}px`;
       canvas.style.height = `${h}px`;
       canvas.setAttribute('role', 'img');
@@ -229,6 +263,19 @@ export class Gallery {
       return tile;
     });
     this.grid.replaceChildren(...tiles);
+  }
+
+  /** The colour key: the shared scale's ends, or (per channel) what the ends of every map's own scale are. */
+  private colourKey(scale: Scale, colormap: ColormapName, perChannel: boolean, signed: boolean): HTMLElement {
+    const t = text();
+    const key = colorbar(scale, colormap, 4);
+    if (perChannel) {
+      const [lo, , hi] = [...key.children] as HTMLElement[];
+      lo.textContent = signed ? t.galleryKeyNegative : t.galleryKeyMin;
+      hi.textContent = signed ? t.galleryKeyPositive : t.galleryKeyMax;
+    }
+    key.setAttribute('aria-hidden', 'true');
+    return key;
   }
 
   /** Arrow keys move between the maps (one tab stop for the whole grid). */
@@ -251,36 +298,42 @@ export class Gallery {
     const input = maps.input;
     this.figure.hidden = false;
     if (!input) {
-      this.picture.hidden = this.overlay.hidden = true;
+      this.picture.hidden = true;
+      this.attributed.hidden = true;
       this.caption.textContent = t.galleryNoImage;
       return;
     }
     this.picture.hidden = false;
     const zoom = INPUT_SIDE / Math.max(input.width, input.height);
     const [w, h] = [Math.round(input.width * zoom), Math.round(input.height * zoom)];
-    this.picture.width = input.width;
-    this.picture.height = input.height;
-    this.picture.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(input.items[0]), input.width, input.height), 0, 0);
-    this.picture.setAttribute('aria-label', t.galleryInputLabel(formatShape(maps.inputShape ?? [])));
-    for (const c of [this.picture, this.overlay]) {
+    const pixels = new ImageData(new Uint8ClampedArray(input.items[0]), input.width, input.height);
+    for (const c of [this.picture, this.under, this.overlay]) {
       c.style.width = `${w}px`;
       c.style.height = `${h}px`;
     }
-    this.caption.textContent = t.galleryInputLabel(formatShape(maps.inputShape ?? []));
+    for (const c of [this.picture, this.under]) {
+      c.width = input.width;
+      c.height = input.height;
+      c.getContext('2d')?.putImageData(pixels, 0, 0);
+    }
+    const label = t.galleryInputLabel(formatShape(maps.inputShape ?? []));
+    this.picture.setAttribute('aria-label', label);
+    this.caption.textContent = label;
     this.renderOverlay();
   }
 
-  /** The chosen attribution over the input, asked for once per layer and kind. */
+  /** The chosen attribution over a copy of the input, asked for once per layer and kind. */
   private renderOverlay(): void {
     const t = text();
     const kind = this.choice.overlay;
     const layer = this.layer;
     const allowed = kind === 'saliency' ? this.hasBackward : kind === 'gradcam' ? this.hasBackward && this.canGradCam : false;
-    this.overlay.hidden = kind === 'none' || !allowed;
-    delete this.figure.dataset.overlay;
-    if (kind === 'none' || !layer || !this.maps?.input) return;
+    this.attributed.hidden = kind === 'none' || !layer || !this.maps?.input;
+    this.overlay.hidden = !allowed;
+    delete this.attributed.dataset.overlay;
+    if (kind === 'none' || this.attributed.hidden || !layer || !this.maps) return;
     if (!allowed) {
-      this.caption.textContent = this.hasBackward ? t.galleryGradCamNeedsMaps : t.galleryNeedsBackward;
+      this.attributionCaption.textContent = this.hasBackward ? t.galleryGradCamNeedsMaps : t.galleryNeedsBackward;
       return;
     }
     // Saliency is the same for every layer: the first layer's trace answers it.
@@ -293,14 +346,10 @@ export class Gallery {
       answer.catch(() => this.asked.delete(key));
     }
     const generation = this.generation;
-    const label = kind === 'saliency' ? t.gallerySaliency : t.galleryGradCam;
-    this.caption.textContent = t.galleryAttributionLoading(label);
+    this.attributionCaption.textContent = t.galleryAttributionLoading(kind === 'saliency' ? t.gallerySaliency : t.galleryGradCam);
     answer.then(
-      a => {
-        if (generation !== this.generation || this.choice.overlay !== kind) return;
-        this.drawOverlay(a, layer.index);
-      },
-      (e: Error) => { if (generation === this.generation) this.caption.textContent = t.galleryFailed(e.message); },
+      a => { if (generation === this.generation && this.choice.overlay === kind) this.drawOverlay(a, layer.index); },
+      (e: Error) => { if (generation === this.generation) this.attributionCaption.textContent = t.galleryFailed(e.message); },
     );
   }
 
@@ -308,11 +357,15 @@ export class Gallery {
     const t = text();
     // Attributions are ≥ 0: coloured from 0 to their largest value on the sequential map.
     const scheme = this.scheme();
-    paint(this.overlay, new Float32Array(a.buffer), a.width, a.height, { min: 0, max: a.range.max > 0 ? a.range.max : 1 }, scheme === 'auto' ? 'magma' : scheme);
+    const colormap = scheme === 'auto' ? 'magma' : colormapOf(scheme, false);
+    paint(this.overlay, new Float32Array(a.buffer), a.width, a.height, { kind: 'sequential', lo: 0, hi: a.range.max > 0 ? a.range.max : 1 }, colormap);
     this.overlay.style.opacity = String(this.choice.opacity / 100);
     this.overlay.hidden = false;
     const max = formatNumber(a.range.max, 4);
-    this.caption.textContent = a.kind === 'saliency' ? t.gallerySaliencyCaption(max) : t.galleryGradCamCaption(index, max);
-    this.figure.dataset.overlay = a.kind;
+    const words = a.kind === 'saliency' ? t.gallerySaliencyCaption(max) : t.galleryGradCamCaption(index, max);
+    this.attributionCaption.textContent = words;
+    this.overlay.setAttribute('aria-label', words);
+    this.overlay.title = a.kind === 'saliency' ? t.gallerySaliencyTitle : t.galleryGradCamTitle;
+    this.attributed.dataset.overlay = a.kind;
   }
 }

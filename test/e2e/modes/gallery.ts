@@ -29,8 +29,8 @@ async function runNetworkSpec(page: Page, frame: FrameLocator, file: string): Pr
 
 /** The caption under the input once the overlay `kind` is drawn. */
 async function overlayCaption(frame: FrameLocator, kind: string): Promise<string> {
-  await frame.locator(`.gallery-input[data-overlay="${kind}"]`).waitFor({ timeout: 60_000 });
-  return (await frame.locator('.gallery-input figcaption').innerText()).trim();
+  await frame.locator(`.gallery-attributed[data-overlay="${kind}"]`).waitFor({ timeout: 60_000 });
+  return (await frame.locator('.gallery-attributed figcaption').innerText()).trim();
 }
 
 async function tiles(frame: FrameLocator, count: number): Promise<void> {
