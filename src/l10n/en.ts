@@ -462,7 +462,7 @@ export const en = {
   galleryKeyMin: 'min',
   galleryKeyMax: 'max',
   galleryGradCamNeedsMaps: 'Grad-CAM needs a layer with spatial maps (B, K, h, w) and a δ: open a conv, activation or pooling layer.',
-  galleryNeedsBackward: 'Saliency and Grad-CAM need the backward pass: give the network a loss.',
+  galleryNeedsBackward: 'Saliency and Grad-CAM need the backward pass: give the network a loss (for a model\'s Run on…, pick a class).',
   galleryFailed: (message: Arg) => `Could not show it: ${message}`,
   galleryLoss: 'The loss has no channels: open a layer.',
 };

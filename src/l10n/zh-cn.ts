@@ -448,7 +448,7 @@ export const zhCn: PanelText = {
   galleryKeyMin: '最小',
   galleryKeyMax: '最大',
   galleryGradCamNeedsMaps: 'Grad-CAM 需要带空间特征图 (B, K, h, w) 和 δ 的层：请打开卷积、激活或池化层。',
-  galleryNeedsBackward: '显著图和 Grad-CAM 需要反向传播：请为网络指定损失。',
+  galleryNeedsBackward: '显著图和 Grad-CAM 需要反向传播：请为网络指定损失（模型的“运行于…”请选择一个类别）。',
   galleryFailed: (message: Arg) => `无法显示：${message}`,
   galleryLoss: '损失没有通道：请打开一个层。',
 };

@@ -86,6 +86,8 @@ function wireChannels(name: TensorName, t: Tensor, item: number): WireChannels |
  * `item`, with the network's input beside when it is an image (its own picture, else its values stretched to gray/RGB).
  */
 export function featureMapsToWire(tensors: Partial<Record<TensorName, Tensor>>, geometry: LayerGeometry, item: number, input?: TraceTensor): WireFeatureMaps | undefined {
+  // The loss ends the network with a number, not maps (its z is the logits it reads).
+  if (geometry.kind === 'loss') return undefined;
   const name = viewOf(geometry)?.ends?.output ?? 'z';
   const out = tensors[name];
   const output = out && wireChannels(name, out, item);

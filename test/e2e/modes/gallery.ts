@@ -106,6 +106,31 @@ export async function galleryChecks(run: Run, page: Page, frame: FrameLocator): 
       await page.mouse.move(5, 5);
       await shot('gallery-lenet-conv1-gradcam');
     }],
+    ['digits.onnx "Run on…" random values with class 8: the model\'s conv1 has its gallery and Grad-CAM too', async () => {
+      await runFromPalette(page, 'View: Close All Editor Groups');
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'digits.onnx' }).first().click({ timeout: 30_000 });
+      await page.locator('.tabs-container .tab.active', { hasText: 'digits.onnx' }).waitFor({ timeout: 30_000 });
+      await frame.locator('svg.graph .node').first().waitFor({ timeout: 60_000 });
+      await frame.locator('vscode-button', { hasText: 'Run on' }).click();
+      await page.locator('.quick-input-widget', { hasText: 'Random values' }).waitFor({ timeout: 10_000 });
+      await page.keyboard.type('Random');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'Target class' }).waitFor({ timeout: 10_000 });
+      await page.keyboard.type('8');
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab', { hasText: 'digits.onnx on' }).waitFor({ timeout: 60_000 });
+      // The panel alone, so it is the one webview.
+      await roomForPanel(page, 'digits.onnx on');
+      await frame.locator('.chain-layer[data-layer="0"]').click({ timeout: 60_000 });
+      const toggle = frame.locator('.gallery-toggle');
+      if (await toggle.getAttribute('aria-pressed') !== 'true') await toggle.click();
+      await tiles(frame, 8);
+      await frame.locator('.segmented button', { hasText: 'Grad-CAM' }).click();
+      const caption = await overlayCaption(frame, 'gradcam');
+      if (!caption.includes('layers[0]')) throw new Error(`the caption says "${caption}"`);
+      await page.mouse.move(5, 5);
+      await shot('gallery-model-gradcam');
+    }],
   ];
   for (const [title, step] of steps) if (!await run.check(title, step)) return;
 }
