@@ -170,7 +170,7 @@ export class Gallery {
     this.grid.replaceChildren();
     this.legend.replaceChildren();
     this.figure.hidden = this.attributed.hidden = true;
-    if (wire.op === 'loss') {
+    if (this.isLoss(index)) {
       this.setNote(t.galleryLoss);
       this.updateControls();
       return;
@@ -202,9 +202,14 @@ export class Gallery {
     return this.network.layers.some(l => l.trace.tensors.some(x => x.name === 'delta'));
   }
 
+  /** A network with a loss ends with it (network.ts): a number, no maps. */
+  private isLoss(index: number): boolean {
+    return !!this.network.loss && index === this.network.layers.length - 1;
+  }
+
   private get canGradCam(): boolean {
-    const l = this.layer?.wire;
-    return !!l && l.op !== 'loss' && l.outputShape.length === 4 && l.trace.tensors.some(x => x.name === 'delta');
+    const l = this.layer;
+    return !!l && !this.isLoss(l.index) && l.wire.outputShape.length === 4 && l.wire.trace.tensors.some(x => x.name === 'delta');
   }
 
   private updateControls(): void {

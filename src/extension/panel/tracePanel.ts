@@ -194,21 +194,21 @@ export class TracePanel implements vscode.Disposable {
     this.send({ type: 'cellSum', requestId: m.requestId, sum });
   }
 
-  /** Runs the check off the host's event loop (the runner's worker); the answer comes when it is done. */
+  /** Answers a request with work done off the host's event loop (the runner's worker), or says why the trace cannot do it. */
+  private answerLater<T>(requestId: number, work: (() => Promise<T>) | undefined, missing: string, answer: (result: T) => HostToWebview): void {
+    const failed = (message: string) => this.send({ type: 'requestFailed', requestId, message });
+    if (!work) failed(missing);
+    else work().then(result => this.send(answer(result)), (e: unknown) => failed(problemMessage(e)));
+  }
+
   private answerGradientCheck(m: Request<'requestGradientCheck'>): void {
     const trace = this.traceFor(m.traceId, m.requestId);
     if (!trace) return;
-    const failed = (message: string) => this.send({ type: 'requestFailed', requestId: m.requestId, message });
-    if (!trace.checkGradient) {
-      failed(vscode.l10n.t('this run cannot be checked: the panel does not have the spec that made it'));
-      return;
-    }
-    trace.checkGradient(m.target.tensor, m.target.index).then(
-      ({ of, numeric, analytic, epsilon, relError, tolerance, agrees, kink }) => this.send({
+    const check = trace.checkGradient && (() => trace.checkGradient!(m.target.tensor, m.target.index));
+    this.answerLater(m.requestId, check, vscode.l10n.t('this run cannot be checked: the panel does not have the spec that made it'),
+      ({ of, numeric, analytic, epsilon, relError, tolerance, agrees, kink }) => ({
         type: 'gradientCheck', requestId: m.requestId, check: { of, numeric, analytic, epsilon, relError, tolerance, agrees, ...(kink ? { kink } : {}) },
-      }),
-      (e: unknown) => failed(problemMessage(e)),
-    );
+      }));
   }
 
   /** The gallery of a layer, from the tensors the trace recorded (channel ranges measured once, in the engine). */
@@ -220,19 +220,13 @@ export class TracePanel implements vscode.Disposable {
     else this.send({ type: 'requestFailed', requestId: m.requestId, message: vscode.l10n.t('this layer has no output with channels to show') });
   }
 
-  /** Runs the network again, lean, off the host's event loop; the answer comes when it is done. */
+  /** Runs the network again, lean, in the runner's worker; the answer comes when it is done. */
   private answerAttribution(m: Request<'requestAttribution'>): void {
     const trace = this.traceFor(m.traceId, m.requestId);
     if (!trace) return;
-    const failed = (message: string) => this.send({ type: 'requestFailed', requestId: m.requestId, message });
-    if (!trace.attribute) {
-      failed(vscode.l10n.t('this run has no attributions: the panel does not have the network spec that made it'));
-      return;
-    }
-    trace.attribute(m.kind, m.item).then(
-      map => this.send({ type: 'attribution', requestId: m.requestId, attribution: attributionToWire(m.kind, m.item, map) }),
-      (e: unknown) => failed(problemMessage(e)),
-    );
+    const attribute = trace.attribute && (() => trace.attribute!(m.kind, m.item));
+    this.answerLater(m.requestId, attribute, vscode.l10n.t('this run has no attributions: the panel does not have the network spec that made it'),
+      map => ({ type: 'attribution', requestId: m.requestId, attribution: attributionToWire(m.kind, m.item, map) }));
   }
 
   private async copyTensor(m: Request<'copyTensor'>): Promise<void> {
