@@ -15,6 +15,7 @@ import { encodeNpy } from '../specReader/npy';
 import { specFileReferences } from '../specReader/tensorSource';
 import { english } from '../specReader/problemText.en';
 import { JsonSource, SpecError } from '../specReader/source';
+import { ModelUsageError, isModelCommand, runModel } from './modelTrace';
 
 declare const __VERSION__: string;
 
@@ -33,7 +34,9 @@ Runs a conv2d spec forward and backward the im2col way and prints every intermed
   --max-elements N     refuse runs whose largest intermediate exceeds N elements (default ${DEFAULT_MAX_ELEMENTS})
   -h, --help           this help
   --version            the version
-SPEC.json may be - to read standard input.`;
+SPEC.json may be - to read standard input.
+conv-trace MODEL.onnx --input FILE.npy|FILE.png [--target CLASS]: every value of an ONNX model
+                       under its ONNX name (conv-trace MODEL.onnx --help for its options)`;
 
 class UsageError extends Error {}
 
@@ -147,6 +150,10 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
   // Escaped here, where every message leaves, rather than where each is made: no message can miss it.
   const complain = (line: string) => say(stderr, printable(line));
   try {
+    if (isModelCommand(argv)) {
+      runModel(argv, stdout);
+      return 0;
+    }
     const opts = parseArgs(argv);
     if (opts === 'help') { say(stdout, USAGE); return 0; }
     if (opts === 'version') { say(stdout, typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'); return 0; }
@@ -186,6 +193,7 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
     return 0;
   } catch (e) {
     if (e instanceof SpecError) { complain(e.message); return 2; }
+    if (e instanceof ModelUsageError) { complain(`conv-trace: ${e.message}`); return 2; }
     if (e instanceof UsageError) { complain(`conv-trace: ${e.message}; ${USAGE.split('\n')[0]}`); return 2; }
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EPIPE') return 0; // the reader went away (| head)
