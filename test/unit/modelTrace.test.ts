@@ -12,7 +12,7 @@ import { Tensor } from '../../src/engine/tensor';
 import { TensorFileError } from '../../src/specReader/fileError';
 import { decodeNpy } from '../../src/specReader/npy';
 import { decodeNpz } from '../../src/specReader/npz';
-import { ModelValue, traceOnnxModel } from '../../src/specReader/onnx/modelTrace';
+import { ModelValue, modelLayerNames, traceOnnxModel } from '../../src/specReader/onnx/modelTrace';
 import { safeFileName } from '../../src/cli/modelTrace';
 import { assertClose, randomTensor, rng } from './helpers';
 import { reference } from './onnxReference';
@@ -102,6 +102,16 @@ describe('traceOnnxModel: every value under its ONNX name', () => {
     assert.match(e.message, /no value "nope"; it has x, \/conv1\/Conv_output_0, .* and \d+ more/);
     assert.match(refused(['grad:x']).message, /grad:NAME, need a target class/);
     assert.doesNotMatch(refused(['grad:nope'], 2).message, /need a target/);
+  });
+
+  it('modelLayerNames: an Identity\'s and a Dropout\'s names come to the layer they pass on, a fused MatMul\'s to its linear layer', () => {
+    const names = (file: string, shape: number[]) => Object.fromEntries(modelLayerNames(read(file), shape, 'float64', 1e6));
+    assert.deepStrictEqual(names('test/fixtures/onnx/passthrough.onnx', [1, 3, 4, 4]), { x: -1, conv: 0, c: 0, same: 0, i: 0, drop: 0, d: 0, flat: 1, f: 1, fc: 2, y: 2 });
+    const avgpool = names('test/fixtures/onnx/avgpool.onnx', [1, 2, 9, 9]);
+    assert.strictEqual(avgpool['/MatMul'], avgpool['/Add']);
+    assert.strictEqual(avgpool['/MatMul_output_0'], avgpool.y);
+    assert.strictEqual(avgpool['/pool/Pad'], 0, 'a Pad comes to the layer it pads');
+    assert.ok(!('/pool/Constant' in avgpool), 'a constant comes to no layer');
   });
 
   it('file names made from ONNX names: safe, and unique', () => {

@@ -174,3 +174,21 @@ export function traceOnnxModel(bytes: Uint8Array, input: Tensor, options: ModelT
   });
   return { values, names, ...(run.loss?.value !== undefined ? { loss: run.loss.value } : {}) };
 }
+
+/**
+ * The layer each ONNX node and value of a model comes to in its network (for a debugger's function breakpoints):
+ * a node's name and its output's name give the layer that makes that output (an Identity's, the layer before it; a
+ * Pad's, the layer it pads; a MatMul's under a fused Add, the linear layer); the graph input gives -1; constants none.
+ */
+export function modelLayerNames(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): Map<string, number> {
+  const net = readModelNetwork(bytes, inputShape, dtype, maxElements);
+  const layerOf = (v: Value | undefined) => (v?.kind === 'network' ? v.ref : v?.kind === 'padded' ? v.of.ref : undefined);
+  const names = new Map<string, number>([[net.input, -1]]);
+  for (const i of net.order) {
+    const node = net.graph.nodes[i];
+    const ref = net.preBias.get(node.outputs[0]) ?? layerOf(net.values.get(node.outputs[0]));
+    if (ref === undefined) continue;
+    for (const name of [node.name, node.outputs[0]]) names.set(name, ref === 'input' ? -1 : ref);
+  }
+  return names;
+}
