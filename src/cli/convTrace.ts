@@ -15,6 +15,7 @@ import { encodeNpy } from '../specReader/npy';
 import { specFileReferences } from '../specReader/tensorSource';
 import { english } from '../specReader/problemText.en';
 import { JsonSource, SpecError } from '../specReader/source';
+import { cliArguments, positiveIntArg } from './args';
 import { ModelUsageError, isModelCommand, runModel } from './modelTrace';
 
 declare const __VERSION__: string;
@@ -50,22 +51,11 @@ interface CliOptions {
   maxElements: number;
 }
 
-function positiveIntArg(flag: string, value: string | undefined): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer, got ${value ?? 'nothing'}`);
-  return n;
-}
+const usage = (message: string): never => { throw new UsageError(message); };
 
 export function parseArgs(argv: readonly string[]): CliOptions | 'help' | 'version' {
   const opts: Partial<CliOptions> = { format: 'json', forwardOnly: false, precision: 6, maxElements: DEFAULT_MAX_ELEMENTS };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+  for (const { arg, flag, value } of cliArguments(argv, usage)) {
     switch (flag) {
       case '-h': case '--help': return 'help';
       case '--version': return 'version';
@@ -84,8 +74,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' | 'versi
       }
       case '--out': opts.out = value(); break;
       case '--forward-only': opts.forwardOnly = true; break;
-      case '--precision': opts.precision = Math.min(17, positiveIntArg(flag, value())); break;
-      case '--max-elements': opts.maxElements = positiveIntArg(flag, value()); break;
+      case '--precision': opts.precision = Math.min(17, positiveIntArg(flag, value(), usage)); break;
+      case '--max-elements': opts.maxElements = positiveIntArg(flag, value(), usage); break;
       default:
         if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
         if (opts.spec !== undefined) throw new UsageError(`one spec file at a time (got '${opts.spec}' and '${arg}')`);

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_MAX_ELEMENTS } from '../engine/budget';
+import { cliArguments, positiveIntArg } from './args';
 import { EngineError } from '../engine/errors';
 import { DType, Tensor, formatShape, sizeOf } from '../engine/tensor';
 import { formatNumber, fullValue } from '../format/text';
@@ -71,25 +72,14 @@ function numbers(flag: string, value: string, count?: number): number[] {
   return list;
 }
 
-function positiveInt(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ModelUsageError(`${flag} needs a positive integer, got ${value}`);
-  return n;
-}
+const usage = (message: string): never => { throw new ModelUsageError(message); };
 
 export function parseModelArgs(argv: readonly string[]): ModelCliOptions {
   const opts: Partial<ModelCliOptions> = { format: 'json', force: false, dtype: 'float32', precision: 6, maxElements: DEFAULT_MAX_ELEMENTS };
   const image: ImageOptions = { scale: 255 };
   let mean: number[] | undefined;
   let std: number[] | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new ModelUsageError(`${flag} needs a value`);
-      return v;
-    };
+  for (const { arg, flag, value } of cliArguments(argv, usage)) {
     switch (flag) {
       case '--input': opts.input = value(); break;
       case '--target': {
@@ -114,8 +104,8 @@ export function parseModelArgs(argv: readonly string[]): ModelCliOptions {
         opts.dtype = d;
         break;
       }
-      case '--precision': opts.precision = Math.min(17, positiveInt(flag, value())); break;
-      case '--max-elements': opts.maxElements = positiveInt(flag, value()); break;
+      case '--precision': opts.precision = Math.min(17, positiveIntArg(flag, value(), usage)); break;
+      case '--max-elements': opts.maxElements = positiveIntArg(flag, value(), usage); break;
       case '--size': {
         const v = value();
         const [h, w] = numbers(flag, v.replace(/[x×]/i, ','), 2);
