@@ -428,6 +428,7 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'onnx.weight': { node: 'conv', op: 'Conv', name: 'w' },
   'onnx.bias': { node: '/Add' },
   'onnx.reshape': { node: '/Reshape', shape: [2, -1], input: [1, 4, 2, 2] },
+  'onnx.valueName': { names: ['nope', 'grad:x'], known: ['x', '/conv1/Conv_output_0'], more: 12, target: false },
   'onnx.pad': { node: '/Pad' },
   'onnx.empty': {},
   'onnx.inputUnknown': { name: 'x' },
@@ -451,6 +452,8 @@ const BEYOND_THE_CORPUS: ProblemCode[] = [
   'gradcheck.noTensor', 'gradcheck.notGradient', 'gradcheck.index', 'gradcheck.shape', 'gradcheck.tooBig',
   // The model editor's (test/unit/modelFacts.test.ts reaches it): a run gives the input's shape.
   'onnx.inputUnknown',
+  // conv-trace's model form (test/unit/modelTrace.test.ts reaches it): a name asked for with --only.
+  'onnx.valueName',
 ];
 
 describe('problems as data: every code in both languages', () => {

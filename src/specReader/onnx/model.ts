@@ -101,12 +101,32 @@ export function readers(g: OnnxGraph, order: readonly number[], outputs: readonl
   return count;
 }
 
+/** Where a layer's learned tensor (its spec key) was read from: an ONNX value, as written or transposed (a Gemm's B, a MatMul's). */
+export interface ParamSource { name: string; transposed: boolean }
+
+/** An ONNX model read as a network, with where each of its ONNX values is in it. */
+export interface ModelNetwork {
+  graph: OnnxGraph;
+  /** The graph's input and output names. */
+  input: string;
+  output: string;
+  /** The nodes read, in the order they run (indices into graph.nodes). */
+  order: number[];
+  layers: NetworkLayer[];
+  /** Every value the nodes read make (and the graph input): a layer's output, the input, a constant, a padded tensor. */
+  values: ReadonlyMap<string, Value>;
+  /** Each layer's learned tensors' sources, by spec key. */
+  params: Readonly<Record<string, ParamSource>>[];
+  /** A MatMul's output whose Add became its layer's bias: that layer's output less the bias. */
+  preBias: ReadonlyMap<string, number>;
+}
+
 /**
  * The network an ONNX model is, run on an input of `inputShape`: its layers, each named by its node, weights in
- * `dtype`, no tensor above `maxElements`. Throws TensorFileError for what the file holds, EngineError for a layer
- * that does not fit its input.
+ * `dtype`, no tensor above `maxElements`, and where each ONNX value is. Throws TensorFileError for what the file
+ * holds, EngineError for a layer that does not fit its input.
  */
-export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): NetworkLayer[] {
+export function readModelNetwork(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): ModelNetwork {
   const g = readGraph(bytes);
   if (g.outputs.length !== 1) fail({ code: 'onnx.graphOutputs', args: { names: g.outputs.map(o => o.name) } });
   const input = graphInput(g, inputShape);
@@ -117,7 +137,12 @@ export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dt
   for (const i of order) net.read(g.nodes[i]);
   const last = net.values.get(output);
   if (last?.kind !== 'network' || last.ref !== net.layers.length - 1) fail({ code: 'onnx.empty', args: {} });
-  return net.layers;
+  return { graph: g, input, output, order, layers: net.layers, values: net.values, params: net.params, preBias: net.preBias };
+}
+
+/** The layers of the network an ONNX model is (readModelNetwork's). */
+export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): NetworkLayer[] {
+  return readModelNetwork(bytes, inputShape, dtype, maxElements).layers;
 }
 
 /**
@@ -139,6 +164,12 @@ export class ModelReader {
   private readonly decoded = new Map<string, Tensor>();
   /** The layer the node being read made or gave its bias to. */
   private touched: number | undefined;
+  /** Each layer's learned tensors' sources, by spec key. */
+  readonly params: Record<string, ParamSource>[] = [];
+  /** A MatMul's output whose Add became its layer's bias. */
+  readonly preBias = new Map<string, number>();
+  /** The weights the node being read took, by the ONNX value they were read from. */
+  private weightsRead: { name: string; tensor: Tensor }[] = [];
 
   constructor(
     private readonly g: OnnxGraph,
@@ -151,6 +182,7 @@ export class ModelReader {
   /** Reads a node; returns the layer it made, or gave its bias to (none: it made a constant or passed a value on). */
   read(node: OnnxNode): number | undefined {
     this.touched = undefined;
+    this.weightsRead = [];
     const entry = node.domain === '' || node.domain === 'ai.onnx' ? Object.hasOwn(OPS, node.op) && OPS[node.op] : undefined;
     if (!entry) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
     for (const o of node.outputs.slice(1)) if (o && this.readCount.has(o)) fail({ code: 'onnx.output', args: { node: node.name, op: node.op, output: o } });
@@ -171,6 +203,7 @@ export class ModelReader {
     if (refs.length !== 1 || refs[0] !== chain[0]) layer.inputs = refs;
     const { output: shape } = this.plan(layer, result.from, index);
     this.layers.push(layer);
+    this.params.push(this.sources(layer));
     this.touched = index;
     this.inputs.push(result.from);
     if (node.op === 'MatMul') this.products.add(index);
@@ -186,11 +219,28 @@ export class ModelReader {
     if (typeof index !== 'number' || !layer || ('bias' in layer && layer.bias) || this.readCount.get(product ?? '') !== 1) {
       return fail({ code: 'onnx.bias', args: { node: node.name } });
     }
-    const fused = { ...layer, bias: { ...bias, shape: [bias.data.length] }, name: `${layer.name} + ${node.name}` } as NetworkLayer;
+    const vector = { ...bias, shape: [bias.data.length] };
+    const fused = { ...layer, bias: vector, name: `${layer.name} + ${node.name}` } as NetworkLayer;
     this.plans[index] = this.plan(fused, this.inputs[index], index);
     this.layers[index] = fused;
+    this.params[index] = { ...this.params[index], ...this.sources({ bias: vector }) };
+    if (product) this.preBias.set(product, index);
     this.touched = index;
     return of;
+  }
+
+  /** Which weight the node took each of the layer's tensors from: the same data, or (a matrix) its transpose. */
+  private sources(layer: object): Record<string, ParamSource> {
+    const found: Record<string, ParamSource> = {};
+    for (const [key, v] of Object.entries(layer)) {
+      if (typeof v !== 'object' || v === null || !('data' in v) || !('shape' in v)) continue;
+      const t = v as Tensor;
+      const same = this.weightsRead.find(r => r.tensor.data === t.data);
+      const flipped = this.weightsRead.find(r => r.tensor.shape.length === 2 && t.shape.length === 2 && r.tensor.shape[0] === t.shape[1] && r.tensor.shape[1] === t.shape[0]);
+      const from = same ?? flipped;
+      if (from) found[key] = { name: from.name, transposed: !same };
+    }
+    return found;
   }
 
   /** The layer's plan, kept as its; a shape that does not fit is an EngineError at the layer, naming its node. */
@@ -212,6 +262,14 @@ export class ModelReader {
     const t = this.decoded.get(key) ?? decodeTensorProto(this.g.initializers.get(name)!, name, as, this.maxElements).tensor;
     this.decoded.set(key, t);
     return t;
+  }
+
+  private weight(k: number, name: string, constant: (k: number) => Tensor): Tensor {
+    if (this.g.initializers.has(name) && !this.values.has(name)) {
+      return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements) : this.initializer(name, this.dtype);
+    }
+    const t = constant(k);
+    return this.dtype === 'float64' ? t : { ...t, dtype: this.dtype, data: Float32Array.from(t.data) };
   }
 
   private context(node: OnnxNode): OpContext {
@@ -241,11 +299,9 @@ export class ModelReader {
       },
       weight: k => {
         const name = node.inputs[k] ?? '';
-        if (this.g.initializers.has(name) && !this.values.has(name)) {
-          return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements) : this.initializer(name, this.dtype);
-        }
-        const t = constant(k);
-        return this.dtype === 'float64' ? t : { ...t, dtype: this.dtype, data: Float32Array.from(t.data) };
+        const tensor = this.weight(k, name, constant);
+        this.weightsRead.push({ name, tensor });
+        return tensor;
       },
       int: (name, fallback) => attribute(name)?.i ?? fallback,
       float: (name, fallback) => attribute(name)?.f ?? fallback,
