@@ -106,4 +106,3 @@ export const upsample2dKind: LayerKind<Upsample2dLayer> = {
     return { tensors, stages: passes(stages, delta !== undefined), geometry: g, deltaIn: dA };
   },
 };
-
