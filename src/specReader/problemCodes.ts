@@ -122,7 +122,6 @@ export interface SpecProblemArgs {
   'onnx.weight': { node: string; op: string; name: string };
   'onnx.bias': { node: string };
   'onnx.reshape': { node: string; shape: number[]; input: number[] };
-  'onnx.pad': { node: string };
   'onnx.empty': Record<string, never>;
   'file.notRegular': { type: Exclude<SpecFileType, 'file'> };
   'file.outside': { folder: string };

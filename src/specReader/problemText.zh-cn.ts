@@ -235,7 +235,6 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'onnx.weight': a => `节点 "${a.node}" (${a.op})："${a.name}" 必须是初始化器或常量，而不是网络计算出的张量`,
   'onnx.bias': a => `节点 "${a.node}" 加上一个常量：这只在它紧跟一个 MatMul、且该 MatMul 的输出不被其他节点使用时，作为其偏置读取`,
   'onnx.reshape': a => `节点 "${a.node}" 把 ${formatShape(a.input)} 变形为 [${a.shape.join(', ')}]：只读取展平为 (batch, 其余) 的变形`,
-  'onnx.pad': a => `Pad 节点 "${a.node}" 只在 Conv 或 AveragePool 之前读取，作为它们的零填充`,
   'onnx.empty': () => '模型的输出不是由任何层从其输入计算出来的',
   'file.notRegular': a => `不是普通文件（${FILE_TYPES[a.type]}）`,
   'file.outside': a => `文件位于工作区文件夹 "${a.folder}" 之外；规格文件只能读取其所在工作区文件夹中的文件`,

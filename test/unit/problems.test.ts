@@ -438,7 +438,6 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'onnx.weight': { node: 'conv', op: 'Conv', name: 'w' },
   'onnx.bias': { node: '/Add' },
   'onnx.reshape': { node: '/Reshape', shape: [2, -1], input: [1, 4, 2, 2] },
-  'onnx.pad': { node: '/Pad' },
   'onnx.empty': {},
   'onnx.inputUnknown': { name: 'x' },
   'file.notRegular': { type: 'fifo' },
