@@ -139,6 +139,8 @@ export class ModelReader {
   private readonly products = new Set<number>();
   private readonly decoded = new Map<string, Tensor>();
   private readonly padLayers = new Map<PaddedValue, NetworkValue>();
+  /** The layers a zero Pad made when a later node read it (that node's read returns its own layer): Pad node name → layer. */
+  readonly padNodeLayers = new Map<string, number>();
   /** The layer the node being read made or gave its bias to. */
   private touched: number | undefined;
 
@@ -196,6 +198,7 @@ export class ModelReader {
     this.inputs.push([v.of]);
     const value: NetworkValue = { kind: 'network', ref: index, shape };
     this.padLayers.set(v, value);
+    this.padNodeLayers.set(v.node, index);
     return value;
   }
 
