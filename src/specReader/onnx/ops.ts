@@ -341,6 +341,13 @@ function padLayer(c: OpContext, x: NetworkValue, pads: number[], mode: string, v
   return { layer: { type: 'pad2d', padding: [pads[3], pads[7], pads[2], pads[6]], mode: modes[mode], value }, from: [x] };
 }
 
+/** The multi-index of flat offset `i` in a tensor of `shape`. */
+function unravel(shape: readonly number[], i: number): number[] {
+  const index = shape.map(() => 0);
+  for (let k = shape.length - 1, rest = i; k >= 0; k--) { index[k] = rest % shape[k]; rest = Math.floor(rest / shape[k]); }
+  return index;
+}
+
 /** Numpy broadcasting of two constants, elementwise. */
 function broadcast(a: Tensor, b: Tensor, f: (p: number, q: number) => number): Tensor {
   const rank = Math.max(a.shape.length, b.shape.length);
@@ -349,9 +356,8 @@ function broadcast(a: Tensor, b: Tensor, f: (p: number, q: number) => number): T
   const shape = sa.map((d, k) => Math.max(d, sb[k]));
   const out = new Float64Array(sizeOf(shape));
   for (let i = 0; i < out.length; i++) {
-    let [ia, ib, rest] = [0, 0, i];
-    const index = shape.map(() => 0);
-    for (let k = rank - 1; k >= 0; k--) { index[k] = rest % shape[k]; rest = Math.floor(rest / shape[k]); }
+    let [ia, ib] = [0, 0];
+    const index = unravel(shape, i);
     for (let k = 0; k < rank; k++) { ia = ia * sa[k] + (sa[k] === 1 ? 0 : index[k]); ib = ib * sb[k] + (sb[k] === 1 ? 0 : index[k]); }
     out[i] = f(a.data[ia], b.data[ib]);
   }
@@ -380,9 +386,7 @@ function sliceConstant(c: OpContext, t: Tensor, inputs: Tensor[]): Tensor {
   const shape = ranges.map(r => r.count);
   const data = new Float64Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) {
-    let rest = i;
-    const index = shape.map(() => 0);
-    for (let k = shape.length - 1; k >= 0; k--) { index[k] = rest % shape[k]; rest = Math.floor(rest / shape[k]); }
+    const index = unravel(shape, i);
     data[i] = t.data[offset(t.shape, index.map((j, k) => ranges[k].start + j * ranges[k].step))];
   }
   return { shape, dtype: 'float64', data };
@@ -393,9 +397,7 @@ function transposeConstant(c: OpContext, t: Tensor): Tensor {
   const shape = perm.map(p => t.shape[p]);
   const data = new Float64Array(t.data.length);
   for (let i = 0; i < data.length; i++) {
-    let rest = i;
-    const index = shape.map(() => 0);
-    for (let k = shape.length - 1; k >= 0; k--) { index[k] = rest % shape[k]; rest = Math.floor(rest / shape[k]); }
+    const index = unravel(shape, i);
     const source = t.shape.map(() => 0);
     perm.forEach((p, k) => { source[p] = index[k]; });
     data[i] = t.data[offset(t.shape, source)];
