@@ -124,7 +124,6 @@ export interface SpecProblemArgs {
   'onnx.reshape': { node: string; shape: number[]; input: number[] };
   /** A name asked for (conv-trace --only) that is not one of the model's values; known: the first few there are. */
   'onnx.valueName': { names: string[]; known: string[]; more: number; target: boolean };
-  'onnx.pad': { node: string };
   'onnx.empty': Record<string, never>;
   'file.notRegular': { type: Exclude<SpecFileType, 'file'> };
   'file.outside': { folder: string };

@@ -143,7 +143,6 @@ export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
   'onnx.bias': a => `node "${a.node}" adds a constant: that is read only as the bias of the MatMul before it, whose output nothing else takes`,
   'onnx.reshape': a => `node "${a.node}" reshapes ${formatShape(a.input)} to [${a.shape.join(', ')}]: only a flatten to (batch, the rest) is read`,
   'onnx.valueName': a => `the model has no value ${a.names.map(n => `"${n}"`).join(', ')}${!a.target && a.names.some(n => n.startsWith('grad:')) ? ' (gradients, grad:NAME, need a target class)' : ''}; it has ${a.known.join(', ')}${a.more ? ` and ${a.more} more` : ''}`,
-  'onnx.pad': a => `Pad node "${a.node}" is read only before a Conv or an AveragePool, as their zero padding`,
   'onnx.empty': () => 'the output of the model is not computed from its input by any layer',
   'file.notRegular': a => `not a regular file (${FILE_TYPES[a.type]})`,
   'file.outside': a => `the file is outside the workspace folder "${a.folder}"; a spec reads files from its own workspace folder only`,

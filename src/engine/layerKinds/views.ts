@@ -18,6 +18,8 @@ import { lossView } from './lossView';
 import { mergeView } from './mergeView';
 import { poolView } from './poolView';
 import { softmaxView } from './softmaxView';
+import { pad2dView } from './pad2dView';
+import { upsample2dView } from './upsample2dView';
 import type { AxisLabels, FlowItem, GradientOf, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
@@ -28,6 +30,7 @@ const VIEWS = {
   softmax: softmaxView, identity: identityView, globalPool: globalPoolView,
   merge: mergeView,
   conv1d: conv1dView,
+  upsample2d: upsample2dView, pad2d: pad2dView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;

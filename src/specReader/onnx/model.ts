@@ -4,6 +4,7 @@
 // Only the nodes the graph's output needs are read. Problems are refused as
 // TensorFileErrors (the file's), engine problems as EngineErrors at the layer.
 
+import { checkBudget } from '../../engine/budget';
 import { EngineError } from '../../engine/errors';
 import { kindOf } from '../../engine/layerKinds';
 import { KindPlan, isMergeKind } from '../../engine/layerKinds/kind';
@@ -12,7 +13,7 @@ import { inputName } from '../../engine/graph';
 import type { DType, Tensor } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
 import { OnnxGraph, OnnxNode, readGraph } from './graph';
-import { NetworkValue, OPS, OpContext, OpResult, Value } from './ops';
+import { FOLDS, NetworkValue, OPS, OpContext, OpResult, PaddedValue, Value } from './ops';
 import { decodeTensorProto, zerosOfTensorProto } from './tensor';
 import { fail } from './wire';
 
@@ -162,6 +163,9 @@ export class ModelReader {
   /** The layers a MatMul made (the Add after one may give it its bias). */
   private readonly products = new Set<number>();
   private readonly decoded = new Map<string, Tensor>();
+  private readonly padLayers = new Map<PaddedValue, NetworkValue>();
+  /** The layers a zero Pad made when a later node read it (that node's read returns its own layer): Pad node name → layer. */
+  readonly padNodeLayers = new Map<string, number>();
   /** The layer the node being read made or gave its bias to. */
   private touched: number | undefined;
   /** Each layer's learned tensors' sources, by spec key. */
@@ -184,9 +188,13 @@ export class ModelReader {
     this.touched = undefined;
     this.weightsRead = [];
     const entry = node.domain === '' || node.domain === 'ai.onnx' ? Object.hasOwn(OPS, node.op) && OPS[node.op] : undefined;
-    if (!entry) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
+    if (!entry && !Object.hasOwn(FOLDS, node.op)) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
     for (const o of node.outputs.slice(1)) if (o && this.readCount.has(o)) fail({ code: 'onnx.output', args: { node: node.name, op: node.op, output: o } });
-    this.values.set(node.outputs[0], this.valueOf(node, entry(this.context(node))));
+    const c = this.context(node);
+    const given = node.inputs.map((x, k) => (x ? c.value(k) : undefined));
+    const fold = Object.hasOwn(FOLDS, node.op) && given.some(v => v) && given.every(v => !v || v.kind === 'constant') ? FOLDS[node.op] : undefined;
+    const result: OpResult = fold ? { constant: fold(c, given.map(v => (v as { tensor: Tensor } | undefined)?.tensor as Tensor)) } : entry ? entry(c) : c.refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs.find(x => x && this.values.get(x)?.kind !== 'constant' && !this.g.initializers.has(x)) ?? '' } });
+    this.values.set(node.outputs[0], this.valueOf(node, result));
     return this.touched;
   }
 
@@ -208,6 +216,23 @@ export class ModelReader {
     this.inputs.push(result.from);
     if (node.op === 'MatMul') this.products.add(index);
     return { kind: 'network', ref: index, shape };
+  }
+
+  /** A zero Pad read by an op that takes no padding: a pad2d layer of its own, made once. */
+  private padded(v: PaddedValue): NetworkValue {
+    const made = this.padLayers.get(v);
+    if (made) return made;
+    const [top, bottom, left, right] = v.pads;
+    const index = this.layers.length;
+    const layer: NetworkLayer = { type: 'pad2d', padding: [left, right, top, bottom], mode: 'constant', name: v.node };
+    if (v.of.ref !== (index === 0 ? 'input' : index - 1)) layer.inputs = [v.of.ref];
+    const { output: shape } = this.plan(layer, [v.of], index);
+    this.layers.push(layer);
+    this.inputs.push([v.of]);
+    const value: NetworkValue = { kind: 'network', ref: index, shape };
+    this.padLayers.set(v, value);
+    this.padNodeLayers.set(v.node, index);
+    return value;
   }
 
   /** A constant added to a MatMul's output, read by nothing else: the bias of the linear layer it made. */
@@ -248,6 +273,8 @@ export class ModelReader {
     const kind = kindOf(layer);
     try {
       const plan = isMergeKind(kind) ? kind.plan(layer, from.map(v => ({ name: inputName(v.ref), shape: v.shape })), false) : kind.plan(layer, from[0].shape, false);
+      // A huge scale or pad is refused here, at its node, before a run allocates it.
+      checkBudget(layer.type, plan.tensors, this.maxElements);
       this.plans[index] = plan;
       return plan;
     } catch (e) {
@@ -295,7 +322,7 @@ export class ModelReader {
       node, has, value, networkOrPadded, constant, refuse,
       network: k => {
         const v = networkOrPadded(k);
-        return v.kind === 'network' ? v : refuse({ code: 'onnx.pad', args: { node: v.node } });
+        return v.kind === 'network' ? v : this.padded(v);
       },
       weight: k => {
         const name = node.inputs[k] ?? '';

@@ -136,6 +136,7 @@ function readNodes(g: OnnxGraph, input: { name: string; shape: number[] } | unde
       nodes[i].problem = problemOf(e);
     }
   }
+  nodes.forEach(f => { f.layer ??= reader.padNodeLayers.get(f.name); });
   for (const i of stuck) nodes[i].problem = { code: 'onnx.cycle', args: { node: g.nodes[i].name } };
   const shaped = (name: string, initializer: boolean): TensorFacts => {
     const proto = initializer && !reader.values.has(name) ? g.initializers.get(name) : undefined;
