@@ -168,7 +168,10 @@ export function canAttribute(run: Pick<NetworkRun, 'problem' | 'outputs' | 'grad
 export function attributionOf(run: Pick<NetworkRun, 'problem' | 'outputs' | 'gradients'>, kind: AttributionKind, layer: number, item: number): AttributionMap {
   const g = run.gradients;
   if (!g || !canAttribute(run, kind, layer)) throw new RangeError(`no ${kind} at layer ${layer}: it needs the backward pass, an image input and (Grad-CAM) a layer with [B, K, h, w] output`);
-  if (kind === 'saliency') return saliency(g.input, item);
+  if (kind === 'saliency') {
+    if (!g.input) throw new RangeError('no saliency: the run skipped ∂C/∂input (inputGradient: false)');
+    return saliency(g.input, item);
+  }
   const [, , H, W] = run.problem.input.shape;
   return gradCam(run.outputs[layer], g.deltas[layer]!, item, [H, W]).map;
 }

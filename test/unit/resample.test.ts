@@ -36,7 +36,7 @@ for (const [type, cases] of [['upsample2d', upsample], ['pad2d', pad]] as const)
         const { output } = kind.forward(layer, x, plan);
         assertClose(output, nested(c.output), 1e-12, 'z');
         const step = { spec: layer, input: x, output, cache: {} };
-        assertClose(kind.backward(step, nested(c.delta)).deltaIn, nested(c.dA), 1e-12, 'dA');
+        assertClose(kind.backward(step, nested(c.delta)).deltaIn!, nested(c.dA), 1e-12, 'dA');
         const rec = kind.record(step, nested(c.delta), 'ones' as never, { dtype: 'float64' } as never);
         assertClose(rec.deltaIn!, nested(c.dA), 1e-12, 'record dA');
         const get = (n: string) => rec.tensors[n]?.data;

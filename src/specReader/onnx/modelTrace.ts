@@ -85,7 +85,7 @@ const inDtype = (t: Tensor, dtype: DType): Tensor => (t.dtype === dtype ? t : { 
 function nodeSlot(net: ModelNetwork, node: OnnxNode, name: string, v: Value, dtype: DType): Slot {
   const role = name === net.output ? 'output' : 'node';
   const layerOut = (run: NetworkRun, ref: 'input' | number) => (ref === 'input' ? run.problem.input : run.outputs[ref]);
-  const delta = (run: NetworkRun, ref: 'input' | number) => (ref === 'input' ? run.gradients!.input : run.gradients!.deltas[ref] ?? zeros(run.outputs[ref].shape, dtype));
+  const delta = (run: NetworkRun, ref: 'input' | number) => (ref === 'input' ? run.gradients!.input! : run.gradients!.deltas[ref] ?? zeros(run.outputs[ref].shape, dtype));
   if (v.kind === 'constant') return { name, role, node, value: () => inDtype(v.tensor, dtype) };
   if (v.kind === 'padded') return { name, role, node, value: run => padded(layerOut(run, v.of.ref), v.pads) };
   const fused = net.preBias.get(name);
@@ -118,7 +118,7 @@ function slots(net: ModelNetwork, dtype: DType, maxElements: number, learned: (r
   // Constants the layers do not learn from (a shape, a Clip's bounds) have no gradient.
   const learnedNames = new Set(net.params.flatMap(p => Object.values(p).map(q => q.name)));
   const gradOf = (name: string) => (learnedNames.has(name) ? { grad: (run: NetworkRun) => learned(run).get(name)! } : {});
-  const list: Slot[] = [{ name: net.input, role: 'input', value: run => run.problem.input, grad: run => run.gradients!.input }];
+  const list: Slot[] = [{ name: net.input, role: 'input', value: run => run.problem.input, grad: run => run.gradients!.input! }];
   const read = new Set<string>();
   for (const i of net.order) {
     const node = g.nodes[i];
