@@ -52,3 +52,10 @@ export async function traceFile(specPath: string, options: TraceOptions = {}): P
   const files = await readSpecFiles(specPath, specFileReferences(source.value), nodeSpecFiles, { maxElements: options.maxElements ?? DEFAULT_MAX_ELEMENTS });
   return traceSpecSource(source, options, files);
 }
+
+/**
+ * Every value of an ONNX model under its ONNX name (graph input, node outputs, initializers), from one lean run on
+ * `input`; with `{ target }` also each one's gradient of a cross-entropy against that class, as `grad:NAME`.
+ */
+export { traceOnnxModel } from './specReader/onnx/modelTrace';
+export type { ModelTrace, ModelTraceOptions, ModelValue, ModelValueRole } from './specReader/onnx/modelTrace';

@@ -100,6 +100,8 @@ onHostMessage(message => {
     case 'tiles':
     case 'cellSum':
     case 'gradientCheck':
+    case 'featureMaps':
+    case 'attribution':
       settle(message.requestId, message);
       break;
     case 'requestFailed':

@@ -5,7 +5,8 @@
 import type { CellSum } from '../src/engine/cellTerms';
 import type { LinkTarget } from '../src/engine/links';
 import type { TensorName } from '../src/engine/trace';
-import type { HostToWebview, TensorStats, WireGradientCheck, WireTensor, WireTrace } from '../src/protocol/messages';
+import type { AttributionKind } from '../src/engine/featureMaps';
+import type { HostToWebview, TensorStats, WireAttribution, WireFeatureMaps, WireGradientCheck, WireTensor, WireTrace } from '../src/protocol/messages';
 import { ProtocolError } from '../src/protocol/validate';
 import { TILE, matrixOf, tileSize } from '../src/protocol/tiles';
 import { typedView } from '../src/protocol/wire';
@@ -14,7 +15,7 @@ import { send } from './vscodeApi';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
-type Answer = Extract<HostToWebview, { type: 'tiles' | 'cellSum' | 'gradientCheck' }>;
+type Answer = Extract<HostToWebview, { type: 'tiles' | 'cellSum' | 'gradientCheck' | 'featureMaps' | 'attribution' }>;
 
 interface Pending {
   resolve(answer: Answer): void;
@@ -45,6 +46,20 @@ export function settle(requestId: number, answer: Answer | { failure: string }):
   clearTimeout(p.timer);
   if ('failure' in answer) p.reject(new Error(answer.failure));
   else p.resolve(answer);
+}
+
+/** A layer's gallery: its output's (and δ's) channels with the ranges the engine measured. */
+export async function requestFeatureMaps(traceId: number, item: number): Promise<WireFeatureMaps> {
+  const answer = await request(requestId => send({ type: 'requestFeatureMaps', requestId, traceId, item }), 'the feature maps');
+  if (answer.type !== 'featureMaps') throw new ProtocolError(`expected feature maps, got ${answer.type}`);
+  return answer.maps;
+}
+
+/** Saliency, or Grad-CAM at the layer of `traceId`: the host runs the network again, lean. */
+export async function requestAttribution(traceId: number, kind: AttributionKind, item: number): Promise<WireAttribution> {
+  const answer = await request(requestId => send({ type: 'requestAttribution', requestId, traceId, kind, item }), kind);
+  if (answer.type !== 'attribution') throw new ProtocolError(`expected an attribution, got ${answer.type}`);
+  return answer.attribution;
 }
 
 export class TraceModel {

@@ -24,6 +24,8 @@ import { TraceView } from './traceView';
 import type { UiState } from './state';
 import { locale, text } from './l10n';
 import { el, scrollIntoRow } from './ui/controls';
+import { Gallery } from './ui/gallery';
+import { saveState } from './vscodeApi';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** The height of the arcs above the row. */
@@ -83,6 +85,9 @@ export class NetworkView {
   /** The pinned output cell's receptive field: it stays lit while other layers are opened. */
   private kept: ShownField | undefined;
   private readonly fieldLine = el('p', 'field-line');
+  /** The feature-map gallery of the open layer, between the chain and its stages, when toggled on. */
+  private readonly gallery: Gallery;
+  private readonly galleryToggle = el('button', 'tool gallery-toggle');
   index = -1;
 
   constructor(root: HTMLElement, readonly network: WireNetwork, private readonly state: UiState) {
@@ -132,8 +137,15 @@ export class NetworkView {
     const warnings = network.warnings.map(w => el('span', 'fact badge bad', w));
     this.fieldLine.hidden = true;
     this.fieldLine.setAttribute('aria-live', 'polite');
-    this.chain.append(this.list, networkCost(network), ...warnings, this.fieldLine);
-    root.replaceChildren(this.chain, this.body);
+    this.gallery = new Gallery(network, state.gallery, () => state.scheme, () => saveState(state));
+    this.galleryToggle.type = 'button';
+    this.galleryToggle.textContent = t.galleryToggle;
+    this.galleryToggle.title = t.galleryToggleTitle;
+    this.galleryToggle.setAttribute('aria-controls', this.gallery.element.id);
+    this.galleryToggle.addEventListener('click', () => this.toggleGallery());
+    this.chain.append(this.list, networkCost(network), this.galleryToggle, ...warnings, this.fieldLine);
+    root.replaceChildren(this.chain, this.gallery.element, this.body);
+    this.showGallery();
     this.measureChain();
     // A re-run of the same spec stays on the layer the user was on.
     const saved = state.specUri === network.uri && state.layer !== undefined && state.layer < network.layers.length ? state.layer : 0;
@@ -155,8 +167,9 @@ export class NetworkView {
     this.index = index;
     this.state.layer = index;
     this.app?.dispose();
+    // With the gallery open, the page stays at its top: the gallery, then the layer's first stage.
     this.app = new TraceView(this.body, layer.trace, this.state, {
-      layer: index, onEdge: d => this.move(d), reveal: scroll, field: this.fieldCells(index), onLink: (target, pinned) => this.linked(target, pinned),
+      layer: index, onEdge: d => this.move(d), reveal: scroll && !this.state.gallery.open, field: this.fieldCells(index), onLink: (target, pinned) => this.linked(target, pinned),
     });
     this.chips.forEach((b, i) => {
       b.classList.toggle('current', i === index);
@@ -164,6 +177,24 @@ export class NetworkView {
     });
     this.arcs.querySelectorAll('path').forEach((p, k) => p.classList.toggle('current', this.skips[k].includes(index)));
     scrollIntoRow(this.list, this.chips[index].parentElement ?? undefined);
+    if (this.state.gallery.open) this.gallery.show(index, layer);
+  }
+
+  private toggleGallery(): void {
+    this.state.gallery.open = !this.state.gallery.open;
+    this.showGallery();
+    if (this.state.gallery.open) {
+      this.gallery.show(this.index, this.network.layers[this.index]);
+      document.scrollingElement?.scrollTo({ top: 0, behavior: 'instant' as ScrollBehavior });
+    }
+    saveState(this.state);
+  }
+
+  private showGallery(): void {
+    const open = this.state.gallery.open;
+    this.gallery.element.hidden = !open;
+    this.galleryToggle.setAttribute('aria-pressed', String(open));
+    this.galleryToggle.setAttribute('aria-expanded', String(open));
   }
 
   /** A cell linked in the open layer: an output cell shows its field (kept while pinned); otherwise the kept one shows. */
@@ -265,7 +296,10 @@ export class NetworkView {
     });
     this.arcs.replaceChildren(...paths);
   }
-  setTheme(): void { this.app.setTheme(); }
+  setTheme(): void {
+    this.app.setTheme();
+    this.gallery.redraw();
+  }
   saveState(): void { this.app.saveState(); }
   shown(): Promise<ShownTensor[]> { return this.app.shown(); }
 
@@ -273,5 +307,6 @@ export class NetworkView {
     document.documentElement.style.removeProperty('--cvd-chain-height');
     this.app.dispose();
     this.chain.remove();
+    this.gallery.element.remove();
   }
 }

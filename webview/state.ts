@@ -6,9 +6,26 @@ import type { LinkTarget } from '../src/engine/links';
 import type { ColorScheme } from './render/colormaps';
 import type { PanelSettings, StageSet } from '../src/protocol/messages';
 import type { DisplaySelection } from './render/displayMatrix';
+import type { AttributionKind } from '../src/engine/featureMaps';
 import { LOCALES, type Locale } from '../src/l10n/locale';
 
 export type ScaleMode = 'tensor' | 'shared';
+
+export type GalleryShow = 'output' | 'delta';
+export type GalleryScale = 'channel' | 'shared';
+export type GalleryOverlay = 'none' | AttributionKind;
+
+/** What the user chose in the gallery: kept in the panel's state. */
+export interface GalleryChoice {
+  open: boolean;
+  show: GalleryShow;
+  scale: GalleryScale;
+  overlay: GalleryOverlay;
+  /** Of the overlay, 0..100. */
+  opacity: number;
+}
+
+export const DEFAULT_GALLERY: GalleryChoice = { open: false, show: 'output', scale: 'channel', overlay: 'none', opacity: 60 };
 
 export interface UiState {
   specUri?: string;
@@ -28,6 +45,8 @@ export interface UiState {
   pinned?: LinkTarget;
   /** The language of the panel's words (kept, so a restored panel speaks it before the settings arrive). */
   locale: Locale;
+  /** The feature-map gallery of a network's layer: open or not, and what it shows. */
+  gallery: GalleryChoice;
   /** The panel settings last applied (JSON): a reload keeps the user's choices unless the settings changed since. */
   settingsApplied?: string;
 }
@@ -41,6 +60,7 @@ export const DEFAULT_STATE: UiState = {
   stages: 'all',
   locale: 'en',
   selections: {},
+  gallery: { ...DEFAULT_GALLERY },
 };
 
 export function restoreState(saved: unknown): UiState {
@@ -53,6 +73,20 @@ export function restoreState(saved: unknown): UiState {
     precision: typeof s.precision === 'number' && s.precision >= 1 && s.precision <= 12 ? s.precision : DEFAULT_STATE.precision,
     locale: LOCALES.includes(s.locale as Locale) ? s.locale as Locale : DEFAULT_STATE.locale,
     selections: { ...(s.selections ?? {}) },
+    gallery: restoreGallery(s.gallery),
+  };
+}
+
+/** The gallery's choices as saved, each checked (an older or damaged state falls back to the defaults). */
+function restoreGallery(saved: unknown): GalleryChoice {
+  const g = (typeof saved === 'object' && saved !== null ? saved : {}) as Partial<Record<keyof GalleryChoice, unknown>>;
+  const pick = <T>(v: unknown, values: readonly T[], fallback: T): T => (values.includes(v as T) ? v as T : fallback);
+  return {
+    open: g.open === true,
+    show: pick(g.show, ['output', 'delta'] as const, DEFAULT_GALLERY.show),
+    scale: pick(g.scale, ['channel', 'shared'] as const, DEFAULT_GALLERY.scale),
+    overlay: pick(g.overlay, ['none', 'saliency', 'gradcam'] as const, DEFAULT_GALLERY.overlay),
+    opacity: typeof g.opacity === 'number' && g.opacity >= 0 && g.opacity <= 100 ? g.opacity : DEFAULT_GALLERY.opacity,
   };
 }
 

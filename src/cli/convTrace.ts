@@ -15,6 +15,8 @@ import { encodeNpy } from '../specReader/npy';
 import { specFileReferences } from '../specReader/tensorSource';
 import { english } from '../specReader/problemText.en';
 import { JsonSource, SpecError } from '../specReader/source';
+import { cliArguments, positiveIntArg } from './args';
+import { ModelUsageError, isModelCommand, runModel } from './modelTrace';
 
 declare const __VERSION__: string;
 
@@ -33,7 +35,9 @@ Runs a conv2d spec forward and backward the im2col way and prints every intermed
   --max-elements N     refuse runs whose largest intermediate exceeds N elements (default ${DEFAULT_MAX_ELEMENTS})
   -h, --help           this help
   --version            the version
-SPEC.json may be - to read standard input.`;
+SPEC.json may be - to read standard input.
+conv-trace MODEL.onnx --input FILE.npy|FILE.png [--target CLASS]: every value of an ONNX model
+                       under its ONNX name (conv-trace MODEL.onnx --help for its options)`;
 
 class UsageError extends Error {}
 
@@ -47,22 +51,11 @@ interface CliOptions {
   maxElements: number;
 }
 
-function positiveIntArg(flag: string, value: string | undefined): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer, got ${value ?? 'nothing'}`);
-  return n;
-}
+const usage = (message: string): never => { throw new UsageError(message); };
 
 export function parseArgs(argv: readonly string[]): CliOptions | 'help' | 'version' {
   const opts: Partial<CliOptions> = { format: 'json', forwardOnly: false, precision: 6, maxElements: DEFAULT_MAX_ELEMENTS };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+  for (const { arg, flag, value } of cliArguments(argv, usage)) {
     switch (flag) {
       case '-h': case '--help': return 'help';
       case '--version': return 'version';
@@ -81,8 +74,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' | 'versi
       }
       case '--out': opts.out = value(); break;
       case '--forward-only': opts.forwardOnly = true; break;
-      case '--precision': opts.precision = Math.min(17, positiveIntArg(flag, value())); break;
-      case '--max-elements': opts.maxElements = positiveIntArg(flag, value()); break;
+      case '--precision': opts.precision = Math.min(17, positiveIntArg(flag, value(), usage)); break;
+      case '--max-elements': opts.maxElements = positiveIntArg(flag, value(), usage); break;
       default:
         if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
         if (opts.spec !== undefined) throw new UsageError(`one spec file at a time (got '${opts.spec}' and '${arg}')`);
@@ -147,6 +140,10 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
   // Escaped here, where every message leaves, rather than where each is made: no message can miss it.
   const complain = (line: string) => say(stderr, printable(line));
   try {
+    if (isModelCommand(argv)) {
+      runModel(argv, stdout);
+      return 0;
+    }
     const opts = parseArgs(argv);
     if (opts === 'help') { say(stdout, USAGE); return 0; }
     if (opts === 'version') { say(stdout, typeof __VERSION__ === 'string' ? __VERSION__ : 'dev'); return 0; }
@@ -186,6 +183,7 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
     return 0;
   } catch (e) {
     if (e instanceof SpecError) { complain(e.message); return 2; }
+    if (e instanceof ModelUsageError) { complain(`conv-trace: ${e.message}`); return 2; }
     if (e instanceof UsageError) { complain(`conv-trace: ${e.message}; ${USAGE.split('\n')[0]}`); return 2; }
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EPIPE') return 0; // the reader went away (| head)

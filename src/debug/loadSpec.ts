@@ -7,7 +7,8 @@ import type { NetworkTrace } from '../engine/network';
 import { DEFAULT_MAX_ELEMENTS, type ConvTrace, type TraceOptions } from '../engine/trace';
 import { runSpecSource } from '../specReader/convSpec';
 import { JsonSource } from '../specReader/source';
-import { SpecFileSystem, readRegularFile, readSpecFiles } from '../specReader/specFiles';
+import { modelLayerNames } from '../specReader/onnx/modelTrace';
+import { NpyFiles, SpecFileSystem, npyBytes, readRegularFile, readSpecFiles } from '../specReader/specFiles';
 import { specFileReferences } from '../specReader/tensorSource';
 import type { KeyLines } from './runtime';
 
@@ -17,6 +18,16 @@ export interface LoadedSpec {
   problem: GradProblem;
   keyLines: KeyLines;
   text: string;
+  /** A model spec's ONNX node and value names, each with the layer it comes to (-1: the input), for function breakpoints. */
+  modelNames?: Map<string, number>;
+}
+
+/** The ONNX names of a `"model": {"onnx": …}` spec's graph, by the layer each comes to. */
+function modelNamesOf(value: unknown, problem: GradProblem, npy: NpyFiles, maxElements: number): Map<string, number> | undefined {
+  const file = (value as { model?: { onnx?: unknown } }).model?.onnx;
+  const bytes = typeof file === 'string' ? npyBytes(npy, file) : undefined;
+  if (!(bytes instanceof Uint8Array) || !('layers' in problem)) return undefined;
+  return modelLayerNames(bytes, problem.input.shape, problem.dtype, maxElements);
 }
 
 /** `folder`: where the files the spec names must lie (the extension's workspace folder); anywhere when absent. */
@@ -43,5 +54,6 @@ export async function loadSpec(specPath: string, files: SpecFileSystem, options:
       });
     }
   }
-  return { trace, problem, keyLines, text };
+  const modelNames = typeof source.value === 'object' && source.value !== null ? modelNamesOf(source.value, problem, npy, options.maxElements ?? DEFAULT_MAX_ELEMENTS) : undefined;
+  return { trace, problem, keyLines, text, ...(modelNames ? { modelNames } : {}) };
 }

@@ -19,6 +19,7 @@ const ARGUMENTS: Record<string, Check> = {
   configurationDone: maybe({}),
   launch: object({ spec: specPath, stopOnEntry: optional(bool), maxElements: optional(positiveInteger), dtype: optional(oneOf('float64', 'float32')), noDebug: optional(bool) }),
   setBreakpoints: object({ source, breakpoints: optional(arrayOf(sourceBreakpoint)), lines: optional(arrayOf(nat)), sourceModified: optional(bool) }),
+  setFunctionBreakpoints: object({ breakpoints: arrayOf(object({ name: str, condition: optional(str), hitCondition: optional(str) })) }),
   threads: any,
   stackTrace: object({ threadId: nat, startFrame: optional(nat), levels: optional(nat) }),
   scopes: object({ frameId: nat }),

@@ -47,6 +47,19 @@ export interface Breakpoint {
   verified: boolean;
 }
 
+/** A function breakpoint: a layer by its name (`layers[2]`; a model's ONNX node or output, `/conv1/Conv`). */
+export interface FunctionBreakpoint extends Omit<Breakpoint, 'line'> {
+  name: string;
+  /** The layer it stops at (forward and backward); -1: the input (the first layer's entry). */
+  layer?: number;
+}
+
+/** `hitCondition: "3"` or `">= 3"`: stop on the third hit and later. */
+function hitCount(text: string | undefined): number | undefined {
+  const hit = text !== undefined ? Number(text.replace(/^[>=\s]+/, '')) : undefined;
+  return Number.isFinite(hit) ? hit : undefined;
+}
+
 export interface KeyLines {
   /** 1-based first and last line of each top-level key's property (key and value), and of each layer (`layers[2]`). */
   [key: string]: { start: number; end: number };
@@ -56,7 +69,10 @@ export class ConvRuntime {
   position: Position = { stage: -1 };
   readonly program: DebugProgram;
   private breakpoints: Breakpoint[] = [];
+  private functionBreakpoints: FunctionBreakpoint[] = [];
   private nextBreakpointId = 1;
+  /** A model spec's ONNX node and value names, by the layer each comes to (-1: the input). */
+  modelNames?: ReadonlyMap<string, number>;
   /** Set when a conditional breakpoint's expression fails: shown to the user once. */
   lastConditionError?: string;
 
@@ -161,11 +177,37 @@ export class ConvRuntime {
 
   setBreakpoints(lines: { line: number; condition?: string; hitCondition?: string }[]): Breakpoint[] {
     this.breakpoints = lines.map(l => {
-      const hit = l.hitCondition !== undefined ? Number(l.hitCondition.replace(/^[>=\s]+/, '')) : undefined;
       const usedBy = this.stagesAtLine(l.line);
-      return { id: this.nextBreakpointId++, line: l.line, condition: l.condition?.trim() || undefined, hitCondition: Number.isFinite(hit) ? hit : undefined, hits: 0, verified: usedBy.length > 0 };
+      return { id: this.nextBreakpointId++, line: l.line, condition: l.condition?.trim() || undefined, hitCondition: hitCount(l.hitCondition), hits: 0, verified: usedBy.length > 0 };
     });
     return this.breakpoints;
+  }
+
+  /** Breakpoints on layers by name: `layers[2]`, or a model's ONNX node or output name; one no layer has is unverified. */
+  setFunctionBreakpoints(names: { name: string; condition?: string; hitCondition?: string }[]): FunctionBreakpoint[] {
+    this.functionBreakpoints = names.map(f => {
+      const layer = this.layerNamed(f.name);
+      return { id: this.nextBreakpointId++, name: f.name, layer, condition: f.condition?.trim() || undefined, hitCondition: hitCount(f.hitCondition), hits: 0, verified: layer !== undefined };
+    });
+    return this.functionBreakpoints;
+  }
+
+  /** The layer a name gives (-1: the input): `layers[i]`, a model's ONNX node or value, a layer's label (its node's name). */
+  private layerNamed(name: string): number | undefined {
+    const entries = this.program.entries;
+    if (!entries) return undefined;
+    const own = this.modelNames?.get(name) ?? (name === 'input' ? -1 : this.steps.find(s => s.layerName === name)?.layer);
+    const labelled = (this.trace as NetworkTrace).layers.findIndex(l => l.label?.split(' + ').includes(name));
+    const layer = own ?? (labelled >= 0 ? labelled : undefined);
+    return layer !== undefined && (layer === -1 || entries[layer]) ? layer : undefined;
+  }
+
+  /** The steps a breakpoint stops after: a line's, or its layer's entry forward and backward (the input's: the first layer's). */
+  private stopsOf(bp: Breakpoint | FunctionBreakpoint): number[] {
+    if ('line' in bp) return this.stagesAtLine(bp.line);
+    const entries = this.program.entries!;
+    if (bp.layer === undefined) return [];
+    return bp.layer === -1 ? [entries[0].forward] : [entries[bp.layer].forward, entries[bp.layer].backward].filter(s => s >= 0);
   }
 
   /** Steps a spec line stops at: a conv's stages that read its key; a network layer's entry, forward and backward. */
@@ -186,10 +228,10 @@ export class ConvRuntime {
   }
 
   /** A breakpoint that stops after `stage` completes, counting hits (forward only). */
-  private hitAt(stage: number, count: boolean): Breakpoint | undefined {
+  private hitAt(stage: number, count: boolean): Breakpoint | FunctionBreakpoint | undefined {
     const at: Position = { stage };
-    for (const bp of this.breakpoints) {
-      if (!bp.verified || !this.stagesAtLine(bp.line).includes(stage)) continue;
+    for (const bp of [...this.breakpoints, ...this.functionBreakpoints]) {
+      if (!bp.verified || !this.stopsOf(bp).includes(stage)) continue;
       if (bp.condition) {
         try {
           if (!truthy(this.evaluate(bp.condition, at))) continue;
@@ -197,7 +239,7 @@ export class ConvRuntime {
           // A tensor that does not exist yet at this stage: the condition is simply not met here.
           if (e instanceof UndefinedNameError) continue;
           if (!(e instanceof ExprError)) throw e;
-          this.lastConditionError = `breakpoint condition "${bp.condition}" at line ${bp.line} failed: ${e.message}`;
+          this.lastConditionError = `breakpoint condition "${bp.condition}" ${'line' in bp ? `at line ${bp.line}` : `on ${bp.name}`} failed: ${e.message}`;
           return bp; // stop, so the user sees the problem
         }
       }

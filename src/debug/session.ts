@@ -80,6 +80,7 @@ export class ConvDebugSession extends LoggingDebugSession {
   private configured!: Promise<void>;
   private markConfigured!: () => void;
   private pendingBreakpoints: DebugProtocol.SourceBreakpoint[] = [];
+  private pendingFunctionBreakpoints: DebugProtocol.FunctionBreakpoint[] = [];
   /** The words of the session's language. */
   private get words(): PanelText {
     return panelText(this.hooks.locale);
@@ -93,6 +94,7 @@ export class ConvDebugSession extends LoggingDebugSession {
     configurationDone: this.configurationDoneRequest,
     launch: this.launchRequest,
     setBreakpoints: this.setBreakPointsRequest,
+    setFunctionBreakpoints: this.setFunctionBreakPointsRequest,
     threads: this.threadsRequest,
     stackTrace: this.stackTraceRequest,
     scopes: this.scopesRequest,
@@ -153,6 +155,7 @@ export class ConvDebugSession extends LoggingDebugSession {
       supportsStepBack: true,
       supportsConditionalBreakpoints: true,
       supportsHitConditionalBreakpoints: true,
+      supportsFunctionBreakpoints: true,
       supportsEvaluateForHovers: true,
       supportsSingleThreadExecutionRequests: false,
       supportsTerminateRequest: true,
@@ -179,7 +182,9 @@ export class ConvDebugSession extends LoggingDebugSession {
       return;
     }
     this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines, maxElements, loaded.problem);
+    this.runtime.modelNames = loaded.modelNames;
     if (this.pendingBreakpoints.length) this.runtime.setBreakpoints(this.pendingBreakpoints);
+    if (this.pendingFunctionBreakpoints.length) this.runtime.setFunctionBreakpoints(this.pendingFunctionBreakpoints);
     this.sendResponse(response);
     // The host's own work must not hold up or break the session: at most a moment, failures ignored.
     await Promise.race([this.hooks.started?.(this.runtime).catch(() => undefined), new Promise(r => setTimeout(r, 2000))]);
@@ -204,6 +209,25 @@ export class ConvDebugSession extends LoggingDebugSession {
           bp.message = this.runtime && isNetworkTrace(this.runtime.trace)
             ? 'No layer is on this line: put breakpoints on a layer (it stops as the layer runs forward and again backward), on the loss or on the input.'
             : 'No stage reads this line: put breakpoints on the lines of input, weight, bias, grad, stride, padding, dilation or groups.';
+        }
+        if (set) bp.id = set[i].id;
+        return bp;
+      }),
+    };
+    this.sendResponse(response);
+  }
+
+  /** Breakpoints on layers by name: a model's ONNX node or output (`/conv1/Conv`, `/Relu_output_0`), or `layers[2]`. */
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.pendingFunctionBreakpoints = args.breakpoints;
+    const set = this.runtime?.setFunctionBreakpoints(args.breakpoints);
+    response.body = {
+      breakpoints: args.breakpoints.map((b, i) => {
+        const bp = new Breakpoint(set ? set[i].verified : true) as DebugProtocol.Breakpoint;
+        if (set && !set[i].verified) {
+          bp.message = this.runtime && isNetworkTrace(this.runtime.trace)
+            ? `No layer is named "${b.name}": give a layer (layers[2]), or a model's ONNX node or output name (/conv1/Conv, /Relu_output_0).`
+            : 'A single conv has no layers to break on: put breakpoints on the spec\'s lines.';
         }
         if (set) bp.id = set[i].id;
         return bp;

@@ -15,7 +15,7 @@ import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape, paddedSha
 import { gemmAccumulate, transposed, view } from './gemm';
 import { col2im, crop2d, im2col, pad2d } from './im2col';
 import { Tensor, checkTensor, filled, zeros } from './tensor';
-import { conv2dWasm, inputGradWasm, weightGradWasm } from './wasm/convWasm';
+import { conv2dWasm, gradientsWasm, inputGradWasm, weightGradWasm } from './wasm/convWasm';
 
 export interface ConvForward {
   /** The padded input, (B, Cin, Hp, Wp). */
@@ -298,14 +298,22 @@ export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, op
   const info = convInfo(input.shape, weight.shape, options);
   if (grad) checkGradShape(info, grad.shape);
   checkBudget('conv2d', convTraceTensors(info, true).filter(t => !ROT180_VIEW.includes(t.name)), DEFAULT_MAX_ELEMENTS);
-  return convGradients(input, weight, grad ?? filled(outputShape(info), 1, weight.dtype), info);
+  const g = convGradients(input, weight, grad ?? filled(outputShape(info), 1, weight.dtype), info);
+  return { ...g, dInput: g.dInput! };
 }
 
-/** The gradients for ∂C/∂z = delta, the geometry already checked (and sized): on the kernels where they run, else the loops. */
-export function convGradients(input: Tensor, weight: Tensor, delta: Tensor, info: ConvInfo): ConvGradients {
-  const dInput = inputGradWasm(weight, delta, info);
-  const dw = dInput && weightGradWasm(input, weight.shape, delta, info);
-  if (dInput && dw) return { dInput, ...dw };
+/**
+ * The gradients for ∂C/∂z = delta, the geometry already checked (and sized): on the kernels where they run (both in
+ * one call, sharing δ_t and the tables), else the loops. `want.input: false` skips ∂C/∂input (a network's first
+ * layer, when nobody asks for the image's saliency).
+ */
+export function convGradients(input: Tensor, weight: Tensor, delta: Tensor, info: ConvInfo, want = { input: true }): Omit<ConvGradients, 'dInput'> & { dInput?: Tensor } {
+  const fast = gradientsWasm(input, want.input ? weight : undefined, weight.shape, delta, info);
+  if (fast) return { ...(fast.dInput ? { dInput: fast.dInput } : {}), dWeight: fast.dWeight!, dBias: fast.dBias! };
+  if (!want.input) {
+    const { dW, db } = weightGrad(im2col(pad2d(input, info), info), deltaMatrix(delta, info), weight.shape, info);
+    return { dWeight: dW, dBias: db };
+  }
   const bwd = conv2dBackward(conv2dForward(input, weight, undefined, info), weight, delta, info);
   return { dInput: bwd.dA, dWeight: bwd.dW, dBias: bwd.db };
 }

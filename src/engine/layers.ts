@@ -298,6 +298,40 @@ export function poolBackward(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | 'd
   return { dpool_t, dA };
 }
 
+/**
+ * ∂C/∂input alone, as poolBackward's dA (the same sums in the same order, in float64), without dpool_t or the window
+ * table: max pooling adds each δ at its window's argmax, average pooling spreads δ / divisor over the window's taps.
+ */
+export function poolInputGrad(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | 'divisor'>, p: PoolInfo): Tensor {
+  const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedWidth: Wp, outHeight: Ho, outWidth: Wo,
+    kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = p;
+  const R = Ho * Wo;
+  const padded = new Float64Array(p.paddedHeight * Wp);
+  const dA = zeros([B, C, H, W], delta.dtype);
+  const argmax = fwd.argmax?.data;
+  // dpool_t holds the share in δ's dtype: rounded the same way here.
+  const round = delta.data instanceof Float32Array ? Math.fround : (v: number) => v;
+  for (let bc = 0; bc < B * C; bc++) {
+    padded.fill(0);
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        const r = bc * R + i * Wo + j;
+        const first = i * sh * Wp + j * sw;
+        if (argmax) {
+          const k = argmax[r];
+          const ki = Math.floor(k / kw);
+          padded[first + ki * dh * Wp + (k - ki * kw) * dw] += delta.data[r];
+          continue;
+        }
+        const share = round(delta.data[r] / fwd.divisor!.data[i * Wo + j]);
+        for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) padded[first + ki * dh * Wp + kj * dw] += share;
+      }
+    }
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) dA.data[(bc * H + y) * W + x] = padded[(y + ph) * Wp + x + pw];
+  }
+  return dA;
+}
+
 // ---- flatten and linear --------------------------------------------------------
 
 export function flatten(t: Tensor): Tensor {

@@ -156,9 +156,10 @@ export class DeltaSums {
     this.sums.set(to, { delta: sum, from: [...had.from, from] });
   }
 
-  /** Layer `index`'s δ (or the network input's) and where it came from. */
-  take(index: LayerInput): { delta?: Tensor; from: DeltaFrom } {
+  /** Layer `index`'s δ (or the network input's) and where it came from; `forget` lets the sums drop it. */
+  take(index: LayerInput, forget = false): { delta?: Tensor; from: DeltaFrom } {
     const s = this.sums.get(index);
+    if (forget) this.sums.delete(index);
     return { delta: s?.delta, from: { source: s && s.from.length > 1 ? 'sum' : 'above', layers: s?.from } };
   }
 }

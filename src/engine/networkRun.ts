@@ -33,8 +33,8 @@ export interface RunGradients {
   deltas: (Tensor | undefined)[];
   /** Where each layer's δ came from: the head, or the layers that take its output. */
   from: DeltaFrom[];
-  /** ∂C/∂input (the saliency of an image). */
-  input: Tensor;
+  /** ∂C/∂input (the saliency of an image); absent when the run was told `inputGradient: false`. */
+  input?: Tensor;
   /** The gradient of each tensor a layer learns, by its spec's key (`weight`, `bias`); {} for a layer that learns nothing. */
   params: Record<string, Tensor>[];
 }
@@ -49,11 +49,24 @@ function checkRunBudget(plan: NetworkPlan, backward: boolean, limit: number): vo
   checkBudget('network', [...kept, ...plan.head], limit);
 }
 
+export interface RunOptions extends TraceOptions {
+  /**
+   * Compute ∂C/∂input, the network input's gradient (default true). False lets the layers that read the input skip
+   * their δ-in (the first conv's ∂C/∂input is a whole backward-input pass): what training needs, not saliency.
+   */
+  inputGradient?: boolean;
+  /**
+   * Keep every layer's δ in `gradients.deltas` (default true). False lets each δ go once its layer's backward pass
+   * ran (only the parameters' gradients and ∂C/∂input are kept): the peak memory of training.
+   */
+  keepDeltas?: boolean;
+}
+
 /** One layer's backward pass on its kind's kernels: the δ handed to each of its inputs, and its parameters' gradients. */
-function backwardOf(step: ForwardStep, delta: Tensor): { deltaIns: Tensor[]; params: Record<string, Tensor> } {
+function backwardOf(step: ForwardStep, delta: Tensor, needsDeltaIn: boolean): { deltaIns: (Tensor | undefined)[]; params: Record<string, Tensor> } {
   const kind = kindOf(step.spec);
   if (isMergeKind(kind)) return kind.backward(step, delta);
-  const { deltaIn, params } = kind.backward({ ...step, input: step.inputs[0] }, delta);
+  const { deltaIn, params } = kind.backward({ ...step, input: step.inputs[0] }, delta, needsDeltaIn);
   return { deltaIns: [deltaIn], params };
 }
 
@@ -61,7 +74,7 @@ function backwardOf(step: ForwardStep, delta: Tensor): { deltaIns: Tensor[]; par
  * Runs a network forward and (unless `backward: false`) backward, keeping each layer's output and δ but no stage
  * tensor. Shapes and sizes are checked for the whole network before any layer runs, as traceNetwork does.
  */
-export function runNetwork(problem: NetworkProblem, options: TraceOptions = {}): NetworkRun {
+export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): NetworkRun {
   const backward = options.backward ?? true;
   const plan = planNetwork(problem, false);
   checkRunBudget(plan, backward, elementLimit(options.maxElements));
@@ -73,20 +86,21 @@ export function runNetwork(problem: NetworkProblem, options: TraceOptions = {}):
   const sources = layerSources(problem.layers);
   const last = steps.length - 1;
   const sums = new DeltaSums();
-  const gradients: RunGradients = { deltas: new Array(steps.length), from: new Array(steps.length), input: problem.input, params: new Array(steps.length) };
+  const inputGradient = options.inputGradient ?? true;
+  const keepDeltas = options.keepDeltas ?? true;
+  const gradients: RunGradients = { deltas: new Array(steps.length), from: new Array(steps.length), params: new Array(steps.length) };
   for (let i = last; i >= 0; i--) {
-    const own = i === last ? { delta, from: head } : sums.take(i);
-    gradients.deltas[i] = own.delta;
+    const own = i === last ? { delta, from: head } : sums.take(i, !keepDeltas);
+    if (keepDeltas) gradients.deltas[i] = own.delta;
     gradients.from[i] = own.from;
     gradients.params[i] = {};
     if (!own.delta) continue;
-    const g = backwardOf(steps[i], own.delta);
+    const g = backwardOf(steps[i], own.delta, inputGradient || sources[i].some(s => s !== 'input'));
     steps[i].cache = {};
     gradients.params[i] = g.params;
-    g.deltaIns.forEach((d, j) => sums.add(sources[i][j], d, layerName(i)));
+    g.deltaIns.forEach((d, j) => { if (d && (inputGradient || sources[i][j] !== 'input')) sums.add(sources[i][j], d, layerName(i)); });
   }
-  const { delta: input } = sums.take('input');
-  gradients.input = input ?? zeros(problem.input.shape, problem.input.dtype);
+  if (inputGradient) gradients.input = sums.take('input').delta ?? zeros(problem.input.shape, problem.input.dtype);
   return { ...run, gradients };
 }
 

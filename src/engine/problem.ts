@@ -54,6 +54,11 @@ export interface EngineProblemArgs {
   'clip.range': { min: number; max: number };
   'dropout.p': { p: number };
   'adaptivePool.size': { size: number[] };
+  'upsample.which': Record<string, never>;
+  'upsample.scale': { scale: number[] };
+  'resample.output': { output: number[] };
+  'pad2d.padding': { padding: string };
+  'pad2d.reflect': { padding: number[]; input: number[] };
   'network.empty': Record<string, never>;
   'graph.inputSelf': { name: string };
   'graph.inputLater': { name: string; layer: string };

@@ -10,6 +10,7 @@ import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
 import type { LayerGeometry } from '../engine/layerKinds/view';
 import type { CostCount } from '../engine/layerKinds/cost';
+import type { AttributionKind } from '../engine/featureMaps';
 import type { LinkTarget } from '../engine/links';
 import type { LayerOp, LossSpec } from '../engine/network';
 import type { DType, TensorStats as EngineStats } from '../engine/tensor';
@@ -125,6 +126,8 @@ export type HostToWebview =
   | { type: 'tiles'; requestId: number; traceId: number; name: TensorName; level: number; tiles: WireTile[] }
   | { type: 'cellSum'; requestId: number; sum?: CellSum }
   | { type: 'gradientCheck'; requestId: number; check: WireGradientCheck }
+  | { type: 'featureMaps'; requestId: number; maps: WireFeatureMaps }
+  | { type: 'attribution'; requestId: number; attribution: WireAttribution }
   | { type: 'requestFailed'; requestId: number; message: string }
   /** Show a stage and/or link a cell (commands, the debugger, tests). */
   | { type: 'focus'; layer?: number; stage?: StageId; target?: LinkTarget; pin?: boolean }
@@ -179,6 +182,51 @@ export interface WireGradientCheck {
   kink?: { left: number; right: number };
 }
 
+/** A finite range, as the engine measured it (engine/featureMaps.ts). */
+export interface WireRange {
+  min: number;
+  max: number;
+}
+
+/** One batch item of a tensor as channel maps (engine/featureMaps.ts ChannelMaps): float32, channel after channel. */
+export interface WireChannels {
+  tensor: TensorName;
+  /** The channels sent (the first ones, within GALLERY_VALUES), of `total`. */
+  channels: number;
+  total: number;
+  height: number;
+  width: number;
+  buffer: ArrayBuffer;
+  /** Each channel's range (the per-channel scale) and all of theirs (the shared scale). */
+  ranges: WireRange[];
+  shared: WireRange;
+}
+
+/** The gallery of a layer: its output's channels, and its δ's after the backward pass. */
+export interface WireFeatureMaps {
+  item: number;
+  output: WireChannels;
+  delta?: WireChannels;
+  /** The network's input, batch item `item`, when it is an image (1 or 3 channels): the picture the attributions lie on. */
+  input?: WirePicture;
+  inputShape?: number[];
+}
+
+/** An attribution of the input image at its size: float32 values, row-major. */
+export interface WireAttribution {
+  kind: AttributionKind;
+  item: number;
+  height: number;
+  width: number;
+  buffer: ArrayBuffer;
+  range: WireRange;
+}
+
+/** The most values of one tensor the gallery is sent (the first channels that fit). */
+export const GALLERY_VALUES = 1 << 20;
+/** The most channels the gallery draws. */
+export const GALLERY_CHANNELS = 256;
+
 /** One tile: level 0 in the tensor's dtype, coarser levels as float32. */
 export interface WireTile {
   row: number;
@@ -199,6 +247,10 @@ export type WebviewToHost =
   | { type: 'requestCellSum'; requestId: number; traceId: number; target: LinkTarget }
   /** A cell of a gradient tensor against the central finite difference of the spec run again (engine/gradcheck.ts). */
   | { type: 'requestGradientCheck'; requestId: number; traceId: number; target: LinkTarget }
+  /** The gallery: a layer's output (and δ) of batch item `item`, channel by channel, with the engine's ranges. */
+  | { type: 'requestFeatureMaps'; requestId: number; traceId: number; item: number }
+  /** Saliency, or Grad-CAM at the layer of `traceId`, of batch item `item`: the host runs the network lean (engine/featureMaps.ts). */
+  | { type: 'requestAttribution'; requestId: number; traceId: number; kind: AttributionKind; item: number }
   | { type: 'copyTensor'; traceId: number; name: TensorName; format: 'json' | 'numpy' }
   | { type: 'savePng'; name: string; png: ArrayBuffer }
   | { type: 'useTensor'; setId: number; label: string; role: TensorRole }

@@ -1,8 +1,8 @@
 // Runtime checks for every message that crosses the webview boundary; a message
 // that fails is rejected with the reason, never half-used.
 
-import type { HostToWebview, WebviewToHost, WirePicture, WireTensor, WireTrace } from './messages';
-import { COLOR_SCHEMES, PICTURE_ITEMS, PICTURE_SIDE, STAGE_SETS, TILES_PER_REQUEST } from './messages';
+import type { HostToWebview, WebviewToHost, WireAttribution, WireChannels, WirePicture, WireTensor, WireTrace } from './messages';
+import { COLOR_SCHEMES, GALLERY_CHANNELS, PICTURE_ITEMS, PICTURE_SIDE, STAGE_SETS, TILES_PER_REQUEST } from './messages';
 import type { About } from '../engine/about';
 import { ABOUT_EN } from '../engine/aboutText.en';
 import { LAYER_TYPES } from '../engine/layerKinds';
@@ -136,6 +136,23 @@ const picks: Check = (v, at) => {
   for (const [k, r] of Object.entries(v as Record<string, unknown>)) role(r, `${at}[${JSON.stringify(k)}]`);
 };
 
+const range = object({ min: num, max: num });
+const attributionKind = oneOf('saliency', 'gradcam');
+
+/** A gallery's channels: as many ranges as channels, and bytes for exactly channels × height × width float32 values. */
+const channels: Check = (v, at) => {
+  object({ tensor: tensorName, channels: nat, total: nat, height: nat, width: nat, buffer: arrayBuffer, ranges: arrayOf(range), shared: range })(v, at);
+  const c = v as WireChannels;
+  if (c.channels > c.total || c.channels > GALLERY_CHANNELS || c.ranges.length !== c.channels) fail(at, `at most ${GALLERY_CHANNELS} channels of ${c.total}, one range each`, `${c.channels} channels, ${c.ranges.length} ranges`);
+  checkTensorBytes(c.buffer, [c.channels, c.height, c.width], 'float32', `${at}.buffer`);
+};
+const featureMaps = object({ item: nat, output: channels, delta: optional(channels), input: optional(picture), inputShape: optional(arrayOf(nat)) });
+const attribution: Check = (v, at) => {
+  object({ kind: attributionKind, item: nat, height: nat, width: nat, buffer: arrayBuffer, range })(v, at);
+  const a = v as WireAttribution;
+  checkTensorBytes(a.buffer, [a.height, a.width], 'float32', `${at}.buffer`);
+};
+
 const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
   trace: object({ trace: wireTrace }),
   network: object({ network: wireNetwork }),
@@ -148,6 +165,8 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
     requestId: nat,
     check: object({ of: str, numeric: num, analytic: num, epsilon: num, relError: num, tolerance: num, agrees: bool, kink: optional(object({ left: num, right: num })) }),
   }),
+  featureMaps: object({ requestId: nat, maps: featureMaps }),
+  attribution: object({ requestId: nat, attribution }),
   requestFailed: object({ requestId: nat, message: str }),
   focus: object({ layer: optional(nat), stage: optional(stageId), target: optional(linkTarget), pin: optional(bool) }),
   step: object({ delta: num }),
@@ -171,6 +190,8 @@ const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   },
   requestCellSum: object({ requestId: nat, traceId: nat, target: linkTarget }),
   requestGradientCheck: object({ requestId: nat, traceId: nat, target: linkTarget }),
+  requestFeatureMaps: object({ requestId: nat, traceId: nat, item: nat }),
+  requestAttribution: object({ requestId: nat, traceId: nat, kind: attributionKind, item: nat }),
   copyTensor: object({ traceId: nat, name: tensorName, format: oneOf('json', 'numpy') }),
   savePng: object({ name: str, png: arrayBuffer }),
   useTensor: object({ setId: nat, label: str, role: oneOf('input', 'weight', 'grad') }),

@@ -6,8 +6,14 @@ import type { NetworkTrace } from '../engine/network';
 import type { ConvTrace, TensorName, TraceTensor } from '../engine/trace';
 import { tensorNames } from '../engine/trace';
 import type { PixelMapping, Tensor, TensorData, TensorStats as EngineStats } from '../engine/tensor';
+import { AttributionKind, AttributionMap, channelLayout, channelMaps, stretchedMapping } from '../engine/featureMaps';
+import type { LayerGeometry } from '../engine/layerKinds/view';
+import { viewOf } from '../engine/layerKinds/views';
 import { isPictureShape, picturePixels } from '../format/picture';
-import { EAGER_TENSOR_BYTES, EAGER_TOTAL_BYTES, PICTURE_ITEMS, PICTURE_SIDE, TensorStats, WireLayer, WireNetwork, WirePicture, WireTensor, WireTrace } from './messages';
+import {
+  EAGER_TENSOR_BYTES, EAGER_TOTAL_BYTES, GALLERY_CHANNELS, GALLERY_VALUES, PICTURE_ITEMS, PICTURE_SIDE, TensorStats, WireAttribution, WireChannels, WireFeatureMaps,
+  WireLayer, WireNetwork, WirePicture, WireTensor, WireTrace,
+} from './messages';
 
 /** The statistics the panel shows, from the ones the trace recorded (or, for a loose tensor, computed once here). */
 export function wireStats({ min, max, nonFinite }: EngineStats): TensorStats {
@@ -61,6 +67,41 @@ export function networkToWire(trace: NetworkTrace, firstId: number, file: string
     };
   });
   return { id: firstId, file, uri, dtype: trace.dtype, input: [...trace.layers[0].inputShape], layers, loss: trace.loss, warnings };
+}
+
+/** A layer's tensor as the gallery's channels: the first ones that fit GALLERY_VALUES and GALLERY_CHANNELS. */
+function wireChannels(name: TensorName, t: Tensor, item: number): WireChannels | undefined {
+  const layout = channelLayout(t.shape);
+  if (!layout) return undefined;
+  const fit = Math.max(1, Math.floor(GALLERY_VALUES / Math.max(1, layout.height * layout.width)));
+  const maps = channelMaps(t, item, Math.min(GALLERY_CHANNELS, fit));
+  return {
+    tensor: name, channels: maps.channels, total: layout.channels, height: maps.height, width: maps.width,
+    buffer: tensorBytes(maps.data), ranges: maps.ranges, shared: maps.shared,
+  };
+}
+
+/**
+ * The gallery of one layer's trace: its output (the tensor its kind's view names, else z) and its δ, batch item
+ * `item`, with the network's input beside when it is an image (its own picture, else its values stretched to gray/RGB).
+ */
+export function featureMapsToWire(tensors: Partial<Record<TensorName, Tensor>>, geometry: LayerGeometry, item: number, input?: TraceTensor): WireFeatureMaps | undefined {
+  // The loss ends the network with a number, not maps (its z is the logits it reads).
+  if (geometry.kind === 'loss') return undefined;
+  const name = viewOf(geometry)?.ends?.output ?? 'z';
+  const out = tensors[name];
+  const output = out && wireChannels(name, out, item);
+  if (!output) return undefined;
+  const delta = tensors.delta && wireChannels('delta', tensors.delta, item);
+  const picture = input && isPictureShape(input.shape) && item < input.shape[0] ? picturePixels(input, input.picture ?? stretchedMapping(input, item), item, PICTURE_SIDE) : undefined;
+  return {
+    item, output, ...(delta ? { delta } : {}),
+    ...(picture ? { input: { width: picture.width, height: picture.height, items: [picture.rgba.buffer as ArrayBuffer] }, inputShape: [...input!.shape] } : {}),
+  };
+}
+
+export function attributionToWire(kind: AttributionKind, item: number, map: AttributionMap): WireAttribution {
+  return { kind, item, height: map.height, width: map.width, buffer: Float32Array.from(map.data).buffer, range: map.range };
 }
 
 export function typedView(buffer: ArrayBuffer, dtype: 'float32' | 'float64'): TensorData {

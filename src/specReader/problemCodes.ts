@@ -122,7 +122,8 @@ export interface SpecProblemArgs {
   'onnx.weight': { node: string; op: string; name: string };
   'onnx.bias': { node: string };
   'onnx.reshape': { node: string; shape: number[]; input: number[] };
-  'onnx.pad': { node: string };
+  /** A name asked for (conv-trace --only) that is not one of the model's values; known: the first few there are. */
+  'onnx.valueName': { names: string[]; known: string[]; more: number; target: boolean };
   'onnx.empty': Record<string, never>;
   'onnx.divideByZero': { node: string; name: string; index: number };
   'onnx.outputFirst': { output: string; later: string };

@@ -142,7 +142,7 @@ export const SPEC_EN: ProblemTable<SpecProblemArgs> = {
   'onnx.weight': a => `node "${a.node}" (${a.op}): "${a.name}" must be an initializer or a constant, not a tensor the network computes`,
   'onnx.bias': a => `node "${a.node}" adds a constant: that is read only as the bias of the MatMul before it, whose output nothing else takes`,
   'onnx.reshape': a => `node "${a.node}" reshapes ${formatShape(a.input)} to [${a.shape.join(', ')}]: only a flatten to (batch, the rest) is read`,
-  'onnx.pad': a => `Pad node "${a.node}" is read only before a Conv or an AveragePool, as their zero padding`,
+  'onnx.valueName': a => `the model has no value ${a.names.map(n => `"${n}"`).join(', ')}${!a.target && a.names.some(n => n.startsWith('grad:')) ? ' (gradients, grad:NAME, need a target class)' : ''}; it has ${a.known.join(', ')}${a.more ? ` and ${a.more} more` : ''}`,
   'onnx.empty': () => 'the output of the model is not computed from its input by any layer',
   'onnx.divideByZero': a => `node "${a.node}" (Div) divides by "${a.name}", whose value ${a.index} is 0: a division by zero is refused, not run as infinities`,
   'onnx.outputFirst': a => `the first output of the graph, "${a.output}", is the one the loss reads and must be computed last, but the output "${a.later}" is computed after it, from it`,

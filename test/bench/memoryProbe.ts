@@ -3,6 +3,7 @@
 
 import { recordedTensors, traceConv } from '../../src/engine/trace';
 import { Tensor, sizeOf } from '../../src/engine/tensor';
+import { peakResident, resetPeak } from './peakMemory';
 
 function random(shape: number[], seed: number): Tensor {
   const data = new Float32Array(sizeOf(shape));
@@ -14,10 +15,9 @@ function random(shape: number[], seed: number): Tensor {
 const [B, C, H, W, Cout, k, pad] = (process.argv[2] ?? '8,64,56,56,64,3,1').split(',').map(Number);
 const input = random([B, C, H, W], 1);
 const weight = random([Cout, C, k, k], 2);
-const rssBefore = process.memoryUsage().rss;
+const rssBefore = resetPeak();
 const t0 = performance.now();
 const trace = traceConv({ input, weight, options: { padding: pad }, dtype: 'float32' });
 const seconds = (performance.now() - t0) / 1000;
 const keptBytes = recordedTensors(trace.tensors).reduce((s, t) => s + t.data.byteLength, 0);
-// maxRSS is in kilobytes.
-console.log(JSON.stringify({ rssBefore, peakRss: process.resourceUsage().maxRSS * 1024, keptBytes, seconds, tensors: Object.keys(trace.tensors).length }));
+console.log(JSON.stringify({ rssBefore, peakRss: peakResident(), keptBytes, seconds, tensors: Object.keys(trace.tensors).length }));

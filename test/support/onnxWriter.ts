@@ -47,7 +47,7 @@ export function tensorProto(t: OnnxInitializer): Uint8Array {
 }
 
 /** An ONNX node: its op, inputs and outputs, name, and integer (list) or float attributes. */
-export interface OnnxNodeSpec { op: string; inputs: string[]; outputs: string[]; name?: string; ints?: Record<string, number[]>; int?: Record<string, number>; float?: Record<string, number> }
+export interface OnnxNodeSpec { op: string; inputs: string[]; outputs: string[]; name?: string; ints?: Record<string, number[]>; int?: Record<string, number>; float?: Record<string, number>; strings?: Record<string, string> }
 
 /** AttributeProto.AttributeType: FLOAT 1, INT 2, INTS 7. */
 function onnxAttribute(name: string, type: number, value: Uint8Array): Uint8Array {
@@ -61,6 +61,8 @@ function onnxNode(n: OnnxNodeSpec): Uint8Array {
     ...Object.entries(n.float ?? {}).map(([k, v]) => onnxAttribute(k, 1, concat([varint((2 << 3) | 5), f32Bytes([v])]))),
     ...Object.entries(n.int ?? {}).map(([k, v]) => onnxAttribute(k, 2, pbVarint(3, v))),
     ...Object.entries(n.ints ?? {}).map(([k, v]) => onnxAttribute(k, 7, concat(v.map(d => pbVarint(8, d))))),
+    // STRING 3: AttributeProto.s (4).
+    ...Object.entries(n.strings ?? {}).map(([k, v]) => onnxAttribute(k, 3, pbBytes(4, latin1(v)))),
   ]);
 }
 

@@ -56,6 +56,8 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'softmax.z': {}, 'softmax.z_max': {}, 'softmax.e': {}, 'softmax.e_sum': {}, 'softmax.p': {}, 'softmax.delta': {}, 'softmax.dot': {}, 'softmax.dZ': {},
   'identity.z': {}, 'identity.h.identity': {}, 'identity.h.dropout': { p: 0.5 }, 'identity.delta': {}, 'identity.dZ': {},
   'globalPool.z': {}, 'globalPool.delta': {}, 'globalPool.dA': {},
+  'upsample.z.nearest': {}, 'upsample.z.bilinear': {}, 'upsample.delta': {}, 'upsample.dA': {},
+  'pad.z.constant': {}, 'pad.z.reflect': {}, 'pad.z.replicate': {}, 'pad.delta': {}, 'pad.dA': {},
   'merge.input': { from: 'layers[4]' }, 'add.z': {}, 'concat.z': {}, 'merge.delta': {}, 'add.dA': { from: 'input' }, 'concat.dA': { from: 'layers[1]', start: 2, end: 5 },
   'mul.z': {}, 'mul.by': {}, 'mul.dA': { from: 'layers[3]', other: 'input_1' },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},

@@ -314,6 +314,61 @@ describe('conv debug adapter (DAP, own process)', () => {
   });
 });
 
+describe('conv debug adapter (DAP, own process): function breakpoints on a model\'s ONNX nodes', () => {
+  let dc: DebugClient;
+  let dir: string;
+  let spec: string;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conv-debug-model-'));
+    for (const f of ['digits.onnx', 'digits.npz']) fs.copyFileSync(path.join(ROOT, 'examples', f), path.join(dir, f));
+    spec = path.join(dir, 'digits.conv.json');
+    fs.writeFileSync(spec, JSON.stringify({ model: { onnx: 'digits.onnx' }, input: { npz: 'digits.npz', key: 'x' }, loss: { type: 'cross_entropy', target: [8] } }, null, 2));
+    dc = new DebugClient('node', ADAPTER, 'conv');
+    await dc.start();
+  });
+  afterEach(async () => {
+    await dc.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const layerNow = async () => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].name.split(' › ')[0];
+
+  it('a node\'s name or its output\'s stops at its layer forward and backward; an unknown name is unverified, saying what to give', async () => {
+    const init = await dc.initializeRequest();
+    assert.strictEqual(init.body?.supportsFunctionBreakpoints, true);
+    await Promise.all([dc.configurationDoneRequest(), dc.launch({ spec }), dc.waitForEvent('stopped')]);
+    const set = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: '/MaxPool' }, { name: '/Relu_1_output_0' }, { name: 'nope' }, { name: 'logits' }] });
+    assert.deepStrictEqual(set.body.breakpoints.map(b => b.verified), [true, true, false, true]);
+    assert.match(set.body.breakpoints[2].message!, /^No layer is named "nope": give a layer \(layers\[2\]\), or a model's ONNX node or output name/);
+    const stops: string[] = [];
+    for (;;) {
+      const event = Promise.race([dc.waitForEvent('stopped').then(() => 'stopped'), dc.waitForEvent('terminated').then(() => 'terminated')]);
+      await dc.continueRequest({ threadId: 1 });
+      if (await event === 'terminated') break;
+      stops.push(await layerNow());
+    }
+    // Forward: maxpool (layers[2]), relu (layers[4]), linear (layers[7]); backward the other way.
+    assert.deepStrictEqual(stops.map(s => s.split(' ')[0]), ['layers[2]', 'layers[4]', 'layers[7]', 'layers[7]', 'layers[4]', 'layers[2]']);
+    assert.match(stops[0], /^layers\[2\] maxpool2d 2×2/);
+  });
+
+  it('set before launch, with a condition: stops where it holds', async () => {
+    await dc.initializeRequest();
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: '/conv2/Conv', condition: 'delta.shape[0] == 1' }] });
+    await Promise.all([dc.configurationDoneRequest(), dc.launch({ spec, stopOnEntry: false }), dc.waitForEvent('stopped')]);
+    // Forward, delta does not exist yet (the condition is not met); backward it does.
+    assert.match(await layerNow(), /^layers\[3\] conv2d/);
+    const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].name;
+    assert.doesNotMatch(frame, /Pad/);
+  });
+
+  it('malformed setFunctionBreakpoints arguments get an error response', async () => {
+    await dc.initializeRequest();
+    await assert.rejects(dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 3 as unknown as string }] }), /setFunctionBreakpoints: arguments\.breakpoints\[0\]\.name: expected a string, got the number 3/);
+  });
+});
+
 describe('conv debug adapter (DAP, in this process): one guard around every request', () => {
   let dc: DebugClient;
   let server: net.Server;

@@ -19,7 +19,11 @@ const LAYERS: NetworkLayer[] = [
   { type: 'leaky_relu', slope: 0.1 }, { type: 'sigmoid' }, { type: 'tanh' },
   { type: 'relu6' }, { type: 'clip', min: -0.5, max: 0.5 }, { type: 'hardswish' }, { type: 'softmax' },
   { type: 'dropout', p: 0.5 }, { type: 'identity' },
-  { type: 'maxpool2d', options: { kernel: 2 } },
+  // Up to 12×12 and back: bilinear by a fractional scale, nearest to a size, a reflect, a replicate and a crop.
+  { type: 'upsample2d', mode: 'bilinear', scale_factor: 1.5 }, { type: 'pad2d', padding: [2, 1, 1, 2], mode: 'reflect' },
+  { type: 'upsample2d', mode: 'nearest', size: [10, 10] }, { type: 'pad2d', padding: 1, mode: 'replicate' },
+  { type: 'upsample2d', mode: 'bilinear', size: [11, 11], align_corners: true }, { type: 'pad2d', padding: [-1, 1, 0, -3], value: 0.5, mode: 'constant' },
+  { type: 'maxpool2d', options: { kernel: 4 } },
   { type: 'avgpool2d', options: { kernel: 2, padding: 1 } },
   { type: 'conv_transpose2d', weight: t(6, 1, 2, 2), bias: t(3), options: { stride: 2, padding: 1, output_padding: 1, dilation: 2, groups: 3 } },
   { type: 'adaptive_avg_pool2d', output_size: [1, 1] }, { type: 'global_avg_pool2d' },

@@ -80,6 +80,22 @@ describe('model facts: the engine\'s plan of every node', () => {
     assert.deepStrictEqual(makers.sort(), ['BatchNormalization', 'graph input']);
   });
 
+  for (const opset of [11, 17]) {
+    it(`test/fixtures/onnx/unet${opset}.onnx: each Concat joins a skip from the down path with the upsampled, padded path`, () => {
+      const facts = factsOf(read(`test/fixtures/onnx/unet${opset}.onnx`));
+      const maker = (name: string) => facts.nodes.find(n => n.outputs.some(o => o.name === name))!;
+      const joins = facts.nodes.filter(n => n.op === 'Concat' && n.layer !== undefined);
+      assert.strictEqual(joins.length, 2);
+      // The skip is a down block's Relu; the other input a Pad whose input a Resize made, each a layer.
+      for (const join of joins) assert.deepStrictEqual(join.inputs.map(t => maker(t.name).op), ['Relu', 'Pad']);
+      for (const pad of joins.map(j => maker(j.inputs[1].name))) {
+        assert.ok(pad.layer !== undefined, pad.name);
+        assert.strictEqual(maker(pad.inputs[0].name).op, 'Resize');
+      }
+      assert.ok(!facts.nodes.some(n => n.problem), JSON.stringify(facts.nodes.filter(n => n.problem).map(n => n.problem)));
+    });
+  }
+
   it('a ~45 MB model: its facts without decoding its weights, in well under a second', () => {
     const big = onnxGraphModel({
       nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], name: 'conv', ints: { pads: [1, 1, 1, 1] } }, { op: 'Relu', inputs: ['c'], outputs: ['y'], name: 'relu' }],

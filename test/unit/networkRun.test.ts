@@ -76,7 +76,7 @@ function checkRun(problem: NetworkProblem, trace: NetworkTrace, what: string): v
     assertSameRecord(traceRunLayer(run, i), l, tol);
   });
   // The input's gradient: what the layers that read the input hand it (the first layer's dA in a chain).
-  if (layers[0].inputs.length === 1 && layers.every((l, i) => i === 0 || l.inputs.every(x => x.name !== 'input'))) close(g.input, layers[0].tensors.dA!, 'input gradient');
+  if (layers[0].inputs.length === 1 && layers.every((l, i) => i === 0 || l.inputs.every(x => x.name !== 'input'))) close(g.input!, layers[0].tensors.dA!, 'input gradient');
 }
 
 describe('the lean run: every output, δ and gradient without stage tensors, any layer traced alone', () => {

@@ -6,6 +6,7 @@ import { OnnxInitializer, OnnxNodeSpec, f32Bytes, onnxGraphModel, pbVarint } fro
 export const INPUT_SHAPE = [1, 1, 4, 4];
 const w = (name = 'w', inChannels = 1, external = false): OnnxInitializer => ({ name, dims: [2, inChannels, 3, 3], dataType: 1, raw: f32Bytes(new Array(18 * inChannels).fill(0.5)), external });
 const int64 = (name: string, values: number[]): OnnxInitializer => ({ name, dims: [values.length], dataType: 7, int64Data: values.map(BigInt) });
+const f32 = (name: string, values: number[]): OnnxInitializer => ({ name, dims: [values.length], dataType: 1, raw: f32Bytes(values) });
 const conv = (inputs = ['x', 'w'], outputs = ['c'], name = 'conv'): OnnxNodeSpec => ({ op: 'Conv', inputs, outputs, name, ints: { pads: [1, 1, 1, 1] } });
 const relu = (input: string, output: string, name = `relu_${output}`): OnnxNodeSpec => ({ op: 'Relu', inputs: [input], outputs: [output], name });
 const model = (nodes: OnnxNodeSpec[], initializers: OnnxInitializer[] = [w()], extra: { inputs?: [string, number[]?][]; outputs?: string[] } = {}) =>
@@ -34,7 +35,10 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'a computed weight': { bytes: model([relu('x', 'r'), conv(['x', 'r'], ['y'])]), code: 'onnx.weight', names: ['conv', 'r'] },
   'a constant added to no MatMul': { bytes: model([relu('x', 'r'), { op: 'Add', inputs: ['r', 'b'], outputs: ['y'], name: 'plus' }], [{ name: 'b', dims: [1], dataType: 1, raw: f32Bytes([1]) }]), code: 'onnx.bias', names: ['plus'] },
   'a reshape that is no flatten': { bytes: model([{ op: 'Reshape', inputs: ['x', 's'], outputs: ['r'], name: 'reshape' }, relu('r', 'y')], [int64('s', [2, -1])]), code: 'onnx.reshape', names: ['reshape'] },
-  'a Pad before a relu': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['p1'], name: 'pad' }, relu('p1', 'y')], [int64('p', [0, 0, 1, 1, 0, 0, 1, 1])]), code: 'onnx.pad', names: ['pad'] },
+  'a Pad on the channels': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['p1'], name: 'pad' }, relu('p1', 'y')], [int64('p', [0, 1, 1, 1, 0, 0, 1, 1])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
+  'a Resize by a computed scale': { bytes: model([relu('x', 'r'), { op: 'Resize', inputs: ['x', '', 'r'], outputs: ['y'], name: 'resize', strings: { mode: 'linear' } }], []), code: 'onnx.weight', names: ['resize', 'r'] },
+  'a cubic Resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'cubic', strings: { mode: 'cubic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['cubic', 'mode'] },
+  'a Resize by a huge scale': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'huge', strings: { mode: 'linear' } }], [f32('s', [1, 1, 30000, 30000])]), code: 'budget.tensor', names: ['huge'] },
   'no layer': { bytes: model([{ op: 'Identity', inputs: ['x'], outputs: ['y'], name: 'same' }], []), code: 'onnx.empty' },
   'a Mul of shapes that do not broadcast': {
     bytes: model([conv(), { op: 'MaxPool', inputs: ['x'], outputs: ['m'], name: 'pool', ints: { kernel_shape: [2, 2], strides: [2, 2] } }, { op: 'Mul', inputs: ['c', 'm'], outputs: ['y'], name: 'gate' }]),

@@ -43,6 +43,10 @@ describe('ONNX models as networks: every node against onnxruntime-node', () => {
     avgpool: { shape: [1, 2, 9, 9], layers: ['conv2d', 'avgpool2d', 'leaky_relu', 'sigmoid', 'tanh', 'avgpool2d', 'flatten', 'linear'] },
     passthrough: { shape: [1, 3, 4, 4], layers: ['conv2d', 'flatten', 'linear'] },
     mobile: { shape: [1, 2, 5, 5], layers: ['conv2d', 'batchnorm2d', 'relu', 'clip', 'hardswish', 'conv_transpose2d', 'global_avg_pool2d', 'flatten', 'linear', 'softmax'] },
+    // torch_resample.py's: Resize and Pad through Shape → Gather → Sub → … chains, folded.
+    unet11: { shape: [1, 1, 10, 10], layers: ['conv2d', 'relu', 'maxpool2d', 'conv2d', 'relu', 'maxpool2d', 'conv2d', 'relu', 'upsample2d', 'pad2d', 'concat', 'conv2d', 'relu', 'upsample2d', 'pad2d', 'concat', 'conv2d', 'relu', 'conv2d', 'sigmoid'] },
+    unet17: { shape: [1, 1, 10, 10], layers: ['conv2d', 'relu', 'maxpool2d', 'conv2d', 'relu', 'maxpool2d', 'conv2d', 'relu', 'upsample2d', 'pad2d', 'concat', 'conv2d', 'relu', 'upsample2d', 'pad2d', 'concat', 'conv2d', 'relu', 'conv2d', 'sigmoid'] },
+    resample13: { shape: [1, 1, 10, 10], layers: ['conv2d', 'upsample2d', 'pad2d', 'relu', 'pad2d', 'pad2d', 'upsample2d', 'upsample2d'] },
   };
   for (const [name, { shape, layers }] of Object.entries(FIXTURES)) {
     it(`test/fixtures/onnx/${name}.onnx: ${layers.join(' → ')}, every layer onnxruntime's`, async () => {

@@ -36,7 +36,7 @@ function everyOutput(model: Uint8Array): Uint8Array {
 }
 
 /** onnxruntime's value of every node output, by name, in float32. */
-async function reference(model: Uint8Array, input: Tensor): Promise<Record<string, Tensor>> {
+export async function reference(model: Uint8Array, input: Tensor): Promise<Record<string, Tensor>> {
   const session: Session = await ort.InferenceSession.create(everyOutput(model));
   const x = new ort.Tensor('float32', Float32Array.from(input.data), [...input.shape]);
   const out = await session.run({ [session.inputNames[0]]: x });

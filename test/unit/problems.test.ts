@@ -201,6 +201,11 @@ const CORPUS: Problem[] = [
   ...problemsOf(network([{ type: 'clip', min: 2, max: -1 }])),
   ...problemsOf(network([{ type: 'dropout', p: 1 }])),
   ...problemsOf(network([{ type: 'adaptive_avg_pool2d', output_size: [2, 3] }])),
+  ...problemsOf(network([{ type: 'upsample2d', scale_factor: 2, size: 8 }])),
+  ...problemsOf(network([{ type: 'upsample2d', scale_factor: [2, 0] }])),
+  ...problemsOf(network([{ type: 'upsample2d', scale_factor: 0.1 }])),
+  ...problemsOf(network([{ type: 'pad2d', padding: [1, 2] }])),
+  ...problemsOf(network([{ type: 'pad2d', padding: 4, mode: 'reflect' }])),
   ...problemsOf(network([{ type: 'relu' }], { loss: { type: 'mse', target: ones(1, 3, 4, 3) } })),
   ...problemsOf(network([{ type: 'relu' }], { loss: { type: 'cross_entropy', target: [0] } })),
   ...problemsOf(network([{ type: 'flatten' }], { loss: { type: 'cross_entropy', target: [0, 1] } })),
@@ -315,6 +320,11 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'clip.range': { min: 2, max: -1 },
   'dropout.p': { p: 1 },
   'adaptivePool.size': { size: [2, 3] },
+  'upsample.which': {},
+  'upsample.scale': { scale: [2, -1] },
+  'resample.output': { output: [1, 3, 0, 8] },
+  'pad2d.padding': { padding: '[1, 2]' },
+  'pad2d.reflect': { padding: [4, 4, 1, 1], input: [1, 3, 4, 4] },
   'network.empty': {},
   'graph.inputSelf': { name: 'layers[3]' },
   'graph.inputLater': { name: 'layers[5]', layer: 'layers[3]' },
@@ -432,7 +442,7 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'onnx.weight': { node: 'conv', op: 'Conv', name: 'w' },
   'onnx.bias': { node: '/Add' },
   'onnx.reshape': { node: '/Reshape', shape: [2, -1], input: [1, 4, 2, 2] },
-  'onnx.pad': { node: '/Pad' },
+  'onnx.valueName': { names: ['nope', 'grad:x'], known: ['x', '/conv1/Conv_output_0'], more: 12, target: false },
   'onnx.empty': {},
   'onnx.divideByZero': { node: '/Div', name: 'onnx::Div_7', index: 2 },
   'onnx.outputFirst': { output: 'y', later: 'p' },
@@ -457,6 +467,8 @@ const BEYOND_THE_CORPUS: ProblemCode[] = [
   'gradcheck.noTensor', 'gradcheck.notGradient', 'gradcheck.index', 'gradcheck.shape', 'gradcheck.tooBig',
   // The model editor's (test/unit/modelFacts.test.ts reaches it): a run gives the input's shape.
   'onnx.inputUnknown',
+  // conv-trace's model form (test/unit/modelTrace.test.ts reaches it): a name asked for with --only.
+  'onnx.valueName',
 ];
 
 describe('problems as data: every code in both languages', () => {

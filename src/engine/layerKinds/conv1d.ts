@@ -161,10 +161,10 @@ export const conv1dKind: LayerKind<Conv1dLayer> = {
     return { output: [info.batch, info.outChannels, info.outLength], geometry: { kind: 'conv1d', info }, tensors: conv1dTraceTensors(info, backward), cost: conv1dCost(info) };
   },
   forward: (l, x, plan) => ({ output: withoutHeight(convolve(withHeight(x), withHeight(l.weight), l.bias, as2d(plan.geometry.info as Conv1dInfo))), cache: {} }),
-  backward({ spec: l, input }, delta) {
+  backward({ spec: l, input }, delta, needsDeltaIn = true) {
     const info = conv1dInfo(input.shape, l.weight.shape, l.options, l.bias?.shape);
-    const g = convGradients(withHeight(input), withHeight(l.weight), withHeight(delta), as2d(info));
-    return { deltaIn: withoutHeight(g.dInput), params: { weight: withoutHeight(g.dWeight), ...(l.bias ? { bias: g.dBias } : {}) } };
+    const g = convGradients(withHeight(input), withHeight(l.weight), withHeight(delta), as2d(info), { input: needsDeltaIn });
+    return { ...(g.dInput ? { deltaIn: withoutHeight(g.dInput) } : {}), params: { weight: withoutHeight(g.dWeight), ...(l.bias ? { bias: g.dBias } : {}) } };
   },
   record({ spec: l, input }, delta) {
     const info = conv1dInfo(input.shape, l.weight.shape, l.options, l.bias?.shape);

@@ -46,9 +46,9 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     const info = plan.geometry.info as ConvInfo;
     return { output: convolve(x, l.weight, l.bias, info), cache: { info } };
   },
-  backward({ spec: l, input, cache }, delta) {
-    const g = convGradients(input, l.weight, delta, cache.info as ConvInfo);
-    return { deltaIn: g.dInput, params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) } };
+  backward({ spec: l, input, cache }, delta, needsDeltaIn = true) {
+    const g = convGradients(input, l.weight, delta, cache.info as ConvInfo, { input: needsDeltaIn });
+    return { ...(g.dInput ? { deltaIn: g.dInput } : {}), params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) } };
   },
   record({ spec: l, input }, delta, deltaSource, options) {
     const conv = traceConv({ input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype }, { ...options, backward: delta !== undefined });

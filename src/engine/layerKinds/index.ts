@@ -14,12 +14,15 @@ import { isMergeKind } from './kind';
 import { LinearLayer, linearKind } from './linear';
 import { MergeLayer, mergeKind } from './merge';
 import { MulLayer, mulKind } from './mul';
+import { Pad2dLayer, pad2dKind } from './pad2d';
 import { PoolLayer, poolKind } from './pool';
 import { SoftmaxLayer, softmaxKind } from './softmax';
+import { Upsample2dLayer, upsample2dKind } from './upsample2d';
 
 /** A layer of a network as the engine takes it (the spec reader builds these from JSON). */
 export type LayerSpec = Conv2dLayer | ConvTransposeLayer | ActivationLayer | PoolLayer | FlattenLayer | LinearLayer | BatchNormLayer | MergeLayer
-  | SoftmaxLayer | IdentityLayer | GlobalPoolLayer | Conv1dLayer | MulLayer;
+  | SoftmaxLayer | IdentityLayer | GlobalPoolLayer | Conv1dLayer | MulLayer
+  | Upsample2dLayer | Pad2dLayer;
 
 /** A kind of one input, or one that takes several (add, concat). */
 export type AnyKind<S extends { type: string }> = LayerKind<S> | MergeKind<S>;
@@ -40,6 +43,7 @@ const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   global_avg_pool2d: globalPoolKind, adaptive_avg_pool2d: globalPoolKind,
   conv1d: conv1dKind,
   mul: mulKind,
+  upsample2d: upsample2dKind, pad2d: pad2dKind,
 };
 
 export function kindOf<S extends LayerSpec>(spec: S): AnyKind<S> {
@@ -88,4 +92,5 @@ export function buildLayer(type: LayerSpec['type'], values: ParamValues): LayerS
 export type {
   ActivationLayer, BatchNormLayer, Conv1dLayer, Conv2dLayer, ConvTransposeLayer, FlattenLayer, GlobalPoolLayer, IdentityLayer, LayerParam, LinearLayer, MergeLayer, MulLayer, ParamValues, PoolLayer,
   SoftmaxLayer,
+  Pad2dLayer, Upsample2dLayer,
 };

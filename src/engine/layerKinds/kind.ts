@@ -40,7 +40,8 @@ export interface LayerStep<S> {
  * input, and the gradient of each tensor it learns, by the key its spec names it (`weight`, `bias`).
  */
 export interface LayerGradients {
-  deltaIn: Tensor;
+  /** Absent only when the run said it needs none (`backward`'s `needsDeltaIn` false) and the kind skipped it. */
+  deltaIn?: Tensor;
   params: Record<string, Tensor>;
 }
 
@@ -106,9 +107,10 @@ export interface LayerReading<S extends { type: string }> {
 export interface LayerKind<S extends { type: string }> extends LayerRun<S>, LayerReading<S> {
   /**
    * The backward pass from the δ of its output, on its fast kernels and without stage tensors; `record` hands
-   * back the same δ (the conv kinds' record shows the im2col way to it, stage by stage).
+   * back the same δ (the conv kinds' record shows the im2col way to it, stage by stage). `needsDeltaIn` false
+   * (the layer reads the network's input and nobody asks for its gradient) lets a kind skip its δ-in.
    */
-  backward(step: LayerStep<S>, delta: Tensor): LayerGradients;
+  backward(step: LayerStep<S>, delta: Tensor, needsDeltaIn?: boolean): LayerGradients;
   /** What a layer of this type does, in a line: the schema's description of the type. */
   summary(type: S['type']): string;
   /** The input a network that starts with this layer reads; (B, C, H, W) when not said. */

@@ -3,7 +3,7 @@
 // A window of kh·kw taps (padding included) costs kh·kw − 1 comparisons (max) or
 // kh·kw − 1 additions and a division (average); nothing is learned.
 
-import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo, poolOutput } from '../layers';
+import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo, poolInputGrad, poolOutput } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
@@ -52,7 +52,7 @@ export const poolKind: LayerKind<PoolLayer> = {
   },
   backward({ cache }, delta) {
     const routes = { argmax: cache.argmax as Tensor | undefined, divisor: cache.divisor as Tensor | undefined };
-    return { deltaIn: poolBackward(delta, routes, cache.info as PoolInfo).dA, params: {} };
+    return { deltaIn: poolInputGrad(delta, routes, cache.info as PoolInfo), params: {} };
   },
   record({ input: x, output, cache }, delta) {
     const p = cache.info as PoolInfo;

@@ -19,6 +19,8 @@ import { mergeView } from './mergeView';
 import { mulView } from './mulView';
 import { poolView } from './poolView';
 import { softmaxView } from './softmaxView';
+import { pad2dView } from './pad2dView';
+import { upsample2dView } from './upsample2dView';
 import type { AxisLabels, FlowItem, GradientOf, HoverLine, LayerGeometry, LayerIO, LayerView, ShapeOf, StageView, Words } from './view';
 import { resolve } from './view';
 
@@ -30,6 +32,7 @@ const VIEWS = {
   merge: mergeView,
   conv1d: conv1dView,
   mul: mulView,
+  upsample2d: upsample2dView, pad2d: pad2dView,
 } satisfies Record<string, LayerView<never>>;
 
 export type ViewKind = keyof typeof VIEWS;

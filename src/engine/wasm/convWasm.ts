@@ -131,55 +131,69 @@ function outputOf(floats: Floats, at: number, input: Tensor, info: ConvInfo): Te
 
 /** ∂C/∂input for ∂C/∂z = grad, or undefined (see conv2dWasm). */
 export function inputGradWasm(weight: Tensor, grad: Tensor, info: ConvInfo): Tensor | undefined {
-  const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
-    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
-  const p = prepare(info, [grad, weight], Kg, L => ({ dPadded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), d: L.reserve(B * Cout * HW), dt: L.reserve(B * HW * Cout) }));
-  if (!p) return undefined;
-  const { L, E, floats, t, r: { dPadded, w, d, dt }, scratch } = p;
-  floats.fill(0, dPadded / E, dPadded / E + B * C * Hp * Wp);
-  floats.set(weight.data, w / E);
-  floats.set(grad.data, d / E);
-  L.transpose(d, dt, Cout, HW, B);
-  for (let g = 0; g < groups; g++) {
-    // ∂C/∂a_t[r, k] = Σ_o δ_t[r, o] · weight[o, k], added at padded pixel window[r] + tap[k] (col2im).
-    L.gemm(B * HW, Kg, Cog, dt, t.row, table(t.channel, g * Cog), w, table(t.kernel, g * Cog), t.unit, dPadded, t.window, table(t.tap, g * Kg), scratch);
-  }
-  const dA = zeros([B, C, H, W], grad.dtype);
-  const base = dPadded / E;
-  for (let bc = 0; bc < B * C; bc++) {
-    for (let y = 0; y < H; y++) {
-      const s = base + (bc * Hp + y + padTop) * Wp + padLeft;
-      dA.data.set(floats.subarray(s, s + W), (bc * H + y) * W);
-    }
-  }
-  return dA;
+  return gradientsWasm(undefined, weight, weight.shape, grad, info)?.dInput;
 }
 
 /** ∂C/∂w (and ∂C/∂b) for ∂C/∂z = grad, or undefined (see conv2dWasm). */
 export function weightGradWasm(input: Tensor, weightShape: readonly number[], grad: Tensor, info: ConvInfo): { dWeight: Tensor; dBias: Tensor } | undefined {
-  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
-  const p = prepare(info, [input, grad], Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), d: L.reserve(B * Cout * HW), dt: L.reserve(B * HW * Cout), dwt: L.reserve(Kg * Cout), dw: L.reserve(Cout * Kg) }));
+  const g = gradientsWasm(input, undefined, weightShape, grad, info);
+  return g && { dWeight: g.dWeight!, dBias: g.dBias! };
+}
+
+/**
+ * ∂C/∂input (given the weights) and ∂C/∂w with ∂C/∂b (given the input), in one call: δ goes into the module and
+ * is transposed to δ_t once, the tables are filled once, and both products read them. Or undefined (see conv2dWasm).
+ */
+export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefined, weightShape: readonly number[], grad: Tensor, info: ConvInfo):
+  { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } | undefined {
+  const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
+    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+  const padSize = B * C * Hp * Wp;
+  const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(Kg, Cog), L => ({
+    d: L.reserve(B * Cout * HW), dt: L.reserve(B * HW * Cout),
+    w: weight ? L.reserve(Cout * Kg) : 0, dPadded: weight ? L.reserve(padSize) : 0,
+    padded: input ? L.reserve(padSize) : 0, dwt: input ? L.reserve(Kg * Cout) : 0, dw: input ? L.reserve(Cout * Kg) : 0,
+  }));
   if (!p) return undefined;
-  const { L, E, floats, t, r: { padded, d, dt, dwt, dw }, scratch } = p;
-  putPadded(floats, padded, input, info);
+  const { L, E, floats, t, r: { d, dt, w, dPadded, padded, dwt, dw }, scratch } = p;
   floats.set(grad.data, d / E);
   L.transpose(d, dt, Cout, HW, B);
+  const out: { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } = {};
+  if (weight) {
+    floats.fill(0, dPadded / E, dPadded / E + padSize);
+    floats.set(weight.data, w / E);
+    for (let g = 0; g < groups; g++) {
+      // ∂C/∂a_t[r, k] = Σ_o δ_t[r, o] · weight[o, k], added at padded pixel window[r] + tap[k] (col2im).
+      L.gemm(B * HW, Kg, Cog, dt, t.row, table(t.channel, g * Cog), w, table(t.kernel, g * Cog), t.unit, dPadded, t.window, table(t.tap, g * Kg), scratch);
+    }
+    const dA = zeros([B, C, H, W], grad.dtype);
+    const base = dPadded / E;
+    for (let bc = 0; bc < B * C; bc++) {
+      for (let y = 0; y < H; y++) {
+        const s = base + (bc * Hp + y + padTop) * Wp + padLeft;
+        dA.data.set(floats.subarray(s, s + W), (bc * H + y) * W);
+      }
+    }
+    out.dInput = dA;
+  }
+  if (!input) return out;
+  putPadded(floats, padded, input, info);
   floats.fill(0, dwt / E, dwt / E + Kg * Cout);
   for (let g = 0; g < groups; g++) {
     // ∂C/∂w_t[k, o] = Σ_r padded[window[r] + tap[k]] · δ_t[r, o]: a_tᵀ @ δ_t, summed over the batch.
     L.gemm(Kg, Cog, B * HW, padded, table(t.tap, g * Kg), t.window, dt, t.row, table(t.channel, g * Cog), dwt, t.tapRow, table(t.channel, g * Cog), scratch);
   }
   L.transpose(dwt, dw, Kg, Cout);
-  const dWeight = zeros(weightShape, grad.dtype);
-  dWeight.data.set(floats.subarray(dw / E, dw / E + Cout * Kg));
-  const dBias = zeros([Cout], grad.dtype);
+  out.dWeight = zeros(weightShape, grad.dtype);
+  out.dWeight.data.set(floats.subarray(dw / E, dw / E + Cout * Kg));
+  out.dBias = zeros([Cout], grad.dtype);
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < Cout; o++) {
       let s = 0;
-      const base = (b * Cout + o) * HW;
-      for (let q = 0; q < HW; q++) s += grad.data[base + q];
-      dBias.data[o] += s;
+      const at = (b * Cout + o) * HW;
+      for (let q = 0; q < HW; q++) s += grad.data[at + q];
+      out.dBias.data[o] += s;
     }
   }
-  return { dWeight, dBias };
+  return out;
 }

@@ -4,6 +4,7 @@
 
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { type AttributionKind, type AttributionMap, networkInputOf } from '../../engine/featureMaps';
 import type { CellCheck } from '../../engine/gradcheck';
 import type { LayerGeometry } from '../../engine/layerKinds/view';
 import { isNetworkTrace, qualifiedName } from '../../engine/network';
@@ -17,7 +18,7 @@ import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../specReader/convSpec
 import { JsonSource, SpecError, jsonPath, specLocation } from '../../specReader/source';
 import { isJsonDocument } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel, WaitedRun } from '../panel/tracePanel';
-import { TraceCancelled, TraceWorkers, runGradientCheck, runTrace } from '../trace/traceRunner';
+import { TraceCancelled, TraceWorkers, runAttribution, runGradientCheck, runTrace } from '../trace/traceRunner';
 import type { TraceJob } from '../trace/traceJob';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
@@ -57,6 +58,9 @@ function failureMessage(e: unknown): string {
 
 /** Checks a cell of a gradient tensor (by its name in the trace) against finite differences. */
 export type GradientChecker = (name: string, analytic: Tensor, index: readonly number[]) => Promise<CellCheck>;
+
+/** Saliency, or Grad-CAM at layer `layer`, of the network that made a trace (its spec run again, lean, in a worker). */
+export type Attributor = (kind: AttributionKind, layer: number, item: number) => Promise<AttributionMap>;
 
 /** A trace as the panel keeps it, with its gradient check when there is one (`nameOf`: a tensor's name in the whole trace). */
 function shownTrace(tensors: Partial<Record<TensorName, TraceTensor>>, geometry: LayerGeometry, check: GradientChecker | undefined, nameOf: (short: TensorName) => string): ShownTrace {
@@ -159,7 +163,7 @@ export class ConvRunner implements vscode.Disposable {
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
-      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job));
+      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), this.attributor(job));
       return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {
@@ -185,11 +189,16 @@ export class ConvRunner implements vscode.Disposable {
     }, workers));
   }
 
+  /** Saliency and Grad-CAM of a run's network: its spec run again, lean, in a worker. */
+  private attributor(job: TraceJob): Attributor {
+    return (kind, layer, item) => this.traceWorkers().then(workers => runAttribution({ ...job, attribution: { kind, layer, item } }, workers));
+  }
+
   /**
    * Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id.
    * `check`: how the panel's gradient check runs, when the spec that made the trace is known.
    */
-  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker): number {
+  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker, attribute?: Attributor): number {
     this.shownUri = uri?.toString();
     const locale = displayLocale();
     const warnings = nonFiniteWarnings(trace).map(w => shownProblem(w, locale));
@@ -201,7 +210,11 @@ export class ConvRunner implements vscode.Disposable {
     if (isNetworkTrace(trace)) {
       // The network takes one id, each layer the next ones.
       this.nextTraceId += 1 + trace.layers.length;
-      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, shownTrace(l.tensors, l.geometry, check, short => qualifiedName(l, short))]));
+      const networkInput = networkInputOf(trace);
+      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, {
+        ...shownTrace(l.tensors, l.geometry, check, short => qualifiedName(l, short)), networkInput,
+        ...(attribute ? { attribute: (kind: AttributionKind, item: number) => attribute(kind, i, item) } : {}),
+      }]));
       panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) }, waited);
     } else {
       this.nextTraceId += 1;

@@ -10,9 +10,11 @@ import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
+import { attributionToWire, featureMapsToWire } from '../../protocol/wire';
 import { parseWebviewMessage } from '../../protocol/validate';
 import { EngineError } from '../../engine/errors';
 import type { CellCheck } from '../../engine/gradcheck';
+import type { AttributionKind, AttributionMap } from '../../engine/featureMaps';
 import { printable } from '../../format/safeText';
 import { renderProblem } from '../../specReader/problemText';
 import { SpecError } from '../../specReader/source';
@@ -39,6 +41,10 @@ export interface ShownTrace {
   geometry: LayerGeometry;
   /** Checks a cell of one of its gradients against finite differences, when the spec that made it is known. */
   checkGradient?(name: TensorName, index: readonly number[]): Promise<CellCheck>;
+  /** A network's layer: saliency, or Grad-CAM at this layer, when the spec that made it is known. */
+  attribute?(kind: AttributionKind, item: number): Promise<AttributionMap>;
+  /** A network's layer: the network's input, which the gallery shows beside the layer's channels. */
+  networkInput?: TraceTensor;
 }
 
 export class TracePanel implements vscode.Disposable {
@@ -188,21 +194,39 @@ export class TracePanel implements vscode.Disposable {
     this.send({ type: 'cellSum', requestId: m.requestId, sum });
   }
 
-  /** Runs the check off the host's event loop (the runner's worker); the answer comes when it is done. */
+  /** Answers a request with work done off the host's event loop (the runner's worker), or says why the trace cannot do it. */
+  private answerLater<T>(requestId: number, work: (() => Promise<T>) | undefined, missing: string, answer: (result: T) => HostToWebview): void {
+    const failed = (message: string) => this.send({ type: 'requestFailed', requestId, message });
+    if (!work) failed(missing);
+    else work().then(result => this.send(answer(result)), (e: unknown) => failed(problemMessage(e)));
+  }
+
   private answerGradientCheck(m: Request<'requestGradientCheck'>): void {
     const trace = this.traceFor(m.traceId, m.requestId);
     if (!trace) return;
-    const failed = (message: string) => this.send({ type: 'requestFailed', requestId: m.requestId, message });
-    if (!trace.checkGradient) {
-      failed(vscode.l10n.t('this run cannot be checked: the panel does not have the spec that made it'));
-      return;
-    }
-    trace.checkGradient(m.target.tensor, m.target.index).then(
-      ({ of, numeric, analytic, epsilon, relError, tolerance, agrees, kink }) => this.send({
+    const check = trace.checkGradient && (() => trace.checkGradient!(m.target.tensor, m.target.index));
+    this.answerLater(m.requestId, check, vscode.l10n.t('this run cannot be checked: the panel does not have the spec that made it'),
+      ({ of, numeric, analytic, epsilon, relError, tolerance, agrees, kink }) => ({
         type: 'gradientCheck', requestId: m.requestId, check: { of, numeric, analytic, epsilon, relError, tolerance, agrees, ...(kink ? { kink } : {}) },
-      }),
-      (e: unknown) => failed(problemMessage(e)),
-    );
+      }));
+  }
+
+  /** The gallery of a layer, from the tensors the trace recorded (channel ranges measured once, in the engine). */
+  private answerFeatureMaps(m: Request<'requestFeatureMaps'>): void {
+    const trace = this.traceFor(m.traceId, m.requestId);
+    if (!trace) return;
+    const maps = featureMapsToWire(trace.tensors, trace.geometry, m.item, trace.networkInput);
+    if (maps) this.send({ type: 'featureMaps', requestId: m.requestId, maps });
+    else this.send({ type: 'requestFailed', requestId: m.requestId, message: vscode.l10n.t('this layer has no output with channels to show') });
+  }
+
+  /** Runs the network again, lean, in the runner's worker; the answer comes when it is done. */
+  private answerAttribution(m: Request<'requestAttribution'>): void {
+    const trace = this.traceFor(m.traceId, m.requestId);
+    if (!trace) return;
+    const attribute = trace.attribute && (() => trace.attribute!(m.kind, m.item));
+    this.answerLater(m.requestId, attribute, vscode.l10n.t('this run has no attributions: the panel does not have the network spec that made it'),
+      map => ({ type: 'attribution', requestId: m.requestId, attribution: attributionToWire(m.kind, m.item, map) }));
   }
 
   private async copyTensor(m: Request<'copyTensor'>): Promise<void> {
@@ -279,6 +303,12 @@ export class TracePanel implements vscode.Disposable {
         break;
       case 'requestGradientCheck':
         this.answerGradientCheck(message);
+        break;
+      case 'requestFeatureMaps':
+        this.answerFeatureMaps(message);
+        break;
+      case 'requestAttribution':
+        this.answerAttribution(message);
         break;
       case 'copyTensor':
         this.copyTensor(message).catch(e => void vscode.window.showErrorMessage(vscode.l10n.t('Could not copy {0}: {1}', message.name, (e as Error).message)));

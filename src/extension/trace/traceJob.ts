@@ -2,7 +2,9 @@
 // import: the runner and the worker are tested in plain Node.
 
 import { EngineError } from '../../engine/errors';
+import { type AttributionKind, type AttributionMap, attributionOf } from '../../engine/featureMaps';
 import { type CellCheck, checkGradientCell } from '../../engine/gradcheck';
+import { runNetwork } from '../../engine/networkRun';
 import type { Tensor } from '../../engine/tensor';
 import { type TraceOptions, recordedTensors } from '../../engine/trace';
 import { AnyTrace, isNetworkTrace, readSpecProblem, traceAnySpecText } from '../../specReader/convSpec';
@@ -32,12 +34,31 @@ export interface GradientJob extends TraceJob {
 
 export type GradientJobResult = { ok: true; check: CellCheck } | JobFailure;
 
+/** Saliency, or Grad-CAM at a layer, of a network spec: the network run lean (runNetwork), then engine/featureMaps.ts. */
+export interface AttributionJob extends TraceJob {
+  attribution: { kind: AttributionKind; layer: number; item: number };
+}
+
+export type AttributionJobResult = { ok: true; map: AttributionMap } | JobFailure;
+
 /** What a worker is asked to do, and what it answers. */
-export type WorkerJob = TraceJob | GradientJob;
-export type WorkerResult = TraceJobResult | GradientJobResult;
+export type WorkerJob = TraceJob | GradientJob | AttributionJob;
+export type WorkerResult = TraceJobResult | GradientJobResult | AttributionJobResult;
 
 export function runWorkerJob(job: WorkerJob): WorkerResult {
-  return 'gradient' in job ? runGradientJob(job) : runTraceJob(job);
+  if ('gradient' in job) return runGradientJob(job);
+  return 'attribution' in job ? runAttributionJob(job) : runTraceJob(job);
+}
+
+export function runAttributionJob(job: AttributionJob): AttributionJobResult {
+  try {
+    const problem = readSpecProblem(JsonSource.parse(job.file, job.text), job.options, npyOf(job));
+    if (!('layers' in problem)) throw new RangeError('attributions are of networks');
+    const { kind, layer, item } = job.attribution;
+    return { ok: true, map: attributionOf(runNetwork(problem, { ...job.options, backward: true }), kind, layer, item) };
+  } catch (e) {
+    return failure(e);
+  }
 }
 
 function failure(e: unknown): JobFailure {

@@ -3,7 +3,8 @@
 
 import type { CellCheck } from '../../engine/gradcheck';
 import type { AnyTrace } from '../../specReader/convSpec';
-import { GradientJob, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob } from './traceJob';
+import type { AttributionMap } from '../../engine/featureMaps';
+import { AttributionJob, GradientJob, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob } from './traceJob';
 
 export class TraceCancelled extends Error {
   constructor() {
@@ -42,6 +43,11 @@ export function runTrace(job: TraceJob, workers: TraceWorkers | undefined, signa
 /** Checks a cell of a gradient against finite differences in a fresh worker (inline without workers). */
 export function runGradientCheck(job: GradientJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<CellCheck> {
   return runJob(job, workers, signal).then(r => (r as { check: CellCheck }).check);
+}
+
+/** Saliency or Grad-CAM of a network spec, run lean in a fresh worker (inline without workers). */
+export function runAttribution(job: AttributionJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<AttributionMap> {
+  return runJob(job, workers, signal).then(r => (r as { map: AttributionMap }).map);
 }
 
 type Success = Extract<WorkerResult, { ok: true }>;

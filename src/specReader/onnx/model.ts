@@ -6,6 +6,7 @@
 // nodes only the others need run before the first output's. Problems are refused as
 // TensorFileErrors (the file's), engine problems as EngineErrors at the layer.
 
+import { checkBudget } from '../../engine/budget';
 import { EngineError } from '../../engine/errors';
 import { kindOf } from '../../engine/layerKinds';
 import { KindPlan, isMergeKind } from '../../engine/layerKinds/kind';
@@ -14,7 +15,7 @@ import { inputName } from '../../engine/graph';
 import type { DType, Tensor } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
 import { OnnxGraph, OnnxNode, readGraph } from './graph';
-import { NetworkValue, OPS, OpContext, OpResult, Value } from './ops';
+import { FOLDS, NetworkValue, OPS, OpContext, OpResult, PaddedValue, Value } from './ops';
 import { decodeTensorProto, zerosOfTensorProto } from './tensor';
 import { fail } from './wire';
 
@@ -118,12 +119,32 @@ export function readers(g: OnnxGraph, order: readonly number[], outputs: readonl
   return count;
 }
 
+/** Where a layer's learned tensor (its spec key) was read from: an ONNX value, as written or transposed (a Gemm's B, a MatMul's). */
+export interface ParamSource { name: string; transposed: boolean }
+
+/** An ONNX model read as a network, with where each of its ONNX values is in it. */
+export interface ModelNetwork {
+  graph: OnnxGraph;
+  /** The graph's input and output names. */
+  input: string;
+  output: string;
+  /** The nodes read, in the order they run (indices into graph.nodes). */
+  order: number[];
+  layers: NetworkLayer[];
+  /** Every value the nodes read make (and the graph input): a layer's output, the input, a constant, a padded tensor. */
+  values: ReadonlyMap<string, Value>;
+  /** Each layer's learned tensors' sources, by spec key. */
+  params: Readonly<Record<string, ParamSource>>[];
+  /** A MatMul's output whose Add became its layer's bias: that layer's output less the bias. */
+  preBias: ReadonlyMap<string, number>;
+}
+
 /**
  * The network an ONNX model is, run on an input of `inputShape`: its layers, each named by its node, weights in
- * `dtype`, no tensor above `maxElements`. Throws TensorFileError for what the file holds, EngineError for a layer
- * that does not fit its input.
+ * `dtype`, no tensor above `maxElements`, and where each ONNX value is. Throws TensorFileError for what the file
+ * holds, EngineError for a layer that does not fit its input.
  */
-export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): NetworkLayer[] {
+export function readModelNetwork(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): ModelNetwork {
   const g = readGraph(bytes);
   if (!g.outputs.length) fail({ code: 'onnx.graphOutputs', args: { names: [] } });
   const input = graphInput(g, inputShape);
@@ -142,7 +163,12 @@ export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dt
   }
   // The other outputs: each a layer's (shown, no δ); the input's or a constant's needs no layer.
   for (const v of refs.slice(1)) if (v?.kind === 'network' && typeof v.ref === 'number' && v.ref !== lastLayer) net.layers[v.ref] = { ...net.layers[v.ref], output: true };
-  return net.layers;
+  return { graph: g, input, output: outputs[0], order, layers: net.layers, values: net.values, params: net.params, preBias: net.preBias };
+}
+
+/** The layers of the network an ONNX model is (readModelNetwork's). */
+export function modelLayers(bytes: Uint8Array, inputShape: readonly number[], dtype: DType, maxElements: number): NetworkLayer[] {
+  return readModelNetwork(bytes, inputShape, dtype, maxElements).layers;
 }
 
 /**
@@ -162,8 +188,17 @@ export class ModelReader {
   /** The layers a MatMul made (the Add after one may give it its bias). */
   private readonly products = new Set<number>();
   private readonly decoded = new Map<string, Tensor>();
+  private readonly padLayers = new Map<PaddedValue, NetworkValue>();
+  /** The layers a zero Pad made when a later node read it (that node's read returns its own layer): Pad node name → layer. */
+  readonly padNodeLayers = new Map<string, number>();
   /** The layer the node being read made or gave its bias to. */
   private touched: number | undefined;
+  /** Each layer's learned tensors' sources, by spec key. */
+  readonly params: Record<string, ParamSource>[] = [];
+  /** A MatMul's output whose Add became its layer's bias. */
+  readonly preBias = new Map<string, number>();
+  /** The weights the node being read took, by the ONNX value they were read from. */
+  private weightsRead: { name: string; tensor: Tensor }[] = [];
 
   constructor(
     private readonly g: OnnxGraph,
@@ -176,10 +211,15 @@ export class ModelReader {
   /** Reads a node; returns the layer it made, or gave its bias to (none: it made a constant or passed a value on). */
   read(node: OnnxNode): number | undefined {
     this.touched = undefined;
+    this.weightsRead = [];
     const entry = node.domain === '' || node.domain === 'ai.onnx' ? Object.hasOwn(OPS, node.op) && OPS[node.op] : undefined;
-    if (!entry) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
+    if (!entry && !Object.hasOwn(FOLDS, node.op)) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
     for (const o of node.outputs.slice(1)) if (o && this.readCount.has(o)) fail({ code: 'onnx.output', args: { node: node.name, op: node.op, output: o } });
-    this.values.set(node.outputs[0], this.valueOf(node, entry(this.context(node))));
+    const c = this.context(node);
+    const given = node.inputs.map((x, k) => (x ? c.value(k) : undefined));
+    const fold = Object.hasOwn(FOLDS, node.op) && given.some(v => v) && given.every(v => !v || v.kind === 'constant') ? FOLDS[node.op] : undefined;
+    const result: OpResult = fold ? { constant: fold(c, given.map(v => (v as { tensor: Tensor } | undefined)?.tensor as Tensor)) } : entry ? entry(c) : c.refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs.find(x => x && this.values.get(x)?.kind !== 'constant' && !this.g.initializers.has(x)) ?? '' } });
+    this.values.set(node.outputs[0], this.valueOf(node, result));
     return this.touched;
   }
 
@@ -196,10 +236,28 @@ export class ModelReader {
     if (refs.length !== 1 || refs[0] !== chain[0]) layer.inputs = refs;
     const { output: shape } = this.plan(layer, result.from, index);
     this.layers.push(layer);
+    this.params.push(this.sources(layer));
     this.touched = index;
     this.inputs.push(result.from);
     if (node.op === 'MatMul') this.products.add(index);
     return { kind: 'network', ref: index, shape };
+  }
+
+  /** A zero Pad read by an op that takes no padding: a pad2d layer of its own, made once. */
+  private padded(v: PaddedValue): NetworkValue {
+    const made = this.padLayers.get(v);
+    if (made) return made;
+    const [top, bottom, left, right] = v.pads;
+    const index = this.layers.length;
+    const layer: NetworkLayer = { type: 'pad2d', padding: [left, right, top, bottom], mode: 'constant', name: v.node };
+    if (v.of.ref !== (index === 0 ? 'input' : index - 1)) layer.inputs = [v.of.ref];
+    const { output: shape } = this.plan(layer, [v.of], index);
+    this.layers.push(layer);
+    this.inputs.push([v.of]);
+    const value: NetworkValue = { kind: 'network', ref: index, shape };
+    this.padLayers.set(v, value);
+    this.padNodeLayers.set(v.node, index);
+    return value;
   }
 
   /** A constant added to a MatMul's output, read by nothing else: the bias of the linear layer it made. */
@@ -211,11 +269,28 @@ export class ModelReader {
     if (typeof index !== 'number' || !layer || ('bias' in layer && layer.bias) || this.readCount.get(product ?? '') !== 1) {
       return fail({ code: 'onnx.bias', args: { node: node.name } });
     }
-    const fused = { ...layer, bias: { ...bias, shape: [bias.data.length] }, name: `${layer.name} + ${node.name}` } as NetworkLayer;
+    const vector = { ...bias, shape: [bias.data.length] };
+    const fused = { ...layer, bias: vector, name: `${layer.name} + ${node.name}` } as NetworkLayer;
     this.plans[index] = this.plan(fused, this.inputs[index], index);
     this.layers[index] = fused;
+    this.params[index] = { ...this.params[index], ...this.sources({ bias: vector }) };
+    if (product) this.preBias.set(product, index);
     this.touched = index;
     return of;
+  }
+
+  /** Which weight the node took each of the layer's tensors from: the same data, or (a matrix) its transpose. */
+  private sources(layer: object): Record<string, ParamSource> {
+    const found: Record<string, ParamSource> = {};
+    for (const [key, v] of Object.entries(layer)) {
+      if (typeof v !== 'object' || v === null || !('data' in v) || !('shape' in v)) continue;
+      const t = v as Tensor;
+      const same = this.weightsRead.find(r => r.tensor.data === t.data);
+      const flipped = this.weightsRead.find(r => r.tensor.shape.length === 2 && t.shape.length === 2 && r.tensor.shape[0] === t.shape[1] && r.tensor.shape[1] === t.shape[0]);
+      const from = same ?? flipped;
+      if (from) found[key] = { name: from.name, transposed: !same };
+    }
+    return found;
   }
 
   /** The layer's plan, kept as its; a shape that does not fit is an EngineError at the layer, naming its node. */
@@ -223,6 +298,8 @@ export class ModelReader {
     const kind = kindOf(layer);
     try {
       const plan = isMergeKind(kind) ? kind.plan(layer, from.map(v => ({ name: inputName(v.ref), shape: v.shape })), false) : kind.plan(layer, from[0].shape, false);
+      // A huge scale or pad is refused here, at its node, before a run allocates it.
+      checkBudget(layer.type, plan.tensors, this.maxElements);
       this.plans[index] = plan;
       return plan;
     } catch (e) {
@@ -237,6 +314,14 @@ export class ModelReader {
     const t = this.decoded.get(key) ?? decodeTensorProto(this.g.initializers.get(name)!, name, as, this.maxElements).tensor;
     this.decoded.set(key, t);
     return t;
+  }
+
+  private weight(k: number, name: string, constant: (k: number) => Tensor): Tensor {
+    if (this.g.initializers.has(name) && !this.values.has(name)) {
+      return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements) : this.initializer(name, this.dtype);
+    }
+    const t = constant(k);
+    return this.dtype === 'float64' ? t : { ...t, dtype: this.dtype, data: Float32Array.from(t.data) };
   }
 
   private context(node: OnnxNode): OpContext {
@@ -262,15 +347,13 @@ export class ModelReader {
       node, has, value, networkOrPadded, constant, refuse,
       network: k => {
         const v = networkOrPadded(k);
-        return v.kind === 'network' ? v : refuse({ code: 'onnx.pad', args: { node: v.node } });
+        return v.kind === 'network' ? v : this.padded(v);
       },
       weight: k => {
         const name = node.inputs[k] ?? '';
-        if (this.g.initializers.has(name) && !this.values.has(name)) {
-          return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements) : this.initializer(name, this.dtype);
-        }
-        const t = constant(k);
-        return this.dtype === 'float64' ? t : { ...t, dtype: this.dtype, data: Float32Array.from(t.data) };
+        const tensor = this.weight(k, name, constant);
+        this.weightsRead.push({ name, tensor });
+        return tensor;
       },
       int: (name, fallback) => attribute(name)?.i ?? fallback,
       float: (name, fallback) => attribute(name)?.f ?? fallback,

@@ -7,7 +7,8 @@
 
 import { EngineError } from '../../engine/errors';
 import { type CostCount, totalCost } from '../../engine/layerKinds/cost';
-import { sizeOf, tensorStats } from '../../engine/tensor';
+import { sizeOf } from '../../engine/tensor';
+import { ValueStatistics, valueStatistics } from '../../format/valueText';
 import { TensorFileError } from '../fileError';
 import type { Problem } from '../problemCodes';
 import { OnnxAttribute, OnnxGraph, OnnxNode, OnnxValue, readGraph, readModelInfo } from './graph';
@@ -136,6 +137,7 @@ function readNodes(g: OnnxGraph, input: { name: string; shape: number[] } | unde
       nodes[i].problem = problemOf(e);
     }
   }
+  nodes.forEach(f => { f.layer ??= reader.padNodeLayers.get(f.name); });
   for (const i of stuck) nodes[i].problem = { code: 'onnx.cycle', args: { node: g.nodes[i].name } };
   const shaped = (name: string, initializer: boolean): TensorFacts => {
     const proto = initializer && !reader.values.has(name) ? g.initializers.get(name) : undefined;
@@ -197,15 +199,7 @@ export function modelFacts(bytes: Uint8Array, maxElements: number): ModelFactsRe
 const isRead = (n: OnnxNode) => (n.domain === '' || n.domain === 'ai.onnx') && Object.hasOwn(OPS, n.op);
 
 /** An initializer's statistics, for the editor's hover: of its finite values, and how many are zero or not finite. */
-export interface InitializerStatistics {
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  std: number;
-  zeros: number;
-  nonFinite: number;
-}
+export type InitializerStatistics = ValueStatistics;
 
 /**
  * One initializer's values, decoded on demand (at most `maxElements` of them, checked before allocating), and their
@@ -217,20 +211,8 @@ export function initializerValues(bytes: Uint8Array, name: string, maxElements: 
     const proto = all.get(name);
     if (!proto) return { problem: { code: 'source.keyMissing', args: { key: name, keys: [...all.keys()] } } };
     const { tensor } = decodeTensorProto(proto, name, 'float64', maxElements);
-    return { shape: [...tensor.shape], data: tensor.data as Float64Array, statistics: statistics(tensor.data as Float64Array) };
+    return { shape: [...tensor.shape], data: tensor.data as Float64Array, statistics: valueStatistics(tensor.data) };
   } catch (e) {
     return { problem: problemOf(e) };
   }
-}
-
-function statistics(data: Float64Array): InitializerStatistics {
-  const { min, max, nonFinite } = tensorStats(data);
-  let sum = 0;
-  let zeros = 0;
-  for (const v of data) if (Number.isFinite(v)) { sum += v; if (v === 0) zeros++; }
-  const finite = data.length - nonFinite;
-  const mean = finite ? sum / finite : 0;
-  let squares = 0;
-  for (const v of data) if (Number.isFinite(v)) squares += (v - mean) ** 2;
-  return { count: data.length, min, max, mean, std: finite ? Math.sqrt(squares / finite) : 0, zeros, nonFinite };
 }

@@ -236,7 +236,9 @@ function matMul(c: OpContext): OpResult {
 
 /** Shape (with opset 15's start and end): the input's shape, known before the run. */
 function shape(c: OpContext): OpResult {
-  const dims = c.network(0).shape;
+  const v = c.value(0);
+  // A constant's shape too (torch's F.pad chains take the Shape of a pads list); a zero Pad's, padded.
+  const dims = v.kind === 'constant' ? v.tensor.shape : v.kind === 'padded' ? v.of.shape.map((d, k) => (k < 2 ? d : d + v.pads[2 * k - 4] + v.pads[2 * k - 3])) : v.shape;
   const at = (k: number) => Math.min(Math.max(k < 0 ? k + dims.length : k, 0), dims.length);
   const picked = dims.slice(at(c.int('start', 0)), at(c.int('end', dims.length)));
   return { constant: constant([picked.length], picked) };
@@ -286,16 +288,16 @@ function constantOp(c: OpContext): OpResult {
   return { constant: constant([list.length], list) };
 }
 
-/** Pad: zeros around H and W, for the conv or average pooling after it. */
+/** Pad: zeros around H and W for the conv or average pooling after it; any other Pad a pad2d layer. */
 function pad(c: OpContext): OpResult {
   const x = c.network(0);
   const mode = c.string('mode', 'constant');
-  if (mode !== 'constant') c.unsupported('mode', mode, 'constant');
   const value = c.has(2) ? c.constant(2).data[0] : c.float('value', 0);
-  if (value !== 0) c.unsupported('constant_value', value, '0');
   const pads = c.has(1) ? ints(c.constant(1)) : c.ints('pads', []);
+  if (c.has(3)) c.unsupported('axes', ints(c.constant(3)), 'none (pads for every axis)');
   // [x1_begin, x2_begin, x3_begin, x4_begin, x1_end, …]: only H and W's.
-  if (pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5] || pads.some(p => p < 0)) c.unsupported('pads', pads, 'zero or more on H and W only');
+  if (pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5]) c.unsupported('pads', pads, 'pads on H and W only (4-D, none on the batch or the channels)');
+  if (mode !== 'constant' || value !== 0 || pads.some(p => p < 0)) return padLayer(c, x, pads, mode, value);
   return { padded: { kind: 'padded', of: x, pads: [pads[2], pads[6], pads[3], pads[7]], node: c.node.name } };
 }
 
@@ -357,6 +359,145 @@ function reduceMean(c: OpContext): OpResult {
   return { layer: { type: 'global_avg_pool2d', ...(keep ? {} : { keepdim: false }) }, from: [x] };
 }
 
+// --- Resize, Pad as layers, and the constant folding torch's exports of them need (the `resize` block) ---
+
+/** Resize: nearest as torch exports nn.Upsample (asymmetric, floor), linear with half-pixel centres or aligned corners. */
+function resize(c: OpContext): OpResult {
+  const x = c.network(0);
+  const mode = c.string('mode', 'nearest');
+  if (mode !== 'nearest' && mode !== 'linear') c.unsupported('mode', mode, 'nearest, linear');
+  if (c.int('antialias', 0) !== 0) c.unsupported('antialias', c.int('antialias', 0), '0');
+  if (c.ints('axes', []).length) c.unsupported('axes', c.ints('axes', []), 'none (all axes)');
+  const transform = c.string('coordinate_transformation_mode', 'half_pixel');
+  const linearTransforms = ['half_pixel', 'pytorch_half_pixel', 'align_corners'];
+  if (mode === 'nearest' && (transform !== 'asymmetric' || c.string('nearest_mode', 'round_prefer_floor') !== 'floor')) {
+    c.unsupported('coordinate_transformation_mode', `${transform}, nearest_mode ${c.string('nearest_mode', 'round_prefer_floor')}`, 'asymmetric with nearest_mode floor (as torch exports nn.Upsample)');
+  }
+  if (mode === 'linear' && !linearTransforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, linearTransforms.join(', '));
+  // Opset 10: (X, scales); 11 on: (X, roi, scales, sizes), an empty or left-out scales meaning sizes.
+  const scalesAt = c.node.inputs.length === 2 ? 1 : 2;
+  const scales = c.has(scalesAt) ? ints(c.constant(scalesAt)) : [];
+  const sizes = scalesAt === 2 && c.has(3) ? ints(c.constant(3)) : [];
+  const given = scales.length ? scales : sizes;
+  if (given.length !== 4) c.unsupported(scales.length ? 'scales' : 'sizes', given, '4 values (B, C, H, W)');
+  const kept = scales.length ? given[0] === 1 && given[1] === 1 : given[0] === x.shape[0] && given[1] === x.shape[1];
+  if (!kept) c.unsupported(scales.length ? 'scales' : 'sizes', given, 'the batch and channels unchanged');
+  const how = scales.length ? { scale_factor: [given[2], given[3]] as [number, number] } : { size: [given[2], given[3]] as [number, number] };
+  if (mode === 'nearest') return { layer: { type: 'upsample2d', mode: 'nearest', ...how }, from: [x] };
+  return { layer: { type: 'upsample2d', mode: 'bilinear', align_corners: transform === 'align_corners', ...how }, from: [x] };
+}
+
+/** Pad as a layer: a value other than 0, reflect or edge, or a crop (a zero Pad stays the conv's padding). */
+function padLayer(c: OpContext, x: NetworkValue, pads: number[], mode: string, value: number): OpResult {
+  const modes: Record<string, 'constant' | 'reflect' | 'replicate'> = { constant: 'constant', reflect: 'reflect', edge: 'replicate' };
+  if (!Object.hasOwn(modes, mode)) c.unsupported('mode', mode, 'constant, reflect, edge');
+  return { layer: { type: 'pad2d', padding: [pads[3], pads[7], pads[2], pads[6]], mode: modes[mode], value }, from: [x] };
+}
+
+/** The multi-index of flat offset `i` in a tensor of `shape`. */
+function unravel(shape: readonly number[], i: number): number[] {
+  const index = shape.map(() => 0);
+  for (let k = shape.length - 1, rest = i; k >= 0; k--) { index[k] = rest % shape[k]; rest = Math.floor(rest / shape[k]); }
+  return index;
+}
+
+/** Numpy broadcasting of two constants, elementwise. */
+function broadcast(a: Tensor, b: Tensor, f: (p: number, q: number) => number): Tensor {
+  const rank = Math.max(a.shape.length, b.shape.length);
+  const pad = (s: readonly number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const [sa, sb] = [pad(a.shape), pad(b.shape)];
+  const shape = sa.map((d, k) => Math.max(d, sb[k]));
+  const out = new Float64Array(sizeOf(shape));
+  for (let i = 0; i < out.length; i++) {
+    let [ia, ib] = [0, 0];
+    const index = unravel(shape, i);
+    for (let k = 0; k < rank; k++) { ia = ia * sa[k] + (sa[k] === 1 ? 0 : index[k]); ib = ib * sb[k] + (sb[k] === 1 ? 0 : index[k]); }
+    out[i] = f(a.data[ia], b.data[ib]);
+  }
+  return { shape, dtype: 'float64', data: out };
+}
+
+/** An N-D constant's cell at `index` of a tensor of `shape`. */
+const offset = (shape: readonly number[], index: readonly number[]) => index.reduce((o, i, k) => o * shape[k] + i, 0);
+
+function sliceConstant(c: OpContext, t: Tensor, inputs: Tensor[]): Tensor {
+  const starts = inputs[1] ? ints(inputs[1]) : c.ints('starts', []);
+  const ends = inputs[2] ? ints(inputs[2]) : c.ints('ends', []);
+  const axes = inputs[3] ? ints(inputs[3]) : c.ints('axes', starts.map((_, k) => k));
+  const steps = inputs[4] ? ints(inputs[4]) : starts.map(() => 1);
+  const ranges = t.shape.map(d => ({ start: 0, step: 1, count: d }));
+  axes.forEach((a0, k) => {
+    const a = a0 < 0 ? a0 + t.shape.length : a0;
+    const d = t.shape[a];
+    const step = steps[k];
+    if (!step || d === undefined) c.unsupported('steps', steps, 'non-zero steps on the tensor\'s axes');
+    const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
+    const start = step > 0 ? clamp(starts[k], 0, d) : clamp(starts[k], -1, d - 1);
+    const end = step > 0 ? clamp(ends[k], 0, d) : clamp(ends[k] < -d ? -d - 1 : ends[k], -1, d - 1);
+    ranges[a] = { start, step, count: Math.max(0, Math.ceil((end - start) / step)) };
+  });
+  const shape = ranges.map(r => r.count);
+  const data = new Float64Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) {
+    const index = unravel(shape, i);
+    data[i] = t.data[offset(t.shape, index.map((j, k) => ranges[k].start + j * ranges[k].step))];
+  }
+  return { shape, dtype: 'float64', data };
+}
+
+function transposeConstant(c: OpContext, t: Tensor): Tensor {
+  const perm = c.ints('perm', t.shape.map((_, k) => t.shape.length - 1 - k));
+  const shape = perm.map(p => t.shape[p]);
+  const data = new Float64Array(t.data.length);
+  for (let i = 0; i < data.length; i++) {
+    const index = unravel(shape, i);
+    const source = t.shape.map(() => 0);
+    perm.forEach((p, k) => { source[p] = index[k]; });
+    data[i] = t.data[offset(t.shape, source)];
+  }
+  return { shape, dtype: 'float64', data };
+}
+
+function reshapeConstant(t: Tensor, wanted: number[]): Tensor {
+  const known = wanted.map((d, k) => (d === 0 ? t.shape[k] : d));
+  const rest = t.data.length / Math.max(1, sizeOf(known.filter(d => d !== -1)));
+  return { ...t, shape: known.map(d => (d === -1 ? rest : d)) };
+}
+
+/** ONNX's integer types (TensorProto.DataType), which Cast truncates to. */
+const INTEGER_TYPES = [2, 3, 4, 5, 6, 7, 12, 13];
+
+/** The largest constant folded: shapes and pads are a few values; anything bigger is not a chain torch writes for them. */
+export const FOLD_LIMIT = 1 << 16;
+
+/**
+ * Ops folded when every input they are given is a constant (model.ts folds them before OPS reads the node): the
+ * Shape → Gather → Sub → … → Pad and Resize chains torch writes. One of a network tensor is refused by its OPS entry,
+ * or (none) as an op not read.
+ */
+export const FOLDS: Readonly<Record<string, (c: OpContext, inputs: Tensor[]) => Tensor>> = {
+  Add: (_c, [a, b]) => broadcast(a, b, (p, q) => p + q),
+  Sub: (_c, [a, b]) => broadcast(a, b, (p, q) => p - q),
+  Mul: (_c, [a, b]) => broadcast(a, b, (p, q) => p * q),
+  Neg: (_c, [a]) => ({ ...a, data: a.data.map(v => -v) }),
+  Cast: (c, [a]) => (INTEGER_TYPES.includes(c.int('to', 1)) ? { ...a, data: a.data.map(Math.trunc) } : c.int('to', 1) === 9 ? { ...a, data: a.data.map(v => (v ? 1 : 0)) } : a),
+  ConstantOfShape: (c, [shape]) => {
+    const dims = ints(shape);
+    const value = c.tensorAttribute('value')?.data[0] ?? 0;
+    const n = sizeOf(dims);
+    if (!dims.every(d => Number.isSafeInteger(d) && d >= 0) || n > FOLD_LIMIT) c.unsupported(c.node.inputs[0], dims, `a shape of at most ${FOLD_LIMIT} values`);
+    return { shape: dims, dtype: 'float64', data: new Float64Array(n).fill(value) };
+  },
+  Slice: (c, inputs) => sliceConstant(c, inputs[0], inputs),
+  Transpose: (c, [a]) => transposeConstant(c, a),
+  Reshape: (_c, [a, shape]) => reshapeConstant(a, ints(shape)),
+  Squeeze: (c, [a, axes]) => {
+    const drop = (axes ? ints(axes) : c.ints('axes', a.shape.flatMap((d, k) => (d === 1 ? [k] : [])))).map(k => (k < 0 ? k + a.shape.length : k));
+    return { ...a, shape: a.shape.filter((_, k) => !drop.includes(k)) };
+  },
+};
+// --- end of the `resize` block ---
+
 /** Every op read, and how: the one table of them. */
 export const OPS: Readonly<Record<string, (c: OpContext) => OpResult>> = {
   Conv: conv,
@@ -389,4 +530,5 @@ export const OPS: Readonly<Record<string, (c: OpContext) => OpResult>> = {
   Div: divide,
   HardSigmoid: hardSigmoid,
   ReduceMean: reduceMean,
+  Resize: resize,
 };

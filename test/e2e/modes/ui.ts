@@ -7,6 +7,7 @@ import { ROOT } from '../codeServer';
 import { IN_WEB_WORKER_HOST, Run, SEED_Z, STAGES, argValue, expectHighlight, pointAt, readClipboard, roomForPanel, withSession } from '../harness';
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
 import { firstScreenChecks, writeWideSpec } from './firstScreen';
+import { galleryChecks } from './gallery';
 import { traceFile } from '../../../src/lib';
 import type { ConvTrace } from '../../../src/engine/trace';
 import { totalCost } from '../../../src/engine/layerKinds/cost';
@@ -283,7 +284,7 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
 
 export async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
-  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph` / `--only receptive` / `--only model`: those checks alone (while working on them).
+  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph` / `--only receptive` / `--only model` / `--only gallery`: those checks alone (while working on them).
   const only = argValue('--only');
   // `--web`: the extension's browser entry in the web-worker extension host, as on vscode.dev.
   const inWeb = process.argv.includes('--web');
@@ -309,8 +310,8 @@ export async function ui(): Promise<number> {
       ['"Conv: Run Conv Forward/Backward" runs from the command palette', () => runFromPalette(page, 'Conv: Run Conv Forward/Backward')],
       ['the panel opens, titled after the spec', () => page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 })],
     ];
-    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph' || only === 'receptive' || only === 'model') {
-      const alone = { model: () => modelChecks(run, page, shot), network: () => networkChecks(run, page, webviewFrame(page), shot), receptive: () => receptiveChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)) };
+    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph' || only === 'receptive' || only === 'model' || only === 'gallery') {
+      const alone = { model: () => modelChecks(run, page, shot), network: () => networkChecks(run, page, webviewFrame(page), shot), receptive: () => receptiveChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)), gallery: () => galleryChecks(run, page, webviewFrame(page)) };
       if (await run.check(steps[0][0], steps[0][1])) await alone[only]();
       return;
     }

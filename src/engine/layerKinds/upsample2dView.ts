@@ -1,0 +1,54 @@
+// What the faces show of upsample2d: an output cell copies (nearest) or weighs
+// (bilinear) the input cells around its source, and links to them; an input cell
+// links to every output cell that reads it and gets their δ back, weighted.
+
+import { upsampleAxis } from '../resample';
+import { type Taps, isOutputShaped, tapField, tapLinks, tapReceptive, tapSum } from './tapsView';
+import { LayerView, gradientTable, words } from './view';
+
+export interface UpsampleInfo {
+  batch: number; channels: number; height: number; width: number; outHeight: number; outWidth: number;
+  /** The ratio each axis's coordinates use: the scale_factor, or out / in for a size. */
+  scaleHeight: number; scaleWidth: number;
+  mode: 'nearest' | 'bilinear';
+  alignCorners: boolean;
+}
+
+/** Each axis's taps, from the geometry (the arithmetic's too). */
+export function upsampleTaps(i: UpsampleInfo): Taps {
+  return {
+    rows: upsampleAxis(i.height, i.outHeight, i.scaleHeight, i.mode, i.alignCorners),
+    cols: upsampleAxis(i.width, i.outWidth, i.scaleWidth, i.mode, i.alignCorners),
+  };
+}
+
+const how = (i: UpsampleInfo) => words(i.mode === 'nearest' ? 'upsampleNearest' : i.alignCorners ? 'upsampleBilinearCorners' : 'upsampleBilinear');
+
+export const upsample2dView: LayerView<UpsampleInfo> = {
+  gradientOf: gradientTable({ dA: { input: 0 } }),
+  numbers: ['batch', 'channels', 'height', 'width', 'outHeight', 'outWidth'],
+  stages: {
+    upsample: {
+      title: words('titleUpsample'),
+      flow: [{ tensor: 'input' }, { op: 'upsample →' }, { tensor: 'z' }],
+      explain: ({ info }) => words('upsampleExplain', how(info), info.height, info.width, info.outHeight, info.outWidth),
+      specKeys: ['scale_factor', 'size', 'mode'],
+    },
+    upsample_grad: {
+      title: words('titleUpsampleGrad'),
+      flow: [{ tensor: 'delta', caption: 'δ' }, { op: 'scatter back →' }, { tensor: 'dA', caption: '∂C/∂input' }],
+      explain: words('upsampleGrad'),
+    },
+  },
+  facts: i => [
+    words('factInput', `(${i.batch}, ${i.channels}, ${i.height}, ${i.width})`),
+    how(i),
+    words('factOutput', `(${i.batch}, ${i.channels}, ${i.outHeight}, ${i.outWidth})`),
+  ],
+  links: (info, target, _shapeOf, names) => tapLinks(upsampleTaps(info), target, names),
+  cellSum: (info, get, _shapeOf, target) => tapSum(upsampleTaps(info), info, 0, get, target),
+  cellMeaning: (_info, name, index) => (isOutputShaped(name) ? words('cellOutputPixel', index[2], index[3]) : words('cellInputPixel', index[2], index[3])),
+  hover: i => [words('hoverUpsample', how(i), i.outHeight, i.outWidth)],
+  receptive: (info, out, [input]) => [tapReceptive(upsampleTaps(info), out, input)],
+  field: (i, [below]) => tapField(below, i.mode === 'nearest' ? 1 : 2, [i.scaleHeight, i.scaleWidth]),
+};

@@ -1,0 +1,120 @@
+// Resampling a (B, C, H, W) tensor one axis at a time: upsampling (nearest, bilinear)
+// and padding (constant, reflect, replicate; a negative pad crops) both read each
+// output row from at most two input rows and each column from at most two columns,
+// with weights. An axis's taps say which and how much; a 2-D output cell is the
+// weighted sum over its row taps × column taps, and the backward pass scatters δ
+// back along the same taps (the adjoint). The views read the same taps, so the
+// links and the sums a face shows are the arithmetic's own.
+
+import { type Tensor, zeros } from './tensor';
+
+/**
+ * For each output position along an axis: the input positions `lo` and `hi` it reads, with weights 1 − `w` and
+ * `w`; `lo` = −1 where it reads nothing (a constant pad's fill value).
+ */
+export interface AxisTaps {
+  lo: Int32Array;
+  hi: Int32Array;
+  w: Float64Array;
+}
+
+function axis(length: number, at: (o: number) => [number, number, number]): AxisTaps {
+  const t: AxisTaps = { lo: new Int32Array(length), hi: new Int32Array(length), w: new Float64Array(length) };
+  for (let o = 0; o < length; o++) [t.lo[o], t.hi[o], t.w[o]] = at(o);
+  return t;
+}
+
+export type UpsampleMode = 'nearest' | 'bilinear';
+
+/**
+ * Upsampling's taps from `n` input positions to `m`, `scale` the ratio the coordinates use (PyTorch's scale_factor,
+ * or m / n for an explicit size), as torch's interpolate: nearest reads floor(o / scale) (ONNX's asymmetric, floor);
+ * bilinear's source is (o + ½) / scale − ½ clamped at 0 (half_pixel), or o · (n − 1) / (m − 1) with align_corners.
+ */
+export function upsampleAxis(n: number, m: number, scale: number, mode: UpsampleMode, alignCorners: boolean): AxisTaps {
+  if (mode === 'nearest') return axis(m, o => { const i = Math.min(Math.floor(o / scale), n - 1); return [i, i, 0]; });
+  return axis(m, o => {
+    const source = alignCorners ? (m > 1 ? (o * (n - 1)) / (m - 1) : 0) : Math.max(0, (o + 0.5) / scale - 0.5);
+    const lo = Math.min(Math.floor(source), n - 1);
+    // A source on a cell reads that cell alone (0 · a NaN neighbour would still be NaN).
+    return source === lo ? [lo, lo, 0] : [lo, Math.min(lo + 1, n - 1), source - lo];
+  });
+}
+
+export type PadMode = 'constant' | 'reflect' | 'replicate';
+
+/** Padding's taps: `before` and `after` positions around `n` (negative: that many cropped), as F.pad's modes. */
+export function padAxis(n: number, before: number, after: number, mode: PadMode): AxisTaps {
+  return axis(n + before + after, o => {
+    let i = o - before;
+    if (i < 0 || i >= n) {
+      if (mode === 'constant') return [-1, -1, 0];
+      i = mode === 'replicate' ? Math.min(Math.max(i, 0), n - 1) : i < 0 ? -i : 2 * (n - 1) - i;
+    }
+    return [i, i, 0];
+  });
+}
+
+/** The input positions output `o` reads, with their weights (a position read twice counted once; none: the fill). */
+export function tapsAt(t: AxisTaps, o: number): [number, number][] {
+  const lo = t.lo[o];
+  if (lo < 0) return [];
+  const w = t.w[o];
+  if (t.hi[o] === lo || w === 0) return [[lo, 1]];
+  return w === 1 ? [[t.hi[o], 1]] : [[lo, 1 - w], [t.hi[o], w]];
+}
+
+/** The output positions that read input `i`, with the weight each gives it. */
+export function readersOf(t: AxisTaps, i: number): [number, number][] {
+  const found: [number, number][] = [];
+  for (let o = 0; o < t.lo.length; o++) for (const [at, w] of tapsAt(t, o)) if (at === i) found.push([o, w]);
+  return found;
+}
+
+/** z[b, c, oy, ox] = Σ wy · wx · x[b, c, iy, ix] over the row and column taps; `fill` where an axis reads nothing. */
+export function gather2d(x: Tensor, rows: AxisTaps, cols: AxisTaps, fill: number): Tensor {
+  const [B, C, H, W] = x.shape;
+  const [M, N] = [rows.lo.length, cols.lo.length];
+  const z = zeros([B, C, M, N], x.dtype);
+  const { data } = x;
+  for (let p = 0; p < B * C; p++) {
+    const from = p * H * W;
+    let at = p * M * N;
+    for (let oy = 0; oy < M; oy++) {
+      const [ly, hy, wy] = [rows.lo[oy], rows.hi[oy], rows.w[oy]];
+      for (let ox = 0; ox < N; ox++, at++) {
+        const [lx, hx, wx] = [cols.lo[ox], cols.hi[ox], cols.w[ox]];
+        if (ly < 0 || lx < 0) { z.data[at] = fill; continue; }
+        const top = (1 - wx) * data[from + ly * W + lx] + wx * data[from + ly * W + hx];
+        const bottom = (1 - wx) * data[from + hy * W + lx] + wx * data[from + hy * W + hx];
+        z.data[at] = (1 - wy) * top + wy * bottom;
+      }
+    }
+  }
+  return z;
+}
+
+/** gather2d's adjoint: ∂C/∂x[b, c, iy, ix] = Σ over the outputs that read it of wy · wx · δ; the fill gets nothing. */
+export function scatter2d(delta: Tensor, rows: AxisTaps, cols: AxisTaps, inShape: readonly number[]): Tensor {
+  const [B, C, H, W] = inShape;
+  const [M, N] = [rows.lo.length, cols.lo.length];
+  const dA = zeros(inShape, delta.dtype);
+  const d = dA.data;
+  for (let p = 0; p < B * C; p++) {
+    const to = p * H * W;
+    let at = p * M * N;
+    for (let oy = 0; oy < M; oy++) {
+      const [ly, hy, wy] = [rows.lo[oy], rows.hi[oy], rows.w[oy]];
+      for (let ox = 0; ox < N; ox++, at++) {
+        const [lx, hx, wx] = [cols.lo[ox], cols.hi[ox], cols.w[ox]];
+        if (ly < 0 || lx < 0) continue;
+        const g = delta.data[at];
+        d[to + ly * W + lx] += (1 - wy) * (1 - wx) * g;
+        d[to + ly * W + hx] += (1 - wy) * wx * g;
+        d[to + hy * W + lx] += wy * (1 - wx) * g;
+        d[to + hy * W + hx] += wy * wx * g;
+      }
+    }
+  }
+  return dA;
+}

@@ -1,0 +1,77 @@
+// upsample2d and pad2d against PyTorch autograd in float64 (test/fixtures/onnx/torch_resample.py:
+// F.interpolate nearest and bilinear, align_corners both ways, whole, fractional and explicit sizes;
+// F.pad constant, reflect, replicate and a crop): forward and the input's gradient; the view's cell sums
+// add up to the recorded cells; and the gradient is central finite differences of a loss.
+
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { kindOf } from '../../src/engine/layerKinds';
+import { cellSumIn } from '../../src/engine/layerKinds/views';
+import { NetworkLayer, traceNetwork } from '../../src/engine/network';
+import { Tensor, tensor } from '../../src/engine/tensor';
+import { assertClose, lossFiniteDifferences, randomTensor, rng } from './helpers';
+import type { LayerKind } from '../../src/engine/layerKinds/kind';
+
+const FIXTURES = path.join(__dirname, '../../../test/fixtures/onnx/resample_cases.json');
+type Case = { spec: Record<string, unknown>; input: unknown; output: unknown; delta: unknown; dA: unknown };
+const { upsample, pad } = JSON.parse(fs.readFileSync(FIXTURES, 'utf8')) as { upsample: Case[]; pad: Case[] };
+
+function nested(v: unknown): Tensor {
+  const shape: number[] = [];
+  for (let at = v; Array.isArray(at); at = at[0]) shape.push(at.length);
+  return tensor(shape, (v as unknown[]).flat(shape.length) as number[]);
+}
+
+const layerOf = (type: string, spec: Record<string, unknown>) => ({ type, ...spec }) as NetworkLayer;
+
+for (const [type, cases] of [['upsample2d', upsample], ['pad2d', pad]] as const) {
+  describe(`${type} against PyTorch (F.${type === 'pad2d' ? 'pad' : 'interpolate'}, float64)`, () => {
+    for (const c of cases) {
+      it(`${type} ${JSON.stringify(c.spec)}: output, ∂C/∂input and cell sums`, () => {
+        const layer = layerOf(type, c.spec);
+        const kind = kindOf(layer) as LayerKind<NetworkLayer>;
+        const x = nested(c.input);
+        const plan = kind.plan(layer, x.shape, true);
+        const { output } = kind.forward(layer, x, plan);
+        assertClose(output, nested(c.output), 1e-12, 'z');
+        const step = { spec: layer, input: x, output, cache: {} };
+        assertClose(kind.backward(step, nested(c.delta)).deltaIn!, nested(c.dA), 1e-12, 'dA');
+        const rec = kind.record(step, nested(c.delta), 'ones' as never, { dtype: 'float64' } as never);
+        assertClose(rec.deltaIn!, nested(c.dA), 1e-12, 'record dA');
+        const get = (n: string) => rec.tensors[n]?.data;
+        const shapeOf = (n: string) => rec.tensors[n]?.shape;
+        for (const name of ['z', 'dA']) {
+          const t = rec.tensors[name]!;
+          for (let k = 0; k < t.data.length; k += 7) {
+            const index: number[] = [];
+            let rest = k;
+            for (let d = t.shape.length - 1; d >= 0; d--) { index[d] = rest % t.shape[d]; rest = Math.floor(rest / t.shape[d]); }
+            const s = cellSumIn(rec.geometry, get, shapeOf, { tensor: name, index });
+            assert.ok(s, `${name}[${index}] has a sum`);
+            assert.ok(Math.abs(s.total - t.data[k]) < 1e-12, `${name}[${index}]: ${s.total} vs ${t.data[k]}`);
+          }
+        }
+      });
+    }
+  });
+}
+
+describe('upsample2d and pad2d: gradients are central finite differences', () => {
+  const random = rng(3);
+  const layers: NetworkLayer[][] = [
+    [{ type: 'upsample2d', mode: 'bilinear', scale_factor: [1.5, 2] }, { type: 'pad2d', padding: [1, 2, 2, 1], mode: 'reflect' }],
+    [{ type: 'pad2d', padding: [-1, 2, 1, 1], mode: 'replicate' }, { type: 'upsample2d', mode: 'bilinear', size: [5, 7], align_corners: true }],
+    [{ type: 'upsample2d', mode: 'nearest', scale_factor: 2 }, { type: 'pad2d', padding: 1, value: 0.25, mode: 'constant' }],
+  ];
+  for (const ls of layers) {
+    it(ls.map(l => JSON.stringify(l)).join(' → '), () => {
+      const input = randomTensor([1, 2, 3, 4], random);
+      const out = ls.reduce<readonly number[]>((shape, l) => (kindOf(l) as LayerKind<NetworkLayer>).plan(l, shape, false).output, input.shape);
+      const problem = { input, layers: ls, loss: { type: 'mse' as const, target: randomTensor([...out], random) }, dtype: 'float64' as const };
+      const numeric = lossFiniteDifferences(problem, input, 1e-6);
+      const analytic = traceNetwork(problem).layers[0].tensors.dA!;
+      assertClose(analytic, numeric, 1e-6, 'dA');
+    });
+  }
+});
