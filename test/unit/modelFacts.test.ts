@@ -12,7 +12,7 @@ import { readGraph } from '../../src/specReader/onnx/graph';
 import { modelLayers } from '../../src/specReader/onnx/model';
 import { ModelFacts, initializerValues, modelFacts } from '../../src/specReader/onnx/modelFacts';
 import { decodeTensorProto } from '../../src/specReader/onnx/tensor';
-import { renderProblem } from '../../src/specReader/problemText';
+import { renderProblem, shownProblem } from '../../src/specReader/problemText';
 import { HOSTILE } from './onnxHostile';
 import { f32Bytes, onnxGraphModel } from './tensorFiles';
 
@@ -152,15 +152,24 @@ describe('model facts: hostile files give problem codes, the rest of the graph s
     assert.strictEqual(renderProblem(facts.problems[0], 'zh-cn').includes('"x"'), true);
   });
 
+  // A flipped byte can put a tab or a newline into a node's name; the editor shows problems as shownProblem does.
+  const shownOneLine = (bytes: Uint8Array, at: number, byte: number, cut: boolean) => {
+    const broken = cut ? bytes.slice(0, at) : Uint8Array.from(bytes, (b, k) => (k === at ? byte : b));
+    const result = modelFacts(broken, MAX);
+    const problems = 'problem' in result ? [result.problem] : result.facts.problems;
+    for (const p of problems) for (const locale of ['en', 'zh-cn'] as const) assert.strictEqual(shownProblem(p, locale).split('\n').length, 1);
+  };
+
+  it('a node name with a control character in it (byte 291 set to 22) is shown on one line', () => {
+    shownOneLine(read('examples/digits.onnx'), 291, 22, false);
+  });
+
   it('any truncation or flipped byte of digits.onnx gives facts or a one-line problem, never a throw', () => {
     const bytes = read('examples/digits.onnx');
     const started = Date.now();
     fc.assert(fc.property(fc.nat(bytes.length - 1), fc.nat(255), fc.boolean(), (at, byte, cut) => {
       if (Date.now() - started > 4000) return;
-      const broken = cut ? bytes.slice(0, at) : Uint8Array.from(bytes, (b, k) => (k === at ? byte : b));
-      const result = modelFacts(broken, MAX);
-      const problems = 'problem' in result ? [result.problem] : result.facts.problems;
-      for (const p of problems) assert.strictEqual(renderProblem(p, 'en').split('\n').length, 1);
+      shownOneLine(bytes, at, byte, cut);
     }), { numRuns: 150 });
   });
 });
