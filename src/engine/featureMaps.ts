@@ -11,7 +11,7 @@
 // minus sign the map would light what argues against class c. Other losses give −∂C/∂A all the same: the
 // direction that lowers the loss.
 
-import { resizeBilinear } from './bilinear';
+import { resizeBilinear } from './resample';
 import { viewOf } from './layerKinds/views';
 import type { NetworkTrace } from './network';
 import type { NetworkRun } from './networkRun';
@@ -146,7 +146,7 @@ export function gradCam(activation: Tensor, delta: Tensor, item: number, size: r
   }
   for (let p = 0; p < area; p++) if (coarse[p] < 0) coarse[p] = 0;
   const [H, W] = size;
-  const map = resizeBilinear(coarse, h, w, H, W);
+  const map = resizeBilinear(coarse, 1, h, w, H, W);
   return { coarse: { height: h, width: w, data: coarse, range: finiteRange(coarse) }, map: { height: H, width: W, data: map, range: finiteRange(map) }, weights };
 }
 

@@ -33,12 +33,33 @@ export type UpsampleMode = 'nearest' | 'bilinear';
  */
 export function upsampleAxis(n: number, m: number, scale: number, mode: UpsampleMode, alignCorners: boolean): AxisTaps {
   if (mode === 'nearest') return axis(m, o => { const i = Math.min(Math.floor(o / scale), n - 1); return [i, i, 0]; });
-  return axis(m, o => {
-    const source = alignCorners ? (m > 1 ? (o * (n - 1)) / (m - 1) : 0) : Math.max(0, (o + 0.5) / scale - 0.5);
-    const lo = Math.min(Math.floor(source), n - 1);
-    // A source on a cell reads that cell alone (0 · a NaN neighbour would still be NaN).
-    return source === lo ? [lo, lo, 0] : [lo, Math.min(lo + 1, n - 1), source - lo];
-  });
+  return axis(m, o => bilinearTap(n, alignCorners ? (m > 1 ? (o * (n - 1)) / (m - 1) : 0) : Math.max(0, (o + 0.5) / scale - 0.5)));
+}
+
+/** The two cells around `source` (the last one twice past the end) and the weight of the second. */
+function bilinearTap(n: number, source: number): [number, number, number] {
+  const lo = Math.min(Math.floor(source), n - 1);
+  // A source on a cell reads that cell alone (0 · a NaN neighbour would still be NaN).
+  return source === lo ? [lo, lo, 0] : [lo, Math.min(lo + 1, n - 1), source - lo];
+}
+
+/**
+ * Bilinear taps from `n` positions to an explicit size `m`, as torch's interpolate(size=m, align_corners=False)
+ * computes them: the scale is n / m, the source (o + ½) · scale − ½ clamped at 0.
+ */
+export function resizeAxis(n: number, m: number): AxisTaps {
+  const scale = n / m;
+  return axis(m, o => bilinearTap(n, Math.max(0, scale * (o + 0.5) - 0.5)));
+}
+
+/**
+ * Bilinear resize of `channels` row-major `height × width` maps to `outHeight × outWidth`, as
+ * F.interpolate(mode='bilinear', align_corners=False) with an output size, no antialiasing: an image's
+ * preprocessing and Grad-CAM's upsampling.
+ */
+export function resizeBilinear(planes: Float64Array, channels: number, height: number, width: number, outHeight: number, outWidth: number): Float64Array {
+  if (planes.length !== channels * height * width) throw new RangeError(`resizeBilinear: ${planes.length} values for a ${height}×${width} map${channels === 1 ? '' : ` × ${channels} channels`}`);
+  return gather2d({ shape: [1, channels, height, width], dtype: 'float64', data: planes }, resizeAxis(height, outHeight), resizeAxis(width, outWidth), 0).data as Float64Array;
 }
 
 export type PadMode = 'constant' | 'reflect' | 'replicate';

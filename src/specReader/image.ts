@@ -8,6 +8,7 @@
 
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { decode as decodeJpeg } from 'jpeg-js';
+import { resizeBilinear } from '../engine/resample';
 import { DType, Tensor, allocate } from '../engine/tensor';
 import { TensorFileError } from './fileError';
 import { inflateCapped } from './inflate';
@@ -244,45 +245,6 @@ function toPlanes(p: Pixels, mode: 'rgb' | 'gray'): Float64Array {
     const at = i * p.channels;
     if (mode === 'gray') out[i] = colour ? LUMA[0] * p.data[at] + LUMA[1] * p.data[at + 1] + LUMA[2] * p.data[at + 2] : p.data[at];
     else for (let c = 0; c < 3; c++) out[c * n + i] = p.data[colour ? at + c : at];
-  }
-  return out;
-}
-
-/** Source index and weight along one axis, as PyTorch's upsample_bilinear2d with align_corners=False computes them. */
-function bilinearTaps(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; w: Float64Array } {
-  const scale = inSize / outSize;
-  const lo = new Int32Array(outSize);
-  const hi = new Int32Array(outSize);
-  const w = new Float64Array(outSize);
-  for (let o = 0; o < outSize; o++) {
-    const src = Math.max(scale * (o + 0.5) - 0.5, 0);
-    lo[o] = Math.floor(src);
-    hi[o] = lo[o] < inSize - 1 ? lo[o] + 1 : lo[o];
-    w[o] = src - lo[o];
-  }
-  return { lo, hi, w };
-}
-
-/** Bilinear resize of (C, H, W) planes: torch.nn.functional.interpolate(mode="bilinear", align_corners=False), no antialiasing. */
-export function resizeBilinear(planes: Float64Array, channels: number, height: number, width: number, outHeight: number, outWidth: number): Float64Array {
-  const ys = bilinearTaps(height, outHeight);
-  const xs = bilinearTaps(width, outWidth);
-  const out = new Float64Array(channels * outHeight * outWidth);
-  for (let c = 0; c < channels; c++) {
-    const plane = c * height * width;
-    for (let oy = 0; oy < outHeight; oy++) {
-      const r0 = plane + ys.lo[oy] * width;
-      const r1 = plane + ys.hi[oy] * width;
-      const wy = ys.w[oy];
-      for (let ox = 0; ox < outWidth; ox++) {
-        const x0 = xs.lo[ox];
-        const x1 = xs.hi[ox];
-        const wx = xs.w[ox];
-        const top = (1 - wx) * planes[r0 + x0] + wx * planes[r0 + x1];
-        const bottom = (1 - wx) * planes[r1 + x0] + wx * planes[r1 + x1];
-        out[(c * outHeight + oy) * outWidth + ox] = (1 - wy) * top + wy * bottom;
-      }
-    }
   }
   return out;
 }

@@ -1,11 +1,11 @@
-// The feature-map gallery's numbers (engine/featureMaps.ts, engine/bilinear.ts): saliency and Grad-CAM of the
+// The feature-map gallery's numbers (engine/featureMaps.ts, engine/resample.ts's resizeBilinear): saliency and Grad-CAM of the
 // shipped digits model against PyTorch autograd and F.interpolate (test/fixtures/examples/digits_attribution.py),
 // and the channel ranges behind the gallery's two scales against plain loops.
 
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { resizeBilinear } from '../../src/engine/bilinear';
+import { resizeBilinear } from '../../src/engine/resample';
 import { attributionOf, canAttribute, channelMaps, gradCam, saliency } from '../../src/engine/featureMaps';
 import type { NetworkProblem } from '../../src/engine/network';
 import { NetworkRun, runNetwork } from '../../src/engine/networkRun';
@@ -90,14 +90,14 @@ describe('feature maps: saliency and Grad-CAM of examples/digits against PyTorch
 describe('bilinear resize = F.interpolate(bilinear, align_corners=False)', () => {
   it('3 × 5 up to 7 × 4 and down to 2 × 3', () => {
     const b = ref.bilinear;
-    assertNear(resizeBilinear(b.input, 3, 5, 7, 4), b.up, 'up', 1e-12);
-    assertNear(resizeBilinear(b.input, 3, 5, 2, 3), b.down, 'down', 1e-12);
+    assertNear(resizeBilinear(Float64Array.from(b.input), 1, 3, 5, 7, 4), b.up, 'up', 1e-12);
+    assertNear(resizeBilinear(Float64Array.from(b.input), 1, 3, 5, 2, 3), b.down, 'down', 1e-12);
   });
 
   it('the same size is the identity, and a wrong length is refused', () => {
     const src = Array.from({ length: 12 }, (_, i) => i * i);
-    assert.deepStrictEqual([...resizeBilinear(src, 3, 4, 3, 4)], src);
-    assert.throws(() => resizeBilinear(src, 3, 5, 6, 10), /12 values for a 3×5 map/);
+    assert.deepStrictEqual([...resizeBilinear(Float64Array.from(src), 1, 3, 4, 3, 4)], src);
+    assert.throws(() => resizeBilinear(Float64Array.from(src), 1, 3, 5, 6, 10), /12 values for a 3×5 map/);
   });
 });
 
