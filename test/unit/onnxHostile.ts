@@ -48,5 +48,15 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'a Div by a constant holding 0': { bytes: model([conv(), { op: 'Div', inputs: ['c', 'k'], outputs: ['y'], name: 'div' }], [w(), { name: 'k', dims: [2, 1, 1], dataType: 1, raw: f32Bytes([2, 0]) }]), code: 'onnx.divideByZero', names: ['div', 'k'] },
   'a Div by a computed tensor': { bytes: model([conv(), relu('c', 'r'), { op: 'Div', inputs: ['c', 'r'], outputs: ['y'], name: 'div' }]), code: 'onnx.weight', names: ['div', 'r'] },
   'a ReduceMean over the channels': { bytes: model([conv(), { op: 'ReduceMean', inputs: ['c'], outputs: ['y'], name: 'mean', ints: { axes: [1] } }]), code: 'onnx.attribute', names: ['mean', 'axes'] },
+  // Constant folding (ops.ts's FOLDS, foldBroadcast): (4) + (2) was once read past the end of (2), a NaN run on.
+  'constants added that do not broadcast': {
+    bytes: model([conv(), { op: 'Add', inputs: ['k4', 'k2'], outputs: ['k'], name: 'sum' }, { op: 'Mul', inputs: ['c', 'k'], outputs: ['y'], name: 'scale' }], [w(), f32('k4', [1, 2, 3, 4]), f32('k2', [1, 2])]),
+    code: 'onnx.attribute', names: ['sum', 'k2'],
+  },
+  'constants whose broadcast is over the element limit': {
+    bytes: model([conv(), { op: 'Add', inputs: ['col', 'row'], outputs: ['k'], name: 'sum' }, { op: 'Mul', inputs: ['c', 'k'], outputs: ['y'], name: 'scale' }],
+      [w(), { name: 'col', dims: [16384, 1], dataType: 1, raw: f32Bytes(new Array(16384).fill(1)) }, { name: 'row', dims: [1, 16384], dataType: 1, raw: f32Bytes(new Array(16384).fill(1)) }]),
+    code: 'budget.tensor', names: ['sum'],
+  },
   'a conv whose weight does not fit': { bytes: model([conv(['x', 'w'], ['y'])], [w('w', 3)]), code: 'conv.channels', names: ['conv'] },
 };

@@ -344,7 +344,7 @@ export class ModelReader {
     };
     const attribute = (name: string) => node.attributes.get(name);
     return {
-      node, has, value, networkOrPadded, constant, refuse,
+      node, has, value, networkOrPadded, constant, refuse, maxElements: this.maxElements,
       network: k => {
         const v = networkOrPadded(k);
         return v.kind === 'network' ? v : this.padded(v);

@@ -6,6 +6,7 @@
 // A new op is a new entry here; an op without one is refused, naming its node.
 
 import { walkBroadcast, broadcastShape } from '../../engine/broadcast';
+import { checkBudget } from '../../engine/budget';
 import type { LayerSpec } from '../../engine/layerKinds';
 import { Tensor, sizeOf } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
@@ -44,6 +45,8 @@ export interface OpContext {
   weight(k: number): Tensor;
   /** Input `k` as a constant, float64. */
   constant(k: number): Tensor;
+  /** The most elements a tensor may hold: a constant folded here is counted before it is made. */
+  maxElements: number;
   int(name: string, fallback: number): number;
   float(name: string, fallback: number): number;
   ints(name: string, fallback: number[]): number[];
@@ -309,18 +312,21 @@ function dropout(c: OpContext): OpResult {
 
 // ---- Mul, Div, HardSigmoid, ReduceMean: a squeeze-and-excitation block, MobileNet-style heads ----
 
-/** Two constants multiplied or divided (a shape computed before the run), broadcast; a mismatch refused as a Mul by a constant is. */
-function foldConstants(c: OpContext, divide: boolean): OpResult {
-  const [a, b] = [c.constant(0), c.constant(1)];
+/**
+ * Two constants combined cell by cell with numpy's broadcasting (a shape torch computes before the run, a weight
+ * times a constant): shapes that do not broadcast are refused at the node, and the result is counted before it is made.
+ */
+function foldBroadcast(c: OpContext, a: Tensor, b: Tensor, f: (p: number, q: number) => number): Tensor {
   const out = broadcastShape(a.shape, b.shape) ?? c.unsupported(c.node.inputs[1], `shape (${b.shape.join(', ')})`, `a shape that broadcasts to (${a.shape.join(', ')})`);
-  const z = constant(out, new Array<number>(sizeOf(out)).fill(0));
-  walkBroadcast(out, a.shape, b.shape, (k, i, j) => { z.data[k] = divide ? a.data[i] / b.data[j] : a.data[i] * b.data[j]; });
-  return { constant: z };
+  checkBudget(c.node.name, [{ name: c.node.outputs[0], shape: out }], c.maxElements);
+  const data = new Float64Array(sizeOf(out));
+  walkBroadcast(out, a.shape, b.shape, (k, i, j) => { data[k] = f(a.data[i], b.data[j]); });
+  return { shape: out, dtype: 'float64', data };
 }
 
 /** Div by a constant: a mul by its reciprocal. A divisor holding 0 is refused at the node (no layer of infinities). */
 function divide(c: OpContext): OpResult {
-  if (c.value(0).kind === 'constant' && c.value(1).kind === 'constant') return foldConstants(c, true);
+  if (c.value(0).kind === 'constant' && c.value(1).kind === 'constant') return { constant: foldBroadcast(c, c.constant(0), c.constant(1), (p, q) => p / q) };
   // The divisor's values, decoded also where weights are read as zeros (the model editor's facts).
   const divisor = c.constant(1);
   const zero = divisor.data.findIndex(v => v === 0);
@@ -329,10 +335,9 @@ function divide(c: OpContext): OpResult {
   return { layer: { type: 'mul', by: { ...by, data: by.data.map((_, k) => 1 / divisor.data[k]) } }, from: [c.network(0)] };
 }
 
-/** Mul: of two network tensors (broadcast), of one by a constant (either side), or of two constants. */
+/** Mul: of two network tensors (broadcast), or of one by a constant (either side); two constants are FOLDS's. */
 function multiply(c: OpContext): OpResult {
   const [a, b] = [c.value(0), c.value(1)];
-  if (a.kind === 'constant' && b.kind === 'constant') return foldConstants(c, false);
   if (a.kind !== 'constant' && b.kind !== 'constant') return { layer: { type: 'mul' }, from: [c.network(0), c.network(1)] };
   const [x, k] = a.kind === 'constant' ? [1, 0] : [0, 1];
   return { layer: { type: 'mul', by: c.weight(k) }, from: [c.network(x)] };
@@ -401,22 +406,6 @@ function unravel(shape: readonly number[], i: number): number[] {
   return index;
 }
 
-/** Numpy broadcasting of two constants, elementwise. */
-function broadcast(a: Tensor, b: Tensor, f: (p: number, q: number) => number): Tensor {
-  const rank = Math.max(a.shape.length, b.shape.length);
-  const pad = (s: readonly number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
-  const [sa, sb] = [pad(a.shape), pad(b.shape)];
-  const shape = sa.map((d, k) => Math.max(d, sb[k]));
-  const out = new Float64Array(sizeOf(shape));
-  for (let i = 0; i < out.length; i++) {
-    let [ia, ib] = [0, 0];
-    const index = unravel(shape, i);
-    for (let k = 0; k < rank; k++) { ia = ia * sa[k] + (sa[k] === 1 ? 0 : index[k]); ib = ib * sb[k] + (sb[k] === 1 ? 0 : index[k]); }
-    out[i] = f(a.data[ia], b.data[ib]);
-  }
-  return { shape, dtype: 'float64', data: out };
-}
-
 /** An N-D constant's cell at `index` of a tensor of `shape`. */
 const offset = (shape: readonly number[], index: readonly number[]) => index.reduce((o, i, k) => o * shape[k] + i, 0);
 
@@ -476,9 +465,9 @@ export const FOLD_LIMIT = 1 << 16;
  * or (none) as an op not read.
  */
 export const FOLDS: Readonly<Record<string, (c: OpContext, inputs: Tensor[]) => Tensor>> = {
-  Add: (_c, [a, b]) => broadcast(a, b, (p, q) => p + q),
-  Sub: (_c, [a, b]) => broadcast(a, b, (p, q) => p - q),
-  Mul: (_c, [a, b]) => broadcast(a, b, (p, q) => p * q),
+  Add: (c, [a, b]) => foldBroadcast(c, a, b, (p, q) => p + q),
+  Sub: (c, [a, b]) => foldBroadcast(c, a, b, (p, q) => p - q),
+  Mul: (c, [a, b]) => foldBroadcast(c, a, b, (p, q) => p * q),
   Neg: (_c, [a]) => ({ ...a, data: a.data.map(v => -v) }),
   Cast: (c, [a]) => (INTEGER_TYPES.includes(c.int('to', 1)) ? { ...a, data: a.data.map(Math.trunc) } : c.int('to', 1) === 9 ? { ...a, data: a.data.map(v => (v ? 1 : 0)) } : a),
   ConstantOfShape: (c, [shape]) => {
