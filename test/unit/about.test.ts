@@ -62,6 +62,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'mul.z': {}, 'mul.by': {}, 'mul.dA': { from: 'layers[3]', other: 'input_1' },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
+  'run.input': {}, 'run.output': {}, 'run.delta': {},
 };
 const SAMPLE_ABOUTS = (Object.keys(SAMPLES) as AboutKey[]).map(key => ({ key, args: SAMPLES[key] }) as About);
 
