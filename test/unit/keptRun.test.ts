@@ -44,7 +44,7 @@ describe('the kept network run (a layer traced when opened)', () => {
       const { file, text } = example(name);
       const keeper = new RunKeeper();
       const first = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
-      assert.ok(first.ok && 'trace' in first && first.kept, JSON.stringify(!first.ok && first.message));
+      assert.ok(first.ok && 'kept' in first && first.kept, JSON.stringify(!first.ok && first.message));
       const problem = readSpecProblem(JsonSource.parse(file, text)) as NetworkProblem;
       const full = traceNetwork(problem);
       const engineRun = runNetwork(problem);
@@ -81,7 +81,7 @@ describe('the kept network run (a layer traced when opened)', () => {
     const { file, text } = example('seed.conv.json');
     const keeper = new RunKeeper();
     const result = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
-    assert.ok(result.ok && 'trace' in result && !result.kept && !('kind' in result.trace));
+    assert.ok(result.ok && 'trace' in result && !('kept' in result) && !('kind' in result.trace));
     const none = runWorkerJob({ traceLayer: 0 }, keeper);
     assert.ok(!none.ok && /keeps no network run/.test(none.message));
   });
