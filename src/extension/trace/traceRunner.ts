@@ -69,10 +69,7 @@ export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefi
   const keeper = new RunKeeper();
   let worker: TraceWorker | undefined;
   const result = await runJob({ ...job, keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true };
-  if (!result.kept) {
-    worker?.terminate();
-    return { trace: result.trace };
-  }
+  if (!result.kept) return { trace: result.trace };
   // One job at a time on the kept worker: each waits for the one before.
   let queue: Promise<unknown> = Promise.resolve();
   let released = false;
@@ -117,11 +114,12 @@ function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: Abor
   return new Promise<Success>((resolve, reject) => {
     let worker: TraceWorker | undefined;
     let settled = false;
-    const settle = (fn: () => void) => {
+    // Only a worker that answered with a run it keeps stays; a failed, cancelled or finished one goes.
+    const settle = (fn: () => void, keep = false) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      if (keepWorker && worker) keepWorker(worker);
+      if (keep && keepWorker && worker) keepWorker(worker);
       else worker?.terminate();
       fn();
     };
@@ -133,7 +131,7 @@ function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: Abor
         if (outcome instanceof Error) reject(outcome);
         else if (outcome.ok) resolve(outcome);
         else reject(jobError(outcome));
-      }));
+      }, !(outcome instanceof Error) && outcome.ok && 'kept' in outcome && outcome.kept === true));
     } catch (e) {
       settle(() => reject(new Error(`could not start the trace worker: ${e instanceof Error ? e.message : String(e)}`)));
     }
