@@ -53,6 +53,19 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
     bytes: model([conv(), { op: 'Add', inputs: ['k4', 'k2'], outputs: ['k'], name: 'sum' }, { op: 'Mul', inputs: ['c', 'k'], outputs: ['y'], name: 'scale' }], [w(), f32('k4', [1, 2, 3, 4]), f32('k2', [1, 2])]),
     code: 'onnx.attribute', names: ['sum', 'k2'],
   },
+  // Integer folding (FOLDS's Div and Mod of int64 constants): 0 as a divisor has no value in onnxruntime either.
+  'an int64 Div by 0 in a shape chain': {
+    bytes: model([conv(), { op: 'Div', inputs: ['n', 'z'], outputs: ['q'], name: 'half' }, { op: 'Mul', inputs: ['c', 'q'], outputs: ['y'], name: 'scale' }], [w(), int64('n', [4]), int64('z', [0])]),
+    code: 'onnx.divideByZero', names: ['half', 'z'],
+  },
+  'an int64 Mod by 0 in a shape chain': {
+    bytes: model([conv(), { op: 'Mod', inputs: ['n', 'z'], outputs: ['q'], name: 'rest' }, { op: 'Mul', inputs: ['c', 'q'], outputs: ['y'], name: 'scale' }], [w(), int64('n', [4]), int64('z', [0])]),
+    code: 'onnx.divideByZero', names: ['rest', 'z'],
+  },
+  'a float Mod without fmod': {
+    bytes: model([conv(), { op: 'Mod', inputs: ['n', 'z'], outputs: ['q'], name: 'rest' }, { op: 'Mul', inputs: ['c', 'q'], outputs: ['y'], name: 'scale' }], [w(), f32('n', [4]), f32('z', [3])]),
+    code: 'onnx.attribute', names: ['rest', 'fmod'],
+  },
   'constants whose broadcast is over the element limit': {
     bytes: model([conv(), { op: 'Add', inputs: ['col', 'row'], outputs: ['k'], name: 'sum' }, { op: 'Mul', inputs: ['c', 'k'], outputs: ['y'], name: 'scale' }],
       [w(), { name: 'col', dims: [16384, 1], dataType: 1, raw: f32Bytes(new Array(16384).fill(1)) }, { name: 'row', dims: [1, 16384], dataType: 1, raw: f32Bytes(new Array(16384).fill(1)) }]),
