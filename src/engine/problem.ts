@@ -43,6 +43,7 @@ export interface EngineProblemArgs {
   'crossEntropy.batch': { count: number; batch: number };
   'crossEntropy.class': { index: number; value: number; last: number };
   'flatten.rank': { shape: number[] };
+  'reshape.size': { shape: number[]; input: number[] };
   'batchnorm.channels': { key: string; channels: number; shape: number[] };
   'batchnorm.oneValue': { shape: number[] };
   'convT.negative': { key: string; value: number };

@@ -27,3 +27,18 @@ describe('ONNX gates (Mul, Div, HardSigmoid, ReduceMean) and several outputs: ev
     }
   }
 });
+
+describe('ONNX gates: (B, C) → (B, C, 1, 1) by view, reshape and unsqueeze, every node against onnxruntime-node', () => {
+  const GATES = ['conv2d', 'global_avg_pool2d', 'conv2d', 'relu', 'conv2d', 'hardsigmoid', 'mul', 'mul', 'global_avg_pool2d', 'linear', 'sigmoid', 'reshape', 'mul', 'global_avg_pool2d', 'linear'];
+  for (const how of ['view', 'reshape', 'unsqueeze']) {
+    const layers = how === 'unsqueeze' ? [...GATES.slice(0, 11), 'reshape', ...GATES.slice(11)] : GATES;
+    for (const opset of [11, 17]) {
+      it(`gates_${how}_${opset}.onnx: ${layers.join(' → ')}, every layer onnxruntime's`, async () => {
+        const model = read(`gates_${how}_${opset}.onnx`);
+        const x = randomTensor([2, 2, 5, 5], rng(opset + 1));
+        assert.deepStrictEqual(traceModel(model, x, 'float64').layers.map(l => l.op), layers);
+        assert.strictEqual(await checkAgainstOnnxruntime(model, x), layers.length);
+      });
+    }
+  }
+});

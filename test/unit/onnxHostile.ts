@@ -35,6 +35,7 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'a computed weight': { bytes: model([relu('x', 'r'), conv(['x', 'r'], ['y'])]), code: 'onnx.weight', names: ['conv', 'r'] },
   'a constant added to no MatMul': { bytes: model([relu('x', 'r'), { op: 'Add', inputs: ['r', 'b'], outputs: ['y'], name: 'plus' }], [{ name: 'b', dims: [1], dataType: 1, raw: f32Bytes([1]) }]), code: 'onnx.bias', names: ['plus'] },
   'a reshape that is no flatten': { bytes: model([{ op: 'Reshape', inputs: ['x', 's'], outputs: ['r'], name: 'reshape' }, relu('r', 'y')], [int64('s', [2, -1])]), code: 'onnx.reshape', names: ['reshape'] },
+  'an Unsqueeze of the network\'s tensor on the batch axis': { bytes: model([{ op: 'Unsqueeze', inputs: ['x', 'a'], outputs: ['u'], name: 'unsqueeze' }, relu('u', 'y')], [int64('a', [0])]), code: 'onnx.attribute', names: ['unsqueeze', 'axes'] },
   'a Pad on the channels': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['p1'], name: 'pad' }, relu('p1', 'y')], [int64('p', [0, 1, 1, 1, 0, 0, 1, 1])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
   'a Resize by a computed scale': { bytes: model([relu('x', 'r'), { op: 'Resize', inputs: ['x', '', 'r'], outputs: ['y'], name: 'resize', strings: { mode: 'linear' } }], []), code: 'onnx.weight', names: ['resize', 'r'] },
   'a cubic Resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'cubic', strings: { mode: 'cubic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['cubic', 'mode'] },

@@ -263,18 +263,25 @@ function gather(c: OpContext): OpResult {
   return { constant: constant([...indices.shape], picked), integer: c.integer(0) };
 }
 
+/** Unsqueeze: of a constant (a shape chain's), or of a network tensor past its batch axis, a reshape ((B, C) → (B, C, 1, 1)). */
 function unsqueeze(c: OpContext): OpResult {
-  const data = c.constant(0);
+  const v = c.value(0);
   const axes = c.has(1) ? ints(c.constant(1)) : c.ints('axes', []);
-  const rank = data.shape.length + axes.length;
+  const shape = v.kind === 'constant' ? v.tensor.shape : c.network(0).shape;
+  const rank = shape.length + axes.length;
   const at = axes.map(a => (a < 0 ? a + rank : a));
   if (at.some(a => !Number.isInteger(a) || a < 0 || a >= rank) || new Set(at).size !== at.length) c.unsupported('axes', axes, `axes below ${rank}`);
-  const dims = [...data.shape];
+  const dims = [...shape];
   for (const a of [...at].sort((p, q) => p - q)) dims.splice(a, 0, 1);
-  return { constant: { ...data, shape: dims }, integer: c.integer(0) };
+  if (v.kind === 'constant') return { constant: { ...v.tensor, shape: dims }, integer: c.integer(0) };
+  if (at.includes(0)) c.unsupported('axes', axes, 'axes after the batch axis (0)');
+  return { layer: { type: 'reshape', shape: dims.slice(1) }, from: [c.network(0)] };
 }
 
-/** Reshape to (B, rest): a flatten (`x.view(x.size(0), -1)`); to its own shape: nothing. */
+/**
+ * Reshape to (B, rest): a flatten (`x.view(x.size(0), -1)`); to its own shape: nothing; to another shape of the
+ * batch item's values (`x.view(b, c, 1, 1)`): a reshape layer. One that moves values across the batch is refused.
+ */
 function reshape(c: OpContext): OpResult {
   const x = c.network(0);
   const wanted = ints(c.constant(1));
@@ -284,6 +291,10 @@ function reshape(c: OpContext): OpResult {
   const target = known.map(d => (d === -1 ? rest : d));
   if (same(target, x.shape)) return { same: x };
   if (x.shape.length >= 2 && same(target, [x.shape[0], sizeOf(x.shape.slice(1))])) return { layer: { type: 'flatten' }, from: [x] };
+  const each = target.slice(1);
+  if (target[0] === x.shape[0] && each.length && each.every(d => Number.isSafeInteger(d) && d >= 1) && sizeOf(each) === sizeOf(x.shape.slice(1))) {
+    return { layer: { type: 'reshape', shape: each }, from: [x] };
+  }
   return c.refuse({ code: 'onnx.reshape', args: { node: c.node.name, shape: wanted, input: x.shape } });
 }
 
