@@ -57,6 +57,7 @@ export interface EngineProblemArgs {
   'adaptivePool.size': { size: number[] };
   'upsample.which': Record<string, never>;
   'upsample.scale': { scale: number[] };
+  'upsample.nearestRule': { key: string; value: string; values: string[] };
   'resample.output': { output: number[] };
   'pad2d.padding': { padding: string };
   'pad2d.reflect': { padding: number[]; input: number[] };

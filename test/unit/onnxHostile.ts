@@ -39,6 +39,8 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'a Pad on the channels': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['p1'], name: 'pad' }, relu('p1', 'y')], [int64('p', [0, 1, 1, 1, 0, 0, 1, 1])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
   'a Resize by a computed scale': { bytes: model([relu('x', 'r'), { op: 'Resize', inputs: ['x', '', 'r'], outputs: ['y'], name: 'resize', strings: { mode: 'linear' } }], []), code: 'onnx.weight', names: ['resize', 'r'] },
   'a cubic Resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'cubic', strings: { mode: 'cubic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['cubic', 'mode'] },
+  'a nearest Resize by tf_crop_and_resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'crop', strings: { mode: 'nearest', coordinate_transformation_mode: 'tf_crop_and_resize' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['crop', 'coordinate_transformation_mode'] },
+  'a nearest Resize of an unknown rounding': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'odd', strings: { mode: 'nearest', nearest_mode: 'stochastic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['odd', 'nearest_mode'] },
   'a Resize by a huge scale': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'huge', strings: { mode: 'linear' } }], [f32('s', [1, 1, 30000, 30000])]), code: 'budget.tensor', names: ['huge'] },
   'no layer': { bytes: model([{ op: 'Identity', inputs: ['x'], outputs: ['y'], name: 'same' }], []), code: 'onnx.empty' },
   'a Mul of shapes that do not broadcast': {

@@ -7,6 +7,7 @@
 
 import { walkBroadcast, broadcastShape } from '../../engine/broadcast';
 import { checkBudget } from '../../engine/budget';
+import { NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type NearestRule } from '../../engine/resample';
 import type { LayerSpec } from '../../engine/layerKinds';
 import { Tensor, sizeOf } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
@@ -383,7 +384,11 @@ function reduceMean(c: OpContext): OpResult {
 
 // --- Resize, Pad as layers, and the constant folding torch's exports of them need (the `resize` block) ---
 
-/** Resize: nearest as torch exports nn.Upsample (asymmetric, floor), linear with half-pixel centres or aligned corners. */
+/**
+ * Resize: nearest with any of ONNX's coordinate transforms and roundings (onnxruntime's arithmetic: torch exports
+ * nn.Upsample as asymmetric, floor; ONNX's defaults are half_pixel, round_prefer_floor), linear with half-pixel
+ * centres or aligned corners.
+ */
 function resize(c: OpContext): OpResult {
   const x = c.network(0);
   const mode = c.string('mode', 'nearest');
@@ -391,10 +396,10 @@ function resize(c: OpContext): OpResult {
   if (c.int('antialias', 0) !== 0) c.unsupported('antialias', c.int('antialias', 0), '0');
   if (c.ints('axes', []).length) c.unsupported('axes', c.ints('axes', []), 'none (all axes)');
   const transform = c.string('coordinate_transformation_mode', 'half_pixel');
+  const rounding = c.string('nearest_mode', 'round_prefer_floor');
   const linearTransforms = ['half_pixel', 'pytorch_half_pixel', 'align_corners'];
-  if (mode === 'nearest' && (transform !== 'asymmetric' || c.string('nearest_mode', 'round_prefer_floor') !== 'floor')) {
-    c.unsupported('coordinate_transformation_mode', `${transform}, nearest_mode ${c.string('nearest_mode', 'round_prefer_floor')}`, 'asymmetric with nearest_mode floor (as torch exports nn.Upsample)');
-  }
+  if (mode === 'nearest' && !(NEAREST_TRANSFORMS as readonly string[]).includes(transform)) c.unsupported('coordinate_transformation_mode', transform, NEAREST_TRANSFORMS.join(', '));
+  if (mode === 'nearest' && !(NEAREST_ROUNDINGS as readonly string[]).includes(rounding)) c.unsupported('nearest_mode', rounding, NEAREST_ROUNDINGS.join(', '));
   if (mode === 'linear' && !linearTransforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, linearTransforms.join(', '));
   // Opset 10: (X, scales); 11 on: (X, roi, scales, sizes), an empty or left-out scales meaning sizes.
   const scalesAt = c.node.inputs.length === 2 ? 1 : 2;
@@ -405,7 +410,10 @@ function resize(c: OpContext): OpResult {
   const kept = scales.length ? given[0] === 1 && given[1] === 1 : given[0] === x.shape[0] && given[1] === x.shape[1];
   if (!kept) c.unsupported(scales.length ? 'scales' : 'sizes', given, 'the batch and channels unchanged');
   const how = scales.length ? { scale_factor: [given[2], given[3]] as [number, number] } : { size: [given[2], given[3]] as [number, number] };
-  if (mode === 'nearest') return { layer: { type: 'upsample2d', mode: 'nearest', ...how }, from: [x] };
+  if (mode === 'nearest') {
+    const rule = { coordinate_transformation_mode: transform as NearestRule['transform'], nearest_mode: rounding as NearestRule['rounding'] };
+    return { layer: { type: 'upsample2d', mode: 'nearest', ...how, ...rule }, from: [x] };
+  }
   return { layer: { type: 'upsample2d', mode: 'bilinear', align_corners: transform === 'align_corners', ...how }, from: [x] };
 }
 
