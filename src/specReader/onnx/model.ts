@@ -140,6 +140,8 @@ export interface ModelNetwork {
   params: Readonly<Record<string, ParamSource>>[];
   /** A MatMul's output whose Add became its layer's bias: that layer's output less the bias. */
   preBias: ReadonlyMap<string, number>;
+  /** A zero Pad read by an op that takes no padding: its pad2d layer, by the Pad node's name. */
+  padLayers: ReadonlyMap<string, number>;
 }
 
 /**
@@ -166,7 +168,7 @@ export function readModelNetwork(bytes: Uint8Array, inputShape: readonly number[
   }
   // The other outputs: each a layer's (shown, no δ); the input's or a constant's needs no layer.
   for (const v of refs.slice(1)) if (v?.kind === 'network' && typeof v.ref === 'number' && v.ref !== lastLayer) net.layers[v.ref] = { ...net.layers[v.ref], output: true };
-  return { graph: g, input, output: outputs[0], order, layers: net.layers, values: net.values, params: net.params, preBias: net.preBias };
+  return { graph: g, input, output: outputs[0], order, layers: net.layers, values: net.values, params: net.params, preBias: net.preBias, padLayers: net.padNodeLayers };
 }
 
 /** The layers of the network an ONNX model is (readModelNetwork's). */
@@ -258,6 +260,8 @@ export class ModelReader {
     if (v.of.ref !== (index === 0 ? 'input' : index - 1)) layer.inputs = [v.of.ref];
     const { output: shape } = this.plan(layer, [v.of], index);
     this.layers.push(layer);
+    // Kept in step with the layers: the parameters of the layers after it are found by index.
+    this.params.push({});
     this.inputs.push([v.of]);
     const value: NetworkValue = { kind: 'network', ref: index, shape };
     this.padLayers.set(v, value);
