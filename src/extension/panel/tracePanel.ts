@@ -133,6 +133,12 @@ export class TracePanel implements vscode.Disposable {
     }
   }
 
+  /** Opens a layer of the network on show; a hidden panel comes into view beside `column` (the focus stays there). */
+  revealLayer(layer: number, column: vscode.ViewColumn | undefined): void {
+    if (!this.panel.visible) this.panel.reveal(this.panel.viewColumn === column ? vscode.ViewColumn.Beside : this.panel.viewColumn, true);
+    this.send({ type: 'focus', layer });
+  }
+
   setTitle(title: string): void {
     this.panel.title = title;
   }
@@ -147,7 +153,10 @@ export class TracePanel implements vscode.Disposable {
   /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests. */
   showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun): void {
     this.current = traces;
-    this.waited = waited && { ...waited, traceId: message.type === 'trace' ? message.trace.id : message.network.id };
+    const id = message.type === 'trace' ? message.trace.id : message.network.id;
+    this.waited = waited && { ...waited, traceId: id };
+    // A hidden webview shows it only once it is revealed and says `ready` again.
+    this.log.info(`showing trace ${id} in the panel (${this.panel.visible ? 'visible' : 'hidden'}, ${this.ready ? 'ready' : 'not ready'})`);
     this.post(message);
   }
 
@@ -282,7 +291,7 @@ export class TracePanel implements vscode.Disposable {
         this.pendingFocus = undefined;
         break;
       case 'rendered':
-        this.log.info(`panel rendered trace ${message.traceId}: ${message.shown.map(s => s.name).join(', ')}`);
+        this.log.info(`panel rendered trace ${message.traceId} (${this.panel.visible ? 'visible' : 'hidden'}): ${message.shown.map(s => s.name).join(', ')}`);
         break;
       case 'painted':
         if (this.waited?.traceId === message.traceId) {
