@@ -17,7 +17,7 @@ import { readGraph } from '../../../src/specReader/onnx/graph';
 import { reference } from '../../unit/onnxReference';
 
 /** The spec the debugger runs, written into the session's scratch copy of examples/. */
-export const FLOW_SPEC = 'chelsea-digits.conv.json';
+export const FLOW_SPEC = 'photo-model.conv.json';
 /** The target class picked for the run and written into the spec. */
 const CLASS = 3;
 
