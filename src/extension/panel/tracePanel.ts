@@ -53,6 +53,7 @@ export class TracePanel implements vscode.Disposable {
   /** The traces on show by id (one, or a network's layers), to answer the panel's requests. */
   private current = new Map<number, ShownTrace>();
   private ready = false;
+  private visible = true;
   private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -70,7 +71,13 @@ export class TracePanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
       // A hidden webview is torn down and reloads when shown (it says `ready` again): hold messages till then.
-      panel.onDidChangeViewState(e => { if (!e.webviewPanel.visible) this.ready = false; }),
+      panel.onDidChangeViewState(e => {
+        if (e.webviewPanel.visible === this.visible) return;
+        // Logged: a hidden panel shows a run only once it is revealed and says `ready` again.
+        this.visible = e.webviewPanel.visible;
+        this.log.info(`panel ${this.visible ? 'visible' : 'hidden'}`);
+        if (!this.visible) this.ready = false;
+      }),
     );
   }
 
@@ -153,10 +160,7 @@ export class TracePanel implements vscode.Disposable {
   /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests. */
   showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun): void {
     this.current = traces;
-    const id = message.type === 'trace' ? message.trace.id : message.network.id;
-    this.waited = waited && { ...waited, traceId: id };
-    // A hidden webview shows it only once it is revealed and says `ready` again.
-    this.log.info(`showing trace ${id} in the panel (${this.panel.visible ? 'visible' : 'hidden'}, ${this.ready ? 'ready' : 'not ready'})`);
+    this.waited = waited && { ...waited, traceId: message.type === 'trace' ? message.trace.id : message.network.id };
     this.post(message);
   }
 
