@@ -101,8 +101,13 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     return [...this.editors.values()].map(e => ({ ...e.state }));
   }
 
-  openCustomDocument(uri: vscode.Uri): Promise<ModelDocument> {
-    return ModelDocument.open(uri);
+  /** Each model's last run, kept when its editor closes: the panel still shows it, so a reopened editor's nodes open its layers. */
+  private readonly lastRuns = new Map<string, ModelRun>();
+
+  async openCustomDocument(uri: vscode.Uri): Promise<ModelDocument> {
+    const document = await ModelDocument.open(uri);
+    document.lastRun = this.lastRuns.get(uri.toString());
+    return document;
   }
 
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
@@ -123,11 +128,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         this.log.error(`model editor: ${(e as Error).message}`);
         return;
       }
-      void this.handle(message, document, state, post);
+      void this.handle(message, document, state, post, panel);
     });
   }
 
-  private async handle(message: ModelEditorToHost, document: ModelDocument, state: ModelEditorState, post: (m: HostToModelEditor) => void): Promise<void> {
+  private async handle(message: ModelEditorToHost, document: ModelDocument, state: ModelEditorState, post: (m: HostToModelEditor) => void, editor: vscode.WebviewPanel): Promise<void> {
     const locale = displayLocale();
     const file = path.basename(document.uri.path);
     switch (message.type) {
@@ -158,8 +163,9 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         await this.saveSpec(document.uri);
         return;
       case 'selected':
-        // After a run of this model, its layer opens in the trace panel (beside the editor, the focus kept here).
-        if (message.layer !== undefined && document.lastRun && TracePanel.active) TracePanel.active.send({ type: 'focus', layer: message.layer });
+        // After a run of this model, its layer opens in the trace panel (beside the editor, the focus kept here),
+        // which comes into view if it was behind another tab.
+        if (message.layer !== undefined && document.lastRun && TracePanel.active) TracePanel.active.revealLayer(message.layer, editor.viewColumn);
         return;
     }
   }
@@ -190,6 +196,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     const result = await this.runner.execute({ label: run.label, text: run.specText(vscode.Uri.joinPath(document.uri, '..')), folder: vscode.Uri.joinPath(document.uri, '..'), npy: run.files });
     if (!result) return false;
     document.lastRun = run;
+    this.lastRuns.set(document.uri.toString(), run);
     this.postAll(document, { type: 'ran', label: run.label });
     return true;
   }
