@@ -11,7 +11,9 @@ import { TensorFileError } from '../fileError';
 import type { OnnxNode } from './graph';
 import { ModelNetwork, readModelNetwork } from './model';
 import type { PaddedValue, Value } from './ops';
-import { type Conv2dLayer, conv2dKind } from '../../engine/layerKinds/conv2d';
+import { kindOf } from '../../engine/layerKinds';
+import { type LayerKind, isMergeKind } from '../../engine/layerKinds/kind';
+import type { NetworkLayer } from '../../engine/network';
 import { decodeTensorProto } from './tensor';
 
 /** What a value is: the graph's input, a node's output (`output`: the graph's), an initializer, or a gradient of one. */
@@ -102,14 +104,14 @@ function nodeSlot(net: ModelNetwork, node: OnnxNode, name: string, v: Value, dty
 
 /**
  * The gradient of a zero Pad's output: the δ of the pad2d layer it became where an op without padding read it,
- * plus, for each conv that took it as padding, that conv's gradient with respect to the padded tensor (its backward
- * pass run again on the padded input with the Pad's share of the padding taken off). None where nothing it feeds is
- * either (average pooling folds it into its mean).
+ * plus, for each layer that took it as its four-sided padding (a conv), that layer's gradient with respect to the
+ * padded tensor (its backward pass run again on the padded input with the Pad's share of the padding taken off).
+ * None where a reader is neither (average pooling folds it into its mean).
  */
 function paddedGradient(net: ModelNetwork, name: string, v: PaddedValue): ((run: NetworkRun) => Tensor) | undefined {
   const own = net.padLayers.get(v.node);
   const convs = net.order.map(i => net.graph.nodes[i]).filter(n => n.inputs[0] === name).map(n => net.values.get(n.outputs[0]))
-    .flatMap(o => (o?.kind === 'network' && typeof o.ref === 'number' && net.layers[o.ref].type === 'conv2d' ? [o.ref] : []));
+    .flatMap(o => (o?.kind === 'network' && typeof o.ref === 'number' && sidesOf(net.layers[o.ref]) ? [o.ref] : []));
   const readers = net.order.map(i => net.graph.nodes[i]).filter(n => n.inputs.includes(name));
   // Every reader must be accounted for, or the sum would leave one out: an average pooling's is not.
   if (readers.some(n => n.op === 'AveragePool') || (own === undefined && convs.length !== readers.length) || !readers.length) return undefined;
@@ -117,16 +119,25 @@ function paddedGradient(net: ModelNetwork, name: string, v: PaddedValue): ((run:
     const x = own !== undefined ? run.outputs[own] : padded(layerInput(run, v.of.ref), v.pads);
     const sum = own !== undefined ? { ...run.gradients!.deltas[own]!, data: run.gradients!.deltas[own]!.data.slice() } : zeros(x.shape, x.dtype);
     for (const r of convs) {
-      const layer = net.layers[r] as Conv2dLayer;
-      const sides = layer.options.padding as readonly number[];
-      const spec: Conv2dLayer = { ...layer, options: { ...layer.options, padding: sides.map((p, k) => p - v.pads[k]) as [number, number, number, number] } };
-      const plan = conv2dKind.plan(spec, x.shape, false);
-      const step = { spec, input: x, output: run.outputs[r], cache: conv2dKind.forward(spec, x, plan).cache };
-      const d = conv2dKind.backward(step, run.gradients!.deltas[r] ?? zeros(run.outputs[r].shape, x.dtype)).deltaIn!;
+      const layer = net.layers[r] as PaddedLayer;
+      const spec = { ...layer, options: { ...layer.options, padding: sidesOf(layer)!.map((p, k) => p - v.pads[k]) } } as unknown as NetworkLayer;
+      const kind = kindOf(spec) as LayerKind<NetworkLayer>;
+      const plan = kind.plan(spec, x.shape, false);
+      const step = { spec, input: x, output: run.outputs[r], cache: kind.forward(spec, x, plan).cache };
+      const d = kind.backward(step, run.gradients!.deltas[r] ?? zeros(run.outputs[r].shape, x.dtype)).deltaIn!;
       for (let k = 0; k < d.data.length; k++) sum.data[k] += d.data[k];
     }
     return sum;
   };
+}
+
+/** A layer with padding options, as ops.ts writes a conv's: [top, bottom, left, right]. */
+type PaddedLayer = NetworkLayer & { options: { padding: readonly number[] } };
+
+/** A layer's four-sided padding (a conv's, which a zero Pad before it joins), or none. */
+function sidesOf(layer: NetworkLayer): readonly number[] | undefined {
+  const padding = (layer as { options?: { padding?: unknown } }).options?.padding;
+  return Array.isArray(padding) && padding.length === 4 && !isMergeKind(kindOf(layer)) ? padding as number[] : undefined;
 }
 
 /** The graph input's or a layer's output, as the run holds it. */
