@@ -108,6 +108,20 @@ async function modelChecks(run: Run, page: Page, shot: (name: string) => Promise
     await page.waitForTimeout(300);
     await shot('model-residual');
   });
+  await run.check('two graph outputs: both marked, the loss\'s (the first) apart from the one only shown, in the boxes and the header', async () => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'two_outputs.onnx' }).first().click({ timeout: 30_000 });
+    await page.locator('.tabs-container .tab.active', { hasText: 'two_outputs.onnx' }).waitFor({ timeout: 30_000 });
+    await frame.locator('svg.graph .end.loss-output').waitFor({ timeout: 30_000 });
+    const [loss, shown, badges, facts] = await Promise.all([
+      frame.locator('svg.graph .end.loss-output').textContent(), frame.locator('svg.graph .end.shown-output').textContent(),
+      frame.locator('svg.graph .node.graph-output .output-badge').allTextContents(), frame.locator('.model-facts').innerText(),
+    ]);
+    if (!/output 1 y · loss/.test(loss ?? '') || !/output 2 features \(1, 4, 5, 5\)/.test(shown ?? '')) throw new Error(`the output boxes say: ${loss} | ${shown}`);
+    if (badges.sort().join() !== 'output 1,output 2') throw new Error(`the nodes' badges: ${badges.join(', ')}`);
+    if (!/2 outputs, the loss on y/.test(facts)) throw new Error(`the header says: ${facts}`);
+    await page.waitForTimeout(300);
+    await shot('model-two-outputs');
+  });
 }
 
 async function graphChecks(run: Run, page: Page, frame: FrameLocator, shot: (name: string) => Promise<unknown>): Promise<void> {
@@ -298,6 +312,8 @@ export async function ui(): Promise<number> {
       writeWideSpec(ws);
       // A residual block for the model editor's check.
       fs.copyFileSync(path.join(ROOT, 'test/fixtures/onnx/residual.onnx'), path.join(ws, 'residual.onnx'));
+      // Two graph outputs, the loss on the first (only for the model checks: the explorer lists one more file).
+      if (only === 'model') fs.copyFileSync(path.join(ROOT, 'test/fixtures/onnx/two_outputs_17.onnx'), path.join(ws, 'two_outputs.onnx'));
       // The spec naming digits.onnx that the model flow debugs (only there: the explorer lists one more file).
       if (only === 'modelflow') writeFlowSpec(ws);
       fs.writeFileSync(path.join(ws, 'broken.conv.json'), '{\n  "input": [[[[1, 2, 3], [4, 5]]]],\n  "weight": [[[[1, 0], [0, "one"]]]],\n  "stride": 0\n}\n');
