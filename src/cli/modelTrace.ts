@@ -23,7 +23,11 @@ Runs an ONNX model on an input and prints every value under its ONNX name: the g
 output, each initializer; with --target, each one's gradient too, as grad:NAME.
 
   --input FILE         a .npy of the model's input shape, or a PNG or JPEG image (made (1, C, H, W))
-  --target CLASS       gradients of a cross-entropy against class CLASS on the graph's output
+  --target CLASS       gradients of a cross-entropy against class CLASS on the graph's output: of the input,
+                       every node's output (a Pad's too, an Upsample's, a Resize's) and every initializer a layer
+                       learns (a conv's or Gemm's weight and bias, BatchNorm's scale and shift). None for
+                       constants: shapes, pads, scales, a Mul's or Div's constant factor, Clip's bounds,
+                       BatchNorm's running statistics, nor for a Pad read by an AveragePool
   --only NAMES         comma-separated names to keep, in that order (grad:NAME for a gradient)
   --format FORMAT      json (default): {"model", "input", "output", "target", "loss", "values": [{"name", "role",
                        "node", "op", "shape", "dtype", "data"}]}; text: each value's shape, dtype, min, max,

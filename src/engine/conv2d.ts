@@ -128,13 +128,12 @@ export function conv2dForward(input: Tensor, weight: Tensor, bias: Tensor | unde
   const a_t = im2col(a, info);
   const w_t = weightMatrix(weight, info);
   const z_t = zeros([B, HW, Cout], input.dtype);
-  for (let b = 0; b < B; b++) {
-    for (let g = 0; g < groups; g++) {
-      gemmAccumulate(HW, Cog, Kg,
-        view(a_t.data, b * HW * K + g * Kg, K),
-        view(w_t.data, g * Kg * Cout + g * Cog, Cout),
-        view(z_t.data, b * HW * Cout + g * Cog, Cout));
-    }
+  // The batch items' rows follow each other in a_t and z_t: one product per group covers them all.
+  for (let g = 0; g < groups; g++) {
+    gemmAccumulate(B * HW, Cog, Kg,
+      view(a_t.data, g * Kg, K),
+      view(w_t.data, g * Kg * Cout + g * Cog, Cout),
+      view(z_t.data, g * Cog, Cout));
   }
   const z = zeros(outputShape(info), input.dtype);
   for (let b = 0; b < B; b++) {
@@ -164,13 +163,11 @@ export function deltaMatrix(d: Tensor, info: ConvInfo): Tensor {
 export function inputGradColumns(delta_t: Tensor, weight: Tensor, info: ConvInfo): Tensor {
   const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const dA_t = zeros([B, HW, K], weight.dtype);
-  for (let b = 0; b < B; b++) {
-    for (let g = 0; g < groups; g++) {
-      gemmAccumulate(HW, Kg, Cog,
-        view(delta_t.data, b * HW * Cout + g * Cog, Cout),
-        view(weight.data, g * Cog * Kg, Kg),
-        view(dA_t.data, b * HW * K + g * Kg, K));
-    }
+  for (let g = 0; g < groups; g++) {
+    gemmAccumulate(B * HW, Kg, Cog,
+      view(delta_t.data, g * Cog, Cout),
+      view(weight.data, g * Cog * Kg, Kg),
+      view(dA_t.data, g * Kg, K));
   }
   return dA_t;
 }
@@ -187,13 +184,12 @@ function weightGrad(a_t: Tensor, delta_t: Tensor, weightShape: readonly number[]
   const { batch: B, outChannels: Cout, outPositions: HW, patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const dtype = delta_t.dtype;
   const dW_t = zeros([K, Cout], dtype);
-  for (let b = 0; b < B; b++) {
-    for (let g = 0; g < groups; g++) {
-      gemmAccumulate(Kg, Cog, HW,
-        transposed(view(a_t.data, b * HW * K + g * Kg, K)),
-        view(delta_t.data, b * HW * Cout + g * Cog, Cout),
-        view(dW_t.data, g * Kg * Cout + g * Cog, Cout));
-    }
+  // Σ over the batch is the inner dimension of one product: a_t's rows are every item's windows.
+  for (let g = 0; g < groups; g++) {
+    gemmAccumulate(Kg, Cog, B * HW,
+      transposed(view(a_t.data, g * Kg, K)),
+      view(delta_t.data, g * Cog, Cout),
+      view(dW_t.data, g * Kg * Cout + g * Cog, Cout));
   }
   const dW = zeros(weightShape, dtype);
   for (let o = 0; o < Cout; o++) {

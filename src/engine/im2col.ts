@@ -82,9 +82,18 @@ export function col2im(cols: Tensor, info: ConvInfo): Col2ImResult {
   const block = C * Hp * Wp;
   const n = outPositions * patchSize;
   for (let b = 0; b < B; b++) movePatches(info, padded.data.subarray(b * block, (b + 1) * block), cols.data.subarray(b * n, (b + 1) * n), true);
-  // Every channel sees the same windows: count channel 0's copies.
+  // Every channel sees the same windows, and the windows are rows × columns: the copies landing on pixel (y, x)
+  // are those landing on row y times those landing on column x.
+  const rows = windowCounts(info.outHeight, info.kernelHeight, info.strideHeight, info.dilationHeight, Hp);
+  const columns = windowCounts(info.outWidth, info.kernelWidth, info.strideWidth, info.dilationWidth, Wp);
   const counts = zeros([Hp, Wp], cols.dtype);
-  const taps = info.kernelHeight * info.kernelWidth;
-  movePatches({ ...info, inChannels: 1, patchSize: taps }, counts.data, new Float64Array(outPositions * taps).fill(1), true);
+  for (let y = 0; y < Hp; y++) for (let x = 0; x < Wp; x++) counts.data[y * Wp + x] = rows[y] * columns[x];
   return { padded, counts };
+}
+
+/** How many (window, tap) pairs land on each of `size` places along one axis. */
+function windowCounts(windows: number, taps: number, stride: number, dilation: number, size: number): Float64Array {
+  const n = new Float64Array(size);
+  for (let i = 0; i < windows; i++) for (let k = 0; k < taps; k++) n[i * stride + k * dilation]++;
+  return n;
 }

@@ -43,6 +43,7 @@ export interface EngineProblemArgs {
   'crossEntropy.batch': { count: number; batch: number };
   'crossEntropy.class': { index: number; value: number; last: number };
   'flatten.rank': { shape: number[] };
+  'reshape.size': { shape: number[]; input: number[] };
   'batchnorm.channels': { key: string; channels: number; shape: number[] };
   'batchnorm.oneValue': { shape: number[] };
   'convT.negative': { key: string; value: number };
@@ -56,6 +57,7 @@ export interface EngineProblemArgs {
   'adaptivePool.size': { size: number[] };
   'upsample.which': Record<string, never>;
   'upsample.scale': { scale: number[] };
+  'upsample.nearestRule': { key: string; value: string; values: string[] };
   'resample.output': { output: number[] };
   'pad2d.padding': { padding: string };
   'pad2d.reflect': { padding: number[]; input: number[] };

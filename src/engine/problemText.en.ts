@@ -2,7 +2,7 @@
 // EngineError's message, which the CLI and the library print.
 
 import { ConvShapes, EngineProblemArgs, LayerAt, ProblemFrame, ProblemTable, thousands } from './problem';
-import { formatShape } from './tensor';
+import { formatShape, sizeOf } from './tensor';
 
 const pair = ([a, b]: readonly number[]) => `(${a}, ${b})`;
 const convShapes = (a: ConvShapes) => `(input ${formatShape(a.input)}, weight ${formatShape(a.weight)}, groups ${a.groups})`;
@@ -46,7 +46,9 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'crossEntropy.logits': a => `expects (B, classes) logits, got ${formatShape(a.shape)}: end the network with a linear layer`,
   'crossEntropy.batch': a => `target has ${a.count} class indices for a batch of ${a.batch}`,
   'crossEntropy.class': a => `target[${a.index}] = ${a.value} is not a class index in 0..${a.last}`,
+  'upsample.nearestRule': a => `${a.key} ${a.value} is read only with mode "nearest" (nearest_mode with a coordinate_transformation_mode), as one of ${a.values.join(', ')}`,
   'flatten.rank': a => `expects at least a 2-D input, got ${formatShape(a.shape)}`,
+  'reshape.size': a => (a.shape.length ? `shape ${formatShape(a.shape)} holds ${sizeOf(a.shape)} values, but each batch item of ${formatShape(a.input)} has ${sizeOf(a.input.slice(1))}` : 'shape must be a list of positive integers'),
   'batchnorm.channels': a => `${a.key} must have shape (${a.channels},), one value per input channel, got ${formatShape(a.shape)}`,
   'batchnorm.oneValue': a => `train mode needs more than one value per channel (B·H·W ≥ 2), got input ${formatShape(a.shape)}`,
   'convT.negative': a => `${a.key} must not be negative, got ${a.value}`,

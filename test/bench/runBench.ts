@@ -10,6 +10,8 @@
 //     backward against onnxruntime-node (one thread each), and its peak memory.
 //  5. The time a person waits (timeToPanel.ts): Run → painted panel and Start Debugging → first stop, in the
 //     real VS Code. `--no-ui` skips it (it starts code-server).
+//  6. A trace against its passes (traceBench.ts): a conv trace against conv2d + both gradient passes, a network
+//     trace against the same network run lean (goal: within 2×).
 // Exit code 1 only when something is broken (a method disagrees or fails); missed targets are just printed.
 
 import * as path from 'path';
@@ -19,6 +21,7 @@ import { hoverBench } from './hoverBench';
 import { memoryBench } from './memoryBench';
 import { modelBench } from './modelBench';
 import { timeToPanel } from './timeToPanel';
+import { traceBench } from './traceBench';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -88,6 +91,7 @@ async function kernelsInBrowser(): Promise<boolean> {
   // Memory first, while nothing else runs: a busy machine delays the garbage collector and inflates the peak.
   memoryBench(ROOT);
   if (!await modelBench(ROOT)) process.exitCode = 1;
+  traceBench(ROOT, process.argv.includes('--quick') || process.env.BENCH_QUICK === '1');
   if (!process.argv.includes('--no-ui') && !timeToPanel(ROOT)) process.exitCode = 1;
   const convOk = await convBench({ quick: process.argv.includes('--quick') || process.env.BENCH_QUICK === '1', root: ROOT });
   if (!convOk) process.exitCode = 1;

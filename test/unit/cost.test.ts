@@ -62,7 +62,7 @@ function ruleFlops(l: LayerTrace): number {
     case 'avgpool2d': return size('pool_t');
     case 'global_avg_pool2d': case 'adaptive_avg_pool2d': return size('input');
     case 'add': return (l.inputs.length - 1) * size('z');
-    case 'concat': case 'flatten': case 'identity': case 'dropout': case 'pad2d': return 0;
+    case 'concat': case 'flatten': case 'reshape': case 'identity': case 'dropout': case 'pad2d': return 0;
     // Three lerps per output cell for bilinear; nearest copies.
     case 'upsample2d': return (l.geometry.info as { mode: string }).mode === 'bilinear' ? 9 * size('z') : 0;
     case 'loss': return l.tensors.probs ? 5 * size('probs') : 3 * size('z');

@@ -67,6 +67,8 @@ const GATE_LAYERS: NetworkLayer[] = [
   // x.mean((2, 3)), then the features squared (a mul of one output by itself).
   { type: 'global_avg_pool2d', keepdim: false }, { type: 'mul', inputs: [5, 5] },
   { type: 'linear', weight: t(2, 3), bias: t(2) },
+  // x.view(b, 2, 1, 1) and back.
+  { type: 'reshape', shape: [2, 1, 1] }, { type: 'flatten' },
 ];
 
 export function everyGateKind(loss: LossSpec): NetworkProblem {

@@ -35,9 +35,12 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'a computed weight': { bytes: model([relu('x', 'r'), conv(['x', 'r'], ['y'])]), code: 'onnx.weight', names: ['conv', 'r'] },
   'a constant added to no MatMul': { bytes: model([relu('x', 'r'), { op: 'Add', inputs: ['r', 'b'], outputs: ['y'], name: 'plus' }], [{ name: 'b', dims: [1], dataType: 1, raw: f32Bytes([1]) }]), code: 'onnx.bias', names: ['plus'] },
   'a reshape that is no flatten': { bytes: model([{ op: 'Reshape', inputs: ['x', 's'], outputs: ['r'], name: 'reshape' }, relu('r', 'y')], [int64('s', [2, -1])]), code: 'onnx.reshape', names: ['reshape'] },
+  'an Unsqueeze of the network\'s tensor on the batch axis': { bytes: model([{ op: 'Unsqueeze', inputs: ['x', 'a'], outputs: ['u'], name: 'unsqueeze' }, relu('u', 'y')], [int64('a', [0])]), code: 'onnx.attribute', names: ['unsqueeze', 'axes'] },
   'a Pad on the channels': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['p1'], name: 'pad' }, relu('p1', 'y')], [int64('p', [0, 1, 1, 1, 0, 0, 1, 1])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
   'a Resize by a computed scale': { bytes: model([relu('x', 'r'), { op: 'Resize', inputs: ['x', '', 'r'], outputs: ['y'], name: 'resize', strings: { mode: 'linear' } }], []), code: 'onnx.weight', names: ['resize', 'r'] },
   'a cubic Resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'cubic', strings: { mode: 'cubic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['cubic', 'mode'] },
+  'a nearest Resize by tf_crop_and_resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'crop', strings: { mode: 'nearest', coordinate_transformation_mode: 'tf_crop_and_resize' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['crop', 'coordinate_transformation_mode'] },
+  'a nearest Resize of an unknown rounding': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'odd', strings: { mode: 'nearest', nearest_mode: 'stochastic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['odd', 'nearest_mode'] },
   'a Resize by a huge scale': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'huge', strings: { mode: 'linear' } }], [f32('s', [1, 1, 30000, 30000])]), code: 'budget.tensor', names: ['huge'] },
   'no layer': { bytes: model([{ op: 'Identity', inputs: ['x'], outputs: ['y'], name: 'same' }], []), code: 'onnx.empty' },
   'a Mul of shapes that do not broadcast': {
@@ -52,6 +55,19 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'constants added that do not broadcast': {
     bytes: model([conv(), { op: 'Add', inputs: ['k4', 'k2'], outputs: ['k'], name: 'sum' }, { op: 'Mul', inputs: ['c', 'k'], outputs: ['y'], name: 'scale' }], [w(), f32('k4', [1, 2, 3, 4]), f32('k2', [1, 2])]),
     code: 'onnx.attribute', names: ['sum', 'k2'],
+  },
+  // Integer folding (FOLDS's Div and Mod of int64 constants): 0 as a divisor has no value in onnxruntime either.
+  'an int64 Div by 0 in a shape chain': {
+    bytes: model([conv(), { op: 'Div', inputs: ['n', 'z'], outputs: ['q'], name: 'half' }, { op: 'Mul', inputs: ['c', 'q'], outputs: ['y'], name: 'scale' }], [w(), int64('n', [4]), int64('z', [0])]),
+    code: 'onnx.divideByZero', names: ['half', 'z'],
+  },
+  'an int64 Mod by 0 in a shape chain': {
+    bytes: model([conv(), { op: 'Mod', inputs: ['n', 'z'], outputs: ['q'], name: 'rest' }, { op: 'Mul', inputs: ['c', 'q'], outputs: ['y'], name: 'scale' }], [w(), int64('n', [4]), int64('z', [0])]),
+    code: 'onnx.divideByZero', names: ['rest', 'z'],
+  },
+  'a float Mod without fmod': {
+    bytes: model([conv(), { op: 'Mod', inputs: ['n', 'z'], outputs: ['q'], name: 'rest' }, { op: 'Mul', inputs: ['c', 'q'], outputs: ['y'], name: 'scale' }], [w(), f32('n', [4]), f32('z', [3])]),
+    code: 'onnx.attribute', names: ['rest', 'fmod'],
   },
   'constants whose broadcast is over the element limit': {
     bytes: model([conv(), { op: 'Add', inputs: ['col', 'row'], outputs: ['k'], name: 'sum' }, { op: 'Mul', inputs: ['c', 'k'], outputs: ['y'], name: 'scale' }],

@@ -3,6 +3,7 @@
 
 import * as assert from 'assert';
 import { ConvTrace, recordedTensors } from '../../src/engine/trace';
+import { tensorStats } from '../../src/engine/tensor';
 import { traceAnySpecText } from '../../src/specReader/convSpec';
 import { networkSpec } from './helpers';
 
@@ -36,5 +37,32 @@ describe('facts the trace records once, for every face', () => {
       }, t.name);
     }
     assert.deepStrictEqual(trace.nonFinite.find(r => r.tensor === 'input'), { tensor: 'input', count: 2, firstIndex: [0, 0, 0, 0], firstValue: NaN });
+  });
+
+  it('statistics agree with a direct count on random data: NaN, ±Infinity, −0, rising and falling runs, both dtypes', () => {
+    // tensorStats skips values inside the range seen so far; check that shortcut on data made to defeat it.
+    let seed = 7;
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const special = [NaN, Infinity, -Infinity, -0, 0, 1e300, -1e300];
+    for (let trial = 0; trial < 300; trial++) {
+      const n = Math.floor(next() * 40);
+      const values = Array.from({ length: n }, (_, i) => {
+        const r = next();
+        if (r < 0.15) return special[Math.floor(next() * special.length)];
+        if (trial % 3 === 0) return i * (trial % 2 ? 1 : -1);
+        return (next() - 0.5) * 10;
+      });
+      for (const data of [Float64Array.from(values), Float32Array.from(values)]) {
+        const all = [...data];
+        const finite = all.filter(Number.isFinite);
+        const want = {
+          min: finite.length ? Math.min(...finite) : 0, max: finite.length ? Math.max(...finite) : 0,
+          nonFinite: all.length - finite.length, firstNonFinite: all.findIndex(v => !Number.isFinite(v)),
+        };
+        const got = tensorStats(data);
+        // −0 and 0 are the same bound; compare by value.
+        assert.deepStrictEqual({ ...got, min: got.min + 0, max: got.max + 0 }, { ...want, min: want.min + 0, max: want.max + 0 }, `trial ${trial}: ${all.join(', ')}`);
+      }
+    }
   });
 });

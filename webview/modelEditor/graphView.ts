@@ -8,7 +8,7 @@ import { Layout, LayoutEdge, LayoutNode, layout } from './layout';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const BOX = { width: 168, height: 36 };
-const END = { width: 150, height: 26 };
+const END = { width: 220, height: 26 };
 
 /** Each op's family, for its colour (an op not listed is "other"). */
 const FAMILIES: Record<string, string> = {
@@ -32,7 +32,11 @@ function drawnItems(model: ModelView): { items: Drawn[]; edges: LayoutEdge[] } {
   const items: Drawn[] = [
     ...model.inputs.map((v, index): Drawn => ({ kind: 'input', index, label: `${t.modelInput} ${v.name}`, detail: shapeText(v.shape) })),
     ...model.nodes.map((n, index): Drawn => ({ kind: 'node', index, label: n.op, detail: n.problem ? '⚠ ' + n.op : shapeText(n.outputs[0]?.shape) })),
-    ...model.outputs.map((v, index): Drawn => ({ kind: 'output', index, label: `${t.modelOutput} ${v.name}`, detail: shapeText(v.shape) })),
+    // With several outputs each is numbered; the first says the loss reads it (the others are dashed, their title says why).
+    ...model.outputs.map((v, index): Drawn => ({
+      kind: 'output', index, detail: shapeText(v.shape),
+      label: `${t.modelOutput} ${model.outputs.length > 1 ? `${index + 1} ` : ''}${v.name}${model.outputs.length > 1 && index === 0 ? ` · ${t.modelOutputLoss}` : ''}`,
+    })),
   ];
   const maker = new Map<string, number>();
   model.inputs.forEach((v, k) => maker.set(v.name, k));
@@ -87,6 +91,8 @@ export interface GraphView {
 /** Draws the graph; `open` is called with a node's index when it is clicked or Enter is pressed on it. */
 export function drawGraph(model: ModelView, open: (node: number) => void): GraphView {
   const { items, edges } = drawnItems(model);
+  // Which graph output (1-based) each node's first output is.
+  const outputOf = new Map(model.outputs.map((v, k) => [v.name, k + 1]));
   const sizes: LayoutNode[] = items.map(i => (i.kind === 'node' ? BOX : END));
   const placed: Layout = layout(sizes, edges);
   const root = svg('svg', { width: placed.width, height: placed.height, viewBox: `0 0 ${placed.width} ${placed.height}`, class: 'graph', role: 'group', 'aria-label': text().modelGraphLabel });
@@ -104,17 +110,20 @@ export function drawGraph(model: ModelView, open: (node: number) => void): Graph
     const { x, y } = placed.nodes[k];
     const { width, height } = sizes[k];
     const node: ModelNode | undefined = item.kind === 'node' ? model.nodes[item.index] : undefined;
-    const cls = node ? `node family-${familyOf(node.op)}${node.problem ? ' problem' : ''}` : `end ${item.kind}`;
+    const isOutput = node && model.outputs.length > 1 ? outputOf.get(node.outputs[0]?.name ?? '') : undefined;
+    const cls = node ? `node family-${familyOf(node.op)}${node.problem ? ' problem' : ''}${isOutput ? ` graph-output${isOutput === 1 ? ' loss-output' : ''}` : ''}`
+      : `end ${item.kind}${item.kind === 'output' && model.outputs.length > 1 ? (item.index === 0 ? ' loss-output' : ' shown-output') : ''}`;
     const g = svg('g', { class: cls, transform: `translate(${x - width / 2},${y - height / 2})` }, nodeLayer);
     svg('rect', { width, height, rx: node ? 4 : height / 2, class: 'box' }, g);
     if (node) {
       svg('rect', { width: 5, height, class: 'stripe' }, g);
-      svg('text', { x: 12, y: 15, class: 'op' }, g).textContent = fit(item.label, width);
+      svg('text', { x: 12, y: 15, class: 'op' }, g).textContent = fit(item.label, isOutput ? width - 56 : width);
       svg('text', { x: 12, y: 30, class: 'shape' }, g).textContent = fit(item.detail, width);
       svg('title', {}, g).textContent = `${node.name}${node.problem ? `\n${node.problem}` : ''}`;
       g.setAttribute('tabindex', '0');
       g.setAttribute('role', 'button');
-      g.setAttribute('aria-label', text().modelNodeLabel(node.op, node.name, shapeText(node.outputs[0]?.shape)));
+      if (isOutput) svg('text', { x: width - 6, y: 15, class: 'output-badge', 'text-anchor': 'end' }, g).textContent = text().modelNodeOutputBadge(isOutput);
+      g.setAttribute('aria-label', text().modelNodeLabel(node.op, node.name, shapeText(node.outputs[0]?.shape)) + (isOutput === 1 ? text().modelNodeIsLossOutput(isOutput) : isOutput ? text().modelNodeIsOutput(isOutput) : ''));
       g.addEventListener('click', () => open(item.index));
       g.addEventListener('keydown', e => {
         if (e.key !== 'Enter' && e.key !== ' ') return;
@@ -124,6 +133,7 @@ export function drawGraph(model: ModelView, open: (node: number) => void): Graph
       boxes.set(item.index, g);
     } else {
       svg('text', { x: width / 2, y: height / 2 + 4, class: 'end-label', 'text-anchor': 'middle' }, g).textContent = fit(`${item.label} ${item.detail}`, width + 20);
+      if (item.kind === 'output' && model.outputs.length > 1) svg('title', {}, g).textContent = item.index === 0 ? text().modelOutputLossTitle : text().modelOutputShownTitle(item.index + 1);
     }
   }
   return {

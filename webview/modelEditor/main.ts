@@ -54,6 +54,7 @@ function header(m: ModelView): HTMLElement {
   if (m.opset !== undefined) fact(t.modelOpset(m.opset));
   if (m.producer) fact(m.producer);
   fact(t.modelInitializerBytes(bytes(m.totals.initializerBytes)));
+  if (m.outputs.length > 1) fact(t.modelOutputsFact(m.outputs.length, m.outputs[0].name), t.modelOutputLossTitle);
   if (m.plannedInput) {
     const dynamic = m.inputs[0]?.shape?.some(d => typeof d !== 'number');
     fact(t.modelPlannedOn(shapeText(m.plannedInput)) + (dynamic ? ` (${t.modelDynamicAsOne})` : ''));

@@ -32,7 +32,7 @@ const KINDS: Record<LayerSpec['type'], AnyKind<LayerSpec>> = {
   conv2d: conv2dKind,
   relu: activationKind, leaky_relu: activationKind, sigmoid: activationKind, tanh: activationKind,
   maxpool2d: poolKind, avgpool2d: poolKind,
-  flatten: flattenKind,
+  flatten: flattenKind, reshape: flattenKind,
   linear: linearKind,
   batchnorm2d: batchnorm2dKind,
   conv_transpose2d: convTranspose2dKind,

@@ -8,7 +8,7 @@
 // along W, one along H), nearest none (a copy); torch.utils.flop_counter counts neither.
 
 import { EngineError } from '../errors';
-import { gather2d, scatter2d } from '../resample';
+import { NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, gather2d, scatter2d } from '../resample';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { NO_COST, elementCost } from './cost';
 import { LayerKind, LayerParam, passes, planned, stage } from './kind';
@@ -22,6 +22,9 @@ export interface Upsample2dLayer {
   scale_factor?: number | readonly [number, number];
   size?: number | readonly [number, number];
   align_corners?: boolean;
+  /** Nearest as ONNX's Resize reads it (both or neither); none: as torch's interpolate. */
+  coordinate_transformation_mode?: typeof NEAREST_TRANSFORMS[number];
+  nearest_mode?: typeof NEAREST_ROUNDINGS[number];
 }
 
 const AXES = ['B', 'C', 'H', 'W'];
@@ -32,6 +35,8 @@ const PARAMS: Record<string, LayerParam> = {
   scale_factor: { read: 'asWritten', schema: positiveOrPair, doc: 'The output\'s size over the input\'s: a number for both H and W, or [h, w]; whole or fractional (the output is floor(H · h) × floor(W · w)). Give this or size.' },
   size: { read: 'intOrPair', doc: 'The output\'s (H, W), a number for both or [h, w]. Give this or scale_factor.' },
   align_corners: { read: 'boolean', doc: 'bilinear only: the corner cells of input and output aligned, sources at o · (H − 1) / (H_out − 1); default false, half-pixel centres, as PyTorch.' },
+  coordinate_transformation_mode: { read: 'asWritten', schema: { enum: [...NEAREST_TRANSFORMS] }, doc: 'nearest only, as ONNX\'s Resize (with nearest_mode): where an output cell\'s source is, e.g. half_pixel (o + ½) / scale − ½. Without it, as torch\'s interpolate: floor(o / scale).' },
+  nearest_mode: { read: 'asWritten', schema: { enum: [...NEAREST_ROUNDINGS] }, doc: 'nearest only, as ONNX\'s Resize (with coordinate_transformation_mode): how the source is rounded to a cell, e.g. round_prefer_floor (ties down).' },
 };
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -51,12 +56,29 @@ function outputOf(l: Upsample2dLayer, x: readonly number[]): { size: [number, nu
   return { size: [Math.floor(H * scale[0]), Math.floor(W * scale[1])], scale };
 }
 
+/** ONNX's nearest rule: known values, nearest only, nearest_mode only with a transform. */
+function checkNearestRule(l: Upsample2dLayer): void {
+  const keys = [['coordinate_transformation_mode', NEAREST_TRANSFORMS], ['nearest_mode', NEAREST_ROUNDINGS]] as const;
+  for (const [key, values] of keys) {
+    const v = l[key];
+    if (v === undefined) continue;
+    const known = (values as readonly string[]).includes(v as string);
+    if (!known || l.mode !== 'nearest' || (key === 'nearest_mode' && !l.coordinate_transformation_mode)) {
+      throw new EngineError(l.type, { code: 'upsample.nearestRule', args: { key, value: String(v), values: [...values] } }, key);
+    }
+  }
+}
+
 /** What the view reads (the plan's and the record's). */
 function geometry(l: Upsample2dLayer, x: readonly number[], size: [number, number], scale: [number, number]): LayerGeometry<'upsample2d', UpsampleInfo> {
   const [batch, channels, height, width] = x;
   return {
     kind: 'upsample2d',
-    info: { batch, channels, height, width, outHeight: size[0], outWidth: size[1], scaleHeight: scale[0], scaleWidth: scale[1], mode: l.mode, alignCorners: !!l.align_corners },
+    info: {
+      batch, channels, height, width, outHeight: size[0], outWidth: size[1], scaleHeight: scale[0], scaleWidth: scale[1], mode: l.mode, alignCorners: !!l.align_corners,
+      ...(l.size !== undefined ? { sized: true } : {}),
+      ...(l.mode === 'nearest' && l.coordinate_transformation_mode ? { nearest: { transform: l.coordinate_transformation_mode, rounding: l.nearest_mode ?? 'floor' } } : {}),
+    },
   };
 }
 
@@ -68,10 +90,13 @@ export const upsample2dKind: LayerKind<Upsample2dLayer> = {
     ...(v.scale_factor !== undefined ? { scale_factor: v.scale_factor as Upsample2dLayer['scale_factor'] } : {}),
     ...(v.size !== undefined ? { size: v.size as Upsample2dLayer['size'] } : {}),
     ...(v.align_corners !== undefined ? { align_corners: v.align_corners as boolean } : {}),
+    ...(v.coordinate_transformation_mode !== undefined ? { coordinate_transformation_mode: v.coordinate_transformation_mode as Upsample2dLayer['coordinate_transformation_mode'] } : {}),
+    ...(v.nearest_mode !== undefined ? { nearest_mode: v.nearest_mode as Upsample2dLayer['nearest_mode'] } : {}),
   }),
   title: l => `upsample2d ${l.mode} ${l.size !== undefined ? `to ${pair(l.size).join('×')}` : `×${pair(l.scale_factor!).join('×')}`}`,
   plan(l, x, backward) {
     if (x.length !== 4) throw new EngineError(l.type, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...x] } }, 'input');
+    checkNearestRule(l);
     const { size, scale } = outputOf(l, x);
     if (!size.every(s => Number.isSafeInteger(s) && s >= 1)) throw new EngineError(l.type, { code: 'resample.output', args: { output: [x[0], x[1], ...size] } }, l.size !== undefined ? 'size' : 'scale_factor');
     const z = [x[0], x[1], ...size];

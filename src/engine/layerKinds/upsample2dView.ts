@@ -2,7 +2,7 @@
 // (bilinear) the input cells around its source, and links to them; an input cell
 // links to every output cell that reads it and gets their δ back, weighted.
 
-import { upsampleAxis } from '../resample';
+import { type NearestRule, upsampleAxis } from '../resample';
 import { type Taps, isOutputShaped, tapField, tapLinks, tapReceptive, tapSum } from './tapsView';
 import { LayerView, gradientTable, words } from './view';
 
@@ -12,13 +12,17 @@ export interface UpsampleInfo {
   scaleHeight: number; scaleWidth: number;
   mode: 'nearest' | 'bilinear';
   alignCorners: boolean;
+  /** An explicit size: the coordinates use in / out (torch's form), not 1 / scale. */
+  sized?: boolean;
+  /** Nearest as ONNX's Resize says (its coordinate transform and rounding); none: as torch's interpolate. */
+  nearest?: NearestRule;
 }
 
 /** Each axis's taps, from the geometry (the arithmetic's too). */
 export function upsampleTaps(i: UpsampleInfo): Taps {
   return {
-    rows: upsampleAxis(i.height, i.outHeight, i.scaleHeight, i.mode, i.alignCorners),
-    cols: upsampleAxis(i.width, i.outWidth, i.scaleWidth, i.mode, i.alignCorners),
+    rows: upsampleAxis(i.height, i.outHeight, i.scaleHeight, i.mode, i.alignCorners, i.sized, i.nearest),
+    cols: upsampleAxis(i.width, i.outWidth, i.scaleWidth, i.mode, i.alignCorners, i.sized, i.nearest),
   };
 }
 

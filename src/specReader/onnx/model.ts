@@ -12,12 +12,15 @@ import { kindOf } from '../../engine/layerKinds';
 import { KindPlan, isMergeKind } from '../../engine/layerKinds/kind';
 import type { NetworkLayer } from '../../engine/network';
 import { inputName } from '../../engine/graph';
-import type { DType, Tensor } from '../../engine/tensor';
+import type { DType, Tensor, TensorData } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
 import { OnnxGraph, OnnxNode, readGraph } from './graph';
-import { FOLDS, NetworkValue, OPS, OpContext, OpResult, PaddedValue, Value } from './ops';
-import { decodeTensorProto, zerosOfTensorProto } from './tensor';
+import { FOLDS, foldedInteger, NetworkValue, OPS, OpContext, OpResult, PaddedValue, Value } from './ops';
+import { decodeTensorProto, sharedZeros, zerosOfTensorProto } from './tensor';
 import { fail } from './wire';
+
+/** An ONNX element type's name (tensor.ts's) that holds integers: INT8 … UINT64, and BOOL. */
+const isIntegerType = (name: string) => /INT|BOOL/.test(name);
 
 const describe = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 
@@ -137,6 +140,8 @@ export interface ModelNetwork {
   params: Readonly<Record<string, ParamSource>>[];
   /** A MatMul's output whose Add became its layer's bias: that layer's output less the bias. */
   preBias: ReadonlyMap<string, number>;
+  /** A zero Pad read by an op that takes no padding: its pad2d layer, by the Pad node's name. */
+  padLayers: ReadonlyMap<string, number>;
 }
 
 /**
@@ -163,7 +168,7 @@ export function readModelNetwork(bytes: Uint8Array, inputShape: readonly number[
   }
   // The other outputs: each a layer's (shown, no δ); the input's or a constant's needs no layer.
   for (const v of refs.slice(1)) if (v?.kind === 'network' && typeof v.ref === 'number' && v.ref !== lastLayer) net.layers[v.ref] = { ...net.layers[v.ref], output: true };
-  return { graph: g, input, output: outputs[0], order, layers: net.layers, values: net.values, params: net.params, preBias: net.preBias };
+  return { graph: g, input, output: outputs[0], order, layers: net.layers, values: net.values, params: net.params, preBias: net.preBias, padLayers: net.padNodeLayers };
 }
 
 /** The layers of the network an ONNX model is (readModelNetwork's). */
@@ -188,6 +193,8 @@ export class ModelReader {
   /** The layers a MatMul made (the Add after one may give it its bias). */
   private readonly products = new Set<number>();
   private readonly decoded = new Map<string, Tensor>();
+  /** The initializers decoded so far whose element type is an integer one. */
+  private readonly integers = new Set<string>();
   private readonly padLayers = new Map<PaddedValue, NetworkValue>();
   /** The layers a zero Pad made when a later node read it (that node's read returns its own layer): Pad node name → layer. */
   readonly padNodeLayers = new Map<string, number>();
@@ -199,6 +206,8 @@ export class ModelReader {
   readonly preBias = new Map<string, number>();
   /** The weights the node being read took, by the ONNX value they were read from. */
   private weightsRead: { name: string; tensor: Tensor }[] = [];
+  /** The zeros that stand for the weights when they are not decoded (`weights: 'zeros'`), one buffer for all. */
+  private readonly zeros: (count: number) => TensorData;
 
   constructor(
     private readonly g: OnnxGraph,
@@ -206,7 +215,9 @@ export class ModelReader {
     private readonly dtype: DType,
     private readonly maxElements: number,
     private readonly weights: WeightReading,
-  ) {}
+  ) {
+    this.zeros = sharedZeros(dtype);
+  }
 
   /** Reads a node; returns the layer it made, or gave its bias to (none: it made a constant or passed a value on). */
   read(node: OnnxNode): number | undefined {
@@ -216,9 +227,11 @@ export class ModelReader {
     if (!entry && !Object.hasOwn(FOLDS, node.op)) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
     for (const o of node.outputs.slice(1)) if (o && this.readCount.has(o)) fail({ code: 'onnx.output', args: { node: node.name, op: node.op, output: o } });
     const c = this.context(node);
-    const given = node.inputs.map((x, k) => (x ? c.value(k) : undefined));
-    const fold = Object.hasOwn(FOLDS, node.op) && given.some(v => v) && given.every(v => !v || v.kind === 'constant') ? FOLDS[node.op] : undefined;
-    const result: OpResult = fold ? { constant: fold(c, given.map(v => (v as { tensor: Tensor } | undefined)?.tensor as Tensor)) } : entry ? entry(c) : c.refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs.find(x => x && this.values.get(x)?.kind !== 'constant' && !this.g.initializers.has(x)) ?? '' } });
+    // An initializer is a constant, but decoded only when a fold or the op reads it: a weight is read by the op
+    // as the layer's dtype (or as zeros of its shape for the editor), never decoded here as float64 beside it.
+    const given = node.inputs.map((x, k) => (x ? this.values.get(x) ?? (this.g.initializers.has(x) ? 'initializer' : c.value(k)) : undefined));
+    const fold = Object.hasOwn(FOLDS, node.op) && given.some(v => v) && given.every(v => !v || v === 'initializer' || v.kind === 'constant') ? FOLDS[node.op] : undefined;
+    const result: OpResult = fold ? { constant: fold(c, node.inputs.map((x, k) => (x ? c.constant(k) : undefined) as Tensor)), integer: foldedInteger(c, node.op) } : entry ? entry(c) : c.refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs.find(x => x && this.values.get(x)?.kind !== 'constant' && !this.g.initializers.has(x)) ?? '' } });
     this.values.set(node.outputs[0], this.valueOf(node, result));
     return this.touched;
   }
@@ -226,7 +239,7 @@ export class ModelReader {
   /** The value a node's result gives its output; a layer is planned as it is added, so a misfit names its node. */
   private valueOf(node: OnnxNode, result: OpResult): Value {
     if ('same' in result) return result.same;
-    if ('constant' in result) return { kind: 'constant', tensor: result.constant };
+    if ('constant' in result) return { kind: 'constant', tensor: result.constant, ...(result.integer ? { integer: true } : {}) };
     if ('padded' in result) return result.padded;
     if ('bias' in result) return this.withBias(node, result.of, result.bias);
     const index = this.layers.length;
@@ -253,6 +266,8 @@ export class ModelReader {
     if (v.of.ref !== (index === 0 ? 'input' : index - 1)) layer.inputs = [v.of.ref];
     const { output: shape } = this.plan(layer, [v.of], index);
     this.layers.push(layer);
+    // Kept in step with the layers: the parameters of the layers after it are found by index.
+    this.params.push({});
     this.inputs.push([v.of]);
     const value: NetworkValue = { kind: 'network', ref: index, shape };
     this.padLayers.set(v, value);
@@ -311,14 +326,19 @@ export class ModelReader {
 
   private initializer(name: string, as: DType): Tensor {
     const key = `${as}:${name}`;
-    const t = this.decoded.get(key) ?? decodeTensorProto(this.g.initializers.get(name)!, name, as, this.maxElements).tensor;
+    let t = this.decoded.get(key);
+    if (!t) {
+      const read = decodeTensorProto(this.g.initializers.get(name)!, name, as, this.maxElements);
+      t = read.tensor;
+      if (isIntegerType(read.dtype)) this.integers.add(name);
+    }
     this.decoded.set(key, t);
     return t;
   }
 
   private weight(k: number, name: string, constant: (k: number) => Tensor): Tensor {
     if (this.g.initializers.has(name) && !this.values.has(name)) {
-      return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements) : this.initializer(name, this.dtype);
+      return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements, this.zeros) : this.initializer(name, this.dtype);
     }
     const t = constant(k);
     return this.dtype === 'float64' ? t : { ...t, dtype: this.dtype, data: Float32Array.from(t.data) };
@@ -331,7 +351,10 @@ export class ModelReader {
       const name = node.inputs[k] ?? '';
       const v = this.values.get(name);
       if (v) return v;
-      if (this.g.initializers.has(name)) return { kind: 'constant', tensor: this.initializer(name, 'float64') };
+      if (this.g.initializers.has(name)) {
+        const tensor = this.initializer(name, 'float64');
+        return { kind: 'constant', tensor, ...(this.integers.has(name) ? { integer: true } : {}) };
+      }
       return refuse({ code: 'onnx.missing', args: { node: node.name, name } });
     };
     const networkOrPadded = (k: number) => {
@@ -363,6 +386,14 @@ export class ModelReader {
       tensorAttribute: name => {
         const t = attribute(name)?.t;
         return t && decodeTensorProto(t, `${node.name}.${name}`, 'float64', this.maxElements).tensor;
+      },
+      integerAttribute: name => {
+        const t = attribute(name)?.t;
+        return !!t && isIntegerType(decodeTensorProto(t, `${node.name}.${name}`, 'float64', this.maxElements).dtype);
+      },
+      integer: k => {
+        const v = has(k) ? value(k) : undefined;
+        return v?.kind === 'constant' && !!v.integer;
       },
     };
   }

@@ -10,7 +10,10 @@ import { DType, Tensor, allocate, zeros } from '../../engine/tensor';
 import { TensorFileError } from '../fileError';
 import type { OnnxNode } from './graph';
 import { ModelNetwork, readModelNetwork } from './model';
-import type { Value } from './ops';
+import type { PaddedValue, Value } from './ops';
+import { kindOf } from '../../engine/layerKinds';
+import { type LayerKind, isMergeKind } from '../../engine/layerKinds/kind';
+import type { NetworkLayer } from '../../engine/network';
 import { decodeTensorProto } from './tensor';
 
 /** What a value is: the graph's input, a node's output (`output`: the graph's), an initializer, or a gradient of one. */
@@ -87,7 +90,10 @@ function nodeSlot(net: ModelNetwork, node: OnnxNode, name: string, v: Value, dty
   const layerOut = (run: NetworkRun, ref: 'input' | number) => (ref === 'input' ? run.problem.input : run.outputs[ref]);
   const delta = (run: NetworkRun, ref: 'input' | number) => (ref === 'input' ? run.gradients!.input! : run.gradients!.deltas[ref] ?? zeros(run.outputs[ref].shape, dtype));
   if (v.kind === 'constant') return { name, role, node, value: () => inDtype(v.tensor, dtype) };
-  if (v.kind === 'padded') return { name, role, node, value: run => padded(layerOut(run, v.of.ref), v.pads) };
+  if (v.kind === 'padded') {
+    const grad = paddedGradient(net, name, v);
+    return { name, role, node, value: run => padded(layerOut(run, v.of.ref), v.pads), ...(grad ? { grad } : {}) };
+  }
   const fused = net.preBias.get(name);
   if (fused !== undefined) {
     const bias = (net.layers[fused] as { bias: Tensor }).bias;
@@ -95,6 +101,47 @@ function nodeSlot(net: ModelNetwork, node: OnnxNode, name: string, v: Value, dty
   }
   return { name, role, node, value: run => layerOut(run, v.ref), grad: run => delta(run, v.ref) };
 }
+
+/**
+ * The gradient of a zero Pad's output: the δ of the pad2d layer it became where an op without padding read it,
+ * plus, for each layer that took it as its four-sided padding (a conv), that layer's gradient with respect to the
+ * padded tensor (its backward pass run again on the padded input with the Pad's share of the padding taken off).
+ * None where a reader is neither (average pooling folds it into its mean).
+ */
+function paddedGradient(net: ModelNetwork, name: string, v: PaddedValue): ((run: NetworkRun) => Tensor) | undefined {
+  const own = net.padLayers.get(v.node);
+  const convs = net.order.map(i => net.graph.nodes[i]).filter(n => n.inputs[0] === name).map(n => net.values.get(n.outputs[0]))
+    .flatMap(o => (o?.kind === 'network' && typeof o.ref === 'number' && sidesOf(net.layers[o.ref]) ? [o.ref] : []));
+  const readers = net.order.map(i => net.graph.nodes[i]).filter(n => n.inputs.includes(name));
+  // Every reader must be accounted for, or the sum would leave one out: an average pooling's is not.
+  if (readers.some(n => n.op === 'AveragePool') || (own === undefined && convs.length !== readers.length) || !readers.length) return undefined;
+  return run => {
+    const x = own !== undefined ? run.outputs[own] : padded(layerInput(run, v.of.ref), v.pads);
+    const sum = own !== undefined ? { ...run.gradients!.deltas[own]!, data: run.gradients!.deltas[own]!.data.slice() } : zeros(x.shape, x.dtype);
+    for (const r of convs) {
+      const layer = net.layers[r] as PaddedLayer;
+      const spec = { ...layer, options: { ...layer.options, padding: sidesOf(layer)!.map((p, k) => p - v.pads[k]) } } as unknown as NetworkLayer;
+      const kind = kindOf(spec) as LayerKind<NetworkLayer>;
+      const plan = kind.plan(spec, x.shape, false);
+      const step = { spec, input: x, output: run.outputs[r], cache: kind.forward(spec, x, plan).cache };
+      const d = kind.backward(step, run.gradients!.deltas[r] ?? zeros(run.outputs[r].shape, x.dtype)).deltaIn!;
+      for (let k = 0; k < d.data.length; k++) sum.data[k] += d.data[k];
+    }
+    return sum;
+  };
+}
+
+/** A layer with padding options, as ops.ts writes a conv's: [top, bottom, left, right]. */
+type PaddedLayer = NetworkLayer & { options: { padding: readonly number[] } };
+
+/** A layer's four-sided padding (a conv's, which a zero Pad before it joins), or none. */
+function sidesOf(layer: NetworkLayer): readonly number[] | undefined {
+  const padding = (layer as { options?: { padding?: unknown } }).options?.padding;
+  return Array.isArray(padding) && padding.length === 4 && !isMergeKind(kindOf(layer)) ? padding as number[] : undefined;
+}
+
+/** The graph input's or a layer's output, as the run holds it. */
+const layerInput = (run: NetworkRun, ref: 'input' | number) => (ref === 'input' ? run.problem.input : run.outputs[ref]);
 
 /** The gradient of each learned tensor by the ONNX value it was read from, in that value's shape (summed where shared). */
 function paramGradients(net: ModelNetwork, run: NetworkRun, shapes: ReadonlyMap<string, readonly number[]>): Map<string, Tensor> {
@@ -112,11 +159,15 @@ function paramGradients(net: ModelNetwork, run: NetworkRun, shapes: ReadonlyMap<
   return grads;
 }
 
+/** The spec keys of the tensors the layers learn: every kind's backward pass gives these, and only these. */
+const LEARNED_KEYS = ['weight', 'bias'];
+
 /** Every value of the model, in order: the input, the nodes' outputs as they run, the initializers they read. */
 function slots(net: ModelNetwork, dtype: DType, maxElements: number, learned: (run: NetworkRun) => Map<string, Tensor>, shapes: Map<string, readonly number[]>): Slot[] {
   const g = net.graph;
   // Constants the layers do not learn from (a shape, a Clip's bounds) have no gradient.
-  const learnedNames = new Set(net.params.flatMap(p => Object.values(p).map(q => q.name)));
+  // A layer's tensors that are no weight or bias (BatchNorm's running statistics, a Mul's constant) learn nothing.
+  const learnedNames = new Set(net.params.flatMap(p => Object.entries(p).filter(([key]) => LEARNED_KEYS.includes(key)).map(([, q]) => q.name)));
   const gradOf = (name: string) => (learnedNames.has(name) ? { grad: (run: NetworkRun) => learned(run).get(name)! } : {});
   const list: Slot[] = [{ name: net.input, role: 'input', value: run => run.problem.input, grad: run => run.gradients!.input! }];
   const read = new Set<string>();

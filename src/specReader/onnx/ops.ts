@@ -7,6 +7,7 @@
 
 import { walkBroadcast, broadcastShape } from '../../engine/broadcast';
 import { checkBudget } from '../../engine/budget';
+import { NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type NearestRule } from '../../engine/resample';
 import type { LayerSpec } from '../../engine/layerKinds';
 import { Tensor, sizeOf } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
@@ -14,8 +15,11 @@ import type { OnnxNode } from './graph';
 
 /** A tensor the network computes: its input or a layer's output, with its shape. */
 export interface NetworkValue { kind: 'network'; ref: 'input' | number; shape: number[] }
-/** A tensor known before the network runs (an initializer, a Constant, a shape), as float64. */
-export interface ConstantValue { kind: 'constant'; tensor: Tensor }
+/**
+ * A tensor known before the network runs (an initializer, a Constant, a shape), as float64; `integer` when its
+ * ONNX element type is an integer one (a shape, an index, a Cast to int64), which Div truncates as onnxruntime does.
+ */
+export interface ConstantValue { kind: 'constant'; tensor: Tensor; integer?: boolean }
 /** A network tensor zero-padded by a Pad node: [top, bottom, left, right]. */
 export interface PaddedValue { kind: 'padded'; of: NetworkValue; pads: Pads; node: string }
 export type Value = NetworkValue | ConstantValue | PaddedValue;
@@ -27,7 +31,7 @@ export type Pads = [number, number, number, number];
 export type OpResult =
   | { layer: LayerSpec; from: NetworkValue[] }
   | { same: Value }
-  | { constant: Tensor }
+  | { constant: Tensor; integer?: boolean }
   | { padded: PaddedValue }
   /** A MatMul's output plus a constant: the bias of the linear layer the MatMul made. */
   | { bias: Tensor; of: NetworkValue };
@@ -45,6 +49,8 @@ export interface OpContext {
   weight(k: number): Tensor;
   /** Input `k` as a constant, float64. */
   constant(k: number): Tensor;
+  /** Whether input `k` is a constant of an integer element type. */
+  integer(k: number): boolean;
   /** The most elements a tensor may hold: a constant folded here is counted before it is made. */
   maxElements: number;
   int(name: string, fallback: number): number;
@@ -56,6 +62,8 @@ export interface OpContext {
   refuse(problem: SpecProblem): never;
   /** The value of a Constant node's attribute `value` (a TensorProto), float64. */
   tensorAttribute(name: string): Tensor | undefined;
+  /** Whether that attribute's element type is an integer one. */
+  integerAttribute(name: string): boolean;
 }
 
 const ints = (t: Tensor) => Array.from(t.data);
@@ -189,7 +197,7 @@ function concat(c: OpContext): OpResult {
     const parts = values.map((_, k) => c.constant(k));
     if (parts.some(t => t.shape.length !== 1)) c.unsupported('axis', axis, '1-D constants');
     const joined = parts.flatMap(ints);
-    return { constant: constant([joined.length], joined) };
+    return { constant: constant([joined.length], joined), integer: values.every((_, k) => c.integer(k)) };
   }
   const inputs = values.map((_, k) => c.network(k));
   const rank = inputs[0].shape.length;
@@ -244,7 +252,7 @@ function shape(c: OpContext): OpResult {
   const dims = v.kind === 'constant' ? v.tensor.shape : v.kind === 'padded' ? v.of.shape.map((d, k) => (k < 2 ? d : d + v.pads[2 * k - 4] + v.pads[2 * k - 3])) : v.shape;
   const at = (k: number) => Math.min(Math.max(k < 0 ? k + dims.length : k, 0), dims.length);
   const picked = dims.slice(at(c.int('start', 0)), at(c.int('end', dims.length)));
-  return { constant: constant([picked.length], picked) };
+  return { constant: constant([picked.length], picked), integer: true };
 }
 
 function gather(c: OpContext): OpResult {
@@ -253,21 +261,28 @@ function gather(c: OpContext): OpResult {
   if (data.shape.length !== 1 || c.int('axis', 0) !== 0) c.unsupported('axis', c.int('axis', 0), '0, of a 1-D constant');
   const n = data.shape[0];
   const picked = ints(indices).map(i => (Number.isInteger(i) && i >= -n && i < n ? data.data[i < 0 ? i + n : i] : c.unsupported(c.node.inputs[1], i, `an index below ${n}`)));
-  return { constant: constant([...indices.shape], picked) };
+  return { constant: constant([...indices.shape], picked), integer: c.integer(0) };
 }
 
+/** Unsqueeze: of a constant (a shape chain's), or of a network tensor past its batch axis, a reshape ((B, C) → (B, C, 1, 1)). */
 function unsqueeze(c: OpContext): OpResult {
-  const data = c.constant(0);
+  const v = c.value(0);
   const axes = c.has(1) ? ints(c.constant(1)) : c.ints('axes', []);
-  const rank = data.shape.length + axes.length;
+  const shape = v.kind === 'constant' ? v.tensor.shape : c.network(0).shape;
+  const rank = shape.length + axes.length;
   const at = axes.map(a => (a < 0 ? a + rank : a));
   if (at.some(a => !Number.isInteger(a) || a < 0 || a >= rank) || new Set(at).size !== at.length) c.unsupported('axes', axes, `axes below ${rank}`);
-  const dims = [...data.shape];
+  const dims = [...shape];
   for (const a of [...at].sort((p, q) => p - q)) dims.splice(a, 0, 1);
-  return { constant: { ...data, shape: dims } };
+  if (v.kind === 'constant') return { constant: { ...v.tensor, shape: dims }, integer: c.integer(0) };
+  if (at.includes(0)) c.unsupported('axes', axes, 'axes after the batch axis (0)');
+  return { layer: { type: 'reshape', shape: dims.slice(1) }, from: [c.network(0)] };
 }
 
-/** Reshape to (B, rest): a flatten (`x.view(x.size(0), -1)`); to its own shape: nothing. */
+/**
+ * Reshape to (B, rest): a flatten (`x.view(x.size(0), -1)`); to its own shape: nothing; to another shape of the
+ * batch item's values (`x.view(b, c, 1, 1)`): a reshape layer. One that moves values across the batch is refused.
+ */
 function reshape(c: OpContext): OpResult {
   const x = c.network(0);
   const wanted = ints(c.constant(1));
@@ -277,18 +292,22 @@ function reshape(c: OpContext): OpResult {
   const target = known.map(d => (d === -1 ? rest : d));
   if (same(target, x.shape)) return { same: x };
   if (x.shape.length >= 2 && same(target, [x.shape[0], sizeOf(x.shape.slice(1))])) return { layer: { type: 'flatten' }, from: [x] };
+  const each = target.slice(1);
+  if (target[0] === x.shape[0] && each.length && each.every(d => Number.isSafeInteger(d) && d >= 1) && sizeOf(each) === sizeOf(x.shape.slice(1))) {
+    return { layer: { type: 'reshape', shape: each }, from: [x] };
+  }
   return c.refuse({ code: 'onnx.reshape', args: { node: c.node.name, shape: wanted, input: x.shape } });
 }
 
 function constantOp(c: OpContext): OpResult {
   const t = c.tensorAttribute('value');
-  if (t) return { constant: t };
+  if (t) return { constant: t, integer: c.integerAttribute('value') };
   const f = c.float('value_float', NaN);
   if (!Number.isNaN(f)) return { constant: constant([], [f]) };
   const i = c.int('value_int', NaN);
-  if (!Number.isNaN(i)) return { constant: constant([], [i]) };
+  if (!Number.isNaN(i)) return { constant: constant([], [i]), integer: true };
   const list = c.ints('value_ints', []);
-  return { constant: constant([list.length], list) };
+  return { constant: constant([list.length], list), integer: true };
 }
 
 /** Pad: zeros around H and W for the conv or average pooling after it; any other Pad a pad2d layer. */
@@ -326,7 +345,6 @@ function foldBroadcast(c: OpContext, a: Tensor, b: Tensor, f: (p: number, q: num
 
 /** Div by a constant: a mul by its reciprocal. A divisor holding 0 is refused at the node (no layer of infinities). */
 function divide(c: OpContext): OpResult {
-  if (c.value(0).kind === 'constant' && c.value(1).kind === 'constant') return { constant: foldBroadcast(c, c.constant(0), c.constant(1), (p, q) => p / q) };
   // The divisor's values, decoded also where weights are read as zeros (the model editor's facts).
   const divisor = c.constant(1);
   const zero = divisor.data.findIndex(v => v === 0);
@@ -366,7 +384,11 @@ function reduceMean(c: OpContext): OpResult {
 
 // --- Resize, Pad as layers, and the constant folding torch's exports of them need (the `resize` block) ---
 
-/** Resize: nearest as torch exports nn.Upsample (asymmetric, floor), linear with half-pixel centres or aligned corners. */
+/**
+ * Resize: nearest with any of ONNX's coordinate transforms and roundings (onnxruntime's arithmetic: torch exports
+ * nn.Upsample as asymmetric, floor; ONNX's defaults are half_pixel, round_prefer_floor), linear with half-pixel
+ * centres or aligned corners.
+ */
 function resize(c: OpContext): OpResult {
   const x = c.network(0);
   const mode = c.string('mode', 'nearest');
@@ -374,10 +396,10 @@ function resize(c: OpContext): OpResult {
   if (c.int('antialias', 0) !== 0) c.unsupported('antialias', c.int('antialias', 0), '0');
   if (c.ints('axes', []).length) c.unsupported('axes', c.ints('axes', []), 'none (all axes)');
   const transform = c.string('coordinate_transformation_mode', 'half_pixel');
+  const rounding = c.string('nearest_mode', 'round_prefer_floor');
   const linearTransforms = ['half_pixel', 'pytorch_half_pixel', 'align_corners'];
-  if (mode === 'nearest' && (transform !== 'asymmetric' || c.string('nearest_mode', 'round_prefer_floor') !== 'floor')) {
-    c.unsupported('coordinate_transformation_mode', `${transform}, nearest_mode ${c.string('nearest_mode', 'round_prefer_floor')}`, 'asymmetric with nearest_mode floor (as torch exports nn.Upsample)');
-  }
+  if (mode === 'nearest' && !(NEAREST_TRANSFORMS as readonly string[]).includes(transform)) c.unsupported('coordinate_transformation_mode', transform, NEAREST_TRANSFORMS.join(', '));
+  if (mode === 'nearest' && !(NEAREST_ROUNDINGS as readonly string[]).includes(rounding)) c.unsupported('nearest_mode', rounding, NEAREST_ROUNDINGS.join(', '));
   if (mode === 'linear' && !linearTransforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, linearTransforms.join(', '));
   // Opset 10: (X, scales); 11 on: (X, roi, scales, sizes), an empty or left-out scales meaning sizes.
   const scalesAt = c.node.inputs.length === 2 ? 1 : 2;
@@ -388,7 +410,10 @@ function resize(c: OpContext): OpResult {
   const kept = scales.length ? given[0] === 1 && given[1] === 1 : given[0] === x.shape[0] && given[1] === x.shape[1];
   if (!kept) c.unsupported(scales.length ? 'scales' : 'sizes', given, 'the batch and channels unchanged');
   const how = scales.length ? { scale_factor: [given[2], given[3]] as [number, number] } : { size: [given[2], given[3]] as [number, number] };
-  if (mode === 'nearest') return { layer: { type: 'upsample2d', mode: 'nearest', ...how }, from: [x] };
+  if (mode === 'nearest') {
+    const rule = { coordinate_transformation_mode: transform as NearestRule['transform'], nearest_mode: rounding as NearestRule['rounding'] };
+    return { layer: { type: 'upsample2d', mode: 'nearest', ...how, ...rule }, from: [x] };
+  }
   return { layer: { type: 'upsample2d', mode: 'bilinear', align_corners: transform === 'align_corners', ...how }, from: [x] };
 }
 
@@ -453,8 +478,36 @@ function reshapeConstant(t: Tensor, wanted: number[]): Tensor {
   return { ...t, shape: known.map(d => (d === -1 ? rest : d)) };
 }
 
-/** ONNX's integer types (TensorProto.DataType), which Cast truncates to. */
+/** ONNX's integer types (TensorProto.DataType), which Cast truncates to; 9 is BOOL. */
 const INTEGER_TYPES = [2, 3, 4, 5, 6, 7, 12, 13];
+const BOOL = 9;
+
+/** Div of two constants: integer ones truncate toward zero (onnxruntime's integer Div); 0 as an integer divisor is refused. */
+function foldDivide(c: OpContext, a: Tensor, b: Tensor, integer: boolean): Tensor {
+  if (!integer) return foldBroadcast(c, a, b, (p, q) => p / q);
+  const zero = b.data.findIndex(v => v === 0);
+  if (zero >= 0) c.refuse({ code: 'onnx.divideByZero', args: { node: c.node.name, name: c.node.inputs[1], index: zero } });
+  return foldBroadcast(c, a, b, (p, q) => Math.trunc(p / q));
+}
+
+/** Mod of two constants: the divisor's sign (Python's %), or with fmod = 1 the dividend's (C's fmod). */
+function foldModulo(c: OpContext, a: Tensor, b: Tensor, integer: boolean): Tensor {
+  const fmod = c.int('fmod', 0);
+  if (fmod !== 0 && fmod !== 1) c.unsupported('fmod', fmod, '0, 1');
+  if (!fmod && !integer) c.unsupported('fmod', fmod, '1 for floating-point inputs (as ONNX requires)');
+  if (integer && b.data.some(v => v === 0)) c.refuse({ code: 'onnx.divideByZero', args: { node: c.node.name, name: c.node.inputs[1], index: b.data.findIndex(v => v === 0) } });
+  return foldBroadcast(c, a, b, fmod ? (p, q) => p % q : (p, q) => p - Math.floor(p / q) * q);
+}
+
+/**
+ * Whether a folded constant is of an integer element type: a Cast's `to`, ConstantOfShape's value's, a Shape's
+ * always; the others keep their first input's (ONNX gives an op's inputs one type).
+ */
+export function foldedInteger(c: OpContext, op: string): boolean {
+  if (op === 'Cast') return INTEGER_TYPES.includes(c.int('to', 1)) || c.int('to', 1) === BOOL;
+  if (op === 'ConstantOfShape') return c.integerAttribute('value');
+  return c.integer(0);
+}
 
 /** The largest constant folded: shapes and pads are a few values; anything bigger is not a chain torch writes for them. */
 export const FOLD_LIMIT = 1 << 16;
@@ -468,8 +521,12 @@ export const FOLDS: Readonly<Record<string, (c: OpContext, inputs: Tensor[]) => 
   Add: (c, [a, b]) => foldBroadcast(c, a, b, (p, q) => p + q),
   Sub: (c, [a, b]) => foldBroadcast(c, a, b, (p, q) => p - q),
   Mul: (c, [a, b]) => foldBroadcast(c, a, b, (p, q) => p * q),
+  Div: (c, [a, b]) => foldDivide(c, a, b, c.integer(0) && c.integer(1)),
+  Mod: (c, [a, b]) => foldModulo(c, a, b, c.integer(0) && c.integer(1)),
+  Floor: (_c, [a]) => ({ ...a, data: a.data.map(Math.floor) }),
+  Ceil: (_c, [a]) => ({ ...a, data: a.data.map(Math.ceil) }),
   Neg: (_c, [a]) => ({ ...a, data: a.data.map(v => -v) }),
-  Cast: (c, [a]) => (INTEGER_TYPES.includes(c.int('to', 1)) ? { ...a, data: a.data.map(Math.trunc) } : c.int('to', 1) === 9 ? { ...a, data: a.data.map(v => (v ? 1 : 0)) } : a),
+  Cast: (c, [a]) => (INTEGER_TYPES.includes(c.int('to', 1)) ? { ...a, data: a.data.map(Math.trunc) } : c.int('to', 1) === BOOL ? { ...a, data: a.data.map(v => (v ? 1 : 0)) } : a),
   ConstantOfShape: (c, [shape]) => {
     const dims = ints(shape);
     const value = c.tensorAttribute('value')?.data[0] ?? 0;

@@ -1,0 +1,84 @@
+// npm run bench, part 6: what a trace costs beyond the arithmetic (issue #20). A conv trace (every tensor the panel
+// shows: a_t, w_t, z_t, δ_t, dA_t, dW_t, the rot180 way…) against the engine's three passes alone (conv2d,
+// conv2dInputGrad, conv2dWeightGrad) on the ResNet shapes; a network trace (traceNetwork) against the same network
+// run lean (runNetwork: every layer's forward and backward passes, no stages) on the example networks.
+// Goal: each trace within 2× its passes. Both sides run in this process, one after the other, in float32.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
+import { traceNetwork } from '../../src/engine/network';
+import { runNetwork } from '../../src/engine/networkRun';
+import { Tensor } from '../../src/engine/tensor';
+import { traceConv } from '../../src/engine/trace';
+import { readNetworkSpec } from '../../src/specReader/networkSpec';
+import { JsonSource } from '../../src/specReader/source';
+import { CASES, ConvCase, caseData, caseLabel, outputShape } from './convCases';
+
+const GOAL = 2;
+
+export interface TraceRatio { what: string; traceMs: number; passesMs: number; ratio: number; met: boolean }
+
+/**
+ * Median milliseconds of `trace` and of `passes`, run in turns (a change in the machine's load falls on both)
+ * after a warm-up, for at least `minRuns` turns or about `targetMs` of work.
+ */
+function medians(trace: () => void, passes: () => void, targetMs = 3000, minRuns = 5): { traceMs: number; passesMs: number } {
+  trace();
+  passes();
+  const t: number[] = [];
+  const p: number[] = [];
+  const start = performance.now();
+  const time = (run: () => void, into: number[]) => { const t0 = performance.now(); run(); into.push(performance.now() - t0); };
+  while (t.length < minRuns || (performance.now() - start < targetMs && t.length < 5000)) {
+    time(trace, t);
+    time(passes, p);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { traceMs: median(t), passesMs: median(p) };
+}
+
+const f32 = (shape: readonly number[], values: Float64Array): Tensor => ({ shape: [...shape], dtype: 'float32', data: Float32Array.from(values) });
+
+function convRatio(c: ConvCase): TraceRatio {
+  const d = caseData(c);
+  const input = f32(c.input, d.x), weight = f32(c.weight, d.w), bias = f32([c.weight[0]], d.b), grad = f32(outputShape(c), d.grad);
+  const options = { stride: c.stride, padding: c.padding };
+  const passes = () => {
+    conv2d(input, weight, bias, options);
+    conv2dInputGrad(c.input, weight, grad, options);
+    conv2dWeightGrad(input, c.weight, grad, options);
+  };
+  const trace = () => { traceConv({ input, weight, bias, grad, options, dtype: 'float32' }); };
+  const { traceMs, passesMs } = medians(trace, passes);
+  return ratio(`conv ${c.id} ${caseLabel(c)} (${c.title})`, traceMs, passesMs);
+}
+
+function networkRatio(root: string, file: string): TraceRatio {
+  const text = fs.readFileSync(path.join(root, 'examples', file), 'utf8');
+  // float32 where the spec names no dtype (these examples don't), as the other benchmarks run.
+  const problem = readNetworkSpec(JsonSource.parse(file, text), { dtype: 'float32' });
+  const { traceMs, passesMs } = medians(() => { traceNetwork(problem); }, () => { runNetwork(problem); });
+  return ratio(`network examples/${file} (${problem.layers.length} layers)`, traceMs, passesMs);
+}
+
+function ratio(what: string, traceMs: number, passesMs: number): TraceRatio {
+  const r = traceMs / passesMs;
+  return { what, traceMs, passesMs, ratio: r, met: r <= GOAL };
+}
+
+const NETWORKS = ['lenet.conv.json', 'resnet-block.conv.json', 'unet-up.conv.json', 'bn.conv.json'];
+
+export function traceBench(root: string, quick = false): TraceRatio[] {
+  // Not the stem (case 5): its rot180 way (im2col of the dilated δ, 1.3 G elements) is over the trace's budget.
+  const cases = CASES.filter(c => c.id >= 2 && c.id <= (quick ? 3 : 4));
+  const rows = [...cases.map(convRatio), ...NETWORKS.map(f => networkRatio(root, f))];
+  console.log('\nA trace against its passes (float32, one thread): the conv trace against conv2d + conv2dInputGrad + conv2dWeightGrad; a network trace against runNetwork (the same passes, no stages)');
+  for (const r of rows) {
+    const time = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
+    console.log(`${r.met ? 'target met' : 'TARGET MISSED'}: trace within ${GOAL}× its passes: ${r.what}: trace ${time(r.traceMs)}, passes ${time(r.passesMs)}: ${r.ratio.toFixed(2)}×`);
+  }
+  return rows;
+}
+
+if (require.main === module) traceBench(path.resolve(__dirname, '../../..'), process.argv.includes('--quick'));
