@@ -102,6 +102,7 @@ onHostMessage(message => {
     case 'gradientCheck':
     case 'featureMaps':
     case 'attribution':
+    case 'layer':
       settle(message.requestId, message);
       break;
     case 'requestFailed':

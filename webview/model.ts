@@ -6,7 +6,7 @@ import type { CellSum } from '../src/engine/cellTerms';
 import type { LinkTarget } from '../src/engine/links';
 import type { TensorName } from '../src/engine/trace';
 import type { AttributionKind } from '../src/engine/featureMaps';
-import type { HostToWebview, TensorStats, WireAttribution, WireFeatureMaps, WireGradientCheck, WireTensor, WireTrace } from '../src/protocol/messages';
+import type { HostToWebview, TensorStats, WireAttribution, WireFeatureMaps, WireGradientCheck, WireLayer, WireTensor, WireTrace } from '../src/protocol/messages';
 import { ProtocolError } from '../src/protocol/validate';
 import { TILE, matrixOf, tileSize } from '../src/protocol/tiles';
 import { typedView } from '../src/protocol/wire';
@@ -15,7 +15,7 @@ import { send } from './vscodeApi';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
-type Answer = Extract<HostToWebview, { type: 'tiles' | 'cellSum' | 'gradientCheck' | 'featureMaps' | 'attribution' }>;
+type Answer = Extract<HostToWebview, { type: 'tiles' | 'cellSum' | 'gradientCheck' | 'featureMaps' | 'attribution' | 'layer' }>;
 
 interface Pending {
   resolve(answer: Answer): void;
@@ -60,6 +60,13 @@ export async function requestAttribution(traceId: number, kind: AttributionKind,
   const answer = await request(requestId => send({ type: 'requestAttribution', requestId, traceId, kind, item }), kind);
   if (answer.type !== 'attribution') throw new ProtocolError(`expected an attribution, got ${answer.type}`);
   return answer.attribution;
+}
+
+/** A lean network's layer (WireLayer.lean), traced by the host from the run it keeps. */
+export async function requestLayer(traceId: number): Promise<WireLayer> {
+  const answer = await request(requestId => send({ type: 'requestLayer', requestId, traceId }), 'the layer\'s trace');
+  if (answer.type !== 'layer') throw new ProtocolError(`expected a layer, got ${answer.type}`);
+  return answer.layer;
 }
 
 export class TraceModel {

@@ -19,7 +19,9 @@ import { formatShape } from '../src/engine/tensor';
 import type { StageId } from '../src/engine/trace';
 import { renderWords } from '../src/format/explain';
 import { formatNumber } from '../src/format/text';
-import type { ShownTensor, WireNetwork } from '../src/protocol/messages';
+import type { ShownTensor, WireLayer, WireNetwork } from '../src/protocol/messages';
+import { requestLayer } from './model';
+import { traceWithStages } from './stageSet';
 import { TraceView } from './traceView';
 import type { UiState } from './state';
 import { locale, text } from './l10n';
@@ -69,7 +71,7 @@ function networkCost(network: WireNetwork): HTMLElement {
 }
 
 export class NetworkView {
-  private app!: TraceView;
+  private app: TraceView | undefined;
   private readonly chain = el('nav', 'chain');
   private readonly body = el('div', 'layer-body');
   private readonly chips: HTMLButtonElement[] = [];
@@ -89,6 +91,11 @@ export class NetworkView {
   private readonly gallery: Gallery;
   private readonly galleryToggle = el('button', 'tool gallery-toggle');
   index = -1;
+  /** The open layer being traced by the host, when it was lean. */
+  private opening: Promise<void> | undefined;
+  /** The layers traced on request, as they were before (lean): put back when another layer opens. */
+  private readonly untraced = new Map<number, WireLayer>();
+  private disposed = false;
 
   constructor(root: HTMLElement, readonly network: WireNetwork, private readonly state: UiState) {
     const t = text();
@@ -116,8 +123,9 @@ export class NetworkView {
       // What a graph's layer takes, in words a screen reader reads with the chip.
       const chained = sources.length === 1 && sources[0] === i - 1;
       if (!chained) b.append(el('span', 'chain-from', `← ${layer.inputs.map(n => shortName(n, t.chainInput)).join(', ')}`));
+      const [from, to] = [formatShape(layer.inputShape), formatShape(layer.outputShape)];
       b.title = [
-        t.layerChip(i, layer.title, formatShape(layer.inputShape), formatShape(layer.outputShape), layer.trace.stages.length),
+        layer.lean ? t.layerChipUntraced(i, layer.title, from, to) : t.layerChip(i, layer.title, from, to, layer.trace.stages.length),
         t.layerCost(thousands(layer.cost.flops), thousands(layer.cost.params)),
         ...(chained ? [] : [t.layerTakes(layer.inputs.join(', '))]),
         ...(layer.deltaFrom ? [t.layerDeltaSum(layer.deltaFrom.join(', '))] : []),
@@ -152,25 +160,24 @@ export class NetworkView {
     this.open(saved, undefined, false);
   }
 
-  get current(): TraceView { return this.app; }
+  get current(): TraceView | undefined { return this.app; }
 
   /** Opens layer `index` on its first or last stage, or a stage by id (or the saved stage when none is given). */
   open(index: number, at?: 'first' | 'last' | StageId, scroll = true): void {
     const layer = this.network.layers[index];
     if (!layer) return;
-    const stages = layer.trace.stages;
-    if (at === 'first') this.state.stage = stages[0].id;
-    else if (at === 'last') this.state.stage = stages[stages.length - 1].id;
-    else if (at) this.state.stage = at;
     // A pinned cell belongs to its layer; the pinned output cell whose field is on show, to its layer again.
     if (this.index !== -1 && index !== this.index) this.state.pinned = this.kept?.from === index ? this.kept.target : undefined;
     this.index = index;
     this.state.layer = index;
     this.app?.dispose();
-    // With the gallery open, the page stays at its top: the gallery, then the layer's first stage.
-    this.app = new TraceView(this.body, layer.trace, this.state, {
-      layer: index, onEdge: d => this.move(d), reveal: scroll && !this.state.gallery.open, field: this.fieldCells(index), onLink: (target, pinned) => this.linked(target, pinned),
-    });
+    this.app = undefined;
+    this.untraceOthers(index);
+    if (layer.lean) this.opening = this.traceLayer(index, at, scroll);
+    else {
+      this.opening = undefined;
+      this.showStages(index, at, scroll);
+    }
     this.chips.forEach((b, i) => {
       b.classList.toggle('current', i === index);
       if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
@@ -178,6 +185,48 @@ export class NetworkView {
     this.arcs.querySelectorAll('path').forEach((p, k) => p.classList.toggle('current', this.skips[k].includes(index)));
     scrollIntoRow(this.list, this.chips[index].parentElement ?? undefined);
     if (this.state.gallery.open) this.gallery.show(index, layer);
+  }
+
+  /** The open layer's stages, once it is traced. */
+  private showStages(index: number, at: 'first' | 'last' | StageId | undefined, scroll: boolean): void {
+    const layer = this.network.layers[index];
+    const stages = layer.trace.stages;
+    if (at === 'first') this.state.stage = stages[0].id;
+    else if (at === 'last') this.state.stage = stages[stages.length - 1].id;
+    else if (at) this.state.stage = at;
+    // With the gallery open, the page stays at its top: the gallery, then the layer's first stage.
+    this.app = new TraceView(this.body, layer.trace, this.state, {
+      layer: index, onEdge: d => this.move(d), reveal: scroll && !this.state.gallery.open, field: this.fieldCells(index), onLink: (target, pinned) => this.linked(target, pinned),
+    });
+  }
+
+  /** A lean network's layer opened: the host traces it from the run it keeps; its stages show when it comes, if it is still the open one. */
+  private async traceLayer(index: number, at: 'first' | 'last' | StageId | undefined, scroll: boolean): Promise<void> {
+    const lean = this.network.layers[index];
+    const status = el('p', 'layer-tracing', text().tracingLayer(index));
+    status.setAttribute('role', 'status');
+    this.body.replaceChildren(status);
+    try {
+      const traced = await requestLayer(lean.trace.id);
+      if (this.disposed || this.index !== index) return;
+      this.untraced.set(index, lean);
+      this.network.layers[index] = { ...traced, trace: traceWithStages(traced.trace, this.state.stages) };
+      status.remove();
+      this.showStages(index, at, scroll);
+    } catch (e) {
+      if (this.index === index) status.textContent = text().layerTraceFailed(index, (e as Error).message);
+    }
+  }
+
+  /** Only the open layer stays traced in the panel (the host keeps a few, and answers a layer opened again at once). */
+  private untraceOthers(index: number): void {
+    for (const [k, lean] of this.untraced) if (k !== index) { this.network.layers[k] = lean; this.untraced.delete(k); }
+  }
+
+  /** Runs `fn` on the open layer's stages, once it is traced. */
+  private whenOpen(fn: (app: TraceView) => void): void {
+    if (this.app) fn(this.app);
+    else void this.opening?.then(() => { if (this.app) fn(this.app); });
   }
 
   private toggleGallery(): void {
@@ -258,19 +307,19 @@ export class NetworkView {
     this.open(next, delta > 0 ? 'first' : 'last');
   }
 
-  step(delta: number): void { this.app.step(delta); }
+  step(delta: number): void { this.app?.step(delta); }
 
   /** From the host: a layer, a stage of it, a cell of it. */
   focus(layer: number | undefined, stage: StageId | undefined, target: LinkTarget | undefined, pin: boolean): void {
     if (layer !== undefined && layer !== this.index) this.open(layer, stage ?? 'first');
-    else if (stage) this.app.focusStage(stage);
-    if (target) this.app.focusCell(target, pin);
+    else if (stage) this.whenOpen(app => app.focusStage(stage));
+    if (target) this.whenOpen(app => app.focusCell(target, pin));
   }
 
-  escape(): void { this.app.escape(); }
+  escape(): void { this.app?.escape(); }
   layoutCards(): void {
     this.measureChain();
-    this.app.layoutCards();
+    this.app?.layoutCards();
   }
 
   /** The stepper sticks just under the chain. */
@@ -297,15 +346,20 @@ export class NetworkView {
     this.arcs.replaceChildren(...paths);
   }
   setTheme(): void {
-    this.app.setTheme();
+    this.app?.setTheme();
     this.gallery.redraw();
   }
-  saveState(): void { this.app.saveState(); }
-  shown(): Promise<ShownTensor[]> { return this.app.shown(); }
+  saveState(): void { saveState(this.state); }
+  /** What the open layer's cards show, once it is traced. */
+  async shown(): Promise<ShownTensor[]> {
+    await this.opening;
+    return this.app?.shown() ?? [];
+  }
 
   dispose(): void {
+    this.disposed = true;
     document.documentElement.style.removeProperty('--cvd-chain-height');
-    this.app.dispose();
+    this.app?.dispose();
     this.chain.remove();
     this.gallery.element.remove();
   }

@@ -146,6 +146,9 @@ export const ABOUT_EN = {
   'loss.value.cross_entropy': () => 'C, the cross-entropy',
   'loss.probs': () => 'p = softmax(z)',
   'loss.delta': () => 'δ = ∂C/∂output, the first δ',
+  'run.input': () => 'the network\'s input',
+  'run.output': () => 'the layer\'s output, from the network run (the layer is traced when opened)',
+  'run.delta': () => 'δ = ∂C/∂(the layer\'s output), from the network run',
 } satisfies Record<string, (args: never) => string>;
 
 /** A tensor's description in English. */

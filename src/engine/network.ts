@@ -77,6 +77,8 @@ export interface LayerTrace {
   deltaSource?: DeltaSource;
   /** The layers that handed it their δ (`above`: one; `sum`: several, added up). */
   deltaFrom?: string[];
+  /** Not traced yet (leanTrace.ts): only its output, its δ and the network's input it takes; no stages. */
+  lean?: true;
 }
 
 export interface NetworkTrace {

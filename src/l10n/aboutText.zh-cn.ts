@@ -145,4 +145,7 @@ export const ABOUT_ZH_CN: AboutTable = {
   'loss.value.cross_entropy': () => 'C，交叉熵',
   'loss.probs': () => '概率 p = softmax(z)',
   'loss.delta': () => 'δ = ∂C/∂output，即第一个 δ',
+  'run.input': () => '网络的输入',
+  'run.output': () => '该层的输出，来自网络的运行（打开该层时才追踪）',
+  'run.delta': () => 'δ = ∂C/∂（该层的输出），来自网络的运行',
 };

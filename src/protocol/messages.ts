@@ -79,6 +79,8 @@ export interface WireLayer {
   /** Its forward FLOPs and parameters: the chip's tooltip, and the network's totals. */
   cost: CostCount;
   trace: WireTrace;
+  /** Not traced yet: its trace has only its output and δ, no stages; the panel asks for it (requestLayer) when opened. */
+  lean?: boolean;
 }
 
 /** A network run: the chain of layers, the loss at the end. */
@@ -133,7 +135,9 @@ export type HostToWebview =
   | { type: 'focus'; layer?: number; stage?: StageId; target?: LinkTarget; pin?: boolean }
   | { type: 'step'; delta: number }
   /** The panel's defaults from the settings; sent when the webview starts and when they change. */
-  | { type: 'settings'; settings: PanelSettings };
+  | { type: 'settings'; settings: PanelSettings }
+  /** A lean network's layer, traced on request (requestLayer): replaces the untraced one of the same trace id. */
+  | { type: 'layer'; requestId: number; layer: WireLayer };
 
 export const COLOR_SCHEMES = ['auto', 'colourblind', 'viridis', 'cividis', 'magma', 'gray', 'rdbu', 'puor', 'coolwarm'] as const;
 
@@ -255,7 +259,9 @@ export type WebviewToHost =
   | { type: 'savePng'; name: string; png: ArrayBuffer }
   | { type: 'useTensor'; setId: number; label: string; role: TensorRole }
   | { type: 'compareTensor'; setId: number; label: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** A lean network's layer (WireLayer.lean) is opened: the host traces it from the run it keeps (traceRunLayer). */
+  | { type: 'requestLayer'; requestId: number; traceId: number };
 
 export const PANEL_VIEW_TYPE = 'convVisualDebugger.trace';
 

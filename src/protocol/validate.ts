@@ -116,12 +116,14 @@ const layerRef: Check = (v, at) => {
   if (typeof v !== 'string' || !/^(input|layers\[\d+\])$/.test(v)) fail(at, 'input or layers[k]', v);
 };
 
+const wireLayer: Check = object({
+  op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), inputs: arrayOf(layerRef), deltaFrom: optional(arrayOf(layerRef)),
+  cost: object({ flops: nat, params: nat }), trace: wireTrace, lean: optional(bool),
+});
+
 const wireNetwork: Check = object({
   id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
-  layers: arrayOf(object({
-    op: oneOf(...LAYER_TYPES, 'loss'), title: str, inputShape: arrayOf(nat), outputShape: arrayOf(nat), inputs: arrayOf(layerRef), deltaFrom: optional(arrayOf(layerRef)),
-    cost: object({ flops: nat, params: nat }), trace: wireTrace,
-  })),
+  layers: arrayOf(wireLayer),
   loss: optional(object({ type: oneOf(...LOSS_TYPES), value: num })),
 });
 
@@ -170,6 +172,7 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
   requestFailed: object({ requestId: nat, message: str }),
   focus: object({ layer: optional(nat), stage: optional(stageId), target: optional(linkTarget), pin: optional(bool) }),
   step: object({ delta: num }),
+  layer: object({ requestId: nat, layer: wireLayer }),
   settings: object({ settings: object({ colorScheme: oneOf(...COLOR_SCHEMES), scale: oneOf('tensor', 'shared'), precision: nat, stages: oneOf(...STAGE_SETS), locale: oneOf(...LOCALES) }) }),
 };
 
@@ -197,6 +200,7 @@ const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   useTensor: object({ setId: nat, label: str, role: oneOf('input', 'weight', 'grad') }),
   compareTensor: object({ setId: nat, label: str }),
   error: object({ message: str }),
+  requestLayer: object({ requestId: nat, traceId: nat }),
 };
 
 function check<T extends { type: string }>(table: Record<string, Check>, v: unknown): T {

@@ -2,10 +2,10 @@
 // (a typed array may be a view into a larger buffer); big tensors stay behind
 // until the panel asks for them.
 
-import type { NetworkTrace } from '../engine/network';
+import type { LayerTrace, NetworkTrace } from '../engine/network';
 import type { ConvTrace, TensorName, TraceTensor } from '../engine/trace';
 import { tensorNames } from '../engine/trace';
-import type { PixelMapping, Tensor, TensorData, TensorStats as EngineStats } from '../engine/tensor';
+import type { DType, PixelMapping, Tensor, TensorData, TensorStats as EngineStats } from '../engine/tensor';
 import { AttributionKind, AttributionMap, channelLayout, channelMaps, stretchedMapping } from '../engine/featureMaps';
 import type { LayerGeometry } from '../engine/layerKinds/view';
 import { viewOf } from '../engine/layerKinds/views';
@@ -49,23 +49,27 @@ export function toWire(trace: ConvTrace, id: number, file: string, warnings: str
   return { id, file, uri, dtype: trace.dtype, geometry: trace.geometry, stages: trace.stages, tensors, rot180: trace.rot180, comparison: trace.comparison, deltaSource: trace.deltaSource, warnings };
 }
 
+/** One layer of a network under trace id `id` (its tensors' bytes from `budget`); an untraced one (leanTrace.ts) says so. */
+export function layerToWire(l: LayerTrace, id: number, file: string, dtype: DType, budget: { bytes: number }, uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireLayer {
+  const names = Object.keys(l.tensors);
+  const rot180 = l.conv?.rot180 ?? l.rot180;
+  const layerWarnings = rot180 && !rot180.agrees ? [`col2im and rot180 disagree on ${rot180.tensor ?? '∂C/∂a'} by ${rot180.maxAbsDiff}`] : [];
+  return {
+    op: l.op, title: l.label ? `${l.title} · ${l.label}` : l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape], inputs: l.inputs.map(x => x.name),
+    cost: { flops: l.cost.flops, params: l.cost.params },
+    ...(l.deltaSource === 'sum' && l.deltaFrom ? { deltaFrom: [...l.deltaFrom] } : {}),
+    trace: {
+      id, file, uri, dtype, geometry: l.geometry, stages: l.stages,
+      tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180, deltaSource: l.deltaSource, warnings: layerWarnings,
+    },
+    ...(l.lean ? { lean: true } : {}),
+  };
+}
+
 /** A network: layer i's trace gets id `firstId + 1 + i` (the network itself `firstId`); earlier layers get the eager bytes first. */
 export function networkToWire(trace: NetworkTrace, firstId: number, file: string, warnings: string[], uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireNetwork {
   const budget = { bytes: EAGER_TOTAL_BYTES };
-  const layers: WireLayer[] = trace.layers.map((l, i) => {
-    const names = Object.keys(l.tensors);
-    const rot180 = l.conv?.rot180 ?? l.rot180;
-    const layerWarnings = rot180 && !rot180.agrees ? [`col2im and rot180 disagree on ${rot180.tensor ?? '∂C/∂a'} by ${rot180.maxAbsDiff}`] : [];
-    return {
-      op: l.op, title: l.label ? `${l.title} · ${l.label}` : l.title, inputShape: [...l.inputShape], outputShape: [...l.outputShape], inputs: l.inputs.map(x => x.name),
-      cost: { flops: l.cost.flops, params: l.cost.params },
-      ...(l.deltaSource === 'sum' && l.deltaFrom ? { deltaFrom: [...l.deltaFrom] } : {}),
-      trace: {
-        id: firstId + 1 + i, file, uri, dtype: trace.dtype, geometry: l.geometry, stages: l.stages,
-        tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180, deltaSource: l.deltaSource, warnings: layerWarnings,
-      },
-    };
-  });
+  const layers = trace.layers.map((l, i) => layerToWire(l, firstId + 1 + i, file, trace.dtype, budget, uri, eagerBytes));
   return { id: firstId, file, uri, dtype: trace.dtype, input: [...trace.layers[0].inputShape], layers, loss: trace.loss, warnings };
 }
 

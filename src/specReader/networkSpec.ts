@@ -12,6 +12,7 @@ import type { Pair } from '../engine/convInfo';
 import { EngineError } from '../engine/errors';
 import { GraphLayer, LayerInput, graphProblems } from '../engine/graph';
 import { LayerSpec, LossSpec, NetworkLayer, NetworkProblem, NetworkTrace, traceNetwork } from '../engine/network';
+import { NetworkRun, RunOptions, runNetwork } from '../engine/networkRun';
 import { LAYER_TYPES, LayerParam, ParamValues, buildLayer, isLayerType, layerKeys, layerParams, minInputs, networkInputOf } from '../engine/layerKinds';
 import type { LayerReading } from '../engine/layerKinds/kind';
 import { isLossType, lossKind } from '../engine/layerKinds/loss';
@@ -237,6 +238,17 @@ export function runNetworkSource(source: JsonSource, options: TraceOptions = {},
   const problem = readNetworkSpec(source, options, npy);
   try {
     return { problem, trace: traceNetwork(problem, options) };
+  } catch (e) {
+    if (e instanceof EngineError) throw source.error(networkErrorPath(e, source.value), e.problem);
+    throw e;
+  }
+}
+
+/** Reads a network spec and runs it lean (networkRun.ts: outputs and δs, no stage); engine errors at their key. */
+export function runLeanNetworkSource(source: JsonSource, options: RunOptions = {}, npy?: NpyFiles): NetworkRun {
+  const problem = readNetworkSpec(source, options, npy);
+  try {
+    return runNetwork(problem, options);
   } catch (e) {
     if (e instanceof EngineError) throw source.error(networkErrorPath(e, source.value), e.problem);
     throw e;

@@ -10,13 +10,16 @@ import * as path from 'path';
 import type { About, AboutArgs, AboutKey } from '../../src/engine/about';
 import { ABOUT_EN } from '../../src/engine/aboutText.en';
 import { withComparison } from '../../src/engine/compare';
-import { isNetworkTrace, traceNetwork } from '../../src/engine/network';
+import { leanTrace } from '../../src/engine/leanTrace';
+import { NetworkProblem, isNetworkTrace, traceNetwork } from '../../src/engine/network';
+import { runNetwork } from '../../src/engine/networkRun';
 import { tensor } from '../../src/engine/tensor';
 import type { TraceTensor } from '../../src/engine/trace';
 import { aboutText } from '../../src/l10n/panelText';
 import { parseHostMessage } from '../../src/protocol/validate';
 import { networkToWire, toWire } from '../../src/protocol/wire';
-import { AnyTrace, traceAnySpecText, traceSpecText } from '../../src/specReader/convSpec';
+import { AnyTrace, readSpecProblem, traceAnySpecText, traceSpecText } from '../../src/specReader/convSpec';
+import { JsonSource } from '../../src/specReader/source';
 import { EVERY_LOSS, EVERY_NETWORK, everyKind, missingTypes } from './everyKind';
 
 const CJK = /[\u4e00-\u9fff]/;
@@ -62,6 +65,7 @@ const SAMPLES: { [K in AboutKey]: AboutArgs[K] } = {
   'mul.z': {}, 'mul.by': {}, 'mul.dA': { from: 'layers[3]', other: 'input_1' },
   'loss.z.mse': {}, 'loss.z.cross_entropy': {}, 'loss.target.mse': {}, 'loss.target.cross_entropy': {},
   'loss.value.mse': {}, 'loss.value.cross_entropy': {}, 'loss.probs': {}, 'loss.delta': {},
+  'run.input': {}, 'run.output': {}, 'run.delta': {},
 };
 const SAMPLE_ABOUTS = (Object.keys(SAMPLES) as AboutKey[]).map(key => ({ key, args: SAMPLES[key] }) as About);
 
@@ -87,6 +91,7 @@ describe('tensor descriptions (about) in both languages', () => {
     ['a concat', traceAnySpecText('concat.json', JSON.stringify({ input: [[[[1, 2], [3, 4]]]], layers: [{ type: 'relu' }, { type: 'concat', inputs: ['input', 'layers[0]'] }] }))],
     ['a comparison', withComparison(seed, 'z', tensor([1, 2, 3, 3], [...seed.tensors.z!.data]))],
     ['a reshaped comparison', reshaped],
+    ['lenet.conv.json run lean, no layer traced yet', leanTrace(runNetwork(readSpecProblem(JsonSource.parse('lenet.conv.json', example('lenet.conv.json'))) as NetworkProblem))],
   ];
 
   it('the traces have every layer type of the registry', () => assert.deepStrictEqual(missingTypes(), []));

@@ -64,7 +64,7 @@ describe('trace runner (worker thread)', () => {
       made.push(id);
       const worker = WORKER();
       return {
-        start: (job, settle) => { events.push(`${id} runs ${job.file}`); worker.start(job, settle); },
+        start: (job, settle) => { events.push(`${id} runs ${(job as { file: string }).file}`); worker.start(job, settle); },
         terminate: () => { events.push(`${id} ends`); worker.terminate(); },
       } satisfies TraceWorker;
     });

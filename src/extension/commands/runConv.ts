@@ -13,12 +13,13 @@ import type { ConvTrace, TensorName, TraceTensor } from '../../engine/trace';
 import { printable } from '../../format/safeText';
 import { renderProblem, shownProblem } from '../../specReader/problemText';
 import type { WebviewToHost } from '../../protocol/messages';
-import { networkToWire, toWire } from '../../protocol/wire';
+import { layerToWire, networkToWire, toWire } from '../../protocol/wire';
+import { EAGER_TOTAL_BYTES } from '../../protocol/messages';
 import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../specReader/convSpec';
 import { JsonSource, SpecError, jsonPath, specLocation } from '../../specReader/source';
 import { isJsonDocument } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel, WaitedRun } from '../panel/tracePanel';
-import { TraceCancelled, TraceWorkers, runAttribution, runGradientCheck, runTrace } from '../trace/traceRunner';
+import { KeptRun, TraceCancelled, TraceWorkers, runAttribution, runGradientCheck, runKeptTrace } from '../trace/traceRunner';
 import type { TraceJob } from '../trace/traceJob';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
@@ -64,13 +65,15 @@ export type Attributor = (kind: AttributionKind, layer: number, item: number) =>
 
 /** A trace as the panel keeps it, with its gradient check when there is one (`nameOf`: a tensor's name in the whole trace). */
 function shownTrace(tensors: Partial<Record<TensorName, TraceTensor>>, geometry: LayerGeometry, check: GradientChecker | undefined, nameOf: (short: TensorName) => string): ShownTrace {
-  if (!check) return { tensors, geometry };
-  const checkGradient = async (short: TensorName, index: readonly number[]) => {
-    const analytic = tensors[short];
+  const shown: ShownTrace = { tensors, geometry };
+  if (!check) return shown;
+  // The tensors on show (a lean layer's change when it is traced).
+  shown.checkGradient = async (short: TensorName, index: readonly number[]) => {
+    const analytic = shown.tensors[short];
     if (!analytic) throw new Error(vscode.l10n.t('{0} is not in this trace', short));
     return check(nameOf(short), analytic, index);
   };
-  return { tensors, geometry, checkGradient };
+  return shown;
 }
 
 export class ConvRunner implements vscode.Disposable {
@@ -155,15 +158,16 @@ export class ConvRunner implements vscode.Disposable {
     const job: TraceJob = { file: label, text, options, npy: Object.fromEntries(input.npy ?? []) };
     const started = input.started ?? Date.now();
     try {
-      const trace = await withProgressIfSlow(
-        this.traceWorkers().then(workers => runTrace(job, workers, abort.signal)),
+      const { trace, kept } = await withProgressIfSlow(
+        this.traceWorkers().then(workers => runKeptTrace(job, workers, abort.signal)),
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         () => abort.abort(),
       );
       this.log.info(`${label}: traced in ${Date.now() - started} ms`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
-      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), this.attributor(job));
+      // A network's run stays in its worker: layers are traced from it when opened, attributions read from it.
+      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), kept ? kept.attribute : this.attributor(job), kept);
       return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {
@@ -198,7 +202,7 @@ export class ConvRunner implements vscode.Disposable {
    * Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id.
    * `check`: how the panel's gradient check runs, when the spec that made the trace is known.
    */
-  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker, attribute?: Attributor): number {
+  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker, attribute?: Attributor, kept?: KeptRun): number {
     this.shownUri = uri?.toString();
     const locale = displayLocale();
     const warnings = nonFiniteWarnings(trace).map(w => shownProblem(w, locale));
@@ -211,14 +215,17 @@ export class ConvRunner implements vscode.Disposable {
       // The network takes one id, each layer the next ones.
       this.nextTraceId += 1 + trace.layers.length;
       const networkInput = networkInputOf(trace);
-      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => [traceId + 1 + i, {
-        ...shownTrace(l.tensors, l.geometry, check, short => qualifiedName(l, short)), networkInput,
-        ...(attribute ? { attribute: (kind: AttributionKind, item: number) => attribute(kind, i, item) } : {}),
-      }]));
-      panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) }, waited);
+      const shown = new Map<number, ShownTrace>(trace.layers.map((l, i) => {
+        const layer = Object.assign(shownTrace(l.tensors, l.geometry, check, short => qualifiedName(l, short)), {
+          networkInput, ...(attribute ? { attribute: (kind: AttributionKind, item: number) => attribute(kind, i, item) } : {}),
+        });
+        if (l.lean && kept) layer.untraced = { tensors: l.tensors, trace: () => kept.traceLayer(i), wire: full => layerToWire(full, traceId + 1 + i, label, trace.dtype, { bytes: EAGER_TOTAL_BYTES }, uri?.toString()) };
+        return [traceId + 1 + i, layer];
+      }));
+      panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) }, waited, kept?.release);
     } else {
       this.nextTraceId += 1;
-      panel.showTrace(new Map([[traceId, shownTrace(trace.tensors, trace.geometry, check, short => short)]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited);
+      panel.showTrace(new Map([[traceId, shownTrace(trace.tensors, trace.geometry, check, short => short)]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited, kept?.release);
     }
     return traceId;
   }

@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { type LayerGeometry, cellSumIn } from '../../engine/layerKinds/views';
 import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
-import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireTile, assertNever } from '../../protocol/messages';
+import type { LayerTrace } from '../../engine/network';
+import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireLayer, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { attributionToWire, featureMapsToWire } from '../../protocol/wire';
 import { parseWebviewMessage } from '../../protocol/validate';
@@ -45,13 +46,30 @@ export interface ShownTrace {
   attribute?(kind: AttributionKind, item: number): Promise<AttributionMap>;
   /** A network's layer: the network's input, which the gallery shows beside the layer's channels. */
   networkInput?: TraceTensor;
+  /** A lean network's layer, not traced yet (`tensors` are its output and δ): traced when the panel opens it. */
+  untraced?: UntracedLayer;
 }
+
+/** How a lean network's layer is traced on request, and how it crosses to the panel. */
+export interface UntracedLayer {
+  /** What the run kept of it: `tensors` goes back to these when the traced layer is let go. */
+  tensors: Partial<Record<TensorName, TraceTensor>>;
+  trace(): Promise<LayerTrace>;
+  wire(layer: LayerTrace): WireLayer;
+}
+
+/** How many layers traced on request the panel keeps (the one open, and the last ones opened). */
+const TRACED_LAYERS = 4;
 
 export class TracePanel implements vscode.Disposable {
   private static current: TracePanel | undefined;
   private latest: HostToWebview | undefined;
   /** The traces on show by id (one, or a network's layers), to answer the panel's requests. */
   private current = new Map<number, ShownTrace>();
+  /** Lets go of what the traces on show were made from (a network run a worker keeps). */
+  private release: (() => void) | undefined;
+  /** The lean network's layers traced on request, by trace id, the last opened last. */
+  private readonly traced = new Map<number, LayerTrace>();
   private ready = false;
   private visible = true;
   private disposed = false;
@@ -153,15 +171,23 @@ export class TracePanel implements vscode.Disposable {
   /** Shows this state now if the webview is ready, else as soon as it is (and again after every reload). */
   post(message: HostToWebview): void {
     this.latest = message;
-    if (message.type === 'failed' || message.type === 'running' || message.type === 'tensors') this.current = new Map();
+    if (message.type === 'failed' || message.type === 'running' || message.type === 'tensors') this.replaceShown(new Map());
     this.send(message);
   }
 
-  /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests. */
-  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun): void {
-    this.current = traces;
+  /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests; `release` lets go of its run. */
+  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun, release?: () => void): void {
+    this.replaceShown(traces, release);
     this.waited = waited && { ...waited, traceId: message.type === 'trace' ? message.trace.id : message.network.id };
     this.post(message);
+  }
+
+  /** The traces on show are replaced: what the old ones were made from is let go. */
+  private replaceShown(traces: Map<number, ShownTrace>, release?: () => void): void {
+    this.release?.();
+    this.release = release;
+    this.current = traces;
+    this.traced.clear();
   }
 
   /** The run whose first painted heatmap is still to be logged (the e2e timing mode reads the log). */
@@ -240,6 +266,33 @@ export class TracePanel implements vscode.Disposable {
     const attribute = trace.attribute && (() => trace.attribute!(m.kind, m.item));
     this.answerLater(m.requestId, attribute, vscode.l10n.t('this run has no attributions: the panel does not have the network spec that made it'),
       map => ({ type: 'attribution', requestId: m.requestId, attribution: attributionToWire(m.kind, m.item, map) }));
+  }
+
+  /** A lean network's layer opened: traced from the run its worker keeps (or the one kept from an earlier opening). */
+  private answerLayer(m: Request<'requestLayer'>): void {
+    const shown = this.traceFor(m.traceId, m.requestId);
+    if (!shown) return;
+    const untraced = shown.untraced;
+    const current = this.current;
+    const kept = this.traced.get(m.traceId);
+    const trace = untraced && (kept ? () => Promise.resolve(kept) : () => untraced.trace());
+    this.answerLater(m.requestId, trace, vscode.l10n.t('this layer has no run to be traced from'), layer => {
+      if (this.current === current) this.keepTraced(m.traceId, shown, layer);
+      return { type: 'layer', requestId: m.requestId, layer: untraced!.wire(layer) };
+    });
+  }
+
+  /** The layer's requests are answered from its trace now; the layer opened longest ago goes back to what the run kept. */
+  private keepTraced(traceId: number, shown: ShownTrace, layer: LayerTrace): void {
+    this.traced.delete(traceId);
+    this.traced.set(traceId, layer);
+    shown.tensors = layer.tensors;
+    shown.geometry = layer.geometry;
+    if (this.traced.size <= TRACED_LAYERS) return;
+    const [oldest] = this.traced.keys();
+    this.traced.delete(oldest);
+    const old = this.current.get(oldest);
+    if (old?.untraced) old.tensors = old.untraced.tensors;
   }
 
   private async copyTensor(m: Request<'copyTensor'>): Promise<void> {
@@ -323,6 +376,9 @@ export class TracePanel implements vscode.Disposable {
       case 'requestAttribution':
         this.answerAttribution(message);
         break;
+      case 'requestLayer':
+        this.answerLayer(message);
+        break;
       case 'copyTensor':
         this.copyTensor(message).catch(e => void vscode.window.showErrorMessage(vscode.l10n.t('Could not copy {0}: {1}', message.name, (e as Error).message)));
         break;
@@ -341,6 +397,7 @@ export class TracePanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.replaceShown(new Map());
     if (TracePanel.current === this) {
       TracePanel.current = undefined;
       TracePanel.setContext(false);

@@ -7,11 +7,14 @@ import type { TraceWorkers } from './traceRunner';
 export function nodeTraceWorkers(script: string): TraceWorkers {
   return () => {
     const worker = new Worker(script);
+    // The job on hand's settle: a worker that keeps a run answers one job after another.
+    let settle: (outcome: WorkerResult | Error) => void = () => undefined;
+    worker.on('message', (result: WorkerResult) => settle(result));
+    worker.on('error', e => settle(new Error(`trace worker failed: ${e.message}`)));
+    worker.on('exit', code => settle(new Error(`trace worker exited with code ${code}`)));
     return {
-      start(job, settle) {
-        worker.on('message', (result: WorkerResult) => settle(result));
-        worker.on('error', e => settle(new Error(`trace worker failed: ${e.message}`)));
-        worker.on('exit', code => settle(new Error(`trace worker exited with code ${code}`)));
+      start(job, onOutcome) {
+        settle = onOutcome;
         worker.postMessage(job);
       },
       terminate: () => void worker.terminate(),

@@ -6,7 +6,9 @@ import { type AttributionKind, type AttributionMap, attributionOf } from '../../
 import { type CellCheck, checkGradientCell } from '../../engine/gradcheck';
 import { runNetwork } from '../../engine/networkRun';
 import type { Tensor } from '../../engine/tensor';
-import { type TraceOptions, recordedTensors } from '../../engine/trace';
+import type { LayerTrace } from '../../engine/network';
+import { type TraceOptions, type TraceTensor, recordedTensors } from '../../engine/trace';
+import { KeepJob, KeptAttributionJob, LayerJob, RunKeeper } from './keptRun';
 import { AnyTrace, isNetworkTrace, readSpecProblem, traceAnySpecText } from '../../specReader/convSpec';
 import { JsonSource } from '../../specReader/source';
 import type { Problem } from '../../specReader/problemCodes';
@@ -41,13 +43,38 @@ export interface AttributionJob extends TraceJob {
 
 export type AttributionJobResult = { ok: true; map: AttributionMap } | JobFailure;
 
-/** What a worker is asked to do, and what it answers. */
-export type WorkerJob = TraceJob | GradientJob | AttributionJob;
-export type WorkerResult = TraceJobResult | GradientJobResult | AttributionJobResult;
+/** A trace whose network run the worker keeps (`kept`), or a single conv's whole trace. */
+export type KeepJobResult = { ok: true; trace: AnyTrace; kept?: true } | JobFailure;
+export type LayerJobResult = { ok: true; layer: LayerTrace } | JobFailure;
 
-export function runWorkerJob(job: WorkerJob): WorkerResult {
+/** What a worker is asked to do, and what it answers. */
+export type WorkerJob = TraceJob | GradientJob | AttributionJob | (KeepJob & TraceJob) | LayerJob | KeptAttributionJob;
+export type WorkerResult = TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult;
+
+/** `keeper`: the run the worker keeps between messages (the jobs about a kept run need it). */
+export function runWorkerJob(job: WorkerJob, keeper = new RunKeeper()): WorkerResult {
+  if ('traceLayer' in job) return attempt(() => ({ ok: true, layer: keeper.layer(job.traceLayer) }));
+  if ('keptAttribution' in job) return attempt(() => ({ ok: true, map: keeper.attribution(job.keptAttribution) }));
   if ('gradient' in job) return runGradientJob(job);
-  return 'attribution' in job ? runAttributionJob(job) : runTraceJob(job);
+  if ('attribution' in job) return runAttributionJob(job);
+  if ('keep' in job) return runKeepJob(job, keeper);
+  return runTraceJob(job);
+}
+
+function attempt<T extends WorkerResult>(work: () => T): T | JobFailure {
+  try {
+    return work();
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+/** A network spec run lean and kept by `keeper`; a single conv's spec traced whole (small: the full trace is cheap). */
+export function runKeepJob(job: TraceJob, keeper: RunKeeper): KeepJobResult {
+  return attempt(() => {
+    const lean = keeper.keep(job.file, job.text, job.options, npyOf(job));
+    return lean ? { ok: true, trace: lean, kept: true } : { ok: true, trace: traceAnySpecText(job.file, job.text, job.options, npyOf(job)) };
+  });
 }
 
 export function runAttributionJob(job: AttributionJob): AttributionJobResult {
@@ -101,15 +128,21 @@ export class ProblemError extends Error {
   }
 }
 
-/** What a worker's answer can hand over rather than copy: a trace's buffers. */
-export function resultBuffers(result: WorkerResult): ArrayBuffer[] {
-  return result.ok && 'trace' in result ? traceBuffers(result.trace) : [];
+/** What a worker's answer can hand over rather than copy: a trace's buffers, but none of the run `keeper` keeps. */
+export function resultBuffers(result: WorkerResult, keeper?: RunKeeper): ArrayBuffer[] {
+  if (!result.ok) return [];
+  const buffers = 'trace' in result ? traceBuffers(result.trace) : 'layer' in result ? layerBuffers([result.layer.tensors]) : [];
+  const kept = keeper?.buffers();
+  return kept?.size ? buffers.filter(b => !kept.has(b)) : buffers;
 }
 
 /** Each tensor's buffer once: the transfer list of a postMessage must not repeat one. */
 export function traceBuffers(trace: AnyTrace): ArrayBuffer[] {
+  return layerBuffers(isNetworkTrace(trace) ? trace.layers.map(l => l.tensors) : [trace.tensors]);
+}
+
+function layerBuffers(tensorSets: Partial<Record<string, TraceTensor>>[]): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
-  const tensorSets = isNetworkTrace(trace) ? trace.layers.map(l => l.tensors) : [trace.tensors];
   for (const tensors of tensorSets) for (const t of recordedTensors(tensors)) set.add(t.data.buffer as ArrayBuffer);
   return [...set];
 }

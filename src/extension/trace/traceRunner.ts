@@ -4,7 +4,10 @@
 import type { CellCheck } from '../../engine/gradcheck';
 import type { AnyTrace } from '../../specReader/convSpec';
 import type { AttributionMap } from '../../engine/featureMaps';
-import { AttributionJob, GradientJob, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob } from './traceJob';
+import type { AttributionKind } from '../../engine/featureMaps';
+import type { LayerTrace } from '../../engine/network';
+import { RunKeeper } from './keptRun';
+import { AttributionJob, GradientJob, KeepJobResult, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob } from './traceJob';
 
 export class TraceCancelled extends Error {
   constructor() {
@@ -12,7 +15,7 @@ export class TraceCancelled extends Error {
   }
 }
 
-/** One worker running one job; whatever it reports first settles the run. */
+/** One worker running one job; whatever it reports first settles the run. A worker that keeps a run takes the next job on it. */
 export interface TraceWorker {
   start(job: WorkerJob, settle: (outcome: WorkerResult | Error) => void): void;
   terminate(): void;
@@ -50,22 +53,74 @@ export function runAttribution(job: AttributionJob, workers: TraceWorkers | unde
   return runJob(job, workers, signal).then(r => (r as { map: AttributionMap }).map);
 }
 
+/** A network run a worker keeps while the panel shows it: a layer traced on request, attributions read from it. */
+export interface KeptRun {
+  traceLayer(index: number): Promise<LayerTrace>;
+  attribute(kind: AttributionKind, layer: number, item: number): Promise<AttributionMap>;
+  /** Lets the run go (terminates its worker). */
+  release(): void;
+}
+
+/**
+ * Traces a spec: a network is run lean and kept in its worker (`kept`), its layers untraced in `trace`
+ * (leanTrace.ts); a single conv is traced whole, its worker let go.
+ */
+export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun }> {
+  const keeper = new RunKeeper();
+  let worker: TraceWorker | undefined;
+  const result = await runJob({ ...job, keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true };
+  if (!result.kept) return { trace: result.trace };
+  // One job at a time on the kept worker: each waits for the one before.
+  let queue: Promise<unknown> = Promise.resolve();
+  let released = false;
+  const ask = <T>(next: WorkerJob, pick: (r: Success) => T): Promise<T> => {
+    const answer = queue.then(() => {
+      if (released) throw new Error('the network run was let go (a newer run replaced it)');
+      if (!worker) return keptAnswer(runWorkerJob(next, keeper));
+      const w = worker;
+      return new Promise<Success>((resolve, reject) => w.start(next, outcome => {
+        if (outcome instanceof Error) reject(outcome);
+        else if (outcome.ok) resolve(outcome);
+        else reject(jobError(outcome));
+      }));
+    }).then(pick);
+    queue = answer.catch(() => undefined);
+    return answer;
+  };
+  return {
+    trace: result.trace,
+    kept: {
+      traceLayer: index => ask({ traceLayer: index }, r => (r as { layer: LayerTrace }).layer),
+      attribute: (kind, layer, item) => ask({ keptAttribution: { kind, layer, item } }, r => (r as { map: AttributionMap }).map),
+      release: () => {
+        released = true;
+        worker?.terminate();
+        worker = undefined;
+      },
+    },
+  };
+}
+
+function keptAnswer(result: WorkerResult): Promise<Success> {
+  return result.ok ? Promise.resolve(result) : Promise.reject(jobError(result));
+}
+
 type Success = Extract<WorkerResult, { ok: true }>;
 
-function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<Success> {
+/** `keeper`: what an inline run keeps; `keepWorker`: takes the worker instead of terminating it once it answered. */
+function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: AbortSignal, keeper?: RunKeeper, keepWorker?: (worker: TraceWorker) => void): Promise<Success> {
   if (signal?.aborted) return Promise.reject(new TraceCancelled());
-  if (!workers) {
-    const result = runWorkerJob(job);
-    return result.ok ? Promise.resolve(result) : Promise.reject(jobError(result));
-  }
+  if (!workers) return keptAnswer(runWorkerJob(job, keeper));
   return new Promise<Success>((resolve, reject) => {
     let worker: TraceWorker | undefined;
     let settled = false;
-    const settle = (fn: () => void) => {
+    // Only a worker that answered with a run it keeps stays; a failed, cancelled or finished one goes.
+    const settle = (fn: () => void, keep = false) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      worker?.terminate();
+      if (keep && keepWorker && worker) keepWorker(worker);
+      else worker?.terminate();
       fn();
     };
     const onAbort = () => settle(() => reject(new TraceCancelled()));
@@ -76,7 +131,7 @@ function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: Abor
         if (outcome instanceof Error) reject(outcome);
         else if (outcome.ok) resolve(outcome);
         else reject(jobError(outcome));
-      }));
+      }, !(outcome instanceof Error) && outcome.ok && 'kept' in outcome && outcome.kept === true));
     } catch (e) {
       settle(() => reject(new Error(`could not start the trace worker: ${e instanceof Error ? e.message : String(e)}`)));
     }

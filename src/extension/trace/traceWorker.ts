@@ -2,9 +2,13 @@
 // big spec never freezes the editor and cancelling is terminating the worker.
 
 import { parentPort } from 'worker_threads';
+import { RunKeeper } from './keptRun';
 import { WorkerJob, resultBuffers, runWorkerJob } from './traceJob';
 
+/** The network run this worker keeps for the panel, if any (it goes with the worker). */
+const keeper = new RunKeeper();
+
 parentPort?.on('message', (job: WorkerJob) => {
-  const result = runWorkerJob(job);
-  parentPort!.postMessage(result, resultBuffers(result));
+  const result = runWorkerJob(job, keeper);
+  parentPort!.postMessage(result, resultBuffers(result, keeper));
 });

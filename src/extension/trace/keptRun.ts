@@ -1,0 +1,81 @@
+// The network run a trace worker keeps while the panel shows it: the panel's first screen is the run, lean
+// (leanTrace.ts); a layer the user opens is traced alone from it (traceRunLayer), and the gallery's
+// attributions read it (no second run per click). The worker holding it is terminated when the panel
+// closes or a new run replaces it, which lets the whole run go at once. No vscode import.
+
+import { type AttributionKind, attributionOf } from '../../engine/featureMaps';
+import { leanTrace } from '../../engine/leanTrace';
+import type { LayerTrace } from '../../engine/network';
+import { NetworkRun, traceRunLayer } from '../../engine/networkRun';
+import type { TraceOptions } from '../../engine/trace';
+import { isNetworkSpec, runLeanNetworkSource } from '../../specReader/networkSpec';
+import { JsonSource } from '../../specReader/source';
+import type { NpyFiles } from '../../specReader/specFiles';
+
+/** A trace job whose network, if it is one, is run lean and kept (a single conv is traced whole, as before). */
+export interface KeepJob {
+  file: string;
+  text: string;
+  options: TraceOptions;
+  keep: true;
+}
+
+/** Layer `traceLayer` of the kept run, traced. */
+export interface LayerJob { traceLayer: number }
+
+/** Saliency, or Grad-CAM at a layer, of the kept run. */
+export interface KeptAttributionJob { keptAttribution: { kind: AttributionKind; layer: number; item: number } }
+
+/** What a worker keeps between messages: one run at most. */
+export class RunKeeper {
+  private run: NetworkRun | undefined;
+  private options: TraceOptions = {};
+
+  /** Runs a network spec lean and keeps it; undefined when the spec is not a network's (it is traced whole). */
+  keep(file: string, text: string, options: TraceOptions, npy: NpyFiles) {
+    this.run = undefined;
+    const source = JsonSource.parse(file, text);
+    if (!isNetworkSpec(source.value)) return undefined;
+    this.run = runLeanNetworkSource(source, options, npy);
+    this.options = options;
+    return leanTrace(this.run);
+  }
+
+  /** Layer `index` as traceNetwork records it. */
+  layer(index: number): LayerTrace {
+    return traceRunLayer(this.kept(), index, this.options);
+  }
+
+  attribution({ kind, layer, item }: KeptAttributionJob['keptAttribution']) {
+    return attributionOf(this.kept(), kind, layer, item);
+  }
+
+  /**
+   * The buffers of the run's own tensors (its input, weights, outputs, δs, gradients): a traced layer records some
+   * of them, and they must be copied to the host, not handed over (that would empty the run's).
+   */
+  buffers(): Set<ArrayBufferLike> {
+    const set = new Set<ArrayBufferLike>();
+    const run = this.run;
+    if (!run) return set;
+    const add = (v: unknown) => {
+      const data = (v as { data?: unknown } | undefined)?.data;
+      if (ArrayBuffer.isView(data)) set.add(data.buffer);
+    };
+    add(run.problem.input);
+    add(run.problem.grad);
+    for (const l of run.problem.layers) Object.values(l).forEach(add);
+    if (run.problem.loss) Object.values(run.problem.loss).forEach(add);
+    run.outputs.forEach(add);
+    run.gradients?.deltas.forEach(add);
+    add(run.gradients?.input);
+    run.gradients?.params.forEach(p => Object.values(p).forEach(add));
+    if (run.loss) Object.values(run.loss.tensors).forEach(add);
+    return set;
+  }
+
+  private kept(): NetworkRun {
+    if (!this.run) throw new RangeError('this worker keeps no network run (the panel shows another one)');
+    return this.run;
+  }
+}

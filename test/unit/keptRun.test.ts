@@ -1,0 +1,128 @@
+// The network run a trace worker keeps for the panel (src/extension/trace/keptRun.ts): its first screen is the run,
+// lean; a layer opened is traced alone and must be the layer traceNetwork records; attributions read the kept run
+// and must be the ones the spec run again gives; the run's own buffers are never handed away with an answer.
+
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { LayerTrace, NetworkProblem, traceNetwork } from '../../src/engine/network';
+import { runNetwork, traceRunLayer } from '../../src/engine/networkRun';
+import type { Tensor } from '../../src/engine/tensor';
+import { recordedTensors } from '../../src/engine/trace';
+import { RunKeeper } from '../../src/extension/trace/keptRun';
+import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
+import { resultBuffers, runAttributionJob, runWorkerJob } from '../../src/extension/trace/traceJob';
+import { runKeptTrace } from '../../src/extension/trace/traceRunner';
+import { networkToWire } from '../../src/protocol/wire';
+import { parseHostMessage } from '../../src/protocol/validate';
+import { readSpecProblem } from '../../src/specReader/convSpec';
+import { assertClose } from './helpers';
+import { nodeSpecFiles } from '../../src/specReader/nodeSpecFiles';
+import { JsonSource } from '../../src/specReader/source';
+import { readSpecFiles } from '../../src/specReader/specFiles';
+import { specFileReferences } from '../../src/specReader/tensorSource';
+
+const ROOT = path.join(__dirname, '../../..');
+const example = (name: string) => ({ file: path.join(ROOT, 'examples', name), text: fs.readFileSync(path.join(ROOT, 'examples', name), 'utf8') });
+const WORKER = nodeTraceWorkers(path.join(ROOT, 'dist/traceWorker.js'));
+
+/** The largest finite |value| (max pooling's padding is −∞). */
+const maxAbs = (t: Tensor) => Array.from(t.data).reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+
+/**
+ * A layer's tensors against traceNetwork's: the same names, the values within float64 rounding (the run's δs come
+ * from the kinds' fast backward kernels, the trace's from its stages: the same sums in another order).
+ */
+function assertSameTensors(actual: LayerTrace['tensors'], expected: LayerTrace['tensors'], what: string): void {
+  assert.deepStrictEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${what}: its tensors`);
+  for (const [name, t] of Object.entries(expected)) assertClose(actual[name as keyof typeof actual]!, t!, 1e-10 * Math.max(1, maxAbs(t!)), `${what}.${name}`);
+}
+
+describe('the kept network run (a layer traced when opened)', () => {
+  for (const name of ['lenet.conv.json', 'resnet-block.conv.json', 'unet-up.conv.json']) {
+    it(`${name}: the lean first screen names every layer with its output and δ; each layer traced on request is traceNetwork's`, () => {
+      const { file, text } = example(name);
+      const keeper = new RunKeeper();
+      const first = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
+      assert.ok(first.ok && 'kept' in first && first.kept, JSON.stringify(!first.ok && first.message));
+      const problem = readSpecProblem(JsonSource.parse(file, text)) as NetworkProblem;
+      const full = traceNetwork(problem);
+      const engineRun = runNetwork(problem);
+      const lean = first.trace as typeof full;
+      assert.strictEqual(lean.layers.length, full.layers.length);
+      assert.deepStrictEqual(lean.loss, full.loss);
+      const wire = networkToWire(lean, 1, name, []);
+      parseHostMessage(structuredClone({ type: 'network', network: wire }));
+      full.layers.forEach((l, i) => {
+        const shell = lean.layers[i];
+        if (l.op === 'loss') return;
+        assert.ok(shell.lean && shell.stages.length === 0 && wire.layers[i].lean);
+        assert.deepStrictEqual([shell.title, shell.geometry, shell.cost, shell.deltaSource, shell.deltaFrom], [l.title, l.geometry, l.cost, l.deltaSource, l.deltaFrom]);
+        // What the shell keeps is what the trace records under the same names.
+        for (const [k, t] of Object.entries(shell.tensors)) assertClose(t!, l.tensors[k as keyof typeof l.tensors]!, 1e-10 * Math.max(1, maxAbs(t!)), `${name} layers[${i}].${k}`);
+        const traced = runWorkerJob({ traceLayer: i }, keeper);
+        assert.ok(traced.ok && 'layer' in traced, JSON.stringify(!traced.ok && traced.message));
+        assert.deepStrictEqual(traced.layer.stages, l.stages, `${name} layers[${i}] stages`);
+        assertSameTensors(traced.layer.tensors, l.tensors, `${name} layers[${i}]`);
+        assert.deepStrictEqual(traced.layer, traceRunLayer(engineRun, i), `${name} layers[${i}]: the engine's traceRunLayer`);
+        const agrees = (x: LayerTrace) => (x.rot180 ?? x.conv?.rot180)?.agrees;
+        assert.deepStrictEqual([traced.layer.deltaSource, traced.layer.deltaFrom, agrees(traced.layer)], [l.deltaSource, l.deltaFrom, agrees(l)]);
+        // The run's own tensors go to the host as copies: handing them over would empty the run.
+        const kept = keeper.buffers();
+        assert.ok(resultBuffers(traced, keeper).every(b => !kept.has(b)));
+        assert.ok(recordedTensors(traced.layer.tensors).some(t => kept.has(t.data.buffer)), 'a traced layer records some of the run\'s own tensors');
+      });
+      const bad = runWorkerJob({ traceLayer: 99 }, keeper);
+      assert.ok(!bad.ok && /no layer 99/.test(bad.message));
+    });
+  }
+
+  it('a single conv is traced whole, nothing kept; a keeper with no run says so', () => {
+    const { file, text } = example('seed.conv.json');
+    const keeper = new RunKeeper();
+    const result = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
+    assert.ok(result.ok && 'trace' in result && !('kept' in result) && !('kind' in result.trace));
+    const none = runWorkerJob({ traceLayer: 0 }, keeper);
+    assert.ok(!none.ok && /keeps no network run/.test(none.message));
+  });
+
+  it('digits: saliency and Grad-CAM read from the kept run equal the spec run again (float64 and float32)', async () => {
+    const { file, text } = example('digits.conv.json');
+    const source = JsonSource.parse(file, text);
+    const npy = Object.fromEntries(await readSpecFiles(file, specFileReferences(source.value), nodeSpecFiles, { maxElements: 1e6 }));
+    for (const dtype of ['float64', 'float32'] as const) {
+      const keeper = new RunKeeper();
+      const job = { file, text, options: { dtype }, npy };
+      assert.ok(runWorkerJob({ ...job, keep: true }, keeper).ok);
+      const problem = readSpecProblem(source, { dtype }, new Map(Object.entries(npy))) as NetworkProblem;
+      const convs = problem.layers.flatMap((l, i) => (l.type === 'conv2d' ? [i] : []));
+      for (const [kind, layer] of [['saliency', 0], ...convs.map(i => ['gradcam', i] as const)] as const) {
+        const kept = runWorkerJob({ keptAttribution: { kind, layer, item: 0 } }, keeper);
+        const again = runAttributionJob({ ...job, attribution: { kind, layer, item: 0 } });
+        assert.ok(kept.ok && 'map' in kept && again.ok, `${dtype} ${kind} ${layer}`);
+        assert.deepStrictEqual(Array.from(kept.map.data), Array.from(again.map.data), `${dtype} ${kind} at layers[${layer}]`);
+        assert.deepStrictEqual(kept.map.range, again.map.range);
+      }
+    }
+  });
+
+  it('in a worker thread: the run stays there, layers and attributions come on request, and release ends the worker', async () => {
+    const { file, text } = example('lenet.conv.json');
+    let ended = 0;
+    const workers = () => { const w = WORKER(); return { start: w.start, terminate: () => { ended++; w.terminate(); } }; };
+    const { trace, kept } = await runKeptTrace({ file, text, options: {} }, workers);
+    assert.ok(kept && 'layers' in trace && trace.layers[0].lean);
+    const full = traceNetwork(readSpecProblem(JsonSource.parse(file, text)) as NetworkProblem);
+    // Asked together: answered one after another, each the right one.
+    const [l3, l0, cam] = await Promise.all([kept.traceLayer(3), kept.traceLayer(0), kept.attribute('gradcam', 0, 0)]);
+    assertSameTensors(l3.tensors, full.layers[3].tensors, 'layers[3]');
+    assertSameTensors(l0.tensors, full.layers[0].tensors, 'layers[0]');
+    assert.strictEqual(cam.height, 28);
+    // Opening the same layer again: its input (the run's) was copied, not taken away.
+    assertSameTensors((await kept.traceLayer(3)).tensors, full.layers[3].tensors, 'layers[3] again');
+    assert.strictEqual(ended, 0);
+    kept.release();
+    assert.strictEqual(ended, 1);
+    await assert.rejects(kept.traceLayer(1), /let go/);
+  });
+});
