@@ -216,9 +216,11 @@ export class ModelReader {
     if (!entry && !Object.hasOwn(FOLDS, node.op)) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
     for (const o of node.outputs.slice(1)) if (o && this.readCount.has(o)) fail({ code: 'onnx.output', args: { node: node.name, op: node.op, output: o } });
     const c = this.context(node);
-    const given = node.inputs.map((x, k) => (x ? c.value(k) : undefined));
-    const fold = Object.hasOwn(FOLDS, node.op) && given.some(v => v) && given.every(v => !v || v.kind === 'constant') ? FOLDS[node.op] : undefined;
-    const result: OpResult = fold ? { constant: fold(c, given.map(v => (v as { tensor: Tensor } | undefined)?.tensor as Tensor)) } : entry ? entry(c) : c.refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs.find(x => x && this.values.get(x)?.kind !== 'constant' && !this.g.initializers.has(x)) ?? '' } });
+    // Whether each input is a constant, an initializer not decoded for it: a Conv's weights are decoded once, as the
+    // run's dtype (c.weight), not also in float64 (a model's weights twice over, at the peak of reading it).
+    const given = node.inputs.map((x, k) => (!x ? undefined : this.values.get(x)?.kind ?? (this.g.initializers.has(x) ? 'constant' : c.value(k).kind)));
+    const fold = Object.hasOwn(FOLDS, node.op) && given.some(v => v) && given.every(v => !v || v === 'constant') ? FOLDS[node.op] : undefined;
+    const result: OpResult = fold ? { constant: fold(c, given.map((v, k) => (v ? c.constant(k) : undefined) as Tensor)) } : entry ? entry(c) : c.refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs.find(x => x && this.values.get(x)?.kind !== 'constant' && !this.g.initializers.has(x)) ?? '' } });
     this.values.set(node.outputs[0], this.valueOf(node, result));
     return this.touched;
   }
