@@ -89,9 +89,9 @@ export function activationSlope(z: Tensor, h: Tensor, a: Activation): Tensor {
   return hPrime;
 }
 
-/** ∂C/∂z = δ ⊙ h'(z), from z and h = act(z): the activation's backward pass. */
-export function activationBackward(delta: Tensor, z: Tensor, h: Tensor, a: Activation): Tensor {
-  const out = zeros(delta.shape, delta.dtype);
+/** ∂C/∂z = δ ⊙ h'(z), from z and h = act(z): the activation's backward pass, into `into` when given (δ itself: element by element, each read before it is written). */
+export function activationBackward(delta: Tensor, z: Tensor, h: Tensor, a: Activation, into?: Tensor): Tensor {
+  const out = into ?? zeros(delta.shape, delta.dtype);
   const [d, zd, od] = [delta.data, z.data, out.data];
   if (a.kind === 'relu') {
     for (let i = 0; i < od.length; i++) od[i] = zd[i] > 0 ? d[i] : 0 * d[i];

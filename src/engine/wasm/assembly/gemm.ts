@@ -80,6 +80,21 @@ function packA<T>(a: usize, ra: usize, ca: usize, M: i32, i0: i32, mc: i32, k0: 
 function packB<T>(NR: i32, b: usize, rb: usize, cb: usize, N: i32, k0: i32, kc: i32, out: usize): void {
   const E = sizeof<T>();
   for (let q = 0; q < N; q += NR) {
+    // A panel whose NR columns sit side by side (δ's windows, a_tᵀ's along an output row with stride 1, a plain
+    // matrix): each k is two 16-byte loads.
+    const first = offset(cb, q);
+    let contiguous = q + NR <= N;
+    for (let c = 1; c < NR && contiguous; c++) contiguous = offset(cb, q + c) == first + c;
+    if (contiguous) {
+      let dst = out + <usize>q * kc * E;
+      for (let k = 0; k < kc; k++) {
+        const src = b + (offset(rb, k0 + k) + first) * E;
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += <usize>NR * E;
+      }
+      continue;
+    }
     for (let k = 0; k < kc; k++) {
       const dst = out + (<usize>q * kc + <usize>k * NR) * E;
       const row = b + offset(rb, k0 + k) * E;
