@@ -91,8 +91,11 @@ function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L
  */
 const kernelsAsRows = (info: ConvInfo) => info.batch * info.outPositions < info.outChannelsPerGroup;
 
-/** The module holds at most this many weights at a time: a deep layer's 2.4M go through in slices of kernels. */
-const WEIGHT_SLICE = 1 << 20;
+/**
+ * The module holds at most this many weights at a time: a deep layer's 2.4M go through in slices of kernels (its
+ * memory, never shrunk, stays near the biggest activation instead of the biggest weight).
+ */
+const WEIGHT_SLICE = 1 << 19;
 let weightSlice = WEIGHT_SLICE;
 
 /** Sets the most weights the module holds at a time (tests run the sliced path on small layers); no argument: the default. */
@@ -118,7 +121,7 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
   const rowsFirst = kernelsAsRows(info);
   const slices = kernelSlices(Cog, Kg);
   const p = prepare(info, [input, weight], rowsFirst ? B * HW : slices[0].n, L => ({
-    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), zt: rowsFirst ? 0 : L.reserve(B * HW * Cout), z: L.reserve(B * Cout * HW),
+    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), zt: rowsFirst ? 0 : L.reserve(B * HW * Cout), z: rowsFirst ? L.reserve(B * Cout * HW) : 0,
   }));
   if (!p) return undefined;
   const { L, E, floats, t, r: { padded, w, zt, z }, scratch } = p;
@@ -137,8 +140,22 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
       else L.gemm(B * HW, n, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, t.kernel, zt, t.row, table(t.channel, o), scratch);
     }
   }
-  if (!rowsFirst) L.transpose(zt, z, HW, Cout, B);
-  return outputOf(floats, z / E, input, info);
+  return rowsFirst ? outputOf(floats, z / E, input, info) : outputOfRows(floats, zt / E, input, info);
+}
+
+/** z (B, Cout, Hout, Wout) transposed out of z_t (B, HW, Cout) at element `at`: no second copy of z in the module. */
+function outputOfRows(floats: Floats, at: number, input: Tensor, info: ConvInfo): Tensor {
+  const { batch: B, outChannels: Cout, outPositions: HW } = info;
+  const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
+  const z = out.data;
+  for (let b = 0; b < B; b++) {
+    for (let q = 0; q < HW; q++) {
+      const row = at + (b * HW + q) * Cout;
+      const first = b * Cout * HW + q;
+      for (let o = 0; o < Cout; o++) z[first + o * HW] = floats[row + o];
+    }
+  }
+  return out;
 }
 
 /** z (B, Cout, Hout, Wout) copied out of the module's memory from element `at`. */
