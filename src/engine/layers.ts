@@ -250,7 +250,8 @@ export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 
       let best = -Infinity;
       let bestK = 0;
       let sum = 0;
-      const [y0, x0] = [i * sh - ph, j * sw - pw];
+      const y0 = i * sh - ph;
+      const x0 = j * sw - pw;
       // A window inside the input (most of them) reads its taps without the bounds checks, in the same order.
       const inside = y0 >= 0 && y0 + (kh - 1) * dh < H && x0 >= 0 && x0 + (kw - 1) * dw < W;
       for (let ki = 0; ki < kh; ki++) {
@@ -259,8 +260,8 @@ export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 
         for (let kj = 0; kj < kw; kj++) {
           const xx = x0 + kj * dw;
           const v = inside ? x[row + kj * dw] : y >= 0 && y < H && xx >= 0 && xx < W ? x[base + y * W + xx] : pad;
-          if (v > best || (v !== v && best === best)) { best = v; bestK = ki * kw + kj; } // first maximum wins; NaN propagates
-          sum += v;
+          if (!isMax) sum += v;
+          else if (v > best || (v !== v && best === best)) { best = v; bestK = ki * kw + kj; } // first maximum wins; NaN propagates
         }
       }
       const at = (bc * Ho + i) * Wo + j;

@@ -61,10 +61,21 @@ function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): v
   const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
   const base = at / (floats.BYTES_PER_ELEMENT);
   floats.fill(0, base, base + batch * inChannels * Hp * Wp);
-  for (let bc = 0; bc < batch * inChannels; bc++) {
-    for (let y = 0; y < H; y++) {
-      const s = (bc * H + y) * W;
-      floats.set(input.data.subarray(s, s + W), base + (bc * Hp + y + padTop) * Wp + padLeft);
+  copyRows(input.data, 0, W, H * W, floats, base + padTop * Wp + padLeft, Wp, Hp * Wp, batch * inChannels, H, W);
+}
+
+/**
+ * Copies `planes` planes of `rows` rows, `width` long, each side with its own row and plane strides (a padded
+ * plane and a dense one). Narrow rows (a deep layer's 7 or 14) go element by element: a subarray per row would
+ * cost more than its copy.
+ */
+function copyRows(src: Floats, srcAt: number, srcStride: number, srcPlane: number, dst: Floats, dstAt: number, dstStride: number, dstPlane: number, planes: number, rows: number, width: number): void {
+  for (let p = 0; p < planes; p++) {
+    for (let y = 0; y < rows; y++) {
+      const s = srcAt + p * srcPlane + y * srcStride;
+      const d = dstAt + p * dstPlane + y * dstStride;
+      if (width >= 32) dst.set(src.subarray(s, s + width), d);
+      else for (let x = 0; x < width; x++) dst[d + x] = src[s + x];
     }
   }
 }
@@ -217,24 +228,19 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
   const out: { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } = {};
   if (weight) {
     const dA = zeros([B, C, H, W], grad.dtype);
-    const base = dPadded / E;
-    for (let bc = 0; bc < B * C; bc++) {
-      for (let y = 0; y < H; y++) {
-        const s = base + (bc * Hp + y + padTop) * Wp + padLeft;
-        dA.data.set(floats.subarray(s, s + W), (bc * H + y) * W);
-      }
-    }
+    copyRows(floats, dPadded / E + padTop * Wp + padLeft, Wp, Hp * Wp, dA.data, 0, W, H * W, B * C, H, W);
     out.dInput = dA;
   }
   if (!dWeight) return out;
   out.dWeight = dWeight;
   out.dBias = zeros([Cout], grad.dtype);
+  const [gd, db] = [grad.data, out.dBias.data];
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < Cout; o++) {
       let s = 0;
       const at = (b * Cout + o) * HW;
-      for (let q = 0; q < HW; q++) s += grad.data[at + q];
-      out.dBias.data[o] += s;
+      for (let q = 0; q < HW; q++) s += gd[at + q];
+      db[o] += s;
     }
   }
   return out;
