@@ -132,7 +132,7 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
   const rowsFirst = kernelsAsRows(info);
   const slices = kernelSlices(Cog, Kg);
   const p = prepare(info, [input, weight], rowsFirst ? B * HW : slices[0].n, L => ({
-    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), zt: rowsFirst ? 0 : L.reserve(B * HW * Cout), z: rowsFirst ? L.reserve(B * Cout * HW) : 0,
+    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), zt: rowsFirst ? 0 : L.reserve(B * HW * Cout), z: L.reserve(B * Cout * HW),
   }));
   if (!p) return undefined;
   const { L, E, floats, t, r: { padded, w, zt, z }, scratch } = p;
@@ -151,22 +151,8 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
       else L.gemm(B * HW, n, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, t.kernel, zt, t.row, table(t.channel, o), scratch);
     }
   }
-  return rowsFirst ? outputOf(floats, z / E, input, info) : outputOfRows(floats, zt / E, input, info);
-}
-
-/** z (B, Cout, Hout, Wout) transposed out of z_t (B, HW, Cout) at element `at`: no second copy of z in the module. */
-function outputOfRows(floats: Floats, at: number, input: Tensor, info: ConvInfo): Tensor {
-  const { batch: B, outChannels: Cout, outPositions: HW } = info;
-  const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
-  const z = out.data;
-  for (let b = 0; b < B; b++) {
-    for (let q = 0; q < HW; q++) {
-      const row = at + (b * HW + q) * Cout;
-      const first = b * Cout * HW + q;
-      for (let o = 0; o < Cout; o++) z[first + o * HW] = floats[row + o];
-    }
-  }
-  return out;
+  if (!rowsFirst) L.transpose(zt, z, HW, Cout, B);
+  return outputOf(floats, z / E, input, info);
 }
 
 /** z (B, Cout, Hout, Wout) copied out of the module's memory from element `at`. */
