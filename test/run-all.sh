@@ -5,7 +5,8 @@
 #   lint + type-check, unit tests (mocha in Node), vsce package, the integration
 #   suite inside code-server's extension host, the web extension's suites in the
 #   web-worker host, the canary (a failing suite must
-#   turn the harness red), UI runs from the folder and from the .vsix (Node and web-worker hosts).
+#   turn the harness red), UI runs from the folder and from the .vsix (Node and web-worker hosts), and issue
+#   #18's model flow in both hosts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-results
@@ -49,6 +50,8 @@ step "accessibility: the panel by keyboard alone, and in four themes" node out/t
 step "the getting-started walkthrough" node out/test/e2e/run.js walkthrough
 step "canary: a failing suite turns the harness red" node out/test/e2e/run.js canary
 step "UI: extension from its folder" node out/test/e2e/run.js ui
+step "UI: issue #18's model flow (model, photo, gallery, node, z_t, debugger step)" node out/test/e2e/run.js ui --only modelflow
+step "UI: the model flow in the web-worker extension host" node out/test/e2e/run.js ui --only modelflow --web
 step "UI: extension installed from the .vsix" node out/test/e2e/run.js ui --vsix conv-visual-debugger.vsix
 step "UI: the .vsix in the web-worker extension host (as on vscode.dev)" node out/test/e2e/run.js ui --vsix conv-visual-debugger.vsix --web
 rm -f "$log"

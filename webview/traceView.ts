@@ -398,7 +398,11 @@ export class TraceView implements CardHost {
 
   /** What each card shows (its first values) of the tensors that came with the trace. */
   async shown(): Promise<ShownTensor[]> {
-    await new Promise(requestAnimationFrame);
+    // After the cards' first layout; a hidden or background webview gets no frames, so a timer stands in.
+    await new Promise<void>(resolve => {
+      requestAnimationFrame(() => resolve());
+      setTimeout(resolve, 100);
+    });
     const seen = new Set<TensorName>();
     const out: ShownTensor[] = [];
     for (const c of this.cards) {

@@ -115,12 +115,12 @@ export class ConvRuntime {
     return Math.min(rows, Math.ceil(((sub + 1) * rows) / this.subSteps(stage)));
   }
 
-  /** The line a step points at: its layer's first line in a network, its first key's line for a conv. */
+  /** The line a step points at: its layer's first line in a network (a model's layers: the "model" key's), its first key's line for a conv. */
   stageLine(stage: number): number {
     if (stage < 0) return 1;
     const step = this.steps[stage];
     const key = step.layerName; // a network step's spec key: `layers[2]`, `loss`
-    if (key) return this.keyLines[key]?.start ?? 1;
+    if (key) return this.keyLines[key]?.start ?? this.keyLines.model?.start ?? 1;
     for (const k of specKeysOf(step)) if (this.keyLines[k]) return this.keyLines[k].start;
     return 1;
   }

@@ -353,6 +353,15 @@ describe('conv debug adapter (DAP, own process): function breakpoints on a model
     assert.match(stops[0], /^layers\[2\] maxpool2d 2×2/);
   });
 
+  it('a model\'s layer, which has no line of its own in the spec, points at the "model" key', async () => {
+    await dc.initializeRequest();
+    await Promise.all([dc.configurationDoneRequest(), dc.launch({ spec }), dc.waitForEvent('stopped')]);
+    const line = async () => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].line;
+    assert.strictEqual(await line(), 1);
+    await Promise.all([dc.nextRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    assert.strictEqual(await line(), fs.readFileSync(spec, 'utf8').split('\n').findIndex(l => l.includes('"model"')) + 1);
+  });
+
   it('set before launch, with a condition: stops where it holds', async () => {
     await dc.initializeRequest();
     await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: '/conv2/Conv', condition: 'delta.shape[0] == 1' }] });

@@ -4,7 +4,7 @@ import 'mocha/mocha.js';
 import type * as MochaNs from 'mocha';
 import { summaryReporter } from '../support/summary';
 
-type BrowserMocha = { setup(options: MochaNs.MochaOptions): void; run(done: (failures: number) => void): void };
+type BrowserMocha = { setup(options: MochaNs.MochaOptions): void; grep(pattern: string): void; run(done: (failures: number) => void): void };
 const { Mocha, mocha: browserMocha } = globalThis as unknown as { Mocha: typeof MochaNs; mocha: BrowserMocha };
 
 browserMocha.setup({ ui: 'bdd', color: false, timeout: 60_000, reporter: summaryReporter(Mocha) });

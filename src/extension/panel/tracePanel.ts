@@ -53,6 +53,7 @@ export class TracePanel implements vscode.Disposable {
   /** The traces on show by id (one, or a network's layers), to answer the panel's requests. */
   private current = new Map<number, ShownTrace>();
   private ready = false;
+  private visible = true;
   private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -70,7 +71,13 @@ export class TracePanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
       // A hidden webview is torn down and reloads when shown (it says `ready` again): hold messages till then.
-      panel.onDidChangeViewState(e => { if (!e.webviewPanel.visible) this.ready = false; }),
+      panel.onDidChangeViewState(e => {
+        if (e.webviewPanel.visible === this.visible) return;
+        // Logged: a hidden panel shows a run only once it is revealed and says `ready` again.
+        this.visible = e.webviewPanel.visible;
+        this.log.info(`panel ${this.visible ? 'visible' : 'hidden'}`);
+        if (!this.visible) this.ready = false;
+      }),
     );
   }
 
@@ -131,6 +138,12 @@ export class TracePanel implements vscode.Disposable {
     } else if (groups.activeTabGroup.viewColumn === panelColumn) {
       await vscode.window.showTextDocument(source, { viewColumn: otherColumn(panelColumn), preserveFocus: true, preview: false });
     }
+  }
+
+  /** Opens a layer of the network on show; a hidden panel comes into view beside `column` (the focus stays there). */
+  revealLayer(layer: number, column: vscode.ViewColumn | undefined): void {
+    if (!this.panel.visible) this.panel.reveal(this.panel.viewColumn === column ? vscode.ViewColumn.Beside : this.panel.viewColumn, true);
+    this.send({ type: 'focus', layer });
   }
 
   setTitle(title: string): void {
@@ -282,7 +295,7 @@ export class TracePanel implements vscode.Disposable {
         this.pendingFocus = undefined;
         break;
       case 'rendered':
-        this.log.info(`panel rendered trace ${message.traceId}: ${message.shown.map(s => s.name).join(', ')}`);
+        this.log.info(`panel rendered trace ${message.traceId} (${this.panel.visible ? 'visible' : 'hidden'}): ${message.shown.map(s => s.name).join(', ')}`);
         break;
       case 'painted':
         if (this.waited?.traceId === message.traceId) {

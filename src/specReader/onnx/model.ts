@@ -12,11 +12,11 @@ import { kindOf } from '../../engine/layerKinds';
 import { KindPlan, isMergeKind } from '../../engine/layerKinds/kind';
 import type { NetworkLayer } from '../../engine/network';
 import { inputName } from '../../engine/graph';
-import type { DType, Tensor } from '../../engine/tensor';
+import type { DType, Tensor, TensorData } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
 import { OnnxGraph, OnnxNode, readGraph } from './graph';
 import { FOLDS, NetworkValue, OPS, OpContext, OpResult, PaddedValue, Value } from './ops';
-import { decodeTensorProto, zerosOfTensorProto } from './tensor';
+import { decodeTensorProto, sharedZeros, zerosOfTensorProto } from './tensor';
 import { fail } from './wire';
 
 const describe = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
@@ -199,6 +199,8 @@ export class ModelReader {
   readonly preBias = new Map<string, number>();
   /** The weights the node being read took, by the ONNX value they were read from. */
   private weightsRead: { name: string; tensor: Tensor }[] = [];
+  /** The zeros that stand for the weights when they are not decoded (`weights: 'zeros'`), one buffer for all. */
+  private readonly zeros: (count: number) => TensorData;
 
   constructor(
     private readonly g: OnnxGraph,
@@ -206,7 +208,9 @@ export class ModelReader {
     private readonly dtype: DType,
     private readonly maxElements: number,
     private readonly weights: WeightReading,
-  ) {}
+  ) {
+    this.zeros = sharedZeros(dtype);
+  }
 
   /** Reads a node; returns the layer it made, or gave its bias to (none: it made a constant or passed a value on). */
   read(node: OnnxNode): number | undefined {
@@ -216,11 +220,11 @@ export class ModelReader {
     if (!entry && !Object.hasOwn(FOLDS, node.op)) fail({ code: 'onnx.op', args: { node: node.name, op: node.domain ? `${node.domain}.${node.op}` : node.op, ops: Object.keys(OPS) } });
     for (const o of node.outputs.slice(1)) if (o && this.readCount.has(o)) fail({ code: 'onnx.output', args: { node: node.name, op: node.op, output: o } });
     const c = this.context(node);
-    // Whether each input is a constant, an initializer not decoded for it: a Conv's weights are decoded once, as the
-    // run's dtype (c.weight), not also in float64 (a model's weights twice over, at the peak of reading it).
-    const given = node.inputs.map((x, k) => (!x ? undefined : this.values.get(x)?.kind ?? (this.g.initializers.has(x) ? 'constant' : c.value(k).kind)));
-    const fold = Object.hasOwn(FOLDS, node.op) && given.some(v => v) && given.every(v => !v || v === 'constant') ? FOLDS[node.op] : undefined;
-    const result: OpResult = fold ? { constant: fold(c, given.map((v, k) => (v ? c.constant(k) : undefined) as Tensor)) } : entry ? entry(c) : c.refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs.find(x => x && this.values.get(x)?.kind !== 'constant' && !this.g.initializers.has(x)) ?? '' } });
+    // An initializer is a constant, but decoded only when a fold or the op reads it: a weight is read by the op
+    // as the layer's dtype (or as zeros of its shape for the editor), never decoded here as float64 beside it.
+    const given = node.inputs.map((x, k) => (x ? this.values.get(x) ?? (this.g.initializers.has(x) ? 'initializer' : c.value(k)) : undefined));
+    const fold = Object.hasOwn(FOLDS, node.op) && given.some(v => v) && given.every(v => !v || v === 'initializer' || v.kind === 'constant') ? FOLDS[node.op] : undefined;
+    const result: OpResult = fold ? { constant: fold(c, node.inputs.map((x, k) => (x ? c.constant(k) : undefined) as Tensor)) } : entry ? entry(c) : c.refuse({ code: 'onnx.weight', args: { node: node.name, op: node.op, name: node.inputs.find(x => x && this.values.get(x)?.kind !== 'constant' && !this.g.initializers.has(x)) ?? '' } });
     this.values.set(node.outputs[0], this.valueOf(node, result));
     return this.touched;
   }
@@ -320,7 +324,7 @@ export class ModelReader {
 
   private weight(k: number, name: string, constant: (k: number) => Tensor): Tensor {
     if (this.g.initializers.has(name) && !this.values.has(name)) {
-      return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements) : this.initializer(name, this.dtype);
+      return this.weights === 'zeros' ? zerosOfTensorProto(this.g.initializers.get(name)!, name, this.dtype, this.maxElements, this.zeros) : this.initializer(name, this.dtype);
     }
     const t = constant(k);
     return this.dtype === 'float64' ? t : { ...t, dtype: this.dtype, data: Float32Array.from(t.data) };

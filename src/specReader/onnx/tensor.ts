@@ -4,7 +4,7 @@
 // name and data, wire.ts); the data stays a view into the file until the tensor's
 // size is checked.
 
-import { DType, Tensor, allocate, sizeOf } from '../../engine/tensor';
+import { DType, Tensor, TensorData, allocate, sizeOf } from '../../engine/tensor';
 import { halfToFloat } from '../npy';
 import type { ListedTensor } from '../tensorSource';
 import { bfloat16ToFloat } from '../safetensors';
@@ -129,18 +129,29 @@ export function decodeOnnx(bytes: Uint8Array, name: string, dtype: DType, maxEle
  * its problems are at the source object's key `at` (none: the file's own key).
  */
 export function decodeTensorProto(proto: Uint8Array, name: string, dtype: DType, maxElements: number, at?: string): { tensor: Tensor; dtype: string } {
-  return readTensorProto(proto, name, dtype, maxElements, at, true);
+  return readTensorProto(proto, name, dtype, maxElements, at);
 }
 
 /**
  * A TensorProto checked as decodeTensorProto checks it, its data not read: a tensor of zeros of its shape, for
  * plans, which read shapes only (the model editor's facts: a model's graph shows without decoding its weights).
+ * `zeros(count)` gives the zeros: a reader shares one buffer among all its weights (a 45 MB model's graph would
+ * otherwise allocate and clear 45 MB of zeros only to read their shapes).
  */
-export function zerosOfTensorProto(proto: Uint8Array, name: string, dtype: DType, maxElements: number): Tensor {
-  return readTensorProto(proto, name, dtype, maxElements, undefined, false).tensor;
+export function zerosOfTensorProto(proto: Uint8Array, name: string, dtype: DType, maxElements: number, zeros: (count: number) => TensorData): Tensor {
+  return readTensorProto(proto, name, dtype, maxElements, undefined, zeros).tensor;
 }
 
-function readTensorProto(proto: Uint8Array, name: string, dtype: DType, maxElements: number, at: string | undefined, values: boolean): { tensor: Tensor; dtype: string } {
+/** Zeros of any length up to the largest asked for, views of one buffer: for tensors nothing writes into. */
+export function sharedZeros(dtype: DType): (count: number) => TensorData {
+  let pool = allocate(dtype, 0);
+  return count => {
+    if (pool.length < count) pool = allocate(dtype, count);
+    return pool.subarray(0, count);
+  };
+}
+
+function readTensorProto(proto: Uint8Array, name: string, dtype: DType, maxElements: number, at: string | undefined, zeros?: (count: number) => TensorData): { tensor: Tensor; dtype: string } {
   const t = tensorProto(proto);
   if (t.external) fail({ code: 'onnx.external', args: { name } }, at);
   const kind = DATA_TYPES[t.dataType];
@@ -155,7 +166,8 @@ function readTensorProto(proto: Uint8Array, name: string, dtype: DType, maxEleme
   } else {
     read = typedValues(kind.typed, t.typed.get(kind.typed) ?? [], count, t.dataType, name, at);
   }
+  if (zeros) return { tensor: { shape: [...t.dims], dtype, data: zeros(count) }, dtype: kind.name };
   const data = allocate(dtype, count);
-  if (values) for (let i = 0; i < count; i++) data[i] = read(i);
+  for (let i = 0; i < count; i++) data[i] = read(i);
   return { tensor: { shape: [...t.dims], dtype, data }, dtype: kind.name };
 }

@@ -2,13 +2,15 @@
 
 import * as path from 'path';
 import { ROOT } from '../codeServer';
+import { WEB_GREP_SETTING } from '../../web/grep';
 import { IN_WEB_WORKER_HOST, Run, hostSuite, suiteRun, testDebugpyExtension } from '../harness';
 
 export const integration = () => suiteRun('integration', 'integration suite inside the Node extension host (code-server)',
   path.join(ROOT, 'out/test/integration/index.js'), [testDebugpyExtension()]);
 
+// The web-worker host has no environment: CVD_GREP reaches its suites as a user setting (test/web/index.ts).
 export const web = () => suiteRun('web', 'integration suites inside the web-worker extension host (package.json "browser")',
-  path.join(ROOT, 'out/test/web/suite.js'), [], IN_WEB_WORKER_HOST);
+  path.join(ROOT, 'out/test/web/suite.js'), [], { ...IN_WEB_WORKER_HOST, ...(process.env.CVD_GREP ? { [WEB_GREP_SETTING]: process.env.CVD_GREP } : {}) });
 
 export async function canary(): Promise<number> {
   const run = new Run('canary');

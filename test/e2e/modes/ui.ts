@@ -8,6 +8,7 @@ import { IN_WEB_WORKER_HOST, Run, SEED_Z, STAGES, argValue, expectHighlight, poi
 import { openFromExplorer, runFromPalette, waitForWorkbench, webviewFrame } from '../workbench';
 import { firstScreenChecks, writeWideSpec } from './firstScreen';
 import { galleryChecks } from './gallery';
+import { modelFlowChecks, writeFlowSpec } from './modelFlow';
 import { traceFile } from '../../../src/lib';
 import type { ConvTrace } from '../../../src/engine/trace';
 import { totalCost } from '../../../src/engine/layerKinds/cost';
@@ -284,7 +285,7 @@ async function networkChecks(run: Run, page: Page, frame: FrameLocator, shot: (n
 
 export async function ui(): Promise<number> {
   const vsix = argValue('--vsix');
-  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph` / `--only receptive` / `--only model` / `--only gallery`: those checks alone (while working on them).
+  // `--only network` / `--only firstscreen` / `--only photograph` / `--only graph` / `--only receptive` / `--only model` / `--only gallery` / `--only modelflow`: those checks alone (while working on them).
   const only = argValue('--only');
   // `--web`: the extension's browser entry in the web-worker extension host, as on vscode.dev.
   const inWeb = process.argv.includes('--web');
@@ -297,6 +298,8 @@ export async function ui(): Promise<number> {
       writeWideSpec(ws);
       // A residual block for the model editor's check.
       fs.copyFileSync(path.join(ROOT, 'test/fixtures/onnx/residual.onnx'), path.join(ws, 'residual.onnx'));
+      // The spec naming digits.onnx that the model flow debugs (only there: the explorer lists one more file).
+      if (only === 'modelflow') writeFlowSpec(ws);
       fs.writeFileSync(path.join(ws, 'broken.conv.json'), '{\n  "input": [[[[1, 2, 3], [4, 5]]]],\n  "weight": [[[[1, 0], [0, "one"]]]],\n  "stride": 0\n}\n');
     }
     const payload: [string, string][] = [['skipWelcome', 'true']];
@@ -310,8 +313,8 @@ export async function ui(): Promise<number> {
       ['"Conv: Run Conv Forward/Backward" runs from the command palette', () => runFromPalette(page, 'Conv: Run Conv Forward/Backward')],
       ['the panel opens, titled after the spec', () => page.locator('.tabs-container .tab', { hasText: 'Conv: seed.conv.json' }).waitFor({ timeout: 60_000 })],
     ];
-    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph' || only === 'receptive' || only === 'model' || only === 'gallery') {
-      const alone = { model: () => modelChecks(run, page, shot), network: () => networkChecks(run, page, webviewFrame(page), shot), receptive: () => receptiveChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)), gallery: () => galleryChecks(run, page, webviewFrame(page)) };
+    if (only === 'network' || only === 'firstscreen' || only === 'photograph' || only === 'graph' || only === 'receptive' || only === 'model' || only === 'gallery' || only === 'modelflow') {
+      const alone = { model: () => modelChecks(run, page, shot), network: () => networkChecks(run, page, webviewFrame(page), shot), receptive: () => receptiveChecks(run, page, webviewFrame(page), shot), graph: () => graphChecks(run, page, webviewFrame(page), shot), photograph: () => photographChecks(run, page, webviewFrame(page), shot), firstscreen: () => firstScreenChecks(run, page, webviewFrame(page)), gallery: () => galleryChecks(run, page, webviewFrame(page)), modelflow: () => modelFlowChecks(run, page, ws) };
       if (await run.check(steps[0][0], steps[0][1])) await alone[only]();
       return;
     }

@@ -1,0 +1,186 @@
+// Issue #18's flow in one session (`ui --only modelflow`, `--web` too), as a new user at 1280 × 800 meets it:
+// examples/digits.onnx opens as its graph; "Run on…" the photograph examples/chelsea.png through the real quick
+// picks; the first Conv's feature-map gallery with the image beside; the first Conv's node clicked in the model
+// editor opens that layer in the panel, whose z_t holds onnxruntime's value; then the debugger on a spec naming the
+// model stops at the first node, steps one node, and its Variables view shows that node's output.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { ROOT } from '../codeServer';
+import { Run, pointAt, roomForPanel } from '../harness';
+import { openFromExplorer, runFromPalette } from '../workbench';
+import { traceFile } from '../../../src/lib';
+import type { NetworkTrace } from '../../../src/engine/network';
+import type { Tensor } from '../../../src/engine/tensor';
+import { readGraph } from '../../../src/specReader/onnx/graph';
+import { reference } from '../../unit/onnxReference';
+
+/** The spec the debugger runs, written into the session's scratch copy of examples/. */
+export const FLOW_SPEC = 'photo-model.conv.json';
+/** The target class picked for the run and written into the spec. */
+const CLASS = 3;
+
+export function writeFlowSpec(ws: string): void {
+  // What "Run on…" makes of chelsea.png for the 1-channel 8 × 8 model: gray, resized, scaled to 0–1.
+  const spec = { model: { onnx: 'digits.onnx' }, input: { image: 'chelsea.png', mode: 'gray', size: [8, 8], scale: 255 }, loss: { type: 'cross_entropy', target: [CLASS] } };
+  fs.writeFileSync(path.join(ws, FLOW_SPEC), `${JSON.stringify(spec, null, 2)}\n`);
+}
+
+/** The first Conv on the photograph, by onnxruntime: its output, and its output on zeros (the bias at every position). */
+async function firstConvByOnnxruntime(ws: string): Promise<{ output: Tensor; bias: Tensor }> {
+  // The preprocessed photograph, as the spec reader makes it (the engine reads the PNG; onnxruntime computes).
+  const trace = await traceFile(path.join(ws, FLOW_SPEC)) as NetworkTrace;
+  const input = trace.layers[0].tensors.input!;
+  const model = fs.readFileSync(path.join(ROOT, 'examples/digits.onnx'));
+  const conv = readGraph(model).nodes.find(n => n.op === 'Conv')!.outputs[0];
+  const [on, zero] = await Promise.all([reference(model, input), reference(model, { ...input, data: new Float64Array(input.data.length) })]);
+  return { output: on[conv], bias: zero[conv] };
+}
+
+/** z_t[0, row, col] (position row, channel col), the matrix product before the bias. */
+function ztOf({ output, bias }: { output: Tensor; bias: Tensor }, row: number, col: number): number {
+  const [, , h, w] = output.shape;
+  const at = (t: Tensor) => t.data[(col * h + Math.floor(row / w)) * w + row % w];
+  return at(output) - at(bias);
+}
+
+const near = (shown: number, want: number) => Math.abs(shown - want) <= 1e-3 * Math.max(1, Math.abs(want));
+
+/** The webview whose document holds `selector` (the model editor's graph, or the panel's chain), two iframes deep. */
+async function frameWith(page: Page, selector: string, ms = 60_000): Promise<FrameLocator> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const frames = page.locator('iframe.webview.ready');
+    for (let i = 0; i < await frames.count(); i++) {
+      const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+      if (await frame.locator(selector).count().catch(() => 0) > 0) return frame;
+    }
+    if (Date.now() > until) throw new Error(`no webview shows ${selector}`);
+    await page.waitForTimeout(300);
+  }
+}
+
+/** Picks the quick pick's row that says `label` (typed, as a person filters the list). */
+async function pick(page: Page, title: string, label: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget', { hasText: title });
+  await widget.waitFor({ timeout: 20_000 });
+  await page.locator('.quick-input-widget input').fill(label);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise<void> {
+  const shot = (name: string) => page.screenshot({ path: path.join(run.dir, `${name}.png`) });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  let editor: FrameLocator;
+  let panel: FrameLocator;
+  const conv = firstConvByOnnxruntime(ws);
+  conv.catch(() => undefined); // awaited by the checks that need it, which report its failure
+  const steps: [string, () => Promise<void>][] = [
+    ['digits.onnx opens from the explorer in the model editor: its graph of 8 nodes', async () => {
+      // A file clicked before the workbench knows the extension's editors opens as text: wait for a CodeLens first.
+      await openFromExplorer(page, 'seed.conv.json');
+      await page.locator('.codelens-decoration', { hasText: 'Run Conv Forward/Backward' }).first().waitFor({ timeout: 60_000 });
+      await runFromPalette(page, 'View: Close All Editor Groups');
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'digits.onnx' }).first().click({ timeout: 30_000 });
+      await page.locator('.tabs-container .tab.active', { hasText: 'digits.onnx' }).waitFor({ timeout: 30_000 });
+      editor = await frameWith(page, 'svg.graph .node');
+      const boxes = await editor.locator('svg.graph .node').count();
+      if (boxes !== 8) throw new Error(`${boxes} node boxes`);
+      await page.waitForTimeout(300);
+      await shot('flow-01-model');
+    }],
+    [`"Run on…" the photograph chelsea.png, class ${CLASS}, through the quick picks: the panel shows the model's layers`, async () => {
+      await editor.locator('vscode-button', { hasText: 'Run on' }).click();
+      await pick(page, 'Run the model on', 'An image of the workspace');
+      await pick(page, 'Run the model on which image?', 'chelsea.png');
+      // An RGB model would ask for a preprocessing preset here; digits is gray 8 × 8, which has one.
+      const box = page.locator('.quick-input-widget', { hasText: 'Target class' });
+      await box.waitFor({ timeout: 20_000 });
+      await page.keyboard.type(String(CLASS));
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab', { hasText: 'digits.onnx on chelsea.png' }).waitFor({ timeout: 60_000 });
+      panel = await frameWith(page, '.chain-layer');
+      await panel.locator('#title', { hasText: 'digits.onnx on chelsea.png' }).waitFor({ timeout: 60_000 });
+      await page.waitForTimeout(500);
+      await shot('flow-02-ran');
+    }],
+    ['the first Conv\'s gallery: its 8 channels, the photograph beside them', async () => {
+      await panel.locator('.chain-layer[data-layer="0"]').click({ timeout: 60_000 });
+      const toggle = panel.locator('.gallery-toggle');
+      if (await toggle.getAttribute('aria-pressed') !== 'true') await toggle.click();
+      await panel.locator('.gallery-tile canvas').nth(7).waitFor({ timeout: 30_000 });
+      const tiles = await panel.locator('.gallery-tile canvas').count();
+      if (tiles !== 8) throw new Error(`the gallery shows ${tiles} maps, expected 8`);
+      await panel.locator('.gallery-input canvas.gallery-picture').first().waitFor({ timeout: 30_000 });
+      await page.mouse.move(5, 5);
+      await page.waitForTimeout(300);
+      await shot('flow-03-gallery');
+    }],
+    ['another layer opened, then the first Conv\'s node clicked in the model editor: the panel opens that layer', async () => {
+      await panel.locator('.chain-layer[data-layer="3"]').click();
+      await panel.locator('.chain-layer.current[data-layer="3"]').waitFor({ timeout: 10_000 });
+      await editor.locator('svg.graph .node.family-conv').first().click();
+      await panel.locator('.chain-layer.current[data-layer="0"]').waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(300);
+      await shot('flow-04-node-clicked');
+    }],
+    ['its z_t stage: a value pointed at is onnxruntime\'s Conv output less the bias', async () => {
+      const [row, col] = [27, 5];
+      const want = ztOf(await conv, row, col);
+      await panel.locator('.chip', { hasText: 'Matrix product' }).click();
+      await panel.locator('section.stage.current[data-stage="matmul"] section.tensor[data-tensor="z_t"]').first().waitFor({ timeout: 30_000 });
+      await pointAt(page, panel, 'z_t', row, col);
+      const cell = panel.locator('.inspector-cell', { hasText: `z_t[0, ${row}, ${col}] =` });
+      await cell.waitFor({ timeout: 10_000 });
+      const text = await cell.innerText();
+      const shown = Number(/=\s*(-?[\d.e+-]+)/.exec(text)?.[1]);
+      if (!near(shown, want)) throw new Error(`the inspector says ${text}, onnxruntime gives ${want}`);
+      await page.waitForTimeout(300);
+      await shot('flow-05-z_t');
+      await page.mouse.move(5, 5);
+    }],
+    ['the panel given the room, digits.onnx reopened over it: its ReLU node clicked brings the panel back beside, on that layer', async () => {
+      await page.keyboard.press('Escape');
+      await roomForPanel(page, 'digits.onnx on chelsea.png');
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'digits.onnx' }).first().click({ timeout: 30_000 });
+      await page.locator('.tabs-container .tab.active .label-name', { hasText: /^digits\.onnx$/ }).waitFor({ timeout: 30_000 });
+      editor = await frameWith(page, 'svg.graph .node');
+      await editor.locator('svg.graph .node').nth(1).click();
+      panel = await frameWith(page, '.chain-layer.current[data-layer="1"]', 30_000);
+      await page.waitForTimeout(500);
+      await shot('flow-06-node-reveals-panel');
+    }],
+    [`the debugger on ${FLOW_SPEC} (naming the model) stops before the first node, its Variables the Conv's tensors`, async () => {
+      await page.keyboard.press('Escape');
+      await openFromExplorer(page, FLOW_SPEC);
+      await runFromPalette(page, 'Debug: Start Debugging');
+      await page.locator('.debug-toolbar').waitFor({ timeout: 60_000 });
+      await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'nothing run yet' }).first().waitFor({ timeout: 60_000 });
+      await page.locator('.debug-variables .monaco-list-row', { hasText: 'Tensors of layers[0] conv2d' }).first().waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(500);
+      await shot('flow-07-debug-entry');
+    }],
+    ['stepping one node (the Conv\'s stages stepped over): the Variables view shows its output z (1, 8, 8, 8)', async () => {
+      const top = page.locator('.debug-call-stack .monaco-list-row').first();
+      const done = async () => /layers\[0\].*Reshape and add bias/.test(await top.innerText());
+      for (let i = 0; i < 8 && !await done(); i++) {
+        await runFromPalette(page, 'Debug: Step Over');
+        await page.waitForTimeout(600);
+      }
+      if (!await done()) throw new Error(`the top frame is ${await top.innerText()}`);
+      const z = page.locator('.debug-variables .monaco-list-row', { hasText: /\bz\s*=\s*float\d+ \(1, 8, 8, 8\)/ }).first();
+      await z.waitFor({ timeout: 15_000 });
+      // Its smallest value is onnxruntime's.
+      const text = await z.innerText();
+      const min = Math.min(...(await conv).output.data);
+      if (!near(Number(/min\s*(-?[\d.e+-]+)/.exec(text)?.[1]), min)) throw new Error(`the Variables view says ${text}, onnxruntime's min is ${min}`);
+      await page.waitForTimeout(500);
+      await shot('flow-08-debug-stepped');
+      await runFromPalette(page, 'Debug: Stop');
+      await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 });
+    }],
+  ];
+  for (const [title, step] of steps) if (!await run.check(title, step)) return;
+}
