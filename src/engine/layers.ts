@@ -89,9 +89,9 @@ export function activationSlope(z: Tensor, h: Tensor, a: Activation): Tensor {
   return hPrime;
 }
 
-/** ∂C/∂z = δ ⊙ h'(z), from z and h = act(z): the activation's backward pass. */
-export function activationBackward(delta: Tensor, z: Tensor, h: Tensor, a: Activation): Tensor {
-  const out = zeros(delta.shape, delta.dtype);
+/** ∂C/∂z = δ ⊙ h'(z), from z and h = act(z): the activation's backward pass, into `into` when given (δ itself: element by element, each read before it is written). */
+export function activationBackward(delta: Tensor, z: Tensor, h: Tensor, a: Activation, into?: Tensor): Tensor {
+  const out = into ?? zeros(delta.shape, delta.dtype);
   const [d, zd, od] = [delta.data, z.data, out.data];
   if (a.kind === 'relu') {
     for (let i = 0; i < od.length; i++) od[i] = zd[i] > 0 ? d[i] : 0 * d[i];
@@ -250,13 +250,18 @@ export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 
       let best = -Infinity;
       let bestK = 0;
       let sum = 0;
+      const y0 = i * sh - ph;
+      const x0 = j * sw - pw;
+      // A window inside the input (most of them) reads its taps without the bounds checks, in the same order.
+      const inside = y0 >= 0 && y0 + (kh - 1) * dh < H && x0 >= 0 && x0 + (kw - 1) * dw < W;
       for (let ki = 0; ki < kh; ki++) {
-        const y = i * sh + ki * dh - ph;
+        const y = y0 + ki * dh;
+        const row = base + y * W + x0;
         for (let kj = 0; kj < kw; kj++) {
-          const xx = j * sw + kj * dw - pw;
-          const v = y >= 0 && y < H && xx >= 0 && xx < W ? x[base + y * W + xx] : pad;
-          if (v > best || (v !== v && best === best)) { best = v; bestK = ki * kw + kj; } // first maximum wins; NaN propagates
-          sum += v;
+          const xx = x0 + kj * dw;
+          const v = inside ? x[row + kj * dw] : y >= 0 && y < H && xx >= 0 && xx < W ? x[base + y * W + xx] : pad;
+          if (!isMax) sum += v;
+          else if (v > best || (v !== v && best === best)) { best = v; bestK = ki * kw + kj; } // first maximum wins; NaN propagates
         }
       }
       const at = (bc * Ho + i) * Wo + j;

@@ -12,7 +12,7 @@ import { kindOf } from './layerKinds';
 import { isMergeKind, planned } from './layerKinds/kind';
 import { DeltaFrom, DeltaSums, ForwardStep, LayerTrace, NetworkProblem, forwardLayers, layerTrace, networkHead } from './network';
 import { NetworkPlan, planNetwork } from './networkPlan';
-import { DType, Tensor, zeros } from './tensor';
+import { DType, Tensor, TensorData, zeros } from './tensor';
 import type { TraceOptions } from './trace';
 
 export interface NetworkRun {
@@ -63,10 +63,10 @@ export interface RunOptions extends TraceOptions {
 }
 
 /** One layer's backward pass on its kind's kernels: the δ handed to each of its inputs, and its parameters' gradients. */
-function backwardOf(step: ForwardStep, delta: Tensor, needsDeltaIn: boolean): { deltaIns: (Tensor | undefined)[]; params: Record<string, Tensor> } {
+function backwardOf(step: ForwardStep, delta: Tensor, needsDeltaIn: boolean, overwrite: boolean): { deltaIns: (Tensor | undefined)[]; params: Record<string, Tensor> } {
   const kind = kindOf(step.spec);
   if (isMergeKind(kind)) return kind.backward(step, delta);
-  const { deltaIn, params } = kind.backward({ ...step, input: step.inputs[0] }, delta, needsDeltaIn);
+  const { deltaIn, params } = kind.backward({ ...step, input: step.inputs[0] }, delta, needsDeltaIn, overwrite);
   return { deltaIns: [deltaIn], params };
 }
 
@@ -89,16 +89,26 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const inputGradient = options.inputGradient ?? true;
   const keepDeltas = options.keepDeltas ?? true;
   const gradients: RunGradients = { deltas: new Array(steps.length), from: new Array(steps.length), params: new Array(steps.length) };
+  // How many layers still to run were handed each δ's array (add hands its δ to every input): one left with a single
+  // reader, or a sum made for a layer, is that layer's alone, and without keepDeltas nothing reads it after its pass.
+  const handed = new Map<TensorData, number>();
   for (let i = last; i >= 0; i--) {
     const own = i === last ? { delta, from: head } : sums.take(i, !keepDeltas);
     if (keepDeltas) gradients.deltas[i] = own.delta;
     gradients.from[i] = own.from;
     gradients.params[i] = {};
     if (!own.delta) continue;
-    const g = backwardOf(steps[i], own.delta, inputGradient || sources[i].some(s => s !== 'input'));
+    // The head's δ may be the caller's (the problem's grad): never overwritten.
+    const overwrite = !keepDeltas && i !== last && (handed.get(own.delta.data) ?? 0) <= 1;
+    const g = backwardOf(steps[i], own.delta, inputGradient || sources[i].some(s => s !== 'input'), overwrite);
     steps[i].cache = {};
     gradients.params[i] = g.params;
-    g.deltaIns.forEach((d, j) => { if (d && (inputGradient || sources[i][j] !== 'input')) sums.add(sources[i][j], d, layerName(i)); });
+    handed.set(own.delta.data, (handed.get(own.delta.data) ?? 1) - 1); // this layer is done reading it
+    g.deltaIns.forEach((d, j) => {
+      if (!d || (!inputGradient && sources[i][j] === 'input')) return;
+      sums.add(sources[i][j], d, layerName(i));
+      handed.set(d.data, (handed.get(d.data) ?? 0) + 1);
+    });
   }
   if (inputGradient) gradients.input = sums.take('input').delta ?? zeros(problem.input.shape, problem.input.dtype);
   return { ...run, gradients };

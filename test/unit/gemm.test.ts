@@ -7,6 +7,7 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2d } from '../../src/engine/conv2d';
 import { MatrixView, gemmAccumulate, gemmLoops, transposed, view } from '../../src/engine/gemm';
+import { kernelSlices, setWeightSlice } from '../../src/engine/wasm/convWasm';
 import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
 import { assertClose, randomTensor, rng } from './helpers';
 
@@ -81,14 +82,16 @@ describe('GEMM kernels (WebAssembly SIMD) = a plain triple loop', () => {
 });
 
 describe('convolutions: the kernels agree with the TypeScript loops; each backward pass alone = the full gradients', () => {
-  afterEach(() => setWasmGemm(true));
+  afterEach(() => { setWasmGemm(true); setWeightSlice(); });
 
-  it('forward, ∂C/∂input, ∂C/∂w and ∂C/∂b over shapes with groups, stride and padding, float32 and float64', () => {
+  const agree = (slice?: number) => () => {
+    setWeightSlice(slice);
     const random = rng(99);
     for (const [x, w, options] of [
       [[2, 6, 11, 9], [8, 3, 3, 3], { stride: 2, padding: 1, groups: 2 }],
       [[1, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }],
       [[3, 4, 13, 13], [4, 1, 5, 5], { padding: 2, groups: 4, dilation: 2 }],
+      [[1, 8, 3, 3], [40, 8, 3, 3], { padding: 1 }], // fewer windows than kernels: the kernels as the product's rows
     ] as const) {
       for (const dtype of ['float32', 'float64'] as const) {
         const input = randomTensor([...x], random, dtype);
@@ -111,5 +114,16 @@ describe('convolutions: the kernels agree with the TypeScript loops; each backwa
         assertClose(kernels.dw.dBias, kernels.g.dBias, 0, `conv2dWeightGrad bias ${what}`);
       }
     }
+  };
+
+  it('forward, ∂C/∂input, ∂C/∂w and ∂C/∂b over shapes with groups, stride and padding, float32 and float64', agree());
+  // A deep layer's weights go through the module a slice of kernels at a time: the same numbers with slices of 8.
+  it('the same with the weights in slices of kernels (as a deep layer\'s)', agree(100));
+
+  it('slices of kernels: all at once when they fit, else equal slices of a multiple of 8 covering every kernel once', () => {
+    assert.deepStrictEqual(kernelSlices(64, 576, 1 << 20), [{ o0: 0, n: 64 }]);
+    assert.deepStrictEqual(kernelSlices(512, 4608, 1 << 20), [{ o0: 0, n: 176 }, { o0: 176, n: 176 }, { o0: 352, n: 160 }]);
+    assert.deepStrictEqual(kernelSlices(40, 72, 100), [{ o0: 0, n: 8 }, { o0: 8, n: 8 }, { o0: 16, n: 8 }, { o0: 24, n: 8 }, { o0: 32, n: 8 }]);
+    assert.deepStrictEqual(kernelSlices(3, 1000, 100), [{ o0: 0, n: 3 }]);
   });
 });

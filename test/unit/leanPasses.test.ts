@@ -88,9 +88,16 @@ describe('the lean backward passes', () => {
       ],
     } as NetworkProblem;
   };
-  for (const dtype of ['float32', 'float64'] as const) {
-    it(`runNetwork (${dtype}): inputGradient false skips ∂C/∂input, keepDeltas false lets each δ go; the parameters' gradients are the same`, () => {
-      const problem = network(dtype);
+  // Without keepDeltas a relu writes its δ-in into its own δ: not where add handed the same δ to a layer still to run.
+  const shared = (dtype: 'float32' | 'float64'): NetworkProblem => {
+    const p = network(dtype);
+    const random = rng(7);
+    const conv = (inputs: number[]) => ({ type: 'conv2d', weight: randomTensor([4, 4, 3, 3], random, dtype), options: { padding: 1 }, inputs });
+    return { ...p, layers: [p.layers[0], { type: 'relu' }, conv([1]), conv([1]), { type: 'relu', inputs: [2] }, { type: 'add', inputs: [3, 4] }, { type: 'relu' }, { type: 'maxpool2d', options: { kernel: 2 } }, { type: 'flatten' }, p.layers[6]] } as NetworkProblem;
+  };
+  for (const [dtype, make] of [['float32', network], ['float64', network], ['float32', shared]] as const) {
+    it(`runNetwork (${dtype}${make === shared ? ', a relu beside an add' : ''}): inputGradient false skips ∂C/∂input, keepDeltas false lets each δ go; the parameters' gradients are the same`, () => {
+      const problem = make(dtype);
       const full = runNetwork(problem).gradients!;
       assert.ok(full.input && full.input.data.some(v => v !== 0));
       for (const options of [{ inputGradient: false }, { keepDeltas: false }, { inputGradient: false, keepDeltas: false }]) {

@@ -94,7 +94,7 @@ export const activationKind: LayerKind<ActivationLayer> = {
     return { output: [...x], tensors: [planned('h', x), planned('h_prime', x), ...(backward ? [planned('dZ', x)] : [])], geometry: geometry(l), cost };
   },
   forward: (l, x) => ({ output: activationOutput(x, activation(l)), cache: {} }),
-  backward: ({ spec: l, input: x, output }, delta) => ({ deltaIn: activationBackward(delta, x, output, activation(l)), params: {} }),
+  backward: ({ spec: l, input: x, output }, delta, _needsDeltaIn, overwrite) => ({ deltaIn: activationBackward(delta, x, output, activation(l), overwrite ? delta : undefined), params: {} }),
   record({ spec: l, input: x, output }, delta) {
     const hPrime = activationSlope(x, output, activation(l));
     const axes = shapeAxes(x.shape);

@@ -109,8 +109,10 @@ export interface LayerKind<S extends { type: string }> extends LayerRun<S>, Laye
    * The backward pass from the δ of its output, on its fast kernels and without stage tensors; `record` hands
    * back the same δ (the conv kinds' record shows the im2col way to it, stage by stage). `needsDeltaIn` false
    * (the layer reads the network's input and nobody asks for its gradient) lets a kind skip its δ-in.
+   * `overwrite` true: nothing reads δ after this pass (a training run that keeps no δ, and δ is this layer's alone),
+   * so a kind may write its δ-in into δ's own array rather than allocate one.
    */
-  backward(step: LayerStep<S>, delta: Tensor, needsDeltaIn?: boolean): LayerGradients;
+  backward(step: LayerStep<S>, delta: Tensor, needsDeltaIn?: boolean, overwrite?: boolean): LayerGradients;
   /** What a layer of this type does, in a line: the schema's description of the type. */
   summary(type: S['type']): string;
   /** The input a network that starts with this layer reads; (B, C, H, W) when not said. */

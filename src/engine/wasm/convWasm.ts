@@ -25,8 +25,6 @@ interface Tables {
   kernel: number;
   /** Kg: 0, 1, 2, ... */
   unit: number;
-  /** Kg: row k of ∂C/∂w_t (Kg, Cout): k·Cout. */
-  tapRow: number;
   /** Cout: channel o's plane in z (B, Cout, HW): o·HW. */
   plane: number;
   /** B·HW: window r = b·HW + q's place in z's planes: b·Cout·HW + q. */
@@ -38,7 +36,7 @@ function reserveTables(L: WasmLayout, info: ConvInfo): Tables {
   const { outChannels: Cout, patchSize: K, groupPatchSize: Kg } = info;
   return {
     window: L.reserve(rows, true), tap: L.reserve(K, true), row: L.reserve(rows, true), channel: L.reserve(Cout, true),
-    kernel: L.reserve(Cout, true), unit: L.reserve(Kg, true), tapRow: L.reserve(Kg, true),
+    kernel: L.reserve(Cout, true), unit: L.reserve(Kg, true),
     plane: L.reserve(Cout, true), position: L.reserve(rows, true),
   };
 }
@@ -54,7 +52,6 @@ function fillTables(ints: Int32Array, t: Tables, info: ConvInfo): void {
   arithmetic(ints, t.channel, Cout, 1);
   arithmetic(ints, t.kernel, Cout, Kg);
   arithmetic(ints, t.unit, Kg, 1);
-  arithmetic(ints, t.tapRow, Kg, Cout);
   arithmetic(ints, t.plane, Cout, HW);
   for (let b = 0; b < B; b++) arithmetic(ints, t.position + 4 * b * HW, HW, 1, b * Cout * HW);
 }
@@ -64,10 +61,21 @@ function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): v
   const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
   const base = at / (floats.BYTES_PER_ELEMENT);
   floats.fill(0, base, base + batch * inChannels * Hp * Wp);
-  for (let bc = 0; bc < batch * inChannels; bc++) {
-    for (let y = 0; y < H; y++) {
-      const s = (bc * H + y) * W;
-      floats.set(input.data.subarray(s, s + W), base + (bc * Hp + y + padTop) * Wp + padLeft);
+  copyRows(input.data, 0, W, H * W, floats, base + padTop * Wp + padLeft, Wp, Hp * Wp, batch * inChannels, H, W);
+}
+
+/**
+ * Copies `planes` planes of `rows` rows, `width` long, each side with its own row and plane strides (a padded
+ * plane and a dense one). Narrow rows (a deep layer's 7 or 14) go element by element: a subarray per row would
+ * cost more than its copy.
+ */
+function copyRows(src: Floats, srcAt: number, srcStride: number, srcPlane: number, dst: Floats, dstAt: number, dstStride: number, dstPlane: number, planes: number, rows: number, width: number): void {
+  for (let p = 0; p < planes; p++) {
+    for (let y = 0; y < rows; y++) {
+      const s = srcAt + p * srcPlane + y * srcStride;
+      const d = dstAt + p * dstPlane + y * dstStride;
+      if (width >= 32) dst.set(src.subarray(s, s + width), d);
+      else for (let x = 0; x < width; x++) dst[d + x] = src[s + x];
     }
   }
 }
@@ -94,31 +102,56 @@ function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L
  */
 const kernelsAsRows = (info: ConvInfo) => info.batch * info.outPositions < info.outChannelsPerGroup;
 
+/**
+ * The module holds at most this many weights at a time: a deep layer's 2.4M go through in slices of kernels (its
+ * memory, never shrunk, stays near the biggest activation instead of the biggest weight).
+ */
+const WEIGHT_SLICE = 1 << 19;
+let weightSlice = WEIGHT_SLICE;
+
+/** Sets the most weights the module holds at a time (tests run the sliced path on small layers); no argument: the default. */
+export function setWeightSlice(weights = WEIGHT_SLICE): void {
+  weightSlice = weights;
+}
+
+/**
+ * The slices of a group's Cog kernels [o0, o0 + n) that the module takes in turn: all at once when they fit in
+ * `limit` weights, else in equal slices, a multiple of 8 kernels each (the kernel's tile is 8 wide).
+ */
+export function kernelSlices(Cog: number, Kg: number, limit = weightSlice): { o0: number; n: number }[] {
+  const count = Math.ceil((Cog * Kg) / limit);
+  const size = count <= 1 ? Cog : Math.min(Cog, Math.ceil(Math.ceil(Cog / count) / 8) * 8);
+  const slices: { o0: number; n: number }[] = [];
+  for (let o0 = 0; o0 < Cog; o0 += size) slices.push({ o0, n: Math.min(size, Cog - o0) });
+  return slices;
+}
+
 /** z = conv2d(input, weight) + bias, or undefined when the kernels are off or the layer too big for them. */
 export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): Tensor | undefined {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const rowsFirst = kernelsAsRows(info);
-  const p = prepare(info, [input, weight], rowsFirst ? B * HW : Cog, L => ({ padded: L.reserve(B * C * Hp * Wp), w: L.reserve(Cout * Kg), zt: L.reserve(B * HW * Cout), z: L.reserve(B * Cout * HW) }));
+  const slices = kernelSlices(Cog, Kg);
+  const p = prepare(info, [input, weight], rowsFirst ? B * HW : slices[0].n, L => ({
+    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), zt: rowsFirst ? 0 : L.reserve(B * HW * Cout), z: L.reserve(B * Cout * HW),
+  }));
   if (!p) return undefined;
   const { L, E, floats, t, r: { padded, w, zt, z }, scratch } = p;
   putPadded(floats, padded, input, info);
-  floats.set(weight.data, w / E);
   if (rowsFirst) {
     // z[b, o, q] starts as the bias; z += w @ a_tᵀ, group by group, straight into z's planes.
     for (let bo = 0; bo < B * Cout; bo++) floats.fill(bias ? bias.data[bo % Cout] : 0, z / E + bo * HW, z / E + (bo + 1) * HW);
-    for (let g = 0; g < groups; g++) {
-      L.gemm(Cog, B * HW, Kg, w, table(t.kernel, g * Cog), t.unit, padded, table(t.tap, g * Kg), t.window, z, table(t.plane, g * Cog), t.position, scratch);
-    }
-    return outputOf(floats, z / E, input, info);
-  }
-  // z_t starts as the bias in every row; the products are added onto it.
-  if (bias) for (let r = 0; r < B * HW; r++) floats.set(bias.data, zt / E + r * Cout);
-  else floats.fill(0, zt / E, zt / E + B * HW * Cout);
+  } else if (bias) for (let r = 0; r < B * HW; r++) floats.set(bias.data, zt / E + r * Cout);
+  else floats.fill(0, zt / E, zt / E + B * HW * Cout); // z_t starts as the bias in every row; the products are added onto it.
   for (let g = 0; g < groups; g++) {
-    // z_t[r, o] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the group's kernels o.
-    L.gemm(B * HW, Cog, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, table(t.kernel, g * Cog), zt, t.row, table(t.channel, g * Cog), scratch);
+    for (const { o0, n } of slices) {
+      const o = g * Cog + o0;
+      floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
+      if (rowsFirst) L.gemm(n, B * HW, Kg, w, t.kernel, t.unit, padded, table(t.tap, g * Kg), t.window, z, table(t.plane, o), t.position, scratch);
+      // z_t[r, o] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the slice's kernels o.
+      else L.gemm(B * HW, n, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, t.kernel, zt, t.row, table(t.channel, o), scratch);
+    }
   }
-  L.transpose(zt, z, HW, Cout, B);
+  if (!rowsFirst) L.transpose(zt, z, HW, Cout, B);
   return outputOf(floats, z / E, input, info);
 }
 
@@ -141,58 +174,59 @@ export function weightGradWasm(input: Tensor, weightShape: readonly number[], gr
 }
 
 /**
- * ∂C/∂input (given the weights) and ∂C/∂w with ∂C/∂b (given the input), in one call: δ goes into the module and
- * is transposed to δ_t once, the tables are filled once, and both products read them. Or undefined (see conv2dWasm).
+ * ∂C/∂input (given the weights) and ∂C/∂w with ∂C/∂b (given the input), in one call: δ goes into the module once,
+ * as it is (B, Cout, HW), and both products read it there, with the tables filled once. ∂C/∂a_tᵀ = w_t @ δ adds
+ * its tiles into the padded input gradient (col2im: a tile's 8 windows are contiguous there for stride 1), and
+ * ∂C/∂w = δ @ a_t lands as the weight's own layout. The weights go through in slices (kernelSlices), each slice's
+ * region then holding its ∂C/∂w. Or undefined (see conv2dWasm).
  */
 export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefined, weightShape: readonly number[], grad: Tensor, info: ConvInfo):
   { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } | undefined {
   const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
     outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const padSize = B * C * Hp * Wp;
-  const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(Kg, Cog), L => ({
-    d: L.reserve(B * Cout * HW), dt: L.reserve(B * HW * Cout),
-    w: weight ? L.reserve(Cout * Kg) : 0, dPadded: weight ? L.reserve(padSize) : 0,
-    padded: input ? L.reserve(padSize) : 0, dwt: input ? L.reserve(Kg * Cout) : 0, dw: input ? L.reserve(Cout * Kg) : 0,
+  const slices = kernelSlices(Cog, Kg);
+  const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(B * HW, Kg), L => ({
+    d: L.reserve(B * Cout * HW), w: L.reserve(slices[0].n * Kg),
+    dPadded: weight ? L.reserve(padSize) : 0, padded: input ? L.reserve(padSize) : 0,
   }));
   if (!p) return undefined;
-  const { L, E, floats, t, r: { d, dt, w, dPadded, padded, dwt, dw }, scratch } = p;
+  const { L, E, floats, t, r: { d, w, dPadded, padded }, scratch } = p;
   floats.set(grad.data, d / E);
-  L.transpose(d, dt, Cout, HW, B);
+  if (weight) floats.fill(0, dPadded / E, dPadded / E + padSize);
+  if (input) putPadded(floats, padded, input, info);
+  const dWeight = input ? zeros(weightShape, grad.dtype) : undefined;
+  for (let g = 0; g < groups; g++) {
+    for (const { o0, n } of slices) {
+      const o = g * Cog + o0;
+      if (weight) {
+        floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
+        // ∂C/∂a_t[r, k] = Σ_o weight[o, k] · δ[o, r], added at padded pixel window[r] + tap[k] (col2im).
+        L.gemm(Kg, B * HW, n, w, t.unit, t.kernel, d, table(t.plane, o), t.position, dPadded, table(t.tap, g * Kg), t.window, scratch);
+      }
+      if (!dWeight) continue;
+      // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[k]]: δ @ a_t, summed over the batch.
+      floats.fill(0, w / E, w / E + n * Kg);
+      L.gemm(n, Kg, B * HW, d, table(t.plane, o), t.position, padded, t.window, table(t.tap, g * Kg), w, t.kernel, t.unit, scratch);
+      dWeight.data.set(floats.subarray(w / E, w / E + n * Kg), o * Kg);
+    }
+  }
   const out: { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } = {};
   if (weight) {
-    floats.fill(0, dPadded / E, dPadded / E + padSize);
-    floats.set(weight.data, w / E);
-    for (let g = 0; g < groups; g++) {
-      // ∂C/∂a_t[r, k] = Σ_o δ_t[r, o] · weight[o, k], added at padded pixel window[r] + tap[k] (col2im).
-      L.gemm(B * HW, Kg, Cog, dt, t.row, table(t.channel, g * Cog), w, table(t.kernel, g * Cog), t.unit, dPadded, t.window, table(t.tap, g * Kg), scratch);
-    }
     const dA = zeros([B, C, H, W], grad.dtype);
-    const base = dPadded / E;
-    for (let bc = 0; bc < B * C; bc++) {
-      for (let y = 0; y < H; y++) {
-        const s = base + (bc * Hp + y + padTop) * Wp + padLeft;
-        dA.data.set(floats.subarray(s, s + W), (bc * H + y) * W);
-      }
-    }
+    copyRows(floats, dPadded / E + padTop * Wp + padLeft, Wp, Hp * Wp, dA.data, 0, W, H * W, B * C, H, W);
     out.dInput = dA;
   }
-  if (!input) return out;
-  putPadded(floats, padded, input, info);
-  floats.fill(0, dwt / E, dwt / E + Kg * Cout);
-  for (let g = 0; g < groups; g++) {
-    // ∂C/∂w_t[k, o] = Σ_r padded[window[r] + tap[k]] · δ_t[r, o]: a_tᵀ @ δ_t, summed over the batch.
-    L.gemm(Kg, Cog, B * HW, padded, table(t.tap, g * Kg), t.window, dt, t.row, table(t.channel, g * Cog), dwt, t.tapRow, table(t.channel, g * Cog), scratch);
-  }
-  L.transpose(dwt, dw, Kg, Cout);
-  out.dWeight = zeros(weightShape, grad.dtype);
-  out.dWeight.data.set(floats.subarray(dw / E, dw / E + Cout * Kg));
+  if (!dWeight) return out;
+  out.dWeight = dWeight;
   out.dBias = zeros([Cout], grad.dtype);
+  const [gd, db] = [grad.data, out.dBias.data];
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < Cout; o++) {
       let s = 0;
       const at = (b * Cout + o) * HW;
-      for (let q = 0; q < HW; q++) s += grad.data[at + q];
-      out.dBias.data[o] += s;
+      for (let q = 0; q < HW; q++) s += gd[at + q];
+      db[o] += s;
     }
   }
   return out;

@@ -7,7 +7,7 @@
 // so a convolution runs without materializing a_t, and col2im (C scattered and
 // added into the padded input gradient), so ∂C/∂a needs no ∂C/∂a_t either.
 //
-// The work is split the usual way (Goto/BLIS): B in slices of KC (384) rows packed into
+// The work is split the usual way (Goto/BLIS): N in blocks of NC (1024) columns, B in slices of KC (384) rows packed into
 // NR-wide column panels, A in blocks of MC rows packed into 4-tall row panels, and
 // a register-blocked micro-kernel that keeps a 4 × NR tile of C in SIMD registers
 // for the whole KC-long inner loop. float32: 4 × 8 (eight f32x4 accumulators);
@@ -20,6 +20,7 @@
 
 const KC: i32 = 384;
 const MC: i32 = 96;
+const NC: i32 = 1024;
 
 @inline function offset(table: usize, i: i32): usize {
   return <usize>load<i32>(table + (<usize>i << 2));
@@ -79,6 +80,21 @@ function packA<T>(a: usize, ra: usize, ca: usize, M: i32, i0: i32, mc: i32, k0: 
 function packB<T>(NR: i32, b: usize, rb: usize, cb: usize, N: i32, k0: i32, kc: i32, out: usize): void {
   const E = sizeof<T>();
   for (let q = 0; q < N; q += NR) {
+    // A panel whose NR columns sit side by side (δ's windows, a_tᵀ's along an output row with stride 1, a plain
+    // matrix): each k is two 16-byte loads.
+    const first = offset(cb, q);
+    let contiguous = q + NR <= N;
+    for (let c = 1; c < NR && contiguous; c++) contiguous = offset(cb, q + c) == first + c;
+    if (contiguous) {
+      let dst = out + <usize>q * kc * E;
+      for (let k = 0; k < kc; k++) {
+        const src = b + (offset(rb, k0 + k) + first) * E;
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += <usize>NR * E;
+      }
+      continue;
+    }
     for (let k = 0; k < kc; k++) {
       const dst = out + (<usize>q * kc + <usize>k * NR) * E;
       const row = b + offset(rb, k0 + k) * E;
@@ -176,8 +192,17 @@ function kernel64(kc: i32, pa: usize, pb: usize, tile: usize): void {
   v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
 }
 
-// The loops around the micro-kernel: B packed one KC slice at a time, A one MC × KC block at a time.
+// The loops around the micro-kernel: N in blocks of NC columns (a conv's ∂C/∂a_t has up to 4608: the packed
+// slice of B, KC × NC, then stays in L2 and the scratch stays small), B packed one KC slice at a time, A one
+// MC × KC block at a time.
 function gemm<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize): void {
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const shift = <usize>j0 << 2;
+    gemmBlock<T>(M, min(NC, N - j0), K, a, ra, ca, b, rb, cb + shift, c, rc, cc + shift, scratch);
+  }
+}
+
+function gemmBlock<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize): void {
   const E = sizeof<T>();
   const NR: i32 = E == 4 ? 8 : 4;
   const nPanels = (N + NR - 1) / NR;
@@ -217,7 +242,7 @@ export function dgemm(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b:
 /** Bytes of scratch for N columns of E-byte elements. */
 export function scratchBytes(E: i32, N: i32): i32 {
   const NR = E == 4 ? 8 : 4;
-  return 128 + (MC * KC + ((N + NR - 1) / NR) * NR * KC) * E;
+  return 128 + (MC * KC + ((min(N, NC) + NR - 1) / NR) * NR * KC) * E;
 }
 
 // dst (cols × rows) = srcᵀ, src (rows × cols) row-major; blocks of 32 × 32 keep both sides in cache.
