@@ -272,7 +272,8 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.deepStrictEqual(result.shapes['layers[2].z'], [1, 1, 8, 8]);
     assert.strictEqual(result.shapes['layers[2].z_rot180'], undefined);
     const stage = nextPanelMessage(api, 'stage');
-    const linked = nextPanelMessage(api, 'linked');
+    // The layer is traced when opened: the link that counts is the one drawn on its stages (z_t among them).
+    const linked = nextPanelMessage(api, 'linked', 30_000, m => m.target.tensor === 'z' && m.target.index.join() === '0,0,3,5' && !!m.highlights.find(h => h.tensor === 'z_t')?.cells.length);
     api.focus({ type: 'focus', layer: 2, stage: 'convt_col2im', target: { tensor: 'z', index: [0, 0, 3, 5] }, pin: true });
     assert.deepStrictEqual([(await stage).layer, (await stage).stage], [2, 'convt_col2im']);
     // Stride 2 and a 2×2 kernel: output (3, 5) is tap (1, 1) of input pixel (1, 2) alone, row 1·4 + 2 = 6 of z_t.
