@@ -153,7 +153,10 @@ function copyOf(t: Tensor): TensorData {
   return data;
 }
 
-/** The δs handed back to each layer's output, added up as they arrive (a fresh tensor: a layer's own δ is never changed). */
+/**
+ * The δs handed back to each layer's output, added up as they arrive: in a fresh array, unless `add` is told only the
+ * sum reads the first δ's (a training run), where it is made in place.
+ */
 export class DeltaSums {
   private readonly sums = new Map<LayerInput, { delta: Tensor; from: string[] }>();
 
