@@ -7,7 +7,7 @@ import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
-import { LayerKind, passes, planned, stage } from './kind';
+import { fieldsAsKeys, LayerKind, passes, planned, stage } from './kind';
 import { words } from './view';
 
 export interface PoolLayer { type: 'maxpool2d' | 'avgpool2d'; options: PoolOptions }
@@ -28,6 +28,7 @@ export const poolKind: LayerKind<PoolLayer> = {
   build: (type, { kernel, stride, padding, dilation, ceil_mode }) => ({
     type, options: { kernel, stride, padding, dilation, ceilMode: ceil_mode === true } as PoolOptions,
   }),
+  specKeys: l => fieldsAsKeys({ ...l.options, ceil_mode: l.options.ceilMode }, Object.keys(poolKind.params(l.type))),
   title(l) {
     const k = typeof l.options.kernel === 'number' ? [l.options.kernel, l.options.kernel] : l.options.kernel;
     return `${l.type} ${k[0]}×${k[1]}`;
