@@ -59,6 +59,8 @@ export type ModelEditorToHost =
   | { type: 'values'; name: string }
   | { type: 'run' }
   | { type: 'saveSpec' }
+  /** *Save Layer as Spec…* of a node's layer, in the run the trace panel shows. */
+  | { type: 'saveLayerSpec'; layer: number }
   /** A node was opened: its layer, when it made one (the host reveals it in the trace panel after a run). */
   | { type: 'selected'; node: number; layer?: number };
 
@@ -71,6 +73,7 @@ const CHECKS: Record<ModelEditorToHost['type'], (v: unknown) => void> = {
   values: v => object({ name: str })(v, 'message'),
   run: () => {},
   saveSpec: () => {},
+  saveLayerSpec: v => object({ layer: nat })(v, 'message'),
   selected: v => object({ node: nat, layer: optional(nat) })(v, 'message'),
 };
 

@@ -49,8 +49,9 @@ export function layerSpecFiles(s: LayerAsSpec, specName: string, about: string):
     ...(s.grad ? { grad: ref('grad') } : {}),
     dtype: s.dtype,
   };
+  // Lists of numbers (a padding, a shape) on one line, as people write them.
   return {
-    json: JSON.stringify(spec, null, 2) + '\n',
+    json: `${JSON.stringify(spec, null, 2).replace(/\[\s*([-\d.e+,\s]*?)\s*\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`)}\n`,
     tensors: { name, bytes: one ? encodeNpy(s.input) : encodeSafetensors(tensors) },
   };
 }

@@ -162,6 +162,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       case 'saveSpec':
         await this.saveSpec(document.uri);
         return;
+      case 'saveLayerSpec':
+        // The panel keeps the run; its layer `layer` is this node's.
+        if (document.lastRun && TracePanel.active) await TracePanel.active.saveLayerSpec(message.layer);
+        else void vscode.window.showInformationMessage(vscode.l10n.t('Run the model first: "Run on…" makes the run whose layer is saved.'));
+        return;
       case 'selected':
         // After a run of this model, its layer opens in the trace panel (beside the editor, the focus kept here),
         // which comes into view if it was behind another tab.
@@ -193,7 +198,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     if (!document?.facts) return false;
     const run = await pickModelRun(document.uri, document.facts, this.files, given);
     if (!run) return false;
-    const result = await this.runner.execute({ label: run.label, text: run.specText(vscode.Uri.joinPath(document.uri, '..')), folder: vscode.Uri.joinPath(document.uri, '..'), npy: run.files });
+    const result = await this.runner.execute({ label: run.label, text: run.specText(vscode.Uri.joinPath(document.uri, '..')), folder: vscode.Uri.joinPath(document.uri, '..'), npy: run.files, source: document.uri });
     if (!result) return false;
     document.lastRun = run;
     this.lastRuns.set(document.uri.toString(), run);
