@@ -52,7 +52,8 @@ export type HostToModelEditor =
   | { type: 'ran'; label: string };
 
 export type ModelEditorToHost =
-  | { type: 'ready' }
+  /** `frameWaitMs`: how long the page's frame waited before its document was fetched (the webview's own start, VS Code's). */
+  | { type: 'ready'; frameWaitMs?: number }
   /** The graph is on screen with this many node boxes. */
   | { type: 'rendered'; nodes: number; milliseconds: number }
   | { type: 'statistics'; name: string }
@@ -67,7 +68,7 @@ export type ModelEditorToHost =
 const duration: Check = (v, at) => { if (typeof v !== 'number' || !(v >= 0) || v === Infinity) fail(at, 'a duration in ms', v); };
 
 const CHECKS: Record<ModelEditorToHost['type'], (v: unknown) => void> = {
-  ready: () => {},
+  ready: v => object({ frameWaitMs: optional(duration) })(v, 'message'),
   rendered: v => object({ nodes: nat, milliseconds: duration })(v, 'message'),
   statistics: v => object({ name: str })(v, 'message'),
   values: v => object({ name: str })(v, 'message'),

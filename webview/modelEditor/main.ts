@@ -251,4 +251,6 @@ function handle(m: HostToModelEditor): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => handle(event.data as HostToModelEditor));
-send({ type: 'ready' });
+// How long this frame waited before its document was fetched: the webview's start, before any of this page loaded.
+const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+send({ type: 'ready', ...(navigation ? { frameWaitMs: Math.max(0, Math.round(navigation.fetchStart)) } : {}) });

@@ -199,6 +199,14 @@ export class ConvRunner implements vscode.Disposable {
     }
   }
 
+  /** The panel, in view and saying that `label` runs (a debug session's, before its first stop). */
+  openPanel(label: string): TracePanel {
+    const panel = TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
+    panel.setTitle(`Conv: ${path.basename(label)}`);
+    panel.post({ type: 'running', file: label });
+    return panel;
+  }
+
   /** Checks a cell of one of a run's gradients: the spec run again in a worker. */
   private gradientChecker(job: TraceJob): GradientChecker {
     return (name, analytic, index) => this.traceWorkers().then(workers => runGradientCheck({
