@@ -203,7 +203,7 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
         floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
         // ∂C/∂a_t[r, k] = Σ_o weight[o, k] · δ[o, r], added at padded pixel window[r] + tap[k] (col2im).
         // Across threads, cut at channels (rows) or images (columns): neighbouring taps and windows add into the same pixels.
-        L.gemm(Kg, B * HW, n, w, t.unit, t.kernel, d, table(t.plane, o), t.position, dPadded, table(t.tap, g * Kg), t.window, scratch, { rowUnit: kh * kw, colUnit: HW });
+        L.gemm(Kg, B * HW, n, w, t.unit, t.kernel, d, table(t.plane, o), t.position, dPadded, table(t.tap, g * Kg), t.window, scratch, { rowUnit: kh * kw, colUnit: HW, scatter: true });
       }
       if (!dWeight) continue;
       // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[k]]: δ @ a_t, summed over the batch.

@@ -135,11 +135,15 @@ export class GemmHelpers {
 /**
  * How a product's C may be cut: in whole multiples of `rowUnit` rows or of `colUnit` columns; 0 forbids that
  * dimension. col2im's C is the padded input gradient, where neighbouring windows (columns) add into the same
- * pixels and so do taps (rows) of one channel: it cuts rows at channels and columns at images.
+ * pixels and so do taps (rows) of one channel: it cuts rows at channels and columns at images, and `scatter`
+ * keeps the kernel's blocks whole too, so every pixel's terms add in the one-thread order (bit for bit).
  */
-export interface Split { rowUnit: number; colUnit: number }
+export interface Split { rowUnit: number; colUnit: number; scatter?: boolean }
 
 export const ANY_SPLIT: Split = { rowUnit: 1, colUnit: 1 };
+
+/** The kernel's blocks of rows and columns (MC and NC in assembly/gemm.ts). */
+const ROW_BLOCK = 96, COL_BLOCK = 1024;
 
 /** Below this many multiply-adds per thread a product stays on fewer threads (waking one costs tens of µs). */
 let minWorkPerThread = 1 << 21;
@@ -153,7 +157,7 @@ export const minThreadWork = () => minWorkPerThread;
 
 /** Cuts `size` into `parts` ranges at multiples of `unit`, preferring multiples of `align` too (the kernel's tile). */
 function cuts(size: number, unit: number, align: number, parts: number): number[] {
-  const aligned = (unit * align) / gcd(unit, align);
+  const aligned = lcm(unit, align);
   const u = Math.floor(size / aligned) >= parts ? aligned : unit;
   const units = Math.floor(size / u);
   return Array.from({ length: parts + 1 }, (_, p) => (p === parts ? size : Math.round((p * units) / parts) * u));
@@ -163,6 +167,8 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+const lcm = (a: number, b: number) => (a === 0 ? 0 : (a * b) / gcd(a, b));
+
 /**
  * The jobs of one product on `threads` threads at most: C's rows or columns (the larger dimension of those allowed,
  * so the operand each thread packs whole is the smaller one) in ranges, each with its own scratch. One job: run it here.
@@ -171,11 +177,13 @@ function gcd(a: number, b: number): number {
 export function splitGemm(args: number[], threads: number, scratchStride: number, split: Split): number[][] {
   const [M, N, K] = args;
   const parts = Math.min(threads, Math.floor((M * N * K) / minWorkPerThread));
-  const rows = split.rowUnit > 0 && Math.floor(M / split.rowUnit) >= 2 ? M : 0;
-  const cols = split.colUnit > 0 && Math.floor(N / split.colUnit) >= 2 ? N : 0;
+  const rowUnit = split.scatter ? lcm(split.rowUnit, ROW_BLOCK) : split.rowUnit;
+  const colUnit = split.scatter ? lcm(split.colUnit, COL_BLOCK) : split.colUnit;
+  const rows = rowUnit > 0 && Math.floor(M / rowUnit) >= 2 ? M : 0;
+  const cols = colUnit > 0 && Math.floor(N / colUnit) >= 2 ? N : 0;
   if (parts < 2 || (rows === 0 && cols === 0)) return [args];
   const byRows = rows >= cols;
-  const unit = byRows ? split.rowUnit : split.colUnit;
+  const unit = byRows ? rowUnit : colUnit;
   const n = Math.min(parts, Math.floor((byRows ? M : N) / unit));
   const at = cuts(byRows ? M : N, unit, byRows ? 4 : 8, n);
   const jobs: number[][] = [];
