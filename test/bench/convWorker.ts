@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'worker_threads';
 import { CASES, FromWorker, Outputs, ToWorker, WorkerInit, measure } from './convCases';
-import { MethodRunner, engineMethod, enginePoolMethod } from './engineMethod';
+import { MethodRunner, engineMethod, engineThreadsMethod } from './engineMethod';
 import { tfjsMethod } from './tfjsMethod';
 
 const port = parentPort;
@@ -15,7 +15,7 @@ async function start(init: WorkerInit): Promise<MethodRunner> {
   switch (init.method) {
     case 'engine-f32': return engineMethod(c, 'float32');
     case 'engine-f64': return engineMethod(c, 'float64');
-    case 'engine-f32-2t': return enginePoolMethod(c);
+    case 'engine-f32-2t': return engineThreadsMethod(c);
     // Loading tfjs initializes no backend: engine workers only pay for parsing it.
     case 'tfjs-cpu': return tfjsMethod(c, 'cpu');
     case 'tfjs-wasm': return tfjsMethod(c, 'wasm');

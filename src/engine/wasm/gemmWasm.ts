@@ -138,6 +138,9 @@ export function setGemmThreads(count: number, start?: StartThread): boolean {
   return false;
 }
 
+/** The jobs helper threads have taken since they were installed (tests check that they take part). */
+export const gemmHelperJobs = (): number => helpers?.taken() ?? 0;
+
 /** The helper threads installed and ready (0: one thread); with waitMs, first waits that long for them to start. */
 export function gemmThreadsReady(waitMs = 0): number {
   if (!helpers) return 0;
@@ -146,7 +149,7 @@ export function gemmThreadsReady(waitMs = 0): number {
     helpers.startOnce(sharedModules);
     return helpers.waitReady(waitMs);
   }
-  return helpers.ready().length;
+  return helpers.ready();
 }
 
 /** Whether products run in WebAssembly (false: the TypeScript loops). */
@@ -230,21 +233,19 @@ export class WasmLayout {
   gemm(M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number, split: Split = ANY_SPLIT): void {
     const run = this.f64 ? this.k.dgemm : this.k.sgemm;
     const args = [M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch];
-    const ready = this.threads > 1 ? helpersFor(M * N * K) : [];
-    const jobs = ready.length ? splitGemm(args, 1 + ready.length, this.scratchStride, split) : [args];
+    const ready = this.threads > 1 ? helpersFor(M * N * K) : 0;
+    const jobs = ready ? splitGemm(args, 1 + ready, split) : [args];
     if (jobs.length === 1) {
       run(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
       return;
     }
-    const op = (kernelBuild << 1) | (this.f64 ? 1 : 0);
-    const [own, ...rest] = jobs;
-    helpers!.run(ready, rest.map(args => ({ op, args })), () => (run as (...a: number[]) => void)(...own));
+    helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs, this.scratchStride, run as (...args: number[]) => void);
   }
 }
 
-/** The helpers ready for a product of `work` multiply-adds, starting them on the first one big enough to gain. */
-function helpersFor(work: number): number[] {
-  if (!helpers || work < 2 * minThreadWork()) return [];
+/** How many helpers are ready for a product of `work` multiply-adds, starting them on the first one big enough to gain. */
+function helpersFor(work: number): number {
+  if (!helpers || work < 2 * minThreadWork()) return 0;
   helpers.startOnce(sharedModules);
   return helpers.ready();
 }
