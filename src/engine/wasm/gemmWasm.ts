@@ -18,7 +18,6 @@ declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
 };
-declare const SharedArrayBuffer: unknown;
 
 type Gemm = (M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number) => void;
 
@@ -127,9 +126,11 @@ export function setGemmThreads(count: number, start?: StartThread): boolean {
   kernel = undefined;
   if (count < 1 || !start || typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
   try {
+    // Where this thread may not block (a browser's main thread), Atomics.wait throws: stay on one thread.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1);
     helpers = new GemmHelpers(count, start);
   } catch {
-    return false; // no shared WebAssembly.Memory here
+    return false; // no shared WebAssembly.Memory here, or no Atomics.wait on this thread
   }
   load();
   if (threaded()) return true;
