@@ -137,6 +137,7 @@ export class GemmHelpers {
     for (let h = 0; h < this.count && woken.length < jobs.length - 1; h++) {
       const at = this.slot(h);
       if (Atomics.load(c, at + READY) !== 1) continue;
+      c[at + FAILED] = 0;
       Atomics.store(c, at + STATE, PENDING);
       Atomics.add(c, at + SEQ, 1);
       Atomics.notify(c, at + SEQ, 1);
