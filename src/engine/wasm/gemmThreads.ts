@@ -188,11 +188,14 @@ export const ANY_SPLIT: Split = { rowUnit: 1, colUnit: 1 };
 /** The kernel's blocks of rows and columns (MC and NC in assembly/gemm.ts). */
 const ROW_BLOCK = 96, COL_BLOCK = 1024;
 
-/** Below this many multiply-adds per thread a product stays on fewer threads (waking one costs tens of µs). */
-let minWorkPerThread = 1 << 21;
+/**
+ * Below this many multiply-adds per thread a product stays on fewer threads: on 2 cores a product gains from about
+ * 0.5M (waking a thread costs tens of µs), so one splits from 1M.
+ */
+let minWorkPerThread = 1 << 19;
 
 /** Sets the work per thread under which products stay on fewer threads (tests split small products); no argument: the default. */
-export function setMinThreadWork(macs = 1 << 21): void {
+export function setMinThreadWork(macs = 1 << 19): void {
   minWorkPerThread = macs;
 }
 
