@@ -12,7 +12,9 @@ import { setGemmThreads } from '../engine/wasm/gemmWasm';
  */
 export function installNodeGemmThreads(threads = Number(process.env.CVD_THREADS) || availableParallelism()): boolean {
   return setGemmThreads(threads - 1, (source, data) => {
-    const worker = new Worker(`(${source})(require('worker_threads').workerData)`, { eval: true, workerData: data });
+    // stdout/stderr: true keeps the worker's streams off this thread's process.stdout, which Node would otherwise
+    // open, making a piped fd 1 non-blocking: the CLI's fs.writeSync(1) then fails with EAGAIN on a full pipe.
+    const worker = new Worker(`(${source})(require('worker_threads').workerData)`, { eval: true, workerData: data, stdout: true, stderr: true });
     // A helper that fails to start never says it is ready, so no product waits for it.
     worker.on('error', () => undefined);
     worker.unref();

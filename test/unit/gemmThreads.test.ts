@@ -8,6 +8,7 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
 import { MatrixView, transposed, view } from '../../src/engine/gemm';
@@ -16,6 +17,7 @@ import { setWeightSlice } from '../../src/engine/wasm/convWasm';
 import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
 import { setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
+import { encodeNpy } from '../../src/specReader/npy';
 import { randomTensor, rng } from './helpers';
 
 const PROBE = path.resolve(__dirname, '../support/gemmThreadsProbe.js');
@@ -156,6 +158,27 @@ describe('helper threads: installing and ending', () => {
     assert.strictEqual(setGemmThreads(0, () => assert.fail('no helper for 0')), false);
     assert.strictEqual(gemmThreadsReady(), 0);
     assert.strictEqual(wasmKernel(), 'simd');
+  });
+
+  it('the CLI with helpers writes a big output whole into a slow pipe (its fd 1 stays blocking)', function () {
+    if (process.platform === 'win32') this.skip();
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-threads-'));
+    try {
+      const random = rng(3);
+      // (1, 32, 40, 40) ⋆ 32 kernels 3×3: 14.7M multiply-adds a pass, so the helpers start.
+      fs.writeFileSync(path.join(dir, 'x.npy'), encodeNpy(randomTensor([1, 32, 40, 40], random, 'float32')));
+      fs.writeFileSync(path.join(dir, 'w.npy'), encodeNpy(randomTensor([32, 32, 3, 3], random, 'float32')));
+      fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ input: { npy: 'x.npy' }, weight: { npy: 'w.npy' }, padding: 1, dtype: 'float32' }));
+      const cli = path.resolve(__dirname, '../../src/cli/convTrace.js');
+      const full = spawnSync(process.execPath, [cli, 'spec.json', '--only', 'z'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, CVD_THREADS: '2' } });
+      assert.strictEqual(full.status, 0, full.stderr);
+      const slow = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" spec.json --only z | (sleep 1; wc -c)`], { cwd: dir, encoding: 'utf8', env: { ...process.env, CVD_THREADS: '2' } });
+      assert.strictEqual(slow.stderr, '');
+      assert.strictEqual(Number(slow.stdout.trim()), Buffer.byteLength(full.stdout));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('end with the worker thread that started them (a cancelled trace)', function () {
