@@ -18,7 +18,7 @@ import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel 
 import { setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
 import { encodeNpy } from '../../src/specReader/npy';
-import { randomTensor, rng } from './helpers';
+import { KERNEL_CONVS, convInputs, randomTensor, rng } from './helpers';
 
 const PROBE = path.resolve(__dirname, '../support/gemmThreadsProbe.js');
 
@@ -81,18 +81,12 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
     for (const slice of [undefined, 100]) {
       setWeightSlice(slice);
       for (const [x, w, options] of [
-        [[2, 6, 11, 9], [8, 3, 3, 3], { stride: 2, padding: 1, groups: 2 }],
-        [[1, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }],
-        [[3, 4, 13, 13], [4, 1, 5, 5], { padding: 2, groups: 4, dilation: 2 }],
+        ...KERNEL_CONVS,
         [[3, 2, 32, 32], [6, 2, 3, 3], { padding: 1 }], // few taps, many windows: col2im cut at images
         [[1, 64, 6, 6], [8, 64, 3, 3], { padding: 1 }], // many taps: col2im cut at channels
-        [[1, 8, 3, 3], [40, 8, 3, 3], { padding: 1 }], // fewer windows than kernels: the kernels as the product's rows
       ] as const) {
         for (const dtype of ['float32', 'float64'] as const) {
-          const input = randomTensor([...x], random, dtype);
-          const weight = randomTensor([...w], random, dtype);
-          const bias = randomTensor([w[0]], random, dtype);
-          const grad = randomTensor([...conv2d(input, weight, bias, options).shape], random, dtype);
+          const { input, weight, bias, grad } = convInputs(x, w, options, random, dtype);
           const { one, many } = oneAndMany(() => ({
             z: conv2d(input, weight, bias, options), g: conv2dGradients(input, weight, grad, options),
             dx: conv2dInputGrad(input.shape, weight, grad, options), dw: conv2dWeightGrad(input, weight.shape, grad, options).dWeight,
