@@ -18,8 +18,11 @@ const GAIN = 0.95;
 
 export interface ProductRun { what: string; oneMs: number; threadsMs: number; met: boolean }
 
+/** A network spec's text and its .npy files by name. */
+type Spec = { text: string; npy: Record<string, Uint8Array> };
+
 /** The network spec and its .npy files (by name) from case 3's seeded data (the ResNet layer). */
-function networkSpec(): { text: string; npy: Record<string, Uint8Array> } {
+function networkSpec(): Spec {
   const c = CASES.find(k => k.id === 3)!;
   const d = caseData(c);
   const f32 = (shape: readonly number[], values: Float64Array): Tensor => ({ shape: [...shape], dtype: 'float32', data: Float32Array.from(values) });
@@ -44,44 +47,45 @@ function cliMs(root: string, spec: string, threads: string | undefined): number 
   return performance.now() - t0;
 }
 
-/** A trace worker started with or without threads, answering the panel's job (keep the lean run) `runs` times; each job's time. */
-async function workerMs(root: string, file: string, spec: { text: string; npy: Record<string, Uint8Array> }, threads: string | undefined, runs: number): Promise<number[]> {
+/** A trace worker (dist/traceWorker.js) with or without its threads, and its answer time to the panel's job (keep the lean run). */
+function traceWorker(root: string, threads: string | undefined): { job(file: string, spec: Spec): Promise<number>; end(): Promise<number> } {
   const env = { ...process.env, CVD_THREADS: threads };
   if (threads === undefined) delete env.CVD_THREADS;
   const worker = new Worker(path.join(root, 'dist/traceWorker.js'), { env });
-  try {
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
+  return {
+    job: async (file, spec) => {
       const t0 = performance.now();
       const result = await new Promise<{ ok: boolean; message?: string }>((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
+        const fail = (e: Error) => reject(e);
+        worker.once('error', fail);
+        worker.once('message', m => { worker.off('error', fail); resolve(m); });
         worker.postMessage({ file, text: spec.text, npy: spec.npy, options: { backward: true }, keep: true });
       });
       if (!result.ok) throw new Error(`trace worker: ${result.message}`);
-      times.push(performance.now() - t0);
-    }
-    return times;
-  } finally {
-    await worker.terminate();
-  }
+      return performance.now() - t0;
+    },
+    end: () => worker.terminate(),
+  };
 }
 
-export async function productThreads(root: string, rounds = 3): Promise<ProductRun[]> {
+/** Both entry points, one thread and all cores in turns (a change in the machine's load falls on both), `rounds` times. */
+export async function productThreads(root: string, rounds = 5): Promise<ProductRun[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-threads-'));
+  const [one, all] = [traceWorker(root, '1'), traceWorker(root, undefined)];
   try {
     const spec = path.join(dir, 'resnet-convs.conv.json');
     const network = networkSpec();
     fs.writeFileSync(spec, network.text);
     for (const [name, bytes] of Object.entries(network.npy)) fs.writeFileSync(path.join(dir, name), bytes);
+    // The first jobs start a worker's helpers and warm it up: what a panel's later runs cost is timed.
+    for (let i = 0; i < 2; i++) { await one.job(spec, network); await all.job(spec, network); }
     const cli = { one: [] as number[], threads: [] as number[] };
     const worker = { one: [] as number[], threads: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       cli.one.push(cliMs(root, spec, '1'));
       cli.threads.push(cliMs(root, spec, undefined));
-      // The first job of a worker starts its helpers: the later ones are what a panel's second run costs.
-      worker.one.push(median((await workerMs(root, spec, network, '1', 3)).slice(1)));
-      worker.threads.push(median((await workerMs(root, spec, network, undefined, 3)).slice(1)));
+      worker.one.push(await one.job(spec, network));
+      worker.threads.push(await all.job(spec, network));
     }
     const row = (what: string, t: { one: number[]; threads: number[] }): ProductRun => {
       const [oneMs, threadsMs] = [median(t.one), median(t.threads)];
@@ -89,6 +93,7 @@ export async function productThreads(root: string, rounds = 3): Promise<ProductR
     };
     return [row('conv-trace CLI (a whole process, the network traced)', cli), row('trace worker (dist/traceWorker.js, the lean run the panel keeps)', worker)];
   } finally {
+    await Promise.all([one.end(), all.end()]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
