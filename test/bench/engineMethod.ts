@@ -5,6 +5,7 @@ import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv
 import { ConvOptions } from '../../src/engine/convInfo';
 import { DType, Tensor, TensorData } from '../../src/engine/tensor';
 import { gemmThreadsReady } from '../../src/engine/wasm/gemmWasm';
+import { setMinThreadWork } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
 import { ConvCase, Outputs, Pass, caseData, outputShape } from './convCases';
 
@@ -13,6 +14,8 @@ export interface PassRunner {
   run(): void | Promise<void>;
   /** The last run's results in the engine's layouts. */
   collect(): Outputs;
+  /** The same pass on one thread, timed in turns with `run` (the all-cores method's own comparison). */
+  baseline?: () => void;
 }
 
 export interface MethodRunner {
@@ -66,5 +69,10 @@ export function engineThreadsMethod(c: ConvCase): MethodRunner {
   const installed = installNodeGemmThreads();
   const method = engineMethod(c, 'float32');
   const helpers = gemmThreadsReady(10_000);
-  return { ...method, info: { ...method.info, installed, threads: 1 + helpers } };
+  const oneThread = (run: () => void | Promise<void>) => () => {
+    setMinThreadWork(Number.MAX_SAFE_INTEGER);
+    try { void run(); } finally { setMinThreadWork(); }
+  };
+  const passes = Object.fromEntries(Object.entries(method.passes).map(([pass, runner]) => [pass, { ...runner, baseline: oneThread(runner.run) }]));
+  return { ...method, passes, info: { ...method.info, installed, threads: 1 + helpers } };
 }
