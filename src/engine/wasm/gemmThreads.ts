@@ -190,12 +190,13 @@ const ROW_BLOCK = 96, COL_BLOCK = 1024;
 
 /**
  * Below this many multiply-adds per thread a product stays on fewer threads: on 2 cores a product gains from about
- * 0.5M (waking a thread costs tens of µs), so one splits from 1M.
+ * 0.5M (waking a thread costs tens of µs) and clearly from 2M, where one splits (LeNet's conv1 at batch 16, 1.9M a
+ * pass, stays on one thread: its jobs would be too short to gain on a busy machine).
  */
-let minWorkPerThread = 1 << 19;
+let minWorkPerThread = 1 << 20;
 
 /** Sets the work per thread under which products stay on fewer threads (tests split small products); no argument: the default. */
-export function setMinThreadWork(macs = 1 << 19): void {
+export function setMinThreadWork(macs = 1 << 20): void {
   minWorkPerThread = macs;
 }
 
