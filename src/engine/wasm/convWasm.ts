@@ -183,7 +183,7 @@ export function weightGradWasm(input: Tensor, weightShape: readonly number[], gr
 export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefined, weightShape: readonly number[], grad: Tensor, info: ConvInfo):
   { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } | undefined {
   const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
-    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups, kernelHeight: kh, kernelWidth: kw } = info;
   const padSize = B * C * Hp * Wp;
   const slices = kernelSlices(Cog, Kg);
   const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(B * HW, Kg), L => ({
@@ -202,7 +202,8 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
       if (weight) {
         floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
         // ∂C/∂a_t[r, k] = Σ_o weight[o, k] · δ[o, r], added at padded pixel window[r] + tap[k] (col2im).
-        L.gemm(Kg, B * HW, n, w, t.unit, t.kernel, d, table(t.plane, o), t.position, dPadded, table(t.tap, g * Kg), t.window, scratch);
+        // Across threads, cut at channels (rows) or images (columns): neighbouring taps and windows add into the same pixels.
+        L.gemm(Kg, B * HW, n, w, t.unit, t.kernel, d, table(t.plane, o), t.position, dPadded, table(t.tap, g * Kg), t.window, scratch, { rowUnit: kh * kw, colUnit: HW, scatter: true });
       }
       if (!dWeight) continue;
       // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[k]]: δ @ a_t, summed over the batch.
