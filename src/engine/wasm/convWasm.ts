@@ -12,7 +12,7 @@ import { Tensor, zeros } from '../tensor';
 import { Floats, WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
 
 /** The tables every pass uses, reserved in a layout. */
-interface Tables {
+export interface Tables {
   /** B·HW: the first padded pixel of window r = b·HW + i·Wout + j. */
   window: number;
   /** K: the offset of tap k = (c·kh + ki)·kw + kj from its window's first pixel. */
@@ -57,7 +57,7 @@ function fillTables(ints: Int32Array, t: Tables, info: ConvInfo): void {
 }
 
 /** Copies the input into `at` with its zero padding (the region is zeroed first: the memory is reused). */
-function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): void {
+export function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): void {
   const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
   const base = at / (floats.BYTES_PER_ELEMENT);
   floats.fill(0, base, base + batch * inChannels * Hp * Wp);
@@ -80,10 +80,10 @@ function copyRows(src: Floats, srcAt: number, srcStride: number, srcPlane: numbe
   }
 }
 
-const table = (t: number, skip: number) => t + 4 * skip;
+export const table = (t: number, skip: number) => t + 4 * skip;
 
 /** A call's memory: its own regions (byte offsets), the tables filled, scratch for products `cols` wide. */
-function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L: WasmLayout) => R) {
+export function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L: WasmLayout) => R) {
   const L = wasmLayout(tensors[0].data);
   if (!L || tensors.some(t => t.dtype !== tensors[0].dtype)) return undefined;
   const r = regions(L);

@@ -25,7 +25,16 @@ interface Kernel {
   scratchBytes(elementBytes: number, N: number): number;
   transpose32(src: number, dst: number, rows: number, cols: number, count: number): void;
   transpose64(src: number, dst: number, rows: number, cols: number, count: number): void;
+  gather32: Gather;
+  gather64: Gather;
+  scatterAdd32: ScatterAdd;
+  scatterAdd64: ScatterAdd;
+  stats32(p: number, n: number, out: number): number;
+  stats64(p: number, n: number, out: number): number;
 }
+
+type Gather = (src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number) => void;
+type ScatterAdd = (src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number) => void;
 
 /** Where the layout starts (the module's own data lies below). */
 const BASE = 65536;
@@ -149,6 +158,21 @@ export class WasmLayout {
   /** dst = srcᵀ for `count` consecutive (rows × cols) matrices at byte offsets src and dst. */
   transpose(src: number, dst: number, rows: number, cols: number, count = 1): void {
     (this.f64 ? this.k.transpose64 : this.k.transpose32)(src, dst, rows, cols, count);
+  }
+
+  /** dst[i·K + k] = src[rows[r0 + i] + cols[k]] for i < n: im2col's rows into a dense block (byte offsets, tables as gemm's). */
+  gather(src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number): void {
+    (this.f64 ? this.k.gather64 : this.k.gather32)(src, rows, r0, n, cols, K, dst);
+  }
+
+  /** dst[rows[r0 + i] + cols[k]] += src[i·K + k], in that order: col2im of a dense block. */
+  scatterAdd(src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number): void {
+    (this.f64 ? this.k.scatterAdd64 : this.k.scatterAdd32)(src, dst, rows, r0, n, cols, K);
+  }
+
+  /** Writes min and max of n values at p as two float64 at `out`; true when one is NaN or ±Infinity. */
+  stats(p: number, n: number, out: number): boolean {
+    return (this.f64 ? this.k.stats64 : this.k.stats32)(p, n, out) !== 0;
   }
 
   /** C += A @ B, operands given by their byte offsets and offset tables (see assembly/gemm.ts). */
