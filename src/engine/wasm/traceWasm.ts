@@ -14,6 +14,12 @@ import { Floats, WasmLayout, arithmetic } from './gemmWasm';
 
 /** a_t and ∂C/∂a_t go through the module in blocks of rows of at most this many bytes. */
 const BLOCK_BYTES = 8 << 20;
+let blockBytes = BLOCK_BYTES;
+
+/** Sets the bytes of a block of rows (tests run several blocks on small layers); no argument: the default. */
+export function setTraceBlockBytes(bytes = BLOCK_BYTES): void {
+  blockBytes = bytes;
+}
 
 export interface WasmConvTrace {
   forward: ConvForward;
@@ -72,7 +78,7 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   const rows = B * HW;
   const padSize = B * C * Hp * Wp;
   const E = input.data.BYTES_PER_ELEMENT;
-  const block = Math.max(1, Math.min(rows, Math.floor(BLOCK_BYTES / (E * K))));
+  const block = Math.max(1, Math.min(rows, Math.floor(blockBytes / (E * K))));
   const p = prepare(info, [input, weight, ...(bias ? [bias] : []), ...(delta ? [delta] : [])], Math.max(Cog, Kg), L => ({
     padded: L.reserve(padSize), w: L.reserve(Cout * Kg), zt: L.reserve(rows * Cout), z: L.reserve(rows * Cout),
     block: L.reserve(block * K), blockRow: L.reserve(block, true), column: L.reserve(K, true), range: L.reserve(16 / E),
