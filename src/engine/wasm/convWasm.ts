@@ -98,9 +98,14 @@ export function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regi
 /**
  * Whether the product runs as z = w @ a_tᵀ (kernels as the rows) rather than z_t = a_t @ w_t: when there are fewer
  * windows than kernels (a deep layer's small maps), packing the many kernels as the kernel's left operand
- * reads them row by row, where packing them as its right one gathers them column by column.
+ * reads them row by row, where packing them as its right one gathers them column by column. Also when the kernels
+ * fill the kernel's 4-tall tiles better than its 8-wide ones (a few kernels: the rot180 view of a 1-channel input
+ * has one, which would leave 7 of 8 columns of every tile empty).
  */
-const kernelsAsRows = (info: ConvInfo) => info.batch * info.outPositions < info.outChannelsPerGroup;
+const kernelsAsRows = (info: ConvInfo) => {
+  const Cog = info.outChannelsPerGroup;
+  return info.batch * info.outPositions < Cog || Math.ceil(Cog / 4) * 4 < Math.ceil(Cog / 8) * 8;
+};
 
 /**
  * The module holds at most this many weights at a time: a deep layer's 2.4M go through in slices of kernels (its

@@ -113,12 +113,8 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   const z = bias ? copyOut(floats, r.z, outputShape(info), input) : out('z', r.z, outputShape(info));
   if (bias) {
     // On the copy: loops over the module's memory run slower than over a plain array.
-    const zd = z.data;
-    for (let bo = 0; bo < B * Cout; bo++) {
-      const b = bias.data[bo % Cout];
-      for (let q = bo * HW; q < (bo + 1) * HW; q++) zd[q] += b;
-    }
-    stats.z = tensorStats(zd);
+    addBias(z.data, bias.data, HW);
+    stats.z = tensorStats(z.data);
   }
 
   if (delta) {
@@ -160,10 +156,26 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   }
   const dW = out('dW', r.dW, weight.shape);
   const db = zeros([Cout], input.dtype);
-  for (let i = 0; i < rows; i++) for (let o = 0; o < Cout; o++) db.data[o] += delta_t.data[i * Cout + o];
+  sumRows(delta_t.data, db.data);
   const backward: ConvBackward = {
     delta, delta_t, dA_t, dA_padded, col2im_counts: col2imCounts(info, input.dtype), dA: crop2d(dA_padded, info),
     dW_t: weightMatrix(dW, info), dW, db,
   };
   return { forward, backward, stats };
+}
+
+// Small functions for the loops, so that they are optimised after a few calls rather than run once per trace cold.
+
+/** z[p·HW + q] += bias[p mod Cout] over the planes of z. */
+function addBias(z: TensorData, bias: TensorData, HW: number): void {
+  for (let p = 0, Cout = bias.length; p < z.length / HW; p++) {
+    const b = bias[p % Cout];
+    for (let q = p * HW; q < (p + 1) * HW; q++) z[q] += b;
+  }
+}
+
+/** sums[o] += rows[i·n + o] over every row (n = sums.length), in the loops' order (conv2d.ts weightGrad). */
+function sumRows(rows: TensorData, sums: TensorData): void {
+  const n = sums.length;
+  for (let i = 0; i < rows.length; i += n) for (let o = 0; o < n; o++) sums[o] += rows[i + o];
 }
