@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import { ConvBackward, ConvForward, conv2dBackward, conv2dForward } from '../../src/engine/conv2d';
 import { convInfo, outputShape } from '../../src/engine/convInfo';
 import { col2im, im2col } from '../../src/engine/im2col';
-import { DType, Tensor, TensorStats, tensorStats } from '../../src/engine/tensor';
+import { DType, Tensor, TensorStats, maxAbsDiff, tensorStats, tensorStatsLoops } from '../../src/engine/tensor';
 import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
 import { convTraceWasm, setTraceBlockBytes } from '../../src/engine/wasm/traceWasm';
 import { Geometry, assertClose, describeGeometry, geometryArb, randomTensor, rng } from './helpers';
@@ -50,7 +50,7 @@ function checkAgainstLoops(g: Geometry, dtype: DType, tol: number, poke?: (t: Te
     if (EXACT.has(name)) assert.deepStrictEqual(got[name].data, want[name].data, what);
     else if (!poke) assertClose(got[name], want[name], tol, what);
     const stats: TensorStats | undefined = fast.stats[name];
-    if (stats) assert.deepStrictEqual(stats, tensorStats(got[name].data), `stats of ${what}`);
+    if (stats) assert.deepStrictEqual(stats, tensorStatsLoops(got[name].data), `stats of ${what}`);
   }
   // col2im in the module adds in the loops' order: the loops' col2im of the same ∂C/∂a_t gives the same bits.
   assert.deepStrictEqual(fast.backward.dA_padded.data, col2im(fast.backward.dA_t, c.info).padded.data, `col2im ${describeGeometry(g)}`);
@@ -86,5 +86,39 @@ describe('the conv trace on the WebAssembly kernels = the loops', function () {
       }
     };
     fc.assert(fc.property(geometryArb, fc.constantFrom<DType>('float32', 'float64'), (g, dtype) => checkAgainstLoops(g, dtype, 0, poke)), { numRuns: 80 });
+  });
+});
+
+describe('tensorStats of a big tensor in the module = the loops', function () {
+  before(function () { if (!wasmGemmAvailable()) this.skip(); });
+
+  it('min, max, the non-finite count and the first one, signed zeros at the ends, float32 and float64', () => {
+    const kinds = ['random', 'nonNegative', 'nonPositive', 'allZero', 'special'] as const;
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(...kinds), fc.constantFrom<DType>('float32', 'float64'), (seed, kind, dtype) => {
+      const random = rng(seed);
+      // Over the module's threshold and over one chunk of float64 (8 MB) now and then, with a part chunk at the end.
+      const n = (1 << 15) + Math.floor(random() * (random() < 0.1 ? 1 << 21 : 5000));
+      const data = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+      const zero = () => (random() < 0.5 ? -0 : 0);
+      for (let i = 0; i < n; i++) {
+        const u = random() - 0.5;
+        data[i] = kind === 'random' ? u : kind === 'nonNegative' ? (u < 0 ? zero() : u) : kind === 'nonPositive' ? (u > 0 ? zero() : u) : kind === 'allZero' ? zero() : u;
+      }
+      if (kind === 'special') for (let k = 0; k < 3; k++) data[Math.floor(random() * n)] = [NaN, Infinity, -Infinity][k];
+      assert.deepStrictEqual(tensorStats(data), tensorStatsLoops(data), `${kind} ${dtype} n=${n}`);
+    }), { numRuns: 40 });
+  });
+});
+
+describe('maxAbsDiff', () => {
+  it('NaN on one side: Infinity; on both, and equal infinities: agree; else the largest difference', () => {
+    const t = (...v: number[]): Tensor => ({ shape: [v.length], dtype: 'float64', data: Float64Array.from(v) });
+    assert.strictEqual(maxAbsDiff(t(1, NaN, 3), t(1, 2, 3)), Infinity);
+    assert.strictEqual(maxAbsDiff(t(1, 2, 3), t(1, NaN, 3)), Infinity);
+    assert.strictEqual(maxAbsDiff(t(1, NaN, Infinity, -Infinity), t(1.5, NaN, Infinity, -Infinity)), 0.5);
+    assert.strictEqual(maxAbsDiff(t(Infinity, 0), t(-Infinity, 0)), Infinity);
+    assert.strictEqual(maxAbsDiff(t(Infinity, 0), t(1, 0)), Infinity);
+    assert.strictEqual(maxAbsDiff(t(1, 2), t(1, 2, 3)), Infinity);
+    assert.strictEqual(maxAbsDiff(t(0, -0, 2), t(-0, 0, 2.25)), 0.25);
   });
 });

@@ -188,6 +188,29 @@ export function wasmLayout(data: unknown): WasmLayout | undefined {
   return k ? new WasmLayout(k, data instanceof Float64Array) : undefined;
 }
 
+/**
+ * The range of `data` taken in the module, copied in by chunks (tensorStats of a big tensor); bad when a value is NaN
+ * or ±Infinity (the caller then counts them). Undefined when the kernels are off. Uses the module's memory: not
+ * while a call's layout is in use.
+ */
+export function wasmRange(data: Floats): { min: number; max: number; bad: boolean } | undefined {
+  const L = wasmLayout(data);
+  if (!L || data.length === 0) return undefined;
+  const chunk = Math.min(data.length, CHUNK_BYTES / L.E);
+  const [at, out] = [L.reserve(chunk), L.reserve(16 / L.E)];
+  const mem = L.open();
+  if (!mem) return undefined;
+  const range = new Float64Array(mem.floats.buffer, out, 2);
+  let [min, max] = [Infinity, -Infinity];
+  for (let i = 0; i < data.length; i += chunk) {
+    const n = Math.min(chunk, data.length - i);
+    mem.floats.set(data.subarray(i, i + n), at / L.E);
+    if (L.stats(at, n, out)) return { min, max, bad: true };
+    [min, max] = [Math.min(min, range[0]), Math.max(max, range[1])];
+  }
+  return { min, max, bad: false };
+}
+
 /** Fills the table at byte offset `at` with 0, step, 2·step, ... (n entries). */
 export function arithmetic(ints: Int32Array, at: number, n: number, step: number, start = 0): void {
   const base = at >> 2;

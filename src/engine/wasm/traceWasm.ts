@@ -8,7 +8,7 @@ import { weightMatrix } from '../conv2d';
 import type { ConvBackward, ConvForward } from '../conv2d';
 import { ConvInfo, outputShape, paddedShape } from '../convInfo';
 import { col2imCounts, crop2d } from '../im2col';
-import { Tensor, TensorData, TensorStats, tensorStats, zeros } from '../tensor';
+import { Tensor, TensorData, TensorStats, statsOfRange, tensorStatsLoops, zeros } from '../tensor';
 import { prepare, putPadded, table } from './convWasm';
 import { Floats, WasmLayout, arithmetic } from './gemmWasm';
 
@@ -47,17 +47,8 @@ class Range {
 
   /** The statistics of `data`, the values added, exactly as tensorStats gives them. */
   of(data: TensorData): TensorStats {
-    if (this.bad) return tensorStats(data);
-    if (this.lo === Infinity) return { min: 0, max: 0, nonFinite: 0, firstNonFinite: -1 };
-    // tensorStats keeps the first of equal values: a zero at an end has the sign of the first zero.
-    const zero = (v: number) => (v === 0 ? firstZero(data) : v);
-    return { min: zero(this.lo), max: zero(this.hi), nonFinite: 0, firstNonFinite: -1 };
+    return this.bad ? tensorStatsLoops(data) : statsOfRange(data, this.lo, this.hi);
   }
-}
-
-function firstZero(data: TensorData): number {
-  for (let i = 0; i < data.length; i++) if (data[i] === 0) return data[i];
-  return 0;
 }
 
 /** A tensor of `shape` copied out of the module from byte offset `at`. */
@@ -114,7 +105,7 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   if (bias) {
     // On the copy: loops over the module's memory run slower than over a plain array.
     addBias(z.data, bias.data, HW);
-    stats.z = tensorStats(z.data);
+    stats.z = tensorStatsLoops(z.data);
   }
 
   if (delta) {
