@@ -113,6 +113,7 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     stats.delta = range().add(r.d, rows * Cout).of(delta.data);
     L.transpose(r.d, r.dt, Cout, HW, B);
     floats.fill(0, r.dPadded / E, r.dPadded / E + padSize);
+    floats.fill(0, r.dW / E, r.dW / E + Cout * Kg);
   }
   const delta_t = delta ? out('delta_t', r.dt, [B, HW, Cout]) : undefined;
   const a_t = zeros([B, HW, K], input.dtype);
@@ -125,6 +126,11 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     aRange.add(r.block, n * K);
     a_t.data.set(floats.subarray(from, to), r0 * K);
     if (!dA_t) continue;
+    for (let g = 0; g < groups; g++) {
+      // ∂C/∂w[o, k] += Σ_r δ[o, r] · a_t[r, g·Kg + k] over these rows: δ @ a_t, read from the block, whose columns lie
+      // side by side (the kernel packs them 8 at a time, where the windows' taps through the tables go one by one).
+      L.gemm(Cog, Kg, n, r.d, table(t.plane, g * Cog), table(t.position, r0), r.block, r.blockRow, table(r.column, g * Kg), r.dW, table(t.kernel, g * Cog), t.unit, scratch);
+    }
     floats.fill(0, from, to);
     for (let g = 0; g < groups; g++) {
       // ∂C/∂a_t[r, g·Kg + k] = Σ_o δ_t[r, g·Cog + o] · weight[g·Cog + o, k]: δ_t @ w_tᵀ, these rows.
@@ -140,11 +146,6 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
 
   stats.dA_t = dRange.of(dA_t.data);
   const dA_padded = out('dA_padded', r.dPadded, paddedShape(info));
-  floats.fill(0, r.dW / E, r.dW / E + Cout * Kg);
-  for (let g = 0; g < groups; g++) {
-    // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[g·Kg + k]]: δ @ a_t, summed over the batch.
-    L.gemm(Cog, Kg, rows, r.d, table(t.plane, g * Cog), t.position, r.padded, t.window, table(t.tap, g * Kg), r.dW, table(t.kernel, g * Cog), t.unit, scratch);
-  }
   const dW = out('dW', r.dW, weight.shape);
   const db = zeros([Cout], input.dtype);
   sumRows(delta_t.data, db.data);
