@@ -13,7 +13,7 @@ import type { LayerCost } from './layerKinds/cost';
 import { LossSpec, lossKind } from './layerKinds/loss';
 import type { LayerGeometry } from './layerKinds/view';
 import { LayerInputShape, LayerShapes, NetworkPlan, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
-import { DType, Tensor, allocate } from './tensor';
+import { DType, Tensor, TensorData, allocate } from './tensor';
 import {
   ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports,
 } from './trace';
@@ -146,14 +146,22 @@ export function layerTrace(step: ForwardStep, index: number, cost: LayerCost, de
 /** Where a layer's δ comes from: the head, or the layers that take its output. */
 export interface DeltaFrom { source: DeltaSource; layers?: string[] }
 
+/** A copy of t's values, in an array a recycling run may hand out again (see recycledBuffers.ts). */
+function copyOf(t: Tensor): TensorData {
+  const data = allocate(t.dtype, t.data.length);
+  data.set(t.data);
+  return data;
+}
+
 /** The δs handed back to each layer's output, added up as they arrive (a fresh tensor: a layer's own δ is never changed). */
 export class DeltaSums {
   private readonly sums = new Map<LayerInput, { delta: Tensor; from: string[] }>();
 
-  add(to: LayerInput, delta: Tensor, from: string): void {
+  /** `owned(data)`: nothing but this sum reads that array any more, so the sum may be made in it (a training run). */
+  add(to: LayerInput, delta: Tensor, from: string, owned: (data: TensorData) => boolean = () => false): void {
     const had = this.sums.get(to);
     if (!had) { this.sums.set(to, { delta, from: [from] }); return; }
-    const sum = had.from.length === 1 ? { ...had.delta, data: had.delta.data.slice() } : had.delta;
+    const sum = had.from.length === 1 && !owned(had.delta.data) ? { ...had.delta, data: copyOf(had.delta) } : had.delta;
     for (let k = 0; k < sum.data.length; k++) sum.data[k] += delta.data[k];
     this.sums.set(to, { delta: sum, from: [...had.from, from] });
   }

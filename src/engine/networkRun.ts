@@ -6,6 +6,7 @@
 // cache (its kind keeps there only what its backward pass reads: an argmax, batchnorm's x_hat) is let go once
 // its backward pass ran, and is not kept at all without one.
 
+import { RecycledBuffers, recycling } from './recycledBuffers';
 import { PlannedTensor, checkBudget, elementLimit } from './budget';
 import { layerName, layerSources } from './graph';
 import { kindOf } from './layerKinds';
@@ -92,24 +93,34 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   // How many layers still to run were handed each δ's array (add hands its δ to every input): one left with a single
   // reader, or a sum made for a layer, is that layer's alone, and without keepDeltas nothing reads it after its pass.
   const handed = new Map<TensorData, number>();
-  for (let i = last; i >= 0; i--) {
+  // Without keepDeltas a δ nobody reads any more is handed out again for the next layer's (the peak of training).
+  const pool = keepDeltas ? undefined : new RecycledBuffers();
+  const backwardLayer = (i: number): void => {
     const own = i === last ? { delta, from: head } : sums.take(i, !keepDeltas);
     if (keepDeltas) gradients.deltas[i] = own.delta;
     gradients.from[i] = own.from;
     gradients.params[i] = {};
-    if (!own.delta) continue;
+    if (!own.delta) return;
     // The head's δ may be the caller's (the problem's grad): never overwritten.
     const overwrite = !keepDeltas && i !== last && (handed.get(own.delta.data) ?? 0) <= 1;
     const g = backwardOf(steps[i], own.delta, inputGradient || sources[i].some(s => s !== 'input'), overwrite);
     steps[i].cache = {};
     gradients.params[i] = g.params;
-    handed.set(own.delta.data, (handed.get(own.delta.data) ?? 1) - 1); // this layer is done reading it
+    const readers = (handed.get(own.delta.data) ?? 1) - 1; // this layer is done reading it
+    handed.set(own.delta.data, readers);
     g.deltaIns.forEach((d, j) => {
       if (!d || (!inputGradient && sources[i][j] === 'input')) return;
-      sums.add(sources[i][j], d, layerName(i));
+      sums.add(sources[i][j], d, layerName(i), data => !keepDeltas && (handed.get(data) ?? 0) <= 1);
       handed.set(d.data, (handed.get(d.data) ?? 0) + 1);
     });
-  }
+    // Let go: read by no layer still to run, not handed on (relu's backward may return its δ overwritten), not kept
+    // as a parameter's gradient, not the head's.
+    const data = own.delta.data;
+    if (pool && i !== last && readers <= 0 && !handed.get(data) && !Object.values(g.params).some(p => p.data === data)) pool.release(data);
+  };
+  const backwardAll = () => { for (let i = last; i >= 0; i--) backwardLayer(i); };
+  if (pool) recycling(pool, backwardAll);
+  else backwardAll();
   if (inputGradient) gradients.input = sums.take('input').delta ?? zeros(problem.input.shape, problem.input.dtype);
   return { ...run, gradients };
 }

@@ -3,6 +3,7 @@
 // what frameworks run.
 
 import { ConvArgument, EngineError } from './errors';
+import { recycledBuffers } from './recycledBuffers';
 import { wasmRange } from './wasm/gemmWasm';
 
 export type DType = 'float64' | 'float32';
@@ -61,6 +62,8 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 export function allocate(dtype: DType, length: number): TensorData {
+  const reused = recycledBuffers()?.take(dtype === 'float32', length);
+  if (reused) return reused;
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
 }
 

@@ -19,6 +19,7 @@ import { JsonSource } from '../../src/specReader/source';
 import { readSpecFiles } from '../../src/specReader/specFiles';
 import { specFileReferences } from '../../src/specReader/tensorSource';
 import { resnet18Graph, resnet18Onnx } from '../support/resnet18';
+import { RecycledBuffers } from '../../src/engine/recycledBuffers';
 import { assertClose, randomTensor, rng } from './helpers';
 import { checkAgainstOnnxruntime, modelSpec, outputOf } from './onnxReference';
 
@@ -144,6 +145,27 @@ describe('a ResNet-18-shaped model written by the tests (test/support/resnet18.t
   it('64×64, narrow, with a cross-entropy loss: the lean run is the trace\'s, layer by layer', () => {
     const problem = modelProblem(resnet18Onnx(SMALL), randomTensor([1, 3, 64, 64], rng(12)), 'float32', { loss: { type: 'cross_entropy', target: [3] } });
     checkRun(problem, traceNetwork(problem), 'resnet18');
+  });
+
+  it('64×64, narrow, as training (keepDeltas false): δs let go are handed out again and residual sums made in place; the same gradients', () => {
+    const problem = modelProblem(resnet18Onnx(SMALL), randomTensor([1, 3, 64, 64], rng(13)), 'float32', { loss: { type: 'cross_entropy', target: [5] } });
+    const full = runNetwork(problem).gradients!;
+    const take = RecycledBuffers.prototype.take;
+    let reused = 0;
+    RecycledBuffers.prototype.take = function (this: RecycledBuffers, float32: boolean, length: number) {
+      const data = take.call(this, float32, length);
+      if (data) reused++;
+      return data;
+    };
+    try {
+      const lean = runNetwork(problem, { inputGradient: false, keepDeltas: false }).gradients!;
+      assert.ok(reused > 0, 'no array was handed out again');
+      lean.params.forEach((p, i) => {
+        for (const [key, g] of Object.entries(p)) assert.deepStrictEqual(g.data, full.params[i][key].data, `layers[${i}].${key}`);
+      });
+    } finally {
+      RecycledBuffers.prototype.take = take;
+    }
   });
 });
 

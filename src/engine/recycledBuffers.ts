@@ -1,0 +1,43 @@
+// Arrays a training run lets go of during its backward pass (a δ once the layers that read it are done), handed
+// out again, zeroed, for the next tensor of the same type and length. Without it each layer's δ stays in memory
+// as garbage until the collector runs, and the peak of a run grows by the δs of several layers. Active only
+// inside `recycling()` (the engine is synchronous: nothing else allocates meanwhile); `allocate` asks it first.
+
+import type { TensorData } from './tensor';
+
+export class RecycledBuffers {
+  private readonly free = new Map<string, TensorData[]>();
+
+  /** `data` is read by nobody any more: it may become the next array of its type and length. */
+  release(data: TensorData): void {
+    const key = keyOf(data instanceof Float32Array, data.length);
+    const list = this.free.get(key) ?? [];
+    if (!list.includes(data)) list.push(data);
+    this.free.set(key, list);
+  }
+
+  /** A released array of that type and length, zeroed; undefined when there is none. */
+  take(float32: boolean, length: number): TensorData | undefined {
+    return this.free.get(keyOf(float32, length))?.pop()?.fill(0);
+  }
+}
+
+const keyOf = (float32: boolean, length: number) => `${float32 ? 'f32' : 'f64'}:${length}`;
+
+let active: RecycledBuffers | undefined;
+
+/** The buffers `allocate` takes from now, if a run is recycling. */
+export function recycledBuffers(): RecycledBuffers | undefined {
+  return active;
+}
+
+/** Runs `f` with `pool` handing out the arrays it is given back; the previous pool (if any) afterwards. */
+export function recycling<T>(pool: RecycledBuffers, f: () => T): T {
+  const before = active;
+  active = pool;
+  try {
+    return f();
+  } finally {
+    active = before;
+  }
+}
