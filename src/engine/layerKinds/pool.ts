@@ -52,12 +52,13 @@ export const poolKind: LayerKind<PoolLayer> = {
     return { output: f.z, cache: { info: p, argmax: f.argmax, divisor: f.divisor } };
   },
   backward({ cache }, delta) {
-    const routes = { argmax: cache.argmax as Tensor | undefined, divisor: cache.divisor as Tensor | undefined };
-    return { deltaIn: poolInputGrad(delta, routes, cache.info as PoolInfo), params: {} };
+    return { deltaIn: poolInputGrad(delta, routesOf(cache), cache.info as PoolInfo), params: {} };
   },
   record({ input: x, output, cache }, delta) {
     const p = cache.info as PoolInfo;
-    const fwd: PoolForward = poolForward(x, p);
+    // The forward pass's output and routes, when its cache still holds them (a network's trace), are not made again.
+    const routes = routesOf(cache);
+    const fwd: PoolForward = poolForward(x, p, routes.argmax || routes.divisor ? { z: output, ...routes } : undefined);
     const isMax = p.kind === 'max';
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, ['B', 'C', 'H', 'W'], { key: 'layer.input' }),
@@ -83,3 +84,8 @@ export const poolKind: LayerKind<PoolLayer> = {
     return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'pool', info: p }, deltaIn: bwd?.dA };
   },
 };
+
+/** What the forward pass kept for the backward one: the argmax (max) or the divisors (average). */
+function routesOf(cache: Record<string, unknown>): { argmax?: Tensor; divisor?: Tensor } {
+  return { argmax: cache.argmax as Tensor | undefined, divisor: cache.divisor as Tensor | undefined };
+}

@@ -28,10 +28,18 @@ interface Kernel {
   scratchBytes(elementBytes: number, N: number): number;
   transpose32(src: number, dst: number, rows: number, cols: number, count: number): void;
   transpose64(src: number, dst: number, rows: number, cols: number, count: number): void;
+  gather32: Gather;
+  gather64: Gather;
+  scatterAdd32: ScatterAdd;
+  scatterAdd64: ScatterAdd;
+  stats32(p: number, n: number, out: number): number;
+  stats64(p: number, n: number, out: number): number;
 }
 
 /** A loaded build: its instance, and on shared memory its module and index for the helpers (GemmJob's op). */
 interface Loaded { exports: Kernel; module: object; build: number }
+type Gather = (src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number) => void;
+type ScatterAdd = (src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number) => void;
 
 /** Where the layout starts (the module's own data lies below). */
 const BASE = 65536;
@@ -227,6 +235,21 @@ export class WasmLayout {
     (this.f64 ? this.k.transpose64 : this.k.transpose32)(src, dst, rows, cols, count);
   }
 
+  /** dst[i·K + k] = src[rows[r0 + i] + cols[k]] for i < n: im2col's rows into a dense block (byte offsets, tables as gemm's). */
+  gather(src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number): void {
+    (this.f64 ? this.k.gather64 : this.k.gather32)(src, rows, r0, n, cols, K, dst);
+  }
+
+  /** dst[rows[r0 + i] + cols[k]] += src[i·K + k], in that order: col2im of a dense block. */
+  scatterAdd(src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number): void {
+    (this.f64 ? this.k.scatterAdd64 : this.k.scatterAdd32)(src, dst, rows, r0, n, cols, K);
+  }
+
+  /** Writes min and max of n values at p as two float64 at `out`; true when one is NaN or ±Infinity. */
+  stats(p: number, n: number, out: number): boolean {
+    return (this.f64 ? this.k.stats64 : this.k.stats32)(p, n, out) !== 0;
+  }
+
   /**
    * C += A @ B, operands given by their byte offsets and offset tables (see assembly/gemm.ts); with helper threads,
    * a big product in ranges of C cut as `split` allows.
@@ -256,6 +279,29 @@ export function wasmLayout(data: unknown): WasmLayout | undefined {
   if (disabled || !(data instanceof Float32Array || data instanceof Float64Array)) return undefined;
   const k = load();
   return k ? new WasmLayout(k, data instanceof Float64Array) : undefined;
+}
+
+/**
+ * The range of `data` taken in the module, copied in by chunks (tensorStats of a big tensor); bad when a value is NaN
+ * or ±Infinity (the caller then counts them). Undefined when the kernels are off. Uses the module's memory: not
+ * while a call's layout is in use.
+ */
+export function wasmRange(data: Floats): { min: number; max: number; bad: boolean } | undefined {
+  const L = wasmLayout(data);
+  if (!L || data.length === 0) return undefined;
+  const chunk = Math.min(data.length, CHUNK_BYTES / L.E);
+  const [at, out] = [L.reserve(chunk), L.reserve(16 / L.E)];
+  const mem = L.open();
+  if (!mem) return undefined;
+  const range = new Float64Array(mem.floats.buffer, out, 2);
+  let [min, max] = [Infinity, -Infinity];
+  for (let i = 0; i < data.length; i += chunk) {
+    const n = Math.min(chunk, data.length - i);
+    mem.floats.set(data.subarray(i, i + n), at / L.E);
+    if (L.stats(at, n, out)) return { min, max, bad: true };
+    [min, max] = [Math.min(min, range[0]), Math.max(max, range[1])];
+  }
+  return { min, max, bad: false };
 }
 
 /** Fills the table at byte offset `at` with 0, step, 2·step, ... (n entries). */
