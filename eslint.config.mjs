@@ -84,9 +84,10 @@ export default tseslint.config(
   importRule('src/engine', [], { alsoRefused: PURE }),
   importRule('src/l10n', ['engine'], { alsoRefused: PURE }),
   importRule('src/format', ['engine', 'l10n'], { alsoRefused: PURE }),
-  importRule('src/specReader', ['engine', 'format', 'l10n'], { ignores: ['src/specReader/nodeSpecFiles.ts'], alsoRefused: PURE }),
-  // The spec reader's file system on Node (the CLI and the adapter process; never in a web bundle): it may use fs.
-  importRule('src/specReader', ['engine', 'format', 'l10n'], { files: ['src/specReader/nodeSpecFiles.ts'], alsoRefused: ['vscode'] }),
+  importRule('src/specReader', ['engine', 'format', 'l10n'], { ignores: ['src/specReader/nodeSpecFiles.ts', 'src/specReader/nodeGemmThreads.ts'], alsoRefused: PURE }),
+  // The spec reader's file system on Node (the CLI and the adapter process; never in a web bundle): it may use fs;
+  // and the engine's helper threads on Node (the CLI, the trace worker, the adapter process): worker_threads, os.
+  importRule('src/specReader', ['engine', 'format', 'l10n'], { files: ['src/specReader/nodeSpecFiles.ts', 'src/specReader/nodeGemmThreads.ts'], alsoRefused: ['vscode'] }),
   importRule('src/protocol', ['engine', 'format', 'l10n'], { alsoRefused: PURE }),
   importRule('src/cli', ['engine', 'specReader', 'format'], { alsoRefused: ['vscode'] }),
   importRule('src/debug', ['engine', 'specReader', 'format', 'protocol', 'l10n'], { ignores: ['src/debug/adapter.ts'], alsoRefused: ['vscode', 'fs', 'node:fs', 'worker_threads', 'child_process'] }),

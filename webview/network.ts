@@ -27,7 +27,7 @@ import type { UiState } from './state';
 import { locale, text } from './l10n';
 import { el, scrollIntoRow } from './ui/controls';
 import { Gallery } from './ui/gallery';
-import { saveState } from './vscodeApi';
+import { saveState, send } from './vscodeApi';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** The height of the arcs above the row. */
@@ -90,6 +90,8 @@ export class NetworkView {
   /** The feature-map gallery of the open layer, between the chain and its stages, when toggled on. */
   private readonly gallery: Gallery;
   private readonly galleryToggle = el('button', 'tool gallery-toggle');
+  /** *Save as Spec…* of the open layer (the host asks where): for a network run the host keeps. */
+  private readonly saveSpec = el('button', 'tool save-layer-spec');
   index = -1;
   /** The open layer being traced by the host, when it was lean. */
   private opening: Promise<void> | undefined;
@@ -151,7 +153,11 @@ export class NetworkView {
     this.galleryToggle.title = t.galleryToggleTitle;
     this.galleryToggle.setAttribute('aria-controls', this.gallery.element.id);
     this.galleryToggle.addEventListener('click', () => this.toggleGallery());
-    this.chain.append(this.list, networkCost(network), this.galleryToggle, ...warnings, this.fieldLine);
+    this.saveSpec.type = 'button';
+    this.saveSpec.textContent = t.saveLayerSpec;
+    this.saveSpec.addEventListener('click', () => send({ type: 'saveLayerSpec', traceId: this.network.layers[this.index].trace.id }));
+    this.saveSpec.hidden = !network.savable;
+    this.chain.append(this.list, networkCost(network), this.galleryToggle, this.saveSpec, ...warnings, this.fieldLine);
     root.replaceChildren(this.chain, this.gallery.element, this.body);
     this.showGallery();
     this.measureChain();
@@ -183,6 +189,10 @@ export class NetworkView {
       if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
     });
     this.arcs.querySelectorAll('path').forEach((p, k) => p.classList.toggle('current', this.skips[k].includes(index)));
+    // A layer of several inputs, or the loss, cannot be a spec of its own.
+    const alone = !(this.network.loss && index === this.network.layers.length - 1) && layer.inputs.length === 1;
+    this.saveSpec.disabled = !alone;
+    this.saveSpec.title = alone ? text().saveLayerSpecTitle(index) : text().saveLayerSpecNo(index);
     scrollIntoRow(this.list, this.chips[index].parentElement ?? undefined);
     if (this.state.gallery.open) this.gallery.show(index, layer);
   }

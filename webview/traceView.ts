@@ -119,10 +119,17 @@ export class TraceView implements CardHost {
       for (const e of entries) this.cards.filter(c => c.element === e.target).forEach(c => c.setVisible(e.isIntersecting));
     }, { rootMargin: '300px' });
     root.replaceChildren(this.toolbar(), this.stepper.element, this.main, this.inspector.element, this.announcer.element);
-    for (const stage of this.stages) this.main.append(this.stageSection(stage));
+    // The stages down to the one after the one on show now; those below after the first frame (up to 20 of them,
+    // each a row of heatmaps): the first heatmap on screen does not wait for them.
+    const first = Math.max(0, trace.stages.findIndex(s => s.id === state.stage));
+    for (const stage of this.stages.slice(0, first + 2)) this.main.append(this.stageSection(stage));
+    this.later = this.stages.slice(first + 2);
     this.layoutCards();
     // The content opens on the stage the stepper names (a re-run, a reload, another spec: the stage the user was on).
-    this.goTo(trace.stages.findIndex(s => s.id === state.stage), { scroll: true, focus: options.reveal ?? false });
+    this.goTo(first, { scroll: true, focus: options.reveal ?? false });
+    // It is on screen: its heatmaps draw now, in the first frame, not a frame later when the observer says so.
+    for (const card of this.flows[first]?.cards ?? []) card.setVisible(true);
+    if (this.later.length) requestAnimationFrame(() => setTimeout(() => this.buildLater()));
     // Once more when the controls have drawn (the stepper's height settles then).
     requestAnimationFrame(() => { if (!this.disposed) this.scrollToStage(this.stepper.index, options.reveal ?? false); });
     // A pinned cell survives re-runs of the same spec (if it still exists), not a switch to another spec.
@@ -209,6 +216,21 @@ export class TraceView implements CardHost {
     return section;
   }
 
+  /** The stages not built yet (below those on screen at the start). */
+  private later: TraceStage[] = [];
+
+  /** Builds the stages left for after the first frame (at once when something needs them earlier). */
+  private buildLater(): void {
+    if (this.disposed || !this.later.length) return;
+    const from = this.flows.length;
+    for (const stage of this.later) this.main.append(this.stageSection(stage));
+    this.later = [];
+    layoutFlows(this.flows.slice(from), this.flowWidth());
+    for (const [id, section] of this.sections) section.classList.toggle('current', id === this.state.stage);
+    if (this.link) this.setLink(this.link.target, this.link.pinned);
+    else if (this.options.field) this.setLink(undefined, false);
+  }
+
   /** `(1, 9, 12) @ (12, 2) → (1, 9, 2)`: the stage's concrete shapes. */
   private shapesLine(stage: TraceStage): string {
     const s = (n: TensorName) => formatShape(this.model.shape(n));
@@ -217,8 +239,11 @@ export class TraceView implements CardHost {
   }
 
   layoutCards(): void {
-    const width = Math.max(200, this.flows[0]?.element.clientWidth ?? this.main.clientWidth);
-    layoutFlows(this.flows, width);
+    layoutFlows(this.flows, this.flowWidth());
+  }
+
+  private flowWidth(): number {
+    return Math.max(200, this.flows[0]?.element.clientWidth ?? this.main.clientWidth);
   }
 
   // ---- colour ------------------------------------------------------------
@@ -263,6 +288,7 @@ export class TraceView implements CardHost {
     }
     const i = Math.max(0, Math.min(stages.length - 1, index));
     const stage = stages[i];
+    if (!this.sections.has(stage.id)) this.buildLater();
     this.state.stage = stage.id;
     this.saveState();
     this.stepper.show(i);
@@ -342,6 +368,7 @@ export class TraceView implements CardHost {
 
   /** Links a cell (from the host: the debugger, commands, tests). */
   focusCell(target: LinkTarget, pin: boolean): void {
+    this.buildLater();
     // The tensor as the current stage shows it, so the content stays on the stage the stepper names.
     const current = this.sections.get(this.state.stage);
     const card = this.cards.find(c => c.name === target.tensor && current?.contains(c.element)) ?? this.cards.find(c => c.name === target.tensor);
@@ -403,6 +430,7 @@ export class TraceView implements CardHost {
       requestAnimationFrame(() => resolve());
       setTimeout(resolve, 100);
     });
+    this.buildLater();
     const seen = new Set<TensorName>();
     const out: ShownTensor[] = [];
     for (const c of this.cards) {

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { CONV_TENSOR_NAMES, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
 import { NamedTensors, formatAnyTrace, namedTensors } from '../format/text';
 import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, traceSpecSource } from '../specReader/convSpec';
+import { installNodeGemmThreads } from '../specReader/nodeGemmThreads';
 import { nodeSpecFiles } from '../specReader/nodeSpecFiles';
 import { readSpecFiles } from '../specReader/specFiles';
 import { printable } from '../format/safeText';
@@ -193,4 +194,8 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
   }
 }
 
-if (require.main === module) void run(process.argv.slice(2)).then(status => { process.exitCode = status; });
+if (require.main === module) {
+  // Big products on every core (helper threads that end with the process).
+  installNodeGemmThreads();
+  void run(process.argv.slice(2)).then(status => { process.exitCode = status; });
+}

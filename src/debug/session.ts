@@ -37,8 +37,10 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
 /** What the host gives the session: how to load a spec, and who to tell when it stops (the panel). */
 export interface SessionHooks {
   load(specPath: string, options: TraceOptions): Promise<LoadedSpec>;
-  /** The spec is loaded and about to run: the host shows it (before the first stop, so nothing races the stop). */
+  /** The spec is loaded and about to run: the host makes room for it (before the first stop, so nothing races the stop). */
   started?(runtime: ConvRuntime): Promise<void>;
+  /** VS Code has drawn the first stop (it has the stack, or asked for the scopes): the host shows the run (the panel's trace). */
+  shown?(runtime: ConvRuntime): void;
   stopped?(runtime: ConvRuntime, position: Position): void;
   /** The language of frames, stop descriptions and console lines (default English). */
   locale?: Locale;
@@ -56,6 +58,11 @@ export interface ConvStoppedBody {
 }
 
 const THREAD_ID = 1;
+/** The host shows the run at the latest this long after the first stop (a client that asks for no scopes). */
+const FIRST_STOP_SHOWN_MS = 600;
+/** How long VS Code takes to draw the call stack from the first stackTrace answer, at most. */
+const STACK_DRAWN_MS = 150;
+const delay = (ms: number) => new Promise<void>(r => setTimeout(r, ms));
 /** Children listed per page for big axes (VS Code asks for them in chunks). */
 const PAGE = 100;
 /** At most this many children per variables request, whatever `count` asks: a client pages on with `start`. */
@@ -86,6 +93,12 @@ export class ConvDebugSession extends LoggingDebugSession {
     return panelText(this.hooks.locale);
   }
   private specPath = '';
+  /** Settles once the host showed the session (the panel): its stops follow after. */
+  private hostReady: Promise<void> = Promise.resolve();
+  /** The session was stopped: the host no longer shows it. */
+  private ended = false;
+  /** Called once VS Code has drawn the first stop (the host shows the run then). */
+  private stopDrawn: (() => void) | undefined;
   /** Responses sent, so a handler that fails after answering reports on stderr instead of answering twice. */
   private readonly answered = new WeakSet<DebugProtocol.Response>();
 
@@ -186,10 +199,21 @@ export class ConvDebugSession extends LoggingDebugSession {
     if (this.pendingBreakpoints.length) this.runtime.setBreakpoints(this.pendingBreakpoints);
     if (this.pendingFunctionBreakpoints.length) this.runtime.setFunctionBreakpoints(this.pendingFunctionBreakpoints);
     this.sendResponse(response);
+    const runtime = this.runtime;
     // The host's own work must not hold up or break the session: at most a moment, failures ignored.
-    await Promise.race([this.hooks.started?.(this.runtime).catch(() => undefined), new Promise(r => setTimeout(r, 2000))]);
+    await Promise.race([this.hooks.started?.(runtime).catch(() => undefined), delay(2000)]);
+    // The first stop first: the host shows the run (the panel's page draws its trace, on the workbench's thread in a
+    // browser) once VS Code has drawn the stop, or after a moment; the stops it follows wait for that.
+    const stopDrawn = new Promise<void>(r => (this.stopDrawn = r));
+    this.hostReady = Promise.race([stopDrawn, delay(FIRST_STOP_SHOWN_MS)]).then(() => {
+      try {
+        if (!this.ended) this.hooks.shown?.(runtime);
+      } catch {
+        // As above: the panel failing is no reason to end the session.
+      }
+    });
     if (args.stopOnEntry ?? true) this.reportStop('entry');
-    else this.stopAfter(this.runtime.continue());
+    else this.stopAfter(runtime.continue());
   }
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
@@ -266,6 +290,9 @@ export class ConvDebugSession extends LoggingDebugSession {
     const first = args.startFrame ?? 0;
     response.body = { stackFrames: frames.slice(first, args.levels ? first + args.levels : undefined), totalFrames: frames.length };
     this.sendResponse(response);
+    // The call stack draws from this answer: a moment for that, unless the scopes are asked for first.
+    const drawn = this.stopDrawn;
+    if (drawn) setTimeout(drawn, STACK_DRAWN_MS);
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
@@ -277,6 +304,8 @@ export class ConvDebugSession extends LoggingDebugSession {
     if (r?.geometryOf()) scopes.push(new Scope(w.debugGeometry, this.handles.create({ kind: 'geometry' }), true));
     response.body = { scopes };
     this.sendResponse(response);
+    this.stopDrawn?.();
+    this.stopDrawn = undefined;
   }
 
   /** A variable for a tensor (or a slice of one): summary, expandable to rows and cells, paged. */
@@ -408,7 +437,8 @@ export class ConvDebugSession extends LoggingDebugSession {
     const changed = r.changed();
     const body: ConvStoppedBody = { spec: this.specPath, stage: stage?.id, layer: step?.layer, stageIndex: p.stage, sub: p.sub, changed: changed && { tensor: changed.tensor, index: changed.index } };
     this.sendEvent(new Event('convStopped', body));
-    this.hooks.stopped?.(r, p);
+    const stopped = this.hooks.stopped;
+    if (stopped) void this.hostReady.then(() => { if (!this.ended) stopped(r, p); });
   }
 
   /** Where the debugger is and what is alive (for tests). */
@@ -421,10 +451,12 @@ export class ConvDebugSession extends LoggingDebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.ended = true;
     this.sendResponse(response);
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.ended = true;
     this.sendResponse(response);
     this.sendEvent(new TerminatedEvent());
   }

@@ -236,14 +236,19 @@ export function inputGradRot180(delta: Tensor, weight: Tensor, info: ConvInfo): 
 export function insertZeros(t: Tensor, [sh, sw]: readonly [number, number], [Hf, Wf]: readonly [number, number], [top, left]: readonly [number, number]): Tensor {
   const [B, C, H, W] = t.shape;
   const out = zeros([B, C, Hf, Wf], t.dtype);
+  // The columns j that land inside the frame: left + j·sw in [0, Wf).
+  const j0 = Math.max(0, Math.ceil(-left / sw));
+  const j1 = Math.min(W, Math.floor((Wf - 1 - left) / sw) + 1);
+  const [src, dst] = [t.data, out.data];
   for (let bc = 0; bc < B * C; bc++) {
     for (let i = 0; i < H; i++) {
       const y = top + i * sh;
-      if (y < 0 || y >= Hf) continue;
-      for (let j = 0; j < W; j++) {
-        const x = left + j * sw;
-        if (x >= 0 && x < Wf) out.data[(bc * Hf + y) * Wf + x] = t.data[(bc * H + i) * W + j];
-      }
+      if (y < 0 || y >= Hf || j1 <= j0) continue;
+      const s = (bc * H + i) * W;
+      const d = (bc * Hf + y) * Wf + left;
+      // Stride 1: the row is one run.
+      if (sw === 1) dst.set(src.subarray(s + j0, s + j1), d + j0);
+      else for (let j = j0; j < j1; j++) dst[d + j * sw] = src[s + j];
     }
   }
   return out;

@@ -5,7 +5,7 @@
 // of columns [g*groupPatchSize, (g+1)*groupPatchSize).
 
 import { ConvInfo, paddedShape } from './convInfo';
-import { Tensor, TensorData, zeros } from './tensor';
+import { DType, Tensor, TensorData, zeros } from './tensor';
 
 /** Zero-pads (B, C, H, W) to (B, C, Hp, Wp). */
 export function pad2d(input: Tensor, info: ConvInfo): Tensor {
@@ -82,13 +82,19 @@ export function col2im(cols: Tensor, info: ConvInfo): Col2ImResult {
   const block = C * Hp * Wp;
   const n = outPositions * patchSize;
   for (let b = 0; b < B; b++) movePatches(info, padded.data.subarray(b * block, (b + 1) * block), cols.data.subarray(b * n, (b + 1) * n), true);
+  return { padded, counts: col2imCounts(info, cols.dtype) };
+}
+
+/** (Hp, Wp): how many a_t entries col2im adds into each padded pixel. */
+export function col2imCounts(info: ConvInfo, dtype: DType): Tensor {
+  const { paddedHeight: Hp, paddedWidth: Wp } = info;
   // Every channel sees the same windows, and the windows are rows × columns: the copies landing on pixel (y, x)
   // are those landing on row y times those landing on column x.
   const rows = windowCounts(info.outHeight, info.kernelHeight, info.strideHeight, info.dilationHeight, Hp);
   const columns = windowCounts(info.outWidth, info.kernelWidth, info.strideWidth, info.dilationWidth, Wp);
-  const counts = zeros([Hp, Wp], cols.dtype);
+  const counts = zeros([Hp, Wp], dtype);
   for (let y = 0; y < Hp; y++) for (let x = 0; x < Wp; x++) counts.data[y * Wp + x] = rows[y] * columns[x];
-  return { padded, counts };
+  return counts;
 }
 
 /** How many (window, tap) pairs land on each of `size` places along one axis. */

@@ -211,8 +211,8 @@ export function isPoolPadding(p: PoolInfo, y: number, x: number): boolean {
   return y < p.padHeight || y >= p.padHeight + p.inHeight || x < p.padWidth || x >= p.padWidth + p.inWidth;
 }
 
-/** The pooling's trace: the padded input, its windows unfolded (pool_t), and the output (poolOutput). */
-export function poolForward(input: Tensor, p: PoolInfo): PoolForward {
+/** The pooling's trace: the padded input, its windows unfolded (pool_t), and the output (poolOutput, unless `known`). */
+export function poolForward(input: Tensor, p: PoolInfo, known?: Pick<PoolForward, 'z' | 'argmax' | 'divisor'>): PoolForward {
   const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   const a = zeros([B, C, Hp, Wp], input.dtype);
   if (p.kind === 'max') a.data.fill(-Infinity);
@@ -226,7 +226,7 @@ export function poolForward(input: Tensor, p: PoolInfo): PoolForward {
   for (let bc = 0; bc < B * C; bc++) {
     for (let r = 0; r < Ho * Wo; r++) for (let k = 0; k < K; k++) pool_t.data[(bc * Ho * Wo + r) * K + k] = a.data[bc * plane + idx[r * K + k]];
   }
-  return { a, pool_t, ...poolOutput(input, p) };
+  return { a, pool_t, ...(known ?? poolOutput(input, p)) };
 }
 
 /**

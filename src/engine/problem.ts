@@ -72,6 +72,8 @@ export interface EngineProblemArgs {
   'concat.shapes': { names: string[]; shapes: number[][] };
   'mul.inputs': { count: number; by: boolean };
   'mul.shapes': { names: string[]; shapes: number[][] };
+  'layerSpec.inputs': { count: number };
+  'layerSpec.inputRank': { shape: number[]; rank: number; axes: string };
   'gradcheck.noTensor': { name: string };
   'gradcheck.notGradient': { name: string };
   'gradcheck.index': { name: string; index: number[]; shape: number[] };

@@ -3,11 +3,12 @@
 
 import type { About } from './about';
 import { DEFAULT_MAX_ELEMENTS, checkBudget, elementLimit } from './budget';
-import { ConvInfo, ConvOptions, checkGradShape, convInfo } from './convInfo';
+import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape } from './convInfo';
 import { checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
 import type { Comparison } from './compare';
 import type { LayerGeometry } from './layerKinds/view';
-import { DType, Tensor, TensorStats, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
+import { DType, Tensor, TensorStats, filled, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
+import { convTraceWasm } from './wasm/traceWasm';
 
 /** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
 export interface ConvProblem {
@@ -104,9 +105,10 @@ export interface Rot180Check {
 }
 
 /** Two ways to one tensor, summed in different orders: they agree up to rounding, relative to the values' size. */
-export function rot180Check(im2colWay: Tensor, rot180Way: Tensor, dtype: DType): Rot180Check {
+export function rot180Check(im2colWay: Tensor, rot180Way: Tensor, dtype: DType, stats?: TensorStats): Rot180Check {
   const diff = maxAbsDiff(im2colWay, rot180Way);
-  const scale = Math.max(1, maxAbs(im2colWay.data));
+  // The largest finite |x| is at an end of the range, when the statistics are at hand.
+  const scale = Math.max(1, stats ? Math.max(-stats.min, stats.max) : maxAbs(im2colWay.data));
   return { maxAbsDiff: diff, agrees: diff <= (dtype === 'float32' ? 1e-4 : 1e-9) * scale };
 }
 
@@ -165,14 +167,17 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   checkSize(info, backward, elementLimit(options.maxElements));
 
   const tensors: Partial<Record<TensorName, TraceTensor>> = {};
+  // The kernels' way hands over each tensor's statistics, taken where it was made; the loops' way takes them here.
+  const delta = backward ? problem.grad ?? filled(outputShape(info), 1, problem.weight.dtype) : undefined;
+  const fast = convTraceWasm(problem.input, problem.weight, problem.bias, delta, info);
   const put = (name: ConvTensorName, t: Tensor) => {
-    tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` });
+    tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` }, fast?.stats[name]);
   };
   put('input', problem.input);
   put('weight', problem.weight);
   if (problem.bias) put('bias', problem.bias);
 
-  const fwd = conv2dForward(problem.input, problem.weight, problem.bias, info);
+  const fwd = fast?.forward ?? conv2dForward(problem.input, problem.weight, problem.bias, info);
   put('a', fwd.a);
   put('a_t', fwd.a_t);
   put('w_t', fwd.w_t);
@@ -181,13 +186,13 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   const stages: TraceStage[] = FORWARD_STAGES.map(s => ({ ...s, inputs: s.inputs.filter(n => n !== 'bias' || problem.bias) }));
   let rot180: ConvTrace['rot180'];
   if (backward) {
-    const bwd = conv2dBackward(fwd, problem.weight, problem.grad, info);
+    const bwd = fast?.backward ?? conv2dBackward(fwd, problem.weight, delta, info);
     for (const name of ['delta', 'delta_t', 'dA_t', 'dA_padded', 'col2im_counts', 'dA', 'dW_t', 'dW', 'db'] as const) put(name, bwd[name]);
     const rot = inputGradRot180(bwd.delta, problem.weight, info);
     put('delta_full', rot.delta_full);
     put('w_rot180', rot.w_rot180);
     put('dA_rot180', rot.dA_rot180);
-    rot180 = rot180Check(bwd.dA, rot.dA_rot180, problem.dtype);
+    rot180 = rot180Check(bwd.dA, rot.dA_rot180, problem.dtype, tensors.dA!.stats);
     stages.push(...BACKWARD_STAGES);
   }
 
@@ -196,8 +201,8 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
 }
 
 /** A tensor as the trace records it: named, described, its statistics taken once. */
-export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About): TraceTensor {
-  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats: tensorStats(t.data), ...(t.picture ? { picture: t.picture } : {}) };
+export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About, stats = tensorStats(t.data)): TraceTensor {
+  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats, ...(t.picture ? { picture: t.picture } : {}) };
 }
 
 /** A layer's tensors in the order it recorded them. */

@@ -99,6 +99,14 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
     vscode.languages.registerCodeLensProvider(jsonSelector, lenses),
     vscode.commands.registerCommand('convVisualDebugger.nextStage', () => TracePanel.active?.send({ type: 'step', delta: 1 })),
     vscode.commands.registerCommand('convVisualDebugger.previousStage', () => TracePanel.active?.send({ type: 'step', delta: -1 })),
+    // A layer index (a model editor's node, a test) saves that layer of the network on show; without, the open one.
+    vscode.commands.registerCommand('convVisualDebugger.saveLayerSpec', async (layer?: unknown): Promise<string | undefined> => {
+      if (!TracePanel.active) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Save Layer as Spec… saves a layer of a network or model the panel shows: run one first.'));
+        return undefined;
+      }
+      return (await TracePanel.active.saveLayerSpec(Number.isSafeInteger(layer) ? layer as number : undefined))?.toString();
+    }),
     registerBundledExamples(context.extensionUri),
     vscode.commands.registerCommand('convVisualDebugger.openWorkedExample', (name?: unknown) => openExample(name)),
     vscode.commands.registerCommand('convVisualDebugger.debugWorkedExample', () => debugExample()),

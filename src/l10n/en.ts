@@ -430,6 +430,8 @@ export const en = {
   modelRunTitle: 'Trace the model on an image, a .npy or random values, with a class for a loss if you like, in the trace panel',
   modelSaveSpec: 'Save as Spec…',
   modelSaveSpecTitle: 'Write the last run\'s spec to a file you pick',
+  modelSaveLayerSpec: 'Save Layer as Spec…',
+  modelSaveLayerSpecTitle: 'After Run on…: write this node\'s layer as a spec of its own, with the input, weights and δ it had in that run',
   modelRanOn: (label: Arg) => `Ran ${label}: click a node to open its layer in the trace panel`,
   modelProblems: (n: Arg) => `${n} problem(s): the nodes after them have no shapes`,
   modelUnsupported: (list: Arg) => `Ops the engine does not read: ${list}`,
@@ -467,6 +469,9 @@ export const en = {
   // ---- feature-map gallery (webview/ui/gallery.ts) ----
   galleryToggle: '▦ Feature maps',
   galleryToggleTitle: 'Show every channel of the open layer\'s output (and its δ), with saliency and Grad-CAM on the input image',
+  saveLayerSpec: '⤓ Save as Spec…',
+  saveLayerSpecTitle: (index: Arg) => `Save layers[${index}] as a spec of its own: its input, weights and δ from this run, its tensors in a file beside the spec`,
+  saveLayerSpecNo: (index: Arg) => `layers[${index}] takes several inputs (or is the loss): it cannot be a spec of its own`,
   galleryTitle: (index: Arg, title: Arg) => `Feature maps of layers[${index}]: ${title}`,
   galleryRegion: 'Feature-map gallery',
   galleryShow: 'Show',

@@ -416,6 +416,8 @@ export const zhCn: PanelText = {
   modelRunTitle: '在追踪面板中用一张图像、一个 .npy 或随机值追踪模型，可选一个类别作为损失',
   modelSaveSpec: '另存为规格文件…',
   modelSaveSpecTitle: '把上次运行的规格写入你选择的文件',
+  modelSaveLayerSpec: '将层另存为规格文件…',
+  modelSaveLayerSpecTitle: '运行之后：把这个节点的层单独写成一个规格文件，带上它在那次运行中的输入、权重和 δ',
   modelRanOn: (label: Arg) => `已运行 ${label}：点击节点即可在追踪面板中打开其层`,
   modelProblems: (n: Arg) => `${n} 个问题：其后的节点没有形状`,
   modelUnsupported: (list: Arg) => `引擎不读取的算子：${list}`,
@@ -453,6 +455,9 @@ export const zhCn: PanelText = {
   // ---- 特征图画廊 (webview/ui/gallery.ts) ----
   galleryToggle: '▦ 特征图',
   galleryToggleTitle: '显示当前层输出（及其 δ）的每个通道，并在输入图像上叠加显著图和 Grad-CAM',
+  saveLayerSpec: '⤓ 另存为 Spec…',
+  saveLayerSpecTitle: (index: Arg) => `把 layers[${index}] 单独保存为一个 spec：本次运行中它的输入、权重和 δ，张量写入 spec 旁边的文件`,
+  saveLayerSpecNo: (index: Arg) => `layers[${index}] 有多个输入（或是损失）：不能单独保存为 spec`,
   galleryTitle: (index: Arg, title: Arg) => `layers[${index}] 的特征图：${title}`,
   galleryRegion: '特征图画廊',
   galleryShow: '显示',

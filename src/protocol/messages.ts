@@ -93,6 +93,8 @@ export interface WireNetwork {
   layers: WireLayer[];
   loss?: { type: LossSpec['type']; value: number };
   warnings: string[];
+  /** The host keeps the run: a layer can be saved as a spec of its own (*Save as Spec…*). */
+  savable?: boolean;
 }
 
 /** A tensor read from somewhere else (a debug session): free-form label, always sent whole. */
@@ -261,7 +263,9 @@ export type WebviewToHost =
   | { type: 'compareTensor'; setId: number; label: string }
   | { type: 'error'; message: string }
   /** A lean network's layer (WireLayer.lean) is opened: the host traces it from the run it keeps (traceRunLayer). */
-  | { type: 'requestLayer'; requestId: number; traceId: number };
+  | { type: 'requestLayer'; requestId: number; traceId: number }
+  /** *Save Layer as Spec…* of the network's layer of `traceId`: the host asks where and writes it (commands/saveLayerSpec.ts). */
+  | { type: 'saveLayerSpec'; traceId: number };
 
 export const PANEL_VIEW_TYPE = 'convVisualDebugger.trace';
 

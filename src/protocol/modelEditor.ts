@@ -52,25 +52,29 @@ export type HostToModelEditor =
   | { type: 'ran'; label: string };
 
 export type ModelEditorToHost =
-  | { type: 'ready' }
+  /** `frameWaitMs`: how long the page's frame waited before its document was fetched (the webview's own start, VS Code's). */
+  | { type: 'ready'; frameWaitMs?: number }
   /** The graph is on screen with this many node boxes. */
   | { type: 'rendered'; nodes: number; milliseconds: number }
   | { type: 'statistics'; name: string }
   | { type: 'values'; name: string }
   | { type: 'run' }
   | { type: 'saveSpec' }
+  /** *Save Layer as Spec…* of a node's layer, in the run the trace panel shows. */
+  | { type: 'saveLayerSpec'; layer: number }
   /** A node was opened: its layer, when it made one (the host reveals it in the trace panel after a run). */
   | { type: 'selected'; node: number; layer?: number };
 
 const duration: Check = (v, at) => { if (typeof v !== 'number' || !(v >= 0) || v === Infinity) fail(at, 'a duration in ms', v); };
 
 const CHECKS: Record<ModelEditorToHost['type'], (v: unknown) => void> = {
-  ready: () => {},
+  ready: v => object({ frameWaitMs: optional(duration) })(v, 'message'),
   rendered: v => object({ nodes: nat, milliseconds: duration })(v, 'message'),
   statistics: v => object({ name: str })(v, 'message'),
   values: v => object({ name: str })(v, 'message'),
   run: () => {},
   saveSpec: () => {},
+  saveLayerSpec: v => object({ layer: nat })(v, 'message'),
   selected: v => object({ node: nat, layer: optional(nat) })(v, 'message'),
 };
 

@@ -124,7 +124,7 @@ const wireLayer: Check = object({
 const wireNetwork: Check = object({
   id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
   layers: arrayOf(wireLayer),
-  loss: optional(object({ type: oneOf(...LOSS_TYPES), value: num })),
+  loss: optional(object({ type: oneOf(...LOSS_TYPES), value: num })), savable: optional(bool),
 });
 
 const role = oneOf('input', 'weight', 'grad');
@@ -201,6 +201,7 @@ const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   compareTensor: object({ setId: nat, label: str }),
   error: object({ message: str }),
   requestLayer: object({ requestId: nat, traceId: nat }),
+  saveLayerSpec: object({ traceId: nat }),
 };
 
 function check<T extends { type: string }>(table: Record<string, Check>, v: unknown): T {

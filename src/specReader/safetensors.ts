@@ -104,3 +104,33 @@ export function decodeSafetensors(bytes: Uint8Array, key: string, dtype: DType, 
   for (let i = 0; i < count; i++) data[i] = kind.read(dv, i * kind.size);
   return { tensor: { shape: [...entry.shape], dtype, data }, dtype: entry.dtype };
 }
+
+/**
+ * A .safetensors file of `tensors` in their order (F32 or F64, as each tensor's dtype): the header padded with spaces
+ * so the data starts on an 8-byte boundary, as the safetensors library writes it.
+ */
+export function encodeSafetensors(tensors: readonly (readonly [string, Tensor])[]): Uint8Array {
+  const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
+  let offset = 0;
+  for (const [key, t] of tensors) {
+    const size = t.dtype === 'float32' ? 4 : 8;
+    header[key] = { dtype: t.dtype === 'float32' ? 'F32' : 'F64', shape: [...t.shape], data_offsets: [offset, offset + t.data.length * size] };
+    offset += t.data.length * size;
+  }
+  let json = JSON.stringify(header);
+  json = json.padEnd(Math.ceil(json.length / 8) * 8, ' ');
+  const text = new TextEncoder().encode(json);
+  const bytes = new Uint8Array(8 + text.length + offset);
+  const dv = new DataView(bytes.buffer);
+  dv.setBigUint64(0, BigInt(text.length), true);
+  bytes.set(text, 8);
+  let at = 8 + text.length;
+  for (const [, t] of tensors) {
+    const f32 = t.dtype === 'float32';
+    for (let i = 0; i < t.data.length; i++, at += f32 ? 4 : 8) {
+      if (f32) dv.setFloat32(at, t.data[i], true);
+      else dv.setFloat64(at, t.data[i], true);
+    }
+  }
+  return bytes;
+}

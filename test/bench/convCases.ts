@@ -149,6 +149,30 @@ export async function measure(run: () => void | Promise<void>, cfg: TimingConfig
   return { firstRunMs, inner, samplesMs, medianMs: median(samplesMs) };
 }
 
+/**
+ * `run` and `baseline` timed in turns, each sample one of each (a change in the machine's load falls on both), after
+ * `measure`'s warm-up of `run`: their measurements, `run`'s first.
+ */
+export async function measureTurns(run: () => void | Promise<void>, baseline: () => void | Promise<void>, cfg: TimingConfig,
+  onProgress: () => void): Promise<[Measurement, Measurement]> {
+  const first = await measure(run, { ...cfg, minRuns: 1, maxRuns: 1 }, onProgress);
+  await baseline();
+  const perRun = first.medianMs;
+  const inner = Math.max(1, Math.ceil(cfg.sampleMs / Math.max(perRun, 1e-3)));
+  const runs = Math.min(cfg.maxRuns, Math.max(cfg.minRuns, Math.ceil(cfg.targetMs / (inner * perRun))));
+  const samples: [number[], number[]] = [[], []];
+  for (let r = 0; r < runs; r++) {
+    for (const [i, f] of [run, baseline].entries()) {
+      const t0 = performance.now();
+      for (let k = 0; k < inner; k++) { const p = f(); if (p) await p; }
+      samples[i].push((performance.now() - t0) / inner);
+    }
+    onProgress();
+  }
+  const of = (s: number[]): Measurement => ({ firstRunMs: first.firstRunMs, inner, samplesMs: s, medianMs: median(s) });
+  return [of(samples[0]), of(samples[1])];
+}
+
 /** Methods that run in a worker thread (so a run that takes far too long can be stopped). */
 export type WorkerMethod = 'engine-f32' | 'engine-f32-2t' | 'engine-f64' | 'tfjs-wasm' | 'tfjs-cpu';
 
@@ -162,5 +186,5 @@ export type ToWorker = { kind: 'run'; pass: Pass; timing: TimingConfig };
 export type FromWorker =
   | { kind: 'ready'; info: Record<string, string | number | boolean> }
   | { kind: 'progress' }
-  | { kind: 'done'; pass: Pass; measurement: Measurement; outputs: Outputs }
+  | { kind: 'done'; pass: Pass; measurement: Measurement; outputs: Outputs; baseline?: Measurement }
   | { kind: 'error'; message: string };

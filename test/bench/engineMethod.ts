@@ -1,19 +1,21 @@
 // The engine's public conv2d API, in float32 or float64, as the benchmark's method workers run it.
 // Always through conv2d / conv2dInputGrad / conv2dWeightGrad, so whatever those names do today is measured.
 
-import * as os from 'os';
-import * as path from 'path';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
 import { ConvOptions } from '../../src/engine/convInfo';
 import { DType, Tensor, TensorData } from '../../src/engine/tensor';
+import { gemmThreadsReady } from '../../src/engine/wasm/gemmWasm';
+import { setMinThreadWork } from '../../src/engine/wasm/gemmThreads';
+import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
 import { ConvCase, Outputs, Pass, caseData, outputShape } from './convCases';
-import { ConvPool } from './convPool';
 
 export interface PassRunner {
   /** One run of the pass; keeps its results for `collect`. */
   run(): void | Promise<void>;
   /** The last run's results in the engine's layouts. */
   collect(): Outputs;
+  /** The same pass on one thread, timed in turns with `run` (the all-cores method's own comparison). */
+  baseline?: () => void;
 }
 
 export interface MethodRunner {
@@ -59,30 +61,18 @@ export function engineMethod(c: ConvCase, dtype: DType): MethodRunner {
   };
 }
 
-/** The same passes on every core through ConvPool (worker threads over SharedArrayBuffers), float32. */
-export function enginePoolMethod(c: ConvCase): MethodRunner {
-  const d = caseData(c);
-  const x = asTensor(c.input, d.x, 'float32');
-  const w = asTensor(c.weight, d.w, 'float32');
-  const b = asTensor([c.weight[0]], d.b, 'float32');
-  const grad = asTensor(outputShape(c), d.grad, 'float32');
-  const options = convOptions(c);
-  const threads = os.cpus().length;
-  const pool = new ConvPool(path.join(__dirname, 'convPoolWorker.js'), threads);
-  const runner = (compute: () => Promise<Outputs>): PassRunner => {
-    let last: Outputs = {};
-    return { run: async () => { last = await compute(); }, collect: () => last };
+/**
+ * The same passes on every core the way the product runs them: the engine with its helper threads installed as the
+ * CLI and the trace worker install them (src/specReader/nodeGemmThreads.ts), started before the timing.
+ */
+export function engineThreadsMethod(c: ConvCase): MethodRunner {
+  const installed = installNodeGemmThreads();
+  const method = engineMethod(c, 'float32');
+  const helpers = gemmThreadsReady(10_000);
+  const oneThread = (run: () => void | Promise<void>) => () => {
+    setMinThreadWork(Number.MAX_SAFE_INTEGER);
+    try { void run(); } finally { setMinThreadWork(); }
   };
-  return {
-    info: { dtype: 'float32', threads },
-    passes: {
-      'forward': runner(async () => ({ z: (await pool.conv2d(x, w, b, options)).data })),
-      'backward-input': runner(async () => ({ dInput: (await pool.inputGrad(c.input, w, grad, options)).data })),
-      'backward-weight': runner(async () => {
-        const { dWeight, dBias } = await pool.weightGrad(x, c.weight, grad, options);
-        return { dWeight: dWeight.data, dBias: dBias.data };
-      }),
-    },
-    dispose: () => void pool.dispose(),
-  };
+  const passes = Object.fromEntries(Object.entries(method.passes).map(([pass, runner]) => [pass, { ...runner, baseline: oneThread(runner.run) }]));
+  return { ...method, passes, info: { ...method.info, installed, threads: 1 + helpers } };
 }

@@ -9,7 +9,7 @@ import { conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2d } from '../.
 import { MatrixView, gemmAccumulate, gemmLoops, transposed, view } from '../../src/engine/gemm';
 import { kernelSlices, setWeightSlice } from '../../src/engine/wasm/convWasm';
 import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
-import { assertClose, randomTensor, rng } from './helpers';
+import { KERNEL_CONVS, assertClose, convInputs, rng } from './helpers';
 
 type Layout = { transposed: boolean; offset: number; pad: number };
 
@@ -87,18 +87,9 @@ describe('convolutions: the kernels agree with the TypeScript loops; each backwa
   const agree = (slice?: number) => () => {
     setWeightSlice(slice);
     const random = rng(99);
-    for (const [x, w, options] of [
-      [[2, 6, 11, 9], [8, 3, 3, 3], { stride: 2, padding: 1, groups: 2 }],
-      [[1, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }],
-      [[3, 4, 13, 13], [4, 1, 5, 5], { padding: 2, groups: 4, dilation: 2 }],
-      [[1, 8, 3, 3], [40, 8, 3, 3], { padding: 1 }], // fewer windows than kernels: the kernels as the product's rows
-    ] as const) {
+    for (const [x, w, options] of KERNEL_CONVS) {
       for (const dtype of ['float32', 'float64'] as const) {
-        const input = randomTensor([...x], random, dtype);
-        const weight = randomTensor([...w], random, dtype);
-        const bias = randomTensor([w[0]], random, dtype);
-        const zShape = conv2d(input, weight, bias, options).shape;
-        const grad = randomTensor([...zShape], random, dtype);
+        const { input, weight, bias, grad } = convInputs(x, w, options, random, dtype);
         const run = () => ({ z: conv2d(input, weight, bias, options), g: conv2dGradients(input, weight, grad, options), dx: conv2dInputGrad(input.shape, weight, grad, options), dw: conv2dWeightGrad(input, weight.shape, grad, options) });
         setWasmGemm(true);
         const kernels = run();

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as path from 'path';
+import { conv2d } from '../../src/engine/conv2d';
 import { ConvOptions, PaddingOption } from '../../src/engine/convInfo';
 import type { NetworkProblem } from '../../src/engine/network';
 import { runNetwork } from '../../src/engine/networkRun';
@@ -182,4 +183,24 @@ export function npyFile(headerDict: string, data: Uint8Array = new Uint8Array(0)
 /** References to .npy files, as a spec naming them gives readSpecFiles. */
 export function npyReferences(...files: string[]): SpecFileReference[] {
   return files.map(file => ({ file, format: 'npy' }));
+}
+
+/**
+ * Convolutions the kernel tests run: groups with a stride, a plain 3×3, depthwise with dilation, and fewer windows
+ * than kernels (the kernels as the product's rows).
+ */
+export const KERNEL_CONVS: readonly (readonly [number[], number[], ConvOptions])[] = [
+  [[2, 6, 11, 9], [8, 3, 3, 3], { stride: 2, padding: 1, groups: 2 }],
+  [[1, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }],
+  [[3, 4, 13, 13], [4, 1, 5, 5], { padding: 2, groups: 4, dilation: 2 }],
+  [[1, 8, 3, 3], [40, 8, 3, 3], { padding: 1 }],
+];
+
+/** Random input, weight and bias of a convolution, and a ∂C/∂z of its output's shape. */
+export function convInputs(x: readonly number[], w: readonly number[], options: ConvOptions, random: () => number, dtype: DType) {
+  const input = randomTensor([...x], random, dtype);
+  const weight = randomTensor([...w], random, dtype);
+  const bias = randomTensor([w[0]], random, dtype);
+  const grad = randomTensor([...conv2d(input, weight, bias, options).shape], random, dtype);
+  return { input, weight, bias, grad };
 }

@@ -120,6 +120,12 @@ describe('the kept network run (a layer traced when opened)', () => {
     assert.strictEqual(cam.height, 28);
     // Opening the same layer again: its input (the run's) was copied, not taken away.
     assertSameTensors((await kept.traceLayer(3)).tensors, full.layers[3].tensors, 'layers[3] again');
+    // Save Layer as Spec…: asked without a name, only whether it can be one; with a name, its files, from the worker.
+    assert.strictEqual(await kept.layerSpec(0, 'about'), undefined);
+    const files = await kept.layerSpec(0, 'about', 'c1.conv.json');
+    assert.strictEqual(files?.tensors.name, 'c1.safetensors');
+    const saved = readSpecProblem(JsonSource.parse('c1.conv.json', files.json), {}, new Map([[files.tensors.name, files.tensors.bytes]])) as NetworkProblem;
+    assertSameTensors(traceNetwork(saved).layers[0].tensors, full.layers[0].tensors, 'layers[0] saved as a spec');
     assert.strictEqual(ended, 0);
     kept.release();
     assert.strictEqual(ended, 1);

@@ -340,6 +340,8 @@ const SAMPLES: { [C in ProblemCode]: ProblemArgs[C] } = {
   'concat.shapes': { names: ['layers[1]', 'layers[3]'], shapes: [[1, 2, 6, 6], [1, 2, 5, 5]] },
   'mul.inputs': { count: 3, by: false },
   'mul.shapes': { names: ['layers[1]', 'layers[3]'], shapes: [[1, 2, 6, 6], [1, 3, 1, 1]] },
+  'layerSpec.inputs': { count: 2 },
+  'layerSpec.inputRank': { shape: [1, 64], rank: 4, axes: '(B, C, H, W)' },
   'gradcheck.noTensor': { name: 'layers[9].dW' },
   'gradcheck.notGradient': { name: 'layers[0].a_t' },
   'gradcheck.index': { name: 'dW', index: [0, 5], shape: [2, 3] },
@@ -473,6 +475,8 @@ const BEYOND_THE_CORPUS: ProblemCode[] = [
   'onnx.inputUnknown',
   // conv-trace's model form (test/unit/modelTrace.test.ts reaches it): a name asked for with --only.
   'onnx.valueName',
+  // Save Layer as Spec…'s, of a run's layer, not of a spec (test/unit/layerSpec.test.ts reaches them).
+  'layerSpec.inputs', 'layerSpec.inputRank',
 ];
 
 describe('problems as data: every code in both languages', () => {

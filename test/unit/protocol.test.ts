@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseHostMessage, parseWebviewMessage, ProtocolError } from '../../src/protocol/validate';
+import { checkModelEditorMessage as parseModelEditorMessage } from '../../src/protocol/modelEditor';
 import { fromWire, toWire } from '../../src/protocol/wire';
 import { traceSpecText } from '../../src/specReader/convSpec';
 import { decodeImage } from '../../src/specReader/image';
@@ -100,6 +101,12 @@ describe('host ⇄ webview protocol', () => {
     parseHostMessage({ type: 'settings', settings: { colorScheme: 'puor', scale: 'shared', precision: 3, stages: 'forward', locale: 'en' } });
     assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'rainbow', scale: 'shared', precision: 3, stages: 'all', locale: 'en' } }), /colorScheme: expected one of auto/);
     assert.throws(() => parseHostMessage({ type: 'settings', settings: { colorScheme: 'auto', scale: 'shared', precision: 3, stages: 'backward', locale: 'en' } }), /stages: expected one of all/);
+  });
+
+  it('Save Layer as Spec…: the panel and the model editor name a layer, checked', () => {
+    parseWebviewMessage({ type: 'saveLayerSpec', traceId: 3 });
+    assert.throws(() => parseWebviewMessage({ type: 'saveLayerSpec', traceId: -1 }), /saveLayerSpec\.traceId: expected a non-negative integer/);
+    assert.throws(() => parseModelEditorMessage({ type: 'saveLayerSpec', layer: 1.5 }), /layer: expected a non-negative integer/);
   });
 
   it('the gradient check: the request names a cell, the answer the finite difference beside the analytic value', () => {

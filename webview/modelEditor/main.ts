@@ -157,6 +157,13 @@ function showDetails(index: number): void {
     for (const a of n.attributes) row(attrs, a.name, el('code', '', a.value));
     details!.append(attrs);
   }
+  // After a run, the node's layer (in the trace panel) can be written as a spec of its own.
+  if (n.layer !== undefined) {
+    const layer = n.layer;
+    const save = button(t.modelSaveLayerSpec, t.modelSaveLayerSpecTitle, () => send({ type: 'saveLayerSpec', layer }));
+    save.classList.add('save-layer-spec');
+    details!.append(save);
+  }
   details!.append(tensorList(t.modelInputs, n.inputs), tensorList(t.modelOutputs, n.outputs));
   details!.append(el('div', 'heatmap-slot'));
   send({ type: 'selected', node: index, ...(n.layer !== undefined ? { layer: n.layer } : {}) });
@@ -244,4 +251,6 @@ function handle(m: HostToModelEditor): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => handle(event.data as HostToModelEditor));
-send({ type: 'ready' });
+// How long this frame waited before its document was fetched: the webview's start, before any of this page loaded.
+const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+send({ type: 'ready', ...(navigation ? { frameWaitMs: Math.max(0, Math.round(navigation.fetchStart)) } : {}) });

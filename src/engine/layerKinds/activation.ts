@@ -8,7 +8,7 @@ import { activationBackward, activationFormula, activationOutput, activationSlop
 import { sizeOf } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
-import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
+import { fieldsAsKeys, LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
 import { words } from './view';
 import type { LayerGeometry } from './view';
 import type { ActivationInfo } from './activationView';
@@ -85,6 +85,7 @@ export const activationKind: LayerKind<ActivationLayer> = {
   summary: type => ACTIVATION_SUMMARY[type],
   params: type => ACTIVATION_PARAMS[type] ?? {},
   build,
+  specKeys: l => fieldsAsKeys(l, Object.keys(ACTIVATION_PARAMS[l.type] ?? {})),
   title,
   plan(l, x, backward) {
     // As nn.Hardtanh: an empty range is refused (min = max is a constant layer, allowed).

@@ -11,7 +11,7 @@ import { EngineError } from '../errors';
 import { Tensor, checkTensor, filled, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
-import { ForwardCache, LayerKind, passes, planned, stage } from './kind';
+import { fieldsAsKeys, ForwardCache, LayerKind, passes, planned, stage } from './kind';
 import type { BatchNormInfo } from './batchnorm2dView';
 import { type LayerGeometry, words } from './view';
 
@@ -52,6 +52,7 @@ export const batchnorm2dKind: LayerKind<BatchNormLayer> = {
     running_mean: v.running_mean as Tensor | undefined, running_var: v.running_var as Tensor | undefined,
     eps: (v.eps as number | undefined) ?? 1e-5, momentum: (v.momentum as number | undefined) ?? 0.1, training: v.training === true,
   }),
+  specKeys: l => fieldsAsKeys(l, Object.keys(batchnorm2dKind.params(l.type))),
   title: l => `batchnorm2d ${l.training ? 'train' : 'eval'}`,
   plan(l, x, backward) {
     if (x.length !== 4) throw new EngineError('batchnorm2d', { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...x] } }, 'input');

@@ -12,7 +12,7 @@ import { Tensor, checkTensor, reshape } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import type { ConvArgument } from '../errors';
 import { LayerCost, productCost } from './cost';
-import { LayerKind, passes, planned, stage } from './kind';
+import { fieldsAsKeys, LayerKind, passes, planned, stage } from './kind';
 import { Conv1dInfo, Conv1dPadding, as2d } from './conv1dView';
 
 export type Conv1dPaddingOption = number | 'valid' | 'same' | 'causal';
@@ -153,6 +153,7 @@ export const conv1dKind: LayerKind<Conv1dLayer> = {
     type: 'conv1d', weight: weight as Tensor, bias: bias as Tensor | undefined,
     options: { stride, padding, dilation, groups } as Conv1dOptions,
   }),
+  specKeys: l => fieldsAsKeys({ weight: l.weight, bias: l.bias, ...l.options }, Object.keys(conv1dKind.params(l.type))),
   title: l => `conv1d ${l.weight.shape[0]}@${l.weight.shape[2]}`,
   plan(l, x, backward) {
     checkTensor(l.weight, 'weight', OP);

@@ -7,6 +7,7 @@ import { Tensor, checkTensor } from '../tensor';
 import { traceConv } from '../trace';
 import { LayerCost, productCost } from './cost';
 import type { LayerKind } from './kind';
+import { fieldsAsKeys } from './kind';
 
 export interface Conv2dLayer { type: 'conv2d'; weight: Tensor; bias?: Tensor; options: ConvOptions }
 
@@ -35,6 +36,7 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     type: 'conv2d', weight: weight as Tensor, bias: bias as Tensor | undefined,
     options: { stride, dilation, ...(padding !== undefined ? { padding } : {}), ...(groups !== undefined ? { groups } : {}) } as ConvOptions,
   }),
+  specKeys: l => fieldsAsKeys({ weight: l.weight, bias: l.bias, ...l.options }, Object.keys(conv2dKind.params(l.type))),
   title: l => `conv2d ${l.weight.shape[0]}@${l.weight.shape[2]}×${l.weight.shape[3]}`,
   plan(l, x, backward) {
     checkTensor(l.weight, 'weight');

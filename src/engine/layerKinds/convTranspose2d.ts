@@ -6,7 +6,7 @@ import { ConvTransposeForward, convTransposeBackward, convTransposeDirect, convT
 import { ConvTransposeInfo, ConvTransposeOptions, convTransposeCost, convTransposeInfo, convTransposeOutputShape } from '../convTransposeInfo';
 import { Tensor, checkTensor } from '../tensor';
 import { TensorName, TraceTensor, recorded, rot180Check } from '../trace';
-import { LayerKind, passes, stage } from './kind';
+import { fieldsAsKeys, LayerKind, passes, stage } from './kind';
 
 export interface ConvTransposeLayer { type: 'conv_transpose2d'; weight: Tensor; bias?: Tensor; options: ConvTransposeOptions }
 
@@ -75,6 +75,7 @@ export const convTranspose2dKind: LayerKind<ConvTransposeLayer> = {
     type: 'conv_transpose2d', weight: weight as Tensor, bias: bias as Tensor | undefined,
     options: { stride, padding, output_padding, dilation, groups } as ConvTransposeOptions,
   }),
+  specKeys: l => fieldsAsKeys({ weight: l.weight, bias: l.bias, ...l.options }, Object.keys(convTranspose2dKind.params(l.type))),
   title: l => `conv_transpose2d ${(l.weight.shape[1] ?? 0) * (l.options.groups ?? 1)}@${l.weight.shape[2]}×${l.weight.shape[3]}`,
   plan(l, x, backward) {
     checkTensor(l.weight, 'weight', 'conv_transpose2d');

@@ -9,7 +9,7 @@ import { formatShape, sizeOf } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { NO_COST } from './cost';
 import type { FlattenInfo } from './flattenView';
-import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
+import { fieldsAsKeys, LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
 import type { LayerGeometry } from './view';
 
 export type FlattenLayer = { type: 'flatten' } | { type: 'reshape'; shape: readonly number[] };
@@ -36,6 +36,7 @@ export const flattenKind: LayerKind<FlattenLayer> = {
   summary: type => (type === 'reshape' ? '(B, ...) → (B, ...shape), the same values: x.view(b, c, 1, 1)' : '(B, C, H, W) → (B, C·H·W)'),
   params: type => (type === 'reshape' ? RESHAPE_PARAMS : {}),
   build: (type, v) => (type === 'reshape' ? { type, shape: v.shape as number[] } : { type: 'flatten' }),
+  specKeys: l => fieldsAsKeys(l, Object.keys(flattenKind.params(l.type))),
   title: l => (l.type === 'reshape' ? `reshape to (B, ${l.shape.join(', ')})` : 'flatten'),
   plan(l, x, backward) {
     const z = outputShape(l, x);

@@ -10,7 +10,7 @@ import { EngineError } from '../errors';
 import { Tensor, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
-import { LayerKind, LayerParam, passes, planned, stage } from './kind';
+import { fieldsAsKeys, LayerKind, LayerParam, passes, planned, stage } from './kind';
 import type { GlobalPoolInfo } from './globalPoolView';
 import { type LayerGeometry, words } from './view';
 
@@ -70,6 +70,7 @@ export const globalPoolKind: LayerKind<GlobalPoolLayer> = {
   build: (type, { output_size, keepdim }) => (type === 'adaptive_avg_pool2d'
     ? { type, output_size: output_size as number | Pair }
     : { type, ...(keepdim === false ? { keepdim } : {}) }),
+  specKeys: l => fieldsAsKeys(l, Object.keys(globalPoolKind.params(l.type))),
   title: l => (l.type === 'adaptive_avg_pool2d' ? 'adaptive_avg_pool2d 1×1' : l.keepdim === false ? 'global_avg_pool2d (B, C)' : 'global_avg_pool2d'),
   plan(l, x, backward) {
     if (l.type === 'adaptive_avg_pool2d' && !isOne(l.output_size)) {

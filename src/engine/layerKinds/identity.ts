@@ -6,7 +6,7 @@ import { EngineError } from '../errors';
 import { Tensor, tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { NO_COST } from './cost';
-import { LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
+import { fieldsAsKeys, LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
 import type { IdentityInfo } from './identityView';
 import type { LayerGeometry } from './view';
 
@@ -29,6 +29,7 @@ export const identityKind: LayerKind<IdentityLayer> = {
   params: type => (type === 'dropout' ? DROPOUT_PARAMS : {}),
   // p defaults to PyTorch's 0.5.
   build: (type, { p }) => (type === 'dropout' ? { type, p: (p as number | undefined) ?? 0.5 } : { type }),
+  specKeys: l => fieldsAsKeys(l, Object.keys(identityKind.params(l.type))),
   title: l => (l.type === 'dropout' ? `dropout p=${l.p}: identity in evaluation` : 'identity'),
   plan(l, x, backward) {
     if (l.type === 'dropout' && !(l.p >= 0 && l.p < 1)) throw new EngineError('dropout', { code: 'dropout.p', args: { p: l.p } }, 'p');

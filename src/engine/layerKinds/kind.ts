@@ -115,6 +115,12 @@ export interface LayerKind<S extends { type: string }> extends LayerRun<S>, Laye
   backward(step: LayerStep<S>, delta: Tensor, needsDeltaIn?: boolean, overwrite?: boolean): LayerGradients;
   /** What a layer of this type does, in a line: the schema's description of the type. */
   summary(type: S['type']): string;
+  /**
+   * The layer back as its spec's keys, what `build` reads (tensors as Tensors, the rest as JSON values; a key left
+   * out takes its default): *Save as Spec…* writes one layer of a run so. Undefined when the layer cannot be a spec
+   * of its own (it takes several inputs).
+   */
+  specKeys(spec: S): ParamValues | undefined;
   /** The input a network that starts with this layer reads; (B, C, H, W) when not said. */
   networkInput?: { rank: number; axes: string };
 }
@@ -156,6 +162,12 @@ export interface MergeRecord extends Omit<LayerRecord, 'deltaIn'> {
 
 export function isMergeKind<S extends { type: string }>(kind: LayerKind<S> | MergeKind<S>): kind is MergeKind<S> {
   return 'minInputs' in kind;
+}
+
+/** The layer's fields that its keys name alike (`build` keeps them as written), those that are set. */
+export function fieldsAsKeys(spec: object, keys: readonly string[]): ParamValues {
+  const fields = spec as Record<string, unknown>;
+  return Object.fromEntries(keys.filter(k => fields[k] !== undefined).map(k => [k, fields[k]]));
 }
 
 export const planned = (name: string, shape: readonly number[]): PlannedTensor => ({ name, shape });

@@ -4,7 +4,7 @@ import { checkLinear, linearBackward, linearForward, linearOutput } from '../lay
 import { Tensor, checkTensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { productCost } from './cost';
-import { LayerKind, passes, planned, stage } from './kind';
+import { fieldsAsKeys, LayerKind, passes, planned, stage } from './kind';
 
 export interface LinearLayer { type: 'linear'; weight: Tensor; bias?: Tensor }
 
@@ -15,6 +15,9 @@ export const linearKind: LayerKind<LinearLayer> = {
     bias: { read: 'tensor', rank: 1, axes: '(out,)', doc: 'The bias b, shape (out,). Optional.' },
   }),
   build: (_type, { weight, bias }) => ({ type: 'linear', weight: weight as Tensor, bias: bias as Tensor | undefined }),
+  specKeys: l => fieldsAsKeys(l, Object.keys(linearKind.params(l.type))),
+  // A network may start with it (a spec of a model's last layer): its input is what a flatten makes.
+  networkInput: { rank: 2, axes: '(B, features)' },
   title: l => `linear ${l.weight.shape[1]}→${l.weight.shape[0]}`,
   plan(l, x, backward) {
     checkTensor(l.weight, 'weight', 'linear');

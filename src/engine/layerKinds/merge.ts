@@ -95,6 +95,8 @@ export const mergeKind: MergeKind<MergeLayer> = {
   summary: type => SUMMARY[type],
   params: () => ({}),
   build: type => ({ type }),
+  // Its inputs are several layers' outputs, and a spec has one input.
+  specKeys: () => undefined,
   title: l => l.type,
   plan(l, inputs, backward) {
     const out = outputShape(l, inputs);

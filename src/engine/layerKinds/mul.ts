@@ -73,6 +73,8 @@ export const mulKind: MergeKind<MulLayer> = {
   summary: () => 'the elementwise product of the two layers its "inputs" names, broadcast as numpy (a squeeze-and-excitation gate), or of its input and a constant "by"',
   params: () => PARAMS,
   build: (type, { by }) => (by ? { type, by: by as Tensor } : { type }),
+  // A constant factor `by` makes it a layer of one input; two layers' outputs cannot be one spec's input.
+  specKeys: l => (l.by ? { by: l.by } : undefined),
   title: l => (l.by ? `mul by (${l.by.shape.join(', ')})` : 'mul'),
   plan(l, inputs, backward) {
     const out = outputShape(l, inputs);

@@ -11,7 +11,7 @@ import { type PadMode, gather2d, scatter2d } from '../resample';
 import type { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { NO_COST } from './cost';
-import { LayerKind, LayerParam, passes, planned, stage } from './kind';
+import { fieldsAsKeys, LayerKind, LayerParam, passes, planned, stage } from './kind';
 import { type PadInfo, padTaps } from './pad2dView';
 import type { LayerGeometry } from './view';
 
@@ -61,6 +61,7 @@ export const pad2dKind: LayerKind<Pad2dLayer> = {
     type: type as 'pad2d', padding: v.padding as Pad2dLayer['padding'], mode: (v.mode as PadMode | undefined) ?? 'constant',
     ...(v.value !== undefined ? { value: v.value as number } : {}),
   }),
+  specKeys: l => fieldsAsKeys(l, Object.keys(PARAMS)),
   title: l => `pad2d ${l.mode} [${padSides(l).join(', ')}]`,
   plan(l, x, backward) {
     if (x.length !== 4) throw new EngineError(l.type, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...x] } }, 'input');

@@ -7,7 +7,7 @@ import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
-import { LayerKind, passes, planned, stage } from './kind';
+import { fieldsAsKeys, LayerKind, passes, planned, stage } from './kind';
 import { words } from './view';
 
 export interface PoolLayer { type: 'maxpool2d' | 'avgpool2d'; options: PoolOptions }
@@ -28,6 +28,7 @@ export const poolKind: LayerKind<PoolLayer> = {
   build: (type, { kernel, stride, padding, dilation, ceil_mode }) => ({
     type, options: { kernel, stride, padding, dilation, ceilMode: ceil_mode === true } as PoolOptions,
   }),
+  specKeys: l => fieldsAsKeys({ ...l.options, ceil_mode: l.options.ceilMode }, Object.keys(poolKind.params(l.type))),
   title(l) {
     const k = typeof l.options.kernel === 'number' ? [l.options.kernel, l.options.kernel] : l.options.kernel;
     return `${l.type} ${k[0]}×${k[1]}`;
@@ -51,12 +52,13 @@ export const poolKind: LayerKind<PoolLayer> = {
     return { output: f.z, cache: { info: p, argmax: f.argmax, divisor: f.divisor } };
   },
   backward({ cache }, delta) {
-    const routes = { argmax: cache.argmax as Tensor | undefined, divisor: cache.divisor as Tensor | undefined };
-    return { deltaIn: poolInputGrad(delta, routes, cache.info as PoolInfo), params: {} };
+    return { deltaIn: poolInputGrad(delta, routesOf(cache), cache.info as PoolInfo), params: {} };
   },
   record({ input: x, output, cache }, delta) {
     const p = cache.info as PoolInfo;
-    const fwd: PoolForward = poolForward(x, p);
+    // The forward pass's output and routes, when its cache still holds them (a network's trace), are not made again.
+    const routes = routesOf(cache);
+    const fwd: PoolForward = poolForward(x, p, routes.argmax || routes.divisor ? { z: output, ...routes } : undefined);
     const isMax = p.kind === 'max';
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, ['B', 'C', 'H', 'W'], { key: 'layer.input' }),
@@ -82,3 +84,8 @@ export const poolKind: LayerKind<PoolLayer> = {
     return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'pool', info: p }, deltaIn: bwd?.dA };
   },
 };
+
+/** What the forward pass kept for the backward one: the argmax (max) or the divisors (average). */
+function routesOf(cache: Record<string, unknown>): { argmax?: Tensor; divisor?: Tensor } {
+  return { argmax: cache.argmax as Tensor | undefined, divisor: cache.divisor as Tensor | undefined };
+}

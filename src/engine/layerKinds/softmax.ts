@@ -69,6 +69,7 @@ export const softmaxKind: LayerKind<SoftmaxLayer> = {
   summary: () => 'exp(z) / Σ_c exp(z) over the channels (dim 1), as F.softmax(x, dim=1): probabilities per batch item and position',
   params: () => ({}),
   build: () => ({ type: 'softmax' }),
+  specKeys: () => ({}),
   title: () => 'softmax',
   plan(_l, x, backward) {
     if (x.length < 2) throw new EngineError('softmax', { code: 'flatten.rank', args: { shape: [...x] } }, 'input');

@@ -11,7 +11,7 @@ import { EngineError } from '../errors';
 import { NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, gather2d, scatter2d } from '../resample';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { NO_COST, elementCost } from './cost';
-import { LayerKind, LayerParam, passes, planned, stage } from './kind';
+import { fieldsAsKeys, LayerKind, LayerParam, passes, planned, stage } from './kind';
 import { type UpsampleInfo, upsampleTaps } from './upsample2dView';
 import { type LayerGeometry, words } from './view';
 
@@ -93,6 +93,7 @@ export const upsample2dKind: LayerKind<Upsample2dLayer> = {
     ...(v.coordinate_transformation_mode !== undefined ? { coordinate_transformation_mode: v.coordinate_transformation_mode as Upsample2dLayer['coordinate_transformation_mode'] } : {}),
     ...(v.nearest_mode !== undefined ? { nearest_mode: v.nearest_mode as Upsample2dLayer['nearest_mode'] } : {}),
   }),
+  specKeys: l => fieldsAsKeys(l, Object.keys(PARAMS)),
   title: l => `upsample2d ${l.mode} ${l.size !== undefined ? `to ${pair(l.size).join('×')}` : `×${pair(l.scale_factor!).join('×')}`}`,
   plan(l, x, backward) {
     if (x.length !== 4) throw new EngineError(l.type, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...x] } }, 'input');

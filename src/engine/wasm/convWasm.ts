@@ -12,7 +12,7 @@ import { Tensor, zeros } from '../tensor';
 import { Floats, WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
 
 /** The tables every pass uses, reserved in a layout. */
-interface Tables {
+export interface Tables {
   /** B·HW: the first padded pixel of window r = b·HW + i·Wout + j. */
   window: number;
   /** K: the offset of tap k = (c·kh + ki)·kw + kj from its window's first pixel. */
@@ -57,7 +57,7 @@ function fillTables(ints: Int32Array, t: Tables, info: ConvInfo): void {
 }
 
 /** Copies the input into `at` with its zero padding (the region is zeroed first: the memory is reused). */
-function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): void {
+export function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): void {
   const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
   const base = at / (floats.BYTES_PER_ELEMENT);
   floats.fill(0, base, base + batch * inChannels * Hp * Wp);
@@ -80,10 +80,10 @@ function copyRows(src: Floats, srcAt: number, srcStride: number, srcPlane: numbe
   }
 }
 
-const table = (t: number, skip: number) => t + 4 * skip;
+export const table = (t: number, skip: number) => t + 4 * skip;
 
 /** A call's memory: its own regions (byte offsets), the tables filled, scratch for products `cols` wide. */
-function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L: WasmLayout) => R) {
+export function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L: WasmLayout) => R) {
   const L = wasmLayout(tensors[0].data);
   if (!L || tensors.some(t => t.dtype !== tensors[0].dtype)) return undefined;
   const r = regions(L);
@@ -98,9 +98,14 @@ function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L
 /**
  * Whether the product runs as z = w @ a_tᵀ (kernels as the rows) rather than z_t = a_t @ w_t: when there are fewer
  * windows than kernels (a deep layer's small maps), packing the many kernels as the kernel's left operand
- * reads them row by row, where packing them as its right one gathers them column by column.
+ * reads them row by row, where packing them as its right one gathers them column by column. Also when the kernels
+ * fill the kernel's 4-tall tiles better than its 8-wide ones (a few kernels: the rot180 view of a 1-channel input
+ * has one, which would leave 7 of 8 columns of every tile empty).
  */
-const kernelsAsRows = (info: ConvInfo) => info.batch * info.outPositions < info.outChannelsPerGroup;
+const kernelsAsRows = (info: ConvInfo) => {
+  const Cog = info.outChannelsPerGroup;
+  return info.batch * info.outPositions < Cog || Math.ceil(Cog / 4) * 4 < Math.ceil(Cog / 8) * 8;
+};
 
 /**
  * The module holds at most this many weights at a time: a deep layer's 2.4M go through in slices of kernels (its
@@ -183,7 +188,7 @@ export function weightGradWasm(input: Tensor, weightShape: readonly number[], gr
 export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefined, weightShape: readonly number[], grad: Tensor, info: ConvInfo):
   { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } | undefined {
   const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
-    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
+    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups, kernelHeight: kh, kernelWidth: kw } = info;
   const padSize = B * C * Hp * Wp;
   const slices = kernelSlices(Cog, Kg);
   const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(B * HW, Kg), L => ({
@@ -202,7 +207,8 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
       if (weight) {
         floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
         // ∂C/∂a_t[r, k] = Σ_o weight[o, k] · δ[o, r], added at padded pixel window[r] + tap[k] (col2im).
-        L.gemm(Kg, B * HW, n, w, t.unit, t.kernel, d, table(t.plane, o), t.position, dPadded, table(t.tap, g * Kg), t.window, scratch);
+        // Across threads, cut at channels (rows) or images (columns): neighbouring taps and windows add into the same pixels.
+        L.gemm(Kg, B * HW, n, w, t.unit, t.kernel, d, table(t.plane, o), t.position, dPadded, table(t.tap, g * Kg), t.window, scratch, { rowUnit: kh * kw, colUnit: HW, scatter: true });
       }
       if (!dWeight) continue;
       // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[k]]: δ @ a_t, summed over the batch.

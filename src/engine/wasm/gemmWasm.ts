@@ -5,10 +5,13 @@
 // view). convWasm.ts drives the same kernel with im2col and col2im tables.
 // Where WebAssembly SIMD is missing, the callers fall back to the TypeScript loops.
 // Two builds of the kernel: relaxed SIMD (a fused multiply-add, one rounding per
-// step) where the runtime compiles it, else plain SIMD.
+// step) where the runtime compiles it, else plain SIMD. With helper threads installed
+// (setGemmThreads), their shared-memory builds, and big products split across the
+// threads (gemmThreads.ts).
 
 import type { MatrixView } from '../gemm';
-import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemmBinary';
+import { GEMM_RELAXED_SHARED_WASM_BASE64, GEMM_RELAXED_WASM_BASE64, GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemmBinary';
+import { ANY_SPLIT, GemmHelpers, Split, StartThread, minThreadWork, splitGemm } from './gemmThreads';
 
 // The engine is built without DOM or Node typings for WebAssembly: what it uses of it.
 declare const WebAssembly: {
@@ -25,7 +28,18 @@ interface Kernel {
   scratchBytes(elementBytes: number, N: number): number;
   transpose32(src: number, dst: number, rows: number, cols: number, count: number): void;
   transpose64(src: number, dst: number, rows: number, cols: number, count: number): void;
+  gather32: Gather;
+  gather64: Gather;
+  scatterAdd32: ScatterAdd;
+  scatterAdd64: ScatterAdd;
+  stats32(p: number, n: number, out: number): number;
+  stats64(p: number, n: number, out: number): number;
 }
+
+/** A loaded build: its instance, and on shared memory its module and index for the helpers (GemmJob's op). */
+interface Loaded { exports: Kernel; module: object; build: number }
+type Gather = (src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number) => void;
+type ScatterAdd = (src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number) => void;
 
 /** Where the layout starts (the module's own data lies below). */
 const BASE = 65536;
@@ -39,6 +53,12 @@ const PAGE = 65536;
 export type WasmKernelName = 'relaxed-simd' | 'simd' | 'none';
 
 let kernel: Kernel | null | undefined;
+/** The helper threads installed, if any, and the loaded shared builds' modules for them. */
+let helpers: GemmHelpers | undefined;
+let sharedModules: (object | null)[] = [];
+let kernelBuild = 0;
+/** Whether the loaded kernel is a shared build the helpers run too. */
+let kernelShared = false;
 let kernelName: WasmKernelName = 'none';
 /** CVD_NO_WASM=1 in the environment (Node) runs every product in the loops. */
 let disabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CVD_NO_WASM === '1';
@@ -52,37 +72,93 @@ function decode(base64: string): Uint8Array {
   return out;
 }
 
-function instantiate(base64: string): Kernel {
+function instantiate(base64: string, memory: object | undefined, build: number): Loaded {
   const module = new WebAssembly.Module(decode(base64));
-  return new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('gemm kernel aborted'); } } }).exports as unknown as Kernel;
+  const env = memory ? { memory } : { abort: () => { throw new Error('gemm kernel aborted'); } };
+  return { exports: new WebAssembly.Instance(module, { env }).exports as unknown as Kernel, module, build };
 }
 
 /** Each build's instance once made (null: it does not compile here), so switching keeps the optimized code. */
-const instances = new Map<WasmKernelName, Kernel | null>();
+const instances = new Map<string, Loaded | null>();
 
-function instanceOf(name: WasmKernelName, base64: string): Kernel | null {
-  if (!instances.has(name)) {
+function instanceOf(name: WasmKernelName, base64: string, memory: object | undefined, build: number): Loaded | null {
+  // Shared builds are made per install: each has its own memory.
+  const key = memory ? `${name} shared` : name;
+  if (!instances.has(key)) {
     try {
-      instances.set(name, instantiate(base64));
+      instances.set(key, instantiate(base64, memory, build));
     } catch {
       // Not compiled here: relaxed SIMD missing (Node 20), or SIMD itself (an old runtime, a locked-down page).
-      instances.set(name, null);
+      instances.set(key, null);
     }
   }
-  return instances.get(name) ?? null;
+  return instances.get(key) ?? null;
 }
 
 function load(): Kernel | null {
   if (kernel !== undefined) return kernel;
+  kernelShared = false;
+  if (helpers) {
+    // The helpers get both shared builds (null where one does not compile), indexed as GemmJob's op says.
+    const shared = [instanceOf('relaxed-simd', GEMM_RELAXED_SHARED_WASM_BASE64, helpers.memory, 0), instanceOf('simd', GEMM_SHARED_WASM_BASE64, helpers.memory, 1)];
+    sharedModules = shared.map(l => l?.module ?? null);
+    const use = relaxedAllowed && shared[0] ? shared[0] : shared[1];
+    if (use) {
+      [kernelName, kernel, kernelBuild, kernelShared] = [use.build === 0 ? 'relaxed-simd' : 'simd', use.exports, use.build, true];
+      return kernel;
+    }
+    // No shared build here: one thread, on the builds of their own memory.
+  }
   const builds: [WasmKernelName, string][] = [...(relaxedAllowed ? [['relaxed-simd', GEMM_RELAXED_WASM_BASE64] as [WasmKernelName, string]] : []), ['simd', GEMM_WASM_BASE64]];
   for (const [name, base64] of builds) {
-    kernel = instanceOf(name, base64);
+    kernel = instanceOf(name, base64, undefined, 0)?.exports ?? null;
     kernelName = name;
     if (kernel) return kernel;
   }
   kernelName = 'none';
   kernel = null;
   return kernel;
+}
+
+const threaded = () => helpers !== undefined && kernelShared;
+
+/**
+ * Installs `count` helper threads for big products (started on the first one; `start` starts a thread), or none
+ * (count 0 or no `start`: the helpers installed before end). Returns whether they are used: false where shared
+ * memory or its builds are missing (a web page that is not cross-origin isolated), which leaves one thread.
+ */
+export function setGemmThreads(count: number, start?: StartThread): boolean {
+  helpers?.stop();
+  helpers = undefined;
+  for (const key of [...instances.keys()]) if (key.endsWith(' shared')) instances.delete(key);
+  kernel = undefined;
+  if (count < 1 || !start || typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
+  try {
+    // Where this thread may not block (a browser's main thread), Atomics.wait throws: stay on one thread.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1);
+    helpers = new GemmHelpers(count, start);
+  } catch {
+    return false; // no shared WebAssembly.Memory here, or no Atomics.wait on this thread
+  }
+  load();
+  if (threaded()) return true;
+  helpers = undefined;
+  kernel = undefined;
+  return false;
+}
+
+/** The jobs helper threads have taken since they were installed (tests check that they take part). */
+export const gemmHelperJobs = (): number => helpers?.taken() ?? 0;
+
+/** The helper threads installed and ready (0: one thread); with waitMs, first waits that long for them to start. */
+export function gemmThreadsReady(waitMs = 0): number {
+  if (!helpers) return 0;
+  load();
+  if (waitMs > 0) {
+    helpers.startOnce(sharedModules);
+    return helpers.waitReady(waitMs);
+  }
+  return helpers.ready();
 }
 
 /** Whether products run in WebAssembly (false: the TypeScript loops). */
@@ -117,8 +193,13 @@ export class WasmLayout {
   readonly E: number;
   private end = BASE;
 
+  /** Threads a product may run on (scratch is reserved for each), the helpers among them, and scratch's stride. */
+  private readonly threads: number;
+  private scratchStride = 0;
+
   constructor(private readonly k: Kernel, readonly f64: boolean) {
     this.E = f64 ? 8 : 4;
+    this.threads = threaded() ? 1 + helpers!.count : 1;
   }
 
   /** Reserves `count` floats (or 4-byte ints with ints = true); returns the byte offset. */
@@ -142,8 +223,11 @@ export class WasmLayout {
     return { floats: this.f64 ? new Float64Array(buffer) : new Float32Array(buffer), ints: new Int32Array(buffer) };
   }
 
+  /** Scratch for products up to N columns wide, one for each thread. */
   scratch(N: number): number {
-    return this.reserve(Math.ceil(this.k.scratchBytes(this.E, N) / this.E));
+    const floats = Math.ceil(this.k.scratchBytes(this.E, N) / this.E);
+    this.scratchStride = Math.ceil(floats * this.E / 64) * 64;
+    return this.reserve((this.threads * this.scratchStride) / this.E);
   }
 
   /** dst = srcᵀ for `count` consecutive (rows × cols) matrices at byte offsets src and dst. */
@@ -151,10 +235,43 @@ export class WasmLayout {
     (this.f64 ? this.k.transpose64 : this.k.transpose32)(src, dst, rows, cols, count);
   }
 
-  /** C += A @ B, operands given by their byte offsets and offset tables (see assembly/gemm.ts). */
-  gemm(M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number): void {
-    (this.f64 ? this.k.dgemm : this.k.sgemm)(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
+  /** dst[i·K + k] = src[rows[r0 + i] + cols[k]] for i < n: im2col's rows into a dense block (byte offsets, tables as gemm's). */
+  gather(src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number): void {
+    (this.f64 ? this.k.gather64 : this.k.gather32)(src, rows, r0, n, cols, K, dst);
   }
+
+  /** dst[rows[r0 + i] + cols[k]] += src[i·K + k], in that order: col2im of a dense block. */
+  scatterAdd(src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number): void {
+    (this.f64 ? this.k.scatterAdd64 : this.k.scatterAdd32)(src, dst, rows, r0, n, cols, K);
+  }
+
+  /** Writes min and max of n values at p as two float64 at `out`; true when one is NaN or ±Infinity. */
+  stats(p: number, n: number, out: number): boolean {
+    return (this.f64 ? this.k.stats64 : this.k.stats32)(p, n, out) !== 0;
+  }
+
+  /**
+   * C += A @ B, operands given by their byte offsets and offset tables (see assembly/gemm.ts); with helper threads,
+   * a big product in ranges of C cut as `split` allows.
+   */
+  gemm(M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number, split: Split = ANY_SPLIT): void {
+    const run = this.f64 ? this.k.dgemm : this.k.sgemm;
+    const args = [M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch];
+    const ready = this.threads > 1 ? helpersFor(M * N * K) : 0;
+    const jobs = ready ? splitGemm(args, 1 + ready, split) : [args];
+    if (jobs.length === 1) {
+      run(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
+      return;
+    }
+    helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs, this.scratchStride, run as (...args: number[]) => void);
+  }
+}
+
+/** How many helpers are ready for a product of `work` multiply-adds, starting them on the first one big enough to gain. */
+function helpersFor(work: number): number {
+  if (!helpers || work < 2 * minThreadWork()) return 0;
+  helpers.startOnce(sharedModules);
+  return helpers.ready();
 }
 
 /** A layout for one call, when the kernels are on and the data is float32 or float64. */
@@ -162,6 +279,29 @@ export function wasmLayout(data: unknown): WasmLayout | undefined {
   if (disabled || !(data instanceof Float32Array || data instanceof Float64Array)) return undefined;
   const k = load();
   return k ? new WasmLayout(k, data instanceof Float64Array) : undefined;
+}
+
+/**
+ * The range of `data` taken in the module, copied in by chunks (tensorStats of a big tensor); bad when a value is NaN
+ * or ±Infinity (the caller then counts them). Undefined when the kernels are off. Uses the module's memory: not
+ * while a call's layout is in use.
+ */
+export function wasmRange(data: Floats): { min: number; max: number; bad: boolean } | undefined {
+  const L = wasmLayout(data);
+  if (!L || data.length === 0) return undefined;
+  const chunk = Math.min(data.length, CHUNK_BYTES / L.E);
+  const [at, out] = [L.reserve(chunk), L.reserve(16 / L.E)];
+  const mem = L.open();
+  if (!mem) return undefined;
+  const range = new Float64Array(mem.floats.buffer, out, 2);
+  let [min, max] = [Infinity, -Infinity];
+  for (let i = 0; i < data.length; i += chunk) {
+    const n = Math.min(chunk, data.length - i);
+    mem.floats.set(data.subarray(i, i + n), at / L.E);
+    if (L.stats(at, n, out)) return { min, max, bad: true };
+    [min, max] = [Math.min(min, range[0]), Math.max(max, range[1])];
+  }
+  return { min, max, bad: false };
 }
 
 /** Fills the table at byte offset `at` with 0, step, 2·step, ... (n entries). */

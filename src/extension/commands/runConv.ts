@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { type AttributionKind, type AttributionMap, networkInputOf } from '../../engine/featureMaps';
 import type { CellCheck } from '../../engine/gradcheck';
 import type { LayerGeometry } from '../../engine/layerKinds/view';
-import { isNetworkTrace, qualifiedName } from '../../engine/network';
+import { LayerTrace, isNetworkTrace, qualifiedName } from '../../engine/network';
 import type { Tensor } from '../../engine/tensor';
 import type { ConvTrace, TensorName, TraceTensor } from '../../engine/trace';
 import { printable } from '../../format/safeText';
@@ -19,6 +19,7 @@ import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../specReader/convSpec
 import { JsonSource, SpecError, jsonPath, specLocation } from '../../specReader/source';
 import { isJsonDocument } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel, WaitedRun } from '../panel/tracePanel';
+import { LayerSaving, defaultSpecUri, fileNameOf } from './saveLayerSpec';
 import { KeptRun, TraceCancelled, TraceWorkers, runAttribution, runGradientCheck, runKeptTrace } from '../trace/traceRunner';
 import type { TraceJob } from '../trace/traceJob';
 import { traceSettings } from '../traceSettings';
@@ -46,6 +47,8 @@ export interface RunInput {
   live?: boolean;
   /** When the command started (Date.now()), when it did before `execute`: the log says how long until the panel painted. */
   started?: number;
+  /** The file the run was made from when it is not a spec document (a model): *Save Layer as Spec…* saves beside it. */
+  source?: vscode.Uri;
 }
 
 /** What went wrong, for the user: a spec's problem in their language (English when no template knows it), or the error. */
@@ -74,6 +77,16 @@ function shownTrace(tensors: Partial<Record<TensorName, TraceTensor>>, geometry:
     return check(nameOf(short), analytic, index);
   };
   return shown;
+}
+
+/** How layer `index` of a kept run is saved as a spec of its own, beside `source` (the spec or model run) by default. */
+function layerSaving(kept: KeptRun, index: number, layer: LayerTrace, label: string, source: vscode.Uri | undefined): LayerSaving {
+  const name = layer.label ?? `${layer.name}`;
+  const about = vscode.l10n.t('{0} ({1}) of the run {2}: the input that entered it, its parameters and the δ that reached it in that run, saved by Save Layer as Spec…', layer.label ? `${layer.name} ${layer.label}` : layer.name, layer.title, label);
+  return {
+    layer: index, about, files: specName => kept.layerSpec(index, about, specName),
+    defaultUri: defaultSpecUri(source, name) ?? vscode.Uri.file(`${fileNameOf(name)}.conv.json`),
+  };
 }
 
 export class ConvRunner implements vscode.Disposable {
@@ -167,7 +180,7 @@ export class ConvRunner implements vscode.Disposable {
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
       // A network's run stays in its worker: layers are traced from it when opened, attributions read from it.
-      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), kept ? kept.attribute : this.attributor(job), kept);
+      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), kept ? kept.attribute : this.attributor(job), kept, input.source);
       return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId };
     } catch (e) {
       if (e instanceof TraceCancelled) {
@@ -186,6 +199,14 @@ export class ConvRunner implements vscode.Disposable {
     }
   }
 
+  /** The panel, in view and saying that `label` runs (a debug session's, before its first stop). */
+  openPanel(label: string): TracePanel {
+    const panel = TracePanel.show(this.context.extensionUri, this.onPanelMessage, this.log);
+    panel.setTitle(`Conv: ${path.basename(label)}`);
+    panel.post({ type: 'running', file: label });
+    return panel;
+  }
+
   /** Checks a cell of one of a run's gradients: the spec run again in a worker. */
   private gradientChecker(job: TraceJob): GradientChecker {
     return (name, analytic, index) => this.traceWorkers().then(workers => runGradientCheck({
@@ -202,7 +223,7 @@ export class ConvRunner implements vscode.Disposable {
    * Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id.
    * `check`: how the panel's gradient check runs, when the spec that made the trace is known.
    */
-  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker, attribute?: Attributor, kept?: KeptRun): number {
+  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker, attribute?: Attributor, kept?: KeptRun, source = uri): number {
     this.shownUri = uri?.toString();
     const locale = displayLocale();
     const warnings = nonFiniteWarnings(trace).map(w => shownProblem(w, locale));
@@ -220,9 +241,12 @@ export class ConvRunner implements vscode.Disposable {
           networkInput, ...(attribute ? { attribute: (kind: AttributionKind, item: number) => attribute(kind, i, item) } : {}),
         });
         if (l.lean && kept) layer.untraced = { tensors: l.tensors, trace: () => kept.traceLayer(i), wire: full => layerToWire(full, traceId + 1 + i, label, trace.dtype, { bytes: EAGER_TOTAL_BYTES }, uri?.toString()) };
+        // The loss, last when there is one, is not a layer of the run's problem.
+        if (kept && !(trace.loss && i === trace.layers.length - 1)) layer.saving = layerSaving(kept, i, l, label, source);
         return [traceId + 1 + i, layer];
       }));
-      panel.showTrace(shown, { type: 'network', network: networkToWire(trace, traceId, label, warnings, uri?.toString()) }, waited, kept?.release);
+      const network = networkToWire(trace, traceId, label, warnings, uri?.toString());
+      panel.showTrace(shown, { type: 'network', network: kept ? { ...network, savable: true } : network }, waited, kept?.release);
     } else {
       this.nextTraceId += 1;
       panel.showTrace(new Map([[traceId, shownTrace(trace.tensors, trace.geometry, check, short => short)]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited, kept?.release);

@@ -56,14 +56,18 @@ function specUriOf(spec: string): vscode.Uri {
 }
 
 export function registerConvDebugger(context: vscode.ExtensionContext, runner: ConvRunner, files: WorkspaceFiles): void {
-  /** Shows a session's trace in the panel, beside the spec rather than under it (once: moving at every stop would fight the user's layout). */
-  const show = async (runtime: ConvRuntime) => {
+  /** Opens the panel beside the spec rather than under it, before the first stop (once: moving at every stop would fight the user's layout). */
+  const open = async (runtime: ConvRuntime) => {
+    const uri = specUriOf(runtime.specPath);
+    await runner.openPanel(vscode.workspace.asRelativePath(uri, false)).stepAsideFrom(uri);
+  };
+  /** Shows a session's trace in the panel, once VS Code drew the first stop. */
+  const show = (runtime: ConvRuntime) => {
     const uri = specUriOf(runtime.specPath);
     // The session has the spec's problem: its gradient check runs here, if it is small enough not to be felt.
     const problem = runtime.problem;
     const check: GradientChecker | undefined = problem && (async (name, analytic, index) => checkGradientCell(problem, name, analytic, index, runtime.exprElements, IN_PROCESS_WORK));
     runner.present(runtime.trace, vscode.workspace.asRelativePath(uri, false), uri, undefined, check);
-    await TracePanel.active?.stepAsideFrom(uri);
   };
   /** The panel follows every stop. */
   const follow = (runtime: ConvRuntime, position: Position) => {
@@ -79,7 +83,8 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new ConvDebugSession({
         load: (spec, options) => loadSpec(spec, files.fileSystem(specUriOf), options, files.folderOf(specUriOf(spec)).toString()),
-        started: show,
+        started: open,
+        shown: show,
         stopped: follow,
         locale: displayLocale(),
       })),

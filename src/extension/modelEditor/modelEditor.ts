@@ -27,21 +27,30 @@ export class ModelDocument implements vscode.CustomDocument {
   /** The last run made from this model's editor (its spec, to save). */
   lastRun: ModelRun | undefined;
   private reading: { facts: ModelFacts; problem?: undefined } | { facts?: undefined; problem: Problem } | undefined;
+  private read: Uint8Array | undefined;
+  /** Settles when the file was read (or could not be): `bytes`, `facts` and `problem` are known from then on. */
+  readonly loaded: Promise<void>;
 
-  constructor(readonly uri: vscode.Uri, readonly bytes: Uint8Array, readonly opening: OpeningTimes) {}
-
-  static async open(uri: vscode.Uri): Promise<ModelDocument> {
-    const at = Date.now();
-    const bytes = await vscode.workspace.fs.readFile(uri);
-    return new ModelDocument(uri, bytes, { at, readMs: Date.now() - at });
+  /** `bytes`: the file's, read while the editor's page starts (a 45 MB model takes about 0.2 s). */
+  constructor(readonly uri: vscode.Uri, bytes: Promise<Uint8Array>, readonly opening: OpeningTimes) {
+    this.loaded = bytes.then(b => { this.read = b; }, (e: unknown) => {
+      this.reading = { problem: { code: 'file.unreadable', args: { why: e instanceof Error ? e.message : String(e) } } };
+    }).finally(() => { this.opening.readMs = Date.now() - this.opening.at; });
   }
 
-  /** The graph, its shapes and costs, worked out on first use: after the editor's page started loading, so the two overlap. */
-  get facts(): ModelFacts | undefined { return this.read().facts; }
-  /** Why the file could not be read as a model. */
-  get problem(): Problem | undefined { return this.read().problem; }
+  static open(uri: vscode.Uri): ModelDocument {
+    return new ModelDocument(uri, Promise.resolve(vscode.workspace.fs.readFile(uri)), { at: Date.now() });
+  }
 
-  private read() {
+  /** The file's bytes (empty until `loaded`, or when it could not be read). */
+  get bytes(): Uint8Array { return this.read ?? new Uint8Array(0); }
+
+  /** The graph, its shapes and costs, worked out on first use after `loaded`: the page loads meanwhile, so the two overlap. */
+  get facts(): ModelFacts | undefined { return this.readFacts().facts; }
+  /** Why the file could not be read as a model. */
+  get problem(): Problem | undefined { return this.readFacts().problem; }
+
+  private readFacts() {
     if (!this.reading) {
       const started = Date.now();
       const result = modelFacts(this.bytes, traceSettings().maxElements);
@@ -55,7 +64,7 @@ export class ModelDocument implements vscode.CustomDocument {
 }
 
 /** When VS Code asked for the document (Date.now()), and how long reading its bytes and its facts took: the log says where the wait went. */
-interface OpeningTimes { at: number; readMs: number; factsMs?: number; readyMs?: number }
+interface OpeningTimes { at: number; readMs?: number; factsMs?: number; readyMs?: number; frameWaitMs?: number }
 
 /** What an open model editor shows, for tests: its file and the node boxes its webview drew. */
 export interface ModelEditorState { uri: string; nodes: number; rendered: boolean; milliseconds?: number }
@@ -104,8 +113,9 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   /** Each model's last run, kept when its editor closes: the panel still shows it, so a reopened editor's nodes open its layers. */
   private readonly lastRuns = new Map<string, ModelRun>();
 
-  async openCustomDocument(uri: vscode.Uri): Promise<ModelDocument> {
-    const document = await ModelDocument.open(uri);
+  /** At once: the file is read while the editor's page starts. */
+  openCustomDocument(uri: vscode.Uri): ModelDocument {
+    const document = ModelDocument.open(uri);
     document.lastRun = this.lastRuns.get(uri.toString());
     return document;
   }
@@ -115,7 +125,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')] };
     webview.html = pageHtml(webview, this.extensionUri, 'modelEditor.js', 'modelEditor.css', '<main id="app" aria-busy="true"></main>');
     // The page loads in the workbench while this host works out the graph (a 45 MB model: about half a second).
-    setTimeout(() => void document.facts, 0);
+    void document.loaded.then(() => setTimeout(() => void document.facts, 0));
     const state: ModelEditorState = { uri: document.uri.toString(), nodes: 0, rendered: false };
     this.editors.set(panel, { document, state });
     const post = (m: HostToModelEditor) => void webview.postMessage(m);
@@ -135,9 +145,10 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   private async handle(message: ModelEditorToHost, document: ModelDocument, state: ModelEditorState, post: (m: HostToModelEditor) => void, editor: vscode.WebviewPanel): Promise<void> {
     const locale = displayLocale();
     const file = path.basename(document.uri.path);
+    if (message.type === 'ready' && document.opening.readyMs === undefined) Object.assign(document.opening, { readyMs: Date.now() - document.opening.at, frameWaitMs: message.frameWaitMs });
+    await document.loaded;
     switch (message.type) {
       case 'ready':
-        document.opening.readyMs ??= Date.now() - document.opening.at;
         if (document.facts) post({ type: 'model', locale, model: modelView(file, document.facts, locale) });
         else post({ type: 'failed', locale, file, message: shownProblem(document.problem!, locale) });
         if (document.lastRun) post({ type: 'ran', label: document.lastRun.label });
@@ -146,7 +157,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         Object.assign(state, { nodes: message.nodes, rendered: true, milliseconds: message.milliseconds });
         // The e2e timing mode reads this line: the second figure is the wait from the file's opening.
         this.log.info(`${file}: graph of ${message.nodes} nodes on screen in ${Math.round(message.milliseconds)} ms, ${Date.now() - document.opening.at} ms after the file was opened ` +
-          `(file read in ${document.opening.readMs} ms, its graph and shapes in ${document.opening.factsMs} ms, the page ready at ${document.opening.readyMs} ms)`);
+          `(file read in ${document.opening.readMs} ms, its graph and shapes in ${document.opening.factsMs} ms, the page ready at ${document.opening.readyMs} ms, ` +
+          `its frame having waited ${document.opening.frameWaitMs ?? '?'} ms for the webview to start)`);
         return;
       case 'statistics': {
         const read = initializerValues(document.bytes, message.name, traceSettings().maxElements);
@@ -161,6 +173,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         return;
       case 'saveSpec':
         await this.saveSpec(document.uri);
+        return;
+      case 'saveLayerSpec':
+        // The panel keeps the run; its layer `layer` is this node's.
+        if (document.lastRun && TracePanel.active) await TracePanel.active.saveLayerSpec(message.layer);
+        else void vscode.window.showInformationMessage(vscode.l10n.t('Run the model first: "Run on…" makes the run whose layer is saved.'));
         return;
       case 'selected':
         // After a run of this model, its layer opens in the trace panel (beside the editor, the focus kept here),
@@ -190,10 +207,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   /** Asks for an input (and a class), then traces the model on it in the trace panel. */
   async run(uri?: vscode.Uri, given?: GivenRun): Promise<boolean> {
     const document = this.documentOf(uri);
+    await document?.loaded;
     if (!document?.facts) return false;
     const run = await pickModelRun(document.uri, document.facts, this.files, given);
     if (!run) return false;
-    const result = await this.runner.execute({ label: run.label, text: run.specText(vscode.Uri.joinPath(document.uri, '..')), folder: vscode.Uri.joinPath(document.uri, '..'), npy: run.files });
+    const result = await this.runner.execute({ label: run.label, text: run.specText(vscode.Uri.joinPath(document.uri, '..')), folder: vscode.Uri.joinPath(document.uri, '..'), npy: run.files, source: document.uri });
     if (!result) return false;
     document.lastRun = run;
     this.lastRuns.set(document.uri.toString(), run);

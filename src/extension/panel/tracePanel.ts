@@ -20,6 +20,7 @@ import { printable } from '../../format/safeText';
 import { renderProblem } from '../../specReader/problemText';
 import { SpecError } from '../../specReader/source';
 import { ProblemError } from '../trace/traceJob';
+import { LayerSaving, saveLayerSpec } from '../commands/saveLayerSpec';
 import { panelHtml, panelLocalRoots } from './html';
 import { displayLocale } from '../displayLocale';
 
@@ -48,6 +49,8 @@ export interface ShownTrace {
   networkInput?: TraceTensor;
   /** A lean network's layer, not traced yet (`tensors` are its output and δ): traced when the panel opens it. */
   untraced?: UntracedLayer;
+  /** A layer of a network run the panel keeps: how it is saved as a spec of its own. */
+  saving?: LayerSaving;
 }
 
 /** How a lean network's layer is traced on request, and how it crosses to the panel. */
@@ -188,6 +191,26 @@ export class TracePanel implements vscode.Disposable {
     this.release = release;
     this.current = traces;
     this.traced.clear();
+    this.openLayer = undefined;
+  }
+
+  /** The trace id of the network's layer the panel has open (its `stage` messages say), for *Save Layer as Spec…*. */
+  private openLayer: number | undefined;
+
+  /**
+   * Saves a layer of the network on show as a spec of its own: layer `layer` (a model editor's node), else the one
+   * open in the panel. Says why when there is none, or the run is not one the panel keeps.
+   */
+  async saveLayerSpec(layer?: number): Promise<vscode.Uri | undefined> {
+    const shown = layer !== undefined ? [...this.current.values()].find(t => t.saving?.layer === layer) : this.openLayer !== undefined ? this.current.get(this.openLayer) : undefined;
+    if (!shown?.saving) {
+      const network = [...this.current.values()].some(t => t.saving);
+      void vscode.window.showInformationMessage(network
+        ? vscode.l10n.t('Open a layer of the network in the panel first (click it in the row of layers, or a node of the model).')
+        : vscode.l10n.t('Save Layer as Spec… saves a layer of a network or model the panel shows: run one first.'));
+      return undefined;
+    }
+    return saveLayerSpec(shown.saving, problemMessage);
   }
 
   /** The run whose first painted heatmap is still to be logged (the e2e timing mode reads the log). */
@@ -357,6 +380,11 @@ export class TracePanel implements vscode.Disposable {
         }
         break;
       case 'stage':
+        if (message.layer !== undefined) this.openLayer = message.traceId;
+        break;
+      case 'saveLayerSpec':
+        this.saveLayerSpec(this.current.get(message.traceId)?.saving?.layer ?? -1).catch(e => void vscode.window.showErrorMessage(vscode.l10n.t('Could not save the layer as a spec: {0}', problemMessage(e))));
+        break;
       case 'linked':
       case 'useTensor':
       case 'compareTensor':

@@ -5,12 +5,14 @@
 
 import { type AttributionKind, attributionOf } from '../../engine/featureMaps';
 import { leanTrace } from '../../engine/leanTrace';
+import { layerAsSpec } from '../../engine/layerSpec';
 import type { LayerTrace } from '../../engine/network';
 import { NetworkRun, traceRunLayer } from '../../engine/networkRun';
 import type { TraceOptions } from '../../engine/trace';
 import { isNetworkSpec, runLeanNetworkSource } from '../../specReader/networkSpec';
 import { JsonSource } from '../../specReader/source';
 import type { NpyFiles } from '../../specReader/specFiles';
+import { LayerSpecFiles, layerSpecFiles } from '../../specReader/layerSpecFile';
 
 /** A trace job whose network, if it is one, is run lean and kept (a single conv is traced whole, as before). */
 export interface KeepJob {
@@ -25,6 +27,12 @@ export interface LayerJob { traceLayer: number }
 
 /** Saliency, or Grad-CAM at a layer, of the kept run. */
 export interface KeptAttributionJob { keptAttribution: { kind: AttributionKind; layer: number; item: number } }
+
+/**
+ * Layer `layer` of the kept run as a spec of its own (*Save Layer as Spec…*): its files for a spec named `specName`,
+ * or, without a name, only whether it can be one (an EngineError says why not).
+ */
+export interface LayerSpecJob { layerSpec: { layer: number; specName?: string; about: string } }
 
 /** What a worker keeps between messages: one run at most. */
 export class RunKeeper {
@@ -44,6 +52,12 @@ export class RunKeeper {
   /** Layer `index` as traceNetwork records it. */
   layer(index: number): LayerTrace {
     return traceRunLayer(this.kept(), index, this.options);
+  }
+
+  /** The layer's spec files; undefined when only asked whether it can be one. */
+  layerSpec({ layer, specName, about }: LayerSpecJob['layerSpec']): LayerSpecFiles | undefined {
+    const spec = layerAsSpec(this.kept(), layer);
+    return specName === undefined ? undefined : layerSpecFiles(spec, specName, about);
   }
 
   attribution({ kind, layer, item }: KeptAttributionJob['keptAttribution']) {

@@ -8,7 +8,8 @@ import { runNetwork } from '../../engine/networkRun';
 import type { Tensor } from '../../engine/tensor';
 import type { LayerTrace } from '../../engine/network';
 import { type TraceOptions, type TraceTensor, recordedTensors } from '../../engine/trace';
-import { KeepJob, KeptAttributionJob, LayerJob, RunKeeper } from './keptRun';
+import { KeepJob, KeptAttributionJob, LayerJob, LayerSpecJob, RunKeeper } from './keptRun';
+import type { LayerSpecFiles } from '../../specReader/layerSpecFile';
 import { AnyTrace, isNetworkTrace, readSpecProblem, traceAnySpecText } from '../../specReader/convSpec';
 import { JsonSource } from '../../specReader/source';
 import type { Problem } from '../../specReader/problemCodes';
@@ -46,14 +47,17 @@ export type AttributionJobResult = { ok: true; map: AttributionMap } | JobFailur
 /** A trace whose network run the worker keeps (`kept`), or a single conv's whole trace. */
 export type KeepJobResult = { ok: true; trace: AnyTrace; kept?: true } | JobFailure;
 export type LayerJobResult = { ok: true; layer: LayerTrace } | JobFailure;
+/** A layer's spec files, or none when only asked whether it can be a spec. */
+export type LayerSpecJobResult = { ok: true; layerSpec?: LayerSpecFiles } | JobFailure;
 
 /** What a worker is asked to do, and what it answers. */
-export type WorkerJob = TraceJob | GradientJob | AttributionJob | (KeepJob & TraceJob) | LayerJob | KeptAttributionJob;
-export type WorkerResult = TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult;
+export type WorkerJob = TraceJob | GradientJob | AttributionJob | (KeepJob & TraceJob) | LayerJob | KeptAttributionJob | LayerSpecJob;
+export type WorkerResult = TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult | LayerSpecJobResult;
 
 /** `keeper`: the run the worker keeps between messages (the jobs about a kept run need it). */
 export function runWorkerJob(job: WorkerJob, keeper = new RunKeeper()): WorkerResult {
   if ('traceLayer' in job) return attempt(() => ({ ok: true, layer: keeper.layer(job.traceLayer) }));
+  if ('layerSpec' in job) return attempt(() => { const files = keeper.layerSpec(job.layerSpec); return files ? { ok: true, layerSpec: files } : { ok: true }; });
   if ('keptAttribution' in job) return attempt(() => ({ ok: true, map: keeper.attribution(job.keptAttribution) }));
   if ('gradient' in job) return runGradientJob(job);
   if ('attribution' in job) return runAttributionJob(job);

@@ -6,6 +6,7 @@ import type { AnyTrace } from '../../specReader/convSpec';
 import type { AttributionMap } from '../../engine/featureMaps';
 import type { AttributionKind } from '../../engine/featureMaps';
 import type { LayerTrace } from '../../engine/network';
+import type { LayerSpecFiles } from '../../specReader/layerSpecFile';
 import { RunKeeper } from './keptRun';
 import { AttributionJob, GradientJob, KeepJobResult, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob } from './traceJob';
 
@@ -57,6 +58,8 @@ export function runAttribution(job: AttributionJob, workers: TraceWorkers | unde
 export interface KeptRun {
   traceLayer(index: number): Promise<LayerTrace>;
   attribute(kind: AttributionKind, layer: number, item: number): Promise<AttributionMap>;
+  /** Layer `layer` as a spec of its own, its files for a spec named `specName`; without a name, whether it can be one. */
+  layerSpec(layer: number, about: string, specName?: string): Promise<LayerSpecFiles | undefined>;
   /** Lets the run go (terminates its worker). */
   release(): void;
 }
@@ -92,6 +95,7 @@ export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefi
     kept: {
       traceLayer: index => ask({ traceLayer: index }, r => (r as { layer: LayerTrace }).layer),
       attribute: (kind, layer, item) => ask({ keptAttribution: { kind, layer, item } }, r => (r as { map: AttributionMap }).map),
+      layerSpec: (layer, about, specName) => ask({ layerSpec: { layer, about, ...(specName !== undefined ? { specName } : {}) } }, r => (r as { layerSpec?: LayerSpecFiles }).layerSpec),
       release: () => {
         released = true;
         worker?.terminate();

@@ -2,8 +2,12 @@
 // big spec never freezes the editor and cancelling is terminating the worker.
 
 import { parentPort } from 'worker_threads';
+import { installNodeGemmThreads } from '../../specReader/nodeGemmThreads';
 import { RunKeeper } from './keptRun';
 import { WorkerJob, resultBuffers, runWorkerJob } from './traceJob';
+
+// Big products on every core: helper threads, which end with this worker (cancelling terminates it).
+installNodeGemmThreads();
 
 /** The network run this worker keeps for the panel, if any (it goes with the worker). */
 const keeper = new RunKeeper();

@@ -2,7 +2,9 @@
 // examples/digits.onnx opens as its graph; "Run on…" the photograph examples/chelsea.png through the real quick
 // picks; the first Conv's feature-map gallery with the image beside; the first Conv's node clicked in the model
 // editor opens that layer in the panel, whose z_t holds onnxruntime's value; then the debugger on a spec naming the
-// model stops at the first node, steps one node, and its Variables view shows that node's output.
+// model stops at the first node, steps one node, and its Variables view shows that node's output. The first Conv's
+// layer saved with Save as Spec… (the real save dialog, beside the model): its spec and .safetensors on disk, traced
+// by the library, give onnxruntime's Conv output; run on its own at the end, its z_t holds the model run's value.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -46,6 +48,20 @@ function ztOf({ output, bias }: { output: Tensor; bias: Tensor }, row: number, c
 }
 
 const near = (shown: number, want: number) => Math.abs(shown - want) <= 1e-3 * Math.max(1, Math.abs(want));
+
+/** What Save as Spec… suggests for the first Conv (node /conv1/Conv) beside digits.onnx. */
+const SAVED_SPEC = 'digits.conv1_Conv.conv.json';
+
+/** The value the panel's inspector shows for z_t[0, row, col] of the open layer. */
+async function shownZt(page: Page, panel: FrameLocator, row: number, col: number): Promise<{ text: string; value: number }> {
+  await panel.locator('.chip', { hasText: 'Matrix product' }).click();
+  await panel.locator('section.stage.current[data-stage="matmul"] section.tensor[data-tensor="z_t"]').first().waitFor({ timeout: 30_000 });
+  await pointAt(page, panel, 'z_t', row, col);
+  const cell = panel.locator('.inspector-cell', { hasText: `z_t[0, ${row}, ${col}] =` });
+  await cell.waitFor({ timeout: 10_000 });
+  const text = await cell.innerText();
+  return { text, value: Number(/=\s*(-?[\d.e+-]+)/.exec(text)?.[1]) };
+}
 
 /** The webview whose document holds `selector` (the model editor's graph, or the panel's chain), two iframes deep. */
 async function frameWith(page: Page, selector: string, ms = 60_000): Promise<FrameLocator> {
@@ -129,17 +145,40 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
     ['its z_t stage: a value pointed at is onnxruntime\'s Conv output less the bias', async () => {
       const [row, col] = [27, 5];
       const want = ztOf(await conv, row, col);
-      await panel.locator('.chip', { hasText: 'Matrix product' }).click();
-      await panel.locator('section.stage.current[data-stage="matmul"] section.tensor[data-tensor="z_t"]').first().waitFor({ timeout: 30_000 });
-      await pointAt(page, panel, 'z_t', row, col);
-      const cell = panel.locator('.inspector-cell', { hasText: `z_t[0, ${row}, ${col}] =` });
-      await cell.waitFor({ timeout: 10_000 });
-      const text = await cell.innerText();
-      const shown = Number(/=\s*(-?[\d.e+-]+)/.exec(text)?.[1]);
+      const { text, value: shown } = await shownZt(page, panel, row, col);
       if (!near(shown, want)) throw new Error(`the inspector says ${text}, onnxruntime gives ${want}`);
       await page.waitForTimeout(300);
       await shot('flow-05-z_t');
       await page.mouse.move(5, 5);
+    }],
+    [`the first Conv saved with Save as Spec… through the save dialog: ${SAVED_SPEC} and its .safetensors beside the model, opened, onnxruntime's Conv output when traced`, async () => {
+      await page.mouse.move(5, 5);
+      await page.keyboard.press('Escape');
+      const save = panel.locator('button.save-layer-spec');
+      if (await save.isDisabled()) throw new Error('Save as Spec… is disabled on the first Conv');
+      await save.click();
+      // The save dialog starts beside digits.onnx with the node's name: accepted as suggested.
+      const dialog = page.locator('.quick-input-widget', { hasText: 'Save Layer as Spec' });
+      await dialog.waitFor({ timeout: 30_000 });
+      // The dialog fills its input once it has listed the folder.
+      const input = page.locator('.quick-input-widget input');
+      for (let i = 0; i < 50 && !(await input.inputValue()).endsWith(`/${SAVED_SPEC}`); i++) await page.waitForTimeout(200);
+      const suggested = await input.inputValue();
+      if (!suggested.endsWith(`/${SAVED_SPEC}`) || !suggested.includes(path.basename(ws))) throw new Error(`the dialog suggests ${suggested}`);
+      await page.waitForTimeout(300);
+      await shot('flow-06-save-dialog');
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active .label-name', { hasText: SAVED_SPEC }).waitFor({ timeout: 30_000 });
+      for (const file of [SAVED_SPEC, 'digits.conv1_Conv.safetensors']) if (!fs.existsSync(path.join(ws, file))) throw new Error(`${file} was not written`);
+      const saved = await traceFile(path.join(ws, SAVED_SPEC)) as NetworkTrace;
+      const z = saved.layers[0].tensors.z!;
+      const { output } = await conv;
+      const worst = Math.max(...Array.from(output.data, (v, i) => Math.abs(v - z.data[i])));
+      if (saved.layers.length !== 1 || saved.layers[0].op !== 'conv2d' || worst > 1e-4) throw new Error(`the saved spec traces ${saved.layers.map(l => l.op).join(', ')}, z off onnxruntime's by ${worst}`);
+      await page.locator('.editor-group-container .view-lines', { hasText: 'safetensors' }).first().waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(500);
+      await shot('flow-06-saved-spec');
+      await runFromPalette(page, 'View: Close Editor');
     }],
     ['the panel given the room, digits.onnx reopened over it: its ReLU node clicked brings the panel back beside, on that layer', async () => {
       await page.keyboard.press('Escape');
@@ -150,7 +189,7 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
       await editor.locator('svg.graph .node').nth(1).click();
       panel = await frameWith(page, '.chain-layer.current[data-layer="1"]', 30_000);
       await page.waitForTimeout(500);
-      await shot('flow-06-node-reveals-panel');
+      await shot('flow-06b-node-reveals-panel');
     }],
     [`the debugger on ${FLOW_SPEC} (naming the model) stops before the first node, its Variables the Conv's tensors`, async () => {
       await page.keyboard.press('Escape');
@@ -180,6 +219,25 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
       await shot('flow-08-debug-stepped');
       await runFromPalette(page, 'Debug: Stop');
       await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 });
+    }],
+    [`${SAVED_SPEC} run on its own (Run Conv Forward/Backward): one conv2d layer, its z_t the model run's value`, async () => {
+      await runFromPalette(page, 'View: Show Explorer');
+      // The debug console the debugger left open takes the height the heatmaps need.
+      if (await page.locator('.part.panel').isVisible()) await runFromPalette(page, 'View: Toggle Panel Visibility');
+      await openFromExplorer(page, SAVED_SPEC);
+      await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+      panel = await frameWith(page, '.chain-layer');
+      await panel.locator('#title', { hasText: SAVED_SPEC }).waitFor({ timeout: 60_000 });
+      const chips = await panel.locator('.chain-layer').count();
+      if (chips !== 1) throw new Error(`the panel shows ${chips} layers`);
+      await panel.locator('.chain-layer[data-layer="0"]').click();
+      const [row, col] = [27, 5];
+      const want = ztOf(await conv, row, col);
+      const { text, value } = await shownZt(page, panel, row, col);
+      if (!near(value, want)) throw new Error(`the inspector says ${text}, onnxruntime gives ${want}`);
+      await page.waitForTimeout(300);
+      await shot('flow-09-saved-spec-run');
+      await page.mouse.move(5, 5);
     }],
   ];
   for (const [title, step] of steps) if (!await run.check(title, step)) return;

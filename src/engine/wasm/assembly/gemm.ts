@@ -270,3 +270,99 @@ export function transpose64(src: usize, dst: usize, rows: i32, cols: i32, count:
   const n = <usize>rows * cols * 8;
   for (let m = 0; m < count; m++) transpose<f64>(src + n * m, dst + n * m, rows, cols);
 }
+
+// ---- The trace's gathers and statistics (trace.ts shows a_t and ∂C/∂a_t: wasm/traceWasm.ts builds them here) ----
+
+// im2col into a dense block: dst[i·K + k] = src[rows[r0 + i] + cols[k]] for i < n (element offsets, as the GEMM's tables).
+function gatherRows<T>(src: usize, rows: usize, r0: i32, n: i32, cols: usize, K: i32, dst: usize): void {
+  const E = sizeof<T>();
+  for (let i = 0; i < n; i++) {
+    const row = src + offset(rows, r0 + i) * E;
+    for (let k = 0; k < K; k++) { store<T>(dst, load<T>(row + offset(cols, k) * E)); dst += E; }
+  }
+}
+
+export function gather32(src: usize, rows: usize, r0: i32, n: i32, cols: usize, K: i32, dst: usize): void {
+  gatherRows<f32>(src, rows, r0, n, cols, K, dst);
+}
+
+export function gather64(src: usize, rows: usize, r0: i32, n: i32, cols: usize, K: i32, dst: usize): void {
+  gatherRows<f64>(src, rows, r0, n, cols, K, dst);
+}
+
+// col2im from a dense block, its adjoint: dst[rows[r0 + i] + cols[k]] += src[i·K + k], row by row, each row's columns
+// in order (the order of the TypeScript col2im, so the sums round the same).
+function scatterAddRows<T>(src: usize, dst: usize, rows: usize, r0: i32, n: i32, cols: usize, K: i32): void {
+  const E = sizeof<T>();
+  for (let i = 0; i < n; i++) {
+    const row = dst + offset(rows, r0 + i) * E;
+    for (let k = 0; k < K; k++) {
+      const at = row + offset(cols, k) * E;
+      store<T>(at, load<T>(at) + load<T>(src));
+      src += E;
+    }
+  }
+}
+
+export function scatterAdd32(src: usize, dst: usize, rows: usize, r0: i32, n: i32, cols: usize, K: i32): void {
+  scatterAddRows<f32>(src, dst, rows, r0, n, cols, K);
+}
+
+export function scatterAdd64(src: usize, dst: usize, rows: usize, r0: i32, n: i32, cols: usize, K: i32): void {
+  scatterAddRows<f64>(src, dst, rows, r0, n, cols, K);
+}
+
+// The range of n values at p: out[0] = min, out[1] = max (float64); returns 1 when a value is NaN or ±Infinity
+// (the host then counts them itself). x - x is 0 for a finite x and NaN otherwise. pmin and pmax are one instruction
+// each; the sign of a zero at an end and a NaN's effect are the host's to settle.
+export function stats32(p: usize, n: i32, out: usize): i32 {
+  let lo = f32x4.splat(Infinity);
+  let hi = f32x4.splat(-Infinity);
+  let bad = i32x4.splat(0);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    lo = f32x4.pmin(lo, v);
+    hi = f32x4.pmax(hi, v);
+    bad = v128.or(bad, f32x4.ne(f32x4.sub(v, v), zero));
+  }
+  let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
+  let mx = max(max(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1)), max(f32x4.extract_lane(hi, 2), f32x4.extract_lane(hi, 3)));
+  let tailBad = false;
+  for (; i < n; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    if (v - v != 0) tailBad = true;
+    mn = min(mn, v);
+    mx = max(mx, v);
+  }
+  store<f64>(out, <f64>mn);
+  store<f64>(out, <f64>mx, 8);
+  return tailBad || v128.any_true(bad) ? 1 : 0;
+}
+
+export function stats64(p: usize, n: i32, out: usize): i32 {
+  let lo = f64x2.splat(Infinity);
+  let hi = f64x2.splat(-Infinity);
+  let bad = i64x2.splat(0);
+  const zero = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v = v128.load(p + (<usize>i << 3));
+    lo = f64x2.pmin(lo, v);
+    hi = f64x2.pmax(hi, v);
+    bad = v128.or(bad, f64x2.ne(f64x2.sub(v, v), zero));
+  }
+  let mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+  let mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  let tailBad = false;
+  for (; i < n; i++) {
+    const v = load<f64>(p + (<usize>i << 3));
+    if (v - v != 0) tailBad = true;
+    mn = min(mn, v);
+    mx = max(mx, v);
+  }
+  store<f64>(out, mn);
+  store<f64>(out, mx, 8);
+  return tailBad || v128.any_true(bad) ? 1 : 0;
+}

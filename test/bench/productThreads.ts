@@ -1,0 +1,115 @@
+// Issue #20's "all cores used by the product": the product's own entry points, built (dist/), on a network of two
+// ResNet-block convolutions ((1, 64, 56, 56), 64 kernels 3×3 p1, ReLU between, mse) in float32, its tensors in .npy
+// files, with their helper threads (the default) and with CVD_THREADS=1 (one thread), in turns: the CLI
+// (conv-trace SPEC --only 'layers[2].dW': a whole process, the network traced) and the trace worker (dist/traceWorker.js
+// answering the panel's job: the network's lean run, kept). Met when both are faster with their threads.
+
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { Tensor } from '../../src/engine/tensor';
+import { encodeNpy } from '../../src/specReader/npy';
+import { CASES, caseData } from './convCases';
+
+/** A run with threads must take at most this share of the one-thread time to count as using them. */
+const GAIN = 0.95;
+
+export interface ProductRun { what: string; oneMs: number; threadsMs: number; met: boolean }
+
+/** A network spec's text and its .npy files by name. */
+type Spec = { text: string; npy: Record<string, Uint8Array> };
+
+/** The network spec and its .npy files (by name) from case 3's seeded data (the ResNet layer). */
+function networkSpec(): Spec {
+  const c = CASES.find(k => k.id === 3)!;
+  const d = caseData(c);
+  const f32 = (shape: readonly number[], values: Float64Array): Tensor => ({ shape: [...shape], dtype: 'float32', data: Float32Array.from(values) });
+  const npy = {
+    'x.npy': encodeNpy(f32(c.input, d.x)), 'w1.npy': encodeNpy(f32(c.weight, d.w)),
+    'w2.npy': encodeNpy(f32(c.weight, d.w.map(v => -v))), 'target.npy': encodeNpy(f32(c.input, d.grad)),
+  };
+  const conv = (w: string) => ({ type: 'conv2d', weight: { npy: w }, padding: 1 });
+  const text = JSON.stringify({ dtype: 'float32', input: { npy: 'x.npy' }, layers: [conv('w1.npy'), { type: 'relu' }, conv('w2.npy')], loss: { type: 'mse', target: { npy: 'target.npy' } } });
+  return { text, npy };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The CLI on the spec: wall time of the whole process. */
+function cliMs(root: string, spec: string, threads: string | undefined): number {
+  const env = { ...process.env, CVD_THREADS: threads };
+  if (threads === undefined) delete env.CVD_THREADS;
+  const t0 = performance.now();
+  const run = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), spec, '--only', 'layers[2].dW'], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`conv-trace failed: ${run.stderr}`);
+  return performance.now() - t0;
+}
+
+/** A trace worker (dist/traceWorker.js) with or without its threads, and its answer time to the panel's job (keep the lean run). */
+function traceWorker(root: string, threads: string | undefined): { job(file: string, spec: Spec): Promise<number>; end(): Promise<number> } {
+  const env = { ...process.env, CVD_THREADS: threads };
+  if (threads === undefined) delete env.CVD_THREADS;
+  const worker = new Worker(path.join(root, 'dist/traceWorker.js'), { env });
+  return {
+    job: async (file, spec) => {
+      const t0 = performance.now();
+      const result = await new Promise<{ ok: boolean; message?: string }>((resolve, reject) => {
+        const fail = (e: Error) => reject(e);
+        worker.once('error', fail);
+        worker.once('message', m => { worker.off('error', fail); resolve(m); });
+        worker.postMessage({ file, text: spec.text, npy: spec.npy, options: { backward: true }, keep: true });
+      });
+      if (!result.ok) throw new Error(`trace worker: ${result.message}`);
+      return performance.now() - t0;
+    },
+    end: () => worker.terminate(),
+  };
+}
+
+/** Both entry points, one thread and all cores in turns (a change in the machine's load falls on both), `rounds` times. */
+export async function productThreads(root: string, rounds = 5): Promise<ProductRun[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-threads-'));
+  const [one, all] = [traceWorker(root, '1'), traceWorker(root, undefined)];
+  try {
+    const spec = path.join(dir, 'resnet-convs.conv.json');
+    const network = networkSpec();
+    fs.writeFileSync(spec, network.text);
+    for (const [name, bytes] of Object.entries(network.npy)) fs.writeFileSync(path.join(dir, name), bytes);
+    // The first jobs start a worker's helpers and warm it up: what a panel's later runs cost is timed.
+    for (let i = 0; i < 2; i++) { await one.job(spec, network); await all.job(spec, network); }
+    const cli = { one: [] as number[], threads: [] as number[] };
+    const worker = { one: [] as number[], threads: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      cli.one.push(cliMs(root, spec, '1'));
+      cli.threads.push(cliMs(root, spec, undefined));
+      worker.one.push(await one.job(spec, network));
+      worker.threads.push(await all.job(spec, network));
+    }
+    const row = (what: string, t: { one: number[]; threads: number[] }): ProductRun => {
+      const [oneMs, threadsMs] = [median(t.one), median(t.threads)];
+      return { what, oneMs, threadsMs, met: threadsMs <= GAIN * oneMs };
+    };
+    return [row('conv-trace CLI (a whole process, the network traced)', cli), row('trace worker (dist/traceWorker.js, the lean run the panel keeps)', worker)];
+  } finally {
+    await Promise.all([one.end(), all.end()]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The product line of convBench's core targets, from runs of the product itself. */
+export function printProductThreads(runs: ProductRun[]): void {
+  const cores = os.availableParallelism();
+  for (const r of runs) {
+    console.log(`  ${r.what}: one thread (CVD_THREADS=1) ${r.oneMs.toFixed(0)} ms, all ${cores} cores ${r.threadsMs.toFixed(0)} ms: ${(r.oneMs / r.threadsMs).toFixed(2)}×`);
+  }
+  const met = runs.every(r => r.met);
+  console.log(`${met ? 'target met' : 'TARGET MISSED'}: all cores used by the product (CLI and trace worker, two ResNet-block convs): ` +
+    `${met ? 'both' : 'not both'} at most ${GAIN}× their one-thread time`);
+}
+
+if (require.main === module) {
+  const root = path.resolve(__dirname, '../../..');
+  void productThreads(root).then(printProductThreads);
+}

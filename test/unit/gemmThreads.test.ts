@@ -1,0 +1,188 @@
+// The wasm GEMM on several threads (src/engine/wasm/gemmThreads.ts): products split across helper threads give
+// the one-thread kernel's numbers bit for bit, over random sizes, odd edges, transposed views, both dtypes and the
+// convolutions' im2col and col2im tables; cuts respect their units; small products and missing threads stay on
+// one thread; the helpers end with the thread that started them. The relaxed-SIMD build: in a child Node with
+// the flag (test/support/gemmThreadsProbe.ts).
+
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fc from 'fast-check';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
+import { MatrixView, transposed, view } from '../../src/engine/gemm';
+import { Tensor } from '../../src/engine/tensor';
+import { setWeightSlice } from '../../src/engine/wasm/convWasm';
+import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
+import { setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
+import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
+import { encodeNpy } from '../../src/specReader/npy';
+import { KERNEL_CONVS, convInputs, randomTensor, rng } from './helpers';
+
+const PROBE = path.resolve(__dirname, '../support/gemmThreadsProbe.js');
+
+/** Runs `compute` on one thread and on every thread (every product split, however small); both results. */
+function oneAndMany<T>(compute: () => T): { one: T; many: T } {
+  setMinThreadWork(Number.MAX_SAFE_INTEGER);
+  const one = compute();
+  setMinThreadWork(1);
+  try {
+    return { one, many: compute() };
+  } finally {
+    setMinThreadWork();
+  }
+}
+
+function operand(r: number, c: number, t: boolean, offset: number, random: () => number, f64: boolean): MatrixView {
+  const [outer, inner] = t ? [c, r] : [r, c];
+  const data = f64 ? new Float64Array(offset + outer * inner) : new Float32Array(offset + outer * inner);
+  for (let i = 0; i < data.length; i++) data[i] = random() - 0.5;
+  return t ? transposed(view(data, offset, inner)) : view(data, offset, inner);
+}
+
+const same = (a: Tensor, b: Tensor, what: string) => assert.deepStrictEqual(Array.from(a.data), Array.from(b.data), what);
+
+describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit', function () {
+  this.timeout(60_000);
+  before(() => {
+    // Three threads on any machine: products cut in three exercise the uneven cuts.
+    assert.ok(installNodeGemmThreads(3), 'threads install in Node');
+    assert.strictEqual(gemmThreadsReady(0), 0, 'no helper starts before a product needs one');
+    // The first product big enough starts them (it runs on this thread while they start); then all take part.
+    oneAndMany(() => gemmWasm(8, 8, 8, view(new Float32Array(64), 0, 8), view(new Float32Array(64), 0, 8), view(new Float32Array(64), 0, 8)));
+    assert.strictEqual(gemmThreadsReady(10_000), 2, 'both helpers started on the first product');
+  });
+  after(() => { setGemmThreads(0); setWeightSlice(); });
+
+  it('products over random sizes, odd edges, transposed views and both dtypes', () => {
+    const taken = gemmHelperJobs();
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 90 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 500 }),
+      fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.boolean(), fc.integer({ min: 1, max: 1e6 }),
+      (rows, cols, inner, ta, tb, offset, f64, seed) => {
+        const random = rng(seed);
+        const A = operand(rows, inner, ta, offset, random, f64);
+        const B = operand(inner, cols, tb, offset, random, f64);
+        const C0 = operand(rows, cols, false, offset, random, f64);
+        const { one, many } = oneAndMany(() => {
+          const C = { ...C0, data: C0.data.slice() };
+          assert.ok(gemmWasm(rows, cols, inner, A, B, C));
+          return C.data;
+        });
+        assert.deepStrictEqual(Array.from(many), Array.from(one), `${rows}×${inner} @ ${inner}×${cols} ${ta ? 'Aᵀ' : ''} ${tb ? 'Bᵀ' : ''} ${f64 ? 'f64' : 'f32'}`);
+      }), { numRuns: 60 });
+    assert.ok(gemmHelperJobs() > taken, 'the helpers took part');
+  });
+
+  it('convolutions: forward, ∂C/∂input (col2im cut at channels or images), ∂C/∂w, sliced weights, both dtypes', () => {
+    const random = rng(7);
+    const taken = gemmHelperJobs();
+    for (const slice of [undefined, 100]) {
+      setWeightSlice(slice);
+      for (const [x, w, options] of [
+        ...KERNEL_CONVS,
+        [[3, 2, 32, 32], [6, 2, 3, 3], { padding: 1 }], // few taps, many windows: col2im cut at images
+        [[1, 64, 6, 6], [8, 64, 3, 3], { padding: 1 }], // many taps: col2im cut at channels
+      ] as const) {
+        for (const dtype of ['float32', 'float64'] as const) {
+          const { input, weight, bias, grad } = convInputs(x, w, options, random, dtype);
+          const { one, many } = oneAndMany(() => ({
+            z: conv2d(input, weight, bias, options), g: conv2dGradients(input, weight, grad, options),
+            dx: conv2dInputGrad(input.shape, weight, grad, options), dw: conv2dWeightGrad(input, weight.shape, grad, options).dWeight,
+          }));
+          const what = `${JSON.stringify(x)} ⋆ ${JSON.stringify(w)} ${JSON.stringify(options)} ${dtype} slice ${slice}`;
+          same(many.z, one.z, `z ${what}`);
+          same(many.g.dInput, one.g.dInput, `dInput ${what}`);
+          same(many.g.dWeight, one.g.dWeight, `dWeight ${what}`);
+          same(many.dx, one.dx, `conv2dInputGrad ${what}`);
+          same(many.dw, one.dw, `conv2dWeightGrad ${what}`);
+        }
+      }
+    }
+    assert.ok(gemmHelperJobs() > taken, 'the helpers took part');
+  });
+
+  it('relaxed SIMD (a child Node with the flag): threaded = one thread in both builds', function () {
+    const run = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', PROBE], { encoding: 'utf8', timeout: 60_000 });
+    assert.strictEqual(run.status, 0, run.stderr);
+    const r = JSON.parse(run.stdout) as Record<string, unknown>;
+    assert.deepStrictEqual(r, { installed: true, helpers: 2, 'relaxed-simd': 'same', simd: 'same' });
+  });
+
+  it('a product under the work threshold runs on the calling thread alone', () => {
+    const args = [64, 64, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000];
+    assert.strictEqual(splitGemm(args, 2, { rowUnit: 1, colUnit: 1 }).length, 1);
+  });
+});
+
+describe('cutting a product across threads', () => {
+  afterEach(() => setMinThreadWork());
+  /** The [from, to) ranges of the cut dimension, from the jobs' offset tables. */
+  const ranges = (jobs: number[][], byRows: boolean) => jobs.map(j => [(j[byRows ? 4 : 8] - 4000) / 4, (j[byRows ? 4 : 8] - 4000) / 4 + j[byRows ? 0 : 1]]);
+
+  it('covers C once, in whole units, the larger dimension allowed, in at most two jobs a thread', () => {
+    setMinThreadWork(1);
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 8 }),
+      fc.boolean(), (M, N, rowUnit, colUnit, threads, scatter) => {
+        const args = [M, N, 7, 0, 4000, 0, 0, 0, 4000, 0, 4000, 4000, 100];
+        const jobs = splitGemm(args, threads, { rowUnit, colUnit, scatter });
+        assert.ok(jobs.length >= 1 && jobs.length <= 2 * threads);
+        if (jobs.length === 1) return;
+        const byRows = jobs[0][0] !== M;
+        // A scatter also keeps the kernel's blocks of 96 rows or 1024 columns whole.
+        const [size, unit, block] = byRows ? [M, rowUnit, scatter ? 96 : 1] : [N, colUnit, scatter ? 1024 : 1];
+        assert.ok(unit > 0, 'a forbidden dimension is never cut');
+        const r = ranges(jobs, byRows);
+        assert.strictEqual(r[0][0], 0);
+        assert.strictEqual(r[r.length - 1][1], size);
+        r.forEach(([from, to], i) => {
+          assert.ok(to > from);
+          if (i > 0) assert.strictEqual(from, r[i - 1][1]);
+          assert.strictEqual(from % unit + from % block, 0, `cut at ${from}, unit ${unit}, block ${block}`);
+          assert.deepStrictEqual([jobs[i][byRows ? 1 : 0], jobs[i][12]], [byRows ? N : M, 100]);
+        });
+      }), { numRuns: 300 });
+  });
+});
+
+describe('helper threads: installing and ending', () => {
+  it('without a way to start threads, products stay on one thread', () => {
+    assert.strictEqual(setGemmThreads(2), false);
+    assert.strictEqual(setGemmThreads(0, () => assert.fail('no helper for 0')), false);
+    assert.strictEqual(gemmThreadsReady(), 0);
+    assert.strictEqual(wasmKernel(), 'simd');
+  });
+
+  it('the CLI with helpers writes a big output whole into a slow pipe (its fd 1 stays blocking)', function () {
+    if (process.platform === 'win32') this.skip();
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-threads-'));
+    try {
+      const random = rng(3);
+      // (1, 32, 40, 40) ⋆ 32 kernels 3×3: 14.7M multiply-adds a pass, so the helpers start.
+      fs.writeFileSync(path.join(dir, 'x.npy'), encodeNpy(randomTensor([1, 32, 40, 40], random, 'float32')));
+      fs.writeFileSync(path.join(dir, 'w.npy'), encodeNpy(randomTensor([32, 32, 3, 3], random, 'float32')));
+      fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ input: { npy: 'x.npy' }, weight: { npy: 'w.npy' }, padding: 1, dtype: 'float32' }));
+      const cli = path.resolve(__dirname, '../../src/cli/convTrace.js');
+      const full = spawnSync(process.execPath, [cli, 'spec.json', '--only', 'z'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, CVD_THREADS: '2' } });
+      assert.strictEqual(full.status, 0, full.stderr);
+      const slow = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" spec.json --only z | (sleep 1; wc -c)`], { cwd: dir, encoding: 'utf8', env: { ...process.env, CVD_THREADS: '2' } });
+      assert.strictEqual(slow.stderr, '');
+      assert.strictEqual(Number(slow.stdout.trim()), Buffer.byteLength(full.stdout));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('end with the worker thread that started them (a cancelled trace)', function () {
+    if (!fs.existsSync('/proc/self/task')) this.skip();
+    this.timeout(60_000);
+    const run = spawnSync(process.execPath, [PROBE, 'end'], { encoding: 'utf8', timeout: 60_000 });
+    assert.strictEqual(run.status, 0, run.stderr);
+    const r = JSON.parse(run.stdout) as { helpers: number; before: number; running: number; after: number };
+    assert.strictEqual(r.helpers, 2);
+    assert.ok(r.running >= r.before + 3, `a worker and its two helpers: ${JSON.stringify(r)}`);
+    assert.ok(r.after <= r.before, `all ended: ${JSON.stringify(r)}`);
+  });
+});
