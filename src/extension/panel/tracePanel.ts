@@ -22,6 +22,7 @@ import { SpecError } from '../../specReader/source';
 import { ProblemError } from '../trace/traceJob';
 import { LayerSaving, saveLayerSpec } from '../commands/saveLayerSpec';
 import { panelHtml, panelLocalRoots } from './html';
+import { PageLoadWatch } from './pageLoadWatch';
 import { displayLocale } from '../displayLocale';
 
 /** What the webview keeps with getState/setState, so a restored panel can re-run its spec. */
@@ -76,6 +77,7 @@ export class TracePanel implements vscode.Disposable {
   private ready = false;
   private visible = true;
   private disposed = false;
+  private readonly pageWatch: PageLoadWatch;
   private readonly disposables: vscode.Disposable[] = [];
 
   private constructor(
@@ -88,10 +90,13 @@ export class TracePanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     panel.webview.html = panelHtml(panel.webview, extensionUri);
     TracePanel.setContext(true);
+    this.pageWatch = new PageLoadWatch(panel, () => { panel.webview.html = panelHtml(panel.webview, extensionUri); }, log, "the trace panel's");
     this.disposables.push(
+      this.pageWatch,
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
-      // A hidden webview is torn down and reloads when shown (it says `ready` again): hold messages till then.
+      // A hidden webview is torn down and reloads when shown (it says `ready` again): hold messages till then (a page
+      // that never says it is loaded again by the watch).
       panel.onDidChangeViewState(e => {
         if (e.webviewPanel.visible === this.visible) return;
         // Logged: a hidden panel shows a run only once it is revealed and says `ready` again.
@@ -364,7 +369,10 @@ export class TracePanel implements vscode.Disposable {
   private handle(message: WebviewToHost): void {
     switch (message.type) {
       case 'ready':
+        // The first load, or a reload after the panel was hidden: the page has nothing yet.
+        this.log.info(`panel ready (${this.panel.visible ? 'visible' : 'hidden'})`);
         this.ready = true;
+        this.pageWatch.loaded();
         void this.panel.webview.postMessage({ type: 'settings', settings: panelSettings() } satisfies HostToWebview);
         if (this.latest) void this.panel.webview.postMessage(this.latest);
         if (this.pendingFocus) void this.panel.webview.postMessage(this.pendingFocus);
