@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2d } from '../../src/engine/conv2d';
 import { MatrixView, gemmAccumulate, gemmLoops, transposed, view } from '../../src/engine/gemm';
-import { kernelSlices, setWeightSlice } from '../../src/engine/wasm/convWasm';
+import { kernelSlices, setBlockValues, setWeightSlice, windowBlock } from '../../src/engine/wasm/convWasm';
 import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
 import { KERNEL_CONVS, assertClose, convInputs, rng } from './helpers';
 
@@ -82,7 +82,7 @@ describe('GEMM kernels (WebAssembly SIMD) = a plain triple loop', () => {
 });
 
 describe('convolutions: the kernels agree with the TypeScript loops; each backward pass alone = the full gradients', () => {
-  afterEach(() => { setWasmGemm(true); setWeightSlice(); });
+  afterEach(() => { setWasmGemm(true); setWeightSlice(); setBlockValues(); });
 
   const agree = (slice?: number) => () => {
     setWeightSlice(slice);
@@ -116,5 +116,41 @@ describe('convolutions: the kernels agree with the TypeScript loops; each backwa
     assert.deepStrictEqual(kernelSlices(512, 4608, 1 << 20), [{ o0: 0, n: 176 }, { o0: 176, n: 176 }, { o0: 352, n: 160 }]);
     assert.deepStrictEqual(kernelSlices(40, 72, 100), [{ o0: 0, n: 8 }, { o0: 8, n: 8 }, { o0: 16, n: 8 }, { o0: 24, n: 8 }, { o0: 32, n: 8 }]);
     assert.deepStrictEqual(kernelSlices(3, 1000, 100), [{ o0: 0, n: 3 }]);
+  });
+
+  // A big layer's z_t and δ go through the module a block of windows at a time (forward: 32 windows a block, across
+  // images; backward: 3072 a block, across images of 1600 windows, or of two whole images): the same z and gradients,
+  // value for value, as in one block, with the weights whole or in slices.
+  it('forward and backward in blocks of windows give the same z and gradients, to the bit, as in one block', () => {
+    const random = rng(5);
+    const cases = [...KERNEL_CONVS, [[2, 3, 40, 40], [6, 3, 3, 3], { padding: 1 }], [[4, 2, 32, 48], [9, 2, 3, 3], { padding: 1 }]] as const;
+    for (const [x, w, options] of cases) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const { input, weight, bias, grad } = convInputs(x, w, options, random, dtype);
+        const run = () => ({ z: conv2d(input, weight, bias, options), g: conv2dGradients(input, weight, grad, options), dx: conv2dInputGrad(input.shape, weight, grad, options), dw: conv2dWeightGrad(input, weight.shape, grad, options) });
+        for (const slice of [undefined, 100]) {
+          setWeightSlice(slice);
+          setBlockValues();
+          const whole = run();
+          setBlockValues(256);
+          const blocked = run();
+          const what = `${JSON.stringify(x)} ⋆ ${JSON.stringify(w)} ${dtype} slice ${slice}`;
+          for (const [name, a, b] of [['z', blocked.z, whole.z], ['dInput', blocked.g.dInput, whole.g.dInput], ['dWeight', blocked.g.dWeight, whole.g.dWeight], ['dBias', blocked.g.dBias, whole.g.dBias],
+            ['conv2dInputGrad', blocked.dx, whole.dx], ['conv2dWeightGrad', blocked.dw.dWeight, whole.dw.dWeight]] as const) {
+            assert.deepStrictEqual(Array.from(a.data), Array.from(b.data), `${name} ${what}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('blocks of windows: all of them when they fit, else a multiple of the one asked for (at least one)', () => {
+    assert.strictEqual(windowBlock(3136, 64, 32, 1 << 18), 3136);
+    assert.strictEqual(windowBlock(12544, 64, 32, 1 << 17), 2048);
+    assert.strictEqual(windowBlock(12544, 64, 3072, 1 << 17), 3072);
+    assert.strictEqual(windowBlock(12544, 16, 3072, 1 << 17), 6144);
+    assert.strictEqual(windowBlock(60, 8, 32, 256), 32);
+    assert.strictEqual(windowBlock(60, 512, 32, 256), 32);
+    assert.strictEqual(windowBlock(20, 512, 32, 256), 20);
   });
 });

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
 import { MatrixView, transposed, view } from '../../src/engine/gemm';
 import { Tensor } from '../../src/engine/tensor';
-import { setWeightSlice } from '../../src/engine/wasm/convWasm';
+import { setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
 import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
 import { setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
@@ -53,7 +53,7 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
     oneAndMany(() => gemmWasm(8, 8, 8, view(new Float32Array(64), 0, 8), view(new Float32Array(64), 0, 8), view(new Float32Array(64), 0, 8)));
     assert.strictEqual(gemmThreadsReady(10_000), 2, 'both helpers started on the first product');
   });
-  after(() => { setGemmThreads(0); setWeightSlice(); });
+  after(() => { setGemmThreads(0); setWeightSlice(); setBlockValues(); });
 
   it('products over random sizes, odd edges, transposed views and both dtypes', () => {
     const taken = gemmHelperJobs();
@@ -75,15 +75,18 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
     assert.ok(gemmHelperJobs() > taken, 'the helpers took part');
   });
 
-  it('convolutions: forward, ∂C/∂input (col2im cut at channels or images), ∂C/∂w, sliced weights, both dtypes', () => {
+  it('convolutions: forward, ∂C/∂input (col2im cut at channels or images), ∂C/∂w, sliced weights, blocks of windows, both dtypes', () => {
     const random = rng(7);
     const taken = gemmHelperJobs();
-    for (const slice of [undefined, 100]) {
+    for (const [slice, values] of [[undefined, undefined], [100, undefined], [undefined, 256]] as const) {
       setWeightSlice(slice);
+      setBlockValues(values);
       for (const [x, w, options] of [
         ...KERNEL_CONVS,
         [[3, 2, 32, 32], [6, 2, 3, 3], { padding: 1 }], // few taps, many windows: col2im cut at images
         [[1, 64, 6, 6], [8, 64, 3, 3], { padding: 1 }], // many taps: col2im cut at channels
+        [[3, 2, 40, 40], [6, 2, 3, 3], { padding: 1 }], // blocks of 3072 windows across images: col2im cut at channels only
+        [[4, 2, 32, 48], [6, 2, 3, 3], { padding: 1 }], // blocks of two whole images: col2im cut at images
       ] as const) {
         for (const dtype of ['float32', 'float64'] as const) {
           const { input, weight, bias, grad } = convInputs(x, w, options, random, dtype);
@@ -91,7 +94,7 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
             z: conv2d(input, weight, bias, options), g: conv2dGradients(input, weight, grad, options),
             dx: conv2dInputGrad(input.shape, weight, grad, options), dw: conv2dWeightGrad(input, weight.shape, grad, options).dWeight,
           }));
-          const what = `${JSON.stringify(x)} ⋆ ${JSON.stringify(w)} ${JSON.stringify(options)} ${dtype} slice ${slice}`;
+          const what = `${JSON.stringify(x)} ⋆ ${JSON.stringify(w)} ${JSON.stringify(options)} ${dtype} slice ${slice} block ${values}`;
           same(many.z, one.z, `z ${what}`);
           same(many.g.dInput, one.g.dInput, `dInput ${what}`);
           same(many.g.dWeight, one.g.dWeight, `dWeight ${what}`);

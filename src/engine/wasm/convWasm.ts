@@ -92,7 +92,7 @@ export function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regi
   const mem = L.open();
   if (!mem) return undefined;
   fillTables(mem.ints, t, info);
-  return { L, E: L.E, floats: mem.floats, t, r, scratch };
+  return { L, E: L.E, floats: mem.floats, ints: mem.ints, t, r, scratch };
 }
 
 /**
@@ -131,33 +131,93 @@ export function kernelSlices(Cog: number, Kg: number, limit = weightSlice): { o0
   return slices;
 }
 
+/**
+ * A (windows × Cout) matrix, z_t forward or δ backward, goes through the module at most this many values at a time: a
+ * block of windows, so that the module (a memory never shrunk) holds neither the whole z_t and z nor the whole δ
+ * (ResNet's first conv: 12544 windows × 64 kernels, 3.2 MB each).
+ */
+const BLOCK_VALUES = 1 << 17;
+let blockValues = BLOCK_VALUES;
+
+/** Sets the most values of z_t or δ the module holds at a time (tests run the blocked paths on small layers); no argument: the default. */
+export function setBlockValues(values = BLOCK_VALUES): void {
+  blockValues = values;
+}
+
+/**
+ * Windows per block: all of them when they fit in `limit` values, else a multiple of `multiple` (at least one). The
+ * backward's blocks are a multiple of 3072 windows, the kernel's KC (384) and NC (1024) both dividing it: its products
+ * then add their terms in the same order as over all windows at once, and give the same gradients to the bit.
+ */
+export function windowBlock(windows: number, Cout: number, multiple: number, limit = blockValues): number {
+  return windows * Cout <= limit ? windows : Math.min(windows, Math.max(multiple, Math.floor(limit / Cout / multiple) * multiple));
+}
+const FORWARD_MULTIPLE = 32;
+const BACKWARD_MULTIPLE = 3072;
+
 /** z = conv2d(input, weight) + bias, or undefined when the kernels are off or the layer too big for them. */
 export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): Tensor | undefined {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const rowsFirst = kernelsAsRows(info);
   const slices = kernelSlices(Cog, Kg);
+  const block = rowsFirst ? 0 : windowBlock(B * HW, Cout, FORWARD_MULTIPLE);
   const p = prepare(info, [input, weight], rowsFirst ? B * HW : slices[0].n, L => ({
-    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), zt: rowsFirst ? 0 : L.reserve(B * HW * Cout), z: L.reserve(B * Cout * HW),
+    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), zt: rowsFirst ? 0 : L.reserve(block * Cout), z: L.reserve(rowsFirst ? B * Cout * HW : block * Cout),
   }));
   if (!p) return undefined;
   const { L, E, floats, t, r: { padded, w, zt, z }, scratch } = p;
   putPadded(floats, padded, input, info);
+  const loadSlice = (o: number, n: number) => floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
   if (rowsFirst) {
     // z[b, o, q] starts as the bias; z += w @ a_tᵀ, group by group, straight into z's planes.
     for (let bo = 0; bo < B * Cout; bo++) floats.fill(bias ? bias.data[bo % Cout] : 0, z / E + bo * HW, z / E + (bo + 1) * HW);
-  } else if (bias) for (let r = 0; r < B * HW; r++) floats.set(bias.data, zt / E + r * Cout);
-  else floats.fill(0, zt / E, zt / E + B * HW * Cout); // z_t starts as the bias in every row; the products are added onto it.
-  for (let g = 0; g < groups; g++) {
-    for (const { o0, n } of slices) {
-      const o = g * Cog + o0;
-      floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
-      if (rowsFirst) L.gemm(n, B * HW, Kg, w, t.kernel, t.unit, padded, table(t.tap, g * Kg), t.window, z, table(t.plane, o), t.position, scratch);
-      // z_t[r, o] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the slice's kernels o.
-      else L.gemm(B * HW, n, Kg, padded, t.window, table(t.tap, g * Kg), w, t.unit, t.kernel, zt, t.row, table(t.channel, o), scratch);
+    for (let g = 0; g < groups; g++) {
+      for (const { o0, n } of slices) {
+        const o = g * Cog + o0;
+        loadSlice(o, n);
+        L.gemm(n, B * HW, Kg, w, t.kernel, t.unit, padded, table(t.tap, g * Kg), t.window, z, table(t.plane, o), t.position, scratch);
+      }
     }
+    return outputOf(floats, z / E, input, info);
   }
-  if (!rowsFirst) L.transpose(zt, z, HW, Cout, B);
-  return outputOf(floats, z / E, input, info);
+  const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
+  for (let r0 = 0; r0 < B * HW; r0 += block) {
+    const rows = Math.min(block, B * HW - r0);
+    // z_t's rows r0.. start as the bias; the products are added onto them.
+    if (bias) for (let r = 0; r < rows; r++) floats.set(bias.data, zt / E + r * Cout);
+    else floats.fill(0, zt / E, zt / E + rows * Cout);
+    for (let g = 0; g < groups; g++) {
+      for (const { o0, n } of slices) {
+        const o = g * Cog + o0;
+        if (r0 === 0 || groups > 1 || slices.length > 1) loadSlice(o, n); // one slice of one group: loaded once
+        // z_t[r, o] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the block's windows and the slice's kernels o.
+        L.gemm(rows, n, Kg, padded, table(t.window, r0), table(t.tap, g * Kg), w, t.unit, t.kernel, zt, t.row, table(t.channel, o), scratch);
+      }
+    }
+    L.transpose(zt, z, rows, Cout);
+    blockInto(floats, z / E, r0, rows, out.data, Cout, HW);
+  }
+  return out;
+}
+
+/** Rows [r0, r0 + rows) of z_t, transposed in the module to (Cout, rows) at element `at`, into z (B, Cout, HW), image by image. */
+function blockInto(floats: Floats, at: number, r0: number, rows: number, z: Floats, Cout: number, HW: number): void {
+  for (let r = r0; r < r0 + rows;) {
+    const b = Math.floor(r / HW);
+    const n = Math.min(r0 + rows, (b + 1) * HW) - r;
+    copyRows(floats, at + r - r0, 0, rows, z, b * Cout * HW + r - b * HW, 0, HW, Cout, 1, n);
+    r += n;
+  }
+}
+
+/** Rows [r0, r0 + rows) of δ_t, from δ (B, Cout, HW), into the module as (Cout, rows) at element `at`, kernel o's row `stride` long. */
+function blockFrom(delta: Floats, r0: number, rows: number, floats: Floats, at: number, stride: number, Cout: number, HW: number): void {
+  for (let r = r0; r < r0 + rows;) {
+    const b = Math.floor(r / HW);
+    const n = Math.min(r0 + rows, (b + 1) * HW) - r;
+    copyRows(delta, b * Cout * HW + r - b * HW, 0, HW, floats, at + r - r0, 0, stride, Cout, 1, n);
+    r += n;
+  }
 }
 
 /** z (B, Cout, Hout, Wout) copied out of the module's memory from element `at`. */
@@ -179,11 +239,12 @@ export function weightGradWasm(input: Tensor, weightShape: readonly number[], gr
 }
 
 /**
- * ∂C/∂input (given the weights) and ∂C/∂w with ∂C/∂b (given the input), in one call: δ goes into the module once,
- * as it is (B, Cout, HW), and both products read it there, with the tables filled once. ∂C/∂a_tᵀ = w_t @ δ adds
- * its tiles into the padded input gradient (col2im: a tile's 8 windows are contiguous there for stride 1), and
- * ∂C/∂w = δ @ a_t lands as the weight's own layout. The weights go through in slices (kernelSlices), each slice's
- * region then holding its ∂C/∂w. Or undefined (see conv2dWasm).
+ * ∂C/∂input (given the weights) and ∂C/∂w with ∂C/∂b (given the input), in one call: δ goes into the module as
+ * (Cout, windows), a block of windows at a time when it is big (windowBlock), and both products read it there, with
+ * the tables filled once. ∂C/∂a_tᵀ = w_t @ δ adds its tiles into the padded input gradient (col2im: a tile's 8
+ * windows are contiguous there for stride 1), and ∂C/∂w = δ @ a_t lands as the weight's own layout, summed over the
+ * blocks in place. The weights go through in slices (kernelSlices), each slice's region then holding its ∂C/∂w.
+ * Or undefined (see conv2dWasm).
  */
 export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefined, weightShape: readonly number[], grad: Tensor, info: ConvInfo):
   { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } | undefined {
@@ -191,29 +252,50 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
     outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups, kernelHeight: kh, kernelWidth: kw } = info;
   const padSize = B * C * Hp * Wp;
   const slices = kernelSlices(Cog, Kg);
-  const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(B * HW, Kg), L => ({
-    d: L.reserve(B * Cout * HW), w: L.reserve(slices[0].n * Kg),
+  const windows = B * HW;
+  const block = windowBlock(windows, Cout, BACKWARD_MULTIPLE);
+  const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(block, Kg), L => ({
+    d: L.reserve(Cout * block), w: L.reserve(slices[0].n * Kg),
     dPadded: weight ? L.reserve(padSize) : 0, padded: input ? L.reserve(padSize) : 0,
+    // δ's block (Cout, block): kernel o's row at o·block, window r0 + i at i.
+    dRow: L.reserve(Cout, true), dWindow: L.reserve(block, true),
   }));
   if (!p) return undefined;
-  const { L, E, floats, t, r: { d, w, dPadded, padded }, scratch } = p;
-  floats.set(grad.data, d / E);
+  const { L, E, floats, ints, t, r: { d, w, dPadded, padded, dRow, dWindow }, scratch } = p;
+  arithmetic(ints, dRow, Cout, block);
+  arithmetic(ints, dWindow, block, 1);
   if (weight) floats.fill(0, dPadded / E, dPadded / E + padSize);
   if (input) putPadded(floats, padded, input, info);
+  let loaded = -1;
+  const load = (r0: number, rows: number) => {
+    if (loaded !== r0) blockFrom(grad.data, r0, rows, floats, d / E, block, Cout, HW);
+    loaded = r0;
+  };
+  const blocks: [number, number][] = [];
+  for (let r0 = 0; r0 < windows; r0 += block) blocks.push([r0, Math.min(block, windows - r0)]);
+  // Blocks that are whole images may cut col2im at images across threads; others only at channels.
+  const imageBlocks = block % HW === 0;
   const dWeight = input ? zeros(weightShape, grad.dtype) : undefined;
   for (let g = 0; g < groups; g++) {
     for (const { o0, n } of slices) {
       const o = g * Cog + o0;
       if (weight) {
         floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
-        // ∂C/∂a_t[r, k] = Σ_o weight[o, k] · δ[o, r], added at padded pixel window[r] + tap[k] (col2im).
-        // Across threads, cut at channels (rows) or images (columns): neighbouring taps and windows add into the same pixels.
-        L.gemm(Kg, B * HW, n, w, t.unit, t.kernel, d, table(t.plane, o), t.position, dPadded, table(t.tap, g * Kg), t.window, scratch, { rowUnit: kh * kw, colUnit: HW, scatter: true });
+        for (const [r0, rows] of blocks) {
+          load(r0, rows);
+          // ∂C/∂a_t[r, k] = Σ_o weight[o, k] · δ[o, r], added at padded pixel window[r] + tap[k] (col2im).
+          // Across threads, cut at channels (rows) or images (columns): neighbouring taps and windows add into the same pixels.
+          L.gemm(Kg, rows, n, w, t.unit, t.kernel, d, table(dRow, o), dWindow, dPadded, table(t.tap, g * Kg), table(t.window, r0), scratch,
+            { rowUnit: kh * kw, colUnit: imageBlocks ? HW : 0, scatter: true });
+        }
       }
       if (!dWeight) continue;
-      // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[k]]: δ @ a_t, summed over the batch.
+      // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[k]]: δ @ a_t, summed over the batch and the blocks.
       floats.fill(0, w / E, w / E + n * Kg);
-      L.gemm(n, Kg, B * HW, d, table(t.plane, o), t.position, padded, t.window, table(t.tap, g * Kg), w, t.kernel, t.unit, scratch);
+      for (const [r0, rows] of blocks) {
+        load(r0, rows);
+        L.gemm(n, Kg, rows, d, table(dRow, o), dWindow, padded, table(t.window, r0), table(t.tap, g * Kg), w, t.kernel, t.unit, scratch);
+      }
       dWeight.data.set(floats.subarray(w / E, w / E + n * Kg), o * Kg);
     }
   }
