@@ -306,10 +306,11 @@ export function conv2dGradients(input: Tensor, weight: Tensor, grad?: Tensor, op
 /**
  * The gradients for ∂C/∂z = delta, the geometry already checked (and sized): on the kernels where they run (both in
  * one call, sharing δ_t and the tables), else the loops. `want.input: false` skips ∂C/∂input (a network's first
- * layer, when nobody asks for the image's saliency).
+ * layer, when nobody asks for the image's saliency); `want.overwrite`: delta's array may be written over, and the
+ * kernels put ∂C/∂input in it when it is as big (a training run's δ, read by this layer alone).
  */
-export function convGradients(input: Tensor, weight: Tensor, delta: Tensor, info: ConvInfo, want = { input: true }): Omit<ConvGradients, 'dInput'> & { dInput?: Tensor } {
-  const fast = gradientsWasm(input, want.input ? weight : undefined, weight.shape, delta, info);
+export function convGradients(input: Tensor, weight: Tensor, delta: Tensor, info: ConvInfo, want: { input: boolean; overwrite?: boolean } = { input: true }): Omit<ConvGradients, 'dInput'> & { dInput?: Tensor } {
+  const fast = gradientsWasm(input, want.input ? weight : undefined, weight.shape, delta, info, want.overwrite ? delta.data : undefined);
   if (fast) return { ...(fast.dInput ? { dInput: fast.dInput } : {}), dWeight: fast.dWeight!, dBias: fast.dBias! };
   if (!want.input) {
     const { dW, db } = weightGrad(im2col(pad2d(input, info), info), deltaMatrix(delta, info), weight.shape, info);

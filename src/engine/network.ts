@@ -160,13 +160,17 @@ function copyOf(t: Tensor): TensorData {
 export class DeltaSums {
   private readonly sums = new Map<LayerInput, { delta: Tensor; from: string[] }>();
 
-  /** `owned(data)`: nothing but this sum reads that array any more, so the sum may be made in it (a training run). */
-  add(to: LayerInput, delta: Tensor, from: string, owned: (data: TensorData) => boolean = () => false): void {
+  /**
+   * `owned(data)`: nothing but this sum reads that array any more, so the sum may be made in it (a training run).
+   * Returns whether the sums hold `delta`'s array now (the first δ to arrive), rather than having added it into another.
+   */
+  add(to: LayerInput, delta: Tensor, from: string, owned: (data: TensorData) => boolean = () => false): boolean {
     const had = this.sums.get(to);
-    if (!had) { this.sums.set(to, { delta, from: [from] }); return; }
+    if (!had) { this.sums.set(to, { delta, from: [from] }); return true; }
     const sum = had.from.length === 1 && !owned(had.delta.data) ? { ...had.delta, data: copyOf(had.delta) } : had.delta;
     for (let k = 0; k < sum.data.length; k++) sum.data[k] += delta.data[k];
     this.sums.set(to, { delta: sum, from: [...had.from, from] });
+    return false;
   }
 
   /** Layer `index`'s δ (or the network input's) and where it came from; `forget` lets the sums drop it. */

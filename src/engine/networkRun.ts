@@ -110,15 +110,19 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
     gradients.params[i] = g.params;
     const readers = (handed.get(own.delta.data) ?? 1) - 1; // this layer is done reading it
     handed.set(own.delta.data, readers);
+    // A δ handed to a layer whose sum was begun is added into that sum: its own array is read by nobody then.
+    const added: TensorData[] = [];
     g.deltaIns.forEach((d, j) => {
       if (!d || (!inputGradient && sources[i][j] === 'input')) return;
-      sums.add(sources[i][j], d, layerName(i), ownedByOne);
-      handed.set(d.data, (handed.get(d.data) ?? 0) + 1);
+      if (sums.add(sources[i][j], d, layerName(i), ownedByOne)) handed.set(d.data, (handed.get(d.data) ?? 0) + 1);
+      else added.push(d.data);
     });
+    if (!pool) return;
     // Let go: read by no layer still to run, not handed on (relu's backward may return its δ overwritten), not kept
     // as a parameter's gradient, not the head's.
-    const data = own.delta.data;
-    if (pool && i !== last && readers <= 0 && !handed.get(data) && !Object.values(g.params).some(p => p.data === data)) pool.release(data);
+    for (const data of new Set([...(i !== last ? [own.delta.data] : []), ...added])) {
+      if (data !== delta.data && !handed.get(data) && !Object.values(g.params).some(p => p.data === data)) pool.release(data);
+    }
   };
   const backwardAll = () => { for (let i = last; i >= 0; i--) backwardLayer(i); };
   if (pool) recycling(pool, backwardAll);

@@ -152,14 +152,21 @@ describe('a ResNet-18-shaped model written by the tests (test/support/resnet18.t
     const full = runNetwork(problem).gradients!;
     const take = RecycledBuffers.prototype.take;
     let reused = 0;
+    // The arrays made anew for the first stage's δs (8 × 16 × 16: no weight or bias is as long).
+    let fresh = 0;
     RecycledBuffers.prototype.take = function (this: RecycledBuffers, float32: boolean, length: number) {
       const data = take.call(this, float32, length);
       if (data) reused++;
+      else if (length === 8 * 16 * 16) fresh++;
       return data;
     };
     try {
       const lean = runNetwork(problem, { inputGradient: false, keepDeltas: false }).gradients!;
       assert.ok(reused > 0, 'no array was handed out again');
+      // Two: the δs the second stage's first block hands back (its 1×1 downsample's and its first conv's). The rest
+      // reuse them: a δ added into a sum is let go, and a conv puts its δ-in in the δ it alone read (the stage's
+      // four convs would otherwise make four more).
+      assert.strictEqual(fresh, 2, 'arrays made anew for the first stage\'s δs');
       lean.params.forEach((p, i) => {
         for (const [key, g] of Object.entries(p)) assert.deepStrictEqual(g.data, full.params[i][key].data, `layers[${i}].${key}`);
       });

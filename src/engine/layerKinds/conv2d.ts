@@ -48,8 +48,8 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     const info = plan.geometry.info as ConvInfo;
     return { output: convolve(x, l.weight, l.bias, info), cache: { info } };
   },
-  backward({ spec: l, input, cache }, delta, needsDeltaIn = true) {
-    const g = convGradients(input, l.weight, delta, cache.info as ConvInfo, { input: needsDeltaIn });
+  backward({ spec: l, input, cache }, delta, needsDeltaIn = true, overwrite = false) {
+    const g = convGradients(input, l.weight, delta, cache.info as ConvInfo, { input: needsDeltaIn, overwrite });
     return { ...(g.dInput ? { deltaIn: g.dInput } : {}), params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) } };
   },
   record({ spec: l, input }, delta, deltaSource, options) {

@@ -8,7 +8,7 @@
 // conv2dWeightGrad, where only the results are wanted.
 
 import type { ConvInfo } from '../convInfo';
-import { Tensor, zeros } from '../tensor';
+import { Tensor, TensorData, zeros } from '../tensor';
 import { Floats, WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
 
 /** The tables every pass uses, reserved in a layout. */
@@ -246,7 +246,7 @@ export function weightGradWasm(input: Tensor, weightShape: readonly number[], gr
  * blocks in place. The weights go through in slices (kernelSlices), each slice's region then holding its ∂C/∂w.
  * Or undefined (see conv2dWasm).
  */
-export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefined, weightShape: readonly number[], grad: Tensor, info: ConvInfo):
+export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefined, weightShape: readonly number[], grad: Tensor, info: ConvInfo, into?: TensorData):
   { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } | undefined {
   const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
     outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups, kernelHeight: kh, kernelWidth: kw } = info;
@@ -300,22 +300,25 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
     }
   }
   const out: { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } = {};
+  if (dWeight) {
+    out.dWeight = dWeight;
+    out.dBias = zeros([Cout], grad.dtype);
+    const [gd, db] = [grad.data, out.dBias.data];
+    for (let b = 0; b < B; b++) {
+      for (let o = 0; o < Cout; o++) {
+        let s = 0;
+        const at = (b * Cout + o) * HW;
+        for (let q = 0; q < HW; q++) s += gd[at + q];
+        db[o] += s;
+      }
+    }
+  }
   if (weight) {
-    const dA = zeros([B, C, H, W], grad.dtype);
+    // δ is read no more: ∂C/∂input may take its array (every value is written).
+    const dA: Tensor = into && into.length === B * C * H * W && into.constructor === grad.data.constructor
+      ? { shape: [B, C, H, W], dtype: grad.dtype, data: into } : zeros([B, C, H, W], grad.dtype);
     copyRows(floats, dPadded / E + padTop * Wp + padLeft, Wp, Hp * Wp, dA.data, 0, W, H * W, B * C, H, W);
     out.dInput = dA;
-  }
-  if (!dWeight) return out;
-  out.dWeight = dWeight;
-  out.dBias = zeros([Cout], grad.dtype);
-  const [gd, db] = [grad.data, out.dBias.data];
-  for (let b = 0; b < B; b++) {
-    for (let o = 0; o < Cout; o++) {
-      let s = 0;
-      const at = (b * Cout + o) * HW;
-      for (let q = 0; q < HW; q++) s += gd[at + q];
-      db[o] += s;
-    }
   }
   return out;
 }
