@@ -10,7 +10,8 @@
 //  - in a fresh process per case (modelProbe.ts), the peak memory (VmHWM) of reading the model and running it
 //    forward and backward against its parameters plus its activations: goal at most 2×; as the model views run it
 //    (every δ kept: at least 2× by itself, δs and gradients being as big as the activations and parameters) and
-//    as training runs it (each δ let go after its layer).
+//    as training runs it (each δ let go after its layer). The file's bytes are freed once its layers are read (not
+//    left to V8's next full collection, which would add up to 45 MB to the peak in some runs and not in others).
 // The engine's output is checked against onnxruntime's first. Writes test-results/bench/model.json.
 // Alone: `node out/test/bench/modelBench.js` (after `npm run bench` or `node esbuild.mjs --tests`).
 
