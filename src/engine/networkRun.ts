@@ -95,6 +95,8 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const handed = new Map<TensorData, number>();
   // Without keepDeltas a δ nobody reads any more is handed out again for the next layer's (the peak of training).
   const pool = keepDeltas ? undefined : new RecycledBuffers();
+  /** This array may be written over: kept by nobody, and the layer now running is its only reader left. */
+  const ownedByOne = (data: TensorData): boolean => !keepDeltas && (handed.get(data) ?? 0) <= 1;
   const backwardLayer = (i: number): void => {
     const own = i === last ? { delta, from: head } : sums.take(i, !keepDeltas);
     if (keepDeltas) gradients.deltas[i] = own.delta;
@@ -102,7 +104,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
     gradients.params[i] = {};
     if (!own.delta) return;
     // The head's δ may be the caller's (the problem's grad): never overwritten.
-    const overwrite = !keepDeltas && i !== last && (handed.get(own.delta.data) ?? 0) <= 1;
+    const overwrite = i !== last && ownedByOne(own.delta.data);
     const g = backwardOf(steps[i], own.delta, inputGradient || sources[i].some(s => s !== 'input'), overwrite);
     steps[i].cache = {};
     gradients.params[i] = g.params;
@@ -110,7 +112,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
     handed.set(own.delta.data, readers);
     g.deltaIns.forEach((d, j) => {
       if (!d || (!inputGradient && sources[i][j] === 'input')) return;
-      sums.add(sources[i][j], d, layerName(i), data => !keepDeltas && (handed.get(data) ?? 0) <= 1);
+      sums.add(sources[i][j], d, layerName(i), ownedByOne);
       handed.set(d.data, (handed.get(d.data) ?? 0) + 1);
     });
     // Let go: read by no layer still to run, not handed on (relu's backward may return its δ overwritten), not kept

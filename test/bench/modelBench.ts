@@ -23,10 +23,10 @@ import { DEFAULT_MAX_ELEMENTS } from '../../src/engine/budget';
 import { NetworkProblem } from '../../src/engine/network';
 import { runNetwork } from '../../src/engine/networkRun';
 import { planNetwork } from '../../src/engine/networkPlan';
-import { Tensor, maxAbs, maxAbsDiff, sizeOf } from '../../src/engine/tensor';
+import { Tensor, maxAbs, maxAbsDiff } from '../../src/engine/tensor';
 import { readGraph } from '../../src/specReader/onnx/graph';
 import { modelLayers } from '../../src/specReader/onnx/model';
-import { resnet18Onnx } from '../support/resnet18';
+import { resnet18Onnx, sinImage } from '../support/resnet18';
 import { gitCommit } from './convBench';
 import { wasmKernel } from '../../src/engine/wasm/gemmWasm';
 
@@ -54,14 +54,19 @@ function memoryProbe(root: string, file: string, mode: 'keep' | 'train'): Record
   return { ...r, grown, ratio: grown / (r.paramBytes + r.activationBytes) };
 }
 
-/** The forward pass alone, interleaved with onnxruntime's (medians, ms), and the kernel build it ran on. */
-async function forwardAgainstOnnxruntime(bytes: Uint8Array, rounds: number): Promise<{ engine: number[]; onnxruntime: number[]; kernel: string }> {
+/** onnxruntime's session on one thread (as the engine runs), and its feeds for `input`. */
+async function onnxruntimeSession(bytes: Uint8Array, input: Tensor): Promise<{ session: InferenceSession; feeds: InferenceSession.FeedsType }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  return { session, feeds: { [session.inputNames[0]]: new ort.Tensor('float32', input.data as Float32Array, [...input.shape]) } };
+}
+
+/** The forward pass alone, interleaved with onnxruntime's (medians, ms), and the kernel build it ran on. */
+async function forwardAgainstOnnxruntime(bytes: Uint8Array, rounds: number): Promise<{ engine: number[]; onnxruntime: number[]; kernel: string }> {
   const layers = modelLayers(bytes, [1, 3, SIZE, SIZE], 'float32', DEFAULT_MAX_ELEMENTS);
-  const input: Tensor = { shape: [1, 3, SIZE, SIZE], dtype: 'float32', data: new Float32Array(sizeOf([1, 3, SIZE, SIZE])).map((_, i) => Math.sin(i)) };
-  const session: InferenceSession = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input.data as Float32Array, [...input.shape]) };
+  const input = sinImage(SIZE);
+  const { session, feeds } = await onnxruntimeSession(bytes, input);
   const forward = () => runNetwork({ input, layers, dtype: 'float32' }, { backward: false });
   await timed(0, 2, () => session.run(feeds));
   await timed(0, 1, forward);
@@ -100,7 +105,7 @@ export async function modelBench(root: string): Promise<boolean> {
 
   const graphMs = await timed(3, 1, () => readGraph(bytes));
   let layers = modelLayers(bytes, [1, 3, SIZE, SIZE], 'float32', DEFAULT_MAX_ELEMENTS);
-  const input: Tensor = { shape: [1, 3, SIZE, SIZE], dtype: 'float32', data: new Float32Array(sizeOf([1, 3, SIZE, SIZE])).map((_, i) => Math.sin(i)) };
+  const input = sinImage(SIZE);
   const readMs = await timed(3, 0, () => {
     layers = modelLayers(bytes, [1, 3, SIZE, SIZE], 'float32', DEFAULT_MAX_ELEMENTS);
     planNetwork({ input, layers, dtype: 'float32' }, false);
@@ -108,8 +113,7 @@ export async function modelBench(root: string): Promise<boolean> {
   const problem: NetworkProblem = { input, layers, dtype: 'float32' };
   const trained: NetworkProblem = { ...problem, loss: { type: 'cross_entropy', target: [1] } };
 
-  const session: InferenceSession = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input.data as Float32Array, [...input.shape]) };
+  const { session, feeds } = await onnxruntimeSession(bytes, input);
   const reference = (await session.run(feeds))[session.outputNames[0]].data as Float32Array;
   const ours = runNetwork(problem, { backward: false }).outputs.at(-1)!;
   const disagreement = maxAbsDiff(ours, { shape: ours.shape, dtype: 'float32', data: reference }) / Math.max(1, maxAbs(reference));

@@ -9,16 +9,15 @@ import { layerSources } from '../../src/engine/graph';
 import { kindOf } from '../../src/engine/layerKinds';
 import { ForwardCache, isMergeKind } from '../../src/engine/layerKinds/kind';
 import { runNetwork } from '../../src/engine/networkRun';
-import { Tensor, sizeOf } from '../../src/engine/tensor';
 import { arithmetic, wasmLayout } from '../../src/engine/wasm/gemmWasm';
 import { modelLayers } from '../../src/specReader/onnx/model';
-import { resnet18Onnx } from '../support/resnet18';
+import { resnet18Onnx, sinImage } from '../support/resnet18';
 
 const arg = (name: string, fallback: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : fallback; };
 const size = arg('--size', 224);
 const runs = arg('--runs', 3);
 const layers = modelLayers(resnet18Onnx({ size }), [1, 3, size, size], 'float32', DEFAULT_MAX_ELEMENTS);
-const input: Tensor = { shape: [1, 3, size, size], dtype: 'float32', data: new Float32Array(sizeOf([1, 3, size, size])).map((_, i) => Math.sin(i)) };
+const input = sinImage(size);
 const problem = { input, layers, dtype: 'float32' as const, loss: { type: 'cross_entropy' as const, target: [1] } };
 const run = runNetwork(problem);
 const sources = layerSources(layers);

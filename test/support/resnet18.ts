@@ -7,6 +7,7 @@
 // make the same graph small enough for unit tests.
 
 import { OnnxInitializer, OnnxNodeSpec, onnxGraphModel } from './onnxWriter';
+import { Tensor, sizeOf } from '../../src/engine/tensor';
 
 export interface ResNetShape {
   /** The input's height and width (224 for ImageNet). */
@@ -81,4 +82,10 @@ export function resnet18Graph(shape: ResNetShape): { nodes: OnnxNodeSpec[]; init
 export function resnet18Onnx(shape: ResNetShape): Uint8Array {
   const g = resnet18Graph(shape);
   return onnxGraphModel({ nodes: g.nodes, initializers: g.initializers, inputs: [['input', g.input]], outputs: [['output', g.output]], opset: 17, producer: ['pytorch', '1.13.0'] });
+}
+
+/** The benches' input to such a model: one (1, 3, size, size) float32 image of sin(i), the same in every process. */
+export function sinImage(size: number): Tensor {
+  const shape = [1, 3, size, size];
+  return { shape, dtype: 'float32', data: new Float32Array(sizeOf(shape)).map((_, i) => Math.sin(i)) };
 }

@@ -91,13 +91,14 @@ export class TracePanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
-      // A hidden webview is torn down and reloads when shown (it says `ready` again): hold messages till then.
+      // Logged only: a hidden webview is torn down (what is posted to it is dropped) and says `ready` again when
+      // shown, which replays the latest state. Readiness is not taken from these events: a panel moved to another
+      // group may report itself hidden and keep its page, and an answer held for a `ready` that never comes
+      // would leave that page waiting.
       panel.onDidChangeViewState(e => {
         if (e.webviewPanel.visible === this.visible) return;
-        // Logged: a hidden panel shows a run only once it is revealed and says `ready` again.
         this.visible = e.webviewPanel.visible;
         this.log.info(`panel ${this.visible ? 'visible' : 'hidden'}`);
-        if (!this.visible) this.ready = false;
       }),
     );
   }
@@ -219,10 +220,13 @@ export class TracePanel implements vscode.Disposable {
   /** A focus that arrived before the webview was ready: shown right after the trace. */
   private pendingFocus: Extract<HostToWebview, { type: 'focus' }> | undefined;
 
-  /** A one-off message (focus, step, answers); dropped when no webview is listening, except the last focus. */
+  /** A one-off message (focus, step, answers); dropped when no webview is listening, except the last focus, kept till delivered. */
   send(message: HostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
-    else if (message.type === 'focus') this.pendingFocus = message;
+    if (message.type === 'focus') this.pendingFocus = message;
+    if (!this.ready) return;
+    void this.panel.webview.postMessage(message).then(delivered => {
+      if (delivered && this.pendingFocus === message) this.pendingFocus = undefined;
+    });
   }
 
   /** The trace a request names, or a `requestFailed` answer. */
@@ -364,11 +368,12 @@ export class TracePanel implements vscode.Disposable {
   private handle(message: WebviewToHost): void {
     switch (message.type) {
       case 'ready':
+        // The first load, or a reload after the panel was hidden: the page has nothing yet.
+        this.log.info(`panel ready (${this.panel.visible ? 'visible' : 'hidden'})`);
         this.ready = true;
         void this.panel.webview.postMessage({ type: 'settings', settings: panelSettings() } satisfies HostToWebview);
         if (this.latest) void this.panel.webview.postMessage(this.latest);
-        if (this.pendingFocus) void this.panel.webview.postMessage(this.pendingFocus);
-        this.pendingFocus = undefined;
+        if (this.pendingFocus) this.send(this.pendingFocus);
         break;
       case 'rendered':
         this.log.info(`panel rendered trace ${message.traceId} (${this.panel.visible ? 'visible' : 'hidden'}): ${message.shown.map(s => s.name).join(', ')}`);
