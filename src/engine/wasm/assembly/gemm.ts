@@ -192,10 +192,129 @@ function kernel64(kc: i32, pa: usize, pb: usize, tile: usize): void {
   v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
 }
 
+// ---- One row of C (M = 1) or one column (N = 1, the same product transposed): no packing of B ----
+// The blocked kernel packs all of B for the one row, then fills 1 of its 4 tile rows: the rot180 view of a one-channel
+// input (a single kernel) spent more time there than in its three passes. Here each k reads x's entry and a run of B's
+// row through the tables once and goes straight into SIMD accumulators:
+//   c[cc[j]] += Σ_k x[rx[k]] · b[rb[k] + cb[j]]   for j < N (c and x already at their row's start).
+// Each element is summed as the blocked kernel sums it (from zero over a KC slice of k in order, the same madd, then
+// added into C), so the result is the same bit for bit: a product cut across threads may leave a job one row.
+
+@inline function splatAt<T>(p: usize): v128 {
+  return sizeof<T>() == 4 ? v128.load32_splat(p) : v128.load64_splat(p);
+}
+@inline function maddT<T>(a: v128, b: v128, c: v128): v128 {
+  return sizeof<T>() == 4 ? madd32(a, b, c) : madd64(a, b, c);
+}
+
+// `lanes` (1, 2 or 4) vectors of columns side by side in B, from element `first` of each row, x packed: left in `tile`.
+@inline function vecRun<T>(lanes: i32, K: i32, xs: usize, rb: usize, b: usize, first: i32, tile: usize): void {
+  const E = sizeof<T>();
+  let s0 = v128.splat<i32>(0); let s1 = s0; let s2 = s0; let s3 = s0;
+  const base = b + <usize>first * E;
+  const end = rb + (<usize>K << 2);
+  // Two k a turn: half the loop's own instructions per multiply-add.
+  for (; rb + 4 < end; rb += 8) {
+    let xk = splatAt<T>(xs);
+    let src = base + <usize>load<i32>(rb) * E;
+    s0 = maddT<T>(xk, v128.load(src), s0);
+    if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
+    if (lanes > 2) {
+      s2 = maddT<T>(xk, v128.load(src, 32), s2);
+      s3 = maddT<T>(xk, v128.load(src, 48), s3);
+    }
+    xk = splatAt<T>(xs + E);
+    src = base + <usize>load<i32>(rb, 4) * E;
+    s0 = maddT<T>(xk, v128.load(src), s0);
+    if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
+    if (lanes > 2) {
+      s2 = maddT<T>(xk, v128.load(src, 32), s2);
+      s3 = maddT<T>(xk, v128.load(src, 48), s3);
+    }
+    xs += 2 * E;
+  }
+  if (rb < end) {
+    const xk = splatAt<T>(xs);
+    const src = base + <usize>load<i32>(rb) * E;
+    s0 = maddT<T>(xk, v128.load(src), s0);
+    if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
+    if (lanes > 2) {
+      s2 = maddT<T>(xk, v128.load(src, 32), s2);
+      s3 = maddT<T>(xk, v128.load(src, 48), s3);
+    }
+  }
+  v128.store(tile, s0); v128.store(tile, s1, 16); v128.store(tile, s2, 32); v128.store(tile, s3, 48);
+}
+
+// Four columns anywhere in B (strided windows, a row-major matrix's columns): each k's four values gathered into lanes.
+function vecScattered<T>(K: i32, xs: usize, b: usize, rb: usize, cb: usize, j: i32, n: i32, tile: usize): void {
+  const E = sizeof<T>();
+  const o0 = offset(cb, j) * E;
+  const o1 = n > 1 ? offset(cb, j + 1) * E : o0; const o2 = n > 2 ? offset(cb, j + 2) * E : o0; const o3 = n > 3 ? offset(cb, j + 3) * E : o0;
+  let s0 = v128.splat<i32>(0); let s1 = s0;
+  for (let k = 0; k < K; k++) {
+    const row = b + offset(rb, k) * E;
+    const xk = splatAt<T>(xs + <usize>k * E);
+    if (E == 4) {
+      let v = v128.load32_splat(row + o0);
+      v = f32x4.replace_lane(v, 1, load<f32>(row + o1));
+      v = f32x4.replace_lane(v, 2, load<f32>(row + o2));
+      v = f32x4.replace_lane(v, 3, load<f32>(row + o3));
+      s0 = madd32(xk, v, s0);
+    } else {
+      const v = f64x2.replace_lane(v128.load64_splat(row + o0), 1, load<f64>(row + o1));
+      const w = f64x2.replace_lane(v128.load64_splat(row + o2), 1, load<f64>(row + o3));
+      s0 = madd64(xk, v, s0);
+      s1 = madd64(xk, w, s1);
+    }
+  }
+  v128.store(tile, s0); v128.store(tile, s1, 16);
+}
+
+function vecmat<T>(N: i32, K: i32, x: usize, rx: usize, b: usize, rb: usize, cb: usize, c: usize, cc: usize, scratch: usize): void {
+  const E = sizeof<T>();
+  const V = 16 / E;
+  const tile = scratch;
+  const xs = scratch + 128;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    for (let k = 0; k < kc; k++) store<T>(xs + <usize>k * E, load<T>(x + offset(rx, k0 + k) * E));
+    const rows = rb + (<usize>k0 << 2);
+    let j = 0;
+    while (j < N) {
+      // The widest run of columns side by side in B from j, up to four vectors.
+      const first = offset(cb, j);
+      let w = 1;
+      while (w < 4 * V && j + w < N && offset(cb, j + w) == first + w) w++;
+      let n = 4;
+      if (w >= 4 * V) { n = 4 * V; vecRun<T>(4, kc, xs, rows, b, first, tile); }
+      else if (w >= 2 * V) { n = 2 * V; vecRun<T>(2, kc, xs, rows, b, first, tile); }
+      else if (w >= V) { n = V; vecRun<T>(1, kc, xs, rows, b, first, tile); }
+      else { n = min(4, N - j); vecScattered<T>(kc, xs, b, rows, cb, j, n, tile); }
+      // Into C element by element, in column order (col2im's targets may repeat).
+      for (let t = 0; t < n; t++) {
+        const at = c + offset(cc, j + t) * E;
+        store<T>(at, load<T>(at) + load<T>(tile + <usize>t * E));
+      }
+      j += n;
+    }
+  }
+}
+
 // The loops around the micro-kernel: N in blocks of NC columns (a conv's ∂C/∂a_t has up to 4608: the packed
 // slice of B, KC × NC, then stays in L2 and the scratch stays small), B packed one KC slice at a time, A one
 // MC × KC block at a time.
 function gemm<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize): void {
+  const E = sizeof<T>();
+  if (M == 1) {
+    vecmat<T>(N, K, a + offset(ra, 0) * E, ca, b, rb, cb, c + offset(rc, 0) * E, cc, scratch);
+    return;
+  }
+  if (N == 1) {
+    // C's column as a row: Cᵀ += Bᵀ Aᵀ, B's column the vector, A's rows B's columns.
+    vecmat<T>(M, K, b + offset(cb, 0) * E, rb, a, ca, ra, c + offset(cc, 0) * E, rc, scratch);
+    return;
+  }
   for (let j0 = 0; j0 < N; j0 += NC) {
     const shift = <usize>j0 << 2;
     gemmBlock<T>(M, min(NC, N - j0), K, a, ra, ca, b, rb, cb + shift, c, rc, cc + shift, scratch);
