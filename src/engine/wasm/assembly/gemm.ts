@@ -440,6 +440,16 @@ export function stats32(p: usize, n: i32, out: usize): i32 {
   let bad = i32x4.splat(0);
   const zero = f32x4.splat(0);
   let i = 0;
+  // Two vectors a turn into two sets of accumulators: each pmin waits on the last one, so one chain leaves the CPU idle.
+  let lo2 = lo; let hi2 = hi; let bad2 = bad;
+  for (; i + 8 <= n; i += 8) {
+    const v = v128.load(p + (<usize>i << 2));
+    const u = v128.load(p + (<usize>i << 2), 16);
+    lo = f32x4.pmin(lo, v); lo2 = f32x4.pmin(lo2, u);
+    hi = f32x4.pmax(hi, v); hi2 = f32x4.pmax(hi2, u);
+    bad = v128.or(bad, f32x4.ne(f32x4.sub(v, v), zero)); bad2 = v128.or(bad2, f32x4.ne(f32x4.sub(u, u), zero));
+  }
+  lo = f32x4.pmin(lo, lo2); hi = f32x4.pmax(hi, hi2); bad = v128.or(bad, bad2);
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(p + (<usize>i << 2));
     lo = f32x4.pmin(lo, v);
@@ -466,6 +476,15 @@ export function stats64(p: usize, n: i32, out: usize): i32 {
   let bad = i64x2.splat(0);
   const zero = f64x2.splat(0);
   let i = 0;
+  let lo2 = lo; let hi2 = hi; let bad2 = bad;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(p + (<usize>i << 3));
+    const u = v128.load(p + (<usize>i << 3), 16);
+    lo = f64x2.pmin(lo, v); lo2 = f64x2.pmin(lo2, u);
+    hi = f64x2.pmax(hi, v); hi2 = f64x2.pmax(hi2, u);
+    bad = v128.or(bad, f64x2.ne(f64x2.sub(v, v), zero)); bad2 = v128.or(bad2, f64x2.ne(f64x2.sub(u, u), zero));
+  }
+  lo = f64x2.pmin(lo, lo2); hi = f64x2.pmax(hi, hi2); bad = v128.or(bad, bad2);
   for (; i + 2 <= n; i += 2) {
     const v = v128.load(p + (<usize>i << 3));
     lo = f64x2.pmin(lo, v);
