@@ -207,7 +207,7 @@ function kernel64(kc: i32, pa: usize, pb: usize, tile: usize): void {
   return sizeof<T>() == 4 ? madd32(a, b, c) : madd64(a, b, c);
 }
 
-// `lanes` (1, 2 or 4) vectors of columns side by side in B, from element `first` of each row, x packed: left in `tile`.
+// `lanes` (1 to 4) vectors of columns side by side in B, from element `first` of each row, x packed: left in `tile`.
 @inline function vecRun<T>(lanes: i32, K: i32, xs: usize, rb: usize, b: usize, first: i32, tile: usize): void {
   const E = sizeof<T>();
   let s0 = v128.splat<i32>(0); let s1 = s0; let s2 = s0; let s3 = s0;
@@ -219,18 +219,14 @@ function kernel64(kc: i32, pa: usize, pb: usize, tile: usize): void {
     let src = base + <usize>load<i32>(rb) * E;
     s0 = maddT<T>(xk, v128.load(src), s0);
     if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
-    if (lanes > 2) {
-      s2 = maddT<T>(xk, v128.load(src, 32), s2);
-      s3 = maddT<T>(xk, v128.load(src, 48), s3);
-    }
+    if (lanes > 2) s2 = maddT<T>(xk, v128.load(src, 32), s2);
+    if (lanes > 3) s3 = maddT<T>(xk, v128.load(src, 48), s3);
     xk = splatAt<T>(xs + E);
     src = base + <usize>load<i32>(rb, 4) * E;
     s0 = maddT<T>(xk, v128.load(src), s0);
     if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
-    if (lanes > 2) {
-      s2 = maddT<T>(xk, v128.load(src, 32), s2);
-      s3 = maddT<T>(xk, v128.load(src, 48), s3);
-    }
+    if (lanes > 2) s2 = maddT<T>(xk, v128.load(src, 32), s2);
+    if (lanes > 3) s3 = maddT<T>(xk, v128.load(src, 48), s3);
     xs += 2 * E;
   }
   if (rb < end) {
@@ -238,10 +234,8 @@ function kernel64(kc: i32, pa: usize, pb: usize, tile: usize): void {
     const src = base + <usize>load<i32>(rb) * E;
     s0 = maddT<T>(xk, v128.load(src), s0);
     if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
-    if (lanes > 2) {
-      s2 = maddT<T>(xk, v128.load(src, 32), s2);
-      s3 = maddT<T>(xk, v128.load(src, 48), s3);
-    }
+    if (lanes > 2) s2 = maddT<T>(xk, v128.load(src, 32), s2);
+    if (lanes > 3) s3 = maddT<T>(xk, v128.load(src, 48), s3);
   }
   v128.store(tile, s0); v128.store(tile, s1, 16); v128.store(tile, s2, 32); v128.store(tile, s3, 48);
 }
@@ -288,6 +282,7 @@ function vecmat<T>(N: i32, K: i32, x: usize, rx: usize, b: usize, rb: usize, cb:
       while (w < 4 * V && j + w < N && offset(cb, j + w) == first + w) w++;
       let n = 4;
       if (w >= 4 * V) { n = 4 * V; vecRun<T>(4, kc, xs, rows, b, first, tile); }
+      else if (w >= 3 * V) { n = 3 * V; vecRun<T>(3, kc, xs, rows, b, first, tile); }
       else if (w >= 2 * V) { n = 2 * V; vecRun<T>(2, kc, xs, rows, b, first, tile); }
       else if (w >= V) { n = V; vecRun<T>(1, kc, xs, rows, b, first, tile); }
       else { n = min(4, N - j); vecScattered<T>(kc, xs, b, rows, cb, j, n, tile); }
