@@ -104,7 +104,8 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   L.transpose(r.zt, r.z, HW, Cout, B);
   if (bias) {
     // z += b ⊗ 1: the bias as a product of inner size 1 (plane p of z gets bias[p mod Cout] · 1 at each position),
-    // which rounds as z + b does, while z is still in the module for its range.
+    // which rounds as z + b does, while z is still in the module for its range. Inner size 1 packs one row of B per
+    // block of 1024 columns: within the scratch reserved for any product (384 rows of 8 columns at least).
     floats.set(bias.data, r.bias / E);
     floats.fill(1, r.ones / E, r.ones / E + HW);
     for (let p = 0; p < B * Cout; p++) ints[(r.biasOf >> 2) + p] = p % Cout;
