@@ -24,7 +24,7 @@ function watched(): { panel: FakePanel; reloads: number[]; watch: PageLoadWatch;
   const panel = new FakePanel();
   const t0 = Date.now();
   const reloads: number[] = [];
-  const watch = new PageLoadWatch(panel as never, () => reloads.push(Date.now() - t0), { warn: () => undefined }, waits);
+  const watch = new PageLoadWatch(panel as never, () => reloads.push(Date.now() - t0), { warn: () => undefined }, "the test's", waits);
   return { panel, reloads, watch, t0 };
 }
 

@@ -1,7 +1,7 @@
-// A webview page that never says `ready` is loaded again. Seen in VS Code for the web (code-server): a panel
-// hidden while its page was still loading, then shown, keeps a page whose script never runs; everything posted
-// to it is lost and the panel says "Waiting for a trace…" for good. The page is given a while after it is shown
-// (longer each time, so a slow machine is not caught in a loop of reloads), then its HTML is set again.
+// A webview page (the trace panel, a model editor) that never says `ready` is loaded again. Seen in code-server:
+// a panel hidden while its page was still loading, then shown, keeps a page whose script never runs; everything
+// posted to it is lost and the panel says "Waiting for a trace…" for good. The page is given a while after it is
+// shown (longer each time, so a slow machine is not caught in a loop of reloads), then its HTML is set again.
 
 import type * as vscode from 'vscode';
 
@@ -27,6 +27,8 @@ export class PageLoadWatch implements vscode.Disposable {
     /** Sets the page's HTML again (a fresh nonce makes it a new page). */
     private readonly reload: () => void,
     private readonly log: Pick<vscode.LogOutputChannel, 'warn'>,
+    /** Which page, for the log: "the trace panel's", "digits.onnx's". */
+    private readonly whose: string,
     private readonly waits = PAGE_WAITS,
   ) {
     this.wait = waits.first;
@@ -51,7 +53,7 @@ export class PageLoadWatch implements vscode.Disposable {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.ready || !this.panel.visible) return;
-      this.log.warn(`the panel's page did not say ready ${this.wait} ms after it was shown: loading it again`);
+      this.log.warn(`${this.whose} page did not say ready ${this.wait} ms after it was shown: loading it again`);
       this.wait = Math.min(this.wait * 2, this.waits.last);
       this.reload();
       this.arm();

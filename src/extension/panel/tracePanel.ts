@@ -90,7 +90,7 @@ export class TracePanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     panel.webview.html = panelHtml(panel.webview, extensionUri);
     TracePanel.setContext(true);
-    this.pageWatch = new PageLoadWatch(panel, () => { panel.webview.html = panelHtml(panel.webview, extensionUri); }, log);
+    this.pageWatch = new PageLoadWatch(panel, () => { panel.webview.html = panelHtml(panel.webview, extensionUri); }, log, "the trace panel's");
     this.disposables.push(
       this.pageWatch,
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
