@@ -14,6 +14,7 @@ import { shownProblem } from '../../specReader/problemText';
 import type { ConvRunner } from '../commands/runConv';
 import { displayLocale } from '../displayLocale';
 import { pageHtml } from '../panel/html';
+import { PageLoadWatch } from '../panel/pageLoadWatch';
 import { TracePanel } from '../panel/tracePanel';
 import { traceSettings } from '../traceSettings';
 import type { WorkspaceFiles } from '../workspaceFiles';
@@ -123,13 +124,15 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')] };
-    webview.html = pageHtml(webview, this.extensionUri, 'modelEditor.js', 'modelEditor.css', '<main id="app" aria-busy="true"></main>');
+    const setPage = () => { webview.html = pageHtml(webview, this.extensionUri, 'modelEditor.js', 'modelEditor.css', '<main id="app" aria-busy="true"></main>'); };
+    setPage();
+    const pageWatch = new PageLoadWatch(panel, setPage, this.log, `${path.basename(document.uri.path)}'s`);
     // The page loads in the workbench while this host works out the graph (a 45 MB model: about half a second).
     void document.loaded.then(() => setTimeout(() => void document.facts, 0));
     const state: ModelEditorState = { uri: document.uri.toString(), nodes: 0, rendered: false };
     this.editors.set(panel, { document, state });
     const post = (m: HostToModelEditor) => void webview.postMessage(m);
-    panel.onDidDispose(() => this.editors.delete(panel));
+    panel.onDidDispose(() => { pageWatch.dispose(); this.editors.delete(panel); });
     webview.onDidReceiveMessage(raw => {
       let message: ModelEditorToHost;
       try {
@@ -138,6 +141,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         this.log.error(`model editor: ${(e as Error).message}`);
         return;
       }
+      if (message.type === 'ready') pageWatch.loaded();
       void this.handle(message, document, state, post, panel);
     });
   }

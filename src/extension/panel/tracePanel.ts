@@ -22,6 +22,7 @@ import { SpecError } from '../../specReader/source';
 import { ProblemError } from '../trace/traceJob';
 import { LayerSaving, saveLayerSpec } from '../commands/saveLayerSpec';
 import { panelHtml, panelLocalRoots } from './html';
+import { PageLoadWatch } from './pageLoadWatch';
 import { displayLocale } from '../displayLocale';
 
 /** What the webview keeps with getState/setState, so a restored panel can re-run its spec. */
@@ -76,6 +77,7 @@ export class TracePanel implements vscode.Disposable {
   private ready = false;
   private visible = true;
   private disposed = false;
+  private readonly pageWatch: PageLoadWatch;
   private readonly disposables: vscode.Disposable[] = [];
 
   private constructor(
@@ -88,13 +90,14 @@ export class TracePanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     panel.webview.html = panelHtml(panel.webview, extensionUri);
     TracePanel.setContext(true);
+    this.pageWatch = new PageLoadWatch(panel, () => { panel.webview.html = panelHtml(panel.webview, extensionUri); }, log, "the trace panel's");
     this.disposables.push(
+      this.pageWatch,
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
       // Logged only: a hidden webview is torn down (what is posted to it is dropped) and says `ready` again when
-      // shown, which replays the latest state. Readiness is not taken from these events: a panel moved to another
-      // group may report itself hidden and keep its page, and an answer held for a `ready` that never comes
-      // would leave that page waiting.
+      // shown, which replays the latest state. Nothing is held back on these events: a message held for a `ready`
+      // that does not come is lost for good, one posted to a torn-down page costs nothing.
       panel.onDidChangeViewState(e => {
         if (e.webviewPanel.visible === this.visible) return;
         this.visible = e.webviewPanel.visible;
@@ -371,6 +374,7 @@ export class TracePanel implements vscode.Disposable {
         // The first load, or a reload after the panel was hidden: the page has nothing yet.
         this.log.info(`panel ready (${this.panel.visible ? 'visible' : 'hidden'})`);
         this.ready = true;
+        this.pageWatch.loaded();
         void this.panel.webview.postMessage({ type: 'settings', settings: panelSettings() } satisfies HostToWebview);
         if (this.latest) void this.panel.webview.postMessage(this.latest);
         if (this.pendingFocus) this.send(this.pendingFocus);
