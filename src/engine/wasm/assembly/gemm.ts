@@ -429,68 +429,51 @@ export function scatterAdd64(src: usize, dst: usize, rows: usize, r0: i32, n: i3
 // The range of n values at p: out[0] = min, out[1] = max (float64); returns 1 when a value is NaN or ±Infinity
 // (the host then counts them itself). x - x is 0 for a finite x and NaN otherwise. pmin and pmax are one instruction
 // each; the sign of a zero at an end and a NaN's effect are the host's to settle.
-export function stats32(p: usize, n: i32, out: usize): i32 {
-  let lo = f32x4.splat(Infinity);
-  let hi = f32x4.splat(-Infinity);
+@inline function pminT<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.pmin(a, b) : f64x2.pmin(a, b);
+}
+@inline function pmaxT<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.pmax(a, b) : f64x2.pmax(a, b);
+}
+/** The lanes of v that are NaN or ±Infinity (v - v is not 0), all ones. */
+@inline function notFinite<T>(v: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.ne(f32x4.sub(v, v), f32x4.splat(0)) : f64x2.ne(f64x2.sub(v, v), f64x2.splat(0));
+}
+
+function stats<T>(p: usize, n: i32, out: usize): i32 {
+  const E = sizeof<T>();
+  const V = 16 / E;
+  let lo = sizeof<T>() == 4 ? f32x4.splat(Infinity) : f64x2.splat(Infinity);
+  let hi = sizeof<T>() == 4 ? f32x4.splat(-Infinity) : f64x2.splat(-Infinity);
   let bad = i32x4.splat(0);
-  const zero = f32x4.splat(0);
   let i = 0;
   // Two vectors a turn into two sets of accumulators: each pmin waits on the last one, so one chain leaves the CPU idle.
   let lo2 = lo; let hi2 = hi; let bad2 = bad;
-  for (; i + 8 <= n; i += 8) {
-    const v = v128.load(p + (<usize>i << 2));
-    const u = v128.load(p + (<usize>i << 2), 16);
-    lo = f32x4.pmin(lo, v); lo2 = f32x4.pmin(lo2, u);
-    hi = f32x4.pmax(hi, v); hi2 = f32x4.pmax(hi2, u);
-    bad = v128.or(bad, f32x4.ne(f32x4.sub(v, v), zero)); bad2 = v128.or(bad2, f32x4.ne(f32x4.sub(u, u), zero));
+  for (; i + 2 * V <= n; i += 2 * V) {
+    const v = v128.load(p + <usize>i * E);
+    const u = v128.load(p + <usize>i * E, 16);
+    lo = pminT<T>(lo, v); lo2 = pminT<T>(lo2, u);
+    hi = pmaxT<T>(hi, v); hi2 = pmaxT<T>(hi2, u);
+    bad = v128.or(bad, notFinite<T>(v)); bad2 = v128.or(bad2, notFinite<T>(u));
   }
-  lo = f32x4.pmin(lo, lo2); hi = f32x4.pmax(hi, hi2); bad = v128.or(bad, bad2);
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(p + (<usize>i << 2));
-    lo = f32x4.pmin(lo, v);
-    hi = f32x4.pmax(hi, v);
-    bad = v128.or(bad, f32x4.ne(f32x4.sub(v, v), zero));
+  lo = pminT<T>(lo, lo2); hi = pmaxT<T>(hi, hi2); bad = v128.or(bad, bad2);
+  for (; i + V <= n; i += V) {
+    const v = v128.load(p + <usize>i * E);
+    lo = pminT<T>(lo, v);
+    hi = pmaxT<T>(hi, v);
+    bad = v128.or(bad, notFinite<T>(v));
   }
-  let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
-  let mx = max(max(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1)), max(f32x4.extract_lane(hi, 2), f32x4.extract_lane(hi, 3)));
+  let mn: f64; let mx: f64;
+  if (sizeof<T>() == 4) {
+    mn = <f64>min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
+    mx = <f64>max(max(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1)), max(f32x4.extract_lane(hi, 2), f32x4.extract_lane(hi, 3)));
+  } else {
+    mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+    mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  }
   let tailBad = false;
   for (; i < n; i++) {
-    const v = load<f32>(p + (<usize>i << 2));
-    if (v - v != 0) tailBad = true;
-    mn = min(mn, v);
-    mx = max(mx, v);
-  }
-  store<f64>(out, <f64>mn);
-  store<f64>(out, <f64>mx, 8);
-  return tailBad || v128.any_true(bad) ? 1 : 0;
-}
-
-export function stats64(p: usize, n: i32, out: usize): i32 {
-  let lo = f64x2.splat(Infinity);
-  let hi = f64x2.splat(-Infinity);
-  let bad = i64x2.splat(0);
-  const zero = f64x2.splat(0);
-  let i = 0;
-  let lo2 = lo; let hi2 = hi; let bad2 = bad;
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(p + (<usize>i << 3));
-    const u = v128.load(p + (<usize>i << 3), 16);
-    lo = f64x2.pmin(lo, v); lo2 = f64x2.pmin(lo2, u);
-    hi = f64x2.pmax(hi, v); hi2 = f64x2.pmax(hi2, u);
-    bad = v128.or(bad, f64x2.ne(f64x2.sub(v, v), zero)); bad2 = v128.or(bad2, f64x2.ne(f64x2.sub(u, u), zero));
-  }
-  lo = f64x2.pmin(lo, lo2); hi = f64x2.pmax(hi, hi2); bad = v128.or(bad, bad2);
-  for (; i + 2 <= n; i += 2) {
-    const v = v128.load(p + (<usize>i << 3));
-    lo = f64x2.pmin(lo, v);
-    hi = f64x2.pmax(hi, v);
-    bad = v128.or(bad, f64x2.ne(f64x2.sub(v, v), zero));
-  }
-  let mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
-  let mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
-  let tailBad = false;
-  for (; i < n; i++) {
-    const v = load<f64>(p + (<usize>i << 3));
+    const v = <f64>load<T>(p + <usize>i * E);
     if (v - v != 0) tailBad = true;
     mn = min(mn, v);
     mx = max(mx, v);
@@ -498,4 +481,12 @@ export function stats64(p: usize, n: i32, out: usize): i32 {
   store<f64>(out, mn);
   store<f64>(out, mx, 8);
   return tailBad || v128.any_true(bad) ? 1 : 0;
+}
+
+export function stats32(p: usize, n: i32, out: usize): i32 {
+  return stats<f32>(p, n, out);
+}
+
+export function stats64(p: usize, n: i32, out: usize): i32 {
+  return stats<f64>(p, n, out);
 }
