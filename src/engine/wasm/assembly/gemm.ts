@@ -212,24 +212,7 @@ function kernel64(kc: i32, pa: usize, pb: usize, tile: usize): void {
   const E = sizeof<T>();
   let s0 = v128.splat<i32>(0); let s1 = s0; let s2 = s0; let s3 = s0;
   const base = b + <usize>first * E;
-  const end = rb + (<usize>K << 2);
-  // Two k a turn: half the loop's own instructions per multiply-add.
-  for (; rb + 4 < end; rb += 8) {
-    let xk = splatAt<T>(xs);
-    let src = base + <usize>load<i32>(rb) * E;
-    s0 = maddT<T>(xk, v128.load(src), s0);
-    if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
-    if (lanes > 2) s2 = maddT<T>(xk, v128.load(src, 32), s2);
-    if (lanes > 3) s3 = maddT<T>(xk, v128.load(src, 48), s3);
-    xk = splatAt<T>(xs + E);
-    src = base + <usize>load<i32>(rb, 4) * E;
-    s0 = maddT<T>(xk, v128.load(src), s0);
-    if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
-    if (lanes > 2) s2 = maddT<T>(xk, v128.load(src, 32), s2);
-    if (lanes > 3) s3 = maddT<T>(xk, v128.load(src, 48), s3);
-    xs += 2 * E;
-  }
-  if (rb < end) {
+  for (const end = rb + (<usize>K << 2); rb < end; rb += 4, xs += E) {
     const xk = splatAt<T>(xs);
     const src = base + <usize>load<i32>(rb) * E;
     s0 = maddT<T>(xk, v128.load(src), s0);
