@@ -43,9 +43,6 @@ function setStatus(text: string, kind: '' | 'running' | 'failed'): void {
 /** Shows the current run again (after the settings changed). */
 let reshow: (() => void) | undefined;
 
-/** The run on show: the host replays its latest run on every `ready`, which a page that got it while loading has already shown. */
-let shownRun: number | undefined;
-
 /** Stops waiting for the previous run's first heatmap. */
 let paintWatch: AbortController | undefined;
 
@@ -77,15 +74,11 @@ onHostMessage(message => {
       setStatus(message.message, 'failed');
       break;
     case 'trace':
-      if (shownRun === message.trace.id) break;
-      shownRun = message.trace.id;
       reshow = () => show(message.trace, 'trace', () => (app = new TraceView(root, traceWithStages(message.trace, state.stages), state)));
       state.layer = undefined;
       reshow();
       break;
     case 'network':
-      if (shownRun === message.network.id) break;
-      shownRun = message.network.id;
       reshow = () => show(message.network, 'network', () => (network = new NetworkView(root, networkWithStages(message.network, state.stages), state)));
       reshow();
       break;
@@ -97,7 +90,6 @@ onHostMessage(message => {
       }
       break;
     case 'tensors':
-      shownRun = undefined;
       title.textContent = message.set.title;
       setStatus('', '');
       clear();

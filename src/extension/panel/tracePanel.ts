@@ -95,13 +95,14 @@ export class TracePanel implements vscode.Disposable {
       this.pageWatch,
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
-      // Logged only: a hidden webview is torn down (what is posted to it is dropped) and says `ready` again when
-      // shown, which replays the latest state. Nothing is held back on these events: a message held for a `ready`
-      // that does not come is lost for good, one posted to a torn-down page costs nothing.
+      // A hidden webview is torn down and reloads when shown (it says `ready` again): hold messages till then (a page
+      // that never says it is loaded again by the watch).
       panel.onDidChangeViewState(e => {
         if (e.webviewPanel.visible === this.visible) return;
+        // Logged: a hidden panel shows a run only once it is revealed and says `ready` again.
         this.visible = e.webviewPanel.visible;
         this.log.info(`panel ${this.visible ? 'visible' : 'hidden'}`);
+        if (!this.visible) this.ready = false;
       }),
     );
   }
@@ -223,13 +224,10 @@ export class TracePanel implements vscode.Disposable {
   /** A focus that arrived before the webview was ready: shown right after the trace. */
   private pendingFocus: Extract<HostToWebview, { type: 'focus' }> | undefined;
 
-  /** A one-off message (focus, step, answers); dropped when no webview is listening, except the last focus, kept till delivered. */
+  /** A one-off message (focus, step, answers); dropped when no webview is listening, except the last focus. */
   send(message: HostToWebview): void {
-    if (message.type === 'focus') this.pendingFocus = message;
-    if (!this.ready) return;
-    void this.panel.webview.postMessage(message).then(delivered => {
-      if (delivered && this.pendingFocus === message) this.pendingFocus = undefined;
-    });
+    if (this.ready) void this.panel.webview.postMessage(message);
+    else if (message.type === 'focus') this.pendingFocus = message;
   }
 
   /** The trace a request names, or a `requestFailed` answer. */
@@ -377,7 +375,8 @@ export class TracePanel implements vscode.Disposable {
         this.pageWatch.loaded();
         void this.panel.webview.postMessage({ type: 'settings', settings: panelSettings() } satisfies HostToWebview);
         if (this.latest) void this.panel.webview.postMessage(this.latest);
-        if (this.pendingFocus) this.send(this.pendingFocus);
+        if (this.pendingFocus) void this.panel.webview.postMessage(this.pendingFocus);
+        this.pendingFocus = undefined;
         break;
       case 'rendered':
         this.log.info(`panel rendered trace ${message.traceId} (${this.panel.visible ? 'visible' : 'hidden'}): ${message.shown.map(s => s.name).join(', ')}`);
