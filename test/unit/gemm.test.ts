@@ -8,7 +8,7 @@ import * as fc from 'fast-check';
 import { conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2d } from '../../src/engine/conv2d';
 import { MatrixView, gemmAccumulate, gemmLoops, transposed, view } from '../../src/engine/gemm';
 import { kernelSlices, setBlockValues, setWeightSlice, windowBlock } from '../../src/engine/wasm/convWasm';
-import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
+import { gemmWasm, setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
 import { KERNEL_CONVS, assertClose, convInputs, rng } from './helpers';
 
 type Layout = { transposed: boolean; offset: number; pad: number };
@@ -54,6 +54,53 @@ describe('GEMM kernels (WebAssembly SIMD) = a plain triple loop', () => {
         // The padding and the offsets were never written.
         assert.ok(Number.isNaN(C.data[0]) || lc.offset === 0);
       }), { numRuns: 150 });
+  });
+
+  // M or N of 1 runs the one-row path (vecmat), without packing: runs of columns side by side in B, columns anywhere
+  // (B transposed), N = 1 as the transposed product, K past one KC slice (384). 2 and 3 run the blocked kernel.
+  it('one, two or three rows or columns, odd inner sizes, both dtypes, every layout', () => {
+    fc.assert(fc.property(
+      fc.constantFrom(1, 2, 3), fc.integer({ min: 1, max: 90 }), fc.boolean(), fc.integer({ min: 1, max: 900 }).map(k => k | 1),
+      layoutArb, layoutArb, fc.boolean(), fc.integer({ min: 1, max: 1e6 }),
+      (few, many, fewRows, inner, la, lb, f64, seed) => {
+        const [rows, cols] = fewRows ? [few, many] : [many, few];
+        const random = rng(seed);
+        const A = operand(rows, inner, la, () => random() - 0.5, f64);
+        const B = operand(inner, cols, lb, () => random() - 0.5, f64);
+        const C = operand(rows, cols, { transposed: false, offset: 1, pad: 1 }, () => random() - 0.5, f64);
+        const before = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => at(C, i, j)));
+        assert.ok(gemmWasm(rows, cols, inner, A, B, C));
+        for (let i = 0; i < rows; i++) {
+          for (let j = 0; j < cols; j++) {
+            let [s, scale] = [before[i][j], Math.abs(before[i][j])];
+            for (let k = 0; k < inner; k++) { s += at(A, i, k) * at(B, k, j); scale += Math.abs(at(A, i, k) * at(B, k, j)); }
+            assert.ok(Math.abs(at(C, i, j) - s) <= (f64 ? 1e-12 : 1e-5) * Math.max(1, scale), `C[${i}, ${j}] = ${at(C, i, j)}, expected ${s} (${rows}×${inner} @ ${inner}×${cols}, ${f64 ? 'f64' : 'f32'})`);
+          }
+        }
+      }), { numRuns: 150 });
+  });
+
+  it('a row (or column) alone sums as the blocked kernel sums it inside a bigger product: the same bits', () => {
+    for (const f64 of [false, true]) {
+      for (const [tb, inner] of [[false, 1001], [true, 387], [false, 5]] as const) {
+        const random = rng(inner);
+        const A = operand(6, inner, { transposed: false, offset: 0, pad: 0 }, () => random() - 0.5, f64);
+        const B = operand(inner, 37, { transposed: tb, offset: 0, pad: 0 }, () => random() - 0.5, f64);
+        const whole = operand(6, 37, { transposed: false, offset: 0, pad: 0 }, () => 0, f64);
+        assert.ok(gemmWasm(6, 37, inner, A, B, whole));
+        for (let i = 0; i < 6; i++) {
+          // Row i of A times B: C's row i; and Bᵀ times row i as a column (N = 1).
+          const row = operand(1, 37, { transposed: false, offset: 0, pad: 0 }, () => 0, f64);
+          assert.ok(gemmWasm(1, 37, inner, { ...A, offset: A.offset + i * A.rowStride }, B, row));
+          const column = operand(37, 1, { transposed: false, offset: 0, pad: 0 }, () => 0, f64);
+          assert.ok(gemmWasm(37, 1, inner, transposed(B), transposed({ ...A, offset: A.offset + i * A.rowStride }), column));
+          for (let j = 0; j < 37; j++) {
+            assert.strictEqual(at(row, 0, j), at(whole, i, j), `row ${i}, column ${j} (${f64 ? 'f64' : 'f32'}, K ${inner})`);
+            assert.strictEqual(at(column, j, 0), at(whole, i, j), `column ${i}, row ${j} (${f64 ? 'f64' : 'f32'}, K ${inner})`);
+          }
+        }
+      }
+    }
   });
 
   it('big operands go through in chunks: rows of A (row-major) and slices of the inner dimension (transposed A)', () => {

@@ -194,6 +194,9 @@ export const KERNEL_CONVS: readonly (readonly [number[], number[], ConvOptions])
   [[1, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }],
   [[3, 4, 13, 13], [4, 1, 5, 5], { padding: 2, groups: 4, dilation: 2 }],
   [[1, 8, 3, 3], [40, 8, 3, 3], { padding: 1 }],
+  // One kernel (the rot180 view of a one-channel input) and one input channel: products of one row or column.
+  [[2, 3, 10, 10], [1, 3, 5, 5], {}],
+  [[2, 1, 9, 9], [3, 1, 3, 3], { stride: 2 }],
 ];
 
 /** Random input, weight and bias of a convolution, and a ∂C/∂z of its output's shape. */

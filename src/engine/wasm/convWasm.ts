@@ -60,7 +60,7 @@ function fillTables(ints: Int32Array, t: Tables, info: ConvInfo): void {
 export function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): void {
   const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
   const base = at / (floats.BYTES_PER_ELEMENT);
-  floats.fill(0, base, base + batch * inChannels * Hp * Wp);
+  if (Hp !== H || Wp !== W) floats.fill(0, base, base + batch * inChannels * Hp * Wp);
   copyRows(input.data, 0, W, H * W, floats, base + padTop * Wp + padLeft, Wp, Hp * Wp, batch * inChannels, H, W);
 }
 
@@ -70,6 +70,11 @@ export function putPadded(floats: Floats, at: number, input: Tensor, info: ConvI
  * cost more than its copy.
  */
 function copyRows(src: Floats, srcAt: number, srcStride: number, srcPlane: number, dst: Floats, dstAt: number, dstStride: number, dstPlane: number, planes: number, rows: number, width: number): void {
+  if (srcStride === width && dstStride === width && srcPlane === rows * width && dstPlane === rows * width) {
+    // Dense on both sides (no padding: the rot180 view's full convolution, a valid conv): one copy, no views per row.
+    dst.set(src.subarray(srcAt, srcAt + planes * rows * width), dstAt);
+    return;
+  }
   for (let p = 0; p < planes; p++) {
     for (let y = 0; y < rows; y++) {
       const s = srcAt + p * srcPlane + y * srcStride;

@@ -73,6 +73,7 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   const p = prepare(info, [input, weight, ...(bias ? [bias] : []), ...(delta ? [delta] : [])], Math.max(Cog, Kg), L => ({
     padded: L.reserve(padSize), w: L.reserve(Cout * Kg), zt: L.reserve(rows * Cout), z: L.reserve(rows * Cout),
     block: L.reserve(block * K), blockRow: L.reserve(block, true), column: L.reserve(K, true), range: L.reserve(16 / E),
+    bias: bias ? L.reserve(Cout) : 0, ones: bias ? L.reserve(HW) : 0, biasOf: bias ? L.reserve(B * Cout, true) : 0, planes: bias ? L.reserve(B * Cout, true) : 0,
     d: delta ? L.reserve(rows * Cout) : 0, dt: delta ? L.reserve(rows * Cout) : 0,
     dPadded: delta ? L.reserve(padSize) : 0, dW: delta ? L.reserve(Cout * Kg) : 0,
   }));
@@ -101,12 +102,17 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   }
   const z_t = out('z_t', r.zt, [B, HW, Cout]);
   L.transpose(r.zt, r.z, HW, Cout, B);
-  const z = bias ? copyOut(floats, r.z, outputShape(info), input) : out('z', r.z, outputShape(info));
   if (bias) {
-    // On the copy: loops over the module's memory run slower than over a plain array.
-    addBias(z.data, bias.data, HW);
-    stats.z = tensorStatsLoops(z.data);
+    // z += b ⊗ 1: the bias as a product of inner size 1 (plane p of z gets bias[p mod Cout] · 1 at each position),
+    // which rounds as z + b does, while z is still in the module for its range. Inner size 1 packs one row of B per
+    // block of 1024 columns: within the scratch reserved for any product (384 rows of 8 columns at least).
+    floats.set(bias.data, r.bias / E);
+    floats.fill(1, r.ones / E, r.ones / E + HW);
+    for (let p = 0; p < B * Cout; p++) ints[(r.biasOf >> 2) + p] = p % Cout;
+    arithmetic(ints, r.planes, B * Cout, HW);
+    L.gemm(B * Cout, HW, 1, r.bias, r.biasOf, t.unit, r.ones, t.unit, t.position, r.z, r.planes, t.position, scratch);
   }
+  const z = out('z', r.z, outputShape(info));
 
   if (delta) {
     floats.set(delta.data, r.d / E);
@@ -157,14 +163,6 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
 }
 
 // Small functions for the loops, so that they are optimised after a few calls rather than run once per trace cold.
-
-/** z[p·HW + q] += bias[p mod Cout] over the planes of z. */
-function addBias(z: TensorData, bias: TensorData, HW: number): void {
-  for (let p = 0, Cout = bias.length; p < z.length / HW; p++) {
-    const b = bias[p % Cout];
-    for (let q = p * HW; q < (p + 1) * HW; q++) z[q] += b;
-  }
-}
 
 /** sums[o] += rows[i·n + o] over every row (n = sums.length), in the loops' order (conv2d.ts weightGrad). */
 function sumRows(rows: TensorData, sums: TensorData): void {

@@ -192,10 +192,107 @@ function kernel64(kc: i32, pa: usize, pb: usize, tile: usize): void {
   v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
 }
 
+// ---- One row of C (M = 1) or one column (N = 1, the same product transposed): no packing of B ----
+// The blocked kernel packs all of B for the one row, then fills 1 of its 4 tile rows: the rot180 view of a one-channel
+// input (a single kernel) spent more time there than in its three passes. Here each k reads x's entry and a run of B's
+// row through the tables once and goes straight into SIMD accumulators:
+//   c[cc[j]] += Σ_k x[rx[k]] · b[rb[k] + cb[j]]   for j < N (c and x already at their row's start).
+// Each element is summed as the blocked kernel sums it (from zero over a KC slice of k in order, the same madd, then
+// added into C), so the result is the same bit for bit: a product cut across threads may leave a job one row.
+
+@inline function splatAt<T>(p: usize): v128 {
+  return sizeof<T>() == 4 ? v128.load32_splat(p) : v128.load64_splat(p);
+}
+@inline function maddT<T>(a: v128, b: v128, c: v128): v128 {
+  return sizeof<T>() == 4 ? madd32(a, b, c) : madd64(a, b, c);
+}
+
+// `lanes` (1 to 4) vectors of columns side by side in B, from element `first` of each row, x packed: left in `tile`.
+@inline function vecRun<T>(lanes: i32, K: i32, xs: usize, rb: usize, b: usize, first: i32, tile: usize): void {
+  const E = sizeof<T>();
+  let s0 = v128.splat<i32>(0); let s1 = s0; let s2 = s0; let s3 = s0;
+  const base = b + <usize>first * E;
+  for (const end = rb + (<usize>K << 2); rb < end; rb += 4, xs += E) {
+    const xk = splatAt<T>(xs);
+    const src = base + <usize>load<i32>(rb) * E;
+    s0 = maddT<T>(xk, v128.load(src), s0);
+    if (lanes > 1) s1 = maddT<T>(xk, v128.load(src, 16), s1);
+    if (lanes > 2) s2 = maddT<T>(xk, v128.load(src, 32), s2);
+    if (lanes > 3) s3 = maddT<T>(xk, v128.load(src, 48), s3);
+  }
+  v128.store(tile, s0); v128.store(tile, s1, 16); v128.store(tile, s2, 32); v128.store(tile, s3, 48);
+}
+
+// Four columns anywhere in B (strided windows, a row-major matrix's columns): each k's four values gathered into lanes.
+function vecScattered<T>(K: i32, xs: usize, b: usize, rb: usize, cb: usize, j: i32, n: i32, tile: usize): void {
+  const E = sizeof<T>();
+  const o0 = offset(cb, j) * E;
+  const o1 = n > 1 ? offset(cb, j + 1) * E : o0; const o2 = n > 2 ? offset(cb, j + 2) * E : o0; const o3 = n > 3 ? offset(cb, j + 3) * E : o0;
+  let s0 = v128.splat<i32>(0); let s1 = s0;
+  for (let k = 0; k < K; k++) {
+    const row = b + offset(rb, k) * E;
+    const xk = splatAt<T>(xs + <usize>k * E);
+    if (E == 4) {
+      let v = v128.load32_splat(row + o0);
+      v = f32x4.replace_lane(v, 1, load<f32>(row + o1));
+      v = f32x4.replace_lane(v, 2, load<f32>(row + o2));
+      v = f32x4.replace_lane(v, 3, load<f32>(row + o3));
+      s0 = madd32(xk, v, s0);
+    } else {
+      const v = f64x2.replace_lane(v128.load64_splat(row + o0), 1, load<f64>(row + o1));
+      const w = f64x2.replace_lane(v128.load64_splat(row + o2), 1, load<f64>(row + o3));
+      s0 = madd64(xk, v, s0);
+      s1 = madd64(xk, w, s1);
+    }
+  }
+  v128.store(tile, s0); v128.store(tile, s1, 16);
+}
+
+function vecmat<T>(N: i32, K: i32, x: usize, rx: usize, b: usize, rb: usize, cb: usize, c: usize, cc: usize, scratch: usize): void {
+  const E = sizeof<T>();
+  const V = 16 / E;
+  const tile = scratch;
+  const xs = scratch + 128;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    for (let k = 0; k < kc; k++) store<T>(xs + <usize>k * E, load<T>(x + offset(rx, k0 + k) * E));
+    const rows = rb + (<usize>k0 << 2);
+    let j = 0;
+    while (j < N) {
+      // The widest run of columns side by side in B from j, up to four vectors.
+      const first = offset(cb, j);
+      let w = 1;
+      while (w < 4 * V && j + w < N && offset(cb, j + w) == first + w) w++;
+      let n = 4;
+      if (w >= 4 * V) { n = 4 * V; vecRun<T>(4, kc, xs, rows, b, first, tile); }
+      else if (w >= 3 * V) { n = 3 * V; vecRun<T>(3, kc, xs, rows, b, first, tile); }
+      else if (w >= 2 * V) { n = 2 * V; vecRun<T>(2, kc, xs, rows, b, first, tile); }
+      else if (w >= V) { n = V; vecRun<T>(1, kc, xs, rows, b, first, tile); }
+      else { n = min(4, N - j); vecScattered<T>(kc, xs, b, rows, cb, j, n, tile); }
+      // Into C element by element, in column order (col2im's targets may repeat).
+      for (let t = 0; t < n; t++) {
+        const at = c + offset(cc, j + t) * E;
+        store<T>(at, load<T>(at) + load<T>(tile + <usize>t * E));
+      }
+      j += n;
+    }
+  }
+}
+
 // The loops around the micro-kernel: N in blocks of NC columns (a conv's ∂C/∂a_t has up to 4608: the packed
 // slice of B, KC × NC, then stays in L2 and the scratch stays small), B packed one KC slice at a time, A one
 // MC × KC block at a time.
 function gemm<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize): void {
+  const E = sizeof<T>();
+  if (M == 1) {
+    vecmat<T>(N, K, a + offset(ra, 0) * E, ca, b, rb, cb, c + offset(rc, 0) * E, cc, scratch);
+    return;
+  }
+  if (N == 1) {
+    // C's column as a row: Cᵀ += Bᵀ Aᵀ, B's column the vector, A's rows B's columns.
+    vecmat<T>(M, K, b + offset(cb, 0) * E, rb, a, ca, ra, c + offset(cc, 0) * E, rc, scratch);
+    return;
+  }
   for (let j0 = 0; j0 < N; j0 += NC) {
     const shift = <usize>j0 << 2;
     gemmBlock<T>(M, min(NC, N - j0), K, a, ra, ca, b, rb, cb + shift, c, rc, cc + shift, scratch);
@@ -315,49 +412,51 @@ export function scatterAdd64(src: usize, dst: usize, rows: usize, r0: i32, n: i3
 // The range of n values at p: out[0] = min, out[1] = max (float64); returns 1 when a value is NaN or ±Infinity
 // (the host then counts them itself). x - x is 0 for a finite x and NaN otherwise. pmin and pmax are one instruction
 // each; the sign of a zero at an end and a NaN's effect are the host's to settle.
-export function stats32(p: usize, n: i32, out: usize): i32 {
-  let lo = f32x4.splat(Infinity);
-  let hi = f32x4.splat(-Infinity);
-  let bad = i32x4.splat(0);
-  const zero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(p + (<usize>i << 2));
-    lo = f32x4.pmin(lo, v);
-    hi = f32x4.pmax(hi, v);
-    bad = v128.or(bad, f32x4.ne(f32x4.sub(v, v), zero));
-  }
-  let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
-  let mx = max(max(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1)), max(f32x4.extract_lane(hi, 2), f32x4.extract_lane(hi, 3)));
-  let tailBad = false;
-  for (; i < n; i++) {
-    const v = load<f32>(p + (<usize>i << 2));
-    if (v - v != 0) tailBad = true;
-    mn = min(mn, v);
-    mx = max(mx, v);
-  }
-  store<f64>(out, <f64>mn);
-  store<f64>(out, <f64>mx, 8);
-  return tailBad || v128.any_true(bad) ? 1 : 0;
+@inline function pminT<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.pmin(a, b) : f64x2.pmin(a, b);
+}
+@inline function pmaxT<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.pmax(a, b) : f64x2.pmax(a, b);
+}
+/** The lanes of v that are NaN or ±Infinity (v - v is not 0), all ones. */
+@inline function notFinite<T>(v: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.ne(f32x4.sub(v, v), f32x4.splat(0)) : f64x2.ne(f64x2.sub(v, v), f64x2.splat(0));
 }
 
-export function stats64(p: usize, n: i32, out: usize): i32 {
-  let lo = f64x2.splat(Infinity);
-  let hi = f64x2.splat(-Infinity);
-  let bad = i64x2.splat(0);
-  const zero = f64x2.splat(0);
+function stats<T>(p: usize, n: i32, out: usize): i32 {
+  const E = sizeof<T>();
+  const V = 16 / E;
+  let lo = sizeof<T>() == 4 ? f32x4.splat(Infinity) : f64x2.splat(Infinity);
+  let hi = sizeof<T>() == 4 ? f32x4.splat(-Infinity) : f64x2.splat(-Infinity);
+  let bad = i32x4.splat(0);
   let i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const v = v128.load(p + (<usize>i << 3));
-    lo = f64x2.pmin(lo, v);
-    hi = f64x2.pmax(hi, v);
-    bad = v128.or(bad, f64x2.ne(f64x2.sub(v, v), zero));
+  // Two vectors a turn into two sets of accumulators: each pmin waits on the last one, so one chain leaves the CPU idle.
+  let lo2 = lo; let hi2 = hi; let bad2 = bad;
+  for (; i + 2 * V <= n; i += 2 * V) {
+    const v = v128.load(p + <usize>i * E);
+    const u = v128.load(p + <usize>i * E, 16);
+    lo = pminT<T>(lo, v); lo2 = pminT<T>(lo2, u);
+    hi = pmaxT<T>(hi, v); hi2 = pmaxT<T>(hi2, u);
+    bad = v128.or(bad, notFinite<T>(v)); bad2 = v128.or(bad2, notFinite<T>(u));
   }
-  let mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
-  let mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  lo = pminT<T>(lo, lo2); hi = pmaxT<T>(hi, hi2); bad = v128.or(bad, bad2);
+  for (; i + V <= n; i += V) {
+    const v = v128.load(p + <usize>i * E);
+    lo = pminT<T>(lo, v);
+    hi = pmaxT<T>(hi, v);
+    bad = v128.or(bad, notFinite<T>(v));
+  }
+  let mn: f64; let mx: f64;
+  if (sizeof<T>() == 4) {
+    mn = <f64>min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
+    mx = <f64>max(max(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1)), max(f32x4.extract_lane(hi, 2), f32x4.extract_lane(hi, 3)));
+  } else {
+    mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+    mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  }
   let tailBad = false;
   for (; i < n; i++) {
-    const v = load<f64>(p + (<usize>i << 3));
+    const v = <f64>load<T>(p + <usize>i * E);
     if (v - v != 0) tailBad = true;
     mn = min(mn, v);
     mx = max(mx, v);
@@ -365,4 +464,12 @@ export function stats64(p: usize, n: i32, out: usize): i32 {
   store<f64>(out, mn);
   store<f64>(out, mx, 8);
   return tailBad || v128.any_true(bad) ? 1 : 0;
+}
+
+export function stats32(p: usize, n: i32, out: usize): i32 {
+  return stats<f32>(p, n, out);
+}
+
+export function stats64(p: usize, n: i32, out: usize): i32 {
+  return stats<f64>(p, n, out);
 }
