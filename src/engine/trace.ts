@@ -4,11 +4,12 @@
 import type { About } from './about';
 import { DEFAULT_MAX_ELEMENTS, checkBudget, elementLimit } from './budget';
 import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape } from './convInfo';
-import { checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
+import { ConvForward, checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
 import type { Comparison } from './compare';
 import type { LayerGeometry } from './layerKinds/view';
 import { DType, Tensor, TensorStats, filled, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
-import { convTraceWasm } from './wasm/traceWasm';
+import { wasmGemmAvailable } from './wasm/gemmWasm';
+import { convTraceWasm, sameAsConv2dWasm } from './wasm/traceWasm';
 
 /** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
 export interface ConvProblem {
@@ -159,7 +160,29 @@ export function checkSize(info: ConvInfo, backward: boolean, limit: number): voi
   checkBudget('conv2d', convTraceTensors(info, backward), limit);
 }
 
-export function traceConv(problem: ConvProblem, options: TraceOptions = {}): ConvTrace {
+/**
+ * A conv trace's forward tensors (a, a_t, w_t, z_t, z), made before its δ is known (a network's forward pass), with
+ * their statistics when the kernels made them; `sameAsConvolve`: z has the bits convolve gives for the same layer.
+ */
+export interface ConvForwardMade {
+  forward: ConvForward;
+  stats?: Record<string, TensorStats>;
+  sameAsConvolve: boolean;
+}
+
+/** The forward half of traceConv, the geometry already checked and sized: traceConv's `made` for the other half. */
+export function convTraceForward(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): ConvForwardMade {
+  const fast = convTraceWasm(input, weight, bias, undefined, info);
+  // Without the kernels, convolve is conv2dForward's z too; with them, the loops' z may differ in its last bits.
+  if (!fast) return { forward: conv2dForward(input, weight, bias, info), sameAsConvolve: !wasmGemmAvailable() };
+  return { forward: fast.forward, stats: fast.stats, sameAsConvolve: sameAsConv2dWasm(info, bias) };
+}
+
+/**
+ * The single conv's trace. `made`: its forward tensors made already for the same input, weight and bias
+ * (convTraceForward), which the trace takes as they are, making only the backward ones.
+ */
+export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made?: ConvForwardMade): ConvTrace {
   const backward = options.backward ?? true;
   checkConvTensors(problem.input, problem.weight, problem.bias, problem.grad);
   const info = convInfo(problem.input.shape, problem.weight.shape, problem.options, problem.bias?.shape);
@@ -169,15 +192,17 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   const tensors: Partial<Record<TensorName, TraceTensor>> = {};
   // The kernels' way hands over each tensor's statistics, taken where it was made; the loops' way takes them here.
   const delta = backward ? problem.grad ?? filled(outputShape(info), 1, problem.weight.dtype) : undefined;
-  const fast = convTraceWasm(problem.input, problem.weight, problem.bias, delta, info);
+  const fast = !made ? convTraceWasm(problem.input, problem.weight, problem.bias, delta, info)
+    : made.stats ? convTraceWasm(problem.input, problem.weight, problem.bias, delta, info, { forward: made.forward, stats: made.stats }) : undefined;
+  const stats = { ...made?.stats, ...fast?.stats };
   const put = (name: ConvTensorName, t: Tensor) => {
-    tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` }, fast?.stats[name]);
+    tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` }, stats[name]);
   };
   put('input', problem.input);
   put('weight', problem.weight);
   if (problem.bias) put('bias', problem.bias);
 
-  const fwd = fast?.forward ?? conv2dForward(problem.input, problem.weight, problem.bias, info);
+  const fwd = made?.forward ?? fast?.forward ?? conv2dForward(problem.input, problem.weight, problem.bias, info);
   put('a', fwd.a);
   put('a_t', fwd.a_t);
   put('w_t', fwd.w_t);

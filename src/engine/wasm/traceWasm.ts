@@ -59,11 +59,26 @@ function copyOut(floats: Floats, at: number, shape: readonly number[], like: Ten
   return out;
 }
 
+/** The inner length the kernel sums in one run (assembly/gemm.ts's KC): a longer sum goes in slices, each added to C. */
+const KERNEL_RUN = 384;
+
+/**
+ * Whether a trace's z made here has the bits conv2dWasm gives (a network's trace then takes it as the layer's
+ * output): each output is one run of the kernel's sum (Kg ≤ KC) added to z_t's 0 and then to the bias, where
+ * conv2dWasm adds the same sum to the bias; one rounding either way, unless a bias of −0 meets a sum of −0.
+ */
+export function sameAsConv2dWasm(info: ConvInfo, bias: Tensor | undefined): boolean {
+  return info.groupPatchSize <= KERNEL_RUN && !(bias?.data.some(v => Object.is(v, -0)) ?? false);
+}
+
 /**
  * The forward tensors (and, given δ, the backward ones) of a conv's trace with their statistics, or undefined when
  * the kernels are off or the layer too big for the module (trace.ts then runs conv2dForward and conv2dBackward).
+ * `made`: the forward tensors this module already made for the same input (a network's forward pass): only the
+ * backward ones are made, the forward product not run again.
  */
-export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo): WasmConvTrace | undefined {
+export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo, made?: WasmConvTrace): WasmConvTrace | undefined {
+  if (made && !delta) return made;
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW,
     patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const rows = B * HW;
@@ -71,7 +86,7 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   const E = input.data.BYTES_PER_ELEMENT;
   const block = Math.max(1, Math.min(rows, Math.floor(blockBytes / (E * K))));
   const p = prepare(info, [input, weight, ...(bias ? [bias] : []), ...(delta ? [delta] : [])], Math.max(Cog, Kg), L => ({
-    padded: L.reserve(padSize), w: L.reserve(Cout * Kg), zt: L.reserve(rows * Cout), z: L.reserve(rows * Cout),
+    padded: L.reserve(padSize), w: L.reserve(Cout * Kg), zt: made ? 0 : L.reserve(rows * Cout), z: made ? 0 : L.reserve(rows * Cout),
     block: L.reserve(block * K), blockRow: L.reserve(block, true), column: L.reserve(K, true), range: L.reserve(16 / E),
     d: delta ? L.reserve(rows * Cout) : 0, dt: delta ? L.reserve(rows * Cout) : 0,
     dPadded: delta ? L.reserve(padSize) : 0, dW: delta ? L.reserve(Cout * Kg) : 0,
@@ -90,23 +105,29 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     stats[name] = range().add(at, tensor.data.length).of(tensor.data);
     return tensor;
   };
+  /** a, then z_t = a_t @ w_t (group by group) and z, copied out with their statistics. */
+  const forwardProduct = () => {
+    const a = out('a', r.padded, paddedShape(info));
+    floats.fill(0, r.zt / E, r.zt / E + rows * Cout);
+    for (let g = 0; g < groups; g++) {
+      // z_t[r, o] = Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k]: a_t @ w_t, group by group.
+      L.gemm(rows, Cog, Kg, r.padded, t.window, table(t.tap, g * Kg), r.w, t.unit, table(t.kernel, g * Cog), r.zt, t.row, table(t.channel, g * Cog), scratch);
+    }
+    const z_t = out('z_t', r.zt, [B, HW, Cout]);
+    L.transpose(r.zt, r.z, HW, Cout, B);
+    const z = bias ? copyOut(floats, r.z, outputShape(info), input) : out('z', r.z, outputShape(info));
+    if (bias) {
+      // On the copy: loops over the module's memory run slower than over a plain array.
+      addBias(z.data, bias.data, HW);
+      stats.z = tensorStatsLoops(z.data);
+    }
+    return { a, z_t, z };
+  };
 
   putPadded(floats, r.padded, input, info);
-  const a = out('a', r.padded, paddedShape(info));
   floats.set(weight.data, r.w / E);
-  floats.fill(0, r.zt / E, r.zt / E + rows * Cout);
-  for (let g = 0; g < groups; g++) {
-    // z_t[r, o] = Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k]: a_t @ w_t, group by group.
-    L.gemm(rows, Cog, Kg, r.padded, t.window, table(t.tap, g * Kg), r.w, t.unit, table(t.kernel, g * Cog), r.zt, t.row, table(t.channel, g * Cog), scratch);
-  }
-  const z_t = out('z_t', r.zt, [B, HW, Cout]);
-  L.transpose(r.zt, r.z, HW, Cout, B);
-  const z = bias ? copyOut(floats, r.z, outputShape(info), input) : out('z', r.z, outputShape(info));
-  if (bias) {
-    // On the copy: loops over the module's memory run slower than over a plain array.
-    addBias(z.data, bias.data, HW);
-    stats.z = tensorStatsLoops(z.data);
-  }
+  if (made) Object.assign(stats, made.stats);
+  const { a, z_t, z } = made ? made.forward : forwardProduct();
 
   if (delta) {
     floats.set(delta.data, r.d / E);
@@ -116,15 +137,18 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     floats.fill(0, r.dW / E, r.dW / E + Cout * Kg);
   }
   const delta_t = delta ? out('delta_t', r.dt, [B, HW, Cout]) : undefined;
-  const a_t = zeros([B, HW, K], input.dtype);
+  // a_t goes through the module block by block either way (∂C/∂w reads it there); copied out unless made before.
+  const a_t = made ? made.forward.a_t : zeros([B, HW, K], input.dtype);
   const dA_t = delta ? zeros([B, HW, K], input.dtype) : undefined;
   const [aRange, dRange] = [range(), range()];
   for (let r0 = 0; r0 < rows; r0 += block) {
     const n = Math.min(block, rows - r0);
     const [from, to] = [r.block / E, r.block / E + n * K];
     L.gather(r.padded, t.window, r0, n, t.tap, K, r.block);
-    aRange.add(r.block, n * K);
-    a_t.data.set(floats.subarray(from, to), r0 * K);
+    if (!made) {
+      aRange.add(r.block, n * K);
+      a_t.data.set(floats.subarray(from, to), r0 * K);
+    }
     if (!dA_t) continue;
     for (let g = 0; g < groups; g++) {
       // ∂C/∂w[o, k] += Σ_r δ[o, r] · a_t[r, g·Kg + k] over these rows: δ @ a_t, read from the block, whose columns lie
@@ -140,8 +164,8 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     dA_t.data.set(floats.subarray(from, to), r0 * K);
     L.scatterAdd(r.block, r.dPadded, t.window, r0, n, t.tap, K);
   }
-  stats.a_t = aRange.of(a_t.data);
-  const forward: ConvForward = { a, a_t, w_t: weightMatrix(weight, info), z_t, z };
+  if (!made) stats.a_t = aRange.of(a_t.data);
+  const forward: ConvForward = made?.forward ?? { a, a_t, w_t: weightMatrix(weight, info), z_t, z };
   if (!delta || !delta_t || !dA_t) return { forward, stats };
 
   stats.dA_t = dRange.of(dA_t.data);
