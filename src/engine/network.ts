@@ -15,7 +15,7 @@ import type { LayerGeometry } from './layerKinds/view';
 import { LayerInputShape, LayerPlan, LayerShapes, NetworkPlan, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, allocate } from './tensor';
 import {
-  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports,
+  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, sharingStats,
 } from './trace';
 
 export { layerName, layerTitle };
@@ -225,7 +225,7 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
   const plan = planNetwork(problem, backward);
   checkNetworkBudget(plan, elementLimit(options.maxElements));
   // Each layer forward as its trace makes it: a conv's a_t and z_t are made here once, not again by its record.
-  return recordNetwork(problem, plan, forwardLayers(problem, plan, {}, true, true), options);
+  return sharingStats(() => recordNetwork(problem, plan, forwardLayers(problem, plan, {}, true, true), options));
 }
 
 /** The trace from the layers' forward passes (forwardLayers): the head, then every layer's record, backward. */

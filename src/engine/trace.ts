@@ -7,7 +7,7 @@ import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape } from './
 import { ConvForward, checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
 import type { Comparison } from './compare';
 import type { LayerGeometry } from './layerKinds/view';
-import { DType, Tensor, TensorStats, filled, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
+import { DType, Tensor, TensorData, TensorStats, filled, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
 import { wasmGemmAvailable } from './wasm/gemmWasm';
 import { convTraceWasm, sameAsConv2dWasm } from './wasm/traceWasm';
 
@@ -225,8 +225,27 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made
   return { op: 'conv2d', dtype: problem.dtype, info, geometry: { kind: 'conv2d', info }, tensors, stages, rot180, nonFinite: nonFiniteReports(tensors), deltaSource };
 }
 
+/**
+ * While a network is traced (sharingStats), each array's statistics by the array: a layer's output is recorded again
+ * as the next layer's input, a δ-in again as the layer below's δ, and the values are read once.
+ */
+let shared: WeakMap<TensorData, TensorStats> | undefined;
+
+/** Runs `f` with the statistics of the arrays it records taken once each (f changes no array it recorded). */
+export function sharingStats<T>(f: () => T): T {
+  const before = shared;
+  shared = new WeakMap();
+  try {
+    return f();
+  } finally {
+    shared = before;
+  }
+}
+
 /** A tensor as the trace records it: named, described, its statistics taken once. */
-export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About, stats = tensorStats(t.data)): TraceTensor {
+export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About, given?: TensorStats): TraceTensor {
+  const stats = given ?? shared?.get(t.data) ?? tensorStats(t.data);
+  shared?.set(t.data, stats);
   return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats, ...(t.picture ? { picture: t.picture } : {}) };
 }
 
