@@ -9,7 +9,7 @@ import type { Comparison } from './compare';
 import type { LayerGeometry } from './layerKinds/view';
 import { DType, Tensor, TensorData, TensorStats, filled, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
 import { wasmGemmAvailable } from './wasm/gemmWasm';
-import { convTraceWasm, sameAsConv2dWasm } from './wasm/traceWasm';
+import { WasmConvProduct, convProductWasm, convTraceWasm, sameAsConv2dWasm } from './wasm/traceWasm';
 
 /** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
 export interface ConvProblem {
@@ -161,21 +161,19 @@ export function checkSize(info: ConvInfo, backward: boolean, limit: number): voi
 }
 
 /**
- * A conv trace's forward tensors (a, a_t, w_t, z_t, z), made before its δ is known (a network's forward pass), with
- * their statistics when the kernels made them; `sameAsConvolve`: z has the bits convolve gives for the same layer.
+ * A conv trace's forward product, made before its δ is known (a network's forward pass): on the kernels a, w_t, z_t
+ * and z with their statistics (a_t is made with the rest), on the loops every forward tensor.
+ * `sameAsConvolve`: z has the bits convolve gives for the same layer.
  */
-export interface ConvForwardMade {
-  forward: ConvForward;
-  stats?: Record<string, TensorStats>;
-  sameAsConvolve: boolean;
-}
+export type ConvForwardMade = ({ kernels: WasmConvProduct } | { loops: ConvForward }) & { z: Tensor; sameAsConvolve: boolean };
 
-/** The forward half of traceConv, the geometry already checked and sized: traceConv's `made` for the other half. */
+/** The product of traceConv, the geometry already checked and sized: traceConv's `made` for the rest. */
 export function convTraceForward(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): ConvForwardMade {
-  const fast = convTraceWasm(input, weight, bias, undefined, info);
+  const fast = convProductWasm(input, weight, bias, info);
+  if (fast) return { kernels: fast, z: fast.forward.z, sameAsConvolve: sameAsConv2dWasm(info, bias) };
   // Without the kernels, convolve is conv2dForward's z too; with them, the loops' z may differ in its last bits.
-  if (!fast) return { forward: conv2dForward(input, weight, bias, info), sameAsConvolve: !wasmGemmAvailable() };
-  return { forward: fast.forward, stats: fast.stats, sameAsConvolve: sameAsConv2dWasm(info, bias) };
+  const loops = conv2dForward(input, weight, bias, info);
+  return { loops, z: loops.z, sameAsConvolve: !wasmGemmAvailable() };
 }
 
 /**
@@ -192,17 +190,16 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made
   const tensors: Partial<Record<TensorName, TraceTensor>> = {};
   // The kernels' way hands over each tensor's statistics, taken where it was made; the loops' way takes them here.
   const delta = backward ? problem.grad ?? filled(outputShape(info), 1, problem.weight.dtype) : undefined;
-  const fast = !made ? convTraceWasm(problem.input, problem.weight, problem.bias, delta, info)
-    : made.stats ? convTraceWasm(problem.input, problem.weight, problem.bias, delta, info, { forward: made.forward, stats: made.stats }) : undefined;
-  const stats = { ...made?.stats, ...fast?.stats };
+  // Where the kernels made the product, they make the rest (or, out of memory now, the loops make it all, as without `made`).
+  const fast = made && 'loops' in made ? undefined : convTraceWasm(problem.input, problem.weight, problem.bias, delta, info, made?.kernels);
   const put = (name: ConvTensorName, t: Tensor) => {
-    tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` }, stats[name]);
+    tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` }, fast?.stats[name]);
   };
   put('input', problem.input);
   put('weight', problem.weight);
   if (problem.bias) put('bias', problem.bias);
 
-  const fwd = made?.forward ?? fast?.forward ?? conv2dForward(problem.input, problem.weight, problem.bias, info);
+  const fwd = fast?.forward ?? (made && 'loops' in made ? made.loops : conv2dForward(problem.input, problem.weight, problem.bias, info));
   put('a', fwd.a);
   put('a_t', fwd.a_t);
   put('w_t', fwd.w_t);

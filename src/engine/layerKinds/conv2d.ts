@@ -52,7 +52,7 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
   traceForward(l, x, plan) {
     const info = plan.geometry.info as ConvInfo;
     const made = convTraceForward(x, l.weight, l.bias, info);
-    return { output: made.sameAsConvolve ? made.forward.z : convolve(x, l.weight, l.bias, info), cache: { info, made } };
+    return { output: made.sameAsConvolve ? made.z : convolve(x, l.weight, l.bias, info), cache: { info, made } };
   },
   backward({ spec: l, input, cache }, delta, needsDeltaIn = true) {
     const g = convGradients(input, l.weight, delta, cache.info as ConvInfo, { input: needsDeltaIn });

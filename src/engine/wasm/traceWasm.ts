@@ -28,6 +28,12 @@ export interface WasmConvTrace {
   stats: Record<string, TensorStats>;
 }
 
+/** The product's part of a conv's trace (a, w_t, z_t, z), made before the rest: a_t is made with the backward pass. */
+export interface WasmConvProduct {
+  forward: Omit<ConvForward, 'a_t'>;
+  stats: Record<string, TensorStats>;
+}
+
 /** min and max gathered over blocks in the module; the first NaN or ±Infinity sends the tensor to tensorStats. */
 class Range {
   private lo = Infinity;
@@ -74,20 +80,29 @@ export function sameAsConv2dWasm(info: ConvInfo, bias: Tensor | undefined): bool
 /**
  * The forward tensors (and, given δ, the backward ones) of a conv's trace with their statistics, or undefined when
  * the kernels are off or the layer too big for the module (trace.ts then runs conv2dForward and conv2dBackward).
- * `made`: the forward tensors this module already made for the same input (a network's forward pass): only the
- * backward ones are made, the forward product not run again.
+ * `made`: the product's part this module made already for the same input (convProductWasm, a network's forward
+ * pass): the rest is made, the product not run again.
  */
-export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo, made?: WasmConvTrace): WasmConvTrace | undefined {
-  if (made && !delta) return made;
+export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo, made?: WasmConvProduct): WasmConvTrace | undefined {
+  return convTraceParts(input, weight, bias, delta, info, made) as WasmConvTrace | undefined;
+}
+
+/** The product's part of a conv's trace alone (convTraceWasm then makes the rest), or undefined (see convTraceWasm). */
+export function convProductWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): WasmConvProduct | undefined {
+  return convTraceParts(input, weight, bias, undefined, info, undefined, true) as WasmConvProduct | undefined;
+}
+
+function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo, made?: WasmConvProduct, productOnly = false): WasmConvTrace | WasmConvProduct | undefined {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW,
     patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const rows = B * HW;
   const padSize = B * C * Hp * Wp;
   const E = input.data.BYTES_PER_ELEMENT;
   const block = Math.max(1, Math.min(rows, Math.floor(blockBytes / (E * K))));
+  // The same memory whether the product was made or not: where one way fits the module, so does the other.
   const p = prepare(info, [input, weight, ...(bias ? [bias] : []), ...(delta ? [delta] : [])], Math.max(Cog, Kg), L => ({
-    padded: L.reserve(padSize), w: L.reserve(Cout * Kg), zt: made ? 0 : L.reserve(rows * Cout), z: made ? 0 : L.reserve(rows * Cout),
-    block: L.reserve(block * K), blockRow: L.reserve(block, true), column: L.reserve(K, true), range: L.reserve(16 / E),
+    padded: L.reserve(padSize), w: L.reserve(Cout * Kg), zt: L.reserve(rows * Cout), z: L.reserve(rows * Cout),
+    block: productOnly ? 0 : L.reserve(block * K), blockRow: L.reserve(block, true), column: L.reserve(K, true), range: L.reserve(16 / E),
     d: delta ? L.reserve(rows * Cout) : 0, dt: delta ? L.reserve(rows * Cout) : 0,
     dPadded: delta ? L.reserve(padSize) : 0, dW: delta ? L.reserve(Cout * Kg) : 0,
   }));
@@ -128,6 +143,7 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
   floats.set(weight.data, r.w / E);
   if (made) Object.assign(stats, made.stats);
   const { a, z_t, z } = made ? made.forward : forwardProduct();
+  if (productOnly) return { forward: { a, w_t: weightMatrix(weight, info), z_t, z }, stats };
 
   if (delta) {
     floats.set(delta.data, r.d / E);
@@ -137,18 +153,15 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     floats.fill(0, r.dW / E, r.dW / E + Cout * Kg);
   }
   const delta_t = delta ? out('delta_t', r.dt, [B, HW, Cout]) : undefined;
-  // a_t goes through the module block by block either way (∂C/∂w reads it there); copied out unless made before.
-  const a_t = made ? made.forward.a_t : zeros([B, HW, K], input.dtype);
+  const a_t = zeros([B, HW, K], input.dtype);
   const dA_t = delta ? zeros([B, HW, K], input.dtype) : undefined;
   const [aRange, dRange] = [range(), range()];
   for (let r0 = 0; r0 < rows; r0 += block) {
     const n = Math.min(block, rows - r0);
     const [from, to] = [r.block / E, r.block / E + n * K];
     L.gather(r.padded, t.window, r0, n, t.tap, K, r.block);
-    if (!made) {
-      aRange.add(r.block, n * K);
-      a_t.data.set(floats.subarray(from, to), r0 * K);
-    }
+    aRange.add(r.block, n * K);
+    a_t.data.set(floats.subarray(from, to), r0 * K);
     if (!dA_t) continue;
     for (let g = 0; g < groups; g++) {
       // ∂C/∂w[o, k] += Σ_r δ[o, r] · a_t[r, g·Kg + k] over these rows: δ @ a_t, read from the block, whose columns lie
@@ -164,8 +177,8 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     dA_t.data.set(floats.subarray(from, to), r0 * K);
     L.scatterAdd(r.block, r.dPadded, t.window, r0, n, t.tap, K);
   }
-  if (!made) stats.a_t = aRange.of(a_t.data);
-  const forward: ConvForward = made?.forward ?? { a, a_t, w_t: weightMatrix(weight, info), z_t, z };
+  stats.a_t = aRange.of(a_t.data);
+  const forward: ConvForward = { a, a_t, w_t: made?.forward.w_t ?? weightMatrix(weight, info), z_t, z };
   if (!delta || !delta_t || !dA_t) return { forward, stats };
 
   stats.dA_t = dRange.of(dA_t.data);
