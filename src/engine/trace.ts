@@ -226,12 +226,13 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made
  * While a network is traced (sharingStats), each array's statistics by the array: a layer's output is recorded again
  * as the next layer's input, a δ-in again as the layer below's δ, and the values are read once.
  */
-let shared: WeakMap<TensorData, TensorStats> | undefined;
+let shared: Map<TensorData, TensorStats> | undefined;
 
 /** Runs `f` with the statistics of the arrays it records taken once each (f changes no array it recorded). */
 export function sharingStats<T>(f: () => T): T {
   const before = shared;
-  shared = new WeakMap();
+  // A Map, not a WeakMap: the trace keeps every array it records, and the collector walks a WeakMap's entries.
+  shared = new Map();
   try {
     return f();
   } finally {
