@@ -224,7 +224,7 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
   const backward = options.backward ?? true;
   const plan = planNetwork(problem, backward);
   checkNetworkBudget(plan, elementLimit(options.maxElements));
-  // Each layer forward as its trace makes it: a conv's a_t and z_t are made here once, not again by its record.
+  // Each layer forward as its trace makes it: a conv's product (a, z_t, z) is made here once, not again by its record.
   return sharingStats(() => recordNetwork(problem, plan, forwardLayers(problem, plan, {}, true, true), options));
 }
 

@@ -93,7 +93,7 @@ export interface LayerRun<S extends { type: string }> {
   forward(spec: S, input: Tensor, plan: KindPlan): { output: Tensor; cache: ForwardCache };
   /**
    * The forward pass of a trace (traceNetwork, traceRunLayer): the output `forward` gives, bit for bit, and a cache
-   * that also holds what `record` would otherwise make again (conv2d's a_t, z_t). Without it, `forward`.
+   * that also holds what `record` would otherwise make again (conv2d's a, z_t, z). Without it, `forward`.
    */
   traceForward?(spec: S, input: Tensor, plan: KindPlan): { output: Tensor; cache: ForwardCache };
   /** The layer's tensors and stages; with the δ of its output, its backward pass too. */
