@@ -42,8 +42,19 @@ export interface SessionHooks {
   /** VS Code has drawn the first stop (it has the stack, or asked for the scopes): the host shows the run (the panel's trace). */
   shown?(runtime: ConvRuntime): void;
   stopped?(runtime: ConvRuntime, position: Position): void;
+  /** Where the first stop's wait went: ms from the launch request to each step (the host logs it). */
+  firstStopTimes?(times: FirstStopTimes): void;
   /** The language of frames, stop descriptions and console lines (default English). */
   locale?: Locale;
+}
+
+/** Ms from the launch request: VS Code's configuration done, the spec read and traced, the host's room made, the stop sent, VS Code asking for its stack. */
+export interface FirstStopTimes {
+  configured: number;
+  loaded: number;
+  placed: number;
+  stopped: number;
+  stackAsked: number;
 }
 
 /** Sent with every stop: where the debugger is, for the panel and for tests. */
@@ -183,7 +194,9 @@ export class ConvDebugSession extends LoggingDebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
+    const t0 = Date.now();
     await Promise.race([this.configured, new Promise(r => setTimeout(r, 2000))]);
+    const configured = Date.now() - t0;
     this.specPath = canonicalSpec(args.spec);
     const maxElements = args.maxElements ?? DEFAULT_MAX_ELEMENTS;
     let loaded: LoadedSpec;
@@ -194,6 +207,7 @@ export class ConvDebugSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: ERROR.load, format: printable(`Cannot debug ${args.spec}: ${(e as Error).message}`), showUser: true });
       return;
     }
+    const loadedAt = Date.now() - t0;
     this.runtime = new ConvRuntime(loaded.trace, this.specPath, loaded.keyLines, maxElements, loaded.problem);
     this.runtime.modelNames = loaded.modelNames;
     if (this.pendingBreakpoints.length) this.runtime.setBreakpoints(this.pendingBreakpoints);
@@ -202,6 +216,7 @@ export class ConvDebugSession extends LoggingDebugSession {
     const runtime = this.runtime;
     // The host's own work must not hold up or break the session: at most a moment, failures ignored.
     await Promise.race([this.hooks.started?.(runtime).catch(() => undefined), delay(2000)]);
+    const placed = Date.now() - t0;
     // The first stop first: the host shows the run (the panel's page draws its trace, on the workbench's thread in a
     // browser) once VS Code has drawn the stop, or after a moment; the stops it follows wait for that.
     const stopDrawn = new Promise<void>(r => (this.stopDrawn = r));
@@ -214,7 +229,11 @@ export class ConvDebugSession extends LoggingDebugSession {
     });
     if (args.stopOnEntry ?? true) this.reportStop('entry');
     else this.stopAfter(runtime.continue());
+    this.firstStop = { launched: t0, times: { configured, loaded: loadedAt, placed, stopped: Date.now() - t0 } };
   }
+
+  /** The first stop's times so far, reported when VS Code asks for its stack. */
+  private firstStop: { launched: number; times: Omit<FirstStopTimes, 'stackAsked'> } | undefined;
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const requested = args.breakpoints ?? [];
@@ -287,6 +306,8 @@ export class ConvDebugSession extends LoggingDebugSession {
       }
       frames.push(new StackFrame(0, `${step.where} › ${title}: ${stage.formula}`, this.source(), line, 1));
     }
+    if (this.firstStop) this.hooks.firstStopTimes?.({ ...this.firstStop.times, stackAsked: Date.now() - this.firstStop.launched });
+    this.firstStop = undefined;
     const first = args.startFrame ?? 0;
     response.body = { stackFrames: frames.slice(first, args.levels ? first + args.levels : undefined), totalFrames: frames.length };
     this.sendResponse(response);

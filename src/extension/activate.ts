@@ -127,7 +127,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
       },
     }),
   );
-  registerConvDebugger(context, runner, files);
+  registerConvDebugger(context, runner, files, log);
   const models = ModelEditorProvider.register(context, runner, files, log);
   const inspector = new TensorInspector(runner, context.extensionUri, m => panelMessages.fire(m), log);
   context.subscriptions.push(
