@@ -12,10 +12,10 @@ import { type ForwardCache, type LayerRecord, type MergeRecord, isMergeKind } fr
 import type { LayerCost } from './layerKinds/cost';
 import { LossSpec, lossKind } from './layerKinds/loss';
 import type { LayerGeometry } from './layerKinds/view';
-import { LayerInputShape, LayerShapes, NetworkPlan, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
+import { LayerInputShape, LayerPlan, LayerShapes, NetworkPlan, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, allocate } from './tensor';
 import {
-  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports,
+  ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, sharingStats,
 } from './trace';
 
 export { layerName, layerTitle };
@@ -110,15 +110,27 @@ export interface ForwardTap {
   output?(layer: number, output: Tensor): Tensor;
 }
 
-/** Every layer's forward pass in the spec's order, the plan already checked; without `keepCaches`, what no backward pass will read is let go. */
-export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: ForwardTap = {}, keepCaches = true): ForwardStep[] {
+/**
+ * One layer's forward pass, its inputs in the spec's order; `traced`: as its trace makes it (the kind's
+ * traceForward, the same output), so that its record does not make its forward tensors again.
+ */
+export function forwardLayer(spec: NetworkLayer, inputs: Tensor[], plan: LayerPlan, traced = false): { output: Tensor; cache: ForwardCache } {
+  const kind = kindOf(spec);
+  if (isMergeKind(kind)) return kind.forward(spec, inputs, plan);
+  return traced && kind.traceForward ? kind.traceForward(spec, inputs[0], plan) : kind.forward(spec, inputs[0], plan);
+}
+
+/**
+ * Every layer's forward pass in the spec's order, the plan already checked; without `keepCaches`, what no backward
+ * pass will read is let go; `traced`, each layer as its trace makes it (forwardLayer).
+ */
+export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: ForwardTap = {}, keepCaches = true, traced = false): ForwardStep[] {
   const sources = layerSources(problem.layers);
   const forwarded: ForwardStep[] = [];
   problem.layers.forEach((spec, i) => {
     const given = sources[i].map(s => (s === 'input' ? problem.input : forwarded[s].output));
     const inputs = tap.inputs?.(i, given) ?? given;
-    const kind = kindOf(spec);
-    const { output, cache } = isMergeKind(kind) ? kind.forward(spec, inputs, plan.layers[i]) : kind.forward(spec, inputs[0], plan.layers[i]);
+    const { output, cache } = forwardLayer(spec, inputs, plan.layers[i], traced);
     forwarded.push({ spec, inputs, names: sources[i].map(inputName), output: tap.output?.(i, output) ?? output, cache: keepCaches ? cache : {} });
   });
   return forwarded;
@@ -216,8 +228,13 @@ export function traceNetwork(problem: NetworkProblem, options: TraceOptions = {}
   const backward = options.backward ?? true;
   const plan = planNetwork(problem, backward);
   checkNetworkBudget(plan, elementLimit(options.maxElements));
+  // Each layer forward as its trace makes it: a conv's product (a, z_t, z) is made here once, not again by its record.
+  return sharingStats(() => recordNetwork(problem, plan, forwardLayers(problem, plan, {}, true, true), options));
+}
+
+/** The trace from the layers' forward passes (forwardLayers): the head, then every layer's record, backward. */
+export function recordNetwork(problem: NetworkProblem, plan: NetworkPlan, forwarded: ForwardStep[], options: TraceOptions): NetworkTrace {
   const sources = layerSources(problem.layers);
-  const forwarded = forwardLayers(problem, plan);
   const { lossTrace, delta, head } = networkHead(problem, forwarded[forwarded.length - 1].output, options);
   const loss: NetworkTrace['loss'] = lossTrace && problem.loss && { type: problem.loss.type, value: lossTrace.value! };
   const layers: LayerTrace[] = new Array(forwarded.length);

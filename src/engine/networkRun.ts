@@ -11,7 +11,7 @@ import { PlannedTensor, checkBudget, elementLimit } from './budget';
 import { layerName, layerSources } from './graph';
 import { kindOf } from './layerKinds';
 import { isMergeKind, planned } from './layerKinds/kind';
-import { DeltaFrom, DeltaSums, ForwardStep, LayerTrace, NetworkProblem, forwardLayers, layerTrace, networkHead } from './network';
+import { DeltaFrom, DeltaSums, ForwardStep, LayerTrace, NetworkProblem, forwardLayer, forwardLayers, layerTrace, networkHead } from './network';
 import { NetworkPlan, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, zeros } from './tensor';
 import type { TraceOptions } from './trace';
@@ -133,7 +133,8 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
 
 /**
  * One layer's full record (every stage tensor, as traceNetwork records it), from the run's inputs, weights and δ
- * of that layer alone: its forward pass runs again to make its stages; the other layers are not touched.
+ * of that layer alone: its forward pass runs again, as its trace makes it (traceForward: its forward tensors made
+ * once); the other layers are not touched.
  */
 export function traceRunLayer(run: NetworkRun, index: number, options: TraceOptions = {}): LayerTrace {
   const { problem, plan } = run;
@@ -147,7 +148,7 @@ export function traceRunLayer(run: NetworkRun, index: number, options: TraceOpti
   const kind = kindOf(spec);
   const traced = isMergeKind(kind) ? kind.plan(spec, layerPlan.inputs, backward) : kind.plan(spec, layerPlan.input, backward);
   checkBudget(layerPlan.op, traced.tensors, elementLimit(options.maxElements), { index, type: layerPlan.op });
-  const { cache } = isMergeKind(kind) ? kind.forward(spec, inputs, layerPlan) : kind.forward(spec, inputs[0], layerPlan);
+  const { cache } = forwardLayer(spec, inputs, layerPlan, true);
   const step: ForwardStep = { spec, inputs, names: layerPlan.inputs.map(x => x.name), output: run.outputs[index], cache };
   const from = g?.from[index] ?? { source: 'ones' };
   return layerTrace(step, index, layerPlan.cost, backward ? g?.deltas[index] : undefined, from, { ...options, backward }).trace;

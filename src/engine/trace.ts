@@ -4,11 +4,12 @@
 import type { About } from './about';
 import { DEFAULT_MAX_ELEMENTS, checkBudget, elementLimit } from './budget';
 import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape } from './convInfo';
-import { checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
+import { ConvForward, checkConvTensors, conv2dBackward, conv2dForward, convTraceTensors, inputGradRot180 } from './conv2d';
 import type { Comparison } from './compare';
 import type { LayerGeometry } from './layerKinds/view';
-import { DType, Tensor, TensorStats, filled, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
-import { convTraceWasm } from './wasm/traceWasm';
+import { DType, Tensor, TensorData, TensorStats, filled, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
+import { wasmGemmAvailable } from './wasm/gemmWasm';
+import { WasmConvProduct, convProductWasm, convTraceWasm, sameAsConv2dWasm } from './wasm/traceWasm';
 
 /** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
 export interface ConvProblem {
@@ -159,7 +160,27 @@ export function checkSize(info: ConvInfo, backward: boolean, limit: number): voi
   checkBudget('conv2d', convTraceTensors(info, backward), limit);
 }
 
-export function traceConv(problem: ConvProblem, options: TraceOptions = {}): ConvTrace {
+/**
+ * A conv trace's forward product, made before its δ is known (a network's forward pass): on the kernels a, w_t, z_t
+ * and z with their statistics (a_t is made with the rest), on the loops every forward tensor.
+ * `sameAsConvolve`: z has the bits convolve gives for the same layer.
+ */
+export type ConvForwardMade = ({ kernels: WasmConvProduct } | { loops: ConvForward }) & { z: Tensor; sameAsConvolve: boolean };
+
+/** The product of traceConv, the geometry already checked and sized: traceConv's `made` for the rest. */
+export function convTraceForward(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): ConvForwardMade {
+  const fast = convProductWasm(input, weight, bias, info);
+  if (fast) return { kernels: fast, z: fast.forward.z, sameAsConvolve: sameAsConv2dWasm(info, bias) };
+  // Without the kernels, convolve is conv2dForward's z too; with them, the loops' z may differ in its last bits.
+  const loops = conv2dForward(input, weight, bias, info);
+  return { loops, z: loops.z, sameAsConvolve: !wasmGemmAvailable() };
+}
+
+/**
+ * The single conv's trace. `made`: its forward tensors made already for the same input, weight and bias
+ * (convTraceForward), which the trace takes as they are, making only the backward ones.
+ */
+export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made?: ConvForwardMade): ConvTrace {
   const backward = options.backward ?? true;
   checkConvTensors(problem.input, problem.weight, problem.bias, problem.grad);
   const info = convInfo(problem.input.shape, problem.weight.shape, problem.options, problem.bias?.shape);
@@ -169,7 +190,8 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   const tensors: Partial<Record<TensorName, TraceTensor>> = {};
   // The kernels' way hands over each tensor's statistics, taken where it was made; the loops' way takes them here.
   const delta = backward ? problem.grad ?? filled(outputShape(info), 1, problem.weight.dtype) : undefined;
-  const fast = convTraceWasm(problem.input, problem.weight, problem.bias, delta, info);
+  // Where the kernels made the product, they make the rest (or, out of memory now, the loops make it all, as without `made`).
+  const fast = made && 'loops' in made ? undefined : convTraceWasm(problem.input, problem.weight, problem.bias, delta, info, made?.kernels);
   const put = (name: ConvTensorName, t: Tensor) => {
     tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` }, fast?.stats[name]);
   };
@@ -177,7 +199,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   put('weight', problem.weight);
   if (problem.bias) put('bias', problem.bias);
 
-  const fwd = fast?.forward ?? conv2dForward(problem.input, problem.weight, problem.bias, info);
+  const fwd = fast?.forward ?? (made && 'loops' in made ? made.loops : conv2dForward(problem.input, problem.weight, problem.bias, info));
   put('a', fwd.a);
   put('a_t', fwd.a_t);
   put('w_t', fwd.w_t);
@@ -200,8 +222,28 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}): Con
   return { op: 'conv2d', dtype: problem.dtype, info, geometry: { kind: 'conv2d', info }, tensors, stages, rot180, nonFinite: nonFiniteReports(tensors), deltaSource };
 }
 
+/**
+ * While a network is traced (sharingStats), each array's statistics by the array: a layer's output is recorded again
+ * as the next layer's input, a δ-in again as the layer below's δ, and the values are read once.
+ */
+let shared: Map<TensorData, TensorStats> | undefined;
+
+/** Runs `f` with the statistics of the arrays it records taken once each (f changes no array it recorded). */
+export function sharingStats<T>(f: () => T): T {
+  const before = shared;
+  // A Map, not a WeakMap: the trace keeps every array it records, and the collector walks a WeakMap's entries.
+  shared = new Map();
+  try {
+    return f();
+  } finally {
+    shared = before;
+  }
+}
+
 /** A tensor as the trace records it: named, described, its statistics taken once. */
-export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About, stats = tensorStats(t.data)): TraceTensor {
+export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About, given?: TensorStats): TraceTensor {
+  const stats = given ?? shared?.get(t.data) ?? tensorStats(t.data);
+  shared?.set(t.data, stats);
   return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats, ...(t.picture ? { picture: t.picture } : {}) };
 }
 

@@ -1,7 +1,10 @@
 // npm run bench, part 6: what a trace costs beyond the arithmetic (issue #20). A conv trace (every tensor the panel
 // shows: a_t, w_t, z_t, δ_t, dA_t, dW_t, the rot180 way…) against the engine's three passes alone (conv2d,
 // conv2dInputGrad, conv2dWeightGrad) on the ResNet shapes; a network trace (traceNetwork) against the same network
-// run lean (runNetwork: every layer's forward and backward passes, no stages) on the example networks.
+// run lean (runNetwork: every layer's forward and backward passes, no stages; ∂C/∂input too, its default, since the
+// trace shows the first layer's dA) on the example networks. The network trace runs each layer forward once (a conv's
+// product made by its traceForward, its record making the rest); what it shows beyond the passes (the rot180 view, a
+// pool's windows, h', every tensor's range) is the rest of the gap.
 // Goal: each trace within 2× its passes. Both sides run in this process, one after the other, in float32.
 
 import * as fs from 'fs';
@@ -73,7 +76,8 @@ export function traceBench(root: string, quick = false): TraceRatio[] {
   // Not the stem (case 5): its rot180 way (im2col of the dilated δ, 1.3 G elements) is over the trace's budget.
   const cases = CASES.filter(c => c.id >= 2 && c.id <= (quick ? 3 : 4));
   const rows = [...cases.map(convRatio), ...NETWORKS.map(f => networkRatio(root, f))];
-  console.log('\nA trace against its passes (float32, one thread): the conv trace against conv2d + conv2dInputGrad + conv2dWeightGrad; a network trace against runNetwork (the same passes, no stages)');
+  console.log('\nA trace against its passes (float32, one thread): the conv trace against conv2d + conv2dInputGrad + conv2dWeightGrad; a network trace against runNetwork (the same passes, no stages;'
+    + ' ∂C/∂input included, as the trace shows the first layer\'s dA)');
   for (const r of rows) {
     const time = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
     console.log(`${r.met ? 'target met' : 'TARGET MISSED'}: trace within ${GOAL}× its passes: ${r.what}: trace ${time(r.traceMs)}, passes ${time(r.passesMs)}: ${r.ratio.toFixed(2)}×`);

@@ -4,7 +4,7 @@
 import { ConvInfo, ConvOptions, convInfo, outputShape } from '../convInfo';
 import { convGradients, convTraceTensors, convolve } from '../conv2d';
 import { Tensor, checkTensor } from '../tensor';
-import { traceConv } from '../trace';
+import { ConvForwardMade, convTraceForward, traceConv } from '../trace';
 import { LayerCost, productCost } from './cost';
 import type { LayerKind } from './kind';
 import { fieldsAsKeys } from './kind';
@@ -48,12 +48,19 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     const info = plan.geometry.info as ConvInfo;
     return { output: convolve(x, l.weight, l.bias, info), cache: { info } };
   },
+  // The trace's forward tensors, made once: its z is the output when it has convolve's bits, else convolve runs too.
+  traceForward(l, x, plan) {
+    const info = plan.geometry.info as ConvInfo;
+    const made = convTraceForward(x, l.weight, l.bias, info);
+    return { output: made.sameAsConvolve ? made.z : convolve(x, l.weight, l.bias, info), cache: { info, made } };
+  },
   backward({ spec: l, input, cache }, delta, needsDeltaIn = true, overwrite = false) {
     const g = convGradients(input, l.weight, delta, cache.info as ConvInfo, { input: needsDeltaIn, overwrite });
     return { ...(g.dInput ? { deltaIn: g.dInput } : {}), params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) } };
   },
-  record({ spec: l, input }, delta, deltaSource, options) {
-    const conv = traceConv({ input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype }, { ...options, backward: delta !== undefined });
+  record({ spec: l, input, cache }, delta, deltaSource, options) {
+    const problem = { input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype };
+    const conv = traceConv(problem, { ...options, backward: delta !== undefined }, cache.made as ConvForwardMade | undefined);
     return { tensors: conv.tensors, stages: conv.stages, geometry: conv.geometry, conv, deltaIn: conv.tensors.dA };
   },
 };

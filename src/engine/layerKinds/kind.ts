@@ -11,7 +11,7 @@ import type { LayerGeometry } from './view';
 import type { ConvInfo } from '../convInfo';
 import type { PoolInfo } from '../layers';
 import type { Tensor } from '../tensor';
-import type { ConvTrace, DeltaSource, Rot180Check, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
+import type { ConvForwardMade, ConvTrace, DeltaSource, Rot180Check, StageId, TensorName, TraceOptions, TraceStage, TraceTensor } from '../trace';
 
 /** A layer's shapes from its input's shape alone: no value is read. */
 export interface KindPlan {
@@ -25,7 +25,7 @@ export interface KindPlan {
 }
 
 /** What a layer's backward pass needs from its forward pass. */
-export type ForwardCache = Record<string, Tensor | PoolInfo | ConvInfo | number | undefined>;
+export type ForwardCache = Record<string, Tensor | PoolInfo | ConvInfo | ConvForwardMade | number | undefined>;
 
 /** A layer after its forward pass. */
 export interface LayerStep<S> {
@@ -91,6 +91,11 @@ export interface LayerRun<S extends { type: string }> {
   plan(spec: S, input: readonly number[], backward: boolean): KindPlan;
   /** The forward pass, the geometry already planned and checked. */
   forward(spec: S, input: Tensor, plan: KindPlan): { output: Tensor; cache: ForwardCache };
+  /**
+   * The forward pass of a trace (traceNetwork, traceRunLayer): the output `forward` gives, bit for bit, and a cache
+   * that also holds what `record` would otherwise make again (conv2d's a, z_t, z). Without it, `forward`.
+   */
+  traceForward?(spec: S, input: Tensor, plan: KindPlan): { output: Tensor; cache: ForwardCache };
   /** The layer's tensors and stages; with the δ of its output, its backward pass too. */
   record(step: LayerStep<S>, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): LayerRecord;
 }

@@ -28,6 +28,12 @@ export interface WasmConvTrace {
   stats: Record<string, TensorStats>;
 }
 
+/** The product's part of a conv's trace (a, w_t, z_t, z), made before the rest: a_t is made with the backward pass. */
+export interface WasmConvProduct {
+  forward: Omit<ConvForward, 'a_t'>;
+  stats: Record<string, TensorStats>;
+}
+
 /** min and max gathered over blocks in the module; the first NaN or ±Infinity sends the tensor to tensorStats. */
 class Range {
   private lo = Infinity;
@@ -59,20 +65,44 @@ function copyOut(floats: Floats, at: number, shape: readonly number[], like: Ten
   return out;
 }
 
+/** The inner length the kernel sums in one run (assembly/gemm.ts's KC): a longer sum goes in slices, each added to C. */
+const KERNEL_RUN = 384;
+
+/**
+ * Whether a trace's z made here has the bits conv2dWasm gives (a network's trace then takes it as the layer's
+ * output): each output is one run of the kernel's sum (Kg ≤ KC) added to z_t's 0 and then to the bias, where
+ * conv2dWasm adds the same sum to the bias; one rounding either way, unless a bias of −0 meets a sum of −0.
+ */
+export function sameAsConv2dWasm(info: ConvInfo, bias: Tensor | undefined): boolean {
+  return info.groupPatchSize <= KERNEL_RUN && !(bias?.data.some(v => Object.is(v, -0)) ?? false);
+}
+
 /**
  * The forward tensors (and, given δ, the backward ones) of a conv's trace with their statistics, or undefined when
  * the kernels are off or the layer too big for the module (trace.ts then runs conv2dForward and conv2dBackward).
+ * `made`: the product's part this module made already for the same input (convProductWasm, a network's forward
+ * pass): the rest is made, the product not run again.
  */
-export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo): WasmConvTrace | undefined {
+export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo, made?: WasmConvProduct): WasmConvTrace | undefined {
+  return convTraceParts(input, weight, bias, delta, info, made) as WasmConvTrace | undefined;
+}
+
+/** The product's part of a conv's trace alone (convTraceWasm then makes the rest), or undefined (see convTraceWasm). */
+export function convProductWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): WasmConvProduct | undefined {
+  return convTraceParts(input, weight, bias, undefined, info, undefined, true) as WasmConvProduct | undefined;
+}
+
+function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo, made?: WasmConvProduct, productOnly = false): WasmConvTrace | WasmConvProduct | undefined {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW,
     patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const rows = B * HW;
   const padSize = B * C * Hp * Wp;
   const E = input.data.BYTES_PER_ELEMENT;
   const block = Math.max(1, Math.min(rows, Math.floor(blockBytes / (E * K))));
+  // The same memory whether the product was made or not: where one way fits the module, so does the other.
   const p = prepare(info, [input, weight, ...(bias ? [bias] : []), ...(delta ? [delta] : [])], Math.max(Cog, Kg), L => ({
     padded: L.reserve(padSize), w: L.reserve(Cout * Kg), zt: L.reserve(rows * Cout), z: L.reserve(rows * Cout),
-    block: L.reserve(block * K), blockRow: L.reserve(block, true), column: L.reserve(K, true), range: L.reserve(16 / E),
+    block: productOnly ? 0 : L.reserve(block * K), blockRow: L.reserve(block, true), column: L.reserve(K, true), range: L.reserve(16 / E),
     bias: bias ? L.reserve(Cout) : 0, ones: bias ? L.reserve(HW) : 0, biasOf: bias ? L.reserve(B * Cout, true) : 0, planes: bias ? L.reserve(B * Cout, true) : 0,
     d: delta ? L.reserve(rows * Cout) : 0, dt: delta ? L.reserve(rows * Cout) : 0,
     dPadded: delta ? L.reserve(padSize) : 0, dW: delta ? L.reserve(Cout * Kg) : 0,
@@ -91,28 +121,35 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     stats[name] = range().add(at, tensor.data.length).of(tensor.data);
     return tensor;
   };
+  /** a, then z_t = a_t @ w_t (group by group) and z, copied out with their statistics. */
+  const forwardProduct = () => {
+    const a = out('a', r.padded, paddedShape(info));
+    floats.fill(0, r.zt / E, r.zt / E + rows * Cout);
+    for (let g = 0; g < groups; g++) {
+      // z_t[r, o] = Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k]: a_t @ w_t, group by group.
+      L.gemm(rows, Cog, Kg, r.padded, t.window, table(t.tap, g * Kg), r.w, t.unit, table(t.kernel, g * Cog), r.zt, t.row, table(t.channel, g * Cog), scratch);
+    }
+    const z_t = out('z_t', r.zt, [B, HW, Cout]);
+    L.transpose(r.zt, r.z, HW, Cout, B);
+    if (bias) {
+      // z += b ⊗ 1: the bias as a product of inner size 1 (plane p of z gets bias[p mod Cout] · 1 at each position),
+      // which rounds as z + b does, while z is still in the module for its range. Inner size 1 packs one row of B per
+      // block of 1024 columns: within the scratch reserved for any product (384 rows of 8 columns at least).
+      floats.set(bias.data, r.bias / E);
+      floats.fill(1, r.ones / E, r.ones / E + HW);
+      for (let p = 0; p < B * Cout; p++) ints[(r.biasOf >> 2) + p] = p % Cout;
+      arithmetic(ints, r.planes, B * Cout, HW);
+      L.gemm(B * Cout, HW, 1, r.bias, r.biasOf, t.unit, r.ones, t.unit, t.position, r.z, r.planes, t.position, scratch);
+    }
+    const z = out('z', r.z, outputShape(info));
+    return { a, z_t, z };
+  };
 
   putPadded(floats, r.padded, input, info);
-  const a = out('a', r.padded, paddedShape(info));
   floats.set(weight.data, r.w / E);
-  floats.fill(0, r.zt / E, r.zt / E + rows * Cout);
-  for (let g = 0; g < groups; g++) {
-    // z_t[r, o] = Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k]: a_t @ w_t, group by group.
-    L.gemm(rows, Cog, Kg, r.padded, t.window, table(t.tap, g * Kg), r.w, t.unit, table(t.kernel, g * Cog), r.zt, t.row, table(t.channel, g * Cog), scratch);
-  }
-  const z_t = out('z_t', r.zt, [B, HW, Cout]);
-  L.transpose(r.zt, r.z, HW, Cout, B);
-  if (bias) {
-    // z += b ⊗ 1: the bias as a product of inner size 1 (plane p of z gets bias[p mod Cout] · 1 at each position),
-    // which rounds as z + b does, while z is still in the module for its range. Inner size 1 packs one row of B per
-    // block of 1024 columns: within the scratch reserved for any product (384 rows of 8 columns at least).
-    floats.set(bias.data, r.bias / E);
-    floats.fill(1, r.ones / E, r.ones / E + HW);
-    for (let p = 0; p < B * Cout; p++) ints[(r.biasOf >> 2) + p] = p % Cout;
-    arithmetic(ints, r.planes, B * Cout, HW);
-    L.gemm(B * Cout, HW, 1, r.bias, r.biasOf, t.unit, r.ones, t.unit, t.position, r.z, r.planes, t.position, scratch);
-  }
-  const z = out('z', r.z, outputShape(info));
+  if (made) Object.assign(stats, made.stats);
+  const { a, z_t, z } = made ? made.forward : forwardProduct();
+  if (productOnly) return { forward: { a, w_t: weightMatrix(weight, info), z_t, z }, stats };
 
   if (delta) {
     floats.set(delta.data, r.d / E);
@@ -147,7 +184,7 @@ export function convTraceWasm(input: Tensor, weight: Tensor, bias: Tensor | unde
     L.scatterAdd(r.block, r.dPadded, t.window, r0, n, t.tap, K);
   }
   stats.a_t = aRange.of(a_t.data);
-  const forward: ConvForward = { a, a_t, w_t: weightMatrix(weight, info), z_t, z };
+  const forward: ConvForward = { a, a_t, w_t: made?.forward.w_t ?? weightMatrix(weight, info), z_t, z };
   if (!delta || !delta_t || !dA_t) return { forward, stats };
 
   stats.dA_t = dRange.of(dA_t.data);
