@@ -26,6 +26,8 @@ export interface RunSummary {
   uri: string;
   /** Tensor name → shape. */
   shapes: Record<string, number[]>;
+  /** The parts of the run's products the engine's helper threads ran (desktop trace workers; absent on the web). */
+  helperJobs?: number;
 }
 
 function summarize(result: RunResult | undefined): RunSummary | undefined {
@@ -33,7 +35,7 @@ function summarize(result: RunResult | undefined): RunSummary | undefined {
   const shapes: Record<string, number[]> = {};
   const tensors = namedTensors(result.trace);
   for (const name of tensors.names) shapes[name] = [...tensors.get(name)!.shape];
-  return { traceId: result.traceId, uri: result.uri.toString(), shapes };
+  return { traceId: result.traceId, uri: result.uri.toString(), shapes, ...(result.helperJobs !== undefined ? { helperJobs: result.helperJobs } : {}) };
 }
 
 /** What activate() returns: lets integration tests (and other extensions) drive the panel and watch it speak. */

@@ -15,5 +15,5 @@ export function runSuite(files: string[]): Promise<void> {
 }
 
 export function run(): Promise<void> {
-  return runSuite([path.join(__dirname, 'extension.test.js'), path.join(__dirname, 'language.test.js'), path.join(__dirname, 'debug.test.js'), path.join(__dirname, 'sessions.test.js'), path.join(__dirname, 'modelEditor.test.js')]);
+  return runSuite([path.join(__dirname, 'extension.test.js'), path.join(__dirname, 'language.test.js'), path.join(__dirname, 'debug.test.js'), path.join(__dirname, 'sessions.test.js'), path.join(__dirname, 'modelEditor.test.js'), path.join(__dirname, 'threads.test.js')]);
 }

@@ -31,6 +31,8 @@ export interface RunResult {
   uri: vscode.Uri;
   trace: AnyTrace;
   traceId: number;
+  /** The parts of its products the helper threads ran (undefined: it ran where there are none, inline or on the web). */
+  helperJobs?: number;
 }
 
 /** What to trace: spec text, where it came from (for titles, .npy paths and problems). */
@@ -171,17 +173,17 @@ export class ConvRunner implements vscode.Disposable {
     const job: TraceJob = { file: label, text, options, npy: Object.fromEntries(input.npy ?? []) };
     const started = input.started ?? Date.now();
     try {
-      const { trace, kept } = await withProgressIfSlow(
+      const { trace, kept, helperJobs } = await withProgressIfSlow(
         this.traceWorkers().then(workers => runKeptTrace(job, workers, abort.signal)),
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         () => abort.abort(),
       );
-      this.log.info(`${label}: traced in ${Date.now() - started} ms`);
+      this.log.info(`${label}: traced in ${Date.now() - started} ms${helperJobs ? `, ${helperJobs} parts of its products on helper threads` : ''}`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
       // A network's run stays in its worker: layers are traced from it when opened, attributions read from it.
       const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), kept ? kept.attribute : this.attributor(job), kept, input.source);
-      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId };
+      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId, ...(helperJobs !== undefined ? { helperJobs } : {}) };
     } catch (e) {
       if (e instanceof TraceCancelled) {
         this.log.info(`${label}: cancelled`);

@@ -52,7 +52,8 @@ export type LayerSpecJobResult = { ok: true; layerSpec?: LayerSpecFiles } | JobF
 
 /** What a worker is asked to do, and what it answers. */
 export type WorkerJob = TraceJob | GradientJob | AttributionJob | (KeepJob & TraceJob) | LayerJob | KeptAttributionJob | LayerSpecJob;
-export type WorkerResult = TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult | LayerSpecJobResult;
+/** `helperJobs`: the parts of the job's products the engine's helper threads ran (the worker says; 0: one thread). */
+export type WorkerResult = (TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult | LayerSpecJobResult) & { helperJobs?: number };
 
 /** `keeper`: the run the worker keeps between messages (the jobs about a kept run need it). */
 export function runWorkerJob(job: WorkerJob, keeper = new RunKeeper()): WorkerResult {

@@ -68,11 +68,12 @@ export interface KeptRun {
  * Traces a spec: a network is run lean and kept in its worker (`kept`), its layers untraced in `trace`
  * (leanTrace.ts); a single conv is traced whole, its worker let go.
  */
-export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun }> {
+export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun; helperJobs?: number }> {
   const keeper = new RunKeeper();
   let worker: TraceWorker | undefined;
-  const result = await runJob({ ...job, keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true };
-  if (!result.kept) return { trace: result.trace };
+  const result = await runJob({ ...job, keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true; helperJobs?: number };
+  const helperJobs = result.helperJobs;
+  if (!result.kept) return { trace: result.trace, helperJobs };
   // One job at a time on the kept worker: each waits for the one before.
   let queue: Promise<unknown> = Promise.resolve();
   let released = false;
@@ -92,6 +93,7 @@ export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefi
   };
   return {
     trace: result.trace,
+    helperJobs,
     kept: {
       traceLayer: index => ask({ traceLayer: index }, r => (r as { layer: LayerTrace }).layer),
       attribute: (kind, layer, item) => ask({ keptAttribution: { kind, layer, item } }, r => (r as { map: AttributionMap }).map),

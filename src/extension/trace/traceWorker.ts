@@ -2,6 +2,7 @@
 // big spec never freezes the editor and cancelling is terminating the worker.
 
 import { parentPort } from 'worker_threads';
+import { gemmHelperJobs } from '../../engine/wasm/gemmWasm';
 import { installNodeGemmThreads } from '../../specReader/nodeGemmThreads';
 import { RunKeeper } from './keptRun';
 import { WorkerJob, resultBuffers, runWorkerJob } from './traceJob';
@@ -13,6 +14,9 @@ installNodeGemmThreads();
 const keeper = new RunKeeper();
 
 parentPort?.on('message', (job: WorkerJob) => {
+  const before = gemmHelperJobs();
   const result = runWorkerJob(job, keeper);
+  // Whether the job's products used every core: the extension logs it with the run.
+  result.helperJobs = gemmHelperJobs() - before;
   parentPort!.postMessage(result, resultBuffers(result, keeper));
 });
