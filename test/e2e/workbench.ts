@@ -62,7 +62,13 @@ export async function runFromPalette(page: Page, title: string, attempts = 6, on
       // Opening the palette can lose the race with a webview taking focus: every step may be tried again.
       await page.keyboard.press('F1');
       await input.waitFor({ timeout: 10_000 });
-      await input.fill(`>${title}`, { timeout: 5_000 });
+      // Set on the input element itself: keys typed (as fill types them) go wherever the focus is, and on a loaded
+      // machine the palette may have closed by then, putting ">Debug: …" into the spec open in the editor.
+      await input.evaluate((el, text) => {
+        const box = el as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+        box.value = text;
+        box.dispatchEvent(new (globalThis as unknown as { Event: new (type: string, init: object) => unknown }).Event('input', { bubbles: true }));
+      }, `>${title}`, { timeout: 5_000 });
       await row.waitFor({ timeout: 10_000 });
       onChoose?.();
       await row.click();
