@@ -37,7 +37,10 @@ describe('the web extension (browser, web-worker extension host)', () => {
 
   it('keeps the extension host running during a big trace, and cancelling stops the worker at once', async () => {
     const ones = (n: number) => new Array(n).fill(1);
-    const big = JSON.stringify({ input: [Array.from({ length: 64 }, () => Array.from({ length: 96 }, () => ones(96)))], weight: Array.from({ length: 64 }, () => Array.from({ length: 64 }, () => [ones(3), ones(3), ones(3)])), padding: 1 });
+    // About 10 GFLOP in float64 (two 64×128×128 images, 64 kernels of 64×3×3): about a second of work, still running when
+    // cancelled at 400 ms on a fast, quiet machine (one 96×96 image was done by then).
+    const image = () => Array.from({ length: 64 }, () => Array.from({ length: 128 }, () => ones(128)));
+    const big = JSON.stringify({ input: [image(), image()], weight: Array.from({ length: 64 }, () => Array.from({ length: 64 }, () => [ones(3), ones(3), ones(3)])), padding: 1 });
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 10);
     const abort = new AbortController();

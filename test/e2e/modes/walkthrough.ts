@@ -84,9 +84,9 @@ export async function walkthrough(): Promise<number> {
         await frame.locator('.cell-sum-total.ok', { hasText: 'Σ = 294' }).waitFor({ timeout: 10_000 });
         await page.waitForTimeout(500);
         await shot('06-link-cell');
-        // Escape releases the pin in the panel; pressed on the page, it would reach the Welcome editor when the focus
-        // has moved there, and take the walkthrough back to the Welcome page's start (seen in CI).
-        await frame.locator('body').press('Escape');
+        // The pin stays (the debugger's run replaces the trace): an Escape here can reach the walkthrough, which VS
+        // Code may still count as the active editor after the click in the panel, and take it back to the Welcome
+        // page's start (seen in CI, on a quiet machine one run in two).
       }],
       ['"Debug the worked example" starts the conv debugger: it stops before Pad and the panel follows', async () => {
         await click('debug', 'Debug the worked example');
