@@ -35,7 +35,7 @@ function summarize(result: RunResult | undefined): RunSummary | undefined {
   const shapes: Record<string, number[]> = {};
   const tensors = namedTensors(result.trace);
   for (const name of tensors.names) shapes[name] = [...tensors.get(name)!.shape];
-  return { traceId: result.traceId, uri: result.uri.toString(), shapes, ...(result.helperJobs !== undefined ? { helperJobs: result.helperJobs } : {}) };
+  return { traceId: result.traceId, uri: result.uri.toString(), shapes, helperJobs: result.helperJobs };
 }
 
 /** What activate() returns: lets integration tests (and other extensions) drive the panel and watch it speak. */

@@ -183,7 +183,7 @@ export class ConvRunner implements vscode.Disposable {
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
       // A network's run stays in its worker: layers are traced from it when opened, attributions read from it.
       const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), kept ? kept.attribute : this.attributor(job), kept, input.source);
-      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId, ...(helperJobs !== undefined ? { helperJobs } : {}) };
+      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId, helperJobs };
     } catch (e) {
       if (e instanceof TraceCancelled) {
         this.log.info(`${label}: cancelled`);

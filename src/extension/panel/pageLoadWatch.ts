@@ -16,8 +16,11 @@ const PAGE_WAITS: PageWaits = { first: 4000, last: 30_000 };
 export type WatchedPanel = Pick<vscode.WebviewPanel, 'visible' | 'onDidChangeViewState'>;
 
 export class PageLoadWatch implements vscode.Disposable {
-  /** The page now in the panel has said `ready`. */
-  private ready = false;
+  /** The page now in the panel has said `ready` (what is posted to it now reaches its script). */
+  get ready(): boolean {
+    return this.pageReady;
+  }
+  private pageReady = false;
   private wait: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscription: vscode.Disposable;
@@ -34,7 +37,7 @@ export class PageLoadWatch implements vscode.Disposable {
     this.wait = waits.first;
     // A hidden page is torn down; the one shown next must say `ready` again.
     this.subscription = panel.onDidChangeViewState(e => {
-      if (!e.webviewPanel.visible) this.ready = false;
+      if (!e.webviewPanel.visible) this.pageReady = false;
       this.arm();
     });
     this.arm();
@@ -42,17 +45,17 @@ export class PageLoadWatch implements vscode.Disposable {
 
   /** The page said `ready`. */
   loaded(): void {
-    this.ready = true;
+    this.pageReady = true;
     this.wait = this.waits.first;
     this.disarm();
   }
 
   private arm(): void {
     this.disarm();
-    if (this.ready || !this.panel.visible) return;
+    if (this.pageReady || !this.panel.visible) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.ready || !this.panel.visible) return;
+      if (this.pageReady || !this.panel.visible) return;
       this.log.warn(`${this.whose} page did not say ready ${this.wait} ms after it was shown: loading it again`);
       this.wait = Math.min(this.wait * 2, this.waits.last);
       this.reload();

@@ -74,7 +74,6 @@ export class TracePanel implements vscode.Disposable {
   private release: (() => void) | undefined;
   /** The lean network's layers traced on request, by trace id, the last opened last. */
   private readonly traced = new Map<number, LayerTrace>();
-  private ready = false;
   private visible = true;
   private disposed = false;
   private readonly pageWatch: PageLoadWatch;
@@ -95,14 +94,13 @@ export class TracePanel implements vscode.Disposable {
       this.pageWatch,
       panel.webview.onDidReceiveMessage(raw => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
-      // A hidden webview is torn down and reloads when shown (it says `ready` again): hold messages till then (a page
-      // that never says it is loaded again by the watch).
+      // A hidden webview is torn down and reloads when shown (it says `ready` again): messages are held till then
+      // (pageWatch knows, and loads again a page that never says it).
       panel.onDidChangeViewState(e => {
         if (e.webviewPanel.visible === this.visible) return;
         // Logged: a hidden panel shows a run only once it is revealed and says `ready` again.
         this.visible = e.webviewPanel.visible;
         this.log.info(`panel ${this.visible ? 'visible' : 'hidden'}`);
-        if (!this.visible) this.ready = false;
       }),
     );
   }
@@ -226,7 +224,7 @@ export class TracePanel implements vscode.Disposable {
 
   /** A one-off message (focus, step, answers); dropped when no webview is listening, except the last focus. */
   send(message: HostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
+    if (this.pageWatch.ready) void this.panel.webview.postMessage(message);
     else if (message.type === 'focus') this.pendingFocus = message;
   }
 
@@ -371,7 +369,6 @@ export class TracePanel implements vscode.Disposable {
       case 'ready':
         // The first load, or a reload after the panel was hidden: the page has nothing yet.
         this.log.info(`panel ready (${this.panel.visible ? 'visible' : 'hidden'})`);
-        this.ready = true;
         this.pageWatch.loaded();
         void this.panel.webview.postMessage({ type: 'settings', settings: panelSettings() } satisfies HostToWebview);
         if (this.latest) void this.panel.webview.postMessage(this.latest);
