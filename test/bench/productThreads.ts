@@ -37,10 +37,16 @@ function networkSpec(): Spec {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** The CLI on the spec: wall time of the whole process. */
-function cliMs(root: string, spec: string, threads: string | undefined): number {
+/** This process's environment with CVD_THREADS=`threads`, or without it (the default: every core). */
+function threadsEnv(threads: string | undefined): NodeJS.ProcessEnv {
   const env = { ...process.env, CVD_THREADS: threads };
   if (threads === undefined) delete env.CVD_THREADS;
+  return env;
+}
+
+/** The CLI on the spec: wall time of the whole process. */
+function cliMs(root: string, spec: string, threads: string | undefined): number {
+  const env = threadsEnv(threads);
   const t0 = performance.now();
   const run = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), spec, '--only', 'layers[2].dW'], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`conv-trace failed: ${run.stderr}`);
@@ -49,9 +55,7 @@ function cliMs(root: string, spec: string, threads: string | undefined): number 
 
 /** A trace worker (dist/traceWorker.js) with or without its threads, and its answer time to the panel's job (keep the lean run). */
 function traceWorker(root: string, threads: string | undefined): { job(file: string, spec: Spec): Promise<number>; end(): Promise<number> } {
-  const env = { ...process.env, CVD_THREADS: threads };
-  if (threads === undefined) delete env.CVD_THREADS;
-  const worker = new Worker(path.join(root, 'dist/traceWorker.js'), { env });
+  const worker = new Worker(path.join(root, 'dist/traceWorker.js'), { env: threadsEnv(threads) });
   return {
     job: async (file, spec) => {
       const t0 = performance.now();

@@ -208,24 +208,24 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
   return out;
 }
 
-/** Rows [r0, r0 + rows) of z_t, transposed in the module to (Cout, rows) at element `at`, into z (B, Cout, HW), image by image. */
-function blockInto(floats: Floats, at: number, r0: number, rows: number, z: Floats, Cout: number, HW: number): void {
+/** Windows [r0, r0 + rows) in runs that stay in one image: `run(b, r, n)`, image b's windows r .. r + n. */
+function imageRuns(r0: number, rows: number, HW: number, run: (b: number, r: number, n: number) => void): void {
   for (let r = r0; r < r0 + rows;) {
     const b = Math.floor(r / HW);
     const n = Math.min(r0 + rows, (b + 1) * HW) - r;
-    copyRows(floats, at + r - r0, 0, rows, z, b * Cout * HW + r - b * HW, 0, HW, Cout, 1, n);
+    run(b, r, n);
     r += n;
   }
 }
 
+/** Rows [r0, r0 + rows) of z_t, transposed in the module to (Cout, rows) at element `at`, into z (B, Cout, HW), image by image. */
+function blockInto(floats: Floats, at: number, r0: number, rows: number, z: Floats, Cout: number, HW: number): void {
+  imageRuns(r0, rows, HW, (b, r, n) => copyRows(floats, at + r - r0, 0, rows, z, b * Cout * HW + r - b * HW, 0, HW, Cout, 1, n));
+}
+
 /** Rows [r0, r0 + rows) of δ_t, from δ (B, Cout, HW), into the module as (Cout, rows) at element `at`, kernel o's row `stride` long. */
 function blockFrom(delta: Floats, r0: number, rows: number, floats: Floats, at: number, stride: number, Cout: number, HW: number): void {
-  for (let r = r0; r < r0 + rows;) {
-    const b = Math.floor(r / HW);
-    const n = Math.min(r0 + rows, (b + 1) * HW) - r;
-    copyRows(delta, b * Cout * HW + r - b * HW, 0, HW, floats, at + r - r0, 0, stride, Cout, 1, n);
-    r += n;
-  }
+  imageRuns(r0, rows, HW, (b, r, n) => copyRows(delta, b * Cout * HW + r - b * HW, 0, HW, floats, at + r - r0, 0, stride, Cout, 1, n));
 }
 
 /** z (B, Cout, Hout, Wout) copied out of the module's memory from element `at`. */
