@@ -24,14 +24,16 @@ export interface Activation {
   beta?: number;
 }
 
-/** min(max(z, lo), hi); its slope is 1 strictly inside (lo, hi) and 0 at the bounds, as nn.Hardtanh and F.relu6. */
+/** min(max(z, lo), hi); its slope is 1 strictly inside (lo, hi) and 0 at the bounds, as nn.Hardtanh and F.relu6 (and 1 at NaN, as theirs). */
 function clipFns(lo: number, hi: number, formula: string) {
-  return { h: (z: number) => (z < lo ? lo : z > hi ? hi : z), dh: (z: number) => (z > lo && z < hi ? 1 : 0), formula };
+  return { h: (z: number) => (z < lo ? lo : z > hi ? hi : z), dh: (z: number) => (z <= lo || z >= hi ? 0 : 1), formula };
 }
 
 function activationFns(a: Activation): { h: (z: number) => number; dh: (z: number, h: number) => number; formula: string } {
   switch (a.kind) {
-    case 'relu': return { h: z => (z > 0 ? z : 0), dh: z => (z > 0 ? 1 : 0), formula: 'h = max(z, 0)' };
+    // As torch: relu(NaN) is NaN (z > 0 ? z : 0 made it 0, a wrong number where a NaN should show), and its slope
+    // there 1 (threshold_backward lets δ through wherever h <= 0 is false).
+    case 'relu': return { h: z => Math.max(z, 0), dh: z => (z <= 0 ? 0 : 1), formula: 'h = max(z, 0)' };
     case 'leaky_relu': {
       const s = a.slope ?? 0.01;
       return { h: z => (z > 0 ? z : s * z), dh: z => (z > 0 ? 1 : s), formula: `h = z where z > 0, else ${s}·z` };
@@ -73,7 +75,7 @@ export function activationOutput(z: Tensor, a: Activation): Tensor {
   const h = zeros(z.shape, z.dtype);
   const [zd, hd] = [z.data, h.data];
   if (a.kind === 'relu') {
-    for (let i = 0; i < zd.length; i++) hd[i] = zd[i] > 0 ? zd[i] : 0;
+    for (let i = 0; i < zd.length; i++) hd[i] = Math.max(zd[i], 0);
     return h;
   }
   const f = activationFns(a);
@@ -87,7 +89,7 @@ export function activationSlope(z: Tensor, h: Tensor, a: Activation): Tensor {
   const [zd, hd, out] = [z.data, h.data, hPrime.data];
   // relu's slope inline (its dh), as activationBackward has it: the call per value costs more than the test.
   if (a.kind === 'relu') {
-    for (let i = 0; i < out.length; i++) out[i] = zd[i] > 0 ? 1 : 0;
+    for (let i = 0; i < out.length; i++) out[i] = zd[i] <= 0 ? 0 : 1;
     return hPrime;
   }
   const f = activationFns(a);
@@ -100,7 +102,7 @@ export function activationBackward(delta: Tensor, z: Tensor, h: Tensor, a: Activ
   const out = into ?? zeros(delta.shape, delta.dtype);
   const [d, zd, od] = [delta.data, z.data, out.data];
   if (a.kind === 'relu') {
-    for (let i = 0; i < od.length; i++) od[i] = zd[i] > 0 ? d[i] : 0 * d[i];
+    for (let i = 0; i < od.length; i++) od[i] = zd[i] <= 0 ? 0 * d[i] : d[i];
     return out;
   }
   const f = activationFns(a);
@@ -250,6 +252,9 @@ export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 
   const divisor = isMax ? undefined : zeros([Ho, Wo], input.dtype);
   if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
   const [x, zd] = [input.data, z.data];
+  // Each tap's offset from its window's first pixel, for the windows inside the input (most of them).
+  const taps = new Int32Array(kh * kw);
+  for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) taps[ki * kw + kj] = ki * dh * W + kj * dw;
   for (let bc = 0; bc < B * C; bc++) {
     const base = bc * H * W;
     for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) {
@@ -258,16 +263,20 @@ export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 
       let sum = 0;
       const y0 = i * sh - ph;
       const x0 = j * sw - pw;
-      // A window inside the input (most of them) reads its taps without the bounds checks, in the same order.
-      const inside = y0 >= 0 && y0 + (kh - 1) * dh < H && x0 >= 0 && x0 + (kw - 1) * dw < W;
-      for (let ki = 0; ki < kh; ki++) {
-        const y = y0 + ki * dh;
-        const row = base + y * W + x0;
-        for (let kj = 0; kj < kw; kj++) {
-          const xx = x0 + kj * dw;
-          const v = inside ? x[row + kj * dw] : y >= 0 && y < H && xx >= 0 && xx < W ? x[base + y * W + xx] : pad;
+      // The taps in the same order either way: a window inside reads them through the table, without bounds checks.
+      if (y0 >= 0 && y0 + (kh - 1) * dh < H && x0 >= 0 && x0 + (kw - 1) * dw < W) {
+        const first = base + y0 * W + x0;
+        for (let k = 0; k < taps.length; k++) {
+          const v = x[first + taps[k]];
           if (!isMax) sum += v;
-          else if (v > best || (v !== v && best === best)) { best = v; bestK = ki * kw + kj; } // first maximum wins; NaN propagates
+          else if (v > best || (v !== v && best === best)) { best = v; bestK = k; } // first maximum wins; NaN propagates
+        }
+      } else {
+        for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) {
+          const [y, xx] = [y0 + ki * dh, x0 + kj * dw];
+          const v = y >= 0 && y < H && xx >= 0 && xx < W ? x[base + y * W + xx] : pad;
+          if (!isMax) sum += v;
+          else if (v > best || (v !== v && best === best)) { best = v; bestK = ki * kw + kj; }
         }
       }
       const at = (bc * Ho + i) * Wo + j;

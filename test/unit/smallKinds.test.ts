@@ -7,6 +7,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LayerSpec, NetworkProblem, NetworkTrace, traceNetwork } from '../../src/engine/network';
+import { runNetwork } from '../../src/engine/networkRun';
 import { Tensor, tensor } from '../../src/engine/tensor';
 import { cellMeaningWords, cellSumIn, linksIn, stageExplanation } from '../../src/engine/layerKinds/views';
 import { panelText } from '../../src/l10n/panelText';
@@ -223,5 +224,28 @@ describe('small kinds: problems at the layer\'s key', () => {
       assert.deepStrictEqual(e.path, ['layers', 1]);
       assert.match(e.message, /\(B, C, H, W\).*\(1, 4\)/);
     });
+  }
+});
+
+describe('a NaN goes through every activation as PyTorch lets it (torch 1.13, printed by hand)', () => {
+  // h(NaN) is NaN for every kind; h'(NaN) follows each backward kernel's comparisons: relu's threshold_backward and
+  // Hardtanh's (relu6, clip) let δ through unless z <= lo (or z >= hi); leaky_relu takes the slope (z > 0 is false);
+  // hardswish's last branch is 1; hardsigmoid's (−3, 3) test fails (0); sigmoid and tanh compute from h (NaN).
+  const slopeAtNaN: [object, number][] = [
+    [{ type: 'relu' }, 1], [{ type: 'relu6' }, 1], [{ type: 'clip', min: -1, max: 2 }, 1], [{ type: 'leaky_relu', slope: 0.25 }, 0.25],
+    [{ type: 'hardswish' }, 1], [{ type: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 }, 0], [{ type: 'sigmoid' }, NaN], [{ type: 'tanh' }, NaN],
+  ];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [layer, slope] of slopeAtNaN) {
+      it(`${JSON.stringify(layer)} in ${dtype}: h and h' at NaN, the lean run the same as the trace`, () => {
+        const problem: NetworkProblem = { input: tensor([1, 1, 1, 3], [NaN, -2, 3], dtype), layers: [layer as LayerSpec], grad: tensor([1, 1, 1, 3], [5, 7, 11], dtype), dtype };
+        const t = lastLayer(traceNetwork(problem));
+        assert.ok(Number.isNaN(t.tensors.h!.data[0]), 'h(NaN) is NaN');
+        assert.ok(Object.is(t.tensors.h_prime!.data[0], slope), `h'(NaN) = ${slope}, not ${t.tensors.h_prime!.data[0]}`);
+        const run = runNetwork(problem);
+        assert.deepStrictEqual([...run.outputs[0].data], [...t.tensors.h!.data], 'lean h = traced h');
+        assert.deepStrictEqual([...run.gradients!.input!.data], [...t.tensors.dZ!.data], 'lean ∂C/∂input = traced ∂C/∂z');
+      });
+    }
   }
 });

@@ -78,10 +78,12 @@ function deltaIns(l: MergeLayer, inputs: readonly Tensor[], delta: Tensor): Tens
   return inputs.map((x, j) => (l.type === 'add' ? delta : channelSlice(delta, starts[j], x.shape)));
 }
 
+/** The first two inputs added in one pass (a residual's usual two; −0 + −0 stays −0, as torch), then the rest. */
 function sum(inputs: readonly Tensor[]): Tensor {
   const z = zeros(inputs[0].shape, inputs[0].dtype);
-  const zd = z.data;
-  for (const { data } of inputs) for (let k = 0; k < zd.length; k++) zd[k] += data[k];
+  const [zd, a, b] = [z.data, inputs[0].data, inputs[1].data];
+  for (let k = 0; k < zd.length; k++) zd[k] = a[k] + b[k];
+  for (const { data } of inputs.slice(2)) for (let k = 0; k < zd.length; k++) zd[k] += data[k];
   return z;
 }
 
