@@ -221,6 +221,11 @@ export function isPoolPadding(p: PoolInfo, y: number, x: number): boolean {
 
 /** The pooling's trace: the padded input, its windows unfolded (pool_t), and the output (poolOutput, unless `known`). */
 export function poolForward(input: Tensor, p: PoolInfo, known?: Pick<PoolForward, 'z' | 'argmax' | 'divisor'>): PoolForward {
+  return { ...poolWindows(input, p), ...(known ?? poolOutput(input, p)) };
+}
+
+/** The padded input and its windows unfolded (pool_t), by the window table. */
+function poolWindows(input: Tensor, p: PoolInfo): Pick<PoolForward, 'a' | 'pool_t'> {
   const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   const a = zeros([B, C, Hp, Wp], input.dtype);
   if (p.kind === 'max') a.data.fill(-Infinity);
@@ -229,12 +234,48 @@ export function poolForward(input: Tensor, p: PoolInfo, known?: Pick<PoolForward
   }
   const idx = windowIndex(p);
   const K = kh * kw;
-  const pool_t = zeros([B, C, Ho * Wo, K], input.dtype);
-  const plane = Hp * Wp;
-  for (let bc = 0; bc < B * C; bc++) {
-    for (let r = 0; r < Ho * Wo; r++) for (let k = 0; k < K; k++) pool_t.data[(bc * Ho * Wo + r) * K + k] = a.data[bc * plane + idx[r * K + k]];
+  const R = Ho * Wo;
+  const pool_t = zeros([B, C, R, K], input.dtype);
+  const [ad, td] = [a.data, pool_t.data];
+  for (let bc = 0, o = 0; bc < B * C; bc++) {
+    const plane = bc * Hp * Wp;
+    for (let rk = 0; rk < R * K; rk++) td[o++] = ad[plane + idx[rk]];
   }
-  return { a, pool_t, ...(known ?? poolOutput(input, p)) };
+  return { a, pool_t };
+}
+
+/**
+ * The pooling's trace made from its windows (a network's trace, its forward pass): pool_t reduced row by row, the
+ * taps in poolOutput's order (a padding tap holds the −∞ or 0 poolOutput reads there), so z has poolOutput's bits.
+ */
+export function poolForwardByWindows(input: Tensor, p: PoolInfo): PoolForward {
+  const { a, pool_t } = poolWindows(input, p);
+  const { batch: B, channels: C, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
+  const K = kh * kw;
+  const R = Ho * Wo;
+  const z = zeros([B, C, Ho, Wo], input.dtype);
+  const argmax = p.kind === 'max' ? zeros([B, C, Ho, Wo], input.dtype) : undefined;
+  const divisor = argmax ? undefined : zeros([Ho, Wo], input.dtype);
+  if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
+  const [td, zd] = [pool_t.data, z.data];
+  for (let row = 0; row < B * C * R; row++) {
+    const first = row * K;
+    if (argmax) {
+      let best = -Infinity;
+      let bestK = 0;
+      for (let k = 0; k < K; k++) {
+        const v = td[first + k];
+        if (v > best || (v !== v && best === best)) { best = v; bestK = k; } // as poolOutput: the first maximum; NaN propagates
+      }
+      zd[row] = best;
+      argmax.data[row] = bestK;
+    } else {
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += td[first + k];
+      zd[row] = sum / divisor!.data[row % R];
+    }
+  }
+  return { a, pool_t, z, argmax, divisor };
 }
 
 /**

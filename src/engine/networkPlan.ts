@@ -106,5 +106,6 @@ export function planNetwork(problem: NetworkProblem, backward = true): NetworkPl
 /** Refuses a network whose layers' tensors, one by one or together, would not fit the limit. */
 export function checkNetworkBudget(plan: NetworkPlan, limit: number): void {
   plan.layers.forEach((l, i) => checkBudget(l.op, l.tensors, limit, { index: i, type: l.op }));
-  checkBudget('network', [...plan.layers.flatMap((l, i) => qualified(layerName(i), l.tensors)), ...plan.head], limit);
+  // Every layer's tensors passed one by one above: what is left to refuse of them is their total (no names needed).
+  checkBudget('network', [...plan.layers.flatMap(l => l.tensors), ...plan.head], limit);
 }

@@ -1,7 +1,7 @@
 // A network's trace takes each layer's forward tensors from the network's forward pass (a kind's traceForward:
 // conv2d's a, a_t, z_t and z made once) rather than have its record make them again. Property: on random small
 // networks (convs of any stride, padding, groups and bias, residual adds, concat, batchnorm in both modes, max and
-// average pooling, conv_transpose2d, with a loss or without), float32 and float64, kernels on and off, the trace
+// average pooling (padded, ceil_mode), conv_transpose2d, with a loss or without), float32 and float64, kernels on and off, the trace
 // is the old path's bit for bit (every tensor, statistic, stage and check), and so is a layer traced from a run.
 
 import * as assert from 'assert';
@@ -52,7 +52,17 @@ function randomNetwork(random: Random, wideConv: boolean): string {
     else if (kind === 'batchnorm') {
       const training = random() < 0.5;
       push({ type: 'batchnorm2d', weight: values([C], random), bias: values([C], random), ...(training ? { training: true } : {}) }, shape);
-    } else if (kind === 'maxpool' || kind === 'avgpool') push({ type: `${kind}2d`, kernel: 2 }, [B, C, Math.floor(H / 2), Math.floor(W / 2)]);
+    } else if (kind === 'maxpool' || kind === 'avgpool') {
+      // Windows over the padding and past it (ceil_mode) too: the trace reduces pool_t, the run reads the input.
+      const [k, stride, ceil] = [int(random, 2, 3), int(random, 1, 2), random() < 0.3];
+      const padding = int(random, 0, 1);
+      const out = (n: number) => {
+        const o = (ceil ? Math.ceil : Math.floor)((n + 2 * padding - k) / stride) + 1;
+        return ceil && (o - 1) * stride >= n + padding ? o - 1 : o;
+      };
+      if (H + 2 * padding < k || W + 2 * padding < k) continue;
+      push({ type: `${kind}2d`, kernel: k, stride, padding, ...(ceil ? { ceil_mode: true } : {}) }, [B, C, out(H), out(W)]);
+    }
     else if (kind === 'residual' || kind === 'concat') {
       const from = shapes.length - 1;
       conv(C, 3, 1, 1);

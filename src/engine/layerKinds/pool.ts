@@ -3,7 +3,7 @@
 // A window of kh·kw taps (padding included) costs kh·kw − 1 comparisons (max) or
 // kh·kw − 1 additions and a division (average); nothing is learned.
 
-import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolInfo, poolInputGrad, poolOutput } from '../layers';
+import { PoolForward, PoolInfo, PoolOptions, poolBackward, poolForward, poolForwardByWindows, poolInfo, poolInputGrad, poolOutput } from '../layers';
 import { Tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { elementCost } from './cost';
@@ -45,20 +45,27 @@ export const poolKind: LayerKind<PoolLayer> = {
     const cost = p.kind === 'max' ? elementCost(outputs, window - 1, words('costMaxPool', window - 1)) : elementCost(outputs, window, words('costAvgPool', window - 1));
     return { output: z, tensors, geometry: { kind: 'pool', info: p }, cost };
   },
-  // The backward pass needs the argmax (max) or the divisors (average) alone; the trace's a and pool_t are made again by record.
+  // The backward pass needs the argmax (max) or the divisors (average) alone.
   forward(_l, x, plan) {
     const p = plan.geometry.info as PoolInfo;
     const f = poolOutput(x, p);
     return { output: f.z, cache: { info: p, argmax: f.argmax, divisor: f.divisor } };
+  },
+  // A trace shows a and pool_t: z is reduced from pool_t (poolOutput's bits), and record takes them all.
+  traceForward(_l, x, plan) {
+    const p = plan.geometry.info as PoolInfo;
+    const f = poolForwardByWindows(x, p);
+    return { output: f.z, cache: { info: p, argmax: f.argmax, divisor: f.divisor, a: f.a, pool_t: f.pool_t } };
   },
   backward({ cache }, delta) {
     return { deltaIn: poolInputGrad(delta, routesOf(cache), cache.info as PoolInfo), params: {} };
   },
   record({ input: x, output, cache }, delta) {
     const p = cache.info as PoolInfo;
-    // The forward pass's output and routes, when its cache still holds them (a network's trace), are not made again.
+    // What the forward pass made (a network's trace: all of it; a run: the output and routes) is not made again.
     const routes = routesOf(cache);
-    const fwd: PoolForward = poolForward(x, p, routes.argmax || routes.divisor ? { z: output, ...routes } : undefined);
+    const [a, pool_t] = [cache.a as Tensor | undefined, cache.pool_t as Tensor | undefined];
+    const fwd: PoolForward = a && pool_t ? { a, pool_t, z: output, ...routes } : poolForward(x, p, routes.argmax || routes.divisor ? { z: output, ...routes } : undefined);
     const isMax = p.kind === 'max';
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, ['B', 'C', 'H', 'W'], { key: 'layer.input' }),
