@@ -1,6 +1,7 @@
 // Fuzzing the spec reader and the engine with mutated specs: whatever the text,
 // the answer is a clean refusal (a SpecError with a path or a position) or a
-// trace whose numbers equal the naive reference, and a run never holds more than
+// trace whose numbers equal the naive reference (over the input with its zero padding
+// written out: 0 · ∞ is NaN there, as im2col and PyTorch compute it), and a run never holds more than
 // the size budget promises. Mutations work on the parsed value (a node replaced
 // by something hostile, a key dropped) and on the text (cut, spliced, nested deep).
 
@@ -12,12 +13,14 @@ import { TOTAL_FACTOR } from '../../src/engine/budget';
 import { ConvTrace } from '../../src/engine/trace';
 import { NetworkTrace } from '../../src/engine/network';
 import { conv2dGradNaive, conv2dNaive } from '../../src/engine/reference';
-import { Tensor, sizeOf } from '../../src/engine/tensor';
+import { ConvInfo, ConvOptions, convInfo } from '../../src/engine/convInfo';
+import { Tensor, sizeOf, zeros } from '../../src/engine/tensor';
 import { analyzeSpec, isNetworkTrace, traceAnySpecText } from '../../src/specReader/convSpec';
 import { JsonSource, SpecError } from '../../src/specReader/source';
 
 const ROOT = path.join(__dirname, '../../..');
-const EXAMPLES = ['seed.conv.json', 'two-layer.conv.json', 'lenet.conv.json'].map(f => fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'));
+// Networks of every kind the examples hold: padded convs, pooling, batchnorm, residual adds, concat, transposed convs.
+const EXAMPLES = ['seed.conv.json', 'two-layer.conv.json', 'lenet.conv.json', 'resnet-block.conv.json', 'unet-up.conv.json', 'bn.conv.json', 'upsample.conv.json', 'conv1d.conv.json'].map(f => fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'));
 const MAX_ELEMENTS = 200_000;
 const RUNS = { numRuns: 120, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) };
 
@@ -95,14 +98,39 @@ function assertSame(actual: Tensor, expected: Tensor, tol: number, what: string)
   }
 }
 
+/**
+ * The input with its zero padding written out, and the geometry without padding: the direct loops then multiply the
+ * padding's zeros as im2col and PyTorch do (a tap of ∞ or NaN on the padding makes NaN; the loops alone skip it).
+ */
+function zeroPadded(input: Tensor, weight: Tensor, info: ConvInfo): { input: Tensor; info: ConvInfo } {
+  const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
+  const out = zeros([B, C, Hp, Wp], input.dtype);
+  for (let bc = 0; bc < B * C; bc++) {
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out.data[(bc * Hp + y + padTop) * Wp + x + padLeft] = input.data[(bc * H + y) * W + x];
+  }
+  const options = { stride: [info.strideHeight, info.strideWidth], dilation: [info.dilationHeight, info.dilationWidth], groups: info.groups } as ConvOptions;
+  return { input: out, info: convInfo(out.shape, weight.shape, options) };
+}
+
+/** The padding cropped off a gradient of the zero-padded input. */
+function cropped(t: Tensor, info: ConvInfo): Tensor {
+  const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
+  const out = zeros([B, C, H, W], t.dtype);
+  for (let bc = 0; bc < B * C; bc++) {
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out.data[(bc * H + y) * W + x] = t.data[(bc * Hp + y + padTop) * Wp + x + padLeft];
+  }
+  return out;
+}
+
 /** A conv trace's numbers against the direct loops. */
 function checkConv(trace: ConvTrace, what: string): void {
   const t = trace.tensors;
   const tol = trace.dtype === 'float32' ? 1e-4 : 1e-9;
-  assertSame(t.z!, conv2dNaive(t.input!, t.weight!, t.bias, trace.info), tol, `${what} z`);
+  const p = zeroPadded(t.input!, t.weight!, trace.info);
+  assertSame(t.z!, conv2dNaive(p.input, t.weight!, t.bias, p.info), tol, `${what} z`);
   if (t.delta) {
-    const g = conv2dGradNaive(t.input!, t.weight!, t.delta, trace.info);
-    assertSame(t.dA!, g.dInput, tol, `${what} dA`);
+    const g = conv2dGradNaive(p.input, t.weight!, t.delta, p.info);
+    assertSame(t.dA!, cropped(g.dInput, trace.info), tol, `${what} dA`);
     assertSame(t.dW!, g.dWeight, tol, `${what} dW`);
   }
 }
