@@ -91,7 +91,8 @@ export function decodeSafetensors(bytes: Uint8Array, key: string, dtype: DType, 
   const { tensors, dataStart } = readHeader(bytes);
   const entry = tensors.get(key);
   if (!entry) return fail({ code: 'source.keyMissing', args: { key, keys: [...tensors.keys()] } }, 'key');
-  const kind = DTYPES[entry.dtype];
+  // The header's own word: "constructor" or "toString" must not find Object's (its size would be undefined).
+  const kind = Object.hasOwn(DTYPES, entry.dtype) ? DTYPES[entry.dtype] : undefined;
   if (!kind) fail({ code: 'safetensors.dtype', args: { key, dtype: entry.dtype, supported: Object.keys(DTYPES) } }, 'key');
   const count = sizeOf(entry.shape);
   if (count > maxElements) fail({ code: 'file.tooMany', args: { count, limit: maxElements } }, 'key');

@@ -211,6 +211,39 @@ describe('tensor sources: .safetensors', () => {
       'the array has 10000000000 elements, more than the element limit of 1000000');
   });
 
+  it('a dtype named like an Object property ("constructor", "toString") is refused as unsupported', () => {
+    for (const dtype of ['constructor', 'toString', '__proto__']) {
+      const file = safetensorsFile({ w: { dtype, shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8));
+      assert.match(refusal(() => decodeSafetensors(file, 'w', 'float64', LIMIT)), new RegExp(`^tensor "w" has dtype ${dtype}: only F64, F32, `));
+    }
+  });
+
+  it('fuzz: a header whose entries hold hostile values gives the array or a problem naming it, never a crash', () => {
+    const file = fixture('model.safetensors');
+    const length = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + length))) as Record<string, Record<string, unknown>>;
+    const data = file.subarray(8 + length);
+    const dims = fc.oneof(fc.constantFrom<unknown>(null, -1, 1.5, 2 ** 53, 1e308, {}, [-1], [2 ** 53], [1e6, 1e6], [0.5]), fc.array(fc.integer({ min: -2, max: 5000 }), { maxLength: 4 }));
+    const hostile: Record<string, fc.Arbitrary<unknown>> = {
+      dtype: fc.constantFrom<unknown>('constructor', '__proto__', 'toString', 'valueOf', 'F32', 'F64', 'BF16', 'U64', 'BOOL', 'F8_E4M3', '', null, 3, []),
+      shape: dims,
+      data_offsets: fc.oneof(dims, fc.constantFrom<unknown>([0, 0], [0, 2 ** 53], [5, 1], [3, 0])),
+    };
+    const names = Object.keys(header).filter(k => k !== '__metadata__');
+    const edit = fc.constantFrom('dtype', 'shape', 'data_offsets').chain(field => fc.tuple(fc.nat(), fc.constant(field), hostile[field]));
+    fc.assert(fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), fc.nat(), (edits, pick) => {
+      const edited = structuredClone(header);
+      for (const [at, field, value] of edits) edited[names[at % names.length]][field] = value;
+      // Mostly a tensor that was edited.
+      const key = names[(pick % 2 ? edits[0][0] : pick) % names.length];
+      const said = refusal(() => {
+        const t = decodeSafetensors(safetensorsFile(edited, data), key, 'float64', LIMIT).tensor;
+        assert.strictEqual(t.data.length, t.shape.reduce((a, b) => a * b, 1));
+      });
+      assert.doesNotMatch(said, /NaN|undefined/, said);
+    }), { numRuns: 400 });
+  });
+
   it('a missing key is refused at the key, with the keys there are', () => {
     const a = analyse({ safetensors: 'm.safetensors', key: 'conv.f8' }, { 'm.safetensors': fixture('model.safetensors') });
     assert.deepStrictEqual(a.problems.map(p => p.path), [['input', 'key']]);
