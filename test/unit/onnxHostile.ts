@@ -38,6 +38,14 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   'an Unsqueeze of the network\'s tensor on the batch axis': { bytes: model([{ op: 'Unsqueeze', inputs: ['x', 'a'], outputs: ['u'], name: 'unsqueeze' }, relu('u', 'y')], [int64('a', [0])]), code: 'onnx.attribute', names: ['unsqueeze', 'axes'] },
   'a Pad on the channels': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['p1'], name: 'pad' }, relu('p1', 'y')], [int64('p', [0, 1, 1, 1, 0, 0, 1, 1])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
   'a Resize by a computed scale': { bytes: model([relu('x', 'r'), { op: 'Resize', inputs: ['x', '', 'r'], outputs: ['y'], name: 'resize', strings: { mode: 'linear' } }], []), code: 'onnx.weight', names: ['resize', 'r'] },
+  // onnxruntime crops, then reflects or repeats what is left; torch's F.pad reads past the crop: refused, as onnxruntime does.
+  'an edge Pad of an axis cropped to nothing': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pad', strings: { mode: 'edge' } }], [int64('p', [0, 0, 1, 0, 0, 0, -4, 0])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
+  'a reflect Pad as long as what the crop leaves': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pad', strings: { mode: 'reflect' } }], [int64('p', [0, 0, 0, 3, 0, 0, 0, -1])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
+  // pytorch_half_pixel reads a 1-cell axis at 0, where the layer (torch's interpolate) reads its centre.
+  'a linear Resize by pytorch_half_pixel to one row': {
+    bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'resize', strings: { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' } }], [f32('s', [1, 1, 0.25, 2])]),
+    code: 'onnx.attribute', names: ['resize', 'coordinate_transformation_mode'],
+  },
   'a cubic Resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'cubic', strings: { mode: 'cubic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['cubic', 'mode'] },
   'a nearest Resize by tf_crop_and_resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'crop', strings: { mode: 'nearest', coordinate_transformation_mode: 'tf_crop_and_resize' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['crop', 'coordinate_transformation_mode'] },
   'a nearest Resize of an unknown rounding': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'odd', strings: { mode: 'nearest', nearest_mode: 'stochastic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['odd', 'nearest_mode'] },

@@ -158,7 +158,8 @@ export function readModelNetwork(bytes: Uint8Array, inputShape: readonly number[
   const net = new ModelReader(g, readers(g, order, outputs), dtype, maxElements, 'values');
   net.values.set(input, { kind: 'network', ref: 'input', shape: [...inputShape] });
   for (const i of order) net.read(g.nodes[i]);
-  const refs = outputs.map(o => net.values.get(o));
+  // A zero Pad no conv took (the graph's output): a pad2d layer of its own, as before any op that takes no padding.
+  const refs = outputs.map(o => { const v = net.values.get(o); return v?.kind === 'padded' ? net.padded(v) : v; });
   const [first] = refs;
   if (first?.kind !== 'network' || first.ref === 'input') fail({ code: 'onnx.empty', args: {} });
   const lastLayer = net.layers.length - 1;
@@ -256,8 +257,8 @@ export class ModelReader {
     return { kind: 'network', ref: index, shape };
   }
 
-  /** A zero Pad read by an op that takes no padding: a pad2d layer of its own, made once. */
-  private padded(v: PaddedValue): NetworkValue {
+  /** A zero Pad read by an op that takes no padding (or a graph output): a pad2d layer of its own, made once. */
+  padded(v: PaddedValue): NetworkValue {
     const made = this.padLayers.get(v);
     if (made) return made;
     const [top, bottom, left, right] = v.pads;

@@ -414,6 +414,12 @@ function resize(c: OpContext): OpResult {
     const rule = { coordinate_transformation_mode: transform as NearestRule['transform'], nearest_mode: rounding as NearestRule['rounding'] };
     return { layer: { type: 'upsample2d', mode: 'nearest', ...how, ...rule }, from: [x] };
   }
+  // pytorch_half_pixel puts the source of a 1-cell output axis at 0 (half_pixel and torch's interpolate at its
+  // centre, which the layer follows): refused there, not read as the other.
+  const out = scales.length ? [Math.floor(x.shape[2] * given[2]), Math.floor(x.shape[3] * given[3])] : [given[2], given[3]];
+  if (transform === 'pytorch_half_pixel' && out.some((m, k) => m === 1 && x.shape[2 + k] > 1)) {
+    c.unsupported('coordinate_transformation_mode', transform, 'half_pixel or align_corners where an output axis has one cell');
+  }
   return { layer: { type: 'upsample2d', mode: 'bilinear', align_corners: transform === 'align_corners', ...how }, from: [x] };
 }
 
@@ -421,6 +427,17 @@ function resize(c: OpContext): OpResult {
 function padLayer(c: OpContext, x: NetworkValue, pads: number[], mode: string, value: number): OpResult {
   const modes: Record<string, 'constant' | 'reflect' | 'replicate'> = { constant: 'constant', reflect: 'reflect', edge: 'replicate' };
   if (!Object.hasOwn(modes, mode)) c.unsupported('mode', mode, 'constant, reflect, edge');
+  // ONNX crops, then pads from what is left (torch's F.pad, the pad2d layer, reads past a crop): where too little is
+  // left to reflect or repeat, onnxruntime refuses the node, and so does the import rather than give torch's cells.
+  if (mode !== 'constant') {
+    [[x.shape[2], pads[2], pads[6]], [x.shape[3], pads[3], pads[7]]].forEach(([length, begin, end]) => {
+      const left = length + Math.min(begin, 0) + Math.min(end, 0);
+      const most = Math.max(begin, end, 0);
+      if (most > 0 && (mode === 'edge' ? left < 1 : most >= left)) {
+        c.unsupported('pads', pads, mode === 'edge' ? 'pads that leave each padded axis a cell after cropping' : 'pads shorter than what each axis keeps after cropping');
+      }
+    });
+  }
   return { layer: { type: 'pad2d', padding: [pads[3], pads[7], pads[2], pads[6]], mode: modes[mode], value }, from: [x] };
 }
 

@@ -1,0 +1,146 @@
+// Fuzzing the ONNX import one node at a time: random models of a single Conv, ConvTranspose, MaxPool,
+// AveragePool, Pad, Resize, BatchNormalization, GlobalAveragePool or activation, with random attributes (strides,
+// pads on each side, dilations, groups, ceil_mode, auto_pad, modes), on inputs of 1 to 9 pixels a side. Each is run
+// by onnxruntime-node and traced by the engine: both compute and agree (1e-4), or the engine refuses with a problem
+// naming the node, never a crash and never a number where onnxruntime refuses to compute one.
+
+import * as assert from 'assert';
+import { Tensor } from '../../src/engine/tensor';
+import { SpecError } from '../../src/specReader/source';
+import { OnnxInitializer, OnnxNodeSpec, f32Bytes, onnxGraphModel } from '../support/onnxWriter';
+import { assertClose, rng } from './helpers';
+import { ort, outputOf, traceModel } from './onnxReference';
+
+type Random = () => number;
+
+const CASES = 150;
+const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+
+const int = (random: Random, lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+const pick = <T>(random: Random, xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+const values = (random: Random, n: number) => Array.from({ length: n }, () => Math.round((random() * 2 - 1) * 1000) / 1000);
+const f32 = (name: string, dims: number[], data: number[]): OnnxInitializer => ({ name, dims, dataType: 1, raw: f32Bytes(data) });
+const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** The attributes of a Conv, ConvTranspose or pooling window: strides, pads on each side, dilations, auto_pad. */
+function windowAttributes(random: Random, n: OnnxNodeSpec, kernel: number[], maxPad: number, dilations: boolean): void {
+  n.ints = { kernel_shape: kernel };
+  if (random() < 0.6) n.ints.strides = [int(random, 1, 3), int(random, 1, 3)];
+  if (random() < 0.6) n.ints.pads = [int(random, 0, maxPad), int(random, 0, maxPad), int(random, 0, maxPad), int(random, 0, maxPad)];
+  if (dilations && random() < 0.4) n.ints.dilations = [int(random, 1, 3), int(random, 1, 3)];
+  if (random() < 0.15) {
+    n.strings = { auto_pad: pick(random, ['SAME_UPPER', 'SAME_LOWER', 'VALID']) };
+    delete n.ints.pads;
+  }
+}
+
+/** A model of one node on a (1, C, H, W) input, its output `y`. */
+function randomModel(random: Random): { model: Uint8Array; input: Tensor; node: OnnxNodeSpec; constants: Record<string, number[]> } {
+  const C = int(random, 1, 3);
+  const shape = [1, C, int(random, 1, 9), int(random, 1, 9)];
+  const op = pick(random, ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'Pad', 'Resize', 'BatchNormalization', 'GlobalAveragePool', 'LeakyRelu', 'Clip', 'HardSwish']);
+  const node: OnnxNodeSpec = { op, inputs: ['x'], outputs: ['y'], name: 'node' };
+  const initializers: OnnxInitializer[] = [];
+  const kernel = [int(random, 1, 4), int(random, 1, 4)];
+  if (op === 'Conv' || op === 'ConvTranspose') {
+    const groups = pick(random, [1, 1, C]);
+    const perGroup = int(random, 1, 3);
+    const weight = op === 'Conv' ? [groups * perGroup, C / groups, ...kernel] : [C, perGroup, ...kernel];
+    initializers.push(f32('w', weight, values(random, size(weight))));
+    node.inputs.push('w');
+    if (random() < 0.5) {
+      initializers.push(f32('b', [groups * perGroup], values(random, groups * perGroup)));
+      node.inputs.push('b');
+    }
+    windowAttributes(random, node, kernel, 3, true);
+    if (groups > 1) node.int = { group: groups };
+    // Below the stride, as onnxruntime requires (torch allows up to the dilation too).
+    const strides = node.ints!.strides ?? [1, 1];
+    if (op === 'ConvTranspose' && random() < 0.3) node.ints!.output_padding = strides.map(s => int(random, 0, s - 1));
+  } else if (op === 'MaxPool' || op === 'AveragePool') {
+    windowAttributes(random, node, kernel, 2, op === 'MaxPool');
+    node.int = {};
+    if (random() < 0.4) node.int.ceil_mode = int(random, 0, 1);
+    if (op === 'AveragePool' && random() < 0.5) node.int.count_include_pad = int(random, 0, 1);
+  } else if (op === 'Pad') {
+    const mode = pick(random, ['constant', 'reflect', 'edge']);
+    const pads = [0, 0, int(random, -1, 3), int(random, -1, 3), 0, 0, int(random, -1, 3), int(random, -1, 3)];
+    initializers.push({ name: 'p', dims: [8], dataType: 7, int64Data: pads.map(BigInt) });
+    node.inputs.push('p');
+    node.strings = { mode };
+    if (mode === 'constant' && random() < 0.5) {
+      initializers.push(f32('v', [], [random() * 2 - 1]));
+      node.inputs.push('v');
+    }
+  } else if (op === 'Resize') {
+    const scales = [1, 1, pick(random, [0.5, 0.75, 1, 1.5, 2, 3]), pick(random, [0.5, 0.75, 1, 1.5, 2, 3])];
+    initializers.push(f32('s', [4], scales));
+    node.inputs.push('', 's');
+    node.strings = {
+      mode: pick(random, ['nearest', 'linear']),
+      coordinate_transformation_mode: pick(random, ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel']),
+    };
+    if (node.strings.mode === 'nearest') node.strings.nearest_mode = pick(random, ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
+  } else if (op === 'BatchNormalization') {
+    for (const name of ['scale', 'bias', 'mean', 'var']) {
+      initializers.push(f32(name, [C], name === 'var' ? values(random, C).map(Math.abs) : values(random, C)));
+      node.inputs.push(name);
+    }
+    if (random() < 0.5) node.float = { epsilon: random() * 0.1 };
+  } else if (op === 'LeakyRelu' && random() < 0.5) node.float = { alpha: random() };
+  else if (op === 'Clip') {
+    initializers.push(f32('lo', [], [-random()]), f32('hi', [], [random()]));
+    node.inputs.push('lo', 'hi');
+  }
+  if (node.int && !Object.keys(node.int).length) delete node.int;
+  const input: Tensor = { shape, dtype: 'float64', data: Float64Array.from(values(random, size(shape))) };
+  // The pads and scales, for the message (not the weights).
+  const constants = Object.fromEntries(initializers.filter(t => ['p', 's'].includes(t.name)).map(t => [t.name, t.int64Data ? t.int64Data.map(Number) : [...new Float32Array(t.raw!.slice().buffer)]]));
+  return { model: onnxGraphModel({ nodes: [node], initializers, inputs: [['x', shape]], outputs: ['y'], opset: 17 }), input, node, constants };
+}
+
+/** onnxruntime's y, or the first line of why it refuses. */
+async function onnxruntimeOutput(model: Uint8Array, input: Tensor): Promise<Tensor | string> {
+  try {
+    const session = await ort.InferenceSession.create(model, { logSeverityLevel: 4 });
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(input.data), [...input.shape]) }, { logSeverityLevel: 4 });
+    return { shape: [...out.y.dims], dtype: 'float64', data: Float64Array.from(out.y.data as Float32Array) };
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
+}
+
+describe(`fuzz: one ONNX node with random attributes, against onnxruntime-node (seed ${SEED})`, () => {
+  it(`${CASES} models: the same output as onnxruntime, or a problem naming the node`, async function () {
+    this.timeout(120_000);
+    const random = rng(SEED);
+    for (let k = 0; k < CASES; k++) {
+      const { model, input, node, constants } = randomModel(random);
+      const what = `case ${k}: ${node.op} ${JSON.stringify({ ints: node.ints, int: node.int, strings: node.strings, float: node.float, constants })} on (${input.shape.join(', ')})`;
+      const theirs = await onnxruntimeOutput(model, input);
+      let ours: Tensor;
+      try {
+        const layers = traceModel(model, input, 'float32').layers.filter(l => l.op !== 'loss');
+        ours = outputOf(layers[layers.length - 1]);
+      } catch (e) {
+        if (!(e instanceof SpecError)) throw new Error(`${what}: ${(e as Error).stack}`);
+        // The node by its name, or the layer made of it.
+        assert.match(e.message, /"node"/, `${what}: ${e.message}`);
+        continue;
+      }
+      if (typeof theirs === 'string') assert.fail(`${what}: the engine computes (${ours.shape.join(', ')}) where onnxruntime refuses: ${theirs}`);
+      assertClose(ours, theirs, 1e-4, what);
+    }
+  });
+
+  it('a zero Pad that no conv takes, the graph\'s output, is a pad2d layer with onnxruntime\'s output', async () => {
+    const node: OnnxNodeSpec = { op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pad' };
+    const model = onnxGraphModel({ nodes: [node], initializers: [{ name: 'p', dims: [8], dataType: 7, int64Data: [0, 0, 1, 0, 0, 0, 1, 2].map(BigInt) }], inputs: [['x', [1, 1, 2, 2]]], outputs: ['y'], opset: 17 });
+    const input: Tensor = { shape: [1, 1, 2, 2], dtype: 'float64', data: Float64Array.of(1, -2, 3, 4) };
+    const layers = traceModel(model, input, 'float64').layers.filter(l => l.op !== 'loss');
+    assert.deepStrictEqual(layers.map(l => l.op), ['pad2d']);
+    const theirs = await onnxruntimeOutput(model, input);
+    assert.ok(typeof theirs !== 'string', String(theirs));
+    assertClose(outputOf(layers[0]), theirs, 0);
+  });
+});
