@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2d } from '../../src/engine/conv2d';
 import { MatrixView, gemmAccumulate, gemmLoops, transposed, view } from '../../src/engine/gemm';
-import { kernelSlices, setBlockValues, setWeightSlice, windowBlock } from '../../src/engine/wasm/convWasm';
+import { forwardBlock, kernelSlices, planeStride, setBlockValues, setWeightSlice, windowBlock } from '../../src/engine/wasm/convWasm';
 import { gemmWasm, setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
 import { KERNEL_CONVS, assertClose, convInputs, rng } from './helpers';
 
@@ -199,5 +199,24 @@ describe('convolutions: the kernels agree with the TypeScript loops; each backwa
     assert.strictEqual(windowBlock(60, 8, 32, 256), 32);
     assert.strictEqual(windowBlock(60, 512, 32, 256), 32);
     assert.strictEqual(windowBlock(20, 512, 32, 256), 20);
+  });
+
+  it('the forward\'s blocks: all windows when they fit, else equal blocks of whole images, else of a multiple of 32', () => {
+    assert.strictEqual(forwardBlock(1, 3136, 64, 1 << 18), 3136);
+    assert.strictEqual(forwardBlock(8, 3136, 64, 1 << 18), 3136); // the batch-8 ResNet block: 8 blocks, not 6 of 4096 and one of 512
+    assert.strictEqual(forwardBlock(8, 3136, 64, 1 << 19), 6272);
+    assert.strictEqual(forwardBlock(3, 400, 16, 16 * 800), 800); // two images, then one
+    assert.strictEqual(forwardBlock(4, 400, 16, 16 * 1200), 800); // 2 + 2 images, not 3 + 1
+    assert.strictEqual(forwardBlock(8, 12544, 64, 1 << 18), 4032); // the stem's 100352 windows in 25 blocks
+    assert.strictEqual(forwardBlock(2, 2024, 16, 16 * 1000), 832);
+    assert.strictEqual(forwardBlock(1, 10, 512, 256), 10); // a window over the limit: a multiple of 32, at most all of them
+  });
+
+  it('z\'s planes in the module: the block apart, or 16 more when that is a multiple of 2 KiB', () => {
+    assert.strictEqual(planeStride(3136, 4), 3136);
+    assert.strictEqual(planeStride(4096, 4), 4112);
+    assert.strictEqual(planeStride(512, 4), 528);
+    assert.strictEqual(planeStride(256, 8), 272);
+    assert.strictEqual(planeStride(256, 4), 256);
   });
 });

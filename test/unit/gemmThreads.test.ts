@@ -106,6 +106,31 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
     assert.ok(gemmHelperJobs() > taken, 'the helpers took part');
   });
 
+  // The forward in blocks: every thread writes its windows straight into z's layout, and this thread copies the last
+  // block out (and starts the next on the bias) while the helpers multiply the next; the bytes of one thread.
+  it('the forward: ResNet block at batch 8 and 1, uneven blocks, blocks across images, padded planes = one thread, byte for byte', () => {
+    const random = rng(11);
+    const bytes = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    const taken = gemmHelperJobs();
+    for (const [x, w, options, values, dtypes] of [
+      [[8, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }, undefined, ['float32']], // 8 blocks of one image
+      [[1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }, undefined, ['float32']], // one block
+      [[3, 8, 20, 20], [16, 8, 3, 3], { padding: 1 }, 16 * 800, ['float32', 'float64']], // blocks of two images, the last of one
+      [[2, 4, 45, 45], [16, 4, 3, 3], { padding: [0, 1, 2, 1] }, 16 * 1000, ['float32', 'float64']], // 832 windows a block, across images
+      [[2, 4, 32, 32], [16, 4, 3, 3], { padding: 1 }, undefined, ['float32', 'float64']], // 2048 windows: planes 2064 apart
+      [[3, 6, 21, 21], [8, 3, 3, 3], { padding: 1, stride: 2, groups: 2 }, 8 * 150, ['float32', 'float64']], // groups, several products a block
+    ] as const) {
+      setBlockValues(values);
+      for (const dtype of dtypes) {
+        const { input, weight, bias } = convInputs(x, w, options, random, dtype);
+        const { one, many } = oneAndMany(() => conv2d(input, weight, bias, options));
+        assert.ok(bytes(many).equals(bytes(one)), `z ${JSON.stringify(x)} ⋆ ${JSON.stringify(w)} ${JSON.stringify(options)} ${dtype} block ${values}`);
+      }
+    }
+    setBlockValues();
+    assert.ok(gemmHelperJobs() > taken, 'the helpers took part');
+  });
+
   it('relaxed SIMD (a child Node with the flag): threaded = one thread in both builds', function () {
     const run = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', PROBE], { encoding: 'utf8', timeout: 60_000 });
     assert.strictEqual(run.status, 0, run.stderr);

@@ -1,15 +1,16 @@
 // Convolutions on the GEMM kernel without materializing a_t or ∂C/∂a_t: the
 // kernel reads A through im2col's offsets (row r = window r, column k = tap k:
 // padded pixel window[r] + tap[k]) and adds the tiles of ∂C/∂a_t straight into
-// the padded input gradient through the same offsets (col2im). δ goes in as δ_t
-// and z comes out of z_t (transposed in the module): channel-minor rows keep the
-// kernel's reads and writes contiguous. The trace, which shows a_t and ∂C/∂a_t,
+// the padded input gradient through the same offsets (col2im). z_t = a_t @ w_t is
+// written through z's tables, so every thread leaves its windows in z's own
+// layout (planes of windows), and δ goes in in its own. The trace, which shows a_t and ∂C/∂a_t,
 // materializes them instead (conv2d.ts); these serve conv2d, conv2dInputGrad and
 // conv2dWeightGrad, where only the results are wanted.
 
 import type { ConvInfo } from '../convInfo';
 import { Tensor, TensorData, zeros } from '../tensor';
 import { Floats, WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
+import { ANY_SPLIT } from './gemmThreads';
 
 /** The tables every pass uses, reserved in a layout. */
 export interface Tables {
@@ -56,12 +57,17 @@ function fillTables(ints: Int32Array, t: Tables, info: ConvInfo): void {
   for (let b = 0; b < B; b++) arithmetic(ints, t.position + 4 * b * HW, HW, 1, b * Cout * HW);
 }
 
-/** Copies the input into `at` with its zero padding (the region is zeroed first: the memory is reused). */
-export function putPadded(floats: Floats, at: number, input: Tensor, info: ConvInfo): void {
+/**
+ * Copies the input into `at` with its zero padding: in one piece to the region's end, then row by row into place in the
+ * module (a copy per row from here took 4.5 ms of the batch-8 ResNet block's 48 ms forward on the calling thread alone,
+ * where the threads do not help; this takes under 1 ms).
+ */
+export function putPadded(L: WasmLayout, floats: Floats, at: number, input: Tensor, info: ConvInfo): void {
   const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
-  const base = at / (floats.BYTES_PER_ELEMENT);
-  if (Hp !== H || Wp !== W) floats.fill(0, base, base + batch * inChannels * Hp * Wp);
-  copyRows(input.data, 0, W, H * W, floats, base + padTop * Wp + padLeft, Wp, Hp * Wp, batch * inChannels, H, W);
+  const [planes, base] = [batch * inChannels, at / L.E];
+  const dense = planes * H * W;
+  floats.set(input.data.subarray(0, dense), base + planes * Hp * Wp - dense);
+  if (Hp !== H || Wp !== W) L.pad(at, planes, H, W, Hp, Wp, padTop, padLeft);
 }
 
 /**
@@ -163,18 +169,45 @@ export function windowBlock(windows: number, Cout: number, multiple: number, lim
 const FORWARD_MULTIPLE = 32;
 const BACKWARD_MULTIPLE = 3072;
 
+/**
+ * The forward's windows per block (its sums are over taps, so any cut gives the same z): all when they fit in `limit`
+ * values, else blocks of equal size, whole images where one fits (the batch-8 ResNet block: 8 of 3136 windows, where
+ * a multiple of 32 as large as fits gave 6 of 4096 and one of 512, a last product too small to share well), else a
+ * multiple of 32.
+ */
+export function forwardBlock(batch: number, HW: number, Cout: number, limit = blockValues): number {
+  const windows = batch * HW;
+  if (windows * Cout <= limit) return windows;
+  const images = Math.floor(limit / (HW * Cout));
+  if (images >= 1) return Math.ceil(batch / Math.ceil(batch / images)) * HW;
+  const count = Math.ceil((windows * Cout) / limit);
+  return Math.min(windows, Math.ceil(windows / count / FORWARD_MULTIPLE) * FORWARD_MULTIPLE);
+}
+
+/**
+ * The distance between the planes of z's block in the module: the block, or 16 more when that is a multiple of 2 KiB. The
+ * kernel writes each tile into 8 planes, and planes a multiple of 2 KiB apart fall on one or two cache sets (the
+ * transpose this replaced, into planes 4096 windows apart, took 14 ms of a 60 ms forward; 3136 apart, 1.4 ms).
+ */
+export const planeStride = (block: number, E: number) => ((block * E) % 2048 === 0 ? block + 16 : block);
+
 /** z = conv2d(input, weight) + bias, or undefined when the kernels are off or the layer too big for them. */
 export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): Tensor | undefined {
   const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const rowsFirst = kernelsAsRows(info);
   const slices = kernelSlices(Cog, Kg);
-  const block = rowsFirst ? 0 : windowBlock(B * HW, Cout, FORWARD_MULTIPLE);
+  const block = rowsFirst ? 0 : forwardBlock(B, HW, Cout);
+  const blocks = rowsFirst ? 0 : Math.ceil((B * HW) / block);
+  const stride = planeStride(block, input.data.BYTES_PER_ELEMENT);
   const p = prepare(info, [input, weight], rowsFirst ? B * HW : slices[0].n, L => ({
-    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), zt: rowsFirst ? 0 : L.reserve(block * Cout), z: L.reserve(rowsFirst ? B * Cout * HW : block * Cout),
+    // z's blocks (Cout, block), planes `stride` apart (window r0 + i at i, kernel o's plane at o·stride), in two
+    // regions when there are several: one is copied out while the threads fill the other.
+    padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), z: L.reserve(rowsFirst ? B * Cout * HW : Cout * stride * Math.min(blocks, 2)),
+    zRow: rowsFirst ? 0 : L.reserve(block, true), zPlane: rowsFirst ? 0 : L.reserve(Cout, true),
   }));
   if (!p) return undefined;
-  const { L, E, floats, t, r: { padded, w, zt, z }, scratch } = p;
-  putPadded(floats, padded, input, info);
+  const { L, E, floats, ints, t, r: { padded, w, z, zRow, zPlane }, scratch } = p;
+  putPadded(L, floats, padded, input, info);
   const loadSlice = (o: number, n: number) => floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
   if (rowsFirst) {
     // z[b, o, q] starts as the bias; z += w @ a_tᵀ, group by group, straight into z's planes.
@@ -189,22 +222,35 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
     return outputOf(floats, z / E, input, info);
   }
   const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
-  for (let r0 = 0; r0 < B * HW; r0 += block) {
-    const rows = Math.min(block, B * HW - r0);
-    // z_t's rows r0.. start as the bias; the products are added onto them.
-    if (bias) for (let r = 0; r < rows; r++) floats.set(bias.data, zt / E + r * Cout);
-    else floats.fill(0, zt / E, zt / E + rows * Cout);
+  arithmetic(ints, zRow, block, 1);
+  arithmetic(ints, zPlane, Cout, stride);
+  const zOf = (k: number) => z + (k % 2) * Cout * stride * E;
+  const rowsOf = (k: number) => Math.min(block, B * HW - k * block);
+  // Block k of z starts as the bias; the products are added onto it.
+  const start = (k: number) => {
+    if (k >= blocks) return;
+    for (let o = 0; o < Cout; o++) floats.fill(bias ? bias.data[o] : 0, zOf(k) / E + o * stride, zOf(k) / E + o * stride + rowsOf(k));
+  };
+  const finish = (k: number) => blockInto(floats, zOf(k) / E, stride, k * block, rowsOf(k), out.data, Cout, HW);
+  start(0);
+  for (let k = 0; k < blocks; k++) {
+    // While the helpers multiply block k, this thread copies block k - 1 out (the first write of each page of a new
+    // output is the kernel's to fault in: it cost the batch-8 ResNet block up to 10 ms on this thread alone) and
+    // starts block k + 1 on the bias in its region.
+    let during: (() => void) | undefined = () => { if (k > 0) finish(k - 1); start(k + 1); };
     for (let g = 0; g < groups; g++) {
       for (const { o0, n } of slices) {
         const o = g * Cog + o0;
-        if (r0 === 0 || groups > 1 || slices.length > 1) loadSlice(o, n); // one slice of one group: loaded once
-        // z_t[r, o] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the block's windows and the slice's kernels o.
-        L.gemm(rows, n, Kg, padded, table(t.window, r0), table(t.tap, g * Kg), w, t.unit, t.kernel, zt, t.row, table(t.channel, o), scratch);
+        if (k === 0 || groups > 1 || slices.length > 1) loadSlice(o, n); // one slice of one group: loaded once
+        // z[o, r] += Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k], for the block's windows and the slice's kernels o:
+        // z_t's product written through z's tables, so each thread puts its own windows in z's layout (no transpose after).
+        L.gemm(rowsOf(k), n, Kg, padded, table(t.window, k * block), table(t.tap, g * Kg), w, t.unit, t.kernel, zOf(k), zRow, table(zPlane, o), scratch,
+          ANY_SPLIT, during);
+        during = undefined;
       }
     }
-    L.transpose(zt, z, rows, Cout);
-    blockInto(floats, z / E, r0, rows, out.data, Cout, HW);
   }
+  finish(blocks - 1);
   return out;
 }
 
@@ -218,9 +264,9 @@ function imageRuns(r0: number, rows: number, HW: number, run: (b: number, r: num
   }
 }
 
-/** Rows [r0, r0 + rows) of z_t, transposed in the module to (Cout, rows) at element `at`, into z (B, Cout, HW), image by image. */
-function blockInto(floats: Floats, at: number, r0: number, rows: number, z: Floats, Cout: number, HW: number): void {
-  imageRuns(r0, rows, HW, (b, r, n) => copyRows(floats, at + r - r0, 0, rows, z, b * Cout * HW + r - b * HW, 0, HW, Cout, 1, n));
+/** Windows [r0, r0 + rows) of z, in the module as (Cout, rows) at element `at` with planes `stride` apart, into z (B, Cout, HW), image by image. */
+function blockInto(floats: Floats, at: number, stride: number, r0: number, rows: number, z: Floats, Cout: number, HW: number): void {
+  imageRuns(r0, rows, HW, (b, r, n) => copyRows(floats, at + r - r0, 0, stride, z, b * Cout * HW + r - b * HW, 0, HW, Cout, 1, n));
 }
 
 /** Rows [r0, r0 + rows) of δ_t, from δ (B, Cout, HW), into the module as (Cout, rows) at element `at`, kernel o's row `stride` long. */
@@ -273,7 +319,7 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
   arithmetic(ints, dRow, Cout, block);
   arithmetic(ints, dWindow, block, 1);
   if (weight) floats.fill(0, dPadded / E, dPadded / E + padSize);
-  if (input) putPadded(floats, padded, input, info);
+  if (input) putPadded(L, floats, padded, input, info);
   let loaded = -1;
   const load = (r0: number, rows: number) => {
     if (loaded !== r0) blockFrom(grad.data, r0, rows, floats, d / E, block, Cout, HW);

@@ -124,9 +124,10 @@ export class GemmHelpers {
    * Runs the jobs (13 arguments each; thread t adds t · scratchStride to the scratch) on this thread and the ready
    * helpers, each taking the next job left. A helper the system has not run by the time this thread has taken the
    * last job is let off, so a busy machine costs at most the jobs already started elsewhere, never a wait for a
-   * thread that is not running. Returns when every job is done.
+   * thread that is not running. `during`, work of this thread's own that the jobs neither read nor write, runs once
+   * the helpers are woken, before this thread takes jobs: the helpers' jobs overlap it. Returns when every job is done.
    */
-  run(op: number, jobs: number[][], scratchStride: number, run: (...args: number[]) => void): void {
+  run(op: number, jobs: number[][], scratchStride: number, run: (...args: number[]) => void, during?: () => void): void {
     const c = this.control;
     c[OP] = op;
     c[COUNT] = jobs.length;
@@ -144,6 +145,7 @@ export class GemmHelpers {
       woken.push(h);
     }
     try {
+      during?.();
       for (let j = Atomics.add(c, NEXT, 1); j < jobs.length; j = Atomics.add(c, NEXT, 1)) run(...jobs[j]);
     } finally {
       // Always wait for a helper that took part: one still writing into the memory would corrupt the next call.

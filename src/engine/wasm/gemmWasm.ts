@@ -34,11 +34,14 @@ interface Kernel {
   scatterAdd64: ScatterAdd;
   stats32(p: number, n: number, out: number): number;
   stats64(p: number, n: number, out: number): number;
+  pad32: Pad;
+  pad64: Pad;
 }
 
 /** A loaded build: its instance, and on shared memory its module and index for the helpers (GemmJob's op). */
 interface Loaded { exports: Kernel; module: object; build: number }
 type Gather = (src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number) => void;
+type Pad = (dst: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number) => void;
 type ScatterAdd = (src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number) => void;
 
 /** Where the layout starts (the module's own data lies below). */
@@ -245,6 +248,14 @@ export class WasmLayout {
     (this.f64 ? this.k.scatterAdd64 : this.k.scatterAdd32)(src, dst, rows, r0, n, cols, K);
   }
 
+  /**
+   * Lays out `planes` (H × W) planes as (Hp × Wp) ones at byte offset `dst`, `top` rows and `left` columns in, zeros
+   * around: the dense planes must have been copied to the end of that region (see assembly/gemm.ts's pad).
+   */
+  pad(dst: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number): void {
+    (this.f64 ? this.k.pad64 : this.k.pad32)(dst, planes, H, W, Hp, Wp, top, left);
+  }
+
   /** Writes min and max of n values at p as two float64 at `out`; true when one is NaN or ±Infinity. */
   stats(p: number, n: number, out: number): boolean {
     return (this.f64 ? this.k.stats64 : this.k.stats32)(p, n, out) !== 0;
@@ -252,18 +263,21 @@ export class WasmLayout {
 
   /**
    * C += A @ B, operands given by their byte offsets and offset tables (see assembly/gemm.ts); with helper threads,
-   * a big product in ranges of C cut as `split` allows.
+   * a big product in ranges of C cut as `split` allows. `during`: this thread's own work, touching none of the
+   * product's operands, done while the helpers take their jobs (after the product on one thread).
    */
-  gemm(M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number, split: Split = ANY_SPLIT): void {
+  gemm(M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number,
+    split: Split = ANY_SPLIT, during?: () => void): void {
     const run = this.f64 ? this.k.dgemm : this.k.sgemm;
     const args = [M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch];
     const ready = this.threads > 1 ? helpersFor(M * N * K) : 0;
     const jobs = ready ? splitGemm(args, 1 + ready, split) : [args];
     if (jobs.length === 1) {
       run(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
+      during?.();
       return;
     }
-    helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs, this.scratchStride, run as (...args: number[]) => void);
+    helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs, this.scratchStride, run as (...args: number[]) => void, during);
   }
 }
 

@@ -145,7 +145,7 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
     return { a, z_t, z };
   };
 
-  putPadded(floats, r.padded, input, info);
+  putPadded(L, floats, r.padded, input, info);
   floats.set(weight.data, r.w / E);
   if (made) Object.assign(stats, made.stats);
   const { a, z_t, z } = made ? made.forward : forwardProduct();

@@ -107,8 +107,9 @@ function packB<T>(NR: i32, b: usize, rb: usize, cb: usize, N: i32, k0: i32, kc: 
 }
 
 // Adds the tile kept at `tile` (4 rows × NR, row-major) into C rows i.., columns j.. (mr × nr of it).
-// Where the tile's columns are contiguous in C (a plain matrix, z_t, dW_t) its rows go in with SIMD;
-// otherwise (col2im's scatter) element by element.
+// Where the tile's columns are contiguous in C (a plain matrix, z_t, dW_t) its rows go in with SIMD; where its
+// four rows are and its columns far apart (float32: z's planes written from z_t's product), its columns, transposed
+// in registers; otherwise (col2im's scatter) element by element. Each element is C + tile either way, the same add.
 function addTile<T>(NR: i32, tile: usize, c: usize, rc: usize, cc: usize, i: i32, j: i32, mr: i32, nr: i32): void {
   const E = sizeof<T>();
   const first = offset(cc, j);
@@ -123,6 +124,29 @@ function addTile<T>(NR: i32, tile: usize, c: usize, rc: usize, cc: usize, i: i32
     }
     return;
   }
+  if (E == 4 && mr == 4) {
+    // Only where the columns are evenly spaced at least 4 apart, so that no two of the tile's elements share an address
+    // and the order of the adds cannot matter: col2im's scatter (neighbouring windows) keeps its element order.
+    const r0 = offset(rc, i);
+    const step: i32 = nr > 1 ? <i32>offset(cc, j + 1) - <i32>first : 4;
+    let spaced = step >= 4 || step <= -4;
+    for (let t = 2; t < nr && spaced; t++) spaced = <i32>offset(cc, j + t) == <i32>first + t * step;
+    if (spaced && offset(rc, i + 1) == r0 + 1 && offset(rc, i + 2) == r0 + 2 && offset(rc, i + 3) == r0 + 3) {
+      for (let h = 0; h < nr; h += 4) {
+        // Columns h..h + 3 of the four rows, transposed: column u's four values in one vector.
+        const a0 = v128.load(tile + <usize>h * 4), a1 = v128.load(tile + <usize>h * 4, 32);
+        const a2 = v128.load(tile + <usize>h * 4, 64), a3 = v128.load(tile + <usize>h * 4, 96);
+        const t0 = f32x4.shuffle(a0, a1, 0, 4, 1, 5), t1 = f32x4.shuffle(a2, a3, 0, 4, 1, 5);
+        const t2 = f32x4.shuffle(a0, a1, 2, 6, 3, 7), t3 = f32x4.shuffle(a2, a3, 2, 6, 3, 7);
+        const n = min(4, nr - h);
+        addColumn(c + (<usize>r0 + offset(cc, j + h)) * 4, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        if (n > 1) addColumn(c + (<usize>r0 + offset(cc, j + h + 1)) * 4, f32x4.shuffle(t0, t1, 2, 3, 6, 7));
+        if (n > 2) addColumn(c + (<usize>r0 + offset(cc, j + h + 2)) * 4, f32x4.shuffle(t2, t3, 0, 1, 4, 5));
+        if (n > 3) addColumn(c + (<usize>r0 + offset(cc, j + h + 3)) * 4, f32x4.shuffle(t2, t3, 2, 3, 6, 7));
+      }
+      return;
+    }
+  }
   for (let r = 0; r < mr; r++) {
     const row = c + offset(rc, i + r) * E;
     for (let t = 0; t < nr; t++) {
@@ -130,6 +154,10 @@ function addTile<T>(NR: i32, tile: usize, c: usize, rc: usize, cc: usize, i: i32
       store<T>(at, load<T>(at) + load<T>(tile + (<usize>r * NR + t) * E));
     }
   }
+}
+
+@inline function addColumn(at: usize, v: v128): void {
+  v128.store(at, f32x4.add(v128.load(at), v));
 }
 
 // c + a · b: fused in the relaxed build (one rounding), a multiply and an add in the plain one.
@@ -366,6 +394,39 @@ export function transpose32(src: usize, dst: usize, rows: i32, cols: i32, count:
 export function transpose64(src: usize, dst: usize, rows: i32, cols: i32, count: i32): void {
   const n = <usize>rows * cols * 8;
   for (let m = 0; m < count; m++) transpose<f64>(src + n * m, dst + n * m, rows, cols);
+}
+
+// ---- The padded input ----
+
+// The padded planes (planes × Hp × Wp) at `dst`, from the dense ones (planes × H × W) the host copied to the region's
+// end in one piece: rows move forward in order into place, `left` and `top` in, and the padding around them is zeroed.
+// No row's place or zeroed gap reaches past the start of a row still to move (rows move as far as the padding before
+// them, which only grows), and memory.copy moves a row over its own old place as memmove does.
+function pad<T>(dst: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
+  const E = <usize>sizeof<T>();
+  const plane = <usize>Hp * Wp * E, rowBytes = <usize>W * E;
+  let src = dst + <usize>planes * plane - <usize>planes * H * rowBytes;
+  for (let p = 0; p < planes; p++) {
+    const at = dst + <usize>p * plane;
+    let row = at + (<usize>top * Wp + left) * E;
+    memory.fill(at, 0, row - at);
+    for (let y = 0; y < H; y++) {
+      memory.copy(row, src, rowBytes);
+      src += rowBytes;
+      // The right padding, then the next row's left padding, or the bottom rows after the last.
+      const next = y + 1 < H ? row + <usize>Wp * E : at + plane;
+      memory.fill(row + rowBytes, 0, next - row - rowBytes);
+      row = next;
+    }
+  }
+}
+
+export function pad32(dst: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
+  pad<f32>(dst, planes, H, W, Hp, Wp, top, left);
+}
+
+export function pad64(dst: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
+  pad<f64>(dst, planes, H, W, Hp, Wp, top, left);
 }
 
 // ---- The trace's gathers and statistics (trace.ts shows a_t and ∂C/∂a_t: wasm/traceWasm.ts builds them here) ----
