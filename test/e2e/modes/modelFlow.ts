@@ -178,6 +178,9 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
       await page.locator('.editor-group-container .view-lines', { hasText: 'safetensors' }).first().waitFor({ timeout: 15_000 });
       await page.waitForTimeout(500);
       await shot('flow-06-saved-spec');
+      // Its own tab made active first: "Close Editor" closes the active one, which in the web host was once still the panel.
+      await page.locator('.tabs-container .tab', { hasText: 'digits.conv1_Conv.conv.json' }).first().click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'digits.conv1_Conv.conv.json' }).waitFor({ timeout: 10_000 });
       await runFromPalette(page, 'View: Close Editor');
     }],
     ['the panel given the room, digits.onnx reopened over it: its ReLU node clicked brings the panel back beside, on that layer', async () => {
