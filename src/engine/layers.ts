@@ -5,7 +5,7 @@
 
 import { Pair } from './convInfo';
 import { EngineError } from './errors';
-import { Tensor, sizeOf, zeros } from './tensor';
+import { DType, Tensor, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
@@ -219,6 +219,16 @@ export function isPoolPadding(p: PoolInfo, y: number, x: number): boolean {
   return y < p.padHeight || y >= p.padHeight + p.inHeight || x < p.padWidth || x >= p.padWidth + p.inWidth;
 }
 
+/** z to fill, with the argmax (max) or the divisors (average), which are known from the geometry alone. */
+function poolResults(p: PoolInfo, dtype: DType): Pick<PoolForward, 'z' | 'argmax' | 'divisor'> {
+  const { batch: B, channels: C, outHeight: Ho, outWidth: Wo } = p;
+  const isMax = p.kind === 'max';
+  // Avg divides by the taps inside the padded input (count_include_pad): fewer only past the padding (ceil_mode).
+  const divisor = isMax ? undefined : zeros([Ho, Wo], dtype);
+  if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
+  return { z: zeros([B, C, Ho, Wo], dtype), argmax: isMax ? zeros([B, C, Ho, Wo], dtype) : undefined, divisor };
+}
+
 /** The pooling's trace: the padded input, its windows unfolded (pool_t), and the output (poolOutput, unless `known`). */
 export function poolForward(input: Tensor, p: PoolInfo, known?: Pick<PoolForward, 'z' | 'argmax' | 'divisor'>): PoolForward {
   return { ...poolWindows(input, p), ...(known ?? poolOutput(input, p)) };
@@ -253,10 +263,7 @@ export function poolForwardByWindows(input: Tensor, p: PoolInfo): PoolForward {
   const { batch: B, channels: C, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   const K = kh * kw;
   const R = Ho * Wo;
-  const z = zeros([B, C, Ho, Wo], input.dtype);
-  const argmax = p.kind === 'max' ? zeros([B, C, Ho, Wo], input.dtype) : undefined;
-  const divisor = argmax ? undefined : zeros([Ho, Wo], input.dtype);
-  if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
+  const { z, argmax, divisor } = poolResults(p, input.dtype);
   const [td, zd] = [pool_t.data, z.data];
   for (let row = 0; row < B * C * R; row++) {
     const first = row * K;
@@ -287,11 +294,7 @@ export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 
     strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = p;
   const isMax = p.kind === 'max';
   const pad = isMax ? -Infinity : 0;
-  const z = zeros([B, C, Ho, Wo], input.dtype);
-  const argmax = isMax ? zeros([B, C, Ho, Wo], input.dtype) : undefined;
-  // Avg divides by the taps inside the padded input (count_include_pad): fewer only past the padding (ceil_mode).
-  const divisor = isMax ? undefined : zeros([Ho, Wo], input.dtype);
-  if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
+  const { z, argmax, divisor } = poolResults(p, input.dtype);
   const [x, zd] = [input.data, z.data];
   // Each tap's offset from its window's first pixel, for the windows inside the input (most of them).
   const taps = new Int32Array(kh * kw);
