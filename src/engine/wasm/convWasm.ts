@@ -198,7 +198,7 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
   const slices = kernelSlices(Cog, Kg);
   const block = rowsFirst ? 0 : forwardBlock(B, HW, Cout);
   const blocks = rowsFirst ? 0 : Math.ceil((B * HW) / block);
-  const stride = planeStride(block, input.data.BYTES_PER_ELEMENT);
+  const stride = rowsFirst ? 0 : planeStride(block, input.data.BYTES_PER_ELEMENT);
   const p = prepare(info, [input, weight], rowsFirst ? B * HW : slices[0].n, L => ({
     // z's blocks (Cout, block), planes `stride` apart (window r0 + i at i, kernel o's plane at o·stride), in two
     // regions when there are several: one is copied out while the threads fill the other.
