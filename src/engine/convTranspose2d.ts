@@ -145,7 +145,7 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | u
   // x_t @ w_mat is the dual conv's δ_t @ w_tᵀ: the same product, the same kernels.
   const z_t = inputGradColumns(x_t, weight, dual);
   const { padded: z_full, counts: col2im_counts } = col2im(z_t, dual);
-  const z = shifted(z_full, [t.outHeight, t.outWidth], [t.padHeight, t.padWidth]);
+  const z = shifted(z_full, [t.outHeight, t.outWidth], [t.padTop, t.padLeft]);
   if (bias) addBias(z, bias);
   return { x_t, w_mat: weightRows(weight, t), z_t, z_full, col2im_counts, z };
 }
@@ -161,7 +161,7 @@ export function convTransposeDirect(x: Tensor, weight: Tensor, bias: Tensor | un
 export function convTransposeBackward(forward: ConvTransposeForward, weight: Tensor, delta: Tensor, t: ConvTransposeInfo): ConvTransposeBackward {
   const { batch: B, inChannels: Cin, inPositions: HW, patchSize: K, groupPatchSize: Kg, inChannelsPerGroup: Cig, groups } = t;
   const dual = dualConvInfo(t);
-  const dZ_full = shifted(delta, [t.fullHeight, t.fullWidth], [-t.padHeight, -t.padWidth]);
+  const dZ_full = shifted(delta, [t.fullHeight, t.fullWidth], [-t.padTop, -t.padLeft]);
   const dZ_t = im2col(dZ_full, dual);
   const dX_t = zeros([B, HW, Cin], delta.dtype);
   const dW_mat = zeros([Cin, K], delta.dtype);

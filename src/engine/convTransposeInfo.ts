@@ -5,8 +5,9 @@
 // stride, dilation and groups and no padding, and makes exactly (B, Cin, H, W), because
 //   Hs = (H − 1)·s + d·(k − 1) + 1,
 // the extent the input's windows scatter onto. The output is that map with `padding`
-// cropped from each side and `output_padding` added at the bottom/right:
-//   Hout = Hs − 2·p + op = (H − 1)·s − 2·p + d·(k − 1) + op + 1.
+// cropped from its sides (the same on each, or top, bottom, left, right apart, as ONNX's
+// pads) and `output_padding` added at the bottom/right:
+//   Hout = Hs − p_top − p_bottom + op = (H − 1)·s − p_top − p_bottom + d·(k − 1) + op + 1.
 
 import type { ConvInfo, Pair } from './convInfo';
 import { ConvArgument, EngineError } from './errors';
@@ -15,7 +16,8 @@ import type { EngineProblem } from './problem';
 
 export interface ConvTransposeOptions {
   stride?: number | Pair;
-  padding?: number | Pair;
+  /** Cropped from the output: p on each side, [ph, pw], or [top, bottom, left, right]. */
+  padding?: number | Pair | readonly [number, number, number, number];
   output_padding?: number | Pair;
   dilation?: number | Pair;
   groups?: number;
@@ -33,8 +35,10 @@ export interface ConvTransposeInfo {
   kernelWidth: number;
   strideHeight: number;
   strideWidth: number;
-  padHeight: number;
-  padWidth: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
   outputPadHeight: number;
   outputPadWidth: number;
   dilationHeight: number;
@@ -71,6 +75,18 @@ function pairOf(value: number | Pair | undefined, fallback: number, key: ConvArg
   return [pair[0], pair[1]];
 }
 
+/** [top, bottom, left, right] of p, [ph, pw] or the four sides, each a whole number ≥ 0. */
+function sidesOf(value: ConvTransposeOptions['padding']): [number, number, number, number] {
+  const v = value ?? 0;
+  const sides = typeof v === 'number' ? [v, v, v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[0], v[1], v[1]] : Array.isArray(v) && v.length === 4 ? [...v] : undefined;
+  if (!sides) return fail({ code: 'convT.paddingForm', args: {} }, 'padding');
+  for (const p of sides) {
+    if (!Number.isInteger(p)) fail({ code: 'conv.notInteger', args: { key: 'padding', value: p } }, 'padding');
+    if (p < 0) fail({ code: 'convT.negative', args: { key: 'padding', value: p } }, 'padding');
+  }
+  return sides as [number, number, number, number];
+}
+
 function checkRank(shape: readonly number[], key: 'input' | 'weight', axes: string): void {
   if (shape.length !== 4) fail({ code: 'conv.rank', args: { key, rank: 4, axes, shape: [...shape] } }, key);
   for (const d of shape) {
@@ -91,7 +107,7 @@ export function convTransposeInfo(
   const [weightInChannels, outChannelsPerGroup, kernelHeight, kernelWidth] = weightShape;
   const [strideHeight, strideWidth] = pairOf(options.stride, 1, 'stride', 1);
   const [dilationHeight, dilationWidth] = pairOf(options.dilation, 1, 'dilation', 1);
-  const [padHeight, padWidth] = pairOf(options.padding, 0, 'padding', 0);
+  const [padTop, padBottom, padLeft, padRight] = sidesOf(options.padding);
   const [outputPadHeight, outputPadWidth] = pairOf(options.output_padding, 0, 'output_padding', 0);
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups)) fail({ code: 'conv.notInteger', args: { key: 'groups', value: groups } }, 'groups');
@@ -113,17 +129,17 @@ export function convTransposeInfo(
   }
   const fullHeight = (inHeight - 1) * strideHeight + dilationHeight * (kernelHeight - 1) + 1;
   const fullWidth = (inWidth - 1) * strideWidth + dilationWidth * (kernelWidth - 1) + 1;
-  const outHeight = fullHeight - 2 * padHeight + outputPadHeight;
-  const outWidth = fullWidth - 2 * padWidth + outputPadWidth;
+  const outHeight = fullHeight - padTop - padBottom + outputPadHeight;
+  const outWidth = fullWidth - padLeft - padRight + outputPadWidth;
   if (outHeight < 1 || outWidth < 1) {
     fail({
       code: 'convT.outputEmpty',
-      args: { output: [outHeight, outWidth], input: [...inputShape], weight: [...weightShape], padding: [padHeight, padWidth], full: [fullHeight, fullWidth], outputPadding: [outputPadHeight, outputPadWidth] },
+      args: { output: [outHeight, outWidth], input: [...inputShape], weight: [...weightShape], padding: [padTop, padBottom, padLeft, padRight], full: [fullHeight, fullWidth], outputPadding: [outputPadHeight, outputPadWidth] },
     }, 'padding');
   }
   return {
     batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelHeight, kernelWidth,
-    strideHeight, strideWidth, padHeight, padWidth, outputPadHeight, outputPadWidth, dilationHeight, dilationWidth,
+    strideHeight, strideWidth, padTop, padBottom, padLeft, padRight, outputPadHeight, outputPadWidth, dilationHeight, dilationWidth,
     groups, inChannelsPerGroup: inChannels / groups, outChannelsPerGroup,
     fullHeight, fullWidth, inPositions: inHeight * inWidth,
     patchSize: outChannels * kernelHeight * kernelWidth, groupPatchSize: outChannelsPerGroup * kernelHeight * kernelWidth,
@@ -155,7 +171,7 @@ export function convTransposeOutputShape(t: ConvTransposeInfo): [number, number,
 
 /** Where the zero-inserted input starts in the equivalent direct conv's frame: d·(k − 1) − p (negative: cropped). */
 export function insertedOffset(t: ConvTransposeInfo): [number, number] {
-  return [t.dilationHeight * (t.kernelHeight - 1) - t.padHeight, t.dilationWidth * (t.kernelWidth - 1) - t.padWidth];
+  return [t.dilationHeight * (t.kernelHeight - 1) - t.padTop, t.dilationWidth * (t.kernelWidth - 1) - t.padLeft];
 }
 
 /** The equivalent direct conv's input frame, (Hout + d·(kh − 1), Wout + d·(kw − 1)): its stride-1 output is z. */
@@ -163,12 +179,17 @@ export function insertedFrame(t: ConvTransposeInfo): [number, number] {
   return [t.outHeight + t.dilationHeight * (t.kernelHeight - 1), t.outWidth + t.dilationWidth * (t.kernelWidth - 1)];
 }
 
-/** Hout = (H − 1)·s − 2·p + d·(k − 1) + op + 1, its numbers filled in. */
+/** Hout = (H − 1)·s − 2·p + d·(k − 1) + op + 1 (− p_top − p_bottom where they differ), its numbers filled in. */
 export function convTransposeSizeFormula(t: ConvTransposeInfo, axis: 'height' | 'width'): string {
-  const [name, n, s, p, d, k, op, out] = axis === 'height'
-    ? ['Hout', t.inHeight, t.strideHeight, t.padHeight, t.dilationHeight, t.kernelHeight, t.outputPadHeight, t.outHeight]
-    : ['Wout', t.inWidth, t.strideWidth, t.padWidth, t.dilationWidth, t.kernelWidth, t.outputPadWidth, t.outWidth];
-  return `${name} = (${n} - 1)·${s} - 2·${p} + ${d}·(${k}-1) + ${op} + 1 = ${out}`;
+  const [name, n, s, p0, p1, d, k, op, out] = axis === 'height'
+    ? ['Hout', t.inHeight, t.strideHeight, t.padTop, t.padBottom, t.dilationHeight, t.kernelHeight, t.outputPadHeight, t.outHeight]
+    : ['Wout', t.inWidth, t.strideWidth, t.padLeft, t.padRight, t.dilationWidth, t.kernelWidth, t.outputPadWidth, t.outWidth];
+  return `${name} = (${n} - 1)·${s} ${p0 === p1 ? `- 2·${p0}` : `- ${p0} - ${p1}`} + ${d}·(${k}-1) + ${op} + 1 = ${out}`;
+}
+
+/** The padding as a face prints it: (ph, pw) when each axis crops its two sides alike, else [top, bottom, left, right]. */
+export function convTransposePaddingText(t: ConvTransposeInfo): string {
+  return t.padTop === t.padBottom && t.padLeft === t.padRight ? `(${t.padTop}, ${t.padLeft})` : `[${t.padTop}, ${t.padBottom}, ${t.padLeft}, ${t.padRight}]`;
 }
 
 /**

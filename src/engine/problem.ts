@@ -48,8 +48,9 @@ export interface EngineProblemArgs {
   'batchnorm.oneValue': { shape: number[] };
   'convT.negative': { key: string; value: number };
   'convT.outputPadding': { outputPadding: [number, number]; stride: [number, number]; dilation: [number, number] };
+  'convT.paddingForm': Record<string, never>;
   'convT.outputEmpty': {
-    output: [number, number]; full: [number, number]; padding: [number, number]; outputPadding: [number, number];
+    output: [number, number]; full: [number, number]; padding: [number, number, number, number]; outputPadding: [number, number];
     input: number[]; weight: number[];
   };
   'clip.range': { min: number; max: number };

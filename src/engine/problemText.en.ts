@@ -53,8 +53,9 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'batchnorm.oneValue': a => `train mode needs more than one value per channel (B·H·W ≥ 2), got input ${formatShape(a.shape)}`,
   'convT.negative': a => `${a.key} must not be negative, got ${a.value}`,
   'convT.outputPadding': a => `output_padding ${pair(a.outputPadding)} must be smaller than the stride ${pair(a.stride)} or the dilation ${pair(a.dilation)} on each axis, as PyTorch requires`,
+  'convT.paddingForm': () => 'padding must be an integer, [ph, pw] or [top, bottom, left, right]',
   'convT.outputEmpty': a =>
-    `the output would be ${a.output.join('x')}: the ${a.full.join('x')} map the windows cover, less padding ${pair(a.padding)} on each side, plus output_padding ${pair(a.outputPadding)}, `
+    `the output would be ${a.output.join('x')}: the ${a.full.join('x')} map the windows cover, less padding [${a.padding.join(', ')}] (top, bottom, left, right), plus output_padding ${pair(a.outputPadding)}, `
     + `must be at least 1x1 (input ${formatShape(a.input)}, weight ${formatShape(a.weight)})`,
   'clip.range': a => `min ${a.min} is greater than max ${a.max}: the range is empty`,
   'dropout.p': a => `p must be in [0, 1), a probability of dropping a value, got ${a.p}`,

@@ -28,57 +28,69 @@ export type UpsampleMode = 'nearest' | 'bilinear';
 
 /** ONNX Resize's coordinate_transformation_mode values nearest reads: where output cell o's source is. */
 export const NEAREST_TRANSFORMS = ['asymmetric', 'half_pixel', 'pytorch_half_pixel', 'align_corners', 'tf_half_pixel_for_nn'] as const;
+/** Those linear reads (tf_half_pixel_for_nn is nearest's alone; tf_crop_and_resize is read by neither). */
+export const LINEAR_TRANSFORMS = ['asymmetric', 'half_pixel', 'pytorch_half_pixel', 'align_corners'] as const;
 /** ONNX Resize's nearest_mode values: how the source is rounded to a cell. */
 export const NEAREST_ROUNDINGS = ['floor', 'ceil', 'round_prefer_floor', 'round_prefer_ceil'] as const;
-/** Nearest as ONNX's Resize reads it; without one, as torch's interpolate. */
-export interface NearestRule { transform: typeof NEAREST_TRANSFORMS[number]; rounding: typeof NEAREST_ROUNDINGS[number] }
+export type Transform = typeof NEAREST_TRANSFORMS[number];
+/**
+ * A mode as ONNX's Resize reads it: where an output cell's source is (the transform) and, for nearest, how it is
+ * rounded to a cell; without one, as torch's interpolate.
+ */
+export interface OnnxRule { transform: Transform; rounding: typeof NEAREST_ROUNDINGS[number] }
 
 /**
  * Upsampling's taps from `n` input positions to `m`, `scale` the ratio the coordinates use (PyTorch's scale_factor,
  * or m / n for an explicit size, `sized`). Nearest, as torch's interpolate: floor(o · s) in float32 with
  * s = float32(n / m) for a size, float32(1 / scale) for a factor (its kernel for several planes; the one for a single
- * plane also copies at m = n and halves at m = 2n, which this does not follow); with an ONNX `rule`,
- * its coordinate transform and rounding (onnxruntime's). Bilinear's source is (o + ½) / scale − ½ clamped at 0
- * (half_pixel; for a size (n / m) · (o + ½) − ½, as resizeAxis), or o · (n − 1) / (m − 1) with align_corners.
+ * plane also copies at m = n and halves at m = 2n, which this does not follow). Bilinear's source is
+ * (o + ½) / scale − ½ clamped at 0 (half_pixel; for a size (n / m) · (o + ½) − ½, as resizeAxis), or
+ * o · (n − 1) / (m − 1) with align_corners. With an ONNX `rule`, onnxruntime's: the source by its transform, rounded
+ * by its rounding (nearest) or clamped to the axis (linear).
  */
-export function upsampleAxis(n: number, m: number, scale: number, mode: UpsampleMode, alignCorners: boolean, sized = false, rule?: NearestRule): AxisTaps {
+export function upsampleAxis(n: number, m: number, scale: number, mode: UpsampleMode, alignCorners: boolean, sized = false, rule?: OnnxRule): AxisTaps {
+  if (rule) {
+    const at = onnxSource(n, m, scale, rule.transform, sized);
+    if (mode === 'bilinear') return axis(m, o => bilinearTap(n, Math.min(Math.max(at(o), 0), n - 1)));
+    const round = ROUNDINGS[rule.rounding];
+    return axis(m, o => { const i = Math.min(Math.max(round(at(o)), 0), n - 1); return [i, i, 0]; });
+  }
   if (mode === 'nearest') {
-    const at = rule ? nearestRule(n, m, scale, rule, sized) : torchNearest(sized ? Math.fround(n / m) : Math.fround(1 / scale));
-    return axis(m, o => { const i = Math.min(Math.max(at(o), 0), n - 1); return [i, i, 0]; });
+    const inverse = sized ? Math.fround(n / m) : Math.fround(1 / scale);
+    return axis(m, o => { const i = Math.min(Math.floor(Math.fround(o * inverse)), n - 1); return [i, i, 0]; });
   }
   if (sized && !alignCorners) return resizeAxis(n, m);
   return axis(m, o => bilinearTap(n, alignCorners ? (m > 1 ? (o * (n - 1)) / (m - 1) : 0) : Math.max(0, (o + 0.5) / scale - 0.5)));
 }
 
-/** torch's nearest source index: float32 arithmetic. */
-const torchNearest = (inverse: number) => (o: number) => Math.floor(Math.fround(o * inverse));
-
 /**
- * onnxruntime's nearest: the source by the transform, rounded by the rule. As onnxruntime-node computes it: by a
- * scale in float32, x · float32(1 / scale) (a source on a tie, as 11.5 / 2.3 − ½, is one there only so); for a size
- * exactly, x · in / out (2 · 7 / 4 is the tie 3.5, which float32(4 / 7) would miss).
+ * onnxruntime's source of output cell o, unrounded and unclamped. As onnxruntime-node computes it: by a scale in
+ * float32, x / scale (11.5 / 2.3 − ½ is the tie 4.5 in float32; 19.5 / 2.6 − ½ is just past 7, where
+ * 19.5 · float32(1 / 2.6) − ½ is 7 and ceil reads a cell short); for a size exactly, x · in / out (2 · 7 / 4 is the
+ * tie 3.5, which float32(4 / 7) would miss).
  */
-function nearestRule(n: number, m: number, scale: number, rule: NearestRule, sized: boolean): (o: number) => number {
+function onnxSource(n: number, m: number, scale: number, transform: Transform, sized: boolean): (o: number) => number {
+  // An axis of scale 1 is copied whatever the transform (tf_half_pixel_for_nn's o + ½ would round a cell on).
+  if (sized ? m === n : Math.fround(scale) === 1) return o => o;
   const f = sized ? (v: number) => v : Math.fround;
-  const inverse = f(1 / f(scale));
-  const over = sized ? (x: number) => (x * n) / m : (x: number) => f(x * inverse);
-  const source: Record<NearestRule['transform'], (o: number) => number> = {
+  const over = sized ? (x: number) => (x * n) / m : (x: number) => f(x / f(scale));
+  const source: Record<Transform, (o: number) => number> = {
     asymmetric: o => over(o),
     half_pixel: o => f(over(o + 0.5) - 0.5),
     pytorch_half_pixel: o => (m > 1 ? f(over(o + 0.5) - 0.5) : 0),
     align_corners: o => (m > 1 ? f(f(o * (n - 1)) / (m - 1)) : 0),
     tf_half_pixel_for_nn: o => over(o + 0.5),
   };
-  const round: Record<NearestRule['rounding'], (x: number) => number> = {
-    floor: Math.floor,
-    ceil: Math.ceil,
-    // A tie (x + ½ whole) goes down, else to the nearest.
-    round_prefer_floor: x => (x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x)),
-    round_prefer_ceil: x => (x - Math.floor(x) === 0.5 ? Math.ceil(x) : Math.round(x)),
-  };
-  const [at, r] = [source[rule.transform], round[rule.rounding]];
-  return o => r(at(o));
+  return source[transform];
 }
+
+const ROUNDINGS: Record<OnnxRule['rounding'], (x: number) => number> = {
+  floor: Math.floor,
+  ceil: Math.ceil,
+  // A tie (x + ½ whole) goes down, else to the nearest.
+  round_prefer_floor: x => (x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x)),
+  round_prefer_ceil: x => (x - Math.floor(x) === 0.5 ? Math.ceil(x) : Math.round(x)),
+};
 
 /** The two cells around `source` (the last one twice past the end) and the weight of the second. */
 function bilinearTap(n: number, source: number): [number, number, number] {

@@ -107,8 +107,9 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'batchnorm.oneValue': a => `训练模式需要每个通道多于一个值（B·H·W ≥ 2），实际输入为 ${formatShape(a.shape)}`,
   'convT.negative': a => `${a.key} 不能为负，实际为 ${a.value}`,
   'convT.outputPadding': a => `输出填充 output_padding ${pair(a.outputPadding)} 在每个方向上都必须小于步长 stride ${pair(a.stride)} 或膨胀 dilation ${pair(a.dilation)}（PyTorch 的要求）`,
+  'convT.paddingForm': () => 'padding（填充）必须是整数、[ph, pw] 或 [top, bottom, left, right]',
   'convT.outputEmpty': a =>
-    `输出将是 ${a.output.join('x')}：窗口覆盖的 ${a.full.join('x')} 特征图每边减去填充 ${pair(a.padding)}，再加上输出填充 ${pair(a.outputPadding)}，`
+    `输出将是 ${a.output.join('x')}：窗口覆盖的 ${a.full.join('x')} 特征图减去填充 [${a.padding.join(', ')}]（上、下、左、右），再加上输出填充 ${pair(a.outputPadding)}，`
     + `至少应为 1x1（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}）`,
   'clip.range': a => `min ${a.min} 大于 max ${a.max}：取值范围为空`,
   'dropout.p': a => `p 必须在 [0, 1) 内，即丢弃一个值的概率，实际为 ${a.p}`,

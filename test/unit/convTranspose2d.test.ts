@@ -23,32 +23,46 @@ import { JsonSource, SpecError } from '../../src/specReader/source';
 import { assertClose, lossFiniteDifferences, networkSpec, randomTensor, rng } from './helpers';
 
 const ROOT = path.join(__dirname, '../../..');
-const { generator, torch, cases } = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/torch/convt_cases.json'), 'utf8')) as {
+type Fixture = {
   generator: string; torch: string;
   cases: { name: string; spec: { layers: Record<string, unknown>[] } & Record<string, unknown>; expected: Record<string, number[]> }[];
 };
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/torch', name), 'utf8')) as Fixture;
+const { generator, torch, cases } = fixture('convt_cases.json');
+/** The padding on four sides apart: torch's output sliced (torch_convt.py --sides). */
+const sides = fixture('convt_sides_cases.json');
 
 const layerOf = (name: string, spec: unknown): LayerTrace => (traceAnySpecText(`${name}.json`, JSON.stringify(spec)) as NetworkTrace).layers[0];
 
 /** The shape of a nested JSON array. */
 const shapeOfJson = (v: unknown): number[] => (Array.isArray(v) ? [v.length, ...shapeOfJson(v[0])] : []);
 
-describe(`conv_transpose2d agrees with torch.nn.functional.conv_transpose2d (${generator}, torch ${torch})`, () => {
-  for (const c of cases) {
-    it(c.name, () => {
-      const layer = layerOf(c.name, c.spec);
-      assert.strictEqual(layer.op, 'conv_transpose2d');
-      assert.deepStrictEqual(layer.tensors.z!.shape, shapeOfJson(c.spec.grad), 'z has the shape of torch\'s output');
-      for (const [name, data] of Object.entries(c.expected)) {
-        const mine = layer.tensors[name];
-        assert.ok(mine, `${name} recorded`);
-        assertClose(mine, { shape: mine.shape, dtype: 'float64', data: Float64Array.from(data) }, 1e-12, `${c.name}: ${name}`);
-      }
-      assert.ok(layer.rot180?.agrees, `col2im and ROT180 agree on z (${layer.rot180?.maxAbsDiff})`);
-      assert.strictEqual(layer.rot180.tensor, 'z');
-      assertClose(layer.tensors.z_rot180!, layer.tensors.z!, 1e-12, 'z_rot180');
-    });
+function agreesWithTorch(c: Fixture['cases'][number]): void {
+  const layer = layerOf(c.name, c.spec);
+  assert.strictEqual(layer.op, 'conv_transpose2d');
+  assert.deepStrictEqual(layer.tensors.z!.shape, shapeOfJson(c.spec.grad), 'z has the shape of torch\'s output');
+  for (const [name, data] of Object.entries(c.expected)) {
+    const mine = layer.tensors[name];
+    assert.ok(mine, `${name} recorded`);
+    assertClose(mine, { shape: mine.shape, dtype: 'float64', data: Float64Array.from(data) }, 1e-12, `${c.name}: ${name}`);
   }
+  assert.ok(layer.rot180?.agrees, `col2im and ROT180 agree on z (${layer.rot180?.maxAbsDiff})`);
+  assert.strictEqual(layer.rot180.tensor, 'z');
+  assertClose(layer.tensors.z_rot180!, layer.tensors.z!, 1e-12, 'z_rot180');
+}
+
+describe(`conv_transpose2d with padding [top, bottom, left, right] agrees with torch's output sliced (${sides.generator}, torch ${sides.torch})`, () => {
+  for (const c of sides.cases) it(c.name, () => agreesWithTorch(c));
+
+  it('the fixture crops the two sides of an axis apart, with output_padding', () => {
+    const pads = sides.cases.map(c => c.spec.layers[0].padding as number[]);
+    assert.ok(pads.every(p => p.length === 4) && pads.some(([t, b, l, r]) => t !== b && l !== r));
+    assert.ok(sides.cases.some(c => (c.spec.layers[0].output_padding as number[]).some(o => o > 0) && (c.spec.layers[0].padding as number[]).some(p => p > 0)));
+  });
+});
+
+describe(`conv_transpose2d agrees with torch.nn.functional.conv_transpose2d (${generator}, torch ${torch})`, () => {
+  for (const c of cases) it(c.name, () => agreesWithTorch(c));
 
   it('the fixtures cover groups, dilation, output_padding, stride on each axis, cropping padding and no bias', () => {
     const layers = cases.map(c => c.spec.layers[0]);
@@ -84,8 +98,12 @@ describe('conv_transpose2d: gradients = central finite differences', () => {
   });
 });
 
-describe('conv_transpose2d: what the faces read of it', () => {
-  const c = cases.find(k => k.spec.layers[0].groups === 2 && (k.spec.layers[0].padding as number[]).some(p => p > 0) && k.spec.layers[0].bias)!;
+const facesCases = [
+  cases.find(k => k.spec.layers[0].groups === 2 && (k.spec.layers[0].padding as number[]).some(p => p > 0) && k.spec.layers[0].bias)!,
+  // Four sides apart: the crop's links and sums read top and left, the size top + bottom.
+  sides.cases.find(k => k.spec.layers[0].groups === 2 && (([t, b, l, r]) => t !== b && l !== r)(k.spec.layers[0].padding as number[]) && k.spec.layers[0].bias)!,
+];
+for (const c of facesCases) describe(`conv_transpose2d: what the faces read of it (${c.name})`, () => {
   const layer = layerOf(c.name, c.spec);
   const get = (name: string) => layer.tensors[name]?.data;
   const shapeOf = (name: string) => layer.tensors[name]?.shape;
@@ -111,12 +129,14 @@ describe('conv_transpose2d: what the faces read of it', () => {
   });
 
   it('an input pixel lights its row of z_t, where its window lands in z_full, and its place in x_full; every cell inside its tensor', () => {
-    const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, kernelHeight: kh, kernelWidth: kw, padHeight: ph, padWidth: pw, inWidth: W } =
+    const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, kernelHeight: kh, kernelWidth: kw, padTop: ph, padLeft: pw, inWidth: W } =
       convTransposeInfo(shapeOf('input')!, shapeOf('weight')!, { ...c.spec.layers[0] } as never, shapeOf('bias'));
     const [i, j] = [1, 0];
     const h = linksIn(layer.geometry, { tensor: 'input', index: [0, 0, i, j] }, shapeOf, names);
     assert.deepStrictEqual(h.z_t?.rows, [i * W + j]);
-    assert.deepStrictEqual(h.x_full?.cells, [[0, 0, dh * (kh - 1) - ph + i * sh, dw * (kw - 1) - pw + j * sw]]);
+    const [fy, fx] = [dh * (kh - 1) - ph + i * sh, dw * (kw - 1) - pw + j * sw];
+    // Its place in x_full, unless the padding crops it (more than d·(k − 1) on the top or left).
+    assert.deepStrictEqual(h.x_full?.cells ?? [], fy >= 0 && fx >= 0 ? [[0, 0, fy, fx]] : []);
     // Group 0's output channels: the window's top-left tap lands at (i·sh, j·sw).
     assert.ok(h.z_full!.cells.some(x => x.join() === [0, 0, i * sh, j * sw].join()));
     for (const [name, hl] of Object.entries(h)) {
@@ -184,7 +204,18 @@ describe('conv_transpose2d: problems name the layer, its key and the shapes', ()
     const e = problemOf(spec({ padding: 2 }));
     assert.strictEqual(e.problem.code, 'convT.outputEmpty');
     assert.deepStrictEqual(e.path, ['layers', 0, 'padding']);
-    assert.match(e.message, /the output would be 0x0: the 4x4 map the windows cover, less padding \(2, 2\)/);
+    assert.match(e.message, /the output would be 0x0: the 4x4 map the windows cover, less padding \[2, 2, 2, 2\] \(top, bottom, left, right\)/);
+  });
+
+  it('padding [top, bottom, left, right] crops each side apart; three values are convT.paddingForm at $.layers[0].padding', () => {
+    const layer = (traceAnySpecText('c.json', spec({ padding: [0, 1, 2, 0] })) as NetworkTrace).layers[0];
+    const even = (traceAnySpecText('c.json', spec({ padding: 0 })) as NetworkTrace).layers[0];
+    const [B, C, H, W] = even.tensors.z!.shape;
+    assert.deepStrictEqual(layer.tensors.z!.shape, [B, C, H - 1, W - 2]);
+    // Row y, column x of the crop is row y, column x + 2 of the uncropped output.
+    for (let y = 0; y < H - 1; y++) for (let x = 0; x < W - 2; x++) assert.strictEqual(layer.tensors.z!.data[y * (W - 2) + x], even.tensors.z!.data[y * W + x + 2]);
+    const e = problemOf(spec({ padding: [1, 1, 1] }));
+    assert.deepStrictEqual([e.problem.code, e.path], ['convT.paddingForm', ['layers', 0, 'padding']]);
   });
 
   it('a negative output_padding and a bias of the wrong size, each at its key', () => {

@@ -1,6 +1,7 @@
 // Fuzzing the backward passes: random chains of the kinds with geometry of their own (conv2d and conv_transpose2d of
-// any stride, padding, dilation and groups; max and average pooling with padding, dilation and ceil_mode; pad2d in
-// every mode with crops; upsample2d nearest and bilinear by fractional scales or to sizes, corners aligned or not;
+// any stride, padding (conv_transpose2d's on four sides apart too), dilation and groups; max and average pooling with
+// padding, dilation and ceil_mode; pad2d in every mode with crops; upsample2d nearest and bilinear by fractional
+// scales or to sizes, corners aligned or not, or by an ONNX coordinate transform;
 // batchnorm in both modes; smooth activations) under an mse loss, in float64: every gradient the trace declares
 // agrees with central finite differences on a few cells (checkGradientCell), whatever the attributes drawn, and the
 // lean run (runNetwork, each kind's backward on its fast path) gives the same parameter gradients and ∂C/∂input.
@@ -9,6 +10,7 @@ import * as assert from 'assert';
 import { EngineError } from '../../src/engine/errors';
 import { checkGradientCell } from '../../src/engine/gradcheck';
 import { gradientOfIn } from '../../src/engine/layerKinds/views';
+import { LINEAR_TRANSFORMS } from '../../src/engine/resample';
 import { NetworkLayer, NetworkProblem, NetworkTrace, qualifiedName, traceNetwork } from '../../src/engine/network';
 import { planNetwork } from '../../src/engine/networkPlan';
 import { runNetwork } from '../../src/engine/networkRun';
@@ -45,7 +47,8 @@ function randomLayer(random: Random, channels: number): NetworkLayer {
       const dilation: [number, number] = [int(random, 1, 2), int(random, 1, 2)];
       return {
         type: 'conv_transpose2d', weight: t(channels, perGroup, kh, kw), ...(random() < 0.5 ? { bias: t(groups * perGroup) } : {}),
-        options: { stride, padding: int(random, 0, 1), dilation, groups, output_padding: [int(random, 0, Math.max(stride[0], dilation[0]) - 1), int(random, 0, Math.max(stride[1], dilation[1]) - 1)] },
+        // One number, a pair, or the four sides apart (ONNX's pads).
+        options: { stride, padding: pick(random, [int(random, 0, 1), [int(random, 0, 1), int(random, 0, 1)], [int(random, 0, 1), int(random, 0, 2), int(random, 0, 2), int(random, 0, 1)]]), dilation, groups, output_padding: [int(random, 0, Math.max(stride[0], dilation[0]) - 1), int(random, 0, Math.max(stride[1], dilation[1]) - 1)] },
       };
     }
     case 'maxpool':
@@ -62,7 +65,9 @@ function randomLayer(random: Random, channels: number): NetworkLayer {
     case 'upsample': {
       const bilinear = random() < 0.6;
       const how = random() < 0.5 ? { scale_factor: [pick(random, [0.7, 1, 1.5, 2]), pick(random, [0.7, 1.3, 2])] as [number, number] } : { size: [int(random, 1, 7), int(random, 1, 7)] as [number, number] };
-      return { type: 'upsample2d', mode: bilinear ? 'bilinear' : 'nearest', ...how, ...(bilinear && random() < 0.4 ? { align_corners: true } : {}) };
+      // Bilinear as torch (align_corners or not) or as ONNX's Resize (a coordinate transform, onnxruntime's).
+      const rule = random() < 0.4 ? { coordinate_transformation_mode: pick(random, [...LINEAR_TRANSFORMS]) } : random() < 0.4 ? { align_corners: true } : {};
+      return { type: 'upsample2d', mode: bilinear ? 'bilinear' : 'nearest', ...how, ...(bilinear ? rule : {}) };
     }
     case 'batchnorm': {
       const training = random() < 0.5;

@@ -41,10 +41,14 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
   // onnxruntime crops, then reflects or repeats what is left; torch's F.pad reads past the crop: refused, as onnxruntime does.
   'an edge Pad of an axis cropped to nothing': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pad', strings: { mode: 'edge' } }], [int64('p', [0, 0, 1, 0, 0, 0, -4, 0])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
   'a reflect Pad as long as what the crop leaves': { bytes: model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pad', strings: { mode: 'reflect' } }], [int64('p', [0, 0, 0, 3, 0, 0, 0, -1])]), code: 'onnx.attribute', names: ['pad', 'pads'] },
-  // pytorch_half_pixel reads a 1-cell axis at 0, where the layer (torch's interpolate) reads its centre.
-  'a linear Resize by pytorch_half_pixel to one row': {
-    bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'resize', strings: { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' } }], [f32('s', [1, 1, 0.25, 2])]),
+  // tf_half_pixel_for_nn is nearest's transform.
+  'a linear Resize by tf_half_pixel_for_nn': {
+    bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'resize', strings: { mode: 'linear', coordinate_transformation_mode: 'tf_half_pixel_for_nn' } }], [f32('s', [1, 1, 0.25, 2])]),
     code: 'onnx.attribute', names: ['resize', 'coordinate_transformation_mode'],
+  },
+  'a ConvTranspose whose output_shape passes the windows\' reach': {
+    bytes: model([{ op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], name: 'convt', ints: { output_shape: [40, 40] } }]),
+    code: 'onnx.attribute', names: ['convt', 'output_shape'],
   },
   'a cubic Resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'cubic', strings: { mode: 'cubic' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['cubic', 'mode'] },
   'a nearest Resize by tf_crop_and_resize': { bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'crop', strings: { mode: 'nearest', coordinate_transformation_mode: 'tf_crop_and_resize' } }], [f32('s', [1, 1, 2, 2])]), code: 'onnx.attribute', names: ['crop', 'coordinate_transformation_mode'] },

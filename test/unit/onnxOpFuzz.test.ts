@@ -1,6 +1,7 @@
 // Fuzzing the ONNX import one node at a time: random models of a single Conv, ConvTranspose, MaxPool,
 // AveragePool, Pad, Resize, BatchNormalization, GlobalAveragePool or activation, with random attributes (strides,
-// pads on each side, dilations, groups, ceil_mode, auto_pad, modes; a window op sometimes after a zero Pad), on inputs of 1 to 9 pixels a side. Each is run
+// pads on each side, dilations, groups, ceil_mode, auto_pad, ConvTranspose's output_shape, Resize's modes and
+// transforms by scales or sizes; a window op sometimes after a zero Pad), on inputs of 1 to 9 pixels a side. Each is run
 // by onnxruntime-node and traced by the engine: both compute and agree (1e-4), or the engine refuses with a problem
 // naming the node, never a crash and never a number where onnxruntime refuses to compute one.
 
@@ -57,6 +58,12 @@ function randomModel(random: Random): { model: Uint8Array; input: Tensor; node: 
     // Below the stride, as onnxruntime requires (torch allows up to the dilation too).
     const strides = node.ints!.strides ?? [1, 1];
     if (op === 'ConvTranspose' && random() < 0.3) node.ints!.output_padding = strides.map(s => int(random, 0, s - 1));
+    // An output_shape around what the windows reach (the pads derived from it; past the reach, refused).
+    if (op === 'ConvTranspose' && random() < 0.25) {
+      const dilations = node.ints!.dilations ?? [1, 1];
+      const outputPadding = node.ints!.output_padding ?? [0, 0];
+      node.ints!.output_shape = [0, 1].map(k => Math.max(1, (shape[2 + k] - 1) * strides[k] + outputPadding[k] + (kernel[k] - 1) * dilations[k] + 1 - int(random, -1, 3)));
+    }
   } else if (op === 'MaxPool' || op === 'AveragePool') {
     windowAttributes(random, node, kernel, 2, op === 'MaxPool');
     node.int = {};
@@ -73,12 +80,18 @@ function randomModel(random: Random): { model: Uint8Array; input: Tensor; node: 
       node.inputs.push('v');
     }
   } else if (op === 'Resize') {
-    const scales = [1, 1, pick(random, [0.5, 0.75, 1, 1.5, 2, 3]), pick(random, [0.5, 0.75, 1, 1.5, 2, 3])];
-    initializers.push(f32('s', [4], scales));
-    node.inputs.push('', 's');
+    // By scales (whole or fractional) or by sizes (opset 17: roi and scales left out).
+    if (random() < 0.6) {
+      const scales = [1, 1, pick(random, [0.3, 0.5, 0.75, 1, 1.3, 1.5, 2, 2.6, 3]), pick(random, [0.3, 0.5, 0.75, 1, 1.3, 1.5, 2, 2.6, 3])];
+      initializers.push(f32('s', [4], scales));
+      node.inputs.push('', 's');
+    } else {
+      initializers.push({ name: 's', dims: [4], dataType: 7, int64Data: [1, C, int(random, 1, 12), int(random, 1, 12)].map(BigInt) });
+      node.inputs.push('', '', 's');
+    }
     node.strings = {
       mode: pick(random, ['nearest', 'linear']),
-      coordinate_transformation_mode: pick(random, ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel']),
+      coordinate_transformation_mode: pick(random, ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel', 'tf_half_pixel_for_nn']),
     };
     if (node.strings.mode === 'nearest') node.strings.nearest_mode = pick(random, ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
   } else if (op === 'BatchNormalization') {

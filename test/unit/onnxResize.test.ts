@@ -1,9 +1,12 @@
 // ONNX Resize, nearest, with every coordinate_transformation_mode and nearest_mode (test/fixtures/onnx/make_resize.py,
-// onnx.helper): each a node of its model, every one against onnxruntime-node.
+// onnx.helper), linear with every transform onnxruntime reads for it, and float32 scales read as onnxruntime reads
+// them (models written here): each a node of its model, every one against onnxruntime-node.
 
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { LINEAR_TRANSFORMS, NEAREST_TRANSFORMS } from '../../src/engine/resample';
+import { OnnxInitializer, f32Bytes, onnxGraphModel } from '../support/onnxWriter';
 import { randomTensor, rng } from './helpers';
 import { checkAgainstOnnxruntime, traceModel } from './onnxReference';
 
@@ -18,4 +21,48 @@ describe('ONNX Resize nearest: every coordinate transform and rounding against o
       assert.strictEqual(await checkAgainstOnnxruntime(model, x), 20);
     });
   }
+});
+
+/** One Resize node per transform on x (1, 2, 5, 9), by scales or sizes (opset 13: roi and scales optional). */
+function resizeModel(by: 'scales' | 'sizes', hw: [number, number], mode: 'linear' | 'nearest', transforms: readonly string[]): Uint8Array {
+  const initializer: OnnxInitializer = by === 'scales'
+    ? { name: 'by', dims: [4], dataType: 1, raw: f32Bytes([1, 1, ...hw]) }
+    : { name: 'by', dims: [4], dataType: 7, int64Data: [1, 2, ...hw].map(BigInt) };
+  const inputs = by === 'scales' ? ['x', '', 'by'] : ['x', '', '', 'by'];
+  // ceil: a source a float32 step short of a cell reads the cell before it.
+  const strings = (t: string) => ({ mode, coordinate_transformation_mode: t, ...(mode === 'nearest' ? { nearest_mode: 'ceil' } : {}) });
+  const nodes = transforms.map(t => ({ op: 'Resize', inputs, outputs: [t], name: t, strings: strings(t) }));
+  return onnxGraphModel({ nodes, initializers: [initializer], inputs: [['x', [1, 2, 5, 9]]], outputs: [...transforms], opset: 13 });
+}
+
+async function checkResize(by: 'scales' | 'sizes', hw: [number, number], mode: 'linear' | 'nearest', transforms: readonly string[]): Promise<void> {
+  const model = resizeModel(by, hw, mode, transforms);
+  const x = randomTensor([1, 2, 5, 9], rng(5));
+  const layers = traceModel(model, x, 'float64').layers.filter(l => l.op !== 'loss');
+  assert.deepStrictEqual(layers.map(l => l.op), new Array(transforms.length).fill('upsample2d'));
+  assert.strictEqual(await checkAgainstOnnxruntime(model, x), transforms.length);
+}
+
+describe('ONNX Resize linear: every coordinate transform against onnxruntime-node', () => {
+  const cases: ['scales' | 'sizes', [number, number], string][] = [
+    ['scales', [1.7, 2.3], 'fractional, up'],
+    ['scales', [0.6, 0.5], 'down'],
+    ['scales', [2, 3], 'whole'],
+    // floor(5 · 0.3) = 1: pytorch_half_pixel reads row 0, half_pixel the centre.
+    ['scales', [0.3, 1.4], 'a one-cell output axis'],
+    ['sizes', [8, 4], 'up and down'],
+    ['sizes', [1, 12], 'a one-cell output axis'],
+    ['sizes', [5, 9], 'the same size'],
+  ];
+  for (const [by, hw, what] of cases) {
+    it(`${by} (${hw.join(', ')}), ${what}: ${LINEAR_TRANSFORMS.join(', ')}, each layer onnxruntime's`, () => checkResize(by, hw, 'linear', LINEAR_TRANSFORMS));
+  }
+});
+
+describe('ONNX Resize by a float32 scale as onnxruntime reads it (nearest, ceil)', () => {
+  // float32(2.6) · 5 rounds to 13 in float32 (floor(5 · 2.5999999) would be 12); (19 + ½) / 2.6 − ½ is just past 7,
+  // where (19 + ½) · float32(1 / 2.6) − ½ is 7.
+  it('scales (2.6, 2.6): the output 13 × 23, each source by a division', () => checkResize('scales', [2.6, 2.6], 'nearest', NEAREST_TRANSFORMS));
+  // tf_half_pixel_for_nn's (o + ½) / 1 would round up a cell: onnxruntime copies an axis of scale 1.
+  it('scales (1, 2.6): the axis of scale 1 copied, whatever the transform', () => checkResize('scales', [1, 2.6], 'nearest', NEAREST_TRANSFORMS));
 });

@@ -57,12 +57,31 @@ for (const [type, cases] of [['upsample2d', upsample], ['pad2d', pad]] as const)
   });
 }
 
+describe('upsample2d bilinear by ONNX\'s half_pixel or align_corners: torch\'s F.interpolate (align_corners False or True)', () => {
+  for (const c of upsample.filter(c => c.spec.mode === 'bilinear')) {
+    const { align_corners: corners, ...rest } = c.spec;
+    const spec = { ...rest, coordinate_transformation_mode: corners ? 'align_corners' : 'half_pixel' };
+    it(`upsample2d ${JSON.stringify(spec)}: output and ∂C/∂input`, () => {
+      const layer = layerOf('upsample2d', spec);
+      const kind = kindOf(layer) as LayerKind<NetworkLayer>;
+      const x = nested(c.input);
+      const { output } = kind.forward(layer, x, kind.plan(layer, x.shape, true));
+      // onnxruntime's sources are float32: within a float32 step of torch's float64 ones.
+      assertClose(output, nested(c.output), 1e-5, 'z');
+      assertClose(kind.backward({ spec: layer, input: x, output, cache: {} }, nested(c.delta)).deltaIn!, nested(c.dA), 1e-5, 'dA');
+    });
+  }
+});
+
 describe('upsample2d and pad2d: gradients are central finite differences', () => {
   const random = rng(3);
   const layers: NetworkLayer[][] = [
     [{ type: 'upsample2d', mode: 'bilinear', scale_factor: [1.5, 2] }, { type: 'pad2d', padding: [1, 2, 2, 1], mode: 'reflect' }],
     [{ type: 'pad2d', padding: [-1, 2, 1, 1], mode: 'replicate' }, { type: 'upsample2d', mode: 'bilinear', size: [5, 7], align_corners: true }],
     [{ type: 'upsample2d', mode: 'nearest', scale_factor: 2 }, { type: 'pad2d', padding: 1, value: 0.25, mode: 'constant' }],
+    // ONNX's transforms: sources past the last cell (asymmetric), a one-cell axis read at 0 (pytorch_half_pixel).
+    [{ type: 'upsample2d', mode: 'bilinear', scale_factor: [1.7, 2.3], coordinate_transformation_mode: 'asymmetric' }],
+    [{ type: 'upsample2d', mode: 'bilinear', size: [1, 6], coordinate_transformation_mode: 'pytorch_half_pixel' }],
   ];
   for (const ls of layers) {
     it(ls.map(l => JSON.stringify(l)).join(' → '), () => {

@@ -40,7 +40,7 @@ const STAGES = [
   stage('convt_weight_matrix', 'forward', 'Kernels as a matrix', 'w_mat = w.reshape(Cin, −1)', ['weight'], ['w_mat']),
   stage('convt_matmul', 'forward', 'Matrix product', 'z_t = x_t @ w_mat', ['x_t', 'w_mat'], ['z_t']),
   stage('convt_col2im', 'forward', 'col2im', 'z_full = col2im(z_t)', ['z_t'], ['z_full', 'col2im_counts']),
-  stage('convt_crop_bias', 'forward', 'Crop, output_padding and bias', 'z = z_full[p : Hs − p + op] + b', ['z_full', 'bias'], ['z']),
+  stage('convt_crop_bias', 'forward', 'Crop, output_padding and bias', 'z = z_full[p_top : Hs − p_bottom + op] + b', ['z_full', 'bias'], ['z']),
   stage('rot180', 'forward', 'Zeros inserted, convolution with ROT180(w)', 'z = insert_zeros(x) padded by d·(k − 1) − p ⋆ ROT180(w) + b', ['input', 'weight'], ['x_full', 'w_rot180', 'z_rot180']),
   stage('convt_delta_full', 'backward', 'δ padded back', '∂C/∂z_full = pad(δ, p), output_padding dropped', ['delta'], ['dZ_full']),
   stage('convt_im2col', 'backward', 'im2col of δ', '∂C/∂z_t = im2col(∂C/∂z_full)', ['dZ_full'], ['dZ_t']),
@@ -60,7 +60,10 @@ export const convTranspose2dKind: LayerKind<ConvTransposeLayer> = {
     },
     bias: { read: 'tensor', rank: 1, axes: '(Cout,)', doc: 'The bias b, shape (Cout,). Optional.' },
     stride: { read: 'intOrPair', doc: 'How far apart neighbouring inputs land in the output: an integer, or [sh, sw]. Default 1.' },
-    padding: { read: 'intOrPair', zero: true, doc: 'Cropped from each side of the output: an integer, or [ph, pw]. Default 0.' },
+    padding: {
+      read: 'asWritten', schema: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 2, maxItems: 2 }, { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 4, maxItems: 4 }] },
+      doc: 'Cropped from the output\'s sides: an integer for each side, [ph, pw], or [top, bottom, left, right] (as conv2d\'s padding; ONNX\'s pads may differ on the two sides of an axis). Default 0.',
+    },
     output_padding: {
       read: 'intOrPair', zero: true,
       doc: 'Added to the bottom and right of the output, to pick among the sizes a stride maps to the same input size: an integer, or [oh, ow], smaller than the stride or the dilation. Default 0.',

@@ -5,7 +5,7 @@
 
 import { CellSum, Term, product, sum } from '../cellTerms';
 import type { ConvInfo } from '../convInfo';
-import { ConvTransposeInfo, convTransposeSizeFormula, dualConvInfo, insertedOffset } from '../convTransposeInfo';
+import { ConvTransposeInfo, convTransposePaddingText, convTransposeSizeFormula, dualConvInfo, insertedFrame, insertedOffset } from '../convTransposeInfo';
 import { HighlightSet, Highlights, LinkTarget, atColumn, atColumnTap, col2imContributors, rowOutput } from '../links';
 import type { TensorLookup } from '../cellTerms';
 import { AxisWindow, windowCells, windowField } from '../region';
@@ -52,7 +52,7 @@ export const convTranspose2dView: LayerView<ConvTransposeInfo> = {
       flow: ({ has }) => (has('bias')
         ? [{ tensor: 'z_full' }, { op: 'crop, +' }, { tensor: 'bias', caption: 'b' }, { op: '=' }, { tensor: 'z' }]
         : [{ tensor: 'z_full' }, { op: 'crop →' }, { tensor: 'z' }]),
-      explain: ({ info: i }) => words('convtCropBias', i.padHeight, i.padWidth, i.outputPadHeight, i.outputPadWidth, shape(i.batch, i.outChannels, i.outHeight, i.outWidth),
+      explain: ({ info: i }) => words('convtCropBias', convTransposePaddingText(i), i.outputPadHeight, i.outputPadWidth, shape(i.batch, i.outChannels, i.outHeight, i.outWidth),
         i.hasBias ? words('reshapeBiasAdded') : ''),
       specKeys: ['padding', 'output_padding', 'bias'],
     },
@@ -71,7 +71,7 @@ export const convTranspose2dView: LayerView<ConvTransposeInfo> = {
     convt_delta_full: {
       title: words('titleConvtDeltaFull'),
       flow: [{ tensor: 'delta', caption: 'δ' }, { op: 'pad →' }, { tensor: 'dZ_full', caption: '∂C/∂z_full' }],
-      explain: ({ info: i, delta }) => words('convtDeltaFull', words(DELTA_SOURCE[delta]), i.padHeight, i.padWidth, i.outputPadHeight, i.outputPadWidth),
+      explain: ({ info: i, delta }) => words('convtDeltaFull', words(DELTA_SOURCE[delta]), convTransposePaddingText(i), i.outputPadHeight, i.outputPadWidth),
       specKeys: ['grad', 'padding'],
     },
     convt_im2col: {
@@ -110,7 +110,7 @@ export const convTranspose2dView: LayerView<ConvTransposeInfo> = {
     words('factWeight', shape(i.inChannels, i.outChannelsPerGroup, i.kernelHeight, i.kernelWidth)),
     words('factOutput', shape(i.batch, i.outChannels, i.outHeight, i.outWidth)),
     words('factStride', i.strideHeight, i.strideWidth),
-    words('factPadding', `(${i.padHeight}, ${i.padWidth})`),
+    words('factPadding', convTransposePaddingText(i)),
     words('factOutputPadding', i.outputPadHeight, i.outputPadWidth),
     words('factDilation', i.dilationHeight, i.dilationWidth),
     words('factGroups', i.groups),
@@ -124,14 +124,14 @@ export const convTranspose2dView: LayerView<ConvTransposeInfo> = {
     const pair = (a: number, b: number) => `(${a}, ${b})`;
     return [
       words('hoverConvTranspose', codeShape([i.batch, i.inPositions, i.inChannels]), codeShape([i.batch, i.inPositions, i.patchSize]), codeShape([i.batch, i.outChannels, i.fullHeight, i.fullWidth])),
-      '', words('hoverConvTransposeGeometry', pair(i.strideHeight, i.strideWidth), pair(i.padHeight, i.padWidth), pair(i.outputPadHeight, i.outputPadWidth), pair(i.dilationHeight, i.dilationWidth), i.groups),
+      '', words('hoverConvTransposeGeometry', pair(i.strideHeight, i.strideWidth), convTransposePaddingText(i), pair(i.outputPadHeight, i.outputPadWidth), pair(i.dilationHeight, i.dilationWidth), i.groups),
       '', '```text', convTransposeSizeFormula(i, 'height'), convTransposeSizeFormula(i, 'width'), '```',
     ];
   },
   receptive: (i, out, [input]) => [windowCells(out, input,
     o => { const g = Math.floor(o / i.outChannelsPerGroup); return [g * i.inChannelsPerGroup, (g + 1) * i.inChannelsPerGroup]; },
-    y => scatteredFrom(y + i.padHeight, i.kernelHeight, i.strideHeight, i.dilationHeight, i.inHeight),
-    x => scatteredFrom(x + i.padWidth, i.kernelWidth, i.strideWidth, i.dilationWidth, i.inWidth))],
+    y => scatteredFrom(y + i.padTop, i.kernelHeight, i.strideHeight, i.dilationHeight, i.inHeight),
+    x => scatteredFrom(x + i.padLeft, i.kernelWidth, i.strideWidth, i.dilationWidth, i.inWidth))],
   field: (i, [below]) => windowField(below, [
     upsampling(i.kernelHeight, i.strideHeight, i.dilationHeight), upsampling(i.kernelWidth, i.strideWidth, i.dilationWidth)]),
 };
@@ -168,8 +168,8 @@ function landing(info: ConvTransposeInfo, d: ConvInfo, r: number, k: number): { 
 
 /** The output pixel a z_full pixel becomes, if the crop keeps it. */
 function outputOf(info: ConvTransposeInfo, y: number, x: number): { y: number; x: number } | undefined {
-  const oy = y - info.padHeight;
-  const ox = x - info.padWidth;
+  const oy = y - info.padTop;
+  const ox = x - info.padLeft;
   return oy >= 0 && ox >= 0 && oy < info.outHeight && ox < info.outWidth ? { y: oy, x: ox } : undefined;
 }
 
@@ -205,8 +205,8 @@ function fullPixelLinks(info: ConvTransposeInfo, d: ConvInfo, h: HighlightSet, b
 /** An output pixel: its z_full pixel and what made it, the direct view's window, the bias. */
 function outputLinks(info: ConvTransposeInfo, d: ConvInfo, h: HighlightSet, b: number, o: number, y: number, x: number): void {
   h.cell('z', b, o, y, x).cell('z_rot180', b, o, y, x).cell('delta', b, o, y, x).cell('bias', o).cell('db', o);
-  const fy = y + info.padHeight;
-  const fx = x + info.padWidth;
+  const fy = y + info.padTop;
+  const fx = x + info.padLeft;
   if (fy < info.fullHeight && fx < info.fullWidth) fullPixelLinks(info, d, h, b, o, fy, fx);
   const g = Math.floor(o / info.outChannelsPerGroup);
   for (const c of groupChannels(info, g)) {
@@ -225,7 +225,9 @@ function inputLinks(info: ConvTransposeInfo, d: ConvInfo, h: HighlightSet, b: nu
   const g = Math.floor(c / info.inChannelsPerGroup);
   const [top, left] = insertedOffset(info);
   h.cell('input', b, c, i, j).cell('dA', b, c, i, j).cell('x_t', b, r, c).cell('dX_t', b, r, c).row('z_t', b * R + r).row('dZ_t', b * R + r);
-  h.cell('x_full', b, c, top + i * info.strideHeight, left + j * info.strideWidth);
+  // A pixel the padding crops (more than d·(k − 1) on a side) has no place in x_full.
+  const [fy, fx, [Hf, Wf]] = [top + i * info.strideHeight, left + j * info.strideWidth, insertedFrame(info)];
+  if (fy >= 0 && fx >= 0 && fy < Hf && fx < Wf) h.cell('x_full', b, c, fy, fx);
   for (let k = g * info.groupPatchSize; k < (g + 1) * info.groupPatchSize; k++) {
     const at = landing(info, d, r, k);
     h.cell('z_full', b, at.o, at.y, at.x);
@@ -347,8 +349,8 @@ function directSum(info: ConvTransposeInfo, get: TensorLookup, b: number, o: num
 
 /** z[b, o, y, x] = Σ of the z_t entries landing on its z_full pixel + b[o]; the direct products beside it. */
 function outputSum(info: ConvTransposeInfo, d: ConvInfo, get: TensorLookup, b: number, o: number, y: number, x: number): CellSum | undefined {
-  const fy = y + info.padHeight;
-  const fx = x + info.padWidth;
+  const fy = y + info.padTop;
+  const fx = x + info.padLeft;
   const inside = fy < info.fullHeight && fx < info.fullWidth;
   const terms = inside ? fullPixelSum(info, d, get, b, o, fy, fx) : [];
   if (!terms) return undefined;

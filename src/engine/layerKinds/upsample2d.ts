@@ -8,7 +8,7 @@
 // along W, one along H), nearest none (a copy); torch.utils.flop_counter counts neither.
 
 import { EngineError } from '../errors';
-import { NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, gather2d, scatter2d } from '../resample';
+import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, gather2d, scatter2d } from '../resample';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { NO_COST, elementCost } from './cost';
 import { fieldsAsKeys, LayerKind, LayerParam, passes, planned, stage } from './kind';
@@ -22,7 +22,7 @@ export interface Upsample2dLayer {
   scale_factor?: number | readonly [number, number];
   size?: number | readonly [number, number];
   align_corners?: boolean;
-  /** Nearest as ONNX's Resize reads it (both or neither); none: as torch's interpolate. */
+  /** As ONNX's Resize reads it (nearest: with nearest_mode; bilinear: not with align_corners); none: as torch's interpolate. */
   coordinate_transformation_mode?: typeof NEAREST_TRANSFORMS[number];
   nearest_mode?: typeof NEAREST_ROUNDINGS[number];
 }
@@ -34,14 +34,20 @@ const PARAMS: Record<string, LayerParam> = {
   mode: { read: 'asWritten', schema: { enum: ['nearest', 'bilinear'] }, doc: 'How an output cell reads the input: "nearest" (the default) copies one cell, "bilinear" weighs the 2×2 around its source.' },
   scale_factor: { read: 'asWritten', schema: positiveOrPair, doc: 'The output\'s size over the input\'s: a number for both H and W, or [h, w]; whole or fractional (the output is floor(H · h) × floor(W · w)). Give this or size.' },
   size: { read: 'intOrPair', doc: 'The output\'s (H, W), a number for both or [h, w]. Give this or scale_factor.' },
-  align_corners: { read: 'boolean', doc: 'bilinear only: the corner cells of input and output aligned, sources at o · (H − 1) / (H_out − 1); default false, half-pixel centres, as PyTorch.' },
-  coordinate_transformation_mode: { read: 'asWritten', schema: { enum: [...NEAREST_TRANSFORMS] }, doc: 'nearest only, as ONNX\'s Resize (with nearest_mode): where an output cell\'s source is, e.g. half_pixel (o + ½) / scale − ½. Without it, as torch\'s interpolate: floor(o / scale).' },
+  align_corners: { read: 'boolean', doc: 'bilinear only: the corner cells of input and output aligned, sources at o · (H − 1) / (H_out − 1); default false, half-pixel centres, as PyTorch. Not with coordinate_transformation_mode.' },
+  coordinate_transformation_mode: {
+    read: 'asWritten', schema: { enum: [...NEAREST_TRANSFORMS] },
+    doc: 'As ONNX\'s Resize (onnxruntime\'s arithmetic): where an output cell\'s source is, e.g. half_pixel (o + ½) / scale − ½, pytorch_half_pixel (the same, but 0 for a one-cell output axis), align_corners o · (H − 1) / (H_out − 1), asymmetric o / scale. nearest (with nearest_mode) reads all five; bilinear all but tf_half_pixel_for_nn, its source clamped to the input. Without it, as torch\'s interpolate: nearest floor(o / scale), bilinear by align_corners.',
+  },
   nearest_mode: { read: 'asWritten', schema: { enum: [...NEAREST_ROUNDINGS] }, doc: 'nearest only, as ONNX\'s Resize (with coordinate_transformation_mode): how the source is rounded to a cell, e.g. round_prefer_floor (ties down).' },
 };
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
-/** The output's (H, W) and the scale each axis's coordinates use: the scale_factor as given, or out / in for a size. */
+/**
+ * The output's (H, W) and the scale each axis's coordinates use: the scale_factor as given, or out / in for a size.
+ * By a scale, floor(H · scale); with ONNX's rule, as onnxruntime, the product in float32 (5 · 2.6 is 13, not 12).
+ */
 function outputOf(l: Upsample2dLayer, x: readonly number[]): { size: [number, number]; scale: [number, number] } {
   if ((l.scale_factor === undefined) === (l.size === undefined)) {
     throw new EngineError(l.type, { code: 'upsample.which', args: {} }, l.size === undefined ? 'scale_factor' : 'size');
@@ -53,17 +59,23 @@ function outputOf(l: Upsample2dLayer, x: readonly number[]): { size: [number, nu
   }
   const scale = pair(l.scale_factor!);
   if (!scale.every(s => Number.isFinite(s) && s > 0)) throw new EngineError(l.type, { code: 'upsample.scale', args: { scale } }, 'scale_factor');
-  return { size: [Math.floor(H * scale[0]), Math.floor(W * scale[1])], scale };
+  const times = l.coordinate_transformation_mode ? (n: number, s: number) => Math.fround(n * Math.fround(s)) : (n: number, s: number) => n * s;
+  return { size: [Math.floor(times(H, scale[0])), Math.floor(times(W, scale[1]))], scale };
 }
 
-/** ONNX's nearest rule: known values, nearest only, nearest_mode only with a transform. */
-function checkNearestRule(l: Upsample2dLayer): void {
-  const keys = [['coordinate_transformation_mode', NEAREST_TRANSFORMS], ['nearest_mode', NEAREST_ROUNDINGS]] as const;
+/**
+ * ONNX's rule: known values, a transform the mode reads (bilinear: not with align_corners), nearest_mode only for
+ * nearest with a transform.
+ */
+function checkOnnxRule(l: Upsample2dLayer): void {
+  const transforms = l.mode === 'bilinear' ? LINEAR_TRANSFORMS : NEAREST_TRANSFORMS;
+  const keys = [['coordinate_transformation_mode', transforms], ['nearest_mode', NEAREST_ROUNDINGS]] as const;
   for (const [key, values] of keys) {
     const v = l[key];
     if (v === undefined) continue;
     const known = (values as readonly string[]).includes(v as string);
-    if (!known || l.mode !== 'nearest' || (key === 'nearest_mode' && !l.coordinate_transformation_mode)) {
+    const misplaced = key === 'nearest_mode' ? l.mode !== 'nearest' || !l.coordinate_transformation_mode : l.mode === 'bilinear' && l.align_corners !== undefined;
+    if (!known || misplaced) {
       throw new EngineError(l.type, { code: 'upsample.nearestRule', args: { key, value: String(v), values: [...values] } }, key);
     }
   }
@@ -77,7 +89,7 @@ function geometry(l: Upsample2dLayer, x: readonly number[], size: [number, numbe
     info: {
       batch, channels, height, width, outHeight: size[0], outWidth: size[1], scaleHeight: scale[0], scaleWidth: scale[1], mode: l.mode, alignCorners: !!l.align_corners,
       ...(l.size !== undefined ? { sized: true } : {}),
-      ...(l.mode === 'nearest' && l.coordinate_transformation_mode ? { nearest: { transform: l.coordinate_transformation_mode, rounding: l.nearest_mode ?? 'floor' } } : {}),
+      ...(l.coordinate_transformation_mode ? { rule: { transform: l.coordinate_transformation_mode, rounding: l.nearest_mode ?? 'floor' } } : {}),
     },
   };
 }
@@ -97,7 +109,7 @@ export const upsample2dKind: LayerKind<Upsample2dLayer> = {
   title: l => `upsample2d ${l.mode} ${l.size !== undefined ? `to ${pair(l.size).join('×')}` : `×${pair(l.scale_factor!).join('×')}`}`,
   plan(l, x, backward) {
     if (x.length !== 4) throw new EngineError(l.type, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...x] } }, 'input');
-    checkNearestRule(l);
+    checkOnnxRule(l);
     const { size, scale } = outputOf(l, x);
     if (!size.every(s => Number.isSafeInteger(s) && s >= 1)) throw new EngineError(l.type, { code: 'resample.output', args: { output: [x[0], x[1], ...size] } }, l.size !== undefined ? 'size' : 'scale_factor');
     const z = [x[0], x[1], ...size];

@@ -2,7 +2,7 @@
 // (bilinear) the input cells around its source, and links to them; an input cell
 // links to every output cell that reads it and gets their δ back, weighted.
 
-import { type NearestRule, upsampleAxis } from '../resample';
+import { type OnnxRule, upsampleAxis } from '../resample';
 import { type Taps, isOutputShaped, tapField, tapLinks, tapReceptive, tapSum } from './tapsView';
 import { LayerView, gradientTable, words } from './view';
 
@@ -14,19 +14,23 @@ export interface UpsampleInfo {
   alignCorners: boolean;
   /** An explicit size: the coordinates use in / out (torch's form), not 1 / scale. */
   sized?: boolean;
-  /** Nearest as ONNX's Resize says (its coordinate transform and rounding); none: as torch's interpolate. */
-  nearest?: NearestRule;
+  /** As ONNX's Resize says (its coordinate transform and, for nearest, rounding); none: as torch's interpolate. */
+  rule?: OnnxRule;
 }
 
 /** Each axis's taps, from the geometry (the arithmetic's too). */
 export function upsampleTaps(i: UpsampleInfo): Taps {
   return {
-    rows: upsampleAxis(i.height, i.outHeight, i.scaleHeight, i.mode, i.alignCorners, i.sized, i.nearest),
-    cols: upsampleAxis(i.width, i.outWidth, i.scaleWidth, i.mode, i.alignCorners, i.sized, i.nearest),
+    rows: upsampleAxis(i.height, i.outHeight, i.scaleHeight, i.mode, i.alignCorners, i.sized, i.rule),
+    cols: upsampleAxis(i.width, i.outWidth, i.scaleWidth, i.mode, i.alignCorners, i.sized, i.rule),
   };
 }
 
-const how = (i: UpsampleInfo) => words(i.mode === 'nearest' ? 'upsampleNearest' : i.alignCorners ? 'upsampleBilinearCorners' : 'upsampleBilinear');
+/** Bilinear's words by where the sources are (pytorch_half_pixel differs from half_pixel on a one-cell axis only). */
+const BILINEAR: Record<string, 'upsampleBilinear' | 'upsampleBilinearCorners' | 'upsampleBilinearAsymmetric'> = {
+  half_pixel: 'upsampleBilinear', pytorch_half_pixel: 'upsampleBilinear', align_corners: 'upsampleBilinearCorners', asymmetric: 'upsampleBilinearAsymmetric',
+};
+const how = (i: UpsampleInfo) => words(i.mode === 'nearest' ? 'upsampleNearest' : BILINEAR[i.rule?.transform ?? (i.alignCorners ? 'align_corners' : 'half_pixel')]);
 
 export const upsample2dView: LayerView<UpsampleInfo> = {
   gradientOf: gradientTable({ dA: { input: 0 } }),

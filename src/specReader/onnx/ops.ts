@@ -7,7 +7,7 @@
 
 import { walkBroadcast, broadcastShape } from '../../engine/broadcast';
 import { checkBudget } from '../../engine/budget';
-import { NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type NearestRule } from '../../engine/resample';
+import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type OnnxRule } from '../../engine/resample';
 import type { LayerSpec } from '../../engine/layerKinds';
 import { Tensor, sizeOf } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
@@ -76,9 +76,17 @@ function only(c: OpContext, name: string, fallback: number, wanted: number): voi
   if (v !== wanted) c.unsupported(name, v, String(wanted));
 }
 
+/** auto_pad, checked: a value ONNX has, and no pads beside one but NOTSET (ONNX's shape inference refuses both). */
+function autoPad(c: OpContext): string {
+  const auto = c.string('auto_pad', 'NOTSET');
+  if (!['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'].includes(auto)) c.unsupported('auto_pad', auto, 'NOTSET, VALID, SAME_UPPER, SAME_LOWER');
+  if (auto !== 'NOTSET' && c.ints('pads', []).length) c.unsupported('pads', c.ints('pads', []), 'none beside an auto_pad');
+  return auto;
+}
+
 /** auto_pad: only explicit pads (NOTSET) or none (VALID). */
 function explicitPads(c: OpContext): number[] {
-  const auto = c.string('auto_pad', 'NOTSET');
+  const auto = autoPad(c);
   if (auto === 'VALID') return [0, 0, 0, 0];
   if (auto !== 'NOTSET') c.unsupported('auto_pad', auto, 'NOTSET, VALID');
   return c.ints('pads', [0, 0, 0, 0]);
@@ -154,20 +162,42 @@ function softmax(c: OpContext): OpResult {
   return { layer: { type: 'softmax' }, from: [x] };
 }
 
-/** ConvTranspose: symmetric pads only, no output_shape (give output_padding instead). */
+/**
+ * ConvTranspose's pads [top, bottom, left, right]: its own, or those auto_pad SAME_* or output_shape ask for. The
+ * total cropped from an axis is (in − 1)·s + op + (k − 1)·d + 1 less the output's size (output_shape, or in·s for
+ * SAME_*), split as ONNX's text says and onnxruntime 1.30 does (checked on one-row models): an odd one at the end for
+ * SAME_UPPER, at the start otherwise (SAME_LOWER, and NOTSET or VALID with an output_shape). A total below 0 (an
+ * output past the windows' reach) is no crop for SAME_*, as onnxruntime's; an output_shape asking for it is refused.
+ */
+function transposePads(c: OpContext, x: NetworkValue, weight: Tensor, strides: number[], dilations: number[], outputPadding: number[]): Pads {
+  const auto = autoPad(c);
+  const outputShape = c.ints('output_shape', []);
+  if (!outputShape.length && !auto.startsWith('SAME_')) return sides(c, explicitPads(c), x);
+  if (outputShape.length && outputShape.length !== 2) c.unsupported('output_shape', outputShape, '2 values (H, W)');
+  const [top, bottom, left, right] = [0, 1].flatMap(k => {
+    const n = x.shape[2 + k];
+    const reach = (n - 1) * strides[k] + outputPadding[k] + (weight.shape[2 + k] - 1) * dilations[k] + 1;
+    const total = reach - (outputShape.length ? outputShape[k] : n * strides[k]);
+    if (outputShape.length && total < 0) c.unsupported('output_shape', outputShape, `at most (${reach}): what the windows reach`);
+    const [less, more] = [Math.floor(Math.max(total, 0) / 2), Math.ceil(Math.max(total, 0) / 2)];
+    return auto === 'SAME_UPPER' ? [less, more] : [more, less];
+  });
+  return [top, bottom, left, right];
+}
+
+/** ConvTranspose: pads on each side, by auto_pad or output_shape. */
 function convTranspose(c: OpContext): OpResult {
+  const x = c.network(0);
   const weight = c.weight(1);
   const kernel = c.ints('kernel_shape', weight.shape.slice(2));
   if (!same(kernel, weight.shape.slice(2))) c.unsupported('kernel_shape', kernel, `the weight's (${weight.shape.slice(2).join(', ')})`);
-  if (c.ints('output_shape', []).length) c.unsupported('output_shape', c.ints('output_shape', []), 'none (output_padding)');
-  const [t, b, l, r] = sides(c, explicitPads(c), c.network(0));
-  if (t !== b || l !== r) c.unsupported('pads', [t, l, b, r], 'the same padding on both sides');
   const pair = (name: string, fallback: number[]) => c.ints(name, fallback) as [number, number];
+  const [stride, dilation, outputPadding] = [pair('strides', [1, 1]), pair('dilations', [1, 1]), pair('output_padding', [0, 0])];
   const layer: LayerSpec = {
     type: 'conv_transpose2d', weight, ...(c.has(2) ? { bias: c.weight(2) } : {}),
-    options: { stride: pair('strides', [1, 1]), padding: [t, l], output_padding: pair('output_padding', [0, 0]), dilation: pair('dilations', [1, 1]), groups: c.int('group', 1) },
+    options: { stride, padding: transposePads(c, x, weight, stride, dilation, outputPadding), output_padding: outputPadding, dilation, groups: c.int('group', 1) },
   };
-  return { layer, from: [c.network(0)] };
+  return { layer, from: [x] };
 }
 
 function batchNorm(c: OpContext): OpResult {
@@ -386,8 +416,8 @@ function reduceMean(c: OpContext): OpResult {
 
 /**
  * Resize: nearest with any of ONNX's coordinate transforms and roundings (onnxruntime's arithmetic: torch exports
- * nn.Upsample as asymmetric, floor; ONNX's defaults are half_pixel, round_prefer_floor), linear with half-pixel
- * centres or aligned corners.
+ * nn.Upsample as asymmetric, floor; ONNX's defaults are half_pixel, round_prefer_floor), linear with any but
+ * tf_half_pixel_for_nn (nearest's) and tf_crop_and_resize: the upsample2d layer reads both as ONNX does.
  */
 function resize(c: OpContext): OpResult {
   const x = c.network(0);
@@ -395,12 +425,13 @@ function resize(c: OpContext): OpResult {
   if (mode !== 'nearest' && mode !== 'linear') c.unsupported('mode', mode, 'nearest, linear');
   if (c.int('antialias', 0) !== 0) c.unsupported('antialias', c.int('antialias', 0), '0');
   if (c.ints('axes', []).length) c.unsupported('axes', c.ints('axes', []), 'none (all axes)');
+  // Opset 18: sizes read as a bound on the aspect ratio, not the output's size.
+  if (c.string('keep_aspect_ratio_policy', 'stretch') !== 'stretch') c.unsupported('keep_aspect_ratio_policy', c.string('keep_aspect_ratio_policy', 'stretch'), 'stretch');
   const transform = c.string('coordinate_transformation_mode', 'half_pixel');
   const rounding = c.string('nearest_mode', 'round_prefer_floor');
-  const linearTransforms = ['half_pixel', 'pytorch_half_pixel', 'align_corners'];
-  if (mode === 'nearest' && !(NEAREST_TRANSFORMS as readonly string[]).includes(transform)) c.unsupported('coordinate_transformation_mode', transform, NEAREST_TRANSFORMS.join(', '));
+  const transforms: readonly string[] = mode === 'nearest' ? NEAREST_TRANSFORMS : LINEAR_TRANSFORMS;
+  if (!transforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, transforms.join(', '));
   if (mode === 'nearest' && !(NEAREST_ROUNDINGS as readonly string[]).includes(rounding)) c.unsupported('nearest_mode', rounding, NEAREST_ROUNDINGS.join(', '));
-  if (mode === 'linear' && !linearTransforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, linearTransforms.join(', '));
   // Opset 10: (X, scales); 11 on: (X, roi, scales, sizes), an empty or left-out scales meaning sizes.
   const scalesAt = c.node.inputs.length === 2 ? 1 : 2;
   const scales = c.has(scalesAt) ? ints(c.constant(scalesAt)) : [];
@@ -410,17 +441,8 @@ function resize(c: OpContext): OpResult {
   const kept = scales.length ? given[0] === 1 && given[1] === 1 : given[0] === x.shape[0] && given[1] === x.shape[1];
   if (!kept) c.unsupported(scales.length ? 'scales' : 'sizes', given, 'the batch and channels unchanged');
   const how = scales.length ? { scale_factor: [given[2], given[3]] as [number, number] } : { size: [given[2], given[3]] as [number, number] };
-  if (mode === 'nearest') {
-    const rule = { coordinate_transformation_mode: transform as NearestRule['transform'], nearest_mode: rounding as NearestRule['rounding'] };
-    return { layer: { type: 'upsample2d', mode: 'nearest', ...how, ...rule }, from: [x] };
-  }
-  // pytorch_half_pixel puts the source of a 1-cell output axis at 0 (half_pixel and torch's interpolate at its
-  // centre, which the layer follows): refused there, not read as the other.
-  const out = scales.length ? [Math.floor(x.shape[2] * given[2]), Math.floor(x.shape[3] * given[3])] : [given[2], given[3]];
-  if (transform === 'pytorch_half_pixel' && out.some((m, k) => m === 1 && x.shape[2 + k] > 1)) {
-    c.unsupported('coordinate_transformation_mode', transform, 'half_pixel or align_corners where an output axis has one cell');
-  }
-  return { layer: { type: 'upsample2d', mode: 'bilinear', align_corners: transform === 'align_corners', ...how }, from: [x] };
+  const rule = { coordinate_transformation_mode: transform as OnnxRule['transform'], ...(mode === 'nearest' ? { nearest_mode: rounding as OnnxRule['rounding'] } : {}) };
+  return { layer: { type: 'upsample2d', mode: mode === 'nearest' ? 'nearest' : 'bilinear', ...how, ...rule }, from: [x] };
 }
 
 /** Pad as a layer: a value other than 0, reflect or edge, or a crop (a zero Pad stays the conv's padding). */
