@@ -46,6 +46,8 @@ export const HOSTILE: Record<string, { bytes: Uint8Array; code: string; names?: 
     bytes: model([{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'resize', strings: { mode: 'linear', coordinate_transformation_mode: 'tf_half_pixel_for_nn' } }], [f32('s', [1, 1, 0.25, 2])]),
     code: 'onnx.attribute', names: ['resize', 'coordinate_transformation_mode'],
   },
+  // ONNX's shape inference refuses pads beside an auto_pad; onnxruntime does not load the model.
+  'a Conv with pads beside auto_pad VALID': { bytes: model([{ ...conv(['x', 'w'], ['y']), strings: { auto_pad: 'VALID' } }]), code: 'onnx.attribute', names: ['conv', 'pads'] },
   'a ConvTranspose whose output_shape passes the windows\' reach': {
     bytes: model([{ op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], name: 'convt', ints: { output_shape: [40, 40] } }]),
     code: 'onnx.attribute', names: ['convt', 'output_shape'],
