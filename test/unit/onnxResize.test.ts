@@ -9,6 +9,7 @@ import { LINEAR_TRANSFORMS, NEAREST_TRANSFORMS } from '../../src/engine/resample
 import { OnnxInitializer, f32Bytes, onnxGraphModel } from '../support/onnxWriter';
 import { randomTensor, rng } from './helpers';
 import { checkAgainstOnnxruntime, traceModel } from './onnxReference';
+import { SpecError } from '../../src/specReader/source';
 
 const read = (name: string) => new Uint8Array(fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/onnx', name)));
 
@@ -65,4 +66,18 @@ describe('ONNX Resize by a float32 scale as onnxruntime reads it (nearest, ceil)
   it('scales (2.6, 2.6): the output 13 × 23, each source by a division', () => checkResize('scales', [2.6, 2.6], 'nearest', NEAREST_TRANSFORMS));
   // tf_half_pixel_for_nn's (o + ½) / 1 would round up a cell: onnxruntime copies an axis of scale 1.
   it('scales (1, 2.6): the axis of scale 1 copied, whatever the transform', () => checkResize('scales', [1, 2.6], 'nearest', NEAREST_TRANSFORMS));
+});
+
+describe('ONNX Resize of opset 10 (X, scales): asymmetric, nearest rounding down when enlarging and up when shrinking', () => {
+  const model = (mode: string, hw: [number, number]) => onnxGraphModel({
+    nodes: [{ op: 'Resize', inputs: ['x', 's'], outputs: ['y'], name: 'resize', strings: { mode } }],
+    initializers: [{ name: 's', dims: [4], dataType: 1, raw: f32Bytes([1, 1, ...hw]) }], inputs: [['x', [1, 2, 5, 9]]], outputs: ['y'], opset: 10,
+  });
+  const x = randomTensor([1, 2, 5, 9], rng(7));
+  for (const [mode, hw] of [['linear', [2.5, 1.3]], ['linear', [0.6, 1.5]], ['nearest', [2.5, 1.3]], ['nearest', [0.6, 0.4]], ['nearest', [1, 0.6]]] as [string, [number, number]][]) {
+    it(`${mode} by (${hw.join(', ')}): onnxruntime's`, async () => assert.strictEqual(await checkAgainstOnnxruntime(model(mode, hw), x), 1));
+  }
+  it('nearest enlarging one axis and shrinking the other is refused at the node (one rounding serves both)', () => {
+    assert.throws(() => traceModel(model('nearest', [2, 0.6]), x, 'float64'), (e: unknown) => e instanceof SpecError && /"resize"/.test(e.message) && /scales/.test(e.message));
+  });
 });

@@ -427,22 +427,34 @@ function resize(c: OpContext): OpResult {
   if (c.ints('axes', []).length) c.unsupported('axes', c.ints('axes', []), 'none (all axes)');
   // Opset 18: sizes read as a bound on the aspect ratio, not the output's size.
   if (c.string('keep_aspect_ratio_policy', 'stretch') !== 'stretch') c.unsupported('keep_aspect_ratio_policy', c.string('keep_aspect_ratio_policy', 'stretch'), 'stretch');
-  const transform = c.string('coordinate_transformation_mode', 'half_pixel');
-  const rounding = c.string('nearest_mode', 'round_prefer_floor');
-  const transforms: readonly string[] = mode === 'nearest' ? NEAREST_TRANSFORMS : LINEAR_TRANSFORMS;
-  if (!transforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, transforms.join(', '));
-  if (mode === 'nearest' && !(NEAREST_ROUNDINGS as readonly string[]).includes(rounding)) c.unsupported('nearest_mode', rounding, NEAREST_ROUNDINGS.join(', '));
   // Opset 10: (X, scales); 11 on: (X, roi, scales, sizes), an empty or left-out scales meaning sizes.
-  const scalesAt = c.node.inputs.length === 2 ? 1 : 2;
+  const opset10 = c.node.inputs.length === 2;
+  const scalesAt = opset10 ? 1 : 2;
   const scales = c.has(scalesAt) ? ints(c.constant(scalesAt)) : [];
-  const sizes = scalesAt === 2 && c.has(3) ? ints(c.constant(3)) : [];
+  const sizes = !opset10 && c.has(3) ? ints(c.constant(3)) : [];
   const given = scales.length ? scales : sizes;
   if (given.length !== 4) c.unsupported(scales.length ? 'scales' : 'sizes', given, '4 values (B, C, H, W)');
   const kept = scales.length ? given[0] === 1 && given[1] === 1 : given[0] === x.shape[0] && given[1] === x.shape[1];
   if (!kept) c.unsupported(scales.length ? 'scales' : 'sizes', given, 'the batch and channels unchanged');
   const how = scales.length ? { scale_factor: [given[2], given[3]] as [number, number] } : { size: [given[2], given[3]] as [number, number] };
+  const [transform, rounding] = opset10 ? opset10Rule(c, given) : [c.string('coordinate_transformation_mode', 'half_pixel'), c.string('nearest_mode', 'round_prefer_floor')];
+  const transforms: readonly string[] = mode === 'nearest' ? NEAREST_TRANSFORMS : LINEAR_TRANSFORMS;
+  if (!transforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, transforms.join(', '));
+  if (mode === 'nearest' && !(NEAREST_ROUNDINGS as readonly string[]).includes(rounding)) c.unsupported('nearest_mode', rounding, NEAREST_ROUNDINGS.join(', '));
   const rule = { coordinate_transformation_mode: transform as OnnxRule['transform'], ...(mode === 'nearest' ? { nearest_mode: rounding as OnnxRule['rounding'] } : {}) };
   return { layer: { type: 'upsample2d', mode: mode === 'nearest' ? 'nearest' : 'bilinear', ...how, ...rule }, from: [x] };
+}
+
+/**
+ * Opset 10's Resize has no transform or rounding: onnxruntime reads it asymmetric, nearest rounding a source down on
+ * an axis it enlarges and up on one it shrinks (its SIMPLE mode). One rounding serves both axes: a nearest Resize
+ * that enlarges one and shrinks the other is refused.
+ */
+function opset10Rule(c: OpContext, scales: number[]): [string, string] {
+  const moved = [scales[2], scales[3]].filter(s => s !== 1);
+  const down = moved.filter(s => s < 1).length;
+  if (c.string('mode', 'nearest') === 'nearest' && down && down < moved.length) c.unsupported('scales', scales, 'both H and W enlarged or both shrunk (opset 10\'s nearest rounds the two ways)');
+  return ['asymmetric', down ? 'ceil' : 'floor'];
 }
 
 /** Pad as a layer: a value other than 0, reflect or edge, or a crop (a zero Pad stays the conv's padding). */
