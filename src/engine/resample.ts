@@ -24,6 +24,9 @@ function axis(length: number, at: (o: number) => [number, number, number]): Axis
   return t;
 }
 
+/** Each of `n` positions read as it is. */
+export const copyAxis = (n: number): AxisTaps => axis(n, o => [o, o, 0]);
+
 export type UpsampleMode = 'nearest' | 'bilinear';
 
 /** ONNX Resize's coordinate_transformation_mode values nearest reads: where output cell o's source is. */

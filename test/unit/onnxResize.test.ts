@@ -66,6 +66,11 @@ describe('ONNX Resize by a float32 scale as onnxruntime reads it (nearest, ceil)
   it('scales (2.6, 2.6): the output 13 × 23, each source by a division', () => checkResize('scales', [2.6, 2.6], 'nearest', NEAREST_TRANSFORMS));
   // tf_half_pixel_for_nn's (o + ½) / 1 would round up a cell: onnxruntime copies an axis of scale 1.
   it('scales (1, 2.6): the axis of scale 1 copied, whatever the transform', () => checkResize('scales', [1, 2.6], 'nearest', NEAREST_TRANSFORMS));
+  // floor(5 · 1.1) = 5 and floor(9 · 1.05) = 9: onnxruntime copies an output of the input's shape.
+  it('scales (1.1, 1.05): the same shape, copied (nearest and linear)', async () => {
+    await checkResize('scales', [1.1, 1.05], 'nearest', NEAREST_TRANSFORMS);
+    await checkResize('scales', [1.1, 1.05], 'linear', LINEAR_TRANSFORMS);
+  });
 });
 
 describe('ONNX Resize of opset 10 (X, scales): asymmetric, nearest rounding down when enlarging and up when shrinking', () => {

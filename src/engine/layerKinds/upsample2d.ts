@@ -32,7 +32,7 @@ const positiveOrPair = { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type
 
 const PARAMS: Record<string, LayerParam> = {
   mode: { read: 'asWritten', schema: { enum: ['nearest', 'bilinear'] }, doc: 'How an output cell reads the input: "nearest" (the default) copies one cell, "bilinear" weighs the 2×2 around its source.' },
-  scale_factor: { read: 'asWritten', schema: positiveOrPair, doc: 'The output\'s size over the input\'s: a number for both H and W, or [h, w]; whole or fractional (the output is floor(H · h) × floor(W · w)). Give this or size.' },
+  scale_factor: { read: 'asWritten', schema: positiveOrPair, doc: 'The output\'s size over the input\'s: a number for both H and W, or [h, w]; whole or fractional (the output is floor(H · h) × floor(W · w), the products in float32 with a coordinate_transformation_mode, as onnxruntime). Give this or size.' },
   size: { read: 'intOrPair', doc: 'The output\'s (H, W), a number for both or [h, w]. Give this or scale_factor.' },
   align_corners: { read: 'boolean', doc: 'bilinear only: the corner cells of input and output aligned, sources at o · (H − 1) / (H_out − 1); default false, half-pixel centres, as PyTorch. Not with coordinate_transformation_mode.' },
   coordinate_transformation_mode: {

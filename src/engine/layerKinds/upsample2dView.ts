@@ -2,7 +2,7 @@
 // (bilinear) the input cells around its source, and links to them; an input cell
 // links to every output cell that reads it and gets their δ back, weighted.
 
-import { type OnnxRule, upsampleAxis } from '../resample';
+import { type OnnxRule, copyAxis, upsampleAxis } from '../resample';
 import { type Taps, isOutputShaped, tapField, tapLinks, tapReceptive, tapSum } from './tapsView';
 import { LayerView, gradientTable, words } from './view';
 
@@ -20,6 +20,8 @@ export interface UpsampleInfo {
 
 /** Each axis's taps, from the geometry (the arithmetic's too). */
 export function upsampleTaps(i: UpsampleInfo): Taps {
+  // onnxruntime copies an input its Resize gives back the same shape, whatever the scales (3 · 1.3 rows are 3).
+  if (i.rule && i.outHeight === i.height && i.outWidth === i.width) return { rows: copyAxis(i.height), cols: copyAxis(i.width) };
   return {
     rows: upsampleAxis(i.height, i.outHeight, i.scaleHeight, i.mode, i.alignCorners, i.sized, i.rule),
     cols: upsampleAxis(i.width, i.outWidth, i.scaleWidth, i.mode, i.alignCorners, i.sized, i.rule),
