@@ -46,7 +46,7 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'crossEntropy.logits': a => `expects (B, classes) logits, got ${formatShape(a.shape)}: end the network with a linear layer`,
   'crossEntropy.batch': a => `target has ${a.count} class indices for a batch of ${a.batch}`,
   'crossEntropy.class': a => `target[${a.index}] = ${a.value} is not a class index in 0..${a.last}`,
-  'upsample.nearestRule': a => `${a.key} ${a.value} is read only with mode "nearest" (nearest_mode with a coordinate_transformation_mode), as one of ${a.values.join(', ')}`,
+  'upsample.nearestRule': a => `${a.key} ${a.value} is not read here: it takes one of ${a.values.join(', ')}; nearest_mode goes with mode "nearest" and a coordinate_transformation_mode, and bilinear takes a coordinate_transformation_mode or align_corners, not both`,
   'flatten.rank': a => `expects at least a 2-D input, got ${formatShape(a.shape)}`,
   'reshape.size': a => (a.shape.length ? `shape ${formatShape(a.shape)} holds ${sizeOf(a.shape)} values, but each batch item of ${formatShape(a.input)} has ${sizeOf(a.input.slice(1))}` : 'shape must be a list of positive integers'),
   'batchnorm.channels': a => `${a.key} must have shape (${a.channels},), one value per input channel, got ${formatShape(a.shape)}`,

@@ -100,7 +100,7 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'crossEntropy.logits': a => `需要 (B, classes) 形状的 logits，实际为 ${formatShape(a.shape)}：请用一个 linear 层结束网络`,
   'crossEntropy.batch': a => `target 有 ${a.count} 个类别下标，而批次大小为 ${a.batch}`,
   'crossEntropy.class': a => `target[${a.index}] = ${a.value} 不是 0..${a.last} 中的类别下标`,
-  'upsample.nearestRule': a => `${a.key} ${a.value} 只在 mode 为 "nearest" 时读取（nearest_mode 须同时给出 coordinate_transformation_mode），取值为 ${a.values.join('、')} 之一`,
+  'upsample.nearestRule': a => `此处不读取 ${a.key} ${a.value}：其取值为 ${a.values.join('、')} 之一；nearest_mode 须与 mode "nearest" 及 coordinate_transformation_mode 同时给出，bilinear 取 coordinate_transformation_mode 或 align_corners，二者不能同时给出`,
   'flatten.rank': a => `需要至少 2 维的输入，实际为 ${formatShape(a.shape)}`,
   'reshape.size': a => (a.shape.length ? `形状 ${formatShape(a.shape)} 有 ${sizeOf(a.shape)} 个值，而 ${formatShape(a.input)} 的每个批次样本有 ${sizeOf(a.input.slice(1))} 个` : 'shape 必须是正整数列表'),
   'batchnorm.channels': a => `${a.key} 的形状必须是 (${a.channels},)，每个输入通道一个值，实际为 ${formatShape(a.shape)}`,

@@ -6,6 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { EngineError } from '../../src/engine/errors';
 import { kindOf } from '../../src/engine/layerKinds';
 import { cellSumIn } from '../../src/engine/layerKinds/views';
 import { NetworkLayer, traceNetwork } from '../../src/engine/network';
@@ -69,6 +70,21 @@ describe('upsample2d bilinear by ONNX\'s half_pixel or align_corners: torch\'s F
       // onnxruntime's sources are float32: within a float32 step of torch's float64 ones.
       assertClose(output, nested(c.output), 1e-5, 'z');
       assertClose(kind.backward({ spec: layer, input: x, output, cache: {} }, nested(c.delta)).deltaIn!, nested(c.dA), 1e-5, 'dA');
+    });
+  }
+});
+
+describe('upsample2d: ONNX\'s rule where bilinear does not read it is a problem at its key', () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ coordinate_transformation_mode: 'tf_half_pixel_for_nn' }, 'coordinate_transformation_mode'],
+    [{ coordinate_transformation_mode: 'half_pixel', align_corners: false }, 'coordinate_transformation_mode'],
+    [{ coordinate_transformation_mode: 'half_pixel', nearest_mode: 'floor' }, 'nearest_mode'],
+  ];
+  for (const [keys, key] of cases) {
+    it(`bilinear with ${JSON.stringify(keys)}: upsample.nearestRule at ${key}`, () => {
+      const layer = layerOf('upsample2d', { mode: 'bilinear', scale_factor: 2, ...keys });
+      assert.throws(() => (kindOf(layer) as LayerKind<NetworkLayer>).plan(layer, [1, 1, 3, 3], false),
+        (e: unknown) => e instanceof EngineError && e.problem.code === 'upsample.nearestRule' && e.argument === key);
     });
   }
 });
