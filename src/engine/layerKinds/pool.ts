@@ -20,7 +20,7 @@ export const poolKind: LayerKind<PoolLayer> = {
     padding: {
       read: 'asWritten', schema: { anyOf: [{ $ref: '#/definitions/pair0' }, { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 4, maxItems: 4 }] },
       doc: 'Padding: an integer or [ph, pw] on each side, at most half the kernel (PyTorch\'s rule), or [top, bottom, left, right], '
-        + 'each under the kernel (ONNX\'s pads, which may differ). Max pooling pads with −∞, average pooling with 0.',
+        + 'each under the kernel (ONNX\'s pads, which may differ; an average that counts its padding takes any). Max pooling pads with −∞, average pooling with 0.',
     },
     ceil_mode: { read: 'boolean', doc: 'Round the output size up, as PyTorch\'s ceil_mode (a last window must start inside the input or its top or left padding).' },
     ...(type === 'avgpool2d' ? {
