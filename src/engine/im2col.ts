@@ -5,7 +5,7 @@
 // of columns [g*groupPatchSize, (g+1)*groupPatchSize).
 
 import { ConvInfo, paddedShape } from './convInfo';
-import { DType, Tensor, TensorData, zeros } from './tensor';
+import { DType, Tensor, TensorData, copyRun, zeros } from './tensor';
 
 /** Whether padding leaves (B, C, H, W) as it is: pad2d and crop2d then hand over the same values, not a copy. */
 export const unpadded = (info: ConvInfo) => info.paddedHeight === info.inHeight && info.paddedWidth === info.inWidth;
@@ -23,7 +23,7 @@ export function pad2d(input: Tensor, info: ConvInfo): Tensor {
   for (let bc = 0; bc < batch * inChannels; bc++) {
     for (let y = 0; y < H; y++) {
       const s = (bc * H + y) * W;
-      dst.set(src.subarray(s, s + W), (bc * Hp + y + padTop) * Wp + padLeft);
+      copyRun(src, s, dst, (bc * Hp + y + padTop) * Wp + padLeft, W);
     }
   }
   return out;
@@ -37,7 +37,7 @@ export function crop2d(padded: Tensor, info: ConvInfo): Tensor {
   for (let bc = 0; bc < batch * inChannels; bc++) {
     for (let y = 0; y < H; y++) {
       const s = (bc * Hp + y + padTop) * Wp + padLeft;
-      out.data.set(padded.data.subarray(s, s + W), (bc * H + y) * W);
+      copyRun(padded.data, s, out.data, (bc * H + y) * W, W);
     }
   }
   return out;

@@ -67,6 +67,12 @@ export function allocate(dtype: DType, length: number): TensorData {
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
 }
 
+/** n values from src[s] to dst[d]: element by element when short, as a subarray per row costs more than its copy. */
+export function copyRun(src: TensorData, s: number, dst: TensorData, d: number, n: number): void {
+  if (n >= 32) dst.set(src.subarray(s, s + n), d);
+  else for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
+}
+
 export function zeros(shape: readonly number[], dtype: DType = 'float64'): Tensor {
   return { shape: [...shape], dtype, data: allocate(dtype, sizeOf(shape)) };
 }
