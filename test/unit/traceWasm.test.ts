@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import { ConvBackward, ConvForward, conv2dBackward, conv2dForward } from '../../src/engine/conv2d';
 import { convInfo, outputShape } from '../../src/engine/convInfo';
 import { col2im, im2col } from '../../src/engine/im2col';
-import { DType, Tensor, TensorStats, maxAbsDiff, tensorStats, tensorStatsLoops } from '../../src/engine/tensor';
+import { DType, MODULE_STATS_MIN, Tensor, TensorStats, maxAbsDiff, tensorStats, tensorStatsLoops } from '../../src/engine/tensor';
 import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
 import { convTraceWasm, setTraceBlockBytes } from '../../src/engine/wasm/traceWasm';
 import { Geometry, assertClose, describeGeometry, geometryArb, randomTensor, rng } from './helpers';
@@ -97,7 +97,7 @@ describe('tensorStats of a big tensor in the module = the loops', function () {
     fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(...kinds), fc.constantFrom<DType>('float32', 'float64'), (seed, kind, dtype) => {
       const random = rng(seed);
       // Over the module's threshold and over one chunk of float64 (8 MB) now and then, with a part chunk at the end.
-      const n = (1 << 15) + Math.floor(random() * (random() < 0.1 ? 1 << 21 : 5000));
+      const n = MODULE_STATS_MIN + Math.floor(random() * (random() < 0.1 ? 1 << 21 : 5000));
       const data = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
       const zero = () => (random() < 0.5 ? -0 : 0);
       for (let i = 0; i < n; i++) {
