@@ -5,7 +5,7 @@
 
 import { Pair } from './convInfo';
 import { EngineError } from './errors';
-import { DType, Tensor, sizeOf, zeros } from './tensor';
+import { DType, Tensor, copyRun, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
@@ -273,10 +273,11 @@ export function poolForward(input: Tensor, p: PoolInfo, known?: Pick<PoolForward
 /** The padded input and its windows unfolded (pool_t), by the window table. */
 function poolWindows(input: Tensor, p: PoolInfo): Pick<PoolForward, 'a' | 'pool_t'> {
   const { batch: B, channels: C, inHeight: H, inWidth: W, padTop: ph, padLeft: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
-  const a = zeros([B, C, Hp, Wp], input.dtype);
-  if (p.kind === 'max') a.data.fill(-Infinity);
-  for (let bc = 0; bc < B * C; bc++) {
-    for (let y = 0; y < H; y++) a.data.set(input.data.subarray((bc * H + y) * W, (bc * H + y + 1) * W), (bc * Hp + y + ph) * Wp + pw);
+  // Nothing padded: a is the input's values (read, never written), not a copy.
+  const a = Hp === H && Wp === W ? { shape: [...input.shape], dtype: input.dtype, data: input.data } : zeros([B, C, Hp, Wp], input.dtype);
+  if (a.data !== input.data) {
+    if (p.kind === 'max') a.data.fill(-Infinity);
+    for (let bc = 0; bc < B * C; bc++) for (let y = 0; y < H; y++) copyRun(input.data, (bc * H + y) * W, a.data, (bc * Hp + y + ph) * Wp + pw, W);
   }
   const idx = windowIndex(p);
   const K = kh * kw;
