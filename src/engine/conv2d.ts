@@ -15,7 +15,7 @@ import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape, paddedSha
 import { gemmAccumulate, transposed, view } from './gemm';
 import { col2im, crop2d, im2col, pad2d } from './im2col';
 import { Tensor, checkTensor, copyRun, filled, zeros } from './tensor';
-import { conv2dWasm, gradientsWasm, inputGradWasm, weightGradWasm } from './wasm/convWasm';
+import { addBiasGrad, conv2dWasm, gradientsWasm, inputGradWasm, weightGradWasm } from './wasm/convWasm';
 
 export interface ConvForward {
   /** The padded input, (B, Cin, Hp, Wp). */
@@ -197,9 +197,7 @@ function weightGrad(a_t: Tensor, delta_t: Tensor, weightShape: readonly number[]
     for (let q = 0; q < Kg; q++) dW.data[o * Kg + q] = dW_t.data[(g * Kg + q) * Cout + o];
   }
   const db = zeros([Cout], dtype);
-  for (let i = 0; i < B * HW; i++) {
-    for (let o = 0; o < Cout; o++) db.data[o] += delta_t.data[i * Cout + o];
-  }
+  addBiasGrad(delta_t.data, db.data, B, Cout, HW, 1, Cout);
   return { dW_t, dW, db };
 }
 

@@ -4,7 +4,7 @@
 
 import * as assert from 'assert';
 import * as fc from 'fast-check';
-import { ConvBackward, ConvForward, conv2dBackward, conv2dForward } from '../../src/engine/conv2d';
+import { ConvBackward, ConvForward, conv2dBackward, conv2dForward, conv2dWeightGrad } from '../../src/engine/conv2d';
 import { convInfo, outputShape } from '../../src/engine/convInfo';
 import { col2im, im2col } from '../../src/engine/im2col';
 import { DType, MODULE_STATS_MIN, Tensor, TensorStats, maxAbsDiff, tensorStats, tensorStatsLoops } from '../../src/engine/tensor';
@@ -13,8 +13,8 @@ import { convTraceWasm, setTraceBlockBytes } from '../../src/engine/wasm/traceWa
 import { Geometry, assertClose, describeGeometry, geometryArb, randomTensor, rng } from './helpers';
 
 const NAMES = ['a', 'a_t', 'w_t', 'z_t', 'z', 'delta', 'delta_t', 'dA_t', 'dA_padded', 'col2im_counts', 'dA', 'dW_t', 'dW', 'db'] as const;
-/** Copied or gathered, never summed: the same values to the bit. */
-const EXACT = new Set(['a', 'a_t', 'w_t', 'delta', 'delta_t', 'col2im_counts']);
+/** Copied or gathered, never summed, or (db) summed in one order on every path: the same values to the bit. */
+const EXACT = new Set(['a', 'a_t', 'w_t', 'delta', 'delta_t', 'col2im_counts', 'db']);
 
 function tensors(g: Geometry, dtype: DType, poke?: (t: Tensor, random: () => number) => void) {
   const random = rng(g.seed);
@@ -52,6 +52,8 @@ function checkAgainstLoops(g: Geometry, dtype: DType, tol: number, poke?: (t: Te
     const stats: TensorStats | undefined = fast.stats[name];
     if (stats) assert.deepStrictEqual(stats, tensorStatsLoops(got[name].data), `stats of ${what}`);
   }
+  // ∂C/∂b of the lean pass (conv2dWeightGrad, what a network run shows) has the trace's bits.
+  assert.deepStrictEqual(conv2dWeightGrad(c.input, c.weight.shape, c.delta, g.options).dBias.data, fast.backward.db.data, `lean db ${describeGeometry(g)}`);
   // col2im in the module adds in the loops' order: the loops' col2im of the same ∂C/∂a_t gives the same bits.
   assert.deepStrictEqual(fast.backward.dA_padded.data, col2im(fast.backward.dA_t, c.info).padded.data, `col2im ${describeGeometry(g)}`);
   assert.deepStrictEqual(fast.forward.a_t.data, im2col(fast.forward.a, c.info).data, `im2col ${describeGeometry(g)}`);

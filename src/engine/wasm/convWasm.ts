@@ -89,6 +89,22 @@ function copyRows(src: Floats, srcAt: number, srcStride: number, srcPlane: numbe
   }
 }
 
+/**
+ * ∂C/∂b added into `db`: each batch item's sum over the positions of channel o, then added to db[o] in batch order —
+ * one order for every path (the lean run, the trace's kernels and its loops), so all give db the same bits. δ's
+ * channel o at position q of item b is d[b·Cout·HW + o·channelStride + q·positionStride] (δ: HW, 1; δ_t: 1, Cout).
+ */
+export function addBiasGrad(d: TensorData, db: TensorData, B: number, Cout: number, HW: number, channelStride: number, positionStride: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < Cout; o++) {
+      let s = 0;
+      const at = b * Cout * HW + o * channelStride;
+      for (let q = 0; q < HW; q++) s += d[at + q * positionStride];
+      db[o] += s;
+    }
+  }
+}
+
 export const table = (t: number, skip: number) => t + 4 * skip;
 
 /** A call's memory: its own regions (byte offsets), the tables filled, scratch for products `cols` wide. */
@@ -355,15 +371,7 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
   if (dWeight) {
     out.dWeight = dWeight;
     out.dBias = zeros([Cout], grad.dtype);
-    const [gd, db] = [grad.data, out.dBias.data];
-    for (let b = 0; b < B; b++) {
-      for (let o = 0; o < Cout; o++) {
-        let s = 0;
-        const at = (b * Cout + o) * HW;
-        for (let q = 0; q < HW; q++) s += gd[at + q];
-        db[o] += s;
-      }
-    }
+    addBiasGrad(grad.data, out.dBias.data, B, Cout, HW, HW, 1);
   }
   if (weight) {
     // δ is read no more: ∂C/∂input may take its array (every value is written).
