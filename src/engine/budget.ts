@@ -40,17 +40,29 @@ export function elementLimit(requested: unknown): number {
 
 /**
  * Throws an EngineError (for `op`) naming the first tensor over `limit` elements,
- * or the total when all of them together exceed TOTAL_FACTOR × limit.
+ * or the total when all of them together exceed TOTAL_FACTOR × limit. Returns that total.
  */
-export function checkBudget(op: string, planned: readonly PlannedTensor[], limit: number, layer?: LayerAt): void {
+export function checkBudget(op: string, planned: readonly PlannedTensor[], limit: number, layer?: LayerAt): number {
+  const total = checkEach(op, planned, limit, layer);
+  checkTotal(op, planned.length, total, limit, layer);
+  return total;
+}
+
+/** Throws an EngineError (for `op`) naming the first tensor over `limit` elements; returns their total. */
+export function checkEach(op: string, planned: readonly PlannedTensor[], limit: number, layer?: LayerAt): number {
   let total = 0;
   for (const t of planned) {
     const n = sizeOf(t.shape);
     if (n > limit) throw new EngineError(op, { code: 'budget.tensor', args: { name: t.name, count: n, shape: [...t.shape], limit } }, undefined, layer);
     total += n;
   }
+  return total;
+}
+
+/** Throws an EngineError (for `op`) when `tensors` tensors of `total` elements in all exceed TOTAL_FACTOR × limit. */
+export function checkTotal(op: string, tensors: number, total: number, limit: number, layer?: LayerAt): void {
   if (total > TOTAL_FACTOR * limit) {
-    throw new EngineError(op, { code: 'budget.total', args: { tensors: planned.length, count: total, factor: TOTAL_FACTOR, limit } }, undefined, layer);
+    throw new EngineError(op, { code: 'budget.total', args: { tensors, count: total, factor: TOTAL_FACTOR, limit } }, undefined, layer);
   }
 }
 

@@ -14,8 +14,8 @@ import { DEFAULT_MAX_ELEMENTS, PlannedTensor, checkBudget } from './budget';
 import { ConvInfo, ConvOptions, checkGradShape, convInfo, outputShape, paddedShape } from './convInfo';
 import { gemmAccumulate, transposed, view } from './gemm';
 import { col2im, crop2d, im2col, pad2d } from './im2col';
-import { Tensor, checkTensor, filled, zeros } from './tensor';
-import { conv2dWasm, gradientsWasm, inputGradWasm, weightGradWasm } from './wasm/convWasm';
+import { Tensor, checkTensor, copyRun, filled, zeros } from './tensor';
+import { addBiasGrad, conv2dWasm, gradientsWasm, inputGradWasm, weightGradWasm } from './wasm/convWasm';
 
 export interface ConvForward {
   /** The padded input, (B, Cin, Hp, Wp). */
@@ -197,9 +197,7 @@ function weightGrad(a_t: Tensor, delta_t: Tensor, weightShape: readonly number[]
     for (let q = 0; q < Kg; q++) dW.data[o * Kg + q] = dW_t.data[(g * Kg + q) * Cout + o];
   }
   const db = zeros([Cout], dtype);
-  for (let i = 0; i < B * HW; i++) {
-    for (let o = 0; o < Cout; o++) db.data[o] += delta_t.data[i * Cout + o];
-  }
+  addBiasGrad(delta_t.data, db.data, B, Cout, HW, 1, Cout);
   return { dW_t, dW, db };
 }
 
@@ -247,7 +245,7 @@ export function insertZeros(t: Tensor, [sh, sw]: readonly [number, number], [Hf,
       const s = (bc * H + i) * W;
       const d = (bc * Hf + y) * Wf + left;
       // Stride 1: the row is one run.
-      if (sw === 1) dst.set(src.subarray(s + j0, s + j1), d + j0);
+      if (sw === 1) copyRun(src, s + j0, dst, d + j0, j1 - j0);
       else for (let j = j0; j < j1; j++) dst[d + j * sw] = src[s + j];
     }
   }

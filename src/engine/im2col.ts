@@ -5,10 +5,17 @@
 // of columns [g*groupPatchSize, (g+1)*groupPatchSize).
 
 import { ConvInfo, paddedShape } from './convInfo';
-import { DType, Tensor, TensorData, zeros } from './tensor';
+import { DType, Tensor, TensorData, copyRun, zeros } from './tensor';
 
-/** Zero-pads (B, C, H, W) to (B, C, Hp, Wp). */
+/** Whether padding leaves (B, C, H, W) as it is: pad2d and crop2d then hand over the same values, not a copy. */
+export const unpadded = (info: ConvInfo) => info.paddedHeight === info.inHeight && info.paddedWidth === info.inWidth;
+
+/** The same values under a shape of their own (a trace's `a` is its input where nothing is padded). */
+const sameValues = (t: Tensor): Tensor => ({ shape: [...t.shape], dtype: t.dtype, data: t.data });
+
+/** Zero-pads (B, C, H, W) to (B, C, Hp, Wp); nothing to pad, the input's values (read, never written). */
 export function pad2d(input: Tensor, info: ConvInfo): Tensor {
+  if (unpadded(info)) return sameValues(input);
   const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
   const out = zeros(paddedShape(info), input.dtype);
   const src = input.data;
@@ -16,20 +23,21 @@ export function pad2d(input: Tensor, info: ConvInfo): Tensor {
   for (let bc = 0; bc < batch * inChannels; bc++) {
     for (let y = 0; y < H; y++) {
       const s = (bc * H + y) * W;
-      dst.set(src.subarray(s, s + W), (bc * Hp + y + padTop) * Wp + padLeft);
+      copyRun(src, s, dst, (bc * Hp + y + padTop) * Wp + padLeft, W);
     }
   }
   return out;
 }
 
-/** Drops the padding of (B, C, Hp, Wp), the adjoint of pad2d. */
+/** Drops the padding of (B, C, Hp, Wp), the adjoint of pad2d; nothing padded, the same values. */
 export function crop2d(padded: Tensor, info: ConvInfo): Tensor {
+  if (unpadded(info)) return sameValues(padded);
   const { batch, inChannels, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft } = info;
   const out = zeros([batch, inChannels, H, W], padded.dtype);
   for (let bc = 0; bc < batch * inChannels; bc++) {
     for (let y = 0; y < H; y++) {
       const s = (bc * Hp + y + padTop) * Wp + padLeft;
-      out.data.set(padded.data.subarray(s, s + W), (bc * H + y) * W);
+      copyRun(padded.data, s, out.data, (bc * H + y) * W, W);
     }
   }
   return out;

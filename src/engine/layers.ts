@@ -5,7 +5,7 @@
 
 import { Pair } from './convInfo';
 import { EngineError } from './errors';
-import { DType, Tensor, sizeOf, zeros } from './tensor';
+import { DType, Tensor, copyRun, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
@@ -117,11 +117,17 @@ export type PoolKind = 'max' | 'avg';
 export interface PoolOptions {
   kernel: number | Pair;
   stride?: number | Pair;
-  padding?: number | Pair;
+  /** An integer, [ph, pw], or [top, bottom, left, right] (ONNX's uneven pads, as conv2d's four values). */
+  padding?: number | Pair | PoolPads;
   /** Max pooling only (as PyTorch). */
   dilation?: number | Pair;
   ceilMode?: boolean;
+  /** Average pooling only: whether the mean counts the padding's zeros (PyTorch's count_include_pad; default true). */
+  countIncludePad?: boolean;
 }
+
+/** [top, bottom, left, right]. */
+export type PoolPads = readonly [number, number, number, number];
 
 export interface PoolInfo {
   kind: PoolKind;
@@ -133,11 +139,15 @@ export interface PoolInfo {
   kernelWidth: number;
   strideHeight: number;
   strideWidth: number;
-  padHeight: number;
-  padWidth: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
   dilationHeight: number;
   dilationWidth: number;
   ceilMode: boolean;
+  /** Average pooling: the mean divides by the taps inside the padded input (true) or inside the input alone. */
+  countIncludePad: boolean;
   outHeight: number;
   outWidth: number;
   /** The padded input block read by the windows (may extend past the padding with ceil_mode). */
@@ -147,11 +157,23 @@ export interface PoolInfo {
 
 const pair = (v: number | Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
-/** PyTorch's pooled size: floor or ceil, and a last window must start inside the input or its left padding. */
-function pooledSize(n: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
-  const span = n + 2 * p - d * (k - 1) - 1;
+/** The padding as [top, bottom, left, right], from an integer, [ph, pw] or four values; undefined for another form. */
+function poolPads(v: unknown): number[] | undefined {
+  if (v === undefined) return [0, 0, 0, 0];
+  if (typeof v === 'number') return [v, v, v, v];
+  if (!Array.isArray(v) || !v.every(p => typeof p === 'number')) return undefined;
+  if (v.length === 2) return [v[0], v[0], v[1], v[1]];
+  return v.length === 4 ? [...v] : undefined;
+}
+
+/**
+ * The pooled size: floor or ceil, and a last window must start inside the input or its leading padding (PyTorch's
+ * rule, which onnxruntime applies to uneven pads too).
+ */
+export function pooledSize(n: number, k: number, s: number, before: number, after: number, d: number, ceil: boolean): number {
+  const span = n + before + after - d * (k - 1) - 1;
   let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-  if (ceil && (out - 1) * s >= n + p) out--;
+  if (ceil && (out - 1) * s >= n + before) out--;
   return out;
 }
 
@@ -160,23 +182,31 @@ export function poolInfo(kind: PoolKind, shape: readonly number[], o: PoolOption
   if (shape.length !== 4) throw new EngineError(op, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...shape] } }, 'input');
   const [kh, kw] = pair(o.kernel, 1);
   const [sh, sw] = pair(o.stride ?? o.kernel, 1);
-  const [ph, pw] = pair(o.padding, 0);
   const [dh, dw] = pair(o.dilation, 1);
   for (const [v, what] of [[kh, 'kernel'], [kw, 'kernel'], [sh, 'stride'], [sw, 'stride'], [dh, 'dilation'], [dw, 'dilation']] as const) {
     if (!Number.isInteger(v) || v < 1) throw new EngineError(op, { code: 'pool.notPositive', args: { key: what, value: v } });
   }
   if (kind === 'avg' && (dh !== 1 || dw !== 1)) throw new EngineError(op, { code: 'pool.avgDilation', args: {} });
-  if (!Number.isInteger(ph) || !Number.isInteger(pw) || ph < 0 || pw < 0) throw new EngineError(op, { code: 'pool.paddingNegative', args: { padding: [ph, pw] } });
-  if (ph > kh / 2 || pw > kw / 2) throw new EngineError(op, { code: 'pool.paddingHalf', args: { padding: [ph, pw], kernel: [kh, kw] } });
+  const pads = poolPads(o.padding);
+  if (!pads) throw new EngineError(op, { code: 'pool.paddingForm', args: {} }, 'padding');
+  if (pads.some(p => !Number.isInteger(p) || p < 0)) throw new EngineError(op, { code: 'pool.paddingNegative', args: { padding: pads } }, 'padding');
+  const [pt, pb, pl, pr] = pads;
+  const countIncludePad = kind === 'avg' && o.countIncludePad !== false;
+  // PyTorch's forms (an integer, a pair) keep its rule, at most half the kernel; four sides ONNX's, under the kernel, so
+  // that every window reads the input (a mean that counts its padding may take any: zeros a Pad node added).
+  if (!Array.isArray(o.padding) || o.padding.length !== 4) {
+    if (pt > kh / 2 || pl > kw / 2) throw new EngineError(op, { code: 'pool.paddingHalf', args: { padding: [pt, pl], kernel: [kh, kw] } }, 'padding');
+  } else if (!countIncludePad && (pt >= kh || pb >= kh || pl >= kw || pr >= kw)) throw new EngineError(op, { code: 'pool.paddingKernel', args: { padding: pads, kernel: [kh, kw] } }, 'padding');
   const [, , H, W] = shape;
-  const Ho = pooledSize(H, kh, sh, ph, dh, !!o.ceilMode);
-  const Wo = pooledSize(W, kw, sw, pw, dw, !!o.ceilMode);
-  if (Ho < 1 || Wo < 1) throw new EngineError(op, { code: 'pool.windowTooLarge', args: { kernel: [kh, kw], dilation: [dh, dw], input: [H, W], padding: [ph, pw] } });
-  const paddedHeight = Math.max(H + 2 * ph, (Ho - 1) * sh + dh * (kh - 1) + 1);
-  const paddedWidth = Math.max(W + 2 * pw, (Wo - 1) * sw + dw * (kw - 1) + 1);
+  const Ho = pooledSize(H, kh, sh, pt, pb, dh, !!o.ceilMode);
+  const Wo = pooledSize(W, kw, sw, pl, pr, dw, !!o.ceilMode);
+  if (Ho < 1 || Wo < 1) throw new EngineError(op, { code: 'pool.windowTooLarge', args: { kernel: [kh, kw], dilation: [dh, dw], input: [H, W], padding: pads } });
+  const paddedHeight = Math.max(H + pt + pb, (Ho - 1) * sh + dh * (kh - 1) + 1);
+  const paddedWidth = Math.max(W + pl + pr, (Wo - 1) * sw + dw * (kw - 1) + 1);
   return {
     kind, batch: shape[0], channels: shape[1], inHeight: H, inWidth: W, kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
-    padHeight: ph, padWidth: pw, dilationHeight: dh, dilationWidth: dw, ceilMode: !!o.ceilMode, outHeight: Ho, outWidth: Wo, paddedHeight, paddedWidth,
+    padTop: pt, padBottom: pb, padLeft: pl, padRight: pr, dilationHeight: dh, dilationWidth: dw, ceilMode: !!o.ceilMode,
+    countIncludePad, outHeight: Ho, outWidth: Wo, paddedHeight, paddedWidth,
   };
 }
 
@@ -202,10 +232,16 @@ function windowIndex(p: PoolInfo): Int32Array {
   return idx;
 }
 
-/** How many taps the average of window (i, j) divides by: those inside the padded input. */
+/**
+ * How many taps the average of window (i, j) divides by: those inside the padded input (count_include_pad), or
+ * inside the input alone.
+ */
 export function poolDivisor(p: PoolInfo, i: number, j: number): number {
-  const rows = Math.min(i * p.strideHeight + p.kernelHeight, p.inHeight + 2 * p.padHeight) - i * p.strideHeight;
-  const cols = Math.min(j * p.strideWidth + p.kernelWidth, p.inWidth + 2 * p.padWidth) - j * p.strideWidth;
+  const [y0, x0] = [i * p.strideHeight, j * p.strideWidth];
+  const [top, bottom] = p.countIncludePad ? [0, p.inHeight + p.padTop + p.padBottom] : [p.padTop, p.padTop + p.inHeight];
+  const [left, right] = p.countIncludePad ? [0, p.inWidth + p.padLeft + p.padRight] : [p.padLeft, p.padLeft + p.inWidth];
+  const rows = Math.min(y0 + p.kernelHeight, bottom) - Math.max(y0, top);
+  const cols = Math.min(x0 + p.kernelWidth, right) - Math.max(x0, left);
   return rows * cols;
 }
 
@@ -216,14 +252,14 @@ export function poolTap(p: PoolInfo, i: number, j: number, ki: number, kj: numbe
 
 /** Whether a padded pixel is padding (or past it, with ceil_mode). */
 export function isPoolPadding(p: PoolInfo, y: number, x: number): boolean {
-  return y < p.padHeight || y >= p.padHeight + p.inHeight || x < p.padWidth || x >= p.padWidth + p.inWidth;
+  return y < p.padTop || y >= p.padTop + p.inHeight || x < p.padLeft || x >= p.padLeft + p.inWidth;
 }
 
 /** z to fill, with the argmax (max) or the divisors (average), which are known from the geometry alone. */
 function poolResults(p: PoolInfo, dtype: DType): Pick<PoolForward, 'z' | 'argmax' | 'divisor'> {
   const { batch: B, channels: C, outHeight: Ho, outWidth: Wo } = p;
   const isMax = p.kind === 'max';
-  // Avg divides by the taps inside the padded input (count_include_pad): fewer only past the padding (ceil_mode).
+  // Avg divides by the taps inside the padded input (count_include_pad: fewer only past the padding, with ceil_mode) or the input.
   const divisor = isMax ? undefined : zeros([Ho, Wo], dtype);
   if (divisor) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) divisor.data[i * Wo + j] = poolDivisor(p, i, j);
   return { z: zeros([B, C, Ho, Wo], dtype), argmax: isMax ? zeros([B, C, Ho, Wo], dtype) : undefined, divisor };
@@ -236,11 +272,12 @@ export function poolForward(input: Tensor, p: PoolInfo, known?: Pick<PoolForward
 
 /** The padded input and its windows unfolded (pool_t), by the window table. */
 function poolWindows(input: Tensor, p: PoolInfo): Pick<PoolForward, 'a' | 'pool_t'> {
-  const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
-  const a = zeros([B, C, Hp, Wp], input.dtype);
-  if (p.kind === 'max') a.data.fill(-Infinity);
-  for (let bc = 0; bc < B * C; bc++) {
-    for (let y = 0; y < H; y++) a.data.set(input.data.subarray((bc * H + y) * W, (bc * H + y + 1) * W), (bc * Hp + y + ph) * Wp + pw);
+  const { batch: B, channels: C, inHeight: H, inWidth: W, padTop: ph, padLeft: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
+  // Nothing padded: a is the input's values (read, never written), not a copy.
+  const a = Hp === H && Wp === W ? { shape: [...input.shape], dtype: input.dtype, data: input.data } : zeros([B, C, Hp, Wp], input.dtype);
+  if (a.data !== input.data) {
+    if (p.kind === 'max') a.data.fill(-Infinity);
+    for (let bc = 0; bc < B * C; bc++) for (let y = 0; y < H; y++) copyRun(input.data, (bc * H + y) * W, a.data, (bc * Hp + y + ph) * Wp + pw, W);
   }
   const idx = windowIndex(p);
   const K = kh * kw;
@@ -290,7 +327,7 @@ export function poolForwardByWindows(input: Tensor, p: PoolInfo): PoolForward {
  * copy or pool_t: a tap on the padding reads −∞ (max) or 0 (average), in pool_t's order, so z is the same.
  */
 export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 'argmax' | 'divisor'> {
-  const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw,
+  const { batch: B, channels: C, inHeight: H, inWidth: W, padTop: ph, padLeft: pw, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw,
     strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = p;
   const isMax = p.kind === 'max';
   const pad = isMax ? -Infinity : 0;
@@ -338,7 +375,7 @@ export interface PoolBackward {
 }
 
 export function poolBackward(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | 'divisor'>, p: PoolInfo): PoolBackward {
-  const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
+  const { batch: B, channels: C, inHeight: H, inWidth: W, padTop: ph, padLeft: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   const K = kh * kw;
   const R = Ho * Wo;
   const dpool_t = zeros([B, C, R, K], delta.dtype);
@@ -367,7 +404,7 @@ export function poolBackward(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | 'd
  * table: max pooling adds each δ at its window's argmax, average pooling spreads δ / divisor over the window's taps.
  */
 export function poolInputGrad(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | 'divisor'>, p: PoolInfo): Tensor {
-  const { batch: B, channels: C, inHeight: H, inWidth: W, padHeight: ph, padWidth: pw, paddedWidth: Wp, outHeight: Ho, outWidth: Wo,
+  const { batch: B, channels: C, inHeight: H, inWidth: W, padTop: ph, padLeft: pw, paddedWidth: Wp, outHeight: Ho, outWidth: Wo,
     kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = p;
   const R = Ho * Wo;
   const padded = new Float64Array(p.paddedHeight * Wp);

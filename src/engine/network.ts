@@ -137,22 +137,44 @@ export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: F
 }
 
 /** What a layer's kind records, with the δ it hands to each of its inputs. */
-function recordOf(step: ForwardStep, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): Omit<LayerRecord, 'deltaIn'> & { deltaIns?: Tensor[] } {
+function recordOf(step: ForwardStep, delta: Tensor | undefined, deltaSource: DeltaSource, options: TraceOptions): { record: LayerRecord | MergeRecord; deltaIns?: Tensor[] } {
   const kind = kindOf(step.spec);
-  if (isMergeKind(kind)) return kind.record(step, delta, deltaSource, options) satisfies MergeRecord;
-  const { deltaIn, ...record } = kind.record({ ...step, input: step.inputs[0] }, delta, deltaSource, options);
-  return { ...record, deltaIns: deltaIn && [deltaIn] };
+  if (isMergeKind(kind)) {
+    const record = kind.record(step, delta, deltaSource, options) satisfies MergeRecord;
+    return { record, deltaIns: record.deltaIns };
+  }
+  const record = kind.record({ spec: step.spec, input: step.inputs[0], output: step.output, cache: step.cache }, delta, deltaSource, options);
+  return { record, deltaIns: record.deltaIn && [record.deltaIn] };
+}
+
+/**
+ * The fields a layer's trace takes from its kind's record (every field of LayerRecord but the δ it hands down), those
+ * it has: copied one by one, as an object spread of records of many shapes is a slow path, taken once per layer.
+ */
+function copyRecord(into: Partial<LayerTrace>, record: LayerRecord | MergeRecord): void {
+  into.tensors = record.tensors;
+  into.stages = record.stages;
+  into.geometry = record.geometry;
+  if (record.conv) into.conv = record.conv;
+  if (record.value !== undefined) into.value = record.value;
+  if (record.rot180) into.rot180 = record.rot180;
 }
 
 /** A layer's record in the trace: what its kind records, under its name in the network. */
 export function layerTrace(step: ForwardStep, index: number, cost: LayerCost, delta: Tensor | undefined, from: DeltaFrom, options: TraceOptions): { trace: LayerTrace; deltaIns?: Tensor[] } {
-  const { deltaIns, ...record } = recordOf(step, delta, from.source, options);
-  const trace: LayerTrace = {
-    op: step.spec.type, name: layerName(index), title: layerTitle(step.spec), ...(step.spec.name ? { label: step.spec.name } : {}), inputShape: [...step.inputs[0].shape], cost,
-    inputs: step.inputs.map((x, j) => ({ name: step.names[j], shape: [...x.shape] })), outputShape: [...step.output.shape],
-    ...record, ...(delta ? { deltaSource: from.source, ...(from.layers ? { deltaFrom: from.layers } : {}) } : {}),
-  };
-  return { trace, deltaIns };
+  const { record, deltaIns } = recordOf(step, delta, from.source, options);
+  const trace: Partial<LayerTrace> = { op: step.spec.type, name: layerName(index), title: layerTitle(step.spec) };
+  if (step.spec.name) trace.label = step.spec.name;
+  trace.inputShape = [...step.inputs[0].shape];
+  trace.cost = cost;
+  trace.inputs = step.inputs.map((x, j) => ({ name: step.names[j], shape: [...x.shape] }));
+  trace.outputShape = [...step.output.shape];
+  copyRecord(trace, record);
+  if (delta) {
+    trace.deltaSource = from.source;
+    if (from.layers) trace.deltaFrom = from.layers;
+  }
+  return { trace: trace as LayerTrace, deltaIns };
 }
 
 /** Where a layer's δ comes from: the head, or the layers that take its output. */
@@ -196,9 +218,12 @@ export class DeltaSums {
 /** The loss's record, the last layer: C, and the first δ it hands to the output `from` (with the backward pass). */
 function lossLayerTrace(l: LossSpec, out: Tensor, from: string, options: TraceOptions): { trace: LayerTrace; deltaIn?: Tensor } {
   const plan = lossKind.plan(l, out.shape, options.backward ?? true);
-  const { deltaIn, ...record } = lossKind.record({ spec: l, input: out, ...lossKind.forward(l, out, plan) }, undefined, 'loss', options);
+  const { output, cache } = lossKind.forward(l, out, plan);
+  const record = lossKind.record({ spec: l, input: out, output, cache }, undefined, 'loss', options);
   const inputShape = [...out.shape];
-  return { trace: { op: 'loss', name: 'loss', title: lossKind.title(l), inputShape, inputs: [{ name: from, shape: inputShape }], outputShape: plan.output, cost: plan.cost, ...record }, deltaIn };
+  const trace: Partial<LayerTrace> = { op: 'loss', name: 'loss', title: lossKind.title(l), inputShape, inputs: [{ name: from, shape: inputShape }], outputShape: plan.output, cost: plan.cost };
+  copyRecord(trace, record);
+  return { trace: trace as LayerTrace, deltaIn: record.deltaIn };
 }
 
 /** The loss's record when there is a loss, and the first δ (with the backward pass) and where it came from: the loss, the spec's grad, or ones. */
@@ -248,7 +273,7 @@ export function recordNetwork(problem: NetworkProblem, plan: NetworkPlan, forwar
     deltaIns?.forEach((d, j) => sums.add(sources[i][j], d, layerName(i)));
   }
   if (lossTrace) layers.push(lossTrace);
-  const nonFinite = layers.flatMap((l, layer) => nonFiniteReports(l.tensors).map(r => ({ ...r, layer })));
+  const nonFinite = layers.flatMap((l, layer) => (l.conv?.nonFinite ?? nonFiniteReports(l.tensors)).map(r => ({ ...r, layer })));
   return { kind: 'network', dtype: problem.dtype, layers, loss, nonFinite };
 }
 

@@ -4,7 +4,7 @@
 // them), and traceNetwork checks the whole run against the size limit here,
 // before it computes anything.
 
-import { PlannedTensor, checkBudget, qualified } from './budget';
+import { PlannedTensor, checkBudget, checkEach, checkTotal, qualified } from './budget';
 import type { LayerCost } from './layerKinds/cost';
 import { EngineError } from './errors';
 import { GraphLayer, consumersOf, graphProblems, inputName, layerName, layerSources } from './graph';
@@ -105,7 +105,12 @@ export function planNetwork(problem: NetworkProblem, backward = true): NetworkPl
 
 /** Refuses a network whose layers' tensors, one by one or together, would not fit the limit. */
 export function checkNetworkBudget(plan: NetworkPlan, limit: number): void {
-  plan.layers.forEach((l, i) => checkBudget(l.op, l.tensors, limit, { index: i, type: l.op }));
-  // Every layer's tensors passed one by one above: what is left to refuse of them is their total (no names needed).
-  checkBudget('network', [...plan.layers.flatMap(l => l.tensors), ...plan.head], limit);
+  let [tensors, total] = [0, 0];
+  plan.layers.forEach((l, i) => {
+    total += checkBudget(l.op, l.tensors, limit, { index: i, type: l.op });
+    tensors += l.tensors.length;
+  });
+  total += checkEach('network', plan.head, limit);
+  // Every tensor passed one by one above: what is left to refuse is their total.
+  checkTotal('network', tensors + plan.head.length, total, limit);
 }

@@ -32,9 +32,11 @@ export interface EngineProblemArgs {
   'layer.inputRank': { rank: number; axes: string; shape: number[]; flattenHint?: boolean };
   'pool.notPositive': { key: string; value: number };
   'pool.avgDilation': Record<string, never>;
-  'pool.paddingNegative': { padding: [number, number] };
+  'pool.paddingForm': Record<string, never>;
+  'pool.paddingNegative': { padding: number[] };
   'pool.paddingHalf': { padding: [number, number]; kernel: [number, number] };
-  'pool.windowTooLarge': { kernel: [number, number]; dilation: [number, number]; input: [number, number]; padding: [number, number] };
+  'pool.paddingKernel': { padding: number[]; kernel: [number, number] };
+  'pool.windowTooLarge': { kernel: [number, number]; dilation: [number, number]; input: [number, number]; padding: number[] };
   'linear.weightRank': { shape: number[] };
   'linear.features': { has: number; expects: number; input: number[]; weight: number[] };
   'linear.bias': { channels: number; shape: number[] };

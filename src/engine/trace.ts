@@ -146,6 +146,12 @@ const FORWARD_STAGES: TraceStage[] = [
   { id: 'reshape_bias', pass: 'forward', title: 'Reshape and add bias', formula: 'z = z_t.transpose(0, 2, 1).reshape(B, Cout, Hout, Wout) + b', inputs: ['z_t', 'bias'], outputs: ['z'] },
 ];
 
+/** The forward stages of a conv without a bias: the bias is not an input of its reshape. */
+const FORWARD_STAGES_NO_BIAS: TraceStage[] = FORWARD_STAGES.map(s => ({ ...s, inputs: s.inputs.filter(n => n !== 'bias') }));
+
+/** Each conv tensor's description, made once (a network trace records some twenty per conv). */
+const CONV_ABOUT = Object.fromEntries(Object.keys(CONV_AXES).map(name => [name, { key: `conv.${name}` }])) as Record<ConvTensorName, About>;
+
 const BACKWARD_STAGES: TraceStage[] = [
   { id: 'delta_t', pass: 'backward', title: 'δ as a matrix', formula: 'δ_t = δ.transpose(0, 2, 3, 1).reshape(B, Hout·Wout, Cout)', inputs: ['delta'], outputs: ['delta_t'] },
   { id: 'dA_t', pass: 'backward', title: 'Gradient of a_t', formula: '∂C/∂a_t = δ_t @ w_tᵀ', inputs: ['delta_t', 'w_t'], outputs: ['dA_t'] },
@@ -180,12 +186,9 @@ export function convTraceForward(input: Tensor, weight: Tensor, bias: Tensor | u
  * The single conv's trace. `made`: its forward tensors made already for the same input, weight and bias
  * (convTraceForward), which the trace takes as they are, making only the backward ones.
  */
-export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made?: ConvForwardMade): ConvTrace {
+export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made?: ConvForwardMade, planned?: ConvInfo): ConvTrace {
   const backward = options.backward ?? true;
-  checkConvTensors(problem.input, problem.weight, problem.bias, problem.grad);
-  const info = convInfo(problem.input.shape, problem.weight.shape, problem.options, problem.bias?.shape);
-  if (problem.grad) checkGradShape(info, problem.grad.shape);
-  checkSize(info, backward, elementLimit(options.maxElements));
+  const info = planned ?? checkedInfo(problem, backward, options);
 
   const tensors: Partial<Record<TensorName, TraceTensor>> = {};
   // The kernels' way hands over each tensor's statistics, taken where it was made; the loops' way takes them here.
@@ -193,7 +196,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made
   // Where the kernels made the product, they make the rest (or, out of memory now, the loops make it all, as without `made`).
   const fast = made && 'loops' in made ? undefined : convTraceWasm(problem.input, problem.weight, problem.bias, delta, info, made?.kernels);
   const put = (name: ConvTensorName, t: Tensor) => {
-    tensors[name] = recorded(name, t, CONV_AXES[name], { key: `conv.${name}` }, fast?.stats[name]);
+    tensors[name] = recorded(name, t, CONV_AXES[name], CONV_ABOUT[name], fast?.stats[name]);
   };
   put('input', problem.input);
   put('weight', problem.weight);
@@ -205,7 +208,7 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made
   put('w_t', fwd.w_t);
   put('z_t', fwd.z_t);
   put('z', fwd.z);
-  const stages: TraceStage[] = FORWARD_STAGES.map(s => ({ ...s, inputs: s.inputs.filter(n => n !== 'bias' || problem.bias) }));
+  const stages: TraceStage[] = [...(problem.bias ? FORWARD_STAGES : FORWARD_STAGES_NO_BIAS)];
   let rot180: ConvTrace['rot180'];
   if (backward) {
     const bwd = fast?.backward ?? conv2dBackward(fwd, problem.weight, delta, info);
@@ -220,6 +223,15 @@ export function traceConv(problem: ConvProblem, options: TraceOptions = {}, made
 
   const deltaSource = backward ? problem.deltaSource ?? (problem.grad ? 'spec' : 'ones') : undefined;
   return { op: 'conv2d', dtype: problem.dtype, info, geometry: { kind: 'conv2d', info }, tensors, stages, rot180, nonFinite: nonFiniteReports(tensors), deltaSource };
+}
+
+/** The conv's geometry, its tensors and δ checked against it and its trace sized against the limit. */
+function checkedInfo(problem: ConvProblem, backward: boolean, options: TraceOptions): ConvInfo {
+  checkConvTensors(problem.input, problem.weight, problem.bias, problem.grad);
+  const info = convInfo(problem.input.shape, problem.weight.shape, problem.options, problem.bias?.shape);
+  if (problem.grad) checkGradShape(info, problem.grad.shape);
+  checkSize(info, backward, elementLimit(options.maxElements));
+  return info;
 }
 
 /**
@@ -244,7 +256,9 @@ export function sharingStats<T>(f: () => T): T {
 export function recorded(name: TensorName, t: Tensor, axes: readonly string[], about: About, given?: TensorStats): TraceTensor {
   const stats = given ?? shared?.get(t.data) ?? tensorStats(t.data);
   shared?.set(t.data, stats);
-  return { name, axes, about, shape: t.shape, dtype: t.dtype, data: t.data, stats, ...(t.picture ? { picture: t.picture } : {}) };
+  // Two literals, not a spread: a network trace records every tensor here.
+  const { shape, dtype, data, picture } = t;
+  return picture ? { name, axes, about, shape, dtype, data, stats, picture } : { name, axes, about, shape, dtype, data, stats };
 }
 
 /** A layer's tensors in the order it recorded them. */
@@ -254,9 +268,14 @@ export function recordedTensors(tensors: Partial<Record<TensorName, TraceTensor>
 
 /** The tensors holding NaN or ±Infinity, read from their recorded statistics. */
 export function nonFiniteReports(tensors: Partial<Record<TensorName, TraceTensor>>): NonFiniteReport[] {
-  return recordedTensors(tensors).filter(t => t.stats.nonFinite > 0).map(t => ({
-    tensor: t.name, count: t.stats.nonFinite, firstIndex: indexOf(t.shape, t.stats.firstNonFinite), firstValue: t.data[t.stats.firstNonFinite],
-  }));
+  // A loop, not recordedTensors' arrays: a network trace asks this of every layer, and most find nothing.
+  const reports: NonFiniteReport[] = [];
+  for (const name in tensors) {
+    const t = tensors[name];
+    if (!t || t.stats.nonFinite === 0) continue;
+    reports.push({ tensor: t.name, count: t.stats.nonFinite, firstIndex: indexOf(t.shape, t.stats.firstNonFinite), firstValue: t.data[t.stats.firstNonFinite] });
+  }
+  return reports;
 }
 
 /** Stage-ordered tensor names present in a trace. */

@@ -70,7 +70,8 @@ function ratio(what: string, traceMs: number, passesMs: number): TraceRatio {
   return { what, traceMs, passesMs, ratio: r, met: r <= GOAL };
 }
 
-const NETWORKS = ['lenet.conv.json', 'resnet-block.conv.json', 'unet-up.conv.json', 'bn.conv.json'];
+// Every network example whose tensors are in its JSON (digits.conv.json reads .npz files beside it).
+const NETWORKS = ['lenet.conv.json', 'resnet-block.conv.json', 'unet-up.conv.json', 'bn.conv.json', 'conv1d.conv.json', 'upsample.conv.json', 'two-layer.conv.json'];
 
 export function traceBench(root: string, quick = false): TraceRatio[] {
   // Not the stem (case 5): its rot180 way (im2col of the dilated δ, 1.3 G elements) is over the trace's budget.

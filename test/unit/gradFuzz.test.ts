@@ -1,7 +1,7 @@
 // Fuzzing the backward passes: random chains of the kinds with geometry of their own (conv2d and conv_transpose2d of
 // any stride, padding (conv_transpose2d's on four sides apart too), dilation and groups; max and average pooling with
-// padding, dilation and ceil_mode; pad2d in every mode with crops; upsample2d nearest and bilinear by fractional
-// scales or to sizes, corners aligned or not, or by an ONNX coordinate transform;
+// even or uneven padding, dilation, ceil_mode and count_include_pad; pad2d in every mode with crops; upsample2d nearest
+// and bilinear by fractional scales or to sizes, corners aligned or not, or by an ONNX coordinate transform;
 // batchnorm in both modes; smooth activations) under an mse loss, in float64: every gradient the trace declares
 // agrees with central finite differences on a few cells (checkGradientCell), whatever the attributes drawn, and the
 // lean run (runNetwork, each kind's backward on its fast path) gives the same parameter gradients and ∂C/∂input.
@@ -55,9 +55,15 @@ function randomLayer(random: Random, channels: number): NetworkLayer {
     case 'avgpool': {
       const kernel = [int(random, 1, 3), int(random, 1, 3)] as [number, number];
       const max = random() < 0.5;
+      // Even padding up to half the kernel (PyTorch's), or each side under the kernel (ONNX's uneven pads).
+      const [kh, kw] = kernel;
+      const padding = random() < 0.6 ? [int(random, 0, kh >> 1), int(random, 0, kw >> 1)] : [int(random, 0, kh - 1), int(random, 0, kh - 1), int(random, 0, kw - 1), int(random, 0, kw - 1)];
       return {
         type: max ? 'maxpool2d' : 'avgpool2d',
-        options: { kernel, stride: [int(random, 1, 2), int(random, 1, 2)], padding: [int(random, 0, kernel[0] >> 1), int(random, 0, kernel[1] >> 1)], ceilMode: random() < 0.4, ...(max ? { dilation: [int(random, 1, 2), int(random, 1, 2)] } : {}) },
+        options: {
+          kernel, stride: [int(random, 1, 2), int(random, 1, 2)], padding: padding as [number, number], ceilMode: random() < 0.4,
+          ...(max ? { dilation: [int(random, 1, 2), int(random, 1, 2)] } : random() < 0.5 ? { countIncludePad: false } : {}),
+        },
       };
     }
     case 'pad':

@@ -106,6 +106,20 @@ describe('Save as Spec…: a layer of a run as a spec of its own', () => {
     }
   });
 
+  it('pooling with padding on each side and count_include_pad false: saved with those keys and traced back', () => {
+    const input: Tensor = { shape: [1, 2, 5, 6], dtype: 'float64', data: Float64Array.from({ length: 60 }, (_, k) => Math.sin(k)) };
+    const problem: NetworkProblem = {
+      input, dtype: 'float64', loss: { type: 'mse', target: { shape: [1, 2, 3, 3], dtype: 'float64', data: new Float64Array(18) } },
+      layers: [
+        { type: 'maxpool2d', options: { kernel: 2, stride: 1, padding: [0, 1, 1, 0] } },
+        { type: 'avgpool2d', options: { kernel: 3, stride: 2, padding: [2, 0, 0, 1], ceilMode: true, countIncludePad: false } },
+      ],
+    };
+    assert.strictEqual(checkEveryLayer(problem), 2);
+    const keys = JSON.parse(layerSpecFiles(layerAsSpec(runNetwork(problem), 1), 'p.conv.json', 'a layer').json).layers[0];
+    assert.deepStrictEqual([keys.padding, keys.count_include_pad, keys.ceil_mode], [[2, 0, 0, 1], false, true]);
+  });
+
   it('the files: the spec names its tensors beside it, in one .safetensors (or one .npy), keys as the layer\'s', () => {
     const run = runNetwork(digitsProblem('float32'));
     const { files } = savedAndTraced(run, 0);

@@ -10,6 +10,7 @@ import {
   VIEW_KINDS, axisLabels, cellMeaningWords, geometryFactWords, hoverLines, stageExplanation, stageFlow, stageTitleWords, stageViewOf,
 } from '../../src/engine/layerKinds/views';
 import { PANEL_TEXT } from '../../src/l10n/panelText';
+import { renderText, renderWords } from '../../src/format/explain';
 import { lossKind } from '../../src/engine/layerKinds/loss';
 import { EVERY_NETWORK, missingTypes } from './everyKind';
 import { randomTensor, rng } from './helpers';
@@ -116,5 +117,30 @@ describe('layer views: every stage declared, every word in both tables', () => {
 
   it('a recorded tensor\'s name is a word (the protocol checks names as words)', () => {
     for (const tr of traces) for (const l of tr.layers) for (const x of recordedTensors(l.tensors)) assert.match(x.name, /^\w{1,64}$/);
+  });
+});
+
+describe('pooling views: the padding as the layer has it', () => {
+  const input = t(1, 1, 5, 6);
+  const pool = (options: object) => traceNetwork({ input, layers: [{ type: 'avgpool2d', options: { kernel: 3, stride: 2, ...options } }], dtype: 'float64' }).layers[0];
+  const texts = (l: ReturnType<typeof pool>, locale: 'en' | 'zh-cn' = 'en') => {
+    const stage = l.stages.find(s => s.id === 'pool_pad')!;
+    return [
+      ...geometryFactWords(l.geometry)!.map(w => renderWords(w, locale)), ...hoverLines(l.geometry, { input: l.inputShape, output: l.outputShape }).map(h => renderText(h, locale)),
+      renderWords(stageExplanation(l.geometry, { stage })!, locale),
+    ].join('\n');
+  };
+
+  it('uneven padding as [top, bottom, left, right], its sums in the size formula; count_include_pad false said', () => {
+    const text = texts(pool({ padding: [2, 0, 0, 1], ceilMode: true, countIncludePad: false }));
+    for (const part of ['padding [2, 0, 0, 1]', 'Hout = ceil((5 + 2 + 0 - 1·(3-1) - 1) / 2) + 1 = 3', 'Wout = ceil((6 + 0 + 1 - 1·(3-1) - 1) / 2) + 1 = 3',
+      'count_include_pad false', 'padded by [2, 0, 0, 1]', 'not counted']) assert.ok(text.includes(part), `${part} in:\n${text}`);
+    assert.ok(texts(pool({ padding: [2, 0, 0, 1], countIncludePad: false }), 'zh-cn').includes('count_include_pad 为 false'));
+  });
+
+  it('even padding as (ph, pw), counted in the mean by default', () => {
+    const text = texts(pool({ padding: 1 }));
+    for (const part of ['padding (1, 1)', 'Hout = floor((5 + 2·1 - 1·(3-1) - 1) / 2) + 1 = 3', 'counted in the mean']) assert.ok(text.includes(part), `${part} in:\n${text}`);
+    assert.ok(!text.includes('count_include_pad false'));
   });
 });

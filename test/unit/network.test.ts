@@ -176,6 +176,17 @@ describe('pooling and losses', () => {
     assert.deepStrictEqual([...a.z.data], [-0.25, -0.75, -0.5, -1, -2.5, -1.5, -0.75, -1.75, -1]);
   });
 
+  it('average pooling with count_include_pad false divides by the taps inside the input; padding may differ on each side', () => {
+    const x = tensor([1, 1, 2, 2], [-1, -2, -3, -4]);
+    const a = poolForward(x, poolInfo('avg', x.shape, { kernel: 2, stride: 1, padding: 1, countIncludePad: false }));
+    assert.deepStrictEqual([...a.z.data], [-1, -1.5, -2, -2, -2.5, -3, -3, -3.5, -4]);
+    // [top, bottom, left, right] = [0, 1, 0, 1]: the windows run past the bottom and right only.
+    const m = poolForward(x, poolInfo('max', x.shape, { kernel: 2, stride: 1, padding: [0, 1, 0, 1] }));
+    assert.deepStrictEqual([m.z.shape, [...m.z.data]], [[1, 1, 2, 2], [-1, -2, -3, -4]]);
+    const u = poolForward(x, poolInfo('avg', x.shape, { kernel: 2, stride: 1, padding: [1, 0, 0, 1], countIncludePad: false }));
+    assert.deepStrictEqual([u.z.shape, [...u.z.data]], [[1, 1, 2, 2], [-1.5, -2, -2.5, -3]]);
+  });
+
   it('losses by hand: mse and softmax cross-entropy', () => {
     const y = tensor([1, 2], [1, 3]);
     const m = mseLoss(y, tensor([1, 2], [0, 1]));

@@ -42,6 +42,9 @@ describe('ONNX models as networks: every node against onnxruntime-node', () => {
     vgg_static: { shape: [2, 1, 8, 8], layers: ['conv2d', 'relu', 'conv2d', 'relu', 'maxpool2d', 'flatten', 'linear', 'relu', 'linear'] },
     avgpool: { shape: [1, 2, 9, 9], layers: ['conv2d', 'avgpool2d', 'leaky_relu', 'sigmoid', 'tanh', 'avgpool2d', 'flatten', 'linear'] },
     passthrough: { shape: [1, 3, 4, 4], layers: ['conv2d', 'flatten', 'linear'] },
+    // AveragePool with pads, ceil_mode and count_include_pad 0 as torch writes timm's pools; auto_pad SAME and pads on one side.
+    timm_pools: { shape: [1, 2, 9, 9], layers: ['conv2d', 'avgpool2d', 'relu', 'maxpool2d', 'avgpool2d', 'flatten', 'linear'] },
+    same_pads: { shape: [1, 2, 9, 9], layers: ['conv2d', 'relu', 'maxpool2d', 'avgpool2d', 'conv2d', 'maxpool2d', 'flatten', 'linear'] },
     mobile: { shape: [1, 2, 5, 5], layers: ['conv2d', 'batchnorm2d', 'relu', 'clip', 'hardswish', 'conv_transpose2d', 'global_avg_pool2d', 'flatten', 'linear', 'softmax'] },
     // torch_resample.py's: Resize and Pad through Shape → Gather → Sub → … chains, folded.
     unet11: { shape: [1, 1, 10, 10], layers: ['conv2d', 'relu', 'maxpool2d', 'conv2d', 'relu', 'maxpool2d', 'conv2d', 'relu', 'upsample2d', 'pad2d', 'concat', 'conv2d', 'relu', 'upsample2d', 'pad2d', 'concat', 'conv2d', 'relu', 'conv2d', 'sigmoid'] },

@@ -4,17 +4,17 @@
 
 import * as assert from 'assert';
 import * as fc from 'fast-check';
-import { ConvBackward, ConvForward, conv2dBackward, conv2dForward } from '../../src/engine/conv2d';
+import { ConvBackward, ConvForward, conv2dBackward, conv2dForward, conv2dWeightGrad } from '../../src/engine/conv2d';
 import { convInfo, outputShape } from '../../src/engine/convInfo';
 import { col2im, im2col } from '../../src/engine/im2col';
-import { DType, Tensor, TensorStats, maxAbsDiff, tensorStats, tensorStatsLoops } from '../../src/engine/tensor';
+import { DType, MODULE_STATS_MIN, Tensor, TensorStats, maxAbsDiff, tensorStats, tensorStatsLoops } from '../../src/engine/tensor';
 import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
 import { convTraceWasm, setTraceBlockBytes } from '../../src/engine/wasm/traceWasm';
 import { Geometry, assertClose, describeGeometry, geometryArb, randomTensor, rng } from './helpers';
 
 const NAMES = ['a', 'a_t', 'w_t', 'z_t', 'z', 'delta', 'delta_t', 'dA_t', 'dA_padded', 'col2im_counts', 'dA', 'dW_t', 'dW', 'db'] as const;
-/** Copied or gathered, never summed: the same values to the bit. */
-const EXACT = new Set(['a', 'a_t', 'w_t', 'delta', 'delta_t', 'col2im_counts']);
+/** Copied or gathered, never summed, or (db) summed in one order on every path: the same values to the bit. */
+const EXACT = new Set(['a', 'a_t', 'w_t', 'delta', 'delta_t', 'col2im_counts', 'db']);
 
 function tensors(g: Geometry, dtype: DType, poke?: (t: Tensor, random: () => number) => void) {
   const random = rng(g.seed);
@@ -52,6 +52,8 @@ function checkAgainstLoops(g: Geometry, dtype: DType, tol: number, poke?: (t: Te
     const stats: TensorStats | undefined = fast.stats[name];
     if (stats) assert.deepStrictEqual(stats, tensorStatsLoops(got[name].data), `stats of ${what}`);
   }
+  // ∂C/∂b of the lean pass (conv2dWeightGrad, what a network run shows) has the trace's bits.
+  assert.deepStrictEqual(conv2dWeightGrad(c.input, c.weight.shape, c.delta, g.options).dBias.data, fast.backward.db.data, `lean db ${describeGeometry(g)}`);
   // col2im in the module adds in the loops' order: the loops' col2im of the same ∂C/∂a_t gives the same bits.
   assert.deepStrictEqual(fast.backward.dA_padded.data, col2im(fast.backward.dA_t, c.info).padded.data, `col2im ${describeGeometry(g)}`);
   assert.deepStrictEqual(fast.forward.a_t.data, im2col(fast.forward.a, c.info).data, `im2col ${describeGeometry(g)}`);
@@ -97,7 +99,7 @@ describe('tensorStats of a big tensor in the module = the loops', function () {
     fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(...kinds), fc.constantFrom<DType>('float32', 'float64'), (seed, kind, dtype) => {
       const random = rng(seed);
       // Over the module's threshold and over one chunk of float64 (8 MB) now and then, with a part chunk at the end.
-      const n = (1 << 15) + Math.floor(random() * (random() < 0.1 ? 1 << 21 : 5000));
+      const n = MODULE_STATS_MIN + Math.floor(random() * (random() < 0.1 ? 1 << 21 : 5000));
       const data = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
       const zero = () => (random() < 0.5 ? -0 : 0);
       for (let i = 0; i < n; i++) {

@@ -60,7 +60,8 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
   },
   record({ spec: l, input, cache }, delta, deltaSource, options) {
     const problem = { input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype };
-    const conv = traceConv(problem, { ...options, backward: delta !== undefined }, cache.made as ConvForwardMade | undefined);
+    // The geometry its plan checked, the trace's tensors sized against the limit with the network's.
+    const conv = traceConv(problem, { ...options, backward: delta !== undefined }, cache.made as ConvForwardMade | undefined, cache.info as ConvInfo);
     return { tensors: conv.tensors, stages: conv.stages, geometry: conv.geometry, conv, deltaIn: conv.tensors.dA };
   },
 };

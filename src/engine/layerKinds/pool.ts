@@ -18,17 +18,25 @@ export const poolKind: LayerKind<PoolLayer> = {
     kernel: { read: 'intOrPair', required: true, doc: 'The pooling window: an integer, or [kh, kw].' },
     stride: { read: 'intOrPair', doc: 'Step of the window: an integer, or [sh, sw]. Default: the kernel.' },
     padding: {
-      read: 'intOrPair', zero: true,
-      doc: 'Padding on each side, at most half the kernel: an integer, or [ph, pw]. Max pooling pads with −∞, average pooling with 0 (counted in the mean, as PyTorch).',
+      read: 'asWritten', schema: { anyOf: [{ $ref: '#/definitions/pair0' }, { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 4, maxItems: 4 }] },
+      doc: 'Padding: an integer or [ph, pw] on each side, at most half the kernel (PyTorch\'s rule), or [top, bottom, left, right], '
+        + 'each under the kernel (ONNX\'s pads, which may differ; an average that counts its padding takes any). Max pooling pads with −∞, average pooling with 0.',
     },
-    ceil_mode: { read: 'boolean', doc: 'Round the output size up, as PyTorch\'s ceil_mode (a last window must start inside the input or its left padding).' },
+    ceil_mode: { read: 'boolean', doc: 'Round the output size up, as PyTorch\'s ceil_mode (a last window must start inside the input or its top or left padding).' },
+    ...(type === 'avgpool2d' ? {
+      count_include_pad: {
+        read: 'boolean',
+        doc: 'Whether the mean counts the padding\'s zeros, as PyTorch\'s count_include_pad: true (the default) divides by the window\'s taps inside the padded input, '
+          + 'false by those inside the input alone (ONNX\'s default).',
+      },
+    } : {}),
     // As PyTorch: average pooling has no dilation.
     ...(type === 'maxpool2d' ? { dilation: { read: 'intOrPair', doc: 'Spacing of the window\'s taps: an integer, or [dh, dw]. Default 1.' } } : {}),
   }),
-  build: (type, { kernel, stride, padding, dilation, ceil_mode }) => ({
-    type, options: { kernel, stride, padding, dilation, ceilMode: ceil_mode === true } as PoolOptions,
+  build: (type, { kernel, stride, padding, dilation, ceil_mode, count_include_pad }) => ({
+    type, options: { kernel, stride, padding, dilation, ceilMode: ceil_mode === true, ...(count_include_pad === false ? { countIncludePad: false } : {}) } as PoolOptions,
   }),
-  specKeys: l => fieldsAsKeys({ ...l.options, ceil_mode: l.options.ceilMode }, Object.keys(poolKind.params(l.type))),
+  specKeys: l => fieldsAsKeys({ ...l.options, ceil_mode: l.options.ceilMode, count_include_pad: l.options.countIncludePad }, Object.keys(poolKind.params(l.type))),
   title(l) {
     const k = typeof l.options.kernel === 'number' ? [l.options.kernel, l.options.kernel] : l.options.kernel;
     return `${l.type} ${k[0]}×${k[1]}`;
@@ -80,12 +88,13 @@ export const poolKind: LayerKind<PoolLayer> = {
       tensors.dpool_t = recorded('dpool_t', bwd.dpool_t, ['B', 'C', 'Hout·Wout', 'kh·kw'], { key: `pool.dpool_t.${p.kind}` });
       tensors.dA = recorded('dA', bwd.dA, ['B', 'C', 'H', 'W'], { key: 'pool.dA' });
     }
-    const reduce = isMax ? 'z = pool_t.max(axis=-1); argmax = its first index' : 'z = pool_t.sum(axis=-1) / window size';
+    const divisor = p.countIncludePad ? 'window size' : 'taps inside the input';
+    const reduce = isMax ? 'z = pool_t.max(axis=-1); argmax = its first index' : `z = pool_t.sum(axis=-1) / ${divisor}`;
     const stages = [
       stage('pool_pad', 'forward', 'Pad', isMax ? 'a = pad(input, −∞)' : 'a = pad(input, 0)', ['input'], ['a']),
       stage('pool_unfold', 'forward', 'Unfold the windows', 'pool_t = im2col(a), one channel at a time', ['a'], ['pool_t']),
       stage('pool_reduce', 'forward', isMax ? 'Max of each window' : 'Mean of each window', reduce, ['pool_t'], isMax ? ['z', 'argmax'] : ['z']),
-      stage('pool_route', 'backward', isMax ? 'Route δ to the argmax' : 'Spread δ over the window', isMax ? 'dpool_t[r, argmax[r]] = δ[r], 0 elsewhere' : 'dpool_t[r, :] = δ[r] / window size', isMax ? ['delta', 'argmax'] : ['delta'], ['dpool_t']),
+      stage('pool_route', 'backward', isMax ? 'Route δ to the argmax' : 'Spread δ over the window', isMax ? 'dpool_t[r, argmax[r]] = δ[r], 0 elsewhere' : `dpool_t[r, :] = δ[r] / ${divisor}`, isMax ? ['delta', 'argmax'] : ['delta'], ['dpool_t']),
       stage('pool_col2im', 'backward', 'col2im', '∂C/∂input = crop(col2im(dpool_t))', ['dpool_t'], ['dA']),
     ];
     return { tensors, stages: passes(stages, delta !== undefined), geometry: { kind: 'pool', info: p }, deltaIn: bwd?.dA };

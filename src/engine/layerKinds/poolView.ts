@@ -18,9 +18,10 @@ export const poolView: LayerView<PoolInfo> = {
     pool_pad: {
       title: words('titlePad'),
       flow: [{ tensor: 'input' }, { op: 'pad →' }, { tensor: 'a' }],
-      explain: ({ info: p }) => (p.padHeight + p.padWidth === 0 && p.paddedHeight === p.inHeight && p.paddedWidth === p.inWidth
+      explain: ({ info: p }) => (p.padTop + p.padBottom + p.padLeft + p.padRight === 0 && p.paddedHeight === p.inHeight && p.paddedWidth === p.inWidth
         ? words('poolPadNone')
-        : words('poolPad', p.padHeight, p.padWidth, p.paddedHeight > p.inHeight + 2 * p.padHeight || p.paddedWidth > p.inWidth + 2 * p.padWidth ? words('poolPadCeil') : '')),
+        : words('poolPad', paddingText(p), p.paddedHeight > p.inHeight + p.padTop + p.padBottom || p.paddedWidth > p.inWidth + p.padLeft + p.padRight ? words('poolPadCeil') : '',
+          words(p.kind === 'max' ? 'poolPadMax' : p.countIncludePad ? 'poolPadAvg' : 'poolPadAvgExcluded'))),
     },
     pool_unfold: {
       title: words('titlePoolUnfold'),
@@ -49,7 +50,8 @@ export const poolView: LayerView<PoolInfo> = {
     words('factInput', `(${p.batch}, ${p.channels}, ${p.inHeight}, ${p.inWidth})`),
     words(p.kind === 'max' ? 'factMaxPooling' : 'factAvgPooling', p.kernelHeight, p.kernelWidth),
     words('factStride', p.strideHeight, p.strideWidth),
-    words('factPadding', `(${p.padHeight}, ${p.padWidth})`),
+    words('factPadding', paddingText(p)),
+    ...(p.kind === 'avg' && !p.countIncludePad ? [words('factCountExcluded')] : []),
     ...(p.kind === 'max' ? [words('factDilation', p.dilationHeight, p.dilationWidth)] : []),
     words('factOutput', `(${p.batch}, ${p.channels}, ${p.outHeight}, ${p.outWidth})`),
   ],
@@ -57,7 +59,7 @@ export const poolView: LayerView<PoolInfo> = {
   cellSum: (p, get, _shapeOf, target) => poolSum(p, get, target),
   cellMeaning(p, name, index) {
     const [b, c, s, k] = index;
-    const pixel = (y: number, x: number) => (isPoolPadding(p, y, x) ? words('cellPadding') : words('cellInputPixel', y - p.padHeight, x - p.padWidth));
+    const pixel = (y: number, x: number) => (isPoolPadding(p, y, x) ? words('cellPadding') : words('cellInputPixel', y - p.padTop, x - p.padLeft));
     switch (name) {
       case 'pool_t': case 'dpool_t': {
         const i = Math.floor(s / p.outWidth);
@@ -81,25 +83,31 @@ export const poolView: LayerView<PoolInfo> = {
   },
   hover: p => [
     words('hoverPoolT', codeShape([p.batch, p.channels, p.outHeight * p.outWidth, p.kernelHeight * p.kernelWidth])),
-    words(p.kind === 'max' ? 'hoverPoolMaxBackward' : 'hoverPoolAvgBackward'),
-    '', words('hoverPoolGeometry', `(${p.strideHeight}, ${p.strideWidth})`, `(${p.padHeight}, ${p.padWidth})`, `(${p.dilationHeight}, ${p.dilationWidth})`, String(p.ceilMode)),
+    words(p.kind === 'max' ? 'hoverPoolMaxBackward' : p.countIncludePad ? 'hoverPoolAvgBackward' : 'hoverPoolAvgBackwardExcluded'),
+    '', words('hoverPoolGeometry', `(${p.strideHeight}, ${p.strideWidth})`, paddingText(p), `(${p.dilationHeight}, ${p.dilationWidth})`, String(p.ceilMode)),
     '', '```text', poolSizeFormula(p, 'height'), poolSizeFormula(p, 'width'), '```',
   ],
   receptive: (p, out, [input]) => [windowCells(out, input, c => [c, c + 1],
-    y => windowTaps(y * p.strideHeight - p.padHeight, p.kernelHeight, p.dilationHeight, p.inHeight),
-    x => windowTaps(x * p.strideWidth - p.padWidth, p.kernelWidth, p.dilationWidth, p.inWidth))],
+    y => windowTaps(y * p.strideHeight - p.padTop, p.kernelHeight, p.dilationHeight, p.inHeight),
+    x => windowTaps(x * p.strideWidth - p.padLeft, p.kernelWidth, p.dilationWidth, p.inWidth))],
   field: (p, [below]) => windowField(below, [
     { kernel: p.kernelHeight, stride: p.strideHeight, dilation: p.dilationHeight },
     { kernel: p.kernelWidth, stride: p.strideWidth, dilation: p.dilationWidth },
   ]),
 };
 
-/** `Hout = floor((H + 2·pad − d·(k−1) − 1) / s) + 1 = …`, with this layer's numbers. */
+/** (ph, pw) when each axis is padded evenly, as PyTorch writes it; else [top, bottom, left, right], as conv2d's. */
+function paddingText(p: PoolInfo): string {
+  return p.padTop === p.padBottom && p.padLeft === p.padRight ? `(${p.padTop}, ${p.padLeft})` : `[${p.padTop}, ${p.padBottom}, ${p.padLeft}, ${p.padRight}]`;
+}
+
+/** `Hout = floor((H + 2·pad − d·(k−1) − 1) / s) + 1 = …` (or `H + top + bottom` when uneven), with this layer's numbers. */
 function poolSizeFormula(p: PoolInfo, axis: 'height' | 'width'): string {
-  const [n, name, pad, d, k, s, out] = axis === 'height'
-    ? [p.inHeight, 'Hout', p.padHeight, p.dilationHeight, p.kernelHeight, p.strideHeight, p.outHeight]
-    : [p.inWidth, 'Wout', p.padWidth, p.dilationWidth, p.kernelWidth, p.strideWidth, p.outWidth];
-  return `${name} = ${p.ceilMode ? 'ceil' : 'floor'}((${n} + 2·${pad} - ${d}·(${k}-1) - 1) / ${s}) + 1 = ${out}`;
+  const [n, name, before, after, d, k, s, out] = axis === 'height'
+    ? [p.inHeight, 'Hout', p.padTop, p.padBottom, p.dilationHeight, p.kernelHeight, p.strideHeight, p.outHeight]
+    : [p.inWidth, 'Wout', p.padLeft, p.padRight, p.dilationWidth, p.kernelWidth, p.strideWidth, p.outWidth];
+  const pads = before === after ? `2·${before}` : `${before} + ${after}`;
+  return `${name} = ${p.ceilMode ? 'ceil' : 'floor'}((${n} + ${pads} - ${d}·(${k}-1) - 1) / ${s}) + 1 = ${out}`;
 }
 
 function windowLinks(p: PoolInfo, h: HighlightSet, b: number, c: number, i: number, j: number): void {
@@ -111,7 +119,7 @@ function windowLinks(p: PoolInfo, h: HighlightSet, b: number, c: number, i: numb
       h.cell('pool_t', b, c, r, k).cell('dpool_t', b, c, r, k);
       const { y, x } = poolTap(p, i, j, ki, kj);
       h.cell('a', b, c, y, x);
-      if (!isPoolPadding(p, y, x)) h.cell('input', b, c, y - p.padHeight, x - p.padWidth).cell('dA', b, c, y - p.padHeight, x - p.padWidth);
+      if (!isPoolPadding(p, y, x)) h.cell('input', b, c, y - p.padTop, x - p.padLeft).cell('dA', b, c, y - p.padTop, x - p.padLeft);
     }
   }
 }
@@ -119,7 +127,7 @@ function windowLinks(p: PoolInfo, h: HighlightSet, b: number, c: number, i: numb
 /** The windows that read padded pixel (y, x), and the pixel itself. */
 function pixelWindows(p: PoolInfo, h: HighlightSet, b: number, c: number, y: number, x: number): void {
   h.cell('a', b, c, y, x);
-  if (!isPoolPadding(p, y, x)) h.cell('input', b, c, y - p.padHeight, x - p.padWidth).cell('dA', b, c, y - p.padHeight, x - p.padWidth);
+  if (!isPoolPadding(p, y, x)) h.cell('input', b, c, y - p.padTop, x - p.padLeft).cell('dA', b, c, y - p.padTop, x - p.padLeft);
   for (let ki = 0; ki < p.kernelHeight; ki++) {
     const dy = y - ki * p.dilationHeight;
     if (dy < 0 || dy % p.strideHeight !== 0 || dy / p.strideHeight >= p.outHeight) continue;
@@ -155,7 +163,7 @@ function poolLinks(p: PoolInfo, target: LinkTarget): Highlights {
       pixelWindows(p, h, b, c, s, t);
       break;
     case 'input': case 'dA':
-      pixelWindows(p, h, b, c, s + p.padHeight, t + p.padWidth);
+      pixelWindows(p, h, b, c, s + p.padTop, t + p.padLeft);
       break;
   }
   return h.map;
@@ -191,8 +199,8 @@ function poolSum(p: PoolInfo, get: TensorLookup, target: LinkTarget): CellSum | 
   // ∂C/∂input[y, x]: every window tap that read the pixel gives back its share.
   const dpool = get('dpool_t');
   if (!dpool) return undefined;
-  const y = s + p.padHeight;
-  const x = t + p.padWidth;
+  const y = s + p.padTop;
+  const x = t + p.padLeft;
   if (isPoolPadding(p, y, x)) return undefined;
   const terms: Term[] = [];
   for (let i = 0; i < p.outHeight; i++) {

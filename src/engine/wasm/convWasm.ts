@@ -8,7 +8,7 @@
 // conv2dWeightGrad, where only the results are wanted.
 
 import type { ConvInfo } from '../convInfo';
-import { Tensor, TensorData, zeros } from '../tensor';
+import { Tensor, TensorData, copyRun, zeros } from '../tensor';
 import { Floats, WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
 import { ANY_SPLIT } from './gemmThreads';
 
@@ -72,8 +72,7 @@ export function putPadded(L: WasmLayout, floats: Floats, at: number, input: Tens
 
 /**
  * Copies `planes` planes of `rows` rows, `width` long, each side with its own row and plane strides (a padded
- * plane and a dense one). Narrow rows (a deep layer's 7 or 14) go element by element: a subarray per row would
- * cost more than its copy.
+ * plane and a dense one), each row by copyRun (a deep layer's rows of 7 or 14 element by element).
  */
 function copyRows(src: Floats, srcAt: number, srcStride: number, srcPlane: number, dst: Floats, dstAt: number, dstStride: number, dstPlane: number, planes: number, rows: number, width: number): void {
   if (srcStride === width && dstStride === width && srcPlane === rows * width && dstPlane === rows * width) {
@@ -85,8 +84,23 @@ function copyRows(src: Floats, srcAt: number, srcStride: number, srcPlane: numbe
     for (let y = 0; y < rows; y++) {
       const s = srcAt + p * srcPlane + y * srcStride;
       const d = dstAt + p * dstPlane + y * dstStride;
-      if (width >= 32) dst.set(src.subarray(s, s + width), d);
-      else for (let x = 0; x < width; x++) dst[d + x] = src[s + x];
+      copyRun(src, s, dst, d, width);
+    }
+  }
+}
+
+/**
+ * ∂C/∂b added into `db`: each batch item's sum over the positions of channel o, then added to db[o] in batch order —
+ * one order for every path (the lean run, the trace's kernels and its loops), so all give db the same bits. δ's
+ * channel o at position q of item b is d[b·Cout·HW + o·channelStride + q·positionStride] (δ: HW, 1; δ_t: 1, Cout).
+ */
+export function addBiasGrad(d: TensorData, db: TensorData, B: number, Cout: number, HW: number, channelStride: number, positionStride: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < Cout; o++) {
+      let s = 0;
+      const at = b * Cout * HW + o * channelStride;
+      for (let q = 0; q < HW; q++) s += d[at + q * positionStride];
+      db[o] += s;
     }
   }
 }
@@ -357,15 +371,7 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
   if (dWeight) {
     out.dWeight = dWeight;
     out.dBias = zeros([Cout], grad.dtype);
-    const [gd, db] = [grad.data, out.dBias.data];
-    for (let b = 0; b < B; b++) {
-      for (let o = 0; o < Cout; o++) {
-        let s = 0;
-        const at = (b * Cout + o) * HW;
-        for (let q = 0; q < HW; q++) s += gd[at + q];
-        db[o] += s;
-      }
-    }
+    addBiasGrad(grad.data, out.dBias.data, B, Cout, HW, HW, 1);
   }
   if (weight) {
     // δ is read no more: ∂C/∂input may take its array (every value is written).

@@ -7,9 +7,9 @@
 import { weightMatrix } from '../conv2d';
 import type { ConvBackward, ConvForward } from '../conv2d';
 import { ConvInfo, outputShape, paddedShape } from '../convInfo';
-import { col2imCounts, crop2d } from '../im2col';
+import { col2imCounts, crop2d, pad2d, unpadded } from '../im2col';
 import { Tensor, TensorData, TensorStats, statsOfRange, tensorStatsLoops, zeros } from '../tensor';
-import { prepare, putPadded, table } from './convWasm';
+import { addBiasGrad, prepare, putPadded, table } from './convWasm';
 import { Floats, WasmLayout, arithmetic } from './gemmWasm';
 
 /** a_t and ∂C/∂a_t go through the module in blocks of rows of at most this many bytes. */
@@ -123,7 +123,8 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
   };
   /** a, then z_t = a_t @ w_t (group by group) and z, copied out with their statistics. */
   const forwardProduct = () => {
-    const a = out('a', r.padded, paddedShape(info));
+    // Nothing padded, a is the input's values (its statistics the input's, recorded before it).
+    const a = unpadded(info) ? pad2d(input, info) : out('a', r.padded, paddedShape(info));
     floats.fill(0, r.zt / E, r.zt / E + rows * Cout);
     for (let g = 0; g < groups; g++) {
       // z_t[r, o] = Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k]: a_t @ w_t, group by group.
@@ -191,18 +192,10 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
   const dA_padded = out('dA_padded', r.dPadded, paddedShape(info));
   const dW = out('dW', r.dW, weight.shape);
   const db = zeros([Cout], input.dtype);
-  sumRows(delta_t.data, db.data);
+  addBiasGrad(delta.data, db.data, B, Cout, HW, HW, 1);
   const backward: ConvBackward = {
     delta, delta_t, dA_t, dA_padded, col2im_counts: col2imCounts(info, input.dtype), dA: crop2d(dA_padded, info),
     dW_t: weightMatrix(dW, info), dW, db,
   };
   return { forward, backward, stats };
-}
-
-// Small functions for the loops, so that they are optimised after a few calls rather than run once per trace cold.
-
-/** sums[o] += rows[i·n + o] over every row (n = sums.length), in the loops' order (conv2d.ts weightGrad). */
-function sumRows(rows: TensorData, sums: TensorData): void {
-  const n = sums.length;
-  for (let i = 0; i < rows.length; i += n) for (let o = 0; o < n; o++) sums[o] += rows[i + o];
 }

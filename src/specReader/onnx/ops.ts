@@ -7,6 +7,7 @@
 
 import { walkBroadcast, broadcastShape } from '../../engine/broadcast';
 import { checkBudget } from '../../engine/budget';
+import { pooledSize } from '../../engine/layers';
 import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type OnnxRule } from '../../engine/resample';
 import type { LayerSpec } from '../../engine/layerKinds';
 import { Tensor, sizeOf } from '../../engine/tensor';
@@ -84,12 +85,45 @@ function autoPad(c: OpContext): string {
   return auto;
 }
 
-/** auto_pad: only explicit pads (NOTSET) or none (VALID). */
-function explicitPads(c: OpContext): number[] {
+/** Explicit pads (NOTSET) or none (VALID), in ONNX's order [top, left, bottom, right]; `also`: what else the refusal names. */
+function explicitPads(c: OpContext, also = ''): number[] {
   const auto = autoPad(c);
   if (auto === 'VALID') return [0, 0, 0, 0];
-  if (auto !== 'NOTSET') c.unsupported('auto_pad', auto, 'NOTSET, VALID');
+  if (auto !== 'NOTSET') c.unsupported('auto_pad', auto, `NOTSET, VALID${also}`);
   return c.ints('pads', [0, 0, 0, 0]);
+}
+
+/** The (H, W) a node reads: its input's, a Pad node's before it included. */
+function spatialSize(c: OpContext, input: NetworkValue | PaddedValue): [number, number] {
+  const shape = unpadded(input).shape;
+  if (shape.length !== 4) c.unsupported('auto_pad', c.string('auto_pad', 'NOTSET'), 'an input of rank 4 (B, C, H, W)');
+  const [t, b, l, r] = input.kind === 'padded' ? input.pads : [0, 0, 0, 0];
+  return [shape[2] + t + b, shape[3] + l + r];
+}
+
+/**
+ * A window op's pads in ONNX's order: explicit, none, or auto_pad SAME_UPPER / SAME_LOWER's from the input's size,
+ * as the ONNX spec says: output ceil(in / stride), the total max((out − 1)·stride + k − in, 0), the odd cell at the
+ * end (UPPER) or the start (LOWER). With dilations onnxruntime refuses SAME (Conv) or sizes its padding by the
+ * undilated kernel (MaxPool): refused here. A pooling whose total is below 0 (a stride over the kernel passes pixels
+ * by) onnxruntime pads by half of it, negative: from −2 its windows start further on, not as the spec's, refused
+ * here; at −1 it refuses the node or starts them where the spec does.
+ */
+function windowPads(c: OpContext, input: NetworkValue | PaddedValue, kernel: number[], dilations: number[], pooling: boolean): number[] {
+  const auto = autoPad(c);
+  if (auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return explicitPads(c, ', SAME_UPPER, SAME_LOWER');
+  if (dilations.some(d => d !== 1)) c.unsupported('dilations', dilations, `[1, 1] with auto_pad ${auto}`);
+  const strides = twoInts(c, 'strides', [1, 1]);
+  const size = spatialSize(c, input);
+  const [begin, end] = [[0, 0], [0, 0]];
+  for (let a = 0; a < 2; a++) {
+    const needed = (Math.ceil(size[a] / strides[a]) - 1) * strides[a] + kernel[a] - size[a];
+    if (pooling && needed < -1) c.unsupported('auto_pad', auto, 'NOTSET here (the stride passes pixels by, and onnxruntime moves the windows)');
+    const total = Math.max(needed, 0);
+    const small = Math.floor(total / 2);
+    [begin[a], end[a]] = auto === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
+  }
+  return [...begin, ...end];
 }
 
 /** ONNX's pads [top, left, bottom, right] as [top, bottom, left, right], with a Pad node's before it added. */
@@ -101,16 +135,24 @@ function sides(c: OpContext, pads: number[], input: NetworkValue | PaddedValue):
 
 const unpadded = (v: NetworkValue | PaddedValue) => (v.kind === 'padded' ? v.of : v);
 
+/** Two values of a 2-D attribute (kernel_shape, strides, dilations), or the node refused. */
+function twoInts(c: OpContext, name: string, fallback: number[]): [number, number] {
+  const v = c.ints(name, fallback);
+  if (v.length !== 2) c.unsupported(name, v, '2 values (2-D)');
+  return [v[0], v[1]];
+}
+
 function conv(c: OpContext): OpResult {
   const x = c.networkOrPadded(0);
   const weight = c.weight(1);
   const kernel = c.ints('kernel_shape', weight.shape.slice(2));
   if (!same(kernel, weight.shape.slice(2))) c.unsupported('kernel_shape', kernel, `the weight's (${weight.shape.slice(2).join(', ')})`);
-  const [sh, sw] = c.ints('strides', [1, 1]);
-  const [dh, dw] = c.ints('dilations', [1, 1]);
+  if (kernel.length !== 2) c.unsupported('kernel_shape', kernel, '2 values (2-D)');
+  const [sh, sw] = twoInts(c, 'strides', [1, 1]);
+  const [dh, dw] = twoInts(c, 'dilations', [1, 1]);
   const layer: LayerSpec = {
     type: 'conv2d', weight, ...(c.has(2) ? { bias: c.weight(2) } : {}),
-    options: { stride: [sh, sw], dilation: [dh, dw], padding: sides(c, explicitPads(c), x), groups: c.int('group', 1) },
+    options: { stride: [sh, sw], dilation: [dh, dw], padding: sides(c, windowPads(c, x, kernel, [dh, dw], false), x), groups: c.int('group', 1) },
   };
   return { layer, from: [unpadded(x)] };
 }
@@ -120,20 +162,47 @@ function pool(average: boolean) {
   return (c: OpContext): OpResult => {
     // Max pooling pads with −∞, a Pad node with 0: only average pooling takes one.
     const x = average ? c.networkOrPadded(0) : c.network(0);
-    const kernel = c.ints('kernel_shape', []);
-    if (kernel.length !== 2) c.unsupported('kernel_shape', kernel, '2 values (2-D)');
-    const own = explicitPads(c);
-    // The engine counts average pooling's padding in the mean (PyTorch's count_include_pad); a Pad node's zeros are counted too.
-    if (average && own.some(p => p !== 0)) only(c, 'count_include_pad', 0, 1);
-    const [t, b, l, r] = sides(c, own, x);
-    if (t !== b || l !== r) c.unsupported('pads', own, 'the same padding on both sides');
-    const ceil = c.int('ceil_mode', 0) === 1;
-    // Where a ceil-mode window passes the padding, ONNX and PyTorch divide by different counts.
-    if (average && ceil && (t || l)) c.unsupported('ceil_mode', 1, '0 with padding');
-    const options = { kernel: [kernel[0], kernel[1]] as [number, number], stride: c.ints('strides', [1, 1]) as [number, number], padding: [t, l] as [number, number], ceilMode: ceil };
-    if (average) return { layer: { type: 'avgpool2d', options }, from: [unpadded(x)] };
-    return { layer: { type: 'maxpool2d', options: { ...options, dilation: c.ints('dilations', [1, 1]) as [number, number] } }, from: [x as NetworkValue] };
+    const kernel = twoInts(c, 'kernel_shape', []);
+    const dilation = twoInts(c, 'dilations', [1, 1]);
+    // AveragePool has dilations from opset 19; the engine's average pooling has none (as PyTorch).
+    if (average && (dilation[0] !== 1 || dilation[1] !== 1)) c.unsupported('dilations', dilation, '[1, 1]');
+    const own = windowPads(c, x, kernel, dilation, true);
+    // As onnxruntime; a Pad node's zeros before it are its input, not its padding.
+    if (own[0] >= kernel[0] || own[2] >= kernel[0] || own[1] >= kernel[1] || own[3] >= kernel[1]) c.unsupported('pads', own, 'each under the kernel');
+    const stride = twoInts(c, 'strides', [1, 1]);
+    const ceilMode = c.int('ceil_mode', 0) === 1;
+    if (ceilMode && x.kind === 'padded') padNodeCeilMode(c, x, own, kernel, stride);
+    const options = { kernel, stride, padding: sides(c, own, x), ceilMode };
+    if (!average) return { layer: { type: 'maxpool2d', options: { ...options, dilation } }, from: [x as NetworkValue] };
+    return { layer: { type: 'avgpool2d', options: { ...options, countIncludePad: countsPadding(c, own, x) } }, from: [unpadded(x)] };
   };
+}
+
+/**
+ * ceil_mode after a Pad node: a last window must start inside the input or its leading padding, and onnxruntime
+ * counts the Pad node's trailing zeros as input, so it keeps a window the engine's rule drops where they are
+ * passed: refused only where the output sizes differ.
+ */
+function padNodeCeilMode(c: OpContext, x: PaddedValue, own: number[], kernel: number[], stride: number[]): void {
+  const [t, b, l, r] = x.pads;
+  const axes = [[x.of.shape[2], t, b, own[0], own[2]], [x.of.shape[3], l, r, own[1], own[3]]];
+  for (const [a, [n, before, after, ownBefore, ownAfter]] of axes.entries()) {
+    const engine = pooledSize(n, kernel[a], stride[a], before + ownBefore, after + ownAfter, 1, true);
+    const onnx = pooledSize(n + before + after, kernel[a], stride[a], ownBefore, ownAfter, 1, true);
+    if (engine !== onnx) c.unsupported('ceil_mode', 1, '0 here, after a Pad node (onnxruntime keeps a last window that starts in its zeros)');
+  }
+}
+
+/**
+ * Whether the engine's mean counts its padding, from count_include_pad (ONNX's default 0): a Pad node's zeros are
+ * input to ONNX, counted either way, so with the node's own pads 0 the engine counts all its padding, and a Pad
+ * node's zeros counted next to own pads not counted cannot be written.
+ */
+function countsPadding(c: OpContext, own: number[], x: NetworkValue | PaddedValue): boolean {
+  const counted = c.int('count_include_pad', 0) === 1;
+  if (own.every(p => p === 0)) return true;
+  if (!counted && x.kind === 'padded' && x.pads.some(p => p !== 0)) c.unsupported('count_include_pad', 0, '1 after a Pad node');
+  return counted;
 }
 
 function activation(type: 'relu' | 'sigmoid' | 'tanh') {
