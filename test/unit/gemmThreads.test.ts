@@ -11,9 +11,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
+import { convInfo } from '../../src/engine/convInfo';
 import { MatrixView, transposed, view } from '../../src/engine/gemm';
 import { Tensor } from '../../src/engine/tensor';
-import { setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
+import { prepare, setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
 import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
 import { setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
@@ -212,5 +213,23 @@ describe('helper threads: installing and ending', () => {
     assert.strictEqual(r.helpers, 2);
     assert.ok(r.running >= r.before + 3, `a worker and its two helpers: ${JSON.stringify(r)}`);
     assert.ok(r.after <= r.before, `all ended: ${JSON.stringify(r)}`);
+  });
+});
+
+describe('with helpers installed, a conv too small to split', function () {
+  this.timeout(60_000);
+  before(() => assert.ok(installNodeGemmThreads(2), 'threads install in Node'));
+  after(() => setGemmThreads(0));
+
+  it('runs on a memory of its own (JS copies into a shared one are slower), a big one on the helpers\' shared memory', () => {
+    const memoryOf = (x: number[], w: number[]) => {
+      const info = convInfo(x, w, { padding: 1 });
+      const p = prepare(info, [{ shape: x, dtype: 'float32', data: new Float32Array(x.reduce((a, b) => a * b)) }], 8, () => ({}));
+      assert.ok(p, 'the kernels ran');
+      return p.floats.buffer;
+    };
+    // LeNet's conv1 at batch 16: 1.4M multiply-adds, under two threads' worth (minThreadWork each).
+    assert.ok(!(memoryOf([16, 1, 28, 28], [6, 1, 5, 5]) instanceof SharedArrayBuffer), 'LeNet conv1 on its own memory');
+    assert.ok(memoryOf([1, 64, 56, 56], [64, 64, 3, 3]) instanceof SharedArrayBuffer, 'the ResNet block on the shared memory');
   });
 });

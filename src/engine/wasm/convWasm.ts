@@ -107,9 +107,12 @@ export function addBiasGrad(d: TensorData, db: TensorData, B: number, Cout: numb
 
 export const table = (t: number, skip: number) => t + 4 * skip;
 
-/** A call's memory: its own regions (byte offsets), the tables filled, scratch for products `cols` wide. */
+/**
+ * A call's memory: its own regions (byte offsets), the tables filled, scratch for products `cols` wide. Its products
+ * (one group's windows × kernels × taps at most) too small to split, on a memory of the call's own (wasmLayout).
+ */
 export function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L: WasmLayout) => R) {
-  const L = wasmLayout(tensors[0].data);
+  const L = wasmLayout(tensors[0].data, info.batch * info.outPositions * info.outChannelsPerGroup * info.groupPatchSize);
   if (!L || tensors.some(t => t.dtype !== tensors[0].dtype)) return undefined;
   const r = regions(L);
   const t = reserveTables(L, info);

@@ -112,15 +112,19 @@ function load(): Kernel | null {
     }
     // No shared build here: one thread, on the builds of their own memory.
   }
+  const own = ownMemoryBuild();
+  [kernel, kernelName] = own ? [own.exports, own.name] : [null, 'none'];
+  return kernel;
+}
+
+/** The build on a memory of its own that runs here (relaxed SIMD where allowed, else plain SIMD), if any. */
+function ownMemoryBuild(): { exports: Kernel; name: WasmKernelName } | undefined {
   const builds: [WasmKernelName, string][] = [...(relaxedAllowed ? [['relaxed-simd', GEMM_RELAXED_WASM_BASE64] as [WasmKernelName, string]] : []), ['simd', GEMM_WASM_BASE64]];
   for (const [name, base64] of builds) {
-    kernel = instanceOf(name, base64, undefined, 0)?.exports ?? null;
-    kernelName = name;
-    if (kernel) return kernel;
+    const exports = instanceOf(name, base64, undefined, 0)?.exports;
+    if (exports) return { exports, name };
   }
-  kernelName = 'none';
-  kernel = null;
-  return kernel;
+  return undefined;
 }
 
 const threaded = () => helpers !== undefined && kernelShared;
@@ -200,9 +204,9 @@ export class WasmLayout {
   private readonly threads: number;
   private scratchStride = 0;
 
-  constructor(private readonly k: Kernel, readonly f64: boolean) {
+  constructor(private readonly k: Kernel, readonly f64: boolean, shared: boolean) {
     this.E = f64 ? 8 : 4;
-    this.threads = threaded() ? 1 + helpers!.count : 1;
+    this.threads = shared && threaded() ? 1 + helpers!.count : 1;
   }
 
   /** Reserves `count` floats (or 4-byte ints with ints = true); returns the byte offset. */
@@ -288,11 +292,18 @@ function helpersFor(work: number): number {
   return helpers.ready();
 }
 
-/** A layout for one call, when the kernels are on and the data is float32 or float64. */
-export function wasmLayout(data: unknown): WasmLayout | undefined {
+/**
+ * A layout for one call, when the kernels are on and the data is float32 or float64. `work`: the multiply-adds of the
+ * call's biggest product, when known. One too small to split runs on the build of a memory of its own even where
+ * helpers are installed: the same bits, and JS copies into and out of a shared memory are slower (LeNet's conv1 at
+ * batch 16 forward took 1.15–1.25× as long on the shared one).
+ */
+export function wasmLayout(data: unknown, work = Infinity): WasmLayout | undefined {
   if (disabled || !(data instanceof Float32Array || data instanceof Float64Array)) return undefined;
   const k = load();
-  return k ? new WasmLayout(k, data instanceof Float64Array) : undefined;
+  if (!k) return undefined;
+  const own = threaded() && work < 2 * minThreadWork() ? ownMemoryBuild()?.exports : undefined;
+  return new WasmLayout(own ?? k, data instanceof Float64Array, !own);
 }
 
 /**
@@ -301,7 +312,8 @@ export function wasmLayout(data: unknown): WasmLayout | undefined {
  * while a call's layout is in use.
  */
 export function wasmRange(data: Floats): { min: number; max: number; bad: boolean } | undefined {
-  const L = wasmLayout(data);
+  // No product: the copy into a memory of its own is the faster one.
+  const L = wasmLayout(data, 0);
   if (!L || data.length === 0) return undefined;
   const chunk = Math.min(data.length, CHUNK_BYTES / L.E);
   const [at, out] = [L.reserve(chunk), L.reserve(16 / L.E)];
