@@ -121,6 +121,7 @@ export const ABOUT_EN = {
   'globalPool.delta': () => 'δ = ∂C/∂z, from the layer above',
   'globalPool.dA': () => '∂C/∂input: each plane\'s δ divided by H·W, on every pixel',
   'upsample.z.nearest': () => 'z: each cell a copy of the input cell at ⌊o / scale⌋, the output',
+  'upsample.z.nearestRule': (a: { transform: string; rounding: string }) => `z: each cell a copy of the input cell its source (${a.transform}) rounds to (${a.rounding}), the output`,
   'upsample.z.bilinear': () => 'z: each cell the weighted mean of the 2×2 input cells around its source, the output',
   'upsample.delta': () => 'δ = ∂C/∂z, from the layer above',
   'upsample.dA': () => '∂C/∂input: each output\'s δ scattered back to the cells it read, with their weights',

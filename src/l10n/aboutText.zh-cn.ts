@@ -120,6 +120,7 @@ export const ABOUT_ZH_CN: AboutTable = {
   'globalPool.delta': () => 'δ = ∂C/∂z，由上一层传下来',
   'globalPool.dA': () => '输入的梯度 ∂C/∂input：每个平面的 δ 除以 H·W，落在每个像素上',
   'upsample.z.nearest': () => 'z：每个格子复制输入中位于 ⌊o / scale⌋ 的格子，即输出',
+  'upsample.z.nearestRule': a => `z：每个格子复制输入中其源点（${a.transform}）取整（${a.rounding}）所得的格子，即输出`,
   'upsample.z.bilinear': () => 'z：每个格子是其源点周围 2×2 个输入格子的加权平均，即输出',
   'upsample.delta': () => 'δ = ∂C/∂z，由上一层传下来',
   'upsample.dA': () => '输入的梯度 ∂C/∂input：每个输出的 δ 按权重散回它读取的格子',

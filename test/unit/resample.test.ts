@@ -110,3 +110,16 @@ describe('upsample2d and pad2d: gradients are central finite differences', () =>
     });
   }
 });
+
+describe('upsample2d nearest by an ONNX rule: its trace says which rule', () => {
+  it('z\'s description and the stage\'s formula name the transform and the rounding, not ⌊o / scale⌋', () => {
+    const input = randomTensor([1, 1, 3, 3], rng(7));
+    const rule = { coordinate_transformation_mode: 'half_pixel', nearest_mode: 'round_prefer_ceil' };
+    const layer = traceNetwork({ input, layers: [layerOf('upsample2d', { mode: 'nearest', scale_factor: 2, ...rule })], dtype: 'float64' }).layers[0];
+    assert.deepStrictEqual(layer.tensors.z?.about, { key: 'upsample.z.nearestRule', args: { transform: 'half_pixel', rounding: 'round_prefer_ceil' } });
+    const formula = layer.stages.find(s => s.id === 'upsample')!.formula;
+    assert.ok(formula.includes('half_pixel') && formula.includes('round_prefer_ceil') && !formula.includes('⌊'), formula);
+    const torchWay = traceNetwork({ input, layers: [layerOf('upsample2d', { mode: 'nearest', scale_factor: 2 })], dtype: 'float64' }).layers[0];
+    assert.deepStrictEqual(torchWay.tensors.z?.about, { key: 'upsample.z.nearest' });
+  });
+});

@@ -7,6 +7,7 @@
 // 9 FLOPs an output cell (three lerps of 2 multiplications and an addition: two
 // along W, one along H), nearest none (a copy); torch.utils.flop_counter counts neither.
 
+import type { About } from '../about';
 import { EngineError } from '../errors';
 import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, gather2d, scatter2d } from '../resample';
 import { TensorName, TraceTensor, recorded } from '../trace';
@@ -94,6 +95,13 @@ function geometry(l: Upsample2dLayer, x: readonly number[], size: [number, numbe
   };
 }
 
+/** What z is: bilinear's weighted means, or nearest's copies as torch reads them or by an ONNX rule. */
+function zAbout(l: Upsample2dLayer): About {
+  if (l.mode === 'bilinear') return { key: 'upsample.z.bilinear' };
+  const transform = l.coordinate_transformation_mode;
+  return transform ? { key: 'upsample.z.nearestRule', args: { transform, rounding: l.nearest_mode ?? 'floor' } } : { key: 'upsample.z.nearest' };
+}
+
 export const upsample2dKind: LayerKind<Upsample2dLayer> = {
   summary: () => 'as nn.Upsample / F.interpolate: (B, C, H, W) → (B, C, H_out, W_out), nearest or bilinear',
   params: () => PARAMS,
@@ -129,14 +137,16 @@ export const upsample2dKind: LayerKind<Upsample2dLayer> = {
     const g = upsample2dKind.plan(l, x.shape, false).geometry as LayerGeometry<'upsample2d', UpsampleInfo>;
     const tensors: Partial<Record<TensorName, TraceTensor>> = {
       input: recorded('input', x, AXES, { key: 'layer.input' }),
-      z: recorded('z', output, AXES, { key: l.mode === 'bilinear' ? 'upsample.z.bilinear' : 'upsample.z.nearest' }),
+      z: recorded('z', output, AXES, zAbout(l)),
     };
     const dA = delta && upsample2dKind.backward({ spec: l, input: x, output, cache: {} }, delta).deltaIn;
     if (delta && dA) {
       tensors.delta = recorded('delta', delta, AXES, { key: 'upsample.delta' });
       tensors.dA = recorded('dA', dA, AXES, { key: 'upsample.dA' });
     }
-    const formula = l.mode === 'bilinear' ? 'z[b, c, oy, ox] = Σ wy · wx · input[b, c, iy, ix] over the 2×2 around the source' : 'z[b, c, oy, ox] = input[b, c, ⌊oy / s⌋, ⌊ox / s⌋]';
+    const formula = l.mode === 'bilinear' ? 'z[b, c, oy, ox] = Σ wy · wx · input[b, c, iy, ix] over the 2×2 around the source'
+      : l.coordinate_transformation_mode ? `z[b, c, oy, ox] = input[b, c, r(y(oy)), r(x(ox))]: sources by ${l.coordinate_transformation_mode}, r = ${l.nearest_mode ?? 'floor'}`
+        : 'z[b, c, oy, ox] = input[b, c, ⌊oy / s⌋, ⌊ox / s⌋]';
     const stages = [
       stage('upsample', 'forward', 'Upsample', formula, ['input'], ['z']),
       stage('upsample_grad', 'backward', 'δ scattered back', '∂C/∂input[b, c, iy, ix] = Σ over the outputs that read it of weight · δ', ['delta'], ['dA']),
