@@ -67,16 +67,17 @@ export function upsampleAxis(n: number, m: number, scale: number, mode: Upsample
 }
 
 /**
- * onnxruntime's source of output cell o, unrounded and unclamped. As onnxruntime-node computes it: by a scale in
+ * onnxruntime's source of output cell o, unrounded and unclamped. By a scale, as onnxruntime-node computes it: in
  * float32, x / scale (11.5 / 2.3 − ½ is the tie 4.5 in float32; 19.5 / 2.6 − ½ is just past 7, where
- * 19.5 · float32(1 / 2.6) − ½ is 7 and ceil reads a cell short); for a size exactly, x · in / out (2 · 7 / 4 is the
- * tie 3.5, which float32(4 / 7) would miss).
+ * 19.5 · float32(1 / 2.6) − ½ is 7 and ceil reads a cell short). For a size, exactly, x · in / out: onnxruntime-node
+ * 1.30 reads 2 · 7 / 4 as the tie 3.5, which float32(4 / 7) would miss; `float32`: the same in float32, as its code
+ * writes it (see nearestSizeSettled for where that is the one it follows).
  */
-function onnxSource(n: number, m: number, scale: number, transform: Transform, sized: boolean): (o: number) => number {
+function onnxSource(n: number, m: number, scale: number, transform: Transform, sized: boolean, float32 = !sized): (o: number) => number {
   // An axis of scale 1 is copied whatever the transform (tf_half_pixel_for_nn's o + ½ would round a cell on).
   if (sized ? m === n : Math.fround(scale) === 1) return o => o;
-  const f = sized ? (v: number) => v : Math.fround;
-  const over = sized ? (x: number) => (x * n) / m : (x: number) => f(x / f(scale));
+  const f = float32 ? Math.fround : (v: number) => v;
+  const over = float32 ? (x: number) => f(x / f(sized ? m / n : scale)) : (x: number) => (x * n) / m;
   const source: Record<Transform, (o: number) => number> = {
     asymmetric: o => over(o),
     half_pixel: o => f(over(o + 0.5) - 0.5),
@@ -85,6 +86,19 @@ function onnxSource(n: number, m: number, scale: number, transform: Transform, s
     tf_half_pixel_for_nn: o => over(o + 0.5),
   };
   return source[transform];
+}
+
+/**
+ * Whether onnxruntime's cells for nearest by `rule` from n cells to a size of m are known: onnxruntime-node 1.30 reads
+ * a source that is exactly a tie as the tie (asymmetric 7 → 2: 3.5) but one exactly on a whole number as float32
+ * leaves it, just below (half_pixel 7 → 1: 2.9999998, floor: cell 2, not 3; checked on every size to 20). The
+ * exact source then lands in another cell than the layer's: the import refuses the node rather than give it.
+ */
+export function nearestSizeSettled(n: number, m: number, rule: OnnxRule): boolean {
+  const [exact, float32] = [onnxSource(n, m, m / n, rule.transform, true), onnxSource(n, m, m / n, rule.transform, true, true)];
+  const cell = (x: number) => Math.min(Math.max(ROUNDINGS[rule.rounding](x), 0), n - 1);
+  for (let o = 0; o < m; o++) if (Number.isInteger(exact(o)) && cell(exact(o)) !== cell(float32(o))) return false;
+  return true;
 }
 
 const ROUNDINGS: Record<OnnxRule['rounding'], (x: number) => number> = {

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LINEAR_TRANSFORMS, NEAREST_TRANSFORMS } from '../../src/engine/resample';
+import { LINEAR_TRANSFORMS, NEAREST_TRANSFORMS, nearestSizeSettled } from '../../src/engine/resample';
 import { OnnxInitializer, f32Bytes, onnxGraphModel } from '../support/onnxWriter';
 import { randomTensor, rng } from './helpers';
 import { checkAgainstOnnxruntime, traceModel } from './onnxReference';
@@ -84,5 +84,35 @@ describe('ONNX Resize of opset 10 (X, scales): asymmetric, nearest rounding down
   }
   it('nearest enlarging one axis and shrinking the other is refused at the node (one rounding serves both)', () => {
     assert.throws(() => traceModel(model('nearest', [2, 0.6]), x, 'float64'), (e: unknown) => e instanceof SpecError && /"resize"/.test(e.message) && /scales/.test(e.message));
+  });
+});
+
+describe('ONNX Resize nearest to a size: onnxruntime\'s cells, or refused where float32 decides a whole-number source', () => {
+  /** Nearest Resizes of a (1, 1, 1, n) row to each size in `to`, one node each. */
+  const rowModel = (n: number, to: number[], transform: string, rounding: string) => onnxGraphModel({
+    nodes: to.map(m => ({ op: 'Resize', inputs: ['x', '', '', `by${m}`], outputs: [`y${m}`], name: `to${m}`, strings: { mode: 'nearest', coordinate_transformation_mode: transform, nearest_mode: rounding } })),
+    initializers: to.map(m => ({ name: `by${m}`, dims: [4], dataType: 7, int64Data: [1, 1, 1, m].map(BigInt) })), inputs: [['x', [1, 1, 1, n]]], outputs: to.map(m => `y${m}`), opset: 17,
+  });
+  const row = (n: number) => ({ shape: [1, 1, 1, n], dtype: 'float64' as const, data: Float64Array.from({ length: n }, (_, i) => i * i + 1) });
+
+  it('every row of up to 12 cells to every size up to 12, half_pixel and asymmetric, every rounding', async function () {
+    this.timeout(60_000);
+    let [computed, refused] = [0, 0];
+    for (let n = 1; n <= 12; n++) for (const transform of ['half_pixel', 'asymmetric']) for (const rounding of ['floor', 'ceil', 'round_prefer_floor', 'round_prefer_ceil']) {
+      const sizes = Array.from({ length: 12 }, (_, k) => k + 1);
+      const settled = sizes.filter(m => nearestSizeSettled(n, m, { transform: transform as 'asymmetric', rounding: rounding as 'floor' }));
+      for (const m of sizes.filter(k => !settled.includes(k))) {
+        assert.throws(() => traceModel(rowModel(n, [m], transform, rounding), row(n), 'float64'), (e: unknown) => e instanceof SpecError && /"to\d+" \(Resize\)/.test(e.message) && /sizes/.test(e.message));
+        refused++;
+      }
+      assert.strictEqual(await checkAgainstOnnxruntime(rowModel(n, settled, transform, rounding), row(n)), settled.length, `${n} → ${settled} ${transform} ${rounding}`);
+      computed += settled.length;
+    }
+    // A few sources sit exactly on a whole number that float32 leaves just below (half_pixel 7 → 1 by floor).
+    assert.ok(refused > 0 && refused < computed / 50, `${refused} refused, ${computed} computed`);
+  });
+
+  it('half_pixel 7 → 1 by floor (onnxruntime\'s source 2.9999998, exactly 3) is refused at the node, naming its sizes', () => {
+    assert.throws(() => traceModel(rowModel(7, [1], 'half_pixel', 'floor'), row(7), 'float64'), (e: unknown) => e instanceof SpecError && /"to1" \(Resize\)/.test(e.message) && /sizes/.test(e.message) && /whole number/.test(e.message));
   });
 });

@@ -8,7 +8,7 @@
 import { walkBroadcast, broadcastShape } from '../../engine/broadcast';
 import { checkBudget } from '../../engine/budget';
 import { pooledSize } from '../../engine/layers';
-import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type OnnxRule } from '../../engine/resample';
+import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type OnnxRule, nearestSizeSettled } from '../../engine/resample';
 import type { LayerSpec } from '../../engine/layerKinds';
 import { Tensor, sizeOf } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
@@ -173,9 +173,24 @@ function pool(average: boolean) {
     const ceilMode = c.int('ceil_mode', 0) === 1;
     if (ceilMode && x.kind === 'padded') padNodeCeilMode(c, x, own, kernel, stride);
     const options = { kernel, stride, padding: sides(c, own, x), ceilMode };
+    const countIncludePad = average && countsPadding(c, own, x);
+    // A window on padding alone has no value of the input: onnxruntime's max gives float32's lowest (its start), a
+    // mean over the input's taps 0 / 0. The layer's −∞ or NaN would be neither: refused (a mean counting padding is 0).
+    if (!countIncludePad && [0, 1].some(a => windowOnPaddingAlone(unpadded(x).shape[2 + a], kernel[a], stride[a], own[a], own[a + 2], dilation[a], ceilMode))) {
+      c.unsupported('pads', own, 'pads that leave every window a cell of the input');
+    }
     if (!average) return { layer: { type: 'maxpool2d', options: { ...options, dilation } }, from: [x as NetworkValue] };
-    return { layer: { type: 'avgpool2d', options: { ...options, countIncludePad: countsPadding(c, own, x) } }, from: [unpadded(x)] };
+    return { layer: { type: 'avgpool2d', options: { ...options, countIncludePad } }, from: [unpadded(x)] };
   };
+}
+
+/** Whether a window along an axis of n cells (its own padding before and after it) reads no cell of the input. */
+function windowOnPaddingAlone(n: number, k: number, s: number, before: number, after: number, d: number, ceil: boolean): boolean {
+  for (let i = 0; i < pooledSize(n, k, s, before, after, d, ceil); i++) {
+    const start = i * s - before;
+    if (!Array.from({ length: k }, (_, j) => start + j * d).some(at => at >= 0 && at < n)) return true;
+  }
+  return false;
 }
 
 /**
@@ -511,6 +526,12 @@ function resize(c: OpContext): OpResult {
   if (!transforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, transforms.join(', '));
   if (mode === 'nearest' && !(NEAREST_ROUNDINGS as readonly string[]).includes(rounding)) c.unsupported('nearest_mode', rounding, NEAREST_ROUNDINGS.join(', '));
   const rule = { coordinate_transformation_mode: transform as OnnxRule['transform'], ...(mode === 'nearest' ? { nearest_mode: rounding as OnnxRule['rounding'] } : {}) };
+  // Nearest to a size: where a source is exactly a whole number, onnxruntime reads it as float32 leaves it, just below,
+  // and the layer exactly (resample.ts, nearestSizeSettled): refused where the two are different cells.
+  const nearestRule = { transform: transform as OnnxRule['transform'], rounding: rounding as OnnxRule['rounding'] };
+  if (mode === 'nearest' && !scales.length && [2, 3].some(a => !nearestSizeSettled(x.shape[a], given[a], nearestRule))) {
+    c.unsupported('sizes', given, 'sizes whose nearest sources float32 leaves on the whole number they are exactly (onnxruntime reads them just below)');
+  }
   return { layer: { type: 'upsample2d', mode: mode === 'nearest' ? 'nearest' : 'bilinear', ...how, ...rule }, from: [x] };
 }
 
