@@ -5,13 +5,10 @@
 // of columns [g*groupPatchSize, (g+1)*groupPatchSize).
 
 import { ConvInfo, paddedShape } from './convInfo';
-import { DType, Tensor, TensorData, copyRun, zeros } from './tensor';
+import { DType, Tensor, TensorData, copyRun, sameValues, zeros } from './tensor';
 
 /** Whether padding leaves (B, C, H, W) as it is: pad2d and crop2d then hand over the same values, not a copy. */
 export const unpadded = (info: ConvInfo) => info.paddedHeight === info.inHeight && info.paddedWidth === info.inWidth;
-
-/** The same values under a shape of their own (a trace's `a` is its input where nothing is padded). */
-const sameValues = (t: Tensor): Tensor => ({ shape: [...t.shape], dtype: t.dtype, data: t.data });
 
 /** Zero-pads (B, C, H, W) to (B, C, Hp, Wp); nothing to pad, the input's values (read, never written). */
 export function pad2d(input: Tensor, info: ConvInfo): Tensor {

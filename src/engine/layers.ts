@@ -5,7 +5,7 @@
 
 import { Pair } from './convInfo';
 import { EngineError } from './errors';
-import { DType, Tensor, copyRun, sizeOf, zeros } from './tensor';
+import { DType, Tensor, copyRun, sameValues, sizeOf, zeros } from './tensor';
 
 // ---- activations -------------------------------------------------------------
 
@@ -274,7 +274,7 @@ export function poolForward(input: Tensor, p: PoolInfo, known?: Pick<PoolForward
 function poolWindows(input: Tensor, p: PoolInfo): Pick<PoolForward, 'a' | 'pool_t'> {
   const { batch: B, channels: C, inHeight: H, inWidth: W, padTop: ph, padLeft: pw, paddedHeight: Hp, paddedWidth: Wp, outHeight: Ho, outWidth: Wo, kernelHeight: kh, kernelWidth: kw } = p;
   // Nothing padded: a is the input's values (read, never written), not a copy.
-  const a = Hp === H && Wp === W ? { shape: [...input.shape], dtype: input.dtype, data: input.data } : zeros([B, C, Hp, Wp], input.dtype);
+  const a = Hp === H && Wp === W ? sameValues(input) : zeros([B, C, Hp, Wp], input.dtype);
   if (a.data !== input.data) {
     if (p.kind === 'max') a.data.fill(-Infinity);
     for (let bc = 0; bc < B * C; bc++) for (let y = 0; y < H; y++) copyRun(input.data, (bc * H + y) * W, a.data, (bc * Hp + y + ph) * Wp + pw, W);

@@ -91,13 +91,16 @@ function onnxSource(n: number, m: number, scale: number, transform: Transform, s
 /**
  * Whether onnxruntime's cells for nearest by `rule` from n cells to a size of m are known: onnxruntime-node 1.30 reads
  * a source that is exactly a tie as the tie (asymmetric 7 → 2: 3.5) but one exactly on a whole number as float32
- * leaves it, just below (half_pixel 7 → 1: 2.9999998, floor: cell 2, not 3; checked on every size to 20). The
- * exact source then lands in another cell than the layer's: the import refuses the node rather than give it.
+ * leaves it, just below (half_pixel 7 → 1: 2.9999998, floor: cell 2, not 3; checked on every size to 20). Where such a
+ * whole-number source is in another cell in float32 than exactly (the layer's), the import refuses the node.
  */
 export function nearestSizeSettled(n: number, m: number, rule: OnnxRule): boolean {
   const [exact, float32] = [onnxSource(n, m, m / n, rule.transform, true), onnxSource(n, m, m / n, rule.transform, true, true)];
   const cell = (x: number) => Math.min(Math.max(ROUNDINGS[rule.rounding](x), 0), n - 1);
-  for (let o = 0; o < m; o++) if (Number.isInteger(exact(o)) && cell(exact(o)) !== cell(float32(o))) return false;
+  for (let o = 0; o < m; o++) {
+    const at = exact(o);
+    if (Number.isInteger(at) && cell(at) !== cell(float32(o))) return false;
+  }
   return true;
 }
 

@@ -73,6 +73,9 @@ export function copyRun(src: TensorData, s: number, dst: TensorData, d: number, 
   else for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
 }
 
+/** The same values under a shape of their own: a view's tensor that shares its array (read, never written). */
+export const sameValues = (t: Tensor): Tensor => ({ shape: [...t.shape], dtype: t.dtype, data: t.data });
+
 export function zeros(shape: readonly number[], dtype: DType = 'float64'): Tensor {
   return { shape: [...shape], dtype, data: allocate(dtype, sizeOf(shape)) };
 }

@@ -285,9 +285,12 @@ export class WasmLayout {
   }
 }
 
+/** Whether a product of `work` multiply-adds stays on the calling thread: under two threads' worth. */
+const tooSmallToSplit = (work: number) => work < 2 * minThreadWork();
+
 /** How many helpers are ready for a product of `work` multiply-adds, starting them on the first one big enough to gain. */
 function helpersFor(work: number): number {
-  if (!helpers || work < 2 * minThreadWork()) return 0;
+  if (!helpers || tooSmallToSplit(work)) return 0;
   helpers.startOnce(sharedModules);
   return helpers.ready();
 }
@@ -302,7 +305,7 @@ export function wasmLayout(data: unknown, work = Infinity): WasmLayout | undefin
   if (disabled || !(data instanceof Float32Array || data instanceof Float64Array)) return undefined;
   const k = load();
   if (!k) return undefined;
-  const own = threaded() && work < 2 * minThreadWork() ? ownMemoryBuild()?.exports : undefined;
+  const own = threaded() && tooSmallToSplit(work) ? ownMemoryBuild()?.exports : undefined;
   return new WasmLayout(own ?? k, data instanceof Float64Array, !own);
 }
 

@@ -7,8 +7,8 @@
 import { weightMatrix } from '../conv2d';
 import type { ConvBackward, ConvForward } from '../conv2d';
 import { ConvInfo, outputShape, paddedShape } from '../convInfo';
-import { col2imCounts, crop2d, pad2d, unpadded } from '../im2col';
-import { Tensor, TensorData, TensorStats, statsOfRange, tensorStatsLoops, zeros } from '../tensor';
+import { col2imCounts, crop2d, unpadded } from '../im2col';
+import { Tensor, TensorData, TensorStats, sameValues, statsOfRange, tensorStatsLoops, zeros } from '../tensor';
 import { addBiasGrad, prepare, putPadded, table } from './convWasm';
 import { Floats, WasmLayout, arithmetic } from './gemmWasm';
 
@@ -124,7 +124,7 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
   /** a, then z_t = a_t @ w_t (group by group) and z, copied out with their statistics. */
   const forwardProduct = () => {
     // Nothing padded, a is the input's values (its statistics the input's, recorded before it).
-    const a = unpadded(info) ? pad2d(input, info) : out('a', r.padded, paddedShape(info));
+    const a = unpadded(info) ? sameValues(input) : out('a', r.padded, paddedShape(info));
     floats.fill(0, r.zt / E, r.zt / E + rows * Cout);
     for (let g = 0; g < groups; g++) {
       // z_t[r, o] = Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k]: a_t @ w_t, group by group.
