@@ -9,7 +9,7 @@ import type { Comparison } from './compare';
 import type { LayerGeometry } from './layerKinds/view';
 import { DType, Tensor, TensorData, TensorStats, filled, indexOf, maxAbs, maxAbsDiff, tensorStats } from './tensor';
 import { wasmGemmAvailable } from './wasm/gemmWasm';
-import { WasmConvProduct, convProductWasm, convTraceWasm, sameAsConv2dWasm } from './wasm/traceWasm';
+import { WasmConvProduct, convProductWasm, convTraceWasm } from './wasm/traceWasm';
 
 /** A conv2d problem with its tensors already parsed (the spec layer turns JSON into this). */
 export interface ConvProblem {
@@ -176,7 +176,8 @@ export type ConvForwardMade = ({ kernels: WasmConvProduct } | { loops: ConvForwa
 /** The product of traceConv, the geometry already checked and sized: traceConv's `made` for the rest. */
 export function convTraceForward(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): ConvForwardMade {
   const fast = convProductWasm(input, weight, bias, info);
-  if (fast) return { kernels: fast, z: fast.forward.z, sameAsConvolve: sameAsConv2dWasm(info, bias) };
+  // conv2dWasm sums as the kernels do here and adds the bias after, as z_t + b: the same bits.
+  if (fast) return { kernels: fast, z: fast.forward.z, sameAsConvolve: true };
   // Without the kernels, convolve is conv2dForward's z too; with them, the loops' z may differ in its last bits.
   const loops = conv2dForward(input, weight, bias, info);
   return { loops, z: loops.z, sameAsConvolve: !wasmGemmAvailable() };

@@ -14,6 +14,7 @@ import { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad } from '../.
 import { convInfo } from '../../src/engine/convInfo';
 import { MatrixView, transposed, view } from '../../src/engine/gemm';
 import { Tensor } from '../../src/engine/tensor';
+import { convTraceForward } from '../../src/engine/trace';
 import { prepare, setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
 import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
 import { setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
@@ -130,6 +131,34 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
     }
     setBlockValues();
     assert.ok(gemmHelperJobs() > taken, 'the helpers took part');
+  });
+
+  // A network's trace passes its conv's z on as the layer's output (sameAsConvolve): the kernels sum a patch longer than
+  // their 384-long runs in pieces, so the bias must come after the whole sum on both paths, as the trace adds it.
+  it('a conv trace\'s z = convolve\'s, byte for byte, for patches past the kernel\'s runs, a bias of −0, kernels as rows', () => {
+    const random = rng(19);
+    const bytes = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    for (const [x, w, options] of [
+      [[2, 64, 12, 12], [64, 64, 3, 3], { padding: 1 }], // Kg 576: two runs
+      [[1, 100, 9, 9], [24, 100, 3, 3], { padding: 1 }], // Kg 900: three runs
+      [[1, 48, 2, 2], [40, 48, 3, 3], { padding: 1 }], // 4 windows, 40 kernels: kernels as rows
+      [[2, 96, 7, 7], [8, 48, 3, 3], { padding: 1, groups: 2 }], // groups of 432
+    ] as const) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const { input, weight, bias } = convInputs(x, w, options, random, dtype);
+        bias.data[0] = -0;
+        input.data.fill(0, 0, input.data.length / 4); // sums of −0 and +0 products meet the −0 bias
+        weight.data[1] = -weight.data[1];
+        const info = convInfo(input.shape, weight.shape, options, bias.shape);
+        for (const [what, pair] of [['no bias', undefined], ['bias', bias]] as const) {
+          const { one, many } = oneAndMany(() => ({ z: conv2d(input, weight, pair, options), traced: convTraceForward(input, weight, pair, info) }));
+          const at = `${JSON.stringify(x)} ⋆ ${JSON.stringify(w)} ${dtype} ${what}`;
+          assert.ok(one.traced.sameAsConvolve && 'kernels' in one.traced, at);
+          assert.ok(bytes(one.traced.z).equals(bytes(one.z)), `one thread: ${at}`);
+          assert.ok(bytes(many.traced.z).equals(bytes(one.z)) && bytes(many.z).equals(bytes(one.z)), `threads: ${at}`);
+        }
+      }
+    }
   });
 
   it('relaxed SIMD (a child Node with the flag): threaded = one thread in both builds', function () {

@@ -227,8 +227,8 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
   putPadded(L, floats, padded, input, info);
   const loadSlice = (o: number, n: number) => floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
   if (rowsFirst) {
-    // z[b, o, q] starts as the bias; z += w @ a_tᵀ, group by group, straight into z's planes.
-    for (let bo = 0; bo < B * Cout; bo++) floats.fill(bias ? bias.data[bo % Cout] : 0, z / E + bo * HW, z / E + (bo + 1) * HW);
+    // z[b, o, q] starts at 0; z += w @ a_tᵀ, group by group, straight into z's planes; the bias after (addBias).
+    floats.fill(0, z / E, z / E + B * Cout * HW);
     for (let g = 0; g < groups; g++) {
       for (const { o0, n } of slices) {
         const o = g * Cog + o0;
@@ -236,19 +236,24 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
         L.gemm(n, B * HW, Kg, w, t.kernel, t.unit, padded, table(t.tap, g * Kg), t.window, z, table(t.plane, o), t.position, scratch);
       }
     }
-    return outputOf(floats, z / E, input, info);
+    const out = outputOf(floats, z / E, input, info);
+    if (bias) addBias(out.data, bias.data, 0, B * HW, Cout, HW);
+    return out;
   }
   const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
   arithmetic(ints, zRow, block, 1);
   arithmetic(ints, zPlane, Cout, stride);
   const zOf = (k: number) => z + (k % 2) * Cout * stride * E;
   const rowsOf = (k: number) => Math.min(block, B * HW - k * block);
-  // Block k of z starts as the bias; the products are added onto it.
+  // Block k of z starts at 0; the products are added onto it, the bias once it is copied out (addBias).
   const start = (k: number) => {
     if (k >= blocks) return;
-    for (let o = 0; o < Cout; o++) floats.fill(bias ? bias.data[o] : 0, zOf(k) / E + o * stride, zOf(k) / E + o * stride + rowsOf(k));
+    for (let o = 0; o < Cout; o++) floats.fill(0, zOf(k) / E + o * stride, zOf(k) / E + o * stride + rowsOf(k));
   };
-  const finish = (k: number) => blockInto(floats, zOf(k) / E, stride, k * block, rowsOf(k), out.data, Cout, HW);
+  const finish = (k: number) => {
+    blockInto(floats, zOf(k) / E, stride, k * block, rowsOf(k), out.data, Cout, HW);
+    if (bias) addBias(out.data, bias.data, k * block, rowsOf(k), Cout, HW);
+  };
   start(0);
   for (let k = 0; k < blocks; k++) {
     // While the helpers multiply block k, this thread copies block k - 1 out (the first write of each page of a new
@@ -279,6 +284,21 @@ function imageRuns(r0: number, rows: number, HW: number, run: (b: number, r: num
     run(b, r, n);
     r += n;
   }
+}
+
+/**
+ * z[b, o, q] += bias[o] for windows [r0, r0 + rows) (q of image b is window b·HW + q) of z (B, Cout, HW). The bias is
+ * added after the whole product, as the trace adds it to z_t's product: z = Σ + b with the trace's bits for any
+ * patch size (a z started at b sums (b + Σ₁) + Σ₂ over the kernel's runs of k).
+ */
+function addBias(z: Floats, bias: TensorData, r0: number, rows: number, Cout: number, HW: number): void {
+  imageRuns(r0, rows, HW, (b, r, n) => {
+    for (let o = 0; o < Cout; o++) {
+      const v = bias[o];
+      const at = b * Cout * HW + o * HW + r - b * HW;
+      for (let i = at; i < at + n; i++) z[i] += v;
+    }
+  });
 }
 
 /** Windows [r0, r0 + rows) of z, in the module as (Cout, rows) at element `at` with planes `stride` apart, into z (B, Cout, HW), image by image. */

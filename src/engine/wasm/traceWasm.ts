@@ -65,18 +65,6 @@ function copyOut(floats: Floats, at: number, shape: readonly number[], like: Ten
   return out;
 }
 
-/** The inner length the kernel sums in one run (assembly/gemm.ts's KC): a longer sum goes in slices, each added to C. */
-const KERNEL_RUN = 384;
-
-/**
- * Whether a trace's z made here has the bits conv2dWasm gives (a network's trace then takes it as the layer's
- * output): each output is one run of the kernel's sum (Kg ≤ KC) added to z_t's 0 and then to the bias, where
- * conv2dWasm adds the same sum to the bias; one rounding either way, unless a bias of −0 meets a sum of −0.
- */
-export function sameAsConv2dWasm(info: ConvInfo, bias: Tensor | undefined): boolean {
-  return info.groupPatchSize <= KERNEL_RUN && !(bias?.data.some(v => Object.is(v, -0)) ?? false);
-}
-
 /**
  * The forward tensors (and, given δ, the backward ones) of a conv's trace with their statistics, or undefined when
  * the kernels are off or the layer too big for the module (trace.ts then runs conv2dForward and conv2dBackward).
