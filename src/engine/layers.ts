@@ -177,6 +177,22 @@ export function pooledSize(n: number, k: number, s: number, before: number, afte
   return out;
 }
 
+/**
+ * The first of `out` windows along an axis of n cells (`before` cells of padding ahead of it) whose taps, from
+ * i·s − before every d cells, all miss the input, or −1. The taps before 0 are passed by whole steps: the first at or
+ * after 0 must come before the window's last tap and inside the input. Besides a window past either edge (which
+ * pads under the kernel never make), a dilated one can straddle an input narrower than its dilation (n = 1, taps −1
+ * and 1). O(out) along the axis, no allocation.
+ */
+function windowOnPadding(n: number, k: number, s: number, before: number, d: number, out: number): number {
+  for (let i = 0; i < out; i++) {
+    const start = i * s - before;
+    const first = start >= 0 ? start : start + Math.ceil(-start / d) * d;
+    if (first >= n || first > start + (k - 1) * d) return i;
+  }
+  return -1;
+}
+
 export function poolInfo(kind: PoolKind, shape: readonly number[], o: PoolOptions): PoolInfo {
   const op = `${kind}pool2d`;
   if (shape.length !== 4) throw new EngineError(op, { code: 'layer.inputRank', args: { rank: 4, axes: '(B, C, H, W)', shape: [...shape] } }, 'input');
@@ -193,7 +209,8 @@ export function poolInfo(kind: PoolKind, shape: readonly number[], o: PoolOption
   const [pt, pb, pl, pr] = pads;
   const countIncludePad = kind === 'avg' && o.countIncludePad !== false;
   // PyTorch's forms (an integer, a pair) keep its rule, at most half the kernel; four sides ONNX's, under the kernel, so
-  // that every window reads the input (a mean that counts its padding may take any: zeros a Pad node added).
+  // that every undilated window reads the input (a mean that counts its padding may take any: zeros a Pad node added);
+  // a dilated one is checked below.
   if (!Array.isArray(o.padding) || o.padding.length !== 4) {
     if (pt > kh / 2 || pl > kw / 2) throw new EngineError(op, { code: 'pool.paddingHalf', args: { padding: [pt, pl], kernel: [kh, kw] } }, 'padding');
   } else if (!countIncludePad && (pt >= kh || pb >= kh || pl >= kw || pr >= kw)) throw new EngineError(op, { code: 'pool.paddingKernel', args: { padding: pads, kernel: [kh, kw] } }, 'padding');
@@ -201,6 +218,14 @@ export function poolInfo(kind: PoolKind, shape: readonly number[], o: PoolOption
   const Ho = pooledSize(H, kh, sh, pt, pb, dh, !!o.ceilMode);
   const Wo = pooledSize(W, kw, sw, pl, pr, dw, !!o.ceilMode);
   if (Ho < 1 || Wo < 1) throw new EngineError(op, { code: 'pool.windowTooLarge', args: { kernel: [kh, kw], dilation: [dh, dw], input: [H, W], padding: pads } });
+  // A window on padding alone has no value of the input: its max would be −∞, a mean of no input 0 / 0 (PyTorch
+  // gives −∞ too, onnxruntime float32's lowest). A mean that counts its padding is 0 there, as in both.
+  if (!countIncludePad) {
+    for (const [axis, n, k, s, before, after, d, out] of [['height', H, kh, sh, pt, pb, dh, Ho], ['width', W, kw, sw, pl, pr, dw, Wo]] as const) {
+      const window = windowOnPadding(n, k, s, before, d, out);
+      if (window >= 0) throw new EngineError(op, { code: 'pool.windowOnPadding', args: { axis, window, start: window * s - before, kernel: k, dilation: d, padding: [before, after], input: n } }, 'padding');
+    }
+  }
   const paddedHeight = Math.max(H + pt + pb, (Ho - 1) * sh + dh * (kh - 1) + 1);
   const paddedWidth = Math.max(W + pl + pr, (Wo - 1) * sw + dw * (kw - 1) + 1);
   return {

@@ -37,6 +37,7 @@ export interface EngineProblemArgs {
   'pool.paddingHalf': { padding: [number, number]; kernel: [number, number] };
   'pool.paddingKernel': { padding: number[]; kernel: [number, number] };
   'pool.windowTooLarge': { kernel: [number, number]; dilation: [number, number]; input: [number, number]; padding: number[] };
+  'pool.windowOnPadding': { axis: 'height' | 'width'; window: number; start: number; kernel: number; dilation: number; padding: [number, number]; input: number };
   'linear.weightRank': { shape: number[] };
   'linear.features': { has: number; expects: number; input: number[]; weight: number[] };
   'linear.bias': { channels: number; shape: number[] };

@@ -41,6 +41,10 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'pool.paddingHalf': a => `padding ${pair(a.padding)} must be at most half the kernel ${pair(a.kernel)}, as PyTorch requires`,
   'pool.paddingKernel': a => `padding (${a.padding.join(', ')}) (top, bottom, left, right) must be smaller than the kernel ${pair(a.kernel)} on each side, as ONNX requires (an average that counts its padding takes any)`,
   'pool.windowTooLarge': a => `a ${a.kernel.join('x')} window (dilation ${a.dilation.join(', ')}) does not fit the input ${a.input.join('x')} with padding (${a.padding.join(', ')})`,
+  'pool.windowOnPadding': a =>
+    `the window of output ${a.axis === 'height' ? 'row' : 'column'} ${a.window} lies on padding alone: its taps at ${poolTaps(a, 'and')} miss the input's ` +
+    `${a.axis === 'height' ? 'row' : 'column'}${a.input > 1 ? `s 0..${a.input - 1}` : ' 0'} (kernel ${a.kernel}, dilation ${a.dilation}, padding ${a.padding[0]} before and ${a.padding[1]} after), ` +
+    'so it has no value (a max of nothing would be −∞, a mean 0 / 0): give less padding or dilation, or a larger input',
   'linear.weightRank': a => `weight must be 2-D (out, in), got ${formatShape(a.shape)}`,
   'linear.features': a => `input has ${a.has} features but weight expects ${a.expects} (input ${formatShape(a.input)}, weight ${formatShape(a.weight)})`,
   'linear.bias': a => `bias must have shape (${a.channels},), got ${formatShape(a.shape)}`,
@@ -92,6 +96,14 @@ export const ENGINE_EN: ProblemTable<EngineProblemArgs> = {
   'tensor.data': a => `${a.key} is ${a.dtype} but its data is not a ${a.array}`,
   'tensor.size': a => `${a.key} has shape ${formatShape(a.shape)}, which needs ${a.needs} values, but holds ${a.holds}`,
 };
+
+/** A pooling window's taps along its axis: all of them up to three, else the first two and the last. */
+export function poolTaps(a: { start: number; kernel: number; dilation: number }, and: string): string {
+  const tap = (j: number) => a.start + j * a.dilation;
+  if (a.kernel === 1) return `${a.start}`;
+  if (a.kernel === 2) return `${a.start} ${and} ${tap(1)}`;
+  return a.kernel === 3 ? `${a.start}, ${tap(1)} ${and} ${tap(2)}` : `${a.start}, ${tap(1)}, …, ${tap(a.kernel - 1)}`;
+}
 
 /** A merge layer's inputs with their shapes: `input (1, 2, 6, 6), layers[4] (1, 3, 6, 6)`. */
 export function namedShapes(a: { names: readonly string[]; shapes: readonly (readonly number[])[] }): string {

@@ -7,7 +7,7 @@ import { formatShape, sizeOf } from '../engine/tensor';
 import type { ValueDescription } from '../format/describe';
 import type { JsonSyntax, ProblemArgs, SpecProblemArgs } from './problemCodes';
 import { listed } from './problemText.en';
-import { namedShapes } from '../engine/problemText.en';
+import { namedShapes, poolTaps } from '../engine/problemText.en';
 
 /** What a layer's key means, after its name, where the name alone says little in Chinese. */
 const KEY_GLOSS: Record<string, string> = { kernel: '（池化窗口）', slope: '（leaky_relu 激活函数的斜率）' };
@@ -95,6 +95,10 @@ export const PROBLEMS_ZH_CN: ProblemTable<ProblemArgs> = {
   'pool.paddingHalf': a => `填充 ${pair(a.padding)} 不能超过池化窗口 ${pair(a.kernel)} 的一半（PyTorch 的要求）`,
   'pool.paddingKernel': a => `填充 (${a.padding.join(', ')})（上、下、左、右）每一边都必须小于池化窗口 ${pair(a.kernel)}（ONNX 的要求；计入填充的平均池化不受此限）`,
   'pool.windowTooLarge': a => `${a.kernel.join('x')} 的池化窗口（膨胀 ${a.dilation.join(', ')}）放不进填充 (${a.padding.join(', ')}) 后的输入 ${a.input.join('x')}`,
+  'pool.windowOnPadding': a =>
+    `输出第 ${a.window} ${a.axis === 'height' ? '行' : '列'}的池化窗口只落在填充上：它的抽头 ${poolTaps(a, '和')} 都不在输入的第 ` +
+    `${a.input > 1 ? `0..${a.input - 1}` : '0'} ${a.axis === 'height' ? '行' : '列'}之内（池化窗口 ${a.kernel}，膨胀 ${a.dilation}，前填充 ${a.padding[0]}，后填充 ${a.padding[1]}），` +
+    '因此没有值（空窗口的最大值会是 −∞，平均值是 0 / 0）：请减小填充或膨胀，或使用更大的输入',
   'linear.weightRank': a => `权重 weight 必须是 2 维 (out, in)，实际为 ${formatShape(a.shape)}`,
   'linear.features': a => `输入有 ${a.has} 个特征，但权重需要 ${a.expects} 个（输入 ${formatShape(a.input)}，权重 ${formatShape(a.weight)}）`,
   'linear.bias': a => `偏置 bias 的形状必须是 (${a.channels},)，实际为 ${formatShape(a.shape)}`,

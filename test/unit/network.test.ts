@@ -5,7 +5,8 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import { poolForward, poolInfo } from '../../src/engine/layers';
+import { EngineError } from '../../src/engine/errors';
+import { PoolOptions, poolForward, poolInfo, pooledSize } from '../../src/engine/layers';
 import { crossEntropyLoss, mseLoss } from '../../src/engine/layerKinds/loss';
 import { LayerSpec, NetworkProblem, NetworkTrace, networkShapes, networkTensor, traceNetwork } from '../../src/engine/network';
 import { Tensor, tensor } from '../../src/engine/tensor';
@@ -198,6 +199,92 @@ describe('pooling and losses', () => {
   });
 });
 
+describe('pooling: a window on padding alone (no cell of the input) is refused, not computed as −∞ or 0 / 0', () => {
+  const onPadding = (args: Record<string, unknown>) => (e: unknown) =>
+    e instanceof EngineError && e.problem.code === 'pool.windowOnPadding' && e.argument === 'padding' && assert.deepStrictEqual(e.problem.args, args) === undefined;
+  /** Max pooling by a plain loop over the taps inside the input (no padded copy). */
+  const naiveMax = (x: Tensor, p: ReturnType<typeof poolInfo>) => {
+    const out: number[] = [];
+    for (let i = 0; i < p.outHeight; i++) for (let j = 0; j < p.outWidth; j++) {
+      let m = -Infinity;
+      for (let ki = 0; ki < p.kernelHeight; ki++) for (let kj = 0; kj < p.kernelWidth; kj++) {
+        const [y, c] = [i * p.strideHeight - p.padTop + ki * p.dilationHeight, j * p.strideWidth - p.padLeft + kj * p.dilationWidth];
+        if (y >= 0 && y < p.inHeight && c >= 0 && c < p.inWidth) m = Math.max(m, x.data[y * p.inWidth + c]);
+      }
+      out.push(m);
+    }
+    return out;
+  };
+
+  it('maxpool2d with four-sided padding and dilation: ONNX\'s case (W = 1, kernel 2, dilation 2, pads 1 and 1) is refused', () => {
+    const x = tensor([1, 1, 3, 1], [1, 2, 3]);
+    assert.throws(() => poolInfo('max', x.shape, { kernel: [1, 2], stride: 1, dilation: [1, 2], padding: [0, 0, 1, 1] }), onPadding({ axis: 'width', window: 0, start: -1, kernel: 2, dilation: 2, padding: [1, 1], input: 1 }));
+    // The height's the same way: taps −1 and 1 of a one-row input.
+    assert.throws(() => poolInfo('max', [1, 1, 1, 3], { kernel: [2, 1], stride: 1, dilation: [2, 1], padding: [1, 1, 0, 0] }), onPadding({ axis: 'height', window: 0, start: -1, kernel: 2, dilation: 2, padding: [1, 1], input: 1 }));
+    // One cell wider, each window reads one cell (the first its last tap, the second its first): computed, [b, a].
+    const w = tensor([1, 1, 1, 2], [4, 7]);
+    const p = poolInfo('max', w.shape, { kernel: [1, 2], stride: 1, dilation: [1, 2], padding: [0, 0, 1, 1] });
+    assert.deepStrictEqual([...poolForward(w, p).z.data], [7, 4]);
+    assert.deepStrictEqual([...poolForward(w, p).z.data], naiveMax(w, p));
+  });
+
+  it('PyTorch\'s form too (padding at most half the kernel): W = 2, kernel 2, dilation 3, padding 1 reads −1 and 2 (PyTorch: −∞), with ceil_mode too', () => {
+    for (const ceilMode of [false, true]) {
+      assert.throws(() => poolInfo('max', [1, 1, 1, 2], { kernel: [1, 2], stride: 1, dilation: [1, 3], padding: [0, 1], ceilMode }), onPadding({ axis: 'width', window: 0, start: -1, kernel: 2, dilation: 3, padding: [1, 1], input: 2 }));
+    }
+    // ceil_mode keeps a window whose last tap is past the padding: kernel 2, dilation 3, stride 2, padding 1 of W = 2 (PyTorch: −∞).
+    assert.throws(() => poolInfo('max', [1, 1, 1, 2], { kernel: [1, 2], stride: 2, dilation: [1, 3], padding: [0, 1], ceilMode: true }), onPadding({ axis: 'width', window: 0, start: -1, kernel: 2, dilation: 3, padding: [1, 1], input: 2 }));
+    // W = 3 reaches a cell in each window: PyTorch's [2, 1] of [1, 5, 2].
+    const x = tensor([1, 1, 1, 3], [1, 5, 2]);
+    for (const ceilMode of [false, true]) {
+      const p = poolInfo('max', x.shape, { kernel: [1, 2], stride: 1, dilation: [1, 3], padding: [0, 1], ceilMode });
+      assert.deepStrictEqual([...poolForward(x, p).z.data], [2, 1]);
+      assert.deepStrictEqual([...poolForward(x, p).z.data], naiveMax(x, p));
+    }
+  });
+
+  it('avgpool2d: a mean that counts its padding is 0 on padding alone; one that does not never has such a window (no dilation, pads under the kernel)', () => {
+    // Four-sided pads of 3 before a 2-wide kernel: window 0 reads columns −3 and −2, zeros counted.
+    const x = tensor([1, 1, 1, 2], [4, 8]);
+    const counted = poolForward(x, poolInfo('avg', x.shape, { kernel: [1, 2], stride: 1, padding: [0, 0, 3, 0] }));
+    assert.deepStrictEqual([...counted.z.data], [0, 0, 2, 6]);
+    // Not counting its padding, the same pads are refused before (each side must be under the kernel)...
+    assert.throws(() => poolInfo('avg', x.shape, { kernel: [1, 2], stride: 1, padding: [0, 0, 3, 0], countIncludePad: false }), (e: unknown) => e instanceof EngineError && e.problem.code === 'pool.paddingKernel');
+    // ...and under the kernel, with no dilation, every window reads a cell (the sweep below: never refused).
+    const u = poolForward(x, poolInfo('avg', x.shape, { kernel: [1, 2], stride: 1, padding: [0, 0, 1, 1], countIncludePad: false }));
+    assert.deepStrictEqual([...u.z.data], [4, 6, 8]);
+  });
+
+  it('a sweep of one-row axes: refused exactly where a window reads no cell, and every computed max and mean finite', () => {
+    let [refused, computed] = [0, 0];
+    for (let n = 1; n <= 6; n++) for (let k = 1; k <= 3; k++) for (let s = 1; s <= 3; s++) for (let d = 1; d <= 4; d++) for (let before = 0; before < k; before++) for (let after = 0; after < k; after++) {
+      // ONNX's four sides, and PyTorch's pair where it takes them (even, at most half the kernel).
+      const paddings: PoolOptions['padding'][] = [[0, 0, before, after], ...(before === after && before <= k / 2 ? [[0, before] as [number, number]] : [])];
+      const kinds = [{ kind: 'max' as const, countIncludePad: false }, ...(d > 1 ? [] : [false, true].map(countIncludePad => ({ kind: 'avg' as const, countIncludePad })))];
+      for (const padding of paddings) for (const ceilMode of [false, true]) for (const { kind, countIncludePad } of kinds) {
+        const out = pooledSize(n, k, s, before, after, d, ceilMode);
+        if (out < 1) continue;
+        const x = tensor([1, 1, 1, n], Array.from({ length: n }, (_, c) => c - 2));
+        const o: PoolOptions = { kernel: [1, k], stride: [1, s], dilation: [1, d], padding, ceilMode, countIncludePad };
+        const what = JSON.stringify({ n, kind, ...o });
+        const missing = Array.from({ length: out }, (_, i) => i).find(i => !Array.from({ length: k }, (_, j) => i * s - before + j * d).some(c => c >= 0 && c < n));
+        if (missing !== undefined && !countIncludePad) {
+          assert.throws(() => poolInfo(kind, x.shape, o), onPadding({ axis: 'width', window: missing, start: missing * s - before, kernel: k, dilation: d, padding: [before, after], input: n }), what);
+          refused++;
+          continue;
+        }
+        const p = poolInfo(kind, x.shape, o);
+        const z = poolForward(x, p).z;
+        assert.ok(z.data.every(Number.isFinite), `${what}: ${[...z.data]}`);
+        if (kind === 'max') assert.deepStrictEqual([...z.data], naiveMax(x, p), what);
+        computed++;
+      }
+    }
+    // Only a dilated max pooling has such a window: its taps straddle an input narrower than the dilation.
+    assert.ok(refused > 50 && computed > 3000, `${refused} refused, ${computed} computed`);
+  });
+});
+
 describe('network specs: chain errors name the layer and both shapes', () => {
   const input = [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]];
   const fails = (layers: unknown[], pattern: RegExp, pathWanted: string) => {
@@ -216,6 +303,9 @@ describe('network specs: chain errors name the layer and both shapes', () => {
   });
   it('a conv whose channels do not match the layer below', () => {
     fails([{ type: 'conv2d', weight: [[[[1]]], [[[1]]]] }, { type: 'conv2d', weight: [[[[1]]]] }], /layers\[1\] \(conv2d\): input has 2 channels but weight expects 1/, '["layers",1,"weight"]');
+  });
+  it('a pooling window on padding alone, at its padding', () => {
+    fails([{ type: 'maxpool2d', kernel: 2, dilation: 4, padding: 1 }], /layers\[0\] \(maxpool2d\): the window of output row 0 lies on padding alone: its taps at -1 and 3 miss the input's rows 0\.\.2 \(kernel 2, dilation 4, padding 1 before and 1 after\), so it has no value/, '["layers",0,"padding"]');
   });
   it('a pooling window larger than its input', () => {
     fails([{ type: 'maxpool2d', kernel: 2, stride: 2 }, { type: 'maxpool2d', kernel: 2, stride: 2 }], /layers\[1\] \(maxpool2d\): a 2x2 window .* does not fit the input 1x1/, '["layers",1]');

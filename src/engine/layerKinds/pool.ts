@@ -31,7 +31,7 @@ export const poolKind: LayerKind<PoolLayer> = {
       },
     } : {}),
     // As PyTorch: average pooling has no dilation.
-    ...(type === 'maxpool2d' ? { dilation: { read: 'intOrPair', doc: 'Spacing of the window\'s taps: an integer, or [dh, dw]. Default 1.' } } : {}),
+    ...(type === 'maxpool2d' ? { dilation: { read: 'intOrPair', doc: 'Spacing of the window\'s taps: an integer, or [dh, dw]. Default 1. A window whose taps all miss the input (a dilation wider than it) is refused.' } } : {}),
   }),
   build: (type, { kernel, stride, padding, dilation, ceil_mode, count_include_pad }) => ({
     type, options: { kernel, stride, padding, dilation, ceilMode: ceil_mode === true, ...(count_include_pad === false ? { countIncludePad: false } : {}) } as PoolOptions,

@@ -173,24 +173,10 @@ function pool(average: boolean) {
     const ceilMode = c.int('ceil_mode', 0) === 1;
     if (ceilMode && x.kind === 'padded') padNodeCeilMode(c, x, own, kernel, stride);
     const options = { kernel, stride, padding: sides(c, own, x), ceilMode };
-    const countIncludePad = average && countsPadding(c, own, x);
-    // A window on padding alone has no value of the input: onnxruntime's max gives float32's lowest (its start), a
-    // mean over the input's taps 0 / 0. The layer's −∞ or NaN would be neither: refused (a mean counting padding is 0).
-    if (!countIncludePad && [0, 1].some(a => windowOnPaddingAlone(unpadded(x).shape[2 + a], kernel[a], stride[a], own[a], own[a + 2], dilation[a], ceilMode))) {
-      c.unsupported('pads', own, 'pads that leave every window a cell of the input');
-    }
+    // A window on padding alone (onnxruntime's max there is float32's lowest, its mean 0 / 0) the layer refuses.
     if (!average) return { layer: { type: 'maxpool2d', options: { ...options, dilation } }, from: [x as NetworkValue] };
-    return { layer: { type: 'avgpool2d', options: { ...options, countIncludePad } }, from: [unpadded(x)] };
+    return { layer: { type: 'avgpool2d', options: { ...options, countIncludePad: countsPadding(c, own, x) } }, from: [unpadded(x)] };
   };
-}
-
-/** Whether a window along an axis of n cells (its own padding before and after it) reads no cell of the input. */
-function windowOnPaddingAlone(n: number, k: number, s: number, before: number, after: number, d: number, ceil: boolean): boolean {
-  for (let i = 0; i < pooledSize(n, k, s, before, after, d, ceil); i++) {
-    const start = i * s - before;
-    if (!Array.from({ length: k }, (_, j) => start + j * d).some(at => at >= 0 && at < n)) return true;
-  }
-  return false;
 }
 
 /**
