@@ -4,6 +4,8 @@
 // kernels against the TypeScript loops on whole convolutions.
 
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import * as fc from 'fast-check';
 import { conv2dGradients, conv2dInputGrad, conv2dWeightGrad, conv2d } from '../../src/engine/conv2d';
 import { MatrixView, gemmAccumulate, gemmLoops, transposed, view } from '../../src/engine/gemm';
@@ -125,6 +127,29 @@ describe('GEMM kernels (WebAssembly SIMD) = a plain triple loop', () => {
     for (let i = 0; i < 8; i++) {
       for (let j = 0; j < 8; j++) assert.strictEqual(Number.isNaN(at(C, i, j)), j === 2 || j === 6, `C[${i}, ${j}] = ${at(C, i, j)}`);
     }
+  });
+});
+
+// A kernel's first big product in a process runs in pieces (firstPieces: V8 moves the kernel to optimized code only
+// for later calls); a fresh process shows that product whole: its bits are those of the same product made later.
+describe('a kernel\'s first big product, made in pieces', function () {
+  this.timeout(30_000);
+  it('has the bits of the same product made whole later (a fresh process, float32 and float64)', () => {
+    const script = `
+      const { convTraceForward } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/trace.js'))});
+      const { convInfo } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/convInfo.js'))});
+      const same = [];
+      for (const f64 of [false, true]) {
+        const make = (shape, s) => ({ shape, dtype: f64 ? 'float64' : 'float32', data: (f64 ? Float64Array : Float32Array).from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Math.sin(i * s)) });
+        const [x, w, b] = [make([1, 64, 30, 30], 0.37), make([64, 64, 3, 3], 0.11), make([64], 0.5)];
+        const info = convInfo(x.shape, w.shape, { padding: 1 }, b.shape);
+        const first = convTraceForward(x, w, b, info).z, later = convTraceForward(x, w, b, info).z;
+        same.push(Buffer.from(first.data.buffer).equals(Buffer.from(later.data.buffer)) && first.data.some(v => v !== 0));
+      }
+      console.log(JSON.stringify(same));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.deepStrictEqual(JSON.parse(r.stdout), [true, true]);
   });
 });
 
