@@ -53,7 +53,7 @@ export interface OnnxRule { transform: Transform; rounding: typeof NEAREST_ROUND
  */
 export function upsampleAxis(n: number, m: number, scale: number, mode: UpsampleMode, alignCorners: boolean, sized = false, rule?: OnnxRule): AxisTaps {
   if (rule) {
-    const at = onnxSource(n, m, scale, rule.transform, sized);
+    const at = onnxSource(n, m, scale, rule.transform, sized, sized && mode === 'bilinear');
     if (mode === 'bilinear') return axis(m, o => bilinearTap(n, Math.min(Math.max(at(o), 0), n - 1)));
     const round = ROUNDINGS[rule.rounding];
     return axis(m, o => { const i = Math.min(Math.max(round(at(o)), 0), n - 1); return [i, i, 0]; });
@@ -67,17 +67,18 @@ export function upsampleAxis(n: number, m: number, scale: number, mode: Upsample
 }
 
 /**
- * onnxruntime's source of output cell o, unrounded and unclamped. By a scale, as onnxruntime-node computes it: in
- * float32, x / scale (11.5 / 2.3 − ½ is the tie 4.5 in float32; 19.5 / 2.6 − ½ is just past 7, where
- * 19.5 · float32(1 / 2.6) − ½ is 7 and ceil reads a cell short). For a size, exactly, x · in / out: onnxruntime-node
- * 1.30 reads 2 · 7 / 4 as the tie 3.5, which float32(4 / 7) would miss; `float32`: the same in float32, as its code
- * writes it (see nearestSizeSettled for where that is the one it follows).
+ * onnxruntime's source of output cell o, unrounded and unclamped, in float32 as onnxruntime-node computes it
+ * (upsamplebase.h's GetOriginalCoordinateFromResizedCoordinate, every step a float): x / scale, for a size the scale
+ * float32(out / in) (ParseScalesDataAndAdjustOutputSize). 11.5 / 2.3 − ½ is the tie 4.5 in float32; 19.5 / 2.6 − ½
+ * is just past 7, where 19.5 · float32(1 / 2.6) − ½ is 7 and ceil reads a cell short; half_pixel 7 → 1 is 2.9999998,
+ * floor's cell 2 (exactly 3). `exact`: x · in / out unrounded, as the bilinear layer reads a size (its weights
+ * within a float32 step of onnxruntime's).
  */
-function onnxSource(n: number, m: number, scale: number, transform: Transform, sized: boolean, float32 = !sized): (o: number) => number {
+function onnxSource(n: number, m: number, scale: number, transform: Transform, sized: boolean, exact = false): (o: number) => number {
   // An axis of scale 1 is copied whatever the transform (tf_half_pixel_for_nn's o + ½ would round a cell on).
   if (sized ? m === n : Math.fround(scale) === 1) return o => o;
-  const f = float32 ? Math.fround : (v: number) => v;
-  const over = float32 ? (x: number) => f(x / f(sized ? m / n : scale)) : (x: number) => (x * n) / m;
+  const f = exact ? (v: number) => v : Math.fround;
+  const over = exact ? (x: number) => (x * n) / m : (x: number) => f(x / f(sized ? m / n : scale));
   const source: Record<Transform, (o: number) => number> = {
     asymmetric: o => over(o),
     half_pixel: o => f(over(o + 0.5) - 0.5),
@@ -89,27 +90,22 @@ function onnxSource(n: number, m: number, scale: number, transform: Transform, s
 }
 
 /**
- * Whether onnxruntime's cells for nearest by `rule` from n cells to a size of m are known: onnxruntime-node 1.30 reads
- * a source that is exactly a tie as the tie (asymmetric 7 → 2: 3.5) but one exactly on a whole number as float32
- * leaves it, just below (half_pixel 7 → 1: 2.9999998, floor: cell 2, not 3; checked on every size to 20). Where such a
- * whole-number source is in another cell in float32 than exactly (the layer's), the import refuses the node.
+ * Whether float32 `x` is a tie as onnxruntime-node 1.30 rounds it: its round_prefer_floor and round_prefer_ceil
+ * (GetNearestPixelFromOriginal as its libonnxruntime's machine code reads; older sources compared exactly) take
+ * |x − ⌊x⌋ − ½| ≤ float32(1e-6), in float32, for one: a source a float32 step off a tie is the tie (asymmetric 7 → 2:
+ * 1 / float32(2 / 7) is 3.4999998, read as 3.5). floor and ceil have no such margin (2.9999998 is floor's 2).
  */
-export function nearestSizeSettled(n: number, m: number, rule: OnnxRule): boolean {
-  const [exact, float32] = [onnxSource(n, m, m / n, rule.transform, true), onnxSource(n, m, m / n, rule.transform, true, true)];
-  const cell = (x: number) => Math.min(Math.max(ROUNDINGS[rule.rounding](x), 0), n - 1);
-  for (let o = 0; o < m; o++) {
-    const at = exact(o);
-    if (Number.isInteger(at) && cell(at) !== cell(float32(o))) return false;
-  }
-  return true;
+function onTie(x: number): boolean {
+  return Math.abs(Math.fround(Math.fround(x - Math.floor(x)) - 0.5)) <= TIE;
 }
+const TIE = Math.fround(1e-6);
 
 const ROUNDINGS: Record<OnnxRule['rounding'], (x: number) => number> = {
   floor: Math.floor,
   ceil: Math.ceil,
-  // A tie (x + ½ whole) goes down, else to the nearest.
-  round_prefer_floor: x => (x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x)),
-  round_prefer_ceil: x => (x - Math.floor(x) === 0.5 ? Math.ceil(x) : Math.round(x)),
+  // A tie goes down (up), else to the nearest (a tie never reaches Math.round, which would take −2.5 up).
+  round_prefer_floor: x => (onTie(x) ? Math.floor(x) : Math.round(x)),
+  round_prefer_ceil: x => (onTie(x) ? Math.ceil(x) : Math.round(x)),
 };
 
 /** The two cells around `source` (the last one twice past the end) and the weight of the second. */

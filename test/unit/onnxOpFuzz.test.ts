@@ -1,12 +1,12 @@
 // Fuzzing the ONNX import one node at a time: random models of a single Conv, ConvTranspose, MaxPool,
 // AveragePool, Pad, Resize, BatchNormalization, GlobalAveragePool or activation, with random attributes (strides,
 // pads on each side, dilations, groups, ceil_mode, auto_pad, ConvTranspose's output_shape, Resize's modes and
-// transforms by scales or sizes; a window op sometimes after a zero Pad), on inputs of 1 to 9 pixels a side. Each is run
-// by onnxruntime-node and traced by the engine: both compute and agree (1e-4), or the engine refuses with a problem
-// naming the node, never a crash and never a number where onnxruntime refuses to compute one (but SAME pooling that
-// onnxruntime refuses for a negative pad, where the spec pads nothing). A second run draws only the padding of
-// MaxPool, AveragePool and Conv (auto_pad SAME, uneven pads, count_include_pad, ceil_mode): refused only where
-// onnxruntime refuses or where a listed rule says why.
+// transforms by scales or sizes in opset 10, 11, 13 or 17; a window op sometimes after a zero Pad), on inputs of 1 to
+// 9 pixels a side. Each is run by onnxruntime-node and traced by the engine: both compute and agree (1e-4), or the
+// engine refuses with a problem naming the node, never a crash and never a number where onnxruntime refuses to compute
+// one (but SAME pooling that onnxruntime refuses for a negative pad, where the spec pads nothing). A second run draws
+// only the padding of MaxPool, AveragePool and Conv (auto_pad SAME, uneven pads, count_include_pad, ceil_mode):
+// refused only where onnxruntime refuses or where a listed rule says why.
 
 import * as assert from 'assert';
 import { Tensor } from '../../src/engine/tensor';
@@ -39,13 +39,14 @@ function windowAttributes(random: Random, n: OnnxNodeSpec, kernel: number[], max
 }
 
 /** A model of one node on a (1, C, H, W) input, its output `y`. */
-function randomModel(random: Random): { model: Uint8Array; input: Tensor; node: OnnxNodeSpec; constants: Record<string, number[]> } {
+function randomModel(random: Random): { model: Uint8Array; input: Tensor; node: OnnxNodeSpec; constants: Record<string, number[]>; opset: number } {
   const C = int(random, 1, 3);
   const shape = [1, C, int(random, 1, 9), int(random, 1, 9)];
   const op = pick(random, ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'Pad', 'Resize', 'BatchNormalization', 'GlobalAveragePool', 'LeakyRelu', 'Clip', 'HardSwish']);
   const node: OnnxNodeSpec = { op, inputs: ['x'], outputs: ['y'], name: 'node' };
   const initializers: OnnxInitializer[] = [];
   const kernel = [int(random, 1, 4), int(random, 1, 4)];
+  let opset = 17;
   if (op === 'Conv' || op === 'ConvTranspose') {
     const groups = pick(random, [1, 1, C]);
     const perGroup = int(random, 1, 3);
@@ -83,20 +84,21 @@ function randomModel(random: Random): { model: Uint8Array; input: Tensor; node: 
       node.inputs.push('v');
     }
   } else if (op === 'Resize') {
-    // By scales (whole or fractional) or by sizes (opset 17: roi and scales left out).
-    if (random() < 0.6) {
+    // By scales (whole or fractional) or by sizes. Opset 10: (X, scales) and mode alone (asymmetric, onnxruntime's own
+    // rounding); 11: roi and scales given, empty where unused; 13 on: left out.
+    opset = pick(random, [10, 11, 13, 17, 17]);
+    if (opset === 10 || random() < 0.6) {
       const scales = [1, 1, pick(random, [0.3, 0.5, 0.75, 1, 1.3, 1.5, 2, 2.6, 3]), pick(random, [0.3, 0.5, 0.75, 1, 1.3, 1.5, 2, 2.6, 3])];
       initializers.push(f32('s', [4], scales));
-      node.inputs.push('', 's');
+      node.inputs.push(...(opset === 10 ? [] : [opset === 11 ? 'roi' : '']), 's');
     } else {
       initializers.push({ name: 's', dims: [4], dataType: 7, int64Data: [1, C, int(random, 1, 12), int(random, 1, 12)].map(BigInt) });
-      node.inputs.push('', '', 's');
+      node.inputs.push(...(opset === 11 ? ['roi', 'none'] : ['', '']), 's');
     }
-    node.strings = {
-      mode: pick(random, ['nearest', 'linear']),
-      coordinate_transformation_mode: pick(random, ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel', 'tf_half_pixel_for_nn']),
-    };
-    if (node.strings.mode === 'nearest') node.strings.nearest_mode = pick(random, ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
+    if (opset === 11) initializers.push(f32('roi', [0], []), f32('none', [0], []));
+    node.strings = { mode: pick(random, ['nearest', 'linear']) };
+    if (opset > 10) node.strings.coordinate_transformation_mode = pick(random, ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel', 'tf_half_pixel_for_nn']);
+    if (opset > 10 && node.strings.mode === 'nearest') node.strings.nearest_mode = pick(random, ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
   } else if (op === 'BatchNormalization') {
     for (const name of ['scale', 'bias', 'mean', 'var']) {
       initializers.push(f32(name, [C], name === 'var' ? values(random, C).map(Math.abs) : values(random, C)));
@@ -120,7 +122,7 @@ function randomModel(random: Random): { model: Uint8Array; input: Tensor; node: 
   const input: Tensor = { shape, dtype: 'float64', data: Float64Array.from(values(random, size(shape))) };
   // The pads and scales, for the message (not the weights).
   const constants = Object.fromEntries(initializers.filter(t => ['p', 's', 'zp'].includes(t.name)).map(t => [t.name, t.int64Data ? t.int64Data.map(Number) : [...new Float32Array(t.raw!.slice().buffer)]]));
-  return { model: onnxGraphModel({ nodes, initializers, inputs: [['x', shape]], outputs: ['y'], opset: 17 }), input, node, constants };
+  return { model: onnxGraphModel({ nodes, initializers, inputs: [['x', shape]], outputs: ['y'], opset }), input, node, constants, opset };
 }
 
 const PADDING_CASES = 120;
@@ -196,8 +198,8 @@ describe(`fuzz: one ONNX node with random attributes, against onnxruntime-node (
     this.timeout(120_000);
     const random = rng(SEED);
     for (let k = 0; k < CASES; k++) {
-      const { model, input, node, constants } = randomModel(random);
-      const what = `case ${k}: ${node.op} ${JSON.stringify({ ints: node.ints, int: node.int, strings: node.strings, float: node.float, constants })} on (${input.shape.join(', ')})`;
+      const { model, input, node, constants, opset } = randomModel(random);
+      const what = `case ${k}: ${node.op}-${opset} ${JSON.stringify({ ints: node.ints, int: node.int, strings: node.strings, float: node.float, constants })} on (${input.shape.join(', ')})`;
       const theirs = await onnxruntimeOutput(model, input);
       let ours: Tensor;
       try {

@@ -5,10 +5,10 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LINEAR_TRANSFORMS, NEAREST_TRANSFORMS, nearestSizeSettled } from '../../src/engine/resample';
+import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS } from '../../src/engine/resample';
 import { OnnxInitializer, f32Bytes, onnxGraphModel } from '../support/onnxWriter';
 import { randomTensor, rng } from './helpers';
-import { checkAgainstOnnxruntime, traceModel } from './onnxReference';
+import { checkAgainstOnnxruntime, outputOf, traceModel } from './onnxReference';
 import { SpecError } from '../../src/specReader/source';
 
 const read = (name: string) => new Uint8Array(fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/onnx', name)));
@@ -87,32 +87,31 @@ describe('ONNX Resize of opset 10 (X, scales): asymmetric, nearest rounding down
   });
 });
 
-describe('ONNX Resize nearest to a size: onnxruntime\'s cells, or refused where float32 decides a whole-number source', () => {
-  /** Nearest Resizes of a (1, 1, 1, n) row to each size in `to`, one node each. */
-  const rowModel = (n: number, to: number[], transform: string, rounding: string) => onnxGraphModel({
-    nodes: to.map(m => ({ op: 'Resize', inputs: ['x', '', '', `by${m}`], outputs: [`y${m}`], name: `to${m}`, strings: { mode: 'nearest', coordinate_transformation_mode: transform, nearest_mode: rounding } })),
-    initializers: to.map(m => ({ name: `by${m}`, dims: [4], dataType: 7, int64Data: [1, 1, 1, m].map(BigInt) })), inputs: [['x', [1, 1, 1, n]]], outputs: to.map(m => `y${m}`), opset: 17,
+describe('ONNX Resize nearest to a size: onnxruntime\'s cells, its sources in float32 and a tie within 1e-6', () => {
+  /** Nearest Resizes of a (1, 1, 1, n) row to each size in `to` by each rounding, one node each. */
+  const rowModel = (n: number, to: number[], transform: string, roundings: readonly string[]) => onnxGraphModel({
+    nodes: roundings.flatMap(r => to.map(m => ({ op: 'Resize', inputs: ['x', '', '', `by${m}`], outputs: [`${r}${m}`], name: `${r} to ${m}`, strings: { mode: 'nearest', coordinate_transformation_mode: transform, nearest_mode: r } }))),
+    initializers: to.map(m => ({ name: `by${m}`, dims: [4], dataType: 7, int64Data: [1, 1, 1, m].map(BigInt) })), inputs: [['x', [1, 1, 1, n]]], outputs: roundings.flatMap(r => to.map(m => `${r}${m}`)), opset: 17,
   });
   const row = (n: number) => ({ shape: [1, 1, 1, n], dtype: 'float64' as const, data: Float64Array.from({ length: n }, (_, i) => i * i + 1) });
+  const sizes = Array.from({ length: 12 }, (_, k) => k + 1);
 
-  it('every row of up to 12 cells to every size up to 12, half_pixel and asymmetric, every rounding', async function () {
+  it('every row of up to 12 cells to every size up to 12, every transform and rounding', async function () {
     this.timeout(60_000);
-    let [computed, refused] = [0, 0];
-    for (let n = 1; n <= 12; n++) for (const transform of ['half_pixel', 'asymmetric']) for (const rounding of ['floor', 'ceil', 'round_prefer_floor', 'round_prefer_ceil']) {
-      const sizes = Array.from({ length: 12 }, (_, k) => k + 1);
-      const settled = sizes.filter(m => nearestSizeSettled(n, m, { transform: transform as 'asymmetric', rounding: rounding as 'floor' }));
-      for (const m of sizes.filter(k => !settled.includes(k))) {
-        assert.throws(() => traceModel(rowModel(n, [m], transform, rounding), row(n), 'float64'), (e: unknown) => e instanceof SpecError && /"to\d+" \(Resize\)/.test(e.message) && /sizes/.test(e.message));
-        refused++;
-      }
-      assert.strictEqual(await checkAgainstOnnxruntime(rowModel(n, settled, transform, rounding), row(n)), settled.length, `${n} → ${settled} ${transform} ${rounding}`);
-      computed += settled.length;
+    for (let n = 1; n <= 12; n++) for (const transform of NEAREST_TRANSFORMS) {
+      assert.strictEqual(await checkAgainstOnnxruntime(rowModel(n, sizes, transform, NEAREST_ROUNDINGS), row(n)), 4 * sizes.length, `${n} → 1…12 ${transform}`);
     }
-    // A few sources sit exactly on a whole number that float32 leaves just below (half_pixel 7 → 1 by floor).
-    assert.ok(refused > 0 && refused < computed / 50, `${refused} refused, ${computed} computed`);
   });
 
-  it('half_pixel 7 → 1 by floor (onnxruntime\'s source 2.9999998, exactly 3) is refused at the node, naming its sizes', () => {
-    assert.throws(() => traceModel(rowModel(7, [1], 'half_pixel', 'floor'), row(7), 'float64'), (e: unknown) => e instanceof SpecError && /"to1" \(Resize\)/.test(e.message) && /sizes/.test(e.message) && /whole number/.test(e.message));
-  });
+  // half_pixel 7 → 1: 0.5 / float32(1 / 7) − ½ is 2.9999998 (floor's cell 2, exactly 3); asymmetric 7 → 2:
+  // 1 / float32(2 / 7) is 3.4999998, a tie to onnxruntime's round_prefer_ceil (cell 4); half_pixel 14 → 19: 6.5000005,
+  // a tie to its round_prefer_floor (cell 6).
+  for (const [n, m, transform, rounding, cells] of [[7, 1, 'half_pixel', 'floor', [2]], [7, 2, 'asymmetric', 'round_prefer_ceil', [0, 4]], [14, 19, 'half_pixel', 'round_prefer_floor', [0, 1, 1, 2, 3, 4, 4, 5, 6, 6]]] as const) {
+    it(`${transform} ${n} → ${m} by ${rounding}: onnxruntime's cells ${cells.join(', ')}${cells.length < m ? ', …' : ''}`, async () => {
+      const model = rowModel(n, [m], transform, [rounding]);
+      const layer = traceModel(model, row(n), 'float64').layers.find(l => l.op === 'upsample2d')!;
+      assert.deepStrictEqual(Array.from(outputOf(layer).data.slice(0, cells.length)), cells.map(i => i * i + 1));
+      assert.strictEqual(await checkAgainstOnnxruntime(model, row(n)), 1);
+    });
+  }
 });

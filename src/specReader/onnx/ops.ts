@@ -8,7 +8,7 @@
 import { walkBroadcast, broadcastShape } from '../../engine/broadcast';
 import { checkBudget } from '../../engine/budget';
 import { pooledSize } from '../../engine/layers';
-import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type OnnxRule, nearestSizeSettled } from '../../engine/resample';
+import { LINEAR_TRANSFORMS, NEAREST_ROUNDINGS, NEAREST_TRANSFORMS, type OnnxRule } from '../../engine/resample';
 import type { LayerSpec } from '../../engine/layerKinds';
 import { Tensor, sizeOf } from '../../engine/tensor';
 import type { SpecProblem } from '../problemCodes';
@@ -511,13 +511,7 @@ function resize(c: OpContext): OpResult {
   const transforms: readonly string[] = mode === 'nearest' ? NEAREST_TRANSFORMS : LINEAR_TRANSFORMS;
   if (!transforms.includes(transform)) c.unsupported('coordinate_transformation_mode', transform, transforms.join(', '));
   if (mode === 'nearest' && !(NEAREST_ROUNDINGS as readonly string[]).includes(rounding)) c.unsupported('nearest_mode', rounding, NEAREST_ROUNDINGS.join(', '));
-  const onnxRule = { transform, rounding } as OnnxRule;
-  const rule = { coordinate_transformation_mode: onnxRule.transform, ...(mode === 'nearest' ? { nearest_mode: onnxRule.rounding } : {}) };
-  // Nearest to a size: where a source is exactly a whole number, onnxruntime reads it as float32 leaves it, just below,
-  // and the layer exactly (resample.ts, nearestSizeSettled): refused where the two are different cells.
-  if (mode === 'nearest' && !scales.length && [2, 3].some(a => !nearestSizeSettled(x.shape[a], given[a], onnxRule))) {
-    c.unsupported('sizes', given, 'sizes whose nearest sources float32 leaves on the whole number they are exactly (onnxruntime reads them just below)');
-  }
+  const rule = { coordinate_transformation_mode: transform as OnnxRule['transform'], ...(mode === 'nearest' ? { nearest_mode: rounding as OnnxRule['rounding'] } : {}) };
   return { layer: { type: 'upsample2d', mode: mode === 'nearest' ? 'nearest' : 'bilinear', ...how, ...rule }, from: [x] };
 }
 
