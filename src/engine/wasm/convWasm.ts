@@ -220,14 +220,17 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
     // z's blocks (Cout, block), planes `stride` apart (window r0 + i at i, kernel o's plane at o·stride), in two
     // regions when there are several: one is copied out while the threads fill the other.
     padded: L.reserve(B * C * Hp * Wp), w: L.reserve(slices[0].n * Kg), z: L.reserve(rowsFirst ? B * Cout * HW : Cout * stride * Math.min(blocks, 2)),
-    zRow: rowsFirst ? 0 : L.reserve(block, true), zPlane: rowsFirst ? 0 : L.reserve(Cout, true),
+    zRow: rowsFirst ? 0 : L.reserve(block, true), zPlane: rowsFirst ? 0 : L.reserve(Cout, true), b: bias ? L.reserve(Cout) : 0,
   }));
   if (!p) return undefined;
-  const { L, E, floats, ints, t, r: { padded, w, z, zRow, zPlane }, scratch } = p;
+  const { L, E, floats, ints, t, r: { padded, w, z, zRow, zPlane, b }, scratch } = p;
   putPadded(L, floats, padded, input, info);
+  // The bias is added once the product is summed (z = Σ + b, as the trace adds it: a z started at b would sum
+  // (b + Σ₁) + Σ₂ over the kernel's runs of k, where the trace's z_t has Σ₁ + Σ₂).
+  if (bias) floats.set(bias.data, b / E);
   const loadSlice = (o: number, n: number) => floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
   if (rowsFirst) {
-    // z[b, o, q] starts at 0; z += w @ a_tᵀ, group by group, straight into z's planes; the bias after (addBias).
+    // z[b, o, q] starts at 0; z += w @ a_tᵀ, group by group, straight into z's planes; then the bias.
     floats.fill(0, z / E, z / E + B * Cout * HW);
     for (let g = 0; g < groups; g++) {
       for (const { o0, n } of slices) {
@@ -236,23 +239,22 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
         L.gemm(n, B * HW, Kg, w, t.kernel, t.unit, padded, table(t.tap, g * Kg), t.window, z, table(t.plane, o), t.position, scratch);
       }
     }
-    const out = outputOf(floats, z / E, input, info);
-    if (bias) addBias(out.data, bias.data, 0, B * HW, Cout, HW);
-    return out;
+    if (bias) for (let i = 0; i < B; i++) L.addRows(z + i * Cout * HW * E, b, Cout, HW, HW);
+    return outputOf(floats, z / E, input, info);
   }
   const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);
   arithmetic(ints, zRow, block, 1);
   arithmetic(ints, zPlane, Cout, stride);
   const zOf = (k: number) => z + (k % 2) * Cout * stride * E;
   const rowsOf = (k: number) => Math.min(block, B * HW - k * block);
-  // Block k of z starts at 0; the products are added onto it, the bias once it is copied out (addBias).
+  // Block k of z starts at 0; the products are added onto it, then the bias, and it is copied out.
   const start = (k: number) => {
     if (k >= blocks) return;
     for (let o = 0; o < Cout; o++) floats.fill(0, zOf(k) / E + o * stride, zOf(k) / E + o * stride + rowsOf(k));
   };
   const finish = (k: number) => {
+    if (bias) L.addRows(zOf(k), b, Cout, rowsOf(k), stride);
     blockInto(floats, zOf(k) / E, stride, k * block, rowsOf(k), out.data, Cout, HW);
-    if (bias) addBias(out.data, bias.data, k * block, rowsOf(k), Cout, HW);
   };
   start(0);
   for (let k = 0; k < blocks; k++) {
@@ -284,21 +286,6 @@ function imageRuns(r0: number, rows: number, HW: number, run: (b: number, r: num
     run(b, r, n);
     r += n;
   }
-}
-
-/**
- * z[b, o, q] += bias[o] for windows [r0, r0 + rows) (q of image b is window b·HW + q) of z (B, Cout, HW). The bias is
- * added after the whole product, as the trace adds it to z_t's product: z = Σ + b with the trace's bits for any
- * patch size (a z started at b sums (b + Σ₁) + Σ₂ over the kernel's runs of k).
- */
-function addBias(z: Floats, bias: TensorData, r0: number, rows: number, Cout: number, HW: number): void {
-  imageRuns(r0, rows, HW, (b, r, n) => {
-    for (let o = 0; o < Cout; o++) {
-      const v = bias[o];
-      const at = b * Cout * HW + o * HW + r - b * HW;
-      for (let i = at; i < at + n; i++) z[i] += v;
-    }
-  });
 }
 
 /** Windows [r0, r0 + rows) of z, in the module as (Cout, rows) at element `at` with planes `stride` apart, into z (B, Cout, HW), image by image. */

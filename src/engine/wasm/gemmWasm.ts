@@ -36,11 +36,14 @@ interface Kernel {
   stats64(p: number, n: number, out: number): number;
   pad32: Pad;
   pad64: Pad;
+  addRows32: AddRows;
+  addRows64: AddRows;
 }
 
 /** A loaded build: its instance, and on shared memory its module and index for the helpers (GemmJob's op). */
 interface Loaded { exports: Kernel; module: object; build: number }
 type Gather = (src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number) => void;
+type AddRows = (p: number, values: number, rows: number, len: number, stride: number) => void;
 type Pad = (dst: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number) => void;
 type ScatterAdd = (src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number) => void;
 
@@ -258,6 +261,11 @@ export class WasmLayout {
    */
   pad(dst: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number): void {
     (this.f64 ? this.k.pad64 : this.k.pad32)(dst, planes, H, W, Hp, Wp, top, left);
+  }
+
+  /** Row r of `rows` rows of `len` values at byte offset p, `stride` values apart, gets values[r] (at byte offset `values`) added. */
+  addRows(p: number, values: number, rows: number, len: number, stride: number): void {
+    (this.f64 ? this.k.addRows64 : this.k.addRows32)(p, values, rows, len, stride);
   }
 
   /** Writes min and max of n values at p as two float64 at `out`; true when one is NaN or ±Infinity. */

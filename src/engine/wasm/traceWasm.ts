@@ -91,7 +91,7 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
   const p = prepare(info, [input, weight, ...(bias ? [bias] : []), ...(delta ? [delta] : [])], Math.max(Cog, Kg), L => ({
     padded: L.reserve(padSize), w: L.reserve(Cout * Kg), zt: L.reserve(rows * Cout), z: L.reserve(rows * Cout),
     block: productOnly ? 0 : L.reserve(block * K), blockRow: L.reserve(block, true), column: L.reserve(K, true), range: L.reserve(16 / E),
-    bias: bias ? L.reserve(Cout) : 0, ones: bias ? L.reserve(HW) : 0, biasOf: bias ? L.reserve(B * Cout, true) : 0, planes: bias ? L.reserve(B * Cout, true) : 0,
+    bias: bias ? L.reserve(Cout) : 0,
     d: delta ? L.reserve(rows * Cout) : 0, dt: delta ? L.reserve(rows * Cout) : 0,
     dPadded: delta ? L.reserve(padSize) : 0, dW: delta ? L.reserve(Cout * Kg) : 0,
   }));
@@ -121,14 +121,9 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
     const z_t = out('z_t', r.zt, [B, HW, Cout]);
     L.transpose(r.zt, r.z, HW, Cout, B);
     if (bias) {
-      // z += b ⊗ 1: the bias as a product of inner size 1 (plane p of z gets bias[p mod Cout] · 1 at each position),
-      // which rounds as z + b does, while z is still in the module for its range. Inner size 1 packs one row of B per
-      // block of 1024 columns: within the scratch reserved for any product (384 rows of 8 columns at least).
+      // z += b, plane by plane, while z is still in the module for its range: one rounding, as the lean forward adds it.
       floats.set(bias.data, r.bias / E);
-      floats.fill(1, r.ones / E, r.ones / E + HW);
-      for (let p = 0; p < B * Cout; p++) ints[(r.biasOf >> 2) + p] = p % Cout;
-      arithmetic(ints, r.planes, B * Cout, HW);
-      L.gemm(B * Cout, HW, 1, r.bias, r.biasOf, t.unit, r.ones, t.unit, t.position, r.z, r.planes, t.position, scratch);
+      for (let i = 0; i < B; i++) L.addRows(r.z + i * Cout * HW * E, r.bias, Cout, HW, HW);
     }
     const z = out('z', r.z, outputShape(info));
     return { a, z_t, z };

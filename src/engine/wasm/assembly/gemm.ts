@@ -396,6 +396,33 @@ export function transpose64(src: usize, dst: usize, rows: i32, cols: i32, count:
   for (let m = 0; m < count; m++) transpose<f64>(src + n * m, dst + n * m, rows, cols);
 }
 
+// ---- A bias after the product ----
+
+// Row r of `rows` rows of `len` values at `p`, `stride` values apart, gets values[r] added: the bias on z's planes once
+// the product is summed (z = Σ + b, as the trace adds it).
+function addRows<T>(p: usize, values: usize, rows: i32, len: i32, stride: i32): void {
+  const E = <usize>sizeof<T>(), lanes = 16 / sizeof<T>();
+  for (let r = 0; r < rows; r++) {
+    const v = load<T>(values + <usize>r * E);
+    const splat = sizeof<T>() == 4 ? f32x4.splat(<f32>v) : f64x2.splat(<f64>v);
+    const row = p + <usize>r * stride * E;
+    let i = 0;
+    for (; i + lanes <= len; i += lanes) {
+      const at = row + <usize>i * E;
+      v128.store(at, sizeof<T>() == 4 ? f32x4.add(v128.load(at), splat) : f64x2.add(v128.load(at), splat));
+    }
+    for (; i < len; i++) store<T>(row + <usize>i * E, load<T>(row + <usize>i * E) + v);
+  }
+}
+
+export function addRows32(p: usize, values: usize, rows: i32, len: i32, stride: i32): void {
+  addRows<f32>(p, values, rows, len, stride);
+}
+
+export function addRows64(p: usize, values: usize, rows: i32, len: i32, stride: i32): void {
+  addRows<f64>(p, values, rows, len, stride);
+}
+
 // ---- The padded input ----
 
 // The padded planes (planes × Hp × Wp) at `dst`, from the dense ones (planes × H × W) the host copied to the region's
