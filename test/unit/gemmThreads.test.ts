@@ -11,11 +11,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
-import { convInfo } from '../../src/engine/convInfo';
+import { ConvOptions, convInfo } from '../../src/engine/convInfo';
 import { MatrixView, transposed, view } from '../../src/engine/gemm';
 import { Tensor } from '../../src/engine/tensor';
 import { convTraceForward } from '../../src/engine/trace';
-import { prepare, setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
+import { inputGradOwnMemory, prepare, setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
 import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
 import { setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
@@ -260,5 +260,21 @@ describe('with helpers installed, a conv too small to split', function () {
     // LeNet's conv1 at batch 16: 1.4M multiply-adds, under two threads' worth (minThreadWork each).
     assert.ok(!(memoryOf([16, 1, 28, 28], [6, 1, 5, 5]) instanceof SharedArrayBuffer), 'LeNet conv1 on its own memory');
     assert.ok(memoryOf([1, 64, 56, 56], [64, 64, 3, 3]) instanceof SharedArrayBuffer, 'the ResNet block on the shared memory');
+  });
+
+  it('∂C/∂input alone on a memory of its own where col2im cannot be cut across threads, else shared', () => {
+    const own = (x: number[], w: number[], options: ConvOptions) => inputGradOwnMemory(convInfo(x, w, options));
+    // The ResNet stem at batch 8: 3 channels of 49 taps (cut at channels in 96-row units: none), blocks of δ not whole images.
+    assert.ok(own([8, 3, 224, 224], [64, 3, 7, 7], { stride: 2, padding: 3 }), 'the stem');
+    // 64 channels of 9 taps: two 288-row units; whole images at batch 8.
+    assert.ok(!own([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }), 'the ResNet block, batch 1');
+    assert.ok(!own([8, 3, 32, 32], [16, 3, 3, 3], { padding: 1 }), 'small images, blocks of whole ones');
+    // Whichever memory, the same gradient: alone (its own memory) as with ∂C/∂w (the shared one).
+    const random = rng(5);
+    const { input, weight, grad } = convInputs([2, 3, 40, 40], [8, 3, 7, 7], { stride: 2, padding: 3 }, random, 'float32');
+    assert.ok(own([2, 3, 40, 40], [8, 3, 7, 7], { stride: 2, padding: 3 }));
+    const fast = conv2dInputGrad(input.shape, weight, grad, { stride: 2, padding: 3 });
+    const shared = conv2dGradients(input, weight, grad, { stride: 2, padding: 3 }).dInput;
+    same(fast, shared, 'the stem-like ∂C/∂input');
   });
 });

@@ -10,7 +10,7 @@
 import type { ConvInfo } from '../convInfo';
 import { Tensor, TensorData, copyRun, zeros } from '../tensor';
 import { Floats, WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
-import { ANY_SPLIT } from './gemmThreads';
+import { ANY_SPLIT, Split, canSplit } from './gemmThreads';
 
 /** The tables every pass uses, reserved in a layout. */
 export interface Tables {
@@ -111,8 +111,9 @@ export const table = (t: number, skip: number) => t + 4 * skip;
  * A call's memory: its own regions (byte offsets), the tables filled, scratch for products `cols` wide. Its products
  * (one group's windows × kernels × taps at most) too small to split, on a memory of the call's own (wasmLayout).
  */
-export function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L: WasmLayout) => R) {
-  const L = wasmLayout(tensors[0].data, info.batch * info.outPositions * info.outChannelsPerGroup * info.groupPatchSize);
+export function prepare<R>(info: ConvInfo, tensors: Tensor[], cols: number, regions: (L: WasmLayout) => R,
+  work = info.batch * info.outPositions * info.outChannelsPerGroup * info.groupPatchSize) {
+  const L = wasmLayout(tensors[0].data, work);
   if (!L || tensors.some(t => t.dtype !== tensors[0].dtype)) return undefined;
   const r = regions(L);
   const t = reserveTables(L, info);
@@ -316,6 +317,21 @@ export function weightGradWasm(input: Tensor, weightShape: readonly number[], gr
   return g && { dWeight: g.dWeight!, dBias: g.dBias! };
 }
 
+/** How col2im's product may be cut across threads: at channels, or at images where δ's blocks are whole images. */
+function col2imSplit(info: ConvInfo, block: number): Split {
+  return { rowUnit: info.kernelHeight * info.kernelWidth, colUnit: block % info.outPositions === 0 ? info.outPositions : 0, scatter: true };
+}
+
+/**
+ * Whether ∂C/∂input alone runs on a memory of its own with helpers installed, as a product too small to split: where
+ * col2im cannot be cut across threads (the stem's 3 channels, in blocks of δ that are not whole images), the helpers'
+ * shared memory would only slow this thread's copies (0.93–0.95× one thread's time).
+ */
+export function inputGradOwnMemory(info: ConvInfo): boolean {
+  const block = windowBlock(info.batch * info.outPositions, info.outChannels, BACKWARD_MULTIPLE);
+  return !canSplit(info.groupPatchSize, block, col2imSplit(info, block));
+}
+
 /**
  * ∂C/∂input (given the weights) and ∂C/∂w with ∂C/∂b (given the input), in one call: δ goes into the module as
  * (Cout, windows), a block of windows at a time when it is big (windowBlock), and both products read it there, with
@@ -327,17 +343,19 @@ export function weightGradWasm(input: Tensor, weightShape: readonly number[], gr
 export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefined, weightShape: readonly number[], grad: Tensor, info: ConvInfo, into?: TensorData):
   { dInput?: Tensor; dWeight?: Tensor; dBias?: Tensor } | undefined {
   const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft,
-    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups, kernelHeight: kh, kernelWidth: kw } = info;
+    outChannels: Cout, outPositions: HW, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const padSize = B * C * Hp * Wp;
   const slices = kernelSlices(Cog, Kg);
   const windows = B * HW;
   const block = windowBlock(windows, Cout, BACKWARD_MULTIPLE);
+  const split = col2imSplit(info, block);
+  const work = !input && inputGradOwnMemory(info) ? 0 : undefined;
   const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(block, Kg), L => ({
     d: L.reserve(Cout * block), w: L.reserve(slices[0].n * Kg),
     dPadded: weight ? L.reserve(padSize) : 0, padded: input ? L.reserve(padSize) : 0,
     // δ's block (Cout, block): kernel o's row at o·block, window r0 + i at i.
     dRow: L.reserve(Cout, true), dWindow: L.reserve(block, true),
-  }));
+  }), work);
   if (!p) return undefined;
   const { L, E, floats, ints, t, r: { d, w, dPadded, padded, dRow, dWindow }, scratch } = p;
   arithmetic(ints, dRow, Cout, block);
@@ -351,8 +369,6 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
   };
   const blocks: [number, number][] = [];
   for (let r0 = 0; r0 < windows; r0 += block) blocks.push([r0, Math.min(block, windows - r0)]);
-  // Blocks that are whole images may cut col2im at images across threads; others only at channels.
-  const imageBlocks = block % HW === 0;
   const dWeight = input ? zeros(weightShape, grad.dtype) : undefined;
   for (let g = 0; g < groups; g++) {
     for (const { o0, n } of slices) {
@@ -363,8 +379,7 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
           load(r0, rows);
           // ∂C/∂a_t[r, k] = Σ_o weight[o, k] · δ[o, r], added at padded pixel window[r] + tap[k] (col2im).
           // Across threads, cut at channels (rows) or images (columns): neighbouring taps and windows add into the same pixels.
-          L.gemm(Kg, rows, n, w, t.unit, t.kernel, d, table(dRow, o), dWindow, dPadded, table(t.tap, g * Kg), table(t.window, r0), scratch,
-            { rowUnit: kh * kw, colUnit: imageBlocks ? HW : 0, scatter: true });
+          L.gemm(Kg, rows, n, w, t.unit, t.kernel, d, table(dRow, o), dWindow, dPadded, table(t.tap, g * Kg), table(t.window, r0), scratch, split);
         }
       }
       if (!dWeight) continue;

@@ -224,13 +224,23 @@ const lcm = (a: number, b: number) => (a === 0 ? 0 : (a * b) / gcd(a, b));
  * does not run leaves little to wait for, none under the work threshold. One job: run it here.
  * args: M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch (offset tables advance 4 bytes an entry).
  */
+/** The units `split` allows C (M × N) to be cut in, and the rows (M) or columns (N) when at least two units fit, else 0. */
+function splitAxes(M: number, N: number, split: Split) {
+  const rowUnit = split.scatter ? lcm(split.rowUnit, ROW_BLOCK) : split.rowUnit;
+  const colUnit = split.scatter ? lcm(split.colUnit, COL_BLOCK) : split.colUnit;
+  return { rowUnit, colUnit, rows: rowUnit > 0 && Math.floor(M / rowUnit) >= 2 ? M : 0, cols: colUnit > 0 && Math.floor(N / colUnit) >= 2 ? N : 0 };
+}
+
+/** Whether a product with C of M × N can be cut across threads as `split` allows, however big. */
+export function canSplit(M: number, N: number, split: Split): boolean {
+  const { rows, cols } = splitAxes(M, N, split);
+  return rows > 0 || cols > 0;
+}
+
 export function splitGemm(args: number[], threads: number, split: Split): number[][] {
   const [M, N, K] = args;
   const pieces = Math.min(2 * threads, MAX_JOBS, Math.floor((M * N * K) / minWorkPerThread));
-  const rowUnit = split.scatter ? lcm(split.rowUnit, ROW_BLOCK) : split.rowUnit;
-  const colUnit = split.scatter ? lcm(split.colUnit, COL_BLOCK) : split.colUnit;
-  const rows = rowUnit > 0 && Math.floor(M / rowUnit) >= 2 ? M : 0;
-  const cols = colUnit > 0 && Math.floor(N / colUnit) >= 2 ? N : 0;
+  const { rowUnit, colUnit, rows, cols } = splitAxes(M, N, split);
   if (threads < 2 || pieces < 2 || (rows === 0 && cols === 0)) return [args];
   const byRows = rows >= cols;
   const unit = byRows ? rowUnit : colUnit;
