@@ -283,9 +283,10 @@ export class WasmLayout {
     const run = this.f64 ? this.k.dgemm : this.k.sgemm;
     const args = [M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch];
     const ready = this.threads > 1 ? helpersFor(M * N * K) : 0;
-    const jobs = ready ? splitGemm(args, 1 + ready, split) : [args];
-    if (jobs.length === 1) {
-      for (const piece of firstPieces(run, args, split)) run(...(piece as Parameters<typeof run>));
+    // A kernel's first big product in more pieces (firstPieces), on any number of threads.
+    const jobs = splitGemm(args, (1 + ready) * firstPieces(run, M * N * K), split);
+    if (!ready || jobs.length === 1) {
+      for (const job of jobs) run(...(job as Parameters<typeof run>));
       during?.();
       return;
     }
@@ -300,15 +301,15 @@ const warmed = new WeakSet<object>();
 const WARM_WORK = 1 << 22;
 
 /**
- * A kernel's first big product in pieces of rows or columns (the same sums: each element is summed whole in one
- * piece), later ones whole. V8 runs a module's functions on baseline code at first and moves a busy one to
- * optimized code, in the background, for the calls that come after: a product made in one call would run entirely
- * on baseline code (the first (4, 64, 56, 56) trace forward of a process took 80 ms, the next ones 20).
+ * How many times more pieces a product is cut in, as a kernel's first big one (else 1): V8 runs a module's functions
+ * on baseline code at first and moves a busy one to optimized code, in the background, for the calls that come after,
+ * so a product made in one call would run entirely on baseline code (the first (4, 64, 56, 56) trace forward of a
+ * process took 80 ms, the next ones 20). Pieces of rows or columns are the same sums.
  */
-function firstPieces(run: object, args: number[], split: Split): number[][] {
-  if (warmed.has(run) || args[0] * args[1] * args[2] < WARM_WORK) return [args];
+function firstPieces(run: object, work: number): number {
+  if (warmed.has(run) || work < WARM_WORK) return 1;
   warmed.add(run);
-  return splitGemm(args, 4, split);
+  return 4;
 }
 
 /** Whether a product of `work` multiply-adds stays on the calling thread: under two threads' worth. */
