@@ -218,12 +218,6 @@ function gcd(a: number, b: number): number {
 
 const lcm = (a: number, b: number) => (a === 0 ? 0 : (a * b) / gcd(a, b));
 
-/**
- * The jobs of one product for `threads` threads: ranges of C's rows or columns (the larger dimension of those allowed,
- * so the operand every job packs whole is the smaller one), twice as many as threads so that a thread the system
- * does not run leaves little to wait for, none under the work threshold. One job: run it here.
- * args: M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch (offset tables advance 4 bytes an entry).
- */
 /** The units `split` allows C (M × N) to be cut in, and the rows (M) or columns (N) when at least two units fit, else 0. */
 function splitAxes(M: number, N: number, split: Split) {
   const rowUnit = split.scatter ? lcm(split.rowUnit, ROW_BLOCK) : split.rowUnit;
@@ -237,6 +231,12 @@ export function canSplit(M: number, N: number, split: Split): boolean {
   return rows > 0 || cols > 0;
 }
 
+/**
+ * The jobs of one product for `threads` threads: ranges of C's rows or columns (the larger dimension of those allowed,
+ * so the operand every job packs whole is the smaller one), twice as many as threads so that a thread the system
+ * does not run leaves little to wait for, none under the work threshold. One job: run it here.
+ * args: M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch (offset tables advance 4 bytes an entry).
+ */
 export function splitGemm(args: number[], threads: number, split: Split): number[][] {
   const [M, N, K] = args;
   const pieces = Math.min(2 * threads, MAX_JOBS, Math.floor((M * N * K) / minWorkPerThread));
