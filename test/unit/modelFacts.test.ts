@@ -164,6 +164,24 @@ describe('model facts: hostile files give problem codes, the rest of the graph s
     shownOneLine(read('examples/digits.onnx'), 291, 22, false);
   });
 
+  it('a flipped byte inside a Constant\'s tensor attribute (byte 695 set to 42) is that node\'s problem, not a throw', () => {
+    // Found by the property below (seed -463606953): the attribute's tensor is parsed only for its text.
+    const bytes = read('examples/digits.onnx');
+    shownOneLine(bytes, 695, 42, false);
+    const result = modelFacts(Uint8Array.from(bytes, (b, k) => (k === 695 ? 42 : b)), MAX);
+    assert.ok('facts' in result);
+    const broken = result.facts.nodes.filter(n => n.attributes.some(a => a.value === '?'));
+    assert.strictEqual(broken.length, 1);
+    assert.strictEqual(broken[0].problem?.code, 'onnx.proto');
+  });
+
+  it('a flipped byte that names a node\'s output after another\'s (byte 191 set to 18) is the file\'s problem', () => {
+    // Found by sweeping every byte: the order's producers refused it outside any catch.
+    const result = modelFacts(Uint8Array.from(read('examples/digits.onnx'), (b, k) => (k === 191 ? 18 : b)), MAX);
+    assert.ok('problem' in result);
+    assert.deepStrictEqual(result.problem, { code: 'onnx.twice', args: { name: '/conv1/Conv_output_0' } });
+  });
+
   it('any truncation or flipped byte of digits.onnx gives facts or a one-line problem, never a throw', () => {
     const bytes = read('examples/digits.onnx');
     const started = Date.now();

@@ -141,7 +141,7 @@ function readNodes(g: OnnxGraph, input: { name: string; shape: number[] } | unde
   for (const i of stuck) nodes[i].problem = { code: 'onnx.cycle', args: { node: g.nodes[i].name } };
   const shaped = (name: string, initializer: boolean): TensorFacts => {
     const proto = initializer && !reader.values.has(name) ? g.initializers.get(name) : undefined;
-    return proto ? { name, shape: tensorProtoInfo(proto).shape, initializer: true } : { name, shape: shapeOf(reader.values.get(name)) };
+    return proto ? { name, shape: initializerShape(proto), initializer: true } : { name, shape: shapeOf(reader.values.get(name)) };
   };
   for (const f of nodes) {
     f.inputs = f.inputs.map(t => shaped(t.name, true));
@@ -151,12 +151,31 @@ function readNodes(g: OnnxGraph, input: { name: string; shape: number[] } | unde
 }
 
 function nodeFacts(n: OnnxNode, maxElements: number): NodeFacts {
+  // A tensor attribute is parsed only here: a broken one is the node's problem (shown as ?), not a throw.
+  let problem: Problem | undefined;
+  const attributes = [...n.attributes].map(([name, a]) => {
+    try {
+      return { name, value: attributeText(a, maxElements) };
+    } catch (e) {
+      problem ??= problemOf(e);
+      return { name, value: '?' };
+    }
+  });
   return {
-    name: n.name, op: n.op, domain: n.domain,
-    attributes: [...n.attributes].map(([name, a]) => ({ name, value: attributeText(a, maxElements) })),
+    name: n.name, op: n.op, domain: n.domain, attributes,
     inputs: n.inputs.filter(Boolean).map(name => ({ name })),
     outputs: n.outputs.filter(Boolean).map(name => ({ name })),
+    ...(problem ? { problem } : {}),
   };
+}
+
+/** An initializer's shape, read from its header; none when the header is broken (its reader names the problem). */
+function initializerShape(proto: Parameters<typeof tensorProtoInfo>[0]): number[] | undefined {
+  try {
+    return tensorProtoInfo(proto).shape;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The facts of an ONNX model's bytes; a file whose graph cannot be read gives its problem. */
@@ -171,7 +190,13 @@ export function modelFacts(bytes: Uint8Array, maxElements: number): ModelFactsRe
   }
   const inputs = g.inputs.filter(i => !g.initializers.has(i.name));
   const planned = plannedInput(inputs);
-  const { reader, nodes } = readNodes(g, 'problem' in planned ? undefined : planned, maxElements);
+  let read: ReturnType<typeof readNodes>;
+  try {
+    read = readNodes(g, 'problem' in planned ? undefined : planned, maxElements);
+  } catch (e) {
+    return { problem: problemOf(e) }; // the graph as a whole (a tensor two nodes make) has no order to show
+  }
+  const { reader, nodes } = read;
   // Each layer's cost on the node that made it (a MatMul's, its bias's Add included).
   const costed = new Set<number>();
   for (const n of nodes) {
@@ -180,7 +205,16 @@ export function modelFacts(bytes: Uint8Array, maxElements: number): ModelFactsRe
     const { flops, params } = reader.plans[n.layer].cost;
     n.cost = { flops, params };
   }
-  const initializers = [...g.initializers].map(([name, proto]): InitializerFacts => ({ name, ...tensorProtoInfo(proto) }));
+  // An initializer whose header cannot be read is left out, its problem listed with the nodes'.
+  const initializers: InitializerFacts[] = [];
+  const initializerProblems: Problem[] = [];
+  for (const [name, proto] of g.initializers) {
+    try {
+      initializers.push({ name, ...tensorProtoInfo(proto) });
+    } catch (e) {
+      initializerProblems.push(problemOf(e));
+    }
+  }
   const nodeProblems = nodes.flatMap(n => (n.problem ? [n.problem] : []));
   return {
     facts: {
@@ -190,7 +224,7 @@ export function modelFacts(bytes: Uint8Array, maxElements: number): ModelFactsRe
       ...('problem' in planned ? {} : { plannedInput: planned.shape }),
       nodes, initializers,
       totals: { nodes: nodes.length, ...totalCost(reader.plans.map(p => p.cost)), initializerBytes: initializers.reduce((s, i) => s + i.bytes, 0) },
-      problems: [...('problem' in planned ? [planned.problem] : []), ...nodeProblems],
+      problems: [...('problem' in planned ? [planned.problem] : []), ...nodeProblems, ...initializerProblems],
       unsupported: g.nodes.filter(n => !isRead(n)).map(n => ({ node: n.name, op: n.domain ? `${n.domain}.${n.op}` : n.op })),
     },
   };
