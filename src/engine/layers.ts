@@ -182,13 +182,19 @@ export function pooledSize(n: number, k: number, s: number, before: number, afte
  * i·s − before every d cells, all miss the input, or −1. The taps before 0 are passed by whole steps: the first at or
  * after 0 must come before the window's last tap and inside the input. Besides a window past either edge (which
  * pads under the kernel never make), a dilated one can straddle an input narrower than its dilation (n = 1, taps −1
- * and 1). O(out) along the axis, no allocation.
+ * and 1). Checks at most a kernel's worth of windows at each edge, no allocation.
  */
 function windowOnPadding(n: number, k: number, s: number, before: number, d: number, out: number): number {
-  for (let i = 0; i < out; i++) {
-    const start = i * s - before;
-    const first = start >= 0 ? start : start + Math.ceil(-start / d) * d;
-    if (first >= n || first > start + (k - 1) * d) return i;
+  // Only a window that starts before the input or past its end can miss it (one starting inside reads its first
+  // cell): the few at each edge are checked, never every window (a planned output may be astronomically long).
+  const lead = Math.min(out, Math.ceil(before / s));
+  const trail = Math.max(lead, Math.min(out, Math.ceil((n + before) / s)));
+  for (const [from, to] of [[0, lead], [trail, out]]) {
+    for (let i = from; i < to; i++) {
+      const start = i * s - before;
+      const first = start >= 0 ? start : start + Math.ceil(-start / d) * d;
+      if (first >= n || first > start + (k - 1) * d) return i;
+    }
   }
   return -1;
 }

@@ -283,6 +283,15 @@ describe('pooling: a window on padding alone (no cell of the input) is refused, 
     // Only a dilated max pooling has such a window: its taps straddle an input narrower than the dilation.
     assert.ok(refused > 50 && computed > 3000, `${refused} refused, ${computed} computed`);
   });
+
+  it('checks only the windows at the edges: a planned axis of 7.6e72 cells (a conv padded by 3.8e72) is planned at once', () => {
+    // Found by the spec fuzz (seed 413): the check walked every window of a shape that is only ever planned (the
+    // budget refuses it later), and hung.
+    const t0 = performance.now();
+    const p = poolInfo('max', [1, 2, 7.637526165718054e72, 7.637526165718054e72], { kernel: 2 });
+    assert.ok(p.outHeight > 1e72 && performance.now() - t0 < 100);
+    assert.throws(() => poolInfo('max', [1, 1, 1e60, 1], { kernel: 2, dilation: 2, padding: [0, 0, 1, 1] }), onPadding({ axis: 'width', window: 0, start: -1, kernel: 2, dilation: 2, padding: [1, 1], input: 1 }));
+  });
 });
 
 describe('network specs: chain errors name the layer and both shapes', () => {
