@@ -240,7 +240,7 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
         L.gemm(n, B * HW, Kg, w, t.kernel, t.unit, padded, table(t.tap, g * Kg), t.window, z, table(t.plane, o), t.position, scratch);
       }
     }
-    if (bias) for (let i = 0; i < B; i++) L.addRows(z + i * Cout * HW * E, b, Cout, HW, HW);
+    if (bias) L.addBias(z, b, B, Cout, HW);
     return outputOf(floats, z / E, input, info);
   }
   const out = zeros([B, Cout, info.outHeight, info.outWidth], input.dtype);

@@ -268,6 +268,11 @@ export class WasmLayout {
     (this.f64 ? this.k.addRows64 : this.k.addRows32)(p, values, rows, len, stride);
   }
 
+  /** z (B images of Cout planes of HW values, at byte offset z) gets bias[o] (at byte offset `bias`) added on plane o. */
+  addBias(z: number, bias: number, B: number, Cout: number, HW: number): void {
+    for (let i = 0; i < B; i++) this.addRows(z + i * Cout * HW * this.E, bias, Cout, HW, HW);
+  }
+
   /** Writes min and max of n values at p as two float64 at `out`; true when one is NaN or ±Infinity. */
   stats(p: number, n: number, out: number): boolean {
     return (this.f64 ? this.k.stats64 : this.k.stats32)(p, n, out) !== 0;

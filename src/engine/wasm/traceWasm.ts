@@ -123,7 +123,7 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
     if (bias) {
       // z += b, plane by plane, while z is still in the module for its range: one rounding, as the lean forward adds it.
       floats.set(bias.data, r.bias / E);
-      for (let i = 0; i < B; i++) L.addRows(r.z + i * Cout * HW * E, r.bias, Cout, HW, HW);
+      L.addBias(r.z, r.bias, B, Cout, HW);
     }
     const z = out('z', r.z, outputShape(info));
     return { a, z_t, z };
