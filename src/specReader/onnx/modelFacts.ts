@@ -119,7 +119,8 @@ function plannedInput(inputs: readonly OnnxValue[]): { name: string; shape: numb
 }
 
 /** Every node read in an order that runs, each on its own: a node whose input is not known is left unread. */
-function readNodes(g: OnnxGraph, input: { name: string; shape: number[] } | undefined, maxElements: number): { reader: ModelReader; nodes: NodeFacts[] } {
+function readNodes(g: OnnxGraph, input: { name: string; shape: number[] } | undefined, maxElements: number,
+  initializerShapes: ReadonlyMap<string, number[]>): { reader: ModelReader; nodes: NodeFacts[] } {
   const all = g.nodes.map((_, i) => i);
   // In the order a run reads them, so a node's layer is the run's (its first output's nodes last).
   const { order, stuck } = executionOrder(g, all, firstOutputNodes(g));
@@ -140,8 +141,9 @@ function readNodes(g: OnnxGraph, input: { name: string; shape: number[] } | unde
   nodes.forEach(f => { f.layer ??= reader.padNodeLayers.get(f.name); });
   for (const i of stuck) nodes[i].problem = { code: 'onnx.cycle', args: { node: g.nodes[i].name } };
   const shaped = (name: string, initializer: boolean): TensorFacts => {
-    const proto = initializer && !reader.values.has(name) ? g.initializers.get(name) : undefined;
-    return proto ? { name, shape: initializerShape(proto), initializer: true } : { name, shape: shapeOf(reader.values.get(name)) };
+    // An initializer's shape from its header (none where the header is broken: its problem is listed).
+    if (initializer && !reader.values.has(name) && g.initializers.has(name)) return { name, shape: initializerShapes.get(name), initializer: true };
+    return { name, shape: shapeOf(reader.values.get(name)) };
   };
   for (const f of nodes) {
     f.inputs = f.inputs.map(t => shaped(t.name, true));
@@ -169,15 +171,6 @@ function nodeFacts(n: OnnxNode, maxElements: number): NodeFacts {
   };
 }
 
-/** An initializer's shape, read from its header; none when the header is broken (its reader names the problem). */
-function initializerShape(proto: Parameters<typeof tensorProtoInfo>[0]): number[] | undefined {
-  try {
-    return tensorProtoInfo(proto).shape;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The facts of an ONNX model's bytes; a file whose graph cannot be read gives its problem. */
 export function modelFacts(bytes: Uint8Array, maxElements: number): ModelFactsResult {
   let g: OnnxGraph;
@@ -190,9 +183,19 @@ export function modelFacts(bytes: Uint8Array, maxElements: number): ModelFactsRe
   }
   const inputs = g.inputs.filter(i => !g.initializers.has(i.name));
   const planned = plannedInput(inputs);
+  // Each initializer's header read once; one that cannot be read is left out, its problem listed with the nodes'.
+  const initializers: InitializerFacts[] = [];
+  const initializerProblems: Problem[] = [];
+  for (const [name, proto] of g.initializers) {
+    try {
+      initializers.push({ name, ...tensorProtoInfo(proto) });
+    } catch (e) {
+      initializerProblems.push(problemOf(e));
+    }
+  }
   let read: ReturnType<typeof readNodes>;
   try {
-    read = readNodes(g, 'problem' in planned ? undefined : planned, maxElements);
+    read = readNodes(g, 'problem' in planned ? undefined : planned, maxElements, new Map(initializers.map(i => [i.name, i.shape])));
   } catch (e) {
     return { problem: problemOf(e) }; // the graph as a whole (a tensor two nodes make) has no order to show
   }
@@ -204,16 +207,6 @@ export function modelFacts(bytes: Uint8Array, maxElements: number): ModelFactsRe
     costed.add(n.layer);
     const { flops, params } = reader.plans[n.layer].cost;
     n.cost = { flops, params };
-  }
-  // An initializer whose header cannot be read is left out, its problem listed with the nodes'.
-  const initializers: InitializerFacts[] = [];
-  const initializerProblems: Problem[] = [];
-  for (const [name, proto] of g.initializers) {
-    try {
-      initializers.push({ name, ...tensorProtoInfo(proto) });
-    } catch (e) {
-      initializerProblems.push(problemOf(e));
-    }
   }
   const nodeProblems = nodes.flatMap(n => (n.problem ? [n.problem] : []));
   return {
