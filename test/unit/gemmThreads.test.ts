@@ -17,7 +17,7 @@ import { Tensor } from '../../src/engine/tensor';
 import { convTraceForward } from '../../src/engine/trace';
 import { inputGradOwnMemory, prepare, setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
 import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
-import { setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
+import { rowBlock, setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
 import { encodeNpy } from '../../src/specReader/npy';
 import { KERNEL_CONVS, convInputs, randomTensor, rng } from './helpers';
@@ -183,13 +183,17 @@ describe('cutting a product across threads', () => {
     setMinThreadWork(1);
     fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 8 }),
       fc.boolean(), (M, N, rowUnit, colUnit, threads, scatter) => {
-        const args = [M, N, 7, 0, 4000, 0, 0, 0, 4000, 0, 4000, 4000, 100];
-        const jobs = splitGemm(args, threads, { rowUnit, colUnit, scatter });
+        const split = { rowUnit, colUnit, scatter };
+        const args = [M, N, 7, 0, 4000, 0, 0, 0, 4000, 0, 4000, 4000, 100, rowBlock(split)];
+        const jobs = splitGemm(args, threads, split);
+        // A scatter's kernel takes A in whole channels where some fit (a multiple of 4 rows, at most its 96), else 96.
+        const rows = rowBlock(split) || 96;
+        assert.ok(rows % 4 === 0 && rows <= 96 && (rows === 96 || (scatter && rows % rowUnit === 0)), `row block ${rows}`);
         assert.ok(jobs.length >= 1 && jobs.length <= 2 * threads);
         if (jobs.length === 1) return;
         const byRows = jobs[0][0] !== M;
-        // A scatter also keeps the kernel's blocks of 96 rows or 1024 columns whole.
-        const [size, unit, block] = byRows ? [M, rowUnit, scatter ? 96 : 1] : [N, colUnit, scatter ? 1024 : 1];
+        // A scatter also keeps the kernel's blocks of rows or of 1024 columns whole.
+        const [size, unit, block] = byRows ? [M, rowUnit, scatter ? rows : 1] : [N, colUnit, scatter ? 1024 : 1];
         assert.ok(unit > 0, 'a forbidden dimension is never cut');
         const r = ranges(jobs, byRows);
         assert.strictEqual(r[0][0], 0);
@@ -198,7 +202,7 @@ describe('cutting a product across threads', () => {
           assert.ok(to > from);
           if (i > 0) assert.strictEqual(from, r[i - 1][1]);
           assert.strictEqual(from % unit + from % block, 0, `cut at ${from}, unit ${unit}, block ${block}`);
-          assert.deepStrictEqual([jobs[i][byRows ? 1 : 0], jobs[i][12]], [byRows ? N : M, 100]);
+          assert.deepStrictEqual([jobs[i][byRows ? 1 : 0], jobs[i][12], jobs[i][13]], [byRows ? N : M, 100, args[13]]);
         });
       }), { numRuns: 300 });
   });

@@ -232,7 +232,7 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
   const loadSlice = (o: number, n: number) => floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
   if (rowsFirst) {
     // z[b, o, q] starts at 0; z += w @ a_tᵀ, group by group, straight into z's planes; then the bias.
-    floats.fill(0, z / E, z / E + B * Cout * HW);
+    L.zero(z, B * Cout * HW);
     for (let g = 0; g < groups; g++) {
       for (const { o0, n } of slices) {
         const o = g * Cog + o0;
@@ -251,7 +251,7 @@ export function conv2dWasm(input: Tensor, weight: Tensor, bias: Tensor | undefin
   // Block k of z starts at 0; the products are added onto it, then the bias, and it is copied out.
   const start = (k: number) => {
     if (k >= blocks) return;
-    for (let o = 0; o < Cout; o++) floats.fill(0, zOf(k) / E + o * stride, zOf(k) / E + o * stride + rowsOf(k));
+    for (let o = 0; o < Cout; o++) L.zero(zOf(k) + o * stride * E, rowsOf(k));
   };
   const finish = (k: number) => {
     if (bias) L.addRows(zOf(k), b, Cout, rowsOf(k), stride);
@@ -360,7 +360,7 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
   const { L, E, floats, ints, t, r: { d, w, dPadded, padded, dRow, dWindow }, scratch } = p;
   arithmetic(ints, dRow, Cout, block);
   arithmetic(ints, dWindow, block, 1);
-  if (weight) floats.fill(0, dPadded / E, dPadded / E + padSize);
+  if (weight) L.zero(dPadded, padSize);
   if (input) putPadded(L, floats, padded, input, info);
   let loaded = -1;
   const load = (r0: number, rows: number) => {
@@ -384,7 +384,7 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
       }
       if (!dWeight) continue;
       // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[k]]: δ @ a_t, summed over the batch and the blocks.
-      floats.fill(0, w / E, w / E + n * Kg);
+      L.zero(w, n * Kg);
       for (const [r0, rows] of blocks) {
         load(r0, rows);
         L.gemm(n, Kg, rows, d, table(dRow, o), dWindow, padded, table(t.window, r0), table(t.tap, g * Kg), w, t.kernel, t.unit, scratch);
@@ -402,7 +402,8 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
     // δ is read no more: ∂C/∂input may take its array (every value is written).
     const dA: Tensor = into && into.length === B * C * H * W && into.constructor === grad.data.constructor
       ? { shape: [B, C, H, W], dtype: grad.dtype, data: into } : zeros([B, C, H, W], grad.dtype);
-    copyRows(floats, dPadded / E + padTop * Wp + padLeft, Wp, Hp * Wp, dA.data, 0, W, H * W, B * C, H, W);
+    L.crop(dPadded, B * C, H, W, Hp, Wp, padTop, padLeft);
+    dA.data.set(floats.subarray(dPadded / E, dPadded / E + B * C * H * W));
     out.dInput = dA;
   }
   return out;

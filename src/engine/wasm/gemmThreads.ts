@@ -32,7 +32,7 @@ export interface GemmHelperData {
 /**
  * The control block, in Int32 slots of 32 (128 bytes: threads never share a cache line). Slot 0: the next job to
  * take, the job count, the op (build << 1 | float64), scratch's stride. Slot 1 + h: helper h's wake-up counter,
- * the last wake-up it answered, ready, failed, its state, the jobs it has taken. Then the jobs, 13 arguments each.
+ * the last wake-up it answered, ready, failed, its state, the jobs it has taken. Then the jobs, 14 arguments each.
  */
 const SLOT = 32;
 const NEXT = 0, COUNT = 1, OP = 2, STRIDE = 3;
@@ -41,7 +41,7 @@ const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, STATE = 4, TAKEN = 5;
 const PENDING = 1, RUNNING = 2, CANCELLED = 3, QUIT = 4;
 /** The most jobs one product is cut into. */
 export const MAX_JOBS = 64;
-const ARGS = 13;
+const ARGS = 14;
 
 /**
  * The helper's loop, as source: instantiate the builds on the shared memory, say ready, then on each wake-up take
@@ -63,7 +63,7 @@ export const GEMM_HELPER_SOURCE = `function gemmHelper(data) {
         var op = ctl[${OP}], k = kernels[op >> 1], run = op & 1 ? k.dgemm : k.sgemm, scratch = (1 + data.index) * ctl[${STRIDE}];
         for (var j = Atomics.add(ctl, ${NEXT}, 1); j < ctl[${COUNT}]; j = Atomics.add(ctl, ${NEXT}, 1)) {
           var a = ctl.subarray(jobs + j * ${ARGS}, jobs + (j + 1) * ${ARGS});
-          run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12] + scratch);
+          run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12] + scratch, a[13]);
           Atomics.add(ctl, at + ${TAKEN}, 1);
         }
       } catch (e) {
@@ -121,7 +121,7 @@ export class GemmHelpers {
   }
 
   /**
-   * Runs the jobs (13 arguments each; thread t adds t · scratchStride to the scratch) on this thread and the ready
+   * Runs the jobs (14 arguments each; thread t adds t · scratchStride to the scratch) on this thread and the ready
    * helpers, each taking the next job left. A helper the system has not run by the time this thread has taken the
    * last job is let off, so a busy machine costs at most the jobs already started elsewhere, never a wait for a
    * thread that is not running. `during`, work of this thread's own that the jobs neither read nor write, runs once
@@ -187,8 +187,20 @@ export interface Split { rowUnit: number; colUnit: number; scatter?: boolean }
 
 export const ANY_SPLIT: Split = { rowUnit: 1, colUnit: 1 };
 
-/** The kernel's blocks of rows and columns (MC and NC in assembly/gemm.ts). */
-const ROW_BLOCK = 96, COL_BLOCK = 1024;
+/** The kernel's blocks of rows and columns (MC and NC in assembly/gemm.ts); its row panels are 4 tall. */
+const ROW_BLOCK = 96, COL_BLOCK = 1024, ROW_PANEL = 4;
+
+/**
+ * The rows of A the kernel takes at a time for a product cut as `split` allows. A scattered product's pieces must
+ * start at a block, so its blocks are whole channels where some fit (3×3 kernels: 72 rows of 8 channels, against
+ * 96 that a channel straddles): the product can then be cut every 8 channels rather than every 32 (ResNet's
+ * ∂C/∂input of 64 channels in 4 jobs, not 2). The kernel's default (0) for the others.
+ */
+export function rowBlock(split: Split): number {
+  if (!split.scatter || split.rowUnit === 0) return 0;
+  const whole = lcm(split.rowUnit, ROW_PANEL);
+  return whole <= ROW_BLOCK ? Math.floor(ROW_BLOCK / whole) * whole : 0;
+}
 
 /**
  * Below this many multiply-adds per thread a product stays on fewer threads: on 2 cores a product gains from about
@@ -220,7 +232,7 @@ const lcm = (a: number, b: number) => (a === 0 ? 0 : (a * b) / gcd(a, b));
 
 /** The units `split` allows C (M × N) to be cut in, and the rows (M) or columns (N) when at least two units fit, else 0. */
 function splitAxes(M: number, N: number, split: Split) {
-  const rowUnit = split.scatter ? lcm(split.rowUnit, ROW_BLOCK) : split.rowUnit;
+  const rowUnit = split.scatter ? lcm(split.rowUnit, rowBlock(split) || ROW_BLOCK) : split.rowUnit;
   const colUnit = split.scatter ? lcm(split.colUnit, COL_BLOCK) : split.colUnit;
   return { rowUnit, colUnit, rows: rowUnit > 0 && Math.floor(M / rowUnit) >= 2 ? M : 0, cols: colUnit > 0 && Math.floor(N / colUnit) >= 2 ? N : 0 };
 }
@@ -235,7 +247,7 @@ export function canSplit(M: number, N: number, split: Split): boolean {
  * The jobs of one product for `threads` threads: ranges of C's rows or columns (the larger dimension of those allowed,
  * so the operand every job packs whole is the smaller one), twice as many as threads so that a thread the system
  * does not run leaves little to wait for, none under the work threshold. One job: run it here.
- * args: M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch (offset tables advance 4 bytes an entry).
+ * args: M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch, A's row block (offset tables advance 4 bytes an entry).
  */
 export function splitGemm(args: number[], threads: number, split: Split): number[][] {
   const [M, N, K] = args;

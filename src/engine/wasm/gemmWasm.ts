@@ -11,7 +11,7 @@
 
 import type { MatrixView } from '../gemm';
 import { GEMM_RELAXED_SHARED_WASM_BASE64, GEMM_RELAXED_WASM_BASE64, GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemmBinary';
-import { ANY_SPLIT, GemmHelpers, Split, StartThread, minThreadWork, splitGemm } from './gemmThreads';
+import { ANY_SPLIT, GemmHelpers, Split, StartThread, minThreadWork, rowBlock, splitGemm } from './gemmThreads';
 
 // The engine is built without DOM or Node typings for WebAssembly: what it uses of it.
 declare const WebAssembly: {
@@ -19,7 +19,7 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { exports: object };
 };
 
-type Gemm = (M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number) => void;
+type Gemm = (M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number, mc: number) => void;
 
 interface Kernel {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
@@ -36,6 +36,9 @@ interface Kernel {
   stats64(p: number, n: number, out: number): number;
   pad32: Pad;
   pad64: Pad;
+  crop32: Pad;
+  crop64: Pad;
+  zero(p: number, bytes: number): void;
   addRows32: AddRows;
   addRows64: AddRows;
 }
@@ -263,6 +266,16 @@ export class WasmLayout {
     (this.f64 ? this.k.pad64 : this.k.pad32)(dst, planes, H, W, Hp, Wp, top, left);
   }
 
+  /** The inverse of pad: the dense (H × W) planes at byte offset `dst`, cut out of the (Hp × Wp) ones there. */
+  crop(dst: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number): void {
+    (this.f64 ? this.k.crop64 : this.k.crop32)(dst, planes, H, W, Hp, Wp, top, left);
+  }
+
+  /** n zero values from byte offset p (the module's memory.fill: a typed array's fill is slower on a shared memory). */
+  zero(p: number, n: number): void {
+    this.k.zero(p, n * this.E);
+  }
+
   /** Row r of `rows` rows of `len` values at byte offset p, `stride` values apart, gets values[r] (at byte offset `values`) added. */
   addRows(p: number, values: number, rows: number, len: number, stride: number): void {
     (this.f64 ? this.k.addRows64 : this.k.addRows32)(p, values, rows, len, stride);
@@ -286,7 +299,7 @@ export class WasmLayout {
   gemm(M: number, N: number, K: number, a: number, ra: number, ca: number, b: number, rb: number, cb: number, c: number, rc: number, cc: number, scratch: number,
     split: Split = ANY_SPLIT, during?: () => void): void {
     const run = this.f64 ? this.k.dgemm : this.k.sgemm;
-    const args = [M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch];
+    const args = [M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch, rowBlock(split)];
     const ready = this.threads > 1 ? helpersFor(M * N * K) : 0;
     // A kernel's first big product in more pieces (firstPieces), on any number of threads.
     const jobs = splitGemm(args, (1 + ready) * firstPieces(run, M * N * K), split);

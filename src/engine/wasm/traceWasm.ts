@@ -7,7 +7,7 @@
 import { weightMatrix } from '../conv2d';
 import type { ConvBackward, ConvForward } from '../conv2d';
 import { ConvInfo, outputShape, paddedShape } from '../convInfo';
-import { col2imCounts, crop2d, unpadded } from '../im2col';
+import { col2imCounts, unpadded } from '../im2col';
 import { Tensor, TensorData, TensorStats, sameValues, statsOfRange, tensorStatsLoops, zeros } from '../tensor';
 import { addBiasGrad, prepare, putPadded, table } from './convWasm';
 import { Floats, WasmLayout, arithmetic } from './gemmWasm';
@@ -81,7 +81,7 @@ export function convProductWasm(input: Tensor, weight: Tensor, bias: Tensor | un
 }
 
 function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined, delta: Tensor | undefined, info: ConvInfo, made?: WasmConvProduct, productOnly = false): WasmConvTrace | WasmConvProduct | undefined {
-  const { batch: B, inChannels: C, paddedHeight: Hp, paddedWidth: Wp, outChannels: Cout, outPositions: HW,
+  const { batch: B, inChannels: C, inHeight: H, inWidth: W, paddedHeight: Hp, paddedWidth: Wp, padTop, padLeft, outChannels: Cout, outPositions: HW,
     patchSize: K, groupPatchSize: Kg, outChannelsPerGroup: Cog, groups } = info;
   const rows = B * HW;
   const padSize = B * C * Hp * Wp;
@@ -113,7 +113,7 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
   const forwardProduct = () => {
     // Nothing padded, a is the input's values (its statistics the input's, recorded before it).
     const a = unpadded(info) ? sameValues(input) : out('a', r.padded, paddedShape(info));
-    floats.fill(0, r.zt / E, r.zt / E + rows * Cout);
+    L.zero(r.zt, rows * Cout);
     for (let g = 0; g < groups; g++) {
       // z_t[r, o] = Σ_k padded[window[r] + tap[g·Kg + k]] · weight[o, k]: a_t @ w_t, group by group.
       L.gemm(rows, Cog, Kg, r.padded, t.window, table(t.tap, g * Kg), r.w, t.unit, table(t.kernel, g * Cog), r.zt, t.row, table(t.channel, g * Cog), scratch);
@@ -139,8 +139,8 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
     floats.set(delta.data, r.d / E);
     stats.delta = range().add(r.d, rows * Cout).of(delta.data);
     L.transpose(r.d, r.dt, Cout, HW, B);
-    floats.fill(0, r.dPadded / E, r.dPadded / E + padSize);
-    floats.fill(0, r.dW / E, r.dW / E + Cout * Kg);
+    L.zero(r.dPadded, padSize);
+    L.zero(r.dW, Cout * Kg);
   }
   const delta_t = delta ? out('delta_t', r.dt, [B, HW, Cout]) : undefined;
   const a_t = zeros([B, HW, K], input.dtype);
@@ -158,7 +158,7 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
       // side by side (the kernel packs them 8 at a time, where the windows' taps through the tables go one by one).
       L.gemm(Cog, Kg, n, r.d, table(t.plane, g * Cog), table(t.position, r0), r.block, r.blockRow, table(r.column, g * Kg), r.dW, table(t.kernel, g * Cog), t.unit, scratch);
     }
-    floats.fill(0, from, to);
+    L.zero(r.block, n * K);
     for (let g = 0; g < groups; g++) {
       // ∂C/∂a_t[r, g·Kg + k] = Σ_o δ_t[r, g·Cog + o] · weight[g·Cog + o, k]: δ_t @ w_tᵀ, these rows.
       L.gemm(n, Kg, Cog, r.dt, table(t.row, r0), table(t.channel, g * Cog), r.w, table(t.kernel, g * Cog), t.unit, r.block, r.blockRow, table(r.column, g * Kg), scratch);
@@ -173,11 +173,13 @@ function convTraceParts(input: Tensor, weight: Tensor, bias: Tensor | undefined,
 
   stats.dA_t = dRange.of(dA_t.data);
   const dA_padded = out('dA_padded', r.dPadded, paddedShape(info));
+  // ∂C/∂input: the padding cut off in the module, once dA_padded is out (a row at a time in JS is slower).
+  const dA = unpadded(info) ? sameValues(dA_padded) : (L.crop(r.dPadded, B * C, H, W, Hp, Wp, padTop, padLeft), copyOut(floats, r.dPadded, [B, C, H, W], input));
   const dW = out('dW', r.dW, weight.shape);
   const db = zeros([Cout], input.dtype);
   addBiasGrad(delta.data, db.data, B, Cout, HW, HW, 1);
   const backward: ConvBackward = {
-    delta, delta_t, dA_t, dA_padded, col2im_counts: col2imCounts(info, input.dtype), dA: crop2d(dA_padded, info),
+    delta, delta_t, dA_t, dA_padded, col2im_counts: col2imCounts(info, input.dtype), dA,
     dW_t: weightMatrix(dW, info), dW, db,
   };
   return { forward, backward, stats };

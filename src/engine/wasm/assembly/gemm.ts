@@ -310,7 +310,7 @@ function vecmat<T>(N: i32, K: i32, x: usize, rx: usize, b: usize, rb: usize, cb:
 // The loops around the micro-kernel: N in blocks of NC columns (a conv's ∂C/∂a_t has up to 4608: the packed
 // slice of B, KC × NC, then stays in L2 and the scratch stays small), B packed one KC slice at a time, A one
 // MC × KC block at a time.
-function gemm<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize): void {
+function gemm<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize, mc: i32): void {
   const E = sizeof<T>();
   if (M == 1) {
     vecmat<T>(N, K, a + offset(ra, 0) * E, ca, b, rb, cb, c + offset(rc, 0) * E, cc, scratch);
@@ -321,13 +321,15 @@ function gemm<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usiz
     vecmat<T>(M, K, b + offset(cb, 0) * E, rb, a, ca, ra, c + offset(cc, 0) * E, rc, scratch);
     return;
   }
+  // A's blocks: MC rows, or fewer (a multiple of 4) where the host asks (col2im's blocks of whole channels).
+  const rowBlock = mc >= 4 && mc <= MC ? mc & ~3 : MC;
   for (let j0 = 0; j0 < N; j0 += NC) {
     const shift = <usize>j0 << 2;
-    gemmBlock<T>(M, min(NC, N - j0), K, a, ra, ca, b, rb, cb + shift, c, rc, cc + shift, scratch);
+    gemmBlock<T>(M, min(NC, N - j0), K, a, ra, ca, b, rb, cb + shift, c, rc, cc + shift, scratch, rowBlock);
   }
 }
 
-function gemmBlock<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize): void {
+function gemmBlock<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize, rowBlock: i32): void {
   const E = sizeof<T>();
   const NR: i32 = E == 4 ? 8 : 4;
   const nPanels = (N + NR - 1) / NR;
@@ -337,8 +339,8 @@ function gemmBlock<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b:
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     packB<T>(NR, b, rb, cb, N, k0, kc, packedB);
-    for (let i0 = 0; i0 < M; i0 += MC) {
-      const mc = min(MC, M - i0);
+    for (let i0 = 0; i0 < M; i0 += rowBlock) {
+      const mc = min(rowBlock, M - i0);
       packA<T>(a, ra, ca, M, i0, mc, k0, kc, packedA);
       for (let q = 0; q < nPanels; q++) {
         const nr = min(NR, N - q * NR);
@@ -354,14 +356,17 @@ function gemmBlock<T>(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b:
   }
 }
 
-/** float32 C += A @ B through offset tables (see the top); scratch needs scratchBytes(4, N) bytes. */
-export function sgemm(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize): void {
-  gemm<f32>(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
+/**
+ * float32 C += A @ B through offset tables (see the top); scratch needs scratchBytes(4, N) bytes. A is taken in
+ * blocks of `mc` rows (a multiple of 4, at most MC; 0: MC).
+ */
+export function sgemm(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize, mc: i32): void {
+  gemm<f32>(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch, mc);
 }
 
-/** float64 C += A @ B through offset tables. */
-export function dgemm(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize): void {
-  gemm<f64>(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch);
+/** float64 C += A @ B through offset tables, as sgemm. */
+export function dgemm(M: i32, N: i32, K: i32, a: usize, ra: usize, ca: usize, b: usize, rb: usize, cb: usize, c: usize, rc: usize, cc: usize, scratch: usize, mc: i32): void {
+  gemm<f64>(M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch, mc);
 }
 
 /** Bytes of scratch for N columns of E-byte elements. */
@@ -454,6 +459,32 @@ export function pad32(dst: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32,
 
 export function pad64(dst: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
   pad<f64>(dst, planes, H, W, Hp, Wp, top, left);
+}
+
+// The inverse: the dense planes (planes × H × W) at `dst`, cut out of the padded ones there (∂C/∂input out of the
+// padded input gradient col2im added into). Every row moves back in order (its place is never past its old one), so
+// no row is overwritten before it moves; the host then copies one piece.
+function crop<T>(dst: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
+  const E = <usize>sizeof<T>();
+  const rowBytes = <usize>W * E;
+  let to = dst;
+  for (let p = 0; p < planes; p++) {
+    let row = dst + (<usize>p * Hp * Wp + <usize>top * Wp + left) * E;
+    for (let y = 0; y < H; y++, row += <usize>Wp * E, to += rowBytes) memory.copy(to, row, rowBytes);
+  }
+}
+
+export function crop32(dst: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
+  crop<f32>(dst, planes, H, W, Hp, Wp, top, left);
+}
+
+export function crop64(dst: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
+  crop<f64>(dst, planes, H, W, Hp, Wp, top, left);
+}
+
+/** `bytes` zero bytes from byte offset p (a typed array's fill on a shared memory is several times slower). */
+export function zero(p: usize, bytes: usize): void {
+  memory.fill(p, 0, bytes);
 }
 
 // ---- The trace's gathers and statistics (trace.ts shows a_t and ∂C/∂a_t: wasm/traceWasm.ts builds them here) ----
