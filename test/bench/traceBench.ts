@@ -20,7 +20,11 @@ import { CASES, ConvCase, caseData, caseLabel, outputShape } from './convCases';
 
 const GOAL = 2;
 
-export interface TraceRatio { what: string; traceMs: number; passesMs: number; ratio: number; met: boolean }
+export interface TraceRatio {
+  what: string; traceMs: number; passesMs: number; ratio: number; met: boolean;
+  /** The byte lengths of the new arrays each side makes (a conv's): page faults make them costly on some machines. */
+  fresh?: { trace: number[]; passes: number[] };
+}
 
 /**
  * Median milliseconds of `trace` and of `passes`, run in turns (a change in the machine's load falls on both)
@@ -52,9 +56,46 @@ function convRatio(c: ConvCase): TraceRatio {
     conv2dInputGrad(c.input, weight, grad, options);
     conv2dWeightGrad(input, c.weight, grad, options);
   };
-  const trace = () => { traceConv({ input, weight, bias, grad, options, dtype: 'float32' }); };
+  const trace = () => traceConv({ input, weight, bias, grad, options, dtype: 'float32' });
   const { traceMs, passesMs } = medians(trace, passes);
-  return ratio(`conv ${c.id} ${caseLabel(c)} (${c.title})`, traceMs, passesMs);
+  const given = new Set([input, weight, bias, grad].map(t => t.data.buffer));
+  const fresh = {
+    trace: newArrays(trace().tensors, given),
+    passes: newArrays([conv2d(input, weight, bias, options), conv2dInputGrad(c.input, weight, grad, options), conv2dWeightGrad(input, c.weight, grad, options)], given),
+  };
+  return { ...ratio(`conv ${c.id} ${caseLabel(c)} (${c.title})`, traceMs, passesMs), fresh };
+}
+
+/** The byte lengths of the typed arrays' buffers reachable from `values`, each once, but those in `given`. */
+function newArrays(values: unknown, given: Set<ArrayBufferLike>): number[] {
+  const seen = new Set<ArrayBufferLike>(given);
+  const lengths: number[] = [];
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (ArrayBuffer.isView(v)) {
+      if (!seen.has(v.buffer)) lengths.push(v.buffer.byteLength);
+      seen.add(v.buffer);
+      return;
+    }
+    for (const x of Object.values(v)) walk(x);
+  };
+  walk(values);
+  return lengths;
+}
+
+/**
+ * Milliseconds to make arrays of these byte lengths and write them once, as a run does, in steady state (the median
+ * of 5 rounds after one): memory the allocator hands back from an earlier round is cheap, memory new to the process
+ * costs a page fault per 4 KB (glibc maps arrays over 32 MB afresh every time).
+ */
+function newArraysMs(lengths: number[]): number {
+  const times: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    const t0 = performance.now();
+    for (const bytes of lengths) new Uint8Array(bytes).fill(1);
+    times.push(performance.now() - t0);
+  }
+  return [...times.slice(1)].sort((a, b) => a - b)[2];
 }
 
 function networkRatio(root: string, file: string): TraceRatio {
@@ -83,6 +124,11 @@ export function traceBench(root: string, quick = false): TraceRatio[] {
     const time = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
     console.log(`${r.met ? 'target met' : 'TARGET MISSED'}: trace within ${GOAL}× its passes: ${r.what}: trace ${time(r.traceMs)}, passes ${time(r.passesMs)}: ${r.ratio.toFixed(2)}×`);
   }
+  // A trace keeps every tensor it shows (the batch-8 block: a_t and ∂C/∂a_t are 58 MB each); writing memory new to
+  // the process costs a page fault per 4 KB: a little on most machines, most of such a trace on some VMs.
+  const mb = (lengths: number[]) => `${(lengths.reduce((a, b) => a + b, 0) / 1e6).toFixed(1)} MB`;
+  console.log('  new arrays per run, and what making them alone takes on this machine: ' + rows.filter(r => r.fresh).map(r =>
+    `${r.what.split(' (')[0]}: trace ${mb(r.fresh!.trace)} ${newArraysMs(r.fresh!.trace).toFixed(1)} ms, passes ${mb(r.fresh!.passes)} ${newArraysMs(r.fresh!.passes).toFixed(1)} ms`).join('; '));
   return rows;
 }
 
