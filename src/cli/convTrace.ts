@@ -5,7 +5,11 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { CONV_TENSOR_NAMES, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
+import { convInfo } from '../engine/convInfo';
+import { conv2dCost } from '../engine/layerKinds/conv2d';
+import type { NetworkProblem } from '../engine/network';
+import { planNetwork } from '../engine/networkPlan';
+import { CONV_TENSOR_NAMES, ConvProblem, DEFAULT_MAX_ELEMENTS } from '../engine/trace';
 import { NamedTensors, formatAnyTrace, namedTensors } from '../format/text';
 import { AnyTrace, NpyFiles, isNetworkTrace, nonFiniteWarnings, traceSpecSource } from '../specReader/convSpec';
 import { installNodeGemmThreads } from '../specReader/nodeGemmThreads';
@@ -136,12 +140,40 @@ function writeAll(fd: number, chunks: Iterable<string>): void {
   for (const chunk of chunks) fs.writeSync(fd, chunk);
 }
 
-export async function run(argv: readonly string[], stdout = 1, stderr = 2): Promise<number> {
+/**
+ * The multiply-adds of a run's products, from its plan: the layers' forward FLOPs (2 a multiply-add for the
+ * products; the other kinds' few count as they are), three times over with the backward pass (∂C/∂input and
+ * ∂C/∂w each cost a forward).
+ */
+export function plannedMultiplyAdds(problem: ConvProblem | NetworkProblem, backward: boolean): number {
+  const flops = 'layers' in problem
+    ? planNetwork(problem, backward).layers.reduce((sum, l) => sum + l.cost.flops, 0)
+    : conv2dCost(convInfo(problem.input.shape, problem.weight.shape, problem.options, problem.bias?.shape)).flops;
+  return (flops / 2) * (backward ? 3 : 1);
+}
+
+/**
+ * From this many planned multiply-adds a spec's run starts helper threads (2^30: the bench's two ResNet-block convs,
+ * 0.7G at batch 1, stay on one thread; at batch 8, 5.5G, use every core). A helper costs its start (a worker and the
+ * kernel's instance, tens of ms) and a short process spends most of its time outside the products (starting Node,
+ * reading, the trace's copies, its new memory): on 2 cores that batch-1 run was 5–10 % slower with a helper, whose
+ * products gain ~20 ms.
+ */
+export const THREADS_FROM_MULTIPLY_ADDS = 2 ** 30;
+
+/**
+ * Runs conv-trace on `argv`, writing to the file descriptors `stdout` and `stderr`; the exit status. `threads`
+ * installs helper threads (the command installs Node's): called before a model runs, or a spec whose plan has
+ * products big enough to gain (THREADS_FROM_MULTIPLY_ADDS).
+ */
+export async function run(argv: readonly string[], stdout = 1, stderr = 2, threads?: () => void): Promise<number> {
   const say = (fd: number, line: string) => fs.writeSync(fd, line + '\n');
   // Escaped here, where every message leaves, rather than where each is made: no message can miss it.
   const complain = (line: string) => say(stderr, printable(line));
   try {
     if (isModelCommand(argv)) {
+      // A model someone brings is a whole CNN: its products gain from every core.
+      threads?.();
       runModel(argv, stdout);
       return 0;
     }
@@ -151,7 +183,10 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
     const { file, text } = readSpec(opts.spec);
     const source = JsonSource.parse(file, text);
     const npy = await readNpyFiles(opts.spec, source.value, opts.maxElements);
-    const trace: AnyTrace = traceSpecSource(source, { backward: !opts.forwardOnly, maxElements: opts.maxElements }, npy);
+    const backward = !opts.forwardOnly;
+    const trace: AnyTrace = traceSpecSource(source, { backward, maxElements: opts.maxElements }, npy, problem => {
+      if (plannedMultiplyAdds(problem, backward) >= THREADS_FROM_MULTIPLY_ADDS) threads?.();
+    });
     const tensors = namedTensors(trace);
     const missing = (opts.only ?? []).filter(n => !tensors.names.includes(n));
     if (missing.length && opts.forwardOnly && !isNetworkTrace(trace)) throw new UsageError(`${missing.join(', ')} come from the backward pass, which --forward-only skips`);
@@ -195,7 +230,6 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2): Prom
 }
 
 if (require.main === module) {
-  // Big products on every core (helper threads that end with the process).
-  installNodeGemmThreads();
-  void run(process.argv.slice(2)).then(status => { process.exitCode = status; });
+  // Big products on every core (helper threads that end with the process), for runs big enough to gain.
+  void run(process.argv.slice(2), 1, 2, () => { installNodeGemmThreads(); }).then(status => { process.exitCode = status; });
 }

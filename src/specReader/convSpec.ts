@@ -221,10 +221,16 @@ export function traceAnySpecText(file: string, text: string, options: TraceOptio
   return traceSpecSource(JsonSource.parse(file, text), options, npy);
 }
 
-/** Traces a parsed spec of either kind; engine errors come back as SpecErrors at their key. */
-export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): AnyTrace {
-  return runSpecSource(source, options, npy).trace;
+/**
+ * Traces a parsed spec of either kind; engine errors come back as SpecErrors at their key. `ready` sees the problem
+ * read, before it runs (the CLI decides there whether its products are worth helper threads).
+ */
+export function traceSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles, ready?: ProblemRead): AnyTrace {
+  return runSpecSource(source, options, npy, ready).trace;
 }
+
+/** Called with a spec's problem once it is read, before it runs. */
+export type ProblemRead = (problem: ConvProblem | NetworkProblem) => void;
 
 /** What a parsed spec of either kind says, read as a trace reads it (the first problem thrown as a SpecError). */
 export function readSpecProblem(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): ConvProblem | NetworkProblem {
@@ -235,8 +241,8 @@ export function readSpecProblem(source: JsonSource, options: TraceOptions = {}, 
 export type SpecRun = { problem: ConvProblem; trace: ConvTrace } | { problem: NetworkProblem; trace: NetworkTrace };
 
 /** Reads and traces a parsed spec of either kind, keeping the problem it read (the gradient check runs it again). */
-export function runSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): SpecRun {
-  return isNetworkSpec(source.value) ? runNetworkSource(source, options, npy) : runConvSource(source, options, npy);
+export function runSpecSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles, ready?: ProblemRead): SpecRun {
+  return isNetworkSpec(source.value) ? runNetworkSource(source, options, npy, ready) : runConvSource(source, options, npy, ready);
 }
 
 /** Traces a parsed single-conv spec. */
@@ -244,9 +250,10 @@ export function traceConvSource(source: JsonSource, options: TraceOptions = {}, 
   return runConvSource(source, options, npy).trace;
 }
 
-function runConvSource(source: JsonSource, options: TraceOptions, npy?: NpyFiles): { problem: ConvProblem; trace: ConvTrace } {
+function runConvSource(source: JsonSource, options: TraceOptions, npy?: NpyFiles, ready?: ProblemRead): { problem: ConvProblem; trace: ConvTrace } {
   const problem = readConvSpec(source, npy, options.dtype, options.maxElements);
   try {
+    ready?.(problem);
     return { problem, trace: traceConv(problem, options) };
   } catch (e) {
     if (e instanceof EngineError) throw atKey(source, e);

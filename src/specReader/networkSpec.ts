@@ -234,9 +234,10 @@ export function readNetworkSpec(source: JsonSource, options: TraceOptions = {}, 
 }
 
 /** Reads and traces a network spec, keeping the problem it read (the gradient check runs it again). */
-export function runNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles): { problem: NetworkProblem; trace: NetworkTrace } {
+export function runNetworkSource(source: JsonSource, options: TraceOptions = {}, npy?: NpyFiles, ready?: (problem: NetworkProblem) => void): { problem: NetworkProblem; trace: NetworkTrace } {
   const problem = readNetworkSpec(source, options, npy);
   try {
+    ready?.(problem);
     return { problem, trace: traceNetwork(problem, options) };
   } catch (e) {
     if (e instanceof EngineError) throw source.error(networkErrorPath(e, source.value), e.problem);
