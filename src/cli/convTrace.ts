@@ -230,6 +230,13 @@ export async function run(argv: readonly string[], stdout = 1, stderr = 2, threa
 }
 
 if (require.main === module) {
-  // Big products on every core (helper threads that end with the process), for runs big enough to gain.
-  void run(process.argv.slice(2), 1, 2, () => { installNodeGemmThreads(); }).then(status => { process.exitCode = status; });
+  // Big products on every core (helper threads that end with the process), for runs big enough to gain; for any
+  // run when CVD_THREADS asks for more than one thread.
+  let installed = false;
+  const install = () => {
+    if (!installed) installNodeGemmThreads();
+    installed = true;
+  };
+  if (Number(process.env.CVD_THREADS) > 1) install();
+  void run(process.argv.slice(2), 1, 2, install).then(status => { process.exitCode = status; });
 }
