@@ -16,7 +16,7 @@ import { MatrixView, transposed, view } from '../../src/engine/gemm';
 import { Tensor } from '../../src/engine/tensor';
 import { convTraceForward } from '../../src/engine/trace';
 import { inputGradOwnMemory, prepare, setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
-import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, startGemm, wasmKernel } from '../../src/engine/wasm/gemmWasm';
+import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
 import { rowBlock, setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
 import { encodeNpy } from '../../src/specReader/npy';
@@ -234,21 +234,6 @@ describe('helper threads: installing and ending', () => {
       assert.strictEqual(Number(slow.stdout.trim()), Buffer.byteLength(full.stdout));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('start before any product when asked (a spare trace worker waits with them ready)', async function () {
-    this.timeout(20_000);
-    assert.ok(installNodeGemmThreads(3));
-    try {
-      assert.strictEqual(gemmThreadsReady(0), 0, 'installed, not started');
-      startGemm();
-      const end = Date.now() + 15_000;
-      while (gemmThreadsReady(0) < 2 && Date.now() < end) await new Promise(r => setTimeout(r, 20));
-      assert.strictEqual(gemmThreadsReady(0), 2, 'both helpers ready, no product made');
-      assert.strictEqual(gemmHelperJobs(), 0);
-    } finally {
-      setGemmThreads(0);
     }
   });
 

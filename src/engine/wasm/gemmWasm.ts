@@ -160,16 +160,6 @@ export function setGemmThreads(count: number, start?: StartThread): boolean {
   return false;
 }
 
-/**
- * Compiles the kernel and starts the installed helpers now, without waiting for them: a worker made ahead of its
- * first job (the panel's spare trace worker) then finds its helpers ready, where they would otherwise start on its
- * first big product and miss it.
- */
-export function startGemm(): void {
-  if (disabled || load() === null || !helpers) return;
-  helpers.startOnce(sharedModules);
-}
-
 /** The jobs helper threads have taken since they were installed (tests check that they take part). */
 export const gemmHelperJobs = (): number => helpers?.taken() ?? 0;
 

@@ -2,15 +2,13 @@
 // big spec never freezes the editor and cancelling is terminating the worker.
 
 import { parentPort } from 'worker_threads';
-import { gemmHelperJobs, startGemm } from '../../engine/wasm/gemmWasm';
+import { gemmHelperJobs } from '../../engine/wasm/gemmWasm';
 import { installNodeGemmThreads } from '../../specReader/nodeGemmThreads';
 import { RunKeeper } from './keptRun';
 import { WorkerJob, resultBuffers, runWorkerJob } from './traceJob';
 
-// Big products on every core: helper threads, which end with this worker (cancelling terminates it). Started
-// now: the extension makes a worker ahead of its run (a spare), so they are ready when the job comes.
+// Big products on every core: helper threads, which end with this worker (cancelling terminates it).
 installNodeGemmThreads();
-startGemm();
 
 /** The network run this worker keeps for the panel, if any (it goes with the worker). */
 const keeper = new RunKeeper();

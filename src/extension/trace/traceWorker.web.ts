@@ -1,11 +1,7 @@
 // Web worker entry (browser): the same job as the desktop's worker thread.
 
-import { startGemm } from '../../engine/wasm/gemmWasm';
 import { RunKeeper } from './keptRun';
 import { WorkerJob, resultBuffers, runWorkerJob } from './traceJob';
-
-// The kernel compiled now, while this worker waits for its job (the extension makes one ahead of each run).
-startGemm();
 
 /** The network run this worker keeps for the panel, if any (it goes with the worker). */
 const keeper = new RunKeeper();
