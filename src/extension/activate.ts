@@ -16,7 +16,7 @@ import { TensorHoverProvider } from './language/hover';
 import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
 import { ModelEditorProvider, ModelEditorState } from './modelEditor/modelEditor';
 import { PanelState, TracePanel } from './panel/tracePanel';
-import { type TraceWorkers, withSpare } from './trace/traceRunner';
+import { type TraceWorkers, reusingWorkers } from './trace/traceRunner';
 
 export const RUN_COMMAND = 'convVisualDebugger.run';
 
@@ -63,7 +63,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
   const log = vscode.window.createOutputChannel('Conv Visual Debugger', { log: true });
   const panelMessages = new vscode.EventEmitter<WebviewToHost>();
   const files = new WorkspaceFiles(platform.realPath);
-  const runner = new ConvRunner(context, log, m => panelMessages.fire(m), once(() => workersWithSpare(context, platform)), files);
+  const runner = new ConvRunner(context, log, m => panelMessages.fire(m), once(() => reusedWorkers(context, platform)), files);
   const documents = new JsonDocuments(files);
   const selection = new SelectionRun(documents, runner, files);
   const live = new LiveRerun(runner, documents, log);
@@ -151,16 +151,16 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
   };
 }
 
-/** Calls `make` the first time only. */
-/** The platform's trace workers, one kept started ahead of each run (terminated with the extension). */
-async function workersWithSpare(context: vscode.ExtensionContext, platform: HostPlatform): Promise<TraceWorkers | undefined> {
+/** The platform's trace workers, each run on one an earlier run is done with when one is idle (terminated with the extension). */
+async function reusedWorkers(context: vscode.ExtensionContext, platform: HostPlatform): Promise<TraceWorkers | undefined> {
   const workers = await platform.traceWorkers(context);
   if (!workers) return undefined;
-  const spared = withSpare(workers);
-  context.subscriptions.push({ dispose: spared.dispose });
-  return spared;
+  const reused = reusingWorkers(workers);
+  context.subscriptions.push({ dispose: reused.dispose });
+  return reused;
 }
 
+/** Calls `make` the first time only. */
 function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;
   return () => (made ??= { value: make() }).value;

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError } from '../../src/specReader/source';
 import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
-import { TraceCancelled, TraceWorker, runGradientCheck, runTrace, withSpare } from '../../src/extension/trace/traceRunner';
+import { TraceCancelled, TraceWorker, runGradientCheck, runKeptTrace, runTrace, reusingWorkers } from '../../src/extension/trace/traceRunner';
 import { ProblemError } from '../../src/extension/trace/traceJob';
 import type { ConvTrace } from '../../src/engine/trace';
 
@@ -56,27 +56,100 @@ describe('trace runner (worker thread)', () => {
     assert.ok(Date.now() - started < 2000, 'cancelled promptly');
   });
 
-  it('keeps one worker started ahead: each run takes the one made before it, and a cancelled run takes only its own', async () => {
+  /** Workers made by `reusingWorkers` around real ones, each job and end logged as `w<n> runs <file or job>`. */
+  function loggedWorkers() {
     const made: string[] = [];
     const events: string[] = [];
-    const spared = withSpare(() => {
+    const workers = reusingWorkers(() => {
       const id = `w${made.length}`;
       made.push(id);
       const worker = WORKER();
       return {
-        start: (job, settle) => { events.push(`${id} runs ${(job as { file: string }).file}`); worker.start(job, settle); },
+        start: (job, settle) => {
+          const what = 'file' in job ? job.file : Object.keys(job)[0];
+          events.push(`${id} runs ${what}`);
+          worker.start(job, outcome => {
+            if (what === 'dropRun') drops++;
+            settle(outcome);
+          });
+        },
         terminate: () => { events.push(`${id} ends`); worker.terminate(); },
       } satisfies TraceWorker;
     });
-    const first = await runTrace({ file: 'a.json', text: seed, options: {} }, spared) as ConvTrace;
-    const second = await runTrace({ file: 'b.json', text: seed, options: {} }, spared) as ConvTrace;
+    let drops = 0;
+    /** Until `n` drops were answered (a worker a run was done with is idle once it answered the drop of its run). */
+    const dropped = async (n: number) => {
+      for (const end = Date.now() + 10_000; drops < n && Date.now() < end;) await new Promise(resolve => setTimeout(resolve, 10));
+      assert.strictEqual(drops, n, 'drops answered');
+    };
+    return { made, events, workers, dropped };
+  }
+
+  it('runs each run on the worker the run before was done with; a spec\'s problem keeps it, a cancelled run ends its own', async () => {
+    const { made, events, workers, dropped } = loggedWorkers();
+    const first = await runTrace({ file: 'a.json', text: seed, options: {} }, workers) as ConvTrace;
+    await dropped(1);
+    const second = await runTrace({ file: 'b.json', text: seed, options: {} }, workers) as ConvTrace;
     assert.deepStrictEqual([first.tensors.z!.data[0], second.tensors.z!.data[0]], [296, 296]);
+    await dropped(2);
+    await assert.rejects(runTrace({ file: 'bad.json', text: '{"input": [1,}', options: {} }, workers), SpecError);
+    await dropped(3);
     const abort = new AbortController();
+    const cancelled = runTrace({ file: 'c.json', text: seed, options: {} }, workers, abort.signal);
     abort.abort();
-    await assert.rejects(runTrace({ file: 'c.json', text: seed, options: {} }, spared, abort.signal), TraceCancelled);
-    spared.dispose();
-    assert.deepStrictEqual(made, ['w0', 'w1', 'w2']);
-    assert.deepStrictEqual(events, ['w0 runs a.json', 'w0 ends', 'w1 runs b.json', 'w1 ends', 'w2 ends']);
+    await assert.rejects(cancelled, TraceCancelled);
+    const fourth = await runTrace({ file: 'd.json', text: seed, options: {} }, workers) as ConvTrace;
+    assert.strictEqual(fourth.tensors.z!.data[0], 296);
+    await dropped(4);
+    workers.dispose();
+    assert.deepStrictEqual(made, ['w0', 'w1']);
+    assert.deepStrictEqual(events, [
+      'w0 runs a.json', 'w0 runs dropRun', 'w0 runs b.json', 'w0 runs dropRun', 'w0 runs bad.json', 'w0 runs dropRun',
+      'w0 runs c.json', 'w0 ends', 'w1 runs d.json', 'w1 runs dropRun', 'w1 ends',
+    ]);
+  });
+
+  it('keeps a worker idle only when its drop says it may be reused (its kernel memory not grown big)', async () => {
+    for (const reusable of [true, false]) {
+      let made = 0;
+      let ended = 0;
+      let drops = 0;
+      const workers = reusingWorkers(() => {
+        made++;
+        return {
+          start: (job, settle) => setImmediate(() => {
+            if ('dropRun' in job) drops++;
+            settle('dropRun' in job ? { ok: true, reusable } : { ok: true, trace: {} as ConvTrace });
+          }),
+          terminate: () => { ended++; },
+        } satisfies TraceWorker;
+      });
+      for (let run = 1; run <= 3; run++) {
+        await runTrace({ file: 'a.json', text: seed, options: {} }, workers);
+        for (const end = Date.now() + 5000; drops < run && Date.now() < end;) await new Promise(resolve => setTimeout(resolve, 5));
+      }
+      assert.deepStrictEqual({ made, ended }, reusable ? { made: 1, ended: 0 } : { made: 3, ended: 3 }, `reusable ${reusable}`);
+      workers.dispose();
+    }
+  });
+
+  it('a network run kept in its worker: once let go, its worker drops it and takes the next run', async () => {
+    const { made, events, workers, dropped } = loggedWorkers();
+    const lenet = fs.readFileSync(path.join(ROOT, 'examples/lenet.conv.json'), 'utf8');
+    const first = await runKeptTrace({ file: 'lenet.conv.json', text: lenet, options: { dtype: 'float32' } }, workers);
+    assert.ok(first.kept, 'the run is kept');
+    const layer = await first.kept.traceLayer(0);
+    assert.ok(layer.tensors.z);
+    first.kept.release();
+    await dropped(1);
+    await assert.rejects(first.kept.traceLayer(0), /let go/);
+    const second = await runKeptTrace({ file: 'lenet.conv.json', text: lenet, options: { dtype: 'float32' } }, workers);
+    assert.deepStrictEqual(Array.from((await second.kept!.traceLayer(0)).tensors.z!.data), Array.from(layer.tensors.z!.data));
+    second.kept!.release();
+    await dropped(2);
+    workers.dispose();
+    assert.deepStrictEqual(made, ['w0']);
+    assert.deepStrictEqual(events, ['w0 runs lenet.conv.json', 'w0 runs traceLayer', 'w0 runs dropRun', 'w0 runs lenet.conv.json', 'w0 runs traceLayer', 'w0 runs dropRun', 'w0 ends']);
   });
 
   it('runs inline without a worker script (web host)', async () => {

@@ -160,6 +160,12 @@ export function setGemmThreads(count: number, start?: StartThread): boolean {
   return false;
 }
 
+/** Bytes of memory the kernels' instances hold (a module's memory only grows: a worker keeps its largest layout). */
+export function kernelMemoryBytes(): number {
+  const memories = new Set([...instances.values()].flatMap(l => (l ? [l.exports.memory] : [])));
+  return [...memories].reduce((sum, m) => sum + m.buffer.byteLength, 0);
+}
+
 /** The jobs helper threads have taken since they were installed (tests check that they take part). */
 export const gemmHelperJobs = (): number => helpers?.taken() ?? 0;
 

@@ -49,6 +49,12 @@ export class RunKeeper {
     return leanTrace(this.run);
   }
 
+  /** Lets the run go (the worker waits for another run's jobs). */
+  drop(): void {
+    this.run = undefined;
+    this.options = {};
+  }
+
   /** Layer `index` as traceNetwork records it. */
   layer(index: number): LayerTrace {
     return traceRunLayer(this.kept(), index, this.options);

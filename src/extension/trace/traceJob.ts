@@ -5,6 +5,7 @@ import { EngineError } from '../../engine/errors';
 import { type AttributionKind, type AttributionMap, attributionOf } from '../../engine/featureMaps';
 import { type CellCheck, checkGradientCell } from '../../engine/gradcheck';
 import { runNetwork } from '../../engine/networkRun';
+import { kernelMemoryBytes } from '../../engine/wasm/gemmWasm';
 import type { Tensor } from '../../engine/tensor';
 import type { LayerTrace } from '../../engine/network';
 import { type TraceOptions, type TraceTensor, recordedTensors } from '../../engine/trace';
@@ -50,13 +51,27 @@ export type LayerJobResult = { ok: true; layer: LayerTrace } | JobFailure;
 /** A layer's spec files, or none when only asked whether it can be a spec. */
 export type LayerSpecJobResult = { ok: true; layerSpec?: LayerSpecFiles } | JobFailure;
 
+/**
+ * The worker lets go of the run it keeps (its memory) before it waits, idle, for another run's jobs; `reusable`:
+ * whether it should (its kernel's memory, which never shrinks, under REUSE_MEMORY_BYTES).
+ */
+export interface DropRunJob { dropRun: true }
+export type DropRunJobResult = { ok: true; reusable: boolean } | JobFailure;
+
+/**
+ * A worker whose kernel memory grew past this is ended rather than kept idle: the memory a big run's layout took
+ * (a batch-8 ResNet block's trace: hundreds of MB) would stay with it until the next run.
+ */
+export const REUSE_MEMORY_BYTES = 128 << 20;
+
 /** What a worker is asked to do, and what it answers. */
-export type WorkerJob = TraceJob | GradientJob | AttributionJob | (KeepJob & TraceJob) | LayerJob | KeptAttributionJob | LayerSpecJob;
+export type WorkerJob = TraceJob | GradientJob | AttributionJob | (KeepJob & TraceJob) | LayerJob | KeptAttributionJob | LayerSpecJob | DropRunJob;
 /** `helperJobs`: the parts of the job's products the engine's helper threads ran (the worker says; 0: one thread). */
-export type WorkerResult = (TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult | LayerSpecJobResult) & { helperJobs?: number };
+export type WorkerResult = (TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult | LayerSpecJobResult | DropRunJobResult) & { helperJobs?: number };
 
 /** `keeper`: the run the worker keeps between messages (the jobs about a kept run need it). */
 export function runWorkerJob(job: WorkerJob, keeper = new RunKeeper()): WorkerResult {
+  if ('dropRun' in job) return attempt(() => { keeper.drop(); return { ok: true, reusable: kernelMemoryBytes() <= REUSE_MEMORY_BYTES }; });
   if ('traceLayer' in job) return attempt(() => ({ ok: true, layer: keeper.layer(job.traceLayer) }));
   if ('layerSpec' in job) return attempt(() => { const files = keeper.layerSpec(job.layerSpec); return files ? { ok: true, layerSpec: files } : { ok: true }; });
   if ('keptAttribution' in job) return attempt(() => ({ ok: true, map: keeper.attribution(job.keptAttribution) }));

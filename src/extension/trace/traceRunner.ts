@@ -20,36 +20,65 @@ export class TraceCancelled extends Error {
 export interface TraceWorker {
   start(job: WorkerJob, settle: (outcome: WorkerResult | Error) => void): void;
   terminate(): void;
+  /** Done with it, every job answered (reusingWorkers may run another run's jobs on it); else it is terminated. */
+  release?(): void;
 }
 
-/** Makes a fresh worker per run (a cancelled one is gone). */
+/** Makes a fresh worker (reusingWorkers hands out one an earlier run is done with first). */
 export type TraceWorkers = () => TraceWorker;
 
 /**
- * Keeps one worker started ahead of the next run, its script loaded while nobody waits (a fresh worker
- * costs about 100 ms before it computes anything): each run takes it and starts the next one.
+ * Runs each run on a worker an earlier run has finished with, when one is idle: it keeps its compiled code, its
+ * kernel and its helper threads, where a fresh worker costs ~100 ms before it computes and starts its helpers only
+ * on its first big product (which then runs without them). A worker comes back once its run is done with it: its
+ * job answered, or the network run it kept let go (dropped first, so an idle worker holds no run). A cancelled or
+ * failed worker is terminated, and so is one whose kernel memory grew big (REUSE_MEMORY_BYTES). One idle worker at
+ * most, none made ahead (a start competes with the run on a small
+ * machine). On 2 cores, Run → painted panel: the worked example 216–299 ms against 337–559 with a fresh worker
+ * per run made as the run before began, the (1, 64, 56, 56) layer 642–662 against 703–738.
  */
-export function withSpare(make: TraceWorkers): TraceWorkers & { dispose(): void } {
-  let spare: TraceWorker | undefined;
-  const take = () => {
-    const worker = spare ?? make();
-    spare = make();
-    return worker;
+export function reusingWorkers(make: TraceWorkers): TraceWorkers & { dispose(): void } {
+  let idle: TraceWorker | undefined;
+  let disposed = false;
+  const take = (): TraceWorker => {
+    const worker = idle ?? make();
+    idle = undefined;
+    let ended = false;
+    return {
+      start: (job, settle) => worker.start(job, settle),
+      terminate: () => {
+        ended = true;
+        worker.terminate();
+      },
+      release: () => {
+        if (ended) return;
+        ended = true;
+        // Idle only once it has answered: a job started before would take the drop's answer for its own. A worker
+        // reports its end to the last job it ran too: the first answer only.
+        let answered = false;
+        worker.start({ dropRun: true }, outcome => {
+          if (answered) return;
+          answered = true;
+          if (disposed || idle || outcome instanceof Error || !outcome.ok || !('reusable' in outcome && outcome.reusable)) worker.terminate();
+          else idle = worker;
+        });
+      },
+    };
   };
-  return Object.assign(take, { dispose: () => { spare?.terminate(); spare = undefined; } });
+  return Object.assign(take, { dispose: () => { disposed = true; idle?.terminate(); idle = undefined; } });
 }
 
-/** Runs the job in a fresh worker; without workers it runs inline. */
+/** Runs the job in a worker; without workers it runs inline. */
 export function runTrace(job: TraceJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<AnyTrace> {
   return runJob(job, workers, signal).then(r => (r as { trace: AnyTrace }).trace);
 }
 
-/** Checks a cell of a gradient against finite differences in a fresh worker (inline without workers). */
+/** Checks a cell of a gradient against finite differences in a worker (inline without workers). */
 export function runGradientCheck(job: GradientJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<CellCheck> {
   return runJob(job, workers, signal).then(r => (r as { check: CellCheck }).check);
 }
 
-/** Saliency or Grad-CAM of a network spec, run lean in a fresh worker (inline without workers). */
+/** Saliency or Grad-CAM of a network spec, run lean in a worker (inline without workers). */
 export function runAttribution(job: AttributionJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<AttributionMap> {
   return runJob(job, workers, signal).then(r => (r as { map: AttributionMap }).map);
 }
@@ -100,11 +129,23 @@ export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefi
       layerSpec: (layer, about, specName) => ask({ layerSpec: { layer, about, ...(specName !== undefined ? { specName } : {}) } }, r => (r as { layerSpec?: LayerSpecFiles }).layerSpec),
       release: () => {
         released = true;
-        worker?.terminate();
+        // After the jobs asked of it (the queue): one still running would take the drop's answer for its own.
+        const w = worker;
         worker = undefined;
+        void queue.then(() => (w?.release ? w.release() : w?.terminate()));
       },
     },
   };
+}
+
+/**
+ * What becomes of a worker once it answered: it stays with a run it keeps; after any other answer, or a problem of the
+ * spec or the engine (what a half-typed spec gives), it is released; after an error or an unexpected failure, ended.
+ */
+function afterAnswer(outcome: WorkerResult | Error): 'keep' | 'release' | 'end' {
+  if (outcome instanceof Error) return 'end';
+  if (outcome.ok) return 'kept' in outcome && outcome.kept === true ? 'keep' : 'release';
+  return outcome.spec || outcome.problem ? 'release' : 'end';
 }
 
 function keptAnswer(result: WorkerResult): Promise<Success> {
@@ -120,12 +161,14 @@ function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: Abor
   return new Promise<Success>((resolve, reject) => {
     let worker: TraceWorker | undefined;
     let settled = false;
-    // Only a worker that answered with a run it keeps stays; a failed, cancelled or finished one goes.
-    const settle = (fn: () => void, keep = false) => {
+    // A worker that answered with a run it keeps stays with the run; one that answered is done with (released);
+    // a cancelled one, or one that failed, goes.
+    const settle = (fn: () => void, then: 'keep' | 'release' | 'end' = 'end') => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      if (keep && keepWorker && worker) keepWorker(worker);
+      if (then === 'keep' && keepWorker && worker) keepWorker(worker);
+      else if (then !== 'end' && worker?.release) worker.release();
       else worker?.terminate();
       fn();
     };
@@ -137,7 +180,7 @@ function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: Abor
         if (outcome instanceof Error) reject(outcome);
         else if (outcome.ok) resolve(outcome);
         else reject(jobError(outcome));
-      }, !(outcome instanceof Error) && outcome.ok && 'kept' in outcome && outcome.kept === true));
+      }, afterAnswer(outcome)));
     } catch (e) {
       settle(() => reject(new Error(`could not start the trace worker: ${e instanceof Error ? e.message : String(e)}`)));
     }
