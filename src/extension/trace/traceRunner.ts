@@ -33,9 +33,9 @@ export type TraceWorkers = () => TraceWorker;
  * on its first big product (which then runs without them). A worker comes back once its run is done with it: its
  * job answered, or the network run it kept let go (dropped first, so an idle worker holds no run). A cancelled or
  * failed worker is terminated, and so is one whose kernel memory grew big (REUSE_MEMORY_BYTES). One idle worker at
- * most, none made ahead (a start competes with the run on a small
- * machine). On 2 cores, Run → painted panel: the worked example 216–299 ms against 337–559 with a fresh worker
- * per run made as the run before began, the (1, 64, 56, 56) layer 642–662 against 703–738.
+ * most, none made ahead (a start competes with the run on a small machine). On 2 cores, Run → painted panel: the
+ * worked example 216–299 ms against 337–559 with a fresh worker per run made as the run before began, the
+ * (1, 64, 56, 56) layer 642–662 against 703–738.
  */
 export function reusingWorkers(make: TraceWorkers): TraceWorkers & { dispose(): void } {
   let idle: TraceWorker | undefined;
@@ -132,10 +132,16 @@ export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefi
         // After the jobs asked of it (the queue): one still running would take the drop's answer for its own.
         const w = worker;
         worker = undefined;
-        void queue.then(() => (w?.release ? w.release() : w?.terminate()));
+        void queue.then(() => letGo(w));
       },
     },
   };
+}
+
+/** A worker done with: back to reusingWorkers where it came from there, else ended. */
+function letGo(worker: TraceWorker | undefined): void {
+  if (worker?.release) worker.release();
+  else worker?.terminate();
 }
 
 /**
@@ -168,7 +174,7 @@ function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: Abor
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       if (then === 'keep' && keepWorker && worker) keepWorker(worker);
-      else if (then !== 'end' && worker?.release) worker.release();
+      else if (then !== 'end') letGo(worker);
       else worker?.terminate();
       fn();
     };
