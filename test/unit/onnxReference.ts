@@ -47,7 +47,7 @@ export async function reference(model: Uint8Array, input: Tensor): Promise<Recor
 export const outputOf = (l: LayerTrace): Tensor => l.tensors[viewOf(l.geometry).ends?.output ?? 'z']!;
 
 /** The ONNX tensor a layer's output is: its node's first output (a MatMul + Add's, the Add's). */
-function outputNames(model: Uint8Array): Map<string, string> {
+export function outputNames(model: Uint8Array): Map<string, string> {
   return new Map(readGraph(model).nodes.map(n => [n.name, n.outputs[0]]));
 }
 

@@ -5,6 +5,7 @@ import { ConvInfo, ConvOptions, convInfo, outputShape } from '../convInfo';
 import { convGradients, convTraceTensors, convolve } from '../conv2d';
 import { Tensor, checkTensor } from '../tensor';
 import { ConvForwardMade, convTraceForward, traceConv } from '../trace';
+import { conv2dWinograd } from '../wasm/winogradWasm';
 import { LayerCost, productCost } from './cost';
 import type { LayerKind } from './kind';
 import { fieldsAsKeys } from './kind';
@@ -44,9 +45,10 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     const info = convInfo(x, l.weight.shape, l.options, l.bias?.shape);
     return { output: outputShape(info), tensors: convTraceTensors(info, backward), geometry: { kind: 'conv2d', info }, cost: conv2dCost(info) };
   },
+  // The lean run's z: by Winograd's F(4×4, 3×3) where it applies and gains (its last bits differ from z_t's), else im2col.
   forward(l, x, plan) {
     const info = plan.geometry.info as ConvInfo;
-    return { output: convolve(x, l.weight, l.bias, info), cache: { info } };
+    return { output: conv2dWinograd(x, l.weight, l.bias, info) ?? convolve(x, l.weight, l.bias, info), cache: { info } };
   },
   // The trace's forward tensors, made once: its z is the output when it has convolve's bits, else convolve runs too.
   traceForward(l, x, plan) {

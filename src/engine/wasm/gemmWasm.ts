@@ -41,6 +41,9 @@ interface Kernel {
   zero(p: number, bytes: number): void;
   addRows32: AddRows;
   addRows64: AddRows;
+  winogradWeights32(w: number, u: number, Cout: number, Cin: number, tmp: number): void;
+  winogradInput32(x: number, v: number, images: number, C: number, Hq: number, Wq: number, tilesH: number, tilesW: number, tmp: number): void;
+  winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number): void;
 }
 
 /** A loaded build: its instance, and on shared memory its module and index for the helpers (GemmJob's op). */
@@ -290,6 +293,11 @@ export class WasmLayout {
   /** z (B images of Cout planes of HW values, at byte offset z) gets bias[o] (at byte offset `bias`) added on plane o. */
   addBias(z: number, bias: number, B: number, Cout: number, HW: number): void {
     for (let i = 0; i < B; i++) this.addRows(z + i * Cout * HW * this.E, bias, Cout, HW, HW);
+  }
+
+  /** The transforms of Winograd's F(4×4, 3×3), float32 only: see assembly/winograd.ts for their layouts. */
+  get winograd(): Pick<Kernel, 'winogradWeights32' | 'winogradInput32' | 'winogradOutput32'> {
+    return this.k;
   }
 
   /** Writes min and max of n values at p as two float64 at `out`; true when one is NaN or ±Infinity. */

@@ -592,3 +592,6 @@ export function stats32(p: usize, n: i32, out: usize): i32 {
 export function stats64(p: usize, n: i32, out: usize): i32 {
   return stats<f64>(p, n, out);
 }
+
+// ---- Winograd's F(4×4, 3×3) transforms (the lean run's stride-1 3 × 3 convolutions) ----
+export * from './winograd';

@@ -1,0 +1,122 @@
+// Winograd's F(4×4, 3×3) (src/engine/wasm/winogradWasm.ts): the lean run's stride-1 3 × 3 convolutions against the
+// direct loops in float64, the geometries and values it leaves to im2col, and a ResNet-18-shaped model's lean run
+// with it on every such layer, node by node against onnxruntime-node.
+
+import * as assert from 'assert';
+import { conv2d } from '../../src/engine/conv2d';
+import { ConvInfo, ConvOptions, convInfo } from '../../src/engine/convInfo';
+import { runNetwork } from '../../src/engine/networkRun';
+import { conv2dNaive } from '../../src/engine/reference';
+import { Tensor, maxAbs, maxAbsDiff } from '../../src/engine/tensor';
+import { conv2dWinograd, setWinogradLimits, winogradApplies } from '../../src/engine/wasm/winogradWasm';
+import { readSpecProblem } from '../../src/specReader/convSpec';
+import { JsonSource } from '../../src/specReader/source';
+import type { NetworkProblem } from '../../src/engine/network';
+import { resnet18Onnx } from '../support/resnet18';
+import { randomTensor, rng } from './helpers';
+import { modelSpec, outputNames, reference, traceModel } from './onnxReference';
+
+const asFloat64 = (t: Tensor): Tensor => ({ shape: t.shape, dtype: 'float64', data: Float64Array.from(t.data) });
+
+/** max |z - reference| / max |reference|, the reference from the direct loops in float64 on the same float32 values. */
+function relativeError(x: Tensor, w: Tensor, b: Tensor | undefined, options: ConvOptions, z: Tensor): number {
+  const info = convInfo(x.shape, w.shape, options, b?.shape);
+  const want = conv2dNaive(asFloat64(x), asFloat64(w), b && asFloat64(b), info);
+  return maxAbsDiff(asFloat64(z), want) / maxAbs(want.data);
+}
+
+describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', () => {
+  afterEach(() => setWinogradLimits());
+
+  const CASES: [string, number[], number[], ConvOptions, boolean][] = [
+    ['ResNet\'s 28 × 28 layer, 64 channels, padding 1, with a bias', [1, 64, 28, 28], [64, 64, 3, 3], { padding: 1 }, true],
+    ['maps that are no multiple of 4 (17 × 13), 7 kernels, 5 channels, two images', [2, 5, 17, 13], [7, 5, 3, 3], { padding: 1 }, true],
+    ['no padding: 21 × 18 → 19 × 16, one channel', [3, 1, 21, 18], [6, 1, 3, 3], {}, false],
+    ['padding 2 down the rows, 0 and 1 across (top, bottom, left, right): the output taller than the input', [1, 3, 9, 11], [5, 3, 3, 3], { padding: [2, 2, 0, 1] }, true],
+  ];
+  for (const [what, xShape, wShape, options, withBias] of CASES) {
+    it(`${what}: the direct loops' z within 2e-5 of its largest value`, () => {
+      setWinogradLimits({ minTiles: 1, minProduct: 1 });
+      const [x, w] = [randomTensor(xShape, rng(1), 'float32'), randomTensor(wShape, rng(2), 'float32')];
+      const b = withBias ? randomTensor([wShape[0]], rng(3), 'float32') : undefined;
+      const z = conv2dWinograd(x, w, b, convInfo(x.shape, w.shape, options, b?.shape));
+      assert.ok(z, 'Winograd did not run');
+      assert.deepStrictEqual(z.shape, conv2d(x, w, b, options).shape);
+      const error = relativeError(x, w, b, options, z);
+      assert.ok(error <= 2e-5, `relative error ${error}`);
+      // Not the im2col kernel's sums: the test would pass without Winograd otherwise.
+      assert.notDeepStrictEqual(z.data, conv2d(x, w, b, options).data);
+    });
+  }
+
+  it('in blocks of images (one image a block): each block the same as alone', () => {
+    const [x, w, b] = [randomTensor([3, 4, 10, 10], rng(4), 'float32'), randomTensor([6, 4, 3, 3], rng(5), 'float32'), randomTensor([6], rng(6), 'float32')];
+    const info = convInfo(x.shape, w.shape, { padding: 1 }, b.shape);
+    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    const whole = conv2dWinograd(x, w, b, info)!;
+    setWinogradLimits({ minTiles: 1, minProduct: 1, blockValues: 36 * 6 * 9 });
+    const blocked = conv2dWinograd(x, w, b, info)!;
+    assert.deepStrictEqual(blocked.data, whole.data);
+    assert.ok(relativeError(x, w, b, { padding: 1 }, blocked) <= 2e-5);
+  });
+
+  it('applies to float32 3×3 stride-1 undilated ungrouped convs with enough tiles and work, no other', () => {
+    const applies = (x: number[], w: number[], options: ConvOptions = { padding: 1 }, dtype: 'float32' | 'float64' = 'float32') =>
+      winogradApplies(convInfo(x, w, options), dtype);
+    assert.strictEqual(applies([1, 64, 56, 56], [64, 64, 3, 3]), true);
+    assert.strictEqual(applies([1, 128, 28, 28], [128, 128, 3, 3]), true, '49 tiles, 128 channels');
+    assert.strictEqual(applies([1, 256, 28, 28], [256, 256, 3, 3]), false, 'kernels of 9.4 MB transformed');
+    assert.strictEqual(applies([1, 32, 16, 16], [64, 32, 3, 3]), true, '16 tiles');
+    assert.strictEqual(applies([1, 512, 7, 7], [512, 512, 3, 3]), false, '4 tiles: too few');
+    assert.strictEqual(applies([1, 32, 16, 16], [32, 32, 3, 3]), false, 'products too small to gain');
+    assert.strictEqual(applies([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }, 'float64'), false, 'float64');
+    assert.strictEqual(applies([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1, stride: 2 }), false, 'stride 2');
+    assert.strictEqual(applies([1, 64, 56, 56], [64, 64, 3, 3], { padding: 2, dilation: 2 }), false, 'dilation 2');
+    assert.strictEqual(applies([1, 64, 56, 56], [64, 32, 3, 3], { padding: 1, groups: 2 }), false, 'groups');
+    assert.strictEqual(applies([1, 64, 56, 56], [64, 64, 5, 5], { padding: 2 }), false, '5×5');
+  });
+
+  for (const [what, where, value] of [['a NaN in the input', 'x', NaN], ['an Infinity in a weight', 'w', Infinity], ['an input past 1e15', 'x', 3e15]] as const) {
+    it(`${what}: left to im2col (a NaN would spread over its whole 4×4 tile), the layer's z im2col's`, () => {
+      setWinogradLimits({ minTiles: 1, minProduct: 1 });
+      const [x, w] = [randomTensor([1, 4, 12, 12], rng(7), 'float32'), randomTensor([4, 4, 3, 3], rng(8), 'float32')];
+      (where === 'x' ? x : w).data[37] = value;
+      assert.strictEqual(conv2dWinograd(x, w, undefined, convInfo(x.shape, w.shape, { padding: 1 })), undefined);
+      const run = runNetwork({ input: x, dtype: 'float32', layers: [{ type: 'conv2d', weight: w, options: { padding: 1 } }] }, { backward: false });
+      assert.deepStrictEqual(run.outputs[0].data, conv2d(x, w, undefined, { padding: 1 }).data);
+    });
+  }
+
+  it('float64 and geometries it does not apply to: undefined', () => {
+    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    const [x, w] = [randomTensor([1, 4, 12, 12], rng(9), 'float64'), randomTensor([4, 4, 3, 3], rng(10), 'float64')];
+    assert.strictEqual(conv2dWinograd(x, w, undefined, convInfo(x.shape, w.shape, { padding: 1 })), undefined);
+    const [x32, w32] = [randomTensor([1, 4, 12, 12], rng(9), 'float32'), randomTensor([4, 4, 3, 3], rng(10), 'float32')];
+    assert.strictEqual(conv2dWinograd(x32, w32, undefined, convInfo(x32.shape, w32.shape, { padding: 1, stride: 2 })), undefined);
+  });
+
+  it('a ResNet-18-shaped model\'s lean run with Winograd on every 3×3 stride-1 conv: every node against onnxruntime-node within 1e-4', async () => {
+    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    const model = resnet18Onnx({ size: 64, widths: [16, 16, 24, 32], classes: 10 });
+    const input = randomTensor([1, 3, 64, 64], rng(11), 'float32');
+    const problem = readSpecProblem(JsonSource.parse('spec.json', modelSpec(input, 'float32')), { dtype: 'float32' }, new Map([['m.onnx', model]])) as NetworkProblem;
+    const run = runNetwork(problem, { backward: false });
+    // The trace (im2col, checked against onnxruntime in networkRun.test.ts) names each layer's node.
+    const layers = traceModel(model, input, 'float32', {}).layers.filter(l => l.op !== 'loss');
+    const [want, names] = [await reference(model, input), outputNames(model)];
+    let winograd = 0;
+    layers.forEach((l, i) => {
+      const name = names.get(l.label!.split(' + ').pop()!)!;
+      const got = run.outputs[i];
+      const error = maxAbsDiff(asFloat64(got), want[name]) / Math.max(1, maxAbs(want[name].data));
+      assert.ok(error <= 1e-4, `${l.name} (${name}): ${error} relative`);
+      const info = l.geometry.kind === 'conv2d' ? l.geometry.info as ConvInfo : undefined;
+      if (info && winogradApplies(info, 'float32')) {
+        // Winograd's sums, not the trace's im2col ones.
+        assert.notDeepStrictEqual(got.data, l.tensors.z!.data, `${l.name}: im2col's bits`);
+        winograd++;
+      }
+    });
+    assert.strictEqual(winograd, 13, 'the 3×3 stride-1 convs');
+  });
+});
