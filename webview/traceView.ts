@@ -169,6 +169,8 @@ export class TraceView implements CardHost {
     facts.setAttribute('aria-label', text().layerGeometry);
     markToolbar(controls, text().viewOptions);
     bar.append(facts, controls);
+    // A run's layer made another way than its stages (Winograd): said in a line of its own, never cut off.
+    if (t.runOutput) bar.append(el('p', 'run-output', words.runByWinograd(formatNumber(t.runOutput.maxAbsDiff, 3), t.runOutput.relative.toExponential(1))));
     return bar;
   }
 

@@ -8,7 +8,7 @@
 import { elementLimit } from './budget';
 import { LayerInput, inputName, layerSources } from './graph';
 import { LayerSpec, kindOf } from './layerKinds';
-import { type ForwardCache, type LayerRecord, type MergeRecord, isMergeKind } from './layerKinds/kind';
+import { type ForwardCache, type LayerRecord, type MergeRecord, type OutputMethod, isMergeKind } from './layerKinds/kind';
 import type { LayerCost } from './layerKinds/cost';
 import { LossSpec, lossKind } from './layerKinds/loss';
 import type { LayerGeometry } from './layerKinds/view';
@@ -79,6 +79,11 @@ export interface LayerTrace {
   deltaFrom?: string[];
   /** Not traced yet (leanTrace.ts): only its output, its δ and the network's input it takes; no stages. */
   lean?: true;
+  /**
+   * Traced from a lean run that made its output another way (traceRunLayer): how, and the largest difference between
+   * that output (what the layers after it took) and the one its stages make, absolute and against the largest |value|.
+   */
+  runOutput?: { method: OutputMethod; maxAbsDiff: number; relative: number };
 }
 
 export interface NetworkTrace {
@@ -102,6 +107,8 @@ export interface ForwardStep {
   names: string[];
   output: Tensor;
   cache: ForwardCache;
+  /** How the lean run made the output, where not as the trace makes it. */
+  method?: OutputMethod;
 }
 
 /** How a gradient check reaches into a forward pass: a layer's inputs replaced before it runs, its output after. */
@@ -114,7 +121,7 @@ export interface ForwardTap {
  * One layer's forward pass, its inputs in the spec's order; `traced`: as its trace makes it (the kind's
  * traceForward, the same output), so that its record does not make its forward tensors again.
  */
-export function forwardLayer(spec: NetworkLayer, inputs: Tensor[], plan: LayerPlan, traced = false): { output: Tensor; cache: ForwardCache } {
+export function forwardLayer(spec: NetworkLayer, inputs: Tensor[], plan: LayerPlan, traced = false): { output: Tensor; cache: ForwardCache; method?: OutputMethod } {
   const kind = kindOf(spec);
   if (isMergeKind(kind)) return kind.forward(spec, inputs, plan);
   return traced && kind.traceForward ? kind.traceForward(spec, inputs[0], plan) : kind.forward(spec, inputs[0], plan);
@@ -130,8 +137,8 @@ export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: F
   problem.layers.forEach((spec, i) => {
     const given = sources[i].map(s => (s === 'input' ? problem.input : forwarded[s].output));
     const inputs = tap.inputs?.(i, given) ?? given;
-    const { output, cache } = forwardLayer(spec, inputs, plan.layers[i], traced);
-    forwarded.push({ spec, inputs, names: sources[i].map(inputName), output: tap.output?.(i, output) ?? output, cache: keepCaches ? cache : {} });
+    const { output, cache, method } = forwardLayer(spec, inputs, plan.layers[i], traced);
+    forwarded.push({ spec, inputs, names: sources[i].map(inputName), output: tap.output?.(i, output) ?? output, cache: keepCaches ? cache : {}, ...(method ? { method } : {}) });
   });
   return forwarded;
 }

@@ -10,10 +10,11 @@ import { RecycledBuffers, recycling } from './recycledBuffers';
 import { PlannedTensor, checkBudget, elementLimit } from './budget';
 import { layerName, layerSources } from './graph';
 import { kindOf } from './layerKinds';
-import { isMergeKind, planned } from './layerKinds/kind';
+import { OutputMethod, isMergeKind, planned } from './layerKinds/kind';
+import { viewOf } from './layerKinds/views';
 import { DeltaFrom, DeltaSums, ForwardStep, LayerTrace, NetworkProblem, forwardLayer, forwardLayers, layerTrace, networkHead } from './network';
 import { NetworkPlan, planNetwork } from './networkPlan';
-import { DType, Tensor, TensorData, zeros } from './tensor';
+import { DType, Tensor, TensorData, maxAbs, maxAbsDiff, zeros } from './tensor';
 import type { TraceOptions } from './trace';
 
 export interface NetworkRun {
@@ -27,6 +28,8 @@ export interface NetworkRun {
   loss?: LayerTrace;
   /** Present when the backward pass ran. */
   gradients?: RunGradients;
+  /** Layer i's output made another way than its trace makes it (Winograd), if it was. */
+  outputMethods: (OutputMethod | undefined)[];
 }
 
 export interface RunGradients {
@@ -82,7 +85,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const steps = forwardLayers(problem, plan, {}, backward);
   const outputs = steps.map(s => s.output);
   const { lossTrace, delta, head } = networkHead(problem, outputs[outputs.length - 1], options);
-  const run: NetworkRun = { problem, plan, dtype: problem.dtype, outputs, ...(lossTrace ? { loss: lossTrace } : {}) };
+  const run: NetworkRun = { problem, plan, dtype: problem.dtype, outputs, outputMethods: steps.map(s => s.method), ...(lossTrace ? { loss: lossTrace } : {}) };
   if (!backward || !delta) return run;
   const sources = layerSources(problem.layers);
   const last = steps.length - 1;
@@ -151,5 +154,12 @@ export function traceRunLayer(run: NetworkRun, index: number, options: TraceOpti
   const { cache } = forwardLayer(spec, inputs, layerPlan, true);
   const step: ForwardStep = { spec, inputs, names: layerPlan.inputs.map(x => x.name), output: run.outputs[index], cache };
   const from = g?.from[index] ?? { source: 'ones' };
-  return layerTrace(step, index, layerPlan.cost, backward ? g?.deltas[index] : undefined, from, { ...options, backward }).trace;
+  const trace = layerTrace(step, index, layerPlan.cost, backward ? g?.deltas[index] : undefined, from, { ...options, backward }).trace;
+  const method = run.outputMethods[index];
+  const own = method && trace.tensors[viewOf(trace.geometry)?.ends?.output ?? 'z'];
+  if (own) {
+    const diff = maxAbsDiff(run.outputs[index], own);
+    trace.runOutput = { method, maxAbsDiff: diff, relative: diff / Math.max(maxAbs(own.data), Number.MIN_VALUE) };
+  }
+  return trace;
 }

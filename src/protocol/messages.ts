@@ -10,6 +10,7 @@ import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
 import type { LayerGeometry } from '../engine/layerKinds/view';
 import type { CostCount } from '../engine/layerKinds/cost';
+import type { OutputMethod } from '../engine/layerKinds/kind';
 import type { AttributionKind } from '../engine/featureMaps';
 import type { LinkTarget } from '../engine/links';
 import type { LayerOp, LossSpec } from '../engine/network';
@@ -63,6 +64,8 @@ export interface WireTrace {
   comparison?: Comparison;
   /** Where δ came from, when the backward pass ran (recorded by the engine; the panel's words about δ_t follow it). */
   deltaSource?: DeltaSource;
+  /** A model run's layer: its output made another way than these stages (LayerTrace.runOutput). */
+  runOutput?: { method: OutputMethod; maxAbsDiff: number; relative: number };
   warnings: string[];
 }
 

@@ -5,7 +5,9 @@
 import * as assert from 'assert';
 import { conv2d } from '../../src/engine/conv2d';
 import { ConvInfo, ConvOptions, convInfo } from '../../src/engine/convInfo';
-import { runNetwork } from '../../src/engine/networkRun';
+import { runNetwork, traceRunLayer } from '../../src/engine/networkRun';
+import { parseHostMessage } from '../../src/protocol/validate';
+import { layerToWire } from '../../src/protocol/wire';
 import { conv2dNaive } from '../../src/engine/reference';
 import { Tensor, maxAbs, maxAbsDiff } from '../../src/engine/tensor';
 import { conv2dWinograd, setWinogradLimits, winogradApplies } from '../../src/engine/wasm/winogradWasm';
@@ -118,5 +120,28 @@ describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', (
       }
     });
     assert.strictEqual(winograd, 13, 'the 3×3 stride-1 convs');
+  });
+
+  it('the run records which layers it made by Winograd; such a layer opened says so, with how far its z is from the run\'s output', () => {
+    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    const [x, w] = [randomTensor([1, 4, 12, 12], rng(12), 'float32'), randomTensor([6, 4, 3, 3], rng(13), 'float32')];
+    const problem: NetworkProblem = {
+      input: x, dtype: 'float32', loss: { type: 'cross_entropy', target: [1] },
+      layers: [{ type: 'conv2d', weight: w, options: { padding: 1 } }, { type: 'relu' }, { type: 'conv2d', weight: randomTensor([2, 6, 3, 3], rng(14), 'float32'), options: { stride: 2 } }, { type: 'global_avg_pool2d' }, { type: 'flatten' }],
+    } as NetworkProblem;
+    const run = runNetwork(problem);
+    assert.deepStrictEqual(run.outputMethods, ['winograd', undefined, undefined, undefined, undefined]);
+    const opened = traceRunLayer(run, 0);
+    const z = opened.tensors.z!;
+    assert.strictEqual(opened.runOutput?.method, 'winograd');
+    assert.strictEqual(opened.runOutput.maxAbsDiff, maxAbsDiff(run.outputs[0], z));
+    assert.strictEqual(opened.runOutput.relative, opened.runOutput.maxAbsDiff / maxAbs(z.data));
+    assert.ok(opened.runOutput.relative > 0 && opened.runOutput.relative <= 1e-5, `${opened.runOutput.relative}`);
+    assert.strictEqual(traceRunLayer(run, 2).runOutput, undefined, 'a stride-2 conv: im2col, as its trace');
+    // It travels to the panel, which shows it beside the layer's facts.
+    const wire = layerToWire(opened, 7, 'spec.json', 'float32', { bytes: 1 << 20 });
+    assert.deepStrictEqual(wire.trace.runOutput, opened.runOutput);
+    assert.doesNotThrow(() => parseHostMessage({ type: 'layer', requestId: 1, layer: wire }));
+    assert.throws(() => parseHostMessage({ type: 'layer', requestId: 1, layer: { ...wire, trace: { ...wire.trace, runOutput: { method: 'fft', maxAbsDiff: 0 } } } }));
   });
 });

@@ -48,7 +48,8 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
   // The lean run's z: by Winograd's F(4×4, 3×3) where it applies and gains (its last bits differ from z_t's), else im2col.
   forward(l, x, plan) {
     const info = plan.geometry.info as ConvInfo;
-    return { output: conv2dWinograd(x, l.weight, l.bias, info) ?? convolve(x, l.weight, l.bias, info), cache: { info } };
+    const winograd = conv2dWinograd(x, l.weight, l.bias, info);
+    return winograd ? { output: winograd, cache: { info }, method: 'winograd' } : { output: convolve(x, l.weight, l.bias, info), cache: { info } };
   },
   // The trace's forward tensors, made once: its z is the output when it has convolve's bits, else convolve runs too.
   traceForward(l, x, plan) {

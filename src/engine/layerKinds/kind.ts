@@ -83,14 +83,20 @@ export type LayerParam = (
 /** The values read for a layer's keys (those left out are absent). */
 export type ParamValues = Record<string, unknown>;
 
+/** How a lean run made a layer's output where it is not the trace's way: Winograd's F(4×4, 3×3) (wasm/winogradWasm.ts). */
+export type OutputMethod = 'winograd';
+
 /** How a layer runs: its title, its shape-only plan, its forward pass and what it records (the loss is one too, loss.ts). */
 export interface LayerRun<S extends { type: string }> {
   /** e.g. `conv2d 6@5×5`, `maxpool2d 2×2`, `relu`. */
   title(spec: S): string;
   /** Throws an EngineError when the spec does not fit its input. */
   plan(spec: S, input: readonly number[], backward: boolean): KindPlan;
-  /** The forward pass, the geometry already planned and checked. */
-  forward(spec: S, input: Tensor, plan: KindPlan): { output: Tensor; cache: ForwardCache };
+  /**
+   * The forward pass, the geometry already planned and checked. `method`: the output was made another way than the
+   * trace makes it (conv2d's Winograd), its last bits not the trace's.
+   */
+  forward(spec: S, input: Tensor, plan: KindPlan): { output: Tensor; cache: ForwardCache; method?: OutputMethod };
   /**
    * The forward pass of a trace (traceNetwork, traceRunLayer): the output `forward` gives, bit for bit, and a cache
    * that also holds what `record` would otherwise make again (conv2d's a, z_t, z). Without it, `forward`.

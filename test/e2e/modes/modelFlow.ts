@@ -5,6 +5,7 @@
 // model stops at the first node, steps one node, and its Variables view shows that node's output. The first Conv's
 // layer saved with Save as Spec… (the real save dialog, beside the model): its spec and .safetensors on disk, traced
 // by the library, give onnxruntime's Conv output; run on its own at the end, its z_t holds the model run's value.
+// Last, a float32 network whose 3×3 conv the run makes by Winograd: its layer opened says so under its facts.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,7 +13,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { ROOT } from '../codeServer';
 import { Run, pointAt, roomForPanel } from '../harness';
 import { openFromExplorer, runFromPalette } from '../workbench';
-import { traceFile } from '../../../src/lib';
+import { encodeNpy, traceFile } from '../../../src/lib';
 import type { NetworkTrace } from '../../../src/engine/network';
 import type { Tensor } from '../../../src/engine/tensor';
 import { readGraph } from '../../../src/specReader/onnx/graph';
@@ -242,6 +243,52 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
       await shot('flow-09-saved-spec-run');
       await page.mouse.move(5, 5);
     }],
+    ['a float32 network whose 3×3 conv the run makes by Winograd: the layer opened says so under its facts', async () => {
+      writeWinogradSpec(ws);
+      await runFromPalette(page, 'View: Close All Editor Groups');
+      await openFromExplorer(page, WINOGRAD_SPEC);
+      await runFromPalette(page, 'Conv: Run Conv Forward/Backward');
+      panel = await frameWith(page, '.chain-layer');
+      await panel.locator('#title', { hasText: WINOGRAD_SPEC }).waitFor({ timeout: 60_000 });
+      await panel.locator('.chain-layer[data-layer="0"]').click();
+      const note = panel.locator('.toolbar .run-output');
+      await note.waitFor({ timeout: 30_000 });
+      const text = await note.innerText();
+      // Its sums round otherwise than im2col's: a few millionths of z's largest value apart, never bitwise the same.
+      const relative = Number(/\((\S+) of max \|z\|\)/.exec(text)?.[1]);
+      if (!(relative > 0 && relative < 1e-4) || !text.includes('F(4×4, 3×3)')) throw new Error(`the note says "${text}"`);
+      // The ReLU after it: made as its trace makes it, no badge.
+      await panel.locator('.chain-layer[data-layer="1"]').click();
+      await panel.locator('.chain-layer.current[data-layer="1"]').waitFor({ timeout: 10_000 });
+      await panel.locator('.toolbar .fact').first().waitFor({ timeout: 10_000 });
+      if (await panel.locator('.toolbar .run-output').count()) throw new Error('the ReLU says the run made it by Winograd');
+      await panel.locator('.chain-layer[data-layer="0"]').click();
+      await note.waitFor({ timeout: 10_000 });
+      // The layer opens scrolled to its first stage, the sticky stepper over the facts: scrolled back up, as a person would.
+      await note.evaluate(e => (e as unknown as { ownerDocument: { defaultView: { scrollTo(x: number, y: number): void } } }).ownerDocument.defaultView.scrollTo(0, 0));
+      await page.waitForTimeout(500);
+      await shot('flow-10-winograd');
+    }],
   ];
   for (const [title, step] of steps) if (!await run.check(title, step)) return;
+}
+
+/** A float32 network whose first conv (48 channels on 16 × 16 maps: 16 tiles) the lean run makes by Winograd (named to sort first in the explorer). */
+const WINOGRAD_SPEC = '3x3-float32.conv.json';
+
+function writeWinogradSpec(ws: string): void {
+  let s = 7;
+  const random = (shape: number[]): Tensor => {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) { s = (s * 1103515245 + 12345) >>> 0; data[i] = s / 2 ** 31 - 1; }
+    return { shape, dtype: 'float32', data };
+  };
+  fs.writeFileSync(path.join(ws, '3x3-float32-input.npy'), encodeNpy(random([1, 48, 16, 16])));
+  fs.writeFileSync(path.join(ws, '3x3-float32-weight.npy'), encodeNpy(random([48, 48, 3, 3])));
+  const spec = {
+    description: 'A 3×3 conv of 48 channels on a 16 × 16 map, float32: the run makes its output by Winograd.',
+    dtype: 'float32', input: { npy: '3x3-float32-input.npy' },
+    layers: [{ type: 'conv2d', weight: { npy: '3x3-float32-weight.npy' }, padding: 1 }, { type: 'relu' }],
+  };
+  fs.writeFileSync(path.join(ws, WINOGRAD_SPEC), `${JSON.stringify(spec, null, 2)}\n`);
 }
