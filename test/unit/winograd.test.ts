@@ -62,12 +62,24 @@ describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', (
     assert.ok(relativeError(x, w, b, { padding: 1 }, blocked) <= 2e-5);
   });
 
+  it('the kernels in slices (36·Cin·Cout values over the limit): slices of 12, 12 and 6 kernels, the same as in one', () => {
+    const [x, w, b] = [randomTensor([2, 5, 11, 9], rng(15), 'float32'), randomTensor([30, 5, 3, 3], rng(16), 'float32'), randomTensor([30], rng(17), 'float32')];
+    const info = convInfo(x.shape, w.shape, { padding: 1 }, b.shape);
+    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    const whole = conv2dWinograd(x, w, b, info)!;
+    // ceil(36·5·30 / 2500) = 3 slices of ceil(30 / 3 / 4)·4 = 12 kernels (the last 6, laid out 8 apart); with blocks of one image too.
+    setWinogradLimits({ minTiles: 1, minProduct: 1, sliceValues: 2500, blockValues: 36 * 30 * 9 });
+    const sliced = conv2dWinograd(x, w, b, info)!;
+    assert.deepStrictEqual(sliced.data, whole.data);
+    assert.ok(relativeError(x, w, b, { padding: 1 }, sliced) <= 2e-5);
+  });
+
   it('applies to float32 3×3 stride-1 undilated ungrouped convs with enough tiles and work, no other', () => {
     const applies = (x: number[], w: number[], options: ConvOptions = { padding: 1 }, dtype: 'float32' | 'float64' = 'float32') =>
       winogradApplies(convInfo(x, w, options), dtype);
     assert.strictEqual(applies([1, 64, 56, 56], [64, 64, 3, 3]), true);
     assert.strictEqual(applies([1, 128, 28, 28], [128, 128, 3, 3]), true, '49 tiles, 128 channels');
-    assert.strictEqual(applies([1, 256, 28, 28], [256, 256, 3, 3]), false, 'kernels of 9.4 MB transformed');
+    assert.strictEqual(applies([1, 256, 14, 14], [256, 256, 3, 3]), true, '16 tiles, kernels of 9.4 MB transformed (in slices)');
     assert.strictEqual(applies([1, 32, 16, 16], [64, 32, 3, 3]), true, '16 tiles');
     assert.strictEqual(applies([1, 512, 7, 7], [512, 512, 3, 3]), false, '4 tiles: too few');
     assert.strictEqual(applies([1, 32, 16, 16], [32, 32, 3, 3]), false, 'products too small to gain');

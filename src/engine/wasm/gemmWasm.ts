@@ -43,7 +43,7 @@ interface Kernel {
   addRows64: AddRows;
   winogradWeights32(w: number, u: number, Cout: number, Cin: number, tmp: number): void;
   winogradInput32(x: number, v: number, images: number, C: number, Hq: number, Wq: number, tilesH: number, tilesW: number, tmp: number): void;
-  winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number): void;
+  winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, zChannels: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number): void;
 }
 
 /** A loaded build: its instance, and on shared memory its module and index for the helpers (GemmJob's op). */

@@ -25,13 +25,14 @@ const MIN_TILES = 16;
 const MIN_PRODUCT = 1 << 15;
 
 /**
- * Nor layers whose transformed kernels (36 · Cin · Cout values, 4× the weights) would be more than this: the module's
- * memory, never shrunk, would hold them for the rest of the run (ResNet's 256-channel layers: 9.4 MB, which took the
- * training run's peak memory from 1.9× to 2.0× its parameters and activations). 2^20 values, 4 MB.
+ * The transformed kernels (36 · Cin · Cout values, 4× the weights) go through the module in slices of kernels of at
+ * most this many values: the module's memory, never shrunk, would otherwise hold a 256-channel layer's 9.4 MB for the
+ * rest of the run (it took the training run's peak memory from 1.9× to 2.0× its parameters and activations).
+ * 2^20 values, 4 MB.
  */
-const MAX_TRANSFORMED = 1 << 20;
+const SLICE_VALUES = 1 << 20;
 
-const LIMITS = { minTiles: MIN_TILES, minProduct: MIN_PRODUCT, blockValues: BLOCK_VALUES, maxTransformed: MAX_TRANSFORMED };
+const LIMITS = { minTiles: MIN_TILES, minProduct: MIN_PRODUCT, blockValues: BLOCK_VALUES, sliceValues: SLICE_VALUES };
 let limits = LIMITS;
 
 /** Sets the limits above (tests run small layers and blocks of one image); no argument: the defaults. */
@@ -44,8 +45,7 @@ export function winogradApplies(info: ConvInfo, dtype: DType): boolean {
   const tiles = Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
   return dtype === 'float32' && info.kernelHeight === 3 && info.kernelWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
     info.dilationHeight === 1 && info.dilationWidth === 1 && info.groups === 1 &&
-    tiles >= limits.minTiles && info.batch * tiles * info.inChannels * info.outChannels >= limits.minProduct &&
-    36 * info.inChannels * Math.ceil(info.outChannels / 4) * 4 <= limits.maxTransformed;
+    tiles >= limits.minTiles && info.batch * tiles * info.inChannels * info.outChannels >= limits.minProduct;
 }
 
 /**
@@ -63,50 +63,59 @@ export function conv2dWinograd(input: Tensor, weight: Tensor, bias: Tensor | und
   const images = Math.min(B, Math.floor(limits.blockValues / (36 * Math.max(C, Cout) * perImage)));
   if (images < 1) return undefined;
   const T = images * perImage;
-  const pairs = Cout * C;
-  const Co4 = Math.ceil(Cout / 4) * 4;
-  const L = wasmLayout(input.data, Cout * C * T);
+  // Slices of kernels [o0, o0 + n), n a multiple of 4 (the output transform's lanes), as equal as they come.
+  const count = Math.ceil((36 * C * Cout) / limits.sliceValues);
+  const size = Math.min(Cout, Math.ceil(Cout / count / 4) * 4);
+  const slices: { o0: number; n: number }[] = [];
+  for (let o0 = 0; o0 < Cout; o0 += size) slices.push({ o0, n: Math.min(size, Cout - o0) });
+  const n4 = Math.ceil(size / 4) * 4;
+  const L = wasmLayout(input.data, size * C * T);
   if (!L || L.f64) return undefined;
   // Vector reads run up to 3 values past the padded planes: 4 more.
-  const x = L.reserve(images * C * Hq * Wq + 4), w = L.reserve(pairs * 9), u = L.reserve(36 * C * Co4);
-  const v = L.reserve(36 * C * T), m = L.reserve(36 * Co4 * T), z = L.reserve(images * Cout * Ho * Wo), b = L.reserve(Co4);
+  const x = L.reserve(images * C * Hq * Wq + 4), w = L.reserve(Cout * C * 9), u = L.reserve(36 * C * n4);
+  const v = L.reserve(36 * C * T), m = L.reserve(36 * n4 * T), z = L.reserve(images * Cout * Ho * Wo), b = L.reserve(Cout + 4);
   const tmp = L.reserve(Math.max(6 * Math.ceil((tilesW * 4 + 2) / 4) * 4, 160));
   const range = L.reserve(4);
   const [unit, cT, tM, cU] = [L.reserve(Math.max(T, C, Cout), true), L.reserve(C, true), L.reserve(T, true), L.reserve(C, true)];
-  const scratch = L.scratch(Cout);
+  const scratch = L.scratch(size);
   const mem = L.open();
   if (!mem) return undefined;
   const { floats, ints } = mem;
   const extremes = new Float64Array(floats.buffer, range, 2);
-  const usable = (p: number, n: number) => !L.stats(p, n, range) && Math.max(-extremes[0], extremes[1]) <= LARGEST;
+  const usable = (p: number, count: number) => !L.stats(p, count, range) && Math.max(-extremes[0], extremes[1]) <= LARGEST;
 
   floats.set(weight.data, w / 4);
-  if (!usable(w, pairs * 9)) return undefined;
-  L.winograd.winogradWeights32(w, u, Cout, C, tmp);
+  if (!usable(w, Cout * C * 9)) return undefined;
   if (bias) floats.set(bias.data, b / 4);
   arithmetic(ints, unit, Math.max(T, C, Cout), 1);
-  arithmetic(ints, cU, C, 36 * Co4);
-  arithmetic(ints, tM, T, 36 * Co4);
 
   const out = zeros([B, Cout, Ho, Wo], 'float32');
+  let transformed = -1; // the slice whose kernels U holds
   for (let b0 = 0; b0 < B; b0 += images) {
-    const n = Math.min(images, B - b0);
-    const Tn = n * perImage;
-    const planes = n * C;
-    floats.set(input.data.subarray(b0 * C * H * W, (b0 + n) * C * H * W), x / 4 + planes * (Hq * Wq - H * W));
+    const nb = Math.min(images, B - b0);
+    const Tn = nb * perImage;
+    const planes = nb * C;
+    floats.set(input.data.subarray(b0 * C * H * W, (b0 + nb) * C * H * W), x / 4 + planes * (Hq * Wq - H * W));
     L.pad(x, planes, H, W, Hq, Wq, padTop, padLeft);
     if (!usable(x, planes * Hq * Wq)) return undefined;
     arithmetic(ints, cT, C, 36 * Tn);
-    L.zero(m, 36 * Co4 * Tn);
-    L.winograd.winogradInput32(x, v, n, C, Hq, Wq, tilesH, tilesW, tmp);
-    for (let xi = 0; xi < 36; xi++) {
-      const [U, V, M] = [u + xi * Co4 * 4, v + xi * Tn * 4, m + xi * Co4 * 4];
-      // M[ξ] (tiles × Cout) += V[ξ] (tiles × Cin) @ U[ξ] (Cin × Cout), the tiles as the rows: with the kernels as
-      // the rows instead (convWasm's kernelsAsRows where windows are few) ResNet's 14 × 14 layer took 7 % longer.
-      L.gemm(Tn, Cout, C, V, unit, cT, U, cU, unit, M, tM, unit, scratch);
-    }
-    L.winograd.winogradOutput32(m, z, b, bias ? 1 : 0, n, Cout, tilesH, tilesW, Ho, Wo, tmp);
-    out.data.set(floats.subarray(z / 4, z / 4 + n * Cout * Ho * Wo), b0 * Cout * Ho * Wo);
+    L.winograd.winogradInput32(x, v, nb, C, Hq, Wq, tilesH, tilesW, tmp);
+    slices.forEach(({ o0, n }, k) => {
+      if (transformed !== k) L.winograd.winogradWeights32(w + o0 * C * 9 * 4, u, n, C, tmp);
+      transformed = k;
+      // U and M lay a slice's kernels n4k apart (n rounded up to 4, the transforms' lanes): the last slice's may be fewer.
+      const n4k = Math.ceil(n / 4) * 4;
+      arithmetic(ints, cU, C, 36 * n4k);
+      arithmetic(ints, tM, Tn, 36 * n4k);
+      L.zero(m, 36 * n4k * Tn);
+      for (let xi = 0; xi < 36; xi++) {
+        // M[ξ] (tiles × n) += V[ξ] (tiles × Cin) @ U[ξ] (Cin × n), the tiles as the rows: with the kernels as the
+        // rows instead (convWasm's kernelsAsRows where windows are few) ResNet's 14 × 14 layer took 7 % longer.
+        L.gemm(Tn, n, C, v + xi * Tn * 4, unit, cT, u + xi * n4k * 4, cU, unit, m + xi * n4k * 4, tM, unit, scratch);
+      }
+      L.winograd.winogradOutput32(m, z + o0 * Ho * Wo * 4, b + o0 * 4, bias ? 1 : 0, nb, n, Cout, tilesH, tilesW, Ho, Wo, tmp);
+    });
+    out.data.set(floats.subarray(z / 4, z / 4 + nb * Cout * Ho * Wo), b0 * Cout * Ho * Wo);
   }
   return out;
 }

@@ -143,10 +143,11 @@ export function winogradWeights32(w: usize, u: usize, Cout: i32, Cin: i32, tmp: 
 }
 
 /**
- * Y = Aᵀ M A (+ bias) for every tile, four kernels o at a time, into z (images × Cout × Ho × Wo) at the tiles'
- * places, cut at the output's edges. `tmp`: 40 vectors of scratch.
+ * Y = Aᵀ M A (+ bias) for every tile, four kernels o at a time, into z (images × zChannels × Ho × Wo: M's Cout
+ * kernels are a slice of z's channels, z pointing at the first one's plane) at the tiles' places, cut at the output's
+ * edges. `tmp`: 40 vectors of scratch.
  */
-export function winogradOutput32(m: usize, z: usize, bias: usize, hasBias: i32, images: i32, Cout: i32, tilesH: i32, tilesW: i32, Ho: i32, Wo: i32, tmp: usize): void {
+export function winogradOutput32(m: usize, z: usize, bias: usize, hasBias: i32, images: i32, Cout: i32, zChannels: i32, tilesH: i32, tilesW: i32, Ho: i32, Wo: i32, tmp: usize): void {
   const perImage = tilesH * tilesW;
   const T = images * perImage;
   const Co4 = (Cout + 3) & ~3;
@@ -159,7 +160,7 @@ export function winogradOutput32(m: usize, z: usize, bias: usize, hasBias: i32, 
     const ty = rest / tilesW, tx = rest - ty * tilesW;
     const y0 = ty * 4, x0 = tx * 4;
     const hi = min(4, Ho - y0), wi = min(4, Wo - x0);
-    const corner = z + ((<usize>b * Cout * Ho + y0) * Wo + x0 << 2);
+    const corner = z + ((<usize>b * zChannels * Ho + y0) * Wo + x0 << 2);
     for (let o = 0; o < Cout; o += 4) {
       const p = m + ((<usize>t * 36 * Co4 + o) << 2);
       for (let j = 0; j < 6; j++) {
