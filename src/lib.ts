@@ -25,10 +25,11 @@ export type { NetworkTrace, NetworkProblem, LayerSpec, LossSpec, LayerTrace } fr
  * A network (or an ONNX model read as one) run lean: `runNetwork(problem)` computes every layer's output and, unless
  * `{ backward: false }`, every layer's δ, ∂C/∂input and the parameters' gradients, without the trace's stage
  * tensors (for models too big to trace whole); `traceRunLayer(run, i)` then records layer i alone, every stage,
- * exactly as `traceNetwork` would.
+ * exactly as `traceNetwork` would. Running again, `runNetwork(problem, { buffers: releasedRun(lastRun) })` writes
+ * into the last run's arrays instead of new ones (the last run is not to be read after).
  */
-export { runNetwork, traceRunLayer } from './engine/networkRun';
-export type { NetworkRun, RunGradients } from './engine/networkRun';
+export { releasedRun, runNetwork, traceRunLayer } from './engine/networkRun';
+export type { NetworkRun, RunGradients, RunOptions } from './engine/networkRun';
 export { activationForward, poolForward, poolBackward, poolInfo, linearForward, linearBackward } from './engine/layers';
 export { mseLoss, crossEntropyLoss } from './engine/layerKinds/loss';
 export { compareTensors, withComparison } from './engine/compare';

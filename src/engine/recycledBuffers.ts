@@ -16,6 +16,13 @@ export class RecycledBuffers {
     this.free.set(key, list);
   }
 
+  /** `data` may not be handed out (a run's own input or weights): taken out if it was released. */
+  withhold(data: TensorData): void {
+    const list = this.free.get(keyOf(data instanceof Float32Array, data.length));
+    const at = list?.indexOf(data) ?? -1;
+    if (at >= 0) list!.splice(at, 1);
+  }
+
   /** A released array of that type and length, zeroed; undefined when there is none. */
   take(float32: boolean, length: number): TensorData | undefined {
     return this.free.get(keyOf(float32, length))?.pop()?.fill(0);

@@ -77,6 +77,25 @@ describe('the kept network run (a layer traced when opened)', () => {
     });
   }
 
+  it('a run after a dropped one takes the dropped run\'s arrays for its forward pass: the same values, fewer new arrays', () => {
+    const { file, text } = example('lenet.conv.json');
+    const keeper = new RunKeeper();
+    const first = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
+    assert.ok(first.ok);
+    const before = keeper.buffers();
+    runWorkerJob({ dropRun: true }, keeper);
+    const second = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
+    assert.ok(second.ok && 'trace' in second);
+    const shared = [...keeper.buffers()].filter(b => before.has(b));
+    // LeNet's 8 layers: 7 outputs made on allocate's arrays (flatten copies its input by slice).
+    assert.ok(shared.length >= 4, `${shared.length} arrays of the dropped run taken`);
+    assert.deepStrictEqual(second.trace, first.ok && 'trace' in first ? first.trace : undefined);
+    // Without a drop in between, nothing is handed on.
+    const third = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
+    assert.ok(third.ok);
+    assert.ok([...keeper.buffers()].every(b => !before.has(b)));
+  });
+
   it('a single conv is traced whole, nothing kept; a keeper with no run says so', () => {
     const { file, text } = example('seed.conv.json');
     const keeper = new RunKeeper();

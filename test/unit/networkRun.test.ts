@@ -10,7 +10,7 @@ import { conv2d } from '../../src/engine/conv2d';
 import { convInfo } from '../../src/engine/convInfo';
 import { EngineError } from '../../src/engine/errors';
 import { LayerTrace, NetworkProblem, NetworkTrace, traceNetwork } from '../../src/engine/network';
-import { runNetwork, traceRunLayer } from '../../src/engine/networkRun';
+import { releasedRun, runArrays, runNetwork, traceRunLayer } from '../../src/engine/networkRun';
 import { conv2dNaive } from '../../src/engine/reference';
 import { Tensor } from '../../src/engine/tensor';
 import { readSpecProblem } from '../../src/specReader/convSpec';
@@ -123,6 +123,37 @@ describe('the lean run: every output, δ and gradient without stage tensors, any
     const run = runNetwork(problem, { maxElements: 2500 });
     assert.strictEqual(traceRunLayer(run, 0, { maxElements: 2500, backward: false }).stages.length, 5);
     assert.throws(() => traceRunLayer(run, 0, { maxElements: 2500 }), (e: unknown) => e instanceof EngineError && e.problem.code === 'budget.tensor' && /im2col\(delta_full\)/.test(e.message));
+  });
+});
+
+describe('a run on the arrays of a run before (releasedRun, RunOptions.buffers)', () => {
+  it('the same bits as on new arrays, most outputs in the earlier run\'s arrays', async () => {
+    const problem = await exampleProblem('resnet-block.conv.json', 'float32');
+    const first = runNetwork(problem);
+    const fresh = runNetwork(problem);
+    const earlier = new Set(runArrays(first));
+    const again = runNetwork(problem, { buffers: releasedRun(first) });
+    again.outputs.forEach((o, i) => assert.deepStrictEqual(o.data, fresh.outputs[i].data, `layers[${i}]`));
+    again.gradients!.params.forEach((p, i) => { for (const [k, g] of Object.entries(p)) assert.deepStrictEqual(g.data, fresh.gradients!.params[i][k].data, `layers[${i}].${k}`); });
+    const taken = again.outputs.filter(o => earlier.has(o.data)).length;
+    assert.ok(taken >= again.outputs.length / 2, `${taken} of ${again.outputs.length} outputs in the earlier run's arrays`);
+  });
+
+  it('never hands out a problem\'s own arrays, even where a caller released them', () => {
+    const input = randomTensor([1, 2, 3, 3], rng(20), 'float32');
+    const keep = Float32Array.from(input.data);
+    const weight = randomTensor([4, 18], rng(21), 'float32');
+    const problem: NetworkProblem = { input, dtype: 'float32', layers: [{ type: 'identity' }, { type: 'flatten' }, { type: 'linear', weight }] } as NetworkProblem;
+    const first = runNetwork(problem, { backward: false });
+    const want = Float32Array.from(first.outputs[2].data);
+    const buffers = releasedRun(first)!;
+    // A caller who releases arrays the next problem holds: they are kept out.
+    buffers.release(input.data);
+    buffers.release(weight.data);
+    const again = runNetwork(problem, { backward: false, buffers });
+    assert.deepStrictEqual(input.data, keep);
+    assert.deepStrictEqual(again.outputs[2].data, want);
+    assert.strictEqual(releasedRun(first, 8), undefined, 'over the byte limit: left to the collector');
   });
 });
 

@@ -7,7 +7,8 @@ import { type AttributionKind, attributionOf } from '../../engine/featureMaps';
 import { leanTrace } from '../../engine/leanTrace';
 import { layerAsSpec } from '../../engine/layerSpec';
 import type { LayerTrace } from '../../engine/network';
-import { NetworkRun, traceRunLayer } from '../../engine/networkRun';
+import { NetworkRun, problemArrays, releasedRun, runArrays, traceRunLayer } from '../../engine/networkRun';
+import type { RecycledBuffers } from '../../engine/recycledBuffers';
 import type { TraceOptions } from '../../engine/trace';
 import { isNetworkSpec, runLeanNetworkSource } from '../../specReader/networkSpec';
 import { JsonSource } from '../../specReader/source';
@@ -38,19 +39,24 @@ export interface LayerSpecJob { layerSpec: { layer: number; specName?: string; a
 export class RunKeeper {
   private run: NetworkRun | undefined;
   private options: TraceOptions = {};
+  private released: RecycledBuffers | undefined;
 
   /** Runs a network spec lean and keeps it; undefined when the spec is not a network's (it is traced whole). */
   keep(file: string, text: string, options: TraceOptions, npy: NpyFiles) {
     this.run = undefined;
+    // The run dropped before's arrays, taken by this one's forward pass (once: what it leaves goes with it).
+    const buffers = this.released;
+    this.released = undefined;
     const source = JsonSource.parse(file, text);
     if (!isNetworkSpec(source.value)) return undefined;
-    this.run = runLeanNetworkSource(source, options, npy);
+    this.run = runLeanNetworkSource(source, { ...options, ...(buffers ? { buffers } : {}) }, npy);
     this.options = options;
     return leanTrace(this.run);
   }
 
-  /** Lets the run go (the worker waits for another run's jobs). */
+  /** Lets the run go (the worker waits for another run's jobs); its arrays wait for the next run's forward pass. */
   drop(): void {
+    this.released = this.run && releasedRun(this.run);
     this.run = undefined;
     this.options = {};
   }
@@ -75,23 +81,8 @@ export class RunKeeper {
    * of them, and they must be copied to the host, not handed over (that would empty the run's).
    */
   buffers(): Set<ArrayBufferLike> {
-    const set = new Set<ArrayBufferLike>();
     const run = this.run;
-    if (!run) return set;
-    const add = (v: unknown) => {
-      const data = (v as { data?: unknown } | undefined)?.data;
-      if (ArrayBuffer.isView(data)) set.add(data.buffer);
-    };
-    add(run.problem.input);
-    add(run.problem.grad);
-    for (const l of run.problem.layers) Object.values(l).forEach(add);
-    if (run.problem.loss) Object.values(run.problem.loss).forEach(add);
-    run.outputs.forEach(add);
-    run.gradients?.deltas.forEach(add);
-    add(run.gradients?.input);
-    run.gradients?.params.forEach(p => Object.values(p).forEach(add));
-    if (run.loss) Object.values(run.loss.tensors).forEach(add);
-    return set;
+    return new Set(run ? [...problemArrays(run.problem), ...runArrays(run)].map(d => d.buffer) : []);
   }
 
   private kept(): NetworkRun {
