@@ -64,7 +64,7 @@ export interface RunOptions extends TraceOptions {
    * ran (only the parameters' gradients and ∂C/∂input are kept): the peak memory of training.
    */
   keepDeltas?: boolean;
-  /** Arrays an earlier run let go (releasedRun): the forward pass takes its outputs from them where they fit. */
+  /** Arrays an earlier run let go (releasedRun): the passes take their outputs and δs from them where they fit. */
   buffers?: RecycledBuffers;
 }
 
@@ -93,7 +93,7 @@ export function runArrays(run: NetworkRun): TensorData[] {
 const RELEASE_BYTES = 256 << 20;
 
 /**
- * The arrays of a run no one will read again, for the next run's forward pass (RunOptions.buffers) to take instead
+ * The arrays of a run no one will read again, for the next run's passes (RunOptions.buffers) to take instead
  * of new ones: where the first write to new memory costs a page fault per 4 KB (a virtual machine's), ResNet-18's
  * forward took 150–195 ms on new arrays and 90–97 on these. Not its problem's own tensors, nor its loss's record,
  * which a lean trace hands out as the run made it (leanTrace.ts); undefined when they come to more than `maxBytes`.
@@ -141,8 +141,9 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   // How many layers still to run were handed each δ's array (add hands its δ to every input): one left with a single
   // reader, or a sum made for a layer, is that layer's alone, and without keepDeltas nothing reads it after its pass.
   const handed = new Map<TensorData, number>();
-  // Without keepDeltas a δ nobody reads any more is handed out again for the next layer's (the peak of training).
-  const pool = keepDeltas ? undefined : new RecycledBuffers();
+  // Without keepDeltas a δ nobody reads any more is handed out again for the next layer's (the peak of training),
+  // as are an earlier run's arrays (options.buffers) with or without it.
+  const pool = keepDeltas ? undefined : given ?? new RecycledBuffers();
   /** This array may be written over: kept by nobody, and the layer now running is its only reader left. */
   const ownedByOne = (data: TensorData): boolean => !keepDeltas && (handed.get(data) ?? 0) <= 1;
   const backwardLayer = (i: number): void => {
@@ -173,7 +174,8 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
     }
   };
   const backwardAll = () => { for (let i = last; i >= 0; i--) backwardLayer(i); };
-  if (pool) recycling(pool, backwardAll);
+  const handing = pool ?? given;
+  if (handing) recycling(handing, backwardAll);
   else backwardAll();
   if (inputGradient) gradients.input = sums.take('input').delta ?? zeros(problem.input.shape, problem.input.dtype);
   return { ...run, gradients };

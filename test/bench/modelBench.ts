@@ -1,8 +1,8 @@
 // npm run bench, part 5: a whole model, side by side with onnxruntime-node in the same process. A ResNet-18-shaped
 // model with random weights (test/support/resnet18.ts, 45 MB, written here), float32, batch 1, 224×224:
 //  - its graph read and every layer's shape planned (goal under 1 s for a 50 MB model);
-//  - forward, the lean run (runNetwork, backward: false; each on the arrays of the run before, as the trace worker
-//    runs a model again) against onnxruntime's session.run, one thread each
+//  - forward, the lean run (runNetwork, backward: false; each run, here and below, on the arrays of the run before,
+//    as the trace worker runs a model again) against onnxruntime's session.run, one thread each
 //    (intraOpNumThreads 1, interOpNumThreads 1, graph optimizations as default), each engine run after one of
 //    onnxruntime's so that both see the same load: goal within 3×;
 //  - forward + backward (a cross-entropy loss; every parameter's gradient, without ∂C/∂input, as training: the
@@ -23,7 +23,7 @@ import * as path from 'path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { DEFAULT_MAX_ELEMENTS } from '../../src/engine/budget';
 import { NetworkProblem } from '../../src/engine/network';
-import { NetworkRun, releasedRun, runNetwork } from '../../src/engine/networkRun';
+import { NetworkRun, RunOptions, releasedRun, runNetwork } from '../../src/engine/networkRun';
 import { planNetwork } from '../../src/engine/networkPlan';
 import { Tensor, maxAbs, maxAbsDiff } from '../../src/engine/tensor';
 import { readGraph } from '../../src/specReader/onnx/graph';
@@ -65,12 +65,12 @@ async function onnxruntimeSession(bytes: Uint8Array, input: Tensor): Promise<{ s
 }
 
 /**
- * The lean forward run after run, each on the arrays of the one before (releasedRun), as the trace worker runs a
- * model again once the panel lets the last run go: onnxruntime, too, keeps its arena from run to run.
+ * The lean run, run after run, each on the arrays of the one before (releasedRun), as the trace worker runs a model
+ * again once the panel lets the last run go: onnxruntime, too, keeps its arena from run to run.
  */
-function forwardRuns(problem: NetworkProblem): () => NetworkRun {
+function runsOnLast(problem: NetworkProblem, options: RunOptions = { backward: false }): () => NetworkRun {
   let last: NetworkRun | undefined;
-  return () => (last = runNetwork(problem, { backward: false, ...(last ? { buffers: releasedRun(last) } : {}) }));
+  return () => (last = runNetwork(problem, { ...options, ...(last ? { buffers: releasedRun(last) } : {}) }));
 }
 
 /** The forward pass alone, interleaved with onnxruntime's (medians, ms), and the kernel build it ran on. */
@@ -78,7 +78,7 @@ async function forwardAgainstOnnxruntime(bytes: Uint8Array, rounds: number): Pro
   const layers = modelLayers(bytes, [1, 3, SIZE, SIZE], 'float32', DEFAULT_MAX_ELEMENTS);
   const input = sinImage(SIZE);
   const { session, feeds } = await onnxruntimeSession(bytes, input);
-  const forward = forwardRuns({ input, layers, dtype: 'float32' });
+  const forward = runsOnLast({ input, layers, dtype: 'float32' });
   await timed(0, 2, () => session.run(feeds));
   await timed(0, 1, forward);
   const [engine, onnxruntime]: number[][] = [[], []];
@@ -132,7 +132,7 @@ export async function modelBench(root: string): Promise<boolean> {
 
   // Interleaved, onnxruntime's runs between the engine's: on a loaded machine both sides see the same load.
   const [ortMs, forwardMs, backwardMs, keptMs]: number[][] = [[], [], [], []];
-  const cases: [number[], () => unknown][] = [[forwardMs, forwardRuns(problem)], [backwardMs, () => runNetwork(trained, { inputGradient: false })], [keptMs, () => runNetwork(trained)]];
+  const cases: [number[], () => unknown][] = [[forwardMs, runsOnLast(problem)], [backwardMs, runsOnLast(trained, { inputGradient: false })], [keptMs, runsOnLast(trained, {})]];
   await timed(0, 2, () => session.run(feeds));
   for (const [, f] of cases) await timed(0, 1, f);
   for (let i = 0; i < 5; i++) {

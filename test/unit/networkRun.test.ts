@@ -135,8 +135,15 @@ describe('a run on the arrays of a run before (releasedRun, RunOptions.buffers)'
     const again = runNetwork(problem, { buffers: releasedRun(first) });
     again.outputs.forEach((o, i) => assert.deepStrictEqual(o.data, fresh.outputs[i].data, `layers[${i}]`));
     again.gradients!.params.forEach((p, i) => { for (const [k, g] of Object.entries(p)) assert.deepStrictEqual(g.data, fresh.gradients!.params[i][k].data, `layers[${i}].${k}`); });
+    again.gradients!.deltas.forEach((d, i) => assert.deepStrictEqual(d?.data, fresh.gradients!.deltas[i]?.data, `layers[${i}]: δ`));
+    assert.deepStrictEqual(again.gradients!.input!.data, fresh.gradients!.input!.data, 'input gradient');
     const taken = again.outputs.filter(o => earlier.has(o.data)).length;
     assert.ok(taken >= again.outputs.length / 2, `${taken} of ${again.outputs.length} outputs in the earlier run's arrays`);
+    const deltas = again.gradients!.deltas.filter(d => d && earlier.has(d.data)).length;
+    assert.ok(deltas >= 1, `${deltas} δs in the earlier run's arrays`);
+    // As training (each δ let go), on a later run's arrays: the same gradients.
+    const trained = runNetwork(problem, { keepDeltas: false, buffers: releasedRun(again) });
+    trained.gradients!.params.forEach((p, i) => { for (const [k, g] of Object.entries(p)) assert.deepStrictEqual(g.data, fresh.gradients!.params[i][k].data, `training layers[${i}].${k}`); });
   });
 
   it('never hands out a problem\'s own arrays, even where a caller released them', () => {

@@ -44,7 +44,7 @@ export class RunKeeper {
   /** Runs a network spec lean and keeps it; undefined when the spec is not a network's (it is traced whole). */
   keep(file: string, text: string, options: TraceOptions, npy: NpyFiles) {
     this.run = undefined;
-    // The run dropped before's arrays, taken by this one's forward pass (once: what it leaves goes with it).
+    // The run dropped before's arrays, taken by this one's passes (once: what it leaves goes with it).
     const buffers = this.released;
     this.released = undefined;
     const source = JsonSource.parse(file, text);
@@ -54,7 +54,7 @@ export class RunKeeper {
     return leanTrace(this.run);
   }
 
-  /** Lets the run go (the worker waits for another run's jobs); its arrays wait for the next run's forward pass. */
+  /** Lets the run go (the worker waits for another run's jobs); its arrays wait for the next run's passes. */
   drop(): void {
     this.released = this.run && releasedRun(this.run);
     this.run = undefined;
