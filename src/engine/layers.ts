@@ -6,6 +6,8 @@
 import { Pair } from './convInfo';
 import { EngineError } from './errors';
 import { DType, Tensor, copyRun, sameValues, sizeOf, zeros } from './tensor';
+import { reluBackwardWasm, reluWasm } from './wasm/elementwiseWasm';
+import { maxPoolWasm } from './wasm/poolWasm';
 
 // ---- activations -------------------------------------------------------------
 
@@ -75,7 +77,7 @@ export function activationOutput(z: Tensor, a: Activation): Tensor {
   const h = zeros(z.shape, z.dtype);
   const [zd, hd] = [z.data, h.data];
   if (a.kind === 'relu') {
-    for (let i = 0; i < zd.length; i++) hd[i] = Math.max(zd[i], 0);
+    if (!reluWasm(zd, hd)) for (let i = 0; i < zd.length; i++) hd[i] = Math.max(zd[i], 0);
     return h;
   }
   const f = activationFns(a);
@@ -102,7 +104,7 @@ export function activationBackward(delta: Tensor, z: Tensor, h: Tensor, a: Activ
   const out = into ?? zeros(delta.shape, delta.dtype);
   const [d, zd, od] = [delta.data, z.data, out.data];
   if (a.kind === 'relu') {
-    for (let i = 0; i < od.length; i++) od[i] = zd[i] <= 0 ? 0 * d[i] : d[i];
+    if (!reluBackwardWasm(d, zd, od)) for (let i = 0; i < od.length; i++) od[i] = zd[i] <= 0 ? 0 * d[i] : d[i];
     return out;
   }
   const f = activationFns(a);
@@ -363,6 +365,7 @@ export function poolOutput(input: Tensor, p: PoolInfo): Pick<PoolForward, 'z' | 
   const isMax = p.kind === 'max';
   const pad = isMax ? -Infinity : 0;
   const { z, argmax, divisor } = poolResults(p, input.dtype);
+  if (argmax && maxPoolWasm(input.data, z.data, argmax.data, p)) return { z, argmax, divisor };
   const [x, zd] = [input.data, z.data];
   // Each tap's offset from its window's first pixel, for the windows inside the input (most of them).
   const taps = new Int32Array(kh * kw);

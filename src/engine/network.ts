@@ -13,6 +13,7 @@ import type { LayerCost } from './layerKinds/cost';
 import { LossSpec, lossKind } from './layerKinds/loss';
 import type { LayerGeometry } from './layerKinds/view';
 import { LayerInputShape, LayerPlan, LayerShapes, NetworkPlan, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
+import { recycledBuffers, releaseSpent } from './recycledBuffers';
 import { DType, Tensor, TensorData, allocate } from './tensor';
 import {
   ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, sharingStats,
@@ -138,6 +139,9 @@ export function forwardLayers(problem: NetworkProblem, plan: NetworkPlan, tap: F
     const given = sources[i].map(s => (s === 'input' ? problem.input : forwarded[s].output));
     const inputs = tap.inputs?.(i, given) ?? given;
     const { output, cache, method } = forwardLayer(spec, inputs, plan.layers[i], traced);
+    // A run recycling arrays hands the cache's on to the layers after (a max pool's argmax: a conv's output next).
+    const pool = keepCaches ? undefined : recycledBuffers();
+    if (pool) releaseSpent(pool, Object.values(cache), [output, ...inputs, ...Object.values(spec), problem.input, problem.grad]);
     forwarded.push({ spec, inputs, names: sources[i].map(inputName), output: tap.output?.(i, output) ?? output, cache: keepCaches ? cache : {}, ...(method ? { method } : {}) });
   });
   return forwarded;

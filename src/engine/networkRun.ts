@@ -6,7 +6,7 @@
 // cache (its kind keeps there only what its backward pass reads: an argmax, batchnorm's x_hat) is let go once
 // its backward pass ran, and is not kept at all without one.
 
-import { RecycledBuffers, recycling } from './recycledBuffers';
+import { RecycledBuffers, recycling, releaseSpent } from './recycledBuffers';
 import { PlannedTensor, checkBudget, elementLimit } from './budget';
 import { layerName, layerSources } from './graph';
 import { kindOf } from './layerKinds';
@@ -144,6 +144,8 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   // Without keepDeltas a δ nobody reads any more is handed out again for the next layer's (the peak of training),
   // as are an earlier run's arrays (options.buffers) with or without it.
   const pool = keepDeltas ? undefined : given ?? new RecycledBuffers();
+  // Where what a layer lets go goes: with δs kept, only its spent cache and the δs added into a sum.
+  const handing = pool ?? given;
   /** This array may be written over: kept by nobody, and the layer now running is its only reader left. */
   const ownedByOne = (data: TensorData): boolean => !keepDeltas && (handed.get(data) ?? 0) <= 1;
   const backwardLayer = (i: number): void => {
@@ -155,6 +157,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
     // The head's δ may be the caller's (the problem's grad): never overwritten.
     const overwrite = i !== last && ownedByOne(own.delta.data);
     const g = backwardOf(steps[i], own.delta, inputGradient || sources[i].some(s => s !== 'input'), overwrite);
+    if (handing) releaseSpent(handing, Object.values(steps[i].cache), [steps[i].output, ...steps[i].inputs, ...Object.values(steps[i].spec), own.delta, delta, ...g.deltaIns, ...Object.values(g.params)]);
     steps[i].cache = {};
     gradients.params[i] = g.params;
     const readers = (handed.get(own.delta.data) ?? 1) - 1; // this layer is done reading it
@@ -166,15 +169,15 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
       if (sums.add(sources[i][j], d, layerName(i), ownedByOne)) handed.set(d.data, (handed.get(d.data) ?? 0) + 1);
       else added.push(d.data);
     });
-    if (!pool) return;
+    if (!handing) return;
     // Let go: read by no layer still to run, not handed on (relu's backward may return its δ overwritten), not kept
-    // as a parameter's gradient, not the head's.
-    for (const data of new Set([...(i !== last ? [own.delta.data] : []), ...added])) {
-      if (data !== delta.data && !handed.get(data) && !Object.values(g.params).some(p => p.data === data)) pool.release(data);
+    // as a parameter's gradient, not the head's; the layer's own δ only when δs are not kept.
+    const keptDelta = (data: TensorData) => !pool && data.buffer === own.delta!.data.buffer;
+    for (const data of new Set([...(pool && i !== last ? [own.delta.data] : []), ...added])) {
+      if (data !== delta.data && !keptDelta(data) && !handed.get(data) && !Object.values(g.params).some(p => p.data === data)) handing.release(data);
     }
   };
   const backwardAll = () => { for (let i = last; i >= 0; i--) backwardLayer(i); };
-  const handing = pool ?? given;
   if (handing) recycling(handing, backwardAll);
   else backwardAll();
   if (inputGradient) gradients.input = sums.take('input').delta ?? zeros(problem.input.shape, problem.input.dtype);

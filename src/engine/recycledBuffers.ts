@@ -48,3 +48,21 @@ export function recycling<T>(pool: RecycledBuffers, f: () => T): T {
     active = before;
   }
 }
+
+const arrayOf = (v: unknown): TensorData | undefined => {
+  const data = (v as { data?: unknown } | undefined)?.data;
+  return data instanceof Float32Array || data instanceof Float64Array ? data : undefined;
+};
+
+/**
+ * Releases the arrays of the tensors among `spent` (a layer's forward cache once no pass will read it: an argmax,
+ * x_hat) that are whole arrays sharing no memory with a tensor of `kept` (its output, inputs, spec's tensors and what
+ * its backward pass returned, any of which a cache may hold too). Without them the next run allocates them anew.
+ */
+export function releaseSpent(pool: RecycledBuffers, spent: readonly unknown[], kept: readonly unknown[]): void {
+  const keptMemory = new Set(kept.map(v => arrayOf(v)?.buffer));
+  for (const v of spent) {
+    const data = arrayOf(v);
+    if (data && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !keptMemory.has(data.buffer)) pool.release(data);
+  }
+}

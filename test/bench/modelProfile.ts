@@ -1,13 +1,15 @@
 // Where the lean run's time goes, by layer kind: a ResNet-18-shaped model at 224×224 (or `--size N`) run
 // forward and backward, each kind's forward and backward timed (conv's backward also split into ∂C/∂input and
-// ∂C/∂w, each run alone once more). For `node --cpu-prof` too: the same run, nothing else in the process.
-//   node out/test/bench/modelProfile.js [--size 224] [--runs 2]
+// ∂C/∂w, each run alone once more). Each run takes the arrays of the run before (releasedRun), as the product's
+// runs do, so page faults on fresh memory stay out of it. For `node --cpu-prof` too: the same run, nothing else in
+// the process.
+//   node out/test/bench/modelProfile.js [--size 224] [--runs 2] [--forward]
 
 import { DEFAULT_MAX_ELEMENTS } from '../../src/engine/budget';
 import { conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
 import { layerSources } from '../../src/engine/graph';
 import { kindOf } from '../../src/engine/layerKinds';
-import { runNetwork } from '../../src/engine/networkRun';
+import { NetworkRun, releasedRun, runNetwork } from '../../src/engine/networkRun';
 import { Tensor, sizeOf } from '../../src/engine/tensor';
 import { modelLayers } from '../../src/specReader/onnx/model';
 import { resnet18Onnx } from '../support/resnet18';
@@ -15,6 +17,7 @@ import { resnet18Onnx } from '../support/resnet18';
 const arg = (name: string, fallback: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : fallback; };
 const size = arg('--size', 224);
 const runs = arg('--runs', 2);
+const backward = !process.argv.includes('--forward');
 const bytes = resnet18Onnx({ size });
 const layers = modelLayers(bytes, [1, 3, size, size], 'float32', DEFAULT_MAX_ELEMENTS);
 const input: Tensor = { shape: [1, 3, size, size], dtype: 'float32', data: new Float32Array(sizeOf([1, 3, size, size])).map((_, i) => Math.sin(i)) };
@@ -39,30 +42,34 @@ for (const l of layers) {
     };
   }
 }
-runNetwork(problem);
+let last: NetworkRun | undefined;
+const runOnLast = () => (last = runNetwork(problem, { backward, ...(last ? { buffers: releasedRun(last) } : {}) }));
+runOnLast();
 for (const k of Object.keys(ms)) delete ms[k];
 const t0 = performance.now();
-for (let r = 0; r < runs; r++) runNetwork(problem);
+for (let r = 0; r < runs; r++) runOnLast();
 const total = (performance.now() - t0) / runs;
 const rows = Object.entries(ms).map(([k, v]) => [k, v / runs] as const).sort((a, b) => b[1] - a[1]);
-// conv's backward halves, each alone (the same operands as the run's).
-const run = runNetwork(problem);
-const sources = layerSources(layers);
-let inputGrad = 0, weightGrad = 0, firstInputGrad = 0;
-layers.forEach((l, i) => {
-  if (l.type !== 'conv2d' || !run.gradients?.deltas[i]) return;
-  const source = sources[i][0];
-  const x = source === 'input' ? input : run.outputs[source];
-  const delta = run.gradients.deltas[i]!;
-  let t = performance.now();
-  conv2dInputGrad(x.shape, l.weight, delta, l.options);
-  const dt = performance.now() - t;
-  inputGrad += dt;
-  if (i === 0) firstInputGrad = dt;
-  t = performance.now();
-  conv2dWeightGrad(x, l.weight.shape, delta, l.options);
-  weightGrad += performance.now() - t;
-});
-console.log(`ResNet-18-shaped ${size}×${size}, forward + backward, ${runs} runs: ${total.toFixed(0)} ms a run`);
+console.log(`ResNet-18-shaped ${size}×${size}, ${backward ? 'forward + backward' : 'forward'}, ${runs} runs: ${total.toFixed(0)} ms a run`);
 for (const [k, v] of rows) console.log(`  ${k.padEnd(22)} ${v.toFixed(1).padStart(8)} ms  ${(100 * v / total).toFixed(1).padStart(5)} %`);
-console.log(`  conv backward alone:  ∂C/∂input ${inputGrad.toFixed(0)} ms (the first layer's ${firstInputGrad.toFixed(0)} ms), ∂C/∂w ${weightGrad.toFixed(0)} ms`);
+if (backward) {
+  // conv's backward halves, each alone (the same operands as the run's).
+  const run = runNetwork(problem);
+  const sources = layerSources(layers);
+  let inputGrad = 0, weightGrad = 0, firstInputGrad = 0;
+  layers.forEach((l, i) => {
+    if (l.type !== 'conv2d' || !run.gradients?.deltas[i]) return;
+    const source = sources[i][0];
+    const x = source === 'input' ? input : run.outputs[source];
+    const delta = run.gradients.deltas[i]!;
+    let t = performance.now();
+    conv2dInputGrad(x.shape, l.weight, delta, l.options);
+    const dt = performance.now() - t;
+    inputGrad += dt;
+    if (i === 0) firstInputGrad = dt;
+    t = performance.now();
+    conv2dWeightGrad(x, l.weight.shape, delta, l.options);
+    weightGrad += performance.now() - t;
+  });
+  console.log(`  conv backward alone:  ∂C/∂input ${inputGrad.toFixed(0)} ms (the first layer's ${firstInputGrad.toFixed(0)} ms), ∂C/∂w ${weightGrad.toFixed(0)} ms`);
+}

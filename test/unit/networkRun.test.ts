@@ -146,6 +146,22 @@ describe('a run on the arrays of a run before (releasedRun, RunOptions.buffers)'
     trained.gradients!.params.forEach((p, i) => { for (const [k, g] of Object.entries(p)) assert.deepStrictEqual(g.data, fresh.gradients!.params[i][k].data, `training layers[${i}].${k}`); });
   });
 
+  it('forward only, makes no array the run before did not: a max pool\'s argmax (its cache) goes on to the next layers', () => {
+    const weight = () => randomTensor([2, 2, 3, 3], rng(31), 'float32');
+    const problem: NetworkProblem = {
+      input: randomTensor([1, 2, 16, 16], rng(30), 'float32'), dtype: 'float32',
+      layers: [{ type: 'maxpool2d', options: { kernel: 2 } }, { type: 'conv2d', weight: weight(), options: { padding: 1 } }, { type: 'relu' },
+        { type: 'conv2d', weight: weight(), options: { padding: 1 } }, { type: 'relu' }],
+    } as NetworkProblem;
+    const [first, fresh] = [runNetwork(problem, { backward: false }), runNetwork(problem, { backward: false })];
+    const earlier = new Set(runArrays(first));
+    const again = runNetwork(problem, { backward: false, buffers: releasedRun(first) });
+    again.outputs.forEach((o, i) => {
+      assert.ok(earlier.has(o.data), `layers[${i}]'s output is a new array`);
+      assert.deepStrictEqual(o.data, fresh.outputs[i].data, `layers[${i}]`);
+    });
+  });
+
   it('never hands out a problem\'s own arrays, even where a caller released them', () => {
     const input = randomTensor([1, 2, 3, 3], rng(20), 'float32');
     const keep = Float32Array.from(input.data);

@@ -6,6 +6,7 @@
 import { EngineError } from '../errors';
 import { Tensor, sizeOf, zeros } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
+import { addWasm } from '../wasm/elementwiseWasm';
 import { LayerCost, NO_COST, elementCost } from './cost';
 import { MergeKind, NamedShape, passes, planned, shapeAxes, stage } from './kind';
 import type { MergeInfo } from './mergeView';
@@ -82,8 +83,8 @@ function deltaIns(l: MergeLayer, inputs: readonly Tensor[], delta: Tensor): Tens
 function sum(inputs: readonly Tensor[]): Tensor {
   const z = zeros(inputs[0].shape, inputs[0].dtype);
   const [zd, a, b] = [z.data, inputs[0].data, inputs[1].data];
-  for (let k = 0; k < zd.length; k++) zd[k] = a[k] + b[k];
-  for (const { data } of inputs.slice(2)) for (let k = 0; k < zd.length; k++) zd[k] += data[k];
+  if (!addWasm(a, b, zd)) for (let k = 0; k < zd.length; k++) zd[k] = a[k] + b[k];
+  for (const { data } of inputs.slice(2)) if (!addWasm(zd, data, zd)) for (let k = 0; k < zd.length; k++) zd[k] += data[k];
   return z;
 }
 

@@ -43,12 +43,24 @@ interface Kernel {
   addRows64: AddRows;
   winogradWeights32(w: number, u: number, Cout: number, Cin: number, tmp: number): void;
   winogradInput32(x: number, v: number, images: number, C: number, Hq: number, Wq: number, tilesH: number, tilesW: number, tmp: number): void;
+  relu32: Relu;
+  relu64: Relu;
+  reluBackward32: Binary;
+  reluBackward64: Binary;
+  add32: Binary;
+  add64: Binary;
+  maxPool32: MaxPool;
+  maxPool64: MaxPool;
   winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, zChannels: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number): void;
 }
 
 /** A loaded build: its instance, and on shared memory its module and index for the helpers (GemmJob's op). */
 interface Loaded { exports: Kernel; module: object; build: number }
 type Gather = (src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number) => void;
+type MaxPool = (x: number, z: number, arg: number, planes: number, H: number, W: number, Ho: number, Wo: number,
+  kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number) => void;
+type Relu = (p: number, n: number) => void;
+type Binary = (a: number, b: number, n: number) => void;
 type AddRows = (p: number, values: number, rows: number, len: number, stride: number) => void;
 type Pad = (dst: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number) => void;
 type ScatterAdd = (src: number, dst: number, rows: number, r0: number, n: number, cols: number, K: number) => void;
@@ -56,7 +68,7 @@ type ScatterAdd = (src: number, dst: number, rows: number, r0: number, n: number
 /** Where the layout starts (the module's own data lies below). */
 const BASE = 65536;
 /** A chunk of A (and C) is at most this many bytes; bigger operands go through in several chunks. */
-const CHUNK_BYTES = 8 << 20;
+export const CHUNK_BYTES = 8 << 20;
 /** The module's memory never grows past this; products that would need more use the TypeScript loops. */
 const MAX_BYTES = 1024 << 20;
 const PAGE = 65536;
@@ -293,6 +305,27 @@ export class WasmLayout {
   /** z (B images of Cout planes of HW values, at byte offset z) gets bias[o] (at byte offset `bias`) added on plane o. */
   addBias(z: number, bias: number, B: number, Cout: number, HW: number): void {
     for (let i = 0; i < B; i++) this.addRows(z + i * Cout * HW * this.E, bias, Cout, HW, HW);
+  }
+
+  /** p[i] = max(p[i], 0) for n values at byte offset p. */
+  relu(p: number, n: number): void {
+    (this.f64 ? this.k.relu64 : this.k.relu32)(p, n);
+  }
+
+  /** d[i] = z[i] ≤ 0 ? 0 · d[i] : d[i] for n values (ReLU's backward pass, in place on δ). */
+  reluBackward(d: number, z: number, n: number): void {
+    (this.f64 ? this.k.reluBackward64 : this.k.reluBackward32)(d, z, n);
+  }
+
+  /** a[i] += b[i] for n values. */
+  add(a: number, b: number, n: number): void {
+    (this.f64 ? this.k.add64 : this.k.add32)(a, b, n);
+  }
+
+  /** Max pooling of `planes` planes at x into z, with the argmax at arg: see assembly/pool.ts. */
+  maxPool(x: number, z: number, arg: number, planes: number, H: number, W: number, Ho: number, Wo: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number): void {
+    (this.f64 ? this.k.maxPool64 : this.k.maxPool32)(x, z, arg, planes, H, W, Ho, Wo, kh, kw, sh, sw, dh, dw, ph, pw);
   }
 
   /** The transforms of Winograd's F(4×4, 3×3), float32 only: see assembly/winograd.ts for their layouts. */

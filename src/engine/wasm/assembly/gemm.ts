@@ -595,3 +595,9 @@ export function stats64(p: usize, n: i32, out: usize): i32 {
 
 // ---- Winograd's F(4×4, 3×3) transforms (the lean run's stride-1 3 × 3 convolutions) ----
 export * from './winograd';
+
+// ---- ReLU and a residual's sum (the layers between the convolutions) ----
+export * from './elementwise';
+
+// ---- Max pooling forward, with its argmax ----
+export * from './pool';
