@@ -170,7 +170,9 @@ export class TraceView implements CardHost {
     markToolbar(controls, text().viewOptions);
     bar.append(facts, controls);
     // A run's layer made another way than its stages (Winograd): said in a line of its own, never cut off.
+    // And its ∂C/∂input (the δ it handed down) the same way: a line of its own.
     if (t.runOutput) bar.append(el('p', 'run-output', words.runByWinograd(formatNumber(t.runOutput.maxAbsDiff, 3), t.runOutput.relative.toExponential(1))));
+    if (t.runDeltaIn) bar.append(el('p', 'run-delta-in', words.runDeltaInByWinograd(formatNumber(t.runDeltaIn.maxAbsDiff, 3), t.runDeltaIn.relative.toExponential(1))));
     return bar;
   }
 

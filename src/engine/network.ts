@@ -85,6 +85,11 @@ export interface LayerTrace {
    * that output (what the layers after it took) and the one its stages make, absolute and against the largest |value|.
    */
   runOutput?: { method: OutputMethod; maxAbsDiff: number; relative: number };
+  /**
+   * Traced from a lean run that made its ∂C/∂input (the δ handed to the layer below) another way: how, and how far
+   * that is from the dA its stages make, as runOutput.
+   */
+  runDeltaIn?: { method: OutputMethod; maxAbsDiff: number; relative: number };
 }
 
 export interface NetworkTrace {

@@ -41,6 +41,8 @@ export interface RunGradients {
   input?: Tensor;
   /** The gradient of each tensor a layer learns, by its spec's key (`weight`, `bias`); {} for a layer that learns nothing. */
   params: Record<string, Tensor>[];
+  /** Layer i's δ-in (its ∂C/∂input) made another way than its trace makes it (Winograd), if it was. */
+  deltaInMethods?: (OutputMethod | undefined)[];
 }
 
 /**
@@ -109,11 +111,11 @@ export function releasedRun(run: NetworkRun, maxBytes = RELEASE_BYTES): Recycled
 }
 
 /** One layer's backward pass on its kind's kernels: the δ handed to each of its inputs, and its parameters' gradients. */
-function backwardOf(step: ForwardStep, delta: Tensor, needsDeltaIn: boolean, overwrite: boolean): { deltaIns: (Tensor | undefined)[]; params: Record<string, Tensor> } {
+function backwardOf(step: ForwardStep, delta: Tensor, needsDeltaIn: boolean, overwrite: boolean): { deltaIns: (Tensor | undefined)[]; params: Record<string, Tensor>; method?: OutputMethod } {
   const kind = kindOf(step.spec);
   if (isMergeKind(kind)) return kind.backward(step, delta);
-  const { deltaIn, params } = kind.backward({ ...step, input: step.inputs[0] }, delta, needsDeltaIn, overwrite);
-  return { deltaIns: [deltaIn], params };
+  const { deltaIn, params, method } = kind.backward({ ...step, input: step.inputs[0] }, delta, needsDeltaIn, overwrite);
+  return { deltaIns: [deltaIn], params, ...(method ? { method } : {}) };
 }
 
 /**
@@ -137,7 +139,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const sums = new DeltaSums();
   const inputGradient = options.inputGradient ?? true;
   const keepDeltas = options.keepDeltas ?? true;
-  const gradients: RunGradients = { deltas: new Array(steps.length), from: new Array(steps.length), params: new Array(steps.length) };
+  const gradients: RunGradients = { deltas: new Array(steps.length), from: new Array(steps.length), params: new Array(steps.length), deltaInMethods: new Array(steps.length) };
   // How many layers still to run were handed each δ's array (add hands its δ to every input): one left with a single
   // reader, or a sum made for a layer, is that layer's alone, and without keepDeltas nothing reads it after its pass.
   const handed = new Map<TensorData, number>();
@@ -160,6 +162,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
     if (handing) releaseSpent(handing, Object.values(steps[i].cache), [steps[i].output, ...steps[i].inputs, ...Object.values(steps[i].spec), own.delta, delta, ...g.deltaIns, ...Object.values(g.params)]);
     steps[i].cache = {};
     gradients.params[i] = g.params;
+    gradients.deltaInMethods![i] = g.method;
     const readers = (handed.get(own.delta.data) ?? 1) - 1; // this layer is done reading it
     handed.set(own.delta.data, readers);
     // A δ handed to a layer whose sum was begun is added into that sum: its own array is read by nobody then.
@@ -210,6 +213,16 @@ export function traceRunLayer(run: NetworkRun, index: number, options: TraceOpti
   if (own) {
     const diff = maxAbsDiff(run.outputs[index], own);
     trace.runOutput = { method, maxAbsDiff: diff, relative: diff / Math.max(maxAbs(own.data), Number.MIN_VALUE) };
+  }
+  // The δ-in the run handed down, made again (the same bits: the same kernels on the same δ) against the stages' dA.
+  const deltaInMethod = backward ? g?.deltaInMethods?.[index] : undefined;
+  const dA = trace.tensors.dA;
+  if (deltaInMethod && dA) {
+    const handed = backwardOf(step, g!.deltas[index]!, true, false).deltaIns[0];
+    if (handed) {
+      const diff = maxAbsDiff(handed, dA);
+      trace.runDeltaIn = { method: deltaInMethod, maxAbsDiff: diff, relative: diff / Math.max(maxAbs(dA.data), Number.MIN_VALUE) };
+    }
   }
   return trace;
 }

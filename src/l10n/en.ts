@@ -27,6 +27,7 @@ export const en = {
   factInputs: (names: Arg) => `inputs ${names}`,
   comparisonDiffers: (tensor: Arg, cells: Arg, first: Arg, maxError: Arg, maxRelative: Arg) => `yours ≠ ${tensor}: ${cells} cells differ, first at [${first}], max |error| ${maxError}, max relative ${maxRelative}`,
   comparisonAgrees: (tensor: Arg, maxError: Arg) => `yours = ${tensor} ✓ (max |error| ${maxError})`,
+  runDeltaInByWinograd: (maxDiff: Arg, relative: Arg) => `The run made this layer's ∂C/∂input, the δ it handed down, by Winograd's F(4×4, 3×3) (δ convolved with the kernels turned 180°); the stages below make dA by col2im: at most ${maxDiff} apart (${relative} of max |dA|).`,
   runByWinograd: (maxDiff: Arg, relative: Arg) => `The run made this layer's output by Winograd's F(4×4, 3×3) (2.25 multiplications a value, not 9); the stages below make z by im2col. They round differently: at most ${maxDiff} apart (${relative} of max |z|).`,
   colours: 'Colours',
   colourScheme: 'Colour scheme',

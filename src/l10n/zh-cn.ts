@@ -26,6 +26,7 @@ export const zhCn: PanelText = {
   factInputs: (names: Arg) => `输入 ${names}`,
   comparisonDiffers: (tensor: Arg, cells: Arg, first: Arg, maxError: Arg, maxRelative: Arg) => `你的 ≠ ${tensor}：${cells} 个单元格不同，第一个位于 [${first}]，最大 |误差| ${maxError}，最大相对误差 ${maxRelative}`,
   comparisonAgrees: (tensor: Arg, maxError: Arg) => `你的 = ${tensor} ✓（最大 |误差| ${maxError}）`,
+  runDeltaInByWinograd: (maxDiff: Arg, relative: Arg) => `这次运行用 Winograd 的 F(4×4, 3×3) 算出了这一层的 ∂C/∂input，即传给下一层的 δ（δ 与旋转 180° 的卷积核做卷积）；下面的各阶段按 col2im 计算 dA：至多相差 ${maxDiff}（max |dA| 的 ${relative}）。`,
   runByWinograd: (maxDiff: Arg, relative: Arg) => `这次运行用 Winograd 的 F(4×4, 3×3) 算出了这一层的输出（每个值 2.25 次乘法，而不是 9 次）；下面的各阶段按 im2col 计算 z。两者舍入不同：至多相差 ${maxDiff}（max |z| 的 ${relative}）。`,
   colours: '配色',
   colourScheme: '配色方案',

@@ -66,6 +66,8 @@ export interface WireTrace {
   deltaSource?: DeltaSource;
   /** A model run's layer: its output made another way than these stages (LayerTrace.runOutput). */
   runOutput?: { method: OutputMethod; maxAbsDiff: number; relative: number };
+  /** A model run's layer: its ∂C/∂input made another way than these stages' dA (LayerTrace.runDeltaIn). */
+  runDeltaIn?: { method: OutputMethod; maxAbsDiff: number; relative: number };
   warnings: string[];
 }
 

@@ -106,6 +106,7 @@ const wireTraceFields: Check = object({
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
   deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above', 'sum')),
   runOutput: optional(object({ method: oneOf('winograd'), maxAbsDiff: num, relative: num })),
+  runDeltaIn: optional(object({ method: oneOf('winograd'), maxAbsDiff: num, relative: num })),
 });
 const wireTrace: Check = (v, at) => {
   wireTraceFields(v, at);

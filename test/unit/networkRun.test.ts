@@ -21,7 +21,7 @@ import { specFileReferences } from '../../src/specReader/tensorSource';
 import { resnet18Graph, resnet18Onnx } from '../support/resnet18';
 import { RecycledBuffers } from '../../src/engine/recycledBuffers';
 import { assertClose, randomTensor, rng } from './helpers';
-import { checkAgainstOnnxruntime, modelSpec, outputOf } from './onnxReference';
+import { checkAgainstOnnxruntime, modelProblem, outputOf } from './onnxReference';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -31,11 +31,6 @@ async function exampleProblem(name: string, dtype: 'float32' | 'float64'): Promi
   const source = JsonSource.parse(file, fs.readFileSync(file, 'utf8'));
   const files = await readSpecFiles(file, specFileReferences(source.value), nodeSpecFiles, { maxElements: 1e6 });
   return readSpecProblem(source, { dtype }, files) as NetworkProblem;
-}
-
-/** The problem of a model spec: the model's bytes as m.onnx, run on `input`, with a loss or not. */
-function modelProblem(model: Uint8Array, input: Tensor, dtype: 'float32' | 'float64', extra: Record<string, unknown> = {}): NetworkProblem {
-  return readSpecProblem(JsonSource.parse('spec.json', modelSpec(input, dtype, extra)), { dtype }, new Map([['m.onnx', model]])) as NetworkProblem;
 }
 
 /** Where a layer's trace holds the gradient of what it learns, by the spec's key (conv and linear: dW, db; batchnorm: dgamma, dbeta). */

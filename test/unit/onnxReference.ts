@@ -4,9 +4,10 @@
 import * as assert from 'assert';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import { viewOf } from '../../src/engine/layerKinds/views';
-import { LayerTrace, NetworkTrace } from '../../src/engine/network';
+import { LayerTrace, NetworkProblem, NetworkTrace } from '../../src/engine/network';
 import { DType, Tensor, toNested } from '../../src/engine/tensor';
-import { traceAnySpecText } from '../../src/specReader/convSpec';
+import { readSpecProblem, traceAnySpecText } from '../../src/specReader/convSpec';
+import { JsonSource } from '../../src/specReader/source';
 import { readGraph } from '../../src/specReader/onnx/graph';
 import { latin1, pbBytes } from '../support/onnxWriter';
 import { assertClose } from './helpers';
@@ -17,6 +18,11 @@ export const ort = require('onnxruntime-node') as typeof import('onnxruntime-nod
 /** A model spec's text: the model's bytes as m.onnx, run on `input`. */
 export function modelSpec(input: Tensor, dtype: DType, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ model: { onnx: 'm.onnx' }, input: toNested(input), dtype, ...extra });
+}
+
+/** The problem of a model spec: the model's bytes as m.onnx, run on `input`, with a loss or not. */
+export function modelProblem(model: Uint8Array, input: Tensor, dtype: 'float32' | 'float64', extra: Record<string, unknown> = {}): NetworkProblem {
+  return readSpecProblem(JsonSource.parse('spec.json', modelSpec(input, dtype, extra)), { dtype }, new Map([['m.onnx', model]])) as NetworkProblem;
 }
 
 /** Traces a model spec on `input`, the model's bytes as m.onnx. */

@@ -3,20 +3,20 @@
 // with it on every such layer, node by node against onnxruntime-node.
 
 import * as assert from 'assert';
-import { conv2d } from '../../src/engine/conv2d';
+import { conv2d, conv2dInputGrad } from '../../src/engine/conv2d';
 import { ConvInfo, ConvOptions, convInfo } from '../../src/engine/convInfo';
 import { runNetwork, traceRunLayer } from '../../src/engine/networkRun';
 import { parseHostMessage } from '../../src/protocol/validate';
 import { layerToWire } from '../../src/protocol/wire';
 import { conv2dNaive } from '../../src/engine/reference';
 import { Tensor, maxAbs, maxAbsDiff } from '../../src/engine/tensor';
-import { conv2dWinograd, setWinogradLimits, winogradApplies } from '../../src/engine/wasm/winogradWasm';
+import { conv2dWinograd, inputGradWinograd, setWinogradLimits, turnedInfo, winogradApplies } from '../../src/engine/wasm/winogradWasm';
 import { readSpecProblem } from '../../src/specReader/convSpec';
 import { JsonSource } from '../../src/specReader/source';
 import type { NetworkProblem } from '../../src/engine/network';
 import { resnet18Onnx } from '../support/resnet18';
 import { randomTensor, rng } from './helpers';
-import { modelSpec, outputNames, reference, traceModel } from './onnxReference';
+import { modelProblem, modelSpec, outputNames, reference, traceModel } from './onnxReference';
 
 const asFloat64 = (t: Tensor): Tensor => ({ shape: t.shape, dtype: 'float64', data: Float64Array.from(t.data) });
 
@@ -50,6 +50,94 @@ describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', (
       assert.notDeepStrictEqual(z.data, conv2d(x, w, b, options).data);
     });
   }
+
+  for (const [what, xShape, wShape, options] of CASES) {
+    it(`${what}: ∂C/∂input (δ's convolution with the turned kernels) the direct loops' within 2e-5 of its largest value`, () => {
+      setWinogradLimits({ minTiles: 1, minProduct: 1 });
+      const [x, w] = [randomTensor(xShape, rng(21), 'float32'), randomTensor(wShape, rng(22), 'float32')];
+      const info = convInfo(x.shape, w.shape, options);
+      const delta = randomTensor([x.shape[0], w.shape[0], info.outHeight, info.outWidth], rng(23), 'float32');
+      const turned = turnedInfo(info, 'float32');
+      assert.ok(turned, 'applies');
+      const dx = inputGradWinograd(w, delta, turned)!;
+      const want = conv2dInputGrad(x.shape, asFloat64(w), asFloat64(delta), options);
+      assert.deepStrictEqual(dx.shape, want.shape);
+      const error = maxAbsDiff(asFloat64(dx), want) / maxAbs(want.data);
+      assert.ok(error <= 2e-5, `relative error ${error}`);
+      assert.notDeepStrictEqual(dx.data, conv2dInputGrad(x.shape, w, delta, options).data, 'col2im\'s bits');
+    });
+  }
+
+  it('∂C/∂input written over δ\'s own array where asked (as many channels in as out, one block): the same values', () => {
+    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    const [w, delta] = [randomTensor([5, 5, 3, 3], rng(24), 'float32'), randomTensor([2, 5, 9, 10], rng(25), 'float32')];
+    const info = convInfo([2, 5, 9, 10], w.shape, { padding: 1 });
+    const turned = turnedInfo(info, 'float32')!;
+    const original = Float32Array.from(delta.data);
+    const fresh = inputGradWinograd(w, delta, turned)!;
+    const over = inputGradWinograd(w, delta, turned, delta.data)!;
+    assert.strictEqual(over.data, delta.data);
+    assert.deepStrictEqual(over.data, fresh.data);
+    // In blocks of one image, the second block's δ would be read after the first's output was written: a new array.
+    setWinogradLimits({ minTiles: 1, minProduct: 1, blockValues: 36 * 5 * 9 });
+    const copy = Float32Array.from(original);
+    const blocked = inputGradWinograd(w, { ...delta, data: copy }, turned, copy)!;
+    assert.notStrictEqual(blocked.data, copy);
+    assert.deepStrictEqual(blocked.data, fresh.data);
+    // Where the second image's δ holds a NaN, found once the first's output would have been written: δ left whole.
+    copy[copy.length - 3] = NaN;
+    const kept = Float32Array.from(copy);
+    assert.strictEqual(inputGradWinograd(w, { ...delta, data: copy }, turned, copy), undefined);
+    assert.deepStrictEqual(copy, kept);
+  });
+
+  it('∂C/∂input applies where z would and each side pads at most 2 (the turned padding is 2 − p)', () => {
+    const turned = (x: number[], w: number[], options: ConvOptions = { padding: 1 }, dtype: 'float32' | 'float64' = 'float32') =>
+      turnedInfo(convInfo(x, w, options), dtype) !== undefined;
+    assert.strictEqual(turned([1, 64, 56, 56], [64, 64, 3, 3]), true);
+    assert.strictEqual(turned([1, 128, 28, 28], [128, 128, 3, 3]), true);
+    assert.strictEqual(turned([1, 256, 14, 14], [256, 256, 3, 3]), true);
+    assert.strictEqual(turned([1, 512, 7, 7], [512, 512, 3, 3]), false, '4 tiles: too few');
+    assert.strictEqual(turned([1, 64, 56, 56], [64, 64, 3, 3], { padding: 3 }), false, 'padding 3');
+    assert.strictEqual(turned([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1, stride: 2 }), false, 'stride 2');
+    assert.strictEqual(turned([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }, 'float64'), false, 'float64');
+    assert.strictEqual(turned([1, 64, 56, 56], [64, 32, 3, 3], { padding: 1, groups: 2 }), false, 'groups');
+  });
+
+  it('a NaN in δ: ∂C/∂input left to col2im, whose bits the run\'s δ-in then has', () => {
+    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    const [x, w] = [randomTensor([1, 4, 12, 12], rng(26), 'float32'), randomTensor([4, 4, 3, 3], rng(27), 'float32')];
+    const grad = randomTensor([1, 4, 12, 12], rng(28), 'float32');
+    grad.data[50] = NaN;
+    const info = convInfo(x.shape, w.shape, { padding: 1 });
+    assert.strictEqual(inputGradWinograd(w, grad, turnedInfo(info, 'float32')!), undefined);
+    const run = runNetwork({ input: x, grad, dtype: 'float32', layers: [{ type: 'conv2d', weight: w, options: { padding: 1 } }] } as NetworkProblem);
+    assert.deepStrictEqual(run.gradients!.input!.data, conv2dInputGrad(x.shape, w, grad, { padding: 1 }).data);
+  });
+
+  it('a ResNet-18-shaped model\'s run with Winograd forward and backward: every δ and gradient im2col\'s within 1e-4', () => {
+    const problem = modelProblem(resnet18Onnx({ size: 64, widths: [16, 16, 24, 32], classes: 10 }), randomTensor([1, 3, 64, 64], rng(29)), 'float32', { loss: { type: 'cross_entropy', target: [3] } });
+    setWinogradLimits({ minTiles: 1e9 });
+    const im2col = runNetwork(problem);
+    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    const winograd = runNetwork(problem);
+    const close = (got: Tensor, want: Tensor, what: string) => {
+      const error = maxAbsDiff(got, want) / Math.max(1, maxAbs(want.data));
+      assert.ok(error <= 1e-4, `${what}: ${error} relative`);
+    };
+    let differ = 0;
+    winograd.gradients!.deltas.forEach((d, i) => {
+      close(d!, im2col.gradients!.deltas[i]!, `layers[${i}]: δ`);
+      for (const [k, g] of Object.entries(winograd.gradients!.params[i])) close(g, im2col.gradients!.params[i][k], `layers[${i}]: ∂C/∂${k}`);
+      if (problem.layers[i].type === 'conv2d' && winograd.outputMethods[i] && maxAbsDiff(d!, im2col.gradients!.deltas[i]!) > 0) differ++;
+    });
+    close(winograd.gradients!.input!, im2col.gradients!.input!, 'input gradient');
+    assert.notDeepStrictEqual(winograd.gradients!.input!.data, im2col.gradients!.input!.data, 'the first conv\'s ∂C/∂input by Winograd');
+    assert.ok(differ > 0, 'no δ changed');
+    // As training (each δ let go, ∂C/∂input written over δ's array where it may be): the same gradients, bit for bit.
+    const trained = runNetwork(problem, { keepDeltas: false });
+    trained.gradients!.params.forEach((p, i) => { for (const [k, g] of Object.entries(p)) assert.deepStrictEqual(g.data, winograd.gradients!.params[i][k].data, `training layers[${i}].${k}`); });
+  });
 
   it('in blocks of images (one image a block): each block the same as alone', () => {
     const [x, w, b] = [randomTensor([3, 4, 10, 10], rng(4), 'float32'), randomTensor([6, 4, 3, 3], rng(5), 'float32'), randomTensor([6], rng(6), 'float32')];
@@ -134,7 +222,7 @@ describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', (
     assert.strictEqual(winograd, 13, 'the 3×3 stride-1 convs');
   });
 
-  it('the run records which layers it made by Winograd; such a layer opened says so, with how far its z is from the run\'s output', () => {
+  it('the run records which layers\' outputs and ∂C/∂input it made by Winograd; such a layer opened says so, with how far its z and dA are from the run\'s', () => {
     setWinogradLimits({ minTiles: 1, minProduct: 1 });
     const [x, w] = [randomTensor([1, 4, 12, 12], rng(12), 'float32'), randomTensor([6, 4, 3, 3], rng(13), 'float32')];
     const problem: NetworkProblem = {
@@ -150,9 +238,18 @@ describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', (
     assert.strictEqual(opened.runOutput.relative, opened.runOutput.maxAbsDiff / maxAbs(z.data));
     assert.ok(opened.runOutput.relative > 0 && opened.runOutput.relative <= 1e-5, `${opened.runOutput.relative}`);
     assert.strictEqual(traceRunLayer(run, 2).runOutput, undefined, 'a stride-2 conv: im2col, as its trace');
+    // Its ∂C/∂input too (the network's input gradient here): recorded, and the opened layer's dA against it.
+    assert.deepStrictEqual(run.gradients!.deltaInMethods, ['winograd', undefined, undefined, undefined, undefined]);
+    const dA = opened.tensors.dA!;
+    assert.strictEqual(opened.runDeltaIn?.method, 'winograd');
+    assert.strictEqual(opened.runDeltaIn.maxAbsDiff, maxAbsDiff(run.gradients!.input!, dA));
+    assert.ok(opened.runDeltaIn.relative > 0 && opened.runDeltaIn.relative <= 2e-5, `${opened.runDeltaIn.relative}`);
+    assert.strictEqual(traceRunLayer(run, 2).runDeltaIn, undefined);
     // It travels to the panel, which shows it beside the layer's facts.
     const wire = layerToWire(opened, 7, 'spec.json', 'float32', { bytes: 1 << 20 });
     assert.deepStrictEqual(wire.trace.runOutput, opened.runOutput);
+    assert.deepStrictEqual(wire.trace.runDeltaIn, opened.runDeltaIn);
+    assert.throws(() => parseHostMessage({ type: 'layer', requestId: 1, layer: { ...wire, trace: { ...wire.trace, runDeltaIn: { method: 'winograd' } } } }));
     assert.doesNotThrow(() => parseHostMessage({ type: 'layer', requestId: 1, layer: wire }));
     assert.throws(() => parseHostMessage({ type: 'layer', requestId: 1, layer: { ...wire, trace: { ...wire.trace, runOutput: { method: 'fft', maxAbsDiff: 0 } } } }));
   });

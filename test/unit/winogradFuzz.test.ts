@@ -4,10 +4,11 @@
 
 import * as assert from 'assert';
 import * as fc from 'fast-check';
+import { conv2dInputGrad } from '../../src/engine/conv2d';
 import { convInfo } from '../../src/engine/convInfo';
 import { conv2dNaive } from '../../src/engine/reference';
 import { Tensor, maxAbs, maxAbsDiff } from '../../src/engine/tensor';
-import { conv2dWinograd, setWinogradLimits } from '../../src/engine/wasm/winogradWasm';
+import { conv2dWinograd, inputGradWinograd, setWinogradLimits, turnedInfo } from '../../src/engine/wasm/winogradWasm';
 import { randomTensor, rng } from './helpers';
 
 const RUNS = { numRuns: 80, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) };
@@ -48,6 +49,35 @@ describe(`Winograd F(4×4, 3×3) on random geometries (seed ${RUNS.seed})`, () =
       assert.ok(z, 'Winograd did not run');
       const want = conv2dNaive(asFloat64(x), asFloat64(w), b && asFloat64(b), info);
       const error = maxAbsDiff(asFloat64(z), want) / Math.max(maxAbs(want.data), 1e-30);
+      assert.ok(error <= 2e-5, `relative error ${error}`);
+    }), RUNS);
+  });
+
+  it('∂C/∂input (δ convolved with the turned kernels) the loops\' within 2e-5 of its largest value, written over δ where asked', () => {
+    fc.assert(fc.property(caseArb, fc.boolean(), (c, overwrite) => {
+      setWinogradLimits({ minTiles: 1, minProduct: 1, sliceValues: c.sliceValues, blockValues: c.blockValues });
+      const random = rng(c.seed);
+      const w = randomTensor([c.outChannels, c.inChannels, 3, 3], random, 'float32');
+      const info = convInfo([c.batch, c.inChannels, c.height, c.width], w.shape, { padding: c.padding });
+      const delta = randomTensor([c.batch, c.outChannels, info.outHeight, info.outWidth], random, 'float32');
+      if (c.special) {
+        const t = c.special.where === 'input' ? delta : w;
+        t.data[c.special.at % t.data.length] = c.special.value;
+      }
+      const want = conv2dInputGrad([c.batch, c.inChannels, c.height, c.width], asFloat64(w), asFloat64(delta), { padding: c.padding });
+      const original = Float32Array.from(delta.data);
+      const turned = turnedInfo(info, 'float32');
+      assert.ok(turned, 'each side padded at most 2: it applies');
+      const dx = inputGradWinograd(w, delta, turned, overwrite ? delta.data : undefined);
+      const oneImage = 36 * Math.max(c.inChannels, c.outChannels) * Math.ceil(c.height / 4) * Math.ceil(c.width / 4);
+      if (c.special || c.blockValues < oneImage) {
+        assert.strictEqual(dx, undefined);
+        assert.deepStrictEqual(delta.data, original, 'δ written over, then left to col2im');
+        return;
+      }
+      assert.ok(dx, 'Winograd did not run');
+      if (dx.data !== delta.data) assert.deepStrictEqual(delta.data, original, 'δ written over in a new array\'s stead');
+      const error = maxAbsDiff(asFloat64(dx), want) / Math.max(maxAbs(want.data), 1e-30);
       assert.ok(error <= 2e-5, `relative error ${error}`);
     }), RUNS);
   });

@@ -5,7 +5,7 @@ import { ConvInfo, ConvOptions, convInfo, outputShape } from '../convInfo';
 import { convGradients, convTraceTensors, convolve } from '../conv2d';
 import { Tensor, checkTensor } from '../tensor';
 import { ConvForwardMade, convTraceForward, traceConv } from '../trace';
-import { conv2dWinograd } from '../wasm/winogradWasm';
+import { conv2dWinograd, inputGradWinograd, turnedInfo } from '../wasm/winogradWasm';
 import { LayerCost, productCost } from './cost';
 import type { LayerKind } from './kind';
 import { fieldsAsKeys } from './kind';
@@ -57,9 +57,15 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     const made = convTraceForward(x, l.weight, l.bias, info);
     return { output: made.sameAsConvolve ? made.z : convolve(x, l.weight, l.bias, info), cache: { info, made } };
   },
+  // The lean run's ∂C/∂input: by F(4×4, 3×3) where it applies and gains (δ's convolution with the turned kernels;
+  // its last bits differ from col2im's), else with ∂C/∂w in one pass. ∂C/∂w first: δ may be written over.
   backward({ spec: l, input, cache }, delta, needsDeltaIn = true, overwrite = false) {
-    const g = convGradients(input, l.weight, delta, cache.info as ConvInfo, { input: needsDeltaIn, overwrite });
-    return { ...(g.dInput ? { deltaIn: g.dInput } : {}), params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) } };
+    const info = cache.info as ConvInfo;
+    const turned = needsDeltaIn ? turnedInfo(info, delta.dtype) : undefined;
+    const g = convGradients(input, l.weight, delta, info, { input: needsDeltaIn && !turned, overwrite });
+    const dInput = turned ? inputGradWinograd(l.weight, delta, turned, overwrite ? delta.data : undefined) ?? convGradients(input, l.weight, delta, info).dInput : g.dInput;
+    const byWinograd = turned && dInput !== g.dInput && dInput !== undefined;
+    return { ...(dInput ? { deltaIn: dInput } : {}), params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) }, ...(byWinograd ? { method: 'winograd' as const } : {}) };
   },
   record({ spec: l, input, cache }, delta, deltaSource, options) {
     const problem = { input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype };

@@ -43,6 +43,8 @@ export interface LayerGradients {
   /** Absent only when the run said it needs none (`backward`'s `needsDeltaIn` false) and the kind skipped it. */
   deltaIn?: Tensor;
   params: Record<string, Tensor>;
+  /** deltaIn made another way than the kind's trace makes its δ-in (conv2d's ∂C/∂input by Winograd). */
+  method?: OutputMethod;
 }
 
 /** What a layer records in the trace, and the δ it hands to the layer below (with a δ of its own). */

@@ -51,6 +51,7 @@ interface Kernel {
   add64: Binary;
   maxPool32: MaxPool;
   maxPool64: MaxPool;
+  winogradFlip32(src: number, dst: number, rows: number, cols: number): void;
   winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, zChannels: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number): void;
 }
 
@@ -329,7 +330,7 @@ export class WasmLayout {
   }
 
   /** The transforms of Winograd's F(4×4, 3×3), float32 only: see assembly/winograd.ts for their layouts. */
-  get winograd(): Pick<Kernel, 'winogradWeights32' | 'winogradInput32' | 'winogradOutput32'> {
+  get winograd(): Pick<Kernel, 'winogradWeights32' | 'winogradInput32' | 'winogradOutput32' | 'winogradFlip32'> {
     return this.k;
   }
 

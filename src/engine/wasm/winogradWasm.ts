@@ -4,8 +4,8 @@
 // lean run (runNetwork: the model views, the CLI's model runs) takes it; a trace, which shows z_t and checks its cells'
 // sums, keeps im2col, and an opened layer's z may differ from the run's in the last bits (as onnxruntime's does).
 
-import type { ConvInfo } from '../convInfo';
-import type { DType, Tensor } from '../tensor';
+import { ConvInfo, convInfo } from '../convInfo';
+import type { DType, Tensor, TensorData } from '../tensor';
 import { zeros } from '../tensor';
 import { arithmetic, wasmLayout } from './gemmWasm';
 
@@ -54,6 +54,34 @@ export function winogradApplies(info: ConvInfo, dtype: DType): boolean {
  * keeps it to the outputs whose windows hold it).
  */
 export function conv2dWinograd(input: Tensor, weight: Tensor, bias: Tensor | undefined, info: ConvInfo): Tensor | undefined {
+  return winogradConv(input, weight, false, bias, info);
+}
+
+/**
+ * ∂C/∂input of a stride-1 3 × 3 convolution (undilated, one group, float32, each side padded at most 2) as a
+ * convolution F(4×4, 3×3) may take: δ's, padded 2 − p on each side, with the kernels turned 180° and their channel
+ * axes swapped (the rot180 view's full convolution). Its geometry where it applies (winogradApplies), else undefined.
+ */
+export function turnedInfo(info: ConvInfo, dtype: DType): ConvInfo | undefined {
+  const { padTop, padBottom, padLeft, padRight } = info;
+  const pads = [padTop, padBottom, padLeft, padRight];
+  if (info.kernelHeight !== 3 || info.kernelWidth !== 3 || info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 ||
+    info.dilationWidth !== 1 || info.groups !== 1 || pads.some(p => p > 2) || dtype !== 'float32') return undefined;
+  const turned = convInfo([info.batch, info.outChannels, info.outHeight, info.outWidth], [info.inChannels, info.outChannels, 3, 3],
+    { padding: pads.map(p => 2 - p) as [number, number, number, number] });
+  return turned.outHeight === info.inHeight && turned.outWidth === info.inWidth && winogradApplies(turned, dtype) ? turned : undefined;
+}
+
+/**
+ * ∂C/∂input by F(4×4, 3×3), `turned` from turnedInfo; undefined where a value keeps it from it, as conv2dWinograd's z.
+ * `into`: an array as long as ∂C/∂input that may be written over (δ's own, where the layer keeps its channels).
+ */
+export function inputGradWinograd(weight: Tensor, delta: Tensor, turned: ConvInfo, into?: TensorData): Tensor | undefined {
+  return winogradConv(delta, weight, true, undefined, turned, into);
+}
+
+/** The convolution by F(4×4, 3×3); `turned`: the weights are a layer's, for ∂C/∂input (inputGradWinograd). */
+function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tensor | undefined, info: ConvInfo, into?: TensorData): Tensor | undefined {
   if (!winogradApplies(info, input.dtype)) return undefined;
   const { batch: B, inChannels: C, inHeight: H, inWidth: W, outChannels: Cout, outHeight: Ho, outWidth: Wo, padTop, padLeft } = info;
   const [tilesH, tilesW] = [Math.ceil(Ho / 4), Math.ceil(Wo / 4)];
@@ -74,6 +102,7 @@ export function conv2dWinograd(input: Tensor, weight: Tensor, bias: Tensor | und
   // Vector reads run up to 3 values past the padded planes: 4 more.
   const x = L.reserve(images * C * Hq * Wq + 4), w = L.reserve(Cout * C * 9), u = L.reserve(36 * C * n4);
   const v = L.reserve(36 * C * T), m = L.reserve(36 * n4 * T), z = L.reserve(images * Cout * Ho * Wo), b = L.reserve(Cout + 4);
+  const given = turned ? L.reserve(Cout * C * 9) : w;
   const tmp = L.reserve(Math.max(6 * Math.ceil((tilesW * 4 + 2) / 4) * 4, 160));
   const range = L.reserve(4);
   const [unit, cT, tM, cU] = [L.reserve(Math.max(T, C, Cout), true), L.reserve(C, true), L.reserve(T, true), L.reserve(C, true)];
@@ -84,12 +113,17 @@ export function conv2dWinograd(input: Tensor, weight: Tensor, bias: Tensor | und
   const extremes = new Float64Array(floats.buffer, range, 2);
   const usable = (p: number, count: number) => !L.stats(p, count, range) && Math.max(-extremes[0], extremes[1]) <= LARGEST;
 
-  floats.set(weight.data, w / 4);
+  floats.set(weight.data, given / 4);
+  if (turned) L.winograd.winogradFlip32(given, w, C, Cout);
   if (!usable(w, Cout * C * 9)) return undefined;
   if (bias) floats.set(bias.data, b / 4);
   arithmetic(ints, unit, Math.max(T, C, Cout), 1);
 
-  const out = zeros([B, Cout, Ho, Wo], 'float32');
+  // Written over `into` only in one block of images (its values checked before any output is written) and as many
+  // channels out as in (each value written where it was read).
+  const shape = [B, Cout, Ho, Wo];
+  const overwrite = into && images >= B && C === Cout && into.length === B * Cout * Ho * Wo;
+  const out: Tensor = overwrite ? { shape, dtype: 'float32', data: into } : zeros(shape, 'float32');
   let transformed = -1; // the slice whose kernels U holds
   for (let b0 = 0; b0 < B; b0 += images) {
     const nb = Math.min(images, B - b0);

@@ -243,7 +243,7 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
       await shot('flow-09-saved-spec-run');
       await page.mouse.move(5, 5);
     }],
-    ['a float32 network whose 3×3 conv the run makes by Winograd: the layer opened says so under its facts', async () => {
+    ['a float32 network whose 3×3 conv the run makes by Winograd, forward and ∂C/∂input: the layer opened says so under its facts', async () => {
       writeWinogradSpec(ws);
       await runFromPalette(page, 'View: Close All Editor Groups');
       await openFromExplorer(page, WINOGRAD_SPEC);
@@ -257,11 +257,15 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
       // Its sums round otherwise than im2col's: a few millionths of z's largest value apart, never bitwise the same.
       const relative = Number(/\((\S+) of max \|z\|\)/.exec(text)?.[1]);
       if (!(relative > 0 && relative < 1e-4) || !text.includes('F(4×4, 3×3)')) throw new Error(`the note says "${text}"`);
+      // Its ∂C/∂input (the input's gradient, δ = ones from the head) by Winograd too: a line of its own, against dA.
+      const deltaIn = await panel.locator('.toolbar .run-delta-in').innerText();
+      const dRelative = Number(/\((\S+) of max \|dA\|\)/.exec(deltaIn)?.[1]);
+      if (!(dRelative > 0 && dRelative < 1e-4) || !deltaIn.includes('∂C/∂input')) throw new Error(`the δ-in note says "${deltaIn}"`);
       // The ReLU after it: made as its trace makes it, no badge.
       await panel.locator('.chain-layer[data-layer="1"]').click();
       await panel.locator('.chain-layer.current[data-layer="1"]').waitFor({ timeout: 10_000 });
       await panel.locator('.toolbar .fact').first().waitFor({ timeout: 10_000 });
-      if (await panel.locator('.toolbar .run-output').count()) throw new Error('the ReLU says the run made it by Winograd');
+      if (await panel.locator('.toolbar .run-output, .toolbar .run-delta-in').count()) throw new Error('the ReLU says the run made it by Winograd');
       await panel.locator('.chain-layer[data-layer="0"]').click();
       await note.waitFor({ timeout: 10_000 });
       // The layer opens scrolled to its first stage, the sticky stepper over the facts: scrolled back up, as a person would.

@@ -193,3 +193,17 @@ export function winogradOutput32(m: usize, z: usize, bias: usize, hasBias: i32, 
     }
   }
 }
+
+/**
+ * dst (cols × rows kernels of 3 × 3) from src (rows × cols of them): each kernel turned 180° and the two channel axes
+ * swapped, the kernels of ∂C/∂input as a convolution of δ (δ's channels, a layer's outputs, become its inputs).
+ */
+export function winogradFlip32(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let o = 0; o < rows; o++) {
+    for (let c = 0; c < cols; c++) {
+      const s = src + <usize>(o * cols + c) * 36;
+      const d = dst + <usize>(c * rows + o) * 36;
+      for (let t = 0; t < 9; t++) store<f32>(d + <usize>(8 - t) * 4, load<f32>(s + <usize>t * 4));
+    }
+  }
+}
