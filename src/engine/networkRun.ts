@@ -91,6 +91,20 @@ export function runArrays(run: NetworkRun): TensorData[] {
   return arrays.filter((d): d is TensorData => d instanceof Float32Array || d instanceof Float64Array);
 }
 
+/**
+ * Arrays a backward run was handed or let go of and nobody took again (its transient δs: a conv's ∂C/∂input added
+ * into a sum; as training, every δ), by run: releasedRun hands them on with the run's own, so the next run finds as
+ * many as it needs at once.
+ */
+const spareArrays = new WeakMap<NetworkRun, TensorData[]>();
+
+/** `run`, its spare arrays (those of `pools` nobody took) noted for releasedRun. */
+function withSpare(run: NetworkRun, pools: (RecycledBuffers | undefined)[]): NetworkRun {
+  const spare = [...new Set(pools)].flatMap(p => p?.arrays() ?? []);
+  if (spare.length) spareArrays.set(run, spare);
+  return run;
+}
+
 /** A run's arrays are kept for the next one only up to this many bytes (a bigger run's are left to the collector). */
 const RELEASE_BYTES = 256 << 20;
 
@@ -103,7 +117,10 @@ const RELEASE_BYTES = 256 << 20;
 export function releasedRun(run: NetworkRun, maxBytes = RELEASE_BYTES): RecycledBuffers | undefined {
   const lossArrays = Object.values(run.loss?.tensors ?? {}).map(t => t?.data);
   const own = new Set<unknown>([...problemArrays(run.problem), ...lossArrays]);
-  const arrays = [...new Set(runArrays(run))].filter(d => !own.has(d));
+  const kept = runArrays(run);
+  // Spare arrays of a length the run's own have: what a run of the same network takes (another's are let go).
+  const lengths = new Set(kept.map(d => d.length));
+  const arrays = [...new Set([...kept, ...(spareArrays.get(run) ?? []).filter(d => lengths.has(d.length))])].filter(d => !own.has(d));
   if (arrays.reduce((n, d) => n + d.byteLength, 0) > maxBytes) return undefined;
   const buffers = new RecycledBuffers();
   for (const d of arrays) buffers.release(d);
@@ -133,6 +150,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const outputs = steps.map(s => s.output);
   const { lossTrace, delta, head } = networkHead(problem, outputs[outputs.length - 1], options);
   const run: NetworkRun = { problem, plan, dtype: problem.dtype, outputs, outputMethods: steps.map(s => s.method), ...(lossTrace ? { loss: lossTrace } : {}) };
+  // A forward pass alone keeps no spare: it needs none again, and an earlier backward pass's δs would stay alive.
   if (!backward || !delta) return run;
   const sources = layerSources(problem.layers);
   const last = steps.length - 1;
@@ -148,11 +166,17 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const pool = keepDeltas ? undefined : given ?? new RecycledBuffers();
   // Where what a layer lets go goes: with δs kept, only its spent cache and the δs added into a sum.
   const handing = pool ?? given;
-  /** This array may be written over: kept by nobody, and the layer now running is its only reader left. */
-  const ownedByOne = (data: TensorData): boolean => !keepDeltas && (handed.get(data) ?? 0) <= 1;
+  // The memory of the δs the run keeps (with keepDeltas) and the head's, which may be the caller's: never written over.
+  const keptMemory = new Set<ArrayBufferLike>([delta.data.buffer]);
+  /**
+   * This array may be written over: kept by nobody, and the layer now running is its only reader left (with
+   * keepDeltas, a δ-in no layer keeps as its δ: a conv's ∂C/∂input a residual sum begins with is made the sum).
+   */
+  const ownedByOne = (data: TensorData): boolean => (handed.get(data) ?? 0) <= 1 && !keptMemory.has(data.buffer);
   const backwardLayer = (i: number): void => {
     const own = i === last ? { delta, from: head } : sums.take(i, !keepDeltas);
     if (keepDeltas) gradients.deltas[i] = own.delta;
+    if (keepDeltas && own.delta) keptMemory.add(own.delta.data.buffer);
     gradients.from[i] = own.from;
     gradients.params[i] = {};
     if (!own.delta) return;
@@ -184,7 +208,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   if (handing) recycling(handing, backwardAll);
   else backwardAll();
   if (inputGradient) gradients.input = sums.take('input').delta ?? zeros(problem.input.shape, problem.input.dtype);
-  return { ...run, gradients };
+  return withSpare({ ...run, gradients }, [given, pool]);
 }
 
 /**

@@ -23,6 +23,11 @@ export class RecycledBuffers {
     if (at >= 0) list!.splice(at, 1);
   }
 
+  /** The arrays released and not taken again. */
+  arrays(): TensorData[] {
+    return [...this.free.values()].flat();
+  }
+
   /** A released array of that type and length, zeroed; undefined when there is none. */
   take(float32: boolean, length: number): TensorData | undefined {
     return this.free.get(keyOf(float32, length))?.pop()?.fill(0);

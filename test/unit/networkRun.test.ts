@@ -10,7 +10,7 @@ import { conv2d } from '../../src/engine/conv2d';
 import { convInfo } from '../../src/engine/convInfo';
 import { EngineError } from '../../src/engine/errors';
 import { LayerTrace, NetworkProblem, NetworkTrace, traceNetwork } from '../../src/engine/network';
-import { releasedRun, runArrays, runNetwork, traceRunLayer } from '../../src/engine/networkRun';
+import { problemArrays, releasedRun, runArrays, runNetwork, traceRunLayer } from '../../src/engine/networkRun';
 import { conv2dNaive } from '../../src/engine/reference';
 import { Tensor } from '../../src/engine/tensor';
 import { readSpecProblem } from '../../src/specReader/convSpec';
@@ -155,6 +155,21 @@ describe('a run on the arrays of a run before (releasedRun, RunOptions.buffers)'
       assert.ok(earlier.has(o.data), `layers[${i}]'s output is a new array`);
       assert.deepStrictEqual(o.data, fresh.outputs[i].data, `layers[${i}]`);
     });
+  });
+
+  it('every δ kept, a ResNet-18-shaped model: from the third run on, nothing new (the sums\' transient δs handed on too)', () => {
+    const problem = modelProblem(resnet18Onnx({ size: 64, widths: [8, 16, 16, 16], classes: 5 }), randomTensor([1, 3, 64, 64], rng(33)), 'float32', { loss: { type: 'cross_entropy', target: [2] } });
+    const fresh = runNetwork(problem);
+    const second = runNetwork(problem, { buffers: releasedRun(runNetwork(problem)) });
+    const buffers = releasedRun(second)!;
+    const held = new Set(buffers.arrays());
+    const third = runNetwork(problem, { buffers });
+    const own = new Set<unknown>([...problemArrays(problem), ...Object.values(third.loss!.tensors).map(t => t?.data)]);
+    // Arrays of a page or more (a bias's gradient of a few values may still be new: nothing to fault in).
+    const made = runArrays(third).filter(d => !own.has(d) && !held.has(d) && d.byteLength >= 4096);
+    assert.strictEqual(made.length, 0, `${made.length} new arrays (lengths ${made.map(d => d.length).join(', ')})`);
+    third.gradients!.deltas.forEach((d, i) => assert.deepStrictEqual(d?.data, fresh.gradients!.deltas[i]?.data, `layers[${i}]: δ`));
+    third.gradients!.params.forEach((p, i) => { for (const [k, g] of Object.entries(p)) assert.deepStrictEqual(g.data, fresh.gradients!.params[i][k].data, `layers[${i}].${k}`); });
   });
 
   it('never hands out a problem\'s own arrays, even where a caller released them', () => {
