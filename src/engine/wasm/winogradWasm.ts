@@ -102,7 +102,9 @@ function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tens
   // Vector reads run up to 3 values past the padded planes: 4 more.
   const x = L.reserve(images * C * Hq * Wq + 4), w = L.reserve(Cout * C * 9), u = L.reserve(36 * C * n4);
   const v = L.reserve(36 * C * T), m = L.reserve(36 * n4 * T), z = L.reserve(images * Cout * Ho * Wo), b = L.reserve(Cout + 4);
-  const given = turned ? L.reserve(Cout * C * 9) : w;
+  // A layer's own kernels, for ∂C/∂input, go in where U will be (transformed only after they are turned) if they fit:
+  // a region of their own would grow the module's memory, never shrunk, for the rest of the run.
+  const given = !turned ? w : 36 * C * n4 >= Cout * C * 9 ? u : L.reserve(Cout * C * 9);
   const tmp = L.reserve(Math.max(6 * Math.ceil((tilesW * 4 + 2) / 4) * 4, 160));
   const range = L.reserve(4);
   const [unit, cT, tM, cU] = [L.reserve(Math.max(T, C, Cout), true), L.reserve(C, true), L.reserve(T, true), L.reserve(C, true)];
