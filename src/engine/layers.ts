@@ -5,6 +5,7 @@
 
 import { Pair } from './convInfo';
 import { EngineError } from './errors';
+import { gemmAccumulate, transposed, view } from './gemm';
 import { DType, Tensor, copyRun, sameValues, sizeOf, zeros } from './tensor';
 import { reluBackwardWasm, reluWasm } from './wasm/elementwiseWasm';
 import { maxPoolWasm } from './wasm/poolWasm';
@@ -498,17 +499,19 @@ export function linearForward(x: Tensor, weight: Tensor, bias?: Tensor): LinearF
   return { w_t, z: linearOutput(x, weight, bias) };
 }
 
-/** z = input @ w_t + b alone, reading w's rows (w_t's columns) in order. */
+/**
+ * z = input @ w_t + b alone, on the matrix kernels (the loops for small products): z starts at b and the product is
+ * added. One input (a single image) runs as zᵀ = W @ inputᵀ, W's rows read in order, where input @ w_t would
+ * gather w_t's columns out of W's rows.
+ */
 export function linearOutput(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   const [B, In] = x.shape;
   const Out = weight.shape[0];
   const z = zeros([B, Out], x.dtype);
-  const [xd, wd] = [x.data, weight.data];
-  for (let b = 0; b < B; b++) for (let o = 0; o < Out; o++) {
-    let s = bias ? bias.data[o] : 0;
-    for (let i = 0; i < In; i++) s += xd[b * In + i] * wd[o * In + i];
-    z.data[b * Out + o] = s;
-  }
+  if (bias) for (let b = 0; b < B; b++) for (let o = 0; o < Out; o++) z.data[b * Out + o] = bias.data[o];
+  const w = view(weight.data, 0, In);
+  if (B === 1) gemmAccumulate(Out, 1, In, w, view(x.data, 0, 1, 1), view(z.data, 0, 1, 1));
+  else gemmAccumulate(B, Out, In, view(x.data, 0, In), transposed(w), view(z.data, 0, Out));
   return z;
 }
 
@@ -518,13 +521,10 @@ export function linearBackward(x: Tensor, weight: Tensor, delta: Tensor): { dA: 
   const dA = zeros([B, In], x.dtype);
   const dW = zeros([Out, In], weight.dtype);
   const db = zeros([Out], weight.dtype);
-  for (let b = 0; b < B; b++) for (let o = 0; o < Out; o++) {
-    const d = delta.data[b * Out + o];
-    db.data[o] += d;
-    for (let i = 0; i < In; i++) {
-      dA.data[b * In + i] += d * weight.data[o * In + i];
-      dW.data[o * In + i] += d * x.data[b * In + i];
-    }
-  }
+  for (let b = 0; b < B; b++) for (let o = 0; o < Out; o++) db.data[o] += delta.data[b * Out + o];
+  const d = view(delta.data, 0, Out);
+  // ∂C/∂input = δ @ W (W's rows in order); ∂C/∂W = δᵀ @ input.
+  gemmAccumulate(B, In, Out, d, view(weight.data, 0, In), view(dA.data, 0, In));
+  gemmAccumulate(Out, In, B, transposed(d), view(x.data, 0, In), view(dW.data, 0, In));
   return { dA, dW, db };
 }

@@ -1,11 +1,12 @@
 // The lean run's own backward paths against the separate passes and the direct loops: conv's fused backward
 // (∂C/∂input and ∂C/∂w in one call on the kernels, or ∂C/∂w alone), pooling's ∂C/∂input routed by the saved argmax
-// without window tensors, and runNetwork's options that skip the input's gradient or let each δ go.
+// without window tensors, linear's forward and backward on the matrix kernels, and runNetwork's options that skip
+// the input's gradient or let each δ go.
 
 import * as assert from 'assert';
 import { conv2dInputGrad, conv2dWeightGrad, convGradients } from '../../src/engine/conv2d';
 import { ConvOptions, convInfo } from '../../src/engine/convInfo';
-import { poolBackward, poolInfo, poolInputGrad, poolOutput } from '../../src/engine/layers';
+import { linearBackward, linearOutput, poolBackward, poolInfo, poolInputGrad, poolOutput } from '../../src/engine/layers';
 import type { PoolOptions } from '../../src/engine/layers';
 import { NetworkProblem } from '../../src/engine/network';
 import { runNetwork } from '../../src/engine/networkRun';
@@ -27,6 +28,33 @@ const CONVS: { name: string; input: number[]; weight: number[]; options: ConvOpt
 
 describe('the lean backward passes', () => {
   it('the kernels are on (these tests check their fused call)', () => assert.ok(wasmGemmAvailable()));
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`linear (${dtype}): z, ∂C/∂input, ∂C/∂W and ∂C/∂b on the kernels against the direct loops, one input and three`, () => {
+      for (const B of [1, 3]) {
+        const [In, Out] = [300, 70];
+        const [x, w, b, d] = [randomTensor([B, In], rng(40 + B), dtype), randomTensor([Out, In], rng(41), dtype), randomTensor([Out], rng(42), dtype), randomTensor([B, Out], rng(43), dtype)];
+        const want = { z: new Float64Array(B * Out).fill(0), dA: new Float64Array(B * In), dW: new Float64Array(Out * In), db: new Float64Array(Out) };
+        for (let n = 0; n < B; n++) for (let o = 0; o < Out; o++) {
+          let s = b.data[o];
+          for (let i = 0; i < In; i++) {
+            s += x.data[n * In + i] * w.data[o * In + i];
+            want.dA[n * In + i] += d.data[n * Out + o] * w.data[o * In + i];
+            want.dW[o * In + i] += d.data[n * Out + o] * x.data[n * In + i];
+          }
+          want.z[n * Out + o] = s;
+          want.db[o] += d.data[n * Out + o];
+        }
+        const asTensor = (data: Float64Array, shape: number[]): Tensor => ({ shape, dtype: 'float64', data });
+        const z = linearOutput(x, w, b);
+        assertClose(z, asTensor(want.z, [B, Out]), scaled(z, dtype), `z, batch ${B}`);
+        const g = linearBackward(x, w, d);
+        assertClose(g.dA, asTensor(want.dA, [B, In]), scaled(g.dA, dtype), `∂C/∂input, batch ${B}`);
+        assertClose(g.dW, asTensor(want.dW, [Out, In]), scaled(g.dW, dtype), `∂C/∂W, batch ${B}`);
+        assertClose(g.db, asTensor(want.db, [Out]), scaled(g.db, dtype), `∂C/∂b, batch ${B}`);
+      }
+    });
+  }
 
   for (const dtype of ['float32', 'float64'] as const) {
     for (const c of CONVS) {
