@@ -8,7 +8,7 @@ import { EngineError } from './errors';
 import { gemmAccumulate, transposed, view } from './gemm';
 import { DType, Tensor, copyRun, sameValues, sizeOf, zeros } from './tensor';
 import { reluBackwardWasm, reluWasm } from './wasm/elementwiseWasm';
-import { maxPoolWasm } from './wasm/poolWasm';
+import { maxPoolInputGradWasm, maxPoolWasm } from './wasm/poolWasm';
 
 // ---- activations -------------------------------------------------------------
 
@@ -442,9 +442,10 @@ export function poolInputGrad(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | '
   const { batch: B, channels: C, inHeight: H, inWidth: W, padTop: ph, padLeft: pw, paddedWidth: Wp, outHeight: Ho, outWidth: Wo,
     kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = p;
   const R = Ho * Wo;
-  const padded = new Float64Array(p.paddedHeight * Wp);
   const dA = zeros([B, C, H, W], delta.dtype);
   const argmax = fwd.argmax?.data;
+  if (argmax && maxPoolInputGradWasm(delta.data, argmax, dA.data, p)) return dA;
+  const padded = new Float64Array(p.paddedHeight * Wp);
   // dpool_t holds the share in δ's dtype: rounded the same way here.
   const round = delta.data instanceof Float32Array ? Math.fround : (v: number) => v;
   for (let bc = 0; bc < B * C; bc++) {

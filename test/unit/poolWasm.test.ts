@@ -1,10 +1,10 @@
-// Max pooling forward in the module (src/engine/wasm/poolWasm.ts) against the loop it stands in for (layers.ts's
-// poolOutput with the kernels off), value for value and tap for tap: random geometries (kernels, strides,
-// dilations, padding, ceil mode), NaN, ±0, ±Infinity and ties, float32 and float64.
+// Max pooling forward and backward in the module (src/engine/wasm/poolWasm.ts) against the loops they stand in for
+// (layers.ts's poolOutput and poolInputGrad with the kernels off), value for value and tap for tap: random geometries
+// (kernels, strides, dilations, padding, ceil mode), NaN, ±0, ±Infinity and ties, float32 and float64.
 
 import * as assert from 'assert';
 import { EngineError } from '../../src/engine/errors';
-import { PoolOptions, poolInfo, poolOutput } from '../../src/engine/layers';
+import { PoolOptions, poolInfo, poolInputGrad, poolOutput } from '../../src/engine/layers';
 import { Tensor } from '../../src/engine/tensor';
 import { setWasmGemm } from '../../src/engine/wasm/gemmWasm';
 import { rng } from './helpers';
@@ -26,7 +26,7 @@ function sameValues(got: ArrayLike<number>, want: ArrayLike<number>, what: strin
 describe('max pooling in the module (poolWasm)', () => {
   afterEach(() => setWasmGemm(true));
 
-  it('the loop\'s outputs and argmax on 400 random geometries, float32 and float64', () => {
+  it('the loops\' outputs, argmax and ∂C/∂input on 400 random geometries, float32 and float64', () => {
     const r = rng(7);
     const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
     let ran = 0;
@@ -38,12 +38,17 @@ describe('max pooling in the module (poolWasm)', () => {
       let p;
       try { p = poolInfo('max', x.shape, options); } catch (e) { if (e instanceof EngineError) continue; throw e; }
       const what = `${x.dtype} ${x.shape.join('×')} ${JSON.stringify(options)}`;
+      // δ of any values and now and then a NaN or an infinity (overlapping windows add several into one input value).
+      const delta = input([x.shape[0], x.shape[1], p.outHeight, p.outWidth], r, c % 2 === 1);
+      delta.data.forEach((v, i) => { if (Number.isFinite(v)) delta.data[i] = v + r() - 0.5; });
       setWasmGemm(false);
       const want = poolOutput(x, p);
+      const wantGrad = poolInputGrad(delta, want, p);
       setWasmGemm(true);
       const got = poolOutput(x, p);
       sameValues(got.z.data, want.z.data, `${what}: z`);
       sameValues(got.argmax!.data, want.argmax!.data, `${what}: argmax`);
+      sameValues(poolInputGrad(delta, want, p).data, wantGrad.data, `${what}: ∂C/∂input`);
       ran++;
     }
     assert.ok(ran > 300, `${ran} geometries ran`);

@@ -51,6 +51,8 @@ interface Kernel {
   add64: Binary;
   maxPool32: MaxPool;
   maxPool64: MaxPool;
+  maxPoolBackward32: MaxPoolBackward;
+  maxPoolBackward64: MaxPoolBackward;
   winogradFlip32(src: number, dst: number, rows: number, cols: number): void;
   winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, zChannels: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number): void;
 }
@@ -60,6 +62,8 @@ interface Loaded { exports: Kernel; module: object; build: number }
 type Gather = (src: number, rows: number, r0: number, n: number, cols: number, K: number, dst: number) => void;
 type MaxPool = (x: number, z: number, arg: number, planes: number, H: number, W: number, Ho: number, Wo: number,
   kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number) => void;
+type MaxPoolBackward = (d: number, arg: number, dx: number, tmp: number, planes: number, H: number, W: number, Ho: number, Wo: number,
+  kw: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, Hp: number, Wp: number) => void;
 type Relu = (p: number, n: number) => void;
 type Binary = (a: number, b: number, n: number) => void;
 type AddRows = (p: number, values: number, rows: number, len: number, stride: number) => void;
@@ -327,6 +331,12 @@ export class WasmLayout {
   maxPool(x: number, z: number, arg: number, planes: number, H: number, W: number, Ho: number, Wo: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number): void {
     (this.f64 ? this.k.maxPool64 : this.k.maxPool32)(x, z, arg, planes, H, W, Ho, Wo, kh, kw, sh, sw, dh, dw, ph, pw);
+  }
+
+  /** Max pooling's ∂C/∂input for `planes` planes from δ at d and the argmax at arg into dx: see assembly/pool.ts. */
+  maxPoolBackward(d: number, arg: number, dx: number, tmp: number, planes: number, H: number, W: number, Ho: number, Wo: number,
+    kw: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, Hp: number, Wp: number): void {
+    (this.f64 ? this.k.maxPoolBackward64 : this.k.maxPoolBackward32)(d, arg, dx, tmp, planes, H, W, Ho, Wo, kw, sh, sw, dh, dw, ph, pw, Hp, Wp);
   }
 
   /** The transforms of Winograd's F(4×4, 3×3), float32 only: see assembly/winograd.ts for their layouts. */

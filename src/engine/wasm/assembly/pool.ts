@@ -96,3 +96,42 @@ export function maxPool64(x: usize, z: usize, arg: usize, planes: i32, H: i32, W
   kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32): void {
   maxPool<f64>(x, z, arg, planes, H, W, Ho, Wo, kh, kw, sh, sw, dh, dw, ph, pw);
 }
+
+// Max pooling's ∂C/∂input from δ and the argmax: each output's δ added into its window's winning tap of a padded
+// plane in float64, in output order, then the input's part of the plane written out in the input's type: what
+// layers.ts's poolInputGrad does, so the same bits.
+function maxPoolBackward<T>(d: usize, arg: usize, dx: usize, tmp: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
+  kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, Hp: i32, Wp: i32): void {
+  const E = <usize>sizeof<T>();
+  for (let p = 0; p < planes; p++) {
+    memory.fill(tmp, 0, <usize>Hp * Wp * 8);
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        const r = <usize>(p * Ho + i) * Wo + j;
+        const k = <i32>load<T>(arg + r * E);
+        const ki = k / kw;
+        const at = tmp + <usize>(i * sh * Wp + j * sw + ki * dh * Wp + (k - ki * kw) * dw) * 8;
+        store<f64>(at, load<f64>(at) + <f64>load<T>(d + r * E));
+      }
+    }
+    for (let y = 0; y < H; y++) {
+      const src = tmp + <usize>((y + ph) * Wp + pw) * 8;
+      const dst = dx + <usize>(p * H + y) * W * E;
+      for (let x = 0; x < W; x++) store<T>(dst + <usize>x * E, <T>load<f64>(src + <usize>x * 8));
+    }
+  }
+}
+
+/**
+ * ∂C/∂input of max pooling for `planes` planes: δ (Ho × Wo each) at d, the argmax at arg, into dx (H × W each);
+ * tmp holds one padded plane (Hp × Wp) of float64.
+ */
+export function maxPoolBackward32(d: usize, arg: usize, dx: usize, tmp: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
+  kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, Hp: i32, Wp: i32): void {
+  maxPoolBackward<f32>(d, arg, dx, tmp, planes, H, W, Ho, Wo, kw, sh, sw, dh, dw, ph, pw, Hp, Wp);
+}
+
+export function maxPoolBackward64(d: usize, arg: usize, dx: usize, tmp: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
+  kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, Hp: i32, Wp: i32): void {
+  maxPoolBackward<f64>(d, arg, dx, tmp, planes, H, W, Ho, Wo, kw, sh, sw, dh, dw, ph, pw, Hp, Wp);
+}
