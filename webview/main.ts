@@ -74,11 +74,13 @@ onHostMessage(message => {
       setStatus(message.message, 'failed');
       break;
     case 'trace':
+      send({ type: 'received', traceId: message.trace.id });
       reshow = () => show(message.trace, 'trace', () => (app = new TraceView(root, traceWithStages(message.trace, state.stages), state)));
       state.layer = undefined;
       reshow();
       break;
     case 'network':
+      send({ type: 'received', traceId: message.network.id });
       reshow = () => show(message.network, 'network', () => (network = new NetworkView(root, networkWithStages(message.network, state.stages), state)));
       reshow();
       break;
@@ -90,6 +92,7 @@ onHostMessage(message => {
       }
       break;
     case 'tensors':
+      send({ type: 'received', traceId: message.set.id });
       title.textContent = message.set.title;
       setStatus('', '');
       clear();

@@ -247,6 +247,8 @@ export interface WireTile {
 
 export type WebviewToHost =
   | { type: 'ready' }
+  /** A run (trace, network, tensors) reached the page's script: the host stops sending it again. */
+  | { type: 'received'; traceId: number }
   | { type: 'rendered'; traceId: number; shown: ShownTensor[] }
   /** The run's first heatmap is on screen: what a person waited for since the command. */
   | { type: 'painted'; traceId: number }

@@ -180,6 +180,7 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
 
 const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   ready: any,
+  received: object({ traceId: nat }),
   painted: object({ traceId: nat }),
   rendered: object({ traceId: nat, shown: arrayOf(object({ name: tensorName, shape: arrayOf(nat), cells: arrayOf(str) })) }),
   stage: object({ traceId: nat, stage: stageId, index: nat, layer: optional(nat) }),

@@ -1,5 +1,6 @@
 // The trace panel's page is loaded again when it does not say `ready` after being shown (VS Code for the web can
-// keep a page whose script never runs after a panel is hidden while loading), and only then.
+// keep a page whose script never runs after a panel is hidden while loading), and only then. A run posted to a page
+// that said `ready` is sent again when the page does not say `received`, then the page is loaded again.
 
 import * as assert from 'assert';
 import { PageLoadWatch } from '../../src/extension/panel/pageLoadWatch';
@@ -18,13 +19,18 @@ class FakePanel {
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-const waits = { first: 40, last: 80 };
+const waits = { first: 40, last: 80, receipt: 30 };
+
+/** Every watch a test made, disposed after it (a failed test must not leave a watch reloading forever). */
+const made: PageLoadWatch[] = [];
+afterEach(() => { while (made.length) made.pop()!.dispose(); });
 
 function watched(): { panel: FakePanel; reloads: number[]; watch: PageLoadWatch; t0: number } {
   const panel = new FakePanel();
   const t0 = Date.now();
   const reloads: number[] = [];
   const watch = new PageLoadWatch(panel as never, () => reloads.push(Date.now() - t0), { warn: () => undefined }, "the test's", waits);
+  made.push(watch);
   return { panel, reloads, watch, t0 };
 }
 
@@ -70,5 +76,47 @@ describe('PageLoadWatch', () => {
     watch.dispose();
     await sleep(80);
     assert.deepStrictEqual(reloads, []);
+  });
+
+  it('does not send a run the page received again', async () => {
+    const { reloads, watch } = watched();
+    watch.loaded();
+    let resent = 0;
+    watch.expectReceipt(7, () => resent++);
+    await sleep(10);
+    watch.received(7);
+    await sleep(100);
+    assert.deepStrictEqual([resent, reloads], [0, []]);
+    watch.dispose();
+  });
+
+  it('sends a run the page did not receive again, then loads the page again', async () => {
+    const { reloads, watch } = watched();
+    watch.loaded();
+    let resent = 0;
+    watch.expectReceipt(7, () => resent++);
+    watch.received(6); // another run's receipt does not count
+    await sleep(45);
+    assert.deepStrictEqual([resent, reloads.length, watch.ready], [1, 0, true], 'after one wait: sent again');
+    await sleep(30);
+    assert.deepStrictEqual([resent, reloads.length, watch.ready], [1, 1, false], 'after two waits: the page loaded again');
+    // The new page says ready; the run is posted again and received: nothing more.
+    watch.loaded();
+    watch.expectReceipt(7, () => resent++);
+    watch.received(7);
+    await sleep(150);
+    assert.deepStrictEqual([resent, reloads.length], [1, 1]);
+    watch.dispose();
+  });
+
+  it('stops waiting for a run when the panel is hidden (the page shown next is sent it on ready)', async () => {
+    const { panel, reloads, watch } = watched();
+    watch.loaded();
+    let resent = 0;
+    watch.expectReceipt(7, () => resent++);
+    panel.show(false);
+    await sleep(100);
+    assert.deepStrictEqual([resent, reloads], [0, []]);
+    watch.dispose();
   });
 });

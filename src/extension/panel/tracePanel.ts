@@ -178,7 +178,16 @@ export class TracePanel implements vscode.Disposable {
   post(message: HostToWebview): void {
     this.latest = message;
     if (message.type === 'failed' || message.type === 'running' || message.type === 'tensors') this.replaceShown(new Map());
-    this.send(message);
+    if (this.pageWatch.ready) this.postLatest();
+  }
+
+  /** Posts the state on show to a page that said `ready`; a run is watched until the page says it received it. */
+  private postLatest(): void {
+    const latest = this.latest;
+    if (!latest) return;
+    void this.panel.webview.postMessage(latest);
+    const id = runId(latest);
+    if (id !== undefined) this.pageWatch.expectReceipt(id, () => { if (this.latest === latest && this.pageWatch.ready) void this.panel.webview.postMessage(latest); });
   }
 
   /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests; `release` lets go of its run. */
@@ -371,9 +380,12 @@ export class TracePanel implements vscode.Disposable {
         this.log.info(`panel ready (${this.panel.visible ? 'visible' : 'hidden'})`);
         this.pageWatch.loaded();
         void this.panel.webview.postMessage({ type: 'settings', settings: panelSettings() } satisfies HostToWebview);
-        if (this.latest) void this.panel.webview.postMessage(this.latest);
+        this.postLatest();
         if (this.pendingFocus) void this.panel.webview.postMessage(this.pendingFocus);
         this.pendingFocus = undefined;
+        break;
+      case 'received':
+        this.pageWatch.received(message.traceId);
         break;
       case 'rendered':
         this.log.info(`panel rendered trace ${message.traceId} (${this.panel.visible ? 'visible' : 'hidden'}): ${message.shown.map(s => s.name).join(', ')}`);
@@ -437,6 +449,16 @@ export class TracePanel implements vscode.Disposable {
     }
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+/** The id of the run a message shows (a trace, a network, a debug session's tensors); none for a status. */
+function runId(message: HostToWebview): number | undefined {
+  switch (message.type) {
+    case 'trace': return message.trace.id;
+    case 'network': return message.network.id;
+    case 'tensors': return message.set.id;
+    default: return undefined;
   }
 }
 
