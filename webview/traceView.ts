@@ -169,10 +169,12 @@ export class TraceView implements CardHost {
     facts.setAttribute('aria-label', text().layerGeometry);
     markToolbar(controls, text().viewOptions);
     bar.append(facts, controls);
-    // A run's layer made another way than its stages (Winograd): said in a line of its own, never cut off.
-    // And its ∂C/∂input (the δ it handed down) the same way: a line of its own.
-    if (t.runOutput) bar.append(el('p', 'run-output', words.runByWinograd(formatNumber(t.runOutput.maxAbsDiff, 3), t.runOutput.relative.toExponential(1))));
-    if (t.runDeltaIn) bar.append(el('p', 'run-delta-in', words.runDeltaInByWinograd(formatNumber(t.runDeltaIn.maxAbsDiff, 3), t.runDeltaIn.relative.toExponential(1))));
+    // Tensors of a run's layer made another way than its stages (Winograd): said in a line of its own, never cut off.
+    const made = t.runMade ?? [];
+    if (made.length) {
+      const diffs = made.map(m => words.runMadeDiff(m.tensor, formatNumber(m.maxAbsDiff, 3), m.relative.toExponential(1)));
+      bar.append(el('p', 'run-made', words.runMadeByWinograd(words.runMadeNames(...made.map(m => m.tensor)), words.runMadeDiffs(...diffs))));
+    }
     return bar;
   }
 

@@ -81,15 +81,20 @@ export interface LayerTrace {
   /** Not traced yet (leanTrace.ts): only its output, its δ and the network's input it takes; no stages. */
   lean?: true;
   /**
-   * Traced from a lean run that made its output another way (traceRunLayer): how, and the largest difference between
-   * that output (what the layers after it took) and the one its stages make, absolute and against the largest |value|.
+   * Traced from a lean run that made some of its stages' tensors another way (traceRunLayer): its output (what the
+   * layers after it took), its δ-in (handed to the layer below), its weights' gradient.
    */
-  runOutput?: { method: OutputMethod; maxAbsDiff: number; relative: number };
-  /**
-   * Traced from a lean run that made its ∂C/∂input (the δ handed to the layer below) another way: how, and how far
-   * that is from the dA its stages make, as runOutput.
-   */
-  runDeltaIn?: { method: OutputMethod; maxAbsDiff: number; relative: number };
+  runMade?: RunMade[];
+}
+
+/** A tensor of a layer's stages that the lean run made another way, and how far the run's values are from the stages'. */
+export interface RunMade {
+  /** The stages' tensor: the output (z), dA, dW. */
+  tensor: TensorName;
+  method: OutputMethod;
+  /** The largest difference, absolute and against the stages' largest |value|. */
+  maxAbsDiff: number;
+  relative: number;
 }
 
 export interface NetworkTrace {

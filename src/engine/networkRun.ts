@@ -10,12 +10,12 @@ import { RecycledBuffers, recycling, releaseSpent } from './recycledBuffers';
 import { PlannedTensor, checkBudget, elementLimit } from './budget';
 import { layerName, layerSources } from './graph';
 import { kindOf } from './layerKinds';
-import { OutputMethod, isMergeKind, planned } from './layerKinds/kind';
+import { GradientMethods, OutputMethod, isMergeKind, planned } from './layerKinds/kind';
 import { viewOf } from './layerKinds/views';
-import { DeltaFrom, DeltaSums, ForwardStep, LayerTrace, NetworkProblem, forwardLayer, forwardLayers, layerTrace, networkHead } from './network';
+import { DeltaFrom, DeltaSums, ForwardStep, LayerTrace, NetworkProblem, RunMade, forwardLayer, forwardLayers, layerTrace, networkHead } from './network';
 import { NetworkPlan, planNetwork } from './networkPlan';
 import { DType, Tensor, TensorData, maxAbs, maxAbsDiff, zeros } from './tensor';
-import type { TraceOptions } from './trace';
+import type { TensorName, TraceOptions } from './trace';
 
 export interface NetworkRun {
   problem: NetworkProblem;
@@ -41,8 +41,8 @@ export interface RunGradients {
   input?: Tensor;
   /** The gradient of each tensor a layer learns, by its spec's key (`weight`, `bias`); {} for a layer that learns nothing. */
   params: Record<string, Tensor>[];
-  /** Layer i's δ-in (its ∂C/∂input) made another way than its trace makes it (Winograd), if it was. */
-  deltaInMethods?: (OutputMethod | undefined)[];
+  /** Layer i's δ-in (its ∂C/∂input) and parameters' gradients made another way than its trace makes them (Winograd), if they were. */
+  methods?: (GradientMethods | undefined)[];
 }
 
 /**
@@ -128,11 +128,11 @@ export function releasedRun(run: NetworkRun, maxBytes = RELEASE_BYTES): Recycled
 }
 
 /** One layer's backward pass on its kind's kernels: the δ handed to each of its inputs, and its parameters' gradients. */
-function backwardOf(step: ForwardStep, delta: Tensor, needsDeltaIn: boolean, overwrite: boolean): { deltaIns: (Tensor | undefined)[]; params: Record<string, Tensor>; method?: OutputMethod } {
+function backwardOf(step: ForwardStep, delta: Tensor, needsDeltaIn: boolean, overwrite: boolean): { deltaIns: (Tensor | undefined)[]; params: Record<string, Tensor>; methods?: GradientMethods } {
   const kind = kindOf(step.spec);
   if (isMergeKind(kind)) return kind.backward(step, delta);
-  const { deltaIn, params, method } = kind.backward({ ...step, input: step.inputs[0] }, delta, needsDeltaIn, overwrite);
-  return { deltaIns: [deltaIn], params, ...(method ? { method } : {}) };
+  const { deltaIn, params, methods } = kind.backward({ ...step, input: step.inputs[0] }, delta, needsDeltaIn, overwrite);
+  return { deltaIns: [deltaIn], params, ...(methods ? { methods } : {}) };
 }
 
 /**
@@ -157,7 +157,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const sums = new DeltaSums();
   const inputGradient = options.inputGradient ?? true;
   const keepDeltas = options.keepDeltas ?? true;
-  const gradients: RunGradients = { deltas: new Array(steps.length), from: new Array(steps.length), params: new Array(steps.length), deltaInMethods: new Array(steps.length) };
+  const gradients: RunGradients = { deltas: new Array(steps.length), from: new Array(steps.length), params: new Array(steps.length), methods: new Array(steps.length) };
   // How many layers still to run were handed each δ's array (add hands its δ to every input): one left with a single
   // reader, or a sum made for a layer, is that layer's alone, and without keepDeltas nothing reads it after its pass.
   const handed = new Map<TensorData, number>();
@@ -186,7 +186,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
     if (handing) releaseSpent(handing, Object.values(steps[i].cache), [steps[i].output, ...steps[i].inputs, ...Object.values(steps[i].spec), own.delta, delta, ...g.deltaIns, ...Object.values(g.params)]);
     steps[i].cache = {};
     gradients.params[i] = g.params;
-    gradients.deltaInMethods![i] = g.method;
+    gradients.methods![i] = g.methods;
     const readers = (handed.get(own.delta.data) ?? 1) - 1; // this layer is done reading it
     handed.set(own.delta.data, readers);
     // A δ handed to a layer whose sum was begun is added into that sum: its own array is read by nobody then.
@@ -232,21 +232,21 @@ export function traceRunLayer(run: NetworkRun, index: number, options: TraceOpti
   const step: ForwardStep = { spec, inputs, names: layerPlan.inputs.map(x => x.name), output: run.outputs[index], cache };
   const from = g?.from[index] ?? { source: 'ones' };
   const trace = layerTrace(step, index, layerPlan.cost, backward ? g?.deltas[index] : undefined, from, { ...options, backward }).trace;
-  const method = run.outputMethods[index];
-  const own = method && trace.tensors[viewOf(trace.geometry)?.ends?.output ?? 'z'];
-  if (own) {
-    const diff = maxAbsDiff(run.outputs[index], own);
-    trace.runOutput = { method, maxAbsDiff: diff, relative: diff / Math.max(maxAbs(own.data), Number.MIN_VALUE) };
-  }
+  const made: RunMade[] = [];
+  /** The run's `value` made by `method` against the stages' tensor `name`. */
+  const against = (name: TensorName, method: OutputMethod | undefined, value: () => Tensor | undefined) => {
+    const stages = method && trace.tensors[name];
+    const ran = stages && value();
+    if (!ran) return;
+    const diff = maxAbsDiff(ran, stages);
+    made.push({ tensor: name, method, maxAbsDiff: diff, relative: diff / Math.max(maxAbs(stages.data), Number.MIN_VALUE) });
+  };
+  against(viewOf(trace.geometry)?.ends?.output ?? 'z', run.outputMethods[index], () => run.outputs[index]);
+  const methods = backward ? g?.methods?.[index] : undefined;
   // The δ-in the run handed down, made again (the same bits: the same kernels on the same δ) against the stages' dA.
-  const deltaInMethod = backward ? g?.deltaInMethods?.[index] : undefined;
-  const dA = trace.tensors.dA;
-  if (deltaInMethod && dA) {
-    const handed = backwardOf(step, g!.deltas[index]!, true, false).deltaIns[0];
-    if (handed) {
-      const diff = maxAbsDiff(handed, dA);
-      trace.runDeltaIn = { method: deltaInMethod, maxAbsDiff: diff, relative: diff / Math.max(maxAbs(dA.data), Number.MIN_VALUE) };
-    }
-  }
+  against('dA', methods?.deltaIn, () => backwardOf(step, g!.deltas[index]!, true, false).deltaIns[0]);
+  // The weights' gradient the run kept (what the CLI and the model editor show) against the stages' dW.
+  against('dW', methods?.params, () => g?.params[index]?.weight);
+  if (made.length) trace.runMade = made;
   return trace;
 }

@@ -64,10 +64,8 @@ export interface WireTrace {
   comparison?: Comparison;
   /** Where δ came from, when the backward pass ran (recorded by the engine; the panel's words about δ_t follow it). */
   deltaSource?: DeltaSource;
-  /** A model run's layer: its output made another way than these stages (LayerTrace.runOutput). */
-  runOutput?: { method: OutputMethod; maxAbsDiff: number; relative: number };
-  /** A model run's layer: its ∂C/∂input made another way than these stages' dA (LayerTrace.runDeltaIn). */
-  runDeltaIn?: { method: OutputMethod; maxAbsDiff: number; relative: number };
+  /** A model run's layer: tensors of these stages the run made another way (LayerTrace.runMade). */
+  runMade?: { tensor: TensorName; method: OutputMethod; maxAbsDiff: number; relative: number }[];
   warnings: string[];
 }
 

@@ -105,8 +105,7 @@ const wireTraceFields: Check = object({
   rot180: optional(object({ maxAbsDiff: num, agrees: bool, tensor: optional(tensorName) })),
   comparison: optional(object({ tensor: tensorName, maxAbsError: num, maxRelError: num, mismatches: nat, firstMismatch: optional(arrayOf(nat)) })),
   deltaSource: optional(oneOf('spec', 'ones', 'loss', 'above', 'sum')),
-  runOutput: optional(object({ method: oneOf('winograd'), maxAbsDiff: num, relative: num })),
-  runDeltaIn: optional(object({ method: oneOf('winograd'), maxAbsDiff: num, relative: num })),
+  runMade: optional(arrayOf(object({ tensor: tensorName, method: oneOf('winograd'), maxAbsDiff: num, relative: num }))),
 });
 const wireTrace: Check = (v, at) => {
   wireTraceFields(v, at);

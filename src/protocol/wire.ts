@@ -61,8 +61,7 @@ export function layerToWire(l: LayerTrace, id: number, file: string, dtype: DTyp
     trace: {
       id, file, uri, dtype, geometry: l.geometry, stages: l.stages,
       tensors: wireTensors(l.tensors, names, budget, eagerBytes), rot180, deltaSource: l.deltaSource, warnings: layerWarnings,
-      ...(l.runOutput ? { runOutput: { ...l.runOutput } } : {}),
-      ...(l.runDeltaIn ? { runDeltaIn: { ...l.runDeltaIn } } : {}),
+      ...(l.runMade ? { runMade: l.runMade.map(m => ({ ...m })) } : {}),
     },
     ...(l.lean ? { lean: true } : {}),
   };

@@ -3,7 +3,8 @@
 // ∂C/∂w, each run alone once more). Each run takes the arrays of the run before (releasedRun), as the product's
 // runs do, so page faults on fresh memory stay out of it. For `node --cpu-prof` too: the same run, nothing else in
 // the process.
-//   node out/test/bench/modelProfile.js [--size 224] [--runs 2] [--forward]
+//   node out/test/bench/modelProfile.js [--size 224] [--runs 2] [--forward] [--layers]
+// `--layers`: each conv's backward halves, one line a layer.
 
 import { DEFAULT_MAX_ELEMENTS } from '../../src/engine/budget';
 import { conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
@@ -18,6 +19,7 @@ const arg = (name: string, fallback: number) => { const i = process.argv.indexOf
 const size = arg('--size', 224);
 const runs = arg('--runs', 2);
 const backward = !process.argv.includes('--forward');
+const perLayer = process.argv.includes('--layers');
 const bytes = resnet18Onnx({ size });
 const layers = modelLayers(bytes, [1, 3, size, size], 'float32', DEFAULT_MAX_ELEMENTS);
 const input: Tensor = { shape: [1, 3, size, size], dtype: 'float32', data: new Float32Array(sizeOf([1, 3, size, size])).map((_, i) => Math.sin(i)) };
@@ -37,11 +39,20 @@ for (const l of layers) {
       const t = performance.now();
       const r = f.apply(kind, a);
       const type = pass === 'forward' ? (a[0] as { type: string }).type : (a[0] as { spec: { type: string } }).spec.type;
-      add(`${type} ${pass}`, performance.now() - t);
+      const dt = performance.now() - t;
+      add(`${type} ${pass}`, dt);
+      // With --layers, a conv's passes by their geometry too (the layers of one shape together).
+      if (perLayer && type === 'conv2d') add(`  ${pass} ${convShapes(a[0], a[1])}`, dt);
       return r;
     };
   }
 }
+/** A conv's weights on its input, from forward's (spec, input) or backward's ({ spec, input }, δ). */
+function convShapes(first: unknown, second: unknown): string {
+  const { spec, input } = 'spec' in (first as object) ? first as { spec: { weight: Tensor }; input: Tensor } : { spec: first as { weight: Tensor }, input: second as Tensor };
+  return `${spec.weight.shape.join('×')} on ${input.shape.join('×')}`;
+}
+
 let last: NetworkRun | undefined;
 const runOnLast = () => (last = runNetwork(problem, { backward, ...(last ? { buffers: releasedRun(last) } : {}) }));
 runOnLast();
@@ -69,7 +80,9 @@ if (backward) {
     if (i === 0) firstInputGrad = dt;
     t = performance.now();
     conv2dWeightGrad(x, l.weight.shape, delta, l.options);
-    weightGrad += performance.now() - t;
+    const dw = performance.now() - t;
+    weightGrad += dw;
+    if (perLayer) console.log(`    ${i} ${kindOf(l).title(l)} on ${x.shape.join('×')}: ∂C/∂input ${dt.toFixed(1)} ms, ∂C/∂w ${dw.toFixed(1)} ms`);
   });
   console.log(`  conv backward alone:  ∂C/∂input ${inputGrad.toFixed(0)} ms (the first layer's ${firstInputGrad.toFixed(0)} ms), ∂C/∂w ${weightGrad.toFixed(0)} ms`);
 }

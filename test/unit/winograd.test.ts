@@ -3,14 +3,14 @@
 // with it on every such layer, node by node against onnxruntime-node.
 
 import * as assert from 'assert';
-import { conv2d, conv2dInputGrad } from '../../src/engine/conv2d';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
 import { ConvInfo, ConvOptions, convInfo } from '../../src/engine/convInfo';
 import { runNetwork, traceRunLayer } from '../../src/engine/networkRun';
 import { parseHostMessage } from '../../src/protocol/validate';
 import { layerToWire } from '../../src/protocol/wire';
 import { conv2dNaive } from '../../src/engine/reference';
 import { Tensor, maxAbs, maxAbsDiff } from '../../src/engine/tensor';
-import { conv2dWinograd, inputGradWinograd, setWinogradLimits, turnedInfo, winogradApplies } from '../../src/engine/wasm/winogradWasm';
+import { conv2dWinograd, inputGradWinograd, setWinogradLimits, turnedInfo, weightGradWinograd, winogradApplies } from '../../src/engine/wasm/winogradWasm';
 import { readSpecProblem } from '../../src/specReader/convSpec';
 import { JsonSource } from '../../src/specReader/source';
 import type { NetworkProblem } from '../../src/engine/network';
@@ -115,11 +115,49 @@ describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', (
     assert.deepStrictEqual(run.gradients!.input!.data, conv2dInputGrad(x.shape, w, grad, { padding: 1 }).data);
   });
 
+  for (const [what, xShape, wShape, options] of CASES) {
+    it(`${what}: ∂C/∂w and ∂C/∂b (δ's tiles against the input's patches) the direct loops' within 2e-5 of their largest value`, () => {
+      setWinogradLimits({ minTiles: 1, minProduct: 1, minGradTiles: 1 });
+      const x = randomTensor(xShape, rng(31), 'float32');
+      const info = convInfo(x.shape, wShape, options);
+      const delta = randomTensor([x.shape[0], wShape[0], info.outHeight, info.outWidth], rng(33), 'float32');
+      const got = weightGradWinograd(x, delta, info);
+      assert.ok(got, 'Winograd did not run');
+      const want = conv2dWeightGrad(asFloat64(x), wShape, asFloat64(delta), options);
+      for (const [name, value, expected] of [['∂C/∂w', got.dWeight, want.dWeight], ['∂C/∂b', got.dBias, want.dBias]] as const) {
+        assert.deepStrictEqual(value.shape, expected.shape, name);
+        const error = maxAbsDiff(asFloat64(value), expected) / maxAbs(expected.data);
+        assert.ok(error <= 2e-5, `${name}: relative error ${error}`);
+      }
+      assert.notDeepStrictEqual(got.dWeight.data, conv2dWeightGrad(x, wShape, delta, options).dWeight.data, 'δ_tᵀ @ a_t\'s bits');
+    });
+  }
+
+  it('∂C/∂w in blocks of images and slices of kernels: the loops\' within 2e-5; a NaN or a huge value in the input or δ leaves it to im2col', () => {
+    const x = randomTensor([3, 5, 11, 9], rng(34), 'float32');
+    const shape = [30, 5, 3, 3];
+    const info = convInfo(x.shape, shape, { padding: 1 });
+    const delta = randomTensor([3, 30, info.outHeight, info.outWidth], rng(35), 'float32');
+    const want = conv2dWeightGrad(asFloat64(x), shape, asFloat64(delta), { padding: 1 }).dWeight;
+    // Blocks of one image (M summed over three blocks) and slices of ceil(30 / ceil(36·5·30 / 2500)) = 10 kernels.
+    setWinogradLimits({ minTiles: 1, minProduct: 1, minGradTiles: 1, sliceValues: 2500, blockValues: 36 * 30 * 9 });
+    const got = weightGradWinograd(x, delta, info)!.dWeight;
+    assert.ok(maxAbsDiff(asFloat64(got), want) / maxAbs(want.data) <= 2e-5);
+    for (const [t, value] of [[x, NaN], [delta, 1e16], [delta, -Infinity]] as const) {
+      const saved = t.data[40];
+      t.data[40] = value;
+      assert.strictEqual(weightGradWinograd(x, delta, info), undefined, `${value}`);
+      t.data[40] = saved;
+    }
+    setWinogradLimits({ minTiles: 1, minProduct: 1, minGradTiles: 3 * 12 + 1 });
+    assert.strictEqual(weightGradWinograd(x, delta, info), undefined, 'fewer tiles than minGradTiles');
+  });
+
   it('a ResNet-18-shaped model\'s run with Winograd forward and backward: every δ and gradient im2col\'s within 1e-4', () => {
     const problem = modelProblem(resnet18Onnx({ size: 64, widths: [16, 16, 24, 32], classes: 10 }), randomTensor([1, 3, 64, 64], rng(29)), 'float32', { loss: { type: 'cross_entropy', target: [3] } });
     setWinogradLimits({ minTiles: 1e9 });
     const im2col = runNetwork(problem);
-    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+    setWinogradLimits({ minTiles: 1, minProduct: 1, minGradTiles: 1 });
     const winograd = runNetwork(problem);
     const close = (got: Tensor, want: Tensor, what: string) => {
       const error = maxAbsDiff(got, want) / Math.max(1, maxAbs(want.data));
@@ -222,8 +260,8 @@ describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', (
     assert.strictEqual(winograd, 13, 'the 3×3 stride-1 convs');
   });
 
-  it('the run records which layers\' outputs and ∂C/∂input it made by Winograd; such a layer opened says so, with how far its z and dA are from the run\'s', () => {
-    setWinogradLimits({ minTiles: 1, minProduct: 1 });
+  it('the run records which layers\' outputs, ∂C/∂input and ∂C/∂w it made by Winograd; such a layer opened says so, with how far its z, dA and dW are from the run\'s', () => {
+    setWinogradLimits({ minTiles: 1, minProduct: 1, minGradTiles: 1 });
     const [x, w] = [randomTensor([1, 4, 12, 12], rng(12), 'float32'), randomTensor([6, 4, 3, 3], rng(13), 'float32')];
     const problem: NetworkProblem = {
       input: x, dtype: 'float32', loss: { type: 'cross_entropy', target: [1] },
@@ -231,26 +269,25 @@ describe('Winograd F(4×4, 3×3): the lean run\'s stride-1 3×3 convolutions', (
     } as NetworkProblem;
     const run = runNetwork(problem);
     assert.deepStrictEqual(run.outputMethods, ['winograd', undefined, undefined, undefined, undefined]);
+    // ∂C/∂input (the network's input gradient here) and ∂C/∂w of the first conv; the stride-2 conv's by im2col.
+    assert.deepStrictEqual(run.gradients!.methods, [{ deltaIn: 'winograd', params: 'winograd' }, undefined, undefined, undefined, undefined]);
     const opened = traceRunLayer(run, 0);
-    const z = opened.tensors.z!;
-    assert.strictEqual(opened.runOutput?.method, 'winograd');
-    assert.strictEqual(opened.runOutput.maxAbsDiff, maxAbsDiff(run.outputs[0], z));
-    assert.strictEqual(opened.runOutput.relative, opened.runOutput.maxAbsDiff / maxAbs(z.data));
-    assert.ok(opened.runOutput.relative > 0 && opened.runOutput.relative <= 1e-5, `${opened.runOutput.relative}`);
-    assert.strictEqual(traceRunLayer(run, 2).runOutput, undefined, 'a stride-2 conv: im2col, as its trace');
-    // Its ∂C/∂input too (the network's input gradient here): recorded, and the opened layer's dA against it.
-    assert.deepStrictEqual(run.gradients!.deltaInMethods, ['winograd', undefined, undefined, undefined, undefined]);
-    const dA = opened.tensors.dA!;
-    assert.strictEqual(opened.runDeltaIn?.method, 'winograd');
-    assert.strictEqual(opened.runDeltaIn.maxAbsDiff, maxAbsDiff(run.gradients!.input!, dA));
-    assert.ok(opened.runDeltaIn.relative > 0 && opened.runDeltaIn.relative <= 2e-5, `${opened.runDeltaIn.relative}`);
-    assert.strictEqual(traceRunLayer(run, 2).runDeltaIn, undefined);
+    const { z, dA, dW } = opened.tensors;
+    const ran = { z: run.outputs[0], dA: run.gradients!.input!, dW: run.gradients!.params[0].weight };
+    assert.deepStrictEqual(opened.runMade?.map(m => [m.tensor, m.method]), [['z', 'winograd'], ['dA', 'winograd'], ['dW', 'winograd']]);
+    for (const [made, stages, bound] of [[opened.runMade[0], z!, 1e-5], [opened.runMade[1], dA!, 2e-5], [opened.runMade[2], dW!, 2e-5]] as const) {
+      const value = ran[made.tensor as keyof typeof ran];
+      assert.strictEqual(made.maxAbsDiff, maxAbsDiff(value, stages), made.tensor);
+      assert.strictEqual(made.relative, made.maxAbsDiff / maxAbs(stages.data), made.tensor);
+      assert.ok(made.relative > 0 && made.relative <= bound, `${made.tensor}: ${made.relative}`);
+    }
+    assert.strictEqual(traceRunLayer(run, 2).runMade, undefined, 'a stride-2 conv: im2col, as its trace');
     // It travels to the panel, which shows it beside the layer's facts.
     const wire = layerToWire(opened, 7, 'spec.json', 'float32', { bytes: 1 << 20 });
-    assert.deepStrictEqual(wire.trace.runOutput, opened.runOutput);
-    assert.deepStrictEqual(wire.trace.runDeltaIn, opened.runDeltaIn);
-    assert.throws(() => parseHostMessage({ type: 'layer', requestId: 1, layer: { ...wire, trace: { ...wire.trace, runDeltaIn: { method: 'winograd' } } } }));
+    assert.deepStrictEqual(wire.trace.runMade, opened.runMade);
     assert.doesNotThrow(() => parseHostMessage({ type: 'layer', requestId: 1, layer: wire }));
-    assert.throws(() => parseHostMessage({ type: 'layer', requestId: 1, layer: { ...wire, trace: { ...wire.trace, runOutput: { method: 'fft', maxAbsDiff: 0 } } } }));
+    assert.throws(() => parseHostMessage({ type: 'layer', requestId: 1, layer: { ...wire, trace: { ...wire.trace, runMade: [{ tensor: 'z', method: 'winograd' }] } } }));
+    assert.throws(() => parseHostMessage({ type: 'layer', requestId: 1, layer: { ...wire, trace: { ...wire.trace, runMade: [{ tensor: 'z', method: 'fft', maxAbsDiff: 0, relative: 0 }] } } }));
+    assert.throws(() => parseHostMessage({ type: 'layer', requestId: 1, layer: { ...wire, trace: { ...wire.trace, runMade: [{ tensor: 3, method: 'winograd', maxAbsDiff: 0, relative: 0 }] } } }));
   });
 });

@@ -4,11 +4,11 @@
 
 import * as assert from 'assert';
 import * as fc from 'fast-check';
-import { conv2dInputGrad } from '../../src/engine/conv2d';
+import { conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
 import { convInfo } from '../../src/engine/convInfo';
 import { conv2dNaive } from '../../src/engine/reference';
 import { Tensor, maxAbs, maxAbsDiff } from '../../src/engine/tensor';
-import { conv2dWinograd, inputGradWinograd, setWinogradLimits, turnedInfo } from '../../src/engine/wasm/winogradWasm';
+import { conv2dWinograd, inputGradWinograd, setWinogradLimits, turnedInfo, weightGradWinograd } from '../../src/engine/wasm/winogradWasm';
 import { randomTensor, rng } from './helpers';
 
 const RUNS = { numRuns: 80, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) };
@@ -79,6 +79,34 @@ describe(`Winograd F(4×4, 3×3) on random geometries (seed ${RUNS.seed})`, () =
       if (dx.data !== delta.data) assert.deepStrictEqual(delta.data, original, 'δ written over in a new array\'s stead');
       const error = maxAbsDiff(asFloat64(dx), want) / Math.max(maxAbs(want.data), 1e-30);
       assert.ok(error <= 2e-5, `relative error ${error}`);
+    }), RUNS);
+  });
+
+  it('∂C/∂w and ∂C/∂b (δ\'s tiles against the input\'s patches) the loops\' within 2e-5 of their largest value', () => {
+    fc.assert(fc.property(caseArb, c => {
+      setWinogradLimits({ minTiles: 1, minProduct: 1, minGradTiles: 1, sliceValues: c.sliceValues, blockValues: c.blockValues });
+      const random = rng(c.seed);
+      const x = randomTensor([c.batch, c.inChannels, c.height, c.width], random, 'float32');
+      const shape = [c.outChannels, c.inChannels, 3, 3];
+      const info = convInfo(x.shape, shape, { padding: c.padding });
+      const delta = randomTensor([c.batch, c.outChannels, info.outHeight, info.outWidth], random, 'float32');
+      if (c.special) {
+        const t = c.special.where === 'input' ? x : delta;
+        t.data[c.special.at % t.data.length] = c.special.value;
+      }
+      const got = weightGradWinograd(x, delta, info);
+      const oneImage = 36 * Math.max(c.inChannels, c.outChannels) * Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
+      if (c.special || c.blockValues < oneImage) {
+        assert.strictEqual(got, undefined);
+        return;
+      }
+      assert.ok(got, 'Winograd did not run');
+      const want = conv2dWeightGrad(asFloat64(x), shape, asFloat64(delta), { padding: c.padding });
+      for (const [name, value, expected] of [['∂C/∂w', got.dWeight, want.dWeight], ['∂C/∂b', got.dBias, want.dBias]] as const) {
+        assert.deepStrictEqual(value.shape, expected.shape, name);
+        const error = maxAbsDiff(asFloat64(value), expected) / Math.max(maxAbs(expected.data), 1e-30);
+        assert.ok(error <= 2e-5, `${name}: relative error ${error}`);
+      }
     }), RUNS);
   });
 });

@@ -5,9 +5,9 @@ import { ConvInfo, ConvOptions, convInfo, outputShape } from '../convInfo';
 import { convGradients, convTraceTensors, convolve } from '../conv2d';
 import { Tensor, checkTensor } from '../tensor';
 import { ConvForwardMade, convTraceForward, traceConv } from '../trace';
-import { conv2dWinograd, inputGradWinograd, turnedInfo } from '../wasm/winogradWasm';
+import { conv2dWinograd, inputGradWinograd, turnedInfo, weightGradWinograd } from '../wasm/winogradWasm';
 import { LayerCost, productCost } from './cost';
-import type { LayerKind } from './kind';
+import type { GradientMethods, LayerKind } from './kind';
 import { fieldsAsKeys } from './kind';
 
 export interface Conv2dLayer { type: 'conv2d'; weight: Tensor; bias?: Tensor; options: ConvOptions }
@@ -62,10 +62,17 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
   backward({ spec: l, input, cache }, delta, needsDeltaIn = true, overwrite = false) {
     const info = cache.info as ConvInfo;
     const turned = needsDeltaIn ? turnedInfo(info, delta.dtype) : undefined;
-    const g = convGradients(input, l.weight, delta, info, { input: needsDeltaIn && !turned, overwrite });
+    // ∂C/∂w by F(4×4, 3×3) too where δ's tiles are many enough; with ∂C/∂input by col2im, both in one pass.
+    const fused = needsDeltaIn && !turned;
+    const winograd = fused ? undefined : weightGradWinograd(input, delta, info);
+    const byWinograd = winograd !== undefined;
+    const g: { dWeight: Tensor; dBias: Tensor; dInput?: Tensor } = winograd ?? convGradients(input, l.weight, delta, info, { input: fused, overwrite });
     const dInput = turned ? inputGradWinograd(l.weight, delta, turned, overwrite ? delta.data : undefined) ?? convGradients(input, l.weight, delta, info).dInput : g.dInput;
-    const byWinograd = turned && dInput !== g.dInput && dInput !== undefined;
-    return { ...(dInput ? { deltaIn: dInput } : {}), params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) }, ...(byWinograd ? { method: 'winograd' as const } : {}) };
+    const methods: GradientMethods = {
+      ...(turned && dInput !== g.dInput && dInput !== undefined ? { deltaIn: 'winograd' } : {}),
+      ...(byWinograd ? { params: 'winograd' } : {}),
+    };
+    return { ...(dInput ? { deltaIn: dInput } : {}), params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) }, ...(Object.keys(methods).length ? { methods } : {}) };
   },
   record({ spec: l, input, cache }, delta, deltaSource, options) {
     const problem = { input, weight: l.weight, bias: l.bias, grad: delta, deltaSource, options: l.options, dtype: input.dtype };

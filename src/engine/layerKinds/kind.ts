@@ -43,8 +43,14 @@ export interface LayerGradients {
   /** Absent only when the run said it needs none (`backward`'s `needsDeltaIn` false) and the kind skipped it. */
   deltaIn?: Tensor;
   params: Record<string, Tensor>;
-  /** deltaIn made another way than the kind's trace makes its δ-in (conv2d's ∂C/∂input by Winograd). */
-  method?: OutputMethod;
+  /** What was made another way than the kind's trace makes it (conv2d's ∂C/∂input and ∂C/∂w by Winograd). */
+  methods?: GradientMethods;
+}
+
+/** How a layer's backward pass made its δ-in and its parameters' gradients, where not as its trace does. */
+export interface GradientMethods {
+  deltaIn?: OutputMethod;
+  params?: OutputMethod;
 }
 
 /** What a layer records in the trace, and the δ it hands to the layer below (with a δ of its own). */

@@ -55,6 +55,8 @@ interface Kernel {
   maxPoolBackward64: MaxPoolBackward;
   winogradFlip32(src: number, dst: number, rows: number, cols: number): void;
   winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, zChannels: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number): void;
+  winogradDelta32(d: number, D: number, images: number, C: number, tilesH: number, tilesW: number, tmp: number): void;
+  winogradWeightGrad32(m: number, dw: number, o0: number, n: number, Cin: number, tmp: number): void;
 }
 
 /** A loaded build: its instance, and on shared memory its module and index for the helpers (GemmJob's op). */
@@ -340,7 +342,7 @@ export class WasmLayout {
   }
 
   /** The transforms of Winograd's F(4×4, 3×3), float32 only: see assembly/winograd.ts for their layouts. */
-  get winograd(): Pick<Kernel, 'winogradWeights32' | 'winogradInput32' | 'winogradOutput32' | 'winogradFlip32'> {
+  get winograd(): Pick<Kernel, 'winogradWeights32' | 'winogradInput32' | 'winogradOutput32' | 'winogradFlip32' | 'winogradDelta32' | 'winogradWeightGrad32'> {
     return this.k;
   }
 

@@ -7,7 +7,7 @@
 import { ConvInfo, convInfo } from '../convInfo';
 import type { DType, Tensor, TensorData } from '../tensor';
 import { zeros } from '../tensor';
-import { arithmetic, wasmLayout } from './gemmWasm';
+import { type Floats, type WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
 
 /** V and M (36 · channels · tiles values each) hold at most this many values: a block of whole images at a time. */
 const BLOCK_VALUES = 1 << 22;
@@ -32,7 +32,13 @@ const MIN_PRODUCT = 1 << 15;
  */
 const SLICE_VALUES = 1 << 20;
 
-const LIMITS = { minTiles: MIN_TILES, minProduct: MIN_PRODUCT, blockValues: BLOCK_VALUES, sliceValues: SLICE_VALUES };
+/**
+ * ∂C/∂w by Winograd needs this many tiles in a block (the inner size of its 36 products): fewer leave each sum too
+ * short to gain over δ_tᵀ @ a_t's.
+ */
+const MIN_GRAD_TILES = 16;
+
+const LIMITS = { minTiles: MIN_TILES, minProduct: MIN_PRODUCT, blockValues: BLOCK_VALUES, sliceValues: SLICE_VALUES, minGradTiles: MIN_GRAD_TILES };
 let limits = LIMITS;
 
 /** Sets the limits above (tests run small layers and blocks of one image); no argument: the defaults. */
@@ -112,8 +118,7 @@ function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tens
   const mem = L.open();
   if (!mem) return undefined;
   const { floats, ints } = mem;
-  const extremes = new Float64Array(floats.buffer, range, 2);
-  const usable = (p: number, count: number) => !L.stats(p, count, range) && Math.max(-extremes[0], extremes[1]) <= LARGEST;
+  const usable = usableIn(L, floats, range);
 
   floats.set(weight.data, given / 4);
   if (turned) L.winograd.winogradFlip32(given, w, C, Cout);
@@ -154,4 +159,94 @@ function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tens
     out.data.set(floats.subarray(z / 4, z / 4 + nb * Cout * Ho * Wo), b0 * Cout * Ho * Wo);
   }
   return out;
+}
+
+/**
+ * ∂C/∂w and ∂C/∂b of a convolution F(4×4, 3×3) applies to (winogradApplies), or undefined where it does not, the
+ * kernels are off, or a value of the input or δ keeps it from it (as conv2dWinograd's). ∂C/∂w[o, c] = Gᵀ M G with
+ * M[ξ] (Cout × Cin) = Σ_tiles (A δ Aᵀ)[ξ] ⊙ (Bᵀ d B)[ξ] (assembly/winograd.ts): 36 products whose inner size is the
+ * tiles of a block of images, 4× fewer multiply-adds than δ_tᵀ @ a_t. Its sums round differently from it.
+ */
+export function weightGradWinograd(input: Tensor, delta: Tensor, info: ConvInfo): { dWeight: Tensor; dBias: Tensor } | undefined {
+  if (!winogradApplies(info, input.dtype) || delta.dtype !== 'float32') return undefined;
+  const { batch: B, inChannels: C, inHeight: H, inWidth: W, outChannels: Cout, outHeight: Ho, outWidth: Wo, padTop, padLeft } = info;
+  const [tilesH, tilesW] = [Math.ceil(Ho / 4), Math.ceil(Wo / 4)];
+  const perImage = tilesH * tilesW;
+  if (B * perImage < limits.minGradTiles) return undefined;
+  const [Hq, Wq, Hd, Wd] = [tilesH * 4 + 2, tilesW * 4 + 2, tilesH * 4, tilesW * 4];
+  const images = Math.min(B, Math.floor(limits.blockValues / (36 * Math.max(C, Cout) * perImage)));
+  if (images < 1) return undefined;
+  const T = images * perImage;
+  // M for slices of kernels [o0, o0 + n): at most sliceValues values (a region of the module's memory, never shrunk).
+  const size = Math.ceil(Cout / Math.ceil((36 * C * Cout) / limits.sliceValues));
+  const L = wasmLayout(input.data, size * C * T);
+  if (!L || L.f64) return undefined;
+  // Vector reads run up to 3 values past the padded planes and M's last row: 4 more.
+  const x = L.reserve(images * C * Hq * Wq + 4), d = L.reserve(images * Cout * Hd * Wd);
+  const v = L.reserve(36 * C * T), dt = L.reserve(36 * Cout * T), m = L.reserve(36 * size * C + 4), dw = L.reserve(Cout * C * 9);
+  const tmp = L.reserve(Math.max(6 * Math.max(Wq + 2, Wd), 18 * 4 + 9 * 4));
+  const range = L.reserve(4);
+  const [unit, cT, rD, rM] = [L.reserve(Math.max(T, C), true), L.reserve(C, true), L.reserve(size, true), L.reserve(size, true)];
+  const scratch = L.scratch(C);
+  const mem = L.open();
+  if (!mem) return undefined;
+  const { floats, ints } = mem;
+  const usable = usableIn(L, floats, range);
+  arithmetic(ints, unit, Math.max(T, C), 1);
+  arithmetic(ints, rM, size, C);
+
+  const blocks = Math.ceil(B / images);
+  /** Transforms block k's input and δ into V and D (the planes padded first); false when a value keeps it from it. */
+  const transform = (k: number): boolean => {
+    const b0 = k * images, nb = Math.min(images, B - b0);
+    floats.set(input.data.subarray(b0 * C * H * W, (b0 + nb) * C * H * W), x / 4 + nb * C * (Hq * Wq - H * W));
+    L.pad(x, nb * C, H, W, Hq, Wq, padTop, padLeft);
+    floats.set(delta.data.subarray(b0 * Cout * Ho * Wo, (b0 + nb) * Cout * Ho * Wo), d / 4 + nb * Cout * (Hd * Wd - Ho * Wo));
+    L.pad(d, nb * Cout, Ho, Wo, Hd, Wd, 0, 0);
+    if (!usable(x, nb * C * Hq * Wq) || !usable(d, nb * Cout * Hd * Wd)) return false;
+    L.winograd.winogradInput32(x, v, nb, C, Hq, Wq, tilesH, tilesW, tmp);
+    L.winograd.winogradDelta32(d, dt, nb, Cout, tilesH, tilesW, tmp);
+    arithmetic(ints, cT, C, 36 * nb * perImage);
+    arithmetic(ints, rD, size, 36 * nb * perImage);
+    return true;
+  };
+  if (blocks === 1 && !transform(0)) return undefined;
+  for (let o0 = 0; o0 < Cout; o0 += size) {
+    const n = Math.min(size, Cout - o0);
+    L.zero(m, 36 * n * C);
+    for (let k = 0; k < blocks; k++) {
+      // One block's transforms serve every slice; more are made again for each.
+      if (blocks > 1 && !transform(k)) return undefined;
+      const Tn = Math.min(images, B - k * images) * perImage;
+      for (let xi = 0; xi < 36; xi++) {
+        // M[ξ] (n × Cin) += D[ξ] (n × tiles) @ V[ξ] (tiles × Cin): D's rows are kernels o0 …, 36 planes of tiles apart.
+        L.gemm(n, C, Tn, dt + (o0 * 36 + xi) * Tn * 4, rD, unit, v + xi * Tn * 4, unit, cT, m + xi * n * C * 4, rM, unit, scratch);
+      }
+    }
+    L.winograd.winogradWeightGrad32(m, dw, o0, n, C, tmp);
+  }
+  const dWeight = zeros([Cout, C, 3, 3], 'float32');
+  dWeight.data.set(floats.subarray(dw / 4, dw / 4 + Cout * C * 9));
+  return { dWeight, dBias: biasGrad(delta, Cout, Ho * Wo) };
+}
+
+/** Whether `count` values at byte offset p are finite and at most LARGEST in magnitude (their range goes to `range`). */
+function usableIn(L: WasmLayout, floats: Floats, range: number): (p: number, count: number) => boolean {
+  const extremes = new Float64Array(floats.buffer, range, 2);
+  return (p, count) => !L.stats(p, count, range) && Math.max(-extremes[0], extremes[1]) <= LARGEST;
+}
+
+/** ∂C/∂b: δ summed over the images and each channel's plane, in float64. */
+function biasGrad(delta: Tensor, channels: number, plane: number): Tensor {
+  const db = zeros([channels], delta.dtype);
+  const images = delta.data.length / (channels * plane);
+  for (let o = 0; o < channels; o++) {
+    let sum = 0;
+    for (let b = 0; b < images; b++) {
+      const at = (b * channels + o) * plane;
+      for (let i = at; i < at + plane; i++) sum += delta.data[i];
+    }
+    db.data[o] = sum;
+  }
+  return db;
 }

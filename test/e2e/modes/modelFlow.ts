@@ -243,7 +243,7 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
       await shot('flow-09-saved-spec-run');
       await page.mouse.move(5, 5);
     }],
-    ['a float32 network whose 3×3 conv the run makes by Winograd, forward and ∂C/∂input: the layer opened says so under its facts', async () => {
+    ['a float32 network whose 3×3 conv the run makes by Winograd, forward, ∂C/∂input and ∂C/∂w: the layer opened says so under its facts', async () => {
       writeWinogradSpec(ws);
       await runFromPalette(page, 'View: Close All Editor Groups');
       await openFromExplorer(page, WINOGRAD_SPEC);
@@ -251,21 +251,21 @@ export async function modelFlowChecks(run: Run, page: Page, ws: string): Promise
       panel = await frameWith(page, '.chain-layer');
       await panel.locator('#title', { hasText: WINOGRAD_SPEC }).waitFor({ timeout: 60_000 });
       await panel.locator('.chain-layer[data-layer="0"]').click();
-      const note = panel.locator('.toolbar .run-output');
+      const note = panel.locator('.toolbar .run-made');
       await note.waitFor({ timeout: 30_000 });
       const text = await note.innerText();
-      // Its sums round otherwise than im2col's: a few millionths of z's largest value apart, never bitwise the same.
-      const relative = Number(/\((\S+) of max \|z\|\)/.exec(text)?.[1]);
-      if (!(relative > 0 && relative < 1e-4) || !text.includes('F(4×4, 3×3)')) throw new Error(`the note says "${text}"`);
-      // Its ∂C/∂input (the input's gradient, δ = ones from the head) by Winograd too: a line of its own, against dA.
-      const deltaIn = await panel.locator('.toolbar .run-delta-in').innerText();
-      const dRelative = Number(/\((\S+) of max \|dA\|\)/.exec(deltaIn)?.[1]);
-      if (!(dRelative > 0 && dRelative < 1e-4) || !deltaIn.includes('∂C/∂input')) throw new Error(`the δ-in note says "${deltaIn}"`);
+      // Its output, its ∂C/∂input (the input's gradient, δ = ones from the head) and ∂C/∂w, each against the stages'
+      // tensor: their sums round otherwise than im2col's, a few millionths of the largest value apart, never the same bits.
+      for (const name of ['z', 'dA', 'dW']) {
+        const relative = Number(new RegExp(`\\((\\S+) of max \\|${name}\\|\\)`).exec(text)?.[1]);
+        if (!(relative > 0 && relative < 1e-4)) throw new Error(`the note says of ${name}: "${text}"`);
+      }
+      if (!text.includes('F(4×4, 3×3)') || !text.includes('z, dA, dW')) throw new Error(`the note says "${text}"`);
       // The ReLU after it: made as its trace makes it, no badge.
       await panel.locator('.chain-layer[data-layer="1"]').click();
       await panel.locator('.chain-layer.current[data-layer="1"]').waitFor({ timeout: 10_000 });
       await panel.locator('.toolbar .fact').first().waitFor({ timeout: 10_000 });
-      if (await panel.locator('.toolbar .run-output, .toolbar .run-delta-in').count()) throw new Error('the ReLU says the run made it by Winograd');
+      if (await panel.locator('.toolbar .run-made').count()) throw new Error('the ReLU says the run made it by Winograd');
       await panel.locator('.chain-layer[data-layer="0"]').click();
       await note.waitFor({ timeout: 10_000 });
       // The layer opens scrolled to its first stage, the sticky stepper over the facts: scrolled back up, as a person would.

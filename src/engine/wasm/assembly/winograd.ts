@@ -207,3 +207,100 @@ export function winogradFlip32(src: usize, dst: usize, rows: i32, cols: i32): vo
     }
   }
 }
+
+// ---- ∂C/∂w: dW = Gᵀ [ Σ_tiles (A δ Aᵀ) ⊙ (Bᵀ d B) ] G ----
+// Σ_i δ_i y_i = Σ_ξ (A δ)_ξ (G g)_ξ (Bᵀ d)_ξ for a tile, so ∂/∂g = Gᵀ [(A δ) ⊙ (Bᵀ d)]: the same points, the 4 × 4 tile
+// of δ where z's was and the input's 6 × 6 patch under it (V, as the forward's). Summed over the tiles first (the
+// transforms are linear): 36 products of (Cout × tiles) by (tiles × Cin), then one Gᵀ · G per kernel.
+
+/** A·(d0, d1, d2, d3): four values of δ to six. */
+@inline function aApply(d0: v128, d1: v128, d2: v128, d3: v128, dst: usize, stride: usize): void {
+  const e = f32x4.add(d0, d2), f = f32x4.add(d1, d3);
+  const g = f32x4.add(d0, f32x4.mul(d2, f32x4.splat(4)));
+  const h = f32x4.add(f32x4.mul(d1, f32x4.splat(2)), f32x4.mul(d3, f32x4.splat(8)));
+  v128.store(dst, d0);
+  v128.store(dst + stride, f32x4.add(e, f));
+  v128.store(dst + 2 * stride, f32x4.sub(e, f));
+  v128.store(dst + 3 * stride, f32x4.add(g, h));
+  v128.store(dst + 4 * stride, f32x4.sub(g, h));
+  v128.store(dst + 5 * stride, d3);
+}
+
+/**
+ * D = A δ Aᵀ for every 4 × 4 tile of δ and channel of `images` images of C planes (4·tilesH × 4·tilesW each, zeros
+ * past δ) at d: D (ξ, c, t) at (c·36 + ξ)·T + t, as V. Down the four rows of each row of tiles, four columns at a
+ * time (into `tmp`: 6 rows of 4·tilesW), then across each tile's four columns.
+ */
+export function winogradDelta32(d: usize, D: usize, images: i32, C: i32, tilesH: i32, tilesW: i32, tmp: usize): void {
+  const T = images * tilesH * tilesW;
+  const width = tilesW * 4;
+  const rowBytes = <usize>width << 2;
+  const xi = <usize>T << 2;
+  for (let b = 0; b < images; b++) {
+    for (let c = 0; c < C; c++) {
+      const plane = d + ((<usize>b * C + c) * tilesH * 4 * width << 2);
+      for (let ty = 0; ty < tilesH; ty++) {
+        const r = plane + <usize>ty * 4 * rowBytes;
+        for (let j = 0; j < width; j += 4) {
+          const o = <usize>j << 2;
+          aApply(v128.load(r + o), v128.load(r + rowBytes + o), v128.load(r + 2 * rowBytes + o), v128.load(r + 3 * rowBytes + o), tmp + o, rowBytes);
+        }
+        const t0 = (b * tilesH + ty) * tilesW;
+        for (let i = 0; i < 6; i++) {
+          let out = D + ((<usize>c * 36 + 6 * i) * T + t0 << 2);
+          let s = tmp + <usize>i * rowBytes;
+          for (let tx = 0; tx < tilesW; tx++, out += 4, s += 16) {
+            const s0 = load<f32>(s), s1 = load<f32>(s, 4), s2 = load<f32>(s, 8), s3 = load<f32>(s, 12);
+            const e = s0 + s2, f = s1 + s3, g = s0 + 4 * s2, h = s1 * 2 + s3 * 8;
+            store<f32>(out, s0);
+            store<f32>(out + xi, e + f);
+            store<f32>(out + 2 * xi, e - f);
+            store<f32>(out + 3 * xi, g + h);
+            store<f32>(out + 4 * xi, g - h);
+            store<f32>(out + 5 * xi, s3);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Gᵀ·(m0 … m5): six values to the three of a kernel's row or column, into out, out + 16, out + 32. */
+@inline function gtApply(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize): void {
+  const p12 = f32x4.add(m1, m2), p34 = f32x4.add(m3, m4);
+  const sixth = f32x4.splat(<f32>1 / 6);
+  v128.store(out, f32x4.add(f32x4.sub(f32x4.mul(m0, f32x4.splat(0.25)), f32x4.mul(p12, sixth)), f32x4.mul(p34, f32x4.splat(<f32>1 / 24))));
+  v128.store(out + 16, f32x4.add(f32x4.mul(f32x4.sub(m2, m1), sixth), f32x4.mul(f32x4.sub(m3, m4), f32x4.splat(<f32>1 / 12))));
+  v128.store(out + 32, f32x4.add(f32x4.mul(f32x4.sub(p34, p12), sixth), m5));
+}
+
+/**
+ * dW = Gᵀ M G for kernels o0 … o0 + n − 1 (all Cin channels), M (ξ, o, c) at (ξ·n + o)·Cin + c (o within the slice),
+ * four channels c at a time (reads up to 3 values past M's last row), into dw (Cout × Cin × 9). `tmp`: 27 vectors.
+ */
+export function winogradWeightGrad32(m: usize, dw: usize, o0: i32, n: i32, Cin: i32, tmp: usize): void {
+  const xi = <usize>n * Cin << 2; // bytes between the planes of ξ and ξ + 1
+  const cols = tmp; // M G: 6 rows ξy × 3 columns
+  const out = tmp + 18 * 16; // Gᵀ M G: 3 × 3
+  for (let o = 0; o < n; o++) {
+    for (let c = 0; c < Cin; c += 4) {
+      const p = m + ((<usize>o * Cin + c) << 2);
+      for (let r = 0; r < 6; r++) {
+        const q = p + <usize>6 * r * xi;
+        gtApply(v128.load(q), v128.load(q + xi), v128.load(q + 2 * xi), v128.load(q + 3 * xi), v128.load(q + 4 * xi), v128.load(q + 5 * xi), cols + 48 * r);
+      }
+      for (let k = 0; k < 3; k++) {
+        const q = cols + 16 * k;
+        gtApply(v128.load(q), v128.load(q, 48), v128.load(q, 96), v128.load(q, 144), v128.load(q, 192), v128.load(q, 240), out + 48 * k);
+      }
+      // Tap (a, b) of channel c + l at out + 48b + 16a + 4l (the second pass ran down column b).
+      const lanes = min(4, Cin - c);
+      for (let l = 0; l < lanes; l++) {
+        const dst = dw + ((<usize>(o0 + o) * Cin + c + l) * 9 << 2);
+        for (let a = 0; a < 3; a++) {
+          for (let bb = 0; bb < 3; bb++) store<f32>(dst + <usize>(3 * a + bb) * 4, load<f32>(out + 48 * bb + 16 * a + 4 * l));
+        }
+      }
+    }
+  }
+}
