@@ -129,7 +129,7 @@ export class TraceView implements CardHost {
     this.goTo(first, { scroll: true, focus: options.reveal ?? false });
     // It is on screen: its heatmaps draw now, in the first frame, not a frame later when the observer says so.
     for (const card of this.flows[first]?.cards ?? []) card.setVisible(true);
-    if (this.later.length) requestAnimationFrame(() => setTimeout(() => this.buildLater()));
+    if (this.later.length) requestAnimationFrame(() => setTimeout(() => void this.buildLaterInSteps()));
     // Once more when the controls have drawn (the stepper's height settles then).
     requestAnimationFrame(() => { if (!this.disposed) this.scrollToStage(this.stepper.index, options.reveal ?? false); });
     // A pinned cell survives re-runs of the same spec (if it still exists), not a switch to another spec.
@@ -226,11 +226,30 @@ export class TraceView implements CardHost {
   private later: TraceStage[] = [];
 
   /** Builds the stages left for after the first frame (at once when something needs them earlier). */
+  /** Builds every stage still to build now (one the stepper or a link goes to). */
   private buildLater(): void {
+    this.buildStages(this.later.length);
+  }
+
+  /** The stages still to build, one a task (the page draws and answers between them); done when all are built. */
+  private buildLaterInSteps(): Promise<void> {
+    this.building ??= new Promise(resolve => {
+      const step = () => {
+        this.buildStages(1);
+        if (this.disposed || !this.later.length) resolve();
+        else setTimeout(step);
+      };
+      step();
+    });
+    return this.building;
+  }
+
+  private building: Promise<void> | undefined;
+
+  private buildStages(count: number): void {
     if (this.disposed || !this.later.length) return;
     const from = this.flows.length;
-    for (const stage of this.later) this.main.append(this.stageSection(stage));
-    this.later = [];
+    for (const stage of this.later.splice(0, count)) this.main.append(this.stageSection(stage));
     layoutFlows(this.flows.slice(from), this.flowWidth());
     for (const [id, section] of this.sections) section.classList.toggle('current', id === this.state.stage);
     if (this.link) this.setLink(this.link.target, this.link.pinned);
@@ -431,12 +450,12 @@ export class TraceView implements CardHost {
 
   /** What each card shows (its first values) of the tensors that came with the trace. */
   async shown(): Promise<ShownTensor[]> {
-    // After the cards' first layout; a hidden or background webview gets no frames, so a timer stands in.
+    // After the first frame (its heatmaps on screen); a hidden or background webview gets no frames, so a timer stands in.
     await new Promise<void>(resolve => {
-      requestAnimationFrame(() => resolve());
-      setTimeout(resolve, 100);
+      requestAnimationFrame(() => setTimeout(resolve));
+      setTimeout(resolve, document.hidden ? 0 : 1000);
     });
-    this.buildLater();
+    await this.buildLaterInSteps();
     const seen = new Set<TensorName>();
     const out: ShownTensor[] = [];
     for (const c of this.cards) {

@@ -243,13 +243,25 @@ export interface WireTile {
   buffer: ArrayBuffer;
 }
 
+/** When the page reached each step of showing a run, in ms after its script received it (where the wait goes). */
+export interface PagePhases {
+  /** Date.now() when it received the run (the host's clock where both run on one machine, as in the e2e harness). */
+  at: number;
+  /** The view built (its first stages' elements made). */
+  built: number;
+  /** The first heatmap drawn into its canvas. */
+  drawn: number;
+  /** The frame after the one that drew it began: that one is on screen. */
+  onScreen: number;
+}
+
 export type WebviewToHost =
   | { type: 'ready' }
   /** A run (trace, network, tensors) reached the page's script: the host stops sending it again. */
   | { type: 'received'; traceId: number }
   | { type: 'rendered'; traceId: number; shown: ShownTensor[] }
   /** The run's first heatmap is on screen: what a person waited for since the command. */
-  | { type: 'painted'; traceId: number }
+  | { type: 'painted'; traceId: number; page?: PagePhases }
   /** The stage on show; in a network, `layer` is its index in the chain. */
   | { type: 'stage'; traceId: number; stage: StageId; index: number; layer?: number }
   /** `gradientCheck`: the inspector's line for a pinned cell of a gradient, as shown (finite difference, analytic value, agreement). */

@@ -9,7 +9,7 @@ import { type LayerGeometry, cellSumIn } from '../../engine/layerKinds/views';
 import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import type { LayerTrace } from '../../engine/network';
-import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PanelSettings, STAGE_SETS, WebviewToHost, WireLayer, WireTile, assertNever } from '../../protocol/messages';
+import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PagePhases, PanelSettings, STAGE_SETS, WebviewToHost, WireLayer, WireTile, assertNever } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { attributionToWire, featureMapsToWire } from '../../protocol/wire';
 import { parseWebviewMessage } from '../../protocol/validate';
@@ -193,7 +193,7 @@ export class TracePanel implements vscode.Disposable {
   /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests; `release` lets go of its run. */
   showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun, release?: () => void): void {
     this.replaceShown(traces, release);
-    this.waited = waited && { ...waited, traceId: message.type === 'trace' ? message.trace.id : message.network.id };
+    this.waited = waited && { ...waited, traceId: message.type === 'trace' ? message.trace.id : message.network.id, posted: Date.now() };
     this.post(message);
   }
 
@@ -226,7 +226,21 @@ export class TracePanel implements vscode.Disposable {
   }
 
   /** The run whose first painted heatmap is still to be logged (the e2e timing mode reads the log). */
-  private waited: (WaitedRun & { traceId: number }) | undefined;
+  private waited: (WaitedRun & { traceId: number; posted: number }) | undefined;
+
+  /**
+   * Logs the time from the command to the run's first heatmap on screen: when the page's frame after the one that drew
+   * it began, on the page's clock (the same as the host's on one machine: checked, as the page cannot receive the run
+   * before it was posted), else when its message says so here (a message back later).
+   */
+  private logPainted(waited: WaitedRun & { posted: number }, page: PagePhases | undefined): void {
+    const now = Date.now();
+    const sameClock = page !== undefined && page.at >= waited.posted && page.at + page.onScreen <= now;
+    const onScreen = sameClock ? page.at + page.onScreen : now;
+    const phases = page ? ` (posted ${waited.posted - waited.started} ms after it, received ${page.at - waited.started}; the page: built ${ms(page.built)}, drawn ${ms(page.drawn)}, on screen ${ms(page.onScreen)} ms after it received the run${sameClock ? `; its message ${ms(now - onScreen)} ms on the way back` : ''})` : '';
+    this.log.info(`${waited.label}: painted ${Math.round(onScreen - waited.started)} ms after the command${phases}`);
+    this.waited = undefined;
+  }
 
   /** A focus that arrived before the webview was ready: shown right after the trace. */
   private pendingFocus: Extract<HostToWebview, { type: 'focus' }> | undefined;
@@ -391,10 +405,7 @@ export class TracePanel implements vscode.Disposable {
         this.log.info(`panel rendered trace ${message.traceId} (${this.panel.visible ? 'visible' : 'hidden'}): ${message.shown.map(s => s.name).join(', ')}`);
         break;
       case 'painted':
-        if (this.waited?.traceId === message.traceId) {
-          this.log.info(`${this.waited.label}: painted ${Date.now() - this.waited.started} ms after the command`);
-          this.waited = undefined;
-        }
+        if (this.waited?.traceId === message.traceId) this.logPainted(this.waited, message.page);
         break;
       case 'stage':
         if (message.layer !== undefined) this.openLayer = message.traceId;
@@ -451,6 +462,8 @@ export class TracePanel implements vscode.Disposable {
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }
 }
+
+const ms = (t: number) => Math.round(t);
 
 /** The id of the run a message shows (a trace, a network, a debug session's tensors); none for a status. */
 function runId(message: HostToWebview): number | undefined {

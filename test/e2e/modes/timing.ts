@@ -60,7 +60,7 @@ function logLines(cs: CodeServer): string[] {
 /** The extension's log lines "<file>: painted N ms after the command". */
 function paintedTimes(cs: CodeServer, file: string): number[] {
   const lines = logLines(cs);
-  const pattern = new RegExp(`\\] ${file.replace(/\./g, '\\.')}: painted (\\d+) ms after the command$`);
+  const pattern = new RegExp(`\\] ${file.replace(/\./g, '\\.')}: painted (\\d+) ms after the command( \\(posted .*\\))?$`);
   return lines.map(l => pattern.exec(l)).filter(m => m !== null).map(m => Number(m[1]));
 }
 
