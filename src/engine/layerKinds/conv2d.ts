@@ -58,19 +58,20 @@ export const conv2dKind: LayerKind<Conv2dLayer> = {
     return { output: made.sameAsConvolve ? made.z : convolve(x, l.weight, l.bias, info), cache: { info, made } };
   },
   // The lean run's ∂C/∂input: by F(4×4, 3×3) where it applies and gains (δ's convolution with the turned kernels;
-  // its last bits differ from col2im's), else with ∂C/∂w in one pass. ∂C/∂w first: δ may be written over.
+  // its last bits differ from col2im's), else with ∂C/∂w in one pass. ∂C/∂w by F(4×4, 3×3) too where δ's tiles are
+  // many enough, unless col2im makes ∂C/∂input in its pass. ∂C/∂w first: δ may be written over.
   backward({ spec: l, input, cache }, delta, needsDeltaIn = true, overwrite = false) {
     const info = cache.info as ConvInfo;
     const turned = needsDeltaIn ? turnedInfo(info, delta.dtype) : undefined;
-    // ∂C/∂w by F(4×4, 3×3) too where δ's tiles are many enough; with ∂C/∂input by col2im, both in one pass.
     const fused = needsDeltaIn && !turned;
     const winograd = fused ? undefined : weightGradWinograd(input, delta, info);
-    const byWinograd = winograd !== undefined;
     const g: { dWeight: Tensor; dBias: Tensor; dInput?: Tensor } = winograd ?? convGradients(input, l.weight, delta, info, { input: fused, overwrite });
-    const dInput = turned ? inputGradWinograd(l.weight, delta, turned, overwrite ? delta.data : undefined) ?? convGradients(input, l.weight, delta, info).dInput : g.dInput;
+    // A value Winograd cannot take (NaN, huge) leaves ∂C/∂input to col2im.
+    const turnedGrad = turned && inputGradWinograd(l.weight, delta, turned, overwrite ? delta.data : undefined);
+    const dInput = turnedGrad || (turned ? convGradients(input, l.weight, delta, info).dInput : g.dInput);
     const methods: GradientMethods = {
-      ...(turned && dInput !== g.dInput && dInput !== undefined ? { deltaIn: 'winograd' } : {}),
-      ...(byWinograd ? { params: 'winograd' } : {}),
+      ...(turnedGrad ? { deltaIn: 'winograd' } : {}),
+      ...(winograd ? { params: 'winograd' } : {}),
     };
     return { ...(dInput ? { deltaIn: dInput } : {}), params: { weight: g.dWeight, ...(l.bias ? { bias: g.dBias } : {}) }, ...(Object.keys(methods).length ? { methods } : {}) };
   },
