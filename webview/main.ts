@@ -54,15 +54,16 @@ function show(run: { id: number; file: string; uri?: string }, what: string, mak
   paintWatch?.abort();
   paintWatch = new AbortController();
   const [received, at] = [performance.now(), Date.now()];
-  let built = 0;
+  let [built, frame] = [0, 0];
   // After the frame that draws it: the heatmap is on screen, not only drawn into its canvas.
   root.addEventListener(HEATMAP_DRAWN, () => {
     const drawn = performance.now() - received;
-    requestAnimationFrame(() => setTimeout(() => send({ type: 'painted', traceId: run.id, page: { at, built, drawn, onScreen: performance.now() - received } })));
+    requestAnimationFrame(() => setTimeout(() => send({ type: 'painted', traceId: run.id, page: { at, built, frame, drawn, onScreen: performance.now() - received } })));
   }, { once: true, signal: paintWatch.signal });
   try {
     const view = make();
     built = performance.now() - received;
+    requestAnimationFrame(() => { frame = performance.now() - received; });
     state.specUri = run.uri;
     view.saveState();
     void view.shown().then(shown => send({ type: 'rendered', traceId: run.id, shown }));

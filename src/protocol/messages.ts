@@ -249,6 +249,8 @@ export interface PagePhases {
   at: number;
   /** The view built (its first stages' elements made). */
   built: number;
+  /** The first animation frame after the view was built began: a heatmap drawn later than it waited for a frame more. */
+  frame: number;
   /** The first heatmap drawn into its canvas. */
   drawn: number;
   /** The frame after the one that drew it began: that one is on screen. */

@@ -180,7 +180,7 @@ const HOST_TO_WEBVIEW: Record<HostToWebview['type'], Check> = {
 const WEBVIEW_TO_HOST: Record<WebviewToHost['type'], Check> = {
   ready: any,
   received: object({ traceId: nat }),
-  painted: object({ traceId: nat, page: optional(object({ at: num, built: num, drawn: num, onScreen: num })) }),
+  painted: object({ traceId: nat, page: optional(object({ at: num, built: num, frame: num, drawn: num, onScreen: num })) }),
   rendered: object({ traceId: nat, shown: arrayOf(object({ name: tensorName, shape: arrayOf(nat), cells: arrayOf(str) })) }),
   stage: object({ traceId: nat, stage: stageId, index: nat, layer: optional(nat) }),
   linked: object({

@@ -130,5 +130,10 @@ describe('host ⇄ webview protocol', () => {
     assert.deepStrictEqual(parseWebviewMessage(rendered), rendered);
     assert.deepStrictEqual(parseWebviewMessage({ type: 'painted', traceId: 3 }), { type: 'painted', traceId: 3 });
     assert.throws(() => parseWebviewMessage({ type: 'painted', traceId: -1 }), /painted\.traceId/);
+    const page = { at: 1.7e12, built: 12.5, frame: 40, drawn: 41, onScreen: 120 };
+    assert.deepStrictEqual(parseWebviewMessage({ type: 'painted', traceId: 3, page }), { type: 'painted', traceId: 3, page });
+    assert.throws(() => parseWebviewMessage({ type: 'painted', traceId: 3, page: { ...page, drawn: 'soon' } }), /painted\.page\.drawn/);
+    assert.deepStrictEqual(parseWebviewMessage({ type: 'received', traceId: 4 }), { type: 'received', traceId: 4 });
+    assert.throws(() => parseWebviewMessage({ type: 'received' }), /received\.traceId/);
   });
 });

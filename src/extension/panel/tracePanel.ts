@@ -237,7 +237,7 @@ export class TracePanel implements vscode.Disposable {
     const now = Date.now();
     const sameClock = page !== undefined && page.at >= waited.posted && page.at + page.onScreen <= now;
     const onScreen = sameClock ? page.at + page.onScreen : now;
-    const phases = page ? ` (posted ${waited.posted - waited.started} ms after it, received ${page.at - waited.started}; the page: built ${ms(page.built)}, drawn ${ms(page.drawn)}, on screen ${ms(page.onScreen)} ms after it received the run${sameClock ? `; its message ${ms(now - onScreen)} ms on the way back` : ''})` : '';
+    const phases = page ? ` (posted ${waited.posted - waited.started} ms after it, received ${page.at - waited.started}; the page: built ${ms(page.built)}, a frame ${ms(page.frame)}, drawn ${ms(page.drawn)}, on screen ${ms(page.onScreen)} ms after it received the run${sameClock ? `; its message ${ms(now - onScreen)} ms on the way back` : ''})` : '';
     this.log.info(`${waited.label}: painted ${Math.round(onScreen - waited.started)} ms after the command${phases}`);
     this.waited = undefined;
   }
