@@ -1,7 +1,7 @@
 // Panel entry: says `ready`, then shows whatever the host sends. UI state
 // survives hiding, reloading and window restore through getState/setState.
 
-import { assertNever } from '../src/protocol/messages';
+import { assertNever, runId } from '../src/protocol/messages';
 import { HEATMAP_DRAWN } from './render/heatmap';
 import { TraceView } from './traceView';
 import { CollectionView } from './collection';
@@ -73,6 +73,9 @@ function show(run: { id: number; file: string; uri?: string }, what: string, mak
 }
 
 onHostMessage(message => {
+  // A run reached the page: the host stops sending it again.
+  const id = runId(message);
+  if (id !== undefined) send({ type: 'received', traceId: id });
   switch (message.type) {
     case 'running':
       setStatus(text().tracing(message.file), 'running');
@@ -81,13 +84,11 @@ onHostMessage(message => {
       setStatus(message.message, 'failed');
       break;
     case 'trace':
-      send({ type: 'received', traceId: message.trace.id });
       reshow = () => show(message.trace, 'trace', () => (app = new TraceView(root, traceWithStages(message.trace, state.stages), state)));
       state.layer = undefined;
       reshow();
       break;
     case 'network':
-      send({ type: 'received', traceId: message.network.id });
       reshow = () => show(message.network, 'network', () => (network = new NetworkView(root, networkWithStages(message.network, state.stages), state)));
       reshow();
       break;
@@ -99,7 +100,6 @@ onHostMessage(message => {
       }
       break;
     case 'tensors':
-      send({ type: 'received', traceId: message.set.id });
       title.textContent = message.set.title;
       setStatus('', '');
       clear();

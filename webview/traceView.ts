@@ -225,8 +225,7 @@ export class TraceView implements CardHost {
   /** The stages not built yet (below those on screen at the start). */
   private later: TraceStage[] = [];
 
-  /** Builds the stages left for after the first frame (at once when something needs them earlier). */
-  /** Builds every stage still to build now (one the stepper or a link goes to). */
+  /** Builds every stage left for after the first frame now (one the stepper or a link goes to). */
   private buildLater(): void {
     this.buildStages(this.later.length);
   }

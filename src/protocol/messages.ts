@@ -10,10 +10,9 @@ import type { CellSum } from '../engine/cellTerms';
 import type { Comparison } from '../engine/compare';
 import type { LayerGeometry } from '../engine/layerKinds/view';
 import type { CostCount } from '../engine/layerKinds/cost';
-import type { OutputMethod } from '../engine/layerKinds/kind';
 import type { AttributionKind } from '../engine/featureMaps';
 import type { LinkTarget } from '../engine/links';
-import type { LayerOp, LossSpec } from '../engine/network';
+import type { LayerOp, LossSpec, RunMade } from '../engine/network';
 import type { DType, TensorStats as EngineStats } from '../engine/tensor';
 import type { DeltaSource, Rot180Check, StageId, TensorName, TraceStage } from '../engine/trace';
 import type { Locale } from '../l10n/locale';
@@ -65,7 +64,7 @@ export interface WireTrace {
   /** Where δ came from, when the backward pass ran (recorded by the engine; the panel's words about δ_t follow it). */
   deltaSource?: DeltaSource;
   /** A model run's layer: tensors of these stages the run made another way (LayerTrace.runMade). */
-  runMade?: { tensor: TensorName; method: OutputMethod; maxAbsDiff: number; relative: number }[];
+  runMade?: RunMade[];
   warnings: string[];
 }
 
@@ -293,6 +292,16 @@ export const EAGER_TENSOR_BYTES = 256 * 1024;
 export const EAGER_TOTAL_BYTES = 4 * 1024 * 1024;
 /** Tiles per request, at most. */
 export const TILES_PER_REQUEST = 32;
+
+/** The id of the run a message shows (a trace, a network, a debug session's tensors): the page says it `received` it. */
+export function runId(message: HostToWebview): number | undefined {
+  switch (message.type) {
+    case 'trace': return message.trace.id;
+    case 'network': return message.network.id;
+    case 'tensors': return message.set.id;
+    default: return undefined;
+  }
+}
 
 /** Exhaustiveness guard for switches over message types. */
 export function assertNever(x: never): never {

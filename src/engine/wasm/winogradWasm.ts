@@ -7,6 +7,7 @@
 import { ConvInfo, convInfo } from '../convInfo';
 import type { DType, Tensor, TensorData } from '../tensor';
 import { zeros } from '../tensor';
+import { addBiasGrad } from './convWasm';
 import { type Floats, type WasmLayout, arithmetic, wasmLayout } from './gemmWasm';
 
 /** V and M (36 · channels · tiles values each) hold at most this many values: a block of whole images at a time. */
@@ -227,26 +228,13 @@ export function weightGradWinograd(input: Tensor, delta: Tensor, info: ConvInfo)
   }
   const dWeight = zeros([Cout, C, 3, 3], 'float32');
   dWeight.data.set(floats.subarray(dw / 4, dw / 4 + Cout * C * 9));
-  return { dWeight, dBias: biasGrad(delta, Cout, Ho * Wo) };
+  const dBias = zeros([Cout], 'float32');
+  addBiasGrad(delta.data, dBias.data, B, Cout, Ho * Wo, Ho * Wo, 1);
+  return { dWeight, dBias };
 }
 
 /** Whether `count` values at byte offset p are finite and at most LARGEST in magnitude (their range goes to `range`). */
 function usableIn(L: WasmLayout, floats: Floats, range: number): (p: number, count: number) => boolean {
   const extremes = new Float64Array(floats.buffer, range, 2);
   return (p, count) => !L.stats(p, count, range) && Math.max(-extremes[0], extremes[1]) <= LARGEST;
-}
-
-/** ∂C/∂b: δ summed over the images and each channel's plane, in float64. */
-function biasGrad(delta: Tensor, channels: number, plane: number): Tensor {
-  const db = zeros([channels], delta.dtype);
-  const images = delta.data.length / (channels * plane);
-  for (let o = 0; o < channels; o++) {
-    let sum = 0;
-    for (let b = 0; b < images; b++) {
-      const at = (b * channels + o) * plane;
-      for (let i = at; i < at + plane; i++) sum += delta.data[i];
-    }
-    db.data[o] = sum;
-  }
-  return db;
 }

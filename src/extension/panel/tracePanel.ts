@@ -9,7 +9,7 @@ import { type LayerGeometry, cellSumIn } from '../../engine/layerKinds/views';
 import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import type { LayerTrace } from '../../engine/network';
-import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PagePhases, PanelSettings, STAGE_SETS, WebviewToHost, WireLayer, WireTile, assertNever } from '../../protocol/messages';
+import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PagePhases, PanelSettings, STAGE_SETS, WebviewToHost, WireLayer, WireTile, assertNever, runId } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { attributionToWire, featureMapsToWire } from '../../protocol/wire';
 import { parseWebviewMessage } from '../../protocol/validate';
@@ -464,16 +464,6 @@ export class TracePanel implements vscode.Disposable {
 }
 
 const ms = (t: number) => Math.round(t);
-
-/** The id of the run a message shows (a trace, a network, a debug session's tensors); none for a status. */
-function runId(message: HostToWebview): number | undefined {
-  switch (message.type) {
-    case 'trace': return message.trace.id;
-    case 'network': return message.network.id;
-    case 'tensors': return message.set.id;
-    default: return undefined;
-  }
-}
 
 /** An error as the panel's status says it: a problem worded in the display language, else its message. */
 function problemMessage(e: unknown): string {
