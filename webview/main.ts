@@ -55,10 +55,11 @@ function show(run: { id: number; file: string; uri?: string }, what: string, mak
   paintWatch = new AbortController();
   const [received, at] = [performance.now(), Date.now()];
   let [built, frame] = [0, 0];
-  // After the frame that draws it: the heatmap is on screen, not only drawn into its canvas.
+  // When the frame after the one that draws it begins (its time, not when its callback ran behind the page's
+  // tasks): the heatmap is on screen, not only drawn into its canvas.
   root.addEventListener(HEATMAP_DRAWN, () => {
     const drawn = performance.now() - received;
-    requestAnimationFrame(() => setTimeout(() => send({ type: 'painted', traceId: run.id, page: { at, built, frame, drawn, onScreen: performance.now() - received } })));
+    requestAnimationFrame(next => setTimeout(() => send({ type: 'painted', traceId: run.id, page: { at, built, frame, drawn, onScreen: Math.max(drawn, next - received) } })));
   }, { once: true, signal: paintWatch.signal });
   try {
     const view = make();
@@ -88,10 +89,18 @@ onHostMessage(message => {
       state.layer = undefined;
       reshow();
       break;
-    case 'network':
-      reshow = () => show(message.network, 'network', () => (network = new NetworkView(root, networkWithStages(message.network, state.stages), state)));
+    case 'network': {
+      // The layer traced with the run opens from it once: shown again (a settings change), the panel asks the host,
+      // which may have let it go since.
+      let opened = message.network.opened;
+      reshow = () => show(message.network, 'network', () => {
+        network = new NetworkView(root, networkWithStages({ ...message.network, opened }, state.stages), state);
+        opened = undefined;
+        return network;
+      });
       reshow();
       break;
+    }
     case 'settings':
       if (applySettings(state, message.settings)) {
         setLocale(state.locale);

@@ -179,7 +179,14 @@ export class NetworkView {
     this.app?.dispose();
     this.app = undefined;
     this.untraceOthers(index);
-    if (layer.lean) this.opening = this.traceLayer(index, at, scroll);
+    const opened = this.network.opened;
+    if (layer.lean && opened?.index === index) {
+      // Traced with the run (the layer the host expected the panel to open): once, as an answer to a request.
+      this.network.opened = undefined;
+      this.replaceLean(index, opened.layer);
+      this.opening = undefined;
+      this.showStages(index, at, scroll);
+    } else if (layer.lean) this.opening = this.traceLayer(index, at, scroll);
     else {
       this.opening = undefined;
       this.showStages(index, at, scroll);
@@ -219,13 +226,18 @@ export class NetworkView {
     try {
       const traced = await requestLayer(lean.trace.id);
       if (this.disposed || this.index !== index) return;
-      this.untraced.set(index, lean);
-      this.network.layers[index] = { ...traced, trace: traceWithStages(traced.trace, this.state.stages) };
+      this.replaceLean(index, { ...traced, trace: traceWithStages(traced.trace, this.state.stages) });
       status.remove();
       this.showStages(index, at, scroll);
     } catch (e) {
       if (this.index === index) status.textContent = text().layerTraceFailed(index, (e as Error).message);
     }
+  }
+
+  /** Layer `index` traced replaces its lean shell, which comes back when another layer opens. */
+  private replaceLean(index: number, layer: WireLayer): void {
+    this.untraced.set(index, this.network.layers[index]);
+    this.network.layers[index] = layer;
   }
 
   /** Only the open layer stays traced in the panel (the host keeps a few, and answers a layer opened again at once). */

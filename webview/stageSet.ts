@@ -3,7 +3,7 @@
 
 import { type LayerGeometry, stageViewOf } from '../src/engine/layerKinds/views';
 import type { TraceStage } from '../src/engine/trace';
-import type { StageSet, WireNetwork, WireTrace } from '../src/protocol/messages';
+import type { StageSet, WireLayer, WireNetwork, WireTrace } from '../src/protocol/messages';
 
 /** Whether a set shows a stage, as its kind's view declares it: "withoutRot180" hides the cross-checks. */
 function isShown(stage: TraceStage, geometry: LayerGeometry, set: StageSet): boolean {
@@ -21,5 +21,6 @@ export function traceWithStages(trace: WireTrace, set: StageSet): WireTrace {
 }
 
 export function networkWithStages(network: WireNetwork, set: StageSet): WireNetwork {
-  return { ...network, layers: network.layers.map(l => ({ ...l, trace: traceWithStages(l.trace, set) })) };
+  const withStages = (l: WireLayer): WireLayer => ({ ...l, trace: traceWithStages(l.trace, set) });
+  return { ...network, layers: network.layers.map(withStages), ...(network.opened ? { opened: { ...network.opened, layer: withStages(network.opened.layer) } } : {}) };
 }

@@ -97,6 +97,8 @@ export interface WireNetwork {
   warnings: string[];
   /** The host keeps the run: a layer can be saved as a spec of its own (*Save as Spec…*). */
   savable?: boolean;
+  /** The lean layer the panel opens first (the last one open on a re-run), traced with the run: no request for it. */
+  opened?: { index: number; layer: WireLayer };
 }
 
 /** A tensor read from somewhere else (a debug session): free-form label, always sent whole. */

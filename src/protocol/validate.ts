@@ -1,7 +1,7 @@
 // Runtime checks for every message that crosses the webview boundary; a message
 // that fails is rejected with the reason, never half-used.
 
-import type { HostToWebview, WebviewToHost, WireAttribution, WireChannels, WirePicture, WireTensor, WireTrace } from './messages';
+import type { HostToWebview, WebviewToHost, WireAttribution, WireChannels, WireNetwork, WirePicture, WireTensor, WireTrace } from './messages';
 import { COLOR_SCHEMES, GALLERY_CHANNELS, PICTURE_ITEMS, PICTURE_SIDE, STAGE_SETS, TILES_PER_REQUEST } from './messages';
 import type { About } from '../engine/about';
 import { ABOUT_EN } from '../engine/aboutText.en';
@@ -122,11 +122,20 @@ const wireLayer: Check = object({
   cost: object({ flops: nat, params: nat }), trace: wireTrace, lean: optional(bool),
 });
 
-const wireNetwork: Check = object({
+const wireNetworkFields: Check = object({
   id: nat, file: str, uri: optional(str), dtype, input: arrayOf(nat), warnings: arrayOf(str),
   layers: arrayOf(wireLayer),
   loss: optional(object({ type: oneOf(...LOSS_TYPES), value: num })), savable: optional(bool),
+  opened: optional(object({ index: nat, layer: wireLayer })),
 });
+/** The layer sent traced is a lean one of the network, under its trace id. */
+const wireNetwork: Check = (v, at) => {
+  wireNetworkFields(v, at);
+  const { layers, opened } = v as WireNetwork;
+  if (opened && !(layers[opened.index]?.lean && layers[opened.index].trace.id === opened.layer.trace.id)) {
+    fail(`${at}.opened.index`, 'a lean layer of the network, under its trace id', opened.index);
+  }
+};
 
 const role = oneOf('input', 'weight', 'grad');
 const looseTensor: Check = (v, at) => {

@@ -9,11 +9,11 @@ import { LayerTrace, NetworkProblem, traceNetwork } from '../../src/engine/netwo
 import { runNetwork, traceRunLayer } from '../../src/engine/networkRun';
 import type { Tensor } from '../../src/engine/tensor';
 import { recordedTensors } from '../../src/engine/trace';
-import { RunKeeper } from '../../src/extension/trace/keptRun';
+import { OPENED_WITH_RUN_FLOPS, RunKeeper } from '../../src/extension/trace/keptRun';
 import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
 import { resultBuffers, runAttributionJob, runWorkerJob } from '../../src/extension/trace/traceJob';
 import { runKeptTrace } from '../../src/extension/trace/traceRunner';
-import { networkToWire } from '../../src/protocol/wire';
+import { layerToWire, networkToWire } from '../../src/protocol/wire';
 import { parseHostMessage } from '../../src/protocol/validate';
 import { readSpecProblem } from '../../src/specReader/convSpec';
 import { assertClose } from './helpers';
@@ -77,6 +77,57 @@ describe('the kept network run (a layer traced when opened)', () => {
     });
   }
 
+  it('the layer the panel will open comes traced with the run (the loss, a missing layer: none), its run\'s buffers kept', () => {
+    const { file, text } = example('lenet.conv.json');
+    const problem = readSpecProblem(JsonSource.parse(file, text)) as NetworkProblem;
+    const full = traceNetwork(problem);
+    for (const index of [0, 2, problem.layers.length - 1]) {
+      const keeper = new RunKeeper();
+      const result = runWorkerJob({ file, text, options: {}, keep: true, openLayer: index }, keeper);
+      assert.ok(result.ok && 'opened' in result && result.opened, `layers[${index}] opened`);
+      assert.strictEqual(result.opened.index, index);
+      assert.deepStrictEqual(result.opened.layer.stages, full.layers[index].stages);
+      assertSameTensors(result.opened.layer.tensors, full.layers[index].tensors, `layers[${index}] opened`);
+      // The network itself stays lean: the opened layer is sent beside it, and its shell comes back when another opens.
+      assert.ok((result.trace as typeof full).layers[index].lean);
+      const kept = keeper.buffers();
+      const handed = resultBuffers(result, keeper);
+      assert.ok(handed.every(b => !kept.has(b)), 'none of the run\'s own buffers handed away');
+      assert.ok(recordedTensors(result.opened.layer.tensors).some(t => handed.includes(t.data.buffer as ArrayBuffer)), 'the opened layer\'s own tensors handed over');
+      // On the wire: the network with the layer beside it, under the lean layer's trace id (any other is refused).
+      const network = networkToWire(result.trace as typeof full, 1, 'lenet', []);
+      const opened = { index, layer: layerToWire(result.opened.layer, 2 + index, 'lenet', 'float64', { bytes: 1 << 24 }) };
+      parseHostMessage(structuredClone({ type: 'network', network: { ...network, opened } }));
+      const elsewhere = { ...opened, index: index + 1 };
+      assert.throws(() => parseHostMessage(structuredClone({ type: 'network', network: { ...network, opened: elsewhere } })), /opened\.index: expected a lean layer of the network/);
+    }
+    // The loss (no layer of the run's problem), a layer that is not there, a bad index: the network alone.
+    for (const index of [full.layers.length - 1, 99, -1, 1.5]) {
+      const result = runWorkerJob({ file, text, options: {}, keep: true, openLayer: index }, new RunKeeper());
+      assert.ok(result.ok && 'kept' in result && !('opened' in result), `openLayer ${index}`);
+    }
+  });
+
+  it('a layer too big to hold the chain back for is left to the panel\'s request; a small one after it comes traced', () => {
+    // (1, 16, 48, 48) ⋆ (K, 16, 3, 3): 2 · 16 · 9 · K · 46² FLOPs, under the limit with 16 kernels, over it with 40.
+    const values = (n: number, k: number) => Array.from({ length: n }, (_, i) => ((i * 7919 + k) % 13) / 13 - 0.5);
+    const nest = (flat: number[], shape: number[]): unknown => (shape.length === 1 ? flat : Array.from({ length: shape[0] }, (_, i) => {
+      const size = flat.length / shape[0];
+      return nest(flat.slice(i * size, (i + 1) * size), shape.slice(1));
+    }));
+    const spec = (kernels: number) => JSON.stringify({
+      input: nest(values(16 * 48 * 48, 1), [1, 16, 48, 48]),
+      layers: [{ type: 'conv2d', weight: nest(values(kernels * 16 * 9, 2), [kernels, 16, 3, 3]) }, { type: 'relu' }],
+    });
+    const flops = (kernels: number) => 2 * 16 * 9 * kernels * 46 * 46;
+    assert.ok(flops(16) < OPENED_WITH_RUN_FLOPS && flops(40) > OPENED_WITH_RUN_FLOPS);
+    for (const [kernels, layer, opened] of [[16, 0, true], [40, 0, false], [40, 1, true]] as const) {
+      const result = runWorkerJob({ file: 'big.conv.json', text: spec(kernels), options: {}, keep: true, openLayer: layer }, new RunKeeper());
+      assert.ok(result.ok && 'kept' in result, `${kernels} kernels: ${!result.ok && result.message}`);
+      assert.strictEqual('opened' in result, opened, `${kernels} kernels, layers[${layer}]`);
+    }
+  });
+
   it('a run after a dropped one takes the dropped run\'s arrays for its forward pass: the same values, fewer new arrays', () => {
     const { file, text } = example('lenet.conv.json');
     const keeper = new RunKeeper();
@@ -129,9 +180,12 @@ describe('the kept network run (a layer traced when opened)', () => {
     const { file, text } = example('lenet.conv.json');
     let ended = 0;
     const workers = () => { const w = WORKER(); return { start: w.start, terminate: () => { ended++; w.terminate(); } }; };
-    const { trace, kept } = await runKeptTrace({ file, text, options: {} }, workers);
+    const { trace, kept } = await runKeptTrace({ file, text, options: {}, openLayer: 1 }, workers);
     assert.ok(kept && 'layers' in trace && trace.layers[0].lean);
     const full = traceNetwork(readSpecProblem(JsonSource.parse(file, text)) as NetworkProblem);
+    // The layer to open crossed from the worker traced, with the run.
+    assert.strictEqual(kept.opened?.index, 1);
+    assertSameTensors(kept.opened.layer.tensors, full.layers[1].tensors, 'layers[1] opened');
     // Asked together: answered one after another, each the right one.
     const [l3, l0, cam] = await Promise.all([kept.traceLayer(3), kept.traceLayer(0), kept.attribute('gradcam', 0, 0)]);
     assertSameTensors(l3.tensors, full.layers[3].tensors, 'layers[3]');

@@ -171,10 +171,12 @@ export class ConvRunner implements vscode.Disposable {
     if (!input.live) panel.post({ type: 'running', file: label });
     const options = traceSettings();
     const job: TraceJob = { file: label, text, options, npy: Object.fromEntries(input.npy ?? []) };
+    // A network's layer the panel opens first comes traced with the run (no round trip to the worker for it).
+    const openLayer = panel.layerToOpen(document?.uri.toString());
     const started = input.started ?? Date.now();
     try {
       const { trace, kept, helperJobs } = await withProgressIfSlow(
-        this.traceWorkers().then(workers => runKeptTrace(job, workers, abort.signal)),
+        this.traceWorkers().then(workers => runKeptTrace({ ...job, openLayer }, workers, abort.signal)),
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         () => abort.abort(),
       );
@@ -248,7 +250,13 @@ export class ConvRunner implements vscode.Disposable {
         return [traceId + 1 + i, layer];
       }));
       const network = networkToWire(trace, traceId, label, warnings, uri?.toString());
-      panel.showTrace(shown, { type: 'network', network: kept ? { ...network, savable: true } : network }, waited, kept?.release);
+      // The layer the run traced for the panel to open first goes with it; the panel answers its requests from it.
+      const open = kept?.opened;
+      const openId = open && traceId + 1 + open.index;
+      const untraced = openId === undefined ? undefined : shown.get(openId)?.untraced;
+      const opened = open && openId !== undefined && untraced ? { traceId: openId, layer: open.layer, wire: { index: open.index, layer: untraced.wire(open.layer) } } : undefined;
+      const wire = kept ? { ...network, savable: true, ...(opened ? { opened: opened.wire } : {}) } : network;
+      panel.showTrace(shown, { type: 'network', network: wire }, waited, kept?.release, opened);
     } else {
       this.nextTraceId += 1;
       panel.showTrace(new Map([[traceId, shownTrace(trace.tensors, trace.geometry, check, short => short)]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited, kept?.release);

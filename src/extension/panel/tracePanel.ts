@@ -190,11 +190,26 @@ export class TracePanel implements vscode.Disposable {
     if (id !== undefined) this.pageWatch.expectReceipt(id, () => { if (this.latest === latest && this.pageWatch.ready) void this.panel.webview.postMessage(latest); });
   }
 
-  /** Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests; `release` lets go of its run. */
-  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun, release?: () => void): void {
+  /**
+   * Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests; `release` lets
+   * go of its run. `opened`: the lean network's layer the message sends traced (WireNetwork.opened), by its trace id.
+   */
+  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun, release?: () => void, opened?: { traceId: number; layer: LayerTrace }): void {
     this.replaceShown(traces, release);
+    const shown = opened && traces.get(opened.traceId);
+    if (opened && shown) this.keepTraced(opened.traceId, shown, opened.layer);
+    this.shownUri = message.type === 'trace' ? message.trace.uri : message.network.uri;
     this.waited = waited && { ...waited, traceId: message.type === 'trace' ? message.trace.id : message.network.id, posted: Date.now() };
     this.post(message);
+  }
+
+  /** The spec of the run on show, and the network's layer last open in the panel for a spec (its `stage` messages say). */
+  private shownUri: string | undefined;
+  private lastOpen: { uri: string; layer: number } | undefined;
+
+  /** The network layer the panel opens first when it shows a run of `uri`: the one last open for that spec, else the first. */
+  layerToOpen(uri: string | undefined): number {
+    return uri !== undefined && this.lastOpen?.uri === uri ? this.lastOpen.layer : 0;
   }
 
   /** The traces on show are replaced: what the old ones were made from is let go. */
@@ -342,6 +357,12 @@ export class TracePanel implements vscode.Disposable {
     this.traced.delete(oldest);
     const old = this.current.get(oldest);
     if (old?.untraced) old.tensors = old.untraced.tensors;
+    // A page loaded again is sent the run again: the layer let go goes to it lean, to be asked for when opened.
+    const latest = this.latest;
+    if (latest?.type === 'network' && latest.network.opened && latest.network.id + 1 + latest.network.opened.index === oldest) {
+      const { opened: _, ...network } = latest.network;
+      this.latest = { ...latest, network };
+    }
   }
 
   private async copyTensor(m: Request<'copyTensor'>): Promise<void> {
@@ -408,7 +429,10 @@ export class TracePanel implements vscode.Disposable {
         if (this.waited?.traceId === message.traceId) this.logPainted(this.waited, message.page);
         break;
       case 'stage':
-        if (message.layer !== undefined) this.openLayer = message.traceId;
+        if (message.layer !== undefined) {
+          this.openLayer = message.traceId;
+          if (this.shownUri !== undefined) this.lastOpen = { uri: this.shownUri, layer: message.layer };
+        }
         break;
       case 'saveLayerSpec':
         this.saveLayerSpec(this.current.get(message.traceId)?.saving?.layer ?? -1).catch(e => void vscode.window.showErrorMessage(vscode.l10n.t('Could not save the layer as a spec: {0}', problemMessage(e))));

@@ -9,7 +9,7 @@ import { kernelMemoryBytes } from '../../engine/wasm/gemmWasm';
 import type { Tensor } from '../../engine/tensor';
 import type { LayerTrace } from '../../engine/network';
 import { type TraceOptions, type TraceTensor, recordedTensors } from '../../engine/trace';
-import { KeepJob, KeptAttributionJob, LayerJob, LayerSpecJob, RunKeeper } from './keptRun';
+import { KeepJob, KeptAttributionJob, LayerJob, LayerSpecJob, OpenedLayer, RunKeeper } from './keptRun';
 import type { LayerSpecFiles } from '../../specReader/layerSpecFile';
 import { AnyTrace, isNetworkTrace, readSpecProblem, traceAnySpecText } from '../../specReader/convSpec';
 import { JsonSource } from '../../specReader/source';
@@ -45,8 +45,8 @@ export interface AttributionJob extends TraceJob {
 
 export type AttributionJobResult = { ok: true; map: AttributionMap } | JobFailure;
 
-/** A trace whose network run the worker keeps (`kept`), or a single conv's whole trace. */
-export type KeepJobResult = { ok: true; trace: AnyTrace; kept?: true } | JobFailure;
+/** A trace whose network run the worker keeps (`kept`) with the layer to open traced (`opened`), or a single conv's whole trace. */
+export type KeepJobResult = { ok: true; trace: AnyTrace; kept?: true; opened?: OpenedLayer } | JobFailure;
 export type LayerJobResult = { ok: true; layer: LayerTrace } | JobFailure;
 /** A layer's spec files, or none when only asked whether it can be a spec. */
 export type LayerSpecJobResult = { ok: true; layerSpec?: LayerSpecFiles } | JobFailure;
@@ -90,10 +90,12 @@ function attempt<T extends WorkerResult>(work: () => T): T | JobFailure {
 }
 
 /** A network spec run lean and kept by `keeper`; a single conv's spec traced whole (small: the full trace is cheap). */
-export function runKeepJob(job: TraceJob, keeper: RunKeeper): KeepJobResult {
+export function runKeepJob(job: TraceJob & Pick<KeepJob, 'openLayer'>, keeper: RunKeeper): KeepJobResult {
   return attempt(() => {
     const lean = keeper.keep(job.file, job.text, job.options, npyOf(job));
-    return lean ? { ok: true, trace: lean, kept: true } : { ok: true, trace: traceAnySpecText(job.file, job.text, job.options, npyOf(job)) };
+    if (!lean) return { ok: true, trace: traceAnySpecText(job.file, job.text, job.options, npyOf(job)) };
+    const opened = job.openLayer === undefined ? undefined : keeper.opened(job.openLayer);
+    return { ok: true, trace: lean, kept: true, ...(opened ? { opened } : {}) };
   });
 }
 
@@ -151,14 +153,15 @@ export class ProblemError extends Error {
 /** What a worker's answer can hand over rather than copy: a trace's buffers, but none of the run `keeper` keeps. */
 export function resultBuffers(result: WorkerResult, keeper?: RunKeeper): ArrayBuffer[] {
   if (!result.ok) return [];
-  const buffers = 'trace' in result ? traceBuffers(result.trace) : 'layer' in result ? layerBuffers([result.layer.tensors]) : [];
+  const buffers = 'trace' in result ? traceBuffers(result.trace, 'opened' in result ? result.opened?.layer : undefined)
+    : 'layer' in result ? layerBuffers([result.layer.tensors]) : [];
   const kept = keeper?.buffers();
   return kept?.size ? buffers.filter(b => !kept.has(b)) : buffers;
 }
 
 /** Each tensor's buffer once: the transfer list of a postMessage must not repeat one. */
-export function traceBuffers(trace: AnyTrace): ArrayBuffer[] {
-  return layerBuffers(isNetworkTrace(trace) ? trace.layers.map(l => l.tensors) : [trace.tensors]);
+export function traceBuffers(trace: AnyTrace, opened?: LayerTrace): ArrayBuffer[] {
+  return layerBuffers([...(isNetworkTrace(trace) ? trace.layers.map(l => l.tensors) : [trace.tensors]), ...(opened ? [opened.tensors] : [])]);
 }
 
 function layerBuffers(tensorSets: Partial<Record<string, TraceTensor>>[]): ArrayBuffer[] {

@@ -7,7 +7,7 @@ import type { AttributionMap } from '../../engine/featureMaps';
 import type { AttributionKind } from '../../engine/featureMaps';
 import type { LayerTrace } from '../../engine/network';
 import type { LayerSpecFiles } from '../../specReader/layerSpecFile';
-import { RunKeeper } from './keptRun';
+import { type KeepJob, type OpenedLayer, RunKeeper } from './keptRun';
 import { AttributionJob, GradientJob, KeepJobResult, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob } from './traceJob';
 
 export class TraceCancelled extends Error {
@@ -85,6 +85,8 @@ export function runAttribution(job: AttributionJob, workers: TraceWorkers | unde
 
 /** A network run a worker keeps while the panel shows it: a layer traced on request, attributions read from it. */
 export interface KeptRun {
+  /** The layer the job asked to open, traced with the run (KeepJob.openLayer), when it could be. */
+  opened?: OpenedLayer;
   traceLayer(index: number): Promise<LayerTrace>;
   attribute(kind: AttributionKind, layer: number, item: number): Promise<AttributionMap>;
   /** Layer `layer` as a spec of its own, its files for a spec named `specName`; without a name, whether it can be one. */
@@ -95,9 +97,10 @@ export interface KeptRun {
 
 /**
  * Traces a spec: a network is run lean and kept in its worker (`kept`), its layers untraced in `trace`
- * (leanTrace.ts); a single conv is traced whole, its worker let go.
+ * (leanTrace.ts) but the one `job.openLayer` names, traced (`kept.opened`); a single conv is traced whole, its worker
+ * let go.
  */
-export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun; helperJobs?: number }> {
+export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun; helperJobs?: number }> {
   const keeper = new RunKeeper();
   let worker: TraceWorker | undefined;
   const result = await runJob({ ...job, keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true; helperJobs?: number };
@@ -124,6 +127,7 @@ export async function runKeptTrace(job: TraceJob, workers: TraceWorkers | undefi
     trace: result.trace,
     helperJobs,
     kept: {
+      ...(result.opened ? { opened: result.opened } : {}),
       traceLayer: index => ask({ traceLayer: index }, r => (r as { layer: LayerTrace }).layer),
       attribute: (kind, layer, item) => ask({ keptAttribution: { kind, layer, item } }, r => (r as { map: AttributionMap }).map),
       layerSpec: (layer, about, specName) => ask({ layerSpec: { layer, about, ...(specName !== undefined ? { specName } : {}) } }, r => (r as { layerSpec?: LayerSpecFiles }).layerSpec),
