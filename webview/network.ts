@@ -179,10 +179,11 @@ export class NetworkView {
     this.app?.dispose();
     this.app = undefined;
     this.untraceOthers(index);
+    // The layer traced with the run (the one the host expected the panel to open first) serves the first opening
+    // only: by a later one the host may have let it go (it keeps the last few layers opened).
     const opened = this.network.opened;
+    this.network.opened = undefined;
     if (layer.lean && opened?.index === index) {
-      // Traced with the run (the layer the host expected the panel to open): once, as an answer to a request.
-      this.network.opened = undefined;
       this.replaceLean(index, opened.layer);
       this.opening = undefined;
       this.showStages(index, at, scroll);

@@ -136,6 +136,30 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.deepStrictEqual(z.cells.slice(0, 24), Array.from({ length: 24 }, (_, j) => formatNumber(direct(0, j), 4)));
   });
 
+  it('LeNet\'s layer the panel opens comes traced with the run, and on a re-run the layer last open: no request for either', async () => {
+    const uri = workspaceFile('lenet.conv.json');
+    const asked: number[] = [];
+    const sub = api.onDidReceivePanelMessage(m => { if (m.type === 'requestLayer') asked.push(m.traceId); });
+    try {
+      // Layer k of a run is trace id traceId + 1 + k.
+      const first = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+      assert.ok(first.message.shown.some(t => t.name === 'a_t'), 'conv1\'s stages on show');
+      assert.ok(!asked.includes(first.result.traceId + 1), 'layer 0 was not asked for');
+      // Opening another layer asks for it; the next run of the spec opens that one, traced with the run.
+      const opened = nextPanelMessage(api, 'stage', 30_000, m => m.layer === 3);
+      api.focus({ type: 'focus', layer: 3, stage: 'matmul' });
+      await opened;
+      assert.ok(asked.includes(first.result.traceId + 4), 'layer 3 asked for when opened');
+      const reopened = nextPanelMessage(api, 'stage', 30_000, m => m.layer === 3);
+      const second = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, uri));
+      await reopened;
+      assert.ok(second.message.shown.some(t => t.name === 'a_t'), 'conv2\'s stages on show');
+      assert.ok(!asked.some(id => id > second.result.traceId), `no layer of the re-run asked for (${asked.join(', ')})`);
+    } finally {
+      sub.dispose();
+    }
+  });
+
   it('in LeNet, a max-pooled output of layer 2 links its window of 4 and its argmax; the value is the window\'s max', async () => {
     const stage = nextPanelMessage(api, 'stage');
     const linked = nextPanelMessage(api, 'linked');
