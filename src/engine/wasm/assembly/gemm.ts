@@ -26,6 +26,15 @@ const NC: i32 = 1024;
   return <usize>load<i32>(table + (<usize>i << 2));
 }
 
+// One k of four rows `s` bytes apart, from `src`, side by side at `dst`.
+@inline function packSpaced<T>(src: usize, s: usize, dst: usize): void {
+  const E = sizeof<T>();
+  store<T>(dst, load<T>(src));
+  store<T>(dst + E, load<T>(src + s));
+  store<T>(dst + 2 * E, load<T>(src + 2 * s));
+  store<T>(dst + 3 * E, load<T>(src + 3 * s));
+}
+
 // Packs rows [i0, i0 + mc) × columns [k0, k0 + kc) of A into panels of 4 rows:
 // panel p holds, for each k, A[i0 + 4p + 0..3, k0 + k]; rows past M are zeros.
 function packA<T>(a: usize, ra: usize, ca: usize, M: i32, i0: i32, mc: i32, k0: i32, kc: i32, out: usize): void {
@@ -48,16 +57,30 @@ function packA<T>(a: usize, ra: usize, ca: usize, M: i32, i0: i32, mc: i32, k0: 
             dst += 4 * E;
           }
         } else {
-          // Evenly spaced rows (a strided convolution's windows): one table lookup per k for all four.
+          // Evenly spaced rows (a strided convolution's windows, a weight matrix's rows): one table lookup per k for
+          // all four; where four k sit side by side in each row (a matrix's rows as A, kernels as the rows, a run of
+          // a wide kernel's taps), four k at a time: a vector from each row, transposed in registers (the same values).
           const s = step * E;
-          for (let k = 0; k < kc; k++) {
-            const src = base + offset(ca, k0 + k) * E;
-            store<T>(dst, load<T>(src));
-            store<T>(dst + E, load<T>(src + s));
-            store<T>(dst + 2 * E, load<T>(src + 2 * s));
-            store<T>(dst + 3 * E, load<T>(src + 3 * s));
-            dst += 4 * E;
+          let k = 0;
+          if (E == 4) {
+            for (; k + 3 < kc; k += 4) {
+              const c0 = offset(ca, k0 + k);
+              if (offset(ca, k0 + k + 1) != c0 + 1 || offset(ca, k0 + k + 2) != c0 + 2 || offset(ca, k0 + k + 3) != c0 + 3) {
+                for (let u = 0; u < 4; u++) { packSpaced<T>(base + offset(ca, k0 + k + u) * E, s, dst); dst += 4 * E; }
+                continue;
+              }
+              const src = base + c0 * E;
+              const r0 = v128.load(src), r1 = v128.load(src + s), r2 = v128.load(src + 2 * s), r3 = v128.load(src + 3 * s);
+              const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+              const t2 = f32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+              v128.store(dst, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+              v128.store(dst, f32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+              v128.store(dst, f32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+              v128.store(dst, f32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+              dst += 16 * E;
+            }
           }
+          for (; k < kc; k++) { packSpaced<T>(base + offset(ca, k0 + k) * E, s, dst); dst += 4 * E; }
         }
         continue;
       }
@@ -95,6 +118,12 @@ function packB<T>(NR: i32, b: usize, rb: usize, cb: usize, N: i32, k0: i32, kc: 
       }
       continue;
     }
+    if (q + NR <= N) {
+      // A whole panel of columns anywhere (the windows of a map narrower than the panel, a transposed matrix's
+      // columns): their offsets read once for all k, each k's values gathered into vectors.
+      packScattered<T>(NR, b, rb, cb, q, k0, kc, out + <usize>q * kc * E);
+      continue;
+    }
     for (let k = 0; k < kc; k++) {
       const dst = out + (<usize>q * kc + <usize>k * NR) * E;
       const row = b + offset(rb, k0 + k) * E;
@@ -102,6 +131,36 @@ function packB<T>(NR: i32, b: usize, rb: usize, cb: usize, N: i32, k0: i32, kc: 
         const j = q + c;
         store<T>(dst + <usize>c * E, j < N ? load<T>(row + offset(cb, j) * E) : <T>0);
       }
+    }
+  }
+}
+
+// Columns q .. q + NR - 1 of B, rows [k0, k0 + kc), at `dst` as packB lays out a panel.
+function packScattered<T>(NR: i32, b: usize, rb: usize, cb: usize, q: i32, k0: i32, kc: i32, dst: usize): void {
+  const E = sizeof<T>();
+  const o0 = offset(cb, q) * E, o1 = offset(cb, q + 1) * E, o2 = offset(cb, q + 2) * E, o3 = offset(cb, q + 3) * E;
+  if (E == 4) {
+    const o4 = offset(cb, q + 4) * E, o5 = offset(cb, q + 5) * E, o6 = offset(cb, q + 6) * E, o7 = offset(cb, q + 7) * E;
+    for (let k = 0; k < kc; k++) {
+      const row = b + offset(rb, k0 + k) * E;
+      let v = v128.load32_splat(row + o0);
+      v = f32x4.replace_lane(v, 1, load<f32>(row + o1));
+      v = f32x4.replace_lane(v, 2, load<f32>(row + o2));
+      v = f32x4.replace_lane(v, 3, load<f32>(row + o3));
+      let w = v128.load32_splat(row + o4);
+      w = f32x4.replace_lane(w, 1, load<f32>(row + o5));
+      w = f32x4.replace_lane(w, 2, load<f32>(row + o6));
+      w = f32x4.replace_lane(w, 3, load<f32>(row + o7));
+      v128.store(dst, v);
+      v128.store(dst, w, 16);
+      dst += 32;
+    }
+  } else {
+    for (let k = 0; k < kc; k++) {
+      const row = b + offset(rb, k0 + k) * E;
+      v128.store(dst, f64x2.replace_lane(v128.load64_splat(row + o0), 1, load<f64>(row + o1)));
+      v128.store(dst, f64x2.replace_lane(v128.load64_splat(row + o2), 1, load<f64>(row + o3)), 16);
+      dst += 32;
     }
   }
 }
