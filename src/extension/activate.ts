@@ -13,10 +13,11 @@ import { SpecDiagnostics } from './language/diagnostics';
 import { LiveRerun } from './commands/liveRerun';
 import { debugExample, exampleUri, openExample, registerBundledExamples } from './commands/workedExample';
 import { TensorHoverProvider } from './language/hover';
-import { JsonDocuments, isJsonDocument } from './language/jsonDocuments';
+import { JsonDocuments, isJsonDocument, isSpecFileName } from './language/jsonDocuments';
+import { mayBeSpecText } from '../specReader/convSpec';
 import { ModelEditorProvider, ModelEditorState } from './modelEditor/modelEditor';
 import { PanelState, TracePanel } from './panel/tracePanel';
-import { type TraceWorkers, reusingWorkers } from './trace/traceRunner';
+import { type ReusingWorkers, type TraceWorkers, reusingWorkers } from './trace/traceRunner';
 
 export const RUN_COMMAND = 'convVisualDebugger.run';
 
@@ -130,6 +131,7 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
     }),
   );
   registerConvDebugger(context, runner, files, log);
+  warmWorkersForSpecs(context, runner);
   const models = ModelEditorProvider.register(context, runner, files, log);
   const inspector = new TensorInspector(runner, context.extensionUri, m => panelMessages.fire(m), log);
   context.subscriptions.push(
@@ -152,13 +154,30 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
 }
 
 /** The platform's trace workers, each run on one an earlier run is done with when one is idle (terminated with the extension). */
-async function reusedWorkers(context: vscode.ExtensionContext, platform: HostPlatform): Promise<TraceWorkers | undefined> {
+async function reusedWorkers(context: vscode.ExtensionContext, platform: HostPlatform): Promise<ReusingWorkers | undefined> {
   const workers = await platform.traceWorkers(context);
   if (!workers) return undefined;
   const reused = reusingWorkers(workers);
   context.subscriptions.push({ dispose: reused.dispose });
   return reused;
 }
+
+/**
+ * The trace worker starts, warmed up on a small network, once a spec is in view (a moment later: not in the middle of
+ * the window's own start), so that the first Run finds its code compiled (a model editor asks once its graph shows).
+ */
+function warmWorkersForSpecs(context: vscode.ExtensionContext, runner: ConvRunner): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const inView = (editor: vscode.TextEditor | undefined) => {
+    const doc = editor?.document;
+    if (timer || !doc || !isJsonDocument(doc) || !(isSpecFileName(doc.uri) || mayBeSpecText(doc.getText()))) return;
+    timer = setTimeout(() => runner.warmWorkers(), WARM_UP_DELAY_MS);
+  };
+  inView(vscode.window.activeTextEditor);
+  context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(inView), { dispose: () => clearTimeout(timer) });
+}
+
+const WARM_UP_DELAY_MS = 1000;
 
 /** Calls `make` the first time only. */
 function once<T>(make: () => T): () => T {

@@ -6,7 +6,9 @@ import * as path from 'path';
 import { SpecError } from '../../src/specReader/source';
 import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
 import { TraceCancelled, TraceWorker, runGradientCheck, runKeptTrace, runTrace, reusingWorkers } from '../../src/extension/trace/traceRunner';
-import { ProblemError } from '../../src/extension/trace/traceJob';
+import { ProblemError, runWorkerJob } from '../../src/extension/trace/traceJob';
+import { RunKeeper } from '../../src/extension/trace/keptRun';
+import { warmUpJob } from '../../src/extension/trace/warmUp';
 import type { ConvTrace } from '../../src/engine/trace';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -150,6 +152,65 @@ describe('trace runner (worker thread)', () => {
     workers.dispose();
     assert.deepStrictEqual(made, ['w0']);
     assert.deepStrictEqual(events, ['w0 runs lenet.conv.json', 'w0 runs traceLayer', 'w0 runs dropRun', 'w0 runs lenet.conv.json', 'w0 runs traceLayer', 'w0 runs dropRun', 'w0 ends']);
+  });
+
+  it('warm() makes the idle worker ahead of the first run: the warm-up then its drop; the first run takes it', async () => {
+    const { made, events, workers, dropped } = loggedWorkers();
+    workers.warm(warmUpJob({}));
+    workers.warm(warmUpJob({})); // Once: a worker warming (or idle) is enough.
+    await dropped(1);
+    const trace = await runTrace({ file: 'a.json', text: seed, options: {} }, workers) as ConvTrace;
+    assert.strictEqual(trace.tensors.z!.data[0], 296);
+    await dropped(2);
+    workers.warm(warmUpJob({})); // A run took a worker: nothing made.
+    workers.dispose();
+    assert.deepStrictEqual(made, ['w0']);
+    assert.deepStrictEqual(events, ['w0 runs warm-up.conv.json', 'w0 runs dropRun', 'w0 runs a.json', 'w0 runs dropRun', 'w0 ends']);
+  });
+
+  it('no warm-up once a run took a worker (it would compete with that run)', async () => {
+    const { made, workers } = loggedWorkers();
+    const running = runTrace({ file: 'a.json', text: seed, options: {} }, workers);
+    assert.strictEqual(workers.warm(warmUpJob({})), undefined);
+    await running;
+    workers.dispose();
+    assert.deepStrictEqual(made, ['w0']);
+  });
+
+  it('a run asked for during the warm-up waits for it on that worker; one that died is replaced', async () => {
+    const { made, events, workers, dropped } = loggedWorkers();
+    workers.warm(warmUpJob({ dtype: 'float32' }));
+    const trace = await runTrace({ file: 'a.json', text: seed, options: {} }, workers) as ConvTrace;
+    assert.strictEqual(trace.tensors.z!.data[0], 296);
+    await dropped(2);
+    workers.dispose();
+    assert.deepStrictEqual(made, ['w0']);
+    assert.deepStrictEqual(events, ['w0 runs warm-up.conv.json', 'w0 runs dropRun', 'w0 runs a.json', 'w0 runs dropRun', 'w0 ends']);
+    // A warm-up whose worker dies: the run waiting for it gets a fresh worker, the dead one is ended.
+    const log: string[] = [];
+    let count = 0;
+    const dying = reusingWorkers(() => {
+      const id = `w${count++}`;
+      return {
+        start: (job, settle) => {
+          log.push(`${id} runs ${'file' in job ? job.file : Object.keys(job)[0]}`);
+          setImmediate(() => settle('file' in job && job.file === 'warm-up.conv.json' ? new Error('trace worker exited with code 1') : 'dropRun' in job ? { ok: true, reusable: true } : { ok: true, trace: {} as ConvTrace }));
+        },
+        terminate: () => { log.push(`${id} ends`); },
+      } satisfies TraceWorker;
+    });
+    dying.warm(warmUpJob({}));
+    await runTrace({ file: 'b.json', text: seed, options: {} }, dying);
+    dying.dispose();
+    assert.deepStrictEqual(log.slice(0, 3), ['w0 runs warm-up.conv.json', 'w0 ends', 'w1 runs b.json']);
+  });
+
+  it('the warm-up job runs the product\'s path: a network run lean and kept, its first layer traced (float64 and float32)', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const result = runWorkerJob(warmUpJob({ dtype }), new RunKeeper());
+      assert.ok(result.ok && 'kept' in result && result.kept && result.opened?.layer.stages.length, JSON.stringify(!result.ok && result.message));
+      assert.strictEqual(result.opened.layer.tensors.z?.dtype, dtype);
+    }
   });
 
   it('runs inline without a worker script (web host)', async () => {

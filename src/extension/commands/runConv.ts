@@ -20,7 +20,8 @@ import { JsonSource, SpecError, jsonPath, specLocation } from '../../specReader/
 import { isJsonDocument } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel, WaitedRun } from '../panel/tracePanel';
 import { LayerSaving, defaultSpecUri, fileNameOf } from './saveLayerSpec';
-import { KeptRun, TraceCancelled, TraceWorkers, runAttribution, runGradientCheck, runKeptTrace } from '../trace/traceRunner';
+import { KeptRun, ReusingWorkers, TraceCancelled, runAttribution, runGradientCheck, runKeptTrace } from '../trace/traceRunner';
+import { warmUpJob } from '../trace/warmUp';
 import type { TraceJob } from '../trace/traceJob';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
@@ -102,10 +103,18 @@ export class ConvRunner implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly onPanelMessage: (m: WebviewToHost) => void,
     /** Where traces run: worker threads on the desktop, web workers in the browser. */
-    private readonly traceWorkers: () => Promise<TraceWorkers | undefined>,
+    private readonly traceWorkers: () => Promise<ReusingWorkers | undefined>,
     /** The files specs name, from their workspace folder. */
     private readonly files: WorkspaceFiles,
   ) {}
+
+  /** Makes the trace worker ahead of the first run, warmed up on a small network (a spec or a model came into view). */
+  warmWorkers(): void {
+    const started = Date.now();
+    void this.traceWorkers().then(workers => workers?.warm(warmUpJob(traceSettings()))).then(
+      warmed => { if (warmed !== undefined) this.log.info(`trace worker ${warmed ? 'warmed up' : 'failed to warm up'} in ${Date.now() - started} ms`); },
+      () => undefined);
+  }
 
   /** The spec to run: the explorer's or editor title's URI, else the active JSON editor, else a pick among *.conv.json. */
   async pickSpec(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {

@@ -163,6 +163,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         this.log.info(`${file}: graph of ${message.nodes} nodes on screen in ${Math.round(message.milliseconds)} ms, ${Date.now() - document.opening.at} ms after the file was opened ` +
           `(file read in ${document.opening.readMs} ms, its graph and shapes in ${document.opening.factsMs} ms, the page ready at ${document.opening.readyMs} ms, ` +
           `its frame having waited ${document.opening.frameWaitMs ?? '?'} ms for the webview to start)`);
+        // With the graph on screen (not while it is worked out): the trace worker warms up for the model's first run.
+        this.runner.warmWorkers();
         return;
       case 'statistics': {
         const read = initializerValues(document.bytes, message.name, traceSettings().maxElements);
