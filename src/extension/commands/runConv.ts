@@ -108,8 +108,12 @@ export class ConvRunner implements vscode.Disposable {
     private readonly files: WorkspaceFiles,
   ) {}
 
-  /** Makes the trace worker ahead of the first run, warmed up on a small network (a spec or a model came into view). */
+  /**
+   * Makes the trace worker ahead of the first run, warmed up on a small network (a spec or a model came into view);
+   * not while a debug session starts or runs (it traces in this host, and its first stop is waited for).
+   */
   warmWorkers(): void {
+    if (vscode.debug.activeDebugSession) return;
     const started = Date.now();
     void this.traceWorkers().then(workers => workers?.warm(warmUpJob(traceSettings()))).then(
       warmed => { if (warmed !== undefined) this.log.info(`trace worker ${warmed ? 'warmed up' : 'failed to warm up'} in ${Date.now() - started} ms`); },
