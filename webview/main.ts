@@ -89,18 +89,13 @@ onHostMessage(message => {
       state.layer = undefined;
       reshow();
       break;
-    case 'network': {
-      // The layer traced with the run opens from it once: shown again (a settings change), the panel asks the host,
-      // which may have let it go since.
-      let opened = message.network.opened;
-      reshow = () => show(message.network, 'network', () => {
-        network = new NetworkView(root, networkWithStages({ ...message.network, opened }, state.stages), state);
-        opened = undefined;
-        return network;
-      });
+    case 'network':
+      reshow = () => show(message.network, 'network', () => (network = new NetworkView(root, networkWithStages(message.network, state.stages), state)));
       reshow();
+      // The layer traced with the run serves the first view only: shown again (a settings change), the panel asks the
+      // host, which may have let it go since.
+      message.network.opened = undefined;
       break;
-    }
     case 'settings':
       if (applySettings(state, message.settings)) {
         setLocale(state.locale);

@@ -265,11 +265,10 @@ export class ConvRunner implements vscode.Disposable {
       const network = networkToWire(trace, traceId, label, warnings, uri?.toString());
       // The layer the run traced for the panel to open first goes with it; the panel answers its requests from it.
       const open = kept?.opened;
-      const openId = open && traceId + 1 + open.index;
-      const untraced = openId === undefined ? undefined : shown.get(openId)?.untraced;
-      const opened = open && openId !== undefined && untraced ? { traceId: openId, layer: open.layer, wire: { index: open.index, layer: untraced.wire(open.layer) } } : undefined;
-      const wire = kept ? { ...network, savable: true, ...(opened ? { opened: opened.wire } : {}) } : network;
-      panel.showTrace(shown, { type: 'network', network: wire }, waited, kept?.release, opened);
+      const untraced = open && shown.get(traceId + 1 + open.index)?.untraced;
+      const opened = open && untraced ? { index: open.index, layer: untraced.wire(open.layer) } : undefined;
+      const wire = kept ? { ...network, savable: true, ...(opened ? { opened } : {}) } : network;
+      panel.showTrace(shown, { type: 'network', network: wire }, waited, kept?.release, opened && open?.layer);
     } else {
       this.nextTraceId += 1;
       panel.showTrace(new Map([[traceId, shownTrace(trace.tensors, trace.geometry, check, short => short)]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited, kept?.release);

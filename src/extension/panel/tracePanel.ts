@@ -9,7 +9,7 @@ import { type LayerGeometry, cellSumIn } from '../../engine/layerKinds/views';
 import type { TensorName, TraceTensor } from '../../engine/trace';
 import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import type { LayerTrace } from '../../engine/network';
-import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PagePhases, PanelSettings, STAGE_SETS, WebviewToHost, WireLayer, WireTile, assertNever, runId } from '../../protocol/messages';
+import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PagePhases, PanelSettings, STAGE_SETS, WebviewToHost, WireLayer, WireNetwork, WireTile, assertNever, runId } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
 import { attributionToWire, featureMapsToWire } from '../../protocol/wire';
 import { parseWebviewMessage } from '../../protocol/validate';
@@ -192,19 +192,20 @@ export class TracePanel implements vscode.Disposable {
 
   /**
    * Shows a run and keeps its traces (by the ids the message gave them) to answer the panel's requests; `release` lets
-   * go of its run. `opened`: the lean network's layer the message sends traced (WireNetwork.opened), by its trace id.
+   * go of its run. `opened`: the layer the network message sends traced (WireNetwork.opened), as the engine traced it.
    */
-  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun, release?: () => void, opened?: { traceId: number; layer: LayerTrace }): void {
+  showTrace(traces: Map<number, ShownTrace>, message: Extract<HostToWebview, { type: 'trace' | 'network' }>, waited?: WaitedRun, release?: () => void, opened?: LayerTrace): void {
     this.replaceShown(traces, release);
-    const shown = opened && traces.get(opened.traceId);
-    if (opened && shown) this.keepTraced(opened.traceId, shown, opened.layer);
-    this.shownUri = message.type === 'trace' ? message.trace.uri : message.network.uri;
+    const openedId = message.type === 'network' ? openedTraceId(message.network) : undefined;
+    if (opened && openedId !== undefined) {
+      const shown = traces.get(openedId);
+      if (shown) this.keepTraced(openedId, shown, opened);
+    }
     this.waited = waited && { ...waited, traceId: message.type === 'trace' ? message.trace.id : message.network.id, posted: Date.now() };
     this.post(message);
   }
 
-  /** The spec of the run on show, and the network's layer last open in the panel for a spec (its `stage` messages say). */
-  private shownUri: string | undefined;
+  /** The network's layer last open in the panel for a spec (its `stage` messages say). */
   private lastOpen: { uri: string; layer: number } | undefined;
 
   /** The network layer the panel opens first when it shows a run of `uri`: the one last open for that spec, else the first. */
@@ -359,7 +360,7 @@ export class TracePanel implements vscode.Disposable {
     if (old?.untraced) old.tensors = old.untraced.tensors;
     // A page loaded again is sent the run again: the layer let go goes to it lean, to be asked for when opened.
     const latest = this.latest;
-    if (latest?.type === 'network' && latest.network.opened && latest.network.id + 1 + latest.network.opened.index === oldest) {
+    if (latest?.type === 'network' && openedTraceId(latest.network) === oldest) {
       const { opened: _, ...network } = latest.network;
       this.latest = { ...latest, network };
     }
@@ -431,7 +432,8 @@ export class TracePanel implements vscode.Disposable {
       case 'stage':
         if (message.layer !== undefined) {
           this.openLayer = message.traceId;
-          if (this.shownUri !== undefined) this.lastOpen = { uri: this.shownUri, layer: message.layer };
+          const uri = this.latest?.type === 'network' ? this.latest.network.uri : undefined;
+          if (uri !== undefined) this.lastOpen = { uri, layer: message.layer };
         }
         break;
       case 'saveLayerSpec':
@@ -488,6 +490,9 @@ export class TracePanel implements vscode.Disposable {
 }
 
 const ms = (t: number) => Math.round(t);
+
+/** The trace id of the layer a network message sends traced (a network's layer k has id + 1 + k). */
+const openedTraceId = (network: WireNetwork): number | undefined => (network.opened ? network.id + 1 + network.opened.index : undefined);
 
 /** An error as the panel's status says it: a problem worded in the display language, else its message. */
 function problemMessage(e: unknown): string {

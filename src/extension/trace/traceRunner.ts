@@ -122,10 +122,13 @@ function dropRun(worker: TraceWorker): Promise<boolean> {
   return new Promise(resolve => worker.start({ dropRun: true }, outcome => resolve(!(outcome instanceof Error) && outcome.ok && 'reusable' in outcome && outcome.reusable)));
 }
 
+/** Why a worker could not be made. */
+const startFailure = (e: unknown) => new Error(`could not start the trace worker: ${e instanceof Error ? e.message : String(e)}`);
+
 /** A worker handed out before it is ready (its warm-up still running): each call waits for it. */
 function afterWarmUp(ready: Promise<TraceWorker>): TraceWorker {
   return {
-    start: (job, settle) => void ready.then(w => w.start(job, settle), (e: unknown) => settle(new Error(`could not start the trace worker: ${e instanceof Error ? e.message : String(e)}`))),
+    start: (job, settle) => void ready.then(w => w.start(job, settle), (e: unknown) => settle(startFailure(e))),
     terminate: () => void ready.then(w => w.terminate(), () => undefined),
     release: () => void ready.then(w => (w.release ? w.release() : w.terminate()), () => undefined),
   };
@@ -255,7 +258,7 @@ function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: Abor
         else reject(jobError(outcome));
       }, afterAnswer(outcome)));
     } catch (e) {
-      settle(() => reject(new Error(`could not start the trace worker: ${e instanceof Error ? e.message : String(e)}`)));
+      settle(() => reject(startFailure(e)));
     }
   });
 }
