@@ -29,6 +29,8 @@ export interface RunSummary {
   shapes: Record<string, number[]>;
   /** The parts of the run's products the engine's helper threads ran (desktop trace workers; absent on the web). */
   helperJobs?: number;
+  /** The bytes of the trace it replaced that the run made its tensors in (absent: it was given none). */
+  reusedBytes?: number;
 }
 
 function summarize(result: RunResult | undefined): RunSummary | undefined {
@@ -36,7 +38,7 @@ function summarize(result: RunResult | undefined): RunSummary | undefined {
   const shapes: Record<string, number[]> = {};
   const tensors = namedTensors(result.trace);
   for (const name of tensors.names) shapes[name] = [...tensors.get(name)!.shape];
-  return { traceId: result.traceId, uri: result.uri.toString(), shapes, helperJobs: result.helperJobs };
+  return { traceId: result.traceId, uri: result.uri.toString(), shapes, helperJobs: result.helperJobs, reusedBytes: result.reusedBytes };
 }
 
 /** What activate() returns: lets integration tests (and other extensions) drive the panel and watch it speak. */
@@ -142,7 +144,12 @@ export function activateExtension(context: vscode.ExtensionContext, platform: Ho
   );
   return {
     onDidReceivePanelMessage: panelMessages.event,
-    run,
+    // The caller keeps the trace as long as it likes: a later run does not reuse its arrays.
+    run: async uri => {
+      const result = await run(uri);
+      if (result) runner.handOut(result.trace);
+      return result;
+    },
     diagnostics: doc => diagnostics.update(doc),
     modelEditors: () => models.states(),
     focus: message => {

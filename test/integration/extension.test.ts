@@ -4,6 +4,8 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi, RunSummary } from '../../src/extension/extension';
 import type { ShownTensor } from '../../src/protocol/messages';
+import { wholeArrays } from '../../src/engine/recycledBuffers';
+import { type ConvTrace, recordedTensors } from '../../src/engine/trace';
 import { formatNumber, namedTensors } from '../../src/format/text';
 import { EXTENSION_ID, RUN, nextPanelMessage, readJson, rendered, sleep, workspaceFile } from './support';
 
@@ -53,10 +55,18 @@ describe('Conv Visual Debugger in VS Code', () => {
     assert.deepStrictEqual(Array.from(namedTensors(result.trace).get('z')!.data).slice(0, 3), [296, 250, 288]);
   });
 
-  it('reuses the panel for the next run and re-renders it', async () => {
+  it('reuses the panel for the next run and re-renders it; the run makes its tensors in the memory of the trace it replaced', async () => {
+    // The API's caller keeps its trace: no run after reuses its arrays.
+    const handedOut = (await rendered(api, () => api.run(workspaceFile('seed.conv.json')))).result.trace as ConvTrace;
+    const bytes = wholeArrays(recordedTensors(handedOut.tensors)).reduce((sum, a) => sum + a.byteLength, 0);
     const first = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, workspaceFile('seed.conv.json')));
+    assert.strictEqual(first.result.reusedBytes, undefined);
+    assert.deepStrictEqual(Array.from(handedOut.tensors.z!.data).slice(0, 3), [296, 250, 288]);
     const second = await rendered(api, () => vscode.commands.executeCommand<RunSummary>(RUN, workspaceFile('seed.conv.json')));
     assert.ok(second.result.traceId > first.result.traceId);
+    assert.strictEqual(second.result.reusedBytes, bytes, 'every array of the trace the panel let go');
+    const z = second.message.shown.find((s: ShownTensor) => s.name === 'z');
+    assert.deepStrictEqual(z?.cells, ['296', '250', '288', '277', '280', '294', '302', '297', '315']);
     assert.strictEqual(panelTabs().length, 1);
   });
 

@@ -9,7 +9,8 @@ import { TraceCancelled, TraceWorker, runGradientCheck, runKeptTrace, runTrace, 
 import { ProblemError, runWorkerJob } from '../../src/extension/trace/traceJob';
 import { RunKeeper } from '../../src/extension/trace/keptRun';
 import { warmUpJob } from '../../src/extension/trace/warmUp';
-import type { ConvTrace } from '../../src/engine/trace';
+import { type ConvTrace, recordedTensors } from '../../src/engine/trace';
+import { wholeArrays } from '../../src/engine/recycledBuffers';
 
 const ROOT = path.join(__dirname, '../../..');
 const WORKER = nodeTraceWorkers(path.join(ROOT, 'dist/traceWorker.js'));
@@ -56,6 +57,44 @@ describe('trace runner (worker thread)', () => {
     setTimeout(() => abort.abort(), 50);
     await assert.rejects(run, TraceCancelled);
     assert.ok(Date.now() - started < 2000, 'cancelled promptly');
+  });
+
+  describe('a re-run in the arrays of the trace it replaced (TraceJob.reuse)', () => {
+    // Strided, padded, float32 (the kernels' path) and float64: every tensor, statistic and stage is a fresh run's.
+    const specs: [string, string, { dtype?: 'float32' }][] = [
+      ['seed.conv.json', seed, {}],
+      ['strided.conv.json', JSON.stringify({ input: [[[[1, -2, 3, 0, 5], [2, 2, -1, 4, 1], [0, 3, 1, -2, 2], [4, -1, 0, 1, 3], [1, 1, 2, -3, 0]], [[2, 0, 1, 1, -1], [3, 1, -2, 0, 2], [1, 4, 0, 2, -1], [0, 2, 3, 1, 1], [-2, 1, 0, 3, 2]]]], weight: [[[[1, 0, -1], [2, 1, 0], [0, 1, 1]], [[-1, 2, 0], [1, 0, 1], [2, -1, 0]]], [[[0, 1, 0], [1, -1, 1], [0, 1, 0]], [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]]], bias: [0.5, -1], stride: 2, padding: 1 }), { dtype: 'float32' }],
+    ];
+    for (const [file, text, options] of specs) {
+      it(`${file}: the worker takes them all (they leave this thread) and its trace is a fresh run's, whatever they held`, async () => {
+        const fresh = await runKeptTrace({ file, text, options }, WORKER);
+        const replaced = (await runKeptTrace({ file, text, options }, WORKER)).trace as ConvTrace;
+        const arrays = wholeArrays(recordedTensors(replaced.tensors));
+        const bytes = arrays.reduce((sum, a) => sum + a.byteLength, 0);
+        // What the replaced trace held must not show through: NaN everywhere (a pass that adds into its output would keep it).
+        for (const a of arrays) a.fill(NaN);
+        const rerun = await runKeptTrace({ file, text, options, reuse: arrays }, WORKER);
+        assert.strictEqual(rerun.reusedBytes, bytes, 'every array reused');
+        assert.ok(arrays.every(a => a.byteLength === 0), 'handed over to the worker, not copied');
+        assert.deepStrictEqual(rerun.trace, fresh.trace);
+      });
+    }
+
+    it('a changed spec takes the arrays that fit; inline (no worker) none are taken and they stay the caller\'s', async () => {
+      const replaced = (await runKeptTrace({ file: 'seed.conv.json', text: seed, options: {} }, WORKER)).trace as ConvTrace;
+      const arrays = wholeArrays(recordedTensors(replaced.tensors));
+      const before = arrays.map(a => Array.from(a));
+      const inline = await runKeptTrace({ file: 'seed.conv.json', text: seed, options: {}, reuse: arrays }, undefined);
+      assert.strictEqual(inline.reusedBytes, undefined);
+      assert.deepStrictEqual(arrays.map(a => Array.from(a)), before, 'untouched');
+      // One more kernel: z, z_t, δ and the weight's tensors change length; the input's and a_t's do not.
+      const spec = JSON.parse(seed) as { weight: number[][][][]; bias: number[] };
+      const changed = JSON.stringify({ ...spec, weight: [...spec.weight, spec.weight[0]], bias: [...spec.bias, 3] });
+      const rerun = await runKeptTrace({ file: 'changed.conv.json', text: changed, options: {}, reuse: arrays }, WORKER);
+      const all = before.reduce((sum, a) => sum + a.length * 8, 0);
+      assert.ok(rerun.reusedBytes! > 0 && rerun.reusedBytes! < all, `${rerun.reusedBytes} of ${all} bytes`);
+      assert.deepStrictEqual(rerun.trace, (await runKeptTrace({ file: 'changed.conv.json', text: changed, options: {} }, WORKER)).trace);
+    });
   });
 
   /** Workers made by `reusingWorkers` around real ones, each job and end logged as `w<n> runs <file or job>`. */

@@ -8,8 +8,9 @@ import { type AttributionKind, type AttributionMap, networkInputOf } from '../..
 import type { CellCheck } from '../../engine/gradcheck';
 import type { LayerGeometry } from '../../engine/layerKinds/view';
 import { LayerTrace, isNetworkTrace, qualifiedName } from '../../engine/network';
-import type { Tensor } from '../../engine/tensor';
-import type { ConvTrace, TensorName, TraceTensor } from '../../engine/trace';
+import { wholeArrays } from '../../engine/recycledBuffers';
+import type { Tensor, TensorData } from '../../engine/tensor';
+import { type ConvTrace, type TensorName, type TraceTensor, recordedTensors } from '../../engine/trace';
 import { printable } from '../../format/safeText';
 import { renderProblem, shownProblem } from '../../specReader/problemText';
 import type { WebviewToHost } from '../../protocol/messages';
@@ -34,6 +35,8 @@ export interface RunResult {
   traceId: number;
   /** The parts of its products the helper threads ran (undefined: it ran where there are none, inline or on the web). */
   helperJobs?: number;
+  /** The bytes of the trace it replaced that it made its tensors in (undefined: none were given to it). */
+  reusedBytes?: number;
 }
 
 /** What to trace: spec text, where it came from (for titles, .npy paths and problems). */
@@ -62,6 +65,8 @@ function failureMessage(e: unknown): string {
   const problem = renderProblem(e.problem, displayLocale());
   return printable(e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, problem));
 }
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Checks a cell of a gradient tensor (by its name in the trace) against finite differences. */
 export type GradientChecker = (name: string, analytic: Tensor, index: readonly number[]) => Promise<CellCheck>;
@@ -92,9 +97,16 @@ function layerSaving(kept: KeptRun, index: number, layer: LayerTrace, label: str
   };
 }
 
+/** How long the arrays of a trace the panel let go wait for the next run to reuse them (TraceJob.reuse). */
+const SPARE_MS = 30_000;
+
 export class ConvRunner implements vscode.Disposable {
   private nextTraceId = 1;
   private inFlight: AbortController | undefined;
+  /** The arrays of the last trace the panel let go, for the next run; dropped after SPARE_MS. */
+  private spare: { arrays: TensorData[]; timer: ReturnType<typeof setTimeout> } | undefined;
+  /** Traces handed to someone beyond the panel (the API's callers): their arrays are never reused. */
+  private readonly handedOut = new WeakSet<AnyTrace>();
   /** The spec document the panel shows, if it shows one. */
   private shownUri: string | undefined;
 
@@ -186,19 +198,24 @@ export class ConvRunner implements vscode.Disposable {
     const job: TraceJob = { file: label, text, options, npy: Object.fromEntries(input.npy ?? []) };
     // A network's layer the panel opens first comes traced with the run (no round trip to the worker for it).
     const openLayer = panel.layerToOpen(document?.uri.toString());
+    // Taken after 'running' above let the trace on show go: a re-run makes its tensors in that trace's memory.
+    const reuse = this.takeSpare();
     const started = input.started ?? Date.now();
     try {
-      const { trace, kept, helperJobs } = await withProgressIfSlow(
-        this.traceWorkers().then(workers => runKeptTrace({ ...job, openLayer }, workers, abort.signal)),
+      const { trace, kept, helperJobs, reusedBytes } = await withProgressIfSlow(
+        this.traceWorkers().then(workers => runKeptTrace({ ...job, openLayer, ...(reuse ? { reuse } : {}) }, workers, abort.signal)),
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         () => abort.abort(),
       );
-      this.log.info(`${label}: traced in ${Date.now() - started} ms${helperJobs ? `, ${helperJobs} parts of its products on helper threads` : ''}`);
+      const reused = reusedBytes ? `, in ${megabytes(reusedBytes)} of the trace it replaced` : '';
+      this.log.info(`${label}: traced in ${Date.now() - started} ms${reused}${helperJobs ? `, ${helperJobs} parts of its products on helper threads` : ''}`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
-      // A network's run stays in its worker: layers are traced from it when opened, attributions read from it.
-      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), kept ? kept.attribute : this.attributor(job), kept, input.source);
-      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId, helperJobs };
+      // A network's run stays in its worker: layers are traced from it when opened, attributions read from it. A conv's
+      // trace, once the panel lets it go, leaves its arrays to the next run (not a comparison's: its caller reads it).
+      const letGo = kept ? kept.release : shown === trace && !isNetworkTrace(trace) ? () => this.keepSpare(trace) : undefined;
+      const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), kept ? kept.attribute : this.attributor(job), kept, input.source, letGo);
+      return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId, helperJobs, reusedBytes };
     } catch (e) {
       if (e instanceof TraceCancelled) {
         this.log.info(`${label}: cancelled`);
@@ -226,8 +243,10 @@ export class ConvRunner implements vscode.Disposable {
 
   /** Checks a cell of one of a run's gradients: the spec run again in a worker. */
   private gradientChecker(job: TraceJob): GradientChecker {
+    // The job's own copy of the values: a worker still warming up posts it later, when the next run may have taken
+    // the trace's arrays (TraceJob.reuse).
     return (name, analytic, index) => this.traceWorkers().then(workers => runGradientCheck({
-      ...job, gradient: { name, index: [...index], analytic: { shape: [...analytic.shape], dtype: analytic.dtype, data: analytic.data } },
+      ...job, gradient: { name, index: [...index], analytic: { shape: [...analytic.shape], dtype: analytic.dtype, data: analytic.data.slice() } },
     }, workers));
   }
 
@@ -240,7 +259,7 @@ export class ConvRunner implements vscode.Disposable {
    * Shows a trace in the panel (the debugger calls this with the trace it steps through); returns its id.
    * `check`: how the panel's gradient check runs, when the spec that made the trace is known.
    */
-  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker, attribute?: Attributor, kept?: KeptRun, source = uri): number {
+  present(trace: AnyTrace, label: string, uri?: vscode.Uri, waited?: WaitedRun, check?: GradientChecker, attribute?: Attributor, kept?: KeptRun, source = uri, letGo = kept?.release): number {
     this.shownUri = uri?.toString();
     const locale = displayLocale();
     const warnings = nonFiniteWarnings(trace).map(w => shownProblem(w, locale));
@@ -268,12 +287,34 @@ export class ConvRunner implements vscode.Disposable {
       const untraced = open && shown.get(traceId + 1 + open.index)?.untraced;
       const opened = open && untraced ? { index: open.index, layer: untraced.wire(open.layer) } : undefined;
       const wire = kept ? { ...network, savable: true, ...(opened ? { opened } : {}) } : network;
-      panel.showTrace(shown, { type: 'network', network: wire }, waited, kept?.release, opened && open?.layer);
+      panel.showTrace(shown, { type: 'network', network: wire }, waited, letGo, opened && open?.layer);
     } else {
       this.nextTraceId += 1;
-      panel.showTrace(new Map([[traceId, shownTrace(trace.tensors, trace.geometry, check, short => short)]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited, kept?.release);
+      panel.showTrace(new Map([[traceId, shownTrace(trace.tensors, trace.geometry, check, short => short)]]), { type: 'trace', trace: toWire(trace, traceId, label, warnings, uri?.toString()) }, waited, letGo);
     }
     return traceId;
+  }
+
+  /** `trace` goes to a caller beyond the panel (the API's run), who may read it any time: its arrays are never reused. */
+  handOut(trace: AnyTrace): void {
+    this.handedOut.add(trace);
+  }
+
+  /** The panel let `trace` go: its arrays wait for the next run (replacing those of an earlier one). */
+  private keepSpare(trace: ConvTrace): void {
+    if (this.handedOut.has(trace)) return;
+    this.takeSpare();
+    const arrays = wholeArrays(recordedTensors(trace.tensors));
+    const timer = setTimeout(() => { if (this.spare?.timer === timer) this.spare = undefined; }, SPARE_MS);
+    (timer as { unref?: () => void }).unref?.();
+    this.spare = { arrays, timer };
+  }
+
+  private takeSpare(): TensorData[] | undefined {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) clearTimeout(spare.timer);
+    return spare?.arrays;
   }
 
   private async reportFailure(doc: vscode.TextDocument | undefined, e: unknown, message: string): Promise<void> {
@@ -292,5 +333,6 @@ export class ConvRunner implements vscode.Disposable {
 
   dispose(): void {
     this.inFlight?.abort();
+    this.takeSpare();
   }
 }

@@ -1,7 +1,7 @@
 // Trace workers on the desktop: Node worker threads running dist/traceWorker.js.
 
 import { Worker } from 'worker_threads';
-import type { WorkerResult } from './traceJob';
+import { type WorkerResult, jobBuffers } from './traceJob';
 import type { TraceWorkers } from './traceRunner';
 
 export function nodeTraceWorkers(script: string): TraceWorkers {
@@ -15,7 +15,7 @@ export function nodeTraceWorkers(script: string): TraceWorkers {
     return {
       start(job, onOutcome) {
         settle = onOutcome;
-        worker.postMessage(job);
+        worker.postMessage(job, jobBuffers(job));
       },
       terminate: () => void worker.terminate(),
     };

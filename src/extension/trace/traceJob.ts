@@ -6,7 +6,8 @@ import { type AttributionKind, type AttributionMap, attributionOf } from '../../
 import { type CellCheck, checkGradientCell } from '../../engine/gradcheck';
 import { runNetwork } from '../../engine/networkRun';
 import { kernelMemoryBytes } from '../../engine/wasm/gemmWasm';
-import type { Tensor } from '../../engine/tensor';
+import { reusing } from '../../engine/recycledBuffers';
+import type { Tensor, TensorData } from '../../engine/tensor';
 import type { LayerTrace } from '../../engine/network';
 import { type TraceOptions, type TraceTensor, recordedTensors } from '../../engine/trace';
 import { KeepJob, KeptAttributionJob, LayerJob, LayerSpecJob, OpenedLayer, RunKeeper } from './keptRun';
@@ -24,12 +25,18 @@ export interface TraceJob {
   options: TraceOptions;
   /** .npy files the spec names, by the path written in it. */
   npy?: Record<string, NpyFile>;
+  /**
+   * The arrays of the trace this run replaces, which nobody reads any more (handed over, not copied): the trace makes
+   * its tensors in them where one fits (a re-run of the spec: all of them), rather than in memory new to the worker.
+   */
+  reuse?: TensorData[];
 }
 
 /** What went wrong: a spec's problem where it is, an engine's problem (the gradient check's), or a message. */
 export type JobFailure = { ok: false; spec?: { file: string; path?: JSONPath; problem: Problem; position?: Position }; problem?: Problem; message: string };
 
-export type TraceJobResult = { ok: true; trace: AnyTrace } | JobFailure;
+/** `reusedBytes`: how much of `TraceJob.reuse` the trace's tensors took (when some was given). */
+export type TraceJobResult = { ok: true; trace: AnyTrace; reusedBytes?: number } | JobFailure;
 
 /** One cell of a gradient tensor the run recorded (`analytic`), checked against finite differences of the spec run again. */
 export interface GradientJob extends TraceJob {
@@ -46,7 +53,7 @@ export interface AttributionJob extends TraceJob {
 export type AttributionJobResult = { ok: true; map: AttributionMap } | JobFailure;
 
 /** A trace whose network run the worker keeps (`kept`) with the layer to open traced (`opened`), or a single conv's whole trace. */
-export type KeepJobResult = { ok: true; trace: AnyTrace; kept?: true; opened?: OpenedLayer } | JobFailure;
+export type KeepJobResult = { ok: true; trace: AnyTrace; kept?: true; opened?: OpenedLayer; reusedBytes?: number } | JobFailure;
 export type LayerJobResult = { ok: true; layer: LayerTrace } | JobFailure;
 /** A layer's spec files, or none when only asked whether it can be a spec. */
 export type LayerSpecJobResult = { ok: true; layerSpec?: LayerSpecFiles } | JobFailure;
@@ -93,7 +100,7 @@ function attempt<T extends WorkerResult>(work: () => T): T | JobFailure {
 export function runKeepJob(job: TraceJob & Pick<KeepJob, 'openLayer'>, keeper: RunKeeper): KeepJobResult {
   return attempt(() => {
     const lean = keeper.keep(job.file, job.text, job.options, npyOf(job));
-    if (!lean) return { ok: true, trace: traceAnySpecText(job.file, job.text, job.options, npyOf(job)) };
+    if (!lean) return traceSpec(job);
     const opened = job.openLayer === undefined ? undefined : keeper.opened(job.openLayer);
     return { ok: true, trace: lean, kept: true, ...(opened ? { opened } : {}) };
   });
@@ -119,7 +126,7 @@ function failure(e: unknown): JobFailure {
 
 export function runTraceJob(job: TraceJob): TraceJobResult {
   try {
-    return { ok: true, trace: traceAnySpecText(job.file, job.text, job.options, npyOf(job)) };
+    return traceSpec(job);
   } catch (e) {
     return failure(e);
   }
@@ -133,6 +140,12 @@ export function runGradientJob(job: GradientJob): GradientJobResult {
   } catch (e) {
     return failure(e);
   }
+}
+
+/** A spec's whole trace, made in the arrays of `job.reuse` where they fit. */
+function traceSpec(job: TraceJob): { ok: true; trace: AnyTrace; reusedBytes?: number } {
+  const { value: trace, reusedBytes } = reusing(job.reuse, () => traceAnySpecText(job.file, job.text, job.options, npyOf(job)));
+  return { ok: true, trace, ...(job.reuse ? { reusedBytes } : {}) };
 }
 
 const npyOf = (job: TraceJob) => new Map(Object.entries(job.npy ?? {}));
@@ -157,6 +170,11 @@ export function resultBuffers(result: WorkerResult, keeper?: RunKeeper): ArrayBu
     : 'layer' in result ? layerBuffers([result.layer.tensors]) : [];
   const kept = keeper?.buffers();
   return kept?.size ? buffers.filter(b => !kept.has(b)) : buffers;
+}
+
+/** What a job hands over rather than copies: the arrays it may reuse (`TraceJob.reuse`). */
+export function jobBuffers(job: WorkerJob): ArrayBuffer[] {
+  return 'reuse' in job && job.reuse ? [...new Set(job.reuse.map(data => data.buffer as ArrayBuffer))] : [];
 }
 
 /** Each tensor's buffer once: the transfer list of a postMessage must not repeat one. */

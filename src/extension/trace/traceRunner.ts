@@ -164,14 +164,18 @@ export interface KeptRun {
 /**
  * Traces a spec: a network is run lean and kept in its worker (`kept`), its layers untraced in `trace`
  * (leanTrace.ts) but the one `job.openLayer` names, traced (`kept.opened`); a single conv is traced whole, its worker
- * let go.
+ * let go (in the arrays of `job.reuse`, which go to the worker: they are the caller's no more).
  */
-export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun; helperJobs?: number }> {
+export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun; helperJobs?: number; reusedBytes?: number }> {
   const keeper = new RunKeeper();
   let worker: TraceWorker | undefined;
-  const result = await runJob({ ...job, keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true; helperJobs?: number };
-  const helperJobs = result.helperJobs;
-  if (!result.kept) return { trace: result.trace, helperJobs };
+  // Arrays to reuse go to a worker (they are detached here); inline, a holder the caller missed would read another
+  // trace's values: fresh arrays there.
+  const { reuse, ...rest } = job;
+  const sent = workers && reuse ? { ...rest, reuse } : rest;
+  const result = await runJob({ ...sent, keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true; helperJobs?: number };
+  const { helperJobs, reusedBytes } = result;
+  if (!result.kept) return { trace: result.trace, helperJobs, reusedBytes };
   // One job at a time on the kept worker: each waits for the one before.
   let queue: Promise<unknown> = Promise.resolve();
   let released = false;

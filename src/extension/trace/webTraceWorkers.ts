@@ -1,7 +1,7 @@
 // Trace workers in the browser (vscode.dev, code-server's web-worker extension
 // host): web workers running dist/web/traceWorker.js. No Node or vscode import.
 
-import type { WorkerJob, WorkerResult } from './traceJob';
+import { type WorkerJob, type WorkerResult, jobBuffers } from './traceJob';
 import type { TraceWorkers } from './traceRunner';
 
 /** The part of the DOM's Worker used here (the project compiles without the DOM library). */
@@ -9,7 +9,7 @@ interface WebWorker {
   onmessage: ((e: { data: WorkerResult }) => void) | null;
   onerror: ((e: { message?: string; preventDefault(): void }) => void) | null;
   onmessageerror: (() => void) | null;
-  postMessage(job: WorkerJob): void;
+  postMessage(job: WorkerJob, transfer: ArrayBuffer[]): void;
   terminate(): void;
 }
 type WebWorkerConstructor = new (url: string, options?: { name?: string }) => WebWorker;
@@ -28,7 +28,7 @@ export function webTraceWorkers(scriptUrl: string): TraceWorkers {
         worker.onmessage = e => settle(e.data);
         worker.onerror = e => { e.preventDefault(); settle(new Error(`trace worker failed: ${e.message || 'could not load its script'}`)); };
         worker.onmessageerror = () => settle(new Error('trace worker sent a message that could not be read'));
-        worker.postMessage(job);
+        worker.postMessage(job, jobBuffers(job));
       },
       terminate: () => worker.terminate(),
     };
