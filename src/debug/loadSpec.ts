@@ -5,7 +5,7 @@
 import type { GradProblem } from '../engine/gradcheck';
 import type { NetworkTrace } from '../engine/network';
 import { DEFAULT_MAX_ELEMENTS, type ConvTrace, type TraceOptions } from '../engine/trace';
-import { runSpecSource } from '../specReader/convSpec';
+import { readSpecProblem, runSpecSource } from '../specReader/convSpec';
 import { JsonSource } from '../specReader/source';
 import { modelLayerNames } from '../specReader/onnx/modelTrace';
 import { NpyFiles, SpecFileSystem, npyBytes, readRegularFile, readSpecFiles } from '../specReader/specFiles';
@@ -30,12 +30,21 @@ function modelNamesOf(value: unknown, problem: GradProblem, npy: NpyFiles, maxEl
   return modelLayerNames(bytes, problem.input.shape, problem.dtype, maxElements);
 }
 
-/** `folder`: where the files the spec names must lie (the extension's workspace folder); anywhere when absent. */
-export async function loadSpec(specPath: string, files: SpecFileSystem, options: TraceOptions = {}, folder?: string): Promise<LoadedSpec> {
+/** Traces a spec's text as runSpecSource does, elsewhere (the extension's trace worker, whose code is warm). */
+export type SpecTracer = (file: string, text: string, npy: NpyFiles, options: TraceOptions) => Promise<ConvTrace | NetworkTrace>;
+
+/**
+ * `folder`: where the files the spec names must lie (the extension's workspace folder); anywhere when absent.
+ * `tracer`: where the trace runs, while this thread reads the spec's problem (the gradient check's); here when absent.
+ */
+export async function loadSpec(specPath: string, files: SpecFileSystem, options: TraceOptions = {}, folder?: string, tracer?: SpecTracer): Promise<LoadedSpec> {
   const text = new TextDecoder().decode(await readRegularFile(files, specPath));
   const source = JsonSource.parse(specPath, text);
   const npy = await readSpecFiles(specPath, specFileReferences(source.value), files, { maxElements: options.maxElements ?? DEFAULT_MAX_ELEMENTS, folder });
-  const { problem, trace } = runSpecSource(source, options, npy);
+  const traced = tracer?.(specPath, text, npy, options);
+  // A spec with a problem: the problem read here says so (the same SpecError); the tracer's failure goes unheard.
+  traced?.catch(() => undefined);
+  const { problem, trace } = traced ? { problem: readSpecProblem(source, options, npy), trace: await traced } : runSpecSource(source, options, npy);
   const keyLines: KeyLines = {};
   const span = (v: { offset: number; length: number }) => source.positionAt(v.offset + Math.max(0, v.length - 1));
   if (typeof source.value === 'object' && source.value !== null) {

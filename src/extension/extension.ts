@@ -10,7 +10,8 @@ import { installNodeGemmThreads } from '../specReader/nodeGemmThreads';
 export type { ConvVisualDebuggerApi, RunSummary } from './activate';
 
 export function activate(context: vscode.ExtensionContext): ConvVisualDebuggerApi {
-  // The engine's runs on this thread (the inline debugger's) use every core for big products too.
+  // The engine's work on this thread (the inline debugger's expressions and gradient checks) uses every core for big
+  // products too.
   installNodeGemmThreads();
   return activateExtension(context, {
     traceWorkers: async c => nodeTraceWorkers(vscode.Uri.joinPath(c.extensionUri, 'dist', 'traceWorker.js').fsPath),

@@ -12,6 +12,8 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { loadSpec } from '../../src/debug/loadSpec';
 import { ConvDebugSession } from '../../src/debug/session';
 import { nodeSpecFiles } from '../../src/specReader/nodeSpecFiles';
+import { traceAnySpecText } from '../../src/specReader/convSpec';
+import { SpecError, jsonPath } from '../../src/specReader/source';
 
 const ROOT = path.join(__dirname, '../../..');
 const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
@@ -417,5 +419,36 @@ describe('conv debug adapter (DAP, in this process): one guard around every requ
     assert.deepStrictEqual([(await stderr).body.category, (await stderr).body.output], ['stderr', 'internal error in the conv debugger: the host broke\n']);
     broken = false;
     assert.strictEqual((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].name, 'conv2d › Pad: a = pad(input)');
+  });
+});
+
+describe('loadSpec with a tracer (the extension traces in its worker)', () => {
+  const LENET = path.join(ROOT, 'examples/lenet.conv.json');
+  const DIGITS = path.join(ROOT, 'examples/digits.conv.json');
+
+  it('reads the problem here and takes the trace the tracer made: the same spec as traced here, the same .npy files given', async () => {
+    for (const spec of [SEED, LENET, DIGITS]) {
+      const here = await loadSpec(spec, nodeSpecFiles, { dtype: 'float32' });
+      const asked: { file: string; files: string[] }[] = [];
+      const elsewhere = await loadSpec(spec, nodeSpecFiles, { dtype: 'float32' }, undefined, async (file, text, npy, options) => {
+        asked.push({ file, files: [...npy.keys()] });
+        return traceAnySpecText(file, text, options, npy);
+      });
+      assert.deepStrictEqual(elsewhere, here, spec);
+      assert.strictEqual(asked.length, 1);
+      assert.strictEqual(asked[0].file, spec);
+      // digits.conv.json names its .npz beside it: read once here, handed to the tracer.
+      if (spec === DIGITS) assert.ok(asked[0].files.length > 0, 'the spec\'s files go to the tracer');
+    }
+  });
+
+  it('a spec\'s problem is the problem read here, whatever the tracer says', async () => {
+    const bad = path.join(os.tmpdir(), `cvd-bad-${process.pid}.conv.json`);
+    fs.writeFileSync(bad, JSON.stringify({ input: [[[[1, 2], [3, 4]]]], weight: [[[[1, 'x']]]] }));
+    try {
+      await assert.rejects(loadSpec(bad, nodeSpecFiles, {}, undefined, () => Promise.reject(new Error('the worker died'))), (e: unknown) => e instanceof SpecError && /weight/.test(jsonPath(e.path ?? [])));
+    } finally {
+      fs.rmSync(bad);
+    }
   });
 });

@@ -10,7 +10,7 @@ import type { LayerGeometry } from '../../engine/layerKinds/view';
 import { LayerTrace, isNetworkTrace, qualifiedName } from '../../engine/network';
 import { wholeArrays } from '../../engine/recycledBuffers';
 import type { Tensor, TensorData } from '../../engine/tensor';
-import { type ConvTrace, type TensorName, type TraceTensor, recordedTensors } from '../../engine/trace';
+import { type ConvTrace, type TensorName, type TraceOptions, type TraceTensor, recordedTensors } from '../../engine/trace';
 import { printable } from '../../format/safeText';
 import { renderProblem, shownProblem } from '../../specReader/problemText';
 import type { WebviewToHost } from '../../protocol/messages';
@@ -21,7 +21,7 @@ import { JsonSource, SpecError, jsonPath, specLocation } from '../../specReader/
 import { isJsonDocument } from '../language/jsonDocuments';
 import { ShownTrace, TracePanel, WaitedRun } from '../panel/tracePanel';
 import { LayerSaving, defaultSpecUri, fileNameOf } from './saveLayerSpec';
-import { KeptRun, ReusingWorkers, TraceCancelled, runAttribution, runGradientCheck, runKeptTrace } from '../trace/traceRunner';
+import { KeptRun, ReusingWorkers, TraceCancelled, runAttribution, runGradientCheck, runKeptTrace, runTrace } from '../trace/traceRunner';
 import { warmUpJob } from '../trace/warmUp';
 import type { TraceJob } from '../trace/traceJob';
 import { traceSettings } from '../traceSettings';
@@ -66,7 +66,8 @@ function failureMessage(e: unknown): string {
   return printable(e.path ? vscode.l10n.t('Conv spec error in {0} at {1}: {2}', where, jsonPath(e.path), problem) : vscode.l10n.t('Conv spec error in {0}: {1}', where, problem));
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+/** Bytes for the log: MB, or kB under 1 MB (a small spec's trace is a few kB). */
+const byteSize = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
 
 /** Checks a cell of a gradient tensor (by its name in the trace) against finite differences. */
 export type GradientChecker = (name: string, analytic: Tensor, index: readonly number[]) => Promise<CellCheck>;
@@ -122,7 +123,7 @@ export class ConvRunner implements vscode.Disposable {
 
   /**
    * Makes the trace worker ahead of the first run, warmed up on a small network (a spec or a model came into view);
-   * not while a debug session starts or runs (it traces in this host, and its first stop is waited for).
+   * not while a debug session starts or runs (its first stop, traced in the worker too, is waited for).
    */
   warmWorkers(): void {
     if (vscode.debug.activeDebugSession) return;
@@ -207,7 +208,7 @@ export class ConvRunner implements vscode.Disposable {
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         () => abort.abort(),
       );
-      const reused = reusedBytes ? `, in ${megabytes(reusedBytes)} of the trace it replaced` : '';
+      const reused = reusedBytes ? `, in ${byteSize(reusedBytes)} of the trace it replaced` : '';
       this.log.info(`${label}: traced in ${Date.now() - started} ms${reused}${helperJobs ? `, ${helperJobs} parts of its products on helper threads` : ''}`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
@@ -239,6 +240,11 @@ export class ConvRunner implements vscode.Disposable {
     panel.setTitle(`Conv: ${path.basename(label)}`);
     panel.post({ type: 'running', file: label });
     return panel;
+  }
+
+  /** Traces a spec's text in the trace worker (here where there is none): the debugger's trace, off the host's thread. */
+  traceOffThread(file: string, text: string, npy: NpyFiles, options: TraceOptions): Promise<AnyTrace> {
+    return this.traceWorkers().then(workers => runTrace({ file, text, options, npy: Object.fromEntries(npy) }, workers));
   }
 
   /** Checks a cell of one of a run's gradients: the spec run again in a worker. */

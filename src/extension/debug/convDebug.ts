@@ -89,7 +89,8 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
       createDebugAdapterDescriptor: () => {
         const madeAt = Date.now();
         return new vscode.DebugAdapterInlineImplementation(new ConvDebugSession({
-          load: (spec, options) => loadSpec(spec, files.fileSystem(specUriOf), options, files.folderOf(specUriOf(spec)).toString()),
+          // Traced in the trace worker, warm by then, where a big spec cannot freeze the extension host.
+          load: (spec, options) => loadSpec(spec, files.fileSystem(specUriOf), options, files.folderOf(specUriOf(spec)).toString(), (file, text, npy, opts) => runner.traceOffThread(file, text, npy, opts)),
           started: open,
           shown: show,
           stopped: follow,
