@@ -492,7 +492,7 @@ export async function convBench(options: { quick: boolean; root: string; methods
 
   const ts = targets(results, options.quick);
   printTargets(ts);
-  printCoreTargets(results, await productThreads(options.root, options.quick ? 3 : 7).catch((e: Error) => e));
+  printCoreTargets(results, await productThreads(options.root, options.quick ? 4 : 8).catch((e: Error) => e));
   const problems = results.flatMap(r => r.problems);
   const ok = problems.length === 0;
   const seconds = (performance.now() - started) / 1000;

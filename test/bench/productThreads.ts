@@ -76,8 +76,8 @@ function traceWorker(root: string, threads: string | undefined): { job(file: str
   };
 }
 
-/** Both entry points, one thread and all cores in turns (a change in the machine's load falls on both), `rounds` times. */
-export async function productThreads(root: string, rounds = 5): Promise<ProductRun[]> {
+/** Both entry points, one thread and all cores in turns (a change in the machine's load falls on both), `rounds` times, each first in half of them. */
+export async function productThreads(root: string, rounds = 8): Promise<ProductRun[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-threads-'));
   const [one, all] = [traceWorker(root, '1'), traceWorker(root, undefined)];
   try {
@@ -90,10 +90,12 @@ export async function productThreads(root: string, rounds = 5): Promise<ProductR
     const cli = { one: [] as number[], threads: [] as number[] };
     const worker = { one: [] as number[], threads: [] as number[] };
     for (let r = 0; r < rounds; r++) {
-      cli.one.push(cliMs(root, spec, '1'));
-      cli.threads.push(cliMs(root, spec, undefined));
-      worker.one.push(await one.job(spec, network));
-      worker.threads.push(await all.job(spec, network));
+      // Each side first in every other round, so that the order within a pair favours neither: the CLI's "no slower"
+      // compares the same code on both sides (its plan is under the threads' threshold), noise alone.
+      const sides = [() => cli.one.push(cliMs(root, spec, '1')), () => cli.threads.push(cliMs(root, spec, undefined))];
+      for (const side of r % 2 ? sides.reverse() : sides) side();
+      const jobs = [async () => worker.one.push(await one.job(spec, network)), async () => worker.threads.push(await all.job(spec, network))];
+      for (const job of r % 2 ? jobs.reverse() : jobs) await job();
     }
     const row = (what: string, t: { one: number[]; threads: number[] }, share: number, goal: string): ProductRun => {
       const [oneMs, threadsMs] = [median(t.one), median(t.threads)];
