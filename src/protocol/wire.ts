@@ -67,10 +67,13 @@ export function layerToWire(l: LayerTrace, id: number, file: string, dtype: DTyp
   };
 }
 
-/** A network: layer i's trace gets id `firstId + 1 + i` (the network itself `firstId`); earlier layers get the eager bytes first. */
+/** The trace id of a network's layer `index`: the network takes one id, each layer the next ones. */
+export const layerTraceId = (networkId: number, index: number): number => networkId + 1 + index;
+
+/** A network: layer i's trace gets id `layerTraceId(firstId, i)` (the network itself `firstId`); earlier layers get the eager bytes first. */
 export function networkToWire(trace: NetworkTrace, firstId: number, file: string, warnings: string[], uri?: string, eagerBytes = EAGER_TENSOR_BYTES): WireNetwork {
   const budget = { bytes: EAGER_TOTAL_BYTES };
-  const layers = trace.layers.map((l, i) => layerToWire(l, firstId + 1 + i, file, trace.dtype, budget, uri, eagerBytes));
+  const layers = trace.layers.map((l, i) => layerToWire(l, layerTraceId(firstId, i), file, trace.dtype, budget, uri, eagerBytes));
   return { id: firstId, file, uri, dtype: trace.dtype, input: [...trace.layers[0].inputShape], layers, loss: trace.loss, warnings };
 }
 

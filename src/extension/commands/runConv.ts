@@ -14,7 +14,7 @@ import { type ConvTrace, type TensorName, type TraceOptions, type TraceTensor, r
 import { printable } from '../../format/safeText';
 import { renderProblem, shownProblem } from '../../specReader/problemText';
 import type { WebviewToHost } from '../../protocol/messages';
-import { layerToWire, networkToWire, toWire } from '../../protocol/wire';
+import { layerToWire, layerTraceId, networkToWire, toWire } from '../../protocol/wire';
 import { EAGER_TOTAL_BYTES } from '../../protocol/messages';
 import { AnyTrace, NpyFiles, nonFiniteWarnings } from '../../specReader/convSpec';
 import { JsonSource, SpecError, jsonPath, specLocation } from '../../specReader/source';
@@ -282,15 +282,15 @@ export class ConvRunner implements vscode.Disposable {
         const layer = Object.assign(shownTrace(l.tensors, l.geometry, check, short => qualifiedName(l, short)), {
           networkInput, ...(attribute ? { attribute: (kind: AttributionKind, item: number) => attribute(kind, i, item) } : {}),
         });
-        if (l.lean && kept) layer.untraced = { tensors: l.tensors, trace: () => kept.traceLayer(i), wire: full => layerToWire(full, traceId + 1 + i, label, trace.dtype, { bytes: EAGER_TOTAL_BYTES }, uri?.toString()) };
+        if (l.lean && kept) layer.untraced = { tensors: l.tensors, trace: () => kept.traceLayer(i), wire: full => layerToWire(full, layerTraceId(traceId, i), label, trace.dtype, { bytes: EAGER_TOTAL_BYTES }, uri?.toString()) };
         // The loss, last when there is one, is not a layer of the run's problem.
         if (kept && !(trace.loss && i === trace.layers.length - 1)) layer.saving = layerSaving(kept, i, l, label, source);
-        return [traceId + 1 + i, layer];
+        return [layerTraceId(traceId, i), layer];
       }));
       const network = networkToWire(trace, traceId, label, warnings, uri?.toString());
       // The layer the run traced for the panel to open first goes with it; the panel answers its requests from it.
       const open = kept?.opened;
-      const untraced = open && shown.get(traceId + 1 + open.index)?.untraced;
+      const untraced = open && shown.get(layerTraceId(traceId, open.index))?.untraced;
       const opened = open && untraced ? { index: open.index, layer: untraced.wire(open.layer) } : undefined;
       const wire = kept ? { ...network, savable: true, ...(opened ? { opened } : {}) } : network;
       panel.showTrace(shown, { type: 'network', network: wire }, waited, letGo, opened && open?.layer);

@@ -11,7 +11,7 @@ import { COPY_LIMIT, tensorJson, tensorNumpy } from '../../format/exportText';
 import type { LayerTrace } from '../../engine/network';
 import { COLOR_SCHEMES, HostToWebview, PANEL_VIEW_TYPE, PagePhases, PanelSettings, STAGE_SETS, WebviewToHost, WireLayer, WireNetwork, WireTile, assertNever, runId } from '../../protocol/messages';
 import { extractTile, matrixOf, tileGrid } from '../../protocol/tiles';
-import { attributionToWire, featureMapsToWire } from '../../protocol/wire';
+import { attributionToWire, featureMapsToWire, layerTraceId } from '../../protocol/wire';
 import { parseWebviewMessage } from '../../protocol/validate';
 import { EngineError } from '../../engine/errors';
 import type { CellCheck } from '../../engine/gradcheck';
@@ -491,8 +491,8 @@ export class TracePanel implements vscode.Disposable {
 
 const ms = (t: number) => Math.round(t);
 
-/** The trace id of the layer a network message sends traced (a network's layer k has id + 1 + k). */
-const openedTraceId = (network: WireNetwork): number | undefined => (network.opened ? network.id + 1 + network.opened.index : undefined);
+/** The trace id of the layer a network message sends traced. */
+const openedTraceId = (network: WireNetwork): number | undefined => (network.opened ? layerTraceId(network.id, network.opened.index) : undefined);
 
 /** An error as the panel's status says it: a problem worded in the display language, else its message. */
 function problemMessage(e: unknown): string {
