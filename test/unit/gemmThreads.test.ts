@@ -19,6 +19,7 @@ import { inputGradOwnMemory, prepare, setBlockValues, setWeightSlice } from '../
 import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
 import { rowBlock, setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
+import { conv2dWinograd, inputGradWinograd, setWinogradLimits, turnedInfo, weightGradWinograd } from '../../src/engine/wasm/winogradWasm';
 import { encodeNpy } from '../../src/specReader/npy';
 import { KERNEL_CONVS, convInputs, randomTensor, rng } from './helpers';
 
@@ -158,6 +159,38 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
           assert.ok(bytes(many.traced.z).equals(bytes(one.z)) && bytes(many.z).equals(bytes(one.z)), `threads: ${at}`);
         }
       }
+    }
+  });
+
+  it('Winograd\'s 36 products a block, as one call\'s jobs: z, ∂C/∂input and ∂C/∂w = one thread\'s, bit for bit, the helpers taking part', () => {
+    // A batch-1 layer (each product too small to split: the products are the jobs), a batch of 3 in blocks of images,
+    // kernels in slices: forward, the turned kernels' convolution and the weight gradient.
+    const cases: [number[], number[], { blockValues?: number; sliceValues?: number }][] = [
+      [[1, 16, 24, 24], [16, 16, 3, 3], {}],
+      [[3, 8, 17, 13], [12, 8, 3, 3], { blockValues: 36 * 12 * 20, sliceValues: 36 * 8 * 4 }],
+    ];
+    try {
+      for (const [xShape, wShape, limits] of cases) {
+        setWinogradLimits({ minTiles: 1, minProduct: 1, ...limits });
+        const random = rng(xShape[0] * 7 + wShape[0]);
+        const [x, w, b] = [randomTensor(xShape, random, 'float32'), randomTensor(wShape, random, 'float32'), randomTensor([wShape[0]], random, 'float32')];
+        const info = convInfo(x.shape, w.shape, { padding: 1 }, b.shape);
+        const delta = randomTensor([xShape[0], wShape[0], info.outHeight, info.outWidth], random, 'float32');
+        const turned = turnedInfo(info, 'float32')!;
+        const before = gemmHelperJobs();
+        const { one, many } = oneAndMany(() => [conv2dWinograd(x, w, b, info)!, inputGradWinograd(w, delta, turned)!, weightGradWinograd(x, delta, info)!.dWeight]);
+        one.forEach((t, i) => same(many[i], t, `${xShape} ${['z', 'dA', 'dW'][i]}`));
+        // A helper not running yet when this thread has taken the last job is let off: these products take microseconds,
+        // and on a busy machine a run may leave them all to this thread. Some of five must not.
+        let taken = gemmHelperJobs() > before;
+        for (let run = 1; run < 5 && !taken; run++) {
+          oneAndMany(() => conv2dWinograd(x, w, b, info));
+          taken = gemmHelperJobs() > before;
+        }
+        assert.ok(taken, `${xShape}: the helpers took none of the products in five runs`);
+      }
+    } finally {
+      setWinogradLimits();
     }
   });
 

@@ -11,7 +11,7 @@
 
 import type { MatrixView } from '../gemm';
 import { GEMM_RELAXED_SHARED_WASM_BASE64, GEMM_RELAXED_WASM_BASE64, GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemmBinary';
-import { ANY_SPLIT, GemmHelpers, Split, StartThread, minThreadWork, rowBlock, splitGemm } from './gemmThreads';
+import { ANY_SPLIT, GemmHelpers, MAX_JOBS, Split, StartThread, minThreadWork, rowBlock, splitGemm } from './gemmThreads';
 
 // The engine is built without DOM or Node typings for WebAssembly: what it uses of it.
 declare const WebAssembly: {
@@ -369,6 +369,26 @@ export class WasmLayout {
       return;
     }
     helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs, this.scratchStride, run as (...args: number[]) => void, during);
+  }
+
+  /**
+   * Products that write no output of another's (each C a region of its own), as gemm's arguments (M, N, K, a, ra, ca,
+   * b, rb, cb, c, rc, cc, scratch): with helper threads, one call's jobs that the threads take as they come, so that
+   * products each too small to split (Winograd's 36 a block of a batch-1 layer: 0.8 M multiply-adds each on ResNet's
+   * 56 × 56) fill every core together. Each product's sums are one thread's, in any order of the products.
+   */
+  gemms(products: readonly number[][]): void {
+    const run = this.f64 ? this.k.dgemm : this.k.sgemm;
+    const work = products.reduce((sum, [M, N, K]) => sum + M * N * K, 0);
+    const ready = this.threads > 1 ? helpersFor(work) : 0;
+    const jobs = products.map(p => [...p, 0]);
+    if (!ready || jobs.length < 2) {
+      for (const job of jobs) run(...(job as Parameters<typeof run>));
+      return;
+    }
+    for (let j = 0; j < jobs.length; j += MAX_JOBS) {
+      helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs.slice(j, j + MAX_JOBS), this.scratchStride, run as (...args: number[]) => void);
+    }
   }
 }
 

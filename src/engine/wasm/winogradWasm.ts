@@ -104,7 +104,8 @@ function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tens
   const slices: { o0: number; n: number }[] = [];
   for (let o0 = 0; o0 < Cout; o0 += size) slices.push({ o0, n: Math.min(size, Cout - o0) });
   const n4 = Math.ceil(size / 4) * 4;
-  const L = wasmLayout(input.data, size * C * T);
+  // The work of a slice's 36 products, which run as one call's jobs (WasmLayout.gemms).
+  const L = wasmLayout(input.data, 36 * size * C * T);
   if (!L || L.f64) return undefined;
   // Vector reads run up to 3 values past the padded planes: 4 more.
   const x = L.reserve(images * C * Hq * Wq + 4), w = L.reserve(Cout * C * 9), u = L.reserve(36 * C * n4);
@@ -150,11 +151,9 @@ function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tens
       arithmetic(ints, cU, C, 36 * n4k);
       arithmetic(ints, tM, Tn, 36 * n4k);
       L.zero(m, 36 * n4k * Tn);
-      for (let xi = 0; xi < 36; xi++) {
-        // M[ξ] (tiles × n) += V[ξ] (tiles × Cin) @ U[ξ] (Cin × n), the tiles as the rows: with the kernels as the
-        // rows instead (convWasm's kernelsAsRows where windows are few) ResNet's 14 × 14 layer took 7 % longer.
-        L.gemm(Tn, n, C, v + xi * Tn * 4, unit, cT, u + xi * n4k * 4, cU, unit, m + xi * n4k * 4, tM, unit, scratch);
-      }
+      // M[ξ] (tiles × n) += V[ξ] (tiles × Cin) @ U[ξ] (Cin × n), the tiles as the rows: with the kernels as the
+      // rows instead (convWasm's kernelsAsRows where windows are few) ResNet's 14 × 14 layer took 7 % longer.
+      L.gemms(Array.from({ length: 36 }, (_, xi) => [Tn, n, C, v + xi * Tn * 4, unit, cT, u + xi * n4k * 4, cU, unit, m + xi * n4k * 4, tM, unit, scratch]));
       L.winograd.winogradOutput32(m, z + o0 * Ho * Wo * 4, b + o0 * 4, bias ? 1 : 0, nb, n, Cout, tilesH, tilesW, Ho, Wo, tmp);
     });
     out.data.set(floats.subarray(z / 4, z / 4 + nb * Cout * Ho * Wo), b0 * Cout * Ho * Wo);
@@ -180,7 +179,8 @@ export function weightGradWinograd(input: Tensor, delta: Tensor, info: ConvInfo)
   const T = images * perImage;
   // M for slices of kernels [o0, o0 + n): at most sliceValues values (a region of the module's memory, never shrunk).
   const size = Math.ceil(Cout / Math.ceil((36 * C * Cout) / limits.sliceValues));
-  const L = wasmLayout(input.data, size * C * T);
+  // The work of a block's 36 products, which run as one call's jobs (WasmLayout.gemms).
+  const L = wasmLayout(input.data, 36 * size * C * T);
   if (!L || L.f64) return undefined;
   // Vector reads run up to 3 values past the padded planes and M's last row: 4 more.
   const x = L.reserve(images * C * Hq * Wq + 4), d = L.reserve(images * Cout * Hd * Wd);
@@ -219,10 +219,8 @@ export function weightGradWinograd(input: Tensor, delta: Tensor, info: ConvInfo)
       // One block's transforms serve every slice; more are made again for each.
       if (blocks > 1 && !transform(k)) return undefined;
       const Tn = Math.min(images, B - k * images) * perImage;
-      for (let xi = 0; xi < 36; xi++) {
-        // M[ξ] (n × Cin) += D[ξ] (n × tiles) @ V[ξ] (tiles × Cin): D's rows are kernels o0 …, 36 planes of tiles apart.
-        L.gemm(n, C, Tn, dt + (o0 * 36 + xi) * Tn * 4, rD, unit, v + xi * Tn * 4, unit, cT, m + xi * n * C * 4, rM, unit, scratch);
-      }
+      // M[ξ] (n × Cin) += D[ξ] (n × tiles) @ V[ξ] (tiles × Cin): D's rows are kernels o0 …, 36 planes of tiles apart.
+      L.gemms(Array.from({ length: 36 }, (_, xi) => [n, C, Tn, dt + (o0 * 36 + xi) * Tn * 4, rD, unit, v + xi * Tn * 4, unit, cT, m + xi * n * C * 4, rM, unit, scratch]));
     }
     L.winograd.winogradWeightGrad32(m, dw, o0, n, C, tmp);
   }
