@@ -163,9 +163,10 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
   });
 
   it('Winograd\'s 36 products a block, as one call\'s jobs: z, ∂C/∂input and ∂C/∂w = one thread\'s, bit for bit, the helpers taking part', () => {
-    // A batch-1 layer (each product too small to split: the products are the jobs), a batch of 3 in blocks of images,
-    // kernels in slices: forward, the turned kernels' convolution and the weight gradient.
+    // Batch-1 layers (each product too small to split: the products are the jobs), ResNet's 56 × 56 among them, and a
+    // batch of 3 in blocks of images with kernels in slices: the forward, the turned kernels' convolution, ∂C/∂w.
     const cases: [number[], number[], { blockValues?: number; sliceValues?: number }][] = [
+      [[1, 64, 56, 56], [64, 64, 3, 3], {}],
       [[1, 16, 24, 24], [16, 16, 3, 3], {}],
       [[3, 8, 17, 13], [12, 8, 3, 3], { blockValues: 36 * 12 * 20, sliceValues: 36 * 8 * 4 }],
     ];
@@ -180,8 +181,10 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
         const before = gemmHelperJobs();
         const { one, many } = oneAndMany(() => [conv2dWinograd(x, w, b, info)!, inputGradWinograd(w, delta, turned)!, weightGradWinograd(x, delta, info)!.dWeight]);
         one.forEach((t, i) => same(many[i], t, `${xShape} ${['z', 'dA', 'dW'][i]}`));
-        // A helper not running yet when this thread has taken the last job is let off: these products take microseconds,
-        // and on a busy machine a run may leave them all to this thread. Some of five must not.
+        // The helpers take part in ResNet's layer (0.8 M multiply-adds a product). The small layers' products take
+        // microseconds: a helper not running yet when this thread has taken the last job is let off, so on a busy
+        // machine they may all stay here (seen in a full unit run), and only their bits are checked.
+        if (xShape[1] !== 64) continue;
         let taken = gemmHelperJobs() > before;
         for (let run = 1; run < 5 && !taken; run++) {
           oneAndMany(() => conv2dWinograd(x, w, b, info));
