@@ -74,12 +74,15 @@ export function wholeArrays(tensors: Iterable<{ data: TensorData }>): TensorData
   const seen = new Set<ArrayBufferLike>();
   const whole: TensorData[] = [];
   for (const { data } of tensors) {
-    if (data.length === 0 || seen.has(data.buffer) || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) continue;
+    if (data.length === 0 || seen.has(data.buffer) || !ownsItsMemory(data)) continue;
     seen.add(data.buffer);
     whole.push(data);
   }
   return whole;
 }
+
+/** Whether `data` is the whole of its memory (no view into a larger one): it may be handed out again. */
+const ownsItsMemory = (data: TensorData) => data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
 
 const arrayOf = (v: unknown): TensorData | undefined => {
   const data = (v as { data?: unknown } | undefined)?.data;
@@ -95,6 +98,6 @@ export function releaseSpent(pool: RecycledBuffers, spent: readonly unknown[], k
   const keptMemory = new Set(kept.map(v => arrayOf(v)?.buffer));
   for (const v of spent) {
     const data = arrayOf(v);
-    if (data && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !keptMemory.has(data.buffer)) pool.release(data);
+    if (data && ownsItsMemory(data) && !keptMemory.has(data.buffer)) pool.release(data);
   }
 }

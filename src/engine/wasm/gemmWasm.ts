@@ -362,13 +362,7 @@ export class WasmLayout {
     const args = [M, N, K, a, ra, ca, b, rb, cb, c, rc, cc, scratch, rowBlock(split)];
     const ready = this.threads > 1 ? helpersFor(M * N * K) : 0;
     // A kernel's first big product in more pieces (firstPieces), on any number of threads.
-    const jobs = splitGemm(args, (1 + ready) * firstPieces(run, M * N * K), split);
-    if (!ready || jobs.length === 1) {
-      for (const job of jobs) run(...(job as Parameters<typeof run>));
-      during?.();
-      return;
-    }
-    helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs, this.scratchStride, run as (...args: number[]) => void, during);
+    this.runJobs(run, splitGemm(args, (1 + ready) * firstPieces(run, M * N * K), split), ready, during);
   }
 
   /**
@@ -382,13 +376,17 @@ export class WasmLayout {
     const work = products.reduce((sum, [M, N, K]) => sum + M * N * K, 0);
     const ready = this.threads > 1 ? helpersFor(work) : 0;
     const jobs = products.map(p => [...p, 0]);
-    if (!ready || jobs.length < 2) {
+    for (let j = 0; j < jobs.length; j += MAX_JOBS) this.runJobs(run, jobs.slice(j, j + MAX_JOBS), ready);
+  }
+
+  /** Runs a call's jobs (at most MAX_JOBS) on the helpers with this thread, or here alone without `ready` helpers or with one job. */
+  private runJobs(run: Gemm, jobs: number[][], ready: number, during?: () => void): void {
+    if (!ready || jobs.length === 1) {
       for (const job of jobs) run(...(job as Parameters<typeof run>));
+      during?.();
       return;
     }
-    for (let j = 0; j < jobs.length; j += MAX_JOBS) {
-      helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs.slice(j, j + MAX_JOBS), this.scratchStride, run as (...args: number[]) => void);
-    }
+    helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs, this.scratchStride, run as (...args: number[]) => void, during);
   }
 }
 

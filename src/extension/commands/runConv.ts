@@ -311,7 +311,8 @@ export class ConvRunner implements vscode.Disposable {
     if (this.handedOut.has(trace)) return;
     this.takeSpare();
     const arrays = wholeArrays(recordedTensors(trace.tensors));
-    const timer = setTimeout(() => { if (this.spare?.timer === timer) this.spare = undefined; }, SPARE_MS);
+    // takeSpare clears the timer of the arrays it takes.
+    const timer = setTimeout(() => { this.spare = undefined; }, SPARE_MS);
     (timer as { unref?: () => void }).unref?.();
     this.spare = { arrays, timer };
   }

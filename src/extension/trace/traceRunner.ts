@@ -171,9 +171,7 @@ export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, w
   let worker: TraceWorker | undefined;
   // Arrays to reuse go to a worker (they are detached here); inline, a holder the caller missed would read another
   // trace's values: fresh arrays there.
-  const { reuse, ...rest } = job;
-  const sent = workers && reuse ? { ...rest, reuse } : rest;
-  const result = await runJob({ ...sent, keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true; helperJobs?: number };
+  const result = await runJob({ ...job, ...(workers ? {} : { reuse: undefined }), keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true; helperJobs?: number };
   const { helperJobs, reusedBytes } = result;
   if (!result.kept) return { trace: result.trace, helperJobs, reusedBytes };
   // One job at a time on the kept worker: each waits for the one before.
