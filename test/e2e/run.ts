@@ -6,7 +6,8 @@
 //   node out/test/e2e/run.js canary          a deliberately failing suite must come back red
 //   node out/test/e2e/run.js walkthrough     the getting-started walkthrough: its buttons and stage links, the panel following
 //   node out/test/e2e/run.js serve           the demo: VS Code in the browser with examples/ (prints the URL)
-//   node out/test/e2e/run.js timing          the time a person waits: Run → painted panel, Start Debugging → first stop (npm run bench)
+//   node out/test/e2e/run.js timing          the time a person waits: Run → painted panel, Start Debugging → first stop (npm run bench);
+//                                           --only panel|debug|model times one part, --repeats N
 // Evidence (output, screenshots, extension host logs) goes to test-results/<run>/.
 
 import { a11y } from './modes/a11y';

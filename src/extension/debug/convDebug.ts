@@ -5,7 +5,10 @@
 import * as vscode from 'vscode';
 import { loadSpec } from '../../debug/loadSpec';
 import { IN_PROCESS_WORK, checkGradientCell } from '../../engine/gradcheck';
-import { isUriString } from '../../debug/specPath';
+import { canonicalSpec, isUriString } from '../../debug/specPath';
+import type { LoadedSpec } from '../../debug/loadSpec';
+import type { TraceOptions } from '../../engine/trace';
+import { EarlyLoad } from './earlyLoad';
 import type { ConvRuntime, Position } from '../../debug/runtime';
 import { ConvDebugSession } from '../../debug/session';
 import type { ConvRunner, GradientChecker } from '../commands/runConv';
@@ -17,9 +20,14 @@ import type { WorkspaceFiles } from '../workspaceFiles';
 
 export const DEBUG_TYPE = 'conv';
 
+/** What a launch loads: the spec (as the session names it) and the options it traces with. */
+const loadKey = (spec: string, options: TraceOptions) => JSON.stringify([spec, options.maxElements, options.dtype ?? null]);
+
 class ConvConfigurationProvider implements vscode.DebugConfigurationProvider {
   /** When VS Code last asked (Date.now()): the log says how long it took from there to the launch request. */
   resolvedAt = 0;
+
+  constructor(private readonly final: (spec: string, options: TraceOptions) => void) {}
 
   resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
     this.resolvedAt = Date.now();
@@ -45,6 +53,11 @@ class ConvConfigurationProvider implements vscode.DebugConfigurationProvider {
     if (typeof config.spec === 'string' && !isUriString(config.spec)) {
       const uri = specUriOf(config.spec);
       if (uri.scheme !== 'file') config.spec = uri.toString();
+    }
+    // The launch request carries this configuration: its spec can be read and traced now (saved: VS Code saves
+    // before it resolves, and runs a preLaunchTask before this call).
+    if (config.request === 'launch' && typeof config.spec === 'string') {
+      this.final(canonicalSpec(config.spec), { maxElements: config.maxElements, ...(config.dtype ? { dtype: config.dtype } : {}) });
     }
     return config;
   }
@@ -82,21 +95,34 @@ export function registerConvDebugger(context: vscode.ExtensionContext, runner: C
       ...(changed?.tensor && changed.index ? { target: { tensor: changed.tensor, index: changed.index }, pin: true } : {}),
     });
   };
-  const provider = new ConvConfigurationProvider();
+  const load = (spec: string, options: TraceOptions) =>
+    // Traced in the trace worker, warm by then, where a big spec cannot freeze the extension host.
+    loadSpec(spec, files.fileSystem(specUriOf), options, files.folderOf(specUriOf(spec)).toString(), (file, text, npy, opts) => runner.traceOffThread(file, text, npy, opts));
+  const early = new EarlyLoad<LoadedSpec>();
+  const provider = new ConvConfigurationProvider((spec, options) => early.begin(loadKey(spec, options), () => load(spec, options)));
   context.subscriptions.push(
+    // A file saved after the load began: the launch reads it again.
+    vscode.workspace.onDidSaveTextDocument(() => early.forget()),
+    { dispose: () => early.forget() },
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () => {
         const madeAt = Date.now();
+        /** When the load this session took began, if before its launch: its log line says so. */
+        let begunEarly: number | undefined;
         return new vscode.DebugAdapterInlineImplementation(new ConvDebugSession({
-          // Traced in the trace worker, warm by then, where a big spec cannot freeze the extension host.
-          load: (spec, options) => loadSpec(spec, files.fileSystem(specUriOf), options, files.folderOf(specUriOf(spec)).toString(), (file, text, npy, opts) => runner.traceOffThread(file, text, npy, opts)),
+          load: (spec, options) => {
+            const taken = early.take(loadKey(spec, options));
+            begunEarly = taken?.begun;
+            return taken?.load ?? load(spec, options);
+          },
           started: open,
           shown: show,
           stopped: follow,
           // The e2e timing mode reads this line beside the wait it measures in the workbench.
           firstStopTimes: t => log.info(`debug: first stop sent ${t.stopped} ms after the launch request (configured at ${t.configured} ms, ` +
-            `spec read and traced at ${t.loaded} ms, the panel placed at ${t.placed} ms), its stack asked for at ${t.stackAsked} ms; ` +
+            `spec read and traced at ${t.loaded} ms${begunEarly === undefined ? '' : ` (begun ${madeAt - begunEarly} ms before the adapter was made, at F5's configuration)`}, ` +
+            `the panel placed at ${t.placed} ms), its stack asked for at ${t.stackAsked} ms; ` +
             `the adapter was made ${madeAt - provider.resolvedAt} ms after F5's configuration was resolved (at ${provider.resolvedAt})`),
           locale: displayLocale(),
         }));
