@@ -10,7 +10,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad } from '../../src/engine/conv2d';
+import { conv2d, conv2dGradients, conv2dInputGrad, conv2dWeightGrad, convGradients } from '../../src/engine/conv2d';
 import { ConvOptions, convInfo } from '../../src/engine/convInfo';
 import { MatrixView, transposed, view } from '../../src/engine/gemm';
 import { Tensor } from '../../src/engine/tensor';
@@ -90,6 +90,7 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
         [[1, 64, 6, 6], [8, 64, 3, 3], { padding: 1 }], // many taps: col2im cut at channels
         [[3, 2, 40, 40], [6, 2, 3, 3], { padding: 1 }], // blocks of 3072 windows across images: col2im cut at channels only
         [[4, 2, 32, 48], [6, 2, 3, 3], { padding: 1 }], // blocks of two whole images: col2im cut at images
+        [[1, 8, 64, 64], [8, 8, 3, 3], { padding: 1 }], // blocks smaller than an image: δ's pages hold windows of later blocks
       ] as const) {
         for (const dtype of ['float32', 'float64'] as const) {
           const { input, weight, bias, grad } = convInputs(x, w, options, random, dtype);
@@ -103,6 +104,11 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
           same(many.g.dWeight, one.g.dWeight, `dWeight ${what}`);
           same(many.dx, one.dx, `conv2dInputGrad ${what}`);
           same(many.dw, one.dw, `conv2dWeightGrad ${what}`);
+          // ∂C/∂input into δ's own array (a training run's): this thread's writes beside the helpers' products, one
+          // a page of a new ∂C/∂input, never go into δ, read block by block.
+          const into = oneAndMany(() => convGradients(input, weight, { ...grad, data: grad.data.slice() }, convInfo(input.shape, weight.shape, options), { input: true, overwrite: true }).dInput!);
+          same(into.many, one.g.dInput, `dInput into δ, many threads ${what}`);
+          same(into.one, one.g.dInput, `dInput into δ, one thread ${what}`);
         }
       }
     }
