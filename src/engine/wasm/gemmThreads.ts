@@ -19,8 +19,20 @@ declare const WebAssembly: {
  */
 export type StartThread = (source: string, data: GemmHelperData) => void;
 
+/**
+ * The kernel's functions a helper runs, by index (the job's op & 15), each with the argument that is a thread's own
+ * scratch (thread t adds t · the call's stride to it): the products, and Winograd's transforms over ranges of
+ * channels or tiles (assembly/winograd.ts).
+ */
+export const HELPER_FUNCTIONS = { sgemm: 12, dgemm: 12, winogradInput32: 8, winogradDelta32: 6, winogradOutput32: 11 } as const;
+export type HelperFunction = keyof typeof HELPER_FUNCTIONS;
+const FUNCTION_NAMES = Object.keys(HELPER_FUNCTIONS) as HelperFunction[];
+
+/** A call's op: the build (relaxed SIMD 0, plain 1) and the function its jobs run. */
+export const helperOp = (build: number, fn: HelperFunction) => (build << 4) | FUNCTION_NAMES.indexOf(fn);
+
 export interface GemmHelperData {
-  /** The shared builds by index (the job's op >> 1): relaxed SIMD, or null where it does not compile; plain SIMD. */
+  /** The shared builds by index (the job's op >> 4): relaxed SIMD, or null where it does not compile; plain SIMD. */
   modules: (object | null)[];
   memory: object;
   control: SharedArrayBuffer;
@@ -31,7 +43,7 @@ export interface GemmHelperData {
 
 /**
  * The control block, in Int32 slots of 32 (128 bytes: threads never share a cache line). Slot 0: the next job to
- * take, the job count, the op (build << 1 | float64), scratch's stride. Slot 1 + h: helper h's wake-up counter,
+ * take, the job count, the op (helperOp), scratch's stride. Slot 1 + h: helper h's wake-up counter,
  * the last wake-up it answered, ready, failed, its state, the jobs it has taken. Then the jobs, 14 arguments each.
  */
 const SLOT = 32;
@@ -60,10 +72,12 @@ export const GEMM_HELPER_SOURCE = `function gemmHelper(data) {
     if (Atomics.compareExchange(ctl, at + ${STATE}, ${PENDING}, ${RUNNING}) === ${PENDING}) {
       try {
         void data.memory.buffer;
-        var op = ctl[${OP}], k = kernels[op >> 1], run = op & 1 ? k.dgemm : k.sgemm, scratch = (1 + data.index) * ctl[${STRIDE}];
+        var op = ctl[${OP}], fn = ${JSON.stringify(FUNCTION_NAMES)}[op & 15], run = kernels[op >> 4][fn];
+        var own = ${JSON.stringify(Object.values(HELPER_FUNCTIONS))}[op & 15], scratch = (1 + data.index) * ctl[${STRIDE}];
         for (var j = Atomics.add(ctl, ${NEXT}, 1); j < ctl[${COUNT}]; j = Atomics.add(ctl, ${NEXT}, 1)) {
-          var a = ctl.subarray(jobs + j * ${ARGS}, jobs + (j + 1) * ${ARGS});
-          run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12] + scratch, a[13]);
+          var a = Array.from(ctl.subarray(jobs + j * ${ARGS}, jobs + (j + 1) * ${ARGS}));
+          a[own] += scratch;
+          run.apply(null, a);
           Atomics.add(ctl, at + ${TAKEN}, 1);
         }
       } catch (e) {

@@ -11,7 +11,7 @@
 
 import type { MatrixView } from '../gemm';
 import { GEMM_RELAXED_SHARED_WASM_BASE64, GEMM_RELAXED_WASM_BASE64, GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemmBinary';
-import { ANY_SPLIT, GemmHelpers, MAX_JOBS, Split, StartThread, minThreadWork, rowBlock, splitGemm } from './gemmThreads';
+import { ANY_SPLIT, GemmHelpers, HelperFunction, MAX_JOBS, Split, StartThread, helperOp, minThreadWork, rowBlock, splitGemm } from './gemmThreads';
 
 // The engine is built without DOM or Node typings for WebAssembly: what it uses of it.
 declare const WebAssembly: {
@@ -42,7 +42,7 @@ interface Kernel {
   addRows32: AddRows;
   addRows64: AddRows;
   winogradWeights32(w: number, u: number, Cout: number, Cin: number, tmp: number): void;
-  winogradInput32(x: number, v: number, images: number, C: number, Hq: number, Wq: number, tilesH: number, tilesW: number, tmp: number): void;
+  winogradInput32(x: number, v: number, images: number, C: number, Hq: number, Wq: number, tilesH: number, tilesW: number, tmp: number, c0: number, c1: number): void;
   relu32: Relu;
   relu64: Relu;
   reluBackward32: Binary;
@@ -54,8 +54,8 @@ interface Kernel {
   maxPoolBackward32: MaxPoolBackward;
   maxPoolBackward64: MaxPoolBackward;
   winogradFlip32(src: number, dst: number, rows: number, cols: number): void;
-  winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, zChannels: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number): void;
-  winogradDelta32(d: number, D: number, images: number, C: number, tilesH: number, tilesW: number, tmp: number): void;
+  winogradOutput32(m: number, z: number, bias: number, hasBias: number, images: number, Cout: number, zChannels: number, tilesH: number, tilesW: number, Ho: number, Wo: number, tmp: number, t0: number, t1: number): void;
+  winogradDelta32(d: number, D: number, images: number, C: number, tilesH: number, tilesW: number, tmp: number, c0: number, c1: number): void;
   winogradWeightGrad32(m: number, dw: number, o0: number, n: number, Cin: number, tmp: number): void;
 }
 
@@ -264,6 +264,31 @@ export class WasmLayout {
     return { floats: this.f64 ? new Float64Array(buffer) : new Float32Array(buffer), ints: new Int32Array(buffer) };
   }
 
+  /** `values` floats for each thread a call may run on: the first thread's offset, and the bytes between two threads'. */
+  perThread(values: number): { at: number; stride: number } {
+    const stride = Math.ceil((values * this.E) / 64) * 64;
+    return { at: this.reserve((this.threads * stride) / this.E), stride };
+  }
+
+  /**
+   * One of Winograd's transforms over `units` channels or tiles, cut into ranges that write apart (`job(u0, u1)`: its
+   * arguments for units u0 … u1 − 1, the scratch argument the first thread's of perThread's `tmp`): with helper
+   * threads, one call's jobs (`work`, its arithmetic as multiply-adds, decides whether it splits); the same values
+   * on any number of threads, each unit's computed alone.
+   */
+  transform(fn: Extract<HelperFunction, `winograd${string}`>, units: number, work: number, tmp: { stride: number }, job: (u0: number, u1: number) => number[]): void {
+    const ready = this.threads > 1 ? helpersFor(work) : 0;
+    const pieces = Math.min(units, MAX_JOBS, ready ? 2 * (1 + ready) : 1);
+    const jobs: number[][] = [];
+    for (let p = 0; p < pieces; p++) {
+      const [u0, u1] = [Math.round((p * units) / pieces), Math.round(((p + 1) * units) / pieces)];
+      if (u1 > u0) jobs.push(job(u0, u1));
+    }
+    const run = this.k[fn] as (...args: number[]) => void;
+    if (!ready || jobs.length === 1) jobs.forEach(args => run(...args));
+    else helpers!.run(helperOp(kernelBuild, fn), jobs, tmp.stride, run);
+  }
+
   /** Scratch for products up to N columns wide, one for each thread. */
   scratch(N: number): number {
     const floats = Math.ceil(this.k.scratchBytes(this.E, N) / this.E);
@@ -342,7 +367,7 @@ export class WasmLayout {
   }
 
   /** The transforms of Winograd's F(4×4, 3×3), float32 only: see assembly/winograd.ts for their layouts. */
-  get winograd(): Pick<Kernel, 'winogradWeights32' | 'winogradInput32' | 'winogradOutput32' | 'winogradFlip32' | 'winogradDelta32' | 'winogradWeightGrad32'> {
+  get winograd(): Pick<Kernel, 'winogradWeights32' | 'winogradFlip32' | 'winogradWeightGrad32'> {
     return this.k;
   }
 
@@ -386,7 +411,7 @@ export class WasmLayout {
       during?.();
       return;
     }
-    helpers!.run((kernelBuild << 1) | (this.f64 ? 1 : 0), jobs, this.scratchStride, run as (...args: number[]) => void, during);
+    helpers!.run(helperOp(kernelBuild, this.f64 ? 'dgemm' : 'sgemm'), jobs, this.scratchStride, run as (...args: number[]) => void, during);
   }
 }
 

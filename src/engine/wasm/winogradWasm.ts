@@ -39,6 +39,12 @@ const SLICE_VALUES = 1 << 20;
  */
 const MIN_GRAD_TILES = 16;
 
+/**
+ * A transform's arithmetic per value it writes, as multiply-adds, for the threads' threshold: about a nanosecond a
+ * value on one thread, as long as 16 multiply-adds of a product take.
+ */
+const TRANSFORM_WORK = 16;
+
 const LIMITS = { minTiles: MIN_TILES, minProduct: MIN_PRODUCT, blockValues: BLOCK_VALUES, sliceValues: SLICE_VALUES, minGradTiles: MIN_GRAD_TILES };
 let limits = LIMITS;
 
@@ -113,7 +119,7 @@ function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tens
   // A layer's own kernels, for ∂C/∂input, go in where U will be (transformed only after they are turned) if they fit:
   // a region of their own would grow the module's memory, never shrunk, for the rest of the run.
   const given = !turned ? w : 36 * C * n4 >= Cout * C * 9 ? u : L.reserve(Cout * C * 9);
-  const tmp = L.reserve(Math.max(6 * Math.ceil((tilesW * 4 + 2) / 4) * 4, 160));
+  const tmp = L.perThread(Math.max(6 * Math.ceil((tilesW * 4 + 2) / 4) * 4, 160));
   const range = L.reserve(4);
   const [unit, cT, tM, cU] = [L.reserve(Math.max(T, C, Cout), true), L.reserve(C, true), L.reserve(T, true), L.reserve(C, true)];
   const scratch = L.scratch(size);
@@ -142,9 +148,10 @@ function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tens
     L.pad(x, planes, H, W, Hq, Wq, padTop, padLeft);
     if (!usable(x, planes * Hq * Wq)) return undefined;
     arithmetic(ints, cT, C, 36 * Tn);
-    L.winograd.winogradInput32(x, v, nb, C, Hq, Wq, tilesH, tilesW, tmp);
+    // Each channel's tiles, and below each tile's kernels, on any thread (their values the same on all).
+    L.transform('winogradInput32', C, 36 * C * Tn * TRANSFORM_WORK, tmp, (c0, c1) => [x, v, nb, C, Hq, Wq, tilesH, tilesW, tmp.at, c0, c1]);
     slices.forEach(({ o0, n }, k) => {
-      if (transformed !== k) L.winograd.winogradWeights32(w + o0 * C * 9 * 4, u, n, C, tmp);
+      if (transformed !== k) L.winograd.winogradWeights32(w + o0 * C * 9 * 4, u, n, C, tmp.at);
       transformed = k;
       // U and M lay a slice's kernels n4k apart (n rounded up to 4, the transforms' lanes): the last slice's may be fewer.
       const n4k = Math.ceil(n / 4) * 4;
@@ -154,7 +161,8 @@ function winogradConv(input: Tensor, weight: Tensor, turned: boolean, bias: Tens
       // M[ξ] (tiles × n) += V[ξ] (tiles × Cin) @ U[ξ] (Cin × n), the tiles as the rows: with the kernels as the
       // rows instead (convWasm's kernelsAsRows where windows are few) ResNet's 14 × 14 layer took 7 % longer.
       L.gemms(Array.from({ length: 36 }, (_, xi) => [Tn, n, C, v + xi * Tn * 4, unit, cT, u + xi * n4k * 4, cU, unit, m + xi * n4k * 4, tM, unit, scratch]));
-      L.winograd.winogradOutput32(m, z + o0 * Ho * Wo * 4, b + o0 * 4, bias ? 1 : 0, nb, n, Cout, tilesH, tilesW, Ho, Wo, tmp);
+      L.transform('winogradOutput32', Tn, 36 * n4k * Tn * TRANSFORM_WORK, tmp,
+        (t0, t1) => [m, z + o0 * Ho * Wo * 4, b + o0 * 4, bias ? 1 : 0, nb, n, Cout, tilesH, tilesW, Ho, Wo, tmp.at, t0, t1]);
     });
     out.data.set(floats.subarray(z / 4, z / 4 + nb * Cout * Ho * Wo), b0 * Cout * Ho * Wo);
   }
@@ -185,7 +193,7 @@ export function weightGradWinograd(input: Tensor, delta: Tensor, info: ConvInfo)
   // Vector reads run up to 3 values past the padded planes and M's last row: 4 more.
   const x = L.reserve(images * C * Hq * Wq + 4), d = L.reserve(images * Cout * Hd * Wd);
   const v = L.reserve(36 * C * T), dt = L.reserve(36 * Cout * T), m = L.reserve(36 * size * C + 4), dw = L.reserve(Cout * C * 9);
-  const tmp = L.reserve(Math.max(6 * Math.max(Wq + 2, Wd), 18 * 4 + 9 * 4));
+  const tmp = L.perThread(Math.max(6 * Math.max(Wq + 2, Wd), 18 * 4 + 9 * 4));
   const range = L.reserve(4);
   const [unit, cT, rD, rM] = [L.reserve(Math.max(T, C), true), L.reserve(C, true), L.reserve(size, true), L.reserve(size, true)];
   const scratch = L.scratch(C);
@@ -205,8 +213,9 @@ export function weightGradWinograd(input: Tensor, delta: Tensor, info: ConvInfo)
     floats.set(delta.data.subarray(b0 * Cout * Ho * Wo, (b0 + nb) * Cout * Ho * Wo), d / 4 + nb * Cout * (Hd * Wd - Ho * Wo));
     L.pad(d, nb * Cout, Ho, Wo, Hd, Wd, 0, 0);
     if (!usable(x, nb * C * Hq * Wq) || !usable(d, nb * Cout * Hd * Wd)) return false;
-    L.winograd.winogradInput32(x, v, nb, C, Hq, Wq, tilesH, tilesW, tmp);
-    L.winograd.winogradDelta32(d, dt, nb, Cout, tilesH, tilesW, tmp);
+    const tiles = nb * perImage;
+    L.transform('winogradInput32', C, 36 * C * tiles * TRANSFORM_WORK, tmp, (c0, c1) => [x, v, nb, C, Hq, Wq, tilesH, tilesW, tmp.at, c0, c1]);
+    L.transform('winogradDelta32', Cout, 36 * Cout * tiles * TRANSFORM_WORK, tmp, (c0, c1) => [d, dt, nb, Cout, tilesH, tilesW, tmp.at, c0, c1]);
     arithmetic(ints, cT, C, 36 * nb * perImage);
     arithmetic(ints, rD, size, 36 * nb * perImage);
     return true;
@@ -222,7 +231,7 @@ export function weightGradWinograd(input: Tensor, delta: Tensor, info: ConvInfo)
       // M[ξ] (n × Cin) += D[ξ] (n × tiles) @ V[ξ] (tiles × Cin): D's rows are kernels o0 …, 36 planes of tiles apart.
       L.gemms(Array.from({ length: 36 }, (_, xi) => [n, C, Tn, dt + (o0 * 36 + xi) * Tn * 4, rD, unit, v + xi * Tn * 4, unit, cT, m + xi * n * C * 4, rM, unit, scratch]));
     }
-    L.winograd.winogradWeightGrad32(m, dw, o0, n, C, tmp);
+    L.winograd.winogradWeightGrad32(m, dw, o0, n, C, tmp.at);
   }
   const dWeight = zeros([Cout, C, 3, 3], 'float32');
   dWeight.data.set(floats.subarray(dw / 4, dw / 4 + Cout * C * 9));

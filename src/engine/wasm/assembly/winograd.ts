@@ -36,16 +36,16 @@
  * V = Bᵀ d B for every tile and channel of `images` images of C padded planes (Hq × Wq, at least 4·tiles + 2 each
  * way, zeros past the input) at x: first down the six rows under each row of tiles, four columns at a time (into
  * `tmp`: 6 rows of the tiles' width rounded up to 4), then across each tile's six columns. Reads up to 3 values past
- * the last plane.
+ * the last plane. Channels c0 … c1 − 1 only: threads take ranges of them, each with a `tmp` of its own.
  */
-export function winogradInput32(x: usize, v: usize, images: i32, C: i32, Hq: i32, Wq: i32, tilesH: i32, tilesW: i32, tmp: usize): void {
+export function winogradInput32(x: usize, v: usize, images: i32, C: i32, Hq: i32, Wq: i32, tilesH: i32, tilesW: i32, tmp: usize, c0: i32, c1: i32): void {
   const T = images * tilesH * tilesW;
   const rowBytes = <usize>Wq << 2;
   const width = tilesW * 4 + 2;
   const tmpRow = <usize>((width + 3) & ~3) << 2;
   const xi = <usize>T << 2; // bytes between the planes of ξ and ξ + 1
   for (let b = 0; b < images; b++) {
-    for (let c = 0; c < C; c++) {
+    for (let c = c0; c < c1; c++) {
       const plane = x + ((<usize>b * C + c) * Hq * Wq << 2);
       for (let ty = 0; ty < tilesH; ty++) {
         const r = plane + <usize>ty * 4 * rowBytes;
@@ -145,9 +145,9 @@ export function winogradWeights32(w: usize, u: usize, Cout: i32, Cin: i32, tmp: 
 /**
  * Y = Aᵀ M A (+ bias) for every tile, four kernels o at a time, into z (images × zChannels × Ho × Wo: M's Cout
  * kernels are a slice of z's channels, z pointing at the first one's plane) at the tiles' places, cut at the output's
- * edges. `tmp`: 40 vectors of scratch.
+ * edges. `tmp`: 40 vectors of scratch. Tiles t0 … t1 − 1 only (of images × tilesH × tilesW): threads take ranges.
  */
-export function winogradOutput32(m: usize, z: usize, bias: usize, hasBias: i32, images: i32, Cout: i32, zChannels: i32, tilesH: i32, tilesW: i32, Ho: i32, Wo: i32, tmp: usize): void {
+export function winogradOutput32(m: usize, z: usize, bias: usize, hasBias: i32, images: i32, Cout: i32, zChannels: i32, tilesH: i32, tilesW: i32, Ho: i32, Wo: i32, tmp: usize, t0: i32, t1: i32): void {
   const perImage = tilesH * tilesW;
   const T = images * perImage;
   const Co4 = (Cout + 3) & ~3;
@@ -155,7 +155,7 @@ export function winogradOutput32(m: usize, z: usize, bias: usize, hasBias: i32, 
   const plane = <usize>Ho * Wo << 2;
   const rows = tmp; // Aᵀ M: 4 rows ηy × 6 columns ξx
   const out = tmp + 24 * 16; // Aᵀ M A: 4 × 4
-  for (let t = 0; t < T; t++) {
+  for (let t = t0; t < t1; t++) {
     const b = t / perImage, rest = t - b * perImage;
     const ty = rest / tilesW, tx = rest - ty * tilesW;
     const y0 = ty * 4, x0 = tx * 4;
@@ -229,15 +229,15 @@ export function winogradFlip32(src: usize, dst: usize, rows: i32, cols: i32): vo
 /**
  * D = A δ Aᵀ for every 4 × 4 tile of δ and channel of `images` images of C planes (4·tilesH × 4·tilesW each, zeros
  * past δ) at d: D (ξ, c, t) at (c·36 + ξ)·T + t, as V. Down the four rows of each row of tiles, four columns at a
- * time (into `tmp`: 6 rows of 4·tilesW), then across each tile's four columns.
+ * time (into `tmp`: 6 rows of 4·tilesW), then across each tile's four columns. Channels c0 … c1 − 1 only, as V's.
  */
-export function winogradDelta32(d: usize, D: usize, images: i32, C: i32, tilesH: i32, tilesW: i32, tmp: usize): void {
+export function winogradDelta32(d: usize, D: usize, images: i32, C: i32, tilesH: i32, tilesW: i32, tmp: usize, c0: i32, c1: i32): void {
   const T = images * tilesH * tilesW;
   const width = tilesW * 4;
   const rowBytes = <usize>width << 2;
   const xi = <usize>T << 2;
   for (let b = 0; b < images; b++) {
-    for (let c = 0; c < C; c++) {
+    for (let c = c0; c < c1; c++) {
       const plane = d + ((<usize>b * C + c) * tilesH * 4 * width << 2);
       for (let ty = 0; ty < tilesH; ty++) {
         const r = plane + <usize>ty * 4 * rowBytes;
