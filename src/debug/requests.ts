@@ -40,3 +40,13 @@ const ARGUMENTS: Record<string, Check> = {
 export function checkArguments(command: string, args: unknown): void {
   if (Object.hasOwn(ARGUMENTS, command)) ARGUMENTS[command](args, `${command}: arguments`);
 }
+
+/** Whether a request would take these arguments (the extension loads F5's spec early only for a launch that would). */
+export function acceptsArguments(command: string, args: unknown): boolean {
+  try {
+    checkArguments(command, args);
+    return true;
+  } catch {
+    return false;
+  }
+}

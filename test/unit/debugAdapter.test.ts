@@ -10,6 +10,7 @@ import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { loadSpec } from '../../src/debug/loadSpec';
+import { acceptsArguments } from '../../src/debug/requests';
 import { ConvDebugSession } from '../../src/debug/session';
 import { nodeSpecFiles } from '../../src/specReader/nodeSpecFiles';
 import { traceAnySpecText } from '../../src/specReader/convSpec';
@@ -191,6 +192,13 @@ describe('conv debug adapter (DAP, own process)', () => {
         await stillAnswers();
       });
     }
+
+    it('F5\'s early load takes only the arguments a launch takes (acceptsArguments)', () => {
+      assert.ok(acceptsArguments('launch', { type: 'conv', request: 'launch', name: 'Debug conv spec', spec: SEED, maxElements: 4096, dtype: 'float32' }));
+      for (const maxElements of ['abc', -1, 1.5, 0, Infinity]) assert.ok(!acceptsArguments('launch', { spec: SEED, maxElements }), `maxElements ${maxElements}`);
+      assert.ok(!acceptsArguments('launch', { spec: SEED, dtype: 'int8' }));
+      assert.ok(!acceptsArguments('launch', { spec: '  ' }));
+    });
 
     it('variables with start -5, count -1, a huge count, a start past the end', async () => {
       await launchStopped();

@@ -10,6 +10,7 @@ import type { LoadedSpec } from '../../debug/loadSpec';
 import type { TraceOptions } from '../../engine/trace';
 import { EarlyLoad } from './earlyLoad';
 import type { ConvRuntime, Position } from '../../debug/runtime';
+import { acceptsArguments } from '../../debug/requests';
 import { ConvDebugSession } from '../../debug/session';
 import type { ConvRunner, GradientChecker } from '../commands/runConv';
 import { isJsonDocument } from '../language/jsonDocuments';
@@ -55,8 +56,9 @@ class ConvConfigurationProvider implements vscode.DebugConfigurationProvider {
       if (uri.scheme !== 'file') config.spec = uri.toString();
     }
     // The launch request carries this configuration: its spec can be read and traced now (saved: VS Code saves
-    // before it resolves, and runs a preLaunchTask before this call).
-    if (config.request === 'launch' && typeof config.spec === 'string') {
+    // before it resolves, and runs a preLaunchTask before this call), if the launch would take its arguments (else it
+    // answers with the problem, and nothing is loaded).
+    if (config.request === 'launch' && acceptsArguments('launch', config)) {
       this.final(canonicalSpec(config.spec), { maxElements: config.maxElements, ...(config.dtype ? { dtype: config.dtype } : {}) });
     }
     return config;
