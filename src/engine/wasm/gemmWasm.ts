@@ -291,9 +291,9 @@ export class WasmLayout {
 
   /** Scratch for products up to N columns wide, one for each thread. */
   scratch(N: number): number {
-    const floats = Math.ceil(this.k.scratchBytes(this.E, N) / this.E);
-    this.scratchStride = Math.ceil(floats * this.E / 64) * 64;
-    return this.reserve((this.threads * this.scratchStride) / this.E);
+    const { at, stride } = this.perThread(Math.ceil(this.k.scratchBytes(this.E, N) / this.E));
+    this.scratchStride = stride;
+    return at;
   }
 
   /** dst = srcᵀ for `count` consecutive (rows × cols) matrices at byte offsets src and dst. */
