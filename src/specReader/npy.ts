@@ -123,6 +123,22 @@ export function checkNpyData(h: NpyHeader, fileSize: number): { itemSize: number
   return layout;
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * `data`, floats of `size` bytes in this machine's byte order, into `out`: as a block when the types match (the
+ * usual f4 into float32), else through a typed view (copied first when `data` is not aligned for one). A loop of
+ * DataView reads took ~4 ms a million values.
+ */
+function copyFloats(data: Uint8Array, size: 4 | 8, out: TensorData): void {
+  if (size === out.BYTES_PER_ELEMENT) {
+    new Uint8Array(out.buffer, out.byteOffset, data.length).set(data);
+    return;
+  }
+  const aligned = data.byteOffset % size === 0 ? data : data.slice();
+  out.set(size === 4 ? new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4) : new Float64Array(aligned.buffer, aligned.byteOffset, aligned.length / 8));
+}
+
 /** Decodes a .npy file into a tensor (C order), in `dtype` (default: float32 for f4 files, else float64). */
 export function decodeNpy(bytes: Uint8Array, dtype?: DType): Tensor {
   const h = readNpyHeader(bytes);
@@ -140,7 +156,10 @@ export function decodeNpy(bytes: Uint8Array, dtype?: DType): Tensor {
   };
   const read = readers[`${kind}${size}`];
   const out: TensorData = allocate(dtype ?? npyTargetDtype(h.descr), n);
-  if (!h.fortranOrder || h.shape.length < 2) {
+  const cOrder = !h.fortranOrder || h.shape.length < 2;
+  if (cOrder && kind === 'f' && (size === 4 || size === 8) && little === LITTLE_ENDIAN_HOST) {
+    copyFloats(bytes.subarray(h.dataOffset, h.dataOffset + n * size), size, out);
+  } else if (cOrder) {
     for (let i = 0; i < n; i++) out[i] = read(i);
   } else {
     // Fortran order: the first axis varies fastest. Walk C order and find each element's Fortran offset.

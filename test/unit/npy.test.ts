@@ -47,6 +47,29 @@ describe('.npy reader', () => {
     assert.deepStrictEqual([...v2.data], [9]);
   });
 
+  it('reads f4 and f8 into either dtype, from bytes at any offset and in either byte order, as each value read alone', () => {
+    const values = [0, -0, 1.5, -2.25, 1 / 3, Math.PI * 1e30, 3e-39, Infinity, -Infinity, Number.NaN, 65504.123456789, -7e-310];
+    for (const size of [4, 8] as const) {
+      for (const little of [true, false]) {
+        const data = bytesOf(dv => values.forEach((v, i) => (size === 4 ? dv.setFloat32(i * 4, v, little) : dv.setFloat64(i * 8, v, little))), values.length * size);
+        const file = npyFile(`{'descr': '${little ? '<' : '>'}f${size}', 'fortran_order': False, 'shape': (${values.length},), }`, data);
+        const dv = new DataView(data.buffer);
+        const alone = values.map((_, i) => (size === 4 ? dv.getFloat32(i * 4, little) : dv.getFloat64(i * 8, little)));
+        for (const shift of [0, 1, 4]) {
+          // The file at an offset in a larger buffer: aligned for its floats or not.
+          const held = new Uint8Array(file.length + shift);
+          held.set(file, shift);
+          for (const dtype of ['float32', 'float64'] as const) {
+            const t = decodeNpy(held.subarray(shift), dtype);
+            const expected = dtype === 'float32' ? Array.from(Float32Array.from(alone)) : alone;
+            assert.deepStrictEqual(Array.from(t.data), expected, `${little ? '<' : '>'}f${size} at +${shift} into ${dtype}`);
+            assert.ok(Object.is(t.data[1], -0));
+          }
+        }
+      }
+    }
+  });
+
   it('round-trips what encodeNpy writes', () => {
     const t = tensor([2, 2, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     assert.deepStrictEqual(decodeNpy(encodeNpy(t)), t);
