@@ -2,7 +2,7 @@
 // place (title, shapes, geometry, cost, where its δ came from) and only the values the run kept of it (its
 // inputs and output, its δ), with no stage. What the panel's first screen
 // reads (the chain, the gallery); a layer opened is traced alone (traceRunLayer) and replaces its shell.
-// The tensors are copies: the run keeps its own, to trace layers from.
+// The tensors are copies, the loss's too: the run keeps its own, to trace layers from.
 
 import type { About } from './about';
 import { layerSources } from './graph';
@@ -10,12 +10,15 @@ import { viewOf } from './layerKinds/views';
 import { LayerTrace, NetworkTrace } from './network';
 import { layerTitle } from './networkPlan';
 import type { NetworkRun } from './networkRun';
-import type { Tensor } from './tensor';
+import { type Tensor, type TensorData, copyOf } from './tensor';
 import { TensorName, TraceTensor, nonFiniteReports, recorded } from './trace';
 
-/** A copy of a run's tensor (the run keeps its own), recorded as a layer names it. */
+/**
+ * A copy of a run's tensor (the run keeps its own), recorded as a layer names it; in an array of the lean trace a
+ * re-run replaces, where one is given (recycledBuffers).
+ */
 function copied(name: TensorName, t: Tensor, about: About): TraceTensor {
-  return recorded(name, { ...t, data: t.data.slice() }, axesOf(t), about);
+  return recorded(name, { ...t, data: copyOf(t.data) }, axesOf(t), about);
 }
 
 const axesOf = (t: Tensor) => (t.shape.length === 4 ? ['B', 'C', 'H', 'W'] : t.shape.map((_, k) => (k === 0 ? 'B' : `d${k}`)));
@@ -49,11 +52,22 @@ function leanLayer(run: NetworkRun, index: number, values: { input: TraceTensor;
   };
 }
 
-/** The run as the panel's first screen reads it: every layer untraced, the loss (small) as the run recorded it. */
+/** The loss's record as the run made it, its tensors copied (each array once): the lean trace shares no memory with the run. */
+function copiedLoss(loss: LayerTrace): LayerTrace {
+  const copies = new Map<TensorData, TensorData>();
+  const copy = (data: TensorData) => copies.get(data) ?? copies.set(data, copyOf(data)).get(data)!;
+  const tensors = Object.fromEntries(Object.entries(loss.tensors).map(([name, t]) => [name, t && { ...t, data: copy(t.data) }]));
+  return { ...loss, tensors };
+}
+
+/**
+ * The run as the panel's first screen reads it: every layer untraced, the loss as the run recorded it. Every array
+ * is a copy, so the run's may be written again once it is let go (RunKeeper.drop) whoever holds the lean trace.
+ */
 export function leanTrace(run: NetworkRun): NetworkTrace {
   const values = { input: copied('input', run.problem.input, { key: 'run.input' }), outputs: run.outputs.map(o => copied('z', o, { key: 'run.output' })) };
   const layers = run.problem.layers.map((_, i) => leanLayer(run, i, values));
-  if (run.loss) layers.push(run.loss);
+  if (run.loss) layers.push(copiedLoss(run.loss));
   const loss: NetworkTrace['loss'] = run.loss && run.problem.loss && { type: run.problem.loss.type, value: run.loss.value! };
   const nonFinite = layers.flatMap((l, layer) => nonFiniteReports(l.tensors).map(r => ({ ...r, layer })));
   return { kind: 'network', dtype: run.dtype, layers, ...(loss ? { loss } : {}), nonFinite };

@@ -112,12 +112,13 @@ const RELEASE_BYTES = 256 << 20;
  * The arrays of a run no one will read again, for the next run's passes (RunOptions.buffers) to take instead
  * of new ones: where the first write to new memory costs a page fault per 4 KB (a virtual machine's), ResNet-18's
  * forward took 150–195 ms on new arrays and 90–97 on these. Not its problem's own tensors, nor its loss's record,
- * which a lean trace hands out as the run made it (leanTrace.ts); undefined when they come to more than `maxBytes`.
+ * which the caller may hold, unless `withProblem` (the caller made the problem and hands out copies: a trace
+ * worker's, whose lean trace copies every array); undefined when they come to more than `maxBytes`.
  */
-export function releasedRun(run: NetworkRun, maxBytes = RELEASE_BYTES): RecycledBuffers | undefined {
+export function releasedRun(run: NetworkRun, maxBytes = RELEASE_BYTES, withProblem = false): RecycledBuffers | undefined {
   const lossArrays = Object.values(run.loss?.tensors ?? {}).map(t => t?.data);
-  const own = new Set<unknown>([...problemArrays(run.problem), ...lossArrays]);
-  const kept = runArrays(run);
+  const own = new Set<unknown>(withProblem ? [] : [...problemArrays(run.problem), ...lossArrays]);
+  const kept = [...runArrays(run), ...(withProblem ? problemArrays(run.problem) : [])];
   // Spare arrays of a length the run's own have: what a run of the same network takes (another's are let go).
   const lengths = new Set(kept.map(d => d.length));
   const arrays = [...new Set([...kept, ...(spareArrays.get(run) ?? []).filter(d => lengths.has(d.length))])].filter(d => !own.has(d));

@@ -28,9 +28,10 @@ export class RecycledBuffers {
     return [...this.free.values()].flat();
   }
 
-  /** A released array of that type and length, zeroed; undefined when there is none. */
-  take(float32: boolean, length: number): TensorData | undefined {
-    return this.free.get(keyOf(float32, length))?.pop()?.fill(0);
+  /** A released array of that type and length, zeroed (unless the caller writes every value); undefined when there is none. */
+  take(float32: boolean, length: number, zeroed = true): TensorData | undefined {
+    const data = this.free.get(keyOf(float32, length))?.pop();
+    return zeroed ? data?.fill(0) : data;
   }
 }
 
@@ -64,10 +65,14 @@ export function reusing<T>(arrays: readonly TensorData[] | undefined, f: () => T
   const pool = new RecycledBuffers();
   for (const data of arrays) pool.release(data);
   const value = recycling(pool, f);
-  return { value, reusedBytes: bytesOf(arrays) - bytesOf(pool.arrays()) };
+  return { value, reusedBytes: takenBytes(arrays, pool) };
 }
 
-const bytesOf = (arrays: readonly TensorData[]) => arrays.reduce((sum, data) => sum + data.byteLength, 0);
+/** How much of `given` (arrays released into `pool`) was taken from it, whatever else was released into it since. */
+export function takenBytes(given: readonly TensorData[], pool: RecycledBuffers): number {
+  const left = new Set(pool.arrays());
+  return given.reduce((sum, data) => sum + (left.has(data) ? 0 : data.byteLength), 0);
+}
 
 /** The arrays of `tensors` that own their whole memory, each memory once (views, repeats and empty ones left out). */
 export function wholeArrays(tensors: Iterable<{ data: TensorData }>): TensorData[] {

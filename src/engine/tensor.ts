@@ -67,6 +67,14 @@ export function allocate(dtype: DType, length: number): TensorData {
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
 }
 
+/** A copy of `data`, in a released array when one fits (recycledBuffers), else in new memory. */
+export function copyOf(data: TensorData): TensorData {
+  const reused = recycledBuffers()?.take(data instanceof Float32Array, data.length, false);
+  if (!reused) return data.slice();
+  reused.set(data);
+  return reused;
+}
+
 /** n values from src[s] to dst[d]: element by element when short, as a subarray per row costs more than its copy. */
 export function copyRun(src: TensorData, s: number, dst: TensorData, d: number, n: number): void {
   if (n >= 32) dst.set(src.subarray(s, s + n), d);

@@ -5,13 +5,14 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LayerTrace, NetworkProblem, traceNetwork } from '../../src/engine/network';
+import { LayerTrace, NetworkProblem, isNetworkTrace, traceNetwork } from '../../src/engine/network';
+import { wholeArrays } from '../../src/engine/recycledBuffers';
 import { runNetwork, traceRunLayer } from '../../src/engine/networkRun';
 import type { Tensor } from '../../src/engine/tensor';
 import { recordedTensors } from '../../src/engine/trace';
 import { OPENED_WITH_RUN_FLOPS, RunKeeper } from '../../src/extension/trace/keptRun';
 import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
-import { resultBuffers, runAttributionJob, runWorkerJob } from '../../src/extension/trace/traceJob';
+import { resultBuffers, reusableArrays, runAttributionJob, runWorkerJob } from '../../src/extension/trace/traceJob';
 import { runKeptTrace } from '../../src/extension/trace/traceRunner';
 import { layerToWire, networkToWire } from '../../src/protocol/wire';
 import { parseHostMessage } from '../../src/protocol/validate';
@@ -145,6 +146,27 @@ describe('the kept network run (a layer traced when opened)', () => {
     const third = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
     assert.ok(third.ok);
     assert.ok([...keeper.buffers()].every(b => !before.has(b)));
+  });
+
+  it('a re-run makes the lean trace\'s copies in the arrays of the lean trace it replaces (TraceJob.reuse), whatever they held', () => {
+    const { file, text } = example('lenet.conv.json');
+    const keeper = new RunKeeper();
+    const first = runWorkerJob({ file, text, options: { dtype: 'float32' }, keep: true }, keeper);
+    assert.ok(first.ok && 'trace' in first && isNetworkTrace(first.trace));
+    const expected = structuredClone(first.trace);
+    const reuse = reusableArrays(first.trace);
+    for (const d of reuse) d.fill(Number.NaN); // The panel let it go: what it held is nobody's.
+    runWorkerJob({ dropRun: true }, keeper);
+    const second = runWorkerJob({ file, text, options: { dtype: 'float32' }, keep: true, reuse }, keeper);
+    assert.ok(second.ok && 'trace' in second && isNetworkTrace(second.trace));
+    assert.deepStrictEqual(second.trace, expected);
+    const lean = wholeArrays(second.trace.layers.filter(l => l.lean).flatMap(l => recordedTensors(l.tensors)));
+    const given = new Set<unknown>(reuse);
+    assert.ok(lean.length >= 8 && lean.every(d => given.has(d)), `${lean.filter(d => given.has(d)).length} of the ${lean.length} copies in the arrays given`);
+    // None of them is the run's own: the panel gets them, the run keeps its own.
+    const own = keeper.buffers();
+    assert.ok(lean.every(d => !own.has(d.buffer)));
+    assert.ok(second.reusedBytes! >= lean.reduce((n, d) => n + d.byteLength, 0));
   });
 
   it('a single conv is traced whole, nothing kept; a keeper with no run says so', () => {

@@ -4,9 +4,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SpecError } from '../../src/specReader/source';
+import { type AnyTrace, isNetworkTrace } from '../../src/specReader/convSpec';
 import { nodeTraceWorkers } from '../../src/extension/trace/nodeTraceWorkers';
 import { TraceCancelled, TraceWorker, runGradientCheck, runKeptTrace, runTrace, reusingWorkers } from '../../src/extension/trace/traceRunner';
-import { ProblemError, runWorkerJob } from '../../src/extension/trace/traceJob';
+import { ProblemError, reusableArrays, runWorkerJob } from '../../src/extension/trace/traceJob';
 import { RunKeeper } from '../../src/extension/trace/keptRun';
 import { warmUpJob } from '../../src/extension/trace/warmUp';
 import { type ConvTrace, recordedTensors } from '../../src/engine/trace';
@@ -191,6 +192,34 @@ describe('trace runner (worker thread)', () => {
     workers.dispose();
     assert.deepStrictEqual(made, ['w0']);
     assert.deepStrictEqual(events, ['w0 runs lenet.conv.json', 'w0 runs traceLayer', 'w0 runs dropRun', 'w0 runs lenet.conv.json', 'w0 runs traceLayer', 'w0 runs dropRun', 'w0 ends']);
+  });
+
+  it('a re-run (the run on show let go just before) waits for that worker\'s drop rather than making one, and runs in the memory of the run it replaces', async () => {
+    const { made, events, workers, dropped } = loggedWorkers();
+    const lenet = fs.readFileSync(path.join(ROOT, 'examples/lenet.conv.json'), 'utf8');
+    const job = { file: 'lenet.conv.json', text: lenet, options: { dtype: 'float32' as const } };
+    const network = (trace: AnyTrace) => { assert.ok(isNetworkTrace(trace)); return trace; };
+    let shown = await runKeptTrace(job, workers);
+    assert.strictEqual(shown.reusedBytes, undefined, 'a first run has no memory to reuse');
+    const values = (trace: AnyTrace) => network(trace).layers.map(l => Array.from(l.tensors.z?.data ?? l.tensors.delta?.data ?? []));
+    const first = values(shown.trace);
+    for (let run = 2; run <= 3; run++) {
+      // What the panel does: 'running' lets the shown run go (its worker drops it, its lean trace's arrays are spare),
+      // then the run starts with them, with no wait between.
+      const reuse = reusableArrays(shown.trace);
+      const copies = wholeArrays(network(shown.trace).layers.filter(l => l.lean).flatMap(l => recordedTensors(l.tensors))).reduce((n, d) => n + d.byteLength, 0);
+      shown.kept!.release();
+      shown = await runKeptTrace({ ...job, reuse }, workers);
+      assert.deepStrictEqual(values(shown.trace), first, `run ${run}: the values of a fresh run`);
+      assert.ok(reuse.every(d => d.length === 0), 'the arrays went to the worker');
+      // Its copies in the lean trace's arrays, its passes in the dropped run's.
+      assert.ok(shown.reusedBytes! > copies, `run ${run}: reused ${shown.reusedBytes} bytes, the copies alone ${copies}`);
+    }
+    shown.kept!.release();
+    await dropped(3);
+    workers.dispose();
+    assert.deepStrictEqual(made, ['w0']);
+    assert.deepStrictEqual(events, ['w0 runs lenet.conv.json', 'w0 runs dropRun', 'w0 runs lenet.conv.json', 'w0 runs dropRun', 'w0 runs lenet.conv.json', 'w0 runs dropRun', 'w0 ends']);
   });
 
   it('warm() makes the idle worker ahead of the first run: the warm-up then its drop; the first run takes it', async () => {

@@ -8,9 +8,8 @@ import { type AttributionKind, type AttributionMap, networkInputOf } from '../..
 import type { CellCheck } from '../../engine/gradcheck';
 import type { LayerGeometry } from '../../engine/layerKinds/view';
 import { LayerTrace, isNetworkTrace, qualifiedName } from '../../engine/network';
-import { wholeArrays } from '../../engine/recycledBuffers';
 import type { Tensor, TensorData } from '../../engine/tensor';
-import { type ConvTrace, type TensorName, type TraceOptions, type TraceTensor, recordedTensors } from '../../engine/trace';
+import type { ConvTrace, TensorName, TraceOptions, TraceTensor } from '../../engine/trace';
 import { printable } from '../../format/safeText';
 import { renderProblem, shownProblem } from '../../specReader/problemText';
 import type { WebviewToHost } from '../../protocol/messages';
@@ -23,7 +22,7 @@ import { ShownTrace, TracePanel, WaitedRun } from '../panel/tracePanel';
 import { LayerSaving, defaultSpecUri, fileNameOf } from './saveLayerSpec';
 import { KeptRun, ReusingWorkers, TraceCancelled, runAttribution, runGradientCheck, runKeptTrace, runTrace } from '../trace/traceRunner';
 import { warmUpJob } from '../trace/warmUp';
-import type { TraceJob } from '../trace/traceJob';
+import { type TraceJob, reusableArrays } from '../trace/traceJob';
 import { traceSettings } from '../traceSettings';
 import { displayLocale } from '../displayLocale';
 import { withProgressIfSlow } from '../progress/progress';
@@ -212,9 +211,10 @@ export class ConvRunner implements vscode.Disposable {
       this.log.info(`${label}: traced in ${Date.now() - started} ms${reused}${helperJobs ? `, ${helperJobs} parts of its products on helper threads` : ''}`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
-      // A network's run stays in its worker: layers are traced from it when opened, attributions read from it. A conv's
-      // trace, once the panel lets it go, leaves its arrays to the next run (not a comparison's: its caller reads it).
-      const letGo = kept ? kept.release : shown === trace && !isNetworkTrace(trace) ? () => this.keepSpare(trace) : undefined;
+      // A network's run stays in its worker: layers are traced from it when opened, attributions read from it. Once
+      // the panel lets a trace go, its arrays go to the next run (not a comparison's: its caller reads it), and a
+      // network's worker drops its run (the next run makes its tensors in that run's memory).
+      const letGo = kept ? () => { kept.release(); this.keepSpare(trace); } : shown === trace ? () => this.keepSpare(trace) : undefined;
       const traceId = this.present(shown, label, document?.uri, { label, started }, this.gradientChecker(job), kept ? kept.attribute : this.attributor(job), kept, input.source, letGo);
       return { uri: document?.uri ?? vscode.Uri.parse(`untitled:${name}`), trace: shown, traceId, helperJobs, reusedBytes };
     } catch (e) {
@@ -307,10 +307,10 @@ export class ConvRunner implements vscode.Disposable {
   }
 
   /** The panel let `trace` go: its arrays wait for the next run (replacing those of an earlier one). */
-  private keepSpare(trace: ConvTrace): void {
+  private keepSpare(trace: AnyTrace): void {
     if (this.handedOut.has(trace)) return;
     this.takeSpare();
-    const arrays = wholeArrays(recordedTensors(trace.tensors));
+    const arrays = reusableArrays(trace);
     // takeSpare clears the timer of the arrays it takes.
     const timer = setTimeout(() => { this.spare = undefined; }, SPARE_MS);
     (timer as { unref?: () => void }).unref?.();

@@ -6,9 +6,10 @@
 import { type AttributionKind, attributionOf } from '../../engine/featureMaps';
 import { leanTrace } from '../../engine/leanTrace';
 import { layerAsSpec } from '../../engine/layerSpec';
-import type { LayerTrace } from '../../engine/network';
+import type { LayerTrace, NetworkTrace } from '../../engine/network';
 import { NetworkRun, problemArrays, releasedRun, runArrays, traceRunLayer } from '../../engine/networkRun';
-import type { RecycledBuffers } from '../../engine/recycledBuffers';
+import { type RecycledBuffers, recycling, reusing, takenBytes } from '../../engine/recycledBuffers';
+import type { TensorData } from '../../engine/tensor';
 import type { TraceOptions } from '../../engine/trace';
 import { isNetworkSpec, runLeanNetworkSource } from '../../specReader/networkSpec';
 import { JsonSource } from '../../specReader/source';
@@ -56,22 +57,35 @@ export class RunKeeper {
   private options: TraceOptions = {};
   private released: RecycledBuffers | undefined;
 
-  /** Runs a network spec lean and keeps it; undefined when the spec is not a network's (it is traced whole). */
-  keep(file: string, text: string, options: TraceOptions, npy: NpyFiles) {
+  /**
+   * Runs a network spec lean and keeps it; undefined when the spec is not a network's (it is traced whole). The run's
+   * passes make their tensors in the arrays of the run dropped before, and the lean trace its copies in `reuse` (the
+   * arrays of the lean trace the panel let go, TraceJob.reuse): a re-run's new memory is the changes only.
+   * `reusedBytes`: how much of both it took.
+   */
+  keep(file: string, text: string, options: TraceOptions, npy: NpyFiles, reuse?: readonly TensorData[]): { trace: NetworkTrace; reusedBytes: number } | undefined {
     this.run = undefined;
     // The run dropped before's arrays, taken by this one's passes (once: what it leaves goes with it).
     const buffers = this.released;
     this.released = undefined;
     const source = JsonSource.parse(file, text);
     if (!isNetworkSpec(source.value)) return undefined;
-    this.run = runLeanNetworkSource(source, { ...options, ...(buffers ? { buffers } : {}) }, npy);
+    const released = buffers?.arrays() ?? [];
+    // Its spec's tensors too (decoded from .npy files, read from the JSON), in the dropped run's.
+    const runIt = () => runLeanNetworkSource(source, { ...options, ...(buffers ? { buffers } : {}) }, npy);
+    const run = buffers ? recycling(buffers, runIt) : runIt();
+    this.run = run;
     this.options = options;
-    return leanTrace(this.run);
+    const { value: trace, reusedBytes } = reusing(reuse, () => leanTrace(run));
+    return { trace, reusedBytes: reusedBytes + (buffers ? takenBytes(released, buffers) : 0) };
   }
 
-  /** Lets the run go (the worker waits for another run's jobs); its arrays wait for the next run's passes. */
+  /**
+   * Lets the run go (the worker waits for another run's jobs); its arrays, its spec's tensors too, wait for the next
+   * run. Nothing of it is the host's: what the worker answers with is copied or made for the answer (resultBuffers).
+   */
   drop(): void {
-    this.released = this.run && releasedRun(this.run);
+    this.released = this.run && releasedRun(this.run, undefined, true);
     this.run = undefined;
     this.options = {};
   }

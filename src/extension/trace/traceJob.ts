@@ -6,7 +6,7 @@ import { type AttributionKind, type AttributionMap, attributionOf } from '../../
 import { type CellCheck, checkGradientCell } from '../../engine/gradcheck';
 import { runNetwork } from '../../engine/networkRun';
 import { kernelMemoryBytes } from '../../engine/wasm/gemmWasm';
-import { reusing } from '../../engine/recycledBuffers';
+import { reusing, wholeArrays } from '../../engine/recycledBuffers';
 import type { Tensor, TensorData } from '../../engine/tensor';
 import type { LayerTrace } from '../../engine/network';
 import { type TraceOptions, type TraceTensor, recordedTensors } from '../../engine/trace';
@@ -99,10 +99,10 @@ function attempt<T extends WorkerResult>(work: () => T): T | JobFailure {
 /** A network spec run lean and kept by `keeper`; a single conv's spec traced whole (small: the full trace is cheap). */
 export function runKeepJob(job: TraceJob & Pick<KeepJob, 'openLayer'>, keeper: RunKeeper): KeepJobResult {
   return attempt(() => {
-    const lean = keeper.keep(job.file, job.text, job.options, npyOf(job));
+    const lean = keeper.keep(job.file, job.text, job.options, npyOf(job), job.reuse);
     if (!lean) return traceSpec(job);
     const opened = job.openLayer === undefined ? undefined : keeper.opened(job.openLayer);
-    return { ok: true, trace: lean, kept: true, ...(opened ? { opened } : {}) };
+    return { ok: true, trace: lean.trace, kept: true, ...(opened ? { opened } : {}), ...(lean.reusedBytes ? { reusedBytes: lean.reusedBytes } : {}) };
   });
 }
 
@@ -175,6 +175,11 @@ export function resultBuffers(result: WorkerResult, keeper?: RunKeeper): ArrayBu
 /** What a job hands over rather than copies: the arrays it may reuse (`TraceJob.reuse`). */
 export function jobBuffers(job: WorkerJob): ArrayBuffer[] {
   return 'reuse' in job && job.reuse ? [...new Set(job.reuse.map(data => data.buffer as ArrayBuffer))] : [];
+}
+
+/** The arrays of a trace that a later run may make its tensors in (TraceJob.reuse) once nobody reads it: each whole array once. */
+export function reusableArrays(trace: AnyTrace): TensorData[] {
+  return wholeArrays((isNetworkTrace(trace) ? trace.layers.map(l => l.tensors) : [trace.tensors]).flatMap(recordedTensors));
 }
 
 /** Each tensor's buffer once: the transfer list of a postMessage must not repeat one. */

@@ -37,6 +37,10 @@ export type TraceWorkers = () => TraceWorker;
  * panel: the worked example 216–299 ms against 337–559 with a fresh worker per run made as the run before began, the
  * (1, 64, 56, 56) layer 642–662 against 703–738.
  *
+ * A run asked for while a worker is on its way to idle (its drop, or the warm-up, not answered yet) waits for that
+ * worker rather than making one: a re-run lets the run on show go just before it starts, and the drop's answer is a
+ * round trip away. It then also makes its tensors in the memory of the run it replaces (RunKeeper.drop).
+ *
  * `warm(job)` makes the idle worker ahead of the first run (the extension asks once a spec or a model is in view; once
  * a run took a worker it does nothing): it runs `job` and lets its run go, compiling the engine's code meanwhile. A
  * run asked for during the warm-up waits for it on that worker (a fresh one if it died); in plain Node a first run on
@@ -44,11 +48,23 @@ export type TraceWorkers = () => TraceWorker;
  */
 export function reusingWorkers(make: TraceWorkers): ReusingWorkers {
   let idle: TraceWorker | undefined;
-  /** The worker running the warm-up; `ready` once it answered the warm-up's drop, false if it failed or died. */
-  let warming: { worker: TraceWorker; ready: Promise<boolean> } | undefined;
+  /** The worker on its way to idle: `ready` once it answered its drop (after the warm-up, if it warms up), false if it may not be reused or died. */
+  let coming: Coming | undefined;
   let disposed = false;
   /** A run has taken a worker: a warm-up, which is for the first run, would only compete with it or the next. */
   let taken = false;
+  /** `worker` goes idle once `ready` says it may be, unless a run took it meanwhile or another worker is idle first. */
+  const comesBack = (worker: TraceWorker, ready: Promise<boolean>): Promise<boolean> => {
+    const next: Coming = { worker, ready };
+    if (!coming && !idle) coming = next;
+    void ready.then(reusable => {
+      if (next.taken) return;
+      if (coming === next) coming = undefined;
+      if (disposed || idle || !reusable) worker.terminate();
+      else idle = unwrapped(worker);
+    });
+    return ready;
+  };
   /** Hands out `worker`; when released, it drops its run and waits idle for the next run if it may. */
   const handOut = (worker: TraceWorker): TraceWorker => {
     let ended = false;
@@ -62,53 +78,50 @@ export function reusingWorkers(make: TraceWorkers): ReusingWorkers {
         if (ended) return;
         ended = true;
         // Idle only once it has answered: a job started before would take the drop's answer for its own.
-        void dropRun(worker).then(reusable => {
-          if (disposed || idle || !reusable) worker.terminate();
-          else idle = worker;
-        });
+        void comesBack(worker, dropRun(worker));
       },
     };
   };
   const take = (): TraceWorker => {
     taken = true;
-    const warm = warming;
-    if (!idle && warm) {
-      warming = undefined;
-      return afterWarmUp(warm.ready.then(alive => handOut(alive ? warm.worker : (warm.worker.terminate(), make()))));
+    const next = coming;
+    if (!idle && next) {
+      coming = undefined;
+      next.taken = true;
+      return handOut(afterReady(next.ready.then(alive => (alive ? unwrapped(next.worker) : (next.worker.terminate(), make())))));
     }
     const worker = idle ?? make();
     idle = undefined;
     return handOut(worker);
   };
   const warm = (job: WorkerJob): Promise<boolean> | undefined => {
-    if (disposed || idle || warming || taken) return undefined;
+    if (disposed || idle || coming || taken) return undefined;
     let worker: TraceWorker;
     try {
       worker = make();
     } catch {
       return undefined; // The first run says why it cannot start one.
     }
-    const started = { worker, ready: new Promise<boolean>(resolve => worker.start(job, outcome => resolve(!(outcome instanceof Error)))).then(alive => alive && dropRun(worker)) };
-    warming = started;
-    void started.ready.then(alive => {
-      if (warming !== started) return; // A run took it (or the workers were disposed).
-      warming = undefined;
-      if (alive && !disposed && !idle) idle = worker;
-      else worker.terminate();
-    });
-    return started.ready;
+    const warmedUp = new Promise<boolean>(resolve => worker.start(job, outcome => resolve(!(outcome instanceof Error))));
+    return comesBack(worker, warmedUp.then(alive => alive && dropRun(worker)));
   };
   return Object.assign(take, {
     warm,
     dispose: () => {
       disposed = true;
       idle?.terminate();
-      warming?.worker.terminate();
+      if (coming) {
+        coming.taken = true;
+        coming.worker.terminate();
+      }
       idle = undefined;
-      warming = undefined;
+      coming = undefined;
     },
   });
 }
+
+/** A worker on its way to idle (reusingWorkers); `taken` once a run (or the end) took it before it got there. */
+type Coming = { worker: TraceWorker; ready: Promise<boolean>; taken?: boolean };
 
 /** Trace workers that hand out an idle worker first, and can make one ahead of the first run (reusingWorkers). */
 export type ReusingWorkers = TraceWorkers & {
@@ -125,14 +138,22 @@ function dropRun(worker: TraceWorker): Promise<boolean> {
 /** Why a worker could not be made. */
 const startFailure = (e: unknown) => new Error(`could not start the trace worker: ${e instanceof Error ? e.message : String(e)}`);
 
-/** A worker handed out before it is ready (its warm-up still running): each call waits for it. */
-function afterWarmUp(ready: Promise<TraceWorker>): TraceWorker {
-  return {
-    start: (job, settle) => void ready.then(w => w.start(job, settle), (e: unknown) => settle(startFailure(e))),
-    terminate: () => void ready.then(w => w.terminate(), () => undefined),
-    release: () => void ready.then(w => (w.release ? w.release() : w.terminate()), () => undefined),
+/**
+ * A worker handed out before it is ready (its warm-up or its drop not answered yet): each call waits for it. Once
+ * there, `readyWorkers` knows it behind the wrapper, so that a worker handed out this way again is not wrapped twice.
+ */
+function afterReady(ready: Promise<TraceWorker>): TraceWorker {
+  const wrapper: TraceWorker = {
+    start: (job, settle) => void at.then(w => w.start(job, settle), (e: unknown) => settle(startFailure(e))),
+    terminate: () => void at.then(w => w.terminate(), () => undefined),
   };
+  const at = ready.then(w => { readyWorkers.set(wrapper, w); return w; });
+  return wrapper;
 }
+
+const readyWorkers = new WeakMap<TraceWorker, TraceWorker>();
+/** The worker itself, without the wrapper afterReady put around it once it is ready. */
+const unwrapped = (worker: TraceWorker) => readyWorkers.get(worker) ?? worker;
 
 /** Runs the job in a worker; without workers it runs inline. */
 export function runTrace(job: TraceJob, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<AnyTrace> {
@@ -176,8 +197,11 @@ export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, w
   if (!result.kept) return { trace: result.trace, helperJobs, reusedBytes };
   // One job at a time on the kept worker: each waits for the one before.
   let queue: Promise<unknown> = Promise.resolve();
+  /** Jobs asked and not answered yet. */
+  let asked = 0;
   let released = false;
   const ask = <T>(next: WorkerJob, pick: (r: Success) => T): Promise<T> => {
+    asked++;
     const answer = queue.then(() => {
       if (released) throw new Error('the network run was let go (a newer run replaced it)');
       if (!worker) return keptAnswer(runWorkerJob(next, keeper));
@@ -187,13 +211,14 @@ export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, w
         else if (outcome.ok) resolve(outcome);
         else reject(jobError(outcome));
       }));
-    }).then(pick);
+    }).then(pick).finally(() => { asked--; });
     queue = answer.catch(() => undefined);
     return answer;
   };
   return {
     trace: result.trace,
     helperJobs,
+    reusedBytes,
     kept: {
       ...(result.opened ? { opened: result.opened } : {}),
       traceLayer: index => ask({ traceLayer: index }, r => (r as { layer: LayerTrace }).layer),
@@ -201,10 +226,12 @@ export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, w
       layerSpec: (layer, about, specName) => ask({ layerSpec: { layer, about, ...(specName !== undefined ? { specName } : {}) } }, r => (r as { layerSpec?: LayerSpecFiles }).layerSpec),
       release: () => {
         released = true;
-        // After the jobs asked of it (the queue): one still running would take the drop's answer for its own.
+        // After the jobs asked of it (the queue): one still running would take the drop's answer for its own. With
+        // none, at once: the run that replaces this one, which starts next, then waits for this worker.
         const w = worker;
         worker = undefined;
-        void queue.then(() => letGo(w));
+        if (asked === 0) letGo(w);
+        else void queue.then(() => letGo(w));
       },
     },
   };
