@@ -6,13 +6,15 @@
 // be faster with them; the CLI, a process of ~0.3–0.6 s whose products are ~50 ms, plans them under the work it
 // starts helpers for (0.7G multiply-adds, THREADS_FROM_MULTIPLY_ADDS) and must be no slower (within 3 %).
 
-import { spawnSync } from 'child_process';
+import { fork, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { Tensor } from '../../src/engine/tensor';
 import { encodeNpy } from '../../src/specReader/npy';
+import type { AnyTrace } from '../../src/specReader/convSpec';
+import { type WorkerJob, type WorkerResult, jobBuffers, reusableArrays } from '../../src/extension/trace/traceJob';
 import { CASES, caseData } from './convCases';
 
 /** A run with threads must take at most this share of the one-thread time to count as using them. */
@@ -26,7 +28,7 @@ export interface ProductRun { what: string; oneMs: number; threadsMs: number; me
 type Spec = { text: string; npy: Record<string, Uint8Array> };
 
 /** The network spec and its .npy files (by name) from case 3's seeded data (the ResNet layer). */
-function networkSpec(): Spec {
+export function networkSpec(): Spec {
   const c = CASES.find(k => k.id === 3)!;
   const d = caseData(c);
   const f32 = (shape: readonly number[], values: Float64Array): Tensor => ({ shape: [...shape], dtype: 'float32', data: Float32Array.from(values) });
@@ -57,36 +59,77 @@ function cliMs(root: string, spec: string, threads: string | undefined): number 
   return performance.now() - t0;
 }
 
-/** A trace worker (dist/traceWorker.js) with or without its threads, and its answer time to the panel's job (keep the lean run). */
+/**
+ * A trace worker (dist/traceWorker.js) with or without its threads, and its answer time to the panel's job (keep the
+ * lean run) as the panel's re-run asks it: the run on show let go (dropRun) first, the job after its answer with the
+ * arrays of the lean trace it replaces (TraceJob.reuse, handed over).
+ */
 function traceWorker(root: string, threads: string | undefined): { job(file: string, spec: Spec): Promise<number>; end(): Promise<number> } {
   const worker = new Worker(path.join(root, 'dist/traceWorker.js'), { env: threadsEnv(threads) });
+  const ask = (job: WorkerJob, transfer: ArrayBuffer[] = []) => new Promise<WorkerResult>((resolve, reject) => {
+    const fail = (e: Error) => reject(e);
+    worker.once('error', fail);
+    worker.once('message', m => { worker.off('error', fail); resolve(m); });
+    worker.postMessage(job, transfer);
+  });
+  let shown: AnyTrace | undefined;
   return {
     job: async (file, spec) => {
       const t0 = performance.now();
-      const result = await new Promise<{ ok: boolean; message?: string }>((resolve, reject) => {
-        const fail = (e: Error) => reject(e);
-        worker.once('error', fail);
-        worker.once('message', m => { worker.off('error', fail); resolve(m); });
-        worker.postMessage({ file, text: spec.text, npy: spec.npy, options: { backward: true }, keep: true });
-      });
-      if (!result.ok) throw new Error(`trace worker: ${result.message}`);
+      const reuse = shown && reusableArrays(shown);
+      if (shown) await ask({ dropRun: true });
+      const job: WorkerJob = { file, text: spec.text, npy: spec.npy, options: { backward: true }, keep: true, ...(reuse ? { reuse } : {}) };
+      const result = await ask(job, jobBuffers(job));
+      if (!result.ok || !('trace' in result)) throw new Error(`trace worker: ${!result.ok ? result.message : 'no trace'}`);
+      shown = result.trace;
       return performance.now() - t0;
     },
     end: () => worker.terminate(),
   };
 }
 
+/**
+ * The trace workers' side, in a process of its own (`fork`ed with --worker-host DIR): a process that spawns one (the
+ * CLI's rounds) leaves every page of its own memory copy-on-write, and each first write to one afterwards faults
+ * (~27 ms for 8 MB here), the trace workers' memory too. The extension host never spawns the CLI. Answers each
+ * round (`{ round }`) with the two workers' job times, in turns.
+ */
+async function workerHost(root: string, dir: string): Promise<void> {
+  const spec = path.join(dir, SPEC_NAME);
+  const network = networkSpec();
+  const [one, all] = [traceWorker(root, '1'), traceWorker(root, undefined)];
+  // The first jobs start a worker's helpers and warm it up: what a panel's later runs cost is timed.
+  for (let i = 0; i < 2; i++) { await one.job(spec, network); await all.job(spec, network); }
+  process.on('message', (m: { round?: number }) => void (async () => {
+    if (m.round === undefined) {
+      await Promise.all([one.end(), all.end()]);
+      process.disconnect();
+      return;
+    }
+    const times = { one: 0, threads: 0 };
+    const jobs = [async () => { times.one = await one.job(spec, network); }, async () => { times.threads = await all.job(spec, network); }];
+    for (const job of m.round % 2 ? jobs.reverse() : jobs) await job();
+    process.send!(times);
+  })());
+  process.send!({ ready: true });
+}
+
+const SPEC_NAME = 'resnet-convs.conv.json';
+
 /** Both entry points, one thread and all cores in turns (a change in the machine's load falls on both), `rounds` times, each first in half of them. */
 export async function productThreads(root: string, rounds = 8): Promise<ProductRun[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvd-threads-'));
-  const [one, all] = [traceWorker(root, '1'), traceWorker(root, undefined)];
+  const spec = path.join(dir, SPEC_NAME);
+  const network = networkSpec();
+  fs.writeFileSync(spec, network.text);
+  for (const [name, bytes] of Object.entries(network.npy)) fs.writeFileSync(path.join(dir, name), bytes);
+  const host = fork(__filename, ['--worker-host', root, dir], { stdio: 'inherit' });
+  const answers: ((m: unknown) => void)[] = [];
+  const failed = new Promise<never>((_, reject) => host.once('exit', code => reject(new Error(`the trace workers' process ended (${code})`))));
+  host.on('message', m => answers.shift()?.(m));
+  const answer = <T>() => Promise.race([new Promise<T>(resolve => answers.push(m => resolve(m as T))), failed]);
   try {
-    const spec = path.join(dir, 'resnet-convs.conv.json');
-    const network = networkSpec();
-    fs.writeFileSync(spec, network.text);
-    for (const [name, bytes] of Object.entries(network.npy)) fs.writeFileSync(path.join(dir, name), bytes);
-    // The first jobs start a worker's helpers and warm it up: what a panel's later runs cost is timed.
-    for (let i = 0; i < 2; i++) { await one.job(spec, network); await all.job(spec, network); }
+    await answer();
     const cli = { one: [] as number[], threads: [] as number[] };
     const worker = { one: [] as number[], threads: [] as number[] };
     for (let r = 0; r < rounds; r++) {
@@ -94,8 +137,11 @@ export async function productThreads(root: string, rounds = 8): Promise<ProductR
       // compares the same code on both sides (its plan is under the threads' threshold), noise alone.
       const sides = [() => cli.one.push(cliMs(root, spec, '1')), () => cli.threads.push(cliMs(root, spec, undefined))];
       for (const side of r % 2 ? sides.reverse() : sides) side();
-      const jobs = [async () => worker.one.push(await one.job(spec, network)), async () => worker.threads.push(await all.job(spec, network))];
-      for (const job of r % 2 ? jobs.reverse() : jobs) await job();
+      const next = answer<{ one: number; threads: number }>();
+      host.send({ round: r });
+      const times = await next;
+      worker.one.push(times.one);
+      worker.threads.push(times.threads);
     }
     const row = (what: string, t: { one: number[]; threads: number[] }, share: number, goal: string): ProductRun => {
       const [oneMs, threadsMs] = [median(t.one), median(t.threads)];
@@ -103,10 +149,12 @@ export async function productThreads(root: string, rounds = 8): Promise<ProductR
     };
     return [
       row('conv-trace CLI (a whole process, the network traced; planned under its threads\' threshold: one thread)', cli, NO_SLOWER, `no slower (≤ ${NO_SLOWER}×)`),
-      row('trace worker (dist/traceWorker.js, the lean run the panel keeps)', worker, GAIN, `faster (≤ ${GAIN}×)`),
+      row('trace worker (dist/traceWorker.js, the lean run the panel keeps, as a re-run asks it)', worker, GAIN, `faster (≤ ${GAIN}×)`),
     ];
   } finally {
-    await Promise.all([one.end(), all.end()]);
+    failed.catch(() => undefined);
+    if (host.connected) host.send({});
+    await new Promise(resolve => (host.exitCode === null ? host.once('exit', resolve) : resolve(undefined)));
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -123,6 +171,7 @@ export function printProductThreads(runs: ProductRun[]): void {
 }
 
 if (require.main === module) {
-  const root = path.resolve(__dirname, '../../..');
-  void productThreads(root).then(printProductThreads);
+  const at = process.argv.indexOf('--worker-host');
+  if (at >= 0) void workerHost(process.argv[at + 1], process.argv[at + 2]);
+  else void productThreads(path.resolve(__dirname, '../../..')).then(printProductThreads);
 }
