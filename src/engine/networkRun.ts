@@ -6,7 +6,7 @@
 // cache (its kind keeps there only what its backward pass reads: an argmax, batchnorm's x_hat) is let go once
 // its backward pass ran, and is not kept at all without one.
 
-import { RecycledBuffers, recycling, releaseSpent } from './recycledBuffers';
+import { RecycledBuffers, recycling, releaseSpent, wholeArrays } from './recycledBuffers';
 import { PlannedTensor, checkBudget, elementLimit } from './budget';
 import { layerName, layerSources } from './graph';
 import { kindOf } from './layerKinds';
@@ -121,7 +121,9 @@ export function releasedRun(run: NetworkRun, maxBytes = RELEASE_BYTES, withProbl
   const kept = [...runArrays(run), ...(withProblem ? problemArrays(run.problem) : [])];
   // Spare arrays of a length the run's own have: what a run of the same network takes (another's are let go).
   const lengths = new Set(kept.map(d => d.length));
-  const arrays = [...new Set([...kept, ...(spareArrays.get(run) ?? []).filter(d => lengths.has(d.length))])].filter(d => !own.has(d));
+  // Each memory once, whole: a view (a reader's shared zeros, a record's slice of another tensor) handed out beside
+  // the array it views would be two tensors in one memory.
+  const arrays = wholeArrays([...kept, ...(spareArrays.get(run) ?? []).filter(d => lengths.has(d.length))].filter(d => !own.has(d)).map(data => ({ data })));
   if (arrays.reduce((n, d) => n + d.byteLength, 0) > maxBytes) return undefined;
   const buffers = new RecycledBuffers();
   for (const d of arrays) buffers.release(d);

@@ -188,6 +188,33 @@ describe('a run on the arrays of a run before (releasedRun, RunOptions.buffers)'
     assert.deepStrictEqual(again.outputs[2].data, want);
     assert.strictEqual(releasedRun(first, 8), undefined, 'over the byte limit: left to the collector');
   });
+
+  it('with its problem (a trace worker\'s): the problem\'s arrays and the loss\'s too, each memory once and whole, the same bits after', () => {
+    // The input a view into a larger memory, the target another view of it: neither may be handed out.
+    const held = new Float32Array(2 * 2 * 16 * 16 + 8);
+    held.set(randomTensor([1, 2, 16, 16], rng(40), 'float32').data, 4);
+    const input = { shape: [1, 2, 16, 16], dtype: 'float32' as const, data: held.subarray(4, 4 + 512) };
+    const weight = randomTensor([2, 2, 3, 3], rng(41), 'float32');
+    const target = randomTensor([1, 2, 16, 16], rng(42), 'float32');
+    const problem = { input, dtype: 'float32', layers: [{ type: 'conv2d', weight, options: { padding: 1 } }, { type: 'relu' }], loss: { type: 'mse', target } } as NetworkProblem;
+    const first = runNetwork(problem);
+    const released = releasedRun(first, undefined, true)!.arrays();
+    const owns = (d: { byteOffset: number; byteLength: number; buffer: ArrayBufferLike }) => d.byteOffset === 0 && d.byteLength === d.buffer.byteLength;
+    assert.ok(released.every(owns), 'no view');
+    assert.strictEqual(new Set(released.map(d => d.buffer)).size, released.length, 'each memory once');
+    assert.ok(released.includes(weight.data) && released.includes(target.data), 'the problem\'s whole arrays');
+    assert.ok(!released.some(d => d.buffer === held.buffer), 'not the input, a view');
+    assert.ok(Object.values(first.loss!.tensors).some(t => t && released.includes(t.data) && !problemArrays(problem).includes(t.data)), 'the loss\'s record');
+    assert.ok(!releasedRun(first)!.arrays().includes(weight.data), 'without: not the problem\'s');
+    // A run of another problem of the same shapes in them: the bits of one on new arrays.
+    const next = { ...problem, input: randomTensor([1, 2, 16, 16], rng(43), 'float32') } as NetworkProblem;
+    const buffers = new RecycledBuffers();
+    for (const d of released) buffers.release(d);
+    const again = runNetwork(next, { buffers });
+    const want = runNetwork(next);
+    assert.deepStrictEqual(again.outputs.map(o => o.data), want.outputs.map(o => o.data));
+    assert.deepStrictEqual(again.gradients!.params.map(p => p.weight?.data), want.gradients!.params.map(p => p.weight?.data));
+  });
 });
 
 describe('a ResNet-18-shaped model written by the tests (test/support/resnet18.ts)', () => {
