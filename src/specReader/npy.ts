@@ -5,6 +5,7 @@
 
 import { DType, Tensor, TensorData, allocate, sizeOf } from '../engine/tensor';
 import { TensorFileError } from './fileError';
+import { LITTLE_ENDIAN_HOST, copyFloats } from './floatBytes';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -121,22 +122,6 @@ export function checkNpyData(h: NpyHeader, fileSize: number): { itemSize: number
     throw new TensorFileError({ code: 'npy.dataShort', args: { shape: h.shape, needed, has: fileSize - h.dataOffset } });
   }
   return layout;
-}
-
-const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
-/**
- * `data`, floats of `size` bytes in this machine's byte order, into `out`: as a block when the types match (the
- * usual f4 into float32), else through a typed view (copied first when `data` is not aligned for one). A loop of
- * DataView reads took ~4 ms a million values.
- */
-function copyFloats(data: Uint8Array, size: 4 | 8, out: TensorData): void {
-  if (size === out.BYTES_PER_ELEMENT) {
-    new Uint8Array(out.buffer, out.byteOffset, data.length).set(data);
-    return;
-  }
-  const aligned = data.byteOffset % size === 0 ? data : data.slice();
-  out.set(size === 4 ? new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4) : new Float64Array(aligned.buffer, aligned.byteOffset, aligned.length / 8));
 }
 
 /** Decodes a .npy file into a tensor (C order), in `dtype` (default: float32 for f4 files, else float64). */

@@ -5,6 +5,7 @@
 // the spec's float dtype.
 
 import { DType, Tensor, allocate, sizeOf } from '../engine/tensor';
+import { LITTLE_ENDIAN_HOST, copyFloats } from './floatBytes';
 import { TensorFileError } from './fileError';
 import { halfToFloat } from './npy';
 import type { SpecProblem } from './problemCodes';
@@ -100,9 +101,14 @@ export function decodeSafetensors(bytes: Uint8Array, key: string, dtype: DType, 
   if (entry.end - entry.begin !== needed || entry.begin > entry.end || dataStart + entry.end > bytes.length) {
     fail({ code: 'safetensors.offsets', args: { key, begin: entry.begin, end: entry.end, needed, has: bytes.length - dataStart } }, 'key');
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + entry.begin, needed);
   const data = allocate(dtype, count);
-  for (let i = 0; i < count; i++) data[i] = kind.read(dv, i * kind.size);
+  const at = dataStart + entry.begin;
+  if ((entry.dtype === 'F32' || entry.dtype === 'F64') && LITTLE_ENDIAN_HOST) {
+    copyFloats(bytes.subarray(at, at + needed), kind.size as 4 | 8, data);
+  } else {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + at, needed);
+    for (let i = 0; i < count; i++) data[i] = kind.read(dv, i * kind.size);
+  }
   return { tensor: { shape: [...entry.shape], dtype, data }, dtype: entry.dtype };
 }
 
