@@ -15,6 +15,8 @@ export function copyFloats(data: Uint8Array, size: 4 | 8, out: TensorData): void
     new Uint8Array(out.buffer, out.byteOffset, data.length).set(data);
     return;
   }
-  const aligned = data.byteOffset % size === 0 ? data : data.slice();
+  // A copy of its own, at offset 0: not `data.slice()`, which on a Node Buffer (a file the extension host or the CLI
+  // read, the pool's for a small one) is a view at the same unaligned offset.
+  const aligned = data.byteOffset % size === 0 ? data : new Uint8Array(data);
   out.set(size === 4 ? new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4) : new Float64Array(aligned.buffer, aligned.byteOffset, aligned.length / 8));
 }

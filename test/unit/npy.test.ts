@@ -55,14 +55,15 @@ describe('.npy reader', () => {
         const file = npyFile(`{'descr': '${little ? '<' : '>'}f${size}', 'fortran_order': False, 'shape': (${values.length},), }`, data);
         const dv = new DataView(data.buffer);
         const alone = values.map((_, i) => (size === 4 ? dv.getFloat32(i * 4, little) : dv.getFloat64(i * 8, little)));
-        for (const shift of [0, 1, 4]) {
-          // The file at an offset in a larger buffer: aligned for its floats or not.
-          const held = new Uint8Array(file.length + shift);
+        for (const [shift, kind] of [[0, Uint8Array], [1, Uint8Array], [4, Uint8Array], [1, Buffer], [3, Buffer]] as const) {
+          // The file at an offset in a larger memory, aligned for its floats or not; a Node Buffer (a file read in
+          // the extension host or the CLI) too, whose slice() is a view, not a copy.
+          const held = kind === Buffer ? Buffer.alloc(file.length + shift) : new Uint8Array(file.length + shift);
           held.set(file, shift);
           for (const dtype of ['float32', 'float64'] as const) {
             const t = decodeNpy(held.subarray(shift), dtype);
             const expected = dtype === 'float32' ? Array.from(Float32Array.from(alone)) : alone;
-            assert.deepStrictEqual(Array.from(t.data), expected, `${little ? '<' : '>'}f${size} at +${shift} into ${dtype}`);
+            assert.deepStrictEqual(Array.from(t.data), expected, `${little ? '<' : '>'}f${size} at +${shift} of a ${kind.name} into ${dtype}`);
             assert.ok(Object.is(t.data[1], -0));
           }
         }
