@@ -16,7 +16,7 @@ import { MatrixView, transposed, view } from '../../src/engine/gemm';
 import { Tensor } from '../../src/engine/tensor';
 import { convTraceForward } from '../../src/engine/trace';
 import { inputGradOwnMemory, prepare, setBlockValues, setWeightSlice } from '../../src/engine/wasm/convWasm';
-import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wasmKernel } from '../../src/engine/wasm/gemmWasm';
+import { gemmHelperJobs, gemmThreadsReady, gemmWasm, setGemmThreads, wakeGemmHelpers, wasmKernel } from '../../src/engine/wasm/gemmWasm';
 import { rowBlock, setMinThreadWork, splitGemm } from '../../src/engine/wasm/gemmThreads';
 import { installNodeGemmThreads } from '../../src/specReader/nodeGemmThreads';
 import { conv2dWinograd, inputGradWinograd, setWinogradLimits, turnedInfo, weightGradWinograd } from '../../src/engine/wasm/winogradWasm';
@@ -208,6 +208,29 @@ describe('the wasm GEMM on helper threads = the one-thread kernel, bit for bit',
     assert.strictEqual(run.status, 0, run.stderr);
     const r = JSON.parse(run.stdout) as Record<string, unknown>;
     assert.deepStrictEqual(r, { installed: true, helpers: 2, 'relaxed-simd': 'same', simd: 'same' });
+  });
+
+  it('helpers woken ahead of work (wakeGemmHelpers) run no job for the wake, and take part in the products after', () => {
+    const random = rng(11);
+    const [x, w] = [randomTensor([2, 8, 20, 20], random, 'float32'), randomTensor([16, 8, 3, 3], random, 'float32')];
+    const forward = () => conv2d(x, w, undefined, { padding: 1 });
+    // A wake right before the products (the helpers poll), one long before them (they slept again), one with no
+    // product after it: the next call's jobs are each run once, by one thread, as without a wake.
+    for (const [wakeMs, idleMs] of [[50, 0], [1, 30], [0, 0]]) {
+      const before = gemmHelperJobs();
+      wakeGemmHelpers(wakeMs);
+      const until = Date.now() + idleMs;
+      while (Date.now() < until) { /* the helpers' poll runs out */ }
+      const { one, many } = oneAndMany(forward);
+      same(many, one, `woken for ${wakeMs} ms, ${idleMs} ms before the product`);
+      let taken = gemmHelperJobs() > before;
+      for (let run = 1; run < 5 && !taken; run++) {
+        oneAndMany(forward);
+        taken = gemmHelperJobs() > before;
+      }
+      assert.ok(taken, `woken for ${wakeMs} ms: the helpers took none of the products in five runs`);
+    }
+    wakeGemmHelpers(1);
   });
 
   it('a product under the work threshold runs on the calling thread alone', () => {

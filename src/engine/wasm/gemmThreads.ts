@@ -2,8 +2,8 @@
 // imported shared memory (esbuild.mjs); with helpers installed (setGemmThreads in gemmWasm.ts) the
 // calling thread and every helper instantiate it on one WebAssembly.Memory. The caller lays out the
 // operands as on one thread, hands each helper a range of C's rows or columns (with its own scratch)
-// through a control block in a SharedArrayBuffer, computes its own range, and blocks in Atomics.wait
-// until the helpers are done. Every element of C is the same sum in the same order on any thread, so
+// through a control block in a SharedArrayBuffer, computes its own range, and waits until the helpers
+// are done (polling for a moment, then in Atomics.wait). Every element of C is the same sum in the same order on any thread, so
 // the results are bit-identical to one thread. The engine starts no thread itself: a host that has
 // threads (Node's worker_threads) gives it a way to start one; elsewhere products stay on one thread.
 
@@ -43,21 +43,29 @@ export interface GemmHelperData {
 
 /**
  * The control block, in Int32 slots of 32 (128 bytes: threads never share a cache line). Slot 0: the next job to
- * take, the job count, the op (helperOp), scratch's stride. Slot 1 + h: helper h's wake-up counter,
+ * take, the job count, the op (helperOp), scratch's stride, how long a helper polls after its wake-up (ms). Slot 1 + h: helper h's wake-up counter,
  * the last wake-up it answered, ready, failed, its state, the jobs it has taken. Then the jobs, 14 arguments each.
  */
 const SLOT = 32;
-const NEXT = 0, COUNT = 1, OP = 2, STRIDE = 3;
+const NEXT = 0, COUNT = 1, OP = 2, STRIDE = 3, SPIN = 4;
 const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, STATE = 4, TAKEN = 5;
 /** A helper's state: woken for a call (PENDING), taking its jobs (RUNNING), not needed after all, or to end. */
 const PENDING = 1, RUNNING = 2, CANCELLED = 3, QUIT = 4;
 /** The most jobs one product is cut into. */
 export const MAX_JOBS = 64;
 const ARGS = 14;
+/**
+ * How long a thread waiting for the other side polls before it sleeps (ms): a sleeping thread takes ~0.1 ms to wake
+ * on this 2-core VM, now and then 2–5 ms, as long as a Winograd transform or more, and a run's products come ~1 ms
+ * apart. Polling took the batch-8 ResNet block's ∂C/∂input on 2 cores from 1.49–1.56× one thread to 1.61–1.69×.
+ */
+const SPIN_MS = 1;
 
 /**
  * The helper's loop, as source: instantiate the builds on the shared memory, say ready, then on each wake-up take
- * jobs until none is left (unless the caller has already done them all and cancelled this wake-up), say done.
+ * jobs until none is left (unless the caller has already done them all and cancelled this wake-up, or woke it
+ * ahead of work: GemmHelpers.wake), say done, and poll for the next wake-up for the control block's SPIN ms before
+ * it sleeps.
  * Thread t (the caller is 0) uses scratch t. `memory.buffer` is read first so this thread sees the caller's growth.
  */
 export const GEMM_HELPER_SOURCE = `function gemmHelper(data) {
@@ -66,6 +74,7 @@ export const GEMM_HELPER_SOURCE = `function gemmHelper(data) {
   Atomics.store(ctl, at + ${READY}, 1);
   Atomics.notify(ctl, at + ${READY});
   for (;;) {
+    for (var until = performance.now() + ctl[${SPIN}]; Atomics.load(ctl, at + ${SEQ}) === seen && performance.now() < until;);
     Atomics.wait(ctl, at + ${SEQ}, seen);
     seen = Atomics.load(ctl, at + ${SEQ});
     if (Atomics.load(ctl, at + ${STATE}) === ${QUIT}) return;
@@ -143,6 +152,7 @@ export class GemmHelpers {
    */
   run(op: number, jobs: number[][], scratchStride: number, run: (...args: number[]) => void, during?: () => void): void {
     const c = this.control;
+    c[SPIN] = SPIN_MS;
     c[OP] = op;
     c[COUNT] = jobs.length;
     c[STRIDE] = scratchStride;
@@ -167,10 +177,26 @@ export class GemmHelpers {
         const at = this.slot(h);
         if (Atomics.compareExchange(c, at + STATE, PENDING, CANCELLED) === PENDING) continue;
         const seq = Atomics.load(c, at + SEQ);
-        for (let done = Atomics.load(c, at + DONE); done !== seq; done = Atomics.load(c, at + DONE)) Atomics.wait(c, at + DONE, done);
+        const until = performance.now() + SPIN_MS;
+        for (let done = Atomics.load(c, at + DONE); done !== seq; done = Atomics.load(c, at + DONE)) if (performance.now() >= until) Atomics.wait(c, at + DONE, done);
       }
     }
     if (woken.some(h => c[this.slot(h) + FAILED] !== 0)) throw new Error('a gemm helper thread failed');
+  }
+
+  /**
+   * Wakes the ready helpers to poll for `ms` (then sleep): work is coming that will want them, and a helper asleep
+   * takes up to ~2 ms to wake on a VM whose idle core the host has descheduled.
+   */
+  wake(ms: number): void {
+    const c = this.control;
+    c[SPIN] = ms;
+    for (let h = 0; h < this.count; h++) {
+      const at = this.slot(h);
+      if (Atomics.load(c, at + READY) !== 1) continue;
+      Atomics.add(c, at + SEQ, 1);
+      Atomics.notify(c, at + SEQ, 1);
+    }
   }
 
   /** The jobs the helpers have taken so far (tests check that they take part). */

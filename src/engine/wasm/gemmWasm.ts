@@ -188,6 +188,11 @@ export function kernelMemoryBytes(): number {
   return [...memories].reduce((sum, m) => sum + m.buffer.byteLength, 0);
 }
 
+/** Wakes the helper threads, if any are ready, to poll for `ms`: a run that will want them is starting. */
+export function wakeGemmHelpers(ms: number): void {
+  if (threaded()) helpers!.wake(ms);
+}
+
 /** The jobs helper threads have taken since they were installed (tests check that they take part). */
 export const gemmHelperJobs = (): number => helpers?.taken() ?? 0;
 
