@@ -15,7 +15,7 @@ import { Worker } from 'worker_threads';
 import { Tensor } from '../../src/engine/tensor';
 import { encodeNpy } from '../../src/specReader/npy';
 import type { AnyTrace } from '../../src/specReader/convSpec';
-import { type WorkerJob, type WorkerResult, jobBuffers, reusableArrays } from '../../src/extension/trace/traceJob';
+import { type WorkerJob, type WorkerResult, jobBuffers, reusableArrays, takeBackNpy } from '../../src/extension/trace/traceJob';
 import { CASES, caseData } from './convCases';
 
 /** A run with threads must take at most this share of the one-thread time to count as using them. */
@@ -63,7 +63,7 @@ function cliMs(root: string, spec: string, threads: string | undefined): number 
 /**
  * A trace worker (dist/traceWorker.js) with or without its threads, and its answer time to the panel's job (keep the
  * lean run) as the panel's re-run asks it: the run on show let go (dropRun) first, the job after its answer with the
- * arrays of the lean trace it replaces (TraceJob.reuse, handed over).
+ * arrays of the lean trace it replaces (TraceJob.reuse, handed over) and its .npy files lent (TraceJob.lendNpy).
  */
 function traceWorker(root: string, threads: string | undefined): { job(file: string, spec: Spec): Promise<number>; end(): Promise<number> } {
   const worker = new Worker(path.join(root, 'dist/traceWorker.js'), { env: threadsEnv(threads) });
@@ -79,8 +79,10 @@ function traceWorker(root: string, threads: string | undefined): { job(file: str
       const t0 = performance.now();
       const reuse = shown && reusableArrays(shown);
       if (shown) await ask({ dropRun: true });
-      const job: WorkerJob = { file, text: spec.text, npy: spec.npy, options: { backward: true }, keep: true, ...(reuse ? { reuse } : {}) };
+      // The .npy files lent, as the panel's run of a spec document lends those it read for it.
+      const job: WorkerJob = { file, text: spec.text, npy: spec.npy, lendNpy: true, options: { backward: true }, keep: true, ...(reuse ? { reuse } : {}) };
       const result = await ask(job, jobBuffers(job));
+      takeBackNpy(job, result);
       if (!result.ok || !('trace' in result)) throw new Error(`trace worker: ${!result.ok ? result.message : 'no trace'}`);
       shown = result.trace;
       return performance.now() - t0;

@@ -12,6 +12,8 @@ import { RunKeeper } from '../../src/extension/trace/keptRun';
 import { warmUpJob } from '../../src/extension/trace/warmUp';
 import { type ConvTrace, recordedTensors } from '../../src/engine/trace';
 import { wholeArrays } from '../../src/engine/recycledBuffers';
+import type { NetworkTrace } from '../../src/engine/network';
+import { encodeNpy } from '../../src/specReader/npy';
 
 const ROOT = path.join(__dirname, '../../..');
 const WORKER = nodeTraceWorkers(path.join(ROOT, 'dist/traceWorker.js'));
@@ -58,6 +60,33 @@ describe('trace runner (worker thread)', () => {
     setTimeout(() => abort.abort(), 50);
     await assert.rejects(run, TraceCancelled);
     assert.ok(Date.now() - started < 2000, 'cancelled promptly');
+  });
+
+  it('lends a run\'s .npy files to the worker (whole arrays only) and takes them back with the answer', async () => {
+    const f32 = (shape: number[], f: (i: number) => number) => encodeNpy({ shape, dtype: 'float32', data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => f(i)) });
+    const x = f32([1, 2, 9, 9], i => Math.sin(i));
+    // A small file as Node reads it: a view into the pool of Buffers, whose other bytes are not the file's.
+    const w = Buffer.from(f32([3, 2, 3, 3], i => Math.cos(i) / 4));
+    assert.ok(w.byteOffset > 0 || w.buffer.byteLength > w.byteLength, 'a pooled Buffer');
+    const text = JSON.stringify({ dtype: 'float32', input: { npy: 'x.npy' }, layers: [{ type: 'conv2d', weight: { npy: 'w.npy' }, padding: 1 }, { type: 'relu' }] });
+    const xBytes = x.slice();
+    const wBytes = Uint8Array.from(w);
+    const lentValues = async (lend: boolean) => {
+      const npy: Record<string, Uint8Array> = { 'x.npy': x.slice(), 'w.npy': w };
+      const given = npy['x.npy'];
+      const run = runKeptTrace({ file: 'lend.conv.json', text, options: {}, npy, ...(lend ? { lendNpy: true as const } : {}) }, WORKER);
+      // Handed over as the job started (the worker's until it answers), or copied; the pooled Buffer always copied.
+      assert.strictEqual(given.byteLength, lend ? 0 : xBytes.byteLength);
+      assert.deepStrictEqual(Uint8Array.from(w), wBytes);
+      const { trace, kept } = await run;
+      kept?.release();
+      // Back in the job's record, as they were: a gradient check or an attribution reads them again.
+      assert.strictEqual(npy['w.npy'], w);
+      assert.ok(lend ? npy['x.npy'] !== given : npy['x.npy'] === given);
+      assert.deepStrictEqual(Uint8Array.from(npy['x.npy']), xBytes);
+      return (trace as NetworkTrace).layers.flatMap(l => recordedTensors(l.tensors).map(t => Array.from(t.data)));
+    };
+    assert.deepStrictEqual(await lentValues(true), await lentValues(false));
   });
 
   describe('a re-run in the arrays of the trace it replaced (TraceJob.reuse)', () => {

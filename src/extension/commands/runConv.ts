@@ -48,6 +48,8 @@ export interface RunInput {
   /** Where .npy paths are resolved from. */
   folder?: vscode.Uri;
   npy?: NpyFiles;
+  /** `npy` was read for this run alone, and nothing else reads it: the run lends its bytes to the worker (TraceJob.lendNpy). */
+  ownNpy?: true;
   /** A live re-run (the spec changed): progress in the status bar, failures only in the panel, the panel left where it is. */
   live?: boolean;
   /** When the command started (Date.now()), when it did before `execute`: the log says how long until the panel painted. */
@@ -180,7 +182,7 @@ export class ConvRunner implements vscode.Disposable {
     } catch {
       // Malformed JSON: the trace reports it with its position.
     }
-    return this.execute({ label: vscode.workspace.asRelativePath(doc.uri, false), text, document: doc, folder: vscode.Uri.joinPath(doc.uri, '..'), npy, live, started });
+    return this.execute({ label: vscode.workspace.asRelativePath(doc.uri, false), text, document: doc, folder: vscode.Uri.joinPath(doc.uri, '..'), npy, ownNpy: true, live, started });
   }
 
   /** Traces in a worker with a cancellable progress notification, then shows the trace. */
@@ -203,7 +205,7 @@ export class ConvRunner implements vscode.Disposable {
     const started = input.started ?? Date.now();
     try {
       const { trace, kept, helperJobs, reusedBytes } = await withProgressIfSlow(
-        this.traceWorkers().then(workers => runKeptTrace({ ...job, openLayer, ...(reuse ? { reuse } : {}) }, workers, abort.signal)),
+        this.traceWorkers().then(workers => runKeptTrace({ ...job, openLayer, ...(reuse ? { reuse } : {}), ...(input.ownNpy ? { lendNpy: true } : {}) }, workers, abort.signal)),
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         () => abort.abort(),
       );

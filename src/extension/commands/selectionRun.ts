@@ -268,7 +268,7 @@ export class SelectionRun {
     const specAt: SpecAt = where => specOf(`From ${fileName}: ${described}.`, chosen, options, where);
     const spec = specAt(at);
     const result = await this.runner.execute({
-      label: vscode.l10n.t('{0} (selection)', fileName), text: JSON.stringify(spec), folder: vscode.Uri.joinPath(at, '..'), npy: await this.files.npyFiles(at, spec),
+      label: vscode.l10n.t('{0} (selection)', fileName), text: JSON.stringify(spec), folder: vscode.Uri.joinPath(at, '..'), npy: await this.files.npyFiles(at, spec), ownNpy: true,
     });
     if (result) {
       this.last = { from: at, specAt };

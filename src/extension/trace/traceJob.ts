@@ -26,6 +26,11 @@ export interface TraceJob {
   /** .npy files the spec names, by the path written in it. */
   npy?: Record<string, NpyFile>;
   /**
+   * The caller reads none of `npy`'s bytes until the answer: the worker takes them handed over, not copied (a whole
+   * array's, lendable), and hands them back with its answer (`WorkerAnswer.lentNpy`, put back into `npy`).
+   */
+  lendNpy?: true;
+  /**
    * The arrays of the trace this run replaces, which nobody reads any more (handed over, not copied): the trace makes
    * its tensors in them where one fits (a re-run of the spec: all of them), rather than in memory new to the worker.
    */
@@ -73,8 +78,13 @@ export const REUSE_MEMORY_BYTES = 128 << 20;
 
 /** What a worker is asked to do, and what it answers. */
 export type WorkerJob = TraceJob | GradientJob | AttributionJob | (KeepJob & TraceJob) | LayerJob | KeptAttributionJob | LayerSpecJob | DropRunJob;
-/** `helperJobs`: the parts of the job's products the engine's helper threads ran (the worker says; 0: one thread). */
-export type WorkerResult = (TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult | LayerSpecJobResult | DropRunJobResult) & { helperJobs?: number };
+/**
+ * `helperJobs`: the parts of the job's products the engine's helper threads ran (the worker says; 0: one thread).
+ * `lentNpy`: the .npy files the job lent (TraceJob.lendNpy), handed back.
+ */
+export type WorkerResult = (TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult | LayerSpecJobResult | DropRunJobResult) & {
+  helperJobs?: number; lentNpy?: Record<string, Uint8Array>;
+};
 
 /** `keeper`: the run the worker keeps between messages (the jobs about a kept run need it). */
 export function runWorkerJob(job: WorkerJob, keeper = new RunKeeper()): WorkerResult {
@@ -172,9 +182,39 @@ export function resultBuffers(result: WorkerResult, keeper?: RunKeeper): ArrayBu
   return kept?.size ? buffers.filter(b => !kept.has(b)) : buffers;
 }
 
-/** What a job hands over rather than copies: the arrays it may reuse (`TraceJob.reuse`). */
+/** What a job hands over rather than copies: the arrays it may reuse (`TraceJob.reuse`), the .npy files it lends. */
 export function jobBuffers(job: WorkerJob): ArrayBuffer[] {
-  return 'reuse' in job && job.reuse ? [...new Set(job.reuse.map(data => data.buffer as ArrayBuffer))] : [];
+  const reused = 'reuse' in job && job.reuse ? job.reuse.map(data => data.buffer as ArrayBuffer) : [];
+  return [...new Set([...reused, ...Object.values(lentFiles(job)).map(bytes => bytes.buffer as ArrayBuffer)])];
+}
+
+/**
+ * The .npy files a job lends, those that are a whole array of their own: a view into a bigger one (a small file in
+ * Node's pool of Buffers) would hand over memory that is not the file's, and a shared one is not copied anyway. A
+ * lent file arrives whole, so the worker picks the same files to hand back.
+ */
+function lentFiles(job: WorkerJob): Record<string, Uint8Array> {
+  if (!('lendNpy' in job) || !job.lendNpy || !job.npy) return {};
+  return Object.fromEntries(Object.entries(job.npy).filter((e): e is [string, Uint8Array] => {
+    const bytes = e[1];
+    return bytes instanceof Uint8Array && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  }));
+}
+
+/**
+ * The worker's side: what its answer to `job` hands over rather than copies (resultBuffers), and the files the job
+ * lent, set on the answer to go back. Each array once: a transfer list must not repeat one.
+ */
+export function answerBuffers(job: WorkerJob, result: WorkerResult, keeper: RunKeeper): ArrayBuffer[] {
+  const lent = lentFiles(job);
+  const buffers = Object.values(lent).map(bytes => bytes.buffer as ArrayBuffer);
+  if (buffers.length) result.lentNpy = lent;
+  return [...new Set([...resultBuffers(result, keeper), ...buffers])];
+}
+
+/** The caller's side: the files a job lent, back in its record once the worker answered. */
+export function takeBackNpy(job: WorkerJob, result: WorkerResult): void {
+  if (result.lentNpy && 'npy' in job && job.npy) Object.assign(job.npy, result.lentNpy);
 }
 
 /** The arrays of a trace that a later run may make its tensors in (TraceJob.reuse) once nobody reads it: each whole array once. */

@@ -8,7 +8,7 @@ import type { AttributionKind } from '../../engine/featureMaps';
 import type { LayerTrace } from '../../engine/network';
 import type { LayerSpecFiles } from '../../specReader/layerSpecFile';
 import { type KeepJob, type OpenedLayer, RunKeeper } from './keptRun';
-import { AttributionJob, GradientJob, KeepJobResult, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob } from './traceJob';
+import { AttributionJob, GradientJob, KeepJobResult, TraceJob, WorkerJob, WorkerResult, jobError, runWorkerJob, takeBackNpy } from './traceJob';
 
 export class TraceCancelled extends Error {
   constructor() {
@@ -282,6 +282,7 @@ function runJob(job: WorkerJob, workers: TraceWorkers | undefined, signal?: Abor
     try {
       worker = workers();
       worker.start(job, outcome => settle(() => {
+        if (!(outcome instanceof Error)) takeBackNpy(job, outcome);
         if (outcome instanceof Error) reject(outcome);
         else if (outcome.ok) resolve(outcome);
         else reject(jobError(outcome));

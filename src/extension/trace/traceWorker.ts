@@ -5,7 +5,7 @@ import { parentPort } from 'worker_threads';
 import { gemmHelperJobs, wakeGemmHelpers } from '../../engine/wasm/gemmWasm';
 import { installNodeGemmThreads } from '../../specReader/nodeGemmThreads';
 import { RunKeeper } from './keptRun';
-import { WorkerJob, resultBuffers, runWorkerJob } from './traceJob';
+import { WorkerJob, answerBuffers, runWorkerJob } from './traceJob';
 
 // Big products on every core: helper threads, which end with this worker (cancelling terminates it).
 installNodeGemmThreads();
@@ -23,5 +23,5 @@ parentPort?.on('message', (job: WorkerJob) => {
   const result = runWorkerJob(job, keeper);
   // Whether the job's products used every core: the extension logs it with the run.
   result.helperJobs = gemmHelperJobs() - before;
-  parentPort!.postMessage(result, resultBuffers(result, keeper));
+  parentPort!.postMessage(result, answerBuffers(job, result, keeper));
 });

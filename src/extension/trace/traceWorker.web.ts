@@ -1,7 +1,7 @@
 // Web worker entry (browser): the same job as the desktop's worker thread.
 
 import { RunKeeper } from './keptRun';
-import { WorkerJob, resultBuffers, runWorkerJob } from './traceJob';
+import { WorkerJob, answerBuffers, runWorkerJob } from './traceJob';
 
 /** The network run this worker keeps for the panel, if any (it goes with the worker). */
 const keeper = new RunKeeper();
@@ -12,5 +12,5 @@ const scope = globalThis as unknown as {
 };
 scope.onmessage = e => {
   const result = runWorkerJob(e.data, keeper);
-  scope.postMessage(result, resultBuffers(result, keeper));
+  scope.postMessage(result, answerBuffers(e.data, result, keeper));
 };
