@@ -6,13 +6,13 @@
 import * as assert from 'assert';
 import { conv2dInputGrad, conv2dWeightGrad, convGradients } from '../../src/engine/conv2d';
 import { ConvOptions, convInfo } from '../../src/engine/convInfo';
-import { linearBackward, linearOutput, poolBackward, poolInfo, poolInputGrad, poolOutput } from '../../src/engine/layers';
+import { linearBackward, linearOutput, poolBackward, poolCol2im, poolForwardByWindows, poolInfo, poolInputGrad, poolOutput } from '../../src/engine/layers';
 import type { PoolOptions } from '../../src/engine/layers';
 import { NetworkProblem } from '../../src/engine/network';
 import { runNetwork } from '../../src/engine/networkRun';
 import { conv2dGradNaive } from '../../src/engine/reference';
 import { DType, Tensor } from '../../src/engine/tensor';
-import { wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
+import { setWasmGemm, wasmGemmAvailable } from '../../src/engine/wasm/gemmWasm';
 import { assertClose, randomTensor, rng } from './helpers';
 
 const tolerance = (dtype: DType) => (dtype === 'float32' ? 1e-4 : 1e-10);
@@ -90,13 +90,27 @@ describe('the lean backward passes', () => {
   ];
   for (const dtype of ['float32', 'float64'] as const) {
     for (const c of POOLS) {
-      it(`pool ${c.name} (${dtype}): ∂C/∂input by the saved argmax or divisors equals the trace's col2im of dpool_t`, () => {
+      it(`pool ${c.name} (${dtype}): ∂C/∂input by the saved argmax or divisors equals the col2im of the trace's dpool_t; its z, the reduce of pool_t`, () => {
         const random = rng(7);
         const x = randomTensor(c.input, random, dtype, c.name.includes('ties'));
         const p = poolInfo(c.kind, x.shape, c.options);
         const fwd = poolOutput(x, p);
         const delta = randomTensor([p.batch, p.channels, p.outHeight, p.outWidth], random, dtype);
-        assert.deepStrictEqual(poolInputGrad(delta, fwd, p).data, poolBackward(delta, fwd, p).dA.data);
+        // The trace's dA (max pooling: the module's, from δ and the argmax) and the col2im its stage names, with the
+        // kernels on and off (the loops).
+        for (const kernels of [true, false]) {
+          setWasmGemm(kernels);
+          try {
+            const traced = poolBackward(delta, fwd, p);
+            const col2im = poolCol2im(traced.dpool_t, p).data;
+            assert.deepStrictEqual(poolInputGrad(delta, fwd, p).data, col2im);
+            assert.deepStrictEqual(traced.dA.data, col2im);
+            const windows = poolForwardByWindows(x, p);
+            assert.deepStrictEqual([windows.z.data, windows.argmax?.data], [fwd.z.data, fwd.argmax?.data]);
+          } finally {
+            setWasmGemm(true);
+          }
+        }
       });
     }
   }
