@@ -15,6 +15,7 @@ import type { LayerGeometry } from './layerKinds/view';
 import { LayerInputShape, LayerPlan, LayerShapes, NetworkPlan, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { recycledBuffers, releaseSpent } from './recycledBuffers';
 import { DType, Tensor, TensorData, allocate } from './tensor';
+import { addWasm } from './wasm/elementwiseWasm';
 import {
   ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, sharingStats,
 } from './trace';
@@ -223,7 +224,8 @@ export class DeltaSums {
     const had = this.sums.get(to);
     if (!had) { this.sums.set(to, { delta, from: [from] }); return true; }
     const sum = had.from.length === 1 && !owned(had.delta.data) ? { ...had.delta, data: copyOf(had.delta) } : had.delta;
-    for (let k = 0; k < sum.data.length; k++) sum.data[k] += delta.data[k];
+    const [sd, dd] = [sum.data, delta.data];
+    if (!addWasm(sd, dd, sd)) for (let k = 0; k < sd.length; k++) sd[k] += dd[k];
     this.sums.set(to, { delta: sum, from: [...had.from, from] });
     return false;
   }

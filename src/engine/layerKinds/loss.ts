@@ -38,11 +38,13 @@ export function mseLoss(y: Tensor, target: Tensor): LossResult {
   if (target.data.length !== y.data.length) throw new EngineError('mse', { code: 'mse.target', args: { target: [...target.shape], output: [...y.shape] } }, 'target');
   const n = y.data.length;
   const delta = zeros(y.shape, y.dtype);
+  // The arrays read once, not on every value: V8 may keep a property read in a loop that writes a typed array.
+  const [yd, td, dd] = [y.data, target.data, delta.data];
   let c = 0;
   for (let i = 0; i < n; i++) {
-    const d = y.data[i] - target.data[i];
+    const d = yd[i] - td[i];
     c += d * d;
-    delta.data[i] = (2 * d) / n;
+    dd[i] = (2 * d) / n;
   }
   return { value: c / n, delta };
 }
