@@ -204,13 +204,14 @@ export class ConvRunner implements vscode.Disposable {
     const reuse = this.takeSpare();
     const started = input.started ?? Date.now();
     try {
-      const { trace, kept, helperJobs, reusedBytes } = await withProgressIfSlow(
+      const { trace, kept, helperJobs, reusedBytes, jobMs } = await withProgressIfSlow(
         this.traceWorkers().then(workers => runKeptTrace({ ...job, openLayer, ...(reuse ? { reuse } : {}), ...(input.ownNpy ? { lendNpy: true } : {}) }, workers, abort.signal)),
         { location: input.live ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title: vscode.l10n.t('Conv: tracing {0}', name), cancellable: !input.live },
         () => abort.abort(),
       );
       const reused = reusedBytes ? `, in ${byteSize(reusedBytes)} of the trace it replaced` : '';
-      this.log.info(`${label}: traced in ${Date.now() - started} ms${reused}${helperJobs ? `, ${helperJobs} parts of its products on helper threads` : ''}`);
+      const inWorker = jobMs !== undefined ? ` (${jobMs} in the worker)` : '';
+      this.log.info(`${label}: traced in ${Date.now() - started} ms${inWorker}${reused}${helperJobs ? `, ${helperJobs} parts of its products on helper threads` : ''}`);
       // Comparisons (the transform) are of single convs.
       const shown = transform && !isNetworkTrace(trace) ? transform(trace) : trace;
       // A network's run stays in its worker: layers are traced from it when opened, attributions read from it. Once

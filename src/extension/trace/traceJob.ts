@@ -80,10 +80,11 @@ export const REUSE_MEMORY_BYTES = 128 << 20;
 export type WorkerJob = TraceJob | GradientJob | AttributionJob | (KeepJob & TraceJob) | LayerJob | KeptAttributionJob | LayerSpecJob | DropRunJob;
 /**
  * `helperJobs`: the parts of the job's products the engine's helper threads ran (the worker says; 0: one thread).
- * `lentNpy`: the .npy files the job lent (TraceJob.lendNpy), handed back.
+ * `lentNpy`: the .npy files the job lent (TraceJob.lendNpy), handed back. `jobMs`: how long the worker took (the log
+ * tells the run's wait in the worker from the rest).
  */
 export type WorkerResult = (TraceJobResult | GradientJobResult | AttributionJobResult | KeepJobResult | LayerJobResult | LayerSpecJobResult | DropRunJobResult) & {
-  helperJobs?: number; lentNpy?: Record<string, Uint8Array>;
+  helperJobs?: number; lentNpy?: Record<string, Uint8Array>; jobMs?: number;
 };
 
 /** `keeper`: the run the worker keeps between messages (the jobs about a kept run need it). */

@@ -187,14 +187,14 @@ export interface KeptRun {
  * (leanTrace.ts) but the one `job.openLayer` names, traced (`kept.opened`); a single conv is traced whole, its worker
  * let go (in the arrays of `job.reuse`, which go to the worker: they are the caller's no more).
  */
-export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun; helperJobs?: number; reusedBytes?: number }> {
+export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, workers: TraceWorkers | undefined, signal?: AbortSignal): Promise<{ trace: AnyTrace; kept?: KeptRun; helperJobs?: number; reusedBytes?: number; jobMs?: number }> {
   const keeper = new RunKeeper();
   let worker: TraceWorker | undefined;
   // Arrays to reuse go to a worker (they are detached here); inline, a holder the caller missed would read another
   // trace's values: fresh arrays there.
-  const result = await runJob({ ...job, ...(workers ? {} : { reuse: undefined }), keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true; helperJobs?: number };
-  const { helperJobs, reusedBytes } = result;
-  if (!result.kept) return { trace: result.trace, helperJobs, reusedBytes };
+  const result = await runJob({ ...job, ...(workers ? {} : { reuse: undefined }), keep: true }, workers, signal, keeper, w => { worker = w; }) as KeepJobResult & { ok: true; helperJobs?: number; jobMs?: number };
+  const { helperJobs, reusedBytes, jobMs } = result;
+  if (!result.kept) return { trace: result.trace, helperJobs, reusedBytes, jobMs };
   // One job at a time on the kept worker: each waits for the one before.
   let queue: Promise<unknown> = Promise.resolve();
   /** Jobs asked and not answered yet. */
@@ -219,6 +219,7 @@ export async function runKeptTrace(job: TraceJob & Pick<KeepJob, 'openLayer'>, w
     trace: result.trace,
     helperJobs,
     reusedBytes,
+    jobMs,
     kept: {
       ...(result.opened ? { opened: result.opened } : {}),
       traceLayer: index => ask({ traceLayer: index }, r => (r as { layer: LayerTrace }).layer),

@@ -20,7 +20,9 @@ parentPort?.on('message', (job: WorkerJob) => {
   // The helpers, started by an earlier run, sleep between runs: waking takes them a while (WAKE_MS).
   if (!('dropRun' in job)) wakeGemmHelpers(WAKE_MS);
   const before = gemmHelperJobs();
+  const started = performance.now();
   const result = runWorkerJob(job, keeper);
+  result.jobMs = Math.round(performance.now() - started);
   // Whether the job's products used every core: the extension logs it with the run.
   result.helperJobs = gemmHelperJobs() - before;
   parentPort!.postMessage(result, answerBuffers(job, result, keeper));

@@ -11,6 +11,8 @@ const scope = globalThis as unknown as {
   postMessage(message: unknown, transfer: ArrayBuffer[]): void;
 };
 scope.onmessage = e => {
+  const started = performance.now();
   const result = runWorkerJob(e.data, keeper);
+  result.jobMs = Math.round(performance.now() - started);
   scope.postMessage(result, answerBuffers(e.data, result, keeper));
 };
