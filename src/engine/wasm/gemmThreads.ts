@@ -3,8 +3,8 @@
 // calling thread and every helper instantiate it on one WebAssembly.Memory. The caller lays out the
 // operands as on one thread, hands each helper a range of C's rows or columns (with its own scratch)
 // through a control block in a SharedArrayBuffer, computes its own range, and waits until the helpers
-// are done (polling for a moment, then in Atomics.wait). Every element of C is the same sum in the same order on any thread, so
-// the results are bit-identical to one thread. The engine starts no thread itself: a host that has
+// are done (polling for a moment, then in Atomics.wait). Every element of C is the same sum in the
+// same order on any thread, so the results are bit-identical to one thread. The engine starts no thread itself: a host that has
 // threads (Node's worker_threads) gives it a way to start one; elsewhere products stay on one thread.
 
 /** What the engine uses of WebAssembly here (it is built without DOM or Node typings for it). */
@@ -43,8 +43,9 @@ export interface GemmHelperData {
 
 /**
  * The control block, in Int32 slots of 32 (128 bytes: threads never share a cache line). Slot 0: the next job to
- * take, the job count, the op (helperOp), scratch's stride, how long a helper polls after its wake-up (ms). Slot 1 + h: helper h's wake-up counter,
- * the last wake-up it answered, ready, failed, its state, the jobs it has taken. Then the jobs, 14 arguments each.
+ * take, the job count, the op (helperOp), scratch's stride, how long a helper polls after its wake-up (ms). Slot
+ * 1 + h: helper h's wake-up counter, the last wake-up it answered, ready, failed, its state, the jobs it has taken.
+ * Then the jobs, 14 arguments each.
  */
 const SLOT = 32;
 const NEXT = 0, COUNT = 1, OP = 2, STRIDE = 3, SPIN = 4;
@@ -185,8 +186,8 @@ export class GemmHelpers {
   }
 
   /**
-   * Wakes the ready helpers to poll for `ms` (then sleep): work is coming that will want them, and a helper asleep
-   * takes up to ~2 ms to wake on a VM whose idle core the host has descheduled.
+   * Wakes the ready helpers to poll for `ms` (then sleep): work that will want them is coming, and a helper asleep
+   * takes ~0.1 ms to wake on the 2-core VM, now and then 2–5 ms. They run no job for this wake-up.
    */
   wake(ms: number): void {
     const c = this.control;

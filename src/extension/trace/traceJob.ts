@@ -27,7 +27,7 @@ export interface TraceJob {
   npy?: Record<string, NpyFile>;
   /**
    * The caller reads none of `npy`'s bytes until the answer: the worker takes them handed over, not copied (a whole
-   * array's, lendable), and hands them back with its answer (`WorkerAnswer.lentNpy`, put back into `npy`).
+   * array's, lendable), and hands them back with its answer (`WorkerResult.lentNpy`, put back into `npy`).
    */
   lendNpy?: true;
   /**

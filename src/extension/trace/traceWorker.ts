@@ -17,7 +17,7 @@ const WAKE_MS = 10;
 const keeper = new RunKeeper();
 
 parentPort?.on('message', (job: WorkerJob) => {
-  // The helpers, started by an earlier run, sleep between runs: waking takes them a while (WAKE_MS).
+  // The helpers (an earlier run started them) sleep between runs: woken now, they poll until its first product.
   if (!('dropRun' in job)) wakeGemmHelpers(WAKE_MS);
   const before = gemmHelperJobs();
   const started = performance.now();
