@@ -16,6 +16,7 @@ const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 /** A run made from the editor: what it is called, the files it reads, and its spec as read from a folder. */
 export interface ModelRun {
   label: string;
+  /** Read for this run alone: the run lends them to the trace worker (RunInput.ownNpy), so they are not read after it. */
   files: NpyFiles;
   specText(folder: vscode.Uri): string;
 }
