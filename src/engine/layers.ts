@@ -6,7 +6,7 @@
 import { Pair } from './convInfo';
 import { EngineError } from './errors';
 import { gemmAccumulate, transposed, view } from './gemm';
-import { DType, Tensor, copyRun, sameValues, sizeOf, zeros } from './tensor';
+import { DType, Tensor, copyOf, copyRun, sameValues, sizeOf, zeros } from './tensor';
 import { reluBackwardWasm, reluWasm } from './wasm/elementwiseWasm';
 import { maxPoolInputGradWasm, maxPoolWasm } from './wasm/poolWasm';
 
@@ -485,12 +485,14 @@ export function poolInputGrad(delta: Tensor, fwd: Pick<PoolForward, 'argmax' | '
 
 // ---- flatten and linear --------------------------------------------------------
 
+// A copy, not a view: each tensor of a run owns its array. In a released one where one fits (copyOf), as any other
+// output: a re-run of a network with a flatten made two new arrays a run, and its worker's pool kept the old ones.
 export function flatten(t: Tensor): Tensor {
-  return { shape: [t.shape[0], sizeOf(t.shape.slice(1))], dtype: t.dtype, data: t.data.slice() };
+  return { shape: [t.shape[0], sizeOf(t.shape.slice(1))], dtype: t.dtype, data: copyOf(t.data) };
 }
 
 export function unflatten(t: Tensor, shape: readonly number[]): Tensor {
-  return { shape: [...shape], dtype: t.dtype, data: t.data.slice() };
+  return { shape: [...shape], dtype: t.dtype, data: copyOf(t.data) };
 }
 
 export interface LinearForward {

@@ -149,9 +149,13 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const given = options.buffers;
   // The new problem's own arrays are never handed out, even where a caller released them with an earlier run.
   if (given) for (const d of problemArrays(problem)) given.withhold(d);
-  const steps = given ? recycling(given, () => forwardLayers(problem, plan, {}, backward)) : forwardLayers(problem, plan, {}, backward);
+  /** `make` with allocate taking the earlier run's arrays first (when given). */
+  const inGiven = <T>(make: () => T): T => (given ? recycling(given, make) : make());
+  const steps = inGiven(() => forwardLayers(problem, plan, {}, backward));
   const outputs = steps.map(s => s.output);
-  const { lossTrace, delta, head } = networkHead(problem, outputs[outputs.length - 1], options);
+  // The head's arrays (the loss's record, its δ, δ = ones) in the earlier run's too: made anew every run, the pool
+  // would keep the old ones beside them, run after run.
+  const { lossTrace, delta, head } = inGiven(() => networkHead(problem, outputs[outputs.length - 1], options));
   const run: NetworkRun = { problem, plan, dtype: problem.dtype, outputs, outputMethods: steps.map(s => s.method), ...(lossTrace ? { loss: lossTrace } : {}) };
   // A forward pass alone keeps no spare: it needs none again, and an earlier backward pass's δs would stay alive.
   if (!backward || !delta) return run;
@@ -210,7 +214,7 @@ export function runNetwork(problem: NetworkProblem, options: RunOptions = {}): N
   const backwardAll = () => { for (let i = last; i >= 0; i--) backwardLayer(i); };
   if (handing) recycling(handing, backwardAll);
   else backwardAll();
-  if (inputGradient) gradients.input = sums.take('input').delta ?? zeros(problem.input.shape, problem.input.dtype);
+  if (inputGradient) gradients.input = sums.take('input').delta ?? inGiven(() => zeros(problem.input.shape, problem.input.dtype));
   return withSpare({ ...run, gradients }, [given, pool]);
 }
 

@@ -117,8 +117,12 @@ export function dtypeOfData(data: TensorData): DType {
   return data instanceof Float32Array ? 'float32' : 'float64';
 }
 
+/** `values` in an array of `dtype`: a released one when one fits (recycledBuffers), as `allocate`, else a new one. */
 function allocateFrom(dtype: DType, values: ArrayLike<number>): TensorData {
-  return dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+  const reused = recycledBuffers()?.take(dtype === 'float32', values.length, false);
+  if (!reused) return dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+  reused.set(values);
+  return reused;
 }
 
 /** Row-major flat offset of a multi-index. */

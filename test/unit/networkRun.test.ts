@@ -172,6 +172,26 @@ describe('a run on the arrays of a run before (releasedRun, RunOptions.buffers)'
     third.gradients!.params.forEach((p, i) => { for (const [k, g] of Object.entries(p)) assert.deepStrictEqual(g.data, fresh.gradients!.params[i][k].data, `layers[${i}].${k}`); });
   });
 
+  it('re-run on the arrays of the run before, over and over: the arrays handed on stay as many (a flatten, an identity, a loss)', () => {
+    // LeNet's flatten and the loss's value made new arrays every run, beside those left in the pool: it grew each run.
+    const weight = randomTensor([3, 32], rng(50), 'float32');
+    const problem = {
+      input: randomTensor([2, 2, 4, 4], rng(51), 'float32'), dtype: 'float32',
+      layers: [{ type: 'relu' }, { type: 'dropout', p: 0.5 }, { type: 'flatten' }, { type: 'linear', weight }], loss: { type: 'cross_entropy', target: [0, 2] },
+    } as NetworkProblem;
+    const fresh = runNetwork(problem);
+    let run = runNetwork(problem);
+    const held: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const buffers = releasedRun(run, undefined, true)!;
+      held.push(buffers.arrays().length);
+      run = runNetwork(problem, { buffers });
+      run.outputs.forEach((o, k) => assert.deepStrictEqual(o.data, fresh.outputs[k].data, `run ${i}: layers[${k}]`));
+      assert.deepStrictEqual(run.gradients!.input!.data, fresh.gradients!.input!.data, `run ${i}: ∂C/∂input`);
+    }
+    assert.deepStrictEqual(held.slice(1), held.slice(1).map(() => held[1]), `arrays handed on, run by run: ${held.join(', ')}`);
+  });
+
   it('never hands out a problem\'s own arrays, even where a caller released them', () => {
     const input = randomTensor([1, 2, 3, 3], rng(20), 'float32');
     const keep = Float32Array.from(input.data);

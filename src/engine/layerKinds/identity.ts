@@ -3,7 +3,7 @@
 // both pass z through, and δ back, unchanged: 0 FLOPs, nothing learned.
 
 import { EngineError } from '../errors';
-import { Tensor, tensor } from '../tensor';
+import { Tensor, copyOf, tensor } from '../tensor';
 import { TensorName, TraceTensor, recorded } from '../trace';
 import { NO_COST } from './cost';
 import { fieldsAsKeys, LayerKind, LayerParam, passes, planned, shapeAxes, stage } from './kind';
@@ -16,8 +16,8 @@ const DROPOUT_PARAMS: Record<string, LayerParam> = {
   p: { read: 'number', doc: 'The probability of dropping a value in training, in [0, 1). Default 0.5. The trace is in evaluation, where dropout is the identity.' },
 };
 
-/** A copy, so the layer's output is its own tensor in the trace. */
-const copy = (t: Tensor): Tensor => tensor(t.shape, t.data.slice(), t.dtype);
+/** A copy, so the layer's output is its own tensor in the trace (in a released array where one fits: copyOf). */
+const copy = (t: Tensor): Tensor => tensor(t.shape, copyOf(t.data), t.dtype);
 
 /** What the view reads (the plan's and the record's): dropout's p. */
 function geometry(l: IdentityLayer): LayerGeometry<'identity', IdentityInfo> {
