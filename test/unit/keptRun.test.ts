@@ -139,13 +139,29 @@ describe('the kept network run (a layer traced when opened)', () => {
     const second = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
     assert.ok(second.ok && 'trace' in second);
     const shared = [...keeper.buffers()].filter(b => before.has(b));
-    // LeNet's 8 layers: 7 outputs made on allocate's arrays (flatten copies its input by slice).
+    // LeNet's 8 layers: their outputs made on the dropped run's arrays (flatten's copy too: copyOf).
     assert.ok(shared.length >= 4, `${shared.length} arrays of the dropped run taken`);
     assert.deepStrictEqual(second.trace, first.ok && 'trace' in first ? first.trace : undefined);
     // Without a drop in between, nothing is handed on.
     const third = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
     assert.ok(third.ok);
     assert.ok([...keeper.buffers()].every(b => !before.has(b)));
+  });
+
+  it('a dropped run\'s arrays wait for the next run a while, then go (the idle worker\'s memory back)', async () => {
+    const { file, text } = example('lenet.conv.json');
+    const keeper = new RunKeeper(40);
+    const rerun = () => {
+      const r = runWorkerJob({ file, text, options: {}, keep: true }, keeper);
+      assert.ok(r.ok && 'trace' in r);
+      return (r as { reusedBytes?: number }).reusedBytes ?? 0;
+    };
+    rerun();
+    runWorkerJob({ dropRun: true }, keeper);
+    assert.ok(rerun() > 0, 'a run right after the drop takes the dropped run\'s arrays');
+    runWorkerJob({ dropRun: true }, keeper);
+    await new Promise(resolve => setTimeout(resolve, 100));
+    assert.strictEqual(rerun(), 0, 'after the wait, none are left to take');
   });
 
   it('a re-run makes the lean trace\'s copies in the arrays of the lean trace it replaces (TraceJob.reuse), whatever they held', () => {

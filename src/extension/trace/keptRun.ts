@@ -51,11 +51,25 @@ export interface KeptAttributionJob { keptAttribution: { kind: AttributionKind; 
  */
 export interface LayerSpecJob { layerSpec: { layer: number; specName?: string; about: string } }
 
+/**
+ * A dropped run's arrays an idle worker keeps for the next run, up to this many bytes: the run it kept while the panel
+ * showed it, no more. A re-run of the ResNet-18-shaped model keeps 268 MB (its outputs, δs and gradients, and its
+ * weights, decoded into them again): in new memory it took ~880 ms in the worker, page faults most of it.
+ */
+const KEEP_RELEASED_BYTES = 512 << 20;
+
+/** How long an idle worker keeps a dropped run's arrays for the next run (as the host keeps a trace's: SPARE_MS). */
+const KEEP_RELEASED_MS = 30_000;
+
 /** What a worker keeps between messages: one run at most. */
 export class RunKeeper {
   private run: NetworkRun | undefined;
   private options: TraceOptions = {};
   private released: RecycledBuffers | undefined;
+  private forget: ReturnType<typeof setTimeout> | undefined;
+
+  /** `keepReleasedMs`: how long a dropped run's arrays wait for the next run (tests shorten it). */
+  constructor(private readonly keepReleasedMs = KEEP_RELEASED_MS) {}
 
   /**
    * Runs a network spec lean and keeps it; undefined when the spec is not a network's (it is traced whole). The run's
@@ -67,7 +81,7 @@ export class RunKeeper {
     this.run = undefined;
     // The run dropped before's arrays, taken by this one's passes (once: what it leaves goes with it).
     const buffers = this.released;
-    this.released = undefined;
+    this.letGoReleased();
     const source = JsonSource.parse(file, text);
     if (!isNetworkSpec(source.value)) return undefined;
     const released = buffers?.arrays() ?? [];
@@ -82,12 +96,23 @@ export class RunKeeper {
 
   /**
    * Lets the run go (the worker waits for another run's jobs); its arrays, its spec's tensors too, wait for the next
-   * run. Nothing of it is the host's: what the worker answers with is copied or made for the answer (resultBuffers).
+   * run (keepReleasedMs at most). Nothing of it is the host's: what the worker answers with is copied or made for the answer (resultBuffers).
    */
   drop(): void {
-    this.released = this.run && releasedRun(this.run, undefined, true);
+    this.letGoReleased();
+    this.released = this.run && releasedRun(this.run, KEEP_RELEASED_BYTES, true);
     this.run = undefined;
     this.options = {};
+    if (!this.released) return;
+    // No run came for them: the worker's memory goes back (Node's timer must not hold a process open for it).
+    this.forget = setTimeout(() => this.letGoReleased(), this.keepReleasedMs);
+    (this.forget as { unref?: () => void }).unref?.();
+  }
+
+  private letGoReleased(): void {
+    clearTimeout(this.forget);
+    this.forget = undefined;
+    this.released = undefined;
   }
 
   /** Layer `index` as traceNetwork records it. */
