@@ -21,3 +21,12 @@ export function traceSettings(): Required<Pick<TraceOptions, 'maxElements' | 'dt
     dtype: c.get<string>('dtype', 'float64') === 'float32' ? 'float32' : 'float64' as DType,
   };
 }
+
+/**
+ * Whether the user chose a number type (`convVisualDebugger.dtype` set in any scope): a model's run takes float32
+ * otherwise, its own type, as `conv-trace MODEL.onnx` and onnxruntime run it, not the default float64 of specs.
+ */
+export function dtypeChosen(): boolean {
+  const i = vscode.workspace.getConfiguration('convVisualDebugger').inspect('dtype');
+  return [i?.globalValue, i?.workspaceValue, i?.workspaceFolderValue].some(v => v !== undefined);
+}

@@ -5,6 +5,9 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { ConvVisualDebuggerApi } from '../../src/extension/extension';
 import { MODEL_EDITOR_VIEW_TYPE } from '../../src/protocol/modelEditor';
+import { pickModelRun } from '../../src/extension/modelEditor/modelRun';
+import { WorkspaceFiles } from '../../src/extension/workspaceFiles';
+import { modelFacts } from '../../src/specReader/onnx/modelFacts';
 import { EXTENSION_ID, eventually, nextPanelMessage, workspaceFile } from './support';
 
 describe('the model editor (.onnx files)', () => {
@@ -36,5 +39,23 @@ describe('the model editor (.onnx files)', () => {
     await shown;
     const panel = vscode.window.tabGroups.all.flatMap(g => g.tabs).find(t => t.input instanceof vscode.TabInputWebview);
     assert.ok(panel?.label.includes('digits.onnx on'), panel?.label);
+  });
+
+  it('runs a model in float32, its own type, unless the user chose a number type (the spec it saves says which)', async () => {
+    const uri = workspaceFile('digits.onnx');
+    const result = modelFacts(await vscode.workspace.fs.readFile(uri), 1 << 24);
+    assert.ok('facts' in result);
+    const dtypeOfRun = async () => {
+      const run = await pickModelRun(uri, result.facts, new WorkspaceFiles(), { input: 'random', target: 3 });
+      return (JSON.parse(run!.specText(vscode.Uri.joinPath(uri, '..'))) as { dtype?: string }).dtype;
+    };
+    assert.strictEqual(await dtypeOfRun(), 'float32');
+    const settings = vscode.workspace.getConfiguration('convVisualDebugger');
+    await settings.update('dtype', 'float64', vscode.ConfigurationTarget.Workspace);
+    try {
+      assert.strictEqual(await dtypeOfRun(), undefined, 'chosen: the spec leaves it to the setting');
+    } finally {
+      await settings.update('dtype', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });

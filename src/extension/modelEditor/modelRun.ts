@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { sizeOf, toNested } from '../../engine/tensor';
 import type { ModelFacts } from '../../specReader/onnx/modelFacts';
 import type { NpyFiles } from '../../specReader/specFiles';
+import { dtypeChosen } from '../traceSettings';
 import type { WorkspaceFiles } from '../workspaceFiles';
 
 /** ImageNet's per-channel mean and std (torchvision's), for the RGB preset. */
@@ -104,7 +105,10 @@ export async function pickModelRun(model: vscode.Uri, facts: ModelFacts, files: 
   const target = given ? { target: given.target } : await pickClass(facts);
   if (!target) return undefined;
   const batch = facts.plannedInput[0];
+  // The model's own float32 unless the user chose a type: its spec says so, as the spec saved from it then does.
+  const dtype = dtypeChosen() ? {} : { dtype: 'float32' };
   const spec = (folder: vscode.Uri) => ({
+    ...dtype,
     model: { onnx: relative(folder, model) },
     input: 'file' in input ? input.source(relative(folder, input.file)) : input.values,
     ...(target.target !== undefined ? { loss: { type: 'cross_entropy', target: new Array(batch).fill(target.target) } } : {}),
