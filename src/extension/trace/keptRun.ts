@@ -96,7 +96,8 @@ export class RunKeeper {
 
   /**
    * Lets the run go (the worker waits for another run's jobs); its arrays, its spec's tensors too, wait for the next
-   * run (keepReleasedMs at most). Nothing of it is the host's: what the worker answers with is copied or made for the answer (resultBuffers).
+   * run (keepReleasedMs at most). Nothing of it is the host's: what the worker answers with is copied or made for the
+   * answer (resultBuffers).
    */
   drop(): void {
     this.letGoReleased();
