@@ -350,22 +350,31 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
   const block = windowBlock(windows, Cout, BACKWARD_MULTIPLE);
   const split = col2imSplit(info, block);
   const work = !input && inputGradOwnMemory(info) ? 0 : undefined;
+  // ∂C/∂input over several blocks reads δ's next block into a second region while the helpers multiply this one.
+  const twoRegions = !!weight && windows > block;
   const p = prepare(info, [grad, ...(input ? [input] : []), ...(weight ? [weight] : [])], Math.max(block, Kg), L => ({
-    d: L.reserve(Cout * block), w: L.reserve(slices[0].n * Kg),
+    d: L.reserve(Cout * block), d2: twoRegions ? L.reserve(Cout * block) : 0, w: L.reserve(slices[0].n * Kg),
     dPadded: weight ? L.reserve(padSize) : 0, padded: input ? L.reserve(padSize) : 0,
     // δ's block (Cout, block): kernel o's row at o·block, window r0 + i at i.
     dRow: L.reserve(Cout, true), dWindow: L.reserve(block, true),
   }), work);
   if (!p) return undefined;
-  const { L, E, floats, ints, t, r: { d, w, dPadded, padded, dRow, dWindow }, scratch } = p;
+  const { L, E, floats, ints, t, r: { d, d2, w, dPadded, padded, dRow, dWindow }, scratch } = p;
   arithmetic(ints, dRow, Cout, block);
   arithmetic(ints, dWindow, block, 1);
   if (weight) L.zero(dPadded, padSize);
   if (input) putPadded(L, floats, padded, input, info);
-  let loaded = -1;
-  const load = (r0: number, rows: number) => {
-    if (loaded !== r0) blockFrom(grad.data, r0, rows, floats, d / E, block, Cout, HW);
-    loaded = r0;
+  // The block of δ each region holds (-1: none). `load` reads block r0 in unless a region holds it, into the region
+  // other than `busy`'s (the one the helpers are reading) when given, else the first; returns its region's index.
+  const held = [-1, -1];
+  const regions = [d, d2];
+  const load = (r0: number, rows: number, busy?: number): number => {
+    const at = held.indexOf(r0);
+    if (at >= 0) return at;
+    const into = busy === undefined ? 0 : 1 - busy;
+    blockFrom(grad.data, r0, rows, floats, regions[into] / E, block, Cout, HW);
+    held[into] = r0;
+    return into;
   };
   const blocks: [number, number][] = [];
   for (let r0 = 0; r0 < windows; r0 += block) blocks.push([r0, Math.min(block, windows - r0)]);
@@ -389,19 +398,23 @@ export function gradientsWasm(input: Tensor | undefined, weight: Tensor | undefi
       if (weight) {
         floats.set(weight.data.subarray(o * Kg, (o + n) * Kg), w / E);
         blocks.forEach(([r0, rows], k) => {
-          load(r0, rows);
+          const from = load(r0, rows);
+          const next = twoRegions ? blocks[k + 1] : undefined;
+          // While the helpers multiply this block: the next block of δ into the other region, and the new array's pages.
+          const during = () => {
+            if (g === 0 && o0 === 0) faultIn(k)();
+            if (next) load(next[0], next[1], from);
+          };
           // ∂C/∂a_t[r, k] = Σ_o weight[o, k] · δ[o, r], added at padded pixel window[r] + tap[k] (col2im).
           // Across threads, cut at channels (rows) or images (columns): neighbouring taps and windows add into the same pixels.
-          L.gemm(Kg, rows, n, w, t.unit, t.kernel, d, table(dRow, o), dWindow, dPadded, table(t.tap, g * Kg), table(t.window, r0), scratch, split,
-            g === 0 && o0 === 0 ? faultIn(k) : undefined);
+          L.gemm(Kg, rows, n, w, t.unit, t.kernel, regions[from], table(dRow, o), dWindow, dPadded, table(t.tap, g * Kg), table(t.window, r0), scratch, split, during);
         });
       }
       if (!dWeight) continue;
       // ∂C/∂w[o, k] = Σ_r δ[o, r] · padded[window[r] + tap[k]]: δ @ a_t, summed over the batch and the blocks.
       L.zero(w, n * Kg);
       for (const [r0, rows] of blocks) {
-        load(r0, rows);
-        L.gemm(n, Kg, rows, d, table(dRow, o), dWindow, padded, table(t.window, r0), table(t.tap, g * Kg), w, t.kernel, t.unit, scratch);
+        L.gemm(n, Kg, rows, regions[load(r0, rows)], table(dRow, o), dWindow, padded, table(t.window, r0), table(t.tap, g * Kg), w, t.kernel, t.unit, scratch);
       }
       dWeight.data.set(floats.subarray(w / E, w / E + n * Kg), o * Kg);
     }
