@@ -14,7 +14,7 @@ import { LossSpec, lossKind } from './layerKinds/loss';
 import type { LayerGeometry } from './layerKinds/view';
 import { LayerInputShape, LayerPlan, LayerShapes, NetworkPlan, checkNetworkBudget, layerName, layerTitle, planNetwork } from './networkPlan';
 import { recycledBuffers, releaseSpent } from './recycledBuffers';
-import { DType, Tensor, TensorData, allocate } from './tensor';
+import { DType, Tensor, TensorData, allocate, copyOf } from './tensor';
 import { addWasm } from './wasm/elementwiseWasm';
 import {
   ConvTrace, DEFAULT_MAX_ELEMENTS, DeltaSource, NonFiniteReport, Rot180Check, TensorName, TraceOptions, TraceStage, TraceTensor, nonFiniteReports, sharingStats,
@@ -202,13 +202,6 @@ export function layerTrace(step: ForwardStep, index: number, cost: LayerCost, de
 /** Where a layer's δ comes from: the head, or the layers that take its output. */
 export interface DeltaFrom { source: DeltaSource; layers?: string[] }
 
-/** A copy of t's values, in an array a recycling run may hand out again (see recycledBuffers.ts). */
-function copyOf(t: Tensor): TensorData {
-  const data = allocate(t.dtype, t.data.length);
-  data.set(t.data);
-  return data;
-}
-
 /**
  * The δs handed back to each layer's output, added up as they arrive: in a fresh array, unless `add` is told only the
  * sum reads the first δ's (a training run), where it is made in place.
@@ -223,7 +216,7 @@ export class DeltaSums {
   add(to: LayerInput, delta: Tensor, from: string, owned: (data: TensorData) => boolean = () => false): boolean {
     const had = this.sums.get(to);
     if (!had) { this.sums.set(to, { delta, from: [from] }); return true; }
-    const sum = had.from.length === 1 && !owned(had.delta.data) ? { ...had.delta, data: copyOf(had.delta) } : had.delta;
+    const sum = had.from.length === 1 && !owned(had.delta.data) ? { ...had.delta, data: copyOf(had.delta.data) } : had.delta;
     const [sd, dd] = [sum.data, delta.data];
     if (!addWasm(sd, dd, sd)) for (let k = 0; k < sd.length; k++) sd[k] += dd[k];
     this.sums.set(to, { delta: sum, from: [...had.from, from] });

@@ -61,18 +61,21 @@ export function stridesOf(shape: readonly number[]): number[] {
   return strides;
 }
 
-export function allocate(dtype: DType, length: number): TensorData {
-  const reused = recycledBuffers()?.take(dtype === 'float32', length);
+/**
+ * A new array of `length` values, zeros; inside a recycling run, a released one of that type and length first, zeroed
+ * unless `zeroed` is false (the caller writes every value: a file's 47 MB of weights decoded into it).
+ */
+export function allocate(dtype: DType, length: number, zeroed = true): TensorData {
+  const reused = recycledBuffers()?.take(dtype === 'float32', length, zeroed);
   if (reused) return reused;
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
 }
 
 /** A copy of `data`, in a released array when one fits (recycledBuffers), else in new memory. */
 export function copyOf(data: TensorData): TensorData {
-  const reused = recycledBuffers()?.take(data instanceof Float32Array, data.length, false);
-  if (!reused) return data.slice();
-  reused.set(data);
-  return reused;
+  const out = allocate(dtypeOfData(data), data.length, false);
+  out.set(data);
+  return out;
 }
 
 /** n values from src[s] to dst[d]: element by element when short, as a subarray per row costs more than its copy. */
@@ -119,10 +122,9 @@ export function dtypeOfData(data: TensorData): DType {
 
 /** `values` in an array of `dtype`: a released one when one fits (recycledBuffers), as `allocate`, else a new one. */
 function allocateFrom(dtype: DType, values: ArrayLike<number>): TensorData {
-  const reused = recycledBuffers()?.take(dtype === 'float32', values.length, false);
-  if (!reused) return dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
-  reused.set(values);
-  return reused;
+  const data = allocate(dtype, values.length, false);
+  data.set(values);
+  return data;
 }
 
 /** Row-major flat offset of a multi-index. */

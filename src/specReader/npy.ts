@@ -140,7 +140,8 @@ export function decodeNpy(bytes: Uint8Array, dtype?: DType): Tensor {
     u1: i => dv.getUint8(i), u2: i => dv.getUint16(i * 2, little), u4: i => dv.getUint32(i * 4, little), u8: i => Number(dv.getBigUint64(i * 8, little)),
   };
   const read = readers[`${kind}${size}`];
-  const out: TensorData = allocate(dtype ?? npyTargetDtype(h.descr), n);
+  // Every value is written below, in each order.
+  const out: TensorData = allocate(dtype ?? npyTargetDtype(h.descr), n, false);
   const cOrder = !h.fortranOrder || h.shape.length < 2;
   if (cOrder && kind === 'f' && (size === 4 || size === 8) && little === LITTLE_ENDIAN_HOST) {
     copyFloats(bytes.subarray(h.dataOffset, h.dataOffset + n * size), size, out);

@@ -101,7 +101,7 @@ export function decodeSafetensors(bytes: Uint8Array, key: string, dtype: DType, 
   if (entry.end - entry.begin !== needed || entry.begin > entry.end || dataStart + entry.end > bytes.length) {
     fail({ code: 'safetensors.offsets', args: { key, begin: entry.begin, end: entry.end, needed, has: bytes.length - dataStart } }, 'key');
   }
-  const data = allocate(dtype, count);
+  const data = allocate(dtype, count, false); // every value written below
   const at = dataStart + entry.begin;
   if ((entry.dtype === 'F32' || entry.dtype === 'F64') && LITTLE_ENDIAN_HOST) {
     copyFloats(bytes.subarray(at, at + needed), kind.size as 4 | 8, data);

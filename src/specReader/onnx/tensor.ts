@@ -168,7 +168,7 @@ function readTensorProto(proto: Uint8Array, name: string, dtype: DType, maxEleme
     read = typedValues(kind.typed, t.typed.get(kind.typed) ?? [], count, t.dataType, name, at);
   }
   if (zeros) return { tensor: { shape: [...t.dims], dtype, data: zeros(count) }, dtype: kind.name };
-  const data = allocate(dtype, count);
+  const data = allocate(dtype, count, false); // every value written below
   // FLOAT and DOUBLE raw_data, little-endian as ONNX stores it: a block (a 45 MB model's weights on every run).
   if (t.raw && (t.dataType === 1 || t.dataType === 11) && LITTLE_ENDIAN_HOST) copyFloats(t.raw, kind.size as 4 | 8, data);
   else for (let i = 0; i < count; i++) data[i] = read(i);
