@@ -203,14 +203,18 @@ function lentFiles(job: WorkerJob): Record<string, Uint8Array> {
 }
 
 /**
- * The worker's side: what its answer to `job` hands over rather than copies (resultBuffers), and the files the job
- * lent, set on the answer to go back. Each array once: a transfer list must not repeat one.
+ * A worker's answer to `job` (both workers' entries): the job run and timed (`jobMs`), the files it lent set on the
+ * answer to go back, and what the answer hands over rather than copies (resultBuffers and those files, each array
+ * once: a transfer list must not repeat one).
  */
-export function answerBuffers(job: WorkerJob, result: WorkerResult, keeper: RunKeeper): ArrayBuffer[] {
+export function answerJob(job: WorkerJob, keeper: RunKeeper): { result: WorkerResult; transfer: ArrayBuffer[] } {
+  const started = performance.now();
+  const result = runWorkerJob(job, keeper);
+  result.jobMs = Math.round(performance.now() - started);
   const lent = lentFiles(job);
   const buffers = Object.values(lent).map(bytes => bytes.buffer as ArrayBuffer);
   if (buffers.length) result.lentNpy = lent;
-  return [...new Set([...resultBuffers(result, keeper), ...buffers])];
+  return { result, transfer: [...new Set([...resultBuffers(result, keeper), ...buffers])] };
 }
 
 /** The caller's side: the files a job lent, back in its record once the worker answered. */

@@ -5,7 +5,7 @@ import { parentPort } from 'worker_threads';
 import { gemmHelperJobs, wakeGemmHelpers } from '../../engine/wasm/gemmWasm';
 import { installNodeGemmThreads } from '../../specReader/nodeGemmThreads';
 import { RunKeeper } from './keptRun';
-import { WorkerJob, answerBuffers, runWorkerJob } from './traceJob';
+import { WorkerJob, answerJob } from './traceJob';
 
 // Big products on every core: helper threads, which end with this worker (cancelling terminates it).
 installNodeGemmThreads();
@@ -20,10 +20,8 @@ parentPort?.on('message', (job: WorkerJob) => {
   // The helpers (an earlier run started them) sleep between runs: woken now, they poll until its first product.
   if (!('dropRun' in job)) wakeGemmHelpers(WAKE_MS);
   const before = gemmHelperJobs();
-  const started = performance.now();
-  const result = runWorkerJob(job, keeper);
-  result.jobMs = Math.round(performance.now() - started);
+  const { result, transfer } = answerJob(job, keeper);
   // Whether the job's products used every core: the extension logs it with the run.
   result.helperJobs = gemmHelperJobs() - before;
-  parentPort!.postMessage(result, answerBuffers(job, result, keeper));
+  parentPort!.postMessage(result, transfer);
 });
